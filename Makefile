@@ -1,0 +1,45 @@
+# faasfs — top-level build. Each program's rules live beside it in build.mk.
+# `make` builds everything; `make test` installs what is missing and runs
+# every test; `make run` starts the backend and mounts the file system.
+
+CC ?= cc
+CFLAGS ?= -O2 -g
+CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Ilib -MMD -MP
+LDFLAGS ?=
+
+# http_parser ships no .pc file in Debian; fall back to -lhttp_parser.
+pc = $(shell pkg-config --cflags --libs $(1))
+HTTP_PARSER_LIBS := $(shell pkg-config --libs http-parser 2>/dev/null || echo -lhttp_parser)
+
+BINS :=
+UNIT_TESTS :=
+
+all: build
+
+include lib/build.mk
+-include proxy/build.mk
+-include backend/build.mk
+-include fsd/build.mk
+-include tests/unit/build.mk
+-include bench/build.mk
+
+build: $(BINS)
+
+deps:
+	scripts/deps
+
+test: deps
+	$(MAKE) build
+	scripts/test
+
+run: deps
+	$(MAKE) build
+	scripts/run
+
+clean:
+	rm -f $(BINS) $(UNIT_TESTS) $(CLEAN)
+	find . -name '*.o' -o -name '*.d' | xargs rm -f
+
+.PHONY: all build deps test run clean
+
+-include $(shell find . -name '*.d' 2>/dev/null)

@@ -1,0 +1,45 @@
+/* curluv.h — libcurl's multi interface driven by a libuv loop.
+ *
+ * One curluv per loop. A request is an easy handle the caller configured
+ * (or one made by curluv_request); when it finishes, done_cb runs on the
+ * loop with the curl result, the HTTP status and, for curluv_request, the
+ * whole response body. The easy handle is cleaned up after done_cb returns.
+ */
+#ifndef FAAS_CURLUV_H
+#define FAAS_CURLUV_H
+
+#include <stddef.h>
+#include <curl/curl.h>
+#include <uv.h>
+
+typedef struct curluv curluv;
+
+typedef struct curluv_resp {
+	CURLcode rc;          /* CURLE_OK or the transfer error */
+	long status;          /* HTTP status, 0 when no answer came */
+	char *body;           /* response body, NUL-terminated (curluv_request) */
+	size_t len;
+	const char *error;    /* curl's error text when rc != CURLE_OK */
+	CURL *easy;
+} curluv_resp;
+
+typedef void (*curluv_done_cb)(curluv_resp *resp, void *arg);
+
+int curluv_init(uv_loop_t *loop, curluv **out);
+void curluv_free(curluv *cu);
+
+/* Run an easy handle the caller set up; the caller's write callback gets the
+ * data (resp->body is NULL). Returns 0 or -errno; done_cb is not called when
+ * it fails. */
+int curluv_add(curluv *cu, CURL *easy, curluv_done_cb cb, void *arg);
+
+/* Make and run a request: method, url, extra headers (NULL-terminated array of
+ * "Name: value", or NULL), body (may be NULL), timeout in ms (0 = none). The
+ * response body is collected. Returns 0 or -errno. */
+int curluv_request(curluv *cu, const char *method, const char *url, const char *const *headers,
+                   const char *body, size_t len, long timeout_ms, curluv_done_cb cb, void *arg);
+
+/* Cancel a transfer started here; its done_cb runs with CURLE_ABORTED_BY_CALLBACK. */
+void curluv_cancel(curluv *cu, CURL *easy);
+
+#endif

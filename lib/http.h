@@ -1,0 +1,87 @@
+/* http.h — HTTP/1.1 server on libuv, parsed by Debian's http_parser.
+ *
+ * One callback per complete request. The handler answers whenever it likes,
+ * now or later from another callback: the request stays alive until it is
+ * answered with http_respond() or, for a streamed answer, until
+ * http_stream_end(). Requests on one connection are answered in order; the
+ * next request on a keep-alive connection is not parsed before the current
+ * one is answered.
+ *
+ * If the peer goes away before the answer, req->aborted is set and
+ * req->abort_cb (if the handler set one) is called once; the handler must
+ * still answer (or end the stream) to let the request go, and that answer is
+ * dropped. Bodies may be Content-Length or chunked; a body or header block
+ * over the limits gets 413/431 and the connection is closed.
+ */
+#ifndef FAAS_HTTP_H
+#define FAAS_HTTP_H
+
+#include <stddef.h>
+#include <uv.h>
+
+typedef struct http_server http_server;
+typedef struct http_conn http_conn;
+typedef struct http_req http_req;
+
+typedef void (*http_handler_cb)(http_req *req, void *arg);
+typedef void (*http_abort_cb)(http_req *req);
+
+typedef struct http_header {
+	char *name;
+	char *value;
+} http_header;
+
+struct http_req {
+	const char *method;     /* "GET", "POST", ... */
+	char *url;              /* the request target as sent */
+	char *path;             /* url up to '?', percent-decoded */
+	char *query;            /* after '?', raw, or NULL */
+	http_header *headers;
+	int nheaders;
+	char *body;             /* NUL-terminated for convenience; may hold NULs */
+	size_t body_len;
+	int aborted;            /* peer closed before the answer */
+	http_abort_cb abort_cb; /* set by the handler to learn of it */
+	void *data;             /* the handler's */
+	http_conn *conn;        /* internal */
+	char peer[64];          /* "127.0.0.1:40312" */
+};
+
+typedef struct http_limits {
+	size_t max_header;  /* bytes of request line + headers; 0 = 64 KiB */
+	size_t max_body;    /* bytes; 0 = 64 MiB */
+} http_limits;
+
+/* Listen on host:port ("0.0.0.0", 8080); 0 or -errno. */
+int http_listen(uv_loop_t *loop, const char *host, int port, const http_limits *lim,
+                http_handler_cb cb, void *arg, http_server **out);
+/* The bound port (useful after listening on port 0). */
+int http_server_port(http_server *s);
+void http_close(http_server *s);
+
+/* Header lookup, case-insensitive; NULL if absent. */
+const char *http_header_get(const http_req *r, const char *name);
+/* Query parameter, percent-decoded into buf; NULL if absent. */
+const char *http_query_get(const http_req *r, const char *name, char *buf, size_t len);
+
+/* Answer the request and let it go. extra_headers: NULL or "Name: value\r\n"
+ * lines. Content-Length is added. */
+void http_respond(http_req *r, int status, const char *ctype, const char *extra_headers,
+                  const char *body, size_t len);
+/* Answer with JSON text; status and a NUL-terminated body. */
+void http_respond_json(http_req *r, int status, const char *json);
+/* Answer {"error": msg, "code": id} in OpenWhisk's shape. */
+void http_respond_error(http_req *r, int status, const char *msg);
+
+/* A streamed (chunked) answer: start, write any number of chunks, end. */
+void http_stream_start(http_req *r, int status, const char *ctype, const char *extra_headers);
+void http_stream_write(http_req *r, const char *data, size_t len);
+void http_stream_end(http_req *r);
+/* Bytes queued for the peer but not yet written: lets a streamer back off. */
+size_t http_stream_pending(http_req *r);
+
+const char *http_status_text(int status);
+/* Decode %XX and '+' (when plus_is_space) in place; returns the new length. */
+size_t http_url_decode(char *s, int plus_is_space);
+
+#endif

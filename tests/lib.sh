@@ -1,0 +1,76 @@
+# tests/lib.sh — a small TAP harness in the style of git's t/test-lib.sh.
+#
+#   . "$(dirname "$0")/../lib.sh"
+#   test_expect_success 'what it shows' '
+#       commands that must all succeed
+#   '
+#   test_done
+#
+# Each test file runs in its own scratch directory ($SCRATCH, removed at the
+# end unless FAAS_KEEP=1). Helpers for starting the real daemons are here too,
+# so every suite starts them the same way.
+
+set -u
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+TEST_NAME=$(basename "$0" .sh)
+SCRATCH=$(mktemp -d "/tmp/faasfs-$TEST_NAME.XXXXXX")
+PROXY="$TOP/proxy/faasfs-proxy"
+BACKEND="$TOP/backend/faasfs-backend"
+FAASFS="$TOP/fsd/faasfs"
+test_count=0
+test_failed=0
+test_cleanups=""
+cd "$SCRATCH" || exit 1
+
+say() { printf '# %s\n' "$*"; }
+
+# test_expect_success DESCRIPTION SCRIPT: run SCRIPT in a subshell with -e
+# off but every command chained by the caller with &&.
+test_expect_success() {
+	test_count=$((test_count + 1))
+	if (eval "$2") >"$SCRATCH/.out" 2>&1; then
+		echo "ok $test_count - $1"
+	else
+		test_failed=$((test_failed + 1))
+		echo "not ok $test_count - $1"
+		sed 's/^/#   /' "$SCRATCH/.out" | tail -n 40
+	fi
+}
+
+# test_skip DESCRIPTION REASON
+test_skip() {
+	test_count=$((test_count + 1))
+	echo "ok $test_count - $1 # SKIP $2"
+}
+
+# test_at_end COMMAND: run COMMAND when the file ends, whatever happened.
+test_at_end() { test_cleanups="$1; $test_cleanups"; }
+
+test_done() {
+	eval "$test_cleanups" >/dev/null 2>&1
+	echo "1..$test_count"
+	[ "${FAAS_KEEP:-0}" = 1 ] || rm -rf "$SCRATCH"
+	[ "$test_failed" = 0 ]
+	exit $?
+}
+
+trap 'eval "$test_cleanups" >/dev/null 2>&1' INT TERM
+
+# free_port: a TCP port nobody listens on now.
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# wait_for COMMAND [TRIES]: retry COMMAND every 50 ms until it succeeds.
+wait_for() {
+	n=${2:-200}
+	while [ "$n" -gt 0 ]; do
+		eval "$1" >/dev/null 2>&1 && return 0
+		sleep 0.05
+		n=$((n - 1))
+	done
+	return 1
+}
+
+# test_cmp EXPECTED ACTUAL: compare two files, show the difference.
+test_cmp() { diff -u "$1" "$2"; }
