@@ -1,0 +1,91 @@
+/* sched.h — the scheduler: the one door through which every activation runs.
+ *
+ * The API layer (api_*.c, invoke.c, trigger firing, sequences) builds a
+ * run_spec and calls sched_submit(); the scheduler finds or starts a
+ * container in the action's execution domain (local now, Knative later,
+ * chosen per action by kind or annotation), queues when all are busy,
+ * initialises, runs, collects logs, and calls done_cb once with a run_result.
+ * done_cb is never called when sched_submit() fails.
+ *
+ * The spec is copied: the caller may free it as soon as sched_submit returns.
+ */
+#ifndef FAAS_SCHED_H
+#define FAAS_SCHED_H
+
+#include <jansson.h>
+#include <stdint.h>
+#include <uv.h>
+
+typedef struct sched sched;
+
+typedef struct run_limits {
+	int timeout_ms;    /* OpenWhisk range 100 .. 300000 */
+	int memory_mb;     /* 128 .. 2048 */
+	int logs_kb;       /* 0 .. 10240 */
+	int concurrency;   /* 1 .. 500: activations in flight in one container */
+} run_limits;
+
+typedef struct run_spec {
+	const char *ns;            /* namespace name, e.g. "guest" */
+	const char *path;          /* "guest/pkg/hello" or "guest/hello" */
+	const char *name;          /* "hello" */
+	const char *version;       /* "0.0.3": with path, the key of warm containers */
+	const char *kind;          /* "python:3", "nodejs:20", "bash", "native", ... */
+	const char *main;          /* entry point name, or NULL */
+	const char *code;          /* as stored: text, or base64 when binary */
+	int binary;
+	json_t *init_env;          /* object: bound parameters given at init, or NULL */
+	json_t *annotations;       /* object or NULL (kind routing may read it) */
+	run_limits limits;
+	json_t *params;            /* object: merged parameters for this run; NULL = validate only */
+	const char *activation_id; /* 32 hex chars */
+	const char *api_key;       /* "uuid:key" given to the function as __OW_API_KEY, or NULL */
+	const char *api_host;      /* given as __OW_API_HOST */
+	int64_t deadline_ms;       /* 0: now + timeout */
+} run_spec;
+
+/* OpenWhisk's four outcomes, with their statusCode in activation records. */
+enum run_status {
+	RUN_SUCCESS = 0,         /* "success" */
+	RUN_APP_ERROR = 1,       /* "application error": result has "error" */
+	RUN_DEV_ERROR = 2,       /* "action developer error": crash, timeout, bad output */
+	RUN_WHISK_ERROR = 3,     /* "whisk internal error" */
+};
+
+typedef struct run_result {
+	enum run_status status;
+	json_t *result;          /* object; on errors {"error": "..."} */
+	json_t *logs;            /* array of strings "2026-11-27T10:00:00.123456Z stdout: text" */
+	const char *start;       /* "cold", "stemcell" or "warm" */
+	int64_t start_ms;        /* when the run (or init, if any) began, ms since epoch */
+	int64_t end_ms;
+	int wait_ms;             /* time queued before a container took it */
+	int init_ms;             /* 0 when warm */
+	int timed_out;
+	int queue_full;          /* refused: the action's queue is full (API answers 429) */
+} run_result;
+
+typedef void (*sched_done_cb)(run_result *res, void *arg);
+
+typedef struct sched_config {
+	const char *proxy_path;     /* faasfs-proxy binary */
+	const char *run_dir;        /* scratch space for containers (not the store) */
+	int max_containers;         /* per host, 0 = default */
+	int max_memory_mb;          /* per host, 0 = default */
+	int idle_ms;                /* stop an idle container after this; 0 = default 10 min */
+	int stemcells;              /* pre-started containers per kind, 0 = default */
+	int queue_max;              /* per action, 0 = default */
+	int sandbox;                /* 1: sandbox (uid, namespaces, cgroups); 0: plain child */
+} sched_config;
+
+int sched_new(uv_loop_t *loop, const sched_config *cfg, sched **out);
+/* Stop every container; the loop can then close. */
+void sched_free(sched *s);
+/* 0, -EAGAIN (queue full: answer 429), or another -errno. */
+int sched_submit(sched *s, const run_spec *spec, sched_done_cb cb, void *arg);
+/* Forget warm containers of an action (deleted or updated). */
+void sched_forget(sched *s, const char *path);
+/* Append Prometheus lines (containers warm/busy, queue depth, starts) to buf. */
+void sched_metrics(sched *s, char **buf, size_t *len);
+
+#endif
