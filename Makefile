@@ -23,7 +23,7 @@ include lib/build.mk
 -include tests/unit/build.mk
 -include bench/build.mk
 
-build: $(BINS)
+build: $(BINS) $(UNIT_TESTS)
 
 deps:
 	scripts/deps

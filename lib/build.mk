@@ -12,3 +12,9 @@ $(LIB_A): $(LIB_OBJS)
 	rm -f $@ && ar rcs $@ $^
 
 CLEAN += $(LIB_A)
+
+# lib's own tests: the server and the client against each other
+tests/unit/test-http: tests/unit/test-http.c $(LIB_A)
+	$(CC) $(CFLAGS) $(LIB_CFLAGS) -o $@ $< $(LIB_A) $(HTTP_PARSER_LIBS) \
+		$(shell pkg-config --libs libuv libcurl cmocka)
+UNIT_TESTS += tests/unit/test-http

@@ -1,0 +1,346 @@
+/* curluv.c — libcurl's multi interface driven by a libuv loop.
+ *
+ * libcurl tells us which sockets it wants watched (socket_cb) and when it
+ * next wants to be called without socket activity (timer_cb). Each watched
+ * socket gets a uv_poll_t; readiness and the timer both end in
+ * curl_multi_socket_action(), after which finished transfers are collected
+ * (check_done) and their done callbacks run. Connections stay in libcurl's
+ * cache, so requests to the same host reuse a keep-alive socket.
+ *
+ * Every easy handle run here carries a transfer (CURLOPT_PRIVATE) with the
+ * caller's callback, the collected body and what must be freed with it.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "curluv.h"
+
+struct curluv {
+	uv_loop_t *loop;
+	CURLM *multi;
+	uv_timer_t timer;
+	int running;
+	struct transfer *transfers;  /* all running, so curluv_free can cancel them */
+};
+
+typedef struct transfer {
+	struct transfer *next, *prev;
+	CURL *easy;
+	curluv *cu;
+	curluv_done_cb cb;
+	void *arg;
+	int collect;
+	char *body;
+	size_t len, cap;
+	char *send;                  /* request body we own */
+	struct curl_slist *headers;
+	char errbuf[CURL_ERROR_SIZE];
+} transfer;
+
+typedef struct watch {
+	uv_poll_t poll;
+	curl_socket_t fd;
+	curluv *cu;
+} watch;
+
+static void
+transfer_free(transfer *t)
+{
+	if (t->prev != NULL)
+		t->prev->next = t->next;
+	else if (t->cu->transfers == t)
+		t->cu->transfers = t->next;
+	if (t->next != NULL)
+		t->next->prev = t->prev;
+	curl_slist_free_all(t->headers);
+	free(t->send);
+	free(t->body);
+	free(t);
+}
+
+/* Take a transfer out of the multi handle, tell its owner, free it. */
+static void
+transfer_finish(curluv *cu, CURL *easy, transfer *t, CURLcode rc)
+{
+	curluv_resp resp;
+
+	memset(&resp, 0, sizeof resp);
+	resp.rc = rc;
+	resp.easy = easy;
+	if (rc != CURLE_ABORTED_BY_CALLBACK)
+		curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &resp.status);
+	resp.body = t->collect ? (t->body ? t->body : "") : NULL;
+	resp.len = t->len;
+	resp.error = t->errbuf[0] ? t->errbuf : curl_easy_strerror(rc);
+	curl_multi_remove_handle(cu->multi, easy);
+	t->cb(&resp, t->arg);
+	curl_easy_cleanup(easy);
+	transfer_free(t);
+}
+
+static void
+check_done(curluv *cu)
+{
+	CURLMsg *m;
+	int left;
+
+	while ((m = curl_multi_info_read(cu->multi, &left)) != NULL) {
+		transfer *t;
+
+		if (m->msg != CURLMSG_DONE)
+			continue;
+		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&t);
+		transfer_finish(cu, m->easy_handle, t, m->data.result);
+	}
+}
+
+static void
+on_poll(uv_poll_t *p, int status, int events)
+{
+	watch *w = p->data;
+	int flags = 0;
+
+	if (status < 0)
+		flags = CURL_CSELECT_ERR;
+	if (events & UV_READABLE)
+		flags |= CURL_CSELECT_IN;
+	if (events & UV_WRITABLE)
+		flags |= CURL_CSELECT_OUT;
+	curl_multi_socket_action(w->cu->multi, w->fd, flags, &w->cu->running);
+	check_done(w->cu);
+}
+
+static void
+on_timer(uv_timer_t *tm)
+{
+	curluv *cu = tm->data;
+
+	curl_multi_socket_action(cu->multi, CURL_SOCKET_TIMEOUT, 0, &cu->running);
+	check_done(cu);
+}
+
+static int
+timer_cb(CURLM *multi, long ms, void *arg)
+{
+	curluv *cu = arg;
+
+	(void)multi;
+	if (ms < 0)
+		uv_timer_stop(&cu->timer);
+	else
+		uv_timer_start(&cu->timer, on_timer, ms, 0);
+	return 0;
+}
+
+static void
+on_watch_closed(uv_handle_t *h)
+{
+	free(h->data);
+}
+
+static int
+socket_cb(CURL *easy, curl_socket_t fd, int what, void *arg, void *sockp)
+{
+	curluv *cu = arg;
+	watch *w = sockp;
+	int events = 0;
+
+	(void)easy;
+	if (what == CURL_POLL_REMOVE) {
+		if (w != NULL) {
+			uv_poll_stop(&w->poll);
+			uv_close((uv_handle_t *)&w->poll, on_watch_closed);
+			curl_multi_assign(cu->multi, fd, NULL);
+		}
+		return 0;
+	}
+	if (w == NULL) {
+		w = calloc(1, sizeof *w);
+		if (w == NULL)
+			return -1;
+		w->fd = fd;
+		w->cu = cu;
+		if (uv_poll_init_socket(cu->loop, &w->poll, fd) < 0) {
+			free(w);
+			return -1;
+		}
+		w->poll.data = w;
+		curl_multi_assign(cu->multi, fd, w);
+	}
+	if (what & CURL_POLL_IN)
+		events |= UV_READABLE;
+	if (what & CURL_POLL_OUT)
+		events |= UV_WRITABLE;
+	uv_poll_start(&w->poll, events, on_poll);
+	return 0;
+}
+
+int
+curluv_init(uv_loop_t *loop, curluv **out)
+{
+	static int global_done;
+	curluv *cu;
+
+	if (!global_done) {
+		curl_global_init(CURL_GLOBAL_DEFAULT);
+		global_done = 1;
+	}
+	cu = calloc(1, sizeof *cu);
+	if (cu == NULL)
+		return -ENOMEM;
+	cu->loop = loop;
+	cu->multi = curl_multi_init();
+	if (cu->multi == NULL) {
+		free(cu);
+		return -ENOMEM;
+	}
+	uv_timer_init(loop, &cu->timer);
+	cu->timer.data = cu;
+	curl_multi_setopt(cu->multi, CURLMOPT_SOCKETFUNCTION, socket_cb);
+	curl_multi_setopt(cu->multi, CURLMOPT_SOCKETDATA, cu);
+	curl_multi_setopt(cu->multi, CURLMOPT_TIMERFUNCTION, timer_cb);
+	curl_multi_setopt(cu->multi, CURLMOPT_TIMERDATA, cu);
+	curl_multi_setopt(cu->multi, CURLMOPT_MAXCONNECTS, 1024L);
+	*out = cu;
+	return 0;
+}
+
+static void
+on_timer_closed(uv_handle_t *h)
+{
+	free(h->data);
+}
+
+void
+curluv_free(curluv *cu)
+{
+	/* Cancel what is still running so every callback runs once. */
+	while (cu->transfers != NULL)
+		curluv_cancel(cu, cu->transfers->easy);
+	curl_multi_cleanup(cu->multi);
+	uv_close((uv_handle_t *)&cu->timer, on_timer_closed);
+}
+
+static transfer *
+transfer_new(curluv *cu, CURL *easy, curluv_done_cb cb, void *arg)
+{
+	transfer *t = calloc(1, sizeof *t);
+
+	if (t == NULL)
+		return NULL;
+	t->cu = cu;
+	t->easy = easy;
+	t->cb = cb;
+	t->arg = arg;
+	curl_easy_setopt(easy, CURLOPT_PRIVATE, t);
+	curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, t->errbuf);
+	curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(easy, CURLOPT_TCP_NODELAY, 1L);
+	return t;
+}
+
+static int
+transfer_start(curluv *cu, CURL *easy, transfer *t)
+{
+	if (curl_multi_add_handle(cu->multi, easy) != CURLM_OK) {
+		curl_easy_setopt(easy, CURLOPT_PRIVATE, NULL);
+		transfer_free(t);
+		return -EIO;
+	}
+	t->next = cu->transfers;
+	if (t->next != NULL)
+		t->next->prev = t;
+	cu->transfers = t;
+	return 0;
+}
+
+int
+curluv_add(curluv *cu, CURL *easy, curluv_done_cb cb, void *arg)
+{
+	transfer *t = transfer_new(cu, easy, cb, arg);
+
+	if (t == NULL)
+		return -ENOMEM;
+	return transfer_start(cu, easy, t);
+}
+
+static size_t
+collect_cb(char *data, size_t size, size_t n, void *arg)
+{
+	transfer *t = arg;
+	size_t len = size * n;
+
+	if (t->len + len + 1 > t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 4096;
+		while (cap < t->len + len + 1)
+			cap *= 2;
+		char *b = realloc(t->body, cap);
+		if (b == NULL)
+			return 0;
+		t->body = b;
+		t->cap = cap;
+	}
+	memcpy(t->body + t->len, data, len);
+	t->len += len;
+	t->body[t->len] = '\0';
+	return len;
+}
+
+int
+curluv_request(curluv *cu, const char *method, const char *url, const char *const *headers,
+               const char *body, size_t len, long timeout_ms, curluv_done_cb cb, void *arg)
+{
+	CURL *easy = curl_easy_init();
+	transfer *t;
+	int i, rc;
+
+	if (easy == NULL)
+		return -ENOMEM;
+	t = transfer_new(cu, easy, cb, arg);
+	if (t == NULL) {
+		curl_easy_cleanup(easy);
+		return -ENOMEM;
+	}
+	t->collect = 1;
+	curl_easy_setopt(easy, CURLOPT_URL, url);
+	curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, collect_cb);
+	curl_easy_setopt(easy, CURLOPT_WRITEDATA, t);
+	if (timeout_ms > 0)
+		curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, timeout_ms);
+	/* no 100-continue round trip for large bodies */
+	t->headers = curl_slist_append(NULL, "Expect:");
+	for (i = 0; headers != NULL && headers[i] != NULL; i++)
+		t->headers = curl_slist_append(t->headers, headers[i]);
+	curl_easy_setopt(easy, CURLOPT_HTTPHEADER, t->headers);
+	if (body != NULL) {
+		t->send = malloc(len ? len : 1);
+		if (t->send == NULL) {
+			curl_easy_cleanup(easy);
+			transfer_free(t);
+			return -ENOMEM;
+		}
+		memcpy(t->send, body, len);
+		curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+		curl_easy_setopt(easy, CURLOPT_POSTFIELDS, t->send);
+	}
+	if (strcmp(method, "HEAD") == 0)
+		curl_easy_setopt(easy, CURLOPT_NOBODY, 1L);
+	else if (strcmp(method, "GET") != 0 && !(strcmp(method, "POST") == 0 && body != NULL))
+		curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, method);
+	rc = transfer_start(cu, easy, t);
+	if (rc < 0) {
+		curl_easy_cleanup(easy);
+		return rc;
+	}
+	return 0;
+}
+
+void
+curluv_cancel(curluv *cu, CURL *easy)
+{
+	transfer *t = NULL;
+
+	curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&t);
+	if (t != NULL)
+		transfer_finish(cu, easy, t, CURLE_ABORTED_BY_CALLBACK);
+}

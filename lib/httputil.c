@@ -1,0 +1,110 @@
+/* httputil.c — small pure helpers of the HTTP server: headers, query
+ * parameters, percent-decoding, status texts. */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include "http.h"
+
+const char *
+http_header_get(const http_req *r, const char *name)
+{
+	int i;
+
+	for (i = 0; i < r->nheaders; i++)
+		if (strcasecmp(r->headers[i].name, name) == 0)
+			return r->headers[i].value;
+	return NULL;
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+size_t
+http_url_decode(char *s, int plus_is_space)
+{
+	char *w = s;
+	const char *r = s;
+
+	while (*r) {
+		if (*r == '%' && hexval(r[1]) >= 0 && hexval(r[2]) >= 0) {
+			*w++ = (char)(hexval(r[1]) * 16 + hexval(r[2]));
+			r += 3;
+		} else if (*r == '+' && plus_is_space) {
+			*w++ = ' ';
+			r++;
+		} else {
+			*w++ = *r++;
+		}
+	}
+	*w = '\0';
+	return (size_t)(w - s);
+}
+
+const char *
+http_query_get(const http_req *r, const char *name, char *buf, size_t len)
+{
+	const char *p = r->query;
+	size_t nlen = strlen(name);
+
+	if (p == NULL || len == 0)
+		return NULL;
+	while (*p) {
+		const char *end = strchr(p, '&');
+		const char *eq;
+		size_t seg = end ? (size_t)(end - p) : strlen(p);
+
+		eq = memchr(p, '=', seg);
+		if ((eq ? (size_t)(eq - p) : seg) == nlen && strncmp(p, name, nlen) == 0) {
+			size_t vlen = eq ? seg - nlen - 1 : 0;
+			if (vlen >= len)
+				vlen = len - 1;
+			memcpy(buf, eq ? eq + 1 : "", vlen);
+			buf[vlen] = '\0';
+			http_url_decode(buf, 1);
+			return buf;
+		}
+		if (end == NULL)
+			break;
+		p = end + 1;
+	}
+	return NULL;
+}
+
+const char *
+http_status_text(int status)
+{
+	switch (status) {
+	case 100: return "Continue";
+	case 200: return "OK";
+	case 201: return "Created";
+	case 202: return "Accepted";
+	case 204: return "No Content";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 406: return "Not Acceptable";
+	case 408: return "Request Timeout";
+	case 409: return "Conflict";
+	case 413: return "Payload Too Large";
+	case 415: return "Unsupported Media Type";
+	case 422: return "Unprocessable Entity";
+	case 429: return "Too Many Requests";
+	case 431: return "Request Header Fields Too Large";
+	case 500: return "Internal Server Error";
+	case 502: return "Bad Gateway";
+	case 503: return "Service Unavailable";
+	case 504: return "Gateway Timeout";
+	default: return "Unknown";
+	}
+}

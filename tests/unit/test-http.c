@@ -1,0 +1,259 @@
+/* test-http.c — lib/http.c and lib/curluv.c against each other on one loop:
+ * a real server on a loopback port, real libcurl transfers. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <sys/socket.h>
+#include <cmocka.h>
+#include "curluv.h"
+#include "http.h"
+
+static uv_loop_t *loop;
+static http_server *srv;
+static curluv *cu;
+static char base[64];
+static int aborts, done_count;
+static curluv_resp last;
+static char last_body[4096];
+static uv_timer_t later_timer;
+
+static void
+answer_later(uv_timer_t *t)
+{
+	http_req *r = t->data;
+
+	http_respond(r, 200, "text/plain", NULL, r->body, r->body_len);
+}
+
+static void
+on_abort(http_req *r)
+{
+	(void)r;
+	aborts++;
+}
+
+static void
+handler(http_req *r, void *arg)
+{
+	char q[64], buf[512];
+	const char *v;
+	int n;
+
+	(void)arg;
+	if (strcmp(r->path, "/later") == 0) {
+		later_timer.data = r;
+		uv_timer_start(&later_timer, answer_later, 20, 0);
+		return;
+	}
+	if (strcmp(r->path, "/never") == 0) {
+		r->abort_cb = on_abort;
+		later_timer.data = r;
+		uv_timer_start(&later_timer, answer_later, 500, 0);
+		return;
+	}
+	if (strcmp(r->path, "/stream") == 0) {
+		http_stream_start(r, 200, "text/plain", NULL);
+		http_stream_write(r, "one\n", 4);
+		http_stream_write(r, "two\n", 4);
+		http_stream_end(r);
+		return;
+	}
+	v = http_query_get(r, "x", q, sizeof q);
+	n = snprintf(buf, sizeof buf, "%s %s x=%s len=%zu ct=%s", r->method, r->path, v ? v : "-",
+	             r->body_len, http_header_get(r, "content-type") ? http_header_get(r, "content-type") : "-");
+	http_respond(r, 200, "text/plain", "X-Test: 1\r\n", buf, n);
+}
+
+static void
+on_done(curluv_resp *resp, void *arg)
+{
+	(void)arg;
+	last = *resp;
+	snprintf(last_body, sizeof last_body, "%s", resp->body ? resp->body : "");
+	done_count++;
+}
+
+static void
+run_until_done(int want)
+{
+	while (done_count < want)
+		uv_run(loop, UV_RUN_ONCE);
+}
+
+static void
+request(const char *method, const char *path, const char *body, const char *const *hdrs)
+{
+	char url[256];
+	int want = done_count + 1;
+
+	snprintf(url, sizeof url, "%s%s", base, path);
+	assert_int_equal(curluv_request(cu, method, url, hdrs, body, body ? strlen(body) : 0, 5000,
+	                                on_done, NULL), 0);
+	run_until_done(want);
+}
+
+static void
+test_get_with_query(void **state)
+{
+	(void)state;
+	request("GET", "/a%20b?y=2&x=1+2", NULL, NULL);
+	assert_int_equal(last.rc, CURLE_OK);
+	assert_int_equal(last.status, 200);
+	assert_string_equal(last_body, "GET /a b x=1 2 len=0 ct=-");
+}
+
+static void
+test_post_body_and_headers(void **state)
+{
+	const char *hdrs[] = { "Content-Type: text/csv", NULL };
+
+	(void)state;
+	request("POST", "/p", "a,b\n1,2\n", hdrs);
+	assert_string_equal(last_body, "POST /p x=- len=8 ct=text/csv");
+	request("PUT", "/q", "{}", NULL);
+	assert_string_equal(last_body, "PUT /q x=- len=2 ct=application/x-www-form-urlencoded");
+	request("DELETE", "/d", NULL, NULL);
+	assert_string_equal(last_body, "DELETE /d x=- len=0 ct=-");
+}
+
+static void
+test_async_answer(void **state)
+{
+	(void)state;
+	request("POST", "/later", "echo me", NULL);
+	assert_int_equal(last.status, 200);
+	assert_string_equal(last_body, "echo me");
+}
+
+static void
+test_stream(void **state)
+{
+	(void)state;
+	request("GET", "/stream", NULL, NULL);
+	assert_string_equal(last_body, "one\ntwo\n");
+}
+
+static void
+test_body_limit(void **state)
+{
+	char *big = malloc(5000);
+
+	(void)state;
+	memset(big, 'a', 4999);
+	big[4999] = '\0';
+	request("POST", "/big", big, NULL);
+	free(big);
+	assert_int_equal(last.status, 413);
+}
+
+static void
+test_keepalive_reuse(void **state)
+{
+	long fresh = -1;
+
+	(void)state;
+	request("GET", "/one", NULL, NULL);
+	request("GET", "/two", NULL, NULL);
+	curl_easy_getinfo(last.easy, CURLINFO_NUM_CONNECTS, &fresh);
+	assert_int_equal(fresh, 0);
+}
+
+static void
+test_abort_when_peer_leaves(void **state)
+{
+	char url[256];
+	int want = done_count + 1;
+
+	(void)state;
+	aborts = 0;
+	snprintf(url, sizeof url, "%s/never", base);
+	assert_int_equal(curluv_request(cu, "GET", url, NULL, NULL, 0, 100, on_done, NULL), 0);
+	run_until_done(want);
+	assert_int_equal(last.rc, CURLE_OPERATION_TIMEDOUT);
+	while (aborts == 0)
+		uv_run(loop, UV_RUN_ONCE);
+	assert_int_equal(aborts, 1);
+	/* let the handler's late answer run and be dropped */
+	while (uv_is_active((uv_handle_t *)&later_timer))
+		uv_run(loop, UV_RUN_ONCE);
+}
+
+/* Raw bytes: two pipelined requests then garbage, answered in order, then
+ * a 400 and the connection closed. The client runs in a thread while the
+ * loop serves. */
+static char raw_out[4096];
+static volatile int raw_done;
+
+static void
+raw_client(void *arg)
+{
+	int port = *(int *)arg, fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
+	const char *req = "GET /1 HTTP/1.1\r\nHost: x\r\n\r\nGET /2 HTTP/1.1\r\nHost: x\r\n\r\n"
+	                  "BOGUS\r\n\r\n";
+	size_t got = 0;
+	ssize_t n;
+
+	inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+	if (connect(fd, (struct sockaddr *)&a, sizeof a) == 0 && write(fd, req, strlen(req)) > 0)
+		while ((n = read(fd, raw_out + got, sizeof raw_out - 1 - got)) > 0)
+			got += n;
+	raw_out[got] = '\0';
+	close(fd);
+	raw_done = 1;
+}
+
+static void
+test_pipelining_and_garbage(void **state)
+{
+	uv_thread_t th;
+	int port = http_server_port(srv);
+	char *first, *second, *bad;
+
+	(void)state;
+	uv_thread_create(&th, raw_client, &port);
+	while (!raw_done) {
+		uv_run(loop, UV_RUN_NOWAIT);
+		usleep(500);
+	}
+	uv_thread_join(&th);
+	first = strstr(raw_out, "GET /1 ");
+	second = strstr(raw_out, "GET /2 ");
+	bad = strstr(raw_out, "HTTP/1.1 400");
+	assert_non_null(first);
+	assert_non_null(second);
+	assert_non_null(bad);
+	assert_true(first < second && second < bad);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_get_with_query),
+		cmocka_unit_test(test_post_body_and_headers),
+		cmocka_unit_test(test_async_answer),
+		cmocka_unit_test(test_stream),
+		cmocka_unit_test(test_body_limit),
+		cmocka_unit_test(test_keepalive_reuse),
+		cmocka_unit_test(test_abort_when_peer_leaves),
+		cmocka_unit_test(test_pipelining_and_garbage),
+	};
+	http_limits lim = { 0, 4096 };
+
+	loop = uv_default_loop();
+	uv_timer_init(loop, &later_timer);
+	if (http_listen(loop, "127.0.0.1", 0, &lim, handler, NULL, &srv) != 0)
+		return 1;
+	snprintf(base, sizeof base, "http://127.0.0.1:%d", http_server_port(srv));
+	if (curluv_init(loop, &cu) != 0)
+		return 1;
+	cmocka_set_message_output(CM_OUTPUT_TAP);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
