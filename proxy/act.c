@@ -1,0 +1,252 @@
+/* act.c — activations: queued, handed to the action's process, answered.
+ *
+ * Every run (POST /run, or a run carried by POST /) becomes an Act. Acts
+ * wait in px->qhead..qtail until a slot is free: the action takes
+ * action->limit activations at once (1 unless concurrency is allowed), and
+ * an action loop must have a process that is ready. act_dispatch() moves
+ * acts from the queue to the process (proc_send) or to processes of their
+ * own (once_start); it runs whenever a slot may have opened: a new act, an
+ * answer, a process that became ready.
+ *
+ * An act is answered exactly once, by act_result (the function's answer) or
+ * act_fail, and both end the activation's logs with the sentinels before the
+ * HTTP answer goes out. A deadline that has passed while an act waited in
+ * the queue fails it at dispatch; a deadline passing while it runs is the
+ * process owner's business (proc.c, once.c kill the process).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "dat.h"
+#include "fns.h"
+
+static void
+act_free(Act *a)
+{
+	json_decref(a->run);
+	free(a->text);
+	free(a);
+}
+
+/* Let the act go, answered: sentinels, the answer, a slot for the next. */
+static void
+act_answer(Act *a, int status, const char *body, size_t len)
+{
+	Proxy *px = a->px;
+
+	log_sentinels(px);
+	http_respond(a->req, status, "application/json", NULL, body, len);
+	px->inflight--;
+	act_free(a);
+	act_dispatch(px);
+}
+
+void
+reply_error(http_req *req, int status, const char *msg)
+{
+	json_t *o = json_pack("{s:s}", "error", msg);
+	char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+
+	if (text)
+		http_respond(req, status, "application/json", NULL, text, strlen(text));
+	else
+		http_respond(req, 500, "application/json", NULL, "{\"error\":\"out of memory\"}", 25);
+	free(text);
+	json_decref(o);
+}
+
+void
+act_fail(Act *a, int status, const char *msg)
+{
+	Proxy *px = a->px;
+
+	log_sentinels(px);
+	reply_error(a->req, status, msg);
+	px->inflight--;
+	act_free(a);
+	act_dispatch(px);
+}
+
+/* A JSON object or array, as the answer of a run must be. */
+int
+result_valid(const char *line, size_t len)
+{
+	json_t *j;
+	int ok;
+
+	while (len > 0 && (*line == ' ' || *line == '\t' || *line == '\r'))
+		line++, len--;
+	if (len == 0 || (*line != '{' && *line != '['))
+		return 0;
+	j = json_loadb(line, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
+	ok = j != NULL;
+	json_decref(j);
+	return ok;
+}
+
+/* The function's answer line: 200 with it, or 502 when it is no dictionary. */
+void
+act_result(Act *a, const char *line, size_t len)
+{
+	if (len > 0 && line[len - 1] == '\r')
+		len--;
+	if (result_valid(line, len))
+		act_answer(a, 200, line, len);
+	else
+		act_fail(a, 502, "The action did not return a dictionary or array.");
+}
+
+void
+act_timeout_text(Act *a, char *buf, size_t size)
+{
+	snprintf(buf, size, "The action exceeded its time limits of %llu milliseconds.",
+	         (unsigned long long)(a->deadline > a->started ? a->deadline - a->started : 0));
+}
+
+/* Fail every act still waiting for a slot. */
+void
+act_fail_queued(Proxy *px, int status, const char *msg)
+{
+	Act *a;
+
+	while ((a = px->qhead) != NULL) {
+		px->qhead = a->next;
+		px->inflight++;   /* act_fail gives the slot back */
+		act_fail(a, status, msg);
+	}
+	px->qtail = NULL;
+}
+
+static uint64_t
+deadline_of(Proxy *px, json_t *run, uint64_t now)
+{
+	json_t *d = json_object_get(run, "deadline");
+	const char *s = json_string_value(d);
+
+	if (s && *s)
+		return strtoull(s, NULL, 10);
+	if (json_is_integer(d))
+		return (uint64_t)json_integer_value(d);
+	if (json_is_real(d))
+		return (uint64_t)json_real_value(d);
+	return px->opt.timeout > 0 ? now + (uint64_t)px->opt.timeout : 0;
+}
+
+static int
+id_busy(Proxy *px, const char *id)
+{
+	Act *b;
+
+	for (b = px->proc ? px->proc->busy : NULL; b; b = b->next)
+		if (strcmp(b->id, id) == 0)
+			return 1;
+	for (b = px->qhead; b; b = b->next)
+		if (strcmp(b->id, id) == 0)
+			return 1;
+	return 0;
+}
+
+/* With many activations in one process, answers are matched by activation
+ * id: give the run one of its own when it has none or a busy one. */
+static int
+act_identify(Proxy *px, Act *a)
+{
+	const char *id = json_string_value(json_object_get(a->run, "activation_id"));
+
+	if (id && *id && !id_busy(px, id)) {
+		a->id = id;
+		return 0;
+	}
+	snprintf(a->idbuf, sizeof a->idbuf, "faasfs-proxy-%lu", ++px->seq);
+	if (json_object_set_new(a->run, "activation_id", json_string(a->idbuf)) < 0)
+		return -ENOMEM;
+	a->id = a->idbuf;
+	a->line = NULL;
+	return 0;
+}
+
+static int
+act_text(Act *a)
+{
+	if (a->line)
+		return 0;
+	if ((a->text = json_dumps(a->run, JSON_COMPACT)) == NULL)
+		return -ENOMEM;
+	a->line = a->text;
+	a->linelen = strlen(a->text);
+	return 0;
+}
+
+/* A run to do: run is the run object (taken over), text its JSON text when
+ * that is at hand (the request body), else NULL. */
+void
+act_submit(Proxy *px, http_req *req, json_t *run, const char *text, size_t len)
+{
+	Act *a = calloc(1, sizeof *a);
+
+	if (a == NULL) {
+		json_decref(run);
+		reply_error(req, 500, "out of memory");
+		return;
+	}
+	a->px = px;
+	a->req = req;
+	a->run = run;
+	a->line = text;
+	a->linelen = len;
+	a->id = "";
+	a->started = now_ms();
+	a->deadline = deadline_of(px, run, a->started);
+	if ((px->action->limit > 1 && act_identify(px, a) < 0) || act_text(a) < 0) {
+		reply_error(req, 500, "out of memory");
+		act_free(a);
+		return;
+	}
+	if (px->qtail)
+		px->qtail->next = a;
+	else
+		px->qhead = a;
+	px->qtail = a;
+	act_dispatch(px);
+}
+
+/* Is there a process to take the next act? Starts one when there is none. */
+static int
+slot_ready(Proxy *px)
+{
+	char err[ERRMAX];
+
+	if (px->action->kind->style == KIND_ONCE)
+		return 1;
+	if (px->proc == NULL && proc_start(px, err, sizeof err) < 0) {
+		act_fail_queued(px, 502, err);
+		return 0;
+	}
+	return px->proc && px->proc->state == PROC_READY;
+}
+
+void
+act_dispatch(Proxy *px)
+{
+	char msg[256];
+	Act *a;
+
+	while (!px->stopping && px->qhead && px->action && px->action->state == ACTION_READY &&
+	       px->inflight < px->action->limit && slot_ready(px)) {
+		a = px->qhead;
+		if ((px->qhead = a->next) == NULL)
+			px->qtail = NULL;
+		a->next = NULL;
+		px->inflight++;
+		if (a->deadline && a->deadline <= now_ms()) {
+			act_timeout_text(a, msg, sizeof msg);
+			act_fail(a, 502, msg);
+			return;   /* act_fail dispatched the rest */
+		}
+		if (px->action->kind->style == KIND_LOOP)
+			proc_send(px->proc, a);
+		else
+			once_start(px, a);
+	}
+}

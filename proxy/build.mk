@@ -1,0 +1,13 @@
+# proxy/: faasfs-proxy, the runtime proxy inside every function's sandbox.
+PROXY_SRCS := $(wildcard proxy/*.c)
+PROXY_OBJS := $(PROXY_SRCS:.c=.o)
+PROXY_CFLAGS := $(shell pkg-config --cflags libuv jansson libarchive)
+PROXY_LIBS := $(shell pkg-config --libs libuv jansson libarchive)
+
+proxy/%.o: proxy/%.c
+	$(CC) $(CFLAGS) $(PROXY_CFLAGS) -c -o $@ $<
+
+proxy/faasfs-proxy: $(PROXY_OBJS) $(LIB_A)
+	$(CC) $(LDFLAGS) -o $@ $(PROXY_OBJS) $(LIB_A) $(HTTP_PARSER_LIBS) $(PROXY_LIBS)
+
+BINS += proxy/faasfs-proxy

@@ -1,0 +1,179 @@
+/* dat.h — faasfs-proxy's types: the proxy, the action, its processes and activations. */
+#ifndef PROXY_DAT_H
+#define PROXY_DAT_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include <jansson.h>
+#include <uv.h>
+#include "http.h"
+
+typedef struct Buf Buf;
+typedef struct Opts Opts;
+typedef struct Kind Kind;
+typedef struct Action Action;
+typedef struct Stream Stream;
+typedef struct Child Child;
+typedef struct Proc Proc;
+typedef struct Once Once;
+typedef struct Act Act;
+typedef struct Initwait Initwait;
+typedef struct Proxy Proxy;
+
+#define SENTINEL "XXX_THE_END_OF_A_WHISK_ACTIVATION_XXX\n"
+#define TAILMAX 2048  /* bytes of a child's stderr kept for error messages */
+
+struct Buf {
+	char *p;
+	size_t n, cap;
+};
+
+struct Opts {
+	const char *host;
+	int port;
+	const char *kind;       /* --kind: used when init names none */
+	const char *launchers;  /* folder of launcher.py, launcher.js */
+	const char *python;
+	const char *node;
+	const char *bash;
+	const char *workdir;    /* where actions are unpacked */
+	size_t max_body;        /* request bodies over this get 413 */
+	size_t log_limit;       /* bytes of logs per activation */
+	int concurrency;        /* activations in flight at once (if the kind allows) */
+	long timeout;           /* ms, for runs without a deadline; 0 = none */
+	int verbose;
+	int wait_ack;           /* OW_WAIT_FOR_ACK: actionloop processes ack too */
+};
+
+/* How a kind runs: once per activation, or as an action loop. */
+enum { KIND_ONCE, KIND_LOOP };
+
+struct Kind {
+	const char *name;       /* canonical: python, nodejs, bash, native, actionloop */
+	int style;              /* KIND_ONCE or KIND_LOOP */
+	int ack;                /* the process says {"ok":true} when loaded */
+	int concurrent;         /* may take many activations at once */
+	/* Fill argv (at most 8 entries with the NULL) to start the action. */
+	void (*argv)(const Proxy *px, const Action *a, const char **argv);
+	/* The entry point inside an unpacked archive folder, or -ENOENT. */
+	int (*entry)(const char *dir, char **path);
+	const char *file;       /* file name for plain-text code */
+};
+
+enum { ACTION_STARTING, ACTION_READY };
+
+struct Action {
+	const Kind *kind;
+	char *code;             /* identity of the init, to tell re-inits apart */
+	size_t codelen;
+	char *ident;            /* "kind\nmain\nbinary" */
+	char *main;
+	char *dir;              /* the action's own folder under the workdir */
+	char *entry;            /* what runs: the executable or the source */
+	char **env;             /* the function's environment, NULL-terminated */
+	int limit;              /* activations in flight at once */
+	int state;
+};
+
+/* One of a child's output pipes, read on the loop. */
+struct Stream {
+	uv_poll_t poll;
+	int fd;                 /* our end, non-blocking; closed with the Child */
+	int eof;
+	int to;                 /* 1 or 2: the proxy's stream it feeds */
+	Buf *collect;           /* when set, data goes here, not to the logs */
+	char tail[TAILMAX];     /* the last bytes seen, a ring */
+	size_t tailn;
+	Child *child;
+};
+
+/* A spawned function process with its pipes: shared by Proc and Once. */
+struct Child {
+	Proxy *px;
+	uv_process_t proc;
+	uv_pipe_t in;
+	Stream out, err;
+	uv_poll_t ctl;          /* fd 3, for action loops */
+	int ctlfd;
+	int ctleof;
+	Buf line;               /* fd 3 input not yet a whole line */
+	size_t scanned;
+	uv_timer_t timer;
+	int handles;            /* handles still open */
+	int running;
+	int closing;
+	int64_t status;
+	int signal;
+	void (*exit_cb)(Child *c);
+	void (*line_cb)(Child *c, char *line, size_t len);
+	void (*timer_cb)(Child *c);
+	void (*closed_cb)(Child *c);
+	void *data;
+};
+
+enum { PROC_STARTING, PROC_READY, PROC_DEAD };
+
+/* The action loop process of a KIND_LOOP action. */
+struct Proc {
+	Child c;
+	Proxy *px;
+	int state;
+	Act *busy;              /* activations written to it, oldest first */
+	int nbusy;
+	const char *why;        /* why the proxy killed it, when it did */
+	int ctleof;             /* fd 3 is closed */
+};
+
+/* One run of a KIND_ONCE action. */
+struct Once {
+	Child c;
+	Act *act;
+	Buf out;                /* all of stdout: logs, then the result line */
+	int timedout;
+	int exited;
+};
+
+/* One activation, from its request to its answer. */
+struct Act {
+	Proxy *px;
+	http_req *req;
+	json_t *run;            /* the run object: value, activation_id, deadline, ... */
+	const char *line;       /* its text: the request body, or `text` */
+	size_t linelen;
+	char *text;             /* its compact text, when it had to be rebuilt */
+	const char *id;         /* activation id, for concurrent matching */
+	char idbuf[40];
+	uint64_t deadline;      /* ms since the epoch, 0 = none */
+	uint64_t started;
+	Act *next;
+	int timedout;
+};
+
+/* A request waiting for an init in progress to finish. */
+struct Initwait {
+	http_req *req;
+	json_t *run;            /* POST / with init and a run: the run, or NULL */
+	Initwait *next;
+};
+
+struct Proxy {
+	uv_loop_t *loop;
+	Opts opt;
+	http_server *srv;
+	char *workdir;
+	int own_workdir;
+	Action *action;
+	Initwait *initq;
+	Act *qhead, *qtail;     /* waiting for a free slot */
+	int inflight;
+	Proc *proc;
+	char **baseenv;         /* PATH and the proxy's own __OW_* variables */
+	unsigned long seq;
+	size_t logged;          /* log bytes since the last sentinels */
+	int truncated;
+	int lastnl[3];          /* the last byte written to fd 1, 2 was a newline */
+	uv_signal_t sigterm, sigint;
+	int stopping;
+};
+
+#endif

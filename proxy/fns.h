@@ -1,0 +1,86 @@
+/* fns.h — faasfs-proxy's functions, by file. */
+#ifndef PROXY_FNS_H
+#define PROXY_FNS_H
+
+#define CONCURRENT_MAX 1000  /* "__OW_ALLOW_CONCURRENT=true" without a number */
+#define ERRMAX 4096
+
+enum { W_LINE = 1, W_CLOSE = 2 };
+
+/* util.c */
+int buf_reserve(Buf *b, size_t more);
+int buf_append(Buf *b, const void *data, size_t len);
+void buf_free(Buf *b);
+uint64_t now_ms(void);
+char *env_pair(const char *name, const char *value);
+int env_count(char **env);
+int env_set(char ***envp, const char *name, const char *value);
+char **env_copy(char **env);
+void env_free(char **env);
+int env_add_run(char ***envp, json_t *run);
+int rmtree(const char *dir);
+int write_all(int fd, const char *p, size_t len);
+
+/* logs.c */
+void log_write(Proxy *px, int to, const char *p, size_t len);
+void log_sentinels(Proxy *px);
+int stream_read(Stream *s);
+void stream_tail(Stream *s, char *buf, size_t size, int lines);
+
+/* child.c */
+int child_spawn(Proxy *px, Child *c, const char **argv, char **env, const char *cwd, int ctl);
+int child_write(Child *c, const char *p, size_t len, int flags);
+void child_close_stdin(Child *c);
+void child_deadline(Child *c, uint64_t at);
+void child_kill(Child *c);
+void child_close(Child *c);
+void child_exit_text(Child *c, char *buf, size_t size);
+
+/* kind.c */
+const Kind *kind_lookup(const char *name);
+const Kind *kind_named(const char *canonical);
+const Kind *kind_detect_code(const char *p, size_t len);
+const Kind *kind_detect_dir(const char *dir);
+int is_executable(const char *p, size_t len);
+
+/* unpack.c */
+int b64_decode(const char *s, size_t len, char **out, size_t *outlen);
+char *b64_encode(const char *s, size_t len);
+int is_archive(const char *p, size_t len);
+int unpack_archive(const char *p, size_t len, const char *dir, char *err, size_t errlen);
+int unpack_file(const char *p, size_t len, const char *dir, const char *name, char *err, size_t errlen);
+
+/* action.c */
+int action_new(Proxy *px, json_t *value, const char *code, size_t len, Action **out, char *err, size_t errlen);
+int action_place_archive(Action *a, const char *code, size_t len, char *err, size_t errlen);
+int action_place_file(Action *a, const char *code, size_t len, char *err, size_t errlen);
+int action_same(Proxy *px, json_t *value, const char *code, size_t len);
+void action_free(Action *a);
+
+/* init.c */
+void init_request(Proxy *px, http_req *req, json_t *value, json_t *run);
+void init_ready(Proxy *px);
+void init_failed(Proxy *px, const char *msg);
+
+/* act.c */
+void act_submit(Proxy *px, http_req *req, json_t *run, const char *text, size_t len);
+void act_dispatch(Proxy *px);
+void act_result(Act *a, const char *line, size_t len);
+void act_fail(Act *a, int status, const char *msg);
+void act_fail_queued(Proxy *px, int status, const char *msg);
+void act_timeout_text(Act *a, char *buf, size_t size);
+int result_valid(const char *line, size_t len);
+
+/* proc.c */
+int proc_start(Proxy *px, char *err, size_t errlen);
+void proc_send(Proc *p, Act *a);
+void proc_stop(Proxy *px);
+
+/* once.c */
+void once_start(Proxy *px, Act *a);
+
+/* serve.c */
+void serve_request(http_req *req, void *arg);
+void reply_error(http_req *req, int status, const char *msg);
+
+#endif

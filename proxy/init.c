@@ -1,0 +1,116 @@
+/* init.c — answering init requests: at once, or when the action's process is ready. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "dat.h"
+#include "fns.h"
+
+static const char OK[] = "{\"ok\":true}";
+
+/* The init went well: answer it, or go on with the run it carried. */
+static void
+init_answer(Proxy *px, http_req *req, json_t *run)
+{
+	if (run)
+		act_submit(px, req, run, NULL, 0);
+	else
+		http_respond(req, 200, "application/json", NULL, OK, sizeof OK - 1);
+}
+
+static void
+initq_add(Proxy *px, http_req *req, json_t *run)
+{
+	Initwait *w = calloc(1, sizeof *w), **tail = &px->initq;
+
+	if (w == NULL) {
+		json_decref(run);
+		reply_error(req, 500, "out of memory");
+		return;
+	}
+	w->req = req;
+	w->run = run;
+	while (*tail)
+		tail = &(*tail)->next;
+	*tail = w;
+}
+
+static Initwait *
+initq_take(Proxy *px)
+{
+	Initwait *w = px->initq;
+
+	if (w)
+		px->initq = w->next;
+	return w;
+}
+
+/* The action's process loaded the code. */
+void
+init_ready(Proxy *px)
+{
+	Initwait *w;
+
+	px->action->state = ACTION_READY;
+	while ((w = initq_take(px)) != NULL) {
+		init_answer(px, w->req, w->run);
+		free(w);
+	}
+	act_dispatch(px);
+}
+
+/* The init failed: every request waiting on it hears why, with the
+ * sentinels after whatever the code logged; the proxy is uninitialised. */
+void
+init_failed(Proxy *px, const char *msg)
+{
+	Initwait *w;
+
+	log_sentinels(px);
+	while ((w = initq_take(px)) != NULL) {
+		reply_error(w->req, 502, msg);
+		json_decref(w->run);
+		free(w);
+	}
+	act_fail_queued(px, 502, msg);
+	action_free(px->action);
+	px->action = NULL;
+}
+
+/* An init: value is the init object, run what to run after it (or NULL);
+ * both are taken over. */
+void
+init_request(Proxy *px, http_req *req, json_t *value, json_t *run)
+{
+	json_t *code = json_object_get(value, "code");
+	const char *text = json_string_value(code);
+	size_t len = json_string_length(code);
+	char err[ERRMAX];
+	Action *a;
+
+	if (px->action && !action_same(px, value, text ? text : "", text ? len : 0)) {
+		reply_error(req, 403, "Cannot initialize the action more than once.");
+		json_decref(run);
+	} else if (px->action && px->action->state == ACTION_READY) {
+		init_answer(px, req, run);
+	} else if (px->action) {
+		initq_add(px, req, run);
+	} else if (text == NULL || len == 0) {
+		reply_error(req, 403, "Missing main/no code to execute.");
+		json_decref(run);
+	} else if (action_new(px, value, text, len, &a, err, sizeof err) < 0) {
+		log_sentinels(px);
+		reply_error(req, 502, err);
+		json_decref(run);
+	} else {
+		px->action = a;
+		a->state = ACTION_STARTING;
+		initq_add(px, req, run);
+		if (a->kind->style == KIND_ONCE)
+			init_ready(px);
+		else if (proc_start(px, err, sizeof err) < 0)
+			init_failed(px, err);
+		else if (px->proc->state == PROC_READY)
+			init_ready(px);
+	}
+	json_decref(value);
+}

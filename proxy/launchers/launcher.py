@@ -1,0 +1,77 @@
+"""launcher.py — the action loop for python functions, started by faasfs-proxy.
+
+usage: python3 launcher.py ENTRY MAIN
+
+ENTRY is the function's source file (or the __main__.py of an unpacked
+archive, whose folder then goes on sys.path so its modules import). The file
+is loaded once; MAIN names the function to call. The launcher then answers
+on fd 3: first one line, {"ok":true} or {"error": "<the interpreter's
+message>"} when the code does not load, and after that one result line for
+each run object read from stdin (one JSON object a line). String fields of
+the run object other than "value" become __OW_<FIELD> environment variables
+before main(value) runs. stdout and stderr are flushed before each answer, so
+an activation's logs reach the proxy before its result.
+"""
+import json
+import os
+import sys
+import traceback
+
+
+def load(entry, name):
+    """Run the source once in a fresh module and return its MAIN function."""
+    folder = os.path.dirname(os.path.abspath(entry))
+    sys.path.insert(0, folder)
+    with open(entry, "rb") as f:
+        src = f.read()
+    module = type(sys)("main__")
+    module.__file__ = entry
+    sys.modules["main__"] = module
+    exec(compile(src, entry, "exec"), module.__dict__)
+    fn = getattr(module, name, None)
+    if not callable(fn):
+        raise NameError("the action has no function named '%s'" % name)
+    return fn
+
+
+def encode(obj):
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
+
+
+def answer(out, text):
+    sys.stdout.flush()
+    sys.stderr.flush()
+    out.write(text)
+
+
+def run(fn, line):
+    msg = json.loads(line)
+    for k, v in msg.items():
+        if k != "value" and isinstance(v, str):
+            os.environ["__OW_" + k.upper()] = v
+    try:
+        return encode(fn(msg.get("value", {})))
+    except Exception as e:
+        traceback.print_exc()
+        return encode({"error": str(e) or type(e).__name__})
+
+
+def main():
+    out = os.fdopen(3, "wb", buffering=0)
+    entry, name = sys.argv[1], sys.argv[2]
+    try:
+        fn = load(entry, name)
+    except BaseException as e:
+        text = "".join(traceback.format_exception_only(type(e), e)).strip()
+        traceback.print_exc()
+        answer(out, encode({"error": text}))
+        return 1
+    answer(out, b'{"ok":true}\n')
+    for line in sys.stdin.buffer:
+        if line.strip():
+            answer(out, run(fn, line))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

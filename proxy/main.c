@@ -1,0 +1,220 @@
+/* main.c — faasfs-proxy: options, the environment, the loop, shutdown. */
+#include <errno.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "dat.h"
+#include "fns.h"
+#include "log.h"
+
+extern char **environ;
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: faasfs-proxy [--listen HOST:PORT] [--kind KIND] [--launchers DIR]\n"
+	           "\t[--python PATH] [--node PATH] [--bash PATH] [--workdir DIR]\n"
+	           "\t[--max-body BYTES] [--log-limit BYTES] [--concurrency N] [--timeout MS] [-v]\n");
+}
+
+/* "HOST:PORT", ":PORT" or "PORT". */
+static int
+parse_listen(Opts *o, const char *s)
+{
+	static char host[256];
+	const char *colon = strrchr(s, ':');
+	char *end;
+	long port = strtol(colon ? colon + 1 : s, &end, 10);
+
+	if (*end || port < 0 || port > 65535)
+		return -EINVAL;
+	if (colon && colon > s) {
+		snprintf(host, sizeof host, "%.*s", (int)(colon - s), s);
+		o->host = host;
+	}
+	o->port = (int)port;
+	return 0;
+}
+
+static size_t
+parse_size(const char *s)
+{
+	char *end;
+	double v = strtod(s, &end);
+
+	switch (*end) {
+	case 'k': case 'K': v *= 1024; break;
+	case 'm': case 'M': v *= 1024 * 1024; break;
+	case 'g': case 'G': v *= 1024 * 1024 * 1024; break;
+	}
+	return v > 0 ? (size_t)v : 0;
+}
+
+static void
+defaults(Opts *o)
+{
+	static char launchers[PATH_MAX];
+	size_t n = sizeof launchers;
+	const char *port = getenv("PORT");
+
+	o->host = "0.0.0.0";
+	o->port = port && *port ? atoi(port) : 8080;
+	o->python = "/usr/bin/python3";
+	o->node = "/usr/bin/node";
+	o->bash = "/bin/bash";
+	o->max_body = 48u << 20;
+	o->log_limit = 10u << 20;
+	o->concurrency = 1;
+	o->wait_ack = getenv("OW_WAIT_FOR_ACK") && *getenv("OW_WAIT_FOR_ACK");
+	if (uv_exepath(launchers, &n) == 0) {
+		snprintf(launchers + strlen(dirname(launchers)), sizeof launchers - strlen(launchers), "/launchers");
+		o->launchers = launchers;
+	}
+}
+
+static int
+parse_opts(Opts *o, int argc, char **argv)
+{
+	static const struct option longs[] = {
+		{ "listen", 1, 0, 'l' }, { "kind", 1, 0, 'k' }, { "launchers", 1, 0, 'L' },
+		{ "python", 1, 0, 'P' }, { "node", 1, 0, 'N' }, { "bash", 1, 0, 'B' },
+		{ "workdir", 1, 0, 'w' }, { "max-body", 1, 0, 'm' }, { "log-limit", 1, 0, 'g' },
+		{ "concurrency", 1, 0, 'c' }, { "timeout", 1, 0, 't' }, { "verbose", 0, 0, 'v' },
+		{ "help", 0, 0, 'h' }, { 0, 0, 0, 0 },
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "l:k:w:c:t:vh", longs, NULL)) != -1) {
+		switch (c) {
+		case 'l': if (parse_listen(o, optarg) < 0) return -EINVAL; break;
+		case 'k': o->kind = optarg; break;
+		case 'L': o->launchers = optarg; break;
+		case 'P': o->python = optarg; break;
+		case 'N': o->node = optarg; break;
+		case 'B': o->bash = optarg; break;
+		case 'w': o->workdir = optarg; break;
+		case 'm': o->max_body = parse_size(optarg); break;
+		case 'g': o->log_limit = parse_size(optarg); break;
+		case 'c': o->concurrency = atoi(optarg); break;
+		case 't': o->timeout = atol(optarg); break;
+		case 'v': o->verbose++; break;
+		case 'h': usage(stdout); exit(0);
+		default: return -EINVAL;
+		}
+	}
+	if (optind < argc || (o->kind && kind_lookup(o->kind) == NULL) || o->concurrency < 1)
+		return -EINVAL;
+	return 0;
+}
+
+/* PATH (the proxy's, or a default) and the proxy's own __OW_* variables,
+ * such as __OW_API_HOST set by whoever started the proxy. */
+static char **
+base_env(void)
+{
+	const char *path = getenv("PATH");
+	char **env = NULL, *eq, name[256];
+	int i;
+
+	if (env_set(&env, "PATH", path && *path ? path : "/usr/local/bin:/usr/bin:/bin") < 0)
+		return NULL;
+	for (i = 0; environ[i]; i++) {
+		if (strncmp(environ[i], "__OW_", 5) != 0 || (eq = strchr(environ[i], '=')) == NULL ||
+		    (size_t)(eq - environ[i]) >= sizeof name)
+			continue;
+		snprintf(name, sizeof name, "%.*s", (int)(eq - environ[i]), environ[i]);
+		if (env_set(&env, name, eq + 1) < 0)
+			return NULL;
+	}
+	return env;
+}
+
+/* The folder for actions: --workdir, else a fresh one under $TMPDIR. */
+static int
+make_workdir(Proxy *px)
+{
+	const char *tmp = getenv("TMPDIR");
+	char *dir;
+
+	if (px->opt.workdir) {
+		px->workdir = strdup(px->opt.workdir);
+		return px->workdir ? 0 : -ENOMEM;
+	}
+	if (asprintf(&dir, "%s/faasfs-proxy.XXXXXX", tmp && *tmp ? tmp : "/tmp") < 0)
+		return -ENOMEM;
+	if (mkdtemp(dir) == NULL) {
+		free(dir);
+		return -errno;
+	}
+	px->workdir = dir;
+	px->own_workdir = 1;
+	return 0;
+}
+
+static void
+on_signal(uv_signal_t *s, int sig)
+{
+	Proxy *px = s->data;
+
+	log_debug("signal %d: stopping", sig);
+	px->stopping = 1;
+	proc_stop(px);
+	http_close(px->srv);
+	uv_signal_stop(&px->sigterm);
+	uv_signal_stop(&px->sigint);
+	uv_stop(px->loop);
+}
+
+static int
+start(Proxy *px)
+{
+	http_limits lim = { .max_body = px->opt.max_body };
+	int rc;
+
+	if ((rc = http_listen(px->loop, px->opt.host, px->opt.port, &lim, serve_request, px, &px->srv)) < 0) {
+		log_error("cannot listen on %s:%d: %s", px->opt.host, px->opt.port, uv_strerror(rc));
+		return rc;
+	}
+	uv_signal_init(px->loop, &px->sigterm);
+	uv_signal_init(px->loop, &px->sigint);
+	px->sigterm.data = px->sigint.data = px;
+	uv_signal_start(&px->sigterm, on_signal, SIGTERM);
+	uv_signal_start(&px->sigint, on_signal, SIGINT);
+	log_debug("listening on %s:%d, actions in %s", px->opt.host, http_server_port(px->srv), px->workdir);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static Proxy proxy;
+	Proxy *px = &proxy;
+	int rc;
+
+	log_prog = "faasfs-proxy";
+	signal(SIGPIPE, SIG_IGN);
+	defaults(&px->opt);
+	if (parse_opts(&px->opt, argc, argv) < 0) {
+		usage(stderr);
+		return 2;
+	}
+	log_level = px->opt.verbose ? LOG_DEBUG : LOG_WARN;
+	px->loop = uv_default_loop();
+	px->lastnl[1] = px->lastnl[2] = 1;
+	if ((px->baseenv = base_env()) == NULL || (rc = make_workdir(px)) < 0) {
+		log_error("cannot make a work folder: %s", strerror(errno));
+		return 1;
+	}
+	rc = start(px);
+	if (rc == 0)
+		uv_run(px->loop, UV_RUN_DEFAULT);
+	action_free(px->action);
+	if (px->own_workdir)
+		rmtree(px->workdir);
+	return rc == 0 ? 0 : 1;
+}

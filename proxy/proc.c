@@ -1,0 +1,308 @@
+/* proc.c — the action loop: the function's process, started at init and kept.
+ *
+ * For a KIND_LOOP action one process serves every activation. It is started
+ * by init (or again after it died) and is PROC_STARTING until it answers its
+ * first fd-3 line, {"ok":true} ({"error": ...} or an exit means the code did
+ * not load); kinds without an ack are ready at once. Each act sent to it is
+ * its run object as one line on stdin, and the act joins p->busy. An answer
+ * on fd 3 belongs to the oldest busy act, or, when the action takes many at
+ * once, to the act whose activation id the answer carries:
+ *
+ *     {"activation_id": "ID", "result": RESULT}
+ *
+ * One timer watches the earliest deadline of the busy acts. When it passes,
+ * the process group is killed. Whatever ends the process (its own exit, a
+ * crash, the deadline, fd 3 closed, a stray answer), every busy act fails
+ * with an error that says what happened, and a new process is started at
+ * once if the old one had been ready, so the next run finds a warm one. A
+ * process that dies while starting is not restarted until a run needs it.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "dat.h"
+#include "fns.h"
+#include "log.h"
+
+static void proc_exit(Child *c);
+static void proc_line(Child *c, char *line, size_t len);
+static void proc_deadline(Child *c);
+static void proc_gone(Proc *p, const char *startmsg);
+
+static void
+proc_closed(Child *c)
+{
+	Proc *p = c->data;
+
+	buf_free(&c->line);
+	free(p);
+}
+
+/* Arm the timer for the earliest deadline among the busy acts. */
+static void
+proc_arm(Proc *p)
+{
+	uint64_t at = 0;
+	Act *a;
+
+	for (a = p->busy; a; a = a->next)
+		if (a->deadline && (at == 0 || a->deadline < at))
+			at = a->deadline;
+	child_deadline(&p->c, at);
+}
+
+static char **
+proc_env(Proxy *px)
+{
+	char **env = env_copy(px->action->env);
+
+	if (env && px->action->limit > 1 && env_set(&env, "__OW_ALLOW_CONCURRENT", "true") < 0)
+		goto fail;
+	if (env && (px->action->kind->ack || px->opt.wait_ack) && env_set(&env, "__OW_WAIT_FOR_ACK", "1") < 0)
+		goto fail;
+	return env;
+fail:
+	env_free(env);
+	return NULL;
+}
+
+int
+proc_start(Proxy *px, char *err, size_t errlen)
+{
+	Action *a = px->action;
+	Proc *p = calloc(1, sizeof *p);
+	const char *argv[8];
+	char **env = proc_env(px);
+	int rc;
+
+	if (p == NULL || env == NULL) {
+		free(p);
+		env_free(env);
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	p->px = px;
+	p->c.data = p;
+	p->c.exit_cb = proc_exit;
+	p->c.line_cb = proc_line;
+	p->c.timer_cb = proc_deadline;
+	p->c.closed_cb = proc_closed;
+	a->kind->argv(px, a, argv);
+	rc = child_spawn(px, &p->c, argv, env, a->dir, 1);
+	env_free(env);
+	if (rc < 0) {
+		snprintf(err, errlen, "Cannot start the action: %s: %s", argv[0], uv_strerror(rc));
+		child_close(&p->c);
+		return rc;
+	}
+	p->state = a->kind->ack || px->opt.wait_ack ? PROC_STARTING : PROC_READY;
+	px->proc = p;
+	return 0;
+}
+
+void
+proc_send(Proc *p, Act *a)
+{
+	Act **tail = &p->busy;
+
+	while (*tail)
+		tail = &(*tail)->next;
+	*tail = a;
+	p->nbusy++;
+	child_write(&p->c, a->line, a->linelen, W_LINE);
+	if (a->deadline)
+		proc_arm(p);
+}
+
+static Act *
+busy_take(Proc *p, const char *id)
+{
+	Act **ap, *a;
+
+	for (ap = &p->busy; (a = *ap) != NULL; ap = &a->next)
+		if (id == NULL || strcmp(a->id, id) == 0) {
+			*ap = a->next;
+			a->next = NULL;
+			p->nbusy--;
+			return a;
+		}
+	return NULL;
+}
+
+/* The first line: {"ok":true}, or {"error": "..."} when the code did not load. */
+static void
+proc_ack(Proc *p, const char *line, size_t len)
+{
+	json_t *j = json_loadb(line, len, 0, NULL);
+	const char *err = json_string_value(json_object_get(j, "error"));
+	char msg[ERRMAX];
+
+	if (json_is_true(json_object_get(j, "ok"))) {
+		p->state = PROC_READY;
+		json_decref(j);
+		if (p->px->action->state == ACTION_STARTING)
+			init_ready(p->px);
+		else
+			act_dispatch(p->px);
+		return;
+	}
+	snprintf(msg, sizeof msg, "%s", err ? err : "The action did not initialize properly.");
+	json_decref(j);
+	p->why = NULL;
+	p->c.status = -1;
+	proc_gone(p, msg);
+}
+
+/* Fail every busy act with what ended the process. */
+static void
+proc_fail_busy(Proc *p)
+{
+	char how[1400], msg[ERRMAX];
+	Act *a;
+
+	child_exit_text(&p->c, how, sizeof how);
+	while ((a = busy_take(p, NULL)) != NULL) {
+		if (a->timedout)
+			act_timeout_text(a, msg, sizeof msg);
+		else if (p->why)
+			snprintf(msg, sizeof msg, "The action %s (%s", p->why, how);
+		else
+			snprintf(msg, sizeof msg, "The action exited during the activation (%s", how);
+		act_fail(a, 502, msg);
+	}
+}
+
+/* The process is done for: tell whoever waits on it, start the next. */
+static void
+proc_gone(Proc *p, const char *startmsg)
+{
+	Proxy *px = p->px;
+	char how[1400], msg[ERRMAX];
+	int was = p->state;
+
+	p->state = PROC_DEAD;
+	if (px->proc == p)
+		px->proc = NULL;
+	if (was == PROC_STARTING) {
+		child_exit_text(&p->c, how, sizeof how);
+		if (startmsg == NULL)
+			snprintf(msg, sizeof msg, "The action exited while starting (%s", how);
+		if (px->action->state == ACTION_STARTING)
+			init_failed(px, startmsg ? startmsg : msg);
+		else
+			act_fail_queued(px, 502, startmsg ? startmsg : msg);
+	} else if (!px->stopping && px->action && px->action->state == ACTION_READY && px->proc == NULL &&
+	           proc_start(px, msg, sizeof msg) < 0) {
+		log_error("%s", msg);
+	}
+	proc_fail_busy(p);
+	child_close(&p->c);
+}
+
+static void
+proc_exit(Child *c)
+{
+	Proc *p = c->data;
+
+	proc_gone(p, NULL);
+}
+
+/* fd 3 closed while the process runs: unless it is exiting anyway, it can
+ * answer nothing more; proc_deadline kills it after a short grace. */
+static void
+proc_ctl_eof(Proc *p)
+{
+	p->ctleof = 1;
+	child_deadline(&p->c, now_ms() + 100);
+}
+
+/* Many in flight: the answer names its activation. */
+static void
+proc_answer_tagged(Proc *p, const char *line, size_t len)
+{
+	json_t *j = json_loadb(line, len, 0, NULL);
+	const char *id = json_string_value(json_object_get(j, "activation_id"));
+	json_t *res = json_object_get(j, "result");
+	Act *a = id && res ? busy_take(p, id) : NULL;
+	char *text;
+
+	if (a == NULL) {
+		json_decref(j);
+		p->why = "wrote an answer on fd 3 that names no activation it was given";
+		child_kill(&p->c);
+		return;
+	}
+	text = json_dumps(res, JSON_COMPACT | JSON_ENCODE_ANY);
+	json_decref(j);
+	proc_arm(p);
+	if (text)
+		act_result(a, text, strlen(text));
+	else
+		act_fail(a, 500, "out of memory");
+	free(text);
+}
+
+static void
+proc_line(Child *c, char *line, size_t len)
+{
+	Proc *p = c->data;
+	Act *a;
+
+	if (line == NULL) {
+		proc_ctl_eof(p);
+		return;
+	}
+	if (p->state == PROC_STARTING) {
+		proc_ack(p, line, len);
+		return;
+	}
+	stream_read(&c->out);
+	stream_read(&c->err);
+	if (p->px->action->limit > 1) {
+		proc_answer_tagged(p, line, len);
+		return;
+	}
+	if ((a = busy_take(p, NULL)) == NULL) {
+		log_warn("the action wrote on fd 3 with no activation running; dropped");
+		return;
+	}
+	proc_arm(p);
+	act_result(a, line, len);
+}
+
+static void
+proc_deadline(Child *c)
+{
+	Proc *p = c->data;
+	uint64_t now = now_ms();
+	int n = 0;
+	Act *a;
+
+	for (a = p->busy; a; a = a->next)
+		if (a->deadline && a->deadline <= now)
+			a->timedout = 1, n++;
+	if (n > 0) {
+		p->why = "was killed because another activation in it exceeded its time limit";
+		child_kill(c);
+	} else if (p->ctleof) {
+		p->why = "closed fd 3 without answering";
+		child_kill(c);
+	} else
+		proc_arm(p);
+}
+
+/* Shutting down: the process goes, its acts fail. */
+void
+proc_stop(Proxy *px)
+{
+	Proc *p = px->proc;
+
+	if (p == NULL)
+		return;
+	px->proc = NULL;
+	p->state = PROC_DEAD;
+	p->why = "was stopped because the proxy is shutting down";
+	proc_fail_busy(p);
+	child_close(&p->c);
+}
