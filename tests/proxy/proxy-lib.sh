@@ -1,0 +1,64 @@
+# proxy-lib.sh — helpers for the proxy suites: start faasfs-proxy, init it, run, check logs.
+#
+# Sourced after tests/lib.sh. Requests go with curl; each leaves the answer
+# in ./body and prints the HTTP status, so a test reads
+#   test "$(run '{"value":{}}')" = 200 && jq -e '.ok' body
+
+FIX="$TOP/tests/proxy/fixtures"
+SENTINEL=XXX_THE_END_OF_A_WHISK_ACTIVATION_XXX
+
+# proxy_start [OPTIONS]: a proxy on a free port; its stdout in proxy.out,
+# stderr in proxy.err. Sets URL and PROXY_PID.
+proxy_start() {
+	PORT=$(free_port)
+	URL=http://127.0.0.1:$PORT
+	"$PROXY" --listen "127.0.0.1:$PORT" "$@" >proxy.out 2>proxy.err &
+	PROXY_PID=$!
+	test_at_end "kill $PROXY_PID"
+	wait_for "(: </dev/tcp/127.0.0.1/$PORT)"
+}
+
+proxy_alive() { kill -0 "$PROXY_PID"; }
+
+# post PATH [CURL ARGS...]: POST to the proxy, answer in ./body, status printed.
+post() {
+	p=$1; shift
+	curl -s -o body -w '%{http_code}' -X POST "$@" "$URL$p"
+}
+
+# init_value FILE KIND [MAIN] [ENV_JSON]: the init's value for a source file
+# (text) or, when the file holds a NUL byte, an archive or executable
+# (base64, binary). An empty KIND leaves the kind out.
+init_value() {
+	if LC_ALL=C grep -qaP '\x00' "$1"; then
+		base64 -w0 "$1" | jq -Rs --arg k "$2" --arg m "${3:-main}" --argjson e "${4:-{\}}" \
+			'{code: ., binary: true, kind: $k, main: $m, env: $e} | if $k == "" then del(.kind) else . end'
+	else
+		jq -Rs --arg k "$2" --arg m "${3:-main}" --argjson e "${4:-{\}}" \
+			'{code: ., binary: false, kind: $k, main: $m, env: $e} | if $k == "" then del(.kind) else . end' "$1"
+	fi
+}
+
+# init FILE KIND [MAIN] [ENV_JSON]: POST /init, status printed.
+init() {
+	init_value "$@" | jq -c '{value: .}' >init.json &&
+	post /init --data-binary @init.json
+}
+
+# run PARAMS_JSON [EXTRA_FIELDS_JSON]: POST /run with the params as value.
+run() {
+	jq -cn --argjson v "$1" --argjson x "${2:-{\}}" '$x + {value: $v}' >run.json &&
+	post /run --data-binary @run.json
+}
+
+# deadline_in MS: a deadline MS from now, in ms since the epoch.
+deadline_in() { echo $(( $(date +%s%3N) + $1 )); }
+
+# sentinels FILE: how many sentinel lines the file holds.
+sentinels() { grep -c "^$SENTINEL\$" "$1"; }
+
+# expect STATUS JQ_FILTER: the last answer had STATUS and body passes the filter.
+expect() {
+	test "$got" = "$1" || { echo "status $got, wanted $1"; cat body; return 1; }
+	jq -e "$2" body >/dev/null || { echo "body does not pass $2:"; cat body; return 1; }
+}

@@ -1,0 +1,46 @@
+#!/bin/bash
+# t0100-python.sh — python:3 actions through the proxy's python launcher.
+. "$(dirname "$0")/../lib.sh"
+. "$TOP/tests/proxy/proxy-lib.sh"
+. "$TOP/tests/proxy/conformance.sh"
+
+conformance python:3 "$FIX/suite.py"
+
+proxy_start
+test_expect_success 'python: init without code is refused' '
+	got=$(post /init -d "{\"value\":{\"main\":\"main\",\"code\":\"\",\"kind\":\"python:3\"}}") &&
+	expect 403 ".error | test(\"no code\")"
+'
+test_expect_success 'python: a syntax error comes back with the interpreter text' '
+	printf "def main(args:\n    return {}\n" >bad.py &&
+	got=$(init bad.py python:3) &&
+	expect 502 ".error | test(\"SyntaxError\") and test(\"never closed|invalid syntax\")" &&
+	test "$(sentinels proxy.err)" = 1
+'
+test_expect_success 'python: after a failed init, another init works' '
+	got=$(init "$FIX/suite.py" python:3) && expect 200 ".ok" &&
+	got=$(run "{\"name\":\"Ed\"}") && expect 200 ".greeting == \"Hello Ed\""
+'
+kill $PROXY_PID
+
+proxy_start
+test_expect_success 'python: a missing main is an init error naming it' '
+	got=$(init "$FIX/suite.py" python:3 niam) && expect 502 ".error | test(\"niam\")"
+'
+kill $PROXY_PID
+
+proxy_start
+test_expect_success 'python: a zip action with __main__.py and a module beside it' '
+	mkdir zipped && printf "def greet(n):\n    return \"Hi \" + n\n" >zipped/helper.py &&
+	printf "from helper import greet\ndef hi(args):\n    return {\"msg\": greet(args[\"name\"])}\n" >zipped/__main__.py &&
+	(cd zipped && zip -q ../action.zip __main__.py helper.py) &&
+	got=$(init action.zip "" hi) && expect 200 ".ok" &&
+	got=$(run "{\"name\":\"Flo\"}") && expect 200 ".msg == \"Hi Flo\""
+'
+test_expect_success 'python: an exception is an application error, the process lives on' '
+	got=$(run "{}") && expect 200 ".error | test(\"name\")" &&
+	grep -q KeyError proxy.err &&
+	got=$(run "{\"name\":\"Gus\"}") && expect 200 ".msg == \"Hi Gus\""
+'
+kill $PROXY_PID
+test_done
