@@ -1,0 +1,200 @@
+/* api.c — the REST API's front door: routing, authentication, answers.
+ *
+ * Every request comes here from lib/http. The path is split on '/' before
+ * percent-decoding, so a name carrying an encoded slash stays one segment
+ * and is refused by name_check instead of being read as two. Then:
+ *
+ *   /                          GET  what this server is, with its runtimes
+ *   /api/v1                    GET  the API's description
+ *   /metrics                   GET  Prometheus text (no auth: see the man page)
+ *   /api/v1/namespaces         GET  the caller's namespace
+ *   /api/v1/namespaces/NS/COLL[/...]  the collections, each in api_COLL.c
+ *
+ * NS is "_" or the caller's own namespace; any other is 403, so one
+ * namespace never reads another's entities. Every answer is JSON with
+ * OpenWhisk's CORS headers; errors are {"error": text, "code": id}.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "fns.h"
+#include "log.h"
+
+static const char cors[] = "Access-Control-Allow-Origin: *\r\n"
+                           "Access-Control-Allow-Methods: GET, DELETE, POST, PUT, HEAD\r\n"
+                           "Access-Control-Allow-Headers: Authorization, Origin, X-Requested-With, Content-Type, "
+                           "Accept, User-Agent\r\n";
+
+/* Answer with a JSON value (stolen) and optional extra header lines. */
+void api_reply(http_req *req, int status, json_t *body, const char *extra)
+{
+	char *text = body ? json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+	char hdrs[1024];
+
+	snprintf(hdrs, sizeof hdrs, "%s%s", cors, extra ? extra : "");
+	http_respond(req, status, text ? "application/json" : NULL, hdrs, text ? text : "", text ? strlen(text) : 0);
+	free(text);
+	json_decref(body);
+}
+
+void api_error(http_req *req, int status, const char *fmt, ...)
+{
+	char msg[2048], code[33];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	random_hex(code, 32);
+	if (status >= 500)
+		log_warn("%s %s: %d %s", req->method, req->path, status, msg);
+	api_reply(req, status, json_pack("{s:s, s:s}", "error", msg, "code", code), NULL);
+}
+
+/* Query helpers: an absent parameter gives def. */
+int query_bool(http_req *req, const char *name, int def)
+{
+	char buf[16];
+	const char *v = http_query_get(req, name, buf, sizeof buf);
+	return v ? strcmp(v, "true") == 0 || strcmp(v, "1") == 0 : def;
+}
+
+int query_int(http_req *req, const char *name, int64_t def, int64_t *out)
+{
+	char buf[32];
+	const char *v = http_query_get(req, name, buf, sizeof buf);
+
+	*out = def;
+	return v ? parse_int64(v, out) : 0;
+}
+
+/* limit and skip of a list, with OpenWhisk's defaults and bounds. */
+int query_page(api_req *ar, int *limit, int *skip)
+{
+	int64_t l, s;
+
+	if (query_int(ar->req, "limit", LIST_DEFAULT, &l) || query_int(ar->req, "skip", 0, &s)) {
+		api_error(ar->req, 400, "The limit and skip parameters must be non-negative integers.");
+		return -EINVAL;
+	}
+	if (l > LIST_MAX) {
+		api_error(ar->req, 400, "The limit %lld exceeds the maximum %d.", (long long)l, LIST_MAX);
+		return -EINVAL;
+	}
+	*limit = l == 0 ? LIST_MAX : (int)l;
+	*skip = s > 1000000000 ? 1000000000 : (int)s;
+	return 0;
+}
+
+/* The request body as a JSON object; answers 400 itself on failure. */
+int api_body_object(api_req *ar, json_t **out)
+{
+	json_error_t je;
+
+	*out = ar->req->body_len ? json_loadb(ar->req->body, ar->req->body_len, 0, &je) : json_object();
+	if (!*out) {
+		api_error(ar->req, 400, "The request content was malformed: %s (line %d, column %d).", je.text, je.line,
+		          je.column);
+		return -EINVAL;
+	}
+	if (!json_is_object(*out)) {
+		json_decref(*out);
+		api_error(ar->req, 400, "The request content was malformed: a JSON object was expected.");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void root_info(backend *b, http_req *req)
+{
+	json_t *rt = json_object();
+
+	for (int i = 0; runtime_kinds[i]; i++) {
+		char family[32];
+		snprintf(family, sizeof family, "%.*s", (int)strcspn(runtime_kinds[i], ":"), runtime_kinds[i]);
+		json_object_set_new(rt, family, json_pack("[{s:s, s:b, s:b, s:b}]", "kind", runtime_kinds[i], "default", 1,
+		                                          "deprecated", 0, "attached", 0));
+	}
+	api_reply(req, 200,
+	          json_pack("{s:s, s:[s], s:{s:i, s:i, s:i, s:i}, s:o, s:s}", "description", "OpenWhisk (faasfs)",
+	                    "api_paths", "/api/v1", "limits", "sequence_length", SEQUENCE_MAX, "min_action_duration", 100,
+	                    "max_action_duration", 300000, "concurrent_actions", b->opt.max_containers, "runtimes", rt,
+	                    "api_host", b->api_host),
+	          NULL);
+}
+
+static int split_path(char *url, char **seg, int max)
+{
+	char *p = url, *save = NULL, *s;
+	int n = 0;
+
+	p[strcspn(p, "?")] = 0;
+	for (s = strtok_r(p, "/", &save); s; s = strtok_r(NULL, "/", &save)) {
+		if (n == max)
+			return -E2BIG;
+		http_url_decode(s, 0);
+		seg[n++] = s;
+	}
+	return n;
+}
+
+static void route_namespace(api_req *ar, char **seg, int n)
+{
+	const char *coll = seg[1];
+
+	if (strcmp(seg[0], "_") && strcmp(seg[0], ar->who.ns)) {
+		api_error(ar->req, 403, "The supplied authentication is not authorized to access this resource.");
+		return;
+	}
+	ar->seg = seg + 2;
+	ar->nseg = n - 2;
+	if (strcmp(coll, "actions") == 0)
+		api_actions(ar);
+	else if (strcmp(coll, "packages") == 0)
+		api_packages(ar);
+	else if (strcmp(coll, "triggers") == 0)
+		api_triggers(ar);
+	else if (strcmp(coll, "rules") == 0)
+		api_rules(ar);
+	else if (strcmp(coll, "activations") == 0)
+		api_activations(ar);
+	else if (strcmp(coll, "events") == 0 && ar->nseg == 0)
+		events_handle(ar);
+	else if (strcmp(coll, "limits") == 0 && ar->nseg == 0)
+		api_reply(ar->req, 200, json_pack("{s:i, s:i, s:i}", "concurrentInvocations", ar->b->opt.max_containers,
+		                                  "invocationsPerMinute", 60000, "firesPerMinute", 60000), NULL);
+	else
+		api_error(ar->req, 404, "The requested resource does not exist.");
+}
+
+void api_handle(http_req *req, void *arg)
+{
+	backend *b = arg;
+	api_req ar = {.b = b, .req = req};
+	char url[8192], *seg[12];
+	int n;
+
+	snprintf(url, sizeof url, "%s", req->url);
+	n = split_path(url, seg, 12);
+	if (n < 0 || (n >= 1 && strcmp(seg[0], "api") && strcmp(seg[0], "metrics")))
+		return api_error(req, 404, "The requested resource does not exist.");
+	if (n == 0)
+		return root_info(b, req);
+	if (n == 1 && strcmp(seg[0], "metrics") == 0)
+		return metrics_handle(b, req);
+	if (n == 2 && strcmp(seg[1], "v1") == 0)
+		return api_reply(req, 200, json_pack("{s:s, s:s, s:s, s:s}", "description", "OpenWhisk API", "api_version",
+		                                     "1.0.0", "api_version_path", "v1", "build", "faasfs"), NULL);
+	if (n < 3 || strcmp(seg[1], "v1") || strcmp(seg[2], "namespaces"))
+		return api_error(req, 404, "The requested resource does not exist.");
+	if (auth_check(b, http_header_get(req, "Authorization"), &ar.who))
+		return api_error(req, 401, "The supplied authentication is invalid.");
+	if (n == 3)
+		return strcmp(req->method, "GET") ? api_error(req, 405, "Method not allowed.")
+		                                  : api_reply(req, 200, json_pack("[s]", ar.who.ns), NULL);
+	if (n == 4)
+		return api_error(req, 404, "The requested resource does not exist.");
+	route_namespace(&ar, seg + 3, n - 3);
+}

@@ -1,0 +1,215 @@
+/* api_actions.c — /namespaces/NS/actions[/PKG]/NAME: create, update, get, list, delete.
+ *
+ * An action's entity is {namespace ("ns" or "ns/pkg"), name, version,
+ * publish, exec, annotations, limits, parameters, updated}. On update the
+ * limits merge field by field and the annotations merge key by key
+ * (minus delAnnotations); parameters and exec are replaced when given.
+ * Every action carries the annotation exec=<kind>; a new one gets
+ * provide-api-key=false unless it says otherwise, as in OpenWhisk.
+ *
+ * A sequence's components are checked to exist and stored fully qualified
+ * ("/ns/pkg/name"); its parameters are [{"key":"_actions", ...}].
+ *
+ * With validate=true (our extension) the code is initialised in a fresh
+ * container before anything is stored; see validate in invoke_http.c.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "fns.h"
+
+/* The qualified name of the action the path names; answers 400 itself. */
+static int action_qname(api_req *ar, qname *q)
+{
+	memset(q, 0, sizeof *q);
+	snprintf(q->ns, sizeof q->ns, "%s", ar->who.ns);
+	if (ar->nseg == 2)
+		snprintf(q->pkg, sizeof q->pkg, "%s", ar->seg[0]);
+	snprintf(q->name, sizeof q->name, "%s", ar->seg[ar->nseg - 1]);
+	return (!q->pkg[0] || entity_name_ok(ar, q->pkg)) && entity_name_ok(ar, q->name) ? 0 : -EINVAL;
+}
+
+static int sequence_exec(api_req *ar, const qname *self, json_t *exec, json_t **out, char *err, size_t n)
+{
+	json_t *comps = json_object_get(exec, "components"), *v, *fq = json_array();
+	char selfpath[PATH_MAX_LEN + 1], path[PATH_MAX_LEN + 2];
+	size_t i;
+
+	qname_path(self, selfpath, sizeof selfpath);
+	if (!json_array_size(comps))
+		return json_decref(fq), snprintf(err, n, "No component specified for the sequence."), -EINVAL;
+	if (json_array_size(comps) > SEQUENCE_MAX)
+		return json_decref(fq), snprintf(err, n, "Too many actions in the sequence."), -EINVAL;
+	json_array_foreach(comps, i, v) {
+		qname q;
+		resolved r;
+		int status;
+		if (!json_is_string(v) || qname_parse(json_string_value(v), ar->who.ns, &q, err, n))
+			return json_decref(fq), json_is_string(v) ? -EINVAL : (snprintf(err, n, "Sequence components must "
+			                                                                 "be strings."), -EINVAL);
+		qname_path(&q, path + 1, sizeof path - 1);
+		path[0] = '/';
+		if (strcmp(path + 1, selfpath) == 0)
+			return json_decref(fq), snprintf(err, n, "Sequence may not refer to itself."), -EINVAL;
+		if (action_resolve(ar->b, &ar->who, &q, &r, &status, err, n))
+			return json_decref(fq), snprintf(err, n, "Sequence component does not exist: %s", path), -EINVAL;
+		resolved_free(&r);
+		json_array_append_new(fq, json_string(path));
+	}
+	*out = json_pack("{s:s, s:o}", "kind", "sequence", "components", fq);
+	return 0;
+}
+
+/* The exec to store: checked, kind made canonical, binary derived. */
+static int action_exec(api_req *ar, const qname *q, json_t *exec, json_t **out, char *err, size_t n)
+{
+	const char *kind = json_string_value(json_object_get(exec, "kind")), *canon;
+	json_t *code = json_object_get(exec, "code"), *main = json_object_get(exec, "main");
+
+	if (!json_is_object(exec) || !kind)
+		return snprintf(err, n, "The action needs \"exec\" with a \"kind\"."), -EINVAL;
+	if (!(canon = kind_canonical(kind)))
+		return snprintf(err, n, "The kind '%s' is not supported (python:3, nodejs:20, bash, native, actionloop, "
+		                "sequence).", kind), -EINVAL;
+	if (strcmp(canon, "sequence") == 0)
+		return sequence_exec(ar, q, exec, out, err, n);
+	if (!json_is_string(code) || !json_string_length(code))
+		return snprintf(err, n, "The action's \"exec\" needs its \"code\": no code to execute."), -EINVAL;
+	if (main && (!json_is_string(main) || !json_string_length(main)))
+		return snprintf(err, n, "\"main\" must be a non-empty string."), -EINVAL;
+	*out = json_pack("{s:s, s:O, s:b}", "kind", canon, "code", code, "binary", code_is_binary(json_string_value(code)));
+	if (main)
+		json_object_set(*out, "main", main);
+	return 0;
+}
+
+/* Build the action entity from the PUT body over the old one. */
+static int action_build(api_req *ar, const qname *q, json_t *body, json_t *old, json_t **out, char *err, size_t n)
+{
+	json_t *exec = NULL, *limits, *ann, *doc, *bexec = json_object_get(body, "exec");
+	char nsfield[2 * NAME_MAX_LEN + 2];
+	int rc;
+
+	if (bexec && (rc = action_exec(ar, q, bexec, &exec, err, n)))
+		return rc;
+	if (!exec && !(exec = json_incref(json_object_get(old, "exec"))))
+		return snprintf(err, n, "The action needs \"exec\" with a \"kind\" and \"code\"."), -EINVAL;
+	if ((rc = limits_merge(json_object_get(old, "limits"), json_object_get(body, "limits"), &limits, err, n))) {
+		json_decref(exec);
+		return rc;
+	}
+	snprintf(nsfield, sizeof nsfield, "%s%s%s", q->ns, q->pkg[0] ? "/" : "", q->pkg);
+	doc = entity_doc(nsfield, q->name, old, body);
+	ann = params_union(json_object_get(old, "annotations"), json_object_get(body, "annotations"),
+	                   json_object_get(body, "delAnnotations"));
+	annot_set(ann, "exec", json_string(jstr(json_object_get(exec, "kind"))));
+	if (!old && !params_get(ann, "provide-api-key"))
+		annot_set(ann, "provide-api-key", json_false());
+	json_object_set_new(doc, "annotations", ann);
+	if (sequence_is_exec(exec))
+		json_object_set_new(doc, "parameters",
+		                    json_pack("[{s:s, s:O}]", "key", "_actions", "value", json_object_get(exec, "components")));
+	json_object_set_new(doc, "exec", exec);
+	json_object_set_new(doc, "limits", limits);
+	*out = doc;
+	return 0;
+}
+
+/* Refuse to create in a package that does not exist or is a binding. */
+static int package_writable(api_req *ar, const char *pkg)
+{
+	json_t *p;
+
+	if (!pkg[0])
+		return 1;
+	if (!(p = entity_get_or_404(ar, "packages", pkg)))
+		return 0;
+	if (json_object_size(json_object_get(p, "binding"))) {
+		json_decref(p);
+		api_error(ar->req, 400, "Operation not permitted on package binding.");
+		return 0;
+	}
+	json_decref(p);
+	return 1;
+}
+
+static void action_put(api_req *ar, const qname *q)
+{
+	char key[2 * NAME_MAX_LEN + 2], err[1024];
+	json_t *body, *old, *doc;
+
+	qname_key(q, key, sizeof key);
+	if (!package_writable(ar, q->pkg) || entity_put_begin(ar, "actions", key, &body, &old))
+		return;
+	if (action_build(ar, q, body, old, &doc, err, sizeof err)) {
+		api_error(ar->req, 400, "%s", err);
+	} else {
+		char path[PATH_MAX_LEN + 1];
+		qname_path(q, path, sizeof path);
+		if (old)
+			sched_forget(ar->b->sched, path);
+		if (query_bool(ar->req, "validate", 0) && !sequence_is(doc))
+			action_validate(ar, q, doc);
+		else
+			entity_put_end(ar, "actions", key, q->pkg, doc);
+	}
+	json_decref(body);
+	json_decref(old);
+}
+
+static void trim_code(json_t *doc)
+{
+	json_object_del(json_object_get(doc, "exec"), "code");
+}
+
+static void action_delete(api_req *ar, const qname *q)
+{
+	char key[2 * NAME_MAX_LEN + 2], path[PATH_MAX_LEN + 1];
+	json_t *doc;
+
+	qname_key(q, key, sizeof key);
+	qname_path(q, path, sizeof path);
+	if (!package_writable(ar, q->pkg) || !(doc = entity_get_or_404(ar, "actions", key)))
+		return;
+	sched_forget(ar->b->sched, path);
+	entity_delete(ar, "actions", key, doc);
+}
+
+static void action_get(api_req *ar, const qname *q)
+{
+	resolved r;
+	char err[512];
+	int status;
+
+	if (action_resolve(ar->b, &ar->who, q, &r, &status, err, sizeof err))
+		return api_error(ar->req, status, "%s", err);
+	if (!query_bool(ar->req, "code", 1))
+		trim_code(r.action);
+	api_reply(ar->req, 200, json_incref(r.action), NULL);
+	resolved_free(&r);
+}
+
+void api_actions(api_req *ar)
+{
+	const char *m = ar->req->method;
+	qname q;
+
+	if (ar->nseg == 0) {
+		if (strcmp(m, "GET"))
+			return api_error(ar->req, 405, "Method not allowed.");
+		return entity_list(ar, "actions", NULL, trim_code);
+	}
+	if (ar->nseg > 2 || action_qname(ar, &q))
+		return ar->nseg > 2 ? api_error(ar->req, 404, "The requested resource does not exist.") : (void)0;
+	if (strcmp(m, "PUT") == 0)
+		action_put(ar, &q);
+	else if (strcmp(m, "GET") == 0)
+		action_get(ar, &q);
+	else if (strcmp(m, "DELETE") == 0)
+		action_delete(ar, &q);
+	else if (strcmp(m, "POST") == 0)
+		invoke_http(ar, &q);
+	else
+		api_error(ar->req, 405, "Method not allowed.");
+}

@@ -1,0 +1,63 @@
+/* api_activations.c — /namespaces/NS/activations[/ID[/logs|/result]]: reading records.
+ *
+ * Lists are newest first and take name, since and upto (ms since epoch),
+ * limit, skip and docs=true (whole records instead of summaries). A record
+ * still running is not there yet (404, as in OpenWhisk, where it is written
+ * at the end); the event stream tells when it is.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "fns.h"
+
+static void activation_list(api_req *ar)
+{
+	char name[PATH_MAX_LEN + 1];
+	const char *nm = http_query_get(ar->req, "name", name, sizeof name);
+	int64_t since, upto;
+	int limit, skip;
+	json_t *arr, *doc;
+	size_t i;
+
+	if (query_page(ar, &limit, &skip))
+		return;
+	if (query_int(ar->req, "since", 0, &since) || query_int(ar->req, "upto", 0, &upto))
+		return api_error(ar->req, 400, "since and upto must be times in milliseconds since the epoch.");
+	if (nm && strrchr(nm, '/'))
+		nm = strrchr(nm, '/') + 1; /* "pkg/name" or "/ns/name": records carry the simple name */
+	if (store_act_list(ar->b->st, ar->who.ns, nm && *nm ? nm : NULL, since, upto, limit, skip, &arr))
+		return api_error(ar->req, 500, "The store could not be read.");
+	if (!query_bool(ar->req, "docs", 0))
+		json_array_foreach(arr, i, doc)
+			json_array_set_new(arr, i, record_summary(doc));
+	api_reply(ar->req, 200, arr, NULL);
+}
+
+void api_activations(api_req *ar)
+{
+	json_t *doc = NULL, *out;
+	const char *part;
+	int rc;
+
+	if (strcmp(ar->req->method, "GET"))
+		return api_error(ar->req, 405, "Method not allowed.");
+	if (ar->nseg == 0)
+		return activation_list(ar);
+	part = ar->nseg == 2 ? ar->seg[1] : "";
+	if (ar->nseg > 2 || (ar->nseg == 2 && strcmp(part, "logs") && strcmp(part, "result")))
+		return api_error(ar->req, 404, "The requested resource does not exist.");
+	rc = store_act_get(ar->b->st, ar->who.ns, ar->seg[0], &doc);
+	if (rc == -ENOENT || rc == -EINPROGRESS)
+		return api_error(ar->req, 404, "The requested resource does not exist.");
+	if (rc)
+		return api_error(ar->req, 500, "The store could not be read.");
+	if (strcmp(part, "logs") == 0)
+		out = json_pack("{s:O}", "logs", json_object_get(doc, "logs"));
+	else if (strcmp(part, "result") == 0)
+		out = json_incref(json_object_get(doc, "response"));
+	else
+		out = json_incref(doc);
+	json_decref(doc);
+	api_reply(ar->req, 200, out, NULL);
+}

@@ -1,0 +1,194 @@
+/* auth.c — namespaces and their keys: creating them, checking Basic auth.
+ *
+ * A namespace has one credential, "uuid:key" as OpenWhisk's: the uuid
+ * names it, the key proves it. The store keeps only SHA-256(key) in hex, so
+ * a copy of the database does not give away any key. A request carries
+ * "Authorization: Basic base64(uuid:key)"; we look the uuid up, hash the
+ * key and compare in constant time.
+ *
+ * On first start the `guest` namespace is made with a fresh key, written
+ * (mode 0600) to DATA/guest.auth and, unless the file exists, to
+ * ~/.wskprops as APIHOST and AUTH so that `wsk` and the file system find
+ * it. FAASFS_AUTH=uuid:key in the environment sets guest's credential
+ * instead of a random one, on every start.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "fns.h"
+#include "log.h"
+
+void key_hash(const char *key, char out[65])
+{
+	unsigned char md[32];
+	unsigned int len = 0;
+
+	EVP_Digest(key, strlen(key), md, &len, EVP_sha256(), NULL);
+	for (unsigned i = 0; i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+}
+
+static int b64val(int c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	return c == '+' ? 62 : c == '/' ? 63 : -1;
+}
+
+/* Decode base64 text into out (NUL-terminated); -EINVAL on bad input. */
+int base64_decode(const char *in, char *out, size_t n)
+{
+	size_t o = 0;
+	unsigned acc = 0;
+	int bits = 0, v;
+
+	for (; *in && *in != '='; in++) {
+		if ((v = b64val((unsigned char)*in)) < 0)
+			return -EINVAL;
+		acc = (acc << 6) | v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			if (o + 1 >= n)
+				return -EINVAL;
+			out[o++] = (char)(acc >> bits);
+		}
+	}
+	out[o] = 0;
+	return 0;
+}
+
+/* Who is calling: 0 with who filled, or -EACCES. */
+int auth_check(backend *b, const char *header, caller *who)
+{
+	char cred[256], ns[NAME_MAX_LEN + 1], want[65], got[65], *colon;
+	unsigned diff = 0;
+
+	if (!header || strncasecmp(header, "Basic ", 6) || base64_decode(header + 6, cred, sizeof cred))
+		return -EACCES;
+	if (!(colon = strchr(cred, ':')))
+		return -EACCES;
+	*colon = 0;
+	if (store_ns_by_uuid(b->st, cred, ns, sizeof ns, want, sizeof want))
+		return -EACCES;
+	key_hash(colon + 1, got);
+	for (int i = 0; i < 64; i++)
+		diff |= (unsigned char)(want[i] ^ got[i]);
+	if (diff)
+		return -EACCES;
+	*colon = ':';
+	snprintf(who->ns, sizeof who->ns, "%s", ns);
+	snprintf(who->auth, sizeof who->auth, "%s", cred);
+	return 0;
+}
+
+static void uuid_new(char out[37])
+{
+	char hex[33];
+
+	random_hex(hex, 32);
+	hex[12] = '4';
+	snprintf(out, 37, "%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12, hex + 16, hex + 20);
+}
+
+static void key_new(char out[65])
+{
+	static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+	unsigned char r[64];
+
+	random_bytes(r, sizeof r);
+	for (int i = 0; i < 64; i++)
+		out[i] = abc[r[i] % 62];
+	out[64] = 0;
+}
+
+/* Create namespace name with a fresh credential (or `cred` if given);
+ * the "uuid:key" text goes to out. -EEXIST if it exists. */
+int ns_create(store *st, const char *name, const char *cred, char *out, size_t n)
+{
+	char uuid[37], key[65], hash[65], err[256];
+	const char *colon;
+	int rc;
+
+	if ((rc = name_check(name, err, sizeof err))) {
+		log_error("%s", err);
+		return rc;
+	}
+	if (store_ns_exists(st, name))
+		return -EEXIST;
+	if (cred && (colon = strchr(cred, ':'))) {
+		snprintf(uuid, sizeof uuid, "%.*s", (int)(colon - cred), cred);
+		snprintf(key, sizeof key, "%s", colon + 1);
+	} else {
+		uuid_new(uuid);
+		key_new(key);
+	}
+	key_hash(key, hash);
+	if ((rc = store_ns_add(st, name, uuid, hash, now_ms())))
+		return rc;
+	snprintf(out, n, "%s:%s", uuid, key);
+	return 0;
+}
+
+static int write_private(const char *path, const char *text, int excl)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | (excl ? O_EXCL : 0), 0600);
+	size_t len = strlen(text);
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, text, len) != (ssize_t)len) {
+		close(fd);
+		return -EIO;
+	}
+	fchmod(fd, 0600);
+	return close(fd) ? -errno : 0;
+}
+
+/* Make sure guest exists; FAASFS_AUTH sets its credential. */
+int ns_guest_setup(backend *b)
+{
+	const char *env = getenv("FAASFS_AUTH"), *home = getenv("HOME");
+	char cred[256], path[1200], text[512], hash[65];
+	int rc = 0;
+
+	if (env && !strchr(env, ':')) {
+		log_error("FAASFS_AUTH must be uuid:key");
+		return -EINVAL;
+	}
+	if (!store_ns_exists(b->st, "guest")) {
+		if ((rc = ns_create(b->st, "guest", env, cred, sizeof cred)))
+			return rc;
+	} else if (env) {
+		snprintf(cred, sizeof cred, "%s", env);
+		*strchr(cred, ':') = 0;
+		key_hash(strchr(env, ':') + 1, hash);
+		if ((rc = store_ns_set_key(b->st, "guest", cred, hash)))
+			return rc;
+		snprintf(cred, sizeof cred, "%s", env);
+	} else {
+		return 0; /* the key was written at first start */
+	}
+	snprintf(path, sizeof path, "%s/guest.auth", b->opt.data_dir);
+	snprintf(text, sizeof text, "%s\n", cred);
+	if ((rc = write_private(path, text, 0)))
+		log_warn("cannot write %s: %s", path, strerror(-rc));
+	if (home) {
+		snprintf(path, sizeof path, "%s/.wskprops", home);
+		snprintf(text, sizeof text, "APIHOST=%s\nAUTH=%s\n", b->api_host, cred);
+		rc = write_private(path, text, 1);
+		if (rc == 0)
+			log_info("wrote the guest credential to %s", path);
+	}
+	return 0;
+}

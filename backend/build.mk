@@ -1,0 +1,18 @@
+# backend/: faasfs-backend, the controller (REST API, store, scheduler,
+# execution domains). Every backend/*.c is part of it, whoever wrote it; the
+# binary is built once the scheduler (backend/sched.c) is there.
+BACKEND_SRCS := $(wildcard backend/*.c)
+BACKEND_OBJS := $(BACKEND_SRCS:.c=.o)
+BACKEND_PKGS := libuv jansson sqlite3 libcurl libcrypto
+BACKEND_CFLAGS := $(shell pkg-config --cflags $(BACKEND_PKGS))
+BACKEND_LIBS := $(shell pkg-config --libs $(BACKEND_PKGS)) $(HTTP_PARSER_LIBS)
+
+ifneq ($(wildcard backend/sched.c),)
+BINS += backend/faasfs-backend
+endif
+
+backend/%.o: backend/%.c
+	$(CC) $(CFLAGS) $(BACKEND_CFLAGS) -c -o $@ $<
+
+backend/faasfs-backend: $(BACKEND_OBJS) $(LIB_A)
+	$(CC) $(LDFLAGS) -o $@ $(BACKEND_OBJS) $(LIB_A) $(BACKEND_LIBS)

@@ -1,0 +1,143 @@
+/* dat.h — the backend's types: the daemon, the store, a caller, an activation. */
+#ifndef FAAS_BACKEND_DAT_H
+#define FAAS_BACKEND_DAT_H
+
+#include <jansson.h>
+#include <sqlite3.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "http.h"
+#include "sched.h"
+
+enum {
+	NAME_MAX_LEN = 256,
+	PATH_MAX_LEN = 3 * NAME_MAX_LEN + 4, /* ns/pkg/name */
+	ACTID_LEN = 32,
+	LIST_DEFAULT = 30,
+	LIST_MAX = 200,
+	WAIT_MAX_MS = 60000,   /* longest a blocking invoke waits before 202 */
+	SEQUENCE_MAX = 50,     /* atomic actions in one sequence */
+};
+
+typedef struct store store;
+typedef struct events events;
+typedef struct metrics metrics;
+
+/* What the daemon was started with. */
+typedef struct options {
+	const char *listen_host;
+	int listen_port;
+	char data_dir[1024];
+	char run_dir[1024];
+	char proxy_path[1024];
+	int sandbox;
+	int idle_s;
+	int stemcells;
+	int max_containers;
+	int max_memory_mb;
+	int queue_max;
+	int keep_count;       /* activations kept, newest first */
+	int keep_days;        /* activations older than this are pruned */
+	size_t max_payload;   /* invoke and fire bodies */
+	int sync_full;        /* PRAGMA synchronous=FULL: survive power loss */
+} options;
+
+typedef struct backend {
+	uv_loop_t *loop;
+	options opt;
+	char api_host[128];    /* "http://127.0.0.1:3233", given to functions */
+	http_server *http;
+	sched *sched;
+	store *st;
+	events *ev;
+	metrics *met;
+	uv_timer_t prune_timer;
+	int64_t inflight;      /* activations started and not yet recorded */
+} backend;
+
+/* The authenticated namespace a request acts as. */
+typedef struct caller {
+	char ns[NAME_MAX_LEN + 1];
+	char auth[256];        /* "uuid:key" as presented, for __OW_API_KEY */
+} caller;
+
+/* A request to the REST API, after routing and authentication. */
+typedef struct api_req {
+	struct backend *b;
+	http_req *req;
+	caller who;
+	char **seg;            /* the path after the collection, decoded; valid only in the handler */
+	int nseg;
+} api_req;
+
+/* A fully qualified entity name split into its parts. */
+typedef struct qname {
+	char ns[NAME_MAX_LEN + 1];
+	char pkg[NAME_MAX_LEN + 1];   /* "" when not in a package */
+	char name[NAME_MAX_LEN + 1];
+} qname;
+
+/* One finished (or started) activation to record. */
+typedef struct act_row {
+	const char *id;
+	const char *ns;        /* the namespace that owns the record */
+	const char *name;      /* the action's or trigger's simple name */
+	int64_t start, end;    /* ms since epoch; end 0 while running */
+	int status;            /* run_status, or -1 while running */
+	json_t *doc;           /* the whole record */
+} act_row;
+
+typedef void (*store_commit_cb)(int err, void *arg);
+
+/* What one asks of activation_start(): an action to run with parameters. */
+typedef struct act_req {
+	const caller *who;
+	qname target;          /* the action as named by the caller (may go through a binding) */
+	json_t *params;        /* object: the payload (borrowed) */
+	const char *cause;     /* parent activation id, or NULL */
+	const char *caused_by; /* "sequence", "trigger", or NULL */
+	int record_running;    /* commit a 'running' record before anything is acknowledged */
+	int depth;             /* nesting of sequences */
+} act_req;
+
+/* The outcome given to activation_start's callback: the committed record. */
+typedef struct act_done {
+	int err;               /* 0, or -errno when nothing ran (then msg says why) */
+	int http_status;       /* for err: 400/404/429/..., to answer with */
+	const char *msg;
+	const char *id;        /* activation id */
+	json_t *record;        /* the activation record (borrowed), NULL on err */
+	int status;            /* run_status */
+} act_done;
+
+typedef void (*act_done_cb)(const act_done *d, void *arg);
+
+/* An action found through its name: the entity and everything bound to it. */
+typedef struct resolved {
+	json_t *action;        /* the action entity (owned) */
+	json_t *params;        /* object: package < binding < action parameters (owned) */
+	json_t *init_env;      /* object: init parameters as strings (owned) */
+	char path[PATH_MAX_LEN + 1];  /* where the action really lives: "ns/pkg/name" */
+	char binding[PATH_MAX_LEN + 1]; /* "ns/binding" when reached through one, else "" */
+} resolved;
+
+/* One activation in flight, from activation_start to its done callback. */
+typedef struct activation {
+	struct backend *b;
+	caller who;
+	char id[ACTID_LEN + 1];
+	char cause[ACTID_LEN + 1];
+	resolved res;
+	json_t *record;        /* the record being built (owned) */
+	act_done_cb done;
+	void *arg;
+	int depth;
+	int acked;             /* a running record was queued */
+	/* sequences */
+	json_t *components;    /* array of component paths (borrowed from res.action) */
+	size_t next;
+	int64_t start;
+} activation;
+
+#endif

@@ -1,0 +1,201 @@
+/* events.c — GET /api/v1/namespaces/_/events?since=N: every change, one JSON line each.
+ *
+ * The store gives each change a sequence number in the same transaction
+ * as the change (store_entity.c, the activation batch in store.c) and then
+ * calls events_emit, which writes the line to every subscriber of that
+ * namespace. A subscriber is a chunked response that never ends on its own:
+ *
+ *   {"seq":N,"kind":"actions|packages|triggers|rules|activations",
+ *    "op":"put|delete|done","name":"NAME or PKG/NAME","version":"0.0.3"}
+ *
+ * and, for a finished activation, "activation" with the whole record and
+ * "name" the action's path. With since=N the events after N that the store
+ * still holds are replayed first; without it, only new ones come. A ping
+ * line every 15 s keeps idle connections honest. A subscriber that lets
+ * more than 16 MB pile up is cut off; it reconnects with the last seq it saw.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "fns.h"
+#include "log.h"
+
+enum { PING_MS = 15000, BACKLOG_MAX = 16 << 20, REPLAY_MAX = 1000000 };
+
+typedef struct subscriber {
+	struct subscriber *next, **pprev;
+	http_req *req;
+	struct events *ev;
+	char ns[NAME_MAX_LEN + 1];
+	int64_t seq;            /* last sent */
+} subscriber;
+
+struct events {
+	backend *b;
+	subscriber *head;
+	uv_timer_t ping;
+	int64_t last;           /* newest seq seen */
+	int n;
+};
+
+static void sub_end(events *ev, subscriber *s)
+{
+	*s->pprev = s->next;
+	if (s->next)
+		s->next->pprev = s->pprev;
+	ev->n--;
+	s->req->abort_cb = NULL;
+	s->req->data = NULL;
+	http_stream_end(s->req);
+	free(s);
+}
+
+static void sub_write(events *ev, subscriber *s, const char *line, size_t len)
+{
+	http_stream_write(s->req, line, len);
+	if (http_stream_pending(s->req) > BACKLOG_MAX) {
+		log_warn("events: a subscriber of %s fell %d MB behind; cut off", s->ns, BACKLOG_MAX >> 20);
+		sub_end(ev, s);
+	}
+}
+
+static char *event_line(int64_t seq, const char *kind, const char *op, const char *name, const char *version,
+                        json_t *act, size_t *len)
+{
+	json_t *o = json_pack("{s:I, s:s, s:s}", "seq", (json_int_t)seq, "kind", kind, "op", op);
+	char *text;
+
+	if (act) {
+		json_t *path = params_get(json_object_get(act, "annotations"), "path");
+		json_object_set_new(o, "name", json_string(json_is_string(path) ? json_string_value(path) : name));
+		json_object_set(o, "version", json_object_get(act, "version"));
+		json_object_set(o, "activation", act);
+	} else {
+		json_object_set_new(o, "name", json_string(name));
+		if (version)
+			json_object_set_new(o, "version", json_string(version));
+	}
+	text = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	*len = text ? strlen(text) : 0;
+	if (text) {
+		text = realloc(text, *len + 2);
+		text[(*len)++] = '\n';
+		text[*len] = 0;
+	}
+	return text;
+}
+
+/* The store's hook: a committed change. */
+void events_emit(void *arg, int64_t seq, const char *ns, const char *kind, const char *op, const char *name,
+                 const char *version, json_t *act)
+{
+	events *ev = arg;
+	subscriber *s, *next;
+	char *line = NULL;
+	size_t len = 0;
+
+	if (seq > ev->last)
+		ev->last = seq;
+	for (s = ev->head; s; s = next) {
+		next = s->next;
+		if (strcmp(s->ns, ns) || seq <= s->seq)
+			continue;
+		if (!line && !(line = event_line(seq, kind, op, name, version, act, &len)))
+			return;
+		s->seq = seq;
+		sub_write(ev, s, line, len);
+	}
+	free(line);
+}
+
+static void replay_one(void *arg, int64_t seq, const char *ns, const char *kind, const char *op, const char *name,
+                       const char *version, json_t *act)
+{
+	subscriber *s = arg;
+	size_t len;
+	char *line = event_line(seq, kind, op, name, version, act, &len);
+
+	(void)ns;
+	if (line)
+		http_stream_write(s->req, line, len);
+	free(line);
+	s->seq = seq;
+}
+
+static void sub_abort(http_req *req)
+{
+	subscriber *s = req->data;
+	if (s)
+		sub_end(s->ev, s);
+}
+
+static void ping_cb(uv_timer_t *t)
+{
+	events *ev = t->data;
+	subscriber *s, *next;
+	char line[64];
+	int len = snprintf(line, sizeof line, "{\"seq\":%lld,\"kind\":\"ping\"}\n", (long long)ev->last);
+
+	for (s = ev->head; s; s = next) {
+		next = s->next;
+		sub_write(ev, s, line, len);
+	}
+}
+
+void events_handle(api_req *ar)
+{
+	events *ev = ar->b->ev;
+	subscriber *s;
+	int64_t since = -1;
+	char buf[32];
+
+	if (strcmp(ar->req->method, "GET"))
+		return api_error(ar->req, 405, "Method not allowed.");
+	if (http_query_get(ar->req, "since", buf, sizeof buf) && parse_int64(buf, &since))
+		return api_error(ar->req, 400, "since must be a sequence number.");
+	s = calloc(1, sizeof *s);
+	s->req = ar->req;
+	s->ev = ev;
+	snprintf(s->ns, sizeof s->ns, "%s", ar->who.ns);
+	s->seq = since >= 0 ? since : ev->last;
+	http_stream_start(ar->req, 200, "application/x-ndjson", "Cache-Control: no-cache\r\n");
+	if (since >= 0 && store_events_since(ar->b->st, s->ns, since, REPLAY_MAX, replay_one, s) < 0)
+		log_warn("events: replay from %lld failed", (long long)since);
+	s->next = ev->head;
+	s->pprev = &ev->head;
+	if (ev->head)
+		ev->head->pprev = &s->next;
+	ev->head = s;
+	ev->n++;
+	ar->req->data = s;
+	ar->req->abort_cb = sub_abort;
+}
+
+int events_new(backend *b, events **out)
+{
+	events *ev = calloc(1, sizeof *ev);
+
+	if (!ev)
+		return -ENOMEM;
+	ev->b = b;
+	ev->last = store_last_seq(b->st);
+	uv_timer_init(b->loop, &ev->ping);
+	ev->ping.data = ev;
+	uv_timer_start(&ev->ping, ping_cb, PING_MS, PING_MS);
+	uv_unref((uv_handle_t *)&ev->ping);
+	*out = ev;
+	return 0;
+}
+
+static void ping_closed(uv_handle_t *h) { free(h->data); }
+
+void events_free(events *ev)
+{
+	while (ev->head)
+		sub_end(ev, ev->head);
+	uv_close((uv_handle_t *)&ev->ping, ping_closed);
+}
+
+int events_subscribers(events *ev) { return ev->n; }

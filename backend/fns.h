@@ -1,0 +1,152 @@
+/* fns.h — the backend's functions, by file. */
+#ifndef FAAS_BACKEND_FNS_H
+#define FAAS_BACKEND_FNS_H
+
+#include <stdlib.h>
+
+#include "dat.h"
+
+typedef void (*store_event_cb)(void *arg, int64_t seq, const char *ns, const char *kind, const char *op,
+                               const char *name, const char *version, json_t *activation);
+
+/* names.c */
+int name_check(const char *s, char *err, size_t n);
+int qname_parse(const char *path, const char *own_ns, qname *q, char *err, size_t n);
+void qname_path(const qname *q, char *out, size_t n);
+void qname_key(const qname *q, char *out, size_t n);
+const char *kind_canonical(const char *kind);
+extern const char *const runtime_kinds[];
+int code_is_binary(const char *code);
+
+/* limits.c */
+json_t *limits_default(void);
+int limits_merge(const json_t *old, json_t *in, json_t **out, char *err, size_t n);
+void limits_to_run(const json_t *lim, run_limits *rl);
+
+/* params.c */
+int params_check(const json_t *arr, const char *what, char *err, size_t n);
+void params_layer(json_t *into, json_t *env, const json_t *arr);
+void params_payload(json_t *into, const json_t *payload);
+json_t *params_from_object(const json_t *obj);
+json_t *params_get(const json_t *arr, const char *key);
+json_t *params_union(const json_t *old, const json_t *add, const json_t *del);
+int body_params(const char *ctype, const char *body, size_t len, json_t **out, char *err, size_t n);
+char *base64_encode(const char *src, size_t len);
+
+/* util.c */
+int64_t now_ms(void);
+const char *jstr(const json_t *v);
+int random_bytes(void *buf, size_t n);
+void random_hex(char *out, size_t nhex);
+int parse_int64(const char *s, int64_t *out);
+
+/* store.c */
+int store_open(uv_loop_t *loop, const char *path, int sync_full, store **out);
+void store_close(store *st);
+void store_on_event(store *st, store_event_cb cb, void *arg);
+int store_begin(store *st);
+int store_commit(store *st);
+void store_rollback(store *st);
+void store_flush(store *st);
+int store_act_queue(store *st, const act_row *r, store_commit_cb cb, void *arg);
+void store_stats(store *st, int64_t *commits, int64_t *rows);
+
+/* store_entity.c */
+int store_entity_get(store *st, const char *ns, const char *coll, const char *name, json_t **doc);
+int store_entity_put(store *st, const char *ns, const char *coll, const char *name, const char *ref, json_t *doc);
+int store_entity_del(store *st, const char *ns, const char *coll, const char *name, const char *version);
+int store_entity_list(store *st, const char *ns, const char *coll, const char *ref, int limit, int skip,
+                      json_t **out);
+int store_entity_count(store *st, const char *ns, const char *coll, const char *ref);
+int store_ns_add(store *st, const char *name, const char *uuid, const char *keyhash, int64_t now);
+int store_ns_set_key(store *st, const char *name, const char *uuid, const char *keyhash);
+int store_ns_by_uuid(store *st, const char *uuid, char *name, size_t nlen, char *hash, size_t hlen);
+int store_ns_exists(store *st, const char *name);
+int store_events_since(store *st, const char *ns, int64_t seq, int limit, store_event_cb cb, void *arg);
+
+/* store_act.c */
+int store_act_get(store *st, const char *ns, const char *id, json_t **doc);
+int store_act_list(store *st, const char *ns, const char *name, int64_t since, int64_t upto, int limit, int skip,
+                   json_t **out);
+int store_act_recover(store *st, int64_t now);
+int store_prune(store *st, int64_t before, int64_t keep, int64_t keep_events, int batch);
+int64_t store_last_seq(store *st);
+
+/* auth.c */
+void key_hash(const char *key, char out[65]);
+int base64_decode(const char *in, char *out, size_t n);
+int auth_check(backend *b, const char *header, caller *who);
+int ns_create(store *st, const char *name, const char *cred, char *out, size_t n);
+int ns_guest_setup(backend *b);
+
+/* record.c */
+const char *record_status_text(int status);
+void annot_set(json_t *arr, const char *key, json_t *value);
+json_t *record_new(const char *ns, const char *name, const char *version, const char *id, const char *cause);
+void record_set_response(json_t *r, int status, json_t *result);
+void record_set_times(json_t *r, int64_t start, int64_t end);
+void record_finish(json_t *r, const run_result *res);
+void record_fail(json_t *r, int status, const char *msg, int64_t now);
+json_t *record_summary(const json_t *r);
+int record_status(const json_t *r);
+
+/* resolve.c */
+int action_resolve(backend *b, const caller *who, const qname *q, resolved *r, int *status, char *err, size_t n);
+void resolved_free(resolved *r);
+
+/* invoke.c */
+void action_spec(run_spec *sp, backend *b, const json_t *action, const char *ns, const char *path, json_t *init_env,
+                 const char *id);
+int activation_start(backend *b, const act_req *rq, act_done_cb done, void *arg, activation **out, int *status,
+                     char *err, size_t n);
+int activation_ack(activation *a, store_commit_cb cb, void *arg);
+void activation_record(activation *a);
+
+/* sequence.c */
+int sequence_is(const json_t *action);
+int sequence_is_exec(const json_t *exec);
+int sequence_start(activation *a, json_t *params);
+
+/* api.c */
+void api_handle(http_req *req, void *arg);
+void api_reply(http_req *req, int status, json_t *body, const char *extra);
+void api_error(http_req *req, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int query_bool(http_req *req, const char *name, int def);
+int query_int(http_req *req, const char *name, int64_t def, int64_t *out);
+int query_page(api_req *ar, int *limit, int *skip);
+int api_body_object(api_req *ar, json_t **out);
+
+/* entity.c */
+void version_bump(const char *old, char *out, size_t n);
+int entity_put_begin(api_req *ar, const char *coll, const char *key, json_t **body, json_t **old);
+json_t *entity_doc(const char *nsfield, const char *name, const json_t *old, const json_t *body);
+void entity_put_end(api_req *ar, const char *coll, const char *key, const char *ref, json_t *doc);
+json_t *entity_get_or_404(api_req *ar, const char *coll, const char *key);
+void entity_delete(api_req *ar, const char *coll, const char *key, json_t *doc);
+void entity_list(api_req *ar, const char *coll, const char *ref, void (*trim)(json_t *doc));
+int entity_name_ok(api_req *ar, const char *name);
+
+/* api_actions.c, invoke_http.c, api_packages.c, api_triggers.c, api_rules.c, api_activations.c */
+void api_actions(api_req *ar);
+void invoke_http(api_req *ar, const qname *q);
+void action_validate(api_req *ar, const qname *q, json_t *doc);
+void api_packages(api_req *ar);
+void api_triggers(api_req *ar);
+void api_rules(api_req *ar);
+void api_activations(api_req *ar);
+
+/* events.c */
+int events_new(backend *b, events **out);
+void events_free(events *ev);
+void events_emit(void *arg, int64_t seq, const char *ns, const char *kind, const char *op, const char *name,
+                 const char *version, json_t *act);
+void events_handle(api_req *ar);
+int events_subscribers(events *ev);
+
+/* metrics.c */
+int metrics_new(metrics **out);
+void metrics_free(metrics *m);
+void metrics_activation(metrics *m, const char *path, int status, int64_t ms, const char *start);
+void metrics_handle(backend *b, http_req *req);
+
+#endif

@@ -1,0 +1,199 @@
+/* invoke.c — one activation's life: accepted, run by the scheduler, recorded.
+ *
+ * activation_start() resolves the action, builds the record's skeleton and
+ * hands a run_spec to the scheduler (or, for a sequence, to sequence.c).
+ * When the run ends, the record is completed and queued for the store's
+ * next batch commit; only when that commit is done is the caller's
+ * act_done_cb called, so whatever it answers is already durable.
+ *
+ * activation_ack() is for callers that acknowledge before the end
+ * (non-blocking invoke, a blocking invoke whose wait ran out, trigger
+ * rules): it queues the skeleton as a 'running' record and calls back once
+ * that is committed. The final record is queued later in the same FIFO, so
+ * it always replaces the running one, never the other way round.
+ *
+ *   api (invoke, fire, sequence) --activation_start--> sched_submit
+ *        ^                                                 | run_done
+ *        +---- act_done_cb <-- store commit <-- record_finish
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "fns.h"
+#include "log.h"
+
+static void activation_free(activation *a)
+{
+	resolved_free(&a->res);
+	json_decref(a->record);
+	free(a);
+}
+
+static void final_committed(int err, void *arg)
+{
+	activation *a = arg;
+	act_done d = {0};
+
+	d.id = a->id;
+	d.record = a->record;
+	d.status = record_status(a->record);
+	if (err) {
+		d.err = err;
+		d.http_status = 500;
+		d.msg = "The activation could not be recorded.";
+	}
+	a->b->inflight--;
+	if (a->done)
+		a->done(&d, a->arg);
+	activation_free(a);
+}
+
+/* Record the finished activation; the done callback follows the commit. */
+void activation_record(activation *a)
+{
+	act_row r;
+	const char *name = json_string_value(json_object_get(a->record, "name"));
+	int status = record_status(a->record);
+	int64_t start = json_integer_value(json_object_get(a->record, "start"));
+	int64_t end = json_integer_value(json_object_get(a->record, "end"));
+
+	metrics_activation(a->b->met, a->res.path, status, end - start,
+	                   json_string_value(params_get(json_object_get(a->record, "annotations"), "startup")));
+	r = (act_row){a->id, a->who.ns, name, start, end, status, a->record};
+	if (store_act_queue(a->b->st, &r, final_committed, a))
+		final_committed(-ENOMEM, a);
+}
+
+static void run_done(run_result *res, void *arg)
+{
+	activation *a = arg;
+
+	record_finish(a->record, res);
+	activation_record(a);
+}
+
+static json_t *annotations_object(const json_t *arr)
+{
+	json_t *o = json_object(), *p;
+	size_t i;
+
+	json_array_foreach(arr, i, p)
+		if (json_is_string(json_object_get(p, "key")))
+			json_object_set(o, jstr(json_object_get(p, "key")), json_object_get(p, "value"));
+	return o;
+}
+
+/* The run_spec of an action entity, without parameters (validate only). */
+void action_spec(run_spec *sp, backend *b, const json_t *action, const char *ns, const char *path, json_t *init_env,
+                 const char *id)
+{
+	json_t *exec = json_object_get(action, "exec");
+
+	memset(sp, 0, sizeof *sp);
+	sp->ns = ns;
+	sp->path = path;
+	sp->name = jstr(json_object_get(action, "name"));
+	sp->version = jstr(json_object_get(action, "version"));
+	sp->kind = jstr(json_object_get(exec, "kind"));
+	sp->main = json_string_value(json_object_get(exec, "main"));
+	sp->code = jstr(json_object_get(exec, "code"));
+	sp->binary = json_is_true(json_object_get(exec, "binary"));
+	sp->init_env = init_env;
+	limits_to_run(json_object_get(action, "limits"), &sp->limits);
+	sp->activation_id = id;
+	sp->api_host = b->api_host;
+}
+
+/* Hand the action to the scheduler with the merged parameters. */
+static int activation_submit(activation *a, json_t *params)
+{
+	json_t *ann = annotations_object(json_object_get(a->res.action, "annotations"));
+	run_spec sp;
+	int rc;
+
+	action_spec(&sp, a->b, a->res.action, a->who.ns, a->res.path, a->res.init_env, a->id);
+	sp.annotations = ann;
+	sp.params = params;
+	sp.api_key = json_is_true(json_object_get(ann, "provide-api-key")) ? a->who.auth : NULL;
+	rc = sched_submit(a->b->sched, &sp, run_done, a);
+	json_decref(ann);
+	return rc;
+}
+
+static json_t *skeleton(activation *a, const char *cause, const char *caused_by)
+{
+	json_t *act = a->res.action, *r, *ann;
+	const char *kind = jstr(json_object_get(json_object_get(act, "exec"), "kind"));
+
+	r = record_new(a->who.ns, jstr(json_object_get(act, "name")), jstr(json_object_get(act, "version")), a->id,
+	               cause);
+	ann = json_object_get(r, "annotations");
+	annot_set(ann, "path", json_string(a->res.path));
+	annot_set(ann, "kind", json_string(kind));
+	if (strcmp(kind, "sequence"))
+		annot_set(ann, "limits", json_deep_copy(json_object_get(act, "limits")));
+	if (caused_by)
+		annot_set(ann, "causedBy", json_string(caused_by));
+	if (a->res.binding[0])
+		annot_set(ann, "binding", json_string(a->res.binding));
+	return r;
+}
+
+int activation_start(backend *b, const act_req *rq, act_done_cb done, void *arg, activation **out, int *status,
+                     char *err, size_t n)
+{
+	activation *a = calloc(1, sizeof *a);
+	json_t *params;
+	int rc;
+
+	if (!a)
+		return *status = 503, snprintf(err, n, "out of memory"), -ENOMEM;
+	if (rq->depth > SEQUENCE_MAX) {
+		free(a);
+		return *status = 400, snprintf(err, n, "Too many actions in the sequence."), -ELOOP;
+	}
+	if ((rc = action_resolve(b, rq->who, &rq->target, &a->res, status, err, n))) {
+		free(a);
+		return rc;
+	}
+	a->b = b;
+	a->who = *rq->who;
+	a->done = done;
+	a->arg = arg;
+	a->depth = rq->depth;
+	random_hex(a->id, ACTID_LEN);
+	if (rq->cause)
+		snprintf(a->cause, sizeof a->cause, "%s", rq->cause);
+	a->record = skeleton(a, rq->cause, rq->caused_by);
+	params = json_deep_copy(a->res.params);
+	if (rq->params)
+		params_payload(params, rq->params);
+	if (sequence_is(a->res.action))
+		rc = sequence_start(a, params);
+	else
+		rc = activation_submit(a, params);
+	json_decref(params);
+	if (rc) {
+		*status = rc == -EAGAIN ? 429 : rc == -EINVAL ? 400 : 503;
+		snprintf(err, n, "%s", rc == -EAGAIN ? "Too many requests: the action's queue is full."
+		                       : rc == -EINVAL ? "The action cannot run: its kind or code is not valid."
+		                       : "The scheduler could not take the activation.");
+		activation_free(a);
+		return rc;
+	}
+	b->inflight++;
+	if (out)
+		*out = a;
+	return 0;
+}
+
+/* Commit a 'running' record for a before acknowledging it; cb follows. */
+int activation_ack(activation *a, store_commit_cb cb, void *arg)
+{
+	act_row r = {a->id, a->who.ns, jstr(json_object_get(a->record, "name")),
+	             json_integer_value(json_object_get(a->record, "start")), 0, -1, a->record};
+
+	a->acked = 1;
+	return store_act_queue(a->b->st, &r, cb, arg);
+}

@@ -1,0 +1,267 @@
+/* main.c — faasfs-backend: options, the store, the scheduler, the HTTP server, the loop.
+ *
+ * Start-up order matters: the store is opened (and migrated) first, any
+ * activation left running by a previous process is marked failed, the
+ * guest namespace is made if needed, then the scheduler and the HTTP
+ * server start. SIGINT/SIGTERM stop the server, the containers and the
+ * store in that order, committing whatever is queued.
+ *
+ * `faasfs-backend --add-namespace NAME` makes a namespace in the store of
+ * --data and prints its credential "uuid:key"; it may run while a daemon
+ * uses the same store.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fns.h"
+#include "log.h"
+
+enum { PRUNE_MS = 60000, PRUNE_BATCH = 5000, KEEP_EVENTS = 100000 };
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: faasfs-backend [--listen HOST:PORT] [--data DIR] [--proxy PATH] [--run-dir DIR]\n"
+	           "         [--no-sandbox] [--idle SECONDS] [--stemcells N] [--max-containers N]\n"
+	           "         [--max-memory MB] [--queue N] [--keep-activations N] [--keep-days N]\n"
+	           "         [--max-payload BYTES] [--sync-full] [--verbose]\n"
+	           "       faasfs-backend [--data DIR] --add-namespace NAME\n");
+}
+
+static int mkdirs(const char *path, mode_t mode)
+{
+	char buf[1024], *p;
+
+	snprintf(buf, sizeof buf, "%s", path);
+	for (p = buf + 1; *p; p++)
+		if (*p == '/') {
+			*p = 0;
+			if (mkdir(buf, 0755) && errno != EEXIST)
+				return -errno;
+			*p = '/';
+		}
+	if (mkdir(buf, mode) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static void default_paths(options *o)
+{
+	const char *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
+	char exe[PATH_MAX];
+	ssize_t n;
+
+	if (xdg && *xdg)
+		snprintf(o->data_dir, sizeof o->data_dir, "%s/faasfs", xdg);
+	else
+		snprintf(o->data_dir, sizeof o->data_dir, "%s/.local/share/faasfs", home ? home : "/tmp");
+	n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	exe[n > 0 ? n : 0] = 0;
+	snprintf(o->proxy_path, sizeof o->proxy_path, "%s/../proxy/faasfs-proxy", n > 0 ? dirname(exe) : ".");
+}
+
+static int parse_listen(options *o, char *arg)
+{
+	char *colon = strrchr(arg, ':');
+	int64_t port;
+
+	if (!colon || parse_int64(colon + 1, &port) || port > 65535)
+		return -EINVAL;
+	*colon = 0;
+	o->listen_host = arg;
+	o->listen_port = (int)port;
+	return 0;
+}
+
+static int number(const char *arg, int *out)
+{
+	int64_t v;
+	if (parse_int64(arg, &v) || v > INT_MAX)
+		return -EINVAL;
+	*out = (int)v;
+	return 0;
+}
+
+/* Parse argv into o; returns 0, 1 for --help, or -EINVAL. */
+static int parse_options(int argc, char **argv, options *o, const char **add_ns)
+{
+	static const struct option longs[] = {
+		{"listen", 1, 0, 'l'}, {"data", 1, 0, 'd'}, {"proxy", 1, 0, 'p'}, {"run-dir", 1, 0, 'r'},
+		{"no-sandbox", 0, 0, 'S'}, {"idle", 1, 0, 'i'}, {"stemcells", 1, 0, 's'},
+		{"max-containers", 1, 0, 'c'}, {"max-memory", 1, 0, 'm'}, {"queue", 1, 0, 'q'},
+		{"keep-activations", 1, 0, 'k'}, {"keep-days", 1, 0, 'K'}, {"max-payload", 1, 0, 'P'},
+		{"sync-full", 0, 0, 'F'}, {"add-namespace", 1, 0, 'A'}, {"verbose", 0, 0, 'v'}, {"help", 0, 0, 'h'},
+		{0, 0, 0, 0},
+	};
+	int c, rc = 0, payload = 0;
+
+	while (!rc && (c = getopt_long(argc, argv, "l:d:hv", longs, NULL)) != -1) {
+		switch (c) {
+		case 'l': rc = parse_listen(o, optarg); break;
+		case 'd': snprintf(o->data_dir, sizeof o->data_dir, "%s", optarg); break;
+		case 'p': snprintf(o->proxy_path, sizeof o->proxy_path, "%s", optarg); break;
+		case 'r': snprintf(o->run_dir, sizeof o->run_dir, "%s", optarg); break;
+		case 'S': o->sandbox = 0; break;
+		case 'i': rc = number(optarg, &o->idle_s); break;
+		case 's': rc = number(optarg, &o->stemcells); break;
+		case 'c': rc = number(optarg, &o->max_containers); break;
+		case 'm': rc = number(optarg, &o->max_memory_mb); break;
+		case 'q': rc = number(optarg, &o->queue_max); break;
+		case 'k': rc = number(optarg, &o->keep_count); break;
+		case 'K': rc = number(optarg, &o->keep_days); break;
+		case 'P': rc = number(optarg, &payload), o->max_payload = payload; break;
+		case 'F': o->sync_full = 1; break;
+		case 'A': *add_ns = optarg; break;
+		case 'v': log_level = LOG_DEBUG; break;
+		case 'h': return 1;
+		default: return -EINVAL;
+		}
+	}
+	if (rc || optind < argc)
+		return -EINVAL;
+	return 0;
+}
+
+/* --add-namespace: make it, print its credential. */
+static int add_namespace(const options *o, const char *name)
+{
+	char path[1100], cred[256];
+	store *st;
+	int rc;
+
+	snprintf(path, sizeof path, "%s/faasfs.db", o->data_dir);
+	if ((rc = store_open(NULL, path, o->sync_full, &st)))
+		return rc;
+	rc = ns_create(st, name, NULL, cred, sizeof cred);
+	store_close(st);
+	if (rc == -EEXIST)
+		fprintf(stderr, "faasfs-backend: namespace %s exists already\n", name);
+	else if (rc == 0)
+		printf("%s\n", cred);
+	return rc;
+}
+
+static void prune_cb(uv_timer_t *t)
+{
+	backend *b = t->data;
+	int64_t before = now_ms() - (int64_t)b->opt.keep_days * 86400000;
+	int n = store_prune(b->st, before, b->opt.keep_count, KEEP_EVENTS, PRUNE_BATCH);
+
+	if (n > 0)
+		log_info("pruned %d activation records", n);
+	uv_timer_start(t, prune_cb, n == PRUNE_BATCH ? 1000 : PRUNE_MS, 0);
+}
+
+static void stop_signal(uv_signal_t *h, int sig)
+{
+	backend *b = h->data;
+
+	log_info("signal %d: stopping", sig);
+	http_close(b->http);
+	b->http = NULL;
+	uv_stop(b->loop);
+}
+
+static int start_services(backend *b)
+{
+	sched_config sc = {0};
+	char path[1100];
+	int rc;
+
+	snprintf(path, sizeof path, "%s/faasfs.db", b->opt.data_dir);
+	if ((rc = store_open(b->loop, path, b->opt.sync_full, &b->st)) || (rc = store_act_recover(b->st, now_ms())))
+		return rc;
+	if ((rc = metrics_new(&b->met)) || (rc = events_new(b, &b->ev)))
+		return rc;
+	store_on_event(b->st, events_emit, b->ev);
+	if (!b->opt.run_dir[0])
+		snprintf(b->opt.run_dir, sizeof b->opt.run_dir, "%s/faasfs-run-%d", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp",
+		         (int)getpid());
+	sc.proxy_path = b->opt.proxy_path;
+	sc.run_dir = b->opt.run_dir;
+	sc.max_containers = b->opt.max_containers;
+	sc.max_memory_mb = b->opt.max_memory_mb;
+	sc.idle_ms = b->opt.idle_s * 1000;
+	sc.stemcells = b->opt.stemcells;
+	sc.queue_max = b->opt.queue_max;
+	sc.sandbox = b->opt.sandbox;
+	if ((rc = sched_new(b->loop, &sc, &b->sched))) {
+		log_error("the scheduler did not start: %s", strerror(-rc));
+		return rc;
+	}
+	if ((rc = http_listen(b->loop, b->opt.listen_host, b->opt.listen_port,
+	                      &(http_limits){0, b->opt.max_payload > (48u << 20) ? b->opt.max_payload : 48u << 20},
+	                      api_handle, b, &b->http))) {
+		log_error("cannot listen on %s:%d: %s", b->opt.listen_host, b->opt.listen_port, strerror(-rc));
+		return rc;
+	}
+	snprintf(b->api_host, sizeof b->api_host, "http://%s:%d", b->opt.listen_host, http_server_port(b->http));
+	if ((rc = ns_guest_setup(b)))
+		return rc;
+	uv_timer_init(b->loop, &b->prune_timer);
+	b->prune_timer.data = b;
+	uv_timer_start(&b->prune_timer, prune_cb, 1000, 0);
+	uv_unref((uv_handle_t *)&b->prune_timer);
+	log_info("listening on %s, data in %s", b->api_host, b->opt.data_dir);
+	return 0;
+}
+
+static void stop_services(backend *b)
+{
+	if (b->http)
+		http_close(b->http);
+	if (b->sched)
+		sched_free(b->sched);
+	if (b->ev)
+		events_free(b->ev);
+	if (b->prune_timer.loop)
+		uv_close((uv_handle_t *)&b->prune_timer, NULL);
+	if (b->st)
+		store_close(b->st);
+	uv_run(b->loop, UV_RUN_NOWAIT);
+	if (b->met)
+		metrics_free(b->met);
+}
+
+int main(int argc, char **argv)
+{
+	static backend b;
+	const char *add_ns = NULL;
+	uv_signal_t sigint, sigterm;
+	int rc;
+
+	log_prog = "faasfs-backend";
+	b.opt = (options){.listen_host = "127.0.0.1", .listen_port = 3233, .sandbox = 1, .keep_count = 100000,
+	                  .keep_days = 7, .max_payload = 1 << 20};
+	default_paths(&b.opt);
+	if ((rc = parse_options(argc, argv, &b.opt, &add_ns))) {
+		usage(rc > 0 ? stdout : stderr);
+		return rc > 0 ? 0 : 2;
+	}
+	if ((rc = mkdirs(b.opt.data_dir, 0700))) {
+		fprintf(stderr, "faasfs-backend: cannot make %s: %s\n", b.opt.data_dir, strerror(-rc));
+		return 1;
+	}
+	chmod(b.opt.data_dir, 0700);
+	if (add_ns)
+		return add_namespace(&b.opt, add_ns) ? 1 : 0;
+	signal(SIGPIPE, SIG_IGN);
+	b.loop = uv_default_loop();
+	if ((rc = start_services(&b)) == 0) {
+		uv_signal_init(b.loop, &sigint);
+		uv_signal_init(b.loop, &sigterm);
+		sigint.data = sigterm.data = &b;
+		uv_signal_start(&sigint, stop_signal, SIGINT);
+		uv_signal_start(&sigterm, stop_signal, SIGTERM);
+		uv_run(b.loop, UV_RUN_DEFAULT);
+	}
+	stop_services(&b);
+	return rc ? 1 : 0;
+}

@@ -1,0 +1,151 @@
+/* metrics.c — GET /metrics: counters and histograms in Prometheus' text format.
+ *
+ * Per action (its path): activations by status, a duration histogram, and
+ * how each run started (cold, stemcell, warm). Then the daemon's own
+ * gauges and the scheduler's lines (containers warm and busy, queue
+ * depth), appended by sched_metrics. Entity names cannot hold '"' or '\',
+ * so labels need no escaping.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "fns.h"
+
+enum { NBUCKET = 4096, NLE = 12 };
+
+static const double le[NLE] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5, 60};
+static const char *const starts[] = {"cold", "stemcell", "warm"};
+
+typedef struct action_stat {
+	struct action_stat *next;
+	int64_t status[4];
+	int64_t hist[NLE];
+	int64_t count;
+	double sum;
+	int64_t start[3];
+	char path[];
+} action_stat;
+
+struct metrics {
+	action_stat *bucket[NBUCKET];
+};
+
+int metrics_new(metrics **out)
+{
+	*out = calloc(1, sizeof **out);
+	return *out ? 0 : -ENOMEM;
+}
+
+void metrics_free(metrics *m)
+{
+	for (int i = 0; i < NBUCKET; i++)
+		while (m->bucket[i]) {
+			action_stat *a = m->bucket[i];
+			m->bucket[i] = a->next;
+			free(a);
+		}
+	free(m);
+}
+
+static action_stat *stat_of(metrics *m, const char *path)
+{
+	unsigned h = 5381;
+	action_stat *a;
+
+	for (const char *p = path; *p; p++)
+		h = h * 33 + (unsigned char)*p;
+	for (a = m->bucket[h % NBUCKET]; a; a = a->next)
+		if (strcmp(a->path, path) == 0)
+			return a;
+	if (!(a = calloc(1, sizeof *a + strlen(path) + 1)))
+		return NULL;
+	strcpy(a->path, path);
+	a->next = m->bucket[h % NBUCKET];
+	m->bucket[h % NBUCKET] = a;
+	return a;
+}
+
+void metrics_activation(metrics *m, const char *path, int status, int64_t ms, const char *start)
+{
+	action_stat *a = stat_of(m, path);
+	double s = ms / 1000.0;
+
+	if (!a)
+		return;
+	a->status[status >= 0 && status <= 3 ? status : 3]++;
+	for (int i = 0; i < NLE; i++)
+		a->hist[i] += s <= le[i];
+	a->count++;
+	a->sum += s;
+	for (int i = 0; start && i < 3; i++)
+		a->start[i] += strcmp(start, starts[i]) == 0;
+}
+
+typedef struct outbuf {
+	char *buf;
+	size_t len, cap;
+} outbuf;
+
+static void out(outbuf *o, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	for (;;) {
+		va_start(ap, fmt);
+		n = vsnprintf(o->buf + o->len, o->cap - o->len, fmt, ap);
+		va_end(ap);
+		if (n >= 0 && o->len + n < o->cap)
+			break;
+		o->cap = o->cap * 2 + n + 4096;
+		o->buf = realloc(o->buf, o->cap);
+	}
+	o->len += n;
+}
+
+static void action_lines(outbuf *o, const action_stat *a)
+{
+	for (int s = 0; s < 4; s++)
+		if (a->status[s])
+			out(o, "faasfs_activations_total{action=\"%s\",status=\"%s\"} %lld\n", a->path,
+			    record_status_text(s), (long long)a->status[s]);
+	for (int i = 0; i < NLE; i++)
+		out(o, "faasfs_activation_duration_seconds_bucket{action=\"%s\",le=\"%g\"} %lld\n", a->path, le[i],
+		    (long long)a->hist[i]);
+	out(o, "faasfs_activation_duration_seconds_bucket{action=\"%s\",le=\"+Inf\"} %lld\n", a->path,
+	    (long long)a->count);
+	out(o, "faasfs_activation_duration_seconds_sum{action=\"%s\"} %.6f\n", a->path, a->sum);
+	out(o, "faasfs_activation_duration_seconds_count{action=\"%s\"} %lld\n", a->path, (long long)a->count);
+	for (int i = 0; i < 3; i++)
+		if (a->start[i])
+			out(o, "faasfs_starts_total{action=\"%s\",start=\"%s\"} %lld\n", a->path, starts[i],
+			    (long long)a->start[i]);
+}
+
+void metrics_handle(backend *b, http_req *req)
+{
+	outbuf o = {0};
+	int64_t commits, rows;
+
+	out(&o, "# HELP faasfs_activations_total Finished activations by action and status.\n"
+	        "# TYPE faasfs_activations_total counter\n"
+	        "# HELP faasfs_activation_duration_seconds Activation duration, start to end.\n"
+	        "# TYPE faasfs_activation_duration_seconds histogram\n"
+	        "# HELP faasfs_starts_total Runs by how their container started: cold, stemcell or warm.\n"
+	        "# TYPE faasfs_starts_total counter\n");
+	for (int i = 0; i < NBUCKET; i++)
+		for (action_stat *a = b->met->bucket[i]; a; a = a->next)
+			action_lines(&o, a);
+	store_stats(b->st, &commits, &rows);
+	out(&o, "# TYPE faasfs_activations_inflight gauge\nfaasfs_activations_inflight %lld\n"
+	        "# TYPE faasfs_store_commits_total counter\nfaasfs_store_commits_total %lld\n"
+	        "# TYPE faasfs_store_records_total counter\nfaasfs_store_records_total %lld\n"
+	        "# TYPE faasfs_event_subscribers gauge\nfaasfs_event_subscribers %d\n",
+	    (long long)b->inflight, (long long)commits, (long long)rows, events_subscribers(b->ev));
+	if (b->sched)
+		sched_metrics(b->sched, &o.buf, &o.len);
+	http_respond(req, 200, "text/plain; version=0.0.4", NULL, o.buf ? o.buf : "", o.len);
+	free(o.buf);
+}

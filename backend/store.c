@@ -1,0 +1,360 @@
+/* store.c — the sqlite3 store: opening, the versioned schema, batched commits.
+ *
+ * One database file, data/faasfs.db, in WAL mode with synchronous=NORMAL:
+ * a commit is a write(2) to the WAL and no fsync, which a crash of this
+ * process (kill -9 included) cannot undo because the data is already in the
+ * kernel. A power loss can lose the last commits; --sync-full sets
+ * synchronous=FULL, which fsyncs the WAL on every commit.
+ *
+ * The schema has a version (PRAGMA user_version). `migrations` lists, in
+ * order, the SQL that brings version N-1 to N; opening applies the missing
+ * ones in one transaction, so an old store is upgraded in place and a
+ * half-upgraded one cannot exist.
+ *
+ * Every statement is prepared once at open and reused (store_stmt resets
+ * it), so no request pays for parsing SQL.
+ *
+ * Activation records are written in batches: store_act_queue() appends to a
+ * list and wakes the loop; a check handle (run right after the loop polled
+ * for I/O, i.e. after every request and every finished run of this loop
+ * turn) writes the whole list in one transaction and then calls each
+ * record's callback. A callback is where a response acknowledging the
+ * activation is sent, so nothing is acknowledged before it is committed,
+ * and a burst of N invocations costs one commit instead of N.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "store.h"
+
+static const char *const migrations[] = {
+	/* 1: the first schema */
+	"CREATE TABLE namespaces(name TEXT PRIMARY KEY, uuid TEXT UNIQUE NOT NULL,"
+	"  keyhash TEXT NOT NULL, created INTEGER NOT NULL);"
+	"CREATE TABLE entities(ns TEXT NOT NULL, coll TEXT NOT NULL, name TEXT NOT NULL,"
+	"  ref TEXT NOT NULL DEFAULT '', updated INTEGER NOT NULL, doc TEXT NOT NULL,"
+	"  PRIMARY KEY(ns, coll, name)) WITHOUT ROWID;"
+	"CREATE INDEX entities_ref ON entities(ns, coll, ref);"
+	"CREATE TABLE activations(id TEXT PRIMARY KEY, ns TEXT NOT NULL, name TEXT NOT NULL,"
+	"  start INTEGER NOT NULL, end INTEGER NOT NULL, status INTEGER NOT NULL, doc TEXT NOT NULL);"
+	"CREATE INDEX activations_ns_start ON activations(ns, start);"
+	"CREATE INDEX activations_ns_name_start ON activations(ns, name, start);"
+	"CREATE INDEX activations_start ON activations(start);"
+	"CREATE TABLE events(seq INTEGER PRIMARY KEY AUTOINCREMENT, ns TEXT NOT NULL,"
+	"  kind TEXT NOT NULL, op TEXT NOT NULL, name TEXT NOT NULL, version TEXT, act_id TEXT);"
+	"CREATE INDEX events_ns ON events(ns, seq);",
+};
+
+static const char *const sql[S_NSTMT] = {
+	[S_BEGIN] = "BEGIN IMMEDIATE",
+	[S_COMMIT] = "COMMIT",
+	[S_ROLLBACK] = "ROLLBACK",
+	[S_NS_ADD] = "INSERT INTO namespaces(name, uuid, keyhash, created) VALUES(?1, ?2, ?3, ?4)",
+	[S_NS_BY_UUID] = "SELECT name, keyhash FROM namespaces WHERE uuid = ?1",
+	[S_NS_BY_NAME] = "SELECT uuid FROM namespaces WHERE name = ?1",
+	[S_NS_SET_KEY] = "UPDATE namespaces SET uuid = ?2, keyhash = ?3 WHERE name = ?1",
+	[S_ENT_GET] = "SELECT doc FROM entities WHERE ns = ?1 AND coll = ?2 AND name = ?3",
+	[S_ENT_PUT] = "INSERT OR REPLACE INTO entities(ns, coll, name, ref, updated, doc)"
+	              " VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+	[S_ENT_DEL] = "DELETE FROM entities WHERE ns = ?1 AND coll = ?2 AND name = ?3",
+	[S_ENT_LIST] = "SELECT doc FROM entities WHERE ns = ?1 AND coll = ?2"
+	               " ORDER BY updated DESC, name LIMIT ?3 OFFSET ?4",
+	[S_ENT_LIST_REF] = "SELECT doc FROM entities WHERE ns = ?1 AND coll = ?2 AND ref = ?5"
+	                   " ORDER BY updated DESC, name LIMIT ?3 OFFSET ?4",
+	[S_ENT_COUNT] = "SELECT count(*) FROM entities WHERE ns = ?1 AND coll = ?2",
+	[S_ENT_COUNT_REF] = "SELECT count(*) FROM entities WHERE ns = ?1 AND coll = ?2 AND ref = ?3",
+	[S_ACT_PUT] = "INSERT OR REPLACE INTO activations(id, ns, name, start, end, status, doc)"
+	              " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	[S_ACT_GET] = "SELECT doc, status FROM activations WHERE id = ?1 AND ns = ?2",
+	[S_ACT_LIST] = "SELECT doc FROM activations WHERE ns = ?1 AND start >= ?2 AND start <= ?3"
+	               " AND status >= 0 ORDER BY start DESC LIMIT ?4 OFFSET ?5",
+	[S_ACT_LIST_NAME] = "SELECT doc FROM activations WHERE ns = ?1 AND start >= ?2 AND start <= ?3"
+	                    " AND name = ?6 AND status >= 0 ORDER BY start DESC LIMIT ?4 OFFSET ?5",
+	[S_ACT_RUNNING] = "SELECT id, doc FROM activations WHERE status < 0",
+	[S_ACT_PRUNE_AGE] = "DELETE FROM activations WHERE rowid IN"
+	                    " (SELECT rowid FROM activations WHERE start < ?1 LIMIT ?2)",
+	[S_ACT_PRUNE_COUNT] = "DELETE FROM activations WHERE rowid IN (SELECT rowid FROM activations"
+	                      " ORDER BY start ASC LIMIT ?1)",
+	[S_ACT_COUNT] = "SELECT count(*) FROM activations",
+	[S_EV_ADD] = "INSERT INTO events(ns, kind, op, name, version, act_id) VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+	[S_EV_SINCE] = "SELECT e.seq, e.kind, e.op, e.name, e.version, a.doc FROM events e"
+	               " LEFT JOIN activations a ON a.id = e.act_id"
+	               " WHERE e.ns = ?1 AND e.seq > ?2 ORDER BY e.seq LIMIT ?3",
+	[S_EV_PRUNE] = "DELETE FROM events WHERE seq <= ?1",
+	[S_EV_LAST] = "SELECT coalesce(max(seq), 0) FROM events",
+};
+
+sqlite3_stmt *store_stmt(store *st, enum stmt_id id)
+{
+	sqlite3_stmt *s = st->st[id];
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return s;
+}
+
+/* Step a statement that returns no rows; 0 or -EIO (logged). */
+int store_exec_step(store *st, sqlite3_stmt *s)
+{
+	int rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc == SQLITE_DONE || rc == SQLITE_ROW)
+		return 0;
+	log_error("store: %s: %s", sqlite3_sql(s), sqlite3_errmsg(st->db));
+	return rc == SQLITE_CONSTRAINT ? -EEXIST : -EIO;
+}
+
+static int exec_sql(sqlite3 *db, const char *text)
+{
+	char *msg = NULL;
+	if (sqlite3_exec(db, text, NULL, NULL, &msg) == SQLITE_OK)
+		return 0;
+	log_error("store: %s", msg ? msg : sqlite3_errmsg(db));
+	sqlite3_free(msg);
+	return -EIO;
+}
+
+static int schema_version(sqlite3 *db)
+{
+	sqlite3_stmt *s;
+	int v = -1;
+
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}
+
+/* Bring the schema up to date in one transaction. */
+static int migrate(sqlite3 *db)
+{
+	int have = schema_version(db), want = sizeof migrations / sizeof migrations[0];
+	char pragma[64];
+
+	if (have < 0)
+		return -EIO;
+	if (have > want) {
+		log_error("store: schema version %d is newer than this program (%d)", have, want);
+		return -EPROTO;
+	}
+	if (have == want)
+		return 0;
+	if (exec_sql(db, "BEGIN IMMEDIATE"))
+		return -EIO;
+	for (int v = have; v < want; v++)
+		if (exec_sql(db, migrations[v]))
+			return exec_sql(db, "ROLLBACK"), -EIO;
+	snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", want);
+	if (exec_sql(db, pragma) || exec_sql(db, "COMMIT"))
+		return exec_sql(db, "ROLLBACK"), -EIO;
+	log_info("store: schema at version %d (was %d)", want, have);
+	return 0;
+}
+
+static int prepare_all(store *st)
+{
+	for (int i = 0; i < S_NSTMT; i++)
+		if (sqlite3_prepare_v3(st->db, sql[i], -1, SQLITE_PREPARE_PERSISTENT, &st->st[i], NULL) != SQLITE_OK) {
+			log_error("store: preparing %s: %s", sql[i], sqlite3_errmsg(st->db));
+			return -EIO;
+		}
+	return 0;
+}
+
+static void batch_check_cb(uv_check_t *h);
+static void wake_cb(uv_idle_t *h) { (void)h; }
+
+/* Open (creating) path. loop may be NULL for a one-shot command. */
+int store_open(uv_loop_t *loop, const char *path, int sync_full, store **out)
+{
+	store *st = calloc(1, sizeof *st);
+	int rc = -EIO;
+
+	if (!st)
+		return -ENOMEM;
+	st->tail = &st->head;
+	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+	                    NULL) != SQLITE_OK) {
+		log_error("store: cannot open %s: %s", path, sqlite3_errmsg(st->db));
+		goto fail;
+	}
+	sqlite3_busy_timeout(st->db, 10000);
+	if (exec_sql(st->db, "PRAGMA journal_mode=WAL") ||
+	    exec_sql(st->db, sync_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL") ||
+	    exec_sql(st->db, "PRAGMA foreign_keys=ON") || (rc = migrate(st->db)) || (rc = prepare_all(st)))
+		goto fail;
+	if (loop) {
+		uv_check_init(loop, &st->check);
+		uv_idle_init(loop, &st->wake);
+		st->check.data = st->wake.data = st;
+		uv_check_start(&st->check, batch_check_cb);
+		uv_unref((uv_handle_t *)&st->check);
+	}
+	*out = st;
+	return 0;
+fail:
+	store_close(st);
+	return rc ? rc : -EIO;
+}
+
+static void handle_closed(uv_handle_t *h)
+{
+	store *st = h->data;
+	if (--st->closing == 0)
+		free(st);
+}
+
+void store_close(store *st)
+{
+	if (!st)
+		return;
+	store_flush(st);
+	for (int i = 0; i < S_NSTMT; i++)
+		sqlite3_finalize(st->st[i]);
+	sqlite3_close(st->db);
+	if (!st->check.loop) {
+		free(st);
+		return;
+	}
+	st->closing = 2; /* freed when both handles are closed */
+	uv_close((uv_handle_t *)&st->check, handle_closed);
+	uv_close((uv_handle_t *)&st->wake, handle_closed);
+}
+
+void store_on_event(store *st, store_event_cb cb, void *arg)
+{
+	st->on_event = cb;
+	st->event_arg = arg;
+}
+
+int store_begin(store *st) { return store_exec_step(st, store_stmt(st, S_BEGIN)); }
+
+int store_commit(store *st)
+{
+	int rc = store_exec_step(st, store_stmt(st, S_COMMIT));
+	if (rc)
+		store_exec_step(st, store_stmt(st, S_ROLLBACK));
+	return rc;
+}
+
+void store_rollback(store *st) { store_exec_step(st, store_stmt(st, S_ROLLBACK)); }
+
+int store_event_insert(store *st, const char *ns, const char *kind, const char *op, const char *name,
+                       const char *version, const char *act_id, int64_t *seq)
+{
+	sqlite3_stmt *s = store_stmt(st, S_EV_ADD);
+	int rc;
+
+	sqlite3_bind_text(s, 1, ns, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, op, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, version, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 6, act_id, -1, SQLITE_STATIC);
+	rc = store_exec_step(st, s);
+	*seq = sqlite3_last_insert_rowid(st->db);
+	return rc;
+}
+
+static int pending_write(store *st, pending *p, int64_t *seq)
+{
+	sqlite3_stmt *s = store_stmt(st, S_ACT_PUT);
+
+	sqlite3_bind_text(s, 1, p->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, p->ns, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, p->name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 4, p->start);
+	sqlite3_bind_int64(s, 5, p->end);
+	sqlite3_bind_int(s, 6, p->status);
+	sqlite3_bind_text(s, 7, p->doc, -1, SQLITE_STATIC);
+	if (store_exec_step(st, s))
+		return -EIO;
+	*seq = 0;
+	if (!p->event)
+		return 0;
+	return store_event_insert(st, p->ns, "activations", "done", p->name,
+	                          json_string_value(json_object_get(p->record, "version")), p->id, seq);
+}
+
+static void pending_free(pending *p)
+{
+	free(p->ns);
+	free(p->name);
+	free(p->doc);
+	json_decref(p->record);
+	free(p);
+}
+
+/* Write every queued record in one transaction, then tell their owners. */
+void store_flush(store *st)
+{
+	pending *list = st->head, *p, *next;
+	int64_t seqs[64], *seq = seqs;
+	int n = st->npending, i = 0, rc;
+
+	if (!list)
+		return;
+	st->head = NULL;
+	st->tail = &st->head;
+	st->npending = 0;
+	if (st->wake.loop)
+		uv_idle_stop(&st->wake);
+	if (n > 64 && !(seq = malloc(n * sizeof *seq)))
+		seq = seqs, n = 64; /* events beyond are found by replay */
+	rc = store_begin(st);
+	for (p = list, i = 0; p && !rc; p = p->next, i++)
+		rc = pending_write(st, p, i < n ? &seq[i] : &(int64_t){0});
+	rc = rc ? (store_rollback(st), rc) : store_commit(st);
+	st->commits++;
+	for (p = list, i = 0; p; p = next, i++) {
+		next = p->next;
+		st->rows += !rc;
+		if (!rc && p->event && i < n && st->on_event)
+			st->on_event(st->event_arg, seq[i], p->ns, "activations", "done", p->name, NULL, p->record);
+		if (p->cb)
+			p->cb(rc, p->arg);
+		pending_free(p);
+	}
+	if (seq != seqs)
+		free(seq);
+}
+
+static void batch_check_cb(uv_check_t *h) { store_flush(h->data); }
+
+/* Queue an activation record; cb runs once it is committed (or failed). */
+int store_act_queue(store *st, const act_row *r, store_commit_cb cb, void *arg)
+{
+	pending *p = calloc(1, sizeof *p);
+
+	if (!p)
+		return -ENOMEM;
+	snprintf(p->id, sizeof p->id, "%s", r->id);
+	p->ns = strdup(r->ns);
+	p->name = strdup(r->name);
+	p->doc = json_dumps(r->doc, JSON_COMPACT);
+	p->start = r->start;
+	p->end = r->end;
+	p->status = r->status;
+	p->event = r->status >= 0;
+	p->record = p->event ? json_incref(r->doc) : NULL;
+	p->cb = cb;
+	p->arg = arg;
+	if (!p->ns || !p->name || !p->doc)
+		return pending_free(p), -ENOMEM;
+	*st->tail = p;
+	st->tail = &p->next;
+	st->npending++;
+	if (st->wake.loop && !uv_is_active((uv_handle_t *)&st->wake))
+		uv_idle_start(&st->wake, wake_cb);
+	if (!st->check.loop)
+		store_flush(st);
+	return 0;
+}
+
+void store_stats(store *st, int64_t *commits, int64_t *rows)
+{
+	*commits = st->commits;
+	*rows = st->rows;
+}

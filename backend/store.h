@@ -1,0 +1,48 @@
+/* store.h — the store's insides, shared by store*.c only (others use fns.h). */
+#ifndef FAAS_BACKEND_STORE_H
+#define FAAS_BACKEND_STORE_H
+
+#include "fns.h"
+
+enum stmt_id {
+	S_BEGIN, S_COMMIT, S_ROLLBACK,
+	S_NS_ADD, S_NS_BY_UUID, S_NS_BY_NAME, S_NS_SET_KEY,
+	S_ENT_GET, S_ENT_PUT, S_ENT_DEL, S_ENT_LIST, S_ENT_LIST_REF, S_ENT_COUNT, S_ENT_COUNT_REF,
+	S_ACT_PUT, S_ACT_GET, S_ACT_LIST, S_ACT_LIST_NAME, S_ACT_RUNNING, S_ACT_PRUNE_AGE,
+	S_ACT_PRUNE_COUNT, S_ACT_COUNT,
+	S_EV_ADD, S_EV_SINCE, S_EV_PRUNE, S_EV_LAST,
+	S_NSTMT
+};
+
+/* One activation waiting for the next batch commit. */
+typedef struct pending {
+	struct pending *next;
+	char id[ACTID_LEN + 1];
+	char *ns, *name, *doc;
+	int64_t start, end;
+	int status;
+	int event;             /* finished: add an event too */
+	json_t *record;        /* kept for the event stream */
+	store_commit_cb cb;
+	void *arg;
+} pending;
+
+struct store {
+	sqlite3 *db;
+	sqlite3_stmt *st[S_NSTMT];
+	uv_check_t check;      /* commits the batch after each poll */
+	uv_idle_t wake;        /* keeps poll from sleeping while a batch waits */
+	pending *head, **tail;
+	int npending;
+	store_event_cb on_event;
+	void *event_arg;
+	int64_t commits, rows; /* for /metrics */
+	int closing;
+};
+
+sqlite3_stmt *store_stmt(store *st, enum stmt_id id);
+int store_exec_step(store *st, sqlite3_stmt *s);
+int store_event_insert(store *st, const char *ns, const char *kind, const char *op, const char *name,
+                       const char *version, const char *act_id, int64_t *seq);
+
+#endif

@@ -1,0 +1,158 @@
+/* store_act.c — activation records: reading, recovery after a crash, retention.
+ *
+ * Recovery: a record still marked running when the backend starts belongs
+ * to a run that the previous process acknowledged (202) but never finished.
+ * It is rewritten as a whisk internal error with the reason "backend
+ * restarted", so a client polling for it gets an answer instead of 404.
+ *
+ * Retention: store_prune deletes at most `batch` rows per call, oldest
+ * first, past the age or count limit, so a big backlog is worked off over
+ * several timer ticks without stalling the loop; events go with them.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "store.h"
+
+int store_act_get(store *st, const char *ns, const char *id, json_t **doc)
+{
+	sqlite3_stmt *s = store_stmt(st, S_ACT_GET);
+	int rc;
+
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, ns, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	*doc = NULL;
+	if (rc == SQLITE_ROW && sqlite3_column_int(s, 1) < 0) {
+		sqlite3_reset(s);
+		return -EINPROGRESS;
+	}
+	if (rc == SQLITE_ROW)
+		*doc = json_loadb((const char *)sqlite3_column_text(s, 0), sqlite3_column_bytes(s, 0), 0, NULL);
+	sqlite3_reset(s);
+	if (rc == SQLITE_ROW)
+		return *doc ? 0 : -EIO;
+	return rc == SQLITE_DONE ? -ENOENT : -EIO;
+}
+
+/* Records of ns, newest first; name NULL for every name; upto 0 for no bound. */
+int store_act_list(store *st, const char *ns, const char *name, int64_t since, int64_t upto, int limit,
+                   int skip, json_t **out)
+{
+	sqlite3_stmt *s = store_stmt(st, name ? S_ACT_LIST_NAME : S_ACT_LIST);
+	json_t *arr = json_array();
+	int rc;
+
+	sqlite3_bind_text(s, 1, ns, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, since);
+	sqlite3_bind_int64(s, 3, upto > 0 ? upto : INT64_MAX);
+	sqlite3_bind_int(s, 4, limit);
+	sqlite3_bind_int(s, 5, skip);
+	if (name)
+		sqlite3_bind_text(s, 6, name, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		json_t *doc = json_loadb((const char *)sqlite3_column_text(s, 0), sqlite3_column_bytes(s, 0), 0, NULL);
+		if (doc)
+			json_array_append_new(arr, doc);
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		json_decref(arr);
+		return -EIO;
+	}
+	*out = arr;
+	return 0;
+}
+
+/* Mark every record left running by a previous process as failed. */
+int store_act_recover(store *st, int64_t now)
+{
+	sqlite3_stmt *s = store_stmt(st, S_ACT_RUNNING);
+	json_t *docs = json_array(), *doc;
+	size_t i;
+	int rc;
+
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		doc = json_loads((const char *)sqlite3_column_text(s, 1), 0, NULL);
+		if (doc)
+			json_array_append_new(docs, doc);
+	}
+	sqlite3_reset(s);
+	json_array_foreach(docs, i, doc) {
+		act_row r;
+		record_fail(doc, RUN_WHISK_ERROR, "backend restarted", now);
+		r.id = json_string_value(json_object_get(doc, "activationId"));
+		r.ns = json_string_value(json_object_get(doc, "namespace"));
+		r.name = json_string_value(json_object_get(doc, "name"));
+		r.start = json_integer_value(json_object_get(doc, "start"));
+		r.end = now;
+		r.status = RUN_WHISK_ERROR;
+		r.doc = doc;
+		if (r.id && r.ns && r.name)
+			store_act_queue(st, &r, NULL, NULL);
+	}
+	store_flush(st);
+	if (json_array_size(docs))
+		log_warn("store: %zu activations were running when the backend stopped; marked failed",
+		         json_array_size(docs));
+	json_decref(docs);
+	return rc == SQLITE_DONE ? 0 : -EIO;
+}
+
+static int64_t count_rows(store *st)
+{
+	sqlite3_stmt *s = store_stmt(st, S_ACT_COUNT);
+	int64_t n = 0;
+
+	if (sqlite3_step(s) == SQLITE_ROW)
+		n = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return n;
+}
+
+/* Delete up to batch records older than `before` or beyond `keep` in number,
+ * and events beyond keep_events. Returns rows deleted, or -EIO. */
+int64_t store_last_seq(store *st);
+
+int store_prune(store *st, int64_t before, int64_t keep, int64_t keep_events, int batch)
+{
+	sqlite3_stmt *s;
+	int64_t over, last = 0;
+	int n = 0, rc;
+
+	s = store_stmt(st, S_ACT_PRUNE_AGE);
+	sqlite3_bind_int64(s, 1, before);
+	sqlite3_bind_int(s, 2, batch);
+	if ((rc = store_exec_step(st, s)))
+		return rc;
+	n += sqlite3_changes(st->db);
+	over = count_rows(st) - keep;
+	if (over > 0) {
+		s = store_stmt(st, S_ACT_PRUNE_COUNT);
+		sqlite3_bind_int64(s, 1, over < batch ? over : batch);
+		if ((rc = store_exec_step(st, s)))
+			return rc;
+		n += sqlite3_changes(st->db);
+	}
+	last = store_last_seq(st);
+	if (last > keep_events) {
+		s = store_stmt(st, S_EV_PRUNE);
+		sqlite3_bind_int64(s, 1, last - keep_events);
+		store_exec_step(st, s);
+	}
+	return n;
+}
+
+int64_t store_last_seq(store *st)
+{
+	sqlite3_stmt *s = store_stmt(st, S_EV_LAST);
+	int64_t last = 0;
+
+	if (sqlite3_step(s) == SQLITE_ROW)
+		last = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return last;
+}

@@ -1,0 +1,215 @@
+/* store_entity.c — entities, namespaces and the event log in the store.
+ *
+ * An entity (action, package, trigger, rule) is one row: its namespace, its
+ * collection, its name inside the namespace ("pkg/name" for an action in a
+ * package), a `ref` that lets the API find related rows by index (the
+ * package of an action, the trigger of a rule, the target of a binding),
+ * and the entity's JSON as the REST API returns it. A change and its event
+ * are written in one transaction, then the event is handed to the stream.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store.h"
+
+static json_t *column_json(sqlite3_stmt *s, int col)
+{
+	const char *text = (const char *)sqlite3_column_text(s, col);
+	return text ? json_loadb(text, sqlite3_column_bytes(s, col), 0, NULL) : NULL;
+}
+
+int store_entity_get(store *st, const char *ns, const char *coll, const char *name, json_t **doc)
+{
+	sqlite3_stmt *s = store_stmt(st, S_ENT_GET);
+	int rc;
+
+	sqlite3_bind_text(s, 1, ns, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, coll, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	*doc = rc == SQLITE_ROW ? column_json(s, 0) : NULL;
+	sqlite3_reset(s);
+	if (rc == SQLITE_ROW)
+		return *doc ? 0 : -EIO;
+	return rc == SQLITE_DONE ? -ENOENT : -EIO;
+}
+
+static void emit(store *st, int64_t seq, const char *ns, const char *coll, const char *op, const char *name,
+                 const char *version)
+{
+	if (st->on_event)
+		st->on_event(st->event_arg, seq, ns, coll, op, name, version, NULL);
+}
+
+/* Write (insert or replace) an entity and its event. */
+int store_entity_put(store *st, const char *ns, const char *coll, const char *name, const char *ref,
+                     json_t *doc)
+{
+	char *text = json_dumps(doc, JSON_COMPACT);
+	const char *version = json_string_value(json_object_get(doc, "version"));
+	sqlite3_stmt *s;
+	int64_t seq = 0;
+	int rc;
+
+	if (!text)
+		return -ENOMEM;
+	if ((rc = store_begin(st))) {
+		free(text);
+		return rc;
+	}
+	s = store_stmt(st, S_ENT_PUT);
+	sqlite3_bind_text(s, 1, ns, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, coll, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, ref ? ref : "", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 5, json_integer_value(json_object_get(doc, "updated")));
+	sqlite3_bind_text(s, 6, text, -1, SQLITE_STATIC);
+	rc = store_exec_step(st, s);
+	if (!rc)
+		rc = store_event_insert(st, ns, coll, "put", name, version, NULL, &seq);
+	rc = rc ? (store_rollback(st), rc) : store_commit(st);
+	free(text);
+	if (!rc)
+		emit(st, seq, ns, coll, "put", name, version);
+	return rc;
+}
+
+int store_entity_del(store *st, const char *ns, const char *coll, const char *name, const char *version)
+{
+	sqlite3_stmt *s;
+	int64_t seq = 0;
+	int rc;
+
+	if ((rc = store_begin(st)))
+		return rc;
+	s = store_stmt(st, S_ENT_DEL);
+	sqlite3_bind_text(s, 1, ns, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, coll, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, name, -1, SQLITE_STATIC);
+	rc = store_exec_step(st, s);
+	if (!rc && sqlite3_changes(st->db) == 0)
+		rc = -ENOENT;
+	if (!rc)
+		rc = store_event_insert(st, ns, coll, "delete", name, version, NULL, &seq);
+	rc = rc ? (store_rollback(st), rc) : store_commit(st);
+	if (!rc)
+		emit(st, seq, ns, coll, "delete", name, version);
+	return rc;
+}
+
+/* Entities of a collection, newest first; ref NULL for all. limit < 0: all. */
+int store_entity_list(store *st, const char *ns, const char *coll, const char *ref, int limit, int skip,
+                      json_t **out)
+{
+	sqlite3_stmt *s = store_stmt(st, ref ? S_ENT_LIST_REF : S_ENT_LIST);
+	json_t *arr = json_array();
+	int rc;
+
+	sqlite3_bind_text(s, 1, ns, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, coll, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 3, limit);
+	sqlite3_bind_int(s, 4, skip);
+	if (ref)
+		sqlite3_bind_text(s, 5, ref, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		json_t *doc = column_json(s, 0);
+		if (doc)
+			json_array_append_new(arr, doc);
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		json_decref(arr);
+		return -EIO;
+	}
+	*out = arr;
+	return 0;
+}
+
+int store_entity_count(store *st, const char *ns, const char *coll, const char *ref)
+{
+	sqlite3_stmt *s = store_stmt(st, ref ? S_ENT_COUNT_REF : S_ENT_COUNT);
+	int n = -EIO;
+
+	sqlite3_bind_text(s, 1, ns, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, coll, -1, SQLITE_STATIC);
+	if (ref)
+		sqlite3_bind_text(s, 3, ref, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		n = sqlite3_column_int(s, 0);
+	sqlite3_reset(s);
+	return n;
+}
+
+int store_ns_add(store *st, const char *name, const char *uuid, const char *keyhash, int64_t now)
+{
+	sqlite3_stmt *s = store_stmt(st, S_NS_ADD);
+
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, uuid, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, keyhash, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 4, now);
+	return store_exec_step(st, s);
+}
+
+int store_ns_set_key(store *st, const char *name, const char *uuid, const char *keyhash)
+{
+	sqlite3_stmt *s = store_stmt(st, S_NS_SET_KEY);
+
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, uuid, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, keyhash, -1, SQLITE_STATIC);
+	return store_exec_step(st, s);
+}
+
+/* The namespace and key hash of a uuid; -ENOENT if unknown. */
+int store_ns_by_uuid(store *st, const char *uuid, char *name, size_t nlen, char *hash, size_t hlen)
+{
+	sqlite3_stmt *s = store_stmt(st, S_NS_BY_UUID);
+	int rc;
+
+	sqlite3_bind_text(s, 1, uuid, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		snprintf(name, nlen, "%s", sqlite3_column_text(s, 0));
+		snprintf(hash, hlen, "%s", sqlite3_column_text(s, 1));
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -ENOENT : -EIO;
+}
+
+int store_ns_exists(store *st, const char *name)
+{
+	sqlite3_stmt *s = store_stmt(st, S_NS_BY_NAME);
+	int rc;
+
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW;
+}
+
+/* Replay events after seq for a namespace, at most limit of them, in order.
+ * Returns how many were given to cb, or -EIO. */
+int store_events_since(store *st, const char *ns, int64_t seq, int limit, store_event_cb cb, void *arg)
+{
+	sqlite3_stmt *s = store_stmt(st, S_EV_SINCE);
+	int rc, n = 0;
+
+	sqlite3_bind_text(s, 1, ns, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, seq);
+	sqlite3_bind_int(s, 3, limit);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *kind = (const char *)sqlite3_column_text(s, 1);
+		json_t *act = column_json(s, 5);
+		n++;
+		if (strcmp(kind, "activations") == 0 && !act)
+			continue; /* pruned since */
+		cb(arg, sqlite3_column_int64(s, 0), ns, kind, (const char *)sqlite3_column_text(s, 2),
+		   (const char *)sqlite3_column_text(s, 3), (const char *)sqlite3_column_text(s, 4), act);
+		json_decref(act);
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? n : -EIO;
+}

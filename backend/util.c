@@ -1,0 +1,66 @@
+/* util.c — small helpers: clocks, random ids, JSON strings that are never NULL. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "fns.h"
+
+int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+const char *jstr(const json_t *v)
+{
+	const char *s = json_string_value(v);
+	return s ? s : "";
+}
+
+/* n random bytes from the kernel; a short read is retried. */
+int random_bytes(void *buf, size_t n)
+{
+	size_t got = 0;
+
+	while (got < n) {
+		ssize_t r = getrandom((char *)buf + got, n - got, 0);
+		if (r < 0 && errno != EINTR)
+			return -errno;
+		if (r > 0)
+			got += r;
+	}
+	return 0;
+}
+
+/* 32 lower-case hex characters, as OpenWhisk's activation ids. */
+void random_hex(char *out, size_t nhex)
+{
+	unsigned char b[64];
+	size_t n = (nhex + 1) / 2;
+
+	if (n > sizeof b)
+		n = sizeof b;
+	random_bytes(b, n);
+	for (size_t i = 0; i < nhex && i / 2 < n; i++)
+		out[i] = "0123456789abcdef"[(b[i / 2] >> (i % 2 ? 0 : 4)) & 15];
+	out[nhex] = 0;
+}
+
+/* Parse a whole non-negative decimal; -EINVAL otherwise. */
+int parse_int64(const char *s, int64_t *out)
+{
+	char *end;
+	long long v;
+
+	if (!s || !*s)
+		return -EINVAL;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno || *end || v < 0)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
