@@ -1,0 +1,395 @@
+/* container_logs.c — split a container's stdout and stderr into stamped lines per activation.
+ *
+ * The proxy writes each activation's output to its own stdout and stderr and
+ * ends each with the sentinel line. We read both pipes all the time (a full
+ * pipe would stall the function), split lines, stamp each with the time we
+ * read it ("2026-11-27T10:00:00.123456Z stdout: text", as OpenWhisk stores
+ * them) and give it to the oldest activation whose sentinel has not yet come
+ * on that stream. Lines that come while no activation is collecting (output
+ * of the code's import at /init, or of a background thread between runs) are
+ * kept, up to a bound, for the next activation.
+ *
+ * With concurrency > 1 in one container the lines of activations that run at
+ * the same time interleave in the pipes; we cannot tell them apart, so each
+ * line goes to the oldest activation still collecting on that stream (first
+ * in, first out). That is exact for one activation at a time and a fair
+ * approximation otherwise (the man page says so).
+ *
+ * A line longer than LINE_MAX is cut into pieces. Invalid UTF-8 is replaced
+ * byte by byte with U+FFFD, so every line is a JSON string.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "container_logs.h"
+
+enum { LINE_MAX_BYTES = 16384, PENDING_MAX = 256 * 1024 };
+
+typedef struct lstream {
+	uv_pipe_t pipe;
+	clogs *l;
+	int which;              /* 0 stdout, 1 stderr */
+	int open;
+	size_t plen;
+	char part[LINE_MAX_BYTES];
+} lstream;
+
+struct clogs {
+	lstream s[2];
+	logsink *head;          /* activations collecting, oldest first */
+	logsink pending;        /* lines for nobody yet */
+	int eof[2];
+	int handles;
+	int closing;
+	char rbuf[65536];
+};
+
+static const char *const stream_names[2] = { "stdout", "stderr" };
+
+static void
+stamp_now(char *buf, size_t len)
+{
+	struct timespec ts;
+	struct tm tm;
+	size_t n;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + n, len - n, ".%06ldZ", ts.tv_nsec / 1000);
+}
+
+/* Length of a valid UTF-8 sequence at p (1..4), or 0. */
+static size_t
+utf8_seq(const unsigned char *p, size_t n)
+{
+	size_t len, i;
+
+	if (p[0] < 0x80)
+		return 1;
+	len = p[0] >= 0xf0 && p[0] <= 0xf4 ? 4 : p[0] >= 0xe0 ? 3 : p[0] >= 0xc2 && p[0] < 0xe0 ? 2 : 0;
+	if (len == 0 || len > n)
+		return 0;
+	for (i = 1; i < len; i++)
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+	if (len == 3 && ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] >= 0xa0)))
+		return 0;
+	if (len == 4 && ((p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] >= 0x90)))
+		return 0;
+	return len;
+}
+
+/* A JSON string of "STAMP STREAM: text", valid UTF-8 whatever text holds. */
+static json_t *
+line_json(const char *stream, const char *text, size_t n)
+{
+	char stamp[48], *buf;
+	size_t i = 0, o, k, cap;
+	json_t *j;
+
+	stamp_now(stamp, sizeof stamp);
+	cap = strlen(stamp) + strlen(stream) + 4 + n * 3;
+	if (!(buf = malloc(cap)))
+		return NULL;
+	o = (size_t)snprintf(buf, cap, "%s %s: ", stamp, stream);
+	while (i < n) {
+		k = utf8_seq((const unsigned char *)text + i, n - i);
+		if (k == 0) {
+			memcpy(buf + o, "\xef\xbf\xbd", 3);
+			o += 3;
+			i++;
+			continue;
+		}
+		memcpy(buf + o, text + i, k);
+		o += k;
+		i += k;
+	}
+	j = json_stringn_nocheck(buf, o);
+	free(buf);
+	return j;
+}
+
+static void
+sink_append(logsink *k, const char *stream, const char *text, size_t n)
+{
+	char msg[128];
+
+	if (k->truncated)
+		return;
+	if (k->bytes + n > k->limit) {
+		k->truncated = 1;
+		snprintf(msg, sizeof msg, "Logs were truncated because the total bytes size exceeds the limit of %zu bytes.",
+		         k->limit);
+		json_array_append_new(k->lines, line_json("stderr", msg, strlen(msg)));
+		return;
+	}
+	k->bytes += n;
+	json_array_append_new(k->lines, line_json(stream, text, n));
+}
+
+void
+logsink_note(logsink *k, const char *stream, const char *text)
+{
+	json_array_append_new(k->lines, line_json(stream, text, strlen(text)));
+}
+
+void
+logsink_init(logsink *k, size_t limit, logsink_cb cb, void *arg)
+{
+	memset(k, 0, sizeof *k);
+	k->lines = json_array();
+	k->limit = limit;
+	k->cb = cb;
+	k->arg = arg;
+}
+
+int
+logsink_done(const logsink *k)
+{
+	return k->ended[0] && k->ended[1];
+}
+
+/* The oldest activation still collecting on stream w, or the pending sink. */
+static logsink *
+sink_for(clogs *l, int w)
+{
+	logsink *k;
+
+	for (k = l->head; k; k = k->next)
+		if (!k->ended[w])
+			return k;
+	return &l->pending;
+}
+
+static void
+sink_unqueue(clogs *l, logsink *k)
+{
+	logsink **pp;
+
+	for (pp = &l->head; *pp; pp = &(*pp)->next)
+		if (*pp == k) {
+			*pp = k->next;
+			break;
+		}
+	k->next = NULL;
+	k->queued = 0;
+}
+
+/* k's stream w has ended; when both have, k leaves the queue and is told. */
+static void
+sink_end(clogs *l, logsink *k, int w)
+{
+	k->ended[w] = 1;
+	if (!logsink_done(k))
+		return;
+	sink_unqueue(l, k);
+	if (k->cb)
+		k->cb(k, k->arg);
+}
+
+static void
+stream_line(lstream *st, const char *text, size_t n)
+{
+	clogs *l = st->l;
+	logsink *k;
+
+	if (n && text[n - 1] == '\r')
+		n--;
+	k = sink_for(l, st->which);
+	if (n == sizeof LOG_SENTINEL - 1 && memcmp(text, LOG_SENTINEL, n) == 0) {
+		if (k != &l->pending)
+			sink_end(l, k, st->which);
+		return;
+	}
+	sink_append(k, stream_names[st->which], text, n);
+}
+
+static void
+stream_data(lstream *st, const char *p, size_t n)
+{
+	const char *nl;
+	size_t take;
+
+	while (n > 0) {
+		nl = memchr(p, '\n', n);
+		take = nl ? (size_t)(nl - p) : n;
+		if (st->plen + take > LINE_MAX_BYTES)
+			take = LINE_MAX_BYTES - st->plen;
+		memcpy(st->part + st->plen, p, take);
+		st->plen += take;
+		p += take;
+		n -= take;
+		if (n > 0 && *p == '\n') {
+			p++;
+			n--;
+		} else if (st->plen < LINE_MAX_BYTES) {
+			break;                      /* wait for the rest of the line */
+		}
+		stream_line(st, st->part, st->plen);
+		st->plen = 0;
+	}
+}
+
+static void
+on_close(uv_handle_t *h)
+{
+	lstream *st = h->data;
+	clogs *l = st->l;
+
+	if (--l->handles == 0 && l->closing) {
+		json_decref(l->pending.lines);
+		free(l);
+	}
+}
+
+/* A stream closed: nothing more will come on it for anybody. */
+static void
+stream_eof(lstream *st)
+{
+	clogs *l = st->l;
+	logsink *k, *next;
+
+	if (st->plen) {
+		stream_line(st, st->part, st->plen);
+		st->plen = 0;
+	}
+	l->eof[st->which] = 1;
+	for (k = l->head; k; k = next) {
+		next = k->next;
+		if (!k->ended[st->which])
+			sink_end(l, k, st->which);
+	}
+	if (st->open) {
+		st->open = 0;
+		uv_close((uv_handle_t *)&st->pipe, on_close);
+	}
+}
+
+static void
+alloc_cb(uv_handle_t *h, size_t hint, uv_buf_t *buf)
+{
+	lstream *st = h->data;
+
+	(void)hint;
+	buf->base = st->l->rbuf;
+	buf->len = sizeof st->l->rbuf;
+}
+
+static void
+read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
+{
+	lstream *st = s->data;
+
+	if (n > 0)
+		stream_data(st, buf->base, (size_t)n);
+	else if (n < 0)
+		stream_eof(st);
+}
+
+static int
+stream_open(clogs *l, uv_loop_t *loop, int which, int *child_fd)
+{
+	lstream *st = &l->s[which];
+	int fds[2], rc;
+
+	st->l = l;
+	st->which = which;
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return -errno;
+	if ((rc = uv_pipe_init(loop, &st->pipe, 0)) < 0) {
+		close(fds[0]);
+		close(fds[1]);
+		return rc;
+	}
+	st->pipe.data = st;
+	st->open = 1;
+	l->handles++;
+	if ((rc = uv_pipe_open(&st->pipe, fds[0])) < 0 ||
+	    (rc = uv_read_start((uv_stream_t *)&st->pipe, alloc_cb, read_cb)) < 0) {
+		close(fds[1]);
+		return rc;
+	}
+	*child_fd = fds[1];
+	return 0;
+}
+
+int
+clogs_open(uv_loop_t *loop, clogs **out, int *out_fd, int *err_fd)
+{
+	clogs *l;
+	int rc;
+
+	if (!(l = calloc(1, sizeof *l)))
+		return -ENOMEM;
+	logsink_init(&l->pending, PENDING_MAX, NULL, NULL);
+	l->s[0].l = l->s[1].l = l;
+	if ((rc = stream_open(l, loop, 0, out_fd)) < 0) {
+		clogs_close(l);
+		return rc;
+	}
+	if ((rc = stream_open(l, loop, 1, err_fd)) < 0) {
+		close(*out_fd);
+		clogs_close(l);
+		return rc;
+	}
+	*out = l;
+	return 0;
+}
+
+void
+clogs_close(clogs *l)
+{
+	int i;
+
+	l->closing = 1;
+	for (i = 0; i < 2; i++)
+		if (l->s[i].open)
+			stream_eof(&l->s[i]);
+	if (l->handles == 0) {
+		json_decref(l->pending.lines);
+		free(l);
+	}
+}
+
+void
+clogs_add(clogs *l, logsink *k)
+{
+	logsink **pp;
+	size_t i;
+
+	for (i = 0; i < json_array_size(l->pending.lines) && !k->truncated; i++) {
+		json_t *line = json_array_get(l->pending.lines, i);
+		size_t n = json_string_length(line);
+		if (k->bytes + n > k->limit) {
+			k->truncated = 1;
+			break;
+		}
+		k->bytes += n;
+		json_array_append(k->lines, line);
+	}
+	json_array_clear(l->pending.lines);
+	l->pending.bytes = 0;
+	l->pending.truncated = 0;
+	k->ended[0] = l->eof[0];
+	k->ended[1] = l->eof[1];
+	if (logsink_done(k))
+		return;
+	for (pp = &l->head; *pp; pp = &(*pp)->next)
+		;
+	*pp = k;
+	k->next = NULL;
+	k->queued = 1;
+}
+
+void
+clogs_remove(clogs *l, logsink *k)
+{
+	if (k->queued)
+		sink_unqueue(l, k);
+}

@@ -1,0 +1,44 @@
+/* container_logs.h — collect a container's stdout and stderr into per-activation log lines. */
+#ifndef FAAS_CONTAINER_LOGS_H
+#define FAAS_CONTAINER_LOGS_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <uv.h>
+
+#define LOG_SENTINEL "XXX_THE_END_OF_A_WHISK_ACTIVATION_XXX"
+
+typedef struct clogs clogs;
+typedef struct logsink logsink;
+typedef void (*logsink_cb)(logsink *k, void *arg);
+
+/* One activation's logs. ended[0], ended[1]: its sentinel came on stdout,
+ * stderr (or that stream closed). */
+struct logsink {
+	json_t *lines;          /* "2026-11-27T10:00:00.123456Z stdout: text" */
+	size_t bytes;
+	size_t limit;           /* bytes of text kept; then a truncation line */
+	int truncated;
+	int ended[2];
+	logsink_cb cb;          /* when both have ended, if it was still waiting */
+	void *arg;
+	logsink *next;
+	int queued;
+};
+
+/* Make the two pipes; *out_fd and *err_fd are the child's ends, to close
+ * once the child has them. 0 or -errno. */
+int clogs_open(uv_loop_t *loop, clogs **out, int *out_fd, int *err_fd);
+/* Close the pipes; sinks still waiting end (cb runs); frees itself. */
+void clogs_close(clogs *l);
+/* Start collecting for an activation (FIFO order). Lines that came while no
+ * activation was collecting (at init, between runs) go to it first. */
+void logsink_init(logsink *k, size_t limit, logsink_cb cb, void *arg);
+void clogs_add(clogs *l, logsink *k);
+/* Stop waiting for k's sentinels (its lines so far stay in k). */
+void clogs_remove(clogs *l, logsink *k);
+/* Add a line of our own (e.g. "There was an issue while collecting ..."). */
+void logsink_note(logsink *k, const char *stream, const char *text);
+int logsink_done(const logsink *k);
+
+#endif

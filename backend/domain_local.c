@@ -1,0 +1,457 @@
+/* domain_local.c — the local execution domain: faasfs-proxy processes in sandboxes on this host.
+ *
+ * A container here is one proxy process started by sandbox.c, listening on
+ * 127.0.0.1:PORT (a port the kernel just gave us and we let go), with its
+ * stdout and stderr on pipes that container_logs.c reads. We know the proxy
+ * is up when a TCP connection to it succeeds (we retry every few
+ * milliseconds, doubling, for up to START_MS); that first connection is kept
+ * for the first call. We learn that the process ended from its pidfd.
+ *
+ * A call is an HTTP POST (container_http.c) plus, for a run, a log sink. It
+ * ends when both the answer and the run's two sentinels have come; if the
+ * answer comes and the sentinels do not within LOG_GRACE_MS, the logs end
+ * with OpenWhisk's "There was an issue while collecting your logs" line. A
+ * lost connection ends the call at once with the logs so far.
+ *
+ * When the process is gone, calls in flight end with an error, then the
+ * scheduler hears container_down() exactly once, after every call has ended.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "container_http.h"
+#include "container_logs.h"
+#include "domain.h"
+#include "log.h"
+#include "sandbox.h"
+
+enum {
+	START_MS = 10000,            /* the proxy must listen within this */
+	LOG_GRACE_MS = 1000,         /* sentinels may trail the answer by this much */
+	RESULT_MAX = 4 << 20,        /* longest answer we take from a proxy */
+};
+
+struct domain {
+	uv_loop_t *loop;
+	sandbox_host *host;
+	char proxy[PATH_MAX];
+};
+
+typedef struct lct {
+	container *c;
+	domain *d;
+	sandbox sb;
+	uv_poll_t exitw;
+	uv_timer_t probe;
+	clogs *logs;
+	chttp *http;
+	int port;
+	int probe_ms;                /* next retry delay */
+	int64_t probe_until;
+	int up;                      /* container_up() called */
+	int exited;
+	int handles;                 /* exitw and probe not yet closed */
+	int calls;                   /* calls not yet ended */
+	int down;
+	char why[160];
+} lct;
+
+typedef struct lcall {
+	lct *x;
+	domain_reply_cb cb;
+	void *arg;
+	logsink sink;
+	int collecting;
+	int replied;
+	int err, status;
+	char *body;
+	size_t len;
+	uv_timer_t grace;
+	int grace_on;
+} lcall;
+
+/* ---- calls ---- */
+
+static void
+call_free(uv_handle_t *h)
+{
+	free(h->data);
+}
+
+static void lct_maybe_down(lct *x);
+
+/* The call is over: tell the scheduler, with body borrowed or kept. */
+static void
+call_end(lcall *k, const char *body, size_t len)
+{
+	domain_reply r = { .err = k->err, .status = k->status, .body = body ? body : "", .len = len,
+	                   .logs = k->collecting ? k->sink.lines : NULL };
+	lct *x = k->x;
+
+	if (k->collecting && x->logs)
+		clogs_remove(x->logs, &k->sink);
+	k->cb(x->c, &r, k->arg);
+	if (k->collecting)
+		json_decref(k->sink.lines);
+	free(k->body);
+	x->calls--;
+	if (k->grace_on)
+		uv_close((uv_handle_t *)&k->grace, call_free);
+	else
+		free(k);
+	lct_maybe_down(x);
+}
+
+static void
+grace_cb(uv_timer_t *t)
+{
+	lcall *k = t->data;
+
+	logsink_note(&k->sink, "stderr", "There was an issue while collecting your logs. Data might be missing.");
+	call_end(k, k->body, k->len);
+}
+
+static void
+sink_cb(logsink *s, void *arg)
+{
+	lcall *k = arg;
+
+	(void)s;
+	if (k->replied) {
+		if (k->grace_on)
+			uv_timer_stop(&k->grace);
+		call_end(k, k->body, k->len);
+	}
+}
+
+static void
+http_cb(int err, int status, const char *body, size_t len, void *arg)
+{
+	lcall *k = arg;
+
+	k->replied = 1;
+	k->err = err;
+	k->status = status;
+	if (err || !k->collecting || logsink_done(&k->sink)) {
+		call_end(k, body, len);
+		return;
+	}
+	/* the sentinels have not come yet: keep the answer and wait a little */
+	if (!(k->body = malloc(len + 1))) {
+		k->err = -ENOMEM;
+		call_end(k, NULL, 0);
+		return;
+	}
+	memcpy(k->body, body, len);
+	k->body[len] = '\0';
+	k->len = len;
+	k->grace.data = k;
+	uv_timer_init(k->x->d->loop, &k->grace);
+	k->grace_on = 1;
+	uv_timer_start(&k->grace, grace_cb, LOG_GRACE_MS, 0);
+}
+
+static int
+local_call(container *c, const char *path, char *body, size_t len, long logs_limit,
+           domain_reply_cb cb, void *arg)
+{
+	lct *x = c->priv;
+	lcall *k;
+	int rc;
+
+	if (x->exited || !x->http) {
+		free(body);
+		return -ESRCH;
+	}
+	if (!(k = calloc(1, sizeof *k))) {
+		free(body);
+		return -ENOMEM;
+	}
+	k->x = x;
+	k->cb = cb;
+	k->arg = arg;
+	if (logs_limit >= 0) {
+		logsink_init(&k->sink, (size_t)logs_limit, sink_cb, k);
+		clogs_add(x->logs, &k->sink);
+		k->collecting = 1;
+	}
+	if ((rc = chttp_post(x->http, path, body, len, http_cb, k)) < 0) {
+		if (k->collecting) {
+			clogs_remove(x->logs, &k->sink);
+			json_decref(k->sink.lines);
+		}
+		free(body);
+		free(k);
+		return rc;
+	}
+	x->calls++;
+	return 0;
+}
+
+/* ---- the process ---- */
+
+static void
+handle_closed(uv_handle_t *h)
+{
+	lct *x = h->data;
+
+	x->handles--;
+	lct_maybe_down(x);
+}
+
+static void
+lct_maybe_down(lct *x)
+{
+	container *c = x->c;
+
+	if (!x->exited || x->calls > 0 || x->handles > 0 || x->down)
+		return;
+	x->down = 1;
+	sandbox_release(x->d->host, &x->sb);
+	if (!x->up) {
+		x->up = 1;
+		container_up(c, -ESRCH, x->why);
+	}
+	c->priv = NULL;
+	container_down(c, x->why);
+	free(x);
+}
+
+static void
+describe_exit(lct *x, int status)
+{
+	if (WIFEXITED(status))
+		snprintf(x->why, sizeof x->why, "the container exited with status %d", WEXITSTATUS(status));
+	else if (WIFSIGNALED(status))
+		snprintf(x->why, sizeof x->why, "the container was killed by signal %d%s", WTERMSIG(status),
+		         sandbox_oom(&x->sb) ? " (out of memory)" : "");
+}
+
+/* The proxy process ended: everything about it ends now. */
+static void
+lct_exited(lct *x, int status)
+{
+	if (x->exited)
+		return;
+	x->exited = 1;
+	if (!x->why[0])
+		describe_exit(x, status);
+	if (!uv_is_closing((uv_handle_t *)&x->exitw))
+		uv_close((uv_handle_t *)&x->exitw, handle_closed);
+	if (!uv_is_closing((uv_handle_t *)&x->probe))
+		uv_close((uv_handle_t *)&x->probe, handle_closed);
+	if (x->http)
+		chttp_close(x->http);
+	x->http = NULL;
+	if (x->logs)
+		clogs_close(x->logs);
+	x->logs = NULL;
+	lct_maybe_down(x);
+}
+
+static void
+exit_cb(uv_poll_t *p, int status, int events)
+{
+	lct *x = p->data;
+	int ws = 0;
+
+	(void)status;
+	(void)events;
+	if (sandbox_reap(&x->sb, &ws))
+		lct_exited(x, ws);
+}
+
+static void probe_timer_cb(uv_timer_t *t);
+
+static void
+probe_cb(int err, int status, const char *body, size_t len, void *arg)
+{
+	lct *x = arg;
+
+	(void)status;
+	(void)body;
+	(void)len;
+	if (x->exited || x->up)
+		return;
+	if (err == 0) {
+		x->up = 1;
+		container_up(x->c, 0, NULL);
+		return;
+	}
+	if (uv_now(x->d->loop) >= (uint64_t)x->probe_until) {
+		snprintf(x->why, sizeof x->why, "the proxy did not listen within %d ms", START_MS);
+		sandbox_kill(&x->sb);
+		return;
+	}
+	uv_timer_start(&x->probe, probe_timer_cb, (uint64_t)x->probe_ms, 0);
+	if (x->probe_ms < 32)
+		x->probe_ms *= 2;
+}
+
+static void
+probe_start(lct *x)
+{
+	if (!x->exited && x->http && chttp_probe(x->http, probe_cb, x) < 0)
+		sandbox_kill(&x->sb);
+}
+
+static void
+probe_timer_cb(uv_timer_t *t)
+{
+	probe_start(t->data);
+}
+
+static int
+free_port(void)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof sa;
+	int fd, port = -EADDRNOTAVAIL;
+
+	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		return -errno;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0 &&
+	    getsockname(fd, (struct sockaddr *)&sa, &len) == 0)
+		port = ntohs(sa.sin_port);
+	close(fd);
+	return port;
+}
+
+static int
+lct_spawn(domain *d, lct *x)
+{
+	char listen[40], err[256];
+	char *argv[] = { d->proxy, "--listen", listen, x->c->kind[0] ? "--kind" : NULL, x->c->kind, NULL };
+	char *envp[] = { "PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/tmp", "TMPDIR=/tmp", "LANG=C.UTF-8", NULL };
+	sandbox_spec sp = { .exe = d->proxy, .argv = argv, .envp = envp, .memory_mb = x->c->memory_mb };
+	int rc;
+
+	if ((x->port = free_port()) < 0)
+		return x->port;
+	snprintf(listen, sizeof listen, "127.0.0.1:%d", x->port);
+	if ((rc = clogs_open(d->loop, &x->logs, &sp.out_fd, &sp.err_fd)) < 0)
+		return rc;
+	rc = sandbox_spawn(d->host, &x->sb, &sp, err, sizeof err);
+	close(sp.out_fd);
+	close(sp.err_fd);
+	if (rc < 0) {
+		log_error("%s: %s", x->c->name, err);
+		clogs_close(x->logs);
+		x->logs = NULL;
+	}
+	return rc;
+}
+
+static int
+local_start(domain *d, container *c)
+{
+	lct *x;
+	int rc;
+
+	if (!(x = calloc(1, sizeof *x)))
+		return -ENOMEM;
+	x->c = c;
+	x->d = d;
+	c->priv = x;
+	if ((rc = lct_spawn(d, x)) < 0 || (rc = chttp_new(d->loop, x->port, RESULT_MAX, &x->http)) < 0) {
+		if (x->sb.pid > 0) {
+			sandbox_kill(&x->sb);
+			waitpid(x->sb.pid, NULL, 0);
+			sandbox_release(d->host, &x->sb);
+			clogs_close(x->logs);
+		}
+		c->priv = NULL;
+		free(x);
+		return rc;
+	}
+	uv_poll_init(d->loop, &x->exitw, x->sb.pidfd);
+	uv_timer_init(d->loop, &x->probe);
+	x->exitw.data = x->probe.data = x;
+	x->handles = 2;
+	uv_poll_start(&x->exitw, UV_READABLE, exit_cb);
+	x->probe_ms = 1;
+	x->probe_until = (int64_t)uv_now(d->loop) + START_MS;
+	probe_start(x);
+	return 0;
+}
+
+static void
+local_stop(container *c)
+{
+	lct *x = c->priv;
+
+	if (x && !x->exited)
+		sandbox_kill(&x->sb);
+}
+
+static int
+local_resize(container *c, int memory_mb)
+{
+	lct *x = c->priv;
+
+	return x ? sandbox_set_memory(x->d->host, &x->sb, memory_mb) : -ESRCH;
+}
+
+static int
+local_oom(container *c)
+{
+	lct *x = c->priv;
+
+	return x ? sandbox_oom(&x->sb) : 0;
+}
+
+static int
+local_open(uv_loop_t *loop, const sched_config *cfg, domain **out, char *err, size_t elen)
+{
+	domain *d;
+	char warn[256];
+	int rc;
+
+	if (!(d = calloc(1, sizeof *d)))
+		return -ENOMEM;
+	d->loop = loop;
+	if (!realpath(cfg->proxy_path, d->proxy))
+		snprintf(d->proxy, sizeof d->proxy, "%s", cfg->proxy_path);
+	if ((rc = sandbox_host_new(cfg->run_dir, cfg->sandbox, &d->host, warn, sizeof warn)) < 0) {
+		snprintf(err, elen, "run directory %s: %s", cfg->run_dir, strerror(-rc));
+		free(d);
+		return rc;
+	}
+	if (warn[0])
+		log_warn("sandbox: %s", warn);
+	*out = d;
+	return 0;
+}
+
+static void
+local_close(domain *d)
+{
+	sandbox_host_free(d->host);
+	free(d);
+}
+
+static const char *
+local_describe(domain *d)
+{
+	return sandbox_host_describe(d->host);
+}
+
+const domain_ops domain_local_ops = {
+	.name = "local",
+	.stemcells = 1,
+	.open = local_open,
+	.close = local_close,
+	.describe = local_describe,
+	.start = local_start,
+	.call = local_call,
+	.resize = local_resize,
+	.stop = local_stop,
+	.oom = local_oom,
+};

@@ -1,0 +1,119 @@
+/* pool.h — the scheduler's own types: a pool of containers and a queue per action, runs, stem cells. */
+#ifndef FAAS_POOL_H
+#define FAAS_POOL_H
+
+#include <jansson.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "domain.h"
+#include "sched.h"
+
+enum {
+	POOL_BUCKETS = 8192,
+	MAX_DOMAINS = 4,
+	MAX_STEM_KINDS = 16,
+	KILL_GRACE_MS = 1000,        /* past the deadline before we kill the container */
+	STEM_MEMORY_MB = 256,
+};
+
+typedef struct run run;
+
+/* One activation, from sched_submit to done_cb. */
+struct run {
+	run *next, **prevp;          /* on its pool's queue, or on the done list */
+	sched *s;
+	pool *p;
+	container *c;                /* while it runs */
+	sched_done_cb cb;
+	void *arg;
+	char *value;                 /* the parameters as JSON text; NULL: validate only */
+	char *tail;                  /* {"namespace":..,"activation_id":..,...} */
+	int timeout_ms;
+	int64_t deadline_ms;         /* given by the caller, or 0 */
+	int64_t deadline;            /* the one sent to the proxy */
+	int64_t submit_ms;
+	uv_timer_t timer;            /* kills the container when the proxy overstays */
+	int timer_on;
+	int queued;                  /* on its pool's queue (else maybe on the done list) */
+	run_result res;
+};
+
+/* The containers and the queue of one action version (path@version). */
+struct pool {
+	sched *s;
+	pool *hnext;                 /* hash chain */
+	char *key;                   /* "guest/hello@0.0.3" */
+	char *path;
+	char kind[64];
+	int di;                      /* index of its domain in s->doms */
+	char *init_body;             /* the /init request */
+	size_t init_len;
+	run_limits lim;
+	run *qhead, **qtail;
+	int queued;
+	container *conts;            /* every container given to this pool */
+	int ncont;
+	int incoming;                /* slots of containers starting or initialising */
+	int starving;                /* on s->starving: waits for capacity */
+	pool *snext;
+	int forgotten;               /* out of the table; goes when empty */
+};
+
+typedef struct sched_domain {
+	const domain_ops *ops;
+	domain *d;
+} sched_domain;
+
+struct sched {
+	uv_loop_t *loop;
+	char *proxy_path, *run_dir;
+	sched_config cfg;            /* with defaults filled in */
+	sched_domain doms[MAX_DOMAINS];
+	int ndoms;
+	pool *table[POOL_BUCKETS];
+	pool *starving;
+	container *all;              /* every container */
+	int ncont;                   /* not stopping */
+	int mem_mb;                  /* of containers not stopping */
+	int nstopping;
+	container *stems;            /* stem cells, starting or up */
+	char *stem_kinds[MAX_STEM_KINDS];
+	int stem_doms[MAX_STEM_KINDS];
+	int nstem_kinds;
+	unsigned next_id;
+	uint64_t starts_cold, starts_stem, starts_warm;
+	uint64_t evictions, deaths;
+	run *done;                   /* runs to finish on the next loop turn */
+	uv_idle_t done_idle;
+	int closing;
+	int idle_closed;             /* done_idle closed: s may go with the last container */
+};
+
+int64_t sched_now_ms(void);
+void sched_maybe_release(sched *s);
+void sched_done_idle_cb(uv_idle_t *h);
+void pool_unlink(pool *p);
+void pool_free(pool *p);
+
+/* sched_pool.c: containers, caps, stem cells */
+void queue_append(pool *p, run *r);
+void queue_remove(pool *p, run *r);
+void pool_pump(pool *p);
+void pool_maybe_free(pool *p);
+void container_idle(container *c);
+void container_retire(container *c);
+void sched_relieve(sched *s);
+void stem_fill(sched *s);
+void stem_kind_add(sched *s, int di, const char *kind);
+
+/* sched_run.c: one activation's life */
+void run_dispatch(run *r, container *c);
+void run_finish(run *r);
+void run_fail(run *r, enum run_status st, const char *msg);
+void run_fail_later(run *r, enum run_status st, const char *msg);
+void run_free(run *r);
+void pool_init_done(container *c, int ok, const char *error);
+void container_init(container *c);
+
+#endif

@@ -1,0 +1,703 @@
+/* sandbox.c — start a container's proxy as an unprivileged, namespaced, resource-limited child.
+ *
+ * How a child is made. The backend clone()s the child itself (uv_spawn cannot
+ * run code between fork and exec) with new pid, mount, ipc and uts
+ * namespaces and a pidfd. The child first waits on a pipe while the parent
+ * puts its pid into the container's memory and pids cgroups, so the limits
+ * hold before the child runs a single instruction of the program. Then the
+ * child, still root:
+ *   - makes every mount private and mounts a fresh /proc for its pid namespace;
+ *   - covers with an empty tmpfs the places where other people's data lives:
+ *     /tmp, /var/tmp, /dev/shm, /root, /home, /run, /var/lib, /srv, /mnt,
+ *     /media, the run directory and its parent (normally the backend's data
+ *     directory, where the store is);
+ *   - binds back only its own working directory and the proxy's folder (the
+ *     proxy's launchers live there) at their usual paths;
+ *   - lowers its rlimits (core 0, file size, open files, processes of its uid);
+ *   - drops every group and becomes its own uid (one uid per container, from
+ *     a range without passwd entries), asks for SIGKILL if the backend dies,
+ *     and execs the proxy with a small fixed environment.
+ * A failed step writes {step, errno} to a close-on-exec pipe; the parent
+ * reads that pipe until EOF, so sandbox_spawn knows whether exec happened.
+ *
+ * The child is pid 1 of its namespace: SIGKILL to it ends every process the
+ * function started (fork bombs included), and the kernel reaps them all
+ * before the pidfd reports the exit, so the cgroups can go right away.
+ * Code reaches the proxy only through /init: the store is never visible.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <grp.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/vfs.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "sandbox.h"
+
+enum {
+	UID_FIRST = 61000,      /* container uids: no passwd entries here */
+	UID_BLOCK = 4096,       /* uids per backend process */
+	UID_BLOCKS = 64,
+	PIDS_MAX = 256,         /* processes and threads in one container */
+	NOFILE_MAX = 4096,
+	FSIZE_MB = 1024,        /* largest file a function may write */
+	MAX_HIDE = 24,
+	STACK_SIZE = 64 * 1024,
+};
+
+static const char *const hidden_dirs[] = {
+	"/tmp", "/var/tmp", "/dev/shm", "/root", "/home", "/run", "/var/lib",
+	"/srv", "/mnt", "/media", NULL,
+};
+
+struct sandbox_host {
+	int enabled;            /* uid + namespaces */
+	int v2;                 /* cgroup v2 (one directory for both controllers) */
+	char mem_base[512];     /* "" when no memory cgroup */
+	char pids_base[512];
+	char run_dir[512];
+	char *hide[MAX_HIDE];
+	int nhide;
+	int uid_base;
+	unsigned char used[UID_BLOCK];
+	char describe[128];
+};
+
+/* What the child needs, computed before clone so it only makes syscalls. */
+typedef struct child_args {
+	const sandbox_host *h;
+	const sandbox *sb;
+	const sandbox_spec *sp;
+	char proxy_dir[512];
+	int sync_fd;            /* read: the parent's go-ahead */
+	int err_fd;             /* write: {step, errno} on failure */
+} child_args;
+
+/* Steps, for the parent's message. */
+static const char *const step_names[] = {
+	"wait for the parent", "make mounts private", "mount /proc", "hide directories",
+	"bind the working directory", "chdir", "setrlimit", "drop privileges",
+	"set up stdio", "exec", "new session",
+};
+enum { ST_SYNC, ST_PRIVATE, ST_PROC, ST_HIDE, ST_BIND, ST_CHDIR, ST_RLIMIT, ST_DROP,
+       ST_STDIO, ST_EXEC, ST_SETSID };
+
+/* snprintf for paths: -ENAMETOOLONG instead of a cut name. */
+static int pathf(char *out, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int
+pathf(char *out, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(out, len, fmt, ap);
+	va_end(ap);
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+static int
+write_file(const char *dir, const char *file, const char *text)
+{
+	char path[640];
+	int fd, rc = 0;
+	size_t n = strlen(text);
+
+	snprintf(path, sizeof path, "%s/%s", dir, file);
+	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) < 0)
+		return -errno;
+	if (write(fd, text, n) != (ssize_t)n)
+		rc = -errno;
+	close(fd);
+	return rc;
+}
+
+/* Our own cgroup for controller ctl ("memory", "pids"; "" for v2's line). */
+static int
+own_cgroup(const char *ctl, char *out, size_t len)
+{
+	char line[1024], *p, *q;
+	FILE *f;
+	int found = 0;
+
+	if (!(f = fopen("/proc/self/cgroup", "re")))
+		return -errno;
+	while (!found && fgets(line, sizeof line, f)) {
+		line[strcspn(line, "\n")] = '\0';
+		if (!(p = strchr(line, ':')) || !(q = strchr(p + 1, ':')))
+			continue;
+		*q = '\0';
+		if (*ctl ? strstr(p + 1, ctl) != NULL && strcmp(p + 1, "name=systemd") != 0 : p[1] == '\0') {
+			snprintf(out, len, "%s", strcmp(q + 1, "/") == 0 ? "" : q + 1);
+			found = 1;
+		}
+	}
+	fclose(f);
+	return found ? 0 : -ENOENT;
+}
+
+/* Make base = /sys/fs/cgroup/<ctl>/<our cgroup>/faasfs-<pid>. */
+static int
+cgroup_base(const char *ctl, int v2, char *out, size_t len)
+{
+	char own[512];
+	int rc;
+
+	if ((rc = own_cgroup(v2 ? "" : ctl, own, sizeof own)) < 0)
+		return rc;
+	if ((rc = pathf(out, len, "/sys/fs/cgroup%s%s%s/faasfs-%d", v2 ? "" : "/", v2 ? "" : ctl, own,
+	                (int)getpid())) < 0)
+		return rc;
+	if (mkdir(out, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	if (v2 && write_file(out, "cgroup.subtree_control", "+memory +pids") < 0) {
+		rmdir(out);
+		return -EOPNOTSUPP;
+	}
+	return 0;
+}
+
+static void
+host_cgroups(sandbox_host *h)
+{
+	struct statfs st;
+
+	if (statfs("/sys/fs/cgroup", &st) < 0)
+		return;
+	h->v2 = st.f_type == 0x63677270; /* CGROUP2_SUPER_MAGIC */
+	if (cgroup_base("memory", h->v2, h->mem_base, sizeof h->mem_base) < 0)
+		h->mem_base[0] = '\0';
+	if (h->v2)
+		snprintf(h->pids_base, sizeof h->pids_base, "%s", h->mem_base);
+	else if (cgroup_base("pids", 0, h->pids_base, sizeof h->pids_base) < 0)
+		h->pids_base[0] = '\0';
+}
+
+static void
+host_hide(sandbox_host *h, const char *dir)
+{
+	struct stat st;
+	int i;
+
+	if (h->nhide >= MAX_HIDE || !*dir || strcmp(dir, "/") == 0)
+		return;
+	if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
+		return;
+	for (i = 0; i < h->nhide; i++)
+		if (strcmp(h->hide[i], dir) == 0)
+			return;
+	h->hide[h->nhide] = strdup(dir);
+	if (h->hide[h->nhide])
+		h->nhide++;
+}
+
+/* The run directory's parent is hidden unless it is a top-level system folder. */
+static void
+host_hide_run_parent(sandbox_host *h)
+{
+	char parent[512], *slash;
+
+	snprintf(parent, sizeof parent, "%s", h->run_dir);
+	if (!(slash = strrchr(parent, '/')) || slash == parent)
+		return;
+	*slash = '\0';
+	if (strchr(parent + 1, '/') || strcmp(parent, "/tmp") == 0)
+		host_hide(h, parent);
+}
+
+int
+sandbox_host_new(const char *run_dir, int enabled, sandbox_host **out, char *warn, size_t wlen)
+{
+	sandbox_host *h;
+	char real[PATH_MAX];
+	int i;
+
+	warn[0] = '\0';
+	if (!(h = calloc(1, sizeof *h)))
+		return -ENOMEM;
+	if (mkdir(run_dir, 0711) < 0 && errno != EEXIST) {
+		free(h);
+		return -errno;
+	}
+	if (pathf(h->run_dir, sizeof h->run_dir, "%s", realpath(run_dir, real) ? real : run_dir) < 0) {
+		free(h);
+		return -ENAMETOOLONG;
+	}
+	h->enabled = enabled;
+	if (enabled && geteuid() != 0) {
+		snprintf(warn, wlen, "not root: containers run as plain children, without a sandbox");
+		h->enabled = 0;
+	}
+	if (h->enabled) {
+		chmod(h->run_dir, 0711);
+		host_cgroups(h);
+		if (!h->mem_base[0])
+			snprintf(warn, wlen, "no memory cgroup: functions run without a memory limit");
+		for (i = 0; hidden_dirs[i]; i++)
+			host_hide(h, hidden_dirs[i]);
+		host_hide(h, h->run_dir);
+		host_hide_run_parent(h);
+	}
+	h->uid_base = UID_FIRST + (int)(getpid() % UID_BLOCKS) * UID_BLOCK;
+	snprintf(h->describe, sizeof h->describe, "%s%s%s", h->enabled ? "uid+pidns+mntns+ipcns" : "plain",
+	         h->mem_base[0] ? (h->v2 ? "+cgroup-v2" : "+cgroup-v1") : "",
+	         h->enabled && !h->mem_base[0] ? "+no-memory-limit" : "");
+	*out = h;
+	return 0;
+}
+
+void
+sandbox_host_free(sandbox_host *h)
+{
+	int i;
+
+	if (!h)
+		return;
+	if (h->mem_base[0])
+		rmdir(h->mem_base);
+	if (h->pids_base[0] && strcmp(h->pids_base, h->mem_base) != 0)
+		rmdir(h->pids_base);
+	for (i = 0; i < h->nhide; i++)
+		free(h->hide[i]);
+	free(h);
+}
+
+const char *
+sandbox_host_describe(sandbox_host *h)
+{
+	return h->describe;
+}
+
+/* ---- the child, between clone and exec: syscalls only ---- */
+
+static void
+child_fail(const child_args *a, int step)
+{
+	int msg[2] = { step, errno };
+
+	if (write(a->err_fd, msg, sizeof msg) < 0)
+		_exit(126);
+	_exit(127);
+}
+
+/* mkdir -p path, for a bind target inside a fresh tmpfs. */
+static void
+child_mkdirs(const char *path)
+{
+	char buf[512];
+	size_t i, n = strlen(path);
+
+	if (n >= sizeof buf)
+		return;
+	memcpy(buf, path, n + 1);
+	for (i = 1; i <= n; i++) {
+		if (buf[i] != '/' && buf[i] != '\0')
+			continue;
+		buf[i] = '\0';
+		mkdir(buf, 0755);
+		buf[i] = i < n ? '/' : '\0';
+	}
+}
+
+static void
+child_bind_back(const child_args *a, const char *path, int fd)
+{
+	char src[64];
+
+	if (fd < 0)
+		return;
+	snprintf(src, sizeof src, "/proc/self/fd/%d", fd);
+	child_mkdirs(path);
+	if (mount(src, path, NULL, MS_BIND | MS_REC, NULL) < 0)
+		child_fail(a, ST_BIND);
+	close(fd);
+}
+
+static void
+child_mounts(const child_args *a)
+{
+	const char *opts;
+	int i, work_fd, proxy_fd;
+
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		child_fail(a, ST_PRIVATE);
+	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+		child_fail(a, ST_PROC);
+	work_fd = open(a->sb->workdir, O_PATH | O_CLOEXEC);
+	proxy_fd = open(a->proxy_dir, O_PATH | O_CLOEXEC);
+	for (i = 0; i < a->h->nhide; i++) {
+		opts = strncmp(a->h->hide[i], "/tmp", 5) == 0 || strcmp(a->h->hide[i], "/var/tmp") == 0 ||
+		       strcmp(a->h->hide[i], "/dev/shm") == 0 ? "mode=1777,size=256m" : "mode=0755,size=1m";
+		if (mount("tmpfs", a->h->hide[i], "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0 && errno != ENOENT)
+			child_fail(a, ST_HIDE);
+	}
+	child_bind_back(a, a->proxy_dir, proxy_fd);
+	child_bind_back(a, a->sb->workdir, work_fd);
+}
+
+static void
+child_limits(const child_args *a)
+{
+	struct rlimit core = { 0, 0 }, nproc = { PIDS_MAX, PIDS_MAX };
+	struct rlimit nofile = { NOFILE_MAX, NOFILE_MAX };
+	struct rlimit fsize = { (rlim_t)FSIZE_MB << 20, (rlim_t)FSIZE_MB << 20 };
+
+	if (setrlimit(RLIMIT_CORE, &core) < 0 || setrlimit(RLIMIT_FSIZE, &fsize) < 0 ||
+	    setrlimit(RLIMIT_NOFILE, &nofile) < 0)
+		child_fail(a, ST_RLIMIT);
+	if (a->sb->uid >= 0 && setrlimit(RLIMIT_NPROC, &nproc) < 0)
+		child_fail(a, ST_RLIMIT);
+}
+
+static void
+child_drop(const child_args *a)
+{
+	uid_t u = (uid_t)a->sb->uid;
+
+	if (setgroups(0, NULL) < 0 || setresgid(u, u, u) < 0 || setresuid(u, u, u) < 0)
+		child_fail(a, ST_DROP);
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+		child_fail(a, ST_DROP);
+}
+
+static void
+child_stdio(const child_args *a)
+{
+	int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	sigset_t all;
+
+	if (null < 0 || dup2(null, 0) < 0 || dup2(a->sp->out_fd, 1) < 0 || dup2(a->sp->err_fd, 2) < 0)
+		child_fail(a, ST_STDIO);
+	sigemptyset(&all);
+	sigprocmask(SIG_SETMASK, &all, NULL);
+	signal(SIGPIPE, SIG_DFL);
+	/* everything else the backend had open stays behind at exec */
+	syscall(SYS_close_range, 3, ~0U, 4 /* CLOSE_RANGE_CLOEXEC */);
+}
+
+static int
+child_main(void *p)
+{
+	const child_args *a = p;
+	char go;
+
+	if (read(a->sync_fd, &go, 1) != 1)
+		child_fail(a, ST_SYNC);
+	if (a->h->enabled) {
+		child_mounts(a);
+	} else if (setsid() < 0) {
+		child_fail(a, ST_SETSID);
+	}
+	if (chdir(a->sb->workdir) < 0)
+		child_fail(a, ST_CHDIR);
+	child_limits(a);
+	if (a->h->enabled)
+		child_drop(a);
+	else
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+	child_stdio(a);
+	execve(a->sp->exe, a->sp->argv, a->sp->envp);
+	child_fail(a, ST_EXEC);
+	return 127;
+}
+
+/* ---- the parent's side ---- */
+
+static int
+slot_take(sandbox_host *h)
+{
+	int i;
+
+	for (i = 0; i < UID_BLOCK; i++)
+		if (!h->used[i]) {
+			h->used[i] = 1;
+			return i;
+		}
+	return -EAGAIN;
+}
+
+static int
+cgroup_make(const char *base, const char *name, char *out, size_t len)
+{
+	if (!base[0]) {
+		out[0] = '\0';
+		return 0;
+	}
+	snprintf(out, len, "%s/%s", base, name);
+	if (mkdir(out, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static int
+cgroups_make(sandbox_host *h, sandbox *sb, int memory_mb)
+{
+	char name[32];
+	int rc;
+
+	snprintf(name, sizeof name, "c%d", sb->slot);
+	if ((rc = cgroup_make(h->mem_base, name, sb->cg_mem, sizeof sb->cg_mem)) < 0)
+		return rc;
+	if ((rc = cgroup_make(h->pids_base, name, sb->cg_pids, sizeof sb->cg_pids)) < 0)
+		return rc;
+	if (sb->cg_pids[0]) {
+		snprintf(name, sizeof name, "%d", PIDS_MAX);
+		if ((rc = write_file(sb->cg_pids, "pids.max", name)) < 0)
+			return rc;
+	}
+	return sandbox_set_memory(h, sb, memory_mb);
+}
+
+static int
+cgroups_enter(sandbox *sb)
+{
+	char pid[24];
+	int rc;
+
+	snprintf(pid, sizeof pid, "%d", (int)sb->pid);
+	if (sb->cg_mem[0] && (rc = write_file(sb->cg_mem, "cgroup.procs", pid)) < 0)
+		return rc;
+	if (sb->cg_pids[0] && strcmp(sb->cg_pids, sb->cg_mem) != 0 &&
+	    (rc = write_file(sb->cg_pids, "cgroup.procs", pid)) < 0)
+		return rc;
+	return 0;
+}
+
+static int
+workdir_make(sandbox_host *h, sandbox *sb)
+{
+	if (pathf(sb->workdir, sizeof sb->workdir, "%s/c%d-%d", h->run_dir, (int)getpid(), sb->slot) < 0)
+		return -ENAMETOOLONG;
+	if (mkdir(sb->workdir, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	if (sb->uid >= 0 && chown(sb->workdir, (uid_t)sb->uid, (gid_t)sb->uid) < 0)
+		return -errno;
+	return 0;
+}
+
+/* clone the child; it waits on sync_fd until we let it go. */
+static int
+child_clone(sandbox_host *h, sandbox *sb, child_args *a)
+{
+	int flags = SIGCHLD | CLONE_PIDFD;
+	char *stack;
+	pid_t pid;
+
+	if (h->enabled)
+		flags |= CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS;
+	if (!(stack = malloc(STACK_SIZE)))
+		return -ENOMEM;
+	sb->pidfd = -1;
+	pid = clone(child_main, stack + STACK_SIZE, flags, a, &sb->pidfd);
+	free(stack);
+	if (pid < 0)
+		return -errno;
+	sb->pid = pid;
+	return 0;
+}
+
+/* Read the child's report: EOF means exec happened. */
+static int
+child_report(sandbox *sb, int fd, char *err, size_t elen)
+{
+	int msg[2];
+	ssize_t n;
+
+	do
+		n = read(fd, msg, sizeof msg);
+	while (n < 0 && errno == EINTR);
+	if (n == 0)
+		return 0;
+	if (n != (ssize_t)sizeof msg) {
+		snprintf(err, elen, "sandbox: lost the child's report");
+		msg[1] = EIO;
+	} else {
+		snprintf(err, elen, "sandbox: %s: %s", step_names[msg[0]], strerror(msg[1]));
+	}
+	waitpid(sb->pid, NULL, 0);
+	close(sb->pidfd);
+	sb->pidfd = -1;
+	return -msg[1];
+}
+
+static int
+spawn_child(sandbox_host *h, sandbox *sb, const sandbox_spec *sp, char *err, size_t elen)
+{
+	child_args a = { .h = h, .sb = sb, .sp = sp };
+	int syncp[2], errp[2], rc;
+	char *slash;
+
+	snprintf(a.proxy_dir, sizeof a.proxy_dir, "%s", sp->exe);
+	if ((slash = strrchr(a.proxy_dir, '/')) && slash != a.proxy_dir)
+		*slash = '\0';
+	if (pipe2(syncp, O_CLOEXEC) < 0)
+		return -errno;
+	if (pipe2(errp, O_CLOEXEC) < 0) {
+		rc = -errno;
+		close(syncp[0]);
+		close(syncp[1]);
+		return rc;
+	}
+	a.sync_fd = syncp[0];
+	a.err_fd = errp[1];
+	rc = child_clone(h, sb, &a);
+	close(syncp[0]);
+	close(errp[1]);
+	if (rc == 0 && (rc = cgroups_enter(sb)) < 0) {
+		snprintf(err, elen, "sandbox: cgroup: %s", strerror(-rc));
+		kill(sb->pid, SIGKILL);
+	}
+	if (rc == 0 && write(syncp[1], "g", 1) != 1)
+		rc = -errno;
+	close(syncp[1]);
+	if (sb->pid > 0) {
+		int r2 = child_report(sb, errp[0], err, elen);
+		if (rc == 0)
+			rc = r2;
+	} else {
+		snprintf(err, elen, "sandbox: clone: %s", strerror(-rc));
+	}
+	close(errp[0]);
+	return rc;
+}
+
+int
+sandbox_spawn(sandbox_host *h, sandbox *sb, const sandbox_spec *sp, char *err, size_t elen)
+{
+	int rc;
+
+	memset(sb, 0, sizeof *sb);
+	sb->pidfd = -1;
+	sb->uid = -1;
+	err[0] = '\0';
+	if ((sb->slot = slot_take(h)) < 0) {
+		snprintf(err, elen, "sandbox: no free uid");
+		return -EAGAIN;
+	}
+	if (h->enabled)
+		sb->uid = h->uid_base + sb->slot;
+	if ((rc = workdir_make(h, sb)) < 0 || (h->enabled && (rc = cgroups_make(h, sb, sp->memory_mb)) < 0)) {
+		snprintf(err, elen, "sandbox: prepare %s: %s", sb->workdir, strerror(-rc));
+		sandbox_release(h, sb);
+		return rc;
+	}
+	if ((rc = spawn_child(h, sb, sp, err, elen)) < 0) {
+		sandbox_release(h, sb);
+		return rc;
+	}
+	return 0;
+}
+
+int
+sandbox_set_memory(sandbox_host *h, sandbox *sb, int memory_mb)
+{
+	char bytes[32];
+	int rc;
+
+	if (!sb->cg_mem[0])
+		return 0;
+	snprintf(bytes, sizeof bytes, "%lld", (long long)memory_mb << 20);
+	if (h->v2)
+		return write_file(sb->cg_mem, "memory.max", bytes);
+	/* memsw must stay >= the limit: try it on both sides of the change */
+	write_file(sb->cg_mem, "memory.memsw.limit_in_bytes", bytes);
+	rc = write_file(sb->cg_mem, "memory.limit_in_bytes", bytes);
+	write_file(sb->cg_mem, "memory.memsw.limit_in_bytes", bytes);
+	return rc;
+}
+
+void
+sandbox_kill(sandbox *sb)
+{
+	if (sb->pid <= 0)
+		return;
+	if (sb->uid >= 0)
+		kill(sb->pid, SIGKILL);       /* pid 1 of its namespace: all go */
+	else
+		kill(-sb->pid, SIGKILL);      /* its process group */
+}
+
+int
+sandbox_reap(sandbox *sb, int *status)
+{
+	pid_t r;
+
+	if (sb->pid <= 0)
+		return 1;
+	r = waitpid(sb->pid, status, WNOHANG);
+	if (r == 0)
+		return 0;
+	if (sb->uid < 0)
+		kill(-sb->pid, SIGKILL);      /* stragglers of a plain child */
+	sb->pid = 0;
+	return 1;
+}
+
+int
+sandbox_oom(sandbox *sb)
+{
+	char path[640], buf[64];
+	FILE *f;
+	long n = 0;
+
+	if (!sb->cg_mem[0])
+		return 0;
+	snprintf(path, sizeof path, "%s/memory.failcnt", sb->cg_mem);
+	if (!(f = fopen(path, "re"))) {
+		snprintf(path, sizeof path, "%s/memory.events", sb->cg_mem);
+		if (!(f = fopen(path, "re")))
+			return 0;
+		while (fgets(buf, sizeof buf, f))
+			if (sscanf(buf, "oom_kill %ld", &n) == 1)
+				break;
+	} else if (fscanf(f, "%ld", &n) != 1) {
+		n = 0;
+	}
+	fclose(f);
+	return n > 0;
+}
+
+static int
+rm_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	if (type == FTW_DP)
+		rmdir(path);
+	else
+		unlink(path);
+	return 0;
+}
+
+void
+sandbox_release(sandbox_host *h, sandbox *sb)
+{
+	if (sb->pidfd >= 0)
+		close(sb->pidfd);
+	sb->pidfd = -1;
+	if (sb->cg_mem[0] && rmdir(sb->cg_mem) < 0 && errno != ENOENT)
+		log_warn("sandbox: rmdir %s: %s", sb->cg_mem, strerror(errno));
+	if (sb->cg_pids[0] && strcmp(sb->cg_pids, sb->cg_mem) != 0)
+		rmdir(sb->cg_pids);
+	sb->cg_mem[0] = sb->cg_pids[0] = '\0';
+	if (sb->workdir[0])
+		nftw(sb->workdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+	sb->workdir[0] = '\0';
+	if (sb->slot >= 0 && sb->slot < UID_BLOCK)
+		h->used[sb->slot] = 0;
+	sb->slot = -1;
+}

@@ -1,0 +1,50 @@
+/* sandbox.h — start a program as an unprivileged, namespaced, resource-limited child. */
+#ifndef FAAS_SANDBOX_H
+#define FAAS_SANDBOX_H
+
+#include <sys/types.h>
+
+typedef struct sandbox_host sandbox_host;
+
+/* One sandboxed child. */
+typedef struct sandbox {
+	pid_t pid;
+	int pidfd;              /* readable when the child has exited */
+	int uid;                /* the child's own uid, -1 when not sandboxed */
+	int slot;
+	char workdir[512];      /* its private working directory */
+	char cg_mem[512];       /* its memory cgroup, "" when none */
+	char cg_pids[512];      /* its pids cgroup (same as cg_mem on v2), "" when none */
+} sandbox;
+
+typedef struct sandbox_spec {
+	const char *exe;        /* absolute path of the program */
+	char *const *argv;
+	char *const *envp;
+	int memory_mb;          /* memory limit (cgroup) */
+	int out_fd, err_fd;     /* become the child's stdout and stderr */
+} sandbox_spec;
+
+/* Host-wide state: cgroup parents, the uid range, what to hide. enabled = 0
+ * makes plain children (own process group and working directory only). A
+ * sandbox that cannot be had (not root) degrades to plain children and says
+ * why in warn (which stays "" otherwise). 0 or -errno. */
+int sandbox_host_new(const char *run_dir, int enabled, sandbox_host **out, char *warn, size_t wlen);
+void sandbox_host_free(sandbox_host *h);
+/* A one-line description for logs and metrics: "uid+pidns+mntns+ipcns+cgroup-v1". */
+const char *sandbox_host_describe(sandbox_host *h);
+
+/* Start the child; the error text goes to err. 0 or -errno. */
+int sandbox_spawn(sandbox_host *h, sandbox *sb, const sandbox_spec *sp, char *err, size_t elen);
+/* Change the memory limit of a running child. 0 or -errno. */
+int sandbox_set_memory(sandbox_host *h, sandbox *sb, int memory_mb);
+/* SIGKILL the child and everything it started. */
+void sandbox_kill(sandbox *sb);
+/* Collect the exit status once pidfd is readable: 1 exited (status set), 0 not yet. */
+int sandbox_reap(sandbox *sb, int *status);
+/* After the child is gone: remove its cgroups and working directory, free its uid. */
+void sandbox_release(sandbox_host *h, sandbox *sb);
+/* Did the memory cgroup hit its limit (an OOM kill is then the likely end)? */
+int sandbox_oom(sandbox *sb);
+
+#endif

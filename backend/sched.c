@@ -1,0 +1,514 @@
+/* sched.c — the scheduler: queues activations per action and gives them to containers.
+ *
+ * How an activation runs. sched_submit() finds the action's pool, keyed by
+ * "path@version" (a new version is a new pool, so an update never runs old
+ * code), and appends the run to the pool's queue. pool_pump() (sched_pool.c)
+ * then gives queued runs to the pool's initialised containers while they
+ * have free slots (limits.concurrency activations at once each). When the
+ * queue is longer than what the containers already on their way can take,
+ * it grows the pool: first by taking a stem cell of the action's kind (a
+ * proxy started earlier with no code: only /init is left to do, and the run
+ * is recorded as "stemcell"), else by starting a new container ("cold").
+ * Growing respects the host's caps on containers and memory; at a cap it
+ * stops an idle container of another action (or a stem cell) to make room,
+ * and when nothing is idle the pool waits on the "starving" list until a
+ * container becomes idle or goes away. A run given to a container that was
+ * already initialised is "warm".
+ *
+ * Each run carries its own deadline to the proxy, which enforces it; the
+ * scheduler keeps a timer KILL_GRACE_MS longer and kills the container if
+ * the proxy has not answered by then (sched_run.c). A developer error (crash,
+ * timeout, out of memory, an answer too long) also retires the container, so
+ * the next run gets a fresh one; the backend itself never dies of a function.
+ *
+ * Containers that stay idle for idle_ms stop (scale to zero). Stem cells are
+ * kept for every kind that has been started once (and for the kinds in
+ * FAASFS_STEMCELL_KINDS from the start), `stemcells` of each, within the caps.
+ *
+ * Where containers live is the business of an execution domain (domain.h):
+ * a table of function pointers chosen per action by the annotation
+ * "exec-domain" (default: local). The scheduler never knows whether a
+ * container is a process here or a Knative Service elsewhere.
+ *
+ * Every done_cb runs from a loop callback, never inside sched_submit: a
+ * failure found while submitting is finished on the next loop turn.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "pool.h"
+
+enum {
+	DEF_MAX_CONTAINERS = 64,
+	DEF_IDLE_MS = 600000,
+	DEF_STEMCELLS = 1,
+	DEF_QUEUE_MAX = 1000,
+};
+
+static const domain_ops *const domain_table[] = { &domain_local_ops, NULL };
+
+int64_t
+sched_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* A setting: the config's value, else the environment's, else the default. */
+static int
+setting(int given, const char *env, int def)
+{
+	const char *v = getenv(env);
+
+	if (given)
+		return given;
+	if (v && *v)
+		return atoi(v);
+	return def;
+}
+
+static int
+default_memory_mb(void)
+{
+	long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+
+	if (pages <= 0 || size <= 0)
+		return 4096;
+	return (int)((long long)pages * size / (1 << 20) * 3 / 4);
+}
+
+static void
+config_fill(sched *s, const sched_config *cfg)
+{
+	s->cfg = *cfg;
+	s->cfg.max_containers = setting(cfg->max_containers, "FAASFS_MAX_CONTAINERS", DEF_MAX_CONTAINERS);
+	s->cfg.max_memory_mb = setting(cfg->max_memory_mb, "FAASFS_MAX_MEMORY_MB", default_memory_mb());
+	s->cfg.idle_ms = setting(cfg->idle_ms, "FAASFS_IDLE_MS", DEF_IDLE_MS);
+	s->cfg.stemcells = setting(cfg->stemcells, "FAASFS_STEMCELLS", DEF_STEMCELLS);
+	s->cfg.queue_max = setting(cfg->queue_max, "FAASFS_QUEUE_MAX", DEF_QUEUE_MAX);
+	if (s->cfg.stemcells < 0)
+		s->cfg.stemcells = 0;
+	s->cfg.proxy_path = s->proxy_path;
+	s->cfg.run_dir = s->run_dir;
+}
+
+static void
+stem_kinds_from_env(sched *s)
+{
+	const char *v = getenv("FAASFS_STEMCELL_KINDS");
+	char *copy, *tok, *save = NULL;
+
+	if (!v || !(copy = strdup(v)))
+		return;
+	for (tok = strtok_r(copy, " ,", &save); tok; tok = strtok_r(NULL, " ,", &save))
+		stem_kind_add(s, 0, tok);
+	free(copy);
+}
+
+static int
+domains_open(sched *s)
+{
+	char err[256];
+	int i, rc;
+
+	for (i = 0; domain_table[i] && i < MAX_DOMAINS; i++) {
+		err[0] = '\0';
+		if ((rc = domain_table[i]->open(s->loop, &s->cfg, &s->doms[i].d, err, sizeof err)) < 0) {
+			log_error("sched: domain %s: %s", domain_table[i]->name, err[0] ? err : strerror(-rc));
+			return rc;
+		}
+		s->doms[i].ops = domain_table[i];
+		s->ndoms++;
+		log_info("sched: domain %s: %s", domain_table[i]->name, domain_table[i]->describe(s->doms[i].d));
+	}
+	return 0;
+}
+
+static void
+sched_release(sched *s)
+{
+	int i;
+
+	for (i = 0; i < s->ndoms; i++)
+		s->doms[i].ops->close(s->doms[i].d);
+	for (i = 0; i < s->nstem_kinds; i++)
+		free(s->stem_kinds[i]);
+	free(s->proxy_path);
+	free(s->run_dir);
+	free(s);
+}
+
+int
+sched_new(uv_loop_t *loop, const sched_config *cfg, sched **out)
+{
+	sched *s;
+	int rc;
+
+	if (!cfg->proxy_path || !cfg->run_dir)
+		return -EINVAL;
+	if (!(s = calloc(1, sizeof *s)))
+		return -ENOMEM;
+	s->loop = loop;
+	s->proxy_path = strdup(cfg->proxy_path);
+	s->run_dir = strdup(cfg->run_dir);
+	config_fill(s, cfg);
+	if (!s->proxy_path || !s->run_dir) {
+		sched_release(s);
+		return -ENOMEM;
+	}
+	if ((rc = domains_open(s)) < 0) {
+		sched_release(s);
+		return rc;
+	}
+	uv_idle_init(loop, &s->done_idle);
+	s->done_idle.data = s;
+	stem_kinds_from_env(s);
+	stem_fill(s);
+	*out = s;
+	return 0;
+}
+
+static void
+done_closed(uv_handle_t *h)
+{
+	sched *s = h->data;
+
+	s->idle_closed = 1;
+	sched_maybe_release(s);
+}
+
+/* s goes when it is closing and its last container has gone. */
+void
+sched_maybe_release(sched *s)
+{
+	if (s->closing && s->all == NULL && s->idle_closed)
+		sched_release(s);
+}
+
+void
+sched_free(sched *s)
+{
+	container *c;
+	run *r;
+	pool *p, *pn;
+	int i;
+
+	if (!s)
+		return;
+	s->closing = 1;
+	while ((r = s->done))
+		run_finish(r);
+	for (i = 0; i < POOL_BUCKETS; i++)
+		for (p = s->table[i]; p; p = pn) {
+			pn = p->hnext;
+			while ((r = p->qhead))
+				run_fail(r, RUN_WHISK_ERROR, "The scheduler stopped before the action could run.");
+		}
+	for (c = s->all; c; c = c->all_next)
+		if (c->state != C_STOPPING)
+			container_retire(c);
+	uv_close((uv_handle_t *)&s->done_idle, done_closed);
+}
+
+/* ---- the pool table ---- */
+
+static unsigned
+hash(const char *k)
+{
+	unsigned h = 2166136261u;
+
+	while (*k)
+		h = (h ^ (unsigned char)*k++) * 16777619u;
+	return h % POOL_BUCKETS;
+}
+
+void
+pool_unlink(pool *p)
+{
+	pool **pp;
+
+	if (p->forgotten)
+		return;
+	for (pp = &p->s->table[hash(p->key)]; *pp; pp = &(*pp)->hnext)
+		if (*pp == p) {
+			*pp = p->hnext;
+			break;
+		}
+	p->forgotten = 1;
+}
+
+static int
+route(sched *s, const run_spec *sp)
+{
+	json_t *a = sp->annotations ? json_object_get(sp->annotations, "exec-domain") : NULL;
+	const char *want = json_is_string(a) ? json_string_value(a) : "local";
+	int i;
+
+	for (i = 0; i < s->ndoms; i++)
+		if (strcmp(s->doms[i].ops->name, want) == 0)
+			return i;
+	return -ENOTSUP;
+}
+
+static char *
+init_body(const run_spec *sp)
+{
+	json_t *v, *env = sp->init_env ? json_incref(sp->init_env) : json_object();
+	char *text;
+
+	v = json_pack("{s:{s:s,s:s,s:s,s:b,s:o,s:s}}", "value", "name", sp->name ? sp->name : "",
+	              "main", sp->main && *sp->main ? sp->main : "main", "code", sp->code ? sp->code : "",
+	              "binary", sp->binary, "env", env, "kind", sp->kind);
+	if (!v)
+		return NULL;
+	text = json_dumps(v, JSON_COMPACT);
+	json_decref(v);
+	return text;
+}
+
+static int
+pool_new(sched *s, const run_spec *sp, const char *key, pool **out)
+{
+	pool *p;
+	int di;
+
+	if ((di = route(s, sp)) < 0)
+		return di;
+	if (!(p = calloc(1, sizeof *p)))
+		return -ENOMEM;
+	p->s = s;
+	p->di = di;
+	p->key = strdup(key);
+	p->path = strdup(sp->path);
+	p->init_body = init_body(sp);
+	if (!p->key || !p->path || !p->init_body) {
+		free(p->key);
+		free(p->path);
+		free(p->init_body);
+		free(p);
+		return -ENOMEM;
+	}
+	p->init_len = strlen(p->init_body);
+	snprintf(p->kind, sizeof p->kind, "%s", sp->kind);
+	p->lim = sp->limits;
+	if (p->lim.concurrency < 1)
+		p->lim.concurrency = 1;
+	if (p->lim.memory_mb < 1)
+		p->lim.memory_mb = STEM_MEMORY_MB;
+	p->qtail = &p->qhead;
+	p->hnext = s->table[hash(key)];
+	s->table[hash(key)] = p;
+	*out = p;
+	return 0;
+}
+
+void
+pool_free(pool *p)
+{
+	pool **pp;
+
+	pool_unlink(p);
+	if (p->starving)
+		for (pp = &p->s->starving; *pp; pp = &(*pp)->snext)
+			if (*pp == p) {
+				*pp = p->snext;
+				break;
+			}
+	free(p->key);
+	free(p->path);
+	free(p->init_body);
+	free(p);
+}
+
+static int
+pool_get(sched *s, const run_spec *sp, pool **out)
+{
+	char key[1024];
+	pool *p;
+
+	snprintf(key, sizeof key, "%s@%s", sp->path, sp->version ? sp->version : "");
+	for (p = s->table[hash(key)]; p; p = p->hnext)
+		if (strcmp(p->key, key) == 0) {
+			*out = p;
+			return 0;
+		}
+	return pool_new(s, sp, key, out);
+}
+
+/* ---- submit ---- */
+
+static char *
+run_tail(const run_spec *sp)
+{
+	char action[1100];
+	json_t *t;
+	char *text;
+
+	snprintf(action, sizeof action, "/%s", sp->path);
+	t = json_pack("{s:s,s:s,s:s,s:s}", "namespace", sp->ns ? sp->ns : "", "action_name", action,
+	              "activation_id", sp->activation_id ? sp->activation_id : "",
+	              "transaction_id", sp->activation_id ? sp->activation_id : "");
+	if (!t)
+		return NULL;
+	if (sp->api_key)
+		json_object_set_new(t, "api_key", json_string(sp->api_key));
+	if (sp->api_host)
+		json_object_set_new(t, "api_host", json_string(sp->api_host));
+	text = json_dumps(t, JSON_COMPACT);
+	json_decref(t);
+	return text;
+}
+
+static int
+run_new(sched *s, pool *p, const run_spec *sp, sched_done_cb cb, void *arg, run **out)
+{
+	run *r;
+
+	if (!(r = calloc(1, sizeof *r)))
+		return -ENOMEM;
+	r->s = s;
+	r->p = p;
+	r->cb = cb;
+	r->arg = arg;
+	r->timeout_ms = sp->limits.timeout_ms > 0 ? sp->limits.timeout_ms : 60000;
+	r->deadline_ms = sp->deadline_ms;
+	r->submit_ms = sched_now_ms();
+	r->res.start = "warm";
+	r->tail = run_tail(sp);
+	if (sp->params)
+		r->value = json_dumps(sp->params, JSON_COMPACT | JSON_ENCODE_ANY);
+	if (!r->tail || (sp->params && !r->value)) {
+		run_free(r);
+		return -ENOMEM;
+	}
+	*out = r;
+	return 0;
+}
+
+int
+sched_submit(sched *s, const run_spec *sp, sched_done_cb cb, void *arg)
+{
+	pool *p;
+	run *r;
+	int rc;
+
+	if (s->closing)
+		return -ESHUTDOWN;
+	if (!sp->path || !sp->kind || !cb)
+		return -EINVAL;
+	if ((rc = pool_get(s, sp, &p)) < 0)
+		return rc;
+	if (p->queued >= s->cfg.queue_max)
+		return -EAGAIN;
+	if ((rc = run_new(s, p, sp, cb, arg, &r)) < 0) {
+		pool_maybe_free(p);
+		return rc;
+	}
+	queue_append(p, r);
+	pool_pump(p);
+	pool_maybe_free(p);
+	return 0;
+}
+
+void
+sched_forget(sched *s, const char *path)
+{
+	pool *p, *pn;
+	container *c, *cn;
+	int i;
+
+	for (i = 0; i < POOL_BUCKETS; i++)
+		for (p = s->table[i]; p; p = pn) {
+			pn = p->hnext;
+			if (strcmp(p->path, path) != 0)
+				continue;
+			pool_unlink(p);
+			for (c = p->conts; c; c = cn) {
+				cn = c->next;
+				if (c->state == C_READY && c->inflight == 0)
+					container_retire(c);
+			}
+			pool_maybe_free(p);
+		}
+}
+
+/* ---- runs finished on the next loop turn ---- */
+
+void
+sched_done_idle_cb(uv_idle_t *h)
+{
+	sched *s = h->data;
+
+	uv_idle_stop(h);
+	while (s->done)
+		run_finish(s->done);
+}
+
+/* ---- metrics ---- */
+
+static void out(char **buf, size_t *len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void
+out(char **buf, size_t *len, const char *fmt, ...)
+{
+	va_list ap;
+	char *nb;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0 || !(nb = realloc(*buf, *len + (size_t)n + 1)))
+		return;
+	*buf = nb;
+	va_start(ap, fmt);
+	vsnprintf(*buf + *len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	*len += (size_t)n;
+}
+
+void
+sched_metrics(sched *s, char **buf, size_t *len)
+{
+	int n[5] = { 0 }, warm = 0, busy = 0, queued = 0, i;
+	container *c;
+	pool *p;
+
+	for (c = s->all; c; c = c->all_next) {
+		n[c->state]++;
+		if (c->state == C_READY && c->inflight == 0)
+			warm++;
+		else if (c->state == C_READY || c->state == C_INIT)
+			busy++;
+	}
+	out(buf, len, "# HELP faasfs_containers Containers by state.\n# TYPE faasfs_containers gauge\n");
+	out(buf, len, "faasfs_containers{state=\"starting\"} %d\nfaasfs_containers{state=\"stemcell\"} %d\n"
+	    "faasfs_containers{state=\"warm\"} %d\nfaasfs_containers{state=\"busy\"} %d\n"
+	    "faasfs_containers{state=\"stopping\"} %d\n", n[C_STARTING], n[C_STEM], warm, busy, n[C_STOPPING]);
+	out(buf, len, "# TYPE faasfs_container_memory_mb gauge\nfaasfs_container_memory_mb %d\n", s->mem_mb);
+	out(buf, len, "# HELP faasfs_queue_depth Activations waiting for a container.\n"
+	    "# TYPE faasfs_queue_depth gauge\n");
+	for (i = 0; i < POOL_BUCKETS; i++)
+		for (p = s->table[i]; p; p = p->hnext)
+			if (p->queued) {
+				queued += p->queued;
+				out(buf, len, "faasfs_queue_depth{action=\"%s\"} %d\n", p->path, p->queued);
+			}
+	out(buf, len, "faasfs_queue_depth %d\n", queued);
+	out(buf, len, "# HELP faasfs_sched_starts_total Activations by how their container started.\n"
+	    "# TYPE faasfs_sched_starts_total counter\nfaasfs_sched_starts_total{start=\"cold\"} %llu\n"
+	    "faasfs_sched_starts_total{start=\"stemcell\"} %llu\nfaasfs_sched_starts_total{start=\"warm\"} %llu\n",
+	    (unsigned long long)s->starts_cold, (unsigned long long)s->starts_stem,
+	    (unsigned long long)s->starts_warm);
+	out(buf, len, "# TYPE faasfs_container_evictions_total counter\nfaasfs_container_evictions_total %llu\n"
+	    "# TYPE faasfs_container_deaths_total counter\nfaasfs_container_deaths_total %llu\n",
+	    (unsigned long long)s->evictions, (unsigned long long)s->deaths);
+}

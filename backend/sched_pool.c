@@ -1,0 +1,462 @@
+/* sched_pool.c — containers for the scheduler: growing pools, caps and eviction, stem cells, idling out.
+ *
+ * Capacity counts every container that is not stopping: a retired container
+ * gives its room back at once, though its process may take a moment to go.
+ * Containers of a pool are kept most-recently-idle first, so runs go to the
+ * same few containers and the others reach idle_ms and stop.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "pool.h"
+
+/* ---- lists ---- */
+
+static void
+link_front(container *c, container **list)
+{
+	c->next = *list;
+	if (*list)
+		(*list)->prevp = &c->next;
+	*list = c;
+	c->prevp = list;
+}
+
+static void
+unlink_list(container *c)
+{
+	if (!c->prevp)
+		return;
+	*c->prevp = c->next;
+	if (c->next)
+		c->next->prevp = c->prevp;
+	c->next = NULL;
+	c->prevp = NULL;
+}
+
+static void
+container_freed(uv_handle_t *h)
+{
+	free(h->data);
+}
+
+void
+queue_append(pool *p, run *r)
+{
+	r->next = NULL;
+	r->prevp = p->qtail;
+	*p->qtail = r;
+	p->qtail = &r->next;
+	p->queued++;
+	r->queued = 1;
+}
+
+void
+queue_remove(pool *p, run *r)
+{
+	*r->prevp = r->next;
+	if (r->next)
+		r->next->prevp = r->prevp;
+	else
+		p->qtail = r->prevp;
+	r->next = NULL;
+	r->prevp = NULL;
+	r->queued = 0;
+	p->queued--;
+}
+
+/* ---- capacity ---- */
+
+static int
+room(sched *s, int memory_mb)
+{
+	return s->ncont < s->cfg.max_containers && s->mem_mb + memory_mb <= s->cfg.max_memory_mb;
+}
+
+static void
+incoming_done(container *c)
+{
+	if (c->incoming && c->pool)
+		c->pool->incoming -= c->conc;
+	c->incoming = 0;
+}
+
+static void
+idle_cb(uv_timer_t *t)
+{
+	container *c = t->data;
+
+	log_debug("sched: %s idle for %d ms, stopping", c->name, c->s->cfg.idle_ms);
+	container_retire(c);
+}
+
+void
+container_retire(container *c)
+{
+	sched *s = c->s;
+
+	if (c->state == C_STOPPING)
+		return;
+	if (!c->pool)
+		unlink_list(c);              /* off the stem-cell list */
+	c->state = C_STOPPING;
+	s->ncont--;
+	s->mem_mb -= c->memory_mb;
+	uv_timer_stop(&c->idle);
+	incoming_done(c);
+	c->ops->stop(c);
+}
+
+/* ---- making containers ---- */
+
+static container *
+container_new(sched *s, int di, const char *kind, int memory_mb, pool *p)
+{
+	container *c;
+	int rc;
+
+	if (!(c = calloc(1, sizeof *c)))
+		return NULL;
+	c->s = s;
+	c->dom = s->doms[di].d;
+	c->ops = s->doms[di].ops;
+	c->id = ++s->next_id;
+	snprintf(c->name, sizeof c->name, "c%u", c->id);
+	snprintf(c->kind, sizeof c->kind, "%s", kind);
+	c->memory_mb = memory_mb;
+	c->pool = p;
+	c->state = C_STARTING;
+	c->born_ms = sched_now_ms();
+	uv_timer_init(s->loop, &c->idle);
+	c->idle.data = c;
+	c->all_next = s->all;
+	if (s->all)
+		s->all->all_prevp = &c->all_next;
+	s->all = c;
+	c->all_prevp = &s->all;
+	s->ncont++;
+	s->mem_mb += memory_mb;
+	if ((rc = c->ops->start(c->dom, c)) < 0) {
+		log_error("sched: cannot start a container for %s: %s", kind, strerror(-rc));
+		*c->all_prevp = c->all_next;
+		if (c->all_next)
+			c->all_next->all_prevp = c->all_prevp;
+		s->ncont--;
+		s->mem_mb -= memory_mb;
+		uv_close((uv_handle_t *)&c->idle, container_freed);
+		return NULL;
+	}
+	return c;
+}
+
+static void
+pool_take(pool *p, container *c, const char *origin)
+{
+	c->pool = p;
+	c->origin = origin;
+	c->conc = p->lim.concurrency;
+	c->incoming = 1;
+	p->incoming += c->conc;
+	p->ncont++;
+	link_front(c, &p->conts);
+}
+
+/* ---- stem cells ---- */
+
+void
+stem_kind_add(sched *s, int di, const char *kind)
+{
+	int i;
+
+	if (!s->doms[di].ops->stemcells || s->cfg.stemcells <= 0)
+		return;
+	for (i = 0; i < s->nstem_kinds; i++)
+		if (strcmp(s->stem_kinds[i], kind) == 0)
+			return;
+	if (s->nstem_kinds >= MAX_STEM_KINDS || !(s->stem_kinds[i] = strdup(kind)))
+		return;
+	s->stem_doms[i] = di;
+	s->nstem_kinds++;
+	stem_fill(s);
+}
+
+static void
+stem_kind_drop(sched *s, const char *kind)
+{
+	int i;
+
+	for (i = 0; i < s->nstem_kinds; i++)
+		if (strcmp(s->stem_kinds[i], kind) == 0) {
+			log_warn("sched: stem cells of kind %s keep failing; not keeping them", kind);
+			free(s->stem_kinds[i]);
+			s->stem_kinds[i] = s->stem_kinds[--s->nstem_kinds];
+			s->stem_doms[i] = s->stem_doms[s->nstem_kinds];
+			return;
+		}
+}
+
+static int
+stem_count(sched *s, const char *kind)
+{
+	container *c;
+	int n = 0;
+
+	for (c = s->stems; c; c = c->next)
+		if (strcmp(c->kind, kind) == 0)
+			n++;
+	return n;
+}
+
+void
+stem_fill(sched *s)
+{
+	container *c;
+	int i, n;
+
+	if (s->closing || s->starving)
+		return;
+	for (i = 0; i < s->nstem_kinds; i++)
+		for (n = stem_count(s, s->stem_kinds[i]); n < s->cfg.stemcells; n++) {
+			if (!room(s, STEM_MEMORY_MB))
+				return;
+			if (!(c = container_new(s, s->stem_doms[i], s->stem_kinds[i], STEM_MEMORY_MB, NULL)))
+				break;
+			link_front(c, &s->stems);
+		}
+}
+
+static container *
+stem_take(pool *p)
+{
+	container *c;
+
+	for (c = p->s->stems; c; c = c->next)
+		if (c->state == C_STEM && c->ops == p->s->doms[p->di].ops && strcmp(c->kind, p->kind) == 0)
+			return c;
+	return NULL;
+}
+
+/* ---- eviction ---- */
+
+static container *
+victim(sched *s, pool *p)
+{
+	container *c, *best = NULL;
+
+	for (c = s->all; c; c = c->all_next) {
+		if (c->pool == p || c->state == C_STOPPING)
+			continue;
+		if (c->state == C_STEM && !best)
+			best = c;
+		if (c->state == C_READY && c->inflight == 0 && (!best || best->state == C_STEM ||
+		                                                 c->idle_since < best->idle_since))
+			best = c;
+	}
+	return best;
+}
+
+static int
+make_room(sched *s, pool *p, int memory_mb)
+{
+	container *c;
+
+	while (!room(s, memory_mb)) {
+		if (!(c = victim(s, p)))
+			return -EAGAIN;
+		log_debug("sched: evicting %s to make room for %s", c->name, p->path);
+		s->evictions++;
+		container_retire(c);
+	}
+	return 0;
+}
+
+static void
+starve(pool *p)
+{
+	if (p->starving)
+		return;
+	p->starving = 1;
+	p->snext = p->s->starving;
+	p->s->starving = p;
+}
+
+/* Pools waited for room: let them try again. */
+void
+sched_relieve(sched *s)
+{
+	pool *p, *list = s->starving;
+
+	s->starving = NULL;
+	while ((p = list)) {
+		list = p->snext;
+		p->starving = 0;
+		p->snext = NULL;
+		pool_pump(p);
+	}
+	stem_fill(s);
+}
+
+static void
+fail_queue(pool *p, const char *msg)
+{
+	run *r;
+
+	while ((r = p->qhead)) {
+		queue_remove(p, r);
+		run_fail_later(r, RUN_WHISK_ERROR, msg);
+	}
+}
+
+/* One more container for p: a stem cell of its kind, else a new one. */
+static int
+pool_grow(pool *p)
+{
+	sched *s = p->s;
+	container *c;
+
+	if ((c = stem_take(p))) {
+		unlink_list(c);
+		s->mem_mb += p->lim.memory_mb - c->memory_mb;
+		c->memory_mb = p->lim.memory_mb;
+		c->ops->resize(c, c->memory_mb);
+		pool_take(p, c, "stemcell");
+		container_init(c);
+		stem_fill(s);
+		return 0;
+	}
+	if (make_room(s, p, p->lim.memory_mb) < 0) {
+		starve(p);
+		return -EAGAIN;
+	}
+	if (!(c = container_new(s, p->di, p->kind, p->lim.memory_mb, p))) {
+		fail_queue(p, "The scheduler could not start a container for the action.");
+		return -EIO;
+	}
+	pool_take(p, c, "cold");
+	return 0;
+}
+
+/* The container of p to give the next run to, or NULL. */
+static container *
+pool_slot(pool *p)
+{
+	container *c, *best = NULL;
+
+	for (c = p->conts; c; c = c->next) {
+		if (c->state != C_READY || c->inflight >= c->conc)
+			continue;
+		if (c->fresh)
+			return c;
+		if (!best || c->inflight > best->inflight)
+			best = c;
+	}
+	return best;
+}
+
+void
+pool_pump(pool *p)
+{
+	run *r;
+	container *c;
+
+	if (p->s->closing)
+		return;
+	while ((r = p->qhead)) {
+		if ((c = pool_slot(p))) {
+			queue_remove(p, r);
+			run_dispatch(r, c);
+			continue;
+		}
+		if (p->queued <= p->incoming || pool_grow(p) < 0)
+			break;
+	}
+}
+
+void
+pool_maybe_free(pool *p)
+{
+	if (p->ncont == 0 && p->queued == 0 && p->incoming == 0 && !p->starving)
+		pool_free(p);
+}
+
+/* c has nothing to do: another pool may need its room, else it waits idle_ms. */
+void
+container_idle(container *c)
+{
+	pool *p = c->pool;
+	sched *s = p->s;
+
+	if (c->state != C_READY || c->inflight > 0)
+		return;
+	if (p->forgotten || s->closing || (s->starving && !p->qhead)) {
+		container_retire(c);
+		sched_relieve(s);
+		return;
+	}
+	c->idle_since = sched_now_ms();
+	unlink_list(c);
+	link_front(c, &p->conts);
+	uv_timer_start(&c->idle, idle_cb, (uint64_t)s->cfg.idle_ms, 0);
+}
+
+/* ---- what domains tell us ---- */
+
+void
+container_up(container *c, int err, const char *why)
+{
+	sched *s = c->s;
+
+	if (err < 0) {
+		log_error("sched: %s (%s) did not start: %s", c->name, c->kind, why ? why : strerror(-err));
+		if (c->pool) {
+			incoming_done(c);
+			fail_queue(c->pool, "The action's container could not start.");
+		} else {
+			stem_kind_drop(s, c->kind);
+		}
+		return;
+	}
+	if (c->state == C_STOPPING)
+		return;
+	if (!c->pool) {
+		c->state = C_STEM;
+		if (s->starving)
+			sched_relieve(s);
+		return;
+	}
+	container_init(c);
+}
+
+void
+container_down(container *c, const char *why)
+{
+	sched *s = c->s;
+	pool *p = c->pool;
+
+	if (c->state != C_STOPPING) {
+		s->deaths++;
+		log_warn("sched: %s (%s) went away: %s", c->name, p ? p->path : c->kind, why ? why : "");
+		if (!p && c->state == C_STARTING)
+			stem_kind_drop(s, c->kind);
+		s->ncont--;
+		s->mem_mb -= c->memory_mb;
+		incoming_done(c);
+	}
+	unlink_list(c);
+	*c->all_prevp = c->all_next;
+	if (c->all_next)
+		c->all_next->all_prevp = c->all_prevp;
+	if (p)
+		p->ncont--;
+	uv_close((uv_handle_t *)&c->idle, container_freed);
+	if (p && !s->closing)
+		pool_pump(p);                /* replaces it when runs wait */
+	if (p)
+		pool_maybe_free(p);
+	if (!s->closing)
+		sched_relieve(s);
+	sched_maybe_release(s);
+}

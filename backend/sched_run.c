@@ -1,0 +1,355 @@
+/* sched_run.c — one activation's life in a container: /init when needed, /run, the verdict, the limits.
+ *
+ * The run_result given to done_cb belongs to the scheduler: it is valid
+ * during the callback, and result and logs are freed after it (json_incref
+ * what you keep).
+ *
+ * Verdicts follow OpenWhisk: a 200 answer is a success, or an application
+ * error when the result has an "error" field; anything else is a developer
+ * error with the proxy's message, or ours when the proxy could not say
+ * (timeout, out of memory, crash, an answer over the size limit). A
+ * developer error retires the container, as OpenWhisk's invoker does.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "pool.h"
+
+static void
+timer_freed(uv_handle_t *h)
+{
+	free(h->data);
+}
+
+void
+run_free(run *r)
+{
+	json_decref(r->res.result);
+	json_decref(r->res.logs);
+	free(r->value);
+	free(r->tail);
+	if (r->timer_on)
+		uv_close((uv_handle_t *)&r->timer, timer_freed);
+	else
+		free(r);
+}
+
+void
+run_finish(run *r)
+{
+	if (r->prevp) {                  /* on the done list */
+		*r->prevp = r->next;
+		if (r->next)
+			r->next->prevp = r->prevp;
+		r->prevp = NULL;
+	}
+	if (!r->res.result)
+		r->res.result = json_object();
+	if (!r->res.logs)
+		r->res.logs = json_array();
+	if (!r->res.end_ms)
+		r->res.end_ms = sched_now_ms();
+	if (!r->res.start_ms)
+		r->res.start_ms = r->res.end_ms;
+	if (r->cb)
+		r->cb(&r->res, r->arg);
+	run_free(r);
+}
+
+void
+run_fail(run *r, enum run_status st, const char *msg)
+{
+	if (r->queued)
+		queue_remove(r->p, r);
+	r->res.status = st;
+	json_decref(r->res.result);
+	r->res.result = json_pack("{s:s}", "error", msg);
+	run_finish(r);
+}
+
+/* ---- /init ---- */
+
+/* The "error" of a proxy's JSON answer, else its text. */
+static void
+answer_error(const char *body, size_t len, char *out, size_t olen)
+{
+	json_t *j = json_loadb(body, len, 0, NULL);
+	json_t *e = json_object_get(j, "error");
+
+	if (json_is_string(e))
+		snprintf(out, olen, "%s", json_string_value(e));
+	else if (e)
+		snprintf(out, olen, "%.*s", (int)(len < olen ? len : olen - 1), body);
+	else
+		snprintf(out, olen, "%.*s", (int)(len < olen ? len : olen - 1), body);
+	json_decref(j);
+}
+
+static void
+init_timeout_cb(uv_timer_t *t)
+{
+	container *c = t->data;
+
+	log_warn("sched: %s: /init overstayed its time; killing the container", c->name);
+	c->init_timed_out = 1;
+	container_retire(c);
+}
+
+static void
+init_reply(container *c, domain_reply *rep, void *arg)
+{
+	char msg[2048];
+	int ok = rep->err == 0 && rep->status == 200;
+
+	(void)arg;
+	uv_timer_stop(&c->idle);
+	if (ok)
+		msg[0] = '\0';
+	else if (rep->err == 0)
+		answer_error(rep->body, rep->len, msg, sizeof msg);
+	else if (c->init_timed_out)
+		snprintf(msg, sizeof msg, "The action exceeded its time limits of %d milliseconds during initialization.",
+		         c->pool->lim.timeout_ms);
+	else if (c->ops->oom(c))
+		snprintf(msg, sizeof msg, "The action exhausted its memory and was aborted.");
+	else
+		snprintf(msg, sizeof msg, "The action's container went away during initialization.");
+	pool_init_done(c, ok, msg);
+}
+
+void
+container_init(container *c)
+{
+	pool *p = c->pool;
+	char *body;
+	int rc;
+
+	c->state = C_INIT;
+	c->init_start_ms = sched_now_ms();
+	if (!(body = malloc(p->init_len + 1))) {
+		pool_init_done(c, 0, "The scheduler ran out of memory.");
+		return;
+	}
+	memcpy(body, p->init_body, p->init_len + 1);
+	uv_timer_start(&c->idle, init_timeout_cb, (uint64_t)p->lim.timeout_ms + KILL_GRACE_MS, 0);
+	if ((rc = c->ops->call(c, "/init", body, p->init_len, -1, init_reply, NULL)) < 0) {
+		uv_timer_stop(&c->idle);
+		pool_init_done(c, 0, "The action's container could not be reached.");
+	}
+}
+
+static int
+pool_has_ready(pool *p)
+{
+	container *c;
+
+	for (c = p->conts; c; c = c->next)
+		if (c->state == C_READY)
+			return 1;
+	return 0;
+}
+
+void
+pool_init_done(container *c, int ok, const char *error)
+{
+	pool *p = c->pool;
+	sched *s = c->s;
+	run *r;
+
+	c->init_ms = (int)(sched_now_ms() - c->init_start_ms);
+	if (c->incoming)
+		p->incoming -= c->conc;
+	c->incoming = 0;
+	if (c->state == C_STOPPING)
+		ok = 0;
+	if (ok) {
+		c->state = C_READY;
+		c->fresh = 1;
+		stem_kind_add(s, p->di, c->kind);
+		pool_pump(p);
+		c->fresh = 0;
+		container_idle(c);
+		return;
+	}
+	log_info("sched: %s: init of %s failed: %s", c->name, p->path, error);
+	container_retire(c);
+	if (pool_has_ready(p)) {
+		pool_pump(p);
+		return;
+	}
+	while ((r = p->qhead)) {         /* the same code would fail again */
+		r->res.start = c->origin;
+		r->res.init_ms = c->init_ms;
+		r->res.start_ms = c->init_start_ms;
+		r->res.wait_ms = (int)(c->init_start_ms - r->submit_ms);
+		run_fail(r, RUN_DEV_ERROR, error);
+	}
+}
+
+/* ---- /run ---- */
+
+static void
+kill_cb(uv_timer_t *t)
+{
+	run *r = t->data;
+
+	r->res.timed_out = 1;
+	log_info("sched: %s: activation %s overstayed its deadline; killing the container",
+	         r->c ? r->c->name : "?", r->p ? r->p->path : "?");
+	if (r->c)
+		container_retire(r->c);
+}
+
+/* Judge the proxy's answer; 1 when the container must go. */
+static int
+run_verdict(run *r, container *c, domain_reply *rep)
+{
+	char msg[2048];
+	json_t *j;
+
+	if (!r->res.timed_out && rep->err == 0 && rep->status != 200 && sched_now_ms() >= r->deadline)
+		r->res.timed_out = 1;
+	if (r->res.timed_out)
+		snprintf(msg, sizeof msg, "The action exceeded its time limits of %d milliseconds.", r->timeout_ms);
+	else if (rep->err == -EFBIG)
+		snprintf(msg, sizeof msg, "The action produced a response that exceeded the allowed length.");
+	else if ((rep->err || rep->status != 200) && c->ops->oom(c))
+		snprintf(msg, sizeof msg, "The action exhausted its memory and was aborted.");
+	else if (rep->err)
+		snprintf(msg, sizeof msg, "The action did not produce a valid response and exited unexpectedly.");
+	else if (rep->status != 200)
+		answer_error(rep->body, rep->len, msg, sizeof msg);
+	else if (!(j = json_loadb(rep->body, rep->len, 0, NULL)) || !(json_is_object(j) || json_is_array(j))) {
+		json_decref(j);
+		snprintf(msg, sizeof msg, "The action did not return a dictionary.");
+	} else {
+		r->res.status = json_is_object(j) && json_object_get(j, "error") ? RUN_APP_ERROR : RUN_SUCCESS;
+		r->res.result = j;
+		return 0;
+	}
+	r->res.status = RUN_DEV_ERROR;
+	r->res.result = json_pack("{s:s}", "error", msg);
+	return 1;
+}
+
+static void
+run_reply(container *c, domain_reply *rep, void *arg)
+{
+	run *r = arg;
+	pool *p = c->pool;
+	int retire;
+
+	uv_timer_stop(&r->timer);
+	r->res.end_ms = sched_now_ms();
+	r->res.logs = rep->logs ? json_incref(rep->logs) : json_array();
+	retire = run_verdict(r, c, rep);
+	c->inflight--;
+	r->c = NULL;
+	if (retire)
+		container_retire(c);
+	pool_pump(p);
+	if (c->state == C_READY)
+		container_idle(c);
+	run_finish(r);
+}
+
+static char *
+run_body(run *r, size_t *len)
+{
+	size_t cap = strlen(r->value) + strlen(r->tail) + 48;
+	char *body = malloc(cap);
+	int n;
+
+	if (!body)
+		return NULL;
+	n = snprintf(body, cap, "{\"value\":%s,\"deadline\":\"%lld\",%s", r->value, (long long)r->deadline,
+	             r->tail + 1);
+	*len = (size_t)n;
+	return body;
+}
+
+static void
+run_counts(run *r, container *c)
+{
+	sched *s = c->s;
+	int64_t now = sched_now_ms();
+
+	if (c->fresh) {
+		r->res.start = c->origin;
+		r->res.init_ms = c->init_ms;
+		r->res.start_ms = c->init_start_ms;
+	} else {
+		r->res.start = "warm";
+		r->res.start_ms = now;
+	}
+	r->res.wait_ms = r->res.start_ms > r->submit_ms ? (int)(r->res.start_ms - r->submit_ms) : 0;
+	if (r->res.start[0] == 'c')
+		s->starts_cold++;
+	else if (r->res.start[0] == 's')
+		s->starts_stem++;
+	else
+		s->starts_warm++;
+}
+
+static void
+run_later(run *r)
+{
+	sched *s = r->s;
+
+	r->next = s->done;
+	if (s->done)
+		s->done->prevp = &r->next;
+	r->prevp = &s->done;
+	s->done = r;
+	uv_idle_start(&s->done_idle, sched_done_idle_cb);
+}
+
+void
+run_fail_later(run *r, enum run_status st, const char *msg)
+{
+	r->res.status = st;
+	json_decref(r->res.result);
+	r->res.result = json_pack("{s:s}", "error", msg);
+	run_later(r);
+}
+
+void
+run_dispatch(run *r, container *c)
+{
+	int64_t now = sched_now_ms();
+	long logs_limit = (long)c->pool->lim.logs_kb * 1024;
+	size_t len;
+	char *body;
+
+	uv_timer_stop(&c->idle);
+	run_counts(r, c);
+	if (!r->value) {                 /* validate only: the container is initialised */
+		r->res.status = RUN_SUCCESS;
+		r->res.result = json_pack("{s:b}", "ok", 1);
+		run_later(r);
+		container_idle(c);
+		return;
+	}
+	r->deadline = r->deadline_ms ? r->deadline_ms : now + r->timeout_ms;
+	if (!(body = run_body(r, &len))) {
+		run_fail_later(r, RUN_WHISK_ERROR, "The scheduler ran out of memory.");
+		container_idle(c);
+		return;
+	}
+	c->inflight++;
+	r->c = c;
+	uv_timer_init(c->s->loop, &r->timer);
+	r->timer.data = r;
+	r->timer_on = 1;
+	uv_timer_start(&r->timer, kill_cb, (uint64_t)(r->deadline > now ? r->deadline - now : 0) + KILL_GRACE_MS, 0);
+	if (c->ops->call(c, "/run", body, len, logs_limit, run_reply, r) < 0) {
+		uv_timer_stop(&r->timer);
+		c->inflight--;
+		r->c = NULL;
+		container_retire(c);
+		run_fail_later(r, RUN_WHISK_ERROR, "The action's container could not be reached.");
+	}
+}
