@@ -22,12 +22,15 @@
 /* The qualified name of the action the path names; answers 400 itself. */
 static int action_qname(api_req *ar, qname *q)
 {
+	for (int i = 0; i < ar->nseg; i++)
+		if (!entity_name_ok(ar, ar->seg[i]))
+			return -EINVAL;
 	memset(q, 0, sizeof *q);
 	snprintf(q->ns, sizeof q->ns, "%s", ar->who.ns);
 	if (ar->nseg == 2)
 		snprintf(q->pkg, sizeof q->pkg, "%s", ar->seg[0]);
 	snprintf(q->name, sizeof q->name, "%s", ar->seg[ar->nseg - 1]);
-	return (!q->pkg[0] || entity_name_ok(ar, q->pkg)) && entity_name_ok(ar, q->name) ? 0 : -EINVAL;
+	return 0;
 }
 
 static int sequence_exec(api_req *ar, const qname *self, json_t *exec, json_t **out, char *err, size_t n)
