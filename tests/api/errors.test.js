@@ -47,7 +47,7 @@ test('errors', async t => {
     isError(await b.raw('PUT', '/api/v1/namespaces/_/packages/..', { body: {} }), 400)
     isError(await b.raw('PUT', '/api/v1/namespaces/_/rules/r%7F', { body: { trigger: 't', action: 'ok' } }), 400)
     isError(await put('x'.repeat(257), { exec: { kind: 'python:3', code: PY } }), 400, /longer/)
-    assert.equal((await put('with space-and.dots@x', { exec: { kind: 'python:3', code: PY } })).status, 200)
+    assert.equal((await put('with%20space-and.dots@x', { exec: { kind: 'python:3', code: PY } })).status, 200)
   })
 
   await t.test('unknown kinds, missing code', async () => {
