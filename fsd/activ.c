@@ -1,0 +1,437 @@
+/* activ.c — activations: the ring of recent ones, activations/log, activations/stream, ID/ files.
+ *
+ * Finished activations come from the event stream (act_add). The last Ring
+ * of them are kept, each numbered by a sequence that only grows; an
+ * activation looked up by ID that is not among them is fetched from the
+ * backend (act_fetch) and kept in a small second table.
+ *
+ * activations/log is for tail -f, which on FUSE polls the size once a second
+ * and reads what was added (reference/fuse-experiments.md E4): one line per
+ * activation is appended, and the file's size is the honest length of the
+ * text (attributes are never cached). When it outgrows Logcap the older
+ * half is dropped; the size shrinks and tail says "file truncated".
+ *
+ * activations/stream has a cursor per open, set at open (acme's log): a read
+ * returns the records after it, one JSON line each, and parks while there
+ * are none (park.c). A record longer than the read keeps its rest for the
+ * next read; a live stream never returns 0 bytes.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include "dat.h"
+#include "fns.h"
+
+enum { Ring = 2048, Fetched = 256, Logcap = 4 << 20 };
+
+static Act *ring[Ring];
+static uint64_t seq;            /* the last sequence given */
+static Map byid;                /* ring and fetched, by id */
+static Act *fetched[Fetched];
+static unsigned nfetched;
+static Buf logbuf;
+static Open *streams;
+
+typedef struct Awaiter {
+	struct Awaiter *next;
+	char id[40];
+	void (*fn)(void *arg, int err);
+	void *arg;
+} Awaiter;
+
+static Awaiter *awaiters;
+
+Act *
+act_get(const char *id)
+{
+	return map_get(&byid, id);
+}
+
+static void
+act_free(Act *a)
+{
+	if (a == NULL)
+		return;
+	if (map_get(&byid, a->id) == a)
+		map_del(&byid, a->id);
+	json_decref(a->rec);
+	free(a);
+}
+
+static Act *
+act_new(json_t *rec)
+{
+	const char *id = json_string_value(json_object_get(rec, "activationId"));
+	Act *a;
+
+	if (id == NULL || (a = calloc(1, sizeof *a)) == NULL)
+		return NULL;
+	snprintf(a->id, sizeof a->id, "%s", id);
+	a->rec = json_incref(rec);
+	return a;
+}
+
+/* The action an activation ran, as named in this namespace: "pkg/hello". */
+static void
+act_name(json_t *rec, char *out, size_t len)
+{
+	const char *ns = json_string_value(json_object_get(rec, "namespace"));
+	const char *name = json_string_value(json_object_get(rec, "name"));
+	const char *slash = ns ? strchr(ns, '/') : NULL;
+
+	snprintf(out, len, "%s%s%s", slash ? slash + 1 : "", slash ? "/" : "", name ? name : "?");
+}
+
+static json_t *
+response(json_t *rec, const char *key)
+{
+	return json_object_get(json_object_get(rec, "response"), key);
+}
+
+static void
+log_append(json_t *rec)
+{
+	char name[512], when[64];
+	int64_t start = json_integer_value(json_object_get(rec, "start"));
+	time_t t = start / 1000;
+	struct tm tm;
+	const char *st = json_string_value(response(rec, "status"));
+
+	act_name(rec, name, sizeof name);
+	gmtime_r(&t, &tm);
+	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (logbuf.n > Logcap) {
+		char *nl = memchr(logbuf.p + logbuf.n / 2, '\n', logbuf.n - logbuf.n / 2);
+		buf_consume(&logbuf, nl ? (size_t)(nl - logbuf.p) + 1 : logbuf.n);
+	}
+	buf_printf(&logbuf, "%s.%03dZ %s %s %s %lldms\n", when, (int)(start % 1000),
+	           json_string_value(json_object_get(rec, "activationId")), name, st ? st : "?",
+	           (long long)json_integer_value(json_object_get(rec, "duration")));
+}
+
+static void
+wake_awaiters(const char *id, int err)
+{
+	Awaiter **pp = &awaiters, *w;
+
+	while ((w = *pp) != NULL) {
+		if (strcmp(w->id, id) == 0) {
+			*pp = w->next;
+			w->fn(w->arg, err);
+			free(w);
+		} else
+			pp = &w->next;
+	}
+}
+
+/* Call fn(arg, 0) when activation id is done (now, if it is). */
+int
+act_wait(const char *id, void (*fn)(void *arg, int err), void *arg)
+{
+	Awaiter *w;
+
+	if (act_get(id) != NULL) {
+		fn(arg, 0);
+		return 0;
+	}
+	if ((w = calloc(1, sizeof *w)) == NULL)
+		return -ENOMEM;
+	snprintf(w->id, sizeof w->id, "%s", id);
+	w->fn = fn;
+	w->arg = arg;
+	w->next = awaiters;
+	awaiters = w;
+	return 0;
+}
+
+static void stream_wake(void);
+
+/* A finished activation from the event stream. */
+void
+act_add(json_t *rec)
+{
+	Act *a = act_new(rec), *old;
+	char name[512];
+	Ent *e;
+
+	if (a == NULL || ((old = act_get(a->id)) != NULL && old->seq != 0)) {
+		act_free(a);
+		return;
+	}
+	if (old != NULL) {
+		unsigned i;
+		for (i = 0; i < Fetched; i++)
+			if (fetched[i] == old)
+				fetched[i] = NULL;
+		act_free(old);
+	}
+	a->seq = ++seq;
+	act_free(ring[a->seq % Ring]);
+	ring[a->seq % Ring] = a;
+	map_put(&byid, a->id, a);
+	log_append(rec);
+	act_name(rec, name, sizeof name);
+	if ((e = ent_get(Eaction, name)) != NULL && e->inflight == 0 && response(rec, "result")) {
+		json_decref(e->last);
+		e->last = json_incref(response(rec, "result"));
+	}
+	wake_awaiters(a->id, 0);
+	stream_wake();
+}
+
+uint64_t
+act_seq(void)
+{
+	return seq;
+}
+
+void
+act_list(void (*fn)(const char *name, mode_t mode, void *arg), void *arg)
+{
+	uint64_t s = seq > Ring ? seq - Ring + 1 : 1;
+
+	for (; s <= seq; s++)
+		if (ring[s % Ring] != NULL)
+			fn(ring[s % Ring]->id, S_IFDIR, arg);
+}
+
+/* ---- fetching one by id ---- */
+
+typedef struct Fetch {
+	char id[40];
+} Fetch;
+
+static void
+fetchedcb(Resp *r, void *arg)
+{
+	Fetch *f = arg;
+	Act *a;
+
+	if (r->err == 0 && json_is_object(r->json) && act_get(f->id) == NULL &&
+	    (a = act_new(r->json)) != NULL) {
+		act_free(fetched[nfetched % Fetched]);
+		fetched[nfetched++ % Fetched] = a;
+		map_put(&byid, a->id, a);
+	}
+	wake_awaiters(f->id, r->err < 0 ? r->err : act_get(f->id) ? 0 : -ENOENT);
+	free(f);
+}
+
+/* Fetch activation id from the backend, then fn(arg, 0 or -errno). */
+int
+act_fetch(const char *id, void (*fn)(void *arg, int err), void *arg)
+{
+	Fetch *f;
+	char path[128];
+	int rc;
+
+	if (act_get(id) != NULL || !is_actid(id)) {
+		fn(arg, act_get(id) ? 0 : -ENOENT);
+		return 0;
+	}
+	if ((f = calloc(1, sizeof *f)) == NULL)
+		return -ENOMEM;
+	snprintf(f->id, sizeof f->id, "%s", id);
+	snprintf(path, sizeof path, "activations/%s", id);
+	if ((rc = bk_json("GET", path, NULL, fetchedcb, f)) < 0) {
+		free(f);
+		return rc;
+	}
+	return act_wait(id, fn, arg);
+}
+
+/* ---- the files ---- */
+
+static int
+fill_logs(json_t *rec, Buf *b)
+{
+	json_t *l;
+	size_t i;
+
+	json_array_foreach(json_object_get(rec, "logs"), i, l)
+		if (json_is_string(l))
+			buf_printf(b, "%s\n", json_string_value(l));
+	return 0;
+}
+
+static int
+fill_int(json_t *rec, const char *key, Buf *b)
+{
+	json_t *v = json_object_get(rec, key);
+
+	return json_is_integer(v) ? buf_printf(b, "%lld\n", (long long)json_integer_value(v)) : 0;
+}
+
+int
+act_fill(Node *n, Buf *b)
+{
+	Act *a = act_get(n->ename);
+	char name[512];
+	json_t *v;
+
+	if (a == NULL)
+		return -ENOENT;
+	switch (n->q) {
+	case Qarecord: return buf_json(b, a->rec);
+	case Qastatus:
+		v = response(a->rec, "status");
+		return buf_printf(b, "%s\n", json_is_string(v) ? json_string_value(v) : "?");
+	case Qaresult:
+		return (v = response(a->rec, "result")) ? buf_json(b, v) : 0;
+	case Qalogs: return fill_logs(a->rec, b);
+	case Qaname:
+		act_name(a->rec, name, sizeof name);
+		return buf_printf(b, "%s\n", name);
+	case Qastart: return fill_int(a->rec, "start", b);
+	case Qaend: return fill_int(a->rec, "end", b);
+	case Qaduration: return fill_int(a->rec, "duration", b);
+	case Qacause:
+		v = json_object_get(a->rec, "cause");
+		return json_is_string(v) ? buf_printf(b, "%s\n", json_string_value(v)) : 0;
+	}
+	return 0;
+}
+
+void
+act_attr(Node *n, struct stat *st)
+{
+	Act *a = act_get(n->ename);
+	int64_t start = a ? json_integer_value(json_object_get(a->rec, "start")) : 0;
+	Buf b = {0};
+
+	st->st_mtim.tv_sec = start / 1000;
+	st->st_mtim.tv_nsec = start % 1000 * 1000000;
+	if (n->q != Qactivation && act_fill(n, &b) == 0)
+		st->st_size = b.n;
+	buf_free(&b);
+}
+
+/* The logs of the kept activations of action name, oldest first. */
+int
+act_logs_of(const char *name, Buf *b)
+{
+	uint64_t s = seq > Ring ? seq - Ring + 1 : 1;
+	char an[512];
+
+	for (; s <= seq; s++) {
+		Act *a = ring[s % Ring];
+		if (a == NULL)
+			continue;
+		act_name(a->rec, an, sizeof an);
+		if (strcmp(an, name) == 0)
+			fill_logs(a->rec, b);
+	}
+	return 0;
+}
+
+size_t
+act_log_size(void)
+{
+	return logbuf.n;
+}
+
+void
+act_log_read(fuse_req_t req, size_t size, off_t off)
+{
+	reply_slice(req, &logbuf, size, off);
+}
+
+/* ---- the stream ---- */
+
+void
+stream_open(Open *o)
+{
+	o->cursor = seq + 1;
+	o->snext = streams;
+	if (streams)
+		streams->sprev = &o->snext;
+	o->sprev = &streams;
+	streams = o;
+}
+
+void
+stream_close(Open *o)
+{
+	if (o->sprev == NULL)
+		return;
+	*o->sprev = o->snext;
+	if (o->snext)
+		o->snext->sprev = o->sprev;
+	o->sprev = NULL;
+}
+
+/* Move the records after o's cursor into its output. */
+static void
+stream_fill(Open *o)
+{
+	if (seq >= Ring && o->cursor + Ring <= seq)
+		o->cursor = seq - Ring + 1;
+	for (; o->cursor <= seq; o->cursor++)
+		if (ring[o->cursor % Ring] != NULL)
+			buf_json(&o->out, ring[o->cursor % Ring]->rec);
+}
+
+/* Reply with at most size bytes of o's unread output. */
+void
+stream_reply(Open *o, fuse_req_t req, size_t size)
+{
+	size_t n = o->out.n - o->outoff;
+
+	if (n > size)
+		n = size;
+	fuse_reply_buf(req, o->out.p + o->outoff, n);
+	o->outoff += n;
+	if (o->outoff == o->out.n) {
+		buf_reset(&o->out);
+		o->outoff = 0;
+	}
+}
+
+void
+stream_read(Open *o, fuse_req_t req, size_t size)
+{
+	if (o->outoff == o->out.n)
+		stream_fill(o);
+	if (o->outoff < o->out.n) {
+		stream_reply(o, req, size);
+		return;
+	}
+	if (fs.shutting) {
+		fuse_reply_buf(req, NULL, 0);
+		return;
+	}
+	if (o->flags & O_NONBLOCK) {
+		fuse_reply_err(req, EAGAIN);
+		return;
+	}
+	park(&o->reads, req, size, 0, o);
+}
+
+static void
+stream_wake(void)
+{
+	Open *o;
+	Park *p;
+
+	for (o = streams; o != NULL; o = o->snext) {
+		if (o->reads.head == NULL)
+			continue;
+		stream_fill(o);
+		while (o->outoff < o->out.n && (p = unpark(&o->reads)) != NULL) {
+			stream_reply(o, p->req, p->size);
+			free(p);
+		}
+	}
+}
+
+/* Shutdown: every parked stream read gets EOF. */
+void
+stream_shutdown(void)
+{
+	Open *o;
+
+	for (o = streams; o != NULL; o = o->snext)
+		park_drain(&o->reads, 0);
+}

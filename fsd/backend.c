@@ -1,0 +1,181 @@
+/* backend.c — the REST client: requests to the backend, answers as errno and text. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "dat.h"
+#include "fns.h"
+#include "log.h"
+
+typedef struct Req {
+	bk_cb cb;
+	void *arg;
+	char *body;
+	char *what;   /* "PUT actions/hello", for the log */
+} Req;
+
+static const char *collname[Nekind] = { "actions", "packages", "triggers", "rules" };
+
+/* The errno that fits an HTTP status. */
+int
+status_errno(long status)
+{
+	switch (status) {
+	case 400: return -EINVAL;
+	case 401: case 403: return -EACCES;
+	case 404: return -ENOENT;
+	case 409: return -EEXIST;
+	case 413: return -EFBIG;
+	case 429: return -EAGAIN;
+	case 408: case 504: return -ETIMEDOUT;
+	default: return status >= 200 && status < 300 ? 0 : -EIO;
+	}
+}
+
+/* Escape each '/'-separated part of name and append it to b. */
+static int
+addname(Buf *b, const char *name)
+{
+	char *copy = strdup(name), *s, *part;
+	int rc = 0;
+
+	if (copy == NULL)
+		return -ENOMEM;
+	for (s = copy; rc == 0 && (part = strsep(&s, "/")) != NULL; ) {
+		char *e = curl_easy_escape(NULL, part, 0);
+		rc = e ? buf_printf(b, "/%s", e) : -ENOMEM;
+		curl_free(e);
+	}
+	free(copy);
+	return rc;
+}
+
+/* "actions/pkg/hello?query": the path of an entity, caller frees. */
+char *
+bk_path(int kind, const char *name, const char *query)
+{
+	Buf b = {0};
+
+	if (buf_str(&b, collname[kind]) < 0 || (name && addname(&b, name) < 0) ||
+	    (query && buf_printf(&b, "?%s", query) < 0)) {
+		buf_free(&b);
+		return NULL;
+	}
+	return b.p;
+}
+
+static void
+resptext(Resp *r, curluv_resp *cr)
+{
+	json_t *e = r->json ? json_object_get(r->json, "error") : NULL;
+
+	if (cr->rc != CURLE_OK)
+		snprintf(r->text, sizeof r->text, "backend %s: %s", fs.base,
+		         cr->error ? cr->error : curl_easy_strerror(cr->rc));
+	else if (json_is_string(e))
+		snprintf(r->text, sizeof r->text, "%s", json_string_value(e));
+	else if (r->err < 0)
+		snprintf(r->text, sizeof r->text, "backend answered %ld %s", cr->status,
+		         cr->len < 200 ? cr->body : "");
+}
+
+static void
+actid(Resp *r, CURL *easy)
+{
+	struct curl_header *h;
+
+	if (easy && curl_easy_header(easy, "x-openwhisk-activation-id", 0, CURLH_HEADER, -1, &h) == CURLHE_OK)
+		snprintf(r->actid, sizeof r->actid, "%s", h->value);
+}
+
+static void
+done_cb(curluv_resp *cr, void *arg)
+{
+	Req *q = arg;
+	Resp r;
+
+	memset(&r, 0, sizeof r);
+	fs.inflight--;
+	r.status = cr->status;
+	r.body = cr->body ? cr->body : "";
+	r.len = cr->body ? cr->len : 0;
+	if (cr->rc != CURLE_OK) {
+		r.err = cr->rc == CURLE_OPERATION_TIMEDOUT ? -ETIMEDOUT : -EIO;
+	} else {
+		r.err = status_errno(cr->status);
+		r.json = json_loadb(r.body, r.len, JSON_DECODE_ANY, NULL);
+		actid(&r, cr->easy);
+	}
+	resptext(&r, cr);
+	if (cr->rc == CURLE_COULDNT_CONNECT || cr->rc == CURLE_RECV_ERROR || cr->rc == CURLE_GOT_NOTHING)
+		fs_down(r.text);
+	if (r.err < 0)
+		log_debug("%s: %ld %s", q->what, r.status, r.text);
+	q->cb(&r, q->arg);
+	json_decref(r.json);
+	free(q->body);
+	free(q->what);
+	free(q);
+}
+
+/*
+ * Send METHOD base/api/v1/namespaces/_/PATH (or base/api/v1/PATH when PATH
+ * starts with '/') with an optional body of type
+ * ctype. cb gets the answer on the loop; it is not called if this fails.
+ * timeout_ms 0 waits as long as it takes (invocations).
+ */
+int
+bk_request(const char *method, const char *path, const char *ctype, const char *body, size_t len,
+           long timeout_ms, bk_cb cb, void *arg)
+{
+	char url[4096], type[128];
+	const char *hdrs[4] = { fs.authhdr, "Accept: application/json", NULL, NULL };
+	Req *q = calloc(1, sizeof *q);
+	int rc;
+
+	if (q == NULL)
+		return -ENOMEM;
+	if (path[0] == '/')
+		snprintf(url, sizeof url, "%s/api/v1%s", fs.base, path);
+	else
+		snprintf(url, sizeof url, "%s/api/v1/namespaces/_/%s", fs.base, path);
+	if (ctype) {
+		snprintf(type, sizeof type, "Content-Type: %s", ctype);
+		hdrs[2] = type;
+	}
+	q->cb = cb;
+	q->arg = arg;
+	q->what = malloc(strlen(method) + strlen(path) + 2);
+	if (body && (q->body = malloc(len + 1)) != NULL)
+		memcpy(q->body, body, len);
+	if (q->what == NULL || (body && q->body == NULL)) {
+		free(q->what);
+		free(q->body);
+		free(q);
+		return -ENOMEM;
+	}
+	sprintf(q->what, "%s %s", method, path);
+	rc = curluv_request(fs.cu, method, url, hdrs, q->body, body ? len : 0, timeout_ms, done_cb, q);
+	if (rc < 0) {
+		free(q->body);
+		free(q->what);
+		free(q);
+		return rc;
+	}
+	fs.inflight++;
+	return 0;
+}
+
+/* The same with a JSON body (borrowed) or none. */
+int
+bk_json(const char *method, const char *path, json_t *body, bk_cb cb, void *arg)
+{
+	char *s = body ? json_dumps(body, JSON_COMPACT) : NULL;
+	int rc;
+
+	if (body && s == NULL)
+		return -ENOMEM;
+	rc = bk_request(method, path, body ? "application/json" : NULL, s, s ? strlen(s) : 0,
+	                30000, cb, arg);
+	free(s);
+	return rc;
+}

@@ -1,0 +1,380 @@
+/* cache.c — the in-memory listing of actions, packages, triggers and rules.
+ *
+ * Lookups, getattr and readdir never go to the network: they are answered
+ * from this cache. It is filled by listing every collection (cache_prime, at
+ * start, after the backend comes back, and on `sync`), kept current by the
+ * event stream (cache_event, called from events.c), and by the answers to
+ * our own writes. An entity's whole document (code, parameters, ...) is
+ * fetched only when a file needs it (ent_load) and kept until its version
+ * changes.
+ *
+ * An entity deleted while something still holds it (a load in flight, an
+ * invocation, a parked read of result) is marked gone and freed when the
+ * last holder lets go (ent_unhold).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "dat.h"
+#include "fns.h"
+#include "log.h"
+
+static Map ents[Nekind];
+static const char *collname[Nekind] = { "actions", "packages", "triggers", "rules" };
+static unsigned listing;
+
+Ent *
+ent_get(int kind, const char *name)
+{
+	Ent *e = map_get(&ents[kind], name);
+
+	return e && !e->gone ? e : NULL;
+}
+
+/* The entity, made if it is not there (or revived if gone). */
+Ent *
+ent_make(int kind, const char *name)
+{
+	Ent *e = map_get(&ents[kind], name);
+
+	if (e != NULL) {
+		e->gone = 0;
+		return e;
+	}
+	if ((e = calloc(1, sizeof *e)) == NULL || (e->name = strdup(name)) == NULL) {
+		free(e);
+		return NULL;
+	}
+	e->kind = kind;
+	e->size = -1;
+	park_init(&e->resultq);
+	if (map_put(&ents[kind], name, e) < 0) {
+		free(e->name);
+		free(e);
+		return NULL;
+	}
+	return e;
+}
+
+static int
+ent_busy(Ent *e)
+{
+	return e->loading || e->inflight > 0 || e->resultq.head != NULL;
+}
+
+static void
+ent_free(Ent *e)
+{
+	map_del(&ents[e->kind], e->name);
+	json_decref(e->doc);
+	json_decref(e->last);
+	free(e->stagekind);
+	free(e->err);
+	free(e->name);
+	free(e);
+}
+
+/* Forget an entity; kept, marked gone, while something holds it. */
+void
+ent_drop(Ent *e)
+{
+	if (ent_busy(e)) {
+		e->gone = 1;
+		e->staged = 0;
+		return;
+	}
+	ent_free(e);
+}
+
+/* Something stopped holding e: free it if it is gone. */
+void
+ent_unhold(Ent *e)
+{
+	if (e->gone && !ent_busy(e))
+		ent_free(e);
+}
+
+/* Note the version, time and (if given) whole document of an entity. */
+void
+ent_update(Ent *e, json_t *doc, int whole)
+{
+	json_t *v = json_object_get(doc, "version");
+	json_t *u = json_object_get(doc, "updated");
+
+	if (json_is_string(v))
+		snprintf(e->version, sizeof e->version, "%s", json_string_value(v));
+	if (json_is_integer(u))
+		e->updated = json_integer_value(u);
+	else if (e->updated == 0)
+		e->updated = now_ms();
+	e->staged = 0;
+	if (whole) {
+		json_decref(e->doc);
+		e->doc = json_incref(doc);
+		snprintf(e->docver, sizeof e->docver, "%s", e->version);
+		e->size = -1;
+	}
+}
+
+static int
+docfresh(Ent *e)
+{
+	return e->doc != NULL && strcmp(e->docver, e->version) == 0;
+}
+
+static void
+loaded(Resp *r, void *arg)
+{
+	Ent *e = arg;
+	Wait *w = e->waiters, *next;
+
+	e->waiters = NULL;
+	e->loading = 0;
+	if (r->err == 0 && json_is_object(r->json))
+		ent_update(e, r->json, 1);
+	else if (r->err == 0)
+		r->err = -EIO;
+	if (r->err < 0)
+		ent_seterr(e, r->text);
+	for (; w != NULL; w = next) {
+		next = w->next;
+		w->fn(w->arg, r->err);
+		free(w);
+	}
+	ent_unhold(e);
+}
+
+/*
+ * Make sure e->doc is the current document, then call fn(arg, 0), or
+ * fn(arg, -errno). fn may run before this returns, when the document is
+ * already here. Returns 0 or -errno (then fn is not called).
+ */
+int
+ent_load(Ent *e, void (*fn)(void *arg, int err), void *arg)
+{
+	Wait *w;
+	char *path;
+	int rc;
+
+	if (docfresh(e) || e->staged) {
+		fn(arg, 0);
+		return 0;
+	}
+	if ((w = malloc(sizeof *w)) == NULL)
+		return -ENOMEM;
+	w->fn = fn;
+	w->arg = arg;
+	w->next = e->waiters;
+	e->waiters = w;
+	if (e->loading)
+		return 0;
+	path = bk_path(e->kind, e->name, NULL);
+	rc = path ? bk_json("GET", path, NULL, loaded, e) : -ENOMEM;
+	free(path);
+	if (rc < 0) {
+		e->waiters = w->next;
+		free(w);
+		return rc;
+	}
+	e->loading = 1;
+	return 0;
+}
+
+void
+ent_seterr(Ent *e, const char *text)
+{
+	free(e->err);
+	e->err = text ? strdup(text) : NULL;
+}
+
+typedef struct Each {
+	void (*fn)(Ent *e, void *arg);
+	void *arg;
+} Each;
+
+static void
+each1(const char *key, void *val, void *arg)
+{
+	Each *x = arg;
+	Ent *e = val;
+
+	(void)key;
+	if (!e->gone)
+		x->fn(e, x->arg);
+}
+
+void
+cache_each(int kind, void (*fn)(Ent *e, void *arg), void *arg)
+{
+	Each x = { fn, arg };
+
+	map_each(&ents[kind], each1, &x);
+}
+
+size_t
+cache_count(int kind)
+{
+	return ents[kind].count;
+}
+
+/*
+ * An entity's name from a listing or an event: "NAME", or "PKG/NAME" for an
+ * action whose namespace is "NS/PKG".
+ */
+static int
+docname(json_t *doc, char *out, size_t len)
+{
+	const char *name = json_string_value(json_object_get(doc, "name"));
+	const char *ns = json_string_value(json_object_get(doc, "namespace"));
+	const char *slash = ns ? strchr(ns, '/') : NULL;
+
+	if (name == NULL)
+		return -EINVAL;
+	if (slash)
+		snprintf(out, len, "%s/%s", slash + 1, name);
+	else
+		snprintf(out, len, "%s", name);
+	return 0;
+}
+
+/* ---- priming: list every collection, page by page ---- */
+
+enum { Page = 200 };
+
+typedef struct Prime {
+	int kind;
+	int skip;
+	void (*done)(int err);
+} Prime;
+
+static int primepage(Prime *p);
+
+static void
+sweep1(Ent *e, void *arg)
+{
+	(void)arg;
+	if (e->mark != listing && !e->staged) {
+		notify_gone(e);
+		ent_drop(e);
+	}
+}
+
+static void
+primed(Prime *p, int err)
+{
+	int k;
+
+	if (err == 0) {
+		for (k = 0; k < Nekind; k++)
+			cache_each(k, sweep1, NULL);
+		fs.primed = 1;
+	}
+	p->done(err);
+	free(p);
+}
+
+static void
+pagecb(Resp *r, void *arg)
+{
+	Prime *p = arg;
+	size_t i, n = json_array_size(r->json);
+	char name[512];
+
+	if (r->err < 0 || !json_is_array(r->json)) {
+		log_warn("listing %s: %s", collname[p->kind], r->err < 0 ? r->text : "not a JSON array");
+		primed(p, r->err < 0 ? r->err : -EIO);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		json_t *doc = json_array_get(r->json, i);
+		Ent *e;
+		if (docname(doc, name, sizeof name) < 0 || (e = ent_make(p->kind, name)) == NULL)
+			continue;
+		if (strcmp(e->version, json_string_value(json_object_get(doc, "version")) ?: "") != 0)
+			notify_changed(e);
+		ent_update(e, doc, 0);
+		e->mark = listing;
+	}
+	if (n == Page)
+		p->skip += Page;
+	else {
+		p->kind++;
+		p->skip = 0;
+	}
+	if (p->kind == Nekind) {
+		primed(p, 0);
+		return;
+	}
+	if ((i = primepage(p)) != 0)
+		primed(p, (int)i);
+}
+
+static int
+primepage(Prime *p)
+{
+	char path[128];
+
+	snprintf(path, sizeof path, "%s?limit=%d&skip=%d", collname[p->kind], Page, p->skip);
+	return bk_json("GET", path, NULL, pagecb, p);
+}
+
+/* List everything; done(0) once the cache holds the backend's view. */
+int
+cache_prime(void (*done)(int err))
+{
+	Prime *p = calloc(1, sizeof *p);
+	int rc;
+
+	if (p == NULL)
+		return -ENOMEM;
+	p->done = done;
+	listing++;
+	if ((rc = primepage(p)) < 0)
+		free(p);
+	return rc;
+}
+
+/* ---- events ---- */
+
+static int
+kindof(const char *s)
+{
+	int k;
+
+	for (k = 0; k < Nekind; k++)
+		if (strcmp(collname[k], s) == 0)
+			return k;
+	return -1;
+}
+
+/* Apply one entity event {"kind","op","name","version"} from the stream. */
+void
+cache_event(json_t *ev)
+{
+	const char *kind = json_string_value(json_object_get(ev, "kind"));
+	const char *op = json_string_value(json_object_get(ev, "op"));
+	const char *name = json_string_value(json_object_get(ev, "name"));
+	int k = kind ? kindof(kind) : -1;
+	Ent *e;
+
+	if (k < 0 || op == NULL || name == NULL)
+		return;
+	if (strcmp(op, "delete") == 0) {
+		if ((e = ent_get(k, name)) != NULL && !e->staged) {
+			notify_gone(e);
+			ent_drop(e);
+		}
+		return;
+	}
+	if ((e = ent_make(k, name)) == NULL)
+		return;
+	if (strcmp(e->version, json_string_value(json_object_get(ev, "version")) ?: "") != 0) {
+		int isnew = e->version[0] == '\0';
+		ent_update(e, ev, 0);
+		e->updated = now_ms();
+		if (isnew)
+			notify_new(e);
+		else
+			notify_changed(e);
+	}
+}

@@ -1,0 +1,466 @@
+/* change.c — the FUSE operations that make and remove names: create, mkdir, unlink, rmdir, rename. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include "dat.h"
+#include "fns.h"
+
+/* A change waiting for the backend's answer. */
+typedef struct Chg {
+	fuse_req_t req;
+	Node *dir;
+	char *name;
+	char *path;
+	const char *op;
+	Ent *ent;
+	int kind;
+	struct fuse_file_info fi;
+	int has_fi;
+	Scratch *scratch;     /* rename: the scratch file being committed */
+	char *scratchpath;
+} Chg;
+
+static Chg *
+chg_new(fuse_req_t req, Node *dir, const char *name, const char *op)
+{
+	Chg *c = calloc(1, sizeof *c);
+
+	if (c == NULL)
+		return NULL;
+	c->req = req;
+	c->dir = dir;
+	c->op = op;
+	c->name = strdup(name);
+	c->path = path_join(dir->path, name);
+	if (c->name == NULL || c->path == NULL) {
+		free(c->name);
+		free(c->path);
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
+static void
+chg_free(Chg *c)
+{
+	if (c->scratch)
+		scratch_put(c->scratch);
+	free(c->scratchpath);
+	free(c->name);
+	free(c->path);
+	free(c);
+}
+
+/* Answer c's request with err (0 for success), noting a failure. */
+static void
+chg_done(Chg *c, int err, const char *text)
+{
+	if (err < 0)
+		err_note(c->req, c->op, c->path, c->ent, err, text);
+	fuse_reply_err(c->req, -err);
+	chg_free(c);
+}
+
+/* Node for the entity in dir after the backend made it: answer the entry. */
+static void
+made(Resp *r, void *arg)
+{
+	Chg *c = arg;
+	Kid k = { 0 };
+	Ent *e;
+	int rc;
+
+	if (r->err < 0) {
+		chg_done(c, r->err, r->text);
+		return;
+	}
+	if ((e = ent_make(c->kind, c->name)) == NULL) {
+		chg_done(c, -ENOMEM, "out of memory");
+		return;
+	}
+	ent_update(e, r->json, 1);
+	k.q = c->kind == Epackage ? Qpackage : Qtrigger;
+	k.ekind = c->kind;
+	k.ename = e->name;
+	rc = reply_entry(c->req, c->dir, c->name, &k, c->has_fi ? &c->fi : NULL);
+	if (rc < 0) {
+		chg_done(c, rc, "cannot answer");
+		return;
+	}
+	chg_free(c);
+}
+
+/* PUT a new package or trigger named c->name. */
+static int
+make_entity(Chg *c, int kind)
+{
+	char *path = bk_path(kind, c->name, NULL);
+	json_t *body = json_object();
+	int rc;
+
+	c->kind = kind;
+	rc = path ? bk_json("PUT", path, body, made, c) : -ENOMEM;
+	json_decref(body);
+	free(path);
+	return rc;
+}
+
+static int
+create_scratch(fuse_req_t req, Node *dir, const char *name, mode_t mode, struct fuse_file_info *fi)
+{
+	char *path = path_join(dir->path, name);
+	Scratch *s = path ? scratch_new(path, mode) : NULL;
+	Kid k = { .q = Qscratch, .scratch = s, .ename = "" };
+	int rc;
+
+	free(path);
+	if (s == NULL)
+		return -ENOMEM;
+	rc = reply_entry(req, dir, name, &k, fi);
+	return rc;
+}
+
+/*
+ * Stage a new action for name (NAME.EXT, or NAME for an executable) in the
+ * actions collection dir: it exists here only until its code is committed.
+ */
+int
+stage_action(Node *dir, const char *name, Kid *k, char *buf, size_t len)
+{
+	size_t bl = strlen(name);
+	const char *kind = kind_of_name(name, &bl);
+	Ent *e;
+
+	if (dir->ename[0])
+		snprintf(buf, len, "%s/%.*s", dir->ename, (int)bl, name);
+	else
+		snprintf(buf, len, "%.*s", (int)bl, name);
+	if ((e = ent_get(Eaction, buf)) != NULL && !e->staged)
+		return -EEXIST;
+	if ((e = ent_make(Eaction, buf)) == NULL)
+		return -ENOMEM;
+	e->staged = 1;
+	e->updated = now_ms();
+	free(e->stagekind);
+	e->stagekind = kind ? strdup(kind) : NULL;
+	memset(k, 0, sizeof *k);
+	k->q = Qalias;
+	k->ekind = Eaction;
+	k->ename = e->name;
+	return 0;
+}
+
+static int
+create_action(fuse_req_t req, Node *dir, const char *name, struct fuse_file_info *fi)
+{
+	char buf[1024];
+	Kid k;
+	int rc = stage_action(dir, name, &k, buf, sizeof buf);
+
+	return rc < 0 ? rc : reply_entry(req, dir, name, &k, fi);
+}
+
+static int
+create_rule(fuse_req_t req, Node *dir, const char *name, struct fuse_file_info *fi)
+{
+	Kid k = { .q = Qrule, .ekind = Erule };
+	Ent *e = ent_make(Erule, name);
+
+	if (e == NULL)
+		return -ENOMEM;
+	e->staged = 1;
+	e->updated = now_ms();
+	k.ename = e->name;
+	return reply_entry(req, dir, name, &k, fi);
+}
+
+void
+fs_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode, struct fuse_file_info *fi)
+{
+	Node *dir = node_of(parent);
+	int rc = dir ? gate(dir) : -ENOENT;
+	Chg *c;
+
+	if (rc < 0)
+		goto out;
+	if (dir->q == Qaction || dir->q == Qpackage || (is_scratch_name(name) &&
+	    (dir->q == Qactions || dir->q == Qtriggers || dir->q == Qrules)))
+		rc = create_scratch(req, dir, name, mode, fi);
+	else if (dir->q == Qactions)
+		rc = create_action(req, dir, name, fi);
+	else if (dir->q == Qrules)
+		rc = create_rule(req, dir, name, fi);
+	else if (dir->q == Qtriggers) {
+		if ((c = chg_new(req, dir, name, "create")) == NULL) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		c->fi = *fi;
+		c->has_fi = 1;
+		if ((rc = make_entity(c, Etrigger)) < 0)
+			chg_free(c);
+	} else
+		rc = -EACCES;
+out:
+	if (rc < 0)
+		fail(req, "create", dir ? dir->path : "?", name, rc,
+		     rc == -EACCES ? "nothing can be created here" : NULL);
+}
+
+void
+fs_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
+{
+	Node *dir = node_of(parent);
+	int rc = dir ? gate(dir) : -ENOENT;
+	Chg *c;
+
+	(void)mode;
+	if (rc == 0 && dir->q != Qpackages)
+		rc = -EPERM;
+	if (rc == 0 && (c = chg_new(req, dir, name, "mkdir")) == NULL)
+		rc = -ENOMEM;
+	if (rc == 0 && (rc = make_entity(c, Epackage)) < 0)
+		chg_free(c);
+	if (rc < 0)
+		fail(req, "mkdir", dir ? dir->path : "?", name, rc,
+		     rc == -EPERM ? (dir->q == Qactions ? "an action is made by copying its code into actions/"
+		                                        : "only packages/ takes new directories") : NULL);
+}
+
+static void
+deleted(Resp *r, void *arg)
+{
+	Chg *c = arg;
+	Ent *e;
+
+	if (r->err == -EEXIST && c->kind == Epackage)
+		r->err = -ENOTEMPTY;
+	if (r->err == 0 && (e = ent_get(c->kind, c->ent->name)) != NULL)
+		ent_drop(e);
+	c->ent = r->err < 0 ? c->ent : NULL;
+	chg_done(c, r->err, r->text);
+}
+
+/* DELETE entity e; the answer goes to req. */
+static int
+delete_entity(fuse_req_t req, Node *dir, const char *name, Ent *e, const char *op)
+{
+	Chg *c = chg_new(req, dir, name, op);
+	char *path = bk_path(e->kind, e->name, NULL);
+	int rc;
+
+	if (c == NULL || path == NULL) {
+		free(path);
+		if (c)
+			chg_free(c);
+		return -ENOMEM;
+	}
+	c->ent = e;
+	c->kind = e->kind;
+	rc = bk_json("DELETE", path, NULL, deleted, c);
+	free(path);
+	if (rc < 0)
+		chg_free(c);
+	return rc;
+}
+
+void
+fs_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	Node *dir = node_of(parent);
+	char buf[1024], *path;
+	Kid k;
+	Ent *e;
+	int rc = dir ? gate(dir) : -ENOENT;
+
+	if (rc == 0)
+		rc = kid_of(dir, name, &k, buf, sizeof buf);
+	if (rc < 0)
+		goto out;
+	switch (k.q) {
+	case Qscratch:
+		if ((path = path_join(dir->path, name)) == NULL) {
+			rc = -ENOMEM;
+			break;
+		}
+		scratch_unlink(path);
+		free(path);
+		fuse_reply_err(req, 0);
+		return;
+	case Qalias: case Qtrigger: case Qrule:
+		e = ent_get(k.ekind, k.ename);
+		if (e == NULL)
+			rc = -ENOENT;
+		else if (e->staged) {
+			ent_drop(e);
+			rc = 0;
+		}
+		else if ((rc = delete_entity(req, dir, name, e, "unlink")) == 0)
+			return;
+		break;
+	case Qaction: case Qpackage: case Qactions: case Qactivation:
+		rc = -EISDIR;
+		break;
+	default:
+		/* An action's or package's own files: nothing to remove, but
+		 * success, so that rm -r reaches the rmdir that deletes. */
+		rc = dir->q == Qaction || dir->q == Qpackage ? 0 : -EPERM;
+	}
+out:
+	if (rc < 0)
+		fail(req, "unlink", dir ? dir->path : "?", name, rc, NULL);
+	else
+		fuse_reply_err(req, 0);
+}
+
+/* Does package pkg hold any action? */
+typedef struct Has {
+	const char *pkg;
+	size_t len;
+	int n;
+} Has;
+
+static void
+has1(Ent *e, void *arg)
+{
+	Has *h = arg;
+
+	if (strncmp(e->name, h->pkg, h->len) == 0 && e->name[h->len] == '/')
+		h->n++;
+}
+
+static int
+pkg_actions(const char *pkg)
+{
+	Has h = { pkg, strlen(pkg), 0 };
+
+	cache_each(Eaction, has1, &h);
+	return h.n;
+}
+
+void
+fs_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	Node *dir = node_of(parent);
+	char buf[1024], text[256] = "";
+	Kid k;
+	Ent *e;
+	int rc = dir ? gate(dir) : -ENOENT;
+
+	if (rc == 0)
+		rc = kid_of(dir, name, &k, buf, sizeof buf);
+	if (rc < 0)
+		goto out;
+	switch (k.q) {
+	case Qaction: case Qpackage:
+		if ((e = ent_get(k.ekind, k.ename)) == NULL) {
+			rc = -ENOENT;
+			break;
+		}
+		if (k.q == Qpackage && pkg_actions(e->name) > 0) {
+			snprintf(text, sizeof text, "package %s is not empty: it holds %d actions",
+			         e->name, pkg_actions(e->name));
+			rc = -ENOTEMPTY;
+			break;
+		}
+		if ((rc = delete_entity(req, dir, name, e, "rmdir")) == 0)
+			return;
+		break;
+	case Qactions:
+		rc = pkg_actions(k.ename) > 0 ? -ENOTEMPTY : 0;
+		break;
+	default:
+		rc = S_ISDIR(node_mode(&(Node){ .q = k.q })) ? -EPERM : -ENOTDIR;
+	}
+out:
+	if (rc < 0)
+		fail(req, "rmdir", dir ? dir->path : "?", name, rc, text[0] ? text : NULL);
+	else
+		fuse_reply_err(req, 0);
+}
+
+/* ---- rename ---- */
+
+static void
+renamed(void *arg, int err, const char *text)
+{
+	Chg *c = arg;
+
+	if (err == 0)
+		scratch_unlink(c->scratchpath);
+	else if (c->ent && c->ent->staged) {
+		ent_drop(c->ent);
+		c->ent = NULL;
+	}
+	notify_entry(c->dir->path, c->name);
+	chg_done(c, err, text);
+}
+
+/*
+ * rename(scratch, target): commit the scratch file's content as the target
+ * (an action's code or NAME.EXT, a params file, a rule...). The target may
+ * be a new NAME.EXT in actions/: that makes the action.
+ */
+static int
+rename_commit(fuse_req_t req, Node *sdir, const char *sname, Node *dir, const char *name, Scratch *s)
+{
+	char buf[1024];
+	Kid k;
+	Node *n;
+	Chg *c;
+	int rc = kid_of(dir, name, &k, buf, sizeof buf);
+
+	if (rc == -ENOENT && dir->q == Qactions && !is_scratch_name(name))
+		rc = stage_action(dir, name, &k, buf, sizeof buf);
+	if (rc < 0)
+		return rc;
+	if (k.q == Qaction || k.q == Qpackage || k.q == Qactivation || k.q == Qactions)
+		return -EISDIR;
+	if ((c = chg_new(req, dir, name, "rename")) == NULL)
+		return -ENOMEM;
+	c->scratch = s;
+	s->refs++;
+	c->scratchpath = path_join(sdir->path, sname);
+	if ((n = node_make(dir, name, &k)) == NULL) {
+		chg_free(c);
+		return -ENOMEM;
+	}
+	c->ent = node_ent(n);
+	rc = commit(n, s->data.p ? s->data.p : "", s->data.n, renamed, c);
+	node_forget(n, 1);
+	if (rc < 0)
+		chg_free(c);
+	return rc;
+}
+
+void
+fs_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t newparent,
+          const char *newname, unsigned int flags)
+{
+	Node *sdir = node_of(parent), *dir = node_of(newparent);
+	char *from = sdir ? path_join(sdir->path, name) : NULL;
+	char *to = dir ? path_join(dir->path, newname) : NULL;
+	Scratch *s = from ? scratch_get(from) : NULL;
+	int rc = 0;
+
+	if (sdir == NULL || dir == NULL || from == NULL || to == NULL)
+		rc = -ENOENT;
+	else if (s == NULL || flags != 0)
+		rc = -EPERM;
+	else if (is_scratch_name(newname) || scratch_get(to) != NULL)
+		rc = scratch_rename(from, to);
+	else if ((rc = rename_commit(req, sdir, name, dir, newname, s)) == 0) {
+		free(from);
+		free(to);
+		return;
+	}
+	if (rc < 0)
+		fail(req, "rename", from ? from : "?", NULL, rc,
+		     rc == -EPERM ? "only a scratch file can be renamed, and that commits it" : NULL);
+	else
+		fuse_reply_err(req, 0);
+	free(from);
+	free(to);
+}

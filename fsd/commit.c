@@ -1,0 +1,422 @@
+/* commit.c — checking staged documents as they are written, and committing them to the backend.
+ *
+ * A document file (an action's code, kind, main, params, annotations,
+ * limits; a package's params, annotations, binding; a rule) is committed as
+ * one PUT with overwrite=true, which merges the fields it names into the
+ * entity (reference/openwhisk-protocols.md §3.4). Code is sent with
+ * validate=true: the backend initialises it in a fresh container first and
+ * refuses it, with the interpreter's text, when that fails.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "dat.h"
+#include "fns.h"
+
+/* Does a write to n go to a stage committed at flush? */
+int
+stages(Node *n)
+{
+	switch (n->q) {
+	case Qcode: case Qalias: case Qkind: case Qmain: case Qparams: case Qannot:
+	case Qlimits: case Qbinding: case Qrule:
+		return 1;
+	}
+	return 0;
+}
+
+static int
+check_object(const char *p, size_t n, int final, char *err, size_t len)
+{
+	json_error_t e;
+	json_t *v = json_loadb(p, n, 0, &e);
+
+	if (v != NULL) {
+		int ok = json_is_object(v);
+		json_decref(v);
+		if (!ok)
+			snprintf(err, len, "want a JSON object");
+		return ok ? 0 : -EINVAL;
+	}
+	if (!final && json_error_code(&e) == json_error_premature_end_of_input)
+		return 0;
+	snprintf(err, len, "bad JSON at line %d, column %d: %s", e.line, e.column, e.text);
+	return -EINVAL;
+}
+
+/* The current rule, as the stage starts from: the document or nothing. */
+static void
+rule_base(Ent *e, Ruletext *r)
+{
+	memset(r, 0, sizeof *r);
+	strcpy(r->status, "active");
+	if (e != NULL && !e->staged && e->doc != NULL)
+		rule_of_doc(e->doc, r);
+}
+
+static int
+check_rule(Ent *e, const char *p, size_t n, char *err, size_t len)
+{
+	Ruletext r;
+	int rc;
+
+	rule_base(e, &r);
+	if ((rc = rule_parse(p, n, &r, err, len)) < 0)
+		return rc;
+	if (r.trigger[0] && r.trigger[0] != '/' && ent_get(Etrigger, r.trigger) == NULL) {
+		snprintf(err, len, "rule: no trigger '%s'", r.trigger);
+		return -ENOENT;
+	}
+	if (r.action[0] && r.action[0] != '/' && ent_get(Eaction, r.action) == NULL) {
+		snprintf(err, len, "rule: no action '%s'", r.action);
+		return -ENOENT;
+	}
+	return 0;
+}
+
+/* The complete lines of a stage: up to its last newline. */
+static size_t
+lines(const Buf *b)
+{
+	size_t n = b->n;
+
+	while (n > 0 && b->p[n - 1] != '\n')
+		n--;
+	return n;
+}
+
+/*
+ * Check what an open staged so far; complete values and lines only. 0, or
+ * -errno with the reason in err.
+ */
+int
+stage_check(Open *o, char *err, size_t len)
+{
+	const char *p = o->stage.p ? o->stage.p : "";
+	json_t *lim;
+	int rc;
+
+	switch (o->node->q) {
+	case Qparams: case Qannot:
+		return check_object(p, o->stage.n, 0, err, len);
+	case Qlimits:
+		lim = json_object();
+		rc = limits_parse(p, lines(&o->stage), lim, err, len);
+		json_decref(lim);
+		return rc;
+	case Qrule:
+		return check_rule(node_ent(o->node), p, lines(&o->stage), err, len);
+	}
+	return 0;
+}
+
+/* ---- commit ---- */
+
+typedef struct Cm {
+	int q;
+	int kind;
+	char *ename;
+	char *path;          /* the node's path */
+	Buf data;
+	commit_cb cb;
+	void *arg;
+	Ruletext rule;
+	char oldstatus[16];
+	char text[512];
+} Cm;
+
+static void
+cm_free(Cm *c)
+{
+	free(c->ename);
+	free(c->path);
+	buf_free(&c->data);
+	free(c);
+}
+
+static void
+cm_done(Cm *c, int err, const char *text)
+{
+	Ent *e = ent_get(c->kind, c->ename);
+
+	if (e != NULL && err < 0)
+		ent_seterr(e, text);
+	c->cb(c->arg, err, text);
+	cm_free(c);
+}
+
+static char *
+trimmed(Cm *c)
+{
+	char *s = c->data.p ? c->data.p : "", *end;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	end = s + strlen(s);
+	while (end > s && isspace((unsigned char)end[-1]))
+		*--end = '\0';
+	return s;
+}
+
+/* The exec of a code commit: the kind kept or guessed, the code as text or base64. */
+static json_t *
+code_exec(Cm *c, Ent *e)
+{
+	json_t *old = json_object_get(e->doc, "exec");
+	const char *kind = e->staged ? e->stagekind : json_string_value(json_object_get(old, "kind"));
+	const char *main = json_string_value(json_object_get(old, "main"));
+	const char *p = c->data.p ? c->data.p : "";
+	json_t *x;
+	Buf b64 = {0};
+
+	if (kind == NULL)
+		kind = kind_of_code(p, c->data.n);
+	if (kind == NULL) {
+		snprintf(c->text, sizeof c->text, "cannot tell the kind of action %s: name the file "
+		         "NAME.py, NAME.js or NAME.sh, or make it an executable (ELF or #!)", c->ename);
+		return NULL;
+	}
+	x = json_pack("{s:s}", "kind", kind);
+	if (is_text(p, c->data.n)) {
+		json_object_set_new(x, "code", json_stringn(p, c->data.n));
+		json_object_set_new(x, "binary", json_false());
+	} else {
+		b64_encode(p, c->data.n, &b64);
+		json_object_set_new(x, "code", json_string(b64.p ? b64.p : ""));
+		json_object_set_new(x, "binary", json_true());
+		buf_free(&b64);
+	}
+	if (main)
+		json_object_set_new(x, "main", json_string(main));
+	return x;
+}
+
+/* The exec with one field (kind or main) changed, the code as stored. */
+static json_t *
+exec_with(Cm *c, Ent *e, const char *field)
+{
+	json_t *x = json_deep_copy(json_object_get(e->doc, "exec"));
+	const char *v = trimmed(c);
+
+	if (x == NULL || v[0] == '\0') {
+		json_decref(x);
+		snprintf(c->text, sizeof c->text, "%s: empty", field);
+		return NULL;
+	}
+	json_object_set_new(x, field, json_string(v));
+	return x;
+}
+
+static json_t *
+object_of(Cm *c)
+{
+	const char *p = c->data.p ? c->data.p : "";
+	json_t *v;
+
+	if (trimmed(c)[0] == '\0')
+		return json_object();
+	if (check_object(p, strlen(p), 1, c->text, sizeof c->text) < 0)
+		return NULL;
+	v = json_loads(p, 0, NULL);
+	return v;
+}
+
+/* {"annotations": [...]} plus, for actions, the keys to delete. */
+static json_t *
+annot_body(Cm *c, Ent *e, json_t *obj)
+{
+	json_t *body = json_pack("{s:o}", "annotations", kv_array(obj));
+	json_t *old = kv_object(json_object_get(e->doc, "annotations")), *v, *del = json_array();
+	const char *k;
+
+	json_object_foreach(old, k, v)
+		if (json_object_get(obj, k) == NULL && strcmp(k, "exec") != 0)
+			json_array_append_new(del, json_string(k));
+	if (c->kind == Eaction && json_array_size(del) > 0)
+		json_object_set(body, "delAnnotations", del);
+	json_decref(del);
+	json_decref(old);
+	return body;
+}
+
+static json_t *
+binding_body(Cm *c)
+{
+	char *s = trimmed(c), *slash;
+
+	if (*s == '\0')
+		return json_pack("{s:{}}", "binding");
+	if (*s == '/')
+		s++;
+	if ((slash = strchr(s, '/')) == NULL)
+		return json_pack("{s:{s:s,s:s}}", "binding", "namespace", fs.ns, "name", s);
+	*slash = '\0';
+	return json_pack("{s:{s:s,s:s}}", "binding", "namespace", s, "name", slash + 1);
+}
+
+static void
+qualify(const char *name, char *out, size_t len)
+{
+	if (name[0] == '/')
+		snprintf(out, len, "%s", name);
+	else
+		snprintf(out, len, "/%s/%s", fs.ns, name);
+}
+
+static json_t *
+rule_body(Cm *c, Ent *e)
+{
+	char t[600], a[600];
+
+	rule_base(e, &c->rule);
+	snprintf(c->oldstatus, sizeof c->oldstatus, "%s", e->staged ? "active" : c->rule.status);
+	if (rule_parse(c->data.p ? c->data.p : "", c->data.n, &c->rule, c->text, sizeof c->text) < 0)
+		return NULL;
+	if (!c->rule.trigger[0] || !c->rule.action[0]) {
+		snprintf(c->text, sizeof c->text, "rule: a rule needs a trigger and an action");
+		return NULL;
+	}
+	qualify(c->rule.trigger, t, sizeof t);
+	qualify(c->rule.action, a, sizeof a);
+	return json_pack("{s:s,s:s}", "trigger", t, "action", a);
+}
+
+/* The PUT body that commits c to e, or NULL with c->text. */
+static json_t *
+body_of(Cm *c, Ent *e)
+{
+	json_t *x, *obj, *lim;
+
+	switch (c->q) {
+	case Qcode: case Qalias:
+		return (x = code_exec(c, e)) ? json_pack("{s:o}", "exec", x) : NULL;
+	case Qkind: case Qmain:
+		x = exec_with(c, e, c->q == Qkind ? "kind" : "main");
+		return x ? json_pack("{s:o}", "exec", x) : NULL;
+	case Qparams:
+		if ((obj = object_of(c)) == NULL)
+			return NULL;
+		x = json_pack("{s:o}", "parameters", kv_array(obj));
+		json_decref(obj);
+		return x;
+	case Qannot:
+		if ((obj = object_of(c)) == NULL)
+			return NULL;
+		x = annot_body(c, e, obj);
+		json_decref(obj);
+		return x;
+	case Qlimits:
+		lim = json_deep_copy(json_object_get(e->doc, "limits"));
+		if (lim == NULL)
+			lim = json_object();
+		if (limits_parse(c->data.p ? c->data.p : "", c->data.n, lim, c->text, sizeof c->text) < 0) {
+			json_decref(lim);
+			return NULL;
+		}
+		return json_pack("{s:o}", "limits", lim);
+	case Qbinding:
+		return binding_body(c);
+	case Qrule:
+		return rule_body(c, e);
+	}
+	snprintf(c->text, sizeof c->text, "this file cannot be written");
+	return NULL;
+}
+
+static void
+statused(Resp *r, void *arg)
+{
+	Cm *c = arg;
+	Ent *e = ent_get(c->kind, c->ename);
+
+	if (r->err == 0 && e != NULL)
+		e->docver[0] = '\0';  /* the status lives in the document: fetch it again */
+	cm_done(c, r->err, r->text);
+}
+
+static void
+put_done(Resp *r, void *arg)
+{
+	Cm *c = arg;
+	Ent *e;
+	char *path, *slash;
+	json_t *body;
+
+	if (r->err < 0 || (e = ent_make(c->kind, c->ename)) == NULL) {
+		cm_done(c, r->err < 0 ? r->err : -ENOMEM, r->text);
+		return;
+	}
+	ent_update(e, r->json, json_is_object(r->json));
+	ent_seterr(e, NULL);
+	if (c->q == Qalias && (slash = strrchr(c->path, '/')) != NULL) {
+		*slash = '\0';
+		notify_entry(c->path, slash + 1);
+	}
+	if (c->q != Qrule || strcmp(c->rule.status, c->oldstatus) == 0) {
+		cm_done(c, 0, NULL);
+		return;
+	}
+	path = bk_path(Erule, c->ename, NULL);
+	body = json_pack("{s:s}", "status", c->rule.status);
+	if (path == NULL || bk_json("POST", path, body, statused, c) < 0)
+		cm_done(c, -EIO, "cannot change the rule's status");
+	json_decref(body);
+	free(path);
+}
+
+static void
+loaded(void *arg, int err)
+{
+	Cm *c = arg;
+	Ent *e = ent_get(c->kind, c->ename);
+	json_t *body;
+	char *path;
+	int rc;
+
+	if (err < 0 || e == NULL) {
+		cm_done(c, err < 0 ? err : -ENOENT, err < 0 ? "cannot fetch the entity" : "it is gone");
+		return;
+	}
+	if ((body = body_of(c, e)) == NULL) {
+		cm_done(c, -EINVAL, c->text);
+		return;
+	}
+	path = bk_path(c->kind, c->ename, c->q == Qcode || c->q == Qalias || c->q == Qkind ||
+	               c->q == Qmain ? "overwrite=true&validate=true" : "overwrite=true");
+	rc = path ? bk_json("PUT", path, body, put_done, c) : -ENOMEM;
+	json_decref(body);
+	free(path);
+	if (rc < 0)
+		cm_done(c, rc, "cannot reach the backend");
+}
+
+/*
+ * Commit len bytes of data as the content of n. cb(arg, 0) or cb(arg,
+ * -errno, text) runs when it is done; not if this returns -errno.
+ */
+int
+commit(Node *n, const char *data, size_t len, commit_cb cb, void *arg)
+{
+	Ent *e = node_ent(n);
+	Cm *c;
+	int rc;
+
+	if (e == NULL)
+		return -ENOENT;
+	if ((c = calloc(1, sizeof *c)) == NULL)
+		return -ENOMEM;
+	c->q = n->q;
+	c->kind = e->kind;
+	c->cb = cb;
+	c->arg = arg;
+	c->ename = strdup(e->name);
+	c->path = strdup(n->path);
+	if (c->ename == NULL || c->path == NULL || buf_add(&c->data, data, len) < 0) {
+		cm_free(c);
+		return -ENOMEM;
+	}
+	if ((rc = ent_load(e, loaded, c)) < 0)
+		cm_free(c);
+	return rc;
+}

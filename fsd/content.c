@@ -1,0 +1,237 @@
+/* content.c — what reading an entity's files gives: code, kind, params, limits, rules... */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "dat.h"
+#include "fns.h"
+
+/* OpenWhisk's [{"key":k,"value":v}] as an object {k: v}; new reference. */
+json_t *
+kv_object(json_t *arr)
+{
+	json_t *o = json_object(), *kv;
+	size_t i;
+
+	json_array_foreach(arr, i, kv) {
+		const char *k = json_string_value(json_object_get(kv, "key"));
+		json_t *v = json_object_get(kv, "value");
+		if (k && v)
+			json_object_set(o, k, v);
+	}
+	return o;
+}
+
+/* An object {k: v} as [{"key":k,"value":v}]; new reference. */
+json_t *
+kv_array(json_t *obj)
+{
+	json_t *a = json_array(), *v;
+	const char *k;
+
+	json_object_foreach(obj, k, v)
+		json_array_append_new(a, json_pack("{s:s,s:O}", "key", k, "value", v));
+	return a;
+}
+
+static json_t *
+exec_of(Ent *e)
+{
+	return json_object_get(e->doc, "exec");
+}
+
+/* The code of an action, decoded when binary. */
+int
+code_bytes(Ent *e, Buf *b)
+{
+	json_t *x = exec_of(e);
+	const char *code = json_string_value(json_object_get(x, "code"));
+
+	if (e->staged || code == NULL)
+		return 0;
+	if (json_is_true(json_object_get(x, "binary")))
+		return b64_decode(code, strlen(code), b);
+	return buf_str(b, code);
+}
+
+/* The size of an action's code, remembered once known. */
+off_t
+code_size(Ent *e)
+{
+	Buf b = {0};
+
+	if (e == NULL || e->staged)
+		return 0;
+	if (e->size < 0 && e->doc != NULL && code_bytes(e, &b) == 0)
+		e->size = b.n;
+	buf_free(&b);
+	return e->size < 0 ? 0 : e->size;
+}
+
+static int
+fill_json(json_t *v, Buf *b)
+{
+	char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+	int rc = s ? buf_printf(b, "%s\n", s) : -ENOMEM;
+
+	free(s);
+	return rc;
+}
+
+static int
+fill_kv(Ent *e, const char *field, Buf *b)
+{
+	json_t *o = kv_object(json_object_get(e->doc, field));
+	int rc = fill_json(o, b);
+
+	json_decref(o);
+	return rc;
+}
+
+/* "/ns/name" of a {path,name} or {namespace,name} object, or a plain string. */
+static const char *
+qualname(json_t *v, const char *pathkey, char *buf, size_t len)
+{
+	const char *path = json_string_value(json_object_get(v, pathkey));
+	const char *name = json_string_value(json_object_get(v, "name"));
+
+	if (json_is_string(v))
+		return json_string_value(v);
+	if (name == NULL)
+		return "";
+	snprintf(buf, len, "/%s/%s", path ? path : fs.ns, name);
+	return buf;
+}
+
+/* A name as a user types it in this namespace: "/guest/pkg/a" -> "pkg/a". */
+const char *
+localname(const char *q)
+{
+	size_t n = strlen(fs.ns);
+
+	if (q[0] == '/' && strncmp(q + 1, fs.ns, n) == 0 && q[n + 1] == '/')
+		return q + n + 2;
+	return q;
+}
+
+static int
+fill_binding(Ent *e, Buf *b)
+{
+	char buf[512];
+	const char *q = qualname(json_object_get(e->doc, "binding"), "namespace", buf, sizeof buf);
+
+	return q[0] ? buf_printf(b, "%s\n", q) : 0;
+}
+
+static void
+rulenames(json_t *rules, Buf *b)
+{
+	const char *k;
+	json_t *v;
+
+	json_object_foreach(rules, k, v) {
+		const char *slash = strrchr(k, '/');
+		buf_printf(b, " %s", slash ? slash + 1 : k);
+	}
+}
+
+static int
+fill_trigger(Ent *e, Buf *b)
+{
+	buf_str(b, "params ");
+	fill_kv(e, "parameters", b);
+	buf_str(b, "annotations ");
+	fill_kv(e, "annotations", b);
+	buf_str(b, "rules");
+	rulenames(json_object_get(e->doc, "rules"), b);
+	return buf_str(b, "\n");
+}
+
+/* The rule's text from its document. */
+void
+rule_of_doc(json_t *doc, Ruletext *r)
+{
+	char buf[512];
+	const char *st = json_string_value(json_object_get(doc, "status"));
+
+	snprintf(r->trigger, sizeof r->trigger, "%s",
+	         localname(qualname(json_object_get(doc, "trigger"), "path", buf, sizeof buf)));
+	snprintf(r->action, sizeof r->action, "%s",
+	         localname(qualname(json_object_get(doc, "action"), "path", buf, sizeof buf)));
+	snprintf(r->status, sizeof r->status, "%s", st ? st : "active");
+}
+
+static int
+fill_rule(Ent *e, Buf *b)
+{
+	Ruletext r;
+
+	rule_of_doc(e->doc, &r);
+	return rule_format(&r, b);
+}
+
+static int
+fill_exec(Ent *e, const char *field, Buf *b)
+{
+	const char *v = json_string_value(json_object_get(exec_of(e), field));
+
+	if (e->staged && strcmp(field, "kind") == 0)
+		v = e->stagekind;
+	return v ? buf_printf(b, "%s\n", v) : 0;
+}
+
+static int
+needsdoc(int q)
+{
+	switch (q) {
+	case Qcode: case Qalias: case Qkind: case Qmain: case Qparams: case Qannot:
+	case Qlimits: case Qbinding: case Qtrigger: case Qrule:
+		return 1;
+	}
+	return 0;
+}
+
+int
+ent_docfresh(Ent *e)
+{
+	return e->staged || (e->doc != NULL && strcmp(e->docver, e->version) == 0);
+}
+
+/*
+ * What a read of n returns, into b. 0, -ENOENT, or -EAGAIN when the
+ * entity's document must be loaded first (ent_load).
+ */
+int
+node_fill(Node *n, Buf *b)
+{
+	Ent *e = node_ent(n);
+
+	switch (n->q) {
+	case Qstatus: case Qerr: case Qctl:
+		return root_fill(n, b);
+	case Qactlog: case Qactstream: case Qinvoke:
+		return 0;
+	case Qscratch:
+		return buf_add(b, n->scratch->data.p ? n->scratch->data.p : "", n->scratch->data.n);
+	}
+	if (n->q >= Qactivation)
+		return act_fill(n, b);
+	if (e == NULL)
+		return -ENOENT;
+	if (needsdoc(n->q) && !ent_docfresh(e))
+		return -EAGAIN;
+	switch (n->q) {
+	case Qcode: case Qalias: return code_bytes(e, b);
+	case Qkind: return fill_exec(e, "kind", b);
+	case Qmain: return fill_exec(e, "main", b);
+	case Qparams: return e->staged ? buf_str(b, "{}\n") : fill_kv(e, "parameters", b);
+	case Qannot: return e->staged ? buf_str(b, "{}\n") : fill_kv(e, "annotations", b);
+	case Qlimits: return limits_format(json_object_get(e->doc, "limits"), b);
+	case Qversion: return buf_printf(b, "%s\n", e->version);
+	case Qobjerr: return e->err ? buf_printf(b, "%s\n", e->err) : 0;
+	case Qbinding: return fill_binding(e, b);
+	case Qtrigger: return fill_trigger(e, b);
+	case Qrule: return fill_rule(e, b);
+	case Qlogs: return act_logs_of(e->name, b);
+	}
+	return 0;
+}

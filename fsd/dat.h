@@ -1,0 +1,240 @@
+/* dat.h — types of the file server: nodes, entities, opens, parked requests. */
+#ifndef FSD_DAT_H
+#define FSD_DAT_H
+
+#define FUSE_USE_VERSION 34
+#include <fuse_lowlevel.h>
+#include <jansson.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <uv.h>
+
+#include "curluv.h"
+
+/* A growable byte buffer. */
+typedef struct Buf {
+	char *p;
+	size_t n;
+	size_t cap;
+} Buf;
+
+/* A string-keyed hash table (map.c). */
+typedef struct Mapent Mapent;
+typedef struct Map {
+	Mapent **tab;
+	size_t size;   /* buckets, a power of two */
+	size_t count;
+} Map;
+
+/*
+ * What a node is. A node is a path in the tree; its kind (Q) and the name of
+ * the entity it belongs to (ename) say everything else.
+ */
+enum {
+	Qroot = 1, Qctl, Qstatus, Qerr,
+	Qactions,     /* a collection of actions; ename "" or "PKG" */
+	Qaction,      /* an action's directory; ename "NAME" or "PKG/NAME" */
+	Qalias,       /* actions/NAME.EXT: the action's code under its file name */
+	Qcode, Qkind, Qmain, Qparams, Qannot, Qlimits, Qversion,
+	Qinvoke, Qresult, Qlogs, Qobjerr,
+	Qpackages, Qpackage, Qbinding,
+	Qtriggers, Qtrigger,
+	Qrules, Qrule,
+	Qactivations, Qactlog, Qactstream, Qactivation,
+	Qarecord, Qastatus, Qaresult, Qalogs, Qaname, Qastart, Qaend, Qaduration, Qacause,
+	Qscratch,     /* an editor's scratch file, kept in memory only */
+};
+
+/* Entity kinds, as in the REST API's collections. */
+enum { Eaction, Epackage, Etrigger, Erule, Nekind };
+
+typedef struct Ent Ent;
+typedef struct Node Node;
+typedef struct Open Open;
+typedef struct Park Park;
+typedef struct Parkq Parkq;
+typedef struct Wait Wait;
+typedef struct Call Call;
+typedef struct Act Act;
+typedef struct Scratch Scratch;
+
+/* A queue of parked FUSE requests (park.c). */
+struct Parkq {
+	Park *head;
+	Park **tail;
+};
+
+/* Something waiting for an entity's document to load. */
+struct Wait {
+	Wait *next;
+	void (*fn)(void *arg, int err);
+	void *arg;
+};
+
+/* A backend entity as the cache knows it (cache.c). */
+struct Ent {
+	int kind;
+	char *name;           /* "hello", "pkg/hello" */
+	char version[24];
+	int64_t updated;      /* ms since the epoch */
+	int staged;           /* created here, not stored in the backend yet */
+	char *stagekind;      /* a staged action's kind, from its file name */
+	json_t *doc;          /* the whole entity as last fetched, or NULL */
+	char docver[24];      /* the version doc belongs to */
+	Wait *waiters;        /* waiting for doc */
+	int loading;
+	char *err;            /* the last error about this entity */
+	json_t *last;         /* action: the last activation record seen */
+	int inflight;         /* action: invocations from this mount in flight */
+	Parkq resultq;        /* action: reads of result waiting for them */
+	int64_t size;         /* action: code size once known, else -1 */
+	int gone;             /* deleted, kept while something still uses it */
+	unsigned mark;        /* the listing that last saw it */
+};
+
+/* A node: one path in the tree; ino is its address (root is 1). */
+struct Node {
+	uint64_t gen;
+	uint64_t nlookup;
+	int q;
+	int ekind;            /* entity kind for entity files */
+	char *ename;          /* entity name or activation id */
+	char *path;           /* "actions/hello/code": key in the node table */
+	Scratch *scratch;     /* Qscratch */
+};
+
+/* An in-memory scratch file (editors' temporaries). */
+struct Scratch {
+	Buf data;
+	int64_t mtime;
+	mode_t mode;
+	int refs;             /* the node and opens */
+	int gone;             /* unlinked or renamed away */
+};
+
+/* Per-open state: the fh of every open file. */
+struct Open {
+	Node *node;
+	int flags;
+	int direct;
+	Buf out;              /* what reads return (snapshot or stream) */
+	int ready;            /* out holds the snapshot */
+	Buf stage;            /* what writes put, committed at flush */
+	int dirty;            /* stage changed since the last commit */
+	int wrote;            /* anything was ever written */
+	Buf part;             /* invoke/trigger: the unparsed rest of writes */
+	Parkq reads;          /* parked reads */
+	Call *calls;          /* invoke: calls in order */
+	Call **callt;
+	int invoked;          /* invoke: an invocation was ever started */
+	uint64_t cursor;      /* stream: next activation sequence to return */
+	size_t outoff;        /* stream/invoke: bytes of out already returned */
+	Open *snext;          /* list of open streams */
+	Open **sprev;
+	int released;
+	int bad;              /* a write was refused: flush will not commit */
+	int created;          /* this open made a staged entity */
+	Scratch *scratch;
+	/* rules: the text staged, parsed */
+	char *rtrigger, *raction, *rstatus;
+};
+
+/* One invocation made through an invoke file (invoke.c). */
+struct Call {
+	Call *next;
+	Open *o;              /* NULL once the open is released */
+	Ent *ent;
+	char *ename;
+	int done;
+	char *line;           /* the result line, with its newline */
+	char actid[40];
+};
+
+/* A finished activation (activ.c). */
+struct Act {
+	char id[40];
+	uint64_t seq;
+	json_t *rec;
+};
+
+/* A parked read (park.c). */
+struct Park {
+	Park *next;
+	Parkq *q;
+	fuse_req_t req;
+	size_t size;
+	off_t off;
+	Open *o;
+};
+
+/* What a name in a directory is (tree.c). */
+typedef struct Kid {
+	int q;
+	int ekind;
+	const char *ename;
+	Scratch *scratch;
+} Kid;
+
+/* A rule as text: "trigger T", "action A", "status S" (text.c). */
+typedef struct Ruletext {
+	char trigger[256];
+	char action[256];
+	char status[16];
+} Ruletext;
+
+/* A message split out of writes (msg.c): p, n, and whether it is JSON. */
+typedef void (*msg_cb)(const char *p, size_t n, int json, void *arg);
+
+/* An answer from the backend (backend.c). */
+typedef struct Resp {
+	int err;              /* 0 or -errno */
+	long status;          /* HTTP status, 0 if none came */
+	const char *body;
+	size_t len;
+	json_t *json;         /* the body parsed, or NULL */
+	char text[512];       /* why it failed, for err files */
+	char actid[40];       /* x-openwhisk-activation-id, if sent */
+} Resp;
+
+typedef void (*bk_cb)(Resp *r, void *arg);
+
+/* A FUSE request kept while something it needs is fetched (fsops.c). */
+typedef struct Pend {
+	int op;
+	int tries;
+	fuse_req_t req;
+	fuse_ino_t ino;
+	char *name;
+	struct fuse_file_info fi;
+	int has_fi;
+} Pend;
+
+/* Everything the server knows, one per process. */
+typedef struct Fs {
+	uv_loop_t *loop;
+	struct fuse_session *se;
+	curluv *cu;
+	char *base;           /* "http://127.0.0.1:3233" */
+	char *auth;           /* "uuid:key" */
+	char *authhdr;        /* "Authorization: Basic ..." */
+	char *ns;             /* namespace name, e.g. "guest" */
+	char *mnt;
+	uid_t uid;
+	gid_t gid;
+	int up;               /* the backend answered the last time we asked */
+	int primed;           /* the listing cache was filled at least once */
+	char *downwhy;
+	int64_t downsince;
+	uint64_t evseq;       /* last event sequence seen */
+	int inflight;         /* REST requests in flight */
+	int64_t started;
+	int shutting;
+} Fs;
+
+extern Fs fs;
+
+/* Timeouts the kernel caches entries and attributes for (seconds). */
+#define ENTRY_TIMEOUT 1.0
+#define DIR_ATTR_TIMEOUT 1.0
+
+#endif

@@ -1,0 +1,208 @@
+/* events.c — the backend's event stream: cache invalidation, activations, up and down.
+ *
+ * One long GET of /api/v1/namespaces/_/events, a chunked answer that never
+ * ends, one JSON object a line (DESIGN.md). Entity events go to the cache
+ * (cache_event), which tells the kernel what changed (notify.c); finished
+ * activations go to activ.c (log, stream, results). Connecting is how we
+ * learn the backend is up: once the answer's headers say 200, the namespace
+ * is asked and every collection listed again (changes made while we were
+ * away are only seen so), and then the mount serves entity files again. When
+ * the stream ends or cannot connect, the backend is down: entity files give
+ * EIO, status says why, and we try again, a little slower each time, up to
+ * a second apart.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "dat.h"
+#include "fns.h"
+#include "log.h"
+
+static Buf line;
+static uv_timer_t retry;
+static int backoff = 50;
+static int connected;
+static int priming;
+static struct curl_slist *hdrs;
+static void (*firstcb)(void);
+
+static void connect_stream(void);
+static void prime(void);
+
+static void
+retry_prime(uv_timer_t *t)
+{
+	(void)t;
+	prime();
+}
+
+static void
+retry_connect(uv_timer_t *t)
+{
+	(void)t;
+	connect_stream();
+}
+
+static void
+handle(const char *p, size_t n)
+{
+	json_t *ev = json_loadb(p, n, 0, NULL);
+	const char *kind = json_string_value(json_object_get(ev, "kind"));
+	json_t *seq = json_object_get(ev, "seq");
+
+	if (json_is_integer(seq))
+		fs.evseq = json_integer_value(seq);
+	if (kind == NULL || strcmp(kind, "ping") == 0)
+		;
+	else if (strcmp(kind, "activations") == 0)
+		act_add(json_object_get(ev, "activation"));
+	else
+		cache_event(ev);
+	json_decref(ev);
+}
+
+static size_t
+on_data(char *p, size_t size, size_t nmemb, void *arg)
+{
+	size_t n = size * nmemb;
+	char *nl;
+
+	(void)arg;
+	if (buf_add(&line, p, n) < 0)
+		return 0;
+	while ((nl = memchr(line.p, '\n', line.n)) != NULL) {
+		handle(line.p, nl - line.p);
+		buf_consume(&line, nl - line.p + 1);
+	}
+	return n;
+}
+
+static void
+primed(int err)
+{
+	priming = 0;
+	if (err < 0) {
+		if (connected)
+			uv_timer_start(&retry, retry_prime, 500, 0);
+		return;
+	}
+	fs_up();
+	if (firstcb) {
+		firstcb();
+		firstcb = NULL;
+	}
+}
+
+static void
+namespaces(Resp *r, void *arg)
+{
+	const char *ns = json_string_value(json_array_get(r->json, 0));
+
+	(void)arg;
+	if (ns != NULL) {
+		free(fs.ns);
+		fs.ns = strdup(ns);
+	}
+	if (r->err < 0 || ns == NULL || cache_prime(primed) < 0)
+		primed(-EIO);
+}
+
+static void
+prime(void)
+{
+	if (priming || !connected)
+		return;
+	priming = 1;
+	if (bk_json("GET", "/namespaces", NULL, namespaces, NULL) < 0)
+		primed(-EIO);
+}
+
+static size_t
+on_header(char *p, size_t size, size_t nmemb, void *arg)
+{
+	size_t n = size * nmemb;
+	CURL *easy = arg;
+	long code = 0;
+
+	if (n <= 2 && (p[0] == '\r' || p[0] == '\n')) {
+		curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &code);
+		if (code == 200) {
+			connected = 1;
+			backoff = 50;
+			prime();
+		} else if (code == 401 || code == 403) {
+			fs_down("the backend refused our key (401): check AUTH in ~/.wskprops or --auth");
+		}
+	}
+	return n;
+}
+
+static void
+on_done(curluv_resp *r, void *arg)
+{
+	char why[512];
+
+	(void)arg;
+	connected = 0;
+	buf_reset(&line);
+	if (fs.shutting)
+		return;
+	if (r->rc != CURLE_OK)
+		snprintf(why, sizeof why, "%s: %s", fs.base, r->error ? r->error : curl_easy_strerror(r->rc));
+	else
+		snprintf(why, sizeof why, "%s: the event stream ended (HTTP %ld)", fs.base, r->status);
+	fs_down(why);
+	if (firstcb) {
+		firstcb();
+		firstcb = NULL;
+	}
+	uv_timer_start(&retry, retry_connect, backoff, 0);
+	if (backoff < 1000)
+		backoff *= 2;
+}
+
+static void
+connect_stream(void)
+{
+	char url[1024];
+	CURL *easy = curl_easy_init();
+
+	if (easy == NULL)
+		return;
+	snprintf(url, sizeof url, "%s/api/v1/namespaces/_/events", fs.base);
+	curl_easy_setopt(easy, CURLOPT_URL, url);
+	curl_easy_setopt(easy, CURLOPT_HTTPHEADER, hdrs);
+	curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(easy, CURLOPT_HEADERDATA, easy);
+	curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
+	curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
+	if (curluv_add(fs.cu, easy, on_done, NULL) < 0) {
+		curl_easy_cleanup(easy);
+		uv_timer_start(&retry, retry_connect, 1000, 0);
+	}
+}
+
+/*
+ * Start following the backend; first() runs once, when the cache is first
+ * filled or the first try to connect failed.
+ */
+int
+events_start(void (*first)(void))
+{
+	int rc;
+
+	if ((rc = uv_timer_init(fs.loop, &retry)) < 0)
+		return rc;
+	hdrs = curl_slist_append(NULL, fs.authhdr);
+	firstcb = first;
+	connect_stream();
+	return 0;
+}
+
+void
+events_stop(void)
+{
+	uv_timer_stop(&retry);
+	uv_close((uv_handle_t *)&retry, NULL);
+}

@@ -1,0 +1,268 @@
+/* fileops.c — the FUSE operations on open files: open, read, write, flush, release.
+ *
+ * Every file is opened direct_io: its content is made by us, its size is
+ * honest but may change under the page cache's feet (reference/plan9-fuse.md
+ * §2.4). What an open reads is a snapshot taken at open (o->out), except for
+ * the files that are channels (invoke, activations/stream), waits (result),
+ * the live log (activations/log), and scratch files.
+ *
+ * Writes to documents (code, params, limits, a rule...) are staged in the
+ * open (o->stage), checked as they come — so that bash's echo, which never
+ * reports an error from close, reports a bad value from write — and
+ * committed at the first flush after new data: cp reports an error there
+ * (`cp: failed to close`). Writes to invoke and trigger files are messages
+ * and act at once (invoke.c).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include "dat.h"
+#include "fns.h"
+
+Open *
+open_new(Node *n, int flags)
+{
+	Open *o = calloc(1, sizeof *o);
+
+	if (o == NULL)
+		return NULL;
+	o->node = n;
+	o->flags = flags;
+	park_init(&o->reads);
+	o->callt = &o->calls;
+	if (n->q == Qscratch) {
+		o->scratch = n->scratch;
+		o->scratch->refs++;
+		if (flags & O_TRUNC)
+			buf_reset(&o->scratch->data);
+	}
+	if (n->q == Qactstream)
+		stream_open(o);
+	return o;
+}
+
+void
+open_free(Open *o)
+{
+	Node *n = o->node;
+	Ent *e = node_ent(n);
+
+	if (o->created && e != NULL && e->staged) {
+		char *slash = strrchr(n->path, '/');
+		ent_drop(e);
+		if (slash) {
+			*slash = '\0';
+			notify_entry(n->path, slash + 1);
+			*slash = '/';
+		}
+	}
+	park_drain(&o->reads, EINTR);
+	if (n->q == Qactstream)
+		stream_close(o);
+	if (n->q == Qinvoke)
+		invoke_close(o);
+	scratch_put(o->scratch);
+	buf_free(&o->out);
+	buf_free(&o->stage);
+	buf_free(&o->part);
+	free(o);
+}
+
+static int
+writable(Node *n)
+{
+	return (node_mode(n) & 0222) != 0;
+}
+
+/* Is what a read gives a snapshot made at open? */
+static int
+snapshot(Node *n, int flags)
+{
+	switch (n->q) {
+	case Qactlog: case Qactstream: case Qinvoke: case Qresult: case Qscratch: case Qctl:
+		return 0;
+	}
+	return (flags & O_ACCMODE) != O_WRONLY;
+}
+
+void
+file_open(Pend *p)
+{
+	Node *n = node_of(p->ino);
+	int acc = p->fi.flags & O_ACCMODE, rc = n ? gate(n) : -ENOENT;
+	Buf b = {0};
+	Open *o = NULL;
+
+	if (rc == 0 && !node_exists(n))
+		rc = -ENOENT;
+	if (rc == 0 && acc != O_RDONLY && !writable(n))
+		rc = -EACCES;
+	if (rc == 0 && n->q == Qerr)
+		rc = err_fill(fuse_req_ctx(p->req)->uid, &b);
+	else if (rc == 0 && snapshot(n, p->fi.flags))
+		rc = node_fill(n, &b);
+	if (rc == -EAGAIN && (rc = pend_wait(p, n)) == 0) {
+		buf_free(&b);
+		return;
+	}
+	if (rc == 0 && (o = open_new(n, p->fi.flags)) == NULL)
+		rc = -ENOMEM;
+	if (rc < 0) {
+		buf_free(&b);
+		fuse_reply_err(p->req, -rc);
+		pend_free(p);
+		return;
+	}
+	o->out = b;
+	o->ready = 1;
+	if (acc != O_RDONLY && !(p->fi.flags & O_TRUNC) && stages(n))
+		buf_add(&o->stage, b.p ? b.p : "", b.n);
+	p->fi.fh = (uintptr_t)o;
+	p->fi.direct_io = 1;
+	p->fi.keep_cache = 0;
+	if (fuse_reply_open(p->req, &p->fi) < 0)
+		open_free(o);
+	pend_free(p);
+}
+
+/* Answer a read from a buffer, honouring off and size. */
+void
+reply_slice(fuse_req_t req, const Buf *b, size_t size, off_t off)
+{
+	if ((size_t)off >= b->n)
+		fuse_reply_buf(req, NULL, 0);
+	else
+		fuse_reply_buf(req, b->p + off, b->n - off < size ? b->n - off : size);
+}
+
+void
+fs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi)
+{
+	Open *o = (Open *)(uintptr_t)fi->fh;
+
+	(void)ino;
+	o->flags = fi->flags;
+	switch (o->node->q) {
+	case Qactlog: act_log_read(req, size, off); break;
+	case Qactstream: stream_read(o, req, size); break;
+	case Qinvoke: invoke_read(o, req, size); break;
+	case Qresult: result_read(o, req, size, off); break;
+	case Qscratch: reply_slice(req, &o->scratch->data, size, off); break;
+	case Qctl:
+		/* the reply to the commands written, whatever the offset */
+		if (o->outoff < o->out.n)
+			stream_reply(o, req, size);
+		else
+			fuse_reply_buf(req, NULL, 0);
+		break;
+	default: reply_slice(req, &o->out, size, off); break;
+	}
+}
+
+static void
+stage_write(Open *o, fuse_req_t req, const char *buf, size_t size, off_t off)
+{
+	char text[512] = "";
+	int rc;
+
+	if ((rc = buf_pwrite(&o->stage, buf, size, off)) == 0) {
+		o->dirty = o->wrote = 1;
+		rc = stage_check(o, text, sizeof text);
+	}
+	if (rc < 0) {
+		o->bad = 1;
+		fail(req, "write", o->node->path, NULL, rc, text[0] ? text : NULL);
+		return;
+	}
+	fuse_reply_write(req, size);
+}
+
+void
+fs_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off,
+         struct fuse_file_info *fi)
+{
+	Open *o = (Open *)(uintptr_t)fi->fh;
+	Scratch *s = o->scratch;
+
+	(void)ino;
+	switch (o->node->q) {
+	case Qscratch:
+		if (buf_pwrite(&s->data, buf, size, off) < 0) {
+			fuse_reply_err(req, ENOMEM);
+			return;
+		}
+		s->mtime = now_ms();
+		fuse_reply_write(req, size);
+		return;
+	case Qinvoke: invoke_write(o, req, buf, size); return;
+	case Qtrigger: fire_write(o, req, buf, size); return;
+	case Qctl: ctl_write(o, req, buf, size); return;
+	case Qerr:
+		err_clear(fuse_req_ctx(req)->uid);
+		fuse_reply_write(req, size);
+		return;
+	}
+	if (!stages(o->node)) {
+		fuse_reply_err(req, EBADF);
+		return;
+	}
+	stage_write(o, req, buf, size, off);
+}
+
+typedef struct Fl {
+	fuse_req_t req;
+	char *path;
+	Ent *ent;
+} Fl;
+
+static void
+committed(void *arg, int err, const char *text)
+{
+	Fl *f = arg;
+
+	if (err < 0)
+		err_note(f->req, "close", f->path, NULL, err, text);
+	fuse_reply_err(f->req, -err);
+	free(f->path);
+	free(f);
+}
+
+void
+fs_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	Open *o = (Open *)(uintptr_t)fi->fh;
+	Fl *f;
+	int rc;
+
+	(void)ino;
+	switch (o->node->q) {
+	case Qtrigger: fire_flush(o, req); return;
+	case Qinvoke: invoke_flush(o, req); return;
+	}
+	if (!stages(o->node) || !o->dirty) {
+		fuse_reply_err(req, o->bad ? EINVAL : 0);
+		return;
+	}
+	o->dirty = 0;
+	if (o->bad) {
+		fuse_reply_err(req, EINVAL);
+		return;
+	}
+	if ((f = calloc(1, sizeof *f)) == NULL || (f->path = strdup(o->node->path)) == NULL) {
+		free(f);
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	f->req = req;
+	if ((rc = commit(o->node, o->stage.p ? o->stage.p : "", o->stage.n, committed, f)) < 0)
+		committed(f, rc, NULL);
+}
+
+void
+fs_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	(void)ino;
+	open_free((Open *)(uintptr_t)fi->fh);
+	fuse_reply_err(req, 0);
+}

@@ -1,0 +1,203 @@
+/* fns.h — the file server's functions, by file. */
+#ifndef FSD_FNS_H
+#define FSD_FNS_H
+
+#include <fcntl.h>
+#include <sys/stat.h>
+
+/* activ.c */
+Act *act_get(const char *id);
+void act_add(json_t *rec);
+uint64_t act_seq(void);
+int act_wait(const char *id, void (*fn)(void *arg, int err), void *arg);
+int act_fetch(const char *id, void (*fn)(void *arg, int err), void *arg);
+void act_list(void (*fn)(const char *name, mode_t mode, void *arg), void *arg);
+int act_fill(Node *n, Buf *b);
+void act_attr(Node *n, struct stat *st);
+int act_logs_of(const char *name, Buf *b);
+size_t act_log_size(void);
+void act_log_read(fuse_req_t req, size_t size, off_t off);
+void stream_open(Open *o);
+void stream_close(Open *o);
+void stream_read(Open *o, fuse_req_t req, size_t size);
+void stream_reply(Open *o, fuse_req_t req, size_t size);
+void stream_shutdown(void);
+
+/* b64.c */
+int b64_encode(const char *p, size_t n, Buf *out);
+int b64_decode(const char *p, size_t n, Buf *out);
+
+/* backend.c */
+int status_errno(long status);
+char *bk_path(int kind, const char *name, const char *query);
+int bk_request(const char *method, const char *path, const char *ctype, const char *body, size_t len,
+               long timeout_ms, bk_cb cb, void *arg);
+int bk_json(const char *method, const char *path, json_t *body, bk_cb cb, void *arg);
+
+/* buf.c */
+int buf_reserve(Buf *b, size_t n);
+int buf_add(Buf *b, const void *p, size_t n);
+int buf_str(Buf *b, const char *s);
+int buf_printf(Buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int buf_pwrite(Buf *b, const void *p, size_t n, size_t off);
+void buf_consume(Buf *b, size_t n);
+void buf_reset(Buf *b);
+void buf_free(Buf *b);
+int buf_json(Buf *b, json_t *v);
+int64_t now_ms(void);
+
+/* cache.c */
+Ent *ent_get(int kind, const char *name);
+Ent *ent_make(int kind, const char *name);
+void ent_drop(Ent *e);
+void ent_unhold(Ent *e);
+void ent_update(Ent *e, json_t *doc, int whole);
+int ent_load(Ent *e, void (*fn)(void *arg, int err), void *arg);
+void ent_seterr(Ent *e, const char *text);
+void cache_each(int kind, void (*fn)(Ent *e, void *arg), void *arg);
+size_t cache_count(int kind);
+int cache_prime(void (*done)(int err));
+void cache_event(json_t *ev);
+
+/* change.c */
+int stage_action(Node *dir, const char *name, Kid *k, char *buf, size_t len);
+void fs_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode, struct fuse_file_info *fi);
+void fs_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode);
+void fs_unlink(fuse_req_t req, fuse_ino_t parent, const char *name);
+void fs_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name);
+void fs_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t newparent,
+               const char *newname, unsigned int flags);
+
+/* commit.c */
+typedef void (*commit_cb)(void *arg, int err, const char *text);
+int stages(Node *n);
+int stage_check(Open *o, char *err, size_t len);
+int commit(Node *n, const char *data, size_t len, commit_cb cb, void *arg);
+
+/* content.c */
+json_t *kv_object(json_t *arr);
+json_t *kv_array(json_t *obj);
+int code_bytes(Ent *e, Buf *b);
+off_t code_size(Ent *e);
+const char *localname(const char *q);
+void rule_of_doc(json_t *doc, Ruletext *r);
+int ent_docfresh(Ent *e);
+int node_fill(Node *n, Buf *b);
+
+/* events.c */
+int events_start(void (*first)(void));
+void events_stop(void);
+
+/* fileops.c */
+Open *open_new(Node *n, int flags);
+void open_free(Open *o);
+void file_open(Pend *p);
+void reply_slice(fuse_req_t req, const Buf *b, size_t size, off_t off);
+void fs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi);
+void fs_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off,
+              struct fuse_file_info *fi);
+void fs_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+void fs_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+
+/* fsops.c */
+Pend *pend_new(int op, fuse_req_t req, fuse_ino_t ino, const char *name, struct fuse_file_info *fi);
+void pend_free(Pend *p);
+int pend_wait(Pend *p, Node *n);
+double attr_timeout(Node *n);
+int reply_entry(fuse_req_t req, Node *dir, const char *name, const Kid *k, struct fuse_file_info *fi);
+int gate(Node *n);
+void fs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name);
+void fs_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+void fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+void fs_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup);
+void fs_forget_multi(fuse_req_t req, size_t count, struct fuse_forget_data *f);
+void fs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set, struct fuse_file_info *fi);
+void fs_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+void fs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi);
+void fs_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+
+/* invoke.c */
+void invoke_write(Open *o, fuse_req_t req, const char *buf, size_t size);
+void invoke_read(Open *o, fuse_req_t req, size_t size);
+void invoke_flush(Open *o, fuse_req_t req);
+void invoke_close(Open *o);
+void result_read(Open *o, fuse_req_t req, size_t size, off_t off);
+void fire_write(Open *o, fuse_req_t req, const char *buf, size_t size);
+void fire_flush(Open *o, fuse_req_t req);
+
+/* map.c */
+void *map_get(Map *m, const char *key);
+int map_put(Map *m, const char *key, void *val);
+void *map_del(Map *m, const char *key);
+void map_each(Map *m, void (*fn)(const char *key, void *val, void *arg), void *arg);
+void map_free(Map *m);
+
+/* msg.c */
+int msg_split(Buf *part, const char *data, size_t n, int final, msg_cb cb, void *arg,
+              char *err, size_t errlen);
+
+/* node.c */
+fuse_ino_t node_ino(Node *n);
+fuse_ino_t path_ino(const char *path);
+Node *node_of(fuse_ino_t ino);
+Node *node_bypath(const char *path);
+char *path_join(const char *dir, const char *name);
+Node *node_make(Node *parent, const char *name, const Kid *kid);
+void node_forget(Node *n, uint64_t nlookup);
+size_t node_count(void);
+
+/* notify.c */
+int notify_start(void);
+void notify_stop(void);
+void notify_entry(const char *dir, const char *name);
+void notify_inode(const char *path);
+void notify_new(Ent *e);
+void notify_gone(Ent *e);
+void notify_changed(Ent *e);
+
+/* park.c */
+void park_init(Parkq *q);
+int park(Parkq *q, fuse_req_t req, size_t size, off_t off, Open *o);
+Park *unpark(Parkq *q);
+void park_drain(Parkq *q, int err);
+
+/* root.c */
+void err_note(fuse_req_t req, const char *op, const char *path, Ent *e, int err, const char *text);
+void fail(fuse_req_t req, const char *op, const char *dir, const char *name, int err, const char *text);
+int err_fill(uid_t uid, Buf *b);
+void err_clear(uid_t uid);
+int root_fill(Node *n, Buf *b);
+void fs_down(const char *why);
+void fs_up(void);
+void ctl_write(Open *o, fuse_req_t req, const char *buf, size_t size);
+
+/* scratch.c */
+Scratch *scratch_get(const char *path);
+Scratch *scratch_new(const char *path, mode_t mode);
+void scratch_put(Scratch *s);
+void scratch_unlink(const char *path);
+int scratch_rename(const char *from, const char *to);
+void scratch_each(const char *dir, void (*fn)(const char *name, void *arg), void *arg);
+
+/* text.c */
+int limits_parse_line(const char *line, json_t *lim, char *err, size_t errlen);
+int limits_parse(const char *text, size_t len, json_t *lim, char *err, size_t errlen);
+int limits_format(json_t *lim, Buf *b);
+int rule_parse(const char *text, size_t len, Ruletext *r, char *err, size_t errlen);
+int rule_format(const Ruletext *r, Buf *b);
+const char *kind_of_name(const char *name, size_t *baselen);
+const char *ext_of_kind(const char *kind);
+const char *kind_of_code(const char *p, size_t n);
+int is_scratch_name(const char *name);
+int is_text(const char *s, size_t n);
+
+/* tree.c */
+mode_t node_mode(Node *n);
+int is_actid(const char *s);
+int kid_of(Node *dir, const char *name, Kid *k, char *buf, size_t len);
+Ent *node_ent(Node *n);
+int node_exists(Node *n);
+int node_attr(Node *n, struct stat *st);
+void dir_list(Node *dir, void (*fn)(const char *name, mode_t mode, void *arg), void *arg);
+
+#endif

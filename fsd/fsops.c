@@ -1,0 +1,369 @@
+/* fsops.c — the FUSE operations on names: lookup, getattr, readdir, create, mkdir, unlink, rename.
+ *
+ * Everything here answers from the cache (cache.c), except when a document
+ * or an activation must be fetched first: then the operation is kept in a
+ * Pend and run again when the fetch ends (again()). Operations that change
+ * the backend (mkdir, rmdir, unlink, a trigger's create, a rename that
+ * commits code) answer from the backend's callback.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include "dat.h"
+#include "fns.h"
+
+enum { Plookup, Pgetattr, Popen, Psetattr };
+
+static void runpend(Pend *p);
+
+Pend *
+pend_new(int op, fuse_req_t req, fuse_ino_t ino, const char *name, struct fuse_file_info *fi)
+{
+	Pend *p = calloc(1, sizeof *p);
+
+	if (p == NULL)
+		return NULL;
+	p->op = op;
+	p->req = req;
+	p->ino = ino;
+	if (name && (p->name = strdup(name)) == NULL) {
+		free(p);
+		return NULL;
+	}
+	if (fi) {
+		p->fi = *fi;
+		p->has_fi = 1;
+	}
+	return p;
+}
+
+void
+pend_free(Pend *p)
+{
+	free(p->name);
+	free(p);
+}
+
+static void
+again(void *arg, int err)
+{
+	Pend *p = arg;
+
+	if (err < 0 || ++p->tries > 3) {
+		fuse_reply_err(p->req, err < 0 ? -err : EIO);
+		pend_free(p);
+		return;
+	}
+	runpend(p);
+}
+
+/* Wait for what rc asks for (-EAGAIN: the node's document), then run p again. */
+int
+pend_wait(Pend *p, Node *n)
+{
+	Ent *e = node_ent(n);
+	int rc;
+
+	if (n->q == Qactivation || n->q > Qactivation)
+		rc = act_fetch(n->ename, again, p);
+	else if (e == NULL)
+		rc = -ENOENT;
+	else
+		rc = ent_load(e, again, p);
+	return rc;
+}
+
+/* The kernel may cache a node's attributes this long. */
+double
+attr_timeout(Node *n)
+{
+	return S_ISDIR(node_mode(n)) ? DIR_ATTR_TIMEOUT : 0.0;
+}
+
+/* Fill e for node n (already counted by node_make). */
+static void
+entryof(Node *n, struct stat *st, struct fuse_entry_param *e)
+{
+	memset(e, 0, sizeof *e);
+	e->ino = node_ino(n);
+	e->generation = 1;
+	e->attr = *st;
+	e->attr_timeout = attr_timeout(n);
+	e->entry_timeout = ENTRY_TIMEOUT;
+}
+
+/*
+ * Answer a lookup-like request for name in dir with its entry; for a create
+ * (fi set), open it first with open_new. 0 or -errno (nothing answered).
+ */
+int
+reply_entry(fuse_req_t req, Node *dir, const char *name, const Kid *k, struct fuse_file_info *fi)
+{
+	struct fuse_entry_param e;
+	struct stat st;
+	Node *n;
+	Open *o;
+	int rc;
+
+	if ((n = node_make(dir, name, k)) == NULL)
+		return -ENOMEM;
+	if ((rc = node_attr(n, &st)) < 0) {
+		node_forget(n, 1);
+		return rc;
+	}
+	entryof(n, &st, &e);
+	if (fi == NULL) {
+		fuse_reply_entry(req, &e);
+		return 0;
+	}
+	if ((o = open_new(n, fi->flags)) == NULL) {
+		node_forget(n, 1);
+		return -ENOMEM;
+	}
+	o->created = 1;
+	fi->fh = (uintptr_t)o;
+	fi->direct_io = 1;
+	if (fuse_reply_create(req, &e, fi) < 0)
+		open_free(o);
+	return 0;
+}
+
+/* Entity files cannot be served while the backend is away. */
+int
+gate(Node *n)
+{
+	if (fs.up || n->q == Qscratch)
+		return 0;
+	switch (n->q) {
+	case Qroot: case Qctl: case Qstatus: case Qerr: case Qactivations: case Qactlog:
+	case Qactstream:
+		return 0;
+	}
+	return -EIO;
+}
+
+static void
+do_lookup(Pend *p)
+{
+	Node *dir = node_of(p->ino), tmp;
+	char buf[1024];
+	Kid k;
+	int rc;
+
+	if (dir == NULL) {
+		rc = -ENOENT;
+		goto out;
+	}
+	if ((rc = gate(dir)) < 0)
+		goto out;
+	if ((rc = kid_of(dir, p->name, &k, buf, sizeof buf)) == -EAGAIN) {
+		tmp = (Node){ .q = k.q, .ename = (char *)k.ename };
+		if ((rc = pend_wait(p, &tmp)) == 0)
+			return;
+	}
+	if (rc == 0 && (rc = reply_entry(p->req, dir, p->name, &k, NULL)) == -EAGAIN) {
+		tmp = (Node){ .q = k.q, .ekind = k.ekind, .ename = (char *)k.ename };
+		if ((rc = pend_wait(p, &tmp)) == 0)
+			return;
+	}
+out:
+	if (rc < 0)
+		fuse_reply_err(p->req, -rc);
+	pend_free(p);
+}
+
+static void
+do_getattr(Pend *p)
+{
+	Node *n = node_of(p->ino);
+	struct stat st;
+	int rc = n ? gate(n) : -ENOENT;
+
+	if (rc == 0 && (rc = node_attr(n, &st)) == -EAGAIN && (rc = pend_wait(p, n)) == 0)
+		return;
+	if (rc < 0)
+		fuse_reply_err(p->req, -rc);
+	else
+		fuse_reply_attr(p->req, &st, attr_timeout(n));
+	pend_free(p);
+}
+
+static void
+runpend(Pend *p)
+{
+	switch (p->op) {
+	case Plookup: do_lookup(p); break;
+	case Pgetattr: case Psetattr: do_getattr(p); break;
+	case Popen: file_open(p); break;
+	}
+}
+
+static void
+start(int op, fuse_req_t req, fuse_ino_t ino, const char *name, struct fuse_file_info *fi)
+{
+	Pend *p = pend_new(op, req, ino, name, fi);
+
+	if (p == NULL) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	runpend(p);
+}
+
+void
+fs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	start(Plookup, req, parent, name, NULL);
+}
+
+void
+fs_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	(void)fi;
+	start(Pgetattr, req, ino, NULL, NULL);
+}
+
+void
+fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	start(Popen, req, ino, NULL, fi);
+}
+
+void
+fs_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
+{
+	Node *n = node_of(ino);
+
+	if (n)
+		node_forget(n, nlookup);
+	fuse_reply_none(req);
+}
+
+void
+fs_forget_multi(fuse_req_t req, size_t count, struct fuse_forget_data *f)
+{
+	size_t i;
+
+	for (i = 0; i < count; i++) {
+		Node *n = node_of(f[i].ino);
+		if (n)
+			node_forget(n, f[i].nlookup);
+	}
+	fuse_reply_none(req);
+}
+
+/*
+ * setattr: truncation of what an open stages, chmod of scratch files;
+ * times and owners are accepted and ignored (cp -p, touch).
+ */
+void
+fs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set, struct fuse_file_info *fi)
+{
+	Node *n = node_of(ino);
+	Open *o = fi ? (Open *)(uintptr_t)fi->fh : NULL;
+
+	if (n == NULL) {
+		fuse_reply_err(req, ENOENT);
+		return;
+	}
+	if (to_set & FUSE_SET_ATTR_SIZE) {
+		if (n->q == Qscratch) {
+			buf_pwrite(&n->scratch->data, "", 0, attr->st_size);
+			n->scratch->data.n = attr->st_size;
+		} else if (o != NULL) {
+			buf_pwrite(&o->stage, "", 0, attr->st_size);
+			o->stage.n = attr->st_size;
+			o->dirty = 1;
+		}
+	}
+	if ((to_set & FUSE_SET_ATTR_MODE) && n->q == Qscratch)
+		n->scratch->mode = attr->st_mode & 07777;
+	start(Psetattr, req, ino, NULL, NULL);
+}
+
+/* ---- directories ---- */
+
+typedef struct Dir {
+	Node *node;
+	Buf names;     /* NUL-separated */
+	Buf modes;     /* mode_t per name */
+	size_t count;
+} Dir;
+
+static void
+dir_add(const char *name, mode_t mode, void *arg)
+{
+	Dir *d = arg;
+
+	buf_add(&d->names, name, strlen(name) + 1);
+	buf_add(&d->modes, &mode, sizeof mode);
+	d->count++;
+}
+
+void
+fs_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	Node *n = node_of(ino);
+	Dir *d;
+	int rc = n ? gate(n) : -ENOENT;
+
+	if (rc == 0 && !node_exists(n))
+		rc = -ENOENT;
+	if (rc == 0 && (d = calloc(1, sizeof *d)) == NULL)
+		rc = -ENOMEM;
+	if (rc < 0) {
+		fuse_reply_err(req, -rc);
+		return;
+	}
+	d->node = n;
+	dir_add(".", S_IFDIR, d);
+	dir_add("..", S_IFDIR, d);
+	dir_list(n, dir_add, d);
+	fi->fh = (uintptr_t)d;
+	fuse_reply_open(req, fi);
+}
+
+void
+fs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi)
+{
+	Dir *d = (Dir *)(uintptr_t)fi->fh;
+	char *buf = malloc(size), *name = d->names.p;
+	size_t used = 0, i;
+	struct stat st;
+
+	(void)ino;
+	if (buf == NULL) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	memset(&st, 0, sizeof st);
+	for (i = 0; i < d->count; i++, name += strlen(name) + 1) {
+		char *path;
+		size_t n;
+		if ((off_t)i < off)
+			continue;
+		path = path_join(d->node->path, name);
+		st.st_ino = i < 2 ? node_ino(d->node) : path ? path_ino(path) : 0;
+		st.st_mode = ((mode_t *)d->modes.p)[i];
+		free(path);
+		n = fuse_add_direntry(req, buf + used, size - used, name, &st, i + 1);
+		if (n > size - used)
+			break;
+		used += n;
+	}
+	fuse_reply_buf(req, buf, used);
+	free(buf);
+}
+
+void
+fs_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	Dir *d = (Dir *)(uintptr_t)fi->fh;
+
+	(void)ino;
+	buf_free(&d->names);
+	buf_free(&d->modes);
+	free(d);
+	fuse_reply_err(req, 0);
+}

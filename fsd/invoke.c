@@ -1,0 +1,417 @@
+/* invoke.c — invoke and result files: invocations as writes, results as reads, and trigger firing.
+ *
+ * invoke is an RPC file (factotum's rpc, webfs's clone): each open is a
+ * private channel. Every message written (msg.c) starts one blocking
+ * invocation at once, and the write returns; reads return each result, one
+ * JSON line per invocation in the order they were written, parked until it
+ * is there, and EOF once nothing is pending. A read of an open that was never
+ * written invokes once with no parameters, so `cat invoke` runs the action.
+ * An invocation whose open is closed goes on; its result is dropped (echo >
+ * invoke is fire and forget), but still becomes the action's latest result.
+ *
+ * result returns the action's latest result: it waits while invocations
+ * made through this mount are in flight (so `echo > invoke; cat result`
+ * gives that invocation's result), else it is the last result seen on the
+ * event stream, or the backend's latest activation of the action.
+ *
+ * A trigger file fires once per message, and the write returns when the
+ * backend has taken every event of it (or refused one: then EINVAL etc.).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "dat.h"
+#include "fns.h"
+#include "log.h"
+
+static const char *
+ctype_of(const char *p, size_t n, int json)
+{
+	if (json)
+		return "application/json";
+	return is_text(p, n) ? "text/plain; charset=utf-8" : "application/octet-stream";
+}
+
+/* Give parked reads of an invoke open what is ready. */
+static void
+invoke_serve(Open *o)
+{
+	Park *p;
+
+	while (o->reads.head != NULL) {
+		while (o->calls && o->calls->done) {
+			Call *c = o->calls;
+			buf_str(&o->out, c->line);
+			if ((o->calls = c->next) == NULL)
+				o->callt = &o->calls;
+			free(c->line);
+			free(c->ename);
+			free(c);
+		}
+		if (o->outoff < o->out.n) {
+			p = unpark(&o->reads);
+			stream_reply(o, p->req, p->size);
+			free(p);
+		} else if (o->calls == NULL) {
+			p = unpark(&o->reads);
+			fuse_reply_buf(p->req, NULL, 0);
+			free(p);
+		} else
+			return;
+	}
+}
+
+/* Answer the reads of result waiting on e. */
+static void
+result_wake(Ent *e)
+{
+	Park *p;
+
+	while ((p = unpark(&e->resultq)) != NULL) {
+		Open *o = p->o;
+		buf_reset(&o->out);
+		if (e->last)
+			buf_json(&o->out, e->last);
+		o->invoked = 1;
+		reply_slice(p->req, &o->out, p->size, p->off);
+		free(p);
+	}
+	ent_unhold(e);
+}
+
+/* An invocation ended with result (a JSON value or {"error":...}). */
+static void
+call_done(Call *c, json_t *result)
+{
+	Ent *e = c->ent;
+	char *line = json_dumps(result, JSON_COMPACT | JSON_ENCODE_ANY);
+
+	c->done = 1;
+	if (line && asprintf(&c->line, "%s\n", line) < 0)
+		c->line = NULL;
+	free(line);
+	if (c->line == NULL)
+		c->line = strdup("{\"error\":\"out of memory\"}\n");
+	json_decref(e->last);
+	e->last = json_incref(result);
+	e->inflight--;
+	if (c->o != NULL)
+		invoke_serve(c->o);
+	else {
+		free(c->line);
+		free(c->ename);
+		free(c);
+	}
+	if (e->inflight == 0)
+		result_wake(e);
+}
+
+static void
+waited(void *arg, int err)
+{
+	Call *c = arg;
+	Act *a = act_get(c->actid);
+	json_t *res = a ? json_object_get(json_object_get(a->rec, "response"), "result") : NULL;
+	json_t *v = res ? json_incref(res) : json_pack("{s:s}", "error", err < 0 ? strerror(-err) : "no result");
+
+	call_done(c, v);
+	json_decref(v);
+}
+
+static void
+invoked(Resp *r, void *arg)
+{
+	Call *c = arg;
+	json_t *v;
+
+	if (r->status == 202 && json_is_string(json_object_get(r->json, "activationId"))) {
+		snprintf(c->actid, sizeof c->actid, "%s",
+		         json_string_value(json_object_get(r->json, "activationId")));
+		if (act_wait(c->actid, waited, c) == 0)
+			return;
+	}
+	if ((r->err == 0 || r->status == 502) && r->json != NULL)
+		v = json_incref(r->json);
+	else {
+		v = json_pack("{s:s}", "error", r->text);
+		ent_seterr(c->ent, r->text);
+	}
+	call_done(c, v);
+	json_decref(v);
+}
+
+/* Start one invocation of o's action with a message as its body. */
+static int
+invoke_start(Open *o, Ent *e, const char *p, size_t n, int json)
+{
+	Call *c = calloc(1, sizeof *c);
+	char *path = bk_path(Eaction, e->name, "blocking=true&result=true");
+	int rc;
+
+	if (c == NULL || path == NULL || (c->ename = strdup(e->name)) == NULL) {
+		free(path);
+		free(c);
+		return -ENOMEM;
+	}
+	c->o = o;
+	c->ent = e;
+	rc = bk_request("POST", path, ctype_of(p, n, json), p, n, 0, invoked, c);
+	free(path);
+	if (rc < 0) {
+		free(c->ename);
+		free(c);
+		return rc;
+	}
+	*o->callt = c;
+	o->callt = &c->next;
+	o->invoked = 1;
+	e->inflight++;
+	return 0;
+}
+
+typedef struct Msgs {
+	Open *o;
+	Ent *e;
+	int rc;
+	/* triggers */
+	fuse_req_t req;
+	size_t size;
+	int pending;
+	int isflush;
+	int err;
+	char text[512];
+} Msgs;
+
+static void
+invoke_msg(const char *p, size_t n, int json, void *arg)
+{
+	Msgs *m = arg;
+	int rc = invoke_start(m->o, m->e, p, n, json);
+
+	if (rc < 0)
+		m->rc = rc;
+}
+
+void
+invoke_write(Open *o, fuse_req_t req, const char *buf, size_t size)
+{
+	Ent *e = node_ent(o->node);
+	Msgs m = { .o = o, .e = e };
+	char text[512] = "";
+	int n;
+
+	if (e == NULL) {
+		fail(req, "write", o->node->path, NULL, -ENOENT, "the action is gone");
+		return;
+	}
+	o->wrote = 1;
+	n = msg_split(&o->part, buf, size, 0, invoke_msg, &m, text, sizeof text);
+	if (n == 0 && o->part.n == 0)
+		invoke_msg("{}", 2, 1, &m);
+	if (n < 0 || m.rc < 0) {
+		fail(req, "write", o->node->path, NULL, n < 0 ? n : m.rc, text[0] ? text : NULL);
+		return;
+	}
+	fuse_reply_write(req, size);
+}
+
+void
+invoke_read(Open *o, fuse_req_t req, size_t size)
+{
+	Ent *e = node_ent(o->node);
+	int rc;
+
+	if (!o->invoked && !o->wrote && e != NULL) {
+		Msgs m = { .o = o, .e = e };
+		invoke_msg("{}", 2, 1, &m);
+		if (m.rc < 0) {
+			fail(req, "read", o->node->path, NULL, m.rc, NULL);
+			return;
+		}
+	}
+	if (o->outoff < o->out.n || o->calls == NULL || o->calls->done) {
+		if ((rc = park(&o->reads, req, size, 0, o)) == 0)
+			invoke_serve(o);
+		return;
+	}
+	if (o->flags & O_NONBLOCK) {
+		fuse_reply_err(req, EAGAIN);
+		return;
+	}
+	park(&o->reads, req, size, 0, o);
+}
+
+void
+invoke_flush(Open *o, fuse_req_t req)
+{
+	Msgs m = { .o = o, .e = node_ent(o->node) };
+	char text[512] = "";
+	int n = 0;
+
+	if (o->part.n > 0 && m.e != NULL)
+		n = msg_split(&o->part, "", 0, 1, invoke_msg, &m, text, sizeof text);
+	if (n < 0)
+		fail(req, "close", o->node->path, NULL, n, text);
+	else
+		fuse_reply_err(req, 0);
+}
+
+/* The open goes away: its invocations go on, their results dropped. */
+void
+invoke_close(Open *o)
+{
+	Call *c, *next;
+
+	for (c = o->calls; c != NULL; c = next) {
+		next = c->next;
+		if (c->done) {
+			free(c->line);
+			free(c->ename);
+			free(c);
+		} else
+			c->o = NULL;
+	}
+	o->calls = NULL;
+}
+
+/* ---- result ---- */
+
+static void
+latest(Resp *r, void *arg)
+{
+	Ent *e = arg;
+	json_t *rec = json_array_get(r->json, 0);
+	json_t *res = json_object_get(json_object_get(rec, "response"), "result");
+
+	e->loading--;
+	if (res != NULL && e->inflight == 0 && e->last == NULL)
+		e->last = json_incref(res);
+	if (e->inflight == 0)
+		result_wake(e);
+}
+
+static int
+fetch_latest(Ent *e)
+{
+	char q[600], *path, *name = curl_easy_escape(NULL, e->name, 0);
+	int rc;
+
+	snprintf(q, sizeof q, "activations?name=%s&limit=1&docs=true", name ? name : "");
+	curl_free(name);
+	path = strdup(q);
+	rc = path ? bk_json("GET", path, NULL, latest, e) : -ENOMEM;
+	free(path);
+	if (rc == 0)
+		e->loading++;
+	return rc;
+}
+
+void
+result_read(Open *o, fuse_req_t req, size_t size, off_t off)
+{
+	Ent *e = node_ent(o->node);
+	int rc;
+
+	if (o->invoked) {
+		reply_slice(req, &o->out, size, off);
+		return;
+	}
+	if (e == NULL) {
+		fuse_reply_err(req, ENOENT);
+		return;
+	}
+	if (e->inflight == 0 && e->last != NULL) {
+		buf_json(&o->out, e->last);
+		o->invoked = 1;
+		reply_slice(req, &o->out, size, off);
+		return;
+	}
+	if (o->flags & O_NONBLOCK) {
+		fuse_reply_err(req, EAGAIN);
+		return;
+	}
+	if (park(&e->resultq, req, size, off, o) < 0)
+		return;
+	if (e->inflight == 0 && !e->loading && (rc = fetch_latest(e)) < 0)
+		result_wake(e);
+}
+
+/* ---- triggers ---- */
+
+static void
+fired(Resp *r, void *arg)
+{
+	Msgs *m = arg;
+
+	if (r->err < 0 && m->err == 0) {
+		m->err = r->err;
+		snprintf(m->text, sizeof m->text, "%s", r->text);
+	}
+	if (--m->pending > 0)
+		return;
+	if (m->err < 0)
+		fail(m->req, m->isflush ? "close" : "write", m->o->node->path, NULL, m->err, m->text);
+	else if (m->isflush)
+		fuse_reply_err(m->req, 0);
+	else
+		fuse_reply_write(m->req, m->size);
+	free(m);
+}
+
+static void
+fire_msg(const char *p, size_t n, int json, void *arg)
+{
+	Msgs *m = arg;
+	char *path = bk_path(Etrigger, m->e->name, NULL);
+	int rc = path ? bk_request("POST", path, ctype_of(p, n, json), p, n, 30000, fired, m) : -ENOMEM;
+
+	free(path);
+	if (rc < 0)
+		m->rc = rc;
+	else
+		m->pending++;
+}
+
+static void
+fire(Open *o, fuse_req_t req, const char *buf, size_t size, int final)
+{
+	Msgs *m = calloc(1, sizeof *m);
+	int n;
+
+	if (m == NULL || (m->e = node_ent(o->node)) == NULL) {
+		free(m);
+		fail(req, "write", o->node->path, NULL, m ? -ENOENT : -ENOMEM, NULL);
+		return;
+	}
+	m->o = o;
+	m->req = req;
+	m->size = size;
+	m->pending = 1;  /* ours, until every message is sent */
+	n = msg_split(&o->part, buf, size, final, fire_msg, m, m->text, sizeof m->text);
+	if (n == 0 && o->part.n == 0 && !final)
+		fire_msg("{}", 2, 1, m);
+	if (n < 0 || m->rc < 0) {
+		m->err = n < 0 ? n : m->rc;
+		if (m->text[0] == '\0')
+			snprintf(m->text, sizeof m->text, "cannot fire: %s", strerror(-m->err));
+	}
+	m->isflush = final;
+	fired(&(Resp){ .err = 0 }, m);  /* our own count */
+}
+
+void
+fire_write(Open *o, fuse_req_t req, const char *buf, size_t size)
+{
+	o->wrote = 1;
+	fire(o, req, buf, size, 0);
+}
+
+void
+fire_flush(Open *o, fuse_req_t req)
+{
+	if (o->part.n == 0) {
+		fuse_reply_err(req, 0);
+		return;
+	}
+	fire(o, req, "", 0, 1);
+}

@@ -1,0 +1,265 @@
+/* main.c — faasfs: options, the backend's address and key, mounting, the loop, signals. */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "dat.h"
+#include "fns.h"
+#include "log.h"
+
+Fs fs;
+
+static struct fuse_lowlevel_ops ops = {
+	.lookup = fs_lookup,
+	.forget = fs_forget,
+	.forget_multi = fs_forget_multi,
+	.getattr = fs_getattr,
+	.setattr = fs_setattr,
+	.mkdir = fs_mkdir,
+	.unlink = fs_unlink,
+	.rmdir = fs_rmdir,
+	.rename = fs_rename,
+	.open = fs_open,
+	.read = fs_read,
+	.write = fs_write,
+	.flush = fs_flush,
+	.release = fs_release,
+	.opendir = fs_opendir,
+	.readdir = fs_readdir,
+	.releasedir = fs_releasedir,
+	.create = fs_create,
+};
+
+static uv_poll_t fusepoll;
+static uv_signal_t sigs[3];
+static uv_timer_t firsttimer;
+static int firstdone;
+static struct fuse_buf fbuf;
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: faasfs [-f] [-d] [-o OPTIONS] [--backend URL] [--auth UUID:KEY] MOUNTPOINT\n");
+}
+
+/* Read APIHOST and AUTH from ~/.wskprops (or $WSK_CONFIG_FILE). */
+static void
+wskprops(char **host, char **auth)
+{
+	char path[1024], line[1024];
+	const char *f = getenv("WSK_CONFIG_FILE"), *home = getenv("HOME");
+	FILE *fp;
+
+	if (f == NULL)
+		snprintf(path, sizeof path, "%s/.wskprops", home ? home : "");
+	else
+		snprintf(path, sizeof path, "%s", f);
+	if ((fp = fopen(path, "r")) == NULL)
+		return;
+	while (fgets(line, sizeof line, fp) != NULL) {
+		line[strcspn(line, "\r\n")] = '\0';
+		if (strncmp(line, "APIHOST=", 8) == 0 && *host == NULL)
+			*host = strdup(line + 8);
+		else if (strncmp(line, "AUTH=", 5) == 0 && *auth == NULL)
+			*auth = strdup(line + 5);
+	}
+	fclose(fp);
+}
+
+static int
+setbackend(char *host, char *auth)
+{
+	Buf b = {0};
+
+	if (host == NULL)
+		host = strdup("http://127.0.0.1:3233");
+	if (strstr(host, "://") == NULL) {
+		buf_printf(&b, "http://%s", host);
+		free(host);
+		host = b.p;
+		b = (Buf){0};
+	}
+	while (host[0] && host[strlen(host) - 1] == '/')
+		host[strlen(host) - 1] = '\0';
+	fs.base = host;
+	fs.auth = auth ? auth : strdup("");
+	buf_str(&b, "Authorization: Basic ");
+	b64_encode(fs.auth, strlen(fs.auth), &b);
+	fs.authhdr = b.p;
+	return fs.authhdr ? 0 : -ENOMEM;
+}
+
+static void
+on_fuse(uv_poll_t *p, int status, int events)
+{
+	int n;
+
+	(void)status;
+	(void)events;
+	for (;;) {
+		n = fuse_session_receive_buf(fs.se, &fbuf);
+		if (n == -EINTR)
+			continue;
+		if (n == -EAGAIN)
+			break;
+		if (n <= 0 || fuse_session_exited(fs.se)) {
+			/* unmounted under us (umount, fusermount -u) */
+			uv_poll_stop(p);
+			uv_stop(fs.loop);
+			break;
+		}
+		fuse_session_process_buf(fs.se, &fbuf);
+	}
+}
+
+static void
+shutdown_fs(void)
+{
+	if (fs.shutting)
+		return;
+	fs.shutting = 1;
+	stream_shutdown();
+	events_stop();
+	uv_poll_stop(&fusepoll);
+	fuse_session_exit(fs.se);
+	uv_stop(fs.loop);
+}
+
+static void
+on_signal(uv_signal_t *s, int signum)
+{
+	(void)s;
+	log_info("signal %d: unmounting %s", signum, fs.mnt);
+	shutdown_fs();
+}
+
+static void
+first(void)
+{
+	firstdone = 1;
+}
+
+static void
+first_timeout(uv_timer_t *t)
+{
+	(void)t;
+	firstdone = 1;
+}
+
+/* Follow the backend until the cache is filled (or it is found down, or 5 s). */
+static int
+start_backend(void)
+{
+	int rc;
+
+	if ((rc = curluv_init(fs.loop, &fs.cu)) < 0 || (rc = events_start(first)) < 0)
+		return rc;
+	uv_timer_init(fs.loop, &firsttimer);
+	uv_timer_start(&firsttimer, first_timeout, 5000, 0);
+	while (!firstdone)
+		uv_run(fs.loop, UV_RUN_ONCE);
+	uv_timer_stop(&firsttimer);
+	uv_close((uv_handle_t *)&firsttimer, NULL);
+	return 0;
+}
+
+static struct fuse_session *
+mount_fs(const char *opts, int debug)
+{
+	char o[2048];
+	const char *argv[5] = { "faasfs", "-o", o, debug ? "-d" : NULL, NULL };
+	struct fuse_args args = FUSE_ARGS_INIT(debug ? 4 : 3, (char **)argv);
+	struct fuse_session *se;
+
+	snprintf(o, sizeof o, "default_permissions,auto_unmount,fsname=faasfs,subtype=faasfs%s%s",
+	         opts ? "," : "", opts ? opts : "");
+	if ((se = fuse_session_new(&args, &ops, sizeof ops, NULL)) == NULL)
+		return NULL;
+	if (fuse_session_mount(se, fs.mnt) != 0) {
+		fuse_session_destroy(se);
+		return NULL;
+	}
+	return se;
+}
+
+static int
+serve(void)
+{
+	int fd = fuse_session_fd(fs.se), rc, i;
+	static const int signums[3] = { SIGTERM, SIGINT, SIGHUP };
+
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	if ((rc = notify_start()) < 0 || (rc = uv_poll_init(fs.loop, &fusepoll, fd)) < 0 ||
+	    (rc = uv_poll_start(&fusepoll, UV_READABLE, on_fuse)) < 0)
+		return rc;
+	for (i = 0; i < 3; i++) {
+		uv_signal_init(fs.loop, &sigs[i]);
+		uv_signal_start(&sigs[i], on_signal, signums[i]);
+	}
+	signal(SIGPIPE, SIG_IGN);
+	uv_run(fs.loop, UV_RUN_DEFAULT);
+	shutdown_fs();
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "backend", required_argument, NULL, 'b' },
+		{ "auth", required_argument, NULL, 'k' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char *host = NULL, *auth = NULL, *opts = NULL;
+	int c, fg = 0, debug = 0, rc;
+	uv_loop_t loop;
+
+	log_prog = "faasfs";
+	while ((c = getopt_long(argc, argv, "fdo:b:k:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'f': fg = 1; break;
+		case 'd': debug = 1; fg = 1; log_level = LOG_DEBUG; break;
+		case 'o': opts = optarg; break;
+		case 'b': host = strdup(optarg); break;
+		case 'k': auth = strdup(optarg); break;
+		default: usage(); return c == 'h' ? 0 : 2;
+		}
+	}
+	if (optind != argc - 1) {
+		usage();
+		return 2;
+	}
+	if (auth == NULL && getenv("FAASFS_AUTH"))
+		auth = strdup(getenv("FAASFS_AUTH"));
+	wskprops(&host, &auth);
+	fs.mnt = argv[optind];
+	fs.uid = getuid();
+	fs.gid = getgid();
+	fs.started = now_ms();
+	if (setbackend(host, auth) < 0 || uv_loop_init(&loop) < 0)
+		return 1;
+	fs.loop = &loop;
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	if ((rc = start_backend()) < 0) {
+		log_error("cannot start: %s", uv_strerror(rc));
+		return 1;
+	}
+	if ((fs.se = mount_fs(opts, debug)) == NULL) {
+		log_error("cannot mount %s", fs.mnt);
+		return 1;
+	}
+	if (fuse_daemonize(fg) != 0 || (!fg && uv_loop_fork(fs.loop) != 0)) {
+		fuse_session_unmount(fs.se);
+		return 1;
+	}
+	if ((rc = serve()) < 0)
+		log_error("cannot serve %s: %s", fs.mnt, uv_strerror(rc));
+	fuse_session_unmount(fs.se);
+	notify_stop();
+	fuse_session_destroy(fs.se);
+	log_info("unmounted %s", fs.mnt);
+	return rc < 0;
+}

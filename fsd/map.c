@@ -1,0 +1,142 @@
+/* map.c — a string-keyed hash table with chaining, for nodes and entities. */
+#include <stdlib.h>
+#include <string.h>
+#include "dat.h"
+#include "fns.h"
+
+struct Mapent {
+	Mapent *next;
+	uint64_t hash;
+	char *key;
+	void *val;
+};
+
+static uint64_t
+maphash(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
+	return h;
+}
+
+static int
+mapgrow(Map *m)
+{
+	size_t nsize = m->size ? m->size * 2 : 64;
+	Mapent **ntab = calloc(nsize, sizeof *ntab);
+	size_t i;
+
+	if (ntab == NULL)
+		return -ENOMEM;
+	for (i = 0; i < m->size; i++) {
+		Mapent *e, *next;
+		for (e = m->tab[i]; e != NULL; e = next) {
+			next = e->next;
+			e->next = ntab[e->hash & (nsize - 1)];
+			ntab[e->hash & (nsize - 1)] = e;
+		}
+	}
+	free(m->tab);
+	m->tab = ntab;
+	m->size = nsize;
+	return 0;
+}
+
+static Mapent **
+mapslot(Map *m, const char *key, uint64_t h)
+{
+	Mapent **pp;
+
+	for (pp = &m->tab[h & (m->size - 1)]; *pp != NULL; pp = &(*pp)->next)
+		if ((*pp)->hash == h && strcmp((*pp)->key, key) == 0)
+			break;
+	return pp;
+}
+
+void *
+map_get(Map *m, const char *key)
+{
+	Mapent **pp;
+
+	if (m->size == 0)
+		return NULL;
+	pp = mapslot(m, key, maphash(key));
+	return *pp ? (*pp)->val : NULL;
+}
+
+/* Set key to val (replacing any value). 0 or -ENOMEM. */
+int
+map_put(Map *m, const char *key, void *val)
+{
+	uint64_t h = maphash(key);
+	Mapent **pp, *e;
+
+	if ((m->count + 1) * 4 > m->size * 3 && mapgrow(m) < 0)
+		return -ENOMEM;
+	pp = mapslot(m, key, h);
+	if (*pp != NULL) {
+		(*pp)->val = val;
+		return 0;
+	}
+	e = malloc(sizeof *e);
+	if (e == NULL || (e->key = strdup(key)) == NULL) {
+		free(e);
+		return -ENOMEM;
+	}
+	e->hash = h;
+	e->val = val;
+	e->next = NULL;
+	*pp = e;
+	m->count++;
+	return 0;
+}
+
+/* Remove key; returns its value or NULL. */
+void *
+map_del(Map *m, const char *key)
+{
+	Mapent **pp, *e;
+	void *val;
+
+	if (m->size == 0)
+		return NULL;
+	pp = mapslot(m, key, maphash(key));
+	if ((e = *pp) == NULL)
+		return NULL;
+	*pp = e->next;
+	val = e->val;
+	free(e->key);
+	free(e);
+	m->count--;
+	return val;
+}
+
+/* Call fn on every entry; fn must not change the map. */
+void
+map_each(Map *m, void (*fn)(const char *key, void *val, void *arg), void *arg)
+{
+	size_t i;
+	Mapent *e;
+
+	for (i = 0; i < m->size; i++)
+		for (e = m->tab[i]; e != NULL; e = e->next)
+			fn(e->key, e->val, arg);
+}
+
+void
+map_free(Map *m)
+{
+	size_t i;
+	Mapent *e, *next;
+
+	for (i = 0; i < m->size; i++)
+		for (e = m->tab[i]; e != NULL; e = next) {
+			next = e->next;
+			free(e->key);
+			free(e);
+		}
+	free(m->tab);
+	memset(m, 0, sizeof *m);
+}

@@ -1,0 +1,87 @@
+/* msg.c — splitting what is written to invoke and trigger files into messages.
+ *
+ * A write(2) is not a message: cp and cat write 128 KiB at a time, dd
+ * whatever it is told (reference/fuse-experiments.md E11). So the bytes
+ * written to an invoke or trigger file go through msg_split, which keeps the
+ * unparsed rest in a per-open buffer and hands each complete message to the
+ * caller:
+ *
+ *   - text starting (after white space) with '{' or '[' is JSON; each
+ *     complete JSON value is one message (so JSON Lines fire one event per
+ *     line). A value cut short waits for the next write; a syntax error fails
+ *     the write (EINVAL), so that even bash's echo reports it.
+ *   - anything else is raw: the whole rest of the write is one message,
+ *     passed to the backend as a web body.
+ *
+ * At flush (final), a value still incomplete is an error.
+ */
+#include <stdio.h>
+#include <string.h>
+#include "dat.h"
+#include "fns.h"
+
+static size_t
+skipspace(const char *p, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\n' || p[i] == '\r'))
+		i++;
+	return i;
+}
+
+/* One JSON value at p: its length, 0 if incomplete, -EINVAL if bad. */
+static long
+jsonvalue(const char *p, size_t n, int final, char *err, size_t errlen)
+{
+	json_error_t e;
+	json_t *v = json_loadb(p, n, JSON_DISABLE_EOF_CHECK | JSON_DECODE_ANY, &e);
+
+	if (v != NULL) {
+		json_decref(v);
+		return e.position;
+	}
+	if (json_error_code(&e) == json_error_premature_end_of_input && !final)
+		return 0;
+	snprintf(err, errlen, "bad JSON at byte %d: %s", e.position, e.text);
+	return -EINVAL;
+}
+
+/*
+ * Add n bytes to the open's unparsed rest and call cb for each complete
+ * message. Returns the number of messages, or -EINVAL with err (the bad
+ * input is dropped).
+ */
+int
+msg_split(Buf *part, const char *data, size_t n, int final, msg_cb cb, void *arg,
+          char *err, size_t errlen)
+{
+	int count = 0;
+
+	if (n > 0 && buf_add(part, data, n) < 0)
+		return -ENOMEM;
+	for (;;) {
+		size_t sp = skipspace(part->p, part->n);
+		long len;
+
+		if (sp == part->n) {
+			buf_reset(part);
+			return count;
+		}
+		if (part->p[sp] != '{' && part->p[sp] != '[') {
+			cb(part->p, part->n, 0, arg);
+			buf_reset(part);
+			return count + 1;
+		}
+		len = jsonvalue(part->p + sp, part->n - sp, final, err, errlen);
+		if (len < 0) {
+			buf_reset(part);
+			return len;
+		}
+		if (len == 0)
+			return count;
+		cb(part->p + sp, len, 1, arg);
+		count++;
+		buf_consume(part, sp + len);
+	}
+}

@@ -1,0 +1,146 @@
+/* node.c — the inode table: stable numbers for paths, lookup counts.
+ *
+ * An inode number is a hash of the node's path, so the same name always has
+ * the same number (readdir, lookup and a later lookup agree, and nothing
+ * needs to be remembered for names the kernel never looked up). The table
+ * holds the nodes the kernel knows, counted by lookups, and lets a node go
+ * when the kernel forgets it. The root is FUSE_ROOT_ID.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "dat.h"
+#include "fns.h"
+
+static Map bypath, byino;
+static Node root = { .q = Qroot, .path = "", .nlookup = 1 };
+
+static uint64_t
+pathino(const char *path)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	while (*path)
+		h = (h ^ (unsigned char)*path++) * 1099511628211ULL;
+	h &= 0x7fffffffffffffffULL;  /* some tools print inode numbers signed */
+	return h <= FUSE_ROOT_ID ? h + 2 : h;
+}
+
+static void
+inokey(uint64_t ino, char *key)
+{
+	snprintf(key, 20, "%llx", (unsigned long long)ino);
+}
+
+fuse_ino_t
+node_ino(Node *n)
+{
+	return n == &root ? FUSE_ROOT_ID : pathino(n->path);
+}
+
+/* The inode number a child path would have: for readdir. */
+fuse_ino_t
+path_ino(const char *path)
+{
+	return path[0] ? pathino(path) : FUSE_ROOT_ID;
+}
+
+Node *
+node_of(fuse_ino_t ino)
+{
+	char key[20];
+
+	if (ino == FUSE_ROOT_ID)
+		return &root;
+	inokey(ino, key);
+	return map_get(&byino, key);
+}
+
+Node *
+node_bypath(const char *path)
+{
+	return path[0] ? map_get(&bypath, path) : &root;
+}
+
+/* The path of name in dir, caller frees. */
+char *
+path_join(const char *dir, const char *name)
+{
+	char *p;
+
+	if (dir[0] == '\0')
+		return strdup(name);
+	if (asprintf(&p, "%s/%s", dir, name) < 0)
+		return NULL;
+	return p;
+}
+
+/*
+ * The node for name in parent, as kid describes it, with one more lookup
+ * counted. A node already there is brought up to date with kid.
+ */
+Node *
+node_make(Node *parent, const char *name, const Kid *kid)
+{
+	char *path = path_join(parent->path, name), key[20];
+	Node *n;
+
+	if (path == NULL)
+		return NULL;
+	if ((n = map_get(&bypath, path)) != NULL) {
+		free(path);
+	} else {
+		if ((n = calloc(1, sizeof *n)) == NULL) {
+			free(path);
+			return NULL;
+		}
+		n->path = path;
+		inokey(pathino(path), key);
+		if (map_put(&bypath, path, n) < 0 || map_put(&byino, key, n) < 0) {
+			map_del(&bypath, path);
+			free(path);
+			free(n);
+			return NULL;
+		}
+	}
+	n->q = kid->q;
+	n->ekind = kid->ekind;
+	if (n->ename == NULL || strcmp(n->ename, kid->ename) != 0) {
+		free(n->ename);
+		n->ename = strdup(kid->ename);
+	}
+	if (n->scratch != kid->scratch) {
+		scratch_put(n->scratch);
+		n->scratch = kid->scratch;
+		if (n->scratch)
+			n->scratch->refs++;
+	}
+	n->nlookup++;
+	return n;
+}
+
+/* The kernel forgot nlookup lookups of n. */
+void
+node_forget(Node *n, uint64_t nlookup)
+{
+	char key[20];
+
+	if (n == &root)
+		return;
+	n->nlookup = nlookup >= n->nlookup ? 0 : n->nlookup - nlookup;
+	if (n->nlookup > 0)
+		return;
+	inokey(pathino(n->path), key);
+	map_del(&byino, key);
+	map_del(&bypath, n->path);
+	scratch_put(n->scratch);
+	free(n->ename);
+	free(n->path);
+	free(n);
+}
+
+size_t
+node_count(void)
+{
+	return bypath.count;
+}

@@ -1,0 +1,175 @@
+/* notify.c — telling the kernel that names and attributes changed behind its back.
+ *
+ * When the event stream says an action was made, changed or deleted by
+ * another client, the kernel's cached dentries and attributes must go, so
+ * that the change shows at once (a cached positive entry would otherwise
+ * live for ENTRY_TIMEOUT). fuse_lowlevel_notify_inval_entry() does that, but
+ * it takes the parent directory's lock in the kernel: if a request of ours
+ * that holds that lock is still waiting for its answer (an unlink waiting
+ * for the backend's DELETE), calling it from the loop's thread would block
+ * the only thread that could answer — a deadlock (fuse_lowlevel.h warns of
+ * it). So notifications are queued here and sent by a thread of their own,
+ * which may block without harm.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "dat.h"
+#include "fns.h"
+
+typedef struct Note {
+	struct Note *next;
+	fuse_ino_t parent;   /* inval_entry(parent, name) when name is set */
+	fuse_ino_t ino;      /* inval_inode(ino) otherwise */
+	char name[];
+} Note;
+
+static uv_thread_t thread;
+static uv_mutex_t lock;
+static uv_cond_t cond;
+static Note *head, **tail = &head;
+static int stopping, running;
+
+static void
+notifier(void *arg)
+{
+	Note *n;
+
+	(void)arg;
+	uv_mutex_lock(&lock);
+	for (;;) {
+		while (head == NULL && !stopping)
+			uv_cond_wait(&cond, &lock);
+		if (head == NULL)
+			break;
+		n = head;
+		head = n->next;
+		if (head == NULL)
+			tail = &head;
+		uv_mutex_unlock(&lock);
+		if (n->name[0])
+			fuse_lowlevel_notify_inval_entry(fs.se, n->parent, n->name, strlen(n->name));
+		else
+			fuse_lowlevel_notify_inval_inode(fs.se, n->ino, 0, 0);
+		free(n);
+		uv_mutex_lock(&lock);
+	}
+	uv_mutex_unlock(&lock);
+}
+
+int
+notify_start(void)
+{
+	int rc;
+
+	if ((rc = uv_mutex_init(&lock)) < 0 || (rc = uv_cond_init(&cond)) < 0)
+		return rc;
+	if ((rc = uv_thread_create(&thread, notifier, NULL)) < 0)
+		return rc;
+	running = 1;
+	return 0;
+}
+
+void
+notify_stop(void)
+{
+	if (!running)
+		return;
+	uv_mutex_lock(&lock);
+	stopping = 1;
+	uv_cond_signal(&cond);
+	uv_mutex_unlock(&lock);
+	uv_thread_join(&thread);
+	running = 0;
+}
+
+static void
+queue(fuse_ino_t parent, fuse_ino_t ino, const char *name)
+{
+	Note *n;
+
+	if (!running || (n = malloc(sizeof *n + strlen(name) + 1)) == NULL)
+		return;
+	n->next = NULL;
+	n->parent = parent;
+	n->ino = ino;
+	strcpy(n->name, name);
+	uv_mutex_lock(&lock);
+	*tail = n;
+	tail = &n->next;
+	uv_cond_signal(&cond);
+	uv_mutex_unlock(&lock);
+}
+
+/* The name dir/name changed: drop the kernel's entry, if it has the dir. */
+void
+notify_entry(const char *dir, const char *name)
+{
+	Node *d = node_bypath(dir);
+
+	if (d != NULL)
+		queue(node_ino(d), 0, name);
+}
+
+/* The node at path changed: drop its cached attributes. */
+void
+notify_inode(const char *path)
+{
+	Node *n = node_bypath(path);
+
+	if (n != NULL)
+		queue(0, node_ino(n), "");
+}
+
+/* The directory an entity's entry lives in, and its last name part. */
+static void
+entdir(Ent *e, char *dir, size_t len, const char **base)
+{
+	static const char *coll[Nekind] = { "actions", "packages", "triggers", "rules" };
+	const char *slash = strchr(e->name, '/');
+
+	if (e->kind == Eaction && slash) {
+		snprintf(dir, len, "packages/%.*s/actions", (int)(slash - e->name), e->name);
+		*base = slash + 1;
+	} else {
+		snprintf(dir, len, "%s", coll[e->kind]);
+		*base = e->name;
+	}
+}
+
+static void
+entnames(Ent *e)
+{
+	static const char *exts[] = { "", ".py", ".js", ".mjs", ".sh" };
+	char dir[512], alias[512];
+	const char *base;
+	size_t i;
+
+	entdir(e, dir, sizeof dir, &base);
+	for (i = 0; i < (e->kind == Eaction ? 5 : 1); i++) {
+		snprintf(alias, sizeof alias, "%s%s", base, exts[i]);
+		notify_entry(dir, alias);
+	}
+}
+
+void
+notify_new(Ent *e)
+{
+	entnames(e);
+}
+
+void
+notify_gone(Ent *e)
+{
+	entnames(e);
+}
+
+void
+notify_changed(Ent *e)
+{
+	char dir[512], path[1024];
+	const char *base;
+
+	entdir(e, dir, sizeof dir, &base);
+	snprintf(path, sizeof path, "%s/%s", dir, base);
+	notify_inode(path);
+}

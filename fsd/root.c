@@ -1,0 +1,187 @@
+/* root.c — the top files: status, err (the error rings) and ctl; backend up and down.
+ *
+ * Only an errno crosses FUSE; the text of an error goes here
+ * (reference/plan9-fuse.md §1.4, §6.5): every failure is noted with
+ * err_note, which keeps it in a ring per uid (read by that uid's `cat err`,
+ * cleared by a write), in the entity's own err file, and in the log.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "dat.h"
+#include "fns.h"
+#include "log.h"
+
+enum { Nerr = 32 };
+
+typedef struct Errline {
+	uid_t uid;
+	char *text;
+} Errline;
+
+static Errline errs[Nerr];
+static unsigned nerrs;
+
+/* Note a failure: the ring, the entity's err, the log. */
+void
+err_note(fuse_req_t req, const char *op, const char *path, Ent *e, int err, const char *text)
+{
+	const struct fuse_ctx *ctx = req ? fuse_req_ctx(req) : NULL;
+	char when[32], *line;
+	time_t t = time(NULL);
+	struct tm tm;
+	Errline *l = &errs[nerrs++ % Nerr];
+
+	if (text == NULL || text[0] == '\0')
+		text = strerror(-err);
+	gmtime_r(&t, &tm);
+	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (asprintf(&line, "%s pid=%d %s %s: %s", when, ctx ? (int)ctx->pid : 0, op, path, text) < 0)
+		return;
+	free(l->text);
+	l->text = line;
+	l->uid = ctx ? ctx->uid : fs.uid;
+	if (e != NULL)
+		ent_seterr(e, text);
+	log_info("%s", line);
+}
+
+/* Note a failure of op on dir/name and answer req with it. */
+void
+fail(fuse_req_t req, const char *op, const char *dir, const char *name, int err, const char *text)
+{
+	char *path = name ? path_join(dir, name) : NULL;
+
+	err_note(req, op, path ? path : dir, NULL, err, text);
+	free(path);
+	fuse_reply_err(req, -err);
+}
+
+/* The errors of uid, oldest first. */
+int
+err_fill(uid_t uid, Buf *b)
+{
+	unsigned i = nerrs > Nerr ? nerrs - Nerr : 0;
+
+	for (; i < nerrs; i++) {
+		Errline *l = &errs[i % Nerr];
+		if (l->text && l->uid == uid)
+			buf_printf(b, "%s\n", l->text);
+	}
+	return 0;
+}
+
+void
+err_clear(uid_t uid)
+{
+	unsigned i;
+
+	for (i = 0; i < Nerr; i++)
+		if (errs[i].text && errs[i].uid == uid) {
+			free(errs[i].text);
+			errs[i].text = NULL;
+		}
+}
+
+static int
+status_fill(Buf *b)
+{
+	char when[32];
+	time_t t = fs.downsince / 1000;
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (fs.up)
+		buf_printf(b, "backend %s up\n", fs.base);
+	else
+		buf_printf(b, "backend %s down since %s: %s\n", fs.base, when,
+		           fs.downwhy ? fs.downwhy : "not reached yet");
+	buf_printf(b, "namespace %s\n", fs.ns ? fs.ns : "?");
+	buf_printf(b, "actions %zu\npackages %zu\ntriggers %zu\nrules %zu\n",
+	           cache_count(Eaction), cache_count(Epackage), cache_count(Etrigger), cache_count(Erule));
+	buf_printf(b, "activations %llu\n", (unsigned long long)act_seq());
+	return buf_printf(b, "inflight %d\nnodes %zu\n", fs.inflight, node_count());
+}
+
+int
+root_fill(Node *n, Buf *b)
+{
+	switch (n->q) {
+	case Qstatus: return status_fill(b);
+	}
+	return 0;
+}
+
+/* The backend could not be reached: say why in status. */
+void
+fs_down(const char *why)
+{
+	if (!fs.up && fs.downwhy)
+		return;
+	fs.up = 0;
+	fs.downsince = now_ms();
+	free(fs.downwhy);
+	fs.downwhy = strdup(why);
+	log_warn("backend down: %s", why);
+}
+
+void
+fs_up(void)
+{
+	if (!fs.up)
+		log_info("backend %s up, namespace %s, %zu actions", fs.base, fs.ns ? fs.ns : "?",
+		         cache_count(Eaction));
+	fs.up = 1;
+}
+
+/* ---- ctl ---- */
+
+static void
+synced(int err)
+{
+	(void)err;
+}
+
+static int
+ctl_line(Open *o, char *line, char *err, size_t len)
+{
+	(void)o;
+	if (strcmp(line, "sync") == 0) {
+		int rc = cache_prime(synced);
+		if (rc < 0)
+			snprintf(err, len, "sync: %s", strerror(-rc));
+		return rc;
+	}
+	if (line[0] == '\0')
+		return 0;
+	snprintf(err, len, "ctl: unknown command '%s' (sync)", line);
+	return -EINVAL;
+}
+
+/* Commands, one a line; the reply "ok" or "error TEXT" reads back. */
+void
+ctl_write(Open *o, fuse_req_t req, const char *buf, size_t size)
+{
+	char *text = strndup(buf, size), *s, *line, err[512] = "";
+	int rc = 0;
+
+	if (text == NULL) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	for (s = text; rc == 0 && (line = strsep(&s, "\n")) != NULL; )
+		rc = ctl_line(o, line, err, sizeof err);
+	free(text);
+	buf_reset(&o->out);
+	o->outoff = 0;
+	if (rc < 0) {
+		buf_printf(&o->out, "error %s\n", err);
+		fail(req, "write", "ctl", NULL, rc, err);
+		return;
+	}
+	buf_str(&o->out, "ok\n");
+	fuse_reply_write(req, size);
+}

@@ -1,0 +1,328 @@
+/* text.c — the text forms of limits, rules and file names, parsed and printed. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "dat.h"
+#include "fns.h"
+
+/* The limits the backend accepts (backend/sched.h), in the REST API's units. */
+static const struct {
+	const char *key;
+	long lo, hi;
+	const char *unit;  /* how the value is printed */
+} limtab[] = {
+	{ "timeout", 100, 300000, "ms" },
+	{ "memory", 128, 2048, "M" },
+	{ "logs", 0, 10, "M" },
+	{ "concurrency", 1, 500, "" },
+};
+
+static int
+limindex(const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof limtab / sizeof limtab[0]; i++)
+		if (strcmp(limtab[i].key, key) == 0)
+			return i;
+	return -1;
+}
+
+/* A number with an optional unit suffix, scaled to the key's unit. */
+static int
+limvalue(int k, const char *s, long *out)
+{
+	char *end;
+	double v = strtod(s, &end);
+	double scale = 1;
+
+	if (end == s || v < 0)
+		return -EINVAL;
+	if (strcmp(limtab[k].unit, "ms") == 0) {
+		if (*end == '\0' || strcmp(end, "ms") == 0)
+			scale = 1;
+		else if (strcmp(end, "s") == 0)
+			scale = 1000;
+		else if (strcmp(end, "m") == 0 || strcmp(end, "min") == 0)
+			scale = 60000;
+		else
+			return -EINVAL;
+	} else if (strcmp(limtab[k].unit, "M") == 0) {
+		if (*end == '\0' || strcasecmp(end, "M") == 0 || strcasecmp(end, "MB") == 0)
+			scale = 1;
+		else if (strcasecmp(end, "K") == 0 || strcasecmp(end, "KB") == 0)
+			scale = 1.0 / 1024;
+		else if (strcasecmp(end, "G") == 0 || strcasecmp(end, "GB") == 0)
+			scale = 1024;
+		else
+			return -EINVAL;
+	} else if (*end != '\0') {
+		return -EINVAL;
+	}
+	v *= scale;
+	if (v != (long)v)
+		return -EINVAL;
+	*out = (long)v;
+	return 0;
+}
+
+/*
+ * Parse one line of a limits file ("timeout 30s") into the object lim.
+ * Blank lines are fine. 0, or -EINVAL with the reason in err.
+ */
+int
+limits_parse_line(const char *line, json_t *lim, char *err, size_t errlen)
+{
+	char key[32], val[64], extra[2];
+	int n = sscanf(line, " %31s %63s %1s", key, val, extra);
+	long v;
+	int k;
+
+	if (n <= 0)
+		return 0;
+	if (n != 2) {
+		snprintf(err, errlen, "limits: want 'KEY VALUE', got '%s'", line);
+		return -EINVAL;
+	}
+	if ((k = limindex(key)) < 0) {
+		snprintf(err, errlen, "limits: unknown limit '%s' (timeout, memory, logs, concurrency)", key);
+		return -EINVAL;
+	}
+	if (limvalue(k, val, &v) < 0) {
+		snprintf(err, errlen, "limits: bad value '%s' for %s", val, key);
+		return -EINVAL;
+	}
+	if (v < limtab[k].lo || v > limtab[k].hi) {
+		snprintf(err, errlen, "limits: %s %s is out of range %ld..%ld%s", key, val,
+		         limtab[k].lo, limtab[k].hi, limtab[k].unit);
+		return -EINVAL;
+	}
+	json_object_set_new(lim, key, json_integer(v));
+	return 0;
+}
+
+/* Parse a whole limits text, line by line; 0 or -EINVAL with err. */
+int
+limits_parse(const char *text, size_t len, json_t *lim, char *err, size_t errlen)
+{
+	char line[256];
+	size_t i = 0, j;
+	int rc;
+
+	while (i < len) {
+		for (j = i; j < len && text[j] != '\n'; j++)
+			;
+		if (j - i >= sizeof line) {
+			snprintf(err, errlen, "limits: line too long");
+			return -EINVAL;
+		}
+		memcpy(line, text + i, j - i);
+		line[j - i] = '\0';
+		if ((rc = limits_parse_line(line, lim, err, errlen)) < 0)
+			return rc;
+		i = j + 1;
+	}
+	return 0;
+}
+
+/* Print limits as "key value" lines in the units people type. */
+int
+limits_format(json_t *lim, Buf *b)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof limtab / sizeof limtab[0]; i++) {
+		json_t *v = json_object_get(lim, limtab[i].key);
+		long n;
+		int rc;
+
+		if (!json_is_integer(v))
+			continue;
+		n = json_integer_value(v);
+		if (strcmp(limtab[i].unit, "ms") == 0 && n % 1000 == 0)
+			rc = buf_printf(b, "%s %lds\n", limtab[i].key, n / 1000);
+		else
+			rc = buf_printf(b, "%s %ld%s\n", limtab[i].key, n, limtab[i].unit);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static char *
+nextword(char **sp)
+{
+	char *s = *sp, *w;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	if (*s == '\0')
+		return NULL;
+	w = s;
+	while (*s && !isspace((unsigned char)*s))
+		s++;
+	if (*s)
+		*s++ = '\0';
+	*sp = s;
+	return w;
+}
+
+static int
+ruleline(char *line, Ruletext *r, char *err, size_t errlen)
+{
+	char *a = nextword(&line), *b = nextword(&line), *c = nextword(&line);
+
+	if (a == NULL)
+		return 0;
+	if (b == NULL || c != NULL)
+		goto bad;
+	if (strcmp(a, "trigger") == 0)
+		snprintf(r->trigger, sizeof r->trigger, "%s", b);
+	else if (strcmp(a, "action") == 0)
+		snprintf(r->action, sizeof r->action, "%s", b);
+	else if (strcmp(a, "status") == 0) {
+		if (strcmp(b, "active") != 0 && strcmp(b, "inactive") != 0) {
+			snprintf(err, errlen, "rule: status is 'active' or 'inactive', not '%s'", b);
+			return -EINVAL;
+		}
+		snprintf(r->status, sizeof r->status, "%s", b);
+	} else {
+		snprintf(r->trigger, sizeof r->trigger, "%s", a);
+		snprintf(r->action, sizeof r->action, "%s", b);
+	}
+	return 0;
+bad:
+	snprintf(err, errlen, "rule: want 'TRIGGER ACTION' or 'trigger T', 'action A', 'status active|inactive' lines");
+	return -EINVAL;
+}
+
+/*
+ * Parse a rule's text: "TRIGGER ACTION" on one line, or "trigger T",
+ * "action A", "status active|inactive" lines. Fields not given stay as they
+ * were in r. 0 or -EINVAL with err.
+ */
+int
+rule_parse(const char *text, size_t len, Ruletext *r, char *err, size_t errlen)
+{
+	char *copy = strndup(text, len), *s, *line;
+	int rc = 0;
+
+	if (copy == NULL)
+		return -ENOMEM;
+	for (s = copy; rc == 0 && (line = strsep(&s, "\n")) != NULL; )
+		rc = ruleline(line, r, err, errlen);
+	free(copy);
+	return rc;
+}
+
+int
+rule_format(const Ruletext *r, Buf *b)
+{
+	return buf_printf(b, "trigger %s\naction %s\nstatus %s\n", r->trigger, r->action, r->status);
+}
+
+/* File name extensions and the kinds they make. */
+static const struct {
+	const char *ext;
+	const char *kind;
+} kindtab[] = {
+	{ ".py", "python:3" },
+	{ ".js", "nodejs:20" },
+	{ ".mjs", "nodejs:20" },
+	{ ".sh", "bash" },
+};
+
+/*
+ * If name ends in a known extension, the kind it makes and the length of
+ * the action name before it; NULL otherwise.
+ */
+const char *
+kind_of_name(const char *name, size_t *baselen)
+{
+	size_t n = strlen(name), i;
+
+	for (i = 0; i < sizeof kindtab / sizeof kindtab[0]; i++) {
+		size_t e = strlen(kindtab[i].ext);
+		if (n > e && strcmp(name + n - e, kindtab[i].ext) == 0) {
+			*baselen = n - e;
+			return kindtab[i].kind;
+		}
+	}
+	return NULL;
+}
+
+/* The extension a kind's code gets, for NAME.EXT; "" for none. */
+const char *
+ext_of_kind(const char *kind)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof kindtab / sizeof kindtab[0]; i++)
+		if (strcmp(kindtab[i].kind, kind) == 0)
+			return kindtab[i].ext;
+	if (strncmp(kind, "python", 6) == 0)
+		return ".py";
+	if (strncmp(kind, "nodejs", 6) == 0)
+		return ".js";
+	return "";
+}
+
+/* The kind of extension-less code: an executable if ELF or #!. */
+const char *
+kind_of_code(const char *p, size_t n)
+{
+	if (n >= 4 && memcmp(p, "\177ELF", 4) == 0)
+		return "native";
+	if (n >= 2 && memcmp(p, "#!", 2) == 0)
+		return "native";
+	return NULL;
+}
+
+/*
+ * Scratch names: editors' and sed's temporaries, kept in memory only.
+ * Dot files, "~", ".swp", ".swx" and ".tmp" endings, sed -i's "sedXXXXXX"
+ * and vim's all-digit probe ("4913").
+ */
+int
+is_scratch_name(const char *name)
+{
+	size_t n = strlen(name), i;
+	static const char *ends[] = { "~", ".swp", ".swx", ".tmp" };
+
+	if (name[0] == '.')
+		return 1;
+	for (i = 0; i < sizeof ends / sizeof ends[0]; i++) {
+		size_t e = strlen(ends[i]);
+		if (n >= e && strcmp(name + n - e, ends[i]) == 0)
+			return 1;
+	}
+	if (n == 9 && strncmp(name, "sed", 3) == 0) {
+		for (i = 3; i < 9 && isalnum((unsigned char)name[i]); i++)
+			;
+		if (i == 9)
+			return 1;
+	}
+	for (i = 0; i < n && isdigit((unsigned char)name[i]); i++)
+		;
+	return n > 0 && i == n;
+}
+
+/* True if s is n bytes of valid UTF-8 text without NULs. */
+int
+is_text(const char *s, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		unsigned char c = s[i];
+		size_t k, len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+		if (c == 0 || len == 0 || i + len > n)
+			return 0;
+		for (k = 1; k < len; k++)
+			if ((s[i + k] & 0xC0) != 0x80)
+				return 0;
+		i += len;
+	}
+	return 1;
+}

@@ -1,0 +1,315 @@
+/* tree.c — the shape of the tree: what each name is, its attributes, each directory's list. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include "dat.h"
+#include "fns.h"
+
+typedef struct Fixed {
+	const char *name;
+	int q;
+	mode_t mode;
+} Fixed;
+
+static const Fixed rootfiles[] = {
+	{ "ctl", Qctl, 0644 }, { "status", Qstatus, 0444 }, { "err", Qerr, 0644 },
+	{ "actions", Qactions, S_IFDIR | 0755 }, { "packages", Qpackages, S_IFDIR | 0755 },
+	{ "triggers", Qtriggers, S_IFDIR | 0755 }, { "rules", Qrules, S_IFDIR | 0755 },
+	{ "activations", Qactivations, S_IFDIR | 0755 }, { NULL, 0, 0 },
+};
+static const Fixed actionfiles[] = {
+	{ "code", Qcode, 0644 }, { "kind", Qkind, 0644 }, { "main", Qmain, 0644 },
+	{ "params", Qparams, 0644 }, { "annotations", Qannot, 0644 }, { "limits", Qlimits, 0644 },
+	{ "version", Qversion, 0444 }, { "invoke", Qinvoke, 0666 }, { "result", Qresult, 0444 },
+	{ "logs", Qlogs, 0444 }, { "err", Qobjerr, 0444 }, { NULL, 0, 0 },
+};
+static const Fixed packagefiles[] = {
+	{ "params", Qparams, 0644 }, { "annotations", Qannot, 0644 }, { "binding", Qbinding, 0644 },
+	{ "err", Qobjerr, 0444 }, { "actions", Qactions, S_IFDIR | 0755 }, { NULL, 0, 0 },
+};
+static const Fixed activfiles[] = {
+	{ "log", Qactlog, 0444 }, { "stream", Qactstream, 0444 }, { NULL, 0, 0 },
+};
+static const Fixed recordfiles[] = {
+	{ "record", Qarecord, 0444 }, { "status", Qastatus, 0444 }, { "result", Qaresult, 0444 },
+	{ "logs", Qalogs, 0444 }, { "name", Qaname, 0444 }, { "start", Qastart, 0444 },
+	{ "end", Qaend, 0444 }, { "duration", Qaduration, 0444 }, { "cause", Qacause, 0444 },
+	{ NULL, 0, 0 },
+};
+
+static const Fixed *
+fixedof(int q)
+{
+	switch (q) {
+	case Qroot: return rootfiles;
+	case Qaction: return actionfiles;
+	case Qpackage: return packagefiles;
+	case Qactivations: return activfiles;
+	case Qactivation: return recordfiles;
+	}
+	return NULL;
+}
+
+static const Fixed *
+fixedfind(const Fixed *t, const char *name)
+{
+	for (; t && t->name; t++)
+		if (strcmp(t->name, name) == 0)
+			return t;
+	return NULL;
+}
+
+/* The mode of a node. */
+mode_t
+node_mode(Node *n)
+{
+	switch (n->q) {
+	case Qroot: case Qactions: case Qaction: case Qpackages: case Qpackage:
+	case Qtriggers: case Qrules: case Qactivations: case Qactivation:
+		return S_IFDIR | 0755;
+	case Qscratch:
+		return S_IFREG | n->scratch->mode;
+	case Qinvoke:
+		return S_IFREG | 0666;
+	case Qstatus: case Qversion: case Qresult: case Qlogs: case Qobjerr:
+	case Qactlog: case Qactstream:
+		return S_IFREG | 0444;
+	}
+	return S_IFREG | (n->q > Qactivation ? 0444 : 0644);
+}
+
+int
+is_actid(const char *s)
+{
+	size_t i;
+
+	for (i = 0; s[i]; i++)
+		if (!isxdigit((unsigned char)s[i]))
+			return 0;
+	return i == 32;
+}
+
+/* An action's name from its collection (ename "" or "PKG") and its base. */
+static void
+actname(const char *coll, const char *base, char *out, size_t len)
+{
+	if (coll[0])
+		snprintf(out, len, "%s/%s", coll, base);
+	else
+		snprintf(out, len, "%s", base);
+}
+
+static int
+kid_action(Node *dir, const char *name, Kid *k, char *buf, size_t len)
+{
+	size_t bl;
+	char base[512];
+
+	actname(dir->ename, name, buf, len);
+	if (strchr(name, '/') == NULL && ent_get(Eaction, buf) != NULL) {
+		k->q = Qaction;
+		k->ekind = Eaction;
+		k->ename = buf;
+		return 0;
+	}
+	if (kind_of_name(name, &bl) != NULL && bl < sizeof base) {
+		memcpy(base, name, bl);
+		base[bl] = '\0';
+		actname(dir->ename, base, buf, len);
+		if (ent_get(Eaction, buf) != NULL) {
+			k->q = Qalias;
+			k->ekind = Eaction;
+			k->ename = buf;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+static int
+kid_entity(int kind, int q, const char *name, Kid *k)
+{
+	if (ent_get(kind, name) == NULL)
+		return -ENOENT;
+	k->q = q;
+	k->ekind = kind;
+	k->ename = name;
+	return 0;
+}
+
+/*
+ * What name in dir is: 0 with kid filled (kid->ename may point into buf),
+ * -ENOENT, or -EAGAIN for an activation that must be fetched first.
+ */
+int
+kid_of(Node *dir, const char *name, Kid *k, char *buf, size_t len)
+{
+	const Fixed *f = fixedfind(fixedof(dir->q), name);
+	char *path;
+
+	memset(k, 0, sizeof *k);
+	k->ename = dir->ename ? dir->ename : "";
+	k->ekind = dir->ekind;
+	if (f != NULL) {
+		k->q = f->q;
+		return 0;
+	}
+	if ((path = path_join(dir->path, name)) == NULL)
+		return -ENOMEM;
+	k->scratch = scratch_get(path);
+	free(path);
+	if (k->scratch != NULL) {
+		k->q = Qscratch;
+		return 0;
+	}
+	switch (dir->q) {
+	case Qactions: return kid_action(dir, name, k, buf, len);
+	case Qpackages: return kid_entity(Epackage, Qpackage, name, k);
+	case Qtriggers: return kid_entity(Etrigger, Qtrigger, name, k);
+	case Qrules: return kid_entity(Erule, Qrule, name, k);
+	case Qactivations:
+		if (!is_actid(name))
+			return -ENOENT;
+		k->q = Qactivation;
+		k->ename = name;
+		return act_get(name) ? 0 : -EAGAIN;
+	}
+	return -ENOENT;
+}
+
+/* The entity a node belongs to, or NULL (gone, or not an entity file). */
+Ent *
+node_ent(Node *n)
+{
+	switch (n->q) {
+	case Qactions:
+		return n->ename[0] ? ent_get(Epackage, n->ename) : NULL;
+	case Qaction: case Qalias: case Qcode: case Qkind: case Qmain: case Qparams: case Qannot:
+	case Qlimits: case Qversion: case Qinvoke: case Qresult: case Qlogs: case Qobjerr:
+	case Qpackage: case Qbinding: case Qtrigger: case Qrule:
+		return ent_get(n->ekind, n->ename);
+	}
+	return NULL;
+}
+
+/* Does the node still name something? */
+int
+node_exists(Node *n)
+{
+	switch (n->q) {
+	case Qroot: case Qctl: case Qstatus: case Qerr: case Qpackages: case Qtriggers:
+	case Qrules: case Qactivations: case Qactlog: case Qactstream:
+		return 1;
+	case Qactions:
+		return n->ename[0] == '\0' || ent_get(Epackage, n->ename) != NULL;
+	case Qscratch:
+		return !n->scratch->gone;
+	}
+	if (n->q >= Qactivation)
+		return act_get(n->ename) != NULL;
+	return node_ent(n) != NULL;
+}
+
+/*
+ * The attributes of n. 0, -ENOENT, or -EAGAIN when the entity's document
+ * must be loaded first (the size of code or params depends on it).
+ */
+int
+node_attr(Node *n, struct stat *st)
+{
+	Ent *e;
+	Buf b = {0};
+	int rc;
+
+	if (!node_exists(n))
+		return -ENOENT;
+	memset(st, 0, sizeof *st);
+	st->st_ino = node_ino(n);
+	st->st_mode = node_mode(n);
+	st->st_nlink = S_ISDIR(st->st_mode) ? 2 : 1;
+	st->st_uid = fs.uid;
+	st->st_gid = fs.gid;
+	st->st_blksize = 4096;
+	st->st_mtim.tv_sec = fs.started / 1000;
+	e = node_ent(n);
+	if (e != NULL && e->updated) {
+		st->st_mtim.tv_sec = e->updated / 1000;
+		st->st_mtim.tv_nsec = e->updated % 1000 * 1000000;
+	}
+	if (n->q == Qscratch) {
+		st->st_size = n->scratch->data.n;
+		st->st_mtim.tv_sec = n->scratch->mtime / 1000;
+	} else if (n->q >= Qactivation) {
+		act_attr(n, st);
+	} else if (!S_ISDIR(st->st_mode) && n->q != Qinvoke && n->q != Qresult && n->q != Qctl) {
+		if ((rc = node_fill(n, &b)) < 0) {
+			buf_free(&b);
+			return rc;
+		}
+		st->st_size = n->q == Qcode || n->q == Qalias ? code_size(e) : (off_t)b.n;
+		buf_free(&b);
+	}
+	st->st_atim = st->st_ctim = st->st_mtim;
+	st->st_blocks = (st->st_size + 511) / 512;
+	return 0;
+}
+
+/* ---- directory lists ---- */
+
+typedef struct Lister {
+	Node *dir;
+	size_t plen;
+	const char *prefix;
+	void (*fn)(const char *name, mode_t mode, void *arg);
+	void *arg;
+} Lister;
+
+static void
+lsent(Ent *e, void *arg)
+{
+	Lister *l = arg;
+	const char *name = e->name;
+
+	if (e->kind == Eaction) {
+		if (l->plen ? strncmp(name, l->prefix, l->plen) != 0 || name[l->plen] != '/' : strchr(name, '/') != NULL)
+			return;
+		if (l->plen)
+			name += l->plen + 1;
+		if (strchr(name, '/') != NULL || e->staged)
+			return;
+	}
+	l->fn(name, e->kind == Eaction || e->kind == Epackage ? S_IFDIR : S_IFREG, l->arg);
+}
+
+static void
+lsscratch(const char *name, void *arg)
+{
+	Lister *l = arg;
+
+	l->fn(name, S_IFREG, l->arg);
+}
+
+/* Call fn for every name in dir (not "." and ".."). */
+void
+dir_list(Node *dir, void (*fn)(const char *name, mode_t mode, void *arg), void *arg)
+{
+	Lister l = { dir, 0, "", fn, arg };
+	const Fixed *f;
+
+	for (f = fixedof(dir->q); f && f->name; f++)
+		fn(f->name, f->mode & S_IFDIR ? S_IFDIR : S_IFREG, arg);
+	switch (dir->q) {
+	case Qactions:
+		l.prefix = dir->ename;
+		l.plen = strlen(dir->ename);
+		cache_each(Eaction, lsent, &l);
+		break;
+	case Qpackages: cache_each(Epackage, lsent, &l); break;
+	case Qtriggers: cache_each(Etrigger, lsent, &l); break;
+	case Qrules: cache_each(Erule, lsent, &l); break;
+	case Qactivations: act_list(fn, arg); break;
+	}
+	scratch_each(dir->path, lsscratch, &l);
+}
