@@ -25,6 +25,7 @@
  * before the pidfd reports the exit, so the cgroups can go right away.
  * Code reaches the proxy only through /init: the store is never visible.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -171,6 +172,39 @@ cgroup_base(const char *ctl, int v2, char *out, size_t len)
 	return 0;
 }
 
+/* Remove what backends killed without a chance to clean up left: cgroups
+ * faasfs-PID beside base whose PID is gone, with their containers'. */
+static void
+cgroup_sweep(const char *base)
+{
+	char parent[512], path[1024], sub[1200], *slash;
+	struct dirent *e, *ce;
+	DIR *d, *cd;
+	int pid;
+
+	snprintf(parent, sizeof parent, "%s", base);
+	if (!(slash = strrchr(parent, '/')))
+		return;
+	*slash = '\0';
+	if (!(d = opendir(parent)))
+		return;
+	while ((e = readdir(d))) {
+		if (sscanf(e->d_name, "faasfs-%d", &pid) != 1 || pid <= 0 || kill(pid, 0) == 0 || errno != ESRCH)
+			continue;
+		if (pathf(path, sizeof path, "%s/%s", parent, e->d_name) < 0)
+			continue;
+		if ((cd = opendir(path))) {
+			while ((ce = readdir(cd)))
+				if (ce->d_name[0] == 'c' && ce->d_type == DT_DIR &&
+				    pathf(sub, sizeof sub, "%s/%s", path, ce->d_name) == 0)
+					rmdir(sub);
+			closedir(cd);
+		}
+		rmdir(path);
+	}
+	closedir(d);
+}
+
 static void
 host_cgroups(sandbox_host *h)
 {
@@ -185,6 +219,10 @@ host_cgroups(sandbox_host *h)
 		snprintf(h->pids_base, sizeof h->pids_base, "%s", h->mem_base);
 	else if (cgroup_base("pids", 0, h->pids_base, sizeof h->pids_base) < 0)
 		h->pids_base[0] = '\0';
+	if (h->mem_base[0])
+		cgroup_sweep(h->mem_base);
+	if (h->pids_base[0] && !h->v2)
+		cgroup_sweep(h->pids_base);
 }
 
 static void
@@ -656,17 +694,16 @@ sandbox_oom(sandbox *sb)
 
 	if (!sb->cg_mem[0])
 		return 0;
-	snprintf(path, sizeof path, "%s/memory.failcnt", sb->cg_mem);
+	/* "oom_kill N": v1 keeps it in memory.oom_control, v2 in memory.events */
+	snprintf(path, sizeof path, "%s/memory.oom_control", sb->cg_mem);
 	if (!(f = fopen(path, "re"))) {
 		snprintf(path, sizeof path, "%s/memory.events", sb->cg_mem);
 		if (!(f = fopen(path, "re")))
 			return 0;
-		while (fgets(buf, sizeof buf, f))
-			if (sscanf(buf, "oom_kill %ld", &n) == 1)
-				break;
-	} else if (fscanf(f, "%ld", &n) != 1) {
-		n = 0;
 	}
+	while (fgets(buf, sizeof buf, f))
+		if (sscanf(buf, "oom_kill %ld", &n) == 1)
+			break;
 	fclose(f);
 	return n > 0;
 }
