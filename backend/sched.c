@@ -261,8 +261,13 @@ route(sched *s, const run_spec *sp)
 static char *
 init_body(const run_spec *sp)
 {
-	json_t *v, *env = sp->init_env ? json_incref(sp->init_env) : json_object();
-	char *text;
+	json_t *v, *env = sp->init_env ? json_deep_copy(sp->init_env) : json_object();
+	char n[16], *text;
+
+	if (sp->limits.concurrency > 1) {      /* the proxy takes that many runs at once */
+		snprintf(n, sizeof n, "%d", sp->limits.concurrency);
+		json_object_set_new(env, "__OW_CONCURRENCY", json_string(n));
+	}
 
 	v = json_pack("{s:{s:s,s:s,s:s,s:b,s:o,s:s}}", "value", "name", sp->name ? sp->name : "",
 	              "main", sp->main && *sp->main ? sp->main : "main", "code", sp->code ? sp->code : "",
@@ -406,8 +411,8 @@ sched_submit(sched *s, const run_spec *sp, sched_done_cb cb, void *arg)
 		return -EINVAL;
 	if ((rc = pool_get(s, sp, &p)) < 0)
 		return rc;
-	if (p->queued >= s->cfg.queue_max)
-		return -EAGAIN;
+	if (p->queued - p->incoming >= s->cfg.queue_max)
+		return -EAGAIN;         /* waiting with no container on its way */
 	if ((rc = run_new(s, p, sp, cb, arg, &r)) < 0) {
 		pool_maybe_free(p);
 		return rc;
