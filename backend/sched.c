@@ -31,7 +31,10 @@
  * container is a process here or a Knative Service elsewhere.
  *
  * Every done_cb runs from a loop callback, never inside sched_submit: a
- * failure found while submitting is finished on the next loop turn.
+ * failure found while submitting is finished on the next loop turn. Once
+ * sched_free() has begun no done_cb runs at all: the API may be half torn
+ * down by then, and the store marks activations that never finished as
+ * failed when the backend starts again.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -203,14 +206,14 @@ sched_free(sched *s)
 
 	if (!s)
 		return;
-	s->closing = 1;
+	s->closing = 1;                 /* from here on no done_cb runs */
 	while ((r = s->done))
 		run_finish(r);
 	for (i = 0; i < POOL_BUCKETS; i++)
 		for (p = s->table[i]; p; p = pn) {
 			pn = p->hnext;
 			while ((r = p->qhead))
-				run_fail(r, RUN_WHISK_ERROR, "The scheduler stopped before the action could run.");
+				run_fail(r, RUN_WHISK_ERROR, "The scheduler stopped.");
 		}
 	for (c = s->all; c; c = c->all_next)
 		if (c->state != C_STOPPING)

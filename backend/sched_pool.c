@@ -409,6 +409,8 @@ container_up(container *c, int err, const char *why)
 {
 	sched *s = c->s;
 
+	if (c->state == C_STOPPING)
+		return;
 	if (err < 0) {
 		log_error("sched: %s (%s) did not start: %s", c->name, c->kind, why ? why : strerror(-err));
 		if (c->pool) {
@@ -419,8 +421,6 @@ container_up(container *c, int err, const char *why)
 		}
 		return;
 	}
-	if (c->state == C_STOPPING)
-		return;
 	if (!c->pool) {
 		c->state = C_STEM;
 		if (s->starving)

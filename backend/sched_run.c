@@ -54,7 +54,7 @@ run_finish(run *r)
 		r->res.end_ms = sched_now_ms();
 	if (!r->res.start_ms)
 		r->res.start_ms = r->res.end_ms;
-	if (r->cb)
+	if (r->cb && !r->s->closing)
 		r->cb(&r->res, r->arg);
 	run_free(r);
 }
