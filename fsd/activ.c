@@ -73,14 +73,33 @@ act_new(json_t *rec)
 	return a;
 }
 
+/* The path annotation of a record ("guest/pkg/hello"), or NULL. */
+static const char *
+act_path(json_t *rec)
+{
+	json_t *kv;
+	size_t i;
+
+	json_array_foreach(json_object_get(rec, "annotations"), i, kv)
+		if (json_is_string(json_object_get(kv, "value")) &&
+		    strcmp(json_string_value(json_object_get(kv, "key")) ?: "", "path") == 0)
+			return json_string_value(json_object_get(kv, "value"));
+	return NULL;
+}
+
 /* The action an activation ran, as named in this namespace: "pkg/hello". */
 static void
 act_name(json_t *rec, char *out, size_t len)
 {
+	const char *path = act_path(rec), *slash = path ? strchr(path, '/') : NULL;
 	const char *ns = json_string_value(json_object_get(rec, "namespace"));
 	const char *name = json_string_value(json_object_get(rec, "name"));
-	const char *slash = ns ? strchr(ns, '/') : NULL;
 
+	if (slash != NULL) {
+		snprintf(out, len, "%s", slash + 1);
+		return;
+	}
+	slash = ns ? strchr(ns, '/') : NULL;
 	snprintf(out, len, "%s%s%s", slash ? slash + 1 : "", slash ? "/" : "", name ? name : "?");
 }
 

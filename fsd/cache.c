@@ -69,6 +69,7 @@ ent_free(Ent *e)
 	json_decref(e->doc);
 	json_decref(e->last);
 	free(e->stagekind);
+	free(e->bindto);
 	free(e->err);
 	free(e->name);
 	free(e);
@@ -94,6 +95,37 @@ ent_unhold(Ent *e)
 		ent_free(e);
 }
 
+/* Note which package of ours a package binds, if the document says. */
+static void
+ent_binding(Ent *e, json_t *doc)
+{
+	json_t *b = json_object_get(doc, "binding");
+	const char *ns = json_string_value(json_object_get(b, "namespace"));
+	const char *name = json_string_value(json_object_get(b, "name"));
+
+	if (e->kind != Epackage || !json_is_object(b))
+		return;
+	free(e->bindto);
+	e->bindto = name && (ns == NULL || fs.ns == NULL || strcmp(ns, fs.ns) == 0) ? strdup(name) : NULL;
+}
+
+/* An action by the name a user sees: "b/hello" in a binding b of utils is utils/hello. */
+Ent *
+action_ent(const char *name)
+{
+	Ent *e = ent_get(Eaction, name), *p;
+	const char *slash = strchr(name, '/');
+	char buf[1024];
+
+	if (e != NULL || slash == NULL)
+		return e;
+	snprintf(buf, sizeof buf, "%.*s", (int)(slash - name), name);
+	if ((p = ent_get(Epackage, buf)) == NULL || p->bindto == NULL)
+		return NULL;
+	snprintf(buf, sizeof buf, "%s/%s", p->bindto, slash + 1);
+	return ent_get(Eaction, buf);
+}
+
 /* Note the version, time and (if given) whole document of an entity. */
 void
 ent_update(Ent *e, json_t *doc, int whole)
@@ -108,6 +140,7 @@ ent_update(Ent *e, json_t *doc, int whole)
 	else if (e->updated == 0)
 		e->updated = now_ms();
 	e->staged = 0;
+	ent_binding(e, doc);
 	if (whole) {
 		json_decref(e->doc);
 		e->doc = json_incref(doc);
@@ -334,6 +367,20 @@ cache_prime(void (*done)(int err))
 	return rc;
 }
 
+static void
+stale1(Ent *e, void *arg)
+{
+	(void)arg;
+	e->docver[0] = '\0';
+}
+
+/* Forget the documents of one kind: a rule changed, so did its trigger's. */
+void
+cache_stale(int kind)
+{
+	cache_each(kind, stale1, NULL);
+}
+
 /* ---- events ---- */
 
 static int
@@ -345,6 +392,13 @@ kindof(const char *s)
 		if (strcmp(collname[k], s) == 0)
 			return k;
 	return -1;
+}
+
+static void
+ignore(void *arg, int err)
+{
+	(void)arg;
+	(void)err;
 }
 
 /* Apply one entity event {"kind","op","name","version"} from the stream. */
@@ -359,6 +413,8 @@ cache_event(json_t *ev)
 
 	if (k < 0 || op == NULL || name == NULL)
 		return;
+	if (k == Erule)
+		cache_stale(Etrigger);
 	if (strcmp(op, "delete") == 0) {
 		if ((e = ent_get(k, name)) != NULL && !e->staged) {
 			notify_gone(e);
@@ -376,5 +432,7 @@ cache_event(json_t *ev)
 			notify_new(e);
 		else
 			notify_changed(e);
+		if (k == Epackage)
+			ent_load(e, ignore, NULL);  /* learn whether it binds */
 	}
 }

@@ -13,7 +13,7 @@ typedef struct Chg {
 	char *name;
 	char *path;
 	const char *op;
-	Ent *ent;
+	char *ename;          /* the entity's name, looked up again when done */
 	int kind;
 	struct fuse_file_info fi;
 	int has_fi;
@@ -48,6 +48,7 @@ chg_free(Chg *c)
 	if (c->scratch)
 		scratch_put(c->scratch);
 	free(c->scratchpath);
+	free(c->ename);
 	free(c->name);
 	free(c->path);
 	free(c);
@@ -58,7 +59,7 @@ static void
 chg_done(Chg *c, int err, const char *text)
 {
 	if (err < 0)
-		err_note(c->req, c->op, c->path, c->ent, err, text);
+		err_note(c->req, c->op, c->path, c->ename ? ent_get(c->kind, c->ename) : NULL, err, text);
 	fuse_reply_err(c->req, -err);
 	chg_free(c);
 }
@@ -237,9 +238,10 @@ deleted(Resp *r, void *arg)
 
 	if (r->err == -EEXIST && c->kind == Epackage)
 		r->err = -ENOTEMPTY;
-	if (r->err == 0 && (e = ent_get(c->kind, c->ent->name)) != NULL)
+	if (r->err == 0 && (e = ent_get(c->kind, c->ename)) != NULL)
 		ent_drop(e);
-	c->ent = r->err < 0 ? c->ent : NULL;
+	if (r->err == 0 && c->kind == Erule)
+		cache_stale(Etrigger);
 	chg_done(c, r->err, r->text);
 }
 
@@ -257,8 +259,12 @@ delete_entity(fuse_req_t req, Node *dir, const char *name, Ent *e, const char *o
 			chg_free(c);
 		return -ENOMEM;
 	}
-	c->ent = e;
 	c->kind = e->kind;
+	if ((c->ename = strdup(e->name)) == NULL) {
+		free(path);
+		chg_free(c);
+		return -ENOMEM;
+	}
 	rc = bk_json("DELETE", path, NULL, deleted, c);
 	free(path);
 	if (rc < 0)
@@ -360,8 +366,8 @@ fs_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 			break;
 		}
 		if (k.q == Qpackage && pkg_actions(e->name) > 0) {
-			snprintf(text, sizeof text, "package %s is not empty: it holds %d actions",
-			         e->name, pkg_actions(e->name));
+			snprintf(text, sizeof text, "package %s is not empty: it holds %d action%s",
+			         e->name, pkg_actions(e->name), pkg_actions(e->name) == 1 ? "" : "s");
 			rc = -ENOTEMPTY;
 			break;
 		}
@@ -387,13 +393,12 @@ static void
 renamed(void *arg, int err, const char *text)
 {
 	Chg *c = arg;
+	Ent *e;
 
 	if (err == 0)
 		scratch_unlink(c->scratchpath);
-	else if (c->ent && c->ent->staged) {
-		ent_drop(c->ent);
-		c->ent = NULL;
-	}
+	else if ((e = ent_get(c->kind, c->ename)) != NULL && e->staged)
+		ent_drop(e);
 	notify_entry(c->dir->path, c->name);
 	chg_done(c, err, text);
 }
@@ -410,6 +415,7 @@ rename_commit(fuse_req_t req, Node *sdir, const char *sname, Node *dir, const ch
 	Kid k;
 	Node *n;
 	Chg *c;
+	Ent *e;
 	int rc = kid_of(dir, name, &k, buf, sizeof buf);
 
 	if (rc == -ENOENT && dir->q == Qactions && !is_scratch_name(name))
@@ -427,7 +433,10 @@ rename_commit(fuse_req_t req, Node *sdir, const char *sname, Node *dir, const ch
 		chg_free(c);
 		return -ENOMEM;
 	}
-	c->ent = node_ent(n);
+	if ((e = node_ent(n)) != NULL) {
+		c->kind = e->kind;
+		c->ename = strdup(e->name);
+	}
 	rc = commit(n, s->data.p ? s->data.p : "", s->data.n, renamed, c);
 	node_forget(n, 1);
 	if (rc < 0)

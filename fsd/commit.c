@@ -349,6 +349,8 @@ put_done(Resp *r, void *arg)
 	}
 	ent_update(e, r->json, json_is_object(r->json));
 	ent_seterr(e, NULL);
+	if (c->kind == Erule)
+		cache_stale(Etrigger);
 	if (c->q == Qalias && (slash = strrchr(c->path, '/')) != NULL) {
 		*slash = '\0';
 		notify_entry(c->path, slash + 1);

@@ -89,6 +89,7 @@ struct Ent {
 	Parkq resultq;        /* action: reads of result waiting for them */
 	int64_t size;         /* action: code size once known, else -1 */
 	int gone;             /* deleted, kept while something still uses it */
+	char *bindto;         /* package: the package of this namespace it binds */
 	unsigned mark;        /* the listing that last saw it */
 };
 

@@ -48,6 +48,7 @@ int64_t now_ms(void);
 
 /* cache.c */
 Ent *ent_get(int kind, const char *name);
+Ent *action_ent(const char *name);
 Ent *ent_make(int kind, const char *name);
 void ent_drop(Ent *e);
 void ent_unhold(Ent *e);
@@ -58,6 +59,7 @@ void cache_each(int kind, void (*fn)(Ent *e, void *arg), void *arg);
 size_t cache_count(int kind);
 int cache_prime(void (*done)(int err));
 void cache_event(json_t *ev);
+void cache_stale(int kind);
 
 /* change.c */
 int stage_action(Node *dir, const char *name, Kid *k, char *buf, size_t len);

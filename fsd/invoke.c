@@ -145,7 +145,7 @@ static int
 invoke_start(Open *o, Ent *e, const char *p, size_t n, int json)
 {
 	Call *c = calloc(1, sizeof *c);
-	char *path = bk_path(Eaction, e->name, "blocking=true&result=true");
+	char *path = bk_path(Eaction, o->node->ename, "blocking=true&result=true");
 	int rc;
 
 	if (c == NULL || path == NULL || (c->ename = strdup(e->name)) == NULL) {

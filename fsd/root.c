@@ -24,6 +24,24 @@ typedef struct Errline {
 static Errline errs[Nerr];
 static unsigned nerrs;
 
+/* Continuation lines of a long error (a traceback) start with a tab. */
+static void
+indent(char **line)
+{
+	Buf b = {0};
+	char *s;
+
+	for (s = *line; *s; s++) {
+		buf_add(&b, s, 1);
+		if (*s == '\n' && s[1] != '\0')
+			buf_add(&b, "\t", 1);
+	}
+	if (b.p != NULL) {
+		free(*line);
+		*line = b.p;
+	}
+}
+
 /* Note a failure: the ring, the entity's err, the log. */
 void
 err_note(fuse_req_t req, const char *op, const char *path, Ent *e, int err, const char *text)
@@ -40,6 +58,7 @@ err_note(fuse_req_t req, const char *op, const char *path, Ent *e, int err, cons
 	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
 	if (asprintf(&line, "%s pid=%d %s %s: %s", when, ctx ? (int)ctx->pid : 0, op, path, text) < 0)
 		return;
+	indent(&line);
 	free(l->text);
 	l->text = line;
 	l->uid = ctx ? ctx->uid : fs.uid;

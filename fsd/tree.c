@@ -108,7 +108,7 @@ kid_action(Node *dir, const char *name, Kid *k, char *buf, size_t len)
 	char base[512];
 
 	actname(dir->ename, name, buf, len);
-	if (strchr(name, '/') == NULL && ent_get(Eaction, buf) != NULL) {
+	if (strchr(name, '/') == NULL && action_ent(buf) != NULL) {
 		k->q = Qaction;
 		k->ekind = Eaction;
 		k->ename = buf;
@@ -118,7 +118,7 @@ kid_action(Node *dir, const char *name, Kid *k, char *buf, size_t len)
 		memcpy(base, name, bl);
 		base[bl] = '\0';
 		actname(dir->ename, base, buf, len);
-		if (ent_get(Eaction, buf) != NULL) {
+		if (action_ent(buf) != NULL) {
 			k->q = Qalias;
 			k->ekind = Eaction;
 			k->ename = buf;
@@ -189,7 +189,7 @@ node_ent(Node *n)
 	case Qaction: case Qalias: case Qcode: case Qkind: case Qmain: case Qparams: case Qannot:
 	case Qlimits: case Qversion: case Qinvoke: case Qresult: case Qlogs: case Qobjerr:
 	case Qpackage: case Qbinding: case Qtrigger: case Qrule:
-		return ent_get(n->ekind, n->ename);
+		return n->ekind == Eaction ? action_ent(n->ename) : ent_get(n->ekind, n->ename);
 	}
 	return NULL;
 }
@@ -297,13 +297,16 @@ dir_list(Node *dir, void (*fn)(const char *name, mode_t mode, void *arg), void *
 {
 	Lister l = { dir, 0, "", fn, arg };
 	const Fixed *f;
+	Ent *e;
 
 	for (f = fixedof(dir->q); f && f->name; f++)
 		fn(f->name, f->mode & S_IFDIR ? S_IFDIR : S_IFREG, arg);
 	switch (dir->q) {
 	case Qactions:
 		l.prefix = dir->ename;
-		l.plen = strlen(dir->ename);
+		if (dir->ename[0] && (e = ent_get(Epackage, dir->ename)) != NULL && e->bindto)
+			l.prefix = e->bindto;
+		l.plen = strlen(l.prefix);
 		cache_each(Eaction, lsent, &l);
 		break;
 	case Qpackages: cache_each(Epackage, lsent, &l); break;

@@ -1,0 +1,76 @@
+# tests/fs/lib-fs.sh — start a real backend and a real faasfs mount for a test file.
+#
+#   . "$(dirname "$0")/../lib.sh"
+#   . "$TOP/tests/fs/lib-fs.sh"
+#   fs_start            # backend on a free port, mount at $FAAS; stopped at the end
+#
+# Everything lives in $SCRATCH; HOME points there too, so ~/.wskprops is not touched.
+
+FAASFS_AUTH=5a1e7c3e-0d8b-4b51-9a43-35e2c9f0b0aa:fs-test-key-0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJ
+export FAASFS_AUTH
+export HOME="$SCRATCH"
+FAAS="$SCRATCH/mnt"
+BACKEND_PID=""
+FS_PID=""
+
+# backend_start: the backend on a free port with its data in $SCRATCH/data.
+backend_start() {
+	BPORT=${BPORT:-$(free_port)}
+	API="http://127.0.0.1:$BPORT/api/v1/namespaces/_"
+	"$BACKEND" --listen "127.0.0.1:$BPORT" --data "$SCRATCH/data" >>"$SCRATCH/backend.log" 2>&1 &
+	BACKEND_PID=$!
+	wait_for "curl -sf -o /dev/null -u $FAASFS_AUTH $API/actions" 200 ||
+		{ say "backend did not start"; tail -n 20 "$SCRATCH/backend.log"; return 1; }
+}
+
+backend_stop() {
+	[ -n "$BACKEND_PID" ] && kill "$BACKEND_PID" 2>/dev/null && wait "$BACKEND_PID" 2>/dev/null
+	BACKEND_PID=""
+}
+
+# mount_start: faasfs on $FAAS in the background; waits until status says up.
+mount_start() {
+	mkdir -p "$FAAS"
+	"$FAASFS" -f --backend "http://127.0.0.1:$BPORT" --auth "$FAASFS_AUTH" "$FAAS" \
+		>>"$SCRATCH/fs.log" 2>&1 &
+	FS_PID=$!
+	wait_for "grep -q 'up$' '$FAAS/status'" 200 ||
+		{ say "faasfs did not mount"; tail -n 20 "$SCRATCH/fs.log"; return 1; }
+}
+
+mount_stop() {
+	if [ -n "$FS_PID" ]; then
+		kill -TERM "$FS_PID" 2>/dev/null
+		wait "$FS_PID" 2>/dev/null
+	fi
+	FS_PID=""
+	mountpoint -q "$FAAS" && { fusermount3 -u -z "$FAAS" 2>/dev/null || umount -l "$FAAS"; }
+	return 0
+}
+
+fs_start() {
+	test_at_end 'backend_stop'
+	test_at_end 'mount_stop'
+	backend_start && mount_start
+}
+
+# rest METHOD PATH [BODY]: the REST API, as another client would use it.
+rest() {
+	if [ $# -ge 3 ]; then
+		curl -s -u "$FAASFS_AUTH" -X "$1" -H 'Content-Type: application/json' -d "$3" "$API/$2"
+	else
+		curl -s -u "$FAASFS_AUTH" -X "$1" "$API/$2"
+	fi
+}
+
+# py NAME BODY: write NAME.py whose main returns BODY (a python expression).
+py() {
+	printf 'def main(args):\n    return %s\n' "$2" >"$1.py"
+}
+
+# within SECONDS COMMAND: COMMAND succeeds within SECONDS (tried every 50 ms).
+within() {
+	wait_for "$2" $(($1 * 20))
+}
+
+now_ms() { date +%s%3N; }
