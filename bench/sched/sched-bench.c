@@ -1,0 +1,137 @@
+/* sched-bench.c — the scheduler alone with a real proxy: sched_submit → done_cb latency and throughput.
+ *
+ * usage: sched-bench PROXY CODE.b64 KIND RUNS CONCURRENCY
+ * Runs an action whose code is CODE.b64 (a base64 executable) through the
+ * scheduler and the local domain, sandbox and all, with CONCURRENCY runs in
+ * flight, and prints "runs N conc C p50_us P p99_us Q per_s R".
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <uv.h>
+
+#include "sched.h"
+
+static sched *s;
+static run_spec spec;
+static uint64_t *lat;
+static int runs, conc, issued, done, failed;
+static uint64_t t0, t_end;
+
+typedef struct slot {
+	uint64_t start;
+} slot;
+
+static void submit(slot *sl);
+
+static void
+done_cb(run_result *res, void *arg)
+{
+	slot *sl = arg;
+
+	if (res->status != RUN_SUCCESS && failed++ < 3)
+		fprintf(stderr, "sched-bench: run failed: %s\n", json_dumps(res->result, 0));
+	lat[done++] = uv_hrtime() - sl->start;
+	if (issued < runs)
+		submit(sl);
+	else
+		free(sl);
+	if (done == runs)
+		t_end = uv_hrtime();
+}
+
+static void
+submit(slot *sl)
+{
+	char id[33];
+	int rc;
+
+	snprintf(id, sizeof id, "%032d", issued++);
+	spec.activation_id = id;
+	sl->start = uv_hrtime();
+	if ((rc = sched_submit(s, &spec, done_cb, sl)) < 0) {
+		fprintf(stderr, "sched-bench: submit: %d\n", rc);
+		exit(1);
+	}
+}
+
+static int
+cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static char *
+slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf;
+	long n;
+
+	if (!f || fseek(f, 0, SEEK_END) < 0 || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) < 0)
+		return NULL;
+	if ((buf = calloc(1, (size_t)n + 1)) && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+		free(buf);
+		buf = NULL;
+	}
+	fclose(f);
+	return buf;
+}
+
+/* Run n runs with c in flight; returns when all are done. */
+static void
+round_of(uv_loop_t *loop, int n, int c)
+{
+	int i;
+
+	runs = n;
+	issued = done = 0;
+	lat = realloc(lat, sizeof *lat * (size_t)n);
+	t0 = uv_hrtime();
+	for (i = 0; i < c && issued < runs; i++)
+		submit(calloc(1, sizeof(slot)));
+	while (done < runs)
+		uv_run(loop, UV_RUN_ONCE);
+}
+
+int
+main(int argc, char **argv)
+{
+	uv_loop_t *loop = uv_default_loop();
+	char run_dir[64];
+	sched_config cfg = { 0 };
+	int n;
+
+	if (argc != 6) {
+		fprintf(stderr, "usage: sched-bench PROXY CODE.b64 KIND RUNS CONCURRENCY\n");
+		return 2;
+	}
+	snprintf(run_dir, sizeof run_dir, "/tmp/sched-bench-%d", (int)getpid());
+	cfg.proxy_path = argv[1];
+	cfg.run_dir = run_dir;
+	cfg.sandbox = 1;
+	cfg.stemcells = -1;
+	n = atoi(argv[4]);
+	conc = atoi(argv[5]);
+	spec = (run_spec){ .ns = "guest", .path = "guest/bench", .name = "bench", .version = "0.0.1",
+	                   .kind = argv[3], .code = slurp(argv[2]), .binary = 1,
+	                   .limits = { 60000, 256, 10, 1 }, .params = json_object(), .api_host = "http://127.0.0.1:1" };
+	if (!spec.code || sched_new(loop, &cfg, &s) < 0) {
+		fprintf(stderr, "sched-bench: cannot start\n");
+		return 1;
+	}
+	round_of(loop, conc * 4, conc);          /* start and warm the containers */
+	round_of(loop, n, conc);
+	qsort(lat, (size_t)n, sizeof *lat, cmp);
+	printf("runs %d conc %d p50_us %.1f p99_us %.1f per_s %.0f\n", n, conc, lat[n / 2] / 1e3,
+	       lat[n * 99 / 100] / 1e3, n / ((t_end - t0) / 1e9));
+	sched_free(s);
+	uv_run(loop, UV_RUN_NOWAIT);
+	rmdir(run_dir);
+	return failed ? 1 : 0;
+}
