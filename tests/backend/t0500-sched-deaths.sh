@@ -1,0 +1,45 @@
+#!/bin/sh
+# A container that dies is replaced; a backend killed with -9 leaves no
+# container behind, and the next backend sweeps what the dead one left.
+. "$(dirname "$0")/backend-lib.sh"
+
+start_backend
+
+cat >who.py <<'PY'
+import os
+def main(args):
+    return {"uid": os.getuid()}
+PY
+
+cgroups() { ls -d /sys/fs/cgroup/pids/faasfs-$1 2>/dev/null; }
+
+test_expect_success 'a killed container is replaced at the next run' '
+	put_action who python:3 who.py &&
+	invoke who >1.json &&
+	uid=$(field 1.json .response.result.uid) &&
+	pkill -9 -u "$uid" faasfs-proxy &&
+	wait_for "! pgrep -u $uid faasfs-proxy" &&
+	invoke who >2.json &&
+	test "$(field 2.json .response.statusCode)" = 0 &&
+	test "$(startup 2.json)" != warm &&
+	curl -s "$METRICS" | grep "^faasfs_container_deaths_total 1"
+'
+
+test_expect_success 'kill -9 of the backend takes its containers with it' '
+	invoke who >3.json &&
+	uid=$(field 3.json .response.result.uid) &&
+	pgrep -u "$uid" faasfs-proxy &&
+	test -n "$(cgroups $BACKEND_PID)" &&
+	kill -9 $BACKEND_PID &&
+	wait_for "! pgrep -u $uid faasfs-proxy" 200 &&
+	echo $BACKEND_PID >dead.pid
+'
+
+test_expect_success 'the next backend sweeps the dead one'"'"'s cgroups' '
+	start_backend &&
+	wait_for "test -z \"\$(cgroups $(cat dead.pid))\"" &&
+	invoke who >4.json &&
+	test "$(field 4.json .response.statusCode)" = 0
+'
+
+test_done
