@@ -32,6 +32,7 @@ static Map byid;                /* ring and fetched, by id */
 static Act *fetched[Fetched];
 static unsigned nfetched;
 static Buf logbuf;
+static int64_t logtime;         /* when the log last grew */
 static Open *streams;
 
 typedef struct Awaiter {
@@ -125,6 +126,7 @@ log_append(json_t *rec)
 		char *nl = memchr(logbuf.p + logbuf.n / 2, '\n', logbuf.n - logbuf.n / 2);
 		buf_consume(&logbuf, nl ? (size_t)(nl - logbuf.p) + 1 : logbuf.n);
 	}
+	logtime = now_ms();
 	buf_printf(&logbuf, "%s.%03dZ %s %s %s %lldms\n", when, (int)(start % 1000),
 	           json_string_value(json_object_get(rec, "activationId")), name, st ? st : "?",
 	           (long long)json_integer_value(json_object_get(rec, "duration")));
@@ -345,9 +347,11 @@ act_logs_of(const char *name, Buf *b)
 	return 0;
 }
 
+/* The log's size and the time it last grew. */
 size_t
-act_log_size(void)
+act_log_size(int64_t *mtime)
 {
+	*mtime = logtime;
 	return logbuf.n;
 }
 

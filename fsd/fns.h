@@ -15,7 +15,7 @@ void act_list(void (*fn)(const char *name, mode_t mode, void *arg), void *arg);
 int act_fill(Node *n, Buf *b);
 void act_attr(Node *n, struct stat *st);
 int act_logs_of(const char *name, Buf *b);
-size_t act_log_size(void);
+size_t act_log_size(int64_t *mtime);
 void act_log_read(fuse_req_t req, size_t size, off_t off);
 void stream_open(Open *o);
 void stream_close(Open *o);

@@ -241,6 +241,13 @@ node_attr(Node *n, struct stat *st)
 	if (n->q == Qscratch) {
 		st->st_size = n->scratch->data.n;
 		st->st_mtim.tv_sec = n->scratch->mtime / 1000;
+	} else if (n->q == Qactlog) {
+		int64_t t;
+		st->st_size = act_log_size(&t);
+		if (t > 0) {
+			st->st_mtim.tv_sec = t / 1000;
+			st->st_mtim.tv_nsec = t % 1000 * 1000000;
+		}
 	} else if (n->q >= Qactivation) {
 		act_attr(n, st);
 	} else if (!S_ISDIR(st->st_mode) && n->q != Qinvoke && n->q != Qresult && n->q != Qctl) {

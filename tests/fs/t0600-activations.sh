@@ -1,0 +1,94 @@
+#!/bin/bash
+# t0600-activations.sh — activations: tail -f log, the blocking stream, ID files, killed readers.
+. "$(dirname "$0")/../lib.sh"
+. "$TOP/tests/fs/lib-fs.sh"
+
+fs_start || exit 1
+V=$FAAS/activations
+
+test_expect_success 'setup' '
+	printf "def main(args):\n    print(\"log from\", args.get(\"n\"))\n    return {\"n\": args.get(\"n\")}\n" >act.py &&
+	cp act.py "$FAAS/actions/"
+'
+
+test_expect_success 'tail -f activations/log shows a new activation within 2 s' '
+	tail -n 0 -f "$V/log" >tail.out 2>tail.err &
+	tailpid=$! &&
+	sleep 0.2 &&
+	echo "{\"n\":1}" >"$FAAS/actions/act/invoke" &&
+	within 2 "grep -q \" act success\" tail.out"; rc=$?
+	kill $tailpid; wait $tailpid 2>/dev/null
+	test $rc = 0
+'
+
+test_expect_success 'the log grows honestly: its size is its length' '
+	test "$(stat -c %s $V/log)" = "$(cat $V/log | wc -c)" &&
+	test "$(wc -l <$V/log)" = 1
+'
+
+test_expect_success 'head -n1 activations/stream returns the next activation' '
+	head -n 1 "$V/stream" >next.out 2>next.err &
+	headpid=$! &&
+	sleep 0.3 &&
+	echo "{\"n\":2}" >"$FAAS/actions/act/invoke" &&
+	wait $headpid &&
+	test "$(jq -c .response.result next.out)" = "{\"n\":2}" &&
+	test ! -s next.err
+'
+
+test_expect_success 'ID/result, ID/logs, ID/record and the others' '
+	id=$(jq -r .activationId next.out) &&
+	test -d "$V/$id" &&
+	test "$(cat $V/$id/result)" = "{\"n\":2}" &&
+	grep -q "stdout: log from 2" "$V/$id/logs" &&
+	test "$(jq -r .activationId $V/$id/record)" = "$id" &&
+	test "$(cat $V/$id/status)" = success &&
+	test "$(cat $V/$id/name)" = act &&
+	test "$(cat $V/$id/duration)" -ge 0 &&
+	ls "$V" >ls.out && grep -qx "$id" ls.out
+'
+
+test_expect_success 'an activation made before the mount is fetched by its id' '
+	id=$(rest POST "actions/act?blocking=true" "{\"n\":3}" | jq -r .activationId) &&
+	test "$(cat $V/$id/result)" = "{\"n\":3}"
+'
+
+test_expect_success 'cat of the stream, killed, dies at once' '
+	cat "$V/stream" >/dev/null &
+	catpid=$! &&
+	sleep 0.3 &&
+	t0=$(now_ms) &&
+	kill -9 $catpid && wait $catpid 2>/dev/null;
+	t1=$(now_ms) &&
+	test $((t1 - t0)) -lt 1000 &&
+	! kill -0 $catpid 2>/dev/null
+'
+
+test_expect_success 'a stream read with nothing there and O_NONBLOCK gives EAGAIN' '
+	/usr/bin/python3 -c "
+import os, errno
+fd = os.open(\"$V/stream\", os.O_RDONLY | os.O_NONBLOCK)
+try:
+    os.read(fd, 100)
+except BlockingIOError:
+    print(\"EAGAIN\")
+" >nb.out &&
+	test "$(cat nb.out)" = EAGAIN
+'
+
+test_expect_success 'many readers of the stream each see every activation' '
+	head -n 2 "$V/stream" >s1 & p1=$!
+	head -n 2 "$V/stream" >s2 & p2=$!
+	sleep 0.3 &&
+	echo "{\"n\":4}" >"$FAAS/actions/act/invoke" &&
+	echo "{\"n\":5}" >"$FAAS/actions/act/invoke" &&
+	wait $p1 $p2 &&
+	test "$(jq -s -c "map(.response.result.n) | sort" s1)" = "[4,5]" &&
+	test "$(jq -s -c "map(.response.result.n) | sort" s2)" = "[4,5]"
+'
+
+test_expect_success 'an action'"'"'s logs file has its activations'"'"' logs' '
+	grep -q "log from 5" "$FAAS/actions/act/logs"
+'
+
+test_done
