@@ -278,8 +278,11 @@ probe_cb(int err, int status, const char *body, size_t len, void *arg)
 	(void)status;
 	(void)body;
 	(void)len;
-	if (x->exited || x->up)
+	x->calls--;
+	if (x->exited || x->up) {
+		lct_maybe_down(x);
 		return;
+	}
 	if (err == 0) {
 		x->up = 1;
 		container_up(x->c, 0, NULL);
@@ -298,8 +301,12 @@ probe_cb(int err, int status, const char *body, size_t len, void *arg)
 static void
 probe_start(lct *x)
 {
-	if (!x->exited && x->http && chttp_probe(x->http, probe_cb, x) < 0)
+	if (x->exited || !x->http)
+		return;
+	if (chttp_probe(x->http, probe_cb, x) < 0)
 		sandbox_kill(&x->sb);
+	else
+		x->calls++;             /* x stays until the probe has ended */
 }
 
 static void
