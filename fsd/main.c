@@ -34,7 +34,7 @@ static struct fuse_lowlevel_ops ops = {
 
 static uv_poll_t fusepoll;
 static uv_signal_t sigs[3];
-static uv_timer_t firsttimer;
+static uv_timer_t firsttimer, grace;
 static int firstdone;
 static struct fuse_buf fbuf;
 
@@ -117,22 +117,37 @@ on_fuse(uv_poll_t *p, int status, int events)
 static void
 shutdown_fs(void)
 {
-	if (fs.shutting)
+	if (fs.se == NULL || fuse_session_exited(fs.se))
 		return;
 	fs.shutting = 1;
-	stream_shutdown();
-	events_stop();
 	uv_poll_stop(&fusepoll);
 	fuse_session_exit(fs.se);
 	uv_stop(fs.loop);
 }
 
 static void
+grace_over(uv_timer_t *t)
+{
+	(void)t;
+	shutdown_fs();
+}
+
+/*
+ * SIGTERM: readers parked on streams get EOF at once; their close (FLUSH,
+ * RELEASE) is still answered for a short grace, then the session ends.
+ */
+static void
 on_signal(uv_signal_t *s, int signum)
 {
 	(void)s;
+	if (fs.shutting)
+		return;
 	log_info("signal %d: unmounting %s", signum, fs.mnt);
-	shutdown_fs();
+	fs.shutting = 1;
+	stream_shutdown();
+	events_stop();
+	uv_timer_init(fs.loop, &grace);
+	uv_timer_start(&grace, grace_over, 300, 0);
 }
 
 static void

@@ -10,22 +10,31 @@ FAASFS_AUTH=5a1e7c3e-0d8b-4b51-9a43-35e2c9f0b0aa:fs-test-key-0123456789abcdefghi
 export FAASFS_AUTH
 export HOME="$SCRATCH"
 FAAS="$SCRATCH/mnt"
-BACKEND_PID=""
-FS_PID=""
+# Tests run in subshells, so the daemons' pids live in files.
+fs_pid() { cat "$SCRATCH/fs.pid" 2>/dev/null; }
+backend_pid() { cat "$SCRATCH/backend.pid" 2>/dev/null; }
+
+# stop_pid PID SIGNAL: signal PID and wait (up to 10 s) until it is gone.
+stop_pid() {
+	[ -n "$1" ] || return 0
+	kill "-$2" "$1" 2>/dev/null
+	wait_for "! kill -0 $1" 200
+}
 
 # backend_start: the backend on a free port with its data in $SCRATCH/data.
 backend_start() {
 	BPORT=${BPORT:-$(free_port)}
 	API="http://127.0.0.1:$BPORT/api/v1/namespaces/_"
+	echo "$BPORT" >"$SCRATCH/backend.port"
 	"$BACKEND" --listen "127.0.0.1:$BPORT" --data "$SCRATCH/data" >>"$SCRATCH/backend.log" 2>&1 &
-	BACKEND_PID=$!
+	echo $! >"$SCRATCH/backend.pid"
 	wait_for "curl -sf -o /dev/null -u $FAASFS_AUTH $API/actions" 200 ||
 		{ say "backend did not start"; tail -n 20 "$SCRATCH/backend.log"; return 1; }
 }
 
 backend_stop() {
-	[ -n "$BACKEND_PID" ] && kill "$BACKEND_PID" 2>/dev/null && wait "$BACKEND_PID" 2>/dev/null
-	BACKEND_PID=""
+	stop_pid "$(backend_pid)" TERM
+	rm -f "$SCRATCH/backend.pid"
 }
 
 # mount_start: faasfs on $FAAS in the background; waits until status says up.
@@ -33,17 +42,14 @@ mount_start() {
 	mkdir -p "$FAAS"
 	"$FAASFS" -f --backend "http://127.0.0.1:$BPORT" --auth "$FAASFS_AUTH" "$FAAS" \
 		>>"$SCRATCH/fs.log" 2>&1 &
-	FS_PID=$!
+	echo $! >"$SCRATCH/fs.pid"
 	wait_for "grep -q 'up$' '$FAAS/status'" 200 ||
 		{ say "faasfs did not mount"; tail -n 20 "$SCRATCH/fs.log"; return 1; }
 }
 
 mount_stop() {
-	if [ -n "$FS_PID" ]; then
-		kill -TERM "$FS_PID" 2>/dev/null
-		wait "$FS_PID" 2>/dev/null
-	fi
-	FS_PID=""
+	stop_pid "$(fs_pid)" TERM
+	rm -f "$SCRATCH/fs.pid"
 	mountpoint -q "$FAAS" && { fusermount3 -u -z "$FAAS" 2>/dev/null || umount -l "$FAAS"; }
 	return 0
 }
