@@ -206,7 +206,7 @@ fs_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode, stru
 		rc = -EACCES;
 out:
 	if (rc < 0)
-		fail(req, "create", dir ? dir->path : "?", name, rc,
+		fail_req(req, "create", dir ? dir->path : "?", name, rc,
 		     rc == -EACCES ? "nothing can be created here" : NULL);
 }
 
@@ -225,7 +225,7 @@ fs_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
 	if (rc == 0 && (rc = make_entity(c, Epackage)) < 0)
 		chg_free(c);
 	if (rc < 0)
-		fail(req, "mkdir", dir ? dir->path : "?", name, rc,
+		fail_req(req, "mkdir", dir ? dir->path : "?", name, rc,
 		     rc == -EPERM ? (dir->q == Qactions ? "an action is made by copying its code into actions/"
 		                                        : "only packages/ takes new directories") : NULL);
 }
@@ -316,7 +316,7 @@ fs_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 	}
 out:
 	if (rc < 0)
-		fail(req, "unlink", dir ? dir->path : "?", name, rc, NULL);
+		fail_req(req, "unlink", dir ? dir->path : "?", name, rc, NULL);
 	else
 		fuse_reply_err(req, 0);
 }
@@ -382,7 +382,7 @@ fs_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 	}
 out:
 	if (rc < 0)
-		fail(req, "rmdir", dir ? dir->path : "?", name, rc, text[0] ? text : NULL);
+		fail_req(req, "rmdir", dir ? dir->path : "?", name, rc, text[0] ? text : NULL);
 	else
 		fuse_reply_err(req, 0);
 }
@@ -466,7 +466,7 @@ fs_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t newpar
 		return;
 	}
 	if (rc < 0)
-		fail(req, "rename", from ? from : "?", NULL, rc,
+		fail_req(req, "rename", from ? from : "?", NULL, rc,
 		     rc == -EPERM ? "only a scratch file can be renamed, and that commits it" : NULL);
 	else
 		fuse_reply_err(req, 0);

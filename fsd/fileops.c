@@ -172,7 +172,7 @@ stage_write(Open *o, fuse_req_t req, const char *buf, size_t size, off_t off)
 	}
 	if (rc < 0) {
 		o->bad = 1;
-		fail(req, "write", o->node->path, NULL, rc, text[0] ? text : NULL);
+		fail_req(req, "write", o->node->path, NULL, rc, text[0] ? text : NULL);
 		return;
 	}
 	fuse_reply_write(req, size);

@@ -165,7 +165,7 @@ void park_drain(Parkq *q, int err);
 
 /* root.c */
 void err_note(fuse_req_t req, const char *op, const char *path, Ent *e, int err, const char *text);
-void fail(fuse_req_t req, const char *op, const char *dir, const char *name, int err, const char *text);
+void fail_req(fuse_req_t req, const char *op, const char *dir, const char *name, int err, const char *text);
 int err_fill(uid_t uid, Buf *b);
 void err_clear(uid_t uid);
 int root_fill(Node *n, Buf *b);

@@ -201,7 +201,7 @@ invoke_write(Open *o, fuse_req_t req, const char *buf, size_t size)
 	int n;
 
 	if (e == NULL) {
-		fail(req, "write", o->node->path, NULL, -ENOENT, "the action is gone");
+		fail_req(req, "write", o->node->path, NULL, -ENOENT, "the action is gone");
 		return;
 	}
 	o->wrote = 1;
@@ -209,7 +209,7 @@ invoke_write(Open *o, fuse_req_t req, const char *buf, size_t size)
 	if (n == 0 && o->part.n == 0)
 		invoke_msg("{}", 2, 1, &m);
 	if (n < 0 || m.rc < 0) {
-		fail(req, "write", o->node->path, NULL, n < 0 ? n : m.rc, text[0] ? text : NULL);
+		fail_req(req, "write", o->node->path, NULL, n < 0 ? n : m.rc, text[0] ? text : NULL);
 		return;
 	}
 	fuse_reply_write(req, size);
@@ -225,7 +225,7 @@ invoke_read(Open *o, fuse_req_t req, size_t size)
 		Msgs m = { .o = o, .e = e };
 		invoke_msg("{}", 2, 1, &m);
 		if (m.rc < 0) {
-			fail(req, "read", o->node->path, NULL, m.rc, NULL);
+			fail_req(req, "read", o->node->path, NULL, m.rc, NULL);
 			return;
 		}
 	}
@@ -251,7 +251,7 @@ invoke_flush(Open *o, fuse_req_t req)
 	if (o->part.n > 0 && m.e != NULL)
 		n = msg_split(&o->part, "", 0, 1, invoke_msg, &m, text, sizeof text);
 	if (n < 0)
-		fail(req, "close", o->node->path, NULL, n, text);
+		fail_req(req, "close", o->node->path, NULL, n, text);
 	else
 		fuse_reply_err(req, 0);
 }
@@ -350,7 +350,7 @@ fired(Resp *r, void *arg)
 	if (--m->pending > 0)
 		return;
 	if (m->err < 0)
-		fail(m->req, m->isflush ? "close" : "write", m->o->node->path, NULL, m->err, m->text);
+		fail_req(m->req, m->isflush ? "close" : "write", m->o->node->path, NULL, m->err, m->text);
 	else if (m->isflush)
 		fuse_reply_err(m->req, 0);
 	else
@@ -380,7 +380,7 @@ fire(Open *o, fuse_req_t req, const char *buf, size_t size, int final)
 
 	if (m == NULL || (m->e = node_ent(o->node)) == NULL) {
 		free(m);
-		fail(req, "write", o->node->path, NULL, m ? -ENOENT : -ENOMEM, NULL);
+		fail_req(req, "write", o->node->path, NULL, m ? -ENOENT : -ENOMEM, NULL);
 		return;
 	}
 	m->o = o;

@@ -69,7 +69,7 @@ err_note(fuse_req_t req, const char *op, const char *path, Ent *e, int err, cons
 
 /* Note a failure of op on dir/name and answer req with it. */
 void
-fail(fuse_req_t req, const char *op, const char *dir, const char *name, int err, const char *text)
+fail_req(fuse_req_t req, const char *op, const char *dir, const char *name, int err, const char *text)
 {
 	char *path = name ? path_join(dir, name) : NULL;
 
@@ -198,7 +198,7 @@ ctl_write(Open *o, fuse_req_t req, const char *buf, size_t size)
 	o->outoff = 0;
 	if (rc < 0) {
 		buf_printf(&o->out, "error %s\n", err);
-		fail(req, "write", "ctl", NULL, rc, err);
+		fail_req(req, "write", "ctl", NULL, rc, err);
 		return;
 	}
 	buf_str(&o->out, "ok\n");
