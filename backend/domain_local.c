@@ -367,13 +367,16 @@ local_start(domain *d, container *c)
 	x->c = c;
 	x->d = d;
 	c->priv = x;
-	if ((rc = lct_spawn(d, x)) < 0 || (rc = chttp_new(d->loop, x->port, RESULT_MAX, &x->http)) < 0) {
-		if (x->sb.pid > 0) {
-			sandbox_kill(&x->sb);
-			waitpid(x->sb.pid, NULL, 0);
-			sandbox_release(d->host, &x->sb);
-			clogs_close(x->logs);
-		}
+	if ((rc = lct_spawn(d, x)) < 0) {
+		c->priv = NULL;
+		free(x);
+		return rc;
+	}
+	if ((rc = chttp_new(d->loop, x->port, RESULT_MAX, &x->http)) < 0) {
+		sandbox_kill(&x->sb);
+		waitpid(x->sb.pid, NULL, 0);
+		sandbox_release(d->host, &x->sb);
+		clogs_close(x->logs);
 		c->priv = NULL;
 		free(x);
 		return rc;

@@ -387,17 +387,27 @@ child_mounts(const child_args *a)
 	child_bind_back(a, a->sb->workdir, work_fd);
 }
 
+/* Lower a limit to at most v (raising would need CAP_SYS_RESOURCE). */
+static int
+lower_limit(int resource, rlim_t v)
+{
+	struct rlimit rl;
+
+	if (getrlimit(resource, &rl) < 0)
+		return -1;
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < v)
+		v = rl.rlim_max;
+	rl.rlim_cur = rl.rlim_max = v;
+	return setrlimit(resource, &rl);
+}
+
 static void
 child_limits(const child_args *a)
 {
-	struct rlimit core = { 0, 0 }, nproc = { PIDS_MAX, PIDS_MAX };
-	struct rlimit nofile = { NOFILE_MAX, NOFILE_MAX };
-	struct rlimit fsize = { (rlim_t)FSIZE_MB << 20, (rlim_t)FSIZE_MB << 20 };
-
-	if (setrlimit(RLIMIT_CORE, &core) < 0 || setrlimit(RLIMIT_FSIZE, &fsize) < 0 ||
-	    setrlimit(RLIMIT_NOFILE, &nofile) < 0)
+	if (lower_limit(RLIMIT_CORE, 0) < 0 || lower_limit(RLIMIT_FSIZE, (rlim_t)FSIZE_MB << 20) < 0)
 		child_fail(a, ST_RLIMIT);
-	if (a->sb->uid >= 0 && setrlimit(RLIMIT_NPROC, &nproc) < 0)
+	lower_limit(RLIMIT_NOFILE, NOFILE_MAX);   /* a tracer such as valgrind may refuse it */
+	if (a->sb->uid >= 0 && lower_limit(RLIMIT_NPROC, PIDS_MAX) < 0)
 		child_fail(a, ST_RLIMIT);
 }
 
@@ -567,6 +577,7 @@ child_report(sandbox *sb, int fd, char *err, size_t elen)
 		snprintf(err, elen, "sandbox: %s: %s", step_names[msg[0]], strerror(msg[1]));
 	}
 	waitpid(sb->pid, NULL, 0);
+	sb->pid = 0;
 	close(sb->pidfd);
 	sb->pidfd = -1;
 	return -msg[1];

@@ -389,7 +389,7 @@ run_new(sched *s, pool *p, const run_spec *sp, sched_done_cb cb, void *arg, run 
 	r->timeout_ms = sp->limits.timeout_ms > 0 ? sp->limits.timeout_ms : 60000;
 	r->deadline_ms = sp->deadline_ms;
 	r->submit_ms = sched_now_ms();
-	r->res.start = "warm";
+	r->res.start = "cold";          /* until a container takes it */
 	r->tail = run_tail(sp);
 	if (sp->params)
 		r->value = json_dumps(sp->params, JSON_COMPACT | JSON_ENCODE_ANY);
