@@ -15,6 +15,7 @@ enum {
 	MAX_STEM_KINDS = 16,
 	KILL_GRACE_MS = 1000,        /* past the deadline before we kill the container */
 	STEM_MEMORY_MB = 256,
+	START_TRIES = 2,             /* failed starts in a row before runs fail */
 };
 
 typedef struct run run;
@@ -58,6 +59,7 @@ struct pool {
 	int starving;                /* on s->starving: waits for capacity */
 	pool *snext;
 	int forgotten;               /* out of the table; goes when empty */
+	int start_fails;             /* containers in a row that did not start */
 };
 
 typedef struct sched_domain {
@@ -81,6 +83,7 @@ struct sched {
 	char *stem_kinds[MAX_STEM_KINDS];
 	int stem_doms[MAX_STEM_KINDS];
 	int nstem_kinds;
+	int stem_fails;              /* stem cells in a row that did not start */
 	unsigned next_id;
 	uint64_t starts_cold, starts_stem, starts_warm;
 	uint64_t evictions, deaths;

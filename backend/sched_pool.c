@@ -412,16 +412,20 @@ container_up(container *c, int err, const char *why)
 	if (c->state == C_STOPPING)
 		return;
 	if (err < 0) {
+		/* Once may be bad luck (its port taken meanwhile): container_down
+		 * then starts another. Twice in a row, it is not. */
 		log_error("sched: %s (%s) did not start: %s", c->name, c->kind, why ? why : strerror(-err));
 		if (c->pool) {
 			incoming_done(c);
-			fail_queue(c->pool, "The action's container could not start.");
-		} else {
+			if (++c->pool->start_fails >= START_TRIES)
+				fail_queue(c->pool, "The action's container could not start.");
+		} else if (++s->stem_fails >= START_TRIES) {
 			stem_kind_drop(s, c->kind);
 		}
 		return;
 	}
 	if (!c->pool) {
+		s->stem_fails = 0;
 		c->state = C_STEM;
 		if (s->starving)
 			sched_relieve(s);
@@ -439,8 +443,7 @@ container_down(container *c, const char *why)
 	if (c->state != C_STOPPING) {
 		s->deaths++;
 		log_warn("sched: %s (%s) went away: %s", c->name, p ? p->path : c->kind, why ? why : "");
-		if (!p && c->state == C_STARTING)
-			stem_kind_drop(s, c->kind);
+
 		s->ncont--;
 		s->mem_mb -= c->memory_mb;
 		incoming_done(c);

@@ -166,6 +166,7 @@ pool_init_done(container *c, int ok, const char *error)
 	if (c->state == C_STOPPING)
 		ok = 0;
 	if (ok) {
+		p->start_fails = 0;
 		c->state = C_READY;
 		c->fresh = 1;
 		stem_kind_add(s, p->di, c->kind);
