@@ -324,15 +324,46 @@ fs_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	fuse_reply_open(req, fi);
 }
 
-void
-fs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi)
+/*
+ * One entry with its attributes for readdirplus, counted as a lookup; an
+ * entry whose attributes need a fetch goes without (ino 0), and the kernel
+ * will look it up when it must.
+ */
+static size_t
+addplus(fuse_req_t req, Dir *d, const char *name, mode_t mode, char *buf, size_t room, off_t next)
+{
+	struct fuse_entry_param e;
+	char kbuf[1024];
+	struct stat st;
+	Node *n = NULL;
+	Kid k;
+	size_t len;
+
+	memset(&e, 0, sizeof e);
+	e.attr.st_mode = mode;
+	if (strcmp(name, ".") != 0 && strcmp(name, "..") != 0 &&
+	    kid_of(d->node, name, &k, kbuf, sizeof kbuf) == 0 && (n = node_make(d->node, name, &k)) != NULL) {
+		if (node_attr(n, &st) == 0)
+			entryof(n, &st, &e);
+		else {
+			node_forget(n, 1);
+			n = NULL;
+		}
+	}
+	len = fuse_add_direntry_plus(req, buf, room, name, &e, next);
+	if (len > room && n != NULL)
+		node_forget(n, 1);
+	return len;
+}
+
+static void
+readdir1(fuse_req_t req, size_t size, off_t off, struct fuse_file_info *fi, int plus)
 {
 	Dir *d = (Dir *)(uintptr_t)fi->fh;
 	char *buf = malloc(size), *name = d->names.p;
-	size_t used = 0, i;
+	size_t used = 0, i, n;
 	struct stat st;
 
-	(void)ino;
 	if (buf == NULL) {
 		fuse_reply_err(req, ENOMEM);
 		return;
@@ -340,20 +371,37 @@ fs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_f
 	memset(&st, 0, sizeof st);
 	for (i = 0; i < d->count; i++, name += strlen(name) + 1) {
 		char *path;
-		size_t n;
 		if ((off_t)i < off)
 			continue;
-		path = path_join(d->node->path, name);
-		st.st_ino = i < 2 ? node_ino(d->node) : path ? path_ino(path) : 0;
-		st.st_mode = ((mode_t *)d->modes.p)[i];
-		free(path);
-		n = fuse_add_direntry(req, buf + used, size - used, name, &st, i + 1);
+		if (plus)
+			n = addplus(req, d, name, ((mode_t *)d->modes.p)[i], buf + used, size - used, i + 1);
+		else {
+			path = path_join(d->node->path, name);
+			st.st_ino = i < 2 ? node_ino(d->node) : path ? path_ino(path) : 0;
+			st.st_mode = ((mode_t *)d->modes.p)[i];
+			free(path);
+			n = fuse_add_direntry(req, buf + used, size - used, name, &st, i + 1);
+		}
 		if (n > size - used)
 			break;
 		used += n;
 	}
 	fuse_reply_buf(req, buf, used);
 	free(buf);
+}
+
+void
+fs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi)
+{
+	(void)ino;
+	readdir1(req, size, off, fi, 0);
+}
+
+void
+fs_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi)
+{
+	(void)ino;
+	readdir1(req, size, off, fi, 1);
 }
 
 void

@@ -28,6 +28,7 @@ static struct fuse_lowlevel_ops ops = {
 	.release = fs_release,
 	.opendir = fs_opendir,
 	.readdir = fs_readdir,
+	.readdirplus = fs_readdirplus,
 	.releasedir = fs_releasedir,
 	.create = fs_create,
 };
