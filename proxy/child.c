@@ -264,8 +264,12 @@ out:
 static void
 on_written(uv_write_t *w, int status)
 {
+	Child *c = w->handle->data;
+
 	(void)status;
 	free(w);
+	if (c->close_in && uv_stream_get_write_queue_size((uv_stream_t *)&c->in) == 0)
+		child_close_stdin(c);
 }
 
 /* Write to the child's stdin. W_LINE: drop the text's CR and LF bytes (JSON
@@ -297,27 +301,22 @@ child_write(Child *c, const char *p, size_t len, int flags)
 		free(r);
 		return -EPIPE;
 	}
+	if (flags & W_CLOSE)
+		c->close_in = 1;
+	return 0;
 sent:
 	if (flags & W_CLOSE)
 		child_close_stdin(c);
 	return 0;
 }
 
-static void
-on_stdin_shut(uv_shutdown_t *s, int status)
-{
-	(void)status;
-	free(s);
-}
-
-/* No more input: the child reads EOF once what was written is through. */
+/* No more input: the child reads EOF. (uv_shutdown cannot do this: it
+ * is shutdown(2), which pipes do not have.) */
 void
 child_close_stdin(Child *c)
 {
-	uv_shutdown_t *s = malloc(sizeof *s);
-
-	if (s && uv_shutdown(s, (uv_stream_t *)&c->in, on_stdin_shut) < 0)
-		free(s);
+	if (!uv_is_closing((uv_handle_t *)&c->in))
+		uv_close((uv_handle_t *)&c->in, on_closed);
 }
 
 static void

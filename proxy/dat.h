@@ -102,6 +102,7 @@ struct Child {
 	int handles;            /* handles still open */
 	int running;
 	int closing;
+	int close_in;           /* close stdin once the writes are through */
 	int64_t status;
 	int signal;
 	void (*exit_cb)(Child *c);

@@ -23,7 +23,7 @@ proxy_alive() { kill -0 "$PROXY_PID"; }
 # post PATH [CURL ARGS...]: POST to the proxy, answer in ./body, status printed.
 post() {
 	p=$1; shift
-	curl -s -o body -w '%{http_code}' -X POST "$@" "$URL$p"
+	curl -s -m 60 -o body -w '%{http_code}' -X POST "$@" "$URL$p"
 }
 
 # init_value FILE KIND [MAIN] [ENV_JSON]: the init's value for a source file

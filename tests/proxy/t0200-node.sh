@@ -1,0 +1,63 @@
+#!/bin/bash
+# t0200-node.sh — nodejs:20 actions through the proxy's node launcher.
+. "$(dirname "$0")/../lib.sh"
+. "$TOP/tests/proxy/proxy-lib.sh"
+. "$TOP/tests/proxy/conformance.sh"
+
+conformance nodejs:20 "$FIX/suite.js"
+
+proxy_start
+test_expect_success 'node: a syntax error comes back with the interpreter text' '
+	printf "function main(args) {\n  return {;\n}\n" >bad.js &&
+	got=$(init bad.js nodejs:20) && expect 502 ".error | test(\"SyntaxError\")" &&
+	test "$(sentinels proxy.err)" = 1
+'
+test_expect_success 'node: an ES module that exports main' '
+	printf "import os from \"node:os\";\nexport function main(a) { return {esm: typeof os.hostname, n: a.n}; }\n" >esm.js &&
+	got=$(init esm.js nodejs:default) && expect 200 ".ok" &&
+	got=$(run "{\"n\":7}") && expect 200 ".esm == \"function\" and .n == 7"
+'
+kill $PROXY_PID
+
+proxy_start
+test_expect_success 'node: a CommonJS module with another main that returns a Promise' '
+	printf "exports.hi = a => Promise.resolve({hi: a.who});\n" >cjs.js &&
+	got=$(init cjs.js nodejs:20 hi) && expect 200 ".ok" &&
+	got=$(run "{\"who\":\"Ida\"}") && expect 200 ".hi == \"Ida\""
+'
+kill $PROXY_PID
+
+proxy_start
+test_expect_success 'node: a rejected Promise is an application error' '
+	printf "exports.main = async () => { throw new Error(\"nope\"); };\n" >rej.js &&
+	got=$(init rej.js nodejs:20) && expect 200 ".ok" &&
+	got=$(run "{}") && expect 200 ".error == \"nope\""
+'
+kill $PROXY_PID
+
+proxy_start
+test_expect_success 'node: a zip action with package.json main' '
+	mkdir pkg && printf "{\"name\":\"z\",\"main\":\"lib/start.js\"}\n" >pkg/package.json &&
+	mkdir pkg/lib && printf "exports.main = a => ({zipped: a.x * 2});\n" >pkg/lib/start.js &&
+	(cd pkg && zip -qr ../pkg.zip .) &&
+	got=$(init pkg.zip "") && expect 200 ".ok" &&
+	got=$(run "{\"x\":21}") && expect 200 ".zipped == 42"
+'
+kill $PROXY_PID
+
+proxy_start
+test_expect_success 'node: 100 activations at once in one node process' '
+	got=$(init "$FIX/barrier.js" nodejs:20 main "{\"__OW_ALLOW_CONCURRENT\":\"true\"}") && expect 200 ".ok" &&
+	d=$(deadline_in 30000) &&
+	for i in $(seq 1 100); do
+		jq -cn --argjson i $i --arg d $d "{value: {n: 100, i: \$i}, activation_id: \"act\(\$i)\", deadline: \$d}" >run$i.json
+		printf "next\nurl = \"%s/run\"\ndata-binary = \"@run%d.json\"\noutput = \"out%d.json\"\n" "$URL" $i $i
+	done >curl.cfg &&
+	curl -s --parallel --parallel-immediate --parallel-max 100 -X POST -K curl.cfg &&
+	cat out*.json | jq -s -e "length == 100 and (map(.pid) | unique | length == 1) and
+		all(.together == 100)" &&
+		for i in $(seq 1 100); do test "$(jq .i out$i.json)" = $i || return 1; done &&
+	test "$(sentinels proxy.out)" = 100
+'
+kill $PROXY_PID
+test_done

@@ -1,0 +1,27 @@
+#!/bin/bash
+# t0300-bash.sh — bash actions: a script per activation, parameters in $1 and on stdin.
+. "$(dirname "$0")/../lib.sh"
+. "$TOP/tests/proxy/proxy-lib.sh"
+. "$TOP/tests/proxy/conformance.sh"
+
+conformance bash "$FIX/suite.sh"
+
+proxy_start
+test_expect_success 'bash: a script without #! runs as kind bash' '
+	printf "echo log line\necho \"{\\\\\"args\\\\\":\$1}\"\n" >plain.sh &&
+	got=$(init plain.sh bash) && expect 200 ".ok" &&
+	got=$(run "{\"a\":[1,2]}") && expect 200 ".args.a == [1,2]" &&
+	grep -qx "log line" proxy.out
+'
+kill $PROXY_PID
+
+proxy_start
+test_expect_success 'bash: a tar.gz action with exec and a file beside it' '
+	mkdir t && printf "#!/bin/bash\necho \"{\\\\\"data\\\\\":\\\\\"\$(cat data.txt)\\\\\"}\"\n" >t/exec &&
+	echo from-the-archive >t/data.txt && chmod +x t/exec &&
+	tar -C t -czf action.tgz exec data.txt &&
+	got=$(init action.tgz bash) && expect 200 ".ok" &&
+	got=$(run "{}") && expect 200 ".data == \"from-the-archive\""
+'
+kill $PROXY_PID
+test_done

@@ -1,0 +1,42 @@
+#!/bin/bash
+# t0500-actionloop.sh — actionloop executables: they speak the action loop themselves.
+. "$(dirname "$0")/../lib.sh"
+. "$TOP/tests/proxy/proxy-lib.sh"
+. "$TOP/tests/proxy/conformance.sh"
+
+cc -O -DACTIONLOOP -o loop "$FIX/loop.c" "$FIX/suite.c" $(pkg-config --cflags --libs jansson) || exit 1
+conformance actionloop "$PWD/loop"
+
+proxy_start --kind actionloop
+test_expect_success 'actionloop: --kind is the kind when init names none' '
+	got=$(init loop "") && expect 200 ".ok" &&
+	got=$(run "{\"name\":\"Lu\"}") && expect 200 ".greeting == \"Hello Lu\""
+'
+kill $PROXY_PID
+
+proxy_start
+test_expect_success 'actionloop: a line that is not JSON is an error, the process lives on' '
+	printf "#!/bin/bash\nwhile read -r line; do\n  case \$line in *bad*) echo not json >&3;; *) echo \"{\\\\\"pid\\\\\":\$\$}\" >&3;; esac\ndone\n" >l.sh &&
+	got=$(init l.sh actionloop) && expect 200 ".ok" &&
+	got=$(run "{}") && expect 200 ".pid" && pid=$(jq .pid body) &&
+	got=$(run "{\"bad\":1}") && expect 502 ".error | test(\"dictionary or array\")" &&
+	got=$(run "{}") && expect 200 ".pid == $pid"
+'
+kill $PROXY_PID
+
+proxy_start
+test_expect_success 'actionloop: closing fd 3 is an error that says so' '
+	printf "#!/bin/bash\nread -r line\nexec 3>&-\nsleep 60\n" >c.sh &&
+	got=$(init c.sh actionloop) && expect 200 ".ok" &&
+	got=$(run "{}") && expect 502 ".error | test(\"closed fd 3\")"
+'
+kill $PROXY_PID
+
+proxy_start
+test_expect_success 'actionloop: many at once with answers tagged by activation id' '
+	got=$(init loop actionloop main "{\"__OW_CONCURRENCY\":\"4\"}") && expect 200 ".ok" &&
+	got=$(run "{\"name\":\"Mo\"}" "{\"activation_id\":\"x1\"}") && expect 200 ".greeting == \"Hello Mo\"" &&
+	got=$(run "{\"name\":\"Ny\"}") && expect 200 ".greeting == \"Hello Ny\""
+'
+kill $PROXY_PID
+test_done
