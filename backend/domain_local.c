@@ -3,9 +3,9 @@
  * A container here is one proxy process started by sandbox.c, listening on
  * 127.0.0.1:PORT (a port the kernel just gave us and we let go), with its
  * stdout and stderr on pipes that container_logs.c reads. We know the proxy
- * is up when a TCP connection to it succeeds (we retry every few
- * milliseconds, doubling, for up to START_MS); that first connection is kept
- * for the first call. We learn that the process ended from its pidfd.
+ * is up when a TCP connection to it succeeds (we retry every millisecond for
+ * PROBE_FAST_MS, then every 10 ms up to START_MS); that first connection is
+ * kept for the first call. We learn that the process ended from its pidfd.
  *
  * A call is an HTTP POST (container_http.c) plus, for a run, a log sink. It
  * ends when both the answer and the run's two sentinels have come; if the
@@ -34,6 +34,7 @@
 
 enum {
 	START_MS = 10000,            /* the proxy must listen within this */
+	PROBE_FAST_MS = 200,         /* try to connect every ms this long, then every 10 ms */
 	LOG_GRACE_MS = 1000,         /* sentinels may trail the answer by this much */
 	RESULT_MAX = 4 << 20,        /* longest answer we take from a proxy */
 };
@@ -53,7 +54,7 @@ typedef struct lct {
 	clogs *logs;
 	chttp *http;
 	int port;
-	int probe_ms;                /* next retry delay */
+	int64_t probe_fast;          /* retry every millisecond until then */
 	int64_t probe_until;
 	int up;                      /* container_up() called */
 	int exited;
@@ -227,7 +228,9 @@ lct_maybe_down(lct *x)
 static void
 describe_exit(lct *x, int status)
 {
-	if (WIFEXITED(status))
+	if (sandbox_failure(&x->sb, x->why, sizeof x->why))
+		log_error("%s: %s", x->c->name, x->why);
+	else if (WIFEXITED(status))
 		snprintf(x->why, sizeof x->why, "the container exited with status %d", WEXITSTATUS(status));
 	else if (WIFSIGNALED(status))
 		snprintf(x->why, sizeof x->why, "the container was killed by signal %d%s", WTERMSIG(status),
@@ -293,9 +296,7 @@ probe_cb(int err, int status, const char *body, size_t len, void *arg)
 		sandbox_kill(&x->sb);
 		return;
 	}
-	uv_timer_start(&x->probe, probe_timer_cb, (uint64_t)x->probe_ms, 0);
-	if (x->probe_ms < 32)
-		x->probe_ms *= 2;
+	uv_timer_start(&x->probe, probe_timer_cb, uv_now(x->d->loop) < (uint64_t)x->probe_fast ? 1 : 10, 0);
 }
 
 static void
@@ -386,7 +387,7 @@ local_start(domain *d, container *c)
 	x->exitw.data = x->probe.data = x;
 	x->handles = 2;
 	uv_poll_start(&x->exitw, UV_READABLE, exit_cb);
-	x->probe_ms = 1;
+	x->probe_fast = (int64_t)uv_now(d->loop) + PROBE_FAST_MS;
 	x->probe_until = (int64_t)uv_now(d->loop) + START_MS;
 	probe_start(x);
 	return 0;

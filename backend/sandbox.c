@@ -2,10 +2,10 @@
  *
  * How a child is made. The backend clone()s the child itself (uv_spawn cannot
  * run code between fork and exec) with new pid, mount, ipc and uts
- * namespaces and a pidfd. The child first waits on a pipe while the parent
- * puts its pid into the container's memory and pids cgroups, so the limits
- * hold before the child runs a single instruction of the program. Then the
- * child, still root:
+ * namespaces and a pidfd. The child first moves itself into the
+ * container's memory and pids cgroups (writing 0 to cgroup.procs), so the
+ * limits hold before the program runs a single instruction, and the
+ * backend's loop never waits for the move. Then the child, still root:
  *   - makes every mount private and mounts a fresh /proc for its pid namespace;
  *   - covers with an empty tmpfs the places where other people's data lives:
  *     /tmp, /var/tmp, /dev/shm, /root, /home, /run, /var/lib, /srv, /mnt,
@@ -17,8 +17,9 @@
  *   - drops every group and becomes its own uid (one uid per container, from
  *     a range without passwd entries), asks for SIGKILL if the backend dies,
  *     and execs the proxy with a small fixed environment.
- * A failed step writes {step, errno} to a close-on-exec pipe; the parent
- * reads that pipe until EOF, so sandbox_spawn knows whether exec happened.
+ * A failed step writes {step, errno} to a close-on-exec pipe and exits 127;
+ * sandbox_spawn does not wait for the exec, and when the child ends,
+ * sandbox_failure() reads that pipe to say which step failed.
  *
  * The child is pid 1 of its namespace: SIGKILL to it ends every process the
  * function started (fork bombs included), and the kernel reaps them all
@@ -84,17 +85,17 @@ typedef struct child_args {
 	const sandbox *sb;
 	const sandbox_spec *sp;
 	char proxy_dir[512];
-	int sync_fd;            /* read: the parent's go-ahead */
+	char procs[2][600];     /* cgroup.procs files to move itself into, or "" */
 	int err_fd;             /* write: {step, errno} on failure */
 } child_args;
 
 /* Steps, for the parent's message. */
 static const char *const step_names[] = {
-	"wait for the parent", "make mounts private", "mount /proc", "hide directories",
+	"enter its cgroups", "make mounts private", "mount /proc", "hide directories",
 	"bind the working directory", "chdir", "setrlimit", "drop privileges",
 	"set up stdio", "exec", "new session",
 };
-enum { ST_SYNC, ST_PRIVATE, ST_PROC, ST_HIDE, ST_BIND, ST_CHDIR, ST_RLIMIT, ST_DROP,
+enum { ST_CGROUP, ST_PRIVATE, ST_PROC, ST_HIDE, ST_BIND, ST_CHDIR, ST_RLIMIT, ST_DROP,
        ST_STDIO, ST_EXEC, ST_SETSID };
 
 /* snprintf for paths: -ENAMETOOLONG instead of a cut name. */
@@ -441,10 +442,17 @@ static int
 child_main(void *p)
 {
 	const child_args *a = p;
-	char go;
+	int i, fd;
 
-	if (read(a->sync_fd, &go, 1) != 1)
-		child_fail(a, ST_SYNC);
+	/* Moving a task between v1 cgroups waits for an RCU grace period
+	 * (milliseconds): the child does it itself, so the backend never waits. */
+	for (i = 0; i < 2; i++) {
+		if (!a->procs[i][0])
+			continue;
+		if ((fd = open(a->procs[i], O_WRONLY | O_CLOEXEC)) < 0 || write(fd, "0", 1) != 1)
+			child_fail(a, ST_CGROUP);
+		close(fd);
+	}
 	if (a->h->enabled) {
 		child_mounts(a);
 	} else if (setsid() < 0) {
@@ -511,21 +519,6 @@ cgroups_make(sandbox_host *h, sandbox *sb, int memory_mb)
 }
 
 static int
-cgroups_enter(sandbox *sb)
-{
-	char pid[24];
-	int rc;
-
-	snprintf(pid, sizeof pid, "%d", (int)sb->pid);
-	if (sb->cg_mem[0] && (rc = write_file(sb->cg_mem, "cgroup.procs", pid)) < 0)
-		return rc;
-	if (sb->cg_pids[0] && strcmp(sb->cg_pids, sb->cg_mem) != 0 &&
-	    (rc = write_file(sb->cg_pids, "cgroup.procs", pid)) < 0)
-		return rc;
-	return 0;
-}
-
-static int
 workdir_make(sandbox_host *h, sandbox *sb)
 {
 	if (pathf(sb->workdir, sizeof sb->workdir, "%s/c%d-%d", h->run_dir, (int)getpid(), sb->slot) < 0)
@@ -558,70 +551,47 @@ child_clone(sandbox_host *h, sandbox *sb, child_args *a)
 	return 0;
 }
 
-/* Read the child's report: EOF means exec happened. */
-static int
-child_report(sandbox *sb, int fd, char *err, size_t elen)
-{
-	int msg[2];
-	ssize_t n;
-
-	do
-		n = read(fd, msg, sizeof msg);
-	while (n < 0 && errno == EINTR);
-	if (n == 0)
-		return 0;
-	if (n != (ssize_t)sizeof msg) {
-		snprintf(err, elen, "sandbox: lost the child's report");
-		msg[1] = EIO;
-	} else {
-		snprintf(err, elen, "sandbox: %s: %s", step_names[msg[0]], strerror(msg[1]));
-	}
-	waitpid(sb->pid, NULL, 0);
-	sb->pid = 0;
-	close(sb->pidfd);
-	sb->pidfd = -1;
-	return -msg[1];
-}
-
 static int
 spawn_child(sandbox_host *h, sandbox *sb, const sandbox_spec *sp, char *err, size_t elen)
 {
 	child_args a = { .h = h, .sb = sb, .sp = sp };
-	int syncp[2], errp[2], rc;
+	int errp[2], rc;
 	char *slash;
 
 	snprintf(a.proxy_dir, sizeof a.proxy_dir, "%s", sp->exe);
 	if ((slash = strrchr(a.proxy_dir, '/')) && slash != a.proxy_dir)
 		*slash = '\0';
-	if (pipe2(syncp, O_CLOEXEC) < 0)
+	if (sb->cg_mem[0])
+		snprintf(a.procs[0], sizeof a.procs[0], "%s/cgroup.procs", sb->cg_mem);
+	if (sb->cg_pids[0] && strcmp(sb->cg_pids, sb->cg_mem) != 0)
+		snprintf(a.procs[1], sizeof a.procs[1], "%s/cgroup.procs", sb->cg_pids);
+	if (pipe2(errp, O_CLOEXEC) < 0)
 		return -errno;
-	if (pipe2(errp, O_CLOEXEC) < 0) {
-		rc = -errno;
-		close(syncp[0]);
-		close(syncp[1]);
-		return rc;
-	}
-	a.sync_fd = syncp[0];
 	a.err_fd = errp[1];
 	rc = child_clone(h, sb, &a);
-	close(syncp[0]);
 	close(errp[1]);
-	if (rc == 0 && (rc = cgroups_enter(sb)) < 0) {
-		snprintf(err, elen, "sandbox: cgroup: %s", strerror(-rc));
-		kill(sb->pid, SIGKILL);
-	}
-	if (rc == 0 && write(syncp[1], "g", 1) != 1)
-		rc = -errno;
-	close(syncp[1]);
-	if (sb->pid > 0) {
-		int r2 = child_report(sb, errp[0], err, elen);
-		if (rc == 0)
-			rc = r2;
-	} else {
+	if (rc < 0) {
 		snprintf(err, elen, "sandbox: clone: %s", strerror(-rc));
+		close(errp[0]);
+		return rc;
 	}
-	close(errp[0]);
-	return rc;
+	/* the child's report comes later: sandbox_failure() reads it */
+	fcntl(errp[0], F_SETFL, O_NONBLOCK);
+	sb->report_fd = errp[0];
+	return 0;
+}
+
+int
+sandbox_failure(sandbox *sb, char *buf, size_t len)
+{
+	int msg[2];
+
+	if (sb->report_fd < 0 || read(sb->report_fd, msg, sizeof msg) != (ssize_t)sizeof msg)
+		return 0;
+	if (msg[0] < 0 || (size_t)msg[0] >= sizeof step_names / sizeof step_names[0])
+		return 0;
+	snprintf(buf, len, "sandbox: %s: %s", step_names[msg[0]], strerror(msg[1]));
+	return 1;
 }
 
 int
@@ -631,6 +601,7 @@ sandbox_spawn(sandbox_host *h, sandbox *sb, const sandbox_spec *sp, char *err, s
 
 	memset(sb, 0, sizeof *sb);
 	sb->pidfd = -1;
+	sb->report_fd = -1;
 	sb->uid = -1;
 	err[0] = '\0';
 	if ((sb->slot = slot_take(h)) < 0) {
@@ -736,7 +707,9 @@ sandbox_release(sandbox_host *h, sandbox *sb)
 {
 	if (sb->pidfd >= 0)
 		close(sb->pidfd);
-	sb->pidfd = -1;
+	if (sb->report_fd >= 0)
+		close(sb->report_fd);
+	sb->pidfd = sb->report_fd = -1;
 	if (sb->cg_mem[0] && rmdir(sb->cg_mem) < 0 && errno != ENOENT)
 		log_warn("sandbox: rmdir %s: %s", sb->cg_mem, strerror(errno));
 	if (sb->cg_pids[0] && strcmp(sb->cg_pids, sb->cg_mem) != 0)

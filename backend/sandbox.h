@@ -10,6 +10,7 @@ typedef struct sandbox_host sandbox_host;
 typedef struct sandbox {
 	pid_t pid;
 	int pidfd;              /* readable when the child has exited */
+	int report_fd;          /* the child's report of a failed step */
 	int uid;                /* the child's own uid, -1 when not sandboxed */
 	int slot;
 	char workdir[512];      /* its private working directory */
@@ -34,7 +35,8 @@ void sandbox_host_free(sandbox_host *h);
 /* A one-line description for logs and metrics: "uid+pidns+mntns+ipcns+cgroup-v1". */
 const char *sandbox_host_describe(sandbox_host *h);
 
-/* Start the child; the error text goes to err. 0 or -errno. */
+/* Start the child (without waiting for its exec: see sandbox_failure); the
+ * error text goes to err. 0 or -errno. */
 int sandbox_spawn(sandbox_host *h, sandbox *sb, const sandbox_spec *sp, char *err, size_t elen);
 /* Change the memory limit of a running child. 0 or -errno. */
 int sandbox_set_memory(sandbox_host *h, sandbox *sb, int memory_mb);
@@ -44,6 +46,9 @@ void sandbox_kill(sandbox *sb);
 int sandbox_reap(sandbox *sb, int *status);
 /* After the child is gone: remove its cgroups and working directory, free its uid. */
 void sandbox_release(sandbox_host *h, sandbox *sb);
+/* After the child ended: 1 and the text in buf if it failed before its
+ * exec, else 0. */
+int sandbox_failure(sandbox *sb, char *buf, size_t len);
 /* Did the memory cgroup hit its limit (an OOM kill is then the likely end)? */
 int sandbox_oom(sandbox *sb);
 

@@ -180,7 +180,6 @@ stem_kind_add(sched *s, int di, const char *kind)
 		return;
 	s->stem_doms[i] = di;
 	s->nstem_kinds++;
-	stem_fill(s);
 }
 
 static void
@@ -228,15 +227,22 @@ stem_fill(sched *s)
 		}
 }
 
+/* A stem cell for p: of its kind if there is one, else of any kind (the
+ * proxy takes its kind from /init; a stem cell of the kind may one day have
+ * its interpreter started already). */
 static container *
 stem_take(pool *p)
 {
-	container *c;
+	container *c, *any = NULL;
 
-	for (c = p->s->stems; c; c = c->next)
-		if (c->state == C_STEM && c->ops == p->s->doms[p->di].ops && strcmp(c->kind, p->kind) == 0)
+	for (c = p->s->stems; c; c = c->next) {
+		if (c->state != C_STEM || c->ops != p->s->doms[p->di].ops)
+			continue;
+		if (strcmp(c->kind, p->kind) == 0)
 			return c;
-	return NULL;
+		any = any ? any : c;
+	}
+	return any;
 }
 
 /* ---- eviction ---- */
@@ -323,8 +329,7 @@ pool_grow(pool *p)
 		c->memory_mb = p->lim.memory_mb;
 		c->ops->resize(c, c->memory_mb);
 		pool_take(p, c, "stemcell");
-		container_init(c);
-		stem_fill(s);
+		container_init(c);      /* its replacement starts after the init: no contention */
 		return 0;
 	}
 	if (make_room(s, p, p->lim.memory_mb) < 0) {
@@ -424,6 +429,7 @@ container_up(container *c, int err, const char *why)
 		}
 		return;
 	}
+	log_debug("sched: %s (%s) up in %lld ms", c->name, c->kind, (long long)(sched_now_ms() - c->born_ms));
 	if (!c->pool) {
 		s->stem_fails = 0;
 		c->state = C_STEM;

@@ -173,6 +173,7 @@ pool_init_done(container *c, int ok, const char *error)
 		pool_pump(p);
 		c->fresh = 0;
 		container_idle(c);
+		stem_fill(s);           /* replaces a stem cell this may have taken */
 		return;
 	}
 	log_info("sched: %s: init of %s failed: %s", c->name, p->path, error);
