@@ -208,14 +208,28 @@ act_seq(void)
 	return seq;
 }
 
+/* Is id a kept activation of action name? */
+int
+act_of(const char *id, const char *name)
+{
+	Act *a = act_get(id);
+	char an[512];
+
+	if (a == NULL)
+		return 0;
+	act_name(a->rec, an, sizeof an);
+	return strcmp(an, name) == 0;
+}
+
+/* The kept activations, oldest first: all (directories), or action name's (links). */
 void
-act_list(void (*fn)(const char *name, mode_t mode, void *arg), void *arg)
+act_list(const char *name, void (*fn)(const char *name, mode_t mode, void *arg), void *arg)
 {
 	uint64_t s = seq > Ring ? seq - Ring + 1 : 1;
 
 	for (; s <= seq; s++)
-		if (ring[s % Ring] != NULL)
-			fn(ring[s % Ring]->id, S_IFDIR, arg);
+		if (ring[s % Ring] != NULL && (name == NULL || act_of(ring[s % Ring]->id, name)))
+			fn(ring[s % Ring]->id, name ? S_IFLNK : S_IFDIR, arg);
 }
 
 /* ---- fetching one by id ---- */

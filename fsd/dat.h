@@ -37,6 +37,8 @@ enum {
 	Qalias,       /* actions/NAME.EXT: the action's code under its file name */
 	Qcode, Qkind, Qmain, Qparams, Qannot, Qlimits, Qversion,
 	Qinvoke, Qresult, Qlogs, Qobjerr,
+	Qacts,        /* an action's activations/ */
+	Qactlink,     /* a symbolic link in it to activations/ID */
 	Qpackages, Qpackage, Qbinding,
 	Qtriggers, Qtrigger,
 	Qrules, Qrule,

@@ -231,6 +231,20 @@ fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 }
 
 void
+fs_readlink(fuse_req_t req, fuse_ino_t ino)
+{
+	Node *n = node_of(ino);
+	char target[256];
+
+	if (n == NULL || n->q != Qactlink || !node_exists(n)) {
+		fuse_reply_err(req, n && n->q != Qactlink ? EINVAL : ENOENT);
+		return;
+	}
+	link_target(n, target, sizeof target);
+	fuse_reply_readlink(req, target);
+}
+
+void
 fs_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
 {
 	Node *n = node_of(ino);

@@ -16,6 +16,7 @@ static struct fuse_lowlevel_ops ops = {
 	.forget = fs_forget,
 	.forget_multi = fs_forget_multi,
 	.getattr = fs_getattr,
+	.readlink = fs_readlink,
 	.setattr = fs_setattr,
 	.mkdir = fs_mkdir,
 	.unlink = fs_unlink,

@@ -23,7 +23,8 @@ static const Fixed actionfiles[] = {
 	{ "code", Qcode, 0644 }, { "kind", Qkind, 0644 }, { "main", Qmain, 0644 },
 	{ "params", Qparams, 0644 }, { "annotations", Qannot, 0644 }, { "limits", Qlimits, 0644 },
 	{ "version", Qversion, 0444 }, { "invoke", Qinvoke, 0666 }, { "result", Qresult, 0444 },
-	{ "logs", Qlogs, 0444 }, { "err", Qobjerr, 0444 }, { NULL, 0, 0 },
+	{ "logs", Qlogs, 0444 }, { "err", Qobjerr, 0444 },
+	{ "activations", Qacts, S_IFDIR | 0755 }, { NULL, 0, 0 },
 };
 static const Fixed packagefiles[] = {
 	{ "params", Qparams, 0644 }, { "annotations", Qannot, 0644 }, { "binding", Qbinding, 0644 },
@@ -67,8 +68,10 @@ node_mode(Node *n)
 {
 	switch (n->q) {
 	case Qroot: case Qactions: case Qaction: case Qpackages: case Qpackage:
-	case Qtriggers: case Qrules: case Qactivations: case Qactivation:
+	case Qtriggers: case Qrules: case Qactivations: case Qactivation: case Qacts:
 		return S_IFDIR | 0755;
+	case Qactlink:
+		return S_IFLNK | 0777;
 	case Qscratch:
 		return S_IFREG | n->scratch->mode;
 	case Qinvoke:
@@ -106,10 +109,11 @@ kid_action(Node *dir, const char *name, Kid *k, char *buf, size_t len)
 {
 	size_t bl;
 	char base[512];
+	Ent *e;
 
 	actname(dir->ename, name, buf, len);
-	if (strchr(name, '/') == NULL && action_ent(buf) != NULL) {
-		k->q = Qaction;
+	if (strchr(name, '/') == NULL && (e = action_ent(buf)) != NULL) {
+		k->q = e->staged ? Qalias : Qaction;
 		k->ekind = Eaction;
 		k->ename = buf;
 		return 0;
@@ -169,6 +173,11 @@ kid_of(Node *dir, const char *name, Kid *k, char *buf, size_t len)
 	case Qpackages: return kid_entity(Epackage, Qpackage, name, k);
 	case Qtriggers: return kid_entity(Etrigger, Qtrigger, name, k);
 	case Qrules: return kid_entity(Erule, Qrule, name, k);
+	case Qacts:
+		if (!act_of(name, dir->ename))
+			return -ENOENT;
+		k->q = Qactlink;
+		return 0;
 	case Qactivations:
 		if (!is_actid(name))
 			return -ENOENT;
@@ -188,6 +197,7 @@ node_ent(Node *n)
 		return n->ename[0] ? ent_get(Epackage, n->ename) : NULL;
 	case Qaction: case Qalias: case Qcode: case Qkind: case Qmain: case Qparams: case Qannot:
 	case Qlimits: case Qversion: case Qinvoke: case Qresult: case Qlogs: case Qobjerr:
+	case Qacts: case Qactlink:
 	case Qpackage: case Qbinding: case Qtrigger: case Qrule:
 		return n->ekind == Eaction ? action_ent(n->ename) : ent_get(n->ekind, n->ename);
 	}
@@ -206,6 +216,8 @@ node_exists(Node *n)
 		return n->ename[0] == '\0' || ent_get(Epackage, n->ename) != NULL;
 	case Qscratch:
 		return !n->scratch->gone;
+	case Qactlink:
+		return node_ent(n) != NULL && act_get(strrchr(n->path, '/') + 1) != NULL;
 	}
 	if (n->q >= Qactivation)
 		return act_get(n->ename) != NULL;
@@ -241,6 +253,9 @@ node_attr(Node *n, struct stat *st)
 	if (n->q == Qscratch) {
 		st->st_size = n->scratch->data.n;
 		st->st_mtim.tv_sec = n->scratch->mtime / 1000;
+	} else if (n->q == Qactlink) {
+		char target[256];
+		st->st_size = link_target(n, target, sizeof target);
 	} else if (n->q == Qactlog) {
 		int64_t t;
 		st->st_size = act_log_size(&t);
@@ -250,7 +265,7 @@ node_attr(Node *n, struct stat *st)
 		}
 	} else if (n->q >= Qactivation) {
 		act_attr(n, st);
-	} else if (!S_ISDIR(st->st_mode) && n->q != Qinvoke && n->q != Qresult && n->q != Qctl) {
+	} else if (S_ISREG(st->st_mode) && n->q != Qinvoke && n->q != Qresult && n->q != Qctl) {
 		if ((rc = node_fill(n, &b)) < 0) {
 			buf_free(&b);
 			return rc;
@@ -261,6 +276,20 @@ node_attr(Node *n, struct stat *st)
 	st->st_atim = st->st_ctim = st->st_mtim;
 	st->st_blocks = (st->st_size + 511) / 512;
 	return 0;
+}
+
+/* Where a link in an action's activations/ points: ../../activations/ID. */
+int
+link_target(Node *n, char *buf, size_t len)
+{
+	const char *p, *id = strrchr(n->path, '/') + 1;
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (p = strchr(n->path, '/'); p != NULL; p = strchr(p + 1, '/'))
+		used += snprintf(buf + used, used < len ? len - used : 0, "../");
+	used += snprintf(buf + used, used < len ? len - used : 0, "activations/%s", id);
+	return used;
 }
 
 /* ---- directory lists ---- */
@@ -319,7 +348,8 @@ dir_list(Node *dir, void (*fn)(const char *name, mode_t mode, void *arg), void *
 	case Qpackages: cache_each(Epackage, lsent, &l); break;
 	case Qtriggers: cache_each(Etrigger, lsent, &l); break;
 	case Qrules: cache_each(Erule, lsent, &l); break;
-	case Qactivations: act_list(fn, arg); break;
+	case Qactivations: act_list(NULL, fn, arg); break;
+	case Qacts: act_list(dir->ename, fn, arg); break;
 	}
 	scratch_each(dir->path, lsscratch, &l);
 }

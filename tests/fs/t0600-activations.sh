@@ -91,4 +91,12 @@ test_expect_success 'an action'"'"'s logs file has its activations'"'"' logs' '
 	grep -q "log from 5" "$FAAS/actions/act/logs"
 '
 
+test_expect_success 'an action'"'"'s activations/ links to its activations' '
+	ls "$FAAS/actions/act/activations" >links &&
+	test "$(wc -l <links)" -ge 5 &&
+	id=$(tail -n 1 links) &&
+	test "$(readlink $FAAS/actions/act/activations/$id)" = "../../../activations/$id" &&
+	test "$(jq -r .activationId $FAAS/actions/act/activations/$id/record)" = "$id"
+'
+
 test_done
