@@ -23,7 +23,9 @@
  *
  * Containers that stay idle for idle_ms stop (scale to zero). Stem cells are
  * kept for every kind that has been started once (and for the kinds in
- * FAASFS_STEMCELL_KINDS from the start), `stemcells` of each, within the caps.
+ * FAASFS_STEMCELL_KINDS, default python:3, from the start), `stemcells` of
+ * each, within the caps. The proxy learns its kind at /init, so a stem cell
+ * of another kind serves when none of the action's own is ready.
  *
  * Where containers live is the business of an execution domain (domain.h):
  * a table of function pointers chosen per action by the annotation
@@ -53,6 +55,10 @@ enum {
 	DEF_STEMCELLS = 1,
 	DEF_QUEUE_MAX = 1000,
 };
+
+/* Kinds with stem cells from the start: a stem cell serves any kind when
+ * none of the action's own is ready, so one is enough for a fast first run. */
+#define DEF_STEM_KINDS "python:3"
 
 static const domain_ops *const domain_table[] = { &domain_local_ops, NULL };
 
@@ -109,7 +115,9 @@ stem_kinds_from_env(sched *s)
 	const char *v = getenv("FAASFS_STEMCELL_KINDS");
 	char *copy, *tok, *save = NULL;
 
-	if (!v || !(copy = strdup(v)))
+	if (!v)
+		v = DEF_STEM_KINDS;
+	if (!(copy = strdup(v)))
 		return;
 	for (tok = strtok_r(copy, " ,", &save); tok; tok = strtok_r(NULL, " ,", &save))
 		stem_kind_add(s, 0, tok);

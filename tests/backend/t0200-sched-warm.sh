@@ -2,6 +2,7 @@
 # Warm reuse, stem cells, updates, scale to zero and the scheduler's metrics.
 . "$(dirname "$0")/backend-lib.sh"
 
+export FAASFS_STEMCELL_KINDS=""       # stem cells only for kinds seen
 start_backend --idle 1
 
 cat >who.py <<'PY'
@@ -53,6 +54,17 @@ test_expect_success 'idle containers stop after the idle time (scale to zero)' '
 	wait_for "test \"\$(gauge faasfs_containers{state=\\\"warm\\\"})\" = 0" 200 &&
 	invoke who >5.json &&
 	test "$(startup 5.json)" != warm
+'
+
+kill $BACKEND_PID && wait_for "! kill -0 $BACKEND_PID"
+unset FAASFS_STEMCELL_KINDS
+start_backend
+
+test_expect_success 'a fresh backend has a stem cell ready for the first run' '
+	wait_for "test \"\$(gauge faasfs_containers{state=\\\"stemcell\\\"})\" -ge 1" &&
+	put_action first python:3 who.py &&
+	invoke first >6.json &&
+	test "$(startup 6.json)" = stemcell
 '
 
 test_done
