@@ -18,6 +18,7 @@
 #include <http_parser.h>
 
 #include "container_http.h"
+#include "container_list.h"
 
 typedef struct hconn hconn;
 
@@ -61,23 +62,13 @@ static http_parser_settings settings;
 static void
 conn_link(hconn *c, hconn **list)
 {
-	c->next = *list;
-	if (*list)
-		(*list)->prevp = &c->next;
-	*list = c;
-	c->prevp = list;
+	LIST_PUSH(c, list, next, prevp);
 }
 
 static void
 conn_unlink(hconn *c)
 {
-	if (!c->prevp)
-		return;
-	*c->prevp = c->next;
-	if (c->next)
-		c->next->prevp = c->prevp;
-	c->next = NULL;
-	c->prevp = NULL;
+	LIST_REMOVE(c, next, prevp);
 }
 
 static void

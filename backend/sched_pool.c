@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "container_list.h"
 #include "log.h"
 #include "pool.h"
 
@@ -18,23 +19,13 @@
 static void
 link_front(container *c, container **list)
 {
-	c->next = *list;
-	if (*list)
-		(*list)->prevp = &c->next;
-	*list = c;
-	c->prevp = list;
+	LIST_PUSH(c, list, next, prevp);
 }
 
 static void
 unlink_list(container *c)
 {
-	if (!c->prevp)
-		return;
-	*c->prevp = c->next;
-	if (c->next)
-		c->next->prevp = c->prevp;
-	c->next = NULL;
-	c->prevp = NULL;
+	LIST_REMOVE(c, next, prevp);
 }
 
 static void
@@ -132,18 +123,12 @@ container_new(sched *s, int di, const char *kind, int memory_mb, pool *p)
 	c->born_ms = sched_now_ms();
 	uv_timer_init(s->loop, &c->idle);
 	c->idle.data = c;
-	c->all_next = s->all;
-	if (s->all)
-		s->all->all_prevp = &c->all_next;
-	s->all = c;
-	c->all_prevp = &s->all;
+	LIST_PUSH(c, &s->all, all_next, all_prevp);
 	s->ncont++;
 	s->mem_mb += memory_mb;
 	if ((rc = c->ops->start(c->dom, c)) < 0) {
 		log_error("sched: cannot start a container for %s: %s", kind, strerror(-rc));
-		*c->all_prevp = c->all_next;
-		if (c->all_next)
-			c->all_next->all_prevp = c->all_prevp;
+		LIST_REMOVE(c, all_next, all_prevp);
 		s->ncont--;
 		s->mem_mb -= memory_mb;
 		uv_close((uv_handle_t *)&c->idle, container_freed);
@@ -455,9 +440,7 @@ container_down(container *c, const char *why)
 		incoming_done(c);
 	}
 	unlink_list(c);
-	*c->all_prevp = c->all_next;
-	if (c->all_next)
-		c->all_next->all_prevp = c->all_prevp;
+	LIST_REMOVE(c, all_next, all_prevp);
 	if (p)
 		p->ncont--;
 	uv_close((uv_handle_t *)&c->idle, container_freed);

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "container_list.h"
 #include "log.h"
 #include "pool.h"
 
@@ -40,12 +41,7 @@ run_free(run *r)
 void
 run_finish(run *r)
 {
-	if (r->prevp) {                  /* on the done list */
-		*r->prevp = r->next;
-		if (r->next)
-			r->next->prevp = r->prevp;
-		r->prevp = NULL;
-	}
+	LIST_REMOVE(r, next, prevp);    /* off the done list */
 	if (!r->res.result)
 		r->res.result = json_object();
 	if (!r->res.logs)
@@ -301,11 +297,7 @@ run_later(run *r)
 {
 	sched *s = r->s;
 
-	r->next = s->done;
-	if (s->done)
-		s->done->prevp = &r->next;
-	r->prevp = &s->done;
-	s->done = r;
+	LIST_PUSH(r, &s->done, next, prevp);
 	uv_idle_start(&s->done_idle, sched_done_idle_cb);
 }
 

@@ -3,5 +3,5 @@
 UNIT_TESTS += tests/unit/test-sched-logs
 
 tests/unit/test-sched-logs: tests/unit/test-sched-logs.c backend/container_logs.o
-	$(CC) $(CFLAGS) $(shell pkg-config --cflags libuv jansson cmocka) -o $@ $^ \
+	$(CC) $(CFLAGS) $(shell pkg-config --cflags libuv jansson cmocka) -o $@ $(filter %.c %.o,$^) \
 		$(shell pkg-config --libs libuv jansson cmocka)

@@ -76,6 +76,14 @@ drain(fixture *f)
 		uv_run(&f->loop, UV_RUN_NOWAIT);
 }
 
+/* Start collecting an activation's logs into k. */
+static void
+collect(fixture *f, logsink *k, size_t limit)
+{
+	logsink_init(k, limit, ended_cb, f);
+	clogs_add(f->l, k);
+}
+
 /* Line i of k, without its time stamp; fails unless the stamp is right. */
 static const char *
 line(logsink *k, size_t i)
@@ -100,8 +108,7 @@ test_one_activation(void **state)
 
 	PUT(f->out, "said at init\n");
 	drain(f);
-	logsink_init(&k, 1 << 20, ended_cb, f);
-	clogs_add(f->l, &k);
+	collect(f, &k, 1 << 20);
 	PUT(f->out, "out one\n" SENT);
 	PUT(f->err, "err one\nXXX_THE_END_OF_A");
 	drain(f);
@@ -124,10 +131,8 @@ test_fifo(void **state)
 	fixture *f = *state;
 	logsink a, b;
 
-	logsink_init(&a, 1 << 20, ended_cb, f);
-	logsink_init(&b, 1 << 20, ended_cb, f);
-	clogs_add(f->l, &a);
-	clogs_add(f->l, &b);
+	collect(f, &a, 1 << 20);
+	collect(f, &b, 1 << 20);
 	PUT(f->out, "first\n" SENT "second\r\n" SENT);
 	PUT(f->err, SENT SENT);
 	drain(f);
@@ -146,8 +151,7 @@ test_truncation(void **state)
 	fixture *f = *state;
 	logsink k;
 
-	logsink_init(&k, 10, ended_cb, f);
-	clogs_add(f->l, &k);
+	collect(f, &k, 10);
 	PUT(f->out, "0123\n0123456789\nmore\n" SENT);
 	PUT(f->err, SENT);
 	drain(f);
@@ -167,8 +171,7 @@ test_bad_utf8_and_long_lines(void **state)
 	logsink k;
 
 	memset(big, 'z', sizeof big);
-	logsink_init(&k, 1 << 20, ended_cb, f);
-	clogs_add(f->l, &k);
+	collect(f, &k, 1 << 20);
 	PUT(f->out, "bad \xff\xc3 ok \xc3\xa9\n");
 	put(f->out, big, sizeof big);
 	PUT(f->out, "\n" SENT);
@@ -188,8 +191,7 @@ test_eof_ends_everyone(void **state)
 	fixture *f = *state;
 	logsink k;
 
-	logsink_init(&k, 1 << 20, ended_cb, f);
-	clogs_add(f->l, &k);
+	collect(f, &k, 1 << 20);
 	PUT(f->out, "last words");
 	close(f->out);
 	close(f->err);
@@ -207,10 +209,8 @@ test_remove(void **state)
 	fixture *f = *state;
 	logsink a, b;
 
-	logsink_init(&a, 1 << 20, ended_cb, f);
-	logsink_init(&b, 1 << 20, ended_cb, f);
-	clogs_add(f->l, &a);
-	clogs_add(f->l, &b);
+	collect(f, &a, 1 << 20);
+	collect(f, &b, 1 << 20);
 	clogs_remove(f->l, &a);         /* a gave up waiting: b is next */
 	PUT(f->out, "for b\n" SENT);
 	PUT(f->err, SENT);
