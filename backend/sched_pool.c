@@ -61,10 +61,11 @@ queue_remove(pool *p, run *r)
 
 /* ---- capacity ---- */
 
+/* Is there room for that many more containers and megabytes? */
 static int
-room(sched *s, int memory_mb)
+room(sched *s, int containers, int memory_mb)
 {
-	return s->ncont < s->cfg.max_containers && s->mem_mb + memory_mb <= s->cfg.max_memory_mb;
+	return s->ncont + containers <= s->cfg.max_containers && s->mem_mb + memory_mb <= s->cfg.max_memory_mb;
 }
 
 static void
@@ -204,7 +205,7 @@ stem_fill(sched *s)
 		return;
 	for (i = 0; i < s->nstem_kinds; i++)
 		for (n = stem_count(s, s->stem_kinds[i]); n < s->cfg.stemcells; n++) {
-			if (!room(s, STEM_MEMORY_MB))
+			if (!room(s, 1, STEM_MEMORY_MB))
 				return;
 			if (!(c = container_new(s, s->stem_doms[i], s->stem_kinds[i], STEM_MEMORY_MB, NULL)))
 				break;
@@ -250,11 +251,11 @@ victim(sched *s, pool *p)
 }
 
 static int
-make_room(sched *s, pool *p, int memory_mb)
+make_room(sched *s, pool *p, int containers, int memory_mb)
 {
 	container *c;
 
-	while (!room(s, memory_mb)) {
+	while (!room(s, containers, memory_mb)) {
 		if (!(c = victim(s, p)))
 			return -EAGAIN;
 		log_debug("sched: evicting %s to make room for %s", c->name, p->path);
@@ -307,17 +308,29 @@ pool_grow(pool *p)
 {
 	sched *s = p->s;
 	container *c;
+	int more;
 
+	if (p->lim.memory_mb > s->cfg.max_memory_mb) {
+		fail_queue(p, "The action's memory limit is more than this host gives all its containers.");
+		return -E2BIG;
+	}
 	if ((c = stem_take(p))) {
+		more = p->lim.memory_mb - c->memory_mb;
+		c->state = C_INIT;              /* not a victim while room is made for it */
+		if (more > 0 && make_room(s, p, 0, more) < 0) {
+			c->state = C_STEM;
+			starve(p);
+			return -EAGAIN;
+		}
 		unlink_list(c);
-		s->mem_mb += p->lim.memory_mb - c->memory_mb;
+		s->mem_mb += more;
 		c->memory_mb = p->lim.memory_mb;
 		c->ops->resize(c, c->memory_mb);
 		pool_take(p, c, "stemcell");
 		container_init(c);      /* its replacement starts after the init: no contention */
 		return 0;
 	}
-	if (make_room(s, p, p->lim.memory_mb) < 0) {
+	if (make_room(s, p, 1, p->lim.memory_mb) < 0) {
 		starve(p);
 		return -EAGAIN;
 	}
