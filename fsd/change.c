@@ -310,9 +310,10 @@ fs_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 		rc = -EISDIR;
 		break;
 	default:
-		/* An action's or package's own files: nothing to remove, but
-		 * success, so that rm -r reaches the rmdir that deletes. */
-		rc = dir->q == Qaction || dir->q == Qpackage ? 0 : -EPERM;
+		/* An action's or package's own files and links: nothing to
+		 * remove, but success, so that rm -r reaches the rmdir that
+		 * deletes. */
+		rc = dir->q == Qaction || dir->q == Qpackage || dir->q == Qacts ? 0 : -EPERM;
 	}
 out:
 	if (rc < 0)
@@ -376,6 +377,9 @@ fs_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 		break;
 	case Qactions:
 		rc = pkg_actions(k.ename) > 0 ? -ENOTEMPTY : 0;
+		break;
+	case Qacts:
+		rc = 0;  /* goes with its action */
 		break;
 	default:
 		rc = S_ISDIR(node_mode(&(Node){ .q = k.q })) ? -EPERM : -ENOTDIR;
