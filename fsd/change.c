@@ -238,8 +238,13 @@ deleted(Resp *r, void *arg)
 
 	if (r->err == -EEXIST && c->kind == Epackage)
 		r->err = -ENOTEMPTY;
-	if (r->err == 0 && (e = ent_get(c->kind, c->ename)) != NULL)
+	if (r->err == 0 && (e = ent_get(c->kind, c->ename)) != NULL) {
+		/* The entity's other names (hello/ when hello.py went) are
+		 * queued now: the notifier waits for the directory lock our
+		 * answer releases, and so comes before the caller's next look. */
+		notify_gone(e);
 		ent_drop(e);
+	}
 	if (r->err == 0 && c->kind == Erule)
 		cache_stale(Etrigger);
 	chg_done(c, r->err, r->text);
