@@ -72,17 +72,9 @@ act_fail(Act *a, int status, const char *msg)
 int
 result_valid(const char *line, size_t len)
 {
-	json_t *j;
-	int ok;
+	int c = json_scan(line, len);
 
-	while (len > 0 && (*line == ' ' || *line == '\t' || *line == '\r'))
-		line++, len--;
-	if (len == 0 || (*line != '{' && *line != '['))
-		return 0;
-	j = json_loadb(line, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
-	ok = j != NULL;
-	json_decref(j);
-	return ok;
+	return c == '{' || c == '[';
 }
 
 /* The function's answer line: 200 with it, or 502 when it is no dictionary. */
@@ -118,19 +110,29 @@ act_fail_queued(Proxy *px, int status, const char *msg)
 	px->qtail = NULL;
 }
 
-static uint64_t
-deadline_of(Proxy *px, json_t *run, uint64_t now)
+/* The run object, parsed when something needs more than its text. */
+json_t *
+act_run(Act *a)
 {
-	json_t *d = json_object_get(run, "deadline");
-	const char *s = json_string_value(d);
+	if (a->run == NULL)
+		a->run = json_loadb(a->line, a->linelen, 0, NULL);
+	return a->run;
+}
 
-	if (s && *s)
-		return strtoull(s, NULL, 10);
-	if (json_is_integer(d))
-		return (uint64_t)json_integer_value(d);
-	if (json_is_real(d))
-		return (uint64_t)json_real_value(d);
-	return px->opt.timeout > 0 ? now + (uint64_t)px->opt.timeout : 0;
+/* "deadline": ms since the epoch, a string or a number; else --timeout. */
+static uint64_t
+deadline_of(Act *a, uint64_t now)
+{
+	char digits[24];
+	const char *v;
+	size_t n;
+
+	if (json_member(a->line, a->linelen, "deadline", &v, &n) == 0 && n > 0 && n < sizeof digits) {
+		memcpy(digits, v, n);
+		digits[n] = '\0';
+		return strtoull(digits, NULL, 10);
+	}
+	return a->px->opt.timeout > 0 ? now + (uint64_t)a->px->opt.timeout : 0;
 }
 
 static int
@@ -152,7 +154,7 @@ id_busy(Proxy *px, const char *id)
 static int
 act_identify(Proxy *px, Act *a)
 {
-	const char *id = json_string_value(json_object_get(a->run, "activation_id"));
+	const char *id = json_string_value(json_object_get(act_run(a), "activation_id"));
 
 	if (id && *id && !id_busy(px, id)) {
 		a->id = id;
@@ -178,8 +180,8 @@ act_text(Act *a)
 	return 0;
 }
 
-/* A run to do: run is the run object (taken over), text its JSON text when
- * that is at hand (the request body), else NULL. */
+/* A run to do: run is the run object (taken over) or NULL, text its JSON
+ * text (the request body) or NULL; one of them must be given. */
 void
 act_submit(Proxy *px, http_req *req, json_t *run, const char *text, size_t len)
 {
@@ -197,12 +199,12 @@ act_submit(Proxy *px, http_req *req, json_t *run, const char *text, size_t len)
 	a->linelen = len;
 	a->id = "";
 	a->started = now_ms();
-	a->deadline = deadline_of(px, run, a->started);
 	if ((px->action->limit > 1 && act_identify(px, a) < 0) || act_text(a) < 0) {
 		reply_error(req, 500, "out of memory");
 		act_free(a);
 		return;
 	}
+	a->deadline = deadline_of(a, a->started);
 	if (px->qtail)
 		px->qtail->next = a;
 	else

@@ -33,6 +33,7 @@ int child_write(Child *c, const char *p, size_t len, int flags);
 void child_close_stdin(Child *c);
 void child_deadline(Child *c, uint64_t at);
 void child_kill(Child *c);
+void child_drain(Child *c);
 void child_close(Child *c);
 void child_exit_text(Child *c, char *buf, size_t size);
 
@@ -64,6 +65,7 @@ void init_failed(Proxy *px, const char *msg);
 
 /* act.c */
 void act_submit(Proxy *px, http_req *req, json_t *run, const char *text, size_t len);
+json_t *act_run(Act *a);
 void act_dispatch(Proxy *px);
 void act_result(Act *a, const char *line, size_t len);
 void act_fail(Act *a, int status, const char *msg);
@@ -78,6 +80,10 @@ void proc_stop(Proxy *px);
 
 /* once.c */
 void once_start(Proxy *px, Act *a);
+
+/* scan.c */
+int json_scan(const char *p, size_t len);
+int json_member(const char *p, size_t len, const char *key, const char **val, size_t *vlen);
 
 /* serve.c */
 void serve_request(http_req *req, void *arg);

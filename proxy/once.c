@@ -79,7 +79,7 @@ once_env(Proxy *px, Act *a)
 {
 	char **env = env_copy(px->action->env);
 
-	if (env && env_add_run(&env, a->run) < 0) {
+	if (env && env_add_run(&env, act_run(a)) < 0) {
 		env_free(env);
 		return NULL;
 	}
@@ -90,7 +90,7 @@ void
 once_start(Proxy *px, Act *a)
 {
 	Once *o = calloc(1, sizeof *o);
-	json_t *value = json_object_get(a->run, "value");
+	json_t *value = json_object_get(act_run(a), "value");
 	char *params = value ? json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY) : strdup("{}");
 	char **env = once_env(px, a), err[ERRMAX];
 	const char *argv[10];

@@ -257,8 +257,7 @@ proc_line(Child *c, char *line, size_t len)
 		proc_ack(p, line, len);
 		return;
 	}
-	stream_read(&c->out);
-	stream_read(&c->err);
+	child_drain(c);
 	if (p->px->action->limit > 1) {
 		proc_answer_tagged(p, line, len);
 		return;

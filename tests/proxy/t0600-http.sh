@@ -52,6 +52,13 @@ test_expect_success 'keep-alive: several requests on one connection' '
 		--next -d "{\"value\":{\"i\":2}}" "$URL/run" -w "\n%{num_connects}\n" >two &&
 	test "$(jq -sc "map(if type == \"object\" then .args.i else . end)" two)" = "[1,1,2,0]"
 '
+test_expect_success 'run bodies: any valid JSON object passes, anything else is 400' '
+	got=$(post /run -d "{\"value\":{\"a\":[1e5,-0.5,0,true,false,null,\"\\u00e9\\n\",{}],\"b\":{\"c\":[]}}}") &&
+	expect 200 ".args == {\"a\":[1e5,-0.5,0,true,false,null,\"é\n\",{}],\"b\":{\"c\":[]}}" &&
+	for bad in "{\"value\":{},}" "{\"value\":01}" "{\"value\":\"\\x\"}" "{\"value\":{}} x" "[]" "{\"value\":tru}" "{\"value\":\"\\u12\"}" ""; do
+		got=$(post /run -d "$bad") && expect 400 ".error" || return 1
+	done
+'
 test_expect_success 'unknown paths, other methods and bad JSON are errors' '
 	got=$(post /nope) && expect 404 ".error" &&
 	got=$(curl -s -o body -w "%{http_code}" "$URL/run") && expect 405 ".error" &&
