@@ -185,11 +185,14 @@ static void action_get(api_req *ar, const qname *q)
 	char err[512];
 	int status;
 
+	json_t *doc;
+
 	if (action_resolve(ar->b, &ar->who, q, &r, &status, err, sizeof err))
 		return api_error(ar->req, status, "%s", err);
+	doc = json_deep_copy(r.action);
 	if (!query_bool(ar->req, "code", 1))
-		trim_code(r.action);
-	api_reply(ar->req, 200, json_incref(r.action), NULL);
+		trim_code(doc);
+	api_reply(ar->req, 200, doc, NULL);
 	resolved_free(&r);
 }
 

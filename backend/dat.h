@@ -54,6 +54,11 @@ typedef struct backend {
 	metrics *met;
 	uv_timer_t prune_timer;
 	int64_t inflight;      /* activations started and not yet recorded */
+	struct auth_seen {     /* credentials already checked (auth.c) */
+		char header[320];
+		char ns[NAME_MAX_LEN + 1];
+	} auth_seen[16];
+	int auth_next;
 } backend;
 
 /* The authenticated namespace a request acts as. */
@@ -115,7 +120,7 @@ typedef void (*act_done_cb)(const act_done *d, void *arg);
 
 /* An action found through its name: the entity and everything bound to it. */
 typedef struct resolved {
-	json_t *action;        /* the action entity (owned) */
+	json_t *action;        /* the action entity (shared with the store's cache: read-only) */
 	json_t *params;        /* object: package < binding < action parameters (owned) */
 	json_t *init_env;      /* object: init parameters as strings (owned) */
 	char path[PATH_MAX_LEN + 1];  /* where the action really lives: "ns/pkg/name" */

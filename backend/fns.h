@@ -52,6 +52,7 @@ int store_act_queue(store *st, const act_row *r, store_commit_cb cb, void *arg);
 void store_stats(store *st, int64_t *commits, int64_t *rows);
 
 /* store_entity.c */
+int store_entity_peek(store *st, const char *ns, const char *coll, const char *name, json_t **doc);
 int store_entity_get(store *st, const char *ns, const char *coll, const char *name, json_t **doc);
 int store_entity_put(store *st, const char *ns, const char *coll, const char *name, const char *ref, json_t *doc);
 int store_entity_del(store *st, const char *ns, const char *coll, const char *name, const char *version);

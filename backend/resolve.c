@@ -30,7 +30,7 @@ static int follow_binding(backend *b, const caller *who, json_t *bind, json_t **
 {
 	snprintf(ns, NAME_MAX_LEN + 1, "%s", jstr(json_object_get(bind, "namespace")));
 	snprintf(name, NAME_MAX_LEN + 1, "%s", jstr(json_object_get(bind, "name")));
-	if (!ns[0] || !name[0] || store_entity_get(b->st, ns, "packages", name, target))
+	if (!ns[0] || !name[0] || store_entity_peek(b->st, ns, "packages", name, target))
 		return -ENOENT;
 	if (!visible(who, ns, *target)) {
 		json_decref(*target);
@@ -50,7 +50,7 @@ int action_resolve(backend *b, const caller *who, const qname *q, resolved *r, i
 	snprintf(ns, sizeof ns, "%s", q->ns);
 	snprintf(pname, sizeof pname, "%s", q->pkg);
 	if (q->pkg[0]) {
-		if (store_entity_get(b->st, q->ns, "packages", q->pkg, &pkg) || !visible(who, q->ns, pkg)) {
+		if (store_entity_peek(b->st, q->ns, "packages", q->pkg, &pkg) || !visible(who, q->ns, pkg)) {
 			json_decref(pkg);
 			return not_found(status, err, n, NULL);
 		}
@@ -66,7 +66,7 @@ int action_resolve(backend *b, const caller *who, const qname *q, resolved *r, i
 		return not_found(status, err, n, NULL);
 	}
 	snprintf(key, sizeof key, "%s%s%s", pname, pname[0] ? "/" : "", q->name);
-	rc = store_entity_get(b->st, ns, "actions", key, &r->action);
+	rc = store_entity_peek(b->st, ns, "actions", key, &r->action);
 	if (rc) {
 		json_decref(pkg);
 		json_decref(target);

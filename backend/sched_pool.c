@@ -268,11 +268,15 @@ make_room(sched *s, pool *p, int containers, int memory_mb)
 static void
 starve(pool *p)
 {
+	pool **pp;
+
 	if (p->starving)
 		return;
 	p->starving = 1;
-	p->snext = p->s->starving;
-	p->s->starving = p;
+	p->snext = NULL;
+	for (pp = &p->s->starving; *pp; pp = &(*pp)->snext)
+		;                       /* first come, first served */
+	*pp = p;
 }
 
 /* Pools waited for room: let them try again. */

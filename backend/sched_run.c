@@ -246,8 +246,15 @@ run_reply(container *c, domain_reply *rep, void *arg)
 	retire = run_verdict(r, c, rep);
 	c->inflight--;
 	r->c = NULL;
-	if (retire)
+	if (retire) {
 		container_retire(c);
+	} else if (c->inflight == 0 && c->s->starving && !p->starving && p->ncont > 1) {
+		/* others wait for room while this action holds several containers:
+		 * give this one up, and let them have the room before we ask again */
+		c->s->evictions++;
+		container_retire(c);
+		sched_relieve(c->s);
+	}
 	pool_pump(p);
 	if (c->state == C_READY)
 		container_idle(c);

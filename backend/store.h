@@ -14,6 +14,8 @@ enum stmt_id {
 	S_NSTMT
 };
 
+typedef struct store_cache store_cache;
+
 /* One activation waiting for the next batch commit. */
 typedef struct pending {
 	struct pending *next;
@@ -21,7 +23,8 @@ typedef struct pending {
 	char *ns, *name, *doc;
 	int64_t start, end;
 	int status;
-	int event;             /* finished: add an event too */
+	int event;             /* finished: tell the event stream */
+	int64_t seq;           /* its rowid and event seq, once written */
 	json_t *record;        /* kept for the event stream */
 	store_commit_cb cb;
 	void *arg;
@@ -38,11 +41,19 @@ struct store {
 	void *event_arg;
 	int64_t commits, rows; /* for /metrics */
 	int closing;
+	store_cache *cache;    /* parsed entities, store_cache.c */
+	int64_t seq;           /* the last seq given to an event or activation */
 };
+
+store_cache *cache_new(void);
+void cache_free(store_cache *c);
+json_t *cache_get(store_cache *c, const char *ns, const char *coll, const char *name);
+void cache_put(store_cache *c, const char *ns, const char *coll, const char *name, json_t *doc);
+void cache_drop(store_cache *c, const char *ns, const char *coll, const char *name);
 
 sqlite3_stmt *store_stmt(store *st, enum stmt_id id);
 int store_exec_step(store *st, sqlite3_stmt *s);
 int store_event_insert(store *st, const char *ns, const char *kind, const char *op, const char *name,
-                       const char *version, const char *act_id, int64_t *seq);
+                       const char *version, int64_t *seq);
 
 #endif

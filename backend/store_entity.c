@@ -20,20 +20,39 @@ static json_t *column_json(sqlite3_stmt *s, int col)
 	return text ? json_loadb(text, sqlite3_column_bytes(s, col), 0, NULL) : NULL;
 }
 
-int store_entity_get(store *st, const char *ns, const char *coll, const char *name, json_t **doc)
+/* The entity, shared with the cache: the caller must not change it. */
+int store_entity_peek(store *st, const char *ns, const char *coll, const char *name, json_t **doc)
 {
-	sqlite3_stmt *s = store_stmt(st, S_ENT_GET);
+	sqlite3_stmt *s;
 	int rc;
 
+	if ((*doc = cache_get(st->cache, ns, coll, name)))
+		return 0;
+	s = store_stmt(st, S_ENT_GET);
 	sqlite3_bind_text(s, 1, ns, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, coll, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 3, name, -1, SQLITE_STATIC);
 	rc = sqlite3_step(s);
 	*doc = rc == SQLITE_ROW ? column_json(s, 0) : NULL;
 	sqlite3_reset(s);
+	if (rc == SQLITE_ROW && *doc)
+		cache_put(st->cache, ns, coll, name, *doc);
 	if (rc == SQLITE_ROW)
 		return *doc ? 0 : -EIO;
 	return rc == SQLITE_DONE ? -ENOENT : -EIO;
+}
+
+/* The entity, the caller's own to change. */
+int store_entity_get(store *st, const char *ns, const char *coll, const char *name, json_t **doc)
+{
+	json_t *shared;
+	int rc = store_entity_peek(st, ns, coll, name, &shared);
+
+	if (rc)
+		return rc;
+	*doc = json_deep_copy(shared);
+	json_decref(shared);
+	return *doc ? 0 : -ENOMEM;
 }
 
 static void emit(store *st, int64_t seq, const char *ns, const char *coll, const char *op, const char *name,
@@ -55,6 +74,7 @@ int store_entity_put(store *st, const char *ns, const char *coll, const char *na
 
 	if (!text)
 		return -ENOMEM;
+	cache_drop(st->cache, ns, coll, name);
 	if ((rc = store_begin(st))) {
 		free(text);
 		return rc;
@@ -68,7 +88,7 @@ int store_entity_put(store *st, const char *ns, const char *coll, const char *na
 	sqlite3_bind_text(s, 6, text, -1, SQLITE_STATIC);
 	rc = store_exec_step(st, s);
 	if (!rc)
-		rc = store_event_insert(st, ns, coll, "put", name, version, NULL, &seq);
+		rc = store_event_insert(st, ns, coll, "put", name, version, &seq);
 	rc = rc ? (store_rollback(st), rc) : store_commit(st);
 	free(text);
 	if (!rc)
@@ -82,6 +102,7 @@ int store_entity_del(store *st, const char *ns, const char *coll, const char *na
 	int64_t seq = 0;
 	int rc;
 
+	cache_drop(st->cache, ns, coll, name);
 	if ((rc = store_begin(st)))
 		return rc;
 	s = store_stmt(st, S_ENT_DEL);
@@ -92,7 +113,7 @@ int store_entity_del(store *st, const char *ns, const char *coll, const char *na
 	if (!rc && sqlite3_changes(st->db) == 0)
 		rc = -ENOENT;
 	if (!rc)
-		rc = store_event_insert(st, ns, coll, "delete", name, version, NULL, &seq);
+		rc = store_event_insert(st, ns, coll, "delete", name, version, &seq);
 	rc = rc ? (store_rollback(st), rc) : store_commit(st);
 	if (!rc)
 		emit(st, seq, ns, coll, "delete", name, version);
@@ -204,8 +225,6 @@ int store_events_since(store *st, const char *ns, int64_t seq, int limit, store_
 		const char *kind = (const char *)sqlite3_column_text(s, 1);
 		json_t *act = column_json(s, 5);
 		n++;
-		if (strcmp(kind, "activations") == 0 && !act)
-			continue; /* pruned since */
 		cb(arg, sqlite3_column_int64(s, 0), ns, kind, (const char *)sqlite3_column_text(s, 2),
 		   (const char *)sqlite3_column_text(s, 3), (const char *)sqlite3_column_text(s, 4), act);
 		json_decref(act);
