@@ -439,11 +439,7 @@ stream_read(Open *o, fuse_req_t req, size_t size)
 		fuse_reply_buf(req, NULL, 0);
 		return;
 	}
-	if (o->flags & O_NONBLOCK) {
-		fuse_reply_err(req, EAGAIN);
-		return;
-	}
-	park(&o->reads, req, size, 0, o);
+	park_read(&o->reads, req, size, 0, o);
 }
 
 static void

@@ -277,17 +277,28 @@ delete_entity(fuse_req_t req, Node *dir, const char *name, Ent *e, const char *o
 	return rc;
 }
 
+/* What name in directory parent is, for unlink and rmdir. */
+static int
+kid_in(fuse_ino_t parent, const char *name, Node **dir, Kid *k, char *buf, size_t len)
+{
+	int rc;
+
+	if ((*dir = node_of(parent)) == NULL)
+		return -ENOENT;
+	if ((rc = gate(*dir)) < 0)
+		return rc;
+	return kid_of(*dir, name, k, buf, len);
+}
+
 void
 fs_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
-	Node *dir = node_of(parent);
+	Node *dir;
 	char buf[1024], *path;
 	Kid k;
 	Ent *e;
-	int rc = dir ? gate(dir) : -ENOENT;
+	int rc = kid_in(parent, name, &dir, &k, buf, sizeof buf);
 
-	if (rc == 0)
-		rc = kid_of(dir, name, &k, buf, sizeof buf);
 	if (rc < 0)
 		goto out;
 	switch (k.q) {
@@ -355,14 +366,12 @@ pkg_actions(const char *pkg)
 void
 fs_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
-	Node *dir = node_of(parent);
+	Node *dir;
 	char buf[1024], text[256] = "";
 	Kid k;
 	Ent *e;
-	int rc = dir ? gate(dir) : -ENOENT;
+	int rc = kid_in(parent, name, &dir, &k, buf, sizeof buf);
 
-	if (rc == 0)
-		rc = kid_of(dir, name, &k, buf, sizeof buf);
 	if (rc < 0)
 		goto out;
 	switch (k.q) {

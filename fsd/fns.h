@@ -131,6 +131,7 @@ void fire_write(Open *o, fuse_req_t req, const char *buf, size_t size);
 void fire_flush(Open *o, fuse_req_t req);
 
 /* map.c */
+uint64_t str_hash(const char *s);
 void *map_get(Map *m, const char *key);
 int map_put(Map *m, const char *key, void *val);
 void *map_del(Map *m, const char *key);
@@ -163,6 +164,7 @@ void notify_changed(Ent *e);
 /* park.c */
 void park_init(Parkq *q);
 int park(Parkq *q, fuse_req_t req, size_t size, off_t off, Open *o);
+int park_read(Parkq *q, fuse_req_t req, size_t size, off_t off, Open *o);
 Park *unpark(Parkq *q);
 void park_drain(Parkq *q, int err);
 

@@ -234,11 +234,7 @@ invoke_read(Open *o, fuse_req_t req, size_t size)
 			invoke_serve(o);
 		return;
 	}
-	if (o->flags & O_NONBLOCK) {
-		fuse_reply_err(req, EAGAIN);
-		return;
-	}
-	park(&o->reads, req, size, 0, o);
+	park_read(&o->reads, req, size, 0, o);
 }
 
 void
@@ -326,11 +322,7 @@ result_read(Open *o, fuse_req_t req, size_t size, off_t off)
 		reply_slice(req, &o->out, size, off);
 		return;
 	}
-	if (o->flags & O_NONBLOCK) {
-		fuse_reply_err(req, EAGAIN);
-		return;
-	}
-	if (park(&e->resultq, req, size, off, o) < 0)
+	if (park_read(&e->resultq, req, size, off, o) < 0)
 		return;
 	if (e->inflight == 0 && !e->loading && (rc = fetch_latest(e)) < 0)
 		result_wake(e);

@@ -11,8 +11,9 @@ struct Mapent {
 	void *val;
 };
 
-static uint64_t
-maphash(const char *s)
+/* FNV-1a of a string: the map's buckets, node.c's inode numbers. */
+uint64_t
+str_hash(const char *s)
 {
 	uint64_t h = 1469598103934665603ULL;
 
@@ -62,7 +63,7 @@ map_get(Map *m, const char *key)
 
 	if (m->size == 0)
 		return NULL;
-	pp = mapslot(m, key, maphash(key));
+	pp = mapslot(m, key, str_hash(key));
 	return *pp ? (*pp)->val : NULL;
 }
 
@@ -70,7 +71,7 @@ map_get(Map *m, const char *key)
 int
 map_put(Map *m, const char *key, void *val)
 {
-	uint64_t h = maphash(key);
+	uint64_t h = str_hash(key);
 	Mapent **pp, *e;
 
 	if ((m->count + 1) * 4 > m->size * 3 && mapgrow(m) < 0)
@@ -102,7 +103,7 @@ map_del(Map *m, const char *key)
 
 	if (m->size == 0)
 		return NULL;
-	pp = mapslot(m, key, maphash(key));
+	pp = mapslot(m, key, str_hash(key));
 	if ((e = *pp) == NULL)
 		return NULL;
 	*pp = e->next;

@@ -18,11 +18,8 @@ static Node root = { .q = Qroot, .path = "", .nlookup = 1 };
 static uint64_t
 pathino(const char *path)
 {
-	uint64_t h = 1469598103934665603ULL;
-
-	while (*path)
-		h = (h ^ (unsigned char)*path++) * 1099511628211ULL;
-	h &= 0x7fffffffffffffffULL;  /* some tools print inode numbers signed */
+	uint64_t h = str_hash(path) & 0x7fffffffffffffffULL;
+  /* some tools print inode numbers signed */
 	return h <= FUSE_ROOT_ID ? h + 2 : h;
 }
 

@@ -25,6 +25,7 @@
  * libfuse calls an already-pending interrupt callback while holding the
  * request's lock, where replying would free it under the lock.
  */
+#include <fcntl.h>
 #include <stdlib.h>
 #include "dat.h"
 #include "fns.h"
@@ -87,6 +88,20 @@ park(Parkq *q, fuse_req_t req, size_t size, off_t off, Open *o)
 	q->tail = &p->next;
 	fuse_req_interrupt_func(req, interrupted, p);
 	return 0;
+}
+
+/*
+ * Park a read of open o, unless o is O_NONBLOCK: then answer EAGAIN. 0 when
+ * parked; -errno when answered here (or -ENOMEM, not answered).
+ */
+int
+park_read(Parkq *q, fuse_req_t req, size_t size, off_t off, Open *o)
+{
+	if (o->flags & O_NONBLOCK) {
+		fuse_reply_err(req, EAGAIN);
+		return -EAGAIN;
+	}
+	return park(q, req, size, off, o);
 }
 
 /* Take the first parked request off q, its interrupt disarmed; NULL if none. */
