@@ -18,8 +18,9 @@ static Node root = { .q = Qroot, .path = "", .nlookup = 1 };
 static uint64_t
 pathino(const char *path)
 {
+	/* some tools print inode numbers signed */
 	uint64_t h = str_hash(path) & 0x7fffffffffffffffULL;
-  /* some tools print inode numbers signed */
+
 	return h <= FUSE_ROOT_ID ? h + 2 : h;
 }
 
