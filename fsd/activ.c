@@ -449,6 +449,7 @@ stream_wake(void)
 	Park *p;
 
 	for (o = streams; o != NULL; o = o->snext) {
+		poll_wake(o);
 		if (o->reads.head == NULL)
 			continue;
 		stream_fill(o);

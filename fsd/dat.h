@@ -136,6 +136,7 @@ struct Open {
 	Open **sprev;
 	int released;
 	int bad;              /* a write was refused: flush will not commit */
+	struct fuse_pollhandle *ph;  /* a poll waiting for data */
 	int created;          /* this open made a staged entity */
 	Scratch *scratch;
 	/* rules: the text staged, parsed */

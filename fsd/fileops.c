@@ -58,6 +58,8 @@ open_free(Open *o)
 		}
 	}
 	park_drain(&o->reads, EINTR);
+	if (o->ph != NULL)
+		fuse_pollhandle_destroy(o->ph);
 	if (n->q == Qactstream)
 		stream_close(o);
 	if (n->q == Qinvoke)
@@ -257,6 +259,25 @@ fs_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	f->req = req;
 	if ((rc = commit(o->node, o->stage.p ? o->stage.p : "", o->stage.n, committed, f)) < 0)
 		committed(f, rc, NULL);
+}
+
+/* poll(2): streams and invoke say when a read would not wait. */
+void
+fs_poll(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, struct fuse_pollhandle *ph)
+{
+	Open *o = (Open *)(uintptr_t)fi->fh;
+	int ready = 1;
+
+	(void)ino;
+	switch (o->node->q) {
+	case Qactstream:
+		ready = o->outoff < o->out.n || o->cursor <= act_seq() || fs.shutting;
+		break;
+	case Qinvoke:
+		ready = o->outoff < o->out.n || o->calls == NULL || o->calls->done;
+		break;
+	}
+	park_poll(o, req, ph, ready);
 }
 
 void

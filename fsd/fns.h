@@ -100,6 +100,7 @@ void fs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse
 void fs_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off,
               struct fuse_file_info *fi);
 void fs_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+void fs_poll(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, struct fuse_pollhandle *ph);
 void fs_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
 
 /* fsops.c */
@@ -166,6 +167,8 @@ void park_init(Parkq *q);
 int park(Parkq *q, fuse_req_t req, size_t size, off_t off, Open *o);
 int park_read(Parkq *q, fuse_req_t req, size_t size, off_t off, Open *o);
 Park *unpark(Parkq *q);
+void park_poll(Open *o, fuse_req_t req, struct fuse_pollhandle *ph, int ready);
+void poll_wake(Open *o);
 void park_drain(Parkq *q, int err);
 
 /* root.c */

@@ -95,8 +95,10 @@ call_done(Call *c, json_t *result)
 	json_decref(e->last);
 	e->last = json_incref(result);
 	e->inflight--;
-	if (c->o != NULL)
+	if (c->o != NULL) {
+		poll_wake(c->o);
 		invoke_serve(c->o);
+	}
 	else {
 		free(c->line);
 		free(c->ename);

@@ -32,6 +32,7 @@ static struct fuse_lowlevel_ops ops = {
 	.readdirplus = fs_readdirplus,
 	.releasedir = fs_releasedir,
 	.create = fs_create,
+	.poll = fs_poll,
 };
 
 static uv_poll_t fusepoll;

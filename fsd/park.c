@@ -26,6 +26,7 @@
  * request's lock, where replying would free it under the lock.
  */
 #include <fcntl.h>
+#include <poll.h>
 #include <stdlib.h>
 #include "dat.h"
 #include "fns.h"
@@ -115,6 +116,32 @@ unpark(Parkq *q)
 	fuse_req_interrupt_func(p->req, NULL, NULL);
 	unlink1(p);
 	return p;
+}
+
+/*
+ * poll(2) on open o: ready says whether a read would return now. The
+ * handle is kept until poll_wake() tells the kernel to ask again.
+ */
+void
+park_poll(Open *o, fuse_req_t req, struct fuse_pollhandle *ph, int ready)
+{
+	if (ph != NULL) {
+		if (o->ph != NULL)
+			fuse_pollhandle_destroy(o->ph);
+		o->ph = ph;
+	}
+	fuse_reply_poll(req, ready ? POLLIN | POLLRDNORM : 0);
+}
+
+/* Data came for o: wake a poll on it. */
+void
+poll_wake(Open *o)
+{
+	if (o->ph == NULL)
+		return;
+	fuse_lowlevel_notify_poll(o->ph);
+	fuse_pollhandle_destroy(o->ph);
+	o->ph = NULL;
 }
 
 /* Answer every request parked on q: EOF if err is 0, else err. */
