@@ -107,6 +107,8 @@ void pool_maybe_free(pool *p);
 void container_idle(container *c);
 void container_retire(container *c);
 void sched_relieve(sched *s);
+pool *pool_starved(sched *s, pool *p);
+void pool_relieve(pool *q);
 void stem_fill(sched *s);
 void stem_kind_add(sched *s, int di, const char *kind);
 

@@ -38,6 +38,7 @@
  * down by then, and the store marks activations that never finished as
  * failed when the backend starts again.
  */
+#include <assert.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -329,15 +330,8 @@ pool_new(sched *s, const run_spec *sp, const char *key, pool **out)
 void
 pool_free(pool *p)
 {
-	pool **pp;
-
 	pool_unlink(p);
-	if (p->starving)
-		for (pp = &p->s->starving; *pp; pp = &(*pp)->snext)
-			if (*pp == p) {
-				*pp = p->snext;
-				break;
-			}
+	assert(!p->starving);           /* a starving pool has runs queued */
 	free(p->key);
 	free(p->path);
 	free(p->init_body);

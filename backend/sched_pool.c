@@ -279,6 +279,40 @@ starve(pool *p)
 	*pp = p;
 }
 
+static void
+starving_remove(pool *p)
+{
+	pool **pp;
+
+	for (pp = &p->s->starving; *pp; pp = &(*pp)->snext)
+		if (*pp == p) {
+			*pp = p->snext;
+			break;
+		}
+	p->starving = 0;
+	p->snext = NULL;
+}
+
+/* The first pool other than p that waits for room with no container at all. */
+pool *
+pool_starved(sched *s, pool *p)
+{
+	pool *q;
+
+	for (q = s->starving; q; q = q->snext)
+		if (q != p && q->ncont == 0)
+			return q;
+	return NULL;
+}
+
+/* Let q, which waited for room, try again before the others. */
+void
+pool_relieve(pool *q)
+{
+	starving_remove(q);
+	pool_pump(q);
+}
+
 /* Pools waited for room: let them try again. */
 void
 sched_relieve(sched *s)
@@ -291,6 +325,7 @@ sched_relieve(sched *s)
 		p->starving = 0;
 		p->snext = NULL;
 		pool_pump(p);
+		pool_maybe_free(p);     /* its runs may have failed meanwhile */
 	}
 	stem_fill(s);
 }

@@ -238,6 +238,7 @@ run_reply(container *c, domain_reply *rep, void *arg)
 {
 	run *r = arg;
 	pool *p = c->pool;
+	pool *q;
 	int retire;
 
 	uv_timer_stop(&r->timer);
@@ -248,12 +249,12 @@ run_reply(container *c, domain_reply *rep, void *arg)
 	r->c = NULL;
 	if (retire) {
 		container_retire(c);
-	} else if (c->inflight == 0 && c->s->starving && !p->starving && p->ncont > 1) {
-		/* others wait for room while this action holds several containers:
-		 * give this one up, and let them have the room before we ask again */
+	} else if (c->inflight == 0 && p->ncont > 1 && (q = pool_starved(c->s, p))) {
+		/* an action without a container waits for room while this one
+		 * holds several: give this one up to it before serving our backlog */
 		c->s->evictions++;
 		container_retire(c);
-		sched_relieve(c->s);
+		pool_relieve(q);
 	}
 	pool_pump(p);
 	if (c->state == C_READY)
