@@ -11,9 +11,11 @@
  * is recorded as "stemcell"), else by starting a new container ("cold").
  * Growing respects the host's caps on containers and memory; at a cap it
  * stops an idle container of another action (or a stem cell) to make room,
- * and when nothing is idle the pool waits on the "starving" list until a
- * container becomes idle or goes away. A run given to a container that was
- * already initialised is "warm".
+ * and when nothing is idle the pool waits on the "starving" list (first
+ * come, first served) until a container becomes idle or goes away. So that
+ * one action's backlog cannot hold the host, an action with several
+ * containers gives one up, as it becomes free, to a waiting action that has
+ * none. A run given to a container that was already initialised is "warm".
  *
  * Each run carries its own deadline to the proxy, which enforces it; the
  * scheduler keeps a timer KILL_GRACE_MS longer and kills the container if
