@@ -336,16 +336,23 @@ static int
 lct_spawn(domain *d, lct *x)
 {
 	char listen[40], err[256];
-	char *argv[] = { d->proxy, "--listen", listen, x->c->kind[0] ? "--kind" : NULL, x->c->kind, NULL };
+	char *argv[] = { d->proxy, "--listen", listen, "--workdir", x->sb.workdir,
+	                 x->c->kind[0] ? "--kind" : NULL, x->c->kind, NULL };
 	char *envp[] = { "PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/tmp", "TMPDIR=/tmp", "LANG=C.UTF-8", NULL };
-	sandbox_spec sp = { .exe = d->proxy, .argv = argv, .envp = envp, .memory_mb = x->c->memory_mb };
+	sandbox_spec sp = { .exe = d->proxy, .argv = argv, .envp = envp };
 	int rc;
 
 	if ((x->port = free_port()) < 0)
 		return x->port;
 	snprintf(listen, sizeof listen, "127.0.0.1:%d", x->port);
-	if ((rc = clogs_open(d->loop, &x->logs, &sp.out_fd, &sp.err_fd)) < 0)
+	if ((rc = sandbox_prepare(d->host, &x->sb, x->c->memory_mb, err, sizeof err)) < 0) {
+		log_error("%s: %s", x->c->name, err);
 		return rc;
+	}
+	if ((rc = clogs_open(d->loop, &x->logs, &sp.out_fd, &sp.err_fd)) < 0) {
+		sandbox_release(d->host, &x->sb);
+		return rc;
+	}
 	rc = sandbox_spawn(d->host, &x->sb, &sp, err, sizeof err);
 	close(sp.out_fd);
 	close(sp.err_fd);

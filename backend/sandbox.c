@@ -595,7 +595,7 @@ sandbox_failure(sandbox *sb, char *buf, size_t len)
 }
 
 int
-sandbox_spawn(sandbox_host *h, sandbox *sb, const sandbox_spec *sp, char *err, size_t elen)
+sandbox_prepare(sandbox_host *h, sandbox *sb, int memory_mb, char *err, size_t elen)
 {
 	int rc;
 
@@ -610,16 +610,22 @@ sandbox_spawn(sandbox_host *h, sandbox *sb, const sandbox_spec *sp, char *err, s
 	}
 	if (h->enabled)
 		sb->uid = h->uid_base + sb->slot;
-	if ((rc = workdir_make(h, sb)) < 0 || (h->enabled && (rc = cgroups_make(h, sb, sp->memory_mb)) < 0)) {
+	if ((rc = workdir_make(h, sb)) < 0 || (h->enabled && (rc = cgroups_make(h, sb, memory_mb)) < 0)) {
 		snprintf(err, elen, "sandbox: prepare %s: %s", sb->workdir, strerror(-rc));
 		sandbox_release(h, sb);
 		return rc;
 	}
-	if ((rc = spawn_child(h, sb, sp, err, elen)) < 0) {
-		sandbox_release(h, sb);
-		return rc;
-	}
 	return 0;
+}
+
+int
+sandbox_spawn(sandbox_host *h, sandbox *sb, const sandbox_spec *sp, char *err, size_t elen)
+{
+	int rc;
+
+	if ((rc = spawn_child(h, sb, sp, err, elen)) < 0)
+		sandbox_release(h, sb);
+	return rc;
 }
 
 int

@@ -22,7 +22,6 @@ typedef struct sandbox_spec {
 	const char *exe;        /* absolute path of the program */
 	char *const *argv;
 	char *const *envp;
-	int memory_mb;          /* memory limit (cgroup) */
 	int out_fd, err_fd;     /* become the child's stdout and stderr */
 } sandbox_spec;
 
@@ -35,8 +34,11 @@ void sandbox_host_free(sandbox_host *h);
 /* A one-line description for logs and metrics: "uid+pidns+mntns+ipcns+cgroup-v1". */
 const char *sandbox_host_describe(sandbox_host *h);
 
-/* Start the child (without waiting for its exec: see sandbox_failure); the
- * error text goes to err. 0 or -errno. */
+/* Make a sandbox ready: its uid, working directory and cgroups (with that
+ * memory limit). The error text goes to err. 0 or -errno. */
+int sandbox_prepare(sandbox_host *h, sandbox *sb, int memory_mb, char *err, size_t elen);
+/* Start the child in a prepared sandbox (without waiting for its exec: see
+ * sandbox_failure); on failure the sandbox is released. 0 or -errno. */
 int sandbox_spawn(sandbox_host *h, sandbox *sb, const sandbox_spec *sp, char *err, size_t elen);
 /* Change the memory limit of a running child. 0 or -errno. */
 int sandbox_set_memory(sandbox_host *h, sandbox *sb, int memory_mb);

@@ -82,6 +82,15 @@ test_expect_success 'it cannot find another function'"'"'s code' '
 	test "$(field probe.json ".response.result.tmp[]" | grep -c "^faasfs-proxy")" -le 1
 '
 
+test_expect_success 'its code is in its own working directory under the run directory' '
+	case "$(field probe.json .response.result.cwd)" in
+	"$SCRATCH"/run/c*) ;;
+	*) false ;;
+	esac &&
+	test "$(stat -c %a "$(dirname "$(field probe.json .response.result.cwd)")")" = 700 &&
+	test "$(stat -c %u "$(dirname "$(field probe.json .response.result.cwd)")")" = "$(field probe.json .response.result.uid)"
+'
+
 test_expect_success 'the proxy process runs under the container uid, in its cgroups' '
 	pids=$(pgrep -P $BACKEND_PID faasfs-proxy) &&
 	for p in $pids; do
