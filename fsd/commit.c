@@ -349,6 +349,7 @@ put_done(Resp *r, void *arg)
 	}
 	ent_update(e, r->json, json_is_object(r->json));
 	ent_seterr(e, NULL);
+	notify_changed(e);
 	if (c->kind == Erule)
 		cache_stale(Etrigger);
 	if (c->q == Qalias && (slash = strrchr(c->path, '/')) != NULL) {

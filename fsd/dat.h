@@ -240,5 +240,6 @@ extern Fs fs;
 /* Timeouts the kernel caches entries and attributes for (seconds). */
 #define ENTRY_TIMEOUT 1.0
 #define DIR_ATTR_TIMEOUT 1.0
+#define DOC_ATTR_TIMEOUT 1.0
 
 #endif

@@ -123,6 +123,8 @@ file_open(Pend *p)
 	p->fi.fh = (uintptr_t)o;
 	p->fi.direct_io = 1;
 	p->fi.keep_cache = 0;
+	/* Nothing commits at the close of a read-only open of a snapshot: spare the FLUSH. */
+	p->fi.noflush = acc == O_RDONLY && snapshot(n, p->fi.flags);
 	if (fuse_reply_open(p->req, &p->fi) < 0)
 		open_free(o);
 	pend_free(p);

@@ -74,10 +74,20 @@ pend_wait(Pend *p, Node *n)
 	return rc;
 }
 
-/* The kernel may cache a node's attributes this long. */
+/*
+ * The kernel may cache a node's attributes this long: directories and the
+ * files made from an entity's document, which notify_changed() invalidates
+ * when the entity changes, for a second; what changes on its own (err,
+ * result, the log, scratch files...) not at all.
+ */
 double
 attr_timeout(Node *n)
 {
+	switch (n->q) {
+	case Qcode: case Qalias: case Qkind: case Qmain: case Qparams: case Qannot:
+	case Qlimits: case Qversion: case Qbinding: case Qtrigger: case Qrule:
+		return DOC_ATTR_TIMEOUT;
+	}
 	return S_ISDIR(node_mode(n)) ? DIR_ATTR_TIMEOUT : 0.0;
 }
 

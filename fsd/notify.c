@@ -163,13 +163,28 @@ notify_gone(Ent *e)
 	entnames(e);
 }
 
+/* An entity changed: its node, and the files made from its document. */
 void
 notify_changed(Ent *e)
 {
+	static const char *files[] = { "code", "kind", "main", "params", "annotations", "limits",
+	                               "version", "binding" };
+	static const char *exts[] = { ".py", ".js", ".mjs", ".sh" };
 	char dir[512], path[1024];
 	const char *base;
+	size_t i;
 
 	entdir(e, dir, sizeof dir, &base);
 	snprintf(path, sizeof path, "%s/%s", dir, base);
 	notify_inode(path);
+	if (e->kind != Eaction && e->kind != Epackage)
+		return;
+	for (i = 0; i < sizeof files / sizeof files[0]; i++) {
+		snprintf(path, sizeof path, "%s/%s/%s", dir, base, files[i]);
+		notify_inode(path);
+	}
+	for (i = 0; e->kind == Eaction && i < sizeof exts / sizeof exts[0]; i++) {
+		snprintf(path, sizeof path, "%s/%s%s", dir, base, exts[i]);
+		notify_inode(path);
+	}
 }
