@@ -77,7 +77,10 @@ writable(Node *n)
 	return (node_mode(n) & 0222) != 0;
 }
 
-/* Is what a read gives a snapshot made at open? */
+/*
+ * Is the content made at open: for reading, or as the start of what a
+ * write changes (>> appends to it; O_TRUNC starts empty)?
+ */
 static int
 snapshot(Node *n, int flags)
 {
@@ -85,7 +88,7 @@ snapshot(Node *n, int flags)
 	case Qactlog: case Qactstream: case Qinvoke: case Qresult: case Qscratch: case Qctl:
 		return 0;
 	}
-	return (flags & O_ACCMODE) != O_WRONLY;
+	return (flags & O_ACCMODE) != O_WRONLY || (stages(n) && !(flags & O_TRUNC));
 }
 
 void

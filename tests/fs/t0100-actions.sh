@@ -66,6 +66,13 @@ test_expect_success 'sed -i on NAME.EXT edits the code' '
 	ls -a "$A" >ls.out && ! grep -q "^sed" ls.out
 '
 
+test_expect_success '>> appends to the code' '
+	cp "$A/hello/code" before.py &&
+	echo "# the end" >>"$A/hello/code" &&
+	cat before.py >expect && echo "# the end" >>expect &&
+	test_cmp expect "$A/hello/code"
+'
+
 test_expect_success 'writing a scratch file and renaming it over the code commits it' '
 	py hello "{\"v\": 4}" &&
 	cp hello.py "$A/.hello.py.tmp" &&

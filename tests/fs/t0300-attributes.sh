@@ -43,6 +43,11 @@ test_expect_success 'echo changes one limit, the others stay' '
 	test "$(rest GET actions/hello | jq -c "[.limits.memory, .limits.timeout]")" = "[512,1500]"
 '
 
+test_expect_success '>> appends to what is there' '
+	echo "logs 5M" >>"$H/limits" &&
+	grep -qx "logs 5M" "$H/limits" && grep -qx "memory 512M" "$H/limits"
+'
+
 test_expect_success 'an invalid limit fails the echo, with the reason in err' '
 	! echo "memory 9999M" >"$H/limits" 2>/dev/null &&
 	tail -n 1 "$FAAS/err" | grep -q "memory 9999M is out of range" &&
