@@ -17,6 +17,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
+#include <time.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,6 +91,7 @@ ctl_lines(Child *c)
 		end = (size_t)(nl - c->line.p);
 		*nl = '\0';
 		c->scanned = end + 1;
+		c->lines++;
 		c->line_cb(c, c->line.p + used, end - used);
 		used = c->scanned;
 	}
@@ -102,7 +105,7 @@ ctl_lines(Child *c)
 /* Read fd 3 until it would block. At EOF the owner hears of it (a NULL
  * line) unless the process has already exited, when EOF is no news. */
 static void
-ctl_read(Child *c)
+ctl_read_lines(Child *c)
 {
 	size_t want = 0;
 	ssize_t n;
@@ -128,6 +131,18 @@ ctl_read(Child *c)
 		if ((size_t)n < want)
 			return;   /* the pipe is empty: a short read */
 	}
+}
+
+/* Not re-entered: an owner's line_cb may start a spin (child_spin), which
+ * reads fd 3 too, and must not move the buffer under the outer reader. */
+static void
+ctl_read(Child *c)
+{
+	if (c->reading)
+		return;
+	c->reading = 1;
+	ctl_read_lines(c);
+	c->reading = 0;
 }
 
 static void
@@ -357,6 +372,38 @@ child_exit_text(Child *c, char *buf, size_t size)
 		snprintf(buf + n, size - (size_t)n, "); the last lines of its stderr:\n%s", tail);
 	else if (n > 0 && (size_t)n < size)
 		snprintf(buf + n, size - (size_t)n, ")");
+}
+
+static uint64_t
+mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Wait for answers on fd 3 by polling it, not the loop, while *busy > 0 and
+ * each answer comes within budget_ns of the last; sched_yield between tries
+ * lets a child on the same CPU run. Why: a child that answers in a few
+ * microseconds would otherwise cost the proxy a sleep in epoll_wait and a
+ * wakeup, which on a virtual machine is the larger part of a warm run. */
+void
+child_spin(Child *c, const int *busy, uint64_t budget_ns)
+{
+	uint64_t last = mono_ns();
+	unsigned long seen;
+
+	while (*busy > 0 && !c->reading && !c->closing && !c->ctleof && c->running) {
+		seen = c->lines;
+		ctl_read(c);
+		if (c->lines != seen)
+			last = mono_ns();
+		else if (mono_ns() - last > budget_ns)
+			return;
+		else
+			sched_yield();
+	}
 }
 
 /* Pass on what the child's stdout and stderr hold now: one poll(2) tells

@@ -41,6 +41,7 @@ struct Opts {
 	size_t log_limit;       /* bytes of logs per activation */
 	int concurrency;        /* activations in flight at once (if the kind allows) */
 	long timeout;           /* ms, for runs without a deadline; 0 = none */
+	long spin;              /* µs to poll fd 3 for a quick answer; 0 = never */
 	int verbose;
 	int wait_ack;           /* OW_WAIT_FOR_ACK: actionloop processes ack too */
 };
@@ -82,6 +83,7 @@ struct Stream {
 	int eof;
 	int to;                 /* 1 or 2: the proxy's stream it feeds */
 	Buf *collect;           /* when set, data goes here, not to the logs */
+	void (*collected)(Stream *s);  /* and this is told */
 	char tail[TAILMAX];     /* the last bytes seen, a ring */
 	size_t tailn;
 	Child *child;
@@ -96,6 +98,8 @@ struct Child {
 	uv_poll_t ctl;          /* fd 3, for action loops */
 	int ctlfd;
 	int ctleof;
+	unsigned long lines;    /* fd-3 lines handed to the owner */
+	int reading;            /* in ctl_read */
 	Buf line;               /* fd 3 input not yet a whole line */
 	size_t scanned;
 	uv_timer_t timer;
@@ -122,6 +126,7 @@ struct Proc {
 	Act *busy;              /* activations written to it, oldest first */
 	int nbusy;
 	const char *why;        /* why the proxy killed it, when it did */
+	int spinning;
 	int ctleof;             /* fd 3 is closed */
 };
 
@@ -129,7 +134,8 @@ struct Proc {
 struct Once {
 	Child c;
 	Act *act;
-	Buf out;                /* all of stdout: logs, then the result line */
+	Once *next, **prev;     /* in px->onces while the process runs */
+	Buf out;                /* stdout not yet known to be logs: the last line */
 	int timedout;
 	int exited;
 };
@@ -168,6 +174,7 @@ struct Proxy {
 	Act *qhead, *qtail;     /* waiting for a free slot */
 	int inflight;
 	Proc *proc;
+	Once *onces;            /* KIND_ONCE processes running */
 	char **baseenv;         /* PATH and the proxy's own __OW_* variables */
 	unsigned long seq;
 	size_t logged;          /* log bytes since the last sentinels */

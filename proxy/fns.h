@@ -34,6 +34,7 @@ void child_close_stdin(Child *c);
 void child_deadline(Child *c, uint64_t at);
 void child_kill(Child *c);
 void child_drain(Child *c);
+void child_spin(Child *c, const int *busy, uint64_t budget_ns);
 void child_close(Child *c);
 void child_exit_text(Child *c, char *buf, size_t size);
 
@@ -80,6 +81,7 @@ void proc_stop(Proxy *px);
 
 /* once.c */
 void once_start(Proxy *px, Act *a);
+void once_stop(Proxy *px);
 
 /* scan.c */
 int json_scan(const char *p, size_t len);

@@ -138,9 +138,11 @@ stream_read(Stream *s)
 		}
 		if (s->to == 2)
 			tail_add(s, buf, (size_t)n);
-		if (s->collect)
+		if (s->collect) {
 			buf_append(s->collect, buf, (size_t)n);
-		else
+			if (s->collected)
+				s->collected(s);
+		} else
 			log_write(s->child->px, s->to, buf, (size_t)n);
 		if ((size_t)n < sizeof buf)
 			return 0;

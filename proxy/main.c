@@ -19,7 +19,8 @@ usage(FILE *f)
 {
 	fprintf(f, "usage: faasfs-proxy [--listen HOST:PORT] [--kind KIND] [--launchers DIR]\n"
 	           "\t[--python PATH] [--node PATH] [--bash PATH] [--workdir DIR]\n"
-	           "\t[--max-body BYTES] [--log-limit BYTES] [--concurrency N] [--timeout MS] [-v]\n");
+	           "\t[--max-body BYTES] [--log-limit BYTES] [--concurrency N] [--timeout MS]\n"
+	           "\t[--spin USEC] [-v]\n");
 }
 
 /* "HOST:PORT", ":PORT" or "PORT". */
@@ -70,6 +71,7 @@ defaults(Opts *o)
 	o->max_body = 48u << 20;
 	o->log_limit = 10u << 20;
 	o->concurrency = 1;
+	o->spin = 50;
 	o->wait_ack = getenv("OW_WAIT_FOR_ACK") && *getenv("OW_WAIT_FOR_ACK");
 	if (uv_exepath(launchers, &n) == 0) {
 		snprintf(launchers + strlen(dirname(launchers)), sizeof launchers - strlen(launchers), "/launchers");
@@ -84,7 +86,8 @@ parse_opts(Opts *o, int argc, char **argv)
 		{ "listen", 1, 0, 'l' }, { "kind", 1, 0, 'k' }, { "launchers", 1, 0, 'L' },
 		{ "python", 1, 0, 'P' }, { "node", 1, 0, 'N' }, { "bash", 1, 0, 'B' },
 		{ "workdir", 1, 0, 'w' }, { "max-body", 1, 0, 'm' }, { "log-limit", 1, 0, 'g' },
-		{ "concurrency", 1, 0, 'c' }, { "timeout", 1, 0, 't' }, { "verbose", 0, 0, 'v' },
+		{ "concurrency", 1, 0, 'c' }, { "timeout", 1, 0, 't' }, { "spin", 1, 0, 's' },
+		{ "verbose", 0, 0, 'v' },
 		{ "help", 0, 0, 'h' }, { 0, 0, 0, 0 },
 	};
 	int c;
@@ -102,6 +105,7 @@ parse_opts(Opts *o, int argc, char **argv)
 		case 'g': o->log_limit = parse_size(optarg); break;
 		case 'c': o->concurrency = atoi(optarg); break;
 		case 't': o->timeout = atol(optarg); break;
+		case 's': o->spin = atol(optarg); break;
 		case 'v': o->verbose++; break;
 		case 'h': usage(stdout); exit(0);
 		default: return -EINVAL;
@@ -164,6 +168,7 @@ on_signal(uv_signal_t *s, int sig)
 	log_debug("signal %d: stopping", sig);
 	px->stopping = 1;
 	proc_stop(px);
+	once_stop(px);
 	http_close(px->srv);
 	uv_signal_stop(&px->sigterm);
 	uv_signal_stop(&px->sigint);

@@ -5,7 +5,9 @@
  * which is closed after them. The run's string fields are in the
  * environment as __OW_<FIELD>. When the process exits, the last line of its
  * stdout is the result and every line before it is a log line; stderr is
- * logged as it comes. A deadline kills the process group.
+ * logged as it comes. stdout is logged as it comes too, all but its last
+ * line (once_collect), so a chatty function does not grow the proxy. A
+ * deadline kills the process group; so does the proxy stopping.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -23,6 +25,46 @@ once_closed(Child *c)
 
 	buf_free(&o->out);
 	free(o);
+}
+
+static void
+once_unlink(Once *o)
+{
+	if (o->prev == NULL)
+		return;
+	if ((*o->prev = o->next) != NULL)
+		o->next->prev = o->prev;
+	o->prev = NULL;
+}
+
+/* stdout came in: log every line but the last one that has text, which may
+ * yet be the result. */
+static void
+once_collect(Stream *s)
+{
+	Buf *b = s->collect;
+	size_t end = b->n, keep;
+
+	while (end > 0 && (b->p[end - 1] == '\n' || b->p[end - 1] == '\r'))
+		end--;
+	keep = end;
+	while (keep > 0 && b->p[keep - 1] != '\n')
+		keep--;
+	if (keep == 0)
+		return;
+	log_write(s->child->px, 1, b->p, keep);
+	memmove(b->p, b->p + keep, b->n - keep);
+	b->n -= keep;
+}
+
+/* Shutting down: kill every process running. */
+void
+once_stop(Proxy *px)
+{
+	Once *o;
+
+	for (o = px->onces; o; o = o->next)
+		child_kill(&o->c);
 }
 
 static void
@@ -58,6 +100,7 @@ once_exit(Child *c)
 	const char *line;
 	size_t len = last_line(&o->out, &line);
 
+	once_unlink(o);
 	log_write(c->px, 1, o->out.p, (size_t)(line - o->out.p));
 	child_exit_text(c, how, sizeof how);
 	if (o->timedout) {
@@ -107,6 +150,7 @@ once_start(Proxy *px, Act *a)
 	o->c.timer_cb = once_deadline;
 	o->c.closed_cb = once_closed;
 	o->c.out.collect = &o->out;
+	o->c.out.collected = once_collect;
 	px->action->kind->argv(px, px->action, argv);
 	for (i = 0; argv[i]; i++)
 		;
@@ -120,6 +164,10 @@ once_start(Proxy *px, Act *a)
 	} else {
 		child_write(&o->c, params, strlen(params), W_CLOSE);
 		child_deadline(&o->c, a->deadline);
+		if ((o->next = px->onces) != NULL)
+			o->next->prev = &o->next;
+		o->prev = &px->onces;
+		px->onces = o;
 	}
 	free(params);
 	if (rc < 0)

@@ -101,6 +101,19 @@ proc_start(Proxy *px, char *err, size_t errlen)
 	return 0;
 }
 
+/* One activation at a time and a quick function: wait for the answer here
+ * (child_spin). Not when many are in flight, where answers come in any
+ * order and waiting for one would hold up the others. */
+static void
+proc_spin(Proc *p)
+{
+	if (p->spinning || p->px->opt.spin <= 0 || p->px->action->limit > 1)
+		return;
+	p->spinning = 1;
+	child_spin(&p->c, &p->nbusy, (uint64_t)p->px->opt.spin * 1000);
+	p->spinning = 0;
+}
+
 void
 proc_send(Proc *p, Act *a)
 {
@@ -113,6 +126,7 @@ proc_send(Proc *p, Act *a)
 	child_write(&p->c, a->line, a->linelen, W_LINE);
 	if (a->deadline)
 		proc_arm(p);
+	proc_spin(p);
 }
 
 static Act *

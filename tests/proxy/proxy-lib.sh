@@ -51,6 +51,15 @@ run() {
 	post /run --data-binary @run.json
 }
 
+# post_many PATH N: POST req1.json .. reqN.json to PATH all at once; the
+# answers land in out1.json .. outN.json.
+post_many() {
+	for i in $(seq 1 "$2"); do
+		printf 'next\nurl = "%s%s"\ndata-binary = "@req%d.json"\noutput = "out%d.json"\n' "$URL" "$1" $i $i
+	done >curl.cfg &&
+	curl -s -m 60 --parallel --parallel-immediate --parallel-max 100 -K curl.cfg
+}
+
 # deadline_in MS: a deadline MS from now, in ms since the epoch.
 deadline_in() { echo $(( $(date +%s%3N) + $1 )); }
 

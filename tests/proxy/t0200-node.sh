@@ -50,10 +50,9 @@ test_expect_success 'node: 100 activations at once in one node process' '
 	got=$(init "$FIX/barrier.js" nodejs:20 main "{\"__OW_ALLOW_CONCURRENT\":\"true\"}") && expect 200 ".ok" &&
 	d=$(deadline_in 30000) &&
 	for i in $(seq 1 100); do
-		jq -cn --argjson i $i --arg d $d "{value: {n: 100, i: \$i}, activation_id: \"act\(\$i)\", deadline: \$d}" >run$i.json
-		printf "next\nurl = \"%s/run\"\ndata-binary = \"@run%d.json\"\noutput = \"out%d.json\"\n" "$URL" $i $i
-	done >curl.cfg &&
-	curl -s --parallel --parallel-immediate --parallel-max 100 -X POST -K curl.cfg &&
+		jq -cn --argjson i $i --arg d $d "{value: {n: 100, i: \$i}, activation_id: \"act\(\$i)\", deadline: \$d}" >req$i.json
+	done &&
+	post_many /run 100 &&
 	cat out*.json | jq -s -e "length == 100 and (map(.pid) | unique | length == 1) and
 		all(.together == 100)" &&
 		for i in $(seq 1 100); do test "$(jq .i out$i.json)" = $i || return 1; done &&

@@ -36,4 +36,12 @@ test_expect_success 'native: a zip holding exec' '
 	got=$(run "{\"name\":\"Kim\"}") && expect 200 ".greeting == \"Hello Kim\""
 '
 kill $PROXY_PID
+
+proxy_start
+test_expect_success 'native: stopping the proxy kills the processes it runs' '
+	got=$(init suite native) && expect 200 ".ok" &&
+	{ run "{\"op\":\"sleep\",\"ms\":60000}" >/dev/null & } &&
+	wait_for "pgrep -P $PROXY_PID" && kid=$(pgrep -P $PROXY_PID) &&
+	kill $PROXY_PID && wait_for "! kill -0 $kid"
+'
 test_done

@@ -33,6 +33,16 @@ test_expect_success 'actionloop: closing fd 3 is an error that says so' '
 kill $PROXY_PID
 
 proxy_start
+test_expect_success 'actionloop: runs sent at once wait their turn, each gets its own answer' '
+	got=$(init loop actionloop) && expect 200 ".ok" &&
+	for i in $(seq 1 30); do echo "{\"value\":{\"op\":\"echo\",\"i\":$i}}" >req$i.json; done &&
+	post_many /run 30 &&
+	for i in $(seq 1 30); do test "$(jq .i out$i.json)" = $i || return 1; done &&
+	test "$(sentinels proxy.out)" = 30
+'
+kill $PROXY_PID
+
+proxy_start
 test_expect_success 'actionloop: many at once with answers tagged by activation id' '
 	got=$(init loop actionloop main "{\"__OW_CONCURRENCY\":\"4\"}") && expect 200 ".ok" &&
 	got=$(run "{\"name\":\"Mo\"}" "{\"activation_id\":\"x1\"}") && expect 200 ".greeting == \"Hello Mo\"" &&

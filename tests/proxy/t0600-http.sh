@@ -83,9 +83,8 @@ test_expect_success 'run before init on POST / is an error' '
 test_expect_success 'POST / with init and a run, many at once, inits once' '
 	for i in 1 2 3 4 5; do
 		jq -c --argjson i $i "{init: ., value: {i: \$i}}" value.json >req$i.json
-		printf "next\nurl = \"%s/\"\ndata-binary = \"@req%d.json\"\noutput = \"out%d.json\"\n" "$URL" $i $i
-	done >curl.cfg &&
-	curl -s -m 60 --parallel --parallel-immediate -K curl.cfg &&
+	done &&
+	post_many / 5 &&
 	for i in 1 2 3 4 5; do test "$(jq .args.i out$i.json)" = $i || return 1; done &&
 	test "$(pgrep -P $PROXY_PID | wc -l)" = 1
 '
