@@ -34,8 +34,20 @@ def load(entry, name):
     return fn
 
 
+ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+EXPORTED = {}
+
+
 def encode(obj):
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
+    return ENCODER.encode(obj).encode("utf-8") + b"\n"
+
+
+def export(msg):
+    """__OW_<FIELD> for each string field but value; unchanged ones are left be."""
+    for k, v in msg.items():
+        if k != "value" and isinstance(v, str) and EXPORTED.get(k) != v:
+            os.environ["__OW_" + k.upper()] = v
+            EXPORTED[k] = v
 
 
 def answer(out, text):
@@ -46,9 +58,7 @@ def answer(out, text):
 
 def run(fn, line):
     msg = json.loads(line)
-    for k, v in msg.items():
-        if k != "value" and isinstance(v, str):
-            os.environ["__OW_" + k.upper()] = v
+    export(msg)
     try:
         return encode(fn(msg.get("value", {})))
     except Exception as e:
