@@ -6,8 +6,10 @@
  * domain (domain_local.c) runs faasfs-proxy processes in sandboxes on this
  * host. A Knative domain fits the same table: start = make sure the
  * function's Knative Service exists (one per function, with stemcells = 0 so
- * the scheduler never asks for a container before it knows the code), call =
- * POST to the Service's URL through the proxy's single entry point, stop =
+ * the scheduler never asks for a container before it knows the code: a
+ * container has its pool, and so its /init request, before start), call =
+ * POST to the Service's URL through the proxy's single entry point (an
+ * /init is then answered at once, the code being in the Service), stop =
  * forget the Service (Knative scales it to zero by itself).
  *
  * Every callback a domain makes is from a loop callback, never from inside

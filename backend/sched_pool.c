@@ -364,7 +364,8 @@ pool_grow(pool *p)
 		unlink_list(c);
 		s->mem_mb += more;
 		c->memory_mb = p->lim.memory_mb;
-		c->ops->resize(c, c->memory_mb);
+		if (c->ops->resize(c, c->memory_mb) < 0)
+			log_warn("sched: %s: cannot set its memory limit to %d MB", c->name, c->memory_mb);
 		pool_take(p, c, "stemcell");
 		container_init(c);      /* its replacement starts after the init: no contention */
 		return 0;
