@@ -329,7 +329,7 @@ void
 fs_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	Node *n = node_of(ino);
-	Dir *d;
+	Dir *d = NULL;
 	int rc = n ? gate(n) : -ENOENT;
 
 	if (rc == 0 && !node_exists(n))

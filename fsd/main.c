@@ -193,7 +193,9 @@ mount_fs(const char *opts, int debug)
 
 	snprintf(o, sizeof o, "default_permissions,auto_unmount,fsname=faasfs,subtype=faasfs%s%s",
 	         opts ? "," : "", opts ? opts : "");
-	if ((se = fuse_session_new(&args, &ops, sizeof ops, NULL)) == NULL)
+	se = fuse_session_new(&args, &ops, sizeof ops, NULL);
+	fuse_opt_free_args(&args);
+	if (se == NULL)
 		return NULL;
 	if (fuse_session_mount(se, fs.mnt) != 0) {
 		fuse_session_destroy(se);

@@ -10,6 +10,8 @@ FAASFS_AUTH=5a1e7c3e-0d8b-4b51-9a43-35e2c9f0b0aa:fs-test-key-0123456789abcdefghi
 export FAASFS_AUTH
 export HOME="$SCRATCH"
 FAAS="$SCRATCH/mnt"
+# FAASFS_BIN runs another build (a sanitizer one) of faasfs.
+FAASFS=${FAASFS_BIN:-$FAASFS}
 # Tests run in subshells, so the daemons' pids live in files.
 fs_pid() { cat "$SCRATCH/fs.pid" 2>/dev/null; }
 backend_pid() { cat "$SCRATCH/backend.pid" 2>/dev/null; }
