@@ -35,8 +35,8 @@ static int binding_check(api_req *ar, json_t *bind, char *ref, size_t rn, char *
 		       -EINVAL;
 	}
 	json_decref(target);
-	json_object_set_new(bind, "namespace", json_string(bns));
-	snprintf(ref, rn, "%s/%s", bns, bname);
+	snprintf(ref, rn, "%s/%s", bns, bname); /* before bns (maybe bind's own string) is replaced */
+	json_object_set_new(bind, "namespace", json_stringn(ref, strcspn(ref, "/")));
 	return 0;
 }
 

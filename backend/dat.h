@@ -39,6 +39,7 @@ typedef struct options {
 	int queue_max;
 	int keep_count;       /* activations kept, newest first */
 	int keep_days;        /* activations older than this are pruned */
+	int prune_s;          /* how often the pruner runs */
 	size_t max_payload;   /* invoke and fire bodies */
 	int sync_full;        /* PRAGMA synchronous=FULL: survive power loss */
 } options;

@@ -24,14 +24,14 @@
 #include "fns.h"
 #include "log.h"
 
-enum { PRUNE_MS = 60000, PRUNE_BATCH = 5000, KEEP_EVENTS = 100000 };
+enum { PRUNE_BATCH = 5000, KEEP_EVENTS = 100000 };
 
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: faasfs-backend [--listen HOST:PORT] [--data DIR] [--proxy PATH] [--run-dir DIR]\n"
 	           "         [--no-sandbox] [--idle SECONDS] [--stemcells N] [--max-containers N]\n"
 	           "         [--max-memory MB] [--queue N] [--keep-activations N] [--keep-days N]\n"
-	           "         [--max-payload BYTES] [--sync-full] [--verbose]\n"
+	           "         [--prune-every SECONDS] [--max-payload BYTES] [--sync-full] [--verbose]\n"
 	           "       faasfs-backend [--data DIR] --add-namespace NAME\n");
 }
 
@@ -96,7 +96,8 @@ static int parse_options(int argc, char **argv, options *o, const char **add_ns)
 		{"listen", 1, 0, 'l'}, {"data", 1, 0, 'd'}, {"proxy", 1, 0, 'p'}, {"run-dir", 1, 0, 'r'},
 		{"no-sandbox", 0, 0, 'S'}, {"idle", 1, 0, 'i'}, {"stemcells", 1, 0, 's'},
 		{"max-containers", 1, 0, 'c'}, {"max-memory", 1, 0, 'm'}, {"queue", 1, 0, 'q'},
-		{"keep-activations", 1, 0, 'k'}, {"keep-days", 1, 0, 'K'}, {"max-payload", 1, 0, 'P'},
+		{"keep-activations", 1, 0, 'k'}, {"keep-days", 1, 0, 'K'}, {"prune-every", 1, 0, 'E'},
+		{"max-payload", 1, 0, 'P'},
 		{"sync-full", 0, 0, 'F'}, {"add-namespace", 1, 0, 'A'}, {"verbose", 0, 0, 'v'}, {"help", 0, 0, 'h'},
 		{0, 0, 0, 0},
 	};
@@ -116,6 +117,7 @@ static int parse_options(int argc, char **argv, options *o, const char **add_ns)
 		case 'q': rc = number(optarg, &o->queue_max); break;
 		case 'k': rc = number(optarg, &o->keep_count); break;
 		case 'K': rc = number(optarg, &o->keep_days); break;
+		case 'E': rc = number(optarg, &o->prune_s); break;
 		case 'P': rc = number(optarg, &payload), o->max_payload = payload; break;
 		case 'F': o->sync_full = 1; break;
 		case 'A': *add_ns = optarg; break;
@@ -126,6 +128,8 @@ static int parse_options(int argc, char **argv, options *o, const char **add_ns)
 	}
 	if (rc || optind < argc)
 		return -EINVAL;
+	if (o->prune_s < 1)
+		o->prune_s = 1;
 	return 0;
 }
 
@@ -156,7 +160,7 @@ static void prune_cb(uv_timer_t *t)
 
 	if (n > 0)
 		log_info("pruned %d activation records", n);
-	uv_timer_start(t, prune_cb, n == PRUNE_BATCH ? 1000 : PRUNE_MS, 0);
+	uv_timer_start(t, prune_cb, n == PRUNE_BATCH ? 1000 : (uint64_t)b->opt.prune_s * 1000, 0);
 }
 
 static void stop_signal(uv_signal_t *h, int sig)
@@ -239,7 +243,7 @@ int main(int argc, char **argv)
 
 	log_prog = "faasfs-backend";
 	b.opt = (options){.listen_host = "127.0.0.1", .listen_port = 3233, .sandbox = 1, .keep_count = 100000,
-	                  .keep_days = 7, .max_payload = 1 << 20};
+	                  .keep_days = 7, .prune_s = 60, .max_payload = 1 << 20};
 	default_paths(&b.opt);
 	if ((rc = parse_options(argc, argv, &b.opt, &add_ns))) {
 		usage(rc > 0 ? stdout : stderr);
