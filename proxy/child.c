@@ -128,6 +128,12 @@ ctl_read_lines(Child *c)
 		}
 		c->line.n += (size_t)n;
 		ctl_lines(c);
+		if (c->line.n > answer_max(c->px)) {
+			uv_poll_stop(&c->ctl);
+			c->ctleof = c->toolong = 1;
+			c->line_cb(c, NULL, 0);
+			return;
+		}
 		if ((size_t)n < want)
 			return;   /* the pipe is empty: a short read */
 	}

@@ -98,6 +98,7 @@ struct Child {
 	uv_poll_t ctl;          /* fd 3, for action loops */
 	int ctlfd;
 	int ctleof;
+	int toolong;            /* its answer outgrew answer_max */
 	unsigned long lines;    /* fd-3 lines handed to the owner */
 	int reading;            /* in ctl_read */
 	Buf line;               /* fd 3 input not yet a whole line */
@@ -137,7 +138,7 @@ struct Once {
 	Once *next, **prev;     /* in px->onces while the process runs */
 	Buf out;                /* stdout not yet known to be logs: the last line */
 	int timedout;
-	int exited;
+	int toolong;
 };
 
 /* One activation, from its request to its answer. */

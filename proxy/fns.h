@@ -21,6 +21,9 @@ int env_add_run(char ***envp, json_t *run);
 int rmtree(const char *dir);
 int write_all(int fd, const char *p, size_t len);
 
+/* The longest answer a function may give: room for any body we take. */
+#define answer_max(px) (4 * (px)->opt.max_body + 65536)
+
 /* logs.c */
 void log_write(Proxy *px, int to, const char *p, size_t len);
 void log_sentinels(Proxy *px);

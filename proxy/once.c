@@ -37,6 +37,12 @@ once_unlink(Once *o)
 	o->prev = NULL;
 }
 
+static Once *
+o_of(Stream *s)
+{
+	return s->child->data;
+}
+
 /* stdout came in: log every line but the last one that has text, which may
  * yet be the result. */
 static void
@@ -50,6 +56,11 @@ once_collect(Stream *s)
 	keep = end;
 	while (keep > 0 && b->p[keep - 1] != '\n')
 		keep--;
+	if (b->n - keep > answer_max(s->child->px)) {
+		o_of(s)->toolong = 1;
+		child_kill(s->child);
+		return;
+	}
 	if (keep == 0)
 		return;
 	log_write(s->child->px, 1, b->p, keep);
@@ -106,6 +117,8 @@ once_exit(Child *c)
 	if (o->timedout) {
 		act_timeout_text(a, msg, sizeof msg);
 		act_fail(a, 502, msg);
+	} else if (o->toolong) {
+		act_fail(a, 502, "The action wrote a result longer than the proxy takes.");
 	} else if (len == 0) {
 		snprintf(msg, sizeof msg, "The action wrote no result on stdout (%s", how);
 		act_fail(a, 502, msg);

@@ -263,6 +263,11 @@ proc_line(Child *c, char *line, size_t len)
 	Proc *p = c->data;
 	Act *a;
 
+	if (line == NULL && c->toolong) {
+		p->why = "wrote an answer longer than the proxy takes";
+		child_kill(c);
+		return;
+	}
 	if (line == NULL) {
 		proc_ctl_eof(p);
 		return;

@@ -37,6 +37,14 @@ test_expect_success 'native: a zip holding exec' '
 '
 kill $PROXY_PID
 
+proxy_start --max-body 1000
+test_expect_success 'native: an endless result is cut off, not swallowed' '
+	printf "#!/bin/bash\nhead -c 300000 /dev/zero | tr \"\\\\0\" x\n" >long.sh &&
+	got=$(init long.sh native) && expect 200 ".ok" &&
+	got=$(run "{}") && expect 502 ".error | test(\"longer than\")" && proxy_alive
+'
+kill $PROXY_PID
+
 proxy_start
 test_expect_success 'native: stopping the proxy kills the processes it runs' '
 	got=$(init suite native) && expect 200 ".ok" &&

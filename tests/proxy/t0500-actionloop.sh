@@ -32,6 +32,14 @@ test_expect_success 'actionloop: closing fd 3 is an error that says so' '
 '
 kill $PROXY_PID
 
+proxy_start --max-body 1000
+test_expect_success 'actionloop: an endless answer is cut off, not swallowed' '
+	printf "#!/bin/bash\nread -r line\nhead -c 300000 /dev/zero | tr \"\\\\0\" x >&3\nsleep 60\n" >long.sh &&
+	got=$(init long.sh actionloop) && expect 200 ".ok" &&
+	got=$(run "{}") && expect 502 ".error | test(\"longer than\")" && proxy_alive
+'
+kill $PROXY_PID
+
 proxy_start
 test_expect_success 'actionloop: runs sent at once wait their turn, each gets its own answer' '
 	got=$(init loop actionloop) && expect 200 ".ok" &&
