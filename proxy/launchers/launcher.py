@@ -3,7 +3,9 @@
 usage: python3 launcher.py ENTRY MAIN
 
 ENTRY is the function's source file (or the __main__.py of an unpacked
-archive, whose folder then goes on sys.path so its modules import). The file
+archive, whose folder then goes on sys.path so its modules import, with the
+site-packages of a virtualenv/ folder beside it, as OpenWhisk's python
+runtime allows). The file
 is loaded once; MAIN names the function to call. The launcher then answers
 on fd 3: first one line, {"ok":true} or {"error": "<the interpreter's
 message>"} when the code does not load, and after that one result line for
@@ -12,6 +14,7 @@ the run object other than "value" become __OW_<FIELD> environment variables
 before main(value) runs. stdout and stderr are flushed before each answer, so
 an activation's logs reach the proxy before its result.
 """
+import glob
 import json
 import os
 import sys
@@ -21,7 +24,7 @@ import traceback
 def load(entry, name):
     """Run the source once in a fresh module and return its MAIN function."""
     folder = os.path.dirname(os.path.abspath(entry))
-    sys.path.insert(0, folder)
+    sys.path[0:0] = [folder] + glob.glob(os.path.join(folder, "virtualenv", "lib", "python3*", "site-packages"))
     with open(entry, "rb") as f:
         src = f.read()
     module = type(sys)("main__")

@@ -43,4 +43,15 @@ test_expect_success 'python: an exception is an application error, the process l
 	got=$(run "{\"name\":\"Gus\"}") && expect 200 ".msg == \"Hi Gus\""
 '
 kill $PROXY_PID
+
+proxy_start
+test_expect_success 'python: a zip with a virtualenv folder imports from it' '
+	mkdir -p venv/virtualenv/lib/python3.11/site-packages/shiny &&
+	echo "GLOW = 42" >venv/virtualenv/lib/python3.11/site-packages/shiny/__init__.py &&
+	printf "import shiny\ndef main(args):\n    return {\"glow\": shiny.GLOW}\n" >venv/__main__.py &&
+	(cd venv && zip -qr ../venv.zip .) &&
+	got=$(init venv.zip python:3) && expect 200 ".ok" &&
+	got=$(run "{}") && expect 200 ".glow == 42"
+'
+kill $PROXY_PID
 test_done
