@@ -104,7 +104,7 @@ entry_node(const char *dir, char **path)
 }
 
 static const Kind kinds[] = {
-	{ "python",     KIND_LOOP, 1, 0, argv_python, entry_python, "__main__.py" },
+	{ "python",     KIND_LOOP, 1, 1, argv_python, entry_python, "__main__.py" },
 	{ "nodejs",     KIND_LOOP, 1, 1, argv_node,   entry_node,   "index.js" },
 	{ "bash",       KIND_ONCE, 0, 1, argv_bash,   entry_exec,   "exec" },
 	{ "native",     KIND_ONCE, 0, 1, argv_exec,   entry_exec,   "exec" },

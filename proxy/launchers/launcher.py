@@ -13,6 +13,11 @@ each run object read from stdin (one JSON object a line). String fields of
 the run object other than "value" become __OW_<FIELD> environment variables
 before main(value) runs. stdout and stderr are flushed before each answer, so
 an activation's logs reach the proxy before its result.
+
+With __OW_ALLOW_CONCURRENT=true the proxy may send runs before the last is
+answered. They are still run one after another (main is not assumed to be
+thread-safe), but waiting in the pipe instead of in the proxy, and each
+answer is {"activation_id": ID, "result": RESULT} as the proxy then needs.
 """
 import glob
 import json
@@ -59,14 +64,17 @@ def answer(out, text):
     out.write(text)
 
 
-def run(fn, line):
+def run(fn, line, tagged):
     msg = json.loads(line)
     export(msg)
+
+    def answer_of(res):
+        return encode({"activation_id": msg.get("activation_id"), "result": res} if tagged else res)
     try:
-        return encode(fn(msg.get("value", {})))
+        return answer_of(fn(msg.get("value", {})))
     except Exception as e:
         traceback.print_exc()
-        return encode({"error": str(e) or type(e).__name__})
+        return answer_of({"error": str(e) or type(e).__name__})
 
 
 def main():
@@ -80,9 +88,10 @@ def main():
         answer(out, encode({"error": text}))
         return 1
     answer(out, b'{"ok":true}\n')
+    tagged = os.environ.get("__OW_ALLOW_CONCURRENT") == "true"
     for line in sys.stdin.buffer:
         if line.strip():
-            answer(out, run(fn, line))
+            answer(out, run(fn, line, tagged))
     return 0
 
 

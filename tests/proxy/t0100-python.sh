@@ -54,4 +54,14 @@ test_expect_success 'python: a zip with a virtualenv folder imports from it' '
 	got=$(run "{}") && expect 200 ".glow == 42"
 '
 kill $PROXY_PID
+
+proxy_start
+test_expect_success 'python: with __OW_ALLOW_CONCURRENT runs wait in the process, answers matched by id' '
+	got=$(init "$FIX/suite.py" python:3 main "{\"__OW_ALLOW_CONCURRENT\":\"true\"}") && expect 200 ".ok" &&
+	for i in $(seq 1 40); do echo "{\"value\":{\"op\":\"echo\",\"i\":$i},\"activation_id\":\"a$((i % 7))\"}" >req$i.json; done &&
+	post_many /run 40 &&
+	for i in $(seq 1 40); do test "$(jq .i out$i.json)" = $i || return 1; done &&
+	test "$(pgrep -P $PROXY_PID | wc -l)" = 1
+'
+kill $PROXY_PID
 test_done
