@@ -47,7 +47,7 @@ void api_error(http_req *req, int status, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	random_hex(code, 32);
+	id_new(code);
 	if (status >= 500)
 		log_warn("%s %s: %d %s", req->method, req->path, status, msg);
 	api_reply(req, status, json_pack("{s:s, s:s}", "error", msg, "code", code), NULL);

@@ -133,7 +133,7 @@ static void trigger_fire(api_req *ar, const char *name, json_t *trig)
 	}
 	f = calloc(1, sizeof *f);
 	f->req = ar->req;
-	random_hex(f->id, ACTID_LEN);
+	id_new(f->id);
 	event = json_object();
 	params_layer(event, NULL, json_object_get(trig, "parameters"));
 	params_payload(event, payload);

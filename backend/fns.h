@@ -38,6 +38,7 @@ int64_t now_ms(void);
 const char *jstr(const json_t *v);
 int random_bytes(void *buf, size_t n);
 void random_hex(char *out, size_t nhex);
+void id_new(char out[33]);
 int parse_int64(const char *s, int64_t *out);
 
 /* store.c */

@@ -162,7 +162,7 @@ int activation_start(backend *b, const act_req *rq, act_done_cb done, void *arg,
 	a->done = done;
 	a->arg = arg;
 	a->depth = rq->depth;
-	random_hex(a->id, ACTID_LEN);
+	id_new(a->id);
 	if (rq->cause)
 		snprintf(a->cause, sizeof a->cause, "%s", rq->cause);
 	a->record = skeleton(a, rq->cause, rq->caused_by);

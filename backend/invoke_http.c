@@ -181,7 +181,7 @@ void action_validate(api_req *ar, const qname *q, json_t *doc)
 	v->req = ar->req;
 	v->b = ar->b;
 	v->doc = doc;
-	random_hex(id, ACTID_LEN);
+	id_new(id);
 	params_layer(params, env, json_object_get(doc, "parameters"));
 	json_decref(params);
 	action_spec(&sp, ar->b, doc, q->ns, path, env, id);

@@ -35,7 +35,8 @@ int random_bytes(void *buf, size_t n)
 	return 0;
 }
 
-/* 32 lower-case hex characters, as OpenWhisk's activation ids. */
+/* nhex lower-case hex characters from the kernel's randomness: for
+ * credentials, which must not be guessable. */
 void random_hex(char *out, size_t nhex)
 {
 	unsigned char b[64];
@@ -47,6 +48,28 @@ void random_hex(char *out, size_t nhex)
 	for (size_t i = 0; i < nhex && i / 2 < n; i++)
 		out[i] = "0123456789abcdef"[(b[i / 2] >> (i % 2 ? 0 : 4)) & 15];
 	out[nhex] = 0;
+}
+
+/* A 32-hex-character id (activations, error codes): unique, not secret, so
+ * xoshiro256** seeded once from the kernel instead of a syscall each. */
+void id_new(char out[33])
+{
+	static uint64_t s[4];
+	static int seeded;
+
+	if (!seeded) {
+		random_bytes(s, sizeof s);
+		seeded = 1;
+	}
+	for (int w = 0; w < 2; w++) {
+		uint64_t r = s[1] * 5, t = s[1] << 17;
+		r = ((r << 7) | (r >> 57)) * 9;
+		s[2] ^= s[0], s[3] ^= s[1], s[1] ^= s[2], s[0] ^= s[3], s[2] ^= t;
+		s[3] = (s[3] << 45) | (s[3] >> 19);
+		for (int i = 0; i < 16; i++)
+			out[w * 16 + i] = "0123456789abcdef"[(r >> (60 - 4 * i)) & 15];
+	}
+	out[32] = 0;
 }
 
 /* Parse a whole non-negative decimal; -EINVAL otherwise. */
