@@ -196,6 +196,22 @@ static void action_get(api_req *ar, const qname *q)
 	resolved_free(&r);
 }
 
+/* The actions of a package (a binding's: of the package it binds). */
+static void package_actions(api_req *ar, const char *pkg)
+{
+	json_t *p = entity_get_or_404(ar, "packages", pkg), *bind;
+
+	if (!p)
+		return;
+	bind = json_object_get(p, "binding");
+	if (json_object_size(bind) && strcmp(jstr(json_object_get(bind, "namespace")), ar->who.ns)) {
+		json_decref(p);
+		return api_error(ar->req, 400, "List the actions of a binding to another namespace through its package.");
+	}
+	entity_list(ar, "actions", json_object_size(bind) ? jstr(json_object_get(bind, "name")) : pkg, trim_code);
+	json_decref(p);
+}
+
 void api_actions(api_req *ar)
 {
 	const char *m = ar->req->method;
@@ -206,6 +222,8 @@ void api_actions(api_req *ar)
 			return api_error(ar->req, 405, "Method not allowed.");
 		return entity_list(ar, "actions", NULL, trim_code);
 	}
+	if (ar->nseg == 1 && strcmp(m, "GET") == 0 && ar->req->path[strlen(ar->req->path) - 1] == '/')
+		return package_actions(ar, ar->seg[0]); /* wsk action list PKG: GET .../actions/PKG/ */
 	if (ar->nseg > 2 || action_qname(ar, &q))
 		return ar->nseg > 2 ? api_error(ar->req, 404, "The requested resource does not exist.") : (void)0;
 	if (strcmp(m, "PUT") == 0)

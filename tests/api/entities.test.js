@@ -75,6 +75,8 @@ test('entities', async t => {
     assert.equal(a.namespace, 'guest/utils')
     const g = await ow.packages.get({ name: 'utils' })
     assert.deepEqual(g.actions.map(x => x.name), ['echo'])
+    const inside = await b.raw('GET', '/api/v1/namespaces/_/actions/utils/')
+    assert.deepEqual(inside.json.map(x => [x.namespace, x.name]), [['guest/utils', 'echo']])
     const u = await ow.packages.update({ name: 'utils', package: { publish: true } })
     assert.equal(u.version, '0.0.2')
     assert.equal(u.publish, true)
