@@ -48,13 +48,16 @@ backend_stop() {
 	rm -f "$SCRATCH/backend.pid"
 }
 
-# mount_start: faasfs on $FAAS in the background; waits until status says up.
+# mount_start [down]: faasfs on $FAAS in the background; waits until
+# status says up (or, with down, until it is mounted).
 mount_start() {
+	local ready="grep -q 'up\$' '$FAAS/status'"
+	[ "${1:-}" = down ] && ready="mountpoint -q '$FAAS'"
 	mkdir -p "$FAAS"
 	"$FAASFS" -f --backend "http://127.0.0.1:$BPORT" --auth "$FAASFS_AUTH" "$FAAS" \
 		>>"$SCRATCH/fs.log" 2>&1 &
 	echo $! >"$SCRATCH/fs.pid"
-	wait_for "grep -q 'up$' '$FAAS/status'" 400 ||
+	wait_for "$ready" 400 ||
 		{ say "faasfs did not mount"; tail -n 20 "$SCRATCH/fs.log"; return 1; }
 }
 

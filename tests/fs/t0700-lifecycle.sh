@@ -69,4 +69,14 @@ test_expect_success 'an activation from before the mount is fetched by its id' '
 	test "$(cat $FAAS/activations/$id/name)" = hello
 '
 
+test_expect_success 'mounted while the backend is down, it serves once the backend comes' '
+	mount_stop && backend_stop &&
+	mount_start down &&
+	grep -q " down since " "$FAAS/status" &&
+	! ls "$A" 2>/dev/null &&
+	backend_start &&
+	within 10 "grep -q \"up\$\" $FAAS/status" &&
+	cmp hello.py "$A/hello/code"
+'
+
 test_done
