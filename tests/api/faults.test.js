@@ -91,12 +91,20 @@ test('faults', async t => {
 
   await t.test('kill -9 during a burst loses no acknowledged activation', async () => {
     const acked = []
+    const fired = []
     const burst = []
     let killed = false
+    await ow.triggers.create({ name: 'burst' })
+    await ow.rules.create({ name: 'burst-ok', trigger: 'burst', action: 'ok' })
     for (let i = 0; i < 300; i++) {
       burst.push(b.raw('POST', '/api/v1/namespaces/_/actions/ok', { body: { i } })
         .then(r => { if (r.status === 202) acked.push(r.json.activationId) })
         .catch(() => {}))
+      if (i % 10 === 0) {
+        burst.push(b.raw('POST', '/api/v1/namespaces/_/triggers/burst', { body: { i } })
+          .then(r => { if (r.status === 202) fired.push(r.json.activationId) })
+          .catch(() => {}))
+      }
       if (i === 150) {
         await poll(() => acked.length >= 20)
         await b.kill9()
@@ -120,6 +128,13 @@ test('faults', async t => {
     }
     assert.deepEqual(missing, [], `${missing.length} of ${acked.length} acknowledged activations are lost`)
     assert.equal(finished + failed, acked.length)
+    for (const id of fired) {
+      const rec = await b.raw('GET', `/api/v1/namespaces/_/activations/${id}`)
+      assert.equal(rec.status, 200, `trigger activation ${id}`)
+      const started = JSON.parse(rec.json.logs[0]).activationId
+      const run = await b.raw('GET', `/api/v1/namespaces/_/activations/${started}`)
+      assert.equal(run.status, 200, `the activation ${started} a rule started before the ack`)
+    }
     const r = await blocking(b, 'ok', { i: 1 })
     assert.equal(r.status, 200)
   })
