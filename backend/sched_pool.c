@@ -439,6 +439,7 @@ container_idle(container *c)
 		sched_relieve(s);
 		return;
 	}
+	log_debug("sched: %s idle; stops in %d ms", c->name, s->cfg.idle_ms);
 	c->idle_since = sched_now_ms();
 	unlink_list(c);
 	link_front(c, &p->conts);
@@ -484,6 +485,7 @@ container_down(container *c, const char *why)
 	sched *s = c->s;
 	pool *p = c->pool;
 
+	log_debug("sched: %s gone", c->name);
 	if (c->state != C_STOPPING) {
 		s->deaths++;
 		log_warn("sched: %s (%s) went away: %s", c->name, p ? p->path : c->kind, why ? why : "");
