@@ -10,7 +10,7 @@ SENTINEL=XXX_THE_END_OF_A_WHISK_ACTIVATION_XXX
 # proxy_start [OPTIONS]: a proxy on a free port; its stdout in proxy.out,
 # stderr in proxy.err. Sets URL and PROXY_PID.
 proxy_start() {
-	PORT=$(free_port)
+	PORT=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 	URL=http://127.0.0.1:$PORT
 	"$PROXY" --listen "127.0.0.1:$PORT" "$@" >proxy.out 2>proxy.err &
 	PROXY_PID=$!
@@ -58,6 +58,13 @@ post_many() {
 		printf 'next\nurl = "%s%s"\ndata-binary = "@req%d.json"\noutput = "out%d.json"\n' "$URL" "$1" $i $i
 	done >curl.cfg &&
 	curl -s -m 60 --parallel --parallel-immediate --parallel-max 100 -K curl.cfg
+}
+
+# answers_in_order N FIELD: out1.json .. outN.json hold .FIELD == 1 .. N,
+# each answer went to its own request.
+answers_in_order() {
+	for i in $(seq 1 "$1"); do cat out$i.json; echo; done |
+		jq -se --arg f "$2" 'length == '"$1"' and (to_entries | all(.value[$f] == .key + 1))' >/dev/null
 }
 
 # deadline_in MS: a deadline MS from now, in ms since the epoch.

@@ -60,7 +60,7 @@ test_expect_success 'python: with __OW_ALLOW_CONCURRENT runs wait in the process
 	got=$(init "$FIX/suite.py" python:3 main "{\"__OW_ALLOW_CONCURRENT\":\"true\"}") && expect 200 ".ok" &&
 	for i in $(seq 1 40); do echo "{\"value\":{\"op\":\"echo\",\"i\":$i},\"activation_id\":\"a$((i % 7))\"}" >req$i.json; done &&
 	post_many /run 40 &&
-	for i in $(seq 1 40); do test "$(jq .i out$i.json)" = $i || return 1; done &&
+	answers_in_order 40 i &&
 	test "$(pgrep -P $PROXY_PID | wc -l)" = 1
 '
 kill $PROXY_PID

@@ -45,7 +45,7 @@ test_expect_success 'actionloop: runs sent at once wait their turn, each gets it
 	got=$(init loop actionloop) && expect 200 ".ok" &&
 	for i in $(seq 1 30); do echo "{\"value\":{\"op\":\"echo\",\"i\":$i}}" >req$i.json; done &&
 	post_many /run 30 &&
-	for i in $(seq 1 30); do test "$(jq .i out$i.json)" = $i || return 1; done &&
+	answers_in_order 30 i &&
 	test "$(sentinels proxy.out)" = 30
 '
 kill $PROXY_PID
