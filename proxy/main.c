@@ -71,7 +71,7 @@ defaults(Opts *o)
 	o->max_body = 48u << 20;
 	o->log_limit = 10u << 20;
 	o->concurrency = 1;
-	o->spin = 50;
+	o->spin = 100;
 	o->wait_ack = getenv("OW_WAIT_FOR_ACK") && *getenv("OW_WAIT_FOR_ACK");
 	if (uv_exepath(launchers, &n) == 0) {
 		snprintf(launchers + strlen(dirname(launchers)), sizeof launchers - strlen(launchers), "/launchers");
