@@ -72,6 +72,7 @@ int store_act_list(store *st, const char *ns, const char *name, int64_t since, i
                    json_t **out);
 int store_act_recover(store *st, int64_t now);
 int store_prune(store *st, int64_t before, int64_t keep, int64_t keep_events, int batch);
+void store_prune_request(store *st, int64_t before, int64_t keep, int64_t keep_events, int batch);
 int64_t store_last_seq(store *st);
 
 /* auth.c */

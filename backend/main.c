@@ -24,7 +24,7 @@
 #include "fns.h"
 #include "log.h"
 
-enum { PRUNE_BATCH = 5000, KEEP_EVENTS = 100000 };
+enum { PRUNE_BATCH = 50000, KEEP_EVENTS = 100000 };
 
 static void usage(FILE *f)
 {
@@ -156,11 +156,9 @@ static void prune_cb(uv_timer_t *t)
 {
 	backend *b = t->data;
 	int64_t before = now_ms() - (int64_t)b->opt.keep_days * 86400000;
-	int n = store_prune(b->st, before, b->opt.keep_count, KEEP_EVENTS, PRUNE_BATCH);
 
-	if (n > 0)
-		log_info("pruned %d activation records", n);
-	uv_timer_start(t, prune_cb, n == PRUNE_BATCH ? 1000 : (uint64_t)b->opt.prune_s * 1000, 0);
+	store_prune_request(b->st, before, b->opt.keep_count, KEEP_EVENTS, PRUNE_BATCH);
+	uv_timer_start(t, prune_cb, (uint64_t)b->opt.prune_s * 1000, 0);
 }
 
 static void stop_signal(uv_signal_t *h, int sig)

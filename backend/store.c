@@ -25,13 +25,16 @@
  * Activation records are written in batches: store_act_queue() appends to a
  * list and wakes the loop; a check handle (run right after the loop polled
  * for I/O, i.e. after every request and every finished run of this loop
- * turn) writes the whole list in one transaction and then calls each
- * record's callback. A callback is where a response acknowledging the
- * activation is sent, so nothing is acknowledged before it is committed,
- * and a burst of N invocations costs one commit instead of N.
+ * turn) writes the whole list with one write(2) to the journal (see
+ * store_journal.c; a one-shot command without a loop writes to SQLite
+ * directly) and then calls each record's callback. A callback is where a
+ * response acknowledging the activation is sent, so nothing is
+ * acknowledged before it is committed, and a burst of N invocations costs
+ * one write instead of N.
  */
 #include <errno.h>
 #include <stdio.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -62,6 +65,9 @@ static const char *const migrations[] = {
 	 * counter as the events table's, so a finished activation writes one
 	 * row and its two indexes, and no event row */
 	"DELETE FROM events WHERE kind = 'activations';",
+	/* 4: how far the activation journal is in the tables (store_journal.c) */
+	"CREATE TABLE meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL);"
+	"INSERT INTO meta VALUES('journal_applied', 0);",
 };
 
 static const char *const sql[S_NSTMT] = {
@@ -192,6 +198,9 @@ int store_open(uv_loop_t *loop, const char *path, int sync_full, store **out)
 	if (!st)
 		return -ENOMEM;
 	st->tail = &st->head;
+	st->jfd = -1;
+	st->sync_full = sync_full;
+	snprintf(st->path, sizeof st->path, "%s", path);
 	if (!(st->cache = cache_new())) {
 		free(st);
 		return -ENOMEM;
@@ -205,6 +214,8 @@ int store_open(uv_loop_t *loop, const char *path, int sync_full, store **out)
 	if (exec_sql(st->db, "PRAGMA journal_mode=WAL") ||
 	    exec_sql(st->db, sync_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL") ||
 	    exec_sql(st->db, "PRAGMA foreign_keys=ON") || (rc = migrate(st->db)) || (rc = prepare_all(st)))
+		goto fail;
+	if (loop && (rc = journal_open(st, path)))
 		goto fail;
 	st->seq = store_last_seq(st);
 	if (loop) {
@@ -225,7 +236,27 @@ static void handle_closed(uv_handle_t *h)
 {
 	store *st = h->data;
 	if (--st->closing == 0)
-		free(st);
+		store_free(st);
+}
+
+/* The last of the store, once nothing (handles, the worker) uses it. */
+void store_free(store *st)
+{
+	pending *p, *next;
+
+	for (int i = 0; i < S_NSTMT; i++)
+		sqlite3_finalize(st->st[i]);
+	sqlite3_close(st->db);
+	cache_free(st->cache);
+	if (st->worker)
+		store_close(st->worker);
+	for (p = st->unapplied; p; p = next) {
+		next = p->next;
+		pending_free(p);
+	}
+	if (st->jfd >= 0)
+		close(st->jfd);
+	free(st);
 }
 
 void store_close(store *st)
@@ -233,17 +264,12 @@ void store_close(store *st)
 	if (!st)
 		return;
 	store_flush(st);
-	for (int i = 0; i < S_NSTMT; i++)
-		sqlite3_finalize(st->st[i]);
-	sqlite3_close(st->db);
-	st->db = NULL;
-	cache_free(st->cache);
-	st->cache = NULL;
+	journal_close(st); /* counts itself in st->closing if the worker runs */
 	if (!st->check.loop) {
-		free(st);
+		store_free(st);
 		return;
 	}
-	st->closing = 2; /* freed when both handles are closed */
+	st->closing += 2; /* freed when both handles are closed */
 	uv_close((uv_handle_t *)&st->check, handle_closed);
 	uv_close((uv_handle_t *)&st->wake, handle_closed);
 }
@@ -280,22 +306,44 @@ int store_event_insert(store *st, const char *ns, const char *kind, const char *
 	return store_exec_step(st, s);
 }
 
-static int pending_write(store *st, pending *p, int64_t *seq)
+/* Insert rows (p->seq set, ascending) in one transaction with ins, a
+ * prepared S_ACT_PUT of db, noting the last seq as applied from the
+ * journal. 0 or -EIO. */
+int rows_insert(sqlite3 *db, sqlite3_stmt *ins, pending *list)
 {
-	sqlite3_stmt *s = store_stmt(st, S_ACT_PUT);
+	int rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	int64_t last = 0;
+	char mark[128];
 
-	sqlite3_bind_text(s, 1, p->id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, p->ns, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, p->name, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 4, p->start);
-	sqlite3_bind_int64(s, 5, p->end);
-	sqlite3_bind_int(s, 6, p->status);
-	sqlite3_bind_text(s, 7, p->doc, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 8, *seq = ++st->seq);
-	return store_exec_step(st, s);
+	for (pending *p = list; p && rc == SQLITE_OK; p = p->next) {
+		sqlite3_reset(ins);
+		sqlite3_bind_text(ins, 1, p->id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(ins, 2, p->ns, -1, SQLITE_STATIC);
+		sqlite3_bind_text(ins, 3, p->name, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(ins, 4, p->start);
+		sqlite3_bind_int64(ins, 5, p->end);
+		sqlite3_bind_int(ins, 6, p->status);
+		sqlite3_bind_text(ins, 7, p->doc, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(ins, 8, p->seq);
+		rc = sqlite3_step(ins) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
+		sqlite3_reset(ins);
+		last = p->seq;
+	}
+	snprintf(mark, sizeof mark, "UPDATE meta SET value = max(value, %lld) WHERE key = 'journal_applied'",
+	         (long long)last);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(db, mark, NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		log_error("store: inserting activation records: %s", sqlite3_errmsg(db));
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		return -EIO;
+	}
+	return 0;
 }
 
-static void pending_free(pending *p)
+void pending_free(pending *p)
 {
 	free(p->ns);
 	free(p->name);
@@ -317,10 +365,9 @@ void store_flush(store *st)
 	st->npending = 0;
 	if (st->wake.loop)
 		uv_idle_stop(&st->wake);
-	rc = store_begin(st);
-	for (p = list; p && !rc; p = p->next)
-		rc = pending_write(st, p, &p->seq);
-	rc = rc ? (store_rollback(st), rc) : store_commit(st);
+	for (p = list; p; p = p->next)
+		p->seq = ++st->seq;
+	rc = st->jfd >= 0 ? journal_write(st, list) : rows_insert(st->db, st->st[S_ACT_PUT], list);
 	st->commits++;
 	for (p = list; p; p = next) {
 		next = p->next;
@@ -329,8 +376,15 @@ void store_flush(store *st)
 			st->on_event(st->event_arg, p->seq, p->ns, "activations", "done", p->name, NULL, p->record);
 		if (p->cb)
 			p->cb(rc, p->arg);
-		pending_free(p);
+		json_decref(p->record);
+		p->record = NULL;
+		if (!rc && st->jfd >= 0)
+			journal_keep(st, p);
+		else
+			pending_free(p);
 	}
+	if (st->jfd >= 0)
+		journal_apply(st);
 }
 
 static void batch_check_cb(uv_check_t *h) { store_flush(h->data); }

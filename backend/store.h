@@ -16,9 +16,12 @@ enum stmt_id {
 
 typedef struct store_cache store_cache;
 
+enum { RECENT_BUCKETS = 4096 };
+
 /* One activation waiting for the next batch commit. */
 typedef struct pending {
 	struct pending *next;
+	struct pending *hnext; /* in store.recent, until it is in SQLite */
 	char id[ACTID_LEN + 1];
 	char *ns, *name, *doc;
 	int64_t start, end;
@@ -43,6 +46,22 @@ struct store {
 	int closing;
 	store_cache *cache;    /* parsed entities, store_cache.c */
 	int64_t seq;           /* the last seq given to an event or activation */
+	char path[1100];
+	int sync_full;
+	/* the journal and its worker, store_journal.c */
+	int jfd;               /* -1: no journal, records go straight to SQLite */
+	size_t journalled;     /* bytes the journal holds */
+	pending *unapplied, **utail;  /* journalled, waiting for the worker */
+	pending *applying;     /* the worker's batch */
+	pending *recent[RECENT_BUCKETS];
+	int nrecent;
+	int apply_running, apply_rc, pruned;
+	uv_work_t apply_req;
+	store *worker;         /* the worker's own connection */
+	struct prune_args {
+		int64_t before, keep, keep_events;
+		int batch;
+	} prune_want, prune_job; /* asked for (loop), being done (worker) */
 };
 
 store_cache *cache_new(void);
@@ -50,6 +69,17 @@ void cache_free(store_cache *c);
 json_t *cache_get(store_cache *c, const char *ns, const char *coll, const char *name);
 void cache_put(store_cache *c, const char *ns, const char *coll, const char *name, json_t *doc);
 void cache_drop(store_cache *c, const char *ns, const char *coll, const char *name);
+
+void store_free(store *st);
+void pending_free(pending *p);
+int rows_insert(sqlite3 *db, sqlite3_stmt *ins, pending *list);
+int journal_open(store *st, const char *dbpath);
+int journal_write(store *st, pending *list);
+void journal_keep(store *st, pending *p);
+void journal_apply(store *st);
+int journal_close(store *st);
+pending *recent_find(store *st, const char *id);
+void recent_each(store *st, void (*fn)(pending *p, void *arg), void *arg);
 
 sqlite3_stmt *store_stmt(store *st, enum stmt_id id);
 int store_exec_step(store *st, sqlite3_stmt *s);

@@ -19,9 +19,17 @@
 
 int store_act_get(store *st, const char *ns, const char *id, json_t **doc)
 {
-	sqlite3_stmt *s = store_stmt(st, S_ACT_GET);
+	pending *p = recent_find(st, id);
+	sqlite3_stmt *s;
 	int rc;
 
+	if (p && strcmp(p->ns, ns) == 0) {
+		if (p->status < 0)
+			return -EINPROGRESS;
+		*doc = json_loads(p->doc, 0, NULL);
+		return *doc ? 0 : -EIO;
+	}
+	s = store_stmt(st, S_ACT_GET);
 	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, ns, -1, SQLITE_STATIC);
 	rc = sqlite3_step(s);
@@ -38,19 +46,66 @@ int store_act_get(store *st, const char *ns, const char *id, json_t **doc)
 	return rc == SQLITE_DONE ? -ENOENT : -EIO;
 }
 
+typedef struct list_filter {
+	const char *ns, *name;
+	int64_t since, upto;
+	json_t *found;          /* id -> record, of those not yet in SQLite */
+} list_filter;
+
+static void recent_match(pending *p, void *arg)
+{
+	list_filter *f = arg;
+
+	if (p->status < 0 || strcmp(p->ns, f->ns) || (f->name && strcmp(p->name, f->name)) || p->start < f->since ||
+	    p->start > f->upto || json_object_get(f->found, p->id))
+		return; /* (a newer record of the same id was seen first) */
+	json_object_set_new(f->found, p->id, json_loads(p->doc, 0, NULL));
+}
+
+static int by_start_desc(const void *a, const void *b)
+{
+	int64_t x = json_integer_value(json_object_get(*(json_t *const *)a, "start"));
+	int64_t y = json_integer_value(json_object_get(*(json_t *const *)b, "start"));
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/* Lay the records not yet in SQLite into arr (SQLite's first limit+skip),
+ * newest first, and cut the page out. */
+static json_t *list_merge(json_t *arr, json_t *found, int limit, int skip)
+{
+	size_t n = 0, i;
+	json_t **all = malloc((json_array_size(arr) + json_object_size(found) + 1) * sizeof *all), *v, *page;
+	const char *id;
+
+	json_object_foreach(found, id, v)
+		if (v)
+			all[n++] = v;
+	json_array_foreach(arr, i, v)
+		if (!json_object_get(found, jstr(json_object_get(v, "activationId"))))
+			all[n++] = v;
+	qsort(all, n, sizeof *all, by_start_desc);
+	page = json_array();
+	for (i = skip; i < n && (int)(i - skip) < limit; i++)
+		json_array_append(page, all[i]);
+	free(all);
+	return page;
+}
+
 /* Records of ns, newest first; name NULL for every name; upto 0 for no bound. */
 int store_act_list(store *st, const char *ns, const char *name, int64_t since, int64_t upto, int limit,
                    int skip, json_t **out)
 {
 	sqlite3_stmt *s = store_stmt(st, name ? S_ACT_LIST_NAME : S_ACT_LIST);
+	list_filter f = {ns, name, since, upto > 0 ? upto : INT64_MAX, json_object()};
 	json_t *arr = json_array();
 	int rc;
 
+	recent_each(st, recent_match, &f);
 	sqlite3_bind_text(s, 1, ns, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 2, since);
 	sqlite3_bind_int64(s, 3, upto > 0 ? upto : INT64_MAX);
-	sqlite3_bind_int(s, 4, limit);
-	sqlite3_bind_int(s, 5, skip);
+	sqlite3_bind_int(s, 4, limit + skip);
+	sqlite3_bind_int(s, 5, 0);
 	if (name)
 		sqlite3_bind_text(s, 6, name, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -61,9 +116,12 @@ int store_act_list(store *st, const char *ns, const char *name, int64_t since, i
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE) {
 		json_decref(arr);
+		json_decref(f.found);
 		return -EIO;
 	}
-	*out = arr;
+	*out = list_merge(arr, f.found, limit, skip);
+	json_decref(arr);
+	json_decref(f.found);
 	return 0;
 }
 

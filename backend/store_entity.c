@@ -211,24 +211,77 @@ int store_ns_exists(store *st, const char *name)
 	return rc == SQLITE_ROW;
 }
 
-/* Replay events after seq for a namespace, at most limit of them, in order.
- * Returns how many were given to cb, or -EIO. */
+typedef struct replay {
+	const char *ns;
+	int64_t after;
+	json_t *events;         /* "seq" -> [seq, kind, op, name, version, activation] */
+} replay;
+
+static void replay_add(replay *r, int64_t seq, const char *kind, const char *op, const char *name,
+                       const char *version, json_t *act)
+{
+	char key[32];
+
+	snprintf(key, sizeof key, "%lld", (long long)seq);
+	if (!json_object_get(r->events, key))
+		json_object_set_new(r->events, key, json_pack("[I, s, s, s, s?, O?]", (json_int_t)seq, kind, op, name,
+		                                              version, act));
+}
+
+static void replay_recent(pending *p, void *arg)
+{
+	replay *r = arg;
+	json_t *act;
+
+	if (p->status < 0 || p->seq <= r->after || strcmp(p->ns, r->ns))
+		return;
+	act = json_loads(p->doc, 0, NULL);
+	replay_add(r, p->seq, "activations", "done", p->name, NULL, act);
+	json_decref(act);
+}
+
+static int by_seq(const void *a, const void *b)
+{
+	json_int_t x = json_integer_value(json_array_get(*(json_t *const *)a, 0));
+	json_int_t y = json_integer_value(json_array_get(*(json_t *const *)b, 0));
+	return x < y ? -1 : x > y;
+}
+
+/* Replay events after seq for a namespace, at most limit of them, in order:
+ * those in SQLite and the records still on their way there. Returns how
+ * many were given to cb, or -EIO. */
 int store_events_since(store *st, const char *ns, int64_t seq, int limit, store_event_cb cb, void *arg)
 {
 	sqlite3_stmt *s = store_stmt(st, S_EV_SINCE);
-	int rc, n = 0;
+	replay r = {ns, seq, json_object()};
+	json_t **all, *e;
+	const char *key;
+	size_t n = 0;
+	int rc;
 
 	sqlite3_bind_text(s, 1, ns, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 2, seq);
 	sqlite3_bind_int(s, 3, limit);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		const char *kind = (const char *)sqlite3_column_text(s, 1);
 		json_t *act = column_json(s, 5);
-		n++;
-		cb(arg, sqlite3_column_int64(s, 0), ns, kind, (const char *)sqlite3_column_text(s, 2),
-		   (const char *)sqlite3_column_text(s, 3), (const char *)sqlite3_column_text(s, 4), act);
+		replay_add(&r, sqlite3_column_int64(s, 0), (const char *)sqlite3_column_text(s, 1),
+		           (const char *)sqlite3_column_text(s, 2), (const char *)sqlite3_column_text(s, 3),
+		           (const char *)sqlite3_column_text(s, 4), act);
 		json_decref(act);
 	}
 	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? n : -EIO;
+	recent_each(st, replay_recent, &r);
+	all = malloc((json_object_size(r.events) + 1) * sizeof *all);
+	json_object_foreach(r.events, key, e)
+		all[n++] = e;
+	qsort(all, n, sizeof *all, by_seq);
+	for (size_t i = 0; i < n && (int)i < limit; i++) {
+		e = all[i];
+		cb(arg, json_integer_value(json_array_get(e, 0)), ns, jstr(json_array_get(e, 1)), jstr(json_array_get(e, 2)),
+		   jstr(json_array_get(e, 3)), json_string_value(json_array_get(e, 4)),
+		   json_is_object(json_array_get(e, 5)) ? json_array_get(e, 5) : NULL);
+	}
+	free(all);
+	json_decref(r.events);
+	return rc == SQLITE_DONE ? (int)n : -EIO;
 }

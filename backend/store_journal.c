@@ -1,0 +1,363 @@
+/* store_journal.c — activation records: an append-only journal first, SQLite on a worker thread after.
+ *
+ * An activation must be committed before anything acknowledges it, and
+ * committing to SQLite on the loop costs more than the rest of an
+ * invocation. So the loop only appends each batch of records to
+ * DATA/activations.journal with one write(2) — after which a kill -9 can no
+ * longer lose them: the data is in the kernel — and acknowledges. A worker
+ * on libuv's thread pool then inserts the journalled records into SQLite in
+ * one transaction on its own connection (the WAL checkpoints, with their
+ * fsyncs, happen there too), and the loop drops them from memory when it
+ * is done. Each batch notes the last seq it applied (meta
+ * journal_applied) in its own transaction, so at start only the records
+ * after that are inserted from the journal, and a record pruned since it
+ * was applied does not come back. The journal is cut back once it is all
+ * applied and has grown past JOURNAL_TRUNCATE, and at a clean stop.
+ *
+ *   loop:   queue -> [check] write(journal) -> ack -> unapplied
+ *   worker:                                   unapplied -> INSERT ... COMMIT
+ *   loop:                                     done -> forget, truncate when empty
+ *
+ * Until a record is in SQLite, reads find it in `recent`, a hash by id:
+ * store_act_get, store_act_list and the event replay merge it in, so a
+ * client never misses a record it has been told about. The pruner runs in
+ * the same worker, after an insert, so the loop never waits for SQLite's
+ * write lock on account of activations.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "store.h"
+
+/* The journal is cut back to nothing once all it holds is in SQLite and it
+ * has grown past this: not after every batch, which would cost an
+ * ftruncate per activation when they come one by one. */
+enum { JOURNAL_TRUNCATE = 4 << 20 };
+
+static unsigned id_hash(const char *id)
+{
+	unsigned h = 2166136261u;
+	for (; *id; id++)
+		h = (h ^ (unsigned char)*id) * 16777619u;
+	return h % RECENT_BUCKETS;
+}
+
+static void recent_add(store *st, pending *p)
+{
+	unsigned h = id_hash(p->id);
+	p->hnext = st->recent[h];
+	st->recent[h] = p; /* newest first: a final record hides its running one */
+	st->nrecent++;
+}
+
+static void recent_del(store *st, pending *p)
+{
+	pending **pp = &st->recent[id_hash(p->id)];
+
+	while (*pp && *pp != p)
+		pp = &(*pp)->hnext;
+	if (*pp) {
+		*pp = p->hnext;
+		st->nrecent--;
+	}
+}
+
+/* The newest record of id not yet in SQLite, or NULL. */
+pending *recent_find(store *st, const char *id)
+{
+	pending *p;
+
+	for (p = st->recent[id_hash(id)]; p; p = p->hnext)
+		if (strcmp(p->id, id) == 0)
+			return p;
+	return NULL;
+}
+
+/* Call fn for every record not yet in SQLite. */
+void recent_each(store *st, void (*fn)(pending *p, void *arg), void *arg)
+{
+	for (int i = 0; i < RECENT_BUCKETS; i++)
+		for (pending *p = st->recent[i]; p; p = p->hnext)
+			fn(p, arg);
+}
+
+/* One journal line: the row's columns and the record itself. Names and ids
+ * hold no character JSON would escape (name_check), so they go in as they are. */
+static char *journal_line(const pending *p, size_t *len)
+{
+	char *line = NULL;
+	int n = asprintf(&line, "{\"seq\":%lld,\"id\":\"%s\",\"ns\":\"%s\",\"name\":\"%s\",\"start\":%lld,\"end\":%lld,"
+	                        "\"status\":%d,\"doc\":%s}\n",
+	                 (long long)p->seq, p->id, p->ns, p->name, (long long)p->start, (long long)p->end, p->status,
+	                 p->doc);
+	*len = n > 0 ? (size_t)n : 0;
+	return n > 0 ? line : NULL;
+}
+
+static int write_all(int fd, const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, buf, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		buf += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/* Append the batch to the journal with one write; 0 or -errno. */
+int journal_write(store *st, pending *list)
+{
+	char *buf = NULL, *line;
+	size_t len = 0, cap = 0, n;
+	int rc;
+
+	for (pending *p = list; p; p = p->next) {
+		if (!(line = journal_line(p, &n)))
+			return free(buf), -ENOMEM;
+		if (len + n > cap) {
+			cap = (len + n) * 2;
+			char *nb = realloc(buf, cap);
+			if (!nb)
+				return free(line), free(buf), -ENOMEM;
+			buf = nb;
+		}
+		memcpy(buf + len, line, n);
+		len += n;
+		free(line);
+	}
+	rc = write_all(st->jfd, buf, len);
+	free(buf);
+	if (rc)
+		log_error("store: writing the journal: %s", strerror(-rc));
+	else
+		st->journalled += len;
+	return rc;
+}
+
+static void apply_start(store *st);
+
+/* A journalled record waits for the worker; reads see it meanwhile. */
+void journal_keep(store *st, pending *p)
+{
+	p->next = NULL;
+	*st->utail = p;
+	st->utail = &p->next;
+	recent_add(st, p);
+}
+
+static void apply_work(uv_work_t *w)
+{
+	store *st = w->data;
+
+	if (!st->worker && store_open(NULL, st->path, st->sync_full, &st->worker)) {
+		st->apply_rc = -EIO;
+		return;
+	}
+	st->apply_rc = st->applying ? rows_insert(st->worker->db, st->worker->st[S_ACT_PUT], st->applying) : 0;
+	if (st->prune_job.batch)
+		st->pruned = store_prune(st->worker, st->prune_job.before, st->prune_job.keep, st->prune_job.keep_events,
+		                         st->prune_job.batch);
+}
+
+static void apply_after(uv_work_t *w, int status)
+{
+	store *st = w->data;
+	pending *p, *next;
+
+	(void)status;
+	st->apply_running = 0;
+	if (st->pruned > 0)
+		log_info("pruned %d activation records", st->pruned);
+	if (st->prune_job.batch && st->pruned >= st->prune_job.batch && !st->prune_want.batch)
+		st->prune_want = st->prune_job; /* a backlog: go on */
+	st->prune_job.batch = 0;
+	st->pruned = 0;
+	if (st->apply_rc) { /* keep them, in memory and in the journal; retry with the next batch */
+		log_error("store: the worker could not insert %s", "activation records; they stay in the journal");
+		for (p = st->applying; p && p->next; p = p->next)
+			;
+		if (p) {
+			p->next = st->unapplied;
+			if (!st->unapplied)
+				st->utail = &p->next;
+			st->unapplied = st->applying;
+		}
+	} else {
+		for (p = st->applying; p; p = next) {
+			next = p->next;
+			recent_del(st, p);
+			pending_free(p);
+		}
+	}
+	st->applying = NULL;
+	if (st->closing) { /* store_close ran meanwhile: it left st to us */
+		if (--st->closing == 0)
+			store_free(st);
+		return;
+	}
+	if (!st->unapplied && st->journalled > JOURNAL_TRUNCATE && !st->apply_rc) {
+		if (ftruncate(st->jfd, 0))
+			log_warn("store: cannot truncate the journal: %s", strerror(errno));
+		st->journalled = 0;
+	}
+	if (st->unapplied || st->prune_want.batch)
+		apply_start(st);
+}
+
+static void apply_start(store *st)
+{
+	if (st->apply_running || (!st->unapplied && !st->prune_want.batch))
+		return;
+	st->applying = st->unapplied;
+	st->unapplied = NULL;
+	st->utail = &st->unapplied;
+	st->prune_job = st->prune_want; /* the worker reads only its own copy */
+	st->prune_want.batch = 0;
+	st->apply_running = 1;
+	st->apply_req.data = st;
+	if (uv_queue_work(st->check.loop, &st->apply_req, apply_work, apply_after)) {
+		st->apply_running = 0;
+		st->unapplied = st->applying;
+		st->applying = NULL;
+		st->prune_want = st->prune_job;
+	}
+}
+
+/* After a flush: hand what waits to the worker. */
+void journal_apply(store *st) { apply_start(st); }
+
+/* Ask the worker to prune (store_prune) after its next insert. */
+void store_prune_request(store *st, int64_t before, int64_t keep, int64_t keep_events, int batch)
+{
+	st->prune_want.before = before;
+	st->prune_want.keep = keep;
+	st->prune_want.keep_events = keep_events;
+	st->prune_want.batch = batch;
+	if (st->jfd < 0) {
+		int n = store_prune(st, before, keep, keep_events, batch);
+		if (n > 0)
+			log_info("pruned %d activation records", n);
+		st->prune_want.batch = 0;
+		return;
+	}
+	apply_start(st);
+}
+
+static pending *line_row(const char *line)
+{
+	json_t *o = json_loads(line, 0, NULL), *doc = json_object_get(o, "doc");
+	pending *p = NULL;
+
+	if (json_is_object(doc) && json_is_string(json_object_get(o, "id")) && (p = calloc(1, sizeof *p))) {
+		snprintf(p->id, sizeof p->id, "%s", jstr(json_object_get(o, "id")));
+		p->ns = strdup(jstr(json_object_get(o, "ns")));
+		p->name = strdup(jstr(json_object_get(o, "name")));
+		p->doc = json_dumps(doc, JSON_COMPACT);
+		p->seq = json_integer_value(json_object_get(o, "seq"));
+		p->start = json_integer_value(json_object_get(o, "start"));
+		p->end = json_integer_value(json_object_get(o, "end"));
+		p->status = (int)json_integer_value(json_object_get(o, "status"));
+	}
+	json_decref(o);
+	return p;
+}
+
+/* Insert what a previous process journalled, then start the journal empty.
+ * A line cut short by a crash was never acknowledged and is skipped. */
+static int64_t applied_seq(store *st)
+{
+	sqlite3_stmt *s = NULL;
+	int64_t v = 0;
+
+	if (sqlite3_prepare_v2(st->db, "SELECT value FROM meta WHERE key = 'journal_applied'", -1, &s, NULL) == SQLITE_OK &&
+	    sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}
+
+static int journal_replay(store *st, FILE *f)
+{
+	pending *list = NULL, **tail = &list, *p, *next;
+	int64_t applied = applied_seq(st);
+	char *line = NULL;
+	size_t cap = 0;
+	int n = 0, rc = 0;
+
+	while (getline(&line, &cap, f) > 0)
+		if ((p = line_row(line)) && p->seq <= applied) {
+			pending_free(p);
+		} else if (p) {
+			*tail = p;
+			tail = &p->next;
+			n++;
+		}
+	free(line);
+	if (list)
+		rc = rows_insert(st->db, st->st[S_ACT_PUT], list);
+	for (p = list; p; p = next) {
+		next = p->next;
+		pending_free(p);
+	}
+	if (n)
+		log_info("store: %d activation records recovered from the journal", n);
+	return rc;
+}
+
+/* Open DATA/activations.journal beside the database, replaying it. */
+int journal_open(store *st, const char *dbpath)
+{
+	char path[1200];
+	const char *slash = strrchr(dbpath, '/');
+	FILE *f;
+	int rc = 0;
+
+	snprintf(path, sizeof path, "%.*sactivations.journal", slash ? (int)(slash - dbpath + 1) : 0, dbpath);
+	if ((f = fopen(path, "re"))) {
+		rc = journal_replay(st, f);
+		fclose(f);
+		if (rc)
+			return rc;
+	}
+	st->jfd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	if (st->jfd < 0 || ftruncate(st->jfd, 0)) {
+		log_error("store: cannot open %s: %s", path, strerror(errno));
+		return -errno;
+	}
+	st->utail = &st->unapplied;
+	return 0;
+}
+
+/* At close: insert what is left on this connection if the worker is idle
+ * (else the journal keeps it for the next start). 1 if the worker still
+ * runs and will free st. */
+int journal_close(store *st)
+{
+	pending *p, *next;
+
+	if (st->jfd < 0)
+		return 0;
+	if (st->apply_running) {
+		st->closing++;
+		return 1;
+	}
+	if ((!st->unapplied || rows_insert(st->db, st->st[S_ACT_PUT], st->unapplied) == 0) && ftruncate(st->jfd, 0))
+		log_warn("store: cannot truncate the journal");
+	for (p = st->unapplied; p; p = next) {
+		next = p->next;
+		pending_free(p);
+	}
+	st->unapplied = NULL;
+	close(st->jfd);
+	st->jfd = -1;
+	return 0;
+}
