@@ -136,6 +136,8 @@ int journal_write(store *st, pending *list)
 	}
 	rc = write_all(st->jfd, buf, len);
 	free(buf);
+	if (!rc && st->sync_full && fdatasync(st->jfd))
+		rc = -errno; /* --sync-full: on the disk before anyone is told */
 	if (rc)
 		log_error("store: writing the journal: %s", strerror(-rc));
 	else
