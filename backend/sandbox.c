@@ -38,6 +38,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -75,6 +76,7 @@ struct sandbox_host {
 	char *hide[MAX_HIDE];
 	int nhide;
 	int uid_base;
+	int block_fd;           /* holds the lock on our block of uids */
 	unsigned char used[UID_BLOCK];
 	char describe[128];
 };
@@ -244,6 +246,31 @@ host_hide(sandbox_host *h, const char *dir)
 		h->nhide++;
 }
 
+/* A block of uids no other live backend on this host uses: the first of
+ * /run/faasfs/uids-N.lock we can lock (the lock goes when we do), starting
+ * at one picked by our pid. */
+static int
+uid_block(sandbox_host *h)
+{
+	char path[64];
+	int i, n, fd;
+
+	mkdir("/run/faasfs", 0700);
+	for (i = 0; i < UID_BLOCKS; i++) {
+		n = (int)((getpid() + i) % UID_BLOCKS);
+		snprintf(path, sizeof path, "/run/faasfs/uids-%d.lock", n);
+		if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0)
+			break;
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+			h->block_fd = fd;
+			return n;
+		}
+		close(fd);
+	}
+	log_warn("sandbox: no free block of uids; another backend may share ours");
+	return (int)(getpid() % UID_BLOCKS);
+}
+
 /* The run directory's parent is hidden unless it is a top-level system folder. */
 static void
 host_hide_run_parent(sandbox_host *h)
@@ -291,7 +318,9 @@ sandbox_host_new(const char *run_dir, int enabled, sandbox_host **out, char *war
 		host_hide(h, h->run_dir);
 		host_hide_run_parent(h);
 	}
-	h->uid_base = UID_FIRST + (int)(getpid() % UID_BLOCKS) * UID_BLOCK;
+	h->block_fd = -1;
+	if (h->enabled)
+		h->uid_base = UID_FIRST + uid_block(h) * UID_BLOCK;
 	snprintf(h->describe, sizeof h->describe, "%s%s%s", h->enabled ? "uid+pidns+mntns+ipcns" : "plain",
 	         h->mem_base[0] ? (h->v2 ? "+cgroup-v2" : "+cgroup-v1") : "",
 	         h->enabled && !h->mem_base[0] ? "+no-memory-limit" : "");
@@ -312,6 +341,8 @@ sandbox_host_free(sandbox_host *h)
 		rmdir(h->pids_base);
 	for (i = 0; i < h->nhide; i++)
 		free(h->hide[i]);
+	if (h->block_fd >= 0)
+		close(h->block_fd);
 	free(h);
 }
 

@@ -17,8 +17,11 @@ test_expect_success 'a killed container is replaced at the next run' '
 	put_action who python:3 who.py &&
 	invoke who >1.json &&
 	uid=$(field 1.json .response.result.uid) &&
-	pkill -9 -u "$uid" faasfs-proxy &&
-	wait_for "! pgrep -u $uid faasfs-proxy" &&
+	victim=$(for p in $(pgrep -P $BACKEND_PID faasfs-proxy); do
+		if [ "$(stat -c %u /proc/$p)" = "$uid" ]; then echo $p; fi; done) &&
+	test -n "$victim" &&
+	kill -9 $victim &&
+	wait_for "! kill -0 $victim" &&
 	invoke who >2.json &&
 	test "$(field 2.json .response.statusCode)" = 0 &&
 	test "$(startup 2.json)" != warm &&
@@ -27,11 +30,11 @@ test_expect_success 'a killed container is replaced at the next run' '
 
 test_expect_success 'kill -9 of the backend takes its containers with it' '
 	invoke who >3.json &&
-	uid=$(field 3.json .response.result.uid) &&
-	pgrep -u "$uid" faasfs-proxy &&
+	pids=$(pgrep -P $BACKEND_PID faasfs-proxy) &&
+	test -n "$pids" &&
 	test -n "$(cgroups $BACKEND_PID)" &&
 	kill -9 $BACKEND_PID &&
-	wait_for "! pgrep -u $uid faasfs-proxy" 200 &&
+	for p in $pids; do wait_for "! kill -0 $p" 200 || return 1; done &&
 	echo $BACKEND_PID >dead.pid
 '
 
