@@ -24,4 +24,19 @@ test_expect_success 'bash: a tar.gz action with exec and a file beside it' '
 	got=$(run "{}") && expect 200 ".data == \"from-the-archive\""
 '
 kill $PROXY_PID
+
+proxy_start
+test_expect_success 'bash: an archive without exec is an init error' '
+	mkdir e && echo hi >e/readme && (cd e && zip -q ../noexec.zip readme) &&
+	got=$(init noexec.zip bash) && expect 502 ".error | test(\"no entry point\")"
+'
+test_expect_success 'bash: a zip action with exec' '
+	mkdir zb && cat >zb/exec <<-\EOF &&
+	echo "{\"zipped\":$1}"
+	EOF
+	(cd zb && zip -q ../bash.zip exec) &&
+	got=$(init bash.zip bash) && expect 200 ".ok" &&
+	got=$(run "{\"n\":1}") && expect 200 ".zipped.n == 1"
+'
+kill $PROXY_PID
 test_done

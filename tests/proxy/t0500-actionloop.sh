@@ -57,4 +57,27 @@ test_expect_success 'actionloop: many at once with answers tagged by activation 
 	got=$(run "{\"name\":\"Ny\"}") && expect 200 ".greeting == \"Hello Ny\""
 '
 kill $PROXY_PID
+
+export OW_WAIT_FOR_ACK=1
+proxy_start
+unset OW_WAIT_FOR_ACK
+test_expect_success 'actionloop: with OW_WAIT_FOR_ACK, an init error comes from the executable' '
+	cat >noack.sh <<-\EOF &&
+	#!/bin/bash
+	echo "cannot load: $__OW_WAIT_FOR_ACK" >&2
+	echo "{\"error\":\"no such model\"}" >&3
+	EOF
+	got=$(init noack.sh actionloop) && expect 502 ".error == \"no such model\"" &&
+	grep -q "cannot load: 1" proxy.err && test "$(sentinels proxy.err)" = 1
+'
+test_expect_success 'actionloop: with OW_WAIT_FOR_ACK, an exit before the ack is an init error' '
+	printf "#!/bin/bash\necho gone >&2\nexit 4\n" >quit.sh &&
+	got=$(init quit.sh actionloop) && expect 502 ".error | test(\"exit status 4\") and test(\"gone\")"
+'
+test_expect_success 'actionloop: a zip holding exec, which acks' '
+	mkdir za && cp loop za/exec && (cd za && zip -q ../loop.zip exec) &&
+	got=$(init loop.zip actionloop) && expect 200 ".ok" &&
+	got=$(run "{\"name\":\"Ov\"}") && expect 200 ".greeting == \"Hello Ov\""
+'
+kill $PROXY_PID
 test_done
