@@ -60,6 +60,9 @@ typedef struct domain_ops {
 	void (*stop)(container *c);
 	/* Did c run out of memory? (for a clearer error) */
 	int (*oom)(container *c);
+	/* The backend stops: end every container now, synchronously, and
+	 * leave nothing behind; callbacks may still come if the loop runs. */
+	void (*shutdown)(domain *d);
 } domain_ops;
 
 enum cstate {

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "container_http.h"
+#include "container_list.h"
 #include "container_logs.h"
 #include "domain.h"
 #include "log.h"
@@ -43,11 +44,13 @@ struct domain {
 	uv_loop_t *loop;
 	sandbox_host *host;
 	char proxy[PATH_MAX];
+	struct lct *all;             /* every container of the domain */
 };
 
 typedef struct lct {
 	container *c;
 	domain *d;
+	struct lct *next, **prevp;   /* on d->all */
 	sandbox sb;
 	uv_poll_t exitw;
 	uv_timer_t probe;
@@ -221,6 +224,7 @@ lct_maybe_down(lct *x)
 		container_up(c, -ESRCH, x->why);
 	}
 	c->priv = NULL;
+	LIST_REMOVE(x, next, prevp);
 	container_down(c, x->why);
 	free(x);
 }
@@ -389,6 +393,7 @@ local_start(domain *d, container *c)
 		free(x);
 		return rc;
 	}
+	LIST_PUSH(x, &d->all, next, prevp);
 	uv_poll_init(d->loop, &x->exitw, x->sb.pidfd);
 	uv_timer_init(d->loop, &x->probe);
 	x->exitw.data = x->probe.data = x;
@@ -448,6 +453,17 @@ local_open(uv_loop_t *loop, const sched_config *cfg, domain **out, char *err, si
 	return 0;
 }
 
+/* The backend stops: every container goes now, with its files. */
+static void
+local_shutdown(domain *d)
+{
+	lct *x;
+
+	for (x = d->all; x; x = x->next)
+		sandbox_kill_wait(&x->sb);
+	sandbox_host_shutdown(d->host);
+}
+
 static void
 local_close(domain *d)
 {
@@ -472,4 +488,5 @@ const domain_ops domain_local_ops = {
 	.resize = local_resize,
 	.stop = local_stop,
 	.oom = local_oom,
+	.shutdown = local_shutdown,
 };

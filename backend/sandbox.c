@@ -115,6 +115,18 @@ pathf(char *out, size_t len, const char *fmt, ...)
 }
 
 static int
+rm_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	if (type == FTW_DP)
+		rmdir(path);
+	else
+		unlink(path);
+	return 0;
+}
+
+static int
 write_file(const char *dir, const char *file, const char *text)
 {
 	char path[640];
@@ -271,6 +283,25 @@ uid_block(sandbox_host *h)
 	return (int)(getpid() % UID_BLOCKS);
 }
 
+/* Remove working directories that dead backends left in the run directory
+ * ("c<pid>-<slot>"). */
+static void
+run_dir_sweep(sandbox_host *h)
+{
+	char path[1100];
+	struct dirent *e;
+	DIR *d;
+	int pid, slot;
+
+	if (!(d = opendir(h->run_dir)))
+		return;
+	while ((e = readdir(d)))
+		if (sscanf(e->d_name, "c%d-%d", &pid, &slot) == 2 && pid > 0 && kill(pid, 0) < 0 &&
+		    errno == ESRCH && pathf(path, sizeof path, "%s/%s", h->run_dir, e->d_name) == 0)
+			nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+	closedir(d);
+}
+
 /* The run directory's parent is hidden unless it is a top-level system folder. */
 static void
 host_hide_run_parent(sandbox_host *h)
@@ -304,6 +335,7 @@ sandbox_host_new(const char *run_dir, int enabled, sandbox_host **out, char *war
 		return -ENAMETOOLONG;
 	}
 	h->enabled = enabled;
+	run_dir_sweep(h);
 	if (enabled && geteuid() != 0) {
 		snprintf(warn, wlen, "not root: containers run as plain children, without a sandbox");
 		h->enabled = 0;
@@ -335,10 +367,7 @@ sandbox_host_free(sandbox_host *h)
 
 	if (!h)
 		return;
-	if (h->mem_base[0])
-		rmdir(h->mem_base);
-	if (h->pids_base[0] && strcmp(h->pids_base, h->mem_base) != 0)
-		rmdir(h->pids_base);
+	sandbox_host_shutdown(h);
 	for (i = 0; i < h->nhide; i++)
 		free(h->hide[i]);
 	if (h->block_fd >= 0)
@@ -727,16 +756,19 @@ sandbox_oom(sandbox *sb)
 	return n > 0;
 }
 
-static int
-rm_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+
+/* Remove the cgroups and the working directory of a child that is gone. */
+static void
+sandbox_remove_files(sandbox *sb)
 {
-	(void)st;
-	(void)ftw;
-	if (type == FTW_DP)
-		rmdir(path);
-	else
-		unlink(path);
-	return 0;
+	if (sb->cg_mem[0] && rmdir(sb->cg_mem) < 0 && errno != ENOENT)
+		log_warn("sandbox: rmdir %s: %s", sb->cg_mem, strerror(errno));
+	if (sb->cg_pids[0] && strcmp(sb->cg_pids, sb->cg_mem) != 0)
+		rmdir(sb->cg_pids);
+	sb->cg_mem[0] = sb->cg_pids[0] = '\0';
+	if (sb->workdir[0])
+		nftw(sb->workdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+	sb->workdir[0] = '\0';
 }
 
 void
@@ -747,15 +779,30 @@ sandbox_release(sandbox_host *h, sandbox *sb)
 	if (sb->report_fd >= 0)
 		close(sb->report_fd);
 	sb->pidfd = sb->report_fd = -1;
-	if (sb->cg_mem[0] && rmdir(sb->cg_mem) < 0 && errno != ENOENT)
-		log_warn("sandbox: rmdir %s: %s", sb->cg_mem, strerror(errno));
-	if (sb->cg_pids[0] && strcmp(sb->cg_pids, sb->cg_mem) != 0)
-		rmdir(sb->cg_pids);
-	sb->cg_mem[0] = sb->cg_pids[0] = '\0';
-	if (sb->workdir[0])
-		nftw(sb->workdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
-	sb->workdir[0] = '\0';
+	sandbox_remove_files(sb);
 	if (sb->slot >= 0 && sb->slot < UID_BLOCK)
 		h->used[sb->slot] = 0;
 	sb->slot = -1;
+}
+
+void
+sandbox_kill_wait(sandbox *sb)
+{
+	if (sb->pid > 0) {
+		sandbox_kill(sb);
+		while (waitpid(sb->pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		sb->pid = 0;
+	}
+	sandbox_remove_files(sb);
+}
+
+void
+sandbox_host_shutdown(sandbox_host *h)
+{
+	if (h->mem_base[0])
+		rmdir(h->mem_base);
+	if (h->pids_base[0] && strcmp(h->pids_base, h->mem_base) != 0)
+		rmdir(h->pids_base);
+	rmdir(h->run_dir);
 }

@@ -48,6 +48,12 @@ void sandbox_kill(sandbox *sb);
 int sandbox_reap(sandbox *sb, int *status);
 /* After the child is gone: remove its cgroups and working directory, free its uid. */
 void sandbox_release(sandbox_host *h, sandbox *sb);
+/* For shutdown: kill the child, wait for it and remove its files now (the
+ * sandbox still needs sandbox_release). */
+void sandbox_kill_wait(sandbox *sb);
+/* For shutdown, once every child is gone: remove the run directory and our
+ * cgroup parents if they are empty. */
+void sandbox_host_shutdown(sandbox_host *h);
 /* After the child ended: 1 and the text in buf if it failed before its
  * exec, else 0. */
 int sandbox_failure(sandbox *sb, char *buf, size_t len);

@@ -229,6 +229,8 @@ sched_free(sched *s)
 	for (c = s->all; c; c = c->all_next)
 		if (c->state != C_STOPPING)
 			container_retire(c);
+	for (i = 0; i < s->ndoms; i++)
+		s->doms[i].ops->shutdown(s->doms[i].d);
 	uv_close((uv_handle_t *)&s->done_idle, done_closed);
 }
 

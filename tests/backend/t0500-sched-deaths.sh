@@ -38,11 +38,23 @@ test_expect_success 'kill -9 of the backend takes its containers with it' '
 	echo $BACKEND_PID >dead.pid
 '
 
-test_expect_success 'the next backend sweeps the dead one'"'"'s cgroups' '
-	start_backend &&
+start_backend
+
+test_expect_success 'the next backend sweeps what the dead one left' '
 	wait_for "test -z \"\$(cgroups $(cat dead.pid))\"" &&
+	! ls -d run/c$(cat dead.pid)-* &&
 	invoke who >4.json &&
 	test "$(field 4.json .response.statusCode)" = 0
+'
+
+test_expect_success 'a backend that stops leaves no container, cgroup or file behind' '
+	pids=$(pgrep -P $BACKEND_PID faasfs-proxy) &&
+	test -n "$pids" &&
+	kill $BACKEND_PID &&
+	wait_for "! kill -0 $BACKEND_PID" &&
+	for p in $pids; do ! kill -0 $p || return 1; done &&
+	test -z "$(cgroups $BACKEND_PID)" &&
+	! ls -d run/c$BACKEND_PID-*
 '
 
 test_done
