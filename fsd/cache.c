@@ -59,7 +59,7 @@ ent_make(int kind, const char *name)
 static int
 ent_busy(Ent *e)
 {
-	return e->loading || e->inflight > 0 || e->resultq.head != NULL;
+	return e->loading || e->holds > 0 || e->inflight > 0 || e->resultq.head != NULL;
 }
 
 static void
@@ -149,12 +149,6 @@ ent_update(Ent *e, json_t *doc, int whole)
 	}
 }
 
-static int
-docfresh(Ent *e)
-{
-	return e->doc != NULL && strcmp(e->docver, e->version) == 0;
-}
-
 static void
 loaded(Resp *r, void *arg)
 {
@@ -189,7 +183,7 @@ ent_load(Ent *e, void (*fn)(void *arg, int err), void *arg)
 	char *path;
 	int rc;
 
-	if (docfresh(e) || e->staged) {
+	if (ent_docfresh(e)) {
 		fn(arg, 0);
 		return 0;
 	}
@@ -270,6 +264,74 @@ docname(json_t *doc, char *out, size_t len)
 	return 0;
 }
 
+/* Are all documents here, and current? */
+static void
+fresh1(Ent *e, void *arg)
+{
+	if (!ent_docfresh(e))
+		*(int *)arg = 0;
+}
+
+int
+cache_all_fresh(void)
+{
+	int k, all = 1;
+
+	for (k = 0; k < Nekind; k++)
+		cache_each(k, fresh1, &all);
+	return all;
+}
+
+typedef struct All {
+	int pending;
+	int err;
+	void (*fn)(void *arg, int err);
+	void *arg;
+} All;
+
+static void
+all1(void *arg, int err)
+{
+	All *a = arg;
+
+	if (err < 0 && err != -ENOENT)
+		a->err = err;
+	if (--a->pending > 0)
+		return;
+	a->fn(a->arg, a->err);
+	free(a);
+}
+
+static void
+load1(Ent *e, void *arg)
+{
+	All *a = arg;
+
+	if (ent_docfresh(e))
+		return;
+	a->pending++;
+	if (ent_load(e, all1, a) < 0)
+		a->pending--;
+}
+
+/* Load every entity's document, then fn(arg, 0 or -errno). */
+int
+cache_load_all(void (*fn)(void *arg, int err), void *arg)
+{
+	All *a = calloc(1, sizeof *a);
+	int k;
+
+	if (a == NULL)
+		return -ENOMEM;
+	a->fn = fn;
+	a->arg = arg;
+	a->pending = 1;  /* ours, until every load is asked for */
+	for (k = 0; k < Nekind; k++)
+		cache_each(k, load1, a);
+	all1(a, 0);
+	return 0;
+}
+
 /* ---- priming: list every collection, page by page ---- */
 
 enum { Page = 200 };
@@ -282,14 +344,29 @@ typedef struct Prime {
 
 static int primepage(Prime *p);
 
+/* Collect the entities the last listing did not see (the map cannot change while walked). */
 static void
 sweep1(Ent *e, void *arg)
 {
-	(void)arg;
-	if (e->mark != listing && !e->staged) {
+	Buf *gone = arg;
+
+	if (e->mark != listing && !e->staged)
+		buf_add(gone, &e, sizeof e);
+}
+
+static void
+sweep(int kind)
+{
+	Buf gone = {0};
+	size_t i;
+
+	cache_each(kind, sweep1, &gone);
+	for (i = 0; i < gone.n / sizeof(Ent *); i++) {
+		Ent *e = ((Ent **)gone.p)[i];
 		notify_gone(e);
 		ent_drop(e);
 	}
+	buf_free(&gone);
 }
 
 static void
@@ -299,7 +376,7 @@ primed(Prime *p, int err)
 
 	if (err == 0) {
 		for (k = 0; k < Nekind; k++)
-			cache_each(k, sweep1, NULL);
+			sweep(k);
 		fs.primed = 1;
 	}
 	p->done(err);
@@ -395,6 +472,37 @@ kindof(const char *s)
 }
 
 static void
+rechecked(Resp *r, void *arg)
+{
+	Ent *e = arg;
+
+	e->holds--;
+	if (r->err == -ENOENT && !e->gone && !e->staged) {
+		notify_gone(e);
+		ent_drop(e);
+		return;
+	}
+	if (r->err == 0 && json_is_object(r->json))
+		ent_update(e, r->json, 1);
+	ent_unhold(e);
+}
+
+/*
+ * A delete event: our own answers and the stream are not ordered with each
+ * other (an entity deleted and made again here may hear of the delete after
+ * it is back), so ask the backend whether it is really gone.
+ */
+static void
+recheck(Ent *e)
+{
+	char *path = bk_path(e->kind, e->name, "code=false");
+
+	if (path != NULL && bk_json("GET", path, NULL, rechecked, e) == 0)
+		e->holds++;
+	free(path);
+}
+
+static void
 ignore(void *arg, int err)
 {
 	(void)arg;
@@ -416,10 +524,8 @@ cache_event(json_t *ev)
 	if (k == Erule)
 		cache_stale(Etrigger);
 	if (strcmp(op, "delete") == 0) {
-		if ((e = ent_get(k, name)) != NULL && !e->staged) {
-			notify_gone(e);
-			ent_drop(e);
-		}
+		if ((e = ent_get(k, name)) != NULL && !e->staged)
+			recheck(e);
 		return;
 	}
 	if ((e = ent_make(k, name)) == NULL)

@@ -20,7 +20,7 @@ stages(Node *n)
 {
 	switch (n->q) {
 	case Qcode: case Qalias: case Qkind: case Qmain: case Qparams: case Qannot:
-	case Qlimits: case Qbinding: case Qrule:
+	case Qlimits: case Qbinding: case Qrule: case Qmanifest:
 		return 1;
 	}
 	return 0;
@@ -402,9 +402,15 @@ int
 commit(Node *n, const char *data, size_t len, commit_cb cb, void *arg)
 {
 	Ent *e = node_ent(n);
+	char err[1024];
 	Cm *c;
 	int rc;
 
+	if (n->q == Qmanifest) {
+		if ((rc = manifest_apply(data, len, cb, arg, err, sizeof err)) < 0)
+			cb(arg, rc, err);
+		return 0;
+	}
 	if (e == NULL)
 		return -ENOENT;
 	if ((c = calloc(1, sizeof *c)) == NULL)

@@ -210,6 +210,8 @@ node_fill(Node *n, Buf *b)
 		return root_fill(n, b);
 	case Qactlog: case Qactstream: case Qinvoke:
 		return 0;
+	case Qmanifest:
+		return manifest_fill(b);
 	case Qscratch:
 		return buf_add(b, n->scratch->data.p ? n->scratch->data.p : "", n->scratch->data.n);
 	}

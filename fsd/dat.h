@@ -31,7 +31,7 @@ typedef struct Map {
  * the entity it belongs to (ename) say everything else.
  */
 enum {
-	Qroot = 1, Qctl, Qstatus, Qerr,
+	Qroot = 1, Qctl, Qstatus, Qerr, Qmanifest,
 	Qactions,     /* a collection of actions; ename "" or "PKG" */
 	Qaction,      /* an action's directory; ename "NAME" or "PKG/NAME" */
 	Qalias,       /* actions/NAME.EXT: the action's code under its file name */
@@ -84,7 +84,9 @@ struct Ent {
 	json_t *doc;          /* the whole entity as last fetched, or NULL */
 	char docver[24];      /* the version doc belongs to */
 	Wait *waiters;        /* waiting for doc */
-	int loading;
+	int loading;          /* its document is being fetched */
+	int holds;            /* other requests in flight that use it */
+	int fetching;         /* result: the latest activation is being fetched */
 	char *err;            /* the last error about this entity */
 	json_t *last;         /* action: the last activation record seen */
 	int inflight;         /* action: invocations from this mount in flight */

@@ -19,7 +19,8 @@
 #include "log.h"
 
 static Buf line;
-static uv_timer_t retry;
+static uv_timer_t retry, drain;
+static int needprime;
 static int backoff = 50;
 static int connected;
 static int priming;
@@ -61,19 +62,36 @@ handle(const char *p, size_t n)
 	json_decref(ev);
 }
 
-static size_t
-on_data(char *p, size_t size, size_t nmemb, void *arg)
+/*
+ * What curl hands us is handled on the next turn of the loop, not in its
+ * callback: libcurl refuses new transfers from inside its callbacks, and
+ * handling an event may start some (a recheck, a package's document).
+ */
+static void
+drain_cb(uv_timer_t *t)
 {
-	size_t n = size * nmemb;
 	char *nl;
 
-	(void)arg;
-	if (buf_add(&line, p, n) < 0)
-		return 0;
+	(void)t;
+	if (needprime) {
+		needprime = 0;
+		prime();
+	}
 	while ((nl = memchr(line.p, '\n', line.n)) != NULL) {
 		handle(line.p, nl - line.p);
 		buf_consume(&line, nl - line.p + 1);
 	}
+}
+
+static size_t
+on_data(char *p, size_t size, size_t nmemb, void *arg)
+{
+	size_t n = size * nmemb;
+
+	(void)arg;
+	if (buf_add(&line, p, n) < 0)
+		return 0;
+	uv_timer_start(&drain, drain_cb, 0, 0);
 	return n;
 }
 
@@ -129,7 +147,8 @@ on_header(char *p, size_t size, size_t nmemb, void *arg)
 		if (code == 200) {
 			connected = 1;
 			backoff = 50;
-			prime();
+			needprime = 1;
+			uv_timer_start(&drain, drain_cb, 0, 0);
 		} else if (code == 401 || code == 403) {
 			fs_down("the backend refused our key (401): check AUTH in ~/.wskprops or --auth");
 		}
@@ -144,6 +163,8 @@ on_done(curluv_resp *r, void *arg)
 
 	(void)arg;
 	connected = 0;
+	needprime = 0;
+	drain_cb(NULL);
 	buf_reset(&line);
 	if (fs.shutting)
 		return;
@@ -192,7 +213,7 @@ events_start(void (*first)(void))
 {
 	int rc;
 
-	if ((rc = uv_timer_init(fs.loop, &retry)) < 0)
+	if ((rc = uv_timer_init(fs.loop, &retry)) < 0 || (rc = uv_timer_init(fs.loop, &drain)) < 0)
 		return rc;
 	hdrs = curl_slist_append(NULL, fs.authhdr);
 	firstcb = first;
@@ -204,5 +225,7 @@ void
 events_stop(void)
 {
 	uv_timer_stop(&retry);
+	uv_timer_stop(&drain);
 	uv_close((uv_handle_t *)&retry, NULL);
+	uv_close((uv_handle_t *)&drain, NULL);
 }

@@ -61,6 +61,8 @@ size_t cache_count(int kind);
 int cache_prime(void (*done)(int err));
 void cache_event(json_t *ev);
 void cache_stale(int kind);
+int cache_all_fresh(void);
+int cache_load_all(void (*fn)(void *arg, int err), void *arg);
 
 /* change.c */
 int stage_action(Node *dir, const char *name, Kid *k, char *buf, size_t len);
@@ -131,6 +133,10 @@ void result_read(Open *o, fuse_req_t req, size_t size, off_t off);
 void fire_write(Open *o, fuse_req_t req, const char *buf, size_t size);
 void fire_flush(Open *o, fuse_req_t req);
 
+/* manifest.c */
+int manifest_fill(Buf *b);
+int manifest_apply(const char *text, size_t len, commit_cb cb, void *arg, char *err, size_t errlen);
+
 /* map.c */
 uint64_t str_hash(const char *s);
 void *map_get(Map *m, const char *key);
@@ -200,6 +206,10 @@ const char *ext_of_kind(const char *kind);
 const char *kind_of_code(const char *p, size_t n);
 int is_scratch_name(const char *name);
 int is_text(const char *s, size_t n);
+
+/* yaml.c */
+json_t *yaml_to_json(const char *text, size_t len, char *err, size_t errlen);
+int json_to_yaml(json_t *v, Buf *b);
 
 /* tree.c */
 mode_t node_mode(Node *n);

@@ -65,7 +65,9 @@ pend_wait(Pend *p, Node *n)
 	Ent *e = node_ent(n);
 	int rc;
 
-	if (n->q == Qactivation || n->q > Qactivation)
+	if (n->q == Qmanifest)
+		rc = cache_load_all(again, p);
+	else if (n->q == Qactivation || n->q > Qactivation)
 		rc = act_fetch(n->ename, again, p);
 	else if (e == NULL)
 		rc = -ENOENT;

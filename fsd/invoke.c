@@ -281,7 +281,8 @@ latest(Resp *r, void *arg)
 	json_t *rec = json_array_get(r->json, 0);
 	json_t *res = json_object_get(json_object_get(rec, "response"), "result");
 
-	e->loading--;
+	e->holds--;
+	e->fetching = 0;
 	if (res != NULL && e->inflight == 0 && e->last == NULL)
 		e->last = json_incref(res);
 	if (e->inflight == 0)
@@ -299,8 +300,10 @@ fetch_latest(Ent *e)
 	path = strdup(q);
 	rc = path ? bk_json("GET", path, NULL, latest, e) : -ENOMEM;
 	free(path);
-	if (rc == 0)
-		e->loading++;
+	if (rc == 0) {
+		e->holds++;
+		e->fetching = 1;
+	}
 	return rc;
 }
 
@@ -326,7 +329,7 @@ result_read(Open *o, fuse_req_t req, size_t size, off_t off)
 	}
 	if (park_read(&e->resultq, req, size, off, o) < 0)
 		return;
-	if (e->inflight == 0 && !e->loading && (rc = fetch_latest(e)) < 0)
+	if (e->inflight == 0 && !e->fetching && (rc = fetch_latest(e)) < 0)
 		result_wake(e);
 }
 

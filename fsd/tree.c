@@ -15,6 +15,7 @@ typedef struct Fixed {
 
 static const Fixed rootfiles[] = {
 	{ "ctl", Qctl, 0644 }, { "status", Qstatus, 0444 }, { "err", Qerr, 0644 },
+	{ "manifest.yaml", Qmanifest, 0644 },
 	{ "actions", Qactions, S_IFDIR | 0755 }, { "packages", Qpackages, S_IFDIR | 0755 },
 	{ "triggers", Qtriggers, S_IFDIR | 0755 }, { "rules", Qrules, S_IFDIR | 0755 },
 	{ "activations", Qactivations, S_IFDIR | 0755 }, { NULL, 0, 0 },
@@ -209,7 +210,7 @@ int
 node_exists(Node *n)
 {
 	switch (n->q) {
-	case Qroot: case Qctl: case Qstatus: case Qerr: case Qpackages: case Qtriggers:
+	case Qroot: case Qctl: case Qstatus: case Qerr: case Qmanifest: case Qpackages: case Qtriggers:
 	case Qrules: case Qactivations: case Qactlog: case Qactstream:
 		return 1;
 	case Qactions:
@@ -265,7 +266,8 @@ node_attr(Node *n, struct stat *st)
 		}
 	} else if (n->q >= Qactivation) {
 		act_attr(n, st);
-	} else if (S_ISREG(st->st_mode) && n->q != Qinvoke && n->q != Qresult && n->q != Qctl) {
+	} else if (S_ISREG(st->st_mode) && n->q != Qinvoke && n->q != Qresult && n->q != Qctl &&
+	           n->q != Qmanifest) {
 		if ((rc = node_fill(n, &b)) < 0) {
 			buf_free(&b);
 			return rc;
