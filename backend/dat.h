@@ -140,6 +140,7 @@ typedef struct activation {
 	void *arg;
 	int depth;
 	int acked;             /* a running record was queued */
+	int recorded;          /* the final record was queued */
 	/* sequences */
 	json_t *components;    /* array of component paths (borrowed from res.action) */
 	size_t next;

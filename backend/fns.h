@@ -50,6 +50,7 @@ int store_commit(store *st);
 void store_rollback(store *st);
 void store_flush(store *st);
 int store_act_queue(store *st, const act_row *r, store_commit_cb cb, void *arg);
+int store_act_barrier(store *st, store_commit_cb cb, void *arg);
 void store_stats(store *st, int64_t *commits, int64_t *rows);
 
 /* store_entity.c */

@@ -61,6 +61,7 @@ void activation_record(activation *a)
 	metrics_activation(a->b->met, a->res.path, status, end - start,
 	                   json_string_value(params_get(json_object_get(a->record, "annotations"), "startup")));
 	r = (act_row){a->id, a->who.ns, name, start, end, status, a->record};
+	a->recorded = 1;
 	if (store_act_queue(a->b->st, &r, final_committed, a))
 		final_committed(-ENOMEM, a);
 }
@@ -188,9 +189,14 @@ int activation_start(backend *b, const act_req *rq, act_done_cb done, void *arg,
 	return 0;
 }
 
-/* Commit a 'running' record for a before acknowledging it; cb follows. */
+/* Commit a 'running' record for a before acknowledging it; cb follows.
+ * If the final record is already queued (a sequence whose first step
+ * failed at once), a running one queued after it would replace it: then
+ * only wait for that commit. */
 int activation_ack(activation *a, store_commit_cb cb, void *arg)
 {
+	if (a->recorded)
+		return store_act_barrier(a->b->st, cb, arg);
 	act_row r = {a->id, a->who.ns, jstr(json_object_get(a->record, "name")),
 	             json_integer_value(json_object_get(a->record, "start")), 0, -1, a->record};
 

@@ -316,6 +316,8 @@ int rows_insert(sqlite3 *db, sqlite3_stmt *ins, pending *list)
 	char mark[128];
 
 	for (pending *p = list; p && rc == SQLITE_OK; p = p->next) {
+		if (p->barrier)
+			continue;
 		sqlite3_reset(ins);
 		sqlite3_bind_text(ins, 1, p->id, -1, SQLITE_STATIC);
 		sqlite3_bind_text(ins, 2, p->ns, -1, SQLITE_STATIC);
@@ -366,7 +368,8 @@ void store_flush(store *st)
 	if (st->wake.loop)
 		uv_idle_stop(&st->wake);
 	for (p = list; p; p = p->next)
-		p->seq = ++st->seq;
+		if (!p->barrier)
+			p->seq = ++st->seq;
 	rc = st->jfd >= 0 ? journal_write(st, list) : rows_insert(st->db, st->st[S_ACT_PUT], list);
 	st->commits++;
 	for (p = list; p; p = next) {
@@ -378,7 +381,7 @@ void store_flush(store *st)
 			p->cb(rc, p->arg);
 		json_decref(p->record);
 		p->record = NULL;
-		if (!rc && st->jfd >= 0)
+		if (!rc && st->jfd >= 0 && !p->barrier)
 			journal_keep(st, p);
 		else
 			pending_free(p);
@@ -388,6 +391,26 @@ void store_flush(store *st)
 }
 
 static void batch_check_cb(uv_check_t *h) { store_flush(h->data); }
+
+/* Queue only a callback, run after everything queued before it is committed. */
+int store_act_barrier(store *st, store_commit_cb cb, void *arg)
+{
+	pending *p = calloc(1, sizeof *p);
+
+	if (!p)
+		return -ENOMEM;
+	p->barrier = 1;
+	p->cb = cb;
+	p->arg = arg;
+	*st->tail = p;
+	st->tail = &p->next;
+	st->npending++;
+	if (st->wake.loop && !uv_is_active((uv_handle_t *)&st->wake))
+		uv_idle_start(&st->wake, wake_cb);
+	if (!st->check.loop)
+		store_flush(st);
+	return 0;
+}
 
 /* Queue an activation record; cb runs once it is committed (or failed). */
 int store_act_queue(store *st, const act_row *r, store_commit_cb cb, void *arg)

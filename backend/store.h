@@ -27,6 +27,7 @@ typedef struct pending {
 	int64_t start, end;
 	int status;
 	int event;             /* finished: tell the event stream */
+	int barrier;           /* no record: only cb, after those queued before */
 	int64_t seq;           /* its rowid and event seq, once written */
 	json_t *record;        /* kept for the event stream */
 	store_commit_cb cb;

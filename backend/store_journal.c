@@ -121,6 +121,8 @@ int journal_write(store *st, pending *list)
 	int rc;
 
 	for (pending *p = list; p; p = p->next) {
+		if (p->barrier)
+			continue;
 		if (!(line = journal_line(p, &n)))
 			return free(buf), -ENOMEM;
 		if (len + n > cap) {

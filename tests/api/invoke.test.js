@@ -116,6 +116,18 @@ test('invoke', async t => {
     assert.equal(r.json.logs.length, 2)
   })
 
+  await t.test('a sequence whose component is gone ends with an error, blocking or not', async () => {
+    await ow.actions.create({ name: 'tmp', action: INC, kind: 'python:3' })
+    await ow.actions.create({ name: 'broken-seq', sequence: ['/_/tmp', '/_/inc'] })
+    await ow.actions.delete({ name: 'tmp' })
+    const r = await b.raw('POST', '/api/v1/namespaces/_/actions/broken-seq?blocking=true', { body: {} })
+    assert.equal(r.status, 502)
+    assert.match(r.json.response.result.error, /does not exist/)
+    const nb = await ow.actions.invoke({ name: 'broken-seq' })
+    const rec = await poll(() => ow.activations.get({ name: nb.activationId }).catch(() => null))
+    assert.match(rec.response.result.error, /does not exist/)
+  })
+
   await t.test('nested sequences run', async () => {
     await ow.actions.create({ name: 'nest', sequence: ['/_/inc3', '/_/inc'] })
     assert.deepEqual(await ow.actions.invoke({ name: 'nest', blocking: true, result: true, params: { n: 0 } }), { n: 4 })
