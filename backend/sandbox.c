@@ -24,6 +24,13 @@
  * The child is pid 1 of its namespace: SIGKILL to it ends every process the
  * function started (fork bombs included), and the kernel reaps them all
  * before the pidfd reports the exit, so the cgroups can go right away.
+ *
+ * Without root (SB_USERNS) the same is done inside a new user namespace:
+ * the child maps our uid and gid to 1000 there, makes the mounts with the
+ * capabilities the new namespace gives it, and execs the proxy as that
+ * plain user, which has none left to undo them. There are no uids of their
+ * own and no cgroups, so RLIMIT_DATA holds memory (the backend changes it
+ * with prlimit when a stem cell is given to an action).
  * Code reaches the proxy only through /init: the store is never visible.
  */
 #include <dirent.h>
@@ -58,6 +65,8 @@ enum {
 	PIDS_MAX = 256,         /* processes and threads in one container */
 	NOFILE_MAX = 4096,
 	FSIZE_MB = 1024,        /* largest file a function may write */
+	DATA_MAX_MB = 2048,     /* OpenWhisk's largest memory limit */
+	USERNS_ID = 1000,       /* our uid and gid inside a user namespace */
 	MAX_HIDE = 24,
 	STACK_SIZE = 64 * 1024,
 };
@@ -67,8 +76,10 @@ static const char *const hidden_dirs[] = {
 	"/srv", "/mnt", "/media", NULL,
 };
 
+enum { SB_PLAIN, SB_ROOT, SB_USERNS };
+
 struct sandbox_host {
-	int enabled;            /* uid + namespaces */
+	int mode;               /* SB_PLAIN, SB_ROOT (uids, cgroups) or SB_USERNS (not root) */
 	int v2;                 /* cgroup v2 (one directory for both controllers) */
 	char mem_base[512];     /* "" when no memory cgroup */
 	char pids_base[512];
@@ -88,17 +99,19 @@ typedef struct child_args {
 	const sandbox_spec *sp;
 	char proxy_dir[512];
 	char procs[2][600];     /* cgroup.procs files to move itself into, or "" */
+	char uid_map[32], gid_map[32];   /* SB_USERNS: "1000 <our uid> 1" */
 	int err_fd;             /* write: {step, errno} on failure */
+	int memory_mb;
 } child_args;
 
 /* Steps, for the parent's message. */
 static const char *const step_names[] = {
 	"enter its cgroups", "make mounts private", "mount /proc", "hide directories",
 	"bind the working directory", "chdir", "setrlimit", "drop privileges",
-	"set up stdio", "exec", "new session",
+	"set up stdio", "exec", "new session", "map its user namespace",
 };
 enum { ST_CGROUP, ST_PRIVATE, ST_PROC, ST_HIDE, ST_BIND, ST_CHDIR, ST_RLIMIT, ST_DROP,
-       ST_STDIO, ST_EXEC, ST_SETSID };
+       ST_STDIO, ST_EXEC, ST_SETSID, ST_USERNS };
 
 /* snprintf for paths: -ENAMETOOLONG instead of a cut name. */
 static int pathf(char *out, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -334,28 +347,29 @@ sandbox_host_new(const char *run_dir, int enabled, sandbox_host **out, char *war
 		free(h);
 		return -ENAMETOOLONG;
 	}
-	h->enabled = enabled;
+	h->mode = !enabled ? SB_PLAIN : geteuid() == 0 ? SB_ROOT : SB_USERNS;
+	h->block_fd = -1;
 	run_dir_sweep(h);
-	if (enabled && geteuid() != 0) {
-		snprintf(warn, wlen, "not root: containers run as plain children, without a sandbox");
-		h->enabled = 0;
-	}
-	if (h->enabled) {
+	if (h->mode == SB_USERNS)
+		snprintf(warn, wlen, "not root: containers share our uid in user namespaces, and their memory "
+		         "is limited by RLIMIT_DATA only");
+	if (h->mode == SB_ROOT) {
 		chmod(h->run_dir, 0711);
 		host_cgroups(h);
 		if (!h->mem_base[0])
 			snprintf(warn, wlen, "no memory cgroup: functions run without a memory limit");
+		h->uid_base = UID_FIRST + uid_block(h) * UID_BLOCK;
+	}
+	if (h->mode != SB_PLAIN) {
 		for (i = 0; hidden_dirs[i]; i++)
 			host_hide(h, hidden_dirs[i]);
 		host_hide(h, h->run_dir);
 		host_hide_run_parent(h);
 	}
-	h->block_fd = -1;
-	if (h->enabled)
-		h->uid_base = UID_FIRST + uid_block(h) * UID_BLOCK;
-	snprintf(h->describe, sizeof h->describe, "%s%s%s", h->enabled ? "uid+pidns+mntns+ipcns" : "plain",
-	         h->mem_base[0] ? (h->v2 ? "+cgroup-v2" : "+cgroup-v1") : "",
-	         h->enabled && !h->mem_base[0] ? "+no-memory-limit" : "");
+	snprintf(h->describe, sizeof h->describe, "%s%s",
+	         h->mode == SB_ROOT ? "uid+pidns+mntns+ipcns" : h->mode == SB_USERNS ? "userns+pidns+mntns+ipcns" : "plain",
+	         h->mem_base[0] ? (h->v2 ? "+cgroup-v2" : "+cgroup-v1") :
+	         h->mode == SB_USERNS ? "+rlimit-data" : h->mode == SB_ROOT ? "+no-memory-limit" : "");
 	*out = h;
 	return 0;
 }
@@ -462,6 +476,18 @@ lower_limit(int resource, rlim_t v)
 	return setrlimit(resource, &rl);
 }
 
+/* Without cgroups, memory is held by RLIMIT_DATA (private writable memory):
+ * soft at the limit, hard at the largest limit an action may have. */
+static int
+data_limit(pid_t pid, int memory_mb)
+{
+	struct rlimit rl = { (rlim_t)memory_mb << 20, (rlim_t)DATA_MAX_MB << 20 };
+
+	if (rl.rlim_max < rl.rlim_cur)
+		rl.rlim_max = rl.rlim_cur;
+	return prlimit(pid, RLIMIT_DATA, &rl, NULL);
+}
+
 static void
 child_limits(const child_args *a)
 {
@@ -469,6 +495,8 @@ child_limits(const child_args *a)
 		child_fail(a, ST_RLIMIT);
 	lower_limit(RLIMIT_NOFILE, NOFILE_MAX);   /* a tracer such as valgrind may refuse it */
 	if (a->sb->uid >= 0 && lower_limit(RLIMIT_NPROC, PIDS_MAX) < 0)
+		child_fail(a, ST_RLIMIT);
+	if (a->h->mode == SB_USERNS && data_limit(0, a->memory_mb) < 0)
 		child_fail(a, ST_RLIMIT);
 }
 
@@ -481,6 +509,24 @@ child_drop(const child_args *a)
 		child_fail(a, ST_DROP);
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
 		child_fail(a, ST_DROP);
+}
+
+/* Map our uid and gid to USERNS_ID in the new user namespace. The child
+ * keeps every capability there until its exec (for the mounts); the program
+ * it execs runs as a plain user with none, so it cannot undo the mounts. */
+static void
+child_userns(const child_args *a)
+{
+	static const char *const files[] = { "/proc/self/setgroups", "/proc/self/uid_map", "/proc/self/gid_map" };
+	const char *text[] = { "deny", a->uid_map, a->gid_map };
+	int i, fd;
+
+	for (i = 0; i < 3; i++) {
+		if ((fd = open(files[i], O_WRONLY | O_CLOEXEC)) < 0 ||
+		    write(fd, text[i], strlen(text[i])) != (ssize_t)strlen(text[i]))
+			child_fail(a, ST_USERNS);
+		close(fd);
+	}
 }
 
 static void
@@ -513,7 +559,9 @@ child_main(void *p)
 			child_fail(a, ST_CGROUP);
 		close(fd);
 	}
-	if (a->h->enabled) {
+	if (a->h->mode == SB_USERNS)
+		child_userns(a);
+	if (a->h->mode != SB_PLAIN) {
 		child_mounts(a);
 	} else if (setsid() < 0) {
 		child_fail(a, ST_SETSID);
@@ -521,10 +569,10 @@ child_main(void *p)
 	if (chdir(a->sb->workdir) < 0)
 		child_fail(a, ST_CHDIR);
 	child_limits(a);
-	if (a->h->enabled)
+	if (a->h->mode == SB_ROOT)
 		child_drop(a);
-	else
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
+	else if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+		child_fail(a, ST_DROP);
 	child_stdio(a);
 	execve(a->sp->exe, a->sp->argv, a->sp->envp);
 	child_fail(a, ST_EXEC);
@@ -598,8 +646,10 @@ child_clone(sandbox_host *h, sandbox *sb, child_args *a)
 	char *stack;
 	pid_t pid;
 
-	if (h->enabled)
+	if (h->mode != SB_PLAIN)
 		flags |= CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS;
+	if (h->mode == SB_USERNS)
+		flags |= CLONE_NEWUSER;
 	if (!(stack = malloc(STACK_SIZE)))
 		return -ENOMEM;
 	sb->pidfd = -1;
@@ -608,6 +658,7 @@ child_clone(sandbox_host *h, sandbox *sb, child_args *a)
 	if (pid < 0)
 		return -errno;
 	sb->pid = pid;
+	sb->pidns = h->mode != SB_PLAIN;
 	return 0;
 }
 
@@ -625,6 +676,9 @@ spawn_child(sandbox_host *h, sandbox *sb, const sandbox_spec *sp, char *err, siz
 		snprintf(a.procs[0], sizeof a.procs[0], "%s/cgroup.procs", sb->cg_mem);
 	if (sb->cg_pids[0] && strcmp(sb->cg_pids, sb->cg_mem) != 0)
 		snprintf(a.procs[1], sizeof a.procs[1], "%s/cgroup.procs", sb->cg_pids);
+	snprintf(a.uid_map, sizeof a.uid_map, "%d %d 1", USERNS_ID, (int)geteuid());
+	snprintf(a.gid_map, sizeof a.gid_map, "%d %d 1", USERNS_ID, (int)getegid());
+	a.memory_mb = sb->memory_mb;
 	if (pipe2(errp, O_CLOEXEC) < 0)
 		return -errno;
 	a.err_fd = errp[1];
@@ -668,9 +722,10 @@ sandbox_prepare(sandbox_host *h, sandbox *sb, int memory_mb, char *err, size_t e
 		snprintf(err, elen, "sandbox: no free uid");
 		return -EAGAIN;
 	}
-	if (h->enabled)
+	sb->memory_mb = memory_mb;
+	if (h->mode == SB_ROOT)
 		sb->uid = h->uid_base + sb->slot;
-	if ((rc = workdir_make(h, sb)) < 0 || (h->enabled && (rc = cgroups_make(h, sb, memory_mb)) < 0)) {
+	if ((rc = workdir_make(h, sb)) < 0 || (h->mode == SB_ROOT && (rc = cgroups_make(h, sb, memory_mb)) < 0)) {
 		snprintf(err, elen, "sandbox: prepare %s: %s", sb->workdir, strerror(-rc));
 		sandbox_release(h, sb);
 		return rc;
@@ -694,6 +749,9 @@ sandbox_set_memory(sandbox_host *h, sandbox *sb, int memory_mb)
 	char bytes[32];
 	int rc;
 
+	sb->memory_mb = memory_mb;
+	if (h->mode == SB_USERNS)
+		return sb->pid > 0 && data_limit(sb->pid, memory_mb) < 0 ? -errno : 0;
 	if (!sb->cg_mem[0])
 		return 0;
 	snprintf(bytes, sizeof bytes, "%lld", (long long)memory_mb << 20);
@@ -711,7 +769,7 @@ sandbox_kill(sandbox *sb)
 {
 	if (sb->pid <= 0)
 		return;
-	if (sb->uid >= 0)
+	if (sb->pidns)
 		kill(sb->pid, SIGKILL);       /* pid 1 of its namespace: all go */
 	else
 		kill(-sb->pid, SIGKILL);      /* its process group */
@@ -727,7 +785,7 @@ sandbox_reap(sandbox *sb, int *status)
 	r = waitpid(sb->pid, status, WNOHANG);
 	if (r == 0)
 		return 0;
-	if (sb->uid < 0)
+	if (!sb->pidns)
 		kill(-sb->pid, SIGKILL);      /* stragglers of a plain child */
 	sb->pid = 0;
 	return 1;

@@ -11,7 +11,9 @@ typedef struct sandbox {
 	pid_t pid;
 	int pidfd;              /* readable when the child has exited */
 	int report_fd;          /* the child's report of a failed step */
-	int uid;                /* the child's own uid, -1 when not sandboxed */
+	int uid;                /* the child's own uid, -1 when it has none (plain, user namespace) */
+	int pidns;              /* pid 1 of its own pid namespace */
+	int memory_mb;
 	int slot;
 	char workdir[512];      /* its private working directory */
 	char cg_mem[512];       /* its memory cgroup, "" when none */
@@ -26,9 +28,9 @@ typedef struct sandbox_spec {
 } sandbox_spec;
 
 /* Host-wide state: cgroup parents, the uid range, what to hide. enabled = 0
- * makes plain children (own process group and working directory only). A
- * sandbox that cannot be had (not root) degrades to plain children and says
- * why in warn (which stays "" otherwise). 0 or -errno. */
+ * makes plain children (own process group and working directory only).
+ * Without root the sandbox is had with user namespaces (no uids of their
+ * own, no cgroups): warn then says so (it stays "" otherwise). 0 or -errno. */
 int sandbox_host_new(const char *run_dir, int enabled, sandbox_host **out, char *warn, size_t wlen);
 void sandbox_host_free(sandbox_host *h);
 /* A one-line description for logs and metrics: "uid+pidns+mntns+ipcns+cgroup-v1". */

@@ -1,0 +1,61 @@
+#!/bin/sh
+# Without root the sandbox is had with user namespaces: the function is not
+# the backend's uid inside, is alone in its pid namespace, cannot see the
+# data directory, and its memory is held by RLIMIT_DATA.
+. "$(dirname "$0")/backend-lib.sh"
+
+if [ "$(id -u)" != 0 ] || ! command -v setpriv >/dev/null; then
+	test_skip 'the user-namespace sandbox' 'needs root to become nobody'
+	test_done
+fi
+
+# the backend runs as nobody, with its data in $SCRATCH/nb
+chmod 711 "$SCRATCH"
+mkdir nb && chown 65534:65534 nb
+PORT=$(free_port)
+HOME="$SCRATCH/nb" FAASFS_AUTH="$AUTH" setpriv --reuid=65534 --regid=65534 --clear-groups \
+	"$BACKEND" --listen "127.0.0.1:$PORT" --data "$SCRATCH/nb/data" --run-dir "$SCRATCH/nb/run" \
+	>>"$SCRATCH/backend.log" 2>&1 &
+BACKEND_PID=$!
+test_at_end "kill $BACKEND_PID"
+API="http://127.0.0.1:$PORT/api/v1/namespaces/_"
+wait_for "curl -sf -u $AUTH $API/actions"
+
+cat >probe.py <<'PY'
+import os
+def main(args):
+    try:
+        data = sorted(os.listdir(args["data"]))
+    except OSError as e:
+        data = "error: " + e.strerror
+    return {"uid": os.getuid(), "procs": sorted(int(p) for p in os.listdir("/proc") if p.isdigit()),
+            "data": data}
+PY
+cat >hog.py <<'PY'
+def main(args):
+    blocks = []
+    while True:
+        blocks.append(bytearray(16 << 20))
+PY
+
+test_expect_success 'the backend says which sandbox it has' '
+	grep "userns+pidns+mntns+ipcns+rlimit-data" backend.log
+'
+
+test_expect_success 'the function runs in its own user and pid namespaces, without the data directory' '
+	put_action probe python:3 probe.py &&
+	invoke probe "{\"data\":\"$SCRATCH/nb/data\"}" >probe.json &&
+	jq .response.result probe.json &&
+	test "$(field probe.json .response.result.uid)" = 1000 &&
+	test "$(field probe.json ".response.result.procs[0]")" = 1 &&
+	field probe.json .response.result.data | grep "error"
+'
+
+test_expect_success 'a memory hog meets its limit' '
+	put_action hog python:3 hog.py "{\"limits\":{\"memory\":128}}" &&
+	invoke hog >hog.json &&
+	test "$(field hog.json .response.statusCode)" != 0 &&
+	kill -0 $BACKEND_PID
+'
+
+test_done
