@@ -224,6 +224,7 @@ int store_open(uv_loop_t *loop, const char *path, int sync_full, store **out)
 		st->check.data = st->wake.data = st;
 		uv_check_start(&st->check, batch_check_cb);
 		uv_unref((uv_handle_t *)&st->check);
+		journal_timer_init(st, loop);
 	}
 	*out = st;
 	return 0;
@@ -269,9 +270,10 @@ void store_close(store *st)
 		store_free(st);
 		return;
 	}
-	st->closing += 2; /* freed when both handles are closed */
+	st->closing += 3; /* freed when the handles are closed */
 	uv_close((uv_handle_t *)&st->check, handle_closed);
 	uv_close((uv_handle_t *)&st->wake, handle_closed);
+	uv_close((uv_handle_t *)&st->apply_timer, handle_closed);
 }
 
 void store_on_event(store *st, store_event_cb cb, void *arg)

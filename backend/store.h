@@ -53,6 +53,8 @@ struct store {
 	int jfd;               /* -1: no journal, records go straight to SQLite */
 	size_t journalled;     /* bytes the journal holds */
 	pending *unapplied, **utail;  /* journalled, waiting for the worker */
+	int nunapplied;
+	uv_timer_t apply_timer;
 	pending *applying;     /* the worker's batch */
 	pending *recent[RECENT_BUCKETS];
 	int nrecent;
@@ -78,6 +80,7 @@ int journal_open(store *st, const char *dbpath);
 int journal_write(store *st, pending *list);
 void journal_keep(store *st, pending *p);
 void journal_apply(store *st);
+void journal_timer_init(store *st, uv_loop_t *loop);
 int journal_close(store *st);
 pending *recent_find(store *st, const char *id);
 void recent_each(store *st, void (*fn)(pending *p, void *arg), void *arg);

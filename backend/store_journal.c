@@ -39,6 +39,11 @@
  * ftruncate per activation when they come one by one. */
 enum { JOURNAL_TRUNCATE = 4 << 20 };
 
+/* The worker is woken when APPLY_ROWS records wait, or APPLY_MS after the
+ * first: a wakeup of the thread pool and its answer cost more than the
+ * inserts of a few records, so under light load they go in small groups. */
+enum { APPLY_ROWS = 256, APPLY_MS = 2 };
+
 static unsigned id_hash(const char *id)
 {
 	unsigned h = 2166136261u;
@@ -155,6 +160,7 @@ void journal_keep(store *st, pending *p)
 	p->next = NULL;
 	*st->utail = p;
 	st->utail = &p->next;
+	st->nunapplied++;
 	recent_add(st, p);
 }
 
@@ -213,17 +219,21 @@ static void apply_after(uv_work_t *w, int status)
 			log_warn("store: cannot truncate the journal: %s", strerror(errno));
 		st->journalled = 0;
 	}
-	if (st->unapplied || st->prune_want.batch)
+	if (st->prune_want.batch)
 		apply_start(st);
+	else
+		journal_apply(st);
 }
 
 static void apply_start(store *st)
 {
 	if (st->apply_running || (!st->unapplied && !st->prune_want.batch))
 		return;
+	uv_timer_stop(&st->apply_timer);
 	st->applying = st->unapplied;
 	st->unapplied = NULL;
 	st->utail = &st->unapplied;
+	st->nunapplied = 0;
 	st->prune_job = st->prune_want; /* the worker reads only its own copy */
 	st->prune_want.batch = 0;
 	st->apply_running = 1;
@@ -236,8 +246,18 @@ static void apply_start(store *st)
 	}
 }
 
-/* After a flush: hand what waits to the worker. */
-void journal_apply(store *st) { apply_start(st); }
+static void apply_timer_cb(uv_timer_t *t) { apply_start(t->data); }
+
+/* After a flush: hand what waits to the worker, now or a little later. */
+void journal_apply(store *st)
+{
+	if (st->apply_running || !st->unapplied)
+		return;
+	if (st->nunapplied >= APPLY_ROWS)
+		apply_start(st);
+	else if (!uv_is_active((uv_handle_t *)&st->apply_timer))
+		uv_timer_start(&st->apply_timer, apply_timer_cb, APPLY_MS, 0);
+}
 
 /* Ask the worker to prune (store_prune) after its next insert. */
 void store_prune_request(store *st, int64_t before, int64_t keep, int64_t keep_events, int batch)
@@ -341,6 +361,13 @@ int journal_open(store *st, const char *dbpath)
 	return 0;
 }
 
+void journal_timer_init(store *st, uv_loop_t *loop)
+{
+	uv_timer_init(loop, &st->apply_timer);
+	st->apply_timer.data = st;
+	uv_unref((uv_handle_t *)&st->apply_timer);
+}
+
 /* At close: insert what is left on this connection if the worker is idle
  * (else the journal keeps it for the next start). 1 if the worker still
  * runs and will free st. */
@@ -350,6 +377,7 @@ int journal_close(store *st)
 
 	if (st->jfd < 0)
 		return 0;
+	uv_timer_stop(&st->apply_timer);
 	if (st->apply_running) {
 		st->closing++;
 		return 1;
