@@ -56,40 +56,11 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "sandbox.h"
-
-enum {
-	UID_FIRST = 61000,      /* container uids: no passwd entries here */
-	UID_BLOCK = 4096,       /* uids per backend process */
-	UID_BLOCKS = 64,
-	PIDS_MAX = 256,         /* processes and threads in one container */
-	NOFILE_MAX = 4096,
-	FSIZE_MB = 1024,        /* largest file a function may write */
-	DATA_MAX_MB = 2048,     /* OpenWhisk's largest memory limit */
-	USERNS_ID = 1000,       /* our uid and gid inside a user namespace */
-	MAX_HIDE = 24,
-	STACK_SIZE = 64 * 1024,
-};
+#include "sandbox_int.h"
 
 static const char *const hidden_dirs[] = {
 	"/tmp", "/var/tmp", "/dev/shm", "/root", "/home", "/run", "/var/lib",
 	"/srv", "/mnt", "/media", NULL,
-};
-
-enum { SB_PLAIN, SB_ROOT, SB_USERNS };
-
-struct sandbox_host {
-	int mode;               /* SB_PLAIN, SB_ROOT (uids, cgroups) or SB_USERNS (not root) */
-	int v2;                 /* cgroup v2 (one directory for both controllers) */
-	char mem_base[512];     /* "" when no memory cgroup */
-	char pids_base[512];
-	char run_dir[512];
-	char *hide[MAX_HIDE];
-	int nhide;
-	int uid_base;
-	int block_fd;           /* holds the lock on our block of uids */
-	unsigned char used[UID_BLOCK];
-	char describe[128];
 };
 
 /* What the child needs, computed before clone so it only makes syscalls. */
@@ -113,10 +84,8 @@ static const char *const step_names[] = {
 enum { ST_CGROUP, ST_PRIVATE, ST_PROC, ST_HIDE, ST_BIND, ST_CHDIR, ST_RLIMIT, ST_DROP,
        ST_STDIO, ST_EXEC, ST_SETSID, ST_USERNS };
 
-/* snprintf for paths: -ENAMETOOLONG instead of a cut name. */
-static int pathf(char *out, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int
-pathf(char *out, size_t len, const char *fmt, ...)
+int
+sandbox_pathf(char *out, size_t len, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -139,119 +108,10 @@ rm_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
 	return 0;
 }
 
-static int
-write_file(const char *dir, const char *file, const char *text)
-{
-	char path[640];
-	int fd, rc = 0;
-	size_t n = strlen(text);
 
-	snprintf(path, sizeof path, "%s/%s", dir, file);
-	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) < 0)
-		return -errno;
-	if (write(fd, text, n) != (ssize_t)n)
-		rc = -errno;
-	close(fd);
-	return rc;
-}
 
-/* Our own cgroup for controller ctl ("memory", "pids"; "" for v2's line). */
-static int
-own_cgroup(const char *ctl, char *out, size_t len)
-{
-	char line[1024], *p, *q;
-	FILE *f;
-	int found = 0;
 
-	if (!(f = fopen("/proc/self/cgroup", "re")))
-		return -errno;
-	while (!found && fgets(line, sizeof line, f)) {
-		line[strcspn(line, "\n")] = '\0';
-		if (!(p = strchr(line, ':')) || !(q = strchr(p + 1, ':')))
-			continue;
-		*q = '\0';
-		if (*ctl ? strstr(p + 1, ctl) != NULL && strcmp(p + 1, "name=systemd") != 0 : p[1] == '\0') {
-			snprintf(out, len, "%s", strcmp(q + 1, "/") == 0 ? "" : q + 1);
-			found = 1;
-		}
-	}
-	fclose(f);
-	return found ? 0 : -ENOENT;
-}
 
-/* Make base = /sys/fs/cgroup/<ctl>/<our cgroup>/faasfs-<pid>. */
-static int
-cgroup_base(const char *ctl, int v2, char *out, size_t len)
-{
-	char own[512];
-	int rc;
-
-	if ((rc = own_cgroup(v2 ? "" : ctl, own, sizeof own)) < 0)
-		return rc;
-	if ((rc = pathf(out, len, "/sys/fs/cgroup%s%s%s/faasfs-%d", v2 ? "" : "/", v2 ? "" : ctl, own,
-	                (int)getpid())) < 0)
-		return rc;
-	if (mkdir(out, 0755) < 0 && errno != EEXIST)
-		return -errno;
-	if (v2 && write_file(out, "cgroup.subtree_control", "+memory +pids") < 0) {
-		rmdir(out);
-		return -EOPNOTSUPP;
-	}
-	return 0;
-}
-
-/* Remove what backends killed without a chance to clean up left: cgroups
- * faasfs-PID beside base whose PID is gone, with their containers'. */
-static void
-cgroup_sweep(const char *base)
-{
-	char parent[512], path[1024], sub[1200], *slash;
-	struct dirent *e, *ce;
-	DIR *d, *cd;
-	int pid;
-
-	snprintf(parent, sizeof parent, "%s", base);
-	if (!(slash = strrchr(parent, '/')))
-		return;
-	*slash = '\0';
-	if (!(d = opendir(parent)))
-		return;
-	while ((e = readdir(d))) {
-		if (sscanf(e->d_name, "faasfs-%d", &pid) != 1 || pid <= 0 || kill(pid, 0) == 0 || errno != ESRCH)
-			continue;
-		if (pathf(path, sizeof path, "%s/%s", parent, e->d_name) < 0)
-			continue;
-		if ((cd = opendir(path))) {
-			while ((ce = readdir(cd)))
-				if (ce->d_name[0] == 'c' && ce->d_type == DT_DIR &&
-				    pathf(sub, sizeof sub, "%s/%s", path, ce->d_name) == 0)
-					rmdir(sub);
-			closedir(cd);
-		}
-		rmdir(path);
-	}
-	closedir(d);
-}
-
-static void
-host_cgroups(sandbox_host *h)
-{
-	struct statfs st;
-
-	if (statfs("/sys/fs/cgroup", &st) < 0)
-		return;
-	h->v2 = st.f_type == 0x63677270; /* CGROUP2_SUPER_MAGIC */
-	if (cgroup_base("memory", h->v2, h->mem_base, sizeof h->mem_base) < 0)
-		h->mem_base[0] = '\0';
-	if (h->v2)
-		snprintf(h->pids_base, sizeof h->pids_base, "%s", h->mem_base);
-	else if (cgroup_base("pids", 0, h->pids_base, sizeof h->pids_base) < 0)
-		h->pids_base[0] = '\0';
-	if (h->mem_base[0])
-		cgroup_sweep(h->mem_base);
-	if (h->pids_base[0] && !h->v2)
-		cgroup_sweep(h->pids_base);
-}
 
 static void
 host_hide(sandbox_host *h, const char *dir)
@@ -310,7 +170,7 @@ run_dir_sweep(sandbox_host *h)
 		return;
 	while ((e = readdir(d)))
 		if (sscanf(e->d_name, "c%d-%d", &pid, &slot) == 2 && pid > 0 && kill(pid, 0) < 0 &&
-		    errno == ESRCH && pathf(path, sizeof path, "%s/%s", h->run_dir, e->d_name) == 0)
+		    errno == ESRCH && sandbox_pathf(path, sizeof path, "%s/%s", h->run_dir, e->d_name) == 0)
 			nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
 	closedir(d);
 }
@@ -343,7 +203,7 @@ sandbox_host_new(const char *run_dir, int enabled, sandbox_host **out, char *war
 		free(h);
 		return -errno;
 	}
-	if (pathf(h->run_dir, sizeof h->run_dir, "%s", realpath(run_dir, real) ? real : run_dir) < 0) {
+	if (sandbox_pathf(h->run_dir, sizeof h->run_dir, "%s", realpath(run_dir, real) ? real : run_dir) < 0) {
 		free(h);
 		return -ENAMETOOLONG;
 	}
@@ -355,7 +215,7 @@ sandbox_host_new(const char *run_dir, int enabled, sandbox_host **out, char *war
 		         "is limited by RLIMIT_DATA only");
 	if (h->mode == SB_ROOT) {
 		chmod(h->run_dir, 0711);
-		host_cgroups(h);
+		sandbox_cgroups_init(h);
 		if (!h->mem_base[0])
 			snprintf(warn, wlen, "no memory cgroup: functions run without a memory limit");
 		h->uid_base = UID_FIRST + uid_block(h) * UID_BLOCK;
@@ -476,17 +336,6 @@ lower_limit(int resource, rlim_t v)
 	return setrlimit(resource, &rl);
 }
 
-/* Without cgroups, memory is held by RLIMIT_DATA (private writable memory):
- * soft at the limit, hard at the largest limit an action may have. */
-static int
-data_limit(pid_t pid, int memory_mb)
-{
-	struct rlimit rl = { (rlim_t)memory_mb << 20, (rlim_t)DATA_MAX_MB << 20 };
-
-	if (rl.rlim_max < rl.rlim_cur)
-		rl.rlim_max = rl.rlim_cur;
-	return prlimit(pid, RLIMIT_DATA, &rl, NULL);
-}
 
 static void
 child_limits(const child_args *a)
@@ -496,7 +345,7 @@ child_limits(const child_args *a)
 	lower_limit(RLIMIT_NOFILE, NOFILE_MAX);   /* a tracer such as valgrind may refuse it */
 	if (a->sb->uid >= 0 && lower_limit(RLIMIT_NPROC, PIDS_MAX) < 0)
 		child_fail(a, ST_RLIMIT);
-	if (a->h->mode == SB_USERNS && data_limit(0, a->memory_mb) < 0)
+	if (a->h->mode == SB_USERNS && sandbox_data_limit(0, a->memory_mb) < 0)
 		child_fail(a, ST_RLIMIT);
 }
 
@@ -594,42 +443,12 @@ slot_take(sandbox_host *h)
 	return -EAGAIN;
 }
 
-static int
-cgroup_make(const char *base, const char *name, char *out, size_t len)
-{
-	if (!base[0]) {
-		out[0] = '\0';
-		return 0;
-	}
-	snprintf(out, len, "%s/%s", base, name);
-	if (mkdir(out, 0755) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
-}
 
-static int
-cgroups_make(sandbox_host *h, sandbox *sb, int memory_mb)
-{
-	char name[32];
-	int rc;
-
-	snprintf(name, sizeof name, "c%d", sb->slot);
-	if ((rc = cgroup_make(h->mem_base, name, sb->cg_mem, sizeof sb->cg_mem)) < 0)
-		return rc;
-	if ((rc = cgroup_make(h->pids_base, name, sb->cg_pids, sizeof sb->cg_pids)) < 0)
-		return rc;
-	if (sb->cg_pids[0]) {
-		snprintf(name, sizeof name, "%d", PIDS_MAX);
-		if ((rc = write_file(sb->cg_pids, "pids.max", name)) < 0)
-			return rc;
-	}
-	return sandbox_set_memory(h, sb, memory_mb);
-}
 
 static int
 workdir_make(sandbox_host *h, sandbox *sb)
 {
-	if (pathf(sb->workdir, sizeof sb->workdir, "%s/c%d-%d", h->run_dir, (int)getpid(), sb->slot) < 0)
+	if (sandbox_pathf(sb->workdir, sizeof sb->workdir, "%s/c%d-%d", h->run_dir, (int)getpid(), sb->slot) < 0)
 		return -ENAMETOOLONG;
 	if (mkdir(sb->workdir, 0700) < 0 && errno != EEXIST)
 		return -errno;
@@ -725,7 +544,7 @@ sandbox_prepare(sandbox_host *h, sandbox *sb, int memory_mb, char *err, size_t e
 	sb->memory_mb = memory_mb;
 	if (h->mode == SB_ROOT)
 		sb->uid = h->uid_base + sb->slot;
-	if ((rc = workdir_make(h, sb)) < 0 || (h->mode == SB_ROOT && (rc = cgroups_make(h, sb, memory_mb)) < 0)) {
+	if ((rc = workdir_make(h, sb)) < 0 || (h->mode == SB_ROOT && (rc = sandbox_cgroups_make(h, sb, memory_mb)) < 0)) {
 		snprintf(err, elen, "sandbox: prepare %s: %s", sb->workdir, strerror(-rc));
 		sandbox_release(h, sb);
 		return rc;
@@ -743,26 +562,6 @@ sandbox_spawn(sandbox_host *h, sandbox *sb, const sandbox_spec *sp, char *err, s
 	return rc;
 }
 
-int
-sandbox_set_memory(sandbox_host *h, sandbox *sb, int memory_mb)
-{
-	char bytes[32];
-	int rc;
-
-	sb->memory_mb = memory_mb;
-	if (h->mode == SB_USERNS)
-		return sb->pid > 0 && data_limit(sb->pid, memory_mb) < 0 ? -errno : 0;
-	if (!sb->cg_mem[0])
-		return 0;
-	snprintf(bytes, sizeof bytes, "%lld", (long long)memory_mb << 20);
-	if (h->v2)
-		return write_file(sb->cg_mem, "memory.max", bytes);
-	/* memsw must stay >= the limit: try it on both sides of the change */
-	write_file(sb->cg_mem, "memory.memsw.limit_in_bytes", bytes);
-	rc = write_file(sb->cg_mem, "memory.limit_in_bytes", bytes);
-	write_file(sb->cg_mem, "memory.memsw.limit_in_bytes", bytes);
-	return rc;
-}
 
 void
 sandbox_kill(sandbox *sb)
@@ -791,28 +590,6 @@ sandbox_reap(sandbox *sb, int *status)
 	return 1;
 }
 
-int
-sandbox_oom(sandbox *sb)
-{
-	char path[640], buf[64];
-	FILE *f;
-	long n = 0;
-
-	if (!sb->cg_mem[0])
-		return 0;
-	/* "oom_kill N": v1 keeps it in memory.oom_control, v2 in memory.events */
-	snprintf(path, sizeof path, "%s/memory.oom_control", sb->cg_mem);
-	if (!(f = fopen(path, "re"))) {
-		snprintf(path, sizeof path, "%s/memory.events", sb->cg_mem);
-		if (!(f = fopen(path, "re")))
-			return 0;
-	}
-	while (fgets(buf, sizeof buf, f))
-		if (sscanf(buf, "oom_kill %ld", &n) == 1)
-			break;
-	fclose(f);
-	return n > 0;
-}
 
 
 /* Remove the cgroups and the working directory of a child that is gone. */
