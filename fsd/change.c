@@ -396,7 +396,7 @@ fs_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 		rc = 0;  /* goes with its action */
 		break;
 	default:
-		rc = S_ISDIR(node_mode(&(Node){ .q = k.q })) ? -EPERM : -ENOTDIR;
+		rc = S_ISDIR(node_mode(&(Node){ .q = k.q, .scratch = k.scratch })) ? -EPERM : -ENOTDIR;
 	}
 out:
 	if (rc < 0)

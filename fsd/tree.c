@@ -7,38 +7,38 @@
 #include "dat.h"
 #include "fns.h"
 
+/* The fixed names of a directory; node_mode() says what each is. */
 typedef struct Fixed {
 	const char *name;
 	int q;
-	mode_t mode;
 } Fixed;
 
 static const Fixed rootfiles[] = {
-	{ "ctl", Qctl, 0644 }, { "status", Qstatus, 0444 }, { "err", Qerr, 0644 },
-	{ "manifest.yaml", Qmanifest, 0644 },
-	{ "actions", Qactions, S_IFDIR | 0755 }, { "packages", Qpackages, S_IFDIR | 0755 },
-	{ "triggers", Qtriggers, S_IFDIR | 0755 }, { "rules", Qrules, S_IFDIR | 0755 },
-	{ "activations", Qactivations, S_IFDIR | 0755 }, { NULL, 0, 0 },
+	{ "ctl", Qctl }, { "status", Qstatus }, { "err", Qerr },
+	{ "manifest.yaml", Qmanifest },
+	{ "actions", Qactions }, { "packages", Qpackages },
+	{ "triggers", Qtriggers }, { "rules", Qrules },
+	{ "activations", Qactivations }, { NULL, 0 },
 };
 static const Fixed actionfiles[] = {
-	{ "code", Qcode, 0644 }, { "kind", Qkind, 0644 }, { "main", Qmain, 0644 },
-	{ "params", Qparams, 0644 }, { "annotations", Qannot, 0644 }, { "limits", Qlimits, 0644 },
-	{ "version", Qversion, 0444 }, { "invoke", Qinvoke, 0666 }, { "result", Qresult, 0444 },
-	{ "logs", Qlogs, 0444 }, { "err", Qobjerr, 0444 },
-	{ "activations", Qacts, S_IFDIR | 0755 }, { NULL, 0, 0 },
+	{ "code", Qcode }, { "kind", Qkind }, { "main", Qmain },
+	{ "params", Qparams }, { "annotations", Qannot }, { "limits", Qlimits },
+	{ "version", Qversion }, { "invoke", Qinvoke }, { "result", Qresult },
+	{ "logs", Qlogs }, { "err", Qobjerr },
+	{ "activations", Qacts }, { NULL, 0 },
 };
 static const Fixed packagefiles[] = {
-	{ "params", Qparams, 0644 }, { "annotations", Qannot, 0644 }, { "binding", Qbinding, 0644 },
-	{ "err", Qobjerr, 0444 }, { "actions", Qactions, S_IFDIR | 0755 }, { NULL, 0, 0 },
+	{ "params", Qparams }, { "annotations", Qannot }, { "binding", Qbinding },
+	{ "err", Qobjerr }, { "actions", Qactions }, { NULL, 0 },
 };
 static const Fixed activfiles[] = {
-	{ "log", Qactlog, 0444 }, { "stream", Qactstream, 0444 }, { NULL, 0, 0 },
+	{ "log", Qactlog }, { "stream", Qactstream }, { NULL, 0 },
 };
 static const Fixed recordfiles[] = {
-	{ "record", Qarecord, 0444 }, { "status", Qastatus, 0444 }, { "result", Qaresult, 0444 },
-	{ "logs", Qalogs, 0444 }, { "name", Qaname, 0444 }, { "start", Qastart, 0444 },
-	{ "end", Qaend, 0444 }, { "duration", Qaduration, 0444 }, { "cause", Qacause, 0444 },
-	{ NULL, 0, 0 },
+	{ "record", Qarecord }, { "status", Qastatus }, { "result", Qaresult },
+	{ "logs", Qalogs }, { "name", Qaname }, { "start", Qastart },
+	{ "end", Qaend }, { "duration", Qaduration }, { "cause", Qacause },
+	{ NULL, 0 },
 };
 
 static const Fixed *
@@ -338,7 +338,7 @@ dir_list(Node *dir, void (*fn)(const char *name, mode_t mode, void *arg), void *
 	Ent *e;
 
 	for (f = fixedof(dir->q); f && f->name; f++)
-		fn(f->name, f->mode & S_IFDIR ? S_IFDIR : S_IFREG, arg);
+		fn(f->name, node_mode(&(Node){ .q = f->q }) & S_IFMT, arg);
 	switch (dir->q) {
 	case Qactions:
 		l.prefix = dir->ename;
