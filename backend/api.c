@@ -107,6 +107,24 @@ int api_body_object(api_req *ar, json_t **out)
 	return 0;
 }
 
+/* The parameters an invocation or firing carries (params.c body_params),
+ * into *out; answers 413 or 400 itself and returns nonzero. */
+int api_payload(api_req *ar, json_t **out)
+{
+	char err[1024];
+
+	if (ar->req->body_len > ar->b->opt.max_payload) {
+		api_error(ar->req, 413, "The request content exceeds the limit of %zu bytes.", ar->b->opt.max_payload);
+		return -E2BIG;
+	}
+	if (body_params(http_header_get(ar->req, "Content-Type"), ar->req->body, ar->req->body_len, out, err,
+	                sizeof err)) {
+		api_error(ar->req, 400, "%s", err);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static void root_info(backend *b, http_req *req)
 {
 	json_t *rt = json_object();

@@ -113,19 +113,9 @@ void api_packages(api_req *ar)
 	const char *m = ar->req->method, *name;
 	json_t *doc;
 
-	if (ar->nseg == 0)
-		return strcmp(m, "GET") ? api_error(ar->req, 405, "Method not allowed.")
-		                        : entity_list(ar, "packages", NULL, NULL);
-	if (ar->nseg > 1)
-		return api_error(ar->req, 404, "The requested resource does not exist.");
-	name = ar->seg[0];
-	if (!entity_name_ok(ar, name))
-		return;
-	if (strcmp(m, "PUT") == 0)
-		return package_put(ar, name);
-	if (strcmp(m, "GET") && strcmp(m, "DELETE"))
+	if (strcmp(m, "GET") && strcmp(m, "DELETE") && strcmp(m, "PUT") && ar->nseg)
 		return api_error(ar->req, 405, "Method not allowed.");
-	if (!(doc = entity_get_or_404(ar, "packages", name)))
+	if (!(doc = entity_route(ar, "packages", package_put, &name)))
 		return;
 	if (strcmp(m, "DELETE") == 0)
 		return package_delete(ar, name, doc);

@@ -110,16 +110,7 @@ void api_rules(api_req *ar)
 	const char *m = ar->req->method, *name;
 	json_t *doc;
 
-	if (ar->nseg == 0)
-		return strcmp(m, "GET") ? api_error(ar->req, 405, "Method not allowed.") : entity_list(ar, "rules", NULL, NULL);
-	if (ar->nseg > 1)
-		return api_error(ar->req, 404, "The requested resource does not exist.");
-	name = ar->seg[0];
-	if (!entity_name_ok(ar, name))
-		return;
-	if (strcmp(m, "PUT") == 0)
-		return rule_put(ar, name);
-	if (!(doc = entity_get_or_404(ar, "rules", name)))
+	if (!(doc = entity_route(ar, "rules", rule_put, &name)))
 		return;
 	if (strcmp(m, "GET") == 0) {
 		api_reply(ar->req, 200, doc, NULL);

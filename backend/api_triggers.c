@@ -110,16 +110,12 @@ static void trigger_fire(api_req *ar, const char *name, json_t *trig)
 {
 	json_t *rules = NULL, *r, *payload, *event, *rec;
 	fire_ctx *f;
-	char err[1024];
 	size_t i;
 	int active = 0;
 	act_row row;
 
-	if (ar->req->body_len > ar->b->opt.max_payload)
-		return api_error(ar->req, 413, "The request content exceeds the limit of %zu bytes.", ar->b->opt.max_payload);
-	if (body_params(http_header_get(ar->req, "Content-Type"), ar->req->body, ar->req->body_len, &payload, err,
-	                sizeof err))
-		return api_error(ar->req, 400, "%s", err);
+	if (api_payload(ar, &payload))
+		return;
 	if (store_entity_list(ar->b->st, ar->who.ns, "rules", name, -1, 0, &rules)) {
 		json_decref(payload);
 		return api_error(ar->req, 500, "The store could not be read.");
@@ -158,17 +154,7 @@ void api_triggers(api_req *ar)
 	const char *m = ar->req->method, *name;
 	json_t *doc;
 
-	if (ar->nseg == 0)
-		return strcmp(m, "GET") ? api_error(ar->req, 405, "Method not allowed.")
-		                        : entity_list(ar, "triggers", NULL, NULL);
-	if (ar->nseg > 1)
-		return api_error(ar->req, 404, "The requested resource does not exist.");
-	name = ar->seg[0];
-	if (!entity_name_ok(ar, name))
-		return;
-	if (strcmp(m, "PUT") == 0)
-		return trigger_put(ar, name);
-	if (!(doc = entity_get_or_404(ar, "triggers", name)))
+	if (!(doc = entity_route(ar, "triggers", trigger_put, &name)))
 		return;
 	if (strcmp(m, "GET") == 0) {
 		add_rules(ar, doc, name);

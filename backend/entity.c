@@ -177,3 +177,31 @@ int entity_name_ok(api_req *ar, const char *name)
 	}
 	return 1;
 }
+
+/* The front of packages, triggers and rules: GET on the collection lists
+ * it, PUT goes to put, and for the other methods the named entity is
+ * returned (the caller answers). NULL when the request is answered here. */
+json_t *entity_route(api_req *ar, const char *coll, void (*put)(api_req *ar, const char *name), const char **name)
+{
+	const char *m = ar->req->method;
+
+	if (ar->nseg == 0) {
+		if (strcmp(m, "GET"))
+			api_error(ar->req, 405, "Method not allowed.");
+		else
+			entity_list(ar, coll, NULL, NULL);
+		return NULL;
+	}
+	if (ar->nseg > 1) {
+		api_error(ar->req, 404, "The requested resource does not exist.");
+		return NULL;
+	}
+	*name = ar->seg[0];
+	if (!entity_name_ok(ar, *name))
+		return NULL;
+	if (strcmp(m, "PUT") == 0) {
+		put(ar, *name);
+		return NULL;
+	}
+	return entity_get_or_404(ar, coll, *name);
+}

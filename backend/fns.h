@@ -119,6 +119,7 @@ int query_bool(http_req *req, const char *name, int def);
 int query_int(http_req *req, const char *name, int64_t def, int64_t *out);
 int query_page(api_req *ar, int *limit, int *skip);
 int api_body_object(api_req *ar, json_t **out);
+int api_payload(api_req *ar, json_t **out);
 
 /* entity.c */
 void version_bump(const char *old, char *out, size_t n);
@@ -129,6 +130,7 @@ json_t *entity_get_or_404(api_req *ar, const char *coll, const char *key);
 void entity_delete(api_req *ar, const char *coll, const char *key, json_t *doc);
 void entity_list(api_req *ar, const char *coll, const char *ref, void (*trim)(json_t *doc));
 int entity_name_ok(api_req *ar, const char *name);
+json_t *entity_route(api_req *ar, const char *coll, void (*put)(api_req *ar, const char *name), const char **name);
 
 /* api_actions.c, invoke_http.c, api_packages.c, api_triggers.c, api_rules.c, api_activations.c */
 void api_actions(api_req *ar);

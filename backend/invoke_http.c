@@ -103,11 +103,8 @@ void invoke_http(api_req *ar, const qname *q)
 	int64_t timeout;
 	int status;
 
-	if (ar->req->body_len > ar->b->opt.max_payload)
-		return api_error(ar->req, 413, "The request content exceeds the limit of %zu bytes.", ar->b->opt.max_payload);
-	if (body_params(http_header_get(ar->req, "Content-Type"), ar->req->body, ar->req->body_len, &payload, err,
-	                sizeof err))
-		return api_error(ar->req, 400, "%s", err);
+	if (api_payload(ar, &payload))
+		return;
 	if (query_int(ar->req, "timeout", WAIT_MAX_MS, &timeout)) {
 		json_decref(payload);
 		return api_error(ar->req, 400, "The timeout must be a number of milliseconds.");

@@ -160,9 +160,10 @@ int store_act_recover(store *st, int64_t now)
 	return rc == SQLITE_DONE ? 0 : -EIO;
 }
 
-static int64_t count_rows(store *st)
+/* The one number a statement without parameters answers. */
+static int64_t scalar(store *st, enum stmt_id id)
 {
-	sqlite3_stmt *s = store_stmt(st, S_ACT_COUNT);
+	sqlite3_stmt *s = store_stmt(st, id);
 	int64_t n = 0;
 
 	if (sqlite3_step(s) == SQLITE_ROW)
@@ -171,10 +172,10 @@ static int64_t count_rows(store *st)
 	return n;
 }
 
+int64_t store_last_seq(store *st) { return scalar(st, S_EV_LAST); }
+
 /* Delete up to batch records older than `before` or beyond `keep` in number,
  * and events beyond keep_events. Returns rows deleted, or -EIO. */
-int64_t store_last_seq(store *st);
-
 int store_prune(store *st, int64_t before, int64_t keep, int64_t keep_events, int batch)
 {
 	sqlite3_stmt *s;
@@ -187,7 +188,7 @@ int store_prune(store *st, int64_t before, int64_t keep, int64_t keep_events, in
 	if ((rc = store_exec_step(st, s)))
 		return rc;
 	n += sqlite3_changes(st->db);
-	over = count_rows(st) - keep;
+	over = scalar(st, S_ACT_COUNT) - keep;
 	if (over > 0) {
 		s = store_stmt(st, S_ACT_PRUNE_COUNT);
 		sqlite3_bind_int64(s, 1, over < batch ? over : batch);
@@ -202,15 +203,4 @@ int store_prune(store *st, int64_t before, int64_t keep, int64_t keep_events, in
 		store_exec_step(st, s);
 	}
 	return n;
-}
-
-int64_t store_last_seq(store *st)
-{
-	sqlite3_stmt *s = store_stmt(st, S_EV_LAST);
-	int64_t last = 0;
-
-	if (sqlite3_step(s) == SQLITE_ROW)
-		last = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
-	return last;
 }
