@@ -26,6 +26,14 @@ static void activation_list(api_req *ar)
 		return api_error(ar->req, 400, "since and upto must be times in milliseconds since the epoch.");
 	if (nm && strrchr(nm, '/'))
 		nm = strrchr(nm, '/') + 1; /* "pkg/name" or "/ns/name": records carry the simple name */
+	if (query_bool(ar->req, "count", 0)) {
+		int64_t n;
+		if (query_bool(ar->req, "docs", 0))
+			return api_error(ar->req, 400, "count and docs cannot be asked for together.");
+		if (store_act_count(ar->b->st, ar->who.ns, nm && *nm ? nm : NULL, since, upto, &n))
+			return api_error(ar->req, 500, "The store could not be read.");
+		return api_reply(ar->req, 200, json_pack("{s:I}", "activations", (json_int_t)n), NULL);
+	}
 	if (store_act_list(ar->b->st, ar->who.ns, nm && *nm ? nm : NULL, since, upto, limit, skip, &arr))
 		return api_error(ar->req, 500, "The store could not be read.");
 	if (!query_bool(ar->req, "docs", 0))

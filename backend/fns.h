@@ -71,6 +71,7 @@ int store_events_since(store *st, const char *ns, int64_t seq, int limit, store_
 int store_act_get(store *st, const char *ns, const char *id, json_t **doc);
 int store_act_list(store *st, const char *ns, const char *name, int64_t since, int64_t upto, int limit, int skip,
                    json_t **out);
+int store_act_count(store *st, const char *ns, const char *name, int64_t since, int64_t upto, int64_t *n);
 int store_act_recover(store *st, int64_t now);
 int store_prune(store *st, int64_t before, int64_t keep, int64_t keep_events, int batch);
 void store_prune_request(store *st, int64_t before, int64_t keep, int64_t keep_events, int batch);

@@ -101,6 +101,8 @@ static const char *const sql[S_NSTMT] = {
 	[S_ACT_PRUNE_COUNT] = "DELETE FROM activations WHERE rowid IN (SELECT rowid FROM activations"
 	                      " ORDER BY rowid LIMIT ?1)",
 	[S_ACT_COUNT] = "SELECT count(*) FROM activations",
+	[S_ACT_COUNT_NS] = "SELECT count(*) FROM activations WHERE ns = ?1 AND start >= ?2 AND start <= ?3"
+	                   " AND status >= 0 AND (?4 IS NULL OR name = ?4)",
 	[S_EV_ADD] = "INSERT INTO events(seq, ns, kind, op, name, version) VALUES(?6, ?1, ?2, ?3, ?4, ?5)",
 	[S_EV_SINCE] = "SELECT seq, kind, op, name, version, NULL FROM events WHERE ns = ?1 AND seq > ?2"
 	               " UNION ALL SELECT rowid, 'activations', 'done', name, NULL, doc FROM activations"

@@ -125,6 +125,35 @@ int store_act_list(store *st, const char *ns, const char *name, int64_t since, i
 	return 0;
 }
 
+/* How many records store_act_list would give without limit and skip. */
+int store_act_count(store *st, const char *ns, const char *name, int64_t since, int64_t upto, int64_t *n)
+{
+	list_filter f = {ns, name, since, upto > 0 ? upto : INT64_MAX, json_object()};
+	sqlite3_stmt *s = store_stmt(st, S_ACT_COUNT_NS);
+	const char *id;
+	json_t *v;
+	int rc;
+
+	sqlite3_bind_text(s, 1, ns, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, since);
+	sqlite3_bind_int64(s, 3, f.upto);
+	if (name)
+		sqlite3_bind_text(s, 4, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	*n = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+	sqlite3_reset(s);
+	recent_each(st, recent_match, &f);
+	json_object_foreach(f.found, id, v) {
+		s = store_stmt(st, S_ACT_GET); /* on its way, or already in SQLite? */
+		sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 2, ns, -1, SQLITE_STATIC);
+		*n += sqlite3_step(s) != SQLITE_ROW || sqlite3_column_int(s, 1) < 0;
+		sqlite3_reset(s);
+	}
+	json_decref(f.found);
+	return rc == SQLITE_ROW ? 0 : -EIO;
+}
+
 /* Mark every record left running by a previous process as failed. */
 int store_act_recover(store *st, int64_t now)
 {

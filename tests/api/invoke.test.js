@@ -180,6 +180,9 @@ test('invoke', async t => {
     assert.ok(named.length >= 2 && named.every(a => a.name === 'fail'))
     assert.equal((await ow.activations.list({ limit: 3 })).length, 3)
     assert.equal((await ow.activations.list({ limit: 3, skip: 1 }))[0].activationId, all[1].activationId)
+    const counted = await ow.activations.list({ count: true })
+    assert.equal(counted.activations, (await ow.activations.list({ limit: 200 })).length)
+    assert.deepEqual(await ow.activations.list({ name: 'fail', count: true }), { activations: named.length })
     const docs = await ow.activations.list({ limit: 1, docs: true })
     assert.ok(docs[0].response)
     const mid = all[Math.floor(all.length / 2)].start
