@@ -84,3 +84,15 @@ test('a store of schema version 1 is migrated in place', async t => {
     path.join(dir, 'data', 'faasfs.db')]).toString().trim()
   assert.equal(version, '4')
 })
+
+test('--sync-full commits the same records', async t => {
+  const b = await start(['--sync-full'])
+  t.after(() => b.close())
+  await b.ow.actions.create({ name: 'a', action: PY, kind: 'python:3' })
+  const r = await b.ow.actions.invoke({ name: 'a', params: { i: 1 } })
+  const rec = await poll(() => b.ow.activations.get({ name: r.activationId }).catch(() => null))
+  assert.deepEqual(rec.response.result, { i: 1 })
+  await b.kill9()
+  await b.start()
+  assert.deepEqual((await b.ow.activations.get({ name: r.activationId })).response.result, { i: 1 })
+})
