@@ -194,6 +194,8 @@ void api_handle(http_req *req, void *arg)
 	char url[8192], *seg[12];
 	int n;
 
+	if (strlen(req->url) >= sizeof url)
+		return api_error(req, 414, "The request target is longer than %zu bytes.", sizeof url - 1);
 	snprintf(url, sizeof url, "%s", req->url);
 	n = split_path(url, seg, 12);
 	if (n < 0 || (n >= 1 && strcmp(seg[0], "api") && strcmp(seg[0], "metrics")))

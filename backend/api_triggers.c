@@ -127,7 +127,11 @@ static void trigger_fire(api_req *ar, const char *name, json_t *trig)
 		json_decref(rules);
 		return api_reply(ar->req, 204, NULL, NULL);
 	}
-	f = calloc(1, sizeof *f);
+	if (!(f = calloc(1, sizeof *f))) {
+		json_decref(payload);
+		json_decref(rules);
+		return api_error(ar->req, 503, "Out of memory.");
+	}
 	f->req = ar->req;
 	id_new(f->id);
 	event = json_object();

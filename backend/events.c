@@ -155,7 +155,8 @@ void events_handle(api_req *ar)
 		return api_error(ar->req, 405, "Method not allowed.");
 	if (http_query_get(ar->req, "since", buf, sizeof buf) && parse_int64(buf, &since))
 		return api_error(ar->req, 400, "since must be a sequence number.");
-	s = calloc(1, sizeof *s);
+	if (!(s = calloc(1, sizeof *s)))
+		return api_error(ar->req, 503, "Out of memory.");
 	s->req = ar->req;
 	s->ev = ev;
 	snprintf(s->ns, sizeof s->ns, "%s", ar->who.ns);

@@ -109,7 +109,10 @@ void invoke_http(api_req *ar, const qname *q)
 		json_decref(payload);
 		return api_error(ar->req, 400, "The timeout must be a number of milliseconds.");
 	}
-	c = calloc(1, sizeof *c);
+	if (!(c = calloc(1, sizeof *c))) {
+		json_decref(payload);
+		return api_error(ar->req, 503, "Out of memory.");
+	}
 	c->req = ar->req;
 	c->b = ar->b;
 	c->blocking = query_bool(ar->req, "blocking", 0);
@@ -167,10 +170,16 @@ void action_validate(api_req *ar, const qname *q, json_t *doc)
 {
 	validate_ctx *v = calloc(1, sizeof *v);
 	char path[PATH_MAX_LEN + 1], id[ACTID_LEN + 1];
-	json_t *env = json_object(), *params = json_object();
+	json_t *env, *params;
 	run_spec sp;
 	int rc;
 
+	if (!v) {
+		json_decref(doc);
+		return api_error(ar->req, 503, "Out of memory.");
+	}
+	env = json_object();
+	params = json_object();
 	qname_path(q, path, sizeof path);
 	qname_key(q, v->key, sizeof v->key);
 	snprintf(v->ns, sizeof v->ns, "%s", q->ns);
