@@ -31,8 +31,12 @@
  *
  * Where containers live is the business of an execution domain (domain.h):
  * a table of function pointers chosen per action by the annotation
- * "exec-domain" (default: local). The scheduler never knows whether a
+ * "exec-domain", else by its kind (FAASFS_KIND_DOMAINS, e.g.
+ * "nodejs=knative"), else local. The scheduler never knows whether a
  * container is a process here or a Knative Service elsewhere.
+ *
+ * The queue bound (queue_max) counts the runs that wait with no container
+ * on its way to them: over it sched_submit says -EAGAIN (the API's 429).
  *
  * Every done_cb runs from a loop callback, never inside sched_submit: a
  * failure found while submitting is finished on the next loop turn. Once
@@ -261,16 +265,44 @@ pool_unlink(pool *p)
 	p->forgotten = 1;
 }
 
+/* The domain FAASFS_KIND_DOMAINS ("nodejs:20=knative python=local", a kind
+ * or the family before its ':') gives kind, or NULL. */
+static const char *
+kind_domain(const char *kind, char *buf, size_t len)
+{
+	const char *v = getenv("FAASFS_KIND_DOMAINS"), *p, *eq, *end;
+	size_t fam = strcspn(kind, ":"), n;
+
+	for (p = v; p && *p; p = end + strspn(end, " ,")) {
+		p += strspn(p, " ,");
+		end = p + strcspn(p, " ,");
+		if (!(eq = memchr(p, '=', (size_t)(end - p))))
+			continue;
+		n = (size_t)(eq - p);
+		if ((n == strlen(kind) || n == fam) && strncmp(p, kind, n) == 0 && (size_t)(end - eq) <= len) {
+			snprintf(buf, len, "%.*s", (int)(end - eq - 1), eq + 1);
+			return buf;
+		}
+	}
+	return NULL;
+}
+
+/* Kind routing: the annotation "exec-domain", else FAASFS_KIND_DOMAINS,
+ * else the local domain. */
 static int
 route(sched *s, const run_spec *sp)
 {
 	json_t *a = sp->annotations ? json_object_get(sp->annotations, "exec-domain") : NULL;
-	const char *want = json_is_string(a) ? json_string_value(a) : "local";
+	const char *want = json_is_string(a) ? json_string_value(a) : NULL;
+	char buf[64];
 	int i;
 
+	if (!want && !(want = kind_domain(sp->kind, buf, sizeof buf)))
+		want = "local";
 	for (i = 0; i < s->ndoms; i++)
 		if (strcmp(s->doms[i].ops->name, want) == 0)
 			return i;
+	log_error("sched: %s: no execution domain %s", sp->path, want);
 	return -ENOTSUP;
 }
 
