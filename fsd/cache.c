@@ -337,6 +337,7 @@ cache_load_all(void (*fn)(void *arg, int err), void *arg)
 enum { Page = 200 };
 
 typedef struct Prime {
+	unsigned listing;     /* this listing's number: the marks it leaves */
 	int kind;
 	int skip;
 	void (*done)(int err);
@@ -374,7 +375,9 @@ primed(Prime *p, int err)
 {
 	int k;
 
-	if (err == 0) {
+	/* Only the latest listing sweeps: an older one (a sync came meanwhile)
+	 * has not seen what the newer one has. */
+	if (err == 0 && p->listing == listing) {
 		for (k = 0; k < Nekind; k++)
 			sweep(k);
 		fs.primed = 1;
@@ -403,7 +406,8 @@ pagecb(Resp *r, void *arg)
 		if (strcmp(e->version, json_string_value(json_object_get(doc, "version")) ?: "") != 0)
 			notify_changed(e);
 		ent_update(e, doc, 0);
-		e->mark = listing;
+		if (e->mark < p->listing)
+			e->mark = p->listing;
 	}
 	if (n == Page)
 		p->skip += Page;
@@ -438,7 +442,7 @@ cache_prime(void (*done)(int err))
 	if (p == NULL)
 		return -ENOMEM;
 	p->done = done;
-	listing++;
+	p->listing = ++listing;
 	if ((rc = primepage(p)) < 0)
 		free(p);
 	return rc;
