@@ -3,6 +3,10 @@
 
 const test = require('node:test')
 const assert = require('node:assert/strict')
+const { execFileSync } = require('node:child_process')
+const fs = require('node:fs')
+const os = require('node:os')
+const path = require('node:path')
 const { start, poll } = require('./helper')
 
 const ECHO = 'import os\ndef main(args):\n    print("echo", len(args))\n    return {"args": args, "env": os.environ.get("SECRET", "")}\n'
@@ -152,6 +156,18 @@ test('invoke', async t => {
     const r = await ow.actions.invoke({ name: 'sh', blocking: true, params: { k: 1 } })
     assert.deepEqual(r.response.result, { bash: { k: 1 } })
     assert.ok(r.logs.some(l => /stderr: log from bash/.test(l)), JSON.stringify(r.logs))
+  })
+
+  await t.test('a zip is stored as binary and runs', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'faasfs-zip-'))
+    fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'z', main: 'lib.js' }))
+    fs.writeFileSync(path.join(dir, 'lib.js'), 'exports.main = args => ({ zipped: args.v })\n')
+    execFileSync('zip', ['-q', 'action.zip', 'package.json', 'lib.js'], { cwd: dir })
+    const a = await ow.actions.create({ name: 'zipped', action: fs.readFileSync(path.join(dir, 'action.zip')), kind: 'nodejs:default' })
+    fs.rmSync(dir, { recursive: true, force: true })
+    assert.equal(a.exec.binary, true)
+    assert.equal(a.exec.kind, 'nodejs:20')
+    assert.deepEqual(await ow.actions.invoke({ name: 'zipped', blocking: true, result: true, params: { v: 7 } }), { zipped: 7 })
   })
 
   await t.test('validate=true stores good code and refuses code that does not initialise', async () => {
