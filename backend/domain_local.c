@@ -320,19 +320,28 @@ probe_timer_cb(uv_timer_t *t)
 	probe_start(t->data);
 }
 
+/* A port nobody listens on: one the kernel gives and we let go, and not one
+ * a container of ours was given (a proxy may not have bound it yet). */
 static int
-free_port(void)
+free_port(domain *d)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	socklen_t len = sizeof sa;
-	int fd, port = -EADDRNOTAVAIL;
+	int fd, port = -EADDRNOTAVAIL, tries;
+	lct *x;
 
-	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
-		return -errno;
-	if (bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0 &&
-	    getsockname(fd, (struct sockaddr *)&sa, &len) == 0)
-		port = ntohs(sa.sin_port);
-	close(fd);
+	for (tries = 0; tries < 8; tries++) {
+		if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+			return -errno;
+		sa.sin_port = 0;
+		port = bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0 &&
+		       getsockname(fd, (struct sockaddr *)&sa, &len) == 0 ? ntohs(sa.sin_port) : -EADDRNOTAVAIL;
+		close(fd);
+		for (x = d->all; x && x->port != port; x = x->next)
+			;
+		if (!x)
+			break;
+	}
 	return port;
 }
 
@@ -346,7 +355,7 @@ lct_spawn(domain *d, lct *x)
 	sandbox_spec sp = { .exe = d->proxy, .argv = argv, .envp = envp };
 	int rc;
 
-	if ((x->port = free_port()) < 0)
+	if ((x->port = free_port(d)) < 0)
 		return x->port;
 	snprintf(listen, sizeof listen, "127.0.0.1:%d", x->port);
 	if ((rc = sandbox_prepare(d->host, &x->sb, x->c->memory_mb, err, sizeof err)) < 0) {
