@@ -143,7 +143,8 @@ fill_trigger(Ent *e, Buf *b)
 	fill_kv(e, "annotations", b);
 	buf_str(b, "rules");
 	rulenames(json_object_get(e->doc, "rules"), b);
-	return buf_str(b, "\n");
+	buf_str(b, "\n");
+	return e->lastfire[0] ? buf_printf(b, "last %s\n", e->lastfire) : 0;
 }
 
 /* The rule's text from its document. */

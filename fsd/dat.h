@@ -95,6 +95,7 @@ struct Ent {
 	int gone;             /* deleted, kept while something still uses it */
 	char *bindto;         /* package: the package of this namespace it binds */
 	unsigned mark;        /* the listing that last saw it */
+	char lastfire[40];    /* trigger: the activation of its last firing here */
 };
 
 /* A node: one path in the tree; ino is its address (root is 1). */

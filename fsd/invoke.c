@@ -339,7 +339,11 @@ static void
 fired(Resp *r, void *arg)
 {
 	Msgs *m = arg;
+	json_t *id = json_object_get(r->json, "activationId");
+	Ent *t;
 
+	if (json_is_string(id) && (t = ent_get(Etrigger, m->o->node->ename)) != NULL)
+		snprintf(t->lastfire, sizeof t->lastfire, "%s", json_string_value(id));
 	if (r->err < 0 && m->err == 0) {
 		m->err = r->err;
 		snprintf(m->text, sizeof m->text, "%s", r->text);

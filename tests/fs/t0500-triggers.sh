@@ -34,6 +34,8 @@ test_expect_success 'echo > rules/r1 wires trigger to action; cat reads it back'
 test_expect_success 'echo > trigger fires it; the rule runs the action with the event' '
 	echo "{\"t\":1}" >"$T/hot" &&
 	within 5 "ran alert 1" &&
+	id=$(sed -n "s/^last //p" "$T/hot") &&
+	test "$(jq -r .response.result.t $FAAS/activations/$id/record)" = 1 &&
 	test "$(cat $FAAS/actions/alert/result)" = "{\"who\":\"alert\",\"t\":1,\"body\":null}"
 '
 
