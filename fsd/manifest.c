@@ -311,64 +311,81 @@ sequence_in(Apply *a, const char *pkg, const char *name, json_t *d)
 	return 0;
 }
 
+/* Pass 0: the package itself and the bindings it depends on. */
 static int
-package_in(Apply *a, const char *pkg, json_t *d, int pass)
+package_defs(Apply *a, const char *pkg, json_t *d)
 {
-	json_t *v, *acts = json_object_get(d, "actions");
+	json_t *v;
 	const char *k;
-	char q1[1024], q2[1024];
+	char ns[512];
+
+	if (strcmp(pkg, "default") != 0)
+		step(a, Epackage, pkg, json_pack("{s:o,s:o}", "parameters", inputs_in(json_object_get(d, "inputs")),
+		     "annotations", kv_array(json_object_get(d, "annotations"))));
+	json_object_foreach(json_object_get(d, "dependencies"), k, v) {
+		const char *loc = json_string_value(json_object_get(v, "location")) ?: "";
+		char *slash = strrchr(loc, '/');
+		if (loc[0] != '/' || slash == loc) {
+			snprintf(a->text, sizeof a->text, "manifest: dependency %s: location /NAMESPACE/PACKAGE", k);
+			return -EINVAL;
+		}
+		snprintf(ns, sizeof ns, "%.*s", (int)(slash - loc - 1), loc + 1);
+		step(a, Epackage, k, json_pack("{s:{s:s,s:s},s:o}", "binding", "namespace", ns, "name", slash + 1,
+		     "parameters", inputs_in(json_object_get(v, "inputs"))));
+	}
+	return 0;
+}
+
+/* Pass 1: actions, then sequences of them. */
+static int
+package_actions(Apply *a, const char *pkg, json_t *d)
+{
+	json_t *v;
+	const char *k;
 	int rc = 0;
 
-	switch (pass) {
-	case 0:
-		if (strcmp(pkg, "default") != 0)
-			step(a, Epackage, pkg, json_pack("{s:o,s:o}", "parameters",
-			     inputs_in(json_object_get(d, "inputs")), "annotations",
-			     kv_array(json_object_get(d, "annotations"))));
-		json_object_foreach(json_object_get(d, "dependencies"), k, v) {
-			const char *loc = json_string_value(json_object_get(v, "location")) ?: "";
-			char *slash = strrchr(loc, '/');
-			if (loc[0] != '/' || slash == loc) {
-				snprintf(a->text, sizeof a->text, "manifest: dependency %s: location /NAMESPACE/PACKAGE", k);
-				return -EINVAL;
-			}
-			snprintf(q1, sizeof q1, "%.*s", (int)(slash - loc - 1), loc + 1);
-			step(a, Epackage, k, json_pack("{s:{s:s,s:s},s:o}", "binding", "namespace", q1, "name",
-			     slash + 1, "parameters", inputs_in(json_object_get(v, "inputs"))));
-		}
-		break;
-	case 1:
-		json_object_foreach(acts, k, v)
-			if (rc == 0)
-				rc = action_in(a, pkg, k, v);
-		json_object_foreach(json_object_get(d, "sequences"), k, v)
-			if (rc == 0)
-				rc = sequence_in(a, pkg, k, v);
-		break;
-	case 2:
-		json_object_foreach(json_object_get(d, "triggers"), k, v) {
-			if (json_object_get(v, "feed")) {
-				snprintf(a->text, sizeof a->text, "manifest: trigger %s: feeds are not supported", k);
-				return -EINVAL;
-			}
-			step(a, Etrigger, k, json_pack("{s:o,s:o}", "parameters", inputs_in(json_object_get(v, "inputs")),
-			     "annotations", kv_array(json_object_get(v, "annotations"))));
-		}
-		json_object_foreach(json_object_get(d, "rules"), k, v) {
-			const char *t = json_string_value(json_object_get(v, "trigger"));
-			const char *ac = json_string_value(json_object_get(v, "action"));
-			if (t == NULL || ac == NULL) {
-				snprintf(a->text, sizeof a->text, "manifest: rule %s needs a trigger and an action", k);
-				return -EINVAL;
-			}
-			qual("default", t, q1, sizeof q1);
-			qual(pkg, ac, q2, sizeof q2);
-			step(a, Erule, k, json_pack("{s:s,s:s}", "trigger", q1, "action", q2));
-		}
-		break;
-	}
+	json_object_foreach(json_object_get(d, "actions"), k, v)
+		if (rc == 0)
+			rc = action_in(a, pkg, k, v);
+	json_object_foreach(json_object_get(d, "sequences"), k, v)
+		if (rc == 0)
+			rc = sequence_in(a, pkg, k, v);
 	return rc;
 }
+
+/* Pass 2: triggers, then the rules that join them to actions. */
+static int
+package_events(Apply *a, const char *pkg, json_t *d)
+{
+	json_t *v;
+	const char *k;
+	char q1[1024], q2[1024];
+
+	json_object_foreach(json_object_get(d, "triggers"), k, v) {
+		if (json_object_get(v, "feed")) {
+			snprintf(a->text, sizeof a->text, "manifest: trigger %s: feeds are not supported", k);
+			return -EINVAL;
+		}
+		step(a, Etrigger, k, json_pack("{s:o,s:o}", "parameters", inputs_in(json_object_get(v, "inputs")),
+		     "annotations", kv_array(json_object_get(v, "annotations"))));
+	}
+	json_object_foreach(json_object_get(d, "rules"), k, v) {
+		const char *t = json_string_value(json_object_get(v, "trigger"));
+		const char *ac = json_string_value(json_object_get(v, "action"));
+		if (t == NULL || ac == NULL) {
+			snprintf(a->text, sizeof a->text, "manifest: rule %s needs a trigger and an action", k);
+			return -EINVAL;
+		}
+		qual("default", t, q1, sizeof q1);
+		qual(pkg, ac, q2, sizeof q2);
+		step(a, Erule, k, json_pack("{s:s,s:s}", "trigger", q1, "action", q2));
+	}
+	return 0;
+}
+
+static int (*const passes[])(Apply *, const char *, json_t *) = {
+	package_defs, package_actions, package_events,
+};
 
 /* The steps of a manifest, in wskdeploy's order; -EINVAL with a->text. */
 static int
@@ -387,7 +404,7 @@ plan(Apply *a, json_t *m)
 	for (pass = 0; pass < 3 && rc == 0; pass++)
 		json_object_foreach(pkgs, k, d)
 			if (rc == 0)
-				rc = package_in(a, k, json_is_object(d) ? d : NULL, pass);
+				rc = passes[pass](a, k, json_is_object(d) ? d : NULL);
 	return rc;
 }
 
