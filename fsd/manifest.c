@@ -277,6 +277,8 @@ action_in(Apply *a, const char *pkg, const char *name, json_t *d)
 	ann = kv_array(json_object_get(d, "annotations"));
 	if (json_is_true(json_object_get(d, "web")) || json_is_true(json_object_get(d, "web-export")))
 		json_array_append_new(ann, json_pack("{s:s,s:b}", "key", "web-export", "value", 1));
+	if (json_is_true(json_object_get(d, "conductor")))
+		json_array_append_new(ann, json_pack("{s:s,s:b}", "key", "conductor", "value", 1));
 	body = json_pack("{s:o,s:o,s:o,s:o}", "exec", x, "parameters", inputs_in(json_object_get(d, "inputs")),
 	                 "limits", limits_in(json_object_get(d, "limits")), "annotations", ann);
 	entname(pkg, name, full, sizeof full);

@@ -60,6 +60,15 @@ test_expect_success 'a manifest with sequences and typed inputs, in a project' '
 	test "$(jq -r .extra $FAAS/actions/up/params)" = ""
 '
 
+test_expect_success 'the default package of wskdeploy'"'"'s conductor sample applies' '
+	sed -n "/^        default:/,\$p" /work/shared/data/wskdeploy/conductor/manifest.yaml >tail.yaml &&
+	{ printf "project:\n    name: DemoConductor\n    packages:\n"; cat tail.yaml; } >cond.yaml &&
+	cp cond.yaml "$FAAS/manifest.yaml" &&
+	test "$(cat $FAAS/actions/triple/kind)" = "$(rest GET actions/triple | jq -r .exec.kind)" &&
+	test "$(jq -r .conductor $FAAS/actions/tripleAndIncrement/annotations)" = true &&
+	test "$(echo "{\"value\":4}" | { cat >&3; cat <&3; } 3<>$FAAS/actions/triple/invoke)" = "{\"value\":12}"
+'
+
 test_expect_success 'a manifest that cannot be applied fails cp at close, and err says why' '
 	printf "packages:\n  p:\n    actions:\n      z:\n        function: src/z.js\n        runtime: nodejs:20\n" >fn.yaml &&
 	! cp fn.yaml "$FAAS/manifest.yaml" 2>/dev/null &&
