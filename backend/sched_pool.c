@@ -366,6 +366,7 @@ pool_grow(pool *p)
 		c->memory_mb = p->lim.memory_mb;
 		if (c->ops->resize(c, c->memory_mb) < 0)
 			log_warn("sched: %s: cannot set its memory limit to %d MB", c->name, c->memory_mb);
+		snprintf(c->kind, sizeof c->kind, "%s", p->kind);   /* it may be a stem cell of another kind */
 		pool_take(p, c, "stemcell");
 		container_init(c);      /* its replacement starts after the init: no contention */
 		return 0;

@@ -165,7 +165,7 @@ pool_init_done(container *c, int ok, const char *error)
 		p->start_fails = 0;
 		c->state = C_READY;
 		c->fresh = 1;
-		stem_kind_add(s, p->di, c->kind);
+		stem_kind_add(s, p->di, p->kind);
 		pool_pump(p);
 		c->fresh = 0;
 		container_idle(c);
