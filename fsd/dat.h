@@ -122,9 +122,7 @@ struct Scratch {
 struct Open {
 	Node *node;
 	int flags;
-	int direct;
 	Buf out;              /* what reads return (snapshot or stream) */
-	int ready;            /* out holds the snapshot */
 	Buf stage;            /* what writes put, committed at flush */
 	int dirty;            /* stage changed since the last commit */
 	int wrote;            /* anything was ever written */
@@ -132,18 +130,15 @@ struct Open {
 	Parkq reads;          /* parked reads */
 	Call *calls;          /* invoke: calls in order */
 	Call **callt;
-	int invoked;          /* invoke: an invocation was ever started */
+	int invoked;          /* invoke: one was ever started; result: out holds it */
 	uint64_t cursor;      /* stream: next activation sequence to return */
 	size_t outoff;        /* stream/invoke: bytes of out already returned */
 	Open *snext;          /* list of open streams */
 	Open **sprev;
-	int released;
 	int bad;              /* a write was refused: flush will not commit */
 	struct fuse_pollhandle *ph;  /* a poll waiting for data */
 	int created;          /* this open made a staged entity */
 	Scratch *scratch;
-	/* rules: the text staged, parsed */
-	char *rtrigger, *raction, *rstatus;
 };
 
 /* One invocation made through an invoke file (invoke.c). */

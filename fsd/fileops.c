@@ -120,7 +120,6 @@ file_open(Pend *p)
 		return;
 	}
 	o->out = b;
-	o->ready = 1;
 	if (acc != O_RDONLY && !(p->fi.flags & O_TRUNC) && stages(n))
 		buf_add(&o->stage, b.p ? b.p : "", b.n);
 	p->fi.fh = (uintptr_t)o;

@@ -202,7 +202,6 @@ int limits_format(json_t *lim, Buf *b);
 int rule_parse(const char *text, size_t len, Ruletext *r, char *err, size_t errlen);
 int rule_format(const Ruletext *r, Buf *b);
 const char *kind_of_name(const char *name, size_t *baselen);
-const char *ext_of_kind(const char *kind);
 const char *kind_of_code(const char *p, size_t n);
 int is_scratch_name(const char *name);
 int is_text(const char *s, size_t n);

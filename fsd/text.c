@@ -252,22 +252,6 @@ kind_of_name(const char *name, size_t *baselen)
 	return NULL;
 }
 
-/* The extension a kind's code gets, for NAME.EXT; "" for none. */
-const char *
-ext_of_kind(const char *kind)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof kindtab / sizeof kindtab[0]; i++)
-		if (strcmp(kindtab[i].kind, kind) == 0)
-			return kindtab[i].ext;
-	if (strncmp(kind, "python", 6) == 0)
-		return ".py";
-	if (strncmp(kind, "nodejs", 6) == 0)
-		return ".js";
-	return "";
-}
-
 /* The kind of extension-less code: an executable if ELF or #!. */
 const char *
 kind_of_code(const char *p, size_t n)
