@@ -86,6 +86,7 @@ snapshot(Node *n, int flags)
 {
 	switch (n->q) {
 	case Qactlog: case Qactstream: case Qinvoke: case Qresult: case Qscratch: case Qctl:
+	case Qlogs:
 		return 0;
 	}
 	return (flags & O_ACCMODE) != O_WRONLY || (stages(n) && !(flags & O_TRUNC));
@@ -142,6 +143,19 @@ reply_slice(fuse_req_t req, const Buf *b, size_t size, off_t off)
 		fuse_reply_buf(req, b->p + off, b->n - off < size ? b->n - off : size);
 }
 
+/* An action's logs, made at each read: they grow, and tail -f follows them. */
+static void
+logs_read(Open *o, fuse_req_t req, size_t size, off_t off)
+{
+	Ent *e = node_ent(o->node);
+	Buf b = {0};
+
+	if (e != NULL)
+		act_logs_of(e->name, &b);
+	reply_slice(req, &b, size, off);
+	buf_free(&b);
+}
+
 void
 fs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi)
 {
@@ -151,6 +165,7 @@ fs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file
 	o->flags = fi->flags;
 	switch (o->node->q) {
 	case Qactlog: act_log_read(req, size, off); break;
+	case Qlogs: logs_read(o, req, size, off); break;
 	case Qactstream: stream_read(o, req, size); break;
 	case Qinvoke: invoke_read(o, req, size); break;
 	case Qresult: result_read(o, req, size, off); break;

@@ -89,8 +89,15 @@ test_expect_success 'many readers of the stream each see every activation' '
 	test "$(jq -s -c "map(.response.result.n) | sort" s2)" = "[4,5]"
 '
 
-test_expect_success 'an action'"'"'s logs file has its activations'"'"' logs' '
-	grep -q "log from 5" "$FAAS/actions/act/logs"
+test_expect_success 'an action'"'"'s logs file has its activations'"'"' logs, and tail -f follows it' '
+	grep -q "log from 5" "$FAAS/actions/act/logs" &&
+	tail -n 0 -f "$FAAS/actions/act/logs" >logs.out 2>/dev/null &
+	tailpid=$! &&
+	sleep 0.2 &&
+	echo "{\"n\":77}" >"$FAAS/actions/act/invoke" &&
+	within 3 "grep -q \"log from 77\" logs.out"; rc=$?
+	kill $tailpid; wait $tailpid 2>/dev/null
+	test $rc = 0
 '
 
 test_expect_success 'an action'"'"'s activations/ links to its activations' '
