@@ -36,6 +36,8 @@
 enum {
 	START_MS = 10000,            /* the proxy must listen within this */
 	PROBE_FAST_MS = 200,         /* try to connect every ms this long, then every 10 ms */
+	PORT_FIRST = 20000,          /* 64 blocks of ports up to 32767, below the ephemeral range */
+	PORTS_PER_BLOCK = 199,
 	LOG_GRACE_MS = 1000,         /* sentinels may trail the answer by this much */
 	RESULT_MAX = 4 << 20,        /* longest answer we take from a proxy */
 };
@@ -45,6 +47,7 @@ struct domain {
 	sandbox_host *host;
 	char proxy[PATH_MAX];
 	struct lct *all;             /* every container of the domain */
+	unsigned next_port;
 };
 
 typedef struct lct {
@@ -320,29 +323,47 @@ probe_timer_cb(uv_timer_t *t)
 	probe_start(t->data);
 }
 
-/* A port nobody listens on: one the kernel gives and we let go, and not one
- * a container of ours was given (a proxy may not have bound it yet). */
+/* port (0: any) if it is free on 127.0.0.1 now and not given to a
+ * container of ours (a proxy may not have bound it yet), else 0. */
+static int
+port_free(domain *d, int port)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+	                          .sin_port = htons((uint16_t)port) };
+	socklen_t len = sizeof sa;
+	lct *x;
+	int fd, ok;
+
+	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		return 0;
+	ok = bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0 && getsockname(fd, (struct sockaddr *)&sa, &len) == 0;
+	close(fd);
+	if (!ok)
+		return 0;
+	for (x = d->all; x; x = x->next)
+		if (x->port == ntohs(sa.sin_port))
+			return 0;
+	return ntohs(sa.sin_port);
+}
+
+/* A port for a new proxy. With a block of our own (see sandbox_host_block)
+ * it comes from PORTS_PER_BLOCK ports below the kernel's ephemeral range
+ * that no other backend uses, so a proxy can never answer for another
+ * backend's container; else one the kernel gives. */
 static int
 free_port(domain *d)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t len = sizeof sa;
-	int fd, port = -EADDRNOTAVAIL, tries;
-	lct *x;
+	int block = sandbox_host_block(d->host), i, port;
 
-	for (tries = 0; tries < 8; tries++) {
-		if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
-			return -errno;
-		sa.sin_port = 0;
-		port = bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0 &&
-		       getsockname(fd, (struct sockaddr *)&sa, &len) == 0 ? ntohs(sa.sin_port) : -EADDRNOTAVAIL;
-		close(fd);
-		for (x = d->all; x && x->port != port; x = x->next)
-			;
-		if (!x)
-			break;
+	for (i = 0; block >= 0 && i < PORTS_PER_BLOCK; i++) {
+		port = PORT_FIRST + block * PORTS_PER_BLOCK + (d->next_port++ % PORTS_PER_BLOCK);
+		if (port_free(d, port))
+			return port;
 	}
-	return port;
+	for (i = 0; i < 8; i++)
+		if ((port = port_free(d, 0)) > 0)
+			return port;
+	return -EADDRNOTAVAIL;
 }
 
 static int

@@ -148,6 +148,7 @@ uid_block(sandbox_host *h)
 			break;
 		if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
 			h->block_fd = fd;
+			h->block = n;
 			return n;
 		}
 		close(fd);
@@ -208,7 +209,7 @@ sandbox_host_new(const char *run_dir, int enabled, sandbox_host **out, char *war
 		return -ENAMETOOLONG;
 	}
 	h->mode = !enabled ? SB_PLAIN : geteuid() == 0 ? SB_ROOT : SB_USERNS;
-	h->block_fd = -1;
+	h->block_fd = h->block = -1;
 	run_dir_sweep(h);
 	if (h->mode == SB_USERNS)
 		snprintf(warn, wlen, "not root: containers share our uid in user namespaces, and their memory "
@@ -247,6 +248,12 @@ sandbox_host_free(sandbox_host *h)
 	if (h->block_fd >= 0)
 		close(h->block_fd);
 	free(h);
+}
+
+int
+sandbox_host_block(sandbox_host *h)
+{
+	return h->block;
 }
 
 const char *

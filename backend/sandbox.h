@@ -35,6 +35,9 @@ int sandbox_host_new(const char *run_dir, int enabled, sandbox_host **out, char 
 void sandbox_host_free(sandbox_host *h);
 /* A one-line description for logs and metrics: "uid+pidns+mntns+ipcns+cgroup-v1". */
 const char *sandbox_host_describe(sandbox_host *h);
+/* The block of uids this backend holds alone on the host (0..63), or -1;
+ * other per-backend ranges (ports) can be cut by it. */
+int sandbox_host_block(sandbox_host *h);
 
 /* Make a sandbox ready: its uid, working directory and cgroups (with that
  * memory limit). The error text goes to err. 0 or -errno. */

@@ -32,6 +32,7 @@ struct sandbox_host {
 	int nhide;
 	int uid_base;
 	int block_fd;           /* holds the lock on our block of uids */
+	int block;              /* its number, or -1 */
 	unsigned char used[UID_BLOCK];
 	char describe[128];
 };
