@@ -17,7 +17,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <sched.h>
 #include <time.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -390,10 +389,12 @@ mono_ns(void)
 }
 
 /* Wait for answers on fd 3 by polling it, not the loop, while *busy > 0 and
- * each answer comes within budget_ns of the last; sched_yield between tries
- * lets a child on the same CPU run. Why: a child that answers in a few
- * microseconds would otherwise cost the proxy a sleep in epoll_wait and a
- * wakeup, which on a virtual machine is the larger part of a warm run. */
+ * each answer comes within budget_ns of the last. Why: a child that answers
+ * in a few microseconds would otherwise cost the proxy a sleep in
+ * epoll_wait and a wakeup, which on a virtual machine is the larger part of
+ * a warm run. No sched_yield between tries: on a busy machine it hands the
+ * CPU to whatever else runs there for a whole time slice, milliseconds; the
+ * proxy spins only when it has another CPU for the child (main.c). */
 void
 child_spin(Child *c, const int *busy, uint64_t budget_ns)
 {
@@ -407,8 +408,6 @@ child_spin(Child *c, const int *busy, uint64_t budget_ns)
 			last = mono_ns();
 		else if (mono_ns() - last > budget_ns)
 			return;
-		else
-			sched_yield();
 	}
 }
 

@@ -3,6 +3,7 @@
 #include <getopt.h>
 #include <libgen.h>
 #include <limits.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,15 @@
 #include "log.h"
 
 extern char **environ;
+
+/* How many CPUs this process may run on. */
+static int
+cpus(void)
+{
+	cpu_set_t set;
+
+	return sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : 1;
+}
 
 static void
 usage(FILE *f)
@@ -209,6 +219,8 @@ main(int argc, char **argv)
 		return 2;
 	}
 	log_level = px->opt.verbose ? LOG_DEBUG : LOG_WARN;
+	if (cpus() < 2)
+		px->opt.spin = 0;   /* spinning would keep the child off the one CPU */
 	px->loop = uv_default_loop();
 	px->lastnl[1] = px->lastnl[2] = 1;
 	if ((px->baseenv = base_env()) == NULL || (rc = make_workdir(px)) < 0) {
