@@ -43,16 +43,13 @@ json_t *record_new(const char *ns, const char *name, const char *version, const 
 	return r;
 }
 
+/* OpenWhisk's optional "size" is left out: it would cost a serialisation
+ * of every result only to count it. */
 void record_set_response(json_t *r, int status, json_t *result)
 {
-	char *text = json_dumps(result, JSON_COMPACT | JSON_ENCODE_ANY);
-	json_t *resp = json_pack("{s:s, s:i, s:b, s:o}", "status", record_status_text(status), "statusCode", status,
-	                         "success", status == RUN_SUCCESS, "result", result);
-
-	if (text)
-		json_object_set_new(resp, "size", json_integer(strlen(text)));
-	free(text);
-	json_object_set_new(r, "response", resp);
+	json_object_set_new(r, "response", json_pack("{s:s, s:i, s:b, s:o}", "status", record_status_text(status),
+	                                             "statusCode", status, "success", status == RUN_SUCCESS, "result",
+	                                             result));
 }
 
 void record_set_times(json_t *r, int64_t start, int64_t end)
