@@ -15,7 +15,8 @@
  *     proxy's launchers live there) at their usual paths;
  *   - lowers its rlimits (core 0, file size, open files, processes of its uid);
  *   - drops every group and becomes its own uid (one uid per container, from
- *     a range without passwd entries), asks for SIGKILL if the backend dies,
+ *     a block of a range without passwd entries that this backend holds
+ *     alone: /run/faasfs/uids-N.lock), asks for SIGKILL if the backend dies,
  *     and execs the proxy with a small fixed environment.
  * A failed step writes {step, errno} to a close-on-exec pipe and exits 127;
  * sandbox_spawn does not wait for the exec, and when the child ends,
@@ -31,7 +32,9 @@
  * plain user, which has none left to undo them. There are no uids of their
  * own and no cgroups, so RLIMIT_DATA holds memory (the backend changes it
  * with prlimit when a stem cell is given to an action).
- * Code reaches the proxy only through /init: the store is never visible.
+ *
+ * Code reaches the proxy only through /init, and the proxy keeps it in the
+ * container's working directory: the store is never visible.
  */
 #include <dirent.h>
 #include <errno.h>
