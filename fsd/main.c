@@ -94,6 +94,11 @@ setbackend(char *host, char *auth)
 	return fs.authhdr ? 0 : -ENOMEM;
 }
 
+/*
+ * One request per wakeup: the poll is level-triggered, so a queue of them
+ * brings us back at once, and the common single request costs no extra
+ * read that only says EAGAIN.
+ */
 static void
 on_fuse(uv_poll_t *p, int status, int events)
 {
@@ -101,20 +106,18 @@ on_fuse(uv_poll_t *p, int status, int events)
 
 	(void)status;
 	(void)events;
-	for (;;) {
+	do
 		n = fuse_session_receive_buf(fs.se, &fbuf);
-		if (n == -EINTR)
-			continue;
-		if (n == -EAGAIN)
-			break;
-		if (n <= 0 || fuse_session_exited(fs.se)) {
-			/* unmounted under us (umount, fusermount -u) */
-			uv_poll_stop(p);
-			uv_stop(fs.loop);
-			break;
-		}
-		fuse_session_process_buf(fs.se, &fbuf);
+	while (n == -EINTR);
+	if (n == -EAGAIN)
+		return;
+	if (n <= 0 || fuse_session_exited(fs.se)) {
+		/* unmounted under us (umount, fusermount -u) */
+		uv_poll_stop(p);
+		uv_stop(fs.loop);
+		return;
 	}
+	fuse_session_process_buf(fs.se, &fbuf);
 }
 
 static void
