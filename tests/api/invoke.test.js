@@ -186,6 +186,21 @@ test('invoke', async t => {
     assert.deepEqual(await ow.actions.invoke({ name: 'inc', blocking: true, result: true, params: { n: 1 } }), { n: 101 })
   })
 
+  await t.test('200 concurrent invocations each get their own result and record', async () => {
+    const runs = await Promise.all(Array.from({ length: 200 }, (_, i) =>
+      b.raw('POST', '/api/v1/namespaces/_/actions/echo?blocking=true', { body: { c: i } })))
+    const ids = new Set()
+    runs.forEach((r, i) => {
+      assert.equal(r.status, 200, r.body)
+      assert.equal(r.json.response.result.args.c, i)
+      assert.equal(r.headers['x-openwhisk-activation-id'], r.json.activationId)
+      ids.add(r.json.activationId)
+    })
+    assert.equal(ids.size, 200)
+    const back = await ow.activations.get({ name: runs[123].json.activationId })
+    assert.equal(back.response.result.args.c, 123)
+  })
+
   await t.test('activations list: newest first, name, limit, skip, since, upto, docs', async () => {
     const all = await ow.activations.list({ limit: 200 })
     assert.ok(all.length > 10)
@@ -197,7 +212,8 @@ test('invoke', async t => {
     assert.equal((await ow.activations.list({ limit: 3 })).length, 3)
     assert.equal((await ow.activations.list({ limit: 3, skip: 1 }))[0].activationId, all[1].activationId)
     const counted = await ow.activations.list({ count: true })
-    assert.equal(counted.activations, (await ow.activations.list({ limit: 200 })).length)
+    const pages = (await ow.activations.list({ limit: 200 })).length + (await ow.activations.list({ limit: 200, skip: 200 })).length
+    assert.equal(counted.activations, pages)
     assert.deepEqual(await ow.activations.list({ name: 'fail', count: true }), { activations: named.length })
     const docs = await ow.activations.list({ limit: 1, docs: true })
     assert.ok(docs[0].response)
