@@ -305,7 +305,7 @@ child_bind_back(const child_args *a, const char *path, int fd)
 		return;
 	snprintf(src, sizeof src, "/proc/self/fd/%d", fd);
 	child_mkdirs(path);
-	if (mount(src, path, NULL, MS_BIND | MS_REC, NULL) < 0)
+	if (mount(src, path, "none", MS_BIND | MS_REC, NULL) < 0)
 		child_fail(a, ST_BIND);
 	close(fd);
 }
@@ -316,7 +316,7 @@ child_mounts(const child_args *a)
 	const char *opts;
 	int i, work_fd, proxy_fd;
 
-	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+	if (mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) < 0)
 		child_fail(a, ST_PRIVATE);
 	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
 		child_fail(a, ST_PROC);
