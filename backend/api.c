@@ -162,10 +162,16 @@ static void route_namespace(api_req *ar, char **seg, int n)
 {
 	const char *coll = seg[1];
 
-	if (strcmp(seg[0], "_") && strcmp(seg[0], ar->who.ns)) {
+	int own = strcmp(seg[0], "_") == 0 || strcmp(seg[0], ar->who.ns) == 0;
+	int method_reads = strcmp(ar->req->method, "GET") == 0 || strcmp(ar->req->method, "POST") == 0;
+
+	/* Another namespace's entities are out of reach, but for the actions of
+	 * a package it published (resolve.c checks that it did). */
+	if (!own && !(strcmp(coll, "actions") == 0 && n == 4 && method_reads)) {
 		api_error(ar->req, 403, "The supplied authentication is not authorized to access this resource.");
 		return;
 	}
+	ar->ns = own ? ar->who.ns : seg[0];
 	ar->seg = seg + 2;
 	ar->nseg = n - 2;
 	if (strcmp(coll, "actions") == 0)

@@ -26,7 +26,7 @@ static int action_qname(api_req *ar, qname *q)
 		if (!entity_name_ok(ar, ar->seg[i]))
 			return -EINVAL;
 	memset(q, 0, sizeof *q);
-	snprintf(q->ns, sizeof q->ns, "%s", ar->who.ns);
+	snprintf(q->ns, sizeof q->ns, "%s", ar->ns);
 	if (ar->nseg == 2)
 		snprintf(q->pkg, sizeof q->pkg, "%s", ar->seg[0]);
 	snprintf(q->name, sizeof q->name, "%s", ar->seg[ar->nseg - 1]);

@@ -73,6 +73,7 @@ typedef struct api_req {
 	struct backend *b;
 	http_req *req;
 	caller who;
+	const char *ns;        /* the namespace the path names: the caller's, or another's published package */
 	char **seg;            /* the path after the collection, decoded; valid only in the handler */
 	int nseg;
 } api_req;

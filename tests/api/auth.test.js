@@ -72,6 +72,28 @@ test('auth', async t => {
       e => e.statusCode === 400)
   })
 
+  await t.test('a published package is shared: its actions can be read, invoked and bound, never changed', async () => {
+    const cred = b.addNamespace('bob')
+    const bob = b.client(cred)
+    await b.ow.packages.create({ name: 'shared', package: { publish: true, parameters: [{ key: 'p', value: 'owner' }] } })
+    await b.ow.actions.create({ name: 'shared/hi', action: 'def main(args):\n    return {"p": args.get("p"), "q": args.get("q")}\n', kind: 'python:3' })
+    await b.ow.actions.create({ name: 'private/hi', action: PY, kind: 'python:3' }).catch(() => {})
+    const got = await bob.actions.get({ name: '/guest/shared/hi' })
+    assert.equal(got.namespace, 'guest/shared')
+    const r = await bob.actions.invoke({ name: '/guest/shared/hi', blocking: true })
+    assert.deepEqual(r.response.result, { p: 'owner', q: null })
+    assert.equal(r.namespace, 'bob')
+    assert.equal((await bob.activations.get({ name: r.activationId })).activationId, r.activationId)
+    await assert.rejects(b.ow.activations.get({ name: r.activationId }), e => e.statusCode === 404)
+    await bob.packages.create({ name: 'mine', package: { binding: { namespace: 'guest', name: 'shared' }, parameters: [{ key: 'q', value: 'bob' }] } })
+    assert.deepEqual(await bob.actions.invoke({ name: 'mine/hi', blocking: true, result: true }), { p: 'owner', q: 'bob' })
+    await assert.rejects(bob.actions.get({ name: '/guest/private/hi' }), e => e.statusCode === 404)
+    const put = await b.raw('PUT', '/api/v1/namespaces/guest/actions/shared/hi?overwrite=true', { auth: cred, body: { exec: { kind: 'python:3', code: PY } } })
+    assert.equal(put.status, 403)
+    const del = await b.raw('DELETE', '/api/v1/namespaces/guest/actions/shared/hi', { auth: cred })
+    assert.equal(del.status, 403)
+  })
+
   await t.test('--add-namespace refuses a name twice and bad names', async () => {
     assert.throws(() => b.addNamespace('alice'))
     assert.throws(() => b.addNamespace('a/b'))
