@@ -104,6 +104,8 @@ file_open(Pend *p)
 		rc = -ENOENT;
 	if (rc == 0 && acc != O_RDONLY && !writable(n))
 		rc = -EACCES;
+	if (rc == 0 && n->q == Qerr && (p->fi.flags & O_TRUNC))
+		err_clear(fuse_req_ctx(p->req)->uid);  /* : > err */
 	if (rc == 0 && n->q == Qerr)
 		rc = err_fill(fuse_req_ctx(p->req)->uid, &b);
 	else if (rc == 0 && snapshot(n, p->fi.flags))

@@ -217,7 +217,7 @@ int link_target(Node *n, char *buf, size_t len);
 int kid_of(Node *dir, const char *name, Kid *k, char *buf, size_t len);
 Ent *node_ent(Node *n);
 int node_exists(Node *n);
-int node_attr(Node *n, struct stat *st);
+int node_attr(Node *n, uid_t uid, struct stat *st);
 void dir_list(Node *dir, void (*fn)(const char *name, mode_t mode, void *arg), void *arg);
 
 #endif

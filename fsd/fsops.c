@@ -120,7 +120,7 @@ reply_entry(fuse_req_t req, Node *dir, const char *name, const Kid *k, struct fu
 
 	if ((n = node_make(dir, name, k)) == NULL)
 		return -ENOMEM;
-	if ((rc = node_attr(n, &st)) < 0) {
+	if ((rc = node_attr(n, fuse_req_ctx(req)->uid, &st)) < 0) {
 		node_forget(n, 1);
 		return rc;
 	}
@@ -192,7 +192,9 @@ do_getattr(Pend *p)
 	struct stat st;
 	int rc = n ? gate(n) : -ENOENT;
 
-	if (rc == 0 && (rc = node_attr(n, &st)) == -EAGAIN && (rc = pend_wait(p, n)) == 0)
+	if (rc == 0)
+		rc = node_attr(n, fuse_req_ctx(p->req)->uid, &st);
+	if (rc == -EAGAIN && (rc = pend_wait(p, n)) == 0)
 		return;
 	if (rc < 0)
 		fuse_reply_err(p->req, -rc);
@@ -369,7 +371,7 @@ addplus(fuse_req_t req, Dir *d, const char *name, mode_t mode, char *buf, size_t
 	e.attr.st_mode = mode;
 	if (strcmp(name, ".") != 0 && strcmp(name, "..") != 0 &&
 	    kid_of(d->node, name, &k, kbuf, sizeof kbuf) == 0 && (n = node_make(d->node, name, &k)) != NULL) {
-		if (node_attr(n, &st) == 0)
+		if (node_attr(n, fuse_req_ctx(req)->uid, &st) == 0)
 			entryof(n, &st, &e);
 		else {
 			node_forget(n, 1);

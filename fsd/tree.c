@@ -226,11 +226,11 @@ node_exists(Node *n)
 }
 
 /*
- * The attributes of n. 0, -ENOENT, or -EAGAIN when the entity's document
+ * The attributes of n as user uid sees them. 0, -ENOENT, or -EAGAIN when the entity's document
  * must be loaded first (the size of code or params depends on it).
  */
 int
-node_attr(Node *n, struct stat *st)
+node_attr(Node *n, uid_t uid, struct stat *st)
 {
 	Ent *e;
 	Buf b = {0};
@@ -251,7 +251,11 @@ node_attr(Node *n, struct stat *st)
 		st->st_mtim.tv_sec = e->updated / 1000;
 		st->st_mtim.tv_nsec = e->updated % 1000 * 1000000;
 	}
-	if (n->q == Qscratch) {
+	if (n->q == Qerr) {
+		err_fill(uid, &b);  /* each user has an err of their own */
+		st->st_size = b.n;
+		buf_free(&b);
+	} else if (n->q == Qscratch) {
 		st->st_size = n->scratch->data.n;
 		st->st_mtim.tv_sec = n->scratch->mtime / 1000;
 	} else if (n->q == Qactlink) {

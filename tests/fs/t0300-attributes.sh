@@ -86,4 +86,13 @@ test_expect_success 'ctl: sync is ok, an unknown command fails, the reply reads 
 	test "$reply" = "error ctl: unknown command '"'"'bogus'"'"' (sync)"
 '
 
+test_expect_success 'err: > clears the errors of the writer' '
+	test -s "$FAAS/err" &&
+	: >"$FAAS/err" &&
+	! test -s "$FAAS/err" &&
+	! echo "{" >"$H/limits" 2>/dev/null &&
+	test "$(wc -l <$FAAS/err)" = 1 &&
+	echo >"$FAAS/err" && ! test -s "$FAAS/err"
+'
+
 test_done
