@@ -193,7 +193,8 @@ ruleline(char *line, Ruletext *r, char *err, size_t errlen)
 	}
 	return 0;
 bad:
-	snprintf(err, errlen, "rule: want 'TRIGGER ACTION' or 'trigger T', 'action A', 'status active|inactive' lines");
+	snprintf(err, errlen, "rule: want 'TRIGGER ACTION' or 'trigger T', 'action A', "
+	         "'status active|inactive' lines");
 	return -EINVAL;
 }
 
