@@ -462,6 +462,29 @@ rename_commit(fuse_req_t req, Node *sdir, const char *sname, Node *dir, const ch
 	return rc;
 }
 
+static int
+exists_in(Node *dir, const char *name)
+{
+	char buf[1024];
+	Kid k;
+
+	return kid_of(dir, name, &k, buf, sizeof buf) == 0;
+}
+
+/*
+ * An action's NAME.EXT or a rule can be moved by copying it and removing
+ * the old: EXDEV has mv(1) do just that.
+ */
+static int
+copyable(Node *dir, const char *name)
+{
+	char buf[1024];
+	Kid k;
+
+	return kid_of(dir, name, &k, buf, sizeof buf) == 0 && (k.q == Qalias || k.q == Qrule) &&
+	       !is_scratch_name(name);
+}
+
 void
 fs_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t newparent,
           const char *newname, unsigned int flags)
@@ -474,8 +497,12 @@ fs_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t newpar
 
 	if (sdir == NULL || dir == NULL || from == NULL || to == NULL)
 		rc = -ENOENT;
-	else if (s == NULL || flags != 0)
+	else if (s == NULL && copyable(sdir, name))
+		rc = -EXDEV;
+	else if (s == NULL || (flags & ~RENAME_NOREPLACE) != 0)
 		rc = -EPERM;
+	else if ((flags & RENAME_NOREPLACE) && exists_in(dir, newname))
+		rc = -EEXIST;
 	else if (is_scratch_name(newname) || scratch_get(to) != NULL)
 		rc = scratch_rename(from, to);
 	else if ((rc = rename_commit(req, sdir, name, dir, newname, s)) == 0) {
@@ -485,7 +512,8 @@ fs_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t newpar
 	}
 	if (rc < 0)
 		fail_req(req, "rename", from ? from : "?", NULL, rc,
-		     rc == -EPERM ? "only a scratch file can be renamed, and that commits it" : NULL);
+		     rc == -EPERM ? "only a scratch file can be renamed, and that commits it" :
+		     rc == -EXDEV ? "moved by copying: mv does that" : NULL);
 	else
 		fuse_reply_err(req, 0);
 	free(from);

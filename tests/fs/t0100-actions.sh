@@ -112,6 +112,19 @@ test_expect_success 'rm NAME.EXT and rm -r NAME delete actions' '
 	ls "$A" >ls.out && ! grep -q hellojs ls.out
 '
 
+test_expect_success 'mv NAME.EXT NEW.EXT moves an action (by copying it)' '
+	mv "$A/hello.py" "$A/moved.py" &&
+	test "$(cat $A/moved/invoke)" = "{\"v\":5}" &&
+	within 2 "! test -e $A/hello"
+'
+
+test_expect_success 'mv of a scratch file to a new NAME.EXT makes the action' '
+	py fresh "{\"fresh\": 1}" &&
+	cp fresh.py "$A/.fresh.tmp" &&
+	mv "$A/.fresh.tmp" "$A/fresh.py" &&
+	test "$(cat $A/fresh/invoke)" = "{\"fresh\":1}"
+'
+
 test_expect_success 'an action made through REST shows, and its code reads' '
 	rest PUT actions/fromrest "{\"exec\":{\"kind\":\"python:3\",\"code\":\"def main(a):\\n    return {}\\n\"}}" >/dev/null &&
 	within 2 "test -d $A/fromrest" &&

@@ -90,6 +90,13 @@ test_expect_success 'status inactive stops a rule, active starts it again' '
 	within 5 "ran audit 2"
 '
 
+test_expect_success 'mv renames a rule (by copying it)' '
+	mv "$R/c2" "$R/c3" &&
+	printf "trigger warm\naction collect\nstatus active\n" >expect &&
+	test_cmp expect "$R/c3" &&
+	within 2 "! test -e $R/c2"
+'
+
 test_expect_success 'rm deletes rules and triggers' '
 	rm "$R/r1" "$R/r2" "$T/hot" &&
 	! test -e "$T/hot" && ! test -e "$R/r1" &&
