@@ -126,8 +126,9 @@ deadline_of(Act *a, uint64_t now)
 	char digits[24];
 	const char *v;
 	size_t n;
+	int c = json_member(a->line, a->linelen, "deadline", &v, &n);
 
-	if (json_member(a->line, a->linelen, "deadline", &v, &n) == 0 && n > 0 && n < sizeof digits) {
+	if ((c == '"' || (c >= '0' && c <= '9')) && n > 0 && n < sizeof digits) {
 		memcpy(digits, v, n);
 		digits[n] = '\0';
 		return strtoull(digits, NULL, 10);
@@ -149,21 +150,37 @@ id_busy(Proxy *px, const char *id)
 	return 0;
 }
 
+/* The run's own activation id into a->idbuf, when it has a usable one. */
+static int
+own_id(Act *a)
+{
+	const char *v = NULL;
+	size_t n = 0;
+
+	if (a->line && json_member(a->line, a->linelen, "activation_id", &v, &n) != '"')
+		v = NULL;
+	if (!a->line && (v = json_string_value(json_object_get(a->run, "activation_id"))))
+		n = strlen(v);
+	if (v == NULL || n == 0 || n >= sizeof a->idbuf || memchr(v, '\\', n))
+		return -1;
+	memcpy(a->idbuf, v, n);
+	a->idbuf[n] = '\0';
+	return 0;
+}
+
 /* With many activations in one process, answers are matched by activation
  * id: give the run one of its own when it has none or a busy one. */
 static int
 act_identify(Proxy *px, Act *a)
 {
-	const char *id = json_string_value(json_object_get(act_run(a), "activation_id"));
-
-	if (id && *id && !id_busy(px, id)) {
-		a->id = id;
+	a->id = a->idbuf;
+	if (own_id(a) == 0 && !id_busy(px, a->idbuf))
 		return 0;
-	}
+	if (act_run(a) == NULL)
+		return -EINVAL;
 	snprintf(a->idbuf, sizeof a->idbuf, "faasfs-proxy-%lu", ++px->seq);
 	if (json_object_set_new(a->run, "activation_id", json_string(a->idbuf)) < 0)
 		return -ENOMEM;
-	a->id = a->idbuf;
 	a->line = NULL;
 	return 0;
 }

@@ -231,30 +231,30 @@ proc_ctl_eof(Proc *p)
 	child_deadline(&p->c, now_ms() + 100);
 }
 
-/* Many in flight: the answer names its activation. */
+/* Many in flight: the answer names its activation,
+ * {"activation_id": ID, "result": RESULT}, read without building it. */
 static void
 proc_answer_tagged(Proc *p, const char *line, size_t len)
 {
-	json_t *j = json_loadb(line, len, 0, NULL);
-	const char *id = json_string_value(json_object_get(j, "activation_id"));
-	json_t *res = json_object_get(j, "result");
-	Act *a = id && res ? busy_take(p, id) : NULL;
-	char *text;
+	const char *id, *res;
+	size_t idlen, reslen;
+	char key[64];
+	Act *a = NULL;
 
+	if (json_scan(line, len) == '{' &&
+	    json_member(line, len, "activation_id", &id, &idlen) == '"' && idlen < sizeof key &&
+	    json_member(line, len, "result", &res, &reslen) >= 0) {
+		memcpy(key, id, idlen);
+		key[idlen] = '\0';
+		a = busy_take(p, key);
+	}
 	if (a == NULL) {
-		json_decref(j);
 		p->why = "wrote an answer on fd 3 that names no activation it was given";
 		child_kill(&p->c);
 		return;
 	}
-	text = json_dumps(res, JSON_COMPACT | JSON_ENCODE_ANY);
-	json_decref(j);
 	proc_arm(p);
-	if (text)
-		act_result(a, text, strlen(text));
-	else
-		act_fail(a, 500, "out of memory");
-	free(text);
+	act_result(a, res, reslen);
 }
 
 static void

@@ -181,8 +181,9 @@ json_scan(const char *p, size_t len)
 	return (unsigned char)*s.p;
 }
 
-/* In a valid JSON object, the text of the top-level member `key` whose value
- * is a string (without its quotes, escapes left as they are) or a number. */
+/* In a valid JSON object, the text of the top-level member `key`: a string
+ * without its quotes (escapes left as they are), any other value as it is.
+ * Returns the value's first byte ('"', '{', '[', a digit, ...) or -1. */
 int
 json_member(const char *p, size_t len, const char *key, const char **val, size_t *vlen)
 {
@@ -207,7 +208,7 @@ json_member(const char *p, size_t len, const char *key, const char **val, size_t
 		if ((size_t)(kend - k) == klen && memcmp(k, key, klen) == 0) {
 			*val = *v == '"' ? v + 1 : v;
 			*vlen = (size_t)(s.p - v) - (*v == '"' ? 2 : 0);
-			return *v == '"' || *v == '-' || (*v >= '0' && *v <= '9') ? 0 : -1;
+			return (unsigned char)*v;
 		}
 		ws(&s);
 		if (s.p < s.end && *s.p == ',')
