@@ -27,14 +27,21 @@ static const char cors[] = "Access-Control-Allow-Origin: *\r\n"
                            "Access-Control-Allow-Headers: Authorization, Origin, X-Requested-With, Content-Type, "
                            "Accept, User-Agent\r\n";
 
+/* Answer with JSON text (or nothing when text is NULL) and optional extra header lines. */
+void api_reply_text(http_req *req, int status, const char *text, size_t len, const char *extra)
+{
+	char hdrs[1024];
+
+	snprintf(hdrs, sizeof hdrs, "%s%s", cors, extra ? extra : "");
+	http_respond(req, status, text ? "application/json" : NULL, hdrs, text ? text : "", text ? len : 0);
+}
+
 /* Answer with a JSON value (stolen) and optional extra header lines. */
 void api_reply(http_req *req, int status, json_t *body, const char *extra)
 {
 	char *text = body ? json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
-	char hdrs[1024];
 
-	snprintf(hdrs, sizeof hdrs, "%s%s", cors, extra ? extra : "");
-	http_respond(req, status, text ? "application/json" : NULL, hdrs, text ? text : "", text ? strlen(text) : 0);
+	api_reply_text(req, status, text, text ? strlen(text) : 0, extra);
 	free(text);
 	json_decref(body);
 }

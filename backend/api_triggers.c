@@ -64,11 +64,12 @@ typedef struct fire_ctx {
 	char id[ACTID_LEN + 1];
 } fire_ctx;
 
-static void fire_committed(int err, void *arg)
+static void fire_committed(int err, const char *doc, void *arg)
 {
 	fire_ctx *f = arg;
 	char hdr[96];
 
+	(void)doc;
 	snprintf(hdr, sizeof hdr, "x-openwhisk-activation-id: %s\r\n", f->id);
 	if (err)
 		api_error(f->req, 500, "The trigger activation could not be recorded.");
@@ -146,7 +147,7 @@ static void trigger_fire(api_req *ar, const char *name, json_t *trig)
 	row = (act_row){f->id, ar->who.ns, name, json_integer_value(json_object_get(rec, "start")),
 	                json_integer_value(json_object_get(rec, "start")), RUN_SUCCESS, rec};
 	if (store_act_queue(ar->b->st, &row, fire_committed, f))
-		fire_committed(-ENOMEM, f);
+		fire_committed(-ENOMEM, NULL, f);
 	json_decref(rec);
 	json_decref(event);
 	json_decref(payload);

@@ -95,7 +95,8 @@ typedef struct act_row {
 	json_t *doc;           /* the whole record */
 } act_row;
 
-typedef void (*store_commit_cb)(int err, void *arg);
+/* doc: the record's JSON text as committed (NULL for a barrier or on error). */
+typedef void (*store_commit_cb)(int err, const char *doc, void *arg);
 
 /* What one asks of activation_start(): an action to run with parameters. */
 typedef struct act_req {
@@ -115,6 +116,7 @@ typedef struct act_done {
 	const char *msg;
 	const char *id;        /* activation id */
 	json_t *record;        /* the activation record (borrowed), NULL on err */
+	const char *text;      /* the record as JSON text, as committed */
 	int status;            /* run_status */
 } act_done;
 

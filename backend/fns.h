@@ -115,6 +115,7 @@ int sequence_start(activation *a, json_t *params);
 /* api.c */
 void api_handle(http_req *req, void *arg);
 void api_reply(http_req *req, int status, json_t *body, const char *extra);
+void api_reply_text(http_req *req, int status, const char *text, size_t len, const char *extra);
 void api_error(http_req *req, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 int query_bool(http_req *req, const char *name, int def);
 int query_int(http_req *req, const char *name, int64_t def, int64_t *out);

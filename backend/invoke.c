@@ -30,13 +30,14 @@ static void activation_free(activation *a)
 	free(a);
 }
 
-static void final_committed(int err, void *arg)
+static void final_committed(int err, const char *doc, void *arg)
 {
 	activation *a = arg;
 	act_done d = {0};
 
 	d.id = a->id;
 	d.record = a->record;
+	d.text = doc;
 	d.status = record_status(a->record);
 	if (err) {
 		d.err = err;
@@ -63,7 +64,7 @@ void activation_record(activation *a)
 	r = (act_row){a->id, a->who.ns, name, start, end, status, a->record};
 	a->recorded = 1;
 	if (store_act_queue(a->b->st, &r, final_committed, a))
-		final_committed(-ENOMEM, a);
+		final_committed(-ENOMEM, NULL, a);
 }
 
 static void run_done(run_result *res, void *arg)

@@ -43,24 +43,29 @@ static void ctx_release(invoke_ctx *c)
 	}
 }
 
-static void reply_with_id(invoke_ctx *c, int status, json_t *body)
+/* Answer with body (stolen), or with text when body is NULL. */
+static void reply_with_id(invoke_ctx *c, int status, json_t *body, const char *text)
 {
 	char hdr[96];
 
 	snprintf(hdr, sizeof hdr, "x-openwhisk-activation-id: %s\r\n", c->id);
-	api_reply(c->req, status, body, hdr);
+	if (body)
+		api_reply(c->req, status, body, hdr);
+	else
+		api_reply_text(c->req, status, text, strlen(text), hdr);
 	c->answered = 1;
 }
 
-static void acked(int err, void *arg)
+static void acked(int err, const char *doc, void *arg)
 {
 	invoke_ctx *c = arg;
 
+	(void)doc;
 	if (err) {
 		api_error(c->req, 500, "The activation could not be recorded.");
 		c->answered = 1;
 	} else {
-		reply_with_id(c, 202, json_pack("{s:s}", "activationId", c->id));
+		reply_with_id(c, 202, json_pack("{s:s}", "activationId", c->id), NULL);
 	}
 	ctx_release(c);
 }
@@ -76,9 +81,11 @@ static void invoke_done(const act_done *d, void *arg)
 	if (!c->answered) {
 		if (d->err)
 			api_error(c->req, d->http_status, "%s", d->msg), c->answered = 1;
-		else
-			reply_with_id(c, status,
-			              json_incref(c->result_only || json_is_array(result) ? result : d->record));
+		else if (c->result_only || json_is_array(result) || !d->text)
+			reply_with_id(c, status, json_incref(c->result_only || json_is_array(result) ? result : d->record),
+			              NULL);
+		else /* the record as committed: no second serialisation */
+			reply_with_id(c, status, NULL, d->text);
 	}
 	ctx_release(c);
 }
@@ -91,7 +98,7 @@ static void wait_over(uv_timer_t *t)
 		return;
 	c->answered = -1; /* the ack answers */
 	if (activation_ack(c->a, acked, c))
-		acked(-ENOMEM, c);
+		acked(-ENOMEM, NULL, c);
 }
 
 void invoke_http(api_req *ar, const qname *q)
@@ -130,7 +137,7 @@ void invoke_http(api_req *ar, const qname *q)
 	if (!c->blocking) {
 		c->answered = -1; /* the ack answers; done must not */
 		if (activation_ack(c->a, acked, c))
-			acked(-ENOMEM, c);
+			acked(-ENOMEM, NULL, c);
 		return;
 	}
 	uv_timer_init(ar->b->loop, &c->timer);

@@ -382,7 +382,7 @@ void store_flush(store *st)
 		if (!rc && p->event && st->on_event)
 			st->on_event(st->event_arg, p->seq, p->ns, "activations", "done", p->name, NULL, p->record);
 		if (p->cb)
-			p->cb(rc, p->arg);
+			p->cb(rc, rc ? NULL : p->doc, p->arg);
 		json_decref(p->record);
 		p->record = NULL;
 		if (!rc && st->jfd >= 0 && !p->barrier)
