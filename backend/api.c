@@ -10,9 +10,11 @@
  *   /api/v1/namespaces         GET  the caller's namespace
  *   /api/v1/namespaces/NS/COLL[/...]  the collections, each in api_COLL.c
  *
- * NS is "_" or the caller's own namespace; any other is 403, so one
- * namespace never reads another's entities. Every answer is JSON with
- * OpenWhisk's CORS headers; errors are {"error": text, "code": id}.
+ * NS is "_" or the caller's own namespace; any other is 403 (but for the
+ * actions of a package its owner published), so one namespace never reads
+ * another's entities. Every answer is JSON with OpenWhisk's CORS headers,
+ * OPTIONS (a browser's preflight) gets just those; errors are
+ * {"error": text, "code": id}.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -207,6 +209,8 @@ void api_handle(http_req *req, void *arg)
 	char url[8192], *seg[12];
 	int n;
 
+	if (strcmp(req->method, "OPTIONS") == 0) /* a browser's CORS preflight: no credential */
+		return api_reply(req, 200, NULL, NULL);
 	if (strlen(req->url) >= sizeof url)
 		return api_error(req, 414, "The request target is longer than %zu bytes.", sizeof url - 1);
 	snprintf(url, sizeof url, "%s", req->url);

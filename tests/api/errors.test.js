@@ -82,6 +82,13 @@ test('errors', async t => {
     isError(await put('p5', { exec: { kind: 'python:3', code: PY }, publish: 'yes' }), 400, /publish/)
   })
 
+  await t.test('OPTIONS answers the CORS headers without a credential', async () => {
+    const r = await b.raw('OPTIONS', A + 'ok', { auth: null })
+    assert.equal(r.status, 200)
+    assert.equal(r.headers['access-control-allow-origin'], '*')
+    assert.match(r.headers['access-control-allow-headers'], /Authorization/)
+  })
+
   await t.test('unknown paths, methods, activation ids', async () => {
     isError(await b.raw('GET', '/api/v1/namespaces/_/nothing'), 404)
     isError(await b.raw('PATCH', A + 'ok'), 405)
