@@ -11,7 +11,8 @@
  * An act is answered exactly once, by act_result (the function's answer) or
  * act_fail, and both end the activation's logs with the sentinels before the
  * HTTP answer goes out. A deadline that has passed while an act waited in
- * the queue fails it at dispatch; a deadline passing while it runs is the
+ * the queue fails it at dispatch, and so does a caller that went away (the
+ * run is not started for nobody); a deadline passing while it runs is the
  * process owner's business (proc.c, once.c kill the process).
  */
 #include <errno.h>
@@ -54,6 +55,19 @@ reply_error(http_req *req, int status, const char *msg)
 		http_respond(req, 500, "application/json", NULL, "{\"error\":\"out of memory\"}", 25);
 	free(text);
 	json_decref(o);
+}
+
+/* A run never started for a caller that went away: no logs, no sentinels;
+ * the answer is only what lets the request go. */
+static void
+act_drop(Act *a)
+{
+	Proxy *px = a->px;
+
+	reply_error(a->req, 502, "The caller went away before the run started.");
+	px->inflight--;
+	act_free(a);
+	act_dispatch(px);
 }
 
 void
@@ -258,6 +272,10 @@ act_dispatch(Proxy *px)
 			px->qtail = NULL;
 		a->next = NULL;
 		px->inflight++;
+		if (a->req->aborted) {
+			act_drop(a);
+			return;   /* act_drop dispatched the rest */
+		}
 		if (a->deadline && a->deadline <= now_ms()) {
 			act_timeout_text(a, msg, sizeof msg);
 			act_fail(a, 502, msg);

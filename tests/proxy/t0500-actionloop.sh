@@ -58,6 +58,21 @@ test_expect_success 'actionloop: many at once with answers tagged by activation 
 '
 kill $PROXY_PID
 
+proxy_start
+test_expect_success 'actionloop: a waiting run whose caller went away is not run' '
+	cat >count.sh <<-\EOF &&
+	#!/bin/bash
+	while read -r line; do echo "$line" >>"$SEEN"; sleep 2; echo "{\"n\":$(wc -l <"$SEEN")}" >&3; done
+	EOF
+	got=$(init count.sh actionloop main "{\"SEEN\":\"$PWD/seen\"}") && expect 200 ".ok" &&
+	{ run "{\"first\":1}" >first.status & } &&
+	wait_for "test -s seen" &&
+	! curl -s -m 0.5 -d "{\"value\":{\"second\":1}}" "$URL/run" &&
+	got=$(run "{\"third\":1}") && expect 200 ".n == 2" &&
+	! grep -q second seen && test "$(sentinels proxy.out)" = 2
+'
+kill $PROXY_PID
+
 export OW_WAIT_FOR_ACK=1
 proxy_start
 unset OW_WAIT_FOR_ACK
