@@ -26,6 +26,20 @@ test_expect_success 'bash: a tar.gz action with exec and a file beside it' '
 kill $PROXY_PID
 
 proxy_start
+test_expect_success 'bash: a deadline kills the whole process group' '
+	cat >group.sh <<-\EOF &&
+	sleep 300 &
+	echo $! >"$PWD/grandchild"
+	wait
+	EOF
+	sed -i "s|\$PWD|$PWD|" group.sh &&
+	got=$(init group.sh bash) && expect 200 ".ok" &&
+	got=$(run "{}" "{\"deadline\":\"$(deadline_in 1000)\"}") && expect 502 ".error | test(\"time limits\")" &&
+	test -s grandchild && wait_for "! kill -0 $(cat grandchild)"
+'
+kill $PROXY_PID
+
+proxy_start
 test_expect_success 'bash: an archive without exec is an init error' '
 	mkdir e && echo hi >e/readme && (cd e && zip -q ../noexec.zip readme) &&
 	got=$(init noexec.zip bash) && expect 502 ".error | test(\"no entry point\")"
