@@ -24,8 +24,8 @@ static void activation_list(api_req *ar)
 		return;
 	if (query_int(ar->req, "since", 0, &since) || query_int(ar->req, "upto", 0, &upto))
 		return api_error(ar->req, 400, "since and upto must be times in milliseconds since the epoch.");
-	if (nm && strrchr(nm, '/'))
-		nm = strrchr(nm, '/') + 1; /* "pkg/name" or "/ns/name": records carry the simple name */
+	if (nm && nm[0] == '/' && strchr(nm + 1, '/'))
+		nm = strchr(nm + 1, '/') + 1; /* "/ns/pkg/name" -> "pkg/name" */
 	if (query_bool(ar->req, "count", 0)) {
 		int64_t n;
 		if (query_bool(ar->req, "docs", 0))

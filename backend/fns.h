@@ -94,6 +94,7 @@ void record_finish(json_t *r, const run_result *res);
 void record_fail(json_t *r, int status, const char *msg, int64_t now);
 json_t *record_summary(const json_t *r);
 int record_status(const json_t *r);
+const char *record_list_name(const json_t *r);
 
 /* resolve.c */
 int action_resolve(backend *b, const caller *who, const qname *q, resolved *r, int *status, char *err, size_t n);

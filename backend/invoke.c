@@ -54,7 +54,7 @@ static void final_committed(int err, const char *doc, void *arg)
 void activation_record(activation *a)
 {
 	act_row r;
-	const char *name = json_string_value(json_object_get(a->record, "name"));
+	const char *name = record_list_name(a->record);
 	int status = record_status(a->record);
 	int64_t start = json_integer_value(json_object_get(a->record, "start"));
 	int64_t end = json_integer_value(json_object_get(a->record, "end"));
@@ -198,7 +198,7 @@ int activation_ack(activation *a, store_commit_cb cb, void *arg)
 {
 	if (a->recorded)
 		return store_act_barrier(a->b->st, cb, arg);
-	act_row r = {a->id, a->who.ns, jstr(json_object_get(a->record, "name")),
+	act_row r = {a->id, a->who.ns, record_list_name(a->record),
 	             json_integer_value(json_object_get(a->record, "start")), 0, -1, a->record};
 
 	a->acked = 1;

@@ -101,6 +101,16 @@ json_t *record_summary(const json_t *r)
 	return s;
 }
 
+/* The name a record is listed and filtered by: the path of its action or
+ * trigger inside the namespace that holds it, "pkg/name" or "name". */
+const char *record_list_name(const json_t *r)
+{
+	const char *path = json_string_value(params_get(json_object_get(r, "annotations"), "path"));
+	const char *slash = path ? strchr(path, '/') : NULL;
+
+	return slash ? slash + 1 : jstr(json_object_get(r, "name"));
+}
+
 int record_status(const json_t *r)
 {
 	return (int)json_integer_value(json_object_get(json_object_get(r, "response"), "statusCode"));

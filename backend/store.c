@@ -94,7 +94,8 @@ static const char *const sql[S_NSTMT] = {
 	[S_ACT_LIST] = "SELECT doc FROM activations WHERE ns = ?1 AND start >= ?2 AND start <= ?3"
 	               " AND status >= 0 ORDER BY start DESC LIMIT ?4 OFFSET ?5",
 	[S_ACT_LIST_NAME] = "SELECT doc FROM activations WHERE ns = ?1 AND start >= ?2 AND start <= ?3"
-	                    " AND name = ?6 AND status >= 0 ORDER BY start DESC LIMIT ?4 OFFSET ?5",
+	                    " AND (name = ?6 OR (instr(?6, '/') = 0 AND substr(name, -length(?6) - 1) = '/' || ?6))"
+	                    " AND status >= 0 ORDER BY start DESC LIMIT ?4 OFFSET ?5",
 	[S_ACT_RUNNING] = "SELECT id, doc FROM activations WHERE status < 0",
 	[S_ACT_PRUNE_AGE] = "DELETE FROM activations WHERE rowid IN"
 	                    " (SELECT rowid FROM activations ORDER BY rowid LIMIT ?2) AND start < ?1",
@@ -102,7 +103,8 @@ static const char *const sql[S_NSTMT] = {
 	                      " ORDER BY rowid LIMIT ?1)",
 	[S_ACT_COUNT] = "SELECT count(*) FROM activations",
 	[S_ACT_COUNT_NS] = "SELECT count(*) FROM activations WHERE ns = ?1 AND start >= ?2 AND start <= ?3"
-	                   " AND status >= 0 AND (?4 IS NULL OR name = ?4)",
+	                   " AND status >= 0 AND (?4 IS NULL OR name = ?4"
+	                   " OR (instr(?4, '/') = 0 AND substr(name, -length(?4) - 1) = '/' || ?4))",
 	[S_EV_ADD] = "INSERT INTO events(seq, ns, kind, op, name, version) VALUES(?6, ?1, ?2, ?3, ?4, ?5)",
 	[S_EV_SINCE] = "SELECT seq, kind, op, name, version, NULL FROM events WHERE ns = ?1 AND seq > ?2"
 	               " UNION ALL SELECT rowid, 'activations', 'done', name, NULL, doc FROM activations"

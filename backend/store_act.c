@@ -52,11 +52,22 @@ typedef struct list_filter {
 	json_t *found;          /* id -> record, of those not yet in SQLite */
 } list_filter;
 
+/* A record's list name ("pkg/name" or "name") answers a query for "pkg/name"
+ * exactly and a query for "name" whatever its package, as the SQL does. */
+static int name_matches(const char *have, const char *want)
+{
+	size_t h = strlen(have), w = strlen(want);
+
+	if (strcmp(have, want) == 0)
+		return 1;
+	return !strchr(want, '/') && h > w && have[h - w - 1] == '/' && strcmp(have + h - w, want) == 0;
+}
+
 static void recent_match(pending *p, void *arg)
 {
 	list_filter *f = arg;
 
-	if (p->status < 0 || strcmp(p->ns, f->ns) || (f->name && strcmp(p->name, f->name)) || p->start < f->since ||
+	if (p->status < 0 || strcmp(p->ns, f->ns) || (f->name && !name_matches(p->name, f->name)) || p->start < f->since ||
 	    p->start > f->upto || json_object_get(f->found, p->id))
 		return; /* (a newer record of the same id was seen first) */
 	json_object_set_new(f->found, p->id, json_loads(p->doc, 0, NULL));
@@ -173,7 +184,7 @@ int store_act_recover(store *st, int64_t now)
 		record_fail(doc, RUN_WHISK_ERROR, "backend restarted", now);
 		r.id = json_string_value(json_object_get(doc, "activationId"));
 		r.ns = json_string_value(json_object_get(doc, "namespace"));
-		r.name = json_string_value(json_object_get(doc, "name"));
+		r.name = record_list_name(doc);
 		r.start = json_integer_value(json_object_get(doc, "start"));
 		r.end = now;
 		r.status = RUN_WHISK_ERROR;

@@ -207,6 +207,13 @@ test('invoke', async t => {
     for (let i = 1; i < all.length; i++) assert.ok(all[i - 1].start >= all[i].start)
     assert.equal(all[0].response, undefined)
     assert.equal(typeof all[0].statusCode, 'number')
+    const inPkg = await ow.activations.list({ name: 'pkg/echo', limit: 200, docs: true })
+    assert.ok(inPkg.length >= 3 && inPkg.every(a => ann(a, 'path') === 'guest/pkg/echo'))
+    assert.deepEqual((await ow.activations.list({ name: '/guest/pkg/echo', limit: 200 })).length, inPkg.length)
+    const cPkg = (await ow.activations.list({ name: 'pkg/echo', count: true })).activations
+    const cAny = (await ow.activations.list({ name: 'echo', count: true })).activations
+    assert.equal(cPkg, inPkg.length)
+    assert.ok(cAny >= 200 + cPkg, `${cAny} records of any echo, ${cPkg} of pkg/echo`)
     const named = await ow.activations.list({ name: 'fail' })
     assert.ok(named.length >= 2 && named.every(a => a.name === 'fail'))
     assert.equal((await ow.activations.list({ limit: 3 })).length, 3)
