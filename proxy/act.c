@@ -30,56 +30,70 @@ act_free(Act *a)
 	free(a);
 }
 
-/* Let the act go, answered: sentinels, the answer, a slot for the next. */
+static const char NOMEM[] = "{\"error\":\"out of memory\"}";
+
+/* {"error": msg} as new text, or NULL. */
+static char *
+error_json(const char *msg)
+{
+	json_t *o = json_pack("{s:s}", "error", msg);
+	char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+
+	json_decref(o);
+	return text;
+}
+
+void
+reply_error(http_req *req, int status, const char *msg)
+{
+	char *text = error_json(msg);
+
+	if (text)
+		http_respond(req, status, "application/json", NULL, text, strlen(text));
+	else
+		http_respond(req, 500, "application/json", NULL, NOMEM, sizeof NOMEM - 1);
+	free(text);
+}
+
+/* Let the act go, answered: the sentinels when it ran (its logs end here),
+ * the answer, a slot for the next. */
 static void
-act_answer(Act *a, int status, const char *body, size_t len)
+act_end(Act *a, int ran, int status, const char *body, size_t len)
 {
 	Proxy *px = a->px;
 
-	log_sentinels(px);
+	if (ran)
+		log_sentinels(px);
 	http_respond(a->req, status, "application/json", NULL, body, len);
 	px->inflight--;
 	act_free(a);
 	act_dispatch(px);
 }
 
-void
-reply_error(http_req *req, int status, const char *msg)
+static void
+act_error(Act *a, int ran, int status, const char *msg)
 {
-	json_t *o = json_pack("{s:s}", "error", msg);
-	char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	char *text = error_json(msg);
 
 	if (text)
-		http_respond(req, status, "application/json", NULL, text, strlen(text));
+		act_end(a, ran, status, text, strlen(text));
 	else
-		http_respond(req, 500, "application/json", NULL, "{\"error\":\"out of memory\"}", 25);
+		act_end(a, ran, 500, NOMEM, sizeof NOMEM - 1);
 	free(text);
-	json_decref(o);
-}
-
-/* A run never started for a caller that went away: no logs, no sentinels;
- * the answer is only what lets the request go. */
-static void
-act_drop(Act *a)
-{
-	Proxy *px = a->px;
-
-	reply_error(a->req, 502, "The caller went away before the run started.");
-	px->inflight--;
-	act_free(a);
-	act_dispatch(px);
 }
 
 void
 act_fail(Act *a, int status, const char *msg)
 {
-	Proxy *px = a->px;
+	act_error(a, 1, status, msg);
+}
 
-	log_sentinels(px);
-	reply_error(a->req, status, msg);
-	px->inflight--;
-	act_free(a);
-	act_dispatch(px);
+/* A run never started, for a caller that went away: no logs, no sentinels;
+ * the answer only lets the request go. */
+static void
+act_drop(Act *a)
+{
+	act_error(a, 0, 502, "The caller went away before the run started.");
 }
 
 /* A JSON object or array, as the answer of a run must be. */
@@ -98,7 +112,7 @@ act_result(Act *a, const char *line, size_t len)
 	if (len > 0 && line[len - 1] == '\r')
 		len--;
 	if (result_valid(line, len))
-		act_answer(a, 200, line, len);
+		act_end(a, 1, 200, line, len);
 	else
 		act_fail(a, 502, "The action did not return a dictionary or array.");
 }
