@@ -42,7 +42,7 @@ enum { JOURNAL_TRUNCATE = 4 << 20 };
 /* The worker is woken when APPLY_ROWS records wait, or APPLY_MS after the
  * first: a wakeup of the thread pool and its answer cost more than the
  * inserts of a few records, so under light load they go in small groups. */
-enum { APPLY_ROWS = 256, APPLY_MS = 2 };
+enum { APPLY_ROWS = 256, APPLY_MS = 2, APPLY_RETRY_MS = 1000 };
 
 static unsigned id_hash(const char *id)
 {
@@ -153,6 +153,7 @@ int journal_write(store *st, pending *list)
 }
 
 static void apply_start(store *st);
+static void apply_timer_cb(uv_timer_t *t);
 
 /* A journalled record waits for the worker; reads see it meanwhile. */
 void journal_keep(store *st, pending *p)
@@ -219,7 +220,9 @@ static void apply_after(uv_work_t *w, int status)
 			log_warn("store: cannot truncate the journal: %s", strerror(errno));
 		st->journalled = 0;
 	}
-	if (st->prune_want.batch)
+	if (st->apply_rc) /* SQLite refused: try again in a while, not at once */
+		uv_timer_start(&st->apply_timer, apply_timer_cb, APPLY_RETRY_MS, 0);
+	else if (st->prune_want.batch)
 		apply_start(st);
 	else
 		journal_apply(st);
