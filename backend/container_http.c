@@ -213,19 +213,32 @@ write_cb(uv_write_t *w, int status)
 		conn_finish(c, status);
 }
 
+/* Send the request: most often at once with uv_try_write (one writev, no
+ * request to complete later, no change to what epoll watches); what the
+ * socket did not take goes through uv_write. */
 static void
 conn_send(hconn *c)
 {
 	uv_buf_t bufs[2];
-	int n, rc;
+	int n, rc, i = 0;
 
 	n = snprintf(c->head, sizeof c->head, "POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
 	             "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n",
 	             c->path, c->reqlen);
 	bufs[0] = uv_buf_init(c->head, (unsigned)n);
 	bufs[1] = uv_buf_init(c->req, (unsigned)c->reqlen);
+	if ((rc = uv_try_write((uv_stream_t *)&c->tcp, bufs, 2)) < 0 && rc != UV_EAGAIN) {
+		conn_close(c, rc);
+		return;
+	}
+	for (n = rc > 0 ? rc : 0; i < 2 && (size_t)n >= bufs[i].len; i++)
+		n -= (int)bufs[i].len;
+	if (i == 2)
+		return;                  /* all written */
+	bufs[i].base += n;
+	bufs[i].len -= (size_t)n;
 	c->wreq.data = c;
-	if ((rc = uv_write(&c->wreq, (uv_stream_t *)&c->tcp, bufs, 2, write_cb)) < 0)
+	if ((rc = uv_write(&c->wreq, (uv_stream_t *)&c->tcp, bufs + i, (unsigned)(2 - i), write_cb)) < 0)
 		conn_close(c, rc);
 }
 
