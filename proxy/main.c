@@ -121,7 +121,11 @@ parse_opts(Opts *o, int argc, char **argv)
 		default: return -EINVAL;
 		}
 	}
-	if (optind < argc || (o->kind && kind_lookup(o->kind) == NULL) || o->concurrency < 1)
+	if (o->kind && kind_lookup(o->kind) == NULL) {
+		fprintf(stderr, "faasfs-proxy: unknown kind %s\n", o->kind);
+		return -EINVAL;
+	}
+	if (optind < argc || o->concurrency < 1)
 		return -EINVAL;
 	return 0;
 }
