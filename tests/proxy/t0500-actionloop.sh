@@ -62,7 +62,11 @@ proxy_start
 test_expect_success 'actionloop: a waiting run whose caller went away is not run' '
 	cat >count.sh <<-\EOF &&
 	#!/bin/bash
-	while read -r line; do echo "$line" >>"$SEEN"; sleep 2; echo "{\"n\":$(wc -l <"$SEEN")}" >&3; done
+	while read -r line; do
+		echo "$line" >>"$SEEN"
+		case $line in *first*) sleep 4;; esac
+		echo "{\"n\":$(wc -l <"$SEEN")}" >&3
+	done
 	EOF
 	got=$(init count.sh actionloop main "{\"SEEN\":\"$PWD/seen\"}") && expect 200 ".ok" &&
 	{ run "{\"first\":1}" >first.status & } &&
