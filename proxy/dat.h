@@ -54,7 +54,9 @@ struct Kind {
 	int style;              /* KIND_ONCE or KIND_LOOP */
 	int ack;                /* the process says {"ok":true} when loaded */
 	int concurrent;         /* may take many activations at once */
-	/* Fill argv (at most 8 entries with the NULL) to start the action. */
+	int stem;               /* its launcher can start before the code is known */
+	/* Fill argv (at most 8 entries with the NULL) to start the action, or,
+	 * with a NULL action, a stem cell of the kind. */
 	void (*argv)(const Proxy *px, const Action *a, const char **argv);
 	/* The entry point inside an unpacked archive folder, or -ENOENT. */
 	int (*entry)(const char *dir, char **path);
@@ -117,12 +119,13 @@ struct Child {
 	void *data;
 };
 
-enum { PROC_STARTING, PROC_READY, PROC_DEAD };
+enum { PROC_STARTING, PROC_READY, PROC_DEAD, PROC_STEM };
 
 /* The action loop process of a KIND_LOOP action. */
 struct Proc {
 	Child c;
 	Proxy *px;
+	const Kind *kind;
 	int state;
 	Act *busy;              /* activations written to it, oldest first */
 	int nbusy;

@@ -79,6 +79,7 @@ int result_valid(const char *line, size_t len);
 
 /* proc.c */
 int proc_start(Proxy *px, char *err, size_t errlen);
+int proc_prelaunch(Proxy *px, char *err, size_t errlen);
 void proc_send(Proc *p, Act *a);
 void proc_stop(Proxy *px);
 

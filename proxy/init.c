@@ -63,6 +63,7 @@ init_ready(Proxy *px)
 void
 init_failed(Proxy *px, const char *msg)
 {
+	char err[ERRMAX];
 	Initwait *w;
 
 	log_sentinels(px);
@@ -74,6 +75,7 @@ init_failed(Proxy *px, const char *msg)
 	act_fail_queued(px, 502, msg);
 	action_free(px->action);
 	px->action = NULL;
+	proc_prelaunch(px, err, sizeof err);   /* a fresh stem cell for the next init */
 }
 
 /* An init: value is the init object, run what to run after it (or NULL);

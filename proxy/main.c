@@ -208,6 +208,16 @@ start(Proxy *px)
 	return 0;
 }
 
+/* With --kind python or nodejs, start its launcher now (a stem cell). */
+static void
+prelaunch(Proxy *px)
+{
+	char err[ERRMAX];
+
+	if (proc_prelaunch(px, err, sizeof err) < 0)
+		log_warn("%s", err);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -232,6 +242,8 @@ main(int argc, char **argv)
 		return 1;
 	}
 	rc = start(px);
+	if (rc == 0)
+		prelaunch(px);
 	if (rc == 0)
 		uv_run(px->loop, UV_RUN_DEFAULT);
 	action_free(px->action);

@@ -67,35 +67,104 @@ fail:
 	return NULL;
 }
 
-int
-proc_start(Proxy *px, char *err, size_t errlen)
+/* Spawn a process of kind k for action a (NULL: a stem cell) in cwd. */
+static Proc *
+proc_spawn(Proxy *px, const Kind *k, const Action *a, char **env, const char *cwd, char *err, size_t errlen)
 {
-	Action *a = px->action;
 	Proc *p = calloc(1, sizeof *p);
 	const char *argv[8];
-	char **env = proc_env(px);
 	int rc;
 
 	if (p == NULL || env == NULL) {
 		free(p);
-		env_free(env);
 		snprintf(err, errlen, "out of memory");
-		return -ENOMEM;
+		return NULL;
 	}
 	p->px = px;
+	p->kind = k;
 	p->c.data = p;
 	p->c.exit_cb = proc_exit;
 	p->c.line_cb = proc_line;
 	p->c.timer_cb = proc_deadline;
 	p->c.closed_cb = proc_closed;
-	a->kind->argv(px, a, argv);
-	rc = child_spawn(px, &p->c, argv, env, a->dir, 1);
-	env_free(env);
-	if (rc < 0) {
+	k->argv(px, a, argv);
+	if ((rc = child_spawn(px, &p->c, argv, env, cwd, 1)) < 0) {
 		snprintf(err, errlen, "Cannot start the action: %s: %s", argv[0], uv_strerror(rc));
 		child_close(&p->c);
-		return rc;
+		return NULL;
 	}
+	return p;
+}
+
+/* Start a launcher before any init when --kind names a kind that has one:
+ * it starts the interpreter now and loads the code when the init comes
+ * (proc_adopt), so the init does not wait for the interpreter. */
+int
+proc_prelaunch(Proxy *px, char *err, size_t errlen)
+{
+	const Kind *k = px->opt.kind ? kind_lookup(px->opt.kind) : NULL;
+	char **env;
+	Proc *p;
+
+	if (k == NULL || !k->stem || px->proc != NULL || px->stopping)
+		return 0;
+	if ((env = env_copy(px->baseenv)) && env_set(&env, "__OW_WAIT_FOR_ACK", "1") < 0) {
+		env_free(env);
+		env = NULL;
+	}
+	p = proc_spawn(px, k, NULL, env, px->workdir, err, errlen);
+	env_free(env);
+	if (p == NULL)
+		return -1;
+	p->state = PROC_STEM;
+	px->proc = p;
+	return 0;
+}
+
+/* Give a stem cell its action: one line, {"entry", "main", "cwd", "env"};
+ * it answers like a launcher started with them. */
+static int
+proc_adopt(Proc *p, char *err, size_t errlen)
+{
+	Action *a = p->px->action;
+	char **env = proc_env(p->px), *eq, *text = NULL;
+	json_t *e = json_object(), *o;
+	int i;
+
+	for (i = 0; env && e && env[i]; i++)
+		if ((eq = strchr(env[i], '=')) != NULL)
+			json_object_setn_new(e, env[i], (size_t)(eq - env[i]), json_string(eq + 1));
+	o = json_pack("{s:s,s:s,s:s,s:o}", "entry", a->entry, "main", a->main, "cwd", a->dir, "env", e);
+	if (env && o)
+		text = json_dumps(o, JSON_COMPACT);
+	env_free(env);
+	json_decref(o);
+	if (text == NULL || child_write(&p->c, text, strlen(text), W_LINE) < 0) {
+		free(text);
+		snprintf(err, errlen, "Cannot start the action: its launcher is gone");
+		return -EPIPE;
+	}
+	free(text);
+	p->state = PROC_STARTING;
+	return 0;
+}
+
+int
+proc_start(Proxy *px, char *err, size_t errlen)
+{
+	Action *a = px->action;
+	Proc *p = px->proc;
+	char **env;
+
+	if (p && p->state == PROC_STEM && p->kind == a->kind && proc_adopt(p, err, errlen) == 0)
+		return 0;
+	if (p && p->state == PROC_STEM)
+		proc_gone(p, NULL);   /* of another kind, or it went away */
+	env = proc_env(px);
+	p = proc_spawn(px, a->kind, a, env, a->dir, err, errlen);
+	env_free(env);
+	if (p == NULL)
+		return -ENOMEM;
 	p->state = a->kind->ack || px->opt.wait_ack ? PROC_STARTING : PROC_READY;
 	px->proc = p;
 	return 0;
@@ -198,6 +267,10 @@ proc_gone(Proc *p, const char *startmsg)
 	p->state = PROC_DEAD;
 	if (px->proc == p)
 		px->proc = NULL;
+	if (was == PROC_STEM) {
+		child_close(&p->c);   /* nobody waits on a stem cell */
+		return;
+	}
 	if (was == PROC_STARTING) {
 		child_exit_text(&p->c, how, sizeof how);
 		if (startmsg == NULL)
@@ -274,6 +347,10 @@ proc_line(Child *c, char *line, size_t len)
 	}
 	if (p->state == PROC_STARTING) {
 		proc_ack(p, line, len);
+		return;
+	}
+	if (p->state == PROC_STEM) {
+		log_warn("a stem cell wrote on fd 3 before it had code; dropped");
 		return;
 	}
 	child_drain(c);

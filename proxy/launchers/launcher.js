@@ -1,6 +1,7 @@
 // launcher.js — the action loop for node functions, started by faasfs-proxy.
 //
 // usage: node launcher.js ENTRY MAIN
+//        node launcher.js              (a stem cell)
 //
 // ENTRY is the function's source file, or the folder of an unpacked archive
 // (its package.json "main" or index.js). Plain source may be a script whose
@@ -8,6 +9,11 @@
 // exports it, or an ES module (import/export syntax, .mjs, or "type":
 // "module") that exports it or exports it as default. MAIN may return a value
 // or a Promise.
+//
+// A stem cell starts before the code is known, so node's own start is done
+// when an init comes; its first stdin line says what the arguments would
+// have: {"entry": ENTRY, "main": MAIN, "cwd": the action's folder, "env":
+// {the action's environment}}, and from there on it is the same.
 //
 // On fd 3 the launcher first writes {"ok":true}, or {"error": "..."} when the
 // code does not load, then one line for each run object read from stdin.
@@ -105,9 +111,15 @@ async function activate(fn, msg) {
 	}
 }
 
-async function main() {
-	const [entry, name] = process.argv.slice(2);
-	const concurrent = process.env.__OW_ALLOW_CONCURRENT === 'true';
+// A stem cell's first line: the action to become.
+function adopt(line) {
+	const msg = JSON.parse(line || '{}');
+	Object.assign(process.env, msg.env || {});
+	process.chdir(msg.cwd || '.');
+	return [msg.entry || '', msg.main || 'main'];
+}
+
+async function start(entry, name, rl) {
 	let fn;
 	try {
 		fn = await load(entry, name);
@@ -118,7 +130,7 @@ async function main() {
 		process.exit(1);
 	}
 	answer('{"ok":true}');
-	const rl = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });
+	const concurrent = process.env.__OW_ALLOW_CONCURRENT === 'true';
 	rl.on('line', async line => {
 		if (!line.trim()) return;
 		const msg = JSON.parse(line);
@@ -128,7 +140,26 @@ async function main() {
 		else
 			answer(encode(result));
 	});
+}
+
+function main() {
+	const rl = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });
 	rl.on('close', () => process.exit(0));
+	if (process.argv.length >= 4) {
+		start(process.argv[2], process.argv[3], rl);
+		return;
+	}
+	rl.once('line', line => {
+		rl.pause();
+		let entry, name;
+		try {
+			[entry, name] = adopt(line);
+		} catch (e) {
+			answer(JSON.stringify({ error: errorText(e) }));
+			process.exit(1);
+		}
+		start(entry, name, rl).then(() => rl.resume());
+	});
 }
 
 main();

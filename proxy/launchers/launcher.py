@@ -1,6 +1,7 @@
 """launcher.py — the action loop for python functions, started by faasfs-proxy.
 
 usage: python3 launcher.py ENTRY MAIN
+       python3 launcher.py          (a stem cell)
 
 ENTRY is the function's source file (or the __main__.py of an unpacked
 archive, whose folder then goes on sys.path so its modules import, with the
@@ -13,6 +14,11 @@ each run object read from stdin (one JSON object a line). String fields of
 the run object other than "value" become __OW_<FIELD> environment variables
 before main(value) runs. stdout and stderr are flushed before each answer, so
 an activation's logs reach the proxy before its result.
+
+A stem cell is started before the code is known, so that the interpreter's
+own start is done by the time an init comes. Its first stdin line says what
+the arguments would have: {"entry": ENTRY, "main": MAIN, "cwd": the action's
+folder, "env": {the action's environment}}; from there on it is the same.
 
 With __OW_ALLOW_CONCURRENT=true the proxy may send runs before the last is
 answered. They are still run one after another (main is not assumed to be
@@ -77,10 +83,18 @@ def run(fn, line, tagged):
         return answer_of({"error": str(e) or type(e).__name__})
 
 
+def adopt():
+    """A stem cell's first line: the action to become."""
+    msg = json.loads(sys.stdin.buffer.readline() or b"{}")
+    os.environ.update(msg.get("env", {}))
+    os.chdir(msg.get("cwd", "."))
+    return msg.get("entry", ""), msg.get("main", "main")
+
+
 def main():
     out = os.fdopen(3, "wb", buffering=0)
-    entry, name = sys.argv[1], sys.argv[2]
     try:
+        entry, name = sys.argv[1:3] if len(sys.argv) >= 3 else adopt()
         fn = load(entry, name)
     except BaseException as e:
         text = "".join(traceback.format_exception_only(type(e), e)).strip()

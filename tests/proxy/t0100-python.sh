@@ -64,4 +64,25 @@ test_expect_success 'python: with __OW_ALLOW_CONCURRENT runs wait in the process
 	test "$(pgrep -P $PROXY_PID | wc -l)" = 1
 '
 kill $PROXY_PID
+
+proxy_start --kind python:3
+test_expect_success 'python: with --kind, the launcher starts before init and takes the code' '
+	wait_for "pgrep -P $PROXY_PID" && stem=$(pgrep -P $PROXY_PID) &&
+	got=$(init bad.py python:3) && expect 502 ".error | test(\"SyntaxError\")" &&
+	wait_for "pgrep -P $PROXY_PID" && stem=$(pgrep -P $PROXY_PID) &&
+	got=$(init "$FIX/suite.py" python:3 main "{\"SOME_VAR\":\"stem\"}") && expect 200 ".ok" &&
+	test "$(pgrep -P $PROXY_PID)" = "$stem" &&
+	got=$(run "{\"op\":\"env\"}" "{\"activation_id\":\"s1\"}") &&
+	expect 200 ".SOME_VAR == \"stem\" and .__OW_ACTIVATION_ID == \"s1\"" &&
+	got=$(run "{\"name\":\"Pia\"}") && expect 200 ".greeting == \"Hello Pia\""
+'
+kill $PROXY_PID
+
+proxy_start --kind python:3
+test_expect_success 'python: a stem cell gives way to an init of another kind' '
+	wait_for "pgrep -P $PROXY_PID" &&
+	got=$(init "$FIX/suite.js" nodejs:20) && expect 200 ".ok" &&
+	got=$(run "{\"name\":\"Quin\"}") && expect 200 ".greeting == \"Hello Quin\""
+'
+kill $PROXY_PID
 test_done

@@ -59,4 +59,13 @@ test_expect_success 'node: 100 activations at once in one node process' '
 	test "$(sentinels proxy.out)" = 100
 '
 kill $PROXY_PID
+
+proxy_start --kind nodejs:20
+test_expect_success 'node: with --kind, the launcher starts before init and takes the code' '
+	wait_for "pgrep -P $PROXY_PID" && stem=$(pgrep -P $PROXY_PID) &&
+	got=$(init esm.js nodejs:20 main "{\"SOME_VAR\":\"stem\"}") && expect 200 ".ok" &&
+	test "$(pgrep -P $PROXY_PID)" = "$stem" &&
+	got=$(run "{\"n\":8}") && expect 200 ".n == 8"
+'
+kill $PROXY_PID
 test_done
