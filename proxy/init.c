@@ -107,8 +107,10 @@ init_request(Proxy *px, http_req *req, json_t *value, json_t *run)
 		px->action = a;
 		a->state = ACTION_STARTING;
 		initq_add(px, req, run);
-		if (a->kind->style == KIND_ONCE)
+		if (a->kind->style == KIND_ONCE) {
+			proc_stop(px);   /* a stem cell of --kind is of no use now */
 			init_ready(px);
+		}
 		else if (proc_start(px, err, sizeof err) < 0)
 			init_failed(px, err);
 		else if (px->proc->state == PROC_READY)

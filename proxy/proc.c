@@ -387,7 +387,8 @@ proc_deadline(Child *c)
 		proc_arm(p);
 }
 
-/* Shutting down: the process goes, its acts fail. */
+/* The process goes, its acts fail: the proxy is shutting down, or a stem
+ * cell is not needed. */
 void
 proc_stop(Proxy *px)
 {

@@ -37,6 +37,15 @@ test_expect_success 'native: a zip holding exec' '
 '
 kill $PROXY_PID
 
+proxy_start --kind python:3
+test_expect_success 'native: a stem cell of --kind goes when a native action comes' '
+	wait_for "pgrep -P $PROXY_PID" &&
+	got=$(init suite native) && expect 200 ".ok" &&
+	wait_for "! pgrep -P $PROXY_PID" &&
+	got=$(run "{\"name\":\"Ray\"}") && expect 200 ".greeting == \"Hello Ray\""
+'
+kill $PROXY_PID
+
 proxy_start --max-body 1000
 test_expect_success 'native: an endless result is cut off, not swallowed' '
 	printf "#!/bin/bash\nhead -c 300000 /dev/zero | tr \"\\\\0\" x\n" >long.sh &&
