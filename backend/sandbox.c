@@ -56,6 +56,7 @@
 #include <sys/syscall.h>
 #include <sys/vfs.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -403,6 +404,23 @@ child_stdio(const child_args *a)
 	syscall(SYS_close_range, 3, ~0U, 4 /* CLOSE_RANGE_CLOEXEC */);
 }
 
+/* exec the proxy. A binary being rebuilt in place is, for a moment, busy
+ * or not yet executable: wait for it a little (the child sleeps, not the
+ * backend). */
+static void
+child_exec(const child_args *a)
+{
+	struct timespec pause = { 0, 25 * 1000 * 1000 };
+	int tries;
+
+	for (tries = 0; tries < EXEC_TRIES; tries++) {
+		execve(a->sp->exe, a->sp->argv, a->sp->envp);
+		if (errno != ETXTBSY && errno != EACCES)
+			return;
+		nanosleep(&pause, NULL);
+	}
+}
+
 static int
 child_main(void *p)
 {
@@ -433,7 +451,7 @@ child_main(void *p)
 	else if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
 		child_fail(a, ST_DROP);
 	child_stdio(a);
-	execve(a->sp->exe, a->sp->argv, a->sp->envp);
+	child_exec(a);
 	child_fail(a, ST_EXEC);
 	return 127;
 }

@@ -17,6 +17,7 @@ enum {
 	USERNS_ID = 1000,       /* our uid and gid inside a user namespace */
 	MAX_HIDE = 24,
 	STACK_SIZE = 64 * 1024,
+	EXEC_TRIES = 40,        /* 25 ms apart: a binary rebuilt in place */
 };
 
 
