@@ -1,3 +1,4 @@
+/* echo.c — the benchmark's native action: an action loop that answers {"ok":true} to every run. */
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
