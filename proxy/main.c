@@ -89,6 +89,7 @@ defaults(Opts *o)
 	}
 }
 
+/* 0, 1 for --help, or -EINVAL. */
 static int
 parse_opts(Opts *o, int argc, char **argv)
 {
@@ -117,7 +118,7 @@ parse_opts(Opts *o, int argc, char **argv)
 		case 't': o->timeout = atol(optarg); break;
 		case 's': o->spin = atol(optarg); break;
 		case 'v': o->verbose++; break;
-		case 'h': usage(stdout); exit(0);
+		case 'h': return 1;
 		default: return -EINVAL;
 		}
 	}
@@ -228,9 +229,9 @@ main(int argc, char **argv)
 	log_prog = "faasfs-proxy";
 	signal(SIGPIPE, SIG_IGN);
 	defaults(&px->opt);
-	if (parse_opts(&px->opt, argc, argv) < 0) {
-		usage(stderr);
-		return 2;
+	if ((rc = parse_opts(&px->opt, argc, argv)) != 0) {
+		usage(rc > 0 ? stdout : stderr);
+		return rc > 0 ? 0 : 2;
 	}
 	log_level = px->opt.verbose ? LOG_DEBUG : LOG_WARN;
 	if (cpus() < 2)
