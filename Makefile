@@ -21,6 +21,7 @@ include lib/build.mk
 -include backend/build.mk
 -include fsd/build.mk
 -include tests/unit/build.mk
+-include tests/unit/sched.mk
 -include bench/build.mk
 
 build: $(BINS) $(UNIT_TESTS)

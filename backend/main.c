@@ -183,9 +183,10 @@ static int start_services(backend *b)
 	if ((rc = metrics_new(&b->met)) || (rc = events_new(b, &b->ev)))
 		return rc;
 	store_on_event(b->st, events_emit, b->ev);
+	/* Under the data directory, so the next backend sweeps what a killed one
+	 * left, and the sandbox hides the store by hiding the run dir's parent. */
 	if (!b->opt.run_dir[0])
-		snprintf(b->opt.run_dir, sizeof b->opt.run_dir, "%s/faasfs-run-%d", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp",
-		         (int)getpid());
+		snprintf(b->opt.run_dir, sizeof b->opt.run_dir, "%.1000s/run", b->opt.data_dir);
 	sc.proxy_path = b->opt.proxy_path;
 	sc.run_dir = b->opt.run_dir;
 	sc.max_containers = b->opt.max_containers;
