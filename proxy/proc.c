@@ -232,9 +232,7 @@ proc_ack(Proc *p, const char *line, size_t len)
 	}
 	snprintf(msg, sizeof msg, "%s", err ? err : "The action did not initialize properly.");
 	json_decref(j);
-	p->why = NULL;
-	p->c.status = -1;
-	proc_gone(p, msg);
+	proc_gone(p, msg);   /* kills it: a launcher that says so exits anyway */
 }
 
 /* Fail every busy act with what ended the process. */
