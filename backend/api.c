@@ -41,9 +41,10 @@ void api_reply_text(http_req *req, int status, const char *text, size_t len, con
 /* Answer with a JSON value (stolen) and optional extra header lines. */
 void api_reply(http_req *req, int status, json_t *body, const char *extra)
 {
-	char *text = body ? json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+	size_t len = 0;
+	char *text = body ? json_text(body, &len) : NULL;
 
-	api_reply_text(req, status, text, text ? strlen(text) : 0, extra);
+	api_reply_text(req, status, text, len, extra);
 	free(text);
 	json_decref(body);
 }

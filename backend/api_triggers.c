@@ -100,7 +100,7 @@ static json_t *fire_rule(api_req *ar, const json_t *rule, json_t *event, const c
 	                      "rule", rname, "action", aname)
 	          : json_pack("{s:i, s:b, s:s, s:s, s:s}", "statusCode", 0, "success", 1, "activationId", a->id, "rule",
 	                      rname, "action", aname);
-	text = json_dumps(line, JSON_COMPACT);
+	text = json_text(line, NULL);
 	json_decref(line);
 	line = json_string(text);
 	free(text);

@@ -8,6 +8,7 @@
 #include <uv.h>
 
 #include "http.h"
+#include "json_text.h"
 #include "sched.h"
 
 enum {

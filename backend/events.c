@@ -76,7 +76,7 @@ static char *event_line(int64_t seq, const char *kind, const char *op, const cha
 		if (version)
 			json_object_set_new(o, "version", json_string(version));
 	}
-	text = json_dumps(o, JSON_COMPACT);
+	text = json_text(o, NULL);
 	json_decref(o);
 	*len = text ? strlen(text) : 0;
 	if (text) {

@@ -49,7 +49,7 @@ static json_t *env_string(const json_t *v)
 		return json_incref((json_t *)v);
 	if (json_is_null(v))
 		return json_string("");
-	s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+	s = json_text(v, NULL);
 	out = json_string(s ? s : "");
 	free(s);
 	return out;

@@ -53,6 +53,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "json_text.h"
 #include "log.h"
 #include "pool.h"
 
@@ -322,7 +323,7 @@ init_body(const run_spec *sp)
 	              "binary", sp->binary, "env", env, "kind", sp->kind);
 	if (!v)
 		return NULL;
-	text = json_dumps(v, JSON_COMPACT);
+	text = json_text(v, NULL);
 	json_decref(v);
 	return text;
 }
@@ -399,16 +400,16 @@ run_tail(const run_spec *sp)
 	char *text;
 
 	snprintf(action, sizeof action, "/%s", sp->path);
-	t = json_pack("{s:s,s:s,s:s,s:s}", "namespace", sp->ns ? sp->ns : "", "action_name", action,
-	              "activation_id", sp->activation_id ? sp->activation_id : "",
-	              "transaction_id", sp->activation_id ? sp->activation_id : "");
-	if (!t)
-		return NULL;
+	t = json_object(); /* not json_pack: this runs per activation, the format's parsing was most of it */
+	json_object_set_new(t, "namespace", json_string(sp->ns ? sp->ns : ""));
+	json_object_set_new(t, "action_name", json_string(action));
+	json_object_set_new(t, "activation_id", json_string(sp->activation_id ? sp->activation_id : ""));
+	json_object_set_new(t, "transaction_id", json_string(sp->activation_id ? sp->activation_id : ""));
 	if (sp->api_key)
 		json_object_set_new(t, "api_key", json_string(sp->api_key));
 	if (sp->api_host)
 		json_object_set_new(t, "api_host", json_string(sp->api_host));
-	text = json_dumps(t, JSON_COMPACT);
+	text = json_text(t, NULL);
 	json_decref(t);
 	return text;
 }
@@ -430,7 +431,7 @@ run_new(sched *s, pool *p, const run_spec *sp, sched_done_cb cb, void *arg, run 
 	r->res.start = "cold";          /* until a container takes it */
 	r->tail = run_tail(sp);
 	if (sp->params)
-		r->value = json_dumps(sp->params, JSON_COMPACT | JSON_ENCODE_ANY);
+		r->value = json_text(sp->params, NULL);
 	if (!r->tail || (sp->params && !r->value)) {
 		run_free(r);
 		return -ENOMEM;

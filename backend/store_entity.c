@@ -66,7 +66,7 @@ static void emit(store *st, int64_t seq, const char *ns, const char *coll, const
 int store_entity_put(store *st, const char *ns, const char *coll, const char *name, const char *ref,
                      json_t *doc)
 {
-	char *text = json_dumps(doc, JSON_COMPACT);
+	char *text = json_text(doc, NULL);
 	const char *version = json_string_value(json_object_get(doc, "version"));
 	sqlite3_stmt *s;
 	int64_t seq = 0;

@@ -173,7 +173,7 @@ static void apply_work(uv_work_t *w)
 		st->apply_rc = -EIO;
 		return;
 	}
-	st->apply_rc = st->applying ? rows_insert(st->worker->db, st->worker->st[S_ACT_PUT], st->applying) : 0;
+	st->apply_rc = st->applying ? rows_insert(st->worker, st->applying) : 0;
 	if (st->prune_job.batch)
 		st->pruned = store_prune(st->worker, st->prune_job.before, st->prune_job.keep, st->prune_job.keep_events,
 		                         st->prune_job.batch);
@@ -288,7 +288,7 @@ static pending *line_row(const char *line)
 		snprintf(p->id, sizeof p->id, "%s", jstr(json_object_get(o, "id")));
 		p->ns = strdup(jstr(json_object_get(o, "ns")));
 		p->name = strdup(jstr(json_object_get(o, "name")));
-		p->doc = json_dumps(doc, JSON_COMPACT);
+		p->doc = json_text(doc, NULL);
 		p->seq = json_integer_value(json_object_get(o, "seq"));
 		p->start = json_integer_value(json_object_get(o, "start"));
 		p->end = json_integer_value(json_object_get(o, "end"));
@@ -330,7 +330,7 @@ static int journal_replay(store *st, FILE *f)
 		}
 	free(line);
 	if (list)
-		rc = rows_insert(st->db, st->st[S_ACT_PUT], list);
+		rc = rows_insert(st, list);
 	for (p = list; p; p = next) {
 		next = p->next;
 		pending_free(p);
@@ -385,7 +385,7 @@ int journal_close(store *st)
 		st->closing++;
 		return 1;
 	}
-	if ((!st->unapplied || rows_insert(st->db, st->st[S_ACT_PUT], st->unapplied) == 0) && ftruncate(st->jfd, 0))
+	if ((!st->unapplied || rows_insert(st, st->unapplied) == 0) && ftruncate(st->jfd, 0))
 		log_warn("store: cannot truncate the journal");
 	for (p = st->unapplied; p; p = next) {
 		next = p->next;

@@ -1,6 +1,6 @@
 # tests/unit/: the backend's pure logic under cmocka (other programs add
 # their own unit tests to UNIT_TESTS in their build.mk). Each prints TAP.
-BACKEND_UNIT := tests/unit/test-names tests/unit/test-limits tests/unit/test-params
+BACKEND_UNIT := tests/unit/test-names tests/unit/test-limits tests/unit/test-params tests/unit/test-json-text
 UNIT_TESTS += $(BACKEND_UNIT)
 UNIT_CFLAGS := $(shell pkg-config --cflags libuv jansson sqlite3 cmocka)
 UNIT_LIBS := $(shell pkg-config --libs jansson cmocka)
@@ -11,5 +11,8 @@ tests/unit/test-names: tests/unit/test-names.c backend/names.o
 tests/unit/test-limits: tests/unit/test-limits.c backend/limits.o
 	$(CC) $(CFLAGS) $(UNIT_CFLAGS) -o $@ $^ $(UNIT_LIBS)
 
-tests/unit/test-params: tests/unit/test-params.c backend/params.o
+tests/unit/test-params: tests/unit/test-params.c backend/params.o backend/json_text.o
+	$(CC) $(CFLAGS) $(UNIT_CFLAGS) -o $@ $^ $(UNIT_LIBS)
+
+tests/unit/test-json-text: tests/unit/test-json-text.c backend/json_text.o
 	$(CC) $(CFLAGS) $(UNIT_CFLAGS) -o $@ $^ $(UNIT_LIBS)

@@ -1,0 +1,197 @@
+/* json_text.c — compact JSON text of a jansson value, byte for byte what json_dumps(JSON_COMPACT) writes.
+ *
+ * Why not json_dumps: jansson formats every integer with snprintf and, for
+ * every object and array, prints the node's address with snprintf into a
+ * hash table to detect cycles. A warm invoke serialises its /run body, its
+ * activation record and its answer: about 90,000 instructions of the
+ * backend's ~340,000 went there. Our values come from the parser or from
+ * our own code and have no cycles, so a depth limit is guard enough; the
+ * rest is one growing buffer. Strings, numbers and key order come out as
+ * jansson writes them (tests/unit/test-json-text.c compares the two).
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json_text.h"
+
+enum { TEXT_MAX_DEPTH = 2048 };
+
+typedef struct outbuf {
+	char *s;
+	size_t len, cap;
+	int failed;
+} outbuf;
+
+static int grow(outbuf *o, size_t more)
+{
+	size_t cap = o->cap ? o->cap : 1024; /* most records and answers fit */
+	char *s;
+
+	if (o->failed)
+		return -1;
+	while (cap < o->len + more + 1)
+		cap *= 2;
+	if (cap == o->cap)
+		return 0;
+	if (!(s = realloc(o->s, cap)))
+		return o->failed = 1, -1;
+	o->s = s;
+	o->cap = cap;
+	return 0;
+}
+
+static void put(outbuf *o, const char *s, size_t n)
+{
+	if (o->len + n + 1 > o->cap && grow(o, n))
+		return;
+	memcpy(o->s + o->len, s, n);
+	o->len += n;
+}
+
+static void putc1(outbuf *o, char c)
+{
+	if (o->len + 2 > o->cap && grow(o, 1))
+		return;
+	o->s[o->len++] = c;
+}
+
+/* A string with jansson's escapes: \" \\ \b \f \n \r \t, other controls as
+ * \u00XX. Runs of plain bytes are copied whole. */
+static void put_string(outbuf *o, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t i, run = 0;
+	char esc[6] = {'\\', 'u', '0', '0'};
+
+	putc1(o, '"');
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		const char *e;
+
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		put(o, s + run, i - run);
+		run = i + 1;
+		e = c == '"' ? "\\\"" : c == '\\' ? "\\\\" : c == '\b' ? "\\b" : c == '\f' ? "\\f"
+		  : c == '\n' ? "\\n" : c == '\r' ? "\\r" : c == '\t' ? "\\t" : NULL;
+		if (e) {
+			put(o, e, 2);
+		} else {
+			esc[4] = hex[c >> 4];
+			esc[5] = hex[c & 15];
+			put(o, esc, 6);
+		}
+	}
+	put(o, s + run, n - run);
+	putc1(o, '"');
+}
+
+static void put_integer(outbuf *o, json_int_t v)
+{
+	char buf[24], *p = buf + sizeof buf;
+	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+
+	do
+		*--p = (char)('0' + u % 10);
+	while (u /= 10);
+	if (v < 0)
+		*--p = '-';
+	put(o, p, (size_t)(buf + sizeof buf - p));
+}
+
+/* As jansson's jsonp_dtostr: %.17g, ".0" when it looks like an integer,
+ * no '+' and no leading zeros in the exponent. */
+static void put_real(outbuf *o, double v)
+{
+	char buf[64], *e, *start, *end;
+	int n = snprintf(buf, sizeof buf, "%.17g", v);
+
+	if (n < 0 || n >= (int)sizeof buf - 3 || !isfinite(v)) {
+		o->failed = 1;
+		return;
+	}
+	if (strspn(buf, "0123456789-") == (size_t)n) {
+		memcpy(buf + n, ".0", 3);
+		n += 2;
+	}
+	if ((e = strchr(buf, 'e'))) {
+		start = e + 1;
+		end = start + 1;
+		if (*start == '-')
+			start++;
+		while (*end == '0')
+			end++;
+		if (end != start) {
+			memmove(start, end, (size_t)(buf + n - end) + 1);
+			n -= (int)(end - start);
+		}
+	}
+	put(o, buf, (size_t)n);
+}
+
+static void put_value(outbuf *o, const json_t *v, int depth);
+
+static void put_object(outbuf *o, const json_t *v, int depth)
+{
+	void *it = json_object_iter((json_t *)v);
+
+	putc1(o, '{');
+	for (int first = 1; it; it = json_object_iter_next((json_t *)v, it), first = 0) {
+		if (!first)
+			putc1(o, ',');
+		put_string(o, json_object_iter_key(it), json_object_iter_key_len(it));
+		putc1(o, ':');
+		put_value(o, json_object_iter_value(it), depth + 1);
+	}
+	putc1(o, '}');
+}
+
+static void put_array(outbuf *o, const json_t *v, int depth)
+{
+	size_t n = json_array_size(v);
+
+	putc1(o, '[');
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			putc1(o, ',');
+		put_value(o, json_array_get(v, i), depth + 1);
+	}
+	putc1(o, ']');
+}
+
+static void put_value(outbuf *o, const json_t *v, int depth)
+{
+	if (depth > TEXT_MAX_DEPTH || !v) {
+		o->failed = 1;
+		return;
+	}
+	switch (json_typeof(v)) {
+	case JSON_OBJECT: put_object(o, v, depth); break;
+	case JSON_ARRAY: put_array(o, v, depth); break;
+	case JSON_STRING: put_string(o, json_string_value(v), json_string_length(v)); break;
+	case JSON_INTEGER: put_integer(o, json_integer_value(v)); break;
+	case JSON_REAL: put_real(o, json_real_value(v)); break;
+	case JSON_TRUE: put(o, "true", 4); break;
+	case JSON_FALSE: put(o, "false", 5); break;
+	case JSON_NULL: put(o, "null", 4); break;
+	}
+}
+
+/* The text of v (any type), malloc'd and NUL-terminated, its length in
+ * *len if len is not NULL; NULL when out of memory or v is not writable. */
+char *json_text(const json_t *v, size_t *len)
+{
+	outbuf o = {0};
+
+	put_value(&o, v, 0);
+	if (!o.failed && grow(&o, 0) == 0) {
+		o.s[o.len] = 0;
+		if (len)
+			*len = o.len;
+		return o.s;
+	}
+	free(o.s);
+	return NULL;
+}

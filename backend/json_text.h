@@ -1,0 +1,10 @@
+/* json_text.h — compact JSON text of a jansson value (json_text.c), for the API and the scheduler alike. */
+#ifndef FAAS_JSON_TEXT_H
+#define FAAS_JSON_TEXT_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+char *json_text(const json_t *v, size_t *len);
+
+#endif

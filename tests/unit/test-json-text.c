@@ -1,0 +1,87 @@
+/* test-json-text.c — backend/json_text.c writes what json_dumps(JSON_COMPACT) writes, byte for byte. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "../../backend/json_text.h"
+
+static void assert_same(json_t *v)
+{
+	size_t len = 0;
+	char *want = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY), *got = json_text(v, &len);
+
+	assert_non_null(want);
+	assert_non_null(got);
+	assert_string_equal(got, want);
+	assert_int_equal(len, strlen(want));
+	free(want);
+	free(got);
+	json_decref(v);
+}
+
+static void test_parsed(void **state)
+{
+	static const char *const docs[] = {
+		"{}", "[]", "\"\"", "0", "-1", "9223372036854775807", "-9223372036854775808", "true", "false", "null",
+		"{\"a\":1,\"b\":[1,2,{\"c\":null}],\"d\":{\"e\":{}},\"f\":[[]]}",
+		"{\"z\":1,\"a\":2,\"m\":3}",
+		"\"quote \\\" backslash \\\\ slash / controls \\b\\f\\n\\r\\t \\u0001 \\u001f \\u007f\"",
+		"\"utf-8: \\u00e9 \\u4e2d \\ud83d\\ude00\"",
+		"{\"key\":\"nul \\u0000 inside\"}",
+		"[0.5, 1.0, -2.25, 1e300, 1e-300, 123456789.125, 0.1, 1e20, 1.5e-7, 3.0e5]",
+		"{\"annotations\":[{\"key\":\"path\",\"value\":\"guest/echo\"},{\"key\":\"waitTime\",\"value\":3}]}",
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof docs / sizeof docs[0]; i++) {
+		json_t *v = json_loads(docs[i], JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
+		assert_non_null(v);
+		assert_same(v);
+	}
+}
+
+static void test_built(void **state)
+{
+	json_t *o = json_object(), *a = json_array();
+	char big[5000];
+	(void)state;
+	memset(big, 'x', sizeof big - 1);
+	big[sizeof big - 1] = 0;
+	json_object_set_new(o, "big", json_string(big));
+	json_object_set_new(o, "real", json_real(-0.0));
+	for (int i = 0; i < 300; i++)
+		json_array_append_new(a, json_integer(i * 7919 - 1000));
+	json_object_set_new(o, "many", a);
+	json_object_del(o, "real"); /* a deleted key leaves the order of the rest */
+	json_object_set_new(o, "again", json_true());
+	assert_same(o);
+	assert_same(json_real(-0.0));
+	assert_same(json_real(2.5e-10));
+}
+
+static void test_unwritable(void **state)
+{
+	json_t *deep = json_array(), *v = deep;
+	(void)state;
+	assert_null(json_text(NULL, NULL));
+	for (int i = 0; i < 3000; i++) {
+		json_t *in = json_array();
+		json_array_append_new(v, in);
+		v = in;
+	}
+	assert_null(json_text(deep, NULL)); /* past the depth limit */
+	json_decref(deep);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parsed),
+		cmocka_unit_test(test_built),
+		cmocka_unit_test(test_unwritable),
+	};
+	cmocka_set_message_output(CM_OUTPUT_TAP);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
