@@ -112,6 +112,7 @@ static const char *const sql[S_NSTMT] = {
 	[S_EV_PRUNE] = "DELETE FROM events WHERE seq <= ?1",
 	[S_EV_LAST] = "SELECT max(coalesce((SELECT max(seq) FROM events), 0),"
 	              " coalesce((SELECT max(rowid) FROM activations), 0))",
+	[S_META_APPLIED] = "UPDATE meta SET value = max(value, ?1) WHERE key = 'journal_applied'",
 };
 
 sqlite3_stmt *store_stmt(store *st, enum stmt_id id)
@@ -312,16 +313,18 @@ int store_event_insert(store *st, const char *ns, const char *kind, const char *
 	return store_exec_step(st, s);
 }
 
-/* Insert rows (p->seq set, ascending) in one transaction with ins, a
- * prepared S_ACT_PUT of db, noting the last seq as applied from the
- * journal. 0 or -EIO. */
-int rows_insert(sqlite3 *db, sqlite3_stmt *ins, pending *list)
+/* Insert rows (p->seq set, ascending) in one transaction on st's
+ * connection, noting the last seq as applied from the journal. Every
+ * statement is a prepared one: this runs once per batch, and parsing
+ * BEGIN, UPDATE and COMMIT each time cost more than inserting a record.
+ * 0 or -EIO. */
+int rows_insert(store *st, pending *list)
 {
-	int rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	sqlite3_stmt *ins = st->st[S_ACT_PUT], *mark;
+	int rc = store_begin(st);
 	int64_t last = 0;
-	char mark[128];
 
-	for (pending *p = list; p && rc == SQLITE_OK; p = p->next) {
+	for (pending *p = list; p && !rc; p = p->next) {
 		if (p->barrier)
 			continue;
 		sqlite3_reset(ins);
@@ -333,22 +336,21 @@ int rows_insert(sqlite3 *db, sqlite3_stmt *ins, pending *list)
 		sqlite3_bind_int(ins, 6, p->status);
 		sqlite3_bind_text(ins, 7, p->doc, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(ins, 8, p->seq);
-		rc = sqlite3_step(ins) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
-		sqlite3_reset(ins);
+		rc = store_exec_step(st, ins);
 		last = p->seq;
 	}
-	snprintf(mark, sizeof mark, "UPDATE meta SET value = max(value, %lld) WHERE key = 'journal_applied'",
-	         (long long)last);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_exec(db, mark, NULL, NULL, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
-	if (rc != SQLITE_OK) {
-		log_error("store: inserting activation records: %s", sqlite3_errmsg(db));
-		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-		return -EIO;
+	if (!rc) {
+		mark = store_stmt(st, S_META_APPLIED);
+		sqlite3_bind_int64(mark, 1, last);
+		rc = store_exec_step(st, mark);
 	}
-	return 0;
+	if (!rc)
+		rc = store_commit(st); /* rolls back itself on failure */
+	else
+		store_rollback(st);
+	if (rc)
+		log_error("store: inserting activation records: %s", sqlite3_errmsg(st->db));
+	return rc ? -EIO : 0;
 }
 
 void pending_free(pending *p)
@@ -376,7 +378,7 @@ void store_flush(store *st)
 	for (p = list; p; p = p->next)
 		if (!p->barrier)
 			p->seq = ++st->seq;
-	rc = st->jfd >= 0 ? journal_write(st, list) : rows_insert(st->db, st->st[S_ACT_PUT], list);
+	rc = st->jfd >= 0 ? journal_write(st, list) : rows_insert(st, list);
 	st->commits++;
 	for (p = list; p; p = next) {
 		next = p->next;
@@ -428,7 +430,7 @@ int store_act_queue(store *st, const act_row *r, store_commit_cb cb, void *arg)
 	snprintf(p->id, sizeof p->id, "%s", r->id);
 	p->ns = strdup(r->ns);
 	p->name = strdup(r->name);
-	p->doc = json_dumps(r->doc, JSON_COMPACT);
+	p->doc = json_text(r->doc, NULL);
 	p->start = r->start;
 	p->end = r->end;
 	p->status = r->status;

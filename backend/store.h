@@ -10,7 +10,7 @@ enum stmt_id {
 	S_ENT_GET, S_ENT_PUT, S_ENT_DEL, S_ENT_LIST, S_ENT_LIST_REF, S_ENT_COUNT, S_ENT_COUNT_REF,
 	S_ACT_PUT, S_ACT_GET, S_ACT_LIST, S_ACT_LIST_NAME, S_ACT_RUNNING, S_ACT_PRUNE_AGE,
 	S_ACT_PRUNE_COUNT, S_ACT_COUNT, S_ACT_COUNT_NS,
-	S_EV_ADD, S_EV_SINCE, S_EV_PRUNE, S_EV_LAST,
+	S_EV_ADD, S_EV_SINCE, S_EV_PRUNE, S_EV_LAST, S_META_APPLIED,
 	S_NSTMT
 };
 
@@ -75,7 +75,7 @@ void cache_drop(store_cache *c, const char *ns, const char *coll, const char *na
 
 void store_free(store *st);
 void pending_free(pending *p);
-int rows_insert(sqlite3 *db, sqlite3_stmt *ins, pending *list);
+int rows_insert(store *st, pending *list);
 int journal_open(store *st, const char *dbpath);
 int journal_write(store *st, pending *list);
 void journal_keep(store *st, pending *p);
