@@ -25,19 +25,34 @@ void annot_set(json_t *arr, const char *key, json_t *value)
 	size_t i;
 	json_t *p;
 
+	if (!value)
+		return;
 	json_array_foreach(arr, i, p)
 		if (strcmp(jstr(json_object_get(p, "key")), key) == 0) {
 			json_object_set_new(p, "value", value);
 			return;
 		}
-	json_array_append_new(arr, json_pack("{s:s, s:o}", "key", key, "value", value));
+	p = json_object();
+	json_object_set_new(p, "key", json_string(key));
+	json_object_set_new(p, "value", value);
+	json_array_append_new(arr, p);
 }
 
 json_t *record_new(const char *ns, const char *name, const char *version, const char *id, const char *cause)
 {
-	json_t *r = json_pack("{s:s, s:s, s:s, s:s, s:b, s:s, s:I, s:[], s:[]}", "namespace", ns, "name", name,
-	                      "version", version ? version : "0.0.1", "subject", ns, "publish", 0,
-	                      "activationId", id, "start", (json_int_t)now_ms(), "logs", "annotations");
+	json_t *r = json_object();
+
+	/* built by hand, not json_pack: a record is made per activation, and
+	 * parsing a format string cost more than the building */
+	json_object_set_new(r, "namespace", json_string(ns));
+	json_object_set_new(r, "name", json_string(name));
+	json_object_set_new(r, "version", json_string(version ? version : "0.0.1"));
+	json_object_set_new(r, "subject", json_string(ns));
+	json_object_set_new(r, "publish", json_false());
+	json_object_set_new(r, "activationId", json_string(id));
+	json_object_set_new(r, "start", json_integer(now_ms()));
+	json_object_set_new(r, "logs", json_array());
+	json_object_set_new(r, "annotations", json_array());
 	if (cause)
 		json_object_set_new(r, "cause", json_string(cause));
 	return r;
@@ -47,9 +62,13 @@ json_t *record_new(const char *ns, const char *name, const char *version, const 
  * of every result only to count it. */
 void record_set_response(json_t *r, int status, json_t *result)
 {
-	json_object_set_new(r, "response", json_pack("{s:s, s:i, s:b, s:o}", "status", record_status_text(status),
-	                                             "statusCode", status, "success", status == RUN_SUCCESS, "result",
-	                                             result));
+	json_t *resp = json_object();
+
+	json_object_set_new(resp, "status", json_string(record_status_text(status)));
+	json_object_set_new(resp, "statusCode", json_integer(status));
+	json_object_set_new(resp, "success", json_boolean(status == RUN_SUCCESS));
+	json_object_set_new(resp, "result", result ? result : json_null());
+	json_object_set_new(r, "response", resp);
 }
 
 void record_set_times(json_t *r, int64_t start, int64_t end)
