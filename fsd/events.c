@@ -77,7 +77,7 @@ drain_cb(uv_timer_t *t)
 		needprime = 0;
 		prime();
 	}
-	while ((nl = memchr(line.p, '\n', line.n)) != NULL) {
+	while (line.n > 0 && (nl = memchr(line.p, '\n', line.n)) != NULL) {
 		handle(line.p, nl - line.p);
 		buf_consume(&line, nl - line.p + 1);
 	}

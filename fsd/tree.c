@@ -113,7 +113,9 @@ kid_action(Node *dir, const char *name, Kid *k, char *buf, size_t len)
 	Ent *e;
 
 	actname(dir->ename, name, buf, len);
-	if (strchr(name, '/') == NULL && (e = action_ent(buf)) != NULL) {
+	/* A staged action is only the name it is being written under. */
+	if (strchr(name, '/') == NULL && (e = action_ent(buf)) != NULL &&
+	    (!e->staged || e->stagekind == NULL)) {
 		k->q = e->staged ? Qalias : Qaction;
 		k->ekind = Eaction;
 		k->ename = buf;
