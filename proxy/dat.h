@@ -180,6 +180,8 @@ struct Proxy {
 	Proc *proc;
 	Once *onces;            /* KIND_ONCE processes running */
 	char **baseenv;         /* PATH and the proxy's own __OW_* variables */
+	char *token;            /* FAASFS_PROXY_TOKEN: requests must carry it, or NULL */
+	size_t tokenlen;
 	unsigned long seq;
 	size_t logged;          /* log bytes since the last sentinels */
 	int truncated;

@@ -91,6 +91,10 @@ void once_stop(Proxy *px);
 int json_scan(const char *p, size_t len);
 int json_member(const char *p, size_t len, const char *key, const char **val, size_t *vlen);
 
+/* auth.c */
+int auth_init(Proxy *px);
+int auth_check(Proxy *px, http_req *req);
+
 /* serve.c */
 void serve_request(http_req *req, void *arg);
 void reply_error(http_req *req, int status, const char *msg);

@@ -228,6 +228,10 @@ main(int argc, char **argv)
 
 	log_prog = "faasfs-proxy";
 	signal(SIGPIPE, SIG_IGN);
+	if ((rc = auth_init(px)) < 0) {   /* first: before any function process exists */
+		log_error("cannot take the token: %s", strerror(-rc));
+		return 1;
+	}
 	defaults(&px->opt);
 	if ((rc = parse_opts(&px->opt, argc, argv)) != 0) {
 		usage(rc > 0 ? stdout : stderr);

@@ -165,6 +165,10 @@ serve_request(http_req *req, void *arg)
 {
 	Proxy *px = arg;
 
+	if (!auth_check(px, req)) {
+		log_debug("%s %s from %s: refused, no token", req->method, req->url, req->peer);
+		return;
+	}
 	log_debug("%s %s %zu bytes from %s", req->method, req->url, req->body_len, req->peer);
 	if (strcmp(req->path, "/") == 0)
 		route_entry(px, req);

@@ -21,9 +21,11 @@ proxy_start() {
 proxy_alive() { kill -0 "$PROXY_PID"; }
 
 # post PATH [CURL ARGS...]: POST to the proxy, answer in ./body, status printed.
+# With PROXY_TOKEN set, the request carries it as the backend's does.
 post() {
 	p=$1; shift
-	curl -s -m 60 -o body -w '%{http_code}' -X POST "$@" "$URL$p"
+	curl -s -m 60 -o body -w '%{http_code}' -X POST \
+		${PROXY_TOKEN:+-H} ${PROXY_TOKEN:+"Authorization: Bearer $PROXY_TOKEN"} "$@" "$URL$p"
 }
 
 # init_value FILE KIND [MAIN] [ENV_JSON]: the init's value for a source file
