@@ -30,6 +30,7 @@ struct chttp {
 	int handles;            /* connections not yet closed */
 	hconn *idle;
 	hconn *busy;
+	char auth[96];          /* "Authorization: Bearer TOKEN\r\n", or "" */
 	char rbuf[65536];
 };
 
@@ -46,7 +47,7 @@ struct hconn {
 	void *arg;
 	int probe;              /* the call is a connection probe */
 	const char *path;       /* "/init" or "/run": a literal */
-	char head[160];
+	char head[256];
 	char *req;              /* request body (owned) */
 	size_t reqlen;
 	char *body;             /* answer body */
@@ -222,9 +223,9 @@ conn_send(hconn *c)
 	uv_buf_t bufs[2];
 	int n, rc, i = 0;
 
-	n = snprintf(c->head, sizeof c->head, "POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+	n = snprintf(c->head, sizeof c->head, "POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\n%s"
 	             "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n",
-	             c->path, c->reqlen);
+	             c->path, c->h->auth, c->reqlen);
 	bufs[0] = uv_buf_init(c->head, (unsigned)n);
 	bufs[1] = uv_buf_init(c->req, (unsigned)c->reqlen);
 	if ((rc = uv_try_write((uv_stream_t *)&c->tcp, bufs, 2)) < 0 && rc != UV_EAGAIN) {
@@ -342,6 +343,18 @@ chttp_post(chttp *h, const char *path, char *body, size_t len, chttp_done_cb cb,
 	conn_link(c, &h->busy);
 	if (c->connected)
 		conn_send(c);
+	return 0;
+}
+
+int
+chttp_token(chttp *h, const char *token)
+{
+	int n = snprintf(h->auth, sizeof h->auth, "Authorization: Bearer %s\r\n", token);
+
+	if (n < 0 || (size_t)n >= sizeof h->auth) {
+		h->auth[0] = '\0';
+		return -ENAMETOOLONG;
+	}
 	return 0;
 }
 

@@ -20,6 +20,9 @@ typedef struct chttp chttp;
 typedef void (*chttp_done_cb)(int err, int status, const char *body, size_t len, void *arg);
 
 int chttp_new(uv_loop_t *loop, int port, size_t max_body, chttp **out);
+/* Send "Authorization: Bearer token" with every request from now on (the
+ * proxy's FAASFS_PROXY_TOKEN). 0, or -ENAMETOOLONG for a token over 70 bytes. */
+int chttp_token(chttp *h, const char *token);
 /* Close every connection; calls in flight end with -ECANCELED; frees itself
  * when the last handle has closed. */
 void chttp_close(chttp *h);
