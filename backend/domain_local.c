@@ -30,6 +30,7 @@
 #include "container_list.h"
 #include "container_logs.h"
 #include "domain.h"
+#include "fns.h"
 #include "log.h"
 #include "sandbox.h"
 
@@ -40,6 +41,7 @@ enum {
 	PORTS_PER_BLOCK = 199,
 	LOG_GRACE_MS = 1000,         /* sentinels may trail the answer by this much */
 	RESULT_MAX = 4 << 20,        /* longest answer we take from a proxy */
+	TOKEN_HEX = 32,              /* a container's secret: 128 bits */
 };
 
 struct domain {
@@ -68,6 +70,7 @@ typedef struct lct {
 	int calls;                   /* calls not yet ended */
 	int down;
 	char why[160];
+	char token[TOKEN_HEX + 1];   /* the proxy's FAASFS_PROXY_TOKEN */
 } lct;
 
 typedef struct lcall {
@@ -369,16 +372,20 @@ free_port(domain *d)
 static int
 lct_spawn(domain *d, lct *x)
 {
-	char listen[40], err[256];
+	char listen[40], err[256], token[sizeof "FAASFS_PROXY_TOKEN=" + TOKEN_HEX];
 	char *argv[] = { d->proxy, "--listen", listen, "--workdir", x->sb.workdir,
 	                 x->c->kind[0] ? "--kind" : NULL, x->c->kind, NULL };
-	char *envp[] = { "PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/tmp", "TMPDIR=/tmp", "LANG=C.UTF-8", NULL };
+	char *envp[] = { "PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/tmp", "TMPDIR=/tmp", "LANG=C.UTF-8",
+	                 token, NULL };
 	sandbox_spec sp = { .exe = d->proxy, .argv = argv, .envp = envp };
 	int rc;
 
 	if ((x->port = free_port(d)) < 0)
 		return x->port;
 	snprintf(listen, sizeof listen, "127.0.0.1:%d", x->port);
+	/* other functions share the host's loopback: only we know this secret */
+	random_hex(x->token, TOKEN_HEX);
+	snprintf(token, sizeof token, "FAASFS_PROXY_TOKEN=%s", x->token);
 	if ((rc = sandbox_prepare(d->host, &x->sb, x->c->memory_mb, err, sizeof err)) < 0) {
 		log_error("%s: %s", x->c->name, err);
 		return rc;
@@ -414,7 +421,9 @@ local_start(domain *d, container *c)
 		free(x);
 		return rc;
 	}
-	if ((rc = chttp_new(d->loop, x->port, RESULT_MAX, &x->http)) < 0) {
+	if ((rc = chttp_new(d->loop, x->port, RESULT_MAX, &x->http)) == 0 && (rc = chttp_token(x->http, x->token)) < 0)
+		chttp_close(x->http);
+	if (rc < 0) {
 		sandbox_kill(&x->sb);
 		waitpid(x->sb.pid, NULL, 0);
 		sandbox_release(d->host, &x->sb);
