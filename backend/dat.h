@@ -59,6 +59,7 @@ typedef struct backend {
 	struct auth_seen {     /* credentials already checked (auth.c) */
 		char header[320];
 		char ns[NAME_MAX_LEN + 1];
+		char auth[256];        /* the decoded "uuid:key", as caller.auth */
 	} auth_seen[16];
 	int auth_next;
 } backend;
