@@ -169,7 +169,7 @@ first_timeout(uv_timer_t *t)
 	firstdone = 1;
 }
 
-/* Follow the backend until the cache is filled (or it is found down, or 5 s). */
+/* Follow the backend until the cache is filled (or it is found down, or 30 s pass). */
 static int
 start_backend(void)
 {
@@ -178,7 +178,7 @@ start_backend(void)
 	if ((rc = curluv_init(fs.loop, &fs.cu)) < 0 || (rc = events_start(first)) < 0)
 		return rc;
 	uv_timer_init(fs.loop, &firsttimer);
-	uv_timer_start(&firsttimer, first_timeout, 5000, 0);
+	uv_timer_start(&firsttimer, first_timeout, 30000, 0);
 	while (!firstdone)
 		uv_run(fs.loop, UV_RUN_ONCE);
 	uv_timer_stop(&firsttimer);
