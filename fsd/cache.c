@@ -238,10 +238,21 @@ cache_each(int kind, void (*fn)(Ent *e, void *arg), void *arg)
 	map_each(&ents[kind], each1, &x);
 }
 
+static void
+count1(Ent *e, void *arg)
+{
+	if (!e->staged)
+		(*(size_t *)arg)++;
+}
+
+/* How many entities of a kind the backend has, as far as we know. */
 size_t
 cache_count(int kind)
 {
-	return ents[kind].count;
+	size_t n = 0;
+
+	cache_each(kind, count1, &n);
+	return n;
 }
 
 /*

@@ -29,6 +29,15 @@ test_expect_success 'invalid params fail the echo, keep the old ones, and err sa
 	tail -n 1 "$FAAS/err" | grep -q "want a JSON object"
 '
 
+test_expect_success 'an editor'"'"'s save (scratch file renamed over params) commits it' '
+	echo "{\"greeting\":\"Yo\",\"name\":\"Ed\"}" >"$H/.params.swp" &&
+	mv "$H/.params.swp" "$H/params" &&
+	test "$(cat $H/invoke)" = "{\"greeting\":\"Yo Ed\"}" &&
+	echo "{broken" >"$H/.params.swp" &&
+	! mv "$H/.params.swp" "$H/params" 2>/dev/null &&
+	test "$(jq -r .name $H/params)" = Ed
+'
+
 test_expect_success 'limits read as key value lines' '
 	printf "timeout 60s\nmemory 256M\nlogs 10M\nconcurrency 1\n" >expect &&
 	test_cmp expect "$H/limits"
