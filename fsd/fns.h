@@ -124,14 +124,16 @@ void fs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct f
 void fs_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi);
 void fs_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
 
+/* fire.c */
+void fire_write(Open *o, fuse_req_t req, const char *buf, size_t size);
+void fire_flush(Open *o, fuse_req_t req);
+
 /* invoke.c */
 void invoke_write(Open *o, fuse_req_t req, const char *buf, size_t size);
 void invoke_read(Open *o, fuse_req_t req, size_t size);
 void invoke_flush(Open *o, fuse_req_t req);
 void invoke_close(Open *o);
 void result_read(Open *o, fuse_req_t req, size_t size, off_t off);
-void fire_write(Open *o, fuse_req_t req, const char *buf, size_t size);
-void fire_flush(Open *o, fuse_req_t req);
 
 /* manifest.c */
 int manifest_fill(Buf *b);
@@ -146,6 +148,7 @@ void map_each(Map *m, void (*fn)(const char *key, void *val, void *arg), void *a
 void map_free(Map *m);
 
 /* msg.c */
+const char *msg_ctype(const char *p, size_t n, int json);
 int msg_split(Buf *part, const char *data, size_t n, int final, msg_cb cb, void *arg,
               char *err, size_t errlen);
 

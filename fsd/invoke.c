@@ -1,4 +1,4 @@
-/* invoke.c — invoke and result files: invocations as writes, results as reads, and trigger firing.
+/* invoke.c — invoke and result files: invocations as writes, results as reads.
  *
  * invoke is an RPC file (factotum's rpc, webfs's clone): each open is a
  * private channel. Every message written (msg.c) starts one blocking
@@ -13,24 +13,12 @@
  * made through this mount are in flight (so `echo > invoke; cat result`
  * gives that invocation's result), else it is the last result seen on the
  * event stream, or the backend's latest activation of the action.
- *
- * A trigger file fires once per message, and the write returns when the
- * backend has taken every event of it (or refused one: then EINVAL etc.).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "dat.h"
 #include "fns.h"
-#include "log.h"
-
-static const char *
-ctype_of(const char *p, size_t n, int json)
-{
-	if (json)
-		return "application/json";
-	return is_text(p, n) ? "text/plain; charset=utf-8" : "application/octet-stream";
-}
 
 /* Give parked reads of an invoke open what is ready. */
 static void
@@ -157,7 +145,7 @@ invoke_start(Open *o, Ent *e, const char *p, size_t n, int json)
 	}
 	c->o = o;
 	c->ent = e;
-	rc = bk_request("POST", path, ctype_of(p, n, json), p, n, 0, invoked, c);
+	rc = bk_request("POST", path, msg_ctype(p, n, json), p, n, 0, invoked, c);
 	free(path);
 	if (rc < 0) {
 		free(c->ename);
@@ -175,13 +163,6 @@ typedef struct Msgs {
 	Open *o;
 	Ent *e;
 	int rc;
-	/* triggers */
-	fuse_req_t req;
-	size_t size;
-	int pending;
-	int isflush;
-	int err;
-	char text[512];
 } Msgs;
 
 static void
@@ -331,88 +312,4 @@ result_read(Open *o, fuse_req_t req, size_t size, off_t off)
 		return;
 	if (e->inflight == 0 && !e->fetching && (rc = fetch_latest(e)) < 0)
 		result_wake(e);
-}
-
-/* ---- triggers ---- */
-
-static void
-fired(Resp *r, void *arg)
-{
-	Msgs *m = arg;
-	json_t *id = json_object_get(r->json, "activationId");
-	Ent *t;
-
-	if (json_is_string(id) && (t = ent_get(Etrigger, m->o->node->ename)) != NULL)
-		snprintf(t->lastfire, sizeof t->lastfire, "%s", json_string_value(id));
-	if (r->err < 0 && m->err == 0) {
-		m->err = r->err;
-		snprintf(m->text, sizeof m->text, "%s", r->text);
-	}
-	if (--m->pending > 0)
-		return;
-	if (m->err < 0)
-		fail_req(m->req, m->isflush ? "close" : "write", m->o->node->path, NULL, m->err, m->text);
-	else if (m->isflush)
-		fuse_reply_err(m->req, 0);
-	else
-		fuse_reply_write(m->req, m->size);
-	free(m);
-}
-
-static void
-fire_msg(const char *p, size_t n, int json, void *arg)
-{
-	Msgs *m = arg;
-	char *path = bk_path(Etrigger, m->e->name, NULL);
-	int rc = path ? bk_request("POST", path, ctype_of(p, n, json), p, n, 30000, fired, m) : -ENOMEM;
-
-	free(path);
-	if (rc < 0)
-		m->rc = rc;
-	else
-		m->pending++;
-}
-
-static void
-fire(Open *o, fuse_req_t req, const char *buf, size_t size, int final)
-{
-	Msgs *m = calloc(1, sizeof *m);
-	int n;
-
-	if (m == NULL || (m->e = node_ent(o->node)) == NULL) {
-		free(m);
-		fail_req(req, "write", o->node->path, NULL, m ? -ENOENT : -ENOMEM, NULL);
-		return;
-	}
-	m->o = o;
-	m->req = req;
-	m->size = size;
-	m->pending = 1;  /* ours, until every message is sent */
-	n = msg_split(&o->part, buf, size, final, fire_msg, m, m->text, sizeof m->text);
-	if (n == 0 && o->part.n == 0 && !final)
-		fire_msg("{}", 2, 1, m);
-	if (n < 0 || m->rc < 0) {
-		m->err = n < 0 ? n : m->rc;
-		if (m->text[0] == '\0')
-			snprintf(m->text, sizeof m->text, "cannot fire: %s", strerror(-m->err));
-	}
-	m->isflush = final;
-	fired(&(Resp){ .err = 0 }, m);  /* our own count */
-}
-
-void
-fire_write(Open *o, fuse_req_t req, const char *buf, size_t size)
-{
-	o->wrote = 1;
-	fire(o, req, buf, size, 0);
-}
-
-void
-fire_flush(Open *o, fuse_req_t req)
-{
-	if (o->part.n == 0) {
-		fuse_reply_err(req, 0);
-		return;
-	}
-	fire(o, req, "", 0, 1);
 }

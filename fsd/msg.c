@@ -20,6 +20,15 @@
 #include "dat.h"
 #include "fns.h"
 
+/* The Content-Type a message goes to the backend with. */
+const char *
+msg_ctype(const char *p, size_t n, int json)
+{
+	if (json)
+		return "application/json";
+	return is_text(p, n) ? "text/plain; charset=utf-8" : "application/octet-stream";
+}
+
 static size_t
 skipspace(const char *p, size_t n)
 {
