@@ -12,7 +12,7 @@ def main(args):
     return {"secret": args.get("secret"), "who": "victim"}
 PY
 cat >attacker.py <<'PY'
-import http.client, json
+import http.client, json, os
 
 # The ports someone listens on at 127.0.0.1, from /proc/net/tcp (state 0A).
 def listening():
@@ -34,6 +34,15 @@ def post(port, path, body, headers):
     except Exception as e:
         return {"status": 0, "body": str(e)}
 
+# What this function can see of its own proxy's token.
+def own_token():
+    try:
+        with open("/proc/%d/environ" % os.getppid(), "rb") as f:
+            parent = f.read().decode("latin-1").replace("\0", "\n")
+    except OSError as e:
+        parent = "error: " + e.strerror
+    return {"env": "FAASFS_PROXY_TOKEN" in os.environ, "parent": parent}
+
 # Only this backend's proxies are attacked: other programs on the host
 # listen too, and are none of this test's business.
 def main(args):
@@ -46,7 +55,7 @@ def main(args):
                                         "kind": "python:3"}}, {}),
             post(p, "/", {"value": {}}, {"Authorization": "Bearer "}),
         ]
-    return {"scanned": listening(), "hit": hit}
+    return {"scanned": listening(), "hit": hit, "own": own_token()}
 PY
 
 # proxy_ports: the ports this backend's proxies listen on, from their command lines.
@@ -82,6 +91,10 @@ test_expect_success 'a function finds every proxy, and posting /run, /init and /
 	jq -e --argjson ports "$ports" ".response.result.hit as \$h | \$ports | all(. as \$p |
 		\$h[\$p | tostring] | length == 4 and all(.status == 401))" a.json >/dev/null &&
 	! grep -q S3CRET-a1b2 a.json
+'
+
+test_expect_success 'the function sees no token, neither in its environment nor in its proxy'"'"'s' '
+	jq -e ".response.result.own | .env == false and (.parent | test(\"FAASFS_PROXY_TOKEN=[0-9a-f]\") | not)" a.json
 '
 
 test_expect_success 'the victim still works, warm, with its own code and secret' '
