@@ -42,6 +42,7 @@
 #include <ftw.h>
 #include <grp.h>
 #include <limits.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -214,6 +215,7 @@ sandbox_host_new(const char *run_dir, int enabled, sandbox_host **out, char *war
 	}
 	h->mode = !enabled ? SB_PLAIN : geteuid() == 0 ? SB_ROOT : SB_USERNS;
 	h->block_fd = h->block = -1;
+	h->self_pidfd = (int)syscall(SYS_pidfd_open, getpid(), 0); /* close-on-exec by itself */
 	run_dir_sweep(h);
 	if (h->mode == SB_USERNS)
 		snprintf(warn, wlen, "not root: containers share our uid in user namespaces, and their memory "
@@ -251,6 +253,8 @@ sandbox_host_free(sandbox_host *h)
 		free(h->hide[i]);
 	if (h->block_fd >= 0)
 		close(h->block_fd);
+	if (h->self_pidfd >= 0)
+		close(h->self_pidfd);
 	free(h);
 }
 
@@ -360,6 +364,23 @@ child_limits(const child_args *a)
 		child_fail(a, ST_RLIMIT);
 }
 
+/* Ask for SIGKILL when the backend dies, and make sure it has not died
+ * already: a backend killed between our clone and this prctl sends no
+ * signal, and the child would live on as an orphan container. In our pid
+ * namespace getppid() says 0, so the backend's own pidfd (inherited from
+ * the clone) tells: it is readable once the backend is gone. */
+static int
+child_tie(const child_args *a)
+{
+	struct pollfd p = { .fd = a->h->self_pidfd, .events = POLLIN };
+
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+		return -1;
+	if (p.fd >= 0 && poll(&p, 1, 0) > 0)
+		_exit(127);
+	return 0;
+}
+
 static void
 child_drop(const child_args *a)
 {
@@ -367,7 +388,8 @@ child_drop(const child_args *a)
 
 	if (setgroups(0, NULL) < 0 || setresgid(u, u, u) < 0 || setresuid(u, u, u) < 0)
 		child_fail(a, ST_DROP);
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+	/* after the uid change, which clears the parent-death signal */
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || child_tie(a) < 0)
 		child_fail(a, ST_DROP);
 }
 
@@ -448,7 +470,7 @@ child_main(void *p)
 	child_limits(a);
 	if (a->h->mode == SB_ROOT)
 		child_drop(a);
-	else if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+	else if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || child_tie(a) < 0)
 		child_fail(a, ST_DROP);
 	child_stdio(a);
 	child_exec(a);

@@ -34,6 +34,7 @@ struct sandbox_host {
 	int uid_base;
 	int block_fd;           /* holds the lock on our block of uids */
 	int block;              /* its number, or -1 */
+	int self_pidfd;         /* the backend's own pidfd, or -1: see child_tie */
 	unsigned char used[UID_BLOCK];
 	char describe[128];
 };
