@@ -19,6 +19,19 @@ const openwhisk = require('openwhisk')
 const TOP = path.resolve(__dirname, '..', '..')
 const BACKEND = process.env.FAASFS_BACKEND || path.join(TOP, 'backend', 'faasfs-backend')
 
+// Every backend still running, so that a test file that ends early (a
+// failed assertion, a cancelled run, a signal) does not leave one behind
+// with its containers: they get SIGKILL when this process goes, and their
+// containers die with them.
+const running = new Set()
+process.on('exit', () => { for (const child of running) child.kill('SIGKILL') })
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.once(sig, () => {
+    for (const child of running) child.kill('SIGKILL')
+    process.kill(process.pid, sig)
+  })
+}
+
 function freePort () {
   return new Promise((resolve, reject) => {
     const s = net.createServer()
@@ -94,7 +107,9 @@ class Backend {
       stdio: ['ignore', out, out]
     })
     fs.closeSync(out)
-    this.exited = new Promise(resolve => this.child.on('exit', resolve))
+    const child = this.child
+    running.add(child)
+    this.exited = new Promise(resolve => child.on('exit', (...args) => { running.delete(child); resolve(...args) }))
     await waitUp(this.port, this.child, this.log)
     this.apihost = `http://127.0.0.1:${this.port}`
     this.ow = this.client(this.auth)

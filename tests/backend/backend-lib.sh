@@ -6,6 +6,29 @@
 #   invoke NAME ['{"param":1}'] > act.json    (blocking; the whole activation record)
 . "$(dirname "$0")/../lib.sh"
 
+# Whatever ends this file (test_done, a signal, prove going away so that a
+# write gets SIGPIPE, a hangup) stops the backends it started: a backend
+# left running keeps its containers too.
+trap 'eval "$test_cleanups" >/dev/null 2>&1' EXIT
+trap 'eval "$test_cleanups" >/dev/null 2>&1; trap - EXIT; exit 1' HUP PIPE
+
+# alive PID: the process exists and is not a zombie waiting to be reaped.
+alive() { test -e "/proc/$1" && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null; }
+
+# stop_backend PID: SIGTERM, and SIGKILL if it is still there after 10 s
+# (its containers die with it either way).
+stop_backend() {
+	kill "$1" 2>/dev/null || return 0
+	n=200
+	while [ "$n" -gt 0 ] && alive "$1"; do
+		sleep 0.05
+		n=$((n - 1))
+	done
+	kill -9 "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+	return 0
+}
+
 AUTH=23bc46b1-71f6-4ed5-8c54-816aa4f8c502:123zO3xZCLrMN6v2BKK1dXYFpXlPkccOFqm12CdAsMgRU4VrNZ9lyGVCGuMDGIwP
 
 # start_backend [ARGS]: a backend on a free port with its data in $SCRATCH/data.
@@ -15,7 +38,7 @@ start_backend() {
 	"$BACKEND" --listen "127.0.0.1:$PORT" --data "$SCRATCH/data" --run-dir "$SCRATCH/run" "$@" \
 		>>"$SCRATCH/backend.log" 2>&1 &
 	BACKEND_PID=$!
-	test_at_end "kill $BACKEND_PID"
+	test_at_end "stop_backend $BACKEND_PID"
 	API="http://127.0.0.1:$PORT/api/v1/namespaces/_"
 	METRICS="http://127.0.0.1:$PORT/metrics"
 	wait_for "curl -sf -u $AUTH $API/actions"

@@ -17,7 +17,7 @@ HOME="$SCRATCH/nb" FAASFS_AUTH="$AUTH" setpriv --reuid=65534 --regid=65534 --cle
 	"$BACKEND" --listen "127.0.0.1:$PORT" --data "$SCRATCH/nb/data" --run-dir "$SCRATCH/nb/run" \
 	>>"$SCRATCH/backend.log" 2>&1 &
 BACKEND_PID=$!
-test_at_end "kill $BACKEND_PID"
+test_at_end "stop_backend $BACKEND_PID"
 API="http://127.0.0.1:$PORT/api/v1/namespaces/_"
 wait_for "curl -sf -u $AUTH $API/actions"
 
