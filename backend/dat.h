@@ -62,6 +62,8 @@ typedef struct backend {
 		char auth[256];        /* the decoded "uuid:key", as caller.auth */
 	} auth_seen[16];
 	int auth_next;
+	struct activation *spare; /* freed activations kept for reuse (invoke.c) */
+	int nspare;
 } backend;
 
 /* The authenticated namespace a request acts as. */

@@ -106,6 +106,7 @@ void action_spec(run_spec *sp, backend *b, const json_t *action, const char *ns,
 int activation_start(backend *b, const act_req *rq, act_done_cb done, void *arg, activation **out, int *status,
                      char *err, size_t n);
 int activation_ack(activation *a, store_commit_cb cb, void *arg);
+void activation_spares_free(backend *b);
 void activation_record(activation *a);
 
 /* sequence.c */

@@ -231,6 +231,7 @@ static void stop_services(backend *b)
 	uv_run(b->loop, UV_RUN_NOWAIT);
 	if (b->met)
 		metrics_free(b->met);
+	activation_spares_free(b);
 }
 
 int main(int argc, char **argv)
