@@ -179,6 +179,19 @@ static void put_value(outbuf *o, const json_t *v, int depth)
 	}
 }
 
+/* The buffer as a NUL-terminated string (its length in *len), or NULL. */
+static char *finish(outbuf *o, size_t *len)
+{
+	if (!o->failed && grow(o, 0) == 0) {
+		o->s[o->len] = 0;
+		if (len)
+			*len = o->len;
+		return o->s;
+	}
+	free(o->s);
+	return NULL;
+}
+
 /* The text of v (any type), malloc'd and NUL-terminated, its length in
  * *len if len is not NULL; NULL when out of memory or v is not writable. */
 char *json_text(const json_t *v, size_t *len)
@@ -186,12 +199,30 @@ char *json_text(const json_t *v, size_t *len)
 	outbuf o = {0};
 
 	put_value(&o, v, 0);
-	if (!o.failed && grow(&o, 0) == 0) {
-		o.s[o.len] = 0;
-		if (len)
-			*len = o.len;
-		return o.s;
+	return finish(&o, len);
+}
+
+/* {"k1":"v1",...} from n pairs of strings in kv (key, value, key, value...),
+ * a pair whose value is NULL left out: a small object written without
+ * building one (a /run body's tail is made this way per activation). */
+char *json_text_pairs(const char *const *kv, size_t n, size_t *len)
+{
+	outbuf o = {0};
+	int first = 1;
+
+	putc1(&o, '{');
+	for (size_t i = 0; i < n; i++) {
+		const char *k = kv[2 * i], *v = kv[2 * i + 1];
+
+		if (!v)
+			continue;
+		if (!first)
+			putc1(&o, ',');
+		first = 0;
+		put_string(&o, k, strlen(k));
+		putc1(&o, ':');
+		put_string(&o, v, strlen(v));
 	}
-	free(o.s);
-	return NULL;
+	putc1(&o, '}');
+	return finish(&o, len);
 }

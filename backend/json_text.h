@@ -6,5 +6,6 @@
 #include <stddef.h>
 
 char *json_text(const json_t *v, size_t *len);
+char *json_text_pairs(const char *const *kv, size_t n, size_t *len);
 
 #endif

@@ -396,22 +396,12 @@ static char *
 run_tail(const run_spec *sp)
 {
 	char action[1100];
-	json_t *t;
-	char *text;
+	const char *id = sp->activation_id ? sp->activation_id : "";
+	const char *kv[] = {"namespace", sp->ns ? sp->ns : "", "action_name", action, "activation_id", id,
+	                    "transaction_id", id, "api_key", sp->api_key, "api_host", sp->api_host};
 
 	snprintf(action, sizeof action, "/%s", sp->path);
-	t = json_object(); /* not json_pack: this runs per activation, the format's parsing was most of it */
-	json_object_set_new(t, "namespace", json_string(sp->ns ? sp->ns : ""));
-	json_object_set_new(t, "action_name", json_string(action));
-	json_object_set_new(t, "activation_id", json_string(sp->activation_id ? sp->activation_id : ""));
-	json_object_set_new(t, "transaction_id", json_string(sp->activation_id ? sp->activation_id : ""));
-	if (sp->api_key)
-		json_object_set_new(t, "api_key", json_string(sp->api_key));
-	if (sp->api_host)
-		json_object_set_new(t, "api_host", json_string(sp->api_host));
-	text = json_text(t, NULL);
-	json_decref(t);
-	return text;
+	return json_text_pairs(kv, sizeof kv / sizeof kv[0] / 2, NULL);
 }
 
 static int

@@ -61,6 +61,18 @@ static void test_built(void **state)
 	assert_same(json_real(2.5e-10));
 }
 
+static void test_pairs(void **state)
+{
+	const char *kv[] = {"a", "1", "skipped", NULL, "q\"uote", "line\nbreak", "e", ""};
+	char *got = json_text_pairs(kv, 4, NULL);
+	(void)state;
+	assert_string_equal(got, "{\"a\":\"1\",\"q\\\"uote\":\"line\\nbreak\",\"e\":\"\"}");
+	free(got);
+	got = json_text_pairs(kv, 0, NULL);
+	assert_string_equal(got, "{}");
+	free(got);
+}
+
 static void test_unwritable(void **state)
 {
 	json_t *deep = json_array(), *v = deep;
@@ -80,6 +92,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parsed),
 		cmocka_unit_test(test_built),
+		cmocka_unit_test(test_pairs),
 		cmocka_unit_test(test_unwritable),
 	};
 	cmocka_set_message_output(CM_OUTPUT_TAP);
