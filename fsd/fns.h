@@ -164,7 +164,7 @@ size_t node_count(void);
 
 /* notify.c */
 int notify_start(void);
-void notify_stop(void);
+int notify_stop(void);
 void notify_entry(const char *dir, const char *name);
 void notify_inode(const char *path);
 void notify_new(Ent *e);

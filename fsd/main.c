@@ -281,8 +281,8 @@ main(int argc, char **argv)
 	if ((rc = serve()) < 0)
 		log_error("cannot serve %s: %s", fs.mnt, uv_strerror(rc));
 	fuse_session_unmount(fs.se);
-	notify_stop();
-	fuse_session_destroy(fs.se);
+	if (notify_stop() == 0)
+		fuse_session_destroy(fs.se);
 	log_info("unmounted %s", fs.mnt);
 	return rc < 0;
 }

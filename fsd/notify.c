@@ -27,7 +27,7 @@ static uv_thread_t thread;
 static uv_mutex_t lock;
 static uv_cond_t cond;
 static Note *head, **tail = &head;
-static int stopping, running;
+static int stopping, running, finished;
 
 static void
 notifier(void *arg)
@@ -41,6 +41,15 @@ notifier(void *arg)
 			uv_cond_wait(&cond, &lock);
 		if (head == NULL)
 			break;
+		if (stopping) {
+			/* drop the rest: nobody serves the kernel any more */
+			while ((n = head) != NULL) {
+				head = n->next;
+				free(n);
+			}
+			tail = &head;
+			break;
+		}
 		n = head;
 		head = n->next;
 		if (head == NULL)
@@ -53,6 +62,8 @@ notifier(void *arg)
 		free(n);
 		uv_mutex_lock(&lock);
 	}
+	finished = 1;
+	uv_cond_signal(&cond);
 	uv_mutex_unlock(&lock);
 }
 
@@ -69,17 +80,29 @@ notify_start(void)
 	return 0;
 }
 
-void
+/*
+ * Stop the notifier. It may be stuck in the kernel behind a request that
+ * will never be answered now; then give up after a second and say so
+ * (-EBUSY): the session must not be destroyed under it.
+ */
+int
 notify_stop(void)
 {
+	int rc = 0;
+
 	if (!running)
-		return;
+		return 0;
 	uv_mutex_lock(&lock);
 	stopping = 1;
 	uv_cond_signal(&cond);
+	while (!finished && rc == 0)
+		rc = uv_cond_timedwait(&cond, &lock, 1000000000ULL);
 	uv_mutex_unlock(&lock);
+	if (!finished)
+		return -EBUSY;
 	uv_thread_join(&thread);
 	running = 0;
+	return 0;
 }
 
 static void
