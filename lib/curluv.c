@@ -9,11 +9,20 @@
  *
  * Every easy handle run here carries a transfer (CURLOPT_PRIVATE) with the
  * caller's callback, the collected body and what must be freed with it.
+ *
+ * libcurl refuses curl_multi_add_handle() from inside its own callbacks (a
+ * write callback of a streamed response, say). Such a transfer waits in
+ * cu->deferred and is added on the next turn of the loop, so callers may
+ * start requests from anywhere. Easy handles made by curluv_request are
+ * reset and kept (up to SPARE_MAX) for the next request: that spares
+ * curl_easy_init's allocations on every call.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include "curluv.h"
+
+enum { SPARE_MAX = 32 };
 
 struct curluv {
 	uv_loop_t *loop;
@@ -21,6 +30,11 @@ struct curluv {
 	uv_timer_t timer;
 	int running;
 	struct transfer *transfers;  /* all running, so curluv_free can cancel them */
+	struct transfer *deferred;   /* waiting to be added outside curl's callbacks */
+	uv_timer_t defer_timer;
+	CURL *spare[SPARE_MAX];      /* reset easy handles of finished requests */
+	int nspare;
+	int closing;                 /* timers still closing at curluv_free */
 };
 
 typedef struct transfer {
@@ -29,7 +43,8 @@ typedef struct transfer {
 	curluv *cu;
 	curluv_done_cb cb;
 	void *arg;
-	int collect;
+	int collect;                 /* made by curluv_request: collect, keep the handle */
+	int deferred;                /* on cu->deferred, not yet added */
 	char *body;
 	size_t len, cap;
 	char *send;                  /* request body we own */
@@ -43,15 +58,13 @@ typedef struct watch {
 	curluv *cu;
 } watch;
 
+static void transfer_unlink(transfer **list, transfer *t);
+static void on_defer_timer(uv_timer_t *tm);
+
 static void
 transfer_free(transfer *t)
 {
-	if (t->prev != NULL)
-		t->prev->next = t->next;
-	else if (t->cu->transfers == t)
-		t->cu->transfers = t->next;
-	if (t->next != NULL)
-		t->next->prev = t->prev;
+	transfer_unlink(t->deferred ? &t->cu->deferred : &t->cu->transfers, t);
 	curl_slist_free_all(t->headers);
 	free(t->send);
 	free(t->body);
@@ -74,7 +87,12 @@ transfer_finish(curluv *cu, CURL *easy, transfer *t, CURLcode rc)
 	resp.error = t->errbuf[0] ? t->errbuf : curl_easy_strerror(rc);
 	curl_multi_remove_handle(cu->multi, easy);
 	t->cb(&resp, t->arg);
-	curl_easy_cleanup(easy);
+	if (t->collect && cu->nspare < SPARE_MAX) {
+		curl_easy_reset(easy);
+		cu->spare[cu->nspare++] = easy;
+	} else {
+		curl_easy_cleanup(easy);
+	}
 	transfer_free(t);
 }
 
@@ -196,6 +214,8 @@ curluv_init(uv_loop_t *loop, curluv **out)
 	}
 	uv_timer_init(loop, &cu->timer);
 	cu->timer.data = cu;
+	uv_timer_init(loop, &cu->defer_timer);
+	cu->defer_timer.data = cu;
 	curl_multi_setopt(cu->multi, CURLMOPT_SOCKETFUNCTION, socket_cb);
 	curl_multi_setopt(cu->multi, CURLMOPT_SOCKETDATA, cu);
 	curl_multi_setopt(cu->multi, CURLMOPT_TIMERFUNCTION, timer_cb);
@@ -208,16 +228,24 @@ curluv_init(uv_loop_t *loop, curluv **out)
 static void
 on_timer_closed(uv_handle_t *h)
 {
-	free(h->data);
+	curluv *cu = h->data;
+
+	if (--cu->closing == 0)
+		free(cu);
 }
 
 void
 curluv_free(curluv *cu)
 {
 	/* Cancel what is still running so every callback runs once. */
+	on_defer_timer(&cu->defer_timer);
 	while (cu->transfers != NULL)
 		curluv_cancel(cu, cu->transfers->easy);
+	while (cu->nspare > 0)
+		curl_easy_cleanup(cu->spare[--cu->nspare]);
 	curl_multi_cleanup(cu->multi);
+	cu->closing = 2;
+	uv_close((uv_handle_t *)&cu->defer_timer, on_timer_closed);
 	uv_close((uv_handle_t *)&cu->timer, on_timer_closed);
 }
 
@@ -239,18 +267,60 @@ transfer_new(curluv *cu, CURL *easy, curluv_done_cb cb, void *arg)
 	return t;
 }
 
+static void
+transfer_link(transfer **list, transfer *t)
+{
+	t->prev = NULL;
+	t->next = *list;
+	if (t->next != NULL)
+		t->next->prev = t;
+	*list = t;
+}
+
+static void
+transfer_unlink(transfer **list, transfer *t)
+{
+	if (t->prev != NULL)
+		t->prev->next = t->next;
+	else if (*list == t)
+		*list = t->next;
+	if (t->next != NULL)
+		t->next->prev = t->prev;
+	t->next = t->prev = NULL;
+}
+
+static void
+on_defer_timer(uv_timer_t *tm)
+{
+	curluv *cu = tm->data;
+
+	while (cu->deferred != NULL) {
+		transfer *t = cu->deferred;
+		transfer_unlink(&cu->deferred, t);
+		t->deferred = 0;
+		transfer_link(&cu->transfers, t);
+		if (curl_multi_add_handle(cu->multi, t->easy) != CURLM_OK)
+			transfer_finish(cu, t->easy, t, CURLE_FAILED_INIT);
+	}
+}
+
 static int
 transfer_start(curluv *cu, CURL *easy, transfer *t)
 {
-	if (curl_multi_add_handle(cu->multi, easy) != CURLM_OK) {
+	CURLMcode mc = curl_multi_add_handle(cu->multi, easy);
+
+	if (mc == CURLM_RECURSIVE_API_CALL) {
+		t->deferred = 1;
+		transfer_link(&cu->deferred, t);
+		uv_timer_start(&cu->defer_timer, on_defer_timer, 0, 0);
+		return 0;
+	}
+	if (mc != CURLM_OK) {
 		curl_easy_setopt(easy, CURLOPT_PRIVATE, NULL);
 		transfer_free(t);
 		return -EIO;
 	}
-	t->next = cu->transfers;
-	if (t->next != NULL)
-		t->next->prev = t;
-	cu->transfers = t;
+	transfer_link(&cu->transfers, t);
 	return 0;
 }
 
@@ -290,7 +360,7 @@ int
 curluv_request(curluv *cu, const char *method, const char *url, const char *const *headers,
                const char *body, size_t len, long timeout_ms, curluv_done_cb cb, void *arg)
 {
-	CURL *easy = curl_easy_init();
+	CURL *easy = cu->nspare > 0 ? cu->spare[--cu->nspare] : curl_easy_init();
 	transfer *t;
 	int i, rc;
 

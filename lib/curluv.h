@@ -4,6 +4,10 @@
  * (or one made by curluv_request); when it finishes, done_cb runs on the
  * loop with the curl result, the HTTP status and, for curluv_request, the
  * whole response body. The easy handle is cleaned up after done_cb returns.
+ * Requests may be started from anywhere, even from inside a libcurl write
+ * callback (they then start on the next turn of the loop). curluv uses
+ * CURLOPT_PRIVATE of every easy handle it runs. curluv_cancel must not be
+ * called from inside a libcurl callback.
  */
 #ifndef FAAS_CURLUV_H
 #define FAAS_CURLUV_H

@@ -184,6 +184,49 @@ test_abort_when_peer_leaves(void **state)
 		uv_run(loop, UV_RUN_ONCE);
 }
 
+/* A request started from inside libcurl's write callback of another one
+ * still runs (curluv defers adding it to the next turn of the loop). */
+static int nested_started;
+
+static size_t
+start_nested(char *data, size_t size, size_t n, void *arg)
+{
+	char url[256];
+
+	(void)data;
+	(void)arg;
+	if (!nested_started) {
+		nested_started = 1;
+		snprintf(url, sizeof url, "%s/nested?x=in", base);
+		assert_int_equal(curluv_request(cu, "GET", url, NULL, NULL, 0, 5000, on_done, NULL), 0);
+	}
+	return size * n;
+}
+
+static void
+ignore_done(curluv_resp *resp, void *arg)
+{
+	(void)resp;
+	(void)arg;
+}
+
+static void
+test_request_from_write_callback(void **state)
+{
+	CURL *easy = curl_easy_init();
+	char url[256];
+	int want = done_count + 1;
+
+	(void)state;
+	snprintf(url, sizeof url, "%s/stream", base);
+	curl_easy_setopt(easy, CURLOPT_URL, url);
+	curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, start_nested);
+	assert_int_equal(curluv_add(cu, easy, ignore_done, NULL), 0);
+	run_until_done(want);
+	assert_int_equal(last.status, 200);
+	assert_string_equal(last_body, "GET /nested x=in len=0 ct=-");
+}
+
 /* Raw bytes: two pipelined requests then garbage, answered in order, then
  * a 400 and the connection closed. The client runs in a thread while the
  * loop serves. */
@@ -244,6 +287,7 @@ main(void)
 		cmocka_unit_test(test_keepalive_reuse),
 		cmocka_unit_test(test_abort_when_peer_leaves),
 		cmocka_unit_test(test_pipelining_and_garbage),
+		cmocka_unit_test(test_request_from_write_callback),
 	};
 	http_limits lim = { 0, 4096 };
 
