@@ -171,7 +171,7 @@ static json_t *skeleton(activation *a, const char *cause, const char *caused_by)
 	annot_set(ann, "path", json_string(a->res.path));
 	annot_set(ann, "kind", json_string(kind));
 	if (strcmp(kind, "sequence"))
-		annot_set(ann, "limits", json_deep_copy(json_object_get(act, "limits")));
+		annot_set(ann, "limits", json_incref(json_object_get(act, "limits"))); /* read-only: shared, not copied */
 	if (caused_by)
 		annot_set(ann, "causedBy", json_string(caused_by));
 	if (a->res.binding[0])
@@ -205,7 +205,7 @@ int activation_start(backend *b, const act_req *rq, act_done_cb done, void *arg,
 	if (rq->cause)
 		snprintf(a->cause, sizeof a->cause, "%s", rq->cause);
 	a->record = skeleton(a, rq->cause, rq->caused_by);
-	params = json_deep_copy(a->res.params);
+	params = json_incref(a->res.params); /* ours alone (resolve made it); the payload only adds keys */
 	if (rq->params)
 		params_payload(params, rq->params);
 	if (sequence_is(a->res.action))
