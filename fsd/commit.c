@@ -182,7 +182,7 @@ code_exec(Cm *c, Ent *e)
 		json_object_set_new(x, "code", json_stringn(p, c->data.n));
 		json_object_set_new(x, "binary", json_false());
 	} else {
-		b64_encode(p, c->data.n, &b64);
+		base64_encode(p, c->data.n, &b64);
 		json_object_set_new(x, "code", json_string(b64.p ? b64.p : ""));
 		json_object_set_new(x, "binary", json_true());
 		buf_free(&b64);

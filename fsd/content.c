@@ -49,7 +49,7 @@ code_bytes(Ent *e, Buf *b)
 	if (e->staged || code == NULL)
 		return 0;
 	if (json_is_true(json_object_get(x, "binary")))
-		return b64_decode(code, strlen(code), b);
+		return base64_decode(code, strlen(code), b);
 	return buf_str(b, code);
 }
 

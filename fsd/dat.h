@@ -9,14 +9,8 @@
 #include <sys/types.h>
 #include <uv.h>
 
+#include "buf.h"
 #include "curluv.h"
-
-/* A growable byte buffer. */
-typedef struct Buf {
-	char *p;
-	size_t n;
-	size_t cap;
-} Buf;
 
 /* A string-keyed hash table (map.c). */
 typedef struct Mapent Mapent;

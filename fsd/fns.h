@@ -4,6 +4,7 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include "base64.h"
 
 /* activ.c */
 Act *act_get(const char *id);
@@ -24,10 +25,6 @@ void stream_read(Open *o, fuse_req_t req, size_t size);
 void stream_reply(Open *o, fuse_req_t req, size_t size);
 void stream_shutdown(void);
 
-/* b64.c */
-int b64_encode(const char *p, size_t n, Buf *out);
-int b64_decode(const char *p, size_t n, Buf *out);
-
 /* backend.c */
 int status_errno(long status);
 char *bk_path(int kind, const char *name, const char *query);
@@ -35,15 +32,7 @@ int bk_request(const char *method, const char *path, const char *ctype, const ch
                long timeout_ms, bk_cb cb, void *arg);
 int bk_json(const char *method, const char *path, json_t *body, bk_cb cb, void *arg);
 
-/* buf.c */
-int buf_reserve(Buf *b, size_t n);
-int buf_add(Buf *b, const void *p, size_t n);
-int buf_str(Buf *b, const char *s);
-int buf_printf(Buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-int buf_pwrite(Buf *b, const void *p, size_t n, size_t off);
-void buf_consume(Buf *b, size_t n);
-void buf_reset(Buf *b);
-void buf_free(Buf *b);
+/* buf.c (the Buf itself is lib/buf.h) */
 int buf_json(Buf *b, json_t *v);
 int64_t now_ms(void);
 

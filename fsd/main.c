@@ -89,7 +89,7 @@ setbackend(char *host, char *auth)
 	fs.base = host;
 	fs.auth = auth ? auth : strdup("");
 	buf_str(&b, "Authorization: Basic ");
-	b64_encode(fs.auth, strlen(fs.auth), &b);
+	base64_encode(fs.auth, strlen(fs.auth), &b);
 	fs.authhdr = b.p;
 	return fs.authhdr ? 0 : -ENOMEM;
 }

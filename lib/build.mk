@@ -1,5 +1,6 @@
 # lib/: code that two of the programs share (HTTP server, libcurl on libuv,
-# JSON helpers, logging). Linked statically into each program.
+# byte buffers, base64, JSON helpers, logging). Linked statically into each
+# program.
 LIB_SRCS := $(wildcard lib/*.c)
 LIB_OBJS := $(LIB_SRCS:.c=.o)
 LIB_A := lib/libfaas.a
@@ -18,3 +19,8 @@ tests/unit/test-http: tests/unit/test-http.c $(LIB_A)
 	$(CC) $(CFLAGS) $(LIB_CFLAGS) -o $@ $< $(LIB_A) $(HTTP_PARSER_LIBS) \
 		$(shell pkg-config --libs libuv libcurl cmocka)
 UNIT_TESTS += tests/unit/test-http
+
+# lib's pure parts: the byte buffer and base64
+tests/unit/test-lib: tests/unit/test-lib.c $(LIB_A)
+	$(CC) $(CFLAGS) -o $@ $< $(LIB_A) $(shell pkg-config --libs cmocka)
+UNIT_TESTS += tests/unit/test-lib

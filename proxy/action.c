@@ -123,24 +123,28 @@ action_place(Proxy *px, Action *a, json_t *value, const char *code, size_t len, 
 {
 	const char *kind = str_field(value, "kind", px->opt.kind);
 	int binary = json_is_true(json_object_get(value, "binary")), rc;
-	char *bin = NULL;
+	Buf bin = {0};
 	size_t binlen = len;
 
 	if (kind && (a->kind = kind_lookup(kind)) == NULL) {
 		snprintf(err, errlen, "unknown kind '%s'", kind);
 		return -EINVAL;
 	}
-	if (binary && b64_decode(code, len, &bin, &binlen) < 0) {
-		snprintf(err, errlen, "the code is marked binary but is not base64");
-		return -EINVAL;
+	if (binary && (rc = base64_decode(code, len, &bin)) < 0) {
+		snprintf(err, errlen, rc == -ENOMEM ? "out of memory decoding the code"
+		         : "the code is marked binary but is not base64");
+		buf_free(&bin);
+		return rc;
 	}
-	if (binary)
-		code = bin;
+	if (binary) {
+		code = bin.p;
+		binlen = bin.n;
+	}
 	if (is_archive(code, binlen))
 		rc = action_place_archive(a, code, binlen, err, errlen);
 	else
 		rc = action_place_file(a, code, binlen, err, errlen);
-	free(bin);
+	buf_free(&bin);
 	return rc;
 }
 

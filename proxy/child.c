@@ -96,8 +96,7 @@ ctl_lines(Child *c)
 	}
 	if (c->closing)
 		return;
-	memmove(c->line.p, c->line.p + used, c->line.n - used);
-	c->line.n -= used;
+	buf_consume(&c->line, used);
 	c->scanned = c->line.n;
 }
 

@@ -6,9 +6,9 @@
 #include <stddef.h>
 #include <jansson.h>
 #include <uv.h>
+#include "buf.h"
 #include "http.h"
 
-typedef struct Buf Buf;
 typedef struct Opts Opts;
 typedef struct Kind Kind;
 typedef struct Action Action;
@@ -22,11 +22,6 @@ typedef struct Proxy Proxy;
 
 #define SENTINEL "XXX_THE_END_OF_A_WHISK_ACTIVATION_XXX\n"
 #define TAILMAX 2048  /* bytes of a child's stderr kept for error messages */
-
-struct Buf {
-	char *p;
-	size_t n, cap;
-};
 
 struct Opts {
 	const char *host;

@@ -2,15 +2,14 @@
 #ifndef PROXY_FNS_H
 #define PROXY_FNS_H
 
+#include "base64.h"
+
 #define CONCURRENT_MAX 1000  /* "__OW_ALLOW_CONCURRENT=true" without a number */
 #define ERRMAX 4096
 
 enum { W_LINE = 1, W_CLOSE = 2 };
 
 /* util.c */
-int buf_reserve(Buf *b, size_t more);
-int buf_append(Buf *b, const void *data, size_t len);
-void buf_free(Buf *b);
 uint64_t now_ms(void);
 char *env_pair(const char *name, const char *value);
 int env_count(char **env);
@@ -49,8 +48,6 @@ const Kind *kind_detect_dir(const char *dir);
 int is_executable(const char *p, size_t len);
 
 /* unpack.c */
-int b64_decode(const char *s, size_t len, char **out, size_t *outlen);
-char *b64_encode(const char *s, size_t len);
 int is_archive(const char *p, size_t len);
 int unpack_archive(const char *p, size_t len, const char *dir, char *err, size_t errlen);
 int unpack_file(const char *p, size_t len, const char *dir, const char *name, char *err, size_t errlen);

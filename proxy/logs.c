@@ -139,7 +139,7 @@ stream_read(Stream *s)
 		if (s->to == 2)
 			tail_add(s, buf, (size_t)n);
 		if (s->collect) {
-			buf_append(s->collect, buf, (size_t)n);
+			buf_add(s->collect, buf, (size_t)n);
 			if (s->collected)
 				s->collected(s);
 		} else

@@ -64,8 +64,7 @@ once_collect(Stream *s)
 	if (keep == 0)
 		return;
 	log_write(s->child->px, 1, b->p, keep);
-	memmove(b->p, b->p + keep, b->n - keep);
-	b->n -= keep;
+	buf_consume(b, keep);
 }
 
 /* Shutting down: kill every process running. */

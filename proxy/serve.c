@@ -132,12 +132,11 @@ raw_event(http_req *req)
 	json_t *body = json_stringn(req->body, req->body_len), *value;
 	char method[16];
 	size_t i;
-	char *b64;
+	Buf b64 = {0};
 
-	if (body == NULL && (b64 = b64_encode(req->body, req->body_len))) {
-		body = json_string(b64);
-		free(b64);
-	}
+	if (body == NULL && base64_encode(req->body, req->body_len, &b64) == 0)
+		body = json_string(b64.p);
+	buf_free(&b64);
 	for (i = 0; req->method[i] && i < sizeof method - 1; i++)
 		method[i] = (char)tolower((unsigned char)req->method[i]);
 	method[i] = '\0';

@@ -1,4 +1,4 @@
-/* unpack.c — an action's code onto disk: base64, zip and tar.gz archives, executables. */
+/* unpack.c — an action's code onto disk: zip and tar.gz archives, executables. */
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
@@ -10,74 +10,6 @@
 #include <unistd.h>
 #include "dat.h"
 #include "fns.h"
-
-static int
-b64val(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+' || c == '-')
-		return 62;
-	if (c == '/' || c == '_')
-		return 63;
-	return -1;
-}
-
-/* Decode base64 (whitespace and padding allowed) into a new buffer. */
-int
-b64_decode(const char *s, size_t len, char **out, size_t *outlen)
-{
-	unsigned char *p = malloc(len / 4 * 3 + 3);
-	unsigned acc = 0;
-	size_t i, n = 0;
-	int v, bits = 0;
-
-	if (p == NULL)
-		return -ENOMEM;
-	for (i = 0; i < len; i++) {
-		if (s[i] == '=' || s[i] == '\n' || s[i] == '\r' || s[i] == ' ' || s[i] == '\t')
-			continue;
-		if ((v = b64val((unsigned char)s[i])) < 0) {
-			free(p);
-			return -EINVAL;
-		}
-		acc = acc << 6 | (unsigned)v;
-		if ((bits += 6) >= 8) {
-			bits -= 8;
-			p[n++] = (unsigned char)(acc >> bits);
-		}
-	}
-	*out = (char *)p;
-	*outlen = n;
-	return 0;
-}
-
-/* Encode as base64 into a new NUL-terminated string. */
-char *
-b64_encode(const char *s, size_t len)
-{
-	static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	const unsigned char *u = (const unsigned char *)s;
-	char *o = malloc((len + 2) / 3 * 4 + 1), *q = o;
-	size_t i;
-	unsigned v;
-
-	if (o == NULL)
-		return NULL;
-	for (i = 0; i < len; i += 3) {
-		v = (unsigned)u[i] << 16 | (i + 1 < len ? (unsigned)u[i + 1] << 8 : 0) | (i + 2 < len ? u[i + 2] : 0);
-		*q++ = tab[v >> 18 & 63];
-		*q++ = tab[v >> 12 & 63];
-		*q++ = i + 1 < len ? tab[v >> 6 & 63] : '=';
-		*q++ = i + 2 < len ? tab[v & 63] : '=';
-	}
-	*q = '\0';
-	return o;
-}
 
 int
 is_archive(const char *p, size_t len)

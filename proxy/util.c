@@ -1,4 +1,4 @@
-/* util.c — small helpers: growable buffers, clocks, environment lists, folders. */
+/* util.c — small helpers: clocks, environment lists, folders. */
 #include <errno.h>
 #include <ftw.h>
 #include <poll.h>
@@ -9,45 +9,6 @@
 #include <unistd.h>
 #include "dat.h"
 #include "fns.h"
-
-int
-buf_reserve(Buf *b, size_t more)
-{
-	size_t cap;
-	char *p;
-
-	if (b->n + more + 1 <= b->cap)
-		return 0;
-	cap = b->cap ? b->cap : 256;
-	while (cap < b->n + more + 1)
-		cap *= 2;
-	if ((p = realloc(b->p, cap)) == NULL)
-		return -ENOMEM;
-	b->p = p;
-	b->cap = cap;
-	return 0;
-}
-
-int
-buf_append(Buf *b, const void *data, size_t len)
-{
-	int rc;
-
-	if ((rc = buf_reserve(b, len)) < 0)
-		return rc;
-	memcpy(b->p + b->n, data, len);
-	b->n += len;
-	b->p[b->n] = '\0';
-	return 0;
-}
-
-void
-buf_free(Buf *b)
-{
-	free(b->p);
-	b->p = NULL;
-	b->n = b->cap = 0;
-}
 
 uint64_t
 now_ms(void)

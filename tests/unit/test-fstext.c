@@ -123,14 +123,14 @@ test_base64(void **state)
 	const char bin[] = "\0\1\2\377ELF and more";
 
 	(void)state;
-	b64_encode(bin, sizeof bin, &e);
-	assert_int_equal(b64_decode(e.p, e.n, &d), 0);
+	base64_encode(bin, sizeof bin, &e);
+	assert_int_equal(base64_decode(e.p, e.n, &d), 0);
 	assert_int_equal(d.n, sizeof bin);
 	assert_memory_equal(d.p, bin, sizeof bin);
 	buf_reset(&e);
-	b64_encode("ab", 2, &e);
+	base64_encode("ab", 2, &e);
 	assert_string_equal(e.p, "YWI=");
-	assert_int_equal(b64_decode("!!", 2, &d), -EINVAL);
+	assert_int_equal(base64_decode("!!", 2, &d), -EINVAL);
 	buf_free(&e);
 	buf_free(&d);
 }

@@ -1,0 +1,163 @@
+/* test-lib.c — lib/buf.c and lib/base64.c: growth, offsets, round trips, lenient decoding. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+#include "base64.h"
+#include "buf.h"
+
+static void
+test_buf_growth(void **state)
+{
+	Buf b = {0};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 10000; i++)
+		assert_int_equal(buf_add(&b, "x", 1), 0);
+	assert_int_equal(b.n, 10000);
+	assert_true(b.cap > b.n);
+	assert_int_equal(b.p[b.n], '\0');
+	assert_int_equal(strspn(b.p, "x"), 10000);
+	assert_int_equal(buf_printf(&b, "%d-%s", 42, "end"), 0);
+	assert_string_equal(b.p + 10000, "42-end");
+	buf_free(&b);
+	assert_null(b.p);
+	assert_int_equal(b.n + b.cap, 0);
+}
+
+static void
+test_buf_edit(void **state)
+{
+	Buf b = {0};
+
+	(void)state;
+	assert_int_equal(buf_str(&b, "hello world"), 0);
+	buf_consume(&b, 6);
+	assert_string_equal(b.p, "world");
+	assert_int_equal(buf_pwrite(&b, "!", 1, 7), 0);
+	assert_int_equal(b.n, 8);
+	assert_memory_equal(b.p, "world\0\0!", 8);
+	assert_int_equal(buf_pwrite(&b, "W", 1, 0), 0);
+	assert_int_equal(b.n, 8);
+	assert_int_equal(b.p[0], 'W');
+	buf_consume(&b, 100);
+	assert_int_equal(b.n, 0);
+	assert_string_equal(b.p, "");
+	assert_int_equal(buf_str(&b, "again"), 0);
+	buf_reset(&b);
+	assert_string_equal(b.p, "");
+	buf_free(&b);
+}
+
+static void
+check_encode(const char *in, const char *want)
+{
+	Buf b = {0};
+
+	assert_int_equal(base64_encode(in, strlen(in), &b), 0);
+	assert_non_null(b.p);
+	assert_string_equal(b.p, want);
+	buf_free(&b);
+}
+
+static void
+test_encode(void **state)
+{
+	(void)state;
+	check_encode("", "");
+	check_encode("f", "Zg==");
+	check_encode("fo", "Zm8=");
+	check_encode("foo", "Zm9v");
+	check_encode("foobar", "Zm9vYmFy");
+}
+
+static void
+test_round_trip(void **state)
+{
+	unsigned char bin[1000];
+	Buf e = {0}, d = {0};
+	size_t i, n;
+
+	(void)state;
+	for (i = 0; i < sizeof bin; i++)
+		bin[i] = (unsigned char)(i * 131 + 7);
+	for (n = 0; n < 8; n++) {
+		buf_reset(&e);
+		buf_reset(&d);
+		assert_int_equal(base64_encode(bin, n, &e), 0);
+		assert_int_equal(base64_decode(e.p, e.n, &d), 0);
+		assert_int_equal(d.n, n);
+		assert_memory_equal(d.p, bin, n);
+	}
+	buf_reset(&e);
+	buf_reset(&d);
+	assert_int_equal(base64_encode(bin, sizeof bin, &e), 0);
+	assert_int_equal(e.n, (sizeof bin + 2) / 3 * 4);
+	assert_int_equal(base64_decode(e.p, e.n, &d), 0);
+	assert_int_equal(d.n, sizeof bin);
+	assert_memory_equal(d.p, bin, sizeof bin);
+	buf_free(&e);
+	buf_free(&d);
+}
+
+static void
+check_decode(const char *in, const void *want, size_t n)
+{
+	Buf b = {0};
+
+	assert_int_equal(base64_decode(in, strlen(in), &b), 0);
+	assert_int_equal(b.n, n);
+	assert_memory_equal(b.p, want, n);
+	assert_int_equal(b.p[b.n], '\0');
+	buf_free(&b);
+}
+
+static void
+test_decode_lenient(void **state)
+{
+	(void)state;
+	check_decode("Zm9vYmFy", "foobar", 6);
+	check_decode("Zm8=", "fo", 2);
+	check_decode("Zm8", "fo", 2);                    /* padding left off */
+	check_decode("Zm9v\nYm\r\n Fy\t", "foobar", 6);  /* broken into lines */
+	check_decode("-_-_", "\xfb\xff\xbf", 3);         /* URL-safe */
+	check_decode("+/+/", "\xfb\xff\xbf", 3);         /* standard */
+	check_decode("dXNlcjpwYXNz", "user:pass", 9);
+}
+
+static void
+test_decode_invalid(void **state)
+{
+	Buf b = {0};
+
+	(void)state;
+	assert_int_equal(buf_str(&b, "kept"), 0);
+	assert_int_equal(base64_decode("Zm9v!", 5, &b), -EINVAL);
+	assert_int_equal(base64_decode("Zm.9", 4, &b), -EINVAL);
+	assert_int_equal(base64_decode("Zm9v\0", 5, &b), -EINVAL);
+	assert_string_equal(b.p, "kept");                /* appends nothing on error */
+	assert_int_equal(b.n, 4);
+	assert_int_equal(base64_decode("Zm9v", 4, &b), 0);  /* appends on success */
+	assert_string_equal(b.p, "keptfoo");
+	buf_free(&b);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_buf_growth),
+		cmocka_unit_test(test_buf_edit),
+		cmocka_unit_test(test_encode),
+		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_decode_lenient),
+		cmocka_unit_test(test_decode_invalid),
+	};
+
+	cmocka_set_message_output(CM_OUTPUT_TAP);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
