@@ -34,40 +34,21 @@ void key_hash(const char *key, char out[65])
 		snprintf(out + 2 * i, 3, "%02x", md[i]);
 }
 
-static int b64val(int c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	return c == '+' ? 62 : c == '/' ? 63 : -1;
-}
-
-/* Decode base64 text into out (NUL-terminated); -EINVAL on bad input. */
 static int auth_verify(backend *b, const char *header, caller *who);
 
-int base64_decode(const char *in, char *out, size_t n)
+/* The "uuid:key" of a Basic header, decoded into cred (NUL-terminated); -EACCES when none fits. */
+static int basic_cred(const char *header, char *cred, size_t n)
 {
-	size_t o = 0;
-	unsigned acc = 0;
-	int bits = 0, v;
+	Buf raw = {0};
+	int rc = -EACCES;
 
-	for (; *in && *in != '='; in++) {
-		if ((v = b64val((unsigned char)*in)) < 0)
-			return -EINVAL;
-		acc = (acc << 6) | v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			if (o + 1 >= n)
-				return -EINVAL;
-			out[o++] = (char)(acc >> bits);
-		}
+	if (header && !strncasecmp(header, "Basic ", 6) && !base64_decode(header + 6, strlen(header + 6), &raw) &&
+	    raw.n < n) {
+		memcpy(cred, raw.p, raw.n + 1);
+		rc = 0;
 	}
-	out[o] = 0;
-	return 0;
+	buf_free(&raw);
+	return rc;
 }
 
 /* Who is calling: 0 with who filled, or -EACCES. A credential once
@@ -101,7 +82,7 @@ static int auth_verify(backend *b, const char *header, caller *who)
 	char cred[256], ns[NAME_MAX_LEN + 1], want[65], got[65], *colon;
 	unsigned diff = 0;
 
-	if (!header || strncasecmp(header, "Basic ", 6) || base64_decode(header + 6, cred, sizeof cred))
+	if (basic_cred(header, cred, sizeof cred))
 		return -EACCES;
 	if (!(colon = strchr(cred, ':')))
 		return -EACCES;

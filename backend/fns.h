@@ -4,6 +4,7 @@
 
 #include <stdlib.h>
 
+#include "base64.h"
 #include "dat.h"
 
 typedef void (*store_event_cb)(void *arg, int64_t seq, const char *ns, const char *kind, const char *op,
@@ -31,7 +32,6 @@ json_t *params_from_object(const json_t *obj);
 json_t *params_get(const json_t *arr, const char *key);
 json_t *params_union(const json_t *old, const json_t *add, const json_t *del);
 int body_params(const char *ctype, const char *body, size_t len, json_t **out, char *err, size_t n);
-char *base64_encode(const char *src, size_t len);
 
 /* util.c */
 int64_t now_ms(void);
@@ -79,7 +79,6 @@ int64_t store_last_seq(store *st);
 
 /* auth.c */
 void key_hash(const char *key, char out[65]);
-int base64_decode(const char *in, char *out, size_t n);
 int auth_check(backend *b, const char *header, caller *who);
 int ns_create(store *st, const char *name, const char *cred, char *out, size_t n);
 int ns_guest_setup(backend *b);

@@ -186,9 +186,11 @@ int body_params(const char *ctype, const char *body, size_t len, json_t **out, c
 	if (is_utf8((const unsigned char *)body, len)) {
 		json_object_set_new(raw, "__ow_body", json_stringn(body, len));
 	} else {
-		char *b64 = base64_encode(body, len);
-		json_object_set_new(raw, "__ow_body", json_string(b64));
-		free(b64);
+		Buf b64 = {0};
+
+		base64_encode(body, len, &b64);
+		json_object_set_new(raw, "__ow_body", json_string(b64.p));
+		buf_free(&b64);
 	}
 	json_object_set_new(raw, "__ow_headers",
 	                    json_pack("{s:s}", "content-type", ctype && *ctype ? ctype : "text/plain"));
@@ -196,29 +198,4 @@ int body_params(const char *ctype, const char *body, size_t len, json_t **out, c
 	json_object_set_new(raw, "__ow_path", json_string(""));
 	*out = raw;
 	return 0;
-}
-
-char *base64_encode(const char *src, size_t len)
-{
-	static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	const unsigned char *s = (const unsigned char *)src;
-	char *out = malloc((len + 2) / 3 * 4 + 1), *o = out;
-	size_t i;
-
-	if (!out)
-		return NULL;
-	for (i = 0; i + 2 < len; i += 3) {
-		*o++ = tab[s[i] >> 2];
-		*o++ = tab[((s[i] & 3) << 4) | (s[i + 1] >> 4)];
-		*o++ = tab[((s[i + 1] & 15) << 2) | (s[i + 2] >> 6)];
-		*o++ = tab[s[i + 2] & 63];
-	}
-	if (i < len) {
-		*o++ = tab[s[i] >> 2];
-		*o++ = tab[((s[i] & 3) << 4) | (i + 1 < len ? s[i + 1] >> 4 : 0)];
-		*o++ = i + 1 < len ? tab[(s[i + 1] & 15) << 2] : '=';
-		*o++ = '=';
-	}
-	*o = 0;
-	return out;
 }
