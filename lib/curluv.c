@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "buf.h"
 #include "curluv.h"
 
 enum { SPARE_MAX = 32 };
@@ -45,8 +46,7 @@ typedef struct transfer {
 	void *arg;
 	int collect;                 /* made by curluv_request: collect, keep the handle */
 	int deferred;                /* on cu->deferred, not yet added */
-	char *body;
-	size_t len, cap;
+	Buf body;                    /* the response, when collected */
 	char *send;                  /* request body we own */
 	struct curl_slist *headers;
 	char errbuf[CURL_ERROR_SIZE];
@@ -67,7 +67,7 @@ transfer_free(transfer *t)
 	transfer_unlink(t->deferred ? &t->cu->deferred : &t->cu->transfers, t);
 	curl_slist_free_all(t->headers);
 	free(t->send);
-	free(t->body);
+	buf_free(&t->body);
 	free(t);
 }
 
@@ -82,8 +82,8 @@ transfer_finish(curluv *cu, CURL *easy, transfer *t, CURLcode rc)
 	resp.easy = easy;
 	if (rc != CURLE_ABORTED_BY_CALLBACK)
 		curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &resp.status);
-	resp.body = t->collect ? (t->body ? t->body : "") : NULL;
-	resp.len = t->len;
+	resp.body = t->collect ? (t->body.p ? t->body.p : "") : NULL;
+	resp.len = t->body.n;
 	resp.error = t->errbuf[0] ? t->errbuf : curl_easy_strerror(rc);
 	curl_multi_remove_handle(cu->multi, easy);
 	t->cb(&resp, t->arg);
@@ -340,20 +340,7 @@ collect_cb(char *data, size_t size, size_t n, void *arg)
 	transfer *t = arg;
 	size_t len = size * n;
 
-	if (t->len + len + 1 > t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 4096;
-		while (cap < t->len + len + 1)
-			cap *= 2;
-		char *b = realloc(t->body, cap);
-		if (b == NULL)
-			return 0;
-		t->body = b;
-		t->cap = cap;
-	}
-	memcpy(t->body + t->len, data, len);
-	t->len += len;
-	t->body[t->len] = '\0';
-	return len;
+	return buf_add(&t->body, data, len) < 0 ? 0 : len;
 }
 
 int
