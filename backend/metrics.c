@@ -7,7 +7,6 @@
  * so labels need no escaping.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -83,53 +82,31 @@ void metrics_activation(metrics *m, const char *path, int status, int64_t ms, co
 		a->start[i] += strcmp(start, starts[i]) == 0;
 }
 
-typedef struct outbuf {
-	char *buf;
-	size_t len, cap;
-} outbuf;
-
-static void out(outbuf *o, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	for (;;) {
-		va_start(ap, fmt);
-		n = vsnprintf(o->buf + o->len, o->cap - o->len, fmt, ap);
-		va_end(ap);
-		if (n >= 0 && o->len + n < o->cap)
-			break;
-		o->cap = o->cap * 2 + n + 4096;
-		o->buf = realloc(o->buf, o->cap);
-	}
-	o->len += n;
-}
-
-static void action_lines(outbuf *o, const action_stat *a)
+static void action_lines(Buf *o, const action_stat *a)
 {
 	for (int s = 0; s < 4; s++)
 		if (a->status[s])
-			out(o, "faasfs_activations_total{action=\"%s\",status=\"%s\"} %lld\n", a->path,
+			buf_printf(o, "faasfs_activations_total{action=\"%s\",status=\"%s\"} %lld\n", a->path,
 			    record_status_text(s), (long long)a->status[s]);
 	for (int i = 0; i < NLE; i++)
-		out(o, "faasfs_activation_duration_seconds_bucket{action=\"%s\",le=\"%g\"} %lld\n", a->path, le[i],
+		buf_printf(o, "faasfs_activation_duration_seconds_bucket{action=\"%s\",le=\"%g\"} %lld\n", a->path, le[i],
 		    (long long)a->hist[i]);
-	out(o, "faasfs_activation_duration_seconds_bucket{action=\"%s\",le=\"+Inf\"} %lld\n", a->path,
+	buf_printf(o, "faasfs_activation_duration_seconds_bucket{action=\"%s\",le=\"+Inf\"} %lld\n", a->path,
 	    (long long)a->count);
-	out(o, "faasfs_activation_duration_seconds_sum{action=\"%s\"} %.6f\n", a->path, a->sum);
-	out(o, "faasfs_activation_duration_seconds_count{action=\"%s\"} %lld\n", a->path, (long long)a->count);
+	buf_printf(o, "faasfs_activation_duration_seconds_sum{action=\"%s\"} %.6f\n", a->path, a->sum);
+	buf_printf(o, "faasfs_activation_duration_seconds_count{action=\"%s\"} %lld\n", a->path, (long long)a->count);
 	for (int i = 0; i < 3; i++)
 		if (a->start[i])
-			out(o, "faasfs_starts_total{action=\"%s\",start=\"%s\"} %lld\n", a->path, starts[i],
+			buf_printf(o, "faasfs_starts_total{action=\"%s\",start=\"%s\"} %lld\n", a->path, starts[i],
 			    (long long)a->start[i]);
 }
 
 void metrics_handle(backend *b, http_req *req)
 {
-	outbuf o = {0};
+	Buf o = {0};
 	int64_t commits, rows;
 
-	out(&o, "# HELP faasfs_activations_total Finished activations by action and status.\n"
+	buf_printf(&o, "# HELP faasfs_activations_total Finished activations by action and status.\n"
 	        "# TYPE faasfs_activations_total counter\n"
 	        "# HELP faasfs_activation_duration_seconds Activation duration, start to end.\n"
 	        "# TYPE faasfs_activation_duration_seconds histogram\n"
@@ -139,13 +116,13 @@ void metrics_handle(backend *b, http_req *req)
 		for (action_stat *a = b->met->bucket[i]; a; a = a->next)
 			action_lines(&o, a);
 	store_stats(b->st, &commits, &rows);
-	out(&o, "# TYPE faasfs_activations_inflight gauge\nfaasfs_activations_inflight %lld\n"
+	buf_printf(&o, "# TYPE faasfs_activations_inflight gauge\nfaasfs_activations_inflight %lld\n"
 	        "# TYPE faasfs_store_commits_total counter\nfaasfs_store_commits_total %lld\n"
 	        "# TYPE faasfs_store_records_total counter\nfaasfs_store_records_total %lld\n"
 	        "# TYPE faasfs_event_subscribers gauge\nfaasfs_event_subscribers %d\n",
 	    (long long)b->inflight, (long long)commits, (long long)rows, events_subscribers(b->ev));
 	if (b->sched)
-		sched_metrics(b->sched, &o.buf, &o.len);
-	http_respond(req, 200, "text/plain; version=0.0.4", NULL, o.buf ? o.buf : "", o.len);
-	free(o.buf);
+		sched_metrics(b->sched, &o);
+	http_respond(req, 200, "text/plain; version=0.0.4", NULL, o.p ? o.p : "", o.n);
+	buf_free(&o);
 }

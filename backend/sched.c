@@ -46,7 +46,6 @@
  */
 #include <assert.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -491,29 +490,8 @@ sched_done_idle_cb(uv_idle_t *h)
 
 /* ---- metrics ---- */
 
-static void out(char **buf, size_t *len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static void
-out(char **buf, size_t *len, const char *fmt, ...)
-{
-	va_list ap;
-	char *nb;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0 || !(nb = realloc(*buf, *len + (size_t)n + 1)))
-		return;
-	*buf = nb;
-	va_start(ap, fmt);
-	vsnprintf(*buf + *len, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	*len += (size_t)n;
-}
-
 void
-sched_metrics(sched *s, char **buf, size_t *len)
+sched_metrics(sched *s, Buf *b)
 {
 	int n[5] = { 0 }, warm = 0, busy = 0, queued = 0, i;
 	container *c;
@@ -526,26 +504,26 @@ sched_metrics(sched *s, char **buf, size_t *len)
 		else if (c->state == C_READY || c->state == C_INIT)
 			busy++;
 	}
-	out(buf, len, "# HELP faasfs_containers Containers by state.\n# TYPE faasfs_containers gauge\n");
-	out(buf, len, "faasfs_containers{state=\"starting\"} %d\nfaasfs_containers{state=\"stemcell\"} %d\n"
+	buf_printf(b, "# HELP faasfs_containers Containers by state.\n# TYPE faasfs_containers gauge\n");
+	buf_printf(b, "faasfs_containers{state=\"starting\"} %d\nfaasfs_containers{state=\"stemcell\"} %d\n"
 	    "faasfs_containers{state=\"warm\"} %d\nfaasfs_containers{state=\"busy\"} %d\n"
 	    "faasfs_containers{state=\"stopping\"} %d\n", n[C_STARTING], n[C_STEM], warm, busy, n[C_STOPPING]);
-	out(buf, len, "# TYPE faasfs_container_memory_mb gauge\nfaasfs_container_memory_mb %d\n", s->mem_mb);
-	out(buf, len, "# HELP faasfs_queue_depth Activations waiting for a container.\n"
+	buf_printf(b, "# TYPE faasfs_container_memory_mb gauge\nfaasfs_container_memory_mb %d\n", s->mem_mb);
+	buf_printf(b, "# HELP faasfs_queue_depth Activations waiting for a container.\n"
 	    "# TYPE faasfs_queue_depth gauge\n");
 	for (i = 0; i < POOL_BUCKETS; i++)
 		for (p = s->table[i]; p; p = p->hnext)
 			if (p->queued) {
 				queued += p->queued;
-				out(buf, len, "faasfs_queue_depth{action=\"%s\"} %d\n", p->path, p->queued);
+				buf_printf(b, "faasfs_queue_depth{action=\"%s\"} %d\n", p->path, p->queued);
 			}
-	out(buf, len, "faasfs_queue_depth %d\n", queued);
-	out(buf, len, "# HELP faasfs_sched_starts_total Activations by how their container started.\n"
+	buf_printf(b, "faasfs_queue_depth %d\n", queued);
+	buf_printf(b, "# HELP faasfs_sched_starts_total Activations by how their container started.\n"
 	    "# TYPE faasfs_sched_starts_total counter\nfaasfs_sched_starts_total{start=\"cold\"} %llu\n"
 	    "faasfs_sched_starts_total{start=\"stemcell\"} %llu\nfaasfs_sched_starts_total{start=\"warm\"} %llu\n",
 	    (unsigned long long)s->starts_cold, (unsigned long long)s->starts_stem,
 	    (unsigned long long)s->starts_warm);
-	out(buf, len, "# TYPE faasfs_container_evictions_total counter\nfaasfs_container_evictions_total %llu\n"
+	buf_printf(b, "# TYPE faasfs_container_evictions_total counter\nfaasfs_container_evictions_total %llu\n"
 	    "# TYPE faasfs_container_deaths_total counter\nfaasfs_container_deaths_total %llu\n",
 	    (unsigned long long)s->evictions, (unsigned long long)s->deaths);
 }

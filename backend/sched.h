@@ -16,6 +16,8 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "buf.h"
+
 typedef struct sched sched;
 
 typedef struct run_limits {
@@ -85,7 +87,7 @@ void sched_free(sched *s);
 int sched_submit(sched *s, const run_spec *spec, sched_done_cb cb, void *arg);
 /* Forget warm containers of an action (deleted or updated). */
 void sched_forget(sched *s, const char *path);
-/* Append Prometheus lines (containers warm/busy, queue depth, starts) to buf. */
-void sched_metrics(sched *s, char **buf, size_t *len);
+/* Append Prometheus lines (containers warm/busy, queue depth, starts) to b. */
+void sched_metrics(sched *s, Buf *b);
 
 #endif
