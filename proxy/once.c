@@ -43,19 +43,31 @@ o_of(Stream *s)
 	return s->child->data;
 }
 
+/* Split stdout into the logs and the last line with text, the result:
+ * where that line starts (all before it is logs); its length, without the
+ * line ends after it, in *len. */
+static size_t
+last_line(const Buf *b, size_t *len)
+{
+	size_t end = b->n, start;
+
+	while (end > 0 && (b->p[end - 1] == '\n' || b->p[end - 1] == '\r'))
+		end--;
+	start = end;
+	while (start > 0 && b->p[start - 1] != '\n')
+		start--;
+	*len = end - start;
+	return start;
+}
+
 /* stdout came in: log every line but the last one that has text, which may
  * yet be the result. */
 static void
 once_collect(Stream *s)
 {
 	Buf *b = s->collect;
-	size_t end = b->n, keep;
+	size_t len, keep = last_line(b, &len);
 
-	while (end > 0 && (b->p[end - 1] == '\n' || b->p[end - 1] == '\r'))
-		end--;
-	keep = end;
-	while (keep > 0 && b->p[keep - 1] != '\n')
-		keep--;
 	if (b->n - keep > answer_max(s->child->px)) {
 		o_of(s)->toolong = 1;
 		child_kill(s->child);
@@ -86,32 +98,17 @@ once_deadline(Child *c)
 	child_kill(c);
 }
 
-/* Split stdout into the logs and the last line, the result. */
-static size_t
-last_line(Buf *b, const char **line)
-{
-	size_t end = b->n, start;
-
-	while (end > 0 && (b->p[end - 1] == '\n' || b->p[end - 1] == '\r'))
-		end--;
-	start = end;
-	while (start > 0 && b->p[start - 1] != '\n')
-		start--;
-	*line = b->p + start;
-	return end - start;
-}
-
 static void
 once_exit(Child *c)
 {
 	Once *o = c->data;
 	Act *a = o->act;
 	char how[1400], msg[ERRMAX];
-	const char *line;
-	size_t len = last_line(&o->out, &line);
+	size_t len, start = last_line(&o->out, &len);
+	const char *line = o->out.p + start;
 
 	once_unlink(o);
-	log_write(c->px, 1, o->out.p, (size_t)(line - o->out.p));
+	log_write(c->px, 1, o->out.p, start);
 	child_exit_text(c, how, sizeof how);
 	if (o->timedout) {
 		act_timeout_text(a, msg, sizeof msg);
