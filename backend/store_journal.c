@@ -125,28 +125,24 @@ static int write_all(int fd, const char *buf, size_t len)
 /* Append the batch to the journal with one write; 0 or -errno. */
 int journal_write(store *st, pending *list)
 {
-	char *buf = NULL, *line;
-	size_t len = 0, cap = 0, n;
+	Buf buf = {0};
+	char *line;
+	size_t len, n;
 	int rc;
 
 	for (pending *p = list; p; p = p->next) {
 		if (p->barrier)
 			continue;
 		if (!(line = journal_line(p, &n)))
-			return free(buf), -ENOMEM;
-		if (len + n > cap) {
-			cap = (len + n) * 2;
-			char *nb = realloc(buf, cap);
-			if (!nb)
-				return free(line), free(buf), -ENOMEM;
-			buf = nb;
-		}
-		memcpy(buf + len, line, n);
-		len += n;
+			return buf_free(&buf), -ENOMEM;
+		rc = buf_add(&buf, line, n);
 		free(line);
+		if (rc)
+			return buf_free(&buf), rc;
 	}
-	rc = write_all(st->jfd, buf, len);
-	free(buf);
+	len = buf.n;
+	rc = write_all(st->jfd, buf.p, len);
+	buf_free(&buf);
 	if (!rc && st->sync_full && fdatasync(st->jfd))
 		rc = -errno; /* --sync-full: on the disk before anyone is told */
 	if (rc)
