@@ -17,6 +17,7 @@
 
 #include <http_parser.h>
 
+#include "buf.h"
 #include "container_http.h"
 #include "container_list.h"
 
@@ -50,8 +51,7 @@ struct hconn {
 	char head[256];
 	char *req;              /* request body (owned) */
 	size_t reqlen;
-	char *body;             /* answer body */
-	size_t len, cap;
+	Buf body;               /* answer body */
 	int status;
 	int complete;
 	int keep_alive;
@@ -83,7 +83,7 @@ on_close(uv_handle_t *hd)
 	if (cb)
 		cb(c->err ? c->err : -ECANCELED, 0, NULL, 0, c->arg);
 	free(c->req);
-	free(c->body);
+	buf_free(&c->body);
 	free(c);
 	if (--h->handles == 0 && h->closing)
 		free(h);
@@ -115,12 +115,9 @@ conn_finish(hconn *c, int err)
 	conn_unlink(c);
 	free(c->req);
 	c->req = NULL;
-	if (cb) {
-		if (c->body)
-			c->body[c->len] = '\0';
-		cb(err, c->status, c->body ? c->body : "", c->len, c->arg);
-	}
-	c->len = 0;
+	if (cb)
+		cb(err, c->status, c->body.p ? c->body.p : "", c->body.n, c->arg);
+	buf_reset(&c->body);
 	c->complete = 0;
 	c->probe = 0;
 	if (reuse && !h->closing && !c->closing) {
@@ -136,26 +133,15 @@ static int
 on_body(http_parser *p, const char *at, size_t n)
 {
 	hconn *c = p->data;
-	size_t want;
-	char *nb;
 
-	if (c->len + n > c->h->max_body) {
+	if (c->body.n + n > c->h->max_body) {
 		c->err = -EFBIG;
 		return 1;
 	}
-	if (c->len + n + 1 > c->cap) {
-		want = c->cap ? c->cap * 2 : 4096;
-		while (want < c->len + n + 1)
-			want *= 2;
-		if (!(nb = realloc(c->body, want))) {
-			c->err = -ENOMEM;
-			return 1;
-		}
-		c->body = nb;
-		c->cap = want;
+	if (buf_add(&c->body, at, n) < 0) {
+		c->err = -ENOMEM;
+		return 1;
 	}
-	memcpy(c->body + c->len, at, n);
-	c->len += n;
 	return 0;
 }
 
