@@ -6,19 +6,25 @@
 fs_start || exit 1
 V=$FAAS/activations
 
+# follows FILE SECONDS TEXT JSON: `tail -f FILE` shows TEXT within SECONDS
+# of JSON being written to actions/act/invoke.
+follows() {
+	tail -n 0 -f "$1" >tail.out 2>/dev/null &
+	local tailpid=$! rc
+	sleep 0.2
+	echo "$4" >"$FAAS/actions/act/invoke"
+	within "$2" "grep -q \"$3\" tail.out"; rc=$?
+	kill $tailpid; wait $tailpid 2>/dev/null
+	return $rc
+}
+
 test_expect_success 'setup' '
 	printf "def main(args):\n    print(\"log from\", args.get(\"n\"))\n    return {\"n\": args.get(\"n\")}\n" >act.py &&
 	cp act.py "$FAAS/actions/"
 '
 
 test_expect_success 'tail -f activations/log shows a new activation within 2 s' '
-	tail -n 0 -f "$V/log" >tail.out 2>tail.err &
-	tailpid=$! &&
-	sleep 0.2 &&
-	echo "{\"n\":1}" >"$FAAS/actions/act/invoke" &&
-	within 2 "grep -q \" act success\" tail.out"; rc=$?
-	kill $tailpid; wait $tailpid 2>/dev/null
-	test $rc = 0
+	follows "$V/log" 2 " act success" "{\"n\":1}"
 '
 
 test_expect_success 'the log grows honestly: its size is its length' '
@@ -91,13 +97,7 @@ test_expect_success 'many readers of the stream each see every activation' '
 
 test_expect_success 'an action'"'"'s logs file has its activations'"'"' logs, and tail -f follows it' '
 	grep -q "log from 5" "$FAAS/actions/act/logs" &&
-	tail -n 0 -f "$FAAS/actions/act/logs" >logs.out 2>/dev/null &
-	tailpid=$! &&
-	sleep 0.2 &&
-	echo "{\"n\":77}" >"$FAAS/actions/act/invoke" &&
-	within 3 "grep -q \"log from 77\" logs.out"; rc=$?
-	kill $tailpid; wait $tailpid 2>/dev/null
-	test $rc = 0
+	follows "$FAAS/actions/act/logs" 3 "log from 77" "{\"n\":77}"
 '
 
 test_expect_success 'an action'"'"'s activations/ links to its activations' '
