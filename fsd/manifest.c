@@ -22,28 +22,18 @@
 
 /* ---- reading ---- */
 
+/* The object under key (a package in packages, a section in a package),
+ * made empty if missing. */
 static json_t *
-pkgof(json_t *pkgs, const char *name)
+member(json_t *o, const char *key)
 {
-	json_t *p = json_object_get(pkgs, name);
+	json_t *m = json_object_get(o, key);
 
-	if (p == NULL) {
-		p = json_object();
-		json_object_set_new(pkgs, name, p);
+	if (m == NULL) {
+		m = json_object();
+		json_object_set_new(o, key, m);
 	}
-	return p;
-}
-
-static json_t *
-section(json_t *pkg, const char *key)
-{
-	json_t *s = json_object_get(pkg, key);
-
-	if (s == NULL) {
-		s = json_object();
-		json_object_set_new(pkg, key, s);
-	}
-	return s;
+	return m;
 }
 
 /* Set key to the object form of an OpenWhisk key/value array, unless empty. */
@@ -99,7 +89,7 @@ action_out(Ent *e, void *arg)
 		return;
 	snprintf(pkg, sizeof pkg, "%.*s", slash ? (int)(slash - e->name) : 7, slash ? e->name : "default");
 	if (strcmp(kind, "sequence") == 0) {
-		json_object_set_new(section(pkgof(pkgs, pkg), "sequences"), slash ? slash + 1 : e->name,
+		json_object_set_new(member(member(pkgs, pkg), "sequences"), slash ? slash + 1 : e->name,
 		                    sequence_out(exec));
 		return;
 	}
@@ -111,7 +101,7 @@ action_out(Ent *e, void *arg)
 	setkv(a, "inputs", json_object_get(e->doc, "parameters"), 0);
 	json_object_set_new(a, "limits", limits_out(json_object_get(e->doc, "limits")));
 	setkv(a, "annotations", json_object_get(e->doc, "annotations"), 1);
-	json_object_set_new(section(pkgof(pkgs, pkg), "actions"), slash ? slash + 1 : e->name, a);
+	json_object_set_new(member(member(pkgs, pkg), "actions"), slash ? slash + 1 : e->name, a);
 }
 
 static void
@@ -128,10 +118,10 @@ package_out(Ent *e, void *arg)
 		snprintf(loc, sizeof loc, "/%s/%s", bns ? bns : fs.ns, bn);
 		p = json_pack("{s:s}", "location", loc);
 		setkv(p, "inputs", json_object_get(e->doc, "parameters"), 0);
-		json_object_set_new(section(pkgof(pkgs, "default"), "dependencies"), e->name, p);
+		json_object_set_new(member(member(pkgs, "default"), "dependencies"), e->name, p);
 		return;
 	}
-	p = pkgof(pkgs, e->name);
+	p = member(pkgs, e->name);
 	setkv(p, "inputs", json_object_get(e->doc, "parameters"), 0);
 	setkv(p, "annotations", json_object_get(e->doc, "annotations"), 0);
 }
@@ -145,7 +135,7 @@ trigger_out(Ent *e, void *arg)
 		return;
 	setkv(t, "inputs", json_object_get(e->doc, "parameters"), 0);
 	setkv(t, "annotations", json_object_get(e->doc, "annotations"), 0);
-	json_object_set_new(section(pkgof(arg, "default"), "triggers"), e->name, t);
+	json_object_set_new(member(member(arg, "default"), "triggers"), e->name, t);
 }
 
 static void
@@ -156,7 +146,7 @@ rule_out(Ent *e, void *arg)
 	if (e->doc == NULL)
 		return;
 	rule_of_doc(e->doc, &r);
-	json_object_set_new(section(pkgof(arg, "default"), "rules"), e->name,
+	json_object_set_new(member(member(arg, "default"), "rules"), e->name,
 	                    json_pack("{s:s,s:s}", "trigger", r.trigger, "action", r.action));
 }
 
@@ -170,7 +160,7 @@ manifest_fill(Buf *b)
 	if (!cache_all_fresh())
 		return -EAGAIN;
 	pkgs = json_object();
-	pkgof(pkgs, "default");
+	member(pkgs, "default");
 	cache_each(Epackage, package_out, pkgs);
 	cache_each(Eaction, action_out, pkgs);
 	cache_each(Etrigger, trigger_out, pkgs);
