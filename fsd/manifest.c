@@ -49,17 +49,23 @@ setkv(json_t *to, const char *key, json_t *arr, int noexec)
 	json_decref(o);
 }
 
+/* Each limit's name in OpenWhisk and in the manifest. */
+static const char *const limit_names[][2] = { { "timeout", "timeout" }, { "memory", "memorySize" },
+                                              { "logs", "logSize" }, { "concurrency", "concurrentActivations" } };
+
+/* Limits renamed to the manifest's names (in 0), or from them (in 1, whole
+ * numbers only: a manifest is written by hand). */
 static json_t *
-limits_out(json_t *lim)
+limits_renamed(json_t *lim, int in)
 {
-	static const char *map[][2] = { { "timeout", "timeout" }, { "memory", "memorySize" },
-	                                { "logs", "logSize" }, { "concurrency", "concurrentActivations" } };
-	json_t *o = json_object();
+	json_t *o = json_object(), *v;
 	size_t i;
 
-	for (i = 0; i < 4; i++)
-		if (json_object_get(lim, map[i][0]))
-			json_object_set(o, map[i][1], json_object_get(lim, map[i][0]));
+	for (i = 0; i < sizeof limit_names / sizeof limit_names[0]; i++) {
+		v = json_object_get(lim, limit_names[i][in]);
+		if (v && (!in || json_is_integer(v)))
+			json_object_set(o, limit_names[i][!in], v);
+	}
 	return o;
 }
 
@@ -99,7 +105,7 @@ action_out(Ent *e, void *arg)
 	if (json_is_string(json_object_get(exec, "main")))
 		json_object_set(a, "main", json_object_get(exec, "main"));
 	setkv(a, "inputs", json_object_get(e->doc, "parameters"), 0);
-	json_object_set_new(a, "limits", limits_out(json_object_get(e->doc, "limits")));
+	json_object_set_new(a, "limits", limits_renamed(json_object_get(e->doc, "limits"), 0));
 	setkv(a, "annotations", json_object_get(e->doc, "annotations"), 1);
 	json_object_set_new(member(member(pkgs, pkg), "actions"), slash ? slash + 1 : e->name, a);
 }
@@ -216,20 +222,6 @@ inputs_in(json_t *in)
 	return v;
 }
 
-static json_t *
-limits_in(json_t *lim)
-{
-	static const char *map[][2] = { { "timeout", "timeout" }, { "memorySize", "memory" },
-	                                { "logSize", "logs" }, { "concurrentActivations", "concurrency" } };
-	json_t *o = json_object();
-	size_t i;
-
-	for (i = 0; i < 4; i++)
-		if (json_is_integer(json_object_get(lim, map[i][0])))
-			json_object_set(o, map[i][1], json_object_get(lim, map[i][0]));
-	return o;
-}
-
 /* "/ns/pkg/name" for a name in package pkg ("default": none). */
 static void
 qual(const char *pkg, const char *name, char *out, size_t len)
@@ -270,7 +262,7 @@ action_in(Apply *a, const char *pkg, const char *name, json_t *d)
 	if (json_is_true(json_object_get(d, "conductor")))
 		json_array_append_new(ann, json_pack("{s:s,s:b}", "key", "conductor", "value", 1));
 	body = json_pack("{s:o,s:o,s:o,s:o}", "exec", x, "parameters", inputs_in(json_object_get(d, "inputs")),
-	                 "limits", limits_in(json_object_get(d, "limits")), "annotations", ann);
+	                 "limits", limits_renamed(json_object_get(d, "limits"), 1), "annotations", ann);
 	entname(pkg, name, full, sizeof full);
 	step(a, Eaction, full, body);
 	return 0;

@@ -19,6 +19,7 @@ test_expect_success 'manifest.yaml reads as a manifest of all of it' '
 	grep -q "^  default:" m.yaml && grep -q "^  utils:" m.yaml &&
 	grep -q "runtime: python:3" m.yaml &&
 	grep -q "name: Ann" m.yaml &&
+	grep -q "^ *memorySize: [0-9]" m.yaml && grep -q "^ *concurrentActivations: [0-9]" m.yaml &&
 	grep -q "trigger: hot" m.yaml && grep -q "action: hello" m.yaml &&
 	grep -q "return {\"g\": args.get(\"g\")}" m.yaml
 '
