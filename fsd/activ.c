@@ -58,6 +58,7 @@ act_free(Act *a)
 	if (map_get(&byid, a->id) == a)
 		map_del(&byid, a->id);
 	json_decref(a->rec);
+	free(a->text);
 	free(a);
 }
 
@@ -88,13 +89,11 @@ act_path(json_t *rec)
 	return NULL;
 }
 
-/* The action an activation ran, as named in this namespace: "pkg/hello". */
+/* The action an activation ran, as named in this namespace ("pkg/hello"), from its path annotation, namespace and name. */
 static void
-act_name(json_t *rec, char *out, size_t len)
+name_of(const char *path, const char *ns, const char *name, char *out, size_t len)
 {
-	const char *path = act_path(rec), *slash = path ? strchr(path, '/') : NULL;
-	const char *ns = json_string_value(json_object_get(rec, "namespace"));
-	const char *name = json_string_value(json_object_get(rec, "name"));
+	const char *slash = path ? strchr(path, '/') : NULL;
 
 	if (slash != NULL) {
 		snprintf(out, len, "%s", slash + 1);
@@ -104,6 +103,32 @@ act_name(json_t *rec, char *out, size_t len)
 	snprintf(out, len, "%s%s%s", slash ? slash + 1 : "", slash ? "/" : "", name ? name : "?");
 }
 
+static void
+act_name(json_t *rec, char *out, size_t len)
+{
+	name_of(act_path(rec), json_string_value(json_object_get(rec, "namespace")),
+	        json_string_value(json_object_get(rec, "name")), out, len);
+}
+
+/* The same from a record's text p..e. */
+static void
+text_name(const char *p, const char *e, char *out, size_t len)
+{
+	char path[512], ns[512], name[512];
+	const char *an, *ae, *kv, *ke;
+	size_t i;
+	int found = 0;
+
+	if (js_get(p, e, "annotations", &an, &ae) == 0)
+		for (i = 0; !found && js_elem(an, ae, i, &kv, &ke) == 0; i++) {
+			char key[8];
+			found = js_str(kv, ke, "key", key, sizeof key) == 0 && strcmp(key, "path") == 0 &&
+			        js_str(kv, ke, "value", path, sizeof path) == 0;
+		}
+	name_of(found ? path : NULL, js_str(p, e, "namespace", ns, sizeof ns) == 0 ? ns : NULL,
+	        js_str(p, e, "name", name, sizeof name) == 0 ? name : NULL, out, len);
+}
+
 static json_t *
 response(json_t *rec, const char *key)
 {
@@ -111,15 +136,12 @@ response(json_t *rec, const char *key)
 }
 
 static void
-log_append(json_t *rec)
+log_append(const char *id, const char *name, const char *st, int64_t start, int64_t duration)
 {
-	char name[512], when[64];
-	int64_t start = json_integer_value(json_object_get(rec, "start"));
+	char when[64];
 	time_t t = start / 1000;
 	struct tm tm;
-	const char *st = json_string_value(response(rec, "status"));
 
-	act_name(rec, name, sizeof name);
 	gmtime_r(&t, &tm);
 	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
 	if (logbuf.n > Logcap) {
@@ -128,8 +150,7 @@ log_append(json_t *rec)
 	}
 	logtime = now_ms();
 	buf_printf(&logbuf, "%s.%03dZ %s %s %s %lldms\n", when, (int)(start % 1000),
-	           json_string_value(json_object_get(rec, "activationId")), name, st ? st : "?",
-	           (long long)json_integer_value(json_object_get(rec, "duration")));
+	           id, name, st ? st : "?", (long long)duration);
 }
 
 static void
@@ -169,18 +190,30 @@ act_wait(const char *id, void (*fn)(void *arg, int err), void *arg)
 
 static void stream_wake(void);
 
-/* A finished activation from the event stream. */
+/*
+ * A finished activation from the event stream, its record's text p..p+n:
+ * kept as text, read here only for what the log and the action's result
+ * need, and parsed when one of its files is read (act_rec).
+ */
 void
-act_add(json_t *rec)
+act_add(const char *p, size_t n)
 {
-	Act *a = act_new(rec), *old;
-	char name[512];
-	Ent *e;
+	const char *e = p + n, *resp, *respe, *v, *ve;
+	char id[40], name[512], st[64];
+	Act *a, *old;
+	Ent *ent;
+	int hasresp;
 
-	if (a == NULL || ((old = act_get(a->id)) != NULL && old->seq != 0)) {
-		act_free(a);
+	if (js_str(p, e, "activationId", id, sizeof id) < 0 ||
+	    ((old = act_get(id)) != NULL && old->seq != 0) || (a = calloc(1, sizeof *a)) == NULL)
+		return;
+	if ((a->text = malloc(n)) == NULL) {
+		free(a);
 		return;
 	}
+	memcpy(a->text, p, n);
+	a->len = n;
+	snprintf(a->id, sizeof a->id, "%s", id);
 	if (old != NULL) {
 		unsigned i;
 		for (i = 0; i < Fetched; i++)
@@ -192,14 +225,26 @@ act_add(json_t *rec)
 	act_free(ring[a->seq % Ring]);
 	ring[a->seq % Ring] = a;
 	map_put(&byid, a->id, a);
-	log_append(rec);
-	act_name(rec, name, sizeof name);
-	if ((e = ent_get(Eaction, name)) != NULL && e->inflight == 0 && response(rec, "result")) {
-		json_decref(e->last);
-		e->last = json_incref(response(rec, "result"));
+	hasresp = js_get(p, e, "response", &resp, &respe) == 0;
+	text_name(p, e, name, sizeof name);
+	log_append(a->id, name, hasresp && js_str(resp, respe, "status", st, sizeof st) == 0 ? st : NULL,
+	           js_int(p, e, "start"), js_int(p, e, "duration"));
+	if ((ent = ent_get(Eaction, name)) != NULL && ent->inflight == 0 && hasresp &&
+	    js_get(resp, respe, "result", &v, &ve) == 0) {
+		json_decref(ent->last);
+		ent->last = json_loadb(v, ve - v, JSON_DECODE_ANY, NULL);
 	}
 	wake_awaiters(a->id, 0);
 	stream_wake();
+}
+
+/* a's record, parsed on first use. */
+json_t *
+act_rec(Act *a)
+{
+	if (a->rec == NULL && a->text != NULL)
+		a->rec = json_loadb(a->text, a->len, 0, NULL);
+	return a->rec;
 }
 
 uint64_t
@@ -217,7 +262,7 @@ act_of(const char *id, const char *name)
 
 	if (a == NULL)
 		return 0;
-	act_name(a->rec, an, sizeof an);
+	act_name(act_rec(a), an, sizeof an);
 	return strcmp(an, name) == 0;
 }
 
@@ -309,21 +354,21 @@ act_fill(Node *n, Buf *b)
 	if (a == NULL)
 		return -ENOENT;
 	switch (n->q) {
-	case Qarecord: return buf_json(b, a->rec);
+	case Qarecord: return buf_json(b, act_rec(a));
 	case Qastatus:
-		v = response(a->rec, "status");
+		v = response(act_rec(a), "status");
 		return buf_printf(b, "%s\n", json_is_string(v) ? json_string_value(v) : "?");
 	case Qaresult:
-		return (v = response(a->rec, "result")) ? buf_json(b, v) : 0;
-	case Qalogs: return fill_logs(a->rec, b);
+		return (v = response(act_rec(a), "result")) ? buf_json(b, v) : 0;
+	case Qalogs: return fill_logs(act_rec(a), b);
 	case Qaname:
-		act_name(a->rec, name, sizeof name);
+		act_name(act_rec(a), name, sizeof name);
 		return buf_printf(b, "%s\n", name);
-	case Qastart: return fill_int(a->rec, "start", b);
-	case Qaend: return fill_int(a->rec, "end", b);
-	case Qaduration: return fill_int(a->rec, "duration", b);
+	case Qastart: return fill_int(act_rec(a), "start", b);
+	case Qaend: return fill_int(act_rec(a), "end", b);
+	case Qaduration: return fill_int(act_rec(a), "duration", b);
 	case Qacause:
-		v = json_object_get(a->rec, "cause");
+		v = json_object_get(act_rec(a), "cause");
 		return json_is_string(v) ? buf_printf(b, "%s\n", json_string_value(v)) : 0;
 	}
 	return 0;
@@ -333,7 +378,7 @@ void
 act_attr(Node *n, struct stat *st)
 {
 	Act *a = act_get(n->ename);
-	int64_t start = a ? json_integer_value(json_object_get(a->rec, "start")) : 0;
+	int64_t start = a ? json_integer_value(json_object_get(act_rec(a), "start")) : 0;
 	Buf b = {0};
 
 	st->st_mtim.tv_sec = start / 1000;
@@ -354,9 +399,9 @@ act_logs_of(const char *name, Buf *b)
 		Act *a = ring[s % Ring];
 		if (a == NULL)
 			continue;
-		act_name(a->rec, an, sizeof an);
+		act_name(act_rec(a), an, sizeof an);
 		if (strcmp(an, name) == 0)
-			fill_logs(a->rec, b);
+			fill_logs(act_rec(a), b);
 	}
 	return 0;
 }
@@ -407,7 +452,7 @@ stream_fill(Open *o)
 		o->cursor = seq - Ring + 1;
 	for (; o->cursor <= seq; o->cursor++)
 		if (ring[o->cursor % Ring] != NULL)
-			buf_json(&o->out, ring[o->cursor % Ring]->rec);
+			buf_json(&o->out, act_rec(ring[o->cursor % Ring]));
 }
 
 /* Reply with at most size bytes of o's unread output. */

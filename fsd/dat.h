@@ -150,7 +150,9 @@ struct Call {
 struct Act {
 	char id[40];
 	uint64_t seq;
-	json_t *rec;
+	json_t *rec;            /* parsed from text on first use (act_rec) */
+	char *text;             /* the record as the event stream gave it, or NULL */
+	size_t len;
 };
 
 /* A parked read (park.c). */

@@ -44,19 +44,38 @@ retry_connect(uv_timer_t *t)
 	connect_stream();
 }
 
+/* An activation event: its record goes to activ.c as text (scan.c), unparsed. */
+static int
+handle_activation(const char *p, size_t n)
+{
+	const char *e = p + n, *v, *ve;
+	char kind[16];
+
+	if (js_str(p, e, "kind", kind, sizeof kind) < 0 || strcmp(kind, "activations") != 0)
+		return -1;
+	if (js_get(p, e, "seq", &v, &ve) == 0 && *v >= '0' && *v <= '9')
+		fs.evseq = js_int(p, e, "seq");
+	if (js_get(p, e, "activation", &v, &ve) == 0)
+		act_add(v, ve - v);
+	return 0;
+}
+
 static void
 handle(const char *p, size_t n)
 {
-	json_t *ev = json_loadb(p, n, 0, NULL);
-	const char *kind = json_string_value(json_object_get(ev, "kind"));
-	json_t *seq = json_object_get(ev, "seq");
+	json_t *ev;
+	const char *kind;
+	json_t *seq;
 
+	if (handle_activation(p, n) == 0)
+		return;
+	ev = json_loadb(p, n, 0, NULL);
+	kind = json_string_value(json_object_get(ev, "kind"));
+	seq = json_object_get(ev, "seq");
 	if (json_is_integer(seq))
 		fs.evseq = json_integer_value(seq);
-	if (kind == NULL || strcmp(kind, "ping") == 0)
+	if (kind == NULL || strcmp(kind, "ping") == 0 || strcmp(kind, "activations") == 0)
 		;
-	else if (strcmp(kind, "activations") == 0)
-		act_add(json_object_get(ev, "activation"));
 	else
 		cache_event(ev);
 	json_decref(ev);

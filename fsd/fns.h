@@ -8,7 +8,8 @@
 
 /* activ.c */
 Act *act_get(const char *id);
-void act_add(json_t *rec);
+void act_add(const char *p, size_t n);
+json_t *act_rec(Act *a);
 uint64_t act_seq(void);
 int act_wait(const char *id, void (*fn)(void *arg, int err), void *arg);
 int act_fetch(const char *id, void (*fn)(void *arg, int err), void *arg);
@@ -178,6 +179,12 @@ int root_fill(Node *n, Buf *b);
 void fs_down(const char *why);
 void fs_up(void);
 void ctl_write(Open *o, fuse_req_t req, const char *buf, size_t size);
+
+/* scan.c */
+int js_get(const char *p, const char *e, const char *key, const char **v, const char **ve);
+int js_elem(const char *p, const char *e, size_t i, const char **v, const char **ve);
+int js_str(const char *p, const char *e, const char *key, char *out, size_t len);
+int64_t js_int(const char *p, const char *e, const char *key);
 
 /* scratch.c */
 Scratch *scratch_get(const char *path);

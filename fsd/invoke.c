@@ -101,7 +101,7 @@ waited(void *arg, int err)
 {
 	Call *c = arg;
 	Act *a = act_get(c->actid);
-	json_t *res = a ? json_object_get(json_object_get(a->rec, "response"), "result") : NULL;
+	json_t *res = a ? json_object_get(json_object_get(act_rec(a), "response"), "result") : NULL;
 	json_t *v = res ? json_incref(res) : json_pack("{s:s}", "error", err < 0 ? strerror(-err) : "no result");
 
 	call_done(c, v);
