@@ -48,15 +48,17 @@ retry_connect(uv_timer_t *t)
 static int
 handle_activation(const char *p, size_t n)
 {
-	const char *e = p + n, *v, *ve;
+	static const char *const keys[] = { "kind", "seq", "activation" };
+	const char *v[3], *ve[3];
 	char kind[16];
 
-	if (js_str(p, e, "kind", kind, sizeof kind) < 0 || strcmp(kind, "activations") != 0)
+	if (js_fields(p, p + n, keys, 3, v, ve) < 0 || js_strv(v[0], ve[0], kind, sizeof kind) < 0 ||
+	    strcmp(kind, "activations") != 0)
 		return -1;
-	if (js_get(p, e, "seq", &v, &ve) == 0 && *v >= '0' && *v <= '9')
-		fs.evseq = js_int(p, e, "seq");
-	if (js_get(p, e, "activation", &v, &ve) == 0)
-		act_add(v, ve - v);
+	if (v[1] != NULL && *v[1] >= '0' && *v[1] <= '9')
+		fs.evseq = js_intv(v[1], ve[1]);
+	if (v[2] != NULL)
+		act_add(v[2], ve[2] - v[2]);
 	return 0;
 }
 

@@ -42,7 +42,8 @@ js_end(const char *p, const char *e)
 	if (*p == '"')
 		return strend(p, e);
 	if (*p != '{' && *p != '[') {
-		while (p < e && strchr(",]} \t\r\n", *p) == NULL)
+		while (p < e && *p != ',' && *p != ']' && *p != '}' && *p != ' ' && *p != '\n' &&
+		       *p != '\t' && *p != '\r')
 			p++;
 		return p;
 	}
@@ -60,20 +61,24 @@ js_end(const char *p, const char *e)
 }
 
 /*
- * The i-th element of the array, or the value of member key of the object,
- * that is the text p..e: 0 and its span in *v..*ve, or -1.
+ * In one walk of the object p..e (keys != NULL), the values of its members
+ * keys[0..n-1] into v[i]..ve[i] (v[i] NULL when it has none); or, of the
+ * array p..e (keys NULL), its element n into v[0]..ve[0]. 0, or -1 when p..e
+ * is not such a thing or the element is not there.
  */
-static int
-js_find(const char *p, const char *e, const char *key, size_t i, const char **v, const char **ve)
+int
+js_fields(const char *p, const char *e, const char *const *keys, size_t n, const char **v, const char **ve)
 {
-	size_t klen = key ? strlen(key) : 0, n = 0;
-	const char *k = NULL, *kend = NULL;
+	const char *k = NULL, *kend = NULL, *val, *end;
+	size_t i, idx = 0, klen;
 
+	for (i = 0; keys && i < n; i++)
+		v[i] = NULL;
 	p = ws(p, e);
-	if (p >= e || *p != (key ? '{' : '['))
+	if (p >= e || *p != (keys ? '{' : '['))
 		return -1;
-	for (p = ws(p + 1, e); p < e && *p != (key ? '}' : ']'); p = ws(p + 1, e)) {
-		if (key) {
+	for (p = ws(p + 1, e); p < e && *p != (keys ? '}' : ']'); p = ws(p + 1, e)) {
+		if (keys) {
 			if (*p != '"' || (kend = strend(p, e)) == NULL)
 				return -1;
 			k = p + 1;
@@ -82,41 +87,49 @@ js_find(const char *p, const char *e, const char *key, size_t i, const char **v,
 				return -1;
 			p = ws(p + 1, e);
 		}
-		if ((*ve = js_end(p, e)) == NULL || *ve == p)
+		if ((end = js_end(p, e)) == NULL || end == p)
 			return -1;
-		*v = p;
-		if (key ? (size_t)(kend - 1 - k) == klen && memcmp(k, key, klen) == 0 : n++ == i)
+		val = p;
+		if (keys == NULL && idx++ == n) {
+			*v = val;
+			*ve = end;
 			return 0;
-		p = ws(*ve, e);
-		if (p >= e || (*p != ',' && *p != (key ? '}' : ']')))
+		}
+		klen = kend ? (size_t)(kend - 1 - k) : 0;
+		for (i = 0; keys && i < n; i++)
+			if (strlen(keys[i]) == klen && memcmp(k, keys[i], klen) == 0) {
+				v[i] = val;
+				ve[i] = end;
+			}
+		p = ws(end, e);
+		if (p >= e || (*p != ',' && *p != (keys ? '}' : ']')))
 			return -1;
 		if (*p != ',')
 			break;
 	}
-	return -1;
+	return keys ? 0 : -1;
 }
 
 int
 js_get(const char *p, const char *e, const char *key, const char **v, const char **ve)
 {
-	return js_find(p, e, key, 0, v, ve);
+	return js_fields(p, e, &key, 1, v, ve) == 0 && *v != NULL ? 0 : -1;
 }
 
 int
 js_elem(const char *p, const char *e, size_t i, const char **v, const char **ve)
 {
-	return js_find(p, e, NULL, i, v, ve);
+	return js_fields(p, e, NULL, i, v, ve);
 }
 
-/* The string member key of object p..e into out; 0, or -1 if it is not a string. */
+/* The string v..ve (a value's span, v NULL for none) into out; 0, or -1 if it is not a string. */
 int
-js_str(const char *p, const char *e, const char *key, char *out, size_t len)
+js_strv(const char *v, const char *ve, char *out, size_t len)
 {
-	const char *v, *ve;
 	json_t *j;
 	size_t n;
 
-	if (js_get(p, e, key, &v, &ve) < 0 || *v != '"' || len == 0)
+	if (v == NULL || *v != '"' || len == 0)
 		return -1;
 	if (memchr(v, '\\', ve - v) == NULL) {
 		n = (size_t)(ve - v - 2) < len - 1 ? (size_t)(ve - v - 2) : len - 1;
@@ -134,16 +147,25 @@ js_str(const char *p, const char *e, const char *key, char *out, size_t len)
 	return 0;
 }
 
-/* The integer member key of object p..e, or 0 (as json_integer_value). */
+/* The integer v..ve, or 0 when it is none (as json_integer_value). */
 int64_t
-js_int(const char *p, const char *e, const char *key)
+js_intv(const char *v, const char *ve)
 {
-	const char *v, *ve, *q;
+	const char *q;
 
-	if (js_get(p, e, key, &v, &ve) < 0)
+	if (v == NULL || v == ve)
 		return 0;
 	for (q = *v == '-' ? v + 1 : v; q < ve; q++)
 		if (*q < '0' || *q > '9')
 			return 0;
 	return strtoll(v, NULL, 10);
+}
+
+/* The string member key of object p..e into out; 0, or -1 if it is not a string. */
+int
+js_str(const char *p, const char *e, const char *key, char *out, size_t len)
+{
+	const char *v, *ve;
+
+	return js_get(p, e, key, &v, &ve) < 0 ? -1 : js_strv(v, ve, out, len);
 }
