@@ -110,21 +110,20 @@ act_name(json_t *rec, char *out, size_t len)
 	        json_string_value(json_object_get(rec, "name")), out, len);
 }
 
-/* The same from a record's text p..e, whose members namespace and name are ns..nse and name..namee. */
+/* The same from the spans of a record's members annotations (an..ae), namespace and name. */
 static void
-text_name(const char *p, const char *e, const char *ns, const char *nse, const char *nm, const char *nme,
+text_name(const char *an, const char *ae, const char *ns, const char *nse, const char *nm, const char *nme,
           char *out, size_t len)
 {
 	static const char *const keys[] = { "key", "value" };
 	char path[512], nsb[512], nameb[512], key[8];
-	const char *an, *ae, *kv, *ke, *v[2], *ve[2];
+	const char *kv, *ke, *v[2], *ve[2];
 	size_t i;
 	int found = 0;
 
-	if (js_get(p, e, "annotations", &an, &ae) == 0)
-		for (i = 0; !found && js_elem(an, ae, i, &kv, &ke) == 0; i++)
-			found = js_fields(kv, ke, keys, 2, v, ve) == 0 && js_strv(v[0], ve[0], key, sizeof key) == 0 &&
-			        strcmp(key, "path") == 0 && js_strv(v[1], ve[1], path, sizeof path) == 0;
+	for (i = 0; an != NULL && !found && js_elem(an, ae, i, &kv, &ke) == 0; i++)
+		found = js_fields(kv, ke, keys, 2, v, ve) == 0 && js_strv(v[0], ve[0], key, sizeof key) == 0 &&
+		        strcmp(key, "path") == 0 && js_strv(v[1], ve[1], path, sizeof path) == 0;
 	name_of(found ? path : NULL, js_strv(ns, nse, nsb, sizeof nsb) == 0 ? nsb : NULL,
 	        js_strv(nm, nme, nameb, sizeof nameb) == 0 ? nameb : NULL, out, len);
 }
@@ -198,14 +197,15 @@ static void stream_wake(void);
 void
 act_add(const char *p, size_t n)
 {
-	static const char *const keys[] = { "activationId", "response", "namespace", "name", "start", "duration" };
+	static const char *const keys[] = { "activationId", "response", "namespace", "name", "start", "duration",
+	                                     "annotations" };
 	static const char *const rkeys[] = { "status", "result" };
-	const char *e = p + n, *v[6], *ve[6], *r[2], *re[2];
+	const char *v[7], *ve[7], *r[2], *re[2];
 	char id[40], name[512], st[64];
 	Act *a, *old;
 	Ent *ent;
 
-	if (js_fields(p, e, keys, 6, v, ve) < 0 || js_strv(v[0], ve[0], id, sizeof id) < 0 ||
+	if (js_fields(p, p + n, keys, 7, v, ve) < 0 || js_strv(v[0], ve[0], id, sizeof id) < 0 ||
 	    ((old = act_get(id)) != NULL && old->seq != 0) || (a = calloc(1, sizeof *a)) == NULL)
 		return;
 	if ((a->text = malloc(n)) == NULL) {
@@ -228,7 +228,7 @@ act_add(const char *p, size_t n)
 	map_put(&byid, a->id, a);
 	if (v[1] == NULL || js_fields(v[1], ve[1], rkeys, 2, r, re) < 0)
 		r[0] = r[1] = NULL;
-	text_name(p, e, v[2], ve[2], v[3], ve[3], name, sizeof name);
+	text_name(v[6], ve[6], v[2], ve[2], v[3], ve[3], name, sizeof name);
 	log_append(a->id, name, js_strv(r[0], re[0], st, sizeof st) == 0 ? st : NULL,
 	           js_intv(v[4], ve[4]), js_intv(v[5], ve[5]));
 	if ((ent = ent_get(Eaction, name)) != NULL && ent->inflight == 0 && r[1] != NULL) {

@@ -182,11 +182,9 @@ void ctl_write(Open *o, fuse_req_t req, const char *buf, size_t size);
 
 /* scan.c */
 int js_fields(const char *p, const char *e, const char *const *keys, size_t n, const char **v, const char **ve);
-int js_get(const char *p, const char *e, const char *key, const char **v, const char **ve);
 int js_elem(const char *p, const char *e, size_t i, const char **v, const char **ve);
 int js_strv(const char *v, const char *ve, char *out, size_t len);
 int64_t js_intv(const char *v, const char *ve);
-int js_str(const char *p, const char *e, const char *key, char *out, size_t len);
 
 /* scratch.c */
 Scratch *scratch_get(const char *path);

@@ -111,12 +111,6 @@ js_fields(const char *p, const char *e, const char *const *keys, size_t n, const
 }
 
 int
-js_get(const char *p, const char *e, const char *key, const char **v, const char **ve)
-{
-	return js_fields(p, e, &key, 1, v, ve) == 0 && *v != NULL ? 0 : -1;
-}
-
-int
 js_elem(const char *p, const char *e, size_t i, const char **v, const char **ve)
 {
 	return js_fields(p, e, NULL, i, v, ve);
@@ -159,13 +153,4 @@ js_intv(const char *v, const char *ve)
 		if (*q < '0' || *q > '9')
 			return 0;
 	return strtoll(v, NULL, 10);
-}
-
-/* The string member key of object p..e into out; 0, or -1 if it is not a string. */
-int
-js_str(const char *p, const char *e, const char *key, char *out, size_t len)
-{
-	const char *v, *ve;
-
-	return js_get(p, e, key, &v, &ve) < 0 ? -1 : js_strv(v, ve, out, len);
 }
