@@ -80,14 +80,16 @@ pend_wait(Pend *p, Node *n)
  * The kernel may cache a node's attributes this long: directories and the
  * files made from an entity's document, which notify_changed() invalidates
  * when the entity changes, for a second; what changes on its own (err,
- * result, the log, scratch files...) not at all.
+ * result, the log, scratch files...) not at all. invoke's attributes are
+ * the action's: cached, its open (which default_permissions checks against
+ * them) is one round trip, not two.
  */
 double
 attr_timeout(Node *n)
 {
 	switch (n->q) {
 	case Qcode: case Qalias: case Qkind: case Qmain: case Qparams: case Qannot:
-	case Qlimits: case Qversion: case Qbinding: case Qtrigger: case Qrule:
+	case Qlimits: case Qversion: case Qbinding: case Qtrigger: case Qrule: case Qinvoke:
 		return DOC_ATTR_TIMEOUT;
 	}
 	return S_ISDIR(node_mode(n)) ? DIR_ATTR_TIMEOUT : 0.0;
