@@ -541,41 +541,6 @@ http_respond(http_req *r, int status, const char *ctype, const char *extra, cons
 }
 
 void
-http_respond_json(http_req *r, int status, const char *json)
-{
-	http_respond(r, status, "application/json", NULL, json, strlen(json));
-}
-
-void
-http_respond_error(http_req *r, int status, const char *msg)
-{
-	char *esc = NULL, code[33];
-	size_t elen = 0, i;
-	char *body;
-	int n;
-	static unsigned long counter;
-
-	for (i = 0; msg[i]; i++) {
-		unsigned char ch = msg[i];
-		char tmp[8];
-		if (ch == '"' || ch == '\\')
-			n = snprintf(tmp, sizeof tmp, "\\%c", ch);
-		else if (ch < 0x20)
-			n = snprintf(tmp, sizeof tmp, "\\u%04x", ch);
-		else
-			n = snprintf(tmp, sizeof tmp, "%c", ch);
-		append(&esc, &elen, tmp, n);
-	}
-	snprintf(code, sizeof code, "%08lx%08lx", (unsigned long)uv_hrtime() & 0xffffffff, ++counter);
-	n = asprintf(&body, "{\"error\":\"%s\",\"code\":\"%s\"}\n", esc ? esc : "", code);
-	free(esc);
-	if (n < 0)
-		abort();
-	http_respond(r, status, "application/json", NULL, body, n);
-	free(body);
-}
-
-void
 http_stream_start(http_req *r, int status, const char *ctype, const char *extra)
 {
 	char head[1024];

@@ -68,11 +68,6 @@ const char *http_query_get(const http_req *r, const char *name, char *buf, size_
  * lines. Content-Length is added. */
 void http_respond(http_req *r, int status, const char *ctype, const char *extra_headers,
                   const char *body, size_t len);
-/* Answer with JSON text; status and a NUL-terminated body. */
-void http_respond_json(http_req *r, int status, const char *json);
-/* Answer {"error": msg, "code": id} in OpenWhisk's shape. */
-void http_respond_error(http_req *r, int status, const char *msg);
-
 /* A streamed (chunked) answer: start, write any number of chunks, end. */
 void http_stream_start(http_req *r, int status, const char *ctype, const char *extra_headers);
 void http_stream_write(http_req *r, const char *data, size_t len);
