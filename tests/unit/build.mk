@@ -6,13 +6,13 @@ UNIT_CFLAGS := $(shell pkg-config --cflags libuv jansson sqlite3 cmocka)
 UNIT_LIBS := $(shell pkg-config --libs jansson cmocka)
 
 tests/unit/test-names: tests/unit/test-names.c backend/names.o
-	$(CC) $(CFLAGS) $(UNIT_CFLAGS) -o $@ $^ $(UNIT_LIBS)
+	$(CC) $(CFLAGS) $(UNIT_CFLAGS) -o $@ $(filter %.c %.o %.a,$^) $(UNIT_LIBS)
 
 tests/unit/test-limits: tests/unit/test-limits.c backend/limits.o
-	$(CC) $(CFLAGS) $(UNIT_CFLAGS) -o $@ $^ $(UNIT_LIBS)
+	$(CC) $(CFLAGS) $(UNIT_CFLAGS) -o $@ $(filter %.c %.o %.a,$^) $(UNIT_LIBS)
 
 tests/unit/test-params: tests/unit/test-params.c backend/params.o backend/json_text.o $(LIB_A)
-	$(CC) $(CFLAGS) $(UNIT_CFLAGS) -o $@ $^ $(UNIT_LIBS)
+	$(CC) $(CFLAGS) $(UNIT_CFLAGS) -o $@ $(filter %.c %.o %.a,$^) $(UNIT_LIBS)
 
 tests/unit/test-json-text: tests/unit/test-json-text.c backend/json_text.o
-	$(CC) $(CFLAGS) $(UNIT_CFLAGS) -o $@ $^ $(UNIT_LIBS)
+	$(CC) $(CFLAGS) $(UNIT_CFLAGS) -o $@ $(filter %.c %.o %.a,$^) $(UNIT_LIBS)
