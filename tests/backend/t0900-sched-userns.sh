@@ -9,12 +9,16 @@ if [ "$(id -u)" != 0 ] || ! command -v setpriv >/dev/null; then
 	test_done
 fi
 
-# the backend runs as nobody, with its data in $SCRATCH/nb
+# the backend runs as nobody, with its data in $SCRATCH/nb. Its binaries are
+# copied where nobody can reach them, as an installed system would have them:
+# the checkout may sit in a folder only root can enter.
 chmod 711 "$SCRATCH"
-mkdir nb && chown 65534:65534 nb
+mkdir nb bin && chown 65534:65534 nb
+cp "$BACKEND" "$TOP/proxy/faasfs-proxy" bin/ && cp -R "$TOP/proxy/launchers" bin/
 PORT=$(free_port)
 HOME="$SCRATCH/nb" FAASFS_AUTH="$AUTH" setpriv --reuid=65534 --regid=65534 --clear-groups \
-	"$BACKEND" --listen "127.0.0.1:$PORT" --data "$SCRATCH/nb/data" --run-dir "$SCRATCH/nb/run" \
+	"$SCRATCH/bin/faasfs-backend" --listen "127.0.0.1:$PORT" --data "$SCRATCH/nb/data" \
+	--run-dir "$SCRATCH/nb/run" --proxy "$SCRATCH/bin/faasfs-proxy" \
 	>>"$SCRATCH/backend.log" 2>&1 &
 BACKEND_PID=$!
 test_at_end "stop_backend $BACKEND_PID"
