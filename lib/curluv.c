@@ -7,6 +7,15 @@
  * (check_done) and their done callbacks run. Connections stay in libcurl's
  * cache, so requests to the same host reuse a keep-alive socket.
  *
+ * A socket's uv_poll_t lives as long as the socket, not as one transfer's
+ * interest in it: libuv's uv_poll_start costs an epoll_ctl DEL and ADD even
+ * when nothing changes, and a new poll handle three more syscalls. So the
+ * watch of a kept-alive socket stays (watching for readability) when libcurl
+ * says CURL_POLL_REMOVE, is restarted only when the events asked for change,
+ * and goes when libcurl closes the socket (close_cb). An idle socket that
+ * becomes readable (the server closed it) stops being polled until libcurl
+ * wants it again; libcurl then finds it dead and opens another.
+ *
  * Every easy handle run here carries a transfer (CURLOPT_PRIVATE) with the
  * caller's callback, the collected body and what must be freed with it.
  *
@@ -20,6 +29,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "buf.h"
 #include "curluv.h"
 
@@ -36,6 +46,8 @@ struct curluv {
 	CURL *spare[SPARE_MAX];      /* reset easy handles of finished requests */
 	int nspare;
 	int closing;                 /* timers still closing at curluv_free */
+	struct watch **watches;      /* by socket: its poll handle while it is open */
+	int nwatches;
 };
 
 typedef struct transfer {
@@ -56,6 +68,8 @@ typedef struct watch {
 	uv_poll_t poll;
 	curl_socket_t fd;
 	curluv *cu;
+	int want;                    /* UV_READABLE|UV_WRITABLE libcurl asks for, 0 after REMOVE */
+	int polling;                 /* the events the poll handle was started with */
 } watch;
 
 static void transfer_unlink(transfer **list, transfer *t);
@@ -118,6 +132,12 @@ on_poll(uv_poll_t *p, int status, int events)
 	watch *w = p->data;
 	int flags = 0;
 
+	if (w->want == 0) {
+		/* idle in libcurl's cache and readable: closed by the server */
+		uv_poll_stop(&w->poll);
+		w->polling = 0;
+		return;
+	}
 	if (status < 0)
 		flags = CURL_CSELECT_ERR;
 	if (events & UV_READABLE)
@@ -156,41 +176,88 @@ on_watch_closed(uv_handle_t *h)
 	free(h->data);
 }
 
+static watch *
+watch_get(curluv *cu, curl_socket_t fd)
+{
+	return fd >= 0 && fd < cu->nwatches ? cu->watches[fd] : NULL;
+}
+
+static watch *
+watch_new(curluv *cu, curl_socket_t fd)
+{
+	watch *w;
+
+	if (fd < 0)
+		return NULL;
+	if (fd >= cu->nwatches) {
+		int n = fd + 64;
+		watch **v = realloc(cu->watches, n * sizeof *v);
+		if (v == NULL)
+			return NULL;
+		memset(v + cu->nwatches, 0, (n - cu->nwatches) * sizeof *v);
+		cu->watches = v;
+		cu->nwatches = n;
+	}
+	w = calloc(1, sizeof *w);
+	if (w == NULL)
+		return NULL;
+	w->fd = fd;
+	w->cu = cu;
+	if (uv_poll_init_socket(cu->loop, &w->poll, fd) < 0) {
+		free(w);
+		return NULL;
+	}
+	w->poll.data = w;
+	cu->watches[fd] = w;
+	return w;
+}
+
+/* (Re)start w's poll handle for events, unless it already watches them. */
+static void
+watch_poll(watch *w, int events)
+{
+	if (events == w->polling)
+		return;
+	w->polling = events;
+	uv_poll_start(&w->poll, events, on_poll);
+}
+
 static int
 socket_cb(CURL *easy, curl_socket_t fd, int what, void *arg, void *sockp)
 {
 	curluv *cu = arg;
-	watch *w = sockp;
-	int events = 0;
+	watch *w = watch_get(cu, fd);
 
 	(void)easy;
+	(void)sockp;
 	if (what == CURL_POLL_REMOVE) {
 		if (w != NULL) {
-			uv_poll_stop(&w->poll);
-			uv_close((uv_handle_t *)&w->poll, on_watch_closed);
-			curl_multi_assign(cu->multi, fd, NULL);
+			w->want = 0;
+			if (w->polling)
+				watch_poll(w, UV_READABLE);
 		}
 		return 0;
 	}
-	if (w == NULL) {
-		w = calloc(1, sizeof *w);
-		if (w == NULL)
-			return -1;
-		w->fd = fd;
-		w->cu = cu;
-		if (uv_poll_init_socket(cu->loop, &w->poll, fd) < 0) {
-			free(w);
-			return -1;
-		}
-		w->poll.data = w;
-		curl_multi_assign(cu->multi, fd, w);
-	}
-	if (what & CURL_POLL_IN)
-		events |= UV_READABLE;
-	if (what & CURL_POLL_OUT)
-		events |= UV_WRITABLE;
-	uv_poll_start(&w->poll, events, on_poll);
+	if (w == NULL && (w = watch_new(cu, fd)) == NULL)
+		return -1;
+	w->want = (what & CURL_POLL_IN ? UV_READABLE : 0) | (what & CURL_POLL_OUT ? UV_WRITABLE : 0);
+	watch_poll(w, w->want);
 	return 0;
+}
+
+/* libcurl closes a socket: its watch goes first (see the top of the file). */
+static int
+close_cb(void *arg, curl_socket_t fd)
+{
+	curluv *cu = arg;
+	watch *w = watch_get(cu, fd);
+
+	if (w != NULL) {
+		cu->watches[fd] = NULL;
+		uv_poll_stop(&w->poll);
+		uv_close((uv_handle_t *)&w->poll, on_watch_closed);
+	}
+	return close(fd);
 }
 
 int
@@ -244,6 +311,9 @@ curluv_free(curluv *cu)
 	while (cu->nspare > 0)
 		curl_easy_cleanup(cu->spare[--cu->nspare]);
 	curl_multi_cleanup(cu->multi);
+	free(cu->watches);
+	cu->watches = NULL;
+	cu->nwatches = 0;
 	cu->closing = 2;
 	uv_close((uv_handle_t *)&cu->defer_timer, on_timer_closed);
 	uv_close((uv_handle_t *)&cu->timer, on_timer_closed);
@@ -264,6 +334,8 @@ transfer_new(curluv *cu, CURL *easy, curluv_done_cb cb, void *arg)
 	curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, t->errbuf);
 	curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(easy, CURLOPT_TCP_NODELAY, 1L);
+	curl_easy_setopt(easy, CURLOPT_CLOSESOCKETFUNCTION, close_cb);
+	curl_easy_setopt(easy, CURLOPT_CLOSESOCKETDATA, cu);
 	return t;
 }
 
