@@ -128,8 +128,10 @@ file_open(Pend *p)
 	p->fi.fh = (uintptr_t)o;
 	p->fi.direct_io = 1;
 	p->fi.keep_cache = 0;
-	/* Nothing commits at the close of a read-only open of a snapshot: spare the FLUSH. */
-	p->fi.noflush = acc == O_RDONLY && snapshot(n, p->fi.flags);
+	/* Spare the FLUSH round trip where a close has nothing to say: nothing
+	 * commits at the close of a read-only open of a snapshot, and an invoke
+	 * open that reads reports an incomplete message at its reads. */
+	p->fi.noflush = (acc == O_RDONLY && snapshot(n, p->fi.flags)) || (n->q == Qinvoke && acc != O_WRONLY);
 	if (fuse_reply_open(p->req, &p->fi) < 0)
 		open_free(o);
 	pend_free(p);
@@ -304,7 +306,11 @@ fs_poll(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, struct fuse_p
 void
 fs_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
+	Open *o = (Open *)(uintptr_t)fi->fh;
+
 	(void)ino;
-	open_free((Open *)(uintptr_t)fi->fh);
+	if (o->node->q == Qinvoke)
+		invoke_release(o, req);
+	open_free(o);
 	fuse_reply_err(req, 0);
 }

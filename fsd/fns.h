@@ -122,6 +122,7 @@ void fire_flush(Open *o, fuse_req_t req);
 void invoke_write(Open *o, fuse_req_t req, const char *buf, size_t size);
 void invoke_read(Open *o, fuse_req_t req, size_t size);
 void invoke_flush(Open *o, fuse_req_t req);
+void invoke_release(Open *o, fuse_req_t req);
 void invoke_close(Open *o);
 void result_read(Open *o, fuse_req_t req, size_t size, off_t off);
 

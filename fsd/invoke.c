@@ -175,6 +175,18 @@ invoke_msg(const char *p, size_t n, int json, void *arg)
 		m->rc = rc;
 }
 
+/* A JSON value still incomplete when the writing is over is an error. */
+static int
+invoke_finish(Open *o, char *text, size_t len)
+{
+	Msgs m = { .o = o, .e = node_ent(o->node) };
+	int n = 0;
+
+	if (o->part.n > 0 && m.e != NULL)
+		n = msg_split(&o->part, "", 0, 1, invoke_msg, &m, text, len);
+	return n < 0 ? n : 0;
+}
+
 void
 invoke_write(Open *o, fuse_req_t req, const char *buf, size_t size)
 {
@@ -212,6 +224,13 @@ invoke_read(Open *o, fuse_req_t req, size_t size)
 			return;
 		}
 	}
+	if (o->outoff >= o->out.n && o->calls == NULL && o->part.n > 0) {
+		char text[512] = "";
+		if ((rc = invoke_finish(o, text, sizeof text)) < 0) {
+			fail_req(req, "read", o->node->path, NULL, rc, text);
+			return;
+		}
+	}
 	if (o->outoff < o->out.n || o->calls == NULL || o->calls->done) {
 		if ((rc = park(&o->reads, req, size, 0, o)) == 0)
 			invoke_serve(o);
@@ -220,19 +239,29 @@ invoke_read(Open *o, fuse_req_t req, size_t size)
 	park_read(&o->reads, req, size, 0, o);
 }
 
+/* close(2) of a write-only open: where the error of an incomplete value shows. */
 void
 invoke_flush(Open *o, fuse_req_t req)
 {
-	Msgs m = { .o = o, .e = node_ent(o->node) };
 	char text[512] = "";
-	int n = 0;
+	int rc = invoke_finish(o, text, sizeof text);
 
-	if (o->part.n > 0 && m.e != NULL)
-		n = msg_split(&o->part, "", 0, 1, invoke_msg, &m, text, sizeof text);
-	if (n < 0)
-		fail_req(req, "close", o->node->path, NULL, n, text);
+	if (rc < 0)
+		fail_req(req, "close", o->node->path, NULL, rc, text);
 	else
 		fuse_reply_err(req, 0);
+}
+
+/* The last close. Opens that read have no FLUSH (fileops.c): their reads
+ * report an incomplete value, and what is left of one goes to err here. */
+void
+invoke_release(Open *o, fuse_req_t req)
+{
+	char text[512] = "";
+	int rc = invoke_finish(o, text, sizeof text);
+
+	if (rc < 0)
+		err_note(req, "close", o->node->path, NULL, rc, text);
 }
 
 /* The open goes away: its invocations go on, their results dropped. */

@@ -56,6 +56,18 @@ test_expect_success 'bad JSON fails the write itself, with the reason in err' '
 	tail -n 1 "$FAAS/err" | grep -q "write actions/hello/invoke: bad JSON"
 '
 
+test_expect_success 'a JSON value cut short fails the close of a write-only open' '
+	printf "{\"name\": \"Ann" >part.json &&
+	! cp part.json "$A/hello/invoke" 2>c.err &&
+	tail -n 1 "$FAAS/err" | grep -q "close actions/hello/invoke: bad JSON"
+'
+
+test_expect_success 'and the read of an open that reads, which has no close to fail' '
+	! { printf "{\"name\": \"Ann" >&3; cat <&3; } 3<>"$A/hello/invoke" 2>r.err &&
+	grep -q "Invalid argument" r.err &&
+	tail -n 1 "$FAAS/err" | grep -q "read actions/hello/invoke: bad JSON"
+'
+
 test_expect_success 'an application error comes back as the result' '
 	py fails "{\"error\": \"no luck\"}" && cp fails.py "$A/" &&
 	test "$(cat $A/fails/invoke)" = "{\"error\":\"no luck\"}" &&
