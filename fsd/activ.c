@@ -232,8 +232,7 @@ act_add(const char *p, size_t n)
 	log_append(a->id, name, js_strv(r[0], re[0], st, sizeof st) == 0 ? st : NULL,
 	           js_intv(v[4], ve[4]), js_intv(v[5], ve[5]));
 	if ((ent = ent_get(Eaction, name)) != NULL && ent->inflight == 0 && r[1] != NULL) {
-		json_decref(ent->last);
-		ent->last = json_loadb(r[1], re[1] - r[1], JSON_DECODE_ANY, NULL);
+		ent_setlast(ent, r[1], re[1] - r[1]);
 	}
 	wake_awaiters(a->id, 0);
 	stream_wake();
@@ -290,8 +289,8 @@ fetchedcb(Resp *r, void *arg)
 	Fetch *f = arg;
 	Act *a;
 
-	if (r->err == 0 && json_is_object(r->json) && act_get(f->id) == NULL &&
-	    (a = act_new(r->json)) != NULL) {
+	if (r->err == 0 && json_is_object(resp_json(r)) && act_get(f->id) == NULL &&
+	    (a = act_new(resp_json(r))) != NULL) {
 		act_free(fetched[nfetched % Fetched]);
 		fetched[nfetched++ % Fetched] = a;
 		map_put(&byid, a->id, a);

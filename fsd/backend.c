@@ -31,21 +31,26 @@ status_errno(long status)
 	}
 }
 
-/* Escape each '/'-separated part of name and append it to b. */
+/* Append name to b, each '/'-separated part percent-encoded (RFC 3986). */
 static int
 addname(Buf *b, const char *name)
 {
-	char *copy = strdup(name), *s, *part;
-	int rc = 0;
+	static const char hex[] = "0123456789ABCDEF";
+	char esc[3] = "%";
+	const char *s;
+	int rc = buf_add(b, "/", 1);
 
-	if (copy == NULL)
-		return -ENOMEM;
-	for (s = copy; rc == 0 && (part = strsep(&s, "/")) != NULL; ) {
-		char *e = curl_easy_escape(NULL, part, 0);
-		rc = e ? buf_printf(b, "/%s", e) : -ENOMEM;
-		curl_free(e);
+	for (s = name; rc >= 0 && *s; s++) {
+		unsigned char c = *s;
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		    c == '-' || c == '.' || c == '_' || c == '~' || c == '/')
+			rc = buf_add(b, s, 1);
+		else {
+			esc[1] = hex[c >> 4];
+			esc[2] = hex[c & 15];
+			rc = buf_add(b, esc, 3);
+		}
 	}
-	free(copy);
 	return rc;
 }
 
@@ -56,35 +61,39 @@ bk_path(int kind, const char *name, const char *query)
 	Buf b = {0};
 
 	if (buf_str(&b, collname[kind]) < 0 || (name && addname(&b, name) < 0) ||
-	    (query && buf_printf(&b, "?%s", query) < 0)) {
+	    (query && (buf_add(&b, "?", 1) < 0 || buf_str(&b, query) < 0))) {
 		buf_free(&b);
 		return NULL;
 	}
 	return b.p;
 }
 
+/* The body as JSON, parsed on first use (most answers are never looked into). */
+json_t *
+resp_json(Resp *r)
+{
+	if (!r->parsed) {
+		r->parsed = 1;
+		r->json = r->len > 0 ? json_loadb(r->body, r->len, JSON_DECODE_ANY, NULL) : NULL;
+	}
+	return r->json;
+}
+
 static void
 resptext(Resp *r, curluv_resp *cr)
 {
-	json_t *e = r->json ? json_object_get(r->json, "error") : NULL;
+	json_t *e;
 
 	if (cr->rc != CURLE_OK)
 		snprintf(r->text, sizeof r->text, "backend %s: %s", fs.base,
 		         cr->error ? cr->error : curl_easy_strerror(cr->rc));
-	else if (json_is_string(e))
+	else if (r->status < 400)
+		return;
+	else if (json_is_string(e = json_object_get(resp_json(r), "error")))
 		snprintf(r->text, sizeof r->text, "%s", json_string_value(e));
 	else if (r->err < 0)
 		snprintf(r->text, sizeof r->text, "backend answered %ld %s", cr->status,
 		         cr->len < 200 ? cr->body : "");
-}
-
-static void
-actid(Resp *r, CURL *easy)
-{
-	struct curl_header *h;
-
-	if (easy && curl_easy_header(easy, "x-openwhisk-activation-id", 0, CURLH_HEADER, -1, &h) == CURLHE_OK)
-		snprintf(r->actid, sizeof r->actid, "%s", h->value);
 }
 
 static void
@@ -98,13 +107,10 @@ done_cb(curluv_resp *cr, void *arg)
 	r.status = cr->status;
 	r.body = cr->body ? cr->body : "";
 	r.len = cr->body ? cr->len : 0;
-	if (cr->rc != CURLE_OK) {
+	if (cr->rc != CURLE_OK)
 		r.err = cr->rc == CURLE_OPERATION_TIMEDOUT ? -ETIMEDOUT : -EIO;
-	} else {
+	else
 		r.err = status_errno(cr->status);
-		r.json = json_loadb(r.body, r.len, JSON_DECODE_ANY, NULL);
-		actid(&r, cr->easy);
-	}
 	resptext(&r, cr);
 	if (cr->rc == CURLE_COULDNT_CONNECT || cr->rc == CURLE_RECV_ERROR || cr->rc == CURLE_GOT_NOTHING)
 		fs_down(r.text);

@@ -62,12 +62,26 @@ ent_busy(Ent *e)
 	return e->loading || e->holds > 0 || e->inflight > 0 || e->resultq.head != NULL;
 }
 
+/* e's latest result becomes the JSON text p (n bytes). */
+void
+ent_setlast(Ent *e, const char *p, size_t n)
+{
+	char *s = malloc(n + 1);
+
+	if (s == NULL)
+		return;
+	memcpy(s, p, n);
+	s[n] = '\0';
+	free(e->last);
+	e->last = s;
+}
+
 static void
 ent_free(Ent *e)
 {
 	map_del(&ents[e->kind], e->name);
 	json_decref(e->doc);
-	json_decref(e->last);
+	free(e->last);
 	free(e->stagekind);
 	free(e->bindto);
 	free(e->err);
@@ -157,8 +171,8 @@ loaded(Resp *r, void *arg)
 
 	e->waiters = NULL;
 	e->loading = 0;
-	if (r->err == 0 && json_is_object(r->json))
-		ent_update(e, r->json, 1);
+	if (r->err == 0 && json_is_object(resp_json(r)))
+		ent_update(e, resp_json(r), 1);
 	else if (r->err == 0)
 		r->err = -EIO;
 	if (r->err < 0)
@@ -401,16 +415,16 @@ static void
 pagecb(Resp *r, void *arg)
 {
 	Prime *p = arg;
-	size_t i, n = json_array_size(r->json);
+	size_t i, n = json_array_size(resp_json(r));
 	char name[512];
 
-	if (r->err < 0 || !json_is_array(r->json)) {
+	if (r->err < 0 || !json_is_array(resp_json(r))) {
 		log_warn("listing %s: %s", collname[p->kind], r->err < 0 ? r->text : "not a JSON array");
 		primed(p, r->err < 0 ? r->err : -EIO);
 		return;
 	}
 	for (i = 0; i < n; i++) {
-		json_t *doc = json_array_get(r->json, i);
+		json_t *doc = json_array_get(resp_json(r), i);
 		Ent *e;
 		if (docname(doc, name, sizeof name) < 0 || (e = ent_make(p->kind, name)) == NULL)
 			continue;
@@ -497,8 +511,8 @@ rechecked(Resp *r, void *arg)
 		ent_drop(e);
 		return;
 	}
-	if (r->err == 0 && json_is_object(r->json))
-		ent_update(e, r->json, 1);
+	if (r->err == 0 && json_is_object(resp_json(r)))
+		ent_update(e, resp_json(r), 1);
 	ent_unhold(e);
 }
 

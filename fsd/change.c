@@ -81,7 +81,7 @@ made(Resp *r, void *arg)
 		chg_done(c, -ENOMEM, "out of memory");
 		return;
 	}
-	ent_update(e, r->json, 1);
+	ent_update(e, resp_json(r), 1);
 	k.q = c->kind == Epackage ? Qpackage : Qtrigger;
 	k.ekind = c->kind;
 	k.ename = e->name;

@@ -347,7 +347,7 @@ put_done(Resp *r, void *arg)
 		cm_done(c, r->err < 0 ? r->err : -ENOMEM, r->text);
 		return;
 	}
-	ent_update(e, r->json, json_is_object(r->json));
+	ent_update(e, resp_json(r), json_is_object(resp_json(r)));
 	ent_seterr(e, NULL);
 	notify_changed(e);
 	if (c->kind == Erule)

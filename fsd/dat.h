@@ -82,7 +82,7 @@ struct Ent {
 	int holds;            /* other requests in flight that use it */
 	int fetching;         /* result: the latest activation is being fetched */
 	char *err;            /* the last error about this entity */
-	json_t *last;         /* action: the last activation record seen */
+	char *last;           /* action: its latest result, compact JSON text, or NULL */
 	int inflight;         /* action: invocations from this mount in flight */
 	Parkq resultq;        /* action: reads of result waiting for them */
 	int64_t size;         /* action: code size once known, else -1 */
@@ -189,9 +189,9 @@ typedef struct Resp {
 	long status;          /* HTTP status, 0 if none came */
 	const char *body;
 	size_t len;
-	json_t *json;         /* the body parsed, or NULL */
+	json_t *json;         /* the body parsed by resp_json, on first use */
+	int parsed;
 	char text[512];       /* why it failed, for err files */
-	char actid[40];       /* x-openwhisk-activation-id, if sent */
 } Resp;
 
 typedef void (*bk_cb)(Resp *r, void *arg);

@@ -135,7 +135,7 @@ primed(int err)
 static void
 namespaces(Resp *r, void *arg)
 {
-	const char *ns = json_string_value(json_array_get(r->json, 0));
+	const char *ns = json_string_value(json_array_get(resp_json(r), 0));
 
 	(void)arg;
 	if (ns != NULL) {

@@ -30,7 +30,7 @@ static void
 fired(Resp *r, void *arg)
 {
 	Msgs *m = arg;
-	json_t *id = json_object_get(r->json, "activationId");
+	json_t *id = json_object_get(resp_json(r), "activationId");
 	Ent *t;
 
 	if (json_is_string(id) && (t = ent_get(Etrigger, m->o->node->ename)) != NULL)

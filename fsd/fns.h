@@ -32,6 +32,7 @@ char *bk_path(int kind, const char *name, const char *query);
 int bk_request(const char *method, const char *path, const char *ctype, const char *body, size_t len,
                long timeout_ms, bk_cb cb, void *arg);
 int bk_json(const char *method, const char *path, json_t *body, bk_cb cb, void *arg);
+json_t *resp_json(Resp *r);
 
 /* buf.c (the Buf itself is lib/buf.h) */
 int buf_json(Buf *b, json_t *v);
@@ -39,6 +40,7 @@ int64_t now_ms(void);
 
 /* cache.c */
 Ent *ent_get(int kind, const char *name);
+void ent_setlast(Ent *e, const char *p, size_t n);
 Ent *action_ent(const char *name);
 Ent *ent_make(int kind, const char *name);
 void ent_drop(Ent *e);

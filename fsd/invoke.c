@@ -58,8 +58,8 @@ result_wake(Ent *e)
 	while ((p = unpark(&e->resultq)) != NULL) {
 		Open *o = p->o;
 		buf_reset(&o->out);
-		if (e->last)
-			buf_json(&o->out, e->last);
+		if (e->last && buf_str(&o->out, e->last) == 0)
+			buf_add(&o->out, "\n", 1);
 		o->invoked = 1;
 		reply_slice(p->req, &o->out, p->size, p->off);
 		free(p);
@@ -67,21 +67,19 @@ result_wake(Ent *e)
 	ent_unhold(e);
 }
 
-/* An invocation ended with result (a JSON value or {"error":...}). */
+/* An invocation ended with result, the JSON text p (a value or {"error":...}). */
 static void
-call_done(Call *c, json_t *result)
+call_done(Call *c, const char *p, size_t n)
 {
 	Ent *e = c->ent;
-	char *line = json_dumps(result, JSON_COMPACT | JSON_ENCODE_ANY);
 
 	c->done = 1;
-	if (line && asprintf(&c->line, "%s\n", line) < 0)
-		c->line = NULL;
-	free(line);
-	if (c->line == NULL)
+	if ((c->line = malloc(n + 2)) != NULL) {
+		memcpy(c->line, p, n);
+		memcpy(c->line + n, "\n", 2);
+	} else
 		c->line = strdup("{\"error\":\"out of memory\"}\n");
-	json_decref(e->last);
-	e->last = json_incref(result);
+	ent_setlast(e, p, n);
 	e->inflight--;
 	if (c->o != NULL) {
 		poll_wake(c->o);
@@ -97,6 +95,15 @@ call_done(Call *c, json_t *result)
 }
 
 static void
+call_done_json(Call *c, json_t *result)
+{
+	char *s = json_dumps(result, JSON_COMPACT | JSON_ENCODE_ANY);
+
+	call_done(c, s ? s : "{\"error\":\"out of memory\"}", s ? strlen(s) : 25);
+	free(s);
+}
+
+static void
 waited(void *arg, int err)
 {
 	Call *c = arg;
@@ -104,7 +111,7 @@ waited(void *arg, int err)
 	json_t *res = a ? json_object_get(json_object_get(act_rec(a), "response"), "result") : NULL;
 	json_t *v = res ? json_incref(res) : json_pack("{s:s}", "error", err < 0 ? strerror(-err) : "no result");
 
-	call_done(c, v);
+	call_done_json(c, v);
 	json_decref(v);
 }
 
@@ -114,19 +121,25 @@ invoked(Resp *r, void *arg)
 	Call *c = arg;
 	json_t *v;
 
-	if (r->status == 202 && json_is_string(json_object_get(r->json, "activationId"))) {
+	if (r->status == 202 && json_is_string(json_object_get(resp_json(r), "activationId"))) {
 		snprintf(c->actid, sizeof c->actid, "%s",
-		         json_string_value(json_object_get(r->json, "activationId")));
+		         json_string_value(json_object_get(resp_json(r), "activationId")));
 		if (act_wait(c->actid, waited, c) == 0)
 			return;
 	}
-	if ((r->err == 0 || r->status == 502) && r->json != NULL)
-		v = json_incref(r->json);
+	/* The backend's answer is the result as one line of compact JSON: pass it on. */
+	if ((r->err == 0 || r->status == 502) && r->len > 0 && (r->body[0] == '{' || r->body[0] == '[') &&
+	    memchr(r->body, '\n', r->len) == NULL) {
+		call_done(c, r->body, r->len);
+		return;
+	}
+	if ((r->err == 0 || r->status == 502) && resp_json(r) != NULL)
+		v = json_incref(resp_json(r));
 	else {
 		v = json_pack("{s:s}", "error", r->text);
 		ent_seterr(c->ent, r->text);
 	}
-	call_done(c, v);
+	call_done_json(c, v);
 	json_decref(v);
 }
 
@@ -288,13 +301,17 @@ static void
 latest(Resp *r, void *arg)
 {
 	Ent *e = arg;
-	json_t *rec = json_array_get(r->json, 0);
+	json_t *rec = json_array_get(resp_json(r), 0);
 	json_t *res = json_object_get(json_object_get(rec, "response"), "result");
 
 	e->holds--;
 	e->fetching = 0;
-	if (res != NULL && e->inflight == 0 && e->last == NULL)
-		e->last = json_incref(res);
+	if (res != NULL && e->inflight == 0 && e->last == NULL) {
+		char *s = json_dumps(res, JSON_COMPACT | JSON_ENCODE_ANY);
+		if (s != NULL)
+			ent_setlast(e, s, strlen(s));
+		free(s);
+	}
 	if (e->inflight == 0)
 		result_wake(e);
 }
@@ -332,7 +349,8 @@ result_read(Open *o, fuse_req_t req, size_t size, off_t off)
 		return;
 	}
 	if (e->inflight == 0 && e->last != NULL) {
-		buf_json(&o->out, e->last);
+		buf_str(&o->out, e->last);
+		buf_add(&o->out, "\n", 1);
 		o->invoked = 1;
 		reply_slice(req, &o->out, size, off);
 		return;

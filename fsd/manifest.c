@@ -416,8 +416,8 @@ applied(Resp *r, void *arg)
 		apply_free(a, r->err);
 		return;
 	}
-	if (json_is_object(r->json) && (e = ent_make(kind, name)) != NULL) {
-		ent_update(e, r->json, 1);
+	if (json_is_object(resp_json(r)) && (e = ent_make(kind, name)) != NULL) {
+		ent_update(e, resp_json(r), 1);
 		notify_new(e);
 	}
 	if (kind == Erule)
