@@ -7,3 +7,8 @@ bench/floor: bench/floor.c
 	$(CC) $(CFLAGS) $(BENCH_CFLAGS) -o $@ $< $(HTTP_PARSER_LIBS) $(BENCH_LIBS)
 
 BINS += bench/floor
+
+bench/invoke: bench/invoke.c
+	$(CC) $(CFLAGS) -o $@ $< $(shell pkg-config --libs libcurl)
+
+BINS += bench/invoke
