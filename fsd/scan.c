@@ -19,15 +19,20 @@ ws(const char *p, const char *e)
 	return p;
 }
 
-/* The end of the string starting at p (its opening quote), or NULL. */
+/* The end of the string starting at p (its opening quote), or NULL. Quotes
+ * are found with memchr (records carry long strings: code, logs, results); a
+ * quote after an odd run of backslashes is escaped. */
 static const char *
 strend(const char *p, const char *e)
 {
-	for (p++; p < e; p++)
-		if (*p == '\\')
-			p++;
-		else if (*p == '"')
-			return p + 1;
+	const char *q, *b;
+
+	for (p++; p < e && (q = memchr(p, '"', e - p)) != NULL; p = q + 1) {
+		for (b = q; b > p && b[-1] == '\\'; b--)
+			;
+		if ((q - b) % 2 == 0)
+			return q + 1;
+	}
 	return NULL;
 }
 
