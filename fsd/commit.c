@@ -282,6 +282,23 @@ rule_body(Cm *c, Ent *e)
 	return json_pack("{s:s,s:s}", "trigger", t, "action", a);
 }
 
+/* The parameters obj as the backend's array. The file shows only keys and
+ * values, so a key that was an init parameter (given to the runtime at
+ * /init) stays one. */
+static json_t *
+params_array(json_t *obj, Ent *e)
+{
+	json_t *arr = kv_array(obj), *old = json_object_get(e->doc, "parameters"), *p, *q;
+	size_t i, j;
+
+	json_array_foreach(arr, i, p)
+		json_array_foreach(old, j, q)
+			if (json_is_true(json_object_get(q, "init")) &&
+			    json_equal(json_object_get(p, "key"), json_object_get(q, "key")))
+				json_object_set(p, "init", json_true());
+	return arr;
+}
+
 /* The PUT body that commits c to e, or NULL with c->text. */
 static json_t *
 body_of(Cm *c, Ent *e)
@@ -297,7 +314,7 @@ body_of(Cm *c, Ent *e)
 	case Qparams:
 		if ((obj = object_of(c)) == NULL)
 			return NULL;
-		x = json_pack("{s:o}", "parameters", kv_array(obj));
+		x = json_pack("{s:o}", "parameters", params_array(obj, e));
 		json_decref(obj);
 		return x;
 	case Qannot:

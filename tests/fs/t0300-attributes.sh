@@ -19,6 +19,13 @@ test_expect_success 'echo sets params, cat reads them, the action gets them' '
 	test "$(cat $H/invoke)" = "{\"greeting\":\"Howdy Pat\"}"
 '
 
+test_expect_success 'a parameter bound for init stays so when params are rewritten' '
+	rest PUT "actions/hello?overwrite=true" "{\"exec\":{\"kind\":\"python:3\",\"code\":$(jq -Rs . hello.py)},\"parameters\":[{\"key\":\"token\",\"value\":\"s3\",\"init\":true},{\"key\":\"name\",\"value\":\"Al\"}]}" >/dev/null &&
+	within 2 "test \"\$(jq -r .token $H/params)\" = s3" &&
+	echo "{\"token\":\"s4\",\"name\":\"Pat\"}" >"$H/params" &&
+	test "$(rest GET actions/hello | jq -c .parameters)" = "[{\"key\":\"token\",\"value\":\"s4\",\"init\":true},{\"key\":\"name\",\"value\":\"Pat\"}]"
+'
+
 test_expect_success 'invalid params fail the echo, keep the old ones, and err says why' '
 	v=$(cat $H/version) &&
 	! echo "{\"greeting\" \"x\"}" >"$H/params" 2>e.out &&
