@@ -134,7 +134,7 @@ bk_request(const char *method, const char *path, const char *ctype, const char *
            long timeout_ms, bk_cb cb, void *arg)
 {
 	char url[4096], type[128];
-	const char *hdrs[4] = { fs.authhdr, "Accept: application/json", NULL, NULL };
+	const char *hdrs[3] = { fs.authhdr, NULL, NULL };
 	Req *q = calloc(1, sizeof *q);
 	int rc;
 
@@ -146,7 +146,7 @@ bk_request(const char *method, const char *path, const char *ctype, const char *
 		snprintf(url, sizeof url, "%s/api/v1/namespaces/_/%s", fs.base, path);
 	if (ctype) {
 		snprintf(type, sizeof type, "Content-Type: %s", ctype);
-		hdrs[2] = type;
+		hdrs[1] = type;
 	}
 	q->cb = cb;
 	q->arg = arg;
