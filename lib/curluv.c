@@ -48,6 +48,7 @@ struct curluv {
 	int closing;                 /* timers still closing at curluv_free */
 	struct watch **watches;      /* by socket: its poll handle while it is open */
 	int nwatches;
+	char *unix_path;             /* connect here instead of the URL's host (curluv_unix_socket) */
 };
 
 typedef struct transfer {
@@ -314,6 +315,8 @@ curluv_free(curluv *cu)
 	free(cu->watches);
 	cu->watches = NULL;
 	cu->nwatches = 0;
+	free(cu->unix_path);
+	cu->unix_path = NULL;
 	cu->closing = 2;
 	uv_close((uv_handle_t *)&cu->defer_timer, on_timer_closed);
 	uv_close((uv_handle_t *)&cu->timer, on_timer_closed);
@@ -336,7 +339,21 @@ transfer_new(curluv *cu, CURL *easy, curluv_done_cb cb, void *arg)
 	curl_easy_setopt(easy, CURLOPT_TCP_NODELAY, 1L);
 	curl_easy_setopt(easy, CURLOPT_CLOSESOCKETFUNCTION, close_cb);
 	curl_easy_setopt(easy, CURLOPT_CLOSESOCKETDATA, cu);
+	/* every time: curl_easy_reset cleared it on a spare handle */
+	curl_easy_setopt(easy, CURLOPT_UNIX_SOCKET_PATH, cu->unix_path);
 	return t;
+}
+
+int
+curluv_unix_socket(curluv *cu, const char *path)
+{
+	char *p = NULL;
+
+	if (path != NULL && (p = strdup(path)) == NULL)
+		return -ENOMEM;
+	free(cu->unix_path);
+	cu->unix_path = p;
+	return 0;
 }
 
 static void

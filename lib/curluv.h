@@ -32,6 +32,11 @@ typedef void (*curluv_done_cb)(curluv_resp *resp, void *arg);
 int curluv_init(uv_loop_t *loop, curluv **out);
 void curluv_free(curluv *cu);
 
+/* Every transfer started from now on connects to the Unix-domain socket at
+ * path instead of the URL's host and port (which still make the Host header
+ * and the request line); NULL goes back to TCP. 0 or -ENOMEM. */
+int curluv_unix_socket(curluv *cu, const char *path);
+
 /* Run an easy handle the caller set up; the caller's write callback gets the
  * data (resp->body is NULL). Returns 0 or -errno; done_cb is not called when
  * it fails. */

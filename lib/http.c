@@ -19,6 +19,14 @@
  *
  * Writes try uv_try_write first and copy only what the kernel did not take,
  * so a small answer costs no allocation.
+ *
+ * A server listens on TCP or on a Unix-domain socket (a local client's
+ * round trip is cheaper there). Both are libuv streams, so the listener and
+ * every connection hold an http_stream and only accepting differs: TCP
+ * connections get TCP_NODELAY and a peer address, socket ones the peer
+ * "unix". The socket file is made 0600 before it listens, replaces only a
+ * socket nobody accepts on (one a killed server left), and goes at
+ * http_close.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -26,12 +34,24 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <http_parser.h>
 #include "http.h"
 #include "log.h"
 
-struct http_server {
+/* A listener or a connection: TCP or a Unix-domain socket. */
+typedef union http_stream {
+	uv_stream_t s;
 	uv_tcp_t tcp;
+	uv_pipe_t pipe;
+} http_stream;
+
+struct http_server {
+	http_stream h;
+	char *path;           /* the socket file we made, unlinked at close */
 	uv_loop_t *loop;
 	http_handler_cb cb;
 	void *arg;
@@ -39,7 +59,7 @@ struct http_server {
 };
 
 struct http_conn {
-	uv_tcp_t tcp;
+	http_stream h;
 	http_server *srv;
 	http_parser parser;
 	http_req *req;        /* being parsed, or in the handler's hands */
@@ -145,7 +165,7 @@ conn_close(http_conn *c)
 		if (r->abort_cb != NULL)
 			r->abort_cb(r);
 	}
-	uv_close((uv_handle_t *)&c->tcp, on_conn_closed);
+	uv_close((uv_handle_t *)&c->h, on_conn_closed);
 }
 
 static void
@@ -171,8 +191,8 @@ conn_send(http_conn *c, uv_buf_t *bufs, int n, int close_after)
 	for (i = 0; i < n; i++)
 		total += bufs[i].len;
 	done = 0;
-	if (uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp) == 0) {
-		done = uv_try_write((uv_stream_t *)&c->tcp, bufs, n);
+	if (uv_stream_get_write_queue_size(&c->h.s) == 0) {
+		done = uv_try_write(&c->h.s, bufs, n);
 		if (done < 0 && done != UV_EAGAIN) {
 			conn_close(c);
 			return;
@@ -200,7 +220,7 @@ conn_send(http_conn *c, uv_buf_t *bufs, int n, int close_after)
 		off += bufs[i].len - skip;
 	}
 	uv_buf_t b = uv_buf_init(wr->data, off);
-	if (uv_write(&wr->w, (uv_stream_t *)&c->tcp, &b, 1, on_write_done) < 0) {
+	if (uv_write(&wr->w, &c->h.s, &b, 1, on_write_done) < 0) {
 		free(wr);
 		conn_close(c);
 	}
@@ -475,7 +495,7 @@ conn_resume(http_conn *c)
 	}
 	if (!c->reading && !c->closed) {
 		c->reading = 1;
-		uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
+		uv_read_start(&c->h.s, on_alloc, on_read);
 	}
 }
 
@@ -585,19 +605,31 @@ http_stream_pending(http_req *r)
 {
 	if (r->aborted || r->conn->closed)
 		return 0;
-	return uv_stream_get_write_queue_size((uv_stream_t *)&r->conn->tcp);
+	return uv_stream_get_write_queue_size(&r->conn->h.s);
 }
 
 /* ---- listening ---- */
+
+/* "127.0.0.1:40312" for a TCP peer. */
+static void
+conn_name_tcp_peer(http_conn *c)
+{
+	struct sockaddr_storage ss;
+	int sl = sizeof ss;
+	char ip[48] = "?";
+
+	memset(&ss, 0, sizeof ss);
+	if (uv_tcp_getpeername(&c->h.tcp, (struct sockaddr *)&ss, &sl) == 0 && ss.ss_family == AF_INET)
+		uv_ip4_name((struct sockaddr_in *)&ss, ip, sizeof ip);
+	snprintf(c->peer, sizeof c->peer, "%s:%d", ip, ntohs(((struct sockaddr_in *)&ss)->sin_port));
+}
 
 static void
 on_connection(uv_stream_t *ls, int status)
 {
 	http_server *s = ls->data;
+	int is_tcp = ls->type == UV_TCP;
 	http_conn *c;
-	struct sockaddr_storage ss;
-	int sl = sizeof ss;
-	char ip[48] = "?";
 
 	if (status < 0)
 		return;
@@ -605,30 +637,32 @@ on_connection(uv_stream_t *ls, int status)
 	if (c == NULL)
 		abort();
 	c->srv = s;
-	uv_tcp_init(s->loop, &c->tcp);
-	c->tcp.data = c;
-	if (uv_accept(ls, (uv_stream_t *)&c->tcp) < 0) {
+	if (is_tcp)
+		uv_tcp_init(s->loop, &c->h.tcp);
+	else
+		uv_pipe_init(s->loop, &c->h.pipe, 0);
+	c->h.s.data = c;
+	if (uv_accept(ls, &c->h.s) < 0) {
 		c->closed = 1;
-		uv_close((uv_handle_t *)&c->tcp, on_conn_closed);
+		uv_close((uv_handle_t *)&c->h, on_conn_closed);
 		return;
 	}
-	uv_tcp_nodelay(&c->tcp, 1);
+	if (is_tcp) {
+		uv_tcp_nodelay(&c->h.tcp, 1);
+		conn_name_tcp_peer(c);
+	} else {
+		snprintf(c->peer, sizeof c->peer, "unix");
+	}
 	http_parser_init(&c->parser, HTTP_REQUEST);
 	c->parser.data = c;
-	if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &sl) == 0 && ss.ss_family == AF_INET)
-		uv_ip4_name((struct sockaddr_in *)&ss, ip, sizeof ip);
-	snprintf(c->peer, sizeof c->peer, "%s:%d", ip, ntohs(((struct sockaddr_in *)&ss)->sin_port));
 	c->reading = 1;
-	uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
+	uv_read_start(&c->h.s, on_alloc, on_read);
 }
 
-int
-http_listen(uv_loop_t *loop, const char *host, int port, const http_limits *lim, http_handler_cb cb,
-            void *arg, http_server **out)
+static http_server *
+server_new(uv_loop_t *loop, const http_limits *lim, http_handler_cb cb, void *arg)
 {
-	http_server *s;
-	struct sockaddr_storage addr;
-	int rc;
+	http_server *s = calloc(1, sizeof *s);
 
 	settings.on_message_begin = on_message_begin;
 	settings.on_url = on_url;
@@ -637,29 +671,111 @@ http_listen(uv_loop_t *loop, const char *host, int port, const http_limits *lim,
 	settings.on_headers_complete = on_headers_complete;
 	settings.on_body = on_body;
 	settings.on_message_complete = on_message_complete;
-
-	if (uv_ip4_addr(host, port, (struct sockaddr_in *)&addr) != 0 &&
-	    uv_ip6_addr(host, port, (struct sockaddr_in6 *)&addr) != 0)
-		return -EINVAL;
-	s = calloc(1, sizeof *s);
 	if (s == NULL)
-		return -ENOMEM;
+		return NULL;
 	s->loop = loop;
 	s->cb = cb;
 	s->arg = arg;
 	if (lim != NULL)
 		s->lim = *lim;
-	uv_tcp_init(loop, &s->tcp);
-	s->tcp.data = s;
-	rc = uv_tcp_bind(&s->tcp, (struct sockaddr *)&addr, 0);
+	return s;
+}
+
+static void
+on_server_closed(uv_handle_t *h)
+{
+	http_server *s = h->data;
+
+	free(s->path);
+	free(s);
+}
+
+/* Listen on s's bound handle, or close it when binding failed (rc < 0). */
+static int
+server_listen(http_server *s, int rc, http_server **out)
+{
+	s->h.s.data = s;
 	if (rc == 0)
-		rc = uv_listen((uv_stream_t *)&s->tcp, 1024, on_connection);
+		rc = uv_listen(&s->h.s, 1024, on_connection);
 	if (rc < 0) {
-		uv_close((uv_handle_t *)&s->tcp, (uv_close_cb)free);
+		if (s->path != NULL)
+			unlink(s->path);
+		uv_close((uv_handle_t *)&s->h, on_server_closed);
 		return rc;
 	}
 	*out = s;
 	return 0;
+}
+
+int
+http_listen(uv_loop_t *loop, const char *host, int port, const http_limits *lim, http_handler_cb cb,
+            void *arg, http_server **out)
+{
+	http_server *s;
+	struct sockaddr_storage addr;
+
+	if (uv_ip4_addr(host, port, (struct sockaddr_in *)&addr) != 0 &&
+	    uv_ip6_addr(host, port, (struct sockaddr_in6 *)&addr) != 0)
+		return -EINVAL;
+	if ((s = server_new(loop, lim, cb, arg)) == NULL)
+		return -ENOMEM;
+	uv_tcp_init(loop, &s->h.tcp);
+	return server_listen(s, uv_tcp_bind(&s->h.tcp, (struct sockaddr *)&addr, 0), out);
+}
+
+/* Remove a socket file nobody accepts on (a killed server's); anything else
+ * at path stays, and binding there fails. */
+static int
+unix_remove_stale(const char *path)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	struct stat st;
+	int fd, rc;
+
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (!S_ISSOCK(st.st_mode))
+		return -EEXIST;
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		return -errno;
+	memcpy(a.sun_path, path, strlen(path) + 1);
+	rc = connect(fd, (struct sockaddr *)&a, sizeof a) == 0 ? -EADDRINUSE : -errno;
+	close(fd);
+	if (rc != -ECONNREFUSED)
+		return rc;
+	return unlink(path) < 0 && errno != ENOENT ? -errno : 0;
+}
+
+/* The file is 0600 before anyone can connect: only its owner (and root)
+ * may talk to the server. */
+static int
+unix_bind(http_server *s, const char *path)
+{
+	int rc;
+
+	if ((rc = uv_pipe_bind(&s->h.pipe, path)) < 0)
+		return rc;
+	if ((s->path = strdup(path)) == NULL)
+		return -ENOMEM;
+	return chmod(path, 0600) < 0 ? -errno : 0;
+}
+
+int
+http_listen_unix(uv_loop_t *loop, const char *path, const http_limits *lim, http_handler_cb cb,
+                 void *arg, http_server **out)
+{
+	http_server *s;
+	int rc;
+
+	/* libuv 1.44 would cut a longer path short without a word */
+	if (strlen(path) >= sizeof ((struct sockaddr_un *)0)->sun_path)
+		return -ENAMETOOLONG;
+	if ((rc = unix_remove_stale(path)) < 0)
+		return rc;
+	if ((s = server_new(loop, lim, cb, arg)) == NULL)
+		return -ENOMEM;
+	uv_pipe_init(loop, &s->h.pipe, 0);
+	return server_listen(s, unix_bind(s, path), out);
 }
 
 int
@@ -668,21 +784,17 @@ http_server_port(http_server *s)
 	struct sockaddr_storage ss;
 	int len = sizeof ss;
 
-	if (uv_tcp_getsockname(&s->tcp, (struct sockaddr *)&ss, &len) != 0)
+	if (s->h.s.type != UV_TCP || uv_tcp_getsockname(&s->h.tcp, (struct sockaddr *)&ss, &len) != 0)
 		return -1;
 	if (ss.ss_family == AF_INET)
 		return ntohs(((struct sockaddr_in *)&ss)->sin_port);
 	return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
 }
 
-static void
-on_server_closed(uv_handle_t *h)
-{
-	free(h->data);
-}
-
 void
 http_close(http_server *s)
 {
-	uv_close((uv_handle_t *)&s->tcp, on_server_closed);
+	if (s->path != NULL)
+		unlink(s->path);
+	uv_close((uv_handle_t *)&s->h, on_server_closed);
 }

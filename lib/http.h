@@ -44,7 +44,7 @@ struct http_req {
 	http_abort_cb abort_cb; /* set by the handler to learn of it */
 	void *data;             /* the handler's */
 	http_conn *conn;        /* internal */
-	char peer[64];          /* "127.0.0.1:40312" */
+	char peer[64];          /* "127.0.0.1:40312", or "unix" */
 };
 
 typedef struct http_limits {
@@ -55,7 +55,12 @@ typedef struct http_limits {
 /* Listen on host:port ("0.0.0.0", 8080); 0 or -errno. */
 int http_listen(uv_loop_t *loop, const char *host, int port, const http_limits *lim,
                 http_handler_cb cb, void *arg, http_server **out);
-/* The bound port (useful after listening on port 0). */
+/* Listen on a Unix-domain socket made at path, mode 0600. A socket file
+ * there that nobody accepts on is replaced; a live one or any other file is
+ * not (-EADDRINUSE, -EEXIST). http_close removes it. 0 or -errno. */
+int http_listen_unix(uv_loop_t *loop, const char *path, const http_limits *lim,
+                     http_handler_cb cb, void *arg, http_server **out);
+/* The bound port (useful after listening on port 0); -1 for a Unix socket. */
 int http_server_port(http_server *s);
 void http_close(http_server *s);
 

@@ -1,5 +1,7 @@
 /* test-http.c — lib/http.c and lib/curluv.c against each other on one loop:
- * a real server on a loopback port, real libcurl transfers. */
+ * a real server on a loopback port, real libcurl transfers. The same server
+ * also listens on a Unix-domain socket, and the tests marked over_unix run
+ * again through it, with a curluv told to use the socket. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -10,14 +12,17 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <errno.h>
 #include <cmocka.h>
 #include "curluv.h"
 #include "http.h"
 
 static uv_loop_t *loop;
-static http_server *srv;
-static curluv *cu;
-static char base[64];
+static http_server *srv, *usrv;
+static curluv *cu, *tcp_cu, *unix_cu;
+static char base[64], tcp_base[64], sockdir[64], sockpath[128];
 static int aborts, done_count;
 static curluv_resp last;
 static char last_body[4096];
@@ -218,6 +223,7 @@ test_request_from_write_callback(void **state)
 	int want = done_count + 1;
 
 	(void)state;
+	nested_started = 0;
 	snprintf(url, sizeof url, "%s/stream", base);
 	curl_easy_setopt(easy, CURLOPT_URL, url);
 	curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, start_nested);
@@ -275,6 +281,79 @@ test_pipelining_and_garbage(void **state)
 	assert_true(first < second && second < bad);
 }
 
+/* Run a test over the socket. The URL's host cannot be resolved, so a
+ * transfer that went over TCP would fail. */
+static int
+over_unix(void **state)
+{
+	(void)state;
+	cu = unix_cu;
+	snprintf(base, sizeof base, "http://faasfs.invalid");
+	return 0;
+}
+
+static int
+over_tcp(void **state)
+{
+	(void)state;
+	cu = tcp_cu;
+	snprintf(base, sizeof base, "%s", tcp_base);
+	return 0;
+}
+
+static void
+close_server(http_server *s)
+{
+	http_close(s);
+	uv_run(loop, UV_RUN_NOWAIT);
+}
+
+/* A socket file like the one a killed server leaves: bound, never listened on. */
+static void
+stale_socket(const char *path)
+{
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+
+	snprintf(a.sun_path, sizeof a.sun_path, "%.100s", path);
+	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+	close(fd);
+}
+
+/* The socket file: 0600, replaced when nobody accepts on it, kept when a
+ * server does or when it is not a socket, gone after http_close. */
+static void
+test_unix_socket_file(void **state)
+{
+	char file[96];
+	struct stat st;
+	http_server *other;
+	FILE *f;
+
+	(void)state;
+	assert_int_equal(stat(sockpath, &st), 0);
+	assert_true(S_ISSOCK(st.st_mode));
+	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_int_equal(http_listen_unix(loop, sockpath, NULL, handler, NULL, &other), -EADDRINUSE);
+	assert_int_equal(http_server_port(usrv), -1);
+	close_server(usrv);
+	usrv = NULL;
+	assert_int_equal(stat(sockpath, &st), -1);
+
+	snprintf(file, sizeof file, "%s/file", sockdir);
+	assert_non_null(f = fopen(file, "w"));
+	fclose(f);
+	assert_int_equal(http_listen_unix(loop, file, NULL, handler, NULL, &other), -EEXIST);
+	assert_int_equal(stat(file, &st), 0);
+	unlink(file);
+
+	snprintf(file, sizeof file, "%s/stale", sockdir);
+	stale_socket(file);
+	assert_int_equal(http_listen_unix(loop, file, NULL, handler, NULL, &other), 0);
+	close_server(other);
+	assert_int_equal(stat(file, &st), -1);
+}
+
 int
 main(void)
 {
@@ -288,16 +367,38 @@ main(void)
 		cmocka_unit_test(test_abort_when_peer_leaves),
 		cmocka_unit_test(test_pipelining_and_garbage),
 		cmocka_unit_test(test_request_from_write_callback),
+		cmocka_unit_test_setup_teardown(test_get_with_query, over_unix, over_tcp),
+		cmocka_unit_test_setup_teardown(test_post_body_and_headers, over_unix, over_tcp),
+		cmocka_unit_test_setup_teardown(test_async_answer, over_unix, over_tcp),
+		cmocka_unit_test_setup_teardown(test_stream, over_unix, over_tcp),
+		cmocka_unit_test_setup_teardown(test_body_limit, over_unix, over_tcp),
+		cmocka_unit_test_setup_teardown(test_keepalive_reuse, over_unix, over_tcp),
+		cmocka_unit_test_setup_teardown(test_abort_when_peer_leaves, over_unix, over_tcp),
+		cmocka_unit_test_setup_teardown(test_request_from_write_callback, over_unix, over_tcp),
+		cmocka_unit_test(test_unix_socket_file),
 	};
 	http_limits lim = { 0, 4096 };
+	int rc;
 
 	loop = uv_default_loop();
 	uv_timer_init(loop, &later_timer);
 	if (http_listen(loop, "127.0.0.1", 0, &lim, handler, NULL, &srv) != 0)
 		return 1;
-	snprintf(base, sizeof base, "http://127.0.0.1:%d", http_server_port(srv));
-	if (curluv_init(loop, &cu) != 0)
+	snprintf(tcp_base, sizeof tcp_base, "http://127.0.0.1:%d", http_server_port(srv));
+	snprintf(sockdir, sizeof sockdir, "/tmp/test-http.XXXXXX");
+	if (mkdtemp(sockdir) == NULL)
 		return 1;
+	snprintf(sockpath, sizeof sockpath, "%s/api.sock", sockdir);
+	if (http_listen_unix(loop, sockpath, &lim, handler, NULL, &usrv) != 0)
+		return 1;
+	if (curluv_init(loop, &tcp_cu) != 0 || curluv_init(loop, &unix_cu) != 0 ||
+	    curluv_unix_socket(unix_cu, sockpath) != 0)
+		return 1;
+	over_tcp(NULL);
 	cmocka_set_message_output(CM_OUTPUT_TAP);
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	rc = cmocka_run_group_tests(tests, NULL, NULL);
+	if (usrv != NULL)
+		close_server(usrv);
+	rmdir(sockdir);
+	return rc;
 }
