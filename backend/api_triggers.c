@@ -109,7 +109,9 @@ static json_t *fire_rule(api_req *ar, const json_t *rule, json_t *event, const c
 
 static void trigger_fire(api_req *ar, const char *name, json_t *trig)
 {
-	json_t *rules = NULL, *r, *payload, *event, *rec;
+	json_t *rules = NULL, *r, *payload, *event;
+	char path[PATH_MAX_LEN + 1];
+	record rec;
 	fire_ctx *f;
 	size_t i;
 	int active = 0;
@@ -138,17 +140,18 @@ static void trigger_fire(api_req *ar, const char *name, json_t *trig)
 	event = json_object();
 	params_layer(event, NULL, json_object_get(trig, "parameters"));
 	params_payload(event, payload);
-	rec = record_new(ar->who.ns, name, jstr(json_object_get(trig, "version")), f->id, NULL);
-	annot_set(json_object_get(rec, "annotations"), "path", json_pack("s++", ar->who.ns, "/", name));
+	snprintf(path, sizeof path, "%s/%s", ar->who.ns, name);
+	record_init(&rec, ar->who.ns, name, jstr(json_object_get(trig, "version")), f->id, NULL);
+	record_annot_str(&rec, "path", path);
 	json_array_foreach(rules, i, r)
 		if (strcmp(jstr(json_object_get(r, "status")), "active") == 0)
-			json_array_append_new(json_object_get(rec, "logs"), fire_rule(ar, r, event, f->id));
-	record_set_response(rec, RUN_SUCCESS, json_incref(event));
-	row = (act_row){f->id, ar->who.ns, name, json_integer_value(json_object_get(rec, "start")),
-	                json_integer_value(json_object_get(rec, "start")), RUN_SUCCESS, rec};
-	if (store_act_queue(ar->b->st, &row, fire_committed, f))
+			record_log(&rec, fire_rule(ar, r, event, f->id));
+	record_set_response(&rec, RUN_SUCCESS, json_incref(event));
+	row = (act_row){f->id, ar->who.ns, name, rec.start, rec.start, RUN_SUCCESS, path, rec.version,
+	                record_text(&rec)};
+	if (!row.doc || store_act_queue(ar->b->st, &row, fire_committed, f))
 		fire_committed(-ENOMEM, NULL, f);
-	json_decref(rec);
+	record_clear(&rec);
 	json_decref(event);
 	json_decref(payload);
 	json_decref(rules);

@@ -89,6 +89,17 @@ typedef struct qname {
 	char name[NAME_MAX_LEN + 1];
 } qname;
 
+/* An activation record while it is built (record.c writes its text). */
+typedef struct record {
+	const char *ns, *name, *version, *id;
+	const char *cause;     /* parent activation id, or NULL */
+	int64_t start, end;    /* ms since epoch; end < 0 until the record has times */
+	int status;            /* run_status; < 0 until it has a response */
+	json_t *result;        /* the response's result (owned) */
+	json_t *logs;          /* array of strings (owned), NULL for none */
+	Buf ann;               /* the annotations array's text, without brackets */
+} record;
+
 /* One finished (or started) activation to record. */
 typedef struct act_row {
 	const char *id;
@@ -96,7 +107,9 @@ typedef struct act_row {
 	const char *name;      /* the action's or trigger's simple name */
 	int64_t start, end;    /* ms since epoch; end 0 while running */
 	int status;            /* run_status, or -1 while running */
-	json_t *doc;           /* the whole record */
+	const char *path;      /* the event's name: "ns/pkg/name" (record_path) */
+	const char *version;   /* the record's */
+	char *doc;             /* the record's text, malloc'd: store_act_queue takes it */
 } act_row;
 
 /* doc: the record's JSON text as committed (NULL for a barrier or on error). */
@@ -119,7 +132,7 @@ typedef struct act_done {
 	int http_status;       /* for err: 400/404/429/..., to answer with */
 	const char *msg;
 	const char *id;        /* activation id */
-	json_t *record;        /* the activation record (borrowed), NULL on err */
+	json_t *result;        /* the record's response result (borrowed), NULL on err */
 	const char *text;      /* the record as JSON text, as committed */
 	int status;            /* run_status */
 } act_done;
@@ -142,7 +155,8 @@ typedef struct activation {
 	char id[ACTID_LEN + 1];
 	char cause[ACTID_LEN + 1];
 	resolved res;
-	json_t *record;        /* the record being built (owned) */
+	record rec;            /* the record being built */
+	struct activation *spare_next; /* in backend.spare while unused */
 	act_done_cb done;
 	void *arg;
 	int depth;

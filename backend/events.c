@@ -60,36 +60,31 @@ static void sub_write(events *ev, subscriber *s, const char *line, size_t len)
 	}
 }
 
+/* The line, malloc'd: {"seq","kind","op","name"[,"version"][,"activation"]}
+ * and a newline. act is a record's text, put in as it is: written once,
+ * when it was committed, and not parsed to be written again. */
 static char *event_line(int64_t seq, const char *kind, const char *op, const char *name, const char *version,
-                        json_t *act, size_t *len)
+                        const char *act, size_t *len)
 {
-	json_t *o = json_pack("{s:I, s:s, s:s}", "seq", (json_int_t)seq, "kind", kind, "op", op);
-	char *text;
+	Buf b = {0};
+	int failed = buf_reserve(&b, act ? strlen(act) + 160 : 160) || buf_str(&b, "{\"seq\":") ||
+	             json_append_int(&b, seq) || buf_str(&b, ",\"kind\":") || json_append_string(&b, kind) ||
+	             buf_str(&b, ",\"op\":") || json_append_string(&b, op) || buf_str(&b, ",\"name\":") ||
+	             json_append_string(&b, name) ||
+	             (version && (buf_str(&b, ",\"version\":") || json_append_string(&b, version))) ||
+	             (act && (buf_str(&b, ",\"activation\":") || buf_str(&b, act))) || buf_str(&b, "}\n");
 
-	if (act) {
-		json_t *path = params_get(json_object_get(act, "annotations"), "path");
-		json_object_set_new(o, "name", json_string(json_is_string(path) ? json_string_value(path) : name));
-		json_object_set(o, "version", json_object_get(act, "version"));
-		json_object_set(o, "activation", act);
-	} else {
-		json_object_set_new(o, "name", json_string(name));
-		if (version)
-			json_object_set_new(o, "version", json_string(version));
+	if (failed) {
+		buf_free(&b);
+		return NULL;
 	}
-	text = json_text(o, NULL);
-	json_decref(o);
-	*len = text ? strlen(text) : 0;
-	if (text) {
-		text = realloc(text, *len + 2);
-		text[(*len)++] = '\n';
-		text[*len] = 0;
-	}
-	return text;
+	*len = b.n;
+	return b.p;
 }
 
 /* The store's hook: a committed change. */
 void events_emit(void *arg, int64_t seq, const char *ns, const char *kind, const char *op, const char *name,
-                 const char *version, json_t *act)
+                 const char *version, const char *act)
 {
 	events *ev = arg;
 	subscriber *s, *next;
@@ -111,7 +106,7 @@ void events_emit(void *arg, int64_t seq, const char *ns, const char *kind, const
 }
 
 static void replay_one(void *arg, int64_t seq, const char *ns, const char *kind, const char *op, const char *name,
-                       const char *version, json_t *act)
+                       const char *version, const char *act)
 {
 	subscriber *s = arg;
 	size_t len;

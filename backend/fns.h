@@ -8,7 +8,7 @@
 #include "dat.h"
 
 typedef void (*store_event_cb)(void *arg, int64_t seq, const char *ns, const char *kind, const char *op,
-                               const char *name, const char *version, json_t *activation);
+                               const char *name, const char *version, const char *activation);
 
 /* names.c */
 int name_check(const char *s, char *err, size_t n);
@@ -86,13 +86,20 @@ int ns_guest_setup(backend *b);
 /* record.c */
 const char *record_status_text(int status);
 void annot_set(json_t *arr, const char *key, json_t *value);
-json_t *record_new(const char *ns, const char *name, const char *version, const char *id, const char *cause);
-void record_set_response(json_t *r, int status, json_t *result);
-void record_set_times(json_t *r, int64_t start, int64_t end);
-void record_finish(json_t *r, const run_result *res);
-void record_fail(json_t *r, int status, const char *msg, int64_t now);
+void record_init(record *r, const char *ns, const char *name, const char *version, const char *id,
+                 const char *cause);
+void record_clear(record *r);
+void record_annot(record *r, const char *key, const json_t *value);
+void record_annot_str(record *r, const char *key, const char *value);
+void record_annot_int(record *r, const char *key, int64_t value);
+void record_log(record *r, json_t *line);
+void record_set_times(record *r, int64_t start, int64_t end);
+void record_set_response(record *r, int status, json_t *result);
+void record_finish(record *r, const run_result *res);
+char *record_text(const record *r);
+char *record_fail(json_t *doc, int status, const char *msg, int64_t now);
 json_t *record_summary(const json_t *r);
-int record_status(const json_t *r);
+const char *record_path(const json_t *r);
 const char *record_list_name(const json_t *r);
 
 /* resolve.c */
@@ -106,7 +113,7 @@ int activation_start(backend *b, const act_req *rq, act_done_cb done, void *arg,
                      char *err, size_t n);
 int activation_ack(activation *a, store_commit_cb cb, void *arg);
 void activation_spares_free(backend *b);
-void activation_record(activation *a);
+void activation_record(activation *a, const char *startup);
 
 /* sequence.c */
 int sequence_is(const json_t *action);
@@ -148,7 +155,7 @@ void api_activations(api_req *ar);
 int events_new(backend *b, events **out);
 void events_free(events *ev);
 void events_emit(void *arg, int64_t seq, const char *ns, const char *kind, const char *op, const char *name,
-                 const char *version, json_t *act);
+                 const char *version, const char *act);
 void events_handle(api_req *ar);
 int events_subscribers(events *ev);
 

@@ -26,7 +26,7 @@
 /* Freed activations are kept for the next ones (up to SPARE_MAX): one is
  * over 2 KB, and an allocation that large makes glibc's malloc consolidate
  * all its small free chunks first, which cost more than the rest of
- * activation_start. a->record doubles as the link. */
+ * activation_start. */
 enum { SPARE_MAX = 64 };
 
 static activation *activation_new(backend *b)
@@ -35,7 +35,7 @@ static activation *activation_new(backend *b)
 
 	if (!a)
 		return calloc(1, sizeof *a);
-	b->spare = (activation *)a->record;
+	b->spare = a->spare_next;
 	b->nspare--;
 	memset(a, 0, sizeof *a);
 	return a;
@@ -46,12 +46,12 @@ static void activation_free(activation *a)
 	backend *b = a->b;
 
 	resolved_free(&a->res);
-	json_decref(a->record);
+	record_clear(&a->rec);
 	if (!b || b->nspare >= SPARE_MAX) {
 		free(a);
 		return;
 	}
-	a->record = (json_t *)b->spare;
+	a->spare_next = b->spare;
 	b->spare = a;
 	b->nspare++;
 }
@@ -61,7 +61,7 @@ void activation_spares_free(backend *b)
 {
 	while (b->spare) {
 		activation *a = b->spare;
-		b->spare = (activation *)a->record;
+		b->spare = a->spare_next;
 		free(a);
 	}
 	b->nspare = 0;
@@ -73,9 +73,9 @@ static void final_committed(int err, const char *doc, void *arg)
 	act_done d = {0};
 
 	d.id = a->id;
-	d.record = a->record;
+	d.result = a->rec.result;
 	d.text = doc;
-	d.status = record_status(a->record);
+	d.status = a->rec.status;
 	if (err) {
 		d.err = err;
 		d.http_status = 500;
@@ -87,20 +87,29 @@ static void final_committed(int err, const char *doc, void *arg)
 	activation_free(a);
 }
 
-/* Record the finished activation; the done callback follows the commit. */
-void activation_record(activation *a)
+/* The name the activation is listed by: its path inside the namespace. */
+static const char *list_name(const activation *a)
 {
-	act_row r;
-	const char *name = record_list_name(a->record);
-	int status = record_status(a->record);
-	int64_t start = json_integer_value(json_object_get(a->record, "start"));
-	int64_t end = json_integer_value(json_object_get(a->record, "end"));
+	const char *slash = strchr(a->res.path, '/');
+	return slash ? slash + 1 : a->rec.name;
+}
 
-	metrics_activation(a->b->met, a->res.path, status, end - start,
-	                   json_string_value(params_get(json_object_get(a->record, "annotations"), "startup")));
-	r = (act_row){a->id, a->who.ns, name, start, end, status, a->record};
+/* The record as it stands, to be committed with status (-1: running). */
+static int activation_queue(activation *a, int64_t end, int status, store_commit_cb cb, void *arg)
+{
+	act_row r = {a->id, a->who.ns, list_name(a), a->rec.start, end, status, a->res.path, a->rec.version,
+	             record_text(&a->rec)};
+
+	return r.doc ? store_act_queue(a->b->st, &r, cb, arg) : -ENOMEM;
+}
+
+/* Record the finished activation; the done callback follows the commit.
+ * startup: how its container was found, for /metrics (NULL: no run). */
+void activation_record(activation *a, const char *startup)
+{
+	metrics_activation(a->b->met, a->res.path, a->rec.status, a->rec.end - a->rec.start, startup);
 	a->recorded = 1;
-	if (store_act_queue(a->b->st, &r, final_committed, a))
+	if (activation_queue(a, a->rec.end, a->rec.status, final_committed, a))
 		final_committed(-ENOMEM, NULL, a);
 }
 
@@ -108,8 +117,8 @@ static void run_done(run_result *res, void *arg)
 {
 	activation *a = arg;
 
-	record_finish(a->record, res);
-	activation_record(a);
+	record_finish(&a->rec, res);
+	activation_record(a, res->start);
 }
 
 static json_t *annotations_object(const json_t *arr)
@@ -160,23 +169,22 @@ static int activation_submit(activation *a, json_t *params)
 	return rc;
 }
 
-static json_t *skeleton(activation *a, const char *cause, const char *caused_by)
+static void skeleton(activation *a, const char *cause, const char *caused_by)
 {
-	json_t *act = a->res.action, *r, *ann;
+	json_t *act = a->res.action;
 	const char *kind = jstr(json_object_get(json_object_get(act, "exec"), "kind"));
+	record *r = &a->rec;
 
-	r = record_new(a->who.ns, jstr(json_object_get(act, "name")), jstr(json_object_get(act, "version")), a->id,
-	               cause);
-	ann = json_object_get(r, "annotations");
-	annot_set(ann, "path", json_string(a->res.path));
-	annot_set(ann, "kind", json_string(kind));
+	record_init(r, a->who.ns, jstr(json_object_get(act, "name")), jstr(json_object_get(act, "version")), a->id,
+	            cause);
+	record_annot_str(r, "path", a->res.path);
+	record_annot_str(r, "kind", kind);
 	if (strcmp(kind, "sequence"))
-		annot_set(ann, "limits", json_incref(json_object_get(act, "limits"))); /* read-only: shared, not copied */
+		record_annot(r, "limits", json_object_get(act, "limits"));
 	if (caused_by)
-		annot_set(ann, "causedBy", json_string(caused_by));
+		record_annot_str(r, "causedBy", caused_by);
 	if (a->res.binding[0])
-		annot_set(ann, "binding", json_string(a->res.binding));
-	return r;
+		record_annot_str(r, "binding", a->res.binding);
 }
 
 int activation_start(backend *b, const act_req *rq, act_done_cb done, void *arg, activation **out, int *status,
@@ -204,7 +212,7 @@ int activation_start(backend *b, const act_req *rq, act_done_cb done, void *arg,
 	id_new(a->id);
 	if (rq->cause)
 		snprintf(a->cause, sizeof a->cause, "%s", rq->cause);
-	a->record = skeleton(a, rq->cause, rq->caused_by);
+	skeleton(a, rq->cause ? a->cause : NULL, rq->caused_by);
 	params = json_incref(a->res.params); /* ours alone (resolve made it); the payload only adds keys */
 	if (rq->params)
 		params_payload(params, rq->params);
@@ -235,9 +243,6 @@ int activation_ack(activation *a, store_commit_cb cb, void *arg)
 {
 	if (a->recorded)
 		return store_act_barrier(a->b->st, cb, arg);
-	act_row r = {a->id, a->who.ns, record_list_name(a->record),
-	             json_integer_value(json_object_get(a->record, "start")), 0, -1, a->record};
-
 	a->acked = 1;
-	return store_act_queue(a->b->st, &r, cb, arg);
+	return activation_queue(a, 0, -1, cb, arg);
 }

@@ -73,7 +73,7 @@ static void acked(int err, const char *doc, void *arg)
 static void invoke_done(const act_done *d, void *arg)
 {
 	invoke_ctx *c = arg;
-	json_t *resp = json_object_get(d->record, "response"), *result = json_object_get(resp, "result");
+	json_t *result = d->result;
 	int status = d->status == RUN_SUCCESS ? 200 : d->status == RUN_WHISK_ERROR ? 500 : 502;
 
 	c->done = 1;
@@ -81,9 +81,8 @@ static void invoke_done(const act_done *d, void *arg)
 	if (!c->answered) {
 		if (d->err)
 			api_error(c->req, d->http_status, "%s", d->msg), c->answered = 1;
-		else if (c->result_only || json_is_array(result) || !d->text)
-			reply_with_id(c, status, json_incref(c->result_only || json_is_array(result) ? result : d->record),
-			              NULL);
+		else if (c->result_only || json_is_array(result))
+			reply_with_id(c, status, json_incref(result), NULL);
 		else /* the record as committed: no second serialisation */
 			reply_with_id(c, status, NULL, d->text);
 	}

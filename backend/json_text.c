@@ -9,6 +9,7 @@
  * rest is one growing buffer. Strings, numbers and key order come out as
  * jansson writes them (tests/unit/test-json-text.c compares the two).
  */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -200,6 +201,47 @@ char *json_text(const json_t *v, size_t *len)
 
 	put_value(&o, v, 0);
 	return finish(&o, len);
+}
+
+/* The json_append* functions write into a Buf what json_text writes into
+ * its own buffer, so a text made of parts (an activation record, an event
+ * line) is written once, in one buffer. Each returns 0, or -ENOMEM (also
+ * for a value that cannot be written) and then leaves b's text as it was. */
+static int append_end(outbuf *o, Buf *b)
+{
+	int ok = !o->failed && grow(o, 0) == 0;
+
+	b->p = o->s; /* grow may have moved it, even on failure */
+	b->cap = o->cap;
+	if (ok)
+		b->n = o->len;
+	if (b->p)
+		b->p[b->n] = 0;
+	return ok ? 0 : -ENOMEM;
+}
+
+int json_append(Buf *b, const json_t *v)
+{
+	outbuf o = {b->p, b->n, b->cap, 0};
+
+	put_value(&o, v, 0);
+	return append_end(&o, b);
+}
+
+int json_append_string(Buf *b, const char *s)
+{
+	outbuf o = {b->p, b->n, b->cap, 0};
+
+	put_string(&o, s, strlen(s));
+	return append_end(&o, b);
+}
+
+int json_append_int(Buf *b, int64_t v)
+{
+	outbuf o = {b->p, b->n, b->cap, 0};
+
+	put_integer(&o, v);
+	return append_end(&o, b);
 }
 
 /* {"k1":"v1",...} from n pairs of strings in kv (key, value, key, value...),

@@ -4,8 +4,14 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
 
 char *json_text(const json_t *v, size_t *len);
 char *json_text_pairs(const char *const *kv, size_t n, size_t *len);
+int json_append(Buf *b, const json_t *v);
+int json_append_string(Buf *b, const char *s);
+int json_append_int(Buf *b, int64_t v);
 
 #endif

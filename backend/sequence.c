@@ -29,9 +29,9 @@ static void sequence_end(activation *a, int status, json_t *result)
 {
 	int64_t now = now_ms();
 
-	record_set_times(a->record, a->start, now);
-	record_set_response(a->record, status, result);
-	activation_record(a);
+	record_set_times(&a->rec, a->start, now);
+	record_set_response(&a->rec, status, result);
+	activation_record(a, NULL);
 }
 
 static int sequence_step(activation *a, json_t *params);
@@ -39,14 +39,13 @@ static int sequence_step(activation *a, json_t *params);
 static void component_done(const act_done *d, void *arg)
 {
 	activation *a = arg;
-	json_t *resp = json_object_get(d->record, "response");
-	json_t *result = json_object_get(resp, "result");
+	json_t *result = d->result;
 
 	if (d->err) {
 		sequence_end(a, RUN_WHISK_ERROR, json_pack("{s:s}", "error", d->msg));
 		return;
 	}
-	json_array_append_new(json_object_get(a->record, "logs"), json_string(d->id));
+	record_log(&a->rec, json_string(d->id));
 	if (d->status != RUN_SUCCESS || a->next == json_array_size(a->components)) {
 		sequence_end(a, d->status, result ? json_incref(result) : json_object());
 		return;
@@ -85,15 +84,13 @@ static int sequence_step(activation *a, json_t *params)
  * recorded like any activation's. */
 int sequence_start(activation *a, json_t *params)
 {
-	json_t *ann = json_object_get(a->record, "annotations");
-
 	a->components = json_object_get(json_object_get(a->res.action, "exec"), "components");
 	if (!json_array_size(a->components))
 		return -EINVAL;
 	a->start = now_ms();
 	json_object_del(params, "_actions");
 	if (a->depth == 0)
-		annot_set(ann, "topmost", json_true());
+		record_annot(&a->rec, "topmost", json_true());
 	/* The first step's failure is recorded as the sequence's result, so the
 	 * caller sees an activation either way. */
 	sequence_step(a, params);

@@ -353,12 +353,41 @@ int rows_insert(store *st, pending *list)
 	return rc ? -EIO : 0;
 }
 
+/* A copy of s at *at, which moves past it; NULL for NULL. */
+static char *put_str(char **at, const char *s)
+{
+	char *copy = *at;
+	size_t n;
+
+	if (!s)
+		return NULL;
+	n = strlen(s) + 1;
+	memcpy(copy, s, n);
+	*at += n;
+	return copy;
+}
+
+/* A record to queue, its strings copied into the same allocation: one
+ * malloc, not one a string. doc is set by the caller. */
+pending *pending_new(const char *id, const char *ns, const char *name, const char *path, const char *version)
+{
+	size_t n = strlen(ns) + strlen(name) + 2 + (path ? strlen(path) + 1 : 0) + (version ? strlen(version) + 1 : 0);
+	pending *p = calloc(1, sizeof *p + n);
+	char *at = (char *)(p + 1);
+
+	if (!p)
+		return NULL;
+	memcpy(p->id, id, strnlen(id, ACTID_LEN)); /* calloc'd: NUL-terminated */
+	p->ns = put_str(&at, ns);
+	p->name = put_str(&at, name);
+	p->path = put_str(&at, path);
+	p->version = put_str(&at, version);
+	return p;
+}
+
 void pending_free(pending *p)
 {
-	free(p->ns);
-	free(p->name);
 	free(p->doc);
-	json_decref(p->record);
 	free(p);
 }
 
@@ -384,11 +413,9 @@ void store_flush(store *st)
 		next = p->next;
 		st->rows += !rc;
 		if (!rc && p->event && st->on_event)
-			st->on_event(st->event_arg, p->seq, p->ns, "activations", "done", p->name, NULL, p->record);
+			st->on_event(st->event_arg, p->seq, p->ns, "activations", "done", p->path, p->version, p->doc);
 		if (p->cb)
 			p->cb(rc, rc ? NULL : p->doc, p->arg);
-		json_decref(p->record);
-		p->record = NULL;
 		if (!rc && st->jfd >= 0 && !p->barrier)
 			journal_keep(st, p);
 		else
@@ -420,26 +447,23 @@ int store_act_barrier(store *st, store_commit_cb cb, void *arg)
 	return 0;
 }
 
-/* Queue an activation record; cb runs once it is committed (or failed). */
+/* Queue an activation record; cb runs once it is committed (or failed).
+ * The store takes r->doc, whatever this returns. */
 int store_act_queue(store *st, const act_row *r, store_commit_cb cb, void *arg)
 {
-	pending *p = calloc(1, sizeof *p);
+	pending *p = pending_new(r->id, r->ns, r->name, r->path, r->version);
 
-	if (!p)
+	if (!p) {
+		free(r->doc);
 		return -ENOMEM;
-	snprintf(p->id, sizeof p->id, "%s", r->id);
-	p->ns = strdup(r->ns);
-	p->name = strdup(r->name);
-	p->doc = json_text(r->doc, NULL);
+	}
+	p->doc = r->doc;
 	p->start = r->start;
 	p->end = r->end;
 	p->status = r->status;
 	p->event = r->status >= 0;
-	p->record = p->event ? json_incref(r->doc) : NULL;
 	p->cb = cb;
 	p->arg = arg;
-	if (!p->ns || !p->name || !p->doc)
-		return pending_free(p), -ENOMEM;
 	*st->tail = p;
 	st->tail = &p->next;
 	st->npending++;

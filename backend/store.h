@@ -23,13 +23,14 @@ typedef struct pending {
 	struct pending *next;
 	struct pending *hnext; /* in store.recent, until it is in SQLite */
 	char id[ACTID_LEN + 1];
-	char *ns, *name, *doc;
+	char *ns, *name;       /* in the same allocation (pending_new) */
+	char *path, *version;  /* the event's name and version, or NULL */
+	char *doc;             /* the record's text */
 	int64_t start, end;
 	int status;
 	int event;             /* finished: tell the event stream */
 	int barrier;           /* no record: only cb, after those queued before */
 	int64_t seq;           /* its rowid and event seq, once written */
-	json_t *record;        /* kept for the event stream */
 	store_commit_cb cb;
 	void *arg;
 } pending;
@@ -74,6 +75,7 @@ void cache_put(store_cache *c, const char *ns, const char *coll, const char *nam
 void cache_drop(store_cache *c, const char *ns, const char *coll, const char *name);
 
 void store_free(store *st);
+pending *pending_new(const char *id, const char *ns, const char *name, const char *path, const char *version);
 void pending_free(pending *p);
 int rows_insert(store *st, pending *list);
 int journal_open(store *st, const char *dbpath);

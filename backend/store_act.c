@@ -181,16 +181,19 @@ int store_act_recover(store *st, int64_t now)
 	sqlite3_reset(s);
 	json_array_foreach(docs, i, doc) {
 		act_row r;
-		record_fail(doc, RUN_WHISK_ERROR, "backend restarted", now);
 		r.id = json_string_value(json_object_get(doc, "activationId"));
 		r.ns = json_string_value(json_object_get(doc, "namespace"));
 		r.name = record_list_name(doc);
+		r.path = record_path(doc);
+		r.version = json_string_value(json_object_get(doc, "version"));
+		r.doc = record_fail(doc, RUN_WHISK_ERROR, "backend restarted", now);
 		r.start = json_integer_value(json_object_get(doc, "start"));
 		r.end = now;
 		r.status = RUN_WHISK_ERROR;
-		r.doc = doc;
-		if (r.id && r.ns && r.name)
+		if (r.id && r.ns && r.name && r.doc)
 			store_act_queue(st, &r, NULL, NULL);
+		else
+			free(r.doc);
 	}
 	store_flush(st);
 	if (json_array_size(docs))

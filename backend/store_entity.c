@@ -214,30 +214,42 @@ int store_ns_exists(store *st, const char *name)
 typedef struct replay {
 	const char *ns;
 	int64_t after;
-	json_t *events;         /* "seq" -> [seq, kind, op, name, version, activation] */
+	json_t *events;         /* "seq" -> [seq, kind, op, name, version, activation record's text] */
 } replay;
 
 static void replay_add(replay *r, int64_t seq, const char *kind, const char *op, const char *name,
-                       const char *version, json_t *act)
+                       const char *version, const char *act)
 {
 	char key[32];
 
 	snprintf(key, sizeof key, "%lld", (long long)seq);
 	if (!json_object_get(r->events, key))
-		json_object_set_new(r->events, key, json_pack("[I, s, s, s, s?, O?]", (json_int_t)seq, kind, op, name,
+		json_object_set_new(r->events, key, json_pack("[I, s, s, s, s?, s?]", (json_int_t)seq, kind, op, name,
 		                                              version, act));
+}
+
+/* A finished activation's event is named by its record's path and
+ * version, as events_emit's are; doc goes out as it is. */
+static void replay_act(replay *r, int64_t seq, const char *name, const char *doc)
+{
+	json_t *act = json_loads(doc, 0, NULL);
+	const char *path = record_path(act);
+
+	if (json_is_object(act))
+		replay_add(r, seq, "activations", "done", path ? path : name,
+		           json_string_value(json_object_get(act, "version")), doc);
+	else
+		replay_add(r, seq, "activations", "done", name, NULL, NULL);
+	json_decref(act);
 }
 
 static void replay_recent(pending *p, void *arg)
 {
 	replay *r = arg;
-	json_t *act;
 
 	if (p->status < 0 || p->seq <= r->after || strcmp(p->ns, r->ns))
 		return;
-	act = json_loads(p->doc, 0, NULL);
-	replay_add(r, p->seq, "activations", "done", p->name, NULL, act);
-	json_decref(act);
+	replay_act(r, p->seq, p->name, p->doc);
 }
 
 static int by_seq(const void *a, const void *b)
@@ -263,11 +275,14 @@ int store_events_since(store *st, const char *ns, int64_t seq, int limit, store_
 	sqlite3_bind_int64(s, 2, seq);
 	sqlite3_bind_int(s, 3, limit);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		json_t *act = column_json(s, 5);
-		replay_add(&r, sqlite3_column_int64(s, 0), (const char *)sqlite3_column_text(s, 1),
-		           (const char *)sqlite3_column_text(s, 2), (const char *)sqlite3_column_text(s, 3),
-		           (const char *)sqlite3_column_text(s, 4), act);
-		json_decref(act);
+		const char *doc = (const char *)sqlite3_column_text(s, 5);
+		int64_t seq = sqlite3_column_int64(s, 0);
+		const char *name = (const char *)sqlite3_column_text(s, 3);
+		if (doc)
+			replay_act(&r, seq, name, doc);
+		else
+			replay_add(&r, seq, (const char *)sqlite3_column_text(s, 1), (const char *)sqlite3_column_text(s, 2),
+			           name, (const char *)sqlite3_column_text(s, 4), NULL);
 	}
 	sqlite3_reset(s);
 	recent_each(st, replay_recent, &r);
@@ -278,8 +293,7 @@ int store_events_since(store *st, const char *ns, int64_t seq, int limit, store_
 	for (size_t i = 0; i < n && (int)i < limit; i++) {
 		e = all[i];
 		cb(arg, json_integer_value(json_array_get(e, 0)), ns, jstr(json_array_get(e, 1)), jstr(json_array_get(e, 2)),
-		   jstr(json_array_get(e, 3)), json_string_value(json_array_get(e, 4)),
-		   json_is_object(json_array_get(e, 5)) ? json_array_get(e, 5) : NULL);
+		   jstr(json_array_get(e, 3)), json_string_value(json_array_get(e, 4)), json_string_value(json_array_get(e, 5)));
 	}
 	free(all);
 	json_decref(r.events);

@@ -284,10 +284,9 @@ static pending *line_row(const char *line)
 	json_t *o = json_loads(line, 0, NULL), *doc = json_object_get(o, "doc");
 	pending *p = NULL;
 
-	if (json_is_object(doc) && json_is_string(json_object_get(o, "id")) && (p = calloc(1, sizeof *p))) {
-		snprintf(p->id, sizeof p->id, "%s", jstr(json_object_get(o, "id")));
-		p->ns = strdup(jstr(json_object_get(o, "ns")));
-		p->name = strdup(jstr(json_object_get(o, "name")));
+	if (json_is_object(doc) && json_is_string(json_object_get(o, "id")) &&
+	    (p = pending_new(jstr(json_object_get(o, "id")), jstr(json_object_get(o, "ns")),
+	                     jstr(json_object_get(o, "name")), NULL, NULL))) {
 		p->doc = json_text(doc, NULL);
 		p->seq = json_integer_value(json_object_get(o, "seq"));
 		p->start = json_integer_value(json_object_get(o, "start"));
