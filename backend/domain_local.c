@@ -481,7 +481,7 @@ local_open(uv_loop_t *loop, const sched_config *cfg, domain **out, char *err, si
 	d->loop = loop;
 	if (!realpath(cfg->proxy_path, d->proxy))
 		snprintf(d->proxy, sizeof d->proxy, "%s", cfg->proxy_path);
-	if ((rc = sandbox_host_new(cfg->run_dir, cfg->sandbox, &d->host, warn, sizeof warn)) < 0) {
+	if ((rc = sandbox_host_new(cfg->run_dir, cfg->socket_path, cfg->sandbox, &d->host, warn, sizeof warn)) < 0) {
 		snprintf(err, elen, "run directory %s: %s", cfg->run_dir, strerror(-rc));
 		free(d);
 		return rc;

@@ -6,6 +6,10 @@
  * server start. SIGINT/SIGTERM stop the server, the containers and the
  * store in that order, committing whatever is queued.
  *
+ * The API is served on TCP (--listen) and, for local clients, on a
+ * Unix-domain socket (--socket, DATA/api.sock by default), where a round
+ * trip costs less; both are the same server, key required.
+ *
  * `faasfs-backend --add-namespace NAME` makes a namespace in the store of
  * --data and prints its credential "uuid:key"; it may run while a daemon
  * uses the same store.
@@ -26,10 +30,16 @@
 
 enum { PRUNE_BATCH = 50000, KEEP_EVENTS = 100000 };
 
+/* The API's Unix socket: --socket PATH, "" for none (--socket none). Kept
+ * here, not in options: only start-up and shutdown need it. */
+static char socket_path[1024];
+static int socket_asked;            /* given with --socket, not the default */
+static http_server *socket_srv;
+
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: faasfs-backend [--listen HOST:PORT] [--data DIR] [--proxy PATH] [--run-dir DIR]\n"
-	           "         [--no-sandbox] [--idle SECONDS] [--stemcells N] [--max-containers N]\n"
+	fprintf(f, "usage: faasfs-backend [--listen HOST:PORT] [--socket PATH|none] [--data DIR] [--proxy PATH]\n"
+	           "         [--run-dir DIR] [--no-sandbox] [--idle SECONDS] [--stemcells N] [--max-containers N]\n"
 	           "         [--max-memory MB] [--queue N] [--keep-activations N] [--keep-days N]\n"
 	           "         [--prune-every SECONDS] [--max-payload BYTES] [--sync-full] [--verbose]\n"
 	           "       faasfs-backend [--data DIR] --add-namespace NAME\n");
@@ -93,7 +103,7 @@ static int number(const char *arg, int *out)
 static int parse_options(int argc, char **argv, options *o, const char **add_ns)
 {
 	static const struct option longs[] = {
-		{"listen", 1, 0, 'l'}, {"data", 1, 0, 'd'}, {"proxy", 1, 0, 'p'}, {"run-dir", 1, 0, 'r'},
+		{"listen", 1, 0, 'l'}, {"socket", 1, 0, 'U'}, {"data", 1, 0, 'd'}, {"proxy", 1, 0, 'p'}, {"run-dir", 1, 0, 'r'},
 		{"no-sandbox", 0, 0, 'S'}, {"idle", 1, 0, 'i'}, {"stemcells", 1, 0, 's'},
 		{"max-containers", 1, 0, 'c'}, {"max-memory", 1, 0, 'm'}, {"queue", 1, 0, 'q'},
 		{"keep-activations", 1, 0, 'k'}, {"keep-days", 1, 0, 'K'}, {"prune-every", 1, 0, 'E'},
@@ -106,6 +116,10 @@ static int parse_options(int argc, char **argv, options *o, const char **add_ns)
 	while (!rc && (c = getopt_long(argc, argv, "l:d:hv", longs, NULL)) != -1) {
 		switch (c) {
 		case 'l': rc = parse_listen(o, optarg); break;
+		case 'U':
+			snprintf(socket_path, sizeof socket_path, "%s", strcmp(optarg, "none") ? optarg : "");
+			socket_asked = 1;
+			break;
 		case 'd': snprintf(o->data_dir, sizeof o->data_dir, "%s", optarg); break;
 		case 'p': snprintf(o->proxy_path, sizeof o->proxy_path, "%s", optarg); break;
 		case 'r': snprintf(o->run_dir, sizeof o->run_dir, "%s", optarg); break;
@@ -130,6 +144,8 @@ static int parse_options(int argc, char **argv, options *o, const char **add_ns)
 		return -EINVAL;
 	if (o->prune_s < 1)
 		o->prune_s = 1;
+	if (!socket_asked)
+		snprintf(socket_path, sizeof socket_path, "%.1000s/api.sock", o->data_dir);
 	return 0;
 }
 
@@ -161,19 +177,47 @@ static void prune_cb(uv_timer_t *t)
 	uv_timer_start(t, prune_cb, (uint64_t)b->opt.prune_s * 1000, 0);
 }
 
+/* The API on the Unix socket too. A default socket that cannot be made
+ * (its path too long for one, say) is only a warning: TCP still serves. */
+static int listen_socket(backend *b, const http_limits *lim)
+{
+	int rc;
+
+	if (!socket_path[0])
+		return 0;
+	if ((rc = http_listen_unix(b->loop, socket_path, lim, api_handle, b, &socket_srv)) == 0)
+		return 0;
+	if (socket_asked) {
+		log_error("cannot listen on %s: %s", socket_path, strerror(-rc));
+		return rc;
+	}
+	log_warn("no socket at %s: %s", socket_path, strerror(-rc));
+	socket_path[0] = 0;
+	return 0;
+}
+
+static void stop_listening(backend *b)
+{
+	if (b->http)
+		http_close(b->http);
+	if (socket_srv)
+		http_close(socket_srv);
+	b->http = socket_srv = NULL;
+}
+
 static void stop_signal(uv_signal_t *h, int sig)
 {
 	backend *b = h->data;
 
 	log_info("signal %d: stopping", sig);
-	http_close(b->http);
-	b->http = NULL;
+	stop_listening(b);
 	uv_stop(b->loop);
 }
 
 static int start_services(backend *b)
 {
 	sched_config sc = {0};
+	http_limits lim = {0, 0};
 	char path[1100];
 	int rc;
 
@@ -195,16 +239,18 @@ static int start_services(backend *b)
 	sc.stemcells = b->opt.stemcells;
 	sc.queue_max = b->opt.queue_max;
 	sc.sandbox = b->opt.sandbox;
+	sc.socket_path = socket_path[0] ? socket_path : NULL;
 	if ((rc = sched_new(b->loop, &sc, &b->sched))) {
 		log_error("the scheduler did not start: %s", strerror(-rc));
 		return rc;
 	}
-	if ((rc = http_listen(b->loop, b->opt.listen_host, b->opt.listen_port,
-	                      &(http_limits){0, b->opt.max_payload > (48u << 20) ? b->opt.max_payload : 48u << 20},
-	                      api_handle, b, &b->http))) {
+	lim.max_body = b->opt.max_payload > (48u << 20) ? b->opt.max_payload : 48u << 20;
+	if ((rc = http_listen(b->loop, b->opt.listen_host, b->opt.listen_port, &lim, api_handle, b, &b->http))) {
 		log_error("cannot listen on %s:%d: %s", b->opt.listen_host, b->opt.listen_port, strerror(-rc));
 		return rc;
 	}
+	if ((rc = listen_socket(b, &lim)))
+		return rc;
 	snprintf(b->api_host, sizeof b->api_host, "http://%s:%d", b->opt.listen_host, http_server_port(b->http));
 	if ((rc = ns_guest_setup(b)))
 		return rc;
@@ -212,14 +258,14 @@ static int start_services(backend *b)
 	b->prune_timer.data = b;
 	uv_timer_start(&b->prune_timer, prune_cb, 1000, 0);
 	uv_unref((uv_handle_t *)&b->prune_timer);
-	log_info("listening on %s, data in %s", b->api_host, b->opt.data_dir);
+	log_info("listening on %s%s%s, data in %s", b->api_host, socket_path[0] ? " and " : "", socket_path,
+	         b->opt.data_dir);
 	return 0;
 }
 
 static void stop_services(backend *b)
 {
-	if (b->http)
-		http_close(b->http);
+	stop_listening(b);
 	if (b->sched)
 		sched_free(b->sched);
 	if (b->ev)

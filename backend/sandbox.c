@@ -10,7 +10,8 @@
  *   - covers with an empty tmpfs the places where other people's data lives:
  *     /tmp, /var/tmp, /dev/shm, /root, /home, /run, /var/lib, /srv, /mnt,
  *     /media, the run directory and its parent (normally the backend's data
- *     directory, where the store is);
+ *     directory, where the store is), and the folder of the API's socket
+ *     (the data directory too, by default);
  *   - binds back only its own working directory and the proxy's folder (the
  *     proxy's launchers live there) at their usual paths;
  *   - lowers its rlimits (core 0, file size, open files, processes of its uid);
@@ -181,22 +182,31 @@ run_dir_sweep(sandbox_host *h)
 	closedir(d);
 }
 
-/* The run directory's parent is hidden unless it is a top-level system folder. */
+/* The folder path is in is hidden unless it is a top-level system folder
+ * other than /tmp (functions need /usr, /var...): for the run directory
+ * that is normally the data directory, where the store is; for the API's
+ * socket, the folder that holds it. */
 static void
-host_hide_run_parent(sandbox_host *h)
+host_hide_parent(sandbox_host *h, const char *path)
 {
-	char parent[512], *slash;
+	char parent[PATH_MAX], real[PATH_MAX], *slash;
 
-	snprintf(parent, sizeof parent, "%s", h->run_dir);
-	if (!(slash = strrchr(parent, '/')) || slash == parent)
+	snprintf(parent, sizeof parent, "%s", path);
+	if (!(slash = strrchr(parent, '/')))
+		snprintf(parent, sizeof parent, ".");
+	else if (slash == parent)
 		return;
-	*slash = '\0';
-	if (strchr(parent + 1, '/') || strcmp(parent, "/tmp") == 0)
-		host_hide(h, parent);
+	else
+		*slash = '\0';
+	if (!realpath(parent, real) || strcmp(real, "/") == 0)
+		return;
+	if (strchr(real + 1, '/') || strcmp(real, "/tmp") == 0)
+		host_hide(h, real);
 }
 
 int
-sandbox_host_new(const char *run_dir, int enabled, sandbox_host **out, char *warn, size_t wlen)
+sandbox_host_new(const char *run_dir, const char *socket_path, int enabled, sandbox_host **out, char *warn,
+                 size_t wlen)
 {
 	sandbox_host *h;
 	char real[PATH_MAX];
@@ -231,7 +241,9 @@ sandbox_host_new(const char *run_dir, int enabled, sandbox_host **out, char *war
 		for (i = 0; hidden_dirs[i]; i++)
 			host_hide(h, hidden_dirs[i]);
 		host_hide(h, h->run_dir);
-		host_hide_run_parent(h);
+		host_hide_parent(h, h->run_dir);
+		if (socket_path)
+			host_hide_parent(h, socket_path);
 	}
 	snprintf(h->describe, sizeof h->describe, "%s%s",
 	         h->mode == SB_ROOT ? "uid+pidns+mntns+ipcns" : h->mode == SB_USERNS ? "userns+pidns+mntns+ipcns" : "plain",

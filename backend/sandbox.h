@@ -27,11 +27,13 @@ typedef struct sandbox_spec {
 	int out_fd, err_fd;     /* become the child's stdout and stderr */
 } sandbox_spec;
 
-/* Host-wide state: cgroup parents, the uid range, what to hide. enabled = 0
+/* Host-wide state: cgroup parents, the uid range, what to hide (with the
+ * folder of socket_path, the API's socket, when not NULL). enabled = 0
  * makes plain children (own process group and working directory only).
  * Without root the sandbox is had with user namespaces (no uids of their
  * own, no cgroups): warn then says so (it stays "" otherwise). 0 or -errno. */
-int sandbox_host_new(const char *run_dir, int enabled, sandbox_host **out, char *warn, size_t wlen);
+int sandbox_host_new(const char *run_dir, const char *socket_path, int enabled, sandbox_host **out,
+                     char *warn, size_t wlen);
 void sandbox_host_free(sandbox_host *h);
 /* A one-line description for logs and metrics: "uid+pidns+mntns+ipcns+cgroup-v1". */
 const char *sandbox_host_describe(sandbox_host *h);

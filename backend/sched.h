@@ -72,6 +72,7 @@ typedef void (*sched_done_cb)(run_result *res, void *arg);
 typedef struct sched_config {
 	const char *proxy_path;     /* faasfs-proxy binary */
 	const char *run_dir;        /* scratch space for containers (not the store) */
+	const char *socket_path;    /* the API's Unix socket, hidden from functions; NULL: none (read by sched_new only) */
 	int max_containers;         /* per host, 0 = default */
 	int max_memory_mb;          /* per host, 0 = default */
 	int idle_ms;                /* stop an idle container after this; 0 = default 10 min */

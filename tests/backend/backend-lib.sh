@@ -59,6 +59,25 @@ invoke() {
 		"$API/actions/$1?blocking=true"
 }
 
+# reach_py: python for a probe function: reach(path) says "connected" if
+# the function could connect to the Unix socket at path, or which error
+# stat or connect gave it (the API's socket must be out of its reach).
+reach_py() {
+	cat <<'PY'
+import os, socket
+
+def reach(path):
+    try:
+        os.stat(path)
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.connect(path)
+        s.close()
+        return "connected"
+    except OSError as e:
+        return "error: " + e.strerror
+PY
+}
+
 # field FILE JQ: one value of a JSON file, raw.
 field() { jq -r "$2" "$1"; }
 

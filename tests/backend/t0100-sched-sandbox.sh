@@ -1,7 +1,7 @@
 #!/bin/sh
 # The sandbox: a function runs under its own unprivileged uid, alone in its
 # pid namespace, and cannot read the store, the backend's files or another
-# function's code.
+# function's code, nor reach the API's socket.
 . "$(dirname "$0")/backend-lib.sh"
 
 if [ "$(id -u)" != 0 ]; then
@@ -16,7 +16,7 @@ def main(args):
     import os
     return {"uid": os.getuid()}
 PY
-cat >probe.py <<'PY'
+{ reach_py; cat <<'PY'; } >probe.py
 import os, subprocess
 
 def readable(path):
@@ -42,6 +42,7 @@ def main(args):
         "store": readable(args["store"]), "scratch": listing(args["scratch"]),
         "tmp": listing("/tmp"), "backend_env": readable("/proc/%d/environ" % args["backend"]),
         "found": grep.stdout.split(), "cwd": os.getcwd(), "cwd_mode": oct(os.stat(".").st_mode & 0o777),
+        "sock": reach(args["sock"]),
     }
 PY
 
@@ -51,7 +52,7 @@ test_expect_success 'two actions, one kept warm' '
 	invoke secret >secret.json &&
 	test "$(field secret.json .response.statusCode)" = 0 &&
 	jq -n --arg s "$SCRATCH" --argjson b $BACKEND_PID \
-		"{scratch: \$s, store: (\$s + \"/data/faasfs.db\"), backend: \$b}" >args.json &&
+		"{scratch: \$s, store: (\$s + \"/data/faasfs.db\"), sock: (\$s + \"/data/api.sock\"), backend: \$b}" >args.json &&
 	invoke probe "$(cat args.json)" >probe.json &&
 	jq .response.result probe.json
 '
@@ -75,6 +76,11 @@ test_expect_success 'it cannot read the store or see the data directory' '
 	test -f data/faasfs.db &&
 	test "$(field probe.json .response.result.store)" = false &&
 	! field probe.json ".response.result.scratch[]" | grep -v "^run$"
+'
+
+test_expect_success 'it can neither stat nor connect to the API'"'"'s socket' '
+	test -S data/api.sock &&
+	field probe.json .response.result.sock | grep "^error: No such file"
 '
 
 test_expect_success 'it cannot find another function'"'"'s code' '

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Without root the sandbox is had with user namespaces: the function is not
 # the backend's uid inside, is alone in its pid namespace, cannot see the
-# data directory, and its memory is held by RLIMIT_DATA.
+# data directory nor the API's socket, and its memory is held by RLIMIT_DATA.
 . "$(dirname "$0")/backend-lib.sh"
 
 if [ "$(id -u)" != 0 ] || ! command -v setpriv >/dev/null; then
@@ -15,25 +15,29 @@ fi
 chmod 711 "$SCRATCH"
 mkdir nb bin && chown 65534:65534 nb
 cp "$BACKEND" "$TOP/proxy/faasfs-proxy" bin/ && cp -R "$TOP/proxy/launchers" bin/
+# The socket is in a folder of its own outside /tmp (which is hidden
+# anyway): the function runs as the backend's uid in its namespace, so
+# only the sandbox hiding that folder keeps it from connecting.
+SOCKDIR=$(mktemp -d /var/cache/faasfs-t0900.XXXXXX) && chown 65534:65534 "$SOCKDIR" &&
+	test_at_end "rm -rf $SOCKDIR"
 PORT=$(free_port)
 HOME="$SCRATCH/nb" FAASFS_AUTH="$AUTH" setpriv --reuid=65534 --regid=65534 --clear-groups \
 	"$SCRATCH/bin/faasfs-backend" --listen "127.0.0.1:$PORT" --data "$SCRATCH/nb/data" \
-	--run-dir "$SCRATCH/nb/run" --proxy "$SCRATCH/bin/faasfs-proxy" \
+	--run-dir "$SCRATCH/nb/run" --proxy "$SCRATCH/bin/faasfs-proxy" --socket "$SOCKDIR/api.sock" \
 	>>"$SCRATCH/backend.log" 2>&1 &
 BACKEND_PID=$!
 test_at_end "stop_backend $BACKEND_PID"
 API="http://127.0.0.1:$PORT/api/v1/namespaces/_"
 wait_for "curl -sf -u $AUTH $API/actions"
 
-cat >probe.py <<'PY'
-import os
+{ reach_py; cat <<'PY'; } >probe.py
 def main(args):
     try:
         data = sorted(os.listdir(args["data"]))
     except OSError as e:
         data = "error: " + e.strerror
     return {"uid": os.getuid(), "procs": sorted(int(p) for p in os.listdir("/proc") if p.isdigit()),
-            "data": data}
+            "data": data, "sock": reach(args["sock"])}
 PY
 cat >hog.py <<'PY'
 def main(args):
@@ -48,11 +52,17 @@ test_expect_success 'the backend says which sandbox it has' '
 
 test_expect_success 'the function runs in its own user and pid namespaces, without the data directory' '
 	put_action probe python:3 probe.py &&
-	invoke probe "{\"data\":\"$SCRATCH/nb/data\"}" >probe.json &&
+	invoke probe "{\"data\":\"$SCRATCH/nb/data\",\"sock\":\"$SOCKDIR/api.sock\"}" >probe.json &&
 	jq .response.result probe.json &&
 	test "$(field probe.json .response.result.uid)" = 1000 &&
 	test "$(field probe.json ".response.result.procs[0]")" = 1 &&
 	field probe.json .response.result.data | grep "error"
+'
+
+test_expect_success 'it cannot reach the API'"'"'s socket, which answers the backend'"'"'s own uid' '
+	field probe.json .response.result.sock | grep "^error: No such file" &&
+	test "$(stat -c %U:%a "$SOCKDIR/api.sock")" = nobody:600 &&
+	curl -sf -u "$AUTH" --unix-socket "$SOCKDIR/api.sock" "$API/actions" | jq -e "length == 1"
 '
 
 test_expect_success 'a memory hog meets its limit' '
