@@ -4,12 +4,16 @@
 #   . "$TOP/tests/fs/lib-fs.sh"
 #   fs_start            # backend on a free port, mount at $FAAS; stopped at the end
 #
+# faasfs talks to the backend over its Unix socket ($SOCK, in the data
+# directory) unless mount_start is told tcp.
+#
 # Everything lives in $SCRATCH; HOME points there too, so ~/.wskprops is not touched.
 
 FAASFS_AUTH=5a1e7c3e-0d8b-4b51-9a43-35e2c9f0b0aa:fs-test-key-0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJ
 export FAASFS_AUTH
 export HOME="$SCRATCH"
 FAAS="$SCRATCH/mnt"
+SOCK="$SCRATCH/data/api.sock"
 # FAASFS_BIN runs another build (a sanitizer one) of faasfs.
 FAASFS=${FAASFS_BIN:-$FAASFS}
 # Tests run in subshells, so the daemons' pids live in files.
@@ -48,13 +52,19 @@ backend_stop() {
 	rm -f "$SCRATCH/backend.pid"
 }
 
-# mount_start [down]: faasfs on $FAAS in the background; waits until
-# status says up (or, with down, until it is mounted).
+# mount_start [down] [tcp]: faasfs on $FAAS in the background; waits until
+# status says up (or, with down, until it is mounted). With tcp it is not
+# given --socket, so it talks to the backend's port (unless FAASFS_SOCKET says otherwise).
 mount_start() {
-	local ready="grep -q 'up\$' '$FAAS/status'"
-	[ "${1:-}" = down ] && ready="mountpoint -q '$FAAS'"
+	local ready="grep -q 'up\$' '$FAAS/status'" via="--socket $SOCK" arg
+	for arg in "$@"; do
+		case $arg in
+		down) ready="mountpoint -q '$FAAS'" ;;
+		tcp) via="" ;;
+		esac
+	done
 	mkdir -p "$FAAS"
-	"$FAASFS" -f --backend "http://127.0.0.1:$BPORT" --auth "$FAASFS_AUTH" "$FAAS" \
+	"$FAASFS" -f --backend "http://127.0.0.1:$BPORT" $via --auth "$FAASFS_AUTH" "$FAAS" \
 		>>"$SCRATCH/fs.log" 2>&1 &
 	echo $! >"$SCRATCH/fs.pid"
 	wait_for "$ready" 400 ||

@@ -1,5 +1,6 @@
 #!/bin/bash
-# t0700-lifecycle.sh — other clients' changes, the backend going away and back, SIGTERM, kill -9.
+# t0700-lifecycle.sh — other clients' changes, the backend going away and back, SIGTERM, kill -9,
+# the backend's socket and its port.
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/fs/lib-fs.sh"
 
@@ -25,9 +26,21 @@ test_expect_success 'a delete through REST shows within 1 s, even for a name jus
 	within 1 "! test -e $A/viarest"
 '
 
+# connections: how many connections the backend has accepted on its
+# socket (ss lists the server's ends by the socket's path), or on its port.
+socket_conns() { ss -xH state connected src "$SOCK" | wc -l; }
+port_conns() { ss -tnH state established "( sport = :$BPORT )" | wc -l; }
+
+test_expect_success 'the mount follows the backend over its socket, not its port' '
+	test -S "$SOCK" &&
+	test "$(socket_conns)" -ge 1 &&
+	test "$(port_conns)" = 0
+'
+
 test_expect_success 'backend down: entity files give EIO and status says why' '
 	py hello "{\"ok\": True}" && cp hello.py "$A/" &&
 	backend_stop &&
+	! test -e "$SOCK" &&
 	within 5 "grep -q down $FAAS/status" &&
 	grep -q "^backend http://127.0.0.1:$BPORT down since .*: " "$FAAS/status" &&
 	! cat "$A/hello/code" 2>c.err &&
@@ -35,8 +48,9 @@ test_expect_success 'backend down: entity files give EIO and status says why' '
 	cat "$FAAS/status" >/dev/null
 '
 
-test_expect_success 'the backend back: the mount works again, without a remount' '
+test_expect_success 'the backend back: the mount works again on its new socket, without a remount' '
 	backend_start &&
+	test -S "$SOCK" &&
 	within 10 "grep -q \"up\$\" $FAAS/status" &&
 	cmp hello.py "$A/hello/code" &&
 	test "$(cat $A/hello/invoke)" = "{\"ok\":true}"
@@ -76,6 +90,30 @@ test_expect_success 'mounted while the backend is down, it serves once the backe
 	backend_start &&
 	within 10 "grep -q \"up\$\" $FAAS/status" &&
 	cmp hello.py "$A/hello/code"
+'
+
+test_expect_success 'a backend killed with -9 leaves its socket; the next one replaces it, the mount carries on' '
+	stop_pid "$(backend_pid)" KILL &&
+	test -S "$SOCK" &&
+	within 5 "grep -q down $FAAS/status" &&
+	backend_start &&
+	within 10 "grep -q \"up\$\" $FAAS/status" &&
+	test "$(cat $A/hello/invoke)" = "{\"ok\":true}"
+'
+
+test_expect_success 'mounted without --socket it talks TCP to the port, and invokes' '
+	mount_stop && mount_start tcp &&
+	test "$(port_conns)" -ge 1 &&
+	test "$(cat $A/hello/invoke)" = "{\"ok\":true}" &&
+	test "$(cat $A/hello/code)" = "$(cat hello.py)"
+'
+
+test_expect_success 'FAASFS_SOCKET in the environment does what --socket does' '
+	mount_stop &&
+	(export FAASFS_SOCKET="$SOCK" && mount_start tcp) &&
+	test "$(socket_conns)" -ge 1 &&
+	test "$(port_conns)" = 0 &&
+	test "$(cat $A/hello/invoke)" = "{\"ok\":true}"
 '
 
 test_done
