@@ -32,9 +32,9 @@ static const char cors[] = "Access-Control-Allow-Origin: *\r\n"
 /* Answer with JSON text (or nothing when text is NULL) and optional extra header lines. */
 void api_reply_text(http_req *req, int status, const char *text, size_t len, const char *extra)
 {
-	char hdrs[1024];
+	char hdrs[1024], *e = hdrs + sizeof hdrs;
 
-	snprintf(hdrs, sizeof hdrs, "%s%s", cors, extra ? extra : "");
+	strecpy(strecpy(hdrs, e, cors), e, extra ? extra : "");
 	http_respond(req, status, text ? "application/json" : NULL, hdrs, text ? text : "", text ? len : 0);
 }
 
@@ -214,7 +214,7 @@ void api_handle(http_req *req, void *arg)
 		return api_reply(req, 200, NULL, NULL);
 	if (strlen(req->url) >= sizeof url)
 		return api_error(req, 414, "The request target is longer than %zu bytes.", sizeof url - 1);
-	snprintf(url, sizeof url, "%s", req->url);
+	strecpy(url, url + sizeof url, req->url);
 	n = split_path(url, seg, 12);
 	if (n < 0 || (n >= 1 && strcmp(seg[0], "api") && strcmp(seg[0], "metrics")))
 		return api_error(req, 404, "The requested resource does not exist.");

@@ -26,10 +26,10 @@ static int action_qname(api_req *ar, qname *q)
 		if (!entity_name_ok(ar, ar->seg[i]))
 			return -EINVAL;
 	memset(q, 0, sizeof *q);
-	snprintf(q->ns, sizeof q->ns, "%s", ar->ns);
+	strecpy(q->ns, q->ns + sizeof q->ns, ar->ns);
 	if (ar->nseg == 2)
-		snprintf(q->pkg, sizeof q->pkg, "%s", ar->seg[0]);
-	snprintf(q->name, sizeof q->name, "%s", ar->seg[ar->nseg - 1]);
+		strecpy(q->pkg, q->pkg + sizeof q->pkg, ar->seg[0]);
+	strecpy(q->name, q->name + sizeof q->name, ar->seg[ar->nseg - 1]);
 	return 0;
 }
 

@@ -40,6 +40,7 @@ int random_bytes(void *buf, size_t n);
 void random_hex(char *out, size_t nhex);
 void id_new(char out[33]);
 int parse_int64(const char *s, int64_t *out);
+char *strecpy(char *to, char *e, const char *from);
 
 /* store.c */
 int store_open(uv_loop_t *loop, const char *path, int sync_full, store **out);

@@ -46,9 +46,11 @@ static void ctx_release(invoke_ctx *c)
 /* Answer with body (stolen), or with text when body is NULL. */
 static void reply_with_id(invoke_ctx *c, int status, json_t *body, const char *text)
 {
-	char hdr[96];
+	char hdr[96], *e = hdr + sizeof hdr, *p;
 
-	snprintf(hdr, sizeof hdr, "x-openwhisk-activation-id: %s\r\n", c->id);
+	p = strecpy(hdr, e, "x-openwhisk-activation-id: ");
+	p = strecpy(p, e, c->id);
+	strecpy(p, e, "\r\n");
 	if (body)
 		api_reply(c->req, status, body, hdr);
 	else
@@ -132,7 +134,7 @@ void invoke_http(api_req *ar, const qname *q)
 		return api_error(ar->req, status, "%s", err);
 	}
 	json_decref(payload);
-	snprintf(c->id, sizeof c->id, "%s", c->a->id);
+	strecpy(c->id, c->id + sizeof c->id, c->a->id);
 	if (!c->blocking) {
 		c->answered = -1; /* the ack answers; done must not */
 		if (activation_ack(c->a, acked, c))

@@ -44,11 +44,13 @@ int action_resolve(backend *b, const caller *who, const qname *q, resolved *r, i
 {
 	json_t *pkg = NULL, *target = NULL, *bind;
 	char ns[NAME_MAX_LEN + 1], pname[NAME_MAX_LEN + 1], key[2 * NAME_MAX_LEN + 2];
+
+	char *k;
 	int rc;
 
 	memset(r, 0, sizeof *r);
-	snprintf(ns, sizeof ns, "%s", q->ns);
-	snprintf(pname, sizeof pname, "%s", q->pkg);
+	strecpy(ns, ns + sizeof ns, q->ns);
+	strecpy(pname, pname + sizeof pname, q->pkg);
 	if (q->pkg[0]) {
 		if (store_entity_peek(b->st, q->ns, "packages", q->pkg, &pkg) || !visible(who, q->ns, pkg)) {
 			json_decref(pkg);
@@ -65,14 +67,18 @@ int action_resolve(backend *b, const caller *who, const qname *q, resolved *r, i
 	} else if (strcmp(who->ns, q->ns)) {
 		return not_found(status, err, n, NULL);
 	}
-	snprintf(key, sizeof key, "%s%s%s", pname, pname[0] ? "/" : "", q->name);
+	k = strecpy(key, key + sizeof key, pname); /* "pkg/name" or "name" */
+	k = strecpy(k, key + sizeof key, pname[0] ? "/" : "");
+	strecpy(k, key + sizeof key, q->name);
 	rc = store_entity_peek(b->st, ns, "actions", key, &r->action);
 	if (rc) {
 		json_decref(pkg);
 		json_decref(target);
 		return rc == -ENOENT ? not_found(status, err, n, NULL) : (*status = 500, snprintf(err, n, "store error"), rc);
 	}
-	snprintf(r->path, sizeof r->path, "%s/%s", ns, key);
+	k = strecpy(r->path, r->path + sizeof r->path, ns);
+	k = strecpy(k, r->path + sizeof r->path, "/");
+	strecpy(k, r->path + sizeof r->path, key);
 	r->params = json_object();
 	r->init_env = json_object();
 	params_layer(r->params, r->init_env, json_object_get(target ? target : pkg, "parameters"));

@@ -41,7 +41,13 @@ static unsigned hash_key(const char *k)
 
 static void make_key(char *out, size_t n, const char *ns, const char *coll, const char *name)
 {
-	snprintf(out, n, "%s\x1f%s\x1f%s", ns, coll, name);
+	char *e = out + n;
+
+	out = strecpy(out, e, ns);
+	out = strecpy(out, e, "\x1f");
+	out = strecpy(out, e, coll);
+	out = strecpy(out, e, "\x1f");
+	strecpy(out, e, name);
 }
 
 store_cache *cache_new(void) { return calloc(1, sizeof(store_cache)); }

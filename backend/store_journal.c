@@ -95,17 +95,18 @@ void recent_each(store *st, void (*fn)(pending *p, void *arg), void *arg)
 			fn(p, arg);
 }
 
-/* One journal line: the row's columns and the record itself. Names and ids
- * hold no character JSON would escape (name_check), so they go in as they are. */
-static char *journal_line(const pending *p, size_t *len)
+/* Append one journal line to b: the row's columns and the record's text
+ * as it is (a format would copy those bytes one by one). */
+static int journal_line(Buf *b, const pending *p)
 {
-	char *line = NULL;
-	int n = asprintf(&line, "{\"seq\":%lld,\"id\":\"%s\",\"ns\":\"%s\",\"name\":\"%s\",\"start\":%lld,\"end\":%lld,"
-	                        "\"status\":%d,\"doc\":%s}\n",
-	                 (long long)p->seq, p->id, p->ns, p->name, (long long)p->start, (long long)p->end, p->status,
-	                 p->doc);
-	*len = n > 0 ? (size_t)n : 0;
-	return n > 0 ? line : NULL;
+	return buf_str(b, "{\"seq\":") || json_append_int(b, p->seq) ||
+	       buf_str(b, ",\"id\":") || json_append_string(b, p->id) ||
+	       buf_str(b, ",\"ns\":") || json_append_string(b, p->ns) ||
+	       buf_str(b, ",\"name\":") || json_append_string(b, p->name) ||
+	       buf_str(b, ",\"start\":") || json_append_int(b, p->start) ||
+	       buf_str(b, ",\"end\":") || json_append_int(b, p->end) ||
+	       buf_str(b, ",\"status\":") || json_append_int(b, p->status) ||
+	       buf_str(b, ",\"doc\":") || buf_str(b, p->doc) || buf_str(b, "}\n");
 }
 
 static int write_all(int fd, const char *buf, size_t len)
@@ -126,20 +127,12 @@ static int write_all(int fd, const char *buf, size_t len)
 int journal_write(store *st, pending *list)
 {
 	Buf buf = {0};
-	char *line;
-	size_t len, n;
+	size_t len;
 	int rc;
 
-	for (pending *p = list; p; p = p->next) {
-		if (p->barrier)
-			continue;
-		if (!(line = journal_line(p, &n)))
+	for (pending *p = list; p; p = p->next)
+		if (!p->barrier && journal_line(&buf, p))
 			return buf_free(&buf), -ENOMEM;
-		rc = buf_add(&buf, line, n);
-		free(line);
-		if (rc)
-			return buf_free(&buf), rc;
-	}
 	len = buf.n;
 	rc = write_all(st->jfd, buf.p, len);
 	buf_free(&buf);
