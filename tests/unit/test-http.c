@@ -281,6 +281,8 @@ test_pipelining_and_garbage(void **state)
 	assert_true(first < second && second < bad);
 }
 
+#define OVER_UNIX(f) { #f " over unix", f, over_unix, over_tcp, NULL }
+
 /* Run a test over the socket. The URL's host cannot be resolved, so a
  * transfer that went over TCP would fail. */
 static int
@@ -367,14 +369,14 @@ main(void)
 		cmocka_unit_test(test_abort_when_peer_leaves),
 		cmocka_unit_test(test_pipelining_and_garbage),
 		cmocka_unit_test(test_request_from_write_callback),
-		cmocka_unit_test_setup_teardown(test_get_with_query, over_unix, over_tcp),
-		cmocka_unit_test_setup_teardown(test_post_body_and_headers, over_unix, over_tcp),
-		cmocka_unit_test_setup_teardown(test_async_answer, over_unix, over_tcp),
-		cmocka_unit_test_setup_teardown(test_stream, over_unix, over_tcp),
-		cmocka_unit_test_setup_teardown(test_body_limit, over_unix, over_tcp),
-		cmocka_unit_test_setup_teardown(test_keepalive_reuse, over_unix, over_tcp),
-		cmocka_unit_test_setup_teardown(test_abort_when_peer_leaves, over_unix, over_tcp),
-		cmocka_unit_test_setup_teardown(test_request_from_write_callback, over_unix, over_tcp),
+		OVER_UNIX(test_get_with_query),
+		OVER_UNIX(test_post_body_and_headers),
+		OVER_UNIX(test_async_answer),
+		OVER_UNIX(test_stream),
+		OVER_UNIX(test_body_limit),
+		OVER_UNIX(test_keepalive_reuse),
+		OVER_UNIX(test_abort_when_peer_leaves),
+		OVER_UNIX(test_request_from_write_callback),
 		cmocka_unit_test(test_unix_socket_file),
 	};
 	http_limits lim = { 0, 4096 };
