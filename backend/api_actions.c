@@ -106,9 +106,9 @@ static int action_build(api_req *ar, const qname *q, json_t *body, json_t *old, 
 	doc = entity_doc(nsfield, q->name, old, body);
 	ann = params_union(json_object_get(old, "annotations"), json_object_get(body, "annotations"),
 	                   json_object_get(body, "delAnnotations"));
-	annot_set(ann, "exec", json_string(jstr(json_object_get(exec, "kind"))));
+	params_set(ann, "exec", json_string(jstr(json_object_get(exec, "kind"))));
 	if (!old && !params_get(ann, "provide-api-key"))
-		annot_set(ann, "provide-api-key", json_false());
+		params_set(ann, "provide-api-key", json_false());
 	json_object_set_new(doc, "annotations", ann);
 	if (sequence_is_exec(exec))
 		json_object_set_new(doc, "parameters",

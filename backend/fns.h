@@ -30,6 +30,7 @@ void params_layer(json_t *into, json_t *env, const json_t *arr);
 void params_payload(json_t *into, const json_t *payload);
 json_t *params_from_object(const json_t *obj);
 json_t *params_get(const json_t *arr, const char *key);
+void params_set(json_t *arr, const char *key, json_t *value);
 json_t *params_union(const json_t *old, const json_t *add, const json_t *del);
 int body_params(const char *ctype, const char *body, size_t len, json_t **out, char *err, size_t n);
 
@@ -86,7 +87,6 @@ int ns_guest_setup(backend *b);
 
 /* record.c */
 const char *record_status_text(int status);
-void annot_set(json_t *arr, const char *key, json_t *value);
 void record_init(record *r, const char *ns, const char *name, const char *version, const char *id,
                  const char *cause);
 void record_clear(record *r);

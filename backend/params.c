@@ -110,6 +110,28 @@ json_t *params_get(const json_t *arr, const char *key)
 	return NULL;
 }
 
+/* Set key to value (stolen) in an array of {key, value}, at the end if it
+ * is not there yet; a NULL value sets nothing. */
+void params_set(json_t *arr, const char *key, json_t *value)
+{
+	size_t i;
+	json_t *p;
+
+	if (!value)
+		return;
+	json_array_foreach(arr, i, p) {
+		const char *k = json_string_value(json_object_get(p, "key"));
+		if (k && strcmp(k, key) == 0) {
+			json_object_set_new(p, "value", value);
+			return;
+		}
+	}
+	p = json_object();
+	json_object_set_new(p, "key", json_string(key));
+	json_object_set_new(p, "value", value);
+	json_array_append_new(arr, p);
+}
+
 /* Merge annotation arrays: old ++ new, a key in `add` replaces the old one,
  * keys in `del` are removed first (Actions.scala). */
 json_t *params_union(const json_t *old, const json_t *add, const json_t *del)

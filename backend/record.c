@@ -33,25 +33,6 @@ const char *record_status_text(int status)
 	return status >= 0 && status <= 3 ? status_text[status] : "whisk internal error";
 }
 
-/* Entity annotations (an array of {"key","value"}): set key to value (stolen). */
-void annot_set(json_t *arr, const char *key, json_t *value)
-{
-	size_t i;
-	json_t *p;
-
-	if (!value)
-		return;
-	json_array_foreach(arr, i, p)
-		if (strcmp(jstr(json_object_get(p, "key")), key) == 0) {
-			json_object_set_new(p, "value", value);
-			return;
-		}
-	p = json_object();
-	json_object_set_new(p, "key", json_string(key));
-	json_object_set_new(p, "value", value);
-	json_array_append_new(arr, p);
-}
-
 /* The strings are borrowed: they must outlive the record. */
 void record_init(record *r, const char *ns, const char *name, const char *version, const char *id,
                  const char *cause)
