@@ -1,6 +1,7 @@
 # tests/unit/: the backend's pure logic under cmocka (other programs add
 # their own unit tests to UNIT_TESTS in their build.mk). Each prints TAP.
-BACKEND_UNIT := tests/unit/test-names tests/unit/test-limits tests/unit/test-params tests/unit/test-json-text
+BACKEND_UNIT := tests/unit/test-names tests/unit/test-limits tests/unit/test-params tests/unit/test-json-text \
+                tests/unit/test-record
 UNIT_TESTS += $(BACKEND_UNIT)
 UNIT_CFLAGS := $(shell pkg-config --cflags libuv jansson sqlite3 cmocka)
 UNIT_LIBS := $(shell pkg-config --libs jansson cmocka)
@@ -15,4 +16,8 @@ tests/unit/test-params: tests/unit/test-params.c backend/params.o backend/json_t
 	$(CC) $(CFLAGS) $(UNIT_CFLAGS) -o $@ $(filter %.c %.o %.a,$^) $(UNIT_LIBS)
 
 tests/unit/test-json-text: tests/unit/test-json-text.c backend/json_text.o
+	$(CC) $(CFLAGS) $(UNIT_CFLAGS) -o $@ $(filter %.c %.o %.a,$^) $(UNIT_LIBS)
+
+tests/unit/test-record: tests/unit/test-record.c backend/record.o backend/params.o backend/util.o backend/json_text.o \
+                       $(LIB_A)
 	$(CC) $(CFLAGS) $(UNIT_CFLAGS) -o $@ $(filter %.c %.o %.a,$^) $(UNIT_LIBS)

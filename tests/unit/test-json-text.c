@@ -87,6 +87,32 @@ static void test_unwritable(void **state)
 	json_decref(deep);
 }
 
+/* json_append* add to a Buf what json_text writes; a failure leaves the
+ * Buf's text as it was. */
+static void test_append(void **state)
+{
+	json_t *v = json_loads("{\"a\":[1,\"x\\ny\"],\"b\":null}", 0, NULL);
+	const char *want = "\"k\\\"ey\"-42{\"a\":[1,\"x\\ny\"],\"b\":null}";
+	char big[3000];
+	Buf b = {0};
+	(void)state;
+	assert_int_equal(json_append_string(&b, "k\"ey"), 0);
+	assert_int_equal(json_append_int(&b, -42), 0);
+	assert_int_equal(json_append(&b, v), 0);
+	assert_string_equal(b.p, want);
+	assert_int_equal(b.n, strlen(want));
+	assert_int_not_equal(json_append(&b, NULL), 0);
+	assert_string_equal(b.p, want);
+	assert_int_equal(b.n, strlen(want));
+	memset(big, 'x', sizeof big - 1); /* grows the buffer more than once */
+	big[sizeof big - 1] = 0;
+	assert_int_equal(json_append_string(&b, big), 0);
+	assert_int_equal(b.n, strlen(want) + sizeof big + 1);
+	assert_int_equal(strncmp(b.p, want, strlen(want)), 0);
+	free(b.p);
+	json_decref(v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -94,6 +120,7 @@ int main(void)
 		cmocka_unit_test(test_built),
 		cmocka_unit_test(test_pairs),
 		cmocka_unit_test(test_unwritable),
+		cmocka_unit_test(test_append),
 	};
 	cmocka_set_message_output(CM_OUTPUT_TAP);
 	return cmocka_run_group_tests(tests, NULL, NULL);
