@@ -455,12 +455,40 @@ child_exec(const child_args *a)
 	}
 }
 
+/* Close at once every descriptor of the backend's the child does not need.
+ * They are all close-on-exec, but the exec is milliseconds away (a move
+ * between cgroups waits for an RCU grace period): meanwhile the child would
+ * hold the API's listening sockets, and a backend killed then could not be
+ * started again on its port until the child is gone. */
+static void
+child_close_fds(const child_args *a)
+{
+	int keep[4] = { a->err_fd, a->h->self_pidfd, a->sp->out_fd, a->sp->err_fd };
+	int i, j, t, from = 3;
+
+	for (i = 1; i < 4; i++)
+		for (j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
+			t = keep[j];
+			keep[j] = keep[j - 1];
+			keep[j - 1] = t;
+		}
+	for (i = 0; i < 4; i++) {
+		if (keep[i] < from)
+			continue;
+		if (keep[i] > from)
+			syscall(SYS_close_range, from, keep[i] - 1, 0);
+		from = keep[i] + 1;
+	}
+	syscall(SYS_close_range, from, ~0U, 0);
+}
+
 static int
 child_main(void *p)
 {
 	const child_args *a = p;
 	int i, fd;
 
+	child_close_fds(a);
 	/* Moving a task between v1 cgroups waits for an RCU grace period
 	 * (milliseconds): the child does it itself, so the backend never waits. */
 	for (i = 0; i < 2; i++) {
@@ -519,7 +547,7 @@ workdir_make(sandbox_host *h, sandbox *sb)
 	return 0;
 }
 
-/* clone the child; it waits on sync_fd until we let it go. */
+/* clone the child. */
 static int
 child_clone(sandbox_host *h, sandbox *sb, child_args *a)
 {
