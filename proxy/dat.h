@@ -26,6 +26,7 @@ typedef struct Proxy Proxy;
 struct Opts {
 	const char *host;
 	int port;
+	const char *sock;       /* --listen unix:PATH: a Unix socket instead of host:port */
 	const char *kind;       /* --kind: used when init names none */
 	const char *launchers;  /* folder of launcher.py, launcher.js */
 	const char *python;

@@ -27,21 +27,27 @@ cpus(void)
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: faasfs-proxy [--listen HOST:PORT] [--kind KIND] [--launchers DIR]\n"
+	fprintf(f, "usage: faasfs-proxy [--listen HOST:PORT|unix:PATH] [--kind KIND] [--launchers DIR]\n"
 	           "\t[--python PATH] [--node PATH] [--bash PATH] [--workdir DIR]\n"
 	           "\t[--max-body BYTES] [--log-limit BYTES] [--concurrency N] [--timeout MS]\n"
 	           "\t[--spin USEC] [-v]\n");
 }
 
-/* "HOST:PORT", ":PORT" or "PORT". */
+/* "HOST:PORT", ":PORT", "PORT" or "unix:PATH". */
 static int
 parse_listen(Opts *o, const char *s)
 {
 	static char host[256];
 	const char *colon = strrchr(s, ':');
 	char *end;
-	long port = strtol(colon ? colon + 1 : s, &end, 10);
+	long port;
 
+	if (strncmp(s, "unix:", 5) == 0) {
+		o->sock = s + 5;
+		return *o->sock ? 0 : -EINVAL;
+	}
+	o->sock = NULL;
+	port = strtol(colon ? colon + 1 : s, &end, 10);
 	if (*end || port < 0 || port > 65535)
 		return -EINVAL;
 	if (colon && colon > s) {
@@ -190,14 +196,31 @@ on_signal(uv_signal_t *s, int sig)
 	uv_stop(px->loop);
 }
 
+/* Where --listen points, for messages. */
+static const char *
+listen_name(Opts *o, int port)
+{
+	static char name[300];
+
+	if (o->sock)
+		return o->sock;
+	snprintf(name, sizeof name, "%s:%d", o->host, port);
+	return name;
+}
+
 static int
 start(Proxy *px)
 {
 	http_limits lim = { .max_body = px->opt.max_body };
+	Opts *o = &px->opt;
 	int rc;
 
-	if ((rc = http_listen(px->loop, px->opt.host, px->opt.port, &lim, serve_request, px, &px->srv)) < 0) {
-		log_error("cannot listen on %s:%d: %s", px->opt.host, px->opt.port, uv_strerror(rc));
+	if (o->sock)
+		rc = http_listen_unix(px->loop, o->sock, &lim, serve_request, px, &px->srv);
+	else
+		rc = http_listen(px->loop, o->host, o->port, &lim, serve_request, px, &px->srv);
+	if (rc < 0) {
+		log_error("cannot listen on %s: %s", listen_name(o, o->port), uv_strerror(rc));
 		return rc;
 	}
 	uv_signal_init(px->loop, &px->sigterm);
@@ -205,7 +228,7 @@ start(Proxy *px)
 	px->sigterm.data = px->sigint.data = px;
 	uv_signal_start(&px->sigterm, on_signal, SIGTERM);
 	uv_signal_start(&px->sigint, on_signal, SIGINT);
-	log_debug("listening on %s:%d, actions in %s", px->opt.host, http_server_port(px->srv), px->workdir);
+	log_debug("listening on %s, actions in %s", listen_name(o, http_server_port(px->srv)), px->workdir);
 	return 0;
 }
 

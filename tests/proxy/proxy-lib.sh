@@ -18,13 +18,24 @@ proxy_start() {
 	wait_for "(: </dev/tcp/127.0.0.1/$PORT)"
 }
 
+# proxy_start_unix PATH [OPTIONS]: a proxy on a Unix socket at PATH (relative
+# to the scratch directory), as the backend starts them; post goes there.
+proxy_start_unix() {
+	PROXY_SOCK=$1; shift
+	URL=http://localhost
+	"$PROXY" --listen "unix:$PROXY_SOCK" "$@" >proxy.out 2>proxy.err &
+	PROXY_PID=$!
+	test_at_end "kill $PROXY_PID"
+	wait_for "curl -s -o /dev/null --unix-socket $PROXY_SOCK $URL/"
+}
+
 proxy_alive() { kill -0 "$PROXY_PID"; }
 
 # post PATH [CURL ARGS...]: POST to the proxy, answer in ./body, status printed.
 # With PROXY_TOKEN set, the request carries it as the backend's does.
 post() {
 	p=$1; shift
-	curl -s -m 60 -o body -w '%{http_code}' -X POST \
+	curl -s -m 60 -o body -w '%{http_code}' -X POST ${PROXY_SOCK:+--unix-socket} ${PROXY_SOCK:+"$PROXY_SOCK"} \
 		${PROXY_TOKEN:+-H} ${PROXY_TOKEN:+"Authorization: Bearer $PROXY_TOKEN"} "$@" "$URL$p"
 }
 

@@ -90,4 +90,24 @@ test_expect_success 'without FAASFS_PROXY_TOKEN no token is asked' '
 	got=$(as_none init env.sh bash) && expect 200 ".ok" &&
 	got=$(as_wrong run "{}") && expect 200 ".self"
 '
+kill $PROXY_PID
+
+# The backend's local containers listen on a socket in their own folder.
+FAASFS_PROXY_TOKEN=$TOKEN proxy_start_unix proxy.sock --kind python:3
+test_expect_success 'on a Unix socket (a relative path) the token is asked the same' '
+	test -S proxy.sock && test "$(stat -c %a proxy.sock)" = 600 &&
+	got=$(as_none init env.py python:3) && expect 401 ".error" &&
+	got=$(as_wrong run "{}") && expect 401 ".error" &&
+	got=$(as_right init env.py python:3) && expect 200 ".ok" &&
+	got=$(as_none run "{}") && expect 401 ".error" &&
+	got=$(as_right run "{}") && expect 200 ".env"
+'
+test_expect_success 'the socket is gone when the proxy stops' '
+	kill $PROXY_PID && wait_for "! kill -0 $PROXY_PID" && ! test -e proxy.sock
+'
+PROXY_SOCK=
+test_expect_success 'a socket path too long for an address is refused, not cut short' '
+	long=$(printf "%0120d" 0).sock &&
+	! "$PROXY" --listen "unix:$long" 2>err && grep -q "cannot listen on $long" err && ! ls | grep -q "^000"
+'
 test_done
