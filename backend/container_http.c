@@ -1,7 +1,7 @@
 /* container_http.c — keep-alive HTTP/1.1 client to a container's proxy, on libuv and http_parser.
  *
- * Why not libcurl: the local domain's calls are all POSTs to 127.0.0.1 with
- * a JSON body and a Content-Length answer; the whole client is a write and
+ * Why not libcurl: the local domain's calls are all POSTs to a proxy on
+ * this host (a Unix socket, or 127.0.0.1:PORT) with a JSON body and a Content-Length answer; the whole client is a write and
  * a parse. Doing it here costs one write and one read per call, which keeps
  * the backend's share of a warm invocation small (the goal is 100 µs p50).
  *
@@ -9,11 +9,14 @@
  * we never pipeline). Connections live on two lists: idle (connected, no
  * call) and busy. A call that finds no idle connection opens one, so the
  * number of connections follows the container's concurrency by itself.
+ * A connection is a uv_tcp_t or a uv_pipe_t; past the connect both are the
+ * same stream to us.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/un.h>
 
 #include <http_parser.h>
 
@@ -25,7 +28,8 @@ typedef struct hconn hconn;
 
 struct chttp {
 	uv_loop_t *loop;
-	int port;
+	int port;               /* 127.0.0.1:port, when path is "" */
+	char path[sizeof ((struct sockaddr_un *)0)->sun_path];   /* a Unix socket */
 	size_t max_body;
 	int closing;
 	int handles;            /* connections not yet closed */
@@ -35,8 +39,15 @@ struct chttp {
 	char rbuf[65536];
 };
 
-struct hconn {
+typedef union cstream {
+	uv_handle_t h;
+	uv_stream_t s;
 	uv_tcp_t tcp;
+	uv_pipe_t pipe;
+} cstream;
+
+struct hconn {
+	cstream io;
 	uv_connect_t creq;
 	uv_write_t wreq;
 	http_parser parser;
@@ -98,7 +109,7 @@ conn_close(hconn *c, int err)
 	if (!c->err)
 		c->err = err;
 	conn_unlink(c);
-	uv_close((uv_handle_t *)&c->tcp, on_close);
+	uv_close(&c->io.h, on_close);
 }
 
 /* End the call in flight; the connection goes idle or closes. */
@@ -214,7 +225,7 @@ conn_send(hconn *c)
 	             c->path, c->h->auth, c->reqlen);
 	bufs[0] = uv_buf_init(c->head, (unsigned)n);
 	bufs[1] = uv_buf_init(c->req, (unsigned)c->reqlen);
-	if ((rc = uv_try_write((uv_stream_t *)&c->tcp, bufs, 2)) < 0 && rc != UV_EAGAIN) {
+	if ((rc = uv_try_write(&c->io.s, bufs, 2)) < 0 && rc != UV_EAGAIN) {
 		conn_close(c, rc);
 		return;
 	}
@@ -225,7 +236,7 @@ conn_send(hconn *c)
 	bufs[i].base += n;
 	bufs[i].len -= (size_t)n;
 	c->wreq.data = c;
-	if ((rc = uv_write(&c->wreq, (uv_stream_t *)&c->tcp, bufs + i, (unsigned)(2 - i), write_cb)) < 0)
+	if ((rc = uv_write(&c->wreq, &c->io.s, bufs + i, (unsigned)(2 - i), write_cb)) < 0)
 		conn_close(c, rc);
 }
 
@@ -241,8 +252,9 @@ connect_cb(uv_connect_t *req, int status)
 		return;
 	}
 	c->connected = 1;
-	uv_tcp_nodelay(&c->tcp, 1);
-	if ((status = uv_read_start((uv_stream_t *)&c->tcp, alloc_cb, read_cb)) < 0) {
+	if (c->io.h.type == UV_TCP)
+		uv_tcp_nodelay(&c->io.tcp, 1);
+	if ((status = uv_read_start(&c->io.s, alloc_cb, read_cb)) < 0) {
 		conn_close(c, status);
 		return;
 	}
@@ -252,27 +264,41 @@ connect_cb(uv_connect_t *req, int status)
 		conn_send(c);
 }
 
+/* Start connecting c->io to the endpoint: a pipe's connect reports every
+ * failure to connect_cb, a TCP connect some at once. */
+static int
+conn_connect(chttp *h, hconn *c)
+{
+	struct sockaddr_in sa;
+
+	if (h->path[0]) {
+		uv_pipe_connect(&c->creq, &c->io.pipe, h->path, connect_cb);
+		return 0;
+	}
+	uv_ip4_addr("127.0.0.1", h->port, &sa);
+	return uv_tcp_connect(&c->creq, &c->io.tcp, (struct sockaddr *)&sa, connect_cb);
+}
+
 static int
 conn_open(chttp *h, hconn **out)
 {
-	struct sockaddr_in sa;
 	hconn *c;
 	int rc;
 
 	if (!(c = calloc(1, sizeof *c)))
 		return -ENOMEM;
 	c->h = h;
-	c->tcp.data = c;
 	c->creq.data = c;
 	http_parser_init(&c->parser, HTTP_RESPONSE);
 	c->parser.data = c;
-	if ((rc = uv_tcp_init(h->loop, &c->tcp)) < 0) {
+	rc = h->path[0] ? uv_pipe_init(h->loop, &c->io.pipe, 0) : uv_tcp_init(h->loop, &c->io.tcp);
+	if (rc < 0) {
 		free(c);
 		return rc;
 	}
+	c->io.h.data = c;
 	h->handles++;
-	uv_ip4_addr("127.0.0.1", h->port, &sa);
-	if ((rc = uv_tcp_connect(&c->creq, &c->tcp, (struct sockaddr *)&sa, connect_cb)) < 0) {
+	if ((rc = conn_connect(h, c)) < 0) {
 		conn_close(c, rc);
 		return rc;
 	}
@@ -280,18 +306,43 @@ conn_open(chttp *h, hconn **out)
 	return 0;
 }
 
-int
-chttp_new(uv_loop_t *loop, int port, size_t max_body, chttp **out)
+static chttp *
+chttp_alloc(uv_loop_t *loop, size_t max_body)
 {
 	chttp *h;
 
 	settings.on_body = on_body;
 	settings.on_message_complete = on_complete;
 	if (!(h = calloc(1, sizeof *h)))
-		return -ENOMEM;
+		return NULL;
 	h->loop = loop;
-	h->port = port;
 	h->max_body = max_body;
+	return h;
+}
+
+int
+chttp_new(uv_loop_t *loop, int port, size_t max_body, chttp **out)
+{
+	chttp *h;
+
+	if (!(h = chttp_alloc(loop, max_body)))
+		return -ENOMEM;
+	h->port = port;
+	*out = h;
+	return 0;
+}
+
+int
+chttp_new_unix(uv_loop_t *loop, const char *path, size_t max_body, chttp **out)
+{
+	chttp *h;
+
+	/* libuv 1.44 would cut a longer path short without a word */
+	if (strlen(path) >= sizeof h->path)
+		return -ENAMETOOLONG;
+	if (!(h = chttp_alloc(loop, max_body)))
+		return -ENOMEM;
+	memcpy(h->path, path, strlen(path) + 1);
 	*out = h;
 	return 0;
 }

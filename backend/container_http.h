@@ -1,6 +1,6 @@
 /* container_http.h — a small keep-alive HTTP/1.1 client for talking to one container's proxy.
  *
- * One chttp per container endpoint (127.0.0.1:PORT). Each call takes an idle
+ * One chttp per container endpoint (a Unix socket, or 127.0.0.1:PORT). Each call takes an idle
  * connection or opens a new one, so calls in flight at once use one
  * connection each; a finished connection goes back to the idle list when
  * the server keeps it alive. done_cb runs exactly once per call, always from
@@ -19,7 +19,11 @@ typedef struct chttp chttp;
  * NUL-terminated answer, owned by the client: copy what you keep. */
 typedef void (*chttp_done_cb)(int err, int status, const char *body, size_t len, void *arg);
 
+/* A client for 127.0.0.1:port, or for the Unix socket at path (-ENAMETOOLONG
+ * if it does not fit a socket address). Nothing connects until the first
+ * call or probe. 0 or -errno. */
 int chttp_new(uv_loop_t *loop, int port, size_t max_body, chttp **out);
+int chttp_new_unix(uv_loop_t *loop, const char *path, size_t max_body, chttp **out);
 /* Send "Authorization: Bearer token" with every request from now on (the
  * proxy's FAASFS_PROXY_TOKEN). 0, or -ENAMETOOLONG for a token over 70 bytes. */
 int chttp_token(chttp *h, const char *token);

@@ -1,11 +1,19 @@
 /* domain_local.c — the local execution domain: faasfs-proxy processes in sandboxes on this host.
  *
  * A container here is one proxy process started by sandbox.c, listening on
- * 127.0.0.1:PORT (a port the kernel just gave us and we let go), with its
- * stdout and stderr on pipes that container_logs.c reads. We know the proxy
- * is up when a TCP connection to it succeeds (we retry every millisecond for
- * PROBE_FAST_MS, then every 10 ms up to START_MS); that first connection is
- * kept for the first call. We learn that the process ended from its pidfd.
+ * the Unix socket proxy.sock in the container's own folder, with its stdout
+ * and stderr on pipes that container_logs.c reads. The socket, not a port on
+ * 127.0.0.1: a round trip costs less than over loopback TCP, and the folder
+ * (bind-mounted at the same path in the sandbox) is hidden from every other
+ * container, so no other function even finds the socket. When that path
+ * does not fit a socket address (a long data directory), the proxy listens
+ * on 127.0.0.1:PORT instead, a port of our block (free_port) that any local
+ * process could reach; the proxy's token guards both.
+ *
+ * We know the proxy is up when a connection to it succeeds (we retry every
+ * millisecond for PROBE_FAST_MS, then every 10 ms up to START_MS); that first
+ * connection is kept for the first call. We learn that the process ended
+ * from its pidfd.
  *
  * A call is an HTTP POST (container_http.c) plus, for a run, a log sink. It
  * ends when both the answer and the run's two sentinels have come; if the
@@ -23,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -61,7 +70,8 @@ typedef struct lct {
 	uv_timer_t probe;
 	clogs *logs;
 	chttp *http;
-	int port;
+	char sock[sizeof ((struct sockaddr_un *)0)->sun_path];   /* the proxy's socket, or "" */
+	int port;                    /* else its port on 127.0.0.1 */
 	int64_t probe_fast;          /* retry every millisecond until then */
 	int64_t probe_until;
 	int up;                      /* container_up() called */
@@ -369,10 +379,28 @@ free_port(domain *d)
 	return -EADDRNOTAVAIL;
 }
 
+/* Where the proxy is to listen, as its --listen: the socket in its folder,
+ * or a port when the socket's path is too long for an address. */
+static int
+listen_where(domain *d, lct *x, char *listen, size_t len)
+{
+	int n = snprintf(x->sock, sizeof x->sock, "%s/proxy.sock", x->sb.workdir);
+
+	if (n > 0 && (size_t)n < sizeof x->sock) {
+		snprintf(listen, len, "unix:%s", x->sock);
+		return 0;
+	}
+	x->sock[0] = '\0';
+	if ((x->port = free_port(d)) < 0)
+		return x->port;
+	snprintf(listen, len, "127.0.0.1:%d", x->port);
+	return 0;
+}
+
 static int
 lct_spawn(domain *d, lct *x)
 {
-	char listen[40], err[256], token[sizeof "FAASFS_PROXY_TOKEN=" + TOKEN_HEX];
+	char listen[sizeof "unix:" + sizeof x->sock], err[256], token[sizeof "FAASFS_PROXY_TOKEN=" + TOKEN_HEX];
 	char *argv[] = { d->proxy, "--listen", listen, "--workdir", x->sb.workdir,
 	                 x->c->kind[0] ? "--kind" : NULL, x->c->kind, NULL };
 	char *envp[] = { "PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/tmp", "TMPDIR=/tmp", "LANG=C.UTF-8",
@@ -380,17 +408,16 @@ lct_spawn(domain *d, lct *x)
 	sandbox_spec sp = { .exe = d->proxy, .argv = argv, .envp = envp };
 	int rc;
 
-	if ((x->port = free_port(d)) < 0)
-		return x->port;
-	snprintf(listen, sizeof listen, "127.0.0.1:%d", x->port);
-	/* other functions share the host's loopback: only we know this secret */
+	/* on a port, other functions share the host's loopback; on the socket,
+	 * the function itself can reach its proxy: only we know this secret */
 	random_hex(x->token, TOKEN_HEX);
 	snprintf(token, sizeof token, "FAASFS_PROXY_TOKEN=%s", x->token);
 	if ((rc = sandbox_prepare(d->host, &x->sb, x->c->memory_mb, err, sizeof err)) < 0) {
 		log_error("%s: %s", x->c->name, err);
 		return rc;
 	}
-	if ((rc = clogs_open(d->loop, &x->logs, &sp.out_fd, &sp.err_fd)) < 0) {
+	if ((rc = listen_where(d, x, listen, sizeof listen)) < 0 ||
+	    (rc = clogs_open(d->loop, &x->logs, &sp.out_fd, &sp.err_fd)) < 0) {
 		sandbox_release(d->host, &x->sb);
 		return rc;
 	}
@@ -421,7 +448,9 @@ local_start(domain *d, container *c)
 		free(x);
 		return rc;
 	}
-	if ((rc = chttp_new(d->loop, x->port, RESULT_MAX, &x->http)) == 0 && (rc = chttp_token(x->http, x->token)) < 0)
+	rc = x->sock[0] ? chttp_new_unix(d->loop, x->sock, RESULT_MAX, &x->http) :
+	                  chttp_new(d->loop, x->port, RESULT_MAX, &x->http);
+	if (rc == 0 && (rc = chttp_token(x->http, x->token)) < 0)
 		chttp_close(x->http);
 	if (rc < 0) {
 		sandbox_kill(&x->sb);

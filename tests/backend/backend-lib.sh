@@ -32,11 +32,13 @@ stop_backend() {
 AUTH=23bc46b1-71f6-4ed5-8c54-816aa4f8c502:123zO3xZCLrMN6v2BKK1dXYFpXlPkccOFqm12CdAsMgRU4VrNZ9lyGVCGuMDGIwP
 
 # start_backend [ARGS]: a backend on a free port with its data in $SCRATCH/data.
-start_backend() {
+start_backend() { start_backend_at --data "$SCRATCH/data" --run-dir "$SCRATCH/run" "$@"; }
+
+# start_backend_at ARGS: the same, with no data or run directory of ours.
+start_backend_at() {
 	PORT=$(free_port)
 	export HOME="$SCRATCH" FAASFS_AUTH="$AUTH"
-	"$BACKEND" --listen "127.0.0.1:$PORT" --data "$SCRATCH/data" --run-dir "$SCRATCH/run" "$@" \
-		>>"$SCRATCH/backend.log" 2>&1 &
+	"$BACKEND" --listen "127.0.0.1:$PORT" "$@" >>"$SCRATCH/backend.log" 2>&1 &
 	BACKEND_PID=$!
 	test_at_end "stop_backend $BACKEND_PID"
 	API="http://127.0.0.1:$PORT/api/v1/namespaces/_"
@@ -76,6 +78,112 @@ def reach(path):
     except OSError as e:
         return "error: " + e.strerror
 PY
+}
+
+# attacker_py: python for a function that attacks proxies. Its args name
+# "ports" on 127.0.0.1 and Unix "socks"; to each it posts /run (without a
+# token, then with a wrong one), /init with its own code, and / with an empty
+# token, and says what it got ("hit", keyed by port or path; status 0 and the
+# error when it could not connect). It finds and attacks its own proxy too,
+# from the proxy's command line ("ownsock" and "ownhit" when that is a
+# socket), lists the folder that holds its own container's ("siblings"),
+# lists the ports someone listens on at 127.0.0.1 ("scanned") and says
+# whether it sees a token ("own").
+attacker_py() {
+	cat <<'PY'
+import http.client, json, os, socket
+
+class UnixConnection(http.client.HTTPConnection):
+    def __init__(self, sockpath):
+        super().__init__("localhost", timeout=5)
+        self.sockpath = sockpath
+
+    def connect(self):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.settimeout(5)
+        self.sock.connect(self.sockpath)
+
+# The ports someone listens on at 127.0.0.1, from /proc/net/tcp (state 0A).
+def listening():
+    ports = set()
+    with open("/proc/net/tcp") as f:
+        for line in f.readlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            addr, port = local.split(":")
+            if state == "0A" and addr in ("0100007F", "00000000"):
+                ports.add(int(port, 16))
+    return sorted(ports)
+
+def post(target, path, body, headers):
+    try:
+        if isinstance(target, int):
+            c = http.client.HTTPConnection("127.0.0.1", target, timeout=5)
+        else:
+            c = UnixConnection(target)
+        c.request("POST", path, body=json.dumps(body), headers=headers)
+        r = c.getresponse()
+        return {"status": r.status, "body": r.read().decode("utf-8", "replace")}
+    except Exception as e:
+        return {"status": 0, "body": str(e)}
+
+def attack(target):
+    return [
+        post(target, "/run", {"value": {}}, {}),
+        post(target, "/run", {"value": {}}, {"Authorization": "Bearer " + "0" * 32}),
+        post(target, "/init", {"value": {"code": "def main(a):\n    return {'owned': True}\n",
+                                         "kind": "python:3"}}, {}),
+        post(target, "/", {"value": {}}, {"Authorization": "Bearer "}),
+    ]
+
+# What this function can see of its own proxy's token.
+def own_token():
+    try:
+        with open("/proc/%d/environ" % os.getppid(), "rb") as f:
+            parent = f.read().decode("latin-1").replace("\0", "\n")
+    except OSError as e:
+        parent = "error: " + e.strerror
+    return {"env": "FAASFS_PROXY_TOKEN" in os.environ, "parent": parent}
+
+# The socket its own proxy listens on, from its command line; or None.
+def own_sock():
+    with open("/proc/%d/cmdline" % os.getppid(), "rb") as f:
+        args = f.read().decode("latin-1").split("\0")
+    return next((a[5:] for a in args if a.startswith("unix:")), None)
+
+def siblings(sock):
+    try:
+        return sorted(os.listdir(os.path.dirname(os.path.dirname(sock))))
+    except OSError as e:
+        return "error: " + e.strerror
+
+# Only this backend's proxies are attacked: other programs on the host
+# listen too, and are none of this test's business.
+def main(args):
+    hit = {str(t): attack(t) for t in args.get("ports", []) + args.get("socks", [])}
+    sock = own_sock()
+    return {"scanned": listening(), "hit": hit, "own": own_token(), "ownsock": sock,
+            "ownhit": attack(sock) if sock else [], "siblings": siblings(sock) if sock else []}
+PY
+}
+
+# victim_and_attacker: the actions victim (with a bound secret S3CRET-a1b2)
+# and attacker (attacker_py), each run once to have them warm.
+victim_and_attacker() {
+	printf 'def main(args):\n    return {"secret": args.get("secret"), "who": "victim"}\n' >victim.py &&
+	attacker_py >attacker.py &&
+	put_action victim python:3 victim.py "{\"parameters\":[{\"key\":\"secret\",\"value\":\"S3CRET-a1b2\"}]}" &&
+	put_action attacker python:3 attacker.py &&
+	invoke victim >v1.json &&
+	test "$(field v1.json .response.result.secret)" = S3CRET-a1b2 &&
+	invoke attacker >warmup.json &&
+	test "$(field warmup.json .response.statusCode)" = 0
+}
+
+# proxy_listens: what this backend's proxies listen on (their --listen), a line each.
+proxy_listens() {
+	for pid in $(pgrep -P "$BACKEND_PID" faasfs-proxy); do
+		tr '\0' '\n' </proc/$pid/cmdline | grep -A1 -x -- --listen | tail -n 1
+	done
 }
 
 # field FILE JQ: one value of a JSON file, raw.
