@@ -265,7 +265,9 @@ connect_cb(uv_connect_t *req, int status)
 }
 
 /* Start connecting c->io to the endpoint: a pipe's connect reports every
- * failure to connect_cb, a TCP connect some at once. */
+ * failure to connect_cb, a TCP connect some at once. Where TCP would retry
+ * a full listen backlog, AF_UNIX fails at once (EAGAIN): the proxy's 1024
+ * is over the 500 calls (limits.c) a container takes at once. */
 static int
 conn_connect(chttp *h, hconn *c)
 {
