@@ -92,10 +92,10 @@ static const char *const sql[S_NSTMT] = {
 	              " VALUES(?8, ?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 	[S_ACT_GET] = "SELECT doc, status FROM activations WHERE id = ?1 AND ns = ?2",
 	[S_ACT_LIST] = "SELECT doc FROM activations WHERE ns = ?1 AND start >= ?2 AND start <= ?3"
-	               " AND status >= 0 ORDER BY start DESC LIMIT ?4 OFFSET ?5",
+	               " AND status >= 0 ORDER BY start DESC, id DESC LIMIT ?4 OFFSET ?5",
 	[S_ACT_LIST_NAME] = "SELECT doc FROM activations WHERE ns = ?1 AND start >= ?2 AND start <= ?3"
 	                    " AND (name = ?6 OR (instr(?6, '/') = 0 AND substr(name, -length(?6) - 1) = '/' || ?6))"
-	                    " AND status >= 0 ORDER BY start DESC LIMIT ?4 OFFSET ?5",
+	                    " AND status >= 0 ORDER BY start DESC, id DESC LIMIT ?4 OFFSET ?5",
 	[S_ACT_RUNNING] = "SELECT id, doc FROM activations WHERE status < 0",
 	[S_ACT_PRUNE_AGE] = "DELETE FROM activations WHERE rowid IN"
 	                    " (SELECT rowid FROM activations ORDER BY rowid LIMIT ?2) AND start < ?1",

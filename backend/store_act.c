@@ -73,11 +73,17 @@ static void recent_match(pending *p, void *arg)
 	json_object_set_new(f->found, p->id, json_loads(p->doc, 0, NULL));
 }
 
+/* Newest first; records started in the same millisecond by id, as the SQL
+ * orders them, so that pages (limit, skip) of one list agree. */
 static int by_start_desc(const void *a, const void *b)
 {
-	int64_t x = json_integer_value(json_object_get(*(json_t *const *)a, "start"));
-	int64_t y = json_integer_value(json_object_get(*(json_t *const *)b, "start"));
-	return x < y ? 1 : x > y ? -1 : 0;
+	const json_t *p = *(json_t *const *)a, *q = *(json_t *const *)b;
+	int64_t x = json_integer_value(json_object_get(p, "start"));
+	int64_t y = json_integer_value(json_object_get(q, "start"));
+
+	if (x != y)
+		return x < y ? 1 : -1;
+	return -strcmp(jstr(json_object_get(p, "activationId")), jstr(json_object_get(q, "activationId")));
 }
 
 /* Lay the records not yet in SQLite into arr (SQLite's first limit+skip),
