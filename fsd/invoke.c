@@ -252,29 +252,32 @@ invoke_read(Open *o, fuse_req_t req, size_t size)
 	park_read(&o->reads, req, size, 0, o);
 }
 
-/* close(2) of a write-only open: where the error of an incomplete value shows. */
-void
-invoke_flush(Open *o, fuse_req_t req)
-{
-	char text[512] = "";
-	int rc = invoke_finish(o, text, sizeof text);
-
-	if (rc < 0)
-		fail_req(req, "close", o->node->path, NULL, rc, text);
-	else
-		fuse_reply_err(req, 0);
-}
-
-/* The last close. Opens that read have no FLUSH (fileops.c): their reads
- * report an incomplete value, and what is left of one goes to err here. */
-void
-invoke_release(Open *o, fuse_req_t req)
+/* The writing is over: a JSON value still incomplete is an error. At the
+ * FLUSH of a write-only open it fails close(2); at the last close of an open
+ * that reads (which has no FLUSH, fileops.c: its reads report it) it can only
+ * go to err. */
+static void
+invoke_end(Open *o, fuse_req_t req, int flush)
 {
 	char text[512] = "";
 	int rc = invoke_finish(o, text, sizeof text);
 
 	if (rc < 0)
 		err_note(req, "close", o->node->path, NULL, rc, text);
+	if (flush)
+		fuse_reply_err(req, -rc);
+}
+
+void
+invoke_flush(Open *o, fuse_req_t req)
+{
+	invoke_end(o, req, 1);
+}
+
+void
+invoke_release(Open *o, fuse_req_t req)
+{
+	invoke_end(o, req, 0);
 }
 
 /* The open goes away: its invocations go on, their results dropped. */
