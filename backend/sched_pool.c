@@ -213,22 +213,27 @@ stem_fill(sched *s)
 		}
 }
 
-/* A stem cell for p: of its kind if there is one, else of any kind (the
- * proxy takes its kind from /init; a stem cell of the kind may one day have
- * its interpreter started already). */
+/* A stem cell for p: a ready one of its kind, else a ready one of any kind
+ * (the proxy takes its kind from /init), else one still starting, which is
+ * nearer ready than a container started now: actions made one after the
+ * other come faster than a stem cell is replaced. */
 static container *
 stem_take(pool *p)
 {
-	container *c, *any = NULL;
+	container *c, *any = NULL, *starting = NULL;
 
 	for (c = p->s->stems; c; c = c->next) {
-		if (c->state != C_STEM || c->ops != p->s->doms[p->di].ops)
+		if (c->ops != p->s->doms[p->di].ops)
+			continue;
+		if (c->state == C_STARTING && !starting)
+			starting = c;
+		if (c->state != C_STEM)
 			continue;
 		if (strcmp(c->kind, p->kind) == 0)
 			return c;
 		any = any ? any : c;
 	}
-	return any;
+	return any ? any : starting;
 }
 
 /* ---- eviction ---- */
@@ -354,10 +359,13 @@ pool_grow(pool *p)
 		return -E2BIG;
 	}
 	if ((c = stem_take(p))) {
+		int starting = c->state == C_STARTING;
 		more = p->lim.memory_mb - c->memory_mb;
-		c->state = C_INIT;              /* not a victim while room is made for it */
+		if (!starting)
+			c->state = C_INIT;      /* not a victim while room is made for it */
 		if (more > 0 && make_room(s, p, 0, more) < 0) {
-			c->state = C_STEM;
+			if (!starting)
+				c->state = C_STEM;
 			starve(p);
 			return -EAGAIN;
 		}
@@ -368,7 +376,8 @@ pool_grow(pool *p)
 			log_warn("sched: %s: cannot set its memory limit to %d MB", c->name, c->memory_mb);
 		snprintf(c->kind, sizeof c->kind, "%s", p->kind);   /* it may be a stem cell of another kind */
 		pool_take(p, c, "stemcell");
-		container_init(c);      /* its replacement starts after the init: no contention */
+		if (!starting)          /* else container_up inits it, now that it has a pool */
+			container_init(c);  /* its replacement starts after the init: no contention */
 		return 0;
 	}
 	if (make_room(s, p, 1, p->lim.memory_mb) < 0) {

@@ -67,6 +67,16 @@ test_expect_success 'a fresh backend has a stem cell ready for the first run' '
 	test "$(startup 6.json)" = stemcell
 '
 
+test_expect_success 'an action right after another takes the stem cell still starting' '
+	put_action second python:3 who.py &&
+	put_action third python:3 who.py &&
+	wait_for "test \"\$(gauge faasfs_containers{state=\\\"stemcell\\\"})\" -ge 1" &&
+	curl -s -u "$AUTH" -X POST -H "Content-Type: application/json" -d "{}" \
+		"$API/actions/second?blocking=true" -o 6b.json "$API/actions/third?blocking=true" -o 6c.json &&
+	test "$(startup 6b.json)" = stemcell &&
+	test "$(startup 6c.json)" = stemcell
+'
+
 test_expect_success 'a stem cell of another kind serves a new kind, which then gets its own' '
 	printf "function main() { return {kind: \"node\"} }\n" >n.js &&
 	wait_for "test \"\$(gauge faasfs_containers{state=\\\"stemcell\\\"})\" -ge 1" &&
