@@ -427,6 +427,18 @@ void store_flush(store *st)
 
 static void batch_check_cb(uv_check_t *h) { store_flush(h->data); }
 
+/* Queue p: it is committed on this loop turn's flush (at once without a loop). */
+static void pending_push(store *st, pending *p)
+{
+	*st->tail = p;
+	st->tail = &p->next;
+	st->npending++;
+	if (st->wake.loop && !uv_is_active((uv_handle_t *)&st->wake))
+		uv_idle_start(&st->wake, wake_cb);
+	if (!st->check.loop)
+		store_flush(st);
+}
+
 /* Queue only a callback, run after everything queued before it is committed. */
 int store_act_barrier(store *st, store_commit_cb cb, void *arg)
 {
@@ -437,13 +449,7 @@ int store_act_barrier(store *st, store_commit_cb cb, void *arg)
 	p->barrier = 1;
 	p->cb = cb;
 	p->arg = arg;
-	*st->tail = p;
-	st->tail = &p->next;
-	st->npending++;
-	if (st->wake.loop && !uv_is_active((uv_handle_t *)&st->wake))
-		uv_idle_start(&st->wake, wake_cb);
-	if (!st->check.loop)
-		store_flush(st);
+	pending_push(st, p);
 	return 0;
 }
 
@@ -464,13 +470,7 @@ int store_act_queue(store *st, const act_row *r, store_commit_cb cb, void *arg)
 	p->event = r->status >= 0;
 	p->cb = cb;
 	p->arg = arg;
-	*st->tail = p;
-	st->tail = &p->next;
-	st->npending++;
-	if (st->wake.loop && !uv_is_active((uv_handle_t *)&st->wake))
-		uv_idle_start(&st->wake, wake_cb);
-	if (!st->check.loop)
-		store_flush(st);
+	pending_push(st, p);
 	return 0;
 }
 
