@@ -1,9 +1,10 @@
 /* container_http.c — keep-alive HTTP/1.1 client to a container's proxy, on libuv and http_parser.
  *
  * Why not libcurl: the local domain's calls are all POSTs to a proxy on
- * this host (a Unix socket, or 127.0.0.1:PORT) with a JSON body and a Content-Length answer; the whole client is a write and
- * a parse. Doing it here costs one write and one read per call, which keeps
- * the backend's share of a warm invocation small (the goal is 100 µs p50).
+ * this host (a Unix socket, or 127.0.0.1:PORT) with a JSON body and a
+ * Content-Length answer; the whole client is a write and a parse. Doing
+ * it here costs one write and one read per call, which keeps the backend's
+ * share of a warm invocation small (the goal is 100 µs p50).
  *
  * A connection carries one call at a time (the proxy answers in order and
  * we never pipeline). Connections live on two lists: idle (connected, no
