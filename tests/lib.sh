@@ -72,5 +72,17 @@ wait_for() {
 	return 1
 }
 
+# find_tool NAME: the path of one of Apache OpenWhisk's own clients (wsk,
+# wskdeploy) for tests that hold us to them: $WSK / $WSKDEPLOY, then
+# ../shared/tools/NAME beside the clone, then PATH. Fails (prints nothing)
+# when none is present: the caller then uses test_skip, naming what is missing.
+find_tool() {
+	eval "_ft=\${$(echo "$1" | tr a-z A-Z):-}"
+	for _c in "$_ft" "$TOP/../shared/tools/$1" "$(command -v "$1" 2>/dev/null)"; do
+		[ -n "$_c" ] && [ -x "$_c" ] && { echo "$_c"; return 0; }
+	done
+	return 1
+}
+
 # test_cmp EXPECTED ACTUAL: compare two files, show the difference.
 test_cmp() { diff -u "$1" "$2"; }

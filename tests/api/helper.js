@@ -171,4 +171,20 @@ async function poll (fn, tries = 600) {
   throw new Error('poll gave up: ' + (last && last.message ? last.message : JSON.stringify(last)))
 }
 
-module.exports = { start, poll, raw, credential }
+// findTool('wsk' | 'wskdeploy'): the path of one of Apache OpenWhisk's own
+// clients, for tests that hold us to them: $WSK / $WSKDEPLOY, then
+// ../shared/tools/NAME beside the clone (our developers' machines), then
+// PATH. null when none is present: the caller skips, naming what is missing.
+function findTool (name) {
+  const env = process.env[name.toUpperCase()]
+  const candidates = []
+  if (env) candidates.push(env)
+  candidates.push(path.join(TOP, '..', 'shared', 'tools', name))
+  for (const dir of (process.env.PATH || '').split(':')) if (dir) candidates.push(path.join(dir, name))
+  for (const c of candidates) {
+    try { fs.accessSync(c, fs.constants.X_OK); return c } catch (e) {}
+  }
+  return null
+}
+
+module.exports = { start, poll, raw, credential, findTool }
