@@ -553,7 +553,8 @@ http_respond(http_req *r, int status, const char *ctype, const char *extra, cons
 		}
 		bufs[0] = uv_buf_init(head, hlen);
 		bufs[1] = uv_buf_init((char *)body, len);
-		conn_send(c, bufs, len ? 2 : 1, !c->keep_alive);
+		/* HEAD: the length the body would have, and no body */
+		conn_send(c, bufs, len && strcmp(r->method, "HEAD") ? 2 : 1, !c->keep_alive);
 		if (head != stack)
 			free(head);
 	}
