@@ -135,6 +135,7 @@ typedef struct act_done {
 	json_t *result;        /* the record's response result (borrowed), NULL on err */
 	const char *text;      /* the record as JSON text, as committed */
 	int status;            /* run_status */
+	int running;           /* only acknowledged: not blocking, or the wait ran out (invoke_wait) */
 } act_done;
 
 typedef void (*act_done_cb)(const act_done *d, void *arg);

@@ -143,6 +143,11 @@ void entity_list(api_req *ar, const char *coll, const char *ref, void (*trim)(js
 int entity_name_ok(api_req *ar, const char *name);
 json_t *entity_route(api_req *ar, const char *coll, void (*put)(api_req *ar, const char *name), const char **name);
 
+/* invoke_http.c */
+typedef void (*invoke_answer_cb)(http_req *req, const act_done *d, void *arg);
+int invoke_wait(backend *b, http_req *req, const act_req *rq, int blocking, int64_t timeout_ms,
+                invoke_answer_cb answer, void *arg, int *status, char *err, size_t n);
+
 /* api_actions.c, invoke_http.c, api_packages.c, api_triggers.c, api_rules.c, api_activations.c */
 void api_actions(api_req *ar);
 void invoke_http(api_req *ar, const qname *q);

@@ -7,6 +7,8 @@
  * OpenWhisk does. A finished run answers 200 on success, 502 on an
  * application or developer error, 500 on an internal error; result=true
  * gives only the result. Every answer has x-openwhisk-activation-id.
+ * invoke_wait() is that wait, shared with web actions (web.c), which
+ * answer in their own way.
  *
  * validate=true on PUT (our extension): the new code is run through /init
  * alone (run_spec.params NULL) in a fresh container before it is stored;
@@ -25,7 +27,8 @@ typedef struct invoke_ctx {
 	activation *a;         /* until done */
 	uv_timer_t timer;
 	char id[ACTID_LEN + 1];
-	int blocking, result_only;
+	invoke_answer_cb answer;
+	void *arg;
 	int answered, done, timer_on;
 } invoke_ctx;
 
@@ -43,50 +46,32 @@ static void ctx_release(invoke_ctx *c)
 	}
 }
 
-/* Answer with body (stolen), or with text when body is NULL. */
-static void reply_with_id(invoke_ctx *c, int status, json_t *body, const char *text)
-{
-	char hdr[96], *e = hdr + sizeof hdr, *p;
-
-	p = strecpy(hdr, e, "x-openwhisk-activation-id: ");
-	p = strecpy(p, e, c->id);
-	strecpy(p, e, "\r\n");
-	if (body)
-		api_reply(c->req, status, body, hdr);
-	else
-		api_reply_text(c->req, status, text, strlen(text), hdr);
-	c->answered = 1;
-}
-
+/* The activation's running record is committed: answer that it runs. */
 static void acked(int err, const char *doc, void *arg)
 {
 	invoke_ctx *c = arg;
+	act_done d = {.id = c->id, .running = 1};
 
 	(void)doc;
 	if (err) {
-		api_error(c->req, 500, "The activation could not be recorded.");
-		c->answered = 1;
-	} else {
-		reply_with_id(c, 202, json_pack("{s:s}", "activationId", c->id), NULL);
+		d.err = err;
+		d.http_status = 500;
+		d.msg = "The activation could not be recorded.";
 	}
+	c->answered = 1;
+	c->answer(c->req, &d, c->arg);
 	ctx_release(c);
 }
 
 static void invoke_done(const act_done *d, void *arg)
 {
 	invoke_ctx *c = arg;
-	json_t *result = d->result;
-	int status = d->status == RUN_SUCCESS ? 200 : d->status == RUN_WHISK_ERROR ? 500 : 502;
 
 	c->done = 1;
 	c->a = NULL;
 	if (!c->answered) {
-		if (d->err)
-			api_error(c->req, d->http_status, "%s", d->msg), c->answered = 1;
-		else if (c->result_only || json_is_array(result))
-			reply_with_id(c, status, json_incref(result), NULL);
-		else /* the record as committed: no second serialisation */
-			reply_with_id(c, status, NULL, d->text);
+		c->answered = 1;
+		c->answer(c->req, d, c->arg);
 	}
 	ctx_release(c);
 }
@@ -102,9 +87,67 @@ static void wait_over(uv_timer_t *t)
 		acked(-ENOMEM, NULL, c);
 }
 
+/* Start rq for req and call answer once: with the finished activation, or,
+ * when not blocking or after timeout_ms, with d->running once its running
+ * record is committed. Nonzero (nothing started, nothing answered) with
+ * *status and err when the activation cannot start. */
+int invoke_wait(backend *b, http_req *req, const act_req *rq, int blocking, int64_t timeout_ms,
+                invoke_answer_cb answer, void *arg, int *status, char *err, size_t n)
+{
+	invoke_ctx *c = calloc(1, sizeof *c);
+	int rc;
+
+	if (!c)
+		return *status = 503, snprintf(err, n, "Out of memory."), -ENOMEM;
+	c->req = req;
+	c->b = b;
+	c->answer = answer;
+	c->arg = arg;
+	if ((rc = activation_start(b, rq, invoke_done, c, &c->a, status, err, n))) {
+		free(c);
+		return rc;
+	}
+	strecpy(c->id, c->id + sizeof c->id, c->a->id);
+	if (!blocking) {
+		c->answered = -1; /* the ack answers; done must not */
+		if (activation_ack(c->a, acked, c))
+			acked(-ENOMEM, NULL, c);
+		return 0;
+	}
+	uv_timer_init(b->loop, &c->timer);
+	c->timer.data = c;
+	c->timer_on = 1;
+	uv_timer_start(&c->timer, wait_over, timeout_ms > 0 && timeout_ms < WAIT_MAX_MS ? (uint64_t)timeout_ms : WAIT_MAX_MS,
+	               0);
+	return 0;
+}
+
+/* x-openwhisk-activation-id: ID, as a header line, into hdr. */
+static void activation_id_header(char *hdr, size_t n, const char *id)
+{
+	snprintf(hdr, n, "x-openwhisk-activation-id: %s\r\n", id);
+}
+
+/* The REST invoke's answer: 202 with the id, the record, or only the result. */
+static void invoke_answer(http_req *req, const act_done *d, void *arg)
+{
+	int result_only = arg != NULL;
+	int status = d->status == RUN_SUCCESS ? 200 : d->status == RUN_WHISK_ERROR ? 500 : 502;
+	char hdr[96];
+
+	if (d->err)
+		return api_error(req, d->http_status, "%s", d->msg);
+	activation_id_header(hdr, sizeof hdr, d->id);
+	if (d->running)
+		api_reply(req, 202, json_pack("{s:s}", "activationId", d->id), hdr);
+	else if (result_only || json_is_array(d->result))
+		api_reply(req, status, json_incref(d->result), hdr);
+	else /* the record as committed: no second serialisation */
+		api_reply_text(req, status, d->text, strlen(d->text), hdr);
+}
+
 void invoke_http(api_req *ar, const qname *q)
 {
-	invoke_ctx *c;
 	act_req rq = {0};
 	json_t *payload;
 	char err[1024];
@@ -117,34 +160,13 @@ void invoke_http(api_req *ar, const qname *q)
 		json_decref(payload);
 		return api_error(ar->req, 400, "The timeout must be a number of milliseconds.");
 	}
-	if (!(c = calloc(1, sizeof *c))) {
-		json_decref(payload);
-		return api_error(ar->req, 503, "Out of memory.");
-	}
-	c->req = ar->req;
-	c->b = ar->b;
-	c->blocking = query_bool(ar->req, "blocking", 0);
-	c->result_only = query_bool(ar->req, "result", 0);
 	rq.who = &ar->who;
 	rq.target = *q;
 	rq.params = payload;
-	if (activation_start(ar->b, &rq, invoke_done, c, &c->a, &status, err, sizeof err)) {
-		json_decref(payload);
-		free(c);
-		return api_error(ar->req, status, "%s", err);
-	}
+	if (invoke_wait(ar->b, ar->req, &rq, query_bool(ar->req, "blocking", 0), timeout, invoke_answer,
+	                query_bool(ar->req, "result", 0) ? ar : NULL, &status, err, sizeof err))
+		api_error(ar->req, status, "%s", err);
 	json_decref(payload);
-	strecpy(c->id, c->id + sizeof c->id, c->a->id);
-	if (!c->blocking) {
-		c->answered = -1; /* the ack answers; done must not */
-		if (activation_ack(c->a, acked, c))
-			acked(-ENOMEM, NULL, c);
-		return;
-	}
-	uv_timer_init(ar->b->loop, &c->timer);
-	c->timer.data = c;
-	c->timer_on = 1;
-	uv_timer_start(&c->timer, wait_over, timeout > 0 && timeout < WAIT_MAX_MS ? (uint64_t)timeout : WAIT_MAX_MS, 0);
 }
 
 typedef struct validate_ctx {
