@@ -9,6 +9,7 @@
  *   /metrics                   GET  Prometheus text (no auth: see the man page)
  *   /api/v1/namespaces         GET  the caller's namespace
  *   /api/v1/namespaces/NS/COLL[/...]  the collections, each in api_COLL.c
+ *   /api/v1/web/NS/PKG/ACTION[.EXT][/...]  web actions (web.c): no key needed
  *
  * NS is "_" or the caller's own namespace; any other is 403 (but for the
  * actions of a package its owner published), so one namespace never reads
@@ -210,6 +211,8 @@ void api_handle(http_req *req, void *arg)
 	char url[8192], *seg[12];
 	int n;
 
+	if (strncmp(req->url, "/api/v1/web/", 12) == 0)
+		return web_handle(b, req);
 	if (strcmp(req->method, "OPTIONS") == 0) /* a browser's CORS preflight: no credential */
 		return api_reply(req, 200, NULL, NULL);
 	if (strlen(req->url) >= sizeof url)

@@ -157,6 +157,15 @@ void api_triggers(api_req *ar);
 void api_rules(api_req *ar);
 void api_activations(api_req *ar);
 
+/* web.c, web_reply.c */
+void web_handle(backend *b, http_req *req);
+void web_cors(http_req *req, Buf *h);
+void web_error(http_req *req, int cors, const char *id, int status, const char *msg);
+void media_type(const char *ctype, char *out, size_t n);
+int media_is_json(const char *mt);
+int media_is_binary(const char *mt);
+void web_reply(http_req *req, const act_done *d, const char *ext, int cors);
+
 /* events.c */
 int events_new(backend *b, events **out);
 void events_free(events *ev);
