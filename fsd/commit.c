@@ -20,7 +20,7 @@ stages(Node *n)
 {
 	switch (n->q) {
 	case Qcode: case Qalias: case Qkind: case Qmain: case Qparams: case Qannot:
-	case Qlimits: case Qbinding: case Qrule: case Qmanifest:
+	case Qlimits: case Qbinding: case Qrule: case Qmanifest: case Qweb:
 		return 1;
 	}
 	return 0;
@@ -107,6 +107,10 @@ stage_check(Open *o, char *err, size_t len)
 		return rc;
 	case Qrule:
 		return check_rule(node_ent(o->node), p, lines(&o->stage), err, len);
+	case Qweb:
+		err[0] = '\0';
+		json_decref(web_annotations(p, lines(&o->stage), err, len));
+		return err[0] ? -EINVAL : 0;
 	}
 	return 0;
 }
@@ -334,6 +338,12 @@ body_of(Cm *c, Ent *e)
 		return json_pack("{s:o}", "limits", lim);
 	case Qbinding:
 		return binding_body(c);
+	case Qweb:
+		c->text[0] = '\0';
+		x = web_annotations(c->data.p ? c->data.p : "", c->data.n, c->text, sizeof c->text);
+		if (x == NULL && c->text[0] == '\0')
+			snprintf(c->text, sizeof c->text, "web: want true, raw or false");
+		return x ? json_pack("{s:o}", "annotations", x) : NULL;
 	case Qrule:
 		return rule_body(c, e);
 	}

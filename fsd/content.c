@@ -1,4 +1,5 @@
 /* content.c — what reading an entity's files gives: code, kind, params, limits, rules... */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -180,12 +181,48 @@ fill_exec(Ent *e, const char *field, Buf *b)
 	return v ? buf_printf(b, "%s\n", v) : 0;
 }
 
+/* The action's web URL: BACKEND/api/v1/web/NS/PKG/NAME, PKG "default" outside a package. */
+static int
+fill_url(Ent *e, Buf *b)
+{
+	const char *slash = strchr(e->name, '/');
+
+	buf_printf(b, "%s/api/v1/web/", fs.base);
+	url_escape(b, fs.ns);
+	buf_str(b, slash ? "/" : "/default/");
+	url_escape(b, e->name);
+	return buf_str(b, "\n");
+}
+
+/* "raw", "true" or "false": an action's web-export and raw-http annotations. */
+const char *
+web_of(json_t *doc)
+{
+	json_t *ann = kv_object(json_object_get(doc, "annotations"));
+	const char *v = !json_is_true(json_object_get(ann, "web-export")) ? "false"
+	                : json_is_true(json_object_get(ann, "raw-http")) ? "raw" : "true";
+
+	json_decref(ann);
+	return v;
+}
+
+/* Append s with what a URL path cannot hold as it is percent-encoded ('/' kept). */
+void
+url_escape(Buf *b, const char *s)
+{
+	for (; *s; s++)
+		if (isalnum((unsigned char)*s) || strchr("-._~/@:", *s))
+			buf_add(b, s, 1);
+		else
+			buf_printf(b, "%%%02X", (unsigned char)*s);
+}
+
 static int
 needsdoc(int q)
 {
 	switch (q) {
 	case Qcode: case Qalias: case Qkind: case Qmain: case Qparams: case Qannot:
-	case Qlimits: case Qbinding: case Qtrigger: case Qrule:
+	case Qlimits: case Qbinding: case Qtrigger: case Qrule: case Qweb:
 		return 1;
 	}
 	return 0;
@@ -235,6 +272,8 @@ node_fill(Node *n, Buf *b)
 	case Qtrigger: return fill_trigger(e, b);
 	case Qrule: return fill_rule(e, b);
 	case Qlogs: return act_logs_of(e->name, b);
+	case Qurl: return fill_url(e, b);
+	case Qweb: return buf_printf(b, "%s\n", e->staged ? "false" : web_of(e->doc));
 	}
 	return 0;
 }

@@ -31,6 +31,7 @@ enum {
 	Qalias,       /* actions/NAME.EXT: the action's code under its file name */
 	Qcode, Qkind, Qmain, Qparams, Qannot, Qlimits, Qversion,
 	Qinvoke, Qresult, Qlogs, Qobjerr,
+	Qurl, Qweb,   /* an action's web URL, and whether it is a web action */
 	Qacts,        /* an action's activations/ */
 	Qactlink,     /* a symbolic link in it to activations/ID */
 	Qpackages, Qpackage, Qbinding,

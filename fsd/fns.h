@@ -73,6 +73,8 @@ int commit(Node *n, const char *data, size_t len, commit_cb cb, void *arg);
 
 /* content.c */
 json_t *kv_object(json_t *arr);
+const char *web_of(json_t *doc);
+void url_escape(Buf *b, const char *s);
 json_t *kv_array(json_t *obj);
 int code_bytes(Ent *e, Buf *b);
 off_t code_size(Ent *e);
@@ -207,6 +209,7 @@ const char *kind_of_name(const char *name, size_t *baselen);
 const char *kind_of_code(const char *p, size_t n);
 int is_scratch_name(const char *name);
 int is_text(const char *s, size_t n);
+json_t *web_annotations(const char *text, size_t len, char *err, size_t errlen);
 
 /* yaml.c */
 json_t *yaml_to_json(const char *text, size_t len, char *err, size_t errlen);

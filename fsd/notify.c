@@ -191,7 +191,7 @@ void
 notify_changed(Ent *e)
 {
 	static const char *files[] = { "code", "kind", "main", "params", "annotations", "limits",
-	                               "version", "binding", "invoke" };
+	                               "version", "binding", "invoke", "web" };
 	static const char *exts[] = { ".py", ".js", ".mjs", ".sh" };
 	char dir[512], path[1024];
 	const char *base;

@@ -311,3 +311,31 @@ is_text(const char *s, size_t n)
 	}
 	return 1;
 }
+
+/*
+ * The annotations a web file's text sets, as `wsk action update --web`
+ * does: "true" (or "yes") web-export and final, "raw" raw-http too,
+ * "false" (or "no") none. Blank text is NULL without an error (nothing
+ * yet); anything else is NULL with err.
+ */
+json_t *
+web_annotations(const char *text, size_t len, char *err, size_t errlen)
+{
+	static const struct { const char *word; int web, raw; } tab[] = {
+		{ "true", 1, 0 }, { "yes", 1, 0 }, { "raw", 1, 1 }, { "false", 0, 0 }, { "no", 0, 0 },
+	};
+	size_t i;
+
+	while (len > 0 && isspace((unsigned char)*text))
+		text++, len--;
+	while (len > 0 && isspace((unsigned char)text[len - 1]))
+		len--;
+	if (len == 0)
+		return NULL;
+	for (i = 0; i < sizeof tab / sizeof tab[0]; i++)
+		if (strlen(tab[i].word) == len && strncmp(text, tab[i].word, len) == 0)
+			return json_pack("[{s:s,s:b},{s:s,s:b},{s:s,s:b}]", "key", "web-export", "value", tab[i].web,
+			                 "key", "raw-http", "value", tab[i].raw, "key", "final", "value", tab[i].web);
+	snprintf(err, errlen, "web: want true, raw or false, got '%.*s'", (int)(len > 64 ? 64 : len), text);
+	return NULL;
+}

@@ -24,7 +24,7 @@ static const Fixed actionfiles[] = {
 	{ "code", Qcode }, { "kind", Qkind }, { "main", Qmain },
 	{ "params", Qparams }, { "annotations", Qannot }, { "limits", Qlimits },
 	{ "version", Qversion }, { "invoke", Qinvoke }, { "result", Qresult },
-	{ "logs", Qlogs }, { "err", Qobjerr },
+	{ "logs", Qlogs }, { "err", Qobjerr }, { "url", Qurl }, { "web", Qweb },
 	{ "activations", Qacts }, { NULL, 0 },
 };
 static const Fixed packagefiles[] = {
@@ -77,7 +77,7 @@ node_mode(Node *n)
 		return S_IFREG | n->scratch->mode;
 	case Qinvoke:
 		return S_IFREG | 0666;
-	case Qstatus: case Qversion: case Qresult: case Qlogs: case Qobjerr:
+	case Qstatus: case Qversion: case Qresult: case Qlogs: case Qobjerr: case Qurl:
 	case Qactlog: case Qactstream:
 		return S_IFREG | 0444;
 	}
@@ -200,7 +200,7 @@ node_ent(Node *n)
 		return n->ename[0] ? ent_get(Epackage, n->ename) : NULL;
 	case Qaction: case Qalias: case Qcode: case Qkind: case Qmain: case Qparams: case Qannot:
 	case Qlimits: case Qversion: case Qinvoke: case Qresult: case Qlogs: case Qobjerr:
-	case Qacts: case Qactlink:
+	case Qurl: case Qweb: case Qacts: case Qactlink:
 	case Qpackage: case Qbinding: case Qtrigger: case Qrule:
 		return n->ekind == Eaction ? action_ent(n->ename) : ent_get(n->ekind, n->ename);
 	}
