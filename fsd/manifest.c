@@ -4,15 +4,21 @@
  * sequence, trigger and rule, in the shape of an OpenWhisk wskdeploy
  * manifest (reference/openwhisk-protocols.md §6): packages by name,
  * "default" for what is in no package; triggers and rules under default;
- * bindings as the dependencies of default. Binary code is inline base64
- * with "binary: true", our addition.
+ * bindings as the dependencies of default; every map sorted by name. It
+ * is lossless: written into an empty namespace it gives back the same
+ * namespace, and reads back as the same text. For that, beyond wskdeploy:
+ * binary code is inline base64 with "binary: true"; an input that is init
+ * or would read as something else (a type name, an object with "value")
+ * is {value: V, init: true}; a rule has its status; a sequence its
+ * inputs, annotations and limits.
  *
  * Writing one applies it, at close, like any document: everything it names
  * is made or updated (PUT overwrite=true) in the order wskdeploy uses —
- * packages, bindings, actions, sequences, triggers, rules — one after the
- * other, stopping at the first refusal, whose text goes to err. Actions
- * must carry their code inline (`code: |`): a `function:` path names a file
- * the file system cannot read.
+ * packages, bindings, actions, sequences (each after those it names),
+ * triggers, rules and their status — one after the other, stopping at the
+ * first refusal, whose text goes to err. Actions must carry their code
+ * inline (`code: |`): a `function:` path names a file the file system
+ * cannot read.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,16 +42,61 @@ member(json_t *o, const char *key)
 	return m;
 }
 
-/* Set key to the object form of an OpenWhisk key/value array, unless empty. */
+/* The types wskdeploy's inputs name, and the zero value each stands for. */
+static const char *const input_types[][2] = { { "string", "\"\"" }, { "integer", "0" }, { "float", "0.0" },
+                                              { "boolean", "false" }, { "json", "{}" } };
+
+/* Would v, as an input's value, read back as something else? */
+static int
+input_ambiguous(json_t *v)
+{
+	static const char *const keys[] = { "value", "default", "type", "description", "required", "init" };
+	size_t i;
+
+	for (i = 0; json_is_object(v) && i < sizeof keys / sizeof keys[0]; i++)
+		if (json_object_get(v, keys[i]))
+			return 1;
+	for (i = 0; json_is_string(v) && i < sizeof input_types / sizeof input_types[0]; i++)
+		if (strcmp(json_string_value(v), input_types[i][0]) == 0)
+			return 1;
+	return 0;
+}
+
+/* Set key to an OpenWhisk key/value array as inputs, unless empty; drop is
+ * a key left out (the backend's own). */
 static void
-setkv(json_t *to, const char *key, json_t *arr, int noexec)
+setinputs(json_t *to, const char *key, json_t *arr, const char *drop)
+{
+	json_t *o = json_object(), *kv, *v;
+	const char *k;
+	size_t i;
+
+	json_array_foreach(arr, i, kv) {
+		k = json_string_value(json_object_get(kv, "key"));
+		if (k == NULL || (v = json_object_get(kv, "value")) == NULL || (drop && strcmp(k, drop) == 0))
+			continue;
+		if (json_is_true(json_object_get(kv, "init")))
+			json_object_set_new(o, k, json_pack("{s:O,s:b}", "value", v, "init", 1));
+		else if (input_ambiguous(v))
+			json_object_set_new(o, k, json_pack("{s:O}", "value", v));
+		else
+			json_object_set(o, k, v);
+	}
+	if (json_object_size(o) > 0)
+		json_object_set(to, key, o);
+	json_decref(o);
+}
+
+/* Set key to the object form of an annotations array, without drop, unless empty. */
+static void
+setannot(json_t *to, json_t *arr, const char *drop)
 {
 	json_t *o = kv_object(arr);
 
-	if (noexec)
-		json_object_del(o, "exec");
+	if (drop)
+		json_object_del(o, drop);
 	if (json_object_size(o) > 0)
-		json_object_set(to, key, o);
+		json_object_set(to, "annotations", o);
 	json_decref(o);
 }
 
@@ -69,16 +120,35 @@ limits_renamed(json_t *lim, int in)
 	return o;
 }
 
-static json_t *
-sequence_out(json_t *exec)
+/* A component as a sequence in package pkg ("" for none) names it: bare
+ * in its own package, "pkg/name" in this namespace, else "/ns/...". */
+static void
+component_out(const char *q, const char *pkg, Buf *b)
 {
-	json_t *c;
+	const char *l = localname(q), *slash = strchr(l, '/');
+	size_t n = strlen(pkg);
+
+	if (l == q)
+		buf_printf(b, "%s", q);
+	else if (n > 0 && strncmp(l, pkg, n) == 0 && l[n] == '/')
+		buf_printf(b, "%s", l + n + 1);
+	else if (n > 0 && slash == NULL)
+		buf_printf(b, "%s", q);
+	else
+		buf_printf(b, "%s", l);
+}
+
+static json_t *
+sequence_out(Ent *e, const char *pkg)
+{
+	json_t *c, *s;
 	size_t i;
 	Buf b = {0};
-	json_t *s;
 
-	json_array_foreach(json_object_get(exec, "components"), i, c)
-		buf_printf(&b, "%s%s", i ? ", " : "", localname(json_string_value(c) ?: ""));
+	json_array_foreach(json_object_get(json_object_get(e->doc, "exec"), "components"), i, c) {
+		buf_printf(&b, "%s", i ? ", " : "");
+		component_out(json_string_value(c) ?: "", pkg, &b);
+	}
 	s = json_pack("{s:s}", "actions", b.p ? b.p : "");
 	buf_free(&b);
 	return s;
@@ -93,21 +163,23 @@ action_out(Ent *e, void *arg)
 
 	if (e->doc == NULL || kind == NULL)
 		return;
-	snprintf(pkg, sizeof pkg, "%.*s", slash ? (int)(slash - e->name) : 7, slash ? e->name : "default");
+	snprintf(pkg, sizeof pkg, "%.*s", slash ? (int)(slash - e->name) : 0, e->name);
 	if (strcmp(kind, "sequence") == 0) {
-		json_object_set_new(member(member(pkgs, pkg), "sequences"), slash ? slash + 1 : e->name,
-		                    sequence_out(exec));
-		return;
+		a = sequence_out(e, pkg);
+		json_object_set_new(member(member(pkgs, slash ? pkg : "default"), "sequences"),
+		                    slash ? slash + 1 : e->name, a);
+	} else {
+		a = json_pack("{s:s,s:O}", "runtime", kind, "code", json_object_get(exec, "code") ?: json_string(""));
+		if (json_is_true(json_object_get(exec, "binary")))
+			json_object_set_new(a, "binary", json_true());
+		if (json_is_string(json_object_get(exec, "main")))
+			json_object_set(a, "main", json_object_get(exec, "main"));
+		json_object_set_new(member(member(pkgs, slash ? pkg : "default"), "actions"),
+		                    slash ? slash + 1 : e->name, a);
 	}
-	a = json_pack("{s:s,s:O}", "runtime", kind, "code", json_object_get(exec, "code") ?: json_string(""));
-	if (json_is_true(json_object_get(exec, "binary")))
-		json_object_set_new(a, "binary", json_true());
-	if (json_is_string(json_object_get(exec, "main")))
-		json_object_set(a, "main", json_object_get(exec, "main"));
-	setkv(a, "inputs", json_object_get(e->doc, "parameters"), 0);
+	setinputs(a, "inputs", json_object_get(e->doc, "parameters"), "_actions");
 	json_object_set_new(a, "limits", limits_renamed(json_object_get(e->doc, "limits"), 0));
-	setkv(a, "annotations", json_object_get(e->doc, "annotations"), 1);
-	json_object_set_new(member(member(pkgs, pkg), "actions"), slash ? slash + 1 : e->name, a);
+	setannot(a, json_object_get(e->doc, "annotations"), "exec");
 }
 
 static void
@@ -123,13 +195,14 @@ package_out(Ent *e, void *arg)
 	if (bn != NULL) {
 		snprintf(loc, sizeof loc, "/%s/%s", bns ? bns : fs.ns, bn);
 		p = json_pack("{s:s}", "location", loc);
-		setkv(p, "inputs", json_object_get(e->doc, "parameters"), 0);
 		json_object_set_new(member(member(pkgs, "default"), "dependencies"), e->name, p);
-		return;
+	} else {
+		p = member(pkgs, e->name);
+		if (json_is_true(json_object_get(e->doc, "publish")))
+			json_object_set_new(p, "public", json_true());
 	}
-	p = member(pkgs, e->name);
-	setkv(p, "inputs", json_object_get(e->doc, "parameters"), 0);
-	setkv(p, "annotations", json_object_get(e->doc, "annotations"), 0);
+	setinputs(p, "inputs", json_object_get(e->doc, "parameters"), NULL);
+	setannot(p, json_object_get(e->doc, "annotations"), NULL);
 }
 
 static void
@@ -139,8 +212,8 @@ trigger_out(Ent *e, void *arg)
 
 	if (e->doc == NULL)
 		return;
-	setkv(t, "inputs", json_object_get(e->doc, "parameters"), 0);
-	setkv(t, "annotations", json_object_get(e->doc, "annotations"), 0);
+	setinputs(t, "inputs", json_object_get(e->doc, "parameters"), NULL);
+	setannot(t, json_object_get(e->doc, "annotations"), NULL);
 	json_object_set_new(member(member(arg, "default"), "triggers"), e->name, t);
 }
 
@@ -153,14 +226,57 @@ rule_out(Ent *e, void *arg)
 		return;
 	rule_of_doc(e->doc, &r);
 	json_object_set_new(member(member(arg, "default"), "rules"), e->name,
-	                    json_pack("{s:s,s:s}", "trigger", r.trigger, "action", r.action));
+	                    json_pack("{s:s,s:s,s:s}", "trigger", r.trigger, "action", r.action, "status", r.status));
+}
+
+static int
+bykey(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* o with its keys sorted, "default" first; depth more levels below sorted too. */
+static json_t *
+sorted(json_t *o, int depth)
+{
+	size_t n = json_object_size(o), i = 0;
+	const char **keys = calloc(n + 1, sizeof *keys), *k;
+	json_t *s = json_object(), *v;
+
+	json_object_foreach(o, k, v)
+		keys[i++] = k;
+	qsort(keys, n, sizeof *keys, bykey);
+	if ((v = json_object_get(o, "default")) != NULL)
+		json_object_set(s, "default", v);
+	for (i = 0; i < n; i++) {
+		v = json_object_get(o, keys[i]);
+		json_object_set_new(s, keys[i], depth > 0 && json_is_object(v) ? sorted(v, depth - 1) : json_incref(v));
+	}
+	free(keys);
+	return s;
+}
+
+/* A package's fields in a fixed order, each section sorted by name. */
+static json_t *
+package_sorted(json_t *p)
+{
+	static const char *const fields[] = { "public", "inputs", "annotations", "dependencies", "actions",
+	                                      "sequences", "triggers", "rules" };
+	json_t *s = json_object(), *v;
+	size_t i;
+
+	for (i = 0; i < sizeof fields / sizeof fields[0]; i++)
+		if ((v = json_object_get(p, fields[i])) != NULL)
+			json_object_set_new(s, fields[i], i >= 3 ? sorted(v, 0) : json_incref(v));
+	return s;
 }
 
 /* The manifest of everything, as YAML; -EAGAIN until every document is here. */
 int
 manifest_fill(Buf *b)
 {
-	json_t *m, *pkgs;
+	json_t *m, *pkgs, *s, *p;
+	const char *k;
 	int rc;
 
 	if (!cache_all_fresh())
@@ -171,7 +287,11 @@ manifest_fill(Buf *b)
 	cache_each(Eaction, action_out, pkgs);
 	cache_each(Etrigger, trigger_out, pkgs);
 	cache_each(Erule, rule_out, pkgs);
-	m = json_pack("{s:o}", "packages", pkgs);
+	s = sorted(pkgs, 0);
+	json_decref(pkgs);
+	json_object_foreach(s, k, p)
+		json_object_set_new(s, k, package_sorted(p));
+	m = json_pack("{s:o}", "packages", s);
 	buf_printf(b, "# the namespace %s as a wskdeploy manifest; write one here to apply it\n",
 	           fs.ns ? fs.ns : "");
 	rc = json_to_yaml(m, b);
@@ -182,7 +302,8 @@ manifest_fill(Buf *b)
 /* ---- applying ---- */
 
 typedef struct Apply {
-	json_t *steps;        /* [{kind, name, body}] */
+	json_t *steps;        /* [{kind, name, method, body}] */
+	json_t *seqs;         /* the sequences' steps, till they are put in order */
 	size_t next;
 	commit_cb cb;
 	void *arg;
@@ -190,36 +311,41 @@ typedef struct Apply {
 } Apply;
 
 static void
-step(Apply *a, int kind, const char *name, json_t *body)
+step(Apply *a, int kind, const char *name, const char *method, json_t *body)
 {
-	json_array_append_new(a->steps, json_pack("{s:i,s:s,s:o}", "kind", kind, "name", name, "body", body));
+	json_array_append_new(a->steps, json_pack("{s:i,s:s,s:s,s:o}", "kind", kind, "name", name,
+	                                          "method", method, "body", body));
 }
 
-/* wskdeploy inputs: a value, {value|default: v}, or a type name for its zero value. */
+/* wskdeploy inputs as a key/value array: a value, {value|default: v,
+ * init: b}, or a bare type name for its zero value. */
 static json_t *
 inputs_in(json_t *in)
 {
-	static const char *types[][2] = { { "string", "\"\"" }, { "integer", "0" }, { "float", "0.0" },
-	                                  { "boolean", "false" }, { "json", "{}" } };
-	json_t *o = json_object(), *v;
+	json_t *arr = json_array(), *v, *x, *kv;
 	const char *k;
 	size_t i;
+	int init;
 
 	json_object_foreach(in, k, v) {
-		json_t *x = json_object_get(v, "value") ?: json_object_get(v, "default");
-		if (x != NULL)
+		kv = json_pack("{s:s}", "key", k);
+		init = 0;
+		if ((x = json_object_get(v, "value") ?: json_object_get(v, "default")) != NULL) {
+			init = json_is_true(json_object_get(v, "init"));
 			v = x;
-		for (i = 0; json_is_string(v) && i < 5; i++)
-			if (strcmp(json_string_value(v), types[i][0]) == 0) {
-				json_object_set_new(o, k, json_loads(types[i][1], JSON_DECODE_ANY, NULL));
-				break;
-			}
-		if (json_object_get(o, k) == NULL)
-			json_object_set(o, k, v);
+		} else
+			for (i = 0; json_is_string(v) && i < sizeof input_types / sizeof input_types[0]; i++)
+				if (strcmp(json_string_value(v), input_types[i][0]) == 0) {
+					json_object_set_new(kv, "value", json_loads(input_types[i][1], JSON_DECODE_ANY, NULL));
+					break;
+				}
+		if (json_object_get(kv, "value") == NULL)
+			json_object_set(kv, "value", v);
+		if (init)
+			json_object_set_new(kv, "init", json_true());
+		json_array_append_new(arr, kv);
 	}
-	v = kv_array(o);
-	json_decref(o);
-	return v;
+	return arr;
 }
 
 /* "/ns/pkg/name" for a name in package pkg ("default": none). */
@@ -240,10 +366,24 @@ entname(const char *pkg, const char *name, char *out, size_t len)
 	snprintf(out, len, "%s%s%s", strcmp(pkg, "default") ? pkg : "", strcmp(pkg, "default") ? "/" : "", name);
 }
 
+/* What an action and a sequence have alike: inputs, limits, annotations. */
+static json_t *
+action_body(json_t *d, json_t *exec)
+{
+	json_t *ann = kv_array(json_object_get(d, "annotations"));
+
+	if (json_is_true(json_object_get(d, "web")) || json_is_true(json_object_get(d, "web-export")))
+		json_array_append_new(ann, json_pack("{s:s,s:b}", "key", "web-export", "value", 1));
+	if (json_is_true(json_object_get(d, "conductor")))
+		json_array_append_new(ann, json_pack("{s:s,s:b}", "key", "conductor", "value", 1));
+	return json_pack("{s:o,s:o,s:o,s:o}", "exec", exec, "parameters", inputs_in(json_object_get(d, "inputs")),
+	                 "limits", limits_renamed(json_object_get(d, "limits"), 1), "annotations", ann);
+}
+
 static int
 action_in(Apply *a, const char *pkg, const char *name, json_t *d)
 {
-	json_t *code = json_object_get(d, "code"), *x, *body, *ann;
+	json_t *code = json_object_get(d, "code"), *x;
 	const char *rt = json_string_value(json_object_get(d, "runtime"));
 	char full[1024];
 
@@ -256,18 +396,12 @@ action_in(Apply *a, const char *pkg, const char *name, json_t *d)
 	              json_is_true(json_object_get(d, "binary")));
 	if (json_is_string(json_object_get(d, "main")))
 		json_object_set(x, "main", json_object_get(d, "main"));
-	ann = kv_array(json_object_get(d, "annotations"));
-	if (json_is_true(json_object_get(d, "web")) || json_is_true(json_object_get(d, "web-export")))
-		json_array_append_new(ann, json_pack("{s:s,s:b}", "key", "web-export", "value", 1));
-	if (json_is_true(json_object_get(d, "conductor")))
-		json_array_append_new(ann, json_pack("{s:s,s:b}", "key", "conductor", "value", 1));
-	body = json_pack("{s:o,s:o,s:o,s:o}", "exec", x, "parameters", inputs_in(json_object_get(d, "inputs")),
-	                 "limits", limits_renamed(json_object_get(d, "limits"), 1), "annotations", ann);
 	entname(pkg, name, full, sizeof full);
-	step(a, Eaction, full, body);
+	step(a, Eaction, full, "PUT", action_body(d, x));
 	return 0;
 }
 
+/* A sequence's step goes to a->seqs, with its qualified name, to be put in order. */
 static int
 sequence_in(Apply *a, const char *pkg, const char *name, json_t *d)
 {
@@ -291,21 +425,70 @@ sequence_in(Apply *a, const char *pkg, const char *name, json_t *d)
 		return -EINVAL;
 	}
 	entname(pkg, name, full, sizeof full);
-	step(a, Eaction, full, json_pack("{s:{s:s,s:o}}", "exec", "kind", "sequence", "components", comps));
+	qual("default", full, q, sizeof q);
+	json_array_append_new(a->seqs, json_pack("{s:s,s:s,s:o}", "name", full, "qname", q, "body",
+	                      action_body(d, json_pack("{s:s,s:o}", "kind", "sequence", "components", comps))));
 	return 0;
 }
 
-/* Pass 0: the package itself and the bindings it depends on. */
+/* Does sequence s name one of seqs not yet made? */
 static int
-package_defs(Apply *a, const char *pkg, json_t *d)
+waits(json_t *s, json_t *seqs)
+{
+	json_t *c, *t;
+	size_t i, j;
+
+	json_array_foreach(json_object_get(json_object_get(json_object_get(s, "body"), "exec"), "components"), i, c)
+		json_array_foreach(seqs, j, t)
+			if (t != s && json_equal(c, json_object_get(t, "qname")))
+				return 1;
+	return 0;
+}
+
+/* The sequences as steps, each after the sequences it names (a cycle goes
+ * as it is, for the backend to refuse). */
+static void
+sequences_in_order(Apply *a)
+{
+	json_t *s;
+	size_t i, before;
+	int stuck = 0;
+
+	while ((before = json_array_size(a->seqs)) > 0) {
+		for (i = 0; i < json_array_size(a->seqs); ) {
+			s = json_array_get(a->seqs, i);
+			if (!stuck && waits(s, a->seqs)) {
+				i++;
+				continue;
+			}
+			step(a, Eaction, json_string_value(json_object_get(s, "name")), "PUT",
+			     json_incref(json_object_get(s, "body")));
+			json_array_remove(a->seqs, i);
+		}
+		stuck = json_array_size(a->seqs) == before;
+	}
+}
+
+/* Pass 0: the package itself. */
+static int
+package_in(Apply *a, const char *pkg, json_t *d)
+{
+	if (strcmp(pkg, "default") != 0)
+		step(a, Epackage, pkg, "PUT", json_pack("{s:o,s:o,s:b}", "parameters",
+		     inputs_in(json_object_get(d, "inputs")), "annotations", kv_array(json_object_get(d, "annotations")),
+		     "publish", json_is_true(json_object_get(d, "public"))));
+	return 0;
+}
+
+/* Pass 1: the bindings it depends on, once every package is made. */
+static int
+bindings_in(Apply *a, const char *pkg, json_t *d)
 {
 	json_t *v;
 	const char *k;
 	char ns[512];
 
-	if (strcmp(pkg, "default") != 0)
-		step(a, Epackage, pkg, json_pack("{s:o,s:o}", "parameters", inputs_in(json_object_get(d, "inputs")),
-		     "annotations", kv_array(json_object_get(d, "annotations"))));
+	(void)pkg;
 	json_object_foreach(json_object_get(d, "dependencies"), k, v) {
 		const char *loc = json_string_value(json_object_get(v, "location")) ?: "";
 		char *slash = strrchr(loc, '/');
@@ -314,15 +497,16 @@ package_defs(Apply *a, const char *pkg, json_t *d)
 			return -EINVAL;
 		}
 		snprintf(ns, sizeof ns, "%.*s", (int)(slash - loc - 1), loc + 1);
-		step(a, Epackage, k, json_pack("{s:{s:s,s:s},s:o}", "binding", "namespace", ns, "name", slash + 1,
-		     "parameters", inputs_in(json_object_get(v, "inputs"))));
+		step(a, Epackage, k, "PUT", json_pack("{s:{s:s,s:s},s:o,s:o}", "binding", "namespace", ns, "name",
+		     slash + 1, "parameters", inputs_in(json_object_get(v, "inputs")), "annotations",
+		     kv_array(json_object_get(v, "annotations"))));
 	}
 	return 0;
 }
 
-/* Pass 1: actions, then sequences of them. */
+/* Pass 2: actions; sequences wait in a->seqs for all of them. */
 static int
-package_actions(Apply *a, const char *pkg, json_t *d)
+actions_in(Apply *a, const char *pkg, json_t *d)
 {
 	json_t *v;
 	const char *k;
@@ -337,9 +521,9 @@ package_actions(Apply *a, const char *pkg, json_t *d)
 	return rc;
 }
 
-/* Pass 2: triggers, then the rules that join them to actions. */
+/* Pass 3: triggers, then the rules that join them to actions, and their status. */
 static int
-package_events(Apply *a, const char *pkg, json_t *d)
+events_in(Apply *a, const char *pkg, json_t *d)
 {
 	json_t *v;
 	const char *k;
@@ -350,25 +534,28 @@ package_events(Apply *a, const char *pkg, json_t *d)
 			snprintf(a->text, sizeof a->text, "manifest: trigger %s: feeds are not supported", k);
 			return -EINVAL;
 		}
-		step(a, Etrigger, k, json_pack("{s:o,s:o}", "parameters", inputs_in(json_object_get(v, "inputs")),
-		     "annotations", kv_array(json_object_get(v, "annotations"))));
+		step(a, Etrigger, k, "PUT", json_pack("{s:o,s:o}", "parameters",
+		     inputs_in(json_object_get(v, "inputs")), "annotations", kv_array(json_object_get(v, "annotations"))));
 	}
 	json_object_foreach(json_object_get(d, "rules"), k, v) {
 		const char *t = json_string_value(json_object_get(v, "trigger"));
 		const char *ac = json_string_value(json_object_get(v, "action"));
-		if (t == NULL || ac == NULL) {
-			snprintf(a->text, sizeof a->text, "manifest: rule %s needs a trigger and an action", k);
+		const char *st = json_string_value(json_object_get(v, "status")) ?: "active";
+		if (t == NULL || ac == NULL || (strcmp(st, "active") != 0 && strcmp(st, "inactive") != 0)) {
+			snprintf(a->text, sizeof a->text, "manifest: rule %s needs a trigger, an action and "
+			         "maybe a status, active or inactive", k);
 			return -EINVAL;
 		}
 		qual("default", t, q1, sizeof q1);
 		qual(pkg, ac, q2, sizeof q2);
-		step(a, Erule, k, json_pack("{s:s,s:s}", "trigger", q1, "action", q2));
+		step(a, Erule, k, "PUT", json_pack("{s:s,s:s}", "trigger", q1, "action", q2));
+		step(a, Erule, k, "POST", json_pack("{s:s}", "status", st));
 	}
 	return 0;
 }
 
 static int (*const passes[])(Apply *, const char *, json_t *) = {
-	package_defs, package_actions, package_events,
+	package_in, bindings_in, actions_in, events_in,
 };
 
 /* The steps of a manifest, in wskdeploy's order; -EINVAL with a->text. */
@@ -377,7 +564,8 @@ plan(Apply *a, json_t *m)
 {
 	json_t *pkgs, *d;
 	const char *k;
-	int pass, rc = 0;
+	size_t pass;
+	int rc = 0;
 
 	if (json_is_object(json_object_get(m, "project")))
 		m = json_object_get(m, "project");
@@ -385,10 +573,13 @@ plan(Apply *a, json_t *m)
 		snprintf(a->text, sizeof a->text, "manifest: no 'packages:' map");
 		return -EINVAL;
 	}
-	for (pass = 0; pass < 3 && rc == 0; pass++)
+	for (pass = 0; pass < sizeof passes / sizeof passes[0] && rc == 0; pass++) {
+		if (passes[pass] == events_in)
+			sequences_in_order(a);
 		json_object_foreach(pkgs, k, d)
 			if (rc == 0)
 				rc = passes[pass](a, k, json_is_object(d) ? d : NULL);
+	}
 	return rc;
 }
 
@@ -397,6 +588,7 @@ apply_free(Apply *a, int err)
 {
 	a->cb(a->arg, err, err < 0 ? a->text : NULL);
 	json_decref(a->steps);
+	json_decref(a->seqs);
 	free(a);
 }
 
@@ -436,9 +628,10 @@ apply_next(Apply *a)
 		apply_free(a, 0);
 		return;
 	}
-	path = bk_path(json_integer_value(json_object_get(s, "kind")),
-	               json_string_value(json_object_get(s, "name")), "overwrite=true");
-	rc = path ? bk_json("PUT", path, json_object_get(s, "body"), applied, a) : -ENOMEM;
+	path = bk_path(json_integer_value(json_object_get(s, "kind")), json_string_value(json_object_get(s, "name")),
+	               strcmp(json_string_value(json_object_get(s, "method")), "PUT") == 0 ? "overwrite=true" : NULL);
+	rc = path ? bk_json(json_string_value(json_object_get(s, "method")), path, json_object_get(s, "body"),
+	                    applied, a) : -ENOMEM;
 	free(path);
 	if (rc < 0) {
 		snprintf(a->text, sizeof a->text, "manifest: cannot reach the backend");
@@ -461,6 +654,7 @@ manifest_apply(const char *text, size_t len, commit_cb cb, void *arg, char *err,
 		return -ENOMEM;
 	}
 	a->steps = json_array();
+	a->seqs = json_array();
 	a->cb = cb;
 	a->arg = arg;
 	rc = plan(a, m);
@@ -468,6 +662,7 @@ manifest_apply(const char *text, size_t len, commit_cb cb, void *arg, char *err,
 	if (rc < 0) {
 		snprintf(err, errlen, "%s", a->text);
 		json_decref(a->steps);
+		json_decref(a->seqs);
 		free(a);
 		return rc;
 	}
