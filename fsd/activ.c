@@ -322,6 +322,41 @@ act_fetch(const char *id, void (*fn)(void *arg, int err), void *arg)
 	return act_wait(id, fn, arg);
 }
 
+/* ---- the latest, at mount and after the backend was away ---- */
+
+static void
+latestcb(Resp *r, void *arg)
+{
+	void (*done)(void) = (void (*)(void))arg;
+	json_t *arr = resp_json(r), *rec;
+	const char *id;
+	char *text;
+	size_t i;
+
+	for (i = json_array_size(arr); r->err == 0 && i-- > 0; ) {
+		rec = json_array_get(arr, i);
+		id = json_string_value(json_object_get(rec, "activationId"));
+		if (id == NULL || (act_get(id) != NULL && act_get(id)->seq != 0))
+			continue;
+		if ((text = json_dumps(rec, JSON_COMPACT)) != NULL)
+			act_add(text, strlen(text));
+		free(text);
+	}
+	done();
+}
+
+/*
+ * Add the namespace's latest activations that this mount has not seen
+ * finish (made before it, or while the backend was away), oldest first,
+ * as if the event stream had given them; then done(), whether they came or not.
+ */
+void
+act_latest(void (*done)(void))
+{
+	if (bk_json("GET", "activations?limit=200&docs=true", NULL, latestcb, (void *)done) < 0)
+		done();
+}
+
 /* ---- the files ---- */
 
 static int

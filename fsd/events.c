@@ -6,7 +6,8 @@
  * activations go to activ.c (log, stream, results). Connecting is how we
  * learn the backend is up: once the answer's headers say 200, the namespace
  * is asked and every collection listed again (changes made while we were
- * away are only seen so), and then the mount serves entity files again. When
+ * away are only seen so), the latest activations fetched (act_latest), and
+ * then the mount serves entity files again. When
  * the stream ends or cannot connect, the backend is down: entity files give
  * EIO, status says why, and we try again, a little slower each time, up to
  * a second apart.
@@ -117,6 +118,16 @@ on_data(char *p, size_t size, size_t nmemb, void *arg)
 }
 
 static void
+up(void)
+{
+	fs_up();
+	if (firstcb) {
+		firstcb();
+		firstcb = NULL;
+	}
+}
+
+static void
 primed(int err)
 {
 	priming = 0;
@@ -125,11 +136,7 @@ primed(int err)
 			uv_timer_start(&retry, retry_prime, 500, 0);
 		return;
 	}
-	fs_up();
-	if (firstcb) {
-		firstcb();
-		firstcb = NULL;
-	}
+	act_latest(up);
 }
 
 static void

@@ -13,6 +13,7 @@ json_t *act_rec(Act *a);
 uint64_t act_seq(void);
 int act_wait(const char *id, void (*fn)(void *arg, int err), void *arg);
 int act_fetch(const char *id, void (*fn)(void *arg, int err), void *arg);
+void act_latest(void (*done)(void));
 int act_of(const char *id, const char *name);
 void act_list(const char *name, void (*fn)(const char *name, mode_t mode, void *arg), void *arg);
 int act_fill(Node *n, Buf *b);

@@ -355,13 +355,35 @@ fs_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	fuse_reply_open(req, fi);
 }
 
+/* The inode number of entry i, name, of directory d: "." is d's, ".." its parent's. */
+static fuse_ino_t
+entry_ino(Dir *d, size_t i, const char *name)
+{
+	const char *slash = strrchr(d->node->path, '/');
+	char *path;
+	fuse_ino_t ino;
+
+	if (i == 0 || (i == 1 && d->node->path[0] == '\0'))
+		return node_ino(d->node);
+	if (i == 1) {
+		path = slash ? strndup(d->node->path, slash - d->node->path) : strdup("");
+		ino = path ? path_ino(path) : FUSE_ROOT_ID;
+	} else {
+		path = path_join(d->node->path, name);
+		ino = path ? path_ino(path) : FUSE_ROOT_ID;
+	}
+	free(path);
+	return ino;
+}
+
 /*
  * One entry with its attributes for readdirplus, counted as a lookup; an
- * entry whose attributes need a fetch goes without (ino 0), and the kernel
- * will look it up when it must.
+ * entry whose attributes need a fetch goes without them (nodeid 0, which
+ * the kernel takes as "look it up when you must"), but always with its
+ * inode number: an entry whose d_ino is 0 is skipped by glibc's readdir.
  */
 static size_t
-addplus(fuse_req_t req, Dir *d, const char *name, mode_t mode, char *buf, size_t room, off_t next)
+addplus(fuse_req_t req, Dir *d, size_t i, const char *name, char *buf, size_t room, off_t next)
 {
 	struct fuse_entry_param e;
 	char kbuf[1024];
@@ -371,9 +393,10 @@ addplus(fuse_req_t req, Dir *d, const char *name, mode_t mode, char *buf, size_t
 	size_t len;
 
 	memset(&e, 0, sizeof e);
-	e.attr.st_mode = mode;
-	if (strcmp(name, ".") != 0 && strcmp(name, "..") != 0 &&
-	    kid_of(d->node, name, &k, kbuf, sizeof kbuf) == 0 && (n = node_make(d->node, name, &k)) != NULL) {
+	e.attr.st_mode = ((mode_t *)d->modes.p)[i];
+	e.attr.st_ino = entry_ino(d, i, name);
+	if (i >= 2 && kid_of(d->node, name, &k, kbuf, sizeof kbuf) == 0 &&
+	    (n = node_make(d->node, name, &k)) != NULL) {
 		if (node_attr(n, fuse_req_ctx(req)->uid, &st) == 0)
 			entryof(n, &st, &e);
 		else {
@@ -401,16 +424,13 @@ readdir1(fuse_req_t req, size_t size, off_t off, struct fuse_file_info *fi, int 
 	}
 	memset(&st, 0, sizeof st);
 	for (i = 0; i < d->count; i++, name += strlen(name) + 1) {
-		char *path;
 		if ((off_t)i < off)
 			continue;
 		if (plus)
-			n = addplus(req, d, name, ((mode_t *)d->modes.p)[i], buf + used, size - used, i + 1);
+			n = addplus(req, d, i, name, buf + used, size - used, i + 1);
 		else {
-			path = path_join(d->node->path, name);
-			st.st_ino = i < 2 ? node_ino(d->node) : path ? path_ino(path) : 0;
+			st.st_ino = entry_ino(d, i, name);
 			st.st_mode = ((mode_t *)d->modes.p)[i];
-			free(path);
 			n = fuse_add_direntry(req, buf + used, size - used, name, &st, i + 1);
 		}
 		if (n > size - used)
