@@ -25,6 +25,7 @@
 static void
 act_free(Act *a)
 {
+	idtab_del(&a->px->ids, a);
 	json_decref(a->run);
 	free(a->text);
 	free(a);
@@ -164,20 +165,6 @@ deadline_of(Act *a, uint64_t now)
 	return a->px->opt.timeout > 0 ? now + (uint64_t)a->px->opt.timeout : 0;
 }
 
-static int
-id_busy(Proxy *px, const char *id)
-{
-	Act *b;
-
-	for (b = px->proc ? px->proc->busy : NULL; b; b = b->next)
-		if (strcmp(b->id, id) == 0)
-			return 1;
-	for (b = px->qhead; b; b = b->next)
-		if (strcmp(b->id, id) == 0)
-			return 1;
-	return 0;
-}
-
 /* The run's own activation id into a->idbuf, when it has a usable one. */
 static int
 own_id(Act *a)
@@ -193,24 +180,28 @@ own_id(Act *a)
 		return -1;
 	memcpy(a->idbuf, v, n);
 	a->idbuf[n] = '\0';
+	a->idlen = n;
 	return 0;
 }
 
 /* With many activations in one process, answers are matched by activation
- * id: give the run one of its own when it has none or a busy one. */
+ * id (px->ids): give the run one of its own when it has none or one that
+ * an act in flight has. */
 static int
 act_identify(Proxy *px, Act *a)
 {
 	a->id = a->idbuf;
-	if (own_id(a) == 0 && !id_busy(px, a->idbuf))
-		return 0;
-	if (act_run(a) == NULL)
-		return -EINVAL;
-	snprintf(a->idbuf, sizeof a->idbuf, "faasfs-proxy-%lu", ++px->seq);
-	if (json_object_set_new(a->run, "activation_id", json_string(a->idbuf)) < 0)
-		return -ENOMEM;
-	a->line = NULL;
-	return 0;
+	if (own_id(a) < 0 || idtab_get(&px->ids, a->idbuf, a->idlen)) {
+		if (act_run(a) == NULL)
+			return -EINVAL;
+		do
+			a->idlen = (size_t)snprintf(a->idbuf, sizeof a->idbuf, "faasfs-proxy-%lu", ++px->seq);
+		while (idtab_get(&px->ids, a->idbuf, a->idlen));
+		if (json_object_set_new(a->run, "activation_id", json_string(a->idbuf)) < 0)
+			return -ENOMEM;
+		a->line = NULL;
+	}
+	return idtab_add(&px->ids, a);
 }
 
 static int

@@ -11,3 +11,8 @@ proxy/faasfs-proxy: $(PROXY_OBJS) $(LIB_A)
 	$(CC) $(LDFLAGS) -o $@ $(PROXY_OBJS) $(LIB_A) $(HTTP_PARSER_LIBS) $(PROXY_LIBS)
 
 BINS += proxy/faasfs-proxy
+
+# the in-flight tables, alone under cmocka
+tests/unit/test-inflight: tests/unit/test-inflight.c proxy/inflight.o
+	$(CC) $(CFLAGS) $(PROXY_CFLAGS) $(shell pkg-config --cflags cmocka) -o $@ $^ $(shell pkg-config --libs cmocka)
+UNIT_TESTS += tests/unit/test-inflight

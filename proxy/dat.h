@@ -19,6 +19,8 @@ typedef struct Once Once;
 typedef struct Act Act;
 typedef struct Initwait Initwait;
 typedef struct Proxy Proxy;
+typedef struct Idtab Idtab;
+typedef struct Dlheap Dlheap;
 
 #define SENTINEL "XXX_THE_END_OF_A_WHISK_ACTIVATION_XXX\n"
 #define TAILMAX 2048  /* bytes of a child's stderr kept for error messages */
@@ -115,6 +117,19 @@ struct Child {
 	void *data;
 };
 
+/* Acts by id: a hash table chained through Act.hnext (inflight.c). */
+struct Idtab {
+	Act **b;
+	size_t size;            /* buckets, a power of two */
+	size_t count;
+};
+
+/* Acts by deadline, earliest first: a binary heap (inflight.c). */
+struct Dlheap {
+	Act **a;
+	size_t n, cap;
+};
+
 enum { PROC_STARTING, PROC_READY, PROC_DEAD, PROC_STEM };
 
 /* The action loop process of a KIND_LOOP action. */
@@ -123,8 +138,10 @@ struct Proc {
 	Proxy *px;
 	const Kind *kind;
 	int state;
-	Act *busy;              /* activations written to it, oldest first */
+	Act *busy, *busytail;   /* activations written to it, oldest first */
 	int nbusy;
+	Dlheap deadlines;       /* the busy acts that have one */
+	uint64_t armed;         /* when the timer is set to go off, 0 = not set */
 	const char *why;        /* why the proxy killed it, when it did */
 	int spinning;
 	int ctleof;             /* fd 3 is closed */
@@ -149,10 +166,16 @@ struct Act {
 	size_t linelen;
 	char *text;             /* its compact text, when it had to be rebuilt */
 	const char *id;         /* activation id, for concurrent matching */
+	size_t idlen;
 	char idbuf[40];
 	uint64_t deadline;      /* ms since the epoch, 0 = none */
 	uint64_t started;
-	Act *next;
+	Act *next, *prev;       /* in px's queue (next only), or its process's busy list */
+	Proc *proc;             /* the process it was sent to, or NULL */
+	Act *hnext;             /* in px->ids */
+	uint32_t hash;          /* of its id */
+	int intab;              /* it is in px->ids */
+	size_t heapi;           /* its place in proc->deadlines + 1, or 0 */
 	int timedout;
 };
 
@@ -170,8 +193,9 @@ struct Proxy {
 	char *workdir;
 	int own_workdir;
 	Action *action;
-	Initwait *initq;
+	Initwait *initq, **initq_tail;
 	Act *qhead, *qtail;     /* waiting for a free slot */
+	Idtab ids;              /* acts queued or sent, by id, when many run at once */
 	int inflight;
 	Proc *proc;
 	Once *onces;            /* KIND_ONCE processes running */

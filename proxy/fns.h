@@ -74,6 +74,16 @@ void act_fail_queued(Proxy *px, int status, const char *msg);
 void act_timeout_text(Act *a, char *buf, size_t size);
 int result_valid(const char *line, size_t len);
 
+/* inflight.c */
+Act *idtab_get(Idtab *t, const char *id, size_t len);
+int idtab_add(Idtab *t, Act *a);
+void idtab_del(Idtab *t, Act *a);
+void idtab_free(Idtab *t);
+int dl_add(Dlheap *h, Act *a);
+void dl_del(Dlheap *h, Act *a);
+Act *dl_first(Dlheap *h);
+void dl_free(Dlheap *h);
+
 /* proc.c */
 int proc_start(Proxy *px, char *err, size_t errlen);
 int proc_prelaunch(Proxy *px, char *err, size_t errlen);

@@ -20,7 +20,7 @@ init_answer(Proxy *px, http_req *req, json_t *run)
 static void
 initq_add(Proxy *px, http_req *req, json_t *run)
 {
-	Initwait *w = calloc(1, sizeof *w), **tail = &px->initq;
+	Initwait *w = calloc(1, sizeof *w);
 
 	if (w == NULL) {
 		json_decref(run);
@@ -29,9 +29,10 @@ initq_add(Proxy *px, http_req *req, json_t *run)
 	}
 	w->req = req;
 	w->run = run;
-	while (*tail)
-		tail = &(*tail)->next;
-	*tail = w;
+	if (px->initq == NULL)
+		px->initq_tail = &px->initq;
+	*px->initq_tail = w;
+	px->initq_tail = &w->next;
 }
 
 static Initwait *

@@ -6,12 +6,15 @@
  * not load); kinds without an ack are ready at once. Each act sent to it is
  * its run object as one line on stdin, and the act joins p->busy. An answer
  * on fd 3 belongs to the oldest busy act, or, when the action takes many at
- * once, to the act whose activation id the answer carries:
+ * once, to the act whose activation id the answer carries, found in px->ids:
  *
  *     {"activation_id": "ID", "result": RESULT}
  *
- * One timer watches the earliest deadline of the busy acts. When it passes,
- * the process group is killed. Whatever ends the process (its own exit, a
+ * One timer watches the earliest deadline of the busy acts, the top of
+ * p->deadlines; it is set again only when that changes. When it passes, the
+ * process group is killed. Nothing here walks the busy acts but a process
+ * ending, so an answer costs the same with one act in flight or 10,000
+ * (inflight.c says why that matters). Whatever ends the process (its own exit, a
  * crash, the deadline, fd 3 closed, a stray answer), every busy act fails
  * with an error that says what happened, and a new process is started at
  * once if the old one had been ready, so the next run finds a warm one. A
@@ -36,19 +39,21 @@ proc_closed(Child *c)
 	Proc *p = c->data;
 
 	buf_free(&c->line);
+	dl_free(&p->deadlines);
 	free(p);
 }
 
-/* Arm the timer for the earliest deadline among the busy acts. */
+/* Set the timer to the earliest deadline among the busy acts, unless it is
+ * set so already, or fd 3 is closed (the grace of proc_ctl_eof runs). */
 static void
 proc_arm(Proc *p)
 {
-	uint64_t at = 0;
-	Act *a;
+	Act *first = dl_first(&p->deadlines);
+	uint64_t at = first ? first->deadline : 0;
 
-	for (a = p->busy; a; a = a->next)
-		if (a->deadline && (at == 0 || a->deadline < at))
-			at = a->deadline;
+	if (at == p->armed || p->ctleof)
+		return;
+	p->armed = at;
 	child_deadline(&p->c, at);
 }
 
@@ -183,34 +188,53 @@ proc_spin(Proc *p)
 	p->spinning = 0;
 }
 
+/* a joins the busy acts, at the end. */
+static void
+busy_add(Proc *p, Act *a)
+{
+	a->proc = p;
+	a->next = NULL;
+	if ((a->prev = p->busytail) != NULL)
+		p->busytail->next = a;
+	else
+		p->busy = a;
+	p->busytail = a;
+	p->nbusy++;
+}
+
 void
 proc_send(Proc *p, Act *a)
 {
-	Act **tail = &p->busy;
-
-	while (*tail)
-		tail = &(*tail)->next;
-	*tail = a;
-	p->nbusy++;
+	if (a->deadline && dl_add(&p->deadlines, a) < 0) {
+		act_fail(a, 500, "out of memory");
+		return;
+	}
+	busy_add(p, a);
 	child_write(&p->c, a->line, a->linelen, W_LINE);
 	if (a->deadline)
 		proc_arm(p);
 	proc_spin(p);
 }
 
+/* a (a busy act, or NULL: the oldest), no longer busy; NULL when none is. */
 static Act *
-busy_take(Proc *p, const char *id)
+busy_take(Proc *p, Act *a)
 {
-	Act **ap, *a;
-
-	for (ap = &p->busy; (a = *ap) != NULL; ap = &a->next)
-		if (id == NULL || strcmp(a->id, id) == 0) {
-			*ap = a->next;
-			a->next = NULL;
-			p->nbusy--;
-			return a;
-		}
-	return NULL;
+	if (a == NULL && (a = p->busy) == NULL)
+		return NULL;
+	if (a->prev)
+		a->prev->next = a->next;
+	else
+		p->busy = a->next;
+	if (a->next)
+		a->next->prev = a->prev;
+	else
+		p->busytail = a->prev;
+	a->next = a->prev = NULL;
+	a->proc = NULL;
+	dl_del(&p->deadlines, a);
+	p->nbusy--;
+	return a;
 }
 
 /* The first line: {"ok":true}, or {"error": "..."} when the code did not load. */
@@ -309,16 +333,15 @@ proc_answer_tagged(Proc *p, const char *line, size_t len)
 {
 	const char *id, *res;
 	size_t idlen, reslen;
-	char key[64];
 	Act *a = NULL;
 
 	if (json_scan(line, len) == '{' &&
-	    json_member(line, len, "activation_id", &id, &idlen) == '"' && idlen < sizeof key &&
-	    json_member(line, len, "result", &res, &reslen) >= 0) {
-		memcpy(key, id, idlen);
-		key[idlen] = '\0';
-		a = busy_take(p, key);
-	}
+	    json_member(line, len, "activation_id", &id, &idlen) == '"' &&
+	    json_member(line, len, "result", &res, &reslen) >= 0 &&
+	    (a = idtab_get(&p->px->ids, id, idlen)) != NULL && a->proc == p)
+		busy_take(p, a);
+	else
+		a = NULL;
 	if (a == NULL) {
 		p->why = "wrote an answer on fd 3 that names no activation it was given";
 		child_kill(&p->c);
@@ -372,9 +395,11 @@ proc_deadline(Child *c)
 	int n = 0;
 	Act *a;
 
-	for (a = p->busy; a; a = a->next)
-		if (a->deadline && a->deadline <= now)
-			a->timedout = 1, n++;
+	p->armed = 0;   /* it went off */
+	while ((a = dl_first(&p->deadlines)) != NULL && a->deadline <= now) {
+		dl_del(&p->deadlines, a);
+		a->timedout = 1, n++;
+	}
 	if (n > 0) {
 		p->why = "was killed because another activation in it exceeded its time limit";
 		child_kill(c);

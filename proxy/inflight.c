@@ -1,0 +1,204 @@
+/* inflight.c — activations in flight, found by id (a hash table) and by deadline (a heap).
+ *
+ * With an action that takes many activations at once, one node process may
+ * hold ten thousand of them. Every answer names its activation by id, every
+ * run sent and every answer may move the earliest deadline, and none of that
+ * may cost more when more are in flight: a walk of the in-flight list on each
+ * of them makes the proxy's work grow with the square of the crowd (at
+ * 10,000 in flight it burnt a whole CPU matching ids by strcmp).
+ *
+ * Idtab: the acts that carry an id (queued or sent), chained through
+ * Act.hnext in a power-of-two table of buckets that doubles when the chains
+ * average one act. An act keeps its id's hash, so a lookup compares strings
+ * only on a full hash match, and growing does not hash again. The table holds
+ * pointers into acts it does not own; act.c adds an act when it is made and
+ * takes it out before freeing it.
+ *
+ * Dlheap: the acts sent to a process that have a deadline, a binary min-heap
+ * on Act.deadline; each act knows its place (Act.heapi, 0 when it is not in
+ * a heap, else index + 1), so one can leave from the middle when its answer
+ * comes. The process's one timer is set to the top (proc.c).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "dat.h"
+#include "fns.h"
+
+/* FNV-1a, 32 bits: ids are short, and only their bucket and a quick
+ * inequality test come of it. */
+static uint32_t
+id_hash(const char *p, size_t len)
+{
+	uint32_t h = 2166136261u;
+
+	while (len-- > 0)
+		h = (h ^ (unsigned char)*p++) * 16777619u;
+	return h;
+}
+
+static int
+idtab_grow(Idtab *t)
+{
+	size_t size = t->size ? t->size * 2 : 256, i;
+	Act **b = calloc(size, sizeof *b), *a, *next;
+
+	if (b == NULL)
+		return -ENOMEM;
+	for (i = 0; i < t->size; i++)
+		for (a = t->b[i]; a; a = next) {
+			next = a->hnext;
+			a->hnext = b[a->hash & (size - 1)];
+			b[a->hash & (size - 1)] = a;
+		}
+	free(t->b);
+	t->b = b;
+	t->size = size;
+	return 0;
+}
+
+/* The act whose id is the len bytes at id, or NULL. */
+Act *
+idtab_get(Idtab *t, const char *id, size_t len)
+{
+	uint32_t h = id_hash(id, len);
+	Act *a;
+
+	if (t->size == 0)
+		return NULL;
+	for (a = t->b[h & (t->size - 1)]; a; a = a->hnext)
+		if (a->hash == h && a->idlen == len && memcmp(a->id, id, len) == 0)
+			return a;
+	return NULL;
+}
+
+/* Add a, by a->id (whose length is a->idlen): 0 or -ENOMEM. */
+int
+idtab_add(Idtab *t, Act *a)
+{
+	Act **b;
+
+	if (t->count >= t->size && idtab_grow(t) < 0)
+		return -ENOMEM;
+	a->hash = id_hash(a->id, a->idlen);
+	b = &t->b[a->hash & (t->size - 1)];
+	a->hnext = *b;
+	*b = a;
+	a->intab = 1;
+	t->count++;
+	return 0;
+}
+
+void
+idtab_del(Idtab *t, Act *a)
+{
+	Act **pp;
+
+	if (!a->intab)
+		return;
+	for (pp = &t->b[a->hash & (t->size - 1)]; *pp; pp = &(*pp)->hnext)
+		if (*pp == a) {
+			*pp = a->hnext;
+			a->hnext = NULL;
+			a->intab = 0;
+			t->count--;
+			return;
+		}
+}
+
+void
+idtab_free(Idtab *t)
+{
+	free(t->b);
+	memset(t, 0, sizeof *t);
+}
+
+static void
+dl_put(Dlheap *h, size_t i, Act *a)
+{
+	h->a[i] = a;
+	a->heapi = i + 1;
+}
+
+/* Move the act at i up while it is earlier than its parent. */
+static void
+dl_up(Dlheap *h, size_t i)
+{
+	Act *a = h->a[i];
+
+	while (i > 0 && a->deadline < h->a[(i - 1) / 2]->deadline) {
+		dl_put(h, i, h->a[(i - 1) / 2]);
+		i = (i - 1) / 2;
+	}
+	dl_put(h, i, a);
+}
+
+/* Move the act at i down while a child is earlier. */
+static void
+dl_down(Dlheap *h, size_t i)
+{
+	Act *a = h->a[i];
+	size_t c;
+
+	while ((c = 2 * i + 1) < h->n) {
+		if (c + 1 < h->n && h->a[c + 1]->deadline < h->a[c]->deadline)
+			c++;
+		if (a->deadline <= h->a[c]->deadline)
+			break;
+		dl_put(h, i, h->a[c]);
+		i = c;
+	}
+	dl_put(h, i, a);
+}
+
+/* Add a, which has a deadline: 0 or -ENOMEM. */
+int
+dl_add(Dlheap *h, Act *a)
+{
+	size_t cap = h->cap ? h->cap * 2 : 256;
+	Act **arr;
+
+	if (h->n == h->cap) {
+		if ((arr = realloc(h->a, cap * sizeof *arr)) == NULL)
+			return -ENOMEM;
+		h->a = arr;
+		h->cap = cap;
+	}
+	h->a[h->n] = a;
+	dl_up(h, h->n++);
+	return 0;
+}
+
+/* Take a out of the heap, from wherever it is; nothing when it is not in. */
+void
+dl_del(Dlheap *h, Act *a)
+{
+	size_t i = a->heapi - 1;
+	Act *last;
+
+	if (a->heapi == 0)
+		return;
+	a->heapi = 0;
+	last = h->a[--h->n];
+	if (i == h->n)
+		return;
+	h->a[i] = last;
+	if (i > 0 && last->deadline < h->a[(i - 1) / 2]->deadline)
+		dl_up(h, i);
+	else
+		dl_down(h, i);
+}
+
+/* The act with the earliest deadline, or NULL. */
+Act *
+dl_first(Dlheap *h)
+{
+	return h->n ? h->a[0] : NULL;
+}
+
+void
+dl_free(Dlheap *h)
+{
+	free(h->a);
+	memset(h, 0, sizeof *h);
+}

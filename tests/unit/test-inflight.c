@@ -1,0 +1,102 @@
+/* test-inflight.c — proxy/inflight.c: activations by id (Idtab) and by deadline (Dlheap), 10,000 at once. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include "../../proxy/dat.h"
+#include "../../proxy/fns.h"
+
+enum { N = 10000 };
+
+static Act *
+acts_new(void)
+{
+	Act *a = calloc(N, sizeof *a);
+	int i;
+
+	assert_non_null(a);
+	for (i = 0; i < N; i++) {
+		a[i].idlen = (size_t)snprintf(a[i].idbuf, sizeof a[i].idbuf, "%08x%024x", 0x5eed, i);
+		a[i].id = a[i].idbuf;
+	}
+	return a;
+}
+
+/* Every act is found by its own id, and only by it; gone ones are not. */
+static void
+test_idtab(void **state)
+{
+	Idtab t = {0};
+	Act *a = acts_new();
+	char other[40];
+	int i;
+
+	(void)state;
+	for (i = 0; i < N; i++)
+		assert_int_equal(idtab_add(&t, &a[i]), 0);
+	assert_int_equal(t.count, N);
+	assert_true(t.size >= N);             /* chains average under one */
+	for (i = 0; i < N; i++)
+		assert_ptr_equal(idtab_get(&t, a[i].id, a[i].idlen), &a[i]);
+	assert_null(idtab_get(&t, a[0].id, a[0].idlen - 1));
+	snprintf(other, sizeof other, "%08x%024x", 0x5eed, N);
+	assert_null(idtab_get(&t, other, strlen(other)));
+	for (i = 0; i < N; i += 2)
+		idtab_del(&t, &a[i]);
+	idtab_del(&t, &a[0]);                 /* twice: nothing */
+	assert_int_equal(t.count, N / 2);
+	for (i = 0; i < N; i++)
+		assert_ptr_equal(idtab_get(&t, a[i].id, a[i].idlen), i % 2 ? &a[i] : NULL);
+	idtab_free(&t);
+	free(a);
+}
+
+/* Acts leave from the middle as their answers come; the top is always the
+ * earliest deadline of those left. */
+static void
+test_dlheap(void **state)
+{
+	Dlheap h = {0};
+	Act *a = acts_new(), *top;
+	uint64_t last = 0;
+	int i, left = N;
+
+	(void)state;
+	srand(16);
+	for (i = 0; i < N; i++) {
+		a[i].deadline = 1000 + (uint64_t)(rand() % 5000);   /* ties too */
+		assert_int_equal(dl_add(&h, &a[i]), 0);
+	}
+	for (i = 0; i < N; i += 3, left--)
+		dl_del(&h, &a[i]);
+	dl_del(&h, &a[0]);                    /* not in: nothing */
+	assert_int_equal(h.n, left);
+	while ((top = dl_first(&h)) != NULL) {
+		assert_true(top->deadline >= last);
+		for (i = 0; i < N; i += 97)
+			assert_true(a[i].heapi == 0 || a[i].deadline >= top->deadline);
+		last = top->deadline;
+		dl_del(&h, top);
+		assert_int_equal(top->heapi, 0);
+		left--;
+	}
+	assert_int_equal(left, 0);
+	dl_free(&h);
+	free(a);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_idtab),
+		cmocka_unit_test(test_dlheap),
+	};
+
+	cmocka_set_message_output(CM_OUTPUT_TAP);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
