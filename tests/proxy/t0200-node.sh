@@ -60,6 +60,23 @@ test_expect_success 'node: 100 activations at once in one node process' '
 '
 kill $PROXY_PID
 
+# 10,000 at once (fewer when the descriptor limit cannot be raised for the
+# proxy's and the client's sockets): every run gets its own answer though
+# they are answered in the reverse of the order they came.
+crowd=10000
+ulimit -n $((crowd + 300)) 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null
+room=$(( $(ulimit -n) - 300 ))
+[ "$room" -lt "$crowd" ] && crowd=$room && say "the descriptor limit allows $crowd runs at once, not 10,000"
+proxy_start
+test_expect_success "node: $crowd activations at once in one node process, each its own answer" '
+	got=$(init "$FIX/barrier.js" nodejs:20 main "{\"__OW_ALLOW_CONCURRENT\":\"true\",\"__OW_CONCURRENCY\":\"$crowd\"}") &&
+	expect 200 ".ok" &&
+	node "$FIX/crowd.js" "$URL" "$crowd" >crowd.json; cat crowd.json &&
+	jq -e ".ok == $crowd and .crossed == 0 and .failed == 0 and .pids == 1" crowd.json >/dev/null &&
+	test "$(sentinels proxy.out)" = "$crowd"
+'
+kill $PROXY_PID
+
 proxy_start --kind nodejs:20
 test_expect_success 'node: with --kind, the launcher starts before init and takes the code' '
 	wait_for "pgrep -P $PROXY_PID" && stem=$(pgrep -P $PROXY_PID) &&
