@@ -166,6 +166,11 @@ int media_is_json(const char *mt);
 int media_is_binary(const char *mt);
 void web_reply(http_req *req, const act_done *d, const char *ext, int cors);
 
+/* fire.c */
+typedef void (*fire_cb)(int status, const char *id, void *arg);
+int trigger_fire(backend *b, const caller *who, const char *name, const json_t *trig, const json_t *payload,
+                 const json_t *annot, fire_cb cb, void *arg, char *id);
+
 /* events.c */
 int events_new(backend *b, events **out);
 void events_free(events *ev);

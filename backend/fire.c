@@ -1,0 +1,140 @@
+/* fire.c — firing a trigger, whatever brought the event.
+ *
+ * One entry point, trigger_fire(), for every way an event comes in: a POST
+ * to the trigger (api_triggers.c), an alarm (alarms.c), a webhook, and each
+ * event of a CloudEvents batch. It knows no HTTP: it takes the namespace
+ * acting, the trigger, the payload and the annotations the source adds to
+ * the trigger's record (an alarm's "due" time, the feed), and calls back
+ * once the record is committed.
+ *
+ * Firing records a trigger activation and starts the action of every
+ * active rule on the trigger with the event: the trigger's parameters with
+ * the payload over them. Each rule's activation is committed as running,
+ * in the same batch as the trigger's record, before the callback runs, so
+ * after a crash every fired rule is accounted for. No active rule: 204 and
+ * no record (Triggers.scala). The trigger record's logs hold one JSON line
+ * per rule: {"statusCode","success","activationId","rule","action"}.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "fns.h"
+
+typedef struct fire_ctx {
+	fire_cb cb;
+	void *arg;
+	char id[ACTID_LEN + 1];
+} fire_ctx;
+
+/* The rule's action as a qualified name. */
+static void rule_target(const json_t *rule, qname *q)
+{
+	const json_t *act = json_object_get(rule, "action");
+	const char *path = jstr(json_object_get(act, "path")), *slash = strchr(path, '/');
+
+	memset(q, 0, sizeof q[0]);
+	snprintf(q->ns, sizeof q->ns, "%.*s", slash ? (int)(slash - path) : (int)strlen(path), path);
+	if (slash)
+		snprintf(q->pkg, sizeof q->pkg, "%s", slash + 1);
+	snprintf(q->name, sizeof q->name, "%s", jstr(json_object_get(act, "name")));
+}
+
+static void fire_committed(int err, const char *doc, void *arg)
+{
+	fire_ctx *f = arg;
+
+	(void)doc;
+	f->cb(err ? 500 : 202, f->id, f->arg);
+	free(f);
+}
+
+/* Start the rule's action; a line for the trigger record's logs. */
+static json_t *fire_rule(backend *b, const caller *who, const json_t *rule, json_t *event, const char *cause)
+{
+	char err[1024], rname[PATH_MAX_LEN + 1], aname[PATH_MAX_LEN + 1], *text;
+	act_req rq = {0};
+	activation *a;
+	int status, rc;
+	json_t *line;
+
+	rq.who = who;
+	rule_target(rule, &rq.target);
+	rq.params = event;
+	rq.cause = cause;
+	qname_path(&rq.target, aname, sizeof aname);
+	snprintf(rname, sizeof rname, "%s/%s", who->ns, jstr(json_object_get(rule, "name")));
+	rc = activation_start(b, &rq, NULL, NULL, &a, &status, err, sizeof err);
+	if (!rc)
+		rc = activation_ack(a, NULL, NULL);
+	line = rc ? json_pack("{s:i, s:b, s:s, s:s, s:s}", "statusCode", rc == -ENOENT ? 1 : 3, "success", 0, "error", err,
+	                      "rule", rname, "action", aname)
+	          : json_pack("{s:i, s:b, s:s, s:s, s:s}", "statusCode", 0, "success", 1, "activationId", a->id, "rule",
+	                      rname, "action", aname);
+	text = json_text(line, NULL);
+	json_decref(line);
+	line = json_string(text);
+	free(text);
+	return line;
+}
+
+static int rule_active(const json_t *r) { return strcmp(jstr(json_object_get(r, "status")), "active") == 0; }
+
+/* Fire trigger `name` of who->ns (trig: its entity, or NULL to look it up)
+ * with payload (borrowed). annot (borrowed, may be NULL) is an object of
+ * annotations for the trigger's record. 0: cb(202 or 500, id, arg) follows
+ * once the record is committed (id is also in *id when id is not NULL);
+ * otherwise an HTTP status and no callback: 404 no such trigger, 204 no
+ * active rule, 500 or 503. */
+int trigger_fire(backend *b, const caller *who, const char *name, const json_t *trig, const json_t *payload,
+                 const json_t *annot, fire_cb cb, void *arg, char *id)
+{
+	json_t *rules = NULL, *r, *event, *own = NULL, *v;
+	char path[PATH_MAX_LEN + 1];
+	const char *key;
+	record rec;
+	fire_ctx *f;
+	size_t i;
+	int active = 0, rc;
+	act_row row;
+
+	if (!trig && (rc = store_entity_peek(b->st, who->ns, "triggers", name, &own)))
+		return rc == -ENOENT ? 404 : 500;
+	trig = trig ? trig : own;
+	if (store_entity_list(b->st, who->ns, "rules", name, -1, 0, &rules)) {
+		json_decref(own);
+		return 500;
+	}
+	json_array_foreach(rules, i, r)
+		active += rule_active(r);
+	if (!active || !(f = calloc(1, sizeof *f))) {
+		json_decref(own);
+		json_decref(rules);
+		return active ? 503 : 204;
+	}
+	f->cb = cb;
+	f->arg = arg;
+	id_new(f->id);
+	if (id)
+		memcpy(id, f->id, ACTID_LEN + 1);
+	event = json_object();
+	params_layer(event, NULL, json_object_get(trig, "parameters"));
+	params_payload(event, payload);
+	snprintf(path, sizeof path, "%s/%s", who->ns, name);
+	record_init(&rec, who->ns, name, jstr(json_object_get(trig, "version")), f->id, NULL);
+	record_annot_str(&rec, "path", path);
+	json_object_foreach((json_t *)annot, key, v)
+		record_annot(&rec, key, v);
+	json_array_foreach(rules, i, r)
+		if (rule_active(r))
+			record_log(&rec, fire_rule(b, who, r, event, f->id));
+	record_set_response(&rec, RUN_SUCCESS, json_incref(event));
+	row = (act_row){f->id, who->ns, name, rec.start, rec.start, RUN_SUCCESS, path, rec.version, record_text(&rec)};
+	if (!row.doc || store_act_queue(b->st, &row, fire_committed, f))
+		fire_committed(-ENOMEM, NULL, f);
+	record_clear(&rec);
+	json_decref(event);
+	json_decref(rules);
+	json_decref(own);
+	return 0;
+}
