@@ -12,8 +12,9 @@
  *   /api/v1/web/NS/PKG/ACTION[.EXT][/...]  web actions (web.c): no key needed
  *
  * NS is "_" or the caller's own namespace; any other is 403 (but for the
- * actions of a package its owner published), so one namespace never reads
- * another's entities. Every answer is JSON with OpenWhisk's CORS headers,
+ * actions of a package its owner published, and the built-in catalog
+ * /whisk.system, catalog.c), so one namespace never reads another's
+ * entities. A feed's key (caller.scope) reaches only its trigger. Every answer is JSON with OpenWhisk's CORS headers,
  * OPTIONS (a browser's preflight) gets just those; errors are
  * {"error": text, "code": id}.
  */
@@ -175,6 +176,16 @@ static void route_namespace(api_req *ar, char **seg, int n)
 
 	int own = strcmp(seg[0], "_") == 0 || strcmp(seg[0], ar->who.ns) == 0;
 	int method_reads = strcmp(ar->req->method, "GET") == 0 || strcmp(ar->req->method, "POST") == 0;
+
+	/* A feed's key reads and fires its one trigger (auth.c, feeds.c). */
+	if (ar->who.scope[0] && !(own && method_reads && n == 3 && strcmp(coll, "triggers") == 0 &&
+	                          strcmp(seg[2], ar->who.scope) == 0)) {
+		api_error(ar->req, 403, "This key is the feed's of trigger %s: it may only read and fire that trigger.",
+		          ar->who.scope);
+		return;
+	}
+	if (!own && strcmp(seg[0], CATALOG_NS) == 0)
+		return catalog_route(ar, seg, n);
 
 	/* Another namespace's entities are out of reach, but for the actions of
 	 * a package it published (resolve.c checks that it did). */

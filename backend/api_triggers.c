@@ -80,6 +80,7 @@ void api_triggers(api_req *ar)
 		api_reply(ar->req, 200, doc, NULL);
 	} else if (strcmp(m, "DELETE") == 0) {
 		entity_delete(ar, "triggers", name, doc);
+		feeds_forget(ar->b, ar->who.ns, name);
 	} else if (strcmp(m, "POST") == 0) {
 		trigger_post(ar, name, doc);
 		json_decref(doc);

@@ -11,10 +11,19 @@
  * ~/.wskprops as APIHOST and AUTH so that `wsk` and the file system find
  * it. FAASFS_AUTH=uuid:key in the environment sets guest's credential
  * instead of a random one, on every start.
+ *
+ * A user's feed action is handed a key of its own for the trigger it feeds
+ * (feeds.c): "uuid:HMAC-SHA256(secret, uuid)" in hex, where the uuid is the
+ * trigger's row in the feeds table and the secret is DATA/feed.secret (32
+ * random bytes, 0600, made at first start), so the same key comes back on
+ * every lifecycle event and none is stored. It authenticates as the
+ * trigger's namespace with caller.scope set to the trigger: api.c lets it
+ * read and fire that trigger and nothing else. It dies with the trigger.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,14 +76,54 @@ int auth_check(backend *b, const char *header, caller *who)
 			memcpy(who->auth, b->auth_seen[i].auth, sizeof who->auth);
 			return 0;
 		}
-	if ((rc = auth_verify(b, header, who)) || strlen(header) >= sizeof b->auth_seen[0].header)
-		return rc;
+	if ((rc = auth_verify(b, header, who)) || strlen(header) >= sizeof b->auth_seen[0].header || who->scope[0])
+		return rc; /* a feed's key is checked each time: it goes with its trigger */
 	seen = &b->auth_seen[b->auth_next];
 	snprintf(seen->header, sizeof seen->header, "%s", header);
 	memcpy(seen->ns, who->ns, sizeof seen->ns);
 	memcpy(seen->auth, who->auth, sizeof seen->auth);
 	b->auth_next = (b->auth_next + 1) % 16;
 	return 0;
+}
+
+/* The key of a feed's uuid, 64 hex digits. */
+static void feed_key_hex(backend *b, const char *uuid, char out[65])
+{
+	unsigned char md[32];
+	unsigned int len = 0;
+
+	HMAC(EVP_sha256(), b->feed_secret, sizeof b->feed_secret, (const unsigned char *)uuid, strlen(uuid), md, &len);
+	for (unsigned i = 0; i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+}
+
+/* "uuid:key" for a user's feed action, into out (at least 110 bytes). */
+void feed_key(backend *b, const char *uuid, char *out, size_t n)
+{
+	char hex[65];
+
+	feed_key_hex(b, uuid, hex);
+	snprintf(out, n, "%s:%s", uuid, hex);
+}
+
+static int feed_verify(backend *b, const char *uuid, const char *key, caller *who)
+{
+	feed_row r;
+	char want[65];
+	unsigned diff = strlen(key) != 64;
+
+	if (store_feed_get(b->st, NULL, uuid, &r))
+		return -EACCES;
+	feed_key_hex(b, uuid, want);
+	for (int i = 0; i < 64 && key[i]; i++)
+		diff |= (unsigned char)(want[i] ^ key[i]);
+	if (!diff) {
+		snprintf(who->ns, sizeof who->ns, "%s", r.ns);
+		snprintf(who->scope, sizeof who->scope, "%s", r.trigger);
+		diff = snprintf(who->auth, sizeof who->auth, "%s:%s", uuid, key) >= (int)sizeof who->auth;
+	}
+	feed_row_clear(&r);
+	return diff ? -EACCES : 0;
 }
 
 static int auth_verify(backend *b, const char *header, caller *who)
@@ -88,7 +137,7 @@ static int auth_verify(backend *b, const char *header, caller *who)
 		return -EACCES;
 	*colon = 0;
 	if (store_ns_by_uuid(b->st, cred, ns, sizeof ns, want, sizeof want))
-		return -EACCES;
+		return feed_verify(b, cred, colon + 1, who);
 	key_hash(colon + 1, got);
 	for (int i = 0; i < 64; i++)
 		diff |= (unsigned char)(want[i] ^ got[i]);
@@ -100,7 +149,7 @@ static int auth_verify(backend *b, const char *header, caller *who)
 	return 0;
 }
 
-static void uuid_new(char out[37])
+void uuid_new(char out[37])
 {
 	char hex[33];
 
@@ -161,6 +210,30 @@ static int write_private(const char *path, const char *text, int excl)
 	}
 	fchmod(fd, 0600);
 	return close(fd) ? -errno : 0;
+}
+
+/* DATA/feed.secret, made at first start. */
+int feed_secret_load(backend *b)
+{
+	char path[1100];
+	int fd, rc = 0;
+
+	snprintf(path, sizeof path, "%s/feed.secret", b->opt.data_dir);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
+		rc = read(fd, b->feed_secret, sizeof b->feed_secret) == (ssize_t)sizeof b->feed_secret ? 0 : -EIO;
+		close(fd);
+	} else if (errno != ENOENT) {
+		rc = -errno;
+	} else if (!(rc = random_bytes(b->feed_secret, sizeof b->feed_secret))) {
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		rc = fd < 0 ? -errno
+		            : write(fd, b->feed_secret, sizeof b->feed_secret) == (ssize_t)sizeof b->feed_secret ? 0 : -EIO;
+		if (fd >= 0 && close(fd))
+			rc = -errno;
+	}
+	if (rc)
+		log_error("%s: %s", path, strerror(-rc));
+	return rc;
 }
 
 /* Make sure guest exists; FAASFS_AUTH sets its credential. */

@@ -24,6 +24,7 @@ enum {
 typedef struct store store;
 typedef struct events events;
 typedef struct metrics metrics;
+typedef struct alarms alarms;
 
 /* What the daemon was started with. */
 typedef struct options {
@@ -63,6 +64,8 @@ typedef struct backend {
 	} auth_seen[16];
 	int auth_next;
 	struct activation *spare; /* freed activations kept for reuse (invoke.c) */
+	unsigned char feed_secret[32]; /* keys of users' feed actions derive from it (auth.c) */
+	alarms *alarms;
 	int nspare;
 } backend;
 
@@ -70,7 +73,29 @@ typedef struct backend {
 typedef struct caller {
 	char ns[NAME_MAX_LEN + 1];
 	char auth[256];        /* "uuid:key" as presented, for __OW_API_KEY */
+	char scope[NAME_MAX_LEN + 1]; /* a feed's key: the one trigger it may fire and read; "" for all */
 } caller;
+
+/* A parsed cron expression: a bit a value (cron.c). */
+typedef struct cron_spec {
+	uint64_t sec, min;
+	uint32_t hour, dom;
+	uint16_t mon;
+	uint8_t dow;
+	int dom_any, dow_any;  /* the field was '*'... */
+} cron_spec;
+
+/* A trigger fed by a feed, as the store keeps it (store_feed.c). */
+typedef struct feed_row {
+	char ns[NAME_MAX_LEN + 1];
+	char trigger[NAME_MAX_LEN + 1];
+	char feed[PATH_MAX_LEN + 1];   /* "whisk.system/alarms/alarm", or a user's action "ns/pkg/name" */
+	json_t *config;        /* the parameters it was set up with (owned) */
+	int paused;
+	int64_t next_due, last_due; /* ms since epoch, 0 for none */
+	char uuid[40];         /* of the key a user's feed action holds, or "" */
+	int64_t changed;       /* ms since epoch of the last CREATE, UPDATE, PAUSE or UNPAUSE */
+} feed_row;
 
 /* A request to the REST API, after routing and authentication. */
 typedef struct api_req {

@@ -84,6 +84,9 @@ void key_hash(const char *key, char out[65]);
 int auth_check(backend *b, const char *header, caller *who);
 int ns_create(store *st, const char *name, const char *cred, char *out, size_t n);
 int ns_guest_setup(backend *b);
+void uuid_new(char out[37]);
+void feed_key(backend *b, const char *uuid, char *out, size_t n);
+int feed_secret_load(backend *b);
 
 /* record.c */
 const char *record_status_text(int status);
@@ -170,6 +173,44 @@ void web_reply(http_req *req, const act_done *d, const char *ext, int cors);
 typedef void (*fire_cb)(int status, const char *id, void *arg);
 int trigger_fire(backend *b, const caller *who, const char *name, const json_t *trig, const json_t *payload,
                  const json_t *annot, fire_cb cb, void *arg, char *id);
+
+/* feeds.c, catalog.c: the built-in feeds of /whisk.system and their services */
+#define CATALOG_NS "whisk.system"
+typedef struct feed_param {
+	const char *name, *description;
+	int required;
+} feed_param;
+typedef struct feed_service {
+	const char *pkg, *name, *description;
+	const feed_param *params;      /* ends with a NULL name */
+	int (*check)(backend *b, json_t *config, char *err, size_t n);  /* 0 or -EINVAL, err says which and why */
+	int (*start)(backend *b, feed_row *r, char *err, size_t n);     /* serve r; sets r->next_due */
+	void (*stop)(backend *b, const char *ns, const char *trigger);
+} feed_service;
+void feed_builtin_invoke(api_req *ar, const feed_service *svc);
+void feed_user_params(backend *b, const caller *who, const qname *q, json_t *params);
+void feeds_forget(backend *b, const char *ns, const char *name);
+json_t *feed_iso(int64_t ms);
+const feed_service *feed_service_of(const char *feed);
+void catalog_route(api_req *ar, char **seg, int n);
+
+/* cron.c */
+int cron_parse(const char *text, cron_spec *c, char *err, size_t n);
+int64_t cron_next(const cron_spec *c, const char *tz, int64_t after);
+int zone_known(const char *tz);
+
+/* alarms.c */
+extern const feed_service alarms_alarm, alarms_once, alarms_interval;
+int alarms_new(backend *b);
+void alarms_free(backend *b);
+
+/* store_feed.c */
+void feed_row_clear(feed_row *r);
+int store_feed_put(store *st, const feed_row *r);
+int store_feed_get(store *st, const char *ns, const char *trigger, feed_row *r);
+int store_feed_del(store *st, const char *ns, const char *trigger);
+int store_feed_due(store *st, const char *ns, const char *trigger, int64_t next, int64_t last);
+int store_feed_each(store *st, const char *like, void (*fn)(feed_row *r, void *arg), void *arg);
 
 /* events.c */
 int events_new(backend *b, events **out);

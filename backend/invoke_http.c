@@ -156,6 +156,7 @@ void invoke_http(api_req *ar, const qname *q)
 
 	if (api_payload(ar, &payload))
 		return;
+	feed_user_params(ar->b, &ar->who, q, payload);
 	if (query_int(ar->req, "timeout", WAIT_MAX_MS, &timeout)) {
 		json_decref(payload);
 		return api_error(ar->req, 400, "The timeout must be a number of milliseconds.");

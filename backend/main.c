@@ -252,7 +252,7 @@ static int start_services(backend *b)
 	if ((rc = listen_socket(b, &lim)))
 		return rc;
 	snprintf(b->api_host, sizeof b->api_host, "http://%s:%d", b->opt.listen_host, http_server_port(b->http));
-	if ((rc = ns_guest_setup(b)))
+	if ((rc = ns_guest_setup(b)) || (rc = feed_secret_load(b)) || (rc = alarms_new(b)))
 		return rc;
 	uv_timer_init(b->loop, &b->prune_timer);
 	b->prune_timer.data = b;
@@ -270,6 +270,7 @@ static void stop_services(backend *b)
 		sched_free(b->sched);
 	if (b->ev)
 		events_free(b->ev);
+	alarms_free(b);
 	if (b->prune_timer.loop)
 		uv_close((uv_handle_t *)&b->prune_timer, NULL);
 	if (b->st)

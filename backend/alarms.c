@@ -1,0 +1,544 @@
+/* alarms.c — /whisk.system/alarms: alarm (cron), once (a date), interval (every N minutes).
+ *
+ * The parameters are those of OpenWhisk's alarms package:
+ *   alarm     cron (5 fields, or 6 with seconds first; cron.c), timezone
+ *             (an IANA name; UTC by default), startDate, stopDate
+ *   once      date, deleteAfterFire (false, "rules": delete the trigger's
+ *             rules after the fire, true: its rules and the trigger)
+ *   interval  minutes, startDate, stopDate
+ * and trigger_payload, the object each fire carries. Dates are ISO 8601
+ * ("2030-01-01T00:00:00Z", an offset or none for UTC) or milliseconds
+ * since the epoch.
+ *
+ * Every alarm is in one min-heap by due time, under one timer of the
+ * backend's loop. When the timer runs, the alarms due are taken off; their
+ * next due times are committed to the feeds table in one transaction, and
+ * only then are the triggers fired (fire.c), each record annotated with
+ * "due" (ms since the epoch) and "feed". So a fire happens at most once: a
+ * crash between the commit and the fire loses that fire, and none is ever
+ * fired twice.
+ *
+ * Fires missed while the backend was down: at start, an alarm whose due
+ * time passed fires once, at once, its record annotated "due" with the
+ * first missed time and "missed": true; the fires missed after it are not
+ * made up, and the alarm goes on from the next due time after the start.
+ * A `once` whose date passed while down fires so too.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "fns.h"
+#include "log.h"
+
+enum { ONCE, CRON, INTERVAL };
+enum { REARM_MAX_MS = 60000 }; /* the wall clock is looked at again at least this often */
+
+typedef struct entry {
+	char ns[NAME_MAX_LEN + 1];
+	char trigger[NAME_MAX_LEN + 1];
+	const feed_service *svc;
+	int kind;
+	cron_spec cron;
+	char tz[64];
+	int64_t start, stop;   /* ms; 0: none */
+	int64_t every;         /* interval: ms */
+	int64_t base;          /* interval: its first due time */
+	int64_t next;          /* ms: when due */
+	int delete_after;      /* once: 1 its rules, 2 its rules and the trigger */
+	int missed;            /* next was missed while the backend was down */
+	json_t *payload;
+	size_t at;             /* in the heap */
+} entry;
+
+struct alarms {
+	backend *b;
+	uv_timer_t timer;
+	entry **heap;
+	size_t n, cap;
+};
+
+static int earlier(const entry *x, const entry *y) { return x->next < y->next; }
+
+static void heap_set(alarms *h, size_t i, entry *a)
+{
+	h->heap[i] = a;
+	a->at = i;
+}
+
+static void heap_up(alarms *h, size_t i)
+{
+	entry *a = h->heap[i];
+
+	while (i && earlier(a, h->heap[(i - 1) / 2])) {
+		heap_set(h, i, h->heap[(i - 1) / 2]);
+		i = (i - 1) / 2;
+	}
+	heap_set(h, i, a);
+}
+
+static void heap_down(alarms *h, size_t i)
+{
+	entry *a = h->heap[i];
+
+	for (;;) {
+		size_t c = 2 * i + 1;
+		if (c >= h->n)
+			break;
+		if (c + 1 < h->n && earlier(h->heap[c + 1], h->heap[c]))
+			c++;
+		if (!earlier(h->heap[c], a))
+			break;
+		heap_set(h, i, h->heap[c]);
+		i = c;
+	}
+	heap_set(h, i, a);
+}
+
+static int heap_push(alarms *h, entry *a)
+{
+	if (h->n == h->cap) {
+		size_t cap = h->cap ? 2 * h->cap : 64;
+		entry **p = realloc(h->heap, cap * sizeof *p);
+		if (!p)
+			return -ENOMEM;
+		h->heap = p;
+		h->cap = cap;
+	}
+	heap_set(h, h->n++, a);
+	heap_up(h, h->n - 1);
+	return 0;
+}
+
+static void heap_remove(alarms *h, entry *a)
+{
+	size_t i = a->at;
+
+	if (--h->n != i) {
+		heap_set(h, i, h->heap[h->n]);
+		heap_down(h, i);
+		heap_up(h, h->heap[i]->at);
+	}
+}
+
+static void alarm_free(entry *a)
+{
+	json_decref(a->payload);
+	free(a);
+}
+
+/* A date parameter: ISO 8601 text or ms since the epoch; 0 when absent. */
+static int parse_date(const json_t *v, const char *what, int64_t *ms, char *err, size_t n)
+{
+	const char *s = json_string_value(v), *p;
+	struct tm tm = {0};
+	int frac = 0, sign, oh, om;
+
+	*ms = 0;
+	if (!v || json_is_null(v))
+		return 0;
+	if (json_is_integer(v) && json_integer_value(v) > 0)
+		return *ms = json_integer_value(v), 0;
+	if (!s || !(p = strptime(s, "%Y-%m-%dT%H:%M", &tm)))
+		goto bad;
+	if (*p == ':' && !(p = strptime(p, ":%S", &tm)))
+		goto bad;
+	if (*p == '.') {
+		int digits = 0;
+		for (p++; *p >= '0' && *p <= '9'; p++, digits++)
+			if (digits < 3)
+				frac = frac * 10 + (*p - '0');
+		for (; digits < 3; digits++)
+			frac *= 10;
+	}
+	*ms = (int64_t)timegm(&tm) * 1000 + frac;
+	if (*p == 'Z' || *p == 'z')
+		p++;
+	else if ((*p == '+' || *p == '-') && sscanf(p + 1, "%2d:%2d", &oh, &om) == 2) {
+		sign = *p == '+' ? 1 : -1;
+		*ms -= sign * ((int64_t)oh * 3600 + om * 60) * 1000;
+		p += 6;
+	}
+	if (*p == 0)
+		return 0;
+bad:
+	snprintf(err, n, "The %s '%s' is not a date: use ISO 8601, as 2030-01-31T08:00:00Z, or ms since the epoch.",
+	         what, s ? s : "(not text)");
+	return -EINVAL;
+}
+
+static int parse_payload(const json_t *v, json_t **out, char *err, size_t n)
+{
+	const char *s = json_string_value(v);
+
+	*out = NULL;
+	if (!v || json_is_null(v))
+		return *out = json_object(), 0;
+	if (json_is_object(v))
+		return *out = json_incref((json_t *)v), 0;
+	if (s && (*out = json_loads(s, 0, NULL)) && json_is_object(*out))
+		return 0;
+	json_decref(*out);
+	*out = NULL;
+	return snprintf(err, n, "The trigger_payload must be a JSON object."), -EINVAL;
+}
+
+static int parse_delete_after(const json_t *v, int *out, char *err, size_t n)
+{
+	const char *s = json_string_value(v);
+
+	*out = json_is_true(v) || (s && strcmp(s, "true") == 0) ? 2 : s && strcmp(s, "rules") == 0 ? 1 : 0;
+	if (!v || json_is_boolean(v) || json_is_null(v) || (s && (*out || strcmp(s, "false") == 0)))
+		return 0;
+	return snprintf(err, n, "The deleteAfterFire must be false, \"rules\" or true."), -EINVAL;
+}
+
+/* The first due time after ms `after`, or 0 if there is none. */
+static int64_t next_after(const entry *a, int64_t after)
+{
+	int64_t due = 0, from = a->start > after + 1 ? a->start - 1 : after;
+
+	switch (a->kind) {
+	case ONCE:
+		due = a->start > after ? a->start : 0;
+		break;
+	case CRON:
+		due = cron_next(&a->cron, a->tz, from / 1000);
+		due = due < 0 ? 0 : due * 1000;
+		break;
+	case INTERVAL:
+		due = from < a->base ? a->base : a->base + ((from - a->base) / a->every + 1) * a->every;
+		break;
+	}
+	return due && a->stop && due >= a->stop ? 0 : due;
+}
+
+/* config into a (ns and trigger aside); err says which parameter and why. */
+static int alarm_parse(const feed_service *svc, const json_t *config, int64_t now, int64_t changed, entry *a,
+                       char *err, size_t n)
+{
+	const json_t *tz = json_object_get(config, "timezone"), *min = json_object_get(config, "minutes");
+	const char *cron = json_string_value(json_object_get(config, "cron"));
+	int rc;
+
+	memset(a, 0, sizeof *a);
+	a->svc = svc;
+	a->kind = strcmp(svc->name, "once") == 0 ? ONCE : strcmp(svc->name, "alarm") == 0 ? CRON : INTERVAL;
+	if ((rc = parse_payload(json_object_get(config, "trigger_payload"), &a->payload, err, n)))
+		return rc;
+	if (a->kind == ONCE) {
+		if ((rc = parse_date(json_object_get(config, "date"), "date", &a->start, err, n)) ||
+		    (rc = parse_delete_after(json_object_get(config, "deleteAfterFire"), &a->delete_after, err, n)))
+			return rc;
+		if (!a->start)
+			return snprintf(err, n, "The date parameter is required: when the alarm fires."), -EINVAL;
+		return 0;
+	}
+	if ((rc = parse_date(json_object_get(config, "startDate"), "startDate", &a->start, err, n)) ||
+	    (rc = parse_date(json_object_get(config, "stopDate"), "stopDate", &a->stop, err, n)))
+		return rc;
+	if (a->stop && a->start && a->stop <= a->start)
+		return snprintf(err, n, "The stopDate must come after the startDate."), -EINVAL;
+	if (a->kind == CRON) {
+		if (!cron)
+			return snprintf(err, n, "The cron parameter is required: when the alarm fires, as "
+			                "'MIN HOUR DOM MON DOW'."), -EINVAL;
+		if ((rc = cron_parse(cron, &a->cron, err, n)))
+			return rc;
+		if (tz && !json_is_string(tz))
+			return snprintf(err, n, "The timezone must be a text, an IANA name as Europe/Paris."), -EINVAL;
+		if (tz && !zone_known(json_string_value(tz)))
+			return snprintf(err, n, "The timezone '%s' is not a time zone of the IANA database (as Europe/Paris).",
+			                json_string_value(tz)), -EINVAL;
+		snprintf(a->tz, sizeof a->tz, "%s", tz ? json_string_value(tz) : "");
+		return 0;
+	}
+	if (!json_is_integer(min) && !(json_is_string(min) && atoll(json_string_value(min)) > 0))
+		return snprintf(err, n, "The minutes parameter is required: a whole number of minutes between fires."),
+		       -EINVAL;
+	a->every = (json_is_integer(min) ? json_integer_value(min) : atoll(json_string_value(min))) * 60000;
+	if (a->every < 60000 || a->every > 366LL * 86400000)
+		return snprintf(err, n, "The minutes must be between 1 and 527040 (a year)."), -EINVAL;
+	a->base = a->start ? a->start : (changed ? changed : now) + a->every;
+	return 0;
+}
+
+static int alarm_check_at(backend *b, const feed_service *svc, json_t *config, char *err, size_t n)
+{
+	entry a;
+	int64_t now = now_ms();
+	int rc = alarm_parse(svc, config, now, now, &a, err, n);
+
+	(void)b;
+	if (!rc && a.kind == ONCE && a.start <= now) {
+		snprintf(err, n, "The date %s is in the past.", json_string_value(json_object_get(config, "date")));
+		rc = -EINVAL;
+	} else if (!rc && a.stop && a.stop <= now) {
+		snprintf(err, n, "The stopDate %s is in the past.", json_string_value(json_object_get(config, "stopDate")));
+		rc = -EINVAL;
+	} else if (!rc && !next_after(&a, now)) {
+		snprintf(err, n, "The alarm would never fire: its cron '%s' is not due before %s.",
+		         json_string_value(json_object_get(config, "cron")), a.stop ? "its stopDate" : "eight years from now");
+		rc = -EINVAL;
+	}
+	json_decref(a.payload);
+	return rc;
+}
+
+static entry *find(alarms *h, const char *ns, const char *trigger)
+{
+	for (size_t i = 0; i < h->n; i++)
+		if (strcmp(h->heap[i]->trigger, trigger) == 0 && strcmp(h->heap[i]->ns, ns) == 0)
+			return h->heap[i];
+	return NULL;
+}
+
+static void timer_cb(uv_timer_t *t);
+
+static void rearm(alarms *h)
+{
+	int64_t wait;
+
+	if (!h->n) {
+		uv_timer_stop(&h->timer);
+		return;
+	}
+	wait = h->heap[0]->next - now_ms();
+	wait = wait < 0 ? 0 : wait > REARM_MAX_MS ? REARM_MAX_MS : wait;
+	uv_update_time(h->b->loop);
+	uv_timer_start(&h->timer, timer_cb, (uint64_t)wait, 0);
+}
+
+/* Schedule a (taken) for its trigger, replacing any alarm it had. */
+static int schedule(alarms *h, entry *a)
+{
+	entry *old = find(h, a->ns, a->trigger);
+
+	if (old) {
+		heap_remove(h, old);
+		alarm_free(old);
+	}
+	if (heap_push(h, a)) {
+		alarm_free(a);
+		return -ENOMEM;
+	}
+	rearm(h);
+	return 0;
+}
+
+static int alarm_start(backend *b, feed_row *r, char *err, size_t n)
+{
+	entry *a = malloc(sizeof *a);
+	int64_t now = now_ms();
+	int rc;
+
+	if (!a)
+		return snprintf(err, n, "Out of memory."), -ENOMEM;
+	if ((rc = alarm_parse(feed_service_of(r->feed), r->config, now, r->changed, a, err, n))) {
+		alarm_free(a);
+		return rc;
+	}
+	snprintf(a->ns, sizeof a->ns, "%s", r->ns);
+	snprintf(a->trigger, sizeof a->trigger, "%s", r->trigger);
+	r->next_due = a->next = next_after(a, now);
+	if (!a->next) {
+		alarm_free(a);
+		return 0;
+	}
+	return schedule(b->alarms, a) ? (snprintf(err, n, "Out of memory."), -ENOMEM) : 0;
+}
+
+static void alarm_stop(backend *b, const char *ns, const char *trigger)
+{
+	entry *a = find(b->alarms, ns, trigger);
+
+	if (a) {
+		heap_remove(b->alarms, a);
+		alarm_free(a);
+		rearm(b->alarms);
+	}
+}
+
+static void fired(int status, const char *id, void *arg)
+{
+	(void)status, (void)id, (void)arg;
+}
+
+/* deleteAfterFire: the trigger's rules, and the trigger with rules_too == 2. */
+static void delete_after(backend *b, const entry *a)
+{
+	json_t *rules = NULL, *r;
+	size_t i;
+
+	if (store_entity_list(b->st, a->ns, "rules", a->trigger, -1, 0, &rules) == 0)
+		json_array_foreach(rules, i, r)
+			store_entity_del(b->st, a->ns, "rules", jstr(json_object_get(r, "name")),
+			                 jstr(json_object_get(r, "version")));
+	json_decref(rules);
+	if (a->delete_after == 2) {
+		json_t *trig = NULL;
+		if (store_entity_peek(b->st, a->ns, "triggers", a->trigger, &trig) == 0)
+			store_entity_del(b->st, a->ns, "triggers", a->trigger, jstr(json_object_get(trig, "version")));
+		json_decref(trig);
+		store_feed_del(b->st, a->ns, a->trigger);
+	}
+}
+
+static void fire_one(backend *b, entry *a, int64_t due)
+{
+	char path[PATH_MAX_LEN + 1];
+	caller who = {0};
+	json_t *annot;
+	int status;
+
+	snprintf(who.ns, sizeof who.ns, "%s", a->ns);
+	snprintf(path, sizeof path, "/%s/%s/%s", CATALOG_NS, a->svc->pkg, a->svc->name);
+	annot = json_pack("{s:I, s:s}", "due", (json_int_t)due, "feed", path);
+	if (a->missed)
+		json_object_set_new(annot, "missed", json_true());
+	status = trigger_fire(b, &who, a->trigger, NULL, a->payload, annot, fired, NULL, NULL);
+	if (status && status != 204)
+		log_warn("alarms: %s/%s could not be fired (%d)", a->ns, a->trigger, status);
+	json_decref(annot);
+	if (a->delete_after && status != 404)
+		delete_after(b, a);
+}
+
+/* The alarms due: their next times committed, then their fires. */
+static void timer_cb(uv_timer_t *t)
+{
+	alarms *h = t->data;
+	backend *b = h->b;
+	int64_t now = now_ms(), *due;
+	entry **batch;
+	size_t k = 0;
+
+	if (!h->n || h->heap[0]->next > now)
+		return rearm(h);
+	batch = malloc(h->n * sizeof *batch);
+	due = malloc(h->n * sizeof *due);
+	if (!batch || !due) {
+		free(batch), free(due);
+		return rearm(h);
+	}
+	while (h->n && h->heap[0]->next <= now) {
+		entry *a = batch[k] = h->heap[0];
+		due[k++] = a->next;
+		heap_remove(h, a);
+	}
+	int tx = store_begin(b->st) == 0;
+	for (size_t i = 0; i < k; i++)
+		store_feed_due(b->st, batch[i]->ns, batch[i]->trigger, next_after(batch[i], due[i] > now ? due[i] : now),
+		               due[i]);
+	if (tx && store_commit(b->st))
+		log_warn("alarms: the next due times could not be committed");
+	for (size_t i = 0; i < k; i++) {
+		entry *a = batch[i];
+		fire_one(b, a, due[i]);
+		a->missed = 0;
+		a->next = a->delete_after == 2 ? 0 : next_after(a, due[i] > now ? due[i] : now);
+		if (!a->next || heap_push(h, a))
+			alarm_free(a);
+	}
+	free(batch);
+	free(due);
+	rearm(h);
+}
+
+/* At start: every alarm of the store, the missed ones due at once. */
+static void load_one(feed_row *r, void *arg)
+{
+	backend *b = arg;
+	entry *a;
+	char err[512];
+	const feed_service *svc = feed_service_of(r->feed);
+
+	if (!svc || r->paused || !r->next_due || !(a = malloc(sizeof *a)))
+		return;
+	if (alarm_parse(svc, r->config, now_ms(), r->changed, a, err, sizeof err)) {
+		log_warn("alarms: %s/%s: %s", r->ns, r->trigger, err);
+		alarm_free(a);
+		return;
+	}
+	snprintf(a->ns, sizeof a->ns, "%s", r->ns);
+	snprintf(a->trigger, sizeof a->trigger, "%s", r->trigger);
+	a->next = r->next_due;
+	a->missed = r->next_due <= now_ms();
+	if (heap_push(b->alarms, a))
+		alarm_free(a);
+}
+
+int alarms_new(backend *b)
+{
+	alarms *h = calloc(1, sizeof *h);
+	int rc;
+
+	if (!h)
+		return -ENOMEM;
+	h->b = b;
+	b->alarms = h;
+	uv_timer_init(b->loop, &h->timer);
+	h->timer.data = h;
+	if ((rc = store_feed_each(b->st, CATALOG_NS "/alarms/%", load_one, b)))
+		return rc;
+	if (h->n)
+		log_info("alarms: %zu scheduled", h->n);
+	rearm(h);
+	uv_unref((uv_handle_t *)&h->timer);
+	return 0;
+}
+
+static void timer_closed(uv_handle_t *t)
+{
+	alarms *h = t->data;
+
+	for (size_t i = 0; i < h->n; i++)
+		alarm_free(h->heap[i]);
+	free(h->heap);
+	free(h);
+}
+
+void alarms_free(backend *b)
+{
+	if (b->alarms)
+		uv_close((uv_handle_t *)&b->alarms->timer, timer_closed);
+	b->alarms = NULL;
+}
+
+static int check_alarm(backend *b, json_t *c, char *err, size_t n) { return alarm_check_at(b, &alarms_alarm, c, err, n); }
+static int check_once(backend *b, json_t *c, char *err, size_t n) { return alarm_check_at(b, &alarms_once, c, err, n); }
+static int check_interval(backend *b, json_t *c, char *err, size_t n)
+{
+	return alarm_check_at(b, &alarms_interval, c, err, n);
+}
+
+static const feed_param alarm_params[] = {
+	{"cron", "when it fires: MIN HOUR DOM MON DOW, or SEC MIN HOUR DOM MON DOW", 1},
+	{"timezone", "the IANA time zone the cron is read in (UTC by default)", 0},
+	{"startDate", "no fire before this date (ISO 8601)", 0},
+	{"stopDate", "no fire from this date on (ISO 8601)", 0},
+	{"trigger_payload", "the object each fire carries", 0},
+	{NULL, NULL, 0},
+};
+static const feed_param once_params[] = {
+	{"date", "when it fires (ISO 8601)", 1},
+	{"deleteAfterFire", "false, \"rules\" (delete the trigger's rules after) or true (its rules and itself)", 0},
+	{"trigger_payload", "the object the fire carries", 0},
+	{NULL, NULL, 0},
+};
+static const feed_param interval_params[] = {
+	{"minutes", "the minutes between fires", 1},
+	{"startDate", "the first fire (ISO 8601; by default one interval from now)", 0},
+	{"stopDate", "no fire from this date on (ISO 8601)", 0},
+	{"trigger_payload", "the object each fire carries", 0},
+	{NULL, NULL, 0},
+};
+
+const feed_service alarms_alarm = {"alarms", "alarm", "Fire the trigger on a cron schedule.", alarm_params,
+                                   check_alarm, alarm_start, alarm_stop};
+const feed_service alarms_once = {"alarms", "once", "Fire the trigger once, at a date.", once_params, check_once,
+                                  alarm_start, alarm_stop};
+const feed_service alarms_interval = {"alarms", "interval", "Fire the trigger every few minutes.", interval_params,
+                                      check_interval, alarm_start, alarm_stop};

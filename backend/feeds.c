@@ -1,0 +1,306 @@
+/* feeds.c — the feed contract: lifecycle events of the built-in feeds, and a user's feed's own key.
+ *
+ * `wsk trigger create T --feed F -p k v` PUTs the trigger with a "feed"
+ * annotation, then invokes F blocking with the parameters and
+ * lifecycleEvent CREATE, triggerName "/NS/T" and authKey; `get` invokes
+ * READ, `update` UPDATE, `delete` DELETE before it deletes the trigger;
+ * OpenWhisk's providers also take PAUSE and UNPAUSE. A failed CREATE makes
+ * the CLI delete the trigger.
+ *
+ * A built-in feed (/whisk.system/PKG/NAME, catalog.c) is served here, in
+ * the backend: the event is checked, the feed's row (store_feed.c) is
+ * written and its service (alarms.c, ...) started or stopped; the answer is
+ * that of a blocking invoke, 200 with the activation record of the feed
+ * action (kept in the caller's namespace), or 400 {"error"} naming which
+ * parameter is wrong and why, with nothing set up. READ's result is
+ * {"config": the parameters, "status": {"active", "dateChanged",
+ * "dateChangedISO", "nextFire", "lastFire"}}.
+ *
+ * A user's action named as a trigger's feed is invoked as any action, but
+ * the authKey it is given is not the caller's: it is a key that may only
+ * read and fire that trigger (auth.c), the same on every lifecycle event,
+ * gone when the trigger is deleted.
+ *
+ * Deleting a trigger, however it is done, stops its feed and drops its row.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "fns.h"
+#include "log.h"
+
+static const char *const lifecycle[] = {"CREATE", "READ", "UPDATE", "DELETE", "PAUSE", "UNPAUSE", NULL};
+
+/* The trigger a lifecycle event names, which must be the caller's. */
+static int trigger_named(const caller *who, const json_t *params, char *name, char *err, size_t n)
+{
+	const char *t = json_string_value(json_object_get(params, "triggerName"));
+	qname q;
+
+	if (!t)
+		return snprintf(err, n, "The parameter triggerName is missing: the feed needs the trigger's name."), -EINVAL;
+	if (qname_parse(t, who->ns, &q, err, n) || q.pkg[0])
+		return snprintf(err, n, "The triggerName '%s' is not a trigger's name.", t), -EINVAL;
+	if (strcmp(q.ns, who->ns))
+		return snprintf(err, n, "The trigger '%s' is not in namespace %s.", t, who->ns), -EPERM;
+	snprintf(name, NAME_MAX_LEN + 1, "%s", q.name);
+	return 0;
+}
+
+static int lifecycle_of(const json_t *params)
+{
+	const char *ev = json_string_value(json_object_get(params, "lifecycleEvent"));
+
+	for (int i = 0; ev && lifecycle[i]; i++)
+		if (strcmp(ev, lifecycle[i]) == 0)
+			return i;
+	return -1;
+}
+
+static void iso_time(int64_t ms, char *out, size_t n)
+{
+	time_t t = ms / 1000;
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	snprintf(out + strftime(out, n, "%Y-%m-%dT%H:%M:%S", &tm), n - 19, ".%03dZ", (int)(ms % 1000));
+}
+
+json_t *feed_iso(int64_t ms)
+{
+	char when[40];
+
+	if (ms <= 0)
+		return json_null();
+	iso_time(ms, when, sizeof when);
+	return json_string(when);
+}
+
+static json_t *read_result(const feed_row *r)
+{
+	return json_pack("{s:O, s:{s:b, s:I, s:o, s:o, s:o}}", "config", r->config, "status", "active", !r->paused,
+	                 "dateChanged", (json_int_t)r->changed, "dateChangedISO", feed_iso(r->changed), "nextFire",
+	                 feed_iso(r->paused ? 0 : r->next_due), "lastFire", feed_iso(r->last_due));
+}
+
+typedef struct reply_ctx {
+	http_req *req;
+	int result_only;
+	json_t *result;
+	char id[ACTID_LEN + 1];
+} reply_ctx;
+
+static void replied(int err, const char *doc, void *arg)
+{
+	reply_ctx *c = arg;
+	char hdr[96];
+
+	snprintf(hdr, sizeof hdr, "x-openwhisk-activation-id: %s\r\n", c->id);
+	if (err)
+		api_error(c->req, 500, "The activation could not be recorded.");
+	else if (c->result_only)
+		api_reply(c->req, 200, json_incref(c->result), hdr);
+	else
+		api_reply_text(c->req, 200, doc, strlen(doc), hdr);
+	json_decref(c->result);
+	free(c);
+}
+
+/* Answer as a blocking invoke that succeeded with result (stolen), recorded. */
+static void builtin_reply(api_req *ar, const feed_service *svc, json_t *result)
+{
+	reply_ctx *c = calloc(1, sizeof *c);
+	char path[PATH_MAX_LEN + 1], name[2 * NAME_MAX_LEN + 2];
+	record rec;
+	act_row row;
+
+	if (!c) {
+		json_decref(result);
+		return api_error(ar->req, 503, "Out of memory.");
+	}
+	c->req = ar->req;
+	c->result_only = query_bool(ar->req, "result", 0);
+	c->result = result;
+	id_new(c->id);
+	snprintf(path, sizeof path, "%s/%s/%s", CATALOG_NS, svc->pkg, svc->name);
+	snprintf(name, sizeof name, "%s/%s", svc->pkg, svc->name);
+	record_init(&rec, ar->who.ns, svc->name, "0.0.1", c->id, NULL);
+	record_annot_str(&rec, "path", path);
+	record_annot_str(&rec, "kind", "builtin");
+	record_set_times(&rec, rec.start, now_ms());
+	record_set_response(&rec, RUN_SUCCESS, json_incref(result));
+	row = (act_row){c->id, ar->who.ns, name, rec.start, rec.end, RUN_SUCCESS, path, rec.version, record_text(&rec)};
+	record_clear(&rec);
+	if (!row.doc || store_act_queue(ar->b->st, &row, replied, c))
+		replied(-ENOMEM, NULL, c);
+}
+
+/* The feed's parameters without the lifecycle's own. */
+static json_t *config_of(const json_t *params)
+{
+	json_t *c = json_deep_copy(params);
+
+	json_object_del(c, "lifecycleEvent");
+	json_object_del(c, "triggerName");
+	json_object_del(c, "authKey");
+	return c;
+}
+
+/* CREATE and UPDATE: check config, start the service, keep the row. */
+static int feed_set(backend *b, const feed_service *svc, feed_row *r, char *err, size_t n)
+{
+	int rc;
+
+	if ((rc = svc->check(b, r->config, err, n)))
+		return rc;
+	svc->stop(b, r->ns, r->trigger);
+	r->changed = now_ms();
+	if (!r->paused && (rc = svc->start(b, r, err, n)))
+		return rc;
+	if ((rc = store_feed_put(b->st, r))) {
+		svc->stop(b, r->ns, r->trigger);
+		return snprintf(err, n, "The store could not be written."), -EIO;
+	}
+	return 0;
+}
+
+static int lifecycle_run(backend *b, const feed_service *svc, int ev, feed_row *r, json_t *params, char *err,
+                         size_t n)
+{
+	json_t *add;
+	int rc;
+
+	switch (ev) {
+	case 0: /* CREATE */
+		r->config = config_of(params);
+		return feed_set(b, svc, r, err, n);
+	case 2: /* UPDATE: the new parameters over the old */
+		add = config_of(params);
+		json_object_update(r->config, add);
+		json_decref(add);
+		return feed_set(b, svc, r, err, n);
+	case 3: /* DELETE */
+		svc->stop(b, r->ns, r->trigger);
+		return store_feed_del(b->st, r->ns, r->trigger) == -EIO ? (snprintf(err, n, "store error"), -EIO) : 0;
+	case 4: /* PAUSE */
+	case 5: /* UNPAUSE */
+		r->paused = ev == 4;
+		svc->stop(b, r->ns, r->trigger);
+		r->changed = now_ms();
+		if (!r->paused && (rc = svc->start(b, r, err, n)))
+			return rc;
+		return store_feed_put(b->st, r) ? (snprintf(err, n, "The store could not be written."), -EIO) : 0;
+	}
+	return 0;
+}
+
+/* POST /namespaces/whisk.system/actions/PKG/NAME. */
+void feed_builtin_invoke(api_req *ar, const feed_service *svc)
+{
+	char name[NAME_MAX_LEN + 1], err[1024];
+	json_t *params, *trig = NULL;
+	feed_row r = {0};
+	int ev, rc, have;
+
+	if (api_payload(ar, &params))
+		return;
+	if ((ev = lifecycle_of(params)) < 0) {
+		json_decref(params);
+		return api_error(ar->req, 400, "The parameter lifecycleEvent must be one of CREATE, READ, UPDATE, DELETE, "
+		                               "PAUSE, UNPAUSE: /%s/%s/%s is a feed.", CATALOG_NS, svc->pkg, svc->name);
+	}
+	if ((rc = trigger_named(&ar->who, params, name, err, sizeof err))) {
+		json_decref(params);
+		return api_error(ar->req, rc == -EPERM ? 403 : 400, "%s", err);
+	}
+	if (ev == 0 && store_entity_peek(ar->b->st, ar->who.ns, "triggers", name, &trig)) {
+		json_decref(params);
+		return api_error(ar->req, 404, "The trigger %s does not exist: create it before its feed.", name);
+	}
+	json_decref(trig);
+	have = store_feed_get(ar->b->st, ar->who.ns, name, &r) == 0;
+	if (have && strncmp(r.feed, CATALOG_NS "/", sizeof CATALOG_NS) == 0 && ev == 0)
+		feed_service_of(r.feed)->stop(ar->b, r.ns, r.trigger); /* a CREATE over an older feed */
+	if (ev && (!have || feed_service_of(r.feed) != svc)) {
+		json_decref(params);
+		api_error(ar->req, 404, "The trigger %s has no feed /%s/%s/%s%s%s.", name, CATALOG_NS, svc->pkg, svc->name,
+		          have ? ": its feed is /" : "", have ? r.feed : "");
+		feed_row_clear(&r);
+		return;
+	}
+	if (ev == 0) {
+		feed_row_clear(&r);
+		memset(&r, 0, sizeof r);
+		snprintf(r.ns, sizeof r.ns, "%s", ar->who.ns);
+		snprintf(r.trigger, sizeof r.trigger, "%s", name);
+		snprintf(r.feed, sizeof r.feed, "%s/%s/%s", CATALOG_NS, svc->pkg, svc->name);
+	}
+	rc = ev == 1 ? 0 : lifecycle_run(ar->b, svc, ev, &r, params, err, sizeof err);
+	json_decref(params);
+	if (rc) {
+		feed_row_clear(&r);
+		return api_error(ar->req, rc == -EIO ? 500 : 400, "%s", err);
+	}
+	builtin_reply(ar, svc, ev == 1 ? read_result(&r) : ev == 3 ? json_object() : json_pack("{s:s}", "status", "ok"));
+	feed_row_clear(&r);
+}
+
+/* A user's action invoked as a trigger's feed: its authKey becomes that
+ * trigger's own key (made at the first lifecycle event). */
+void feed_user_params(backend *b, const caller *who, const qname *q, json_t *params)
+{
+	char name[NAME_MAX_LEN + 1], err[256], path[PATH_MAX_LEN + 1], want[PATH_MAX_LEN + 1], key[160];
+	json_t *trig = NULL, *ann, *p;
+	feed_row r = {0};
+	qname fq;
+	size_t i;
+	const char *feed = NULL;
+
+	if (lifecycle_of(params) < 0 || !json_is_string(json_object_get(params, "authKey")) ||
+	    trigger_named(who, params, name, err, sizeof err) || store_entity_peek(b->st, who->ns, "triggers", name, &trig))
+		return;
+	ann = json_object_get(trig, "annotations");
+	json_array_foreach(ann, i, p)
+		if (strcmp(jstr(json_object_get(p, "key")), "feed") == 0)
+			feed = json_string_value(json_object_get(p, "value"));
+	qname_path(q, path, sizeof path);
+	if (!feed || qname_parse(feed, who->ns, &fq, err, sizeof err) || (qname_path(&fq, want, sizeof want), strcmp(want, path))) {
+		json_decref(trig);
+		return;
+	}
+	json_decref(trig);
+	if (store_feed_get(b->st, who->ns, name, &r) || strcmp(r.feed, path)) {
+		feed_row_clear(&r);
+		memset(&r, 0, sizeof r);
+		snprintf(r.ns, sizeof r.ns, "%s", who->ns);
+		snprintf(r.trigger, sizeof r.trigger, "%s", name);
+		snprintf(r.feed, sizeof r.feed, "%s", path);
+		uuid_new(r.uuid);
+		r.config = config_of(params);
+		r.changed = now_ms();
+		if (store_feed_put(b->st, &r)) {
+			feed_row_clear(&r);
+			return;
+		}
+	}
+	feed_key(b, r.uuid, key, sizeof key);
+	json_object_set_new(params, "authKey", json_string(key));
+	feed_row_clear(&r);
+}
+
+/* The trigger (ns, name) is gone: its feed stops and its key dies. */
+void feeds_forget(backend *b, const char *ns, const char *name)
+{
+	feed_row r;
+	const feed_service *svc;
+
+	if (store_feed_get(b->st, ns, name, &r))
+		return;
+	if ((svc = feed_service_of(r.feed)))
+		svc->stop(b, ns, name);
+	if (store_feed_del(b->st, ns, name) == -EIO)
+		log_warn("feeds: the feed of %s/%s could not be dropped", ns, name);
+	feed_row_clear(&r);
+}
