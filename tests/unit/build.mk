@@ -1,7 +1,7 @@
 # tests/unit/: the backend's pure logic under cmocka (other programs add
 # their own unit tests to UNIT_TESTS in their build.mk). Each prints TAP.
 BACKEND_UNIT := tests/unit/test-names tests/unit/test-limits tests/unit/test-params tests/unit/test-json-text \
-                tests/unit/test-record
+                tests/unit/test-record tests/unit/test-cron
 UNIT_TESTS += $(BACKEND_UNIT)
 UNIT_CFLAGS := $(shell pkg-config --cflags libuv jansson sqlite3 cmocka)
 UNIT_LIBS := $(shell pkg-config --libs jansson cmocka)
@@ -20,4 +20,7 @@ tests/unit/test-json-text: tests/unit/test-json-text.c backend/json_text.o
 
 tests/unit/test-record: tests/unit/test-record.c backend/record.o backend/params.o backend/util.o backend/json_text.o \
                        $(LIB_A)
+	$(CC) $(CFLAGS) $(UNIT_CFLAGS) -o $@ $(filter %.c %.o %.a,$^) $(UNIT_LIBS)
+
+tests/unit/test-cron: tests/unit/test-cron.c backend/cron.o
 	$(CC) $(CFLAGS) $(UNIT_CFLAGS) -o $@ $(filter %.c %.o %.a,$^) $(UNIT_LIBS)
