@@ -537,8 +537,8 @@ static const feed_param interval_params[] = {
 };
 
 const feed_service alarms_alarm = {"alarms", "alarm", "Fire the trigger on a cron schedule.", alarm_params,
-                                   check_alarm, alarm_start, alarm_stop};
+                                   check_alarm, alarm_start, alarm_stop, NULL};
 const feed_service alarms_once = {"alarms", "once", "Fire the trigger once, at a date.", once_params, check_once,
-                                  alarm_start, alarm_stop};
+                                  alarm_start, alarm_stop, NULL};
 const feed_service alarms_interval = {"alarms", "interval", "Fire the trigger every few minutes.", interval_params,
-                                      check_interval, alarm_start, alarm_stop};
+                                      check_interval, alarm_start, alarm_stop, NULL};

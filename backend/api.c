@@ -7,6 +7,7 @@
  *   /                          GET  what this server is, with its runtimes
  *   /api/v1                    GET  the API's description
  *   /metrics                   GET  Prometheus text (no auth: see the man page)
+ *   /hooks/ID                  POST a trigger's webhook (no auth: webhooks.c)
  *   /api/v1/namespaces         GET  the caller's namespace
  *   /api/v1/namespaces/NS/COLL[/...]  the collections, each in api_COLL.c
  *   /api/v1/web/NS/PKG/ACTION[.EXT][/...]  web actions (web.c): no key needed
@@ -119,9 +120,29 @@ int api_body_object(api_req *ar, json_t **out)
 	return 0;
 }
 
-/* The parameters an invocation or firing carries (params.c body_params),
- * into *out; answers 413 or 400 itself and returns nonzero. */
+/* The parameters an invocation carries (params.c body_params, or one
+ * CloudEvent), into *out; answers 413 or 400 itself and returns nonzero. */
 int api_payload(api_req *ar, json_t **out)
+{
+	char err[1024];
+	json_t *list;
+
+	if (ar->req->body_len > ar->b->opt.max_payload) {
+		api_error(ar->req, 413, "The request content exceeds the limit of %zu bytes.", ar->b->opt.max_payload);
+		return -E2BIG;
+	}
+	if (request_events(ar->req, 0, &list, err, sizeof err)) {
+		api_error(ar->req, 400, "%s", err);
+		return -EINVAL;
+	}
+	*out = json_incref(json_array_get(list, 0));
+	json_decref(list);
+	return 0;
+}
+
+/* The events a firing carries: one, or a CloudEvents batch (cloudevents.c),
+ * into *out (an array); answers 413 or 400 itself and returns nonzero. */
+int api_events(api_req *ar, json_t **out)
 {
 	char err[1024];
 
@@ -129,8 +150,7 @@ int api_payload(api_req *ar, json_t **out)
 		api_error(ar->req, 413, "The request content exceeds the limit of %zu bytes.", ar->b->opt.max_payload);
 		return -E2BIG;
 	}
-	if (body_params(http_header_get(ar->req, "Content-Type"), ar->req->body, ar->req->body_len, out, err,
-	                sizeof err)) {
+	if (request_events(ar->req, 1, out, err, sizeof err)) {
 		api_error(ar->req, 400, "%s", err);
 		return -EINVAL;
 	}
@@ -230,6 +250,8 @@ void api_handle(http_req *req, void *arg)
 		return api_error(req, 414, "The request target is longer than %zu bytes.", sizeof url - 1);
 	strecpy(url, url + sizeof url, req->url);
 	n = split_path(url, seg, 12);
+	if (n == 2 && strcmp(seg[0], "hooks") == 0) /* a trigger's webhook: its id is its credential */
+		return webhook_handle(b, req, seg[1]);
 	if (n < 0 || (n >= 1 && strcmp(seg[0], "api") && strcmp(seg[0], "metrics")))
 		return api_error(req, 404, "The requested resource does not exist.");
 	if (n == 0)

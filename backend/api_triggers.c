@@ -1,12 +1,15 @@
 /* api_triggers.c — /namespaces/NS/triggers/NAME: triggers, and firing them over HTTP.
  *
- * A POST is fired by fire.c with the body as payload (a JSON object, or a
- * raw body as web-action fields, params.c); 202 {"activationId"} answers
- * once the trigger's record is committed, 204 when no rule is active.
+ * A POST is fired by fire.c with the body as payload (a JSON object, a
+ * raw body as web-action fields, params.c, or a CloudEvent, cloudevents.c);
+ * 202 {"activationId"} answers once the trigger's record is committed, 204
+ * when no rule is active. A batch of CloudEvents is one fire an event,
+ * answered with {"activationIds"} once all are committed.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "fns.h"
 
@@ -41,31 +44,94 @@ static void add_rules(api_req *ar, json_t *doc, const char *name)
 	json_object_set_new(doc, "rules", rules);
 }
 
-static void fire_answer(int status, const char *id, void *arg)
+typedef struct fires_ctx {
+	http_req *req;
+	json_t *ids;
+	int pending;           /* fires not yet committed, and one for the loop starting them */
+	int status;            /* 202, or the first failure */
+	int batch;
+} fires_ctx;
+
+static void fires_done(fires_ctx *c)
 {
-	http_req *req = arg;
 	char hdr[96];
 
-	snprintf(hdr, sizeof hdr, "x-openwhisk-activation-id: %s\r\n", id);
-	if (status != 202)
-		api_error(req, 500, "The trigger activation could not be recorded.");
-	else
-		api_reply(req, 202, json_pack("{s:s}", "activationId", id), hdr);
+	if (--c->pending)
+		return;
+	if (c->status != 202 && c->status != 204) {
+		api_error(c->req, c->status, c->status == 404 ? "The requested resource does not exist."
+		                           : c->status == 503 ? "Out of memory."
+		                                              : "The trigger activation could not be recorded.");
+	} else if (!json_array_size(c->ids)) {
+		api_reply(c->req, 204, NULL, NULL);
+	} else {
+		snprintf(hdr, sizeof hdr, "x-openwhisk-activation-id: %s\r\n", json_string_value(json_array_get(c->ids, 0)));
+		api_reply(c->req, 202,
+		          c->batch ? json_pack("{s:O}", "activationIds", c->ids)
+		                   : json_pack("{s:O}", "activationId", json_array_get(c->ids, 0)),
+		          hdr);
+	}
+	json_decref(c->ids);
+	free(c);
+}
+
+static void fire_committed(int status, const char *id, void *arg)
+{
+	fires_ctx *c = arg;
+
+	(void)id;
+	if (status != 202 && c->status == 202)
+		c->status = status;
+	fires_done(c);
+}
+
+/* Fire trigger `name` (trig: its entity, or NULL) with each of events
+ * (stolen), and answer req once every record is committed: 202
+ * {"activationId"}, or {"activationIds"} for a batch; 204 when no rule
+ * is active. annot: the records' annotations (fire.c). */
+void trigger_fire_http(backend *b, http_req *req, const caller *who, const char *name, const json_t *trig,
+                       json_t *events, int batch, const json_t *annot)
+{
+	fires_ctx *c = calloc(1, sizeof *c);
+	char id[ACTID_LEN + 1];
+	json_t *ev;
+	size_t i;
+	int status;
+
+	if (!c) {
+		json_decref(events);
+		return api_error(req, 503, "Out of memory.");
+	}
+	c->req = req;
+	c->ids = json_array();
+	c->pending = 1;
+	c->status = 202;
+	c->batch = batch;
+	json_array_foreach(events, i, ev) {
+		c->pending++;
+		status = trigger_fire(b, who, name, trig, ev, annot, fire_committed, c, id);
+		if (status == 0) {
+			json_array_append_new(c->ids, json_string(id));
+			continue;
+		}
+		c->pending--;
+		if (status != 204)
+			c->status = status;
+		break;
+	}
+	json_decref(events);
+	fires_done(c);
 }
 
 static void trigger_post(api_req *ar, const char *name, json_t *trig)
 {
-	json_t *payload;
-	int status;
+	const char *ctype = http_header_get(ar->req, "Content-Type");
+	json_t *events;
 
-	if (api_payload(ar, &payload))
+	if (api_events(ar, &events))
 		return;
-	status = trigger_fire(ar->b, &ar->who, name, trig, payload, NULL, fire_answer, ar->req, NULL);
-	json_decref(payload);
-	if (status == 204)
-		api_reply(ar->req, 204, NULL, NULL);
-	else if (status)
-		api_error(ar->req, status, status == 503 ? "Out of memory." : "The store could not be read.");
+	trigger_fire_http(ar->b, ar->req, &ar->who, name, trig, events,
+	                  ctype && strncasecmp(ctype, "application/cloudevents-batch+json", 34) == 0, NULL);
 }
 
 void api_triggers(api_req *ar)

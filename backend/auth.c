@@ -114,6 +114,10 @@ static int feed_verify(backend *b, const char *uuid, const char *key, caller *wh
 
 	if (store_feed_get(b->st, NULL, uuid, &r))
 		return -EACCES;
+	if (feed_service_of(r.feed)) { /* a built-in feed's uuid (a webhook's id) is no key */
+		feed_row_clear(&r);
+		return -EACCES;
+	}
 	feed_key_hex(b, uuid, want);
 	for (int i = 0; i < 64 && key[i]; i++)
 		diff |= (unsigned char)(want[i] ^ key[i]);

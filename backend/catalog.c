@@ -1,7 +1,8 @@
 /* catalog.c — /whisk.system: the built-in catalog every namespace reads and no one writes.
  *
  * As OpenWhisk's catalog, a namespace of published packages whose actions
- * are feeds; here their services run inside the backend (alarms.c) and
+ * are feeds; here their services run inside the backend (alarms.c,
+ * webhooks.c) and
  * their lifecycle events are served by feeds.c, not by a function:
  *
  *   GET  /namespaces/whisk.system/packages            the packages
@@ -16,14 +17,14 @@
 
 #include "fns.h"
 
-extern const feed_service alarms_alarm, alarms_once, alarms_interval;
-
-static const feed_service *const services[] = {&alarms_alarm, &alarms_once, &alarms_interval, NULL};
+static const feed_service *const services[] = {&alarms_alarm, &alarms_once, &alarms_interval, &webhooks_webhook,
+                                                NULL};
 
 static const struct {
 	const char *name, *description;
 } packages[] = {
 	{"alarms", "Alarms: fire a trigger on a schedule (cron), once at a date, or every few minutes."},
+	{"webhooks", "Webhooks: a URL that fires a trigger without the namespace's key, guarded by a secret."},
 	{NULL, NULL},
 };
 

@@ -78,11 +78,27 @@ json_t *feed_iso(int64_t ms)
 	return json_string(when);
 }
 
-static json_t *read_result(const feed_row *r)
+/* What CREATE, UPDATE and READ answer: the service's own (a webhook's
+ * url), and for READ the configuration, secrets hidden, and the status. */
+static json_t *feed_result(backend *b, const feed_service *svc, const feed_row *r, int read)
 {
-	return json_pack("{s:O, s:{s:b, s:I, s:o, s:o, s:o}}", "config", r->config, "status", "active", !r->paused,
-	                 "dateChanged", (json_int_t)r->changed, "dateChangedISO", feed_iso(r->changed), "nextFire",
-	                 feed_iso(r->paused ? 0 : r->next_due), "lastFire", feed_iso(r->last_due));
+	json_t *res = svc->info ? svc->info(b, r) : json_object(), *config;
+
+	if (!read) {
+		json_object_set_new(res, "status", json_string("ok"));
+		return res;
+	}
+	config = json_deep_copy(r->config);
+	if (json_object_get(config, "secret"))
+		json_object_set_new(config, "secret", json_string("(hidden)"));
+	if (json_object_get(config, "password"))
+		json_object_set_new(config, "password", json_string("(hidden)"));
+	json_object_set_new(res, "config", config);
+	json_object_set_new(res, "status",
+	                    json_pack("{s:b, s:I, s:o, s:o, s:o}", "active", !r->paused, "dateChanged",
+	                              (json_int_t)r->changed, "dateChangedISO", feed_iso(r->changed), "nextFire",
+	                              feed_iso(r->paused ? 0 : r->next_due), "lastFire", feed_iso(r->last_due)));
+	return res;
 }
 
 typedef struct reply_ctx {
@@ -243,7 +259,7 @@ void feed_builtin_invoke(api_req *ar, const feed_service *svc)
 		feed_row_clear(&r);
 		return api_error(ar->req, rc == -EIO ? 500 : 400, "%s", err);
 	}
-	builtin_reply(ar, svc, ev == 1 ? read_result(&r) : ev == 3 ? json_object() : json_pack("{s:s}", "status", "ok"));
+	builtin_reply(ar, svc, ev == 3 ? json_object() : feed_result(ar->b, svc, &r, ev == 1));
 	feed_row_clear(&r);
 }
 

@@ -33,6 +33,11 @@ json_t *params_get(const json_t *arr, const char *key);
 void params_set(json_t *arr, const char *key, json_t *value);
 json_t *params_union(const json_t *old, const json_t *add, const json_t *del);
 int body_params(const char *ctype, const char *body, size_t len, json_t **out, char *err, size_t n);
+json_t *params_raw(const char *ctype, const char *body, size_t len);
+int ctype_is_json(const char *ctype);
+
+/* cloudevents.c */
+int request_events(const http_req *req, int batch_ok, json_t **out, char *err, size_t n);
 
 /* util.c */
 int64_t now_ms(void);
@@ -134,6 +139,7 @@ int query_int(http_req *req, const char *name, int64_t def, int64_t *out);
 int query_page(api_req *ar, int *limit, int *skip);
 int api_body_object(api_req *ar, json_t **out);
 int api_payload(api_req *ar, json_t **out);
+int api_events(api_req *ar, json_t **out);
 
 /* entity.c */
 void version_bump(const char *old, char *out, size_t n);
@@ -157,6 +163,8 @@ void invoke_http(api_req *ar, const qname *q);
 void action_validate(api_req *ar, const qname *q, json_t *doc);
 void api_packages(api_req *ar);
 void api_triggers(api_req *ar);
+void trigger_fire_http(backend *b, http_req *req, const caller *who, const char *name, const json_t *trig,
+                       json_t *events, int batch, const json_t *annot);
 void api_rules(api_req *ar);
 void api_activations(api_req *ar);
 
@@ -186,6 +194,7 @@ typedef struct feed_service {
 	int (*check)(backend *b, json_t *config, char *err, size_t n);  /* 0 or -EINVAL, err says which and why */
 	int (*start)(backend *b, feed_row *r, char *err, size_t n);     /* serve r; sets r->next_due */
 	void (*stop)(backend *b, const char *ns, const char *trigger);
+	json_t *(*info)(backend *b, const feed_row *r); /* what CREATE and READ tell besides, or NULL */
 } feed_service;
 void feed_builtin_invoke(api_req *ar, const feed_service *svc);
 void feed_user_params(backend *b, const caller *who, const qname *q, json_t *params);
@@ -203,6 +212,10 @@ int zone_known(const char *tz);
 extern const feed_service alarms_alarm, alarms_once, alarms_interval;
 int alarms_new(backend *b);
 void alarms_free(backend *b);
+
+/* webhooks.c */
+extern const feed_service webhooks_webhook;
+void webhook_handle(backend *b, http_req *req, const char *id);
 
 /* store_feed.c */
 void feed_row_clear(feed_row *r);

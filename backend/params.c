@@ -170,7 +170,29 @@ static int is_utf8(const unsigned char *s, size_t n)
 	return 1;
 }
 
-static int ctype_is_json(const char *ctype)
+/* A raw event as a web action's fields: __ow_body (text, or base64 when it
+ * is not UTF-8), __ow_headers with its content type, __ow_method, __ow_path. */
+json_t *params_raw(const char *ctype, const char *body, size_t len)
+{
+	json_t *raw = json_object();
+
+	if (is_utf8((const unsigned char *)body, len)) {
+		json_object_set_new(raw, "__ow_body", json_stringn(body, len));
+	} else {
+		Buf b64 = {0};
+
+		base64_encode(body, len, &b64);
+		json_object_set_new(raw, "__ow_body", json_string(b64.p));
+		buf_free(&b64);
+	}
+	json_object_set_new(raw, "__ow_headers",
+	                    json_pack("{s:s}", "content-type", ctype && *ctype ? ctype : "text/plain"));
+	json_object_set_new(raw, "__ow_method", json_string("post"));
+	json_object_set_new(raw, "__ow_path", json_string(""));
+	return raw;
+}
+
+int ctype_is_json(const char *ctype)
 {
 	size_t n = strcspn(ctype, "; ");
 	return (n == 16 && strncasecmp(ctype, "application/json", 16) == 0) ||
@@ -182,7 +204,7 @@ static int ctype_is_json(const char *ctype)
 int body_params(const char *ctype, const char *body, size_t len, json_t **out, char *err, size_t n)
 {
 	json_error_t je;
-	json_t *v, *raw;
+	json_t *v;
 	int as_json = !ctype || !*ctype || ctype_is_json(ctype);
 
 	if (len == 0 || (as_json && strspn(body, " \t\r\n") == len)) {
@@ -204,20 +226,6 @@ int body_params(const char *ctype, const char *body, size_t len, json_t **out, c
 			                "object."), -EINVAL;
 		}
 	}
-	raw = json_object();
-	if (is_utf8((const unsigned char *)body, len)) {
-		json_object_set_new(raw, "__ow_body", json_stringn(body, len));
-	} else {
-		Buf b64 = {0};
-
-		base64_encode(body, len, &b64);
-		json_object_set_new(raw, "__ow_body", json_string(b64.p));
-		buf_free(&b64);
-	}
-	json_object_set_new(raw, "__ow_headers",
-	                    json_pack("{s:s}", "content-type", ctype && *ctype ? ctype : "text/plain"));
-	json_object_set_new(raw, "__ow_method", json_string("post"));
-	json_object_set_new(raw, "__ow_path", json_string(""));
-	*out = raw;
+	*out = params_raw(ctype, body, len);
 	return 0;
 }
