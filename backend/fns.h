@@ -169,9 +169,22 @@ void api_rules(api_req *ar);
 void api_activations(api_req *ar);
 
 /* web.c, web_reply.c */
+typedef struct web_call {
+	qname q;               /* the web action */
+	const char *ext;       /* "http", "json", "html", "svg", "text" */
+	const char *path;      /* __ow_path */
+	json_t *extra;         /* more parameters (the gateway's path parameters), or NULL */
+	const char *api_ns;    /* for a gateway route: the API's namespace; NULL by the action's URL */
+	int cors;              /* for a gateway route: add CORS headers */
+} web_call;
 void web_handle(backend *b, http_req *req);
-void web_cors(http_req *req, Buf *h);
+void web_invoke(backend *b, http_req *req, const web_call *wc);
+const char *web_ext_of(const char *url);
+int web_method_allowed(const char *m);
+void web_cors(http_req *req, Buf *h, const char *methods);
 void web_error(http_req *req, int cors, const char *id, int status, const char *msg);
+void web_error_h(http_req *req, int cors, const char *id, int status, const char *msg, const char *extra);
+int web_action_exists(backend *b, const qname *q);
 void media_type(const char *ctype, char *out, size_t n);
 int media_is_json(const char *mt);
 int media_is_binary(const char *mt);
@@ -224,6 +237,23 @@ int store_feed_get(store *st, const char *ns, const char *trigger, feed_row *r);
 int store_feed_del(store *st, const char *ns, const char *trigger);
 int store_feed_due(store *st, const char *ns, const char *trigger, int64_t next, int64_t last);
 int store_feed_each(store *st, const char *like, void (*fn)(feed_row *r, void *arg), void *arg);
+
+/* apimgmt.c, apidoc.c, apidoc3.c, gateway.c */
+void apimgmt_handle(backend *b, http_req *req);
+void gateway_url(backend *b, const char *ns, const char *basepath, char *out, size_t n);
+int apidoc_is_method(const char *m);
+void apidoc_operation_id(const char *method, const char *relpath, char *out, size_t n);
+json_t *apidoc_path_params(const char *path);
+int apidoc_check(backend *b, const json_t *doc, char *err, size_t n);
+json_t *apidoc_new(const char *basepath, const char *title);
+void apidoc_add(json_t *doc, const char *relpath, const char *method, const qname *a, const char *ext,
+                const char *actions_url, json_t *params);
+int apidoc_remove(json_t *doc, const char *relpath, const char *method, char *err, size_t n);
+void apidoc_own(json_t *doc, const char *ns);
+json_t *apidoc_v3(const json_t *doc, const char *url);
+void gateway_forget(backend *b, const char *ns);
+void gateway_serve(backend *b, http_req *req, const char *ns, const char *path);
+void gateway_handle(backend *b, http_req *req);
 
 /* events.c */
 int events_new(backend *b, events **out);

@@ -43,13 +43,14 @@ static json_t *annot(const json_t *action, const char *key)
 	return params_get(json_object_get(action, "annotations"), key);
 }
 
-/* The web CORS headers (Access-Control-Allow-Headers echoes the request's). */
-void web_cors(http_req *req, Buf *h)
+/* The web CORS headers (Access-Control-Allow-Headers echoes the request's);
+ * methods NULL for all a web action takes. */
+void web_cors(http_req *req, Buf *h, const char *methods)
 {
 	const char *want = http_header_get(req, "Access-Control-Request-Headers");
 
-	buf_str(h, "Access-Control-Allow-Origin: *\r\n"
-	           "Access-Control-Allow-Methods: OPTIONS, GET, DELETE, POST, PUT, HEAD, PATCH\r\n");
+	buf_printf(h, "Access-Control-Allow-Origin: *\r\nAccess-Control-Allow-Methods: %s\r\n",
+	           methods ? methods : "OPTIONS, GET, DELETE, POST, PUT, HEAD, PATCH");
 	if (want && !strpbrk(want, "\r\n"))
 		buf_printf(h, "Access-Control-Allow-Headers: %s\r\n", want);
 	else
@@ -60,6 +61,12 @@ void web_cors(http_req *req, Buf *h)
 /* An error as OpenWhisk's {"error", "code"}, with the CORS headers when cors. */
 void web_error(http_req *req, int cors, const char *id, int status, const char *msg)
 {
+	web_error_h(req, cors, id, status, msg, NULL);
+}
+
+/* The same with more header lines. */
+void web_error_h(http_req *req, int cors, const char *id, int status, const char *msg, const char *extra)
+{
 	Buf h = {0};
 	char code[33];
 	json_t *body;
@@ -68,9 +75,10 @@ void web_error(http_req *req, int cors, const char *id, int status, const char *
 
 	id_new(code);
 	if (cors)
-		web_cors(req, &h);
+		web_cors(req, &h, NULL);
 	if (id)
 		buf_printf(&h, "x-openwhisk-activation-id: %s\r\n", id);
+	buf_str(&h, extra ? extra : "");
 	body = json_pack("{s:s, s:s}", "error", msg, "code", code);
 	text = json_text(body, &len);
 	http_respond(req, status, "application/json", h.p, text, len);
@@ -206,7 +214,7 @@ static int overrides(const json_t *given, const resolved *r)
 }
 
 /* The action's arguments for req: 0, or 400 with err. */
-static int web_args(http_req *req, const resolved *r, const char *path, const caller *user, json_t **out, char *err,
+static int web_args(http_req *req, const resolved *r, const web_call *wc, const caller *user, json_t **out, char *err,
                     size_t n)
 {
 	int raw = json_is_true(annot(r->action, "raw-http"));
@@ -218,6 +226,8 @@ static int web_args(http_req *req, const resolved *r, const char *path, const ca
 		json_decref(given);
 		return rc;
 	}
+	if (wc->extra) /* the gateway's path parameters */
+		json_object_update(given, wc->extra);
 	if (!raw && overrides(given, r)) {
 		json_decref(given);
 		json_decref(owbody);
@@ -235,7 +245,7 @@ static int web_args(http_req *req, const resolved *r, const char *path, const ca
 	for (rc = 0; req->method[rc] && rc + 1 < (int)sizeof method; rc++)
 		method[rc] = (char)tolower((unsigned char)req->method[rc]);
 	method[rc] = 0;
-	args = json_pack("{s:s, s:o, s:s}", "__ow_method", method, "__ow_headers", hdrs, "__ow_path", path);
+	args = json_pack("{s:s, s:o, s:s}", "__ow_method", method, "__ow_headers", hdrs, "__ow_path", wc->path);
 	if (user)
 		json_object_set_new(args, "__ow_user", json_string(user->ns));
 	if (raw)
@@ -271,7 +281,7 @@ static int authorized(http_req *req, const json_t *action, const caller *user)
 }
 
 typedef struct web_ctx {
-	int ext;               /* index in exts */
+	const char *ext;       /* "http", "json", ... */
 	int cors;              /* add the web CORS headers */
 } web_ctx;
 
@@ -279,24 +289,34 @@ static void web_done(http_req *req, const act_done *d, void *arg)
 {
 	web_ctx *w = arg;
 
-	web_reply(req, d, exts[w->ext] + 1, w->cors);
+	web_reply(req, d, w->ext, w->cors);
 	free(w);
 }
 
-/* Split "NAME.EXT" into name and the index of its extension (.http when none). */
-static int split_ext(char *name)
+/* Split "NAME.EXT" into name and its extension (http when none). */
+static const char *split_ext(char *name)
 {
 	for (int i = 0; exts[i]; i++)
 		if (ends(name, exts[i]) && strlen(name) > strlen(exts[i])) {
 			name[strlen(name) - strlen(exts[i])] = 0;
-			return i;
+			return exts[i] + 1;
 		}
-	return 0;
+	return "http";
+}
+
+/* The extension of a web action's URL (".../NAME.EXT"), or NULL when it has none we know. */
+const char *web_ext_of(const char *url)
+{
+	for (int i = 0; exts[i]; i++)
+		if (ends(url, exts[i]))
+			return exts[i] + 1;
+	return NULL;
 }
 
 /* The three names of the path after /api/v1/web/, decoded, and what follows. */
-static int web_names(const char *url, qname *q, int *ext, char *path, size_t n)
+static int web_names(const char *url, web_call *wc, char *path, size_t n)
 {
+	qname *q = &wc->q;
 	char *dst[3] = {q->ns, q->pkg, q->name}, err[256];
 	const char *p = url + strlen("/api/v1/web/");
 	size_t len;
@@ -315,7 +335,7 @@ static int web_names(const char *url, qname *q, int *ext, char *path, size_t n)
 			return -ENOENT;
 		p += len;
 	}
-	*ext = split_ext(q->name);
+	wc->ext = split_ext(q->name);
 	if (strcmp(q->pkg, "default") == 0)
 		q->pkg[0] = 0;
 	len = strcspn(p, "?");
@@ -324,10 +344,11 @@ static int web_names(const char *url, qname *q, int *ext, char *path, size_t n)
 	memcpy(path, p, len);
 	path[len] = 0;
 	http_url_decode(path, 0);
+	wc->path = path;
 	return 0;
 }
 
-static int method_allowed(const char *m)
+int web_method_allowed(const char *m)
 {
 	static const char *const ok[] = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", NULL};
 
@@ -354,9 +375,21 @@ static int web_resolve(backend *b, const qname *q, caller *owner, resolved *r)
 	return 0;
 }
 
+/* Whether q names an exported web action. */
+int web_action_exists(backend *b, const qname *q)
+{
+	caller owner;
+	resolved r;
+
+	if (web_resolve(b, q, &owner, &r))
+		return 0;
+	resolved_free(&r);
+	return 1;
+}
+
 /* Run the web action and answer. The caller (user) is optional. */
-static void web_run(backend *b, http_req *req, const qname *q, const resolved *r, caller *owner, const caller *user,
-                    int ext, const char *path, int cors)
+static void web_run(backend *b, http_req *req, const web_call *wc, const resolved *r, caller *owner,
+                    const caller *user, int cors)
 {
 	act_req rq = {0};
 	json_t *args;
@@ -366,18 +399,18 @@ static void web_run(backend *b, http_req *req, const qname *q, const resolved *r
 
 	if (req->body_len > b->opt.max_payload)
 		return web_error(req, cors, NULL, 413, "The request content exceeds the limit of bytes allowed.");
-	if (web_args(req, r, path, user, &args, err, sizeof err))
+	if (web_args(req, r, wc, user, &args, err, sizeof err))
 		return web_error(req, cors, NULL, 400, err);
 	if (!(w = calloc(1, sizeof *w))) {
 		json_decref(args);
 		return web_error(req, cors, NULL, 503, "Out of memory.");
 	}
-	w->ext = ext;
+	w->ext = wc->ext;
 	w->cors = cors;
 	if (user && strcmp(user->ns, owner->ns) == 0) /* the owner's own key, for provide-api-key */
 		strecpy(owner->auth, owner->auth + sizeof owner->auth, user->auth);
 	rq.who = owner;
-	rq.target = *q;
+	rq.target = wc->q;
 	rq.params = args;
 	if (invoke_wait(b, req, &rq, 1, WAIT_MAX_MS, web_done, w, &status, err, sizeof err)) {
 		free(w);
@@ -386,30 +419,45 @@ static void web_run(backend *b, http_req *req, const qname *q, const resolved *r
 	json_decref(args);
 }
 
-void web_handle(backend *b, http_req *req)
+/* Call the web action wc names for req: by its own URL, or for a route of
+ * the API gateway (wc->api_ns set), which answers OPTIONS itself, says
+ * whether to add CORS headers, and passes require-whisk-auth for actions
+ * of the API's own namespace. */
+void web_invoke(backend *b, http_req *req, const web_call *wc)
 {
 	caller user, owner;
 	const char *auth = http_header_get(req, "Authorization");
-	int has_user = auth && auth_check(b, auth, &user) == 0, ext, cors;
-	char path[8192];
+	int has_user = auth && auth_check(b, auth, &user) == 0, cors, pass;
 	resolved r;
-	qname q;
 
-	if (!method_allowed(req->method))
-		return web_error(req, 1, NULL, 405, "HTTP method not allowed, supported methods: GET, POST, PUT, PATCH, "
-		                                    "DELETE, HEAD, OPTIONS");
-	if (web_names(req->url, &q, &ext, path, sizeof path) || web_resolve(b, &q, &owner, &r))
-		return web_error(req, 1, NULL, 404, "The requested resource does not exist.");
-	cors = !json_is_true(annot(r.action, "web-custom-options"));
-	if (cors && strcmp(req->method, "OPTIONS") == 0) {
+	if (web_resolve(b, &wc->q, &owner, &r))
+		return web_error(req, wc->api_ns ? wc->cors : 1, NULL, 404, "The requested resource does not exist.");
+	cors = wc->api_ns ? wc->cors : !json_is_true(annot(r.action, "web-custom-options"));
+	pass = strcmp(req->method, "OPTIONS") == 0 || (wc->api_ns && strcmp(wc->api_ns, wc->q.ns) == 0);
+	if (!wc->api_ns && cors && strcmp(req->method, "OPTIONS") == 0) {
 		Buf h = {0};
-		web_cors(req, &h);
+		web_cors(req, &h, NULL);
 		http_respond(req, 200, "text/plain; charset=UTF-8", h.p, "", 0);
 		buf_free(&h);
-	} else if (strcmp(req->method, "OPTIONS") && !authorized(req, r.action, has_user ? &user : NULL)) {
+	} else if (!pass && !authorized(req, r.action, has_user ? &user : NULL)) {
 		web_error(req, cors, NULL, 401, "Authentication is possible but has failed or not yet been provided.");
 	} else {
-		web_run(b, req, &q, &r, &owner, has_user ? &user : NULL, ext, path, cors);
+		web_run(b, req, wc, &r, &owner, has_user ? &user : NULL, cors);
 	}
 	resolved_free(&r);
+}
+
+void web_handle(backend *b, http_req *req)
+{
+	web_call wc = {0};
+	char path[8192];
+
+	if (!web_method_allowed(req->method))
+		return web_error(req, 1, NULL, 405, "HTTP method not allowed, supported methods: GET, POST, PUT, PATCH, "
+		                                    "DELETE, HEAD, OPTIONS");
+	if (strncmp(req->url, "/api/v1/web/whisk.system/apimgmt/", 33) == 0)
+		return apimgmt_handle(b, req);
+	if (web_names(req->url, &wc, path, sizeof path))
+		return web_error(req, 1, NULL, 404, "The requested resource does not exist.");
+	web_invoke(b, req, &wc);
 }

@@ -271,7 +271,7 @@ void web_reply(http_req *req, const act_done *d, const char *ext, int cors)
 		web_error(req, cors, d->id, o.err_status ? o.err_status : 400, o.err);
 	} else {
 		if (cors && !(o.hdrs.p && strcasestr(o.hdrs.p, "Access-Control-Allow-Origin:")))
-			web_cors(req, &h);
+			web_cors(req, &h, NULL);
 		buf_printf(&h, "x-openwhisk-activation-id: %s\r\n", d->id);
 		buf_add(&h, o.hdrs.p ? o.hdrs.p : "", o.hdrs.n);
 		http_respond(req, o.status, o.ctype[0] ? o.ctype : NULL, h.p, o.body.p ? o.body.p : "", o.body.n);
