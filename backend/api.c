@@ -11,6 +11,8 @@
  *   /api/v1/namespaces         GET  the caller's namespace
  *   /api/v1/namespaces/NS/COLL[/...]  the collections, each in api_COLL.c
  *   /api/v1/web/NS/PKG/ACTION[.EXT][/...]  web actions (web.c): no key needed
+ *   /api/v1/web/whisk.system/apimgmt/...   `wsk api` (apimgmt.c)
+ *   /api/NS/BASEPATH/...       the API gateway's routes (gateway.c): no key needed
  *
  * NS is "_" or the caller's own namespace; any other is 403 (but for the
  * actions of a package its owner published, and the built-in catalog
@@ -244,6 +246,9 @@ void api_handle(http_req *req, void *arg)
 
 	if (strncmp(req->url, "/api/v1/web/", 12) == 0)
 		return web_handle(b, req);
+	if (strncmp(req->url, "/api/", 5) == 0 && strcspn(req->url + 5, "/?") &&
+	    (strncmp(req->url + 5, "v1", 2) || strcspn(req->url + 5, "/?") != 2))
+		return gateway_handle(b, req);
 	if (strcmp(req->method, "OPTIONS") == 0) /* a browser's CORS preflight: no credential */
 		return api_reply(req, 200, NULL, NULL);
 	if (strlen(req->url) >= sizeof url)

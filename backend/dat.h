@@ -63,6 +63,7 @@ typedef struct backend {
 		char auth[256];        /* the decoded "uuid:key", as caller.auth */
 	} auth_seen[16];
 	int auth_next;
+	json_t *gw_apis;       /* namespace -> its APIs, as the gateway serves them (gateway.c) */
 	struct activation *spare; /* freed activations kept for reuse (invoke.c) */
 	unsigned char feed_secret[32]; /* keys of users' feed actions derive from it (auth.c) */
 	alarms *alarms;

@@ -279,6 +279,7 @@ static void stop_services(backend *b)
 	if (b->met)
 		metrics_free(b->met);
 	activation_spares_free(b);
+	json_decref(b->gw_apis);
 }
 
 int main(int argc, char **argv)
