@@ -143,6 +143,10 @@ void *map_del(Map *m, const char *key);
 void map_each(Map *m, void (*fn)(const char *key, void *val, void *arg), void *arg);
 void map_free(Map *m);
 
+/* mounted.c */
+int mounted_watch(const char *path, void (*fn)(void));
+int mounted_still(void);
+
 /* msg.c */
 const char *msg_ctype(const char *p, size_t n, int json);
 int msg_split(Buf *part, const char *data, size_t n, int final, msg_cb cb, void *arg,

@@ -46,6 +46,7 @@ static uv_timer_t firsttimer, grace;
 static int firstdone;
 static struct fuse_buf fbuf;
 static const char *sockpath;    /* the backend's Unix socket, or NULL for TCP */
+static char *mntpath;           /* the mount point, absolute */
 
 static void
 usage(void)
@@ -145,6 +146,14 @@ on_fuse(uv_poll_t *p, int status, int events)
 	fuse_session_process_buf(fs.se, &fbuf);
 }
 
+/* Our mount left this namespace, though a copy elsewhere keeps the connection (mounted.c). */
+static void
+unmounted(void)
+{
+	uv_poll_stop(&fusepoll);
+	uv_stop(fs.loop);
+}
+
 static void
 shutdown_fs(void)
 {
@@ -241,7 +250,7 @@ serve(void)
 
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	if ((rc = notify_start()) < 0 || (rc = uv_poll_init(fs.loop, &fusepoll, fd)) < 0 ||
-	    (rc = uv_poll_start(&fusepoll, UV_READABLE, on_fuse)) < 0)
+	    (rc = uv_poll_start(&fusepoll, UV_READABLE, on_fuse)) < 0 || (rc = mounted_watch(mntpath, unmounted)) < 0)
 		return rc;
 	for (i = 0; i < 3; i++) {
 		uv_signal_init(fs.loop, &sigs[i]);
@@ -289,6 +298,10 @@ main(int argc, char **argv)
 		sock = getenv("FAASFS_SOCKET");
 	wskprops(&host, &auth);
 	fs.mnt = argv[optind];
+	if ((mntpath = realpath(fs.mnt, NULL)) == NULL) {
+		log_error("cannot mount %s: %s", fs.mnt, strerror(errno));
+		return 1;
+	}
 	fs.uid = getuid();
 	fs.gid = getgid();
 	fs.started = now_ms();
@@ -310,7 +323,8 @@ main(int argc, char **argv)
 	}
 	if ((rc = serve()) < 0)
 		log_error("cannot serve %s: %s", fs.mnt, uv_strerror(rc));
-	fuse_session_unmount(fs.se);
+	if (mounted_still())
+		fuse_session_unmount(fs.se);
 	if (notify_stop() == 0)
 		fuse_session_destroy(fs.se);
 	log_info("unmounted %s", fs.mnt);
