@@ -51,8 +51,8 @@ static char *mntpath;           /* the mount point, absolute */
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: faasfs [-f] [-d] [-o OPTIONS] [--backend URL] [--socket PATH] [--auth UUID:KEY] "
-	        "MOUNTPOINT\n");
+	fprintf(stderr, "usage: faasfs [-f] [-d] [-o OPTIONS] [--backend URL] [--socket PATH] "
+	        "[--auth-file FILE | --auth UUID:KEY] MOUNTPOINT\n");
 }
 
 /* Read APIHOST and AUTH from ~/.wskprops (or $WSK_CONFIG_FILE). */
@@ -77,6 +77,49 @@ wskprops(char **host, char **auth)
 			*auth = strdup(line + 5);
 	}
 	fclose(fp);
+}
+
+/*
+ * The key in a file: its AUTH= line (a .wskprops), else its first line.
+ * 0, or -1 with why said.
+ */
+static int
+authfile(const char *path, char **auth)
+{
+	char line[1024], first[1024] = "";
+	FILE *fp = fopen(path, "r");
+
+	if (fp == NULL) {
+		log_error("cannot read the key: %s: %s", path, strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof line, fp) != NULL) {
+		line[strcspn(line, "\r\n")] = '\0';
+		if (strncmp(line, "AUTH=", 5) == 0) {
+			snprintf(first, sizeof first, "%s", line + 5);
+			break;
+		}
+		if (first[0] == '\0')
+			snprintf(first, sizeof first, "%s", line);
+	}
+	fclose(fp);
+	if (first[0] == '\0') {
+		log_error("cannot read the key: %s is empty", path);
+		return -1;
+	}
+	free(*auth);
+	*auth = strdup(first);
+	return 0;
+}
+
+/* The key given on the command line is blanked, so ps shows it no longer. */
+static char *
+hidden(char *arg)
+{
+	char *s = strdup(arg);
+
+	memset(arg, '*', strlen(arg));
+	return s;
 }
 
 /* fuse_daemonize changes to /: a relative socket path is made absolute first. */
@@ -268,6 +311,7 @@ main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "backend", required_argument, NULL, 'b' },
 		{ "auth", required_argument, NULL, 'k' },
+		{ "auth-file", required_argument, NULL, 'K' },
 		{ "socket", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -283,7 +327,8 @@ main(int argc, char **argv)
 		case 'd': debug = 1; fg = 1; log_level = LOG_DEBUG; break;
 		case 'o': opts = optarg; break;
 		case 'b': host = strdup(optarg); break;
-		case 'k': auth = strdup(optarg); break;
+		case 'k': free(auth); auth = hidden(optarg); break;
+		case 'K': if (authfile(optarg, &auth) < 0) return 1; break;
 		case 's': sock = optarg; break;
 		default: usage(); return c == 'h' ? 0 : 2;
 		}

@@ -116,4 +116,33 @@ test_expect_success 'FAASFS_SOCKET in the environment does what --socket does' '
 	test "$(cat $A/hello/invoke)" = "{\"ok\":true}"
 '
 
+# cmdline PID: what ps shows of a process's command line.
+cmdline() { tr '\0' ' ' </proc/$1/cmdline; }
+key=${FAASFS_AUTH#*:}
+
+test_expect_success 'the key can come from a file (--auth-file), and ps never shows it' '
+	mount_stop &&
+	printf "%s\n" "$FAASFS_AUTH" >key && chmod 600 key &&
+	(unset FAASFS_AUTH; "$FAASFS" -f --backend "http://127.0.0.1:$BPORT" --socket "$SOCK" --auth-file key "$FAAS" \
+		>>"$SCRATCH/fs.log" 2>&1 & echo $! >"$SCRATCH/fs.pid") &&
+	within 10 "grep -q \"up\$\" $FAAS/status" &&
+	test "$(cat $A/hello/invoke)" = "{\"ok\":true}" &&
+	! cmdline $(fs_pid) | grep -q "$key" &&
+	mount_stop &&
+	printf "APIHOST=elsewhere\nAUTH=%s\n" "$FAASFS_AUTH" >props &&
+	(unset FAASFS_AUTH; "$FAASFS" -f --backend "http://127.0.0.1:$BPORT" --socket "$SOCK" --auth-file props "$FAAS" \
+		>>"$SCRATCH/fs.log" 2>&1 & echo $! >"$SCRATCH/fs.pid") &&
+	within 10 "grep -q \"up\$\" $FAAS/status" &&
+	mount_stop && mount_start &&
+	cmdline $(fs_pid) | grep -q -- "--auth \*\**" &&
+	! cmdline $(fs_pid) | grep -q "$key"
+'
+
+test_expect_success 'a missing key file is said, and nothing is mounted' '
+	mount_stop &&
+	! "$FAASFS" -f --auth-file nosuch "$FAAS" 2>err.out &&
+	grep -q "cannot read the key: nosuch: No such file" err.out &&
+	! mountpoint -q "$FAAS"
+'
+
 test_done
