@@ -22,4 +22,26 @@
 	}                                                     \
 } while (0)
 
+/* A first-in first-out list: *head, and *tailp the last next pointer
+ * (&head when empty). Put e at its end. */
+#define FIFO_APPEND(e, tailp, NEXT, PREVP) do {              \
+	(e)->NEXT = NULL;                                     \
+	(e)->PREVP = (tailp);                                 \
+	*(tailp) = (e);                                       \
+	(tailp) = &(e)->NEXT;                                 \
+} while (0)
+
+/* Take e off the FIFO wherever it is on it (nothing if on none). */
+#define FIFO_REMOVE(e, tailp, NEXT, PREVP) do {              \
+	if ((e)->PREVP) {                                     \
+		*(e)->PREVP = (e)->NEXT;                      \
+		if ((e)->NEXT)                                \
+			(e)->NEXT->PREVP = (e)->PREVP;        \
+		else                                          \
+			(tailp) = (e)->PREVP;                 \
+		(e)->NEXT = NULL;                             \
+		(e)->PREVP = NULL;                            \
+	}                                                     \
+} while (0)
+
 #endif

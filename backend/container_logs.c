@@ -15,6 +15,13 @@
  * in, first out). That is exact for one activation at a time and a fair
  * approximation otherwise (the man page says so).
  *
+ * With hundreds of activations in one container, finding that sink must not
+ * walk the queue: per stream, the sinks whose sentinel has come are the
+ * oldest ones (sentinels end sinks in queue order), so cur[w] points at the
+ * first still collecting on stream w and moves on as sentinels come. The
+ * queue is doubly linked with a tail, so adding a sink and removing one from
+ * the middle (its call ended first) cost the same at any length.
+ *
  * A line longer than LINE_MAX is cut into pieces. Invalid UTF-8 is replaced
  * byte by byte with U+FFFD, so every line is a JSON string.
  */
@@ -26,6 +33,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "container_list.h"
 #include "container_logs.h"
 
 enum { LINE_MAX_BYTES = 16384, PENDING_MAX = 256 * 1024 };
@@ -41,7 +49,8 @@ typedef struct lstream {
 
 struct clogs {
 	lstream s[2];
-	logsink *head;          /* activations collecting, oldest first */
+	logsink *head, **tailp; /* activations collecting, oldest first */
+	logsink *cur[2];        /* per stream, the oldest still collecting on it */
 	logsink pending;        /* lines for nobody yet */
 	int eof[2];
 	int handles;
@@ -159,25 +168,18 @@ logsink_done(const logsink *k)
 static logsink *
 sink_for(clogs *l, int w)
 {
-	logsink *k;
-
-	for (k = l->head; k; k = k->next)
-		if (!k->ended[w])
-			return k;
-	return &l->pending;
+	return l->cur[w] ? l->cur[w] : &l->pending;
 }
 
 static void
 sink_unqueue(clogs *l, logsink *k)
 {
-	logsink **pp;
+	int w;
 
-	for (pp = &l->head; *pp; pp = &(*pp)->next)
-		if (*pp == k) {
-			*pp = k->next;
-			break;
-		}
-	k->next = NULL;
+	for (w = 0; w < 2; w++)
+		if (l->cur[w] == k)
+			l->cur[w] = k->next;
+	FIFO_REMOVE(k, l->tailp, next, prevp);
 	k->queued = 0;
 }
 
@@ -186,6 +188,8 @@ static void
 sink_end(clogs *l, logsink *k, int w)
 {
 	k->ended[w] = 1;
+	if (l->cur[w] == k)
+		l->cur[w] = k->next;
 	if (!logsink_done(k))
 		return;
 	sink_unqueue(l, k);
@@ -253,18 +257,15 @@ static void
 stream_eof(lstream *st)
 {
 	clogs *l = st->l;
-	logsink *k, *next;
+	logsink *k;
 
 	if (st->plen) {
 		stream_line(st, st->part, st->plen);
 		st->plen = 0;
 	}
 	l->eof[st->which] = 1;
-	for (k = l->head; k; k = next) {
-		next = k->next;
-		if (!k->ended[st->which])
-			sink_end(l, k, st->which);
-	}
+	while ((k = l->cur[st->which]) != NULL)
+		sink_end(l, k, st->which);
 	if (st->open) {
 		st->open = 0;
 		uv_close((uv_handle_t *)&st->pipe, on_close);
@@ -328,6 +329,7 @@ clogs_open(uv_loop_t *loop, clogs **out, int *out_fd, int *err_fd)
 	if (!(l = calloc(1, sizeof *l)))
 		return -ENOMEM;
 	logsink_init(&l->pending, PENDING_MAX, NULL, NULL);
+	l->tailp = &l->head;
 	l->s[0].l = l->s[1].l = l;
 	if ((rc = stream_open(l, loop, 0, out_fd)) < 0) {
 		clogs_close(l);
@@ -360,8 +362,8 @@ clogs_close(clogs *l)
 void
 clogs_add(clogs *l, logsink *k)
 {
-	logsink **pp;
 	size_t i;
+	int w;
 
 	for (i = 0; i < json_array_size(l->pending.lines) && !k->truncated; i++) {
 		json_t *line = json_array_get(l->pending.lines, i);
@@ -380,11 +382,11 @@ clogs_add(clogs *l, logsink *k)
 	k->ended[1] = l->eof[1];
 	if (logsink_done(k))
 		return;
-	for (pp = &l->head; *pp; pp = &(*pp)->next)
-		;
-	*pp = k;
-	k->next = NULL;
+	FIFO_APPEND(k, l->tailp, next, prevp);
 	k->queued = 1;
+	for (w = 0; w < 2; w++)
+		if (!k->ended[w] && l->cur[w] == NULL)
+			l->cur[w] = k;
 }
 
 void

@@ -22,7 +22,7 @@ struct logsink {
 	int ended[2];
 	logsink_cb cb;          /* when both have ended, if it was still waiting */
 	void *arg;
-	logsink *next;
+	logsink *next, **prevp; /* in its clogs' queue */
 	int queued;
 };
 

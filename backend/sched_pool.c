@@ -37,10 +37,7 @@ container_freed(uv_handle_t *h)
 void
 queue_append(pool *p, run *r)
 {
-	r->next = NULL;
-	r->prevp = p->qtail;
-	*p->qtail = r;
-	p->qtail = &r->next;
+	FIFO_APPEND(r, p->qtail, next, prevp);
 	p->queued++;
 	r->queued = 1;
 }
@@ -48,13 +45,7 @@ queue_append(pool *p, run *r)
 void
 queue_remove(pool *p, run *r)
 {
-	*r->prevp = r->next;
-	if (r->next)
-		r->next->prevp = r->prevp;
-	else
-		p->qtail = r->prevp;
-	r->next = NULL;
-	r->prevp = NULL;
+	FIFO_REMOVE(r, p->qtail, next, prevp);
 	r->queued = 0;
 	p->queued--;
 }

@@ -222,6 +222,50 @@ test_remove(void **state)
 	json_decref(b.lines);
 }
 
+/* Many activations in one container: stdout runs ahead of stderr by all of
+ * them, and some leave the queue from the middle before their output;
+ * every line still goes to its own activation, in order. */
+static void
+test_crowd(void **state)
+{
+	enum { N = 3000 };
+	fixture *f = *state;
+	logsink *k = calloc(N, sizeof *k);
+	char text[128], want[64];
+	int i, n, kept = 0;
+
+	assert_non_null(k);
+	for (i = 0; i < N; i++)
+		collect(f, &k[i], 1 << 20);
+	for (i = 0; i < N; i += 3)
+		clogs_remove(f->l, &k[i]);
+	for (int w = 0; w < 2; w++)
+		for (i = 0; i < N; i++) {
+			if (i % 3 == 0)
+				continue;
+			n = snprintf(text, sizeof text, "%s %d\n" SENT, w ? "err" : "out", i);
+			put(w ? f->err : f->out, text, (size_t)n);
+			if (i % 64 == 0)
+				drain(f);   /* the pipe holds 64 KiB */
+		}
+	drain(f);
+	for (i = 0; i < N; i++) {
+		if (i % 3 == 0) {
+			assert_int_equal(json_array_size(k[i].lines), 0);
+		} else {
+			kept++;
+			assert_int_equal(json_array_size(k[i].lines), 2);
+			snprintf(want, sizeof want, "stdout: out %d", i);
+			assert_string_equal(line(&k[i], 0), want);
+			snprintf(want, sizeof want, "stderr: err %d", i);
+			assert_string_equal(line(&k[i], 1), want);
+		}
+		json_decref(k[i].lines);
+	}
+	assert_int_equal(f->ended, kept);
+	free(k);
+}
+
 int
 main(void)
 {
@@ -232,6 +276,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_bad_utf8_and_long_lines, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_eof_ends_everyone, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_remove, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_crowd, setup, teardown),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);
