@@ -12,6 +12,13 @@
  * number of connections follows the container's concurrency by itself.
  * A connection is a uv_tcp_t or a uv_pipe_t; past the connect both are the
  * same stream to us.
+ *
+ * At most CONNECTING_MAX connects are under way at once; a connection
+ * beyond waits its turn on h->waiting (first come, first served). A burst
+ * of calls to a container that takes thousands at once would otherwise
+ * connect thousands of times in one loop turn, before the proxy accepts
+ * any: over a Unix socket a full listen backlog (the proxy's 1024) fails
+ * the connect at once with EAGAIN, where TCP would retry.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -27,6 +34,8 @@
 
 typedef struct hconn hconn;
 
+enum { CONNECTING_MAX = 256 };   /* well under the proxy's listen backlog */
+
 struct chttp {
 	uv_loop_t *loop;
 	int port;               /* 127.0.0.1:port, when path is "" */
@@ -36,6 +45,8 @@ struct chttp {
 	int handles;            /* connections not yet closed */
 	hconn *idle;
 	hconn *busy;
+	int connecting;         /* connects under way */
+	hconn *whead, **wtailp; /* waiting to connect, oldest first */
 	char auth[96];          /* "Authorization: Bearer TOKEN\r\n", or "" */
 	char rbuf[65536];
 };
@@ -54,6 +65,7 @@ struct hconn {
 	http_parser parser;
 	chttp *h;
 	hconn *next, **prevp;   /* on h->idle or h->busy */
+	hconn *wnext, **wprevp; /* on h->whead, waiting to connect */
 	int connected;
 	int closing;
 	chttp_done_cb cb;       /* the call in flight, or NULL */
@@ -110,6 +122,7 @@ conn_close(hconn *c, int err)
 	if (!c->err)
 		c->err = err;
 	conn_unlink(c);
+	FIFO_REMOVE(c, c->h->wtailp, wnext, wprevp);
 	uv_close(&c->io.h, on_close);
 }
 
@@ -241,11 +254,15 @@ conn_send(hconn *c)
 		conn_close(c, rc);
 }
 
+static void connect_next(chttp *h);
+
 static void
 connect_cb(uv_connect_t *req, int status)
 {
 	hconn *c = req->data;
 
+	c->h->connecting--;
+	connect_next(c->h);
 	if (c->closing)
 		return;
 	if (status < 0) {
@@ -266,9 +283,7 @@ connect_cb(uv_connect_t *req, int status)
 }
 
 /* Start connecting c->io to the endpoint: a pipe's connect reports every
- * failure to connect_cb, a TCP connect some at once. Where TCP would retry
- * a full listen backlog, AF_UNIX fails at once (EAGAIN): the proxy's 1024
- * is over the 500 calls (limits.c) a container takes at once. */
+ * failure to connect_cb, a TCP connect some at once. */
 static int
 conn_connect(chttp *h, hconn *c)
 {
@@ -280,6 +295,35 @@ conn_connect(chttp *h, hconn *c)
 	}
 	uv_ip4_addr("127.0.0.1", h->port, &sa);
 	return uv_tcp_connect(&c->creq, &c->io.tcp, (struct sockaddr *)&sa, connect_cb);
+}
+
+/* Connect c now, or when a connect under way ends: 0 or -errno. */
+static int
+conn_start(chttp *h, hconn *c)
+{
+	int rc;
+
+	if (h->connecting >= CONNECTING_MAX) {
+		FIFO_APPEND(c, h->wtailp, wnext, wprevp);
+		return 0;
+	}
+	if ((rc = conn_connect(h, c)) == 0)
+		h->connecting++;
+	return rc;
+}
+
+/* A connect ended: the oldest waiting connection may start its own. */
+static void
+connect_next(chttp *h)
+{
+	hconn *c;
+	int rc;
+
+	while (!h->closing && h->connecting < CONNECTING_MAX && (c = h->whead) != NULL) {
+		FIFO_REMOVE(c, h->wtailp, wnext, wprevp);
+		if ((rc = conn_start(h, c)) < 0)
+			conn_close(c, rc);   /* its call hears of it from on_close */
+	}
 }
 
 static int
@@ -301,7 +345,7 @@ conn_open(chttp *h, hconn **out)
 	}
 	c->io.h.data = c;
 	h->handles++;
-	if ((rc = conn_connect(h, c)) < 0) {
+	if ((rc = conn_start(h, c)) < 0) {
 		conn_close(c, rc);
 		return rc;
 	}
@@ -320,6 +364,7 @@ chttp_alloc(uv_loop_t *loop, size_t max_body)
 		return NULL;
 	h->loop = loop;
 	h->max_body = max_body;
+	h->wtailp = &h->whead;
 	return h;
 }
 

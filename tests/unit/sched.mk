@@ -5,3 +5,10 @@ UNIT_TESTS += tests/unit/test-sched-logs
 tests/unit/test-sched-logs: tests/unit/test-sched-logs.c backend/container_logs.o
 	$(CC) $(CFLAGS) $(shell pkg-config --cflags libuv jansson cmocka) -o $@ $(filter %.c %.o,$^) \
 		$(shell pkg-config --libs libuv jansson cmocka)
+
+# the client the local domain calls its proxies with, against lib's server
+UNIT_TESTS += tests/unit/test-chttp
+
+tests/unit/test-chttp: tests/unit/test-chttp.c backend/container_http.o $(LIB_A)
+	$(CC) $(CFLAGS) $(shell pkg-config --cflags libuv cmocka) -o $@ $(filter %.c %.o %.a,$^) \
+		$(HTTP_PARSER_LIBS) $(shell pkg-config --libs libuv cmocka)
