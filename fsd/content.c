@@ -71,7 +71,7 @@ code_size(Ent *e)
 static int
 fill_json(json_t *v, Buf *b)
 {
-	char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+	char *s = json_text(v, NULL);
 	int rc = s ? buf_printf(b, "%s\n", s) : -ENOMEM;
 
 	free(s);

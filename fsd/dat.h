@@ -10,6 +10,7 @@
 #include <uv.h>
 
 #include "buf.h"
+#include "json_text.h"
 #include "curluv.h"
 
 /* A string-keyed hash table (map.c). */

@@ -38,7 +38,7 @@ static char *
 error_json(const char *msg)
 {
 	json_t *o = json_pack("{s:s}", "error", msg);
-	char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	char *text = o ? json_text(o, NULL) : NULL;
 
 	json_decref(o);
 	return text;
@@ -209,7 +209,7 @@ act_text(Act *a)
 {
 	if (a->line)
 		return 0;
-	if ((a->text = json_dumps(a->run, JSON_COMPACT)) == NULL)
+	if ((a->text = json_text(a->run, NULL)) == NULL)
 		return -ENOMEM;
 	a->line = a->text;
 	a->linelen = strlen(a->text);

@@ -84,7 +84,7 @@ action_env(Proxy *px, Action *a, json_t *env)
 	json_object_foreach(env, key, v) {
 		if (json_is_string(v))
 			rc = env_set(&a->env, key, json_string_value(v));
-		else if ((text = json_is_null(v) ? strdup("") : json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY))) {
+		else if ((text = json_is_null(v) ? strdup("") : json_text(v, NULL))) {
 			rc = env_set(&a->env, key, text);
 			free(text);
 		} else

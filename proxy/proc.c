@@ -141,7 +141,7 @@ proc_adopt(Proc *p, char *err, size_t errlen)
 			json_object_setn_new(e, env[i], (size_t)(eq - env[i]), json_string(eq + 1));
 	o = json_pack("{s:s,s:s,s:s,s:o}", "entry", a->entry, "main", a->main, "cwd", a->dir, "env", e);
 	if (env && o)
-		text = json_dumps(o, JSON_COMPACT);
+		text = json_text(o, NULL);
 	env_free(env);
 	json_decref(o);
 	if (text == NULL || child_write(&p->c, text, strlen(text), W_LINE) < 0) {

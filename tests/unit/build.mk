@@ -12,13 +12,13 @@ tests/unit/test-names: tests/unit/test-names.c backend/names.o
 tests/unit/test-limits: tests/unit/test-limits.c backend/limits.o
 	$(CC) $(CFLAGS) $(UNIT_CFLAGS) -o $@ $(filter %.c %.o %.a,$^) $(UNIT_LIBS)
 
-tests/unit/test-params: tests/unit/test-params.c backend/params.o backend/json_text.o $(LIB_A)
+tests/unit/test-params: tests/unit/test-params.c backend/params.o $(LIB_A)
 	$(CC) $(CFLAGS) $(UNIT_CFLAGS) -o $@ $(filter %.c %.o %.a,$^) $(UNIT_LIBS)
 
-tests/unit/test-json-text: tests/unit/test-json-text.c backend/json_text.o
+tests/unit/test-json-text: tests/unit/test-json-text.c $(LIB_A)
 	$(CC) $(CFLAGS) $(UNIT_CFLAGS) -o $@ $(filter %.c %.o %.a,$^) $(UNIT_LIBS)
 
-tests/unit/test-record: tests/unit/test-record.c backend/record.o backend/params.o backend/util.o backend/json_text.o \
+tests/unit/test-record: tests/unit/test-record.c backend/record.o backend/params.o backend/util.o \
                        $(LIB_A)
 	$(CC) $(CFLAGS) $(UNIT_CFLAGS) -o $@ $(filter %.c %.o %.a,$^) $(UNIT_LIBS)
 

@@ -1,4 +1,4 @@
-/* json_text.h — compact JSON text of a jansson value (json_text.c), for the API and the scheduler alike. */
+/* json_text.h — compact JSON text of a jansson value, numbers as written (json_text.c), for every program. */
 #ifndef FAAS_JSON_TEXT_H
 #define FAAS_JSON_TEXT_H
 

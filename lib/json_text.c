@@ -1,4 +1,4 @@
-/* json_text.c — compact JSON text of a jansson value, byte for byte what json_dumps(JSON_COMPACT) writes.
+/* json_text.c — compact JSON text of a jansson value: json_dumps(JSON_COMPACT), but numbers as written.
  *
  * Why not json_dumps: jansson formats every integer with snprintf and, for
  * every object and array, prints the node's address with snprintf into a
@@ -6,10 +6,20 @@
  * activation record and its answer: about 90,000 instructions of the
  * backend's ~340,000 went there. Our values come from the parser or from
  * our own code and have no cycles, so a depth limit is guard enough; the
- * rest is one growing buffer. Strings, numbers and key order come out as
+ * rest is one growing buffer. Strings, integers and key order come out as
  * jansson writes them (tests/unit/test-json-text.c compares the two).
+ *
+ * A real number is the one thing written otherwise. jansson prints %.17g,
+ * so the 0.1 a function returned or a user gave came back as
+ * 0.10000000000000001; here it is the shortest text that reads back as the
+ * same double: what python's repr, JavaScript and Go write, and for any
+ * number a person typed (with at most 15 significant digits) that number.
+ * Every program writes JSON through here (the backend's API and records,
+ * the file server's files, the proxy's /run lines), so a number crosses
+ * them all unchanged.
  */
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -102,16 +112,29 @@ static void put_integer(outbuf *o, json_int_t v)
 	put(o, p, (size_t)(buf + sizeof buf - p));
 }
 
-/* As jansson's jsonp_dtostr: %.17g, ".0" when it looks like an integer,
- * no '+' and no leading zeros in the exponent. */
+/* The shortest of %.15g, %.16g and %.17g that reads back as v: 15
+ * significant digits always pick the shortest form when one that short
+ * exists, as every normal double is within a tenth of a unit in the 15th
+ * digit of it (a subnormal, with fewer digits to it, tries from 1). Then as jansson's
+ * jsonp_dtostr: ".0" when it looks like an integer, no '+' and no leading
+ * zeros in the exponent. */
 static void put_real(outbuf *o, double v)
 {
 	char buf[64], *e, *start, *end;
-	int n = snprintf(buf, sizeof buf, "%.17g", v);
+	int n = -1;
 
-	if (n < 0 || n >= (int)sizeof buf - 3 || !isfinite(v)) {
+	if (!isfinite(v)) {
 		o->failed = 1;
 		return;
+	}
+	for (int prec = v != 0 && fabs(v) < DBL_MIN ? 1 : 15; prec <= 17; prec++) {
+		n = snprintf(buf, sizeof buf, "%.*g", prec, v);
+		if (n < 0 || n >= (int)sizeof buf - 3) {
+			o->failed = 1;
+			return;
+		}
+		if (strtod(buf, NULL) == v)
+			break;
 	}
 	if (strspn(buf, "0123456789-") == (size_t)n) {
 		memcpy(buf + n, ".0", 3);
