@@ -244,6 +244,8 @@ void api_handle(http_req *req, void *arg)
 	char url[8192], *seg[12];
 	int n;
 
+	if (json_object_size(b->gw_hosts) && gateway_domain(b, req))
+		return; /* a custom domain's API */
 	if (strncmp(req->url, "/api/v1/web/", 12) == 0)
 		return web_handle(b, req);
 	if (strncmp(req->url, "/api/", 5) == 0 && strcspn(req->url + 5, "/?") &&

@@ -7,7 +7,8 @@
  * Path templates hold whole-segment parameters ("/books/{isbn}"), each
  * declared among the path's or the operation's parameters, and only for
  * .http actions, as OpenWhisk demands. The gateway's own extensions
- * (x-gateway-rate-limit, security) are checked in gateway_policy.c.
+ * (x-gateway-rate-limit, security) are checked in gateway_policy.c; "host"
+ * names a custom domain (gateway.c).
  */
 #include <ctype.h>
 #include <errno.h>
@@ -135,8 +136,10 @@ static int check_path(backend *b, const char *path, const json_t *item, char *er
 	return 0;
 }
 
-/* A whole document, as the gateway can serve it; 0 or -EINVAL with err. */
-int apidoc_check(backend *b, const json_t *doc, char *err, size_t n)
+/* A whole document, as the gateway can serve it, and its policies
+ * (gateway_policy.c, which hashes API keys given in clear); 0 or -EINVAL
+ * with err. */
+int apidoc_check(backend *b, json_t *doc, char *err, size_t n)
 {
 	const char *base = jstr(json_object_get(doc, "basePath")), *path;
 	const json_t *paths = json_object_get(doc, "paths"), *item;
@@ -156,7 +159,7 @@ int apidoc_check(backend *b, const json_t *doc, char *err, size_t n)
 	json_object_foreach((json_t *)paths, path, item)
 		if ((rc = check_path(b, path, item, err, n)))
 			return rc;
-	return 0;
+	return gateway_policy_check(doc, err, n);
 }
 
 /* OpenWhisk's generateBaseSwaggerApi: an API with no paths yet, CORS on. */

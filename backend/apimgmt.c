@@ -86,9 +86,12 @@ static json_t *api_find(backend *b, const char *ns, const char *name)
 static void api_store(backend *b, http_req *req, const char *ns, json_t *doc, const json_t *old)
 {
 	const char *base = jstr(json_object_get(doc, "basePath"));
-	char version[32];
+	char version[32], err[512];
 	json_t *ent;
+	int status;
 
+	if (gateway_domain_claim(b, ns, doc, json_object_get(old, "apidoc"), &status, err, sizeof err))
+		return api_error(req, status, "API creation failure: %s", err);
 	version_bump(old ? jstr(json_object_get(old, "version")) : NULL, version, sizeof version);
 	ent = json_pack("{s:s, s:s, s:s, s:I, s:O}", "namespace", ns, "name", base, "version", version, "updated",
 	                (json_int_t)now_ms(), "apidoc", doc);
@@ -96,6 +99,7 @@ static void api_store(backend *b, http_req *req, const char *ns, json_t *doc, co
 		api_error(req, 500, "The store could not be written.");
 	} else {
 		gateway_forget(b, ns);
+		gateway_domain_commit(b, ns, json_object_get(old, "apidoc"), doc);
 		api_reply(req, 200, cli_api(b, ns, ent, 0), NULL);
 	}
 	json_decref(ent);
@@ -125,6 +129,29 @@ static void actions_host(backend *b, const json_t *action, char *out, size_t n)
 		snprintf(out, n, "%.*s", (int)(cut - u), u);
 	else
 		snprintf(out, n, "%s", b->api_host);
+}
+
+/* Our extension of the route form, an API key and a rate limit without
+ * writing OpenAPI: "apiKey": {in, name, keys} becomes the operation's
+ * security scheme "apiKey-OPID", "rateLimit": {rate, unit, units} its
+ * x-gateway-rate-limit (both checked with the document). */
+static void route_policies(json_t *doc, const char *rel, const char *m, const json_t *ad)
+{
+	const json_t *key = json_object_get(ad, "apiKey"), *lim = json_object_get(ad, "rateLimit");
+	json_t *op = json_object_get(json_object_get(json_object_get(doc, "paths"), rel), m), *defs;
+	char name[600];
+
+	if (json_is_object(key)) {
+		snprintf(name, sizeof name, "apiKey-%s", jstr(json_object_get(op, "operationId")));
+		if (!(defs = json_object_get(doc, "securityDefinitions")))
+			json_object_set_new(doc, "securityDefinitions", defs = json_object());
+		json_object_set_new(defs, name, json_pack("{s:s, s:O?, s:O?, s:O?}", "type", "apiKey", "in",
+		                                          json_object_get(key, "in"), "name", json_object_get(key, "name"),
+		                                          "x-gateway-keys", json_object_get(key, "keys")));
+		json_object_set_new(op, "security", json_pack("[{s:[]}]", name));
+	}
+	if (lim)
+		json_object_set_new(op, "x-gateway-rate-limit", json_pack("[O]", lim));
 }
 
 /* One route added to the API at gatewayBasePath (made when new): the document, or NULL with err. */
@@ -158,6 +185,7 @@ static json_t *route_doc(backend *b, http_req *req, const caller *who, const jso
 	doc = *old ? json_deep_copy(json_object_get(*old, "apidoc"))
 	           : apidoc_new(base, jstr(json_object_get(ad, "apiName")));
 	apidoc_add(doc, rel, m, &q, ext, host, json_object_get(ad, "pathParameters"));
+	route_policies(doc, rel, m, ad);
 	return doc;
 }
 
@@ -254,6 +282,7 @@ static void api_delete(backend *b, http_req *req, const caller *who)
 		api_error(req, 500, "The store could not be written.");
 	} else {
 		gateway_forget(b, who->ns);
+		gateway_domain_commit(b, who->ns, json_object_get(old, "apidoc"), NULL);
 		api_reply(req, 200, json_object(), NULL);
 	}
 	json_decref(doc);

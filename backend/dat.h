@@ -64,6 +64,11 @@ typedef struct backend {
 	} auth_seen[16];
 	int auth_next;
 	json_t *gw_apis;       /* namespace -> its APIs, as the gateway serves them (gateway.c) */
+	json_t *gw_hosts;      /* custom domain -> {namespace, basePath} (gateway.c) */
+	json_t *jwks;          /* key sets by file or URL (jwks.c) */
+	struct jwks_parked *jwks_parked; /* requests waiting for a key set */
+	struct curluv *cu;     /* libcurl on the loop, made when first needed (jwks.c) */
+	struct ratelimits *ratelimits; /* the gateway's token buckets (ratelimit.c) */
 	struct activation *spare; /* freed activations kept for reuse (invoke.c) */
 	unsigned char feed_secret[32]; /* keys of users' feed actions derive from it (auth.c) */
 	alarms *alarms;

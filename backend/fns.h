@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "base64.h"
+#include "curluv.h"
 #include "dat.h"
 
 typedef void (*store_event_cb)(void *arg, int64_t seq, const char *ns, const char *kind, const char *op,
@@ -244,7 +245,7 @@ void gateway_url(backend *b, const char *ns, const char *basepath, char *out, si
 int apidoc_is_method(const char *m);
 void apidoc_operation_id(const char *method, const char *relpath, char *out, size_t n);
 json_t *apidoc_path_params(const char *path);
-int apidoc_check(backend *b, const json_t *doc, char *err, size_t n);
+int apidoc_check(backend *b, json_t *doc, char *err, size_t n);
 json_t *apidoc_new(const char *basepath, const char *title);
 void apidoc_add(json_t *doc, const char *relpath, const char *method, const qname *a, const char *ext,
                 const char *actions_url, json_t *params);
@@ -252,7 +253,39 @@ int apidoc_remove(json_t *doc, const char *relpath, const char *method, char *er
 void apidoc_own(json_t *doc, const char *ns);
 json_t *apidoc_v3(const json_t *doc, const char *url);
 void gateway_forget(backend *b, const char *ns);
-void gateway_serve(backend *b, http_req *req, const char *ns, const char *path);
+void gateway_again(backend *b, http_req *req);
+int gateway_domain(backend *b, http_req *req);
+int gateway_domains_load(backend *b);
+int gateway_domain_claim(backend *b, const char *ns, const json_t *doc, const json_t *old, int *status, char *err,
+                         size_t n);
+void gateway_domain_commit(backend *b, const char *ns, const json_t *old, const json_t *doc);
+
+/* gateway_policy.c, ratelimit.c, jwt.c, jwks.c */
+typedef struct gw_ctx {
+	const char *ns;        /* the API's namespace */
+	const json_t *api;     /* its document */
+	const char *tmpl;      /* the matched path template */
+	const char *method;    /* lower case */
+	const json_t *op;      /* the operation */
+	int cors;
+} gw_ctx;
+int gateway_policy_check(json_t *doc, char *err, size_t n);
+int gateway_policy(backend *b, http_req *req, const gw_ctx *g, json_t *extra);
+int ratelimit_take(backend *b, const char *key, double rate, double period_ms, int64_t *retry_ms);
+void ratelimit_free(backend *b);
+typedef struct jwt_rules {
+	const char *issuer, *audience; /* NULL: not checked */
+	const char *secret;            /* HS256's, or NULL */
+	const json_t *jwks;            /* {"keys": [...]} for RS256 and ES256, or NULL */
+	const json_t *algorithms;      /* accepted, or NULL for all the keys allow */
+	int require_exp;
+} jwt_rules;
+int jwt_verify(const char *token, const jwt_rules *r, json_t **claims, char *err, size_t n);
+typedef void (*jwks_resume_cb)(backend *b, http_req *req);
+int jwks_get(backend *b, const json_t *cfg, http_req *req, jwks_resume_cb resume, const json_t **out, char *err,
+             size_t n);
+void jwks_free(backend *b);
+void gateway_serve(backend *b, http_req *req, const char *ns, const char *path, const char *only_base);
 void gateway_handle(backend *b, http_req *req);
 
 /* events.c */

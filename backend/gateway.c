@@ -15,7 +15,9 @@
  * carries the web CORS headers and OPTIONS is answered here, with the
  * path's methods; off, OPTIONS goes to an "options" operation or is 405.
  * A web action of the API's own namespace runs even when it carries
- * require-whisk-auth: binding it to a route is the owner's choice.
+ * require-whisk-auth: binding it to a route is the owner's choice. Before
+ * it runs, the route's API keys, bearer tokens and rate limit are checked
+ * (gateway_policy.c). A custom domain serves one API (gateway_domain.c).
  */
 #include <ctype.h>
 #include <errno.h>
@@ -75,6 +77,7 @@ static int split(const char *path, char *buf, size_t n, char **seg)
 typedef struct route {
 	const json_t *api;     /* the API's document */
 	const json_t *item;    /* the path item */
+	const char *tmpl;      /* its template */
 	json_t *params;        /* the path parameters (owned) */
 	int score;             /* base segments, then literal ones: the best match wins */
 } route;
@@ -104,8 +107,9 @@ static int tmpl_match(const char *tmpl, char **seg, int nseg, json_t **params, i
 	return 1;
 }
 
-/* The best route for the segments among the APIs; r->api NULL when none. */
-static void route_find(const json_t *apis, char **seg, int nseg, route *r)
+/* The best route for the segments among the APIs (only the one at only_base
+ * when given); r->api NULL when none. */
+static void route_find(const json_t *apis, char **seg, int nseg, const char *only_base, route *r)
 {
 	const json_t *ent, *doc, *item;
 	const char *tmpl;
@@ -116,6 +120,8 @@ static void route_find(const json_t *apis, char **seg, int nseg, route *r)
 	json_array_foreach(apis, i, ent) {
 		int nb, k;
 		doc = json_object_get(ent, "apidoc");
+		if (only_base && strcmp(jstr(json_object_get(doc, "basePath")), only_base))
+			continue;
 		nb = split(jstr(json_object_get(doc, "basePath")), buf, sizeof buf, bseg);
 		for (k = 0; k < nb && k < nseg && strcmp(bseg[k], seg[k]) == 0; k++)
 			;
@@ -131,7 +137,7 @@ static void route_find(const json_t *apis, char **seg, int nseg, route *r)
 				continue;
 			}
 			json_decref(r->params);
-			*r = (route){doc, item, params, nb * 1000 + lit};
+			*r = (route){doc, item, tmpl, params, nb * 1000 + lit};
 		}
 	}
 }
@@ -186,20 +192,45 @@ static void not_allowed(http_req *req, const json_t *item, int cors)
 	web_error_h(req, cors, NULL, 405, msg, hdr);
 }
 
-/* Serve the request for namespace ns at path (after /api/NS). */
-void gateway_serve(backend *b, http_req *req, const char *ns, const char *path)
+/* The route's policies, then its web action. */
+static void route_run(backend *b, http_req *req, const char *ns, const char *path, const route *r, const char *m,
+                      const json_t *op, int cors)
 {
-	char buf[8192], m[16], owpath[8192], *seg[SEG_MAX];
-	int nseg = split(path, buf, sizeof buf, seg), cors;
-	const json_t *op, *x;
+	const json_t *x = json_object_get(op, "x-openwhisk");
+	gw_ctx g = {ns, r->api, r->tmpl, m, op, cors};
+	char owpath[8192];
 	web_call wc = {0};
+
+	if (gateway_policy(b, req, &g, r->params))
+		return; /* answered, or waiting for a key set: then served again from the start */
+	snprintf(wc.q.ns, sizeof wc.q.ns, "%s", jstr(json_object_get(x, "namespace")));
+	snprintf(wc.q.pkg, sizeof wc.q.pkg, "%s", jstr(json_object_get(x, "package")));
+	snprintf(wc.q.name, sizeof wc.q.name, "%s", jstr(json_object_get(x, "action")));
+	wc.ext = web_ext_of(jstr(json_object_get(x, "url")));
+	snprintf(owpath, sizeof owpath, "%s", path);
+	http_url_decode(owpath, 0);
+	wc.path = wc.ext && strcmp(wc.ext, "http") == 0 ? owpath : "";
+	wc.ext = wc.ext ? wc.ext : "json";
+	wc.extra = r->params;
+	wc.api_ns = ns;
+	wc.cors = cors;
+	web_invoke(b, req, &wc);
+}
+
+/* Serve the request for namespace ns at path (after /api/NS, or all of it
+ * for a custom domain, which serves only its API, at only_base). */
+void gateway_serve(backend *b, http_req *req, const char *ns, const char *path, const char *only_base)
+{
+	char buf[8192], m[16], *seg[SEG_MAX];
+	int nseg = split(path, buf, sizeof buf, seg), cors;
+	const json_t *op;
 	route r;
 	size_t i;
 
 	if (nseg < 0 || !web_method_allowed(req->method))
 		return web_error(req, 1, NULL, nseg < 0 ? 404 : 405, nseg < 0 ? "The requested resource does not exist."
 		                                                              : "HTTP method not allowed.");
-	route_find(apis_of(b, ns), seg, nseg, &r);
+	route_find(apis_of(b, ns), seg, nseg, only_base, &r);
 	if (!r.api)
 		return web_error(req, 1, NULL, 404, "The requested resource does not exist.");
 	cors = cors_on(r.api);
@@ -210,21 +241,8 @@ void gateway_serve(backend *b, http_req *req, const char *ns, const char *path)
 		preflight(req, r.item);
 	else if (!op)
 		not_allowed(req, r.item, cors);
-	else {
-		x = json_object_get(op, "x-openwhisk");
-		snprintf(wc.q.ns, sizeof wc.q.ns, "%s", jstr(json_object_get(x, "namespace")));
-		snprintf(wc.q.pkg, sizeof wc.q.pkg, "%s", jstr(json_object_get(x, "package")));
-		snprintf(wc.q.name, sizeof wc.q.name, "%s", jstr(json_object_get(x, "action")));
-		wc.ext = web_ext_of(jstr(json_object_get(x, "url")));
-		snprintf(owpath, sizeof owpath, "%s", path);
-		http_url_decode(owpath, 0);
-		wc.path = wc.ext && strcmp(wc.ext, "http") == 0 ? owpath : "";
-		wc.ext = wc.ext ? wc.ext : "json";
-		wc.extra = r.params;
-		wc.api_ns = ns;
-		wc.cors = cors;
-		web_invoke(b, req, &wc);
-	}
+	else
+		route_run(b, req, ns, path, &r, m, op, cors);
 	json_decref(r.params);
 }
 
@@ -241,5 +259,12 @@ void gateway_handle(backend *b, http_req *req)
 	ns[len] = 0;
 	http_url_decode(ns, 0);
 	snprintf(path, sizeof path, "%.*s", (int)strcspn(p + len, "?"), p + len);
-	gateway_serve(b, req, ns, path);
+	gateway_serve(b, req, ns, path, NULL);
+}
+
+/* A request that waited for a key set, served again from the start. */
+void gateway_again(backend *b, http_req *req)
+{
+	if (!gateway_domain(b, req))
+		gateway_handle(b, req);
 }

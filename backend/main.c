@@ -252,7 +252,8 @@ static int start_services(backend *b)
 	if ((rc = listen_socket(b, &lim)))
 		return rc;
 	snprintf(b->api_host, sizeof b->api_host, "http://%s:%d", b->opt.listen_host, http_server_port(b->http));
-	if ((rc = ns_guest_setup(b)) || (rc = feed_secret_load(b)) || (rc = alarms_new(b)))
+	if ((rc = ns_guest_setup(b)) || (rc = feed_secret_load(b)) || (rc = alarms_new(b)) ||
+	    (rc = gateway_domains_load(b)))
 		return rc;
 	uv_timer_init(b->loop, &b->prune_timer);
 	b->prune_timer.data = b;
@@ -280,6 +281,9 @@ static void stop_services(backend *b)
 		metrics_free(b->met);
 	activation_spares_free(b);
 	json_decref(b->gw_apis);
+	json_decref(b->gw_hosts);
+	jwks_free(b);
+	ratelimit_free(b);
 }
 
 int main(int argc, char **argv)
