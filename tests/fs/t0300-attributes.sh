@@ -83,6 +83,7 @@ test_expect_success 'annotations: set, read, removed by leaving them out' '
 
 test_expect_success 'main and kind are one line each' '
 	printf "def main(args):\n    return {\"via\": \"main\"}\ndef hi(args):\n    return {\"via\": \"hi\"}\n" >"$H/code" &&
+	test "$(cat $H/main)" = main &&
 	test "$(cat $H/invoke)" = "{\"via\":\"main\"}" &&
 	echo hi >"$H/main" &&
 	test "$(cat $H/main)" = hi &&
