@@ -423,22 +423,35 @@ act_attr(Node *n, struct stat *st)
 	buf_free(&b);
 }
 
-/* The logs of the kept activations of action name, oldest first. */
-int
-act_logs_of(const char *name, Buf *b)
+/*
+ * The logs of the kept activations of action e, oldest first, built once
+ * and extended by the activations that came since: a read costs its size,
+ * not the log's. When the oldest of them leaves the ring the text is made
+ * anew (a reader sees the file shrink, as tail -f does with a rotated log).
+ */
+const Buf *
+act_logs(Ent *e)
 {
-	uint64_t s = seq > Ring ? seq - Ring + 1 : 1;
+	uint64_t low = seq > Ring ? seq - Ring + 1 : 1, s;
 	char an[512];
 
-	for (; s <= seq; s++) {
+	if (e->logfirst != 0 && e->logfirst < low) {
+		buf_reset(&e->logs);
+		e->logfirst = e->logupto = 0;
+	}
+	for (s = e->logupto + 1 > low ? e->logupto + 1 : low; s <= seq; s++) {
 		Act *a = ring[s % Ring];
 		if (a == NULL)
 			continue;
 		act_name(act_rec(a), an, sizeof an);
-		if (strcmp(an, name) == 0)
-			fill_logs(act_rec(a), b);
+		if (strcmp(an, e->name) != 0)
+			continue;
+		if (e->logfirst == 0)
+			e->logfirst = s;
+		fill_logs(act_rec(a), &e->logs);
 	}
-	return 0;
+	e->logupto = seq;
+	return &e->logs;
 }
 
 /* The log's size and the time it last grew. */

@@ -74,6 +74,7 @@ ent_setlast(Ent *e, const char *p, size_t n)
 	s[n] = '\0';
 	free(e->last);
 	e->last = s;
+	e->lastknown = 1;
 }
 
 static void
@@ -82,6 +83,7 @@ ent_free(Ent *e)
 	map_del(&ents[e->kind], e->name);
 	json_decref(e->doc);
 	free(e->last);
+	buf_free(&e->logs);
 	free(e->stagekind);
 	free(e->bindto);
 	free(e->err);

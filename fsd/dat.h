@@ -85,6 +85,8 @@ struct Ent {
 	int fetching;         /* result: the latest activation is being fetched */
 	char *err;            /* the last error about this entity */
 	char *last;           /* action: its latest result, compact JSON text, or NULL */
+	int lastknown;        /* action: last is the latest (or there is none) */
+	Wait *lastwait;       /* action: waiting for lastknown */
 	int inflight;         /* action: invocations from this mount in flight */
 	Parkq resultq;        /* action: reads of result waiting for them */
 	int64_t size;         /* action: code size once known, else -1 */
@@ -92,6 +94,9 @@ struct Ent {
 	char *bindto;         /* package: the package of this namespace it binds */
 	unsigned mark;        /* the listing that last saw it */
 	char lastfire[40];    /* trigger: the activation of its last firing here */
+	Buf logs;             /* action: its logs file, as far as built (activ.c) */
+	uint64_t logupto;     /* action: the last activation sequence looked at for it */
+	uint64_t logfirst;    /* action: the sequence of the first one in logs, or 0 */
 };
 
 /* A node: one path in the tree; ino is its address (root is 1). */

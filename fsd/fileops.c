@@ -147,17 +147,14 @@ reply_slice(fuse_req_t req, const Buf *b, size_t size, off_t off)
 		fuse_reply_buf(req, b->p + off, b->n - off < size ? b->n - off : size);
 }
 
-/* An action's logs, made at each read: they grow, and tail -f follows them. */
+/* An action's logs, as they are at each read: they grow, and tail -f follows them. */
 static void
 logs_read(Open *o, fuse_req_t req, size_t size, off_t off)
 {
 	Ent *e = node_ent(o->node);
-	Buf b = {0};
+	static const Buf none;
 
-	if (e != NULL)
-		act_logs_of(e->name, &b);
-	reply_slice(req, &b, size, off);
-	buf_free(&b);
+	reply_slice(req, e != NULL ? act_logs(e) : &none, size, off);
 }
 
 void

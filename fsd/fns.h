@@ -18,7 +18,7 @@ int act_of(const char *id, const char *name);
 void act_list(const char *name, void (*fn)(const char *name, mode_t mode, void *arg), void *arg);
 int act_fill(Node *n, Buf *b);
 void act_attr(Node *n, struct stat *st);
-int act_logs_of(const char *name, Buf *b);
+const Buf *act_logs(Ent *e);
 size_t act_log_size(int64_t *mtime);
 void act_log_read(fuse_req_t req, size_t size, off_t off);
 void stream_open(Open *o);
@@ -130,6 +130,8 @@ void invoke_flush(Open *o, fuse_req_t req);
 void invoke_release(Open *o, fuse_req_t req);
 void invoke_close(Open *o);
 void result_read(Open *o, fuse_req_t req, size_t size, off_t off);
+int result_load(Ent *e, void (*fn)(void *arg, int err), void *arg);
+int result_size(Ent *e, off_t *size);
 
 /* manifest.c */
 int manifest_fill(Buf *b);
