@@ -67,6 +67,8 @@ pend_wait(Pend *p, Node *n)
 
 	if (n->q == Qmanifest)
 		rc = cache_load_all(again, p);
+	else if (n->q == Qresult && e != NULL)
+		rc = result_load(e, again, p);
 	else if (n->q == Qactivation || n->q > Qactivation)
 		rc = act_fetch(n->ename, again, p);
 	else if (e == NULL)

@@ -307,6 +307,8 @@ latest(Resp *r, void *arg)
 	json_t *rec = json_array_get(resp_json(r), 0);
 	json_t *res = json_object_get(json_object_get(rec, "response"), "result");
 
+	Wait *w;
+
 	e->holds--;
 	e->fetching = 0;
 	if (res != NULL && e->inflight == 0 && e->last == NULL) {
@@ -314,6 +316,13 @@ latest(Resp *r, void *arg)
 		if (s != NULL)
 			ent_setlast(e, s, strlen(s));
 		free(s);
+	}
+	if (r->err == 0)
+		e->lastknown = 1;
+	while ((w = e->lastwait) != NULL) {
+		e->lastwait = w->next;
+		w->fn(w->arg, r->err);
+		free(w);
 	}
 	if (e->inflight == 0)
 		result_wake(e);
@@ -337,6 +346,40 @@ fetch_latest(Ent *e)
 	return rc;
 }
 
+/* Call fn(arg, 0 or -errno) once e's latest result is known (now, if it is): result's size. */
+int
+result_load(Ent *e, void (*fn)(void *arg, int err), void *arg)
+{
+	Wait *w;
+	int rc;
+
+	if (e->lastknown || e->inflight > 0) {
+		fn(arg, 0);
+		return 0;
+	}
+	if ((w = calloc(1, sizeof *w)) == NULL)
+		return -ENOMEM;
+	if (!e->fetching && (rc = fetch_latest(e)) < 0) {
+		free(w);
+		return rc;
+	}
+	w->fn = fn;
+	w->arg = arg;
+	w->next = e->lastwait;
+	e->lastwait = w;
+	return 0;
+}
+
+/* What a read of result would give now, or -EAGAIN until that is known (result_load). */
+int
+result_size(Ent *e, off_t *size)
+{
+	if (!e->lastknown && e->inflight == 0)
+		return -EAGAIN;
+	*size = e->last ? (off_t)strlen(e->last) + 1 : 0;
+	return 0;
+}
+
 void
 result_read(Open *o, fuse_req_t req, size_t size, off_t off)
 {
@@ -351,15 +394,26 @@ result_read(Open *o, fuse_req_t req, size_t size, off_t off)
 		fuse_reply_err(req, ENOENT);
 		return;
 	}
-	if (e->inflight == 0 && e->last != NULL) {
-		buf_str(&o->out, e->last);
-		buf_add(&o->out, "\n", 1);
+	if (e->inflight == 0 && (e->last != NULL || e->lastknown)) {
+		if (e->last != NULL) {
+			buf_str(&o->out, e->last);
+			buf_add(&o->out, "\n", 1);
+		}
 		o->invoked = 1;
 		reply_slice(req, &o->out, size, off);
 		return;
 	}
-	if (park_read(&e->resultq, req, size, off, o) < 0)
+	/* Only an invocation running is a wait that O_NONBLOCK refuses (EAGAIN);
+	 * fetching the latest result is not one (grep -r opens O_NONBLOCK). */
+	if (e->inflight > 0) {
+		park_read(&e->resultq, req, size, off, o);
 		return;
-	if (e->inflight == 0 && !e->fetching && (rc = fetch_latest(e)) < 0)
+	}
+	if ((rc = park(&e->resultq, req, size, off, o)) < 0) {
+		if (rc == -ENOMEM)
+			fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	if (!e->fetching && (rc = fetch_latest(e)) < 0)
 		result_wake(e);
 }

@@ -272,8 +272,12 @@ node_attr(Node *n, uid_t uid, struct stat *st)
 		}
 	} else if (n->q >= Qactivation) {
 		act_attr(n, st);
-	} else if (S_ISREG(st->st_mode) && n->q != Qinvoke && n->q != Qresult && n->q != Qctl &&
-	           n->q != Qmanifest) {
+	} else if (n->q == Qresult) {
+		if (e == NULL || (rc = result_size(e, &st->st_size)) < 0)
+			return e == NULL ? -ENOENT : rc;
+	} else if (n->q == Qlogs) {
+		st->st_size = e != NULL ? (off_t)act_logs(e)->n : 0;
+	} else if (S_ISREG(st->st_mode) && n->q != Qinvoke && n->q != Qctl) {
 		if ((rc = node_fill(n, &b)) < 0) {
 			buf_free(&b);
 			return rc;
