@@ -14,5 +14,5 @@ BINS += proxy/faasfs-proxy
 
 # the in-flight tables, alone under cmocka
 tests/unit/test-inflight: tests/unit/test-inflight.c proxy/inflight.o
-	$(CC) $(CFLAGS) $(PROXY_CFLAGS) $(shell pkg-config --cflags cmocka) -o $@ $^ $(shell pkg-config --libs cmocka)
+	$(CC) $(CFLAGS) $(PROXY_CFLAGS) $(shell pkg-config --cflags cmocka) -o $@ $(filter %.c %.o %.a,$^) $(shell pkg-config --libs cmocka)
 UNIT_TESTS += tests/unit/test-inflight
