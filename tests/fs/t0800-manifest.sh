@@ -62,7 +62,7 @@ test_expect_success 'a manifest with sequences and typed inputs, in a project' '
 '
 
 test_expect_success 'the default package of wskdeploy'"'"'s conductor sample applies' '
-	sed -n "/^        default:/,\$p" /work/shared/data/wskdeploy/conductor/manifest.yaml >tail.yaml &&
+	sed -n "/^        default:/,\$p" "$TOP/tests/fs/fixtures/wskdeploy-conductor.yaml" >tail.yaml &&
 	{ printf "project:\n    name: DemoConductor\n    packages:\n"; cat tail.yaml; } >cond.yaml &&
 	cp cond.yaml "$FAAS/manifest.yaml" &&
 	test "$(cat $FAAS/actions/triple/kind)" = "$(rest GET actions/triple | jq -r .exec.kind)" &&
