@@ -16,6 +16,10 @@ UNIT_TESTS :=
 
 all: build
 
+# Before scripts/deps has installed pkg-config nothing can be configured, so
+# the rules are not read: `make test` and `make run` install it, then build
+# in a second make, which reads them.
+ifneq ($(shell command -v pkg-config),)
 include lib/build.mk
 -include proxy/build.mk
 -include backend/build.mk
@@ -23,6 +27,10 @@ include lib/build.mk
 -include tests/unit/build.mk
 -include tests/unit/sched.mk
 -include bench/build.mk
+else
+build:
+	@echo "make: pkg-config is missing: run scripts/deps first (make test and make run do)" >&2; exit 1
+endif
 
 build: $(BINS) $(UNIT_TESTS)
 
