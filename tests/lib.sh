@@ -54,7 +54,15 @@ test_done() {
 	exit $?
 }
 
-trap 'eval "$test_cleanups" >/dev/null 2>&1' INT TERM
+# Interrupted (Ctrl-C, a kill, prove gone so a write hits a closed pipe): clean
+# up, and die of the signal rather than run the tests that remain.
+test_interrupted() {
+	eval "$test_cleanups" >/dev/null 2>&1
+	cd / && { [ "${FAAS_KEEP:-0}" = 1 ] || rm -rf "$SCRATCH"; }
+	trap - "$1"
+	kill "-$1" $$
+}
+for _s in INT TERM HUP PIPE; do trap "test_interrupted $_s" $_s; done
 
 # free_port: a TCP port nobody listens on now.
 free_port() {
@@ -82,6 +90,17 @@ find_tool() {
 		[ -n "$_c" ] && [ -x "$_c" ] && { echo "$_c"; return 0; }
 	done
 	return 1
+}
+
+# is_mounted DIR: something is mounted on DIR, even a FUSE mount whose daemon
+# is gone (where mountpoint(1), which stats DIR, gets ENOTCONN and says no).
+is_mounted() { awk -v d="$1" '$2 == d { m = 1 } END { exit !m }' /proc/self/mounts; }
+
+# fg_job CMD ARGS...: start CMD in the background as a terminal runs one in the
+# foreground: in a process group of its own ($!; Ctrl-C there is
+# `kill -INT -- -$!`), SIGINT and SIGQUIT not ignored (a plain & ignores them).
+fg_job() {
+	perl -e 'setpgrp(0, 0); $SIG{INT} = $SIG{QUIT} = "DEFAULT"; exec { $ARGV[0] } @ARGV or die "$ARGV[0]: $!\n"' "$@" &
 }
 
 # test_cmp EXPECTED ACTUAL: compare two files, show the difference.

@@ -74,7 +74,7 @@ mount_start() {
 mount_stop() {
 	stop_pid "$(fs_pid)" TERM
 	rm -f "$SCRATCH/fs.pid"
-	mountpoint -q "$FAAS" && { fusermount3 -u -z "$FAAS" 2>/dev/null || umount -l "$FAAS"; }
+	is_mounted "$FAAS" && { fusermount3 -u -z "$FAAS" 2>/dev/null || umount -l "$FAAS"; }
 	return 0
 }
 
