@@ -240,6 +240,27 @@ int feed_secret_load(backend *b)
 	return rc;
 }
 
+/* Whether the wskprops file at path says AUTH=cred (its last AUTH line counts, as for wsk). */
+static int props_has_auth(const char *path, const char *cred)
+{
+	FILE *f = fopen(path, "re");
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	int same = 0;
+
+	if (!f)
+		return 0;
+	while ((n = getline(&line, &cap, f)) > 0) {
+		line[strcspn(line, "\r\n")] = 0;
+		if (!strncmp(line, "AUTH=", 5))
+			same = !strcmp(line + 5, cred);
+	}
+	free(line);
+	fclose(f);
+	return same;
+}
+
 /* Make sure guest exists; FAASFS_AUTH sets its credential. */
 int ns_guest_setup(backend *b)
 {
@@ -274,6 +295,9 @@ int ns_guest_setup(backend *b)
 		rc = write_private(path, text, 1);
 		if (rc == 0)
 			log_info("wrote the guest credential to %s", path);
+		else if (rc == -EEXIST && !props_has_auth(path, cred))
+			log_warn("%s exists and was left as it is, with another key: wsk and clients that read it "
+			         "get 401 here; this backend's key is in %s/guest.auth", path, b->opt.data_dir);
 	}
 	return 0;
 }
