@@ -361,11 +361,6 @@ static void alarm_stop(backend *b, const char *ns, const char *trigger)
 	}
 }
 
-static void fired(int status, const char *id, void *arg)
-{
-	(void)status, (void)id, (void)arg;
-}
-
 /* deleteAfterFire: the trigger's rules, and the trigger with rules_too == 2. */
 static void delete_after(backend *b, const entry *a)
 {
@@ -398,7 +393,7 @@ static void fire_one(backend *b, entry *a, int64_t due)
 	annot = json_pack("{s:I, s:s}", "due", (json_int_t)due, "feed", path);
 	if (a->missed)
 		json_object_set_new(annot, "missed", json_true());
-	status = trigger_fire(b, &who, a->trigger, NULL, a->payload, annot, fired, NULL, NULL);
+	status = trigger_fire(b, &who, a->trigger, NULL, a->payload, annot, feed_fired, NULL, NULL);
 	if (status && status != 204)
 		log_warn("alarms: %s/%s could not be fired (%d)", a->ns, a->trigger, status);
 	json_decref(annot);
@@ -455,7 +450,7 @@ static void load_one(feed_row *r, void *arg)
 	char err[512];
 	const feed_service *svc = feed_service_of(r->feed);
 
-	if (!svc || r->paused || !r->next_due || !(a = malloc(sizeof *a)))
+	if (!svc || r->paused || r->error[0] || !r->next_due || !(a = malloc(sizeof *a)))
 		return;
 	if (alarm_parse(svc, r->config, now_ms(), r->changed, a, err, sizeof err)) {
 		log_warn("alarms: %s/%s: %s", r->ns, r->trigger, err);

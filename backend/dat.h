@@ -25,6 +25,7 @@ typedef struct store store;
 typedef struct events events;
 typedef struct metrics metrics;
 typedef struct alarms alarms;
+typedef struct files files;
 
 /* What the daemon was started with. */
 typedef struct options {
@@ -44,6 +45,8 @@ typedef struct options {
 	int prune_s;          /* how often the pruner runs */
 	size_t max_payload;   /* invoke and fire bodies */
 	int sync_full;        /* PRAGMA synchronous=FULL: survive power loss */
+	char watch_roots[8][1024]; /* --watch-root: where files/changes may watch */
+	int nwatch_roots;
 } options;
 
 typedef struct backend {
@@ -72,6 +75,7 @@ typedef struct backend {
 	struct activation *spare; /* freed activations kept for reuse (invoke.c) */
 	unsigned char feed_secret[32]; /* keys of users' feed actions derive from it (auth.c) */
 	alarms *alarms;
+	files *files;
 	int nspare;
 } backend;
 
@@ -101,6 +105,7 @@ typedef struct feed_row {
 	int64_t next_due, last_due; /* ms since epoch, 0 for none */
 	char uuid[40];         /* of the key a user's feed action holds, or "" */
 	int64_t changed;       /* ms since epoch of the last CREATE, UPDATE, PAUSE or UNPAUSE */
+	char error[1024];      /* why the service stopped, or "" */
 } feed_row;
 
 /* A request to the REST API, after routing and authentication. */

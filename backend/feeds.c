@@ -14,7 +14,9 @@
  * action (kept in the caller's namespace), or 400 {"error"} naming which
  * parameter is wrong and why, with nothing set up. READ's result is
  * {"config": the parameters, "status": {"active", "dateChanged",
- * "dateChangedISO", "nextFire", "lastFire"}}.
+ * "dateChangedISO", "nextFire", "lastFire"[, "error"]}}: a service that
+ * cannot go on (a watched directory gone) pauses the feed and says why
+ * there, and in a record of the trigger (feed_error).
  *
  * A user's action named as a trigger's feed is invoked as any action, but
  * the authKey it is given is not the caller's: it is a key that may only
@@ -98,6 +100,8 @@ static json_t *feed_result(backend *b, const feed_service *svc, const feed_row *
 	                    json_pack("{s:b, s:I, s:o, s:o, s:o}", "active", !r->paused, "dateChanged",
 	                              (json_int_t)r->changed, "dateChangedISO", feed_iso(r->changed), "nextFire",
 	                              feed_iso(r->paused ? 0 : r->next_due), "lastFire", feed_iso(r->last_due)));
+	if (r->error[0])
+		json_object_set_new(json_object_get(res, "status"), "error", json_string(r->error));
 	return res;
 }
 
@@ -173,6 +177,7 @@ static int feed_set(backend *b, const feed_service *svc, feed_row *r, char *err,
 		return rc;
 	svc->stop(b, r->ns, r->trigger);
 	r->changed = now_ms();
+	r->error[0] = 0;
 	if (!r->paused && (rc = svc->start(b, r, err, n)))
 		return rc;
 	if ((rc = store_feed_put(b->st, r))) {
@@ -205,6 +210,7 @@ static int lifecycle_run(backend *b, const feed_service *svc, int ev, feed_row *
 		r->paused = ev == 4;
 		svc->stop(b, r->ns, r->trigger);
 		r->changed = now_ms();
+		r->error[0] = 0;
 		if (!r->paused && (rc = svc->start(b, r, err, n)))
 			return rc;
 		return store_feed_put(b->st, r) ? (snprintf(err, n, "The store could not be written."), -EIO) : 0;
@@ -303,6 +309,31 @@ void feed_user_params(backend *b, const caller *who, const qname *q, json_t *par
 	}
 	feed_key(b, r.uuid, key, sizeof key);
 	json_object_set_new(params, "authKey", json_string(key));
+	feed_row_clear(&r);
+}
+
+void feed_fired(int status, const char *id, void *arg) { (void)status, (void)id, (void)arg; }
+
+/* A built-in feed cannot go on: the error goes on the trigger (a record
+ * with {"error"}, and READ's status.error) and the row, paused. */
+void feed_error(backend *b, const char *ns, const char *trigger, const char *msg)
+{
+	char path[PATH_MAX_LEN + 2];
+	json_t *annot;
+	feed_row r;
+
+	if (store_feed_get(b->st, ns, trigger, &r))
+		return;
+	log_warn("feeds: %s/%s: %s", ns, trigger, msg);
+	snprintf(r.error, sizeof r.error, "%s", msg);
+	r.paused = 1;
+	r.next_due = 0;
+	if (store_feed_put(b->st, &r))
+		log_warn("feeds: the error of %s/%s could not be kept", ns, trigger);
+	snprintf(path, sizeof path, "/%s", r.feed);
+	annot = json_pack("{s:s}", "feed", path);
+	trigger_error(b, ns, trigger, msg, annot);
+	json_decref(annot);
 	feed_row_clear(&r);
 }
 

@@ -80,6 +80,34 @@ static json_t *fire_rule(backend *b, const caller *who, const json_t *rule, json
 
 static int rule_active(const json_t *r) { return strcmp(jstr(json_object_get(r, "status")), "active") == 0; }
 
+static void noted(int err, const char *doc, void *arg) { (void)err, (void)doc, (void)arg; }
+
+/* Put an error on trigger `name` of ns: a record of it, its result
+ * {"error": msg}, that fires no rule. annot as trigger_fire's. */
+void trigger_error(backend *b, const char *ns, const char *name, const char *msg, const json_t *annot)
+{
+	char path[PATH_MAX_LEN + 1], id[ACTID_LEN + 1];
+	json_t *trig = NULL, *v;
+	const char *key;
+	record rec;
+	act_row row;
+
+	if (store_entity_peek(b->st, ns, "triggers", name, &trig))
+		return;
+	id_new(id);
+	snprintf(path, sizeof path, "%s/%s", ns, name);
+	record_init(&rec, ns, name, jstr(json_object_get(trig, "version")), id, NULL);
+	record_annot_str(&rec, "path", path);
+	json_object_foreach((json_t *)annot, key, v)
+		record_annot(&rec, key, v);
+	record_set_response(&rec, RUN_APP_ERROR, json_pack("{s:s}", "error", msg));
+	row = (act_row){id, ns, name, rec.start, rec.start, RUN_APP_ERROR, path, rec.version, record_text(&rec)};
+	if (row.doc)
+		store_act_queue(b->st, &row, noted, NULL);
+	record_clear(&rec);
+	json_decref(trig);
+}
+
 /* Fire trigger `name` of who->ns (trig: its entity, or NULL to look it up)
  * with payload (borrowed). annot (borrowed, may be NULL) is an object of
  * annotations for the trigger's record. 0: cb(202 or 500, id, arg) follows

@@ -195,6 +195,7 @@ void web_reply(http_req *req, const act_done *d, const char *ext, int cors);
 typedef void (*fire_cb)(int status, const char *id, void *arg);
 int trigger_fire(backend *b, const caller *who, const char *name, const json_t *trig, const json_t *payload,
                  const json_t *annot, fire_cb cb, void *arg, char *id);
+void trigger_error(backend *b, const char *ns, const char *name, const char *msg, const json_t *annot);
 
 /* feeds.c, catalog.c: the built-in feeds of /whisk.system and their services */
 #define CATALOG_NS "whisk.system"
@@ -214,6 +215,8 @@ void feed_builtin_invoke(api_req *ar, const feed_service *svc);
 void feed_user_params(backend *b, const caller *who, const qname *q, json_t *params);
 void feeds_forget(backend *b, const char *ns, const char *name);
 json_t *feed_iso(int64_t ms);
+void feed_error(backend *b, const char *ns, const char *trigger, const char *msg);
+void feed_fired(int status, const char *id, void *arg);
 const feed_service *feed_service_of(const char *feed);
 void catalog_route(api_req *ar, char **seg, int n);
 
@@ -226,6 +229,11 @@ int zone_known(const char *tz);
 extern const feed_service alarms_alarm, alarms_once, alarms_interval;
 int alarms_new(backend *b);
 void alarms_free(backend *b);
+
+/* files.c */
+extern const feed_service files_changes;
+int files_new(backend *b);
+void files_free(backend *b);
 
 /* webhooks.c */
 extern const feed_service webhooks_webhook;

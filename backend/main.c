@@ -41,7 +41,7 @@ static void usage(FILE *f)
 	fprintf(f, "usage: faasfs-backend [--listen HOST:PORT] [--socket PATH|none] [--data DIR] [--proxy PATH]\n"
 	           "         [--run-dir DIR] [--no-sandbox] [--idle SECONDS] [--stemcells N] [--max-containers N]\n"
 	           "         [--max-memory MB] [--queue N] [--keep-activations N] [--keep-days N]\n"
-	           "         [--prune-every SECONDS] [--max-payload BYTES] [--sync-full] [--verbose]\n"
+	           "         [--prune-every SECONDS] [--max-payload BYTES] [--watch-root DIR]... [--sync-full] [--verbose]\n"
 	           "       faasfs-backend [--data DIR] --add-namespace NAME\n");
 }
 
@@ -99,6 +99,23 @@ static int number(const char *arg, int *out)
 	return 0;
 }
 
+/* --watch-root DIR: a directory under which files/changes may watch. */
+static int watch_root(options *o, const char *dir)
+{
+	char real[PATH_MAX];
+
+	if (o->nwatch_roots == (int)(sizeof o->watch_roots / sizeof o->watch_roots[0])) {
+		fprintf(stderr, "faasfs-backend: at most %d --watch-root\n", o->nwatch_roots);
+		return -EINVAL;
+	}
+	if (!realpath(dir, real) || strlen(real) >= sizeof o->watch_roots[0]) {
+		fprintf(stderr, "faasfs-backend: --watch-root %s: %s\n", dir, strerror(errno));
+		return -EINVAL;
+	}
+	snprintf(o->watch_roots[o->nwatch_roots++], sizeof o->watch_roots[0], "%s", real);
+	return 0;
+}
+
 /* Parse argv into o; returns 0, 1 for --help, or -EINVAL. */
 static int parse_options(int argc, char **argv, options *o, const char **add_ns)
 {
@@ -108,7 +125,7 @@ static int parse_options(int argc, char **argv, options *o, const char **add_ns)
 		{"max-containers", 1, 0, 'c'}, {"max-memory", 1, 0, 'm'}, {"queue", 1, 0, 'q'},
 		{"keep-activations", 1, 0, 'k'}, {"keep-days", 1, 0, 'K'}, {"prune-every", 1, 0, 'E'},
 		{"max-payload", 1, 0, 'P'},
-		{"sync-full", 0, 0, 'F'}, {"add-namespace", 1, 0, 'A'}, {"verbose", 0, 0, 'v'}, {"help", 0, 0, 'h'},
+		{"watch-root", 1, 0, 'W'}, {"sync-full", 0, 0, 'F'}, {"add-namespace", 1, 0, 'A'}, {"verbose", 0, 0, 'v'}, {"help", 0, 0, 'h'},
 		{0, 0, 0, 0},
 	};
 	int c, rc = 0, payload = 0;
@@ -134,6 +151,7 @@ static int parse_options(int argc, char **argv, options *o, const char **add_ns)
 		case 'E': rc = number(optarg, &o->prune_s); break;
 		case 'P': rc = number(optarg, &payload), o->max_payload = payload; break;
 		case 'F': o->sync_full = 1; break;
+		case 'W': rc = watch_root(o, optarg); break;
 		case 'A': *add_ns = optarg; break;
 		case 'v': log_level = LOG_DEBUG; break;
 		case 'h': return 1;
@@ -253,7 +271,7 @@ static int start_services(backend *b)
 		return rc;
 	snprintf(b->api_host, sizeof b->api_host, "http://%s:%d", b->opt.listen_host, http_server_port(b->http));
 	if ((rc = ns_guest_setup(b)) || (rc = feed_secret_load(b)) || (rc = alarms_new(b)) ||
-	    (rc = gateway_domains_load(b)))
+	    (rc = gateway_domains_load(b)) || (rc = files_new(b)))
 		return rc;
 	uv_timer_init(b->loop, &b->prune_timer);
 	b->prune_timer.data = b;
@@ -272,6 +290,7 @@ static void stop_services(backend *b)
 	if (b->ev)
 		events_free(b->ev);
 	alarms_free(b);
+	files_free(b);
 	if (b->prune_timer.loop)
 		uv_close((uv_handle_t *)&b->prune_timer, NULL);
 	if (b->st)

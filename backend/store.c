@@ -73,6 +73,8 @@ static const char *const migrations[] = {
 	"CREATE TABLE feeds(ns TEXT NOT NULL, trigger TEXT NOT NULL, feed TEXT NOT NULL, config TEXT NOT NULL,"
 	"  paused INTEGER NOT NULL DEFAULT 0, next_due INTEGER NOT NULL DEFAULT 0, last_due INTEGER NOT NULL DEFAULT 0,"
 	"  uuid TEXT UNIQUE, changed INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(ns, trigger)) WITHOUT ROWID;",
+	/* 6: why a feed's service stopped (a watched directory gone) */
+	"ALTER TABLE feeds ADD COLUMN error TEXT NOT NULL DEFAULT '';",
 };
 
 static const char *const sql[S_NSTMT] = {
@@ -117,13 +119,13 @@ static const char *const sql[S_NSTMT] = {
 	[S_EV_PRUNE] = "DELETE FROM events WHERE seq <= ?1",
 	[S_EV_LAST] = "SELECT max(coalesce((SELECT max(seq) FROM events), 0),"
 	              " coalesce((SELECT max(rowid) FROM activations), 0))",
-	[S_FEED_PUT] = "INSERT OR REPLACE INTO feeds(ns, trigger, feed, config, paused, next_due, last_due, uuid, changed)"
-	               " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-	[S_FEED_GET] = "SELECT ns, trigger, feed, config, paused, next_due, last_due, uuid, changed FROM feeds"
+	[S_FEED_PUT] = "INSERT OR REPLACE INTO feeds(ns, trigger, feed, config, paused, next_due, last_due, uuid, changed,"
+	               " error) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+	[S_FEED_GET] = "SELECT ns, trigger, feed, config, paused, next_due, last_due, uuid, changed, error FROM feeds"
 	               " WHERE ns = ?1 AND trigger = ?2",
-	[S_FEED_BY_UUID] = "SELECT ns, trigger, feed, config, paused, next_due, last_due, uuid, changed FROM feeds"
+	[S_FEED_BY_UUID] = "SELECT ns, trigger, feed, config, paused, next_due, last_due, uuid, changed, error FROM feeds"
 	                   " WHERE uuid = ?1",
-	[S_FEED_ALL] = "SELECT ns, trigger, feed, config, paused, next_due, last_due, uuid, changed FROM feeds"
+	[S_FEED_ALL] = "SELECT ns, trigger, feed, config, paused, next_due, last_due, uuid, changed, error FROM feeds"
 	               " WHERE feed LIKE ?1",
 	[S_FEED_DEL] = "DELETE FROM feeds WHERE ns = ?1 AND trigger = ?2",
 	[S_FEED_DUE] = "UPDATE feeds SET next_due = ?3, last_due = ?4 WHERE ns = ?1 AND trigger = ?2",

@@ -2,8 +2,9 @@
  *
  * One row a trigger: the feed that feeds it ("whisk.system/alarms/alarm",
  * or a user's action), its configuration as given at CREATE or UPDATE, paused,
- * when it is next due and was last due (alarms), and the uuid of the key a
- * user's feed action was given (auth.c). Each call is its own transaction
+ * when it is next due and was last due (alarms), the uuid of the key a
+ * user's feed action was given (auth.c) or of a webhook, and why its
+ * service stopped, if it did. Each call is its own transaction
  * unless the caller holds one (store_begin).
  */
 #include <errno.h>
@@ -28,6 +29,8 @@ static int row_read(sqlite3_stmt *s, feed_row *r)
 	t = (const char *)sqlite3_column_text(s, 7);
 	snprintf(r->uuid, sizeof r->uuid, "%s", t ? t : "");
 	r->changed = sqlite3_column_int64(s, 8);
+	t = (const char *)sqlite3_column_text(s, 9);
+	snprintf(r->error, sizeof r->error, "%s", t ? t : "");
 	return r->config ? 0 : -EIO;
 }
 
@@ -55,6 +58,7 @@ int store_feed_put(store *st, const feed_row *r)
 	if (r->uuid[0])
 		sqlite3_bind_text(s, 8, r->uuid, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 9, r->changed);
+	sqlite3_bind_text(s, 10, r->error, -1, SQLITE_STATIC);
 	rc = store_exec_step(st, s);
 	free(config);
 	return rc;
