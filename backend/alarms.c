@@ -531,9 +531,11 @@ static const feed_param interval_params[] = {
 	{NULL, NULL, 0},
 };
 
-const feed_service alarms_alarm = {"alarms", "alarm", "Fire the trigger on a cron schedule.", alarm_params,
-                                   check_alarm, alarm_start, alarm_stop, NULL};
-const feed_service alarms_once = {"alarms", "once", "Fire the trigger once, at a date.", once_params, check_once,
-                                  alarm_start, alarm_stop, NULL};
-const feed_service alarms_interval = {"alarms", "interval", "Fire the trigger every few minutes.", interval_params,
-                                      check_interval, alarm_start, alarm_stop, NULL};
+const feed_service alarms_alarm = {.pkg = "alarms", .name = "alarm", .description = "Fire the trigger on a cron schedule.",
+                                   .params = alarm_params, .check = check_alarm, .start = alarm_start,
+                                   .stop = alarm_stop};
+const feed_service alarms_once = {.pkg = "alarms", .name = "once", .description = "Fire the trigger once, at a date.",
+                                  .params = once_params, .check = check_once, .start = alarm_start, .stop = alarm_stop};
+const feed_service alarms_interval = {.pkg = "alarms", .name = "interval",
+                                      .description = "Fire the trigger every few minutes.", .params = interval_params,
+                                      .check = check_interval, .start = alarm_start, .stop = alarm_stop};

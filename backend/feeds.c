@@ -80,6 +80,18 @@ json_t *feed_iso(int64_t ms)
 	return json_string(when);
 }
 
+/* A url's password ("scheme://user:PASSWORD@host") as (hidden). */
+static void hide_url_password(json_t *config)
+{
+	const char *url = json_string_value(json_object_get(config, "url")), *p, *at, *colon;
+	char out[2048];
+
+	if (!url || !(p = strstr(url, "://")) || !(at = strrchr(p + 3, '@')) || !(colon = memchr(p + 3, ':', at - p - 3)))
+		return;
+	snprintf(out, sizeof out, "%.*s:(hidden)%s", (int)(colon - url), url, at);
+	json_object_set_new(config, "url", json_string(out));
+}
+
 /* What CREATE, UPDATE and READ answer: the service's own (a webhook's
  * url), and for READ the configuration, secrets hidden, and the status. */
 static json_t *feed_result(backend *b, const feed_service *svc, const feed_row *r, int read)
@@ -95,6 +107,7 @@ static json_t *feed_result(backend *b, const feed_service *svc, const feed_row *
 		json_object_set_new(config, "secret", json_string("(hidden)"));
 	if (json_object_get(config, "password"))
 		json_object_set_new(config, "password", json_string("(hidden)"));
+	hide_url_password(config);
 	json_object_set_new(res, "config", config);
 	json_object_set_new(res, "status",
 	                    json_pack("{s:b, s:I, s:o, s:o, s:o}", "active", !r->paused, "dateChanged",
@@ -105,16 +118,33 @@ static json_t *feed_result(backend *b, const feed_service *svc, const feed_row *
 	return res;
 }
 
-typedef struct reply_ctx {
+/* One lifecycle event of a built-in feed, from the request to the answer. */
+typedef struct lifecycle_ctx {
+	backend *b;
 	http_req *req;
-	int result_only;
-	json_t *result;
+	const feed_service *svc, *old; /* the feed, and the one the trigger had (CREATE over it) */
+	int ev, result_only;
+	json_t *params, *config;       /* config: what a probe checks (CREATE, UPDATE) */
+	feed_row r;
 	char id[ACTID_LEN + 1];
-} reply_ctx;
+	json_t *result;
+	char err[1024];
+	int rc;
+	uv_work_t work;
+} lifecycle_ctx;
+
+static void ctx_free(lifecycle_ctx *c)
+{
+	json_decref(c->params);
+	json_decref(c->config);
+	json_decref(c->result);
+	feed_row_clear(&c->r);
+	free(c);
+}
 
 static void replied(int err, const char *doc, void *arg)
 {
-	reply_ctx *c = arg;
+	lifecycle_ctx *c = arg;
 	char hdr[96];
 
 	snprintf(hdr, sizeof hdr, "x-openwhisk-activation-id: %s\r\n", c->id);
@@ -124,36 +154,28 @@ static void replied(int err, const char *doc, void *arg)
 		api_reply(c->req, 200, json_incref(c->result), hdr);
 	else
 		api_reply_text(c->req, 200, doc, strlen(doc), hdr);
-	json_decref(c->result);
-	free(c);
+	ctx_free(c);
 }
 
-/* Answer as a blocking invoke that succeeded with result (stolen), recorded. */
-static void builtin_reply(api_req *ar, const feed_service *svc, json_t *result)
+/* Answer as a blocking invoke that succeeded with c->result, recorded in the caller's namespace. */
+static void builtin_reply(lifecycle_ctx *c)
 {
-	reply_ctx *c = calloc(1, sizeof *c);
 	char path[PATH_MAX_LEN + 1], name[2 * NAME_MAX_LEN + 2];
+	const feed_service *svc = c->svc;
 	record rec;
 	act_row row;
 
-	if (!c) {
-		json_decref(result);
-		return api_error(ar->req, 503, "Out of memory.");
-	}
-	c->req = ar->req;
-	c->result_only = query_bool(ar->req, "result", 0);
-	c->result = result;
 	id_new(c->id);
 	snprintf(path, sizeof path, "%s/%s/%s", CATALOG_NS, svc->pkg, svc->name);
 	snprintf(name, sizeof name, "%s/%s", svc->pkg, svc->name);
-	record_init(&rec, ar->who.ns, svc->name, "0.0.1", c->id, NULL);
+	record_init(&rec, c->r.ns, svc->name, "0.0.1", c->id, NULL);
 	record_annot_str(&rec, "path", path);
 	record_annot_str(&rec, "kind", "builtin");
 	record_set_times(&rec, rec.start, now_ms());
-	record_set_response(&rec, RUN_SUCCESS, json_incref(result));
-	row = (act_row){c->id, ar->who.ns, name, rec.start, rec.end, RUN_SUCCESS, path, rec.version, record_text(&rec)};
+	record_set_response(&rec, RUN_SUCCESS, json_incref(c->result));
+	row = (act_row){c->id, c->r.ns, name, rec.start, rec.end, RUN_SUCCESS, path, rec.version, record_text(&rec)};
 	record_clear(&rec);
-	if (!row.doc || store_act_queue(ar->b->st, &row, replied, c))
+	if (!row.doc || store_act_queue(c->b->st, &row, replied, c))
 		replied(-ENOMEM, NULL, c);
 }
 
@@ -169,51 +191,112 @@ static json_t *config_of(const json_t *params)
 }
 
 /* CREATE and UPDATE: check config, start the service, keep the row. */
-static int feed_set(backend *b, const feed_service *svc, feed_row *r, char *err, size_t n)
+static int feed_set(lifecycle_ctx *c)
 {
+	backend *b = c->b;
+	feed_row *r = &c->r;
 	int rc;
 
-	if ((rc = svc->check(b, r->config, err, n)))
+	if ((rc = c->svc->check(b, r->config, c->err, sizeof c->err)))
 		return rc;
-	svc->stop(b, r->ns, r->trigger);
+	if (c->old)
+		c->old->stop(b, r->ns, r->trigger);
+	c->svc->stop(b, r->ns, r->trigger);
 	r->changed = now_ms();
 	r->error[0] = 0;
-	if (!r->paused && (rc = svc->start(b, r, err, n)))
+	if (!r->paused && (rc = c->svc->start(b, r, c->err, sizeof c->err)))
 		return rc;
 	if ((rc = store_feed_put(b->st, r))) {
-		svc->stop(b, r->ns, r->trigger);
-		return snprintf(err, n, "The store could not be written."), -EIO;
+		c->svc->stop(b, r->ns, r->trigger);
+		return snprintf(c->err, sizeof c->err, "The store could not be written."), -EIO;
 	}
 	return 0;
 }
 
-static int lifecycle_run(backend *b, const feed_service *svc, int ev, feed_row *r, json_t *params, char *err,
-                         size_t n)
+static int lifecycle_run(lifecycle_ctx *c)
 {
-	json_t *add;
+	feed_row *r = &c->r;
 	int rc;
 
-	switch (ev) {
+	switch (c->ev) {
 	case 0: /* CREATE */
-		r->config = config_of(params);
-		return feed_set(b, svc, r, err, n);
 	case 2: /* UPDATE: the new parameters over the old */
-		add = config_of(params);
-		json_object_update(r->config, add);
-		json_decref(add);
-		return feed_set(b, svc, r, err, n);
+		json_decref(r->config);
+		r->config = json_incref(c->config);
+		return feed_set(c);
 	case 3: /* DELETE */
-		svc->stop(b, r->ns, r->trigger);
-		return store_feed_del(b->st, r->ns, r->trigger) == -EIO ? (snprintf(err, n, "store error"), -EIO) : 0;
+		c->svc->stop(c->b, r->ns, r->trigger);
+		if (store_feed_del(c->b->st, r->ns, r->trigger) == -EIO)
+			return snprintf(c->err, sizeof c->err, "The store could not be written."), -EIO;
+		return 0;
 	case 4: /* PAUSE */
 	case 5: /* UNPAUSE */
-		r->paused = ev == 4;
-		svc->stop(b, r->ns, r->trigger);
+		r->paused = c->ev == 4;
+		c->svc->stop(c->b, r->ns, r->trigger);
 		r->changed = now_ms();
 		r->error[0] = 0;
-		if (!r->paused && (rc = svc->start(b, r, err, n)))
+		if (!r->paused && (rc = c->svc->start(c->b, r, c->err, sizeof c->err)))
 			return rc;
-		return store_feed_put(b->st, r) ? (snprintf(err, n, "The store could not be written."), -EIO) : 0;
+		if (store_feed_put(c->b->st, r))
+			return snprintf(c->err, sizeof c->err, "The store could not be written."), -EIO;
+	}
+	return 0;
+}
+
+static void lifecycle_end(lifecycle_ctx *c)
+{
+	int rc = c->rc ? c->rc : c->ev == 1 ? 0 : lifecycle_run(c);
+
+	if (rc) {
+		api_error(c->req, rc == -EIO ? 500 : 400, "%s", c->err);
+		return ctx_free(c);
+	}
+	c->result = c->ev == 3 ? json_object() : feed_result(c->b, c->svc, &c->r, c->ev == 1);
+	builtin_reply(c);
+}
+
+/* In a worker thread: what a service must try outside (a broker's answer). */
+static void probe_work(uv_work_t *w)
+{
+	lifecycle_ctx *c = w->data;
+
+	c->rc = c->svc->probe(c->config, c->err, sizeof c->err);
+}
+
+static void probe_done(uv_work_t *w, int status)
+{
+	lifecycle_ctx *c = w->data;
+
+	if (status && !c->rc)
+		c->rc = -ECANCELED, snprintf(c->err, sizeof c->err, "The feed could not be checked.");
+	lifecycle_end(c);
+}
+
+/* The trigger's row and the event's config into c; answers itself and returns nonzero on failure. */
+static int lifecycle_begin(lifecycle_ctx *c, const char *ns, const char *name)
+{
+	feed_row *r = &c->r;
+	int have = store_feed_get(c->b->st, ns, name, r) == 0;
+	json_t *add;
+
+	if (c->ev && (!have || feed_service_of(r->feed) != c->svc)) {
+		api_error(c->req, 404, "The trigger %s has no feed /%s/%s/%s%s%s.", name, CATALOG_NS, c->svc->pkg,
+		          c->svc->name, have ? ": its feed is /" : "", have ? r->feed : "");
+		return -ENOENT;
+	}
+	if (c->ev == 0) {
+		c->old = have ? feed_service_of(r->feed) : NULL;
+		feed_row_clear(r);
+		memset(r, 0, sizeof *r);
+		snprintf(r->ns, sizeof r->ns, "%s", ns);
+		snprintf(r->trigger, sizeof r->trigger, "%s", name);
+		snprintf(r->feed, sizeof r->feed, "%s/%s/%s", CATALOG_NS, c->svc->pkg, c->svc->name);
+		c->config = config_of(c->params);
+	} else if (c->ev == 2) {
+		c->config = json_deep_copy(r->config);
+		add = config_of(c->params);
+		json_object_update(c->config, add);
+		json_decref(add);
 	}
 	return 0;
 }
@@ -222,9 +305,9 @@ static int lifecycle_run(backend *b, const feed_service *svc, int ev, feed_row *
 void feed_builtin_invoke(api_req *ar, const feed_service *svc)
 {
 	char name[NAME_MAX_LEN + 1], err[1024];
+	lifecycle_ctx *c;
 	json_t *params, *trig = NULL;
-	feed_row r = {0};
-	int ev, rc, have;
+	int ev, rc;
 
 	if (api_payload(ar, &params))
 		return;
@@ -242,31 +325,25 @@ void feed_builtin_invoke(api_req *ar, const feed_service *svc)
 		return api_error(ar->req, 404, "The trigger %s does not exist: create it before its feed.", name);
 	}
 	json_decref(trig);
-	have = store_feed_get(ar->b->st, ar->who.ns, name, &r) == 0;
-	if (have && strncmp(r.feed, CATALOG_NS "/", sizeof CATALOG_NS) == 0 && ev == 0)
-		feed_service_of(r.feed)->stop(ar->b, r.ns, r.trigger); /* a CREATE over an older feed */
-	if (ev && (!have || feed_service_of(r.feed) != svc)) {
+	if (!(c = calloc(1, sizeof *c))) {
 		json_decref(params);
-		api_error(ar->req, 404, "The trigger %s has no feed /%s/%s/%s%s%s.", name, CATALOG_NS, svc->pkg, svc->name,
-		          have ? ": its feed is /" : "", have ? r.feed : "");
-		feed_row_clear(&r);
-		return;
+		return api_error(ar->req, 503, "Out of memory.");
 	}
-	if (ev == 0) {
-		feed_row_clear(&r);
-		memset(&r, 0, sizeof r);
-		snprintf(r.ns, sizeof r.ns, "%s", ar->who.ns);
-		snprintf(r.trigger, sizeof r.trigger, "%s", name);
-		snprintf(r.feed, sizeof r.feed, "%s/%s/%s", CATALOG_NS, svc->pkg, svc->name);
+	*c = (lifecycle_ctx){.b = ar->b, .req = ar->req, .svc = svc, .ev = ev, .params = params,
+	                     .result_only = query_bool(ar->req, "result", 0)};
+	if (lifecycle_begin(c, ar->who.ns, name))
+		return ctx_free(c);
+	if (!c->config || !svc->probe)
+		return lifecycle_end(c);
+	if ((rc = svc->check(c->b, c->config, c->err, sizeof c->err))) { /* before asking anyone outside */
+		api_error(c->req, 400, "%s", c->err);
+		return ctx_free(c);
 	}
-	rc = ev == 1 ? 0 : lifecycle_run(ar->b, svc, ev, &r, params, err, sizeof err);
-	json_decref(params);
-	if (rc) {
-		feed_row_clear(&r);
-		return api_error(ar->req, rc == -EIO ? 500 : 400, "%s", err);
+	c->work.data = c;
+	if (uv_queue_work(ar->b->loop, &c->work, probe_work, probe_done)) {
+		api_error(c->req, 503, "The feed could not be checked.");
+		ctx_free(c);
 	}
-	builtin_reply(ar, svc, ev == 3 ? json_object() : feed_result(ar->b, svc, &r, ev == 1));
-	feed_row_clear(&r);
 }
 
 /* A user's action invoked as a trigger's feed: its authKey becomes that

@@ -574,5 +574,7 @@ static const feed_param files_params[] = {
 	{NULL, NULL, 0},
 };
 
-const feed_service files_changes = {"files", "changes", "Fire the trigger when files change in a directory.",
-                                    files_params, files_check, files_start, files_stop, NULL};
+const feed_service files_changes = {.pkg = "files", .name = "changes",
+                                    .description = "Fire the trigger when files change in a directory.",
+                                    .params = files_params, .check = files_check, .start = files_start,
+                                    .stop = files_stop};

@@ -35,6 +35,7 @@ void params_set(json_t *arr, const char *key, json_t *value);
 json_t *params_union(const json_t *old, const json_t *add, const json_t *del);
 int body_params(const char *ctype, const char *body, size_t len, json_t **out, char *err, size_t n);
 json_t *params_raw(const char *ctype, const char *body, size_t len);
+int text_is_utf8(const void *p, size_t n);
 int ctype_is_json(const char *ctype);
 
 /* cloudevents.c */
@@ -210,6 +211,7 @@ typedef struct feed_service {
 	int (*start)(backend *b, feed_row *r, char *err, size_t n);     /* serve r; sets r->next_due */
 	void (*stop)(backend *b, const char *ns, const char *trigger);
 	json_t *(*info)(backend *b, const feed_row *r); /* what CREATE and READ tell besides, or NULL */
+	int (*probe)(const json_t *config, char *err, size_t n); /* CREATE, UPDATE: in a worker thread, or NULL */
 } feed_service;
 void feed_builtin_invoke(api_req *ar, const feed_service *svc);
 void feed_user_params(backend *b, const caller *who, const qname *q, json_t *params);
@@ -234,6 +236,11 @@ void alarms_free(backend *b);
 extern const feed_service files_changes;
 int files_new(backend *b);
 void files_free(backend *b);
+
+/* mqtt.c */
+extern const feed_service mqtt_subscribe;
+int mqtt_new(backend *b);
+void mqtt_free(backend *b);
 
 /* webhooks.c */
 extern const feed_service webhooks_webhook;

@@ -137,6 +137,7 @@ static const feed_param hook_params[] = {
 	{NULL, NULL, 0},
 };
 
-const feed_service webhooks_webhook = {"webhooks",  "webhook",  "An incoming URL that fires the trigger.",
-                                       hook_params, hook_check, hook_start,
-                                       hook_stop,   hook_info};
+const feed_service webhooks_webhook = {.pkg = "webhooks", .name = "webhook",
+                                       .description = "An incoming URL that fires the trigger.", .params = hook_params,
+                                       .check = hook_check, .start = hook_start, .stop = hook_stop,
+                                       .info = hook_info};
