@@ -2,7 +2,7 @@
  *
  * As OpenWhisk's catalog, a namespace of published packages whose actions
  * are feeds; here their services run inside the backend (alarms.c,
- * files.c, webhooks.c) and
+ * files.c, mqtt.c, webhooks.c) and
  * their lifecycle events are served by feeds.c, not by a function:
  *
  *   GET  /namespaces/whisk.system/packages            the packages
@@ -18,13 +18,14 @@
 #include "fns.h"
 
 static const feed_service *const services[] = {&alarms_alarm,  &alarms_once,      &alarms_interval,
-                                                &files_changes, &webhooks_webhook, NULL};
+                                                &files_changes, &mqtt_subscribe,   &webhooks_webhook, NULL};
 
 static const struct {
 	const char *name, *description;
 } packages[] = {
 	{"alarms", "Alarms: fire a trigger on a schedule (cron), once at a date, or every few minutes."},
 	{"files", "Files: fire a trigger when files change in a directory of the backend's host (inotify)."},
+	{"mqtt", "MQTT: fire a trigger once per message on a broker's topic."},
 	{"webhooks", "Webhooks: a URL that fires a trigger without the namespace's key, guarded by a secret."},
 	{NULL, NULL},
 };

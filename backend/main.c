@@ -271,7 +271,7 @@ static int start_services(backend *b)
 		return rc;
 	snprintf(b->api_host, sizeof b->api_host, "http://%s:%d", b->opt.listen_host, http_server_port(b->http));
 	if ((rc = ns_guest_setup(b)) || (rc = feed_secret_load(b)) || (rc = alarms_new(b)) ||
-	    (rc = gateway_domains_load(b)) || (rc = files_new(b)))
+	    (rc = gateway_domains_load(b)) || (rc = files_new(b)) || (rc = mqtt_new(b)))
 		return rc;
 	uv_timer_init(b->loop, &b->prune_timer);
 	b->prune_timer.data = b;
@@ -291,6 +291,7 @@ static void stop_services(backend *b)
 		events_free(b->ev);
 	alarms_free(b);
 	files_free(b);
+	mqtt_free(b);
 	if (b->prune_timer.loop)
 		uv_close((uv_handle_t *)&b->prune_timer, NULL);
 	if (b->st)

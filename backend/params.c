@@ -154,8 +154,9 @@ json_t *params_union(const json_t *old, const json_t *add, const json_t *del)
 	return res;
 }
 
-static int is_utf8(const unsigned char *s, size_t n)
+int text_is_utf8(const void *p, size_t n)
 {
+	const unsigned char *s = p;
 	size_t i = 0;
 
 	while (i < n) {
@@ -176,7 +177,7 @@ json_t *params_raw(const char *ctype, const char *body, size_t len)
 {
 	json_t *raw = json_object();
 
-	if (is_utf8((const unsigned char *)body, len)) {
+	if (text_is_utf8(body, len)) {
 		json_object_set_new(raw, "__ow_body", json_stringn(body, len));
 	} else {
 		Buf b64 = {0};
