@@ -62,6 +62,7 @@ void api_error(http_req *req, int status, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
+	utf8_scrub(msg); /* it may quote what a client sent, or be cut inside a character */
 	id_new(code);
 	if (status >= 500)
 		log_warn("%s %s: %d %s", req->method, req->path, status, msg);
@@ -106,12 +107,11 @@ int query_page(api_req *ar, int *limit, int *skip)
 /* The request body as a JSON object; answers 400 itself on failure. */
 int api_body_object(api_req *ar, json_t **out)
 {
-	json_error_t je;
+	char err[256];
 
-	*out = ar->req->body_len ? json_loadb(ar->req->body, ar->req->body_len, 0, &je) : json_object();
+	*out = ar->req->body_len ? json_read(ar->req->body, ar->req->body_len, 0, err, sizeof err) : json_object();
 	if (!*out) {
-		api_error(ar->req, 400, "The request content was malformed: %s (line %d, column %d).", je.text, je.line,
-		          je.column);
+		api_error(ar->req, 400, "The request content was malformed: %s.", err);
 		return -EINVAL;
 	}
 	if (!json_is_object(*out)) {

@@ -191,7 +191,7 @@ static json_t *route_doc(backend *b, http_req *req, const caller *who, const jso
 
 static void api_create(backend *b, http_req *req, const caller *who)
 {
-	json_t *body = req->body_len ? json_loadb(req->body, req->body_len, 0, NULL) : NULL, *ad, *doc, *old = NULL;
+	json_t *body = req->body_len ? json_read(req->body, req->body_len, 0, NULL, 0) : NULL, *ad, *doc, *old = NULL;
 	char err[1024] = "";
 	int bad;
 

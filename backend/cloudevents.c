@@ -66,7 +66,7 @@ static json_t *event_params(json_t *attrs, const char *ctype, const char *bytes,
 		p = params_raw(ctype ? ctype : "application/json", text ? text : "", text ? len : 0);
 		free(text);
 	} else if (bytes && len) {
-		json_t *v = ctype && ctype_is_json(ctype) ? json_loadb(bytes, len, 0, NULL) : NULL;
+		json_t *v = ctype && ctype_is_json(ctype) ? json_read(bytes, len, 0, NULL, 0) : NULL;
 		p = json_is_object(v) ? json_incref(v) : params_raw(ctype, bytes, len);
 		json_decref(v);
 	} else {
@@ -162,10 +162,9 @@ static int not_here(char *err, size_t n)
 	return -EINVAL;
 }
 
-static int not_json(int batch, const json_error_t *je, char *err, size_t n)
+static int not_json(int batch, const char *why, char *err, size_t n)
 {
-	snprintf(err, n, "The CloudEvent%s is not JSON: %s (line %d, column %d).", batch ? "s batch" : "", je->text,
-	         je->line, je->column);
+	snprintf(err, n, "The CloudEvent%s is not JSON: %s.", batch ? "s batch" : "", why);
 	return -EINVAL;
 }
 
@@ -177,7 +176,7 @@ int request_events(const http_req *req, int batch_ok, json_t **out, char *err, s
 	const char *ctype = http_header_get(req, "Content-Type");
 	int batch = ctype_is(ctype, "application/cloudevents-batch+json");
 	json_t *body = NULL, *one = NULL;
-	json_error_t je;
+	char why[256];
 	int rc;
 
 	*out = json_array();
@@ -187,8 +186,8 @@ int request_events(const http_req *req, int batch_ok, json_t **out, char *err, s
 		rc = body_params(ctype, req->body, req->body_len, &one, err, n);
 	else if (batch && !batch_ok)
 		rc = not_here(err, n);
-	else if (!(body = json_loadb(req->body, req->body_len, 0, &je)))
-		rc = not_json(batch, &je, err, n);
+	else if (!(body = json_read(req->body, req->body_len, 0, why, sizeof why)))
+		rc = not_json(batch, why, err, n);
 	else
 		rc = batch ? batch_events(body, *out, err, n) : structured_event(body, &one, err, n);
 	if (one)

@@ -20,6 +20,18 @@ static int isword(int c) { return isascii(c) && (isalnum(c) || c == '_'); }
 
 static int isinner(int c) { return isword(c) || (c && strchr("@ .&-", c)); }
 
+/* The bytes of the UTF-8 character at s (1 for a byte that starts none). */
+static int utf8_len(const char *s)
+{
+	unsigned char c = (unsigned char)s[0];
+	int k = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1, i;
+
+	for (i = 1; i < k; i++)
+		if (((unsigned char)s[i] & 0xc0) != 0x80)
+			return 1;
+	return k;
+}
+
 int name_check(const char *s, char *err, size_t n)
 {
 	size_t len = strlen(s);
@@ -37,6 +49,11 @@ int name_check(const char *s, char *err, size_t n)
 		if (iscntrl((unsigned char)s[i]))
 			return snprintf(err, n, "The name is not valid: it contains the control character 0x%02x.",
 			                (unsigned char)s[i]), -EINVAL;
+	for (i = 0; i < len; i++)
+		if ((unsigned char)s[i] >= 0x80)
+			return snprintf(err, n, "The name '%s' is not valid: the character '%.*s' is not allowed: "
+			                "a name is ASCII letters, digits, '_', '@', ' ', '.', '&' and '-', as in "
+			                "OpenWhisk.", s, utf8_len(s + i), s + i), -EINVAL;
 	if (!isword((unsigned char)s[0]) || !isinner((unsigned char)s[len - 1]) ||
 	    (len > 1 && s[len - 1] == ' '))
 		return snprintf(err, n, "The name '%s' is not valid: it must start with a letter, digit or "

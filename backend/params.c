@@ -204,8 +204,8 @@ int ctype_is_json(const char *ctype)
  * ctype may be NULL. -EINVAL with a message when a JSON body does not parse. */
 int body_params(const char *ctype, const char *body, size_t len, json_t **out, char *err, size_t n)
 {
-	json_error_t je;
 	json_t *v;
+	char why[256];
 	int as_json = !ctype || !*ctype || ctype_is_json(ctype);
 
 	if (len == 0 || (as_json && strspn(body, " \t\r\n") == len)) {
@@ -213,7 +213,7 @@ int body_params(const char *ctype, const char *body, size_t len, json_t **out, c
 		return 0;
 	}
 	if (as_json) {
-		v = json_loadb(body, len, 0, &je);
+		v = json_read(body, len, 0, why, sizeof why);
 		if (json_is_object(v)) {
 			*out = v;
 			return 0;
@@ -221,8 +221,7 @@ int body_params(const char *ctype, const char *body, size_t len, json_t **out, c
 		json_decref(v);
 		if (ctype && *ctype) {
 			if (!v)
-				return snprintf(err, n, "The request content was malformed: %s (line %d, column %d).",
-				                je.text, je.line, je.column), -EINVAL;
+				return snprintf(err, n, "The request content was malformed: %s.", why), -EINVAL;
 			return snprintf(err, n, "The request content was malformed: the JSON body must be an "
 			                "object."), -EINVAL;
 		}

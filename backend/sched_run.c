@@ -73,7 +73,7 @@ run_fail(run *r, enum run_status st, const char *msg)
 static void
 answer_error(const char *body, size_t len, char *out, size_t olen)
 {
-	json_t *j = json_loadb(body, len, 0, NULL);
+	json_t *j = json_loadb(body, len, JSON_ALLOW_NUL, NULL);
 	json_t *e = json_object_get(j, "error");
 
 	if (json_is_string(e))
@@ -221,7 +221,7 @@ run_verdict(run *r, container *c, domain_reply *rep)
 		snprintf(msg, sizeof msg, "The action did not produce a valid response and exited unexpectedly.");
 	else if (rep->status != 200)
 		answer_error(rep->body, rep->len, msg, sizeof msg);
-	else if (!(j = json_loadb(rep->body, rep->len, 0, NULL)) || !(json_is_object(j) || json_is_array(j))) {
+	else if (!(j = json_loadb(rep->body, rep->len, JSON_ALLOW_NUL, NULL)) || !(json_is_object(j) || json_is_array(j))) {
 		json_decref(j);
 		snprintf(msg, sizeof msg, "The action did not return a dictionary.");
 	} else {

@@ -26,7 +26,7 @@ int store_act_get(store *st, const char *ns, const char *id, json_t **doc)
 	if (p && strcmp(p->ns, ns) == 0) {
 		if (p->status < 0)
 			return -EINPROGRESS;
-		*doc = json_loads(p->doc, 0, NULL);
+		*doc = json_loads(p->doc, JSON_ALLOW_NUL, NULL);
 		return *doc ? 0 : -EIO;
 	}
 	s = store_stmt(st, S_ACT_GET);
@@ -39,7 +39,7 @@ int store_act_get(store *st, const char *ns, const char *id, json_t **doc)
 		return -EINPROGRESS;
 	}
 	if (rc == SQLITE_ROW)
-		*doc = json_loadb((const char *)sqlite3_column_text(s, 0), sqlite3_column_bytes(s, 0), 0, NULL);
+		*doc = json_loadb((const char *)sqlite3_column_text(s, 0), sqlite3_column_bytes(s, 0), JSON_ALLOW_NUL, NULL);
 	sqlite3_reset(s);
 	if (rc == SQLITE_ROW)
 		return *doc ? 0 : -EIO;
@@ -70,7 +70,7 @@ static void recent_match(pending *p, void *arg)
 	if (p->status < 0 || strcmp(p->ns, f->ns) || (f->name && !name_matches(p->name, f->name)) || p->start < f->since ||
 	    p->start > f->upto || json_object_get(f->found, p->id))
 		return; /* (a newer record of the same id was seen first) */
-	json_object_set_new(f->found, p->id, json_loads(p->doc, 0, NULL));
+	json_object_set_new(f->found, p->id, json_loads(p->doc, JSON_ALLOW_NUL, NULL));
 }
 
 /* Newest first; records started in the same millisecond by id, as the SQL
@@ -126,7 +126,7 @@ int store_act_list(store *st, const char *ns, const char *name, int64_t since, i
 	if (name)
 		sqlite3_bind_text(s, 6, name, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		json_t *doc = json_loadb((const char *)sqlite3_column_text(s, 0), sqlite3_column_bytes(s, 0), 0, NULL);
+		json_t *doc = json_loadb((const char *)sqlite3_column_text(s, 0), sqlite3_column_bytes(s, 0), JSON_ALLOW_NUL, NULL);
 		if (doc)
 			json_array_append_new(arr, doc);
 	}
@@ -180,7 +180,7 @@ int store_act_recover(store *st, int64_t now)
 	int rc;
 
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		doc = json_loads((const char *)sqlite3_column_text(s, 1), 0, NULL);
+		doc = json_loads((const char *)sqlite3_column_text(s, 1), JSON_ALLOW_NUL, NULL);
 		if (doc)
 			json_array_append_new(docs, doc);
 	}

@@ -17,7 +17,7 @@
 static json_t *column_json(sqlite3_stmt *s, int col)
 {
 	const char *text = (const char *)sqlite3_column_text(s, col);
-	return text ? json_loadb(text, sqlite3_column_bytes(s, col), 0, NULL) : NULL;
+	return text ? json_loadb(text, sqlite3_column_bytes(s, col), JSON_ALLOW_NUL, NULL) : NULL;
 }
 
 /* The entity, shared with the cache: the caller must not change it. */
@@ -232,7 +232,7 @@ static void replay_add(replay *r, int64_t seq, const char *kind, const char *op,
  * version, as events_emit's are; doc goes out as it is. */
 static void replay_act(replay *r, int64_t seq, const char *name, const char *doc)
 {
-	json_t *act = json_loads(doc, 0, NULL);
+	json_t *act = json_loads(doc, JSON_ALLOW_NUL, NULL);
 	const char *path = record_path(act);
 
 	if (json_is_object(act))

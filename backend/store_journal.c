@@ -274,7 +274,7 @@ void store_prune_request(store *st, int64_t before, int64_t keep, int64_t keep_e
 
 static pending *line_row(const char *line)
 {
-	json_t *o = json_loads(line, 0, NULL), *doc = json_object_get(o, "doc");
+	json_t *o = json_loads(line, JSON_ALLOW_NUL, NULL), *doc = json_object_get(o, "doc");
 	pending *p = NULL;
 
 	if (json_is_object(doc) && json_is_string(json_object_get(o, "id")) &&

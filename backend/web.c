@@ -165,7 +165,7 @@ static json_t *body_string(const char *body, size_t len, int b64)
 static int body_args(http_req *req, int raw, json_t *args, json_t **owbody, char *err, size_t n)
 {
 	char mt[128];
-	json_error_t je;
+	char why[256];
 	json_t *v;
 
 	media_type(http_header_get(req, "Content-Type"), mt, sizeof mt);
@@ -175,9 +175,8 @@ static int body_args(http_req *req, int raw, json_t *args, json_t **owbody, char
 		return 0;
 	}
 	if (!raw && media_is_json(mt)) {
-		if (!(v = json_loadb(req->body, req->body_len, JSON_DECODE_ANY, &je)))
-			return snprintf(err, n, "The request content was malformed: %s (line %d, column %d).", je.text,
-			                je.line, je.column), -EINVAL;
+		if (!(v = json_read(req->body, req->body_len, JSON_DECODE_ANY, why, sizeof why)))
+			return snprintf(err, n, "The request content was malformed: %s.", why), -EINVAL;
 		if (json_is_object(v)) {
 			json_object_update(args, v);
 			json_decref(v);

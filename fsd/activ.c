@@ -243,7 +243,7 @@ json_t *
 act_rec(Act *a)
 {
 	if (a->rec == NULL && a->text != NULL)
-		a->rec = json_loadb(a->text, a->len, 0, NULL);
+		a->rec = json_loadb(a->text, a->len, JSON_ALLOW_NUL, NULL);
 	return a->rec;
 }
 

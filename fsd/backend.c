@@ -74,7 +74,7 @@ resp_json(Resp *r)
 {
 	if (!r->parsed) {
 		r->parsed = 1;
-		r->json = r->len > 0 ? json_loadb(r->body, r->len, JSON_DECODE_ANY, NULL) : NULL;
+		r->json = r->len > 0 ? json_loadb(r->body, r->len, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL) : NULL;
 	}
 	return r->json;
 }

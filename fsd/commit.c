@@ -30,7 +30,7 @@ static int
 check_object(const char *p, size_t n, int final, char *err, size_t len)
 {
 	json_error_t e;
-	json_t *v = json_loadb(p, n, 0, &e);
+	json_t *v = json_loadb(p, n, JSON_ALLOW_NUL, &e);
 
 	if (v != NULL) {
 		int ok = json_is_object(v);
@@ -41,7 +41,7 @@ check_object(const char *p, size_t n, int final, char *err, size_t len)
 	}
 	if (!final && json_error_code(&e) == json_error_premature_end_of_input)
 		return 0;
-	snprintf(err, len, "bad JSON at line %d, column %d: %s", e.line, e.column, e.text);
+	snprintf(err, len, "bad JSON at line %d, column %d: %s", e.line, e.column, json_fault(&e));
 	return -EINVAL;
 }
 
@@ -222,7 +222,7 @@ object_of(Cm *c)
 		return json_object();
 	if (check_object(p, strlen(p), 1, c->text, sizeof c->text) < 0)
 		return NULL;
-	v = json_loads(p, 0, NULL);
+	v = json_loads(p, JSON_ALLOW_NUL, NULL);
 	return v;
 }
 

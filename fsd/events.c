@@ -72,7 +72,7 @@ handle(const char *p, size_t n)
 
 	if (handle_activation(p, n) == 0)
 		return;
-	ev = json_loadb(p, n, 0, NULL);
+	ev = json_loadb(p, n, JSON_ALLOW_NUL, NULL);
 	kind = json_string_value(json_object_get(ev, "kind"));
 	seq = json_object_get(ev, "seq");
 	if (json_is_integer(seq))

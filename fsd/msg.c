@@ -44,7 +44,7 @@ static long
 jsonvalue(const char *p, size_t n, int final, char *err, size_t errlen)
 {
 	json_error_t e;
-	json_t *v = json_loadb(p, n, JSON_DISABLE_EOF_CHECK | JSON_DECODE_ANY, &e);
+	json_t *v = json_loadb(p, n, JSON_DISABLE_EOF_CHECK | JSON_DECODE_ANY | JSON_ALLOW_NUL, &e);
 
 	if (v != NULL) {
 		json_decref(v);
@@ -52,7 +52,7 @@ jsonvalue(const char *p, size_t n, int final, char *err, size_t errlen)
 	}
 	if (json_error_code(&e) == json_error_premature_end_of_input && !final)
 		return 0;
-	snprintf(err, errlen, "bad JSON at byte %d: %s", e.position, e.text);
+	snprintf(err, errlen, "bad JSON at byte %d: %s", e.position, json_fault(&e));
 	return -EINVAL;
 }
 

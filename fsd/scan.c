@@ -136,7 +136,7 @@ js_strv(const char *v, const char *ve, char *out, size_t len)
 		out[n] = '\0';
 		return 0;
 	}
-	if ((j = json_loadb(v, ve - v, JSON_DECODE_ANY, NULL)) == NULL)
+	if ((j = json_loadb(v, ve - v, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL)) == NULL)
 		return -1;
 	n = strlen(json_string_value(j));
 	n = n < len - 1 ? n : len - 1;

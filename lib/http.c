@@ -35,6 +35,7 @@
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -231,14 +232,25 @@ conn_send(http_conn *c, uv_buf_t *bufs, int n, int close_after)
 static void
 conn_fail(http_conn *c, int status, const char *msg)
 {
-	char head[256], body[256];
+	static const char hex[] = "0123456789abcdef";
+	char head[256], body[320], code[33];
+	unsigned char rnd[16] = {0};
 	int blen, hlen;
 	uv_buf_t bufs[2];
 
 	if (c->failed)
 		return;
 	c->failed = 1;
-	blen = snprintf(body, sizeof body, "{\"error\":\"%s\"}\n", msg);
+	/* {"error","code"} as every other answer, the code an id as the API's */
+	if (getrandom(rnd, sizeof rnd, 0) < 0)
+		memcpy(rnd, &c, sizeof c);
+	for (int i = 0; i < 16; i++) {
+		code[2 * i] = hex[rnd[i] >> 4];
+		code[2 * i + 1] = hex[rnd[i] & 15];
+	}
+	code[32] = 0;
+	blen = snprintf(body, sizeof body, "{\"error\":\"%s\",\"code\":\"%s\"}\n",
+	                msg, code);
 	hlen = snprintf(head, sizeof head,
 	                "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\n"
 	                "Content-Length: %d\r\nConnection: close\r\n\r\n",
@@ -277,7 +289,7 @@ count_header_bytes(http_conn *c, size_t n)
 
 	c->header_bytes += n;
 	if (c->header_bytes > max) {
-		conn_fail(c, 431, "request header too large");
+		conn_fail(c, 431, "The request header is too large.");
 		return -1;
 	}
 	return 0;
@@ -362,7 +374,7 @@ on_headers_complete(http_parser *p)
 	r->method = http_method_str(p->method);
 	req_split_url(r);
 	if ((p->flags & F_CONTENTLENGTH) && p->content_length > max) {
-		conn_fail(c, 413, "request body too large");
+		conn_fail(c, 413, "The request content is too large.");
 		return -1;
 	}
 	if ((p->flags & F_CONTENTLENGTH) && p->content_length > 0) {
@@ -386,7 +398,7 @@ on_body(http_parser *p, const char *at, size_t n)
 	size_t max = c->srv->lim.max_body ? c->srv->lim.max_body : 64u << 20;
 
 	if (r->body_len + n > max) {
-		conn_fail(c, 413, "request body too large");
+		conn_fail(c, 413, "The request content is too large.");
 		return -1;
 	}
 	if (!(p->flags & F_CONTENTLENGTH) || r->body == NULL) {
@@ -442,7 +454,10 @@ conn_parse(http_conn *c, const char *data, size_t n)
 		return 0;
 	}
 	if (e != HPE_OK) {
-		conn_fail(c, 400, http_errno_description(e));
+		char msg[160];
+
+		snprintf(msg, sizeof msg, "The request is not valid HTTP/1.1: %s.", http_errno_description(e));
+		conn_fail(c, 400, msg);
 		return -1;
 	}
 	return 0;

@@ -1,4 +1,4 @@
-/* json_text.c — compact JSON text of a jansson value: json_dumps(JSON_COMPACT), but numbers as written.
+/* json_text.c — compact JSON text of a jansson value (json_dumps, but numbers as written), and reading it back.
  *
  * Why not json_dumps: jansson formats every integer with snprintf and, for
  * every object and array, prints the node's address with snprintf into a
@@ -290,4 +290,60 @@ char *json_text_pairs(const char *const *kv, size_t n, size_t *len)
 	}
 	putc1(&o, '}');
 	return finish(&o, len);
+}
+
+/* What jansson found wrong with a text, in words for the person who wrote
+ * it: never jansson's own text, which names its flags and internals. */
+const char *json_fault(const json_error_t *je)
+{
+	switch (json_error_code(je)) {
+	case json_error_out_of_memory: return "out of memory";
+	case json_error_stack_overflow: return "it nests deeper than 2048 levels";
+	case json_error_invalid_utf8: return "it is not UTF-8";
+	case json_error_premature_end_of_input: return "it ends before the JSON value does";
+	case json_error_end_of_input_expected: return "more follows the JSON value";
+	case json_error_null_character: return "it holds a NUL byte";
+	case json_error_null_byte_in_key: return "an object's key holds \\u0000";
+	case json_error_duplicate_key: return "an object has a key twice";
+	case json_error_numeric_overflow: return "a number is too large (an integer must fit in 64 bits)";
+	default: return "it is not valid JSON";
+	}
+}
+
+/* The JSON value of the n bytes at p (a NUL in a string is data, as in
+ * OpenWhisk); NULL with what is wrong and where in err (at most errn
+ * bytes) when it is not JSON. flags are jansson's decoding flags. */
+json_t *json_read(const char *p, size_t n, size_t flags, char *err, size_t errn)
+{
+	json_error_t je;
+	json_t *v = json_loadb(p, n, flags | JSON_ALLOW_NUL, &je);
+
+	if (!v && err && errn)
+		snprintf(err, errn, "%s (line %d, column %d)", json_fault(&je), je.line, je.column);
+	return v;
+}
+
+/* Make s (NUL-terminated) valid UTF-8 in place, each byte that is not part
+ * of a valid sequence becoming '?', so that a text quoting what a user
+ * sent can always be written as JSON. */
+void utf8_scrub(char *s)
+{
+	unsigned char *p = (unsigned char *)s;
+
+	while (*p) {
+		int len = *p < 0x80 ? 1 : (*p & 0xe0) == 0xc0 && *p >= 0xc2 ? 2 : (*p & 0xf0) == 0xe0 ? 3
+		        : (*p & 0xf8) == 0xf0 && *p <= 0xf4 ? 4 : 0, i;
+		uint32_t cp = len == 2 ? *p & 0x1f : len == 3 ? *p & 0x0f : *p & 0x07;
+
+		for (i = 1; i < len && (p[i] & 0xc0) == 0x80; i++)
+			cp = cp << 6 | (p[i] & 0x3f);
+		if (len > 1 && (i < len || (len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+		                (len == 4 && (cp < 0x10000 || cp > 0x10ffff))))
+			len = 0;
+		if (len == 0) {
+			*p++ = '?';
+			continue;
+		}
+		p += len;
+	}
 }

@@ -144,7 +144,7 @@ json_t *
 act_run(Act *a)
 {
 	if (a->run == NULL)
-		a->run = json_loadb(a->line, a->linelen, 0, NULL);
+		a->run = json_loadb(a->line, a->linelen, JSON_ALLOW_NUL, NULL);
 	return a->run;
 }
 

@@ -241,7 +241,7 @@ busy_take(Proc *p, Act *a)
 static void
 proc_ack(Proc *p, const char *line, size_t len)
 {
-	json_t *j = json_loadb(line, len, 0, NULL);
+	json_t *j = json_loadb(line, len, JSON_ALLOW_NUL, NULL);
 	const char *err = json_string_value(json_object_get(j, "error"));
 	char msg[ERRMAX];
 

@@ -21,7 +21,7 @@ static const char USE_POST[] = "{\"error\":\"Use POST.\"}";
 static json_t *
 parse_object(http_req *req)
 {
-	json_t *j = json_loadb(req->body, req->body_len, 0, NULL);
+	json_t *j = json_loadb(req->body, req->body_len, JSON_ALLOW_NUL, NULL);
 
 	if (j && !json_is_object(j)) {
 		json_decref(j);

@@ -28,12 +28,59 @@ test('errors', async t => {
     isError(await b.raw('PUT', '/api/v1/namespaces/_/triggers/t', { body: 'x', headers: { 'content-type': 'application/json' } }), 400)
   })
 
+  await t.test('JSON errors are in our words, never the library\'s; a NUL in a string is data', async () => {
+    const json = { 'content-type': 'application/json' }
+    const cases = [
+      ['{"exec": ', /ends before the JSON value does \(line 1, column \d+\)/],
+      ['{"a":1}x', /more follows the JSON value/],
+      ['{"a":123456789012345678901234}', /number is too large/],
+      ['{"a":"\xff"}', /not UTF-8/]
+    ]
+    for (const [body, re] of cases) {
+      const r = await b.raw('PUT', '/api/v1/namespaces/_/triggers/j', { body: Buffer.from(body, 'latin1'), headers: json })
+      isError(r, 400, re)
+      assert.doesNotMatch(r.json.error, /JSON_|near '|expected near|jansson/, r.json.error)
+    }
+    // as OpenWhisk, \u0000 in a string is a character like any other, kept
+    const nul = await b.raw('PUT', '/api/v1/namespaces/_/triggers/nul', { body: '{"parameters":[{"key":"k","value":"a\\u0000b"}]}', headers: json })
+    assert.equal(nul.status, 200, nul.body)
+    const got = await b.raw('GET', '/api/v1/namespaces/_/triggers/nul')
+    assert.equal(got.json.parameters[0].value, 'a\u0000b')
+    const echo = await b.raw('POST', A + 'ok?blocking=true&result=true', { body: '{"s":"x\\u0000y"}', headers: json })
+    assert.equal(echo.status, 200, echo.body)
+    assert.equal(echo.json.s, 'x\u0000y')
+  })
+
+  await t.test('a request that is not HTTP gets {error, code} too', async () => {
+    const net = require('node:net')
+    const text = await new Promise((resolve, reject) => {
+      let out = ''
+      const s = net.connect(b.port, '127.0.0.1', () => s.write('GET / HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n'))
+      s.on('data', d => { out += d })
+      s.on('end', () => resolve(out))
+      s.on('error', reject)
+    })
+    assert.match(text, /^HTTP\/1\.1 400 /)
+    const body = JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4))
+    assert.match(body.error, /not valid HTTP/)
+    assert.match(body.code, /^[0-9a-f]{32}$/)
+  })
+
   await t.test('oversized bodies', async () => {
     const big = JSON.stringify({ v: 'x'.repeat(2 << 20) })
     isError(await b.raw('POST', A + 'ok', { body: big, headers: { 'content-type': 'application/json' } }), 413, /exceeds/)
     const huge = 'x'.repeat(60 << 20)
     const r = await b.raw('PUT', A + 'huge', { body: huge, headers: { 'content-type': 'application/json' } }).catch(e => ({ status: 413, reset: e }))
     assert.equal(r.status, 413)
+  })
+
+  await t.test('a name with letters that are not ASCII: 400 naming the letter, with a body', async () => {
+    for (const [name, letter] of [['h%C3%A9llo', 'é'], ['caf%C3%A9', 'é'], ['%E4%B8%AD', '中']]) {
+      const r = await put(name, { exec: { kind: 'python:3', code: PY } })
+      isError(r, 400, new RegExp(`the character '${letter}' is not allowed`))
+    }
+    const pkg = await b.raw('PUT', '/api/v1/namespaces/_/packages/%C3%BCber', { body: {} })
+    isError(pkg, 400, /'ü'/)
   })
 
   await t.test('names with /, .., control characters or bad characters', async () => {

@@ -35,6 +35,9 @@ static void test_bad_names(void **state)
 	assert_int_equal(name_check("a;b", err, sizeof err), -EINVAL);
 	assert_non_null(strstr(err, "';'"));
 	assert_int_equal(name_check("caf\xc3\xa9", err, sizeof err), -EINVAL);
+	assert_non_null(strstr(err, "the character '\xc3\xa9' is not allowed")); /* the whole letter, not a byte */
+	assert_int_equal(name_check("\xc3\xa9t\xc3\xa9", err, sizeof err), -EINVAL);
+	assert_non_null(strstr(err, "'\xc3\xa9'"));
 	memset(long_name, 'a', 257);
 	long_name[257] = 0;
 	assert_int_equal(name_check(long_name, err, sizeof err), -EINVAL);
