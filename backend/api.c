@@ -161,14 +161,8 @@ int api_events(api_req *ar, json_t **out)
 
 static void root_info(backend *b, http_req *req)
 {
-	json_t *rt = json_object();
+	json_t *rt = runtimes_json();
 
-	for (int i = 0; runtime_kinds[i]; i++) {
-		char family[32];
-		snprintf(family, sizeof family, "%.*s", (int)strcspn(runtime_kinds[i], ":"), runtime_kinds[i]);
-		json_object_set_new(rt, family, json_pack("[{s:s, s:b, s:b, s:b}]", "kind", runtime_kinds[i], "default", 1,
-		                                          "deprecated", 0, "attached", 0));
-	}
 	api_reply(req, 200,
 	          json_pack("{s:s, s:[s], s:{s:i, s:i, s:i, s:i}, s:o, s:s}", "description", "OpenWhisk (faasfs)",
 	                    "api_paths", "/api/v1", "limits", "sequence_length", SEQUENCE_MAX, "min_action_duration", 100,

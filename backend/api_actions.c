@@ -64,24 +64,26 @@ static int sequence_exec(api_req *ar, const qname *self, json_t *exec, json_t **
 	return 0;
 }
 
-/* The exec to store: checked, kind made canonical, binary derived. */
+/* The exec to store: checked, the kind as given (FAMILY:default resolved), binary derived. */
 static int action_exec(api_req *ar, const qname *q, json_t *exec, json_t **out, char *err, size_t n)
 {
-	const char *kind = json_string_value(json_object_get(exec, "kind")), *canon;
+	const char *kind = json_string_value(json_object_get(exec, "kind")), *keep;
 	json_t *code = json_object_get(exec, "code"), *main = json_object_get(exec, "main");
 
 	if (!json_is_object(exec) || !kind)
 		return snprintf(err, n, "The action needs \"exec\" with a \"kind\"."), -EINVAL;
-	if (!(canon = kind_canonical(kind)))
-		return snprintf(err, n, "The kind '%s' is not supported (python:3, nodejs:20, bash, native, actionloop, "
-		                "sequence).", kind), -EINVAL;
-	if (strcmp(canon, "sequence") == 0)
+	if (!(keep = kind_accept(kind))) {
+		char kinds[512];
+		runtimes_names(kinds, sizeof kinds);
+		return snprintf(err, n, "The kind '%s' is not one this host runs (%s).", kind, kinds), -EINVAL;
+	}
+	if (strcmp(keep, "sequence") == 0)
 		return sequence_exec(ar, q, exec, out, err, n);
 	if (!json_is_string(code) || !json_string_length(code))
 		return snprintf(err, n, "The action's \"exec\" needs its \"code\": no code to execute."), -EINVAL;
 	if (main && (!json_is_string(main) || !json_string_length(main)))
 		return snprintf(err, n, "\"main\" must be a non-empty string."), -EINVAL;
-	*out = json_pack("{s:s, s:O, s:b}", "kind", canon, "code", code, "binary", code_is_binary(json_string_value(code)));
+	*out = json_pack("{s:s, s:O, s:b}", "kind", keep, "code", code, "binary", code_is_binary(json_string_value(code)));
 	if (main)
 		json_object_set(*out, "main", main);
 	return 0;

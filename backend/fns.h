@@ -17,8 +17,13 @@ int qname_parse(const char *path, const char *own_ns, qname *q, char *err, size_
 void qname_path(const qname *q, char *out, size_t n);
 void qname_key(const qname *q, char *out, size_t n);
 const char *kind_canonical(const char *kind);
-extern const char *const runtime_kinds[];
 int code_is_binary(const char *code);
+
+/* runtimes.c */
+void runtimes_probe(void);
+const char *kind_accept(const char *given);
+void runtimes_names(char *out, size_t n);
+json_t *runtimes_json(void);
 
 /* limits.c */
 json_t *limits_default(void);

@@ -143,7 +143,9 @@ void action_spec(run_spec *sp, backend *b, const json_t *action, const char *ns,
 	sp->path = path;
 	sp->name = jstr(json_object_get(action, "name"));
 	sp->version = jstr(json_object_get(action, "version"));
-	sp->kind = jstr(json_object_get(exec, "kind"));
+	sp->kind = kind_canonical(jstr(json_object_get(exec, "kind"))); /* the family's: python:3.11 runs as python:3 */
+	if (!sp->kind)
+		sp->kind = jstr(json_object_get(exec, "kind"));
 	sp->main = json_string_value(json_object_get(exec, "main"));
 	sp->code = jstr(json_object_get(exec, "code"));
 	sp->binary = json_is_true(json_object_get(exec, "binary"));

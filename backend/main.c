@@ -239,6 +239,7 @@ static int start_services(backend *b)
 	char path[1100];
 	int rc;
 
+	runtimes_probe();
 	snprintf(path, sizeof path, "%s/faasfs.db", b->opt.data_dir);
 	if ((rc = store_open(b->loop, path, b->opt.sync_full, &b->st)) || (rc = store_act_recover(b->st, now_ms())))
 		return rc;

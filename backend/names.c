@@ -115,29 +115,26 @@ void qname_key(const qname *q, char *out, size_t n)
 		snprintf(out, n, "%s", q->name);
 }
 
-/* The kinds the proxy runs, with the aliases clients send. */
-static const struct kind_alias {
-	const char *alias, *kind;
-} kinds[] = {
-	{"python:3", "python:3"}, {"python:3.11", "python:3"}, {"python:default", "python:3"},
-	{"python", "python:3"},
-	{"nodejs:20", "nodejs:20"}, {"nodejs:default", "nodejs:20"}, {"nodejs", "nodejs:20"},
-	{"bash", "bash"}, {"bash:default", "bash"},
-	{"native", "native"}, {"native:default", "native"}, {"blackbox", "native"},
-	{"actionloop", "actionloop"},
-	{"sequence", "sequence"},
+/* The kind that runs an action of the given kind: its family's, whatever
+ * version or alias it names (python:3.11 runs as python:3, blackbox as
+ * native), so that containers and stem cells are shared by the family.
+ * Which kinds may be given is runtimes.c's business (kind_accept). */
+static const struct kind_family {
+	const char *family, *kind;
+} families[] = {
+	{"python", "python:3"}, {"nodejs", "nodejs:20"}, {"bash", "bash"}, {"native", "native"},
+	{"blackbox", "native"}, {"actionloop", "actionloop"}, {"sequence", "sequence"},
 };
 
 const char *kind_canonical(const char *kind)
 {
-	for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
-		if (strcmp(kind, kinds[i].alias) == 0)
-			return kinds[i].kind;
+	size_t n = strcspn(kind, ":");
+
+	for (size_t i = 0; i < sizeof families / sizeof families[0]; i++)
+		if (strlen(families[i].family) == n && strncmp(kind, families[i].family, n) == 0)
+			return families[i].kind;
 	return NULL;
 }
-
-/* Every kind with a runtime, for GET / and error messages. */
-const char *const runtime_kinds[] = {"python:3", "nodejs:20", "bash", "native", "actionloop", NULL};
 
 /* OpenWhisk's Exec.isBinaryCode: trimmed, non-empty, a multiple of 4 long,
  * and nothing but base64. */

@@ -98,7 +98,7 @@ test('errors', async t => {
   })
 
   await t.test('unknown kinds, missing code', async () => {
-    isError(await put('k1', { exec: { kind: 'cobol:85', code: PY } }), 400, /kind 'cobol:85' is not supported/)
+    isError(await put('k1', { exec: { kind: 'cobol:85', code: PY } }), 400, /kind 'cobol:85' is not one this host runs \(python:3,/)
     isError(await put('k2', { exec: { kind: 'python:3' } }), 400, /code/)
     isError(await put('k3', {}), 400, /exec/)
     isError(await put('k4', { exec: { kind: 'sequence', components: [] } }), 400, /No component/)

@@ -80,8 +80,10 @@ static void test_kinds(void **state)
 	assert_string_equal(kind_canonical("nodejs:default"), "nodejs:20");
 	assert_string_equal(kind_canonical("blackbox"), "native");
 	assert_string_equal(kind_canonical("sequence"), "sequence");
+	assert_string_equal(kind_canonical("python:3.11"), "python:3"); /* runs as its family */
+	assert_string_equal(kind_canonical("blackbox"), "native");
 	assert_null(kind_canonical("cobol"));
-	assert_null(kind_canonical("python:2"));
+	assert_null(kind_canonical("pythonista:3"));
 }
 
 static void test_binary(void **state)
