@@ -1,9 +1,10 @@
 /* sched-bench.c — the scheduler alone with a real proxy: sched_submit → done_cb latency and throughput.
  *
  * usage: sched-bench PROXY CODE.b64 KIND RUNS CONCURRENCY [direct]
- * Runs an action whose code is CODE.b64 (a base64 executable) through the
- * scheduler and the local domain, sandbox and all, with CONCURRENCY runs in
- * flight, and prints "runs N conc C p50_us P p99_us Q per_s R cpu_us U",
+ * Runs an action whose code is CODE.b64 (a base64 executable), or CODE.js
+ * (node source, text), through the scheduler and the local domain, sandbox
+ * and all, with CONCURRENCY runs in flight, SCHED_BENCH_PER_CONTAINER (the
+ * action's concurrency limit, default 1) at once in each container, and prints "runs N conc C p50_us P p99_us Q per_s R cpu_us U",
  * U being the CPU time this process (the scheduler, the local domain and
  * the harness; not the proxy) spent per run. With "direct" the same runs go
  * straight to one plain proxy through the same HTTP client (no scheduler,
@@ -158,7 +159,7 @@ direct_start(uv_loop_t *loop, const char *proxy)
 			uv_run(loop, UV_RUN_ONCE);
 	}
 	init = json_pack("{s:{s:s,s:s,s:s,s:b,s:{},s:s}}", "value", "name", "bench", "main", "main", "code", spec.code,
-	                 "binary", 1, "env", "kind", spec.kind);
+	                 "binary", spec.binary, "env", "kind", spec.kind);
 	text = json_dumps(init, JSON_COMPACT);
 	json_decref(init);
 	direct_ready = 0;
@@ -209,6 +210,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "usage: sched-bench PROXY CODE.b64 KIND RUNS CONCURRENCY [direct]\n");
 		return 2;
 	}
+	signal(SIGPIPE, SIG_IGN);       /* as the backend: a write to a gone proxy is an error, not death */
 	snprintf(run_dir, sizeof run_dir, "/tmp/sched-bench-%d", (int)getpid());
 	cfg.proxy_path = argv[1];
 	cfg.run_dir = run_dir;
@@ -219,6 +221,10 @@ main(int argc, char **argv)
 	spec = (run_spec){ .ns = "guest", .path = "guest/bench", .name = "bench", .version = "0.0.1",
 	                   .kind = argv[3], .code = slurp(argv[2]), .binary = 1,
 	                   .limits = { 60000, 256, 10, 1 }, .params = json_object(), .api_host = "http://127.0.0.1:1" };
+	if (strlen(argv[2]) > 3 && strcmp(argv[2] + strlen(argv[2]) - 3, ".js") == 0)
+		spec.binary = 0;
+	if (getenv("SCHED_BENCH_PER_CONTAINER"))
+		spec.limits.concurrency = atoi(getenv("SCHED_BENCH_PER_CONTAINER"));
 	if (!spec.code || (argc == 7 ? direct_start(loop, argv[1]) : sched_new(loop, &cfg, &s)) < 0) {
 		fprintf(stderr, "sched-bench: cannot start\n");
 		return 1;
