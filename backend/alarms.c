@@ -1,7 +1,7 @@
 /* alarms.c — /whisk.system/alarms: alarm (cron), once (a date), interval (every N minutes).
  *
  * The parameters are those of OpenWhisk's alarms package:
- *   alarm     cron (5 fields, or 6 with seconds first; cron.c), timezone
+ *   alarm     cron (5 fields, or 6 with seconds first; lib/cron.c), timezone
  *             (an IANA name; UTC by default), startDate, stopDate
  *   once      date, deleteAfterFire (false, "rules": delete the trigger's
  *             rules after the fire, true: its rules and the trigger)

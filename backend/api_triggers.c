@@ -1,5 +1,8 @@
 /* api_triggers.c — /namespaces/NS/triggers/NAME: triggers, and firing them over HTTP.
  *
+ * GET adds, besides OpenWhisk's "rules", our "feed" (its name, config and
+ * status, feeds.c) and "fires" (the last five, newest first).
+ *
  * A POST is fired by fire.c with the body as payload (a JSON object, a
  * raw body as web-action fields, params.c, or a CloudEvent, cloudevents.c);
  * 202 {"activationId"} answers once the trigger's record is committed, 204
@@ -12,6 +15,8 @@
 #include <strings.h>
 
 #include "fns.h"
+
+enum { FIRES_SHOWN = 5 };
 
 static void trigger_put(api_req *ar, const char *name)
 {
@@ -134,6 +139,37 @@ static void trigger_post(api_req *ar, const char *name, json_t *trig)
 	                  ctype && strncasecmp(ctype, "application/cloudevents-batch+json", 34) == 0, NULL);
 }
 
+/* The trigger's feed (feeds.c) and its last fires, newest first:
+ * {"activationId", "start", "due"}, for the tree and curious clients. */
+static void add_feed(api_req *ar, json_t *doc, const char *name)
+{
+	json_t *feed = feed_describe(ar->b, ar->who.ns, name), *list = NULL, *fires = json_array(), *r, *a;
+	size_t i, k;
+
+	if (feed)
+		json_object_set_new(doc, "feed", feed);
+	if (store_act_list(ar->b->st, ar->who.ns, name, 0, 0, FIRES_SHOWN * 2, 0, &list) == 0)
+		json_array_foreach(list, i, r) {
+			json_t *due = NULL, *kind = NULL;
+			json_array_foreach(json_object_get(r, "annotations"), k, a) {
+				const char *key = jstr(json_object_get(a, "key"));
+				if (strcmp(key, "due") == 0)
+					due = json_object_get(a, "value");
+				else if (strcmp(key, "kind") == 0)
+					kind = a;
+			}
+			if (kind || json_array_size(fires) == FIRES_SHOWN) /* an action's record of the same name */
+				continue;
+			a = json_pack("{s:O, s:o}", "activationId", json_object_get(r, "activationId"), "start",
+			              feed_iso(json_integer_value(json_object_get(r, "start"))));
+			if (due)
+				json_object_set_new(a, "due", feed_iso(json_integer_value(due)));
+			json_array_append_new(fires, a);
+		}
+	json_decref(list);
+	json_object_set_new(doc, "fires", fires);
+}
+
 void api_triggers(api_req *ar)
 {
 	const char *m = ar->req->method, *name;
@@ -143,6 +179,7 @@ void api_triggers(api_req *ar)
 		return;
 	if (strcmp(m, "GET") == 0) {
 		add_rules(ar, doc, name);
+		add_feed(ar, doc, name);
 		api_reply(ar->req, 200, doc, NULL);
 	} else if (strcmp(m, "DELETE") == 0) {
 		entity_delete(ar, "triggers", name, doc);

@@ -86,15 +86,6 @@ typedef struct caller {
 	char scope[NAME_MAX_LEN + 1]; /* a feed's key: the one trigger it may fire and read; "" for all */
 } caller;
 
-/* A parsed cron expression: a bit a value (cron.c). */
-typedef struct cron_spec {
-	uint64_t sec, min;
-	uint32_t hour, dom;
-	uint16_t mon;
-	uint8_t dow;
-	int dom_any, dow_any;  /* the field was '*'... */
-} cron_spec;
-
 /* A trigger fed by a feed, as the store keeps it (store_feed.c). */
 typedef struct feed_row {
 	char ns[NAME_MAX_LEN + 1];

@@ -389,6 +389,25 @@ void feed_user_params(backend *b, const caller *who, const qname *q, json_t *par
 	feed_row_clear(&r);
 }
 
+/* A trigger's feed for its GET (an extension OpenWhisk's clients pass
+ * over): {"name", "config", "status", ...} as READ gives them, or NULL. */
+json_t *feed_describe(backend *b, const char *ns, const char *trigger)
+{
+	const feed_service *svc;
+	json_t *d;
+	feed_row r;
+
+	if (store_feed_get(b->st, ns, trigger, &r))
+		return NULL;
+	if ((svc = feed_service_of(r.feed)))
+		d = feed_result(b, svc, &r, 1);
+	else
+		d = json_object();
+	json_object_set_new(d, "name", json_sprintf("/%s", r.feed));
+	feed_row_clear(&r);
+	return d;
+}
+
 void feed_fired(int status, const char *id, void *arg) { (void)status, (void)id, (void)arg; }
 
 /* A built-in feed cannot go on: the error goes on the trigger (a record

@@ -6,6 +6,7 @@
 
 #include "base64.h"
 #include "curluv.h"
+#include "cron.h"
 #include "dat.h"
 
 typedef void (*store_event_cb)(void *arg, int64_t seq, const char *ns, const char *kind, const char *op,
@@ -223,14 +224,10 @@ void feed_user_params(backend *b, const caller *who, const qname *q, json_t *par
 void feeds_forget(backend *b, const char *ns, const char *name);
 json_t *feed_iso(int64_t ms);
 void feed_error(backend *b, const char *ns, const char *trigger, const char *msg);
+json_t *feed_describe(backend *b, const char *ns, const char *trigger);
 void feed_fired(int status, const char *id, void *arg);
 const feed_service *feed_service_of(const char *feed);
 void catalog_route(api_req *ar, char **seg, int n);
-
-/* cron.c */
-int cron_parse(const char *text, cron_spec *c, char *err, size_t n);
-int64_t cron_next(const cron_spec *c, const char *tz, int64_t after);
-int zone_known(const char *tz);
 
 /* alarms.c */
 extern const feed_service alarms_alarm, alarms_once, alarms_interval;

@@ -22,5 +22,5 @@ tests/unit/test-record: tests/unit/test-record.c backend/record.o backend/params
                        $(LIB_A)
 	$(CC) $(CFLAGS) $(UNIT_CFLAGS) -o $@ $(filter %.c %.o %.a,$^) $(UNIT_LIBS)
 
-tests/unit/test-cron: tests/unit/test-cron.c backend/cron.o
+tests/unit/test-cron: tests/unit/test-cron.c $(LIB_A)
 	$(CC) $(CFLAGS) $(UNIT_CFLAGS) -o $@ $(filter %.c %.o %.a,$^) $(UNIT_LIBS)

@@ -1,4 +1,5 @@
 /* test-cron.c — cron expressions and their next due time, in UTC and across DST (backend/cron.c). */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -6,7 +7,7 @@
 #include <time.h>
 #include <cmocka.h>
 
-#include "../../backend/fns.h"
+#include "cron.h"
 
 static int64_t utc(int y, int mo, int d, int h, int mi, int s)
 {

@@ -21,7 +21,7 @@
 #include <strings.h>
 #include <time.h>
 
-#include "fns.h"
+#include "cron.h"
 
 static const struct {
 	int lo, hi;
