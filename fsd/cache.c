@@ -160,6 +160,7 @@ ent_update(Ent *e, json_t *doc, int whole)
 	if (whole) {
 		json_decref(e->doc);
 		e->doc = json_incref(doc);
+		e->loadedat = now_ms();
 		snprintf(e->docver, sizeof e->docver, "%s", e->version);
 		e->size = -1;
 	}

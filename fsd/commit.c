@@ -20,7 +20,8 @@ stages(Node *n)
 {
 	switch (n->q) {
 	case Qcode: case Qalias: case Qkind: case Qmain: case Qparams: case Qannot:
-	case Qlimits: case Qbinding: case Qrule: case Qmanifest: case Qweb:
+	case Qlimits: case Qbinding: case Qrule: case Qmanifest: case Qweb: case Qcrontab: case Qwatches:
+	case Qsubs:
 		return 1;
 	}
 	return 0;
@@ -107,6 +108,8 @@ stage_check(Open *o, char *err, size_t len)
 		return rc;
 	case Qrule:
 		return check_rule(node_ent(o->node), p, lines(&o->stage), err, len);
+	case Qcrontab: case Qwatches: case Qsubs:
+		return feedtab_check(o->node->q, p, o->stage.n, err, len);
 	case Qweb:
 		err[0] = '\0';
 		json_decref(web_annotations(p, lines(&o->stage), err, len));
@@ -438,6 +441,8 @@ commit(Node *n, const char *data, size_t len, commit_cb cb, void *arg)
 			cb(arg, rc, err);
 		return 0;
 	}
+	if (is_feedtab(n->q))
+		return feedtab_commit(n->q, data, len, cb, arg);
 	if (e == NULL)
 		return -ENOENT;
 	if ((c = calloc(1, sizeof *c)) == NULL)

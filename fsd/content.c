@@ -135,6 +135,38 @@ rulenames(json_t *rules, Buf *b)
 	}
 }
 
+/* A fed trigger's feed (the backend's "feed" in its GET): its name and
+ * parameters, status, next fire; and the trigger's last fires (due time). */
+static void
+fill_feed(Ent *e, Buf *b)
+{
+	json_t *feed = json_object_get(e->doc, "feed"), *st = json_object_get(feed, "status"), *f;
+	const char *err = json_string_value(json_object_get(st, "error"));
+	char *text;
+	size_t i;
+
+	if (feed != NULL) {
+		text = json_text(json_object_get(feed, "config"), NULL);
+		buf_printf(b, "feed %s %s\n", json_string_value(json_object_get(feed, "name")), text ? text : "{}");
+		free(text);
+		if (json_is_string(json_object_get(feed, "url")))
+			buf_printf(b, "url %s\n", json_string_value(json_object_get(feed, "url")));
+		if (st != NULL)
+			buf_printf(b, "status %s\n", err ? "error" : json_is_false(json_object_get(st, "active")) ? "paused" : "active");
+		if (err)
+			buf_printf(b, "error %s\n", err);
+		if (json_is_string(json_object_get(st, "nextFire")))
+			buf_printf(b, "next %s\n", json_string_value(json_object_get(st, "nextFire")));
+	}
+	json_array_foreach(json_object_get(e->doc, "fires"), i, f) {
+		buf_printf(b, "fired %s %s", json_string_value(json_object_get(f, "start")),
+		           json_string_value(json_object_get(f, "activationId")));
+		if (json_is_string(json_object_get(f, "due")))
+			buf_printf(b, " due %s", json_string_value(json_object_get(f, "due")));
+		buf_str(b, "\n");
+	}
+}
+
 static int
 fill_trigger(Ent *e, Buf *b)
 {
@@ -145,6 +177,7 @@ fill_trigger(Ent *e, Buf *b)
 	buf_str(b, "rules");
 	rulenames(json_object_get(e->doc, "rules"), b);
 	buf_str(b, "\n");
+	fill_feed(e, b);
 	return e->lastfire[0] ? buf_printf(b, "last %s\n", e->lastfire) : 0;
 }
 
@@ -235,6 +268,9 @@ needsdoc(int q)
 int
 ent_docfresh(Ent *e)
 {
+	if (e->kind == Etrigger && e->doc != NULL && json_object_get(e->doc, "feed") != NULL &&
+	    now_ms() - e->loadedat > FEED_FRESH_MS)
+		return 0; /* its feed's next fire and last fires change without a new version */
 	return e->staged || (e->doc != NULL && strcmp(e->docver, e->version) == 0);
 }
 
@@ -254,6 +290,8 @@ node_fill(Node *n, Buf *b)
 		return 0;
 	case Qmanifest:
 		return manifest_fill(b);
+	case Qcrontab: case Qwatches: case Qsubs:
+		return feedtab_fill(n->q, b);
 	case Qscratch:
 		return buf_add(b, n->scratch->data.p ? n->scratch->data.p : "", n->scratch->data.n);
 	}

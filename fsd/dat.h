@@ -27,6 +27,7 @@ typedef struct Map {
  */
 enum {
 	Qroot = 1, Qctl, Qstatus, Qerr, Qmanifest,
+	Qcrontab, Qwatches, Qsubs,  /* the triggers of a built-in feed, a line each (feedtab.c) */
 	Qactions,     /* a collection of actions; ename "" or "PKG" */
 	Qaction,      /* an action's directory; ename "NAME" or "PKG/NAME" */
 	Qalias,       /* actions/NAME.EXT: the action's code under its file name */
@@ -97,6 +98,7 @@ struct Ent {
 	Buf logs;             /* action: its logs file, as far as built (activ.c) */
 	uint64_t logupto;     /* action: the last activation sequence looked at for it */
 	uint64_t logfirst;    /* action: the sequence of the first one in logs, or 0 */
+	int64_t loadedat;     /* when doc was fetched (a fed trigger's feed status changes on its own) */
 };
 
 /* A node: one path in the tree; ino is its address (root is 1). */
@@ -242,5 +244,6 @@ extern Fs fs;
 #define ENTRY_TIMEOUT 1.0
 #define DIR_ATTR_TIMEOUT 1.0
 #define DOC_ATTR_TIMEOUT 1.0
+#define FEED_FRESH_MS 1000  /* a fed trigger's document is fetched again after this */
 
 #endif

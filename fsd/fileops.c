@@ -182,16 +182,66 @@ fs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file
 	}
 }
 
+typedef struct Wr {
+	fuse_req_t req;
+	size_t size;
+	char *path;
+	Open *o;
+} Wr;
+
+static void
+write_committed(void *arg, int err, const char *text)
+{
+	Wr *w = arg;
+
+	if (err < 0) {
+		w->o->bad = 1;
+		fail_req(w->req, "write", w->path, NULL, err, text);
+	} else {
+		fuse_reply_write(w->req, w->size);
+	}
+	free(w->path);
+	free(w);
+}
+
+/* A table of fed triggers is applied at each write that ends a line, so
+ * that bash's echo reports what the backend refuses (feedtab.c). */
+static int
+apply_now(Open *o, fuse_req_t req, size_t size)
+{
+	Wr *w;
+	int rc;
+
+	if (!is_feedtab(o->node->q) || o->stage.n == 0 || o->stage.p[o->stage.n - 1] != '\n')
+		return 0;
+	if ((w = calloc(1, sizeof *w)) == NULL || (w->path = strdup(o->node->path)) == NULL) {
+		free(w);
+		return -ENOMEM;
+	}
+	*w = (Wr){ req, size, w->path, o };
+	o->dirty = 0;
+	if ((rc = commit(o->node, o->stage.p, o->stage.n, write_committed, w)) < 0) {
+		free(w->path);
+		free(w);
+		return rc;
+	}
+	return 1;
+}
+
 static void
 stage_write(Open *o, fuse_req_t req, const char *buf, size_t size, off_t off)
 {
 	char text[512] = "";
 	int rc;
 
+	if (is_feedtab(o->node->q) && (o->flags & O_APPEND))
+		off = o->stage.n; /* >> adds lines whatever size the kernel last saw */
 	if ((rc = buf_pwrite(&o->stage, buf, size, off)) == 0) {
 		o->dirty = o->wrote = 1;
 		rc = stage_check(o, text, sizeof text);
 	}
+	if (rc == 0 && (rc = apply_now(o, req, size)) > 0)
+		return; /* answered when applied */
 	if (rc < 0) {
 		o->bad = 1;
 		fail_req(req, "write", o->node->path, NULL, rc, text[0] ? text : NULL);

@@ -137,6 +137,13 @@ int result_size(Ent *e, off_t *size);
 int manifest_fill(Buf *b);
 int manifest_apply(const char *text, size_t len, commit_cb cb, void *arg, char *err, size_t errlen);
 
+/* feedtab.c */
+#define is_feedtab(q) ((q) == Qcrontab || (q) == Qwatches || (q) == Qsubs)
+int feedtab_fill(int q, Buf *b);
+int feedtab_check(int q, const char *text, size_t len, char *err, size_t n);
+int feedtab_apply(int q, const char *text, size_t len, commit_cb cb, void *arg, char *err, size_t errlen);
+int feedtab_commit(int q, const char *text, size_t len, commit_cb cb, void *arg);
+
 /* map.c */
 uint64_t str_hash(const char *s);
 void *map_get(Map *m, const char *key);

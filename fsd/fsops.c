@@ -65,7 +65,7 @@ pend_wait(Pend *p, Node *n)
 	Ent *e = node_ent(n);
 	int rc;
 
-	if (n->q == Qmanifest)
+	if (n->q == Qmanifest || is_feedtab(n->q))
 		rc = cache_load_all(again, p);
 	else if (n->q == Qresult && e != NULL)
 		rc = result_load(e, again, p);

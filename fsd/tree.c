@@ -15,7 +15,8 @@ typedef struct Fixed {
 
 static const Fixed rootfiles[] = {
 	{ "ctl", Qctl }, { "status", Qstatus }, { "err", Qerr },
-	{ "manifest.yaml", Qmanifest },
+	{ "manifest.yaml", Qmanifest }, { "crontab", Qcrontab },
+	{ "watches", Qwatches }, { "subscriptions", Qsubs },
 	{ "actions", Qactions }, { "packages", Qpackages },
 	{ "triggers", Qtriggers }, { "rules", Qrules },
 	{ "activations", Qactivations }, { NULL, 0 },
@@ -213,7 +214,7 @@ node_exists(Node *n)
 {
 	switch (n->q) {
 	case Qroot: case Qctl: case Qstatus: case Qerr: case Qmanifest: case Qpackages: case Qtriggers:
-	case Qrules: case Qactivations: case Qactlog: case Qactstream:
+	case Qrules: case Qactivations: case Qactlog: case Qactstream: case Qcrontab: case Qwatches: case Qsubs:
 		return 1;
 	case Qactions:
 		return n->ename[0] == '\0' || ent_get(Epackage, n->ename) != NULL;

@@ -27,7 +27,8 @@ stop_pid() {
 	wait_for "! kill -0 $1" 200
 }
 
-# backend_start: the backend on a free port with its data in $SCRATCH/data.
+# backend_start: the backend on a free port with its data in $SCRATCH/data
+# (and $BACKEND_ARGS).
 # A port taken between free_port and the backend's bind is tried again
 # with another, unless BPORT was set (a restart keeps its port).
 backend_start() {
@@ -35,7 +36,7 @@ backend_start() {
 	for try in 1 2 3; do
 		BPORT=${fixed:-$(free_port)}
 		API="http://127.0.0.1:$BPORT/api/v1/namespaces/_"
-		"$BACKEND" --listen "127.0.0.1:$BPORT" --data "$SCRATCH/data" >>"$SCRATCH/backend.log" 2>&1 &
+		"$BACKEND" --listen "127.0.0.1:$BPORT" --data "$SCRATCH/data" ${BACKEND_ARGS:-} >>"$SCRATCH/backend.log" 2>&1 &
 		pid=$!
 		echo $pid >"$SCRATCH/backend.pid"
 		wait_for "curl -sf -o /dev/null -u $FAASFS_AUTH $API/actions || ! kill -0 $pid" 400

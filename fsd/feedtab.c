@@ -1,0 +1,608 @@
+/* feedtab.c — crontab, watches, subscriptions: the triggers a built-in feed feeds, one line each.
+ *
+ * Three files in the root, each a table of the triggers one feed of the
+ * backend's /whisk.system catalog feeds (faasfs-backend(8)):
+ *
+ *   crontab        MIN HOUR DOM MON DOW TRIGGER [JSON payload]   alarms/alarm
+ *                  (or @daily and the like), and CRON_TZ=Zone lines, as
+ *                  cronie reads them, for the lines after them
+ *   watches        PATH TRIGGER [recursive] [pattern=GLOB] [events=LIST]
+ *                                                                files/changes
+ *   subscriptions  URL TOPIC TRIGGER [qos=N]                     mqtt/subscribe
+ *
+ * Reading one gives a line a trigger, with what the feed says of it as a
+ * comment: the next fire, an error, paused. Writing one says what the whole
+ * set is: a trigger named is made (a trigger with the feed's annotation,
+ * then the feed's CREATE) or changed (CREATE again, which replaces the
+ * feed's parameters), and a trigger of that feed no longer named is
+ * deleted. So `echo '0 2 * * * nightly' >> crontab` is a whole batch job's
+ * set-up and deleting its line undoes it. Every line is checked as it is
+ * written, and the set is applied at each write that ends a line (and at
+ * close), one request after the other, the write answered when it is done:
+ * so bash's echo reports EINVAL for a bad line or for a feed the backend
+ * refuses (a path outside its watch roots, a broker it cannot reach), err
+ * says which line or trigger and why, and a refused trigger is not left
+ * behind.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <ctype.h>
+#include "cron.h"
+#include "dat.h"
+#include "fns.h"
+
+typedef struct Table {
+	int q;
+	const char *feed;     /* its annotation: "/whisk.system/alarms/alarm" */
+	const char *action;   /* the feed action's path for bk_json */
+	/* a line into (trigger, config); tz: crontab's CRON_TZ, carried */
+	int (*parse)(char *line, char *trigger, json_t **config, char *tz, char *err, size_t n);
+	void (*format)(json_t *config, const char *trigger, char *tz, Buf *b);
+} Table;
+
+/* ---- words ---- */
+
+static char *
+word(char **p)
+{
+	char *s = *p, *w;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	if (*s == '\0' || *s == '#')
+		return *p = s, NULL;
+	w = s;
+	while (*s && *s != ' ' && *s != '\t')
+		s++;
+	if (*s)
+		*s++ = '\0';
+	*p = s;
+	return w;
+}
+
+static int
+rest_is_comment(const char *p)
+{
+	while (*p == ' ' || *p == '\t')
+		p++;
+	return *p == '\0' || *p == '#';
+}
+
+static int
+name_ok(const char *s, char *err, size_t n)
+{
+	if (!s || !*s || strlen(s) > 256 || strchr(s, '/') || !(isalnum((unsigned char)*s) || *s == '_'))
+		return snprintf(err, n, "'%s' is not a trigger's name", s ? s : ""), -EINVAL;
+	return 0;
+}
+
+/* ---- crontab ---- */
+
+static int
+cron_line(char *line, char *trigger, json_t **config, char *tz, char *err, size_t n)
+{
+	char cron[256] = "", *p = line, *w, *t;
+	json_error_t je;
+	json_t *payload = NULL;
+	cron_spec c;
+	int k, rc;
+
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (strncmp(p, "CRON_TZ=", 8) == 0) {
+		t = p + 8;
+		t[strcspn(t, " \t#")] = '\0';
+		if (!zone_known(t))
+			return snprintf(err, n, "CRON_TZ=%s: not a time zone of the IANA database (as Europe/Paris)", t), -EINVAL;
+		snprintf(tz, 64, "%s", strcmp(t, "UTC") ? t : "");
+		return 1;
+	}
+	if (p[strcspn(p, "= \t")] == '=')
+		return snprintf(err, n, "only CRON_TZ= lines set something here"), -EINVAL;
+	for (k = 0; k < (*p == '@' ? 1 : 5); k++) {
+		if ((w = word(&p)) == NULL)
+			return snprintf(err, n, "a line is MIN HOUR DOM MON DOW TRIGGER [JSON]"), -EINVAL;
+		snprintf(cron + strlen(cron), sizeof cron - strlen(cron), "%s%s", k ? " " : "", w);
+	}
+	if ((rc = cron_parse(cron, &c, err, n)) < 0)
+		return rc;
+	if ((rc = name_ok(t = word(&p), err, n)) < 0)
+		return rc;
+	snprintf(trigger, 257, "%s", t);
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (*p == '{') {
+		payload = json_loads(p, JSON_DISABLE_EOF_CHECK, &je);
+		if (!json_is_object(payload)) {
+			json_decref(payload);
+			return snprintf(err, n, "the payload is not a JSON object: %s", je.text), -EINVAL;
+		}
+		p += je.position;
+	}
+	if (!rest_is_comment(p)) {
+		json_decref(payload);
+		return snprintf(err, n, "after the trigger only a JSON payload may come"), -EINVAL;
+	}
+	*config = json_pack("{s:s}", "cron", cron);
+	if (tz[0])
+		json_object_set_new(*config, "timezone", json_string(tz));
+	if (payload)
+		json_object_set_new(*config, "trigger_payload", payload);
+	return 0;
+}
+
+static void
+cron_format(json_t *config, const char *trigger, char *tz, Buf *b)
+{
+	const char *zone = json_string_value(json_object_get(config, "timezone"));
+	json_t *payload = json_object_get(config, "trigger_payload");
+	char *text;
+
+	if (strcmp(zone ? zone : "", tz)) {
+		snprintf(tz, 64, "%s", zone ? zone : "");
+		buf_printf(b, "CRON_TZ=%s\n", zone ? zone : "UTC");
+	}
+	buf_printf(b, "%s %s", json_string_value(json_object_get(config, "cron")), trigger);
+	if (json_is_object(payload) && (text = json_text(payload, NULL)) != NULL) {
+		buf_printf(b, " %s", text);
+		free(text);
+	}
+}
+
+/* ---- watches ---- */
+
+static int
+watch_line(char *line, char *trigger, json_t **config, char *tz, char *err, size_t n)
+{
+	char *p = line, *path = word(&p), *t, *w;
+	int rc;
+
+	(void)tz;
+	if (path == NULL)
+		return 1;
+	if (path[0] != '/')
+		return snprintf(err, n, "a line is PATH TRIGGER [recursive] [pattern=GLOB] [events=LIST], PATH absolute"),
+		       -EINVAL;
+	if ((rc = name_ok(t = word(&p), err, n)) < 0)
+		return rc;
+	snprintf(trigger, 257, "%s", t);
+	*config = json_pack("{s:s}", "path", path);
+	while ((w = word(&p)) != NULL) {
+		if (strcmp(w, "recursive") == 0)
+			json_object_set_new(*config, "recursive", json_true());
+		else if (strncmp(w, "pattern=", 8) == 0)
+			json_object_set_new(*config, "pattern", json_string(w + 8));
+		else if (strncmp(w, "events=", 7) == 0)
+			json_object_set_new(*config, "events", json_string(w + 7));
+		else {
+			json_decref(*config);
+			return snprintf(err, n, "'%s': the options are recursive, pattern=GLOB, events=LIST", w), -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static void
+watch_format(json_t *config, const char *trigger, char *tz, Buf *b)
+{
+	json_t *ev = json_object_get(config, "events"), *x;
+	const char *pat = json_string_value(json_object_get(config, "pattern"));
+	size_t i;
+
+	(void)tz;
+	buf_printf(b, "%s %s", json_string_value(json_object_get(config, "path")), trigger);
+	if (json_is_true(json_object_get(config, "recursive")))
+		buf_str(b, " recursive");
+	if (pat)
+		buf_printf(b, " pattern=%s", pat);
+	if (json_is_string(ev))
+		buf_printf(b, " events=%s", json_string_value(ev));
+	else if (json_is_array(ev)) {
+		buf_str(b, " events=");
+		json_array_foreach(ev, i, x)
+			buf_printf(b, "%s%s", i ? "," : "", json_string_value(x));
+	}
+}
+
+/* ---- subscriptions ---- */
+
+static int
+sub_line(char *line, char *trigger, json_t **config, char *tz, char *err, size_t n)
+{
+	char *p = line, *url = word(&p), *topic, *t, *w;
+	int rc;
+
+	(void)tz;
+	if (url == NULL)
+		return 1;
+	if ((topic = word(&p)) == NULL || strncmp(url, "mqtt://", 7))
+		return snprintf(err, n, "a line is mqtt://[USER:PASSWORD@]HOST[:PORT] TOPIC TRIGGER [qos=N]"), -EINVAL;
+	if ((rc = name_ok(t = word(&p), err, n)) < 0)
+		return rc;
+	snprintf(trigger, 257, "%s", t);
+	*config = json_pack("{s:s, s:s}", "url", url, "topic", topic);
+	while ((w = word(&p)) != NULL) {
+		if (strncmp(w, "qos=", 4) == 0 && strlen(w) == 5 && w[4] >= '0' && w[4] <= '2')
+			json_object_set_new(*config, "qos", json_integer(w[4] - '0'));
+		else {
+			json_decref(*config);
+			return snprintf(err, n, "'%s': the option is qos=0, 1 or 2", w), -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static void
+sub_format(json_t *config, const char *trigger, char *tz, Buf *b)
+{
+	json_t *qos = json_object_get(config, "qos");
+
+	(void)tz;
+	buf_printf(b, "%s %s %s", json_string_value(json_object_get(config, "url")),
+	           json_string_value(json_object_get(config, "topic")), trigger);
+	if (json_integer_value(qos))
+		buf_printf(b, " qos=%d", (int)json_integer_value(qos));
+}
+
+static const Table tables[] = {
+	{ Qcrontab, "/whisk.system/alarms/alarm", "/namespaces/whisk.system/actions/alarms/alarm",
+	  cron_line, cron_format },
+	{ Qwatches, "/whisk.system/files/changes", "/namespaces/whisk.system/actions/files/changes",
+	  watch_line, watch_format },
+	{ Qsubs, "/whisk.system/mqtt/subscribe", "/namespaces/whisk.system/actions/mqtt/subscribe",
+	  sub_line, sub_format },
+};
+
+static const Table *
+table_of(int q)
+{
+	for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++)
+		if (tables[i].q == q)
+			return &tables[i];
+	return NULL;
+}
+
+/* The feed the backend says a trigger has ("feed" in its GET), or NULL. */
+static json_t *
+feed_of(Ent *e)
+{
+	return e->doc ? json_object_get(e->doc, "feed") : NULL;
+}
+
+/* ---- reading ---- */
+
+typedef struct Fill {
+	const Table *t;
+	Buf *b;
+	char tz[64];
+	json_t *names;
+} Fill;
+
+static void
+name1(Ent *e, void *arg)
+{
+	Fill *f = arg;
+	json_t *feed = feed_of(e);
+
+	if (feed && strcmp(json_string_value(json_object_get(feed, "name")) ?: "", f->t->feed) == 0)
+		json_array_append_new(f->names, json_string(e->name));
+}
+
+static int
+byname(const void *a, const void *b)
+{
+	return strcmp(json_string_value(*(json_t *const *)a), json_string_value(*(json_t *const *)b));
+}
+
+/* The table of q, a line a trigger; -EAGAIN until every document is here. */
+int
+feedtab_fill(int q, Buf *b)
+{
+	Fill f = { table_of(q), b, "", json_array() };
+	json_t **v, *st;
+	size_t i, n;
+
+	if (!cache_all_fresh()) {
+		json_decref(f.names);
+		return -EAGAIN;
+	}
+	cache_each(Etrigger, name1, &f);
+	n = json_array_size(f.names);
+	v = calloc(n + 1, sizeof *v);
+	for (i = 0; v && i < n; i++)
+		v[i] = json_array_get(f.names, i);
+	if (v)
+		qsort(v, n, sizeof *v, byname);
+	for (i = 0; v && i < n; i++) {
+		const char *name = json_string_value(v[i]);
+		json_t *feed = feed_of(ent_get(Etrigger, name));
+		st = json_object_get(feed, "status");
+		f.t->format(json_object_get(feed, "config"), name, f.tz, b);
+		if (json_is_string(json_object_get(st, "error")))
+			buf_printf(b, "  # error: %s\n", json_string_value(json_object_get(st, "error")));
+		else if (json_is_false(json_object_get(st, "active")))
+			buf_str(b, "  # paused\n");
+		else if (json_is_string(json_object_get(st, "nextFire")))
+			buf_printf(b, "  # next %s\n", json_string_value(json_object_get(st, "nextFire")));
+		else
+			buf_str(b, "\n");
+	}
+	free(v);
+	json_decref(f.names);
+	return 0;
+}
+
+/* ---- writing ---- */
+
+/* Every line of text: {trigger: config}; -EINVAL with "line N: why". */
+static int
+parse_all(const Table *t, const char *text, size_t len, json_t **out, char *err, size_t n)
+{
+	char *copy = strndup(text, len), *line, *save = NULL, tz[64] = "", trigger[257], why[512];
+	json_t *config;
+	int lineno = 0, rc = 0;
+
+	if (copy == NULL)
+		return -ENOMEM;
+	*out = json_object();
+	for (line = copy; rc == 0 && line != NULL; line = save) {
+		save = strchr(line, '\n');
+		if (save)
+			*save++ = '\0';
+		lineno++;
+		if (rest_is_comment(line))
+			continue;
+		config = NULL;
+		rc = t->parse(line, trigger, &config, tz, why, sizeof why);
+		if (rc == 0 && json_object_get(*out, trigger)) {
+			snprintf(why, sizeof why, "the trigger %s has two lines", trigger);
+			json_decref(config);
+			rc = -EINVAL;
+		}
+		if (rc < 0)
+			snprintf(err, n, "line %d: %s", lineno, why);
+		else if (rc == 0)
+			json_object_set_new(*out, trigger, config);
+		rc = rc > 0 ? 0 : rc;
+	}
+	free(copy);
+	if (rc < 0) {
+		json_decref(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
+int
+feedtab_check(int q, const char *text, size_t len, char *err, size_t n)
+{
+	json_t *want;
+	int rc = parse_all(table_of(q), text, len, &want, err, n);
+
+	json_decref(want);
+	return rc;
+}
+
+typedef struct Tab {
+	const Table *t;
+	json_t *want;         /* {trigger: config} */
+	json_t *steps;        /* [{op, trigger, config}] */
+	size_t next;
+	int made;             /* the step running made its trigger: undo it on failure */
+	commit_cb cb;
+	void *arg;
+	char text[1024];
+} Tab;
+
+enum { Smake, Sattach, Sfeed, Sdrop };
+
+static void
+plan1(Ent *e, void *arg)
+{
+	Tab *a = arg;
+	json_t *feed = feed_of(e);
+
+	if (feed && strcmp(json_string_value(json_object_get(feed, "name")) ?: "", a->t->feed) == 0 &&
+	    !json_object_get(a->want, e->name))
+		json_array_append_new(a->steps, json_pack("{s:i, s:s}", "op", Sdrop, "trigger", e->name));
+}
+
+/* What to do, before doing anything: -EINVAL when a line cannot be. */
+static int
+plan(Tab *a)
+{
+	const char *name, *fname;
+	json_t *config, *feed;
+	Ent *e;
+
+	json_object_foreach(a->want, name, config) {
+		e = ent_get(Etrigger, name);
+		feed = e ? feed_of(e) : NULL;
+		fname = json_string_value(json_object_get(feed, "name"));
+		if (fname && strcmp(fname, a->t->feed)) {
+			snprintf(a->text, sizeof a->text, "the trigger %s is fed by %s: delete it first", name, fname);
+			return -EEXIST;
+		}
+		if (feed && json_equal(json_object_get(feed, "config"), config) &&
+		    !json_is_string(json_object_get(json_object_get(feed, "status"), "error")))
+			continue;
+		json_array_append_new(a->steps, json_pack("{s:i, s:s, s:O}", "op", e ? (feed ? Sfeed : Sattach) : Smake,
+		                                          "trigger", name, "config", config));
+	}
+	cache_each(Etrigger, plan1, a);
+	return 0;
+}
+
+static void tab_next(Tab *a);
+
+static void
+tab_end(Tab *a, int err)
+{
+	a->cb(a->arg, err, err < 0 ? a->text : NULL);
+	json_decref(a->want);
+	json_decref(a->steps);
+	free(a);
+}
+
+static void
+undone(Resp *r, void *arg)
+{
+	Tab *a = arg;
+	Ent *e = ent_get(Etrigger, json_string_value(json_object_get(json_array_get(a->steps, a->next - 1), "trigger")));
+
+	if (r->err == 0 && e != NULL) {
+		notify_gone(e);
+		ent_drop(e);
+	}
+	tab_end(a, -EINVAL);
+}
+
+/* A step's request is answered; the next, or the end. */
+static void
+stepped(Resp *r, void *arg)
+{
+	Tab *a = arg;
+	json_t *s = json_array_get(a->steps, a->next - 1);
+	const char *name = json_string_value(json_object_get(s, "trigger"));
+	int op = json_integer_value(json_object_get(s, "op"));
+	Ent *e = ent_get(Etrigger, name);
+	char *path = NULL;
+
+	if (r->err < 0) {
+		snprintf(a->text, sizeof a->text, "%s: %s", name, r->text);
+		if (!a->made || (path = bk_path(Etrigger, name, NULL)) == NULL || bk_json("DELETE", path, NULL, undone, a) < 0)
+			tab_end(a, r->err);
+		free(path);
+		return;
+	}
+	if (json_object_get(s, "put")) { /* the trigger is made or annotated: now its feed */
+		json_object_del(s, "put");
+		if (json_is_object(resp_json(r)) && (e = ent_make(Etrigger, name)) != NULL) {
+			ent_update(e, resp_json(r), 1);
+			notify_new(e);
+		}
+		a->next--;
+	} else if (op == Sdrop && e != NULL && json_object_get(s, "deleted")) {
+		notify_gone(e);
+		ent_drop(e);
+	} else if (op == Sdrop) {
+		json_object_set_new(s, "deleted", json_true());
+		a->next--;
+	} else if (e != NULL) {
+		e->docver[0] = '\0'; /* its feed changed: fetch it again */
+	}
+	tab_next(a);
+}
+
+static void
+tab_next(Tab *a)
+{
+	json_t *s = json_array_get(a->steps, a->next++), *body;
+	const char *name;
+	char *path = NULL, tn[300];
+	int op, rc;
+
+	if (s == NULL)
+		return tab_end(a, 0);
+	name = json_string_value(json_object_get(s, "trigger"));
+	op = json_integer_value(json_object_get(s, "op"));
+	snprintf(tn, sizeof tn, "/_/%s", name);
+	a->made = op == Smake;
+	if ((op == Smake || op == Sattach) && !json_object_get(s, "fed")) {
+		/* first the trigger with the feed's annotation (over its own, if it has some) */
+		Ent *e = ent_get(Etrigger, name);
+		json_t *ann = json_array(), *x;
+		size_t i;
+		json_array_foreach(e && e->doc ? json_object_get(e->doc, "annotations") : NULL, i, x)
+			if (strcmp(json_string_value(json_object_get(x, "key")) ?: "", "feed"))
+				json_array_append(ann, x);
+		json_array_append_new(ann, json_pack("{s:s, s:s}", "key", "feed", "value", a->t->feed));
+		body = json_pack("{s:o}", "annotations", ann);
+		json_object_set_new(s, "fed", json_true());
+		json_object_set_new(s, "put", json_true());
+		path = bk_path(Etrigger, name, "overwrite=true");
+		rc = path ? bk_json("PUT", path, body, stepped, a) : -ENOMEM;
+		json_decref(body);
+	} else if (op == Sdrop && json_object_get(s, "deleted")) {
+		path = bk_path(Etrigger, name, NULL);
+		rc = path ? bk_json("DELETE", path, NULL, stepped, a) : -ENOMEM;
+	} else {
+		body = op == Sdrop ? json_object() : json_deep_copy(json_object_get(s, "config"));
+		json_object_set_new(body, "lifecycleEvent", json_string(op == Sdrop ? "DELETE" : "CREATE"));
+		json_object_set_new(body, "triggerName", json_string(tn));
+		json_object_set_new(body, "authKey", json_string(""));
+		snprintf(tn, sizeof tn, "%s?blocking=true&result=true", a->t->action);
+		rc = bk_json("POST", tn, body, stepped, a);
+		json_decref(body);
+	}
+	free(path);
+	if (rc < 0) {
+		snprintf(a->text, sizeof a->text, "%s: cannot reach the backend", name);
+		tab_end(a, rc);
+	}
+}
+
+/* Apply a table; cb(arg, 0) or cb(arg, -errno, text) when done, not if this fails. */
+int
+feedtab_apply(int q, const char *text, size_t len, commit_cb cb, void *arg, char *err, size_t errlen)
+{
+	Tab *a = calloc(1, sizeof *a);
+	int rc;
+
+	if (a == NULL)
+		return -ENOMEM;
+	a->t = table_of(q);
+	a->cb = cb;
+	a->arg = arg;
+	a->steps = json_array();
+	if ((rc = parse_all(a->t, text, len, &a->want, err, errlen)) < 0 || (rc = plan(a)) < 0) {
+		if (rc == -EEXIST)
+			snprintf(err, errlen, "%s", a->text), rc = -EINVAL;
+		json_decref(a->want);
+		json_decref(a->steps);
+		free(a);
+		return rc;
+	}
+	tab_next(a);
+	return 0;
+}
+
+typedef struct Later {
+	int q;
+	char *text;
+	size_t len;
+	commit_cb cb;
+	void *arg;
+} Later;
+
+static void
+loaded_all(void *arg, int err)
+{
+	Later *l = arg;
+	char text[1024];
+	int rc = err;
+
+	if (rc == 0 && (rc = feedtab_apply(l->q, l->text, l->len, l->cb, l->arg, text, sizeof text)) < 0)
+		l->cb(l->arg, rc, text);
+	else if (rc < 0)
+		l->cb(l->arg, rc, "cannot fetch the triggers");
+	free(l->text);
+	free(l);
+}
+
+/* Commit a table written at flush: every trigger's document first (their feeds), then the set. */
+int
+feedtab_commit(int q, const char *text, size_t len, commit_cb cb, void *arg)
+{
+	Later *l = calloc(1, sizeof *l);
+
+	if (l == NULL || (l->text = malloc(len + 1)) == NULL) {
+		free(l);
+		return -ENOMEM;
+	}
+	memcpy(l->text, text, len);
+	l->text[len] = '\0';
+	*l = (Later){ q, l->text, len, cb, arg };
+	return cache_load_all(loaded_all, l);
+}
