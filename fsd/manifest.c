@@ -18,7 +18,10 @@
  * triggers, rules and their status — one after the other, stopping at the
  * first refusal, whose text goes to err. Actions must carry their code
  * inline (`code: |`): a `function:` path names a file the file system
- * cannot read.
+ * cannot read. A trigger with a feed is wskdeploy's `feed:` with the
+ * feed's parameters as its `inputs` (a secret reads as "(hidden)"); applying
+ * one puts the trigger with the feed's annotation, then invokes the feed's
+ * CREATE with the inputs, as wskdeploy does.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -208,12 +211,20 @@ package_out(Ent *e, void *arg)
 static void
 trigger_out(Ent *e, void *arg)
 {
-	json_t *t = json_object();
+	json_t *t = json_object(), *feed, *params;
 
 	if (e->doc == NULL)
 		return;
-	setinputs(t, "inputs", json_object_get(e->doc, "parameters"), NULL);
-	setannot(t, json_object_get(e->doc, "annotations"), NULL);
+	if ((feed = json_object_get(e->doc, "feed")) != NULL) {
+		/* wskdeploy's form: the feed, and its parameters as the inputs */
+		json_object_set(t, "feed", json_object_get(feed, "name"));
+		params = kv_array(json_object_get(feed, "config"));
+		setinputs(t, "inputs", params, NULL);
+		json_decref(params);
+	} else {
+		setinputs(t, "inputs", json_object_get(e->doc, "parameters"), NULL);
+	}
+	setannot(t, json_object_get(e->doc, "annotations"), feed ? "feed" : NULL);
 	json_object_set_new(member(member(arg, "default"), "triggers"), e->name, t);
 }
 
@@ -522,6 +533,40 @@ actions_in(Apply *a, const char *pkg, json_t *d)
 }
 
 /* Pass 3: triggers, then the rules that join them to actions, and their status. */
+/* A trigger with a feed, as wskdeploy makes one: the trigger with the
+ * feed's annotation, then the feed action's CREATE with the inputs. */
+static int
+feed_in(Apply *a, const char *name, json_t *v)
+{
+	const char *feed = json_string_value(json_object_get(v, "feed"));
+	json_t *ann = kv_array(json_object_get(v, "annotations")), *in = inputs_in(json_object_get(v, "inputs")), *body, *p;
+	char path[1100];
+	size_t i;
+
+	if (feed == NULL || feed[0] == '\0' || strchr(feed, '?')) {
+		snprintf(a->text, sizeof a->text, "manifest: trigger %s: feed must name the feed action", name);
+		json_decref(ann);
+		json_decref(in);
+		return -EINVAL;
+	}
+	json_array_append_new(ann, json_pack("{s:s,s:s}", "key", "feed", "value", feed));
+	step(a, Etrigger, name, "PUT", json_pack("{s:[],s:o}", "parameters", "annotations", ann));
+	body = json_pack("{s:s,s:s,s:s}", "lifecycleEvent", "CREATE", "triggerName", "", "authKey", "");
+	json_object_set_new(body, "triggerName", json_sprintf("/_/%s", name));
+	json_array_foreach(in, i, p)
+		json_object_set(body, json_string_value(json_object_get(p, "key")), json_object_get(p, "value"));
+	json_decref(in);
+	/* /NS/PKG/NAME or PKG/NAME (ours): the action's path under /namespaces */
+	if (feed[0] == '/')
+		snprintf(path, sizeof path, "/namespaces/%.*s/actions/%s?blocking=true&result=true",
+		         (int)strcspn(feed + 1, "/"), feed + 1, feed + 1 + strcspn(feed + 1, "/") + 1);
+	else
+		snprintf(path, sizeof path, "actions/%s?blocking=true&result=true", feed);
+	json_array_append_new(a->steps, json_pack("{s:i,s:s,s:s,s:o,s:s}", "kind", -1, "name", name, "method", "POST",
+	                                          "body", body, "path", path));
+	return 0;
+}
+
 static int
 events_in(Apply *a, const char *pkg, json_t *d)
 {
@@ -531,8 +576,9 @@ events_in(Apply *a, const char *pkg, json_t *d)
 
 	json_object_foreach(json_object_get(d, "triggers"), k, v) {
 		if (json_object_get(v, "feed")) {
-			snprintf(a->text, sizeof a->text, "manifest: trigger %s: feeds are not supported", k);
-			return -EINVAL;
+			if (feed_in(a, k, v) < 0)
+				return -EINVAL;
+			continue;
 		}
 		step(a, Etrigger, k, "PUT", json_pack("{s:o,s:o}", "parameters",
 		     inputs_in(json_object_get(v, "inputs")), "annotations", kv_array(json_object_get(v, "annotations"))));
@@ -608,7 +654,9 @@ applied(Resp *r, void *arg)
 		apply_free(a, r->err);
 		return;
 	}
-	if (json_is_object(resp_json(r)) && (e = ent_make(kind, name)) != NULL) {
+	if (kind < 0 && (e = ent_get(Etrigger, name)) != NULL)
+		e->docver[0] = '\0'; /* its feed was set up: fetch it again */
+	else if (kind >= 0 && json_is_object(resp_json(r)) && (e = ent_make(kind, name)) != NULL) {
 		ent_update(e, resp_json(r), 1);
 		notify_new(e);
 	}
@@ -628,8 +676,11 @@ apply_next(Apply *a)
 		apply_free(a, 0);
 		return;
 	}
-	path = bk_path(json_integer_value(json_object_get(s, "kind")), json_string_value(json_object_get(s, "name")),
-	               strcmp(json_string_value(json_object_get(s, "method")), "PUT") == 0 ? "overwrite=true" : NULL);
+	if (json_is_string(json_object_get(s, "path"))) /* a feed's lifecycle event */
+		path = strdup(json_string_value(json_object_get(s, "path")));
+	else
+		path = bk_path(json_integer_value(json_object_get(s, "kind")), json_string_value(json_object_get(s, "name")),
+		               strcmp(json_string_value(json_object_get(s, "method")), "PUT") == 0 ? "overwrite=true" : NULL);
 	rc = path ? bk_json(json_string_value(json_object_get(s, "method")), path, json_object_get(s, "body"),
 	                    applied, a) : -ENOMEM;
 	free(path);

@@ -74,6 +74,33 @@ test_expect_success 'watches: a path outside the watch roots fails the echo; err
 	test "$(rest GET triggers/stolen | jq -r .error)" = "The requested resource does not exist."
 '
 
+test_expect_success 'manifest.yaml: a fed trigger reads as wskdeploy writes one, and one applies' '
+	sed -n "/^      backup:/,/^      [a-z]/p" "$FAAS/manifest.yaml" >m.out &&
+	grep -q "^        feed: /whisk.system/alarms/alarm$" m.out &&
+	grep -q "^          cron: .\?0 2 \* \* \*.\?$" m.out &&
+	grep -q "^          timezone: Europe/Paris$" m.out &&
+	! grep -q "key: feed" m.out &&
+	printf "packages:\n  default:\n    triggers:\n      hourly:\n        feed: /whisk.system/alarms/alarm\n        inputs:\n          cron: \"0 * * * *\"\n" >hourly.yaml &&
+	cp hourly.yaml "$FAAS/manifest.yaml" &&
+	test "$(rest GET triggers/hourly | jq -c .feed.config)" = "{\"cron\":\"0 * * * *\"}" &&
+	grep -q "^0 \* \* \* \* hourly  # next" "$CT"
+'
+
+if WSKDEPLOY=$(find_tool wskdeploy); then
+	test_expect_success 'the real wskdeploy deploys and undeploys a trigger with a feed' '
+		mkdir -p proj &&
+		printf "packages:\n  feeds:\n    triggers:\n      daily:\n        feed: /whisk.system/alarms/alarm\n        inputs:\n          cron: \"30 6 * * *\"\n" >proj/manifest.yaml &&
+		"$WSKDEPLOY" --apihost "http://127.0.0.1:$BPORT" --auth "$FAASFS_AUTH" -p proj >deploy.out 2>&1 &&
+		test "$(rest GET triggers/daily | jq -r .feed.config.cron)" = "30 6 * * *" &&
+		within 5 "grep -q \"^30 6 \\* \\* \\* daily  # next\" $CT" &&
+		"$WSKDEPLOY" undeploy --apihost "http://127.0.0.1:$BPORT" --auth "$FAASFS_AUTH" -p proj >undeploy.out 2>&1 &&
+		test "$(rest GET triggers/daily | jq -r .error)" = "The requested resource does not exist." &&
+		! grep -q " daily " "$CT"
+	'
+else
+	test_skip 'the real wskdeploy deploys and undeploys a trigger with a feed' 'wskdeploy not found ($WSKDEPLOY, ../shared/tools, PATH)'
+fi
+
 MOSQUITTO=$(command -v mosquitto || ls /usr/sbin/mosquitto 2>/dev/null)
 if [ -n "$MOSQUITTO" ] && command -v mosquitto_pub >/dev/null; then
 	MPORT=$(free_port)
