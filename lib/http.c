@@ -20,13 +20,21 @@
  * Writes try uv_try_write first and copy only what the kernel did not take,
  * so a small answer costs no allocation.
  *
- * A server listens on TCP or on a Unix-domain socket (a local client's
- * round trip is cheaper there). Both are libuv streams, so the listener and
- * every connection hold an http_stream and only accepting differs: TCP
- * connections get TCP_NODELAY and a peer address, socket ones the peer
- * "unix". The socket file is made 0600 before it listens, replaces only a
- * socket nobody accepts on (one a killed server left), and goes at
- * http_close.
+ * Refusing early. When the headers are complete, the server's check sees
+ * the request before its body: an answer there refuses it, and the body is
+ * never read nor kept (a caller without a key cannot make us hold 48 MB).
+ * A connection that closes after an answer without reading the whole
+ * request lingers: its writing side is shut down and what still arrives is
+ * read and dropped for up to HTTP_LINGER_MS, so that the peer reads our
+ * answer before any reset.
+ *
+ * Time. One timer per connection times what the connection waits for: the
+ * next request (idle_ms; it is closed without a word), the rest of the
+ * headers from their first byte (header_ms) or the next bytes of a body
+ * (body_ms; both answered 408), or the end of lingering. While the handler
+ * holds a request nothing is timed.
+ *
+ * Listening and accepting are in http_listen.c.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -39,45 +47,8 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <http_parser.h>
-#include "http.h"
+#include "http_int.h"
 #include "log.h"
-
-/* A listener or a connection: TCP or a Unix-domain socket. */
-typedef union http_stream {
-	uv_stream_t s;
-	uv_tcp_t tcp;
-	uv_pipe_t pipe;
-} http_stream;
-
-struct http_server {
-	http_stream h;
-	char *path;           /* the socket file we made, unlinked at close */
-	uv_loop_t *loop;
-	http_handler_cb cb;
-	void *arg;
-	http_limits lim;
-};
-
-struct http_conn {
-	http_stream h;
-	http_server *srv;
-	http_parser parser;
-	http_req *req;        /* being parsed, or in the handler's hands */
-	int in_handler;       /* req belongs to the handler */
-	int closed;           /* uv_close called */
-	int handle_gone;      /* close callback ran */
-	int keep_alive;
-	int header_value;     /* last header callback was a value */
-	size_t header_bytes;
-	char *rest;           /* unparsed bytes after a complete message */
-	size_t rest_len;
-	char *url_acc;        /* url being accumulated */
-	size_t url_len;
-	int failed;           /* answered with an error before the handler */
-	int reading;
-	char peer[64];
-};
 
 typedef struct write_req {
 	uv_write_t w;
@@ -90,6 +61,7 @@ static http_parser_settings settings;
 
 static void conn_close(http_conn *c);
 static void conn_resume(http_conn *c);
+static void conn_time(http_conn *c, int what);
 
 static char *
 xmemdup(const char *s, size_t n)
@@ -136,7 +108,7 @@ req_free(http_req *r)
 static void
 conn_maybe_free(http_conn *c)
 {
-	if (!c->handle_gone || c->in_handler)
+	if (c->handles_open > 0 || c->in_handler)
 		return;
 	req_free(c->req);
 	free(c->rest);
@@ -149,7 +121,7 @@ on_conn_closed(uv_handle_t *h)
 {
 	http_conn *c = h->data;
 
-	c->handle_gone = 1;
+	c->handles_open--;
 	conn_maybe_free(c);
 }
 
@@ -167,6 +139,62 @@ conn_close(http_conn *c)
 			r->abort_cb(r);
 	}
 	uv_close((uv_handle_t *)&c->h, on_conn_closed);
+	uv_close((uv_handle_t *)&c->timer, on_conn_closed);
+}
+
+static void
+on_shutdown(uv_shutdown_t *sh, int status)
+{
+	(void)sh;
+	(void)status;
+}
+
+/* After the last answer: close, or when the peer may still be sending a
+ * request we did not read, shut our side down and read to discard for a
+ * while first, so that it sees the answer rather than a reset. */
+static void
+conn_finish(http_conn *c)
+{
+	if (c->closed || c->lingering)
+		return;
+	if (!c->failed || c->no_linger || uv_shutdown(&c->shut, &c->h.s, on_shutdown) < 0) {
+		conn_close(c);
+		return;
+	}
+	c->lingering = 1;
+	if (!c->reading) {
+		c->reading = 1;
+		uv_read_start(&c->h.s, c->h.s.alloc_cb, c->h.s.read_cb);
+	}
+	conn_time(c, T_LINGER);
+}
+
+static void
+on_timer(uv_timer_t *t)
+{
+	http_conn *c = t->data;
+
+	if (c->timing == T_HEADER || c->timing == T_BODY)
+		http_conn_fail(c, 408, c->timing == T_HEADER ? "The request header took too long." : "The request body took too long.");
+	else
+		conn_close(c);
+}
+
+/* Time what the connection waits for now (T_NONE: nothing). */
+static void
+conn_time(http_conn *c, int what)
+{
+	const http_limits *l = &c->srv->lim;
+	int ms = what == T_IDLE ? l->idle_ms : what == T_HEADER ? l->header_ms : what == T_BODY ? l->body_ms :
+	         what == T_LINGER ? HTTP_LINGER_MS : -1;
+
+	if (c->closed)
+		return;
+	c->timing = what;
+	if (ms < 0)
+		uv_timer_stop(&c->timer);
+	else
+		uv_timer_start(&c->timer, on_timer, (uint64_t)ms, 0);
 }
 
 static void
@@ -174,8 +202,10 @@ on_write_done(uv_write_t *w, int status)
 {
 	write_req *wr = (write_req *)w;
 
-	if (status < 0 || wr->close_after)
+	if (status < 0)
 		conn_close(wr->conn);
+	else if (wr->close_after)
+		conn_finish(wr->conn);
 	free(wr);
 }
 
@@ -203,7 +233,7 @@ conn_send(http_conn *c, uv_buf_t *bufs, int n, int close_after)
 	}
 	if ((size_t)done == total) {
 		if (close_after)
-			conn_close(c);
+			conn_finish(c);
 		return;
 	}
 	wr = malloc(sizeof *wr + total - done);
@@ -227,10 +257,10 @@ conn_send(http_conn *c, uv_buf_t *bufs, int n, int close_after)
 	}
 }
 
-/* An answer made before the handler got the request: a parse error or a
- * limit. The connection closes after it. */
-static void
-conn_fail(http_conn *c, int status, const char *msg)
+/* An answer made before the handler got the request: a parse error, a
+ * limit, a timeout, no room. The connection closes after it. */
+void
+http_conn_fail(http_conn *c, int status, const char *msg)
 {
 	static const char hex[] = "0123456789abcdef";
 	char head[256], body[320], code[33];
@@ -238,9 +268,10 @@ conn_fail(http_conn *c, int status, const char *msg)
 	int blen, hlen;
 	uv_buf_t bufs[2];
 
-	if (c->failed)
+	if (c->failed || c->closed)
 		return;
 	c->failed = 1;
+	conn_time(c, T_NONE);
 	/* {"error","code"} as every other answer, the code an id as the API's */
 	if (getrandom(rnd, sizeof rnd, 0) < 0)
 		memcpy(rnd, &c, sizeof c);
@@ -279,17 +310,16 @@ on_message_begin(http_parser *p)
 	c->url_len = 0;
 	free(c->url_acc);
 	c->url_acc = NULL;
+	conn_time(c, T_HEADER);
 	return 0;
 }
 
 static int
 count_header_bytes(http_conn *c, size_t n)
 {
-	size_t max = c->srv->lim.max_header ? c->srv->lim.max_header : 64 * 1024;
-
 	c->header_bytes += n;
-	if (c->header_bytes > max) {
-		conn_fail(c, 431, "The request header is too large.");
+	if (c->header_bytes > c->srv->lim.max_header) {
+		http_conn_fail(c, 431, "The request header is too large.");
 		return -1;
 	}
 	return 0;
@@ -361,23 +391,44 @@ req_split_url(http_req *r)
 	r->query = q ? q + 1 : NULL;
 }
 
+/* The server's check, before the body: 1 when it answered (refused). */
+static int
+req_check(http_conn *c, http_req *r)
+{
+	if (c->srv->lim.check == NULL)
+		return 0;
+	c->keep_alive = 0;      /* a refusal closes; on_message_complete says otherwise */
+	c->in_handler = 1;
+	c->failed = 1;          /* if answered, nothing more is parsed, and it lingers */
+	c->srv->lim.check(r, c->srv->arg);
+	if (c->in_handler) {
+		c->in_handler = 0;
+		c->failed = 0;
+		return 0;
+	}
+	return 1;
+}
+
 static int
 on_headers_complete(http_parser *p)
 {
 	http_conn *c = p->data;
 	http_req *r = c->req;
-	size_t max = c->srv->lim.max_body ? c->srv->lim.max_body : 64u << 20;
 	const char *expect;
 
 	r->url = c->url_acc ? c->url_acc : xmemdup("/", 1);
 	c->url_acc = NULL;
 	r->method = http_method_str(p->method);
 	req_split_url(r);
-	if ((p->flags & F_CONTENTLENGTH) && p->content_length > max) {
-		conn_fail(c, 413, "The request content is too large.");
+	r->declared = (p->flags & F_CONTENTLENGTH) ? (long long)p->content_length : (p->flags & F_CHUNKED) ? -1 : 0;
+	r->max_body = c->srv->lim.max_body;
+	if (req_check(c, r))
+		return -1;
+	if (r->declared > 0 && (uint64_t)r->declared > r->max_body) {
+		http_conn_fail(c, 413, "The request content is too large.");
 		return -1;
 	}
-	if ((p->flags & F_CONTENTLENGTH) && p->content_length > 0) {
+	if (r->declared > 0) {
 		r->body = malloc(p->content_length + 1);
 		if (r->body == NULL)
 			abort();
@@ -387,6 +438,7 @@ on_headers_complete(http_parser *p)
 		uv_buf_t b = uv_buf_init("HTTP/1.1 100 Continue\r\n\r\n", 25);
 		conn_send(c, &b, 1, 0);
 	}
+	conn_time(c, r->declared ? T_BODY : T_NONE);
 	return 0;
 }
 
@@ -395,10 +447,9 @@ on_body(http_parser *p, const char *at, size_t n)
 {
 	http_conn *c = p->data;
 	http_req *r = c->req;
-	size_t max = c->srv->lim.max_body ? c->srv->lim.max_body : 64u << 20;
 
-	if (r->body_len + n > max) {
-		conn_fail(c, 413, "The request content is too large.");
+	if (r->body_len + n > r->max_body) {
+		http_conn_fail(c, 413, "The request content is too large.");
 		return -1;
 	}
 	if (!(p->flags & F_CONTENTLENGTH) || r->body == NULL) {
@@ -408,6 +459,7 @@ on_body(http_parser *p, const char *at, size_t n)
 	memcpy(r->body + r->body_len, at, n);
 	r->body_len += n;
 	r->body[r->body_len] = '\0';
+	conn_time(c, T_BODY);
 	return 0;
 }
 
@@ -421,6 +473,7 @@ on_message_complete(http_parser *p)
 		r->body = xmemdup("", 0);
 	c->keep_alive = http_should_keep_alive(p);
 	c->in_handler = 1;
+	conn_time(c, T_NONE);
 	http_parser_pause(p, 1);
 	return 0;
 }
@@ -457,7 +510,7 @@ conn_parse(http_conn *c, const char *data, size_t n)
 		char msg[160];
 
 		snprintf(msg, sizeof msg, "The request is not valid HTTP/1.1: %s.", http_errno_description(e));
-		conn_fail(c, 400, msg);
+		http_conn_fail(c, 400, msg);
 		return -1;
 	}
 	return 0;
@@ -475,7 +528,7 @@ on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 		conn_close(c);
 		return;
 	}
-	if (n == 0 || c->failed)
+	if (n == 0 || c->failed || c->lingering)
 		return;
 	if (!c->in_handler) {
 		conn_parse(c, buf->base, n);
@@ -502,6 +555,7 @@ conn_resume(http_conn *c)
 		return;
 	}
 	http_parser_pause(&c->parser, 0);
+	conn_time(c, T_IDLE);
 	if (rest != NULL) {
 		int rc = conn_parse(c, rest, n);
 		free(rest);
@@ -522,7 +576,7 @@ req_release(http_req *r)
 	c->in_handler = 0;
 	req_free(c->req);
 	c->req = NULL;
-	if (c->handle_gone) {
+	if (c->handles_open == 0) {
 		conn_maybe_free(c);
 		return;
 	}
@@ -624,62 +678,22 @@ http_stream_pending(http_req *r)
 	return uv_stream_get_write_queue_size(&r->conn->h.s);
 }
 
-/* ---- listening ---- */
+/* ---- a new connection ---- */
 
-/* "127.0.0.1:40312" for a TCP peer. */
-static void
-conn_name_tcp_peer(http_conn *c)
+/* Start a connection accepted on its server: parse, read, time its idleness. */
+void
+http_conn_start(http_conn *c)
 {
-	struct sockaddr_storage ss;
-	int sl = sizeof ss;
-	char ip[48] = "?";
-
-	memset(&ss, 0, sizeof ss);
-	if (uv_tcp_getpeername(&c->h.tcp, (struct sockaddr *)&ss, &sl) == 0 && ss.ss_family == AF_INET)
-		uv_ip4_name((struct sockaddr_in *)&ss, ip, sizeof ip);
-	snprintf(c->peer, sizeof c->peer, "%s:%d", ip, ntohs(((struct sockaddr_in *)&ss)->sin_port));
-}
-
-static void
-on_connection(uv_stream_t *ls, int status)
-{
-	http_server *s = ls->data;
-	int is_tcp = ls->type == UV_TCP;
-	http_conn *c;
-
-	if (status < 0)
-		return;
-	c = calloc(1, sizeof *c);
-	if (c == NULL)
-		abort();
-	c->srv = s;
-	if (is_tcp)
-		uv_tcp_init(s->loop, &c->h.tcp);
-	else
-		uv_pipe_init(s->loop, &c->h.pipe, 0);
-	c->h.s.data = c;
-	if (uv_accept(ls, &c->h.s) < 0) {
-		c->closed = 1;
-		uv_close((uv_handle_t *)&c->h, on_conn_closed);
-		return;
-	}
-	if (is_tcp) {
-		uv_tcp_nodelay(&c->h.tcp, 1);
-		conn_name_tcp_peer(c);
-	} else {
-		snprintf(c->peer, sizeof c->peer, "unix");
-	}
 	http_parser_init(&c->parser, HTTP_REQUEST);
 	c->parser.data = c;
 	c->reading = 1;
 	uv_read_start(&c->h.s, on_alloc, on_read);
+	conn_time(c, T_IDLE);
 }
 
-static http_server *
-server_new(uv_loop_t *loop, const http_limits *lim, http_handler_cb cb, void *arg)
+void
+http_settings_init(void)
 {
-	http_server *s = calloc(1, sizeof *s);
-
 	settings.on_message_begin = on_message_begin;
 	settings.on_url = on_url;
 	settings.on_header_field = on_header_field;
@@ -687,130 +701,4 @@ server_new(uv_loop_t *loop, const http_limits *lim, http_handler_cb cb, void *ar
 	settings.on_headers_complete = on_headers_complete;
 	settings.on_body = on_body;
 	settings.on_message_complete = on_message_complete;
-	if (s == NULL)
-		return NULL;
-	s->loop = loop;
-	s->cb = cb;
-	s->arg = arg;
-	if (lim != NULL)
-		s->lim = *lim;
-	return s;
-}
-
-static void
-on_server_closed(uv_handle_t *h)
-{
-	http_server *s = h->data;
-
-	free(s->path);
-	free(s);
-}
-
-/* Listen on s's bound handle, or close it when binding failed (rc < 0). */
-static int
-server_listen(http_server *s, int rc, http_server **out)
-{
-	s->h.s.data = s;
-	if (rc == 0)
-		rc = uv_listen(&s->h.s, 1024, on_connection);
-	if (rc < 0) {
-		if (s->path != NULL)
-			unlink(s->path);
-		uv_close((uv_handle_t *)&s->h, on_server_closed);
-		return rc;
-	}
-	*out = s;
-	return 0;
-}
-
-int
-http_listen(uv_loop_t *loop, const char *host, int port, const http_limits *lim, http_handler_cb cb,
-            void *arg, http_server **out)
-{
-	http_server *s;
-	struct sockaddr_storage addr;
-
-	if (uv_ip4_addr(host, port, (struct sockaddr_in *)&addr) != 0 &&
-	    uv_ip6_addr(host, port, (struct sockaddr_in6 *)&addr) != 0)
-		return -EINVAL;
-	if ((s = server_new(loop, lim, cb, arg)) == NULL)
-		return -ENOMEM;
-	uv_tcp_init(loop, &s->h.tcp);
-	return server_listen(s, uv_tcp_bind(&s->h.tcp, (struct sockaddr *)&addr, 0), out);
-}
-
-/* Remove a socket file nobody accepts on (a killed server's); anything else
- * at path stays, and binding there fails. */
-static int
-unix_remove_stale(const char *path)
-{
-	struct sockaddr_un a = { .sun_family = AF_UNIX };
-	struct stat st;
-	int fd, rc;
-
-	if (lstat(path, &st) < 0)
-		return errno == ENOENT ? 0 : -errno;
-	if (!S_ISSOCK(st.st_mode))
-		return -EEXIST;
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
-		return -errno;
-	memcpy(a.sun_path, path, strlen(path) + 1);
-	rc = connect(fd, (struct sockaddr *)&a, sizeof a) == 0 ? -EADDRINUSE : -errno;
-	close(fd);
-	if (rc != -ECONNREFUSED)
-		return rc;
-	return unlink(path) < 0 && errno != ENOENT ? -errno : 0;
-}
-
-/* The file is 0600 before anyone can connect: only its owner (and root)
- * may talk to the server. */
-static int
-unix_bind(http_server *s, const char *path)
-{
-	int rc;
-
-	if ((rc = uv_pipe_bind(&s->h.pipe, path)) < 0)
-		return rc;
-	if ((s->path = strdup(path)) == NULL)
-		return -ENOMEM;
-	return chmod(path, 0600) < 0 ? -errno : 0;
-}
-
-int
-http_listen_unix(uv_loop_t *loop, const char *path, const http_limits *lim, http_handler_cb cb,
-                 void *arg, http_server **out)
-{
-	http_server *s;
-	int rc;
-
-	/* libuv 1.44 would cut a longer path short without a word */
-	if (strlen(path) >= sizeof ((struct sockaddr_un *)0)->sun_path)
-		return -ENAMETOOLONG;
-	if ((rc = unix_remove_stale(path)) < 0)
-		return rc;
-	if ((s = server_new(loop, lim, cb, arg)) == NULL)
-		return -ENOMEM;
-	uv_pipe_init(loop, &s->h.pipe, 0);
-	return server_listen(s, unix_bind(s, path), out);
-}
-
-int
-http_server_port(http_server *s)
-{
-	struct sockaddr_storage ss;
-	int len = sizeof ss;
-
-	if (s->h.s.type != UV_TCP || uv_tcp_getsockname(&s->h.tcp, (struct sockaddr *)&ss, &len) != 0)
-		return -1;
-	if (ss.ss_family == AF_INET)
-		return ntohs(((struct sockaddr_in *)&ss)->sin_port);
-	return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-}
-
-void
-http_close(http_server *s)
-{
-	if (s->path != NULL)
-		unlink(s->path);
-	uv_close((uv_handle_t *)&s->h, on_server_closed);
 }

@@ -12,6 +12,15 @@
  * still answer (or end the stream) to let the request go, and that answer is
  * dropped. Bodies may be Content-Length or chunked; a body or header block
  * over the limits gets 413/431 and the connection is closed.
+ *
+ * Before any byte of a body is read, the server's check callback (if any)
+ * sees the request's line and headers and may refuse it at once (a missing
+ * key, a declared length over the route's limit): the body is then never
+ * read. Slow clients are timed out (see http_limits), and a server keeps a
+ * reserve of descriptors: a client accepted when fewer than HTTP_FD_RESERVE
+ * are left is answered 503 and let go, so a full table never locks a new
+ * client out in silence. The first listener raises the process's soft
+ * RLIMIT_NOFILE to its hard limit.
  */
 #ifndef FAAS_HTTP_H
 #define FAAS_HTTP_H
@@ -45,11 +54,32 @@ struct http_req {
 	void *data;             /* the handler's */
 	http_conn *conn;        /* internal */
 	char peer[64];          /* "127.0.0.1:40312", or "unix" */
+	long long declared;     /* Content-Length sent, -1 when chunked */
+	size_t max_body;        /* this request's limit: the server's, or lower (check) */
+};
+
+/* Called when a request's headers are complete, before any body is read:
+ * the request has its method, url, path, query, headers and declared length
+ * (no body yet). The check may answer it at once with http_respond: that
+ * refuses it, the body is never read and the connection closes after the
+ * answer. Or it may lower req->max_body and return, and the request goes on. */
+typedef void (*http_check_cb)(http_req *req, void *arg);
+
+enum {
+	HTTP_HEADER_MS = 20000,   /* request line and headers, from their first byte */
+	HTTP_BODY_MS = 30000,     /* the longest wait for more of a body */
+	HTTP_IDLE_MS = 60000,     /* a connection with no request under way */
+	HTTP_LINGER_MS = 2000,    /* after a refusal, reading to discard before closing */
+	HTTP_FD_RESERVE = 64,     /* descriptors kept free: past them, new clients get 503 */
 };
 
 typedef struct http_limits {
 	size_t max_header;  /* bytes of request line + headers; 0 = 64 KiB */
 	size_t max_body;    /* bytes; 0 = 64 MiB */
+	int header_ms;      /* 0 = HTTP_HEADER_MS, -1 = no limit */
+	int body_ms;        /* 0 = HTTP_BODY_MS, -1 = no limit */
+	int idle_ms;        /* 0 = HTTP_IDLE_MS, -1 = no limit */
+	http_check_cb check; /* NULL: every request is read whole */
 } http_limits;
 
 /* Listen on host:port ("0.0.0.0", 8080); 0 or -errno. */

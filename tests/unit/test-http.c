@@ -11,16 +11,19 @@
 #include <string.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <cmocka.h>
 #include "curluv.h"
 #include "http.h"
 
 static uv_loop_t *loop;
-static http_server *srv, *usrv;
+static http_server *srv, *usrv, *gsrv;   /* gsrv: with a check and short timeouts */
 static curluv *cu, *tcp_cu, *unix_cu;
 static char base[64], tcp_base[64], sockdir[64], sockpath[128];
 static int aborts, done_count;
@@ -281,6 +284,173 @@ test_pipelining_and_garbage(void **state)
 	assert_true(first < second && second < bad);
 }
 
+/* ---- the guarded server: a check before the body, short timeouts ---- */
+
+static void
+check(http_req *r, void *arg)
+{
+	(void)arg;
+	if (strcmp(r->path, "/locked") == 0)
+		http_respond(r, 401, "application/json", NULL, "{\"error\":\"no key\"}", 18);
+	else if (strcmp(r->path, "/small") == 0)
+		r->max_body = 10;
+}
+
+/* A raw client in a thread: connect, send one, read until want shows (or
+ * the connection ends), send two, read to the end. Reads give up after
+ * 10 s, so a server that never answers fails the test rather than hangs it. */
+typedef struct exchange {
+	const char *one, *want, *two;
+	char out[8192];
+	size_t got;
+	int eof;                /* the server closed */
+	volatile int done;
+} exchange;
+
+static void
+read_until(int fd, exchange *x, const char *want)
+{
+	ssize_t n;
+
+	while (x->got < sizeof x->out - 1 && (!want || !strstr(x->out, want))) {
+		n = read(fd, x->out + x->got, sizeof x->out - 1 - x->got);
+		if (n <= 0) {
+			x->eof = n == 0 || errno == ECONNRESET;
+			return;
+		}
+		x->got += n;
+		x->out[x->got] = '\0';
+	}
+}
+
+static void
+exchange_client(void *arg)
+{
+	exchange *x = arg;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(http_server_port(gsrv)) };
+	struct timeval tv = { 10, 0 };
+
+	inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	if (connect(fd, (struct sockaddr *)&a, sizeof a) == 0) {
+		if (x->one && write(fd, x->one, strlen(x->one)) < 0)
+			x->eof = 1;
+		read_until(fd, x, x->want);
+		if (x->two && !x->eof && write(fd, x->two, strlen(x->two)) < 0)
+			x->eof = 1;
+		if (!x->eof)
+			read_until(fd, x, NULL);
+	}
+	close(fd);
+	x->done = 1;
+}
+
+static void
+run_exchange(exchange *x)
+{
+	uv_thread_t th;
+
+	uv_thread_create(&th, exchange_client, x);
+	while (!x->done) {
+		uv_run(loop, UV_RUN_NOWAIT);
+		usleep(500);
+	}
+	uv_thread_join(&th);
+}
+
+/* A refusal comes when the headers are complete: no body was sent yet. */
+static void
+test_refused_before_body(void **state)
+{
+	static char body[100000];
+	exchange x = { .one = "PUT /locked HTTP/1.1\r\nHost: x\r\nContent-Length: 50000000\r\n\r\n",
+	               .want = "no key\"}", .two = body };
+
+	(void)state;
+	memset(body, 'a', sizeof body - 1);
+	run_exchange(&x);
+	assert_non_null(strstr(x.out, "HTTP/1.1 401 "));
+	assert_non_null(strstr(x.out, "Connection: close"));
+	assert_true(x.eof);
+}
+
+/* The check's lower limit holds for a declared length and for a chunked body. */
+static void
+test_check_lowers_limit(void **state)
+{
+	exchange x = { .one = "POST /small HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\n\r\n" };
+	exchange y = { .one = "POST /small HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+	                      "b\r\n0123456789a\r\n0\r\n\r\n" };
+
+	(void)state;
+	run_exchange(&x);
+	assert_non_null(strstr(x.out, "HTTP/1.1 413 "));
+	run_exchange(&y);
+	assert_non_null(strstr(y.out, "HTTP/1.1 413 "));
+}
+
+/* A connection that sends nothing is closed after idle_ms; one that stops
+ * in its headers or its body gets 408, then is closed. */
+static void
+test_timeouts(void **state)
+{
+	exchange idle = { 0 };
+	exchange head = { .one = "GET / HTTP/1.1\r\nHost:" };
+	exchange body = { .one = "POST /p HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc" };
+	exchange after = { .one = "GET /a HTTP/1.1\r\nHost: x\r\n\r\n" };
+
+	(void)state;
+	run_exchange(&idle);
+	assert_true(idle.eof);
+	assert_int_equal(idle.got, 0);
+	run_exchange(&head);
+	assert_true(head.eof);
+	assert_non_null(strstr(head.out, "HTTP/1.1 408 "));
+	run_exchange(&body);
+	assert_true(body.eof);
+	assert_non_null(strstr(body.out, "HTTP/1.1 408 "));
+	/* answered, then idle: closed too */
+	run_exchange(&after);
+	assert_non_null(strstr(after.out, "HTTP/1.1 200 "));
+	assert_true(after.eof);
+}
+
+/* The soft descriptor limit was raised to the hard one (main lowered it). */
+static void
+test_nofile_raised(void **state)
+{
+	struct rlimit rl;
+
+	(void)state;
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	assert_true(rl.rlim_cur == rl.rlim_max);
+}
+
+/* With fewer than HTTP_FD_RESERVE descriptors left, a new client is
+ * answered 503 (not dropped in silence), and served again once there is room. */
+static void
+test_reserve_503(void **state)
+{
+	struct rlimit rl, low;
+	exchange x = { .one = "GET /a HTTP/1.1\r\nHost: x\r\n\r\n" };
+	exchange y = { .one = "GET /a HTTP/1.1\r\nHost: x\r\n\r\n" };
+	int fd = open("/dev/null", O_RDONLY);   /* the lowest free descriptor */
+
+	(void)state;
+	close(fd);
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	low = rl;
+	low.rlim_cur = fd + HTTP_FD_RESERVE / 2;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+	run_exchange(&x);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	assert_non_null(strstr(x.out, "HTTP/1.1 503 "));
+	assert_non_null(strstr(x.out, "{\"error\":"));
+	run_exchange(&y);
+	assert_non_null(strstr(y.out, "HTTP/1.1 200 "));
+}
+
 #define OVER_UNIX(f) { #f " over unix", f, over_unix, over_tcp, NULL }
 
 /* Run a test over the socket. The URL's host cannot be resolved, so a
@@ -378,13 +548,26 @@ main(void)
 		OVER_UNIX(test_abort_when_peer_leaves),
 		OVER_UNIX(test_request_from_write_callback),
 		cmocka_unit_test(test_unix_socket_file),
+		cmocka_unit_test(test_refused_before_body),
+		cmocka_unit_test(test_check_lowers_limit),
+		cmocka_unit_test(test_timeouts),
+		cmocka_unit_test(test_nofile_raised),
+		cmocka_unit_test(test_reserve_503),
 	};
-	http_limits lim = { 0, 4096 };
+	http_limits lim = { .max_body = 4096 };
+	http_limits glim = { .max_body = 4096, .header_ms = 100, .body_ms = 100, .idle_ms = 100, .check = check };
+	struct rlimit rl;
 	int rc;
 
+	/* lowered here, raised by the first listener */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_max > 512) {
+		rl.rlim_cur = 512;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
 	loop = uv_default_loop();
 	uv_timer_init(loop, &later_timer);
-	if (http_listen(loop, "127.0.0.1", 0, &lim, handler, NULL, &srv) != 0)
+	if (http_listen(loop, "127.0.0.1", 0, &lim, handler, NULL, &srv) != 0 ||
+	    http_listen(loop, "127.0.0.1", 0, &glim, handler, NULL, &gsrv) != 0)
 		return 1;
 	snprintf(tcp_base, sizeof tcp_base, "http://127.0.0.1:%d", http_server_port(srv));
 	snprintf(sockdir, sizeof sockdir, "/tmp/test-http.XXXXXX");
