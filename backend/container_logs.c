@@ -35,6 +35,7 @@
 
 #include "container_list.h"
 #include "container_logs.h"
+#include "utf8.h"
 
 enum { LINE_MAX_BYTES = 16384, PENDING_MAX = 256 * 1024 };
 
@@ -71,27 +72,6 @@ stamp_now(char *buf, size_t len)
 	gmtime_r(&ts.tv_sec, &tm);
 	n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
 	snprintf(buf + n, len - n, ".%06ldZ", ts.tv_nsec / 1000);
-}
-
-/* Length of a valid UTF-8 sequence at p (1..4), or 0. */
-static size_t
-utf8_seq(const unsigned char *p, size_t n)
-{
-	size_t len, i;
-
-	if (p[0] < 0x80)
-		return 1;
-	len = p[0] >= 0xf0 && p[0] <= 0xf4 ? 4 : p[0] >= 0xe0 ? 3 : p[0] >= 0xc2 && p[0] < 0xe0 ? 2 : 0;
-	if (len == 0 || len > n)
-		return 0;
-	for (i = 1; i < len; i++)
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-	if (len == 3 && ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] >= 0xa0)))
-		return 0;
-	if (len == 4 && ((p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] >= 0x90)))
-		return 0;
-	return len;
 }
 
 /* A JSON string of "STAMP STREAM: text", valid UTF-8 whatever text holds. */

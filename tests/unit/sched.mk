@@ -2,8 +2,8 @@
 # domain). The top Makefile includes it beside tests/unit/build.mk.
 UNIT_TESTS += tests/unit/test-sched-logs
 
-tests/unit/test-sched-logs: tests/unit/test-sched-logs.c backend/container_logs.o
-	$(CC) $(CFLAGS) $(shell pkg-config --cflags libuv jansson cmocka) -o $@ $(filter %.c %.o,$^) \
+tests/unit/test-sched-logs: tests/unit/test-sched-logs.c backend/container_logs.o $(LIB_A)
+	$(CC) $(CFLAGS) $(shell pkg-config --cflags libuv jansson cmocka) -o $@ $(filter %.c %.o %.a,$^) \
 		$(shell pkg-config --libs libuv jansson cmocka)
 
 # the client the local domain calls its proxies with, against lib's server
