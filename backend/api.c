@@ -1,8 +1,14 @@
 /* api.c — the REST API's front door: routing, authentication, answers.
  *
- * Every request comes here from lib/http. The path is split on '/' before
+ * Every request comes here from lib/http, twice: api_check sees it when its
+ * headers are complete, before any body, and refuses at once a bad path,
+ * a key that does not fit (401) and a declared length over the route's
+ * limit (413), so no caller without a key makes us read or keep a body;
+ * then api_handle routes it whole. The path is split on '/' before
  * percent-decoding, so a name carrying an encoded slash stays one segment
- * and is refused by name_check instead of being read as two. Then:
+ * and is refused by name_check instead of being read as two; a segment
+ * that decodes to a control character (%00 included) or to bytes that are
+ * not UTF-8 is a 400. Then:
  *
  *   /                          GET  what this server is, with its runtimes
  *   /api/v1                    GET  the API's description
@@ -28,6 +34,9 @@
 
 #include "fns.h"
 #include "log.h"
+#include "utf8.h"
+
+enum { KEYLESS_BODY_MAX = 64 * 1024 };   /* routes without a key: /, /api/v1, /metrics, OPTIONS */
 
 static const char cors[] = "Access-Control-Allow-Origin: *\r\n"
                            "Access-Control-Allow-Methods: GET, DELETE, POST, PUT, HEAD\r\n"
@@ -66,6 +75,9 @@ void api_error(http_req *req, int status, const char *fmt, ...)
 	id_new(code);
 	if (status >= 500)
 		log_warn("%s %s: %d %s", req->method, req->path, status, msg);
+	for (char *p = msg; *p; p++)     /* a text that quotes bad input stays JSON */
+		if (!utf8_seq((unsigned char *)p, strlen(p)))
+			*p = '?';
 	api_reply(req, status, json_pack("{s:s, s:s}", "error", msg, "code", code), NULL);
 }
 
@@ -171,6 +183,18 @@ static void root_info(backend *b, http_req *req)
 	          NULL);
 }
 
+/* A decoded segment: no control characters (a %00 would cut the name
+ * short), valid UTF-8. */
+static int segment_ok(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return 0;
+	return utf8_valid(s, n);
+}
+
+/* Split url's path into at most max decoded segments: their number,
+ * -E2BIG for more, -EILSEQ for a bad one. */
 static int split_path(char *url, char **seg, int max)
 {
 	char *p = url, *save = NULL, *s;
@@ -180,10 +204,80 @@ static int split_path(char *url, char **seg, int max)
 	for (s = strtok_r(p, "/", &save); s; s = strtok_r(NULL, "/", &save)) {
 		if (n == max)
 			return -E2BIG;
-		http_url_decode(s, 0);
+		if (!segment_ok(s, http_url_decode(s, 0)))
+			return -EILSEQ;
 		seg[n++] = s;
 	}
 	return n;
+}
+
+/* The path of req split into seg (url is its storage); -ENAMETOOLONG, or as split_path. */
+static int request_path(http_req *req, char (*url)[8192], char **seg)
+{
+	if (strlen(req->url) >= sizeof *url)
+		return -ENAMETOOLONG;
+	strecpy(*url, *url + sizeof *url, req->url);
+	return split_path(*url, seg, 12);
+}
+
+/* Answer a path request_path refused; 1 when it did. */
+static int path_refused(http_req *req, int n)
+{
+	if (n == -ENAMETOOLONG)
+		api_error(req, 414, "The request target is longer than %d bytes.", 8191);
+	else if (n == -EILSEQ)
+		api_error(req, 400, "The request path holds a control character or bytes that are not UTF-8.");
+	else if (n < 0)
+		api_error(req, 404, "The requested resource does not exist.");
+	return n < 0;
+}
+
+/* The largest body a keyed route takes: an invocation's or a firing's
+ * parameters are held to --max-payload, entities to the server's limit. */
+static size_t body_limit(backend *b, http_req *req, char **seg, int n)
+{
+	int fires = n >= 6 && (strcmp(seg[4], "actions") == 0 || strcmp(seg[4], "triggers") == 0);
+
+	if (strcmp(req->method, "POST") == 0 && fires && b->opt.max_payload < req->max_body)
+		return b->opt.max_payload;
+	return req->max_body;
+}
+
+/* A web action's URL, /api/v1/web/...: no key. */
+static int is_web(const char *url)
+{
+	return strncmp(url, "/api/v1/web/", 12) == 0;
+}
+
+/* A route of the API gateway, /api/NS/BASE/... (any /api/X but v1): no key. */
+static int is_gateway(const char *url)
+{
+	return strncmp(url, "/api/", 5) == 0 && strcspn(url + 5, "/?") &&
+	       (strncmp(url + 5, "v1", 2) || strcspn(url + 5, "/?") != 2);
+}
+
+/* lib/http's check, before the body: refuse what will be refused anyway
+ * without reading it. */
+void api_check(http_req *req, void *arg)
+{
+	backend *b = arg;
+	char url[8192], *seg[12];
+	caller who;
+	int n = request_path(req, &url, seg);
+
+	if (path_refused(req, n))
+		return;
+	if (is_web(req->url) || is_gateway(req->url) || (n == 2 && strcmp(seg[0], "hooks") == 0) ||
+	    gateway_domain_of(b, req))
+		req->max_body = b->opt.max_payload;  /* a call with a body and no key: the action checks, if it asks */
+	else if (strcmp(req->method, "OPTIONS") == 0 || n < 3 || strcmp(seg[0], "api") || strcmp(seg[2], "namespaces"))
+		req->max_body = KEYLESS_BODY_MAX;
+	else if (auth_check(b, http_header_get(req, "Authorization"), &who))
+		return api_error(req, 401, "The supplied authentication is invalid.");
+	else
+		req->max_body = body_limit(b, req, seg, n);
+	if (req->declared > 0 && (unsigned long long)req->declared > req->max_body)
+		api_error(req, 413, "The request content exceeds the limit of %zu bytes.", req->max_body);
 }
 
 static void route_namespace(api_req *ar, char **seg, int n)
@@ -240,20 +334,17 @@ void api_handle(http_req *req, void *arg)
 
 	if (json_object_size(b->gw_hosts) && gateway_domain(b, req))
 		return; /* a custom domain's API */
-	if (strncmp(req->url, "/api/v1/web/", 12) == 0)
+	if (is_web(req->url))
 		return web_handle(b, req);
-	if (strncmp(req->url, "/api/", 5) == 0 && strcspn(req->url + 5, "/?") &&
-	    (strncmp(req->url + 5, "v1", 2) || strcspn(req->url + 5, "/?") != 2))
+	if (is_gateway(req->url))
 		return gateway_handle(b, req);
 	if (strcmp(req->method, "OPTIONS") == 0) /* a browser's CORS preflight: no credential */
 		return api_reply(req, 200, NULL, NULL);
-	if (strlen(req->url) >= sizeof url)
-		return api_error(req, 414, "The request target is longer than %zu bytes.", sizeof url - 1);
-	strecpy(url, url + sizeof url, req->url);
-	n = split_path(url, seg, 12);
+	if (path_refused(req, n = request_path(req, &url, seg)))
+		return;
 	if (n == 2 && strcmp(seg[0], "hooks") == 0) /* a trigger's webhook: its id is its credential */
 		return webhook_handle(b, req, seg[1]);
-	if (n < 0 || (n >= 1 && strcmp(seg[0], "api") && strcmp(seg[0], "metrics")))
+	if (n >= 1 && strcmp(seg[0], "api") && strcmp(seg[0], "metrics"))
 		return api_error(req, 404, "The requested resource does not exist.");
 	if (n == 0)
 		return root_info(b, req);

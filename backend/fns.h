@@ -139,6 +139,7 @@ int sequence_start(activation *a, json_t *params);
 
 /* api.c */
 void api_handle(http_req *req, void *arg);
+void api_check(http_req *req, void *arg);
 void api_reply(http_req *req, int status, json_t *body, const char *extra);
 void api_reply_text(http_req *req, int status, const char *text, size_t len, const char *extra);
 void api_error(http_req *req, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -272,6 +273,7 @@ json_t *apidoc_v3(const json_t *doc, const char *url);
 void gateway_forget(backend *b, const char *ns);
 void gateway_again(backend *b, http_req *req);
 int gateway_domain(backend *b, http_req *req);
+const json_t *gateway_domain_of(backend *b, http_req *req);
 int gateway_domains_load(backend *b);
 int gateway_domain_claim(backend *b, const char *ns, const json_t *doc, const json_t *old, int *status, char *err,
                          size_t n);

@@ -50,14 +50,23 @@ int gateway_domains_load(backend *b)
 	return 0;
 }
 
+/* The custom domain req's Host names, or NULL. */
+const json_t *gateway_domain_of(backend *b, http_req *req)
+{
+	char host[256];
+
+	if (!json_object_size(b->gw_hosts) || host_name(http_header_get(req, "Host"), host, sizeof host))
+		return NULL;
+	return json_object_get(b->gw_hosts, host);
+}
+
 /* Serve req when its Host is a custom domain: 1, else 0. */
 int gateway_domain(backend *b, http_req *req)
 {
-	char host[256], path[8192];
+	char path[8192];
 	const json_t *d;
 
-	if (!json_object_size(b->gw_hosts) || host_name(http_header_get(req, "Host"), host, sizeof host) ||
-	    !(d = json_object_get(b->gw_hosts, host)))
+	if (!(d = gateway_domain_of(b, req)))
 		return 0;
 	snprintf(path, sizeof path, "%.*s", (int)strcspn(req->url, "?"), req->url);
 	gateway_serve(b, req, jstr(json_object_get(d, "namespace")), path, jstr(json_object_get(d, "basePath")));

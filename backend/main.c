@@ -235,7 +235,7 @@ static void stop_signal(uv_signal_t *h, int sig)
 static int start_services(backend *b)
 {
 	sched_config sc = {0};
-	http_limits lim = {0, 0};
+	http_limits lim = {.check = api_check};
 	char path[1100];
 	int rc;
 
