@@ -104,6 +104,7 @@ int auth_check(Proxy *px, http_req *req);
 
 /* serve.c */
 void serve_request(http_req *req, void *arg);
+void serve_check(http_req *req, void *arg);
 void reply_error(http_req *req, int status, const char *msg);
 
 #endif

@@ -159,15 +159,23 @@ route_entry(Proxy *px, http_req *req)
 		run(px, req, raw_event(req), NULL, 0);
 }
 
+/* lib/http's check, when the headers are complete: a request without the
+ * token is refused before a byte of its body is read. */
+void
+serve_check(http_req *req, void *arg)
+{
+	Proxy *px = arg;
+
+	if (!auth_check(px, req))
+		log_debug("%s %s from %s: refused, no token", req->method, req->url, req->peer);
+}
+
+/* A request that passed serve_check, whole. */
 void
 serve_request(http_req *req, void *arg)
 {
 	Proxy *px = arg;
 
-	if (!auth_check(px, req)) {
-		log_debug("%s %s from %s: refused, no token", req->method, req->url, req->peer);
-		return;
-	}
 	log_debug("%s %s %zu bytes from %s", req->method, req->url, req->body_len, req->peer);
 	if (strcmp(req->path, "/") == 0)
 		route_entry(px, req);
