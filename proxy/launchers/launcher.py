@@ -24,6 +24,11 @@ With __OW_ALLOW_CONCURRENT=true the proxy may send runs before the last is
 answered. They are still run one after another (main is not assumed to be
 thread-safe), but waiting in the pipe instead of in the proxy, and each
 answer is {"activation_id": ID, "result": RESULT} as the proxy then needs.
+
+Text that is not Unicode never kills the launcher: bytes of a run object
+that are not UTF-8, and lone surrogates (valid JSON escapes, but no
+characters), reach the function as U+FFFD; so do lone surrogates in what
+it returns. A run object that is not JSON at all gets an error answer.
 """
 import glob
 import json
@@ -52,8 +57,33 @@ ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 EXPORTED = {}
 
 
+def unsurrogate(s):
+    """s with every lone surrogate replaced by U+FFFD."""
+    return s.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
+def clean(obj):
+    """obj with lone surrogates replaced in every string, keys included."""
+    if isinstance(obj, str):
+        return unsurrogate(obj)
+    if isinstance(obj, dict):
+        return {clean(k): clean(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [clean(v) for v in obj]
+    return obj
+
+
 def encode(obj):
-    return ENCODER.encode(obj).encode("utf-8") + b"\n"
+    text = ENCODER.encode(obj)
+    try:
+        return text.encode("utf-8") + b"\n"
+    except UnicodeEncodeError:
+        return unsurrogate(text).encode("utf-8") + b"\n"
+
+
+def parse(line):
+    """A run object from a line of bytes, as text that is all characters."""
+    return clean(json.loads(line.decode("utf-8", "replace")))
 
 
 def export(msg):
@@ -71,7 +101,11 @@ def answer(out, text):
 
 
 def run(fn, line, tagged):
-    msg = json.loads(line)
+    try:
+        msg = parse(line)
+    except ValueError as e:
+        traceback.print_exc()
+        return encode({"error": "The run object is not JSON: %s" % e})
     export(msg)
 
     def answer_of(res):

@@ -85,4 +85,21 @@ test_expect_success 'python: a stem cell gives way to an init of another kind' '
 	got=$(run "{\"name\":\"Quin\"}") && expect 200 ".greeting == \"Hello Quin\""
 '
 kill $PROXY_PID
+
+# A run object with bytes that are not UTF-8, or with a lone surrogate in a
+# string (valid JSON syntax), reaches the function as text with U+FFFD;
+# the launcher lives on and the next run is answered.
+proxy_start
+printf 'def main(args):\n    return {"args": args, "id": __import__("os").environ.get("__OW_ACTIVATION_ID")}\n' >echoid.py
+test_expect_success 'python: a run object with invalid UTF-8 or a lone surrogate is handled, the launcher lives on' '
+	got=$(init echoid.py python:3) && expect 200 ".ok" &&
+	printf "{\"value\":{\"s\":\"a\377b\"}}" >bad.json &&
+	got=$(post /run --data-binary @bad.json) && expect 200 ".args.s == \"a\\ufffdb\"" &&
+	printf "{\"value\":{\"s\":\"a\\\\ud800b\"},\"activation_id\":\"x\\\\udc00\"}" >sur.json &&
+	got=$(post /run --data-binary @sur.json) && expect 200 ".args.s == \"a\\ufffdb\" and .id == \"x\\ufffd\"" &&
+	got=$(run "{\"n\":1}") && expect 200 ".args.n == 1" &&
+	proxy_alive
+'
+
+kill $PROXY_PID
 test_done
