@@ -12,7 +12,7 @@
  *
  *   /                          GET  what this server is, with its runtimes
  *   /api/v1                    GET  the API's description
- *   /metrics                   GET  Prometheus text (no auth: see the man page)
+ *   /metrics                   GET  Prometheus text (see metrics_route)
  *   /hooks/ID                  POST a trigger's webhook (no auth: webhooks.c)
  *   /api/v1/namespaces         GET  the caller's namespace
  *   /api/v1/namespaces/NS/COLL[/...]  the collections, each in api_COLL.c
@@ -325,6 +325,23 @@ static void route_namespace(api_req *ar, char **seg, int n)
 		api_error(ar->req, 404, "The requested resource does not exist.");
 }
 
+/* GET /metrics, as --metrics says: on the Unix socket (its owner's) every
+ * namespace's actions; on TCP, with a key the caller's own (the default),
+ * anyone's with "open", nothing with "socket". */
+static void metrics_route(api_req *ar)
+{
+	http_req *req = ar->req;
+	int mode = ar->b->opt.metrics;
+
+	if (strcmp(req->peer, "unix") == 0 || mode == METRICS_OPEN)
+		return metrics_handle(ar->b, req, NULL);
+	if (mode == METRICS_SOCKET)
+		return api_error(req, 404, "The requested resource does not exist.");
+	if (auth_check(ar->b, http_header_get(req, "Authorization"), &ar->who))
+		return api_error(req, 401, "The supplied authentication is invalid.");
+	metrics_handle(ar->b, req, ar->who.ns);
+}
+
 void api_handle(http_req *req, void *arg)
 {
 	backend *b = arg;
@@ -349,7 +366,7 @@ void api_handle(http_req *req, void *arg)
 	if (n == 0)
 		return root_info(b, req);
 	if (n == 1 && strcmp(seg[0], "metrics") == 0)
-		return metrics_handle(b, req);
+		return metrics_route(&ar);
 	if (n == 2 && strcmp(seg[1], "v1") == 0)
 		return api_reply(req, 200, json_pack("{s:s, s:s, s:s, s:s}", "description", "OpenWhisk API", "api_version",
 		                                     "1.0.0", "api_version_path", "v1", "build", "faasfs"), NULL);

@@ -47,7 +47,11 @@ typedef struct options {
 	int sync_full;        /* PRAGMA synchronous=FULL: survive power loss */
 	char watch_roots[8][1024]; /* --watch-root: where files/changes may watch */
 	int nwatch_roots;
+	int metrics;          /* METRICS_*: who may read /metrics */
 } options;
+
+/* --metrics: a key on TCP (each namespace sees its own actions), anyone, or the Unix socket only. */
+enum { METRICS_KEY, METRICS_OPEN, METRICS_SOCKET };
 
 typedef struct backend {
 	uv_loop_t *loop;

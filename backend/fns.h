@@ -319,6 +319,7 @@ int events_subscribers(events *ev);
 int metrics_new(metrics **out);
 void metrics_free(metrics *m);
 void metrics_activation(metrics *m, const char *path, int status, int64_t ms, const char *start);
-void metrics_handle(backend *b, http_req *req);
+/* ns: only that namespace's actions; NULL: every namespace's. */
+void metrics_handle(backend *b, http_req *req, const char *ns);
 
 #endif

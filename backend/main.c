@@ -41,7 +41,8 @@ static void usage(FILE *f)
 	fprintf(f, "usage: faasfs-backend [--listen HOST:PORT] [--socket PATH|none] [--data DIR] [--proxy PATH]\n"
 	           "         [--run-dir DIR] [--no-sandbox] [--idle SECONDS] [--stemcells N] [--max-containers N]\n"
 	           "         [--max-memory MB] [--queue N] [--keep-activations N] [--keep-days N]\n"
-	           "         [--prune-every SECONDS] [--max-payload BYTES] [--watch-root DIR]... [--sync-full] [--verbose]\n"
+	           "         [--prune-every SECONDS] [--max-payload BYTES] [--watch-root DIR]... [--metrics key|open|socket]\n"
+	           "         [--sync-full] [--verbose]\n"
 	           "       faasfs-backend [--data DIR] --add-namespace NAME\n");
 }
 
@@ -116,6 +117,16 @@ static int watch_root(options *o, const char *dir)
 	return 0;
 }
 
+static int metrics_mode(const char *arg, int *out)
+{
+	static const char *const modes[] = {[METRICS_KEY] = "key", [METRICS_OPEN] = "open", [METRICS_SOCKET] = "socket"};
+
+	for (int i = 0; i < 3; i++)
+		if (strcmp(arg, modes[i]) == 0)
+			return *out = i, 0;
+	return -EINVAL;
+}
+
 /* Parse argv into o; returns 0, 1 for --help, or -EINVAL. */
 static int parse_options(int argc, char **argv, options *o, const char **add_ns)
 {
@@ -124,7 +135,7 @@ static int parse_options(int argc, char **argv, options *o, const char **add_ns)
 		{"no-sandbox", 0, 0, 'S'}, {"idle", 1, 0, 'i'}, {"stemcells", 1, 0, 's'},
 		{"max-containers", 1, 0, 'c'}, {"max-memory", 1, 0, 'm'}, {"queue", 1, 0, 'q'},
 		{"keep-activations", 1, 0, 'k'}, {"keep-days", 1, 0, 'K'}, {"prune-every", 1, 0, 'E'},
-		{"max-payload", 1, 0, 'P'},
+		{"max-payload", 1, 0, 'P'}, {"metrics", 1, 0, 'M'},
 		{"watch-root", 1, 0, 'W'}, {"sync-full", 0, 0, 'F'}, {"add-namespace", 1, 0, 'A'}, {"verbose", 0, 0, 'v'}, {"help", 0, 0, 'h'},
 		{0, 0, 0, 0},
 	};
@@ -152,6 +163,7 @@ static int parse_options(int argc, char **argv, options *o, const char **add_ns)
 		case 'P': rc = number(optarg, &payload), o->max_payload = payload; break;
 		case 'F': o->sync_full = 1; break;
 		case 'W': rc = watch_root(o, optarg); break;
+		case 'M': rc = metrics_mode(optarg, &o->metrics); break;
 		case 'A': *add_ns = optarg; break;
 		case 'v': log_level = LOG_DEBUG; break;
 		case 'h': return 1;

@@ -4,7 +4,8 @@
  * how each run started (cold, stemcell, warm). Then the daemon's own
  * gauges and the scheduler's lines (containers warm and busy, queue
  * depth), appended by sched_metrics. Entity names cannot hold '"' or '\',
- * so labels need no escaping.
+ * so labels need no escaping. Who may read what is api.c's call (--metrics):
+ * a caller with a key sees its own namespace's actions only.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -101,7 +102,15 @@ static void action_lines(Buf *o, const action_stat *a)
 			    (long long)a->start[i]);
 }
 
-void metrics_handle(backend *b, http_req *req)
+/* Is a (path "ns/...") one of ns's actions? */
+static int stat_in(const action_stat *a, const char *ns)
+{
+	size_t n = ns ? strlen(ns) : 0;
+
+	return !ns || (strncmp(a->path, ns, n) == 0 && a->path[n] == '/');
+}
+
+void metrics_handle(backend *b, http_req *req, const char *ns)
 {
 	Buf o = {0};
 	int64_t commits, rows;
@@ -114,7 +123,8 @@ void metrics_handle(backend *b, http_req *req)
 	        "# TYPE faasfs_starts_total counter\n");
 	for (int i = 0; i < NBUCKET; i++)
 		for (action_stat *a = b->met->bucket[i]; a; a = a->next)
-			action_lines(&o, a);
+			if (stat_in(a, ns))
+				action_lines(&o, a);
 	store_stats(b->st, &commits, &rows);
 	buf_printf(&o, "# TYPE faasfs_activations_inflight gauge\nfaasfs_activations_inflight %lld\n"
 	        "# TYPE faasfs_store_commits_total counter\nfaasfs_store_commits_total %lld\n"

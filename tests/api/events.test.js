@@ -85,8 +85,9 @@ test('events', async t => {
     assert.deepEqual(s.got.map(e => e.name), ['mine'])
   })
 
-  await t.test('/metrics counts activations in Prometheus text', async () => {
-    const m = await b.raw('GET', '/metrics', { auth: null })
+  await t.test('/metrics counts activations in Prometheus text, for a caller with a key', async () => {
+    assert.equal((await b.raw('GET', '/metrics', { auth: null })).status, 401)
+    const m = await b.raw('GET', '/metrics')
     assert.equal(m.status, 200)
     assert.match(m.body, /^faasfs_activations_total\{action="guest\/a",status="success"\} 1$/m)
     assert.match(m.body, /^faasfs_activation_duration_seconds_count\{action="guest\/a"\} 1$/m)

@@ -42,7 +42,7 @@ start_backend_at() {
 	BACKEND_PID=$!
 	test_at_end "stop_backend $BACKEND_PID"
 	API="http://127.0.0.1:$PORT/api/v1/namespaces/_"
-	METRICS="http://127.0.0.1:$PORT/metrics"
+	METRICS="http://$AUTH@127.0.0.1:$PORT/metrics"   # --metrics key: the guest sees its own actions
 	wait_for "curl -sf -u $AUTH $API/actions"
 }
 

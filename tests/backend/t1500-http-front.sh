@@ -71,6 +71,25 @@ test_expect_success '%ff and other bytes that are not UTF-8 answer 400 with the 
 	done
 '
 
+test_expect_success '/metrics: on TCP a key is needed, and it shows the caller its own actions only' '
+	other=$("$BACKEND" --data "$SCRATCH/data" --add-namespace other) &&
+	invoke one >/dev/null &&
+	curl -sf -u "$other" -X PUT -H "Content-Type: application/json" \
+		-d "{\"exec\":{\"kind\":\"python:3\",\"code\":\"def main(a):\\n    return {}\\n\"}}" \
+		"$API/actions/theirs" >/dev/null &&
+	curl -sf -u "$other" -X POST "$API/actions/theirs?blocking=true" >/dev/null &&
+	test "$(curl -s -o m.json -w "%{http_code}" "http://127.0.0.1:$PORT/metrics")" = 401 && json_error m.json &&
+	curl -sf -u "$AUTH" "http://127.0.0.1:$PORT/metrics" >mine &&
+	grep -q "action=\"guest/one\"" mine && ! grep -q "other/" mine && grep -q "^faasfs_activations_inflight" mine &&
+	curl -sf -u "$other" "http://127.0.0.1:$PORT/metrics" >theirs &&
+	grep -q "action=\"other/theirs\"" theirs && ! grep -q "guest/" theirs
+'
+
+test_expect_success '/metrics: the Unix socket (its owner only) shows every namespace without a key' '
+	curl -sf --unix-socket "$SCRATCH/data/api.sock" http://localhost/metrics >all &&
+	grep -q "guest/one" all && grep -q "other/theirs" all
+'
+
 test_expect_success 'the soft descriptor limit was raised to the hard one' '
 	grep "^Max open files" /proc/$BACKEND_PID/limits >limits &&
 	set -- $(cat limits) && test "$4" = "$5" && test "$4" = "$HARD"
@@ -82,6 +101,17 @@ test_expect_success 'with the table nearly full a new client is answered 503, an
 	grep -q "^HTTP/1.1 503 " out && grep -q "\"error\"" out &&
 	wait_for "curl -sf -u $AUTH $API/actions" &&
 	prlimit --pid $BACKEND_PID --nofile=$HARD:
+'
+
+test_expect_success '/metrics: --metrics open needs no key; --metrics socket serves it on the socket only' '
+	stop_backend $BACKEND_PID &&
+	start_backend --metrics open &&
+	curl -sf "http://127.0.0.1:$PORT/metrics" | grep -q "^faasfs_activations_inflight" &&
+	stop_backend $BACKEND_PID &&
+	start_backend --metrics socket &&
+	test "$(curl -s -o m.json -w "%{http_code}" -u "$AUTH" "http://127.0.0.1:$PORT/metrics")" = 404 &&
+	curl -sf --unix-socket "$SCRATCH/data/api.sock" http://localhost/metrics | grep -q "^faasfs_activations_inflight" &&
+	! "$BACKEND" --metrics nonsense --data "$SCRATCH/x" 2>/dev/null
 '
 
 test_done
