@@ -48,6 +48,11 @@ jsonvalue(const char *p, size_t n, int final, char *err, size_t errlen)
 
 	if (v != NULL) {
 		json_decref(v);
+		/* jansson takes a NUL byte for the end of the text: "[2<NUL>]" passed */
+		if (memchr(p, '\0', (size_t)e.position)) {
+			snprintf(err, errlen, "bad JSON: a NUL byte at byte %d", (int)((const char *)memchr(p, 0, n) - p));
+			return -EINVAL;
+		}
 		return e.position;
 	}
 	if (json_error_code(&e) == json_error_premature_end_of_input && !final)

@@ -76,6 +76,10 @@ test_raw_and_bad(void **state)
 	assert_int_equal(part.n, 0);
 	assert_int_equal(msg_split(&part, " \n", 2, 0, collect, &g, err, sizeof err), 0);
 	assert_int_equal(g.n, 1);
+	/* a NUL byte is no JSON (jansson took it for the end of the text; found by tests/fuzz/fuzz-msg) */
+	assert_int_equal(msg_split(&part, "[2\0]\n", 5, 0, collect, &g, err, sizeof err), -EINVAL);
+	assert_non_null(strstr(err, "NUL"));
+	assert_int_equal(g.n, 1);
 	buf_free(&part);
 }
 
