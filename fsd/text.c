@@ -61,7 +61,8 @@ limvalue(int k, const char *s, long *out)
 		return -EINVAL;
 	}
 	v *= scale;
-	if (v != (long)v)
+	/* in range before the cast: (long)1e40 is undefined (found by tests/fuzz/fuzz-text) */
+	if (!(v <= 1e15) || v != (long)v)
 		return -EINVAL;
 	*out = (long)v;
 	return 0;

@@ -38,6 +38,10 @@ test_limits_refused(void **state)
 	(void)state;
 	assert_int_equal(limits_parse_line("memory 9999M", lim, err, sizeof err), -EINVAL);
 	assert_non_null(strstr(err, "out of range"));
+	/* past what a long holds, and not a number at all (tests/fuzz/fuzz-text) */
+	assert_int_equal(limits_parse_line("logs 1e40", lim, err, sizeof err), -EINVAL);
+	assert_int_equal(limits_parse_line("timeout nan", lim, err, sizeof err), -EINVAL);
+	assert_int_equal(limits_parse_line("timeout inf", lim, err, sizeof err), -EINVAL);
 	assert_int_equal(limits_parse_line("speed 3", lim, err, sizeof err), -EINVAL);
 	assert_non_null(strstr(err, "unknown limit"));
 	assert_int_equal(limits_parse_line("timeout soon", lim, err, sizeof err), -EINVAL);
