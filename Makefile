@@ -27,6 +27,7 @@ include lib/build.mk
 -include tests/unit/build.mk
 -include tests/unit/sched.mk
 -include bench/build.mk
+-include tests/fuzz/build.mk
 else
 build:
 	@echo "make: pkg-config is missing: run scripts/deps first (make test and make run do)" >&2; exit 1
