@@ -36,7 +36,10 @@
 #include "log.h"
 #include "utf8.h"
 
-enum { KEYLESS_BODY_MAX = 64 * 1024 };   /* routes without a key: /, /api/v1, /metrics, OPTIONS */
+enum {
+	KEYLESS_BODY_MAX = 64 * 1024,   /* routes without a key: /, /api/v1, /metrics, OPTIONS */
+	PATH_CONTROL = -1000,           /* split_path: PATH_CONTROL - 1 - c for the control character c */
+};
 
 static const char cors[] = "Access-Control-Allow-Origin: *\r\n"
                            "Access-Control-Allow-Methods: GET, DELETE, POST, PUT, HEAD\r\n"
@@ -184,28 +187,29 @@ static void root_info(backend *b, http_req *req)
 }
 
 /* A decoded segment: no control characters (a %00 would cut the name
- * short), valid UTF-8. */
+ * short), valid UTF-8. -EILSEQ for bytes that are not UTF-8, or -1 - the
+ * control character. */
 static int segment_ok(const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-			return 0;
-	return utf8_valid(s, n);
+			return -1 - (unsigned char)s[i];
+	return utf8_valid(s, n) ? 0 : -EILSEQ;
 }
 
 /* Split url's path into at most max decoded segments: their number,
- * -E2BIG for more, -EILSEQ for a bad one. */
+ * -E2BIG for more, or segment_ok's refusal. */
 static int split_path(char *url, char **seg, int max)
 {
 	char *p = url, *save = NULL, *s;
-	int n = 0;
+	int n = 0, rc;
 
 	p[strcspn(p, "?")] = 0;
 	for (s = strtok_r(p, "/", &save); s; s = strtok_r(NULL, "/", &save)) {
 		if (n == max)
 			return -E2BIG;
-		if (!segment_ok(s, http_url_decode(s, 0)))
-			return -EILSEQ;
+		if ((rc = segment_ok(s, http_url_decode(s, 0))) < 0)
+			return rc == -EILSEQ ? rc : PATH_CONTROL + rc;
 		seg[n++] = s;
 	}
 	return n;
@@ -226,7 +230,9 @@ static int path_refused(http_req *req, int n)
 	if (n == -ENAMETOOLONG)
 		api_error(req, 414, "The request target is longer than %d bytes.", 8191);
 	else if (n == -EILSEQ)
-		api_error(req, 400, "The request path holds a control character or bytes that are not UTF-8.");
+		api_error(req, 400, "The request path holds bytes that are not UTF-8.");
+	else if (n <= PATH_CONTROL - 1 && n >= PATH_CONTROL - 128)
+		api_error(req, 400, "The request path holds the control character 0x%02x.", PATH_CONTROL - 1 - n);
 	else if (n < 0)
 		api_error(req, 404, "The requested resource does not exist.");
 	return n < 0;
