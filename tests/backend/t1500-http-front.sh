@@ -103,12 +103,17 @@ test_expect_success 'with the table nearly full a new client is answered 503, an
 	prlimit --pid $BACKEND_PID --nofile=$HARD:
 '
 
-test_expect_success '/metrics: --metrics open needs no key; --metrics socket serves it on the socket only' '
-	stop_backend $BACKEND_PID &&
-	start_backend --metrics open &&
-	curl -sf "http://127.0.0.1:$PORT/metrics" | grep -q "^faasfs_activations_inflight" &&
-	stop_backend $BACKEND_PID &&
-	start_backend --metrics socket &&
+# (backends are restarted here, not in a test's subshell, so that the
+# cleanup at the end knows the last one)
+stop_backend $BACKEND_PID
+start_backend --metrics open
+test_expect_success '/metrics: --metrics open needs no key' '
+	curl -sf "http://127.0.0.1:$PORT/metrics" | grep -q "^faasfs_activations_inflight"
+'
+
+stop_backend $BACKEND_PID
+start_backend --metrics socket
+test_expect_success '/metrics: --metrics socket serves it on the socket only; another word is refused' '
 	test "$(curl -s -o m.json -w "%{http_code}" -u "$AUTH" "http://127.0.0.1:$PORT/metrics")" = 404 &&
 	curl -sf --unix-socket "$SCRATCH/data/api.sock" http://localhost/metrics | grep -q "^faasfs_activations_inflight" &&
 	! "$BACKEND" --metrics nonsense --data "$SCRATCH/x" 2>/dev/null
