@@ -17,8 +17,8 @@ fuzz: $(FUZZ_TARGETS)
 tests/fuzz/fuzz-http: tests/fuzz/fuzz-http.c $(LIB_SRCS) $(wildcard lib/*.h)
 	$(FUZZ_CC) $(FUZZ_FLAGS) $(LIB_CFLAGS) -o $@ $< $(LIB_SRCS) $(FUZZ_LIBS)
 
-tests/fuzz/fuzz-json: tests/fuzz/fuzz-json.c proxy/scan.c backend/json_text.c $(LIB_SRCS)
-	$(FUZZ_CC) $(FUZZ_FLAGS) $(LIB_CFLAGS) -o $@ $< proxy/scan.c backend/json_text.c $(LIB_SRCS) $(FUZZ_LIBS)
+tests/fuzz/fuzz-json: tests/fuzz/fuzz-json.c proxy/scan.c $(LIB_SRCS)
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(LIB_CFLAGS) -o $@ $< proxy/scan.c $(LIB_SRCS) $(FUZZ_LIBS)
 
 tests/fuzz/fuzz-msg: tests/fuzz/fuzz-msg.c $(FUZZ_FSD_PURE) $(LIB_SRCS)
 	$(FUZZ_CC) $(FUZZ_FLAGS) $(FSD_CFLAGS) -Ifsd -o $@ $< $(FUZZ_FSD_PURE) $(LIB_SRCS) $(FUZZ_LIBS)

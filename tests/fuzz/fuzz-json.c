@@ -1,4 +1,4 @@
-/* fuzz-json.c — libFuzzer target: the proxy's JSON scanners (proxy/scan.c) and the backend's JSON writer (backend/json_text.c).
+/* fuzz-json.c — libFuzzer target: the proxy's JSON scanners (proxy/scan.c) and the JSON writer (lib/json_text.c).
  *
  * jansson is the oracle: what it parses is JSON, so json_scan must accept
  * it with the same first byte, and json_member must find what jansson
@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <jansson.h>
-#include "../../backend/json_text.h"
+#include "json_text.h"
 
 int json_scan(const char *p, size_t len);
 int json_member(const char *p, size_t len, const char *key, const char **val, size_t *vlen);
