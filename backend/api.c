@@ -78,9 +78,6 @@ void api_error(http_req *req, int status, const char *fmt, ...)
 	id_new(code);
 	if (status >= 500)
 		log_warn("%s %s: %d %s", req->method, req->path, status, msg);
-	for (char *p = msg; *p; p++)     /* a text that quotes bad input stays JSON */
-		if (!utf8_seq((unsigned char *)p, strlen(p)))
-			*p = '?';
 	api_reply(req, status, json_pack("{s:s, s:s}", "error", msg, "code", code), NULL);
 }
 
