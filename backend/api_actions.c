@@ -64,11 +64,39 @@ static int sequence_exec(api_req *ar, const qname *self, json_t *exec, json_t **
 	return 0;
 }
 
+/* What stops a blackbox exec from running here, in err; 0 when nothing.
+ * An image is honoured when it is OpenWhisk's dockerskeleton (what `wsk
+ * --native` names: run the executable given as code, as our native kind
+ * does); any other image cannot run on this host, which runs no images.
+ * An executable sent as JSON text (what wsk does with a file not named
+ * .zip) arrives with every byte that is not UTF-8 replaced by U+FFFD:
+ * there is no telling what the bytes were, so it is refused here rather
+ * than failing at every run. */
+static int blackbox_check(const json_t *exec, const json_t *code, char *err, size_t n)
+{
+	const char *image = json_string_value(json_object_get(exec, "image")), *sk, *text = json_string_value(code);
+	size_t len = json_string_length(code);
+
+	if (image && (!(sk = strstr(image, "openwhisk/dockerskeleton")) || (sk != image && sk[-1] != '/') ||
+	              (sk[24] && sk[24] != ':' && sk[24] != '@')))
+		return snprintf(err, n, "The image '%s' cannot run here: this host runs no container images, only "
+		                "its own runtimes (see GET /). Give the code with a kind instead, or an executable (a "
+		                "zip holding 'exec') as --native does.", image), -EINVAL;
+	if (text && !json_is_true(json_object_get(exec, "binary")) && !code_is_binary(text) && len >= 4 &&
+	    memcmp(text, "\177ELF", 4) == 0 && memmem(text, len, "\xef\xbf\xbd", 3))
+		return snprintf(err, n, "The executable arrived damaged: it was sent as JSON text, in which each byte "
+		                "that is not UTF-8 became U+FFFD, so its bytes cannot be told (wsk sends a file that is "
+		                "not named .zip that way). Zip it as 'exec' and send the zip: zip exec.zip exec; wsk "
+		                "action create NAME --native exec.zip."), -EINVAL;
+	return 0;
+}
+
 /* The exec to store: checked, the kind as given (FAMILY:default resolved), binary derived. */
 static int action_exec(api_req *ar, const qname *q, json_t *exec, json_t **out, char *err, size_t n)
 {
 	const char *kind = json_string_value(json_object_get(exec, "kind")), *keep;
 	json_t *code = json_object_get(exec, "code"), *main = json_object_get(exec, "main");
+	int rc;
 
 	if (!json_is_object(exec) || !kind)
 		return snprintf(err, n, "The action needs \"exec\" with a \"kind\"."), -EINVAL;
@@ -79,6 +107,8 @@ static int action_exec(api_req *ar, const qname *q, json_t *exec, json_t **out, 
 	}
 	if (strcmp(keep, "sequence") == 0)
 		return sequence_exec(ar, q, exec, out, err, n);
+	if (strcmp(kind_canonical(keep), "native") == 0 && (rc = blackbox_check(exec, code, err, n)))
+		return rc;
 	if (!json_is_string(code) || !json_string_length(code))
 		return snprintf(err, n, "The action's \"exec\" needs its \"code\": no code to execute."), -EINVAL;
 	if (main && (!json_is_string(main) || !json_string_length(main)))
@@ -86,6 +116,8 @@ static int action_exec(api_req *ar, const qname *q, json_t *exec, json_t **out, 
 	*out = json_pack("{s:s, s:O, s:b}", "kind", keep, "code", code, "binary", code_is_binary(json_string_value(code)));
 	if (main)
 		json_object_set(*out, "main", main);
+	if (strcmp(kind_canonical(keep), "native") == 0 && json_is_string(json_object_get(exec, "image")))
+		json_object_set(*out, "image", json_object_get(exec, "image"));
 	return 0;
 }
 

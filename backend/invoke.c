@@ -148,6 +148,7 @@ void action_spec(run_spec *sp, backend *b, const json_t *action, const char *ns,
 		sp->kind = jstr(json_object_get(exec, "kind"));
 	sp->main = json_string_value(json_object_get(exec, "main"));
 	sp->code = jstr(json_object_get(exec, "code"));
+	sp->code_len = json_string_length(json_object_get(exec, "code"));
 	sp->binary = json_is_true(json_object_get(exec, "binary"));
 	sp->init_env = init_env;
 	limits_to_run(json_object_get(action, "limits"), &sp->limits);

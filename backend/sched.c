@@ -317,8 +317,9 @@ init_body(const run_spec *sp)
 		json_object_set_new(env, "__OW_CONCURRENCY", json_string(n));
 	}
 
-	v = json_pack("{s:{s:s,s:s,s:s,s:b,s:o,s:s}}", "value", "name", sp->name ? sp->name : "",
+	v = json_pack("{s:{s:s,s:s,s:s%,s:b,s:o,s:s}}", "value", "name", sp->name ? sp->name : "",
 	              "main", sp->main && *sp->main ? sp->main : "main", "code", sp->code ? sp->code : "",
+	              sp->code ? (sp->code_len ? sp->code_len : strlen(sp->code)) : 0,
 	              "binary", sp->binary, "env", env, "kind", sp->kind);
 	if (!v)
 		return NULL;

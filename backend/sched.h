@@ -35,6 +35,7 @@ typedef struct run_spec {
 	const char *kind;          /* "python:3", "nodejs:20", "bash", "native", ... */
 	const char *main;          /* entry point name, or NULL */
 	const char *code;          /* as stored: text, or base64 when binary */
+	size_t code_len;           /* its length (text may hold a NUL); 0: strlen */
 	int binary;
 	json_t *init_env;          /* object: bound parameters given at init, or NULL */
 	json_t *annotations;       /* object or NULL (kind routing may read it) */

@@ -62,3 +62,38 @@ test('kinds', async t => {
     }
   })
 })
+
+test('blackbox', async t => {
+  const b = await start()
+  t.after(() => b.close())
+  const SH = '#!/bin/bash\necho "{\\"args\\": $1}"\n'
+
+  await t.test('OpenWhisk\'s dockerskeleton image runs the executable given, as native; the kind and image are kept', async () => {
+    const r = await b.raw('PUT', A + 'sk', { body: { exec: { kind: 'blackbox', image: 'openwhisk/dockerskeleton', code: SH } } })
+    assert.equal(r.status, 200, r.body)
+    const got = await b.ow.actions.get({ name: 'sk' })
+    assert.equal(got.exec.kind, 'blackbox')
+    assert.equal(got.exec.image, 'openwhisk/dockerskeleton')
+    assert.deepEqual(await b.ow.actions.invoke({ name: 'sk', blocking: true, result: true, params: { a: 1 } }), { args: { a: 1 } })
+  })
+
+  await t.test('any other image is refused, saying this host runs none (it was silently ignored)', async () => {
+    for (const image of ['python:3.11-slim', 'me/my-openwhisk/dockerskeleton2', 'ghcr.io/x/y:1']) {
+      const r = await b.raw('PUT', A + 'img', { body: { exec: { kind: 'blackbox', image, code: SH } } })
+      assert.equal(r.status, 400, image)
+      assert.match(r.json.error, /cannot run here: this host runs no container images/)
+    }
+    const r = await b.raw('PUT', A + 'img', { body: { exec: { kind: 'blackbox', image: 'nginx' } } })
+    assert.match(r.json.error, /'nginx' cannot run here/)
+  })
+
+  await t.test('an executable sent as JSON text that lost its bytes to U+FFFD is refused, saying to zip it', async () => {
+    // what wsk --native ./binary sends: the ELF as a Go string, bytes that are not UTF-8 replaced
+    const elf = Buffer.concat([Buffer.from('\x7fELF\x02\x01\x01\x00', 'latin1'), Buffer.from([0xf0, 0x00, 0x90, 0x41])])
+    const text = elf.toString('utf8') // invalid bytes become U+FFFD, as Go's encoder does
+    assert.ok(text.includes('\ufffd'))
+    const r = await b.raw('PUT', A + 'elf', { body: { exec: { kind: 'blackbox', image: 'openwhisk/dockerskeleton', code: text } } })
+    assert.equal(r.status, 400, r.body)
+    assert.match(r.json.error, /arrived damaged.*zip exec\.zip exec; wsk action create NAME --native exec\.zip/)
+  })
+})
