@@ -62,10 +62,16 @@ static void
 act_end(Act *a, int ran, int status, const char *body, size_t len)
 {
 	Proxy *px = a->px;
+	char *wrapped;
+	size_t wlen = 0;
 
 	if (ran)
 		log_sentinels(px);
-	http_respond(a->req, status, "application/json", NULL, body, len);
+	if ((wrapped = capture_end(px, a, body, len, &wlen)) != NULL)
+		http_respond(a->req, status, "application/json", "X-Faasfs-Logs: 1\r\n", wrapped, wlen);
+	else
+		http_respond(a->req, status, "application/json", NULL, body, len);
+	free(wrapped);
 	px->inflight--;
 	act_free(a);
 	act_dispatch(px);
@@ -241,6 +247,7 @@ act_submit(Proxy *px, http_req *req, json_t *run, const char *text, size_t len)
 		return;
 	}
 	a->deadline = deadline_of(a, a->started);
+	capture_begin(px, a, req);
 	if (px->qtail)
 		px->qtail->next = a;
 	else

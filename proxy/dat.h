@@ -178,6 +178,8 @@ struct Act {
 	int intab;              /* it is in px->ids */
 	size_t heapi;           /* its place in proc->deadlines + 1, or 0 */
 	int timedout;
+	int capture;            /* answer with its log lines (capture.c) */
+	size_t capfrom;         /* its first line in px->cap */
 };
 
 /* A request waiting for an init in progress to finish. */
@@ -209,6 +211,9 @@ struct Proxy {
 	int lastnl[3];          /* the last byte written to fd 1, 2 was a newline */
 	uv_signal_t sigterm, sigint;
 	int stopping;
+	json_t *cap;            /* log lines kept for capturing acts (capture.c) */
+	Buf cappart[3];         /* a line not yet ended, on fd 1, 2 */
+	int capturing;          /* capturing acts in flight */
 };
 
 #endif

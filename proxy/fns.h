@@ -26,6 +26,11 @@ int write_all(int fd, const char *p, size_t len);
 /* logs.c */
 void log_write(Proxy *px, int to, const char *p, size_t len);
 void log_sentinels(Proxy *px);
+
+/* capture.c */
+void capture_out(Proxy *px, int to, const char *p, size_t len);
+void capture_begin(Proxy *px, Act *a, http_req *req);
+char *capture_end(Proxy *px, Act *a, const char *body, size_t blen, size_t *len);
 int stream_read(Stream *s);
 void stream_tail(Stream *s, char *buf, size_t size, int lines);
 
@@ -61,6 +66,7 @@ void action_free(Action *a);
 
 /* init.c */
 void init_request(Proxy *px, http_req *req, json_t *value, json_t *run);
+int init_from_env(Proxy *px);
 void init_ready(Proxy *px);
 void init_failed(Proxy *px, const char *msg);
 

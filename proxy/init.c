@@ -1,9 +1,11 @@
 /* init.c — answering init requests: at once, or when the action's process is ready. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "dat.h"
 #include "fns.h"
+#include "log.h"
 
 static const char OK[] = "{\"ok\":true}";
 
@@ -79,6 +81,25 @@ init_failed(Proxy *px, const char *msg)
 	proc_prelaunch(px, err, sizeof err);   /* a fresh stem cell for the next init */
 }
 
+/* a is the action now: start it; req (with run) waits for it, when given. */
+static void
+init_start(Proxy *px, Action *a, http_req *req, json_t *run)
+{
+	char err[ERRMAX];
+
+	px->action = a;
+	a->state = ACTION_STARTING;
+	if (req)
+		initq_add(px, req, run);
+	if (a->kind->style == KIND_ONCE) {
+		proc_stop(px);   /* a stem cell of --kind is of no use now */
+		init_ready(px);
+	} else if (proc_start(px, err, sizeof err) < 0)
+		init_failed(px, err);
+	else if (px->proc->state == PROC_READY)
+		init_ready(px);
+}
+
 /* An init: value is the init object, run what to run after it (or NULL);
  * both are taken over. */
 void
@@ -105,17 +126,35 @@ init_request(Proxy *px, http_req *req, json_t *value, json_t *run)
 		reply_error(req, 502, err);
 		json_decref(run);
 	} else {
-		px->action = a;
-		a->state = ACTION_STARTING;
-		initq_add(px, req, run);
-		if (a->kind->style == KIND_ONCE) {
-			proc_stop(px);   /* a stem cell of --kind is of no use now */
-			init_ready(px);
-		}
-		else if (proc_start(px, err, sizeof err) < 0)
-			init_failed(px, err);
-		else if (px->proc->state == PROC_READY)
-			init_ready(px);
+		init_start(px, a, req, run);
 	}
 	json_decref(value);
+}
+
+/* FAASFS_INIT, the init object as JSON text, is the action from the start:
+ * a Knative Service carries its function so, and its pods need no /init.
+ * 0, or -EINVAL with the error logged (the pod then exits and says why). */
+int
+init_from_env(Proxy *px)
+{
+	const char *v = getenv("FAASFS_INIT");
+	json_t *value, *code;
+	char err[ERRMAX];
+	Action *a;
+	int rc = 0;
+
+	if (v == NULL || *v == '\0')
+		return 0;
+	value = json_loads(v, 0, NULL);
+	code = json_object_get(value, "code");
+	if (!json_is_object(value) || json_string_length(code) == 0) {
+		log_error("FAASFS_INIT is not an init object with code");
+		rc = -EINVAL;
+	} else if (action_new(px, value, json_string_value(code), json_string_length(code), &a, err, sizeof err) < 0) {
+		log_error("FAASFS_INIT: %s", err);
+		rc = -EINVAL;
+	} else
+		init_start(px, a, NULL, NULL);
+	json_decref(value);
+	return rc;
 }

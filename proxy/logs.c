@@ -32,6 +32,7 @@ out(Proxy *px, int to, const char *p, size_t len)
 	if (len == 0)
 		return;
 	write_all(to, p, len);
+	capture_out(px, to, p, len);
 	px->lastnl[to] = p[len - 1] == '\n';
 }
 
@@ -68,7 +69,7 @@ log_sentinels(Proxy *px)
 	for (to = 1; to <= 2; to++) {
 		if (!px->lastnl[to])
 			out(px, to, "\n", 1);
-		out(px, to, SENTINEL, sizeof SENTINEL - 1);
+		write_all(to, SENTINEL, sizeof SENTINEL - 1);   /* not a log line */
 	}
 	px->logged = 0;
 	px->truncated = 0;

@@ -272,7 +272,9 @@ main(int argc, char **argv)
 		return 1;
 	}
 	rc = start(px);
-	if (rc == 0)
+	if (rc == 0 && init_from_env(px) < 0)
+		rc = -EINVAL;
+	if (rc == 0 && px->action == NULL)
 		prelaunch(px);
 	if (rc == 0)
 		uv_run(px->loop, UV_RUN_DEFAULT);
