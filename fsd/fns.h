@@ -226,7 +226,7 @@ int is_text(const char *s, size_t n);
 json_t *web_annotations(const char *text, size_t len, char *err, size_t errlen);
 
 /* yaml.c */
-json_t *yaml_to_json(const char *text, size_t len, char *err, size_t errlen);
+#include "yamljson.h"
 int json_to_yaml(json_t *v, Buf *b);
 
 /* tree.c */

@@ -4,7 +4,7 @@
 LIB_SRCS := $(wildcard lib/*.c)
 LIB_OBJS := $(LIB_SRCS:.c=.o)
 LIB_A := lib/libfaas.a
-LIB_CFLAGS := $(shell pkg-config --cflags libuv jansson libcurl)
+LIB_CFLAGS := $(shell pkg-config --cflags libuv jansson libcurl yaml-0.1)
 
 lib/%.o: lib/%.c
 	$(CC) $(CFLAGS) $(LIB_CFLAGS) -c -o $@ $<
