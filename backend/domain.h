@@ -63,6 +63,9 @@ typedef struct domain_ops {
 	/* The backend stops: end every container now, synchronously, and
 	 * leave nothing behind; callbacks may still come if the loop runs. */
 	void (*shutdown)(domain *d);
+	/* The action at path was updated or deleted (sched_forget): what the
+	 * domain keeps of it beyond containers may go. NULL: nothing. */
+	void (*forget)(domain *d, const char *path);
 } domain_ops;
 
 enum cstate {
@@ -107,5 +110,6 @@ void container_up(container *c, int err, const char *why);
 void container_down(container *c, const char *why);
 
 extern const domain_ops domain_local_ops;
+extern const domain_ops domain_knative_ops;
 
 #endif

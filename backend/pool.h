@@ -49,6 +49,7 @@ struct pool {
 	char kind[64];
 	int di;                      /* index of its domain in s->doms */
 	char *init_body;             /* the /init request */
+	json_t *annotations;         /* the action's, or NULL (a domain may read them) */
 	size_t init_len;
 	run_limits lim;
 	run *qhead, **qtail;

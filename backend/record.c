@@ -126,6 +126,8 @@ void record_finish(record *r, const run_result *res)
 		record_annot_int(r, "initTime", res->init_ms);
 	if (res->start)
 		record_annot_str(r, "startup", res->start);
+	if (res->domain)
+		record_annot_str(r, "domain", res->domain);
 }
 
 /* The put_* functions append a member, key being the text before its value

@@ -67,7 +67,7 @@ enum {
  * none of the action's own is ready, so one is enough for a fast first run. */
 #define DEF_STEM_KINDS "python:3"
 
-static const domain_ops *const domain_table[] = { &domain_local_ops, NULL };
+static const domain_ops *const domain_table[] = { &domain_local_ops, &domain_knative_ops, NULL };
 
 int64_t
 sched_now_ms(void)
@@ -351,6 +351,7 @@ pool_new(sched *s, const run_spec *sp, const char *key, pool **out)
 		return -ENOMEM;
 	}
 	p->init_len = strlen(p->init_body);
+	p->annotations = sp->annotations ? json_deep_copy(sp->annotations) : NULL;
 	snprintf(p->kind, sizeof p->kind, "%s", sp->kind);
 	p->lim = sp->limits;
 	if (p->lim.concurrency < 1)
@@ -372,6 +373,7 @@ pool_free(pool *p)
 	free(p->key);
 	free(p->path);
 	free(p->init_body);
+	json_decref(p->annotations);
 	free(p);
 }
 
@@ -475,6 +477,9 @@ sched_forget(sched *s, const char *path)
 			}
 			pool_maybe_free(p);
 		}
+	for (i = 0; i < s->ndoms; i++)
+		if (s->doms[i].ops->forget)
+			s->doms[i].ops->forget(s->doms[i].d, path);
 }
 
 /* ---- runs finished on the next loop turn ---- */

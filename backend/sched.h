@@ -60,6 +60,7 @@ typedef struct run_result {
 	json_t *result;          /* object; on errors {"error": "..."} */
 	json_t *logs;            /* array of strings "2026-11-27T10:00:00.123456Z stdout: text" */
 	const char *start;       /* "cold", "stemcell" or "warm" */
+	const char *domain;      /* the execution domain that ran it: "local", "knative" */
 	int64_t start_ms;        /* when the run (or init, if any) began, ms since epoch */
 	int64_t end_ms;
 	int wait_ms;             /* time queued before a container took it */

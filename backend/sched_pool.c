@@ -467,8 +467,12 @@ container_up(container *c, int err, const char *why)
 		log_error("sched: %s (%s) did not start: %s", c->name, c->kind, why ? why : strerror(-err));
 		if (c->pool) {
 			incoming_done(c);
-			if (++c->pool->start_fails >= START_TRIES)
-				fail_queue(c->pool, "The action's container could not start.");
+			if (++c->pool->start_fails >= START_TRIES) {
+				char msg[1024];
+				snprintf(msg, sizeof msg, "The action's container could not start%s%s", why ? ": " : ".",
+				         why ? why : "");
+				fail_queue(c->pool, msg);
+			}
 		} else if (++s->stem_fails >= START_TRIES) {
 			stem_kind_drop(s, c->kind);
 		}

@@ -287,6 +287,7 @@ run_counts(run *r, container *c)
 	sched *s = c->s;
 	int64_t now = sched_now_ms();
 
+	r->res.domain = c->ops->name;
 	if (c->fresh) {
 		r->res.start = c->origin;
 		r->res.init_ms = c->init_ms;

@@ -1,0 +1,388 @@
+/* knative_svc.c — the knative domain's Services: apply one per action version, wait until Ready, collect old ones.
+ *
+ * A Service is applied when its first container starts (or when a start
+ * finds it failed: a new start tries again), then watched by name from the
+ * resourceVersion of the apply's answer; a watch that ends (the server's
+ * timeout, an ERROR such as 410 Gone) is started again, from a fresh GET
+ * when the version was lost. READY_MS without a verdict is a failure.
+ * sv_settle tells every container that waited on it. See domain_knative.c.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "container_list.h"
+#include "fns.h"
+#include "knative.h"
+#include "log.h"
+
+static void watch_again(ksv *sv);
+
+static int
+annot_int(json_t *a, const char *key)
+{
+	json_t *v = json_object_get(a, key);
+
+	return json_is_integer(v) ? (int)json_integer_value(v) : json_is_string(v) ? atoi(json_string_value(v)) : 0;
+}
+
+ksv *
+sv_find(domain *d, const char *key)
+{
+	ksv *sv;
+
+	for (sv = d->svcs; sv; sv = sv->next)
+		if (!sv->closing && strcmp(sv->key, key) == 0)
+			return sv;
+	return NULL;
+}
+
+ksv *
+sv_new(domain *d, pool *p)
+{
+	const char *at = strrchr(p->key, '@');
+	json_t *body = json_loadb(p->init_body, p->init_len, 0, NULL);
+	ksv *sv = calloc(1, sizeof *sv);
+
+	if (!sv || !at || !body || !(sv->key = strdup(p->key)) || !(sv->path = strdup(p->path)) ||
+	    !(sv->version = strdup(at + 1))) {
+		json_decref(body);
+		if (sv) {
+			free(sv->key);
+			free(sv->path);
+		}
+		free(sv);
+		return NULL;
+	}
+	sv->init = json_incref(json_object_get(body, "value"));
+	json_decref(body);
+	sv->d = d;
+	ksvc_name(sv->path, sv->version, sv->name);
+	uv_timer_init(d->loop, &sv->deadline);
+	sv->deadline.data = sv;
+	LIST_PUSH(sv, &d->svcs, next, prevp);
+	return sv;
+}
+
+static void
+sv_closed(uv_handle_t *h)
+{
+	ksv *sv = h->data;
+
+	json_decref(sv->init);
+	free(sv->key);
+	free(sv->path);
+	free(sv->version);
+	free(sv);
+}
+
+static void
+deleted_cb(kube_reply *r, void *arg)
+{
+	char *name = arg;
+
+	if (r->err || (r->status >= 300 && r->status != 404))
+		log_warn("knative: cannot delete the Service %s: %s", name, r->message ? r->message : "?");
+	else
+		log_info("knative: deleted the Service %s", name);
+	free(name);
+}
+
+static void
+svc_delete(domain *d, const char *name)
+{
+	char path[512], *copy = strdup(name);
+
+	snprintf(path, sizeof path, "/apis/serving.knative.dev/v1/namespaces/%s/services/%s", kube_namespace(d->k), name);
+	if (!copy || kube_request(d->k, "DELETE", path, "application/json", "{\"propagationPolicy\":\"Background\"}",
+	                          deleted_cb, copy) < 0)
+		free(copy);
+}
+
+/* sv goes when nothing uses it or waits on it. */
+void
+sv_maybe_free(ksv *sv)
+{
+	if (sv->users || sv->busy || sv->closing)
+		return;
+	if (sv->doomed && sv->d->k)
+		svc_delete(sv->d, sv->name);
+	sv->closing = 1;
+	LIST_REMOVE(sv, next, prevp);
+	uv_close((uv_handle_t *)&sv->deadline, sv_closed);
+}
+
+static void
+judge(ksv *sv, json_t *obj)
+{
+	char why[600];
+	int rc;
+	const char *rv = json_string_value(json_object_get(json_object_get(obj, "metadata"), "resourceVersion"));
+
+	if (rv)
+		snprintf(sv->rv, sizeof sv->rv, "%s", rv);
+	if (sv->state != KS_WAIT)
+		return;
+	rc = ksvc_ready(obj, sv->url, sizeof sv->url, why, sizeof why, kube_in_cluster(sv->d->k));
+	if (rc > 0)
+		sv_settle(sv, KS_READY, NULL);
+	else if (rc < 0)
+		sv_settle(sv, KS_FAILED, why);
+}
+
+static void
+event_cb(const char *type, json_t *obj, void *arg)
+{
+	ksv *sv = arg;
+	char why[600];
+
+	if (strcmp(type, "ERROR") == 0) {
+		sv->rv[0] = '\0';        /* 410 Gone and the like: list again */
+		return;
+	}
+	if (strcmp(type, "DELETED") == 0 && sv->state == KS_WAIT) {
+		snprintf(why, sizeof why, "the Knative Service %s was deleted while it was starting", sv->name);
+		sv_settle(sv, KS_FAILED, why);
+		return;
+	}
+	judge(sv, obj);
+	if (sv->state != KS_WAIT && sv->w)
+		kube_watch_stop(sv->w);
+}
+
+static void
+watch_end_cb(kube_reply *r, void *arg)
+{
+	ksv *sv = arg;
+
+	sv->w = NULL;
+	sv->busy--;
+	if (sv->state == KS_WAIT && r->err != -ECANCELED)
+		watch_again(sv);
+	sv_maybe_free(sv);
+}
+
+static void
+got_cb(kube_reply *r, void *arg)
+{
+	ksv *sv = arg;
+	char why[700];
+
+	sv->busy--;
+	if (sv->state == KS_WAIT && r->err == 0 && r->status == 200) {
+		judge(sv, r->body);
+		if (sv->state == KS_WAIT)
+			watch_again(sv);
+	} else if (sv->state == KS_WAIT) {
+		snprintf(why, sizeof why, "the Kubernetes API: %s", r->message ? r->message : "no answer");
+		sv_settle(sv, KS_FAILED, why);
+	}
+	sv_maybe_free(sv);
+}
+
+/* Watch the Service from where we are; with no resourceVersion, get it first. */
+static void
+watch_again(ksv *sv)
+{
+	char path[700];
+	const char *ns = kube_namespace(sv->d->k);
+	int rc;
+
+	if (!sv->rv[0]) {
+		snprintf(path, sizeof path, "/apis/serving.knative.dev/v1/namespaces/%s/services/%s", ns, sv->name);
+		rc = kube_request(sv->d->k, "GET", path, NULL, NULL, got_cb, sv);
+	} else {
+		snprintf(path, sizeof path, "/apis/serving.knative.dev/v1/namespaces/%s/services?fieldSelector=metadata.name%%3D%s&resourceVersion=%s",
+		         ns, sv->name, sv->rv);
+		rc = kube_watch_start(sv->d->k, path, event_cb, watch_end_cb, sv, &sv->w);
+	}
+	if (rc < 0)
+		sv_settle(sv, KS_FAILED, "cannot watch the Knative Service");
+	else
+		sv->busy++;
+}
+
+static void
+deadline_cb(uv_timer_t *t)
+{
+	ksv *sv = t->data;
+	char why[300];
+
+	snprintf(why, sizeof why, "the Knative Service %s was not Ready within %d s", sv->name, READY_MS / 1000);
+	sv_settle(sv, KS_FAILED, why);
+}
+
+/* Of an action's Services (a list's items), delete all but keep: now
+ * those no container of ours uses, the others when their last user goes. */
+static void
+collect_items(domain *d, json_t *items, const char *keep)
+{
+	json_t *item;
+	size_t i;
+	ksv *o;
+
+	json_array_foreach(items, i, item) {
+		const char *name = json_string_value(json_object_get(json_object_get(item, "metadata"), "name"));
+		if (!name || (keep && strcmp(name, keep) == 0))
+			continue;
+		for (o = d->svcs; o && (o->closing || strcmp(o->name, name) != 0); o = o->next)
+			;
+		if (o)
+			o->doomed = 1;
+		else
+			svc_delete(d, name);
+	}
+}
+
+static int
+list_action(domain *d, const char *path, kube_cb cb, void *arg)
+{
+	char q[600], label[KSVC_NAME_SIZE];
+
+	ksvc_action_label(path, label);
+	snprintf(q, sizeof q, "/apis/serving.knative.dev/v1/namespaces/%s/services?labelSelector=faasfs.dev%%2Faction%%3D%s",
+	         kube_namespace(d->k), label);
+	return kube_request(d->k, "GET", q, NULL, NULL, cb, arg);
+}
+
+/* Garbage collection: the action's Services of other versions. */
+static void
+collect_cb(kube_reply *r, void *arg)
+{
+	ksv *sv = arg;
+
+	sv->busy--;
+	if (r->err == 0 && r->status == 200)
+		collect_items(sv->d, json_object_get(r->body, "items"), sv->name);
+	sv_maybe_free(sv);
+}
+
+static void
+collect(ksv *sv)
+{
+	if (list_action(sv->d, sv->path, collect_cb, sv) == 0)
+		sv->busy++;
+}
+
+static void
+applied_cb(kube_reply *r, void *arg)
+{
+	ksv *sv = arg;
+	char why[700];
+
+	sv->busy--;
+	if (sv->state != KS_APPLY) {
+		sv_maybe_free(sv);
+		return;
+	}
+	if (r->err || r->status >= 300) {
+		snprintf(why, sizeof why, "Kubernetes refused the Knative Service %s: %s", sv->name,
+		         r->message ? r->message : "no answer");
+		sv_settle(sv, KS_FAILED, why);
+		sv_maybe_free(sv);
+		return;
+	}
+	sv->state = KS_WAIT;
+	sv->rv[0] = '\0';
+	judge(sv, r->body);
+	if (sv->state == KS_WAIT)
+		watch_again(sv);
+	collect(sv);
+	sv_maybe_free(sv);
+}
+
+static json_t *
+manifest(ksv *sv, pool *p)
+{
+	domain *d = sv->d;
+	char image[512];
+	ksvc_spec sp = {
+		.name = sv->name, .path = sv->path, .version = sv->version, .kind = p->kind, .image = image,
+		.init = sv->init, .memory_mb = p->lim.memory_mb, .timeout_ms = p->lim.timeout_ms,
+		.concurrency = p->lim.concurrency, .min_scale = annot_int(p->annotations, "min-scale"),
+		.max_scale = annot_int(p->annotations, "max-scale"),
+	};
+
+	snprintf(image, sizeof image, d->image, ksvc_family(p->kind));
+	return ksvc_manifest(&sp);
+}
+
+void
+sv_apply_pool(ksv *sv, pool *p)
+{
+	char path[600], *text;
+	json_t *m = manifest(sv, p);
+
+	sv->state = KS_APPLY;
+	sv->why[0] = '\0';
+	snprintf(path, sizeof path,
+	         "/apis/serving.knative.dev/v1/namespaces/%s/services/%s?fieldManager=faasfs&force=true&fieldValidation=Strict",
+	         kube_namespace(sv->d->k), sv->name);
+	text = m ? json_dumps(m, JSON_COMPACT) : NULL;
+	json_decref(m);
+	if (!text || kube_request(sv->d->k, "PATCH", path, "application/apply-patch+yaml", text, applied_cb, sv) < 0) {
+		sv_settle(sv, KS_FAILED, "cannot reach the Kubernetes API");
+	} else {
+		sv->busy++;
+		uv_timer_start(&sv->deadline, deadline_cb, READY_MS, 0);
+	}
+	free(text);
+}
+
+void
+sv_settle(ksv *sv, int state, const char *why)
+{
+	kct *x;
+	int again = 1;
+
+	uv_timer_stop(&sv->deadline);
+	sv->state = state;
+	if (why)
+		snprintf(sv->why, sizeof sv->why, "%s", why);
+	if (state == KS_FAILED)
+		log_error("knative: %s: %s", sv->key, sv->why);
+	else
+		log_info("knative: %s is Ready at %s", sv->key, sv->url);
+	if (sv->w)
+		kube_watch_stop(sv->w);
+	for (x = sv->users; x; x = x->next)
+		x->waiting = !x->told && !x->stopped;
+	while (again) {                  /* telling one may stop others or start new ones: start over */
+		again = 0;
+		for (x = sv->users; x; x = x->next)
+			if (x->waiting) {
+				x->waiting = 0;
+				x_tell(x);
+				again = 1;
+				break;
+			}
+	}
+}
+
+static void
+forget_cb(kube_reply *r, void *arg)
+{
+	domain *d = arg;
+
+	if (r->err == 0 && r->status == 200)
+		collect_items(d, json_object_get(r->body, "items"), NULL);
+	else
+		log_warn("knative: cannot list an action's Services: %s", r->message ? r->message : "?");
+}
+
+/* An action updated or deleted: every Service of it goes, each when unused
+ * (an update's new version makes its own on its first run). */
+void
+knative_forget(domain *d, const char *path)
+{
+	ksv *sv;
+
+	if (!d->k)
+		return;
+	for (sv = d->svcs; sv; sv = sv->next)
+		if (strcmp(sv->path, path) == 0)
+			sv->doomed = 1;
+	list_action(d, path, forget_cb, d);
+}

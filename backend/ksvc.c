@@ -1,0 +1,204 @@
+/* ksvc.c — a function version as a Knative Service: its name, its manifest, whether it is ready.
+ *
+ * The name: one Service per action version, "NS-NAME-VERSION-HASH" made of
+ * Kubernetes' DNS-1035 characters, at most 57 long so that Knative's
+ * revision names (NAME-00001) keep within 63; HASH (8 hex digits of the
+ * whole "path@version") keeps two actions apart whose names fold alike.
+ *
+ * The manifest (server-side applied by domain_knative.c): the runtime image
+ * of the kind's family with faasfs-proxy as its entry point; the function in
+ * FAASFS_INIT (the /init object) when it is at most ENV_INIT_MAX bytes, else
+ * only its digest, and the backend gives the code with the first request a
+ * pod answers "not initialized"; memory to resources (request and limit),
+ * the timeout to timeoutSeconds (rounded up, at most Knative's 600), the
+ * concurrency to containerConcurrency, and the scale bounds (annotations
+ * "min-scale", "max-scale" of the action; min-scale 0 by default, so
+ * Knative scales it to zero) to autoscaling.knative.dev annotations. Labels
+ * say who made it and which action and version it runs, so old versions can
+ * be found and collected.
+ *
+ * Ready, as knative/client's conventions say: the status has caught up
+ * (observedGeneration == generation) and the Ready condition is "True";
+ * "False" is a failure with its reason and message; anything else waits.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ksvc.h"
+
+enum {
+	NAME_MAX_K = 57,
+	ENV_INIT_MAX = 256 << 10,
+	MAX_TIMEOUT_S = 600,
+};
+
+static unsigned
+fnv(const char *s)
+{
+	unsigned h = 2166136261u;
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 16777619u;
+	return h;
+}
+
+/* s folded into DNS-1035 characters, at most max of them, onto out. */
+static size_t
+fold(const char *s, char *out, size_t max)
+{
+	size_t n = 0;
+
+	for (; *s && n < max; s++) {
+		char c = (char)tolower((unsigned char)*s);
+		if (!isalnum((unsigned char)c))
+			c = '-';
+		if (c == '-' && (n == 0 || out[n - 1] == '-'))
+			continue;
+		out[n++] = c;
+	}
+	while (n > 0 && out[n - 1] == '-')
+		n--;
+	return n;
+}
+
+void
+ksvc_name(const char *path, const char *version, char out[KSVC_NAME_SIZE])
+{
+	char key[1024], body[NAME_MAX_K + 1];
+	size_t n = 0;
+
+	snprintf(key, sizeof key, "%s@%s", path, version);
+	body[0] = 'f';                       /* a letter first, whatever the namespace */
+	n = 1;
+	body[n++] = '-';
+	n += fold(path, body + n, NAME_MAX_K - 9 - 6 - n);
+	if (body[n - 1] != '-')
+		body[n++] = '-';
+	n += fold(version, body + n, NAME_MAX_K - 9 - n);
+	while (n > 0 && body[n - 1] == '-')
+		n--;
+	body[n] = '\0';
+	snprintf(out, KSVC_NAME_SIZE, "%s-%08x", body, fnv(key));
+}
+
+/* The label value for an action: labels hold 63 characters of a few kinds. */
+void
+ksvc_action_label(const char *path, char out[KSVC_NAME_SIZE])
+{
+	char body[48];
+	size_t n = fold(path, body, 40);
+
+	body[n] = '\0';
+	snprintf(out, KSVC_NAME_SIZE, "%s%s%08x", body, n ? "-" : "", fnv(path));
+}
+
+const char *
+ksvc_family(const char *kind)
+{
+	if (strncmp(kind, "python", 6) == 0)
+		return "python";
+	if (strncmp(kind, "nodejs", 6) == 0)
+		return "nodejs";
+	return "native";                     /* bash, native binaries, action loops */
+}
+
+static json_t *
+env_var(const char *name, const char *value)
+{
+	return json_pack("{s:s,s:s}", "name", name, "value", value);
+}
+
+static json_t *
+scale_annotations(const ksvc_spec *sp)
+{
+	json_t *a = json_object();
+	char n[24];
+
+	snprintf(n, sizeof n, "%d", sp->min_scale > 0 ? sp->min_scale : 0);
+	json_object_set_new(a, "autoscaling.knative.dev/min-scale", json_string(n));
+	if (sp->max_scale > 0) {
+		snprintf(n, sizeof n, "%d", sp->max_scale);
+		json_object_set_new(a, "autoscaling.knative.dev/max-scale", json_string(n));
+	}
+	json_object_set_new(a, "faasfs.dev/action", json_string(sp->path));
+	return a;
+}
+
+static json_t *
+container(const ksvc_spec *sp)
+{
+	json_t *env = json_array();
+	char mem[24], *init = json_dumps(sp->init, JSON_COMPACT), digest[24], name[512];
+
+	snprintf(mem, sizeof mem, "%dMi", sp->memory_mb);
+	snprintf(name, sizeof name, "/%s", sp->path);
+	json_array_append_new(env, env_var("__OW_ACTION_NAME", name));
+	json_array_append_new(env, env_var("__OW_ACTION_VERSION", sp->version));
+	json_array_append_new(env, env_var("__OW_RUNTIME_PLATFORM", "knative"));
+	if (init && strlen(init) <= ENV_INIT_MAX) {
+		json_array_append_new(env, env_var("FAASFS_INIT", init));
+	} else {
+		snprintf(digest, sizeof digest, "%08x", init ? fnv(init) : 0);
+		json_array_append_new(env, env_var("FAASFS_CODE_DIGEST", digest));
+	}
+	free(init);
+	return json_pack("{s:s,s:s,s:[s,s],s:[{s:i,s:s}],s:o,s:{s:{s:s},s:{s:s}}}", "name", "function", "image",
+	                 sp->image, "args", "--kind", sp->kind, "ports", "containerPort", 8080, "name", "http1", "env",
+	                 env, "resources", "limits", "memory", mem, "requests", "memory", mem);
+}
+
+json_t *
+ksvc_manifest(const ksvc_spec *sp)
+{
+	char label[KSVC_NAME_SIZE];
+	int timeout_s = (sp->timeout_ms + 999) / 1000;
+	json_t *labels;
+
+	ksvc_action_label(sp->path, label);
+	if (timeout_s > MAX_TIMEOUT_S)
+		timeout_s = MAX_TIMEOUT_S;
+	labels = json_pack("{s:s,s:s,s:s}", "app.kubernetes.io/managed-by", "faasfs", "faasfs.dev/action", label,
+	                   "faasfs.dev/version", sp->version);
+	return json_pack("{s:s,s:s,s:{s:s,s:O,s:{s:s}},s:{s:{s:{s:O,s:o},s:{s:i,s:i,s:[o]}}}}",
+	                 "apiVersion", "serving.knative.dev/v1", "kind", "Service",
+	                 "metadata", "name", sp->name, "labels", labels, "annotations", "faasfs.dev/action", sp->path,
+	                 "spec", "template", "metadata", "labels", labels, "annotations", scale_annotations(sp),
+	                 "spec", "containerConcurrency", sp->concurrency, "timeoutSeconds", timeout_s,
+	                 "containers", container(sp));
+}
+
+static json_t *
+condition(json_t *status, const char *type)
+{
+	json_t *c;
+	size_t i;
+
+	json_array_foreach(json_object_get(status, "conditions"), i, c)
+		if (json_is_string(json_object_get(c, "type")) && strcmp(json_string_value(json_object_get(c, "type")), type) == 0)
+			return c;
+	return NULL;
+}
+
+int
+ksvc_ready(json_t *obj, char *url, size_t ulen, char *why, size_t wlen, int cluster_local)
+{
+	json_t *st = json_object_get(obj, "status"), *md = json_object_get(obj, "metadata");
+	json_t *ready = condition(st, "Ready");
+	const char *s = json_string_value(json_object_get(ready, "status"));
+	const char *u = json_string_value(json_object_get(st, "url"));
+	const char *local = json_string_value(json_object_get(json_object_get(st, "address"), "url"));
+
+	if (json_integer_value(json_object_get(st, "observedGeneration")) != json_integer_value(json_object_get(md, "generation")))
+		return 0;
+	if (s && strcmp(s, "False") == 0) {
+		snprintf(why, wlen, "%s: %s", json_string_value(json_object_get(ready, "reason")) ?: "not ready",
+		         json_string_value(json_object_get(ready, "message")) ?: "");
+		return -1;
+	}
+	if (!s || strcmp(s, "True") != 0 || !u)
+		return 0;
+	snprintf(url, ulen, "%s", cluster_local && local ? local : u);
+	return 1;
+}
