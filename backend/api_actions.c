@@ -8,7 +8,10 @@
  * provide-api-key=false unless it says otherwise, as in OpenWhisk.
  *
  * A sequence's components are checked to exist and stored fully qualified
- * ("/ns/pkg/name"); its parameters are [{"key":"_actions", ...}].
+ * ("/ns/pkg/name") in exec.components, and nowhere else: OpenWhisk also
+ * puts them in the parameters as "_actions", where a user took them for
+ * parameters of their own (and the file system showed them in params);
+ * one stored so before is left out of every answer.
  *
  * With validate=true (our extension) the code is initialised in a fresh
  * container before anything is stored; see validate in invoke_http.c.
@@ -121,6 +124,18 @@ static int action_exec(api_req *ar, const qname *q, json_t *exec, json_t **out, 
 	return 0;
 }
 
+/* A sequence's parameters without "_actions" (see above). */
+static void drop_actions_param(json_t *doc)
+{
+	json_t *ps = json_object_get(doc, "parameters");
+
+	if (!sequence_is(doc))
+		return;
+	for (size_t i = json_array_size(ps); i-- > 0;)
+		if (strcmp(jstr(json_object_get(json_array_get(ps, i), "key")), "_actions") == 0)
+			json_array_remove(ps, i);
+}
+
 /* Build the action entity from the PUT body over the old one. */
 static int action_build(api_req *ar, const qname *q, json_t *body, json_t *old, json_t **out, char *err, size_t n)
 {
@@ -144,10 +159,8 @@ static int action_build(api_req *ar, const qname *q, json_t *body, json_t *old, 
 	if (!old && !params_get(ann, "provide-api-key"))
 		params_set(ann, "provide-api-key", json_false());
 	json_object_set_new(doc, "annotations", ann);
-	if (sequence_is_exec(exec))
-		json_object_set_new(doc, "parameters",
-		                    json_pack("[{s:s, s:O}]", "key", "_actions", "value", json_object_get(exec, "components")));
 	json_object_set_new(doc, "exec", exec);
+	drop_actions_param(doc);
 	json_object_set_new(doc, "limits", limits);
 	*out = doc;
 	return 0;
@@ -198,6 +211,7 @@ static void action_put(api_req *ar, const qname *q)
 static void trim_code(json_t *doc)
 {
 	json_object_del(json_object_get(doc, "exec"), "code");
+	drop_actions_param(doc);
 }
 
 static void action_delete(api_req *ar, const qname *q)
@@ -224,6 +238,7 @@ static void action_get(api_req *ar, const qname *q)
 	if (action_resolve(ar->b, &ar->who, q, &r, &status, err, sizeof err))
 		return api_error(ar->req, status, "%s", err);
 	doc = json_deep_copy(r.action);
+	drop_actions_param(doc);
 	if (!query_bool(ar->req, "code", 1))
 		trim_code(doc);
 	api_reply(ar->req, 200, doc, NULL);

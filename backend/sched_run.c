@@ -111,7 +111,8 @@ init_reply(container *c, domain_reply *rep, void *arg)
 		snprintf(msg, sizeof msg, "The action exceeded its time limits of %d milliseconds during initialization.",
 		         c->pool->lim.timeout_ms);
 	else if (c->ops->oom(c))
-		snprintf(msg, sizeof msg, "The action exhausted its memory and was aborted.");
+		snprintf(msg, sizeof msg, "The action exhausted its memory limit of %d MB and was aborted.",
+		         c->pool->lim.memory_mb);
 	else
 		snprintf(msg, sizeof msg, "The action's container went away during initialization.");
 	pool_init_done(c, ok, msg);
@@ -216,7 +217,8 @@ run_verdict(run *r, container *c, domain_reply *rep)
 	else if (rep->err == -EFBIG)
 		snprintf(msg, sizeof msg, "The action produced a response that exceeded the allowed length.");
 	else if ((rep->err || rep->status != 200) && c->ops->oom(c))
-		snprintf(msg, sizeof msg, "The action exhausted its memory and was aborted.");
+		snprintf(msg, sizeof msg, "The action exhausted its memory limit of %d MB and was aborted.",
+		         c->pool->lim.memory_mb);
 	else if (rep->err)
 		snprintf(msg, sizeof msg, "The action did not produce a valid response and exited unexpectedly.");
 	else if (rep->status != 200)

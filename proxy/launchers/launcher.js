@@ -107,7 +107,8 @@ async function activate(fn, msg) {
 		return await fn(msg.value === undefined ? {} : msg.value);
 	} catch (e) {
 		console.error(e);
-		return { error: (e && e.message) || String(e) };
+		// "TypeError: x is not a function", not the bare message: the type says what went wrong
+		return { error: e instanceof Error ? String(e) : (e && e.message) || String(e) };
 	}
 }
 

@@ -114,7 +114,8 @@ def run(fn, line, tagged):
         return answer_of(fn(msg.get("value", {})))
     except Exception as e:
         traceback.print_exc()
-        return answer_of({"error": str(e) or type(e).__name__})
+        # "KeyError: 'name'", not the bare "'name'": the type says what went wrong
+        return answer_of({"error": "".join(traceback.format_exception_only(type(e), e)).strip()})
 
 
 def adopt():

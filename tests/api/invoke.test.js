@@ -112,6 +112,18 @@ test('invoke', async t => {
     assert.equal(ann(c, 'causedBy'), 'sequence')
   })
 
+  await t.test('a sequence\'s components are in exec.components only, never among its parameters as _actions', async () => {
+    const got = await ow.actions.get({ name: 'inc3' })
+    assert.deepEqual(got.exec.components, ['/guest/inc', '/guest/inc', '/guest/inc'])
+    assert.deepEqual(got.parameters, [])
+    const listed = (await ow.actions.list()).find(a => a.name === 'inc3')
+    assert.deepEqual(listed.parameters, [])
+    // parameters bound to a sequence are its own, and reach its first component
+    await ow.actions.update({ name: 'inc3', sequence: ['/_/inc', '/_/inc', '/_/inc'], params: { n: 10 } })
+    assert.deepEqual((await ow.actions.get({ name: 'inc3' })).parameters, [{ key: 'n', value: 10 }])
+    assert.deepEqual(await ow.actions.invoke({ name: 'inc3', blocking: true, result: true }), { n: 13 })
+  })
+
   await t.test('the first failure stops a sequence', async () => {
     await ow.actions.create({ name: 'stops', sequence: ['/_/inc', '/_/fail', '/_/inc'] })
     const r = await b.raw('POST', '/api/v1/namespaces/_/actions/stops?blocking=true', { body: { n: 1 } })

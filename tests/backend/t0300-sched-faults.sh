@@ -72,7 +72,7 @@ test_expect_success 'a memory hog is stopped at its memory limit' '
 	put_action hog python:3 hog.py "{\"limits\":{\"memory\":128}}" &&
 	invoke hog >hog.json &&
 	test "$(field hog.json .response.statusCode)" = 2 &&
-	field hog.json .response.result.error | grep -i memory
+	field hog.json .response.result.error | grep "memory limit of 128 MB"
 '
 
 test_expect_success 'a fork bomb is contained' '

@@ -28,10 +28,11 @@ test_expect_success 'node: a CommonJS module with another main that returns a Pr
 kill $PROXY_PID
 
 proxy_start
-test_expect_success 'node: a rejected Promise is an application error' '
-	printf "exports.main = async () => { throw new Error(\"nope\"); };\n" >rej.js &&
+test_expect_success 'node: a rejected Promise is an application error naming the type of the error' '
+	printf "exports.main = async (a) => { if (a.t) throw new TypeError(\"bad \" + a.t); throw new Error(\"nope\"); };\n" >rej.js &&
 	got=$(init rej.js nodejs:20) && expect 200 ".ok" &&
-	got=$(run "{}") && expect 200 ".error == \"nope\""
+	got=$(run "{}") && expect 200 ".error == \"Error: nope\"" &&
+	got=$(run "{\"t\":\"x\"}") && expect 200 ".error == \"TypeError: bad x\""
 '
 kill $PROXY_PID
 
