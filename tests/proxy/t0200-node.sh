@@ -61,6 +61,19 @@ test_expect_success 'node: 100 activations at once in one node process' '
 '
 kill $PROXY_PID
 
+proxy_start
+test_expect_success 'node: many in flight, the earliest deadline kills the process whichever came first' '
+	got=$(init "$FIX/suite.js" nodejs:20 main "{\"__OW_ALLOW_CONCURRENT\":\"true\"}") && expect 200 ".ok" &&
+	i=0 && for ms in 60000 50000 1500 40000; do
+		i=$((i + 1)) &&
+		echo "{\"value\":{\"op\":\"sleep\",\"ms\":60000},\"activation_id\":\"d$i\",\"deadline\":\"$(deadline_in $ms)\"}" >req$i.json
+	done &&
+	post_many /run 4 &&
+	jq -e ".error | test(\"exceeded its time limits\")" out3.json &&
+	for i in 1 2 4; do jq -e ".error | test(\"another activation in it exceeded\")" out$i.json || exit 1; done
+'
+kill $PROXY_PID
+
 # 10,000 at once (fewer when the descriptor limit cannot be raised for the
 # proxy's and the client's sockets): every run gets its own answer though
 # they are answered in the reverse of the order they came.
