@@ -317,6 +317,8 @@ static void route_namespace(api_req *ar, char **seg, int n)
 		api_triggers(ar);
 	else if (strcmp(coll, "rules") == 0)
 		api_rules(ar);
+	else if (strcmp(coll, "apis") == 0)
+		api_apis(ar);
 	else if (strcmp(coll, "activations") == 0)
 		api_activations(ar);
 	else if (strcmp(coll, "events") == 0 && ar->nseg == 0)

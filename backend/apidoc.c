@@ -151,6 +151,8 @@ int apidoc_check(backend *b, json_t *doc, char *err, size_t n)
 		return snprintf(err, n, "The API document must be OpenAPI 2 (\"swagger\": \"2.0\")."), -EINVAL;
 	if (base[0] != '/' || strpbrk(base, "?#"))
 		return snprintf(err, n, "Swagger file basePath must start with a leading slash (/)"), -EINVAL;
+	if (strchr(base, ':'))
+		return snprintf(err, n, "The base path (%s) cannot hold ':'.", base), -EINVAL;
 	if (strchr(base, '{'))
 		return snprintf(err, n, "The base path (%s) cannot have parameters. Only the relative path supports path "
 		                "parameters.", base), -EINVAL;
@@ -228,4 +230,20 @@ void apidoc_own(json_t *doc, const char *ns)
 			    (!json_is_string(json_object_get(x, "namespace")) ||
 			     strcmp(jstr(json_object_get(x, "namespace")), "_") == 0))
 				json_object_set_new(x, "namespace", json_string(ns));
+}
+
+/* An API's name in the store, the REST API and the tree: its base path
+ * with each '/' written ':', the leading one dropped ("/club/v2" is
+ * "club:v2"; "/" is ":"). */
+void apidoc_name(const char *base, char *out, size_t n)
+{
+	size_t o = 0;
+
+	if (strcmp(base, "/") == 0)
+		base = ":";
+	else if (base[0] == '/')
+		base++;
+	for (; *base && o + 1 < n; base++)
+		out[o++] = *base == '/' ? ':' : *base;
+	out[o] = 0;
 }

@@ -68,10 +68,12 @@ static json_t *cli_api(backend *b, const char *ns, const json_t *ent, int v3)
 static json_t *api_find(backend *b, const char *ns, const char *name)
 {
 	json_t *all, *v, *found = NULL;
+	char key[1024];
 	size_t i;
 
+	apidoc_name(name, key, sizeof key);
 	if (name[0] == '/')
-		return store_entity_get(b->st, ns, "apis", name, &found) ? NULL : found;
+		return store_entity_get(b->st, ns, "apis", key, &found) ? NULL : found;
 	if (store_entity_list(b->st, ns, "apis", NULL, LIST_MAX, 0, &all))
 		return NULL;
 	json_array_foreach(all, i, v)
@@ -82,27 +84,52 @@ static json_t *api_find(backend *b, const char *ns, const char *name)
 	return found;
 }
 
-/* Store doc as the API of ns (old: the entity it replaces, or NULL); answers. */
-static void api_store(backend *b, http_req *req, const char *ns, json_t *doc, const json_t *old)
+/* Store doc (checked) as the API of ns (old: the entity it replaces, or
+ * NULL); answers with the API as the CLI reads it, or (rest) the entity. */
+static void api_store(backend *b, http_req *req, const char *ns, json_t *doc, const json_t *old, int rest)
 {
-	const char *base = jstr(json_object_get(doc, "basePath"));
-	char version[32], err[512];
+	char name[1024], version[32], err[512];
 	json_t *ent;
 	int status;
 
 	if (gateway_domain_claim(b, ns, doc, json_object_get(old, "apidoc"), &status, err, sizeof err))
 		return api_error(req, status, "API creation failure: %s", err);
+	apidoc_name(jstr(json_object_get(doc, "basePath")), name, sizeof name);
 	version_bump(old ? jstr(json_object_get(old, "version")) : NULL, version, sizeof version);
-	ent = json_pack("{s:s, s:s, s:s, s:I, s:O}", "namespace", ns, "name", base, "version", version, "updated",
+	ent = json_pack("{s:s, s:s, s:s, s:I, s:O}", "namespace", ns, "name", name, "version", version, "updated",
 	                (json_int_t)now_ms(), "apidoc", doc);
-	if (store_entity_put(b->st, ns, "apis", base, "", ent)) {
+	if (store_entity_put(b->st, ns, "apis", name, "", ent)) {
 		api_error(req, 500, "The store could not be written.");
 	} else {
 		gateway_forget(b, ns);
 		gateway_domain_commit(b, ns, json_object_get(old, "apidoc"), doc);
-		api_reply(req, 200, cli_api(b, ns, ent, 0), NULL);
+		api_reply(req, 200, rest ? json_incref(ent) : cli_api(b, ns, ent, 0), NULL);
 	}
 	json_decref(ent);
+}
+
+/* A whole document in (createApi's swagger, or PUT .../apis/NAME): checked, then stored. */
+void apimgmt_put(backend *b, http_req *req, const char *ns, json_t *doc, int rest)
+{
+	char err[1024];
+	json_t *old;
+
+	apidoc_own(doc, ns);
+	if (apidoc_check(b, doc, err, sizeof err))
+		return api_error(req, 400, "API creation failure: %s", err);
+	old = api_find(b, ns, jstr(json_object_get(doc, "basePath")));
+	api_store(b, req, ns, doc, old, rest);
+	json_decref(old);
+}
+
+/* Delete the API old of ns; answers {} (or, rest, the entity). */
+void apimgmt_remove(backend *b, http_req *req, const char *ns, const json_t *old, int rest)
+{
+	if (store_entity_del(b->st, ns, "apis", jstr(json_object_get(old, "name")), NULL))
+		return api_error(req, 500, "The store could not be written.");
+	gateway_forget(b, ns);
+	gateway_domain_commit(b, ns, json_object_get(old, "apidoc"), NULL);
+	api_reply(req, 200, rest ? json_incref((json_t *)old) : json_object(), NULL);
 }
 
 /* The web action a route names: "pkg/name" or "/ns/pkg/name" in namespace ns ("_": the caller's). */
@@ -209,15 +236,14 @@ static void api_create(backend *b, http_req *req, const caller *who)
 		         "together.");
 	} else if (bad) {
 		snprintf(err, sizeof err, "swagger field cannot be parsed. Ensure it is valid JSON.");
-	} else if (!doc && !(doc = route_doc(b, req, who, ad, &old, err, sizeof err))) {
+	} else if (doc) { /* a whole document */
+		apimgmt_put(b, req, who->ns, doc, 0);
+	} else if (!(doc = route_doc(b, req, who, ad, &old, err, sizeof err))) {
 		/* err says why */
-	} else if (!old && !err[0]) { /* a whole document: "_" is the caller's namespace */
-		apidoc_own(doc, who->ns);
-		old = api_find(b, who->ns, jstr(json_object_get(doc, "basePath")));
+	} else if (apidoc_check(b, doc, err, sizeof err) == 0) {
+		api_store(b, req, who->ns, doc, old, 0);
 	}
-	if (!err[0] && apidoc_check(b, doc, err, sizeof err) == 0)
-		api_store(b, req, who->ns, doc, old);
-	else
+	if (err[0])
 		api_error(req, 400, "API creation failure: %s", err);
 	json_decref(doc);
 	json_decref(old);
@@ -227,7 +253,7 @@ static void api_create(backend *b, http_req *req, const caller *who)
 
 static void api_get(backend *b, http_req *req, const caller *who)
 {
-	char base[1024], fmt[16] = "swagger", id[1400];
+	char base[1024], fmt[16] = "swagger", id[2200];
 	json_t *all, *out = json_array(), *v, *one = NULL;
 	int64_t limit, skip;
 	size_t i;
@@ -252,7 +278,7 @@ static void api_get(backend *b, http_req *req, const caller *who)
 	json_array_foreach(all, i, v) {
 		if ((int64_t)i < skip || (limit && (int64_t)json_array_size(out) >= limit))
 			continue;
-		snprintf(id, sizeof id, "API:%s:%s", who->ns, jstr(json_object_get(v, "name")));
+		snprintf(id, sizeof id, "API:%s:%s", who->ns, jstr(json_object_get(json_object_get(v, "apidoc"), "basePath")));
 		json_array_append_new(out, json_pack("{s:s, s:s, s:o}", "id", id, "key", id, "value",
 		                                     cli_api(b, who->ns, v, strcasecmp(fmt, "openapi3") == 0)));
 	}
@@ -264,7 +290,6 @@ static void api_delete(backend *b, http_req *req, const caller *who)
 {
 	char base[1024] = "", rel[1024] = "", op[16] = "", err[1200];
 	json_t *old, *doc;
-	const char *name;
 
 	http_query_get(req, "relpath", rel, sizeof rel);
 	http_query_get(req, "operation", op, sizeof op);
@@ -272,19 +297,13 @@ static void api_delete(backend *b, http_req *req, const caller *who)
 		return api_error(req, 400, "API deletion failure: basepath is required.");
 	if (!(old = api_find(b, who->ns, base)))
 		return api_error(req, 404, "API deletion failure: API '%s' does not exist.", base);
-	name = jstr(json_object_get(old, "name"));
 	doc = json_deep_copy(json_object_get(old, "apidoc"));
-	if (rel[0] && apidoc_remove(doc, rel, op, err, sizeof err)) {
+	if (rel[0] && apidoc_remove(doc, rel, op, err, sizeof err))
 		api_error(req, 404, "API deletion failure: %s", err);
-	} else if (rel[0] && json_object_size(json_object_get(doc, "paths"))) {
-		api_store(b, req, who->ns, doc, old);
-	} else if (store_entity_del(b->st, who->ns, "apis", name, NULL)) {
-		api_error(req, 500, "The store could not be written.");
-	} else {
-		gateway_forget(b, who->ns);
-		gateway_domain_commit(b, who->ns, json_object_get(old, "apidoc"), NULL);
-		api_reply(req, 200, json_object(), NULL);
-	}
+	else if (rel[0] && json_object_size(json_object_get(doc, "paths")))
+		api_store(b, req, who->ns, doc, old, 0);
+	else
+		apimgmt_remove(b, req, who->ns, old, 0);
 	json_decref(doc);
 	json_decref(old);
 }

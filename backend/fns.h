@@ -269,6 +269,10 @@ void apidoc_add(json_t *doc, const char *relpath, const char *method, const qnam
                 const char *actions_url, json_t *params);
 int apidoc_remove(json_t *doc, const char *relpath, const char *method, char *err, size_t n);
 void apidoc_own(json_t *doc, const char *ns);
+void apidoc_name(const char *base, char *out, size_t n);
+void apimgmt_put(backend *b, http_req *req, const char *ns, json_t *doc, int rest);
+void apimgmt_remove(backend *b, http_req *req, const char *ns, const json_t *old, int rest);
+void api_apis(api_req *ar);
 json_t *apidoc_v3(const json_t *doc, const char *url);
 void gateway_forget(backend *b, const char *ns);
 void gateway_again(backend *b, http_req *req);
