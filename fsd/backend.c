@@ -13,7 +13,7 @@ typedef struct Req {
 	char *what;   /* "PUT actions/hello", for the log */
 } Req;
 
-static const char *collname[Nekind] = { "actions", "packages", "triggers", "rules" };
+static const char *collname[Nekind] = { "actions", "packages", "triggers", "rules", "apis" };
 
 /* The errno that fits an HTTP status. */
 int

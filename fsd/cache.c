@@ -20,7 +20,7 @@
 #include "log.h"
 
 static Map ents[Nekind];
-static const char *collname[Nekind] = { "actions", "packages", "triggers", "rules" };
+static const char *collname[Nekind] = { "actions", "packages", "triggers", "rules", "apis" };
 static unsigned listing;
 
 Ent *

@@ -163,11 +163,12 @@ create_action(fuse_req_t req, Node *dir, const char *name, struct fuse_file_info
 	return rc < 0 ? rc : reply_entry(req, dir, name, &k, fi);
 }
 
+/* A rule or an API: staged in memory until its first commit. */
 static int
-create_rule(fuse_req_t req, Node *dir, const char *name, struct fuse_file_info *fi)
+create_staged(fuse_req_t req, Node *dir, const char *name, struct fuse_file_info *fi, int q, int kind)
 {
-	Kid k = { .q = Qrule, .ekind = Erule };
-	Ent *e = ent_make(Erule, name);
+	Kid k = { .q = q, .ekind = kind };
+	Ent *e = ent_make(kind, name);
 
 	if (e == NULL)
 		return -ENOMEM;
@@ -187,12 +188,14 @@ fs_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode, stru
 	if (rc < 0)
 		goto out;
 	if (dir->q == Qaction || dir->q == Qpackage || (is_scratch_name(name) &&
-	    (dir->q == Qactions || dir->q == Qtriggers || dir->q == Qrules)))
+	    (dir->q == Qactions || dir->q == Qtriggers || dir->q == Qrules || dir->q == Qapis)))
 		rc = create_scratch(req, dir, name, mode, fi);
 	else if (dir->q == Qactions)
 		rc = create_action(req, dir, name, fi);
 	else if (dir->q == Qrules)
-		rc = create_rule(req, dir, name, fi);
+		rc = create_staged(req, dir, name, fi, Qrule, Erule);
+	else if (dir->q == Qapis)
+		rc = create_staged(req, dir, name, fi, Qapi, Eapi);
 	else if (dir->q == Qtriggers) {
 		if ((c = chg_new(req, dir, name, "create")) == NULL) {
 			rc = -ENOMEM;
@@ -311,7 +314,7 @@ fs_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 		free(path);
 		fuse_reply_err(req, 0);
 		return;
-	case Qalias: case Qtrigger: case Qrule:
+	case Qalias: case Qtrigger: case Qrule: case Qapi:
 		e = ent_get(k.ekind, k.ename);
 		if (e == NULL)
 			rc = -ENOENT;

@@ -21,7 +21,7 @@ stages(Node *n)
 	switch (n->q) {
 	case Qcode: case Qalias: case Qkind: case Qmain: case Qparams: case Qannot:
 	case Qlimits: case Qbinding: case Qrule: case Qmanifest: case Qweb: case Qcrontab: case Qwatches:
-	case Qsubs:
+	case Qsubs: case Qapi:
 		return 1;
 	}
 	return 0;
@@ -99,7 +99,7 @@ stage_check(Open *o, char *err, size_t len)
 	int rc;
 
 	switch (o->node->q) {
-	case Qparams: case Qannot:
+	case Qparams: case Qannot: case Qapi:
 		return check_object(p, o->stage.n, 0, err, len);
 	case Qlimits:
 		lim = json_object();
@@ -341,6 +341,10 @@ body_of(Cm *c, Ent *e)
 		return json_pack("{s:o}", "limits", lim);
 	case Qbinding:
 		return binding_body(c);
+	case Qapi: /* the OpenAPI document; the backend checks it whole */
+		if ((obj = object_of(c)) != NULL && json_object_size(obj) == 0)
+			snprintf(c->text, sizeof c->text, "apis: want an OpenAPI 2 document"), json_decref(obj), obj = NULL;
+		return obj;
 	case Qweb:
 		c->text[0] = '\0';
 		x = web_annotations(c->data.p ? c->data.p : "", c->data.n, c->text, sizeof c->text);

@@ -78,6 +78,18 @@ fill_json(json_t *v, Buf *b)
 	return rc;
 }
 
+/* An API's OpenAPI document, indented: a person edits it (no reals in one
+ * that need json_text's care). */
+static int
+fill_doc(json_t *v, Buf *b)
+{
+	char *s = json_dumps(v, JSON_INDENT(2));
+	int rc = s ? buf_printf(b, "%s\n", s) : -ENOMEM;
+
+	free(s);
+	return rc;
+}
+
 static int
 fill_kv(Ent *e, const char *field, Buf *b)
 {
@@ -259,7 +271,7 @@ needsdoc(int q)
 {
 	switch (q) {
 	case Qcode: case Qalias: case Qkind: case Qmain: case Qparams: case Qannot:
-	case Qlimits: case Qbinding: case Qtrigger: case Qrule: case Qweb:
+	case Qlimits: case Qbinding: case Qtrigger: case Qrule: case Qweb: case Qapi:
 		return 1;
 	}
 	return 0;
@@ -315,6 +327,7 @@ node_fill(Node *n, Buf *b)
 	case Qrule: return fill_rule(e, b);
 	case Qlogs: return buf_add(b, act_logs(e)->p, act_logs(e)->n);
 	case Qurl: return fill_url(e, b);
+	case Qapi: return e->staged ? 0 : fill_doc(json_object_get(e->doc, "apidoc"), b);
 	case Qweb: return buf_printf(b, "%s\n", e->staged ? "false" : web_of(e->doc));
 	}
 	return 0;

@@ -39,13 +39,14 @@ enum {
 	Qpackages, Qpackage, Qbinding,
 	Qtriggers, Qtrigger,
 	Qrules, Qrule,
+	Qapis, Qapi,  /* the gateway's APIs, one OpenAPI document each */
 	Qactivations, Qactlog, Qactstream, Qactivation,
 	Qarecord, Qastatus, Qaresult, Qalogs, Qaname, Qastart, Qaend, Qaduration, Qacause,
 	Qscratch,     /* an editor's scratch file, kept in memory only */
 };
 
 /* Entity kinds, as in the REST API's collections. */
-enum { Eaction, Epackage, Etrigger, Erule, Nekind };
+enum { Eaction, Epackage, Etrigger, Erule, Eapi, Nekind };
 
 typedef struct Ent Ent;
 typedef struct Node Node;

@@ -92,7 +92,7 @@ attr_timeout(Node *n)
 	switch (n->q) {
 	case Qcode: case Qalias: case Qkind: case Qmain: case Qparams: case Qannot:
 	case Qlimits: case Qversion: case Qbinding: case Qtrigger: case Qrule: case Qinvoke:
-	case Qurl: case Qweb:
+	case Qurl: case Qweb: case Qapi:
 		return DOC_ATTR_TIMEOUT;
 	}
 	return S_ISDIR(node_mode(n)) ? DIR_ATTR_TIMEOUT : 0.0;

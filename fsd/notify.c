@@ -147,7 +147,7 @@ notify_inode(const char *path)
 static void
 entdir(Ent *e, char *dir, size_t len, const char **base)
 {
-	static const char *coll[Nekind] = { "actions", "packages", "triggers", "rules" };
+	static const char *coll[Nekind] = { "actions", "packages", "triggers", "rules", "apis" };
 	const char *slash = strchr(e->name, '/');
 
 	if (e->kind == Eaction && slash) {

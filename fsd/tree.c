@@ -18,7 +18,7 @@ static const Fixed rootfiles[] = {
 	{ "manifest.yaml", Qmanifest }, { "crontab", Qcrontab },
 	{ "watches", Qwatches }, { "subscriptions", Qsubs },
 	{ "actions", Qactions }, { "packages", Qpackages },
-	{ "triggers", Qtriggers }, { "rules", Qrules },
+	{ "triggers", Qtriggers }, { "rules", Qrules }, { "apis", Qapis },
 	{ "activations", Qactivations }, { NULL, 0 },
 };
 static const Fixed actionfiles[] = {
@@ -70,7 +70,7 @@ node_mode(Node *n)
 {
 	switch (n->q) {
 	case Qroot: case Qactions: case Qaction: case Qpackages: case Qpackage:
-	case Qtriggers: case Qrules: case Qactivations: case Qactivation: case Qacts:
+	case Qtriggers: case Qrules: case Qapis: case Qactivations: case Qactivation: case Qacts:
 		return S_IFDIR | 0755;
 	case Qactlink:
 		return S_IFLNK | 0777;
@@ -177,6 +177,7 @@ kid_of(Node *dir, const char *name, Kid *k, char *buf, size_t len)
 	case Qpackages: return kid_entity(Epackage, Qpackage, name, k);
 	case Qtriggers: return kid_entity(Etrigger, Qtrigger, name, k);
 	case Qrules: return kid_entity(Erule, Qrule, name, k);
+	case Qapis: return kid_entity(Eapi, Qapi, name, k);
 	case Qacts:
 		if (!act_of(name, dir->ename))
 			return -ENOENT;
@@ -202,7 +203,7 @@ node_ent(Node *n)
 	case Qaction: case Qalias: case Qcode: case Qkind: case Qmain: case Qparams: case Qannot:
 	case Qlimits: case Qversion: case Qinvoke: case Qresult: case Qlogs: case Qobjerr:
 	case Qurl: case Qweb: case Qacts: case Qactlink:
-	case Qpackage: case Qbinding: case Qtrigger: case Qrule:
+	case Qpackage: case Qbinding: case Qtrigger: case Qrule: case Qapi:
 		return n->ekind == Eaction ? action_ent(n->ename) : ent_get(n->ekind, n->ename);
 	}
 	return NULL;
@@ -214,7 +215,8 @@ node_exists(Node *n)
 {
 	switch (n->q) {
 	case Qroot: case Qctl: case Qstatus: case Qerr: case Qmanifest: case Qpackages: case Qtriggers:
-	case Qrules: case Qactivations: case Qactlog: case Qactstream: case Qcrontab: case Qwatches: case Qsubs:
+	case Qrules: case Qapis: case Qactivations: case Qactlog: case Qactstream: case Qcrontab: case Qwatches:
+	case Qsubs:
 		return 1;
 	case Qactions:
 		return n->ename[0] == '\0' || ent_get(Epackage, n->ename) != NULL;
@@ -361,6 +363,7 @@ dir_list(Node *dir, void (*fn)(const char *name, mode_t mode, void *arg), void *
 	case Qpackages: cache_each(Epackage, lsent, &l); break;
 	case Qtriggers: cache_each(Etrigger, lsent, &l); break;
 	case Qrules: cache_each(Erule, lsent, &l); break;
+	case Qapis: cache_each(Eapi, lsent, &l); break;
 	case Qactivations: act_list(NULL, fn, arg); break;
 	case Qacts: act_list(dir->ename, fn, arg); break;
 	}
