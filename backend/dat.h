@@ -72,6 +72,8 @@ typedef struct backend {
 	int auth_next;
 	json_t *gw_apis;       /* namespace -> its APIs, as the gateway serves them (gateway.c) */
 	json_t *gw_hosts;      /* custom domain -> {namespace, basePath} (gateway.c) */
+	uint64_t gw_gen;       /* bumped by every change of an API */
+	struct jwt_seen *jwt_seen; /* bearer tokens already verified (gateway_policy.c) */
 	json_t *jwks;          /* key sets by file or URL (jwks.c) */
 	struct jwks_parked *jwks_parked; /* requests waiting for a key set */
 	struct curluv *cu;     /* libcurl on the loop, made when first needed (jwks.c) */
@@ -153,6 +155,7 @@ typedef struct act_req {
 	json_t *params;        /* object: the payload (borrowed) */
 	const char *cause;     /* parent activation id, or NULL */
 	const char *caused_by; /* "sequence", "trigger", or NULL */
+	struct resolved *res;  /* the target already resolved, taken over (zeroed), or NULL */
 	int record_running;    /* commit a 'running' record before anything is acknowledged */
 	int depth;             /* nesting of sequences */
 } act_req;

@@ -294,6 +294,7 @@ typedef struct gw_ctx {
 } gw_ctx;
 int gateway_policy_check(json_t *doc, char *err, size_t n);
 int gateway_policy(backend *b, http_req *req, const gw_ctx *g, json_t *extra);
+void gateway_policy_free(backend *b);
 int ratelimit_take(backend *b, const char *key, double rate, double period_ms, int64_t *retry_ms);
 void ratelimit_free(backend *b);
 typedef struct jwt_rules {

@@ -55,6 +55,7 @@ void gateway_forget(backend *b, const char *ns)
 {
 	if (b->gw_apis)
 		json_object_del(b->gw_apis, ns);
+	b->gw_gen++; /* what was checked under the old documents (gateway_policy.c) no longer holds */
 }
 
 /* Split path into decoded segments (in buf); their count, or -1 when too many. */

@@ -24,8 +24,10 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <openssl/crypto.h>
 
@@ -195,17 +197,85 @@ static int apikey_ok(http_req *req, const json_t *d, char *who, size_t wn, char 
 	return 0;
 }
 
+/* Bearer tokens already verified, per scheme, so that a client sending the
+ * same one again costs a comparison and an expiry check, not a signature
+ * (the signature, issuer and audience hold while the API does not change:
+ * b->gw_gen). */
+enum { SEEN = 32, SEEN_TOKEN = 2048 };
+typedef struct jwt_seen {
+	struct seen {
+		uint64_t gen;
+		const json_t *scheme;  /* valid while gen is */
+		char token[SEEN_TOKEN];
+		json_t *claims;
+	} e[SEEN];
+	int next;
+} jwt_seen;
+
+static struct seen *seen_find(backend *b, const json_t *scheme, const char *token)
+{
+	jwt_seen *s = b->jwt_seen;
+
+	for (int i = 0; s && i < SEEN; i++)
+		if (s->e[i].claims && s->e[i].gen == b->gw_gen && s->e[i].scheme == scheme &&
+		    strcmp(s->e[i].token, token) == 0)
+			return &s->e[i];
+	return NULL;
+}
+
+static void seen_add(backend *b, const json_t *scheme, const char *token, json_t *claims)
+{
+	jwt_seen *s = b->jwt_seen;
+	struct seen *e;
+
+	if (strlen(token) >= SEEN_TOKEN || (!s && !(s = b->jwt_seen = calloc(1, sizeof *s))))
+		return;
+	e = &s->e[s->next];
+	s->next = (s->next + 1) % SEEN;
+	json_decref(e->claims);
+	e->gen = b->gw_gen;
+	e->scheme = scheme;
+	strcpy(e->token, token);
+	e->claims = json_incref(claims);
+}
+
+void gateway_policy_free(backend *b)
+{
+	for (int i = 0; b->jwt_seen && i < SEEN; i++)
+		json_decref(b->jwt_seen->e[i].claims);
+	free(b->jwt_seen);
+	b->jwt_seen = NULL;
+}
+
+/* A token seen before: still in its time? */
+static int seen_ok(const struct seen *e, json_t **claims, char *err, size_t n)
+{
+	const json_t *exp = json_object_get(e->claims, "exp");
+
+	if (exp && (double)time(NULL) >= json_number_value(exp))
+		return snprintf(err, n, "The bearer token has expired."), -EACCES;
+	*claims = json_incref(e->claims);
+	return 0;
+}
+
 /* A JWT scheme: a bearer token that verifies; -EAGAIN while its keys are fetched. */
 static int bearer_ok(backend *b, http_req *req, const json_t *d, char *who, size_t wn, json_t **claims, char *err,
                      size_t n)
 {
 	const json_t *cfg = json_object_get(d, "x-gateway-jwt"), *jwks = NULL;
 	const char *h = http_header_get(req, "Authorization");
+	struct seen *e;
 	jwt_rules r = {0};
 	int rc;
 
 	if (!h || strncasecmp(h, "Bearer ", 7) || !h[7])
 		return snprintf(err, n, "A bearer token is required (Authorization: Bearer JWT)."), -EACCES;
+	if ((e = seen_find(b, d, h + 7))) {
+		if ((rc = seen_ok(e, claims, err, n)))
+			return rc;
+		snprintf(who, wn, "sub:%s", jstr(json_object_get(*claims, "sub")));
+		return 0;
+	}
 	if ((json_object_get(cfg, "jwks_uri") || json_object_get(cfg, "jwks_file")) &&
 	    (rc = jwks_get(b, cfg, req, gateway_again, &jwks, err, n)))
 		return rc;
@@ -216,6 +286,7 @@ static int bearer_ok(backend *b, http_req *req, const json_t *d, char *who, size
 	r.algorithms = json_object_get(cfg, "algorithms");
 	if ((rc = jwt_verify(h + 7, &r, claims, err, n)))
 		return rc;
+	seen_add(b, d, h + 7, *claims);
 	snprintf(who, wn, "sub:%s", jstr(json_object_get(*claims, "sub")));
 	return 0;
 }

@@ -203,7 +203,10 @@ int activation_start(backend *b, const act_req *rq, act_done_cb done, void *arg,
 		free(a);
 		return *status = 400, snprintf(err, n, "Too many actions in the sequence."), -ELOOP;
 	}
-	if ((rc = action_resolve(b, rq->who, &rq->target, &a->res, status, err, n))) {
+	if (rq->res) { /* the caller resolved it already (a web action): take it over */
+		a->res = *rq->res;
+		memset(rq->res, 0, sizeof *rq->res);
+	} else if ((rc = action_resolve(b, rq->who, &rq->target, &a->res, status, err, n))) {
 		free(a);
 		return rc;
 	}

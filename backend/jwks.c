@@ -64,8 +64,10 @@ static void fetched(curluv_resp *resp, void *arg)
 		snprintf(err, sizeof err, "HTTP %ld", resp->status);
 	else
 		set = set_of(resp->body ? resp->body : "", resp->len, err, sizeof err);
-	if (set)
+	if (set) {
 		json_object_set_new(cache(b), f->src, json_pack("{s:o, s:I}", "set", set, "at", (json_int_t)now_ms()));
+		b->gw_gen++; /* tokens verified with the old keys are checked again */
+	}
 	else if (!json_object_get(json_object_get(cache(b), f->src), "set"))
 		json_object_set_new(cache(b), f->src, json_pack("{s:s, s:I}", "error", err, "at", (json_int_t)now_ms()));
 	else
@@ -158,6 +160,7 @@ static int from_file(backend *b, const char *name, const json_t **out, char *err
 		return snprintf(err, n, "The key set file jwks/%s is %s.", name, e), -EIO;
 	json_object_set_new(cache(b), key, json_pack("{s:o, s:I}", "set", set, "mtime",
 	                                             (json_int_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec));
+	b->gw_gen++; /* tokens verified with the old keys are checked again */
 	*out = set;
 	return 0;
 }

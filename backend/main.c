@@ -317,6 +317,7 @@ static void stop_services(backend *b)
 	json_decref(b->gw_hosts);
 	jwks_free(b);
 	ratelimit_free(b);
+	gateway_policy_free(b);
 }
 
 int main(int argc, char **argv)

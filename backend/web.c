@@ -357,7 +357,8 @@ int web_method_allowed(const char *m)
 	return 0;
 }
 
-/* Find the exported action q names, as its owner; 0 or -ENOENT. */
+/* Find the exported action q names, as its owner; 0 or -ENOENT. (A
+ * namespace that does not exist has no actions: no need to ask.) */
 static int web_resolve(backend *b, const qname *q, caller *owner, resolved *r)
 {
 	char err[256];
@@ -365,7 +366,7 @@ static int web_resolve(backend *b, const qname *q, caller *owner, resolved *r)
 
 	memset(owner, 0, sizeof *owner);
 	strecpy(owner->ns, owner->ns + sizeof owner->ns, q->ns);
-	if (!store_ns_exists(b->st, q->ns) || action_resolve(b, owner, q, r, &status, err, sizeof err))
+	if (action_resolve(b, owner, q, r, &status, err, sizeof err))
 		return -ENOENT;
 	if (r->binding[0] || !json_is_true(annot(r->action, "web-export"))) {
 		resolved_free(r);
@@ -387,7 +388,7 @@ int web_action_exists(backend *b, const qname *q)
 }
 
 /* Run the web action and answer. The caller (user) is optional. */
-static void web_run(backend *b, http_req *req, const web_call *wc, const resolved *r, caller *owner,
+static void web_run(backend *b, http_req *req, const web_call *wc, resolved *r, caller *owner,
                     const caller *user, int cors)
 {
 	act_req rq = {0};
@@ -410,6 +411,7 @@ static void web_run(backend *b, http_req *req, const web_call *wc, const resolve
 		strecpy(owner->auth, owner->auth + sizeof owner->auth, user->auth);
 	rq.who = owner;
 	rq.target = wc->q;
+	rq.res = r; /* taken over when the activation starts */
 	rq.params = args;
 	if (invoke_wait(b, req, &rq, 1, WAIT_MAX_MS, web_done, w, &status, err, sizeof err)) {
 		free(w);

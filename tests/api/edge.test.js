@@ -171,6 +171,18 @@ test('JWT bearer tokens: RS256 and ES256 from a JWKS file or URL, HS256; issuer,
     }
   })
 
+  await t.test('a token accepted once is checked again when the API changes', async () => {
+    const token = jwt('RS256', rsa.privateKey, good, { kid: 'r1' })
+    assert.equal((await call('/file', token)).status, 200)
+    assert.equal((await call('/file', token)).status, 200, 'again: the same token, remembered')
+    const doc = (await b.mgmt('GET', 'getApi', 'basepath=/secure')).json.apis[0].value.apidoc
+    doc.securityDefinitions.file['x-gateway-jwt'].issuer = 'https://other-issuer.example'
+    assert.equal((await b.swagger(doc)).status, 200)
+    const res = await call('/file', token)
+    assert.equal(res.status, 401)
+    assert.match(res.json.error, /issuer is not https:\/\/other-issuer.example/)
+  })
+
   await t.test('a key set URL that does not answer is 503 saying so', async () => {
     const dead = await b.swagger({ swagger: '2.0', basePath: '/dead', info: { title: 'dead' }, securityDefinitions: { u: jwtdef({ jwks_uri: 'http://127.0.0.1:1/jwks' }) }, security: [{ u: [] }], paths: { '/x': { get: op(b) } } })
     assert.equal(dead.status, 200, dead.body)
