@@ -500,6 +500,13 @@ fs_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t newpar
 
 	if (sdir == NULL || dir == NULL || from == NULL || to == NULL)
 		rc = -ENOENT;
+	else if (s == NULL && (flags & ~RENAME_NOREPLACE) == 0 &&
+	         (rc = action_move(req, sdir, name, dir, newname)) == 0) {
+		free(from);
+		free(to);
+		return;
+	} else if (rc < 0)
+		;
 	else if (s == NULL && copyable(sdir, name))
 		rc = -EXDEV;
 	else if (s == NULL || (flags & ~RENAME_NOREPLACE) != 0)
@@ -515,7 +522,8 @@ fs_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t newpar
 	}
 	if (rc < 0)
 		fail_req(req, "rename", from ? from : "?", NULL, rc,
-		     rc == -EPERM ? "only a scratch file can be renamed, and that commits it" :
+		     rc == -EEXIST ? "an action of that name exists: remove it first" :
+		     rc == -EPERM ? "only an action, and a scratch file (which commits it), can be renamed" :
 		     rc == -EXDEV ? "moved by copying: mv does that" : NULL);
 	else
 		fuse_reply_err(req, 0);

@@ -88,6 +88,47 @@ lines(const Buf *b)
 }
 
 /*
+ * An action's kind or main, as far as a write can tell: one word, and no
+ * kind that the action cannot take by this file (a sequence's components
+ * are no file here; a sequence has no code for another kind). Whether the
+ * backend runs the kind, and whether the code has the function, is known
+ * only when it is tried, at close.
+ */
+static int
+check_exec_word(Node *n, const char *p, size_t len, char *err, size_t errlen)
+{
+	Ent *e = node_ent(n);
+	const char *what = n->q == Qkind ? "kind" : "main", *kind;
+	char word[256];
+	size_t i = 0, w;
+
+	while (i < len && (p[i] == ' ' || p[i] == '\t'))
+		i++;
+	for (w = i; w < len && p[w] != '\n' && p[w] != ' ' && p[w] != '\t'; w++)
+		;
+	snprintf(word, sizeof word, "%.*s", (int)(w - i), p + i);
+	while (w < len && (p[w] == ' ' || p[w] == '\t' || p[w] == '\n'))
+		w++;
+	if (w < len) {
+		snprintf(err, errlen, "%s: one word on one line", what);
+		return -EINVAL;
+	}
+	if (n->q != Qkind || word[0] == '\0' || e == NULL)
+		return 0;
+	kind = e->staged ? e->stagekind : json_string_value(json_object_get(json_object_get(e->doc, "exec"), "kind"));
+	if (strcmp(word, "sequence") == 0 && strcmp(kind ?: "", "sequence") != 0) {
+		snprintf(err, errlen, "kind: an action becomes a sequence only with its components, "
+		         "through manifest.yaml or the REST API");
+		return -EINVAL;
+	}
+	if (strcmp(word, "sequence") != 0 && strcmp(kind ?: "", "sequence") == 0) {
+		snprintf(err, errlen, "kind: a sequence has no code to run as %s: make an action of that kind instead", word);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
  * Check what an open staged so far; complete values and lines only. 0, or
  * -errno with the reason in err.
  */
@@ -110,6 +151,8 @@ stage_check(Open *o, char *err, size_t len)
 		return check_rule(node_ent(o->node), p, lines(&o->stage), err, len);
 	case Qcrontab: case Qwatches: case Qsubs:
 		return feedtab_check(o->node->q, p, o->stage.n, err, len);
+	case Qkind: case Qmain:
+		return check_exec_word(o->node, p, lines(&o->stage), err, len);
 	case Qweb:
 		err[0] = '\0';
 		json_decref(web_annotations(p, lines(&o->stage), err, len));

@@ -189,6 +189,9 @@ void park_poll(Open *o, fuse_req_t req, struct fuse_pollhandle *ph, int ready);
 void poll_wake(Open *o);
 void park_drain(Parkq *q, int err);
 
+/* rename.c */
+int action_move(fuse_req_t req, Node *sdir, const char *sname, Node *dir, const char *name);
+
 /* root.c */
 void err_note(fuse_req_t req, const char *op, const char *path, Ent *e, int err, const char *text);
 void fail_req(fuse_req_t req, const char *op, const char *dir, const char *name, int err, const char *text);
@@ -212,6 +215,10 @@ void scratch_put(Scratch *s);
 void scratch_unlink(const char *path);
 int scratch_rename(const char *from, const char *to);
 void scratch_each(const char *dir, void (*fn)(const char *name, void *arg), void *arg);
+
+/* steps.c */
+void step_add(json_t *steps, const char *method, int kind, const char *name, const char *query, json_t *body);
+void steps_run(json_t *steps, const char *what, commit_cb cb, void *arg);
 
 /* text.c */
 int limits_parse_line(const char *line, json_t *lim, char *err, size_t errlen);

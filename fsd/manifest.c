@@ -313,19 +313,15 @@ manifest_fill(Buf *b)
 /* ---- applying ---- */
 
 typedef struct Apply {
-	json_t *steps;        /* [{kind, name, method, body}] */
+	json_t *steps;        /* for steps_run */
 	json_t *seqs;         /* the sequences' steps, till they are put in order */
-	size_t next;
-	commit_cb cb;
-	void *arg;
 	char text[1024];
 } Apply;
 
 static void
 step(Apply *a, int kind, const char *name, const char *method, json_t *body)
 {
-	json_array_append_new(a->steps, json_pack("{s:i,s:s,s:s,s:o}", "kind", kind, "name", name,
-	                                          "method", method, "body", body));
+	step_add(a->steps, method, kind, name, strcmp(method, "PUT") == 0 ? "overwrite=true" : NULL, body);
 }
 
 /* wskdeploy inputs as a key/value array: a value, {value|default: v,
@@ -629,94 +625,24 @@ plan(Apply *a, json_t *m)
 	return rc;
 }
 
-static void
-apply_free(Apply *a, int err)
-{
-	a->cb(a->arg, err, err < 0 ? a->text : NULL);
-	json_decref(a->steps);
-	json_decref(a->seqs);
-	free(a);
-}
-
-static void apply_next(Apply *a);
-
-static void
-applied(Resp *r, void *arg)
-{
-	Apply *a = arg;
-	json_t *s = json_array_get(a->steps, a->next - 1);
-	int kind = json_integer_value(json_object_get(s, "kind"));
-	const char *name = json_string_value(json_object_get(s, "name"));
-	Ent *e;
-
-	if (r->err < 0) {
-		snprintf(a->text, sizeof a->text, "manifest: %s: %s", name, r->text);
-		apply_free(a, r->err);
-		return;
-	}
-	if (kind < 0 && (e = ent_get(Etrigger, name)) != NULL)
-		e->docver[0] = '\0'; /* its feed was set up: fetch it again */
-	else if (kind >= 0 && json_is_object(resp_json(r)) && (e = ent_make(kind, name)) != NULL) {
-		ent_update(e, resp_json(r), 1);
-		notify_new(e);
-	}
-	if (kind == Erule)
-		cache_stale(Etrigger);
-	apply_next(a);
-}
-
-static void
-apply_next(Apply *a)
-{
-	json_t *s = json_array_get(a->steps, a->next++);
-	char *path;
-	int rc;
-
-	if (s == NULL) {
-		apply_free(a, 0);
-		return;
-	}
-	if (json_is_string(json_object_get(s, "path"))) /* a feed's lifecycle event */
-		path = strdup(json_string_value(json_object_get(s, "path")));
-	else
-		path = bk_path(json_integer_value(json_object_get(s, "kind")), json_string_value(json_object_get(s, "name")),
-		               strcmp(json_string_value(json_object_get(s, "method")), "PUT") == 0 ? "overwrite=true" : NULL);
-	rc = path ? bk_json(json_string_value(json_object_get(s, "method")), path, json_object_get(s, "body"),
-	                    applied, a) : -ENOMEM;
-	free(path);
-	if (rc < 0) {
-		snprintf(a->text, sizeof a->text, "manifest: cannot reach the backend");
-		apply_free(a, rc);
-	}
-}
-
 /* Apply a manifest; cb(arg, 0) or cb(arg, -errno, text) when done, not if this fails. */
 int
 manifest_apply(const char *text, size_t len, commit_cb cb, void *arg, char *err, size_t errlen)
 {
-	Apply *a;
+	Apply a = { json_array(), json_array(), "" };
 	json_t *m = yaml_to_json(text, len, err, errlen);
 	int rc;
 
-	if (m == NULL)
-		return -EINVAL;
-	if ((a = calloc(1, sizeof *a)) == NULL) {
-		json_decref(m);
-		return -ENOMEM;
+	if (m == NULL) {
+		rc = -EINVAL;
+	} else if ((rc = plan(&a, m)) < 0) {
+		snprintf(err, errlen, "%s", a.text);
+	} else {
+		steps_run(a.steps, "manifest: ", cb, arg);
+		a.steps = NULL;
 	}
-	a->steps = json_array();
-	a->seqs = json_array();
-	a->cb = cb;
-	a->arg = arg;
-	rc = plan(a, m);
 	json_decref(m);
-	if (rc < 0) {
-		snprintf(err, errlen, "%s", a->text);
-		json_decref(a->steps);
-		json_decref(a->seqs);
-		free(a);
-		return rc;
-	}
-	apply_next(a);
-	return 0;
+	json_decref(a.steps);
+	json_decref(a.seqs);
+	return rc;
 }
