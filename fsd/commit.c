@@ -220,11 +220,19 @@ code_exec(Cm *c, Ent *e)
 	json_t *x;
 	Buf b64 = {0};
 
-	if (kind == NULL)
-		kind = kind_of_code(p, c->data.n);
-	if (kind == NULL) {
+	if (kind == NULL || strcmp(kind, "archive") == 0) {
+		char why[256];
+		if (is_archive(p, c->data.n) && (kind = kind_of_archive(p, c->data.n, why, sizeof why)) == NULL) {
+			snprintf(c->text, sizeof c->text, "action %s: %s", c->ename, why);
+			return NULL;
+		}
+		if (kind == NULL)
+			kind = kind_of_code(p, c->data.n);
+	}
+	if (kind == NULL || strcmp(kind, "archive") == 0) {
 		snprintf(c->text, sizeof c->text, "cannot tell the kind of action %s: name the file "
-		         "NAME.py, NAME.js or NAME.sh, or make it an executable (ELF or #!)", c->ename);
+		         "NAME.py, NAME.js or NAME.sh, make it an executable (ELF or #!), "
+		         "or a zip or tar.gz with __main__.py, package.json, index.js or exec at its top", c->ename);
 		return NULL;
 	}
 	x = json_pack("{s:s}", "kind", kind);

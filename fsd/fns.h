@@ -27,6 +27,10 @@ void stream_read(Open *o, fuse_req_t req, size_t size);
 void stream_reply(Open *o, fuse_req_t req, size_t size);
 void stream_shutdown(void);
 
+/* archive.c */
+int is_archive(const char *p, size_t n);
+const char *kind_of_archive(const char *p, size_t n, char *err, size_t errlen);
+
 /* backend.c */
 int status_errno(long status);
 char *bk_path(int kind, const char *name, const char *query);

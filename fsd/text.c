@@ -233,6 +233,9 @@ static const struct {
 	{ ".js", "nodejs:20" },
 	{ ".mjs", "nodejs:20" },
 	{ ".sh", "bash" },
+	{ ".zip", "archive" },     /* told from the content (archive.c) */
+	{ ".tar.gz", "archive" },
+	{ ".tgz", "archive" },
 };
 
 /*
