@@ -20,6 +20,7 @@
 #include "log.h"
 
 static Map ents[Nekind];
+static Map tombs[Nekind];     /* deleted here, their delete not yet seen in the event stream */
 static const char *collname[Nekind] = { "actions", "packages", "triggers", "rules", "apis" };
 static unsigned listing;
 
@@ -89,6 +90,17 @@ ent_free(Ent *e)
 	free(e->err);
 	free(e->name);
 	free(e);
+}
+
+/*
+ * The backend deleted an entity at our asking. Till the event stream says
+ * so, its events are older than the delete and must not bring it back (a
+ * put of it that came late would make it again).
+ */
+void
+cache_deleted(int kind, const char *name)
+{
+	map_put(&tombs[kind], name, (void *)1);
 }
 
 /* Forget an entity; kept, marked gone, while something holds it. */
@@ -471,6 +483,8 @@ cache_prime(void (*done)(int err))
 		return -ENOMEM;
 	p->done = done;
 	p->listing = ++listing;
+	for (rc = 0; rc < Nekind; rc++)
+		map_free(&tombs[rc]);   /* the listing is the truth now */
 	if ((rc = primepage(p)) < 0)
 		free(p);
 	return rc;
@@ -556,10 +570,13 @@ cache_event(json_t *ev)
 	if (k == Erule)
 		cache_stale(Etrigger);
 	if (strcmp(op, "delete") == 0) {
+		map_del(&tombs[k], name);
 		if ((e = ent_get(k, name)) != NULL && !e->staged)
 			recheck(e);
 		return;
 	}
+	if (map_get(&tombs[k], name) != NULL)
+		return;  /* from before our delete: the stream is in order */
 	if ((e = ent_make(k, name)) == NULL)
 		return;
 	if (strcmp(e->version, json_string_value(json_object_get(ev, "version")) ?: "") != 0) {

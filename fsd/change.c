@@ -241,6 +241,8 @@ deleted(Resp *r, void *arg)
 
 	if (r->err == -EEXIST && c->kind == Epackage)
 		r->err = -ENOTEMPTY;
+	if (r->err == 0)
+		cache_deleted(c->kind, c->ename);
 	if (r->err == 0 && (e = ent_get(c->kind, c->ename)) != NULL) {
 		/* The entity's other names (hello/ when hello.py went) are
 		 * queued now: the notifier waits for the directory lock our

@@ -104,6 +104,7 @@ struct Ent {
 
 /* A node: one path in the tree; ino is its address (root is 1). */
 struct Node {
+	uint64_t ino;         /* its path's hash when made; kept through a rename */
 	uint64_t gen;
 	uint64_t nlookup;
 	int q;

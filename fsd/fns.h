@@ -49,6 +49,7 @@ void ent_setlast(Ent *e, const char *p, size_t n);
 Ent *action_ent(const char *name);
 Ent *ent_make(int kind, const char *name);
 void ent_drop(Ent *e);
+void cache_deleted(int kind, const char *name);
 void ent_unhold(Ent *e);
 void ent_update(Ent *e, json_t *doc, int whole);
 int ent_load(Ent *e, void (*fn)(void *arg, int err), void *arg);
@@ -173,6 +174,7 @@ Node *node_bypath(const char *path);
 char *path_join(const char *dir, const char *name);
 Node *node_make(Node *parent, const char *name, const Kid *kid);
 void node_forget(Node *n, uint64_t nlookup);
+void node_rename(const char *from, const char *to, const char *oldename, const char *newename);
 size_t node_count(void);
 
 /* notify.c */

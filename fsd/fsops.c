@@ -374,6 +374,8 @@ entry_ino(Dir *d, size_t i, const char *name)
 		path = path_join(d->node->path, name);
 		ino = path ? path_ino(path) : FUSE_ROOT_ID;
 	}
+	if (path && node_bypath(path) != NULL)   /* a node renamed keeps its number */
+		ino = node_ino(node_bypath(path));
 	free(path);
 	return ino;
 }

@@ -33,7 +33,7 @@ inokey(uint64_t ino, char *key)
 fuse_ino_t
 node_ino(Node *n)
 {
-	return n == &root ? FUSE_ROOT_ID : pathino(n->path);
+	return n == &root ? FUSE_ROOT_ID : n->ino;
 }
 
 /* The inode number a child path would have: for readdir. */
@@ -93,7 +93,8 @@ node_make(Node *parent, const char *name, const Kid *kid)
 			return NULL;
 		}
 		n->path = path;
-		inokey(pathino(path), key);
+		n->ino = pathino(path);
+		inokey(n->ino, key);
 		if (map_put(&bypath, path, n) < 0 || map_put(&byino, key, n) < 0) {
 			map_del(&bypath, path);
 			free(path);
@@ -128,13 +129,68 @@ node_forget(Node *n, uint64_t nlookup)
 	n->nlookup = nlookup >= n->nlookup ? 0 : n->nlookup - nlookup;
 	if (n->nlookup > 0)
 		return;
-	inokey(pathino(n->path), key);
+	inokey(n->ino, key);
 	map_del(&byino, key);
 	map_del(&bypath, n->path);
 	scratch_put(n->scratch);
 	free(n->ename);
 	free(n->path);
 	free(n);
+}
+
+typedef struct Moving {
+	const char *from, *to, *oldename, *newename;
+	size_t flen;
+	Node **nodes;
+	size_t n;
+} Moving;
+
+static void
+moving1(const char *key, void *val, void *arg)
+{
+	Moving *m = arg;
+	Node **grown;
+
+	if (strncmp(key, m->from, m->flen) != 0 || (key[m->flen] != '\0' && key[m->flen] != '/'))
+		return;
+	if ((grown = realloc(m->nodes, (m->n + 1) * sizeof *grown)) == NULL)
+		return;
+	m->nodes = grown;
+	m->nodes[m->n++] = val;
+}
+
+/*
+ * An entity was renamed by a rename(2) the kernel will now apply to its
+ * dentry: the nodes at path from and below it are at path to, with their
+ * inode numbers (the kernel keeps them), and those of entity oldename are
+ * now newename's. A node already at a new path is left to be forgotten.
+ */
+void
+node_rename(const char *from, const char *to, const char *oldename, const char *newename)
+{
+	Moving m = { from, to, oldename, newename, strlen(from), NULL, 0 };
+	char *path;
+	size_t i;
+
+	map_each(&bypath, moving1, &m);
+	for (i = 0; i < m.n; i++) {
+		Node *n = m.nodes[i];
+		if (asprintf(&path, "%s%s", to, n->path + m.flen) < 0)
+			continue;
+		if (map_get(&bypath, path) != NULL) {
+			free(path);
+			continue;
+		}
+		map_del(&bypath, n->path);
+		free(n->path);
+		n->path = path;
+		map_put(&bypath, n->path, n);
+		if (n->ename && strcmp(n->ename, oldename) == 0) {
+			free(n->ename);
+			n->ename = strdup(newename);
+		}
+	}
+	free(m.nodes);
 }
 
 size_t

@@ -17,6 +17,7 @@ typedef struct Mv {
 	fuse_req_t req;
 	char *from, *to;      /* entity names: "a", "pkg/a" */
 	char *path;           /* the old path, for err */
+	char *topath;         /* the new path */
 	json_t *steps;
 } Mv;
 
@@ -26,6 +27,7 @@ mv_free(Mv *m)
 	free(m->from);
 	free(m->to);
 	free(m->path);
+	free(m->topath);
 	json_decref(m->steps);
 	free(m);
 }
@@ -37,6 +39,8 @@ moved(void *arg, int err, const char *text)
 
 	if (err < 0)
 		err_note(m->req, "rename", m->path, NULL, err, text);
+	else   /* the kernel moves its dentry, with its inode, to the new name */
+		node_rename(m->path, m->topath, m->from, m->to);
 	fuse_reply_err(m->req, -err);
 	mv_free(m);
 }
@@ -155,8 +159,9 @@ action_move(fuse_req_t req, Node *sdir, const char *sname, Node *dir, const char
 	m->from = strdup(k.ename);
 	m->to = strdup(to);
 	m->path = path_join(sdir->path, sname);
+	m->topath = path_join(dir->path, name);
 	m->steps = json_array();
-	if (m->from == NULL || m->to == NULL || m->path == NULL) {
+	if (m->from == NULL || m->to == NULL || m->path == NULL || m->topath == NULL) {
 		mv_free(m);
 		return -ENOMEM;
 	}

@@ -64,6 +64,7 @@ done1(Resp *resp, void *arg)
 		if ((e = ent_get(Etrigger, name)) != NULL)
 			e->docver[0] = '\0';
 	} else if (strcmp(method, "DELETE") == 0) {
+		cache_deleted(kind, name);
 		if ((e = ent_get(kind, name)) != NULL) {
 			notify_gone(e);
 			ent_drop(e);

@@ -34,7 +34,8 @@ test_expect_success 'echo sequence > kind fails at the write, EINVAL, and err sa
 
 test_expect_success 'mv a.py b.py keeps its parameters, limits, annotations and main; the rule and the sequence follow' '
 	mv "$A/a.py" "$A/b.py" &&
-	! test -e "$A/a" && ! test -e "$A/a.py" &&
+	! test -e "$A/a.py" && test -f "$A/b.py" && test -d "$A/b" &&
+	within 2 "! test -e $A/a" &&
 	test "$(rest GET actions/a | jq -r .error)" = "The requested resource does not exist." &&
 	all b >after && test_cmp before after &&
 	test "$(cat $A/b/invoke)" = "{\"hi\":\"Ann\"}" &&
@@ -45,7 +46,7 @@ test_expect_success 'mv a.py b.py keeps its parameters, limits, annotations and 
 
 test_expect_success 'mv of an action'"'"'s directory renames it, keeping everything' '
 	mv "$A/b" "$A/c" &&
-	! test -e "$A/b" && test -d "$A/c" &&
+	! test -e "$A/b" && test -d "$A/c" && test -f "$A/c/params" && test -f "$A/c.py" &&
 	all c >after && test_cmp before after &&
 	grep -qx "action c" "$FAAS/rules/r" &&
 	test "$(cat $A/c/invoke)" = "{\"hi\":\"Ann\"}"
