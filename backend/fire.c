@@ -80,6 +80,39 @@ static json_t *fire_rule(backend *b, const caller *who, const json_t *rule, json
 
 static int rule_active(const json_t *r) { return strcmp(jstr(json_object_get(r, "status")), "active") == 0; }
 
+/* The rules of the triggers fired lately, kept while no rule changes (a
+ * trigger fired thousands of times a second read them from SQLite each time). */
+enum { RULES_KEPT = 64 };
+static struct kept_rules {
+	char key[2 * NAME_MAX_LEN + 2]; /* "ns/trigger" */
+	int64_t gen;
+	json_t *rules;
+} kept[RULES_KEPT];
+
+static int rules_of(backend *b, const char *ns, const char *name, json_t **out)
+{
+	char key[2 * NAME_MAX_LEN + 2];
+	int64_t gen = store_rules_gen(b->st);
+	struct kept_rules *k;
+	uint64_t h = 1469598103934665603ull;
+
+	snprintf(key, sizeof key, "%s/%s", ns, name);
+	for (const char *p = key; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ull;
+	k = &kept[h % RULES_KEPT];
+	if (k->rules && k->gen == gen && strcmp(k->key, key) == 0) {
+		*out = json_incref(k->rules);
+		return 0;
+	}
+	if (store_entity_list(b->st, ns, "rules", name, -1, 0, out))
+		return -EIO;
+	json_decref(k->rules);
+	snprintf(k->key, sizeof k->key, "%s", key);
+	k->gen = gen;
+	k->rules = json_incref(*out);
+	return 0;
+}
+
 static void noted(int err, const char *doc, void *arg) { (void)err, (void)doc, (void)arg; }
 
 /* Put an error on trigger `name` of ns: a record of it, its result
@@ -129,7 +162,7 @@ int trigger_fire(backend *b, const caller *who, const char *name, const json_t *
 	if (!trig && (rc = store_entity_peek(b->st, who->ns, "triggers", name, &own)))
 		return rc == -ENOENT ? 404 : 500;
 	trig = trig ? trig : own;
-	if (store_entity_list(b->st, who->ns, "rules", name, -1, 0, &rules)) {
+	if (rules_of(b, who->ns, name, &rules)) {
 		json_decref(own);
 		return 500;
 	}

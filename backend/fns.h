@@ -76,6 +76,7 @@ int store_entity_del(store *st, const char *ns, const char *coll, const char *na
 int store_entity_list(store *st, const char *ns, const char *coll, const char *ref, int limit, int skip,
                       json_t **out);
 int store_entity_count(store *st, const char *ns, const char *coll, const char *ref);
+int64_t store_rules_gen(store *st);
 int store_ns_add(store *st, const char *name, const char *uuid, const char *keyhash, int64_t now);
 int store_ns_set_key(store *st, const char *name, const char *uuid, const char *keyhash);
 int store_ns_by_uuid(store *st, const char *uuid, char *name, size_t nlen, char *hash, size_t hlen);

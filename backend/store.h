@@ -49,6 +49,7 @@ struct store {
 	int closing;
 	store_cache *cache;    /* parsed entities, store_cache.c */
 	int64_t seq;           /* the last seq given to an event or activation */
+	int64_t rules_gen;     /* bumped by every change to a rule */
 	char path[1100];
 	int sync_full;
 	/* the journal and its worker, store_journal.c */

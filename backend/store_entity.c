@@ -20,6 +20,10 @@ static json_t *column_json(sqlite3_stmt *s, int col)
 	return text ? json_loadb(text, sqlite3_column_bytes(s, col), JSON_ALLOW_NUL, NULL) : NULL;
 }
 
+/* A number that changes whenever a rule is put or deleted (fire.c keeps
+ * triggers' rules while it stays the same). */
+int64_t store_rules_gen(store *st) { return st->rules_gen; }
+
 /* The entity, shared with the cache: the caller must not change it. */
 int store_entity_peek(store *st, const char *ns, const char *coll, const char *name, json_t **doc)
 {
@@ -75,6 +79,7 @@ int store_entity_put(store *st, const char *ns, const char *coll, const char *na
 	if (!text)
 		return -ENOMEM;
 	cache_drop(st->cache, ns, coll, name);
+	st->rules_gen += strcmp(coll, "rules") == 0;
 	if ((rc = store_begin(st))) {
 		free(text);
 		return rc;
@@ -103,6 +108,7 @@ int store_entity_del(store *st, const char *ns, const char *coll, const char *na
 	int rc;
 
 	cache_drop(st->cache, ns, coll, name);
+	st->rules_gen += strcmp(coll, "rules") == 0;
 	if ((rc = store_begin(st)))
 		return rc;
 	s = store_stmt(st, S_ENT_DEL);
