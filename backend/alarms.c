@@ -37,8 +37,6 @@ enum { ONCE, CRON, INTERVAL };
 enum { REARM_MAX_MS = 60000 }; /* the wall clock is looked at again at least this often */
 
 typedef struct entry {
-	char ns[NAME_MAX_LEN + 1];
-	char trigger[NAME_MAX_LEN + 1];
 	const feed_service *svc;
 	int kind;
 	cron_spec cron;
@@ -51,6 +49,8 @@ typedef struct entry {
 	int missed;            /* next was missed while the backend was down */
 	json_t *payload;
 	size_t at;             /* in the heap */
+	char *trigger;         /* in names, after ns */
+	char ns[];             /* "NS\0TRIGGER": an alarm costs its names, not two NAME_MAX buffers */
 } entry;
 
 struct alarms {
@@ -122,6 +122,22 @@ static void heap_remove(alarms *h, entry *a)
 		heap_up(h, h->heap[i]->at);
 	}
 }
+
+/* An alarm of trigger ns/trigger, its names after it; NULL when out of memory. */
+static entry *entry_new(const char *ns, const char *trigger)
+{
+	size_t n = strlen(ns) + 1, t = strlen(trigger) + 1;
+	entry *a = malloc(sizeof *a + n + t);
+
+	if (a) {
+		memcpy(a->ns, ns, n);
+		memcpy(a->ns + n, trigger, t);
+	}
+	return a;
+}
+
+/* After alarm_parse, which clears the struct: where the trigger's name is. */
+static void entry_named(entry *a) { a->trigger = a->ns + strlen(a->ns) + 1; }
 
 static void alarm_free(entry *a)
 {
@@ -330,7 +346,7 @@ static int schedule(alarms *h, entry *a)
 
 static int alarm_start(backend *b, feed_row *r, char *err, size_t n)
 {
-	entry *a = malloc(sizeof *a);
+	entry *a = entry_new(r->ns, r->trigger);
 	int64_t now = now_ms();
 	int rc;
 
@@ -340,8 +356,7 @@ static int alarm_start(backend *b, feed_row *r, char *err, size_t n)
 		alarm_free(a);
 		return rc;
 	}
-	snprintf(a->ns, sizeof a->ns, "%s", r->ns);
-	snprintf(a->trigger, sizeof a->trigger, "%s", r->trigger);
+	entry_named(a);
 	r->next_due = a->next = next_after(a, now);
 	if (!a->next) {
 		alarm_free(a);
@@ -450,15 +465,14 @@ static void load_one(feed_row *r, void *arg)
 	char err[512];
 	const feed_service *svc = feed_service_of(r->feed);
 
-	if (!svc || r->paused || r->error[0] || !r->next_due || !(a = malloc(sizeof *a)))
+	if (!svc || r->paused || r->error[0] || !r->next_due || !(a = entry_new(r->ns, r->trigger)))
 		return;
 	if (alarm_parse(svc, r->config, now_ms(), r->changed, a, err, sizeof err)) {
 		log_warn("alarms: %s/%s: %s", r->ns, r->trigger, err);
 		alarm_free(a);
 		return;
 	}
-	snprintf(a->ns, sizeof a->ns, "%s", r->ns);
-	snprintf(a->trigger, sizeof a->trigger, "%s", r->trigger);
+	entry_named(a);
 	a->next = r->next_due;
 	a->missed = r->next_due <= now_ms();
 	if (heap_push(b->alarms, a))
