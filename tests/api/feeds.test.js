@@ -212,3 +212,31 @@ test('a user\'s action as a feed gets a key for its trigger alone', { skip: !WSK
   assert.equal(del[1].response.result.key, res.key, 'the same key on every lifecycle event')
   assert.equal((await b.raw('GET', '/api/v1/namespaces/_/triggers/ft', { auth: res.key })).status, 401, 'gone with its trigger')
 })
+
+test('the npm client\'s feeds: create, get, update, pause and unpause, delete; interval and its startDate', async t => {
+  const b = await start()
+  const ow = b.ow
+  t.after(() => b.close())
+  const lifecycle = ev => b.raw('POST', '/api/v1/namespaces/whisk.system/actions/alarms/interval?blocking=true&result=true',
+    { body: { lifecycleEvent: ev, triggerName: '/_/every', authKey: b.auth } })
+  const first = new Date(Date.now() + 3600e3).toISOString()
+  await ow.triggers.create({ name: 'every', trigger: { annotations: [{ key: 'feed', value: '/whisk.system/alarms/interval' }] } })
+  const made = await ow.feeds.create({ name: '/whisk.system/alarms/interval', trigger: 'every', params: { minutes: 30, startDate: first } })
+  assert.equal(made.response.result.status, 'ok')
+  let read = (await ow.feeds.get({ name: '/whisk.system/alarms/interval', trigger: 'every' })).response.result
+  assert.equal(read.config.minutes, 30)
+  assert.equal(read.status.nextFire, first, 'the first fire is the startDate')
+  await ow.feeds.update({ name: '/whisk.system/alarms/interval', trigger: 'every', params: { minutes: 45 } })
+  read = (await lifecycle('READ')).json
+  assert.deepEqual([read.config.minutes, read.config.startDate], [45, first], 'UPDATE lays the new parameters over the old')
+  assert.equal((await lifecycle('PAUSE')).status, 200)
+  read = (await lifecycle('READ')).json
+  assert.deepEqual([read.status.active, read.status.nextFire], [false, null])
+  assert.equal((await lifecycle('UNPAUSE')).status, 200)
+  read = (await lifecycle('READ')).json
+  assert.deepEqual([read.status.active, read.status.nextFire], [true, first])
+  await ow.feeds.delete({ name: '/whisk.system/alarms/interval', trigger: 'every' })
+  assert.equal((await lifecycle('READ')).status, 404)
+  await assert.rejects(ow.feeds.create({ name: '/whisk.system/alarms/interval', trigger: 'every', params: { minutes: 'soon' } }),
+    e => e.statusCode === 400 && /minutes parameter is required/.test(e.message))
+})
