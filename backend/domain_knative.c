@@ -164,7 +164,6 @@ knative_open(uv_loop_t *loop, const sched_config *cfg, domain **out, char *err, 
 	domain *d;
 	int rc;
 
-	(void)cfg;
 	(void)err;
 	(void)elen;
 	if (!(d = calloc(1, sizeof *d)))
@@ -177,9 +176,11 @@ knative_open(uv_loop_t *loop, const sched_config *cfg, domain **out, char *err, 
 	if ((rc = kube_open(loop, &d->k, d->why, sizeof d->why)) < 0) {
 		d->k = NULL;
 		snprintf(d->desc, sizeof d->desc, "no cluster (%s)", d->why);
-	} else
+	} else {
 		snprintf(d->desc, sizeof d->desc, "Knative Services in namespace %s of %s, image %s%s%s",
 		         kube_namespace(d->k), kube_server(d->k), d->image, d->ingress[0] ? ", ingress " : "", d->ingress);
+		d->fn = fnctl_start(d, cfg->socket_path);
+	}
 	*out = d;
 	return 0;
 }
@@ -219,6 +220,7 @@ knative_shutdown(domain *d)
 static void
 knative_close(domain *d)
 {
+	fnctl_stop(d->fn);
 	kube_close(d->k);
 	free(d);
 }

@@ -34,6 +34,7 @@ struct domain {
 	int cold_ms;
 	ksv *svcs;
 	char desc[600];
+	struct fnctl *fn;            /* the Functions' controller, or NULL (knative_fn.c) */
 };
 
 /* A Knative Service we use. */
@@ -89,10 +90,16 @@ struct kcall {
 /* knative_svc.c */
 ksv *sv_find(domain *d, const char *key);
 ksv *sv_new(domain *d, pool *p);
+ksv *sv_new_key(domain *d, const char *key, const char *path, json_t *init);
+void sv_apply(ksv *sv, const char *kind, const run_limits *lim, json_t *annotations);
 void sv_apply_pool(ksv *sv, pool *p);
 void sv_settle(ksv *sv, int state, const char *why);
 void sv_maybe_free(ksv *sv);
 void knative_forget(domain *d, const char *path);
+
+/* knative_fn.c */
+struct fnctl *fnctl_start(domain *d, const char *socket_path);
+void fnctl_stop(struct fnctl *f);
 
 /* knative_call.c */
 int knative_call(container *c, const char *path, char *body, size_t len, long logs_limit, domain_reply_cb cb,

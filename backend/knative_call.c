@@ -174,7 +174,7 @@ call_post(kcall *k)
 		return;
 	}
 	free(init);
-	rc = kube_post(x->d->k, sv->url, x->d->ingress[0] ? x->d->ingress : NULL, hdrs, b.p, b.n,
+	rc = kube_post(x->d->k, "POST", sv->url, x->d->ingress[0] ? x->d->ingress : NULL, hdrs, b.p, b.n,
 	               (long)x->c->pool->lim.timeout_ms + CALL_GRACE_MS, post_cb, k);
 	if (rc < 0) {
 		rep.err = rc;

@@ -39,16 +39,16 @@ sv_find(domain *d, const char *key)
 	return NULL;
 }
 
+/* The Service of key ("path@version") running init (a /init object, taken). */
 ksv *
-sv_new(domain *d, pool *p)
+sv_new_key(domain *d, const char *key, const char *path, json_t *init)
 {
-	const char *at = strrchr(p->key, '@');
-	json_t *body = json_loadb(p->init_body, p->init_len, 0, NULL);
+	const char *at = strrchr(key, '@');
 	ksv *sv = calloc(1, sizeof *sv);
 
-	if (!sv || !at || !body || !(sv->key = strdup(p->key)) || !(sv->path = strdup(p->path)) ||
+	if (!sv || !at || !init || !(sv->key = strdup(key)) || !(sv->path = strdup(path)) ||
 	    !(sv->version = strdup(at + 1))) {
-		json_decref(body);
+		json_decref(init);
 		if (sv) {
 			free(sv->key);
 			free(sv->path);
@@ -56,14 +56,23 @@ sv_new(domain *d, pool *p)
 		free(sv);
 		return NULL;
 	}
-	sv->init = json_incref(json_object_get(body, "value"));
-	json_decref(body);
+	sv->init = init;
 	sv->d = d;
 	ksvc_name(sv->path, sv->version, sv->name);
 	uv_timer_init(d->loop, &sv->deadline);
 	sv->deadline.data = sv;
 	LIST_PUSH(sv, &d->svcs, next, prevp);
 	return sv;
+}
+
+ksv *
+sv_new(domain *d, pool *p)
+{
+	json_t *body = json_loadb(p->init_body, p->init_len, 0, NULL);
+	json_t *init = json_incref(json_object_get(body, "value"));
+
+	json_decref(body);
+	return sv_new_key(d, p->key, p->path, init);
 }
 
 static void
@@ -215,9 +224,10 @@ deadline_cb(uv_timer_t *t)
 }
 
 /* Of an action's Services (a list's items), delete all but keep: now
- * those no container of ours uses, the others when their last user goes. */
+ * those nothing of ours uses; with doom_live, the others when their last
+ * user goes (else those are left: made after the list was asked for). */
 static void
-collect_items(domain *d, json_t *items, const char *keep)
+collect_items(domain *d, json_t *items, const char *keep, int doom_live)
 {
 	json_t *item;
 	size_t i;
@@ -229,9 +239,9 @@ collect_items(domain *d, json_t *items, const char *keep)
 			continue;
 		for (o = d->svcs; o && (o->closing || strcmp(o->name, name) != 0); o = o->next)
 			;
-		if (o)
+		if (o && doom_live)
 			o->doomed = 1;
-		else
+		else if (!o)
 			svc_delete(d, name);
 	}
 }
@@ -255,7 +265,7 @@ collect_cb(kube_reply *r, void *arg)
 
 	sv->busy--;
 	if (r->err == 0 && r->status == 200)
-		collect_items(sv->d, json_object_get(r->body, "items"), sv->name);
+		collect_items(sv->d, json_object_get(r->body, "items"), sv->name, 1);
 	sv_maybe_free(sv);
 }
 
@@ -294,26 +304,32 @@ applied_cb(kube_reply *r, void *arg)
 }
 
 static json_t *
-manifest(ksv *sv, pool *p)
+manifest(ksv *sv, const char *kind, const run_limits *lim, json_t *annotations)
 {
 	domain *d = sv->d;
 	char image[512];
+	const char *own = json_string_value(json_object_get(annotations, "faasfs.dev/image"));
 	ksvc_spec sp = {
-		.name = sv->name, .path = sv->path, .version = sv->version, .kind = p->kind, .image = image,
-		.init = sv->init, .memory_mb = p->lim.memory_mb, .timeout_ms = p->lim.timeout_ms,
-		.concurrency = p->lim.concurrency, .min_scale = annot_int(p->annotations, "min-scale"),
-		.max_scale = annot_int(p->annotations, "max-scale"),
+		.name = sv->name, .path = sv->path, .version = sv->version, .kind = kind, .image = image,
+		.init = sv->init, .memory_mb = lim->memory_mb, .timeout_ms = lim->timeout_ms,
+		.concurrency = lim->concurrency, .min_scale = annot_int(annotations, "min-scale"),
+		.max_scale = annot_int(annotations, "max-scale"),
+		.function = json_string_value(json_object_get(annotations, "faasfs.dev/function")),
+		.function_generation = annot_int(annotations, "faasfs.dev/generation"),
 	};
 
-	snprintf(image, sizeof image, d->image, ksvc_family(p->kind));
+	snprintf(image, sizeof image, d->image, ksvc_family(kind));
+	if (own && *own)
+		snprintf(image, sizeof image, "%s", own);
 	return ksvc_manifest(&sp);
 }
 
+/* Apply sv as the action version's kind, limits and annotations say. */
 void
-sv_apply_pool(ksv *sv, pool *p)
+sv_apply(ksv *sv, const char *kind, const run_limits *lim, json_t *annotations)
 {
 	char path[600], *text;
-	json_t *m = manifest(sv, p);
+	json_t *m = manifest(sv, kind, lim, annotations);
 
 	sv->state = KS_APPLY;
 	sv->why[0] = '\0';
@@ -329,6 +345,12 @@ sv_apply_pool(ksv *sv, pool *p)
 		uv_timer_start(&sv->deadline, deadline_cb, READY_MS, 0);
 	}
 	free(text);
+}
+
+void
+sv_apply_pool(ksv *sv, pool *p)
+{
+	sv_apply(sv, p->kind, &p->lim, p->annotations);
 }
 
 void
@@ -367,7 +389,7 @@ forget_cb(kube_reply *r, void *arg)
 	domain *d = arg;
 
 	if (r->err == 0 && r->status == 200)
-		collect_items(d, json_object_get(r->body, "items"), NULL);
+		collect_items(d, json_object_get(r->body, "items"), NULL, 0);
 	else
 		log_warn("knative: cannot list an action's Services: %s", r->message ? r->message : "?");
 }

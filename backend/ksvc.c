@@ -154,19 +154,28 @@ ksvc_manifest(const ksvc_spec *sp)
 {
 	char label[KSVC_NAME_SIZE];
 	int timeout_s = (sp->timeout_ms + 999) / 1000;
-	json_t *labels;
+	json_t *labels, *m;
 
 	ksvc_action_label(sp->path, label);
 	if (timeout_s > MAX_TIMEOUT_S)
 		timeout_s = MAX_TIMEOUT_S;
 	labels = json_pack("{s:s,s:s,s:s}", "app.kubernetes.io/managed-by", "faasfs", "faasfs.dev/action", label,
 	                   "faasfs.dev/version", sp->version);
-	return json_pack("{s:s,s:s,s:{s:s,s:O,s:{s:s}},s:{s:{s:{s:O,s:o},s:{s:i,s:i,s:[o]}}}}",
-	                 "apiVersion", "serving.knative.dev/v1", "kind", "Service",
-	                 "metadata", "name", sp->name, "labels", labels, "annotations", "faasfs.dev/action", sp->path,
-	                 "spec", "template", "metadata", "labels", labels, "annotations", scale_annotations(sp),
-	                 "spec", "containerConcurrency", sp->concurrency, "timeoutSeconds", timeout_s,
-	                 "containers", container(sp));
+	m = json_pack("{s:s,s:s,s:{s:s,s:O,s:{s:s}},s:{s:{s:{s:O,s:o},s:{s:i,s:i,s:[o]}}}}",
+	              "apiVersion", "serving.knative.dev/v1", "kind", "Service",
+	              "metadata", "name", sp->name, "labels", labels, "annotations", "faasfs.dev/action", sp->path,
+	              "spec", "template", "metadata", "labels", labels, "annotations", scale_annotations(sp),
+	              "spec", "containerConcurrency", sp->concurrency, "timeoutSeconds", timeout_s,
+	              "containers", container(sp));
+	if (m && sp->function) {             /* a Function's: its controller finds it by this */
+		json_t *md = json_object_get(m, "metadata");
+		char gen[24];
+		snprintf(gen, sizeof gen, "%d", sp->function_generation);
+		json_object_set_new(json_object_get(md, "labels"), "faasfs.dev/function", json_string(sp->function));
+		json_object_set_new(json_object_get(md, "annotations"), "faasfs.dev/function-generation", json_string(gen));
+	}
+	json_decref(labels);
+	return m;
 }
 
 static json_t *

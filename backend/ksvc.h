@@ -16,6 +16,8 @@ typedef struct ksvc_spec {
 	json_t *init;              /* the /init object: code, main, kind, binary, env */
 	int memory_mb, timeout_ms, concurrency;
 	int min_scale, max_scale;  /* 0: none (min 0: scale to zero) */
+	const char *function;      /* the Function resource it runs for, or NULL */
+	int function_generation;   /* that Function's metadata.generation */
 } ksvc_spec;
 
 /* The Service's name for path@version: DNS-1035, at most 57 characters. */

@@ -66,6 +66,7 @@ typedef struct kreq {
 	struct curl_slist *hdrs;
 	struct curl_slist *extra;    /* the caller's headers (kube_post) */
 	struct curl_slist *connect;  /* CURLOPT_CONNECT_TO, or NULL */
+	char *unix_path;             /* CURLOPT_UNIX_SOCKET_PATH, or NULL */
 	long timeout_ms;
 	Buf body;                    /* the answer, or a watch's line not yet ended */
 	int retried;
@@ -304,6 +305,7 @@ kreq_free(kreq *r)
 	curl_slist_free_all(r->hdrs);
 	curl_slist_free_all(r->extra);
 	curl_slist_free_all(r->connect);
+	free(r->unix_path);
 	free(r->method);
 	free(r->url);
 	free(r->ctype);
@@ -337,6 +339,7 @@ kreq_start(kreq *r)
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, r);
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
+	curl_easy_setopt(e, CURLOPT_USERAGENT, "faasfs-backend");
 	if (r->send) {
 		curl_easy_setopt(e, CURLOPT_POSTFIELDS, r->send);
 		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->sendlen);
@@ -379,6 +382,8 @@ kreq_start(kreq *r)
 		curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, r->timeout_ms);
 		if (r->connect)
 			curl_easy_setopt(e, CURLOPT_CONNECT_TO, r->connect);
+		if (r->unix_path)
+			curl_easy_setopt(e, CURLOPT_UNIX_SOCKET_PATH, r->unix_path);
 	}
 	r->hdrs = curl_slist_append(r->hdrs, "Expect:");
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, r->hdrs);
@@ -586,14 +591,14 @@ kube_watch_stop(kube_watch *w)
 }
 
 int
-kube_post(kube *k, const char *url, const char *connect, const char *const *headers, char *body, size_t len,
-          long timeout_ms, kube_post_cb cb, void *arg)
+kube_post(kube *k, const char *method, const char *url, const char *via, const char *const *headers, char *body,
+          size_t len, long timeout_ms, kube_post_cb cb, void *arg)
 {
 	char spec[600];
 	kreq *r;
 	int rc = -ENOMEM, i;
 
-	if (!(r = kreq_new(k, K_POST, "POST", url, arg))) {
+	if (!(r = kreq_new(k, K_POST, method, url, arg))) {
 		free(body);
 		return -ENOMEM;
 	}
@@ -603,9 +608,15 @@ kube_post(kube *k, const char *url, const char *connect, const char *const *head
 	r->timeout_ms = timeout_ms;
 	for (i = 0; headers && headers[i]; i++)
 		r->extra = curl_slist_append(r->extra, headers[i]);
-	snprintf(spec, sizeof spec, "::%s", connect ? connect : "");
-	if ((r->ctype = strdup("application/json")) && (!connect || (r->connect = curl_slist_append(NULL, spec))))
+	snprintf(spec, sizeof spec, "::%s", via ? via : "");
+	if (via && strncmp(via, "unix:", 5) == 0) {
+		if (!(r->unix_path = strdup(via + 5)))
+			goto out;
+	} else if (via && !(r->connect = curl_slist_append(NULL, spec)))
+		goto out;
+	if ((r->ctype = strdup("application/json")))
 		rc = kreq_start(r);
+out:
 	if (rc < 0)
 		kreq_free(r);
 	return rc;

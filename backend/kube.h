@@ -54,10 +54,11 @@ int kube_request(kube *k, const char *method, const char *path, const char *ctyp
 int kube_watch_start(kube *k, const char *path, kube_event_cb ev, kube_end_cb end, void *arg, kube_watch **out);
 void kube_watch_stop(kube_watch *w);
 
-/* POST body (taken over) to url, outside the API: a Knative Service's URL.
- * connect: "HOST:PORT" to connect to whatever the URL's host, or NULL;
- * headers: NULL-terminated "Name: value" lines, or NULL. */
-int kube_post(kube *k, const char *url, const char *connect, const char *const *headers, char *body, size_t len,
-              long timeout_ms, kube_post_cb cb, void *arg);
+/* method url with body (taken over; NULL for none), outside the API: a
+ * Knative Service's URL, or the backend's own API. via: "HOST:PORT" to
+ * connect to whatever the URL's host, "unix:PATH" for a Unix socket, or
+ * NULL; headers: NULL-terminated "Name: value" lines, or NULL. */
+int kube_post(kube *k, const char *method, const char *url, const char *via, const char *const *headers, char *body,
+              size_t len, long timeout_ms, kube_post_cb cb, void *arg);
 
 #endif

@@ -339,8 +339,10 @@ transfer_new(curluv *cu, CURL *easy, curluv_done_cb cb, void *arg)
 	curl_easy_setopt(easy, CURLOPT_TCP_NODELAY, 1L);
 	curl_easy_setopt(easy, CURLOPT_CLOSESOCKETFUNCTION, close_cb);
 	curl_easy_setopt(easy, CURLOPT_CLOSESOCKETDATA, cu);
-	/* every time: curl_easy_reset cleared it on a spare handle */
-	curl_easy_setopt(easy, CURLOPT_UNIX_SOCKET_PATH, cu->unix_path);
+	/* every time: curl_easy_reset cleared it on a spare handle; when there
+	 * is none, a handle the caller set up (curluv_add) keeps its own */
+	if (cu->unix_path)
+		curl_easy_setopt(easy, CURLOPT_UNIX_SOCKET_PATH, cu->unix_path);
 	return t;
 }
 

@@ -21,6 +21,9 @@ started with the revision's environment, scales each to zero after
 --idle-ms idle and back on the next request, answering --cold-503 requests
 503 and delaying the others --cold-delay-ms as a cold Knative does.
 
+With --audit FILE every request is appended to FILE as RBAC sees it:
+"AGENT VERB GROUP RESOURCE[/SUBRESOURCE]", AGENT the User-Agent's product.
+
 Signals: SIGUSR1 takes the API away (the listening socket closes, watches
 end), SIGUSR2 brings it back on the same port with the same objects; the
 ingress keeps serving, as a cluster's workloads do while its API server is
@@ -232,8 +235,20 @@ class Handler(BaseHTTPRequestHandler):
         with api.store.lock:
             if kind.namespaced and ns is not None and method in ('POST', 'PUT', 'PATCH'):
                 api.need_ns(kind, ns)
+        self.audit(method, kind, name, sub, q)
         handler = getattr(self, 'do_' + method.lower() + '_' + ('item' if name else 'coll'))
         return handler(kind, ns or '', name, sub, q)
+
+    def audit(self, method, kind, name, sub, q):
+        """--audit FILE: each request as RBAC sees it, "AGENT VERB GROUP RESOURCE[/SUB]"."""
+        if not self.server.audit:
+            return
+        verb = {'POST': 'create', 'PUT': 'update', 'PATCH': 'patch', 'DELETE': 'delete'}.get(method)
+        if verb is None:
+            verb = 'get' if name else ('watch' if q.get('watch') in ('1', 'true') else 'list')
+        with open(self.server.audit, 'a') as f:
+            f.write('%s %s %s %s%s\n' % ((self.headers.get('User-Agent') or '-').split('/')[0], verb,
+                                           kind.group or '""', kind.plural, '/' + sub if sub else ''))
 
     def authorized(self):
         tf = self.server.token_file
@@ -342,6 +357,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_patch_item(self, kind, ns, name, sub, q):
         ctype, patch = self.parsed(self.body())
+        if ctype == 'application/strategic-merge-patch+json' and not kind.custom:
+            ctype = 'application/merge-patch+json'   # the same for the maps of ConfigMaps and Secrets
         if ctype not in PATCH_TYPES:
             raise ApiError(415, 'UnsupportedMediaType', 'the body of the request was in an unknown format - '
                            'accepted media types include: %s' % ', '.join(PATCH_TYPES))
@@ -521,6 +538,7 @@ def serve_api(args, api, port):
     srv.api = api
     srv.conns = set()
     srv.token_file = args.token_file
+    srv.audit = args.audit
     srv.verbose = args.verbose
     if args.tls_cert:
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -548,6 +566,7 @@ def main():
     ap.add_argument('--logs', default='.')
     ap.add_argument('--ports-file')
     ap.add_argument('--verbose', action='store_true')
+    ap.add_argument('--audit')
     args = ap.parse_args()
     api = Api(args.crds)
     serving = kserving.Serving(api, args)
