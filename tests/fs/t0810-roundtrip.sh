@@ -71,6 +71,7 @@ test_expect_success 'and the namespace is the same: what the text does not show'
 	test "$(cat $FAAS/actions/zipped/invoke)" = "{\"zip\":true}" &&
 	test "$(cat $FAAS/actions/both/invoke)" = "{\"g\":1}" &&
 	test "$(rest GET actions/both | jq -c .exec.components)" = "[\"/guest/hello\",\"/guest/utils/tool\"]" &&
+	test "$(rest GET actions/both | jq -c "[.parameters, (.annotations|from_entries|.about)]")" = "[[{\"key\":\"name\",\"value\":\"Bo\"}],\"seq\"]" &&
 	test "$(rest GET actions/first | jq -c .exec.components)" = "[\"/guest/both\",\"/guest/hello\"]" &&
 	test "$(rest GET actions/utils/back | jq -c .exec.components)" = "[\"/guest/utils/tool\",\"/guest/hello\"]"
 '
