@@ -207,8 +207,8 @@ kill_cb(uv_timer_t *t)
 static int
 run_verdict(run *r, container *c, domain_reply *rep)
 {
-	char msg[2048];
-	json_t *j;
+	char msg[2048], why[256];
+	json_t *j = NULL;
 
 	if (!r->res.timed_out && rep->err == 0 && rep->status != 200 && sched_now_ms() >= r->deadline)
 		r->res.timed_out = 1;
@@ -223,7 +223,10 @@ run_verdict(run *r, container *c, domain_reply *rep)
 		snprintf(msg, sizeof msg, "The action did not produce a valid response and exited unexpectedly.");
 	else if (rep->status != 200)
 		answer_error(rep->body, rep->len, msg, sizeof msg);
-	else if (!(j = json_loadb(rep->body, rep->len, JSON_ALLOW_NUL, NULL)) || !(json_is_object(j) || json_is_array(j))) {
+	else if (!(j = json_read(rep->body, rep->len, 0, why, sizeof why)))
+		/* the proxy passed it as JSON: what jansson cannot hold, such as 2**64 */
+		snprintf(msg, sizeof msg, "The action's result cannot be carried: %s.", why);
+	else if (!(json_is_object(j) || json_is_array(j))) {
 		json_decref(j);
 		snprintf(msg, sizeof msg, "The action did not return a dictionary.");
 	} else {

@@ -76,6 +76,18 @@ test('numbers', async t => {
     assert.match(line, /"result":\{"lit":0\.1,"sum":0\.30000000000000004,"p":0\.1,"q":0\.3,/)
   })
 
+  await t.test('an integer past 64 bits cannot pass: said so, in the request and in a result', async () => {
+    const put = await b.raw('PUT', '/api/v1/namespaces/_/triggers/big', {
+      body: '{"parameters":[{"key":"k","value":18446744073709551616}]}', headers: { 'content-type': 'application/json' }
+    })
+    assert.equal(put.status, 400)
+    assert.match(put.json.error, /a number is too large \(an integer must fit in 64 bits\)/)
+    await b.ow.actions.create({ name: 'big', action: 'def main(a):\n    return {"big": 2**64}\n', kind: 'python:3' })
+    const r = await b.raw('POST', '/api/v1/namespaces/_/actions/big?blocking=true&result=true', { body: {} })
+    assert.equal(r.status, 502)
+    assert.match(r.json.error, /result cannot be carried: a number is too large/)
+  })
+
   await t.test('through node too, and through a sequence', async () => {
     await b.ow.actions.create({ name: 'js', action: NODE, kind: 'nodejs:20' })
     const seq = await b.raw('PUT', '/api/v1/namespaces/_/actions/s', {
