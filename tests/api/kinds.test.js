@@ -77,6 +77,14 @@ test('blackbox', async t => {
     assert.deepEqual(await b.ow.actions.invoke({ name: 'sk', blocking: true, result: true, params: { a: 1 } }), { args: { a: 1 } })
   })
 
+  await t.test('code holding a NUL is stored and run whole (an executable sent as text keeps its NULs)', async () => {
+    const code = '#!/bin/sh\n# a\u0000b\necho "{\\"whole\\": true}"\n'
+    const r = await b.raw('PUT', A + 'nul', { body: { exec: { kind: 'native', code } } })
+    assert.equal(r.status, 200, r.body)
+    assert.equal((await b.ow.actions.get({ name: 'nul' })).exec.code, code)
+    assert.deepEqual(await b.ow.actions.invoke({ name: 'nul', blocking: true, result: true }), { whole: true })
+  })
+
   await t.test('any other image is refused, saying this host runs none (it was silently ignored)', async () => {
     for (const image of ['python:3.11-slim', 'me/my-openwhisk/dockerskeleton2', 'ghcr.io/x/y:1']) {
       const r = await b.raw('PUT', A + 'img', { body: { exec: { kind: 'blackbox', image, code: SH } } })
