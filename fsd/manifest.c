@@ -6,11 +6,13 @@
  * "default" for what is in no package; triggers and rules under default;
  * bindings as the dependencies of default; every map sorted by name. It
  * is lossless: written into an empty namespace it gives back the same
- * namespace, and reads back as the same text. For that, beyond wskdeploy:
- * binary code is inline base64 with "binary: true"; an input that is init
- * or would read as something else (a type name, an object with "value")
- * is {value: V, init: true}; a rule has its status; a sequence its
- * inputs, annotations and limits.
+ * namespace, and reads back as the same text. For that, beyond what
+ * wskdeploy reads (it refuses a field it does not know, so each is written
+ * only when it is needed): binary code is inline base64 with "binary:
+ * true"; an input that is init or would read as something else (a type
+ * name, an object with "value") is {value: V, init: true}; an inactive
+ * rule has "status: inactive"; a sequence its inputs. A sequence's own
+ * limits, which govern none of its actions, are not kept.
  *
  * Writing one applies it, at close, like any document: everything it names
  * is made or updated (PUT overwrite=true) in the order wskdeploy uses —
@@ -171,16 +173,17 @@ action_out(Ent *e, void *arg)
 		a = sequence_out(e, pkg);
 		json_object_set_new(member(member(pkgs, slash ? pkg : "default"), "sequences"),
 		                    slash ? slash + 1 : e->name, a);
-	} else {
-		a = json_pack("{s:s,s:O}", "runtime", kind, "code", json_object_get(exec, "code") ?: json_string(""));
-		if (json_is_true(json_object_get(exec, "binary")))
-			json_object_set_new(a, "binary", json_true());
-		if (json_is_string(json_object_get(exec, "main")))
-			json_object_set(a, "main", json_object_get(exec, "main"));
-		json_object_set_new(member(member(pkgs, slash ? pkg : "default"), "actions"),
-		                    slash ? slash + 1 : e->name, a);
+		setinputs(a, "inputs", json_object_get(e->doc, "parameters"), "_actions");
+		setannot(a, json_object_get(e->doc, "annotations"), "exec");
+		return;
 	}
-	setinputs(a, "inputs", json_object_get(e->doc, "parameters"), "_actions");
+	a = json_pack("{s:s,s:O}", "runtime", kind, "code", json_object_get(exec, "code") ?: json_string(""));
+	if (json_is_true(json_object_get(exec, "binary")))
+		json_object_set_new(a, "binary", json_true());
+	if (json_is_string(json_object_get(exec, "main")))
+		json_object_set(a, "main", json_object_get(exec, "main"));
+	json_object_set_new(member(member(pkgs, slash ? pkg : "default"), "actions"), slash ? slash + 1 : e->name, a);
+	setinputs(a, "inputs", json_object_get(e->doc, "parameters"), NULL);
 	json_object_set_new(a, "limits", limits_renamed(json_object_get(e->doc, "limits"), 0));
 	setannot(a, json_object_get(e->doc, "annotations"), "exec");
 }
@@ -232,12 +235,15 @@ static void
 rule_out(Ent *e, void *arg)
 {
 	Ruletext r;
+	json_t *t;
 
 	if (e->doc == NULL)
 		return;
 	rule_of_doc(e->doc, &r);
-	json_object_set_new(member(member(arg, "default"), "rules"), e->name,
-	                    json_pack("{s:s,s:s,s:s}", "trigger", r.trigger, "action", r.action, "status", r.status));
+	t = json_pack("{s:s,s:s}", "trigger", r.trigger, "action", r.action);
+	if (strcmp(r.status, "active") != 0)
+		json_object_set_new(t, "status", json_string(r.status));
+	json_object_set_new(member(member(arg, "default"), "rules"), e->name, t);
 }
 
 static int

@@ -24,6 +24,23 @@ test_expect_success 'manifest.yaml reads as a manifest of all of it' '
 	grep -q "return {\"g\": args.get(\"g\")}" m.yaml
 '
 
+# Apache OpenWhisk's wskdeploy refuses a field it does not know: a namespace
+# with nothing beyond what it can say reads as a manifest it deploys.
+if WSKDEPLOY=$(find_tool wskdeploy); then
+	test_expect_success 'wskdeploy deploys it, as it is, into another namespace' '
+		mkdir -p proj && cp m.yaml proj/manifest.yaml &&
+		KEY=$("$BACKEND" --data "$SCRATCH/data" --add-namespace other) &&
+		"$WSKDEPLOY" --apihost "http://127.0.0.1:$BPORT" --auth "$KEY" -p proj >wd.out 2>&1 ||
+			{ cat wd.out; false; } &&
+		API2="http://127.0.0.1:$BPORT/api/v1/namespaces/_" &&
+		test "$(curl -s -u "$KEY" "$API2/actions/hello" | jq -r .parameters[0].value)" = Ann &&
+		test "$(curl -s -u "$KEY" "$API2/rules/r1" | jq -r .action.name)" = hello &&
+		test "$(curl -s -u "$KEY" -X POST "$API2/actions/utils/tool?blocking=true&result=true" | jq -c .)" = "{\"g\":1}"
+	'
+else
+	test_skip 'wskdeploy deploys it, as it is, into another namespace' 'no wskdeploy (../shared/tools, $WSKDEPLOY or PATH)'
+fi
+
 test_expect_success 'applying it again after deleting everything brings everything back' '
 	rm "$FAAS/rules/r1" "$FAAS/triggers/hot" &&
 	rm -r "$FAAS/actions/hello" "$FAAS/packages/utils" &&
