@@ -129,6 +129,45 @@ check_exec_word(Node *n, const char *p, size_t len, char *err, size_t errlen)
 }
 
 /*
+ * A binding, as far as a write can tell: a package of this namespace that
+ * exists, is not a binding itself and is not the package being bound.
+ * One of another namespace is checked by the backend, at close.
+ */
+static int
+check_binding(Node *n, const char *p, size_t len, char *err, size_t errlen)
+{
+	char line[600], *s = line, *slash;
+	Ent *e;
+
+	snprintf(line, sizeof line, "%.*s", (int)len, p);
+	s[strcspn(s, "\n")] = '\0';
+	while (isspace((unsigned char)*s))
+		s++;
+	s[strcspn(s, " \t")] = '\0';
+	if (*s == '/' && (slash = strchr(s + 1, '/')) != NULL) {
+		*slash = '\0';
+		if (strcmp(s + 1, fs.ns) != 0 && strcmp(s + 1, "_") != 0)
+			return 0;
+		s = slash + 1;
+	}
+	if (*s == '\0')
+		return 0;
+	if (strcmp(s, n->ename) == 0) {
+		snprintf(err, errlen, "binding: a package cannot bind itself");
+		return -EINVAL;
+	}
+	if ((e = ent_get(Epackage, s)) == NULL) {
+		snprintf(err, errlen, "binding: no package '%s'", s);
+		return -ENOENT;
+	}
+	if (e->bindto != NULL) {
+		snprintf(err, errlen, "binding: '%s' is a binding itself: bind the package it binds, %s", s, e->bindto);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
  * Check what an open staged so far; complete values and lines only. 0, or
  * -errno with the reason in err.
  */
@@ -153,6 +192,8 @@ stage_check(Open *o, char *err, size_t len)
 		return feedtab_check(o->node->q, p, o->stage.n, err, len);
 	case Qkind: case Qmain:
 		return check_exec_word(o->node, p, lines(&o->stage), err, len);
+	case Qbinding:
+		return check_binding(o->node, p, lines(&o->stage), err, len);
 	case Qweb:
 		err[0] = '\0';
 		json_decref(web_annotations(p, lines(&o->stage), err, len));

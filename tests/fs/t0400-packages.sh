@@ -34,6 +34,19 @@ test_expect_success 'a binding: its actions run with the binding parameters' '
 	test "$(cat $P/spanish/actions/greet/invoke)" = "{\"g\":\"Buenas\",\"n\":\"own\"}"
 '
 
+test_expect_success 'a binding that cannot be fails the write itself, and err says why' '
+	! echo /guest/nosuch >"$P/spanish/binding" 2>w.err &&
+	grep -q "No such file" w.err &&
+	tail -n 1 "$FAAS/err" | grep -q "binding: no package .nosuch." &&
+	! echo spanish >"$P/spanish/binding" 2>/dev/null &&
+	tail -n 1 "$FAAS/err" | grep -q "binding: a package cannot bind itself" &&
+	mkdir "$P/again" &&
+	! echo spanish >"$P/again/binding" 2>/dev/null &&
+	tail -n 1 "$FAAS/err" | grep -q "binding: .spanish. is a binding itself: bind the package it binds, utils" &&
+	rmdir "$P/again" &&
+	test "$(cat $P/spanish/binding)" = /guest/utils
+'
+
 test_expect_success 'rmdir of a package with actions is refused, and err says why' '
 	! rmdir "$P/utils" 2>r.err &&
 	grep -q "Directory not empty" r.err &&
