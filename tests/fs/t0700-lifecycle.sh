@@ -62,7 +62,7 @@ test_expect_success 'SIGTERM unmounts cleanly; a reader blocked on the stream ge
 	sleep 0.3 &&
 	stop_pid "$(fs_pid)" TERM &&
 	wait $catpid &&
-	! mountpoint -q "$FAAS" &&
+	! is_mounted "$FAAS" &&
 	grep -q "unmounted" "$SCRATCH/fs.log"
 '
 
@@ -142,7 +142,7 @@ test_expect_success 'a missing key file is said, and nothing is mounted' '
 	mount_stop &&
 	! "$FAASFS" -f --auth-file nosuch "$FAAS" 2>err.out &&
 	grep -q "cannot read the key: nosuch: No such file" err.out &&
-	! mountpoint -q "$FAAS"
+	! is_mounted "$FAAS"
 '
 
 test_done

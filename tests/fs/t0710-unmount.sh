@@ -24,7 +24,7 @@ test_expect_success 'fusermount3 -u ends a background faasfs' '
 	ls "$FAAS/actions" >/dev/null &&
 	fusermount3 -u "$FAAS" &&
 	within 10 "! alive $pid" &&
-	! mountpoint -q "$FAAS"
+	! is_mounted "$FAAS"
 '
 
 test_expect_success 'fusermount3 -u ends it while another mount namespace holds a copy of the mount' '
@@ -54,7 +54,7 @@ test_expect_success 'SIGTERM ends it and unmounts, with no error, after the back
 	backend_start && within 10 "grep -q \"up\$\" $FAAS/status" &&
 	kill -TERM $pid &&
 	within 10 "! alive $pid" &&
-	! mountpoint -q "$FAAS" &&
+	! is_mounted "$FAAS" &&
 	! grep -i "fail" fs.log
 '
 
