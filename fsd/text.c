@@ -230,8 +230,8 @@ static const struct {
 	const char *kind;
 } kindtab[] = {
 	{ ".py", "python:3" },
-	{ ".js", "nodejs:20" },
-	{ ".mjs", "nodejs:20" },
+	{ ".js", "nodejs:default" },   /* the backend makes it the node this host runs */
+	{ ".mjs", "nodejs:default" },
 	{ ".sh", "bash" },
 	{ ".zip", "archive" },     /* told from the content (archive.c) */
 	{ ".tar.gz", "archive" },

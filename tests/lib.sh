@@ -17,6 +17,9 @@ SCRATCH=$(mktemp -d "/tmp/faasfs-$TEST_NAME.XXXXXX")
 PROXY="$TOP/proxy/faasfs-proxy"
 BACKEND="$TOP/backend/faasfs-backend"
 FAASFS="$TOP/fsd/faasfs"
+# the kind this host runs node actions as, as the backend names it from
+# /usr/bin/node's version: nodejs:20 with node 20, nodejs:18 on Debian 12
+NODE_KIND=nodejs:$(/usr/bin/node -p 'process.versions.node.split(".")[0]' 2>/dev/null)
 test_count=0
 test_failed=0
 test_cleanups=""

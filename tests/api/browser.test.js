@@ -7,7 +7,7 @@ const { execFileSync } = require('node:child_process')
 const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
-const { start, findTool } = require('./helper')
+const { start, findTool, NODE_KIND } = require('./helper')
 
 // The page asks the data action for n items, from another origin (localhost
 // against 127.0.0.1) and with a header of its own, so the browser sends a
@@ -43,8 +43,8 @@ test('a web page in headless Chromium fetches a JSON web action (CORS preflight 
   const b = await start()
   t.after(() => b.close())
   const web = [{ key: 'web-export', value: true }]
-  await b.ow.actions.create({ name: 'page', action: { exec: { kind: 'nodejs:20', code: PAGE }, annotations: web } })
-  await b.ow.actions.create({ name: 'data', action: { exec: { kind: 'nodejs:20', code: DATA }, annotations: web } })
+  await b.ow.actions.create({ name: 'page', action: { exec: { kind: NODE_KIND, code: PAGE }, annotations: web } })
+  await b.ow.actions.create({ name: 'data', action: { exec: { kind: NODE_KIND, code: DATA }, annotations: web } })
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'faasfs-chromium-'))
   t.after(() => fs.rmSync(profile, { recursive: true, force: true }))
 

@@ -7,7 +7,7 @@ const crypto = require('node:crypto')
 const fs = require('node:fs')
 const http = require('node:http')
 const path = require('node:path')
-const { start } = require('./helper')
+const { start, NODE_KIND } = require('./helper')
 
 const WHO = 'function main(a) { return { statusCode: 200, headers: { "Content-Type": "application/json" }, body: { claims: a.__gw_claims || null, id: a.id || null } } }\n'
 const kv = o => Object.entries(o).map(([key, value]) => ({ key, value }))
@@ -27,7 +27,7 @@ function jwt (alg, key, claims, header = {}) {
 async function setup (t) {
   const b = await start()
   t.after(() => b.close())
-  await b.ow.actions.create({ name: 'who', action: { exec: { kind: 'nodejs:20', code: WHO }, annotations: kv({ 'web-export': true }) } })
+  await b.ow.actions.create({ name: 'who', action: { exec: { kind: NODE_KIND, code: WHO }, annotations: kv({ 'web-export': true }) } })
   b.mgmt = (method, verb, query, body, auth) => b.raw(method, `/api/v1/web/whisk.system/apimgmt/${verb}.http${query ? '?' + query : ''}`, Object.assign(body ? { body } : {}, auth ? { auth } : {}))
   b.route = (base, rel, extra = {}) => b.mgmt('POST', 'createApi', 'responsetype=http', {
     apidoc: Object.assign({ namespace: '_', gatewayBasePath: base, gatewayPath: rel, gatewayMethod: 'GET', action: { name: 'who', namespace: '_', backendMethod: 'GET', backendUrl: `${b.apihost}/api/v1/web/_/default/who.http`, authkey: b.auth } }, extra)
@@ -203,7 +203,7 @@ test('custom domains: a Host header mapped to an API', async t => {
   assert.equal((await b.get('/club/books/7', { host: 'other.example.test' })).status, 404, 'no such domain: not ours')
   assert.equal((await b.get('/api/v1', { host: 'books.example.test' })).status, 404, 'the domain serves its API only')
   const cred = b.addNamespace('rival')
-  await b.raw('PUT', '/api/v1/namespaces/_/actions/who', { auth: cred, body: { exec: { kind: 'nodejs:20', code: WHO }, annotations: kv({ 'web-export': true }) } })
+  await b.raw('PUT', '/api/v1/namespaces/_/actions/who', { auth: cred, body: { exec: { kind: NODE_KIND, code: WHO }, annotations: kv({ 'web-export': true }) } })
   const rival = doc('books.example.test')
   rival.paths['/books/{id}'].get['x-openwhisk'].url = `${b.apihost}/api/v1/web/rival/default/who.http`
   r = await b.swagger(rival, cred)

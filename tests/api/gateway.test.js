@@ -7,7 +7,7 @@ const { execFileSync, spawnSync } = require('node:child_process')
 const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
-const { start, findTool } = require('./helper')
+const { start, findTool, NODE_KIND } = require('./helper')
 
 const BOOK = 'function main(a) { return { statusCode: a.__ow_method === "post" ? 201 : 200, headers: { "Content-Type": "application/json" }, body: { isbn: a.isbn || null, path: a.__ow_path, method: a.__ow_method, name: a.name || null } } }\n'
 const HELLO = 'function main(a) { return { payload: "Hello " + (a.name || "world") } }\n'
@@ -17,7 +17,7 @@ async function setup (t) {
   const b = await start()
   t.after(() => b.close())
   for (const [name, code, web] of [['book', BOOK, true], ['hello', HELLO, true], ['plain', HELLO, false]]) {
-    await b.ow.actions.create({ name, action: { exec: { kind: 'nodejs:20', code }, annotations: kv(web ? { 'web-export': true } : {}) } })
+    await b.ow.actions.create({ name, action: { exec: { kind: NODE_KIND, code }, annotations: kv(web ? { 'web-export': true } : {}) } })
   }
   b.gw = `${b.apihost}/api/guest`
   b.mgmt = (method, verb, query, body) => b.raw(method, `/api/v1/web/whisk.system/apimgmt/${verb}.http${query ? '?' + query : ''}`, body ? { body } : {})

@@ -24,6 +24,10 @@ const BACKEND = process.env.FAASFS_BACKEND || path.join(TOP, 'backend', 'faasfs-
 // with its containers: they get SIGKILL when this process goes, and their
 // containers die with them.
 const running = new Set()
+
+// The kind this host runs node actions as, as the backend names it from
+// /usr/bin/node's version: nodejs:20 with node 20, nodejs:18 on Debian 12.
+const NODE_KIND = 'nodejs:' + execFileSync('/usr/bin/node', ['-p', 'process.versions.node.split(".")[0]']).toString().trim()
 process.on('exit', () => { for (const child of running) child.kill('SIGKILL') })
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   process.once(sig, () => {
@@ -187,4 +191,4 @@ function findTool (name) {
   return null
 }
 
-module.exports = { start, poll, raw, credential, findTool }
+module.exports = { start, poll, raw, credential, findTool, NODE_KIND }

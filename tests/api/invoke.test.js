@@ -7,7 +7,7 @@ const { execFileSync } = require('node:child_process')
 const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
-const { start, poll } = require('./helper')
+const { start, poll, NODE_KIND } = require('./helper')
 
 const ECHO = 'import os\ndef main(args):\n    print("echo", len(args))\n    return {"args": args, "env": os.environ.get("SECRET", "")}\n'
 const FAIL = 'def main(args):\n    return {"error": "no luck"}\n'
@@ -162,7 +162,7 @@ test('invoke', async t => {
   })
 
   await t.test('nodejs and bash actions run too', async () => {
-    await ow.actions.create({ name: 'node', action: NODE, kind: 'nodejs:20' })
+    await ow.actions.create({ name: 'node', action: NODE, kind: NODE_KIND })
     assert.deepEqual(await ow.actions.invoke({ name: 'node', blocking: true, result: true, params: { name: 'x' } }), { hello: 'x' })
     await ow.actions.create({ name: 'sh', action: BASH, kind: 'bash' })
     const r = await ow.actions.invoke({ name: 'sh', blocking: true, params: { k: 1 } })
@@ -178,7 +178,7 @@ test('invoke', async t => {
     const a = await ow.actions.create({ name: 'zipped', action: fs.readFileSync(path.join(dir, 'action.zip')), kind: 'nodejs:default' })
     fs.rmSync(dir, { recursive: true, force: true })
     assert.equal(a.exec.binary, true)
-    assert.equal(a.exec.kind, 'nodejs:20')
+    assert.equal(a.exec.kind, NODE_KIND)
     assert.deepEqual(await ow.actions.invoke({ name: 'zipped', blocking: true, result: true, params: { v: 7 } }), { zipped: 7 })
   })
 

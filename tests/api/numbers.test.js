@@ -7,7 +7,7 @@
 const test = require('node:test')
 const assert = require('node:assert/strict')
 const http = require('node:http')
-const { start, poll } = require('./helper')
+const { start, poll, NODE_KIND } = require('./helper')
 
 const PY = 'def main(args):\n    return {"lit": 0.1, "sum": 0.1 + 0.2, "p": args["p"], "q": args["q"], "big": 1e300, "tiny": 5e-324}\n'
 const NODE = 'function main(a) { return { lit: 0.7, p: a.p, q: a.q } }\n'
@@ -89,7 +89,7 @@ test('numbers', async t => {
   })
 
   await t.test('through node too, and through a sequence', async () => {
-    await b.ow.actions.create({ name: 'js', action: NODE, kind: 'nodejs:20' })
+    await b.ow.actions.create({ name: 'js', action: NODE, kind: NODE_KIND })
     const seq = await b.raw('PUT', '/api/v1/namespaces/_/actions/s', {
       body: { exec: { kind: 'sequence', components: ['/_/n', '/_/js'] } }
     })

@@ -7,7 +7,7 @@ const { execFileSync } = require('node:child_process')
 const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
-const { start, findTool } = require('./helper')
+const { start, findTool, NODE_KIND } = require('./helper')
 
 // curl(url, args) -> {status, headers (lower-case names, arrays for repeats), body (Buffer), json}
 function curl (url, args = []) {
@@ -50,7 +50,7 @@ test('web actions', async t => {
   t.after(() => b.close())
   const base = `${b.apihost}/api/v1/web/guest`
   const mk = (name, code, annotations, params) =>
-    ow.actions.create({ name, action: { exec: { kind: 'nodejs:20', code }, annotations: kv(annotations), parameters: kv(params || {}) } })
+    ow.actions.create({ name, action: { exec: { kind: NODE_KIND, code }, annotations: kv(annotations), parameters: kv(params || {}) } })
 
   await mk('echo', ECHO, web({ final: true }), { bound: 'b' })
   await mk('respond', RESPOND, web())
@@ -61,7 +61,7 @@ test('web actions', async t => {
   await mk('secret', ECHO, web({ 'require-whisk-auth': 'open sesame' }))
   await mk('fails', FAILS, web())
   await ow.packages.create({ name: 'pkg' })
-  await ow.actions.create({ name: 'pkg/inner', action: { exec: { kind: 'nodejs:20', code: ECHO }, annotations: kv(web()) } })
+  await ow.actions.create({ name: 'pkg/inner', action: { exec: { kind: NODE_KIND, code: ECHO }, annotations: kv(web()) } })
 
   await t.test('GET .json: the request as __ow_* fields, query parameters as strings', () => {
     const r = curl(`${base}/default/echo.json/some/path?x=1&y=a%20b+c`, ['-H', 'X-Test: Yes'])

@@ -11,7 +11,7 @@ const assert = require('node:assert/strict')
 const { execFileSync, spawn } = require('node:child_process')
 const fs = require('node:fs')
 const path = require('node:path')
-const { start, poll, findTool } = require('./helper')
+const { start, poll, findTool, NODE_KIND } = require('./helper')
 
 const WSK = findTool('wsk')
 
@@ -49,7 +49,7 @@ test('wsk', { skip: WSK ? false : 'wsk (Apache OpenWhisk\'s CLI) not found: set 
     wsk('action', 'create', 'p311', 'hello.py', '--kind', 'python:3.11')
     wsk('action', 'create', 'hj', file('hello.js', NODE))
     wsk('action', 'create', 'hb', file('hello.sh', BASH), '--kind', 'bash')
-    const kinds = { hp: 'python:3', p311: 'python:3.11', hj: 'nodejs:20', hb: 'bash' }
+    const kinds = { hp: 'python:3', p311: 'python:3.11', hj: NODE_KIND, hb: 'bash' }
     for (const [name, kind] of Object.entries(kinds)) {
       const a = json('action', 'get', name)
       assert.equal(a.exec.kind, kind, name)

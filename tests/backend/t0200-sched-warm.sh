@@ -80,12 +80,12 @@ test_expect_success 'an action right after another takes the stem cell still sta
 test_expect_success 'a stem cell of another kind serves a new kind, which then gets its own' '
 	printf "function main() { return {kind: \"node\"} }\n" >n.js &&
 	wait_for "test \"\$(gauge faasfs_containers{state=\\\"stemcell\\\"})\" -ge 1" &&
-	put_action n1 nodejs:20 n.js &&
+	put_action n1 $NODE_KIND n.js &&
 	invoke n1 >7.json &&
 	test "$(field 7.json .response.result.kind)" = node &&
 	test "$(startup 7.json)" = stemcell &&
 	wait_for "test \"\$(gauge faasfs_containers{state=\\\"stemcell\\\"})\" -ge 2" &&
-	put_action n2 nodejs:20 n.js &&
+	put_action n2 $NODE_KIND n.js &&
 	invoke n2 >8.json &&
 	test "$(startup 8.json)" = stemcell
 '

@@ -18,7 +18,7 @@ def main(args):
 PY
 
 test_expect_success 'runs share a container up to its concurrency' '
-	put_action par nodejs:20 par.js "{\"limits\":{\"concurrency\":4}}" &&
+	put_action par $NODE_KIND par.js "{\"limits\":{\"concurrency\":4}}" &&
 	for i in 1 2 3 4; do invoke par >par$i.json & done; wait &&
 	for i in 1 2 3 4; do test "$(field par$i.json .response.statusCode)" = 0 || return 1; done &&
 	test "$(cat par?.json | jq -r .response.result.uid | sort -u | wc -l)" = 1

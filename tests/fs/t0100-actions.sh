@@ -17,7 +17,7 @@ test_expect_success 'cp hello.py, hello.js, hello.sh and a binary make four acti
 	printf "hello\nhellobin\nhellojs\nhellosh\n" >ls.expect &&
 	test_cmp ls.expect ls.out &&
 	test "$(cat $A/hello/kind)" = python:3 &&
-	test "$(cat $A/hellojs/kind)" = nodejs:20 &&
+	test "$(cat $A/hellojs/kind)" = $NODE_KIND &&
 	test "$(cat $A/hellosh/kind)" = bash &&
 	test "$(cat $A/hellobin/kind)" = native &&
 	test "$(rest GET actions/hellobin | jq -r .exec.binary)" = true

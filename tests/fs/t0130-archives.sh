@@ -28,9 +28,9 @@ test_expect_success 'cp app.zip makes app, python:3, and it runs' '
 	cmp app.zip "$A/app/code" && cmp app.zip "$A/app.zip"
 '
 
-test_expect_success 'cp web.tgz makes web, nodejs:20 (package.json), and it runs' '
+test_expect_success 'cp web.tgz makes web, of node'"'"'s kind (package.json), and it runs' '
 	cp web.tgz "$A/" &&
-	test "$(cat $A/web/kind)" = nodejs:20 &&
+	test "$(cat $A/web/kind)" = $NODE_KIND &&
 	test "$(echo "{\"n\":7}" | { cat >&3; cat <&3; } 3<>$A/web/invoke)" = "{\"node\":7}"
 '
 

@@ -88,7 +88,7 @@ test_expect_success 'the default package of wskdeploy'"'"'s conductor sample app
 '
 
 test_expect_success 'a manifest that cannot be applied fails cp at close, and err says why' '
-	printf "packages:\n  p:\n    actions:\n      z:\n        function: src/z.js\n        runtime: nodejs:20\n" >fn.yaml &&
+	printf "packages:\n  p:\n    actions:\n      z:\n        function: src/z.js\n        runtime: $NODE_KIND\n" >fn.yaml &&
 	! cp fn.yaml "$FAAS/manifest.yaml" 2>/dev/null &&
 	tail -n 1 "$FAAS/err" | grep -q "give its code inline" &&
 	printf "packages: [\n" >bad.yaml &&

@@ -101,7 +101,7 @@ test_names(void **state)
 	(void)state;
 	assert_string_equal(kind_of_name("hello.py", &bl), "python:3");
 	assert_int_equal(bl, 5);
-	assert_string_equal(kind_of_name("my.tool.js", &bl), "nodejs:20");
+	assert_string_equal(kind_of_name("my.tool.js", &bl), "nodejs:default");
 	assert_int_equal(bl, 7);
 	assert_string_equal(kind_of_name("x.sh", &bl), "bash");
 	assert_null(kind_of_name("hello", &bl));
