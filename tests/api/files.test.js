@@ -87,6 +87,13 @@ test('file changes', async t => {
     assert.equal(seen.find(e => e.event === 'delete').size, null)
   })
 
+  await t.test('a restart keeps the watch', async () => {
+    await b.stop()
+    await b.start()
+    fs.writeFileSync(path.join(dir, 'after.csv'), 'r')
+    await changes(b.ow, 'csv', `create ${dir}/after.csv`)
+  })
+
   await t.test('the watched directory goes away: an error on the trigger', async () => {
     const gone = path.join(root, 'gone')
     fs.mkdirSync(gone)
