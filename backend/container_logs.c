@@ -370,6 +370,32 @@ clogs_add(clogs *l, logsink *k)
 }
 
 void
+clogs_swap(clogs *l, logsink *done, logsink *k)
+{
+	int w;
+
+	if (!k->queued || done->queued)
+		return;
+	done->next = k->next;
+	done->prevp = k->prevp;
+	*k->prevp = done;
+	if (k->next)
+		k->next->prevp = &done->next;
+	else
+		l->tailp = &done->next;
+	for (w = 0; w < 2; w++) {
+		if (l->cur[w] == k)
+			l->cur[w] = done;
+		done->ended[w] = k->ended[w];
+		k->ended[w] = 1;
+	}
+	done->queued = 1;
+	k->queued = 0;
+	k->next = NULL;
+	k->prevp = NULL;
+}
+
+void
 clogs_remove(clogs *l, logsink *k)
 {
 	if (k->queued)

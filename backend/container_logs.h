@@ -37,6 +37,12 @@ void logsink_init(logsink *k, size_t limit, logsink_cb cb, void *arg);
 void clogs_add(clogs *l, logsink *k);
 /* Stop waiting for k's sentinels (its lines so far stay in k). */
 void clogs_remove(clogs *l, logsink *k);
+/* Sentinels name no activation, so with many in flight a pair may end the
+ * sink of one still running while the activation it belonged to has
+ * answered: done (ended, not in the queue) takes k's place in the queue
+ * and what k still waited for, and k is done. Lines collected so far stay
+ * where they are; done's cb runs again when its new place ends. */
+void clogs_swap(clogs *l, logsink *done, logsink *k);
 /* Add a line of our own (e.g. "There was an issue while collecting ..."). */
 void logsink_note(logsink *k, const char *stream, const char *text);
 int logsink_done(const logsink *k);

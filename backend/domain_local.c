@@ -21,6 +21,16 @@
  * with OpenWhisk's "There was an issue while collecting your logs" line. A
  * lost connection ends the call at once with the logs so far.
  *
+ * Sentinels name no activation: a pair ends the oldest sink still
+ * collecting (container_logs.c). With many runs in flight that may be one
+ * still running while the run the pair came after has answered, and that
+ * one would wait for a later pair, or the grace, and lose its logs. So a
+ * call ended before its answer waits on x->early, an answered call whose
+ * sink is not done on x->waiting, and the two meet: the answered call
+ * takes the ended sink's place (clogs_swap), the other goes back to
+ * collecting. Each answer thus ends its call as soon as as many pairs as
+ * answers have come, whichever runs they were.
+ *
  * When the process is gone, calls in flight end with an error, then the
  * scheduler hears container_down() exactly once, after every call has ended.
  */
@@ -78,6 +88,8 @@ typedef struct lct {
 	int exited;
 	int handles;                 /* exitw and probe not yet closed */
 	int calls;                   /* calls not yet ended */
+	struct lcall *early, **early_tail;       /* sentinels come, no answer yet */
+	struct lcall *waiting, **waiting_tail;   /* answered, no sentinels yet */
 	int down;
 	char why[160];
 	char token[TOKEN_HEX + 1];   /* the proxy's FAASFS_PROXY_TOKEN */
@@ -95,9 +107,33 @@ typedef struct lcall {
 	size_t len;
 	uv_timer_t grace;
 	int grace_on;
+	struct lcall *qnext, **qprevp;   /* on x->early or x->waiting */
+	int onq;                         /* Q_EARLY, Q_WAITING or 0 */
 } lcall;
 
+enum { Q_EARLY = 1, Q_WAITING };
+
 /* ---- calls ---- */
+
+static void
+unqueue(lcall *k)
+{
+	if (k->onq == Q_EARLY)
+		FIFO_REMOVE(k, k->x->early_tail, qnext, qprevp);
+	else if (k->onq == Q_WAITING)
+		FIFO_REMOVE(k, k->x->waiting_tail, qnext, qprevp);
+	k->onq = 0;
+}
+
+static void
+enqueue(lcall *k, int q)
+{
+	if (q == Q_EARLY)
+		FIFO_APPEND(k, k->x->early_tail, qnext, qprevp);
+	else
+		FIFO_APPEND(k, k->x->waiting_tail, qnext, qprevp);
+	k->onq = q;
+}
 
 static void
 call_free(uv_handle_t *h)
@@ -115,6 +151,7 @@ call_end(lcall *k, const char *body, size_t len)
 	                   .logs = k->collecting ? k->sink.lines : NULL };
 	lct *x = k->x;
 
+	unqueue(k);
 	if (k->collecting && x->logs)
 		clogs_remove(x->logs, &k->sink);
 	k->cb(x->c, &r, k->arg);
@@ -138,17 +175,31 @@ grace_cb(uv_timer_t *t)
 	call_end(k, k->body, k->len);
 }
 
+/* The answered call w takes the ended sink of e, whose answer has not come. */
+static void
+take_sentinels(lcall *w, lcall *e)
+{
+	unqueue(e);
+	clogs_swap(w->x->logs, &e->sink, &w->sink);
+}
+
 static void
 sink_cb(logsink *s, void *arg)
 {
-	lcall *k = arg;
+	lcall *k = arg, *w;
 
 	(void)s;
-	if (k->replied) {
-		if (k->grace_on)
-			uv_timer_stop(&k->grace);
-		call_end(k, k->body, k->len);
+	if (!k->replied && (w = k->x->waiting) == NULL) {
+		enqueue(k, Q_EARLY);
+		return;
 	}
+	if (!k->replied)
+		take_sentinels(w, k);   /* the pair was w's */
+	else
+		w = k;
+	if (w->grace_on)
+		uv_timer_stop(&w->grace);
+	call_end(w, w->body, w->len);
 }
 
 static void
@@ -159,6 +210,8 @@ http_cb(int err, int status, const char *body, size_t len, void *arg)
 	k->replied = 1;
 	k->err = err;
 	k->status = status;
+	if (!err && k->collecting && !logsink_done(&k->sink) && k->x->early && k->x->logs)
+		take_sentinels(k, k->x->early);
 	if (err || !k->collecting || logsink_done(&k->sink)) {
 		call_end(k, body, len);
 		return;
@@ -172,6 +225,7 @@ http_cb(int err, int status, const char *body, size_t len, void *arg)
 	memcpy(k->body, body, len);
 	k->body[len] = '\0';
 	k->len = len;
+	enqueue(k, Q_WAITING);
 	k->grace.data = k;
 	uv_timer_init(k->x->d->loop, &k->grace);
 	k->grace_on = 1;
@@ -442,6 +496,8 @@ local_start(domain *d, container *c)
 		return -ENOMEM;
 	x->c = c;
 	x->d = d;
+	x->early_tail = &x->early;
+	x->waiting_tail = &x->waiting;
 	c->priv = x;
 	if ((rc = lct_spawn(d, x)) < 0) {
 		c->priv = NULL;

@@ -29,4 +29,20 @@ test_expect_success 'lines are stamped and tagged by stream; import output goes 
 	test "$(wc -l <2.logs)" = 2
 '
 
+# Sentinels name no activation: a pair ends the oldest run still going. A
+# quick run answered beside a slow one must still end with its own pair,
+# not wait for the slow one's or the grace and lose its logs for it.
+cat >sleepy.js <<'JS'
+function main(p) { console.log("slept", p.ms); return new Promise(r => setTimeout(() => r({ ms: p.ms }), p.ms)); }
+JS
+test_expect_success 'a quick run beside a slow one in the same container ends with its own sentinels' '
+	put_action sleepy nodejs:20 sleepy.js "{\"limits\":{\"concurrency\":10}}" &&
+	invoke sleepy "{\"ms\":1}" >warm.json && jq -e ".response.success" warm.json &&
+	{ invoke sleepy "{\"ms\":30000}" >slow.json & } &&
+	wait_for "curl -sf \"$METRICS\" | grep -q \"^faasfs_containers{state=.busy.} 1\"" &&
+	invoke sleepy "{\"ms\":1}" >quick.json && jq -c "{duration, logs}" quick.json &&
+	jq -e ".response.result.ms == 1" quick.json &&
+	! jq -r ".logs[]" quick.json | grep "issue while collecting"
+'
+
 test_done

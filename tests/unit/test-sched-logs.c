@@ -222,6 +222,46 @@ test_remove(void **state)
 	json_decref(b.lines);
 }
 
+/* b answered first, but the pair of sentinels that came ended a: b takes
+ * a's ended place, a goes back to b's and ends with the next pair. */
+static void
+test_swap(void **state)
+{
+	fixture *f = *state;
+	logsink a, b, c;
+
+	collect(f, &a, 1 << 20);
+	collect(f, &b, 1 << 20);
+	collect(f, &c, 1 << 20);
+	PUT(f->out, "x\n" SENT);
+	PUT(f->err, SENT);
+	drain(f);
+	assert_int_equal(f->ended, 1);
+	assert_true(logsink_done(&a));
+	clogs_swap(f->l, &a, &b);
+	assert_true(logsink_done(&b));
+	assert_false(logsink_done(&a));
+	PUT(f->out, "y\n" SENT);
+	drain(f);
+	assert_false(logsink_done(&a));     /* its place waits for stderr too */
+	PUT(f->err, SENT);
+	drain(f);
+	assert_true(logsink_done(&a));
+	assert_false(logsink_done(&c));
+	assert_int_equal(f->ended, 2);
+	assert_int_equal(json_array_size(a.lines), 2);   /* lines stay where they went */
+	assert_string_equal(line(&a, 1), "stdout: y");
+	assert_int_equal(json_array_size(b.lines), 0);
+	PUT(f->out, "z\n" SENT);
+	PUT(f->err, SENT);
+	drain(f);
+	assert_true(logsink_done(&c));
+	assert_string_equal(line(&c, 0), "stdout: z");
+	json_decref(a.lines);
+	json_decref(b.lines);
+	json_decref(c.lines);
+}
+
 /* Many activations in one container: stdout runs ahead of stderr by all of
  * them, and some leave the queue from the middle before their output;
  * every line still goes to its own activation, in order. */
@@ -277,6 +317,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_eof_ends_everyone, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_remove, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_crowd, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_swap, setup, teardown),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);
