@@ -39,6 +39,55 @@ typedef struct web_out {
 	int err_status;
 } web_out;
 
+/* The JSON text of v as json_text writes it (numbers as written), or
+ * pretty as OpenWhisk's (spray's prettyPrint): an object's members a line
+ * each, indented two spaces a level, arrays on one line ("[1, 2]"). */
+static int put_json(Buf *out, const json_t *v, int pretty)
+{
+	size_t len = 0;
+	char *t = json_text(v, &len), kind[256];
+	int depth = 0, ind = 0, in_str = 0; /* ind: objects around (arrays do not indent) */
+
+	if (!t)
+		return -ENOMEM;
+	for (size_t i = 0; i < len && pretty; i++) {
+		char c = t[i];
+		if (in_str) {
+			buf_add(out, &c, 1);
+			if (c == '\\' && i + 1 < len)
+				buf_add(out, &t[++i], 1);
+			else if (c == '"')
+				in_str = 0;
+		} else if ((c == '{' || c == '[') && i + 1 < len && (t[i + 1] == '}' || t[i + 1] == ']')) {
+			buf_add(out, &t[i], 2); /* {} and [] stay as they are */
+			i++;
+		} else if (c == '[' || (c == ',' && depth && kind[(depth - 1) % 256] == '[')) {
+			if (c == '[')
+				kind[depth++ % 256] = '[';
+			buf_str(out, c == '[' ? "[" : ", ");
+		} else if (c == ']') {
+			depth--;
+			buf_add(out, "]", 1);
+		} else if (c == '{' || c == ',') {
+			if (c == '{')
+				kind[depth++ % 256] = '{', ind++;
+			buf_printf(out, "%c\n%*s", c, 2 * ind, "");
+		} else if (c == '}') {
+			depth--, ind--;
+			buf_printf(out, "\n%*s}", 2 * ind, "");
+		} else {
+			in_str = c == '"';
+			buf_add(out, &c, 1);
+			if (c == ':')
+				buf_add(out, " ", 1);
+		}
+	}
+	if (!pretty)
+		buf_add(out, t, len);
+	free(t);
+	return 0;
+}
+
 static int fail(web_out *o, const char *msg)
 {
 	o->err = msg;
@@ -66,7 +115,7 @@ static char *header_value(const json_t *v)
 	if (json_is_string(v))
 		return strpbrk(json_string_value(v), "\r\n") ? NULL : strdup(json_string_value(v));
 	if (json_is_number(v) || json_is_boolean(v))
-		return json_dumps(v, JSON_ENCODE_ANY);
+		return json_text(v, NULL);
 	return NULL;
 }
 
@@ -154,14 +203,12 @@ static int http_string(web_out *o, const char *str)
 /* Any other body, as JSON: application/json, or pretty in a +json type. */
 static int http_json(web_out *o, const json_t *body)
 {
-	char mt[128], *text;
+	char mt[128];
 
 	media_type(o->ctype[0] ? o->ctype : "application/json", mt, sizeof mt);
 	if (!media_is_json(mt))
 		return fail(o, "Response type in header did not match generated content type.");
-	text = json_dumps(body, JSON_ENCODE_ANY | JSON_COMPACT | (strcmp(mt, "application/json") ? JSON_INDENT(2) : 0));
-	buf_str(&o->body, text ? text : "null");
-	free(text);
+	put_json(&o->body, body, strcmp(mt, "application/json") != 0);
 	snprintf(o->ctype, sizeof o->ctype, "%s", mt);
 	return 0;
 }
@@ -203,16 +250,13 @@ static const json_t *field(const json_t *res, const char *own)
 static int as_text(const json_t *res, web_out *o)
 {
 	const json_t *v = field(res, "text");
-	char *text;
 
 	if (!v)
 		return o->err_status = 404, fail(o, "Response does not include requested property.");
 	if (json_is_string(v))
 		buf_str(&o->body, json_string_value(v));
-	else if ((text = json_dumps(v, JSON_ENCODE_ANY | (json_is_object(v) || json_is_array(v) ? JSON_INDENT(2) : 0)))) {
-		buf_str(&o->body, text);
-		free(text);
-	}
+	else
+		put_json(&o->body, v, 1);
 	strecpy(o->ctype, o->ctype + sizeof o->ctype, "text/plain; charset=UTF-8");
 	return 0;
 }
@@ -226,8 +270,6 @@ static int render(const char *ext, const json_t *res, web_out *o)
 		{"html", "html", "text/html; charset=UTF-8", "Response is not valid 'text/html'."},
 		{"svg", "svg", "image/svg+xml", "Response is not valid 'image/svg+xml'."},
 	};
-	char *text;
-
 	o->status = 200;
 	if (strcmp(ext, "http") == 0)
 		return as_http(res, o);
@@ -236,9 +278,7 @@ static int render(const char *ext, const json_t *res, web_out *o)
 	if (strcmp(ext, "json") == 0) {
 		if (!json_is_object(res) && !json_is_array(res))
 			return fail(o, "Response is not valid 'application/json'.");
-		text = json_dumps(res, JSON_COMPACT);
-		buf_str(&o->body, text ? text : "");
-		free(text);
+		put_json(&o->body, res, 0);
 		strecpy(o->ctype, o->ctype + sizeof o->ctype, "application/json");
 		return 0;
 	}

@@ -179,6 +179,9 @@ test('web actions', async t => {
     assert.equal(r.headers['content-type'], 'text/plain; charset=UTF-8')
     assert.equal(r.body.toString(), 'plain')
     assert.equal(respond({ text: { n: 1 } }, '.text').body.toString(), '{\n  "n": 1\n}')
+    assert.equal(respond({ text: { a: 0.1, l: [1, { b: [] }], e: {}, s: 'x,{y}' } }, '.text').body.toString(),
+      '{\n  "a": 0.1,\n  "l": [1, {\n    "b": []\n  }],\n  "e": {},\n  "s": "x,{y}"\n}', 'as OpenWhisk pretty-prints')
+    assert.equal(respond({ a: 0.1, b: [1.5e300, -0.25] }, '.json').body.toString(), '{"a":0.1,"b":[1.5e300,-0.25]}', 'numbers as written')
     r = respond({ other: 1 }, '.text')
     assert.equal(r.status, 404)
     assert.equal(r.json.error, 'Response does not include requested property.')
