@@ -142,6 +142,10 @@ int result_size(Ent *e, off_t *size);
 int manifest_fill(Buf *b);
 int manifest_apply(const char *text, size_t len, commit_cb cb, void *arg, char *err, size_t errlen);
 
+/* manifest_apis.c */
+void manifest_apis_out(json_t *pkgs);
+int manifest_apis_in(const char *pkg, json_t *apis, json_t *steps, char *err, size_t n);
+
 /* feedtab.c */
 #define is_feedtab(q) ((q) == Qcrontab || (q) == Qwatches || (q) == Qsubs)
 int feedtab_fill(int q, Buf *b);

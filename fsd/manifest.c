@@ -278,13 +278,14 @@ static json_t *
 package_sorted(json_t *p)
 {
 	static const char *const fields[] = { "public", "inputs", "annotations", "dependencies", "actions",
-	                                      "sequences", "triggers", "rules" };
+	                                      "sequences", "triggers", "rules", "apis" };
 	json_t *s = json_object(), *v;
 	size_t i;
 
-	for (i = 0; i < sizeof fields / sizeof fields[0]; i++)
+	for (i = 0; i < sizeof fields / sizeof fields[0]; i++) /* apis: name, base, path, action */
 		if ((v = json_object_get(p, fields[i])) != NULL)
-			json_object_set_new(s, fields[i], i >= 3 ? sorted(v, 0) : json_incref(v));
+			json_object_set_new(s, fields[i], i >= 3 ? sorted(v, strcmp(fields[i], "apis") ? 0 : 3)
+			                                         : json_incref(v));
 	return s;
 }
 
@@ -304,6 +305,7 @@ manifest_fill(Buf *b)
 	cache_each(Eaction, action_out, pkgs);
 	cache_each(Etrigger, trigger_out, pkgs);
 	cache_each(Erule, rule_out, pkgs);
+	manifest_apis_out(pkgs);
 	s = sorted(pkgs, 0);
 	json_decref(pkgs);
 	json_object_foreach(s, k, p)
@@ -602,8 +604,21 @@ events_in(Apply *a, const char *pkg, json_t *d)
 	return 0;
 }
 
+/* The routes of apis: (manifest_apis.c), once the actions are made. */
+static int
+apis_in(Apply *a, const char *pkg, json_t *d)
+{
+	json_t *apis = json_object_get(d, "apis");
+
+	if (apis != NULL && !json_is_object(apis)) {
+		snprintf(a->text, sizeof a->text, "manifest: %s: apis: want a map of API names", pkg);
+		return -EINVAL;
+	}
+	return apis && manifest_apis_in(pkg, apis, a->steps, a->text, sizeof a->text) < 0 ? -EINVAL : 0;
+}
+
 static int (*const passes[])(Apply *, const char *, json_t *) = {
-	package_in, bindings_in, actions_in, events_in,
+	package_in, bindings_in, actions_in, events_in, apis_in,
 };
 
 /* The steps of a manifest, in wskdeploy's order; -EINVAL with a->text. */

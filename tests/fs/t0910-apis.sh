@@ -51,4 +51,44 @@ test_expect_success 'a bad document fails (EINVAL at the write, or at close for 
 	test "$(curl -s "$GW/club/books" | jq -r .book)" = all
 '
 
+test_expect_success 'manifest.yaml carries apis: as wskdeploy writes them, and a manifest with apis: makes the routes' '
+	grep -A20 "^    apis:" "$FAAS/manifest.yaml" >apis.yaml &&
+	grep -q "^      Book Club:" apis.yaml && grep -q "^        club:" apis.yaml &&
+	grep -q "^          books/{id}:" apis.yaml &&
+	grep -A3 "books/{id}:" apis.yaml | grep -q "response: http" &&
+	cat >m.yaml <<-EOF &&
+	packages:
+	  default:
+	    actions:
+	      hi:
+	        function: hi.py
+	        runtime: python:3
+	        code: |
+	          def main(a):
+	              return {"hi": a.get("who", "you")}
+	        web: true
+	    apis:
+	      Greetings:
+	        greet:
+	          hello:
+	            hi:
+	              method: GET
+	              response: json
+	          hello/short:
+	            hi: GET
+	EOF
+	cp m.yaml "$FAAS/manifest.yaml" &&
+	test "$(curl -s "$GW/greet/hello?who=yaml" | jq -r .hi)" = yaml &&
+	test "$(curl -s "$GW/greet/hello/short" | jq -r .hi)" = you &&
+	test "$(jq -r .info.title "$FAAS/apis/greet")" = Greetings &&
+	test "$(jq -r ".paths[\"/hello\"].get[\"x-openwhisk\"].url" "$FAAS/apis/greet")" = "http://127.0.0.1:$BPORT/api/v1/web/guest/default/hi.json"
+'
+
+test_expect_success 'a manifest whose route names an action that is not a web action fails and says why' '
+	printf "packages:\n  default:\n    apis:\n      Bad:\n        bad:\n          x:\n            nosuch: GET\n" >bad.yaml &&
+	! cp bad.yaml "$FAAS/manifest.yaml" 2>/dev/null &&
+	tail -n 1 "$FAAS/err" | grep -q "nosuch of get /x does not exist or is not a web action" &&
+	test ! -e "$FAAS/apis/bad"
+'
+
 test_done
