@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "fns.h"
+#include "pathtmpl.h"
 
 static const char *const methods[] = {"get", "put", "post", "delete", "options", "head", "patch", NULL};
 
@@ -48,24 +49,6 @@ void apidoc_operation_id(const char *method, const char *relpath, char *out, siz
 	out[o] = 0;
 }
 
-/* The names of the path template's parameters ("{x}" segments), as an array. */
-json_t *apidoc_path_params(const char *path)
-{
-	json_t *names = json_array();
-	const char *p = path;
-
-	while (*p) {
-		size_t len;
-		while (*p == '/')
-			p++;
-		len = strcspn(p, "/");
-		if (len > 2 && p[0] == '{' && p[len - 1] == '}')
-			json_array_append_new(names, json_stringn(p + 1, len - 2));
-		p += len;
-	}
-	return names;
-}
-
 /* Whether the parameter name is declared "in": "path" in one of the lists. */
 static int declared(const json_t *a, const json_t *b, const char *name)
 {
@@ -84,7 +67,7 @@ static int check_op(backend *b, const char *path, const char *m, const json_t *o
                     size_t n)
 {
 	const json_t *x = json_object_get(op, "x-openwhisk");
-	json_t *names = apidoc_path_params(path), *v;
+	json_t *names = path_template_params(path), *v;
 	const char *url = jstr(json_object_get(x, "url"));
 	qname q = {0};
 	size_t i;

@@ -263,7 +263,6 @@ void apimgmt_handle(backend *b, http_req *req);
 void gateway_url(backend *b, const char *ns, const char *basepath, char *out, size_t n);
 int apidoc_is_method(const char *m);
 void apidoc_operation_id(const char *method, const char *relpath, char *out, size_t n);
-json_t *apidoc_path_params(const char *path);
 int apidoc_check(backend *b, json_t *doc, char *err, size_t n);
 json_t *apidoc_new(const char *basepath, const char *title);
 void apidoc_add(json_t *doc, const char *relpath, const char *method, const qname *a, const char *ext,

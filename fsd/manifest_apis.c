@@ -21,6 +21,7 @@
 #include <string.h>
 #include "dat.h"
 #include "fns.h"
+#include "pathtmpl.h"
 
 static json_t *
 child(json_t *o, const char *key)
@@ -73,19 +74,13 @@ manifest_apis_out(json_t *pkgs)
 static json_t *
 path_params(const char *rel)
 {
-	json_t *ps = json_array();
-	const char *p = rel;
+	json_t *names = path_template_params(rel), *ps = json_array(), *v;
+	size_t i;
 
-	while (*p) {
-		size_t len;
-		while (*p == '/')
-			p++;
-		len = strcspn(p, "/");
-		if (len > 2 && p[0] == '{' && p[len - 1] == '}')
-			json_array_append_new(ps, json_pack("{s:s%,s:s,s:b,s:s}", "name", p + 1, len - 2, "in", "path",
-			                                    "required", 1, "type", "string"));
-		p += len;
-	}
+	json_array_foreach(names, i, v)
+		json_array_append_new(ps, json_pack("{s:O,s:s,s:b,s:s}", "name", v, "in", "path", "required", 1,
+		                                    "type", "string"));
+	json_decref(names);
 	return ps;
 }
 
