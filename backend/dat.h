@@ -48,6 +48,8 @@ typedef struct options {
 	char watch_roots[8][1024]; /* --watch-root: where files/changes may watch */
 	int nwatch_roots;
 	int metrics;          /* METRICS_*: who may read /metrics */
+	int cpu_millis;       /* --cpu-limit: each container's CPU, thousandths of a core */
+	int network;          /* --network: SB_NET_* */
 } options;
 
 /* --metrics: a key on TCP (each namespace sees its own actions), anyone, or the Unix socket only. */

@@ -470,7 +470,9 @@ lct_spawn(domain *d, lct *x)
 		log_error("%s: %s", x->c->name, err);
 		return rc;
 	}
-	if ((rc = listen_where(d, x, listen, sizeof listen)) < 0 ||
+	if ((rc = listen_where(d, x, listen, sizeof listen)) == 0 && !x->sock[0])
+		sandbox_net_off(d->host, &x->sb);   /* a port of ours must be on the host's loopback */
+	if (rc < 0 ||
 	    (rc = clogs_open(d->loop, &x->logs, &sp.out_fd, &sp.err_fd)) < 0) {
 		sandbox_release(d->host, &x->sb);
 		return rc;
@@ -573,6 +575,8 @@ local_open(uv_loop_t *loop, const sched_config *cfg, domain **out, char *err, si
 	}
 	if (warn[0])
 		log_warn("sandbox: %s", warn);
+	sandbox_host_cpu(d->host, cfg->cpu_millis);
+	sandbox_host_net(d->host, cfg->network, cfg->api_port, cfg->api_open, cfg->api_close, cfg->api_arg);
 	*out = d;
 	return 0;
 }

@@ -27,6 +27,7 @@
 
 #include "fns.h"
 #include "log.h"
+#include "sandbox.h"
 
 enum { PRUNE_BATCH = 50000, KEEP_EVENTS = 100000 };
 
@@ -42,7 +43,7 @@ static void usage(FILE *f)
 	           "         [--run-dir DIR] [--no-sandbox] [--idle SECONDS] [--stemcells N] [--max-containers N]\n"
 	           "         [--max-memory MB] [--queue N] [--keep-activations N] [--keep-days N]\n"
 	           "         [--prune-every SECONDS] [--max-payload BYTES] [--watch-root DIR]... [--metrics key|open|socket]\n"
-	           "         [--sync-full] [--verbose]\n"
+	           "         [--cpu-limit CORES] [--network outbound|isolated|host] [--sync-full] [--verbose]\n"
 	           "       faasfs-backend [--data DIR] --add-namespace NAME\n");
 }
 
@@ -127,6 +128,29 @@ static int metrics_mode(const char *arg, int *out)
 	return -EINVAL;
 }
 
+/* --cpu-limit CORES ("0.5"; 0 for none) in thousandths of a core. */
+static int cpu_limit(const char *arg, int *out)
+{
+	char *end;
+	double v = strtod(arg, &end);
+
+	if (end == arg || *end || !(v >= 0 && v <= 1024))
+		return -EINVAL;
+	*out = (int)(v * 1000 + 0.5);
+	return 0;
+}
+
+static int network_mode(const char *arg, int *out)
+{
+	static const char *const modes[] = {[SB_NET_OUTBOUND] = "outbound", [SB_NET_ISOLATED] = "isolated",
+	                                    [SB_NET_HOST] = "host"};
+
+	for (int i = 0; i < 3; i++)
+		if (strcmp(arg, modes[i]) == 0)
+			return *out = i, 0;
+	return -EINVAL;
+}
+
 /* Parse argv into o; returns 0, 1 for --help, or -EINVAL. */
 static int parse_options(int argc, char **argv, options *o, const char **add_ns)
 {
@@ -135,7 +159,7 @@ static int parse_options(int argc, char **argv, options *o, const char **add_ns)
 		{"no-sandbox", 0, 0, 'S'}, {"idle", 1, 0, 'i'}, {"stemcells", 1, 0, 's'},
 		{"max-containers", 1, 0, 'c'}, {"max-memory", 1, 0, 'm'}, {"queue", 1, 0, 'q'},
 		{"keep-activations", 1, 0, 'k'}, {"keep-days", 1, 0, 'K'}, {"prune-every", 1, 0, 'E'},
-		{"max-payload", 1, 0, 'P'}, {"metrics", 1, 0, 'M'},
+		{"max-payload", 1, 0, 'P'}, {"metrics", 1, 0, 'M'}, {"cpu-limit", 1, 0, 'C'}, {"network", 1, 0, 'N'},
 		{"watch-root", 1, 0, 'W'}, {"sync-full", 0, 0, 'F'}, {"add-namespace", 1, 0, 'A'}, {"verbose", 0, 0, 'v'}, {"help", 0, 0, 'h'},
 		{0, 0, 0, 0},
 	};
@@ -164,6 +188,8 @@ static int parse_options(int argc, char **argv, options *o, const char **add_ns)
 		case 'F': o->sync_full = 1; break;
 		case 'W': rc = watch_root(o, optarg); break;
 		case 'M': rc = metrics_mode(optarg, &o->metrics); break;
+		case 'C': rc = cpu_limit(optarg, &o->cpu_millis); break;
+		case 'N': rc = network_mode(optarg, &o->network); break;
 		case 'A': *add_ns = optarg; break;
 		case 'v': log_level = LOG_DEBUG; break;
 		case 'h': return 1;
@@ -244,6 +270,24 @@ static void stop_signal(uv_signal_t *h, int sig)
 	uv_stop(b->loop);
 }
 
+/* The API in a container's network namespace (sandbox_net.c): the same
+ * server, on a socket made there. */
+static void *api_open(void *arg, int fd)
+{
+	backend *b = arg;
+	http_limits lim = {.check = api_check, .max_body = b->opt.max_payload > (48u << 20) ? b->opt.max_payload : 48u << 20};
+	http_server *srv;
+
+	if (http_listen_fd(b->loop, fd, &lim, api_handle, b, &srv) < 0)
+		return NULL;
+	return srv;
+}
+
+static void api_close(void *srv)
+{
+	http_close(srv);
+}
+
 static int start_services(backend *b)
 {
 	sched_config sc = {0};
@@ -271,13 +315,19 @@ static int start_services(backend *b)
 	sc.queue_max = b->opt.queue_max;
 	sc.sandbox = b->opt.sandbox;
 	sc.socket_path = socket_path[0] ? socket_path : NULL;
-	if ((rc = sched_new(b->loop, &sc, &b->sched))) {
-		log_error("the scheduler did not start: %s", strerror(-rc));
-		return rc;
-	}
+	sc.cpu_millis = b->opt.cpu_millis;
+	sc.network = b->opt.network;
+	sc.api_open = api_open;
+	sc.api_close = api_close;
+	sc.api_arg = b;
 	lim.max_body = b->opt.max_payload > (48u << 20) ? b->opt.max_payload : 48u << 20;
 	if ((rc = http_listen(b->loop, b->opt.listen_host, b->opt.listen_port, &lim, api_handle, b, &b->http))) {
 		log_error("cannot listen on %s:%d: %s", b->opt.listen_host, b->opt.listen_port, strerror(-rc));
+		return rc;
+	}
+	sc.api_port = http_server_port(b->http);
+	if ((rc = sched_new(b->loop, &sc, &b->sched))) {
+		log_error("the scheduler did not start: %s", strerror(-rc));
 		return rc;
 	}
 	if ((rc = listen_socket(b, &lim)))
@@ -329,7 +379,7 @@ int main(int argc, char **argv)
 
 	log_prog = "faasfs-backend";
 	b.opt = (options){.listen_host = "127.0.0.1", .listen_port = 3233, .sandbox = 1, .keep_count = 100000,
-	                  .keep_days = 7, .prune_s = 60, .max_payload = 1 << 20};
+	                  .keep_days = 7, .prune_s = 60, .max_payload = 1 << 20, .cpu_millis = 500};
 	default_paths(&b.opt);
 	if ((rc = parse_options(argc, argv, &b.opt, &add_ns))) {
 		usage(rc > 0 ? stdout : stderr);
@@ -343,6 +393,8 @@ int main(int argc, char **argv)
 	if (add_ns)
 		return add_namespace(&b.opt, add_ns) ? 1 : 0;
 	signal(SIGPIPE, SIG_IGN);
+	if (b.opt.sandbox && (rc = sandbox_own_mounts()) < 0)
+		log_warn("no mount namespace of our own (%s): containers' tmpfs are mounted on the host's", strerror(-rc));
 	b.loop = uv_default_loop();
 	if ((rc = start_services(&b)) == 0) {
 		uv_signal_init(b.loop, &sigint);

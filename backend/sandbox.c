@@ -69,26 +69,22 @@ static const char *const hidden_dirs[] = {
 	"/srv", "/mnt", "/media", NULL,
 };
 
-/* What the child needs, computed before clone so it only makes syscalls. */
-typedef struct child_args {
-	const sandbox_host *h;
-	const sandbox *sb;
-	const sandbox_spec *sp;
-	char proxy_dir[512];
-	char procs[2][600];     /* cgroup.procs files to move itself into, or "" */
-	char uid_map[32], gid_map[32];   /* SB_USERNS: "1000 <our uid> 1" */
-	int err_fd;             /* write: {step, errno} on failure */
-	int memory_mb;
-} child_args;
-
 /* Steps, for the parent's message. */
 static const char *const step_names[] = {
 	"enter its cgroups", "make mounts private", "mount /proc", "hide directories",
 	"bind the working directory", "chdir", "setrlimit", "drop privileges",
-	"set up stdio", "exec", "new session", "map its user namespace",
+	"set up stdio", "exec", "new session", "map its user namespace", "detach the host's mounts",
+	"make /dev", "enter its network namespace", "load its seccomp filter",
 };
-enum { ST_CGROUP, ST_PRIVATE, ST_PROC, ST_HIDE, ST_BIND, ST_CHDIR, ST_RLIMIT, ST_DROP,
-       ST_STDIO, ST_EXEC, ST_SETSID, ST_USERNS };
+
+const char *const sandbox_dev_nodes[] = { "null", "zero", "full", "random", "urandom", "tty", NULL };
+
+const char *
+sandbox_hide_opts(const char *dir)
+{
+	return strcmp(dir, "/tmp") == 0 || strcmp(dir, "/var/tmp") == 0 || strcmp(dir, "/dev/shm") == 0 ?
+	       "1777,size=256m" : "0755,size=1m";
+}
 
 int
 sandbox_pathf(char *out, size_t len, const char *fmt, ...)
@@ -177,8 +173,10 @@ run_dir_sweep(sandbox_host *h)
 		return;
 	while ((e = readdir(d)))
 		if (sscanf(e->d_name, "c%d-%d", &pid, &slot) == 2 && pid > 0 && kill(pid, 0) < 0 &&
-		    errno == ESRCH && sandbox_pathf(path, sizeof path, "%s/%s", h->run_dir, e->d_name) == 0)
+		    errno == ESRCH && sandbox_pathf(path, sizeof path, "%s/%s", h->run_dir, e->d_name) == 0) {
+			umount2(path, MNT_DETACH);      /* its tmpfs, if it had one */
 			nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+		}
 	closedir(d);
 }
 
@@ -202,6 +200,18 @@ host_hide_parent(sandbox_host *h, const char *path)
 		return;
 	if (strchr(real + 1, '/') || strcmp(real, "/tmp") == 0)
 		host_hide(h, real);
+}
+
+/* "uid+pidns+mntns+ipcns+cgroup-v1+cpu+netns+slirp+seccomp" */
+static void
+host_describe(sandbox_host *h)
+{
+	snprintf(h->describe, sizeof h->describe, "%s%s%s%s%s%s",
+	         h->mode == SB_ROOT ? "uid+pidns+mntns+ipcns" : h->mode == SB_USERNS ? "userns+pidns+mntns+ipcns" : "plain",
+	         h->mem_base[0] ? (h->v2 ? "+cgroup-v2" : "+cgroup-v1") :
+	         h->mode == SB_USERNS ? "+rlimit-data" : h->mode == SB_ROOT ? "+no-memory-limit" : "",
+	         h->cpu_base[0] && h->cpu_millis ? "+cpu" : "", h->host_net_fd >= 0 ? "+netns" : "",
+	         h->slirp && h->host_net_fd >= 0 ? "+slirp" : "", h->filter.len ? "+seccomp" : "");
 }
 
 int
@@ -245,10 +255,10 @@ sandbox_host_new(const char *run_dir, const char *socket_path, int enabled, sand
 		if (socket_path)
 			host_hide_parent(h, socket_path);
 	}
-	snprintf(h->describe, sizeof h->describe, "%s%s",
-	         h->mode == SB_ROOT ? "uid+pidns+mntns+ipcns" : h->mode == SB_USERNS ? "userns+pidns+mntns+ipcns" : "plain",
-	         h->mem_base[0] ? (h->v2 ? "+cgroup-v2" : "+cgroup-v1") :
-	         h->mode == SB_USERNS ? "+rlimit-data" : h->mode == SB_ROOT ? "+no-memory-limit" : "");
+	h->host_net_fd = -1;
+	if (h->mode != SB_PLAIN)
+		sandbox_seccomp_build(&h->filter);
+	host_describe(h);
 	*out = h;
 	return 0;
 }
@@ -263,11 +273,46 @@ sandbox_host_free(sandbox_host *h)
 	sandbox_host_shutdown(h);
 	for (i = 0; i < h->nhide; i++)
 		free(h->hide[i]);
+	free(h->filter.filter);
+	if (h->host_net_fd >= 0)
+		close(h->host_net_fd);
 	if (h->block_fd >= 0)
 		close(h->block_fd);
 	if (h->self_pidfd >= 0)
 		close(h->self_pidfd);
 	free(h);
+}
+
+int
+sandbox_own_mounts(void)
+{
+	if (geteuid() != 0)
+		return 0;
+	if (unshare(CLONE_NEWNS) < 0 || mount("none", "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
+		return -errno;
+	return 0;
+}
+
+void
+sandbox_host_cpu(sandbox_host *h, int millis)
+{
+	h->cpu_millis = millis > 0 ? millis : 0;
+	host_describe(h);
+}
+
+void
+sandbox_host_net(sandbox_host *h, int mode, int api_port, void *(*api_open)(void *arg, int fd),
+                 void (*api_close)(void *srv), void *arg)
+{
+	if (h->host_net_fd >= 0)
+		close(h->host_net_fd);
+	h->net_mode = mode;
+	h->api_port = api_port;
+	h->api_open = api_open;
+	h->api_close = api_close;
+	h->api_arg = arg;
+	sandbox_net_init(h);
+	host_describe(h);
 }
 
 int
@@ -280,242 +325,6 @@ const char *
 sandbox_host_describe(sandbox_host *h)
 {
 	return h->describe;
-}
-
-/* ---- the child, between clone and exec: syscalls only ---- */
-
-static void
-child_fail(const child_args *a, int step)
-{
-	int msg[2] = { step, errno };
-
-	if (write(a->err_fd, msg, sizeof msg) < 0)
-		_exit(126);
-	_exit(127);
-}
-
-/* mkdir -p path, for a bind target inside a fresh tmpfs. */
-static void
-child_mkdirs(const char *path)
-{
-	char buf[512];
-	size_t i, n = strlen(path);
-
-	if (n >= sizeof buf)
-		return;
-	memcpy(buf, path, n + 1);
-	for (i = 1; i <= n; i++) {
-		if (buf[i] != '/' && buf[i] != '\0')
-			continue;
-		buf[i] = '\0';
-		mkdir(buf, 0755);
-		buf[i] = i < n ? '/' : '\0';
-	}
-}
-
-static void
-child_bind_back(const child_args *a, const char *path, int fd)
-{
-	char src[64];
-
-	if (fd < 0)
-		return;
-	snprintf(src, sizeof src, "/proc/self/fd/%d", fd);
-	child_mkdirs(path);
-	if (mount(src, path, "none", MS_BIND | MS_REC, NULL) < 0)
-		child_fail(a, ST_BIND);
-	close(fd);
-}
-
-static void
-child_mounts(const child_args *a)
-{
-	const char *opts;
-	int i, work_fd, proxy_fd;
-
-	if (mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) < 0)
-		child_fail(a, ST_PRIVATE);
-	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
-		child_fail(a, ST_PROC);
-	work_fd = open(a->sb->workdir, O_PATH | O_CLOEXEC);
-	proxy_fd = open(a->proxy_dir, O_PATH | O_CLOEXEC);
-	for (i = 0; i < a->h->nhide; i++) {
-		opts = strncmp(a->h->hide[i], "/tmp", 5) == 0 || strcmp(a->h->hide[i], "/var/tmp") == 0 ||
-		       strcmp(a->h->hide[i], "/dev/shm") == 0 ? "mode=1777,size=256m" : "mode=0755,size=1m";
-		if (mount("tmpfs", a->h->hide[i], "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0 && errno != ENOENT)
-			child_fail(a, ST_HIDE);
-	}
-	child_bind_back(a, a->proxy_dir, proxy_fd);
-	child_bind_back(a, a->sb->workdir, work_fd);
-}
-
-/* Lower a limit to at most v (raising would need CAP_SYS_RESOURCE). */
-static int
-lower_limit(int resource, rlim_t v)
-{
-	struct rlimit rl;
-
-	if (getrlimit(resource, &rl) < 0)
-		return -1;
-	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < v)
-		v = rl.rlim_max;
-	rl.rlim_cur = rl.rlim_max = v;
-	return setrlimit(resource, &rl);
-}
-
-
-static void
-child_limits(const child_args *a)
-{
-	if (lower_limit(RLIMIT_CORE, 0) < 0 || lower_limit(RLIMIT_FSIZE, (rlim_t)FSIZE_MB << 20) < 0)
-		child_fail(a, ST_RLIMIT);
-	lower_limit(RLIMIT_NOFILE, NOFILE_MAX);   /* a tracer such as valgrind may refuse it */
-	if (a->sb->uid >= 0 && lower_limit(RLIMIT_NPROC, PIDS_MAX) < 0)
-		child_fail(a, ST_RLIMIT);
-	if (a->h->mode == SB_USERNS && sandbox_data_limit(0, a->memory_mb) < 0)
-		child_fail(a, ST_RLIMIT);
-}
-
-/* Ask for SIGKILL when the backend dies, and make sure it has not died
- * already: a backend killed between our clone and this prctl sends no
- * signal, and the child would live on as an orphan container. In our pid
- * namespace getppid() says 0, so the backend's own pidfd (inherited from
- * the clone) tells: it is readable once the backend is gone. */
-static int
-child_tie(const child_args *a)
-{
-	struct pollfd p = { .fd = a->h->self_pidfd, .events = POLLIN };
-
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
-		return -1;
-	if (p.fd >= 0 && poll(&p, 1, 0) > 0)
-		_exit(127);
-	return 0;
-}
-
-static void
-child_drop(const child_args *a)
-{
-	uid_t u = (uid_t)a->sb->uid;
-
-	if (setgroups(0, NULL) < 0 || setresgid(u, u, u) < 0 || setresuid(u, u, u) < 0)
-		child_fail(a, ST_DROP);
-	/* after the uid change, which clears the parent-death signal */
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || child_tie(a) < 0)
-		child_fail(a, ST_DROP);
-}
-
-/* Map our uid and gid to USERNS_ID in the new user namespace. The child
- * keeps every capability there until its exec (for the mounts); the program
- * it execs runs as a plain user with none, so it cannot undo the mounts. */
-static void
-child_userns(const child_args *a)
-{
-	static const char *const files[] = { "/proc/self/setgroups", "/proc/self/uid_map", "/proc/self/gid_map" };
-	const char *text[] = { "deny", a->uid_map, a->gid_map };
-	int i, fd;
-
-	for (i = 0; i < 3; i++) {
-		if ((fd = open(files[i], O_WRONLY | O_CLOEXEC)) < 0 ||
-		    write(fd, text[i], strlen(text[i])) != (ssize_t)strlen(text[i]))
-			child_fail(a, ST_USERNS);
-		close(fd);
-	}
-}
-
-static void
-child_stdio(const child_args *a)
-{
-	int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	sigset_t all;
-
-	if (null < 0 || dup2(null, 0) < 0 || dup2(a->sp->out_fd, 1) < 0 || dup2(a->sp->err_fd, 2) < 0)
-		child_fail(a, ST_STDIO);
-	sigemptyset(&all);
-	sigprocmask(SIG_SETMASK, &all, NULL);
-	signal(SIGPIPE, SIG_DFL);
-	/* everything else the backend had open stays behind at exec */
-	syscall(SYS_close_range, 3, ~0U, 4 /* CLOSE_RANGE_CLOEXEC */);
-}
-
-/* exec the proxy. A binary being rebuilt in place is, for a moment, busy
- * or not yet executable: wait for it a little (the child sleeps, not the
- * backend). */
-static void
-child_exec(const child_args *a)
-{
-	struct timespec pause = { 0, 25 * 1000 * 1000 };
-	int tries;
-
-	for (tries = 0; tries < EXEC_TRIES; tries++) {
-		execve(a->sp->exe, a->sp->argv, a->sp->envp);
-		if (errno != ETXTBSY && errno != EACCES)
-			return;
-		nanosleep(&pause, NULL);
-	}
-}
-
-/* Close at once every descriptor of the backend's the child does not need.
- * They are all close-on-exec, but the exec is milliseconds away (a move
- * between cgroups waits for an RCU grace period): meanwhile the child would
- * hold the API's listening sockets, and a backend killed then could not be
- * started again on its port until the child is gone. */
-static void
-child_close_fds(const child_args *a)
-{
-	int keep[4] = { a->err_fd, a->h->self_pidfd, a->sp->out_fd, a->sp->err_fd };
-	int i, j, t, from = 3;
-
-	for (i = 1; i < 4; i++)
-		for (j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
-			t = keep[j];
-			keep[j] = keep[j - 1];
-			keep[j - 1] = t;
-		}
-	for (i = 0; i < 4; i++) {
-		if (keep[i] < from)
-			continue;
-		if (keep[i] > from)
-			syscall(SYS_close_range, from, keep[i] - 1, 0);
-		from = keep[i] + 1;
-	}
-	syscall(SYS_close_range, from, ~0U, 0);
-}
-
-static int
-child_main(void *p)
-{
-	const child_args *a = p;
-	int i, fd;
-
-	child_close_fds(a);
-	/* Moving a task between v1 cgroups waits for an RCU grace period
-	 * (milliseconds): the child does it itself, so the backend never waits. */
-	for (i = 0; i < 2; i++) {
-		if (!a->procs[i][0])
-			continue;
-		if ((fd = open(a->procs[i], O_WRONLY | O_CLOEXEC)) < 0 || write(fd, "0", 1) != 1)
-			child_fail(a, ST_CGROUP);
-		close(fd);
-	}
-	if (a->h->mode == SB_USERNS)
-		child_userns(a);
-	if (a->h->mode != SB_PLAIN) {
-		child_mounts(a);
-	} else if (setsid() < 0) {
-		child_fail(a, ST_SETSID);
-	}
-	if (chdir(a->sb->workdir) < 0)
-		child_fail(a, ST_CHDIR);
-	child_limits(a);
-	if (a->h->mode == SB_ROOT)
-		child_drop(a);
-	else if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || child_tie(a) < 0)
-		child_fail(a, ST_DROP);
-	child_stdio(a);
-	child_exec(a);
-	child_fail(a, ST_EXEC);
-	return 127;
 }
 
 /* ---- the parent's side ---- */
@@ -535,15 +344,47 @@ slot_take(sandbox_host *h)
 
 
 
+/* The working directory's tmpfs: as large as the memory limit (its pages
+ * are charged to the container's memory cgroup, as whoever writes them is
+ * in it), WORK_INODES files. "remount": a new limit for a running one. */
+static int
+workfs_mount(sandbox *sb, int remount)
+{
+	char opts[128];
+
+	snprintf(opts, sizeof opts, "size=%dm,nr_inodes=%d,mode=0700,uid=%d,gid=%d", sb->memory_mb, WORK_INODES,
+	         sb->uid, sb->uid);
+	if (mount("faasfs-work", sb->workdir, "tmpfs", MS_NOSUID | MS_NODEV | (remount ? MS_REMOUNT : 0), opts) < 0)
+		return -errno;
+	return 0;
+}
+
+int
+sandbox_workfs_resize(sandbox *sb, int memory_mb)
+{
+	sb->memory_mb = memory_mb;
+	return sb->workfs ? workfs_mount(sb, 1) : 0;
+}
+
+/* Its folder in the run directory; as root, a tmpfs of its own, so what
+ * a function writes counts against its memory limit and never fills the
+ * disk the store is on. */
 static int
 workdir_make(sandbox_host *h, sandbox *sb)
 {
+	int rc;
+
 	if (sandbox_pathf(sb->workdir, sizeof sb->workdir, "%s/c%d-%d", h->run_dir, (int)getpid(), sb->slot) < 0)
 		return -ENAMETOOLONG;
 	if (mkdir(sb->workdir, 0700) < 0 && errno != EEXIST)
 		return -errno;
 	if (sb->uid >= 0 && chown(sb->workdir, (uid_t)sb->uid, (gid_t)sb->uid) < 0)
 		return -errno;
+	if (h->mode == SB_ROOT) {
+		if ((rc = workfs_mount(sb, 0)) < 0)
+			return rc;
+		sb->workfs = 1;
+	}
 	return 0;
 }
 
@@ -562,7 +403,7 @@ child_clone(sandbox_host *h, sandbox *sb, child_args *a)
 	if (!(stack = malloc(STACK_SIZE)))
 		return -ENOMEM;
 	sb->pidfd = -1;
-	pid = clone(child_main, stack + STACK_SIZE, flags, a, &sb->pidfd);
+	pid = clone(sandbox_child_main, stack + STACK_SIZE, flags, a, &sb->pidfd);
 	free(stack);
 	if (pid < 0)
 		return -errno;
@@ -585,6 +426,8 @@ spawn_child(sandbox_host *h, sandbox *sb, const sandbox_spec *sp, char *err, siz
 		snprintf(a.procs[0], sizeof a.procs[0], "%s/cgroup.procs", sb->cg_mem);
 	if (sb->cg_pids[0] && strcmp(sb->cg_pids, sb->cg_mem) != 0)
 		snprintf(a.procs[1], sizeof a.procs[1], "%s/cgroup.procs", sb->cg_pids);
+	if (sb->cg_cpu[0] && strcmp(sb->cg_cpu, sb->cg_mem) != 0)
+		snprintf(a.procs[2], sizeof a.procs[2], "%s/cgroup.procs", sb->cg_cpu);
 	snprintf(a.uid_map, sizeof a.uid_map, "%d %d 1", USERNS_ID, (int)geteuid());
 	snprintf(a.gid_map, sizeof a.gid_map, "%d %d 1", USERNS_ID, (int)getegid());
 	a.memory_mb = sb->memory_mb;
@@ -626,6 +469,7 @@ sandbox_prepare(sandbox_host *h, sandbox *sb, int memory_mb, char *err, size_t e
 	sb->pidfd = -1;
 	sb->report_fd = -1;
 	sb->uid = -1;
+	sb->net_fd = sb->ready_fd = sb->slirp_exit_fd = -1;
 	err[0] = '\0';
 	if ((sb->slot = slot_take(h)) < 0) {
 		snprintf(err, elen, "sandbox: no free uid");
@@ -636,6 +480,10 @@ sandbox_prepare(sandbox_host *h, sandbox *sb, int memory_mb, char *err, size_t e
 		sb->uid = h->uid_base + sb->slot;
 	if ((rc = workdir_make(h, sb)) < 0 || (h->mode == SB_ROOT && (rc = sandbox_cgroups_make(h, sb, memory_mb)) < 0)) {
 		snprintf(err, elen, "sandbox: prepare %s: %s", sb->workdir, strerror(-rc));
+		sandbox_release(h, sb);
+		return rc;
+	}
+	if (h->mode == SB_ROOT && (rc = sandbox_net_make(h, sb, err, elen)) < 0) {
 		sandbox_release(h, sb);
 		return rc;
 	}
@@ -690,7 +538,12 @@ sandbox_remove_files(sandbox *sb)
 		log_warn("sandbox: rmdir %s: %s", sb->cg_mem, strerror(errno));
 	if (sb->cg_pids[0] && strcmp(sb->cg_pids, sb->cg_mem) != 0)
 		rmdir(sb->cg_pids);
-	sb->cg_mem[0] = sb->cg_pids[0] = '\0';
+	if (sb->cg_cpu[0] && strcmp(sb->cg_cpu, sb->cg_mem) != 0)
+		rmdir(sb->cg_cpu);
+	sb->cg_mem[0] = sb->cg_pids[0] = sb->cg_cpu[0] = '\0';
+	if (sb->workfs && umount2(sb->workdir, MNT_DETACH) < 0)
+		log_warn("sandbox: umount %s: %s", sb->workdir, strerror(errno));
+	sb->workfs = 0;
 	if (sb->workdir[0])
 		nftw(sb->workdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
 	sb->workdir[0] = '\0';
@@ -699,6 +552,7 @@ sandbox_remove_files(sandbox *sb)
 void
 sandbox_release(sandbox_host *h, sandbox *sb)
 {
+	sandbox_net_release(h, sb);
 	if (sb->pidfd >= 0)
 		close(sb->pidfd);
 	if (sb->report_fd >= 0)
@@ -729,5 +583,7 @@ sandbox_host_shutdown(sandbox_host *h)
 		rmdir(h->mem_base);
 	if (h->pids_base[0] && strcmp(h->pids_base, h->mem_base) != 0)
 		rmdir(h->pids_base);
+	if (h->cpu_base[0] && strcmp(h->cpu_base, h->mem_base) != 0)
+		rmdir(h->cpu_base);
 	rmdir(h->run_dir);
 }

@@ -18,6 +18,13 @@ typedef struct sandbox {
 	char workdir[512];      /* its private working directory */
 	char cg_mem[512];       /* its memory cgroup, "" when none */
 	char cg_pids[512];      /* its pids cgroup (same as cg_mem on v2), "" when none */
+	char cg_cpu[512];       /* its cpu cgroup (same as cg_mem on v2), "" when none */
+	int workfs;             /* its working directory is a tmpfs of its own (mounted by us) */
+	int net_fd;             /* its network namespace, or -1 (the host's) */
+	int ready_fd;           /* readable once slirp4netns has its network up, or -1 */
+	int slirp_exit_fd;      /* closing it ends slirp4netns */
+	pid_t slirp_pid;
+	void *api_srv;          /* the API served in its namespace (api_open's) */
 } sandbox;
 
 typedef struct sandbox_spec {
@@ -35,6 +42,25 @@ typedef struct sandbox_spec {
 int sandbox_host_new(const char *run_dir, const char *socket_path, int enabled, sandbox_host **out,
                      char *warn, size_t wlen);
 void sandbox_host_free(sandbox_host *h);
+/* As root, before any thread starts: a mount namespace of our own, a
+ * slave of the host's, so the tmpfs of containers' working directories
+ * are ours alone and go when we do, however we end. 0 or -errno. */
+int sandbox_own_mounts(void);
+/* Each container's CPU quota in thousandths of a core (0: none). */
+void sandbox_host_cpu(sandbox_host *h, int millis);
+
+/* Containers' networks: SB_NET_OUTBOUND (the default: a namespace of its
+ * own, outbound through slirp4netns when installed), SB_NET_ISOLATED (its
+ * own, loopback only), SB_NET_HOST (the host's). With a namespace of its
+ * own, the API is served inside it on 127.0.0.1:api_port: api_open(arg,
+ * fd) is given the listening socket and returns what api_close later
+ * closes (NULL on failure). Call before the first container. */
+enum { SB_NET_OUTBOUND, SB_NET_ISOLATED, SB_NET_HOST };
+/* A prepared sandbox whose child is to share the host's network after all
+ * (its proxy listens on a port of the host's loopback). */
+void sandbox_net_off(sandbox_host *h, sandbox *sb);
+void sandbox_host_net(sandbox_host *h, int mode, int api_port, void *(*api_open)(void *arg, int fd),
+                      void (*api_close)(void *srv), void *arg);
 /* A one-line description for logs and metrics: "uid+pidns+mntns+ipcns+cgroup-v1". */
 const char *sandbox_host_describe(sandbox_host *h);
 /* The block of uids this backend holds alone on the host (0..63), or -1;

@@ -1,10 +1,15 @@
-/* sandbox_cgroup.c — a container's memory and process limits: cgroups v1 or v2, RLIMIT_DATA without them.
+/* sandbox_cgroup.c — a container's memory, process and CPU limits: cgroups v1 or v2, RLIMIT_DATA without them.
  *
  * Each backend has a parent cgroup faasfs-PID under its own cgroup (so the
  * host's accounting of the backend still covers its functions), and each
  * container a child cN of it: memory.limit_in_bytes (and memsw where swap is
- * accounted) or memory.max, and pids.max. A backend that starts removes the
- * parents (and their children) of backends that died without cleaning up.
+ * accounted) or memory.max, pids.max, and its CPU: a quota of the host's
+ * --cpu-limit cores per period (cpu.cfs_quota_us over cpu.cfs_period_us,
+ * or cpu.max), so that an endless loop cannot take a whole core from the
+ * others, and a weight in proportion to its memory (cpu.shares,
+ * cpu.weight), as OpenWhisk weighs containers. A backend that starts
+ * removes the parents (and their children) of backends that died without
+ * cleaning up.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -37,6 +42,19 @@ write_file(const char *dir, const char *file, const char *text)
 	return rc;
 }
 
+/* Is ctl one of the comma-separated controllers in list ("cpu,cpuacct")? */
+static int
+has_controller(const char *list, const char *ctl)
+{
+	size_t n = strlen(ctl);
+	const char *p;
+
+	for (p = list; (p = strstr(p, ctl)); p += n)
+		if ((p == list || p[-1] == ',') && (p[n] == ',' || p[n] == '\0'))
+			return 1;
+	return 0;
+}
+
 /* Our own cgroup for controller ctl ("memory", "pids"; "" for v2's line). */
 static int
 own_cgroup(const char *ctl, char *out, size_t len)
@@ -52,7 +70,7 @@ own_cgroup(const char *ctl, char *out, size_t len)
 		if (!(p = strchr(line, ':')) || !(q = strchr(p + 1, ':')))
 			continue;
 		*q = '\0';
-		if (*ctl ? strstr(p + 1, ctl) != NULL && strcmp(p + 1, "name=systemd") != 0 : p[1] == '\0') {
+		if (*ctl ? has_controller(p + 1, ctl) : p[1] == '\0') {
 			snprintf(out, len, "%s", strcmp(q + 1, "/") == 0 ? "" : q + 1);
 			found = 1;
 		}
@@ -129,10 +147,54 @@ sandbox_cgroups_init(sandbox_host *h)
 		snprintf(h->pids_base, sizeof h->pids_base, "%s", h->mem_base);
 	else if (cgroup_base("pids", 0, h->pids_base, sizeof h->pids_base) < 0)
 		h->pids_base[0] = '\0';
+	if (h->v2 && h->mem_base[0] && write_file(h->mem_base, "cgroup.subtree_control", "+cpu") == 0)
+		snprintf(h->cpu_base, sizeof h->cpu_base, "%s", h->mem_base);
+	else if (!h->v2 && cgroup_base("cpu", 0, h->cpu_base, sizeof h->cpu_base) < 0)
+		h->cpu_base[0] = '\0';
 	if (h->mem_base[0])
 		cgroup_sweep(h->mem_base);
 	if (h->pids_base[0] && !h->v2)
 		cgroup_sweep(h->pids_base);
+	if (h->cpu_base[0] && !h->v2)
+		cgroup_sweep(h->cpu_base);
+}
+
+/* The CPU of a container: the host's quota per period, and a weight by memory. */
+static int
+cgroup_cpu(sandbox_host *h, sandbox *sb)
+{
+	char text[64];
+	long quota = h->cpu_millis > 0 ? (long)h->cpu_millis * CPU_PERIOD_US / 1000 : -1;
+	int rc;
+
+	if (!sb->cg_cpu[0])
+		return 0;
+	if (h->v2) {
+		if (quota > 0)
+			snprintf(text, sizeof text, "%ld %d", quota, CPU_PERIOD_US);
+		else
+			snprintf(text, sizeof text, "max %d", CPU_PERIOD_US);
+		return write_file(sb->cg_cpu, "cpu.max", text);
+	}
+	snprintf(text, sizeof text, "%d", CPU_PERIOD_US);
+	if ((rc = write_file(sb->cg_cpu, "cpu.cfs_period_us", text)) < 0)
+		return rc;
+	snprintf(text, sizeof text, "%ld", quota);
+	return write_file(sb->cg_cpu, "cpu.cfs_quota_us", text);
+}
+
+/* cpu.shares (v1, 2..262144) or cpu.weight (v2, 1..10000): 1024 or 100 per 256 MB. */
+static void
+cgroup_cpu_weight(sandbox_host *h, sandbox *sb, int memory_mb)
+{
+	char text[32];
+	long w = h->v2 ? (long)memory_mb * 100 / 256 : (long)memory_mb * 1024 / 256;
+
+	if (!sb->cg_cpu[0])
+		return;
+	w = w < 2 ? 2 : w > (h->v2 ? 10000 : 262144) ? (h->v2 ? 10000 : 262144) : w;
+	snprintf(text, sizeof text, "%ld", w);
+	write_file(sb->cg_cpu, h->v2 ? "cpu.weight" : "cpu.shares", text);
 }
 
 /* Without cgroups, memory is held by RLIMIT_DATA (private writable memory):
@@ -171,6 +233,8 @@ sandbox_cgroups_make(sandbox_host *h, sandbox *sb, int memory_mb)
 		return rc;
 	if ((rc = cgroup_make(h->pids_base, name, sb->cg_pids, sizeof sb->cg_pids)) < 0)
 		return rc;
+	if ((rc = cgroup_make(h->cpu_base, name, sb->cg_cpu, sizeof sb->cg_cpu)) < 0 || (rc = cgroup_cpu(h, sb)) < 0)
+		return rc;
 	if (sb->cg_pids[0]) {
 		snprintf(name, sizeof name, "%d", PIDS_MAX);
 		if ((rc = write_file(sb->cg_pids, "pids.max", name)) < 0)
@@ -186,6 +250,8 @@ sandbox_set_memory(sandbox_host *h, sandbox *sb, int memory_mb)
 	int rc;
 
 	sb->memory_mb = memory_mb;
+	cgroup_cpu_weight(h, sb, memory_mb);
+	sandbox_workfs_resize(sb, memory_mb);
 	if (h->mode == SB_USERNS)
 		return sb->pid > 0 && sandbox_data_limit(sb->pid, memory_mb) < 0 ? -errno : 0;
 	if (!sb->cg_mem[0])

@@ -81,6 +81,12 @@ typedef struct sched_config {
 	int stemcells;              /* pre-started containers per kind, 0 = default */
 	int queue_max;              /* per action, 0 = default */
 	int sandbox;                /* 1: sandbox (uid, namespaces, cgroups); 0: plain child */
+	int cpu_millis;             /* each container's CPU quota, thousandths of a core; 0: none */
+	int network;                /* SB_NET_* of sandbox.h */
+	int api_port;               /* the API, served in each container's network namespace too */
+	void *(*api_open)(void *arg, int fd);   /* serve the API on a listening socket */
+	void (*api_close)(void *srv);
+	void *api_arg;
 } sched_config;
 
 int sched_new(uv_loop_t *loop, const sched_config *cfg, sched **out);

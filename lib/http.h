@@ -90,6 +90,10 @@ int http_listen(uv_loop_t *loop, const char *host, int port, const http_limits *
  * not (-EADDRINUSE, -EEXIST). http_close removes it. 0 or -errno. */
 int http_listen_unix(uv_loop_t *loop, const char *path, const http_limits *lim,
                      http_handler_cb cb, void *arg, http_server **out);
+/* Serve on a TCP socket already bound and listening (made in another
+ * network namespace, say); http_close closes it. 0 or -errno. */
+int http_listen_fd(uv_loop_t *loop, int fd, const http_limits *lim, http_handler_cb cb, void *arg,
+                   http_server **out);
 /* The bound port (useful after listening on port 0); -1 for a Unix socket. */
 int http_server_port(http_server *s);
 void http_close(http_server *s);

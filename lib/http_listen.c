@@ -185,6 +185,18 @@ http_listen(uv_loop_t *loop, const char *host, int port, const http_limits *lim,
 	return server_listen(s, uv_tcp_bind(&s->h.tcp, (struct sockaddr *)&addr, 0), out);
 }
 
+int
+http_listen_fd(uv_loop_t *loop, int fd, const http_limits *lim, http_handler_cb cb, void *arg,
+               http_server **out)
+{
+	http_server *s;
+
+	if ((s = server_new(loop, lim, cb, arg)) == NULL)
+		return -ENOMEM;
+	uv_tcp_init(loop, &s->h.tcp);
+	return server_listen(s, uv_tcp_open(&s->h.tcp, fd), out);
+}
+
 /* Remove a socket file nobody accepts on (a killed server's); anything else
  * at path stays, and binding there fails. */
 static int
