@@ -4,8 +4,15 @@
 
 CC ?= cc
 CFLAGS ?= -O2 -g
-CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Ilib -MMD -MP
+# override: `make CFLAGS=-O0` still gets the flags the build needs.
+override CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Ilib -MMD -MP
 LDFLAGS ?=
+# SAN=1: AddressSanitizer (with leak checking) and UndefinedBehaviorSanitizer;
+# `make asan` builds so in build/asan and runs the tests there.
+ifneq ($(SAN),)
+override CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+override LDFLAGS += -fsanitize=address,undefined
+endif
 
 # http_parser ships no .pc file in Debian; fall back to -lhttp_parser.
 pc = $(shell pkg-config --cflags --libs $(1))
@@ -46,10 +53,13 @@ run: deps
 	$(MAKE) build
 	scripts/run
 
+asan: deps
+	scripts/asan
+
 clean:
 	rm -f $(BINS) $(UNIT_TESTS) $(CLEAN)
 	find . -name '*.o' -o -name '*.d' | xargs rm -f
 
-.PHONY: all build deps test run clean
+.PHONY: all build deps test run clean asan
 
 -include $(shell find . -name '*.d' 2>/dev/null)
