@@ -69,6 +69,7 @@ struct files {
 	watch *watches;
 	wdir *dirs;
 	created *created;
+	int handles_closed;     /* of poll and timer: freed when both are */
 };
 
 /* The roots the operator allowed; -EPERM with err otherwise. */
@@ -530,7 +531,8 @@ static void closed(uv_handle_t *h)
 {
 	files *f = h->data;
 
-	if (h != (uv_handle_t *)&f->timer)
+	/* libuv calls close callbacks in no promised order: the last frees */
+	if (++f->handles_closed < 2)
 		return;
 	while (f->watches) {
 		watch *w = f->watches;
