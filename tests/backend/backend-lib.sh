@@ -46,6 +46,17 @@ start_backend_at() {
 	wait_for "curl -sf -u $AUTH $API/actions"
 }
 
+# in_backend PATH: PATH as the backend sees it. As root it mounts its
+# containers' working directories (tmpfs) in a mount namespace of its own,
+# so their files (proxy.sock) are reached through /proc/PID/root.
+in_backend() {
+	if [ -d "/proc/$BACKEND_PID/root" ] && [ "$(id -u)" = 0 ]; then
+		echo "/proc/$BACKEND_PID/root$1"
+	else
+		echo "$1"
+	fi
+}
+
 # put_action NAME KIND FILE [EXTRA]: create or update an action; EXTRA is
 # merged into the body (e.g. '{"limits":{"timeout":1000}}').
 put_action() {

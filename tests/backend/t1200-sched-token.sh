@@ -17,13 +17,14 @@ test_expect_success 'every proxy listens on proxy.sock in its own folder, for it
 	proxy_listens >listens && test "$(wc -l <listens)" -ge 2 &&
 	! grep -v -x "unix:$SCRATCH/run/c[0-9]*-[0-9]*/proxy.sock" listens &&
 	for s in $(sed "s/^unix://" listens); do
-		test -S "$s" && test "$(stat -c %a "$s")" = 600 || return 1
+		s=$(in_backend "$s") && test -S "$s" && test "$(stat -c %a "$s")" = 600 || return 1
 	done
 '
 
 test_expect_success 'the proxies refuse a request from outside without the token' '
 	for s in $(sed "s/^unix://" listens); do
-		code=$(curl -s -o out.json -w "%{http_code}" --unix-socket "$s" -d "{\"value\":{}}" http://localhost/run) &&
+		code=$(curl -s -o out.json -w "%{http_code}" --unix-socket "$(in_backend "$s")" -d "{\"value\":{}}" \
+			http://localhost/run) &&
 		test "$code" = 401 && jq -e ".error" out.json >/dev/null || return 1
 	done
 '
