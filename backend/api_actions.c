@@ -67,6 +67,15 @@ static int sequence_exec(api_req *ar, const qname *self, json_t *exec, json_t **
 	return 0;
 }
 
+/* OpenWhisk's dockerskeleton, from any registry, of any tag or digest. */
+static int image_is_skeleton(const char *image)
+{
+	static const char sk[] = "openwhisk/dockerskeleton"; /* after a registry/, before a :tag or @digest */
+	const char *p = strstr(image, sk), *end = p ? p + sizeof sk - 1 : NULL;
+
+	return p && (p == image || p[-1] == '/') && (!*end || *end == ':' || *end == '@');
+}
+
 /* What stops a blackbox exec from running here, in err; 0 when nothing.
  * An image is honoured when it is OpenWhisk's dockerskeleton (what `wsk
  * --native` names: run the executable given as code, as our native kind
@@ -77,11 +86,10 @@ static int sequence_exec(api_req *ar, const qname *self, json_t *exec, json_t **
  * than failing at every run. */
 static int blackbox_check(const json_t *exec, const json_t *code, char *err, size_t n)
 {
-	const char *image = json_string_value(json_object_get(exec, "image")), *sk, *text = json_string_value(code);
+	const char *image = json_string_value(json_object_get(exec, "image")), *text = json_string_value(code);
 	size_t len = json_string_length(code);
 
-	if (image && (!(sk = strstr(image, "openwhisk/dockerskeleton")) || (sk != image && sk[-1] != '/') ||
-	              (sk[24] && sk[24] != ':' && sk[24] != '@')))
+	if (image && !image_is_skeleton(image))
 		return snprintf(err, n, "The image '%s' cannot run here: this host runs no container images, only "
 		                "its own runtimes (see GET /). Give the code with a kind instead, or an executable (a "
 		                "zip holding 'exec') as --native does.", image), -EINVAL;
