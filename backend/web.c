@@ -12,7 +12,8 @@
  * secret in X-Require-Whisk-Auth (a string or number).
  *
  * The action gets __ow_method (lower case), __ow_headers (names lower
- * case), __ow_path, and the request: the query's parameters as strings
+ * case; not the Authorization header that made __ow_user: a caller's key
+ * is not the action owner's to see), __ow_path, and the request: the query's parameters as strings
  * and a JSON object or form body's fields, body last; any other body as
  * __ow_body, base64 when its media type is binary or application/json.
  * With raw-http=true it gets __ow_query (the query as sent) and __ow_body
@@ -239,6 +240,8 @@ static int web_args(http_req *req, const resolved *r, const web_call *wc, const 
 		for (; req->headers[i].name[j] && j + 1 < sizeof lower; j++)
 			lower[j] = (char)tolower((unsigned char)req->headers[i].name[j]);
 		lower[j] = 0;
+		if (user && strcmp(lower, "authorization") == 0)
+			continue; /* a caller's platform key is theirs: the action gets __ow_user, not the key */
 		json_object_set_new(hdrs, lower, body_string(req->headers[i].value, strlen(req->headers[i].value), 0));
 	}
 	for (rc = 0; req->method[rc] && rc + 1 < (int)sizeof method; rc++)
