@@ -80,7 +80,7 @@ ksvc_name(const char *path, const char *version, char out[KSVC_NAME_SIZE])
 	while (n > 0 && body[n - 1] == '-')
 		n--;
 	body[n] = '\0';
-	snprintf(out, KSVC_NAME_SIZE, "%s-%08x", body, fnv(key));
+	snprintf(out, KSVC_NAME_SIZE, "%.*s-%08x", NAME_MAX_K - 9, body, fnv(key)); /* the bound said for the compiler */
 }
 
 /* The label value for an action: labels hold 63 characters of a few kinds. */
