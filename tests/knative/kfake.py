@@ -69,15 +69,17 @@ def load_crds(folder):
                                       sp.get('scope') == 'Namespaced', raw,
                                       'status' in (v.get('subresources') or {}),
                                       sp['names'].get('shortNames', ()), sp['names'].get('singular'), True))
+                    kinds[-1].storage = bool(v.get('storage'))
     return kinds
 
 
 class Api:
-    def __init__(self, crds):
+    def __init__(self, crd_dirs):
         self.store = Store()
+        crds = [k for d in crd_dirs for k in load_crds(d)]
         self.kinds = [Kind('', 'v1', 'namespaces', 'Namespace', namespaced=False, short=['ns']),
                       Kind('', 'v1', 'configmaps', 'ConfigMap', short=['cm']),
-                      Kind('', 'v1', 'secrets', 'Secret')] + load_crds(crds)
+                      Kind('', 'v1', 'secrets', 'Secret')] + crds
         self.ns_kind = self.kinds[0]
         for ns in ('default', 'kube-system'):
             with self.store.lock:
@@ -91,10 +93,12 @@ class Api:
         raise ApiError(404, 'NotFound', 'the server could not find the requested resource')
 
     def groups(self):
+        """group -> its versions, the storage version (preferred) first."""
         out = {}
         for k in self.kinds:
-            if k.group:
-                out.setdefault(k.group, []).append(k.version)
+            vs = out.setdefault(k.group, []) if k.group else []
+            if k.group and k.version not in vs:
+                vs.insert(0, k.version) if k.storage else vs.append(k.version)
         return out
 
     # ---- validation ----
@@ -553,7 +557,7 @@ def main():
     ap.add_argument('--port', type=int, default=0)
     ap.add_argument('--ingress-port', type=int, default=0)
     ap.add_argument('--proxy', required=True)
-    ap.add_argument('--crds', required=True)
+    ap.add_argument('--crds', required=True, action='append')
     ap.add_argument('--tls-cert')
     ap.add_argument('--tls-key')
     ap.add_argument('--token-file')

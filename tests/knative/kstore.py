@@ -41,6 +41,7 @@ class Kind:
         self.group, self.version, self.plural, self.kind = group, version, plural, kind
         self.namespaced, self.schema, self.status = namespaced, schema, status
         self.short, self.singular, self.custom = list(short), singular or kind.lower(), custom
+        self.storage = True
 
     @property
     def api_version(self):
