@@ -1,0 +1,82 @@
+#!/bin/sh
+# The runtime images of scripts/image, run by podman: a function invoked through the proxy inside,
+# as a Knative Service's pod (POST /, the function in FAASFS_INIT) and as an OpenWhisk runtime
+# (OpenWhisk's invoker protocol, /init then /run on 8080, unchanged); functions run as nobody.
+. "$(dirname "$0")/../lib.sh"
+
+PODMAN_FLAGS=${PODMAN_FLAGS:---cgroup-manager=cgroupfs --events-backend=file --runtime=runc}
+pm() { podman $PODMAN_FLAGS "$@"; }
+
+if ! command -v podman >/dev/null || ! command -v debootstrap >/dev/null; then
+	test_skip 'runtime images' 'podman or debootstrap is missing (apt-get install podman runc debootstrap)'
+	test_done
+fi
+# Building the bases takes minutes (debootstrap): done here only when asked.
+if [ "${FAASFS_IMAGE_BUILD:-0}" = 1 ]; then
+	"$TOP/scripts/image" python native >"$SCRATCH/image.log" 2>&1 ||
+		{ test_skip 'runtime images' "scripts/image failed: $(tail -n 2 "$SCRATCH/image.log" | tr '\n' ' ')"; test_done; }
+fi
+if ! pm image exists localhost/faasfs/python || ! pm image exists localhost/faasfs/native; then
+	test_skip 'runtime images' 'no images: run scripts/image python native (or FAASFS_IMAGE_BUILD=1)'
+	test_done
+fi
+if ! pm run --rm --pull=never --network=none --ulimit nofile=4096:4096 --ulimit nproc=4096:4096 \
+	--entrypoint /bin/true localhost/faasfs/native >/dev/null 2>&1; then
+	test_skip 'runtime images' 'podman cannot run a container here'
+	test_done
+fi
+"$TOP/scripts/image" python native >"$SCRATCH/image.log" 2>&1 ||   # the tree's programs into them: cheap
+	{ test_skip 'runtime images' "scripts/image failed: $(tail -n 2 "$SCRATCH/image.log" | tr '\n' ' ')"; test_done; }
+
+# run_image NAME IMAGE [ENV...]: a container on the host's network, its proxy on a free port.
+run_image() {
+	name=$1 img=$2
+	shift 2
+	port=$(free_port)
+	pm run -d --rm --pull=never --name "faasfs-test-$name-$$" --network=host \
+		--ulimit nofile=4096:4096 --ulimit nproc=4096:4096 -e PORT="$port" "$@" "$img" >/dev/null || return 1
+	test_at_end "podman $PODMAN_FLAGS rm -f faasfs-test-$name-$$"
+	eval "PORT_$name=$port"
+	wait_for "curl -s -o /dev/null http://127.0.0.1:$port/"
+}
+
+cat >fn.py <<'EOF'
+import os
+def main(args):
+    print("log from the image")
+    return {"hello": args.get("name", "?"), "uid": os.getuid()}
+EOF
+
+test_expect_success 'as a Knative pod: the function in FAASFS_INIT answers POST /, as nobody, with its logs when asked' '
+	init=$(jq -n --rawfile code fn.py "{kind: \"python:3\", main: \"main\", code: \$code}") &&
+	run_image kn localhost/faasfs/python:latest -e FAASFS_INIT="$init" &&
+	curl -sf -d "{\"value\":{\"name\":\"pod\"}}" "http://127.0.0.1:$PORT_kn/" >kn.json &&
+	test "$(jq -c . kn.json)" = "{\"hello\":\"pod\",\"uid\":65534}" &&
+	: the logs come back in the answer when asked, X-Faasfs-Logs: 1 &&
+	curl -sf -H "X-Faasfs-Logs: 1" -d "{\"value\":{}}" "http://127.0.0.1:$PORT_kn/" >logs.json &&
+	jq -r ".logs[]" logs.json | grep -q "stdout: log from the image"
+'
+
+test_expect_success 'as an OpenWhisk runtime: /init then /run on 8080 with the invoker'"'"'s bodies' '
+	run_image ow localhost/faasfs/python:latest &&
+	jq -n --rawfile code fn.py "{value: {name: \"fn\", main: \"main\", code: \$code, binary: false, env: {}}}" >init.json &&
+	curl -sf -d @init.json "http://127.0.0.1:$PORT_ow/init" >i.json &&
+	test "$(jq -c . i.json)" = "{\"ok\":true}" &&
+	curl -sf -d "{\"value\":{\"name\":\"ow\"},\"namespace\":\"guest\",\"action_name\":\"/guest/fn\",\"activation_id\":\"0123456789abcdef0123456789abcdef\",\"transaction_id\":\"t\",\"deadline\":\"$(($(date +%s) * 1000 + 60000))\"}" \
+		"http://127.0.0.1:$PORT_ow/run" >r.json &&
+	test "$(jq -c . r.json)" = "{\"hello\":\"ow\",\"uid\":65534}" &&
+	pm logs "faasfs-test-ow-$$" >out.log 2>&1 &&
+	grep -q "log from the image" out.log &&
+	grep -q XXX_THE_END_OF_A_WHISK_ACTIVATION_XXX out.log
+'
+
+test_expect_success 'the native image runs a bash action' '
+	run_image na localhost/faasfs/native:latest &&
+	printf "#!/bin/bash\necho \"{\\\"shell\\\": \\\"\$(id -u)\\\"}\"\n" >fn.sh &&
+	jq -n --rawfile code fn.sh "{value: {name: \"sh\", main: \"main\", code: \$code, binary: false, kind: \"bash\"}}" >init2.json &&
+	curl -sf -d @init2.json "http://127.0.0.1:$PORT_na/init" >/dev/null &&
+	curl -sf -d "{\"value\":{}}" "http://127.0.0.1:$PORT_na/run" >sh.json &&
+	test "$(jq -c . sh.json)" = "{\"shell\":\"65534\"}"
+'
+
+test_done
