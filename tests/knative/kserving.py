@@ -189,7 +189,7 @@ class Serving:
             return
         with self.lock:
             self.revisions[rev] = (ns, name, tmpl)
-        inst = self.instance(rev)
+        inst, _ = self.instance(rev)
         inst.up.wait()
         if inst.failed:
             self.set_status(ns, name, gen, 'False', 'RevisionFailed',
@@ -211,15 +211,17 @@ class Serving:
             i.stop()
 
     def instance(self, rev):
-        """The revision's instance, started if there is none; None if the revision is gone."""
+        """The revision's instance, started if there is none (then also True), or None
+        if the revision is gone."""
         with self.lock:
             inst = self.instances.get(rev)
-            if inst is None and rev in self.revisions:
+            fresh = inst is None and rev in self.revisions
+            if fresh:
                 ns, svc, tmpl = self.revisions[rev]
                 inst = self.instances[rev] = Instance(self, ns, svc, rev, tmpl)
                 self.starts += 1
                 threading.Thread(target=inst.start, daemon=True).start()
-            return inst
+            return inst, fresh
 
     def reap(self):
         while not self.done.wait(0.05):
@@ -315,10 +317,10 @@ class Ingress(BaseHTTPRequestHandler):
         rev, spec = serving.route(self.headers.get('Host', ''))
         if rev is None:
             return self.answer(404, 'no Knative route for host %s\n' % self.headers.get('Host'))
-        inst = serving.instance(rev)
+        inst, fresh = serving.instance(rev)
         if inst is None:
             return self.answer(503, 'revision %s is gone\n' % rev)
-        cold = not inst.up.is_set()
+        cold = fresh or not inst.up.is_set()   # fresh: however fast it came up meanwhile
         if cold:
             with serving.lock:
                 refuse = inst.cold_503 > 0
