@@ -17,6 +17,7 @@ can rotate it). kubectl drives it as it drives a real server.
 
 Knative Serving (kserving.py): a Service becomes Ready and gets a URL; the
 ingress on --ingress-port routes by Host header to faasfs-proxy processes
+(with --podman, podman containers of the Service's image)
 started with the revision's environment, scales each to zero after
 --idle-ms idle and back on the next request, answering --cold-503 requests
 503 and delaying the others --cold-delay-ms as a cold Knative does.
@@ -571,6 +572,7 @@ def main():
     ap.add_argument('--ports-file')
     ap.add_argument('--verbose', action='store_true')
     ap.add_argument('--audit')
+    ap.add_argument('--podman', action='store_true')
     args = ap.parse_args()
     api = Api(args.crds)
     serving = kserving.Serving(api, args)

@@ -8,7 +8,9 @@ one instance is started, as Knative starts a revision's first pod
 (initial-scale 1), and when it listens the Service is Ready with its URL,
 http://NAME.NAMESPACE.DOMAIN, and its traffic on the new revision.
 
-An instance is a faasfs-proxy process started with the container's args
+With --podman an instance is the container's image itself, run by podman
+on the host's network (the runtime images of scripts/image). Else an
+instance is a faasfs-proxy process started with the container's args
 and environment (values, and ConfigMap and Secret keys resolved as the
 kubelet resolves valueFrom), PORT, K_SERVICE, K_CONFIGURATION and
 K_REVISION, its output appended to LOGS/REVISION.log (kubectl logs).
@@ -39,6 +41,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from kstore import ApiError, now
 
+PODMAN_FLAGS = ['--cgroup-manager=cgroupfs', '--events-backend=file', '--runtime=runc']
 HOP = {'connection', 'keep-alive', 'transfer-encoding', 'te', 'upgrade', 'proxy-connection', 'host',
        'content-length'}
 
@@ -97,7 +100,7 @@ class Instance:
             return
         try:
             with open(os.path.join(self.serving.args.logs, self.rev + '.log'), 'ab') as log:
-                self.proc = subprocess.Popen([self.serving.args.proxy] + list(c.get('args') or []), env=env,
+                self.proc = subprocess.Popen(self.command(c, env), env=None if self.serving.args.podman else env,
                                              stdout=log, stderr=log, stdin=subprocess.DEVNULL, cwd='/tmp')
         except OSError as e:
             self.failed = 'Container failed with: %s' % e
@@ -115,7 +118,23 @@ class Instance:
         self.stop()
         self.up.set()
 
+    def command(self, c, env):
+        """The proxy's command line: the process itself, or with --podman the
+        container's image run by podman on the host's network."""
+        if not self.serving.args.podman:
+            return [self.serving.args.proxy] + list(c.get('args') or [])
+        self.name = 'kfake-%s-%d' % (self.rev, self.port)
+        cmd = ['podman'] + PODMAN_FLAGS + ['run', '--rm', '--pull=never', '--name', self.name, '--network=host',
+                                          '--ulimit', 'nofile=4096:4096', '--ulimit', 'nproc=4096:4096']
+        for k, v in env.items():
+            if k not in ('PATH', 'HOME', 'LANG'):
+                cmd += ['-e', '%s=%s' % (k, v)]
+        return cmd + [c['image']] + list(c.get('args') or [])
+
     def stop(self):
+        if self.proc and self.proc.poll() is None and self.serving.args.podman:
+            subprocess.run(['podman'] + PODMAN_FLAGS + ['rm', '-f', '-t', '2', self.name],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         if self.proc and self.proc.poll() is None:
             self.proc.terminate()
             try:
