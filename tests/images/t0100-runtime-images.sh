@@ -28,6 +28,12 @@ fi
 "$TOP/scripts/image" python native >"$SCRATCH/image.log" 2>&1 ||   # the tree's programs into them: cheap
 	{ test_skip 'runtime images' "scripts/image failed: $(tail -n 2 "$SCRATCH/image.log" | tr '\n' ' ')"; test_done; }
 
+# Tests run in subshells: the containers of this file go at its end, by name.
+containers_rm() {
+	pm ps -a --format '{{.Names}}' | grep -- "^faasfs-test-.*-$$\$" | while read -r c; do pm rm -f -t 1 "$c"; done
+}
+test_at_end containers_rm
+
 # run_image NAME IMAGE [ENV...]: a container on the host's network, its proxy on a free port.
 run_image() {
 	name=$1 img=$2
@@ -35,7 +41,6 @@ run_image() {
 	port=$(free_port)
 	pm run -d --rm --pull=never --name "faasfs-test-$name-$$" --network=host \
 		--ulimit nofile=4096:4096 --ulimit nproc=4096:4096 -e PORT="$port" "$@" "$img" >/dev/null || return 1
-	test_at_end "podman $PODMAN_FLAGS rm -f faasfs-test-$name-$$"
 	eval "PORT_$name=$port"
 	wait_for "curl -s -o /dev/null http://127.0.0.1:$port/"
 }
