@@ -84,4 +84,17 @@ test_expect_success 'the native image runs a bash action' '
 	test "$(jq -c . sh.json)" = "{\"shell\":\"65534\"}"
 '
 
+if pm image exists localhost/faasfs/nodejs; then
+test_expect_success 'the nodejs image: an OpenWhisk /init without a kind is node (its CMD), as nobody' '
+	run_image nd localhost/faasfs/nodejs:latest &&
+	printf "function main(a) { console.log(\"node log\"); return {uid: process.getuid(), v: a.v} }\n" >fn.js &&
+	jq -n --rawfile code fn.js "{value: {name: \"js\", main: \"main\", code: \$code, binary: false}}" >init3.json &&
+	curl -sf -d @init3.json "http://127.0.0.1:$PORT_nd/init" >/dev/null &&
+	curl -sf -d "{\"value\":{\"v\":7}}" "http://127.0.0.1:$PORT_nd/run" >js.json &&
+	test "$(jq -c . js.json)" = "{\"uid\":65534,\"v\":7}"
+'
+else
+	test_skip 'the nodejs image' 'no localhost/faasfs/nodejs: run scripts/image nodejs'
+fi
+
 test_done
