@@ -129,6 +129,7 @@ typedef struct record {
 	const char *ns, *name, *version, *id;
 	const char *cause;     /* parent activation id, or NULL */
 	int64_t start, end;    /* ms since epoch; end < 0 until the record has times */
+	int64_t duration;      /* ms; < 0: end - start (a composition's is its steps' sum) */
 	int status;            /* run_status; < 0 until it has a response */
 	json_t *result;        /* the response's result (owned) */
 	json_t *logs;          /* array of strings (owned), NULL for none */
@@ -160,6 +161,8 @@ typedef struct act_req {
 	struct resolved *res;  /* the target already resolved, taken over (zeroed), or NULL */
 	int record_running;    /* commit a 'running' record before anything is acknowledged */
 	int depth;             /* nesting of sequences */
+	int plain;             /* run a conductor action as itself, not its composition */
+	struct comp_count *count; /* the enclosing composition's, when a component of one */
 } act_req;
 
 /* The outcome given to activation_start's callback: the committed record. */
@@ -171,6 +174,8 @@ typedef struct act_done {
 	json_t *result;        /* the record's response result (borrowed), NULL on err */
 	const char *text;      /* the record as JSON text, as committed */
 	int status;            /* run_status */
+	int64_t duration;      /* the record's, ms */
+	int memory;            /* MB: the action's memory limit, a composition's largest */
 	int running;           /* only acknowledged: not blocking, or the wait ran out (invoke_wait) */
 } act_done;
 
@@ -184,6 +189,12 @@ typedef struct resolved {
 	char path[PATH_MAX_LEN + 1];  /* where the action really lives: "ns/pkg/name" */
 	char binding[PATH_MAX_LEN + 1]; /* "ns/binding" when reached through one, else "" */
 } resolved;
+
+/* What a composition has started so far, shared with compositions nested
+ * in it: OpenWhisk's limits are n components and 2n+1 conductor runs. */
+typedef struct comp_count {
+	int components, conductors;
+} comp_count;
 
 /* One activation in flight, from activation_start to its done callback. */
 typedef struct activation {
@@ -203,6 +214,13 @@ typedef struct activation {
 	json_t *components;    /* array of component paths (borrowed from res.action) */
 	size_t next;
 	int64_t start;
+	/* compositions (conductor.c) */
+	int conductor;         /* a composition: 1 while a component runs, 2 while its conductor does */
+	json_t *state;         /* the conductor's last state (owned), or NULL */
+	comp_count *count;     /* &own, or the enclosing composition's */
+	comp_count own;
+	int64_t busy;          /* the steps' durations, summed */
+	int memory;            /* MB, the largest of any step's */
 } activation;
 
 #endif

@@ -137,6 +137,8 @@ void activation_record(activation *a, const char *startup);
 int sequence_is(const json_t *action);
 int sequence_is_exec(const json_t *exec);
 int sequence_start(activation *a, json_t *params);
+int conductor_is(const json_t *action);
+int conductor_start(activation *a, json_t *params, comp_count *count);
 
 /* api.c */
 void api_handle(http_req *req, void *arg);

@@ -1,7 +1,8 @@
 /* invoke.c — one activation's life: accepted, run by the scheduler, recorded.
  *
  * activation_start() resolves the action, builds the record's skeleton and
- * hands a run_spec to the scheduler (or, for a sequence, to sequence.c).
+ * hands a run_spec to the scheduler (or, for a sequence, to sequence.c; for
+ * a composition, to conductor.c).
  * When the run ends, the record is completed and queued for the store's
  * next batch commit; only when that commit is done is the caller's
  * act_done_cb called, so whatever it answers is already durable.
@@ -47,6 +48,7 @@ static void activation_free(activation *a)
 
 	resolved_free(&a->res);
 	record_clear(&a->rec);
+	json_decref(a->state);
 	if (!b || b->nspare >= SPARE_MAX) {
 		free(a);
 		return;
@@ -76,6 +78,9 @@ static void final_committed(int err, const char *doc, void *arg)
 	d.result = a->rec.result;
 	d.text = doc;
 	d.status = a->rec.status;
+	d.duration = a->rec.duration >= 0 ? a->rec.duration : a->rec.end > a->rec.start ? a->rec.end - a->rec.start : 0;
+	d.memory = a->conductor ? a->memory
+	                        : (int)json_integer_value(json_object_get(json_object_get(a->res.action, "limits"), "memory"));
 	if (err) {
 		d.err = err;
 		d.http_status = 500;
@@ -172,17 +177,21 @@ static int activation_submit(activation *a, json_t *params)
 	return rc;
 }
 
+/* A composition's record is a sequence's with "conductor": true, its
+ * limits added at its end (conductor.c). */
 static void skeleton(activation *a, const char *cause, const char *caused_by)
 {
 	json_t *act = a->res.action;
-	const char *kind = jstr(json_object_get(json_object_get(act, "exec"), "kind"));
+	const char *kind = a->conductor ? "sequence" : jstr(json_object_get(json_object_get(act, "exec"), "kind"));
 	record *r = &a->rec;
 
 	record_init(r, a->who.ns, jstr(json_object_get(act, "name")), jstr(json_object_get(act, "version")), a->id,
 	            cause);
 	record_annot_str(r, "path", a->res.path);
 	record_annot_str(r, "kind", kind);
-	if (strcmp(kind, "sequence"))
+	if (a->conductor)
+		record_annot(r, "conductor", json_true());
+	else if (strcmp(kind, "sequence"))
 		record_annot(r, "limits", json_object_get(act, "limits"));
 	if (caused_by)
 		record_annot_str(r, "causedBy", caused_by);
@@ -215,6 +224,7 @@ int activation_start(backend *b, const act_req *rq, act_done_cb done, void *arg,
 	a->done = done;
 	a->arg = arg;
 	a->depth = rq->depth;
+	a->conductor = !rq->plain && !sequence_is(a->res.action) && conductor_is(a->res.action);
 	id_new(a->id);
 	if (rq->cause)
 		snprintf(a->cause, sizeof a->cause, "%s", rq->cause);
@@ -222,7 +232,9 @@ int activation_start(backend *b, const act_req *rq, act_done_cb done, void *arg,
 	params = json_incref(a->res.params); /* ours alone (resolve made it); the payload only adds keys */
 	if (rq->params)
 		params_payload(params, rq->params);
-	if (sequence_is(a->res.action))
+	if (a->conductor)
+		rc = conductor_start(a, params, rq->count);
+	else if (sequence_is(a->res.action))
 		rc = sequence_start(a, params);
 	else
 		rc = activation_submit(a, params);
@@ -236,6 +248,8 @@ int activation_start(backend *b, const act_req *rq, act_done_cb done, void *arg,
 		return rc;
 	}
 	b->inflight++;
+	if (rq->count && !a->conductor)
+		rq->count->components++;
 	if (out)
 		*out = a;
 	return 0;

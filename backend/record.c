@@ -46,6 +46,7 @@ void record_init(record *r, const char *ns, const char *name, const char *versio
 	r->cause = cause;
 	r->start = now_ms();
 	r->end = -1;
+	r->duration = -1;
 	r->status = -1;
 }
 
@@ -142,9 +143,12 @@ static int put_int_member(Buf *b, const char *key, int64_t value)
 	return buf_str(b, key) || json_append_int(b, value);
 }
 
-static int put_times(Buf *b, int64_t start, int64_t end)
+/* duration < 0: end - start. */
+static int put_times(Buf *b, int64_t start, int64_t end, int64_t duration)
 {
-	return put_int_member(b, ",\"end\":", end) || put_int_member(b, ",\"duration\":", end > start ? end - start : 0);
+	int64_t d = duration >= 0 ? duration : end > start ? end - start : 0;
+
+	return put_int_member(b, ",\"end\":", end) || put_int_member(b, ",\"duration\":", d);
 }
 
 static int put_response(Buf *b, int status, const json_t *result)
@@ -169,7 +173,7 @@ char *record_text(const record *r)
 	             buf_str(&b, ",\"logs\":") || (r->logs ? json_append(&b, r->logs) : buf_str(&b, "[]")) ||
 	             buf_str(&b, ",\"annotations\":[") || buf_add(&b, r->ann.p, r->ann.n) || buf_add(&b, "]", 1) ||
 	             (r->cause && put_member(&b, ",\"cause\":", r->cause)) ||
-	             (r->end >= 0 && put_times(&b, r->start, r->end)) ||
+	             (r->end >= 0 && put_times(&b, r->start, r->end, r->duration)) ||
 	             (r->status >= 0 && put_response(&b, r->status, r->result)) ||
 	             buf_add(&b, "}", 1);
 
@@ -195,7 +199,7 @@ char *record_fail(json_t *doc, int status, const char *msg, int64_t now)
 	rc = json_append(&b, doc);
 	if (!rc)
 		b.n--; /* the closing brace */
-	rc = rc || put_times(&b, start, now) || put_response(&b, status, result) || buf_add(&b, "}", 1);
+	rc = rc || put_times(&b, start, now, -1) || put_response(&b, status, result) || buf_add(&b, "}", 1);
 	json_decref(result);
 	if (rc) {
 		buf_free(&b);
