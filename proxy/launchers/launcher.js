@@ -29,6 +29,13 @@ const Module = require('module');
 const readline = require('readline');
 const { pathToFileURL } = require('url');
 
+// What OpenWhisk's nodejs runtime gives every function besides node's own
+// modules (the openwhisk client: Composer's conductors require it) is in
+// node_modules beside this file (package.json there): found after the
+// function's own node_modules, as NODE_PATH's are.
+process.env.NODE_PATH = [path.join(__dirname, 'node_modules'), process.env.NODE_PATH].filter(Boolean).join(path.delimiter);
+Module._initPaths();
+
 const ESM_HINT = /Cannot use import statement|Unexpected token 'export'|import\.meta|await is only valid|Cannot use 'import\.meta'/;
 
 function pick(exports, name) {
