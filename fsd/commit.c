@@ -118,7 +118,7 @@ check_exec_word(Node *n, const char *p, size_t len, char *err, size_t errlen)
 	kind = e->staged ? e->stagekind : json_string_value(json_object_get(json_object_get(e->doc, "exec"), "kind"));
 	if (strcmp(word, "sequence") == 0 && strcmp(kind ?: "", "sequence") != 0) {
 		snprintf(err, errlen, "kind: an action becomes a sequence only with its components, "
-		         "through manifest.yaml or the REST API");
+		         "written as NAME.sequence (one action name a line), or through manifest.yaml or the REST API");
 		return -EINVAL;
 	}
 	if (strcmp(word, "sequence") != 0 && strcmp(kind ?: "", "sequence") == 0) {
@@ -275,6 +275,12 @@ code_exec(Cm *c, Ent *e)
 		         "NAME.py, NAME.js or NAME.sh, make it an executable (ELF or #!), "
 		         "or a zip or tar.gz with __main__.py, package.json, index.js or exec at its top", c->ename);
 		return NULL;
+	}
+	if (strcmp(kind, "sequence") == 0) {
+		json_t *comps;
+		if (components_parse(p, c->data.n, &comps, c->text, sizeof c->text) < 0)
+			return NULL;
+		return json_pack("{s:s,s:o}", "kind", "sequence", "components", comps);
 	}
 	x = json_pack("{s:s}", "kind", kind);
 	if (is_text(p, c->data.n)) {

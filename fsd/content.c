@@ -47,7 +47,11 @@ code_bytes(Ent *e, Buf *b)
 	json_t *x = exec_of(e);
 	const char *code = json_string_value(json_object_get(x, "code"));
 
-	if (e->staged || code == NULL)
+	if (e->staged)
+		return 0;
+	if (json_is_array(json_object_get(x, "components"))) /* a sequence */
+		return components_format(json_object_get(x, "components"), fs.ns, b);
+	if (code == NULL)
 		return 0;
 	if (json_is_true(json_object_get(x, "binary")))
 		return base64_decode(code, strlen(code), b);

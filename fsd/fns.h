@@ -237,6 +237,8 @@ int limits_format(json_t *lim, Buf *b);
 int rule_parse(const char *text, size_t len, Ruletext *r, char *err, size_t errlen);
 int rule_format(const Ruletext *r, Buf *b);
 const char *kind_of_name(const char *name, size_t *baselen);
+int components_format(const json_t *comps, const char *ns, Buf *b);
+int components_parse(const char *p, size_t len, json_t **out, char *err, size_t errlen);
 const char *kind_of_code(const char *p, size_t n);
 int is_scratch_name(const char *name);
 int is_text(const char *s, size_t n);

@@ -162,13 +162,13 @@ entdir(Ent *e, char *dir, size_t len, const char **base)
 static void
 entnames(Ent *e)
 {
-	static const char *exts[] = { "", ".py", ".js", ".mjs", ".sh" };
+	static const char *exts[] = { "", ".py", ".js", ".mjs", ".sh", ".sequence" };
 	char dir[512], alias[512];
 	const char *base;
 	size_t i;
 
 	entdir(e, dir, sizeof dir, &base);
-	for (i = 0; i < (e->kind == Eaction ? 5 : 1); i++) {
+	for (i = 0; i < (e->kind == Eaction ? sizeof exts / sizeof exts[0] : 1); i++) {
 		snprintf(alias, sizeof alias, "%s%s", base, exts[i]);
 		notify_entry(dir, alias);
 	}
@@ -192,7 +192,7 @@ notify_changed(Ent *e)
 {
 	static const char *files[] = { "code", "kind", "main", "params", "annotations", "limits",
 	                               "version", "binding", "invoke", "web" };
-	static const char *exts[] = { ".py", ".js", ".mjs", ".sh" };
+	static const char *exts[] = { ".py", ".js", ".mjs", ".sh", ".sequence" };
 	char dir[512], path[1024];
 	const char *base;
 	size_t i;

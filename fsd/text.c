@@ -1,5 +1,6 @@
-/* text.c — the text forms of limits, rules and file names, parsed and printed. */
+/* text.c — the text forms of limits, rules, sequences and file names, parsed and printed. */
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -224,6 +225,64 @@ rule_format(const Ruletext *r, Buf *b)
 	return buf_printf(b, "trigger %s\naction %s\nstatus %s\n", r->trigger, r->action, r->status);
 }
 
+/*
+ * A sequence's components as text: one a line, as the caller would name
+ * them: "name" or "pkg/name" in this namespace (ns), "/ns/pkg/name" in
+ * another. components_parse reads that back (blank lines and lines
+ * starting with # are skipped), qualified: "/_/name" for the caller's.
+ */
+int
+components_format(const json_t *comps, const char *ns, Buf *b)
+{
+	size_t i, n = strlen(ns);
+	json_t *c;
+
+	json_array_foreach(comps, i, c) {
+		const char *q = json_string_value(c) ? json_string_value(c) : "";
+		if (q[0] == '/' && strncmp(q + 1, ns, n) == 0 && q[n + 1] == '/')
+			q += n + 2;
+		else if (strncmp(q, "/_/", 3) == 0)
+			q += 3;
+		if (buf_printf(b, "%s\n", q) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+int
+components_parse(const char *p, size_t len, json_t **out, char *err, size_t errlen)
+{
+	const char *end = p + len, *nl;
+	json_t *a = json_array();
+	char q[1024];
+
+	for (; p < end; p = nl + 1) {
+		const char *s = p, *e;
+		if ((nl = memchr(p, '\n', end - p)) == NULL)
+			nl = end;
+		for (e = nl; e > s && isspace((unsigned char)e[-1]); e--)
+			;
+		while (s < e && isspace((unsigned char)*s))
+			s++;
+		if (s == e || *s == '#')
+			continue;
+		if (memchr(s, ' ', e - s) || memchr(s, '\t', e - s) || e - s > 800) {
+			snprintf(err, errlen, "sequence: one action name a line, not '%.*s'", (int)(e - s > 200 ? 200 : e - s), s);
+			json_decref(a);
+			return -EINVAL;
+		}
+		snprintf(q, sizeof q, "%s%.*s", *s == '/' ? "" : "/_/", (int)(e - s), s);
+		json_array_append_new(a, json_string(q));
+	}
+	if (json_array_size(a) == 0) {
+		snprintf(err, errlen, "sequence: no components: write the actions it runs, one name a line");
+		json_decref(a);
+		return -EINVAL;
+	}
+	*out = a;
+	return 0;
+}
+
 /* File name extensions and the kinds they make. */
 static const struct {
 	const char *ext;
@@ -233,6 +292,7 @@ static const struct {
 	{ ".js", "nodejs:default" },   /* the backend makes it the node this host runs */
 	{ ".mjs", "nodejs:default" },
 	{ ".sh", "bash" },
+	{ ".sequence", "sequence" }, /* the text is the components, one a line */
 	{ ".zip", "archive" },     /* told from the content (archive.c) */
 	{ ".tar.gz", "archive" },
 	{ ".tgz", "archive" },
