@@ -15,6 +15,19 @@ kfake_ok() {
 	"$PY3" -c 'import yaml, jsonschema' 2>/dev/null && command -v openssl >/dev/null
 }
 
+# kubectl_ok: a kubectl that can drive the fake, which serves OpenAPI v3 and
+# not v2, as kubectl reads it from 1.27 on; kubectl_why says what is missing
+# otherwise (Debian 12's kubernetes-client is 1.20).
+kubectl_minor() { kubectl version --client -o json 2>/dev/null | jq -r .clientVersion.minor | tr -dc 0-9; }
+kubectl_ok() { command -v kubectl >/dev/null && [ "$(kubectl_minor)" -ge 27 ] 2>/dev/null; }
+kubectl_why() {
+	if command -v kubectl >/dev/null; then
+		echo "kubectl 1.$(kubectl_minor) is older than 1.27, the first to read OpenAPI v3 (the fake serves no v2)"
+	else
+		echo 'kubectl is missing (Debian package kubernetes-client)'
+	fi
+}
+
 # write_kubeconfig FILE TOKEN-LINE: a kubeconfig for the fake (CA as data).
 write_kubeconfig() {
 	cat >"$1" <<EOF
