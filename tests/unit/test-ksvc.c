@@ -111,5 +111,6 @@ int main(void)
 		cmocka_unit_test(test_manifest),
 		cmocka_unit_test(test_ready),
 	};
+	cmocka_set_message_output(CM_OUTPUT_TAP);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
