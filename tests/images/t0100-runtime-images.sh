@@ -4,6 +4,8 @@
 # (OpenWhisk's invoker protocol, /init then /run on 8080, unchanged); functions run as nobody.
 . "$(dirname "$0")/../lib.sh"
 
+AUTH=23bc46b1-71f6-4ed5-8c54-816aa4f8c502:123zO3xZCLrMN6v2BKK1dXYFpXlPkccOFqm12CdAsMgRU4VrNZ9lyGVCGuMDGIwP
+
 PODMAN_FLAGS=${PODMAN_FLAGS:---cgroup-manager=cgroupfs --events-backend=file --runtime=runc}
 pm() { podman $PODMAN_FLAGS "$@"; }
 
@@ -95,6 +97,24 @@ test_expect_success 'the nodejs image: an OpenWhisk /init without a kind is node
 '
 else
 	test_skip 'the nodejs image' 'no localhost/faasfs/nodejs: run scripts/image nodejs'
+fi
+
+if pm image exists localhost/faasfs/backend; then
+test_expect_success 'the backend image serves the OpenWhisk API and runs a function (local domain, no sandbox)' '
+	port=$(free_port) &&
+	pm run -d --rm --pull=never --name "faasfs-test-be-$$" --network=host --ulimit nofile=4096:4096 \
+		--ulimit nproc=4096:4096 -e FAASFS_AUTH="$AUTH" localhost/faasfs/backend:latest \
+		--listen "127.0.0.1:$port" --data /tmp/data --no-sandbox >/dev/null &&
+	api="http://127.0.0.1:$port/api/v1/namespaces/_" &&
+	wait_for "curl -sf -u $AUTH $api/actions" &&
+	curl -sf -u "$AUTH" -X PUT -H "Content-Type: application/json" \
+		-d "{\"exec\":{\"kind\":\"python:3\",\"code\":\"def main(a): return {\\\"ok\\\": 1}\"}}" "$api/actions/t?overwrite=true" >/dev/null &&
+	curl -sf -u "$AUTH" -X POST "$api/actions/t?blocking=true&result=true" >be.json &&
+	test "$(jq -c . be.json)" = "{\"ok\":1}" &&
+	curl -sf "http://127.0.0.1:$port/" | jq -e ".runtimes.nodejs | length > 0"
+'
+else
+	test_skip 'the backend image' 'no localhost/faasfs/backend: run scripts/image backend'
 fi
 
 test_done
