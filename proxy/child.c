@@ -125,7 +125,6 @@ ctl_read_lines(Child *c)
 			return;
 		}
 		c->line.n += (size_t)n;
-		child_drain(c);   /* the output of every run answered in what was read */
 		ctl_lines(c);
 		if (c->line.n > answer_max(c->px)) {
 			uv_poll_stop(&c->ctl);
@@ -412,11 +411,7 @@ child_spin(Child *c, const int *busy, uint64_t budget_ns)
 }
 
 /* Pass on what the child's stdout and stderr hold now: one poll(2) tells
- * which of them have anything, so quiet functions cost one call, not two.
- * Called once for each read of fd 3, before its lines go to the owner: a
- * function writes a run's output before its answer, so whatever output
- * came before the answers read is in the pipes by then, and many answers
- * read at once (many runs in flight) cost one poll, not one each. */
+ * which of them have anything, so quiet functions cost one call, not two. */
 void
 child_drain(Child *c)
 {

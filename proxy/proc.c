@@ -374,6 +374,7 @@ proc_line(Child *c, char *line, size_t len)
 		log_warn("a stem cell wrote on fd 3 before it had code; dropped");
 		return;
 	}
+	child_drain(c);
 	if (p->px->action->limit > 1) {
 		proc_answer_tagged(p, line, len);
 		return;
