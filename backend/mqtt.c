@@ -15,6 +15,7 @@
  * refuses the credentials, is 400 saying which and why.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <mosquitto.h>
 #include <netdb.h>
 #include <poll.h>
@@ -23,7 +24,6 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
-#include <fcntl.h>
 #include <openssl/evp.h>
 
 #include "fns.h"
@@ -214,6 +214,11 @@ static void socket_watch(sub *s)
 		return retry_later(s);
 	if (fd != s->fd) {
 		socket_drop(s);
+		/* libmosquitto makes its socket without SOCK_CLOEXEC; a process
+		 * the backend starts must not hold it past its close here (epoll
+		 * would go on watching the dead socket under the number the next
+		 * connection reuses, and that one would never be served) */
+		fcntl(fd, F_SETFD, FD_CLOEXEC);
 		if (!(s->poll = malloc(sizeof *s->poll)) || uv_poll_init(s->b->loop, s->poll, fd)) {
 			free(s->poll);
 			s->poll = NULL;

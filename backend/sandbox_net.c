@@ -137,6 +137,11 @@ slirp_start(sandbox_host *h, sandbox *sb)
 	posix_spawn_file_actions_adddup2(&fa, sb->net_fd, 3);
 	posix_spawn_file_actions_adddup2(&fa, ex[0], 4);
 	posix_spawn_file_actions_adddup2(&fa, ready[1], 5);
+	/* and nothing else of the backend's: a socket a library made without
+	 * SOCK_CLOEXEC (libmosquitto's) held open by slirp4netns outlives its
+	 * close in the backend, and epoll goes on watching the dead socket
+	 * under the number the next one reuses */
+	posix_spawn_file_actions_addclosefrom_np(&fa, 6);
 	rc = posix_spawn(&sb->slirp_pid, h->slirp, &fa, NULL, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	close(ex[0]);
