@@ -36,7 +36,7 @@ cat >sleepy.js <<'JS'
 function main(p) { console.log("slept", p.ms); return new Promise(r => setTimeout(() => r({ ms: p.ms }), p.ms)); }
 JS
 test_expect_success 'a quick run beside a slow one in the same container ends with its own sentinels' '
-	put_action sleepy nodejs:20 sleepy.js "{\"limits\":{\"concurrency\":10}}" &&
+	put_action sleepy $NODE_KIND sleepy.js "{\"limits\":{\"concurrency\":10}}" &&
 	invoke sleepy "{\"ms\":1}" >warm.json && jq -e ".response.success" warm.json &&
 	{ invoke sleepy "{\"ms\":30000}" >slow.json & } &&
 	wait_for "curl -sf \"$METRICS\" | grep -q \"^faasfs_containers{state=.busy.} 1\"" &&
