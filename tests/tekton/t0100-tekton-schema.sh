@@ -8,8 +8,8 @@ if ! kfake_ok; then
 	test_skip 'Tekton schemas' 'needs /usr/bin/python3 with yaml and jsonschema (python3-yaml, python3-jsonschema) and openssl'
 	test_done
 fi
-if ! command -v kubectl >/dev/null; then
-	test_skip 'Tekton schemas' 'kubectl is missing (Debian package kubernetes-client)'
+if ! kubectl_ok; then
+	test_skip 'Tekton schemas' "$(kubectl_why)"
 	test_done
 fi
 
