@@ -100,8 +100,12 @@ file_open(Pend *p)
 	Buf b = {0};
 	Open *o = NULL;
 
+	/* The kernel names a node that has gone since it looked it up (a rule
+	 * whose create failed, removed at its release, which comes after
+	 * close(2) returned): ESTALE makes the kernel look the name up again
+	 * and, for O_CREAT, create it, where ENOENT failed the open. */
 	if (rc == 0 && !node_exists(n))
-		rc = -ENOENT;
+		rc = -ESTALE;
 	if (rc == 0 && acc != O_RDONLY && !writable(n))
 		rc = -EACCES;
 	if (rc == 0 && n->q == Qerr && (p->fi.flags & O_TRUNC))
