@@ -95,7 +95,11 @@ int ratelimit_take(backend *b, const char *key, double rate, double period_ms, i
 		k->tokens -= 1;
 		return 0;
 	}
-	*retry_ms = (int64_t)((1 - k->tokens) * period_ms / rate) + 1;
+	/* rounded up, and at least 1 ms; a whole period at most (3 a minute:
+	 * Retry-After 20, where adding a millisecond made it 21) */
+	*retry_ms = (int64_t)((1 - k->tokens) * period_ms / rate + 0.999);
+	if (*retry_ms < 1)
+		*retry_ms = 1;
 	return -EAGAIN;
 }
 
