@@ -204,6 +204,13 @@ class Handler(BaseHTTPRequestHandler):
         except (ValueError, yaml.YAMLError) as e:
             raise ApiError(400, 'BadRequest', 'the body of the request was in an unknown format: %s' % e)
 
+    def object_body(self):
+        """The request's body, which must be one object (a create or a replace)."""
+        _, obj = self.parsed(self.body())
+        if not isinstance(obj, dict):
+            raise ApiError(400, 'BadRequest', 'the body must be an object')
+        return obj
+
     # ---- routing ----
 
     def route(self, method):
@@ -337,9 +344,7 @@ class Handler(BaseHTTPRequestHandler):
             self.reply(200, copy.deepcopy(self.server.api.store.get(kind, ns, name)))
 
     def do_post_coll(self, kind, ns, name, sub, q):
-        _, obj = self.parsed(self.body())
-        if not isinstance(obj, dict):
-            raise ApiError(400, 'BadRequest', 'the body must be an object')
+        obj = self.object_body()
         api = self.server.api
         warns = api.check(kind, obj, ns, None, q.get('fieldValidation') == 'Strict')
         with api.store.lock:
@@ -350,9 +355,7 @@ class Handler(BaseHTTPRequestHandler):
             self.reply(201, copy.deepcopy(api.store.create(kind, ns, obj, owners)), warns)
 
     def do_put_item(self, kind, ns, name, sub, q):
-        _, obj = self.parsed(self.body())
-        if not isinstance(obj, dict):
-            raise ApiError(400, 'BadRequest', 'the body must be an object')
+        obj = self.object_body()
         api = self.server.api
         warns = api.check(kind, obj, ns, name, q.get('fieldValidation') == 'Strict')
         with api.store.lock:
