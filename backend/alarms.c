@@ -41,16 +41,16 @@ typedef struct entry {
 	int kind;
 	cron_spec cron;
 	char tz[64];
-	int64_t start, stop;   /* ms; 0: none */
-	int64_t every;         /* interval: ms */
-	int64_t base;          /* interval: its first due time */
-	int64_t next;          /* ms: when due */
-	int delete_after;      /* once: 1 its rules, 2 its rules and the trigger */
-	int missed;            /* next was missed while the backend was down */
+	int64_t start, stop; /* ms; 0: none */
+	int64_t every;       /* interval: ms */
+	int64_t base;        /* interval: its first due time */
+	int64_t next;        /* ms: when due */
+	int delete_after;    /* once: 1 its rules, 2 its rules and the trigger */
+	int missed;          /* next was missed while the backend was down */
 	json_t *payload;
-	size_t at;             /* in the heap */
-	char *trigger;         /* in names, after ns */
-	char ns[];             /* "NS\0TRIGGER": an alarm costs its names, not two NAME_MAX buffers */
+	size_t at;     /* in the heap */
+	char *trigger; /* in names, after ns */
+	char ns[];     /* "NS\0TRIGGER": an alarm costs its names, not two NAME_MAX buffers */
 } entry;
 
 struct alarms {
@@ -60,15 +60,21 @@ struct alarms {
 	size_t n, cap;
 };
 
-static int earlier(const entry *x, const entry *y) { return x->next < y->next; }
+static int
+earlier(const entry *x, const entry *y)
+{
+	return x->next < y->next;
+}
 
-static void heap_set(alarms *h, size_t i, entry *a)
+static void
+heap_set(alarms *h, size_t i, entry *a)
 {
 	h->heap[i] = a;
 	a->at = i;
 }
 
-static void heap_up(alarms *h, size_t i)
+static void
+heap_up(alarms *h, size_t i)
 {
 	entry *a = h->heap[i];
 
@@ -79,7 +85,8 @@ static void heap_up(alarms *h, size_t i)
 	heap_set(h, i, a);
 }
 
-static void heap_down(alarms *h, size_t i)
+static void
+heap_down(alarms *h, size_t i)
 {
 	entry *a = h->heap[i];
 
@@ -97,7 +104,8 @@ static void heap_down(alarms *h, size_t i)
 	heap_set(h, i, a);
 }
 
-static int heap_push(alarms *h, entry *a)
+static int
+heap_push(alarms *h, entry *a)
 {
 	if (h->n == h->cap) {
 		size_t cap = h->cap ? 2 * h->cap : 64;
@@ -112,7 +120,8 @@ static int heap_push(alarms *h, entry *a)
 	return 0;
 }
 
-static void heap_remove(alarms *h, entry *a)
+static void
+heap_remove(alarms *h, entry *a)
 {
 	size_t i = a->at;
 
@@ -124,7 +133,8 @@ static void heap_remove(alarms *h, entry *a)
 }
 
 /* An alarm of trigger ns/trigger, its names after it; NULL when out of memory. */
-static entry *entry_new(const char *ns, const char *trigger)
+static entry *
+entry_new(const char *ns, const char *trigger)
 {
 	size_t n = strlen(ns) + 1, t = strlen(trigger) + 1;
 	entry *a = malloc(sizeof *a + n + t);
@@ -137,19 +147,25 @@ static entry *entry_new(const char *ns, const char *trigger)
 }
 
 /* After alarm_parse, which clears the struct: where the trigger's name is. */
-static void entry_named(entry *a) { a->trigger = a->ns + strlen(a->ns) + 1; }
+static void
+entry_named(entry *a)
+{
+	a->trigger = a->ns + strlen(a->ns) + 1;
+}
 
-static void alarm_free(entry *a)
+static void
+alarm_free(entry *a)
 {
 	json_decref(a->payload);
 	free(a);
 }
 
 /* A date parameter: ISO 8601 text or ms since the epoch; 0 when absent. */
-static int parse_date(const json_t *v, const char *what, int64_t *ms, char *err, size_t n)
+static int
+parse_date(const json_t *v, const char *what, int64_t *ms, char *err, size_t n)
 {
 	const char *s = json_string_value(v), *p;
-	struct tm tm = {0};
+	struct tm tm = { 0 };
 	int frac = 0, sign, oh, om;
 
 	*ms = 0;
@@ -185,7 +201,8 @@ bad:
 	return -EINVAL;
 }
 
-static int parse_payload(const json_t *v, json_t **out, char *err, size_t n)
+static int
+parse_payload(const json_t *v, json_t **out, char *err, size_t n)
 {
 	const char *s = json_string_value(v);
 
@@ -201,7 +218,8 @@ static int parse_payload(const json_t *v, json_t **out, char *err, size_t n)
 	return snprintf(err, n, "The trigger_payload must be a JSON object."), -EINVAL;
 }
 
-static int parse_delete_after(const json_t *v, int *out, char *err, size_t n)
+static int
+parse_delete_after(const json_t *v, int *out, char *err, size_t n)
 {
 	const char *s = json_string_value(v);
 
@@ -212,28 +230,25 @@ static int parse_delete_after(const json_t *v, int *out, char *err, size_t n)
 }
 
 /* The first due time after ms `after`, or 0 if there is none. */
-static int64_t next_after(const entry *a, int64_t after)
+static int64_t
+next_after(const entry *a, int64_t after)
 {
 	int64_t due = 0, from = a->start > after + 1 ? a->start - 1 : after;
 
 	switch (a->kind) {
-	case ONCE:
-		due = a->start > after ? a->start : 0;
-		break;
+	case ONCE: due = a->start > after ? a->start : 0; break;
 	case CRON:
 		due = cron_next(&a->cron, a->tz, from / 1000);
 		due = due < 0 ? 0 : due * 1000;
 		break;
-	case INTERVAL:
-		due = from < a->base ? a->base : a->base + ((from - a->base) / a->every + 1) * a->every;
-		break;
+	case INTERVAL: due = from < a->base ? a->base : a->base + ((from - a->base) / a->every + 1) * a->every; break;
 	}
 	return due && a->stop && due >= a->stop ? 0 : due;
 }
 
 /* config into a (ns and trigger aside); err says which parameter and why. */
-static int alarm_parse(const feed_service *svc, const json_t *config, int64_t now, int64_t changed, entry *a,
-                       char *err, size_t n)
+static int
+alarm_parse(const feed_service *svc, const json_t *config, int64_t now, int64_t changed, entry *a, char *err, size_t n)
 {
 	const json_t *tz = json_object_get(config, "timezone"), *min = json_object_get(config, "minutes");
 	const char *cron = json_string_value(json_object_get(config, "cron"));
@@ -259,15 +274,19 @@ static int alarm_parse(const feed_service *svc, const json_t *config, int64_t no
 		return snprintf(err, n, "The stopDate must come after the startDate."), -EINVAL;
 	if (a->kind == CRON) {
 		if (!cron)
-			return snprintf(err, n, "The cron parameter is required: when the alarm fires, as "
-			                "'MIN HOUR DOM MON DOW'."), -EINVAL;
+			return snprintf(err, n,
+			                "The cron parameter is required: when the alarm fires, as "
+			                "'MIN HOUR DOM MON DOW'."),
+			       -EINVAL;
 		if ((rc = cron_parse(cron, &a->cron, err, n)))
 			return rc;
 		if (tz && !json_is_string(tz))
 			return snprintf(err, n, "The timezone must be a text, an IANA name as Europe/Paris."), -EINVAL;
 		if (tz && !zone_known(json_string_value(tz)))
-			return snprintf(err, n, "The timezone '%s' is not a time zone of the IANA database (as Europe/Paris).",
-			                json_string_value(tz)), -EINVAL;
+			return snprintf(err, n,
+			                "The timezone '%s' is not a time zone of the IANA database (as Europe/Paris).",
+			                json_string_value(tz)),
+			       -EINVAL;
 		snprintf(a->tz, sizeof a->tz, "%s", tz ? json_string_value(tz) : "");
 		return 0;
 	}
@@ -281,7 +300,8 @@ static int alarm_parse(const feed_service *svc, const json_t *config, int64_t no
 	return 0;
 }
 
-static int alarm_check_at(backend *b, const feed_service *svc, json_t *config, char *err, size_t n)
+static int
+alarm_check_at(backend *b, const feed_service *svc, json_t *config, char *err, size_t n)
 {
 	entry a;
 	int64_t now = now_ms();
@@ -292,18 +312,21 @@ static int alarm_check_at(backend *b, const feed_service *svc, json_t *config, c
 		snprintf(err, n, "The date %s is in the past.", json_string_value(json_object_get(config, "date")));
 		rc = -EINVAL;
 	} else if (!rc && a.stop && a.stop <= now) {
-		snprintf(err, n, "The stopDate %s is in the past.", json_string_value(json_object_get(config, "stopDate")));
+		snprintf(err, n, "The stopDate %s is in the past.",
+		         json_string_value(json_object_get(config, "stopDate")));
 		rc = -EINVAL;
 	} else if (!rc && !next_after(&a, now)) {
 		snprintf(err, n, "The alarm would never fire: its cron '%s' is not due before %s.",
-		         json_string_value(json_object_get(config, "cron")), a.stop ? "its stopDate" : "eight years from now");
+		         json_string_value(json_object_get(config, "cron")),
+		         a.stop ? "its stopDate" : "eight years from now");
 		rc = -EINVAL;
 	}
 	json_decref(a.payload);
 	return rc;
 }
 
-static entry *find(alarms *h, const char *ns, const char *trigger)
+static entry *
+find(alarms *h, const char *ns, const char *trigger)
 {
 	for (size_t i = 0; i < h->n; i++)
 		if (strcmp(h->heap[i]->trigger, trigger) == 0 && strcmp(h->heap[i]->ns, ns) == 0)
@@ -313,7 +336,8 @@ static entry *find(alarms *h, const char *ns, const char *trigger)
 
 static void timer_cb(uv_timer_t *t);
 
-static void rearm(alarms *h)
+static void
+rearm(alarms *h)
 {
 	int64_t wait;
 
@@ -328,7 +352,8 @@ static void rearm(alarms *h)
 }
 
 /* Schedule a (taken) for its trigger, replacing any alarm it had. */
-static int schedule(alarms *h, entry *a)
+static int
+schedule(alarms *h, entry *a)
 {
 	entry *old = find(h, a->ns, a->trigger);
 
@@ -344,7 +369,8 @@ static int schedule(alarms *h, entry *a)
 	return 0;
 }
 
-static int alarm_start(backend *b, feed_row *r, char *err, size_t n)
+static int
+alarm_start(backend *b, feed_row *r, char *err, size_t n)
 {
 	entry *a = entry_new(r->ns, r->trigger);
 	int64_t now = now_ms();
@@ -365,7 +391,8 @@ static int alarm_start(backend *b, feed_row *r, char *err, size_t n)
 	return schedule(b->alarms, a) ? (snprintf(err, n, "Out of memory."), -ENOMEM) : 0;
 }
 
-static void alarm_stop(backend *b, const char *ns, const char *trigger)
+static void
+alarm_stop(backend *b, const char *ns, const char *trigger)
 {
 	entry *a = find(b->alarms, ns, trigger);
 
@@ -377,15 +404,15 @@ static void alarm_stop(backend *b, const char *ns, const char *trigger)
 }
 
 /* deleteAfterFire: the trigger's rules, and the trigger with rules_too == 2. */
-static void delete_after(backend *b, const entry *a)
+static void
+delete_after(backend *b, const entry *a)
 {
 	json_t *rules = NULL, *r;
 	size_t i;
 
 	if (store_entity_list(b->st, a->ns, "rules", a->trigger, -1, 0, &rules) == 0)
-		json_array_foreach(rules, i, r)
-			store_entity_del(b->st, a->ns, "rules", jstr(json_object_get(r, "name")),
-			                 jstr(json_object_get(r, "version")));
+		json_array_foreach(rules, i, r) store_entity_del(
+		        b->st, a->ns, "rules", jstr(json_object_get(r, "name")), jstr(json_object_get(r, "version")));
 	json_decref(rules);
 	if (a->delete_after == 2) {
 		json_t *trig = NULL;
@@ -396,10 +423,11 @@ static void delete_after(backend *b, const entry *a)
 	}
 }
 
-static void fire_one(backend *b, entry *a, int64_t due)
+static void
+fire_one(backend *b, entry *a, int64_t due)
 {
 	char path[PATH_MAX_LEN + 1];
-	caller who = {0};
+	caller who = { 0 };
 	json_t *annot;
 	int status;
 
@@ -417,7 +445,8 @@ static void fire_one(backend *b, entry *a, int64_t due)
 }
 
 /* The alarms due: their next times committed, then their fires. */
-static void timer_cb(uv_timer_t *t)
+static void
+timer_cb(uv_timer_t *t)
 {
 	alarms *h = t->data;
 	backend *b = h->b;
@@ -440,8 +469,8 @@ static void timer_cb(uv_timer_t *t)
 	}
 	int tx = store_begin(b->st) == 0;
 	for (size_t i = 0; i < k; i++)
-		store_feed_due(b->st, batch[i]->ns, batch[i]->trigger, next_after(batch[i], due[i] > now ? due[i] : now),
-		               due[i]);
+		store_feed_due(b->st, batch[i]->ns, batch[i]->trigger,
+		               next_after(batch[i], due[i] > now ? due[i] : now), due[i]);
 	if (tx && store_commit(b->st))
 		log_warn("alarms: the next due times could not be committed");
 	for (size_t i = 0; i < k; i++) {
@@ -458,7 +487,8 @@ static void timer_cb(uv_timer_t *t)
 }
 
 /* At start: every alarm of the store, the missed ones due at once. */
-static void load_one(feed_row *r, void *arg)
+static void
+load_one(feed_row *r, void *arg)
 {
 	backend *b = arg;
 	entry *a;
@@ -479,7 +509,8 @@ static void load_one(feed_row *r, void *arg)
 		alarm_free(a);
 }
 
-int alarms_new(backend *b)
+int
+alarms_new(backend *b)
 {
 	alarms *h = calloc(1, sizeof *h);
 	int rc;
@@ -499,7 +530,8 @@ int alarms_new(backend *b)
 	return 0;
 }
 
-static void timer_closed(uv_handle_t *t)
+static void
+timer_closed(uv_handle_t *t)
 {
 	alarms *h = t->data;
 
@@ -509,47 +541,70 @@ static void timer_closed(uv_handle_t *t)
 	free(h);
 }
 
-void alarms_free(backend *b)
+void
+alarms_free(backend *b)
 {
 	if (b->alarms)
 		uv_close((uv_handle_t *)&b->alarms->timer, timer_closed);
 	b->alarms = NULL;
 }
 
-static int check_alarm(backend *b, json_t *c, char *err, size_t n) { return alarm_check_at(b, &alarms_alarm, c, err, n); }
-static int check_once(backend *b, json_t *c, char *err, size_t n) { return alarm_check_at(b, &alarms_once, c, err, n); }
-static int check_interval(backend *b, json_t *c, char *err, size_t n)
+static int
+check_alarm(backend *b, json_t *c, char *err, size_t n)
+{
+	return alarm_check_at(b, &alarms_alarm, c, err, n);
+}
+static int
+check_once(backend *b, json_t *c, char *err, size_t n)
+{
+	return alarm_check_at(b, &alarms_once, c, err, n);
+}
+static int
+check_interval(backend *b, json_t *c, char *err, size_t n)
 {
 	return alarm_check_at(b, &alarms_interval, c, err, n);
 }
 
 static const feed_param alarm_params[] = {
-	{"cron", "when it fires: MIN HOUR DOM MON DOW, or SEC MIN HOUR DOM MON DOW", 1},
-	{"timezone", "the IANA time zone the cron is read in (UTC by default)", 0},
-	{"startDate", "no fire before this date (ISO 8601)", 0},
-	{"stopDate", "no fire from this date on (ISO 8601)", 0},
-	{"trigger_payload", "the object each fire carries", 0},
-	{NULL, NULL, 0},
+	{ "cron", "when it fires: MIN HOUR DOM MON DOW, or SEC MIN HOUR DOM MON DOW", 1 },
+	{ "timezone", "the IANA time zone the cron is read in (UTC by default)", 0 },
+	{ "startDate", "no fire before this date (ISO 8601)", 0 },
+	{ "stopDate", "no fire from this date on (ISO 8601)", 0 },
+	{ "trigger_payload", "the object each fire carries", 0 },
+	{ NULL, NULL, 0 },
 };
 static const feed_param once_params[] = {
-	{"date", "when it fires (ISO 8601)", 1},
-	{"deleteAfterFire", "false, \"rules\" (delete the trigger's rules after) or true (its rules and itself)", 0},
-	{"trigger_payload", "the object the fire carries", 0},
-	{NULL, NULL, 0},
+	{ "date", "when it fires (ISO 8601)", 1 },
+	{ "deleteAfterFire", "false, \"rules\" (delete the trigger's rules after) or true (its rules and itself)", 0 },
+	{ "trigger_payload", "the object the fire carries", 0 },
+	{ NULL, NULL, 0 },
 };
 static const feed_param interval_params[] = {
-	{"minutes", "the minutes between fires", 1},
-	{"startDate", "the first fire (ISO 8601; by default one interval from now)", 0},
-	{"stopDate", "no fire from this date on (ISO 8601)", 0},
-	{"trigger_payload", "the object each fire carries", 0},
-	{NULL, NULL, 0},
+	{ "minutes", "the minutes between fires", 1 },
+	{ "startDate", "the first fire (ISO 8601; by default one interval from now)", 0 },
+	{ "stopDate", "no fire from this date on (ISO 8601)", 0 },
+	{ "trigger_payload", "the object each fire carries", 0 },
+	{ NULL, NULL, 0 },
 };
 
-const feed_service alarms_alarm = {.pkg = "alarms", .name = "alarm", .description = "Fire the trigger on a cron schedule.",
-                                   .params = alarm_params, .check = check_alarm, .start = alarm_start,
-                                   .stop = alarm_stop};
-const feed_service alarms_once = {.pkg = "alarms", .name = "once", .description = "Fire the trigger once, at a date.",
-                                  .params = once_params, .check = check_once, .start = alarm_start, .stop = alarm_stop};
-const feed_service alarms_interval = {.pkg = "alarms", .name = "interval",
-                                      .description = "Fire the trigger every few minutes.", .params = interval_params,
-                                      .check = check_interval, .start = alarm_start, .stop = alarm_stop};
+const feed_service alarms_alarm = { .pkg = "alarms",
+	                            .name = "alarm",
+	                            .description = "Fire the trigger on a cron schedule.",
+	                            .params = alarm_params,
+	                            .check = check_alarm,
+	                            .start = alarm_start,
+	                            .stop = alarm_stop };
+const feed_service alarms_once = { .pkg = "alarms",
+	                           .name = "once",
+	                           .description = "Fire the trigger once, at a date.",
+	                           .params = once_params,
+	                           .check = check_once,
+	                           .start = alarm_start,
+	                           .stop = alarm_stop };
+const feed_service alarms_interval = { .pkg = "alarms",
+	                               .name = "interval",
+	                               .description = "Fire the trigger every few minutes.",
+	                               .params = interval_params,
+	                               .check = check_interval,
+	                               .start = alarm_start,
+	                               .stop = alarm_stop };

@@ -37,8 +37,8 @@
 #include "utf8.h"
 
 enum {
-	KEYLESS_BODY_MAX = 64 * 1024,   /* routes without a key: /, /api/v1, /metrics, OPTIONS */
-	PATH_CONTROL = -1000,           /* split_path: PATH_CONTROL - 1 - c for the control character c */
+	KEYLESS_BODY_MAX = 64 * 1024, /* routes without a key: /, /api/v1, /metrics, OPTIONS */
+	PATH_CONTROL = -1000,         /* split_path: PATH_CONTROL - 1 - c for the control character c */
 };
 
 static const char cors[] = "Access-Control-Allow-Origin: *\r\n"
@@ -47,7 +47,8 @@ static const char cors[] = "Access-Control-Allow-Origin: *\r\n"
                            "Accept, User-Agent\r\n";
 
 /* Answer with JSON text (or nothing when text is NULL) and optional extra header lines. */
-void api_reply_text(http_req *req, int status, const char *text, size_t len, const char *extra)
+void
+api_reply_text(http_req *req, int status, const char *text, size_t len, const char *extra)
 {
 	char hdrs[1024], *e = hdrs + sizeof hdrs;
 
@@ -56,7 +57,8 @@ void api_reply_text(http_req *req, int status, const char *text, size_t len, con
 }
 
 /* Answer with a JSON value (stolen) and optional extra header lines. */
-void api_reply(http_req *req, int status, json_t *body, const char *extra)
+void
+api_reply(http_req *req, int status, json_t *body, const char *extra)
 {
 	size_t len = 0;
 	char *text = body ? json_text(body, &len) : NULL;
@@ -66,7 +68,8 @@ void api_reply(http_req *req, int status, json_t *body, const char *extra)
 	json_decref(body);
 }
 
-void api_error(http_req *req, int status, const char *fmt, ...)
+void
+api_error(http_req *req, int status, const char *fmt, ...)
 {
 	char msg[2048], code[33];
 	va_list ap;
@@ -82,14 +85,16 @@ void api_error(http_req *req, int status, const char *fmt, ...)
 }
 
 /* Query helpers: an absent parameter gives def. */
-int query_bool(http_req *req, const char *name, int def)
+int
+query_bool(http_req *req, const char *name, int def)
 {
 	char buf[16];
 	const char *v = http_query_get(req, name, buf, sizeof buf);
 	return v ? strcmp(v, "true") == 0 || strcmp(v, "1") == 0 : def;
 }
 
-int query_int(http_req *req, const char *name, int64_t def, int64_t *out)
+int
+query_int(http_req *req, const char *name, int64_t def, int64_t *out)
 {
 	char buf[32];
 	const char *v = http_query_get(req, name, buf, sizeof buf);
@@ -99,7 +104,8 @@ int query_int(http_req *req, const char *name, int64_t def, int64_t *out)
 }
 
 /* limit and skip of a list, with OpenWhisk's defaults and bounds. */
-int query_page(api_req *ar, int *limit, int *skip)
+int
+query_page(api_req *ar, int *limit, int *skip)
 {
 	int64_t l, s;
 
@@ -117,7 +123,8 @@ int query_page(api_req *ar, int *limit, int *skip)
 }
 
 /* The request body as a JSON object; answers 400 itself on failure. */
-int api_body_object(api_req *ar, json_t **out)
+int
+api_body_object(api_req *ar, json_t **out)
 {
 	char err[256];
 
@@ -136,7 +143,8 @@ int api_body_object(api_req *ar, json_t **out)
 
 /* The parameters an invocation carries (params.c body_params, or one
  * CloudEvent), into *out; answers 413 or 400 itself and returns nonzero. */
-int api_payload(api_req *ar, json_t **out)
+int
+api_payload(api_req *ar, json_t **out)
 {
 	char err[1024];
 	json_t *list;
@@ -156,7 +164,8 @@ int api_payload(api_req *ar, json_t **out)
 
 /* The events a firing carries: one, or a CloudEvents batch (cloudevents.c),
  * into *out (an array); answers 413 or 400 itself and returns nonzero. */
-int api_events(api_req *ar, json_t **out)
+int
+api_events(api_req *ar, json_t **out)
 {
 	char err[1024];
 
@@ -171,22 +180,24 @@ int api_events(api_req *ar, json_t **out)
 	return 0;
 }
 
-static void root_info(backend *b, http_req *req)
+static void
+root_info(backend *b, http_req *req)
 {
 	json_t *rt = runtimes_json();
 
 	api_reply(req, 200,
 	          json_pack("{s:s, s:[s], s:{s:i, s:i, s:i, s:i}, s:o, s:s}", "description", "OpenWhisk (faasfs)",
-	                    "api_paths", "/api/v1", "limits", "sequence_length", SEQUENCE_MAX, "min_action_duration", 100,
-	                    "max_action_duration", 300000, "concurrent_actions", b->opt.max_containers, "runtimes", rt,
-	                    "api_host", b->api_host),
+	                    "api_paths", "/api/v1", "limits", "sequence_length", SEQUENCE_MAX, "min_action_duration",
+	                    100, "max_action_duration", 300000, "concurrent_actions", b->opt.max_containers, "runtimes",
+	                    rt, "api_host", b->api_host),
 	          NULL);
 }
 
 /* A decoded segment: no control characters (a %00 would cut the name
  * short), valid UTF-8. -EILSEQ for bytes that are not UTF-8, or -1 - the
  * control character. */
-static int segment_ok(const char *s, size_t n)
+static int
+segment_ok(const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
@@ -196,7 +207,8 @@ static int segment_ok(const char *s, size_t n)
 
 /* Split url's path into at most max decoded segments: their number,
  * -E2BIG for more, or segment_ok's refusal. */
-static int split_path(char *url, char **seg, int max)
+static int
+split_path(char *url, char **seg, int max)
 {
 	char *p = url, *save = NULL, *s;
 	int n = 0, rc;
@@ -213,7 +225,8 @@ static int split_path(char *url, char **seg, int max)
 }
 
 /* The path of req split into seg (url is its storage); -ENAMETOOLONG, or as split_path. */
-static int request_path(http_req *req, char (*url)[8192], char **seg)
+static int
+request_path(http_req *req, char (*url)[8192], char **seg)
 {
 	if (strlen(req->url) >= sizeof *url)
 		return -ENAMETOOLONG;
@@ -222,7 +235,8 @@ static int request_path(http_req *req, char (*url)[8192], char **seg)
 }
 
 /* Answer a path request_path refused; 1 when it did. */
-static int path_refused(http_req *req, int n)
+static int
+path_refused(http_req *req, int n)
 {
 	if (n == -ENAMETOOLONG)
 		api_error(req, 414, "The request target is longer than %d bytes.", 8191);
@@ -237,7 +251,8 @@ static int path_refused(http_req *req, int n)
 
 /* The largest body a keyed route takes: an invocation's or a firing's
  * parameters are held to --max-payload, entities to the server's limit. */
-static size_t body_limit(backend *b, http_req *req, char **seg, int n)
+static size_t
+body_limit(backend *b, http_req *req, char **seg, int n)
 {
 	int fires = n >= 6 && (strcmp(seg[4], "actions") == 0 || strcmp(seg[4], "triggers") == 0);
 
@@ -247,13 +262,15 @@ static size_t body_limit(backend *b, http_req *req, char **seg, int n)
 }
 
 /* A web action's URL, /api/v1/web/...: no key. */
-static int is_web(const char *url)
+static int
+is_web(const char *url)
 {
 	return strncmp(url, "/api/v1/web/", 12) == 0;
 }
 
 /* A route of the API gateway, /api/NS/BASE/... (any /api/X but v1): no key. */
-static int is_gateway(const char *url)
+static int
+is_gateway(const char *url)
 {
 	return strncmp(url, "/api/", 5) == 0 && strcspn(url + 5, "/?") &&
 	       (strncmp(url + 5, "v1", 2) || strcspn(url + 5, "/?") != 2);
@@ -261,7 +278,8 @@ static int is_gateway(const char *url)
 
 /* lib/http's check, before the body: refuse what will be refused anyway
  * without reading it. */
-void api_check(http_req *req, void *arg)
+void
+api_check(http_req *req, void *arg)
 {
 	backend *b = arg;
 	char url[8192], *seg[12];
@@ -272,7 +290,7 @@ void api_check(http_req *req, void *arg)
 		return;
 	if (is_web(req->url) || is_gateway(req->url) || (n == 2 && strcmp(seg[0], "hooks") == 0) ||
 	    gateway_domain_of(b, req))
-		req->max_body = b->opt.max_payload;  /* a call with a body and no key: the action checks, if it asks */
+		req->max_body = b->opt.max_payload; /* a call with a body and no key: the action checks, if it asks */
 	else if (strcmp(req->method, "OPTIONS") == 0 || n < 3 || strcmp(seg[0], "api") || strcmp(seg[2], "namespaces"))
 		req->max_body = KEYLESS_BODY_MAX;
 	else if (auth_check(b, http_header_get(req, "Authorization"), &who))
@@ -283,7 +301,8 @@ void api_check(http_req *req, void *arg)
 		api_error(req, 413, "The request content exceeds the limit of %zu bytes.", req->max_body);
 }
 
-static void route_namespace(api_req *ar, char **seg, int n)
+static void
+route_namespace(api_req *ar, char **seg, int n)
 {
 	const char *coll = seg[1];
 
@@ -291,8 +310,8 @@ static void route_namespace(api_req *ar, char **seg, int n)
 	int method_reads = strcmp(ar->req->method, "GET") == 0 || strcmp(ar->req->method, "POST") == 0;
 
 	/* A feed's key reads and fires its one trigger (auth.c, feeds.c). */
-	if (ar->who.scope[0] && !(own && method_reads && n == 3 && strcmp(coll, "triggers") == 0 &&
-	                          strcmp(seg[2], ar->who.scope) == 0)) {
+	if (ar->who.scope[0] &&
+	    !(own && method_reads && n == 3 && strcmp(coll, "triggers") == 0 && strcmp(seg[2], ar->who.scope) == 0)) {
 		api_error(ar->req, 403, "This key is the feed's of trigger %s: it may only read and fire that trigger.",
 		          ar->who.scope);
 		return;
@@ -324,8 +343,10 @@ static void route_namespace(api_req *ar, char **seg, int n)
 	else if (strcmp(coll, "events") == 0 && ar->nseg == 0)
 		events_handle(ar);
 	else if (strcmp(coll, "limits") == 0 && ar->nseg == 0)
-		api_reply(ar->req, 200, json_pack("{s:i, s:i, s:i}", "concurrentInvocations", ar->b->opt.max_containers,
-		                                  "invocationsPerMinute", 60000, "firesPerMinute", 60000), NULL);
+		api_reply(ar->req, 200,
+		          json_pack("{s:i, s:i, s:i}", "concurrentInvocations", ar->b->opt.max_containers,
+		                    "invocationsPerMinute", 60000, "firesPerMinute", 60000),
+		          NULL);
 	else
 		api_error(ar->req, 404, "The requested resource does not exist.");
 }
@@ -333,7 +354,8 @@ static void route_namespace(api_req *ar, char **seg, int n)
 /* GET /metrics, as --metrics says: on the Unix socket (its owner's) every
  * namespace's actions; on TCP, with a key the caller's own (the default),
  * anyone's with "open", nothing with "socket". */
-static void metrics_route(api_req *ar)
+static void
+metrics_route(api_req *ar)
 {
 	http_req *req = ar->req;
 	int mode = ar->b->opt.metrics;
@@ -347,10 +369,11 @@ static void metrics_route(api_req *ar)
 	metrics_handle(ar->b, req, ar->who.ns);
 }
 
-void api_handle(http_req *req, void *arg)
+void
+api_handle(http_req *req, void *arg)
 {
 	backend *b = arg;
-	api_req ar = {.b = b, .req = req};
+	api_req ar = { .b = b, .req = req };
 	char url[8192], *seg[12];
 	int n;
 
@@ -373,8 +396,10 @@ void api_handle(http_req *req, void *arg)
 	if (n == 1 && strcmp(seg[0], "metrics") == 0)
 		return metrics_route(&ar);
 	if (n == 2 && strcmp(seg[1], "v1") == 0)
-		return api_reply(req, 200, json_pack("{s:s, s:s, s:s, s:s}", "description", "OpenWhisk API", "api_version",
-		                                     "1.0.0", "api_version_path", "v1", "build", "faasfs"), NULL);
+		return api_reply(req, 200,
+		                 json_pack("{s:s, s:s, s:s, s:s}", "description", "OpenWhisk API", "api_version",
+		                           "1.0.0", "api_version_path", "v1", "build", "faasfs"),
+		                 NULL);
 	if (n < 3 || strcmp(seg[1], "v1") || strcmp(seg[2], "namespaces"))
 		return api_error(req, 404, "The requested resource does not exist.");
 	if (auth_check(b, http_header_get(req, "Authorization"), &ar.who))

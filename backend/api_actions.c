@@ -23,7 +23,8 @@
 #include "fns.h"
 
 /* The qualified name of the action the path names; answers 400 itself. */
-static int action_qname(api_req *ar, qname *q)
+static int
+action_qname(api_req *ar, qname *q)
 {
 	for (int i = 0; i < ar->nseg; i++)
 		if (!entity_name_ok(ar, ar->seg[i]))
@@ -36,7 +37,8 @@ static int action_qname(api_req *ar, qname *q)
 	return 0;
 }
 
-static int sequence_exec(api_req *ar, const qname *self, json_t *exec, json_t **out, char *err, size_t n)
+static int
+sequence_exec(api_req *ar, const qname *self, json_t *exec, json_t **out, char *err, size_t n)
 {
 	json_t *comps = json_object_get(exec, "components"), *v, *fq = json_array();
 	char selfpath[PATH_MAX_LEN + 1], path[PATH_MAX_LEN + 2];
@@ -47,19 +49,24 @@ static int sequence_exec(api_req *ar, const qname *self, json_t *exec, json_t **
 		return json_decref(fq), snprintf(err, n, "No component specified for the sequence."), -EINVAL;
 	if (json_array_size(comps) > SEQUENCE_MAX)
 		return json_decref(fq), snprintf(err, n, "Too many actions in the sequence."), -EINVAL;
-	json_array_foreach(comps, i, v) {
+	json_array_foreach(comps, i, v)
+	{
 		qname q;
 		resolved r;
 		int status;
 		if (!json_is_string(v) || qname_parse(json_string_value(v), ar->who.ns, &q, err, n))
-			return json_decref(fq), json_is_string(v) ? -EINVAL : (snprintf(err, n, "Sequence components must "
-			                                                                 "be strings."), -EINVAL);
+			return json_decref(fq), json_is_string(v) ? -EINVAL
+			                                          : (snprintf(err, n,
+			                                                      "Sequence components must "
+			                                                      "be strings."),
+			                                             -EINVAL);
 		qname_path(&q, path + 1, sizeof path - 1);
 		path[0] = '/';
 		if (strcmp(path + 1, selfpath) == 0)
 			return json_decref(fq), snprintf(err, n, "Sequence may not refer to itself."), -EINVAL;
 		if (action_resolve(ar->b, &ar->who, &q, &r, &status, err, n))
-			return json_decref(fq), snprintf(err, n, "Sequence component does not exist: %s", path), -EINVAL;
+			return json_decref(fq), snprintf(err, n, "Sequence component does not exist: %s", path),
+			       -EINVAL;
 		resolved_free(&r);
 		json_array_append_new(fq, json_string(path));
 	}
@@ -68,7 +75,8 @@ static int sequence_exec(api_req *ar, const qname *self, json_t *exec, json_t **
 }
 
 /* OpenWhisk's dockerskeleton, from any registry, of any tag or digest. */
-static int image_is_skeleton(const char *image)
+static int
+image_is_skeleton(const char *image)
 {
 	static const char sk[] = "openwhisk/dockerskeleton"; /* after a registry/, before a :tag or @digest */
 	const char *p = strstr(image, sk), *end = p ? p + sizeof sk - 1 : NULL;
@@ -84,26 +92,34 @@ static int image_is_skeleton(const char *image)
  * .zip) arrives with every byte that is not UTF-8 replaced by U+FFFD:
  * there is no telling what the bytes were, so it is refused here rather
  * than failing at every run. */
-static int blackbox_check(const json_t *exec, const json_t *code, char *err, size_t n)
+static int
+blackbox_check(const json_t *exec, const json_t *code, char *err, size_t n)
 {
 	const char *image = json_string_value(json_object_get(exec, "image")), *text = json_string_value(code);
 	size_t len = json_string_length(code);
 
 	if (image && !image_is_skeleton(image))
-		return snprintf(err, n, "The image '%s' cannot run here: this host runs no container images, only "
+		return snprintf(err, n,
+		                "The image '%s' cannot run here: this host runs no container images, only "
 		                "its own runtimes (see GET /). Give the code with a kind instead, or an executable (a "
-		                "zip holding 'exec') as --native does.", image), -EINVAL;
+		                "zip holding 'exec') as --native does.",
+		                image),
+		       -EINVAL;
 	if (text && !json_is_true(json_object_get(exec, "binary")) && !code_is_binary(text) && len >= 4 &&
 	    memcmp(text, "\177ELF", 4) == 0 && memmem(text, len, "\xef\xbf\xbd", 3))
-		return snprintf(err, n, "The executable arrived damaged: it was sent as JSON text, in which each byte "
-		                "that is not UTF-8 became U+FFFD, so its bytes cannot be told (wsk sends a file that is "
-		                "not named .zip that way). Zip it as 'exec' and send the zip: zip exec.zip exec; wsk "
-		                "action create NAME --native exec.zip."), -EINVAL;
+		return snprintf(
+		               err, n,
+		               "The executable arrived damaged: it was sent as JSON text, in which each byte "
+		               "that is not UTF-8 became U+FFFD, so its bytes cannot be told (wsk sends a file that is "
+		               "not named .zip that way). Zip it as 'exec' and send the zip: zip exec.zip exec; wsk "
+		               "action create NAME --native exec.zip."),
+		       -EINVAL;
 	return 0;
 }
 
 /* The exec to store: checked, the kind as given (FAMILY:default resolved), binary derived. */
-static int action_exec(api_req *ar, const qname *q, json_t *exec, json_t **out, char *err, size_t n)
+static int
+action_exec(api_req *ar, const qname *q, json_t *exec, json_t **out, char *err, size_t n)
 {
 	const char *kind = json_string_value(json_object_get(exec, "kind")), *keep;
 	json_t *code = json_object_get(exec, "code"), *main = json_object_get(exec, "main");
@@ -124,7 +140,8 @@ static int action_exec(api_req *ar, const qname *q, json_t *exec, json_t **out, 
 		return snprintf(err, n, "The action's \"exec\" needs its \"code\": no code to execute."), -EINVAL;
 	if (main && (!json_is_string(main) || !json_string_length(main)))
 		return snprintf(err, n, "\"main\" must be a non-empty string."), -EINVAL;
-	*out = json_pack("{s:s, s:O, s:b}", "kind", keep, "code", code, "binary", code_is_binary(json_string_value(code)));
+	*out = json_pack("{s:s, s:O, s:b}", "kind", keep, "code", code, "binary",
+	                 code_is_binary(json_string_value(code)));
 	if (main)
 		json_object_set(*out, "main", main);
 	if (strcmp(kind_canonical(keep), "native") == 0 && json_is_string(json_object_get(exec, "image")))
@@ -133,7 +150,8 @@ static int action_exec(api_req *ar, const qname *q, json_t *exec, json_t **out, 
 }
 
 /* A sequence's parameters without "_actions" (see above). */
-static void drop_actions_param(json_t *doc)
+static void
+drop_actions_param(json_t *doc)
 {
 	json_t *ps = json_object_get(doc, "parameters");
 
@@ -145,7 +163,8 @@ static void drop_actions_param(json_t *doc)
 }
 
 /* Build the action entity from the PUT body over the old one. */
-static int action_build(api_req *ar, const qname *q, json_t *body, json_t *old, json_t **out, char *err, size_t n)
+static int
+action_build(api_req *ar, const qname *q, json_t *body, json_t *old, json_t **out, char *err, size_t n)
 {
 	json_t *exec = NULL, *limits, *ann, *doc, *bexec = json_object_get(body, "exec");
 	char nsfield[2 * NAME_MAX_LEN + 2];
@@ -175,7 +194,8 @@ static int action_build(api_req *ar, const qname *q, json_t *body, json_t *old, 
 }
 
 /* Refuse to create in a package that does not exist or is a binding. */
-static int package_writable(api_req *ar, const char *pkg)
+static int
+package_writable(api_req *ar, const char *pkg)
 {
 	json_t *p;
 
@@ -192,7 +212,8 @@ static int package_writable(api_req *ar, const char *pkg)
 	return 1;
 }
 
-static void action_put(api_req *ar, const qname *q)
+static void
+action_put(api_req *ar, const qname *q)
 {
 	char key[2 * NAME_MAX_LEN + 2], err[1024];
 	json_t *body, *old, *doc;
@@ -216,13 +237,15 @@ static void action_put(api_req *ar, const qname *q)
 	json_decref(old);
 }
 
-static void trim_code(json_t *doc)
+static void
+trim_code(json_t *doc)
 {
 	json_object_del(json_object_get(doc, "exec"), "code");
 	drop_actions_param(doc);
 }
 
-static void action_delete(api_req *ar, const qname *q)
+static void
+action_delete(api_req *ar, const qname *q)
 {
 	char key[2 * NAME_MAX_LEN + 2], path[PATH_MAX_LEN + 1];
 	json_t *doc;
@@ -235,7 +258,8 @@ static void action_delete(api_req *ar, const qname *q)
 	entity_delete(ar, "actions", key, doc);
 }
 
-static void action_get(api_req *ar, const qname *q)
+static void
+action_get(api_req *ar, const qname *q)
 {
 	resolved r;
 	char err[512];
@@ -254,7 +278,8 @@ static void action_get(api_req *ar, const qname *q)
 }
 
 /* The actions of a package (a binding's: of the package it binds). */
-static void package_actions(api_req *ar, const char *pkg)
+static void
+package_actions(api_req *ar, const char *pkg)
 {
 	json_t *p = entity_get_or_404(ar, "packages", pkg), *bind;
 
@@ -263,13 +288,15 @@ static void package_actions(api_req *ar, const char *pkg)
 	bind = json_object_get(p, "binding");
 	if (json_object_size(bind) && strcmp(jstr(json_object_get(bind, "namespace")), ar->who.ns)) {
 		json_decref(p);
-		return api_error(ar->req, 400, "List the actions of a binding to another namespace through its package.");
+		return api_error(ar->req, 400,
+		                 "List the actions of a binding to another namespace through its package.");
 	}
 	entity_list(ar, "actions", json_object_size(bind) ? jstr(json_object_get(bind, "name")) : pkg, trim_code);
 	json_decref(p);
 }
 
-void api_actions(api_req *ar)
+void
+api_actions(api_req *ar)
 {
 	const char *m = ar->req->method;
 	qname q;

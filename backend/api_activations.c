@@ -11,7 +11,8 @@
 
 #include "fns.h"
 
-static void activation_list(api_req *ar)
+static void
+activation_list(api_req *ar)
 {
 	char name[PATH_MAX_LEN + 1];
 	const char *nm = http_query_get(ar->req, "name", name, sizeof name);
@@ -37,12 +38,12 @@ static void activation_list(api_req *ar)
 	if (store_act_list(ar->b->st, ar->who.ns, nm && *nm ? nm : NULL, since, upto, limit, skip, &arr))
 		return api_error(ar->req, 500, "The store could not be read.");
 	if (!query_bool(ar->req, "docs", 0))
-		json_array_foreach(arr, i, doc)
-			json_array_set_new(arr, i, record_summary(doc));
+		json_array_foreach(arr, i, doc) json_array_set_new(arr, i, record_summary(doc));
 	api_reply(ar->req, 200, arr, NULL);
 }
 
-void api_activations(api_req *ar)
+void
+api_activations(api_req *ar)
 {
 	json_t *doc = NULL, *out;
 	const char *part;

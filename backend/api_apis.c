@@ -12,7 +12,8 @@
 
 #include "fns.h"
 
-static void apis_put(api_req *ar, const char *name)
+static void
+apis_put(api_req *ar, const char *name)
 {
 	char want[1024];
 	json_t *doc;
@@ -21,8 +22,10 @@ static void apis_put(api_req *ar, const char *name)
 		return;
 	apidoc_name(jstr(json_object_get(doc, "basePath")), want, sizeof want);
 	if (strcmp(want, name)) {
-		api_error(ar->req, 400, "The document's basePath '%s' is not the API named '%s' (its basePath would be "
-		          "named '%s').", jstr(json_object_get(doc, "basePath")), name, want);
+		api_error(ar->req, 400,
+		          "The document's basePath '%s' is not the API named '%s' (its basePath would be "
+		          "named '%s').",
+		          jstr(json_object_get(doc, "basePath")), name, want);
 		json_decref(doc);
 		return;
 	}
@@ -30,13 +33,15 @@ static void apis_put(api_req *ar, const char *name)
 	json_decref(doc);
 }
 
-void api_apis(api_req *ar)
+void
+api_apis(api_req *ar)
 {
 	const char *m = ar->req->method;
 	json_t *old;
 
 	if (ar->nseg == 0)
-		return strcmp(m, "GET") ? api_error(ar->req, 405, "Method not allowed.") : entity_list(ar, "apis", NULL, NULL);
+		return strcmp(m, "GET") ? api_error(ar->req, 405, "Method not allowed.")
+		                        : entity_list(ar, "apis", NULL, NULL);
 	if (ar->nseg > 1)
 		return api_error(ar->req, 404, "The requested resource does not exist.");
 	if (strcmp(m, "PUT") == 0)

@@ -14,7 +14,8 @@
 #include "fns.h"
 
 /* Check a binding from the body: it must name a package the caller sees. */
-static int binding_check(api_req *ar, json_t *bind, char *ref, size_t rn, char *err, size_t n)
+static int
+binding_check(api_req *ar, json_t *bind, char *ref, size_t rn, char *err, size_t n)
 {
 	const char *bns = json_string_value(json_object_get(bind, "namespace"));
 	const char *bname = json_string_value(json_object_get(bind, "name"));
@@ -31,7 +32,8 @@ static int binding_check(api_req *ar, json_t *bind, char *ref, size_t rn, char *
 	    (strcmp(bns, ar->who.ns) && !json_is_true(json_object_get(target, "publish"))) ||
 	    json_object_size(json_object_get(target, "binding"))) {
 		json_decref(target);
-		return snprintf(err, n, "The binding refers to /%s/%s, which is not a package you can bind.", bns, bname),
+		return snprintf(err, n, "The binding refers to /%s/%s, which is not a package you can bind.", bns,
+		                bname),
 		       -EINVAL;
 	}
 	json_decref(target);
@@ -40,7 +42,8 @@ static int binding_check(api_req *ar, json_t *bind, char *ref, size_t rn, char *
 	return 0;
 }
 
-static void package_put(api_req *ar, const char *name)
+static void
+package_put(api_req *ar, const char *name)
 {
 	json_t *body, *old, *doc, *bind;
 	char ref[PATH_MAX_LEN + 1], err[1024];
@@ -65,7 +68,8 @@ static void package_put(api_req *ar, const char *name)
 	json_decref(old);
 }
 
-static void add_actions(api_req *ar, json_t *doc)
+static void
+add_actions(api_req *ar, json_t *doc)
 {
 	json_t *bind = json_object_get(doc, "binding"), *list = NULL, *out = json_array(), *a;
 	const char *ns = ar->who.ns, *pkg = jstr(json_object_get(doc, "name"));
@@ -77,15 +81,16 @@ static void add_actions(api_req *ar, json_t *doc)
 	}
 	if (store_entity_list(ar->b->st, ns, "actions", pkg, -1, 0, &list) == 0)
 		json_array_foreach(list, i, a)
-			json_array_append_new(out, json_pack("{s:O, s:O, s:O}", "name", json_object_get(a, "name"), "version",
-			                                     json_object_get(a, "version"), "annotations",
-			                                     json_object_get(a, "annotations")));
+		        json_array_append_new(out, json_pack("{s:O, s:O, s:O}", "name", json_object_get(a, "name"),
+		                                             "version", json_object_get(a, "version"), "annotations",
+		                                             json_object_get(a, "annotations")));
 	json_decref(list);
 	json_object_set_new(doc, "actions", out);
 	json_object_set_new(doc, "feeds", json_array());
 }
 
-static void package_delete(api_req *ar, const char *name, json_t *doc)
+static void
+package_delete(api_req *ar, const char *name, json_t *doc)
 {
 	json_t *list = NULL, *a;
 	int n = store_entity_count(ar->b->st, ar->who.ns, "actions", name);
@@ -93,11 +98,13 @@ static void package_delete(api_req *ar, const char *name, json_t *doc)
 
 	if (n > 0 && !query_bool(ar->req, "force", 0)) {
 		json_decref(doc);
-		return api_error(ar->req, 409,
-		                 "Package not empty (contains %d entities). Set force param or delete package contents.", n);
+		return api_error(
+		        ar->req, 409,
+		        "Package not empty (contains %d entities). Set force param or delete package contents.", n);
 	}
 	if (n > 0 && store_entity_list(ar->b->st, ar->who.ns, "actions", name, -1, 0, &list) == 0)
-		json_array_foreach(list, i, a) {
+		json_array_foreach(list, i, a)
+		{
 			char key[2 * NAME_MAX_LEN + 2], path[PATH_MAX_LEN + 1];
 			snprintf(key, sizeof key, "%s/%s", name, jstr(json_object_get(a, "name")));
 			snprintf(path, sizeof path, "%s/%s", ar->who.ns, key);
@@ -108,7 +115,8 @@ static void package_delete(api_req *ar, const char *name, json_t *doc)
 	entity_delete(ar, "packages", name, doc);
 }
 
-void api_packages(api_req *ar)
+void
+api_packages(api_req *ar)
 {
 	const char *m = ar->req->method, *name;
 	json_t *doc;

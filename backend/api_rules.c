@@ -14,12 +14,14 @@
 #include "fns.h"
 
 /* A rule's trigger or action from the body, as a qualified name. */
-static int rule_ref(api_req *ar, json_t *v, qname *q, char *err, size_t n)
+static int
+rule_ref(api_req *ar, json_t *v, qname *q, char *err, size_t n)
 {
 	char path[PATH_MAX_LEN + 2];
 
 	if (json_is_object(v)) {
-		snprintf(path, sizeof path, "/%s/%s", jstr(json_object_get(v, "path")), jstr(json_object_get(v, "name")));
+		snprintf(path, sizeof path, "/%s/%s", jstr(json_object_get(v, "path")),
+		         jstr(json_object_get(v, "name")));
 		return qname_parse(path, ar->who.ns, q, err, n);
 	}
 	if (!json_is_string(v))
@@ -27,7 +29,8 @@ static int rule_ref(api_req *ar, json_t *v, qname *q, char *err, size_t n)
 	return qname_parse(json_string_value(v), ar->who.ns, q, err, n);
 }
 
-static json_t *path_name(const qname *q)
+static json_t *
+path_name(const qname *q)
 {
 	char path[2 * NAME_MAX_LEN + 2];
 
@@ -36,7 +39,8 @@ static json_t *path_name(const qname *q)
 }
 
 /* Trigger and action of the body (or the old rule), both checked to exist. */
-static int rule_parts(api_req *ar, json_t *body, json_t *old, json_t **trig, json_t **act, char *err, size_t n)
+static int
+rule_parts(api_req *ar, json_t *body, json_t *old, json_t **trig, json_t **act, char *err, size_t n)
 {
 	json_t *t = json_object_get(body, "trigger"), *a = json_object_get(body, "action"), *tdoc = NULL;
 	qname tq, aq;
@@ -59,7 +63,8 @@ static int rule_parts(api_req *ar, json_t *body, json_t *old, json_t **trig, jso
 	return 0;
 }
 
-static void rule_put(api_req *ar, const char *name)
+static void
+rule_put(api_req *ar, const char *name)
 {
 	json_t *body, *old, *doc, *trig, *act, *st;
 	char err[1024];
@@ -81,7 +86,8 @@ static void rule_put(api_req *ar, const char *name)
 	json_decref(old);
 }
 
-static void rule_state(api_req *ar, const char *name, json_t *doc)
+static void
+rule_state(api_req *ar, const char *name, json_t *doc)
 {
 	json_t *body;
 	const char *want;
@@ -105,7 +111,8 @@ static void rule_state(api_req *ar, const char *name, json_t *doc)
 	json_decref(doc);
 }
 
-void api_rules(api_req *ar)
+void
+api_rules(api_req *ar)
 {
 	const char *m = ar->req->method, *name;
 	json_t *doc;

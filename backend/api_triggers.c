@@ -18,7 +18,8 @@
 
 enum { FIRES_SHOWN = 5 };
 
-static void trigger_put(api_req *ar, const char *name)
+static void
+trigger_put(api_req *ar, const char *name)
 {
 	json_t *body, *old, *doc, *limits;
 
@@ -33,17 +34,20 @@ static void trigger_put(api_req *ar, const char *name)
 }
 
 /* The rules on a trigger, as the trigger's "rules" map. */
-static void add_rules(api_req *ar, json_t *doc, const char *name)
+static void
+add_rules(api_req *ar, json_t *doc, const char *name)
 {
 	json_t *list = NULL, *rules = json_object(), *r;
 	size_t i;
 
 	if (store_entity_list(ar->b->st, ar->who.ns, "rules", name, -1, 0, &list) == 0)
-		json_array_foreach(list, i, r) {
+		json_array_foreach(list, i, r)
+		{
 			char key[2 * NAME_MAX_LEN + 2];
 			snprintf(key, sizeof key, "%s/%s", ar->who.ns, jstr(json_object_get(r, "name")));
-			json_object_set_new(rules, key, json_pack("{s:O, s:O}", "action", json_object_get(r, "action"), "status",
-			                                          json_object_get(r, "status")));
+			json_object_set_new(rules, key,
+			                    json_pack("{s:O, s:O}", "action", json_object_get(r, "action"), "status",
+			                              json_object_get(r, "status")));
 		}
 	json_decref(list);
 	json_object_set_new(doc, "rules", rules);
@@ -52,25 +56,28 @@ static void add_rules(api_req *ar, json_t *doc, const char *name)
 typedef struct fires_ctx {
 	http_req *req;
 	json_t *ids;
-	int pending;           /* fires not yet committed, and one for the loop starting them */
-	int status;            /* 202, or the first failure */
+	int pending; /* fires not yet committed, and one for the loop starting them */
+	int status;  /* 202, or the first failure */
 	int batch;
 } fires_ctx;
 
-static void fires_done(fires_ctx *c)
+static void
+fires_done(fires_ctx *c)
 {
 	char hdr[96];
 
 	if (--c->pending)
 		return;
 	if (c->status != 202 && c->status != 204) {
-		api_error(c->req, c->status, c->status == 404 ? "The requested resource does not exist."
-		                           : c->status == 503 ? "Out of memory."
-		                                              : "The trigger activation could not be recorded.");
+		api_error(c->req, c->status,
+		          c->status == 404   ? "The requested resource does not exist."
+		          : c->status == 503 ? "Out of memory."
+		                             : "The trigger activation could not be recorded.");
 	} else if (!json_array_size(c->ids)) {
 		api_reply(c->req, 204, NULL, NULL);
 	} else {
-		snprintf(hdr, sizeof hdr, "x-openwhisk-activation-id: %s\r\n", json_string_value(json_array_get(c->ids, 0)));
+		snprintf(hdr, sizeof hdr, "x-openwhisk-activation-id: %s\r\n",
+		         json_string_value(json_array_get(c->ids, 0)));
 		api_reply(c->req, 202,
 		          c->batch ? json_pack("{s:O}", "activationIds", c->ids)
 		                   : json_pack("{s:O}", "activationId", json_array_get(c->ids, 0)),
@@ -80,7 +87,8 @@ static void fires_done(fires_ctx *c)
 	free(c);
 }
 
-static void fire_committed(int status, const char *id, void *arg)
+static void
+fire_committed(int status, const char *id, void *arg)
 {
 	fires_ctx *c = arg;
 
@@ -94,8 +102,9 @@ static void fire_committed(int status, const char *id, void *arg)
  * (stolen), and answer req once every record is committed: 202
  * {"activationId"}, or {"activationIds"} for a batch; 204 when no rule
  * is active. annot: the records' annotations (fire.c). */
-void trigger_fire_http(backend *b, http_req *req, const caller *who, const char *name, const json_t *trig,
-                       json_t *events, int batch, const json_t *annot)
+void
+trigger_fire_http(backend *b, http_req *req, const caller *who, const char *name, const json_t *trig, json_t *events,
+                  int batch, const json_t *annot)
 {
 	fires_ctx *c = calloc(1, sizeof *c);
 	char id[ACTID_LEN + 1];
@@ -112,7 +121,8 @@ void trigger_fire_http(backend *b, http_req *req, const caller *who, const char 
 	c->pending = 1;
 	c->status = 202;
 	c->batch = batch;
-	json_array_foreach(events, i, ev) {
+	json_array_foreach(events, i, ev)
+	{
 		c->pending++;
 		status = trigger_fire(b, who, name, trig, ev, annot, fire_committed, c, id);
 		if (status == 0) {
@@ -128,7 +138,8 @@ void trigger_fire_http(backend *b, http_req *req, const caller *who, const char 
 	fires_done(c);
 }
 
-static void trigger_post(api_req *ar, const char *name, json_t *trig)
+static void
+trigger_post(api_req *ar, const char *name, json_t *trig)
 {
 	const char *ctype = http_header_get(ar->req, "Content-Type");
 	json_t *events;
@@ -141,7 +152,8 @@ static void trigger_post(api_req *ar, const char *name, json_t *trig)
 
 /* The trigger's feed (feeds.c) and its last fires, newest first:
  * {"activationId", "start", "due"}, for the tree and curious clients. */
-static void add_feed(api_req *ar, json_t *doc, const char *name)
+static void
+add_feed(api_req *ar, json_t *doc, const char *name)
 {
 	json_t *feed = feed_describe(ar->b, ar->who.ns, name), *list = NULL, *fires = json_array(), *r, *a;
 	size_t i, k;
@@ -149,9 +161,11 @@ static void add_feed(api_req *ar, json_t *doc, const char *name)
 	if (feed)
 		json_object_set_new(doc, "feed", feed);
 	if (store_act_list(ar->b->st, ar->who.ns, name, 0, 0, FIRES_SHOWN * 2, 0, &list) == 0)
-		json_array_foreach(list, i, r) {
+		json_array_foreach(list, i, r)
+		{
 			json_t *due = NULL, *kind = NULL;
-			json_array_foreach(json_object_get(r, "annotations"), k, a) {
+			json_array_foreach(json_object_get(r, "annotations"), k, a)
+			{
 				const char *key = jstr(json_object_get(a, "key"));
 				if (strcmp(key, "due") == 0)
 					due = json_object_get(a, "value");
@@ -170,7 +184,8 @@ static void add_feed(api_req *ar, json_t *doc, const char *name)
 	json_object_set_new(doc, "fires", fires);
 }
 
-void api_triggers(api_req *ar)
+void
+api_triggers(api_req *ar)
 {
 	const char *m = ar->req->method, *name;
 	json_t *doc;

@@ -30,7 +30,8 @@
 #include "fns.h"
 
 /* A field of the request that may be JSON text or an object. */
-static json_t *object_field(const json_t *o, const char *key, int *bad)
+static json_t *
+object_field(const json_t *o, const char *key, int *bad)
 {
 	json_t *v = json_object_get(o, key);
 
@@ -48,13 +49,15 @@ static json_t *object_field(const json_t *o, const char *key, int *bad)
 }
 
 /* The API's public address: APIHOST/api/NS + its base path ("/" adds nothing). */
-void gateway_url(backend *b, const char *ns, const char *basepath, char *out, size_t n)
+void
+gateway_url(backend *b, const char *ns, const char *basepath, char *out, size_t n)
 {
 	snprintf(out, n, "%s/api/%s%s", b->api_host, ns, strcmp(basepath, "/") ? basepath : "");
 }
 
 /* The API as the CLI reads it: {namespace, gwApiUrl, gwApiActivated, tenantId, apidoc}. */
-static json_t *cli_api(backend *b, const char *ns, const json_t *ent, int v3)
+static json_t *
+cli_api(backend *b, const char *ns, const json_t *ent, int v3)
 {
 	const json_t *doc = json_object_get(ent, "apidoc");
 	char url[2048];
@@ -65,7 +68,8 @@ static json_t *cli_api(backend *b, const char *ns, const json_t *ent, int v3)
 }
 
 /* The API of ns at base path, or with that title ("name" not starting with '/'). */
-static json_t *api_find(backend *b, const char *ns, const char *name)
+static json_t *
+api_find(backend *b, const char *ns, const char *name)
 {
 	json_t *all, *v, *found = NULL;
 	char key[1024];
@@ -76,17 +80,19 @@ static json_t *api_find(backend *b, const char *ns, const char *name)
 		return store_entity_get(b->st, ns, "apis", key, &found) ? NULL : found;
 	if (store_entity_list(b->st, ns, "apis", NULL, LIST_MAX, 0, &all))
 		return NULL;
-	json_array_foreach(all, i, v)
-		if (!found && strcmp(jstr(json_object_get(json_object_get(json_object_get(v, "apidoc"), "info"), "title")),
-		                     name) == 0)
-			found = json_incref(v);
+	json_array_foreach(
+	        all, i,
+	        v) if (!found &&
+	               strcmp(jstr(json_object_get(json_object_get(json_object_get(v, "apidoc"), "info"), "title")),
+	                      name) == 0) found = json_incref(v);
 	json_decref(all);
 	return found;
 }
 
 /* Store doc (checked) as the API of ns (old: the entity it replaces, or
  * NULL); answers with the API as the CLI reads it, or (rest) the entity. */
-static void api_store(backend *b, http_req *req, const char *ns, json_t *doc, const json_t *old, int rest)
+static void
+api_store(backend *b, http_req *req, const char *ns, json_t *doc, const json_t *old, int rest)
 {
 	char name[1024], version[32], err[512];
 	json_t *ent;
@@ -109,7 +115,8 @@ static void api_store(backend *b, http_req *req, const char *ns, json_t *doc, co
 }
 
 /* A whole document in (createApi's swagger, or PUT .../apis/NAME): checked, then stored. */
-void apimgmt_put(backend *b, http_req *req, const char *ns, json_t *doc, int rest)
+void
+apimgmt_put(backend *b, http_req *req, const char *ns, json_t *doc, int rest)
 {
 	char err[1024];
 	json_t *old;
@@ -123,7 +130,8 @@ void apimgmt_put(backend *b, http_req *req, const char *ns, json_t *doc, int res
 }
 
 /* Delete the API old of ns; answers {} (or, rest, the entity). */
-void apimgmt_remove(backend *b, http_req *req, const char *ns, const json_t *old, int rest)
+void
+apimgmt_remove(backend *b, http_req *req, const char *ns, const json_t *old, int rest)
 {
 	if (store_entity_del(b->st, ns, "apis", jstr(json_object_get(old, "name")), NULL))
 		return api_error(req, 500, "The store could not be written.");
@@ -133,7 +141,8 @@ void apimgmt_remove(backend *b, http_req *req, const char *ns, const json_t *old
 }
 
 /* The web action a route names: "pkg/name" or "/ns/pkg/name" in namespace ns ("_": the caller's). */
-static int route_action(const json_t *action, const caller *who, qname *q, char *err, size_t n)
+static int
+route_action(const json_t *action, const caller *who, qname *q, char *err, size_t n)
 {
 	const char *ns = jstr(json_object_get(action, "namespace")), *name = jstr(json_object_get(action, "name"));
 	char path[PATH_MAX_LEN + 2];
@@ -148,7 +157,8 @@ static int route_action(const json_t *action, const caller *who, qname *q, char 
 }
 
 /* The scheme and host of the CLI's backendUrl ("https://host/api/v1/web/..."), or our own. */
-static void actions_host(backend *b, const json_t *action, char *out, size_t n)
+static void
+actions_host(backend *b, const json_t *action, char *out, size_t n)
 {
 	const char *u = jstr(json_object_get(action, "backendUrl")), *cut = strstr(u, "/api/v1/web/");
 
@@ -162,7 +172,8 @@ static void actions_host(backend *b, const json_t *action, char *out, size_t n)
  * writing OpenAPI: "apiKey": {in, name, keys} becomes the operation's
  * security scheme "apiKey-OPID", "rateLimit": {rate, unit, units} its
  * x-gateway-rate-limit (both checked with the document). */
-static void route_policies(json_t *doc, const char *rel, const char *m, const json_t *ad)
+static void
+route_policies(json_t *doc, const char *rel, const char *m, const json_t *ad)
 {
 	const json_t *key = json_object_get(ad, "apiKey"), *lim = json_object_get(ad, "rateLimit");
 	json_t *op = json_object_get(json_object_get(json_object_get(doc, "paths"), rel), m), *defs;
@@ -172,9 +183,10 @@ static void route_policies(json_t *doc, const char *rel, const char *m, const js
 		snprintf(name, sizeof name, "apiKey-%s", jstr(json_object_get(op, "operationId")));
 		if (!(defs = json_object_get(doc, "securityDefinitions")))
 			json_object_set_new(doc, "securityDefinitions", defs = json_object());
-		json_object_set_new(defs, name, json_pack("{s:s, s:O?, s:O?, s:O?}", "type", "apiKey", "in",
-		                                          json_object_get(key, "in"), "name", json_object_get(key, "name"),
-		                                          "x-gateway-keys", json_object_get(key, "keys")));
+		json_object_set_new(defs, name,
+		                    json_pack("{s:s, s:O?, s:O?, s:O?}", "type", "apiKey", "in",
+		                              json_object_get(key, "in"), "name", json_object_get(key, "name"),
+		                              "x-gateway-keys", json_object_get(key, "keys")));
 		json_object_set_new(op, "security", json_pack("[{s:[]}]", name));
 	}
 	if (lim)
@@ -182,10 +194,11 @@ static void route_policies(json_t *doc, const char *rel, const char *m, const js
 }
 
 /* One route added to the API at gatewayBasePath (made when new): the document, or NULL with err. */
-static json_t *route_doc(backend *b, http_req *req, const caller *who, const json_t *ad, json_t **old, char *err,
-                         size_t n)
+static json_t *
+route_doc(backend *b, http_req *req, const caller *who, const json_t *ad, json_t **old, char *err, size_t n)
 {
-	const char *base = jstr(json_object_get(ad, "gatewayBasePath")), *rel = jstr(json_object_get(ad, "gatewayPath"));
+	const char *base = jstr(json_object_get(ad, "gatewayBasePath")),
+	           *rel = jstr(json_object_get(ad, "gatewayPath"));
 	const char *verb = jstr(json_object_get(ad, "gatewayMethod"));
 	char ext[16] = "json", dot[20], host[1024], m[16];
 	const json_t *action = json_object_get(ad, "action");
@@ -193,14 +206,21 @@ static json_t *route_doc(backend *b, http_req *req, const caller *who, const jso
 	qname q;
 
 	if (!base[0] || !rel[0] || !verb[0] || !json_is_object(action))
-		return snprintf(err, n, "apidoc is missing the %s field", !base[0] ? "gatewayBasePath" : !rel[0] ?
-		                "gatewayPath" : !verb[0] ? "gatewayMethod" : "action"), NULL;
+		return snprintf(err, n, "apidoc is missing the %s field",
+		                !base[0]   ? "gatewayBasePath"
+		                : !rel[0]  ? "gatewayPath"
+		                : !verb[0] ? "gatewayMethod"
+		                           : "action"),
+		       NULL;
 	snprintf(m, sizeof m, "%s", verb);
 	for (char *p = m; *p; p++)
 		*p = (char)tolower((unsigned char)*p);
 	if (!apidoc_is_method(m))
-		return snprintf(err, n, "'%s' is not a valid API verb. Valid values are: GET, PUT, POST, DELETE, PATCH, "
-		                "HEAD, OPTIONS", verb), NULL;
+		return snprintf(err, n,
+		                "'%s' is not a valid API verb. Valid values are: GET, PUT, POST, DELETE, PATCH, "
+		                "HEAD, OPTIONS",
+		                verb),
+		       NULL;
 	http_query_get(req, "responsetype", ext, sizeof ext);
 	snprintf(dot, sizeof dot, ".%s", ext);
 	if (!web_ext_of(dot) || strchr(ext, '.'))
@@ -216,7 +236,8 @@ static json_t *route_doc(backend *b, http_req *req, const caller *who, const jso
 	return doc;
 }
 
-static void api_create(backend *b, http_req *req, const caller *who)
+static void
+api_create(backend *b, http_req *req, const caller *who)
 {
 	json_t *body = req->body_len ? json_read(req->body, req->body_len, 0, NULL, 0) : NULL, *ad, *doc, *old = NULL;
 	char err[1024] = "";
@@ -224,15 +245,19 @@ static void api_create(backend *b, http_req *req, const caller *who)
 
 	if (!json_is_object(body)) {
 		json_decref(body);
-		return api_error(req, 400, "The request content was malformed: a JSON object with \"apidoc\" was expected.");
+		return api_error(req, 400,
+		                 "The request content was malformed: a JSON object with \"apidoc\" was expected.");
 	}
 	if (!(ad = object_field(body, "apidoc", &bad))) {
 		json_decref(body);
-		return api_error(req, 400, bad ? "apidoc field cannot be parsed. Ensure it is valid JSON." : "apidoc is "
-		                 "required.");
+		return api_error(req, 400,
+		                 bad ? "apidoc field cannot be parsed. Ensure it is valid JSON."
+		                     : "apidoc is "
+		                       "required.");
 	}
 	if ((doc = object_field(ad, "swagger", &bad)) && json_object_get(ad, "gatewayBasePath")) {
-		snprintf(err, sizeof err, "swagger and gatewayBasePath are mutually exclusive and cannot be specified "
+		snprintf(err, sizeof err,
+		         "swagger and gatewayBasePath are mutually exclusive and cannot be specified "
 		         "together.");
 	} else if (bad) {
 		snprintf(err, sizeof err, "swagger field cannot be parsed. Ensure it is valid JSON.");
@@ -251,7 +276,8 @@ static void api_create(backend *b, http_req *req, const caller *who)
 	json_decref(body);
 }
 
-static void api_get(backend *b, http_req *req, const caller *who)
+static void
+api_get(backend *b, http_req *req, const caller *who)
 {
 	char base[1024], fmt[16] = "swagger", id[2200];
 	json_t *all, *out = json_array(), *v, *one = NULL;
@@ -275,10 +301,12 @@ static void api_get(backend *b, http_req *req, const caller *who)
 		json_decref(out);
 		return api_error(req, 500, "The store could not be read.");
 	}
-	json_array_foreach(all, i, v) {
+	json_array_foreach(all, i, v)
+	{
 		if ((int64_t)i < skip || (limit && (int64_t)json_array_size(out) >= limit))
 			continue;
-		snprintf(id, sizeof id, "API:%s:%s", who->ns, jstr(json_object_get(json_object_get(v, "apidoc"), "basePath")));
+		snprintf(id, sizeof id, "API:%s:%s", who->ns,
+		         jstr(json_object_get(json_object_get(v, "apidoc"), "basePath")));
 		json_array_append_new(out, json_pack("{s:s, s:s, s:o}", "id", id, "key", id, "value",
 		                                     cli_api(b, who->ns, v, strcasecmp(fmt, "openapi3") == 0)));
 	}
@@ -286,7 +314,8 @@ static void api_get(backend *b, http_req *req, const caller *who)
 	api_reply(req, 200, json_pack("{s:o}", "apis", out), NULL);
 }
 
-static void api_delete(backend *b, http_req *req, const caller *who)
+static void
+api_delete(backend *b, http_req *req, const caller *who)
 {
 	char base[1024] = "", rel[1024] = "", op[16] = "", err[1200];
 	json_t *old, *doc;
@@ -308,7 +337,8 @@ static void api_delete(backend *b, http_req *req, const caller *who)
 	json_decref(old);
 }
 
-void apimgmt_handle(backend *b, http_req *req)
+void
+apimgmt_handle(backend *b, http_req *req)
 {
 	const char *verb = req->url + strlen("/api/v1/web/whisk.system/apimgmt/"), *m = req->method;
 	size_t len = strcspn(verb, ".?/");

@@ -33,7 +33,8 @@
 #include "fns.h"
 #include "log.h"
 
-void key_hash(const char *key, char out[65])
+void
+key_hash(const char *key, char out[65])
 {
 	unsigned char md[32];
 	unsigned int len = 0;
@@ -46,9 +47,10 @@ void key_hash(const char *key, char out[65])
 static int auth_verify(backend *b, const char *header, caller *who);
 
 /* The "uuid:key" of a Basic header, decoded into cred (NUL-terminated); -EACCES when none fits. */
-static int basic_cred(const char *header, char *cred, size_t n)
+static int
+basic_cred(const char *header, char *cred, size_t n)
 {
-	Buf raw = {0};
+	Buf raw = { 0 };
 	int rc = -EACCES;
 
 	if (header && !strncasecmp(header, "Basic ", 6) && !base64_decode(header + 6, strlen(header + 6), &raw) &&
@@ -64,7 +66,8 @@ static int basic_cred(const char *header, char *cred, size_t n)
  * checked is remembered, decoded (keys do not change while the daemon
  * runs), which saves the hash, the lookup and the base64 on every request
  * of a busy client. */
-int auth_check(backend *b, const char *header, caller *who)
+int
+auth_check(backend *b, const char *header, caller *who)
 {
 	struct auth_seen *seen;
 	int rc;
@@ -87,7 +90,8 @@ int auth_check(backend *b, const char *header, caller *who)
 }
 
 /* The key of a feed's uuid, 64 hex digits. */
-static void feed_key_hex(backend *b, const char *uuid, char out[65])
+static void
+feed_key_hex(backend *b, const char *uuid, char out[65])
 {
 	unsigned char md[32];
 	unsigned int len = 0;
@@ -98,7 +102,8 @@ static void feed_key_hex(backend *b, const char *uuid, char out[65])
 }
 
 /* "uuid:key" for a user's feed action, into out (at least 110 bytes). */
-void feed_key(backend *b, const char *uuid, char *out, size_t n)
+void
+feed_key(backend *b, const char *uuid, char *out, size_t n)
 {
 	char hex[65];
 
@@ -106,7 +111,8 @@ void feed_key(backend *b, const char *uuid, char *out, size_t n)
 	snprintf(out, n, "%s:%s", uuid, hex);
 }
 
-static int feed_verify(backend *b, const char *uuid, const char *key, caller *who)
+static int
+feed_verify(backend *b, const char *uuid, const char *key, caller *who)
 {
 	feed_row r;
 	char want[65];
@@ -130,7 +136,8 @@ static int feed_verify(backend *b, const char *uuid, const char *key, caller *wh
 	return diff ? -EACCES : 0;
 }
 
-static int auth_verify(backend *b, const char *header, caller *who)
+static int
+auth_verify(backend *b, const char *header, caller *who)
 {
 	char cred[256], ns[NAME_MAX_LEN + 1], want[65], got[65], *colon;
 	unsigned diff = 0;
@@ -153,7 +160,8 @@ static int auth_verify(backend *b, const char *header, caller *who)
 	return 0;
 }
 
-void uuid_new(char out[37])
+void
+uuid_new(char out[37])
 {
 	char hex[33];
 
@@ -162,7 +170,8 @@ void uuid_new(char out[37])
 	snprintf(out, 37, "%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12, hex + 16, hex + 20);
 }
 
-static void key_new(char out[65])
+static void
+key_new(char out[65])
 {
 	static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 	unsigned char r[64];
@@ -175,7 +184,8 @@ static void key_new(char out[65])
 
 /* Create namespace name with a fresh credential (or `cred` if given);
  * the "uuid:key" text goes to out. -EEXIST if it exists. */
-int ns_create(store *st, const char *name, const char *cred, char *out, size_t n)
+int
+ns_create(store *st, const char *name, const char *cred, char *out, size_t n)
 {
 	char uuid[37], key[65], hash[65], err[256];
 	const char *colon;
@@ -201,7 +211,8 @@ int ns_create(store *st, const char *name, const char *cred, char *out, size_t n
 	return 0;
 }
 
-static int write_private(const char *path, const char *text, int excl)
+static int
+write_private(const char *path, const char *text, int excl)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | (excl ? O_EXCL : 0), 0600);
 	size_t len = strlen(text);
@@ -217,7 +228,8 @@ static int write_private(const char *path, const char *text, int excl)
 }
 
 /* DATA/feed.secret, made at first start. */
-int feed_secret_load(backend *b)
+int
+feed_secret_load(backend *b)
 {
 	char path[1100];
 	int fd, rc = 0;
@@ -230,8 +242,9 @@ int feed_secret_load(backend *b)
 		rc = -errno;
 	} else if (!(rc = random_bytes(b->feed_secret, sizeof b->feed_secret))) {
 		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-		rc = fd < 0 ? -errno
-		            : write(fd, b->feed_secret, sizeof b->feed_secret) == (ssize_t)sizeof b->feed_secret ? 0 : -EIO;
+		rc = fd < 0                                                                               ? -errno
+		     : write(fd, b->feed_secret, sizeof b->feed_secret) == (ssize_t)sizeof b->feed_secret ? 0
+		                                                                                          : -EIO;
 		if (fd >= 0 && close(fd))
 			rc = -errno;
 	}
@@ -241,7 +254,8 @@ int feed_secret_load(backend *b)
 }
 
 /* Whether the wskprops file at path says AUTH=cred (its last AUTH line counts, as for wsk). */
-static int props_has_auth(const char *path, const char *cred)
+static int
+props_has_auth(const char *path, const char *cred)
 {
 	FILE *f = fopen(path, "re");
 	char *line = NULL;
@@ -262,7 +276,8 @@ static int props_has_auth(const char *path, const char *cred)
 }
 
 /* Make sure guest exists; FAASFS_AUTH sets its credential. */
-int ns_guest_setup(backend *b)
+int
+ns_guest_setup(backend *b)
 {
 	const char *env = getenv("FAASFS_AUTH"), *home = getenv("HOME");
 	char cred[256], path[1200], text[512], hash[65];
@@ -297,7 +312,8 @@ int ns_guest_setup(backend *b)
 			log_info("wrote the guest credential to %s", path);
 		else if (rc == -EEXIST && !props_has_auth(path, cred))
 			log_warn("%s exists and was left as it is, with another key: wsk and clients that read it "
-			         "get 401 here; this backend's key is in %s/guest.auth", path, b->opt.data_dir);
+			         "get 401 here; this backend's key is in %s/guest.auth",
+			         path, b->opt.data_dir);
 	}
 	return 0;
 }

@@ -17,21 +17,23 @@
 
 #include "fns.h"
 
-static const feed_service *const services[] = {&alarms_alarm,  &alarms_once,      &alarms_interval,
-                                                &files_changes, &mqtt_subscribe,   &webhooks_webhook, NULL};
+static const feed_service *const services[] = {
+	&alarms_alarm, &alarms_once, &alarms_interval, &files_changes, &mqtt_subscribe, &webhooks_webhook, NULL
+};
 
 static const struct {
 	const char *name, *description;
 } packages[] = {
-	{"alarms", "Alarms: fire a trigger on a schedule (cron), once at a date, or every few minutes."},
-	{"files", "Files: fire a trigger when files change in a directory of the backend's host (inotify)."},
-	{"mqtt", "MQTT: fire a trigger once per message on a broker's topic."},
-	{"webhooks", "Webhooks: a URL that fires a trigger without the namespace's key, guarded by a secret."},
-	{NULL, NULL},
+	{ "alarms", "Alarms: fire a trigger on a schedule (cron), once at a date, or every few minutes." },
+	{ "files", "Files: fire a trigger when files change in a directory of the backend's host (inotify)." },
+	{ "mqtt", "MQTT: fire a trigger once per message on a broker's topic." },
+	{ "webhooks", "Webhooks: a URL that fires a trigger without the namespace's key, guarded by a secret." },
+	{ NULL, NULL },
 };
 
 /* The service of a feed path "whisk.system/PKG/NAME", or NULL. */
-const feed_service *feed_service_of(const char *feed)
+const feed_service *
+feed_service_of(const char *feed)
 {
 	size_t n = strlen(CATALOG_NS);
 
@@ -40,15 +42,21 @@ const feed_service *feed_service_of(const char *feed)
 	feed += n + 1;
 	for (int i = 0; services[i]; i++) {
 		size_t p = strlen(services[i]->pkg);
-		if (strncmp(feed, services[i]->pkg, p) == 0 && feed[p] == '/' && strcmp(feed + p + 1, services[i]->name) == 0)
+		if (strncmp(feed, services[i]->pkg, p) == 0 && feed[p] == '/' &&
+		    strcmp(feed + p + 1, services[i]->name) == 0)
 			return services[i];
 	}
 	return NULL;
 }
 
-static json_t *describe(const char *text) { return json_pack("[{s:s, s:s}]", "key", "description", "value", text); }
+static json_t *
+describe(const char *text)
+{
+	return json_pack("[{s:s, s:s}]", "key", "description", "value", text);
+}
 
-static json_t *action_doc(const feed_service *s, int full)
+static json_t *
+action_doc(const feed_service *s, int full)
 {
 	json_t *params = json_array(), *ann = describe(s->description), *doc;
 	char ns[2 * NAME_MAX_LEN + 2];
@@ -69,10 +77,11 @@ static json_t *action_doc(const feed_service *s, int full)
 	return doc;
 }
 
-static json_t *package_doc(int i, int full)
+static json_t *
+package_doc(int i, int full)
 {
-	json_t *doc = json_pack("{s:s, s:s, s:s, s:b, s:{}, s:o, s:[]}", "namespace", CATALOG_NS, "name", packages[i].name,
-	                        "version", "0.0.1", "publish", 1, "binding", "annotations",
+	json_t *doc = json_pack("{s:s, s:s, s:s, s:b, s:{}, s:o, s:[]}", "namespace", CATALOG_NS, "name",
+	                        packages[i].name, "version", "0.0.1", "publish", 1, "binding", "annotations",
 	                        describe(packages[i].description), "parameters");
 	json_t *feeds = json_array();
 
@@ -86,7 +95,8 @@ static json_t *package_doc(int i, int full)
 	return doc;
 }
 
-static void packages_get(api_req *ar)
+static void
+packages_get(api_req *ar)
 {
 	json_t *list;
 
@@ -102,7 +112,8 @@ static void packages_get(api_req *ar)
 	api_error(ar->req, 404, "The requested resource does not exist.");
 }
 
-static void actions_route(api_req *ar)
+static void
+actions_route(api_req *ar)
 {
 	const feed_service *s = NULL;
 	char path[PATH_MAX_LEN + 1];
@@ -126,7 +137,8 @@ static void actions_route(api_req *ar)
 }
 
 /* seg: NS COLL ...; NS is the catalog's. */
-void catalog_route(api_req *ar, char **seg, int n)
+void
+catalog_route(api_req *ar, char **seg, int n)
 {
 	const char *m = ar->req->method;
 

@@ -27,32 +27,38 @@
 
 #include "fns.h"
 
-static int ctype_is(const char *ctype, const char *want)
+static int
+ctype_is(const char *ctype, const char *want)
 {
 	size_t n = ctype ? strcspn(ctype, "; ") : 0;
 	return n == strlen(want) && strncasecmp(ctype, want, n) == 0;
 }
 
-static int attrs_check(const json_t *attrs, char *err, size_t n)
+static int
+attrs_check(const json_t *attrs, char *err, size_t n)
 {
-	static const char *const required[] = {"id", "source", "type", NULL};
+	static const char *const required[] = { "id", "source", "type", NULL };
 	const char *v = json_string_value(json_object_get(attrs, "specversion"));
 
 	if (!v || strcmp(v, "1.0"))
 		return snprintf(err, n, "The CloudEvent's specversion is %s%s%s: only 1.0 is taken.", v ? "'" : "",
-		                v ? v : "missing", v ? "'" : ""), -EINVAL;
+		                v ? v : "missing", v ? "'" : ""),
+		       -EINVAL;
 	for (int i = 0; required[i]; i++) {
 		const json_t *a = json_object_get(attrs, required[i]);
 		if (!json_is_string(a) || !json_string_length(a))
-			return snprintf(err, n, "The CloudEvent has no %s: specversion, id, source and type are required.",
-			                required[i]), -EINVAL;
+			return snprintf(err, n,
+			                "The CloudEvent has no %s: specversion, id, source and type are required.",
+			                required[i]),
+			       -EINVAL;
 	}
 	return 0;
 }
 
 /* The parameters of one event: its data (bytes with their content type,
  * or a JSON value) with its attributes (stolen) as __ce. */
-static json_t *event_params(json_t *attrs, const char *ctype, const char *bytes, size_t len, const json_t *value)
+static json_t *
+event_params(json_t *attrs, const char *ctype, const char *bytes, size_t len, const json_t *value)
 {
 	json_t *p = NULL;
 	char *text;
@@ -77,7 +83,8 @@ static json_t *event_params(json_t *attrs, const char *ctype, const char *bytes,
 }
 
 /* Binary mode: the ce-* headers. */
-static int binary_event(const http_req *req, json_t **out, char *err, size_t n)
+static int
+binary_event(const http_req *req, json_t **out, char *err, size_t n)
 {
 	const char *ctype = http_header_get(req, "Content-Type");
 	json_t *attrs = json_object();
@@ -108,12 +115,13 @@ static int binary_event(const http_req *req, json_t **out, char *err, size_t n)
 }
 
 /* Structured mode: one event as a JSON object. */
-static int structured_event(const json_t *ev, json_t **out, char *err, size_t n)
+static int
+structured_event(const json_t *ev, json_t **out, char *err, size_t n)
 {
 	const json_t *data = json_object_get(ev, "data"), *b64 = json_object_get(ev, "data_base64");
 	const char *ctype = json_string_value(json_object_get(ev, "datacontenttype"));
 	json_t *attrs;
-	Buf raw = {0};
+	Buf raw = { 0 };
 	int rc;
 
 	if (!json_is_object(ev))
@@ -136,7 +144,8 @@ static int structured_event(const json_t *ev, json_t **out, char *err, size_t n)
 }
 
 /* A batch: an array of structured events. */
-static int batch_events(const json_t *body, json_t *out, char *err, size_t n)
+static int
+batch_events(const json_t *body, json_t *out, char *err, size_t n)
 {
 	json_t *ev, *one;
 	size_t i;
@@ -144,7 +153,8 @@ static int batch_events(const json_t *body, json_t *out, char *err, size_t n)
 
 	if (!json_is_array(body) || !json_array_size(body))
 		return snprintf(err, n, "A batch of CloudEvents must be a JSON array of events, not empty."), -EINVAL;
-	json_array_foreach(body, i, ev) {
+	json_array_foreach(body, i, ev)
+	{
 		if ((rc = structured_event(ev, &one, err, n))) {
 			size_t len = strlen(err);
 			snprintf(err + len, n - len, " (event %zu of the batch)", i);
@@ -155,14 +165,17 @@ static int batch_events(const json_t *body, json_t *out, char *err, size_t n)
 	return 0;
 }
 
-static int not_here(char *err, size_t n)
+static int
+not_here(char *err, size_t n)
 {
-	snprintf(err, n, "A batch of CloudEvents is fired at a trigger, one fire an event; an action is invoked with "
+	snprintf(err, n,
+	         "A batch of CloudEvents is fired at a trigger, one fire an event; an action is invoked with "
 	         "one event.");
 	return -EINVAL;
 }
 
-static int not_json(int batch, const char *why, char *err, size_t n)
+static int
+not_json(int batch, const char *why, char *err, size_t n)
 {
 	snprintf(err, n, "The CloudEvent%s is not JSON: %s.", batch ? "s batch" : "", why);
 	return -EINVAL;
@@ -171,7 +184,8 @@ static int not_json(int batch, const char *why, char *err, size_t n)
 /* The events of a request: *out an array of parameter objects, one an
  * event. batch_ok: a batch may come (triggers). 0, or -EINVAL with err
  * (then *out is NULL). */
-int request_events(const http_req *req, int batch_ok, json_t **out, char *err, size_t n)
+int
+request_events(const http_req *req, int batch_ok, json_t **out, char *err, size_t n)
 {
 	const char *ctype = http_header_get(req, "Content-Type");
 	int batch = ctype_is(ctype, "application/cloudevents-batch+json");

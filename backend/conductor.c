@@ -29,14 +29,14 @@
 #include "log.h"
 
 /* OpenWhisk's Parameters.isTruthy: false, 0, "", null and absence are not. */
-int conductor_is(const json_t *action)
+int
+conductor_is(const json_t *action)
 {
 	const json_t *ann = json_object_get(action, "annotations"), *p, *v = NULL;
 	size_t i;
 
-	json_array_foreach(ann, i, p)
-		if (strcmp(jstr(json_object_get(p, "key")), "conductor") == 0)
-			v = json_object_get(p, "value");
+	json_array_foreach(ann, i, p) if (strcmp(jstr(json_object_get(p, "key")), "conductor") == 0) v =
+	        json_object_get(p, "value");
 	if (!v || json_is_null(v) || json_is_false(v))
 		return 0;
 	if (json_is_number(v))
@@ -46,7 +46,8 @@ int conductor_is(const json_t *action)
 	return 1;
 }
 
-static void conductor_end(activation *a, int status, json_t *result)
+static void
+conductor_end(activation *a, int status, json_t *result)
 {
 	json_t *lim = json_deep_copy(json_object_get(a->res.action, "limits"));
 
@@ -61,7 +62,8 @@ static void conductor_end(activation *a, int status, json_t *result)
 	activation_record(a, NULL);
 }
 
-static json_t *error_param(const char *fmt, const char *what)
+static json_t *
+error_param(const char *fmt, const char *what)
 {
 	char msg[1024];
 
@@ -72,9 +74,10 @@ static json_t *error_param(const char *fmt, const char *what)
 static void step_done(const act_done *d, void *arg);
 
 /* Start the step target with params: the conductor itself, or a component. */
-static int step_start(activation *a, const qname *target, json_t *params, int conductor, char *err, size_t n)
+static int
+step_start(activation *a, const qname *target, json_t *params, int conductor, char *err, size_t n)
 {
-	act_req rq = {0};
+	act_req rq = { 0 };
 	int status;
 
 	rq.who = &a->who;
@@ -89,7 +92,8 @@ static int step_start(activation *a, const qname *target, json_t *params, int co
 }
 
 /* Run the conductor on payload merged with the state (payload: owned). */
-static void conductor_run(activation *a, json_t *payload)
+static void
+conductor_run(activation *a, json_t *payload)
 {
 	char path[2 * PATH_MAX_LEN + 4], err[512];
 	const char *name = jstr(json_object_get(a->res.action, "name"));
@@ -109,19 +113,22 @@ static void conductor_run(activation *a, json_t *payload)
 	else
 		snprintf(path, sizeof path, "/%s", a->res.path);
 	if (qname_parse(path, a->who.ns, &q, err, sizeof err) || step_start(a, &q, payload, 1, err, sizeof err))
-		conductor_end(a, RUN_WHISK_ERROR, json_pack("{s:s}", "error", "Activation failure during composition."));
+		conductor_end(a, RUN_WHISK_ERROR,
+		              json_pack("{s:s}", "error", "Activation failure during composition."));
 	json_decref(payload);
 }
 
 /* What the conductor is told when the component next names cannot run. */
-static json_t *component_error(int rc, const json_t *next, const qname *q)
+static json_t *
+component_error(int rc, const json_t *next, const qname *q)
 {
 	char fqn[PATH_MAX_LEN + 2], *text;
 	json_t *e;
 
 	if (rc == -EINVAL) {
 		text = json_dumps(next, JSON_COMPACT | JSON_ENCODE_ANY);
-		e = error_param("Failed to parse action name from json value %s during composition.", text ? text : "null");
+		e = error_param("Failed to parse action name from json value %s during composition.",
+		                text ? text : "null");
 		free(text);
 		return e;
 	}
@@ -134,7 +141,8 @@ static json_t *component_error(int rc, const json_t *next, const qname *q)
 }
 
 /* Run the component next names with params (owned, or NULL for {}). */
-static void component_run(activation *a, const json_t *next, json_t *params)
+static void
+component_run(activation *a, const json_t *next, json_t *params)
 {
 	char err[512];
 	json_t *e;
@@ -157,18 +165,21 @@ static void component_run(activation *a, const json_t *next, json_t *params)
 	if ((e = component_error(rc, next, &q)))
 		conductor_run(a, e);
 	else
-		conductor_end(a, RUN_WHISK_ERROR, json_pack("{s:s}", "error", "Activation failure during composition."));
+		conductor_end(a, RUN_WHISK_ERROR,
+		              json_pack("{s:s}", "error", "Activation failure during composition."));
 }
 
 /* A value that is not an object, boxed under key as OpenWhisk does. */
-static json_t *boxed(json_t *v, const char *key)
+static json_t *
+boxed(json_t *v, const char *key)
 {
 	if (!v)
 		return NULL;
 	return json_is_object(v) ? json_incref(v) : json_pack("{s:O}", key, v);
 }
 
-static void conductor_said(activation *a, const act_done *d)
+static void
+conductor_said(activation *a, const act_done *d)
 {
 	json_t *res = json_is_object(d->result) ? d->result : NULL;
 	json_t *params = boxed(json_object_get(res, "params"), "value");
@@ -183,12 +194,14 @@ static void conductor_said(activation *a, const act_done *d)
 	component_run(a, next, params);
 }
 
-static void step_done(const act_done *d, void *arg)
+static void
+step_done(const act_done *d, void *arg)
 {
 	activation *a = arg;
 
 	if (d->err) {
-		conductor_end(a, RUN_WHISK_ERROR, json_pack("{s:s}", "error", "Activation failure during composition."));
+		conductor_end(a, RUN_WHISK_ERROR,
+		              json_pack("{s:s}", "error", "Activation failure during composition."));
 		return;
 	}
 	record_log(&a->rec, json_string(d->id));
@@ -204,7 +217,8 @@ static void step_done(const act_done *d, void *arg)
 /* Run the composition a with the merged parameters; count: the enclosing
  * composition's, or NULL. 0: its end will be recorded like any
  * activation's (a step that cannot start is recorded as its result). */
-int conductor_start(activation *a, json_t *params, comp_count *count)
+int
+conductor_start(activation *a, json_t *params, comp_count *count)
 {
 	a->count = count ? count : &a->own;
 	a->start = now_ms();

@@ -34,15 +34,15 @@
 
 typedef struct hconn hconn;
 
-enum { CONNECTING_MAX = 256 };   /* well under the proxy's listen backlog */
+enum { CONNECTING_MAX = 256 }; /* well under the proxy's listen backlog */
 
 struct chttp {
 	uv_loop_t *loop;
-	int port;               /* 127.0.0.1:port, when path is "" */
-	char path[sizeof ((struct sockaddr_un *)0)->sun_path];   /* a Unix socket */
+	int port;                                             /* 127.0.0.1:port, when path is "" */
+	char path[sizeof((struct sockaddr_un *)0)->sun_path]; /* a Unix socket */
 	size_t max_body;
 	int closing;
-	int handles;            /* connections not yet closed */
+	int handles; /* connections not yet closed */
 	hconn *idle;
 	hconn *busy;
 	int connecting;         /* connects under way */
@@ -68,14 +68,14 @@ struct hconn {
 	hconn *wnext, **wprevp; /* on h->whead, waiting to connect */
 	int connected;
 	int closing;
-	chttp_done_cb cb;       /* the call in flight, or NULL */
+	chttp_done_cb cb; /* the call in flight, or NULL */
 	void *arg;
-	int probe;              /* the call is a connection probe */
-	const char *path;       /* "/init" or "/run": a literal */
+	int probe;        /* the call is a connection probe */
+	const char *path; /* "/init" or "/run": a literal */
 	char head[256];
-	char *req;              /* request body (owned) */
+	char *req; /* request body (owned) */
 	size_t reqlen;
-	Buf body;               /* answer body */
+	Buf body; /* answer body */
 	int status;
 	int complete;
 	int keep_alive;
@@ -200,7 +200,7 @@ read_cb(uv_stream_t *st, ssize_t n, const uv_buf_t *buf)
 
 	if (n == 0)
 		return;
-	if (!c->cb) {             /* an idle connection hung up, or sent junk */
+	if (!c->cb) { /* an idle connection hung up, or sent junk */
 		conn_close(c, n < 0 ? (int)n : -EPROTO);
 		return;
 	}
@@ -234,7 +234,8 @@ conn_send(hconn *c)
 	uv_buf_t bufs[2];
 	int n, rc, i = 0;
 
-	n = snprintf(c->head, sizeof c->head, "POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\n%s"
+	n = snprintf(c->head, sizeof c->head,
+	             "POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\n%s"
 	             "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n",
 	             c->path, c->h->auth, c->reqlen);
 	bufs[0] = uv_buf_init(c->head, (unsigned)n);
@@ -246,7 +247,7 @@ conn_send(hconn *c)
 	for (n = rc > 0 ? rc : 0; i < 2 && (size_t)n >= bufs[i].len; i++)
 		n -= (int)bufs[i].len;
 	if (i == 2)
-		return;                  /* all written */
+		return; /* all written */
 	bufs[i].base += n;
 	bufs[i].len -= (size_t)n;
 	c->wreq.data = c;
@@ -322,7 +323,7 @@ connect_next(chttp *h)
 	while (!h->closing && h->connecting < CONNECTING_MAX && (c = h->whead) != NULL) {
 		FIFO_REMOVE(c, h->wtailp, wnext, wprevp);
 		if ((rc = conn_start(h, c)) < 0)
-			conn_close(c, rc);   /* its call hears of it from on_close */
+			conn_close(c, rc); /* its call hears of it from on_close */
 	}
 }
 

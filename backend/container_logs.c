@@ -42,7 +42,7 @@ enum { LINE_MAX_BYTES = 16384, PENDING_MAX = 256 * 1024 };
 typedef struct lstream {
 	uv_pipe_t pipe;
 	clogs *l;
-	int which;              /* 0 stdout, 1 stderr */
+	int which; /* 0 stdout, 1 stderr */
 	int open;
 	size_t plen;
 	char part[LINE_MAX_BYTES];
@@ -113,8 +113,8 @@ sink_append(logsink *k, const char *stream, const char *text, size_t n)
 		return;
 	if (k->bytes + n > k->limit) {
 		k->truncated = 1;
-		snprintf(msg, sizeof msg, "Logs were truncated because the total bytes size exceeds the limit of %zu bytes.",
-		         k->limit);
+		snprintf(msg, sizeof msg,
+		         "Logs were truncated because the total bytes size exceeds the limit of %zu bytes.", k->limit);
 		json_array_append_new(k->lines, line_json("stderr", msg, strlen(msg)));
 		return;
 	}
@@ -213,7 +213,7 @@ stream_data(lstream *st, const char *p, size_t n)
 			p++;
 			n--;
 		} else if (st->plen < LINE_MAX_BYTES) {
-			break;                      /* wait for the rest of the line */
+			break; /* wait for the rest of the line */
 		}
 		stream_line(st, st->part, st->plen);
 		st->plen = 0;

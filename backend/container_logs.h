@@ -15,12 +15,12 @@ typedef void (*logsink_cb)(logsink *k, void *arg);
 /* One activation's logs. ended[0], ended[1]: its sentinel came on stdout,
  * stderr (or that stream closed). */
 struct logsink {
-	json_t *lines;          /* "2026-11-27T10:00:00.123456Z stdout: text" */
+	json_t *lines; /* "2026-11-27T10:00:00.123456Z stdout: text" */
 	size_t bytes;
-	size_t limit;           /* bytes of text kept; then a truncation line */
+	size_t limit; /* bytes of text kept; then a truncation line */
 	int truncated;
 	int ended[2];
-	logsink_cb cb;          /* when both have ended, if it was still waiting */
+	logsink_cb cb; /* when both have ended, if it was still waiting */
 	void *arg;
 	logsink *next, **prevp; /* in its clogs' queue */
 	int queued;

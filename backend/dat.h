@@ -17,8 +17,8 @@ enum {
 	ACTID_LEN = 32,
 	LIST_DEFAULT = 30,
 	LIST_MAX = 200,
-	WAIT_MAX_MS = 60000,   /* longest a blocking invoke waits before 202 */
-	SEQUENCE_MAX = 50,     /* atomic actions in one sequence */
+	WAIT_MAX_MS = 60000, /* longest a blocking invoke waits before 202 */
+	SEQUENCE_MAX = 50,   /* atomic actions in one sequence */
 };
 
 typedef struct store store;
@@ -40,16 +40,16 @@ typedef struct options {
 	int max_containers;
 	int max_memory_mb;
 	int queue_max;
-	int keep_count;       /* activations kept, newest first */
-	int keep_days;        /* activations older than this are pruned */
-	int prune_s;          /* how often the pruner runs */
-	size_t max_payload;   /* invoke and fire bodies */
-	int sync_full;        /* PRAGMA synchronous=FULL: survive power loss */
+	int keep_count;            /* activations kept, newest first */
+	int keep_days;             /* activations older than this are pruned */
+	int prune_s;               /* how often the pruner runs */
+	size_t max_payload;        /* invoke and fire bodies */
+	int sync_full;             /* PRAGMA synchronous=FULL: survive power loss */
 	char watch_roots[8][1024]; /* --watch-root: where files/changes may watch */
 	int nwatch_roots;
-	int metrics;          /* METRICS_*: who may read /metrics */
-	int cpu_millis;       /* --cpu-limit: each container's CPU, thousandths of a core */
-	int network;          /* --network: SB_NET_* */
+	int metrics;    /* METRICS_*: who may read /metrics */
+	int cpu_millis; /* --cpu-limit: each container's CPU, thousandths of a core */
+	int network;    /* --network: SB_NET_* */
 } options;
 
 /* --metrics: a key on TCP (each namespace sees its own actions), anyone, or the Unix socket only. */
@@ -58,30 +58,30 @@ enum { METRICS_KEY, METRICS_OPEN, METRICS_SOCKET };
 typedef struct backend {
 	uv_loop_t *loop;
 	options opt;
-	char api_host[128];    /* "http://127.0.0.1:3233", given to functions */
+	char api_host[128]; /* "http://127.0.0.1:3233", given to functions */
 	http_server *http;
 	sched *sched;
 	store *st;
 	events *ev;
 	metrics *met;
 	uv_timer_t prune_timer;
-	int64_t inflight;      /* activations started and not yet recorded */
-	struct auth_seen {     /* credentials already checked (auth.c) */
+	int64_t inflight;  /* activations started and not yet recorded */
+	struct auth_seen { /* credentials already checked (auth.c) */
 		char header[320];
 		char ns[NAME_MAX_LEN + 1];
-		char auth[256];        /* the decoded "uuid:key", as caller.auth */
+		char auth[256]; /* the decoded "uuid:key", as caller.auth */
 	} auth_seen[16];
 	int auth_next;
-	json_t *gw_apis;       /* namespace -> its APIs, as the gateway serves them (gateway.c) */
-	json_t *gw_hosts;      /* custom domain -> {namespace, basePath} (gateway.c) */
-	uint64_t gw_gen;       /* bumped by every change of an API */
-	struct jwt_seen *jwt_seen; /* bearer tokens already verified (gateway_policy.c) */
-	json_t *jwks;          /* key sets by file or URL (jwks.c) */
+	json_t *gw_apis;                 /* namespace -> its APIs, as the gateway serves them (gateway.c) */
+	json_t *gw_hosts;                /* custom domain -> {namespace, basePath} (gateway.c) */
+	uint64_t gw_gen;                 /* bumped by every change of an API */
+	struct jwt_seen *jwt_seen;       /* bearer tokens already verified (gateway_policy.c) */
+	json_t *jwks;                    /* key sets by file or URL (jwks.c) */
 	struct jwks_parked *jwks_parked; /* requests waiting for a key set */
-	struct curluv *cu;     /* libcurl on the loop, made when first needed (jwks.c) */
-	struct ratelimits *ratelimits; /* the gateway's token buckets (ratelimit.c) */
-	struct activation *spare; /* freed activations kept for reuse (invoke.c) */
-	unsigned char feed_secret[32]; /* keys of users' feed actions derive from it (auth.c) */
+	struct curluv *cu;               /* libcurl on the loop, made when first needed (jwks.c) */
+	struct ratelimits *ratelimits;   /* the gateway's token buckets (ratelimit.c) */
+	struct activation *spare;        /* freed activations kept for reuse (invoke.c) */
+	unsigned char feed_secret[32];   /* keys of users' feed actions derive from it (auth.c) */
 	alarms *alarms;
 	files *files;
 	int nspare;
@@ -90,7 +90,7 @@ typedef struct backend {
 /* The authenticated namespace a request acts as. */
 typedef struct caller {
 	char ns[NAME_MAX_LEN + 1];
-	char auth[256];        /* "uuid:key" as presented, for __OW_API_KEY */
+	char auth[256];               /* "uuid:key" as presented, for __OW_API_KEY */
 	char scope[NAME_MAX_LEN + 1]; /* a feed's key: the one trigger it may fire and read; "" for all */
 } caller;
 
@@ -98,13 +98,13 @@ typedef struct caller {
 typedef struct feed_row {
 	char ns[NAME_MAX_LEN + 1];
 	char trigger[NAME_MAX_LEN + 1];
-	char feed[PATH_MAX_LEN + 1];   /* "whisk.system/alarms/alarm", or a user's action "ns/pkg/name" */
-	json_t *config;        /* the parameters it was set up with (owned) */
+	char feed[PATH_MAX_LEN + 1]; /* "whisk.system/alarms/alarm", or a user's action "ns/pkg/name" */
+	json_t *config;              /* the parameters it was set up with (owned) */
 	int paused;
 	int64_t next_due, last_due; /* ms since epoch, 0 for none */
-	char uuid[40];         /* of the key a user's feed action holds, or "" */
-	int64_t changed;       /* ms since epoch of the last CREATE, UPDATE, PAUSE or UNPAUSE */
-	char error[1024];      /* why the service stopped, or "" */
+	char uuid[40];              /* of the key a user's feed action holds, or "" */
+	int64_t changed;            /* ms since epoch of the last CREATE, UPDATE, PAUSE or UNPAUSE */
+	char error[1024];           /* why the service stopped, or "" */
 } feed_row;
 
 /* A request to the REST API, after routing and authentication. */
@@ -112,40 +112,40 @@ typedef struct api_req {
 	struct backend *b;
 	http_req *req;
 	caller who;
-	const char *ns;        /* the namespace the path names: the caller's, or another's published package */
-	char **seg;            /* the path after the collection, decoded; valid only in the handler */
+	const char *ns; /* the namespace the path names: the caller's, or another's published package */
+	char **seg;     /* the path after the collection, decoded; valid only in the handler */
 	int nseg;
 } api_req;
 
 /* A fully qualified entity name split into its parts. */
 typedef struct qname {
 	char ns[NAME_MAX_LEN + 1];
-	char pkg[NAME_MAX_LEN + 1];   /* "" when not in a package */
+	char pkg[NAME_MAX_LEN + 1]; /* "" when not in a package */
 	char name[NAME_MAX_LEN + 1];
 } qname;
 
 /* An activation record while it is built (record.c writes its text). */
 typedef struct record {
 	const char *ns, *name, *version, *id;
-	const char *cause;     /* parent activation id, or NULL */
-	int64_t start, end;    /* ms since epoch; end < 0 until the record has times */
-	int64_t duration;      /* ms; < 0: end - start (a composition's is its steps' sum) */
-	int status;            /* run_status; < 0 until it has a response */
-	json_t *result;        /* the response's result (owned) */
-	json_t *logs;          /* array of strings (owned), NULL for none */
-	Buf ann;               /* the annotations array's text, without brackets */
+	const char *cause;  /* parent activation id, or NULL */
+	int64_t start, end; /* ms since epoch; end < 0 until the record has times */
+	int64_t duration;   /* ms; < 0: end - start (a composition's is its steps' sum) */
+	int status;         /* run_status; < 0 until it has a response */
+	json_t *result;     /* the response's result (owned) */
+	json_t *logs;       /* array of strings (owned), NULL for none */
+	Buf ann;            /* the annotations array's text, without brackets */
 } record;
 
 /* One finished (or started) activation to record. */
 typedef struct act_row {
 	const char *id;
-	const char *ns;        /* the namespace that owns the record */
-	const char *name;      /* the action's or trigger's simple name */
-	int64_t start, end;    /* ms since epoch; end 0 while running */
-	int status;            /* run_status, or -1 while running */
-	const char *path;      /* the event's name: "ns/pkg/name" (record_path) */
-	const char *version;   /* the record's */
-	char *doc;             /* the record's text, malloc'd: store_act_queue takes it */
+	const char *ns;      /* the namespace that owns the record */
+	const char *name;    /* the action's or trigger's simple name */
+	int64_t start, end;  /* ms since epoch; end 0 while running */
+	int status;          /* run_status, or -1 while running */
+	const char *path;    /* the event's name: "ns/pkg/name" (record_path) */
+	const char *version; /* the record's */
+	char *doc;           /* the record's text, malloc'd: store_act_queue takes it */
 } act_row;
 
 /* doc: the record's JSON text as committed (NULL for a barrier or on error). */
@@ -154,39 +154,39 @@ typedef void (*store_commit_cb)(int err, const char *doc, void *arg);
 /* What one asks of activation_start(): an action to run with parameters. */
 typedef struct act_req {
 	const caller *who;
-	qname target;          /* the action as named by the caller (may go through a binding) */
-	json_t *params;        /* object: the payload (borrowed) */
-	const char *cause;     /* parent activation id, or NULL */
-	const char *caused_by; /* "sequence", "trigger", or NULL */
-	struct resolved *res;  /* the target already resolved, taken over (zeroed), or NULL */
-	int record_running;    /* commit a 'running' record before anything is acknowledged */
-	int depth;             /* nesting of sequences */
-	int plain;             /* run a conductor action as itself, not its composition */
+	qname target;             /* the action as named by the caller (may go through a binding) */
+	json_t *params;           /* object: the payload (borrowed) */
+	const char *cause;        /* parent activation id, or NULL */
+	const char *caused_by;    /* "sequence", "trigger", or NULL */
+	struct resolved *res;     /* the target already resolved, taken over (zeroed), or NULL */
+	int record_running;       /* commit a 'running' record before anything is acknowledged */
+	int depth;                /* nesting of sequences */
+	int plain;                /* run a conductor action as itself, not its composition */
 	struct comp_count *count; /* the enclosing composition's, when a component of one */
 } act_req;
 
 /* The outcome given to activation_start's callback: the committed record. */
 typedef struct act_done {
-	int err;               /* 0, or -errno when nothing ran (then msg says why) */
-	int http_status;       /* for err: 400/404/429/..., to answer with */
+	int err;         /* 0, or -errno when nothing ran (then msg says why) */
+	int http_status; /* for err: 400/404/429/..., to answer with */
 	const char *msg;
-	const char *id;        /* activation id */
-	json_t *result;        /* the record's response result (borrowed), NULL on err */
-	const char *text;      /* the record as JSON text, as committed */
-	int status;            /* run_status */
-	int64_t duration;      /* the record's, ms */
-	int memory;            /* MB: the action's memory limit, a composition's largest */
-	int running;           /* only acknowledged: not blocking, or the wait ran out (invoke_wait) */
+	const char *id;   /* activation id */
+	json_t *result;   /* the record's response result (borrowed), NULL on err */
+	const char *text; /* the record as JSON text, as committed */
+	int status;       /* run_status */
+	int64_t duration; /* the record's, ms */
+	int memory;       /* MB: the action's memory limit, a composition's largest */
+	int running;      /* only acknowledged: not blocking, or the wait ran out (invoke_wait) */
 } act_done;
 
 typedef void (*act_done_cb)(const act_done *d, void *arg);
 
 /* An action found through its name: the entity and everything bound to it. */
 typedef struct resolved {
-	json_t *action;        /* the action entity (shared with the store's cache: read-only) */
-	json_t *params;        /* object: package < binding < action parameters (owned) */
-	json_t *init_env;      /* object: init parameters as strings (owned) */
-	char path[PATH_MAX_LEN + 1];  /* where the action really lives: "ns/pkg/name" */
+	json_t *action;                 /* the action entity (shared with the store's cache: read-only) */
+	json_t *params;                 /* object: package < binding < action parameters (owned) */
+	json_t *init_env;               /* object: init parameters as strings (owned) */
+	char path[PATH_MAX_LEN + 1];    /* where the action really lives: "ns/pkg/name" */
 	char binding[PATH_MAX_LEN + 1]; /* "ns/binding" when reached through one, else "" */
 } resolved;
 
@@ -203,24 +203,24 @@ typedef struct activation {
 	char id[ACTID_LEN + 1];
 	char cause[ACTID_LEN + 1];
 	resolved res;
-	record rec;            /* the record being built */
+	record rec;                    /* the record being built */
 	struct activation *spare_next; /* in backend.spare while unused */
 	act_done_cb done;
 	void *arg;
 	int depth;
-	int acked;             /* a running record was queued */
-	int recorded;          /* the final record was queued */
+	int acked;    /* a running record was queued */
+	int recorded; /* the final record was queued */
 	/* sequences */
-	json_t *components;    /* array of component paths (borrowed from res.action) */
+	json_t *components; /* array of component paths (borrowed from res.action) */
 	size_t next;
 	int64_t start;
 	/* compositions (conductor.c) */
-	int conductor;         /* a composition: 1 while a component runs, 2 while its conductor does */
-	json_t *state;         /* the conductor's last state (owned), or NULL */
-	comp_count *count;     /* &own, or the enclosing composition's */
+	int conductor;     /* a composition: 1 while a component runs, 2 while its conductor does */
+	json_t *state;     /* the conductor's last state (owned), or NULL */
+	comp_count *count; /* &own, or the enclosing composition's */
 	comp_count own;
-	int64_t busy;          /* the steps' durations, summed */
-	int memory;            /* MB, the largest of any step's */
+	int64_t busy; /* the steps' durations, summed */
+	int memory;   /* MB, the largest of any step's */
 } activation;
 
 #endif

@@ -29,19 +29,19 @@ typedef struct domain domain;
 typedef struct pool pool;
 
 typedef struct domain_reply {
-	int err;                /* 0: an HTTP answer came; else -errno: lost,
+	int err;          /* 0: an HTTP answer came; else -errno: lost,
 	                           -EFBIG (answer too long), -ECANCELED (stopped) */
-	int status;             /* HTTP status when err == 0 */
-	const char *body;       /* NUL-terminated, valid during the callback */
+	int status;       /* HTTP status when err == 0 */
+	const char *body; /* NUL-terminated, valid during the callback */
 	size_t len;
-	json_t *logs;           /* a run's log lines (borrowed), or NULL */
+	json_t *logs; /* a run's log lines (borrowed), or NULL */
 } domain_reply;
 
 typedef void (*domain_reply_cb)(container *c, domain_reply *r, void *arg);
 
 typedef struct domain_ops {
-	const char *name;       /* "local", "knative": the value of the annotation "exec-domain" */
-	int stemcells;          /* 1: containers may start before their code is known */
+	const char *name; /* "local", "knative": the value of the annotation "exec-domain" */
+	int stemcells;    /* 1: containers may start before their code is known */
 	int (*open)(uv_loop_t *loop, const sched_config *cfg, domain **out, char *err, size_t elen);
 	void (*close)(domain *d);
 	/* What isolation the domain gives, for the log and metrics. */
@@ -52,8 +52,8 @@ typedef struct domain_ops {
 	/* POST body (ownership passes) to "/init" or "/run". For a run,
 	 * logs_limit >= 0 collects its log lines up to that many bytes. cb runs
 	 * once. 0 or -errno (then cb does not run). */
-	int (*call)(container *c, const char *path, char *body, size_t len, long logs_limit,
-	            domain_reply_cb cb, void *arg);
+	int (*call)(container *c, const char *path, char *body, size_t len, long logs_limit, domain_reply_cb cb,
+	            void *arg);
 	/* Change c's memory limit (a stem cell given to an action). 0 or -errno. */
 	int (*resize)(container *c, int memory_mb);
 	/* Kill c: calls in flight end with an error, then container_down(). */
@@ -69,11 +69,11 @@ typedef struct domain_ops {
 } domain_ops;
 
 enum cstate {
-	C_STARTING,             /* asked the domain to start it */
-	C_STEM,                 /* up, no code yet: a stem cell */
-	C_INIT,                 /* /init sent */
-	C_READY,                /* initialised: takes runs up to conc at once */
-	C_STOPPING,             /* stop asked, waiting for container_down */
+	C_STARTING, /* asked the domain to start it */
+	C_STEM,     /* up, no code yet: a stem cell */
+	C_INIT,     /* /init sent */
+	C_READY,    /* initialised: takes runs up to conc at once */
+	C_STOPPING, /* stop asked, waiting for container_down */
 };
 
 struct container {
@@ -81,27 +81,27 @@ struct container {
 	domain *dom;
 	const domain_ops *ops;
 	unsigned id;
-	char name[32];          /* "c17", for logs */
+	char name[32]; /* "c17", for logs */
 	char kind[64];
 	int memory_mb;
-	void *priv;             /* the domain's */
+	void *priv; /* the domain's */
 
 	/* the scheduler's */
 	sched *s;
 	enum cstate state;
-	pool *pool;             /* NULL for a stem cell */
+	pool *pool; /* NULL for a stem cell */
 	int inflight;
 	int conc;
-	const char *origin;     /* "cold" or "stemcell" */
+	const char *origin; /* "cold" or "stemcell" */
 	int64_t init_start_ms;
 	int init_ms;
-	int fresh;              /* initialised, not yet given its first runs */
-	int incoming;           /* counted in its pool's incoming slots */
+	int fresh;    /* initialised, not yet given its first runs */
+	int incoming; /* counted in its pool's incoming slots */
 	int init_timed_out;
 	int64_t born_ms;
 	int64_t idle_since;
 	uv_timer_t idle;
-	container *next, **prevp;    /* on its pool's list or the stem-cell list */
+	container *next, **prevp; /* on its pool's list or the stem-cell list */
 	container *all_next, **all_prevp;
 };
 

@@ -124,7 +124,7 @@ knative_start(domain *d, container *c)
 		x->sv = sv;
 		LIST_PUSH(x, &sv->users, next, prevp);
 		if (sv->state == KS_FAILED || (sv->state == KS_APPLY && !sv->busy))
-			sv_apply_pool(sv, c->pool);   /* a new start tries again */
+			sv_apply_pool(sv, c->pool); /* a new start tries again */
 	}
 	uv_timer_start(&x->later, later_cb, 0, 0);
 	return 0;
@@ -178,7 +178,8 @@ knative_open(uv_loop_t *loop, const sched_config *cfg, domain **out, char *err, 
 		snprintf(d->desc, sizeof d->desc, "no cluster (%s)", d->why);
 	} else {
 		snprintf(d->desc, sizeof d->desc, "Knative Services in namespace %s of %s, image %s%s%s",
-		         kube_namespace(d->k), kube_server(d->k), d->image, d->ingress[0] ? ", ingress " : "", d->ingress);
+		         kube_namespace(d->k), kube_server(d->k), d->image, d->ingress[0] ? ", ingress " : "",
+		         d->ingress);
 		d->fn = fnctl_start(d, cfg->socket_path);
 	}
 	*out = d;
@@ -196,7 +197,7 @@ knative_resize(container *c, int memory_mb)
 {
 	(void)c;
 	(void)memory_mb;
-	return 0;                        /* a Service's memory is fixed by its version */
+	return 0; /* a Service's memory is fixed by its version */
 }
 
 static int

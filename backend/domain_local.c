@@ -54,45 +54,45 @@
 #include "sandbox.h"
 
 enum {
-	START_MS = 10000,            /* the proxy must listen within this */
-	PROBE_FAST_MS = 200,         /* try to connect every ms this long, then every 10 ms */
-	PORT_FIRST = 20000,          /* 64 blocks of ports up to 32767, below the ephemeral range */
+	START_MS = 10000,    /* the proxy must listen within this */
+	PROBE_FAST_MS = 200, /* try to connect every ms this long, then every 10 ms */
+	PORT_FIRST = 20000,  /* 64 blocks of ports up to 32767, below the ephemeral range */
 	PORTS_PER_BLOCK = 199,
-	LOG_GRACE_MS = 1000,         /* sentinels may trail the answer by this much */
-	RESULT_MAX = 4 << 20,        /* longest answer we take from a proxy */
-	TOKEN_HEX = 32,              /* a container's secret: 128 bits */
+	LOG_GRACE_MS = 1000,  /* sentinels may trail the answer by this much */
+	RESULT_MAX = 4 << 20, /* longest answer we take from a proxy */
+	TOKEN_HEX = 32,       /* a container's secret: 128 bits */
 };
 
 struct domain {
 	uv_loop_t *loop;
 	sandbox_host *host;
 	char proxy[PATH_MAX];
-	struct lct *all;             /* every container of the domain */
+	struct lct *all; /* every container of the domain */
 	unsigned next_port;
 };
 
 typedef struct lct {
 	container *c;
 	domain *d;
-	struct lct *next, **prevp;   /* on d->all */
+	struct lct *next, **prevp; /* on d->all */
 	sandbox sb;
 	uv_poll_t exitw;
 	uv_timer_t probe;
 	clogs *logs;
 	chttp *http;
-	char sock[sizeof ((struct sockaddr_un *)0)->sun_path];   /* the proxy's socket, or "" */
-	int port;                    /* else its port on 127.0.0.1 */
-	int64_t probe_fast;          /* retry every millisecond until then */
+	char sock[sizeof((struct sockaddr_un *)0)->sun_path]; /* the proxy's socket, or "" */
+	int port;                                             /* else its port on 127.0.0.1 */
+	int64_t probe_fast;                                   /* retry every millisecond until then */
 	int64_t probe_until;
-	int up;                      /* container_up() called */
+	int up; /* container_up() called */
 	int exited;
-	int handles;                 /* exitw and probe not yet closed */
-	int calls;                   /* calls not yet ended */
-	struct lcall *early, **early_tail;       /* sentinels come, no answer yet */
-	struct lcall *waiting, **waiting_tail;   /* answered, no sentinels yet */
+	int handles;                           /* exitw and probe not yet closed */
+	int calls;                             /* calls not yet ended */
+	struct lcall *early, **early_tail;     /* sentinels come, no answer yet */
+	struct lcall *waiting, **waiting_tail; /* answered, no sentinels yet */
 	int down;
 	char why[160];
-	char token[TOKEN_HEX + 1];   /* the proxy's FAASFS_PROXY_TOKEN */
+	char token[TOKEN_HEX + 1]; /* the proxy's FAASFS_PROXY_TOKEN */
 } lct;
 
 typedef struct lcall {
@@ -107,8 +107,8 @@ typedef struct lcall {
 	size_t len;
 	uv_timer_t grace;
 	int grace_on;
-	struct lcall *qnext, **qprevp;   /* on x->early or x->waiting */
-	int onq;                         /* Q_EARLY, Q_WAITING or 0 */
+	struct lcall *qnext, **qprevp; /* on x->early or x->waiting */
+	int onq;                       /* Q_EARLY, Q_WAITING or 0 */
 } lcall;
 
 enum { Q_EARLY = 1, Q_WAITING };
@@ -147,8 +147,11 @@ static void lct_maybe_down(lct *x);
 static void
 call_end(lcall *k, const char *body, size_t len)
 {
-	domain_reply r = { .err = k->err, .status = k->status, .body = body ? body : "", .len = len,
-	                   .logs = k->collecting ? k->sink.lines : NULL };
+	domain_reply r = { .err = k->err,
+		           .status = k->status,
+		           .body = body ? body : "",
+		           .len = len,
+		           .logs = k->collecting ? k->sink.lines : NULL };
 	lct *x = k->x;
 
 	unqueue(k);
@@ -194,7 +197,7 @@ sink_cb(logsink *s, void *arg)
 		return;
 	}
 	if (!k->replied)
-		take_sentinels(w, k);   /* the pair was w's */
+		take_sentinels(w, k); /* the pair was w's */
 	else
 		w = k;
 	if (w->grace_on)
@@ -233,8 +236,7 @@ http_cb(int err, int status, const char *body, size_t len, void *arg)
 }
 
 static int
-local_call(container *c, const char *path, char *body, size_t len, long logs_limit,
-           domain_reply_cb cb, void *arg)
+local_call(container *c, const char *path, char *body, size_t len, long logs_limit, domain_reply_cb cb, void *arg)
 {
 	lct *x = c->priv;
 	lcall *k;
@@ -381,7 +383,7 @@ probe_start(lct *x)
 	if (chttp_probe(x->http, probe_cb, x) < 0)
 		sandbox_kill(&x->sb);
 	else
-		x->calls++;             /* x stays until the probe has ended */
+		x->calls++; /* x stays until the probe has ended */
 }
 
 static void
@@ -395,8 +397,9 @@ probe_timer_cb(uv_timer_t *t)
 static int
 port_free(domain *d, int port)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
-	                          .sin_port = htons((uint16_t)port) };
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+		                  .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+		                  .sin_port = htons((uint16_t)port) };
 	socklen_t len = sizeof sa;
 	lct *x;
 	int fd, ok;
@@ -455,10 +458,9 @@ static int
 lct_spawn(domain *d, lct *x)
 {
 	char listen[sizeof "unix:" + sizeof x->sock], err[256], token[sizeof "FAASFS_PROXY_TOKEN=" + TOKEN_HEX];
-	char *argv[] = { d->proxy, "--listen", listen, "--workdir", x->sb.workdir,
-	                 x->c->kind[0] ? "--kind" : NULL, x->c->kind, NULL };
-	char *envp[] = { "PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/tmp", "TMPDIR=/tmp", "LANG=C.UTF-8",
-	                 token, NULL };
+	char *argv[] = { d->proxy,   "--listen", listen, "--workdir", x->sb.workdir, x->c->kind[0] ? "--kind" : NULL,
+		         x->c->kind, NULL };
+	char *envp[] = { "PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/tmp", "TMPDIR=/tmp", "LANG=C.UTF-8", token, NULL };
 	sandbox_spec sp = { .exe = d->proxy, .argv = argv, .envp = envp };
 	int rc;
 
@@ -471,9 +473,8 @@ lct_spawn(domain *d, lct *x)
 		return rc;
 	}
 	if ((rc = listen_where(d, x, listen, sizeof listen)) == 0 && !x->sock[0])
-		sandbox_net_off(d->host, &x->sb);   /* a port of ours must be on the host's loopback */
-	if (rc < 0 ||
-	    (rc = clogs_open(d->loop, &x->logs, &sp.out_fd, &sp.err_fd)) < 0) {
+		sandbox_net_off(d->host, &x->sb); /* a port of ours must be on the host's loopback */
+	if (rc < 0 || (rc = clogs_open(d->loop, &x->logs, &sp.out_fd, &sp.err_fd)) < 0) {
 		sandbox_release(d->host, &x->sb);
 		return rc;
 	}
@@ -506,8 +507,8 @@ local_start(domain *d, container *c)
 		free(x);
 		return rc;
 	}
-	rc = x->sock[0] ? chttp_new_unix(d->loop, x->sock, RESULT_MAX, &x->http) :
-	                  chttp_new(d->loop, x->port, RESULT_MAX, &x->http);
+	rc = x->sock[0] ? chttp_new_unix(d->loop, x->sock, RESULT_MAX, &x->http)
+	                : chttp_new(d->loop, x->port, RESULT_MAX, &x->http);
 	if (rc == 0 && (rc = chttp_token(x->http, x->token)) < 0)
 		chttp_close(x->http);
 	if (rc < 0) {

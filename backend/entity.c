@@ -13,7 +13,8 @@
 #include "fns.h"
 
 /* "0.0.9" -> "0.0.10"; anything unparsable restarts at 0.0.1. */
-void version_bump(const char *old, char *out, size_t n)
+void
+version_bump(const char *old, char *out, size_t n)
 {
 	unsigned a, b, c;
 
@@ -24,7 +25,8 @@ void version_bump(const char *old, char *out, size_t n)
 }
 
 /* Check the fields every PUT body may carry. */
-static int body_check(const json_t *body, char *err, size_t n)
+static int
+body_check(const json_t *body, char *err, size_t n)
 {
 	json_t *v;
 	unsigned a, b, c;
@@ -45,7 +47,8 @@ static int body_check(const json_t *body, char *err, size_t n)
 /* Start a PUT of coll/key: the name checked, the body parsed and checked,
  * the old entity (or NULL) found. Answers the request itself and returns
  * nonzero when the PUT cannot go on. */
-int entity_put_begin(api_req *ar, const char *coll, const char *key, json_t **body, json_t **old)
+int
+entity_put_begin(api_req *ar, const char *coll, const char *key, json_t **body, json_t **old)
 {
 	char err[512];
 	int rc;
@@ -75,7 +78,8 @@ int entity_put_begin(api_req *ar, const char *coll, const char *key, json_t **bo
 	return rc;
 }
 
-static json_t *field(const json_t *body, const json_t *old, const char *key, json_t *def)
+static json_t *
+field(const json_t *body, const json_t *old, const char *key, json_t *def)
 {
 	json_t *v = json_object_get(body, key);
 	if (!v)
@@ -88,7 +92,8 @@ static json_t *field(const json_t *body, const json_t *old, const char *key, jso
 }
 
 /* The fields every entity has, from the body over the old entity. */
-json_t *entity_doc(const char *nsfield, const char *name, const json_t *old, const json_t *body)
+json_t *
+entity_doc(const char *nsfield, const char *name, const json_t *old, const json_t *body)
 {
 	char version[32];
 	json_t *v = json_object_get(body, "version");
@@ -106,7 +111,8 @@ json_t *entity_doc(const char *nsfield, const char *name, const json_t *old, con
 }
 
 /* Store doc and answer it. */
-void entity_put_end(api_req *ar, const char *coll, const char *key, const char *ref, json_t *doc)
+void
+entity_put_end(api_req *ar, const char *coll, const char *key, const char *ref, json_t *doc)
 {
 	if (store_entity_put(ar->b->st, ar->who.ns, coll, key, ref, doc)) {
 		json_decref(doc);
@@ -117,7 +123,8 @@ void entity_put_end(api_req *ar, const char *coll, const char *key, const char *
 }
 
 /* Fetch coll/key or answer 404. */
-json_t *entity_get_or_404(api_req *ar, const char *coll, const char *key)
+json_t *
+entity_get_or_404(api_req *ar, const char *coll, const char *key)
 {
 	json_t *doc = NULL;
 	int rc = store_entity_get(ar->b->st, ar->who.ns, coll, key, &doc);
@@ -130,7 +137,8 @@ json_t *entity_get_or_404(api_req *ar, const char *coll, const char *key)
 }
 
 /* Delete coll/key and answer with what it was. */
-void entity_delete(api_req *ar, const char *coll, const char *key, json_t *doc)
+void
+entity_delete(api_req *ar, const char *coll, const char *key, json_t *doc)
 {
 	int rc = store_entity_del(ar->b->st, ar->who.ns, coll, key, jstr(json_object_get(doc, "version")));
 
@@ -144,7 +152,8 @@ void entity_delete(api_req *ar, const char *coll, const char *key, json_t *doc)
 }
 
 /* GET on a collection: limit, skip, count=true; `trim` shortens each entry. */
-void entity_list(api_req *ar, const char *coll, const char *ref, void (*trim)(json_t *doc))
+void
+entity_list(api_req *ar, const char *coll, const char *ref, void (*trim)(json_t *doc))
 {
 	json_t *arr, *doc;
 	int limit, skip;
@@ -160,14 +169,13 @@ void entity_list(api_req *ar, const char *coll, const char *ref, void (*trim)(js
 		return;
 	if (store_entity_list(ar->b->st, ar->who.ns, coll, ref, limit, skip, &arr))
 		return api_error(ar->req, 500, "The store could not be read.");
-	json_array_foreach(arr, i, doc)
-		if (trim)
-			trim(doc);
+	json_array_foreach(arr, i, doc) if (trim) trim(doc);
 	api_reply(ar->req, 200, arr, NULL);
 }
 
 /* Check the one name a collection path ends in; answers 400 itself. */
-int entity_name_ok(api_req *ar, const char *name)
+int
+entity_name_ok(api_req *ar, const char *name)
 {
 	char err[512];
 
@@ -181,7 +189,8 @@ int entity_name_ok(api_req *ar, const char *name)
 /* The front of packages, triggers and rules: GET on the collection lists
  * it, PUT goes to put, and for the other methods the named entity is
  * returned (the caller answers). NULL when the request is answered here. */
-json_t *entity_route(api_req *ar, const char *coll, void (*put)(api_req *ar, const char *name), const char **name)
+json_t *
+entity_route(api_req *ar, const char *coll, void (*put)(api_req *ar, const char *name), const char **name)
 {
 	const char *m = ar->req->method;
 

@@ -28,18 +28,19 @@ typedef struct subscriber {
 	http_req *req;
 	struct events *ev;
 	char ns[NAME_MAX_LEN + 1];
-	int64_t seq;            /* last sent */
+	int64_t seq; /* last sent */
 } subscriber;
 
 struct events {
 	backend *b;
 	subscriber *head;
 	uv_timer_t ping;
-	int64_t last;           /* newest seq seen */
+	int64_t last; /* newest seq seen */
 	int n;
 };
 
-static void sub_end(events *ev, subscriber *s)
+static void
+sub_end(events *ev, subscriber *s)
 {
 	*s->pprev = s->next;
 	if (s->next)
@@ -51,7 +52,8 @@ static void sub_end(events *ev, subscriber *s)
 	free(s);
 }
 
-static void sub_write(events *ev, subscriber *s, const char *line, size_t len)
+static void
+sub_write(events *ev, subscriber *s, const char *line, size_t len)
 {
 	http_stream_write(s->req, line, len);
 	if (http_stream_pending(s->req) > BACKLOG_MAX) {
@@ -63,10 +65,11 @@ static void sub_write(events *ev, subscriber *s, const char *line, size_t len)
 /* The line, malloc'd: {"seq","kind","op","name"[,"version"][,"activation"]}
  * and a newline. act is a record's text, put in as it is: written once,
  * when it was committed, and not parsed to be written again. */
-static char *event_line(int64_t seq, const char *kind, const char *op, const char *name, const char *version,
-                        const char *act, size_t *len)
+static char *
+event_line(int64_t seq, const char *kind, const char *op, const char *name, const char *version, const char *act,
+           size_t *len)
 {
-	Buf b = {0};
+	Buf b = { 0 };
 	int failed = buf_reserve(&b, act ? strlen(act) + 160 : 160) || buf_str(&b, "{\"seq\":") ||
 	             json_append_int(&b, seq) || buf_str(&b, ",\"kind\":") || json_append_string(&b, kind) ||
 	             buf_str(&b, ",\"op\":") || json_append_string(&b, op) || buf_str(&b, ",\"name\":") ||
@@ -83,8 +86,9 @@ static char *event_line(int64_t seq, const char *kind, const char *op, const cha
 }
 
 /* The store's hook: a committed change. */
-void events_emit(void *arg, int64_t seq, const char *ns, const char *kind, const char *op, const char *name,
-                 const char *version, const char *act)
+void
+events_emit(void *arg, int64_t seq, const char *ns, const char *kind, const char *op, const char *name,
+            const char *version, const char *act)
 {
 	events *ev = arg;
 	subscriber *s, *next;
@@ -105,8 +109,9 @@ void events_emit(void *arg, int64_t seq, const char *ns, const char *kind, const
 	free(line);
 }
 
-static void replay_one(void *arg, int64_t seq, const char *ns, const char *kind, const char *op, const char *name,
-                       const char *version, const char *act)
+static void
+replay_one(void *arg, int64_t seq, const char *ns, const char *kind, const char *op, const char *name,
+           const char *version, const char *act)
 {
 	subscriber *s = arg;
 	size_t len;
@@ -119,14 +124,16 @@ static void replay_one(void *arg, int64_t seq, const char *ns, const char *kind,
 	s->seq = seq;
 }
 
-static void sub_abort(http_req *req)
+static void
+sub_abort(http_req *req)
 {
 	subscriber *s = req->data;
 	if (s)
 		sub_end(s->ev, s);
 }
 
-static void ping_cb(uv_timer_t *t)
+static void
+ping_cb(uv_timer_t *t)
 {
 	events *ev = t->data;
 	subscriber *s, *next;
@@ -139,7 +146,8 @@ static void ping_cb(uv_timer_t *t)
 	}
 }
 
-void events_handle(api_req *ar)
+void
+events_handle(api_req *ar)
 {
 	events *ev = ar->b->ev;
 	subscriber *s;
@@ -169,7 +177,8 @@ void events_handle(api_req *ar)
 	ar->req->abort_cb = sub_abort;
 }
 
-int events_new(backend *b, events **out)
+int
+events_new(backend *b, events **out)
 {
 	events *ev = calloc(1, sizeof *ev);
 
@@ -185,13 +194,22 @@ int events_new(backend *b, events **out)
 	return 0;
 }
 
-static void ping_closed(uv_handle_t *h) { free(h->data); }
+static void
+ping_closed(uv_handle_t *h)
+{
+	free(h->data);
+}
 
-void events_free(events *ev)
+void
+events_free(events *ev)
 {
 	while (ev->head)
 		sub_end(ev, ev->head);
 	uv_close((uv_handle_t *)&ev->ping, ping_closed);
 }
 
-int events_subscribers(events *ev) { return ev->n; }
+int
+events_subscribers(events *ev)
+{
+	return ev->n;
+}

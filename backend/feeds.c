@@ -33,16 +33,18 @@
 #include "fns.h"
 #include "log.h"
 
-static const char *const lifecycle[] = {"CREATE", "READ", "UPDATE", "DELETE", "PAUSE", "UNPAUSE", NULL};
+static const char *const lifecycle[] = { "CREATE", "READ", "UPDATE", "DELETE", "PAUSE", "UNPAUSE", NULL };
 
 /* The trigger a lifecycle event names, which must be the caller's. */
-static int trigger_named(const caller *who, const json_t *params, char *name, char *err, size_t n)
+static int
+trigger_named(const caller *who, const json_t *params, char *name, char *err, size_t n)
 {
 	const char *t = json_string_value(json_object_get(params, "triggerName"));
 	qname q;
 
 	if (!t)
-		return snprintf(err, n, "The parameter triggerName is missing: the feed needs the trigger's name."), -EINVAL;
+		return snprintf(err, n, "The parameter triggerName is missing: the feed needs the trigger's name."),
+		       -EINVAL;
 	if (qname_parse(t, who->ns, &q, err, n) || q.pkg[0])
 		return snprintf(err, n, "The triggerName '%s' is not a trigger's name.", t), -EINVAL;
 	if (strcmp(q.ns, who->ns))
@@ -51,7 +53,8 @@ static int trigger_named(const caller *who, const json_t *params, char *name, ch
 	return 0;
 }
 
-static int lifecycle_of(const json_t *params)
+static int
+lifecycle_of(const json_t *params)
 {
 	const char *ev = json_string_value(json_object_get(params, "lifecycleEvent"));
 
@@ -61,7 +64,8 @@ static int lifecycle_of(const json_t *params)
 	return -1;
 }
 
-static void iso_time(int64_t ms, char *out, size_t n)
+static void
+iso_time(int64_t ms, char *out, size_t n)
 {
 	time_t t = ms / 1000;
 	struct tm tm;
@@ -70,7 +74,8 @@ static void iso_time(int64_t ms, char *out, size_t n)
 	snprintf(out + strftime(out, n, "%Y-%m-%dT%H:%M:%S", &tm), n - 19, ".%03dZ", (int)(ms % 1000));
 }
 
-json_t *feed_iso(int64_t ms)
+json_t *
+feed_iso(int64_t ms)
 {
 	char when[40];
 
@@ -81,12 +86,14 @@ json_t *feed_iso(int64_t ms)
 }
 
 /* A url's password ("scheme://user:PASSWORD@host") as (hidden). */
-static void hide_url_password(json_t *config)
+static void
+hide_url_password(json_t *config)
 {
 	const char *url = json_string_value(json_object_get(config, "url")), *p, *at, *colon;
 	char out[2048];
 
-	if (!url || !(p = strstr(url, "://")) || !(at = strrchr(p + 3, '@')) || !(colon = memchr(p + 3, ':', at - p - 3)))
+	if (!url || !(p = strstr(url, "://")) || !(at = strrchr(p + 3, '@')) ||
+	    !(colon = memchr(p + 3, ':', at - p - 3)))
 		return;
 	snprintf(out, sizeof out, "%.*s:(hidden)%s", (int)(colon - url), url, at);
 	json_object_set_new(config, "url", json_string(out));
@@ -94,7 +101,8 @@ static void hide_url_password(json_t *config)
 
 /* What CREATE, UPDATE and READ answer: the service's own (a webhook's
  * url), and for READ the configuration, secrets hidden, and the status. */
-static json_t *feed_result(backend *b, const feed_service *svc, const feed_row *r, int read)
+static json_t *
+feed_result(backend *b, const feed_service *svc, const feed_row *r, int read)
 {
 	json_t *res = svc->info ? svc->info(b, r) : json_object(), *config;
 
@@ -124,7 +132,7 @@ typedef struct lifecycle_ctx {
 	http_req *req;
 	const feed_service *svc, *old; /* the feed, and the one the trigger had (CREATE over it) */
 	int ev, result_only;
-	json_t *params, *config;       /* config: what a probe checks (CREATE, UPDATE) */
+	json_t *params, *config; /* config: what a probe checks (CREATE, UPDATE) */
 	feed_row r;
 	char id[ACTID_LEN + 1];
 	json_t *result;
@@ -133,7 +141,8 @@ typedef struct lifecycle_ctx {
 	uv_work_t work;
 } lifecycle_ctx;
 
-static void ctx_free(lifecycle_ctx *c)
+static void
+ctx_free(lifecycle_ctx *c)
 {
 	json_decref(c->params);
 	json_decref(c->config);
@@ -142,7 +151,8 @@ static void ctx_free(lifecycle_ctx *c)
 	free(c);
 }
 
-static void replied(int err, const char *doc, void *arg)
+static void
+replied(int err, const char *doc, void *arg)
 {
 	lifecycle_ctx *c = arg;
 	char hdr[96];
@@ -158,7 +168,8 @@ static void replied(int err, const char *doc, void *arg)
 }
 
 /* Answer as a blocking invoke that succeeded with c->result, recorded in the caller's namespace. */
-static void builtin_reply(lifecycle_ctx *c)
+static void
+builtin_reply(lifecycle_ctx *c)
 {
 	char path[PATH_MAX_LEN + 1], name[2 * NAME_MAX_LEN + 2];
 	const feed_service *svc = c->svc;
@@ -173,14 +184,15 @@ static void builtin_reply(lifecycle_ctx *c)
 	record_annot_str(&rec, "kind", "builtin");
 	record_set_times(&rec, rec.start, now_ms());
 	record_set_response(&rec, RUN_SUCCESS, json_incref(c->result));
-	row = (act_row){c->id, c->r.ns, name, rec.start, rec.end, RUN_SUCCESS, path, rec.version, record_text(&rec)};
+	row = (act_row){ c->id, c->r.ns, name, rec.start, rec.end, RUN_SUCCESS, path, rec.version, record_text(&rec) };
 	record_clear(&rec);
 	if (!row.doc || store_act_queue(c->b->st, &row, replied, c))
 		replied(-ENOMEM, NULL, c);
 }
 
 /* The feed's parameters without the lifecycle's own. */
-static json_t *config_of(const json_t *params)
+static json_t *
+config_of(const json_t *params)
 {
 	json_t *c = json_deep_copy(params);
 
@@ -191,7 +203,8 @@ static json_t *config_of(const json_t *params)
 }
 
 /* CREATE and UPDATE: check config, start the service, keep the row. */
-static int feed_set(lifecycle_ctx *c)
+static int
+feed_set(lifecycle_ctx *c)
 {
 	backend *b = c->b;
 	feed_row *r = &c->r;
@@ -213,7 +226,8 @@ static int feed_set(lifecycle_ctx *c)
 	return 0;
 }
 
-static int lifecycle_run(lifecycle_ctx *c)
+static int
+lifecycle_run(lifecycle_ctx *c)
 {
 	feed_row *r = &c->r;
 	int rc;
@@ -243,7 +257,8 @@ static int lifecycle_run(lifecycle_ctx *c)
 	return 0;
 }
 
-static void lifecycle_end(lifecycle_ctx *c)
+static void
+lifecycle_end(lifecycle_ctx *c)
 {
 	int rc = c->rc ? c->rc : c->ev == 1 ? 0 : lifecycle_run(c);
 
@@ -256,14 +271,16 @@ static void lifecycle_end(lifecycle_ctx *c)
 }
 
 /* In a worker thread: what a service must try outside (a broker's answer). */
-static void probe_work(uv_work_t *w)
+static void
+probe_work(uv_work_t *w)
 {
 	lifecycle_ctx *c = w->data;
 
 	c->rc = c->svc->probe(c->config, c->err, sizeof c->err);
 }
 
-static void probe_done(uv_work_t *w, int status)
+static void
+probe_done(uv_work_t *w, int status)
 {
 	lifecycle_ctx *c = w->data;
 
@@ -273,7 +290,8 @@ static void probe_done(uv_work_t *w, int status)
 }
 
 /* The trigger's row and the event's config into c; answers itself and returns nonzero on failure. */
-static int lifecycle_begin(lifecycle_ctx *c, const char *ns, const char *name)
+static int
+lifecycle_begin(lifecycle_ctx *c, const char *ns, const char *name)
 {
 	feed_row *r = &c->r;
 	int have = store_feed_get(c->b->st, ns, name, r) == 0;
@@ -302,7 +320,8 @@ static int lifecycle_begin(lifecycle_ctx *c, const char *ns, const char *name)
 }
 
 /* POST /namespaces/whisk.system/actions/PKG/NAME. */
-void feed_builtin_invoke(api_req *ar, const feed_service *svc)
+void
+feed_builtin_invoke(api_req *ar, const feed_service *svc)
 {
 	char name[NAME_MAX_LEN + 1], err[1024];
 	lifecycle_ctx *c;
@@ -313,8 +332,10 @@ void feed_builtin_invoke(api_req *ar, const feed_service *svc)
 		return;
 	if ((ev = lifecycle_of(params)) < 0) {
 		json_decref(params);
-		return api_error(ar->req, 400, "The parameter lifecycleEvent must be one of CREATE, READ, UPDATE, DELETE, "
-		                               "PAUSE, UNPAUSE: /%s/%s/%s is a feed.", CATALOG_NS, svc->pkg, svc->name);
+		return api_error(ar->req, 400,
+		                 "The parameter lifecycleEvent must be one of CREATE, READ, UPDATE, DELETE, "
+		                 "PAUSE, UNPAUSE: /%s/%s/%s is a feed.",
+		                 CATALOG_NS, svc->pkg, svc->name);
 	}
 	if ((rc = trigger_named(&ar->who, params, name, err, sizeof err))) {
 		json_decref(params);
@@ -329,8 +350,12 @@ void feed_builtin_invoke(api_req *ar, const feed_service *svc)
 		json_decref(params);
 		return api_error(ar->req, 503, "Out of memory.");
 	}
-	*c = (lifecycle_ctx){.b = ar->b, .req = ar->req, .svc = svc, .ev = ev, .params = params,
-	                     .result_only = query_bool(ar->req, "result", 0)};
+	*c = (lifecycle_ctx){ .b = ar->b,
+		              .req = ar->req,
+		              .svc = svc,
+		              .ev = ev,
+		              .params = params,
+		              .result_only = query_bool(ar->req, "result", 0) };
 	if (lifecycle_begin(c, ar->who.ns, name))
 		return ctx_free(c);
 	if (!c->config || !svc->probe)
@@ -348,24 +373,26 @@ void feed_builtin_invoke(api_req *ar, const feed_service *svc)
 
 /* A user's action invoked as a trigger's feed: its authKey becomes that
  * trigger's own key (made at the first lifecycle event). */
-void feed_user_params(backend *b, const caller *who, const qname *q, json_t *params)
+void
+feed_user_params(backend *b, const caller *who, const qname *q, json_t *params)
 {
 	char name[NAME_MAX_LEN + 1], err[256], path[PATH_MAX_LEN + 1], want[PATH_MAX_LEN + 1], key[160];
 	json_t *trig = NULL, *ann, *p;
-	feed_row r = {0};
+	feed_row r = { 0 };
 	qname fq;
 	size_t i;
 	const char *feed = NULL;
 
 	if (lifecycle_of(params) < 0 || !json_is_string(json_object_get(params, "authKey")) ||
-	    trigger_named(who, params, name, err, sizeof err) || store_entity_peek(b->st, who->ns, "triggers", name, &trig))
+	    trigger_named(who, params, name, err, sizeof err) ||
+	    store_entity_peek(b->st, who->ns, "triggers", name, &trig))
 		return;
 	ann = json_object_get(trig, "annotations");
-	json_array_foreach(ann, i, p)
-		if (strcmp(jstr(json_object_get(p, "key")), "feed") == 0)
-			feed = json_string_value(json_object_get(p, "value"));
+	json_array_foreach(ann, i, p) if (strcmp(jstr(json_object_get(p, "key")), "feed") == 0) feed =
+	        json_string_value(json_object_get(p, "value"));
 	qname_path(q, path, sizeof path);
-	if (!feed || qname_parse(feed, who->ns, &fq, err, sizeof err) || (qname_path(&fq, want, sizeof want), strcmp(want, path))) {
+	if (!feed || qname_parse(feed, who->ns, &fq, err, sizeof err) ||
+	    (qname_path(&fq, want, sizeof want), strcmp(want, path))) {
 		json_decref(trig);
 		return;
 	}
@@ -391,7 +418,8 @@ void feed_user_params(backend *b, const caller *who, const qname *q, json_t *par
 
 /* A trigger's feed for its GET (an extension OpenWhisk's clients pass
  * over): {"name", "config", "status", ...} as READ gives them, or NULL. */
-json_t *feed_describe(backend *b, const char *ns, const char *trigger)
+json_t *
+feed_describe(backend *b, const char *ns, const char *trigger)
 {
 	const feed_service *svc;
 	json_t *d;
@@ -408,11 +436,16 @@ json_t *feed_describe(backend *b, const char *ns, const char *trigger)
 	return d;
 }
 
-void feed_fired(int status, const char *id, void *arg) { (void)status, (void)id, (void)arg; }
+void
+feed_fired(int status, const char *id, void *arg)
+{
+	(void)status, (void)id, (void)arg;
+}
 
 /* A built-in feed cannot go on: the error goes on the trigger (a record
  * with {"error"}, and READ's status.error) and the row, paused. */
-void feed_error(backend *b, const char *ns, const char *trigger, const char *msg)
+void
+feed_error(backend *b, const char *ns, const char *trigger, const char *msg)
 {
 	char path[PATH_MAX_LEN + 2];
 	json_t *annot;
@@ -434,7 +467,8 @@ void feed_error(backend *b, const char *ns, const char *trigger, const char *msg
 }
 
 /* The trigger (ns, name) is gone: its feed stops and its key dies. */
-void feeds_forget(backend *b, const char *ns, const char *name)
+void
+feeds_forget(backend *b, const char *ns, const char *name)
 {
 	feed_row r;
 	const feed_service *svc;

@@ -37,7 +37,7 @@
 enum { EV_CREATE = 1, EV_MODIFY = 2, EV_DELETE = 4, EV_MOVE = 8, EV_ALL = 15 };
 enum { CREATE_WAIT_MS = 1000 };
 
-static const char *const ev_names[] = {"create", "modify", "delete", "move", NULL};
+static const char *const ev_names[] = { "create", "modify", "delete", "move", NULL };
 
 typedef struct watch {
 	struct watch *next;
@@ -48,13 +48,13 @@ typedef struct watch {
 	int recursive, events;
 } watch;
 
-typedef struct wdir {        /* one inotify watch */
+typedef struct wdir { /* one inotify watch */
 	struct wdir *next;
 	int wd, refs;
 	char path[PATH_MAX];
 } wdir;
 
-typedef struct created {     /* a file made, waiting for its first close */
+typedef struct created { /* a file made, waiting for its first close */
 	struct created *next;
 	int wd;
 	int64_t when;
@@ -69,11 +69,12 @@ struct files {
 	watch *watches;
 	wdir *dirs;
 	created *created;
-	int handles_closed;     /* of poll and timer: freed when both are */
+	int handles_closed; /* of poll and timer: freed when both are */
 };
 
 /* The roots the operator allowed; -EPERM with err otherwise. */
-static int under_roots(backend *b, const char *real, char *err, size_t n)
+static int
+under_roots(backend *b, const char *real, char *err, size_t n)
 {
 	size_t len;
 
@@ -86,10 +87,12 @@ static int under_roots(backend *b, const char *real, char *err, size_t n)
 		return snprintf(err, n, "No directory may be watched: the backend was started without --watch-root."),
 		       -EPERM;
 	return snprintf(err, n, "The path %s is outside the directories the backend may watch (--watch-root %s%s).",
-	                real, b->opt.watch_roots[0], b->opt.nwatch_roots > 1 ? " ..." : ""), -EPERM;
+	                real, b->opt.watch_roots[0], b->opt.nwatch_roots > 1 ? " ..." : ""),
+	       -EPERM;
 }
 
-static int parse_events(const json_t *v, int *out, char *err, size_t n)
+static int
+parse_events(const json_t *v, int *out, char *err, size_t n)
 {
 	char buf[256], *tok, *save = NULL;
 	json_t *x;
@@ -107,7 +110,8 @@ static int parse_events(const json_t *v, int *out, char *err, size_t n)
 			*out |= 1 << k;
 		}
 	} else if (json_is_array(v)) {
-		json_array_foreach(v, i, x) {
+		json_array_foreach(v, i, x)
+		{
 			int k = 0;
 			while (ev_names[k] && (!json_is_string(x) || strcmp(ev_names[k], json_string_value(x))))
 				k++;
@@ -124,14 +128,16 @@ bad:
 	return snprintf(err, n, "The events must be a list of create, modify, delete and move."), -EINVAL;
 }
 
-static int flag(const json_t *v)
+static int
+flag(const json_t *v)
 {
 	const char *s = json_string_value(v);
 	return json_is_true(v) || (s && strcmp(s, "true") == 0);
 }
 
 /* config into w (ns and trigger aside). */
-static int watch_parse(backend *b, const json_t *config, watch *w, char *err, size_t n)
+static int
+watch_parse(backend *b, const json_t *config, watch *w, char *err, size_t n)
 {
 	const char *path = json_string_value(json_object_get(config, "path"));
 	const json_t *pat = json_object_get(config, "pattern");
@@ -159,14 +165,16 @@ static int watch_parse(backend *b, const json_t *config, watch *w, char *err, si
 	return 0;
 }
 
-static int files_check(backend *b, json_t *config, char *err, size_t n)
+static int
+files_check(backend *b, json_t *config, char *err, size_t n)
 {
 	watch w;
 	int rc = watch_parse(b, config, &w, err, n);
 	return rc == -EPERM ? -EINVAL : rc;
 }
 
-static wdir *dir_by_wd(files *f, int wd)
+static wdir *
+dir_by_wd(files *f, int wd)
 {
 	for (wdir *d = f->dirs; d; d = d->next)
 		if (d->wd == wd)
@@ -174,7 +182,8 @@ static wdir *dir_by_wd(files *f, int wd)
 	return NULL;
 }
 
-static int covers(const watch *w, const char *dir)
+static int
+covers(const watch *w, const char *dir)
 {
 	size_t len = strlen(w->root);
 
@@ -183,7 +192,8 @@ static int covers(const watch *w, const char *dir)
 	return w->recursive && strncmp(dir, w->root, len) == 0 && dir[len] == '/';
 }
 
-static void dir_drop(files *f, wdir *d, int rm)
+static void
+dir_drop(files *f, wdir *d, int rm)
 {
 	for (wdir **p = &f->dirs; *p; p = &(*p)->next)
 		if (*p == d) {
@@ -196,11 +206,12 @@ static void dir_drop(files *f, wdir *d, int rm)
 }
 
 /* Watch dir (and, when recursive, every directory under it) once more. */
-static void dir_add(files *f, const char *path, int recursive)
+static void
+dir_add(files *f, const char *path, int recursive)
 {
 	int wd = inotify_add_watch(f->fd, path,
-	                           IN_CREATE | IN_CLOSE_WRITE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_DELETE_SELF |
-	                               IN_MOVE_SELF | IN_ONLYDIR | IN_EXCL_UNLINK);
+	                           IN_CREATE | IN_CLOSE_WRITE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO |
+	                                   IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR | IN_EXCL_UNLINK);
 	wdir *d;
 	DIR *dp;
 	struct dirent *de;
@@ -231,7 +242,8 @@ static void dir_add(files *f, const char *path, int recursive)
 }
 
 /* The watch w lets go of its directories. */
-static void dirs_release(files *f, const watch *w)
+static void
+dirs_release(files *f, const watch *w)
 {
 	wdir *d, *next;
 
@@ -242,7 +254,8 @@ static void dirs_release(files *f, const watch *w)
 	}
 }
 
-static void watch_error(files *f, watch *w, const char *why)
+static void
+watch_error(files *f, watch *w, const char *why)
 {
 	char msg[PATH_MAX + 128];
 
@@ -250,17 +263,19 @@ static void watch_error(files *f, watch *w, const char *why)
 	feed_error(f->b, w->ns, w->trigger, msg);
 }
 
-static void fire_change(files *f, watch *w, const char *path, int ev, const char *other)
+static void
+fire_change(files *f, watch *w, const char *path, int ev, const char *other)
 {
 	struct stat st;
-	caller who = {0};
+	caller who = { 0 };
 	json_t *payload, *annot;
 	int gone = ev == EV_DELETE || (ev == EV_MOVE && other && other[0] == 0) || stat(path, &st);
 
 	payload = json_pack("{s:s, s:s}", "path", path, "event", ev_names[__builtin_ctz(ev)]);
 	json_object_set_new(payload, "size", gone ? json_null() : json_integer(st.st_size));
-	json_object_set_new(payload, "mtime", gone ? json_null() : feed_iso((int64_t)st.st_mtim.tv_sec * 1000 +
-	                                                                   st.st_mtim.tv_nsec / 1000000));
+	json_object_set_new(payload, "mtime",
+	                    gone ? json_null()
+	                         : feed_iso((int64_t)st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000));
 	if (ev == EV_MOVE && other)
 		json_object_set_new(payload, other[0] ? "from" : "to", other[0] ? json_string(other) : json_null());
 	snprintf(who.ns, sizeof who.ns, "%s", w->ns);
@@ -271,7 +286,8 @@ static void fire_change(files *f, watch *w, const char *path, int ev, const char
 }
 
 /* Tell every watch that covers dir d of a change to name. */
-static void dispatch(files *f, wdir *d, const char *name, int ev, const char *other)
+static void
+dispatch(files *f, wdir *d, const char *name, int ev, const char *other)
 {
 	char path[PATH_MAX];
 
@@ -282,7 +298,8 @@ static void dispatch(files *f, wdir *d, const char *name, int ev, const char *ot
 			fire_change(f, w, path, ev, other);
 }
 
-static void created_flush(files *f, int64_t before)
+static void
+created_flush(files *f, int64_t before)
 {
 	for (created **p = &f->created, *c; (c = *p);) {
 		wdir *d;
@@ -298,7 +315,8 @@ static void created_flush(files *f, int64_t before)
 }
 
 /* A close after a write: the create it ends, or a modify. */
-static int created_take(files *f, int wd, const char *name)
+static int
+created_take(files *f, int wd, const char *name)
 {
 	for (created **p = &f->created, *c; (c = *p); p = &c->next)
 		if (c->wd == wd && strcmp(c->name, name) == 0) {
@@ -309,7 +327,8 @@ static int created_take(files *f, int wd, const char *name)
 	return 0;
 }
 
-static void root_gone(files *f, wdir *d, const char *why)
+static void
+root_gone(files *f, wdir *d, const char *why)
 {
 	watch **p = &f->watches, *w;
 
@@ -325,7 +344,8 @@ static void root_gone(files *f, wdir *d, const char *why)
 	}
 }
 
-static void created_cb(uv_timer_t *t)
+static void
+created_cb(uv_timer_t *t)
 {
 	files *f = t->data;
 
@@ -334,7 +354,8 @@ static void created_cb(uv_timer_t *t)
 		uv_timer_start(&f->timer, created_cb, CREATE_WAIT_MS, 0);
 }
 
-static void file_created(files *f, wdir *d, const char *name)
+static void
+file_created(files *f, wdir *d, const char *name)
 {
 	created *c;
 
@@ -353,7 +374,8 @@ static void file_created(files *f, wdir *d, const char *name)
 }
 
 /* What a new directory held before it was watched: creates to come. */
-static void scan_new(files *f, const char *path)
+static void
+scan_new(files *f, const char *path)
 {
 	DIR *dp = opendir(path);
 	struct dirent *de;
@@ -374,7 +396,8 @@ static void scan_new(files *f, const char *path)
 		closedir(dp);
 }
 
-static void dir_created(files *f, wdir *d, const char *name)
+static void
+dir_created(files *f, wdir *d, const char *name)
 {
 	char sub[PATH_MAX];
 	int added = 0;
@@ -396,7 +419,8 @@ typedef struct moved {
 	char name[NAME_MAX + 1];
 } moved;
 
-static void moved_out(files *f, moved *m)
+static void
+moved_out(files *f, moved *m)
 {
 	wdir *d;
 
@@ -405,7 +429,8 @@ static void moved_out(files *f, moved *m)
 	m->cookie = 0;
 }
 
-static void one_event(files *f, const struct inotify_event *e, moved *m)
+static void
+one_event(files *f, const struct inotify_event *e, moved *m)
 {
 	wdir *d = dir_by_wd(f, e->wd), *from;
 	char old[PATH_MAX];
@@ -429,7 +454,7 @@ static void one_event(files *f, const struct inotify_event *e, moved *m)
 	else if (e->mask & IN_DELETE)
 		created_take(f, e->wd, e->name), dispatch(f, d, e->name, EV_DELETE, NULL);
 	else if (e->mask & IN_MOVED_FROM)
-		*m = (moved){e->cookie, e->wd, ""}, snprintf(m->name, sizeof m->name, "%s", e->name);
+		*m = (moved){ e->cookie, e->wd, "" }, snprintf(m->name, sizeof m->name, "%s", e->name);
 	else if (e->mask & IN_MOVED_TO) {
 		from = m->cookie == e->cookie ? dir_by_wd(f, m->wd) : NULL;
 		if (from && snprintf(old, sizeof old, "%s/%s", from->path, m->name) >= (int)sizeof old)
@@ -442,11 +467,12 @@ static void one_event(files *f, const struct inotify_event *e, moved *m)
 	}
 }
 
-static void readable(uv_poll_t *h, int status, int events)
+static void
+readable(uv_poll_t *h, int status, int events)
 {
 	files *f = h->data;
 	char buf[64 * 1024] __attribute__((aligned(__alignof__(struct inotify_event))));
-	moved m = {0};
+	moved m = { 0 };
 	ssize_t n;
 
 	(void)status, (void)events;
@@ -460,7 +486,8 @@ static void readable(uv_poll_t *h, int status, int events)
 	moved_out(f, &m);
 }
 
-static int files_start(backend *b, feed_row *r, char *err, size_t n)
+static int
+files_start(backend *b, feed_row *r, char *err, size_t n)
 {
 	files *f = b->files;
 	watch *w = malloc(sizeof *w);
@@ -481,7 +508,8 @@ static int files_start(backend *b, feed_row *r, char *err, size_t n)
 	return 0;
 }
 
-static void files_stop(backend *b, const char *ns, const char *trigger)
+static void
+files_stop(backend *b, const char *ns, const char *trigger)
 {
 	files *f = b->files;
 
@@ -495,7 +523,8 @@ static void files_stop(backend *b, const char *ns, const char *trigger)
 }
 
 /* At start: every watch of the store; one whose directory is gone is an error. */
-static void load_one(feed_row *r, void *arg)
+static void
+load_one(feed_row *r, void *arg)
 {
 	backend *b = arg;
 	char err[1024];
@@ -506,7 +535,8 @@ static void load_one(feed_row *r, void *arg)
 		feed_error(b, r->ns, r->trigger, err);
 }
 
-int files_new(backend *b)
+int
+files_new(backend *b)
 {
 	files *f = calloc(1, sizeof *f);
 
@@ -527,7 +557,8 @@ int files_new(backend *b)
 	return store_feed_each(b->st, CATALOG_NS "/files/%", load_one, b);
 }
 
-static void closed(uv_handle_t *h)
+static void
+closed(uv_handle_t *h)
 {
 	files *f = h->data;
 
@@ -553,7 +584,8 @@ static void closed(uv_handle_t *h)
 	free(f);
 }
 
-void files_free(backend *b)
+void
+files_free(backend *b)
 {
 	files *f = b->files;
 
@@ -569,14 +601,17 @@ void files_free(backend *b)
 }
 
 static const feed_param files_params[] = {
-	{"path", "the directory to watch, under one of the backend's --watch-root directories", 1},
-	{"recursive", "its subdirectories too (false)", 0},
-	{"pattern", "a glob the file's name must match, as *.csv (*)", 0},
-	{"events", "among create, modify (a close after a write), delete, move (all)", 0},
-	{NULL, NULL, 0},
+	{ "path", "the directory to watch, under one of the backend's --watch-root directories", 1 },
+	{ "recursive", "its subdirectories too (false)", 0 },
+	{ "pattern", "a glob the file's name must match, as *.csv (*)", 0 },
+	{ "events", "among create, modify (a close after a write), delete, move (all)", 0 },
+	{ NULL, NULL, 0 },
 };
 
-const feed_service files_changes = {.pkg = "files", .name = "changes",
-                                    .description = "Fire the trigger when files change in a directory.",
-                                    .params = files_params, .check = files_check, .start = files_start,
-                                    .stop = files_stop};
+const feed_service files_changes = { .pkg = "files",
+	                             .name = "changes",
+	                             .description = "Fire the trigger when files change in a directory.",
+	                             .params = files_params,
+	                             .check = files_check,
+	                             .start = files_start,
+	                             .stop = files_stop };

@@ -28,7 +28,8 @@ typedef struct fire_ctx {
 } fire_ctx;
 
 /* The rule's action as a qualified name. */
-static void rule_target(const json_t *rule, qname *q)
+static void
+rule_target(const json_t *rule, qname *q)
 {
 	const json_t *act = json_object_get(rule, "action");
 	const char *path = jstr(json_object_get(act, "path")), *slash = strchr(path, '/');
@@ -40,7 +41,8 @@ static void rule_target(const json_t *rule, qname *q)
 	snprintf(q->name, sizeof q->name, "%s", jstr(json_object_get(act, "name")));
 }
 
-static void fire_committed(int err, const char *doc, void *arg)
+static void
+fire_committed(int err, const char *doc, void *arg)
 {
 	fire_ctx *f = arg;
 
@@ -50,10 +52,11 @@ static void fire_committed(int err, const char *doc, void *arg)
 }
 
 /* Start the rule's action; a line for the trigger record's logs. */
-static json_t *fire_rule(backend *b, const caller *who, const json_t *rule, json_t *event, const char *cause)
+static json_t *
+fire_rule(backend *b, const caller *who, const json_t *rule, json_t *event, const char *cause)
 {
 	char err[1024], rname[PATH_MAX_LEN + 1], aname[PATH_MAX_LEN + 1], *text;
-	act_req rq = {0};
+	act_req rq = { 0 };
 	activation *a;
 	int status, rc;
 	json_t *line;
@@ -67,8 +70,8 @@ static json_t *fire_rule(backend *b, const caller *who, const json_t *rule, json
 	rc = activation_start(b, &rq, NULL, NULL, &a, &status, err, sizeof err);
 	if (!rc)
 		rc = activation_ack(a, NULL, NULL);
-	line = rc ? json_pack("{s:i, s:b, s:s, s:s, s:s}", "statusCode", rc == -ENOENT ? 1 : 3, "success", 0, "error", err,
-	                      "rule", rname, "action", aname)
+	line = rc ? json_pack("{s:i, s:b, s:s, s:s, s:s}", "statusCode", rc == -ENOENT ? 1 : 3, "success", 0, "error",
+	                      err, "rule", rname, "action", aname)
 	          : json_pack("{s:i, s:b, s:s, s:s, s:s}", "statusCode", 0, "success", 1, "activationId", a->id, "rule",
 	                      rname, "action", aname);
 	text = json_text(line, NULL);
@@ -78,7 +81,11 @@ static json_t *fire_rule(backend *b, const caller *who, const json_t *rule, json
 	return line;
 }
 
-static int rule_active(const json_t *r) { return strcmp(jstr(json_object_get(r, "status")), "active") == 0; }
+static int
+rule_active(const json_t *r)
+{
+	return strcmp(jstr(json_object_get(r, "status")), "active") == 0;
+}
 
 /* The rules of the triggers fired lately, kept while no rule changes (a
  * trigger fired thousands of times a second read them from SQLite each time). */
@@ -89,7 +96,8 @@ static struct kept_rules {
 	json_t *rules;
 } kept[RULES_KEPT];
 
-static int rules_of(backend *b, const char *ns, const char *name, json_t **out)
+static int
+rules_of(backend *b, const char *ns, const char *name, json_t **out)
 {
 	char key[2 * NAME_MAX_LEN + 2];
 	int64_t gen = store_rules_gen(b->st);
@@ -113,11 +121,16 @@ static int rules_of(backend *b, const char *ns, const char *name, json_t **out)
 	return 0;
 }
 
-static void noted(int err, const char *doc, void *arg) { (void)err, (void)doc, (void)arg; }
+static void
+noted(int err, const char *doc, void *arg)
+{
+	(void)err, (void)doc, (void)arg;
+}
 
 /* Put an error on trigger `name` of ns: a record of it, its result
  * {"error": msg}, that fires no rule. annot as trigger_fire's. */
-void trigger_error(backend *b, const char *ns, const char *name, const char *msg, const json_t *annot)
+void
+trigger_error(backend *b, const char *ns, const char *name, const char *msg, const json_t *annot)
 {
 	char path[PATH_MAX_LEN + 1], id[ACTID_LEN + 1];
 	json_t *trig = NULL, *v;
@@ -131,10 +144,9 @@ void trigger_error(backend *b, const char *ns, const char *name, const char *msg
 	snprintf(path, sizeof path, "%s/%s", ns, name);
 	record_init(&rec, ns, name, jstr(json_object_get(trig, "version")), id, NULL);
 	record_annot_str(&rec, "path", path);
-	json_object_foreach((json_t *)annot, key, v)
-		record_annot(&rec, key, v);
+	json_object_foreach((json_t *)annot, key, v) record_annot(&rec, key, v);
 	record_set_response(&rec, RUN_APP_ERROR, json_pack("{s:s}", "error", msg));
-	row = (act_row){id, ns, name, rec.start, rec.start, RUN_APP_ERROR, path, rec.version, record_text(&rec)};
+	row = (act_row){ id, ns, name, rec.start, rec.start, RUN_APP_ERROR, path, rec.version, record_text(&rec) };
 	if (row.doc)
 		store_act_queue(b->st, &row, noted, NULL);
 	record_clear(&rec);
@@ -147,8 +159,9 @@ void trigger_error(backend *b, const char *ns, const char *name, const char *msg
  * once the record is committed (id is also in *id when id is not NULL);
  * otherwise an HTTP status and no callback: 404 no such trigger, 204 no
  * active rule, 500 or 503. */
-int trigger_fire(backend *b, const caller *who, const char *name, const json_t *trig, const json_t *payload,
-                 const json_t *annot, fire_cb cb, void *arg, char *id)
+int
+trigger_fire(backend *b, const caller *who, const char *name, const json_t *trig, const json_t *payload,
+             const json_t *annot, fire_cb cb, void *arg, char *id)
 {
 	json_t *rules = NULL, *r, *event, *own = NULL, *v;
 	char path[PATH_MAX_LEN + 1];
@@ -166,8 +179,7 @@ int trigger_fire(backend *b, const caller *who, const char *name, const json_t *
 		json_decref(own);
 		return 500;
 	}
-	json_array_foreach(rules, i, r)
-		active += rule_active(r);
+	json_array_foreach(rules, i, r) active += rule_active(r);
 	if (!active || !(f = calloc(1, sizeof *f))) {
 		json_decref(own);
 		json_decref(rules);
@@ -184,13 +196,12 @@ int trigger_fire(backend *b, const caller *who, const char *name, const json_t *
 	snprintf(path, sizeof path, "%s/%s", who->ns, name);
 	record_init(&rec, who->ns, name, jstr(json_object_get(trig, "version")), f->id, NULL);
 	record_annot_str(&rec, "path", path);
-	json_object_foreach((json_t *)annot, key, v)
-		record_annot(&rec, key, v);
-	json_array_foreach(rules, i, r)
-		if (rule_active(r))
-			record_log(&rec, fire_rule(b, who, r, event, f->id));
+	json_object_foreach((json_t *)annot, key, v) record_annot(&rec, key, v);
+	json_array_foreach(rules, i, r) if (rule_active(r)) record_log(&rec, fire_rule(b, who, r, event, f->id));
 	record_set_response(&rec, RUN_SUCCESS, json_incref(event));
-	row = (act_row){f->id, who->ns, name, rec.start, rec.start, RUN_SUCCESS, path, rec.version, record_text(&rec)};
+	row = (act_row){
+		f->id, who->ns, name, rec.start, rec.start, RUN_SUCCESS, path, rec.version, record_text(&rec)
+	};
 	if (!row.doc || store_act_queue(b->st, &row, fire_committed, f))
 		fire_committed(-ENOMEM, NULL, f);
 	record_clear(&rec);

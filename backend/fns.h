@@ -73,8 +73,7 @@ int store_entity_peek(store *st, const char *ns, const char *coll, const char *n
 int store_entity_get(store *st, const char *ns, const char *coll, const char *name, json_t **doc);
 int store_entity_put(store *st, const char *ns, const char *coll, const char *name, const char *ref, json_t *doc);
 int store_entity_del(store *st, const char *ns, const char *coll, const char *name, const char *version);
-int store_entity_list(store *st, const char *ns, const char *coll, const char *ref, int limit, int skip,
-                      json_t **out);
+int store_entity_list(store *st, const char *ns, const char *coll, const char *ref, int limit, int skip, json_t **out);
 int store_entity_count(store *st, const char *ns, const char *coll, const char *ref);
 int64_t store_rules_gen(store *st);
 int store_ns_add(store *st, const char *name, const char *uuid, const char *keyhash, int64_t now);
@@ -104,8 +103,7 @@ int feed_secret_load(backend *b);
 
 /* record.c */
 const char *record_status_text(int status);
-void record_init(record *r, const char *ns, const char *name, const char *version, const char *id,
-                 const char *cause);
+void record_init(record *r, const char *ns, const char *name, const char *version, const char *id, const char *cause);
 void record_clear(record *r);
 void record_annot(record *r, const char *key, const json_t *value);
 void record_annot_str(record *r, const char *key, const char *value);
@@ -166,8 +164,8 @@ json_t *entity_route(api_req *ar, const char *coll, void (*put)(api_req *ar, con
 
 /* invoke_http.c */
 typedef void (*invoke_answer_cb)(http_req *req, const act_done *d, void *arg);
-int invoke_wait(backend *b, http_req *req, const act_req *rq, int blocking, int64_t timeout_ms,
-                invoke_answer_cb answer, void *arg, int *status, char *err, size_t n);
+int invoke_wait(backend *b, http_req *req, const act_req *rq, int blocking, int64_t timeout_ms, invoke_answer_cb answer,
+                void *arg, int *status, char *err, size_t n);
 
 /* api_actions.c, invoke_http.c, api_packages.c, api_triggers.c, api_rules.c, api_activations.c */
 void api_actions(api_req *ar);
@@ -182,12 +180,12 @@ void api_activations(api_req *ar);
 
 /* web.c, web_reply.c */
 typedef struct web_call {
-	qname q;               /* the web action */
-	const char *ext;       /* "http", "json", "html", "svg", "text" */
-	const char *path;      /* __ow_path */
-	json_t *extra;         /* more parameters (the gateway's path parameters), or NULL */
-	const char *api_ns;    /* for a gateway route: the API's namespace; NULL by the action's URL */
-	int cors;              /* for a gateway route: add CORS headers */
+	qname q;            /* the web action */
+	const char *ext;    /* "http", "json", "html", "svg", "text" */
+	const char *path;   /* __ow_path */
+	json_t *extra;      /* more parameters (the gateway's path parameters), or NULL */
+	const char *api_ns; /* for a gateway route: the API's namespace; NULL by the action's URL */
+	int cors;           /* for a gateway route: add CORS headers */
 } web_call;
 void web_handle(backend *b, http_req *req);
 void web_invoke(backend *b, http_req *req, const web_call *wc);
@@ -216,11 +214,11 @@ typedef struct feed_param {
 } feed_param;
 typedef struct feed_service {
 	const char *pkg, *name, *description;
-	const feed_param *params;      /* ends with a NULL name */
-	int (*check)(backend *b, json_t *config, char *err, size_t n);  /* 0 or -EINVAL, err says which and why */
-	int (*start)(backend *b, feed_row *r, char *err, size_t n);     /* serve r; sets r->next_due */
+	const feed_param *params;                                      /* ends with a NULL name */
+	int (*check)(backend *b, json_t *config, char *err, size_t n); /* 0 or -EINVAL, err says which and why */
+	int (*start)(backend *b, feed_row *r, char *err, size_t n);    /* serve r; sets r->next_due */
 	void (*stop)(backend *b, const char *ns, const char *trigger);
-	json_t *(*info)(backend *b, const feed_row *r); /* what CREATE and READ tell besides, or NULL */
+	json_t *(*info)(backend *b, const feed_row *r);          /* what CREATE and READ tell besides, or NULL */
 	int (*probe)(const json_t *config, char *err, size_t n); /* CREATE, UPDATE: in a worker thread, or NULL */
 } feed_service;
 void feed_builtin_invoke(api_req *ar, const feed_service *svc);
@@ -287,11 +285,11 @@ void gateway_domain_commit(backend *b, const char *ns, const json_t *old, const 
 
 /* gateway_policy.c, ratelimit.c, jwt.c, jwks.c */
 typedef struct gw_ctx {
-	const char *ns;        /* the API's namespace */
-	const json_t *api;     /* its document */
-	const char *tmpl;      /* the matched path template */
-	const char *method;    /* lower case */
-	const json_t *op;      /* the operation */
+	const char *ns;     /* the API's namespace */
+	const json_t *api;  /* its document */
+	const char *tmpl;   /* the matched path template */
+	const char *method; /* lower case */
+	const json_t *op;   /* the operation */
 	int cors;
 } gw_ctx;
 int gateway_policy_check(json_t *doc, char *err, size_t n);

@@ -29,7 +29,8 @@
 enum { SEG_MAX = 64 };
 
 /* The APIs of ns (borrowed), loaded once until gateway_forget(ns). */
-static json_t *apis_of(backend *b, const char *ns)
+static json_t *
+apis_of(backend *b, const char *ns)
 {
 	json_t *all, *page;
 	int skip = 0;
@@ -51,7 +52,8 @@ static json_t *apis_of(backend *b, const char *ns)
 	return all;
 }
 
-void gateway_forget(backend *b, const char *ns)
+void
+gateway_forget(backend *b, const char *ns)
 {
 	if (b->gw_apis)
 		json_object_del(b->gw_apis, ns);
@@ -59,7 +61,8 @@ void gateway_forget(backend *b, const char *ns)
 }
 
 /* Split path into decoded segments (in buf); their count, or -1 when too many. */
-static int split(const char *path, char *buf, size_t n, char **seg)
+static int
+split(const char *path, char *buf, size_t n, char **seg)
 {
 	char *save = NULL, *s;
 	int k = 0;
@@ -76,15 +79,16 @@ static int split(const char *path, char *buf, size_t n, char **seg)
 }
 
 typedef struct route {
-	const json_t *api;     /* the API's document */
-	const json_t *item;    /* the path item */
-	const char *tmpl;      /* its template */
-	json_t *params;        /* the path parameters (owned) */
-	int score;             /* base segments, then literal ones: the best match wins */
+	const json_t *api;  /* the API's document */
+	const json_t *item; /* the path item */
+	const char *tmpl;   /* its template */
+	json_t *params;     /* the path parameters (owned) */
+	int score;          /* base segments, then literal ones: the best match wins */
 } route;
 
 /* Does the template match the segments? Its parameters into *params. */
-static int tmpl_match(const char *tmpl, char **seg, int nseg, json_t **params, int *literal)
+static int
+tmpl_match(const char *tmpl, char **seg, int nseg, json_t **params, int *literal)
 {
 	char buf[2048], *t[SEG_MAX];
 	int nt = split(tmpl, buf, sizeof buf, t);
@@ -110,7 +114,8 @@ static int tmpl_match(const char *tmpl, char **seg, int nseg, json_t **params, i
 
 /* The best route for the segments among the APIs (only the one at only_base
  * when given); r->api NULL when none. */
-static void route_find(const json_t *apis, char **seg, int nseg, const char *only_base, route *r)
+static void
+route_find(const json_t *apis, char **seg, int nseg, const char *only_base, route *r)
 {
 	const json_t *ent, *doc, *item;
 	const char *tmpl;
@@ -118,7 +123,8 @@ static void route_find(const json_t *apis, char **seg, int nseg, const char *onl
 	size_t i;
 
 	memset(r, 0, sizeof *r);
-	json_array_foreach(apis, i, ent) {
+	json_array_foreach(apis, i, ent)
+	{
 		int nb, k;
 		doc = json_object_get(ent, "apidoc");
 		if (only_base && strcmp(jstr(json_object_get(doc, "basePath")), only_base))
@@ -128,7 +134,8 @@ static void route_find(const json_t *apis, char **seg, int nseg, const char *onl
 			;
 		if (nb < 0 || k < nb)
 			continue;
-		json_object_foreach((json_t *)json_object_get(doc, "paths"), tmpl, item) {
+		json_object_foreach((json_t *)json_object_get(doc, "paths"), tmpl, item)
+		{
 			json_t *params;
 			int lit;
 			if (!tmpl_match(tmpl, seg + nb, nseg - nb, &params, &lit))
@@ -138,12 +145,13 @@ static void route_find(const json_t *apis, char **seg, int nseg, const char *onl
 				continue;
 			}
 			json_decref(r->params);
-			*r = (route){doc, item, tmpl, params, nb * 1000 + lit};
+			*r = (route){ doc, item, tmpl, params, nb * 1000 + lit };
 		}
 	}
 }
 
-static int cors_on(const json_t *doc)
+static int
+cors_on(const json_t *doc)
 {
 	const json_t *c = json_object_get(json_object_get(doc, "x-gateway-configuration"), "cors");
 
@@ -153,14 +161,16 @@ static int cors_on(const json_t *doc)
 }
 
 /* The path's methods, upper case, ", "-separated. */
-static void methods_of(const json_t *item, char *out, size_t n)
+static void
+methods_of(const json_t *item, char *out, size_t n)
 {
 	const char *m;
 	json_t *op;
 	size_t o = 0;
 
 	out[0] = 0;
-	json_object_foreach((json_t *)item, m, op) {
+	json_object_foreach((json_t *)item, m, op)
+	{
 		if (!apidoc_is_method(m))
 			continue;
 		o += snprintf(out + o, o < n ? n - o : 0, "%s", o ? ", " : "");
@@ -171,10 +181,11 @@ static void methods_of(const json_t *item, char *out, size_t n)
 }
 
 /* OPTIONS for a path whose API has CORS on: the browser's preflight, with the path's methods. */
-static void preflight(http_req *req, const json_t *item)
+static void
+preflight(http_req *req, const json_t *item)
 {
 	char ms[128], allow[140];
-	Buf h = {0};
+	Buf h = { 0 };
 
 	methods_of(item, ms, sizeof ms);
 	snprintf(allow, sizeof allow, "OPTIONS%s%s", ms[0] ? ", " : "", ms);
@@ -183,7 +194,8 @@ static void preflight(http_req *req, const json_t *item)
 	buf_free(&h);
 }
 
-static void not_allowed(http_req *req, const json_t *item, int cors)
+static void
+not_allowed(http_req *req, const json_t *item, int cors)
 {
 	char ms[128], hdr[160], msg[200];
 
@@ -194,13 +206,14 @@ static void not_allowed(http_req *req, const json_t *item, int cors)
 }
 
 /* The route's policies, then its web action. */
-static void route_run(backend *b, http_req *req, const char *ns, const char *path, const route *r, const char *m,
-                      const json_t *op, int cors)
+static void
+route_run(backend *b, http_req *req, const char *ns, const char *path, const route *r, const char *m, const json_t *op,
+          int cors)
 {
 	const json_t *x = json_object_get(op, "x-openwhisk");
-	gw_ctx g = {ns, r->api, r->tmpl, m, op, cors};
+	gw_ctx g = { ns, r->api, r->tmpl, m, op, cors };
 	char owpath[8192];
-	web_call wc = {0};
+	web_call wc = { 0 };
 
 	if (gateway_policy(b, req, &g, r->params))
 		return; /* answered, or waiting for a key set: then served again from the start */
@@ -220,7 +233,8 @@ static void route_run(backend *b, http_req *req, const char *ns, const char *pat
 
 /* Serve the request for namespace ns at path (after /api/NS, or all of it
  * for a custom domain, which serves only its API, at only_base). */
-void gateway_serve(backend *b, http_req *req, const char *ns, const char *path, const char *only_base)
+void
+gateway_serve(backend *b, http_req *req, const char *ns, const char *path, const char *only_base)
 {
 	char buf[8192], m[16], *seg[SEG_MAX];
 	int nseg = split(path, buf, sizeof buf, seg), cors;
@@ -229,8 +243,8 @@ void gateway_serve(backend *b, http_req *req, const char *ns, const char *path, 
 	size_t i;
 
 	if (nseg < 0 || !web_method_allowed(req->method))
-		return web_error(req, 1, NULL, nseg < 0 ? 404 : 405, nseg < 0 ? "The requested resource does not exist."
-		                                                              : "HTTP method not allowed.");
+		return web_error(req, 1, NULL, nseg < 0 ? 404 : 405,
+		                 nseg < 0 ? "The requested resource does not exist." : "HTTP method not allowed.");
 	route_find(apis_of(b, ns), seg, nseg, only_base, &r);
 	if (!r.api)
 		return web_error(req, 1, NULL, 404, "The requested resource does not exist.");
@@ -248,7 +262,8 @@ void gateway_serve(backend *b, http_req *req, const char *ns, const char *path, 
 }
 
 /* /api/NS/...: the gateway's address for namespace NS. */
-void gateway_handle(backend *b, http_req *req)
+void
+gateway_handle(backend *b, http_req *req)
 {
 	const char *p = req->url + strlen("/api/");
 	char ns[NAME_MAX_LEN + 1], path[8192];
@@ -264,7 +279,8 @@ void gateway_handle(backend *b, http_req *req)
 }
 
 /* A request that waited for a key set, served again from the start. */
-void gateway_again(backend *b, http_req *req)
+void
+gateway_again(backend *b, http_req *req)
 {
 	if (!gateway_domain(b, req))
 		gateway_handle(b, req);

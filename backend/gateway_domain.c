@@ -19,7 +19,8 @@
 #include "log.h"
 
 /* The host of a Host header or a document, lower case, without a port; 0 or -EINVAL. */
-static int host_name(const char *h, char *out, size_t n)
+static int
+host_name(const char *h, char *out, size_t n)
 {
 	size_t i = 0;
 
@@ -35,7 +36,8 @@ static int host_name(const char *h, char *out, size_t n)
 	return i == 0 || (h[i] && h[i] != ':') ? -EINVAL : 0;
 }
 
-int gateway_domains_load(backend *b)
+int
+gateway_domains_load(backend *b)
 {
 	json_t *all, *v;
 	size_t i;
@@ -44,14 +46,14 @@ int gateway_domains_load(backend *b)
 	b->gw_hosts = json_object();
 	if ((rc = store_entity_list(b->st, "", "domains", NULL, 1000000, 0, &all)))
 		return rc;
-	json_array_foreach(all, i, v)
-		json_object_set(b->gw_hosts, jstr(json_object_get(v, "name")), v);
+	json_array_foreach(all, i, v) json_object_set(b->gw_hosts, jstr(json_object_get(v, "name")), v);
 	json_decref(all);
 	return 0;
 }
 
 /* The custom domain req's Host names, or NULL. */
-const json_t *gateway_domain_of(backend *b, http_req *req)
+const json_t *
+gateway_domain_of(backend *b, http_req *req)
 {
 	char host[256];
 
@@ -61,7 +63,8 @@ const json_t *gateway_domain_of(backend *b, http_req *req)
 }
 
 /* Serve req when its Host is a custom domain: 1, else 0. */
-int gateway_domain(backend *b, http_req *req)
+int
+gateway_domain(backend *b, http_req *req)
 {
 	char path[8192];
 	const json_t *d;
@@ -74,8 +77,8 @@ int gateway_domain(backend *b, http_req *req)
 }
 
 /* Whether doc's host (if any) may be its: 0, or *status (400, 409) and err. */
-int gateway_domain_claim(backend *b, const char *ns, const json_t *doc, const json_t *old, int *status, char *err,
-                         size_t n)
+int
+gateway_domain_claim(backend *b, const char *ns, const json_t *doc, const json_t *old, int *status, char *err, size_t n)
 {
 	const json_t *h = json_object_get(doc, "host"), *d;
 	char host[256];
@@ -83,9 +86,12 @@ int gateway_domain_claim(backend *b, const char *ns, const json_t *doc, const js
 	(void)old;
 	if (!h)
 		return 0;
-	if (!json_is_string(h) || host_name(json_string_value(h), host, sizeof host) || strchr(json_string_value(h), ':'))
-		return *status = 400, snprintf(err, n, "The host '%s' is not a domain name (no scheme, no port).",
-		                               json_is_string(h) ? json_string_value(h) : "?"), -EINVAL;
+	if (!json_is_string(h) || host_name(json_string_value(h), host, sizeof host) ||
+	    strchr(json_string_value(h), ':'))
+		return *status = 400,
+		       snprintf(err, n, "The host '%s' is not a domain name (no scheme, no port).",
+		                json_is_string(h) ? json_string_value(h) : "?"),
+		       -EINVAL;
 	d = json_object_get(b->gw_hosts, host);
 	if (d && (strcmp(jstr(json_object_get(d, "namespace")), ns) ||
 	          strcmp(jstr(json_object_get(d, "basePath")), jstr(json_object_get(doc, "basePath")))))
@@ -93,7 +99,8 @@ int gateway_domain_claim(backend *b, const char *ns, const json_t *doc, const js
 	return 0;
 }
 
-static void domain_drop(backend *b, const char *ns, const json_t *doc)
+static void
+domain_drop(backend *b, const char *ns, const json_t *doc)
 {
 	char host[256];
 	const json_t *d;
@@ -107,7 +114,8 @@ static void domain_drop(backend *b, const char *ns, const json_t *doc)
 }
 
 /* After an API of ns changed from old to doc (either NULL when none): its domain follows. */
-void gateway_domain_commit(backend *b, const char *ns, const json_t *old, const json_t *doc)
+void
+gateway_domain_commit(backend *b, const char *ns, const json_t *old, const json_t *doc)
 {
 	const char *was = json_string_value(json_object_get(old, "host"));
 	const char *now = json_string_value(json_object_get(doc, "host"));

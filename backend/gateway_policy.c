@@ -36,20 +36,23 @@
 static const struct {
 	const char *name;
 	double ms;
-} units[] = {{"second", 1000}, {"minute", 60000}, {"hour", 3600000}, {"day", 86400000}};
+} units[] = { { "second", 1000 }, { "minute", 60000 }, { "hour", 3600000 }, { "day", 86400000 } };
 
 /* ---- at create: the document's extensions ---- */
 
 /* Keys in clear become "sha256:HEX". */
-static int keys_check(json_t *keys, const char *scheme, char *err, size_t n)
+static int
+keys_check(json_t *keys, const char *scheme, char *err, size_t n)
 {
 	char hex[65], with[72];
 	json_t *k;
 	size_t i;
 
 	if (!json_array_size(keys))
-		return snprintf(err, n, "The API key scheme '%s' needs \"x-gateway-keys\": [KEY, ...].", scheme), -EINVAL;
-	json_array_foreach(keys, i, k) {
+		return snprintf(err, n, "The API key scheme '%s' needs \"x-gateway-keys\": [KEY, ...].", scheme),
+		       -EINVAL;
+	json_array_foreach(keys, i, k)
+	{
 		if (!json_is_string(k) || !json_string_length(k))
 			return snprintf(err, n, "The keys of '%s' must be non-empty strings.", scheme), -EINVAL;
 		if (strncmp(json_string_value(k), "sha256:", 7)) {
@@ -61,7 +64,8 @@ static int keys_check(json_t *keys, const char *scheme, char *err, size_t n)
 	return 0;
 }
 
-static int jwt_check(const json_t *j, const char *scheme, char *err, size_t n)
+static int
+jwt_check(const json_t *j, const char *scheme, char *err, size_t n)
 {
 	const char *uri = json_string_value(json_object_get(j, "jwks_uri"));
 	const char *file = json_string_value(json_object_get(j, "jwks_file"));
@@ -69,53 +73,72 @@ static int jwt_check(const json_t *j, const char *scheme, char *err, size_t n)
 	size_t i;
 
 	if (!json_is_object(j))
-		return snprintf(err, n, "The oauth2 scheme '%s' needs \"x-gateway-jwt\": {jwks_uri, jwks_file or secret, "
-		                "issuer, audience}.", scheme), -EINVAL;
+		return snprintf(err, n,
+		                "The oauth2 scheme '%s' needs \"x-gateway-jwt\": {jwks_uri, jwks_file or secret, "
+		                "issuer, audience}.",
+		                scheme),
+		       -EINVAL;
 	if (!uri && !file && !json_is_string(json_object_get(j, "secret")))
-		return snprintf(err, n, "The JWT scheme '%s' needs a key: jwks_uri, jwks_file or secret (HS256).", scheme),
+		return snprintf(err, n, "The JWT scheme '%s' needs a key: jwks_uri, jwks_file or secret (HS256).",
+		                scheme),
 		       -EINVAL;
 	if (uri && strncmp(uri, "https://", 8) && strncmp(uri, "http://", 7))
 		return snprintf(err, n, "The jwks_uri of '%s' must be an http or https URL.", scheme), -EINVAL;
 	if (file && (!file[0] || file[0] == '.' || strchr(file, '/')))
-		return snprintf(err, n, "The jwks_file of '%s' must name a file in the data directory's jwks/.", scheme),
+		return snprintf(err, n, "The jwks_file of '%s' must name a file in the data directory's jwks/.",
+		                scheme),
 		       -EINVAL;
 	if (algs && !json_is_array(algs))
 		return snprintf(err, n, "The algorithms of '%s' must be a list.", scheme), -EINVAL;
-	json_array_foreach(algs, i, a)
-		if (strcmp(jstr(a), "RS256") && strcmp(jstr(a), "ES256") && strcmp(jstr(a), "HS256"))
-			return snprintf(err, n, "The algorithm '%s' of '%s' is not one of RS256, ES256, HS256.", jstr(a),
-			                scheme), -EINVAL;
+	json_array_foreach(
+	        algs, i,
+	        a) if (strcmp(jstr(a), "RS256") && strcmp(jstr(a), "ES256") &&
+	               strcmp(jstr(a),
+	                      "HS256")) return snprintf(err, n,
+	                                                "The algorithm '%s' of '%s' is not one of RS256, ES256, HS256.",
+	                                                jstr(a), scheme),
+	        -EINVAL;
 	return 0;
 }
 
-static int defs_check(json_t *defs, char *err, size_t n)
+static int
+defs_check(json_t *defs, char *err, size_t n)
 {
 	const char *name, *type;
 	json_t *d;
 
 	if (defs && !json_is_object(defs))
 		return snprintf(err, n, "securityDefinitions must be an object."), -EINVAL;
-	json_object_foreach(defs, name, d) {
+	json_object_foreach(defs, name, d)
+	{
 		type = jstr(json_object_get(d, "type"));
 		if (strcmp(type, "apiKey") == 0) {
 			const char *in = jstr(json_object_get(d, "in"));
 			if ((strcmp(in, "header") && strcmp(in, "query")) || !jstr(json_object_get(d, "name"))[0])
-				return snprintf(err, n, "The API key scheme '%s' needs \"in\": header or query, and a \"name\".",
-				                name), -EINVAL;
+				return snprintf(
+				               err, n,
+				               "The API key scheme '%s' needs \"in\": header or query, and a \"name\".",
+				               name),
+				       -EINVAL;
 			if (keys_check(json_object_get(d, "x-gateway-keys"), name, err, n))
 				return -EINVAL;
 		} else if (strcmp(type, "oauth2") == 0) {
 			if (jwt_check(json_object_get(d, "x-gateway-jwt"), name, err, n))
 				return -EINVAL;
 		} else {
-			return snprintf(err, n, "The security scheme '%s' of type '%s' is not supported (apiKey, or oauth2 with "
-			                "x-gateway-jwt).", name, type), -EINVAL;
+			return snprintf(
+			               err, n,
+			               "The security scheme '%s' of type '%s' is not supported (apiKey, or oauth2 with "
+			               "x-gateway-jwt).",
+			               name, type),
+			       -EINVAL;
 		}
 	}
 	return 0;
 }
 
-static int security_check(const json_t *sec, const json_t *defs, char *err, size_t n)
+static int
+security_check(const json_t *sec, const json_t *defs, char *err, size_t n)
 {
 	const json_t *req, *v;
 	const char *name;
@@ -123,18 +146,19 @@ static int security_check(const json_t *sec, const json_t *defs, char *err, size
 
 	if (sec && !json_is_array(sec))
 		return snprintf(err, n, "security must be a list of {SCHEME: []}."), -EINVAL;
-	json_array_foreach(sec, i, req) {
+	json_array_foreach(sec, i, req)
+	{
 		if (!json_is_object(req))
 			return snprintf(err, n, "security must be a list of {SCHEME: []}."), -EINVAL;
-		json_object_foreach((json_t *)req, name, v)
-			if (!json_object_get(defs, name))
-				return snprintf(err, n, "security names '%s', which securityDefinitions does not define.", name),
-				       -EINVAL;
+		json_object_foreach((json_t *)req, name, v) if (!json_object_get(defs, name)) return snprintf(
+		        err, n, "security names '%s', which securityDefinitions does not define.", name),
+		        -EINVAL;
 	}
 	return 0;
 }
 
-static double unit_ms(const char *u)
+static double
+unit_ms(const char *u)
 {
 	for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
 		if (strcmp(u, units[i].name) == 0)
@@ -142,7 +166,8 @@ static double unit_ms(const char *u)
 	return 0;
 }
 
-static int limit_check(const json_t *lim, char *err, size_t n)
+static int
+limit_check(const json_t *lim, char *err, size_t n)
 {
 	const json_t *l = json_array_get(lim, 0), *u = json_object_get(l, "units");
 
@@ -151,13 +176,16 @@ static int limit_check(const json_t *lim, char *err, size_t n)
 	if (!json_is_object(l) || !json_is_integer(json_object_get(l, "rate")) ||
 	    json_integer_value(json_object_get(l, "rate")) < 1 || !unit_ms(jstr(json_object_get(l, "unit"))) ||
 	    (u && (!json_is_integer(u) || json_integer_value(u) < 1)))
-		return snprintf(err, n, "x-gateway-rate-limit must be [{\"rate\": CALLS (1 or more), \"unit\": second, "
-		                "minute, hour or day, \"units\": COUNT}]."), -EINVAL;
+		return snprintf(err, n,
+		                "x-gateway-rate-limit must be [{\"rate\": CALLS (1 or more), \"unit\": second, "
+		                "minute, hour or day, \"units\": COUNT}]."),
+		       -EINVAL;
 	return 0;
 }
 
 /* The gateway's extensions of doc, checked; API keys in clear are hashed. */
-int gateway_policy_check(json_t *doc, char *err, size_t n)
+int
+gateway_policy_check(json_t *doc, char *err, size_t n)
 {
 	json_t *defs = json_object_get(doc, "securityDefinitions"), *item, *op;
 	const char *path, *m;
@@ -165,18 +193,18 @@ int gateway_policy_check(json_t *doc, char *err, size_t n)
 	if (defs_check(defs, err, n) || security_check(json_object_get(doc, "security"), defs, err, n) ||
 	    limit_check(json_object_get(doc, "x-gateway-rate-limit"), err, n))
 		return -EINVAL;
-	json_object_foreach(json_object_get(doc, "paths"), path, item)
-		json_object_foreach(item, m, op)
-			if (apidoc_is_method(m) && (security_check(json_object_get(op, "security"), defs, err, n) ||
-			                            limit_check(json_object_get(op, "x-gateway-rate-limit"), err, n)))
-				return -EINVAL;
+	json_object_foreach(json_object_get(doc, "paths"), path, item) json_object_foreach(
+	        item, m, op) if (apidoc_is_method(m) &&
+	                         (security_check(json_object_get(op, "security"), defs, err, n) ||
+	                          limit_check(json_object_get(op, "x-gateway-rate-limit"), err, n))) return -EINVAL;
 	return 0;
 }
 
 /* ---- at a request ---- */
 
 /* An API key scheme: the caller's key, one of those kept. */
-static int apikey_ok(http_req *req, const json_t *d, char *who, size_t wn, char *err, size_t n)
+static int
+apikey_ok(http_req *req, const json_t *d, char *who, size_t wn, char *err, size_t n)
 {
 	const char *name = jstr(json_object_get(d, "name")), *k;
 	char buf[1024], hex[65];
@@ -185,12 +213,13 @@ static int apikey_ok(http_req *req, const json_t *d, char *who, size_t wn, char 
 	int hit = 0;
 
 	k = strcmp(jstr(json_object_get(d, "in")), "query") ? http_header_get(req, name)
-	                                                     : http_query_get(req, name, buf, sizeof buf);
+	                                                    : http_query_get(req, name, buf, sizeof buf);
 	if (!k || !*k)
-		return snprintf(err, n, "An API key is required (%s %s).", jstr(json_object_get(d, "in")), name), -EACCES;
+		return snprintf(err, n, "An API key is required (%s %s).", jstr(json_object_get(d, "in")), name),
+		       -EACCES;
 	key_hash(k, hex);
-	json_array_foreach(json_object_get(d, "x-gateway-keys"), i, v)
-		hit |= strlen(jstr(v)) == 71 && CRYPTO_memcmp(jstr(v) + 7, hex, 64) == 0;
+	json_array_foreach(json_object_get(d, "x-gateway-keys"), i, v) hit |=
+	        strlen(jstr(v)) == 71 && CRYPTO_memcmp(jstr(v) + 7, hex, 64) == 0;
 	if (!hit)
 		return snprintf(err, n, "The API key is not valid."), -EACCES;
 	snprintf(who, wn, "key:%.16s", hex);
@@ -205,14 +234,15 @@ enum { SEEN = 32, SEEN_TOKEN = 2048 };
 typedef struct jwt_seen {
 	struct seen {
 		uint64_t gen;
-		const json_t *scheme;  /* valid while gen is */
+		const json_t *scheme; /* valid while gen is */
 		char token[SEEN_TOKEN];
 		json_t *claims;
 	} e[SEEN];
 	int next;
 } jwt_seen;
 
-static struct seen *seen_find(backend *b, const json_t *scheme, const char *token)
+static struct seen *
+seen_find(backend *b, const json_t *scheme, const char *token)
 {
 	jwt_seen *s = b->jwt_seen;
 
@@ -223,7 +253,8 @@ static struct seen *seen_find(backend *b, const json_t *scheme, const char *toke
 	return NULL;
 }
 
-static void seen_add(backend *b, const json_t *scheme, const char *token, json_t *claims)
+static void
+seen_add(backend *b, const json_t *scheme, const char *token, json_t *claims)
 {
 	jwt_seen *s = b->jwt_seen;
 	struct seen *e;
@@ -239,7 +270,8 @@ static void seen_add(backend *b, const json_t *scheme, const char *token, json_t
 	e->claims = json_incref(claims);
 }
 
-void gateway_policy_free(backend *b)
+void
+gateway_policy_free(backend *b)
 {
 	for (int i = 0; b->jwt_seen && i < SEEN; i++)
 		json_decref(b->jwt_seen->e[i].claims);
@@ -248,7 +280,8 @@ void gateway_policy_free(backend *b)
 }
 
 /* A token seen before: still in its time? */
-static int seen_ok(const struct seen *e, json_t **claims, char *err, size_t n)
+static int
+seen_ok(const struct seen *e, json_t **claims, char *err, size_t n)
 {
 	const json_t *exp = json_object_get(e->claims, "exp");
 
@@ -259,13 +292,13 @@ static int seen_ok(const struct seen *e, json_t **claims, char *err, size_t n)
 }
 
 /* A JWT scheme: a bearer token that verifies; -EAGAIN while its keys are fetched. */
-static int bearer_ok(backend *b, http_req *req, const json_t *d, char *who, size_t wn, json_t **claims, char *err,
-                     size_t n)
+static int
+bearer_ok(backend *b, http_req *req, const json_t *d, char *who, size_t wn, json_t **claims, char *err, size_t n)
 {
 	const json_t *cfg = json_object_get(d, "x-gateway-jwt"), *jwks = NULL;
 	const char *h = http_header_get(req, "Authorization");
 	struct seen *e;
-	jwt_rules r = {0};
+	jwt_rules r = { 0 };
 	int rc;
 
 	if (!h || strncasecmp(h, "Bearer ", 7) || !h[7])
@@ -292,14 +325,16 @@ static int bearer_ok(backend *b, http_req *req, const json_t *d, char *who, size
 }
 
 /* One alternative of security: all its schemes. */
-static int requirement_ok(backend *b, http_req *req, const json_t *defs, const json_t *alt, char *who, size_t wn,
-                          json_t **claims, char *err, size_t n, int *bearer)
+static int
+requirement_ok(backend *b, http_req *req, const json_t *defs, const json_t *alt, char *who, size_t wn, json_t **claims,
+               char *err, size_t n, int *bearer)
 {
 	const char *name;
 	const json_t *v, *d;
 	int rc;
 
-	json_object_foreach((json_t *)alt, name, v) {
+	json_object_foreach((json_t *)alt, name, v)
+	{
 		d = json_object_get(defs, name);
 		*bearer = strcmp(jstr(json_object_get(d, "type")), "oauth2") == 0;
 		rc = *bearer ? bearer_ok(b, req, d, who, wn, claims, err, n) : apikey_ok(req, d, who, wn, err, n);
@@ -309,13 +344,17 @@ static int requirement_ok(backend *b, http_req *req, const json_t *defs, const j
 	return 0;
 }
 
-static void refuse(http_req *req, const gw_ctx *g, int bearer, const char *err)
+static void
+refuse(http_req *req, const gw_ctx *g, int bearer, const char *err)
 {
 	char hdr[700], *q;
 
-	snprintf(hdr, sizeof hdr, "WWW-Authenticate: Bearer error=\"invalid_token\", error_description=\"%s\"\r\n", err);
-	for (q = strchr(hdr, '"') ? hdr + strlen("WWW-Authenticate: Bearer error=\"invalid_token\", error_description=\"")
-	                          : NULL; q && *q && strcmp(q, "\"\r\n"); q++)
+	snprintf(hdr, sizeof hdr, "WWW-Authenticate: Bearer error=\"invalid_token\", error_description=\"%s\"\r\n",
+	         err);
+	for (q = strchr(hdr, '"')
+	                 ? hdr + strlen("WWW-Authenticate: Bearer error=\"invalid_token\", error_description=\"")
+	                 : NULL;
+	     q && *q && strcmp(q, "\"\r\n"); q++)
 		if (*q == '"' || *q == '\\')
 			*q = '\''; /* the text stays inside its quotes */
 	web_error_h(req, g->cors, NULL, 401, err, bearer ? hdr : NULL);
@@ -323,7 +362,8 @@ static void refuse(http_req *req, const gw_ctx *g, int bearer, const char *err)
 
 /* Who the caller is ("" for anyone) when the route's security lets it in;
  * 0, 1 when refused (answered), -EAGAIN when waiting for keys. */
-static int security(backend *b, http_req *req, const gw_ctx *g, char *who, size_t wn, json_t *extra)
+static int
+security(backend *b, http_req *req, const gw_ctx *g, char *who, size_t wn, json_t *extra)
 {
 	const json_t *sec = json_object_get(g->op, "security"), *alt;
 	const json_t *defs = json_object_get(g->api, "securityDefinitions");
@@ -335,7 +375,8 @@ static int security(backend *b, http_req *req, const gw_ctx *g, char *who, size_
 	if (!sec)
 		sec = json_object_get(g->api, "security");
 	who[0] = 0;
-	json_array_foreach(sec, i, alt) {
+	json_array_foreach(sec, i, alt)
+	{
 		json_decref(claims);
 		claims = NULL;
 		if ((rc = requirement_ok(b, req, defs, alt, who, wn, &claims, err, sizeof err, &bearer)) == 0 ||
@@ -354,7 +395,8 @@ static int security(backend *b, http_req *req, const gw_ctx *g, char *who, size_
 }
 
 /* The route's rate limit for the caller: 0, or 1 when over it (answered 429). */
-static int rate(backend *b, http_req *req, const gw_ctx *g, const char *who)
+static int
+rate(backend *b, http_req *req, const gw_ctx *g, const char *who)
 {
 	const json_t *lim = json_object_get(g->op, "x-gateway-rate-limit"), *l;
 	char key[2048], hdr[64], msg[256];
@@ -369,8 +411,8 @@ static int rate(backend *b, http_req *req, const gw_ctx *g, const char *who)
 	nunits = json_object_get(l, "units") ? json_integer_value(json_object_get(l, "units")) : 1;
 	period = unit_ms(jstr(json_object_get(l, "unit"))) * (double)nunits;
 	r = (double)json_integer_value(json_object_get(l, "rate"));
-	snprintf(key, sizeof key, "%s\x1f%s\x1f%s\x1f%s\x1f%s", g->ns, jstr(json_object_get(g->api, "basePath")), g->method,
-	         g->tmpl, who);
+	snprintf(key, sizeof key, "%s\x1f%s\x1f%s\x1f%s\x1f%s", g->ns, jstr(json_object_get(g->api, "basePath")),
+	         g->method, g->tmpl, who);
 	if (ratelimit_take(b, key, r, period, &retry) != -EAGAIN)
 		return 0;
 	snprintf(hdr, sizeof hdr, "Retry-After: %lld\r\n", (long long)((retry + 999) / 1000));
@@ -382,7 +424,8 @@ static int rate(backend *b, http_req *req, const gw_ctx *g, const char *who)
 
 /* Before the route runs: 0 to go on (extra may gain __gw_claims), 1 when
  * answered, -EAGAIN when the request waits (gateway_handle runs it again). */
-int gateway_policy(backend *b, http_req *req, const gw_ctx *g, json_t *extra)
+int
+gateway_policy(backend *b, http_req *req, const gw_ctx *g, json_t *extra)
 {
 	char who[128];
 	int rc;

@@ -30,7 +30,8 @@
  * activation_start. */
 enum { SPARE_MAX = 64 };
 
-static activation *activation_new(backend *b)
+static activation *
+activation_new(backend *b)
 {
 	activation *a = b->spare;
 
@@ -42,7 +43,8 @@ static activation *activation_new(backend *b)
 	return a;
 }
 
-static void activation_free(activation *a)
+static void
+activation_free(activation *a)
 {
 	backend *b = a->b;
 
@@ -59,7 +61,8 @@ static void activation_free(activation *a)
 }
 
 /* At exit: the kept activations. */
-void activation_spares_free(backend *b)
+void
+activation_spares_free(backend *b)
 {
 	while (b->spare) {
 		activation *a = b->spare;
@@ -69,18 +72,21 @@ void activation_spares_free(backend *b)
 	b->nspare = 0;
 }
 
-static void final_committed(int err, const char *doc, void *arg)
+static void
+final_committed(int err, const char *doc, void *arg)
 {
 	activation *a = arg;
-	act_done d = {0};
+	act_done d = { 0 };
 
 	d.id = a->id;
 	d.result = a->rec.result;
 	d.text = doc;
 	d.status = a->rec.status;
 	d.duration = a->rec.duration >= 0 ? a->rec.duration : a->rec.end > a->rec.start ? a->rec.end - a->rec.start : 0;
-	d.memory = a->conductor ? a->memory
-	                        : (int)json_integer_value(json_object_get(json_object_get(a->res.action, "limits"), "memory"));
+	d.memory =
+	        a->conductor
+	                ? a->memory
+	                : (int)json_integer_value(json_object_get(json_object_get(a->res.action, "limits"), "memory"));
 	if (err) {
 		d.err = err;
 		d.http_status = 500;
@@ -93,24 +99,27 @@ static void final_committed(int err, const char *doc, void *arg)
 }
 
 /* The name the activation is listed by: its path inside the namespace. */
-static const char *list_name(const activation *a)
+static const char *
+list_name(const activation *a)
 {
 	const char *slash = strchr(a->res.path, '/');
 	return slash ? slash + 1 : a->rec.name;
 }
 
 /* The record as it stands, to be committed with status (-1: running). */
-static int activation_queue(activation *a, int64_t end, int status, store_commit_cb cb, void *arg)
+static int
+activation_queue(activation *a, int64_t end, int status, store_commit_cb cb, void *arg)
 {
-	act_row r = {a->id, a->who.ns, list_name(a), a->rec.start, end, status, a->res.path, a->rec.version,
-	             record_text(&a->rec)};
+	act_row r = { a->id,  a->who.ns,   list_name(a),   a->rec.start,        end,
+		      status, a->res.path, a->rec.version, record_text(&a->rec) };
 
 	return r.doc ? store_act_queue(a->b->st, &r, cb, arg) : -ENOMEM;
 }
 
 /* Record the finished activation; the done callback follows the commit.
  * startup: how its container was found, for /metrics (NULL: no run). */
-void activation_record(activation *a, const char *startup)
+void
+activation_record(activation *a, const char *startup)
 {
 	metrics_activation(a->b->met, a->res.path, a->rec.status, a->rec.end - a->rec.start, startup);
 	a->recorded = 1;
@@ -118,7 +127,8 @@ void activation_record(activation *a, const char *startup)
 		final_committed(-ENOMEM, NULL, a);
 }
 
-static void run_done(run_result *res, void *arg)
+static void
+run_done(run_result *res, void *arg)
 {
 	activation *a = arg;
 
@@ -126,20 +136,21 @@ static void run_done(run_result *res, void *arg)
 	activation_record(a, res->start);
 }
 
-static json_t *annotations_object(const json_t *arr)
+static json_t *
+annotations_object(const json_t *arr)
 {
 	json_t *o = json_object(), *p;
 	size_t i;
 
-	json_array_foreach(arr, i, p)
-		if (json_is_string(json_object_get(p, "key")))
-			json_object_set(o, jstr(json_object_get(p, "key")), json_object_get(p, "value"));
+	json_array_foreach(arr, i, p) if (json_is_string(json_object_get(p, "key")))
+	        json_object_set(o, jstr(json_object_get(p, "key")), json_object_get(p, "value"));
 	return o;
 }
 
 /* The run_spec of an action entity, without parameters (validate only). */
-void action_spec(run_spec *sp, backend *b, const json_t *action, const char *ns, const char *path, json_t *init_env,
-                 const char *id)
+void
+action_spec(run_spec *sp, backend *b, const json_t *action, const char *ns, const char *path, json_t *init_env,
+            const char *id)
 {
 	json_t *exec = json_object_get(action, "exec");
 
@@ -162,7 +173,8 @@ void action_spec(run_spec *sp, backend *b, const json_t *action, const char *ns,
 }
 
 /* Hand the action to the scheduler with the merged parameters. */
-static int activation_submit(activation *a, json_t *params)
+static int
+activation_submit(activation *a, json_t *params)
 {
 	json_t *ann = annotations_object(json_object_get(a->res.action, "annotations"));
 	run_spec sp;
@@ -179,7 +191,8 @@ static int activation_submit(activation *a, json_t *params)
 
 /* A composition's record is a sequence's with "conductor": true, its
  * limits added at its end (conductor.c). */
-static void skeleton(activation *a, const char *cause, const char *caused_by)
+static void
+skeleton(activation *a, const char *cause, const char *caused_by)
 {
 	json_t *act = a->res.action;
 	const char *kind = a->conductor ? "sequence" : jstr(json_object_get(json_object_get(act, "exec"), "kind"));
@@ -199,8 +212,9 @@ static void skeleton(activation *a, const char *cause, const char *caused_by)
 		record_annot_str(r, "binding", a->res.binding);
 }
 
-int activation_start(backend *b, const act_req *rq, act_done_cb done, void *arg, activation **out, int *status,
-                     char *err, size_t n)
+int
+activation_start(backend *b, const act_req *rq, act_done_cb done, void *arg, activation **out, int *status, char *err,
+                 size_t n)
 {
 	activation *a = activation_new(b);
 	json_t *params;
@@ -241,9 +255,10 @@ int activation_start(backend *b, const act_req *rq, act_done_cb done, void *arg,
 	json_decref(params);
 	if (rc) {
 		*status = rc == -EAGAIN ? 429 : rc == -EINVAL ? 400 : 503;
-		snprintf(err, n, "%s", rc == -EAGAIN ? "Too many requests: the action's queue is full."
-		                       : rc == -EINVAL ? "The action cannot run: its kind or code is not valid."
-		                       : "The scheduler could not take the activation.");
+		snprintf(err, n, "%s",
+		         rc == -EAGAIN   ? "Too many requests: the action's queue is full."
+		         : rc == -EINVAL ? "The action cannot run: its kind or code is not valid."
+		                         : "The scheduler could not take the activation.");
 		activation_free(a);
 		return rc;
 	}
@@ -259,7 +274,8 @@ int activation_start(backend *b, const act_req *rq, act_done_cb done, void *arg,
  * If the final record is already queued (a sequence whose first step
  * failed at once), a running one queued after it would replace it: then
  * only wait for that commit. */
-int activation_ack(activation *a, store_commit_cb cb, void *arg)
+int
+activation_ack(activation *a, store_commit_cb cb, void *arg)
 {
 	if (a->recorded)
 		return store_act_barrier(a->b->st, cb, arg);

@@ -24,7 +24,7 @@
 typedef struct invoke_ctx {
 	http_req *req;
 	backend *b;
-	activation *a;         /* until done */
+	activation *a; /* until done */
 	uv_timer_t timer;
 	char id[ACTID_LEN + 1];
 	invoke_answer_cb answer;
@@ -32,9 +32,14 @@ typedef struct invoke_ctx {
 	int answered, done, timer_on;
 } invoke_ctx;
 
-static void ctx_closed(uv_handle_t *h) { free(h->data); }
+static void
+ctx_closed(uv_handle_t *h)
+{
+	free(h->data);
+}
 
-static void ctx_release(invoke_ctx *c)
+static void
+ctx_release(invoke_ctx *c)
 {
 	if (c->answered != 1 || !c->done)
 		return;
@@ -47,10 +52,11 @@ static void ctx_release(invoke_ctx *c)
 }
 
 /* The activation's running record is committed: answer that it runs. */
-static void acked(int err, const char *doc, void *arg)
+static void
+acked(int err, const char *doc, void *arg)
 {
 	invoke_ctx *c = arg;
-	act_done d = {.id = c->id, .running = 1};
+	act_done d = { .id = c->id, .running = 1 };
 
 	(void)doc;
 	if (err) {
@@ -63,7 +69,8 @@ static void acked(int err, const char *doc, void *arg)
 	ctx_release(c);
 }
 
-static void invoke_done(const act_done *d, void *arg)
+static void
+invoke_done(const act_done *d, void *arg)
 {
 	invoke_ctx *c = arg;
 
@@ -76,7 +83,8 @@ static void invoke_done(const act_done *d, void *arg)
 	ctx_release(c);
 }
 
-static void wait_over(uv_timer_t *t)
+static void
+wait_over(uv_timer_t *t)
 {
 	invoke_ctx *c = t->data;
 
@@ -91,8 +99,9 @@ static void wait_over(uv_timer_t *t)
  * when not blocking or after timeout_ms, with d->running once its running
  * record is committed. Nonzero (nothing started, nothing answered) with
  * *status and err when the activation cannot start. */
-int invoke_wait(backend *b, http_req *req, const act_req *rq, int blocking, int64_t timeout_ms,
-                invoke_answer_cb answer, void *arg, int *status, char *err, size_t n)
+int
+invoke_wait(backend *b, http_req *req, const act_req *rq, int blocking, int64_t timeout_ms, invoke_answer_cb answer,
+            void *arg, int *status, char *err, size_t n)
 {
 	invoke_ctx *c = calloc(1, sizeof *c);
 	int rc;
@@ -117,19 +126,21 @@ int invoke_wait(backend *b, http_req *req, const act_req *rq, int blocking, int6
 	uv_timer_init(b->loop, &c->timer);
 	c->timer.data = c;
 	c->timer_on = 1;
-	uv_timer_start(&c->timer, wait_over, timeout_ms > 0 && timeout_ms < WAIT_MAX_MS ? (uint64_t)timeout_ms : WAIT_MAX_MS,
-	               0);
+	uv_timer_start(&c->timer, wait_over,
+	               timeout_ms > 0 && timeout_ms < WAIT_MAX_MS ? (uint64_t)timeout_ms : WAIT_MAX_MS, 0);
 	return 0;
 }
 
 /* x-openwhisk-activation-id: ID, as a header line, into hdr. */
-static void activation_id_header(char *hdr, size_t n, const char *id)
+static void
+activation_id_header(char *hdr, size_t n, const char *id)
 {
 	snprintf(hdr, n, "x-openwhisk-activation-id: %s\r\n", id);
 }
 
 /* The REST invoke's answer: 202 with the id, the record, or only the result. */
-static void invoke_answer(http_req *req, const act_done *d, void *arg)
+static void
+invoke_answer(http_req *req, const act_done *d, void *arg)
 {
 	int result_only = arg != NULL;
 	int status = d->status == RUN_SUCCESS ? 200 : d->status == RUN_WHISK_ERROR ? 500 : 502;
@@ -146,9 +157,10 @@ static void invoke_answer(http_req *req, const act_done *d, void *arg)
 		api_reply_text(req, status, d->text, strlen(d->text), hdr);
 }
 
-void invoke_http(api_req *ar, const qname *q)
+void
+invoke_http(api_req *ar, const qname *q)
 {
-	act_req rq = {0};
+	act_req rq = { 0 };
 	json_t *payload;
 	char err[1024];
 	int64_t timeout;
@@ -179,7 +191,8 @@ typedef struct validate_ctx {
 	char pkg[NAME_MAX_LEN + 1];
 } validate_ctx;
 
-static void validated(run_result *res, void *arg)
+static void
+validated(run_result *res, void *arg)
 {
 	validate_ctx *v = arg;
 	const char *msg = jstr(json_object_get(res->result, "error"));
@@ -197,7 +210,8 @@ static void validated(run_result *res, void *arg)
 }
 
 /* Initialise doc's code in a fresh container, then store it (or answer 400). */
-void action_validate(api_req *ar, const qname *q, json_t *doc)
+void
+action_validate(api_req *ar, const qname *q, json_t *doc)
 {
 	validate_ctx *v = calloc(1, sizeof *v);
 	char path[PATH_MAX_LEN + 1], id[ACTID_LEN + 1];

@@ -32,7 +32,8 @@ typedef struct fetch {
 } fetch;
 
 /* A set is {"keys": [...]}; NULL with err otherwise. */
-static json_t *set_of(const char *text, size_t len, char *err, size_t n)
+static json_t *
+set_of(const char *text, size_t len, char *err, size_t n)
 {
 	json_t *v = json_loadb(text, len, 0, NULL);
 
@@ -43,14 +44,16 @@ static json_t *set_of(const char *text, size_t len, char *err, size_t n)
 	return NULL;
 }
 
-static json_t *cache(backend *b)
+static json_t *
+cache(backend *b)
 {
 	if (!b->jwks)
 		b->jwks = json_object();
 	return b->jwks;
 }
 
-static void fetched(curluv_resp *resp, void *arg)
+static void
+fetched(curluv_resp *resp, void *arg)
 {
 	fetch *f = arg;
 	backend *b = f->b;
@@ -67,9 +70,9 @@ static void fetched(curluv_resp *resp, void *arg)
 	if (set) {
 		json_object_set_new(cache(b), f->src, json_pack("{s:o, s:I}", "set", set, "at", (json_int_t)now_ms()));
 		b->gw_gen++; /* tokens verified with the old keys are checked again */
-	}
-	else if (!json_object_get(json_object_get(cache(b), f->src), "set"))
-		json_object_set_new(cache(b), f->src, json_pack("{s:s, s:I}", "error", err, "at", (json_int_t)now_ms()));
+	} else if (!json_object_get(json_object_get(cache(b), f->src), "set"))
+		json_object_set_new(cache(b), f->src,
+		                    json_pack("{s:s, s:I}", "error", err, "at", (json_int_t)now_ms()));
 	else
 		log_warn("jwks: %s: %s (the old key set still serves)", f->src, err);
 	json_object_del(json_object_get(cache(b), f->src), "fetching");
@@ -85,7 +88,8 @@ static void fetched(curluv_resp *resp, void *arg)
 	free(f);
 }
 
-static int start_fetch(backend *b, const char *url)
+static int
+start_fetch(backend *b, const char *url)
 {
 	fetch *f;
 	int rc;
@@ -106,8 +110,8 @@ static int start_fetch(backend *b, const char *url)
 	return 0;
 }
 
-static int from_url(backend *b, const char *url, http_req *req, jwks_resume_cb resume, const json_t **out, char *err,
-                    size_t n)
+static int
+from_url(backend *b, const char *url, http_req *req, jwks_resume_cb resume, const json_t **out, char *err, size_t n)
 {
 	json_t *c = json_object_get(cache(b), url);
 	int64_t age = now_ms() - json_integer_value(json_object_get(c, "at"));
@@ -120,7 +124,8 @@ static int from_url(backend *b, const char *url, http_req *req, jwks_resume_cb r
 	}
 	if (json_object_get(c, "error") && age < FAILED_MS)
 		return snprintf(err, n, "The key set could not be fetched from %s: %s.", url,
-		                jstr(json_object_get(c, "error"))), -EIO;
+		                jstr(json_object_get(c, "error"))),
+		       -EIO;
 	if (start_fetch(b, url) || !(p = malloc(sizeof *p + strlen(url) + 1)))
 		return snprintf(err, n, "The key set could not be fetched from %s.", url), -EIO;
 	p->req = req;
@@ -132,12 +137,13 @@ static int from_url(backend *b, const char *url, http_req *req, jwks_resume_cb r
 }
 
 /* DATA/jwks/NAME, read again when it changes. */
-static int from_file(backend *b, const char *name, const json_t **out, char *err, size_t n)
+static int
+from_file(backend *b, const char *name, const json_t **out, char *err, size_t n)
 {
 	char path[1400], key[1500], e[256];
 	struct stat st;
 	json_t *c, *set;
-	Buf text = {0};
+	Buf text = { 0 };
 	FILE *f;
 
 	snprintf(path, sizeof path, "%s/jwks/%s", b->opt.data_dir, name);
@@ -145,8 +151,8 @@ static int from_file(backend *b, const char *name, const json_t **out, char *err
 	if (stat(path, &st) || !(f = fopen(path, "r")))
 		return snprintf(err, n, "The key set file jwks/%s cannot be read.", name), -EIO;
 	c = json_object_get(cache(b), key);
-	if (c && json_integer_value(json_object_get(c, "mtime")) == (json_int_t)st.st_mtim.tv_sec * 1000000000 +
-	                                                              st.st_mtim.tv_nsec) {
+	if (c && json_integer_value(json_object_get(c, "mtime")) ==
+	                 (json_int_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec) {
 		fclose(f);
 		*out = json_object_get(c, "set");
 		return 0;
@@ -158,8 +164,9 @@ static int from_file(backend *b, const char *name, const json_t **out, char *err
 	buf_free(&text);
 	if (!set)
 		return snprintf(err, n, "The key set file jwks/%s is %s.", name, e), -EIO;
-	json_object_set_new(cache(b), key, json_pack("{s:o, s:I}", "set", set, "mtime",
-	                                             (json_int_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec));
+	json_object_set_new(cache(b), key,
+	                    json_pack("{s:o, s:I}", "set", set, "mtime",
+	                              (json_int_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec));
 	b->gw_gen++; /* tokens verified with the old keys are checked again */
 	*out = set;
 	return 0;
@@ -168,8 +175,8 @@ static int from_file(backend *b, const char *name, const json_t **out, char *err
 /* The key set a JWT scheme names ("jwks_file" or "jwks_uri"); 0 with *out
  * (borrowed), -EAGAIN when req waits for a fetch (resume(b, req) follows),
  * or -EIO with err. */
-int jwks_get(backend *b, const json_t *cfg, http_req *req, jwks_resume_cb resume, const json_t **out, char *err,
-             size_t n)
+int
+jwks_get(backend *b, const json_t *cfg, http_req *req, jwks_resume_cb resume, const json_t **out, char *err, size_t n)
 {
 	const char *file = json_string_value(json_object_get(cfg, "jwks_file"));
 
@@ -179,7 +186,8 @@ int jwks_get(backend *b, const json_t *cfg, http_req *req, jwks_resume_cb resume
 	return from_url(b, jstr(json_object_get(cfg, "jwks_uri")), req, resume, out, err, n);
 }
 
-void jwks_free(backend *b)
+void
+jwks_free(backend *b)
 {
 	json_decref(b->jwks);
 	b->jwks = NULL;

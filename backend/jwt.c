@@ -24,16 +24,18 @@
 
 #include "fns.h"
 
-static int b64(const char *s, size_t n, Buf *out)
+static int
+b64(const char *s, size_t n, Buf *out)
 {
 	return base64_decode(s, n, out);
 }
 
 /* The big number a JWK field holds (base64url), or NULL. */
-static BIGNUM *jwk_bn(const json_t *jwk, const char *field)
+static BIGNUM *
+jwk_bn(const json_t *jwk, const char *field)
 {
 	const char *v = jstr(json_object_get(jwk, field));
-	Buf raw = {0};
+	Buf raw = { 0 };
 	BIGNUM *bn = NULL;
 
 	if (v[0] && !b64(v, strlen(v), &raw) && raw.n)
@@ -42,7 +44,8 @@ static BIGNUM *jwk_bn(const json_t *jwk, const char *field)
 	return bn;
 }
 
-static EVP_PKEY *key_from(const char *type, OSSL_PARAM_BLD *bld)
+static EVP_PKEY *
+key_from(const char *type, OSSL_PARAM_BLD *bld)
 {
 	OSSL_PARAM *params = OSSL_PARAM_BLD_to_param(bld);
 	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, type, NULL);
@@ -56,7 +59,8 @@ static EVP_PKEY *key_from(const char *type, OSSL_PARAM_BLD *bld)
 	return key;
 }
 
-static EVP_PKEY *rsa_key(const json_t *jwk)
+static EVP_PKEY *
+rsa_key(const json_t *jwk)
 {
 	BIGNUM *n = jwk_bn(jwk, "n"), *e = jwk_bn(jwk, "e");
 	OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
@@ -71,12 +75,13 @@ static EVP_PKEY *rsa_key(const json_t *jwk)
 	return key;
 }
 
-static EVP_PKEY *ec_key(const json_t *jwk)
+static EVP_PKEY *
+ec_key(const json_t *jwk)
 {
 	const char *x = jstr(json_object_get(jwk, "x")), *y = jstr(json_object_get(jwk, "y"));
 	OSSL_PARAM_BLD *bld = NULL;
 	unsigned char pt[65];
-	Buf bx = {0}, by = {0};
+	Buf bx = { 0 }, by = { 0 };
 	EVP_PKEY *key = NULL;
 
 	if (strcmp(jstr(json_object_get(jwk, "crv")), "P-256") || b64(x, strlen(x), &bx) || b64(y, strlen(y), &by) ||
@@ -96,7 +101,8 @@ out:
 }
 
 /* ES256's r||s as the DER ECDSA-Sig-Value OpenSSL verifies; its length, or 0. */
-static size_t es_der(const Buf *sig, unsigned char **der)
+static size_t
+es_der(const Buf *sig, unsigned char **der)
 {
 	ECDSA_SIG *s;
 	int len;
@@ -114,7 +120,8 @@ static size_t es_der(const Buf *sig, unsigned char **der)
 	return len > 0 ? (size_t)len : 0;
 }
 
-static int verify_with(EVP_PKEY *key, const char *input, size_t n, const unsigned char *sig, size_t slen)
+static int
+verify_with(EVP_PKEY *key, const char *input, size_t n, const unsigned char *sig, size_t slen)
 {
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	int ok = md && EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL, key) > 0 &&
@@ -125,8 +132,8 @@ static int verify_with(EVP_PKEY *key, const char *input, size_t n, const unsigne
 }
 
 /* Check the signature with a key of the set: kid's, or any of the right type. */
-static int verify_jwks(const json_t *jwks, const char *alg, const char *kid, const char *input, size_t n,
-                       const Buf *sig)
+static int
+verify_jwks(const json_t *jwks, const char *alg, const char *kid, const char *input, size_t n, const Buf *sig)
 {
 	int rsa = strcmp(alg, "RS256") == 0;
 	const char *want = rsa ? "RSA" : "EC";
@@ -136,9 +143,11 @@ static int verify_jwks(const json_t *jwks, const char *alg, const char *kid, con
 	size_t i;
 	int ok = 0;
 
-	json_array_foreach(json_object_get(jwks, "keys"), i, k) {
+	json_array_foreach(json_object_get(jwks, "keys"), i, k)
+	{
 		EVP_PKEY *key;
-		if (ok || strcmp(jstr(json_object_get(k, "kty")), want) || (kid && strcmp(jstr(json_object_get(k, "kid")), kid)))
+		if (ok || strcmp(jstr(json_object_get(k, "kty")), want) ||
+		    (kid && strcmp(jstr(json_object_get(k, "kid")), kid)))
 			continue;
 		if ((key = rsa ? rsa_key(k) : ec_key(k))) {
 			ok = slen && verify_with(key, input, n, rsa ? (unsigned char *)sig->p : der, slen);
@@ -149,7 +158,8 @@ static int verify_jwks(const json_t *jwks, const char *alg, const char *kid, con
 	return ok;
 }
 
-static int verify_hs(const char *secret, const char *input, size_t n, const Buf *sig)
+static int
+verify_hs(const char *secret, const char *input, size_t n, const Buf *sig)
 {
 	unsigned char mac[EVP_MAX_MD_SIZE];
 	unsigned int len = 0;
@@ -159,21 +169,21 @@ static int verify_hs(const char *secret, const char *input, size_t n, const Buf 
 	return sig->n == len && CRYPTO_memcmp(mac, sig->p, len) == 0;
 }
 
-static int aud_has(const json_t *aud, const char *want)
+static int
+aud_has(const json_t *aud, const char *want)
 {
 	const json_t *v;
 	size_t i;
 
 	if (json_is_string(aud))
 		return strcmp(json_string_value(aud), want) == 0;
-	json_array_foreach(aud, i, v)
-		if (json_is_string(v) && strcmp(json_string_value(v), want) == 0)
-			return 1;
+	json_array_foreach(aud, i, v) if (json_is_string(v) && strcmp(json_string_value(v), want) == 0) return 1;
 	return 0;
 }
 
 /* The claims asked for: 0, or -EACCES with err. */
-static int claims_ok(const json_t *claims, const jwt_rules *r, char *err, size_t n)
+static int
+claims_ok(const json_t *claims, const jwt_rules *r, char *err, size_t n)
 {
 	const json_t *exp = json_object_get(claims, "exp"), *nbf = json_object_get(claims, "nbf");
 	double now = (double)time(NULL);
@@ -191,7 +201,8 @@ static int claims_ok(const json_t *claims, const jwt_rules *r, char *err, size_t
 	return 0;
 }
 
-static int alg_allowed(const jwt_rules *r, const char *alg)
+static int
+alg_allowed(const jwt_rules *r, const char *alg)
 {
 	const json_t *v;
 	size_t i;
@@ -202,17 +213,16 @@ static int alg_allowed(const jwt_rules *r, const char *alg)
 		return 0;
 	if (!json_array_size(r->algorithms))
 		return 1;
-	json_array_foreach(r->algorithms, i, v)
-		if (strcmp(jstr(v), alg) == 0)
-			return 1;
+	json_array_foreach(r->algorithms, i, v) if (strcmp(jstr(v), alg) == 0) return 1;
 	return 0;
 }
 
 /* Check token under rules; 0 with *claims (new), or -EACCES with err. */
-int jwt_verify(const char *token, const jwt_rules *r, json_t **claims, char *err, size_t n)
+int
+jwt_verify(const char *token, const jwt_rules *r, json_t **claims, char *err, size_t n)
 {
 	const char *d1 = strchr(token, '.'), *d2 = d1 ? strchr(d1 + 1, '.') : NULL;
-	Buf hb = {0}, pb = {0}, sig = {0};
+	Buf hb = { 0 }, pb = { 0 }, sig = { 0 };
 	json_t *hdr = NULL, *body = NULL;
 	const char *alg, *kid;
 	int rc = -EACCES, ok;
@@ -220,8 +230,8 @@ int jwt_verify(const char *token, const jwt_rules *r, json_t **claims, char *err
 	*claims = NULL;
 	if (!d2 || strchr(d2 + 1, '.') || b64(token, (size_t)(d1 - token), &hb) ||
 	    b64(d1 + 1, (size_t)(d2 - d1 - 1), &pb) || b64(d2 + 1, strlen(d2 + 1), &sig) ||
-	    !(hdr = json_loadb(hb.p ? hb.p : "", hb.n, 0, NULL)) || !(body = json_loadb(pb.p ? pb.p : "", pb.n, 0, NULL)) ||
-	    !json_is_object(body)) {
+	    !(hdr = json_loadb(hb.p ? hb.p : "", hb.n, 0, NULL)) ||
+	    !(body = json_loadb(pb.p ? pb.p : "", pb.n, 0, NULL)) || !json_is_object(body)) {
 		snprintf(err, n, "The bearer token is not a JWT (header.payload.signature, base64url JSON).");
 		goto out;
 	}

@@ -13,9 +13,9 @@
 #include "pool.h"
 
 enum {
-	READY_MS = 120000,           /* a Service must be Ready within this */
-	DEF_COLD_MS = 60000,         /* retry a cold Knative's 502/503/504 this long */
-	CALL_GRACE_MS = 60000,       /* a run's transfer may outlast its limit by this */
+	READY_MS = 120000,     /* a Service must be Ready within this */
+	DEF_COLD_MS = 60000,   /* retry a cold Knative's 502/503/504 this long */
+	CALL_GRACE_MS = 60000, /* a run's transfer may outlast its limit by this */
 	RESULT_MAX = 4 << 20,
 };
 
@@ -27,14 +27,14 @@ typedef struct kcall kcall;
 
 struct domain {
 	uv_loop_t *loop;
-	kube *k;                     /* NULL: no cluster; why says so */
+	kube *k; /* NULL: no cluster; why says so */
 	char why[300];
-	char image[256];             /* with %s for the kind's family */
+	char image[256]; /* with %s for the kind's family */
 	char ingress[256];
 	int cold_ms;
 	ksv *svcs;
 	char desc[600];
-	struct fnctl *fn;            /* the Functions' controller, or NULL (knative_fn.c) */
+	struct fnctl *fn; /* the Functions' controller, or NULL (knative_fn.c) */
 };
 
 /* A Knative Service we use. */
@@ -43,7 +43,7 @@ struct ksv {
 	domain *d;
 	char name[KSVC_NAME_SIZE];
 	char *key, *path, *version;
-	json_t *init;                /* the /init object, for a pod that asks */
+	json_t *init; /* the /init object, for a pod that asks */
 	int state;
 	char url[512];
 	char why[700];
@@ -51,8 +51,8 @@ struct ksv {
 	kube_watch *w;
 	char rv[32];
 	uv_timer_t deadline;
-	int busy;                    /* API requests or a watch in flight */
-	int doomed;                  /* delete it when its last user goes */
+	int busy;   /* API requests or a watch in flight */
+	int doomed; /* delete it when its last user goes */
 	int closing;
 };
 
@@ -60,30 +60,30 @@ struct kct {
 	container *c;
 	domain *d;
 	ksv *sv;
-	kct *next, **prevp;          /* on sv->users */
+	kct *next, **prevp; /* on sv->users */
 	kcall *calls;
 	uv_timer_t later;
-	int told;                    /* container_up called */
-	int waiting;                 /* to be told what its Service became (sv_settle) */
+	int told;    /* container_up called */
+	int waiting; /* to be told what its Service became (sv_settle) */
 	int stopped;
 	int err;
 	char why[700];
 };
 
 struct kcall {
-	kcall *next, **prevp;        /* on x->calls */
+	kcall *next, **prevp; /* on x->calls */
 	kct *x;
 	domain_reply_cb cb;
 	void *arg;
-	char *run;                   /* the /run body */
+	char *run; /* the /run body */
 	size_t len;
 	long logs_limit;
 	int with_init;
 	int tries;
-	int posting;                 /* a transfer is out (kube_post's callback will come) */
-	int init;                    /* an /init, answered on the next turn */
+	int posting; /* a transfer is out (kube_post's callback will come) */
+	int init;    /* an /init, answered on the next turn */
 	int done;
-	int64_t until;               /* retry no longer than this */
+	int64_t until; /* retry no longer than this */
 	uv_timer_t timer;
 };
 

@@ -54,12 +54,14 @@ logs_of(json_t *lines, long limit)
 	size_t i, bytes = 0, n;
 	char msg[160];
 
-	json_array_foreach(lines, i, l) {
+	json_array_foreach(lines, i, l)
+	{
 		if (!json_is_string(l))
 			continue;
 		n = line_text_len(json_string_value(l));
 		if (bytes + n > (size_t)limit) {
-			snprintf(msg, sizeof msg, "Logs were truncated because the total bytes size exceeds the limit of %ld bytes.",
+			snprintf(msg, sizeof msg,
+			         "Logs were truncated because the total bytes size exceeds the limit of %ld bytes.",
 			         limit);
 			json_array_append_new(out, json_sprintf("%.27s stderr: %s", json_string_value(l), msg));
 			break;
@@ -120,7 +122,7 @@ post_cb(int err, long status, const char *body, size_t len, int logs, const char
 	int64_t now = now_ms();
 
 	k->posting = 0;
-	if (k->done) {                   /* cancelled meanwhile */
+	if (k->done) { /* cancelled meanwhile */
 		call_free(k);
 		return;
 	}
@@ -133,7 +135,7 @@ post_cb(int err, long status, const char *body, size_t len, int logs, const char
 		return;
 	}
 	if (err == 0 && status == 403 && !k->with_init && len < 200 && memmem(body, len, "not initialized", 15)) {
-		k->with_init = 1;            /* the pod has no code: its environment could not hold it */
+		k->with_init = 1; /* the pod has no code: its environment could not hold it */
 		call_post(k);
 		return;
 	}
@@ -153,7 +155,7 @@ call_post(kcall *k)
 	const char *hdrs[] = { k->logs_limit >= 0 ? "X-Faasfs-Logs: 1" : NULL, NULL };
 	domain_reply rep = { .err = -ESRCH, .body = "", .len = 0 };
 	char *init = NULL;
-	Buf b = {0};
+	Buf b = { 0 };
 	int rc;
 
 	if (!sv || sv->state != KS_READY) {
@@ -212,7 +214,7 @@ knative_call(container *c, const char *path, char *body, size_t len, long logs_l
 	k->timer.data = k;
 	LIST_PUSH(k, &x->calls, next, prevp);
 	if (strcmp(path, "/init") == 0) {
-		free(body);                  /* the code is in the Service */
+		free(body); /* the code is in the Service */
 		uv_timer_start(&k->timer, init_cb, 0, 0);
 		return 0;
 	}

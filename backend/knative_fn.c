@@ -45,8 +45,8 @@ typedef struct fnctl fnctl;
 typedef struct informer {
 	fnctl *f;
 	int which;
-	char path[512];              /* the collection, with its selector */
-	json_t *items;               /* name -> object */
+	char path[512]; /* the collection, with its selector */
+	json_t *items;  /* name -> object */
 	char rv[32];
 	kube_watch *w;
 	uv_timer_t timer;
@@ -55,11 +55,11 @@ typedef struct informer {
 
 struct fnctl {
 	domain *d;
-	char via[1100];              /* "unix:DATA/api.sock" */
-	char auth[600];              /* "Authorization: Basic ..." */
-	char ns[256];                /* the OpenWhisk namespace of the credential: "_" */
+	char via[1100]; /* "unix:DATA/api.sock" */
+	char auth[600]; /* "Authorization: Basic ..." */
+	char ns[256];   /* the OpenWhisk namespace of the credential: "_" */
 	informer inf[NINF];
-	json_t *done;                /* Function name -> the JSON text of what was last reconciled */
+	json_t *done; /* Function name -> the JSON text of what was last reconciled */
 };
 
 static void inf_list(informer *in);
@@ -81,7 +81,8 @@ status_patch(fnctl *f, const char *name, json_t *status)
 	char path[700], *text;
 	json_t *body = json_pack("{s:o}", "status", status);
 
-	snprintf(path, sizeof path, "/apis/faasfs.dev/v1/namespaces/%s/functions/%s/status", kube_namespace(f->d->k), name);
+	snprintf(path, sizeof path, "/apis/faasfs.dev/v1/namespaces/%s/functions/%s/status", kube_namespace(f->d->k),
+	         name);
 	text = body ? json_dumps(body, JSON_COMPACT) : NULL;
 	if (text)
 		kube_request(f->d->k, "PATCH", path, "application/merge-patch+json", text, status_cb, f);
@@ -100,7 +101,8 @@ static void
 fn_failed(fnctl *f, const char *name, json_int_t gen, const char *reason, const char *message)
 {
 	log_warn("knative: Function %s: %s: %s", name, reason, message);
-	status_patch(f, name, json_pack("{s:I,s:o}", "observedGeneration", gen, "conditions", ready("False", reason, message)));
+	status_patch(f, name,
+	             json_pack("{s:I,s:o}", "observedGeneration", gen, "conditions", ready("False", reason, message)));
 }
 
 /* ---- parameters ---- */
@@ -121,7 +123,7 @@ ref_value(fnctl *f, json_t *ref, int secret, char *why, size_t wlen)
 	const char *key = json_string_value(json_object_get(ref, "key"));
 	json_t *obj = json_object_get(f->inf[secret ? INF_SECRET : INF_CM].items, name ? name : "");
 	const char *v = json_string_value(json_object_get(json_object_get(obj, "data"), key ? key : ""));
-	Buf b = {0};
+	Buf b = { 0 };
 	json_t *out;
 
 	if (!obj) {
@@ -158,7 +160,8 @@ params_from(fnctl *f, json_t *src, json_t *params, char *why, size_t wlen)
 		snprintf(why, wlen, "%s %s not found", cm ? "ConfigMap" : "Secret", name ? name : "?");
 		return -ENOENT;
 	}
-	json_object_foreach(json_object_get(obj, "data"), key, v) {
+	json_object_foreach(json_object_get(obj, "data"), key, v)
+	{
 		json_t *k = json_pack("{s:s,s:s}", "name", name, "key", key), *val = ref_value(f, k, !cm, why, wlen);
 		json_decref(k);
 		if (val)
@@ -174,15 +177,17 @@ params_of(fnctl *f, json_t *spec, char *why, size_t wlen)
 	json_t *out = json_array(), *p, *v;
 	size_t i;
 
-	json_array_foreach(json_object_get(spec, "parametersFrom"), i, p)
-		if (params_from(f, p, out, why, wlen) < 0)
-			return json_decref(out), NULL;
-	json_array_foreach(json_object_get(spec, "parameters"), i, p) {
+	json_array_foreach(json_object_get(spec, "parametersFrom"), i,
+	                   p) if (params_from(f, p, out, why, wlen) < 0) return json_decref(out),
+	        NULL;
+	json_array_foreach(json_object_get(spec, "parameters"), i, p)
+	{
 		const char *name = json_string_value(json_object_get(p, "name"));
 		json_t *cm = json_object_get(p, "configMapKeyRef"), *sec = json_object_get(p, "secretKeyRef");
 		why[0] = '\0';
-		v = cm ? ref_value(f, cm, 0, why, wlen) : sec ? ref_value(f, sec, 1, why, wlen) :
-		    json_incref(json_object_get(p, "value"));
+		v = cm    ? ref_value(f, cm, 0, why, wlen)
+		    : sec ? ref_value(f, sec, 1, why, wlen)
+		          : json_incref(json_object_get(p, "value"));
 		if (why[0])
 			return json_decref(out), NULL;
 		if (v && name)
@@ -201,12 +206,12 @@ binds(json_t *fn, const char *name, int secret)
 	const char *one = secret ? "secretKeyRef" : "configMapKeyRef", *all = secret ? "secretRef" : "configMapRef";
 	size_t i;
 
-	json_array_foreach(json_object_get(spec, "parameters"), i, p)
-		if ((ref = json_object_get(p, one)) && strcmp(json_string_value(json_object_get(ref, "name")) ?: "", name) == 0)
-			return 1;
-	json_array_foreach(json_object_get(spec, "parametersFrom"), i, p)
-		if ((ref = json_object_get(p, all)) && strcmp(json_string_value(json_object_get(ref, "name")) ?: "", name) == 0)
-			return 1;
+	json_array_foreach(json_object_get(spec, "parameters"), i,
+	                   p) if ((ref = json_object_get(p, one)) &&
+	                          strcmp(json_string_value(json_object_get(ref, "name")) ?: "", name) == 0) return 1;
+	json_array_foreach(json_object_get(spec, "parametersFrom"), i,
+	                   p) if ((ref = json_object_get(p, all)) &&
+	                          strcmp(json_string_value(json_object_get(ref, "name")) ?: "", name) == 0) return 1;
 	return 0;
 }
 
@@ -216,7 +221,7 @@ typedef struct putreq {
 	fnctl *f;
 	char name[254];
 	json_int_t gen;
-	json_t *fn;                  /* the Function */
+	json_t *fn; /* the Function */
 } putreq;
 
 static void
@@ -269,21 +274,25 @@ put_cb(int err, long status, const char *body, size_t len, int logs, const char 
 		goto out;
 	}
 	json_array_foreach(json_object_get(a, "annotations"), i, e)
-		json_object_set(ann, json_string_value(json_object_get(e, "key")) ?: "", json_object_get(e, "value"));
+	        json_object_set(ann, json_string_value(json_object_get(e, "key")) ?: "", json_object_get(e, "value"));
 	lim.timeout_ms = (int)json_integer_value(json_object_get(json_object_get(a, "limits"), "timeout")) ?: 60000;
 	lim.memory_mb = (int)json_integer_value(json_object_get(json_object_get(a, "limits"), "memory")) ?: 256;
 	lim.concurrency = (int)json_integer_value(json_object_get(json_object_get(a, "limits"), "concurrency")) ?: 1;
 	snprintf(path, sizeof path, "%s/%s", ns, p->name);
 	snprintf(key, sizeof key, "%s@%s", path, version);
 	if ((sv = sv_find(f->d, key)) ||
-	    (sv = sv_new_key(f->d, key, path, json_pack("{s:s,s:s,s:O?,s:b,s:{},s:O?}", "name", p->name, "main",
-	                     json_string_value(json_object_get(spec, "main")) ?: "main", "code", json_object_get(spec, "code"), "binary",
-	                     json_is_true(json_object_get(spec, "binary")), "env", "kind", json_object_get(spec, "kind"))))) {
+	    (sv = sv_new_key(f->d, key, path,
+	                     json_pack("{s:s,s:s,s:O?,s:b,s:{},s:O?}", "name", p->name, "main",
+	                               json_string_value(json_object_get(spec, "main")) ?: "main", "code",
+	                               json_object_get(spec, "code"), "binary",
+	                               json_is_true(json_object_get(spec, "binary")), "env", "kind",
+	                               json_object_get(spec, "kind"))))) {
 		if (sv->state != KS_READY && !sv->busy)
 			sv_apply(sv, json_string_value(json_object_get(spec, "kind")) ?: "", &lim, ann);
-		status_patch(f, p->name, json_pack("{s:I,s:s,s:s,s:o}", "observedGeneration", p->gen, "action", path,
-		                                   "service", sv->name, "conditions",
-		                                   ready("Unknown", "Deploying", "the Knative Service is being made")));
+		status_patch(f, p->name,
+		             json_pack("{s:I,s:s,s:s,s:o}", "observedGeneration", p->gen, "action", path, "service",
+		                       sv->name, "conditions",
+		                       ready("Unknown", "Deploying", "the Knative Service is being made")));
 		sv_maybe_free(sv);
 	}
 out:
@@ -310,8 +319,9 @@ action_call(fnctl *f, const char *method, const char *name, json_t *body, putreq
 
 	snprintf(url, sizeof url, "http://localhost/api/v1/namespaces/_/actions/%s%s", name,
 	         strcmp(method, "PUT") == 0 ? "?overwrite=true" : "");
-	if (kube_post(f->d->k, method, url, f->via, hdrs, text, text ? strlen(text) : 0, 30000,
-	              p ? put_cb : deleted_cb, p) < 0 && p) {
+	if (kube_post(f->d->k, method, url, f->via, hdrs, text, text ? strlen(text) : 0, 30000, p ? put_cb : deleted_cb,
+	              p) < 0 &&
+	    p) {
 		json_decref(p->fn);
 		free(p);
 	}
@@ -352,15 +362,17 @@ svc_changed(fnctl *f, json_t *svc)
 {
 	json_t *md = json_object_get(svc, "metadata");
 	const char *fn = json_string_value(json_object_get(json_object_get(md, "labels"), "faasfs.dev/function"));
-	const char *gen = json_string_value(json_object_get(json_object_get(md, "annotations"), "faasfs.dev/function-generation"));
+	const char *gen = json_string_value(
+	        json_object_get(json_object_get(md, "annotations"), "faasfs.dev/function-generation"));
 	char url[512], why[600];
 	int rc;
 
 	if (!fn || !(rc = ksvc_ready(svc, url, sizeof url, why, sizeof why, 0)))
 		return;
 	if (rc > 0)
-		status_patch(f, fn, json_pack("{s:I,s:s,s:o}", "observedGeneration", (json_int_t)atoll(gen ? gen : "0"),
-		                              "url", url, "conditions", ready("True", "Ready", "")));
+		status_patch(f, fn,
+		             json_pack("{s:I,s:s,s:o}", "observedGeneration", (json_int_t)atoll(gen ? gen : "0"), "url",
+		                       url, "conditions", ready("True", "Ready", "")));
 	else
 		fn_failed(f, fn, atoll(gen ? gen : "0"), "ServiceFailed", why);
 }
@@ -388,9 +400,8 @@ changed(informer *in, const char *type, json_t *obj)
 	else if (in->which == INF_SVC)
 		svc_changed(f, obj);
 	else
-		json_object_foreach(f->inf[INF_FN].items, k, fn)
-			if (binds(fn, name, in->which == INF_SECRET))
-				reconcile(f, k, fn);
+		json_object_foreach(f->inf[INF_FN].items, k, fn) if (binds(fn, name, in->which == INF_SECRET))
+		        reconcile(f, k, fn);
 }
 
 static void
@@ -452,18 +463,19 @@ list_cb(kube_reply *r, void *arg)
 	}
 	snprintf(in->rv, sizeof in->rv, "%s",
 	         json_string_value(json_object_get(json_object_get(r->body, "metadata"), "resourceVersion")) ?: "");
-	json_array_foreach(json_object_get(r->body, "items"), i, item) {
+	json_array_foreach(json_object_get(r->body, "items"), i, item)
+	{
 		name = json_string_value(json_object_get(json_object_get(item, "metadata"), "name"));
 		if (name)
 			json_object_set(seen, name, json_true());
 		changed(in, "ADDED", item);
 	}
-	json_object_foreach_safe(in->items, tmp, name, item)
-		if (!json_object_get(seen, name)) {
-			json_incref(item);
-			changed(in, "DELETED", item);
-			json_decref(item);
-		}
+	json_object_foreach_safe(in->items, tmp, name, item) if (!json_object_get(seen, name))
+	{
+		json_incref(item);
+		changed(in, "DELETED", item);
+		json_decref(item);
+	}
 	json_decref(seen);
 	watch(in);
 }
@@ -491,7 +503,7 @@ credential(fnctl *f, const char *socket_path)
 {
 	const char *v = getenv("FAASFS_FUNCTIONS_AUTH");
 	char path[1100], line[512] = "", *slash;
-	Buf b64 = {0};
+	Buf b64 = { 0 };
 	FILE *fp;
 
 	if (!v || !*v)
@@ -519,9 +531,11 @@ fnctl *
 fnctl_start(domain *d, const char *socket_path)
 {
 	const char *v = getenv("FAASFS_FUNCTIONS");
-	static const char *const what[NINF] = { "/apis/faasfs.dev/v1/namespaces/%s/functions",
-		"/api/v1/namespaces/%s/configmaps", "/api/v1/namespaces/%s/secrets",
-		"/apis/serving.knative.dev/v1/namespaces/%s/services?labelSelector=faasfs.dev%%2Ffunction" };
+	static const char *const what[NINF] = {
+		"/apis/faasfs.dev/v1/namespaces/%s/functions", "/api/v1/namespaces/%s/configmaps",
+		"/api/v1/namespaces/%s/secrets",
+		"/apis/serving.knative.dev/v1/namespaces/%s/services?labelSelector=faasfs.dev%%2Ffunction"
+	};
 	fnctl *f;
 	int i;
 
@@ -546,7 +560,7 @@ fnctl_start(domain *d, const char *socket_path)
 		uv_timer_init(d->loop, &in->timer);
 		in->timer.data = in;
 	}
-	inf_list(&f->inf[INF_CM]);           /* the bindings first: Functions need them */
+	inf_list(&f->inf[INF_CM]); /* the bindings first: Functions need them */
 	inf_list(&f->inf[INF_SECRET]);
 	inf_list(&f->inf[INF_SVC]);
 	uv_timer_start(&f->inf[INF_FN].timer, timer_cb, 200, 0);

@@ -104,7 +104,8 @@ svc_delete(domain *d, const char *name)
 {
 	char path[512], *copy = strdup(name);
 
-	snprintf(path, sizeof path, "/apis/serving.knative.dev/v1/namespaces/%s/services/%s", kube_namespace(d->k), name);
+	snprintf(path, sizeof path, "/apis/serving.knative.dev/v1/namespaces/%s/services/%s", kube_namespace(d->k),
+	         name);
 	if (!copy || kube_request(d->k, "DELETE", path, "application/json", "{\"propagationPolicy\":\"Background\"}",
 	                          deleted_cb, copy) < 0)
 		free(copy);
@@ -148,7 +149,7 @@ event_cb(const char *type, json_t *obj, void *arg)
 	char why[600];
 
 	if (strcmp(type, "ERROR") == 0) {
-		sv->rv[0] = '\0';        /* 410 Gone and the like: list again */
+		sv->rv[0] = '\0'; /* 410 Gone and the like: list again */
 		return;
 	}
 	if (strcmp(type, "DELETED") == 0 && sv->state == KS_WAIT) {
@@ -203,7 +204,9 @@ watch_again(ksv *sv)
 		snprintf(path, sizeof path, "/apis/serving.knative.dev/v1/namespaces/%s/services/%s", ns, sv->name);
 		rc = kube_request(sv->d->k, "GET", path, NULL, NULL, got_cb, sv);
 	} else {
-		snprintf(path, sizeof path, "/apis/serving.knative.dev/v1/namespaces/%s/services?fieldSelector=metadata.name%%3D%s&resourceVersion=%s",
+		snprintf(path, sizeof path,
+		         "/apis/serving.knative.dev/v1/namespaces/%s/"
+		         "services?fieldSelector=metadata.name%%3D%s&resourceVersion=%s",
 		         ns, sv->name, sv->rv);
 		rc = kube_watch_start(sv->d->k, path, event_cb, watch_end_cb, sv, &sv->w);
 	}
@@ -233,7 +236,8 @@ collect_items(domain *d, json_t *items, const char *keep, int doom_live)
 	size_t i;
 	ksv *o;
 
-	json_array_foreach(items, i, item) {
+	json_array_foreach(items, i, item)
+	{
 		const char *name = json_string_value(json_object_get(json_object_get(item, "metadata"), "name"));
 		if (!name || (keep && strcmp(name, keep) == 0))
 			continue;
@@ -252,7 +256,8 @@ list_action(domain *d, const char *path, kube_cb cb, void *arg)
 	char q[600], label[KSVC_NAME_SIZE];
 
 	ksvc_action_label(path, label);
-	snprintf(q, sizeof q, "/apis/serving.knative.dev/v1/namespaces/%s/services?labelSelector=faasfs.dev%%2Faction%%3D%s",
+	snprintf(q, sizeof q,
+	         "/apis/serving.knative.dev/v1/namespaces/%s/services?labelSelector=faasfs.dev%%2Faction%%3D%s",
 	         kube_namespace(d->k), label);
 	return kube_request(d->k, "GET", q, NULL, NULL, cb, arg);
 }
@@ -310,9 +315,16 @@ manifest(ksv *sv, const char *kind, const run_limits *lim, json_t *annotations)
 	char image[512];
 	const char *own = json_string_value(json_object_get(annotations, "faasfs.dev/image"));
 	ksvc_spec sp = {
-		.name = sv->name, .path = sv->path, .version = sv->version, .kind = kind, .image = image,
-		.init = sv->init, .memory_mb = lim->memory_mb, .timeout_ms = lim->timeout_ms,
-		.concurrency = lim->concurrency, .min_scale = annot_int(annotations, "min-scale"),
+		.name = sv->name,
+		.path = sv->path,
+		.version = sv->version,
+		.kind = kind,
+		.image = image,
+		.init = sv->init,
+		.memory_mb = lim->memory_mb,
+		.timeout_ms = lim->timeout_ms,
+		.concurrency = lim->concurrency,
+		.min_scale = annot_int(annotations, "min-scale"),
 		.max_scale = annot_int(annotations, "max-scale"),
 		.function = json_string_value(json_object_get(annotations, "faasfs.dev/function")),
 		.function_generation = annot_int(annotations, "faasfs.dev/generation"),
@@ -334,7 +346,8 @@ sv_apply(ksv *sv, const char *kind, const run_limits *lim, json_t *annotations)
 	sv->state = KS_APPLY;
 	sv->why[0] = '\0';
 	snprintf(path, sizeof path,
-	         "/apis/serving.knative.dev/v1/namespaces/%s/services/%s?fieldManager=faasfs&force=true&fieldValidation=Strict",
+	         "/apis/serving.knative.dev/v1/namespaces/%s/services/"
+	         "%s?fieldManager=faasfs&force=true&fieldValidation=Strict",
 	         kube_namespace(sv->d->k), sv->name);
 	text = m ? json_dumps(m, JSON_COMPACT) : NULL;
 	json_decref(m);
@@ -371,7 +384,7 @@ sv_settle(ksv *sv, int state, const char *why)
 		kube_watch_stop(sv->w);
 	for (x = sv->users; x; x = x->next)
 		x->waiting = !x->told && !x->stopped;
-	while (again) {                  /* telling one may stop others or start new ones: start over */
+	while (again) { /* telling one may stop others or start new ones: start over */
 		again = 0;
 		for (x = sv->users; x; x = x->next)
 			if (x->waiting) {

@@ -70,7 +70,7 @@ ksvc_name(const char *path, const char *version, char out[KSVC_NAME_SIZE])
 	size_t n = 0;
 
 	snprintf(key, sizeof key, "%s@%s", path, version);
-	body[0] = 'f';                       /* a letter first, whatever the namespace */
+	body[0] = 'f'; /* a letter first, whatever the namespace */
 	n = 1;
 	body[n++] = '-';
 	n += fold(path, body + n, NAME_MAX_K - 9 - 6 - n);
@@ -80,7 +80,8 @@ ksvc_name(const char *path, const char *version, char out[KSVC_NAME_SIZE])
 	while (n > 0 && body[n - 1] == '-')
 		n--;
 	body[n] = '\0';
-	snprintf(out, KSVC_NAME_SIZE, "%.*s-%08x", NAME_MAX_K - 9, body, fnv(key)); /* the bound said for the compiler */
+	snprintf(out, KSVC_NAME_SIZE, "%.*s-%08x", NAME_MAX_K - 9, body,
+	         fnv(key)); /* the bound said for the compiler */
 }
 
 /* The label value for an action: labels hold 63 characters of a few kinds. */
@@ -101,7 +102,7 @@ ksvc_family(const char *kind)
 		return "python";
 	if (strncmp(kind, "nodejs", 6) == 0)
 		return "nodejs";
-	return "native";                     /* bash, native binaries, action loops */
+	return "native"; /* bash, native binaries, action loops */
 }
 
 static json_t *
@@ -161,18 +162,18 @@ ksvc_manifest(const ksvc_spec *sp)
 		timeout_s = MAX_TIMEOUT_S;
 	labels = json_pack("{s:s,s:s,s:s}", "app.kubernetes.io/managed-by", "faasfs", "faasfs.dev/action", label,
 	                   "faasfs.dev/version", sp->version);
-	m = json_pack("{s:s,s:s,s:{s:s,s:O,s:{s:s}},s:{s:{s:{s:O,s:o},s:{s:i,s:i,s:[o]}}}}",
-	              "apiVersion", "serving.knative.dev/v1", "kind", "Service",
-	              "metadata", "name", sp->name, "labels", labels, "annotations", "faasfs.dev/action", sp->path,
-	              "spec", "template", "metadata", "labels", labels, "annotations", scale_annotations(sp),
-	              "spec", "containerConcurrency", sp->concurrency, "timeoutSeconds", timeout_s,
-	              "containers", container(sp));
-	if (m && sp->function) {             /* a Function's: its controller finds it by this */
+	m = json_pack("{s:s,s:s,s:{s:s,s:O,s:{s:s}},s:{s:{s:{s:O,s:o},s:{s:i,s:i,s:[o]}}}}", "apiVersion",
+	              "serving.knative.dev/v1", "kind", "Service", "metadata", "name", sp->name, "labels", labels,
+	              "annotations", "faasfs.dev/action", sp->path, "spec", "template", "metadata", "labels", labels,
+	              "annotations", scale_annotations(sp), "spec", "containerConcurrency", sp->concurrency,
+	              "timeoutSeconds", timeout_s, "containers", container(sp));
+	if (m && sp->function) { /* a Function's: its controller finds it by this */
 		json_t *md = json_object_get(m, "metadata");
 		char gen[24];
 		snprintf(gen, sizeof gen, "%d", sp->function_generation);
 		json_object_set_new(json_object_get(md, "labels"), "faasfs.dev/function", json_string(sp->function));
-		json_object_set_new(json_object_get(md, "annotations"), "faasfs.dev/function-generation", json_string(gen));
+		json_object_set_new(json_object_get(md, "annotations"), "faasfs.dev/function-generation",
+		                    json_string(gen));
 	}
 	json_decref(labels);
 	return m;
@@ -184,9 +185,9 @@ condition(json_t *status, const char *type)
 	json_t *c;
 	size_t i;
 
-	json_array_foreach(json_object_get(status, "conditions"), i, c)
-		if (json_is_string(json_object_get(c, "type")) && strcmp(json_string_value(json_object_get(c, "type")), type) == 0)
-			return c;
+	json_array_foreach(json_object_get(status, "conditions"), i,
+	                   c) if (json_is_string(json_object_get(c, "type")) &&
+	                          strcmp(json_string_value(json_object_get(c, "type")), type) == 0) return c;
 	return NULL;
 }
 
@@ -199,7 +200,8 @@ ksvc_ready(json_t *obj, char *url, size_t ulen, char *why, size_t wlen, int clus
 	const char *u = json_string_value(json_object_get(st, "url"));
 	const char *local = json_string_value(json_object_get(json_object_get(st, "address"), "url"));
 
-	if (json_integer_value(json_object_get(st, "observedGeneration")) != json_integer_value(json_object_get(md, "generation")))
+	if (json_integer_value(json_object_get(st, "observedGeneration")) !=
+	    json_integer_value(json_object_get(md, "generation")))
 		return 0;
 	if (s && strcmp(s, "False") == 0) {
 		snprintf(why, wlen, "%s: %s", json_string_value(json_object_get(ready, "reason")) ?: "not ready",

@@ -8,16 +8,16 @@
 enum { KSVC_NAME_SIZE = 64 };
 
 typedef struct ksvc_spec {
-	const char *name;          /* ksvc_name() */
-	const char *path;          /* "guest/hello" */
-	const char *version;       /* "0.0.3" */
-	const char *kind;          /* "python:3" */
+	const char *name;    /* ksvc_name() */
+	const char *path;    /* "guest/hello" */
+	const char *version; /* "0.0.3" */
+	const char *kind;    /* "python:3" */
 	const char *image;
-	json_t *init;              /* the /init object: code, main, kind, binary, env */
+	json_t *init; /* the /init object: code, main, kind, binary, env */
 	int memory_mb, timeout_ms, concurrency;
-	int min_scale, max_scale;  /* 0: none (min 0: scale to zero) */
-	const char *function;      /* the Function resource it runs for, or NULL */
-	int function_generation;   /* that Function's metadata.generation */
+	int min_scale, max_scale; /* 0: none (min 0: scale to zero) */
+	const char *function;     /* the Function resource it runs for, or NULL */
+	int function_generation;  /* that Function's metadata.generation */
 } ksvc_spec;
 
 /* The Service's name for path@version: DNS-1035, at most 57 characters. */

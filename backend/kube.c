@@ -31,25 +31,25 @@
 #define SA_DIR "/var/run/secrets/kubernetes.io/serviceaccount"
 
 enum {
-	TOKEN_TTL_MS = 60000,        /* re-read a token file this often */
+	TOKEN_TTL_MS = 60000, /* re-read a token file this often */
 	API_TIMEOUT_MS = 30000,
-	WATCH_SECONDS = 290,         /* the server ends a watch after this; we watch again */
+	WATCH_SECONDS = 290, /* the server ends a watch after this; we watch again */
 	BODY_MAX = 64 << 20,
 };
 
 struct kube {
 	uv_loop_t *loop;
 	curluv *cu;
-	char server[512];            /* "https://host:port", no trailing slash */
-	Buf ca, cert, key;           /* PEM data, or empty */
+	char server[512];  /* "https://host:port", no trailing slash */
+	Buf ca, cert, key; /* PEM data, or empty */
 	char ca_file[PATH_MAX], cert_file[PATH_MAX], key_file[PATH_MAX];
 	char token[8192];
 	char token_file[PATH_MAX];
-	uint64_t token_read;         /* uv_now when token_file was read */
+	uint64_t token_read; /* uv_now when token_file was read */
 	int insecure;
 	int in_cluster;
 	char ns[254];
-	struct kreq *reqs;           /* every transfer still running */
+	struct kreq *reqs; /* every transfer still running */
 	int closing;
 };
 
@@ -64,11 +64,11 @@ typedef struct kreq {
 	char *send;
 	size_t sendlen;
 	struct curl_slist *hdrs;
-	struct curl_slist *extra;    /* the caller's headers (kube_post) */
-	struct curl_slist *connect;  /* CURLOPT_CONNECT_TO, or NULL */
-	char *unix_path;             /* CURLOPT_UNIX_SOCKET_PATH, or NULL */
+	struct curl_slist *extra;   /* the caller's headers (kube_post) */
+	struct curl_slist *connect; /* CURLOPT_CONNECT_TO, or NULL */
+	char *unix_path;            /* CURLOPT_UNIX_SOCKET_PATH, or NULL */
 	long timeout_ms;
-	Buf body;                    /* the answer, or a watch's line not yet ended */
+	Buf body; /* the answer, or a watch's line not yet ended */
 	int retried;
 	void *arg;
 	kube_cb cb;
@@ -108,7 +108,7 @@ file_into(const char *path, Buf *b)
 static int
 token_reread(kube *k)
 {
-	Buf b = {0};
+	Buf b = { 0 };
 	size_t n;
 	int rc;
 
@@ -139,9 +139,8 @@ named(json_t *list, const char *name, const char *member)
 	size_t i;
 	json_t *e;
 
-	json_array_foreach(list, i, e)
-		if (name && json_is_string(json_object_get(e, "name")) && strcmp(jstr(e, "name"), name) == 0)
-			return json_object_get(e, member);
+	json_array_foreach(list, i, e) if (name && json_is_string(json_object_get(e, "name")) &&
+	                                   strcmp(jstr(e, "name"), name) == 0) return json_object_get(e, member);
 	return NULL;
 }
 
@@ -166,7 +165,7 @@ from_kubeconfig(kube *k, const char *path, char *err, size_t elen)
 	char dir[PATH_MAX], *slash;
 	json_t *cfg, *ctx, *cl, *user;
 	const char *cur, *v;
-	Buf text = {0};
+	Buf text = { 0 };
 	int rc;
 
 	if ((rc = file_into(path, &text)) < 0) {
@@ -188,7 +187,8 @@ from_kubeconfig(kube *k, const char *path, char *err, size_t elen)
 	cl = named(json_object_get(cfg, "clusters"), jstr(ctx, "cluster"), "cluster");
 	user = named(json_object_get(cfg, "users"), jstr(ctx, "user"), "user");
 	if (!cl || !jstr(cl, "server")) {
-		snprintf(err, elen, "kubeconfig %s: no cluster with a server for context %s", path, cur ? cur : "(none)");
+		snprintf(err, elen, "kubeconfig %s: no cluster with a server for context %s", path,
+		         cur ? cur : "(none)");
 		json_decref(cfg);
 		return -EINVAL;
 	}
@@ -217,7 +217,7 @@ from_pod(kube *k, char *err, size_t elen)
 	const char *host = getenv("KUBERNETES_SERVICE_HOST"), *port = getenv("KUBERNETES_SERVICE_PORT_HTTPS");
 	const char *dir = getenv("FAASFS_SERVICEACCOUNT");
 	char path[PATH_MAX];
-	Buf ns = {0};
+	Buf ns = { 0 };
 
 	if (!host || !*host)
 		return -ENOENT;
@@ -281,9 +281,21 @@ kube_open(uv_loop_t *loop, kube **out, char *err, size_t elen)
 	return 0;
 }
 
-const char *kube_namespace(const kube *k) { return k->ns; }
-const char *kube_server(const kube *k) { return k->server; }
-int kube_in_cluster(const kube *k) { return k->in_cluster; }
+const char *
+kube_namespace(const kube *k)
+{
+	return k->ns;
+}
+const char *
+kube_server(const kube *k)
+{
+	return k->server;
+}
+int
+kube_in_cluster(const kube *k)
+{
+	return k->in_cluster;
+}
 
 /* ---- transfers ---- */
 
@@ -508,15 +520,16 @@ done_cb(curluv_resp *resp, void *arg)
 		return;
 	}
 	if (resp->rc == CURLE_OK && resp->status == 401 && !r->retried && k->token_file[0] && r->type != K_POST) {
-		r->retried = 1;              /* the token rotated: read it again, once */
+		r->retried = 1; /* the token rotated: read it again, once */
 		if (token_reread(k) == 0 && kreq_start(r) == 0)
 			return;
 	}
 	if (r->toolong)
 		rep.err = -EFBIG;
 	if (r->type == K_POST) {
-		int logs = resp->rc == CURLE_OK && curl_easy_header(resp->easy, "X-Faasfs-Logs", 0, CURLH_HEADER, -1, &h) ==
-		           CURLHE_OK && h && strcmp(h->value, "1") == 0;
+		int logs = resp->rc == CURLE_OK &&
+		           curl_easy_header(resp->easy, "X-Faasfs-Logs", 0, CURLH_HEADER, -1, &h) == CURLHE_OK && h &&
+		           strcmp(h->value, "1") == 0;
 		buf_add(&r->body, "", 1);
 		r->post(rep.err, resp->status, r->body.p, r->body.n - 1, logs,
 		        rep.err ? reply_message(r, resp, NULL, msg, sizeof msg) : NULL, r->arg);
@@ -538,8 +551,7 @@ done_cb(curluv_resp *resp, void *arg)
 }
 
 int
-kube_request(kube *k, const char *method, const char *path, const char *ctype, const char *body, kube_cb cb,
-             void *arg)
+kube_request(kube *k, const char *method, const char *path, const char *ctype, const char *body, kube_cb cb, void *arg)
 {
 	char url[4096];
 	kreq *r;
@@ -628,7 +640,7 @@ kube_close(kube *k)
 	if (!k)
 		return;
 	k->closing = 1;
-	curluv_free(k->cu);              /* every transfer ends; done_cb frees it */
+	curluv_free(k->cu); /* every transfer ends; done_cb frees it */
 	buf_free(&k->ca);
 	buf_free(&k->cert);
 	buf_free(&k->key);

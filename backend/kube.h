@@ -22,10 +22,10 @@ typedef struct kube kube;
 typedef struct kube_watch kube_watch;
 
 typedef struct kube_reply {
-	int err;               /* 0: the server answered; else -errno (unreachable: -ECONNREFUSED, -ETIMEDOUT...) */
-	long status;           /* HTTP status */
-	json_t *body;          /* the answer, parsed (borrowed), or NULL */
-	const char *message;   /* for a person: the Status's message, or what went wrong */
+	int err;             /* 0: the server answered; else -errno (unreachable: -ECONNREFUSED, -ETIMEDOUT...) */
+	long status;         /* HTTP status */
+	json_t *body;        /* the answer, parsed (borrowed), or NULL */
+	const char *message; /* for a person: the Status's message, or what went wrong */
 } kube_reply;
 
 typedef void (*kube_cb)(kube_reply *r, void *arg);

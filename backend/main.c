@@ -34,20 +34,23 @@ enum { PRUNE_BATCH = 50000, KEEP_EVENTS = 100000 };
 /* The API's Unix socket: --socket PATH, "" for none (--socket none). Kept
  * here, not in options: only start-up and shutdown need it. */
 static char socket_path[1024];
-static int socket_asked;            /* given with --socket, not the default */
+static int socket_asked; /* given with --socket, not the default */
 static http_server *socket_srv;
 
-static void usage(FILE *f)
+static void
+usage(FILE *f)
 {
 	fprintf(f, "usage: faasfs-backend [--listen HOST:PORT] [--socket PATH|none] [--data DIR] [--proxy PATH]\n"
 	           "         [--run-dir DIR] [--no-sandbox] [--idle SECONDS] [--stemcells N] [--max-containers N]\n"
 	           "         [--max-memory MB] [--queue N] [--keep-activations N] [--keep-days N]\n"
-	           "         [--prune-every SECONDS] [--max-payload BYTES] [--watch-root DIR]... [--metrics key|open|socket]\n"
+	           "         [--prune-every SECONDS] [--max-payload BYTES] [--watch-root DIR]... [--metrics "
+	           "key|open|socket]\n"
 	           "         [--cpu-limit CORES] [--network outbound|isolated|host] [--sync-full] [--verbose]\n"
 	           "       faasfs-backend [--data DIR] --add-namespace NAME\n");
 }
 
-static int mkdirs(const char *path, mode_t mode)
+static int
+mkdirs(const char *path, mode_t mode)
 {
 	char buf[1024], *p;
 
@@ -64,7 +67,8 @@ static int mkdirs(const char *path, mode_t mode)
 	return 0;
 }
 
-static void default_paths(options *o)
+static void
+default_paths(options *o)
 {
 	const char *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
 	char exe[PATH_MAX];
@@ -79,7 +83,8 @@ static void default_paths(options *o)
 	snprintf(o->proxy_path, sizeof o->proxy_path, "%s/../proxy/faasfs-proxy", n > 0 ? dirname(exe) : ".");
 }
 
-static int parse_listen(options *o, char *arg)
+static int
+parse_listen(options *o, char *arg)
 {
 	char *colon = strrchr(arg, ':');
 	int64_t port;
@@ -92,7 +97,8 @@ static int parse_listen(options *o, char *arg)
 	return 0;
 }
 
-static int number(const char *arg, int *out)
+static int
+number(const char *arg, int *out)
 {
 	int64_t v;
 	if (parse_int64(arg, &v) || v > INT_MAX)
@@ -102,7 +108,8 @@ static int number(const char *arg, int *out)
 }
 
 /* --watch-root DIR: a directory under which files/changes may watch. */
-static int watch_root(options *o, const char *dir)
+static int
+watch_root(options *o, const char *dir)
 {
 	char real[PATH_MAX];
 
@@ -118,9 +125,12 @@ static int watch_root(options *o, const char *dir)
 	return 0;
 }
 
-static int metrics_mode(const char *arg, int *out)
+static int
+metrics_mode(const char *arg, int *out)
 {
-	static const char *const modes[] = {[METRICS_KEY] = "key", [METRICS_OPEN] = "open", [METRICS_SOCKET] = "socket"};
+	static const char *const modes[] = {
+		[METRICS_KEY] = "key", [METRICS_OPEN] = "open", [METRICS_SOCKET] = "socket"
+	};
 
 	for (int i = 0; i < 3; i++)
 		if (strcmp(arg, modes[i]) == 0)
@@ -129,7 +139,8 @@ static int metrics_mode(const char *arg, int *out)
 }
 
 /* --cpu-limit CORES ("0.5"; 0 for none) in thousandths of a core. */
-static int cpu_limit(const char *arg, int *out)
+static int
+cpu_limit(const char *arg, int *out)
 {
 	char *end;
 	double v = strtod(arg, &end);
@@ -140,10 +151,12 @@ static int cpu_limit(const char *arg, int *out)
 	return 0;
 }
 
-static int network_mode(const char *arg, int *out)
+static int
+network_mode(const char *arg, int *out)
 {
-	static const char *const modes[] = {[SB_NET_OUTBOUND] = "outbound", [SB_NET_ISOLATED] = "isolated",
-	                                    [SB_NET_HOST] = "host"};
+	static const char *const modes[] = {
+		[SB_NET_OUTBOUND] = "outbound", [SB_NET_ISOLATED] = "isolated", [SB_NET_HOST] = "host"
+	};
 
 	for (int i = 0; i < 3; i++)
 		if (strcmp(arg, modes[i]) == 0)
@@ -152,16 +165,18 @@ static int network_mode(const char *arg, int *out)
 }
 
 /* Parse argv into o; returns 0, 1 for --help, or -EINVAL. */
-static int parse_options(int argc, char **argv, options *o, const char **add_ns)
+static int
+parse_options(int argc, char **argv, options *o, const char **add_ns)
 {
 	static const struct option longs[] = {
-		{"listen", 1, 0, 'l'}, {"socket", 1, 0, 'U'}, {"data", 1, 0, 'd'}, {"proxy", 1, 0, 'p'}, {"run-dir", 1, 0, 'r'},
-		{"no-sandbox", 0, 0, 'S'}, {"idle", 1, 0, 'i'}, {"stemcells", 1, 0, 's'},
-		{"max-containers", 1, 0, 'c'}, {"max-memory", 1, 0, 'm'}, {"queue", 1, 0, 'q'},
-		{"keep-activations", 1, 0, 'k'}, {"keep-days", 1, 0, 'K'}, {"prune-every", 1, 0, 'E'},
-		{"max-payload", 1, 0, 'P'}, {"metrics", 1, 0, 'M'}, {"cpu-limit", 1, 0, 'C'}, {"network", 1, 0, 'N'},
-		{"watch-root", 1, 0, 'W'}, {"sync-full", 0, 0, 'F'}, {"add-namespace", 1, 0, 'A'}, {"verbose", 0, 0, 'v'}, {"help", 0, 0, 'h'},
-		{0, 0, 0, 0},
+		{ "listen", 1, 0, 'l' },     { "socket", 1, 0, 'U' },      { "data", 1, 0, 'd' },
+		{ "proxy", 1, 0, 'p' },      { "run-dir", 1, 0, 'r' },     { "no-sandbox", 0, 0, 'S' },
+		{ "idle", 1, 0, 'i' },       { "stemcells", 1, 0, 's' },   { "max-containers", 1, 0, 'c' },
+		{ "max-memory", 1, 0, 'm' }, { "queue", 1, 0, 'q' },       { "keep-activations", 1, 0, 'k' },
+		{ "keep-days", 1, 0, 'K' },  { "prune-every", 1, 0, 'E' }, { "max-payload", 1, 0, 'P' },
+		{ "metrics", 1, 0, 'M' },    { "cpu-limit", 1, 0, 'C' },   { "network", 1, 0, 'N' },
+		{ "watch-root", 1, 0, 'W' }, { "sync-full", 0, 0, 'F' },   { "add-namespace", 1, 0, 'A' },
+		{ "verbose", 0, 0, 'v' },    { "help", 0, 0, 'h' },        { 0, 0, 0, 0 },
 	};
 	int c, rc = 0, payload = 0;
 
@@ -206,7 +221,8 @@ static int parse_options(int argc, char **argv, options *o, const char **add_ns)
 }
 
 /* --add-namespace: make it, print its credential. */
-static int add_namespace(const options *o, const char *name)
+static int
+add_namespace(const options *o, const char *name)
 {
 	char path[1100], cred[256];
 	store *st;
@@ -224,7 +240,8 @@ static int add_namespace(const options *o, const char *name)
 	return rc;
 }
 
-static void prune_cb(uv_timer_t *t)
+static void
+prune_cb(uv_timer_t *t)
 {
 	backend *b = t->data;
 	int64_t before = now_ms() - (int64_t)b->opt.keep_days * 86400000;
@@ -235,7 +252,8 @@ static void prune_cb(uv_timer_t *t)
 
 /* The API on the Unix socket too. A default socket that cannot be made
  * (its path too long for one, say) is only a warning: TCP still serves. */
-static int listen_socket(backend *b, const http_limits *lim)
+static int
+listen_socket(backend *b, const http_limits *lim)
 {
 	int rc;
 
@@ -252,7 +270,8 @@ static int listen_socket(backend *b, const http_limits *lim)
 	return 0;
 }
 
-static void stop_listening(backend *b)
+static void
+stop_listening(backend *b)
 {
 	if (b->http)
 		http_close(b->http);
@@ -261,7 +280,8 @@ static void stop_listening(backend *b)
 	b->http = socket_srv = NULL;
 }
 
-static void stop_signal(uv_signal_t *h, int sig)
+static void
+stop_signal(uv_signal_t *h, int sig)
 {
 	backend *b = h->data;
 
@@ -272,10 +292,12 @@ static void stop_signal(uv_signal_t *h, int sig)
 
 /* The API in a container's network namespace (sandbox_net.c): the same
  * server, on a socket made there. */
-static void *api_open(void *arg, int fd)
+static void *
+api_open(void *arg, int fd)
 {
 	backend *b = arg;
-	http_limits lim = {.check = api_check, .max_body = b->opt.max_payload > (48u << 20) ? b->opt.max_payload : 48u << 20};
+	http_limits lim = { .check = api_check,
+		            .max_body = b->opt.max_payload > (48u << 20) ? b->opt.max_payload : 48u << 20 };
 	http_server *srv;
 
 	if (http_listen_fd(b->loop, fd, &lim, api_handle, b, &srv) < 0)
@@ -283,15 +305,17 @@ static void *api_open(void *arg, int fd)
 	return srv;
 }
 
-static void api_close(void *srv)
+static void
+api_close(void *srv)
 {
 	http_close(srv);
 }
 
-static int start_services(backend *b)
+static int
+start_services(backend *b)
 {
-	sched_config sc = {0};
-	http_limits lim = {.check = api_check};
+	sched_config sc = { 0 };
+	http_limits lim = { .check = api_check };
 	char path[1100];
 	int rc;
 
@@ -345,7 +369,8 @@ static int start_services(backend *b)
 	return 0;
 }
 
-static void stop_services(backend *b)
+static void
+stop_services(backend *b)
 {
 	stop_listening(b);
 	if (b->sched)
@@ -370,7 +395,8 @@ static void stop_services(backend *b)
 	gateway_policy_free(b);
 }
 
-int main(int argc, char **argv)
+int
+main(int argc, char **argv)
 {
 	static backend b;
 	const char *add_ns = NULL;
@@ -378,8 +404,14 @@ int main(int argc, char **argv)
 	int rc;
 
 	log_prog = "faasfs-backend";
-	b.opt = (options){.listen_host = "127.0.0.1", .listen_port = 3233, .sandbox = 1, .keep_count = 100000,
-	                  .keep_days = 7, .prune_s = 60, .max_payload = 1 << 20, .cpu_millis = 500};
+	b.opt = (options){ .listen_host = "127.0.0.1",
+		           .listen_port = 3233,
+		           .sandbox = 1,
+		           .keep_count = 100000,
+		           .keep_days = 7,
+		           .prune_s = 60,
+		           .max_payload = 1 << 20,
+		           .cpu_millis = 500 };
 	default_paths(&b.opt);
 	if ((rc = parse_options(argc, argv, &b.opt, &add_ns))) {
 		usage(rc > 0 ? stdout : stderr);
@@ -394,7 +426,8 @@ int main(int argc, char **argv)
 		return add_namespace(&b.opt, add_ns) ? 1 : 0;
 	signal(SIGPIPE, SIG_IGN);
 	if (b.opt.sandbox && (rc = sandbox_own_mounts()) < 0)
-		log_warn("no mount namespace of our own (%s): containers' tmpfs are mounted on the host's", strerror(-rc));
+		log_warn("no mount namespace of our own (%s): containers' tmpfs are mounted on the host's",
+		         strerror(-rc));
 	b.loop = uv_default_loop();
 	if ((rc = start_services(&b)) == 0) {
 		uv_signal_init(b.loop, &sigint);

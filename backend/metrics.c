@@ -15,8 +15,8 @@
 
 enum { NBUCKET = 4096, NLE = 12 };
 
-static const double le[NLE] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5, 60};
-static const char *const starts[] = {"cold", "stemcell", "warm"};
+static const double le[NLE] = { 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5, 60 };
+static const char *const starts[] = { "cold", "stemcell", "warm" };
 
 typedef struct action_stat {
 	struct action_stat *next;
@@ -32,13 +32,15 @@ struct metrics {
 	action_stat *bucket[NBUCKET];
 };
 
-int metrics_new(metrics **out)
+int
+metrics_new(metrics **out)
 {
 	*out = calloc(1, sizeof **out);
 	return *out ? 0 : -ENOMEM;
 }
 
-void metrics_free(metrics *m)
+void
+metrics_free(metrics *m)
 {
 	for (int i = 0; i < NBUCKET; i++)
 		while (m->bucket[i]) {
@@ -49,7 +51,8 @@ void metrics_free(metrics *m)
 	free(m);
 }
 
-static action_stat *stat_of(metrics *m, const char *path)
+static action_stat *
+stat_of(metrics *m, const char *path)
 {
 	unsigned h = 5381;
 	action_stat *a;
@@ -67,7 +70,8 @@ static action_stat *stat_of(metrics *m, const char *path)
 	return a;
 }
 
-void metrics_activation(metrics *m, const char *path, int status, int64_t ms, const char *start)
+void
+metrics_activation(metrics *m, const char *path, int status, int64_t ms, const char *start)
 {
 	action_stat *a = stat_of(m, path);
 	double s = ms / 1000.0;
@@ -83,54 +87,58 @@ void metrics_activation(metrics *m, const char *path, int status, int64_t ms, co
 		a->start[i] += strcmp(start, starts[i]) == 0;
 }
 
-static void action_lines(Buf *o, const action_stat *a)
+static void
+action_lines(Buf *o, const action_stat *a)
 {
 	for (int s = 0; s < 4; s++)
 		if (a->status[s])
 			buf_printf(o, "faasfs_activations_total{action=\"%s\",status=\"%s\"} %lld\n", a->path,
-			    record_status_text(s), (long long)a->status[s]);
+			           record_status_text(s), (long long)a->status[s]);
 	for (int i = 0; i < NLE; i++)
-		buf_printf(o, "faasfs_activation_duration_seconds_bucket{action=\"%s\",le=\"%g\"} %lld\n", a->path, le[i],
-		    (long long)a->hist[i]);
+		buf_printf(o, "faasfs_activation_duration_seconds_bucket{action=\"%s\",le=\"%g\"} %lld\n", a->path,
+		           le[i], (long long)a->hist[i]);
 	buf_printf(o, "faasfs_activation_duration_seconds_bucket{action=\"%s\",le=\"+Inf\"} %lld\n", a->path,
-	    (long long)a->count);
+	           (long long)a->count);
 	buf_printf(o, "faasfs_activation_duration_seconds_sum{action=\"%s\"} %.6f\n", a->path, a->sum);
 	buf_printf(o, "faasfs_activation_duration_seconds_count{action=\"%s\"} %lld\n", a->path, (long long)a->count);
 	for (int i = 0; i < 3; i++)
 		if (a->start[i])
 			buf_printf(o, "faasfs_starts_total{action=\"%s\",start=\"%s\"} %lld\n", a->path, starts[i],
-			    (long long)a->start[i]);
+			           (long long)a->start[i]);
 }
 
 /* Is a (path "ns/...") one of ns's actions? */
-static int stat_in(const action_stat *a, const char *ns)
+static int
+stat_in(const action_stat *a, const char *ns)
 {
 	size_t n = ns ? strlen(ns) : 0;
 
 	return !ns || (strncmp(a->path, ns, n) == 0 && a->path[n] == '/');
 }
 
-void metrics_handle(backend *b, http_req *req, const char *ns)
+void
+metrics_handle(backend *b, http_req *req, const char *ns)
 {
-	Buf o = {0};
+	Buf o = { 0 };
 	int64_t commits, rows;
 
 	buf_printf(&o, "# HELP faasfs_activations_total Finished activations by action and status.\n"
-	        "# TYPE faasfs_activations_total counter\n"
-	        "# HELP faasfs_activation_duration_seconds Activation duration, start to end.\n"
-	        "# TYPE faasfs_activation_duration_seconds histogram\n"
-	        "# HELP faasfs_starts_total Runs by how their container started: cold, stemcell or warm.\n"
-	        "# TYPE faasfs_starts_total counter\n");
+	               "# TYPE faasfs_activations_total counter\n"
+	               "# HELP faasfs_activation_duration_seconds Activation duration, start to end.\n"
+	               "# TYPE faasfs_activation_duration_seconds histogram\n"
+	               "# HELP faasfs_starts_total Runs by how their container started: cold, stemcell or warm.\n"
+	               "# TYPE faasfs_starts_total counter\n");
 	for (int i = 0; i < NBUCKET; i++)
 		for (action_stat *a = b->met->bucket[i]; a; a = a->next)
 			if (stat_in(a, ns))
 				action_lines(&o, a);
 	store_stats(b->st, &commits, &rows);
-	buf_printf(&o, "# TYPE faasfs_activations_inflight gauge\nfaasfs_activations_inflight %lld\n"
-	        "# TYPE faasfs_store_commits_total counter\nfaasfs_store_commits_total %lld\n"
-	        "# TYPE faasfs_store_records_total counter\nfaasfs_store_records_total %lld\n"
-	        "# TYPE faasfs_event_subscribers gauge\nfaasfs_event_subscribers %d\n",
-	    (long long)b->inflight, (long long)commits, (long long)rows, events_subscribers(b->ev));
+	buf_printf(&o,
+	           "# TYPE faasfs_activations_inflight gauge\nfaasfs_activations_inflight %lld\n"
+	           "# TYPE faasfs_store_commits_total counter\nfaasfs_store_commits_total %lld\n"
+	           "# TYPE faasfs_store_records_total counter\nfaasfs_store_records_total %lld\n"
+	           "# TYPE faasfs_event_subscribers gauge\nfaasfs_event_subscribers %d\n",
+	           (long long)b->inflight, (long long)commits, (long long)rows, events_subscribers(b->ev));
 	if (b->sched)
 		sched_metrics(b->sched, &o);
 	http_respond(req, 200, "text/plain; version=0.0.4", NULL, o.p ? o.p : "", o.n);

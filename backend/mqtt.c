@@ -47,22 +47,24 @@ typedef struct sub {
 	char trigger[NAME_MAX_LEN + 1];
 	broker k;
 	struct mosquitto *m;
-	uv_poll_t *poll;       /* on the current socket, or NULL */
+	uv_poll_t *poll; /* on the current socket, or NULL */
 	int fd;
-	uv_timer_t timer;      /* loop_misc while connected; the next try while not */
+	uv_timer_t timer; /* loop_misc while connected; the next try while not */
 	int backoff_ms, connected, closing;
 } sub;
 
 static sub *subs;
 
-static int bad(char *err, size_t n, const char *fmt, const char *arg)
+static int
+bad(char *err, size_t n, const char *fmt, const char *arg)
 {
 	snprintf(err, n, fmt, arg);
 	return -EINVAL;
 }
 
 /* config into k; err says which parameter and why. */
-static int broker_parse(const json_t *config, broker *k, char *err, size_t n)
+static int
+broker_parse(const json_t *config, broker *k, char *err, size_t n)
 {
 	const char *url = json_string_value(json_object_get(config, "url"));
 	const char *topic = json_string_value(json_object_get(config, "topic"));
@@ -94,8 +96,9 @@ static int broker_parse(const json_t *config, broker *k, char *err, size_t n)
 		return bad(err, n, "The topic '%s' is not a subscription: levels split by /, + for one level, # last.",
 		           topic ? topic : "(none)");
 	snprintf(k->topic, sizeof k->topic, "%s", topic);
-	k->qos = json_is_integer(qos) ? (int)json_integer_value(qos)
-	         : json_is_string(qos) ? atoi(json_string_value(qos)) : 0;
+	k->qos = json_is_integer(qos)  ? (int)json_integer_value(qos)
+	         : json_is_string(qos) ? atoi(json_string_value(qos))
+	                               : 0;
 	if (qos && (k->qos < 0 || k->qos > 2 || (json_is_string(qos) && strspn(json_string_value(qos), "012") != 1)))
 		return bad(err, n, "The qos must be 0, 1 or 2.%s", "");
 	if (u && json_is_string(u))
@@ -105,7 +108,8 @@ static int broker_parse(const json_t *config, broker *k, char *err, size_t n)
 	return 0;
 }
 
-static int mqtt_check(backend *b, json_t *config, char *err, size_t n)
+static int
+mqtt_check(backend *b, json_t *config, char *err, size_t n)
 {
 	broker k;
 
@@ -114,15 +118,17 @@ static int mqtt_check(backend *b, json_t *config, char *err, size_t n)
 }
 
 /* A TCP connection to host:port within PROBE_MS; 0 or -errno (err says). */
-static int reach(const broker *k, char *err, size_t n)
+static int
+reach(const broker *k, char *err, size_t n)
 {
-	struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *ai, *a;
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *ai, *a;
 	char port[16];
 	int rc, fd, e = ECONNREFUSED;
 
 	snprintf(port, sizeof port, "%d", k->port);
 	if ((rc = getaddrinfo(k->host, port, &hints, &ai)))
-		return snprintf(err, n, "The broker %s cannot be reached: %s.", k->host, gai_strerror(rc)), -EHOSTUNREACH;
+		return snprintf(err, n, "The broker %s cannot be reached: %s.", k->host, gai_strerror(rc)),
+		       -EHOSTUNREACH;
 	for (a = ai; a; a = a->ai_next) {
 		struct pollfd p;
 		socklen_t len = sizeof e;
@@ -133,8 +139,10 @@ static int reach(const broker *k, char *err, size_t n)
 		else if (errno != EINPROGRESS)
 			e = errno;
 		else {
-			p = (struct pollfd){.fd = fd, .events = POLLOUT};
-			e = poll(&p, 1, PROBE_MS) == 1 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &len) == 0 ? e : ETIMEDOUT;
+			p = (struct pollfd){ .fd = fd, .events = POLLOUT };
+			e = poll(&p, 1, PROBE_MS) == 1 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &len) == 0
+			            ? e
+			            : ETIMEDOUT;
 		}
 		close(fd);
 		if (!e)
@@ -146,14 +154,16 @@ static int reach(const broker *k, char *err, size_t n)
 	return 0;
 }
 
-static void probe_connected(struct mosquitto *m, void *arg, int rc)
+static void
+probe_connected(struct mosquitto *m, void *arg, int rc)
 {
 	(void)m;
 	*(int *)arg = rc;
 }
 
 /* In a worker thread: the broker answers, and takes the credentials. */
-static int mqtt_probe(const json_t *config, char *err, size_t n)
+static int
+mqtt_probe(const json_t *config, char *err, size_t n)
 {
 	struct mosquitto *m;
 	broker k;
@@ -180,9 +190,14 @@ static int mqtt_probe(const json_t *config, char *err, size_t n)
 	return rc != MOSQ_ERR_SUCCESS || connack ? -EINVAL : 0;
 }
 
-static void poll_closed(uv_handle_t *h) { free(h); }
+static void
+poll_closed(uv_handle_t *h)
+{
+	free(h);
+}
 
-static void socket_drop(sub *s)
+static void
+socket_drop(sub *s)
 {
 	if (s->poll) {
 		uv_poll_stop(s->poll);
@@ -195,7 +210,8 @@ static void socket_drop(sub *s)
 static void poll_cb(uv_poll_t *h, int status, int events);
 static void timer_cb(uv_timer_t *t);
 
-static void retry_later(sub *s)
+static void
+retry_later(sub *s)
 {
 	socket_drop(s);
 	s->connected = 0;
@@ -206,7 +222,8 @@ static void retry_later(sub *s)
 }
 
 /* Poll the client's socket for what it needs: always reading, writing when it has output. */
-static void socket_watch(sub *s)
+static void
+socket_watch(sub *s)
 {
 	int fd = mosquitto_socket(s->m);
 
@@ -230,7 +247,8 @@ static void socket_watch(sub *s)
 	uv_poll_start(s->poll, UV_READABLE | (mosquitto_want_write(s->m) ? UV_WRITABLE : 0), poll_cb);
 }
 
-static void poll_cb(uv_poll_t *h, int status, int events)
+static void
+poll_cb(uv_poll_t *h, int status, int events)
 {
 	sub *s = h->data;
 	int rc = MOSQ_ERR_SUCCESS;
@@ -247,7 +265,8 @@ static void poll_cb(uv_poll_t *h, int status, int events)
 		socket_watch(s);
 }
 
-static void timer_cb(uv_timer_t *t)
+static void
+timer_cb(uv_timer_t *t)
 {
 	sub *s = t->data;
 
@@ -264,7 +283,8 @@ static void timer_cb(uv_timer_t *t)
 	uv_timer_start(&s->timer, timer_cb, MISC_MS, 0);
 }
 
-static void on_connect(struct mosquitto *m, void *arg, int rc)
+static void
+on_connect(struct mosquitto *m, void *arg, int rc)
 {
 	sub *s = arg;
 
@@ -278,16 +298,18 @@ static void on_connect(struct mosquitto *m, void *arg, int rc)
 	mosquitto_subscribe(m, NULL, s->k.topic, s->k.qos);
 }
 
-static void on_disconnect(struct mosquitto *m, void *arg, int rc)
+static void
+on_disconnect(struct mosquitto *m, void *arg, int rc)
 {
 	(void)m, (void)rc;
 	((sub *)arg)->connected = 0;
 }
 
-static void on_message(struct mosquitto *m, void *arg, const struct mosquitto_message *msg)
+static void
+on_message(struct mosquitto *m, void *arg, const struct mosquitto_message *msg)
 {
 	sub *s = arg;
-	caller who = {0};
+	caller who = { 0 };
 	json_t *payload, *annot, *raw;
 
 	(void)m;
@@ -305,7 +327,8 @@ static void on_message(struct mosquitto *m, void *arg, const struct mosquitto_me
 }
 
 /* The client id of a trigger's subscription: its session, when kept. */
-static void client_id(const sub *s, char *out, size_t n)
+static void
+client_id(const sub *s, char *out, size_t n)
 {
 	unsigned char md[32];
 	unsigned int len = 0;
@@ -317,7 +340,8 @@ static void client_id(const sub *s, char *out, size_t n)
 	         md[7]);
 }
 
-static int mqtt_start(backend *b, feed_row *r, char *err, size_t n)
+static int
+mqtt_start(backend *b, feed_row *r, char *err, size_t n)
 {
 	sub *s = calloc(1, sizeof *s);
 	char id[64];
@@ -357,7 +381,8 @@ static int mqtt_start(backend *b, feed_row *r, char *err, size_t n)
 	return 0;
 }
 
-static void sub_closed(uv_handle_t *h)
+static void
+sub_closed(uv_handle_t *h)
 {
 	sub *s = h->data;
 
@@ -365,7 +390,8 @@ static void sub_closed(uv_handle_t *h)
 	free(s);
 }
 
-static void sub_close(sub *s)
+static void
+sub_close(sub *s)
 {
 	s->closing = 1;
 	mosquitto_disconnect(s->m);
@@ -373,7 +399,8 @@ static void sub_close(sub *s)
 	uv_close((uv_handle_t *)&s->timer, sub_closed);
 }
 
-static void mqtt_stop(backend *b, const char *ns, const char *trigger)
+static void
+mqtt_stop(backend *b, const char *ns, const char *trigger)
 {
 	(void)b;
 	for (sub **p = &subs, *s; (s = *p); p = &s->next)
@@ -384,7 +411,8 @@ static void mqtt_stop(backend *b, const char *ns, const char *trigger)
 		}
 }
 
-static void load_one(feed_row *r, void *arg)
+static void
+load_one(feed_row *r, void *arg)
 {
 	char err[1024];
 
@@ -393,13 +421,15 @@ static void load_one(feed_row *r, void *arg)
 		feed_error(arg, r->ns, r->trigger, err);
 }
 
-int mqtt_new(backend *b)
+int
+mqtt_new(backend *b)
 {
 	mosquitto_lib_init();
 	return store_feed_each(b->st, CATALOG_NS "/mqtt/%", load_one, b);
 }
 
-void mqtt_free(backend *b)
+void
+mqtt_free(backend *b)
 {
 	(void)b;
 	while (subs) {
@@ -410,15 +440,19 @@ void mqtt_free(backend *b)
 }
 
 static const feed_param mqtt_params[] = {
-	{"url", "the broker: mqtt://[USER:PASSWORD@]HOST[:PORT]", 1},
-	{"topic", "what to subscribe to; + is one level, # the rest", 1},
-	{"qos", "0, 1 or 2 (0)", 0},
-	{"username", "over the url's", 0},
-	{"password", "over the url's", 0},
-	{NULL, NULL, 0},
+	{ "url", "the broker: mqtt://[USER:PASSWORD@]HOST[:PORT]", 1 },
+	{ "topic", "what to subscribe to; + is one level, # the rest", 1 },
+	{ "qos", "0, 1 or 2 (0)", 0 },
+	{ "username", "over the url's", 0 },
+	{ "password", "over the url's", 0 },
+	{ NULL, NULL, 0 },
 };
 
-const feed_service mqtt_subscribe = {.pkg = "mqtt", .name = "subscribe",
-                                     .description = "Fire the trigger once per message on an MQTT topic.",
-                                     .params = mqtt_params, .check = mqtt_check, .start = mqtt_start,
-                                     .stop = mqtt_stop, .probe = mqtt_probe};
+const feed_service mqtt_subscribe = { .pkg = "mqtt",
+	                              .name = "subscribe",
+	                              .description = "Fire the trigger once per message on an MQTT topic.",
+	                              .params = mqtt_params,
+	                              .check = mqtt_check,
+	                              .start = mqtt_start,
+	                              .stop = mqtt_stop,
+	                              .probe = mqtt_probe };

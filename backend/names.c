@@ -16,12 +16,21 @@
 
 #include "fns.h"
 
-static int isword(int c) { return isascii(c) && (isalnum(c) || c == '_'); }
+static int
+isword(int c)
+{
+	return isascii(c) && (isalnum(c) || c == '_');
+}
 
-static int isinner(int c) { return isword(c) || (c && strchr("@ .&-", c)); }
+static int
+isinner(int c)
+{
+	return isword(c) || (c && strchr("@ .&-", c));
+}
 
 /* The bytes of the UTF-8 character at s (1 for a byte that starts none). */
-static int utf8_len(const char *s)
+static int
+utf8_len(const char *s)
 {
 	unsigned char c = (unsigned char)s[0];
 	int k = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1, i;
@@ -32,7 +41,8 @@ static int utf8_len(const char *s)
 	return k;
 }
 
-int name_check(const char *s, char *err, size_t n)
+int
+name_check(const char *s, char *err, size_t n)
 {
 	size_t len = strlen(s);
 	size_t i;
@@ -48,26 +58,36 @@ int name_check(const char *s, char *err, size_t n)
 	for (i = 0; i < len; i++)
 		if (iscntrl((unsigned char)s[i]))
 			return snprintf(err, n, "The name is not valid: it contains the control character 0x%02x.",
-			                (unsigned char)s[i]), -EINVAL;
+			                (unsigned char)s[i]),
+			       -EINVAL;
 	for (i = 0; i < len; i++)
 		if ((unsigned char)s[i] >= 0x80)
-			return snprintf(err, n, "The name '%s' is not valid: the character '%.*s' is not allowed: "
+			return snprintf(err, n,
+			                "The name '%s' is not valid: the character '%.*s' is not allowed: "
 			                "a name is ASCII letters, digits, '_', '@', ' ', '.', '&' and '-', as in "
-			                "OpenWhisk.", s, utf8_len(s + i), s + i), -EINVAL;
-	if (!isword((unsigned char)s[0]) || !isinner((unsigned char)s[len - 1]) ||
-	    (len > 1 && s[len - 1] == ' '))
-		return snprintf(err, n, "The name '%s' is not valid: it must start with a letter, digit or "
-		                "'_' and not end with a space.", s), -EINVAL;
+			                "OpenWhisk.",
+			                s, utf8_len(s + i), s + i),
+			       -EINVAL;
+	if (!isword((unsigned char)s[0]) || !isinner((unsigned char)s[len - 1]) || (len > 1 && s[len - 1] == ' '))
+		return snprintf(err, n,
+		                "The name '%s' is not valid: it must start with a letter, digit or "
+		                "'_' and not end with a space.",
+		                s),
+		       -EINVAL;
 	for (i = 1; i < len; i++)
 		if (!isinner((unsigned char)s[i]))
-			return snprintf(err, n, "The name '%s' is not valid: the character '%c' is not allowed "
-			                "(letters, digits, '_', '@', ' ', '.', '&' and '-' are).", s, s[i]), -EINVAL;
+			return snprintf(err, n,
+			                "The name '%s' is not valid: the character '%c' is not allowed "
+			                "(letters, digits, '_', '@', ' ', '.', '&' and '-' are).",
+			                s, s[i]),
+			       -EINVAL;
 	return 0;
 }
 
 /* Split "/ns/pkg/name", "/ns/name", "pkg/name" or "name" into q. A leading
  * slash means the first part is a namespace; "_" is the caller's. */
-int qname_parse(const char *path, const char *own_ns, qname *q, char *err, size_t n)
+int
+qname_parse(const char *path, const char *own_ns, qname *q, char *err, size_t n)
 {
 	char buf[PATH_MAX_LEN + 1], *part[3], *save = NULL, *p;
 	int k = 0, abs = path[0] == '/';
@@ -98,7 +118,8 @@ int qname_parse(const char *path, const char *own_ns, qname *q, char *err, size_
 }
 
 /* "ns/pkg/name" or "ns/name". */
-void qname_path(const qname *q, char *out, size_t n)
+void
+qname_path(const qname *q, char *out, size_t n)
 {
 	if (q->pkg[0])
 		snprintf(out, n, "%s/%s/%s", q->ns, q->pkg, q->name);
@@ -107,7 +128,8 @@ void qname_path(const qname *q, char *out, size_t n)
 }
 
 /* The name inside the namespace's table: "pkg/name" or "name". */
-void qname_key(const qname *q, char *out, size_t n)
+void
+qname_key(const qname *q, char *out, size_t n)
 {
 	if (q->pkg[0])
 		snprintf(out, n, "%s/%s", q->pkg, q->name);
@@ -122,11 +144,12 @@ void qname_key(const qname *q, char *out, size_t n)
 static const struct kind_family {
 	const char *family, *kind;
 } families[] = {
-	{"python", "python:3"}, {"nodejs", "nodejs:20"}, {"bash", "bash"}, {"native", "native"},
-	{"blackbox", "native"}, {"actionloop", "actionloop"}, {"sequence", "sequence"},
+	{ "python", "python:3" }, { "nodejs", "nodejs:20" },      { "bash", "bash" },         { "native", "native" },
+	{ "blackbox", "native" }, { "actionloop", "actionloop" }, { "sequence", "sequence" },
 };
 
-const char *kind_canonical(const char *kind)
+const char *
+kind_canonical(const char *kind)
 {
 	size_t n = strcspn(kind, ":");
 
@@ -138,7 +161,8 @@ const char *kind_canonical(const char *kind)
 
 /* OpenWhisk's Exec.isBinaryCode: trimmed, non-empty, a multiple of 4 long,
  * and nothing but base64. */
-int code_is_binary(const char *code)
+int
+code_is_binary(const char *code)
 {
 	size_t b = 0, e = strlen(code), i, pad = 0;
 

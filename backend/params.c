@@ -21,14 +21,16 @@
 
 /* Check a "parameters" or "annotations" value from a PUT: an array of
  * {"key": string, "value": any}. */
-int params_check(const json_t *arr, const char *what, char *err, size_t n)
+int
+params_check(const json_t *arr, const char *what, char *err, size_t n)
 {
 	size_t i;
 	json_t *p;
 
 	if (!json_is_array(arr))
 		return snprintf(err, n, "The %s must be an array of {\"key\", \"value\"} objects.", what), -EINVAL;
-	json_array_foreach(arr, i, p) {
+	json_array_foreach(arr, i, p)
+	{
 		json_t *k = json_object_get(p, "key");
 		if (!json_is_object(p) || !json_is_string(k) || !json_string_length(k))
 			return snprintf(err, n, "The %s entry %zu has no \"key\" string.", what, i), -EINVAL;
@@ -40,7 +42,8 @@ int params_check(const json_t *arr, const char *what, char *err, size_t n)
 }
 
 /* The text an init parameter takes in the environment. */
-static json_t *env_string(const json_t *v)
+static json_t *
+env_string(const json_t *v)
 {
 	char *s;
 	json_t *out;
@@ -57,12 +60,14 @@ static json_t *env_string(const json_t *v)
 
 /* Lay the array `arr` over `into` (an object). Entries marked init go to
  * `env` instead, when it is given. */
-void params_layer(json_t *into, json_t *env, const json_t *arr)
+void
+params_layer(json_t *into, json_t *env, const json_t *arr)
 {
 	size_t i;
 	json_t *p;
 
-	json_array_foreach(arr, i, p) {
+	json_array_foreach(arr, i, p)
+	{
 		const char *k = json_string_value(json_object_get(p, "key"));
 		json_t *v = json_object_get(p, "value");
 		if (!k || !v)
@@ -78,18 +83,21 @@ void params_layer(json_t *into, json_t *env, const json_t *arr)
 
 /* Lay a payload object over the merged parameters. A payload key never
  * reaches the init environment: an init parameter is bound, not passed. */
-void params_payload(json_t *into, const json_t *payload)
+void
+params_payload(json_t *into, const json_t *payload)
 {
 	json_object_update(into, (json_t *)payload);
 }
 
 /* {"k": v} -> [{"key":"k","value":v}] */
-json_t *params_from_object(const json_t *obj)
+json_t *
+params_from_object(const json_t *obj)
 {
 	json_t *arr = json_array(), *v;
 	const char *k;
 
-	json_object_foreach((json_t *)obj, k, v) {
+	json_object_foreach((json_t *)obj, k, v)
+	{
 		json_t *p = json_pack("{s:s, s:O}", "key", k, "value", v);
 		json_array_append_new(arr, p);
 	}
@@ -97,12 +105,14 @@ json_t *params_from_object(const json_t *obj)
 }
 
 /* The value of key in an array of {key, value}, or NULL. */
-json_t *params_get(const json_t *arr, const char *key)
+json_t *
+params_get(const json_t *arr, const char *key)
 {
 	size_t i;
 	json_t *p;
 
-	json_array_foreach(arr, i, p) {
+	json_array_foreach(arr, i, p)
+	{
 		const char *k = json_string_value(json_object_get(p, "key"));
 		if (k && strcmp(k, key) == 0)
 			return json_object_get(p, "value");
@@ -112,14 +122,16 @@ json_t *params_get(const json_t *arr, const char *key)
 
 /* Set key to value (stolen) in an array of {key, value}, at the end if it
  * is not there yet; a NULL value sets nothing. */
-void params_set(json_t *arr, const char *key, json_t *value)
+void
+params_set(json_t *arr, const char *key, json_t *value)
 {
 	size_t i;
 	json_t *p;
 
 	if (!value)
 		return;
-	json_array_foreach(arr, i, p) {
+	json_array_foreach(arr, i, p)
+	{
 		const char *k = json_string_value(json_object_get(p, "key"));
 		if (k && strcmp(k, key) == 0) {
 			json_object_set_new(p, "value", value);
@@ -134,27 +146,28 @@ void params_set(json_t *arr, const char *key, json_t *value)
 
 /* Merge annotation arrays: old ++ new, a key in `add` replaces the old one,
  * keys in `del` are removed first (Actions.scala). */
-json_t *params_union(const json_t *old, const json_t *add, const json_t *del)
+json_t *
+params_union(const json_t *old, const json_t *add, const json_t *del)
 {
 	json_t *res = json_array(), *p;
 	size_t i, j;
 
-	json_array_foreach(old, i, p) {
+	json_array_foreach(old, i, p)
+	{
 		const char *k = json_string_value(json_object_get(p, "key"));
 		int drop = !k || params_get(add, k) != NULL;
 		json_t *d;
-		json_array_foreach(del, j, d)
-			if (k && json_is_string(d) && strcmp(json_string_value(d), k) == 0)
-				drop = 1;
+		json_array_foreach(del, j, d) if (k && json_is_string(d) && strcmp(json_string_value(d), k) == 0) drop =
+		        1;
 		if (!drop)
 			json_array_append(res, p);
 	}
-	json_array_foreach(add, i, p)
-		json_array_append(res, p);
+	json_array_foreach(add, i, p) json_array_append(res, p);
 	return res;
 }
 
-int text_is_utf8(const void *p, size_t n)
+int
+text_is_utf8(const void *p, size_t n)
 {
 	const unsigned char *s = p;
 	size_t i = 0;
@@ -173,14 +186,15 @@ int text_is_utf8(const void *p, size_t n)
 
 /* A raw event as a web action's fields: __ow_body (text, or base64 when it
  * is not UTF-8), __ow_headers with its content type, __ow_method, __ow_path. */
-json_t *params_raw(const char *ctype, const char *body, size_t len)
+json_t *
+params_raw(const char *ctype, const char *body, size_t len)
 {
 	json_t *raw = json_object();
 
 	if (text_is_utf8(body, len)) {
 		json_object_set_new(raw, "__ow_body", json_stringn(body, len));
 	} else {
-		Buf b64 = {0};
+		Buf b64 = { 0 };
 
 		base64_encode(body, len, &b64);
 		json_object_set_new(raw, "__ow_body", json_string(b64.p));
@@ -193,7 +207,8 @@ json_t *params_raw(const char *ctype, const char *body, size_t len)
 	return raw;
 }
 
-int ctype_is_json(const char *ctype)
+int
+ctype_is_json(const char *ctype)
 {
 	size_t n = strcspn(ctype, "; ");
 	return (n == 16 && strncasecmp(ctype, "application/json", 16) == 0) ||
@@ -202,7 +217,8 @@ int ctype_is_json(const char *ctype)
 
 /* The parameters an invocation body stands for, into *out (a new object).
  * ctype may be NULL. -EINVAL with a message when a JSON body does not parse. */
-int body_params(const char *ctype, const char *body, size_t len, json_t **out, char *err, size_t n)
+int
+body_params(const char *ctype, const char *body, size_t len, json_t **out, char *err, size_t n)
 {
 	json_t *v;
 	char why[256];
@@ -222,8 +238,10 @@ int body_params(const char *ctype, const char *body, size_t len, json_t **out, c
 		if (ctype && *ctype) {
 			if (!v)
 				return snprintf(err, n, "The request content was malformed: %s.", why), -EINVAL;
-			return snprintf(err, n, "The request content was malformed: the JSON body must be an "
-			                "object."), -EINVAL;
+			return snprintf(err, n,
+			                "The request content was malformed: the JSON body must be an "
+			                "object."),
+			       -EINVAL;
 		}
 	}
 	*out = params_raw(ctype, body, len);

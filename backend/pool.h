@@ -13,54 +13,54 @@ enum {
 	POOL_BUCKETS = 8192,
 	MAX_DOMAINS = 4,
 	MAX_STEM_KINDS = 16,
-	KILL_GRACE_MS = 1000,        /* past the deadline before we kill the container */
+	KILL_GRACE_MS = 1000, /* past the deadline before we kill the container */
 	STEM_MEMORY_MB = 256,
-	START_TRIES = 2,             /* failed starts in a row before runs fail */
+	START_TRIES = 2, /* failed starts in a row before runs fail */
 };
 
 typedef struct run run;
 
 /* One activation, from sched_submit to done_cb. */
 struct run {
-	run *next, **prevp;          /* on its pool's queue, or on the done list */
+	run *next, **prevp; /* on its pool's queue, or on the done list */
 	sched *s;
 	pool *p;
-	container *c;                /* while it runs */
+	container *c; /* while it runs */
 	sched_done_cb cb;
 	void *arg;
-	char *value;                 /* the parameters as JSON text; NULL: validate only */
-	char *tail;                  /* {"namespace":..,"activation_id":..,...} */
+	char *value; /* the parameters as JSON text; NULL: validate only */
+	char *tail;  /* {"namespace":..,"activation_id":..,...} */
 	int timeout_ms;
-	int64_t deadline_ms;         /* given by the caller, or 0 */
-	int64_t deadline;            /* the one sent to the proxy */
+	int64_t deadline_ms; /* given by the caller, or 0 */
+	int64_t deadline;    /* the one sent to the proxy */
 	int64_t submit_ms;
-	uv_timer_t timer;            /* kills the container when the proxy overstays */
+	uv_timer_t timer; /* kills the container when the proxy overstays */
 	int timer_on;
-	int queued;                  /* on its pool's queue (else maybe on the done list) */
+	int queued; /* on its pool's queue (else maybe on the done list) */
 	run_result res;
 };
 
 /* The containers and the queue of one action version (path@version). */
 struct pool {
 	sched *s;
-	pool *hnext;                 /* hash chain */
-	char *key;                   /* "guest/hello@0.0.3" */
+	pool *hnext; /* hash chain */
+	char *key;   /* "guest/hello@0.0.3" */
 	char *path;
 	char kind[64];
-	int di;                      /* index of its domain in s->doms */
-	char *init_body;             /* the /init request */
-	json_t *annotations;         /* the action's, or NULL (a domain may read them) */
+	int di;              /* index of its domain in s->doms */
+	char *init_body;     /* the /init request */
+	json_t *annotations; /* the action's, or NULL (a domain may read them) */
 	size_t init_len;
 	run_limits lim;
 	run *qhead, **qtail;
 	int queued;
-	container *conts;            /* every container given to this pool */
+	container *conts; /* every container given to this pool */
 	int ncont;
-	int incoming;                /* slots of containers starting or initialising */
-	int starving;                /* on s->starving: waits for capacity */
+	int incoming; /* slots of containers starting or initialising */
+	int starving; /* on s->starving: waits for capacity */
 	pool *snext;
-	int forgotten;               /* out of the table; goes when empty */
-	int start_fails;             /* containers in a row that did not start */
+	int forgotten;   /* out of the table; goes when empty */
+	int start_fails; /* containers in a row that did not start */
 };
 
 typedef struct sched_domain {
@@ -71,27 +71,27 @@ typedef struct sched_domain {
 struct sched {
 	uv_loop_t *loop;
 	char *proxy_path, *run_dir;
-	sched_config cfg;            /* with defaults filled in */
+	sched_config cfg; /* with defaults filled in */
 	sched_domain doms[MAX_DOMAINS];
 	int ndoms;
 	pool *table[POOL_BUCKETS];
 	pool *starving;
-	container *all;              /* every container */
-	int ncont;                   /* not stopping */
-	int mem_mb;                  /* of containers not stopping */
+	container *all; /* every container */
+	int ncont;      /* not stopping */
+	int mem_mb;     /* of containers not stopping */
 	int nstopping;
-	container *stems;            /* stem cells, starting or up */
+	container *stems; /* stem cells, starting or up */
 	char *stem_kinds[MAX_STEM_KINDS];
 	int stem_doms[MAX_STEM_KINDS];
 	int nstem_kinds;
-	int stem_fails;              /* stem cells in a row that did not start */
+	int stem_fails; /* stem cells in a row that did not start */
 	unsigned next_id;
 	uint64_t starts_cold, starts_stem, starts_warm;
 	uint64_t evictions, deaths;
-	run *done;                   /* runs to finish on the next loop turn */
+	run *done; /* runs to finish on the next loop turn */
 	uv_idle_t done_idle;
 	int closing;
-	int idle_closed;             /* done_idle closed: s may go with the last container */
+	int idle_closed; /* done_idle closed: s may go with the last container */
 };
 
 int64_t sched_now_ms(void);

@@ -18,8 +18,8 @@ enum { SLOTS = 1024, BUCKETS_MAX = 100000 };
 typedef struct bucket {
 	struct bucket *next;
 	double tokens;
-	double rate, period;   /* tokens at most, per period ms */
-	int64_t at;            /* ms of the last refill */
+	double rate, period; /* tokens at most, per period ms */
+	int64_t at;          /* ms of the last refill */
 	char key[];
 } bucket;
 
@@ -28,7 +28,8 @@ typedef struct ratelimits {
 	int count;
 } ratelimits;
 
-static unsigned hash(const char *s)
+static unsigned
+hash(const char *s)
 {
 	unsigned h = 2166136261u;
 
@@ -37,7 +38,8 @@ static unsigned hash(const char *s)
 	return h;
 }
 
-static void refill(bucket *k, int64_t now)
+static void
+refill(bucket *k, int64_t now)
 {
 	k->tokens += (double)(now - k->at) * k->rate / k->period;
 	if (k->tokens > k->rate)
@@ -46,7 +48,8 @@ static void refill(bucket *k, int64_t now)
 }
 
 /* Drop the buckets that are full again: they say nothing. */
-static void sweep(ratelimits *rl, int64_t now)
+static void
+sweep(ratelimits *rl, int64_t now)
 {
 	for (int i = 0; i < SLOTS; i++)
 		for (bucket **pp = &rl->slot[i], *k; (k = *pp);) {
@@ -63,7 +66,8 @@ static void sweep(ratelimits *rl, int64_t now)
 
 /* Take a token from key's bucket (rate per period_ms). 0, or -EAGAIN
  * with *retry_ms until the next one; -ENOMEM. */
-int ratelimit_take(backend *b, const char *key, double rate, double period_ms, int64_t *retry_ms)
+int
+ratelimit_take(backend *b, const char *key, double rate, double period_ms, int64_t *retry_ms)
 {
 	ratelimits *rl = b->ratelimits;
 	int64_t now = now_ms();
@@ -103,7 +107,8 @@ int ratelimit_take(backend *b, const char *key, double rate, double period_ms, i
 	return -EAGAIN;
 }
 
-void ratelimit_free(backend *b)
+void
+ratelimit_free(backend *b)
 {
 	ratelimits *rl = b->ratelimits;
 

@@ -26,17 +26,21 @@
 #include "fns.h"
 
 static const char *const status_text[] = {
-	"success", "application error", "action developer error", "whisk internal error",
+	"success",
+	"application error",
+	"action developer error",
+	"whisk internal error",
 };
 
-const char *record_status_text(int status)
+const char *
+record_status_text(int status)
 {
 	return status >= 0 && status <= 3 ? status_text[status] : "whisk internal error";
 }
 
 /* The strings are borrowed: they must outlive the record. */
-void record_init(record *r, const char *ns, const char *name, const char *version, const char *id,
-                 const char *cause)
+void
+record_init(record *r, const char *ns, const char *name, const char *version, const char *id, const char *cause)
 {
 	memset(r, 0, sizeof *r);
 	r->ns = ns;
@@ -50,7 +54,8 @@ void record_init(record *r, const char *ns, const char *name, const char *versio
 	r->status = -1;
 }
 
-void record_clear(record *r)
+void
+record_clear(record *r)
 {
 	json_decref(r->result);
 	json_decref(r->logs);
@@ -59,7 +64,8 @@ void record_clear(record *r)
 }
 
 /* ,{"key":KEY,"value": — the value follows. */
-static void annot_head(record *r, const char *key)
+static void
+annot_head(record *r, const char *key)
 {
 	buf_str(&r->ann, r->ann.n ? ",{\"key\":" : "{\"key\":");
 	json_append_string(&r->ann, key);
@@ -67,7 +73,8 @@ static void annot_head(record *r, const char *key)
 }
 
 /* Add an annotation; a NULL value adds none. */
-void record_annot(record *r, const char *key, const json_t *value)
+void
+record_annot(record *r, const char *key, const json_t *value)
 {
 	if (!value)
 		return;
@@ -76,14 +83,16 @@ void record_annot(record *r, const char *key, const json_t *value)
 	buf_add(&r->ann, "}", 1);
 }
 
-void record_annot_str(record *r, const char *key, const char *value)
+void
+record_annot_str(record *r, const char *key, const char *value)
 {
 	annot_head(r, key);
 	json_append_string(&r->ann, value);
 	buf_add(&r->ann, "}", 1);
 }
 
-void record_annot_int(record *r, const char *key, int64_t value)
+void
+record_annot_int(record *r, const char *key, int64_t value)
 {
 	annot_head(r, key);
 	json_append_int(&r->ann, value);
@@ -91,14 +100,16 @@ void record_annot_int(record *r, const char *key, int64_t value)
 }
 
 /* Append a line (stolen) to the record's logs. */
-void record_log(record *r, json_t *line)
+void
+record_log(record *r, json_t *line)
 {
 	if (!r->logs)
 		r->logs = json_array();
 	json_array_append_new(r->logs, line);
 }
 
-void record_set_times(record *r, int64_t start, int64_t end)
+void
+record_set_times(record *r, int64_t start, int64_t end)
 {
 	r->start = start;
 	r->end = end;
@@ -107,7 +118,8 @@ void record_set_times(record *r, int64_t start, int64_t end)
 /* OpenWhisk's optional "size" is left out: it would cost a serialisation
  * of every result only to count it. record_set_response takes the
  * reference to result. */
-void record_set_response(record *r, int status, json_t *result)
+void
+record_set_response(record *r, int status, json_t *result)
 {
 	json_decref(r->result);
 	r->status = status;
@@ -115,7 +127,8 @@ void record_set_response(record *r, int status, json_t *result)
 }
 
 /* Complete a record from what the scheduler reports. */
-void record_finish(record *r, const run_result *res)
+void
+record_finish(record *r, const run_result *res)
 {
 	record_set_times(r, res->start_ms, res->end_ms);
 	record_set_response(r, res->status, res->result ? json_incref(res->result) : json_object());
@@ -133,25 +146,29 @@ void record_finish(record *r, const run_result *res)
 
 /* The put_* functions append a member, key being the text before its value
  * (punctuation and all); nonzero when out of memory. */
-static int put_member(Buf *b, const char *key, const char *value)
+static int
+put_member(Buf *b, const char *key, const char *value)
 {
 	return buf_str(b, key) || json_append_string(b, value);
 }
 
-static int put_int_member(Buf *b, const char *key, int64_t value)
+static int
+put_int_member(Buf *b, const char *key, int64_t value)
 {
 	return buf_str(b, key) || json_append_int(b, value);
 }
 
 /* duration < 0: end - start. */
-static int put_times(Buf *b, int64_t start, int64_t end, int64_t duration)
+static int
+put_times(Buf *b, int64_t start, int64_t end, int64_t duration)
 {
 	int64_t d = duration >= 0 ? duration : end > start ? end - start : 0;
 
 	return put_int_member(b, ",\"end\":", end) || put_int_member(b, ",\"duration\":", d);
 }
 
-static int put_response(Buf *b, int status, const json_t *result)
+static int
+put_response(Buf *b, int status, const json_t *result)
 {
 	return put_member(b, ",\"response\":{\"status\":", record_status_text(status)) ||
 	       put_int_member(b, ",\"statusCode\":", status) ||
@@ -160,22 +177,20 @@ static int put_response(Buf *b, int status, const json_t *result)
 }
 
 /* The record's JSON text, malloc'd, or NULL when out of memory. */
-char *record_text(const record *r)
+char *
+record_text(const record *r)
 {
-	Buf b = {0};
+	Buf b = { 0 };
 	int failed = buf_reserve(&b, 1024) || /* most records fit */
-	             put_member(&b, "{\"namespace\":", r->ns) ||
-	             put_member(&b, ",\"name\":", r->name) ||
-	             put_member(&b, ",\"version\":", r->version) ||
-	             put_member(&b, ",\"subject\":", r->ns) ||
+	             put_member(&b, "{\"namespace\":", r->ns) || put_member(&b, ",\"name\":", r->name) ||
+	             put_member(&b, ",\"version\":", r->version) || put_member(&b, ",\"subject\":", r->ns) ||
 	             put_member(&b, ",\"publish\":false,\"activationId\":", r->id) ||
-	             put_int_member(&b, ",\"start\":", r->start) ||
-	             buf_str(&b, ",\"logs\":") || (r->logs ? json_append(&b, r->logs) : buf_str(&b, "[]")) ||
-	             buf_str(&b, ",\"annotations\":[") || buf_add(&b, r->ann.p, r->ann.n) || buf_add(&b, "]", 1) ||
+	             put_int_member(&b, ",\"start\":", r->start) || buf_str(&b, ",\"logs\":") ||
+	             (r->logs ? json_append(&b, r->logs) : buf_str(&b, "[]")) || buf_str(&b, ",\"annotations\":[") ||
+	             buf_add(&b, r->ann.p, r->ann.n) || buf_add(&b, "]", 1) ||
 	             (r->cause && put_member(&b, ",\"cause\":", r->cause)) ||
 	             (r->end >= 0 && put_times(&b, r->start, r->end, r->duration)) ||
-	             (r->status >= 0 && put_response(&b, r->status, r->result)) ||
-	             buf_add(&b, "}", 1);
+	             (r->status >= 0 && put_response(&b, r->status, r->result)) || buf_add(&b, "}", 1);
 
 	if (failed) {
 		buf_free(&b);
@@ -187,11 +202,12 @@ char *record_text(const record *r)
 /* The text of a record left running (doc, parsed from the store), ended at
  * now with an error: as record_text would have written it, since a running
  * record is its finished text without the times and response at its end. */
-char *record_fail(json_t *doc, int status, const char *msg, int64_t now)
+char *
+record_fail(json_t *doc, int status, const char *msg, int64_t now)
 {
 	int64_t start = json_integer_value(json_object_get(doc, "start"));
 	json_t *result = json_pack("{s:s}", "error", msg);
-	Buf b = {0};
+	Buf b = { 0 };
 	int rc;
 
 	if (!start)
@@ -209,11 +225,12 @@ char *record_fail(json_t *doc, int status, const char *msg, int64_t now)
 }
 
 /* The short form a list gives without docs=true. */
-json_t *record_summary(const json_t *r)
+json_t *
+record_summary(const json_t *r)
 {
 	json_t *s = json_object(), *v;
-	static const char *const keep[] = {"namespace", "name", "version", "publish", "annotations",
-	                                   "activationId", "start", "end", "duration", "cause", NULL};
+	static const char *const keep[] = { "namespace", "name", "version",  "publish", "annotations", "activationId",
+		                            "start",     "end",  "duration", "cause",   NULL };
 
 	for (int i = 0; keep[i]; i++)
 		if ((v = json_object_get(r, keep[i])))
@@ -224,14 +241,16 @@ json_t *record_summary(const json_t *r)
 }
 
 /* The path of a record's action or trigger ("ns/pkg/name"), or NULL. */
-const char *record_path(const json_t *r)
+const char *
+record_path(const json_t *r)
 {
 	return json_string_value(params_get(json_object_get(r, "annotations"), "path"));
 }
 
 /* The name a record is listed and filtered by: the path of its action or
  * trigger inside the namespace that holds it, "pkg/name" or "name". */
-const char *record_list_name(const json_t *r)
+const char *
+record_list_name(const json_t *r)
 {
 	const char *path = record_path(r);
 	const char *slash = path ? strchr(path, '/') : NULL;

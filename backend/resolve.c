@@ -13,12 +13,14 @@
 
 #include "fns.h"
 
-static int visible(const caller *who, const char *ns, const json_t *pkg)
+static int
+visible(const caller *who, const char *ns, const json_t *pkg)
 {
 	return strcmp(who->ns, ns) == 0 || (pkg && json_is_true(json_object_get(pkg, "publish")));
 }
 
-static int not_found(int *status, char *err, size_t n, const char *what)
+static int
+not_found(int *status, char *err, size_t n, const char *what)
 {
 	*status = 404;
 	snprintf(err, n, "The requested resource does not exist.%s%s", what ? " " : "", what ? what : "");
@@ -26,7 +28,8 @@ static int not_found(int *status, char *err, size_t n, const char *what)
 }
 
 /* Find the package a binding points to; -ENOENT unless it exists and is visible. */
-static int follow_binding(backend *b, const caller *who, json_t *bind, json_t **target, char *ns, char *name)
+static int
+follow_binding(backend *b, const caller *who, json_t *bind, json_t **target, char *ns, char *name)
 {
 	snprintf(ns, NAME_MAX_LEN + 1, "%s", jstr(json_object_get(bind, "namespace")));
 	snprintf(name, NAME_MAX_LEN + 1, "%s", jstr(json_object_get(bind, "name")));
@@ -40,7 +43,8 @@ static int follow_binding(backend *b, const caller *who, json_t *bind, json_t **
 	return 0;
 }
 
-int action_resolve(backend *b, const caller *who, const qname *q, resolved *r, int *status, char *err, size_t n)
+int
+action_resolve(backend *b, const caller *who, const qname *q, resolved *r, int *status, char *err, size_t n)
 {
 	json_t *pkg = NULL, *target = NULL, *bind;
 	char ns[NAME_MAX_LEN + 1], pname[NAME_MAX_LEN + 1], key[2 * NAME_MAX_LEN + 2];
@@ -74,7 +78,8 @@ int action_resolve(backend *b, const caller *who, const qname *q, resolved *r, i
 	if (rc) {
 		json_decref(pkg);
 		json_decref(target);
-		return rc == -ENOENT ? not_found(status, err, n, NULL) : (*status = 500, snprintf(err, n, "store error"), rc);
+		return rc == -ENOENT ? not_found(status, err, n, NULL)
+		                     : (*status = 500, snprintf(err, n, "store error"), rc);
 	}
 	k = strecpy(r->path, r->path + sizeof r->path, ns);
 	k = strecpy(k, r->path + sizeof r->path, "/");
@@ -90,7 +95,8 @@ int action_resolve(backend *b, const caller *who, const qname *q, resolved *r, i
 	return 0;
 }
 
-void resolved_free(resolved *r)
+void
+resolved_free(resolved *r)
 {
 	json_decref(r->action);
 	json_decref(r->params);

@@ -42,10 +42,11 @@ static runtime rts[RT_MAX];
 static int nrts;
 
 /* The first line an interpreter prints for --version, into out. */
-static int ask_version(const char *path, char *out, size_t n)
+static int
+ask_version(const char *path, char *out, size_t n)
 {
 	posix_spawn_file_actions_t fa;
-	char *argv[] = {(char *)path, "--version", NULL};
+	char *argv[] = { (char *)path, "--version", NULL };
 	int fd[2], status, rc;
 	ssize_t got = 0, r;
 	pid_t pid;
@@ -76,14 +77,16 @@ static int ask_version(const char *path, char *out, size_t n)
 
 /* The version number in a --version line: "Python 3.11.2" "v20.20.2"
  * "GNU bash, version 5.2.15(1)-release" give 3.11.2, 20.20.2, 5.2.15. */
-static void version_of(const char *line, char *out, size_t n)
+static void
+version_of(const char *line, char *out, size_t n)
 {
 	const char *p = line + strcspn(line, "0123456789");
 
 	snprintf(out, n, "%.*s", (int)strspn(p, "0123456789."), p);
 }
 
-static void add(const char *family, const char *kind, const char *version, const char *interp, int is_default)
+static void
+add(const char *family, const char *kind, const char *version, const char *interp, int is_default)
 {
 	if (nrts == RT_MAX)
 		return;
@@ -96,7 +99,8 @@ static void add(const char *family, const char *kind, const char *version, const
 
 /* Ask the interpreters; a family whose interpreter is missing or is not of
  * the version its default kind names is left out, and said in the log. */
-void runtimes_probe(void)
+void
+runtimes_probe(void)
 {
 	static const char python[] = "/usr/bin/python3", node[] = "/usr/bin/node", bash[] = "/bin/bash";
 	char line[256], v[32] = "", kind[32];
@@ -128,7 +132,8 @@ void runtimes_probe(void)
 	add("actionloop", "actionloop", "", NULL, 1);
 }
 
-static const runtime *family_default(const char *family, size_t n)
+static const runtime *
+family_default(const char *family, size_t n)
 {
 	for (int i = 0; i < nrts; i++)
 		if (strlen(rts[i].family) == n && strncmp(rts[i].family, family, n) == 0 && rts[i].is_default)
@@ -139,7 +144,8 @@ static const runtime *family_default(const char *family, size_t n)
 /* The kind to store for the kind a client gave: itself when this host
  * runs it, the family's default for FAMILY:default or FAMILY; NULL when
  * none (then runtimes_names says what there is). "sequence" is one. */
-const char *kind_accept(const char *given)
+const char *
+kind_accept(const char *given)
 {
 	size_t fam = strcspn(given, ":");
 	const runtime *d;
@@ -155,7 +161,8 @@ const char *kind_accept(const char *given)
 }
 
 /* "python:3, python:3.11, nodejs:20, ..." into out. */
-void runtimes_names(char *out, size_t n)
+void
+runtimes_names(char *out, size_t n)
 {
 	char *p = out, *e = out + n;
 
@@ -168,7 +175,8 @@ void runtimes_names(char *out, size_t n)
 /* OpenWhisk's runtimes manifest, {"FAMILY": [{"kind", "default",
  * "deprecated", "attached", "requireMain"}...]...}, each kind with what
  * runs it here: "interpreter" and its "version". */
-json_t *runtimes_json(void)
+json_t *
+runtimes_json(void)
 {
 	json_t *o = json_object();
 

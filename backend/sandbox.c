@@ -65,16 +65,27 @@
 #include "sandbox_int.h"
 
 static const char *const hidden_dirs[] = {
-	"/tmp", "/var/tmp", "/dev/shm", "/root", "/home", "/run", "/var/lib",
-	"/srv", "/mnt", "/media", NULL,
+	"/tmp", "/var/tmp", "/dev/shm", "/root", "/home", "/run", "/var/lib", "/srv", "/mnt", "/media", NULL,
 };
 
 /* Steps, for the parent's message. */
 static const char *const step_names[] = {
-	"enter its cgroups", "make mounts private", "mount /proc", "hide directories",
-	"bind the working directory", "chdir", "setrlimit", "drop privileges",
-	"set up stdio", "exec", "new session", "map its user namespace", "detach the host's mounts",
-	"make /dev", "enter its network namespace", "load its seccomp filter",
+	"enter its cgroups",
+	"make mounts private",
+	"mount /proc",
+	"hide directories",
+	"bind the working directory",
+	"chdir",
+	"setrlimit",
+	"drop privileges",
+	"set up stdio",
+	"exec",
+	"new session",
+	"map its user namespace",
+	"detach the host's mounts",
+	"make /dev",
+	"enter its network namespace",
+	"load its seccomp filter",
 };
 
 const char *const sandbox_dev_nodes[] = { "null", "zero", "full", "random", "urandom", "tty", NULL };
@@ -82,8 +93,9 @@ const char *const sandbox_dev_nodes[] = { "null", "zero", "full", "random", "ura
 const char *
 sandbox_hide_opts(const char *dir)
 {
-	return strcmp(dir, "/tmp") == 0 || strcmp(dir, "/var/tmp") == 0 || strcmp(dir, "/dev/shm") == 0 ?
-	       "1777,size=256m" : "0755,size=1m";
+	return strcmp(dir, "/tmp") == 0 || strcmp(dir, "/var/tmp") == 0 || strcmp(dir, "/dev/shm") == 0
+	               ? "1777,size=256m"
+	               : "0755,size=1m";
 }
 
 int
@@ -109,11 +121,6 @@ rm_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
 		unlink(path);
 	return 0;
 }
-
-
-
-
-
 
 static void
 host_hide(sandbox_host *h, const char *dir)
@@ -172,9 +179,9 @@ run_dir_sweep(sandbox_host *h)
 	if (!(d = opendir(h->run_dir)))
 		return;
 	while ((e = readdir(d)))
-		if (sscanf(e->d_name, "c%d-%d", &pid, &slot) == 2 && pid > 0 && kill(pid, 0) < 0 &&
-		    errno == ESRCH && sandbox_pathf(path, sizeof path, "%s/%s", h->run_dir, e->d_name) == 0) {
-			umount2(path, MNT_DETACH);      /* its tmpfs, if it had one */
+		if (sscanf(e->d_name, "c%d-%d", &pid, &slot) == 2 && pid > 0 && kill(pid, 0) < 0 && errno == ESRCH &&
+		    sandbox_pathf(path, sizeof path, "%s/%s", h->run_dir, e->d_name) == 0) {
+			umount2(path, MNT_DETACH); /* its tmpfs, if it had one */
 			nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
 		}
 	closedir(d);
@@ -207,16 +214,19 @@ static void
 host_describe(sandbox_host *h)
 {
 	snprintf(h->describe, sizeof h->describe, "%s%s%s%s%s%s",
-	         h->mode == SB_ROOT ? "uid+pidns+mntns+ipcns" : h->mode == SB_USERNS ? "userns+pidns+mntns+ipcns" : "plain",
-	         h->mem_base[0] ? (h->v2 ? "+cgroup-v2" : "+cgroup-v1") :
-	         h->mode == SB_USERNS ? "+rlimit-data" : h->mode == SB_ROOT ? "+no-memory-limit" : "",
+	         h->mode == SB_ROOT     ? "uid+pidns+mntns+ipcns"
+	         : h->mode == SB_USERNS ? "userns+pidns+mntns+ipcns"
+	                                : "plain",
+	         h->mem_base[0]         ? (h->v2 ? "+cgroup-v2" : "+cgroup-v1")
+	         : h->mode == SB_USERNS ? "+rlimit-data"
+	         : h->mode == SB_ROOT   ? "+no-memory-limit"
+	                                : "",
 	         h->cpu_base[0] && h->cpu_millis ? "+cpu" : "", h->host_net_fd >= 0 ? "+netns" : "",
 	         h->slirp && h->host_net_fd >= 0 ? "+slirp" : "", h->filter.len ? "+seccomp" : "");
 }
 
 int
-sandbox_host_new(const char *run_dir, const char *socket_path, int enabled, sandbox_host **out, char *warn,
-                 size_t wlen)
+sandbox_host_new(const char *run_dir, const char *socket_path, int enabled, sandbox_host **out, char *warn, size_t wlen)
 {
 	sandbox_host *h;
 	char real[PATH_MAX];
@@ -238,7 +248,8 @@ sandbox_host_new(const char *run_dir, const char *socket_path, int enabled, sand
 	h->self_pidfd = (int)syscall(SYS_pidfd_open, getpid(), 0); /* close-on-exec by itself */
 	run_dir_sweep(h);
 	if (h->mode == SB_USERNS)
-		snprintf(warn, wlen, "not root: containers share our uid in user namespaces, and their memory "
+		snprintf(warn, wlen,
+		         "not root: containers share our uid in user namespaces, and their memory "
 		         "is limited by RLIMIT_DATA only");
 	if (h->mode == SB_ROOT) {
 		chmod(h->run_dir, 0711);
@@ -341,8 +352,6 @@ slot_take(sandbox_host *h)
 		}
 	return -EAGAIN;
 }
-
-
 
 /* The working directory's tmpfs: as large as the memory limit (its pages
  * are charged to the container's memory cgroup, as whoever writes them is
@@ -478,7 +487,8 @@ sandbox_prepare(sandbox_host *h, sandbox *sb, int memory_mb, char *err, size_t e
 	sb->memory_mb = memory_mb;
 	if (h->mode == SB_ROOT)
 		sb->uid = h->uid_base + sb->slot;
-	if ((rc = workdir_make(h, sb)) < 0 || (h->mode == SB_ROOT && (rc = sandbox_cgroups_make(h, sb, memory_mb)) < 0)) {
+	if ((rc = workdir_make(h, sb)) < 0 ||
+	    (h->mode == SB_ROOT && (rc = sandbox_cgroups_make(h, sb, memory_mb)) < 0)) {
 		snprintf(err, elen, "sandbox: prepare %s: %s", sb->workdir, strerror(-rc));
 		sandbox_release(h, sb);
 		return rc;
@@ -500,16 +510,15 @@ sandbox_spawn(sandbox_host *h, sandbox *sb, const sandbox_spec *sp, char *err, s
 	return rc;
 }
 
-
 void
 sandbox_kill(sandbox *sb)
 {
 	if (sb->pid <= 0)
 		return;
 	if (sb->pidns)
-		kill(sb->pid, SIGKILL);       /* pid 1 of its namespace: all go */
+		kill(sb->pid, SIGKILL); /* pid 1 of its namespace: all go */
 	else
-		kill(-sb->pid, SIGKILL);      /* its process group */
+		kill(-sb->pid, SIGKILL); /* its process group */
 }
 
 int
@@ -523,12 +532,10 @@ sandbox_reap(sandbox *sb, int *status)
 	if (r == 0)
 		return 0;
 	if (!sb->pidns)
-		kill(-sb->pid, SIGKILL);      /* stragglers of a plain child */
+		kill(-sb->pid, SIGKILL); /* stragglers of a plain child */
 	sb->pid = 0;
 	return 1;
 }
-
-
 
 /* Remove the cgroups and the working directory of a child that is gone. */
 static void

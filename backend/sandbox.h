@@ -9,29 +9,29 @@ typedef struct sandbox_host sandbox_host;
 /* One sandboxed child. */
 typedef struct sandbox {
 	pid_t pid;
-	int pidfd;              /* readable when the child has exited */
-	int report_fd;          /* the child's report of a failed step */
-	int uid;                /* the child's own uid, -1 when it has none (plain, user namespace) */
-	int pidns;              /* pid 1 of its own pid namespace */
+	int pidfd;     /* readable when the child has exited */
+	int report_fd; /* the child's report of a failed step */
+	int uid;       /* the child's own uid, -1 when it has none (plain, user namespace) */
+	int pidns;     /* pid 1 of its own pid namespace */
 	int memory_mb;
 	int slot;
-	char workdir[512];      /* its private working directory */
-	char cg_mem[512];       /* its memory cgroup, "" when none */
-	char cg_pids[512];      /* its pids cgroup (same as cg_mem on v2), "" when none */
-	char cg_cpu[512];       /* its cpu cgroup (same as cg_mem on v2), "" when none */
-	int workfs;             /* its working directory is a tmpfs of its own (mounted by us) */
-	int net_fd;             /* its network namespace, or -1 (the host's) */
-	int ready_fd;           /* readable once slirp4netns has its network up, or -1 */
-	int slirp_exit_fd;      /* closing it ends slirp4netns */
+	char workdir[512]; /* its private working directory */
+	char cg_mem[512];  /* its memory cgroup, "" when none */
+	char cg_pids[512]; /* its pids cgroup (same as cg_mem on v2), "" when none */
+	char cg_cpu[512];  /* its cpu cgroup (same as cg_mem on v2), "" when none */
+	int workfs;        /* its working directory is a tmpfs of its own (mounted by us) */
+	int net_fd;        /* its network namespace, or -1 (the host's) */
+	int ready_fd;      /* readable once slirp4netns has its network up, or -1 */
+	int slirp_exit_fd; /* closing it ends slirp4netns */
 	pid_t slirp_pid;
-	void *api_srv;          /* the API served in its namespace (api_open's) */
+	void *api_srv; /* the API served in its namespace (api_open's) */
 } sandbox;
 
 typedef struct sandbox_spec {
-	const char *exe;        /* absolute path of the program */
+	const char *exe; /* absolute path of the program */
 	char *const *argv;
 	char *const *envp;
-	int out_fd, err_fd;     /* become the child's stdout and stderr */
+	int out_fd, err_fd; /* become the child's stdout and stderr */
 } sandbox_spec;
 
 /* Host-wide state: cgroup parents, the uid range, what to hide (with the
@@ -39,8 +39,8 @@ typedef struct sandbox_spec {
  * makes plain children (own process group and working directory only).
  * Without root the sandbox is had with user namespaces (no uids of their
  * own, no cgroups): warn then says so (it stays "" otherwise). 0 or -errno. */
-int sandbox_host_new(const char *run_dir, const char *socket_path, int enabled, sandbox_host **out,
-                     char *warn, size_t wlen);
+int sandbox_host_new(const char *run_dir, const char *socket_path, int enabled, sandbox_host **out, char *warn,
+                     size_t wlen);
 void sandbox_host_free(sandbox_host *h);
 /* As root, before any thread starts: a mount namespace of our own, a
  * slave of the host's, so the tmpfs of containers' working directories

@@ -89,7 +89,7 @@ cgroup_base(const char *ctl, int v2, char *out, size_t len)
 	if ((rc = own_cgroup(v2 ? "" : ctl, own, sizeof own)) < 0)
 		return rc;
 	if ((rc = sandbox_pathf(out, len, "/sys/fs/cgroup%s%s%s/faasfs-%d", v2 ? "" : "/", v2 ? "" : ctl, own,
-	                (int)getpid())) < 0)
+	                        (int)getpid())) < 0)
 		return rc;
 	if (mkdir(out, 0755) < 0 && errno != EEXIST)
 		return -errno;

@@ -103,7 +103,7 @@ unescape(char *s)
 static void
 child_detach_all(const child_args *a)
 {
-	static char info[256 * 1024];   /* the child's own copy: no malloc here */
+	static char info[256 * 1024]; /* the child's own copy: no malloc here */
 	static char *mp[2048];
 	char *line, *save = NULL, *f;
 	ssize_t n, got = 0;
@@ -136,8 +136,10 @@ static void
 child_dev(const child_args *a, const int *dev_fd)
 {
 	static const char *const links[][2] = {
-		{ "/proc/self/fd", "/dev/fd" }, { "/proc/self/fd/0", "/dev/stdin" },
-		{ "/proc/self/fd/1", "/dev/stdout" }, { "/proc/self/fd/2", "/dev/stderr" },
+		{ "/proc/self/fd", "/dev/fd" },
+		{ "/proc/self/fd/0", "/dev/stdin" },
+		{ "/proc/self/fd/1", "/dev/stdout" },
+		{ "/proc/self/fd/2", "/dev/stderr" },
 	};
 	char path[64];
 	int i, fd;
@@ -198,13 +200,12 @@ lower_limit(int resource, rlim_t v)
 	return setrlimit(resource, &rl);
 }
 
-
 static void
 child_limits(const child_args *a)
 {
 	if (lower_limit(RLIMIT_CORE, 0) < 0 || lower_limit(RLIMIT_FSIZE, (rlim_t)FSIZE_MB << 20) < 0)
 		child_fail(a, ST_RLIMIT);
-	lower_limit(RLIMIT_NOFILE, NOFILE_MAX);   /* a tracer such as valgrind may refuse it */
+	lower_limit(RLIMIT_NOFILE, NOFILE_MAX); /* a tracer such as valgrind may refuse it */
 	if (a->sb->uid >= 0 && lower_limit(RLIMIT_NPROC, PIDS_MAX) < 0)
 		child_fail(a, ST_RLIMIT);
 	if (a->h->mode == SB_USERNS && sandbox_data_limit(0, a->memory_mb) < 0)
@@ -372,4 +373,3 @@ sandbox_child_main(void *p)
 	child_fail(a, ST_EXEC);
 	return 127;
 }
-

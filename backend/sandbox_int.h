@@ -8,25 +8,23 @@
 #include "sandbox.h"
 
 enum {
-	UID_FIRST = 61000,      /* container uids: no passwd entries here */
-	UID_BLOCK = 4096,       /* uids per backend process */
+	UID_FIRST = 61000, /* container uids: no passwd entries here */
+	UID_BLOCK = 4096,  /* uids per backend process */
 	UID_BLOCKS = 64,
-	PIDS_MAX = 256,         /* processes and threads in one container */
+	PIDS_MAX = 256, /* processes and threads in one container */
 	NOFILE_MAX = 4096,
-	FSIZE_MB = 1024,        /* largest file a function may write */
-	DATA_MAX_MB = 2048,     /* OpenWhisk's largest memory limit */
-	USERNS_ID = 1000,       /* our uid and gid inside a user namespace */
+	FSIZE_MB = 1024,    /* largest file a function may write */
+	DATA_MAX_MB = 2048, /* OpenWhisk's largest memory limit */
+	USERNS_ID = 1000,   /* our uid and gid inside a user namespace */
 	MAX_HIDE = 24,
-	HIDE_INODES = 16384,    /* files in each tmpfs a container writes */
-	WORK_INODES = 16384,    /* files in its working directory */
+	HIDE_INODES = 16384, /* files in each tmpfs a container writes */
+	WORK_INODES = 16384, /* files in its working directory */
 	STACK_SIZE = 64 * 1024,
 	EXEC_TRIES = 40,        /* 25 ms apart: a binary rebuilt in place */
 	CPU_PERIOD_US = 100000, /* the CFS period of a container's CPU quota */
 };
 
-
 enum { SB_PLAIN, SB_ROOT, SB_USERNS };
-
 
 /* What the child needs, computed before clone so it only makes syscalls. */
 typedef struct child_args {
@@ -34,15 +32,31 @@ typedef struct child_args {
 	const sandbox *sb;
 	const sandbox_spec *sp;
 	char proxy_dir[512];
-	char procs[3][600];     /* cgroup.procs files to move itself into, or "" */
-	char uid_map[32], gid_map[32];   /* SB_USERNS: "1000 <our uid> 1" */
-	int err_fd;             /* write: {step, errno} on failure */
+	char procs[3][600];            /* cgroup.procs files to move itself into, or "" */
+	char uid_map[32], gid_map[32]; /* SB_USERNS: "1000 <our uid> 1" */
+	int err_fd;                    /* write: {step, errno} on failure */
 	int memory_mb;
 } child_args;
 
 /* The steps of the child, for the parent's message (step_names in sandbox.c). */
-enum { ST_CGROUP, ST_PRIVATE, ST_PROC, ST_HIDE, ST_BIND, ST_CHDIR, ST_RLIMIT, ST_DROP,
-       ST_STDIO, ST_EXEC, ST_SETSID, ST_USERNS, ST_DETACH, ST_DEV, ST_NET, ST_SECCOMP };
+enum {
+	ST_CGROUP,
+	ST_PRIVATE,
+	ST_PROC,
+	ST_HIDE,
+	ST_BIND,
+	ST_CHDIR,
+	ST_RLIMIT,
+	ST_DROP,
+	ST_STDIO,
+	ST_EXEC,
+	ST_SETSID,
+	ST_USERNS,
+	ST_DETACH,
+	ST_DEV,
+	ST_NET,
+	ST_SECCOMP
+};
 
 /* The host's devices a container gets in its /dev (NULL-terminated). */
 extern const char *const sandbox_dev_nodes[];
@@ -50,32 +64,31 @@ extern const char *const sandbox_dev_nodes[];
  * places everyone writes (/tmp...), "0755,size=1m" for the others. */
 const char *sandbox_hide_opts(const char *dir);
 
-
 struct sandbox_host {
-	int mode;               /* SB_PLAIN, SB_ROOT (uids, cgroups) or SB_USERNS (not root) */
-	int v2;                 /* cgroup v2 (one directory for both controllers) */
-	char mem_base[512];     /* "" when no memory cgroup */
+	int mode;           /* SB_PLAIN, SB_ROOT (uids, cgroups) or SB_USERNS (not root) */
+	int v2;             /* cgroup v2 (one directory for both controllers) */
+	char mem_base[512]; /* "" when no memory cgroup */
 	char pids_base[512];
-	char cpu_base[512];     /* "" when no cpu cgroup (on v2, mem_base) */
-	int cpu_millis;         /* a container's CPU quota in thousandths of a core; 0: none */
+	char cpu_base[512]; /* "" when no cpu cgroup (on v2, mem_base) */
+	int cpu_millis;     /* a container's CPU quota in thousandths of a core; 0: none */
 	char run_dir[512];
 	char *hide[MAX_HIDE];
 	int nhide;
 	int uid_base;
-	int block_fd;           /* holds the lock on our block of uids */
-	int block;              /* its number, or -1 */
-	int self_pidfd;         /* the backend's own pidfd, or -1: see child_tie */
+	int block_fd;   /* holds the lock on our block of uids */
+	int block;      /* its number, or -1 */
+	int self_pidfd; /* the backend's own pidfd, or -1: see child_tie */
 	unsigned char used[UID_BLOCK];
 	char describe[128];
 	/* the network (sandbox_net.c) */
-	int net_mode;           /* SB_NET_* */
-	int host_net_fd;        /* the host's namespace, to come back to; -1: containers share it */
-	const char *slirp;      /* slirp4netns, or NULL: no outbound network */
-	int api_port;           /* the API's port, served in each container's namespace; 0: none */
+	int net_mode;      /* SB_NET_* */
+	int host_net_fd;   /* the host's namespace, to come back to; -1: containers share it */
+	const char *slirp; /* slirp4netns, or NULL: no outbound network */
+	int api_port;      /* the API's port, served in each container's namespace; 0: none */
 	void *(*api_open)(void *arg, int fd);
 	void (*api_close)(void *srv);
 	void *api_arg;
-	struct sock_fprog filter;   /* seccomp (sandbox_seccomp.c); len 0: none */
+	struct sock_fprog filter; /* seccomp (sandbox_seccomp.c); len 0: none */
 };
 
 /* sandbox_net.c */

@@ -82,8 +82,9 @@ lo_up(void)
 static int
 api_socket(int port)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
-	                         .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct sockaddr_in a = { .sin_family = AF_INET,
+		                 .sin_port = htons((uint16_t)port),
+		                 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0), one = 1;
 
 	if (s < 0)
@@ -117,8 +118,18 @@ static int
 slirp_start(sandbox_host *h, sandbox *sb)
 {
 	char ns[32], exitfd[32], readyfd[32];
-	char *argv[] = { (char *)h->slirp, "--configure", "--mtu=65520", "--disable-host-loopback",
-	                 "--enable-sandbox", "--enable-seccomp", exitfd, readyfd, "--netns-type=path", ns, "tap0", NULL };
+	char *argv[] = { (char *)h->slirp,
+		         "--configure",
+		         "--mtu=65520",
+		         "--disable-host-loopback",
+		         "--enable-sandbox",
+		         "--enable-seccomp",
+		         exitfd,
+		         readyfd,
+		         "--netns-type=path",
+		         ns,
+		         "tap0",
+		         NULL };
 	posix_spawn_file_actions_t fa;
 	int ex[2], ready[2], rc;
 
@@ -170,7 +181,7 @@ sandbox_net_make(sandbox_host *h, sandbox *sb, char *err, size_t elen)
 		return -errno;
 	}
 	rc = net_fill(h, sb, &api_fd);
-	if (setns(h->host_net_fd, CLONE_NEWNET) < 0) {     /* cannot happen; if it did, the loop would be lost */
+	if (setns(h->host_net_fd, CLONE_NEWNET) < 0) { /* cannot happen; if it did, the loop would be lost */
 		log_error("sandbox: cannot go back to the host's network namespace: %s", strerror(errno));
 		abort();
 	}

@@ -28,15 +28,67 @@
 #include "sandbox_int.h"
 
 static const char *const denied[] = {
-	"init_module", "finit_module", "delete_module", "create_module", "query_module", "get_kernel_syms",
-	"mount", "umount", "umount2", "pivot_root", "chroot", "move_mount", "open_tree", "fsopen", "fsconfig",
-	"fsmount", "fspick", "mount_setattr", "swapon", "swapoff", "reboot", "kexec_load", "kexec_file_load",
-	"ptrace", "process_vm_readv", "process_vm_writev", "kcmp", "add_key", "request_key", "keyctl", "bpf",
-	"perf_event_open", "userfaultfd", "io_uring_setup", "io_uring_enter", "io_uring_register",
-	"open_by_handle_at", "name_to_handle_at", "acct", "settimeofday", "clock_settime", "clock_adjtime",
-	"adjtimex", "stime", "syslog", "quotactl", "quotactl_fd", "lookup_dcookie", "iopl", "ioperm", "uselib",
-	"ustat", "sysfs", "_sysctl", "nfsservctl", "vm86", "vm86old", "unshare", "setns",
-	"fanotify_init", "vhangup",
+	"init_module",
+	"finit_module",
+	"delete_module",
+	"create_module",
+	"query_module",
+	"get_kernel_syms",
+	"mount",
+	"umount",
+	"umount2",
+	"pivot_root",
+	"chroot",
+	"move_mount",
+	"open_tree",
+	"fsopen",
+	"fsconfig",
+	"fsmount",
+	"fspick",
+	"mount_setattr",
+	"swapon",
+	"swapoff",
+	"reboot",
+	"kexec_load",
+	"kexec_file_load",
+	"ptrace",
+	"process_vm_readv",
+	"process_vm_writev",
+	"kcmp",
+	"add_key",
+	"request_key",
+	"keyctl",
+	"bpf",
+	"perf_event_open",
+	"userfaultfd",
+	"io_uring_setup",
+	"io_uring_enter",
+	"io_uring_register",
+	"open_by_handle_at",
+	"name_to_handle_at",
+	"acct",
+	"settimeofday",
+	"clock_settime",
+	"clock_adjtime",
+	"adjtimex",
+	"stime",
+	"syslog",
+	"quotactl",
+	"quotactl_fd",
+	"lookup_dcookie",
+	"iopl",
+	"ioperm",
+	"uselib",
+	"ustat",
+	"sysfs",
+	"_sysctl",
+	"nfsservctl",
+	"vm86",
+	"vm86old",
+	"unshare",
+	"setns",
+	"fanotify_init",
+	"vhangup",
 };
 
 /* What a clone with any of these flags is refused. */
@@ -52,7 +104,7 @@ rules(scmp_filter_ctx ctx)
 
 	for (i = 0; i < sizeof denied / sizeof denied[0]; i++) {
 		if ((nr = seccomp_syscall_resolve_name(denied[i])) == __NR_SCMP_ERROR)
-			continue;       /* not on this architecture */
+			continue; /* not on this architecture */
 		if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 0)) < 0)
 			return rc;
 	}
@@ -64,8 +116,7 @@ rules(scmp_filter_ctx ctx)
 }
 
 /* The compiled program, read back from the memfd libseccomp wrote it to. */
-static int
-export(scmp_filter_ctx ctx, struct sock_fprog *prog)
+static int export(scmp_filter_ctx ctx, struct sock_fprog *prog)
 {
 	int fd = memfd_create("seccomp", MFD_CLOEXEC), rc;
 	off_t n;

@@ -221,7 +221,7 @@ sched_free(sched *s)
 
 	if (!s)
 		return;
-	s->closing = 1;                 /* from here on no done_cb runs */
+	s->closing = 1; /* from here on no done_cb runs */
 	while ((r = s->done))
 		run_finish(r);
 	for (i = 0; i < POOL_BUCKETS; i++)
@@ -312,15 +312,15 @@ init_body(const run_spec *sp)
 	json_t *v, *env = sp->init_env ? json_deep_copy(sp->init_env) : json_object();
 	char n[16], *text;
 
-	if (sp->limits.concurrency > 1) {      /* the proxy takes that many runs at once */
+	if (sp->limits.concurrency > 1) { /* the proxy takes that many runs at once */
 		snprintf(n, sizeof n, "%d", sp->limits.concurrency);
 		json_object_set_new(env, "__OW_CONCURRENCY", json_string(n));
 	}
 
-	v = json_pack("{s:{s:s,s:s,s:s%,s:b,s:o,s:s}}", "value", "name", sp->name ? sp->name : "",
-	              "main", sp->main && *sp->main ? sp->main : "main", "code", sp->code ? sp->code : "",
-	              sp->code ? (sp->code_len ? sp->code_len : strlen(sp->code)) : 0,
-	              "binary", sp->binary, "env", env, "kind", sp->kind);
+	v = json_pack("{s:{s:s,s:s,s:s%,s:b,s:o,s:s}}", "value", "name", sp->name ? sp->name : "", "main",
+	              sp->main && *sp->main ? sp->main : "main", "code", sp->code ? sp->code : "",
+	              sp->code ? (sp->code_len ? sp->code_len : strlen(sp->code)) : 0, "binary", sp->binary, "env", env,
+	              "kind", sp->kind);
 	if (!v)
 		return NULL;
 	text = json_text(v, NULL);
@@ -369,7 +369,7 @@ void
 pool_free(pool *p)
 {
 	pool_unlink(p);
-	assert(!p->starving);           /* a starving pool has runs queued */
+	assert(!p->starving); /* a starving pool has runs queued */
 	free(p->key);
 	free(p->path);
 	free(p->init_body);
@@ -399,8 +399,12 @@ run_tail(const run_spec *sp)
 {
 	char action[1100];
 	const char *id = sp->activation_id ? sp->activation_id : "";
-	const char *kv[] = {"namespace", sp->ns ? sp->ns : "", "action_name", action, "activation_id", id,
-	                    "transaction_id", id, "api_key", sp->api_key, "api_host", sp->api_host};
+	const char *kv[] = { "namespace",      sp->ns ? sp->ns : "",
+		             "action_name",    action,
+		             "activation_id",  id,
+		             "transaction_id", id,
+		             "api_key",        sp->api_key,
+		             "api_host",       sp->api_host };
 
 	snprintf(action, sizeof action, "/%s", sp->path);
 	return json_text_pairs(kv, sizeof kv / sizeof kv[0] / 2, NULL);
@@ -420,7 +424,7 @@ run_new(sched *s, pool *p, const run_spec *sp, sched_done_cb cb, void *arg, run 
 	r->timeout_ms = sp->limits.timeout_ms > 0 ? sp->limits.timeout_ms : 60000;
 	r->deadline_ms = sp->deadline_ms;
 	r->submit_ms = sched_now_ms();
-	r->res.start = "cold";          /* until a container takes it */
+	r->res.start = "cold"; /* until a container takes it */
 	r->tail = run_tail(sp);
 	if (sp->params)
 		r->value = json_text(sp->params, NULL);
@@ -446,7 +450,7 @@ sched_submit(sched *s, const run_spec *sp, sched_done_cb cb, void *arg)
 	if ((rc = pool_get(s, sp, &p)) < 0)
 		return rc;
 	if (p->queued - p->incoming >= s->cfg.queue_max)
-		return -EAGAIN;         /* waiting with no container on its way */
+		return -EAGAIN; /* waiting with no container on its way */
 	if ((rc = run_new(s, p, sp, cb, arg, &r)) < 0) {
 		pool_maybe_free(p);
 		return rc;
@@ -511,12 +515,14 @@ sched_metrics(sched *s, Buf *b)
 			busy++;
 	}
 	buf_printf(b, "# HELP faasfs_containers Containers by state.\n# TYPE faasfs_containers gauge\n");
-	buf_printf(b, "faasfs_containers{state=\"starting\"} %d\nfaasfs_containers{state=\"stemcell\"} %d\n"
-	    "faasfs_containers{state=\"warm\"} %d\nfaasfs_containers{state=\"busy\"} %d\n"
-	    "faasfs_containers{state=\"stopping\"} %d\n", n[C_STARTING], n[C_STEM], warm, busy, n[C_STOPPING]);
+	buf_printf(b,
+	           "faasfs_containers{state=\"starting\"} %d\nfaasfs_containers{state=\"stemcell\"} %d\n"
+	           "faasfs_containers{state=\"warm\"} %d\nfaasfs_containers{state=\"busy\"} %d\n"
+	           "faasfs_containers{state=\"stopping\"} %d\n",
+	           n[C_STARTING], n[C_STEM], warm, busy, n[C_STOPPING]);
 	buf_printf(b, "# TYPE faasfs_container_memory_mb gauge\nfaasfs_container_memory_mb %d\n", s->mem_mb);
 	buf_printf(b, "# HELP faasfs_queue_depth Activations waiting for a container.\n"
-	    "# TYPE faasfs_queue_depth gauge\n");
+	              "# TYPE faasfs_queue_depth gauge\n");
 	for (i = 0; i < POOL_BUCKETS; i++)
 		for (p = s->table[i]; p; p = p->hnext)
 			if (p->queued) {
@@ -524,12 +530,15 @@ sched_metrics(sched *s, Buf *b)
 				buf_printf(b, "faasfs_queue_depth{action=\"%s\"} %d\n", p->path, p->queued);
 			}
 	buf_printf(b, "faasfs_queue_depth %d\n", queued);
-	buf_printf(b, "# HELP faasfs_sched_starts_total Activations by how their container started.\n"
-	    "# TYPE faasfs_sched_starts_total counter\nfaasfs_sched_starts_total{start=\"cold\"} %llu\n"
-	    "faasfs_sched_starts_total{start=\"stemcell\"} %llu\nfaasfs_sched_starts_total{start=\"warm\"} %llu\n",
-	    (unsigned long long)s->starts_cold, (unsigned long long)s->starts_stem,
-	    (unsigned long long)s->starts_warm);
-	buf_printf(b, "# TYPE faasfs_container_evictions_total counter\nfaasfs_container_evictions_total %llu\n"
-	    "# TYPE faasfs_container_deaths_total counter\nfaasfs_container_deaths_total %llu\n",
-	    (unsigned long long)s->evictions, (unsigned long long)s->deaths);
+	buf_printf(
+	        b,
+	        "# HELP faasfs_sched_starts_total Activations by how their container started.\n"
+	        "# TYPE faasfs_sched_starts_total counter\nfaasfs_sched_starts_total{start=\"cold\"} %llu\n"
+	        "faasfs_sched_starts_total{start=\"stemcell\"} %llu\nfaasfs_sched_starts_total{start=\"warm\"} %llu\n",
+	        (unsigned long long)s->starts_cold, (unsigned long long)s->starts_stem,
+	        (unsigned long long)s->starts_warm);
+	buf_printf(b,
+	           "# TYPE faasfs_container_evictions_total counter\nfaasfs_container_evictions_total %llu\n"
+	           "# TYPE faasfs_container_deaths_total counter\nfaasfs_container_deaths_total %llu\n",
+	           (unsigned long long)s->evictions, (unsigned long long)s->deaths);
 }

@@ -21,24 +21,24 @@
 typedef struct sched sched;
 
 typedef struct run_limits {
-	int timeout_ms;    /* OpenWhisk range 100 .. 300000 */
-	int memory_mb;     /* 128 .. 2048 */
-	int logs_kb;       /* 0 .. 10240 */
-	int concurrency;   /* 1 .. 500: activations in flight in one container */
+	int timeout_ms;  /* OpenWhisk range 100 .. 300000 */
+	int memory_mb;   /* 128 .. 2048 */
+	int logs_kb;     /* 0 .. 10240 */
+	int concurrency; /* 1 .. 500: activations in flight in one container */
 } run_limits;
 
 typedef struct run_spec {
-	const char *ns;            /* namespace name, e.g. "guest" */
-	const char *path;          /* "guest/pkg/hello" or "guest/hello" */
-	const char *name;          /* "hello" */
-	const char *version;       /* "0.0.3": with path, the key of warm containers */
-	const char *kind;          /* "python:3", "nodejs:20", "bash", "native", ... */
-	const char *main;          /* entry point name, or NULL */
-	const char *code;          /* as stored: text, or base64 when binary */
-	size_t code_len;           /* its length (text may hold a NUL); 0: strlen */
+	const char *ns;      /* namespace name, e.g. "guest" */
+	const char *path;    /* "guest/pkg/hello" or "guest/hello" */
+	const char *name;    /* "hello" */
+	const char *version; /* "0.0.3": with path, the key of warm containers */
+	const char *kind;    /* "python:3", "nodejs:20", "bash", "native", ... */
+	const char *main;    /* entry point name, or NULL */
+	const char *code;    /* as stored: text, or base64 when binary */
+	size_t code_len;     /* its length (text may hold a NUL); 0: strlen */
 	int binary;
-	json_t *init_env;          /* object: bound parameters given at init, or NULL */
-	json_t *annotations;       /* object or NULL (kind routing may read it) */
+	json_t *init_env;    /* object: bound parameters given at init, or NULL */
+	json_t *annotations; /* object or NULL (kind routing may read it) */
 	run_limits limits;
 	json_t *params;            /* object: merged parameters for this run; NULL = validate only */
 	const char *activation_id; /* 32 hex chars */
@@ -49,42 +49,42 @@ typedef struct run_spec {
 
 /* OpenWhisk's four outcomes, with their statusCode in activation records. */
 enum run_status {
-	RUN_SUCCESS = 0,         /* "success" */
-	RUN_APP_ERROR = 1,       /* "application error": result has "error" */
-	RUN_DEV_ERROR = 2,       /* "action developer error": crash, timeout, bad output */
-	RUN_WHISK_ERROR = 3,     /* "whisk internal error" */
+	RUN_SUCCESS = 0,     /* "success" */
+	RUN_APP_ERROR = 1,   /* "application error": result has "error" */
+	RUN_DEV_ERROR = 2,   /* "action developer error": crash, timeout, bad output */
+	RUN_WHISK_ERROR = 3, /* "whisk internal error" */
 };
 
 typedef struct run_result {
 	enum run_status status;
-	json_t *result;          /* object; on errors {"error": "..."} */
-	json_t *logs;            /* array of strings "2026-11-27T10:00:00.123456Z stdout: text" */
-	const char *start;       /* "cold", "stemcell" or "warm" */
-	const char *domain;      /* the execution domain that ran it: "local", "knative" */
-	int64_t start_ms;        /* when the run (or init, if any) began, ms since epoch */
+	json_t *result;     /* object; on errors {"error": "..."} */
+	json_t *logs;       /* array of strings "2026-11-27T10:00:00.123456Z stdout: text" */
+	const char *start;  /* "cold", "stemcell" or "warm" */
+	const char *domain; /* the execution domain that ran it: "local", "knative" */
+	int64_t start_ms;   /* when the run (or init, if any) began, ms since epoch */
 	int64_t end_ms;
-	int wait_ms;             /* time queued before a container took it */
-	int init_ms;             /* 0 when warm */
+	int wait_ms; /* time queued before a container took it */
+	int init_ms; /* 0 when warm */
 	int timed_out;
-	int queue_full;          /* refused: the action's queue is full (API answers 429) */
+	int queue_full; /* refused: the action's queue is full (API answers 429) */
 } run_result;
 
 typedef void (*sched_done_cb)(run_result *res, void *arg);
 
 typedef struct sched_config {
-	const char *proxy_path;     /* faasfs-proxy binary */
-	const char *run_dir;        /* scratch space for containers (not the store) */
-	const char *socket_path;    /* the API's Unix socket, hidden from functions; NULL: none (read by sched_new only) */
-	int max_containers;         /* per host, 0 = default */
-	int max_memory_mb;          /* per host, 0 = default */
-	int idle_ms;                /* stop an idle container after this; 0 = default 10 min */
-	int stemcells;              /* pre-started containers per kind, 0 = default */
-	int queue_max;              /* per action, 0 = default */
-	int sandbox;                /* 1: sandbox (uid, namespaces, cgroups); 0: plain child */
-	int cpu_millis;             /* each container's CPU quota, thousandths of a core; 0: none */
-	int network;                /* SB_NET_* of sandbox.h */
-	int api_port;               /* the API, served in each container's network namespace too */
-	void *(*api_open)(void *arg, int fd);   /* serve the API on a listening socket */
+	const char *proxy_path;  /* faasfs-proxy binary */
+	const char *run_dir;     /* scratch space for containers (not the store) */
+	const char *socket_path; /* the API's Unix socket, hidden from functions; NULL: none (read by sched_new only) */
+	int max_containers;      /* per host, 0 = default */
+	int max_memory_mb;       /* per host, 0 = default */
+	int idle_ms;             /* stop an idle container after this; 0 = default 10 min */
+	int stemcells;           /* pre-started containers per kind, 0 = default */
+	int queue_max;           /* per action, 0 = default */
+	int sandbox;             /* 1: sandbox (uid, namespaces, cgroups); 0: plain child */
+	int cpu_millis;          /* each container's CPU quota, thousandths of a core; 0: none */
+	int network;             /* SB_NET_* of sandbox.h */
+	int api_port;            /* the API, served in each container's network namespace too */
+	void *(*api_open)(void *arg, int fd); /* serve the API on a listening socket */
 	void (*api_close)(void *srv);
 	void *api_arg;
 } sched_config;

@@ -84,7 +84,7 @@ container_retire(container *c)
 	if (c->state == C_STOPPING)
 		return;
 	if (!c->pool)
-		unlink_list(c);              /* off the stem-cell list */
+		unlink_list(c); /* off the stem-cell list */
 	c->state = C_STOPPING;
 	s->ncont--;
 	s->mem_mb -= c->memory_mb;
@@ -244,8 +244,8 @@ victim(sched *s, pool *p)
 			continue;
 		if (c->state == C_STEM && !best)
 			best = c;
-		if (c->state == C_READY && c->inflight == 0 && (!best || best->state == C_STEM ||
-		                                                 c->idle_since < best->idle_since))
+		if (c->state == C_READY && c->inflight == 0 &&
+		    (!best || best->state == C_STEM || c->idle_since < best->idle_since))
 			best = c;
 	}
 	return best;
@@ -276,7 +276,7 @@ starve(pool *p)
 	p->starving = 1;
 	p->snext = NULL;
 	for (pp = &p->s->starving; *pp; pp = &(*pp)->snext)
-		;                       /* first come, first served */
+		; /* first come, first served */
 	*pp = p;
 }
 
@@ -326,7 +326,7 @@ sched_relieve(sched *s)
 		p->starving = 0;
 		p->snext = NULL;
 		pool_pump(p);
-		pool_maybe_free(p);     /* its runs may have failed meanwhile */
+		pool_maybe_free(p); /* its runs may have failed meanwhile */
 	}
 	stem_fill(s);
 }
@@ -358,7 +358,7 @@ pool_grow(pool *p)
 		int starting = c->state == C_STARTING;
 		more = p->lim.memory_mb - c->memory_mb;
 		if (!starting)
-			c->state = C_INIT;      /* not a victim while room is made for it */
+			c->state = C_INIT; /* not a victim while room is made for it */
 		if (more > 0 && make_room(s, p, 0, more) < 0) {
 			if (!starting)
 				c->state = C_STEM;
@@ -370,10 +370,10 @@ pool_grow(pool *p)
 		c->memory_mb = p->lim.memory_mb;
 		if (c->ops->resize(c, c->memory_mb) < 0)
 			log_warn("sched: %s: cannot set its memory limit to %d MB", c->name, c->memory_mb);
-		snprintf(c->kind, sizeof c->kind, "%s", p->kind);   /* it may be a stem cell of another kind */
+		snprintf(c->kind, sizeof c->kind, "%s", p->kind); /* it may be a stem cell of another kind */
 		pool_take(p, c, "stemcell");
-		if (!starting)          /* else container_up inits it, now that it has a pool */
-			container_init(c);  /* its replacement starts after the init: no contention */
+		if (!starting)             /* else container_up inits it, now that it has a pool */
+			container_init(c); /* its replacement starts after the init: no contention */
 		return 0;
 	}
 	if (make_room(s, p, 1, p->lim.memory_mb) < 0) {
@@ -469,8 +469,8 @@ container_up(container *c, int err, const char *why)
 			incoming_done(c);
 			if (++c->pool->start_fails >= START_TRIES) {
 				char msg[1024];
-				snprintf(msg, sizeof msg, "The action's container could not start%s%s", why ? ": " : ".",
-				         why ? why : "");
+				snprintf(msg, sizeof msg, "The action's container could not start%s%s",
+				         why ? ": " : ".", why ? why : "");
 				fail_queue(c->pool, msg);
 			}
 		} else if (++s->stem_fails >= START_TRIES) {
@@ -510,7 +510,7 @@ container_down(container *c, const char *why)
 		p->ncont--;
 	uv_close((uv_handle_t *)&c->idle, container_freed);
 	if (p && !s->closing)
-		pool_pump(p);                /* replaces it when runs wait */
+		pool_pump(p); /* replaces it when runs wait */
 	if (p)
 		pool_maybe_free(p);
 	if (!s->closing)

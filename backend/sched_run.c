@@ -42,7 +42,7 @@ run_free(run *r)
 void
 run_finish(run *r)
 {
-	LIST_REMOVE(r, next, prevp);    /* off the done list */
+	LIST_REMOVE(r, next, prevp); /* off the done list */
 	if (!r->res.result)
 		r->res.result = json_object();
 	if (!r->res.logs)
@@ -108,7 +108,8 @@ init_reply(container *c, domain_reply *rep, void *arg)
 	else if (rep->err == 0)
 		answer_error(rep->body, rep->len, msg, sizeof msg);
 	else if (c->init_timed_out)
-		snprintf(msg, sizeof msg, "The action exceeded its time limits of %d milliseconds during initialization.",
+		snprintf(msg, sizeof msg,
+		         "The action exceeded its time limits of %d milliseconds during initialization.",
 		         c->pool->lim.timeout_ms);
 	else if (c->ops->oom(c))
 		snprintf(msg, sizeof msg, "The action exhausted its memory limit of %d MB and was aborted.",
@@ -171,7 +172,7 @@ pool_init_done(container *c, int ok, const char *error)
 		pool_pump(p);
 		c->fresh = 0;
 		container_idle(c);
-		stem_fill(s);           /* replaces a stem cell this may have taken */
+		stem_fill(s); /* replaces a stem cell this may have taken */
 		return;
 	}
 	log_info("sched: %s: init of %s failed: %s", c->name, p->path, error);
@@ -180,7 +181,7 @@ pool_init_done(container *c, int ok, const char *error)
 		pool_pump(p);
 		return;
 	}
-	while ((r = p->qhead)) {         /* the same code would fail again */
+	while ((r = p->qhead)) { /* the same code would fail again */
 		r->res.start = c->origin;
 		r->res.init_ms = c->init_ms;
 		r->res.start_ms = c->init_start_ms;
@@ -197,8 +198,8 @@ kill_cb(uv_timer_t *t)
 	run *r = t->data;
 
 	r->res.timed_out = 1;
-	log_info("sched: %s: activation %s overstayed its deadline; killing the container",
-	         r->c ? r->c->name : "?", r->p ? r->p->path : "?");
+	log_info("sched: %s: activation %s overstayed its deadline; killing the container", r->c ? r->c->name : "?",
+	         r->p ? r->p->path : "?");
 	if (r->c)
 		container_retire(r->c);
 }
@@ -274,7 +275,7 @@ run_reply(container *c, domain_reply *rep, void *arg)
 static char *
 run_body(run *r, size_t *len)
 {
-	Buf b = {0};
+	Buf b = { 0 };
 
 	if (buf_reserve(&b, strlen(r->value) + strlen(r->tail) + 48) || buf_str(&b, "{\"value\":") ||
 	    buf_str(&b, r->value) || buf_str(&b, ",\"deadline\":\"") || json_append_int(&b, r->deadline) ||
@@ -338,7 +339,7 @@ run_dispatch(run *r, container *c)
 
 	uv_timer_stop(&c->idle);
 	run_counts(r, c);
-	if (!r->value) {                 /* validate only: the container is initialised */
+	if (!r->value) { /* validate only: the container is initialised */
 		r->res.status = RUN_SUCCESS;
 		r->res.result = json_pack("{s:b}", "ok", 1);
 		run_later(r);

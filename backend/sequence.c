@@ -15,17 +15,20 @@
 #include "fns.h"
 #include "log.h"
 
-int sequence_is_exec(const json_t *exec)
+int
+sequence_is_exec(const json_t *exec)
 {
 	return strcmp(jstr(json_object_get(exec, "kind")), "sequence") == 0;
 }
 
-int sequence_is(const json_t *action)
+int
+sequence_is(const json_t *action)
 {
 	return sequence_is_exec(json_object_get(action, "exec"));
 }
 
-static void sequence_end(activation *a, int status, json_t *result)
+static void
+sequence_end(activation *a, int status, json_t *result)
 {
 	int64_t now = now_ms();
 
@@ -36,7 +39,8 @@ static void sequence_end(activation *a, int status, json_t *result)
 
 static int sequence_step(activation *a, json_t *params);
 
-static void component_done(const act_done *d, void *arg)
+static void
+component_done(const act_done *d, void *arg)
 {
 	activation *a = arg;
 	json_t *result = d->result;
@@ -54,11 +58,12 @@ static void component_done(const act_done *d, void *arg)
 }
 
 /* Start the next component with params; on failure, end the sequence. */
-static int sequence_step(activation *a, json_t *params)
+static int
+sequence_step(activation *a, json_t *params)
 {
 	const char *path = jstr(json_array_get(a->components, a->next));
 	char err[512];
-	act_req rq = {0};
+	act_req rq = { 0 };
 	int status, rc;
 
 	a->next++;
@@ -82,7 +87,8 @@ static int sequence_step(activation *a, json_t *params)
 
 /* Run the sequence a with the merged parameters. 0: its end will be
  * recorded like any activation's. */
-int sequence_start(activation *a, json_t *params)
+int
+sequence_start(activation *a, json_t *params)
 {
 	a->components = json_object_get(json_object_get(a->res.action, "exec"), "components");
 	if (!json_array_size(a->components))

@@ -119,12 +119,14 @@ static const char *const sql[S_NSTMT] = {
 	[S_EV_PRUNE] = "DELETE FROM events WHERE seq <= ?1",
 	[S_EV_LAST] = "SELECT max(coalesce((SELECT max(seq) FROM events), 0),"
 	              " coalesce((SELECT max(rowid) FROM activations), 0))",
-	[S_FEED_PUT] = "INSERT OR REPLACE INTO feeds(ns, trigger, feed, config, paused, next_due, last_due, uuid, changed,"
-	               " error) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+	[S_FEED_PUT] =
+	        "INSERT OR REPLACE INTO feeds(ns, trigger, feed, config, paused, next_due, last_due, uuid, changed,"
+	        " error) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
 	[S_FEED_GET] = "SELECT ns, trigger, feed, config, paused, next_due, last_due, uuid, changed, error FROM feeds"
 	               " WHERE ns = ?1 AND trigger = ?2",
-	[S_FEED_BY_UUID] = "SELECT ns, trigger, feed, config, paused, next_due, last_due, uuid, changed, error FROM feeds"
-	                   " WHERE uuid = ?1",
+	[S_FEED_BY_UUID] =
+	        "SELECT ns, trigger, feed, config, paused, next_due, last_due, uuid, changed, error FROM feeds"
+	        " WHERE uuid = ?1",
 	[S_FEED_ALL] = "SELECT ns, trigger, feed, config, paused, next_due, last_due, uuid, changed, error FROM feeds"
 	               " WHERE feed LIKE ?1",
 	[S_FEED_DEL] = "DELETE FROM feeds WHERE ns = ?1 AND trigger = ?2",
@@ -132,7 +134,8 @@ static const char *const sql[S_NSTMT] = {
 	[S_META_APPLIED] = "UPDATE meta SET value = max(value, ?1) WHERE key = 'journal_applied'",
 };
 
-sqlite3_stmt *store_stmt(store *st, enum stmt_id id)
+sqlite3_stmt *
+store_stmt(store *st, enum stmt_id id)
 {
 	sqlite3_stmt *s = st->st[id];
 	sqlite3_reset(s);
@@ -141,7 +144,8 @@ sqlite3_stmt *store_stmt(store *st, enum stmt_id id)
 }
 
 /* Step a statement that returns no rows; 0 or -EIO (logged). */
-int store_exec_step(store *st, sqlite3_stmt *s)
+int
+store_exec_step(store *st, sqlite3_stmt *s)
 {
 	int rc = sqlite3_step(s);
 	sqlite3_reset(s);
@@ -151,7 +155,8 @@ int store_exec_step(store *st, sqlite3_stmt *s)
 	return rc == SQLITE_CONSTRAINT ? -EEXIST : -EIO;
 }
 
-static int exec_sql(sqlite3 *db, const char *text)
+static int
+exec_sql(sqlite3 *db, const char *text)
 {
 	char *msg = NULL;
 	if (sqlite3_exec(db, text, NULL, NULL, &msg) == SQLITE_OK)
@@ -161,7 +166,8 @@ static int exec_sql(sqlite3 *db, const char *text)
 	return -EIO;
 }
 
-static int schema_version(sqlite3 *db)
+static int
+schema_version(sqlite3 *db)
 {
 	sqlite3_stmt *s;
 	int v = -1;
@@ -173,7 +179,8 @@ static int schema_version(sqlite3 *db)
 }
 
 /* Bring the schema up to date in one transaction. */
-static int migrate(sqlite3 *db)
+static int
+migrate(sqlite3 *db)
 {
 	int have = schema_version(db), want = sizeof migrations / sizeof migrations[0];
 	char pragma[64];
@@ -198,7 +205,8 @@ static int migrate(sqlite3 *db)
 	return 0;
 }
 
-static int prepare_all(store *st)
+static int
+prepare_all(store *st)
 {
 	for (int i = 0; i < S_NSTMT; i++)
 		if (sqlite3_prepare_v3(st->db, sql[i], -1, SQLITE_PREPARE_PERSISTENT, &st->st[i], NULL) != SQLITE_OK) {
@@ -209,10 +217,15 @@ static int prepare_all(store *st)
 }
 
 static void batch_check_cb(uv_check_t *h);
-static void wake_cb(uv_idle_t *h) { (void)h; }
+static void
+wake_cb(uv_idle_t *h)
+{
+	(void)h;
+}
 
 /* Open (creating) path. loop may be NULL for a one-shot command. */
-int store_open(uv_loop_t *loop, const char *path, int sync_full, store **out)
+int
+store_open(uv_loop_t *loop, const char *path, int sync_full, store **out)
 {
 	store *st = calloc(1, sizeof *st);
 	int rc = -EIO;
@@ -227,8 +240,8 @@ int store_open(uv_loop_t *loop, const char *path, int sync_full, store **out)
 		free(st);
 		return -ENOMEM;
 	}
-	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-	                    NULL) != SQLITE_OK) {
+	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) !=
+	    SQLITE_OK) {
 		log_error("store: cannot open %s: %s", path, sqlite3_errmsg(st->db));
 		goto fail;
 	}
@@ -255,7 +268,8 @@ fail:
 	return rc ? rc : -EIO;
 }
 
-static void handle_closed(uv_handle_t *h)
+static void
+handle_closed(uv_handle_t *h)
 {
 	store *st = h->data;
 	if (--st->closing == 0)
@@ -263,7 +277,8 @@ static void handle_closed(uv_handle_t *h)
 }
 
 /* The last of the store, once nothing (handles, the worker) uses it. */
-void store_free(store *st)
+void
+store_free(store *st)
 {
 	pending *p, *next;
 
@@ -282,7 +297,8 @@ void store_free(store *st)
 	free(st);
 }
 
-void store_close(store *st)
+void
+store_close(store *st)
 {
 	if (!st)
 		return;
@@ -298,15 +314,21 @@ void store_close(store *st)
 	uv_close((uv_handle_t *)&st->apply_timer, handle_closed);
 }
 
-void store_on_event(store *st, store_event_cb cb, void *arg)
+void
+store_on_event(store *st, store_event_cb cb, void *arg)
 {
 	st->on_event = cb;
 	st->event_arg = arg;
 }
 
-int store_begin(store *st) { return store_exec_step(st, store_stmt(st, S_BEGIN)); }
+int
+store_begin(store *st)
+{
+	return store_exec_step(st, store_stmt(st, S_BEGIN));
+}
 
-int store_commit(store *st)
+int
+store_commit(store *st)
 {
 	int rc = store_exec_step(st, store_stmt(st, S_COMMIT));
 	if (rc)
@@ -314,10 +336,15 @@ int store_commit(store *st)
 	return rc;
 }
 
-void store_rollback(store *st) { store_exec_step(st, store_stmt(st, S_ROLLBACK)); }
+void
+store_rollback(store *st)
+{
+	store_exec_step(st, store_stmt(st, S_ROLLBACK));
+}
 
-int store_event_insert(store *st, const char *ns, const char *kind, const char *op, const char *name,
-                       const char *version, int64_t *seq)
+int
+store_event_insert(store *st, const char *ns, const char *kind, const char *op, const char *name, const char *version,
+                   int64_t *seq)
 {
 	sqlite3_stmt *s = store_stmt(st, S_EV_ADD);
 
@@ -335,7 +362,8 @@ int store_event_insert(store *st, const char *ns, const char *kind, const char *
  * statement is a prepared one: this runs once per batch, and parsing
  * BEGIN, UPDATE and COMMIT each time cost more than inserting a record.
  * 0 or -EIO. */
-int rows_insert(store *st, pending *list)
+int
+rows_insert(store *st, pending *list)
 {
 	sqlite3_stmt *ins = st->st[S_ACT_PUT], *mark;
 	int rc = store_begin(st);
@@ -371,7 +399,8 @@ int rows_insert(store *st, pending *list)
 }
 
 /* A copy of s at *at, which moves past it; NULL for NULL. */
-static char *put_str(char **at, const char *s)
+static char *
+put_str(char **at, const char *s)
 {
 	char *copy = *at;
 	size_t n;
@@ -386,7 +415,8 @@ static char *put_str(char **at, const char *s)
 
 /* A record to queue, its strings copied into the same allocation: one
  * malloc, not one a string. doc is set by the caller. */
-pending *pending_new(const char *id, const char *ns, const char *name, const char *path, const char *version)
+pending *
+pending_new(const char *id, const char *ns, const char *name, const char *path, const char *version)
 {
 	size_t n = strlen(ns) + strlen(name) + 2 + (path ? strlen(path) + 1 : 0) + (version ? strlen(version) + 1 : 0);
 	pending *p = calloc(1, sizeof *p + n);
@@ -402,14 +432,16 @@ pending *pending_new(const char *id, const char *ns, const char *name, const cha
 	return p;
 }
 
-void pending_free(pending *p)
+void
+pending_free(pending *p)
 {
 	free(p->doc);
 	free(p);
 }
 
 /* Write every queued record in one transaction, then tell their owners. */
-void store_flush(store *st)
+void
+store_flush(store *st)
 {
 	pending *list = st->head, *p, *next;
 	int rc;
@@ -442,10 +474,15 @@ void store_flush(store *st)
 		journal_apply(st);
 }
 
-static void batch_check_cb(uv_check_t *h) { store_flush(h->data); }
+static void
+batch_check_cb(uv_check_t *h)
+{
+	store_flush(h->data);
+}
 
 /* Queue p: it is committed on this loop turn's flush (at once without a loop). */
-static void pending_push(store *st, pending *p)
+static void
+pending_push(store *st, pending *p)
 {
 	*st->tail = p;
 	st->tail = &p->next;
@@ -457,7 +494,8 @@ static void pending_push(store *st, pending *p)
 }
 
 /* Queue only a callback, run after everything queued before it is committed. */
-int store_act_barrier(store *st, store_commit_cb cb, void *arg)
+int
+store_act_barrier(store *st, store_commit_cb cb, void *arg)
 {
 	pending *p = calloc(1, sizeof *p);
 
@@ -472,7 +510,8 @@ int store_act_barrier(store *st, store_commit_cb cb, void *arg)
 
 /* Queue an activation record; cb runs once it is committed (or failed).
  * The store takes r->doc, whatever this returns. */
-int store_act_queue(store *st, const act_row *r, store_commit_cb cb, void *arg)
+int
+store_act_queue(store *st, const act_row *r, store_commit_cb cb, void *arg)
 {
 	pending *p = pending_new(r->id, r->ns, r->name, r->path, r->version);
 
@@ -491,7 +530,8 @@ int store_act_queue(store *st, const act_row *r, store_commit_cb cb, void *arg)
 	return 0;
 }
 
-void store_stats(store *st, int64_t *commits, int64_t *rows)
+void
+store_stats(store *st, int64_t *commits, int64_t *rows)
 {
 	*commits = st->commits;
 	*rows = st->rows;

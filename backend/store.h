@@ -5,13 +5,40 @@
 #include "fns.h"
 
 enum stmt_id {
-	S_BEGIN, S_COMMIT, S_ROLLBACK,
-	S_NS_ADD, S_NS_BY_UUID, S_NS_BY_NAME, S_NS_SET_KEY,
-	S_ENT_GET, S_ENT_PUT, S_ENT_DEL, S_ENT_LIST, S_ENT_LIST_REF, S_ENT_COUNT, S_ENT_COUNT_REF,
-	S_ACT_PUT, S_ACT_GET, S_ACT_LIST, S_ACT_LIST_NAME, S_ACT_RUNNING, S_ACT_PRUNE_AGE,
-	S_ACT_PRUNE_COUNT, S_ACT_COUNT, S_ACT_COUNT_NS,
-	S_EV_ADD, S_EV_SINCE, S_EV_PRUNE, S_EV_LAST, S_META_APPLIED,
-	S_FEED_PUT, S_FEED_GET, S_FEED_BY_UUID, S_FEED_ALL, S_FEED_DEL, S_FEED_DUE,
+	S_BEGIN,
+	S_COMMIT,
+	S_ROLLBACK,
+	S_NS_ADD,
+	S_NS_BY_UUID,
+	S_NS_BY_NAME,
+	S_NS_SET_KEY,
+	S_ENT_GET,
+	S_ENT_PUT,
+	S_ENT_DEL,
+	S_ENT_LIST,
+	S_ENT_LIST_REF,
+	S_ENT_COUNT,
+	S_ENT_COUNT_REF,
+	S_ACT_PUT,
+	S_ACT_GET,
+	S_ACT_LIST,
+	S_ACT_LIST_NAME,
+	S_ACT_RUNNING,
+	S_ACT_PRUNE_AGE,
+	S_ACT_PRUNE_COUNT,
+	S_ACT_COUNT,
+	S_ACT_COUNT_NS,
+	S_EV_ADD,
+	S_EV_SINCE,
+	S_EV_PRUNE,
+	S_EV_LAST,
+	S_META_APPLIED,
+	S_FEED_PUT,
+	S_FEED_GET,
+	S_FEED_BY_UUID,
+	S_FEED_ALL,
+	S_FEED_DEL,
+	S_FEED_DUE,
 	S_NSTMT
 };
 
@@ -24,14 +51,14 @@ typedef struct pending {
 	struct pending *next;
 	struct pending *hnext; /* in store.recent, until it is in SQLite */
 	char id[ACTID_LEN + 1];
-	char *ns, *name;       /* in the same allocation (pending_new) */
-	char *path, *version;  /* the event's name and version, or NULL */
-	char *doc;             /* the record's text */
+	char *ns, *name;      /* in the same allocation (pending_new) */
+	char *path, *version; /* the event's name and version, or NULL */
+	char *doc;            /* the record's text */
 	int64_t start, end;
 	int status;
-	int event;             /* finished: tell the event stream */
-	int barrier;           /* no record: only cb, after those queued before */
-	int64_t seq;           /* its rowid and event seq, once written */
+	int event;   /* finished: tell the event stream */
+	int barrier; /* no record: only cb, after those queued before */
+	int64_t seq; /* its rowid and event seq, once written */
 	store_commit_cb cb;
 	void *arg;
 } pending;
@@ -39,31 +66,31 @@ typedef struct pending {
 struct store {
 	sqlite3 *db;
 	sqlite3_stmt *st[S_NSTMT];
-	uv_check_t check;      /* commits the batch after each poll */
-	uv_idle_t wake;        /* keeps poll from sleeping while a batch waits */
+	uv_check_t check; /* commits the batch after each poll */
+	uv_idle_t wake;   /* keeps poll from sleeping while a batch waits */
 	pending *head, **tail;
 	int npending;
 	store_event_cb on_event;
 	void *event_arg;
 	int64_t commits, rows; /* for /metrics */
 	int closing;
-	store_cache *cache;    /* parsed entities, store_cache.c */
-	int64_t seq;           /* the last seq given to an event or activation */
-	int64_t rules_gen;     /* bumped by every change to a rule */
+	store_cache *cache; /* parsed entities, store_cache.c */
+	int64_t seq;        /* the last seq given to an event or activation */
+	int64_t rules_gen;  /* bumped by every change to a rule */
 	char path[1100];
 	int sync_full;
 	/* the journal and its worker, store_journal.c */
-	int jfd;               /* -1: no journal, records go straight to SQLite */
-	size_t journalled;     /* bytes the journal holds */
-	pending *unapplied, **utail;  /* journalled, waiting for the worker */
+	int jfd;                     /* -1: no journal, records go straight to SQLite */
+	size_t journalled;           /* bytes the journal holds */
+	pending *unapplied, **utail; /* journalled, waiting for the worker */
 	int nunapplied;
 	uv_timer_t apply_timer;
-	pending *applying;     /* the worker's batch */
+	pending *applying; /* the worker's batch */
 	pending *recent[RECENT_BUCKETS];
 	int nrecent;
 	int apply_running, apply_rc, pruned;
 	uv_work_t apply_req;
-	store *worker;         /* the worker's own connection */
+	store *worker; /* the worker's own connection */
 	struct prune_args {
 		int64_t before, keep, keep_events;
 		int batch;

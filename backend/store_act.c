@@ -17,7 +17,8 @@
 #include "log.h"
 #include "store.h"
 
-int store_act_get(store *st, const char *ns, const char *id, json_t **doc)
+int
+store_act_get(store *st, const char *ns, const char *id, json_t **doc)
 {
 	pending *p = recent_find(st, id);
 	sqlite3_stmt *s;
@@ -39,7 +40,8 @@ int store_act_get(store *st, const char *ns, const char *id, json_t **doc)
 		return -EINPROGRESS;
 	}
 	if (rc == SQLITE_ROW)
-		*doc = json_loadb((const char *)sqlite3_column_text(s, 0), sqlite3_column_bytes(s, 0), JSON_ALLOW_NUL, NULL);
+		*doc = json_loadb((const char *)sqlite3_column_text(s, 0), sqlite3_column_bytes(s, 0), JSON_ALLOW_NUL,
+		                  NULL);
 	sqlite3_reset(s);
 	if (rc == SQLITE_ROW)
 		return *doc ? 0 : -EIO;
@@ -49,12 +51,13 @@ int store_act_get(store *st, const char *ns, const char *id, json_t **doc)
 typedef struct list_filter {
 	const char *ns, *name;
 	int64_t since, upto;
-	json_t *found;          /* id -> record, of those not yet in SQLite */
+	json_t *found; /* id -> record, of those not yet in SQLite */
 } list_filter;
 
 /* A record's list name ("pkg/name" or "name") answers a query for "pkg/name"
  * exactly and a query for "name" whatever its package, as the SQL does. */
-static int name_matches(const char *have, const char *want)
+static int
+name_matches(const char *have, const char *want)
 {
 	size_t h = strlen(have), w = strlen(want);
 
@@ -63,19 +66,21 @@ static int name_matches(const char *have, const char *want)
 	return !strchr(want, '/') && h > w && have[h - w - 1] == '/' && strcmp(have + h - w, want) == 0;
 }
 
-static void recent_match(pending *p, void *arg)
+static void
+recent_match(pending *p, void *arg)
 {
 	list_filter *f = arg;
 
-	if (p->status < 0 || strcmp(p->ns, f->ns) || (f->name && !name_matches(p->name, f->name)) || p->start < f->since ||
-	    p->start > f->upto || json_object_get(f->found, p->id))
+	if (p->status < 0 || strcmp(p->ns, f->ns) || (f->name && !name_matches(p->name, f->name)) ||
+	    p->start < f->since || p->start > f->upto || json_object_get(f->found, p->id))
 		return; /* (a newer record of the same id was seen first) */
 	json_object_set_new(f->found, p->id, json_loads(p->doc, JSON_ALLOW_NUL, NULL));
 }
 
 /* Newest first; records started in the same millisecond by id, as the SQL
  * orders them, so that pages (limit, skip) of one list agree. */
-static int by_start_desc(const void *a, const void *b)
+static int
+by_start_desc(const void *a, const void *b)
 {
 	const json_t *p = *(json_t *const *)a, *q = *(json_t *const *)b;
 	int64_t x = json_integer_value(json_object_get(p, "start"));
@@ -88,18 +93,16 @@ static int by_start_desc(const void *a, const void *b)
 
 /* Lay the records not yet in SQLite into arr (SQLite's first limit+skip),
  * newest first, and cut the page out. */
-static json_t *list_merge(json_t *arr, json_t *found, int limit, int skip)
+static json_t *
+list_merge(json_t *arr, json_t *found, int limit, int skip)
 {
 	size_t n = 0, i;
 	json_t **all = malloc((json_array_size(arr) + json_object_size(found) + 1) * sizeof *all), *v, *page;
 	const char *id;
 
-	json_object_foreach(found, id, v)
-		if (v)
-			all[n++] = v;
-	json_array_foreach(arr, i, v)
-		if (!json_object_get(found, jstr(json_object_get(v, "activationId"))))
-			all[n++] = v;
+	json_object_foreach(found, id, v) if (v) all[n++] = v;
+	json_array_foreach(arr, i, v) if (!json_object_get(found, jstr(json_object_get(v, "activationId")))) all[n++] =
+	        v;
 	qsort(all, n, sizeof *all, by_start_desc);
 	page = json_array();
 	for (i = skip; i < n && (int)(i - skip) < limit; i++)
@@ -109,11 +112,12 @@ static json_t *list_merge(json_t *arr, json_t *found, int limit, int skip)
 }
 
 /* Records of ns, newest first; name NULL for every name; upto 0 for no bound. */
-int store_act_list(store *st, const char *ns, const char *name, int64_t since, int64_t upto, int limit,
-                   int skip, json_t **out)
+int
+store_act_list(store *st, const char *ns, const char *name, int64_t since, int64_t upto, int limit, int skip,
+               json_t **out)
 {
 	sqlite3_stmt *s = store_stmt(st, name ? S_ACT_LIST_NAME : S_ACT_LIST);
-	list_filter f = {ns, name, since, upto > 0 ? upto : INT64_MAX, json_object()};
+	list_filter f = { ns, name, since, upto > 0 ? upto : INT64_MAX, json_object() };
 	json_t *arr = json_array();
 	int rc;
 
@@ -126,7 +130,8 @@ int store_act_list(store *st, const char *ns, const char *name, int64_t since, i
 	if (name)
 		sqlite3_bind_text(s, 6, name, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		json_t *doc = json_loadb((const char *)sqlite3_column_text(s, 0), sqlite3_column_bytes(s, 0), JSON_ALLOW_NUL, NULL);
+		json_t *doc = json_loadb((const char *)sqlite3_column_text(s, 0), sqlite3_column_bytes(s, 0),
+		                         JSON_ALLOW_NUL, NULL);
 		if (doc)
 			json_array_append_new(arr, doc);
 	}
@@ -143,9 +148,10 @@ int store_act_list(store *st, const char *ns, const char *name, int64_t since, i
 }
 
 /* How many records store_act_list would give without limit and skip. */
-int store_act_count(store *st, const char *ns, const char *name, int64_t since, int64_t upto, int64_t *n)
+int
+store_act_count(store *st, const char *ns, const char *name, int64_t since, int64_t upto, int64_t *n)
 {
-	list_filter f = {ns, name, since, upto > 0 ? upto : INT64_MAX, json_object()};
+	list_filter f = { ns, name, since, upto > 0 ? upto : INT64_MAX, json_object() };
 	sqlite3_stmt *s = store_stmt(st, S_ACT_COUNT_NS);
 	const char *id;
 	json_t *v;
@@ -160,7 +166,8 @@ int store_act_count(store *st, const char *ns, const char *name, int64_t since, 
 	*n = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
 	sqlite3_reset(s);
 	recent_each(st, recent_match, &f);
-	json_object_foreach(f.found, id, v) {
+	json_object_foreach(f.found, id, v)
+	{
 		s = store_stmt(st, S_ACT_GET); /* on its way, or already in SQLite? */
 		sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
 		sqlite3_bind_text(s, 2, ns, -1, SQLITE_STATIC);
@@ -172,7 +179,8 @@ int store_act_count(store *st, const char *ns, const char *name, int64_t since, 
 }
 
 /* Mark every record left running by a previous process as failed. */
-int store_act_recover(store *st, int64_t now)
+int
+store_act_recover(store *st, int64_t now)
 {
 	sqlite3_stmt *s = store_stmt(st, S_ACT_RUNNING);
 	json_t *docs = json_array(), *doc;
@@ -185,7 +193,8 @@ int store_act_recover(store *st, int64_t now)
 			json_array_append_new(docs, doc);
 	}
 	sqlite3_reset(s);
-	json_array_foreach(docs, i, doc) {
+	json_array_foreach(docs, i, doc)
+	{
 		act_row r;
 		r.id = json_string_value(json_object_get(doc, "activationId"));
 		r.ns = json_string_value(json_object_get(doc, "namespace"));
@@ -210,7 +219,8 @@ int store_act_recover(store *st, int64_t now)
 }
 
 /* The one number a statement without parameters answers. */
-static int64_t scalar(store *st, enum stmt_id id)
+static int64_t
+scalar(store *st, enum stmt_id id)
 {
 	sqlite3_stmt *s = store_stmt(st, id);
 	int64_t n = 0;
@@ -221,11 +231,16 @@ static int64_t scalar(store *st, enum stmt_id id)
 	return n;
 }
 
-int64_t store_last_seq(store *st) { return scalar(st, S_EV_LAST); }
+int64_t
+store_last_seq(store *st)
+{
+	return scalar(st, S_EV_LAST);
+}
 
 /* Delete up to batch records older than `before` or beyond `keep` in number,
  * and events beyond keep_events. Returns rows deleted, or -EIO. */
-int store_prune(store *st, int64_t before, int64_t keep, int64_t keep_events, int batch)
+int
+store_prune(store *st, int64_t before, int64_t keep, int64_t keep_events, int batch)
 {
 	sqlite3_stmt *s;
 	int64_t over, last = 0;

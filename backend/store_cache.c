@@ -17,11 +17,11 @@
 enum { CACHE_BUCKETS = 4096, CACHE_MAX = 2048 };
 
 typedef struct centry {
-	struct centry *hnext;          /* hash chain */
-	struct centry *prev, *next;    /* LRU list, most recent first */
+	struct centry *hnext;       /* hash chain */
+	struct centry *prev, *next; /* LRU list, most recent first */
 	unsigned hash;
 	json_t *doc;
-	char key[];                    /* "ns\0coll\0name" flattened as "ns/coll/name" */
+	char key[]; /* "ns\0coll\0name" flattened as "ns/coll/name" */
 } centry;
 
 struct store_cache {
@@ -31,7 +31,8 @@ struct store_cache {
 	int64_t hits, misses;
 };
 
-static unsigned hash_key(const char *k)
+static unsigned
+hash_key(const char *k)
 {
 	unsigned h = 2166136261u;
 	for (; *k; k++)
@@ -39,7 +40,8 @@ static unsigned hash_key(const char *k)
 	return h;
 }
 
-static void make_key(char *out, size_t n, const char *ns, const char *coll, const char *name)
+static void
+make_key(char *out, size_t n, const char *ns, const char *coll, const char *name)
 {
 	char *e = out + n;
 
@@ -50,9 +52,14 @@ static void make_key(char *out, size_t n, const char *ns, const char *coll, cons
 	strecpy(out, e, name);
 }
 
-store_cache *cache_new(void) { return calloc(1, sizeof(store_cache)); }
+store_cache *
+cache_new(void)
+{
+	return calloc(1, sizeof(store_cache));
+}
 
-static void lru_unlink(store_cache *c, centry *e)
+static void
+lru_unlink(store_cache *c, centry *e)
 {
 	if (e->prev)
 		e->prev->next = e->next;
@@ -65,7 +72,8 @@ static void lru_unlink(store_cache *c, centry *e)
 	e->prev = e->next = NULL;
 }
 
-static void lru_push(store_cache *c, centry *e)
+static void
+lru_push(store_cache *c, centry *e)
 {
 	e->next = c->head;
 	e->prev = NULL;
@@ -76,7 +84,8 @@ static void lru_push(store_cache *c, centry *e)
 		c->tail = e;
 }
 
-static void entry_drop(store_cache *c, centry *e)
+static void
+entry_drop(store_cache *c, centry *e)
 {
 	centry **pp = &c->bucket[e->hash % CACHE_BUCKETS];
 
@@ -89,7 +98,8 @@ static void entry_drop(store_cache *c, centry *e)
 	c->n--;
 }
 
-static centry *find(store_cache *c, const char *key, unsigned h)
+static centry *
+find(store_cache *c, const char *key, unsigned h)
 {
 	centry *e;
 
@@ -100,7 +110,8 @@ static centry *find(store_cache *c, const char *key, unsigned h)
 }
 
 /* The cached entity (a new reference, read-only), or NULL. */
-json_t *cache_get(store_cache *c, const char *ns, const char *coll, const char *name)
+json_t *
+cache_get(store_cache *c, const char *ns, const char *coll, const char *name)
 {
 	char key[PATH_MAX_LEN + 32];
 	unsigned h;
@@ -118,7 +129,8 @@ json_t *cache_get(store_cache *c, const char *ns, const char *coll, const char *
 	return json_incref(e->doc);
 }
 
-void cache_drop(store_cache *c, const char *ns, const char *coll, const char *name)
+void
+cache_drop(store_cache *c, const char *ns, const char *coll, const char *name)
 {
 	char key[PATH_MAX_LEN + 32];
 	centry *e;
@@ -129,7 +141,8 @@ void cache_drop(store_cache *c, const char *ns, const char *coll, const char *na
 }
 
 /* Keep doc (a reference is taken) as the entity's current value. */
-void cache_put(store_cache *c, const char *ns, const char *coll, const char *name, json_t *doc)
+void
+cache_put(store_cache *c, const char *ns, const char *coll, const char *name, json_t *doc)
 {
 	char key[PATH_MAX_LEN + 32];
 	centry *e;
@@ -148,7 +161,8 @@ void cache_put(store_cache *c, const char *ns, const char *coll, const char *nam
 		entry_drop(c, c->tail);
 }
 
-void cache_free(store_cache *c)
+void
+cache_free(store_cache *c)
 {
 	if (!c)
 		return;

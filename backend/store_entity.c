@@ -14,7 +14,8 @@
 
 #include "store.h"
 
-static json_t *column_json(sqlite3_stmt *s, int col)
+static json_t *
+column_json(sqlite3_stmt *s, int col)
 {
 	const char *text = (const char *)sqlite3_column_text(s, col);
 	return text ? json_loadb(text, sqlite3_column_bytes(s, col), JSON_ALLOW_NUL, NULL) : NULL;
@@ -22,10 +23,15 @@ static json_t *column_json(sqlite3_stmt *s, int col)
 
 /* A number that changes whenever a rule is put or deleted (fire.c keeps
  * triggers' rules while it stays the same). */
-int64_t store_rules_gen(store *st) { return st->rules_gen; }
+int64_t
+store_rules_gen(store *st)
+{
+	return st->rules_gen;
+}
 
 /* The entity, shared with the cache: the caller must not change it. */
-int store_entity_peek(store *st, const char *ns, const char *coll, const char *name, json_t **doc)
+int
+store_entity_peek(store *st, const char *ns, const char *coll, const char *name, json_t **doc)
 {
 	sqlite3_stmt *s;
 	int rc;
@@ -47,7 +53,8 @@ int store_entity_peek(store *st, const char *ns, const char *coll, const char *n
 }
 
 /* The entity, the caller's own to change. */
-int store_entity_get(store *st, const char *ns, const char *coll, const char *name, json_t **doc)
+int
+store_entity_get(store *st, const char *ns, const char *coll, const char *name, json_t **doc)
 {
 	json_t *shared;
 	int rc = store_entity_peek(st, ns, coll, name, &shared);
@@ -59,16 +66,16 @@ int store_entity_get(store *st, const char *ns, const char *coll, const char *na
 	return *doc ? 0 : -ENOMEM;
 }
 
-static void emit(store *st, int64_t seq, const char *ns, const char *coll, const char *op, const char *name,
-                 const char *version)
+static void
+emit(store *st, int64_t seq, const char *ns, const char *coll, const char *op, const char *name, const char *version)
 {
 	if (st->on_event)
 		st->on_event(st->event_arg, seq, ns, coll, op, name, version, NULL);
 }
 
 /* Write (insert or replace) an entity and its event. */
-int store_entity_put(store *st, const char *ns, const char *coll, const char *name, const char *ref,
-                     json_t *doc)
+int
+store_entity_put(store *st, const char *ns, const char *coll, const char *name, const char *ref, json_t *doc)
 {
 	char *text = json_text(doc, NULL);
 	const char *version = json_string_value(json_object_get(doc, "version"));
@@ -101,7 +108,8 @@ int store_entity_put(store *st, const char *ns, const char *coll, const char *na
 	return rc;
 }
 
-int store_entity_del(store *st, const char *ns, const char *coll, const char *name, const char *version)
+int
+store_entity_del(store *st, const char *ns, const char *coll, const char *name, const char *version)
 {
 	sqlite3_stmt *s;
 	int64_t seq = 0;
@@ -127,8 +135,8 @@ int store_entity_del(store *st, const char *ns, const char *coll, const char *na
 }
 
 /* Entities of a collection, newest first; ref NULL for all. limit < 0: all. */
-int store_entity_list(store *st, const char *ns, const char *coll, const char *ref, int limit, int skip,
-                      json_t **out)
+int
+store_entity_list(store *st, const char *ns, const char *coll, const char *ref, int limit, int skip, json_t **out)
 {
 	sqlite3_stmt *s = store_stmt(st, ref ? S_ENT_LIST_REF : S_ENT_LIST);
 	json_t *arr = json_array();
@@ -154,7 +162,8 @@ int store_entity_list(store *st, const char *ns, const char *coll, const char *r
 	return 0;
 }
 
-int store_entity_count(store *st, const char *ns, const char *coll, const char *ref)
+int
+store_entity_count(store *st, const char *ns, const char *coll, const char *ref)
 {
 	sqlite3_stmt *s = store_stmt(st, ref ? S_ENT_COUNT_REF : S_ENT_COUNT);
 	int n = -EIO;
@@ -169,7 +178,8 @@ int store_entity_count(store *st, const char *ns, const char *coll, const char *
 	return n;
 }
 
-int store_ns_add(store *st, const char *name, const char *uuid, const char *keyhash, int64_t now)
+int
+store_ns_add(store *st, const char *name, const char *uuid, const char *keyhash, int64_t now)
 {
 	sqlite3_stmt *s = store_stmt(st, S_NS_ADD);
 
@@ -180,7 +190,8 @@ int store_ns_add(store *st, const char *name, const char *uuid, const char *keyh
 	return store_exec_step(st, s);
 }
 
-int store_ns_set_key(store *st, const char *name, const char *uuid, const char *keyhash)
+int
+store_ns_set_key(store *st, const char *name, const char *uuid, const char *keyhash)
 {
 	sqlite3_stmt *s = store_stmt(st, S_NS_SET_KEY);
 
@@ -191,7 +202,8 @@ int store_ns_set_key(store *st, const char *name, const char *uuid, const char *
 }
 
 /* The namespace and key hash of a uuid; -ENOENT if unknown. */
-int store_ns_by_uuid(store *st, const char *uuid, char *name, size_t nlen, char *hash, size_t hlen)
+int
+store_ns_by_uuid(store *st, const char *uuid, char *name, size_t nlen, char *hash, size_t hlen)
 {
 	sqlite3_stmt *s = store_stmt(st, S_NS_BY_UUID);
 	int rc;
@@ -206,7 +218,8 @@ int store_ns_by_uuid(store *st, const char *uuid, char *name, size_t nlen, char 
 	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -ENOENT : -EIO;
 }
 
-int store_ns_exists(store *st, const char *name)
+int
+store_ns_exists(store *st, const char *name)
 {
 	sqlite3_stmt *s = store_stmt(st, S_NS_BY_NAME);
 	int rc;
@@ -220,23 +233,25 @@ int store_ns_exists(store *st, const char *name)
 typedef struct replay {
 	const char *ns;
 	int64_t after;
-	json_t *events;         /* "seq" -> [seq, kind, op, name, version, activation record's text] */
+	json_t *events; /* "seq" -> [seq, kind, op, name, version, activation record's text] */
 } replay;
 
-static void replay_add(replay *r, int64_t seq, const char *kind, const char *op, const char *name,
-                       const char *version, const char *act)
+static void
+replay_add(replay *r, int64_t seq, const char *kind, const char *op, const char *name, const char *version,
+           const char *act)
 {
 	char key[32];
 
 	snprintf(key, sizeof key, "%lld", (long long)seq);
 	if (!json_object_get(r->events, key))
-		json_object_set_new(r->events, key, json_pack("[I, s, s, s, s?, s?]", (json_int_t)seq, kind, op, name,
-		                                              version, act));
+		json_object_set_new(r->events, key,
+		                    json_pack("[I, s, s, s, s?, s?]", (json_int_t)seq, kind, op, name, version, act));
 }
 
 /* A finished activation's event is named by its record's path and
  * version, as events_emit's are; doc goes out as it is. */
-static void replay_act(replay *r, int64_t seq, const char *name, const char *doc)
+static void
+replay_act(replay *r, int64_t seq, const char *name, const char *doc)
 {
 	json_t *act = json_loads(doc, JSON_ALLOW_NUL, NULL);
 	const char *path = record_path(act);
@@ -249,7 +264,8 @@ static void replay_act(replay *r, int64_t seq, const char *name, const char *doc
 	json_decref(act);
 }
 
-static void replay_recent(pending *p, void *arg)
+static void
+replay_recent(pending *p, void *arg)
 {
 	replay *r = arg;
 
@@ -258,7 +274,8 @@ static void replay_recent(pending *p, void *arg)
 	replay_act(r, p->seq, p->name, p->doc);
 }
 
-static int by_seq(const void *a, const void *b)
+static int
+by_seq(const void *a, const void *b)
 {
 	json_int_t x = json_integer_value(json_array_get(*(json_t *const *)a, 0));
 	json_int_t y = json_integer_value(json_array_get(*(json_t *const *)b, 0));
@@ -268,10 +285,11 @@ static int by_seq(const void *a, const void *b)
 /* Replay events after seq for a namespace, at most limit of them, in order:
  * those in SQLite and the records still on their way there. Returns how
  * many were given to cb, or -EIO. */
-int store_events_since(store *st, const char *ns, int64_t seq, int limit, store_event_cb cb, void *arg)
+int
+store_events_since(store *st, const char *ns, int64_t seq, int limit, store_event_cb cb, void *arg)
 {
 	sqlite3_stmt *s = store_stmt(st, S_EV_SINCE);
-	replay r = {ns, seq, json_object()};
+	replay r = { ns, seq, json_object() };
 	json_t **all, *e;
 	const char *key;
 	size_t n = 0;
@@ -287,19 +305,20 @@ int store_events_since(store *st, const char *ns, int64_t seq, int limit, store_
 		if (doc)
 			replay_act(&r, seq, name, doc);
 		else
-			replay_add(&r, seq, (const char *)sqlite3_column_text(s, 1), (const char *)sqlite3_column_text(s, 2),
-			           name, (const char *)sqlite3_column_text(s, 4), NULL);
+			replay_add(&r, seq, (const char *)sqlite3_column_text(s, 1),
+			           (const char *)sqlite3_column_text(s, 2), name,
+			           (const char *)sqlite3_column_text(s, 4), NULL);
 	}
 	sqlite3_reset(s);
 	recent_each(st, replay_recent, &r);
 	all = malloc((json_object_size(r.events) + 1) * sizeof *all);
-	json_object_foreach(r.events, key, e)
-		all[n++] = e;
+	json_object_foreach(r.events, key, e) all[n++] = e;
 	qsort(all, n, sizeof *all, by_seq);
 	for (size_t i = 0; i < n && (int)i < limit; i++) {
 		e = all[i];
-		cb(arg, json_integer_value(json_array_get(e, 0)), ns, jstr(json_array_get(e, 1)), jstr(json_array_get(e, 2)),
-		   jstr(json_array_get(e, 3)), json_string_value(json_array_get(e, 4)), json_string_value(json_array_get(e, 5)));
+		cb(arg, json_integer_value(json_array_get(e, 0)), ns, jstr(json_array_get(e, 1)),
+		   jstr(json_array_get(e, 2)), jstr(json_array_get(e, 3)), json_string_value(json_array_get(e, 4)),
+		   json_string_value(json_array_get(e, 5)));
 	}
 	free(all);
 	json_decref(r.events);

@@ -13,7 +13,8 @@
 
 #include "store.h"
 
-static int row_read(sqlite3_stmt *s, feed_row *r)
+static int
+row_read(sqlite3_stmt *s, feed_row *r)
 {
 	const char *t;
 
@@ -34,13 +35,15 @@ static int row_read(sqlite3_stmt *s, feed_row *r)
 	return r->config ? 0 : -EIO;
 }
 
-void feed_row_clear(feed_row *r)
+void
+feed_row_clear(feed_row *r)
 {
 	json_decref(r->config);
 	r->config = NULL;
 }
 
-int store_feed_put(store *st, const feed_row *r)
+int
+store_feed_put(store *st, const feed_row *r)
 {
 	sqlite3_stmt *s = store_stmt(st, S_FEED_PUT);
 	char *config = json_text(r->config, NULL);
@@ -65,7 +68,8 @@ int store_feed_put(store *st, const feed_row *r)
 }
 
 /* The row of (ns, trigger), or with ns NULL the one whose key is uuid `trigger`. */
-int store_feed_get(store *st, const char *ns, const char *trigger, feed_row *r)
+int
+store_feed_get(store *st, const char *ns, const char *trigger, feed_row *r)
 {
 	sqlite3_stmt *s = store_stmt(st, ns ? S_FEED_GET : S_FEED_BY_UUID);
 	int rc;
@@ -79,7 +83,8 @@ int store_feed_get(store *st, const char *ns, const char *trigger, feed_row *r)
 	return rc;
 }
 
-int store_feed_del(store *st, const char *ns, const char *trigger)
+int
+store_feed_del(store *st, const char *ns, const char *trigger)
 {
 	sqlite3_stmt *s = store_stmt(st, S_FEED_DEL);
 
@@ -90,7 +95,8 @@ int store_feed_del(store *st, const char *ns, const char *trigger)
 	return sqlite3_changes(st->db) ? 0 : -ENOENT;
 }
 
-int store_feed_due(store *st, const char *ns, const char *trigger, int64_t next, int64_t last)
+int
+store_feed_due(store *st, const char *ns, const char *trigger, int64_t next, int64_t last)
 {
 	sqlite3_stmt *s = store_stmt(st, S_FEED_DUE);
 
@@ -102,7 +108,8 @@ int store_feed_due(store *st, const char *ns, const char *trigger, int64_t next,
 }
 
 /* Call fn with every row whose feed is LIKE `like`; 0 or -EIO. */
-int store_feed_each(store *st, const char *like, void (*fn)(feed_row *r, void *arg), void *arg)
+int
+store_feed_each(store *st, const char *like, void (*fn)(feed_row *r, void *arg), void *arg)
 {
 	sqlite3_stmt *s = store_stmt(st, S_FEED_ALL);
 	feed_row r;

@@ -48,7 +48,8 @@ enum { JOURNAL_TRUNCATE = 4 << 20 };
  * memory (`recent`) and in the journal meanwhile, so nothing is less durable. */
 enum { APPLY_ROWS = 256, APPLY_MS = 10, APPLY_RETRY_MS = 1000 };
 
-static unsigned id_hash(const char *id)
+static unsigned
+id_hash(const char *id)
 {
 	unsigned h = 2166136261u;
 	for (; *id; id++)
@@ -56,7 +57,8 @@ static unsigned id_hash(const char *id)
 	return h % RECENT_BUCKETS;
 }
 
-static void recent_add(store *st, pending *p)
+static void
+recent_add(store *st, pending *p)
 {
 	unsigned h = id_hash(p->id);
 	p->hnext = st->recent[h];
@@ -64,7 +66,8 @@ static void recent_add(store *st, pending *p)
 	st->nrecent++;
 }
 
-static void recent_del(store *st, pending *p)
+static void
+recent_del(store *st, pending *p)
 {
 	pending **pp = &st->recent[id_hash(p->id)];
 
@@ -77,7 +80,8 @@ static void recent_del(store *st, pending *p)
 }
 
 /* The newest record of id not yet in SQLite, or NULL. */
-pending *recent_find(store *st, const char *id)
+pending *
+recent_find(store *st, const char *id)
 {
 	pending *p;
 
@@ -88,7 +92,8 @@ pending *recent_find(store *st, const char *id)
 }
 
 /* Call fn for every record not yet in SQLite. */
-void recent_each(store *st, void (*fn)(pending *p, void *arg), void *arg)
+void
+recent_each(store *st, void (*fn)(pending *p, void *arg), void *arg)
 {
 	for (int i = 0; i < RECENT_BUCKETS; i++)
 		for (pending *p = st->recent[i]; p; p = p->hnext)
@@ -97,19 +102,19 @@ void recent_each(store *st, void (*fn)(pending *p, void *arg), void *arg)
 
 /* Append one journal line to b: the row's columns and the record's text
  * as it is (a format would copy those bytes one by one). */
-static int journal_line(Buf *b, const pending *p)
+static int
+journal_line(Buf *b, const pending *p)
 {
-	return buf_str(b, "{\"seq\":") || json_append_int(b, p->seq) ||
-	       buf_str(b, ",\"id\":") || json_append_string(b, p->id) ||
-	       buf_str(b, ",\"ns\":") || json_append_string(b, p->ns) ||
-	       buf_str(b, ",\"name\":") || json_append_string(b, p->name) ||
-	       buf_str(b, ",\"start\":") || json_append_int(b, p->start) ||
-	       buf_str(b, ",\"end\":") || json_append_int(b, p->end) ||
-	       buf_str(b, ",\"status\":") || json_append_int(b, p->status) ||
-	       buf_str(b, ",\"doc\":") || buf_str(b, p->doc) || buf_str(b, "}\n");
+	return buf_str(b, "{\"seq\":") || json_append_int(b, p->seq) || buf_str(b, ",\"id\":") ||
+	       json_append_string(b, p->id) || buf_str(b, ",\"ns\":") || json_append_string(b, p->ns) ||
+	       buf_str(b, ",\"name\":") || json_append_string(b, p->name) || buf_str(b, ",\"start\":") ||
+	       json_append_int(b, p->start) || buf_str(b, ",\"end\":") || json_append_int(b, p->end) ||
+	       buf_str(b, ",\"status\":") || json_append_int(b, p->status) || buf_str(b, ",\"doc\":") ||
+	       buf_str(b, p->doc) || buf_str(b, "}\n");
 }
 
-static int write_all(int fd, const char *buf, size_t len)
+static int
+write_all(int fd, const char *buf, size_t len)
 {
 	while (len) {
 		ssize_t n = write(fd, buf, len);
@@ -124,9 +129,10 @@ static int write_all(int fd, const char *buf, size_t len)
 }
 
 /* Append the batch to the journal with one write; 0 or -errno. */
-int journal_write(store *st, pending *list)
+int
+journal_write(store *st, pending *list)
 {
-	Buf buf = {0};
+	Buf buf = { 0 };
 	size_t len;
 	int rc;
 
@@ -149,7 +155,8 @@ static void apply_start(store *st);
 static void apply_timer_cb(uv_timer_t *t);
 
 /* A journalled record waits for the worker; reads see it meanwhile. */
-void journal_keep(store *st, pending *p)
+void
+journal_keep(store *st, pending *p)
 {
 	p->next = NULL;
 	*st->utail = p;
@@ -158,7 +165,8 @@ void journal_keep(store *st, pending *p)
 	recent_add(st, p);
 }
 
-static void apply_work(uv_work_t *w)
+static void
+apply_work(uv_work_t *w)
 {
 	store *st = w->data;
 
@@ -168,11 +176,12 @@ static void apply_work(uv_work_t *w)
 	}
 	st->apply_rc = st->applying ? rows_insert(st->worker, st->applying) : 0;
 	if (st->prune_job.batch)
-		st->pruned = store_prune(st->worker, st->prune_job.before, st->prune_job.keep, st->prune_job.keep_events,
-		                         st->prune_job.batch);
+		st->pruned = store_prune(st->worker, st->prune_job.before, st->prune_job.keep,
+		                         st->prune_job.keep_events, st->prune_job.batch);
 }
 
-static void apply_after(uv_work_t *w, int status)
+static void
+apply_after(uv_work_t *w, int status)
 {
 	store *st = w->data;
 	pending *p, *next;
@@ -221,7 +230,8 @@ static void apply_after(uv_work_t *w, int status)
 		journal_apply(st);
 }
 
-static void apply_start(store *st)
+static void
+apply_start(store *st)
 {
 	if (st->apply_running || (!st->unapplied && !st->prune_want.batch))
 		return;
@@ -242,10 +252,15 @@ static void apply_start(store *st)
 	}
 }
 
-static void apply_timer_cb(uv_timer_t *t) { apply_start(t->data); }
+static void
+apply_timer_cb(uv_timer_t *t)
+{
+	apply_start(t->data);
+}
 
 /* After a flush: hand what waits to the worker, now or a little later. */
-void journal_apply(store *st)
+void
+journal_apply(store *st)
 {
 	if (st->apply_running || !st->unapplied)
 		return;
@@ -256,7 +271,8 @@ void journal_apply(store *st)
 }
 
 /* Ask the worker to prune (store_prune) after its next insert. */
-void store_prune_request(store *st, int64_t before, int64_t keep, int64_t keep_events, int batch)
+void
+store_prune_request(store *st, int64_t before, int64_t keep, int64_t keep_events, int batch)
 {
 	st->prune_want.before = before;
 	st->prune_want.keep = keep;
@@ -272,7 +288,8 @@ void store_prune_request(store *st, int64_t before, int64_t keep, int64_t keep_e
 	apply_start(st);
 }
 
-static pending *line_row(const char *line)
+static pending *
+line_row(const char *line)
 {
 	json_t *o = json_loads(line, JSON_ALLOW_NUL, NULL), *doc = json_object_get(o, "doc");
 	pending *p = NULL;
@@ -292,19 +309,22 @@ static pending *line_row(const char *line)
 
 /* Insert what a previous process journalled, then start the journal empty.
  * A line cut short by a crash was never acknowledged and is skipped. */
-static int64_t applied_seq(store *st)
+static int64_t
+applied_seq(store *st)
 {
 	sqlite3_stmt *s = NULL;
 	int64_t v = 0;
 
-	if (sqlite3_prepare_v2(st->db, "SELECT value FROM meta WHERE key = 'journal_applied'", -1, &s, NULL) == SQLITE_OK &&
+	if (sqlite3_prepare_v2(st->db, "SELECT value FROM meta WHERE key = 'journal_applied'", -1, &s, NULL) ==
+	            SQLITE_OK &&
 	    sqlite3_step(s) == SQLITE_ROW)
 		v = sqlite3_column_int64(s, 0);
 	sqlite3_finalize(s);
 	return v;
 }
 
-static int journal_replay(store *st, FILE *f)
+static int
+journal_replay(store *st, FILE *f)
 {
 	pending *list = NULL, **tail = &list, *p, *next;
 	int64_t applied = applied_seq(st);
@@ -333,7 +353,8 @@ static int journal_replay(store *st, FILE *f)
 }
 
 /* Open DATA/activations.journal beside the database, replaying it. */
-int journal_open(store *st, const char *dbpath)
+int
+journal_open(store *st, const char *dbpath)
 {
 	char path[1200];
 	const char *slash = strrchr(dbpath, '/');
@@ -356,7 +377,8 @@ int journal_open(store *st, const char *dbpath)
 	return 0;
 }
 
-void journal_timer_init(store *st, uv_loop_t *loop)
+void
+journal_timer_init(store *st, uv_loop_t *loop)
 {
 	uv_timer_init(loop, &st->apply_timer);
 	st->apply_timer.data = st;
@@ -366,7 +388,8 @@ void journal_timer_init(store *st, uv_loop_t *loop)
 /* At close: insert what is left on this connection if the worker is idle
  * (else the journal keeps it for the next start). 1 if the worker still
  * runs and will free st. */
-int journal_close(store *st)
+int
+journal_close(store *st)
 {
 	pending *p, *next;
 

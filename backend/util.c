@@ -11,7 +11,8 @@
  * end before e; returns where the NUL is, for the next piece. An
  * snprintf(to, n, "%s", from) costs a format's parse, some 800
  * instructions, and the request path has a dozen of them. */
-char *strecpy(char *to, char *e, const char *from)
+char *
+strecpy(char *to, char *e, const char *from)
 {
 	size_t n;
 
@@ -23,21 +24,24 @@ char *strecpy(char *to, char *e, const char *from)
 	return to + n;
 }
 
-int64_t now_ms(void)
+int64_t
+now_ms(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-const char *jstr(const json_t *v)
+const char *
+jstr(const json_t *v)
 {
 	const char *s = json_string_value(v);
 	return s ? s : "";
 }
 
 /* n random bytes from the kernel; a short read is retried. */
-int random_bytes(void *buf, size_t n)
+int
+random_bytes(void *buf, size_t n)
 {
 	size_t got = 0;
 
@@ -53,7 +57,8 @@ int random_bytes(void *buf, size_t n)
 
 /* nhex lower-case hex characters from the kernel's randomness: for
  * credentials, which must not be guessable. */
-void random_hex(char *out, size_t nhex)
+void
+random_hex(char *out, size_t nhex)
 {
 	unsigned char b[64];
 	size_t n = (nhex + 1) / 2;
@@ -68,7 +73,8 @@ void random_hex(char *out, size_t nhex)
 
 /* A 32-hex-character id (activations, error codes): unique, not secret, so
  * xoshiro256** seeded once from the kernel instead of a syscall each. */
-void id_new(char out[33])
+void
+id_new(char out[33])
 {
 	static uint64_t s[4];
 	static int seeded;
@@ -89,7 +95,8 @@ void id_new(char out[33])
 }
 
 /* Parse a whole non-negative decimal; -EINVAL otherwise. */
-int parse_int64(const char *s, int64_t *out)
+int
+parse_int64(const char *s, int64_t *out)
 {
 	char *end;
 	long long v;

@@ -34,19 +34,21 @@
 #include "fns.h"
 #include "log.h"
 
-static const char *const exts[] = {".http", ".json", ".html", ".svg", ".text", NULL};
-static const char *const reserved[] = {"__ow_method", "__ow_headers", "__ow_path", "__ow_user", "__ow_query",
-                                       "__ow_body", NULL};
+static const char *const exts[] = { ".http", ".json", ".html", ".svg", ".text", NULL };
+static const char *const reserved[] = { "__ow_method", "__ow_headers", "__ow_path", "__ow_user",
+	                                "__ow_query",  "__ow_body",    NULL };
 
 /* Annotation key of the action as a JSON value, or NULL. */
-static json_t *annot(const json_t *action, const char *key)
+static json_t *
+annot(const json_t *action, const char *key)
 {
 	return params_get(json_object_get(action, "annotations"), key);
 }
 
 /* The web CORS headers (Access-Control-Allow-Headers echoes the request's);
  * methods NULL for all a web action takes. */
-void web_cors(http_req *req, Buf *h, const char *methods)
+void
+web_cors(http_req *req, Buf *h, const char *methods)
 {
 	const char *want = http_header_get(req, "Access-Control-Request-Headers");
 
@@ -55,20 +57,23 @@ void web_cors(http_req *req, Buf *h, const char *methods)
 	if (want && !strpbrk(want, "\r\n"))
 		buf_printf(h, "Access-Control-Allow-Headers: %s\r\n", want);
 	else
-		buf_str(h, "Access-Control-Allow-Headers: Authorization, Origin, X-Requested-With, Content-Type, Accept, "
-		           "User-Agent\r\n");
+		buf_str(h,
+		        "Access-Control-Allow-Headers: Authorization, Origin, X-Requested-With, Content-Type, Accept, "
+		        "User-Agent\r\n");
 }
 
 /* An error as OpenWhisk's {"error", "code"}, with the CORS headers when cors. */
-void web_error(http_req *req, int cors, const char *id, int status, const char *msg)
+void
+web_error(http_req *req, int cors, const char *id, int status, const char *msg)
 {
 	web_error_h(req, cors, id, status, msg, NULL);
 }
 
 /* The same with more header lines. */
-void web_error_h(http_req *req, int cors, const char *id, int status, const char *msg, const char *extra)
+void
+web_error_h(http_req *req, int cors, const char *id, int status, const char *msg, const char *extra)
 {
-	Buf h = {0};
+	Buf h = { 0 };
 	char code[33];
 	json_t *body;
 	char *text;
@@ -89,7 +94,8 @@ void web_error_h(http_req *req, int cors, const char *id, int status, const char
 }
 
 /* The media type of ctype, lower case, without parameters: "text/html". */
-void media_type(const char *ctype, char *out, size_t n)
+void
+media_type(const char *ctype, char *out, size_t n)
 {
 	size_t i = 0, len = ctype ? strcspn(ctype, "; \t") : 0;
 
@@ -98,13 +104,15 @@ void media_type(const char *ctype, char *out, size_t n)
 	out[i] = 0;
 }
 
-static int ends(const char *s, const char *tail)
+static int
+ends(const char *s, const char *tail)
 {
 	size_t n = strlen(s), t = strlen(tail);
 	return n >= t && strcmp(s + n - t, tail) == 0;
 }
 
-int media_is_json(const char *mt)
+int
+media_is_json(const char *mt)
 {
 	return strcmp(mt, "application/json") == 0 || ends(mt, "+json");
 }
@@ -113,12 +121,14 @@ int media_is_json(const char *mt)
  * HTTP's media types say (OpenWhisk decides with them): text/ types, the JSON
  * and XML families, JavaScript and forms are text; the other application/
  * types, images, audio, video and fonts are binary. */
-int media_is_binary(const char *mt)
+int
+media_is_binary(const char *mt)
 {
-	static const char *const text_app[] = {"application/json", "application/xml", "application/javascript",
-	                                       "application/x-javascript", "application/ecmascript",
-	                                       "application/x-www-form-urlencoded", "application/graphql",
-	                                       "application/x-sh", NULL};
+	static const char *const text_app[] = {
+		"application/json",         "application/xml",        "application/javascript",
+		"application/x-javascript", "application/ecmascript", "application/x-www-form-urlencoded",
+		"application/graphql",      "application/x-sh",       NULL
+	};
 
 	if (media_is_json(mt) || ends(mt, "+xml") || strncmp(mt, "text/", 5) == 0)
 		return 0;
@@ -130,7 +140,8 @@ int media_is_binary(const char *mt)
 }
 
 /* The query's parameters as an object of strings (last wins). */
-static json_t *query_object(const char *q, int plus_is_space)
+static json_t *
+query_object(const char *q, int plus_is_space)
 {
 	json_t *o = json_object();
 	char *copy = strdup(q ? q : ""), *save = NULL, *s;
@@ -149,9 +160,10 @@ static json_t *query_object(const char *q, int plus_is_space)
 }
 
 /* The body as a JSON string: base64 of its bytes, or its text. */
-static json_t *body_string(const char *body, size_t len, int b64)
+static json_t *
+body_string(const char *body, size_t len, int b64)
 {
-	Buf b = {0};
+	Buf b = { 0 };
 	json_t *v;
 
 	if (!b64 && (v = json_stringn(body, len)))
@@ -163,7 +175,8 @@ static json_t *body_string(const char *body, size_t len, int b64)
 }
 
 /* What the body gives the action: its fields into args, or *owbody; 400's text in err. */
-static int body_args(http_req *req, int raw, json_t *args, json_t **owbody, char *err, size_t n)
+static int
+body_args(http_req *req, int raw, json_t *args, json_t **owbody, char *err, size_t n)
 {
 	char mt[128];
 	char why[256];
@@ -197,13 +210,15 @@ static int body_args(http_req *req, int raw, json_t *args, json_t **owbody, char
 
 /* Whether the request names a key it may not set: a reserved one, or with
  * final=true one the action binds. */
-static int overrides(const json_t *given, const resolved *r)
+static int
+overrides(const json_t *given, const resolved *r)
 {
 	int final = json_is_true(annot(r->action, "final"));
 	const char *k;
 	json_t *v;
 
-	json_object_foreach((json_t *)given, k, v) {
+	json_object_foreach((json_t *)given, k, v)
+	{
 		for (int i = 0; reserved[i]; i++)
 			if (strcmp(k, reserved[i]) == 0)
 				return 1;
@@ -214,8 +229,8 @@ static int overrides(const json_t *given, const resolved *r)
 }
 
 /* The action's arguments for req: 0, or 400 with err. */
-static int web_args(http_req *req, const resolved *r, const web_call *wc, const caller *user, json_t **out, char *err,
-                    size_t n)
+static int
+web_args(http_req *req, const resolved *r, const web_call *wc, const caller *user, json_t **out, char *err, size_t n)
 {
 	int raw = json_is_true(annot(r->action, "raw-http"));
 	json_t *given = raw ? json_object() : query_object(req->query, 1), *hdrs, *args, *owbody = NULL;
@@ -261,7 +276,8 @@ static int web_args(http_req *req, const resolved *r, const web_call *wc, const 
 }
 
 /* require-whisk-auth: whether the request may run the action. */
-static int authorized(http_req *req, const json_t *action, const caller *user)
+static int
+authorized(http_req *req, const json_t *action, const caller *user)
 {
 	json_t *need = annot(action, "require-whisk-auth");
 	const char *got = http_header_get(req, "X-Require-Whisk-Auth");
@@ -283,11 +299,12 @@ static int authorized(http_req *req, const json_t *action, const caller *user)
 }
 
 typedef struct web_ctx {
-	const char *ext;       /* "http", "json", ... */
-	int cors;              /* add the web CORS headers */
+	const char *ext; /* "http", "json", ... */
+	int cors;        /* add the web CORS headers */
 } web_ctx;
 
-static void web_done(http_req *req, const act_done *d, void *arg)
+static void
+web_done(http_req *req, const act_done *d, void *arg)
 {
 	web_ctx *w = arg;
 
@@ -296,7 +313,8 @@ static void web_done(http_req *req, const act_done *d, void *arg)
 }
 
 /* Split "NAME.EXT" into name and its extension (http when none). */
-static const char *split_ext(char *name)
+static const char *
+split_ext(char *name)
 {
 	for (int i = 0; exts[i]; i++)
 		if (ends(name, exts[i]) && strlen(name) > strlen(exts[i])) {
@@ -307,7 +325,8 @@ static const char *split_ext(char *name)
 }
 
 /* The extension of a web action's URL (".../NAME.EXT"), or NULL when it has none we know. */
-const char *web_ext_of(const char *url)
+const char *
+web_ext_of(const char *url)
 {
 	for (int i = 0; exts[i]; i++)
 		if (ends(url, exts[i]))
@@ -316,10 +335,11 @@ const char *web_ext_of(const char *url)
 }
 
 /* The three names of the path after /api/v1/web/, decoded, and what follows. */
-static int web_names(const char *url, web_call *wc, char *path, size_t n)
+static int
+web_names(const char *url, web_call *wc, char *path, size_t n)
 {
 	qname *q = &wc->q;
-	char *dst[3] = {q->ns, q->pkg, q->name}, err[256];
+	char *dst[3] = { q->ns, q->pkg, q->name }, err[256];
 	const char *p = url + strlen("/api/v1/web/");
 	size_t len;
 
@@ -350,9 +370,10 @@ static int web_names(const char *url, web_call *wc, char *path, size_t n)
 	return 0;
 }
 
-int web_method_allowed(const char *m)
+int
+web_method_allowed(const char *m)
 {
-	static const char *const ok[] = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", NULL};
+	static const char *const ok[] = { "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", NULL };
 
 	for (int i = 0; ok[i]; i++)
 		if (strcmp(m, ok[i]) == 0)
@@ -362,7 +383,8 @@ int web_method_allowed(const char *m)
 
 /* Find the exported action q names, as its owner; 0 or -ENOENT. (A
  * namespace that does not exist has no actions: no need to ask.) */
-static int web_resolve(backend *b, const qname *q, caller *owner, resolved *r)
+static int
+web_resolve(backend *b, const qname *q, caller *owner, resolved *r)
 {
 	char err[256];
 	int status;
@@ -379,7 +401,8 @@ static int web_resolve(backend *b, const qname *q, caller *owner, resolved *r)
 }
 
 /* Whether q names an exported web action. */
-int web_action_exists(backend *b, const qname *q)
+int
+web_action_exists(backend *b, const qname *q)
 {
 	caller owner;
 	resolved r;
@@ -391,10 +414,10 @@ int web_action_exists(backend *b, const qname *q)
 }
 
 /* Run the web action and answer. The caller (user) is optional. */
-static void web_run(backend *b, http_req *req, const web_call *wc, resolved *r, caller *owner,
-                    const caller *user, int cors)
+static void
+web_run(backend *b, http_req *req, const web_call *wc, resolved *r, caller *owner, const caller *user, int cors)
 {
-	act_req rq = {0};
+	act_req rq = { 0 };
 	json_t *args;
 	web_ctx *w;
 	char err[1024];
@@ -427,7 +450,8 @@ static void web_run(backend *b, http_req *req, const web_call *wc, resolved *r, 
  * the API gateway (wc->api_ns set), which answers OPTIONS itself, says
  * whether to add CORS headers, and passes require-whisk-auth for actions
  * of the API's own namespace. */
-void web_invoke(backend *b, http_req *req, const web_call *wc)
+void
+web_invoke(backend *b, http_req *req, const web_call *wc)
 {
 	caller user, owner;
 	const char *auth = http_header_get(req, "Authorization");
@@ -439,7 +463,7 @@ void web_invoke(backend *b, http_req *req, const web_call *wc)
 	cors = wc->api_ns ? wc->cors : !json_is_true(annot(r.action, "web-custom-options"));
 	pass = strcmp(req->method, "OPTIONS") == 0 || (wc->api_ns && strcmp(wc->api_ns, wc->q.ns) == 0);
 	if (!wc->api_ns && cors && strcmp(req->method, "OPTIONS") == 0) {
-		Buf h = {0};
+		Buf h = { 0 };
 		web_cors(req, &h, NULL);
 		http_respond(req, 200, "text/plain; charset=UTF-8", h.p, "", 0);
 		buf_free(&h);
@@ -451,14 +475,16 @@ void web_invoke(backend *b, http_req *req, const web_call *wc)
 	resolved_free(&r);
 }
 
-void web_handle(backend *b, http_req *req)
+void
+web_handle(backend *b, http_req *req)
 {
-	web_call wc = {0};
+	web_call wc = { 0 };
 	char path[8192];
 
 	if (!web_method_allowed(req->method))
-		return web_error(req, 1, NULL, 405, "HTTP method not allowed, supported methods: GET, POST, PUT, PATCH, "
-		                                    "DELETE, HEAD, OPTIONS");
+		return web_error(req, 1, NULL, 405,
+		                 "HTTP method not allowed, supported methods: GET, POST, PUT, PATCH, "
+		                 "DELETE, HEAD, OPTIONS");
 	if (strncmp(req->url, "/api/v1/web/whisk.system/apimgmt/", 33) == 0)
 		return apimgmt_handle(b, req);
 	if (web_names(req->url, &wc, path, sizeof path))

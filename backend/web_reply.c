@@ -32,17 +32,18 @@
 
 typedef struct web_out {
 	int status;
-	char ctype[256];       /* "" for no body */
-	Buf hdrs;              /* the action's header lines */
+	char ctype[256]; /* "" for no body */
+	Buf hdrs;        /* the action's header lines */
 	Buf body;
-	const char *err;       /* err_status (400 unless set) with this text instead */
+	const char *err; /* err_status (400 unless set) with this text instead */
 	int err_status;
 } web_out;
 
 /* The JSON text of v as json_text writes it (numbers as written), or
  * pretty as OpenWhisk's (spray's prettyPrint): an object's members a line
  * each, indented two spaces a level, arrays on one line ("[1, 2]"). */
-static int put_json(Buf *out, const json_t *v, int pretty)
+static int
+put_json(Buf *out, const json_t *v, int pretty)
 {
 	size_t len = 0;
 	char *t = json_text(v, &len), kind[256];
@@ -88,18 +89,21 @@ static int put_json(Buf *out, const json_t *v, int pretty)
 	return 0;
 }
 
-static int fail(web_out *o, const char *msg)
+static int
+fail(web_out *o, const char *msg)
 {
 	o->err = msg;
 	return -EINVAL;
 }
 
-static int token_char(int c)
+static int
+token_char(int c)
 {
 	return c > 32 && c < 127 && !strchr("()<>@,;:\\\"/[]?={}", c);
 }
 
-static int header_name_ok(const char *k)
+static int
+header_name_ok(const char *k)
 {
 	if (!*k)
 		return 0;
@@ -110,7 +114,8 @@ static int header_name_ok(const char *k)
 }
 
 /* The text of a header value: a string, number or boolean; NULL otherwise. */
-static char *header_value(const json_t *v)
+static char *
+header_value(const json_t *v)
 {
 	if (json_is_string(v))
 		return strpbrk(json_string_value(v), "\r\n") ? NULL : strdup(json_string_value(v));
@@ -120,17 +125,16 @@ static char *header_value(const json_t *v)
 }
 
 /* One header of the result (an array: a line per value), or Content-Type into o->ctype. */
-static int header_add(web_out *o, const char *k, const json_t *v)
+static int
+header_add(web_out *o, const char *k, const json_t *v)
 {
-	static const char *const dropped[] = {"content-length", "transfer-encoding", "connection", NULL};
+	static const char *const dropped[] = { "content-length", "transfer-encoding", "connection", NULL };
 	char *text;
 	size_t i;
 	json_t *x;
 
 	if (json_is_array(v)) {
-		json_array_foreach(v, i, x)
-			if (json_is_array(x) || header_add(o, k, x))
-				return -EINVAL;
+		json_array_foreach(v, i, x) if (json_is_array(x) || header_add(o, k, x)) return -EINVAL;
 		return 0;
 	}
 	if (!header_name_ok(k) || !(text = header_value(v)))
@@ -146,7 +150,8 @@ static int header_add(web_out *o, const char *k, const json_t *v)
 }
 
 /* statusCode: a whole number or a string of one, 100-599; -1 when absent. */
-static int status_of(const json_t *v, int *code)
+static int
+status_of(const json_t *v, int *code)
 {
 	int64_t n;
 
@@ -166,7 +171,8 @@ static int status_of(const json_t *v, int *code)
 }
 
 /* A media type is "type/subtype" of token characters, parameters after ';'. */
-static int ctype_ok(const char *ct)
+static int
+ctype_ok(const char *ct)
 {
 	const char *p = ct;
 	int slash = 0;
@@ -180,7 +186,8 @@ static int ctype_ok(const char *ct)
 }
 
 /* A string body in o->ctype (text/html by default). */
-static int http_string(web_out *o, const char *str)
+static int
+http_string(web_out *o, const char *str)
 {
 	char mt[128];
 
@@ -201,7 +208,8 @@ static int http_string(web_out *o, const char *str)
 }
 
 /* Any other body, as JSON: application/json, or pretty in a +json type. */
-static int http_json(web_out *o, const json_t *body)
+static int
+http_json(web_out *o, const json_t *body)
 {
 	char mt[128];
 
@@ -213,7 +221,8 @@ static int http_json(web_out *o, const json_t *body)
 	return 0;
 }
 
-static int as_http(const json_t *res, web_out *o)
+static int
+as_http(const json_t *res, web_out *o)
 {
 	const json_t *hs = json_object_get(res, "headers"), *body = json_object_get(res, "body"), *v;
 	const char *k;
@@ -221,9 +230,8 @@ static int as_http(const json_t *res, web_out *o)
 
 	if (!json_is_object(res) || (hs && !json_is_object(hs)) || status_of(json_object_get(res, "statusCode"), &code))
 		return fail(o, "Response is not valid 'message/http'.");
-	json_object_foreach((json_t *)hs, k, v)
-		if (header_add(o, k, v))
-			return fail(o, "Response is not valid 'message/http'.");
+	json_object_foreach((json_t *)hs, k,
+	                    v) if (header_add(o, k, v)) return fail(o, "Response is not valid 'message/http'.");
 	if (json_is_string(body) && json_string_length(body)) {
 		o->status = code > 0 ? code : 200;
 		return http_string(o, json_string_value(body));
@@ -238,7 +246,8 @@ static int as_http(const json_t *res, web_out *o)
 }
 
 /* The field a type's extension shows: body, else its own (html, svg, text). */
-static const json_t *field(const json_t *res, const char *own)
+static const json_t *
+field(const json_t *res, const char *own)
 {
 	const json_t *v;
 
@@ -247,7 +256,8 @@ static const json_t *field(const json_t *res, const char *own)
 	return (v = json_object_get(res, "body")) ? v : json_object_get(res, own);
 }
 
-static int as_text(const json_t *res, web_out *o)
+static int
+as_text(const json_t *res, web_out *o)
 {
 	const json_t *v = field(res, "text");
 
@@ -262,13 +272,14 @@ static int as_text(const json_t *res, web_out *o)
 }
 
 /* .json, .html, .svg, .text, .http: the answer for res, into o. */
-static int render(const char *ext, const json_t *res, web_out *o)
+static int
+render(const char *ext, const json_t *res, web_out *o)
 {
 	static const struct {
 		const char *ext, *field, *ctype, *invalid;
 	} str[] = {
-		{"html", "html", "text/html; charset=UTF-8", "Response is not valid 'text/html'."},
-		{"svg", "svg", "image/svg+xml", "Response is not valid 'image/svg+xml'."},
+		{ "html", "html", "text/html; charset=UTF-8", "Response is not valid 'text/html'." },
+		{ "svg", "svg", "image/svg+xml", "Response is not valid 'image/svg+xml'." },
 	};
 	o->status = 200;
 	if (strcmp(ext, "http") == 0)
@@ -293,11 +304,12 @@ static int render(const char *ext, const json_t *res, web_out *o)
 	return 0;
 }
 
-void web_reply(http_req *req, const act_done *d, const char *ext, int cors)
+void
+web_reply(http_req *req, const act_done *d, const char *ext, int cors)
 {
-	web_out o = {0};
+	web_out o = { 0 };
 	const json_t *res = d->result;
-	Buf h = {0};
+	Buf h = { 0 };
 
 	if (d->err)
 		return web_error(req, cors, d->running ? d->id : NULL, d->http_status, d->msg);

@@ -22,18 +22,22 @@
 
 #include "fns.h"
 
-static int hook_check(backend *b, json_t *config, char *err, size_t n)
+static int
+hook_check(backend *b, json_t *config, char *err, size_t n)
 {
 	const json_t *s = json_object_get(config, "secret");
 
 	(void)b;
 	if (s && (!json_is_string(s) || !json_string_length(s) || json_string_length(s) > 1024))
-		return snprintf(err, n, "The secret must be a text of 1 to 1024 characters: the key of the body's "
-		                "X-Hub-Signature-256."), -EINVAL;
+		return snprintf(err, n,
+		                "The secret must be a text of 1 to 1024 characters: the key of the body's "
+		                "X-Hub-Signature-256."),
+		       -EINVAL;
 	return 0;
 }
 
-static int hook_start(backend *b, feed_row *r, char *err, size_t n)
+static int
+hook_start(backend *b, feed_row *r, char *err, size_t n)
 {
 	(void)b, (void)err, (void)n;
 	if (!r->uuid[0])
@@ -42,9 +46,14 @@ static int hook_start(backend *b, feed_row *r, char *err, size_t n)
 	return 0;
 }
 
-static void hook_stop(backend *b, const char *ns, const char *trigger) { (void)b, (void)ns, (void)trigger; }
+static void
+hook_stop(backend *b, const char *ns, const char *trigger)
+{
+	(void)b, (void)ns, (void)trigger;
+}
 
-static json_t *hook_info(backend *b, const feed_row *r)
+static json_t *
+hook_info(backend *b, const feed_row *r)
 {
 	char url[256];
 
@@ -53,7 +62,8 @@ static json_t *hook_info(backend *b, const feed_row *r)
 }
 
 /* Whether sig is "sha256=" and the hex HMAC of the body under secret. */
-static int signed_by(const http_req *req, const char *secret, const char *sig)
+static int
+signed_by(const http_req *req, const char *secret, const char *sig)
 {
 	unsigned char md[32];
 	unsigned int len = 0;
@@ -71,12 +81,14 @@ static int signed_by(const http_req *req, const char *secret, const char *sig)
 }
 
 /* Every event gets the request's headers, names in lower case. */
-static void add_headers(const http_req *req, json_t *events)
+static void
+add_headers(const http_req *req, json_t *events)
 {
 	json_t *ev, *h;
 	size_t i;
 
-	json_array_foreach(events, i, ev) {
+	json_array_foreach(events, i, ev)
+	{
 		if (!json_is_object(h = json_object_get(ev, "__ow_headers")))
 			json_object_set_new(ev, "__ow_headers", h = json_object());
 		for (int k = 0; k < req->nheaders; k++) {
@@ -92,11 +104,12 @@ static void add_headers(const http_req *req, json_t *events)
 }
 
 /* POST /hooks/ID. */
-void webhook_handle(backend *b, http_req *req, const char *id)
+void
+webhook_handle(backend *b, http_req *req, const char *id)
 {
 	const char *ctype = http_header_get(req, "Content-Type"), *secret;
 	char err[1024];
-	caller who = {0};
+	caller who = { 0 };
 	json_t *events, *annot;
 	feed_row r;
 
@@ -110,9 +123,10 @@ void webhook_handle(backend *b, http_req *req, const char *id)
 	}
 	secret = json_string_value(json_object_get(r.config, "secret"));
 	if (r.paused || (secret && !signed_by(req, secret, http_header_get(req, "X-Hub-Signature-256")))) {
-		api_error(req, r.paused ? 503 : 401, r.paused ? "The trigger's webhook is paused."
-		                                              : "The X-Hub-Signature-256 does not match the body: nothing "
-		                                                "was fired.");
+		api_error(req, r.paused ? 503 : 401,
+		          r.paused ? "The trigger's webhook is paused."
+		                   : "The X-Hub-Signature-256 does not match the body: nothing "
+		                     "was fired.");
 		return feed_row_clear(&r);
 	}
 	if (req->body_len > b->opt.max_payload) {
@@ -133,11 +147,15 @@ void webhook_handle(backend *b, http_req *req, const char *id)
 }
 
 static const feed_param hook_params[] = {
-	{"secret", "if given, the body must carry X-Hub-Signature-256, its HMAC-SHA256 under this key", 0},
-	{NULL, NULL, 0},
+	{ "secret", "if given, the body must carry X-Hub-Signature-256, its HMAC-SHA256 under this key", 0 },
+	{ NULL, NULL, 0 },
 };
 
-const feed_service webhooks_webhook = {.pkg = "webhooks", .name = "webhook",
-                                       .description = "An incoming URL that fires the trigger.", .params = hook_params,
-                                       .check = hook_check, .start = hook_start, .stop = hook_stop,
-                                       .info = hook_info};
+const feed_service webhooks_webhook = { .pkg = "webhooks",
+	                                .name = "webhook",
+	                                .description = "An incoming URL that fires the trigger.",
+	                                .params = hook_params,
+	                                .check = hook_check,
+	                                .start = hook_start,
+	                                .stop = hook_stop,
+	                                .info = hook_info };

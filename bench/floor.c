@@ -16,9 +16,8 @@
 #include <string.h>
 #include <uv.h>
 
-static const char answer[] =
-	"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 25\r\n\r\n"
-	"{\"greeting\":\"Hello you\"}\n";
+static const char answer[] = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 25\r\n\r\n"
+                             "{\"greeting\":\"Hello you\"}\n";
 
 typedef struct Conn {
 	uv_tcp_t tcp;

@@ -27,12 +27,12 @@
 enum { Ring = 2048, Fetched = 256, Logcap = 4 << 20 };
 
 static Act *ring[Ring];
-static uint64_t seq;            /* the last sequence given */
-static Map byid;                /* ring and fetched, by id */
+static uint64_t seq; /* the last sequence given */
+static Map byid;     /* ring and fetched, by id */
 static Act *fetched[Fetched];
 static unsigned nfetched;
 static Buf logbuf;
-static int64_t logtime;         /* when the log last grew */
+static int64_t logtime; /* when the log last grew */
 static Open *streams;
 
 typedef struct Awaiter {
@@ -82,10 +82,10 @@ act_path(json_t *rec)
 	json_t *kv;
 	size_t i;
 
-	json_array_foreach(json_object_get(rec, "annotations"), i, kv)
-		if (json_is_string(json_object_get(kv, "value")) &&
-		    strcmp(json_string_value(json_object_get(kv, "key")) ?: "", "path") == 0)
-			return json_string_value(json_object_get(kv, "value"));
+	json_array_foreach(json_object_get(rec, "annotations"), i,
+	                   kv) if (json_is_string(json_object_get(kv, "value")) &&
+	                           strcmp(json_string_value(json_object_get(kv, "key")) ?: "", "path") ==
+	                                   0) return json_string_value(json_object_get(kv, "value"));
 	return NULL;
 }
 
@@ -112,8 +112,8 @@ act_name(json_t *rec, char *out, size_t len)
 
 /* The same from the spans of a record's members annotations (an..ae), namespace and name. */
 static void
-text_name(const char *an, const char *ae, const char *ns, const char *nse, const char *nm, const char *nme,
-          char *out, size_t len)
+text_name(const char *an, const char *ae, const char *ns, const char *nse, const char *nm, const char *nme, char *out,
+          size_t len)
 {
 	static const char *const keys[] = { "key", "value" };
 	char path[512], nsb[512], nameb[512], key[8];
@@ -148,8 +148,8 @@ log_append(const char *id, const char *name, const char *st, int64_t start, int6
 		buf_consume(&logbuf, nl ? (size_t)(nl - logbuf.p) + 1 : logbuf.n);
 	}
 	logtime = now_ms();
-	buf_printf(&logbuf, "%s.%03dZ %s %s %s %lldms\n", when, (int)(start % 1000),
-	           id, name, st ? st : "?", (long long)duration);
+	buf_printf(&logbuf, "%s.%03dZ %s %s %s %lldms\n", when, (int)(start % 1000), id, name, st ? st : "?",
+	           (long long)duration);
 }
 
 static void
@@ -197,8 +197,8 @@ static void stream_wake(void);
 void
 act_add(const char *p, size_t n)
 {
-	static const char *const keys[] = { "activationId", "response", "namespace", "name", "start", "duration",
-	                                     "annotations" };
+	static const char *const keys[] = { "activationId", "response", "namespace",  "name",
+		                            "start",        "duration", "annotations" };
 	static const char *const rkeys[] = { "status", "result" };
 	const char *v[7], *ve[7], *r[2], *re[2];
 	char id[40], name[512], st[64];
@@ -229,8 +229,8 @@ act_add(const char *p, size_t n)
 	if (v[1] == NULL || js_fields(v[1], ve[1], rkeys, 2, r, re) < 0)
 		r[0] = r[1] = NULL;
 	text_name(v[6], ve[6], v[2], ve[2], v[3], ve[3], name, sizeof name);
-	log_append(a->id, name, js_strv(r[0], re[0], st, sizeof st) == 0 ? st : NULL,
-	           js_intv(v[4], ve[4]), js_intv(v[5], ve[5]));
+	log_append(a->id, name, js_strv(r[0], re[0], st, sizeof st) == 0 ? st : NULL, js_intv(v[4], ve[4]),
+	           js_intv(v[5], ve[5]));
 	if ((ent = ent_get(Eaction, name)) != NULL && ent->inflight == 0 && r[1] != NULL) {
 		ent_setlast(ent, r[1], re[1] - r[1]);
 	}
@@ -333,7 +333,7 @@ latestcb(Resp *r, void *arg)
 	char *text;
 	size_t i;
 
-	for (i = json_array_size(arr); r->err == 0 && i-- > 0; ) {
+	for (i = json_array_size(arr); r->err == 0 && i-- > 0;) {
 		rec = json_array_get(arr, i);
 		id = json_string_value(json_object_get(rec, "activationId"));
 		if (id == NULL || (act_get(id) != NULL && act_get(id)->seq != 0))
@@ -365,9 +365,8 @@ fill_logs(json_t *rec, Buf *b)
 	json_t *l;
 	size_t i;
 
-	json_array_foreach(json_object_get(rec, "logs"), i, l)
-		if (json_is_string(l))
-			buf_printf(b, "%s\n", json_string_value(l));
+	json_array_foreach(json_object_get(rec, "logs"), i, l) if (json_is_string(l))
+	        buf_printf(b, "%s\n", json_string_value(l));
 	return 0;
 }
 
@@ -393,12 +392,9 @@ act_fill(Node *n, Buf *b)
 	case Qastatus:
 		v = response(act_rec(a), "status");
 		return buf_printf(b, "%s\n", json_is_string(v) ? json_string_value(v) : "?");
-	case Qaresult:
-		return (v = response(act_rec(a), "result")) ? buf_json(b, v) : 0;
+	case Qaresult: return (v = response(act_rec(a), "result")) ? buf_json(b, v) : 0;
 	case Qalogs: return fill_logs(act_rec(a), b);
-	case Qaname:
-		act_name(act_rec(a), name, sizeof name);
-		return buf_printf(b, "%s\n", name);
+	case Qaname: act_name(act_rec(a), name, sizeof name); return buf_printf(b, "%s\n", name);
 	case Qastart: return fill_int(act_rec(a), "start", b);
 	case Qaend: return fill_int(act_rec(a), "end", b);
 	case Qaduration: return fill_int(act_rec(a), "duration", b);
@@ -414,7 +410,7 @@ act_attr(Node *n, struct stat *st)
 {
 	Act *a = act_get(n->ename);
 	int64_t start = a ? json_integer_value(json_object_get(act_rec(a), "start")) : 0;
-	Buf b = {0};
+	Buf b = { 0 };
 
 	st->st_mtim.tv_sec = start / 1000;
 	st->st_mtim.tv_nsec = start % 1000 * 1000000;

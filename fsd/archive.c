@@ -11,8 +11,11 @@ static const struct {
 	const char *file;
 	const char *kind;
 } tops[] = {
-	{ "__main__.py", "python:3" }, { "package.json", "nodejs:default" }, { "index.js", "nodejs:default" },
-	{ "index.mjs", "nodejs:default" }, { "exec", "native" },
+	{ "__main__.py", "python:3" },
+	{ "package.json", "nodejs:default" },
+	{ "index.js", "nodejs:default" },
+	{ "index.mjs", "nodejs:default" },
+	{ "exec", "native" },
 };
 
 /* Is p..p+n a zip or a gzip'd tar, by its first bytes? */
@@ -56,7 +59,8 @@ kind_of_archive(const char *p, size_t n, char *err, size_t errlen)
 	else if (best < sizeof tops / sizeof tops[0])
 		kind = tops[best].kind;
 	else
-		snprintf(err, errlen, "cannot tell the kind of the archive: it has none of __main__.py (python:3), "
+		snprintf(err, errlen,
+		         "cannot tell the kind of the archive: it has none of __main__.py (python:3), "
 		         "package.json or index.js (nodejs), exec (native) at its top");
 	archive_read_free(a);
 	return kind;

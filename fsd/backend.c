@@ -10,7 +10,7 @@ typedef struct Req {
 	bk_cb cb;
 	void *arg;
 	char *body;
-	char *what;   /* "PUT actions/hello", for the log */
+	char *what; /* "PUT actions/hello", for the log */
 } Req;
 
 static const char *collname[Nekind] = { "actions", "packages", "triggers", "rules", "apis" };
@@ -21,12 +21,14 @@ status_errno(long status)
 {
 	switch (status) {
 	case 400: return -EINVAL;
-	case 401: case 403: return -EACCES;
+	case 401:
+	case 403: return -EACCES;
 	case 404: return -ENOENT;
 	case 409: return -EEXIST;
 	case 413: return -EFBIG;
 	case 429: return -EAGAIN;
-	case 408: case 504: return -ETIMEDOUT;
+	case 408:
+	case 504: return -ETIMEDOUT;
 	default: return status >= 200 && status < 300 ? 0 : -EIO;
 	}
 }
@@ -42,8 +44,8 @@ addname(Buf *b, const char *name)
 
 	for (s = name; rc >= 0 && *s; s++) {
 		unsigned char c = *s;
-		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		    c == '-' || c == '.' || c == '_' || c == '~' || c == '/')
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+		    c == '.' || c == '_' || c == '~' || c == '/')
 			rc = buf_add(b, s, 1);
 		else {
 			esc[1] = hex[c >> 4];
@@ -58,7 +60,7 @@ addname(Buf *b, const char *name)
 char *
 bk_path(int kind, const char *name, const char *query)
 {
-	Buf b = {0};
+	Buf b = { 0 };
 
 	if (buf_str(&b, collname[kind]) < 0 || (name && addname(&b, name) < 0) ||
 	    (query && (buf_add(&b, "?", 1) < 0 || buf_str(&b, query) < 0))) {
@@ -92,8 +94,7 @@ resptext(Resp *r, curluv_resp *cr)
 	else if (json_is_string(e = json_object_get(resp_json(r), "error")))
 		snprintf(r->text, sizeof r->text, "%s", json_string_value(e));
 	else if (r->err < 0)
-		snprintf(r->text, sizeof r->text, "backend answered %ld %s", cr->status,
-		         cr->len < 200 ? cr->body : "");
+		snprintf(r->text, sizeof r->text, "backend answered %ld %s", cr->status, cr->len < 200 ? cr->body : "");
 }
 
 static void
@@ -130,8 +131,8 @@ done_cb(curluv_resp *cr, void *arg)
  * timeout_ms 0 waits as long as it takes (invocations).
  */
 int
-bk_request(const char *method, const char *path, const char *ctype, const char *body, size_t len,
-           long timeout_ms, bk_cb cb, void *arg)
+bk_request(const char *method, const char *path, const char *ctype, const char *body, size_t len, long timeout_ms,
+           bk_cb cb, void *arg)
 {
 	char url[4096], type[128];
 	const char *hdrs[3] = { fs.authhdr, NULL, NULL };
@@ -180,8 +181,7 @@ bk_json(const char *method, const char *path, json_t *body, bk_cb cb, void *arg)
 
 	if (body && s == NULL)
 		return -ENOMEM;
-	rc = bk_request(method, path, body ? "application/json" : NULL, s, s ? strlen(s) : 0,
-	                30000, cb, arg);
+	rc = bk_request(method, path, body ? "application/json" : NULL, s, s ? strlen(s) : 0, 30000, cb, arg);
 	free(s);
 	return rc;
 }

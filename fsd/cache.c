@@ -20,7 +20,7 @@
 #include "log.h"
 
 static Map ents[Nekind];
-static Map tombs[Nekind];     /* deleted here, their delete not yet seen in the event stream */
+static Map tombs[Nekind]; /* deleted here, their delete not yet seen in the event stream */
 static const char *collname[Nekind] = { "actions", "packages", "triggers", "rules", "apis" };
 static unsigned listing;
 
@@ -365,7 +365,7 @@ cache_load_all(void (*fn)(void *arg, int err), void *arg)
 		return -ENOMEM;
 	a->fn = fn;
 	a->arg = arg;
-	a->pending = 1;  /* ours, until every load is asked for */
+	a->pending = 1; /* ours, until every load is asked for */
 	for (k = 0; k < Nekind; k++)
 		cache_each(k, load1, a);
 	all1(a, 0);
@@ -377,7 +377,7 @@ cache_load_all(void (*fn)(void *arg, int err), void *arg)
 enum { Page = 200 };
 
 typedef struct Prime {
-	unsigned listing;     /* this listing's number: the marks it leaves */
+	unsigned listing; /* this listing's number: the marks it leaves */
 	int kind;
 	int skip;
 	void (*done)(int err);
@@ -398,7 +398,7 @@ sweep1(Ent *e, void *arg)
 static void
 sweep(int kind)
 {
-	Buf gone = {0};
+	Buf gone = { 0 };
 	size_t i;
 
 	cache_each(kind, sweep1, &gone);
@@ -484,7 +484,7 @@ cache_prime(void (*done)(int err))
 	p->done = done;
 	p->listing = ++listing;
 	for (rc = 0; rc < Nekind; rc++)
-		map_free(&tombs[rc]);   /* the listing is the truth now */
+		map_free(&tombs[rc]); /* the listing is the truth now */
 	if ((rc = primepage(p)) < 0)
 		free(p);
 	return rc;
@@ -576,7 +576,7 @@ cache_event(json_t *ev)
 		return;
 	}
 	if (map_get(&tombs[k], name) != NULL)
-		return;  /* from before our delete: the stream is in order */
+		return; /* from before our delete: the stream is in order */
 	if ((e = ent_make(k, name)) == NULL)
 		return;
 	if (strcmp(e->version, json_string_value(json_object_get(ev, "version")) ?: "") != 0) {
@@ -588,6 +588,6 @@ cache_event(json_t *ev)
 		else
 			notify_changed(e);
 		if (k == Epackage)
-			ent_load(e, ignore, NULL);  /* learn whether it binds */
+			ent_load(e, ignore, NULL); /* learn whether it binds */
 	}
 }

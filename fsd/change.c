@@ -13,11 +13,11 @@ typedef struct Chg {
 	char *name;
 	char *path;
 	const char *op;
-	char *ename;          /* the entity's name, looked up again when done */
+	char *ename; /* the entity's name, looked up again when done */
 	int kind;
 	struct fuse_file_info fi;
 	int has_fi;
-	Scratch *scratch;     /* rename: the scratch file being committed */
+	Scratch *scratch; /* rename: the scratch file being committed */
 	char *scratchpath;
 } Chg;
 
@@ -187,8 +187,9 @@ fs_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode, stru
 
 	if (rc < 0)
 		goto out;
-	if (dir->q == Qaction || dir->q == Qpackage || (is_scratch_name(name) &&
-	    (dir->q == Qactions || dir->q == Qtriggers || dir->q == Qrules || dir->q == Qapis)))
+	if (dir->q == Qaction || dir->q == Qpackage ||
+	    (is_scratch_name(name) &&
+	     (dir->q == Qactions || dir->q == Qtriggers || dir->q == Qrules || dir->q == Qapis)))
 		rc = create_scratch(req, dir, name, mode, fi);
 	else if (dir->q == Qactions)
 		rc = create_action(req, dir, name, fi);
@@ -210,7 +211,7 @@ fs_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode, stru
 out:
 	if (rc < 0)
 		fail_req(req, "create", dir ? dir->path : "?", name, rc,
-		     rc == -EACCES ? "nothing can be created here" : NULL);
+		         rc == -EACCES ? "nothing can be created here" : NULL);
 }
 
 void
@@ -229,8 +230,9 @@ fs_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
 		chg_free(c);
 	if (rc < 0)
 		fail_req(req, "mkdir", dir ? dir->path : "?", name, rc,
-		     rc == -EPERM ? (dir->q == Qactions ? "an action is made by copying its code into actions/"
-		                                        : "only packages/ takes new directories") : NULL);
+		         rc == -EPERM ? (dir->q == Qactions ? "an action is made by copying its code into actions/"
+		                                            : "only packages/ takes new directories")
+		                      : NULL);
 }
 
 static void
@@ -316,20 +318,23 @@ fs_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 		free(path);
 		fuse_reply_err(req, 0);
 		return;
-	case Qalias: case Qtrigger: case Qrule: case Qapi:
+	case Qalias:
+	case Qtrigger:
+	case Qrule:
+	case Qapi:
 		e = ent_get(k.ekind, k.ename);
 		if (e == NULL)
 			rc = -ENOENT;
 		else if (e->staged) {
 			ent_drop(e);
 			rc = 0;
-		}
-		else if ((rc = delete_entity(req, dir, name, e, "unlink")) == 0)
+		} else if ((rc = delete_entity(req, dir, name, e, "unlink")) == 0)
 			return;
 		break;
-	case Qaction: case Qpackage: case Qactions: case Qactivation:
-		rc = -EISDIR;
-		break;
+	case Qaction:
+	case Qpackage:
+	case Qactions:
+	case Qactivation: rc = -EISDIR; break;
 	default:
 		/* An action's or package's own files and links: nothing to
 		 * remove, but success, so that rm -r reaches the rmdir that
@@ -380,28 +385,26 @@ fs_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 	if (rc < 0)
 		goto out;
 	switch (k.q) {
-	case Qaction: case Qpackage:
+	case Qaction:
+	case Qpackage:
 		if ((e = ent_get(k.ekind, k.ename)) == NULL) {
 			rc = -ENOENT;
 			break;
 		}
 		if (k.q == Qpackage && pkg_actions(e->name) > 0) {
-			snprintf(text, sizeof text, "package %s is not empty: it holds %d action%s",
-			         e->name, pkg_actions(e->name), pkg_actions(e->name) == 1 ? "" : "s");
+			snprintf(text, sizeof text, "package %s is not empty: it holds %d action%s", e->name,
+			         pkg_actions(e->name), pkg_actions(e->name) == 1 ? "" : "s");
 			rc = -ENOTEMPTY;
 			break;
 		}
 		if ((rc = delete_entity(req, dir, name, e, "rmdir")) == 0)
 			return;
 		break;
-	case Qactions:
-		rc = pkg_actions(k.ename) > 0 ? -ENOTEMPTY : 0;
-		break;
+	case Qactions: rc = pkg_actions(k.ename) > 0 ? -ENOTEMPTY : 0; break;
 	case Qacts:
-		rc = 0;  /* goes with its action */
+		rc = 0; /* goes with its action */
 		break;
-	default:
-		rc = S_ISDIR(node_mode(&(Node){ .q = k.q, .scratch = k.scratch })) ? -EPERM : -ENOTDIR;
+	default: rc = S_ISDIR(node_mode(&(Node){ .q = k.q, .scratch = k.scratch })) ? -EPERM : -ENOTDIR;
 	}
 out:
 	if (rc < 0)
@@ -486,13 +489,12 @@ copyable(Node *dir, const char *name)
 	char buf[1024];
 	Kid k;
 
-	return kid_of(dir, name, &k, buf, sizeof buf) == 0 && (k.q == Qalias || k.q == Qrule) &&
-	       !is_scratch_name(name);
+	return kid_of(dir, name, &k, buf, sizeof buf) == 0 && (k.q == Qalias || k.q == Qrule) && !is_scratch_name(name);
 }
 
 void
-fs_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t newparent,
-          const char *newname, unsigned int flags)
+fs_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t newparent, const char *newname,
+          unsigned int flags)
 {
 	Node *sdir = node_of(parent), *dir = node_of(newparent);
 	char *from = sdir ? path_join(sdir->path, name) : NULL;
@@ -524,9 +526,10 @@ fs_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t newpar
 	}
 	if (rc < 0)
 		fail_req(req, "rename", from ? from : "?", NULL, rc,
-		     rc == -EEXIST ? "an action of that name exists: remove it first" :
-		     rc == -EPERM ? "only an action, and a scratch file (which commits it), can be renamed" :
-		     rc == -EXDEV ? "moved by copying: mv does that" : NULL);
+		         rc == -EEXIST  ? "an action of that name exists: remove it first"
+		         : rc == -EPERM ? "only an action, and a scratch file (which commits it), can be renamed"
+		         : rc == -EXDEV ? "moved by copying: mv does that"
+		                        : NULL);
 	else
 		fuse_reply_err(req, 0);
 	free(from);

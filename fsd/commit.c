@@ -19,10 +19,21 @@ int
 stages(Node *n)
 {
 	switch (n->q) {
-	case Qcode: case Qalias: case Qkind: case Qmain: case Qparams: case Qannot:
-	case Qlimits: case Qbinding: case Qrule: case Qmanifest: case Qweb: case Qcrontab: case Qwatches:
-	case Qsubs: case Qapi:
-		return 1;
+	case Qcode:
+	case Qalias:
+	case Qkind:
+	case Qmain:
+	case Qparams:
+	case Qannot:
+	case Qlimits:
+	case Qbinding:
+	case Qrule:
+	case Qmanifest:
+	case Qweb:
+	case Qcrontab:
+	case Qwatches:
+	case Qsubs:
+	case Qapi: return 1;
 	}
 	return 0;
 }
@@ -117,12 +128,14 @@ check_exec_word(Node *n, const char *p, size_t len, char *err, size_t errlen)
 		return 0;
 	kind = e->staged ? e->stagekind : json_string_value(json_object_get(json_object_get(e->doc, "exec"), "kind"));
 	if (strcmp(word, "sequence") == 0 && strcmp(kind ?: "", "sequence") != 0) {
-		snprintf(err, errlen, "kind: an action becomes a sequence only with its components, "
+		snprintf(err, errlen,
+		         "kind: an action becomes a sequence only with its components, "
 		         "written as NAME.sequence (one action name a line), or through manifest.yaml or the REST API");
 		return -EINVAL;
 	}
 	if (strcmp(word, "sequence") != 0 && strcmp(kind ?: "", "sequence") == 0) {
-		snprintf(err, errlen, "kind: a sequence has no code to run as %s: make an action of that kind instead", word);
+		snprintf(err, errlen, "kind: a sequence has no code to run as %s: make an action of that kind instead",
+		         word);
 		return -EINVAL;
 	}
 	return 0;
@@ -179,21 +192,21 @@ stage_check(Open *o, char *err, size_t len)
 	int rc;
 
 	switch (o->node->q) {
-	case Qparams: case Qannot: case Qapi:
-		return check_object(p, o->stage.n, 0, err, len);
+	case Qparams:
+	case Qannot:
+	case Qapi: return check_object(p, o->stage.n, 0, err, len);
 	case Qlimits:
 		lim = json_object();
 		rc = limits_parse(p, lines(&o->stage), lim, err, len);
 		json_decref(lim);
 		return rc;
-	case Qrule:
-		return check_rule(node_ent(o->node), p, lines(&o->stage), err, len);
-	case Qcrontab: case Qwatches: case Qsubs:
-		return feedtab_check(o->node->q, p, o->stage.n, err, len);
-	case Qkind: case Qmain:
-		return check_exec_word(o->node, p, lines(&o->stage), err, len);
-	case Qbinding:
-		return check_binding(o->node, p, lines(&o->stage), err, len);
+	case Qrule: return check_rule(node_ent(o->node), p, lines(&o->stage), err, len);
+	case Qcrontab:
+	case Qwatches:
+	case Qsubs: return feedtab_check(o->node->q, p, o->stage.n, err, len);
+	case Qkind:
+	case Qmain: return check_exec_word(o->node, p, lines(&o->stage), err, len);
+	case Qbinding: return check_binding(o->node, p, lines(&o->stage), err, len);
 	case Qweb:
 		err[0] = '\0';
 		json_decref(web_annotations(p, lines(&o->stage), err, len));
@@ -208,7 +221,7 @@ typedef struct Cm {
 	int q;
 	int kind;
 	char *ename;
-	char *path;          /* the node's path */
+	char *path; /* the node's path */
 	Buf data;
 	commit_cb cb;
 	void *arg;
@@ -259,7 +272,7 @@ code_exec(Cm *c, Ent *e)
 	const char *main = json_string_value(json_object_get(old, "main"));
 	const char *p = c->data.p ? c->data.p : "";
 	json_t *x;
-	Buf b64 = {0};
+	Buf b64 = { 0 };
 
 	if (kind == NULL || strcmp(kind, "archive") == 0) {
 		char why[256];
@@ -271,9 +284,11 @@ code_exec(Cm *c, Ent *e)
 			kind = kind_of_code(p, c->data.n);
 	}
 	if (kind == NULL || strcmp(kind, "archive") == 0) {
-		snprintf(c->text, sizeof c->text, "cannot tell the kind of action %s: name the file "
+		snprintf(c->text, sizeof c->text,
+		         "cannot tell the kind of action %s: name the file "
 		         "NAME.py, NAME.js or NAME.sh, make it an executable (ELF or #!), "
-		         "or a zip or tar.gz with __main__.py, package.json, index.js or exec at its top", c->ename);
+		         "or a zip or tar.gz with __main__.py, package.json, index.js or exec at its top",
+		         c->ename);
 		return NULL;
 	}
 	if (strcmp(kind, "sequence") == 0) {
@@ -335,9 +350,8 @@ annot_body(Cm *c, Ent *e, json_t *obj)
 	json_t *old = kv_object(json_object_get(e->doc, "annotations")), *v, *del = json_array();
 	const char *k;
 
-	json_object_foreach(old, k, v)
-		if (json_object_get(obj, k) == NULL && strcmp(k, "exec") != 0)
-			json_array_append_new(del, json_string(k));
+	json_object_foreach(old, k, v) if (json_object_get(obj, k) == NULL && strcmp(k, "exec") != 0)
+	        json_array_append_new(del, json_string(k));
 	if (c->kind == Eaction && json_array_size(del) > 0)
 		json_object_set(body, "delAnnotations", del);
 	json_decref(del);
@@ -397,10 +411,9 @@ params_array(json_t *obj, Ent *e)
 	size_t i, j;
 
 	json_array_foreach(arr, i, p)
-		json_array_foreach(old, j, q)
-			if (json_is_true(json_object_get(q, "init")) &&
-			    json_equal(json_object_get(p, "key"), json_object_get(q, "key")))
-				json_object_set(p, "init", json_true());
+	        json_array_foreach(old, j, q) if (json_is_true(json_object_get(q, "init")) &&
+	                                          json_equal(json_object_get(p, "key"), json_object_get(q, "key")))
+	                json_object_set(p, "init", json_true());
 	return arr;
 }
 
@@ -411,9 +424,10 @@ body_of(Cm *c, Ent *e)
 	json_t *x, *obj, *lim;
 
 	switch (c->q) {
-	case Qcode: case Qalias:
-		return (x = code_exec(c, e)) ? json_pack("{s:o}", "exec", x) : NULL;
-	case Qkind: case Qmain:
+	case Qcode:
+	case Qalias: return (x = code_exec(c, e)) ? json_pack("{s:o}", "exec", x) : NULL;
+	case Qkind:
+	case Qmain:
 		x = exec_with(c, e, c->q == Qkind ? "kind" : "main");
 		return x ? json_pack("{s:o}", "exec", x) : NULL;
 	case Qparams:
@@ -437,11 +451,11 @@ body_of(Cm *c, Ent *e)
 			return NULL;
 		}
 		return json_pack("{s:o}", "limits", lim);
-	case Qbinding:
-		return binding_body(c);
+	case Qbinding: return binding_body(c);
 	case Qapi: /* the OpenAPI document; the backend checks it whole */
 		if ((obj = object_of(c)) != NULL && json_object_size(obj) == 0)
-			snprintf(c->text, sizeof c->text, "apis: want an OpenAPI 2 document"), json_decref(obj), obj = NULL;
+			snprintf(c->text, sizeof c->text, "apis: want an OpenAPI 2 document"), json_decref(obj),
+			        obj = NULL;
 		return obj;
 	case Qweb:
 		c->text[0] = '\0';
@@ -449,8 +463,7 @@ body_of(Cm *c, Ent *e)
 		if (x == NULL && c->text[0] == '\0')
 			snprintf(c->text, sizeof c->text, "web: want true, raw or false");
 		return x ? json_pack("{s:o}", "annotations", x) : NULL;
-	case Qrule:
-		return rule_body(c, e);
+	case Qrule: return rule_body(c, e);
 	}
 	snprintf(c->text, sizeof c->text, "this file cannot be written");
 	return NULL;
@@ -463,7 +476,7 @@ statused(Resp *r, void *arg)
 	Ent *e = ent_get(c->kind, c->ename);
 
 	if (r->err == 0 && e != NULL)
-		e->docver[0] = '\0';  /* the status lives in the document: fetch it again */
+		e->docver[0] = '\0'; /* the status lives in the document: fetch it again */
 	cm_done(c, r->err, r->text);
 }
 
@@ -517,8 +530,10 @@ loaded(void *arg, int err)
 		cm_done(c, -EINVAL, c->text);
 		return;
 	}
-	path = bk_path(c->kind, c->ename, c->q == Qcode || c->q == Qalias || c->q == Qkind ||
-	               c->q == Qmain ? "overwrite=true&validate=true" : "overwrite=true");
+	path = bk_path(c->kind, c->ename,
+	               c->q == Qcode || c->q == Qalias || c->q == Qkind || c->q == Qmain
+	                       ? "overwrite=true&validate=true"
+	                       : "overwrite=true");
 	rc = path ? bk_json("PUT", path, body, put_done, c) : -ENOMEM;
 	json_decref(body);
 	free(path);

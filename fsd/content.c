@@ -13,7 +13,8 @@ kv_object(json_t *arr)
 	json_t *o = json_object(), *kv;
 	size_t i;
 
-	json_array_foreach(arr, i, kv) {
+	json_array_foreach(arr, i, kv)
+	{
 		const char *k = json_string_value(json_object_get(kv, "key"));
 		json_t *v = json_object_get(kv, "value");
 		if (k && v)
@@ -29,8 +30,7 @@ kv_array(json_t *obj)
 	json_t *a = json_array(), *v;
 	const char *k;
 
-	json_object_foreach(obj, k, v)
-		json_array_append_new(a, json_pack("{s:s,s:O}", "key", k, "value", v));
+	json_object_foreach(obj, k, v) json_array_append_new(a, json_pack("{s:s,s:O}", "key", k, "value", v));
 	return a;
 }
 
@@ -62,7 +62,7 @@ code_bytes(Ent *e, Buf *b)
 off_t
 code_size(Ent *e)
 {
-	Buf b = {0};
+	Buf b = { 0 };
 
 	if (e == NULL || e->staged)
 		return 0;
@@ -145,7 +145,8 @@ rulenames(json_t *rules, Buf *b)
 	const char *k;
 	json_t *v;
 
-	json_object_foreach(rules, k, v) {
+	json_object_foreach(rules, k, v)
+	{
 		const char *slash = strrchr(k, '/');
 		buf_printf(b, " %s", slash ? slash + 1 : k);
 	}
@@ -168,13 +169,17 @@ fill_feed(Ent *e, Buf *b)
 		if (json_is_string(json_object_get(feed, "url")))
 			buf_printf(b, "url %s\n", json_string_value(json_object_get(feed, "url")));
 		if (st != NULL)
-			buf_printf(b, "status %s\n", err ? "error" : json_is_false(json_object_get(st, "active")) ? "paused" : "active");
+			buf_printf(b, "status %s\n",
+			           err                                            ? "error"
+			           : json_is_false(json_object_get(st, "active")) ? "paused"
+			                                                          : "active");
 		if (err)
 			buf_printf(b, "error %s\n", err);
 		if (json_is_string(json_object_get(st, "nextFire")))
 			buf_printf(b, "next %s\n", json_string_value(json_object_get(st, "nextFire")));
 	}
-	json_array_foreach(json_object_get(e->doc, "fires"), i, f) {
+	json_array_foreach(json_object_get(e->doc, "fires"), i, f)
+	{
 		buf_printf(b, "fired %s %s", json_string_value(json_object_get(f, "start")),
 		           json_string_value(json_object_get(f, "activationId")));
 		if (json_is_string(json_object_get(f, "due")))
@@ -253,7 +258,8 @@ web_of(json_t *doc)
 {
 	json_t *ann = kv_object(json_object_get(doc, "annotations"));
 	const char *v = !json_is_true(json_object_get(ann, "web-export")) ? "false"
-	                : json_is_true(json_object_get(ann, "raw-http")) ? "raw" : "true";
+	                : json_is_true(json_object_get(ann, "raw-http"))  ? "raw"
+	                                                                  : "true";
 
 	json_decref(ann);
 	return v;
@@ -274,9 +280,18 @@ static int
 needsdoc(int q)
 {
 	switch (q) {
-	case Qcode: case Qalias: case Qkind: case Qmain: case Qparams: case Qannot:
-	case Qlimits: case Qbinding: case Qtrigger: case Qrule: case Qweb: case Qapi:
-		return 1;
+	case Qcode:
+	case Qalias:
+	case Qkind:
+	case Qmain:
+	case Qparams:
+	case Qannot:
+	case Qlimits:
+	case Qbinding:
+	case Qtrigger:
+	case Qrule:
+	case Qweb:
+	case Qapi: return 1;
 	}
 	return 0;
 }
@@ -300,16 +315,17 @@ node_fill(Node *n, Buf *b)
 	Ent *e = node_ent(n);
 
 	switch (n->q) {
-	case Qstatus: case Qerr: case Qctl:
-		return root_fill(n, b);
-	case Qactlog: case Qactstream: case Qinvoke:
-		return 0;
-	case Qmanifest:
-		return manifest_fill(b);
-	case Qcrontab: case Qwatches: case Qsubs:
-		return feedtab_fill(n->q, b);
-	case Qscratch:
-		return buf_add(b, n->scratch->data.p ? n->scratch->data.p : "", n->scratch->data.n);
+	case Qstatus:
+	case Qerr:
+	case Qctl: return root_fill(n, b);
+	case Qactlog:
+	case Qactstream:
+	case Qinvoke: return 0;
+	case Qmanifest: return manifest_fill(b);
+	case Qcrontab:
+	case Qwatches:
+	case Qsubs: return feedtab_fill(n->q, b);
+	case Qscratch: return buf_add(b, n->scratch->data.p ? n->scratch->data.p : "", n->scratch->data.n);
 	}
 	if (n->q >= Qactivation)
 		return act_fill(n, b);
@@ -318,7 +334,8 @@ node_fill(Node *n, Buf *b)
 	if (needsdoc(n->q) && !ent_docfresh(e))
 		return -EAGAIN;
 	switch (n->q) {
-	case Qcode: case Qalias: return code_bytes(e, b);
+	case Qcode:
+	case Qalias: return code_bytes(e, b);
 	case Qkind: return fill_exec(e, "kind", b);
 	case Qmain: return fill_exec(e, "main", b);
 	case Qparams: return e->staged ? buf_str(b, "{}\n") : fill_kv(e, "parameters", b);

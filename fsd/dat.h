@@ -17,7 +17,7 @@
 typedef struct Mapent Mapent;
 typedef struct Map {
 	Mapent **tab;
-	size_t size;   /* buckets, a power of two */
+	size_t size; /* buckets, a power of two */
 	size_t count;
 } Map;
 
@@ -26,23 +26,55 @@ typedef struct Map {
  * the entity it belongs to (ename) say everything else.
  */
 enum {
-	Qroot = 1, Qctl, Qstatus, Qerr, Qmanifest,
-	Qcrontab, Qwatches, Qsubs,  /* the triggers of a built-in feed, a line each (feedtab.c) */
-	Qactions,     /* a collection of actions; ename "" or "PKG" */
-	Qaction,      /* an action's directory; ename "NAME" or "PKG/NAME" */
-	Qalias,       /* actions/NAME.EXT: the action's code under its file name */
-	Qcode, Qkind, Qmain, Qparams, Qannot, Qlimits, Qversion,
-	Qinvoke, Qresult, Qlogs, Qobjerr,
-	Qurl, Qweb,   /* an action's web URL, and whether it is a web action */
-	Qacts,        /* an action's activations/ */
-	Qactlink,     /* a symbolic link in it to activations/ID */
-	Qpackages, Qpackage, Qbinding,
-	Qtriggers, Qtrigger,
-	Qrules, Qrule,
-	Qapis, Qapi,  /* the gateway's APIs, one OpenAPI document each */
-	Qactivations, Qactlog, Qactstream, Qactivation,
-	Qarecord, Qastatus, Qaresult, Qalogs, Qaname, Qastart, Qaend, Qaduration, Qacause,
-	Qscratch,     /* an editor's scratch file, kept in memory only */
+	Qroot = 1,
+	Qctl,
+	Qstatus,
+	Qerr,
+	Qmanifest,
+	Qcrontab,
+	Qwatches,
+	Qsubs,    /* the triggers of a built-in feed, a line each (feedtab.c) */
+	Qactions, /* a collection of actions; ename "" or "PKG" */
+	Qaction,  /* an action's directory; ename "NAME" or "PKG/NAME" */
+	Qalias,   /* actions/NAME.EXT: the action's code under its file name */
+	Qcode,
+	Qkind,
+	Qmain,
+	Qparams,
+	Qannot,
+	Qlimits,
+	Qversion,
+	Qinvoke,
+	Qresult,
+	Qlogs,
+	Qobjerr,
+	Qurl,
+	Qweb,     /* an action's web URL, and whether it is a web action */
+	Qacts,    /* an action's activations/ */
+	Qactlink, /* a symbolic link in it to activations/ID */
+	Qpackages,
+	Qpackage,
+	Qbinding,
+	Qtriggers,
+	Qtrigger,
+	Qrules,
+	Qrule,
+	Qapis,
+	Qapi, /* the gateway's APIs, one OpenAPI document each */
+	Qactivations,
+	Qactlog,
+	Qactstream,
+	Qactivation,
+	Qarecord,
+	Qastatus,
+	Qaresult,
+	Qalogs,
+	Qaname,
+	Qastart,
+	Qaend,
+	Qaduration,
+	Qacause,
+	Qscratch, /* an editor's scratch file, kept in memory only */
 };
 
 /* Entity kinds, as in the REST API's collections. */
@@ -74,44 +106,44 @@ struct Wait {
 /* A backend entity as the cache knows it (cache.c). */
 struct Ent {
 	int kind;
-	char *name;           /* "hello", "pkg/hello" */
+	char *name; /* "hello", "pkg/hello" */
 	char version[24];
-	int64_t updated;      /* ms since the epoch */
-	int staged;           /* created here, not stored in the backend yet */
-	char *stagekind;      /* a staged action's kind, from its file name */
-	json_t *doc;          /* the whole entity as last fetched, or NULL */
-	char docver[24];      /* the version doc belongs to */
-	Wait *waiters;        /* waiting for doc */
-	int loading;          /* its document is being fetched */
-	int holds;            /* other requests in flight that use it */
-	int fetching;         /* result: the latest activation is being fetched */
-	char *err;            /* the last error about this entity */
-	char *last;           /* action: its latest result, compact JSON text, or NULL */
-	int lastknown;        /* action: last is the latest (or there is none) */
-	Wait *lastwait;       /* action: waiting for lastknown */
-	int inflight;         /* action: invocations from this mount in flight */
-	Parkq resultq;        /* action: reads of result waiting for them */
-	int64_t size;         /* action: code size once known, else -1 */
-	int gone;             /* deleted, kept while something still uses it */
-	char *bindto;         /* package: the package of this namespace it binds */
-	unsigned mark;        /* the listing that last saw it */
-	char lastfire[40];    /* trigger: the activation of its last firing here */
-	Buf logs;             /* action: its logs file, as far as built (activ.c) */
-	uint64_t logupto;     /* action: the last activation sequence looked at for it */
-	uint64_t logfirst;    /* action: the sequence of the first one in logs, or 0 */
-	int64_t loadedat;     /* when doc was fetched (a fed trigger's feed status changes on its own) */
+	int64_t updated;   /* ms since the epoch */
+	int staged;        /* created here, not stored in the backend yet */
+	char *stagekind;   /* a staged action's kind, from its file name */
+	json_t *doc;       /* the whole entity as last fetched, or NULL */
+	char docver[24];   /* the version doc belongs to */
+	Wait *waiters;     /* waiting for doc */
+	int loading;       /* its document is being fetched */
+	int holds;         /* other requests in flight that use it */
+	int fetching;      /* result: the latest activation is being fetched */
+	char *err;         /* the last error about this entity */
+	char *last;        /* action: its latest result, compact JSON text, or NULL */
+	int lastknown;     /* action: last is the latest (or there is none) */
+	Wait *lastwait;    /* action: waiting for lastknown */
+	int inflight;      /* action: invocations from this mount in flight */
+	Parkq resultq;     /* action: reads of result waiting for them */
+	int64_t size;      /* action: code size once known, else -1 */
+	int gone;          /* deleted, kept while something still uses it */
+	char *bindto;      /* package: the package of this namespace it binds */
+	unsigned mark;     /* the listing that last saw it */
+	char lastfire[40]; /* trigger: the activation of its last firing here */
+	Buf logs;          /* action: its logs file, as far as built (activ.c) */
+	uint64_t logupto;  /* action: the last activation sequence looked at for it */
+	uint64_t logfirst; /* action: the sequence of the first one in logs, or 0 */
+	int64_t loadedat;  /* when doc was fetched (a fed trigger's feed status changes on its own) */
 };
 
 /* A node: one path in the tree; ino is its address (root is 1). */
 struct Node {
-	uint64_t ino;         /* its path's hash when made; kept through a rename */
+	uint64_t ino; /* its path's hash when made; kept through a rename */
 	uint64_t gen;
 	uint64_t nlookup;
 	int q;
-	int ekind;            /* entity kind for entity files */
-	char *ename;          /* entity name or activation id */
-	char *path;           /* "actions/hello/code": key in the node table */
-	Scratch *scratch;     /* Qscratch */
+	int ekind;        /* entity kind for entity files */
+	char *ename;      /* entity name or activation id */
+	char *path;       /* "actions/hello/code": key in the node table */
+	Scratch *scratch; /* Qscratch */
 };
 
 /* An in-memory scratch file (editors' temporaries). */
@@ -119,41 +151,41 @@ struct Scratch {
 	Buf data;
 	int64_t mtime;
 	mode_t mode;
-	int refs;             /* the node and opens */
-	int gone;             /* unlinked or renamed away */
+	int refs; /* the node and opens */
+	int gone; /* unlinked or renamed away */
 };
 
 /* Per-open state: the fh of every open file. */
 struct Open {
 	Node *node;
 	int flags;
-	Buf out;              /* what reads return (snapshot or stream) */
-	Buf stage;            /* what writes put, committed at flush */
-	int dirty;            /* stage changed since the last commit */
-	int wrote;            /* anything was ever written */
-	Buf part;             /* invoke/trigger: the unparsed rest of writes */
-	Parkq reads;          /* parked reads */
-	Call *calls;          /* invoke: calls in order */
+	Buf out;     /* what reads return (snapshot or stream) */
+	Buf stage;   /* what writes put, committed at flush */
+	int dirty;   /* stage changed since the last commit */
+	int wrote;   /* anything was ever written */
+	Buf part;    /* invoke/trigger: the unparsed rest of writes */
+	Parkq reads; /* parked reads */
+	Call *calls; /* invoke: calls in order */
 	Call **callt;
-	int invoked;          /* invoke: one was ever started; result: out holds it */
-	uint64_t cursor;      /* stream: next activation sequence to return */
-	size_t outoff;        /* stream/invoke: bytes of out already returned */
-	Open *snext;          /* list of open streams */
+	int invoked;     /* invoke: one was ever started; result: out holds it */
+	uint64_t cursor; /* stream: next activation sequence to return */
+	size_t outoff;   /* stream/invoke: bytes of out already returned */
+	Open *snext;     /* list of open streams */
 	Open **sprev;
-	int bad;              /* a write was refused: flush will not commit */
-	struct fuse_pollhandle *ph;  /* a poll waiting for data */
-	int created;          /* this open made a staged entity */
+	int bad;                    /* a write was refused: flush will not commit */
+	struct fuse_pollhandle *ph; /* a poll waiting for data */
+	int created;                /* this open made a staged entity */
 	Scratch *scratch;
 };
 
 /* One invocation made through an invoke file (invoke.c). */
 struct Call {
 	Call *next;
-	Open *o;              /* NULL once the open is released */
+	Open *o; /* NULL once the open is released */
 	Ent *ent;
 	char *ename;
 	int done;
-	char *line;           /* the result line, with its newline */
+	char *line; /* the result line, with its newline */
 	char actid[40];
 };
 
@@ -161,8 +193,8 @@ struct Call {
 struct Act {
 	char id[40];
 	uint64_t seq;
-	json_t *rec;            /* parsed from text on first use (act_rec) */
-	char *text;             /* the record as the event stream gave it, or NULL */
+	json_t *rec; /* parsed from text on first use (act_rec) */
+	char *text;  /* the record as the event stream gave it, or NULL */
 	size_t len;
 };
 
@@ -196,13 +228,13 @@ typedef void (*msg_cb)(const char *p, size_t n, int json, void *arg);
 
 /* An answer from the backend (backend.c). */
 typedef struct Resp {
-	int err;              /* 0 or -errno */
-	long status;          /* HTTP status, 0 if none came */
+	int err;     /* 0 or -errno */
+	long status; /* HTTP status, 0 if none came */
 	const char *body;
 	size_t len;
-	json_t *json;         /* the body parsed by resp_json, on first use */
+	json_t *json; /* the body parsed by resp_json, on first use */
 	int parsed;
-	char text[512];       /* why it failed, for err files */
+	char text[512]; /* why it failed, for err files */
 } Resp;
 
 typedef void (*bk_cb)(Resp *r, void *arg);
@@ -223,19 +255,19 @@ typedef struct Fs {
 	uv_loop_t *loop;
 	struct fuse_session *se;
 	curluv *cu;
-	char *base;           /* "http://127.0.0.1:3233" */
-	char *auth;           /* "uuid:key" */
-	char *authhdr;        /* "Authorization: Basic ..." */
-	char *ns;             /* namespace name, e.g. "guest" */
+	char *base;    /* "http://127.0.0.1:3233" */
+	char *auth;    /* "uuid:key" */
+	char *authhdr; /* "Authorization: Basic ..." */
+	char *ns;      /* namespace name, e.g. "guest" */
 	char *mnt;
 	uid_t uid;
 	gid_t gid;
-	int up;               /* the backend answered the last time we asked */
-	int primed;           /* the listing cache was filled at least once */
+	int up;     /* the backend answered the last time we asked */
+	int primed; /* the listing cache was filled at least once */
 	char *downwhy;
 	int64_t downsince;
-	uint64_t evseq;       /* last event sequence seen */
-	int inflight;         /* REST requests in flight */
+	uint64_t evseq; /* last event sequence seen */
+	int inflight;   /* REST requests in flight */
 	int64_t started;
 	int shutting;
 } Fs;
@@ -246,6 +278,6 @@ extern Fs fs;
 #define ENTRY_TIMEOUT 1.0
 #define DIR_ATTR_TIMEOUT 1.0
 #define DOC_ATTR_TIMEOUT 1.0
-#define FEED_FRESH_MS 1000  /* a fed trigger's document is fetched again after this */
+#define FEED_FRESH_MS 1000 /* a fed trigger's document is fetched again after this */
 
 #endif

@@ -34,8 +34,8 @@
 
 typedef struct Table {
 	int q;
-	const char *feed;     /* its annotation: "/whisk.system/alarms/alarm" */
-	const char *action;   /* the feed action's path for bk_json */
+	const char *feed;   /* its annotation: "/whisk.system/alarms/alarm" */
+	const char *action; /* the feed action's path for bk_json */
 	/* a line into (trigger, config); tz: crontab's CRON_TZ, carried */
 	int (*parse)(char *line, char *trigger, json_t **config, char *tz, char *err, size_t n);
 	void (*format)(json_t *config, const char *trigger, char *tz, Buf *b);
@@ -94,7 +94,9 @@ cron_line(char *line, char *trigger, json_t **config, char *tz, char *err, size_
 		t = p + 8;
 		t[strcspn(t, " \t#")] = '\0';
 		if (!zone_known(t))
-			return snprintf(err, n, "CRON_TZ=%s: not a time zone of the IANA database (as Europe/Paris)", t), -EINVAL;
+			return snprintf(err, n, "CRON_TZ=%s: not a time zone of the IANA database (as Europe/Paris)",
+			                t),
+			       -EINVAL;
 		snprintf(tz, 64, "%s", strcmp(t, "UTC") ? t : "");
 		return 1;
 	}
@@ -162,7 +164,8 @@ watch_line(char *line, char *trigger, json_t **config, char *tz, char *err, size
 	if (path == NULL)
 		return 1;
 	if (path[0] != '/')
-		return snprintf(err, n, "a line is PATH TRIGGER [recursive] [pattern=GLOB] [events=LIST], PATH absolute"),
+		return snprintf(err, n,
+		                "a line is PATH TRIGGER [recursive] [pattern=GLOB] [events=LIST], PATH absolute"),
 		       -EINVAL;
 	if ((rc = name_ok(t = word(&p), err, n)) < 0)
 		return rc;
@@ -177,7 +180,8 @@ watch_line(char *line, char *trigger, json_t **config, char *tz, char *err, size
 			json_object_set_new(*config, "events", json_string(w + 7));
 		else {
 			json_decref(*config);
-			return snprintf(err, n, "'%s': the options are recursive, pattern=GLOB, events=LIST", w), -EINVAL;
+			return snprintf(err, n, "'%s': the options are recursive, pattern=GLOB, events=LIST", w),
+			       -EINVAL;
 		}
 	}
 	return 0;
@@ -200,8 +204,7 @@ watch_format(json_t *config, const char *trigger, char *tz, Buf *b)
 		buf_printf(b, " events=%s", json_string_value(ev));
 	else if (json_is_array(ev)) {
 		buf_str(b, " events=");
-		json_array_foreach(ev, i, x)
-			buf_printf(b, "%s%s", i ? "," : "", json_string_value(x));
+		json_array_foreach(ev, i, x) buf_printf(b, "%s%s", i ? "," : "", json_string_value(x));
 	}
 }
 
@@ -246,12 +249,12 @@ sub_format(json_t *config, const char *trigger, char *tz, Buf *b)
 }
 
 static const Table tables[] = {
-	{ Qcrontab, "/whisk.system/alarms/alarm", "/namespaces/whisk.system/actions/alarms/alarm",
-	  cron_line, cron_format },
-	{ Qwatches, "/whisk.system/files/changes", "/namespaces/whisk.system/actions/files/changes",
-	  watch_line, watch_format },
-	{ Qsubs, "/whisk.system/mqtt/subscribe", "/namespaces/whisk.system/actions/mqtt/subscribe",
-	  sub_line, sub_format },
+	{ Qcrontab, "/whisk.system/alarms/alarm", "/namespaces/whisk.system/actions/alarms/alarm", cron_line,
+	  cron_format },
+	{ Qwatches, "/whisk.system/files/changes", "/namespaces/whisk.system/actions/files/changes", watch_line,
+	  watch_format },
+	{ Qsubs, "/whisk.system/mqtt/subscribe", "/namespaces/whisk.system/actions/mqtt/subscribe", sub_line,
+	  sub_format },
 };
 
 static const Table *
@@ -386,10 +389,10 @@ feedtab_check(int q, const char *text, size_t len, char *err, size_t n)
 
 typedef struct Tab {
 	const Table *t;
-	json_t *want;         /* {trigger: config} */
-	json_t *steps;        /* [{op, trigger, config}] */
+	json_t *want;  /* {trigger: config} */
+	json_t *steps; /* [{op, trigger, config}] */
 	size_t next;
-	int made;             /* the step running made its trigger: undo it on failure */
+	int made; /* the step running made its trigger: undo it on failure */
 	commit_cb cb;
 	void *arg;
 	char text[1024];
@@ -416,7 +419,8 @@ plan(Tab *a)
 	json_t *config, *feed;
 	Ent *e;
 
-	json_object_foreach(a->want, name, config) {
+	json_object_foreach(a->want, name, config)
+	{
 		e = ent_get(Etrigger, name);
 		feed = e ? feed_of(e) : NULL;
 		fname = json_string_value(json_object_get(feed, "name"));
@@ -449,7 +453,8 @@ static void
 undone(Resp *r, void *arg)
 {
 	Tab *a = arg;
-	Ent *e = ent_get(Etrigger, json_string_value(json_object_get(json_array_get(a->steps, a->next - 1), "trigger")));
+	Ent *e =
+	        ent_get(Etrigger, json_string_value(json_object_get(json_array_get(a->steps, a->next - 1), "trigger")));
 
 	if (r->err == 0 && e != NULL) {
 		notify_gone(e);
@@ -471,7 +476,8 @@ stepped(Resp *r, void *arg)
 
 	if (r->err < 0) {
 		snprintf(a->text, sizeof a->text, "%s: %s", name, r->text);
-		if (!a->made || (path = bk_path(Etrigger, name, NULL)) == NULL || bk_json("DELETE", path, NULL, undone, a) < 0)
+		if (!a->made || (path = bk_path(Etrigger, name, NULL)) == NULL ||
+		    bk_json("DELETE", path, NULL, undone, a) < 0)
 			tab_end(a, r->err);
 		free(path);
 		return;
@@ -514,9 +520,9 @@ tab_next(Tab *a)
 		Ent *e = ent_get(Etrigger, name);
 		json_t *ann = json_array(), *x;
 		size_t i;
-		json_array_foreach(e && e->doc ? json_object_get(e->doc, "annotations") : NULL, i, x)
-			if (strcmp(json_string_value(json_object_get(x, "key")) ?: "", "feed"))
-				json_array_append(ann, x);
+		json_array_foreach(e && e->doc ? json_object_get(e->doc, "annotations") : NULL, i,
+		                   x) if (strcmp(json_string_value(json_object_get(x, "key")) ?: "", "feed"))
+		        json_array_append(ann, x);
 		json_array_append_new(ann, json_pack("{s:s, s:s}", "key", "feed", "value", a->t->feed));
 		body = json_pack("{s:o}", "annotations", ann);
 		json_object_set_new(s, "fed", json_true());

@@ -85,9 +85,13 @@ static int
 snapshot(Node *n, int flags)
 {
 	switch (n->q) {
-	case Qactlog: case Qactstream: case Qinvoke: case Qresult: case Qscratch: case Qctl:
-	case Qlogs:
-		return 0;
+	case Qactlog:
+	case Qactstream:
+	case Qinvoke:
+	case Qresult:
+	case Qscratch:
+	case Qctl:
+	case Qlogs: return 0;
 	}
 	return (flags & O_ACCMODE) != O_WRONLY || (stages(n) && !(flags & O_TRUNC));
 }
@@ -97,7 +101,7 @@ file_open(Pend *p)
 {
 	Node *n = node_of(p->ino);
 	int acc = p->fi.flags & O_ACCMODE, rc = n ? gate(n) : -ENOENT;
-	Buf b = {0};
+	Buf b = { 0 };
 	Open *o = NULL;
 
 	/* The kernel names a node that has gone since it looked it up (a rule
@@ -109,7 +113,7 @@ file_open(Pend *p)
 	if (rc == 0 && acc != O_RDONLY && !writable(n))
 		rc = -EACCES;
 	if (rc == 0 && n->q == Qerr && (p->fi.flags & O_TRUNC))
-		err_clear(fuse_req_ctx(p->req)->uid);  /* : > err */
+		err_clear(fuse_req_ctx(p->req)->uid); /* : > err */
 	if (rc == 0 && n->q == Qerr)
 		rc = err_fill(fuse_req_ctx(p->req)->uid, &b);
 	else if (rc == 0 && snapshot(n, p->fi.flags))
@@ -255,8 +259,7 @@ stage_write(Open *o, fuse_req_t req, const char *buf, size_t size, off_t off)
 }
 
 void
-fs_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off,
-         struct fuse_file_info *fi)
+fs_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off, struct fuse_file_info *fi)
 {
 	Open *o = (Open *)(uintptr_t)fi->fh;
 	Scratch *s = o->scratch;
@@ -344,12 +347,8 @@ fs_poll(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, struct fuse_p
 
 	(void)ino;
 	switch (o->node->q) {
-	case Qactstream:
-		ready = o->outoff < o->out.n || o->cursor <= act_seq() || fs.shutting;
-		break;
-	case Qinvoke:
-		ready = o->outoff < o->out.n || o->calls == NULL || o->calls->done;
-		break;
+	case Qactstream: ready = o->outoff < o->out.n || o->cursor <= act_seq() || fs.shutting; break;
+	case Qinvoke: ready = o->outoff < o->out.n || o->calls == NULL || o->calls->done; break;
 	}
 	park_poll(o, req, ph, ready);
 }

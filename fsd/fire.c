@@ -78,7 +78,7 @@ fire(Open *o, fuse_req_t req, const char *buf, size_t size, int final)
 	m->o = o;
 	m->req = req;
 	m->size = size;
-	m->pending = 1;  /* ours, until every message is sent */
+	m->pending = 1; /* ours, until every message is sent */
 	n = msg_split(&o->part, buf, size, final, fire_msg, m, m->text, sizeof m->text);
 	if (n == 0 && o->part.n == 0 && !final)
 		fire_msg("{}", 2, 1, m);
@@ -88,7 +88,7 @@ fire(Open *o, fuse_req_t req, const char *buf, size_t size, int final)
 			snprintf(m->text, sizeof m->text, "cannot fire: %s", strerror(-m->err));
 	}
 	m->isflush = final;
-	fired(&(Resp){ .err = 0 }, m);  /* our own count */
+	fired(&(Resp){ .err = 0 }, m); /* our own count */
 }
 
 void

@@ -34,8 +34,8 @@ const char *kind_of_archive(const char *p, size_t n, char *err, size_t errlen);
 /* backend.c */
 int status_errno(long status);
 char *bk_path(int kind, const char *name, const char *query);
-int bk_request(const char *method, const char *path, const char *ctype, const char *body, size_t len,
-               long timeout_ms, bk_cb cb, void *arg);
+int bk_request(const char *method, const char *path, const char *ctype, const char *body, size_t len, long timeout_ms,
+               bk_cb cb, void *arg);
 int bk_json(const char *method, const char *path, json_t *body, bk_cb cb, void *arg);
 json_t *resp_json(Resp *r);
 
@@ -68,8 +68,8 @@ void fs_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
 void fs_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode);
 void fs_unlink(fuse_req_t req, fuse_ino_t parent, const char *name);
 void fs_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name);
-void fs_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t newparent,
-               const char *newname, unsigned int flags);
+void fs_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t newparent, const char *newname,
+               unsigned int flags);
 
 /* commit.c */
 typedef void (*commit_cb)(void *arg, int err, const char *text);
@@ -99,8 +99,7 @@ void open_free(Open *o);
 void file_open(Pend *p);
 void reply_slice(fuse_req_t req, const Buf *b, size_t size, off_t off);
 void fs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi);
-void fs_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off,
-              struct fuse_file_info *fi);
+void fs_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off, struct fuse_file_info *fi);
 void fs_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
 void fs_poll(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, struct fuse_pollhandle *ph);
 void fs_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
@@ -167,8 +166,7 @@ int mounted_still(void);
 
 /* msg.c */
 const char *msg_ctype(const char *p, size_t n, int json);
-int msg_split(Buf *part, const char *data, size_t n, int final, msg_cb cb, void *arg,
-              char *err, size_t errlen);
+int msg_split(Buf *part, const char *data, size_t n, int final, msg_cb cb, void *arg, char *err, size_t errlen);
 
 /* node.c */
 fuse_ino_t node_ino(Node *n);

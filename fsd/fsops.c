@@ -90,10 +90,21 @@ double
 attr_timeout(Node *n)
 {
 	switch (n->q) {
-	case Qcode: case Qalias: case Qkind: case Qmain: case Qparams: case Qannot:
-	case Qlimits: case Qversion: case Qbinding: case Qtrigger: case Qrule: case Qinvoke:
-	case Qurl: case Qweb: case Qapi:
-		return DOC_ATTR_TIMEOUT;
+	case Qcode:
+	case Qalias:
+	case Qkind:
+	case Qmain:
+	case Qparams:
+	case Qannot:
+	case Qlimits:
+	case Qversion:
+	case Qbinding:
+	case Qtrigger:
+	case Qrule:
+	case Qinvoke:
+	case Qurl:
+	case Qweb:
+	case Qapi: return DOC_ATTR_TIMEOUT;
 	}
 	return S_ISDIR(node_mode(n)) ? DIR_ATTR_TIMEOUT : 0.0;
 }
@@ -153,9 +164,13 @@ gate(Node *n)
 	if (fs.up || n->q == Qscratch)
 		return 0;
 	switch (n->q) {
-	case Qroot: case Qctl: case Qstatus: case Qerr: case Qactivations: case Qactlog:
-	case Qactstream:
-		return 0;
+	case Qroot:
+	case Qctl:
+	case Qstatus:
+	case Qerr:
+	case Qactivations:
+	case Qactlog:
+	case Qactstream: return 0;
 	}
 	return -EIO;
 }
@@ -213,7 +228,8 @@ runpend(Pend *p)
 {
 	switch (p->op) {
 	case Plookup: do_lookup(p); break;
-	case Pgetattr: case Psetattr: do_getattr(p); break;
+	case Pgetattr:
+	case Psetattr: do_getattr(p); break;
 	case Popen: file_open(p); break;
 	}
 }
@@ -319,8 +335,8 @@ fs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set, struct
 
 typedef struct Dir {
 	Node *node;
-	Buf names;     /* NUL-separated */
-	Buf modes;     /* mode_t per name */
+	Buf names; /* NUL-separated */
+	Buf modes; /* mode_t per name */
 	size_t count;
 } Dir;
 
@@ -374,7 +390,7 @@ entry_ino(Dir *d, size_t i, const char *name)
 		path = path_join(d->node->path, name);
 		ino = path ? path_ino(path) : FUSE_ROOT_ID;
 	}
-	if (path && node_bypath(path) != NULL)   /* a node renamed keeps its number */
+	if (path && node_bypath(path) != NULL) /* a node renamed keeps its number */
 		ino = node_ino(node_bypath(path));
 	free(path);
 	return ino;
@@ -399,8 +415,7 @@ addplus(fuse_req_t req, Dir *d, size_t i, const char *name, char *buf, size_t ro
 	memset(&e, 0, sizeof e);
 	e.attr.st_mode = ((mode_t *)d->modes.p)[i];
 	e.attr.st_ino = entry_ino(d, i, name);
-	if (i >= 2 && kid_of(d->node, name, &k, kbuf, sizeof kbuf) == 0 &&
-	    (n = node_make(d->node, name, &k)) != NULL) {
+	if (i >= 2 && kid_of(d->node, name, &k, kbuf, sizeof kbuf) == 0 && (n = node_make(d->node, name, &k)) != NULL) {
 		if (node_attr(n, fuse_req_ctx(req)->uid, &st) == 0)
 			entryof(n, &st, &e);
 		else {

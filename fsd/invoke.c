@@ -84,8 +84,7 @@ call_done(Call *c, const char *p, size_t n)
 	if (c->o != NULL) {
 		poll_wake(c->o);
 		invoke_serve(c->o);
-	}
-	else {
+	} else {
 		free(c->line);
 		free(c->ename);
 		free(c);

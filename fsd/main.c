@@ -45,14 +45,14 @@ static uv_signal_t sigs[3];
 static uv_timer_t firsttimer, grace;
 static int firstdone;
 static struct fuse_buf fbuf;
-static const char *sockpath;    /* the backend's Unix socket, or NULL for TCP */
-static char *mntpath;           /* the mount point, absolute */
+static const char *sockpath; /* the backend's Unix socket, or NULL for TCP */
+static char *mntpath;        /* the mount point, absolute */
 
 static void
 usage(void)
 {
 	fprintf(stderr, "usage: faasfs [-f] [-d] [-o OPTIONS] [--backend URL] [--socket PATH] "
-	        "[--auth-file FILE | --auth UUID:KEY] MOUNTPOINT\n");
+	                "[--auth-file FILE | --auth UUID:KEY] MOUNTPOINT\n");
 }
 
 /* Read APIHOST and AUTH from ~/.wskprops (or $WSK_CONFIG_FILE). */
@@ -127,7 +127,7 @@ static int
 setsocket(const char *path)
 {
 	char cwd[4096];
-	Buf b = {0};
+	Buf b = { 0 };
 
 	if (path == NULL || path[0] == '/') {
 		sockpath = path;
@@ -143,7 +143,7 @@ setsocket(const char *path)
 static int
 setbackend(char *host, char *auth)
 {
-	Buf b = {0};
+	Buf b = { 0 };
 
 	if (host == NULL)
 		host = strdup("http://127.0.0.1:3233");
@@ -151,7 +151,7 @@ setbackend(char *host, char *auth)
 		buf_printf(&b, "http://%s", host);
 		free(host);
 		host = b.p;
-		b = (Buf){0};
+		b = (Buf){ 0 };
 	}
 	while (host[0] && host[strlen(host) - 1] == '/')
 		host[strlen(host) - 1] = '\0';
@@ -272,8 +272,8 @@ mount_fs(const char *opts, int debug)
 	struct fuse_args args = FUSE_ARGS_INIT(debug ? 4 : 3, (char **)argv);
 	struct fuse_session *se;
 
-	snprintf(o, sizeof o, "default_permissions,auto_unmount,fsname=faasfs,subtype=faasfs%s%s",
-	         opts ? "," : "", opts ? opts : "");
+	snprintf(o, sizeof o, "default_permissions,auto_unmount,fsname=faasfs,subtype=faasfs%s%s", opts ? "," : "",
+	         opts ? opts : "");
 	se = fuse_session_new(&args, &ops, sizeof ops, NULL);
 	fuse_opt_free_args(&args);
 	if (se == NULL)
@@ -343,11 +343,21 @@ main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "fdo:b:k:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f': fg = 1; break;
-		case 'd': debug = 1; fg = 1; log_level = LOG_DEBUG; break;
+		case 'd':
+			debug = 1;
+			fg = 1;
+			log_level = LOG_DEBUG;
+			break;
 		case 'o': opts = optarg; break;
 		case 'b': host = strdup(optarg); break;
-		case 'k': free(auth); auth = hidden(optarg); break;
-		case 'K': if (authfile(optarg, &auth) < 0) return 1; break;
+		case 'k':
+			free(auth);
+			auth = hidden(optarg);
+			break;
+		case 'K':
+			if (authfile(optarg, &auth) < 0)
+				return 1;
+			break;
 		case 's': sock = optarg; break;
 		default: usage(); return c == 'h' ? 0 : 2;
 		}

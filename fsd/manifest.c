@@ -48,8 +48,9 @@ member(json_t *o, const char *key)
 }
 
 /* The types wskdeploy's inputs name, and the zero value each stands for. */
-static const char *const input_types[][2] = { { "string", "\"\"" }, { "integer", "0" }, { "float", "0.0" },
-                                              { "boolean", "false" }, { "json", "{}" } };
+static const char *const input_types[][2] = {
+	{ "string", "\"\"" }, { "integer", "0" }, { "float", "0.0" }, { "boolean", "false" }, { "json", "{}" }
+};
 
 /* Would v, as an input's value, read back as something else? */
 static int
@@ -76,7 +77,8 @@ setinputs(json_t *to, const char *key, json_t *arr, const char *drop)
 	const char *k;
 	size_t i;
 
-	json_array_foreach(arr, i, kv) {
+	json_array_foreach(arr, i, kv)
+	{
 		k = json_string_value(json_object_get(kv, "key"));
 		if (k == NULL || (v = json_object_get(kv, "value")) == NULL || (drop && strcmp(k, drop) == 0))
 			continue;
@@ -106,8 +108,10 @@ setannot(json_t *to, json_t *arr, const char *drop)
 }
 
 /* Each limit's name in OpenWhisk and in the manifest. */
-static const char *const limit_names[][2] = { { "timeout", "timeout" }, { "memory", "memorySize" },
-                                              { "logs", "logSize" }, { "concurrency", "concurrentActivations" } };
+static const char *const limit_names[][2] = { { "timeout", "timeout" },
+	                                      { "memory", "memorySize" },
+	                                      { "logs", "logSize" },
+	                                      { "concurrency", "concurrentActivations" } };
 
 /* Limits renamed to the manifest's names (in 0), or from them (in 1, whole
  * numbers only: a manifest is written by hand). */
@@ -148,9 +152,10 @@ sequence_out(Ent *e, const char *pkg)
 {
 	json_t *c, *s;
 	size_t i;
-	Buf b = {0};
+	Buf b = { 0 };
 
-	json_array_foreach(json_object_get(json_object_get(e->doc, "exec"), "components"), i, c) {
+	json_array_foreach(json_object_get(json_object_get(e->doc, "exec"), "components"), i, c)
+	{
 		buf_printf(&b, "%s", i ? ", " : "");
 		component_out(json_string_value(c) ?: "", pkg, &b);
 	}
@@ -260,8 +265,7 @@ sorted(json_t *o, int depth)
 	const char **keys = calloc(n + 1, sizeof *keys), *k;
 	json_t *s = json_object(), *v;
 
-	json_object_foreach(o, k, v)
-		keys[i++] = k;
+	json_object_foreach(o, k, v) keys[i++] = k;
 	qsort(keys, n, sizeof *keys, bykey);
 	if ((v = json_object_get(o, "default")) != NULL)
 		json_object_set(s, "default", v);
@@ -277,15 +281,15 @@ sorted(json_t *o, int depth)
 static json_t *
 package_sorted(json_t *p)
 {
-	static const char *const fields[] = { "public", "inputs", "annotations", "dependencies", "actions",
-	                                      "sequences", "triggers", "rules", "apis" };
+	static const char *const fields[] = { "public",    "inputs",   "annotations", "dependencies", "actions",
+		                              "sequences", "triggers", "rules",       "apis" };
 	json_t *s = json_object(), *v;
 	size_t i;
 
 	for (i = 0; i < sizeof fields / sizeof fields[0]; i++) /* apis: name, base, path, action */
 		if ((v = json_object_get(p, fields[i])) != NULL)
-			json_object_set_new(s, fields[i], i >= 3 ? sorted(v, strcmp(fields[i], "apis") ? 0 : 3)
-			                                         : json_incref(v));
+			json_object_set_new(s, fields[i],
+			                    i >= 3 ? sorted(v, strcmp(fields[i], "apis") ? 0 : 3) : json_incref(v));
 	return s;
 }
 
@@ -308,11 +312,9 @@ manifest_fill(Buf *b)
 	manifest_apis_out(pkgs);
 	s = sorted(pkgs, 0);
 	json_decref(pkgs);
-	json_object_foreach(s, k, p)
-		json_object_set_new(s, k, package_sorted(p));
+	json_object_foreach(s, k, p) json_object_set_new(s, k, package_sorted(p));
 	m = json_pack("{s:o}", "packages", s);
-	buf_printf(b, "# the namespace %s as a wskdeploy manifest; write one here to apply it\n",
-	           fs.ns ? fs.ns : "");
+	buf_printf(b, "# the namespace %s as a wskdeploy manifest; write one here to apply it\n", fs.ns ? fs.ns : "");
 	rc = json_to_yaml(m, b);
 	json_decref(m);
 	return rc;
@@ -321,8 +323,8 @@ manifest_fill(Buf *b)
 /* ---- applying ---- */
 
 typedef struct Apply {
-	json_t *steps;        /* for steps_run */
-	json_t *seqs;         /* the sequences' steps, till they are put in order */
+	json_t *steps; /* for steps_run */
+	json_t *seqs;  /* the sequences' steps, till they are put in order */
 	char text[1024];
 } Apply;
 
@@ -342,7 +344,8 @@ inputs_in(json_t *in)
 	size_t i;
 	int init;
 
-	json_object_foreach(in, k, v) {
+	json_object_foreach(in, k, v)
+	{
 		kv = json_pack("{s:s}", "key", k);
 		init = 0;
 		if ((x = json_object_get(v, "value") ?: json_object_get(v, "default")) != NULL) {
@@ -351,7 +354,8 @@ inputs_in(json_t *in)
 		} else
 			for (i = 0; json_is_string(v) && i < sizeof input_types / sizeof input_types[0]; i++)
 				if (strcmp(json_string_value(v), input_types[i][0]) == 0) {
-					json_object_set_new(kv, "value", json_loads(input_types[i][1], JSON_DECODE_ANY, NULL));
+					json_object_set_new(kv, "value",
+					                    json_loads(input_types[i][1], JSON_DECODE_ANY, NULL));
 					break;
 				}
 		if (json_object_get(kv, "value") == NULL)
@@ -403,12 +407,13 @@ action_in(Apply *a, const char *pkg, const char *name, json_t *d)
 	char full[1024];
 
 	if (!json_is_string(code) || rt == NULL) {
-		snprintf(a->text, sizeof a->text, "manifest: action %s: give its code inline with "
-		         "'code: |' and its 'runtime' (a 'function:' file cannot be read here)", name);
+		snprintf(a->text, sizeof a->text,
+		         "manifest: action %s: give its code inline with "
+		         "'code: |' and its 'runtime' (a 'function:' file cannot be read here)",
+		         name);
 		return -EINVAL;
 	}
-	x = json_pack("{s:s,s:O,s:b}", "kind", rt, "code", code, "binary",
-	              json_is_true(json_object_get(d, "binary")));
+	x = json_pack("{s:s,s:O,s:b}", "kind", rt, "code", code, "binary", json_is_true(json_object_get(d, "binary")));
 	if (json_is_string(json_object_get(d, "main")))
 		json_object_set(x, "main", json_object_get(d, "main"));
 	entname(pkg, name, full, sizeof full);
@@ -424,7 +429,7 @@ sequence_in(Apply *a, const char *pkg, const char *name, json_t *d)
 	char *list = json_is_string(acts) ? strdup(json_string_value(acts)) : NULL, *s, *w, q[1024];
 	char full[1024];
 
-	for (s = list; s && (w = strsep(&s, ",")) != NULL; ) {
+	for (s = list; s && (w = strsep(&s, ",")) != NULL;) {
 		while (*w == ' ')
 			w++;
 		w[strcspn(w, " ")] = '\0';
@@ -441,8 +446,9 @@ sequence_in(Apply *a, const char *pkg, const char *name, json_t *d)
 	}
 	entname(pkg, name, full, sizeof full);
 	qual("default", full, q, sizeof q);
-	json_array_append_new(a->seqs, json_pack("{s:s,s:s,s:o}", "name", full, "qname", q, "body",
-	                      action_body(d, json_pack("{s:s,s:o}", "kind", "sequence", "components", comps))));
+	json_array_append_new(
+	        a->seqs, json_pack("{s:s,s:s,s:o}", "name", full, "qname", q, "body",
+	                           action_body(d, json_pack("{s:s,s:o}", "kind", "sequence", "components", comps))));
 	return 0;
 }
 
@@ -454,9 +460,7 @@ waits(json_t *s, json_t *seqs)
 	size_t i, j;
 
 	json_array_foreach(json_object_get(json_object_get(json_object_get(s, "body"), "exec"), "components"), i, c)
-		json_array_foreach(seqs, j, t)
-			if (t != s && json_equal(c, json_object_get(t, "qname")))
-				return 1;
+	        json_array_foreach(seqs, j, t) if (t != s && json_equal(c, json_object_get(t, "qname"))) return 1;
 	return 0;
 }
 
@@ -470,7 +474,7 @@ sequences_in_order(Apply *a)
 	int stuck = 0;
 
 	while ((before = json_array_size(a->seqs)) > 0) {
-		for (i = 0; i < json_array_size(a->seqs); ) {
+		for (i = 0; i < json_array_size(a->seqs);) {
 			s = json_array_get(a->seqs, i);
 			if (!stuck && waits(s, a->seqs)) {
 				i++;
@@ -489,9 +493,10 @@ static int
 package_in(Apply *a, const char *pkg, json_t *d)
 {
 	if (strcmp(pkg, "default") != 0)
-		step(a, Epackage, pkg, "PUT", json_pack("{s:o,s:o,s:b}", "parameters",
-		     inputs_in(json_object_get(d, "inputs")), "annotations", kv_array(json_object_get(d, "annotations")),
-		     "publish", json_is_true(json_object_get(d, "public"))));
+		step(a, Epackage, pkg, "PUT",
+		     json_pack("{s:o,s:o,s:b}", "parameters", inputs_in(json_object_get(d, "inputs")), "annotations",
+		               kv_array(json_object_get(d, "annotations")), "publish",
+		               json_is_true(json_object_get(d, "public"))));
 	return 0;
 }
 
@@ -504,7 +509,8 @@ bindings_in(Apply *a, const char *pkg, json_t *d)
 	char ns[512];
 
 	(void)pkg;
-	json_object_foreach(json_object_get(d, "dependencies"), k, v) {
+	json_object_foreach(json_object_get(d, "dependencies"), k, v)
+	{
 		const char *loc = json_string_value(json_object_get(v, "location")) ?: "";
 		char *slash = strrchr(loc, '/');
 		if (loc[0] != '/' || slash == loc) {
@@ -512,9 +518,10 @@ bindings_in(Apply *a, const char *pkg, json_t *d)
 			return -EINVAL;
 		}
 		snprintf(ns, sizeof ns, "%.*s", (int)(slash - loc - 1), loc + 1);
-		step(a, Epackage, k, "PUT", json_pack("{s:{s:s,s:s},s:o,s:o}", "binding", "namespace", ns, "name",
-		     slash + 1, "parameters", inputs_in(json_object_get(v, "inputs")), "annotations",
-		     kv_array(json_object_get(v, "annotations"))));
+		step(a, Epackage, k, "PUT",
+		     json_pack("{s:{s:s,s:s},s:o,s:o}", "binding", "namespace", ns, "name", slash + 1, "parameters",
+		               inputs_in(json_object_get(v, "inputs")), "annotations",
+		               kv_array(json_object_get(v, "annotations"))));
 	}
 	return 0;
 }
@@ -527,12 +534,8 @@ actions_in(Apply *a, const char *pkg, json_t *d)
 	const char *k;
 	int rc = 0;
 
-	json_object_foreach(json_object_get(d, "actions"), k, v)
-		if (rc == 0)
-			rc = action_in(a, pkg, k, v);
-	json_object_foreach(json_object_get(d, "sequences"), k, v)
-		if (rc == 0)
-			rc = sequence_in(a, pkg, k, v);
+	json_object_foreach(json_object_get(d, "actions"), k, v) if (rc == 0) rc = action_in(a, pkg, k, v);
+	json_object_foreach(json_object_get(d, "sequences"), k, v) if (rc == 0) rc = sequence_in(a, pkg, k, v);
 	return rc;
 }
 
@@ -543,7 +546,8 @@ static int
 feed_in(Apply *a, const char *name, json_t *v)
 {
 	const char *feed = json_string_value(json_object_get(v, "feed"));
-	json_t *ann = kv_array(json_object_get(v, "annotations")), *in = inputs_in(json_object_get(v, "inputs")), *body, *p;
+	json_t *ann = kv_array(json_object_get(v, "annotations")), *in = inputs_in(json_object_get(v, "inputs")), *body,
+	       *p;
 	char path[1100];
 	size_t i;
 
@@ -558,7 +562,7 @@ feed_in(Apply *a, const char *name, json_t *v)
 	body = json_pack("{s:s,s:s,s:s}", "lifecycleEvent", "CREATE", "triggerName", "", "authKey", "");
 	json_object_set_new(body, "triggerName", json_sprintf("/_/%s", name));
 	json_array_foreach(in, i, p)
-		json_object_set(body, json_string_value(json_object_get(p, "key")), json_object_get(p, "value"));
+	        json_object_set(body, json_string_value(json_object_get(p, "key")), json_object_get(p, "value"));
 	json_decref(in);
 	/* /NS/PKG/NAME or PKG/NAME (ours): the action's path under /namespaces */
 	if (feed[0] == '/')
@@ -578,22 +582,27 @@ events_in(Apply *a, const char *pkg, json_t *d)
 	const char *k;
 	char q1[1024], q2[1024];
 
-	json_object_foreach(json_object_get(d, "triggers"), k, v) {
+	json_object_foreach(json_object_get(d, "triggers"), k, v)
+	{
 		if (json_object_get(v, "feed")) {
 			if (feed_in(a, k, v) < 0)
 				return -EINVAL;
 			continue;
 		}
-		step(a, Etrigger, k, "PUT", json_pack("{s:o,s:o}", "parameters",
-		     inputs_in(json_object_get(v, "inputs")), "annotations", kv_array(json_object_get(v, "annotations"))));
+		step(a, Etrigger, k, "PUT",
+		     json_pack("{s:o,s:o}", "parameters", inputs_in(json_object_get(v, "inputs")), "annotations",
+		               kv_array(json_object_get(v, "annotations"))));
 	}
-	json_object_foreach(json_object_get(d, "rules"), k, v) {
+	json_object_foreach(json_object_get(d, "rules"), k, v)
+	{
 		const char *t = json_string_value(json_object_get(v, "trigger"));
 		const char *ac = json_string_value(json_object_get(v, "action"));
 		const char *st = json_string_value(json_object_get(v, "status")) ?: "active";
 		if (t == NULL || ac == NULL || (strcmp(st, "active") != 0 && strcmp(st, "inactive") != 0)) {
-			snprintf(a->text, sizeof a->text, "manifest: rule %s needs a trigger, an action and "
-			         "maybe a status, active or inactive", k);
+			snprintf(a->text, sizeof a->text,
+			         "manifest: rule %s needs a trigger, an action and "
+			         "maybe a status, active or inactive",
+			         k);
 			return -EINVAL;
 		}
 		qual("default", t, q1, sizeof q1);
@@ -639,9 +648,7 @@ plan(Apply *a, json_t *m)
 	for (pass = 0; pass < sizeof passes / sizeof passes[0] && rc == 0; pass++) {
 		if (passes[pass] == events_in)
 			sequences_in_order(a);
-		json_object_foreach(pkgs, k, d)
-			if (rc == 0)
-				rc = passes[pass](a, k, json_is_object(d) ? d : NULL);
+		json_object_foreach(pkgs, k, d) if (rc == 0) rc = passes[pass](a, k, json_is_object(d) ? d : NULL);
 	}
 	return rc;
 }

@@ -45,23 +45,23 @@ api_out(Ent *e, void *arg)
 
 	if (doc == NULL || base == NULL)
 		return;
-	json_object_foreach(json_object_get(doc, "paths"), path, item)
-		json_object_foreach(item, m, op) {
-			x = json_object_get(op, "x-openwhisk");
-			url = json_string_value(json_object_get(x, "url"));
-			pkg = json_string_value(json_object_get(x, "package"));
-			if (!json_is_object(x) || url == NULL || (dot = strrchr(url, '.')) == NULL ||
-			    !json_is_string(json_object_get(x, "action")))
-				continue;
-			for (i = 0; m[i] && i + 1 < sizeof method; i++)
-				method[i] = (char)toupper((unsigned char)m[i]);
-			method[i] = '\0';
-			routes = child(child(child(child(arg, pkg && pkg[0] ? pkg : "default"), "apis"), title ? title : base),
-			               base + 1);
-			json_object_set_new(child(routes, path[0] == '/' ? path + 1 : path),
-			                    json_string_value(json_object_get(x, "action")),
-			                    json_pack("{s:s,s:s}", "method", method, "response", dot + 1));
-		}
+	json_object_foreach(json_object_get(doc, "paths"), path, item) json_object_foreach(item, m, op)
+	{
+		x = json_object_get(op, "x-openwhisk");
+		url = json_string_value(json_object_get(x, "url"));
+		pkg = json_string_value(json_object_get(x, "package"));
+		if (!json_is_object(x) || url == NULL || (dot = strrchr(url, '.')) == NULL ||
+		    !json_is_string(json_object_get(x, "action")))
+			continue;
+		for (i = 0; m[i] && i + 1 < sizeof method; i++)
+			method[i] = (char)toupper((unsigned char)m[i]);
+		method[i] = '\0';
+		routes = child(child(child(child(arg, pkg && pkg[0] ? pkg : "default"), "apis"), title ? title : base),
+		               base + 1);
+		json_object_set_new(child(routes, path[0] == '/' ? path + 1 : path),
+		                    json_string_value(json_object_get(x, "action")),
+		                    json_pack("{s:s,s:s}", "method", method, "response", dot + 1));
+	}
 }
 
 void
@@ -77,9 +77,8 @@ path_params(const char *rel)
 	json_t *names = path_template_params(rel), *ps = json_array(), *v;
 	size_t i;
 
-	json_array_foreach(names, i, v)
-		json_array_append_new(ps, json_pack("{s:O,s:s,s:b,s:s}", "name", v, "in", "path", "required", 1,
-		                                    "type", "string"));
+	json_array_foreach(names, i, v) json_array_append_new(
+	        ps, json_pack("{s:O,s:s,s:b,s:s}", "name", v, "in", "path", "required", 1, "type", "string"));
 	json_decref(names);
 	return ps;
 }
@@ -89,8 +88,8 @@ static json_t *
 route_step(const char *pkg, const char *api, const char *base, const char *rel, const char *action, json_t *spec,
            char *err, size_t n)
 {
-	const char *method = json_is_string(spec) ? json_string_value(spec)
-	                                          : json_string_value(json_object_get(spec, "method"));
+	const char *method =
+	        json_is_string(spec) ? json_string_value(spec) : json_string_value(json_object_get(spec, "method"));
 	const char *resp = json_string_value(json_object_get(spec, "response"));
 	char name[1024], path[128], url[2048];
 
@@ -104,8 +103,8 @@ route_step(const char *pkg, const char *api, const char *base, const char *rel, 
 	snprintf(url, sizeof url, "%s/api/v1/web/_/%s/%s.%s", fs.base, strcmp(pkg, "default") ? pkg : "default", action,
 	         resp ? resp : "json");
 	return json_pack("{s:i,s:s,s:s,s:s,s:{s:{s:s,s:s,s:s+,s:s+,s:s,s:o,s:{s:s,s:s,s:s,s:s,s:s}}}}", "kind", -2,
-	                 "name", api, "method", "POST", "path", path, "body", "apidoc", "namespace", "_", "apiName", api,
-	                 "gatewayBasePath", "/", base, "gatewayPath", "/", rel, "gatewayMethod", method,
+	                 "name", api, "method", "POST", "path", path, "body", "apidoc", "namespace", "_", "apiName",
+	                 api, "gatewayBasePath", "/", base, "gatewayPath", "/", rel, "gatewayMethod", method,
 	                 "pathParameters", path_params(rel), "action", "name", name, "namespace", "_", "backendMethod",
 	                 method, "backendUrl", url, "authkey", "-");
 }
@@ -117,13 +116,12 @@ manifest_apis_in(const char *pkg, json_t *apis, json_t *steps, char *err, size_t
 	json_t *bases, *rels, *acts, *spec, *st;
 	const char *api, *base, *rel, *act;
 
-	json_object_foreach(apis, api, bases)
-		json_object_foreach(bases, base, rels)
-			json_object_foreach(rels, rel, acts)
-				json_object_foreach(acts, act, spec) {
-					if ((st = route_step(pkg, api, base, rel, act, spec, err, n)) == NULL)
-						return -1;
-					json_array_append_new(steps, st);
-				}
+	json_object_foreach(apis, api, bases) json_object_foreach(bases, base, rels)
+	        json_object_foreach(rels, rel, acts) json_object_foreach(acts, act, spec)
+	{
+		if ((st = route_step(pkg, api, base, rel, act, spec, err, n)) == NULL)
+			return -1;
+		json_array_append_new(steps, st);
+	}
 	return 0;
 }

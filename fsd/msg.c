@@ -50,7 +50,8 @@ jsonvalue(const char *p, size_t n, int final, char *err, size_t errlen)
 		json_decref(v);
 		/* jansson takes a NUL byte for the end of the text: "[2<NUL>]" passed */
 		if (memchr(p, '\0', (size_t)e.position)) {
-			snprintf(err, errlen, "bad JSON: a NUL byte at byte %d", (int)((const char *)memchr(p, 0, n) - p));
+			snprintf(err, errlen, "bad JSON: a NUL byte at byte %d",
+			         (int)((const char *)memchr(p, 0, n) - p));
 			return -EINVAL;
 		}
 		return e.position;
@@ -67,8 +68,7 @@ jsonvalue(const char *p, size_t n, int final, char *err, size_t errlen)
  * input is dropped).
  */
 int
-msg_split(Buf *part, const char *data, size_t n, int final, msg_cb cb, void *arg,
-          char *err, size_t errlen)
+msg_split(Buf *part, const char *data, size_t n, int final, msg_cb cb, void *arg, char *err, size_t errlen)
 {
 	int count = 0;
 

@@ -18,8 +18,8 @@
 
 typedef struct Note {
 	struct Note *next;
-	fuse_ino_t parent;   /* inval_entry(parent, name) when name is set */
-	fuse_ino_t ino;      /* inval_inode(ino) otherwise */
+	fuse_ino_t parent; /* inval_entry(parent, name) when name is set */
+	fuse_ino_t ino;    /* inval_inode(ino) otherwise */
 	char name[];
 } Note;
 
@@ -190,8 +190,8 @@ notify_gone(Ent *e)
 void
 notify_changed(Ent *e)
 {
-	static const char *files[] = { "code", "kind", "main", "params", "annotations", "limits",
-	                               "version", "binding", "invoke", "web" };
+	static const char *files[] = { "code",   "kind",    "main",    "params", "annotations",
+		                       "limits", "version", "binding", "invoke", "web" };
 	static const char *exts[] = { ".py", ".js", ".mjs", ".sh", ".sequence" };
 	char dir[512], path[1024];
 	const char *base;

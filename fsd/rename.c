@@ -15,9 +15,9 @@
 
 typedef struct Mv {
 	fuse_req_t req;
-	char *from, *to;      /* entity names: "a", "pkg/a" */
-	char *path;           /* the old path, for err */
-	char *topath;         /* the new path */
+	char *from, *to; /* entity names: "a", "pkg/a" */
+	char *path;      /* the old path, for err */
+	char *topath;    /* the new path */
 	json_t *steps;
 } Mv;
 
@@ -39,7 +39,7 @@ moved(void *arg, int err, const char *text)
 
 	if (err < 0)
 		err_note(m->req, "rename", m->path, NULL, err, text);
-	else   /* the kernel moves its dentry, with its inode, to the new name */
+	else /* the kernel moves its dentry, with its inode, to the new name */
 		node_rename(m->path, m->topath, m->from, m->to);
 	fuse_reply_err(m->req, -err);
 	mv_free(m);
@@ -58,7 +58,8 @@ rule1(Ent *e, void *arg)
 	rule_of_doc(e->doc, &r);
 	if (strcmp(r.action, m->from) != 0)
 		return;
-	snprintf(t, sizeof t, r.trigger[0] == '/' ? "%s" : "/%s/%s", r.trigger[0] == '/' ? r.trigger : fs.ns, r.trigger);
+	snprintf(t, sizeof t, r.trigger[0] == '/' ? "%s" : "/%s/%s", r.trigger[0] == '/' ? r.trigger : fs.ns,
+	         r.trigger);
 	snprintf(a, sizeof a, "/%s/%s", fs.ns, m->to);
 	step_add(m->steps, "PUT", Erule, e->name, "overwrite=true", json_pack("{s:s,s:s}", "trigger", t, "action", a));
 }
@@ -78,11 +79,11 @@ sequence1(Ent *e, void *arg)
 	snprintf(old, sizeof old, "/%s/%s", fs.ns, m->from);
 	snprintf(new, sizeof new, "/%s/%s", fs.ns, m->to);
 	comps = json_deep_copy(json_object_get(exec, "components"));
-	json_array_foreach(comps, i, c)
-		if (strcmp(json_string_value(c) ?: "", old) == 0) {
-			json_array_set_new(comps, i, json_string(new));
-			hit = 1;
-		}
+	json_array_foreach(comps, i, c) if (strcmp(json_string_value(c) ?: "", old) == 0)
+	{
+		json_array_set_new(comps, i, json_string(new));
+		hit = 1;
+	}
 	if (!hit || strcmp(e->name, m->from) == 0) {
 		json_decref(comps);
 		return;
@@ -103,7 +104,7 @@ copy_of(json_t *doc)
 		if (json_object_get(doc, keys[i]) != NULL)
 			json_object_set(body, keys[i], json_object_get(doc, keys[i]));
 	if (strcmp(json_string_value(json_object_get(exec, "kind")) ?: "", "sequence") == 0)
-		json_object_del(body, "parameters");   /* the backend's own */
+		json_object_del(body, "parameters"); /* the backend's own */
 	return body;
 }
 

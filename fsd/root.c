@@ -28,7 +28,7 @@ static unsigned nerrs;
 static void
 indent(char **line)
 {
-	Buf b = {0};
+	Buf b = { 0 };
 	char *s;
 
 	for (s = *line; *s; s++) {
@@ -119,8 +119,8 @@ status_fill(Buf *b)
 		buf_printf(b, "backend %s down since %s: %s\n", fs.base, when,
 		           fs.downwhy ? fs.downwhy : "not reached yet");
 	buf_printf(b, "namespace %s\n", fs.ns ? fs.ns : "?");
-	buf_printf(b, "actions %zu\npackages %zu\ntriggers %zu\nrules %zu\n",
-	           cache_count(Eaction), cache_count(Epackage), cache_count(Etrigger), cache_count(Erule));
+	buf_printf(b, "actions %zu\npackages %zu\ntriggers %zu\nrules %zu\n", cache_count(Eaction),
+	           cache_count(Epackage), cache_count(Etrigger), cache_count(Erule));
 	buf_printf(b, "activations %llu\n", (unsigned long long)act_seq());
 	return buf_printf(b, "inflight %d\nnodes %zu\n", fs.inflight, node_count());
 }
@@ -191,7 +191,7 @@ ctl_write(Open *o, fuse_req_t req, const char *buf, size_t size)
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
-	for (s = text; rc == 0 && (line = strsep(&s, "\n")) != NULL; )
+	for (s = text; rc == 0 && (line = strsep(&s, "\n")) != NULL;)
 		rc = ctl_line(o, line, err, sizeof err);
 	free(text);
 	buf_reset(&o->out);

@@ -47,8 +47,8 @@ js_end(const char *p, const char *e)
 	if (*p == '"')
 		return strend(p, e);
 	if (*p != '{' && *p != '[') {
-		while (p < e && *p != ',' && *p != ']' && *p != '}' && *p != ' ' && *p != '\n' &&
-		       *p != '\t' && *p != '\r')
+		while (p < e && *p != ',' && *p != ']' && *p != '}' && *p != ' ' && *p != '\n' && *p != '\t' &&
+		       *p != '\r')
 			p++;
 		return p;
 	}

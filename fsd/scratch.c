@@ -28,7 +28,7 @@ scratch_new(const char *path, mode_t mode)
 		return NULL;
 	s->mode = mode & 07777;
 	s->mtime = now_ms();
-	s->refs = 1;   /* the table's */
+	s->refs = 1; /* the table's */
 	if (map_put(&files, path, s) < 0) {
 		free(s);
 		return NULL;

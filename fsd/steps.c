@@ -92,13 +92,13 @@ run_next(Run *r)
 		return;
 	}
 	q = json_string_value(json_object_get(s, "query"));
-	if (json_is_string(json_object_get(s, "path")))   /* not an entity's own */
+	if (json_is_string(json_object_get(s, "path"))) /* not an entity's own */
 		path = strdup(json_string_value(json_object_get(s, "path")));
 	else
 		path = bk_path(json_integer_value(json_object_get(s, "kind")),
 		               json_string_value(json_object_get(s, "name")), q && q[0] ? q : NULL);
-	rc = path ? bk_json(json_string_value(json_object_get(s, "method")), path, json_object_get(s, "body"),
-	                    done1, r) : -ENOMEM;
+	rc = path ? bk_json(json_string_value(json_object_get(s, "method")), path, json_object_get(s, "body"), done1, r)
+	          : -ENOMEM;
 	free(path);
 	if (rc < 0) {
 		snprintf(r->text, sizeof r->text, "%scannot reach the backend", r->what);

@@ -11,7 +11,7 @@
 static const struct {
 	const char *key;
 	long lo, hi;
-	const char *unit;  /* how the value is printed */
+	const char *unit; /* how the value is printed */
 } limtab[] = {
 	{ "timeout", 100, 300000, "ms" },
 	{ "memory", 128, 2048, "M" },
@@ -96,8 +96,8 @@ limits_parse_line(const char *line, json_t *lim, char *err, size_t errlen)
 		return -EINVAL;
 	}
 	if (v < limtab[k].lo || v > limtab[k].hi) {
-		snprintf(err, errlen, "limits: %s %s is out of range %ld..%ld%s", key, val,
-		         limtab[k].lo, limtab[k].hi, limtab[k].unit);
+		snprintf(err, errlen, "limits: %s %s is out of range %ld..%ld%s", key, val, limtab[k].lo, limtab[k].hi,
+		         limtab[k].unit);
 		return -EINVAL;
 	}
 	json_object_set_new(lim, key, json_integer(v));
@@ -195,7 +195,8 @@ ruleline(char *line, Ruletext *r, char *err, size_t errlen)
 	}
 	return 0;
 bad:
-	snprintf(err, errlen, "rule: want 'TRIGGER ACTION' or 'trigger T', 'action A', "
+	snprintf(err, errlen,
+	         "rule: want 'TRIGGER ACTION' or 'trigger T', 'action A', "
 	         "'status active|inactive' lines");
 	return -EINVAL;
 }
@@ -213,7 +214,7 @@ rule_parse(const char *text, size_t len, Ruletext *r, char *err, size_t errlen)
 
 	if (copy == NULL)
 		return -ENOMEM;
-	for (s = copy; rc == 0 && (line = strsep(&s, "\n")) != NULL; )
+	for (s = copy; rc == 0 && (line = strsep(&s, "\n")) != NULL;)
 		rc = ruleline(line, r, err, errlen);
 	free(copy);
 	return rc;
@@ -237,7 +238,8 @@ components_format(const json_t *comps, const char *ns, Buf *b)
 	size_t i, n = strlen(ns);
 	json_t *c;
 
-	json_array_foreach(comps, i, c) {
+	json_array_foreach(comps, i, c)
+	{
 		const char *q = json_string_value(c) ? json_string_value(c) : "";
 		if (q[0] == '/' && strncmp(q + 1, ns, n) == 0 && q[n + 1] == '/')
 			q += n + 2;
@@ -267,7 +269,8 @@ components_parse(const char *p, size_t len, json_t **out, char *err, size_t errl
 		if (s == e || *s == '#')
 			continue;
 		if (memchr(s, ' ', e - s) || memchr(s, '\t', e - s) || e - s > 800) {
-			snprintf(err, errlen, "sequence: one action name a line, not '%.*s'", (int)(e - s > 200 ? 200 : e - s), s);
+			snprintf(err, errlen, "sequence: one action name a line, not '%.*s'",
+			         (int)(e - s > 200 ? 200 : e - s), s);
 			json_decref(a);
 			return -EINVAL;
 		}
@@ -288,14 +291,11 @@ static const struct {
 	const char *ext;
 	const char *kind;
 } kindtab[] = {
-	{ ".py", "python:3" },
-	{ ".js", "nodejs:default" },   /* the backend makes it the node this host runs */
-	{ ".mjs", "nodejs:default" },
-	{ ".sh", "bash" },
+	{ ".py", "python:3" },        { ".js", "nodejs:default" }, /* the backend makes it the node this host runs */
+	{ ".mjs", "nodejs:default" }, { ".sh", "bash" },
 	{ ".sequence", "sequence" }, /* the text is the components, one a line */
-	{ ".zip", "archive" },     /* told from the content (archive.c) */
-	{ ".tar.gz", "archive" },
-	{ ".tgz", "archive" },
+	{ ".zip", "archive" },       /* told from the content (archive.c) */
+	{ ".tar.gz", "archive" },     { ".tgz", "archive" },
 };
 
 /*
@@ -385,7 +385,10 @@ is_text(const char *s, size_t n)
 json_t *
 web_annotations(const char *text, size_t len, char *err, size_t errlen)
 {
-	static const struct { const char *word; int web, raw; } tab[] = {
+	static const struct {
+		const char *word;
+		int web, raw;
+	} tab[] = {
 		{ "true", 1, 0 }, { "yes", 1, 0 }, { "raw", 1, 1 }, { "false", 0, 0 }, { "no", 0, 0 },
 	};
 	size_t i;

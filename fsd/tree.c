@@ -14,32 +14,43 @@ typedef struct Fixed {
 } Fixed;
 
 static const Fixed rootfiles[] = {
-	{ "ctl", Qctl }, { "status", Qstatus }, { "err", Qerr },
-	{ "manifest.yaml", Qmanifest }, { "crontab", Qcrontab },
-	{ "watches", Qwatches }, { "subscriptions", Qsubs },
-	{ "actions", Qactions }, { "packages", Qpackages },
-	{ "triggers", Qtriggers }, { "rules", Qrules }, { "apis", Qapis },
-	{ "activations", Qactivations }, { NULL, 0 },
+	{ "ctl", Qctl },
+	{ "status", Qstatus },
+	{ "err", Qerr },
+	{ "manifest.yaml", Qmanifest },
+	{ "crontab", Qcrontab },
+	{ "watches", Qwatches },
+	{ "subscriptions", Qsubs },
+	{ "actions", Qactions },
+	{ "packages", Qpackages },
+	{ "triggers", Qtriggers },
+	{ "rules", Qrules },
+	{ "apis", Qapis },
+	{ "activations", Qactivations },
+	{ NULL, 0 },
 };
 static const Fixed actionfiles[] = {
-	{ "code", Qcode }, { "kind", Qkind }, { "main", Qmain },
-	{ "params", Qparams }, { "annotations", Qannot }, { "limits", Qlimits },
-	{ "version", Qversion }, { "invoke", Qinvoke }, { "result", Qresult },
-	{ "logs", Qlogs }, { "err", Qobjerr }, { "url", Qurl }, { "web", Qweb },
-	{ "activations", Qacts }, { NULL, 0 },
+	{ "code", Qcode },       { "kind", Qkind },         { "main", Qmain },
+	{ "params", Qparams },   { "annotations", Qannot }, { "limits", Qlimits },
+	{ "version", Qversion }, { "invoke", Qinvoke },     { "result", Qresult },
+	{ "logs", Qlogs },       { "err", Qobjerr },        { "url", Qurl },
+	{ "web", Qweb },         { "activations", Qacts },  { NULL, 0 },
 };
 static const Fixed packagefiles[] = {
 	{ "params", Qparams }, { "annotations", Qannot }, { "binding", Qbinding },
-	{ "err", Qobjerr }, { "actions", Qactions }, { NULL, 0 },
+	{ "err", Qobjerr },    { "actions", Qactions },   { NULL, 0 },
 };
 static const Fixed activfiles[] = {
-	{ "log", Qactlog }, { "stream", Qactstream }, { NULL, 0 },
+	{ "log", Qactlog },
+	{ "stream", Qactstream },
+	{ NULL, 0 },
 };
 static const Fixed recordfiles[] = {
-	{ "record", Qarecord }, { "status", Qastatus }, { "result", Qaresult },
-	{ "logs", Qalogs }, { "name", Qaname }, { "start", Qastart },
-	{ "end", Qaend }, { "duration", Qaduration }, { "cause", Qacause },
-	{ NULL, 0 },
+	{ "record", Qarecord }, { "status", Qastatus },
+	{ "result", Qaresult }, { "logs", Qalogs },
+	{ "name", Qaname },     { "start", Qastart },
+	{ "end", Qaend },       { "duration", Qaduration },
+	{ "cause", Qacause },   { NULL, 0 },
 };
 
 static const Fixed *
@@ -69,18 +80,28 @@ mode_t
 node_mode(Node *n)
 {
 	switch (n->q) {
-	case Qroot: case Qactions: case Qaction: case Qpackages: case Qpackage:
-	case Qtriggers: case Qrules: case Qapis: case Qactivations: case Qactivation: case Qacts:
-		return S_IFDIR | 0755;
-	case Qactlink:
-		return S_IFLNK | 0777;
-	case Qscratch:
-		return S_IFREG | n->scratch->mode;
-	case Qinvoke:
-		return S_IFREG | 0666;
-	case Qstatus: case Qversion: case Qresult: case Qlogs: case Qobjerr: case Qurl:
-	case Qactlog: case Qactstream:
-		return S_IFREG | 0444;
+	case Qroot:
+	case Qactions:
+	case Qaction:
+	case Qpackages:
+	case Qpackage:
+	case Qtriggers:
+	case Qrules:
+	case Qapis:
+	case Qactivations:
+	case Qactivation:
+	case Qacts: return S_IFDIR | 0755;
+	case Qactlink: return S_IFLNK | 0777;
+	case Qscratch: return S_IFREG | n->scratch->mode;
+	case Qinvoke: return S_IFREG | 0666;
+	case Qstatus:
+	case Qversion:
+	case Qresult:
+	case Qlogs:
+	case Qobjerr:
+	case Qurl:
+	case Qactlog:
+	case Qactstream: return S_IFREG | 0444;
 	}
 	return S_IFREG | (n->q > Qactivation ? 0444 : 0644);
 }
@@ -115,8 +136,7 @@ kid_action(Node *dir, const char *name, Kid *k, char *buf, size_t len)
 
 	actname(dir->ename, name, buf, len);
 	/* A staged action is only the name it is being written under. */
-	if (strchr(name, '/') == NULL && (e = action_ent(buf)) != NULL &&
-	    (!e->staged || e->stagekind == NULL)) {
+	if (strchr(name, '/') == NULL && (e = action_ent(buf)) != NULL && (!e->staged || e->stagekind == NULL)) {
 		k->q = e->staged ? Qalias : Qaction;
 		k->ekind = Eaction;
 		k->ename = buf;
@@ -198,13 +218,29 @@ Ent *
 node_ent(Node *n)
 {
 	switch (n->q) {
-	case Qactions:
-		return n->ename[0] ? ent_get(Epackage, n->ename) : NULL;
-	case Qaction: case Qalias: case Qcode: case Qkind: case Qmain: case Qparams: case Qannot:
-	case Qlimits: case Qversion: case Qinvoke: case Qresult: case Qlogs: case Qobjerr:
-	case Qurl: case Qweb: case Qacts: case Qactlink:
-	case Qpackage: case Qbinding: case Qtrigger: case Qrule: case Qapi:
-		return n->ekind == Eaction ? action_ent(n->ename) : ent_get(n->ekind, n->ename);
+	case Qactions: return n->ename[0] ? ent_get(Epackage, n->ename) : NULL;
+	case Qaction:
+	case Qalias:
+	case Qcode:
+	case Qkind:
+	case Qmain:
+	case Qparams:
+	case Qannot:
+	case Qlimits:
+	case Qversion:
+	case Qinvoke:
+	case Qresult:
+	case Qlogs:
+	case Qobjerr:
+	case Qurl:
+	case Qweb:
+	case Qacts:
+	case Qactlink:
+	case Qpackage:
+	case Qbinding:
+	case Qtrigger:
+	case Qrule:
+	case Qapi: return n->ekind == Eaction ? action_ent(n->ename) : ent_get(n->ekind, n->ename);
 	}
 	return NULL;
 }
@@ -214,16 +250,24 @@ int
 node_exists(Node *n)
 {
 	switch (n->q) {
-	case Qroot: case Qctl: case Qstatus: case Qerr: case Qmanifest: case Qpackages: case Qtriggers:
-	case Qrules: case Qapis: case Qactivations: case Qactlog: case Qactstream: case Qcrontab: case Qwatches:
-	case Qsubs:
-		return 1;
-	case Qactions:
-		return n->ename[0] == '\0' || ent_get(Epackage, n->ename) != NULL;
-	case Qscratch:
-		return !n->scratch->gone;
-	case Qactlink:
-		return node_ent(n) != NULL && act_get(strrchr(n->path, '/') + 1) != NULL;
+	case Qroot:
+	case Qctl:
+	case Qstatus:
+	case Qerr:
+	case Qmanifest:
+	case Qpackages:
+	case Qtriggers:
+	case Qrules:
+	case Qapis:
+	case Qactivations:
+	case Qactlog:
+	case Qactstream:
+	case Qcrontab:
+	case Qwatches:
+	case Qsubs: return 1;
+	case Qactions: return n->ename[0] == '\0' || ent_get(Epackage, n->ename) != NULL;
+	case Qscratch: return !n->scratch->gone;
+	case Qactlink: return node_ent(n) != NULL && act_get(strrchr(n->path, '/') + 1) != NULL;
 	}
 	if (n->q >= Qactivation)
 		return act_get(n->ename) != NULL;
@@ -238,7 +282,7 @@ int
 node_attr(Node *n, uid_t uid, struct stat *st)
 {
 	Ent *e;
-	Buf b = {0};
+	Buf b = { 0 };
 	int rc;
 
 	if (!node_exists(n))
@@ -257,7 +301,7 @@ node_attr(Node *n, uid_t uid, struct stat *st)
 		st->st_mtim.tv_nsec = e->updated % 1000 * 1000000;
 	}
 	if (n->q == Qerr) {
-		err_fill(uid, &b);  /* each user has an err of their own */
+		err_fill(uid, &b); /* each user has an err of their own */
 		st->st_size = b.n;
 		buf_free(&b);
 	} else if (n->q == Qscratch) {
@@ -324,7 +368,8 @@ lsent(Ent *e, void *arg)
 	const char *name = e->name;
 
 	if (e->kind == Eaction) {
-		if (l->plen ? strncmp(name, l->prefix, l->plen) != 0 || name[l->plen] != '/' : strchr(name, '/') != NULL)
+		if (l->plen ? strncmp(name, l->prefix, l->plen) != 0 || name[l->plen] != '/'
+		            : strchr(name, '/') != NULL)
 			return;
 		if (l->plen)
 			name += l->plen + 1;

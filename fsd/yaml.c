@@ -41,9 +41,8 @@ map_yaml(yaml_emitter_t *e, json_t *v)
 	yaml_mapping_start_event_initialize(&ev, NULL, NULL, 1, YAML_BLOCK_MAPPING_STYLE);
 	if (emit(e, &ev) < 0)
 		return -EIO;
-	json_object_foreach(v, k, x)
-		if (rc == 0 && (rc = scalar(e, k, YAML_ANY_SCALAR_STYLE)) == 0)
-			rc = json_yaml(e, x);
+	json_object_foreach(v, k, x) if (rc == 0 && (rc = scalar(e, k, YAML_ANY_SCALAR_STYLE)) == 0) rc =
+	        json_yaml(e, x);
 	yaml_mapping_end_event_initialize(&ev);
 	return rc < 0 ? rc : emit(e, &ev);
 }
@@ -59,9 +58,7 @@ seq_yaml(yaml_emitter_t *e, json_t *v)
 	yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1, YAML_BLOCK_SEQUENCE_STYLE);
 	if (emit(e, &ev) < 0)
 		return -EIO;
-	json_array_foreach(v, i, x)
-		if (rc == 0)
-			rc = json_yaml(e, x);
+	json_array_foreach(v, i, x) if (rc == 0) rc = json_yaml(e, x);
 	yaml_sequence_end_event_initialize(&ev);
 	return rc < 0 ? rc : emit(e, &ev);
 }
@@ -81,8 +78,10 @@ json_yaml(yaml_emitter_t *e, json_t *v)
 		const char *str = json_string_value(v);
 		json_t *back = yaml_plain(str, strlen(str));
 		int literal = strchr(str, '\n') != NULL;
-		rc = scalar(e, str, literal ? YAML_LITERAL_SCALAR_STYLE :
-		            json_is_string(back) ? YAML_ANY_SCALAR_STYLE : YAML_DOUBLE_QUOTED_SCALAR_STYLE);
+		rc = scalar(e, str,
+		            literal                ? YAML_LITERAL_SCALAR_STYLE
+		            : json_is_string(back) ? YAML_ANY_SCALAR_STYLE
+		                                   : YAML_DOUBLE_QUOTED_SCALAR_STYLE);
 		json_decref(back);
 		return rc;
 	}

@@ -7,8 +7,8 @@
 /* Zero-initialised ({0}) it is empty; p stays NULL until the first byte. */
 typedef struct Buf {
 	char *p;
-	size_t n;    /* bytes held, not counting the NUL after them */
-	size_t cap;  /* bytes allocated */
+	size_t n;   /* bytes held, not counting the NUL after them */
+	size_t cap; /* bytes allocated */
 } Buf;
 
 int buf_reserve(Buf *b, size_t more);

@@ -27,15 +27,16 @@ static const struct {
 	int lo, hi;
 	const char *what;
 } field[5 + 1] = {
-	{0, 59, "seconds"}, {0, 59, "minutes"}, {0, 23, "hours"}, {1, 31, "days of the month"}, {1, 12, "months"},
-	{0, 7, "days of the week"},
+	{ 0, 59, "seconds" },           { 0, 59, "minutes" }, { 0, 23, "hours" },
+	{ 1, 31, "days of the month" }, { 1, 12, "months" },  { 0, 7, "days of the week" },
 };
 
-static const char *const months[] = {"jan", "feb", "mar", "apr", "may", "jun",
-                                     "jul", "aug", "sep", "oct", "nov", "dec", NULL};
-static const char *const days[] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat", NULL};
+static const char *const months[] = { "jan", "feb", "mar", "apr", "may", "jun", "jul",
+	                              "aug", "sep", "oct", "nov", "dec", NULL };
+static const char *const days[] = { "sun", "mon", "tue", "wed", "thu", "fri", "sat", NULL };
 
-static int number(const char **p, int f, int *out)
+static int
+number(const char **p, int f, int *out)
 {
 	const char *const *names = f == 4 ? months : f == 5 ? days : NULL;
 	char *end;
@@ -58,7 +59,8 @@ static int number(const char **p, int f, int *out)
 }
 
 /* One field's text into a bit set. */
-static int parse_field(const char *text, int f, uint64_t *bits, char *err, size_t n)
+static int
+parse_field(const char *text, int f, uint64_t *bits, char *err, size_t n)
 {
 	const char *p = text;
 	int lo, hi, step, rc;
@@ -101,11 +103,14 @@ bad:
 static const struct {
 	const char *name, *fields;
 } macros[] = {
-	{"@yearly", "0 0 1 1 *"}, {"@annually", "0 0 1 1 *"}, {"@monthly", "0 0 1 * *"}, {"@weekly", "0 0 * * 0"},
-	{"@daily", "0 0 * * *"},  {"@midnight", "0 0 * * *"}, {"@hourly", "0 * * * *"}, {NULL, NULL},
+	{ "@yearly", "0 0 1 1 *" },  { "@annually", "0 0 1 1 *" },
+	{ "@monthly", "0 0 1 * *" }, { "@weekly", "0 0 * * 0" },
+	{ "@daily", "0 0 * * *" },   { "@midnight", "0 0 * * *" },
+	{ "@hourly", "0 * * * *" },  { NULL, NULL },
 };
 
-int cron_parse(const char *text, cron_spec *c, char *err, size_t n)
+int
+cron_parse(const char *text, cron_spec *c, char *err, size_t n)
 {
 	char buf[256], *part[7], *save = NULL, *p;
 	int k = 0, rc;
@@ -119,8 +124,11 @@ int cron_parse(const char *text, cron_spec *c, char *err, size_t n)
 	for (p = strtok_r(buf, " \t", &save); p && k < 7; p = strtok_r(NULL, " \t", &save))
 		part[k++] = p;
 	if (k != 5 && k != 6)
-		return snprintf(err, n, "The cron text '%s' has %d fields: it needs 5 (minute hour day-of-month month "
-		                "day-of-week) or 6 (seconds first).", text, k), -EINVAL;
+		return snprintf(err, n,
+		                "The cron text '%s' has %d fields: it needs 5 (minute hour day-of-month month "
+		                "day-of-week) or 6 (seconds first).",
+		                text, k),
+		       -EINVAL;
 	memset(c, 0, sizeof *c);
 	c->sec = 1; /* second 0, with five fields */
 	for (int i = 0; i < k; i++) {
@@ -140,7 +148,8 @@ int cron_parse(const char *text, cron_spec *c, char *err, size_t n)
 	return 0;
 }
 
-static int day_matches(const cron_spec *c, const struct tm *tm)
+static int
+day_matches(const cron_spec *c, const struct tm *tm)
 {
 	int dom = (c->dom >> tm->tm_mday) & 1, dow = (c->dow >> tm->tm_wday) & 1;
 
@@ -149,13 +158,15 @@ static int day_matches(const cron_spec *c, const struct tm *tm)
 	return dom || dow;
 }
 
-static time_t to_time(struct tm *tm, int utc)
+static time_t
+to_time(struct tm *tm, int utc)
 {
 	tm->tm_isdst = -1;
 	return utc ? timegm(tm) : mktime(tm);
 }
 
-static void from_time(time_t t, struct tm *tm, int utc)
+static void
+from_time(time_t t, struct tm *tm, int utc)
 {
 	if (utc)
 		gmtime_r(&t, tm);
@@ -164,7 +175,8 @@ static void from_time(time_t t, struct tm *tm, int utc)
 }
 
 /* Make tz the zone of localtime and mktime; NULL or "" is UTC (no zone). */
-static int zone_use(const char *tz)
+static int
+zone_use(const char *tz)
 {
 	static char current[128];
 
@@ -179,7 +191,8 @@ static int zone_use(const char *tz)
 }
 
 /* The first due second after `after` (seconds since the epoch), or -1 if none within eight years. */
-int64_t cron_next(const cron_spec *c, const char *tz, int64_t after)
+int64_t
+cron_next(const cron_spec *c, const char *tz, int64_t after)
 {
 	int utc = zone_use(tz);
 	time_t t = (time_t)after + 1, limit = t + 8 * 366 * 86400LL, back;
@@ -215,7 +228,8 @@ int64_t cron_next(const cron_spec *c, const char *tz, int64_t after)
 }
 
 /* Whether tz names a zone of the system's database ("" and "UTC" do). */
-int zone_known(const char *tz)
+int
+zone_known(const char *tz)
 {
 	char path[256];
 	FILE *f;
@@ -227,7 +241,7 @@ int zone_known(const char *tz)
 	snprintf(path, sizeof path, "/usr/share/zoneinfo/%s", tz);
 	if (!(f = fopen(path, "rb")))
 		return 0;
-	char magic[4] = {0};
+	char magic[4] = { 0 };
 	size_t got = fread(magic, 1, 4, f);
 	fclose(f);
 	return got == 4 && memcmp(magic, "TZif", 4) == 0;

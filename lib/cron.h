@@ -11,7 +11,7 @@ typedef struct cron_spec {
 	uint32_t hour, dom;
 	uint16_t mon;
 	uint8_t dow;
-	int dom_any, dow_any;  /* the field was '*'... */
+	int dom_any, dow_any; /* the field was '*'... */
 } cron_spec;
 
 int cron_parse(const char *text, cron_spec *c, char *err, size_t n);

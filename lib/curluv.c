@@ -40,15 +40,15 @@ struct curluv {
 	CURLM *multi;
 	uv_timer_t timer;
 	int running;
-	struct transfer *transfers;  /* all running, so curluv_free can cancel them */
-	struct transfer *deferred;   /* waiting to be added outside curl's callbacks */
+	struct transfer *transfers; /* all running, so curluv_free can cancel them */
+	struct transfer *deferred;  /* waiting to be added outside curl's callbacks */
 	uv_timer_t defer_timer;
-	CURL *spare[SPARE_MAX];      /* reset easy handles of finished requests */
+	CURL *spare[SPARE_MAX]; /* reset easy handles of finished requests */
 	int nspare;
-	int closing;                 /* timers still closing at curluv_free */
-	struct watch **watches;      /* by socket: its poll handle while it is open */
+	int closing;            /* timers still closing at curluv_free */
+	struct watch **watches; /* by socket: its poll handle while it is open */
 	int nwatches;
-	char *unix_path;             /* connect here instead of the URL's host (curluv_unix_socket) */
+	char *unix_path; /* connect here instead of the URL's host (curluv_unix_socket) */
 };
 
 typedef struct transfer {
@@ -57,10 +57,10 @@ typedef struct transfer {
 	curluv *cu;
 	curluv_done_cb cb;
 	void *arg;
-	int collect;                 /* made by curluv_request: collect, keep the handle */
-	int deferred;                /* on cu->deferred, not yet added */
-	Buf body;                    /* the response, when collected */
-	char *send;                  /* request body we own */
+	int collect;  /* made by curluv_request: collect, keep the handle */
+	int deferred; /* on cu->deferred, not yet added */
+	Buf body;     /* the response, when collected */
+	char *send;   /* request body we own */
 	struct curl_slist *headers;
 	char errbuf[CURL_ERROR_SIZE];
 } transfer;
@@ -69,8 +69,8 @@ typedef struct watch {
 	uv_poll_t poll;
 	curl_socket_t fd;
 	curluv *cu;
-	int want;                    /* UV_READABLE|UV_WRITABLE libcurl asks for, 0 after REMOVE */
-	int polling;                 /* the events the poll handle was started with */
+	int want;    /* UV_READABLE|UV_WRITABLE libcurl asks for, 0 after REMOVE */
+	int polling; /* the events the poll handle was started with */
 } watch;
 
 static void transfer_unlink(transfer **list, transfer *t);
@@ -435,8 +435,8 @@ collect_cb(char *data, size_t size, size_t n, void *arg)
 }
 
 int
-curluv_request(curluv *cu, const char *method, const char *url, const char *const *headers,
-               const char *body, size_t len, long timeout_ms, curluv_done_cb cb, void *arg)
+curluv_request(curluv *cu, const char *method, const char *url, const char *const *headers, const char *body,
+               size_t len, long timeout_ms, curluv_done_cb cb, void *arg)
 {
 	CURL *easy = cu->nspare > 0 ? cu->spare[--cu->nspare] : curl_easy_init();
 	transfer *t;

@@ -19,11 +19,11 @@
 typedef struct curluv curluv;
 
 typedef struct curluv_resp {
-	CURLcode rc;          /* CURLE_OK or the transfer error */
-	long status;          /* HTTP status, 0 when no answer came */
-	char *body;           /* response body, NUL-terminated (curluv_request) */
+	CURLcode rc; /* CURLE_OK or the transfer error */
+	long status; /* HTTP status, 0 when no answer came */
+	char *body;  /* response body, NUL-terminated (curluv_request) */
 	size_t len;
-	const char *error;    /* curl's error text when rc != CURLE_OK */
+	const char *error; /* curl's error text when rc != CURLE_OK */
 	CURL *easy;
 } curluv_resp;
 
@@ -45,8 +45,8 @@ int curluv_add(curluv *cu, CURL *easy, curluv_done_cb cb, void *arg);
 /* Make and run a request: method, url, extra headers (NULL-terminated array of
  * "Name: value", or NULL), body (may be NULL), timeout in ms (0 = none). The
  * response body is collected. Returns 0 or -errno. */
-int curluv_request(curluv *cu, const char *method, const char *url, const char *const *headers,
-                   const char *body, size_t len, long timeout_ms, curluv_done_cb cb, void *arg);
+int curluv_request(curluv *cu, const char *method, const char *url, const char *const *headers, const char *body,
+                   size_t len, long timeout_ms, curluv_done_cb cb, void *arg);
 
 /* Cancel a transfer started here; its done_cb runs with CURLE_ABORTED_BY_CALLBACK. */
 void curluv_cancel(curluv *cu, CURL *easy);

@@ -175,7 +175,9 @@ on_timer(uv_timer_t *t)
 	http_conn *c = t->data;
 
 	if (c->timing == T_HEADER || c->timing == T_BODY)
-		http_conn_fail(c, 408, c->timing == T_HEADER ? "The request header took too long." : "The request body took too long.");
+		http_conn_fail(c, 408,
+		               c->timing == T_HEADER ? "The request header took too long."
+		                                     : "The request body took too long.");
 	else
 		conn_close(c);
 }
@@ -185,8 +187,11 @@ static void
 conn_time(http_conn *c, int what)
 {
 	const http_limits *l = &c->srv->lim;
-	int ms = what == T_IDLE ? l->idle_ms : what == T_HEADER ? l->header_ms : what == T_BODY ? l->body_ms :
-	         what == T_LINGER ? HTTP_LINGER_MS : -1;
+	int ms = what == T_IDLE     ? l->idle_ms
+	         : what == T_HEADER ? l->header_ms
+	         : what == T_BODY   ? l->body_ms
+	         : what == T_LINGER ? HTTP_LINGER_MS
+	                            : -1;
 
 	if (c->closed)
 		return;
@@ -264,7 +269,7 @@ http_conn_fail(http_conn *c, int status, const char *msg)
 {
 	static const char hex[] = "0123456789abcdef";
 	char head[256], body[320], code[33];
-	unsigned char rnd[16] = {0};
+	unsigned char rnd[16] = { 0 };
 	int blen, hlen;
 	uv_buf_t bufs[2];
 
@@ -280,8 +285,7 @@ http_conn_fail(http_conn *c, int status, const char *msg)
 		code[2 * i + 1] = hex[rnd[i] & 15];
 	}
 	code[32] = 0;
-	blen = snprintf(body, sizeof body, "{\"error\":\"%s\",\"code\":\"%s\"}\n",
-	                msg, code);
+	blen = snprintf(body, sizeof body, "{\"error\":\"%s\",\"code\":\"%s\"}\n", msg, code);
 	hlen = snprintf(head, sizeof head,
 	                "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\n"
 	                "Content-Length: %d\r\nConnection: close\r\n\r\n",
@@ -397,9 +401,9 @@ req_check(http_conn *c, http_req *r)
 {
 	if (c->srv->lim.check == NULL)
 		return 0;
-	c->keep_alive = 0;      /* a refusal closes; on_message_complete says otherwise */
+	c->keep_alive = 0; /* a refusal closes; on_message_complete says otherwise */
 	c->in_handler = 1;
-	c->failed = 1;          /* if answered, nothing more is parsed, and it lingers */
+	c->failed = 1; /* if answered, nothing more is parsed, and it lingers */
 	c->srv->lim.check(r, c->srv->arg);
 	if (c->in_handler) {
 		c->in_handler = 0;
@@ -590,21 +594,19 @@ req_release(http_req *r)
 /* ---- answering ---- */
 
 static int
-head_format(http_req *r, char *buf, size_t size, int status, const char *ctype,
-            const char *extra, const char *length_or_chunked)
+head_format(http_req *r, char *buf, size_t size, int status, const char *ctype, const char *extra,
+            const char *length_or_chunked)
 {
 	http_conn *c = r->conn;
 
-	return snprintf(buf, size, "HTTP/1.1 %d %s\r\nContent-Type: %s\r\n%s%s%s\r\n", status,
-	                http_status_text(status), ctype ? ctype : "application/json",
-	                length_or_chunked, extra ? extra : "",
+	return snprintf(buf, size, "HTTP/1.1 %d %s\r\nContent-Type: %s\r\n%s%s%s\r\n", status, http_status_text(status),
+	                ctype ? ctype : "application/json", length_or_chunked, extra ? extra : "",
 	                c->keep_alive ? (c->parser.http_minor == 0 ? "Connection: keep-alive\r\n" : "")
 	                              : "Connection: close\r\n");
 }
 
 void
-http_respond(http_req *r, int status, const char *ctype, const char *extra, const char *body,
-             size_t len)
+http_respond(http_req *r, int status, const char *ctype, const char *extra, const char *body, size_t len)
 {
 	http_conn *c = r->conn;
 	char stack[1024], clen[48], *head = stack;

@@ -41,13 +41,13 @@ typedef struct http_header {
 } http_header;
 
 struct http_req {
-	const char *method;     /* "GET", "POST", ... */
-	char *url;              /* the request target as sent */
-	char *path;             /* url up to '?', percent-decoded */
-	char *query;            /* after '?', raw, or NULL */
+	const char *method; /* "GET", "POST", ... */
+	char *url;          /* the request target as sent */
+	char *path;         /* url up to '?', percent-decoded */
+	char *query;        /* after '?', raw, or NULL */
 	http_header *headers;
 	int nheaders;
-	char *body;             /* NUL-terminated for convenience; may hold NULs */
+	char *body; /* NUL-terminated for convenience; may hold NULs */
 	size_t body_len;
 	int aborted;            /* peer closed before the answer */
 	http_abort_cb abort_cb; /* set by the handler to learn of it */
@@ -66,34 +66,33 @@ struct http_req {
 typedef void (*http_check_cb)(http_req *req, void *arg);
 
 enum {
-	HTTP_HEADER_MS = 20000,   /* request line and headers, from their first byte */
-	HTTP_BODY_MS = 30000,     /* the longest wait for more of a body */
-	HTTP_IDLE_MS = 60000,     /* a connection with no request under way */
-	HTTP_LINGER_MS = 2000,    /* after a refusal, reading to discard before closing */
-	HTTP_FD_RESERVE = 64,     /* descriptors kept free: past them, new clients get 503 */
+	HTTP_HEADER_MS = 20000, /* request line and headers, from their first byte */
+	HTTP_BODY_MS = 30000,   /* the longest wait for more of a body */
+	HTTP_IDLE_MS = 60000,   /* a connection with no request under way */
+	HTTP_LINGER_MS = 2000,  /* after a refusal, reading to discard before closing */
+	HTTP_FD_RESERVE = 64,   /* descriptors kept free: past them, new clients get 503 */
 };
 
 typedef struct http_limits {
-	size_t max_header;  /* bytes of request line + headers; 0 = 64 KiB */
-	size_t max_body;    /* bytes; 0 = 64 MiB */
-	int header_ms;      /* 0 = HTTP_HEADER_MS, -1 = no limit */
-	int body_ms;        /* 0 = HTTP_BODY_MS, -1 = no limit */
-	int idle_ms;        /* 0 = HTTP_IDLE_MS, -1 = no limit */
+	size_t max_header;   /* bytes of request line + headers; 0 = 64 KiB */
+	size_t max_body;     /* bytes; 0 = 64 MiB */
+	int header_ms;       /* 0 = HTTP_HEADER_MS, -1 = no limit */
+	int body_ms;         /* 0 = HTTP_BODY_MS, -1 = no limit */
+	int idle_ms;         /* 0 = HTTP_IDLE_MS, -1 = no limit */
 	http_check_cb check; /* NULL: every request is read whole */
 } http_limits;
 
 /* Listen on host:port ("0.0.0.0", 8080); 0 or -errno. */
-int http_listen(uv_loop_t *loop, const char *host, int port, const http_limits *lim,
-                http_handler_cb cb, void *arg, http_server **out);
+int http_listen(uv_loop_t *loop, const char *host, int port, const http_limits *lim, http_handler_cb cb, void *arg,
+                http_server **out);
 /* Listen on a Unix-domain socket made at path, mode 0600. A socket file
  * there that nobody accepts on is replaced; a live one or any other file is
  * not (-EADDRINUSE, -EEXIST). http_close removes it. 0 or -errno. */
-int http_listen_unix(uv_loop_t *loop, const char *path, const http_limits *lim,
-                     http_handler_cb cb, void *arg, http_server **out);
+int http_listen_unix(uv_loop_t *loop, const char *path, const http_limits *lim, http_handler_cb cb, void *arg,
+                     http_server **out);
 /* Serve on a TCP socket already bound and listening (made in another
  * network namespace, say); http_close closes it. 0 or -errno. */
-int http_listen_fd(uv_loop_t *loop, int fd, const http_limits *lim, http_handler_cb cb, void *arg,
-                   http_server **out);
+int http_listen_fd(uv_loop_t *loop, int fd, const http_limits *lim, http_handler_cb cb, void *arg, http_server **out);
 /* The bound port (useful after listening on port 0); -1 for a Unix socket. */
 int http_server_port(http_server *s);
 void http_close(http_server *s);
@@ -105,8 +104,7 @@ const char *http_query_get(const http_req *r, const char *name, char *buf, size_
 
 /* Answer the request and let it go. extra_headers: NULL or "Name: value\r\n"
  * lines. Content-Length is added. */
-void http_respond(http_req *r, int status, const char *ctype, const char *extra_headers,
-                  const char *body, size_t len);
+void http_respond(http_req *r, int status, const char *ctype, const char *extra_headers, const char *body, size_t len);
 /* A streamed (chunked) answer: start, write any number of chunks, end. */
 void http_stream_start(http_req *r, int status, const char *ctype, const char *extra_headers);
 void http_stream_write(http_req *r, const char *data, size_t len);

@@ -14,11 +14,11 @@ typedef union http_stream {
 
 struct http_server {
 	http_stream h;
-	char *path;           /* the socket file we made, unlinked at close */
+	char *path; /* the socket file we made, unlinked at close */
 	uv_loop_t *loop;
 	http_handler_cb cb;
 	void *arg;
-	http_limits lim;      /* with the defaults filled in */
+	http_limits lim; /* with the defaults filled in */
 };
 
 /* What a connection's timer is timing. */
@@ -26,25 +26,25 @@ enum { T_IDLE, T_HEADER, T_BODY, T_LINGER, T_NONE };
 
 struct http_conn {
 	http_stream h;
-	uv_timer_t timer;     /* idle, header, body or linger time */
+	uv_timer_t timer; /* idle, header, body or linger time */
 	uv_shutdown_t shut;
 	http_server *srv;
 	http_parser parser;
-	http_req *req;        /* being parsed, or in the handler's hands */
-	int in_handler;       /* req belongs to the handler */
-	int closed;           /* uv_close called */
-	int handles_open;     /* the stream and the timer: freed at 0 */
+	http_req *req;    /* being parsed, or in the handler's hands */
+	int in_handler;   /* req belongs to the handler */
+	int closed;       /* uv_close called */
+	int handles_open; /* the stream and the timer: freed at 0 */
 	int keep_alive;
-	int header_value;     /* last header callback was a value */
+	int header_value; /* last header callback was a value */
 	size_t header_bytes;
-	char *rest;           /* unparsed bytes after a complete message */
+	char *rest; /* unparsed bytes after a complete message */
 	size_t rest_len;
-	char *url_acc;        /* url being accumulated */
+	char *url_acc; /* url being accumulated */
 	size_t url_len;
-	int failed;           /* answered before the handler: the rest is not read */
-	int lingering;        /* answered and shut down: reading only to discard */
-	int no_linger;        /* refused for want of descriptors: close at once */
-	int timing;           /* T_* */
+	int failed;    /* answered before the handler: the rest is not read */
+	int lingering; /* answered and shut down: reading only to discard */
+	int no_linger; /* refused for want of descriptors: close at once */
+	int timing;    /* T_* */
 	int reading;
 	char peer[64];
 };
@@ -53,6 +53,5 @@ struct http_conn {
 void http_settings_init(void);
 void http_conn_start(http_conn *c);
 void http_conn_fail(http_conn *c, int status, const char *msg);
-
 
 #endif

@@ -100,7 +100,7 @@ on_connection(uv_stream_t *ls, int status)
 	http_conn_start(c);
 	if (fd_in_reserve(c)) {
 		log_warn("http: descriptors nearly all taken: %s refused with 503", c->peer);
-		c->no_linger = 1;   /* its descriptor is wanted back now */
+		c->no_linger = 1; /* its descriptor is wanted back now */
 		http_conn_fail(c, 503, "There are too many connections; try again later.");
 	}
 }
@@ -170,8 +170,8 @@ server_listen(http_server *s, int rc, http_server **out)
 }
 
 int
-http_listen(uv_loop_t *loop, const char *host, int port, const http_limits *lim, http_handler_cb cb,
-            void *arg, http_server **out)
+http_listen(uv_loop_t *loop, const char *host, int port, const http_limits *lim, http_handler_cb cb, void *arg,
+            http_server **out)
 {
 	http_server *s;
 	struct sockaddr_storage addr;
@@ -186,8 +186,7 @@ http_listen(uv_loop_t *loop, const char *host, int port, const http_limits *lim,
 }
 
 int
-http_listen_fd(uv_loop_t *loop, int fd, const http_limits *lim, http_handler_cb cb, void *arg,
-               http_server **out)
+http_listen_fd(uv_loop_t *loop, int fd, const http_limits *lim, http_handler_cb cb, void *arg, http_server **out)
 {
 	http_server *s;
 
@@ -235,14 +234,14 @@ unix_bind(http_server *s, const char *path)
 }
 
 int
-http_listen_unix(uv_loop_t *loop, const char *path, const http_limits *lim, http_handler_cb cb,
-                 void *arg, http_server **out)
+http_listen_unix(uv_loop_t *loop, const char *path, const http_limits *lim, http_handler_cb cb, void *arg,
+                 http_server **out)
 {
 	http_server *s;
 	int rc;
 
 	/* libuv 1.44 would cut a longer path short without a word */
-	if (strlen(path) >= sizeof ((struct sockaddr_un *)0)->sun_path)
+	if (strlen(path) >= sizeof((struct sockaddr_un *)0)->sun_path)
 		return -ENAMETOOLONG;
 	if ((rc = unix_remove_stale(path)) < 0)
 		return rc;

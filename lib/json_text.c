@@ -35,7 +35,8 @@ typedef struct outbuf {
 	int failed;
 } outbuf;
 
-static int grow(outbuf *o, size_t more)
+static int
+grow(outbuf *o, size_t more)
 {
 	size_t cap = o->cap ? o->cap : 1024; /* most records and answers fit */
 	char *s;
@@ -53,7 +54,8 @@ static int grow(outbuf *o, size_t more)
 	return 0;
 }
 
-static void put(outbuf *o, const char *s, size_t n)
+static void
+put(outbuf *o, const char *s, size_t n)
 {
 	if (o->len + n + 1 > o->cap && grow(o, n))
 		return;
@@ -61,7 +63,8 @@ static void put(outbuf *o, const char *s, size_t n)
 	o->len += n;
 }
 
-static void putc1(outbuf *o, char c)
+static void
+putc1(outbuf *o, char c)
 {
 	if (o->len + 2 > o->cap && grow(o, 1))
 		return;
@@ -70,11 +73,12 @@ static void putc1(outbuf *o, char c)
 
 /* A string with jansson's escapes: \" \\ \b \f \n \r \t, other controls as
  * \u00XX. Runs of plain bytes are copied whole. */
-static void put_string(outbuf *o, const char *s, size_t n)
+static void
+put_string(outbuf *o, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	size_t i, run = 0;
-	char esc[6] = {'\\', 'u', '0', '0'};
+	char esc[6] = { '\\', 'u', '0', '0' };
 
 	putc1(o, '"');
 	for (i = 0; i < n; i++) {
@@ -85,8 +89,14 @@ static void put_string(outbuf *o, const char *s, size_t n)
 			continue;
 		put(o, s + run, i - run);
 		run = i + 1;
-		e = c == '"' ? "\\\"" : c == '\\' ? "\\\\" : c == '\b' ? "\\b" : c == '\f' ? "\\f"
-		  : c == '\n' ? "\\n" : c == '\r' ? "\\r" : c == '\t' ? "\\t" : NULL;
+		e = c == '"'    ? "\\\""
+		    : c == '\\' ? "\\\\"
+		    : c == '\b' ? "\\b"
+		    : c == '\f' ? "\\f"
+		    : c == '\n' ? "\\n"
+		    : c == '\r' ? "\\r"
+		    : c == '\t' ? "\\t"
+		                : NULL;
 		if (e) {
 			put(o, e, 2);
 		} else {
@@ -99,7 +109,8 @@ static void put_string(outbuf *o, const char *s, size_t n)
 	putc1(o, '"');
 }
 
-static void put_integer(outbuf *o, json_int_t v)
+static void
+put_integer(outbuf *o, json_int_t v)
 {
 	char buf[24], *p = buf + sizeof buf;
 	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
@@ -118,7 +129,8 @@ static void put_integer(outbuf *o, json_int_t v)
  * digit of it (a subnormal, with fewer digits to it, tries from 1). Then as jansson's
  * jsonp_dtostr: ".0" when it looks like an integer, no '+' and no leading
  * zeros in the exponent. */
-static void put_real(outbuf *o, double v)
+static void
+put_real(outbuf *o, double v)
 {
 	char buf[64], *e, *start, *end;
 	int n = -1;
@@ -157,7 +169,8 @@ static void put_real(outbuf *o, double v)
 
 static void put_value(outbuf *o, const json_t *v, int depth);
 
-static void put_object(outbuf *o, const json_t *v, int depth)
+static void
+put_object(outbuf *o, const json_t *v, int depth)
 {
 	void *it = json_object_iter((json_t *)v);
 
@@ -172,7 +185,8 @@ static void put_object(outbuf *o, const json_t *v, int depth)
 	putc1(o, '}');
 }
 
-static void put_array(outbuf *o, const json_t *v, int depth)
+static void
+put_array(outbuf *o, const json_t *v, int depth)
 {
 	size_t n = json_array_size(v);
 
@@ -185,7 +199,8 @@ static void put_array(outbuf *o, const json_t *v, int depth)
 	putc1(o, ']');
 }
 
-static void put_value(outbuf *o, const json_t *v, int depth)
+static void
+put_value(outbuf *o, const json_t *v, int depth)
 {
 	if (depth > TEXT_MAX_DEPTH || !v) {
 		o->failed = 1;
@@ -204,7 +219,8 @@ static void put_value(outbuf *o, const json_t *v, int depth)
 }
 
 /* The buffer as a NUL-terminated string (its length in *len), or NULL. */
-static char *finish(outbuf *o, size_t *len)
+static char *
+finish(outbuf *o, size_t *len)
 {
 	if (!o->failed && grow(o, 0) == 0) {
 		o->s[o->len] = 0;
@@ -218,9 +234,10 @@ static char *finish(outbuf *o, size_t *len)
 
 /* The text of v (any type), malloc'd and NUL-terminated, its length in
  * *len if len is not NULL; NULL when out of memory or v is not writable. */
-char *json_text(const json_t *v, size_t *len)
+char *
+json_text(const json_t *v, size_t *len)
 {
-	outbuf o = {0};
+	outbuf o = { 0 };
 
 	put_value(&o, v, 0);
 	return finish(&o, len);
@@ -230,7 +247,8 @@ char *json_text(const json_t *v, size_t *len)
  * its own buffer, so a text made of parts (an activation record, an event
  * line) is written once, in one buffer. Each returns 0, or -ENOMEM (also
  * for a value that cannot be written) and then leaves b's text as it was. */
-static int append_end(outbuf *o, Buf *b)
+static int
+append_end(outbuf *o, Buf *b)
 {
 	int ok = !o->failed && grow(o, 0) == 0;
 
@@ -243,25 +261,28 @@ static int append_end(outbuf *o, Buf *b)
 	return ok ? 0 : -ENOMEM;
 }
 
-int json_append(Buf *b, const json_t *v)
+int
+json_append(Buf *b, const json_t *v)
 {
-	outbuf o = {b->p, b->n, b->cap, 0};
+	outbuf o = { b->p, b->n, b->cap, 0 };
 
 	put_value(&o, v, 0);
 	return append_end(&o, b);
 }
 
-int json_append_string(Buf *b, const char *s)
+int
+json_append_string(Buf *b, const char *s)
 {
-	outbuf o = {b->p, b->n, b->cap, 0};
+	outbuf o = { b->p, b->n, b->cap, 0 };
 
 	put_string(&o, s, strlen(s));
 	return append_end(&o, b);
 }
 
-int json_append_int(Buf *b, int64_t v)
+int
+json_append_int(Buf *b, int64_t v)
 {
-	outbuf o = {b->p, b->n, b->cap, 0};
+	outbuf o = { b->p, b->n, b->cap, 0 };
 
 	put_integer(&o, v);
 	return append_end(&o, b);
@@ -270,9 +291,10 @@ int json_append_int(Buf *b, int64_t v)
 /* {"k1":"v1",...} from n pairs of strings in kv (key, value, key, value...),
  * a pair whose value is NULL left out: a small object written without
  * building one (a /run body's tail is made this way per activation). */
-char *json_text_pairs(const char *const *kv, size_t n, size_t *len)
+char *
+json_text_pairs(const char *const *kv, size_t n, size_t *len)
 {
-	outbuf o = {0};
+	outbuf o = { 0 };
 	int first = 1;
 
 	putc1(&o, '{');
@@ -294,7 +316,8 @@ char *json_text_pairs(const char *const *kv, size_t n, size_t *len)
 
 /* What jansson found wrong with a text, in words for the person who wrote
  * it: never jansson's own text, which names its flags and internals. */
-const char *json_fault(const json_error_t *je)
+const char *
+json_fault(const json_error_t *je)
 {
 	switch (json_error_code(je)) {
 	case json_error_out_of_memory: return "out of memory";
@@ -313,7 +336,8 @@ const char *json_fault(const json_error_t *je)
 /* The JSON value of the n bytes at p (a NUL in a string is data, as in
  * OpenWhisk); NULL with what is wrong and where in err (at most errn
  * bytes) when it is not JSON. flags are jansson's decoding flags. */
-json_t *json_read(const char *p, size_t n, size_t flags, char *err, size_t errn)
+json_t *
+json_read(const char *p, size_t n, size_t flags, char *err, size_t errn)
 {
 	json_error_t je;
 	json_t *v = json_loadb(p, n, flags | JSON_ALLOW_NUL, &je);
@@ -326,13 +350,18 @@ json_t *json_read(const char *p, size_t n, size_t flags, char *err, size_t errn)
 /* Make s (NUL-terminated) valid UTF-8 in place, each byte that is not part
  * of a valid sequence becoming '?', so that a text quoting what a user
  * sent can always be written as JSON. */
-void utf8_scrub(char *s)
+void
+utf8_scrub(char *s)
 {
 	unsigned char *p = (unsigned char *)s;
 
 	while (*p) {
-		int len = *p < 0x80 ? 1 : (*p & 0xe0) == 0xc0 && *p >= 0xc2 ? 2 : (*p & 0xf0) == 0xe0 ? 3
-		        : (*p & 0xf8) == 0xf0 && *p <= 0xf4 ? 4 : 0, i;
+		int len = *p < 0x80                           ? 1
+		          : (*p & 0xe0) == 0xc0 && *p >= 0xc2 ? 2
+		          : (*p & 0xf0) == 0xe0               ? 3
+		          : (*p & 0xf8) == 0xf0 && *p <= 0xf4 ? 4
+		                                              : 0,
+		    i;
 		uint32_t cp = len == 2 ? *p & 0x1f : len == 3 ? *p & 0x0f : *p & 0x07;
 
 		for (i = 1; i < len && (p[i] & 0xc0) == 0x80; i++)

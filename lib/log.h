@@ -9,8 +9,12 @@ extern const char *log_prog;
 
 void logf_(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 #define log_error(...) logf_(LOG_ERROR, __VA_ARGS__)
-#define log_warn(...)  logf_(LOG_WARN, __VA_ARGS__)
-#define log_info(...)  logf_(LOG_INFO, __VA_ARGS__)
-#define log_debug(...) do { if (log_level >= LOG_DEBUG) logf_(LOG_DEBUG, __VA_ARGS__); } while (0)
+#define log_warn(...) logf_(LOG_WARN, __VA_ARGS__)
+#define log_info(...) logf_(LOG_INFO, __VA_ARGS__)
+#define log_debug(...)                                 \
+	do {                                           \
+		if (log_level >= LOG_DEBUG)            \
+			logf_(LOG_DEBUG, __VA_ARGS__); \
+	} while (0)
 
 #endif

@@ -3,7 +3,8 @@
 
 #include "pathtmpl.h"
 
-json_t *path_template_params(const char *path)
+json_t *
+path_template_params(const char *path)
 {
 	json_t *names = json_array();
 	const char *p = path;

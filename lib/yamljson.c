@@ -59,8 +59,7 @@ node_json(yaml_document_t *doc, yaml_node_t *node, int depth)
 			json_object_set_new(v, (char *)k->data.scalar.value, val ? val : json_null());
 		}
 		return v;
-	default:
-		return NULL;
+	default: return NULL;
 	}
 }
 
@@ -93,4 +92,3 @@ yaml_to_json(const char *text, size_t len, char *err, size_t errlen)
 	yaml_parser_delete(&p);
 	return v;
 }
-

@@ -139,7 +139,7 @@ act_fail_queued(Proxy *px, int status, const char *msg)
 
 	while ((a = px->qhead) != NULL) {
 		px->qhead = a->next;
-		px->inflight++;   /* act_fail gives the slot back */
+		px->inflight++; /* act_fail gives the slot back */
 		act_fail(a, status, msg);
 	}
 	px->qtail = NULL;
@@ -286,12 +286,12 @@ act_dispatch(Proxy *px)
 		px->inflight++;
 		if (a->req->aborted) {
 			act_drop(a);
-			return;   /* act_drop dispatched the rest */
+			return; /* act_drop dispatched the rest */
 		}
 		if (a->deadline && a->deadline <= now_ms()) {
 			act_timeout_text(a, msg, sizeof msg);
 			act_fail(a, 502, msg);
-			return;   /* act_fail dispatched the rest */
+			return; /* act_fail dispatched the rest */
 		}
 		if (px->action->kind->style == KIND_LOOP)
 			proc_send(px->proc, a);

@@ -53,8 +53,8 @@ ident_of(json_t *value)
 	json_t *k = json_object_get(value, "kind");
 	char *s;
 
-	if (asprintf(&s, "%s\n%s\n%d", json_is_string(k) ? json_string_value(k) : "",
-	             str_field(value, "main", "main"), json_is_true(json_object_get(value, "binary"))) < 0)
+	if (asprintf(&s, "%s\n%s\n%d", json_is_string(k) ? json_string_value(k) : "", str_field(value, "main", "main"),
+	             json_is_true(json_object_get(value, "binary"))) < 0)
 		return NULL;
 	return s;
 }
@@ -81,7 +81,8 @@ action_env(Proxy *px, Action *a, json_t *env)
 
 	if ((a->env = env_copy(px->baseenv)) == NULL)
 		return -ENOMEM;
-	json_object_foreach(env, key, v) {
+	json_object_foreach(env, key, v)
+	{
 		if (json_is_string(v))
 			rc = env_set(&a->env, key, json_string_value(v));
 		else if ((text = json_is_null(v) ? strdup("") : json_text(v, NULL))) {
@@ -123,7 +124,7 @@ action_place(Proxy *px, Action *a, json_t *value, const char *code, size_t len, 
 {
 	const char *kind = str_field(value, "kind", px->opt.kind);
 	int binary = json_is_true(json_object_get(value, "binary")), rc;
-	Buf bin = {0};
+	Buf bin = { 0 };
 	size_t binlen = len;
 
 	if (kind && (a->kind = kind_lookup(kind)) == NULL) {
@@ -131,8 +132,9 @@ action_place(Proxy *px, Action *a, json_t *value, const char *code, size_t len, 
 		return -EINVAL;
 	}
 	if (binary && (rc = base64_decode(code, len, &bin)) < 0) {
-		snprintf(err, errlen, rc == -ENOMEM ? "out of memory decoding the code"
-		         : "the code is marked binary but is not base64");
+		snprintf(err, errlen,
+		         rc == -ENOMEM ? "out of memory decoding the code"
+		                       : "the code is marked binary but is not base64");
 		buf_free(&bin);
 		return rc;
 	}
@@ -156,7 +158,8 @@ action_place_archive(Action *a, const char *code, size_t len, char *err, size_t 
 	if ((rc = unpack_archive(code, len, a->dir, err, errlen)) < 0)
 		return rc;
 	if (a->kind == NULL && (a->kind = kind_detect_dir(a->dir)) == NULL) {
-		snprintf(err, errlen, "cannot tell the archive's kind: it has no exec, __main__.py, index.js or package.json");
+		snprintf(err, errlen,
+		         "cannot tell the archive's kind: it has no exec, __main__.py, index.js or package.json");
 		return -EINVAL;
 	}
 	if (a->kind->entry(a->dir, &a->entry) < 0) {
@@ -174,7 +177,8 @@ action_place_file(Action *a, const char *code, size_t len, char *err, size_t err
 	int rc;
 
 	if (a->kind == NULL && (a->kind = kind_detect_code(code, len)) == NULL) {
-		snprintf(err, errlen, "cannot tell the action's kind: give one (python:3, nodejs:20, bash, native, actionloop)");
+		snprintf(err, errlen,
+		         "cannot tell the action's kind: give one (python:3, nodejs:20, bash, native, actionloop)");
 		return -EINVAL;
 	}
 	if (a->kind->argv == kind_named("native")->argv && !is_executable(code, len)) {

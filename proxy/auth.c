@@ -34,7 +34,7 @@ static const char UNAUTHORIZED[] = "{\"error\":\"Unauthorized: this proxy takes 
 static void
 scrub_env(void)
 {
-	size_t n = sizeof TOKEN_VAR;    /* the name and its '=' */
+	size_t n = sizeof TOKEN_VAR; /* the name and its '=' */
 	char **e;
 
 	for (e = environ; *e; e++)
@@ -85,7 +85,7 @@ auth_check(Proxy *px, http_req *req)
 		if (token_equal(px, h))
 			return 1;
 	}
-	http_respond(req, 401, "application/json", "WWW-Authenticate: Bearer\r\n",
-	             UNAUTHORIZED, sizeof UNAUTHORIZED - 1);
+	http_respond(req, 401, "application/json", "WWW-Authenticate: Bearer\r\n", UNAUTHORIZED,
+	             sizeof UNAUTHORIZED - 1);
 	return 0;
 }

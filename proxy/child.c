@@ -133,7 +133,7 @@ ctl_read_lines(Child *c)
 			return;
 		}
 		if ((size_t)n < want)
-			return;   /* the pipe is empty: a short read */
+			return; /* the pipe is empty: a short read */
 	}
 }
 
@@ -416,7 +416,7 @@ void
 child_drain(Child *c)
 {
 	struct pollfd p[2] = { { .fd = c->out.eof ? -1 : c->out.fd, .events = POLLIN },
-	                       { .fd = c->err.eof ? -1 : c->err.fd, .events = POLLIN } };
+		               { .fd = c->err.eof ? -1 : c->err.fd, .events = POLLIN } };
 
 	if (poll(p, 2, 0) <= 0)
 		return;
@@ -460,7 +460,7 @@ child_close(Child *c)
 	c->closing = 1;
 	if (c->running) {
 		child_kill(c);
-		return;        /* on_exit comes back here */
+		return; /* on_exit comes back here */
 	}
 	close_handle((uv_handle_t *)&c->timer, on_closed);
 	close_handle((uv_handle_t *)&c->in, on_closed);

@@ -4,7 +4,7 @@
 
 #include "base64.h"
 
-#define CONCURRENT_MAX 1000  /* "__OW_ALLOW_CONCURRENT=true" without a number */
+#define CONCURRENT_MAX 1000 /* "__OW_ALLOW_CONCURRENT=true" without a number */
 #define ERRMAX 4096
 
 enum { W_LINE = 1, W_CLOSE = 2 };

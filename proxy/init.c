@@ -78,7 +78,7 @@ init_failed(Proxy *px, const char *msg)
 	act_fail_queued(px, 502, msg);
 	action_free(px->action);
 	px->action = NULL;
-	proc_prelaunch(px, err, sizeof err);   /* a fresh stem cell for the next init */
+	proc_prelaunch(px, err, sizeof err); /* a fresh stem cell for the next init */
 }
 
 /* a is the action now: start it; req (with run) waits for it, when given. */
@@ -92,7 +92,7 @@ init_start(Proxy *px, Action *a, http_req *req, json_t *run)
 	if (req)
 		initq_add(px, req, run);
 	if (a->kind->style == KIND_ONCE) {
-		proc_stop(px);   /* a stem cell of --kind is of no use now */
+		proc_stop(px); /* a stem cell of --kind is of no use now */
 		init_ready(px);
 	} else if (proc_start(px, err, sizeof err) < 0)
 		init_failed(px, err);

@@ -30,7 +30,7 @@ argv_python(const Proxy *px, const Action *a, const char **argv)
 	argv[0] = px->opt.python;
 	argv[1] = "-u";
 	argv[2] = launcher_path(px, 0, "launcher.py");
-	argv[3] = a ? a->entry : NULL;   /* no action: a stem cell */
+	argv[3] = a ? a->entry : NULL; /* no action: a stem cell */
 	argv[4] = a ? a->main : NULL;
 	argv[5] = NULL;
 }
@@ -40,7 +40,7 @@ argv_node(const Proxy *px, const Action *a, const char **argv)
 {
 	argv[0] = px->opt.node;
 	argv[1] = launcher_path(px, 1, "launcher.js");
-	argv[2] = a ? a->entry : NULL;   /* no action: a stem cell */
+	argv[2] = a ? a->entry : NULL; /* no action: a stem cell */
 	argv[3] = a ? a->main : NULL;
 	argv[4] = NULL;
 }
@@ -96,29 +96,30 @@ entry_node(const char *dir, char **path)
 {
 	char *p;
 
-	if (exists(dir, "package.json", &p) < 0 && exists(dir, "index.js", &p) < 0 &&
-	    exists(dir, "index.mjs", &p) < 0)
+	if (exists(dir, "package.json", &p) < 0 && exists(dir, "index.js", &p) < 0 && exists(dir, "index.mjs", &p) < 0)
 		return -ENOENT;
 	free(p);
 	return (*path = strdup(dir)) ? 0 : -ENOMEM;
 }
 
 static const Kind kinds[] = {
-	{ "python",     KIND_LOOP, 1, 1, 1, argv_python, entry_python, "__main__.py" },
-	{ "nodejs",     KIND_LOOP, 1, 1, 1, argv_node,   entry_node,   "index.js" },
-	{ "bash",       KIND_ONCE, 0, 1, 0, argv_bash,   entry_exec,   "exec" },
-	{ "native",     KIND_ONCE, 0, 1, 0, argv_exec,   entry_exec,   "exec" },
-	{ "actionloop", KIND_LOOP, 0, 1, 0, argv_exec,   entry_exec,   "exec" },
+	{ "python", KIND_LOOP, 1, 1, 1, argv_python, entry_python, "__main__.py" },
+	{ "nodejs", KIND_LOOP, 1, 1, 1, argv_node, entry_node, "index.js" },
+	{ "bash", KIND_ONCE, 0, 1, 0, argv_bash, entry_exec, "exec" },
+	{ "native", KIND_ONCE, 0, 1, 0, argv_exec, entry_exec, "exec" },
+	{ "actionloop", KIND_LOOP, 0, 1, 0, argv_exec, entry_exec, "exec" },
 };
 
 /* "python:3", "nodejs:default", "blackbox", ... to a row; NULL if unknown. */
 const Kind *
 kind_lookup(const char *name)
 {
-	static const struct { const char *alias, *kind; } aliases[] = {
-		{ "python", "python" }, { "python3", "python" }, { "node", "nodejs" },
-		{ "nodejs", "nodejs" }, { "bash", "bash" }, { "sh", "bash" },
-		{ "native", "native" }, { "blackbox", "native" }, { "exec", "native" },
+	static const struct {
+		const char *alias, *kind;
+	} aliases[] = {
+		{ "python", "python" },         { "python3", "python" },  { "node", "nodejs" },
+		{ "nodejs", "nodejs" },         { "bash", "bash" },       { "sh", "bash" },
+		{ "native", "native" },         { "blackbox", "native" }, { "exec", "native" },
 		{ "actionloop", "actionloop" }, { "go", "actionloop" },
 	};
 	size_t i, n = strcspn(name, ":");

@@ -55,7 +55,8 @@ log_write(Proxy *px, int to, const char *p, size_t len)
 	out(px, to, p, room);
 	px->logged += room;
 	px->truncated = 1;
-	n = snprintf(msg, sizeof msg, "%sLogs were truncated because the total bytes size exceeds the limit of %zu bytes.\n",
+	n = snprintf(msg, sizeof msg,
+	             "%sLogs were truncated because the total bytes size exceeds the limit of %zu bytes.\n",
 	             px->lastnl[to] ? "" : "\n", px->opt.log_limit);
 	out(px, to, msg, (size_t)n);
 }
@@ -69,7 +70,7 @@ log_sentinels(Proxy *px)
 	for (to = 1; to <= 2; to++) {
 		if (!px->lastnl[to])
 			out(px, to, "\n", 1);
-		write_all(to, SENTINEL, sizeof SENTINEL - 1);   /* not a log line */
+		write_all(to, SENTINEL, sizeof SENTINEL - 1); /* not a log line */
 	}
 	px->logged = 0;
 	px->truncated = 0;

@@ -65,9 +65,12 @@ parse_size(const char *s)
 	double v = strtod(s, &end);
 
 	switch (*end) {
-	case 'k': case 'K': v *= 1024; break;
-	case 'm': case 'M': v *= 1024 * 1024; break;
-	case 'g': case 'G': v *= 1024 * 1024 * 1024; break;
+	case 'k':
+	case 'K': v *= 1024; break;
+	case 'm':
+	case 'M': v *= 1024 * 1024; break;
+	case 'g':
+	case 'G': v *= 1024 * 1024 * 1024; break;
 	}
 	return v > 0 ? (size_t)v : 0;
 }
@@ -100,18 +103,20 @@ static int
 parse_opts(Opts *o, int argc, char **argv)
 {
 	static const struct option longs[] = {
-		{ "listen", 1, 0, 'l' }, { "kind", 1, 0, 'k' }, { "launchers", 1, 0, 'L' },
-		{ "python", 1, 0, 'P' }, { "node", 1, 0, 'N' }, { "bash", 1, 0, 'B' },
-		{ "workdir", 1, 0, 'w' }, { "max-body", 1, 0, 'm' }, { "log-limit", 1, 0, 'g' },
-		{ "concurrency", 1, 0, 'c' }, { "timeout", 1, 0, 't' }, { "spin", 1, 0, 's' },
-		{ "verbose", 0, 0, 'v' },
-		{ "help", 0, 0, 'h' }, { 0, 0, 0, 0 },
+		{ "listen", 1, 0, 'l' },      { "kind", 1, 0, 'k' },     { "launchers", 1, 0, 'L' },
+		{ "python", 1, 0, 'P' },      { "node", 1, 0, 'N' },     { "bash", 1, 0, 'B' },
+		{ "workdir", 1, 0, 'w' },     { "max-body", 1, 0, 'm' }, { "log-limit", 1, 0, 'g' },
+		{ "concurrency", 1, 0, 'c' }, { "timeout", 1, 0, 't' },  { "spin", 1, 0, 's' },
+		{ "verbose", 0, 0, 'v' },     { "help", 0, 0, 'h' },     { 0, 0, 0, 0 },
 	};
 	int c;
 
 	while ((c = getopt_long(argc, argv, "l:k:w:c:t:vh", longs, NULL)) != -1) {
 		switch (c) {
-		case 'l': if (parse_listen(o, optarg) < 0) return -EINVAL; break;
+		case 'l':
+			if (parse_listen(o, optarg) < 0)
+				return -EINVAL;
+			break;
 		case 'k': o->kind = optarg; break;
 		case 'L': o->launchers = optarg; break;
 		case 'P': o->python = optarg; break;
@@ -253,7 +258,7 @@ main(int argc, char **argv)
 
 	log_prog = "faasfs-proxy";
 	signal(SIGPIPE, SIG_IGN);
-	if ((rc = auth_init(px)) < 0) {   /* first: before any function process exists */
+	if ((rc = auth_init(px)) < 0) { /* first: before any function process exists */
 		log_error("cannot take the token: %s", strerror(-rc));
 		return 1;
 	}
@@ -264,7 +269,7 @@ main(int argc, char **argv)
 	}
 	log_level = px->opt.verbose ? LOG_DEBUG : LOG_WARN;
 	if (cpus() < 2)
-		px->opt.spin = 0;   /* spinning would keep the child off the one CPU */
+		px->opt.spin = 0; /* spinning would keep the child off the one CPU */
 	px->loop = uv_default_loop();
 	px->lastnl[1] = px->lastnl[2] = 1;
 	if ((px->baseenv = base_env()) == NULL || (rc = make_workdir(px)) < 0) {

@@ -164,7 +164,7 @@ proc_start(Proxy *px, char *err, size_t errlen)
 	if (p && p->state == PROC_STEM && p->kind == a->kind && proc_adopt(p, err, errlen) == 0)
 		return 0;
 	if (p && p->state == PROC_STEM)
-		proc_gone(p, NULL);   /* of another kind, or it went away */
+		proc_gone(p, NULL); /* of another kind, or it went away */
 	env = proc_env(px);
 	p = proc_spawn(px, a->kind, a, env, a->dir, err, errlen);
 	env_free(env);
@@ -256,7 +256,7 @@ proc_ack(Proc *p, const char *line, size_t len)
 	}
 	snprintf(msg, sizeof msg, "%s", err ? err : "The action did not initialize properly.");
 	json_decref(j);
-	proc_gone(p, msg);   /* kills it: a launcher that says so exits anyway */
+	proc_gone(p, msg); /* kills it: a launcher that says so exits anyway */
 }
 
 /* Fail every busy act with what ended the process. */
@@ -290,7 +290,7 @@ proc_gone(Proc *p, const char *startmsg)
 	if (px->proc == p)
 		px->proc = NULL;
 	if (was == PROC_STEM) {
-		child_close(&p->c);   /* nobody waits on a stem cell */
+		child_close(&p->c); /* nobody waits on a stem cell */
 		return;
 	}
 	if (was == PROC_STARTING) {
@@ -335,10 +335,9 @@ proc_answer_tagged(Proc *p, const char *line, size_t len)
 	size_t idlen, reslen;
 	Act *a = NULL;
 
-	if (json_scan(line, len) == '{' &&
-	    json_member(line, len, "activation_id", &id, &idlen) == '"' &&
-	    json_member(line, len, "result", &res, &reslen) >= 0 &&
-	    (a = idtab_get(&p->px->ids, id, idlen)) != NULL && a->proc == p)
+	if (json_scan(line, len) == '{' && json_member(line, len, "activation_id", &id, &idlen) == '"' &&
+	    json_member(line, len, "result", &res, &reslen) >= 0 && (a = idtab_get(&p->px->ids, id, idlen)) != NULL &&
+	    a->proc == p)
 		busy_take(p, a);
 	else
 		a = NULL;
@@ -395,7 +394,7 @@ proc_deadline(Child *c)
 	int n = 0;
 	Act *a;
 
-	p->armed = 0;   /* it went off */
+	p->armed = 0; /* it went off */
 	while ((a = dl_first(&p->deadlines)) != NULL && a->deadline <= now) {
 		dl_del(&p->deadlines, a);
 		a->timedout = 1, n++;

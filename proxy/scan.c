@@ -200,7 +200,7 @@ json_member(const char *p, size_t len, const char *key, const char **val, size_t
 			return -1;
 		kend = s.p - 1;
 		ws(&s);
-		s.p++;   /* ':' */
+		s.p++; /* ':' */
 		ws(&s);
 		v = s.p;
 		if (value(&s) < 0)

@@ -132,7 +132,7 @@ raw_event(http_req *req)
 	json_t *body = json_stringn(req->body, req->body_len), *value;
 	char method[16];
 	size_t i;
-	Buf b64 = {0};
+	Buf b64 = { 0 };
 
 	if (body == NULL && base64_encode(req->body, req->body_len, &b64) == 0)
 		body = json_string(b64.p);
@@ -140,8 +140,8 @@ raw_event(http_req *req)
 	for (i = 0; req->method[i] && i < sizeof method - 1; i++)
 		method[i] = (char)tolower((unsigned char)req->method[i]);
 	method[i] = '\0';
-	value = json_pack("{s:o,s:o,s:s,s:s}", "__ow_body", body ? body : json_string(""),
-	                  "__ow_headers", raw_headers(req), "__ow_method", method, "__ow_path", "");
+	value = json_pack("{s:o,s:o,s:s,s:s}", "__ow_body", body ? body : json_string(""), "__ow_headers",
+	                  raw_headers(req), "__ow_method", method, "__ow_path", "");
 	return json_pack("{s:o}", "value", value);
 }
 
@@ -150,8 +150,8 @@ route_entry(Proxy *px, http_req *req)
 {
 	json_t *body = strcmp(req->method, "POST") == 0 ? parse_object(req) : NULL;
 
-	if (body && (json_object_get(body, "init") || json_object_get(body, "activation") ||
-	             json_object_get(body, "value")))
+	if (body &&
+	    (json_object_get(body, "init") || json_object_get(body, "activation") || json_object_get(body, "value")))
 		route_envelope(px, req, body);
 	else if (body)
 		run(px, req, json_pack("{s:o}", "value", body), NULL, 0);

@@ -35,8 +35,8 @@ safe_path(const char *path)
 }
 
 static int
-extract_entry(struct archive *in, struct archive *out, struct archive_entry *e, const char *dir,
-              char *err, size_t errlen)
+extract_entry(struct archive *in, struct archive *out, struct archive_entry *e, const char *dir, char *err,
+              size_t errlen)
 {
 	const char *name = archive_entry_pathname(e), *hard = archive_entry_hardlink(e);
 	char path[4096];
@@ -82,7 +82,7 @@ unpack_archive(const char *p, size_t len, const char *dir, char *err, size_t err
 	archive_read_support_format_tar(in);
 	archive_read_support_filter_gzip(in);
 	archive_write_disk_set_options(out, ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_SECURE_SYMLINKS |
-	                               ARCHIVE_EXTRACT_SECURE_NODOTDOT);
+	                                            ARCHIVE_EXTRACT_SECURE_NODOTDOT);
 	if (archive_read_open_memory(in, p, len) != ARCHIVE_OK) {
 		snprintf(err, errlen, "cannot read the archive: %s", archive_error_string(in));
 		rc = -EINVAL;

@@ -105,7 +105,8 @@ env_add_run(char ***envp, json_t *run)
 	size_t i;
 	int rc;
 
-	json_object_foreach(run, key, v) {
+	json_object_foreach(run, key, v)
+	{
 		if (!json_is_string(v) || strcmp(key, "value") == 0 || strlen(key) > sizeof name - 6)
 			continue;
 		snprintf(name, sizeof name, "__OW_%s", key);

@@ -2,7 +2,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-int main(void)
+int
+main(void)
 {
 	char *line = NULL;
 	size_t cap = 0;

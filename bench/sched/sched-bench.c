@@ -38,7 +38,7 @@ typedef struct slot {
 
 static void submit(slot *sl);
 
-static chttp *direct;           /* direct mode: the proxy's endpoint */
+static chttp *direct; /* direct mode: the proxy's endpoint */
 static uv_process_t direct_proc;
 static char *direct_body;
 static int direct_ready;
@@ -141,7 +141,8 @@ direct_start(uv_loop_t *loop, const char *proxy)
 	socklen_t salen = sizeof sa;
 	int fd = socket(AF_INET, SOCK_STREAM, 0), port, tries;
 
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || getsockname(fd, (struct sockaddr *)&sa, &salen) < 0)
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 ||
+	    getsockname(fd, (struct sockaddr *)&sa, &salen) < 0)
 		return -1;
 	port = ntohs(sa.sin_port);
 	close(fd);
@@ -210,7 +211,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "usage: sched-bench PROXY CODE.b64 KIND RUNS CONCURRENCY [direct]\n");
 		return 2;
 	}
-	signal(SIGPIPE, SIG_IGN);       /* as the backend: a write to a gone proxy is an error, not death */
+	signal(SIGPIPE, SIG_IGN); /* as the backend: a write to a gone proxy is an error, not death */
 	snprintf(run_dir, sizeof run_dir, "/tmp/sched-bench-%d", (int)getpid());
 	cfg.proxy_path = argv[1];
 	cfg.run_dir = run_dir;
@@ -218,9 +219,16 @@ main(int argc, char **argv)
 	cfg.stemcells = -1;
 	n = atoi(argv[4]);
 	conc = atoi(argv[5]);
-	spec = (run_spec){ .ns = "guest", .path = "guest/bench", .name = "bench", .version = "0.0.1",
-	                   .kind = argv[3], .code = slurp(argv[2]), .binary = 1,
-	                   .limits = { 60000, 256, 10, 1 }, .params = json_object(), .api_host = "http://127.0.0.1:1" };
+	spec = (run_spec){ .ns = "guest",
+		           .path = "guest/bench",
+		           .name = "bench",
+		           .version = "0.0.1",
+		           .kind = argv[3],
+		           .code = slurp(argv[2]),
+		           .binary = 1,
+		           .limits = { 60000, 256, 10, 1 },
+		           .params = json_object(),
+		           .api_host = "http://127.0.0.1:1" };
 	if (strlen(argv[2]) > 3 && strcmp(argv[2] + strlen(argv[2]) - 3, ".js") == 0)
 		spec.binary = 0;
 	if (getenv("SCHED_BENCH_PER_CONTAINER"))
@@ -229,7 +237,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "sched-bench: cannot start\n");
 		return 1;
 	}
-	round_of(loop, conc * 4, conc);          /* start and warm the containers */
+	round_of(loop, conc * 4, conc); /* start and warm the containers */
 	cpu0 = cpu_us();
 	round_of(loop, n, conc);
 	cpu = cpu_us() - cpu0;

@@ -87,7 +87,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	while (off < size) {
 		n = write(fd, data + off, size - off);
 		if (n < 0 && errno != EAGAIN)
-			break;              /* the server closed on a bad request */
+			break; /* the server closed on a bad request */
 		off += n > 0 ? (size_t)n : 0;
 		turn(fd, POLLOUT);
 	}

@@ -44,7 +44,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!loop) {
 		loop = uv_default_loop();
 		px.loop = loop;
-		px.opt.max_body = 4096;   /* answer_max: 4 max_body + 64 KiB */
+		px.opt.max_body = 4096; /* answer_max: 4 max_body + 64 KiB */
 	}
 	cut = (size_t)data[0] * 61 + 1;
 	data++, size--;
@@ -55,7 +55,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	c.ctlfd = p[0];
 	c.running = 1;
 	c.line_cb = on_line;
-	c.out.eof = c.err.eof = 1;  /* no function's stdout and stderr here: child_drain reads none */
+	c.out.eof = c.err.eof = 1; /* no function's stdout and stderr here: child_drain reads none */
 	uv_poll_init(loop, &c.ctl, p[0]);
 	nlines = 0;
 	ended = 0;

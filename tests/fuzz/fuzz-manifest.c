@@ -6,7 +6,7 @@
  * YAML (as reading manifest.yaml does), which must read again. */
 #include "../../fsd/manifest.c"
 
-Fs fs;   /* fsd/main.c's; planning never reaches the backend */
+Fs fs; /* fsd/main.c's; planning never reaches the backend */
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -22,9 +22,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&a, 0, sizeof a);
 	a.steps = json_array();
 	if (plan(&a, m) == 0)
-		json_array_foreach(a.steps, i, s)
-			if (!json_is_string(json_object_get(s, "name")) || !json_object_get(s, "body"))
-				abort();
+		json_array_foreach(a.steps, i, s) if (!json_is_string(json_object_get(s, "name")) ||
+		                                      !json_object_get(s, "body")) abort();
 	json_decref(a.steps);
 	if (json_to_yaml(m, &b) == 0) {
 		if (!(again = yaml_to_json(b.p, b.n, err, sizeof err)))

@@ -66,7 +66,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	json_t *in = json_loadb((const char *)data, size, JSON_DECODE_ANY, NULL);
 
 	if (in)
-		limits_backend(in);     /* the "limits" of a PUT's body */
+		limits_backend(in); /* the "limits" of a PUT's body */
 	json_decref(in);
 	limits_round((const char *)data, size);
 	rule_round((const char *)data, size);

@@ -13,7 +13,7 @@
 #include "http.h"
 #include "../../backend/container_http.h"
 
-enum { N = 3000 };   /* calls at once: well over a listen backlog of 1024 */
+enum { N = 3000 }; /* calls at once: well over a listen backlog of 1024 */
 
 typedef struct call {
 	int i;

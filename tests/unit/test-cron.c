@@ -9,13 +9,15 @@
 
 #include "cron.h"
 
-static int64_t utc(int y, int mo, int d, int h, int mi, int s)
+static int64_t
+utc(int y, int mo, int d, int h, int mi, int s)
 {
-	struct tm tm = {.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h, .tm_min = mi, .tm_sec = s};
+	struct tm tm = { .tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h, .tm_min = mi, .tm_sec = s };
 	return timegm(&tm);
 }
 
-static int64_t next(const char *text, const char *tz, int64_t after)
+static int64_t
+next(const char *text, const char *tz, int64_t after)
 {
 	char err[256];
 	cron_spec c;
@@ -24,7 +26,8 @@ static int64_t next(const char *text, const char *tz, int64_t after)
 	return cron_next(&c, tz, after);
 }
 
-static void test_fields(void **state)
+static void
+test_fields(void **state)
 {
 	int64_t t = utc(2030, 1, 1, 0, 0, 0); /* a Tuesday */
 	(void)state;
@@ -43,7 +46,8 @@ static void test_fields(void **state)
 	assert_int_equal(next("0 0 31 2 *", NULL, t), -1);
 }
 
-static void test_zones(void **state)
+static void
+test_zones(void **state)
 {
 	(void)state;
 	/* midnight in Paris is 23:00 UTC in winter, 22:00 in summer */
@@ -61,10 +65,12 @@ static void test_zones(void **state)
 	assert_false(zone_known("../../etc/passwd"));
 }
 
-static void test_bad(void **state)
+static void
+test_bad(void **state)
 {
-	const char *bad[] = {"", "* * * *", "* * * * * * *", "60 * * * *", "* 24 * * *", "* * 0 * *", "* * * 13 *",
-	                     "* * * * 8", "*/0 * * * *", "5-1 * * * *", "a * * * *", "1,,2 * * * *", NULL};
+	const char *bad[] = { "",           "* * * *",   "* * * * * * *", "60 * * * *",  "* 24 * * *", "* * 0 * *",
+		              "* * * 13 *", "* * * * 8", "*/0 * * * *",   "5-1 * * * *", "a * * * *",  "1,,2 * * * *",
+		              NULL };
 	char err[256];
 	cron_spec c;
 	(void)state;
@@ -77,7 +83,8 @@ static void test_bad(void **state)
 	assert_non_null(strstr(err, "hours field '25'"));
 }
 
-int main(void)
+int
+main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fields),

@@ -27,8 +27,8 @@ collect(const char *p, size_t n, int json, void *arg)
 static void
 test_json_lines(void **state)
 {
-	Buf part = {0};
-	Got g = {0};
+	Buf part = { 0 };
+	Got g = { 0 };
 	char err[256];
 	const char *in = "{\"a\":1}\n{\"b\":2}\n  [3]\n";
 
@@ -45,8 +45,8 @@ test_json_lines(void **state)
 static void
 test_split_across_writes(void **state)
 {
-	Buf part = {0};
-	Got g = {0};
+	Buf part = { 0 };
+	Got g = { 0 };
 	char err[256];
 
 	(void)state;
@@ -63,8 +63,8 @@ test_split_across_writes(void **state)
 static void
 test_raw_and_bad(void **state)
 {
-	Buf part = {0};
-	Got g = {0};
+	Buf part = { 0 };
+	Got g = { 0 };
 	char err[256];
 
 	(void)state;
@@ -86,7 +86,7 @@ test_raw_and_bad(void **state)
 static void
 test_map(void **state)
 {
-	Map m = {0};
+	Map m = { 0 };
 	char key[32];
 	int i, vals[1000];
 

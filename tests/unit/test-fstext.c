@@ -55,9 +55,8 @@ test_limits_refused(void **state)
 static void
 test_limits_format(void **state)
 {
-	json_t *lim = json_pack("{s:i,s:i,s:i,s:i}", "timeout", 1500, "memory", 256, "logs", 10,
-	                        "concurrency", 1);
-	Buf b = {0};
+	json_t *lim = json_pack("{s:i,s:i,s:i,s:i}", "timeout", 1500, "memory", 256, "logs", 10, "concurrency", 1);
+	Buf b = { 0 };
 
 	(void)state;
 	assert_int_equal(limits_format(lim, &b), 0);
@@ -75,7 +74,7 @@ test_rules(void **state)
 {
 	Ruletext r = { "", "", "active" };
 	char err[256];
-	Buf b = {0};
+	Buf b = { 0 };
 
 	(void)state;
 	assert_int_equal(rule_parse("hot alert\n", 10, &r, err, sizeof err), 0);
@@ -123,7 +122,7 @@ test_names(void **state)
 static void
 test_base64(void **state)
 {
-	Buf e = {0}, d = {0};
+	Buf e = { 0 }, d = { 0 };
 	const char bin[] = "\0\1\2\377ELF and more";
 
 	(void)state;
@@ -169,12 +168,9 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_limits_parse),
-		cmocka_unit_test(test_limits_refused),
-		cmocka_unit_test(test_limits_format),
-		cmocka_unit_test(test_rules),
-		cmocka_unit_test(test_names),
-		cmocka_unit_test(test_base64),
+		cmocka_unit_test(test_limits_parse),  cmocka_unit_test(test_limits_refused),
+		cmocka_unit_test(test_limits_format), cmocka_unit_test(test_rules),
+		cmocka_unit_test(test_names),         cmocka_unit_test(test_base64),
 		cmocka_unit_test(test_scan),
 	};
 

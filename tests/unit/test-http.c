@@ -23,7 +23,7 @@
 #include "http.h"
 
 static uv_loop_t *loop;
-static http_server *srv, *usrv, *gsrv;   /* gsrv: with a check and short timeouts */
+static http_server *srv, *usrv, *gsrv; /* gsrv: with a check and short timeouts */
 static curluv *cu, *tcp_cu, *unix_cu;
 static char base[64], tcp_base[64], sockdir[64], sockpath[128];
 static int aborts, done_count;
@@ -73,8 +73,8 @@ handler(http_req *r, void *arg)
 		return;
 	}
 	v = http_query_get(r, "x", q, sizeof q);
-	n = snprintf(buf, sizeof buf, "%s %s x=%s len=%zu ct=%s", r->method, r->path, v ? v : "-",
-	             r->body_len, http_header_get(r, "content-type") ? http_header_get(r, "content-type") : "-");
+	n = snprintf(buf, sizeof buf, "%s %s x=%s len=%zu ct=%s", r->method, r->path, v ? v : "-", r->body_len,
+	             http_header_get(r, "content-type") ? http_header_get(r, "content-type") : "-");
 	http_respond(r, 200, "text/plain", "X-Test: 1\r\n", buf, n);
 }
 
@@ -101,8 +101,7 @@ request(const char *method, const char *path, const char *body, const char *cons
 	int want = done_count + 1;
 
 	snprintf(url, sizeof url, "%s%s", base, path);
-	assert_int_equal(curluv_request(cu, method, url, hdrs, body, body ? strlen(body) : 0, 5000,
-	                                on_done, NULL), 0);
+	assert_int_equal(curluv_request(cu, method, url, hdrs, body, body ? strlen(body) : 0, 5000, on_done, NULL), 0);
 	run_until_done(want);
 }
 
@@ -303,7 +302,7 @@ typedef struct exchange {
 	const char *one, *want, *two;
 	char out[8192];
 	size_t got;
-	int eof;                /* the server closed */
+	int eof; /* the server closed */
 	volatile int done;
 } exchange;
 
@@ -365,7 +364,8 @@ test_refused_before_body(void **state)
 {
 	static char body[100000];
 	exchange x = { .one = "PUT /locked HTTP/1.1\r\nHost: x\r\nContent-Length: 50000000\r\n\r\n",
-	               .want = "no key\"}", .two = body };
+		       .want = "no key\"}",
+		       .two = body };
 
 	(void)state;
 	memset(body, 'a', sizeof body - 1);
@@ -381,7 +381,7 @@ test_check_lowers_limit(void **state)
 {
 	exchange x = { .one = "POST /small HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\n\r\n" };
 	exchange y = { .one = "POST /small HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
-	                      "b\r\n0123456789a\r\n0\r\n\r\n" };
+		              "b\r\n0123456789a\r\n0\r\n\r\n" };
 
 	(void)state;
 	run_exchange(&x);
@@ -435,7 +435,7 @@ test_reserve_503(void **state)
 	struct rlimit rl, low;
 	exchange x = { .one = "GET /a HTTP/1.1\r\nHost: x\r\n\r\n" };
 	exchange y = { .one = "GET /a HTTP/1.1\r\nHost: x\r\n\r\n" };
-	int fd = open("/dev/null", O_RDONLY);   /* the lowest free descriptor */
+	int fd = open("/dev/null", O_RDONLY); /* the lowest free descriptor */
 
 	(void)state;
 	close(fd);
@@ -451,7 +451,10 @@ test_reserve_503(void **state)
 	assert_non_null(strstr(y.out, "HTTP/1.1 200 "));
 }
 
-#define OVER_UNIX(f) { #f " over unix", f, over_unix, over_tcp, NULL }
+#define OVER_UNIX(f)                                          \
+	{                                                     \
+#f " over unix", f, over_unix, over_tcp, NULL \
+	}
 
 /* Run a test over the socket. The URL's host cannot be resolved, so a
  * transfer that went over TCP would fail. */

@@ -30,7 +30,7 @@ acts_new(void)
 static void
 test_idtab(void **state)
 {
-	Idtab t = {0};
+	Idtab t = { 0 };
 	Act *a = acts_new();
 	char other[40];
 	int i;
@@ -39,7 +39,7 @@ test_idtab(void **state)
 	for (i = 0; i < N; i++)
 		assert_int_equal(idtab_add(&t, &a[i]), 0);
 	assert_int_equal(t.count, N);
-	assert_true(t.size >= N);             /* chains average under one */
+	assert_true(t.size >= N); /* chains average under one */
 	for (i = 0; i < N; i++)
 		assert_ptr_equal(idtab_get(&t, a[i].id, a[i].idlen), &a[i]);
 	assert_null(idtab_get(&t, a[0].id, a[0].idlen - 1));
@@ -47,7 +47,7 @@ test_idtab(void **state)
 	assert_null(idtab_get(&t, other, strlen(other)));
 	for (i = 0; i < N; i += 2)
 		idtab_del(&t, &a[i]);
-	idtab_del(&t, &a[0]);                 /* twice: nothing */
+	idtab_del(&t, &a[0]); /* twice: nothing */
 	assert_int_equal(t.count, N / 2);
 	for (i = 0; i < N; i++)
 		assert_ptr_equal(idtab_get(&t, a[i].id, a[i].idlen), i % 2 ? &a[i] : NULL);
@@ -60,7 +60,7 @@ test_idtab(void **state)
 static void
 test_dlheap(void **state)
 {
-	Dlheap h = {0};
+	Dlheap h = { 0 };
 	Act *a = acts_new(), *top;
 	uint64_t last = 0;
 	int i, left = N;
@@ -68,12 +68,12 @@ test_dlheap(void **state)
 	(void)state;
 	srand(16);
 	for (i = 0; i < N; i++) {
-		a[i].deadline = 1000 + (uint64_t)(rand() % 5000);   /* ties too */
+		a[i].deadline = 1000 + (uint64_t)(rand() % 5000); /* ties too */
 		assert_int_equal(dl_add(&h, &a[i]), 0);
 	}
 	for (i = 0; i < N; i += 3, left--)
 		dl_del(&h, &a[i]);
-	dl_del(&h, &a[0]);                    /* not in: nothing */
+	dl_del(&h, &a[0]); /* not in: nothing */
 	assert_int_equal(h.n, left);
 	while ((top = dl_first(&h)) != NULL) {
 		assert_true(top->deadline >= last);

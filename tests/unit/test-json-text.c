@@ -8,7 +8,8 @@
 
 #include "../../lib/json_text.h"
 
-static void assert_same(json_t *v)
+static void
+assert_same(json_t *v)
 {
 	size_t len = 0;
 	char *want = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY), *got = json_text(v, &len);
@@ -22,10 +23,20 @@ static void assert_same(json_t *v)
 	json_decref(v);
 }
 
-static void test_parsed(void **state)
+static void
+test_parsed(void **state)
 {
 	static const char *const docs[] = {
-		"{}", "[]", "\"\"", "0", "-1", "9223372036854775807", "-9223372036854775808", "true", "false", "null",
+		"{}",
+		"[]",
+		"\"\"",
+		"0",
+		"-1",
+		"9223372036854775807",
+		"-9223372036854775808",
+		"true",
+		"false",
+		"null",
 		"{\"a\":1,\"b\":[1,2,{\"c\":null}],\"d\":{\"e\":{}},\"f\":[[]]}",
 		"{\"z\":1,\"a\":2,\"m\":3}",
 		"\"quote \\\" backslash \\\\ slash / controls \\b\\f\\n\\r\\t \\u0001 \\u001f \\u007f\"",
@@ -41,7 +52,8 @@ static void test_parsed(void **state)
 	}
 }
 
-static void test_built(void **state)
+static void
+test_built(void **state)
 {
 	json_t *o = json_object(), *a = json_array();
 	char big[5000];
@@ -60,7 +72,8 @@ static void test_built(void **state)
 	assert_same(json_real(0.5));
 }
 
-static void assert_text(const char *in, const char *want)
+static void
+assert_text(const char *in, const char *want)
 {
 	json_t *v = json_loads(in, JSON_DECODE_ANY, NULL);
 	char *got = json_text(v, NULL);
@@ -74,12 +87,31 @@ static void assert_text(const char *in, const char *want)
 /* A real comes out in the shortest form that reads back as the same double
  * (jansson's own %.17g wrote 0.1 as 0.10000000000000001), so a number a
  * person wrote comes back as written, and every double survives. */
-static void test_reals(void **state)
+static void
+test_reals(void **state)
 {
 	static const char *const same[] = {
-		"0.1", "0.2", "0.3", "-0.1", "1.1", "3.14", "2.5", "1.0", "-2.25", "123456789.125", "0.30000000000000004",
-		"1e300", "1e-300", "1.5e-7", "1.7976931348623157e308", "5e-324", "2.2250738585072014e-308",
-		"9007199254740993.0", "0.1234567890123456", "-0.0", "[0.1,0.7,{\"x\":1.1}]",
+		"0.1",
+		"0.2",
+		"0.3",
+		"-0.1",
+		"1.1",
+		"3.14",
+		"2.5",
+		"1.0",
+		"-2.25",
+		"123456789.125",
+		"0.30000000000000004",
+		"1e300",
+		"1e-300",
+		"1.5e-7",
+		"1.7976931348623157e308",
+		"5e-324",
+		"2.2250738585072014e-308",
+		"9007199254740993.0",
+		"0.1234567890123456",
+		"-0.0",
+		"[0.1,0.7,{\"x\":1.1}]",
 	};
 	(void)state;
 	assert_text("1e20", "1e20");
@@ -102,9 +134,10 @@ static void test_reals(void **state)
 	}
 }
 
-static void test_pairs(void **state)
+static void
+test_pairs(void **state)
 {
-	const char *kv[] = {"a", "1", "skipped", NULL, "q\"uote", "line\nbreak", "e", ""};
+	const char *kv[] = { "a", "1", "skipped", NULL, "q\"uote", "line\nbreak", "e", "" };
 	char *got = json_text_pairs(kv, 4, NULL);
 	(void)state;
 	assert_string_equal(got, "{\"a\":\"1\",\"q\\\"uote\":\"line\\nbreak\",\"e\":\"\"}");
@@ -114,7 +147,8 @@ static void test_pairs(void **state)
 	free(got);
 }
 
-static void test_unwritable(void **state)
+static void
+test_unwritable(void **state)
 {
 	json_t *deep = json_array(), *v = deep;
 	(void)state;
@@ -130,12 +164,13 @@ static void test_unwritable(void **state)
 
 /* json_append* add to a Buf what json_text writes; a failure leaves the
  * Buf's text as it was. */
-static void test_append(void **state)
+static void
+test_append(void **state)
 {
 	json_t *v = json_loads("{\"a\":[1,\"x\\ny\"],\"b\":null}", 0, NULL);
 	const char *want = "\"k\\\"ey\"-42{\"a\":[1,\"x\\ny\"],\"b\":null}";
 	char big[3000];
-	Buf b = {0};
+	Buf b = { 0 };
 	(void)state;
 	assert_int_equal(json_append_string(&b, "k\"ey"), 0);
 	assert_int_equal(json_append_int(&b, -42), 0);
@@ -154,15 +189,12 @@ static void test_append(void **state)
 	json_decref(v);
 }
 
-int main(void)
+int
+main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parsed),
-		cmocka_unit_test(test_built),
-		cmocka_unit_test(test_reals),
-		cmocka_unit_test(test_pairs),
-		cmocka_unit_test(test_unwritable),
-		cmocka_unit_test(test_append),
+		cmocka_unit_test(test_parsed), cmocka_unit_test(test_built),      cmocka_unit_test(test_reals),
+		cmocka_unit_test(test_pairs),  cmocka_unit_test(test_unwritable), cmocka_unit_test(test_append),
 	};
 	cmocka_set_message_output(CM_OUTPUT_TAP);
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -22,15 +22,17 @@ dns1035(const char *s)
 	return 1;
 }
 
-static void test_names(void **state)
+static void
+test_names(void **state)
 {
 	char a[KSVC_NAME_SIZE], b[KSVC_NAME_SIZE], longp[400];
-	const char *paths[] = {"guest/hello", "Guest/Pkg/Hello_World", "9lives/x", "a/b.c@d", "x/--y--", "ns/ünïcode", NULL};
+	const char *paths[] = { "guest/hello", "Guest/Pkg/Hello_World", "9lives/x", "a/b.c@d", "x/--y--", "ns/ünïcode",
+		                NULL };
 	(void)state;
 	for (int i = 0; paths[i]; i++) {
 		ksvc_name(paths[i], "0.0.1", a);
 		assert_true(dns1035(a));
-		assert_true(strlen(a) <= 57);     /* NAME-00001 stays within 63 */
+		assert_true(strlen(a) <= 57); /* NAME-00001 stays within 63 */
 	}
 	memset(longp, 'x', sizeof longp - 1);
 	longp[sizeof longp - 1] = '\0';
@@ -47,20 +49,30 @@ static void test_names(void **state)
 	assert_string_not_equal(a, b);
 }
 
-static void test_manifest(void **state)
+static void
+test_manifest(void **state)
 {
 	json_t *init = json_pack("{s:s,s:s}", "code", "def main(a): return a", "kind", "python:3");
-	ksvc_spec sp = {.name = "f-guest-x-0-0-1-12345678", .path = "guest/x", .version = "0.0.1", .kind = "python:3",
-	                .image = "localhost/faasfs/python:latest", .init = init, .memory_mb = 512, .timeout_ms = 60001,
-	                .concurrency = 4, .min_scale = 1, .max_scale = 0};
+	ksvc_spec sp = { .name = "f-guest-x-0-0-1-12345678",
+		         .path = "guest/x",
+		         .version = "0.0.1",
+		         .kind = "python:3",
+		         .image = "localhost/faasfs/python:latest",
+		         .init = init,
+		         .memory_mb = 512,
+		         .timeout_ms = 60001,
+		         .concurrency = 4,
+		         .min_scale = 1,
+		         .max_scale = 0 };
 	json_t *m = ksvc_manifest(&sp), *tmpl = json_object_get(json_object_get(m, "spec"), "template");
 	json_t *ts = json_object_get(tmpl, "spec"), *c = json_array_get(json_object_get(ts, "containers"), 0);
 	json_t *ann = json_object_get(json_object_get(tmpl, "metadata"), "annotations");
 	(void)state;
-	assert_int_equal(json_integer_value(json_object_get(ts, "timeoutSeconds")), 61);   /* rounded up */
+	assert_int_equal(json_integer_value(json_object_get(ts, "timeoutSeconds")), 61); /* rounded up */
 	assert_int_equal(json_integer_value(json_object_get(ts, "containerConcurrency")), 4);
-	assert_string_equal(json_string_value(json_object_get(json_object_get(json_object_get(c, "resources"), "limits"),
-	                                                      "memory")), "512Mi");
+	assert_string_equal(json_string_value(json_object_get(
+	                            json_object_get(json_object_get(c, "resources"), "limits"), "memory")),
+	                    "512Mi");
 	assert_string_equal(json_string_value(json_object_get(ann, "autoscaling.knative.dev/min-scale")), "1");
 	assert_null(json_object_get(ann, "autoscaling.knative.dev/max-scale"));
 	assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(c, "env"), 3), "name")),
@@ -77,16 +89,17 @@ svc(int gen, int observed, const char *ready, const char *reason)
 {
 	return json_pack("{s:{s:i},s:{s:i,s:s,s:{s:s},s:[{s:s,s:s,s:s,s:s}]}}", "metadata", "generation", gen, "status",
 	                 "observedGeneration", observed, "url", "http://x.ns.example.com", "address", "url",
-	                 "http://x.ns.svc.cluster.local", "conditions", "type", "Ready", "status", ready, "reason", reason,
-	                 "message", "why");
+	                 "http://x.ns.svc.cluster.local", "conditions", "type", "Ready", "status", ready, "reason",
+	                 reason, "message", "why");
 }
 
-static void test_ready(void **state)
+static void
+test_ready(void **state)
 {
 	char url[128], why[128];
 	json_t *s;
 	(void)state;
-	s = svc(2, 1, "True", "");                 /* the status has not caught up */
+	s = svc(2, 1, "True", ""); /* the status has not caught up */
 	assert_int_equal(ksvc_ready(s, url, sizeof url, why, sizeof why, 0), 0);
 	json_decref(s);
 	s = svc(2, 2, "Unknown", "RevisionMissing");
@@ -104,7 +117,8 @@ static void test_ready(void **state)
 	json_decref(s);
 }
 
-int main(void)
+int
+main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_names),

@@ -12,7 +12,7 @@
 static void
 test_buf_growth(void **state)
 {
-	Buf b = {0};
+	Buf b = { 0 };
 	size_t i;
 
 	(void)state;
@@ -32,7 +32,7 @@ test_buf_growth(void **state)
 static void
 test_buf_edit(void **state)
 {
-	Buf b = {0};
+	Buf b = { 0 };
 
 	(void)state;
 	assert_int_equal(buf_str(&b, "hello world"), 0);
@@ -56,7 +56,7 @@ test_buf_edit(void **state)
 static void
 check_encode(const char *in, const char *want)
 {
-	Buf b = {0};
+	Buf b = { 0 };
 
 	assert_int_equal(base64_encode(in, strlen(in), &b), 0);
 	assert_non_null(b.p);
@@ -79,7 +79,7 @@ static void
 test_round_trip(void **state)
 {
 	unsigned char bin[1000];
-	Buf e = {0}, d = {0};
+	Buf e = { 0 }, d = { 0 };
 	size_t i, n;
 
 	(void)state;
@@ -107,7 +107,7 @@ test_round_trip(void **state)
 static void
 check_decode(const char *in, const void *want, size_t n)
 {
-	Buf b = {0};
+	Buf b = { 0 };
 
 	assert_int_equal(base64_decode(in, strlen(in), &b), 0);
 	assert_int_equal(b.n, n);
@@ -122,26 +122,26 @@ test_decode_lenient(void **state)
 	(void)state;
 	check_decode("Zm9vYmFy", "foobar", 6);
 	check_decode("Zm8=", "fo", 2);
-	check_decode("Zm8", "fo", 2);                    /* padding left off */
-	check_decode("Zm9v\nYm\r\n Fy\t", "foobar", 6);  /* broken into lines */
-	check_decode("-_-_", "\xfb\xff\xbf", 3);         /* URL-safe */
-	check_decode("+/+/", "\xfb\xff\xbf", 3);         /* standard */
+	check_decode("Zm8", "fo", 2);                   /* padding left off */
+	check_decode("Zm9v\nYm\r\n Fy\t", "foobar", 6); /* broken into lines */
+	check_decode("-_-_", "\xfb\xff\xbf", 3);        /* URL-safe */
+	check_decode("+/+/", "\xfb\xff\xbf", 3);        /* standard */
 	check_decode("dXNlcjpwYXNz", "user:pass", 9);
 }
 
 static void
 test_decode_invalid(void **state)
 {
-	Buf b = {0};
+	Buf b = { 0 };
 
 	(void)state;
 	assert_int_equal(buf_str(&b, "kept"), 0);
 	assert_int_equal(base64_decode("Zm9v!", 5, &b), -EINVAL);
 	assert_int_equal(base64_decode("Zm.9", 4, &b), -EINVAL);
 	assert_int_equal(base64_decode("Zm9v\0", 5, &b), -EINVAL);
-	assert_string_equal(b.p, "kept");                /* appends nothing on error */
+	assert_string_equal(b.p, "kept"); /* appends nothing on error */
 	assert_int_equal(b.n, 4);
-	assert_int_equal(base64_decode("Zm9v", 4, &b), 0);  /* appends on success */
+	assert_int_equal(base64_decode("Zm9v", 4, &b), 0); /* appends on success */
 	assert_string_equal(b.p, "keptfoo");
 	buf_free(&b);
 }
@@ -150,12 +150,9 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_buf_growth),
-		cmocka_unit_test(test_buf_edit),
-		cmocka_unit_test(test_encode),
-		cmocka_unit_test(test_round_trip),
-		cmocka_unit_test(test_decode_lenient),
-		cmocka_unit_test(test_decode_invalid),
+		cmocka_unit_test(test_buf_growth),     cmocka_unit_test(test_buf_edit),
+		cmocka_unit_test(test_encode),         cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_decode_lenient), cmocka_unit_test(test_decode_invalid),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);

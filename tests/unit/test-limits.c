@@ -7,7 +7,8 @@
 
 #include "../../backend/fns.h"
 
-static json_t *merge(const json_t *old, const char *in, int *rc, char *err, size_t n)
+static json_t *
+merge(const json_t *old, const char *in, int *rc, char *err, size_t n)
 {
 	json_t *v = in ? json_loads(in, 0, NULL) : NULL, *out = NULL;
 	*rc = limits_merge(old, v, &out, err, n);
@@ -15,7 +16,8 @@ static json_t *merge(const json_t *old, const char *in, int *rc, char *err, size
 	return out;
 }
 
-static void test_defaults(void **state)
+static void
+test_defaults(void **state)
 {
 	char err[256];
 	int rc;
@@ -31,13 +33,24 @@ static void test_defaults(void **state)
 	json_decref(l);
 }
 
-static void test_ranges(void **state)
+static void
+test_ranges(void **state)
 {
 	char err[256];
 	int rc;
-	const char *bad[] = {"{\"timeout\":99}", "{\"timeout\":300001}", "{\"memory\":127}", "{\"memory\":2049}",
-	                     "{\"logs\":-1}", "{\"logs\":11}", "{\"concurrency\":0}", "{\"concurrency\":501}",
-	                     "{\"timeout\":1.5}", "{\"timeout\":\"60s\"}", "{\"colour\":1}", "[1]", NULL};
+	const char *bad[] = { "{\"timeout\":99}",
+		              "{\"timeout\":300001}",
+		              "{\"memory\":127}",
+		              "{\"memory\":2049}",
+		              "{\"logs\":-1}",
+		              "{\"logs\":11}",
+		              "{\"concurrency\":0}",
+		              "{\"concurrency\":501}",
+		              "{\"timeout\":1.5}",
+		              "{\"timeout\":\"60s\"}",
+		              "{\"colour\":1}",
+		              "[1]",
+		              NULL };
 	(void)state;
 	for (int i = 0; bad[i]; i++) {
 		assert_null(merge(NULL, bad[i], &rc, err, sizeof err));
@@ -46,15 +59,16 @@ static void test_ranges(void **state)
 	}
 	assert_null(merge(NULL, "{\"memory\":64}", &rc, err, sizeof err));
 	assert_non_null(strstr(err, "memory limit 64 is out of range: it must be between 128 and 2048 megabytes"));
-	json_t *ok = merge(NULL, "{\"timeout\":100,\"memory\":2048,\"logs\":0,\"concurrency\":500,\"instances\":3}", &rc,
-	                   err, sizeof err);
+	json_t *ok = merge(NULL, "{\"timeout\":100,\"memory\":2048,\"logs\":0,\"concurrency\":500,\"instances\":3}",
+	                   &rc, err, sizeof err);
 	assert_int_equal(rc, 0);
 	assert_int_equal(json_integer_value(json_object_get(ok, "memory")), 2048);
 	assert_null(json_object_get(ok, "instances"));
 	json_decref(ok);
 }
 
-static void test_merge_field_by_field(void **state)
+static void
+test_merge_field_by_field(void **state)
 {
 	char err[256];
 	int rc;
@@ -68,10 +82,13 @@ static void test_merge_field_by_field(void **state)
 	json_decref(second);
 }
 
-int main(void)
+int
+main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_defaults), cmocka_unit_test(test_ranges), cmocka_unit_test(test_merge_field_by_field),
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_ranges),
+		cmocka_unit_test(test_merge_field_by_field),
 	};
 	cmocka_set_message_output(CM_OUTPUT_TAP);
 	return cmocka_run_group_tests(tests, NULL, NULL);

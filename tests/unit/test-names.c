@@ -7,17 +7,19 @@
 
 #include "../../backend/fns.h"
 
-static void test_good_names(void **state)
+static void
+test_good_names(void **state)
 {
 	char err[256];
-	const char *good[] = {"a", "hello", "hello_world", "with space", "a.b", "x@y", "a&b", "a-b", "_", "9lives",
-	                      "end.", "end-", NULL};
+	const char *good[] = { "a",   "hello", "hello_world", "with space", "a.b",  "x@y", "a&b",
+		               "a-b", "_",     "9lives",      "end.",       "end-", NULL };
 	(void)state;
 	for (int i = 0; good[i]; i++)
 		assert_int_equal(name_check(good[i], err, sizeof err), 0);
 }
 
-static void test_bad_names(void **state)
+static void
+test_bad_names(void **state)
 {
 	char err[256], long_name[300];
 	(void)state;
@@ -45,7 +47,8 @@ static void test_bad_names(void **state)
 	assert_int_equal(name_check(long_name, err, sizeof err), 0);
 }
 
-static void test_qname(void **state)
+static void
+test_qname(void **state)
 {
 	char err[256], out[PATH_MAX_LEN + 1];
 	qname q;
@@ -72,7 +75,8 @@ static void test_qname(void **state)
 	assert_int_equal(qname_parse("", "guest", &q, err, sizeof err), -EINVAL);
 }
 
-static void test_kinds(void **state)
+static void
+test_kinds(void **state)
 {
 	(void)state;
 	assert_string_equal(kind_canonical("python:3"), "python:3");
@@ -86,7 +90,8 @@ static void test_kinds(void **state)
 	assert_null(kind_canonical("pythonista:3"));
 }
 
-static void test_binary(void **state)
+static void
+test_binary(void **state)
 {
 	(void)state;
 	assert_true(code_is_binary("UEsDBAoAAAAAAA=="));
@@ -98,11 +103,12 @@ static void test_binary(void **state)
 	assert_false(code_is_binary("a==="));
 }
 
-int main(void)
+int
+main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_good_names), cmocka_unit_test(test_bad_names), cmocka_unit_test(test_qname),
-		cmocka_unit_test(test_kinds), cmocka_unit_test(test_binary),
+		cmocka_unit_test(test_kinds),      cmocka_unit_test(test_binary),
 	};
 	cmocka_set_message_output(CM_OUTPUT_TAP);
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -7,14 +7,16 @@
 
 #include "../../backend/fns.h"
 
-static json_t *J(const char *text)
+static json_t *
+J(const char *text)
 {
 	json_t *v = json_loads(text, JSON_DECODE_ANY, NULL);
 	assert_non_null(v);
 	return v;
 }
 
-static void assert_json(json_t *got, const char *want)
+static void
+assert_json(json_t *got, const char *want)
 {
 	json_t *w = J(want);
 	if (!json_equal(got, w)) {
@@ -26,12 +28,14 @@ static void assert_json(json_t *got, const char *want)
 	json_decref(w);
 }
 
-static void test_layers(void **state)
+static void
+test_layers(void **state)
 {
 	json_t *pkg = J("[{\"key\":\"a\",\"value\":\"pkg\"},{\"key\":\"p\",\"value\":1}]");
 	json_t *bind = J("[{\"key\":\"p\",\"value\":2}]");
-	json_t *act = J("[{\"key\":\"a\",\"value\":\"action\"},{\"key\":\"s\",\"value\":{\"x\":1},\"init\":true},"
-	                "{\"key\":\"n\",\"value\":null,\"init\":true},{\"key\":\"t\",\"value\":\"text\",\"init\":true}]");
+	json_t *act =
+	        J("[{\"key\":\"a\",\"value\":\"action\"},{\"key\":\"s\",\"value\":{\"x\":1},\"init\":true},"
+	          "{\"key\":\"n\",\"value\":null,\"init\":true},{\"key\":\"t\",\"value\":\"text\",\"init\":true}]");
 	json_t *payload = J("{\"a\":\"invoke\",\"s\":\"given\"}");
 	json_t *params = json_object(), *env = json_object();
 	(void)state;
@@ -45,7 +49,8 @@ static void test_layers(void **state)
 	json_decref(params), json_decref(env);
 }
 
-static void test_check(void **state)
+static void
+test_check(void **state)
 {
 	char err[256];
 	json_t *v;
@@ -61,7 +66,8 @@ static void test_check(void **state)
 	json_decref(v);
 }
 
-static void test_union(void **state)
+static void
+test_union(void **state)
 {
 	json_t *old = J("[{\"key\":\"a\",\"value\":1},{\"key\":\"b\",\"value\":2},{\"key\":\"c\",\"value\":3}]");
 	json_t *add = J("[{\"key\":\"b\",\"value\":20},{\"key\":\"d\",\"value\":4}]");
@@ -74,7 +80,8 @@ static void test_union(void **state)
 	json_decref(old), json_decref(add), json_decref(del), json_decref(u);
 }
 
-static void test_bodies(void **state)
+static void
+test_bodies(void **state)
 {
 	char err[256];
 	json_t *out;
@@ -100,10 +107,13 @@ static void test_bodies(void **state)
 	json_decref(out);
 }
 
-int main(void)
+int
+main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_layers), cmocka_unit_test(test_check), cmocka_unit_test(test_union),
+		cmocka_unit_test(test_layers),
+		cmocka_unit_test(test_check),
+		cmocka_unit_test(test_union),
 		cmocka_unit_test(test_bodies),
 	};
 	cmocka_set_message_output(CM_OUTPUT_TAP);

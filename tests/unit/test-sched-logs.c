@@ -18,7 +18,7 @@ typedef struct fixture {
 	uv_loop_t loop;
 	clogs *l;
 	int out, err;
-	int ended;              /* sink callbacks that ran */
+	int ended; /* sink callbacks that ran */
 } fixture;
 
 static int
@@ -94,7 +94,8 @@ line(logsink *k, size_t i)
 
 	if (!compiled++)
 		assert_int_equal(regcomp(&re, "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{6}Z ",
-		                         REG_EXTENDED | REG_NOSUB), 0);
+		                         REG_EXTENDED | REG_NOSUB),
+		                 0);
 	assert_non_null(s);
 	assert_int_equal(regexec(&re, s, 0, NULL, 0), 0);
 	return s + 28;
@@ -211,7 +212,7 @@ test_remove(void **state)
 
 	collect(f, &a, 1 << 20);
 	collect(f, &b, 1 << 20);
-	clogs_remove(f->l, &a);         /* a gave up waiting: b is next */
+	clogs_remove(f->l, &a); /* a gave up waiting: b is next */
 	PUT(f->out, "for b\n" SENT);
 	PUT(f->err, SENT);
 	drain(f);
@@ -243,13 +244,13 @@ test_swap(void **state)
 	assert_false(logsink_done(&a));
 	PUT(f->out, "y\n" SENT);
 	drain(f);
-	assert_false(logsink_done(&a));     /* its place waits for stderr too */
+	assert_false(logsink_done(&a)); /* its place waits for stderr too */
 	PUT(f->err, SENT);
 	drain(f);
 	assert_true(logsink_done(&a));
 	assert_false(logsink_done(&c));
 	assert_int_equal(f->ended, 2);
-	assert_int_equal(json_array_size(a.lines), 2);   /* lines stay where they went */
+	assert_int_equal(json_array_size(a.lines), 2); /* lines stay where they went */
 	assert_string_equal(line(&a, 1), "stdout: y");
 	assert_int_equal(json_array_size(b.lines), 0);
 	PUT(f->out, "z\n" SENT);
@@ -286,7 +287,7 @@ test_crowd(void **state)
 			n = snprintf(text, sizeof text, "%s %d\n" SENT, w ? "err" : "out", i);
 			put(w ? f->err : f->out, text, (size_t)n);
 			if (i % 64 == 0)
-				drain(f);   /* the pipe holds 64 KiB */
+				drain(f); /* the pipe holds 64 KiB */
 		}
 	drain(f);
 	for (i = 0; i < N; i++) {
