@@ -1,8 +1,9 @@
 /* fileops.c — the FUSE operations on open files: open, read, write, flush, release.
  *
  * Every file is opened direct_io: its content is made by us, its size is
- * honest but may change under the page cache's feet (reference/plan9-fuse.md
- * §2.4). What an open reads is a snapshot taken at open (o->out), except for
+ * honest but may change under the page cache's feet, which reads no further
+ * than the size it last saw (plan9port's 9pfuse opens every file
+ * FOPEN_DIRECT_IO so, src/cmd/9pfuse/main.c). What an open reads is a snapshot taken at open (o->out), except for
  * the files that are channels (invoke, activations/stream), waits (result),
  * the live log (activations/log), and scratch files.
  *

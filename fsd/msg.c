@@ -1,7 +1,8 @@
 /* msg.c — splitting what is written to invoke and trigger files into messages.
  *
  * A write(2) is not a message: cp and cat write 128 KiB at a time, dd
- * whatever it is told (reference/fuse-experiments.md E11). So the bytes
+ * whatever it is told (a 300 KB cat arrives as 131072 + 131072 + 37856
+ * bytes, dd bs=1M as one write). So the bytes
  * written to an invoke or trigger file go through msg_split, which keeps the
  * unparsed rest in a per-open buffer and hands each complete message to the
  * caller:

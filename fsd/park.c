@@ -16,11 +16,12 @@
  *   park_drain(q, err)     answer everything on q with err (or EOF when
  *                          err is 0): shutdown, a released open.
  *
- * Interrupts are not optional (reference/fuse-experiments.md E8): a reader
- * killed while parked stays in D state until we answer. So park registers
+ * Interrupts are not optional: a reader killed while parked stays in D state
+ * until we answer (the kernel's Documentation/filesystems/fuse.rst,
+ * "Interrupting filesystem operations"). So park registers
  * an interrupt callback; when the kernel sends FUSE_INTERRUPT, the callback
  * takes the request off its queue and answers EINTR. The order matters
- * (reference/plan9-fuse.md §2.3): check fuse_req_interrupted() first — an
+ * (libfuse 3.14, lib/fuse_lowlevel.c): check fuse_req_interrupted() first — an
  * interrupt that came before we parked — and only then register, because
  * libfuse calls an already-pending interrupt callback while holding the
  * request's lock, where replying would free it under the lock.

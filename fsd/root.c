@@ -1,7 +1,7 @@
 /* root.c — the top files: status, err (the error rings) and ctl; backend up and down.
  *
- * Only an errno crosses FUSE; the text of an error goes here
- * (reference/plan9-fuse.md §1.4, §6.5): every failure is noted with
+ * Only an errno crosses FUSE; the text of an error goes here, as Plan 9
+ * keeps a connection's in /net/tcp/N/err (ip(3)): every failure is noted with
  * err_note, which keeps it in a ring per uid (read by that uid's `cat err`,
  * cleared by a write), in the entity's own err file, and in the log.
  */
