@@ -5,7 +5,7 @@
 CC ?= cc
 CFLAGS ?= -O2 -g
 # override: `make CFLAGS=-O0` still gets the flags the build needs.
-override CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Ilib -MMD -MP
+override CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wpedantic -Werror -Ilib -MMD -MP
 LDFLAGS ?=
 # SAN=1: AddressSanitizer (with leak checking) and UndefinedBehaviorSanitizer;
 # `make asan` builds so in build/asan and runs the tests there.

@@ -454,13 +454,16 @@ timer_cb(uv_timer_t *t)
 	entry **batch;
 	size_t k = 0;
 
-	if (!h->n || h->heap[0]->next > now)
-		return rearm(h);
+	if (!h->n || h->heap[0]->next > now) {
+		rearm(h);
+		return;
+	}
 	batch = malloc(h->n * sizeof *batch);
 	due = malloc(h->n * sizeof *due);
 	if (!batch || !due) {
 		free(batch), free(due);
-		return rearm(h);
+		rearm(h);
+		return;
 	}
 	while (h->n && h->heap[0]->next <= now) {
 		entry *a = batch[k] = h->heap[0];

@@ -293,9 +293,10 @@ api_check(http_req *req, void *arg)
 		req->max_body = b->opt.max_payload; /* a call with a body and no key: the action checks, if it asks */
 	else if (strcmp(req->method, "OPTIONS") == 0 || n < 3 || strcmp(seg[0], "api") || strcmp(seg[2], "namespaces"))
 		req->max_body = KEYLESS_BODY_MAX;
-	else if (auth_check(b, http_header_get(req, "Authorization"), &who))
-		return api_error(req, 401, "The supplied authentication is invalid.");
-	else
+	else if (auth_check(b, http_header_get(req, "Authorization"), &who)) {
+		api_error(req, 401, "The supplied authentication is invalid.");
+		return;
+	} else
 		req->max_body = body_limit(b, req, seg, n);
 	if (req->declared > 0 && (unsigned long long)req->declared > req->max_body)
 		api_error(req, 413, "The request content exceeds the limit of %zu bytes.", req->max_body);
@@ -316,8 +317,10 @@ route_namespace(api_req *ar, char **seg, int n)
 		          ar->who.scope);
 		return;
 	}
-	if (!own && strcmp(seg[0], CATALOG_NS) == 0)
-		return catalog_route(ar, seg, n);
+	if (!own && strcmp(seg[0], CATALOG_NS) == 0) {
+		catalog_route(ar, seg, n);
+		return;
+	}
 
 	/* Another namespace's entities are out of reach, but for the actions of
 	 * a package it published (resolve.c checks that it did). */
@@ -360,12 +363,18 @@ metrics_route(api_req *ar)
 	http_req *req = ar->req;
 	int mode = ar->b->opt.metrics;
 
-	if (strcmp(req->peer, "unix") == 0 || mode == METRICS_OPEN)
-		return metrics_handle(ar->b, req, NULL);
-	if (mode == METRICS_SOCKET)
-		return api_error(req, 404, "The requested resource does not exist.");
-	if (auth_check(ar->b, http_header_get(req, "Authorization"), &ar->who))
-		return api_error(req, 401, "The supplied authentication is invalid.");
+	if (strcmp(req->peer, "unix") == 0 || mode == METRICS_OPEN) {
+		metrics_handle(ar->b, req, NULL);
+		return;
+	}
+	if (mode == METRICS_SOCKET) {
+		api_error(req, 404, "The requested resource does not exist.");
+		return;
+	}
+	if (auth_check(ar->b, http_header_get(req, "Authorization"), &ar->who)) {
+		api_error(req, 401, "The supplied authentication is invalid.");
+		return;
+	}
 	metrics_handle(ar->b, req, ar->who.ns);
 }
 
@@ -379,35 +388,62 @@ api_handle(http_req *req, void *arg)
 
 	if (json_object_size(b->gw_hosts) && gateway_domain(b, req))
 		return; /* a custom domain's API */
-	if (is_web(req->url))
-		return web_handle(b, req);
-	if (is_gateway(req->url))
-		return gateway_handle(b, req);
-	if (strcmp(req->method, "OPTIONS") == 0) /* a browser's CORS preflight: no credential */
-		return api_reply(req, 200, NULL, NULL);
+	if (is_web(req->url)) {
+		web_handle(b, req);
+		return;
+	}
+	if (is_gateway(req->url)) {
+		gateway_handle(b, req);
+		return;
+	}
+	if (strcmp(req->method, "OPTIONS") == 0) { /* a browser's CORS preflight: no credential */
+		api_reply(req, 200, NULL, NULL);
+		return;
+	}
 	if (path_refused(req, n = request_path(req, &url, seg)))
 		return;
-	if (n == 2 && strcmp(seg[0], "hooks") == 0) /* a trigger's webhook: its id is its credential */
-		return webhook_handle(b, req, seg[1]);
-	if (n >= 1 && strcmp(seg[0], "api") && strcmp(seg[0], "metrics"))
-		return api_error(req, 404, "The requested resource does not exist.");
-	if (n == 0)
-		return root_info(b, req);
-	if (n == 1 && strcmp(seg[0], "metrics") == 0)
-		return metrics_route(&ar);
-	if (n == 2 && strcmp(seg[1], "v1") == 0)
-		return api_reply(req, 200,
-		                 json_pack("{s:s, s:s, s:s, s:s}", "description", "OpenWhisk API", "api_version",
-		                           "1.0.0", "api_version_path", "v1", "build", "faasfs"),
-		                 NULL);
-	if (n < 3 || strcmp(seg[1], "v1") || strcmp(seg[2], "namespaces"))
-		return api_error(req, 404, "The requested resource does not exist.");
-	if (auth_check(b, http_header_get(req, "Authorization"), &ar.who))
-		return api_error(req, 401, "The supplied authentication is invalid.");
-	if (n == 3)
-		return strcmp(req->method, "GET") ? api_error(req, 405, "Method not allowed.")
-		                                  : api_reply(req, 200, json_pack("[s]", ar.who.ns), NULL);
-	if (n == 4)
-		return api_error(req, 404, "The requested resource does not exist.");
+	if (n == 2 && strcmp(seg[0], "hooks") == 0) { /* a trigger's webhook: its id is its credential */
+		webhook_handle(b, req, seg[1]);
+		return;
+	}
+	if (n >= 1 && strcmp(seg[0], "api") && strcmp(seg[0], "metrics")) {
+		api_error(req, 404, "The requested resource does not exist.");
+		return;
+	}
+	if (n == 0) {
+		root_info(b, req);
+		return;
+	}
+	if (n == 1 && strcmp(seg[0], "metrics") == 0) {
+		metrics_route(&ar);
+		return;
+	}
+	if (n == 2 && strcmp(seg[1], "v1") == 0) {
+		api_reply(req, 200,
+		          json_pack("{s:s, s:s, s:s, s:s}", "description", "OpenWhisk API", "api_version", "1.0.0",
+		                    "api_version_path", "v1", "build", "faasfs"),
+		          NULL);
+		return;
+	}
+	if (n < 3 || strcmp(seg[1], "v1") || strcmp(seg[2], "namespaces")) {
+		api_error(req, 404, "The requested resource does not exist.");
+		return;
+	}
+	if (auth_check(b, http_header_get(req, "Authorization"), &ar.who)) {
+		api_error(req, 401, "The supplied authentication is invalid.");
+		return;
+	}
+	if (n == 3 && strcmp(req->method, "GET")) {
+		api_error(req, 405, "Method not allowed.");
+		return;
+	}
+	if (n == 3) {
+		api_reply(req, 200, json_pack("[s]", ar.who.ns), NULL);
+		return;
+	}
+	if (n == 4) {
+		api_error(req, 404, "The requested resource does not exist.");
+		return;
+	}
 	route_namespace(&ar, seg + 3, n - 3);
 }

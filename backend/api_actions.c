@@ -267,8 +267,10 @@ action_get(api_req *ar, const qname *q)
 
 	json_t *doc;
 
-	if (action_resolve(ar->b, &ar->who, q, &r, &status, err, sizeof err))
-		return api_error(ar->req, status, "%s", err);
+	if (action_resolve(ar->b, &ar->who, q, &r, &status, err, sizeof err)) {
+		api_error(ar->req, status, "%s", err);
+		return;
+	}
 	doc = json_deep_copy(r.action);
 	drop_actions_param(doc);
 	if (!query_bool(ar->req, "code", 1))
@@ -288,8 +290,8 @@ package_actions(api_req *ar, const char *pkg)
 	bind = json_object_get(p, "binding");
 	if (json_object_size(bind) && strcmp(jstr(json_object_get(bind, "namespace")), ar->who.ns)) {
 		json_decref(p);
-		return api_error(ar->req, 400,
-		                 "List the actions of a binding to another namespace through its package.");
+		api_error(ar->req, 400, "List the actions of a binding to another namespace through its package.");
+		return;
 	}
 	entity_list(ar, "actions", json_object_size(bind) ? jstr(json_object_get(bind, "name")) : pkg, trim_code);
 	json_decref(p);
@@ -302,14 +304,23 @@ api_actions(api_req *ar)
 	qname q;
 
 	if (ar->nseg == 0) {
-		if (strcmp(m, "GET"))
-			return api_error(ar->req, 405, "Method not allowed.");
-		return entity_list(ar, "actions", NULL, trim_code);
+		if (strcmp(m, "GET")) {
+			api_error(ar->req, 405, "Method not allowed.");
+			return;
+		}
+		entity_list(ar, "actions", NULL, trim_code);
+		return;
 	}
-	if (ar->nseg == 1 && strcmp(m, "GET") == 0 && ar->req->path[strlen(ar->req->path) - 1] == '/')
-		return package_actions(ar, ar->seg[0]); /* wsk action list PKG: GET .../actions/PKG/ */
-	if (ar->nseg > 2 || action_qname(ar, &q))
-		return ar->nseg > 2 ? api_error(ar->req, 404, "The requested resource does not exist.") : (void)0;
+	if (ar->nseg == 1 && strcmp(m, "GET") == 0 && ar->req->path[strlen(ar->req->path) - 1] == '/') {
+		package_actions(ar, ar->seg[0]); /* wsk action list PKG: GET .../actions/PKG/ */
+		return;
+	}
+	if (ar->nseg > 2) {
+		api_error(ar->req, 404, "The requested resource does not exist.");
+		return;
+	}
+	if (action_qname(ar, &q))
+		return;
 	if (strcmp(m, "PUT") == 0)
 		action_put(ar, &q);
 	else if (strcmp(m, "GET") == 0)

@@ -23,20 +23,29 @@ activation_list(api_req *ar)
 
 	if (query_page(ar, &limit, &skip))
 		return;
-	if (query_int(ar->req, "since", 0, &since) || query_int(ar->req, "upto", 0, &upto))
-		return api_error(ar->req, 400, "since and upto must be times in milliseconds since the epoch.");
+	if (query_int(ar->req, "since", 0, &since) || query_int(ar->req, "upto", 0, &upto)) {
+		api_error(ar->req, 400, "since and upto must be times in milliseconds since the epoch.");
+		return;
+	}
 	if (nm && nm[0] == '/' && strchr(nm + 1, '/'))
 		nm = strchr(nm + 1, '/') + 1; /* "/ns/pkg/name" -> "pkg/name" */
 	if (query_bool(ar->req, "count", 0)) {
 		int64_t n;
-		if (query_bool(ar->req, "docs", 0))
-			return api_error(ar->req, 400, "count and docs cannot be asked for together.");
-		if (store_act_count(ar->b->st, ar->who.ns, nm && *nm ? nm : NULL, since, upto, &n))
-			return api_error(ar->req, 500, "The store could not be read.");
-		return api_reply(ar->req, 200, json_pack("{s:I}", "activations", (json_int_t)n), NULL);
+		if (query_bool(ar->req, "docs", 0)) {
+			api_error(ar->req, 400, "count and docs cannot be asked for together.");
+			return;
+		}
+		if (store_act_count(ar->b->st, ar->who.ns, nm && *nm ? nm : NULL, since, upto, &n)) {
+			api_error(ar->req, 500, "The store could not be read.");
+			return;
+		}
+		api_reply(ar->req, 200, json_pack("{s:I}", "activations", (json_int_t)n), NULL);
+		return;
 	}
-	if (store_act_list(ar->b->st, ar->who.ns, nm && *nm ? nm : NULL, since, upto, limit, skip, &arr))
-		return api_error(ar->req, 500, "The store could not be read.");
+	if (store_act_list(ar->b->st, ar->who.ns, nm && *nm ? nm : NULL, since, upto, limit, skip, &arr)) {
+		api_error(ar->req, 500, "The store could not be read.");
+		return;
+	}
 	if (!query_bool(ar->req, "docs", 0))
 		json_array_foreach(arr, i, doc) json_array_set_new(arr, i, record_summary(doc));
 	api_reply(ar->req, 200, arr, NULL);
@@ -49,18 +58,28 @@ api_activations(api_req *ar)
 	const char *part;
 	int rc;
 
-	if (strcmp(ar->req->method, "GET"))
-		return api_error(ar->req, 405, "Method not allowed.");
-	if (ar->nseg == 0)
-		return activation_list(ar);
+	if (strcmp(ar->req->method, "GET")) {
+		api_error(ar->req, 405, "Method not allowed.");
+		return;
+	}
+	if (ar->nseg == 0) {
+		activation_list(ar);
+		return;
+	}
 	part = ar->nseg == 2 ? ar->seg[1] : "";
-	if (ar->nseg > 2 || (ar->nseg == 2 && strcmp(part, "logs") && strcmp(part, "result")))
-		return api_error(ar->req, 404, "The requested resource does not exist.");
+	if (ar->nseg > 2 || (ar->nseg == 2 && strcmp(part, "logs") && strcmp(part, "result"))) {
+		api_error(ar->req, 404, "The requested resource does not exist.");
+		return;
+	}
 	rc = store_act_get(ar->b->st, ar->who.ns, ar->seg[0], &doc);
-	if (rc == -ENOENT || rc == -EINPROGRESS)
-		return api_error(ar->req, 404, "The requested resource does not exist.");
-	if (rc)
-		return api_error(ar->req, 500, "The store could not be read.");
+	if (rc == -ENOENT || rc == -EINPROGRESS) {
+		api_error(ar->req, 404, "The requested resource does not exist.");
+		return;
+	}
+	if (rc) {
+		api_error(ar->req, 500, "The store could not be read.");
+		return;
+	}
 	if (strcmp(part, "logs") == 0)
 		out = json_pack("{s:O}", "logs", json_object_get(doc, "logs"));
 	else if (strcmp(part, "result") == 0)

@@ -39,15 +39,26 @@ api_apis(api_req *ar)
 	const char *m = ar->req->method;
 	json_t *old;
 
-	if (ar->nseg == 0)
-		return strcmp(m, "GET") ? api_error(ar->req, 405, "Method not allowed.")
-		                        : entity_list(ar, "apis", NULL, NULL);
-	if (ar->nseg > 1)
-		return api_error(ar->req, 404, "The requested resource does not exist.");
-	if (strcmp(m, "PUT") == 0)
-		return apis_put(ar, ar->seg[0]);
-	if (strcmp(m, "GET") && strcmp(m, "DELETE"))
-		return api_error(ar->req, 405, "Method not allowed.");
+	if (ar->nseg == 0 && strcmp(m, "GET")) {
+		api_error(ar->req, 405, "Method not allowed.");
+		return;
+	}
+	if (ar->nseg == 0) {
+		entity_list(ar, "apis", NULL, NULL);
+		return;
+	}
+	if (ar->nseg > 1) {
+		api_error(ar->req, 404, "The requested resource does not exist.");
+		return;
+	}
+	if (strcmp(m, "PUT") == 0) {
+		apis_put(ar, ar->seg[0]);
+		return;
+	}
+	if (strcmp(m, "GET") && strcmp(m, "DELETE")) {
+		api_error(ar->req, 405, "Method not allowed.");
+		return;
+	}
 	if (!(old = entity_get_or_404(ar, "apis", ar->seg[0])))
 		return;
 	if (strcmp(m, "GET") == 0)

@@ -48,8 +48,10 @@ package_put(api_req *ar, const char *name)
 	json_t *body, *old, *doc, *bind;
 	char ref[PATH_MAX_LEN + 1], err[1024];
 
-	if (strcmp(name, "default") == 0)
-		return api_error(ar->req, 400, "Package name 'default' is reserved.");
+	if (strcmp(name, "default") == 0) {
+		api_error(ar->req, 400, "Package name 'default' is reserved.");
+		return;
+	}
 	if (entity_put_begin(ar, "packages", name, &body, &old))
 		return;
 	bind = json_object_get(body, "binding");
@@ -98,9 +100,9 @@ package_delete(api_req *ar, const char *name, json_t *doc)
 
 	if (n > 0 && !query_bool(ar->req, "force", 0)) {
 		json_decref(doc);
-		return api_error(
-		        ar->req, 409,
-		        "Package not empty (contains %d entities). Set force param or delete package contents.", n);
+		api_error(ar->req, 409,
+		          "Package not empty (contains %d entities). Set force param or delete package contents.", n);
+		return;
 	}
 	if (n > 0 && store_entity_list(ar->b->st, ar->who.ns, "actions", name, -1, 0, &list) == 0)
 		json_array_foreach(list, i, a)
@@ -121,12 +123,16 @@ api_packages(api_req *ar)
 	const char *m = ar->req->method, *name;
 	json_t *doc;
 
-	if (strcmp(m, "GET") && strcmp(m, "DELETE") && strcmp(m, "PUT") && ar->nseg)
-		return api_error(ar->req, 405, "Method not allowed.");
+	if (strcmp(m, "GET") && strcmp(m, "DELETE") && strcmp(m, "PUT") && ar->nseg) {
+		api_error(ar->req, 405, "Method not allowed.");
+		return;
+	}
 	if (!(doc = entity_route(ar, "packages", package_put, &name)))
 		return;
-	if (strcmp(m, "DELETE") == 0)
-		return package_delete(ar, name, doc);
+	if (strcmp(m, "DELETE") == 0) {
+		package_delete(ar, name, doc);
+		return;
+	}
 	add_actions(ar, doc);
 	api_reply(ar->req, 200, doc, NULL);
 }

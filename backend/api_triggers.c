@@ -114,7 +114,8 @@ trigger_fire_http(backend *b, http_req *req, const caller *who, const char *name
 
 	if (!c) {
 		json_decref(events);
-		return api_error(req, 503, "Out of memory.");
+		api_error(req, 503, "Out of memory.");
+		return;
 	}
 	c->req = req;
 	c->ids = json_array();

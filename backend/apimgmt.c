@@ -98,8 +98,10 @@ api_store(backend *b, http_req *req, const char *ns, json_t *doc, const json_t *
 	json_t *ent;
 	int status;
 
-	if (gateway_domain_claim(b, ns, doc, json_object_get(old, "apidoc"), &status, err, sizeof err))
-		return api_error(req, status, "API creation failure: %s", err);
+	if (gateway_domain_claim(b, ns, doc, json_object_get(old, "apidoc"), &status, err, sizeof err)) {
+		api_error(req, status, "API creation failure: %s", err);
+		return;
+	}
 	apidoc_name(jstr(json_object_get(doc, "basePath")), name, sizeof name);
 	version_bump(old ? jstr(json_object_get(old, "version")) : NULL, version, sizeof version);
 	ent = json_pack("{s:s, s:s, s:s, s:I, s:O}", "namespace", ns, "name", name, "version", version, "updated",
@@ -122,8 +124,10 @@ apimgmt_put(backend *b, http_req *req, const char *ns, json_t *doc, int rest)
 	json_t *old;
 
 	apidoc_own(doc, ns);
-	if (apidoc_check(b, doc, err, sizeof err))
-		return api_error(req, 400, "API creation failure: %s", err);
+	if (apidoc_check(b, doc, err, sizeof err)) {
+		api_error(req, 400, "API creation failure: %s", err);
+		return;
+	}
 	old = api_find(b, ns, jstr(json_object_get(doc, "basePath")));
 	api_store(b, req, ns, doc, old, rest);
 	json_decref(old);
@@ -133,8 +137,10 @@ apimgmt_put(backend *b, http_req *req, const char *ns, json_t *doc, int rest)
 void
 apimgmt_remove(backend *b, http_req *req, const char *ns, const json_t *old, int rest)
 {
-	if (store_entity_del(b->st, ns, "apis", jstr(json_object_get(old, "name")), NULL))
-		return api_error(req, 500, "The store could not be written.");
+	if (store_entity_del(b->st, ns, "apis", jstr(json_object_get(old, "name")), NULL)) {
+		api_error(req, 500, "The store could not be written.");
+		return;
+	}
 	gateway_forget(b, ns);
 	gateway_domain_commit(b, ns, json_object_get(old, "apidoc"), NULL);
 	api_reply(req, 200, rest ? json_incref((json_t *)old) : json_object(), NULL);
@@ -245,15 +251,16 @@ api_create(backend *b, http_req *req, const caller *who)
 
 	if (!json_is_object(body)) {
 		json_decref(body);
-		return api_error(req, 400,
-		                 "The request content was malformed: a JSON object with \"apidoc\" was expected.");
+		api_error(req, 400, "The request content was malformed: a JSON object with \"apidoc\" was expected.");
+		return;
 	}
 	if (!(ad = object_field(body, "apidoc", &bad))) {
 		json_decref(body);
-		return api_error(req, 400,
-		                 bad ? "apidoc field cannot be parsed. Ensure it is valid JSON."
-		                     : "apidoc is "
-		                       "required.");
+		api_error(req, 400,
+		          bad ? "apidoc field cannot be parsed. Ensure it is valid JSON."
+		              : "apidoc is "
+		                "required.");
+		return;
 	}
 	if ((doc = object_field(ad, "swagger", &bad)) && json_object_get(ad, "gatewayBasePath")) {
 		snprintf(err, sizeof err,
@@ -287,11 +294,13 @@ api_get(backend *b, http_req *req, const caller *who)
 	http_query_get(req, "outputFormat", fmt, sizeof fmt);
 	if (strcasecmp(fmt, "swagger") && strcasecmp(fmt, "openapi3")) {
 		json_decref(out);
-		return api_error(req, 400, "Invalid outputFormat value. Valid values are: swagger, openapi3");
+		api_error(req, 400, "Invalid outputFormat value. Valid values are: swagger, openapi3");
+		return;
 	}
 	if (query_int(req, "limit", LIST_MAX, &limit) || query_int(req, "skip", 0, &skip) || limit < 0 || skip < 0) {
 		json_decref(out);
-		return api_error(req, 400, "The limit and skip parameters must be non-negative integers.");
+		api_error(req, 400, "The limit and skip parameters must be non-negative integers.");
+		return;
 	}
 	if (http_query_get(req, "basepath", base, sizeof base) && base[0]) {
 		all = json_array();
@@ -299,7 +308,8 @@ api_get(backend *b, http_req *req, const caller *who)
 			json_array_append_new(all, one);
 	} else if (store_entity_list(b->st, who->ns, "apis", NULL, LIST_MAX, 0, &all)) {
 		json_decref(out);
-		return api_error(req, 500, "The store could not be read.");
+		api_error(req, 500, "The store could not be read.");
+		return;
 	}
 	json_array_foreach(all, i, v)
 	{
@@ -322,10 +332,14 @@ api_delete(backend *b, http_req *req, const caller *who)
 
 	http_query_get(req, "relpath", rel, sizeof rel);
 	http_query_get(req, "operation", op, sizeof op);
-	if (!http_query_get(req, "basepath", base, sizeof base) || !base[0])
-		return api_error(req, 400, "API deletion failure: basepath is required.");
-	if (!(old = api_find(b, who->ns, base)))
-		return api_error(req, 404, "API deletion failure: API '%s' does not exist.", base);
+	if (!http_query_get(req, "basepath", base, sizeof base) || !base[0]) {
+		api_error(req, 400, "API deletion failure: basepath is required.");
+		return;
+	}
+	if (!(old = api_find(b, who->ns, base))) {
+		api_error(req, 404, "API deletion failure: API '%s' does not exist.", base);
+		return;
+	}
 	doc = json_deep_copy(json_object_get(old, "apidoc"));
 	if (rel[0] && apidoc_remove(doc, rel, op, err, sizeof err))
 		api_error(req, 404, "API deletion failure: %s", err);
@@ -344,8 +358,10 @@ apimgmt_handle(backend *b, http_req *req)
 	size_t len = strcspn(verb, ".?/");
 	caller who;
 
-	if (auth_check(b, http_header_get(req, "Authorization"), &who))
-		return api_error(req, 401, "The supplied authentication is invalid.");
+	if (auth_check(b, http_header_get(req, "Authorization"), &who)) {
+		api_error(req, 401, "The supplied authentication is invalid.");
+		return;
+	}
 	if (len == 9 && strncmp(verb, "createApi", 9) == 0 && (!strcmp(m, "POST") || !strcmp(m, "PUT")))
 		api_create(b, req, &who);
 	else if (len == 6 && strncmp(verb, "getApi", 6) == 0 && !strcmp(m, "GET"))

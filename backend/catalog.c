@@ -104,11 +104,14 @@ packages_get(api_req *ar)
 		list = json_array();
 		for (int i = 0; packages[i].name; i++)
 			json_array_append_new(list, package_doc(i, 0));
-		return api_reply(ar->req, 200, list, NULL);
+		api_reply(ar->req, 200, list, NULL);
+		return;
 	}
 	for (int i = 0; ar->nseg == 1 && packages[i].name; i++)
-		if (strcmp(ar->seg[0], packages[i].name) == 0)
-			return api_reply(ar->req, 200, package_doc(i, 1), NULL);
+		if (strcmp(ar->seg[0], packages[i].name) == 0) {
+			api_reply(ar->req, 200, package_doc(i, 1), NULL);
+			return;
+		}
 	api_error(ar->req, 404, "The requested resource does not exist.");
 }
 
@@ -123,16 +126,21 @@ actions_route(api_req *ar)
 		list = json_array();
 		for (int i = 0; services[i]; i++)
 			json_array_append_new(list, action_doc(services[i], 0));
-		return api_reply(ar->req, 200, list, NULL);
+		api_reply(ar->req, 200, list, NULL);
+		return;
 	}
 	if (ar->nseg == 2) {
 		snprintf(path, sizeof path, "%s/%s/%s", CATALOG_NS, ar->seg[0], ar->seg[1]);
 		s = feed_service_of(path);
 	}
-	if (!s)
-		return api_error(ar->req, 404, "The requested resource does not exist.");
-	if (strcmp(ar->req->method, "GET") == 0)
-		return api_reply(ar->req, 200, action_doc(s, 1), NULL);
+	if (!s) {
+		api_error(ar->req, 404, "The requested resource does not exist.");
+		return;
+	}
+	if (strcmp(ar->req->method, "GET") == 0) {
+		api_reply(ar->req, 200, action_doc(s, 1), NULL);
+		return;
+	}
 	feed_builtin_invoke(ar, s);
 }
 
@@ -142,9 +150,10 @@ catalog_route(api_req *ar, char **seg, int n)
 {
 	const char *m = ar->req->method;
 
-	if (strcmp(m, "PUT") == 0 || strcmp(m, "DELETE") == 0)
-		return api_error(ar->req, 403, "The namespace /%s is the built-in catalog: it cannot be changed.",
-		                 CATALOG_NS);
+	if (strcmp(m, "PUT") == 0 || strcmp(m, "DELETE") == 0) {
+		api_error(ar->req, 403, "The namespace /%s is the built-in catalog: it cannot be changed.", CATALOG_NS);
+		return;
+	}
 	ar->ns = CATALOG_NS;
 	ar->seg = seg + 2;
 	ar->nseg = n - 2;

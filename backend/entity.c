@@ -161,14 +161,19 @@ entity_list(api_req *ar, const char *coll, const char *ref, void (*trim)(json_t 
 
 	if (query_bool(ar->req, "count", 0)) {
 		int n = store_entity_count(ar->b->st, ar->who.ns, coll, ref);
-		if (n < 0)
-			return api_error(ar->req, 500, "The store could not be read.");
-		return api_reply(ar->req, 200, json_pack("{s:i}", coll, n), NULL);
+		if (n < 0) {
+			api_error(ar->req, 500, "The store could not be read.");
+			return;
+		}
+		api_reply(ar->req, 200, json_pack("{s:i}", coll, n), NULL);
+		return;
 	}
 	if (query_page(ar, &limit, &skip))
 		return;
-	if (store_entity_list(ar->b->st, ar->who.ns, coll, ref, limit, skip, &arr))
-		return api_error(ar->req, 500, "The store could not be read.");
+	if (store_entity_list(ar->b->st, ar->who.ns, coll, ref, limit, skip, &arr)) {
+		api_error(ar->req, 500, "The store could not be read.");
+		return;
+	}
 	json_array_foreach(arr, i, doc) if (trim) trim(doc);
 	api_reply(ar->req, 200, arr, NULL);
 }

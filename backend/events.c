@@ -154,12 +154,18 @@ events_handle(api_req *ar)
 	int64_t since = -1;
 	char buf[32];
 
-	if (strcmp(ar->req->method, "GET"))
-		return api_error(ar->req, 405, "Method not allowed.");
-	if (http_query_get(ar->req, "since", buf, sizeof buf) && parse_int64(buf, &since))
-		return api_error(ar->req, 400, "since must be a sequence number.");
-	if (!(s = calloc(1, sizeof *s)))
-		return api_error(ar->req, 503, "Out of memory.");
+	if (strcmp(ar->req->method, "GET")) {
+		api_error(ar->req, 405, "Method not allowed.");
+		return;
+	}
+	if (http_query_get(ar->req, "since", buf, sizeof buf) && parse_int64(buf, &since)) {
+		api_error(ar->req, 400, "since must be a sequence number.");
+		return;
+	}
+	if (!(s = calloc(1, sizeof *s))) {
+		api_error(ar->req, 503, "Out of memory.");
+		return;
+	}
 	s->req = ar->req;
 	s->ev = ev;
 	snprintf(s->ns, sizeof s->ns, "%s", ar->who.ns);

@@ -264,7 +264,8 @@ lifecycle_end(lifecycle_ctx *c)
 
 	if (rc) {
 		api_error(c->req, rc == -EIO ? 500 : 400, "%s", c->err);
-		return ctx_free(c);
+		ctx_free(c);
+		return;
 	}
 	c->result = c->ev == 3 ? json_object() : feed_result(c->b, c->svc, &c->r, c->ev == 1);
 	builtin_reply(c);
@@ -332,23 +333,27 @@ feed_builtin_invoke(api_req *ar, const feed_service *svc)
 		return;
 	if ((ev = lifecycle_of(params)) < 0) {
 		json_decref(params);
-		return api_error(ar->req, 400,
-		                 "The parameter lifecycleEvent must be one of CREATE, READ, UPDATE, DELETE, "
-		                 "PAUSE, UNPAUSE: /%s/%s/%s is a feed.",
-		                 CATALOG_NS, svc->pkg, svc->name);
+		api_error(ar->req, 400,
+		          "The parameter lifecycleEvent must be one of CREATE, READ, UPDATE, DELETE, "
+		          "PAUSE, UNPAUSE: /%s/%s/%s is a feed.",
+		          CATALOG_NS, svc->pkg, svc->name);
+		return;
 	}
 	if ((rc = trigger_named(&ar->who, params, name, err, sizeof err))) {
 		json_decref(params);
-		return api_error(ar->req, rc == -EPERM ? 403 : 400, "%s", err);
+		api_error(ar->req, rc == -EPERM ? 403 : 400, "%s", err);
+		return;
 	}
 	if (ev == 0 && store_entity_peek(ar->b->st, ar->who.ns, "triggers", name, &trig)) {
 		json_decref(params);
-		return api_error(ar->req, 404, "The trigger %s does not exist: create it before its feed.", name);
+		api_error(ar->req, 404, "The trigger %s does not exist: create it before its feed.", name);
+		return;
 	}
 	json_decref(trig);
 	if (!(c = calloc(1, sizeof *c))) {
 		json_decref(params);
-		return api_error(ar->req, 503, "Out of memory.");
+		api_error(ar->req, 503, "Out of memory.");
+		return;
 	}
 	*c = (lifecycle_ctx){ .b = ar->b,
 		              .req = ar->req,
@@ -356,13 +361,18 @@ feed_builtin_invoke(api_req *ar, const feed_service *svc)
 		              .ev = ev,
 		              .params = params,
 		              .result_only = query_bool(ar->req, "result", 0) };
-	if (lifecycle_begin(c, ar->who.ns, name))
-		return ctx_free(c);
-	if (!c->config || !svc->probe)
-		return lifecycle_end(c);
+	if (lifecycle_begin(c, ar->who.ns, name)) {
+		ctx_free(c);
+		return;
+	}
+	if (!c->config || !svc->probe) {
+		lifecycle_end(c);
+		return;
+	}
 	if ((rc = svc->check(c->b, c->config, c->err, sizeof c->err))) { /* before asking anyone outside */
 		api_error(c->req, 400, "%s", c->err);
-		return ctx_free(c);
+		ctx_free(c);
+		return;
 	}
 	c->work.data = c;
 	if (uv_queue_work(ar->b->loop, &c->work, probe_work, probe_done)) {

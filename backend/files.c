@@ -362,8 +362,10 @@ file_created(files *f, wdir *d, const char *name)
 	for (c = f->created; c; c = c->next)
 		if (c->wd == d->wd && strcmp(c->name, name) == 0)
 			return;
-	if (!(c = calloc(1, sizeof *c)))
-		return dispatch(f, d, name, EV_CREATE, NULL);
+	if (!(c = calloc(1, sizeof *c))) {
+		dispatch(f, d, name, EV_CREATE, NULL);
+		return;
+	}
 	c->wd = d->wd;
 	c->when = now_ms();
 	snprintf(c->name, sizeof c->name, "%s", name);

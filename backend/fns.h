@@ -49,7 +49,6 @@ int request_events(const http_req *req, int batch_ok, json_t **out, char *err, s
 
 /* util.c */
 int64_t now_ms(void);
-const char *jstr(const json_t *v);
 int random_bytes(void *buf, size_t n);
 void random_hex(char *out, size_t nhex);
 void id_new(char out[33]);

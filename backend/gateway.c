@@ -242,12 +242,16 @@ gateway_serve(backend *b, http_req *req, const char *ns, const char *path, const
 	route r;
 	size_t i;
 
-	if (nseg < 0 || !web_method_allowed(req->method))
-		return web_error(req, 1, NULL, nseg < 0 ? 404 : 405,
-		                 nseg < 0 ? "The requested resource does not exist." : "HTTP method not allowed.");
+	if (nseg < 0 || !web_method_allowed(req->method)) {
+		web_error(req, 1, NULL, nseg < 0 ? 404 : 405,
+		          nseg < 0 ? "The requested resource does not exist." : "HTTP method not allowed.");
+		return;
+	}
 	route_find(apis_of(b, ns), seg, nseg, only_base, &r);
-	if (!r.api)
-		return web_error(req, 1, NULL, 404, "The requested resource does not exist.");
+	if (!r.api) {
+		web_error(req, 1, NULL, 404, "The requested resource does not exist.");
+		return;
+	}
 	cors = cors_on(r.api);
 	for (i = 0; req->method[i] && i + 1 < sizeof m; i++)
 		m[i] = (char)tolower((unsigned char)req->method[i]);
@@ -269,8 +273,10 @@ gateway_handle(backend *b, http_req *req)
 	char ns[NAME_MAX_LEN + 1], path[8192];
 	size_t len = strcspn(p, "/?");
 
-	if (len == 0 || len > NAME_MAX_LEN)
-		return web_error(req, 1, NULL, 404, "The requested resource does not exist.");
+	if (len == 0 || len > NAME_MAX_LEN) {
+		web_error(req, 1, NULL, 404, "The requested resource does not exist.");
+		return;
+	}
 	memcpy(ns, p, len);
 	ns[len] = 0;
 	http_url_decode(ns, 0);

@@ -146,8 +146,10 @@ invoke_answer(http_req *req, const act_done *d, void *arg)
 	int status = d->status == RUN_SUCCESS ? 200 : d->status == RUN_WHISK_ERROR ? 500 : 502;
 	char hdr[96];
 
-	if (d->err)
-		return api_error(req, d->http_status, "%s", d->msg);
+	if (d->err) {
+		api_error(req, d->http_status, "%s", d->msg);
+		return;
+	}
 	activation_id_header(hdr, sizeof hdr, d->id);
 	if (d->running)
 		api_reply(req, 202, json_pack("{s:s}", "activationId", d->id), hdr);
@@ -171,7 +173,8 @@ invoke_http(api_req *ar, const qname *q)
 	feed_user_params(ar->b, &ar->who, q, payload);
 	if (query_int(ar->req, "timeout", WAIT_MAX_MS, &timeout)) {
 		json_decref(payload);
-		return api_error(ar->req, 400, "The timeout must be a number of milliseconds.");
+		api_error(ar->req, 400, "The timeout must be a number of milliseconds.");
+		return;
 	}
 	rq.who = &ar->who;
 	rq.target = *q;
@@ -221,7 +224,8 @@ action_validate(api_req *ar, const qname *q, json_t *doc)
 
 	if (!v) {
 		json_decref(doc);
-		return api_error(ar->req, 503, "Out of memory.");
+		api_error(ar->req, 503, "Out of memory.");
+		return;
 	}
 	env = json_object();
 	params = json_object();

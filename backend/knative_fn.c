@@ -208,10 +208,10 @@ binds(json_t *fn, const char *name, int secret)
 
 	json_array_foreach(json_object_get(spec, "parameters"), i,
 	                   p) if ((ref = json_object_get(p, one)) &&
-	                          strcmp(json_string_value(json_object_get(ref, "name")) ?: "", name) == 0) return 1;
+	                          strcmp(jstr(json_object_get(ref, "name")), name) == 0) return 1;
 	json_array_foreach(json_object_get(spec, "parametersFrom"), i,
 	                   p) if ((ref = json_object_get(p, all)) &&
-	                          strcmp(json_string_value(json_object_get(ref, "name")) ?: "", name) == 0) return 1;
+	                          strcmp(jstr(json_object_get(ref, "name")), name) == 0) return 1;
 	return 0;
 }
 
@@ -254,6 +254,16 @@ action_body(json_t *fn, json_t *params, json_int_t gen, const char *name)
 }
 
 /* The action is stored: apply its Service now, and say so. */
+/* The action's limit named key, when it has one: *v keeps its default else. */
+static void
+limit_of(json_t *a, const char *key, int *v)
+{
+	int n = (int)json_integer_value(json_object_get(json_object_get(a, "limits"), key));
+
+	if (n)
+		*v = n;
+}
+
 static void
 put_cb(int err, long status, const char *body, size_t len, int logs, const char *errtext, void *arg)
 {
@@ -263,6 +273,7 @@ put_cb(int err, long status, const char *body, size_t len, int logs, const char 
 	const char *ns = json_string_value(json_object_get(a, "namespace"));
 	const char *version = json_string_value(json_object_get(a, "version"));
 	json_t *spec = json_object_get(p->fn, "spec");
+	const char *main = json_string_value(json_object_get(spec, "main"));
 	run_limits lim = { .timeout_ms = 60000, .memory_mb = 256, .concurrency = 1 };
 	char key[1200], path[600];
 	size_t i;
@@ -270,25 +281,26 @@ put_cb(int err, long status, const char *body, size_t len, int logs, const char 
 
 	(void)logs;
 	if (err || status != 200 || !ns || !version) {
-		fn_failed(f, p->name, p->gen, "ActionRefused", err ? errtext : json_string_value(json_object_get(a, "error")) ?: "?");
+		const char *why = err ? errtext : json_string_value(json_object_get(a, "error"));
+
+		fn_failed(f, p->name, p->gen, "ActionRefused", why ? why : "?");
 		goto out;
 	}
 	json_array_foreach(json_object_get(a, "annotations"), i, e)
-	        json_object_set(ann, json_string_value(json_object_get(e, "key")) ?: "", json_object_get(e, "value"));
-	lim.timeout_ms = (int)json_integer_value(json_object_get(json_object_get(a, "limits"), "timeout")) ?: 60000;
-	lim.memory_mb = (int)json_integer_value(json_object_get(json_object_get(a, "limits"), "memory")) ?: 256;
-	lim.concurrency = (int)json_integer_value(json_object_get(json_object_get(a, "limits"), "concurrency")) ?: 1;
+	        json_object_set(ann, jstr(json_object_get(e, "key")), json_object_get(e, "value"));
+	limit_of(a, "timeout", &lim.timeout_ms);
+	limit_of(a, "memory", &lim.memory_mb);
+	limit_of(a, "concurrency", &lim.concurrency);
 	snprintf(path, sizeof path, "%s/%s", ns, p->name);
 	snprintf(key, sizeof key, "%s@%s", path, version);
 	if ((sv = sv_find(f->d, key)) ||
 	    (sv = sv_new_key(f->d, key, path,
-	                     json_pack("{s:s,s:s,s:O?,s:b,s:{},s:O?}", "name", p->name, "main",
-	                               json_string_value(json_object_get(spec, "main")) ?: "main", "code",
-	                               json_object_get(spec, "code"), "binary",
+	                     json_pack("{s:s,s:s,s:O?,s:b,s:{},s:O?}", "name", p->name, "main", main ? main : "main",
+	                               "code", json_object_get(spec, "code"), "binary",
 	                               json_is_true(json_object_get(spec, "binary")), "env", "kind",
 	                               json_object_get(spec, "kind"))))) {
 		if (sv->state != KS_READY && !sv->busy)
-			sv_apply(sv, json_string_value(json_object_get(spec, "kind")) ?: "", &lim, ann);
+			sv_apply(sv, jstr(json_object_get(spec, "kind")), &lim, ann);
 		status_patch(f, p->name,
 		             json_pack("{s:I,s:s,s:s,s:o}", "observedGeneration", p->gen, "action", path, "service",
 		                       sv->name, "conditions",
@@ -462,7 +474,7 @@ list_cb(kube_reply *r, void *arg)
 		return;
 	}
 	snprintf(in->rv, sizeof in->rv, "%s",
-	         json_string_value(json_object_get(json_object_get(r->body, "metadata"), "resourceVersion")) ?: "");
+	         jstr(json_object_get(json_object_get(r->body, "metadata"), "resourceVersion")));
 	json_array_foreach(json_object_get(r->body, "items"), i, item)
 	{
 		name = json_string_value(json_object_get(json_object_get(item, "metadata"), "name"));

@@ -204,8 +204,10 @@ ksvc_ready(json_t *obj, char *url, size_t ulen, char *why, size_t wlen, int clus
 	    json_integer_value(json_object_get(md, "generation")))
 		return 0;
 	if (s && strcmp(s, "False") == 0) {
-		snprintf(why, wlen, "%s: %s", json_string_value(json_object_get(ready, "reason")) ?: "not ready",
-		         json_string_value(json_object_get(ready, "message")) ?: "");
+		const char *reason = json_string_value(json_object_get(ready, "reason"));
+		const char *msg = json_string_value(json_object_get(ready, "message"));
+
+		snprintf(why, wlen, "%s: %s", reason ? reason : "not ready", msg ? msg : "");
 		return -1;
 	}
 	if (!s || strcmp(s, "True") != 0 || !u)

@@ -227,8 +227,10 @@ socket_watch(sub *s)
 {
 	int fd = mosquitto_socket(s->m);
 
-	if (fd < 0)
-		return retry_later(s);
+	if (fd < 0) {
+		retry_later(s);
+		return;
+	}
 	if (fd != s->fd) {
 		socket_drop(s);
 		/* libmosquitto makes its socket without SOCK_CLOEXEC; a process
@@ -239,7 +241,8 @@ socket_watch(sub *s)
 		if (!(s->poll = malloc(sizeof *s->poll)) || uv_poll_init(s->b->loop, s->poll, fd)) {
 			free(s->poll);
 			s->poll = NULL;
-			return retry_later(s);
+			retry_later(s);
+			return;
 		}
 		s->poll->data = s;
 		s->fd = fd;
@@ -253,14 +256,18 @@ poll_cb(uv_poll_t *h, int status, int events)
 	sub *s = h->data;
 	int rc = MOSQ_ERR_SUCCESS;
 
-	if (status < 0)
-		return retry_later(s);
+	if (status < 0) {
+		retry_later(s);
+		return;
+	}
 	if (events & UV_READABLE)
 		rc = mosquitto_loop_read(s->m, 1);
 	if (rc == MOSQ_ERR_SUCCESS && (events & UV_WRITABLE))
 		rc = mosquitto_loop_write(s->m, 1);
-	if (rc != MOSQ_ERR_SUCCESS)
-		return retry_later(s);
+	if (rc != MOSQ_ERR_SUCCESS) {
+		retry_later(s);
+		return;
+	}
 	if (s->poll)
 		socket_watch(s);
 }
@@ -271,14 +278,18 @@ timer_cb(uv_timer_t *t)
 	sub *s = t->data;
 
 	if (s->fd >= 0) { /* connected, or connecting: keep it alive */
-		if (mosquitto_loop_misc(s->m) != MOSQ_ERR_SUCCESS)
-			return retry_later(s);
+		if (mosquitto_loop_misc(s->m) != MOSQ_ERR_SUCCESS) {
+			retry_later(s);
+			return;
+		}
 		socket_watch(s);
 		uv_timer_start(&s->timer, timer_cb, MISC_MS, 0);
 		return;
 	}
-	if (mosquitto_reconnect_async(s->m) != MOSQ_ERR_SUCCESS)
-		return retry_later(s);
+	if (mosquitto_reconnect_async(s->m) != MOSQ_ERR_SUCCESS) {
+		retry_later(s);
+		return;
+	}
 	socket_watch(s);
 	uv_timer_start(&s->timer, timer_cb, MISC_MS, 0);
 }

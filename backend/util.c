@@ -32,13 +32,6 @@ now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-const char *
-jstr(const json_t *v)
-{
-	const char *s = json_string_value(v);
-	return s ? s : "";
-}
-
 /* n random bytes from the kernel; a short read is retried. */
 int
 random_bytes(void *buf, size_t n)

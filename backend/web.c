@@ -423,13 +423,18 @@ web_run(backend *b, http_req *req, const web_call *wc, resolved *r, caller *owne
 	char err[1024];
 	int status;
 
-	if (req->body_len > b->opt.max_payload)
-		return web_error(req, cors, NULL, 413, "The request content exceeds the limit of bytes allowed.");
-	if (web_args(req, r, wc, user, &args, err, sizeof err))
-		return web_error(req, cors, NULL, 400, err);
+	if (req->body_len > b->opt.max_payload) {
+		web_error(req, cors, NULL, 413, "The request content exceeds the limit of bytes allowed.");
+		return;
+	}
+	if (web_args(req, r, wc, user, &args, err, sizeof err)) {
+		web_error(req, cors, NULL, 400, err);
+		return;
+	}
 	if (!(w = calloc(1, sizeof *w))) {
 		json_decref(args);
-		return web_error(req, cors, NULL, 503, "Out of memory.");
+		web_error(req, cors, NULL, 503, "Out of memory.");
+		return;
 	}
 	w->ext = wc->ext;
 	w->cors = cors;
@@ -458,8 +463,10 @@ web_invoke(backend *b, http_req *req, const web_call *wc)
 	int has_user = auth && auth_check(b, auth, &user) == 0, cors, pass;
 	resolved r;
 
-	if (web_resolve(b, &wc->q, &owner, &r))
-		return web_error(req, wc->api_ns ? wc->cors : 1, NULL, 404, "The requested resource does not exist.");
+	if (web_resolve(b, &wc->q, &owner, &r)) {
+		web_error(req, wc->api_ns ? wc->cors : 1, NULL, 404, "The requested resource does not exist.");
+		return;
+	}
 	cors = wc->api_ns ? wc->cors : !json_is_true(annot(r.action, "web-custom-options"));
 	pass = strcmp(req->method, "OPTIONS") == 0 || (wc->api_ns && strcmp(wc->api_ns, wc->q.ns) == 0);
 	if (!wc->api_ns && cors && strcmp(req->method, "OPTIONS") == 0) {
@@ -481,13 +488,19 @@ web_handle(backend *b, http_req *req)
 	web_call wc = { 0 };
 	char path[8192];
 
-	if (!web_method_allowed(req->method))
-		return web_error(req, 1, NULL, 405,
-		                 "HTTP method not allowed, supported methods: GET, POST, PUT, PATCH, "
-		                 "DELETE, HEAD, OPTIONS");
-	if (strncmp(req->url, "/api/v1/web/whisk.system/apimgmt/", 33) == 0)
-		return apimgmt_handle(b, req);
-	if (web_names(req->url, &wc, path, sizeof path))
-		return web_error(req, 1, NULL, 404, "The requested resource does not exist.");
+	if (!web_method_allowed(req->method)) {
+		web_error(req, 1, NULL, 405,
+		          "HTTP method not allowed, supported methods: GET, POST, PUT, PATCH, "
+		          "DELETE, HEAD, OPTIONS");
+		return;
+	}
+	if (strncmp(req->url, "/api/v1/web/whisk.system/apimgmt/", 33) == 0) {
+		apimgmt_handle(b, req);
+		return;
+	}
+	if (web_names(req->url, &wc, path, sizeof path)) {
+		web_error(req, 1, NULL, 404, "The requested resource does not exist.");
+		return;
+	}
 	web_invoke(b, req, &wc);
 }

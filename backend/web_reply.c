@@ -311,14 +311,22 @@ web_reply(http_req *req, const act_done *d, const char *ext, int cors)
 	const json_t *res = d->result;
 	Buf h = { 0 };
 
-	if (d->err)
-		return web_error(req, cors, d->running ? d->id : NULL, d->http_status, d->msg);
-	if (d->running)
-		return web_error(req, cors, d->id, 202, "Response not yet ready.");
-	if (d->status == RUN_APP_ERROR && !(res = json_object_get(d->result, "error")))
-		return web_error(req, cors, d->id, 404, "Response does not include requested property.");
-	if (d->status != RUN_SUCCESS && d->status != RUN_APP_ERROR)
-		return web_error(req, cors, d->id, 400, "There was an error processing your request.");
+	if (d->err) {
+		web_error(req, cors, d->running ? d->id : NULL, d->http_status, d->msg);
+		return;
+	}
+	if (d->running) {
+		web_error(req, cors, d->id, 202, "Response not yet ready.");
+		return;
+	}
+	if (d->status == RUN_APP_ERROR && !(res = json_object_get(d->result, "error"))) {
+		web_error(req, cors, d->id, 404, "Response does not include requested property.");
+		return;
+	}
+	if (d->status != RUN_SUCCESS && d->status != RUN_APP_ERROR) {
+		web_error(req, cors, d->id, 400, "There was an error processing your request.");
+		return;
+	}
 	if (render(ext, res, &o)) {
 		web_error(req, cors, d->id, o.err_status ? o.err_status : 400, o.err);
 	} else {

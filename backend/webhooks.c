@@ -113,13 +113,18 @@ webhook_handle(backend *b, http_req *req, const char *id)
 	json_t *events, *annot;
 	feed_row r;
 
-	if (strcmp(req->method, "POST"))
-		return api_error(req, 405, "Method not allowed: a webhook takes POST.");
-	if (store_feed_get(b->st, NULL, id, &r))
-		return api_error(req, 404, "The requested resource does not exist.");
+	if (strcmp(req->method, "POST")) {
+		api_error(req, 405, "Method not allowed: a webhook takes POST.");
+		return;
+	}
+	if (store_feed_get(b->st, NULL, id, &r)) {
+		api_error(req, 404, "The requested resource does not exist.");
+		return;
+	}
 	if (feed_service_of(r.feed) != &webhooks_webhook) {
 		feed_row_clear(&r);
-		return api_error(req, 404, "The requested resource does not exist.");
+		api_error(req, 404, "The requested resource does not exist.");
+		return;
 	}
 	secret = json_string_value(json_object_get(r.config, "secret"));
 	if (r.paused || (secret && !signed_by(req, secret, http_header_get(req, "X-Hub-Signature-256")))) {
@@ -127,15 +132,18 @@ webhook_handle(backend *b, http_req *req, const char *id)
 		          r.paused ? "The trigger's webhook is paused."
 		                   : "The X-Hub-Signature-256 does not match the body: nothing "
 		                     "was fired.");
-		return feed_row_clear(&r);
+		feed_row_clear(&r);
+		return;
 	}
 	if (req->body_len > b->opt.max_payload) {
 		api_error(req, 413, "The request content exceeds the limit of %zu bytes.", b->opt.max_payload);
-		return feed_row_clear(&r);
+		feed_row_clear(&r);
+		return;
 	}
 	if (request_events(req, 1, &events, err, sizeof err)) {
 		api_error(req, 400, "%s", err);
-		return feed_row_clear(&r);
+		feed_row_clear(&r);
+		return;
 	}
 	add_headers(req, events);
 	snprintf(who.ns, sizeof who.ns, "%s", r.ns);

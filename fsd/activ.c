@@ -6,7 +6,8 @@
  * backend (act_fetch) and kept in a small second table.
  *
  * activations/log is for tail -f, which on FUSE polls the size once a second
- * and reads what was added (reference/fuse-experiments.md E4): one line per
+ * and reads what was added (coreutils' tail counts FUSE_SUPER_MAGIC as a
+ * remote file system, where it does not use inotify): one line per
  * activation is appended, and the file's size is the honest length of the
  * text (attributes are never cached). When it outgrows Logcap the older
  * half is dropped; the size shrinks and tail says "file truncated".
@@ -84,7 +85,7 @@ act_path(json_t *rec)
 
 	json_array_foreach(json_object_get(rec, "annotations"), i,
 	                   kv) if (json_is_string(json_object_get(kv, "value")) &&
-	                           strcmp(json_string_value(json_object_get(kv, "key")) ?: "", "path") ==
+	                           strcmp(jstr(json_object_get(kv, "key")), "path") ==
 	                                   0) return json_string_value(json_object_get(kv, "value"));
 	return NULL;
 }
@@ -324,10 +325,16 @@ act_fetch(const char *id, void (*fn)(void *arg, int err), void *arg)
 
 /* ---- the latest, at mount and after the backend was away ---- */
 
+/* What latestcb calls at its end (ISO C carries no function in a void *). */
+typedef struct Latest {
+	void (*done)(void);
+} Latest;
+
 static void
 latestcb(Resp *r, void *arg)
 {
-	void (*done)(void) = (void (*)(void))arg;
+	Latest *l = arg;
+	void (*done)(void) = l->done;
 	json_t *arr = resp_json(r), *rec;
 	const char *id;
 	char *text;
@@ -342,6 +349,7 @@ latestcb(Resp *r, void *arg)
 			act_add(text, strlen(text));
 		free(text);
 	}
+	free(l);
 	done();
 }
 
@@ -353,8 +361,17 @@ latestcb(Resp *r, void *arg)
 void
 act_latest(void (*done)(void))
 {
-	if (bk_json("GET", "activations?limit=200&docs=true", NULL, latestcb, (void *)done) < 0)
+	Latest *l = malloc(sizeof *l);
+
+	if (l == NULL) {
 		done();
+		return;
+	}
+	l->done = done;
+	if (bk_json("GET", "activations?limit=200&docs=true", NULL, latestcb, l) < 0) {
+		free(l);
+		done();
+	}
 }
 
 /* ---- the files ---- */

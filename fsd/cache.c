@@ -443,7 +443,7 @@ pagecb(Resp *r, void *arg)
 		Ent *e;
 		if (docname(doc, name, sizeof name) < 0 || (e = ent_make(p->kind, name)) == NULL)
 			continue;
-		if (strcmp(e->version, json_string_value(json_object_get(doc, "version")) ?: "") != 0)
+		if (strcmp(e->version, jstr(json_object_get(doc, "version"))) != 0)
 			notify_changed(e);
 		ent_update(e, doc, 0);
 		if (e->mark < p->listing)
@@ -579,7 +579,7 @@ cache_event(json_t *ev)
 		return; /* from before our delete: the stream is in order */
 	if ((e = ent_make(k, name)) == NULL)
 		return;
-	if (strcmp(e->version, json_string_value(json_object_get(ev, "version")) ?: "") != 0) {
+	if (strcmp(e->version, jstr(json_object_get(ev, "version"))) != 0) {
 		int isnew = e->version[0] == '\0';
 		ent_update(e, ev, 0);
 		e->updated = now_ms();

@@ -3,7 +3,8 @@
  * A document file (an action's code, kind, main, params, annotations,
  * limits; a package's params, annotations, binding; a rule) is committed as
  * one PUT with overwrite=true, which merges the fields it names into the
- * entity (reference/openwhisk-protocols.md §3.4). Code is sent with
+ * entity (OpenWhisk's ApiUtils.scala putEntity, Actions.scala
+ * updateWhiskAction). Code is sent with
  * validate=true: the backend initialises it in a fresh container first and
  * refuses it, with the interpreter's text, when that fails.
  */
@@ -127,13 +128,15 @@ check_exec_word(Node *n, const char *p, size_t len, char *err, size_t errlen)
 	if (n->q != Qkind || word[0] == '\0' || e == NULL)
 		return 0;
 	kind = e->staged ? e->stagekind : json_string_value(json_object_get(json_object_get(e->doc, "exec"), "kind"));
-	if (strcmp(word, "sequence") == 0 && strcmp(kind ?: "", "sequence") != 0) {
+	if (kind == NULL)
+		kind = "";
+	if (strcmp(word, "sequence") == 0 && strcmp(kind, "sequence") != 0) {
 		snprintf(err, errlen,
 		         "kind: an action becomes a sequence only with its components, "
 		         "written as NAME.sequence (one action name a line), or through manifest.yaml or the REST API");
 		return -EINVAL;
 	}
-	if (strcmp(word, "sequence") != 0 && strcmp(kind ?: "", "sequence") == 0) {
+	if (strcmp(word, "sequence") != 0 && strcmp(kind, "sequence") == 0) {
 		snprintf(err, errlen, "kind: a sequence has no code to run as %s: make an action of that kind instead",
 		         word);
 		return -EINVAL;

@@ -234,7 +234,7 @@ fill_exec(Ent *e, const char *field, Buf *b)
 		v = e->stagekind;
 	/* without one, the runtime calls main (a sequence has no function) */
 	if (v == NULL && strcmp(field, "main") == 0 &&
-	    strcmp(json_string_value(json_object_get(exec_of(e), "kind")) ?: "", "sequence") != 0)
+	    strcmp(jstr(json_object_get(exec_of(e), "kind")), "sequence") != 0)
 		v = "main";
 	return v ? buf_printf(b, "%s\n", v) : 0;
 }

@@ -288,7 +288,7 @@ name1(Ent *e, void *arg)
 	Fill *f = arg;
 	json_t *feed = feed_of(e);
 
-	if (feed && strcmp(json_string_value(json_object_get(feed, "name")) ?: "", f->t->feed) == 0)
+	if (feed && strcmp(jstr(json_object_get(feed, "name")), f->t->feed) == 0)
 		json_array_append_new(f->names, json_string(e->name));
 }
 
@@ -406,8 +406,7 @@ plan1(Ent *e, void *arg)
 	Tab *a = arg;
 	json_t *feed = feed_of(e);
 
-	if (feed && strcmp(json_string_value(json_object_get(feed, "name")) ?: "", a->t->feed) == 0 &&
-	    !json_object_get(a->want, e->name))
+	if (feed && strcmp(jstr(json_object_get(feed, "name")), a->t->feed) == 0 && !json_object_get(a->want, e->name))
 		json_array_append_new(a->steps, json_pack("{s:i, s:s}", "op", Sdrop, "trigger", e->name));
 }
 
@@ -509,8 +508,10 @@ tab_next(Tab *a)
 	char *path = NULL, tn[300];
 	int op, rc;
 
-	if (s == NULL)
-		return tab_end(a, 0);
+	if (s == NULL) {
+		tab_end(a, 0);
+		return;
+	}
 	name = json_string_value(json_object_get(s, "trigger"));
 	op = json_integer_value(json_object_get(s, "op"));
 	snprintf(tn, sizeof tn, "/_/%s", name);
@@ -521,8 +522,7 @@ tab_next(Tab *a)
 		json_t *ann = json_array(), *x;
 		size_t i;
 		json_array_foreach(e && e->doc ? json_object_get(e->doc, "annotations") : NULL, i,
-		                   x) if (strcmp(json_string_value(json_object_get(x, "key")) ?: "", "feed"))
-		        json_array_append(ann, x);
+		                   x) if (strcmp(jstr(json_object_get(x, "key")), "feed")) json_array_append(ann, x);
 		json_array_append_new(ann, json_pack("{s:s, s:s}", "key", "feed", "value", a->t->feed));
 		body = json_pack("{s:o}", "annotations", ann);
 		json_object_set_new(s, "fed", json_true());

@@ -2,7 +2,8 @@
  *
  * Reading manifest.yaml gives every package, action (its code inline),
  * sequence, trigger and rule, in the shape of an OpenWhisk wskdeploy
- * manifest (reference/openwhisk-protocols.md §6): packages by name,
+ * manifest (apache/openwhisk-wskdeploy: parsers/yamlparser.go,
+ * specification/html/spec_*.md): packages by name,
  * "default" for what is in no package; triggers and rules under default;
  * bindings as the dependencies of default; every map sorted by name. It
  * is lossless: written into an empty namespace it gives back the same
@@ -157,7 +158,7 @@ sequence_out(Ent *e, const char *pkg)
 	json_array_foreach(json_object_get(json_object_get(e->doc, "exec"), "components"), i, c)
 	{
 		buf_printf(&b, "%s", i ? ", " : "");
-		component_out(json_string_value(c) ?: "", pkg, &b);
+		component_out(jstr(c), pkg, &b);
 	}
 	s = json_pack("{s:s}", "actions", b.p ? b.p : "");
 	buf_free(&b);
@@ -167,7 +168,7 @@ sequence_out(Ent *e, const char *pkg)
 static void
 action_out(Ent *e, void *arg)
 {
-	json_t *pkgs = arg, *exec = json_object_get(e->doc, "exec"), *a;
+	json_t *pkgs = arg, *exec = json_object_get(e->doc, "exec"), *a, *code;
 	const char *slash = strchr(e->name, '/'), *kind = json_string_value(json_object_get(exec, "kind"));
 	char pkg[512];
 
@@ -182,7 +183,8 @@ action_out(Ent *e, void *arg)
 		setannot(a, json_object_get(e->doc, "annotations"), "exec");
 		return;
 	}
-	a = json_pack("{s:s,s:O}", "runtime", kind, "code", json_object_get(exec, "code") ?: json_string(""));
+	code = json_object_get(exec, "code");
+	a = json_pack("{s:s,s:o}", "runtime", kind, "code", code ? json_incref(code) : json_string(""));
 	if (json_is_true(json_object_get(exec, "binary")))
 		json_object_set_new(a, "binary", json_true());
 	if (json_is_string(json_object_get(exec, "main")))
@@ -348,7 +350,7 @@ inputs_in(json_t *in)
 	{
 		kv = json_pack("{s:s}", "key", k);
 		init = 0;
-		if ((x = json_object_get(v, "value") ?: json_object_get(v, "default")) != NULL) {
+		if ((x = json_object_get(v, "value")) != NULL || (x = json_object_get(v, "default")) != NULL) {
 			init = json_is_true(json_object_get(v, "init"));
 			v = x;
 		} else
@@ -511,7 +513,7 @@ bindings_in(Apply *a, const char *pkg, json_t *d)
 	(void)pkg;
 	json_object_foreach(json_object_get(d, "dependencies"), k, v)
 	{
-		const char *loc = json_string_value(json_object_get(v, "location")) ?: "";
+		const char *loc = jstr(json_object_get(v, "location"));
 		char *slash = strrchr(loc, '/');
 		if (loc[0] != '/' || slash == loc) {
 			snprintf(a->text, sizeof a->text, "manifest: dependency %s: location /NAMESPACE/PACKAGE", k);
@@ -597,7 +599,9 @@ events_in(Apply *a, const char *pkg, json_t *d)
 	{
 		const char *t = json_string_value(json_object_get(v, "trigger"));
 		const char *ac = json_string_value(json_object_get(v, "action"));
-		const char *st = json_string_value(json_object_get(v, "status")) ?: "active";
+		const char *st = json_string_value(json_object_get(v, "status"));
+		if (st == NULL)
+			st = "active";
 		if (t == NULL || ac == NULL || (strcmp(st, "active") != 0 && strcmp(st, "inactive") != 0)) {
 			snprintf(a->text, sizeof a->text,
 			         "manifest: rule %s needs a trigger, an action and "

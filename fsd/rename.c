@@ -74,12 +74,12 @@ sequence1(Ent *e, void *arg)
 	size_t i;
 	int hit = 0;
 
-	if (e->doc == NULL || strcmp(json_string_value(json_object_get(exec, "kind")) ?: "", "sequence") != 0)
+	if (e->doc == NULL || strcmp(jstr(json_object_get(exec, "kind")), "sequence") != 0)
 		return;
 	snprintf(old, sizeof old, "/%s/%s", fs.ns, m->from);
 	snprintf(new, sizeof new, "/%s/%s", fs.ns, m->to);
 	comps = json_deep_copy(json_object_get(exec, "components"));
-	json_array_foreach(comps, i, c) if (strcmp(json_string_value(c) ?: "", old) == 0)
+	json_array_foreach(comps, i, c) if (strcmp(jstr(c), old) == 0)
 	{
 		json_array_set_new(comps, i, json_string(new));
 		hit = 1;
@@ -103,7 +103,7 @@ copy_of(json_t *doc)
 	for (i = 0; i < sizeof keys / sizeof keys[0]; i++)
 		if (json_object_get(doc, keys[i]) != NULL)
 			json_object_set(body, keys[i], json_object_get(doc, keys[i]));
-	if (strcmp(json_string_value(json_object_get(exec, "kind")) ?: "", "sequence") == 0)
+	if (strcmp(jstr(json_object_get(exec, "kind")), "sequence") == 0)
 		json_object_del(body, "parameters"); /* the backend's own */
 	return body;
 }

@@ -376,3 +376,12 @@ utf8_scrub(char *s)
 		p += len;
 	}
 }
+
+/* A string's text, or "" for anything else (NULL too). */
+const char *
+jstr(const json_t *v)
+{
+	const char *s = json_string_value(v);
+
+	return s ? s : "";
+}

@@ -16,5 +16,6 @@ int json_append_int(Buf *b, int64_t v);
 json_t *json_read(const char *p, size_t n, size_t flags, char *err, size_t errn);
 const char *json_fault(const json_error_t *je);
 void utf8_scrub(char *s);
+const char *jstr(const json_t *v);
 
 #endif
