@@ -346,10 +346,8 @@ route_namespace(api_req *ar, char **seg, int n)
 	else if (strcmp(coll, "events") == 0 && ar->nseg == 0)
 		events_handle(ar);
 	else if (strcmp(coll, "limits") == 0 && ar->nseg == 0)
-		api_reply(ar->req, 200,
-		          json_pack("{s:i, s:i, s:i}", "concurrentInvocations", ar->b->opt.max_containers,
-		                    "invocationsPerMinute", 60000, "firesPerMinute", 60000),
-		          NULL);
+		strcmp(ar->req->method, "GET") ? api_error(ar->req, 405, "Method not allowed.")
+		                               : api_reply(ar->req, 200, quota_limits(ar->b, ar->ns), NULL);
 	else
 		api_error(ar->req, 404, "The requested resource does not exist.");
 }

@@ -59,6 +59,7 @@ typedef struct fires_ctx {
 	int pending; /* fires not yet committed, and one for the loop starting them */
 	int status;  /* 202, or the first failure */
 	int batch;
+	char why[160]; /* a 429's reason */
 } fires_ctx;
 
 static void
@@ -71,6 +72,7 @@ fires_done(fires_ctx *c)
 	if (c->status != 202 && c->status != 204) {
 		api_error(c->req, c->status,
 		          c->status == 404   ? "The requested resource does not exist."
+		          : c->status == 429 ? c->why
 		          : c->status == 503 ? "Out of memory."
 		                             : "The trigger activation could not be recorded.");
 	} else if (!json_array_size(c->ids)) {
@@ -133,6 +135,8 @@ trigger_fire_http(backend *b, http_req *req, const caller *who, const char *name
 		c->pending--;
 		if (status != 204)
 			c->status = status;
+		if (status == 429)
+			snprintf(c->why, sizeof c->why, "%s", quota_refusal());
 		break;
 	}
 	json_decref(events);

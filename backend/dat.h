@@ -50,6 +50,7 @@ typedef struct options {
 	int metrics;    /* METRICS_*: who may read /metrics */
 	int cpu_millis; /* --cpu-limit: each container's CPU, thousandths of a core */
 	int network;    /* --network: SB_NET_* */
+	int quota[3];   /* the system's quotas of a namespace, Q_* (quota.c) */
 } options;
 
 /* --metrics: a key on TCP (each namespace sees its own actions), anyone, or the Unix socket only. */
@@ -82,6 +83,7 @@ typedef struct backend {
 	struct ratelimits *ratelimits;   /* the gateway's token buckets (ratelimit.c) */
 	struct activation *spare;        /* freed activations kept for reuse (invoke.c) */
 	unsigned char feed_secret[32];   /* keys of users' feed actions derive from it (auth.c) */
+	struct Quotas *quotas;           /* each namespace's counts (quota.c) */
 	alarms *alarms;
 	files *files;
 	int nspare;
@@ -210,6 +212,7 @@ typedef struct activation {
 	int depth;
 	int acked;    /* a running record was queued */
 	int recorded; /* the final record was queued */
+	int counted;  /* in its namespace's invocations in flight (quota.c) */
 	/* sequences */
 	json_t *components; /* array of component paths (borrowed from res.action) */
 	size_t next;

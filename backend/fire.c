@@ -121,6 +121,15 @@ rules_of(backend *b, const char *ns, const char *name, json_t **out)
 	return 0;
 }
 
+/* Why trigger_fire last answered 429. */
+static char quota_refused[160];
+
+const char *
+quota_refusal(void)
+{
+	return quota_refused;
+}
+
 static void
 noted(int err, const char *doc, void *arg)
 {
@@ -157,8 +166,9 @@ trigger_error(backend *b, const char *ns, const char *name, const char *msg, con
  * with payload (borrowed). annot (borrowed, may be NULL) is an object of
  * annotations for the trigger's record. 0: cb(202 or 500, id, arg) follows
  * once the record is committed (id is also in *id when id is not NULL);
- * otherwise an HTTP status and no callback: 404 no such trigger, 204 no
- * active rule, 500 or 503. */
+ * otherwise an HTTP status and no callback: 404 no such trigger, 429 over
+ * the namespace's fires a minute (quota_refusal says why), 204 no active
+ * rule, 500 or 503. */
 int
 trigger_fire(backend *b, const caller *who, const char *name, const json_t *trig, const json_t *payload,
              const json_t *annot, fire_cb cb, void *arg, char *id)
@@ -175,6 +185,10 @@ trigger_fire(backend *b, const caller *who, const char *name, const json_t *trig
 	if (!trig && (rc = store_entity_peek(b->st, who->ns, "triggers", name, &own)))
 		return rc == -ENOENT ? 404 : 500;
 	trig = trig ? trig : own;
+	if (quota_fire(b, who->ns, quota_refused, sizeof quota_refused)) {
+		json_decref(own);
+		return 429;
+	}
 	if (rules_of(b, who->ns, name, &rules)) {
 		json_decref(own);
 		return 500;

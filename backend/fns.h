@@ -31,6 +31,17 @@ json_t *limits_default(void);
 int limits_merge(const json_t *old, json_t *in, json_t **out, char *err, size_t n);
 void limits_to_run(const json_t *lim, run_limits *rl);
 
+/* quota.c */
+enum { Q_CONCURRENT, Q_INVOKES, Q_FIRES, NQUOTA };
+int quota_invoke(backend *b, const char *ns, char *err, size_t n);
+void quota_release(backend *b, const char *ns);
+int quota_fire(backend *b, const char *ns, char *err, size_t n);
+json_t *quota_limits(backend *b, const char *ns);
+int quota_option(const char *name, const char *arg, int *limits);
+int quota_set(store *st, const char *ns, const int *limits, char *err, size_t n);
+void quota_free(backend *b);
+const char *quota_refusal(void); /* fire.c */
+
 /* params.c */
 int params_check(const json_t *arr, const char *what, char *err, size_t n);
 void params_layer(json_t *into, json_t *env, const json_t *arr);
@@ -79,6 +90,8 @@ int store_ns_add(store *st, const char *name, const char *uuid, const char *keyh
 int store_ns_set_key(store *st, const char *name, const char *uuid, const char *keyhash);
 int store_ns_by_uuid(store *st, const char *uuid, char *name, size_t nlen, char *hash, size_t hlen);
 int store_ns_exists(store *st, const char *name);
+int store_ns_limits(store *st, const char *name, json_t **out);
+int store_ns_set_limits(store *st, const char *name, const json_t *limits);
 int store_events_since(store *st, const char *ns, int64_t seq, int limit, store_event_cb cb, void *arg);
 
 /* store_act.c */

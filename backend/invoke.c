@@ -93,6 +93,8 @@ final_committed(int err, const char *doc, void *arg)
 		d.msg = "The activation could not be recorded.";
 	}
 	a->b->inflight--;
+	if (a->counted)
+		quota_release(a->b, a->who.ns);
 	if (a->done)
 		a->done(&d, a->arg);
 	activation_free(a);
@@ -233,6 +235,11 @@ activation_start(backend *b, const act_req *rq, act_done_cb done, void *arg, act
 		free(a);
 		return rc;
 	}
+	if (rq->depth == 0 && quota_invoke(b, rq->who->ns, err, n)) { /* a step is its invocation's */
+		activation_free(a);
+		return *status = 429, -EAGAIN;
+	}
+	a->counted = rq->depth == 0;
 	a->b = b;
 	a->who = *rq->who;
 	a->done = done;
@@ -259,6 +266,8 @@ activation_start(backend *b, const act_req *rq, act_done_cb done, void *arg, act
 		         rc == -EAGAIN   ? "Too many requests: the action's queue is full."
 		         : rc == -EINVAL ? "The action cannot run: its kind or code is not valid."
 		                         : "The scheduler could not take the activation.");
+		if (a->counted)
+			quota_release(b, a->who.ns);
 		activation_free(a);
 		return rc;
 	}

@@ -11,8 +11,9 @@
  * trip costs less; both are the same server, key required.
  *
  * `faasfs-backend --add-namespace NAME` makes a namespace in the store of
- * --data and prints its credential "uuid:key"; it may run while a daemon
- * uses the same store.
+ * --data and prints its credential "uuid:key"; `--set-limits NAME` with
+ * quota options sets that namespace's own quotas (quota.c). Both may run
+ * while a daemon uses the same store.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -46,7 +47,10 @@ usage(FILE *f)
 	           "         [--prune-every SECONDS] [--max-payload BYTES] [--watch-root DIR]... [--metrics "
 	           "key|open|socket]\n"
 	           "         [--cpu-limit CORES] [--network outbound|isolated|host] [--sync-full] [--verbose]\n"
-	           "       faasfs-backend [--data DIR] --add-namespace NAME\n");
+	           "         [--concurrent-invocations N] [--invocations-per-minute N] [--fires-per-minute N]\n"
+	           "       faasfs-backend [--data DIR] --add-namespace NAME\n"
+	           "       faasfs-backend [--data DIR] --set-limits NAME [--concurrent-invocations N|default]\n"
+	           "         [--invocations-per-minute N|default] [--fires-per-minute N|default]\n");
 }
 
 static int
@@ -164,20 +168,49 @@ network_mode(const char *arg, int *out)
 	return -EINVAL;
 }
 
-/* Parse argv into o; returns 0, 1 for --help, or -EINVAL. */
+/* What a command other than the daemon asks for. */
+typedef struct command {
+	const char *add_ns;   /* --add-namespace */
+	const char *limit_ns; /* --set-limits */
+	int limits[NQUOTA];   /* the quota options: -2 not given, -1 "default" */
+} command;
+
+/* Parse argv into o and cmd; returns 0, 1 for --help, or -EINVAL. */
 static int
-parse_options(int argc, char **argv, options *o, const char **add_ns)
+parse_options(int argc, char **argv, options *o, command *cmd)
 {
 	static const struct option longs[] = {
-		{ "listen", 1, 0, 'l' },     { "socket", 1, 0, 'U' },      { "data", 1, 0, 'd' },
-		{ "proxy", 1, 0, 'p' },      { "run-dir", 1, 0, 'r' },     { "no-sandbox", 0, 0, 'S' },
-		{ "idle", 1, 0, 'i' },       { "stemcells", 1, 0, 's' },   { "max-containers", 1, 0, 'c' },
-		{ "max-memory", 1, 0, 'm' }, { "queue", 1, 0, 'q' },       { "keep-activations", 1, 0, 'k' },
-		{ "keep-days", 1, 0, 'K' },  { "prune-every", 1, 0, 'E' }, { "max-payload", 1, 0, 'P' },
-		{ "metrics", 1, 0, 'M' },    { "cpu-limit", 1, 0, 'C' },   { "network", 1, 0, 'N' },
-		{ "watch-root", 1, 0, 'W' }, { "sync-full", 0, 0, 'F' },   { "add-namespace", 1, 0, 'A' },
-		{ "verbose", 0, 0, 'v' },    { "help", 0, 0, 'h' },        { 0, 0, 0, 0 },
+		{ "listen", 1, 0, 'l' },
+		{ "socket", 1, 0, 'U' },
+		{ "data", 1, 0, 'd' },
+		{ "proxy", 1, 0, 'p' },
+		{ "run-dir", 1, 0, 'r' },
+		{ "no-sandbox", 0, 0, 'S' },
+		{ "idle", 1, 0, 'i' },
+		{ "stemcells", 1, 0, 's' },
+		{ "max-containers", 1, 0, 'c' },
+		{ "max-memory", 1, 0, 'm' },
+		{ "queue", 1, 0, 'q' },
+		{ "keep-activations", 1, 0, 'k' },
+		{ "keep-days", 1, 0, 'K' },
+		{ "prune-every", 1, 0, 'E' },
+		{ "max-payload", 1, 0, 'P' },
+		{ "metrics", 1, 0, 'M' },
+		{ "cpu-limit", 1, 0, 'C' },
+		{ "network", 1, 0, 'N' },
+		{ "watch-root", 1, 0, 'W' },
+		{ "sync-full", 0, 0, 'F' },
+		{ "add-namespace", 1, 0, 'A' },
+		{ "verbose", 0, 0, 'v' },
+		{ "help", 0, 0, 'h' },
+		{ "set-limits", 1, 0, 'L' },
+		{ "concurrent-invocations", 1, 0, 1000 + Q_CONCURRENT },
+		{ "invocations-per-minute", 1, 0, 1000 + Q_INVOKES },
+		{ "fires-per-minute", 1, 0, 1000 + Q_FIRES },
+		{ 0, 0, 0, 0 },
 	};
+	static const char *const quota_names[NQUOTA] = { "concurrentInvocations", "invocationsPerMinute",
+		                                         "firesPerMinute" };
 	int c, rc = 0, payload = 0;
 
 	while (!rc && (c = getopt_long(argc, argv, "l:d:hv", longs, NULL)) != -1) {
@@ -205,7 +238,11 @@ parse_options(int argc, char **argv, options *o, const char **add_ns)
 		case 'M': rc = metrics_mode(optarg, &o->metrics); break;
 		case 'C': rc = cpu_limit(optarg, &o->cpu_millis); break;
 		case 'N': rc = network_mode(optarg, &o->network); break;
-		case 'A': *add_ns = optarg; break;
+		case 'A': cmd->add_ns = optarg; break;
+		case 'L': cmd->limit_ns = optarg; break;
+		case 1000 + Q_CONCURRENT:
+		case 1000 + Q_INVOKES:
+		case 1000 + Q_FIRES: rc = quota_option(quota_names[c - 1000], optarg, cmd->limits); break;
 		case 'v': log_level = LOG_DEBUG; break;
 		case 'h': return 1;
 		default: return -EINVAL;
@@ -213,6 +250,9 @@ parse_options(int argc, char **argv, options *o, const char **add_ns)
 	}
 	if (rc || optind < argc)
 		return -EINVAL;
+	for (int i = 0; !cmd->limit_ns && i < NQUOTA; i++)
+		if (cmd->limits[i] >= 0) /* the daemon's: the system's quotas */
+			o->quota[i] = cmd->limits[i];
 	if (o->prune_s < 1)
 		o->prune_s = 1;
 	if (!socket_asked)
@@ -237,6 +277,27 @@ add_namespace(const options *o, const char *name)
 		fprintf(stderr, "faasfs-backend: namespace %s exists already\n", name);
 	else if (rc == 0)
 		printf("%s\n", cred);
+	return rc;
+}
+
+/* --set-limits: a namespace's own quotas, printed as they are now. */
+static int
+set_limits(const options *o, const command *cmd)
+{
+	char path[1100], err[256];
+	json_t *own = NULL;
+	store *st;
+	int rc;
+
+	snprintf(path, sizeof path, "%s/faasfs.db", o->data_dir);
+	if ((rc = store_open(NULL, path, o->sync_full, &st)))
+		return rc;
+	if ((rc = quota_set(st, cmd->limit_ns, cmd->limits, err, sizeof err)))
+		fprintf(stderr, "faasfs-backend: --set-limits %s: %s\n", cmd->limit_ns, err);
+	else if (store_ns_limits(st, cmd->limit_ns, &own) == 0)
+		json_dumpf(own, stdout, JSON_SORT_KEYS), putchar('\n');
+	json_decref(own);
+	store_close(st);
 	return rc;
 }
 
@@ -392,6 +453,7 @@ stop_services(backend *b)
 	json_decref(b->gw_hosts);
 	jwks_free(b);
 	ratelimit_free(b);
+	quota_free(b);
 	gateway_policy_free(b);
 }
 
@@ -399,7 +461,7 @@ int
 main(int argc, char **argv)
 {
 	static backend b;
-	const char *add_ns = NULL;
+	command cmd = { .limits = { -2, -2, -2 } };
 	uv_signal_t sigint, sigterm;
 	int rc;
 
@@ -411,9 +473,10 @@ main(int argc, char **argv)
 		           .keep_days = 7,
 		           .prune_s = 60,
 		           .max_payload = 1 << 20,
-		           .cpu_millis = 500 };
+		           .cpu_millis = 500,
+		           .quota = { [Q_CONCURRENT] = 20000, [Q_INVOKES] = 1200000, [Q_FIRES] = 1200000 } };
 	default_paths(&b.opt);
-	if ((rc = parse_options(argc, argv, &b.opt, &add_ns))) {
+	if ((rc = parse_options(argc, argv, &b.opt, &cmd))) {
 		usage(rc > 0 ? stdout : stderr);
 		return rc > 0 ? 0 : 2;
 	}
@@ -422,8 +485,10 @@ main(int argc, char **argv)
 		return 1;
 	}
 	chmod(b.opt.data_dir, 0700);
-	if (add_ns)
-		return add_namespace(&b.opt, add_ns) ? 1 : 0;
+	if (cmd.add_ns)
+		return add_namespace(&b.opt, cmd.add_ns) ? 1 : 0;
+	if (cmd.limit_ns)
+		return set_limits(&b.opt, &cmd) ? 1 : 0;
 	signal(SIGPIPE, SIG_IGN);
 	if (b.opt.sandbox && (rc = sandbox_own_mounts()) < 0)
 		log_warn("no mount namespace of our own (%s): containers' tmpfs are mounted on the host's",

@@ -75,6 +75,8 @@ static const char *const migrations[] = {
 	"  uuid TEXT UNIQUE, changed INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(ns, trigger)) WITHOUT ROWID;",
 	/* 6: why a feed's service stopped (a watched directory gone) */
 	"ALTER TABLE feeds ADD COLUMN error TEXT NOT NULL DEFAULT '';",
+	/* 7: a namespace's own quotas, set by the operator (quota.c) */
+	"ALTER TABLE namespaces ADD COLUMN limits TEXT NOT NULL DEFAULT '{}';",
 };
 
 static const char *const sql[S_NSTMT] = {
@@ -85,6 +87,8 @@ static const char *const sql[S_NSTMT] = {
 	[S_NS_BY_UUID] = "SELECT name, keyhash FROM namespaces WHERE uuid = ?1",
 	[S_NS_BY_NAME] = "SELECT uuid FROM namespaces WHERE name = ?1",
 	[S_NS_SET_KEY] = "UPDATE namespaces SET uuid = ?2, keyhash = ?3 WHERE name = ?1",
+	[S_NS_LIMITS] = "SELECT limits FROM namespaces WHERE name = ?1",
+	[S_NS_SET_LIMITS] = "UPDATE namespaces SET limits = ?2 WHERE name = ?1",
 	[S_ENT_GET] = "SELECT doc FROM entities WHERE ns = ?1 AND coll = ?2 AND name = ?3",
 	[S_ENT_PUT] = "INSERT OR REPLACE INTO entities(ns, coll, name, ref, updated, doc)"
 	              " VALUES(?1, ?2, ?3, ?4, ?5, ?6)",

@@ -12,6 +12,8 @@ enum stmt_id {
 	S_NS_BY_UUID,
 	S_NS_BY_NAME,
 	S_NS_SET_KEY,
+	S_NS_LIMITS,
+	S_NS_SET_LIMITS,
 	S_ENT_GET,
 	S_ENT_PUT,
 	S_ENT_DEL,

@@ -230,6 +230,41 @@ store_ns_exists(store *st, const char *name)
 	return rc == SQLITE_ROW;
 }
 
+/* The namespace's own quotas as the operator set them (an object, "{}"
+ * for none); -ENOENT for no such namespace. */
+int
+store_ns_limits(store *st, const char *name, json_t **out)
+{
+	sqlite3_stmt *s = store_stmt(st, S_NS_LIMITS);
+	int rc;
+
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	*out = rc == SQLITE_ROW ? json_loads((const char *)sqlite3_column_text(s, 0), 0, NULL) : NULL;
+	sqlite3_reset(s);
+	if (rc == SQLITE_ROW && !json_is_object(*out)) {
+		json_decref(*out);
+		*out = json_object();
+	}
+	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -ENOENT : -EIO;
+}
+
+int
+store_ns_set_limits(store *st, const char *name, const json_t *limits)
+{
+	sqlite3_stmt *s = store_stmt(st, S_NS_SET_LIMITS);
+	char *text = json_dumps(limits, JSON_COMPACT | JSON_SORT_KEYS);
+	int rc;
+
+	if (!text)
+		return -ENOMEM;
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, text, -1, SQLITE_STATIC);
+	rc = store_exec_step(st, s);
+	free(text);
+	return rc;
+}
+
 typedef struct replay {
 	const char *ns;
 	int64_t after;
