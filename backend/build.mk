@@ -16,3 +16,11 @@ backend/%.o: backend/%.c
 
 backend/faasfs-backend: $(BACKEND_OBJS) $(LIB_A)
 	$(CC) $(LDFLAGS) -o $@ $(BACKEND_OBJS) $(LIB_A) $(BACKEND_LIBS)
+
+# Python's zygote, its C half (backend/zygote/zygote.c with the sandbox's
+# child steps), loaded by proxy/launchers/zygote.py: built without the
+# sanitizers, as the python that loads it is.
+BINS += backend/zygote/faasfs-zygote.so
+ZYGOTE_SRCS := backend/zygote/zygote.c backend/sandbox_child.c
+backend/zygote/faasfs-zygote.so: $(ZYGOTE_SRCS) backend/sandbox_int.h backend/sandbox.h backend/zygote.h
+	$(CC) $(filter-out -fsanitize% -MMD -MP,$(CFLAGS)) -iquote backend -fPIC -shared -o $@ $(ZYGOTE_SRCS)

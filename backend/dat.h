@@ -35,6 +35,7 @@ typedef struct options {
 	char run_dir[1024];
 	char proxy_path[1024];
 	int sandbox;
+	int no_zygote; /* --no-zygote */
 	int idle_s;
 	int stemcells;
 	int max_containers;

@@ -63,6 +63,8 @@ enum {
 	TOKEN_HEX = 32,       /* a container's secret: 128 bits */
 };
 
+#define PYTHON "/usr/bin/python3" /* the proxy's default --python */
+
 struct domain {
 	uv_loop_t *loop;
 	sandbox_host *host;
@@ -454,14 +456,52 @@ listen_where(domain *d, lct *x, char *listen, size_t len)
 	return 0;
 }
 
+/* The environment of every proxy, and of a stem cell's launcher, which the
+ * proxy starts with its PATH and __OW_WAIT_FOR_ACK (python's zygote starts
+ * with the same, so the launchers it forks have it too). */
+#define CONTAINER_PATH "PATH=/usr/local/bin:/usr/bin:/bin"
+static char *const stem_env[] = { CONTAINER_PATH, "__OW_WAIT_FOR_ACK=1", NULL };
+
+/* The kind whose zygote starts a container of kind (python:3...), or NULL. */
+static const char *
+zygote_kind(const char *kind)
+{
+	return strncmp(kind, "python", 6) == 0 && (kind[6] == '\0' || kind[6] == ':') ? "python" : NULL;
+}
+
+/* Python's zygote: proxy/launchers/zygote.py, and its C half built beside
+ * our binary, backend/zygote/faasfs-zygote.so; python as the proxy runs it. */
+static void
+zygote_open(domain *d)
+{
+	char script[PATH_MAX + 32], so[PATH_MAX + 32], exe[PATH_MAX], *slash;
+	ssize_t n;
+	int rc;
+
+	snprintf(script, sizeof script, "%s", d->proxy);
+	if ((slash = strrchr(script, '/')))
+		snprintf(slash, sizeof script - (size_t)(slash - script), "/launchers/zygote.py");
+	if ((n = readlink("/proc/self/exe", exe, sizeof exe - 1)) < 0)
+		return;
+	exe[n] = '\0';
+	if ((slash = strrchr(exe, '/')))
+		*slash = '\0';
+	snprintf(so, sizeof so, "%s/zygote/faasfs-zygote.so", exe);
+	if ((rc = sandbox_zygote_open(d->host, "python", PYTHON, script, so, stem_env)) < 0)
+		log_warn("sandbox: no python zygote (%s: %s): python containers start their interpreter",
+		         rc == -ENOENT ? "missing" : "cannot start", rc == -ENOENT ? so : strerror(-rc));
+	else
+		log_info("sandbox: python containers are forked from a zygote (%s)", script);
+}
+
 static int
 lct_spawn(domain *d, lct *x)
 {
 	char listen[sizeof "unix:" + sizeof x->sock], err[256], token[sizeof "FAASFS_PROXY_TOKEN=" + TOKEN_HEX];
 	char *argv[] = { d->proxy,   "--listen", listen, "--workdir", x->sb.workdir, x->c->kind[0] ? "--kind" : NULL,
 		         x->c->kind, NULL };
-	char *envp[] = { "PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/tmp", "TMPDIR=/tmp", "LANG=C.UTF-8", token, NULL };
-	sandbox_spec sp = { .exe = d->proxy, .argv = argv, .envp = envp };
+	char *envp[] = { CONTAINER_PATH, "HOME=/tmp", "TMPDIR=/tmp", "LANG=C.UTF-8", token, NULL };
+	sandbox_spec sp = { .exe = d->proxy, .argv = argv, .envp = envp, .zygote = zygote_kind(x->c->kind) };
 	int rc;
 
 	/* on a port, other functions share the host's loopback; on the socket,
@@ -578,6 +618,8 @@ local_open(uv_loop_t *loop, const sched_config *cfg, domain **out, char *err, si
 		log_warn("sandbox: %s", warn);
 	sandbox_host_cpu(d->host, cfg->cpu_millis);
 	sandbox_host_net(d->host, cfg->network, cfg->api_port, cfg->api_open, cfg->api_close, cfg->api_arg);
+	if (!cfg->no_zygote)
+		zygote_open(d);
 	*out = d;
 	return 0;
 }

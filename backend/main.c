@@ -46,8 +46,9 @@ usage(FILE *f)
 	           "         [--max-memory MB] [--queue N] [--keep-activations N] [--keep-days N]\n"
 	           "         [--prune-every SECONDS] [--max-payload BYTES] [--watch-root DIR]... [--metrics "
 	           "key|open|socket]\n"
-	           "         [--cpu-limit CORES] [--network outbound|isolated|host] [--sync-full] [--verbose]\n"
-	           "         [--concurrent-invocations N] [--invocations-per-minute N] [--fires-per-minute N]\n"
+	           "         [--cpu-limit CORES] [--network outbound|isolated|host] [--no-zygote] [--sync-full]\n"
+	           "         [--verbose] [--concurrent-invocations N] [--invocations-per-minute N]\n"
+	           "         [--fires-per-minute N]\n"
 	           "       faasfs-backend [--data DIR] --add-namespace NAME\n"
 	           "       faasfs-backend [--data DIR] --set-limits NAME [--concurrent-invocations N|default]\n"
 	           "         [--invocations-per-minute N|default] [--fires-per-minute N|default]\n");
@@ -207,6 +208,7 @@ parse_options(int argc, char **argv, options *o, command *cmd)
 		{ "concurrent-invocations", 1, 0, 1000 + Q_CONCURRENT },
 		{ "invocations-per-minute", 1, 0, 1000 + Q_INVOKES },
 		{ "fires-per-minute", 1, 0, 1000 + Q_FIRES },
+		{ "no-zygote", 0, 0, 'Z' },
 		{ 0, 0, 0, 0 },
 	};
 	static const char *const quota_names[NQUOTA] = { "concurrentInvocations", "invocationsPerMinute",
@@ -224,6 +226,7 @@ parse_options(int argc, char **argv, options *o, command *cmd)
 		case 'p': snprintf(o->proxy_path, sizeof o->proxy_path, "%s", optarg); break;
 		case 'r': snprintf(o->run_dir, sizeof o->run_dir, "%s", optarg); break;
 		case 'S': o->sandbox = 0; break;
+		case 'Z': o->no_zygote = 1; break;
 		case 'i': rc = number(optarg, &o->idle_s); break;
 		case 's': rc = number(optarg, &o->stemcells); break;
 		case 'c': rc = number(optarg, &o->max_containers); break;
@@ -402,6 +405,7 @@ start_services(backend *b)
 	sc.socket_path = socket_path[0] ? socket_path : NULL;
 	sc.cpu_millis = b->opt.cpu_millis;
 	sc.network = b->opt.network;
+	sc.no_zygote = b->opt.no_zygote;
 	sc.api_open = api_open;
 	sc.api_close = api_close;
 	sc.api_arg = b;

@@ -34,6 +34,10 @@
  * own and no cgroups, so RLIMIT_DATA holds memory (the backend changes it
  * with prlimit when a stem cell is given to an action).
  *
+ * A python container is cloned by python's zygote instead (sandbox_zygote.c),
+ * from the same child_args and through the same steps, and its first
+ * process forks the launcher before it execs the proxy.
+ *
  * Code reaches the proxy only through /init, and the proxy keeps it in the
  * container's working directory: the store is never visible.
  */
@@ -86,17 +90,8 @@ static const char *const step_names[] = {
 	"make /dev",
 	"enter its network namespace",
 	"load its seccomp filter",
+	"start the launcher from the zygote",
 };
-
-const char *const sandbox_dev_nodes[] = { "null", "zero", "full", "random", "urandom", "tty", NULL };
-
-const char *
-sandbox_hide_opts(const char *dir)
-{
-	return strcmp(dir, "/tmp") == 0 || strcmp(dir, "/var/tmp") == 0 || strcmp(dir, "/dev/shm") == 0
-	               ? "1777,size=256m"
-	               : "0755,size=1m";
-}
 
 int
 sandbox_pathf(char *out, size_t len, const char *fmt, ...)
@@ -282,6 +277,7 @@ sandbox_host_free(sandbox_host *h)
 	if (!h)
 		return;
 	sandbox_host_shutdown(h);
+	sandbox_zygote_close(h);
 	for (i = 0; i < h->nhide; i++)
 		free(h->hide[i]);
 	free(h->filter.filter);
@@ -397,18 +393,27 @@ workdir_make(sandbox_host *h, sandbox *sb)
 	return 0;
 }
 
-/* clone the child. */
+/* The child's namespaces. */
 static int
-child_clone(sandbox_host *h, sandbox *sb, child_args *a)
+ns_flags(sandbox_host *h)
 {
-	int flags = SIGCHLD | CLONE_PIDFD;
+	if (h->mode == SB_PLAIN)
+		return 0;
+	return CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | (h->mode == SB_USERNS ? CLONE_NEWUSER : 0);
+}
+
+/* clone the child: from the zygote of its kind when there is one ready,
+ * else ourselves. */
+static int
+child_clone(sandbox_host *h, sandbox *sb, const sandbox_spec *sp, child_args *a)
+{
+	int flags = SIGCHLD | CLONE_PIDFD | ns_flags(h), rc;
 	char *stack;
 	pid_t pid;
 
-	if (h->mode != SB_PLAIN)
-		flags |= CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS;
-	if (h->mode == SB_USERNS)
-		flags |= CLONE_NEWUSER;
+	sb->pidns = h->mode != SB_PLAIN;
+	if ((rc = sandbox_zygote_clone(h, sp->zygote, sb, a, ns_flags(h))) != -EAGAIN)
+		return rc;
 	if (!(stack = malloc(STACK_SIZE)))
 		return -ENOMEM;
 	sb->pidfd = -1;
@@ -417,7 +422,6 @@ child_clone(sandbox_host *h, sandbox *sb, child_args *a)
 	if (pid < 0)
 		return -errno;
 	sb->pid = pid;
-	sb->pidns = h->mode != SB_PLAIN;
 	return 0;
 }
 
@@ -443,7 +447,7 @@ spawn_child(sandbox_host *h, sandbox *sb, const sandbox_spec *sp, char *err, siz
 	if (pipe2(errp, O_CLOEXEC) < 0)
 		return -errno;
 	a.err_fd = errp[1];
-	rc = child_clone(h, sb, &a);
+	rc = child_clone(h, sb, sp, &a);
 	close(errp[1]);
 	if (rc < 0) {
 		snprintf(err, elen, "sandbox: clone: %s", strerror(-rc));

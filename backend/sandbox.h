@@ -32,6 +32,9 @@ typedef struct sandbox_spec {
 	char *const *argv;
 	char *const *envp;
 	int out_fd, err_fd; /* become the child's stdout and stderr */
+	/* A kind with a zygote ("python"): the child is forked from it when it
+	 * is ready, with its launcher (the proxy gets --adopt); else NULL. */
+	const char *zygote;
 } sandbox_spec;
 
 /* Host-wide state: cgroup parents, the uid range, what to hide (with the
@@ -66,6 +69,14 @@ const char *sandbox_host_describe(sandbox_host *h);
 /* The block of uids this backend holds alone on the host (0..63), or -1;
  * other per-backend ranges (ports) can be cut by it. */
 int sandbox_host_block(sandbox_host *h);
+
+/* Keep a zygote of kind: python running script (zygote.py) with so (its
+ * C half) and envp, the environment of a stem cell's launcher. 0 or -errno
+ * (-ENOENT: a file is missing). */
+int sandbox_zygote_open(sandbox_host *h, const char *kind, const char *python, const char *script, const char *so,
+                        char *const *envp);
+/* Containers forked from the zygote so far. */
+unsigned long sandbox_zygote_forks(sandbox_host *h);
 
 /* Make a sandbox ready: its uid, working directory and cgroups (with that
  * memory limit). The error text goes to err. 0 or -errno. */

@@ -197,18 +197,6 @@ cgroup_cpu_weight(sandbox_host *h, sandbox *sb, int memory_mb)
 	write_file(sb->cg_cpu, h->v2 ? "cpu.weight" : "cpu.shares", text);
 }
 
-/* Without cgroups, memory is held by RLIMIT_DATA (private writable memory):
- * soft at the limit, hard at the largest limit an action may have. */
-int
-sandbox_data_limit(pid_t pid, int memory_mb)
-{
-	struct rlimit rl = { (rlim_t)memory_mb << 20, (rlim_t)DATA_MAX_MB << 20 };
-
-	if (rl.rlim_max < rl.rlim_cur)
-		rl.rlim_max = rl.rlim_cur;
-	return prlimit(pid, RLIMIT_DATA, &rl, NULL);
-}
-
 static int
 cgroup_make(const char *base, const char *name, char *out, size_t len)
 {

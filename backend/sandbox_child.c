@@ -33,8 +33,30 @@
 
 #include "sandbox_int.h"
 
-static void
-child_fail(const child_args *a, int step)
+const char *const sandbox_dev_nodes[] = { "null", "zero", "full", "random", "urandom", "tty", NULL };
+
+const char *
+sandbox_hide_opts(const char *dir)
+{
+	return strcmp(dir, "/tmp") == 0 || strcmp(dir, "/var/tmp") == 0 || strcmp(dir, "/dev/shm") == 0
+	               ? "1777,size=256m"
+	               : "0755,size=1m";
+}
+
+/* Without cgroups, memory is held by RLIMIT_DATA (private writable memory):
+ * soft at the limit, hard at the largest limit an action may have. */
+int
+sandbox_data_limit(pid_t pid, int memory_mb)
+{
+	struct rlimit rl = { (rlim_t)memory_mb << 20, (rlim_t)DATA_MAX_MB << 20 };
+
+	if (rl.rlim_max < rl.rlim_cur)
+		rl.rlim_max = rl.rlim_cur;
+	return prlimit(pid, RLIMIT_DATA, &rl, NULL);
+}
+
+void
+sandbox_child_fail(const child_args *a, int step)
 {
 	int msg[2] = { step, errno };
 
@@ -77,7 +99,7 @@ child_bind_back(const child_args *a, const char *path, int fd)
 		return;
 	child_mkdirs(path);
 	if (move_mount(fd, "", AT_FDCWD, path, MOVE_MOUNT_F_EMPTY_PATH) < 0)
-		child_fail(a, ST_BIND);
+		sandbox_child_fail(a, ST_BIND);
 	close(fd);
 }
 
@@ -110,7 +132,7 @@ child_detach_all(const child_args *a)
 	int fd, i, nmp = 0;
 
 	if ((fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC)) < 0)
-		child_fail(a, ST_DETACH);
+		sandbox_child_fail(a, ST_DETACH);
 	while ((n = read(fd, info + got, sizeof info - 1 - got)) > 0)
 		got += n;
 	close(fd);
@@ -145,7 +167,7 @@ child_dev(const child_args *a, const int *dev_fd)
 	int i, fd;
 
 	if (mount("tmpfs", "/dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=0755,size=64k,nr_inodes=64") < 0)
-		child_fail(a, ST_DEV);
+		sandbox_child_fail(a, ST_DEV);
 	for (i = 0; sandbox_dev_nodes[i]; i++) {
 		if (dev_fd[i] < 0)
 			continue;
@@ -166,21 +188,21 @@ child_mounts(const child_args *a)
 	char opts[64];
 
 	if (mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) < 0)
-		child_fail(a, ST_PRIVATE);
+		sandbox_child_fail(a, ST_PRIVATE);
 	if ((work_fd = child_clone_tree(a->sb->workdir, 1)) < 0 || (proxy_fd = child_clone_tree(a->proxy_dir, 1)) < 0)
-		child_fail(a, ST_BIND);
+		sandbox_child_fail(a, ST_BIND);
 	for (i = 0; sandbox_dev_nodes[i]; i++) {
 		snprintf(opts, sizeof opts, "/dev/%s", sandbox_dev_nodes[i]);
 		dev_fd[i] = child_clone_tree(opts, 0);
 	}
 	child_detach_all(a);
 	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
-		child_fail(a, ST_PROC);
+		sandbox_child_fail(a, ST_PROC);
 	child_dev(a, dev_fd);
 	for (i = 0; i < a->h->nhide; i++) {
 		snprintf(opts, sizeof opts, "mode=%s,nr_inodes=%d", sandbox_hide_opts(a->h->hide[i]), HIDE_INODES);
 		if (mount("tmpfs", a->h->hide[i], "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0 && errno != ENOENT)
-			child_fail(a, ST_HIDE);
+			sandbox_child_fail(a, ST_HIDE);
 	}
 	child_bind_back(a, a->proxy_dir, proxy_fd);
 	child_bind_back(a, a->sb->workdir, work_fd);
@@ -204,12 +226,12 @@ static void
 child_limits(const child_args *a)
 {
 	if (lower_limit(RLIMIT_CORE, 0) < 0 || lower_limit(RLIMIT_FSIZE, (rlim_t)FSIZE_MB << 20) < 0)
-		child_fail(a, ST_RLIMIT);
+		sandbox_child_fail(a, ST_RLIMIT);
 	lower_limit(RLIMIT_NOFILE, NOFILE_MAX); /* a tracer such as valgrind may refuse it */
 	if (a->sb->uid >= 0 && lower_limit(RLIMIT_NPROC, PIDS_MAX) < 0)
-		child_fail(a, ST_RLIMIT);
+		sandbox_child_fail(a, ST_RLIMIT);
 	if (a->h->mode == SB_USERNS && sandbox_data_limit(0, a->memory_mb) < 0)
-		child_fail(a, ST_RLIMIT);
+		sandbox_child_fail(a, ST_RLIMIT);
 }
 
 /* Ask for SIGKILL when the backend dies, and make sure it has not died
@@ -235,10 +257,10 @@ child_drop(const child_args *a)
 	uid_t u = (uid_t)a->sb->uid;
 
 	if (setgroups(0, NULL) < 0 || setresgid(u, u, u) < 0 || setresuid(u, u, u) < 0)
-		child_fail(a, ST_DROP);
+		sandbox_child_fail(a, ST_DROP);
 	/* after the uid change, which clears the parent-death signal */
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || child_tie(a) < 0)
-		child_fail(a, ST_DROP);
+		sandbox_child_fail(a, ST_DROP);
 }
 
 /* Map our uid and gid to USERNS_ID in the new user namespace. The child
@@ -254,7 +276,7 @@ child_userns(const child_args *a)
 	for (i = 0; i < 3; i++) {
 		if ((fd = open(files[i], O_WRONLY | O_CLOEXEC)) < 0 ||
 		    write(fd, text[i], strlen(text[i])) != (ssize_t)strlen(text[i]))
-			child_fail(a, ST_USERNS);
+			sandbox_child_fail(a, ST_USERNS);
 		close(fd);
 	}
 }
@@ -266,7 +288,7 @@ child_stdio(const child_args *a)
 	sigset_t all;
 
 	if (null < 0 || dup2(null, 0) < 0 || dup2(a->sp->out_fd, 1) < 0 || dup2(a->sp->err_fd, 2) < 0)
-		child_fail(a, ST_STDIO);
+		sandbox_child_fail(a, ST_STDIO);
 	sigemptyset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
 	signal(SIGPIPE, SIG_DFL);
@@ -333,10 +355,9 @@ child_net_wait(const child_args *a)
 	close(p.fd);
 }
 
-int
-sandbox_child_main(void *p)
+void
+sandbox_child_enter(const child_args *a)
 {
-	const child_args *a = p;
 	int i, fd;
 
 	child_close_fds(a);
@@ -346,30 +367,42 @@ sandbox_child_main(void *p)
 		if (!a->procs[i][0])
 			continue;
 		if ((fd = open(a->procs[i], O_WRONLY | O_CLOEXEC)) < 0 || write(fd, "0", 1) != 1)
-			child_fail(a, ST_CGROUP);
+			sandbox_child_fail(a, ST_CGROUP);
 		close(fd);
 	}
 	if (a->h->mode == SB_USERNS)
 		child_userns(a);
 	if (a->sb->net_fd >= 0 && setns(a->sb->net_fd, CLONE_NEWNET) < 0)
-		child_fail(a, ST_NET);
+		sandbox_child_fail(a, ST_NET);
 	if (a->h->mode != SB_PLAIN) {
 		child_mounts(a);
 	} else if (setsid() < 0) {
-		child_fail(a, ST_SETSID);
+		sandbox_child_fail(a, ST_SETSID);
 	}
 	if (chdir(a->sb->workdir) < 0)
-		child_fail(a, ST_CHDIR);
+		sandbox_child_fail(a, ST_CHDIR);
 	child_limits(a);
 	if (a->h->mode == SB_ROOT)
 		child_drop(a);
 	else if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || child_tie(a) < 0)
-		child_fail(a, ST_DROP);
+		sandbox_child_fail(a, ST_DROP);
 	child_stdio(a);
 	child_net_wait(a);
 	if (a->h->filter.len && prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &a->h->filter) < 0)
-		child_fail(a, ST_SECCOMP);
+		sandbox_child_fail(a, ST_SECCOMP);
+}
+
+void
+sandbox_child_exec(const child_args *a)
+{
 	child_exec(a);
-	child_fail(a, ST_EXEC);
+	sandbox_child_fail(a, ST_EXEC);
+}
+
+int
+sandbox_child_main(void *p)
+{
+	sandbox_child_enter(p);
+	sandbox_child_exec(p);
 	return 127;
 }

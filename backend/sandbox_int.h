@@ -26,6 +26,8 @@ enum {
 
 enum { SB_PLAIN, SB_ROOT, SB_USERNS };
 
+typedef struct Zygote Zygote;
+
 /* What the child needs, computed before clone so it only makes syscalls. */
 typedef struct child_args {
 	const sandbox_host *h;
@@ -55,7 +57,8 @@ enum {
 	ST_DETACH,
 	ST_DEV,
 	ST_NET,
-	ST_SECCOMP
+	ST_SECCOMP,
+	ST_LAUNCHER
 };
 
 /* The host's devices a container gets in its /dev (NULL-terminated). */
@@ -89,6 +92,7 @@ struct sandbox_host {
 	void (*api_close)(void *srv);
 	void *api_arg;
 	struct sock_fprog filter; /* seccomp (sandbox_seccomp.c); len 0: none */
+	Zygote *zygote;           /* python's (sandbox_zygote.c), or NULL */
 };
 
 /* sandbox_net.c */
@@ -105,8 +109,19 @@ int sandbox_pathf(char *out, size_t len, const char *fmt, ...) __attribute__((fo
 /* sandbox.c: a new size for the working directory's tmpfs. */
 int sandbox_workfs_resize(sandbox *sb, int memory_mb);
 
-/* sandbox_child.c: the child's side of clone(). */
+/* sandbox_child.c: the child's side of clone(): every step of the sandbox
+ * (enter: it is then the container's, with stdio set, seccomp loaded, and
+ * nothing of ours open but what a holds), then the exec of the proxy. */
 int sandbox_child_main(void *arg);
+void sandbox_child_enter(const child_args *a);
+void sandbox_child_exec(const child_args *a) __attribute__((noreturn));
+/* Report {step, errno} on a->err_fd and exit 127. */
+void sandbox_child_fail(const child_args *a, int step) __attribute__((noreturn));
+
+/* sandbox_zygote.c: clone the child from the zygote of kind: 0 (sb->pid
+ * and sb->pidfd set), -EAGAIN (none ready: clone it yourself), or -errno. */
+int sandbox_zygote_clone(sandbox_host *h, const char *kind, sandbox *sb, const child_args *a, int flags);
+void sandbox_zygote_close(sandbox_host *h);
 
 /* sandbox_cgroup.c */
 void sandbox_cgroups_init(sandbox_host *h);

@@ -83,6 +83,7 @@ typedef struct sched_config {
 	int sandbox;             /* 1: sandbox (uid, namespaces, cgroups); 0: plain child */
 	int cpu_millis;          /* each container's CPU quota, thousandths of a core; 0: none */
 	int network;             /* SB_NET_* of sandbox.h */
+	int no_zygote;           /* 1: python containers start their own interpreter */
 	int api_port;            /* the API, served in each container's network namespace too */
 	void *(*api_open)(void *arg, int fd); /* serve the API on a listening socket */
 	void (*api_close)(void *srv);

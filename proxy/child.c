@@ -9,7 +9,10 @@
  * a sentinel.
  *
  * The child is a process group leader (UV_PROCESS_DETACHED calls setsid), so
- * a kill reaches everything it started. A Child is closed in two steps: the
+ * a kill reaches everything it started. A stem cell the backend's zygote
+ * forked before our start (--adopt) is taken over with child_adopt: the
+ * same pipes, already made, and a pidfd for its exit instead of libuv's
+ * process handle. A Child is closed in two steps: the
  * process is killed and reaped first (closing a libuv process handle before
  * the exit would leave a zombie), then every handle is closed, and when the
  * last close callback has run the owner's closed_cb frees the memory.
@@ -21,6 +24,8 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include "dat.h"
 #include "fns.h"
@@ -51,10 +56,8 @@ on_stream_closed(uv_handle_t *h)
 }
 
 static void
-on_child_exit(uv_process_t *p, int64_t status, int sig)
+child_exited(Child *c, int64_t status, int sig)
 {
-	Child *c = p->data;
-
 	c->running = 0;
 	c->status = status;
 	c->signal = sig;
@@ -67,6 +70,26 @@ on_child_exit(uv_process_t *p, int64_t status, int sig)
 	}
 	if (c->exit_cb)
 		c->exit_cb(c);
+}
+
+static void
+on_child_exit(uv_process_t *p, int64_t status, int sig)
+{
+	child_exited(p->data, status, sig);
+}
+
+/* An adopted process's pidfd is readable: it has ended; reap it. */
+static void
+on_adopted_exit(uv_poll_t *h, int status, int events)
+{
+	Child *c = h->data;
+	int ws;
+
+	(void)status, (void)events;
+	if (waitpid(c->pid, &ws, WNOHANG) == 0)
+		return;
+	uv_poll_stop(h);
+	child_exited(c, WIFEXITED(ws) ? WEXITSTATUS(ws) : 0, WIFSIGNALED(ws) ? WTERMSIG(ws) : 0);
 }
 
 static void
@@ -281,6 +304,40 @@ out:
 	return rc;
 }
 
+/* Take over a process that is already running, our child (the backend's
+ * zygote forked it as a stem cell, --adopt), with our ends of its stdin,
+ * stdout, stderr and fd 3 in fds, which are ours from now on, whatever
+ * happens. On failure the Child must still be closed with child_close. */
+int
+child_adopt(Proxy *px, Child *c, int pid, const int *fds)
+{
+	int ours[4] = { fds[0], fds[1], fds[2], fds[3] }, rc;
+
+	c->px = px;
+	c->ctlfd = -1;
+	c->out.fd = c->err.fd = -1;
+	c->out.eof = c->err.eof = 1;
+	c->timer.data = c->pidw.data = c;
+	uv_timer_init(px->loop, &c->timer);
+	c->handles++;
+	c->adopted = 1;
+	c->pid = pid;
+	if ((c->pidfd = (int)syscall(SYS_pidfd_open, pid, 0)) < 0) {
+		rc = -errno;
+		goto out;
+	}
+	if ((rc = uv_poll_init(px->loop, &c->pidw, c->pidfd)) < 0)
+		goto out;
+	c->handles++;
+	c->running = 1;
+	c->out.eof = c->err.eof = 0;
+	if ((rc = uv_poll_start(&c->pidw, UV_READABLE, on_adopted_exit)) == 0)
+		rc = open_ours(c, ours, 4);
+out:
+	close_fds(ours, 4);
+	return rc;
+}
+
 static void
 on_written(uv_write_t *w, int status)
 {
@@ -432,7 +489,10 @@ child_kill(Child *c)
 {
 	if (!c->running)
 		return;
-	if (kill(-c->proc.pid, SIGKILL) < 0)
+	if (c->adopted) {
+		if (kill(-c->pid, SIGKILL) < 0)
+			kill(c->pid, SIGKILL);
+	} else if (kill(-c->proc.pid, SIGKILL) < 0)
 		uv_process_kill(&c->proc, SIGKILL);
 }
 
@@ -472,4 +532,10 @@ child_close(Child *c)
 		c->ctlfd = -1;
 	}
 	close_handle((uv_handle_t *)&c->proc, on_closed);
+	if (c->adopted) {
+		close_handle((uv_handle_t *)&c->pidw, on_closed);
+		if (c->pidfd >= 0)
+			close(c->pidfd);
+		c->pidfd = -1;
+	}
 }

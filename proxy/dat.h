@@ -43,6 +43,11 @@ struct Opts {
 	long spin;           /* µs to poll fd 3 for a quick answer; 0 = never */
 	int verbose;
 	int wait_ack; /* OW_WAIT_FOR_ACK: actionloop processes ack too */
+	/* --adopt PID,IN,OUT,ERR,CTL: a stem cell's launcher already running,
+	 * our child, and our ends of its stdin, stdout, stderr and fd 3 (the
+	 * backend's zygote forked it); 0: none */
+	int adopt_pid;
+	int adopt_fd[4];
 };
 
 /* How a kind runs: once per activation, or as an action loop. */
@@ -94,6 +99,10 @@ struct Stream {
 struct Child {
 	Proxy *px;
 	uv_process_t proc;
+	uv_poll_t pidw; /* an adopted process: its pidfd, readable when it ends */
+	int pidfd;
+	int pid; /* of an adopted process (else proc.pid) */
+	int adopted;
 	uv_pipe_t in;
 	Stream out, err;
 	uv_poll_t ctl; /* fd 3, for action loops */

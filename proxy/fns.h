@@ -36,6 +36,7 @@ void stream_tail(Stream *s, char *buf, size_t size, int lines);
 
 /* child.c */
 int child_spawn(Proxy *px, Child *c, const char **argv, char **env, const char *cwd, int ctl);
+int child_adopt(Proxy *px, Child *c, int pid, const int *fds);
 int child_write(Child *c, const char *p, size_t len, int flags);
 void child_close_stdin(Child *c);
 void child_deadline(Child *c, uint64_t at);

@@ -1,5 +1,6 @@
 /* main.c — faasfs-proxy: options, the environment, the loop, shutdown. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <libgen.h>
 #include <limits.h>
@@ -30,7 +31,7 @@ usage(FILE *f)
 	fprintf(f, "usage: faasfs-proxy [--listen HOST:PORT|unix:PATH] [--kind KIND] [--launchers DIR]\n"
 	           "\t[--python PATH] [--node PATH] [--bash PATH] [--workdir DIR]\n"
 	           "\t[--max-body BYTES] [--log-limit BYTES] [--concurrency N] [--timeout MS]\n"
-	           "\t[--spin USEC] [-v]\n");
+	           "\t[--spin USEC] [--adopt PID,IN,OUT,ERR,CTL] [-v]\n");
 }
 
 /* "HOST:PORT", ":PORT", "PORT" or "unix:PATH". */
@@ -98,16 +99,36 @@ defaults(Opts *o)
 	}
 }
 
+/* --adopt PID,IN,OUT,ERR,CTL: the descriptors must be open; they are
+ * close-on-exec from now on, as every descriptor of ours. */
+static int
+parse_adopt(Opts *o, const char *s)
+{
+	int i;
+
+	if (sscanf(s, "%d,%d,%d,%d,%d", &o->adopt_pid, &o->adopt_fd[0], &o->adopt_fd[1], &o->adopt_fd[2],
+	           &o->adopt_fd[3]) != 5 ||
+	    o->adopt_pid <= 0)
+		return -EINVAL;
+	for (i = 0; i < 4; i++)
+		if (o->adopt_fd[i] < 3 || fcntl(o->adopt_fd[i], F_SETFD, FD_CLOEXEC) < 0)
+			return -EINVAL;
+	return 0;
+}
+
 /* 0, 1 for --help, or -EINVAL. */
 static int
 parse_opts(Opts *o, int argc, char **argv)
 {
 	static const struct option longs[] = {
-		{ "listen", 1, 0, 'l' },      { "kind", 1, 0, 'k' },     { "launchers", 1, 0, 'L' },
-		{ "python", 1, 0, 'P' },      { "node", 1, 0, 'N' },     { "bash", 1, 0, 'B' },
-		{ "workdir", 1, 0, 'w' },     { "max-body", 1, 0, 'm' }, { "log-limit", 1, 0, 'g' },
-		{ "concurrency", 1, 0, 'c' }, { "timeout", 1, 0, 't' },  { "spin", 1, 0, 's' },
-		{ "verbose", 0, 0, 'v' },     { "help", 0, 0, 'h' },     { 0, 0, 0, 0 },
+		{ "listen", 1, 0, 'l' },    { "kind", 1, 0, 'k' },
+		{ "launchers", 1, 0, 'L' }, { "python", 1, 0, 'P' },
+		{ "node", 1, 0, 'N' },      { "bash", 1, 0, 'B' },
+		{ "workdir", 1, 0, 'w' },   { "max-body", 1, 0, 'm' },
+		{ "log-limit", 1, 0, 'g' }, { "concurrency", 1, 0, 'c' },
+		{ "timeout", 1, 0, 't' },   { "spin", 1, 0, 's' },
+		{ "verbose", 0, 0, 'v' },   { "help", 0, 0, 'h' },
+		{ "adopt", 1, 0, 'A' },     { 0, 0, 0, 0 },
 	};
 	int c;
 
@@ -128,6 +149,10 @@ parse_opts(Opts *o, int argc, char **argv)
 		case 'c': o->concurrency = atoi(optarg); break;
 		case 't': o->timeout = atol(optarg); break;
 		case 's': o->spin = atol(optarg); break;
+		case 'A':
+			if (parse_adopt(o, optarg) < 0)
+				return -EINVAL;
+			break;
 		case 'v': o->verbose++; break;
 		case 'h': return 1;
 		default: return -EINVAL;

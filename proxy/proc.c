@@ -72,19 +72,13 @@ fail:
 	return NULL;
 }
 
-/* Spawn a process of kind k for action a (NULL: a stem cell) in cwd. */
 static Proc *
-proc_spawn(Proxy *px, const Kind *k, const Action *a, char **env, const char *cwd, char *err, size_t errlen)
+proc_new(Proxy *px, const Kind *k)
 {
 	Proc *p = calloc(1, sizeof *p);
-	const char *argv[8];
-	int rc;
 
-	if (p == NULL || env == NULL) {
-		free(p);
-		snprintf(err, errlen, "out of memory");
+	if (p == NULL)
 		return NULL;
-	}
 	p->px = px;
 	p->kind = k;
 	p->c.data = p;
@@ -92,9 +86,43 @@ proc_spawn(Proxy *px, const Kind *k, const Action *a, char **env, const char *cw
 	p->c.line_cb = proc_line;
 	p->c.timer_cb = proc_deadline;
 	p->c.closed_cb = proc_closed;
+	return p;
+}
+
+/* Spawn a process of kind k for action a (NULL: a stem cell) in cwd. */
+static Proc *
+proc_spawn(Proxy *px, const Kind *k, const Action *a, char **env, const char *cwd, char *err, size_t errlen)
+{
+	Proc *p = env ? proc_new(px, k) : NULL;
+	const char *argv[8];
+	int rc;
+
+	if (p == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
 	k->argv(px, a, argv);
 	if ((rc = child_spawn(px, &p->c, argv, env, cwd, 1)) < 0) {
 		snprintf(err, errlen, "Cannot start the action: %s: %s", argv[0], uv_strerror(rc));
+		child_close(&p->c);
+		return NULL;
+	}
+	return p;
+}
+
+/* The stem cell the backend's zygote forked before our start (--adopt):
+ * taken once; NULL when there is none, or it cannot be had. */
+static Proc *
+proc_adopted(Proxy *px, const Kind *k)
+{
+	int pid = px->opt.adopt_pid, rc;
+	Proc *p;
+
+	px->opt.adopt_pid = 0;
+	if (pid <= 0 || (p = proc_new(px, k)) == NULL)
+		return NULL;
+	if ((rc = child_adopt(px, &p->c, pid, px->opt.adopt_fd)) < 0) {
+		log_warn("cannot adopt the launcher the backend started: %s", uv_strerror(rc));
 		child_close(&p->c);
 		return NULL;
 	}
@@ -113,12 +141,14 @@ proc_prelaunch(Proxy *px, char *err, size_t errlen)
 
 	if (k == NULL || !k->stem || px->proc != NULL || px->stopping)
 		return 0;
-	if ((env = env_copy(px->baseenv)) && env_set(&env, "__OW_WAIT_FOR_ACK", "1") < 0) {
+	if ((p = proc_adopted(px, k)) == NULL) {
+		if ((env = env_copy(px->baseenv)) && env_set(&env, "__OW_WAIT_FOR_ACK", "1") < 0) {
+			env_free(env);
+			env = NULL;
+		}
+		p = proc_spawn(px, k, NULL, env, px->workdir, err, errlen);
 		env_free(env);
-		env = NULL;
 	}
-	p = proc_spawn(px, k, NULL, env, px->workdir, err, errlen);
-	env_free(env);
 	if (p == NULL)
 		return -1;
 	p->state = PROC_STEM;

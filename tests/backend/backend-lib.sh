@@ -31,14 +31,16 @@ stop_backend() {
 
 AUTH=23bc46b1-71f6-4ed5-8c54-816aa4f8c502:123zO3xZCLrMN6v2BKK1dXYFpXlPkccOFqm12CdAsMgRU4VrNZ9lyGVCGuMDGIwP
 
-# start_backend [ARGS]: a backend on a free port with its data in $SCRATCH/data.
+# start_backend [ARGS]: a backend on a free port with its data in $SCRATCH/data
+# (with $FAASFS_TEST_BACKEND_ARGS too, e.g. --no-zygote).
 start_backend() { start_backend_at --data "$SCRATCH/data" --run-dir "$SCRATCH/run" "$@"; }
 
 # start_backend_at ARGS: the same, with no data or run directory of ours.
 start_backend_at() {
 	PORT=$(free_port)
 	export HOME="$SCRATCH" FAASFS_AUTH="$AUTH"
-	"$BACKEND" --listen "127.0.0.1:$PORT" "$@" >>"$SCRATCH/backend.log" 2>&1 &
+	# FAASFS_TEST_BACKEND_ARGS: more options, split on spaces
+	"$BACKEND" --listen "127.0.0.1:$PORT" ${FAASFS_TEST_BACKEND_ARGS:-} "$@" >>"$SCRATCH/backend.log" 2>&1 &
 	BACKEND_PID=$!
 	test_at_end "stop_backend $BACKEND_PID"
 	API="http://127.0.0.1:$PORT/api/v1/namespaces/_"

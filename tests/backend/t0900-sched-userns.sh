@@ -20,7 +20,8 @@ fi
 # the checkout may sit in a folder only root can enter.
 chmod 711 "$SCRATCH"
 mkdir nb bin && chown 65534:65534 nb
-cp "$BACKEND" "$TOP/proxy/faasfs-proxy" bin/ && cp -R "$TOP/proxy/launchers" bin/
+cp "$BACKEND" "$TOP/proxy/faasfs-proxy" bin/ && cp -R "$TOP/proxy/launchers" bin/ &&
+	mkdir bin/zygote && cp "$TOP/backend/zygote/faasfs-zygote.so" bin/zygote/
 # The socket is in a folder of its own outside /tmp (which is hidden
 # anyway): the function runs as the backend's uid in its namespace, so
 # only the sandbox hiding that folder keeps it from connecting.
