@@ -216,14 +216,15 @@ static void
 action_put(api_req *ar, const qname *q)
 {
 	char key[2 * NAME_MAX_LEN + 2], err[1024];
-	json_t *body, *old, *doc;
+	json_t *body, *old, *doc, *sets = NULL;
 
 	qname_key(q, key, sizeof key);
 	if (!package_writable(ar, q->pkg) || entity_put_begin(ar, "actions", key, &body, &old))
 		return;
-	if (action_build(ar, q, body, old, &doc, err, sizeof err)) {
+	if (secrets_take(body, &sets, err, sizeof err) || action_build(ar, q, body, old, &doc, err, sizeof err)) {
 		api_error(ar->req, 400, "%s", err);
 	} else {
+		secrets_pending(ar->b->st, ar->who.ns, "actions", key, doc, sets);
 		char path[PATH_MAX_LEN + 1];
 		qname_path(q, path, sizeof path);
 		if (old)
@@ -233,6 +234,7 @@ action_put(api_req *ar, const qname *q)
 		else
 			entity_put_end(ar, "actions", key, q->pkg, doc);
 	}
+	json_decref(sets);
 	json_decref(body);
 	json_decref(old);
 }
@@ -297,6 +299,22 @@ package_actions(api_req *ar, const char *pkg)
 	json_decref(p);
 }
 
+/* .../actions/[PKG/]NAME/secrets/KEY (secrets.c): 3 or 4 segments after
+ * actions/, which were 404 before. */
+static void
+action_secrets(api_req *ar)
+{
+	char key[2 * NAME_MAX_LEN + 2];
+	qname q;
+
+	ar->nseg -= 2;
+	if (action_qname(ar, &q))
+		return;
+	qname_key(&q, key, sizeof key);
+	if (package_writable(ar, q.pkg))
+		api_secrets(ar, "actions", key, q.pkg, ar->seg[ar->nseg + 1]);
+}
+
 void
 api_actions(api_req *ar)
 {
@@ -313,6 +331,10 @@ api_actions(api_req *ar)
 	}
 	if (ar->nseg == 1 && strcmp(m, "GET") == 0 && ar->req->path[strlen(ar->req->path) - 1] == '/') {
 		package_actions(ar, ar->seg[0]); /* wsk action list PKG: GET .../actions/PKG/ */
+		return;
+	}
+	if ((ar->nseg == 3 || ar->nseg == 4) && strcmp(ar->seg[ar->nseg - 2], "secrets") == 0) {
+		action_secrets(ar);
 		return;
 	}
 	if (ar->nseg > 2) {

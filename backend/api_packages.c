@@ -45,7 +45,7 @@ binding_check(api_req *ar, json_t *bind, char *ref, size_t rn, char *err, size_t
 static void
 package_put(api_req *ar, const char *name)
 {
-	json_t *body, *old, *doc, *bind;
+	json_t *body, *old, *doc, *bind, *sets = NULL;
 	char ref[PATH_MAX_LEN + 1], err[1024];
 
 	if (strcmp(name, "default") == 0) {
@@ -54,6 +54,12 @@ package_put(api_req *ar, const char *name)
 	}
 	if (entity_put_begin(ar, "packages", name, &body, &old))
 		return;
+	if (secrets_take(body, &sets, err, sizeof err)) {
+		json_decref(body);
+		json_decref(old);
+		api_error(ar->req, 400, "%s", err);
+		return;
+	}
 	bind = json_object_get(body, "binding");
 	if (!bind)
 		bind = json_object_get(old, "binding");
@@ -63,8 +69,18 @@ package_put(api_req *ar, const char *name)
 	} else {
 		doc = entity_doc(ar->who.ns, name, old, body);
 		json_object_set_new(doc, "binding", json_incref(bind));
-		entity_put_end(ar, "packages", name, ref, doc);
+		if (json_object_size(sets) && json_object_size(bind)) {
+			json_decref(doc);
+			api_error(ar->req, 400,
+			          "A binding has no secrets of its own: set them on the package it binds.");
+		} else {
+			secrets_pending(ar->b->st, ar->who.ns, "packages", name, doc, sets);
+			entity_put_end(ar, "packages", name, ref, doc);
+			if (json_object_size(sets))
+				secrets_forget(ar, "packages", name);
+		}
 	}
+	json_decref(sets);
 	json_decref(bind);
 	json_decref(body);
 	json_decref(old);
@@ -123,6 +139,11 @@ api_packages(api_req *ar)
 	const char *m = ar->req->method, *name;
 	json_t *doc;
 
+	if (ar->nseg == 3 && strcmp(ar->seg[1], "secrets") == 0) { /* .../packages/NAME/secrets/KEY */
+		if (entity_name_ok(ar, ar->seg[0]))
+			api_secrets(ar, "packages", ar->seg[0], "", ar->seg[2]);
+		return;
+	}
 	if (strcmp(m, "GET") && strcmp(m, "DELETE") && strcmp(m, "PUT") && ar->nseg) {
 		api_error(ar->req, 405, "Method not allowed.");
 		return;

@@ -120,6 +120,13 @@ typedef struct api_req {
 	int nseg;
 } api_req;
 
+/* One change to an entity's secrets (secrets.c): val NULL deletes key. */
+typedef struct Secretset {
+	const char *key;
+	const char *val;
+	size_t len;
+} Secretset;
+
 /* A fully qualified entity name split into its parts. */
 typedef struct qname {
 	char ns[NAME_MAX_LEN + 1];
@@ -191,6 +198,9 @@ typedef struct resolved {
 	json_t *init_env;               /* object: init parameters as strings (owned) */
 	char path[PATH_MAX_LEN + 1];    /* where the action really lives: "ns/pkg/name" */
 	char binding[PATH_MAX_LEN + 1]; /* "ns/binding" when reached through one, else "" */
+	json_t *secrets;                /* object NAME: value in base64, or NULL when none (owned) */
+	json_t *secinfo;                /* object NAME: the version that set it, or NULL (owned) */
+	char sectag[32];                /* the version of the package whose secrets it has, or "" */
 } resolved;
 
 /* What a composition has started so far, shared with compositions nested

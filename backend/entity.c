@@ -114,7 +114,7 @@ entity_doc(const char *nsfield, const char *name, const json_t *old, const json_
 void
 entity_put_end(api_req *ar, const char *coll, const char *key, const char *ref, json_t *doc)
 {
-	if (store_entity_put(ar->b->st, ar->who.ns, coll, key, ref, doc)) {
+	if (secrets_store(ar->b->st, ar->who.ns, coll, key, ref, doc)) {
 		json_decref(doc);
 		api_error(ar->req, 500, "The store could not be written.");
 		return;

@@ -78,10 +78,15 @@ int store_act_queue(store *st, const act_row *r, store_commit_cb cb, void *arg);
 int store_act_barrier(store *st, store_commit_cb cb, void *arg);
 void store_stats(store *st, int64_t *commits, int64_t *rows);
 
+/* store_secret.c */
+int store_secret_list(store *st, const char *ns, const char *coll, const char *name, json_t *info, json_t *values);
+
 /* store_entity.c */
 int store_entity_peek(store *st, const char *ns, const char *coll, const char *name, json_t **doc);
 int store_entity_get(store *st, const char *ns, const char *coll, const char *name, json_t **doc);
 int store_entity_put(store *st, const char *ns, const char *coll, const char *name, const char *ref, json_t *doc);
+int store_entity_put_secrets(store *st, const char *ns, const char *coll, const char *name, const char *ref,
+                             json_t *doc, const Secretset *sets, int nsets);
 int store_entity_del(store *st, const char *ns, const char *coll, const char *name, const char *version);
 int store_entity_list(store *st, const char *ns, const char *coll, const char *ref, int limit, int skip, json_t **out);
 int store_entity_count(store *st, const char *ns, const char *coll, const char *ref);
@@ -183,6 +188,18 @@ int invoke_wait(backend *b, http_req *req, const act_req *rq, int blocking, int6
 void api_actions(api_req *ar);
 void invoke_http(api_req *ar, const qname *q);
 void action_validate(api_req *ar, const qname *q, json_t *doc);
+
+/* secrets.c */
+int secret_name_check(const char *k, char *err, size_t n);
+int secrets_take(json_t *body, json_t **sets, char *err, size_t n);
+int secrets_pending(store *st, const char *ns, const char *coll, const char *key, json_t *doc, json_t *sets);
+int secrets_store(store *st, const char *ns, const char *coll, const char *key, const char *ref, json_t *doc);
+int secrets_named(const json_t *doc);
+int secrets_for_run(store *st, const char *ns, const char *pkg, const json_t *pkgdoc, const char *key,
+                    const json_t *action, json_t *values, json_t *info);
+json_t *secrets_for_validate(store *st, const char *ns, const char *pkg, const char *key, const json_t *doc);
+void secrets_forget(api_req *ar, const char *coll, const char *key);
+void api_secrets(api_req *ar, const char *coll, const char *key, const char *ref, const char *skey);
 void api_packages(api_req *ar);
 void api_triggers(api_req *ar);
 void trigger_fire_http(backend *b, http_req *req, const caller *who, const char *name, const json_t *trig,

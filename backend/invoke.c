@@ -186,6 +186,8 @@ activation_submit(activation *a, json_t *params)
 	sp.annotations = ann;
 	sp.params = params;
 	sp.api_key = json_is_true(json_object_get(ann, "provide-api-key")) ? a->who.auth : NULL;
+	sp.secrets = a->res.secrets;
+	sp.sectag = a->res.sectag;
 	rc = sched_submit(a->b->sched, &sp, run_done, a);
 	json_decref(ann);
 	return rc;
@@ -212,6 +214,8 @@ skeleton(activation *a, const char *cause, const char *caused_by)
 		record_annot_str(r, "causedBy", caused_by);
 	if (a->res.binding[0])
 		record_annot_str(r, "binding", a->res.binding);
+	if (a->res.secinfo && !a->conductor)
+		record_annot(r, "secrets", a->res.secinfo); /* names and the versions that set them */
 }
 
 int

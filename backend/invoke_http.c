@@ -201,7 +201,7 @@ validated(run_result *res, void *arg)
 	const char *msg = jstr(json_object_get(res->result, "error"));
 
 	if (res->status == RUN_SUCCESS) {
-		if (store_entity_put(v->b->st, v->ns, "actions", v->key, v->pkg, v->doc))
+		if (secrets_store(v->b->st, v->ns, "actions", v->key, v->pkg, v->doc))
 			api_error(v->req, 500, "The store could not be written.");
 		else
 			api_reply(v->req, 200, json_incref(v->doc), NULL);
@@ -240,7 +240,9 @@ action_validate(api_req *ar, const qname *q, json_t *doc)
 	params_layer(params, env, json_object_get(doc, "parameters"));
 	json_decref(params);
 	action_spec(&sp, ar->b, doc, q->ns, path, env, id);
+	sp.secrets = secrets_for_validate(ar->b->st, q->ns, q->pkg, v->key, doc);
 	rc = sched_submit(ar->b->sched, &sp, validated, v);
+	json_decref(sp.secrets);
 	json_decref(env);
 	if (rc) {
 		api_error(ar->req, rc == -EAGAIN ? 429 : 503, "The code could not be validated: %s", strerror(-rc));

@@ -7,7 +7,8 @@
  *
  * The manifest (server-side applied by domain_knative.c): the runtime image
  * of the kind's family with faasfs-proxy as its entry point; the function in
- * FAASFS_INIT (the /init object) when it is at most ENV_INIT_MAX bytes, else
+ * FAASFS_INIT (the /init object) when it is at most ENV_INIT_MAX bytes and
+ * holds no secrets (those are never in a Service's spec), else
  * only its digest, and the backend gives the code with the first request a
  * pod answers "not initialized"; memory to resources (request and limit),
  * the timeout to timeoutSeconds (rounded up, at most Knative's 600), the
@@ -130,15 +131,17 @@ scale_annotations(const ksvc_spec *sp)
 static json_t *
 container(const ksvc_spec *sp)
 {
-	json_t *env = json_array();
-	char mem[24], *init = json_dumps(sp->init, JSON_COMPACT), digest[24], name[512];
+	json_t *env = json_array(), *bare = json_deep_copy(sp->init);
+	int secret = json_object_del(bare, "secrets") == 0; /* never in a Service's spec: sent with a run */
+	char mem[24], *init = json_dumps(bare, JSON_COMPACT), digest[24], name[512];
 
 	snprintf(mem, sizeof mem, "%dMi", sp->memory_mb);
 	snprintf(name, sizeof name, "/%s", sp->path);
 	json_array_append_new(env, env_var("__OW_ACTION_NAME", name));
 	json_array_append_new(env, env_var("__OW_ACTION_VERSION", sp->version));
 	json_array_append_new(env, env_var("__OW_RUNTIME_PLATFORM", "knative"));
-	if (init && strlen(init) <= ENV_INIT_MAX) {
+	json_decref(bare);
+	if (init && strlen(init) <= ENV_INIT_MAX && !secret) {
 		json_array_append_new(env, env_var("FAASFS_INIT", init));
 	} else {
 		snprintf(digest, sizeof digest, "%08x", init ? fnv(init) : 0);

@@ -43,6 +43,22 @@ follow_binding(backend *b, const caller *who, json_t *bind, json_t **target, cha
 	return 0;
 }
 
+/* The secrets of the action and of the package it lives in (secrets.c),
+ * read only when one of them names some. */
+static int
+resolve_secrets(backend *b, resolved *r, const char *ns, const char *pkg, const json_t *pkgdoc, const char *key)
+{
+	int pkgsec = pkg[0] && secrets_named(pkgdoc);
+
+	if (!pkgsec && !secrets_named(r->action))
+		return 0;
+	if (pkgsec)
+		snprintf(r->sectag, sizeof r->sectag, "%s", jstr(json_object_get(pkgdoc, "version")));
+	r->secrets = json_object();
+	r->secinfo = json_object();
+	return secrets_for_run(b->st, ns, pkg, pkgdoc, key, r->action, r->secrets, r->secinfo);
+}
+
 int
 action_resolve(backend *b, const caller *who, const qname *q, resolved *r, int *status, char *err, size_t n)
 {
@@ -90,14 +106,21 @@ action_resolve(backend *b, const caller *who, const qname *q, resolved *r, int *
 	if (target)
 		params_layer(r->params, r->init_env, json_object_get(pkg, "parameters"));
 	params_layer(r->params, r->init_env, json_object_get(r->action, "parameters"));
+	rc = resolve_secrets(b, r, ns, pname, target ? target : pkg, key);
 	json_decref(pkg);
 	json_decref(target);
+	if (rc) {
+		resolved_free(r);
+		return *status = 500, snprintf(err, n, "store error"), rc;
+	}
 	return 0;
 }
 
 void
 resolved_free(resolved *r)
 {
+	json_decref(r->secrets);
+	json_decref(r->secinfo);
 	json_decref(r->action);
 	json_decref(r->params);
 	json_decref(r->init_env);

@@ -323,6 +323,8 @@ init_body(const run_spec *sp)
 	              "kind", sp->kind);
 	if (!v)
 		return NULL;
+	if (json_object_size(sp->secrets))
+		json_object_set_new(json_object_get(v, "value"), "secrets", json_deep_copy(sp->secrets));
 	text = json_text(v, NULL);
 	json_decref(v);
 	return text;
@@ -383,7 +385,8 @@ pool_get(sched *s, const run_spec *sp, pool **out)
 	char key[1024];
 	pool *p;
 
-	snprintf(key, sizeof key, "%s@%s", sp->path, sp->version ? sp->version : "");
+	snprintf(key, sizeof key, "%s@%s%s%s", sp->path, sp->version ? sp->version : "",
+	         sp->sectag && *sp->sectag ? "+" : "", sp->sectag ? sp->sectag : "");
 	for (p = s->table[hash(key)]; p; p = p->hnext)
 		if (strcmp(p->key, key) == 0) {
 			*out = p;

@@ -45,6 +45,8 @@ typedef struct run_spec {
 	const char *api_key;       /* "uuid:key" given to the function as __OW_API_KEY, or NULL */
 	const char *api_host;      /* given as __OW_API_HOST */
 	int64_t deadline_ms;       /* 0: now + timeout */
+	json_t *secrets;           /* object NAME: value in base64, given at init only; or NULL */
+	const char *sectag;        /* with version, what tells warm containers apart ("" or NULL: nothing more) */
 } run_spec;
 
 /* OpenWhisk's four outcomes, with their statusCode in activation records. */

@@ -77,6 +77,11 @@ static const char *const migrations[] = {
 	"ALTER TABLE feeds ADD COLUMN error TEXT NOT NULL DEFAULT '';",
 	/* 7: a namespace's own quotas, set by the operator (quota.c) */
 	"ALTER TABLE namespaces ADD COLUMN limits TEXT NOT NULL DEFAULT '{}';",
+	/* 8: secrets of actions and packages, kept out of every document
+	 * (secrets.c): `version` is the entity's when the value was set */
+	"CREATE TABLE secrets(ns TEXT NOT NULL, coll TEXT NOT NULL, name TEXT NOT NULL, key TEXT NOT NULL,"
+	"  value BLOB NOT NULL, version TEXT NOT NULL, updated INTEGER NOT NULL,"
+	"  PRIMARY KEY(ns, coll, name, key)) WITHOUT ROWID;",
 };
 
 static const char *const sql[S_NSTMT] = {
@@ -135,6 +140,12 @@ static const char *const sql[S_NSTMT] = {
 	               " WHERE feed LIKE ?1",
 	[S_FEED_DEL] = "DELETE FROM feeds WHERE ns = ?1 AND trigger = ?2",
 	[S_FEED_DUE] = "UPDATE feeds SET next_due = ?3, last_due = ?4 WHERE ns = ?1 AND trigger = ?2",
+	[S_SEC_PUT] = "INSERT OR REPLACE INTO secrets(ns, coll, name, key, value, version, updated)"
+	              " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	[S_SEC_DEL] = "DELETE FROM secrets WHERE ns = ?1 AND coll = ?2 AND name = ?3 AND key = ?4",
+	[S_SEC_DEL_ALL] = "DELETE FROM secrets WHERE ns = ?1 AND coll = ?2 AND name = ?3",
+	[S_SEC_LIST] = "SELECT key, value, version, updated FROM secrets WHERE ns = ?1 AND coll = ?2 AND name = ?3"
+	               " ORDER BY key",
 	[S_META_APPLIED] = "UPDATE meta SET value = max(value, ?1) WHERE key = 'journal_applied'",
 };
 

@@ -41,6 +41,10 @@ enum stmt_id {
 	S_FEED_ALL,
 	S_FEED_DEL,
 	S_FEED_DUE,
+	S_SEC_PUT,
+	S_SEC_DEL,
+	S_SEC_DEL_ALL,
+	S_SEC_LIST,
 	S_NSTMT
 };
 
@@ -118,6 +122,9 @@ int journal_close(store *st);
 pending *recent_find(store *st, const char *id);
 void recent_each(store *st, void (*fn)(pending *p, void *arg), void *arg);
 
+int store_secret_write(store *st, const char *ns, const char *coll, const char *name, const Secretset *set,
+                       const char *version);
+int store_secret_drop(store *st, const char *ns, const char *coll, const char *name);
 sqlite3_stmt *store_stmt(store *st, enum stmt_id id);
 int store_exec_step(store *st, sqlite3_stmt *s);
 int store_event_insert(store *st, const char *ns, const char *kind, const char *op, const char *name,

@@ -77,6 +77,15 @@ emit(store *st, int64_t seq, const char *ns, const char *coll, const char *op, c
 int
 store_entity_put(store *st, const char *ns, const char *coll, const char *name, const char *ref, json_t *doc)
 {
+	return store_entity_put_secrets(st, ns, coll, name, ref, doc, NULL, 0);
+}
+
+/* The same, with changes to its secrets in the same transaction, so that a
+ * secret's new value and the version that says it changed go together. */
+int
+store_entity_put_secrets(store *st, const char *ns, const char *coll, const char *name, const char *ref, json_t *doc,
+                         const Secretset *sets, int nsets)
+{
 	char *text = json_text(doc, NULL);
 	const char *version = json_string_value(json_object_get(doc, "version"));
 	sqlite3_stmt *s;
@@ -99,6 +108,8 @@ store_entity_put(store *st, const char *ns, const char *coll, const char *name, 
 	sqlite3_bind_int64(s, 5, json_integer_value(json_object_get(doc, "updated")));
 	sqlite3_bind_text(s, 6, text, -1, SQLITE_STATIC);
 	rc = store_exec_step(st, s);
+	for (int i = 0; !rc && i < nsets; i++)
+		rc = store_secret_write(st, ns, coll, name, &sets[i], version);
 	if (!rc)
 		rc = store_event_insert(st, ns, coll, "put", name, version, &seq);
 	rc = rc ? (store_rollback(st), rc) : store_commit(st);
@@ -126,6 +137,8 @@ store_entity_del(store *st, const char *ns, const char *coll, const char *name, 
 	rc = store_exec_step(st, s);
 	if (!rc && sqlite3_changes(st->db) == 0)
 		rc = -ENOENT;
+	if (!rc)
+		rc = store_secret_drop(st, ns, coll, name);
 	if (!rc)
 		rc = store_event_insert(st, ns, coll, "delete", name, version, &seq);
 	rc = rc ? (store_rollback(st), rc) : store_commit(st);

@@ -29,6 +29,11 @@ action_free(Action *a)
 		return;
 	if (a->dir)
 		rmtree(a->dir);
+	if (a->secdir) {
+		chmod(a->secdir, 0700);
+		rmtree(a->secdir);
+	}
+	free(a->secdir);
 	free(a->code);
 	free(a->ident);
 	free(a->main);
@@ -46,17 +51,18 @@ str_field(json_t *o, const char *key, const char *dflt)
 	return s && *s ? s : dflt;
 }
 
-/* What besides the code tells two inits apart: kind, main, binary. */
+/* What besides the code tells two inits apart: kind, main, binary, secrets. */
 static char *
 ident_of(json_t *value)
 {
 	json_t *k = json_object_get(value, "kind");
-	char *s;
+	char *s, *sec = json_dumps(json_object_get(value, "secrets"), JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+	int rc = asprintf(&s, "%s\n%s\n%d\n%s", json_is_string(k) ? json_string_value(k) : "",
+	                  str_field(value, "main", "main"), json_is_true(json_object_get(value, "binary")),
+	                  sec ? sec : "");
 
-	if (asprintf(&s, "%s\n%s\n%d", json_is_string(k) ? json_string_value(k) : "", str_field(value, "main", "main"),
-	             json_is_true(json_object_get(value, "binary"))) < 0)
-		return NULL;
-	return s;
+	free(sec);
+	return rc < 0 ? NULL : s;
 }
 
 static int
@@ -224,6 +230,8 @@ action_new(Proxy *px, json_t *value, const char *code, size_t len, Action **out,
 		goto fail;
 	snprintf(err, errlen, "out of memory");
 	if ((rc = action_env(px, a, json_object_get(value, "env"))) < 0)
+		goto fail;
+	if ((rc = secrets_place(px, a, json_object_get(value, "secrets"), err, errlen)) < 0)
 		goto fail;
 	a->limit = action_limit(px, a);
 	*out = a;

@@ -75,10 +75,11 @@ struct Action {
 	size_t codelen;
 	char *ident; /* "kind\nmain\nbinary" */
 	char *main;
-	char *dir;   /* the action's own folder under the workdir */
-	char *entry; /* what runs: the executable or the source */
-	char **env;  /* the function's environment, NULL-terminated */
-	int limit;   /* activations in flight at once */
+	char *dir;    /* the action's own folder under the workdir */
+	char *secdir; /* its secrets' folder (secrets.c), or NULL */
+	char *entry;  /* what runs: the executable or the source */
+	char **env;   /* the function's environment, NULL-terminated */
+	int limit;    /* activations in flight at once */
 	int state;
 };
 

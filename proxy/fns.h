@@ -18,6 +18,9 @@ char **env_copy(char **env);
 void env_free(char **env);
 int env_add_run(char ***envp, json_t *run);
 int rmtree(const char *dir);
+
+/* secrets.c */
+int secrets_place(Proxy *px, Action *a, json_t *secrets, char *err, size_t errlen);
 int write_all(int fd, const char *p, size_t len);
 
 /* The longest answer a function may give: room for any body we take. */
