@@ -86,6 +86,8 @@ ent_free(Ent *e)
 	free(e->last);
 	buf_free(&e->logs);
 	free(e->stagekind);
+	src_free(e->src);
+	json_decref(e->secnew);
 	free(e->bindto);
 	free(e->err);
 	free(e->name);

@@ -187,9 +187,17 @@ fs_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode, stru
 
 	if (rc < 0)
 		goto out;
-	if (dir->q == Qaction || dir->q == Qpackage ||
-	    (is_scratch_name(name) &&
-	     (dir->q == Qactions || dir->q == Qtriggers || dir->q == Qrules || dir->q == Qapis)))
+	if (is_src(dir) && !src_scratch_name(name)) {
+		Kid k = { 0 };
+		if ((rc = src_make(req, dir, name, S_IFREG | (mode & 0777), &k)) == 0)
+			rc = reply_entry(req, dir, name, &k, fi);
+	} else if (dir->q == Qsecrets) {
+		Kid k = { 0 };
+		if ((rc = secret_create(dir, name, &k)) == 0)
+			rc = reply_entry(req, dir, name, &k, fi);
+	} else if (is_src(dir) || dir->q == Qaction || dir->q == Qpackage ||
+	           (is_scratch_name(name) &&
+	            (dir->q == Qactions || dir->q == Qtriggers || dir->q == Qrules || dir->q == Qapis)))
 		rc = create_scratch(req, dir, name, mode, fi);
 	else if (dir->q == Qactions)
 		rc = create_action(req, dir, name, fi);
@@ -214,6 +222,32 @@ out:
 		         rc == -EACCES ? "nothing can be created here" : NULL);
 }
 
+/*
+ * mkdir of an action as a directory (src.c): actions/NAME stages a new
+ * action, its src the empty tree it is made from, and a folder in a tree.
+ */
+static int
+mkdir_tree(fuse_req_t req, Node *dir, const char *name)
+{
+	char buf[1024];
+	Kid k = { 0 };
+	int rc;
+
+	if (dir->q == Qactions) {
+		if (kind_of_name(name, &(size_t){ 0 }) != NULL)
+			return -EINVAL; /* NAME.py is a file's name: copy the file */
+		if ((rc = stage_action(dir, name, &k, buf, sizeof buf)) < 0)
+			return rc;
+		k.q = Qaction;
+	} else if (dir->q == Qaction) {
+		if ((rc = src_start(node_ent(dir))) < 0)
+			return rc;
+		k = (Kid){ .q = Qsrc, .ekind = Eaction, .ename = dir->ename };
+	} else if ((rc = src_make(req, dir, name, S_IFDIR | 0755, &k)) < 0)
+		return rc;
+	return reply_entry(req, dir, name, &k, NULL);
+}
+
 void
 fs_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
 {
@@ -222,7 +256,10 @@ fs_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
 	Chg *c;
 
 	(void)mode;
-	if (rc == 0 && dir->q != Qpackages)
+	if (rc == 0 && (dir->q == Qactions || is_src(dir) || (dir->q == Qaction && strcmp(name, "src") == 0))) {
+		if ((rc = mkdir_tree(req, dir, name)) == 0)
+			return;
+	} else if (rc == 0 && dir->q != Qpackages)
 		rc = -EPERM;
 	if (rc == 0 && (c = chg_new(req, dir, name, "mkdir")) == NULL)
 		rc = -ENOMEM;
@@ -230,9 +267,9 @@ fs_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
 		chg_free(c);
 	if (rc < 0)
 		fail_req(req, "mkdir", dir ? dir->path : "?", name, rc,
-		         rc == -EPERM ? (dir->q == Qactions ? "an action is made by copying its code into actions/"
-		                                            : "only packages/ takes new directories")
-		                      : NULL);
+		         rc == -EPERM    ? "only packages/, actions/ and an action's src/ take new directories"
+		         : rc == -EEXIST ? "it exists (an action's src/ is made by mkdir only in a new action)"
+		                         : NULL);
 }
 
 static void
@@ -297,6 +334,40 @@ kid_in(fuse_ino_t parent, const char *name, Node **dir, Kid *k, char *buf, size_
 	return kid_of(*dir, name, k, buf, len);
 }
 
+static void
+secret_gone(void *arg, int err, const char *text)
+{
+	Chg *c = arg;
+
+	chg_done(c, err, text);
+}
+
+/* rm of a secret: DELETE it (secret.c); one only made here just goes. */
+static int
+secret_unlink(fuse_req_t req, Node *dir, const char *name, Kid *k)
+{
+	char *path = path_join(dir->path, name);
+	Node n = { .q = Qsecret, .ekind = k->ekind, .ename = (char *)k->ename, .path = path };
+	Ent *e = node_ent(&n);
+	Chg *c;
+	int rc;
+
+	if (path == NULL)
+		return -ENOMEM;
+	if (e != NULL && json_object_get(e->secnew, name)) {
+		json_object_del(e->secnew, name);
+		free(path);
+		fuse_reply_err(req, 0);
+		return 0;
+	}
+	if ((c = chg_new(req, dir, name, "unlink")) == NULL)
+		rc = -ENOMEM;
+	else if ((rc = secret_put(&n, NULL, 0, secret_gone, c)) < 0)
+		chg_free(c);
+	free(path);
+	return rc;
+}
+
 void
 fs_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
@@ -309,6 +380,11 @@ fs_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 	if (rc < 0)
 		goto out;
 	switch (k.q) {
+	case Qsrcent: rc = src_remove(req, dir, name, 0); break;
+	case Qsecret:
+		if ((rc = secret_unlink(req, dir, name, &k)) == 0)
+			return;
+		break;
 	case Qscratch:
 		if ((path = path_join(dir->path, name)) == NULL) {
 			rc = -ENOMEM;
@@ -401,7 +477,8 @@ fs_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 			return;
 		break;
 	case Qactions: rc = pkg_actions(k.ename) > 0 ? -ENOTEMPTY : 0; break;
-	case Qacts:
+	case Qsrcent: rc = src_remove(req, dir, name, 1); break;
+	case Qsrc:
 		rc = 0; /* goes with its action */
 		break;
 	default: rc = S_ISDIR(node_mode(&(Node){ .q = k.q, .scratch = k.scratch })) ? -EPERM : -ENOTDIR;
@@ -504,6 +581,8 @@ fs_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t newpar
 
 	if (sdir == NULL || dir == NULL || from == NULL || to == NULL)
 		rc = -ENOENT;
+	else if (is_src(sdir) || is_src(dir))
+		rc = src_rename(req, sdir, name, dir, newname, flags);
 	else if (s == NULL && (flags & ~RENAME_NOREPLACE) == 0 &&
 	         (rc = action_move(req, sdir, name, dir, newname)) == 0) {
 		free(from);

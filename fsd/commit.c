@@ -34,6 +34,7 @@ stages(Node *n)
 	case Qcrontab:
 	case Qwatches:
 	case Qsubs:
+	case Qsecret:
 	case Qapi: return 1;
 	}
 	return 0;
@@ -266,6 +267,20 @@ trimmed(Cm *c)
 	return s;
 }
 
+/* A tree's kind (src.c): the action's, unless the tree's top says another
+ * family (a python tree made a node one). */
+static const char *
+tree_kind(Cm *c, const char *kind, const char *p, size_t n)
+{
+	char why[256];
+	const char *told = kind_of_archive(p, n, why, sizeof why);
+
+	(void)c;
+	if (told == NULL || (strcspn(told, ":") == strcspn(kind, ":") && strncmp(told, kind, strcspn(kind, ":")) == 0))
+		return kind;
+	return told;
+}
+
 /* The exec of a code commit: the kind kept or guessed, the code as text or base64. */
 static json_t *
 code_exec(Cm *c, Ent *e)
@@ -277,6 +292,8 @@ code_exec(Cm *c, Ent *e)
 	json_t *x;
 	Buf b64 = { 0 };
 
+	if (c->q == Qsrc && kind != NULL && is_archive(p, c->data.n))
+		kind = tree_kind(c, kind, p, c->data.n);
 	if (kind == NULL || strcmp(kind, "archive") == 0) {
 		char why[256];
 		if (is_archive(p, c->data.n) && (kind = kind_of_archive(p, c->data.n, why, sizeof why)) == NULL) {
@@ -428,6 +445,7 @@ body_of(Cm *c, Ent *e)
 
 	switch (c->q) {
 	case Qcode:
+	case Qsrc:
 	case Qalias: return (x = code_exec(c, e)) ? json_pack("{s:o}", "exec", x) : NULL;
 	case Qkind:
 	case Qmain:
@@ -534,7 +552,7 @@ loaded(void *arg, int err)
 		return;
 	}
 	path = bk_path(c->kind, c->ename,
-	               c->q == Qcode || c->q == Qalias || c->q == Qkind || c->q == Qmain
+	               c->q == Qcode || c->q == Qsrc || c->q == Qalias || c->q == Qkind || c->q == Qmain
 	                       ? "overwrite=true&validate=true"
 	                       : "overwrite=true");
 	rc = path ? bk_json("PUT", path, body, put_done, c) : -ENOMEM;
@@ -563,6 +581,8 @@ commit(Node *n, const char *data, size_t len, commit_cb cb, void *arg)
 	}
 	if (is_feedtab(n->q))
 		return feedtab_commit(n->q, data, len, cb, arg);
+	if (n->q == Qsecret)
+		return secret_put(n, data, len, cb, arg);
 	if (e == NULL)
 		return -ENOENT;
 	if ((c = calloc(1, sizeof *c)) == NULL)

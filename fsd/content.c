@@ -327,7 +327,7 @@ node_fill(Node *n, Buf *b)
 	case Qsubs: return feedtab_fill(n->q, b);
 	case Qscratch: return buf_add(b, n->scratch->data.p ? n->scratch->data.p : "", n->scratch->data.n);
 	}
-	if (n->q >= Qactivation)
+	if (n->q >= Qactivation && n->q < Qscratch)
 		return act_fill(n, b);
 	if (e == NULL)
 		return -ENOENT;

@@ -75,6 +75,10 @@ enum {
 	Qaduration,
 	Qacause,
 	Qscratch, /* an editor's scratch file, kept in memory only */
+	Qsrc,     /* an action's src/: its code as a tree (src.c) */
+	Qsrcent,  /* a file or folder below it */
+	Qsecrets, /* an action's or package's secrets/ (secret.c) */
+	Qsecret,  /* one of them: written, never read */
 };
 
 /* Entity kinds, as in the REST API's collections. */
@@ -89,6 +93,7 @@ typedef struct Wait Wait;
 typedef struct Call Call;
 typedef struct Act Act;
 typedef struct Scratch Scratch;
+typedef struct Src Src;
 
 /* A queue of parked FUSE requests (park.c). */
 struct Parkq {
@@ -132,6 +137,8 @@ struct Ent {
 	uint64_t logupto;  /* action: the last activation sequence looked at for it */
 	uint64_t logfirst; /* action: the sequence of the first one in logs, or 0 */
 	int64_t loadedat;  /* when doc was fetched (a fed trigger's feed status changes on its own) */
+	Src *src;          /* action: the working copy of its src/ tree (src.c), or NULL */
+	json_t *secnew;    /* action, package: names of secrets made here, not set yet (secret.c) */
 };
 
 /* A node: one path in the tree; ino is its address (root is 1). */
@@ -175,6 +182,7 @@ struct Open {
 	int bad;                    /* a write was refused: flush will not commit */
 	struct fuse_pollhandle *ph; /* a poll waiting for data */
 	int created;                /* this open made a staged entity */
+	int srcw;                   /* a file of a tree, open for writing (src.c) */
 	Scratch *scratch;
 };
 
@@ -187,6 +195,8 @@ struct Call {
 	int done;
 	char *line; /* the result line, with its newline */
 	char actid[40];
+	Buf msg; /* its message, while the action's tree is committed first */
+	int json;
 };
 
 /* A finished activation (activ.c). */

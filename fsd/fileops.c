@@ -40,6 +40,8 @@ open_new(Node *n, int flags)
 	}
 	if (n->q == Qactstream)
 		stream_open(o);
+	if (n->q == Qsrcent)
+		src_open(o);
 	return o;
 }
 
@@ -49,7 +51,7 @@ open_free(Open *o)
 	Node *n = o->node;
 	Ent *e = node_ent(n);
 
-	if (o->created && e != NULL && e->staged) {
+	if (o->created && e != NULL && e->staged && n->q != Qsrcent && n->q != Qsecret) {
 		char *slash = strrchr(n->path, '/');
 		ent_drop(e);
 		if (slash) {
@@ -65,6 +67,10 @@ open_free(Open *o)
 		stream_close(o);
 	if (n->q == Qinvoke)
 		invoke_close(o);
+	if (n->q == Qsrcent)
+		src_release(o);
+	if (n->q == Qsecret && o->created)
+		secret_forget(n);
 	scratch_put(o->scratch);
 	buf_free(&o->out);
 	buf_free(&o->stage);
@@ -91,6 +97,8 @@ snapshot(Node *n, int flags)
 	case Qinvoke:
 	case Qresult:
 	case Qscratch:
+	case Qsrcent:
+	case Qsecret:
 	case Qctl:
 	case Qlogs: return 0;
 	}
@@ -113,6 +121,10 @@ file_open(Pend *p)
 		rc = -ESTALE;
 	if (rc == 0 && acc != O_RDONLY && !writable(n))
 		rc = -EACCES;
+	if (rc == 0 && n->q == Qsecret && acc != O_WRONLY)
+		rc = -EACCES; /* a secret is never read back */
+	if (rc == 0 && n->q == Qsrcent)
+		rc = src_ready(n);
 	if (rc == 0 && n->q == Qerr && (p->fi.flags & O_TRUNC))
 		err_clear(fuse_req_ctx(p->req)->uid); /* : > err */
 	if (rc == 0 && n->q == Qerr)
@@ -180,6 +192,7 @@ fs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file
 	case Qinvoke: invoke_read(o, req, size); break;
 	case Qresult: result_read(o, req, size, off); break;
 	case Qscratch: reply_slice(req, &o->scratch->data, size, off); break;
+	case Qsrcent: src_read(o, req, size, off); break;
 	case Qctl:
 		/* the reply to the commands written, whatever the offset */
 		if (o->outoff < o->out.n)
@@ -276,6 +289,7 @@ fs_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off
 		fuse_reply_write(req, size);
 		return;
 	case Qinvoke: invoke_write(o, req, buf, size); return;
+	case Qsrcent: src_write(o, req, buf, size, off); return;
 	case Qtrigger: fire_write(o, req, buf, size); return;
 	case Qctl: ctl_write(o, req, buf, size); return;
 	case Qerr:
@@ -337,6 +351,20 @@ fs_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	f->req = req;
 	if ((rc = commit(o->node, o->stage.p ? o->stage.p : "", o->stage.n, committed, f)) < 0)
 		committed(f, rc, NULL);
+}
+
+/* fsync(2): a file of a tree commits the tree and says how that went
+ * (editors sync what they save); for anything else there is nothing to do. */
+void
+fs_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info *fi)
+{
+	Open *o = (Open *)(uintptr_t)fi->fh;
+
+	(void)ino, (void)datasync;
+	if (o->node->q == Qsrcent)
+		src_fsync(o->node, req);
+	else
+		fuse_reply_err(req, 0);
 }
 
 /* poll(2): streams and invoke say when a read would not wait. */

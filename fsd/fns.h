@@ -71,8 +71,44 @@ void fs_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name);
 void fs_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t newparent, const char *newname,
                unsigned int flags);
 
-/* commit.c */
 typedef void (*commit_cb)(void *arg, int err, const char *text);
+
+/* src.c */
+int src_scratch_name(const char *name);
+const char *src_rel(Node *n);
+void src_free(Src *s);
+int src_of(Ent *e, Src **out);
+int src_exists(Node *n);
+int src_ready(Node *n);
+int src_kid(Node *dir, const char *name, Kid *k);
+mode_t src_mode(Node *n);
+int src_attr(Node *n, struct stat *st);
+void src_list(Node *dir, void (*fn)(const char *name, mode_t mode, void *arg), void *arg);
+void src_changed(Src *s, fuse_req_t req);
+int src_settle(Ent *e, void (*fn)(void *arg, int err, const char *text), void *arg);
+void src_open(Open *o);
+void src_read(Open *o, fuse_req_t req, size_t size, off_t off);
+void src_write(Open *o, fuse_req_t req, const char *buf, size_t size, off_t off);
+void src_release(Open *o);
+void src_truncate(Node *n, off_t size);
+void src_chmod(Node *n, mode_t mode);
+void src_fsync(Node *n, fuse_req_t req);
+int src_make(fuse_req_t req, Node *dir, const char *name, mode_t mode, Kid *k);
+int src_start(Ent *e);
+int src_remove(fuse_req_t req, Node *parent, const char *name, int dir);
+int is_src(Node *n);
+int src_rename(fuse_req_t req, Node *sdir, const char *name, Node *dir, const char *newname, unsigned flags);
+void src_err(Src *s, const char *path, int err, const char *text);
+
+/* secret.c */
+int secret_kid(Node *dir, const char *name, Kid *k);
+int secret_exists(Node *n);
+void secret_list(Node *dir, void (*fn)(const char *name, mode_t mode, void *arg), void *arg);
+int secret_create(Node *dir, const char *name, Kid *k);
+void secret_forget(Node *n);
+int secret_put(Node *n, const char *data, size_t len, commit_cb cb, void *arg);
+
+/* commit.c */
 int stages(Node *n);
 int stage_check(Open *o, char *err, size_t len);
 int commit(Node *n, const char *data, size_t len, commit_cb cb, void *arg);
@@ -101,6 +137,7 @@ void reply_slice(fuse_req_t req, const Buf *b, size_t size, off_t off);
 void fs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi);
 void fs_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off, struct fuse_file_info *fi);
 void fs_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+void fs_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info *fi);
 void fs_poll(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, struct fuse_pollhandle *ph);
 void fs_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
 
@@ -172,6 +209,7 @@ int msg_split(Buf *part, const char *data, size_t n, int final, msg_cb cb, void 
 fuse_ino_t node_ino(Node *n);
 fuse_ino_t path_ino(const char *path);
 Node *node_of(fuse_ino_t ino);
+void node_unpath(const char *path);
 Node *node_bypath(const char *path);
 char *path_join(const char *dir, const char *name);
 Node *node_make(Node *parent, const char *name, const Kid *kid);
@@ -202,6 +240,7 @@ int action_move(fuse_req_t req, Node *sdir, const char *sname, Node *dir, const 
 
 /* root.c */
 void err_note(fuse_req_t req, const char *op, const char *path, Ent *e, int err, const char *text);
+void err_note_as(uid_t uid, pid_t pid, const char *op, const char *path, Ent *e, int err, const char *text);
 void fail_req(fuse_req_t req, const char *op, const char *dir, const char *name, int err, const char *text);
 int err_fill(uid_t uid, Buf *b);
 void err_clear(uid_t uid);

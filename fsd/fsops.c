@@ -69,7 +69,7 @@ pend_wait(Pend *p, Node *n)
 		rc = cache_load_all(again, p);
 	else if (n->q == Qresult && e != NULL)
 		rc = result_load(e, again, p);
-	else if (n->q == Qactivation || n->q > Qactivation)
+	else if (n->q >= Qactivation && n->q < Qscratch)
 		rc = act_fetch(n->ename, again, p);
 	else if (e == NULL)
 		rc = -ENOENT;
@@ -317,7 +317,9 @@ fs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set, struct
 		return;
 	}
 	if (to_set & FUSE_SET_ATTR_SIZE) {
-		if (n->q == Qscratch) {
+		if (n->q == Qsrcent) {
+			src_truncate(n, attr->st_size);
+		} else if (n->q == Qscratch) {
 			buf_pwrite(&n->scratch->data, "", 0, attr->st_size);
 			n->scratch->data.n = attr->st_size;
 		} else if (o != NULL) {
@@ -328,6 +330,8 @@ fs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set, struct
 	}
 	if ((to_set & FUSE_SET_ATTR_MODE) && n->q == Qscratch)
 		n->scratch->mode = attr->st_mode & 07777;
+	if ((to_set & FUSE_SET_ATTR_MODE) && n->q == Qsrcent)
+		src_chmod(n, attr->st_mode);
 	start(Psetattr, req, ino, NULL, NULL);
 }
 

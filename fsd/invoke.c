@@ -142,24 +142,54 @@ invoked(Resp *r, void *arg)
 	json_decref(v);
 }
 
-/* Start one invocation of o's action with a message as its body. */
+static int
+call_send(Call *c, const char *p, size_t n, int json)
+{
+	char *path = bk_path(Eaction, c->ename, "blocking=true&result=true");
+	int rc = path ? bk_request("POST", path, msg_ctype(p, n, json), p, n, 0, invoked, c) : -ENOMEM;
+
+	free(path);
+	return rc;
+}
+
+/* The action's tree is committed (src.c): now the invocation runs the new code. */
+static void
+settled(void *arg, int err, const char *text)
+{
+	Call *c = arg;
+	json_t *v;
+
+	if (err == 0 && (err = call_send(c, c->msg.p ? c->msg.p : "", c->msg.n, c->json)) == 0) {
+		buf_free(&c->msg);
+		return;
+	}
+	buf_free(&c->msg);
+	v = json_pack("{s:s}", "error", text && *text ? text : strerror(-err));
+	call_done_json(c, v);
+	json_decref(v);
+}
+
+/* Start one invocation of o's action with a message as its body, once
+ * what its tree holds uncommitted is committed. */
 static int
 invoke_start(Open *o, Ent *e, const char *p, size_t n, int json)
 {
 	Call *c = calloc(1, sizeof *c);
-	char *path = bk_path(Eaction, o->node->ename, "blocking=true&result=true");
 	int rc;
 
-	if (c == NULL || path == NULL || (c->ename = strdup(e->name)) == NULL) {
-		free(path);
+	if (c == NULL || (c->ename = strdup(o->node->ename)) == NULL) {
 		free(c);
 		return -ENOMEM;
 	}
 	c->o = o;
 	c->ent = e;
-	rc = bk_request("POST", path, msg_ctype(p, n, json), p, n, 0, invoked, c);
-	free(path);
+	c->json = json;
+	if ((rc = buf_add(&c->msg, p, n)) == 0 && (rc = src_settle(e, settled, c)) > 0) {
+		buf_free(&c->msg);
+		rc = call_send(c, p, n, json);
+	}
 	if (rc < 0) {
+		buf_free(&c->msg);
 		free(c->ename);
 		free(c);
 		return rc;

@@ -31,6 +31,7 @@ static struct fuse_lowlevel_ops ops = {
 	.read = fs_read,
 	.write = fs_write,
 	.flush = fs_flush,
+	.fsync = fs_fsync,
 	.release = fs_release,
 	.opendir = fs_opendir,
 	.readdir = fs_readdir,

@@ -193,6 +193,23 @@ node_rename(const char *from, const char *to, const char *oldename, const char *
 	free(m.nodes);
 }
 
+/* A rename onto path replaces what was there: its node, if the kernel
+ * still holds it, keeps its number at a path no name has, so that it
+ * names nothing, and the node moved there takes the path. */
+void
+node_unpath(const char *path)
+{
+	Node *n = map_get(&bypath, path);
+	char *dead;
+
+	if (n == NULL || n == &root || asprintf(&dead, "\001gone/%llx", (unsigned long long)n->ino) < 0)
+		return;
+	map_del(&bypath, path);
+	free(n->path);
+	n->path = dead;
+	map_put(&bypath, dead, n);
+}
+
 size_t
 node_count(void)
 {

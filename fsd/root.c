@@ -47,6 +47,15 @@ void
 err_note(fuse_req_t req, const char *op, const char *path, Ent *e, int err, const char *text)
 {
 	const struct fuse_ctx *ctx = req ? fuse_req_ctx(req) : NULL;
+
+	err_note_as(ctx ? ctx->uid : fs.uid, ctx ? ctx->pid : 0, op, path, e, err, text);
+}
+
+/* The same for a user and process of our choosing: what a request made
+ * fail later, when the request is answered (a tree's commit, src.c). */
+void
+err_note_as(uid_t uid, pid_t pid, const char *op, const char *path, Ent *e, int err, const char *text)
+{
 	char when[32], *line;
 	time_t t = time(NULL);
 	struct tm tm;
@@ -56,12 +65,12 @@ err_note(fuse_req_t req, const char *op, const char *path, Ent *e, int err, cons
 		text = strerror(-err);
 	gmtime_r(&t, &tm);
 	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	if (asprintf(&line, "%s pid=%d %s %s: %s", when, ctx ? (int)ctx->pid : 0, op, path, text) < 0)
+	if (asprintf(&line, "%s pid=%d %s %s: %s", when, (int)pid, op, path, text) < 0)
 		return;
 	indent(&line);
 	free(l->text);
 	l->text = line;
-	l->uid = ctx ? ctx->uid : fs.uid;
+	l->uid = uid;
 	if (e != NULL)
 		ent_seterr(e, text);
 	log_info("%s", line);

@@ -30,15 +30,28 @@ static const Fixed rootfiles[] = {
 	{ NULL, 0 },
 };
 static const Fixed actionfiles[] = {
-	{ "code", Qcode },       { "kind", Qkind },         { "main", Qmain },
-	{ "params", Qparams },   { "annotations", Qannot }, { "limits", Qlimits },
-	{ "version", Qversion }, { "invoke", Qinvoke },     { "result", Qresult },
-	{ "logs", Qlogs },       { "err", Qobjerr },        { "url", Qurl },
-	{ "web", Qweb },         { "activations", Qacts },  { NULL, 0 },
+	{ "code", Qcode },
+	{ "kind", Qkind },
+	{ "main", Qmain },
+	{ "params", Qparams },
+	{ "annotations", Qannot },
+	{ "limits", Qlimits },
+	{ "version", Qversion },
+	{ "invoke", Qinvoke },
+	{ "result", Qresult },
+	{ "logs", Qlogs },
+	{ "err", Qobjerr },
+	{ "url", Qurl },
+	{ "web", Qweb },
+	{ "activations", Qacts },
+	{ "src", Qsrc },
+	{ "secrets", Qsecrets },
+	{ NULL, 0 },
 };
 static const Fixed packagefiles[] = {
 	{ "params", Qparams }, { "annotations", Qannot }, { "binding", Qbinding },
-	{ "err", Qobjerr },    { "actions", Qactions },   { NULL, 0 },
+	{ "err", Qobjerr },    { "actions", Qactions },   { "secrets", Qsecrets },
+	{ NULL, 0 },
 };
 static const Fixed activfiles[] = {
 	{ "log", Qactlog },
@@ -93,6 +106,10 @@ node_mode(Node *n)
 	case Qacts: return S_IFDIR | 0755;
 	case Qactlink: return S_IFLNK | 0777;
 	case Qscratch: return S_IFREG | n->scratch->mode;
+	case Qsrc:
+	case Qsrcent: return src_mode(n);
+	case Qsecrets: return S_IFDIR | 0755;
+	case Qsecret: return S_IFREG | 0200;
 	case Qinvoke: return S_IFREG | 0666;
 	case Qstatus:
 	case Qversion:
@@ -103,7 +120,7 @@ node_mode(Node *n)
 	case Qactlog:
 	case Qactstream: return S_IFREG | 0444;
 	}
-	return S_IFREG | (n->q > Qactivation ? 0444 : 0644);
+	return S_IFREG | (n->q > Qactivation && n->q < Qscratch ? 0444 : 0644);
 }
 
 int
@@ -198,6 +215,9 @@ kid_of(Node *dir, const char *name, Kid *k, char *buf, size_t len)
 	case Qtriggers: return kid_entity(Etrigger, Qtrigger, name, k);
 	case Qrules: return kid_entity(Erule, Qrule, name, k);
 	case Qapis: return kid_entity(Eapi, Qapi, name, k);
+	case Qsrc:
+	case Qsrcent: return src_kid(dir, name, k);
+	case Qsecrets: return secret_kid(dir, name, k);
 	case Qacts:
 		if (!act_of(name, dir->ename))
 			return -ENOENT;
@@ -236,6 +256,10 @@ node_ent(Node *n)
 	case Qweb:
 	case Qacts:
 	case Qactlink:
+	case Qsrc:
+	case Qsrcent:
+	case Qsecrets:
+	case Qsecret:
 	case Qpackage:
 	case Qbinding:
 	case Qtrigger:
@@ -267,9 +291,13 @@ node_exists(Node *n)
 	case Qsubs: return 1;
 	case Qactions: return n->ename[0] == '\0' || ent_get(Epackage, n->ename) != NULL;
 	case Qscratch: return !n->scratch->gone;
+	case Qsrc:
+	case Qsrcent: return node_ent(n) != NULL && src_exists(n);
+	case Qsecrets:
+	case Qsecret: return secret_exists(n);
 	case Qactlink: return node_ent(n) != NULL && act_get(strrchr(n->path, '/') + 1) != NULL;
 	}
-	if (n->q >= Qactivation)
+	if (n->q >= Qactivation && n->q < Qscratch)
 		return act_get(n->ename) != NULL;
 	return node_ent(n) != NULL;
 }
@@ -300,7 +328,10 @@ node_attr(Node *n, uid_t uid, struct stat *st)
 		st->st_mtim.tv_sec = e->updated / 1000;
 		st->st_mtim.tv_nsec = e->updated % 1000 * 1000000;
 	}
-	if (n->q == Qerr) {
+	if (n->q == Qsrc || n->q == Qsrcent) {
+		if ((rc = src_attr(n, st)) < 0)
+			return rc;
+	} else if (n->q == Qerr) {
 		err_fill(uid, &b); /* each user has an err of their own */
 		st->st_size = b.n;
 		buf_free(&b);
@@ -317,14 +348,14 @@ node_attr(Node *n, uid_t uid, struct stat *st)
 			st->st_mtim.tv_sec = t / 1000;
 			st->st_mtim.tv_nsec = t % 1000 * 1000000;
 		}
-	} else if (n->q >= Qactivation) {
+	} else if (n->q >= Qactivation && n->q < Qscratch) {
 		act_attr(n, st);
 	} else if (n->q == Qresult) {
 		if (e == NULL || (rc = result_size(e, &st->st_size)) < 0)
 			return e == NULL ? -ENOENT : rc;
 	} else if (n->q == Qlogs) {
 		st->st_size = e != NULL ? (off_t)act_logs(e)->n : 0;
-	} else if (S_ISREG(st->st_mode) && n->q != Qinvoke && n->q != Qctl) {
+	} else if (S_ISREG(st->st_mode) && n->q != Qinvoke && n->q != Qctl && n->q != Qsecret) {
 		if ((rc = node_fill(n, &b)) < 0) {
 			buf_free(&b);
 			return rc;
@@ -387,6 +418,20 @@ lsscratch(const char *name, void *arg)
 	l->fn(name, S_IFREG, l->arg);
 }
 
+/* Is a fixed name of dir there? src/ is not in a sequence, secrets/ not in
+ * a binding, neither in an action made by mkdir until its src is. */
+static int
+listed(Node *dir, int q)
+{
+	Node n = { .q = q, .ekind = dir->ekind, .ename = dir->ename, .path = dir->path };
+
+	if (q == Qsrc)
+		return src_exists(&n);
+	if (q == Qsecrets)
+		return secret_exists(&n);
+	return 1;
+}
+
 /* Call fn for every name in dir (not "." and ".."). */
 void
 dir_list(Node *dir, void (*fn)(const char *name, mode_t mode, void *arg), void *arg)
@@ -396,7 +441,8 @@ dir_list(Node *dir, void (*fn)(const char *name, mode_t mode, void *arg), void *
 	Ent *e;
 
 	for (f = fixedof(dir->q); f && f->name; f++)
-		fn(f->name, node_mode(&(Node){ .q = f->q }) & S_IFMT, arg);
+		if (listed(dir, f->q))
+			fn(f->name, node_mode(&(Node){ .q = f->q }) & S_IFMT, arg);
 	switch (dir->q) {
 	case Qactions:
 		l.prefix = dir->ename;
@@ -411,6 +457,9 @@ dir_list(Node *dir, void (*fn)(const char *name, mode_t mode, void *arg), void *
 	case Qapis: cache_each(Eapi, lsent, &l); break;
 	case Qactivations: act_list(NULL, fn, arg); break;
 	case Qacts: act_list(dir->ename, fn, arg); break;
+	case Qsrc:
+	case Qsrcent: src_list(dir, fn, arg); break;
+	case Qsecrets: secret_list(dir, fn, arg); break;
 	}
 	scratch_each(dir->path, lsscratch, &l);
 }
