@@ -16,16 +16,27 @@
 #include "dat.h"
 #include "fns.h"
 
+/* The names the entity's annotation "secrets" gives, an array. */
+static json_t *
+names_of(Ent *e)
+{
+	json_t *ann = json_object_get(e->doc, "annotations"), *p;
+	size_t i;
+
+	json_array_foreach(ann, i, p) if (strcmp(jstr(json_object_get(p, "key")), "secrets") ==
+	                                  0) return json_object_get(p, "value");
+	return NULL;
+}
+
 static int
 named(Ent *e, const char *name)
 {
-	json_t *ann = json_object_get(e->doc, "annotations"), *p, *v;
-	size_t i, j;
+	json_t *v;
+	size_t i;
 
 	if (json_object_get(e->secnew, name))
 		return 1;
-	json_array_foreach(ann, i, p) if (strcmp(json_string_value(json_object_get(p, "key")) ?: "", "secrets") == 0)
-	        json_array_foreach(json_object_get(p, "value"), j, v) if (strcmp(json_string_value(v) ?: "", name) == 0) return 1;
+	json_array_foreach(names_of(e), i, v) if (strcmp(jstr(v), name) == 0) return 1;
 	return 0;
 }
 
@@ -71,16 +82,14 @@ void
 secret_list(Node *dir, void (*fn)(const char *name, mode_t mode, void *arg), void *arg)
 {
 	Ent *e = node_ent(dir);
-	json_t *ann, *p, *v;
+	json_t *v;
 	const char *k;
-	size_t i, j;
+	size_t i;
 
 	if (loaded(e) < 0)
 		return;
-	ann = json_object_get(e->doc, "annotations");
-	json_array_foreach(ann, i, p) if (strcmp(json_string_value(json_object_get(p, "key")) ?: "", "secrets") == 0)
-	        json_array_foreach(json_object_get(p, "value"), j, v) if (json_is_string(v)) fn(json_string_value(v), S_IFREG, arg);
-	json_object_foreach(e->secnew, k, v) if (!named(e, k) || json_is_true(v)) fn(k, S_IFREG, arg);
+	json_array_foreach(names_of(e), i, v) if (json_is_string(v)) fn(json_string_value(v), S_IFREG, arg);
+	json_object_foreach(e->secnew, k, v) fn(k, S_IFREG, arg); /* made here, not set yet: never among those */
 }
 
 /* create in secrets/: the name exists here until its close sets it. */
@@ -158,8 +167,8 @@ secret_put(Node *n, const char *data, size_t len, commit_cb cb, void *arg)
 		s->kind = e->kind;
 		s->cb = cb;
 		s->arg = arg;
-		rc = bk_request(data ? "PUT" : "DELETE", path, "application/octet-stream", data ? data : "", data ? len : 0,
-		                0, sput_done, s);
+		rc = bk_request(data ? "PUT" : "DELETE", path, "application/octet-stream", data ? data : "",
+		                data ? len : 0, 0, sput_done, s);
 	} else if (e == NULL)
 		rc = -ENOENT;
 	if (rc < 0 && s != NULL) {

@@ -969,7 +969,8 @@ src_rename(fuse_req_t req, Node *sdir, const char *name, Node *dir, const char *
 				scratch_unlink(spath);
 				src_changed(s, req);
 			}
-		} else if (se && from && (x = map_get(&s->ents, from)) != NULL && (de == NULL || src_scratch_name(newname))) {
+		} else if (se && from && (x = map_get(&s->ents, from)) != NULL &&
+		           (de == NULL || src_scratch_name(newname))) {
 			/* tree -> scratch: a backup of the file being saved */
 			Scratch *n = S_ISREG(x->mode) ? scratch_new(dpath, x->mode & 0777) : NULL;
 			if (n == NULL)
