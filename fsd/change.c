@@ -478,7 +478,9 @@ fs_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 		break;
 	case Qactions: rc = pkg_actions(k.ename) > 0 ? -ENOTEMPTY : 0; break;
 	case Qsrcent: rc = src_remove(req, dir, name, 1); break;
+	case Qacts:
 	case Qsrc:
+	case Qsecrets:
 		rc = 0; /* goes with its action */
 		break;
 	default: rc = S_ISDIR(node_mode(&(Node){ .q = k.q, .scratch = k.scratch })) ? -EPERM : -ENOTDIR;

@@ -600,7 +600,9 @@ src_commit(Src *s)
 	n.ename = s->ename;
 	n.path = path;
 	if ((rc = pack(s, e, &code)) < 0) {
-		src_err(s, path, rc, rc == -ENOENT ? "the tree has no file" : "cannot pack the tree as a zip");
+		/* an empty tree (rm -r on its way to the action) is not an error until someone waits */
+		if (rc != -ENOENT || s->waits)
+			src_err(s, path, rc, rc == -ENOENT ? "the tree has no file" : "cannot pack the tree as a zip");
 		waits_done(s, rc, rc == -ENOENT ? "the tree has no file" : NULL);
 		return;
 	}

@@ -10,7 +10,7 @@ test_expect_success 'mkdir makes a package' '
 	mkdir "$P/utils" &&
 	test "$(rest GET packages/utils | jq -r .name)" = utils &&
 	ls "$P/utils" >ls.out &&
-	printf "actions\nannotations\nbinding\nerr\nparams\n" >expect &&
+	printf "actions\nannotations\nbinding\nerr\nparams\nsecrets\n" >expect &&
 	test_cmp expect ls.out
 '
 
@@ -64,8 +64,8 @@ test_expect_success 'rmdir of an empty package, rm -r of a full one' '
 '
 
 test_expect_success 'mkdir elsewhere is refused with a reason' '
-	! mkdir "$FAAS/actions/newdir" 2>/dev/null &&
-	tail -n 1 "$FAAS/err" | grep -q "copying its code"
+	! mkdir "$FAAS/triggers/newdir" 2>/dev/null &&
+	tail -n 1 "$FAAS/err" | grep -q "only packages/, actions/ and an action.s src/ take new directories"
 '
 
 test_done
