@@ -82,7 +82,7 @@ test('a store of schema version 1 is migrated in place', async t => {
   assert.equal(list.length, 2)
   const version = execFileSync('/usr/bin/python3', ['-c', 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("pragma user_version").fetchone()[0])',
     path.join(dir, 'data', 'faasfs.db')]).toString().trim()
-  assert.equal(version, '7')
+  assert.equal(version, '8')
 })
 
 test('--sync-full commits the same records', async t => {
