@@ -61,7 +61,7 @@ void
 api_reply(http_req *req, int status, json_t *body, const char *extra)
 {
 	size_t len = 0;
-	char *text = body ? json_text(body, &len) : NULL;
+	char *text = body ? js_text(body, &len) : NULL;
 
 	api_reply_text(req, status, text, len, extra);
 	free(text);
@@ -128,7 +128,7 @@ api_body_object(api_req *ar, json_t **out)
 {
 	char err[256];
 
-	*out = ar->req->body_len ? json_read(ar->req->body, ar->req->body_len, 0, err, sizeof err) : json_object();
+	*out = ar->req->body_len ? js_read(ar->req->body, ar->req->body_len, 0, err, sizeof err) : json_object();
 	if (!*out) {
 		api_error(ar->req, 400, "The request content was malformed: %s.", err);
 		return -EINVAL;

@@ -245,7 +245,7 @@ route_doc(backend *b, http_req *req, const caller *who, const json_t *ad, json_t
 static void
 api_create(backend *b, http_req *req, const caller *who)
 {
-	json_t *body = req->body_len ? json_read(req->body, req->body_len, 0, NULL, 0) : NULL, *ad, *doc, *old = NULL;
+	json_t *body = req->body_len ? js_read(req->body, req->body_len, 0, NULL, 0) : NULL, *ad, *doc, *old = NULL;
 	char err[1024] = "";
 	int bad;
 

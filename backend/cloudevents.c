@@ -68,11 +68,11 @@ event_params(json_t *attrs, const char *ctype, const char *bytes, size_t len, co
 	} else if (value && json_is_string(value)) {
 		p = params_raw(ctype ? ctype : "text/plain", json_string_value(value), json_string_length(value));
 	} else if (value) {
-		text = json_text(value, &len);
+		text = js_text(value, &len);
 		p = params_raw(ctype ? ctype : "application/json", text ? text : "", text ? len : 0);
 		free(text);
 	} else if (bytes && len) {
-		json_t *v = ctype && ctype_is_json(ctype) ? json_read(bytes, len, 0, NULL, 0) : NULL;
+		json_t *v = ctype && ctype_is_json(ctype) ? js_read(bytes, len, 0, NULL, 0) : NULL;
 		p = json_is_object(v) ? json_incref(v) : params_raw(ctype, bytes, len);
 		json_decref(v);
 	} else {
@@ -200,7 +200,7 @@ request_events(const http_req *req, int batch_ok, json_t **out, char *err, size_
 		rc = body_params(ctype, req->body, req->body_len, &one, err, n);
 	else if (batch && !batch_ok)
 		rc = not_here(err, n);
-	else if (!(body = json_read(req->body, req->body_len, 0, why, sizeof why)))
+	else if (!(body = js_read(req->body, req->body_len, 0, why, sizeof why)))
 		rc = not_json(batch, why, err, n);
 	else
 		rc = batch ? batch_events(body, *out, err, n) : structured_event(body, &one, err, n);

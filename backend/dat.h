@@ -8,7 +8,7 @@
 #include <uv.h>
 
 #include "http.h"
-#include "json_text.h"
+#include "js.h"
 #include "sched.h"
 
 enum {

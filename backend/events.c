@@ -71,10 +71,10 @@ event_line(int64_t seq, const char *kind, const char *op, const char *name, cons
 {
 	Buf b = { 0 };
 	int failed = buf_reserve(&b, act ? strlen(act) + 160 : 160) || buf_str(&b, "{\"seq\":") ||
-	             json_append_int(&b, seq) || buf_str(&b, ",\"kind\":") || json_append_string(&b, kind) ||
-	             buf_str(&b, ",\"op\":") || json_append_string(&b, op) || buf_str(&b, ",\"name\":") ||
-	             json_append_string(&b, name) ||
-	             (version && (buf_str(&b, ",\"version\":") || json_append_string(&b, version))) ||
+	             js_append_int(&b, seq) || buf_str(&b, ",\"kind\":") || js_append_string(&b, kind) ||
+	             buf_str(&b, ",\"op\":") || js_append_string(&b, op) || buf_str(&b, ",\"name\":") ||
+	             js_append_string(&b, name) ||
+	             (version && (buf_str(&b, ",\"version\":") || js_append_string(&b, version))) ||
 	             (act && (buf_str(&b, ",\"activation\":") || buf_str(&b, act))) || buf_str(&b, "}\n");
 
 	if (failed) {

@@ -74,7 +74,7 @@ fire_rule(backend *b, const caller *who, const json_t *rule, json_t *event, cons
 	                      err, "rule", rname, "action", aname)
 	          : json_pack("{s:i, s:b, s:s, s:s, s:s}", "statusCode", 0, "success", 1, "activationId", a->id, "rule",
 	                      rname, "action", aname);
-	text = json_text(line, NULL);
+	text = js_text(line, NULL);
 	json_decref(line);
 	line = json_string(text);
 	free(text);

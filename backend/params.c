@@ -52,7 +52,7 @@ env_string(const json_t *v)
 		return json_incref((json_t *)v);
 	if (json_is_null(v))
 		return json_string("");
-	s = json_text(v, NULL);
+	s = js_text(v, NULL);
 	out = json_string(s ? s : "");
 	free(s);
 	return out;
@@ -229,7 +229,7 @@ body_params(const char *ctype, const char *body, size_t len, json_t **out, char 
 		return 0;
 	}
 	if (as_json) {
-		v = json_read(body, len, 0, why, sizeof why);
+		v = js_read(body, len, 0, why, sizeof why);
 		if (json_is_object(v)) {
 			*out = v;
 			return 0;

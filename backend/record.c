@@ -68,7 +68,7 @@ static void
 annot_head(record *r, const char *key)
 {
 	buf_str(&r->ann, r->ann.n ? ",{\"key\":" : "{\"key\":");
-	json_append_string(&r->ann, key);
+	js_append_string(&r->ann, key);
 	buf_str(&r->ann, ",\"value\":");
 }
 
@@ -79,7 +79,7 @@ record_annot(record *r, const char *key, const json_t *value)
 	if (!value)
 		return;
 	annot_head(r, key);
-	json_append(&r->ann, value);
+	js_append(&r->ann, value);
 	buf_add(&r->ann, "}", 1);
 }
 
@@ -87,7 +87,7 @@ void
 record_annot_str(record *r, const char *key, const char *value)
 {
 	annot_head(r, key);
-	json_append_string(&r->ann, value);
+	js_append_string(&r->ann, value);
 	buf_add(&r->ann, "}", 1);
 }
 
@@ -95,7 +95,7 @@ void
 record_annot_int(record *r, const char *key, int64_t value)
 {
 	annot_head(r, key);
-	json_append_int(&r->ann, value);
+	js_append_int(&r->ann, value);
 	buf_add(&r->ann, "}", 1);
 }
 
@@ -149,13 +149,13 @@ record_finish(record *r, const run_result *res)
 static int
 put_member(Buf *b, const char *key, const char *value)
 {
-	return buf_str(b, key) || json_append_string(b, value);
+	return buf_str(b, key) || js_append_string(b, value);
 }
 
 static int
 put_int_member(Buf *b, const char *key, int64_t value)
 {
-	return buf_str(b, key) || json_append_int(b, value);
+	return buf_str(b, key) || js_append_int(b, value);
 }
 
 /* duration < 0: end - start. */
@@ -173,7 +173,7 @@ put_response(Buf *b, int status, const json_t *result)
 	return put_member(b, ",\"response\":{\"status\":", record_status_text(status)) ||
 	       put_int_member(b, ",\"statusCode\":", status) ||
 	       buf_str(b, status == RUN_SUCCESS ? ",\"success\":true,\"result\":" : ",\"success\":false,\"result\":") ||
-	       json_append(b, result) || buf_add(b, "}", 1);
+	       js_append(b, result) || buf_add(b, "}", 1);
 }
 
 /* The record's JSON text, malloc'd, or NULL when out of memory. */
@@ -186,7 +186,7 @@ record_text(const record *r)
 	             put_member(&b, ",\"version\":", r->version) || put_member(&b, ",\"subject\":", r->ns) ||
 	             put_member(&b, ",\"publish\":false,\"activationId\":", r->id) ||
 	             put_int_member(&b, ",\"start\":", r->start) || buf_str(&b, ",\"logs\":") ||
-	             (r->logs ? json_append(&b, r->logs) : buf_str(&b, "[]")) || buf_str(&b, ",\"annotations\":[") ||
+	             (r->logs ? js_append(&b, r->logs) : buf_str(&b, "[]")) || buf_str(&b, ",\"annotations\":[") ||
 	             buf_add(&b, r->ann.p, r->ann.n) || buf_add(&b, "]", 1) ||
 	             (r->cause && put_member(&b, ",\"cause\":", r->cause)) ||
 	             (r->end >= 0 && put_times(&b, r->start, r->end, r->duration)) ||
@@ -212,7 +212,7 @@ record_fail(json_t *doc, int status, const char *msg, int64_t now)
 
 	if (!start)
 		json_object_set_new(doc, "start", json_integer(start = now));
-	rc = json_append(&b, doc);
+	rc = js_append(&b, doc);
 	if (!rc)
 		b.n--; /* the closing brace */
 	rc = rc || put_times(&b, start, now, -1) || put_response(&b, status, result) || buf_add(&b, "}", 1);

@@ -52,7 +52,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "json_text.h"
+#include "js.h"
 #include "log.h"
 #include "pool.h"
 
@@ -325,7 +325,7 @@ init_body(const run_spec *sp)
 		return NULL;
 	if (json_object_size(sp->secrets))
 		json_object_set_new(json_object_get(v, "value"), "secrets", json_deep_copy(sp->secrets));
-	text = json_text(v, NULL);
+	text = js_text(v, NULL);
 	json_decref(v);
 	return text;
 }
@@ -410,7 +410,7 @@ run_tail(const run_spec *sp)
 		             "api_host",       sp->api_host };
 
 	snprintf(action, sizeof action, "/%s", sp->path);
-	return json_text_pairs(kv, sizeof kv / sizeof kv[0] / 2, NULL);
+	return js_text_pairs(kv, sizeof kv / sizeof kv[0] / 2, NULL);
 }
 
 static int
@@ -430,7 +430,7 @@ run_new(sched *s, pool *p, const run_spec *sp, sched_done_cb cb, void *arg, run 
 	r->res.start = "cold"; /* until a container takes it */
 	r->tail = run_tail(sp);
 	if (sp->params)
-		r->value = json_text(sp->params, NULL);
+		r->value = js_text(sp->params, NULL);
 	if (!r->tail || (sp->params && !r->value)) {
 		run_free(r);
 		return -ENOMEM;

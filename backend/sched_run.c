@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "container_list.h"
-#include "json_text.h"
+#include "js.h"
 #include "log.h"
 #include "pool.h"
 
@@ -224,7 +224,7 @@ run_verdict(run *r, container *c, domain_reply *rep)
 		snprintf(msg, sizeof msg, "The action did not produce a valid response and exited unexpectedly.");
 	else if (rep->status != 200)
 		answer_error(rep->body, rep->len, msg, sizeof msg);
-	else if (!(j = json_read(rep->body, rep->len, 0, why, sizeof why)))
+	else if (!(j = js_read(rep->body, rep->len, 0, why, sizeof why)))
 		/* the proxy passed it as JSON: what jansson cannot hold, such as 2**64 */
 		snprintf(msg, sizeof msg, "The action's result cannot be carried: %s.", why);
 	else if (!(json_is_object(j) || json_is_array(j))) {
@@ -278,7 +278,7 @@ run_body(run *r, size_t *len)
 	Buf b = { 0 };
 
 	if (buf_reserve(&b, strlen(r->value) + strlen(r->tail) + 48) || buf_str(&b, "{\"value\":") ||
-	    buf_str(&b, r->value) || buf_str(&b, ",\"deadline\":\"") || json_append_int(&b, r->deadline) ||
+	    buf_str(&b, r->value) || buf_str(&b, ",\"deadline\":\"") || js_append_int(&b, r->deadline) ||
 	    buf_str(&b, "\",") || buf_str(&b, r->tail + 1)) {
 		buf_free(&b);
 		return NULL;

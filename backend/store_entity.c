@@ -86,7 +86,7 @@ int
 store_entity_put_secrets(store *st, const char *ns, const char *coll, const char *name, const char *ref, json_t *doc,
                          const Secretset *sets, int nsets)
 {
-	char *text = json_text(doc, NULL);
+	char *text = js_text(doc, NULL);
 	const char *version = json_string_value(json_object_get(doc, "version"));
 	sqlite3_stmt *s;
 	int64_t seq = 0;

@@ -46,7 +46,7 @@ int
 store_feed_put(store *st, const feed_row *r)
 {
 	sqlite3_stmt *s = store_stmt(st, S_FEED_PUT);
-	char *config = json_text(r->config, NULL);
+	char *config = js_text(r->config, NULL);
 	int rc;
 
 	if (!config)

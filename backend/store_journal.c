@@ -105,11 +105,11 @@ recent_each(store *st, void (*fn)(pending *p, void *arg), void *arg)
 static int
 journal_line(Buf *b, const pending *p)
 {
-	return buf_str(b, "{\"seq\":") || json_append_int(b, p->seq) || buf_str(b, ",\"id\":") ||
-	       json_append_string(b, p->id) || buf_str(b, ",\"ns\":") || json_append_string(b, p->ns) ||
-	       buf_str(b, ",\"name\":") || json_append_string(b, p->name) || buf_str(b, ",\"start\":") ||
-	       json_append_int(b, p->start) || buf_str(b, ",\"end\":") || json_append_int(b, p->end) ||
-	       buf_str(b, ",\"status\":") || json_append_int(b, p->status) || buf_str(b, ",\"doc\":") ||
+	return buf_str(b, "{\"seq\":") || js_append_int(b, p->seq) || buf_str(b, ",\"id\":") ||
+	       js_append_string(b, p->id) || buf_str(b, ",\"ns\":") || js_append_string(b, p->ns) ||
+	       buf_str(b, ",\"name\":") || js_append_string(b, p->name) || buf_str(b, ",\"start\":") ||
+	       js_append_int(b, p->start) || buf_str(b, ",\"end\":") || js_append_int(b, p->end) ||
+	       buf_str(b, ",\"status\":") || js_append_int(b, p->status) || buf_str(b, ",\"doc\":") ||
 	       buf_str(b, p->doc) || buf_str(b, "}\n");
 }
 
@@ -297,7 +297,7 @@ line_row(const char *line)
 	if (json_is_object(doc) && json_is_string(json_object_get(o, "id")) &&
 	    (p = pending_new(jstr(json_object_get(o, "id")), jstr(json_object_get(o, "ns")),
 	                     jstr(json_object_get(o, "name")), NULL, NULL))) {
-		p->doc = json_text(doc, NULL);
+		p->doc = js_text(doc, NULL);
 		p->seq = json_integer_value(json_object_get(o, "seq"));
 		p->start = json_integer_value(json_object_get(o, "start"));
 		p->end = json_integer_value(json_object_get(o, "end"));

@@ -86,7 +86,7 @@ web_error_h(http_req *req, int cors, const char *id, int status, const char *msg
 		buf_printf(&h, "x-openwhisk-activation-id: %s\r\n", id);
 	buf_str(&h, extra ? extra : "");
 	body = json_pack("{s:s, s:s}", "error", msg, "code", code);
-	text = json_text(body, &len);
+	text = js_text(body, &len);
 	http_respond(req, status, "application/json", h.p, text, len);
 	free(text);
 	json_decref(body);
@@ -189,7 +189,7 @@ body_args(http_req *req, int raw, json_t *args, json_t **owbody, char *err, size
 		return 0;
 	}
 	if (!raw && media_is_json(mt)) {
-		if (!(v = json_read(req->body, req->body_len, JSON_DECODE_ANY, why, sizeof why)))
+		if (!(v = js_read(req->body, req->body_len, JSON_DECODE_ANY, why, sizeof why)))
 			return snprintf(err, n, "The request content was malformed: %s.", why), -EINVAL;
 		if (json_is_object(v)) {
 			json_object_update(args, v);

@@ -39,14 +39,14 @@ typedef struct web_out {
 	int err_status;
 } web_out;
 
-/* The JSON text of v as json_text writes it (numbers as written), or
+/* The JSON text of v as js_text writes it (numbers as written), or
  * pretty as OpenWhisk's (spray's prettyPrint): an object's members a line
  * each, indented two spaces a level, arrays on one line ("[1, 2]"). */
 static int
 put_json(Buf *out, const json_t *v, int pretty)
 {
 	size_t len = 0;
-	char *t = json_text(v, &len), kind[256];
+	char *t = js_text(v, &len), kind[256];
 	int depth = 0, ind = 0, in_str = 0; /* ind: objects around (arrays do not indent) */
 
 	if (!t)
@@ -120,7 +120,7 @@ header_value(const json_t *v)
 	if (json_is_string(v))
 		return strpbrk(json_string_value(v), "\r\n") ? NULL : strdup(json_string_value(v));
 	if (json_is_number(v) || json_is_boolean(v))
-		return json_text(v, NULL);
+		return js_text(v, NULL);
 	return NULL;
 }
 

@@ -176,7 +176,7 @@ bk_request(const char *method, const char *path, const char *ctype, const char *
 int
 bk_json(const char *method, const char *path, json_t *body, bk_cb cb, void *arg)
 {
-	char *s = body ? json_text(body, NULL) : NULL;
+	char *s = body ? js_text(body, NULL) : NULL;
 	int rc;
 
 	if (body && s == NULL)

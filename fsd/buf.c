@@ -8,7 +8,7 @@
 int
 buf_json(Buf *b, json_t *v)
 {
-	char *s = json_text(v, NULL);
+	char *s = js_text(v, NULL);
 	int rc;
 
 	if (s == NULL)

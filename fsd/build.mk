@@ -16,7 +16,7 @@ fsd/faasfs: $(FSD_OBJS) $(LIB_A)
 BINS += fsd/faasfs
 
 # Unit tests of fsd's pure parts: each links the objects it tests.
-FSD_UNIT_OBJS := fsd/text.o fsd/msg.o fsd/buf.o fsd/map.o fsd/scan.o
+FSD_UNIT_OBJS := fsd/text.o fsd/msg.o fsd/buf.o fsd/map.o
 tests/unit/test-fs%: tests/unit/test-fs%.c $(FSD_UNIT_OBJS) $(LIB_A)
 	$(CC) $(CFLAGS) $(FSD_CFLAGS) -Ifsd -o $@ $< $(FSD_UNIT_OBJS) $(LIB_A) $(FSD_LIBS) -lcmocka
 

@@ -55,7 +55,7 @@ check_object(const char *p, size_t n, int final, char *err, size_t len)
 	}
 	if (!final && json_error_code(&e) == json_error_premature_end_of_input)
 		return 0;
-	snprintf(err, len, "bad JSON at line %d, column %d: %s", e.line, e.column, json_fault(&e));
+	snprintf(err, len, "bad JSON at line %d, column %d: %s", e.line, e.column, js_fault(&e));
 	return -EINVAL;
 }
 

@@ -75,7 +75,7 @@ code_size(Ent *e)
 static int
 fill_json(json_t *v, Buf *b)
 {
-	char *s = json_text(v, NULL);
+	char *s = js_text(v, NULL);
 	int rc = s ? buf_printf(b, "%s\n", s) : -ENOMEM;
 
 	free(s);
@@ -83,7 +83,7 @@ fill_json(json_t *v, Buf *b)
 }
 
 /* An API's OpenAPI document, indented: a person edits it (no reals in one
- * that need json_text's care). */
+ * that need js_text's care). */
 static int
 fill_doc(json_t *v, Buf *b)
 {
@@ -163,7 +163,7 @@ fill_feed(Ent *e, Buf *b)
 	size_t i;
 
 	if (feed != NULL) {
-		text = json_text(json_object_get(feed, "config"), NULL);
+		text = js_text(json_object_get(feed, "config"), NULL);
 		buf_printf(b, "feed %s %s\n", json_string_value(json_object_get(feed, "name")), text ? text : "{}");
 		free(text);
 		if (json_is_string(json_object_get(feed, "url")))

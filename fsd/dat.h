@@ -10,7 +10,7 @@
 #include <uv.h>
 
 #include "buf.h"
-#include "json_text.h"
+#include "js.h"
 #include "curluv.h"
 
 /* A string-keyed hash table (map.c). */

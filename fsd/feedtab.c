@@ -146,7 +146,7 @@ cron_format(json_t *config, const char *trigger, char *tz, Buf *b)
 		buf_printf(b, "CRON_TZ=%s\n", zone ? zone : "UTC");
 	}
 	buf_printf(b, "%s %s", json_string_value(json_object_get(config, "cron")), trigger);
-	if (json_is_object(payload) && (text = json_text(payload, NULL)) != NULL) {
+	if (json_is_object(payload) && (text = js_text(payload, NULL)) != NULL) {
 		buf_printf(b, " %s", text);
 		free(text);
 	}

@@ -249,12 +249,6 @@ void fs_down(const char *why);
 void fs_up(void);
 void ctl_write(Open *o, fuse_req_t req, const char *buf, size_t size);
 
-/* scan.c */
-int js_fields(const char *p, const char *e, const char *const *keys, size_t n, const char **v, const char **ve);
-int js_elem(const char *p, const char *e, size_t i, const char **v, const char **ve);
-int js_strv(const char *v, const char *ve, char *out, size_t len);
-int64_t js_intv(const char *v, const char *ve);
-
 /* scratch.c */
 Scratch *scratch_get(const char *path);
 Scratch *scratch_new(const char *path, mode_t mode);

@@ -96,7 +96,7 @@ call_done(Call *c, const char *p, size_t n)
 static void
 call_done_json(Call *c, json_t *result)
 {
-	char *s = json_text(result, NULL);
+	char *s = js_text(result, NULL);
 
 	call_done(c, s ? s : "{\"error\":\"out of memory\"}", s ? strlen(s) : 25);
 	free(s);
@@ -341,7 +341,7 @@ latest(Resp *r, void *arg)
 	e->holds--;
 	e->fetching = 0;
 	if (res != NULL && e->inflight == 0 && e->last == NULL) {
-		char *s = json_text(res, NULL);
+		char *s = js_text(res, NULL);
 		if (s != NULL)
 			ent_setlast(e, s, strlen(s));
 		free(s);

@@ -59,7 +59,7 @@ jsonvalue(const char *p, size_t n, int final, char *err, size_t errlen)
 	}
 	if (json_error_code(&e) == json_error_premature_end_of_input && !final)
 		return 0;
-	snprintf(err, errlen, "bad JSON at byte %d: %s", e.position, json_fault(&e));
+	snprintf(err, errlen, "bad JSON at byte %d: %s", e.position, js_fault(&e));
 	return -EINVAL;
 }
 

@@ -85,7 +85,7 @@ json_yaml(yaml_emitter_t *e, json_t *v)
 		json_decref(back);
 		return rc;
 	}
-	if ((s = json_text(v, NULL)) == NULL)
+	if ((s = js_text(v, NULL)) == NULL)
 		return -ENOMEM;
 	rc = scalar(e, s, YAML_PLAIN_SCALAR_STYLE);
 	free(s);

@@ -1,6 +1,6 @@
-# lib/: code that two of the programs share (HTTP server, libcurl on libuv,
-# byte buffers, base64, JSON helpers, logging). Linked statically into each
-# program.
+# lib/: code that two or three of the programs share (HTTP server, byte
+# buffers, base64, JSON text, UTF-8, logging, ...: DESIGN.md lists them).
+# Linked statically into each program.
 LIB_SRCS := $(wildcard lib/*.c)
 LIB_OBJS := $(LIB_SRCS:.c=.o)
 LIB_A := lib/libfaas.a
@@ -24,3 +24,8 @@ UNIT_TESTS += tests/unit/test-http
 tests/unit/test-lib: tests/unit/test-lib.c $(LIB_A)
 	$(CC) $(CFLAGS) -o $@ $< $(LIB_A) $(shell pkg-config --libs cmocka)
 UNIT_TESTS += tests/unit/test-lib
+
+# the JSON text layer (js_scan.c, js_text.c) against jansson
+tests/unit/test-js: tests/unit/test-js.c $(LIB_A)
+	$(CC) $(CFLAGS) $(LIB_CFLAGS) -o $@ $< $(LIB_A) $(shell pkg-config --libs jansson cmocka)
+UNIT_TESTS += tests/unit/test-js

@@ -1,4 +1,6 @@
 /* utf8.c — checking UTF-8 text (RFC 3629: no overlong forms, no surrogates, nothing past U+10FFFF). */
+#include <string.h>
+
 #include "utf8.h"
 
 size_t
@@ -32,4 +34,21 @@ utf8_valid(const char *p, size_t n)
 		i += k;
 	}
 	return 1;
+}
+
+/* Make s (NUL-terminated) valid UTF-8 in place, each byte that is not part
+ * of a valid sequence becoming '?', so that a text quoting what a user
+ * sent can always be written as JSON. */
+void
+utf8_scrub(char *s)
+{
+	size_t n = strlen(s), i = 0, k;
+
+	while (i < n) {
+		if ((k = utf8_seq((const unsigned char *)s + i, n - i)) == 0) {
+			s[i++] = '?';
+			continue;
+		}
+		i += k;
+	}
 }

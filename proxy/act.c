@@ -38,7 +38,7 @@ static char *
 error_json(const char *msg)
 {
 	json_t *o = json_pack("{s:s}", "error", msg);
-	char *text = o ? json_text(o, NULL) : NULL;
+	char *text = o ? js_text(o, NULL) : NULL;
 
 	json_decref(o);
 	return text;
@@ -107,7 +107,7 @@ act_drop(Act *a)
 int
 result_valid(const char *line, size_t len)
 {
-	int c = json_scan(line, len);
+	int c = js_check(line, len);
 
 	return c == '{' || c == '[';
 }
@@ -161,7 +161,7 @@ deadline_of(Act *a, uint64_t now)
 	char digits[24];
 	const char *v;
 	size_t n;
-	int c = json_member(a->line, a->linelen, "deadline", &v, &n);
+	int c = js_member(a->line, a->linelen, "deadline", &v, &n);
 
 	if ((c == '"' || (c >= '0' && c <= '9')) && n > 0 && n < sizeof digits) {
 		memcpy(digits, v, n);
@@ -178,7 +178,7 @@ own_id(Act *a)
 	const char *v = NULL;
 	size_t n = 0;
 
-	if (a->line && json_member(a->line, a->linelen, "activation_id", &v, &n) != '"')
+	if (a->line && js_member(a->line, a->linelen, "activation_id", &v, &n) != '"')
 		v = NULL;
 	if (!a->line && (v = json_string_value(json_object_get(a->run, "activation_id"))))
 		n = strlen(v);
@@ -215,7 +215,7 @@ act_text(Act *a)
 {
 	if (a->line)
 		return 0;
-	if ((a->text = json_text(a->run, NULL)) == NULL)
+	if ((a->text = js_text(a->run, NULL)) == NULL)
 		return -ENOMEM;
 	a->line = a->text;
 	a->linelen = strlen(a->text);

@@ -91,7 +91,7 @@ action_env(Proxy *px, Action *a, json_t *env)
 	{
 		if (json_is_string(v))
 			rc = env_set(&a->env, key, json_string_value(v));
-		else if ((text = json_is_null(v) ? strdup("") : json_text(v, NULL))) {
+		else if ((text = json_is_null(v) ? strdup("") : js_text(v, NULL))) {
 			rc = env_set(&a->env, key, text);
 			free(text);
 		} else

@@ -19,7 +19,8 @@
 #include <time.h>
 #include "dat.h"
 #include "fns.h"
-#include "json_text.h"
+#include "js.h"
+#include "utf8.h"
 
 static void
 cap_line(Proxy *px, int to, const char *p, size_t len)

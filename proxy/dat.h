@@ -7,7 +7,7 @@
 #include <jansson.h>
 #include <uv.h>
 #include "buf.h"
-#include "json_text.h"
+#include "js.h"
 #include "http.h"
 
 typedef struct Opts Opts;

@@ -104,10 +104,6 @@ void proc_stop(Proxy *px);
 void once_start(Proxy *px, Act *a);
 void once_stop(Proxy *px);
 
-/* scan.c */
-int json_scan(const char *p, size_t len);
-int json_member(const char *p, size_t len, const char *key, const char **val, size_t *vlen);
-
 /* auth.c */
 int auth_init(Proxy *px);
 int auth_check(Proxy *px, http_req *req);

@@ -143,7 +143,7 @@ once_start(Proxy *px, Act *a)
 {
 	Once *o = calloc(1, sizeof *o);
 	json_t *value = json_object_get(act_run(a), "value");
-	char *params = value ? json_text(value, NULL) : strdup("{}");
+	char *params = value ? js_text(value, NULL) : strdup("{}");
 	char **env = once_env(px, a), err[ERRMAX];
 	const char *argv[10];
 	int i, rc;

@@ -171,7 +171,7 @@ proc_adopt(Proc *p, char *err, size_t errlen)
 			json_object_setn_new(e, env[i], (size_t)(eq - env[i]), json_string(eq + 1));
 	o = json_pack("{s:s,s:s,s:s,s:o}", "entry", a->entry, "main", a->main, "cwd", a->dir, "env", e);
 	if (env && o)
-		text = json_text(o, NULL);
+		text = js_text(o, NULL);
 	env_free(env);
 	json_decref(o);
 	if (text == NULL || child_write(&p->c, text, strlen(text), W_LINE) < 0) {
@@ -365,8 +365,8 @@ proc_answer_tagged(Proc *p, const char *line, size_t len)
 	size_t idlen, reslen;
 	Act *a = NULL;
 
-	if (json_scan(line, len) == '{' && json_member(line, len, "activation_id", &id, &idlen) == '"' &&
-	    json_member(line, len, "result", &res, &reslen) >= 0 && (a = idtab_get(&p->px->ids, id, idlen)) != NULL &&
+	if (js_check(line, len) == '{' && js_member(line, len, "activation_id", &id, &idlen) == '"' &&
+	    js_member(line, len, "result", &res, &reslen) >= 0 && (a = idtab_get(&p->px->ids, id, idlen)) != NULL &&
 	    a->proc == p)
 		busy_take(p, a);
 	else

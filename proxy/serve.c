@@ -65,7 +65,7 @@ run(Proxy *px, http_req *req, json_t *run, const char *text, size_t len)
 static void
 route_run(Proxy *px, http_req *req)
 {
-	if (json_scan(req->body, req->body_len) != '{') {
+	if (js_check(req->body, req->body_len) != '{') {
 		reply_error(req, 400, "The run body must be a JSON object.");
 		return;
 	}

@@ -1,17 +1,14 @@
-/* fuzz-json.c — libFuzzer target: the proxy's JSON scanners (proxy/scan.c) and the JSON writer (lib/json_text.c).
+/* fuzz-json.c — libFuzzer target: the JSON text layer, its checker (lib/js_scan.c) and its writer (lib/js_text.c).
  *
- * jansson is the oracle: what it parses is JSON, so json_scan must accept
- * it with the same first byte, and json_member must find what jansson
- * finds at the top of an object; what json_text writes must parse back to
+ * jansson is the oracle: what it parses is JSON, so js_check must accept
+ * it with the same first byte, and js_member must find what jansson
+ * finds at the top of an object; what js_text writes must parse back to
  * the same value. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <jansson.h>
-#include "json_text.h"
-
-int json_scan(const char *p, size_t len);
-int json_member(const char *p, size_t len, const char *key, const char **val, size_t *vlen);
+#include "js.h"
 
 static void
 members(const char *p, size_t n, json_t *v)
@@ -22,7 +19,7 @@ members(const char *p, size_t n, json_t *v)
 	size_t i;
 
 	for (i = 0; i < sizeof keys / sizeof keys[0]; i++) {
-		int c = json_member(p, n, keys[i], &val, &vlen);
+		int c = js_member(p, n, keys[i], &val, &vlen);
 		if (c >= 0 && (val < p || val + vlen > p + n))
 			abort();
 		/* a key jansson sees once at the top must be found (duplicates: jansson keeps the last) */
@@ -35,7 +32,7 @@ static void
 write_back(json_t *v)
 {
 	size_t len = 0;
-	char *text = json_text(v, &len);
+	char *text = js_text(v, &len);
 	json_t *again;
 
 	if (!text)
@@ -51,7 +48,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *p = (const char *)data;
 	json_t *v = json_loadb(p, size, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
-	int c = json_scan(p, size);
+	int c = js_check(p, size);
 
 	if (v) {
 		/* (jansson takes a NUL byte for the end of the text: "2<NUL>" is 2 to it) */

@@ -25,8 +25,8 @@ on_line(Child *c, char *line, size_t len)
 	if (line[len] != '\0')
 		abort();
 	result_valid(line, len);
-	if (json_scan(line, len) == '{' && json_member(line, len, "activation_id", &id, &idlen) == '"' &&
-	    json_member(line, len, "result", &res, &reslen) >= 0 && (res < line || res + reslen > line + len))
+	if (js_check(line, len) == '{' && js_member(line, len, "activation_id", &id, &idlen) == '"' &&
+	    js_member(line, len, "result", &res, &reslen) >= 0 && (res < line || res + reslen > line + len))
 		abort();
 }
 

@@ -1,6 +1,6 @@
 # tests/unit/: the backend's pure logic under cmocka (other programs add
 # their own unit tests to UNIT_TESTS in their build.mk). Each prints TAP.
-BACKEND_UNIT := tests/unit/test-names tests/unit/test-limits tests/unit/test-params tests/unit/test-json-text \
+BACKEND_UNIT := tests/unit/test-names tests/unit/test-limits tests/unit/test-params \
                 tests/unit/test-record tests/unit/test-cron tests/unit/test-ksvc
 UNIT_TESTS += $(BACKEND_UNIT)
 UNIT_CFLAGS := $(shell pkg-config --cflags libuv jansson sqlite3 cmocka)
@@ -16,9 +16,6 @@ tests/unit/test-limits: tests/unit/test-limits.c backend/limits.o
 	$(CC) $(CFLAGS) $(UNIT_CFLAGS) -o $@ $(filter %.c %.o %.a,$^) $(UNIT_LIBS)
 
 tests/unit/test-params: tests/unit/test-params.c backend/params.o $(LIB_A)
-	$(CC) $(CFLAGS) $(UNIT_CFLAGS) -o $@ $(filter %.c %.o %.a,$^) $(UNIT_LIBS)
-
-tests/unit/test-json-text: tests/unit/test-json-text.c $(LIB_A)
 	$(CC) $(CFLAGS) $(UNIT_CFLAGS) -o $@ $(filter %.c %.o %.a,$^) $(UNIT_LIBS)
 
 tests/unit/test-record: tests/unit/test-record.c backend/record.o backend/params.o backend/util.o \

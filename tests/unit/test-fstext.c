@@ -138,32 +138,6 @@ test_base64(void **state)
 	buf_free(&d);
 }
 
-static void
-test_scan(void **state)
-{
-	static const char rec[] = "{\"id\":\"a1\", \"logs\":[\"say \\\"hi\\\"\", \"c:\\\\\", \"}{\"],"
-	                          " \"response\":{\"status\":\"success\",\"result\":{\"q\":\"\\\\\\\"\"}}, \"n\":-42}";
-	static const char *const keys[] = { "id", "logs", "response", "n", "none" };
-	const char *v[5], *ve[5], *r[1], *re[1];
-	static const char *const rkeys[] = { "result" };
-	static const char cut[] = "{\"id\":\"open\\\"";
-	char out[32];
-
-	(void)state;
-	assert_int_equal(js_fields(rec, rec + strlen(rec), keys, 5, v, ve), 0);
-	assert_int_equal(js_strv(v[0], ve[0], out, sizeof out), 0);
-	assert_string_equal(out, "a1");
-	assert_int_equal(ve[1] - v[1], (long)strlen("[\"say \\\"hi\\\"\", \"c:\\\\\", \"}{\"]"));
-	assert_int_equal(js_intv(v[3], ve[3]), -42);
-	assert_null(v[4]);
-	assert_int_equal(js_fields(v[2], ve[2], rkeys, 1, r, re), 0);
-	assert_int_equal(re[0] - r[0], (long)strlen("{\"q\":\"\\\\\\\"\"}"));
-	assert_int_equal(js_elem(v[1], ve[1], 1, r, re), 0);
-	assert_int_equal(js_strv(r[0], re[0], out, sizeof out), 0);
-	assert_string_equal(out, "c:\\");
-	assert_int_equal(js_fields(cut, cut + strlen(cut), keys, 1, v, ve), -1);
-}
-
 int
 main(void)
 {
@@ -171,7 +145,6 @@ main(void)
 		cmocka_unit_test(test_limits_parse),  cmocka_unit_test(test_limits_refused),
 		cmocka_unit_test(test_limits_format), cmocka_unit_test(test_rules),
 		cmocka_unit_test(test_names),         cmocka_unit_test(test_base64),
-		cmocka_unit_test(test_scan),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);

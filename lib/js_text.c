@@ -1,4 +1,4 @@
-/* json_text.c — compact JSON text of a jansson value (json_dumps, but numbers as written), and reading it back.
+/* js_text.c — compact JSON text of a jansson value (json_dumps, but numbers as written), and reading it back.
  *
  * Why not json_dumps: jansson formats every integer with snprintf and, for
  * every object and array, prints the node's address with snprintf into a
@@ -7,7 +7,7 @@
  * backend's ~340,000 went there. Our values come from the parser or from
  * our own code and have no cycles, so a depth limit is guard enough; the
  * rest is one growing buffer. Strings, integers and key order come out as
- * jansson writes them (tests/unit/test-json-text.c compares the two).
+ * jansson writes them (tests/unit/test-js.c compares the two).
  *
  * A real number is the one thing written otherwise. jansson prints %.17g,
  * so the 0.1 a function returned or a user gave came back as
@@ -25,7 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "json_text.h"
+#include "js.h"
 
 enum { TEXT_MAX_DEPTH = 2048 };
 
@@ -235,7 +235,7 @@ finish(outbuf *o, size_t *len)
 /* The text of v (any type), malloc'd and NUL-terminated, its length in
  * *len if len is not NULL; NULL when out of memory or v is not writable. */
 char *
-json_text(const json_t *v, size_t *len)
+js_text(const json_t *v, size_t *len)
 {
 	outbuf o = { 0 };
 
@@ -243,7 +243,7 @@ json_text(const json_t *v, size_t *len)
 	return finish(&o, len);
 }
 
-/* The json_append* functions write into a Buf what json_text writes into
+/* The js_append* functions write into a Buf what js_text writes into
  * its own buffer, so a text made of parts (an activation record, an event
  * line) is written once, in one buffer. Each returns 0, or -ENOMEM (also
  * for a value that cannot be written) and then leaves b's text as it was. */
@@ -262,7 +262,7 @@ append_end(outbuf *o, Buf *b)
 }
 
 int
-json_append(Buf *b, const json_t *v)
+js_append(Buf *b, const json_t *v)
 {
 	outbuf o = { b->p, b->n, b->cap, 0 };
 
@@ -271,7 +271,7 @@ json_append(Buf *b, const json_t *v)
 }
 
 int
-json_append_string(Buf *b, const char *s)
+js_append_string(Buf *b, const char *s)
 {
 	outbuf o = { b->p, b->n, b->cap, 0 };
 
@@ -280,7 +280,7 @@ json_append_string(Buf *b, const char *s)
 }
 
 int
-json_append_int(Buf *b, int64_t v)
+js_append_int(Buf *b, int64_t v)
 {
 	outbuf o = { b->p, b->n, b->cap, 0 };
 
@@ -292,7 +292,7 @@ json_append_int(Buf *b, int64_t v)
  * a pair whose value is NULL left out: a small object written without
  * building one (a /run body's tail is made this way per activation). */
 char *
-json_text_pairs(const char *const *kv, size_t n, size_t *len)
+js_text_pairs(const char *const *kv, size_t n, size_t *len)
 {
 	outbuf o = { 0 };
 	int first = 1;
@@ -317,7 +317,7 @@ json_text_pairs(const char *const *kv, size_t n, size_t *len)
 /* What jansson found wrong with a text, in words for the person who wrote
  * it: never jansson's own text, which names its flags and internals. */
 const char *
-json_fault(const json_error_t *je)
+js_fault(const json_error_t *je)
 {
 	switch (json_error_code(je)) {
 	case json_error_out_of_memory: return "out of memory";
@@ -337,44 +337,14 @@ json_fault(const json_error_t *je)
  * OpenWhisk); NULL with what is wrong and where in err (at most errn
  * bytes) when it is not JSON. flags are jansson's decoding flags. */
 json_t *
-json_read(const char *p, size_t n, size_t flags, char *err, size_t errn)
+js_read(const char *p, size_t n, size_t flags, char *err, size_t errn)
 {
 	json_error_t je;
 	json_t *v = json_loadb(p, n, flags | JSON_ALLOW_NUL, &je);
 
 	if (!v && err && errn)
-		snprintf(err, errn, "%s (line %d, column %d)", json_fault(&je), je.line, je.column);
+		snprintf(err, errn, "%s (line %d, column %d)", js_fault(&je), je.line, je.column);
 	return v;
-}
-
-/* Make s (NUL-terminated) valid UTF-8 in place, each byte that is not part
- * of a valid sequence becoming '?', so that a text quoting what a user
- * sent can always be written as JSON. */
-void
-utf8_scrub(char *s)
-{
-	unsigned char *p = (unsigned char *)s;
-
-	while (*p) {
-		int len = *p < 0x80                           ? 1
-		          : (*p & 0xe0) == 0xc0 && *p >= 0xc2 ? 2
-		          : (*p & 0xf0) == 0xe0               ? 3
-		          : (*p & 0xf8) == 0xf0 && *p <= 0xf4 ? 4
-		                                              : 0,
-		    i;
-		uint32_t cp = len == 2 ? *p & 0x1f : len == 3 ? *p & 0x0f : *p & 0x07;
-
-		for (i = 1; i < len && (p[i] & 0xc0) == 0x80; i++)
-			cp = cp << 6 | (p[i] & 0x3f);
-		if (len > 1 && (i < len || (len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-		                (len == 4 && (cp < 0x10000 || cp > 0x10ffff))))
-			len = 0;
-		if (len == 0) {
-			*p++ = '?';
-			continue;
-		}
-		p += len;
-	}
 }
 
 /* A string's text, or "" for anything else (NULL too). */
