@@ -252,6 +252,7 @@ alarm_parse(const feed_service *svc, const json_t *config, int64_t now, int64_t 
 {
 	const json_t *tz = json_object_get(config, "timezone"), *min = json_object_get(config, "minutes");
 	const char *cron = json_string_value(json_object_get(config, "cron"));
+	int64_t minutes = json_integer_value(min);
 	int rc;
 
 	memset(a, 0, sizeof *a);
@@ -290,12 +291,12 @@ alarm_parse(const feed_service *svc, const json_t *config, int64_t now, int64_t 
 		snprintf(a->tz, sizeof a->tz, "%s", tz ? json_string_value(tz) : "");
 		return 0;
 	}
-	if (!json_is_integer(min) && !(json_is_string(min) && atoll(json_string_value(min)) > 0))
+	if (!json_is_integer(min) && num_int(json_string_value(min), 1, INT64_MAX, &minutes) < 0)
 		return snprintf(err, n, "The minutes parameter is required: a whole number of minutes between fires."),
 		       -EINVAL;
-	a->every = (json_is_integer(min) ? json_integer_value(min) : atoll(json_string_value(min))) * 60000;
-	if (a->every < 60000 || a->every > 366LL * 86400000)
+	if (minutes < 1 || minutes > 366 * 1440)
 		return snprintf(err, n, "The minutes must be between 1 and 527040 (a year)."), -EINVAL;
+	a->every = minutes * 60000;
 	a->base = a->start ? a->start : (changed ? changed : now) + a->every;
 	return 0;
 }

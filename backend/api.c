@@ -100,7 +100,7 @@ query_int(http_req *req, const char *name, int64_t def, int64_t *out)
 	const char *v = http_query_get(req, name, buf, sizeof buf);
 
 	*out = def;
-	return v ? parse_int64(v, out) : 0;
+	return v ? num_int(v, 0, INT64_MAX, out) : 0;
 }
 
 /* limit and skip of a list, with OpenWhisk's defaults and bounds. */

@@ -160,19 +160,20 @@ image_format(domain *d)
 static int
 knative_open(uv_loop_t *loop, const sched_config *cfg, domain **out, char *err, size_t elen)
 {
-	const char *v;
+	const char *v = getenv("FAASFS_KNATIVE_COLD_MS");
+	int64_t cold = DEF_COLD_MS;
 	domain *d;
 	int rc;
 
-	(void)err;
-	(void)elen;
+	if (v && *v && (num_int(v, 0, INT32_MAX, &cold) < 0))
+		return snprintf(err, elen, "FAASFS_KNATIVE_COLD_MS=%s is not a number of milliseconds", v), -EINVAL;
 	if (!(d = calloc(1, sizeof *d)))
 		return -ENOMEM;
 	d->loop = loop;
 	image_format(d);
 	if ((v = getenv("FAASFS_KNATIVE_INGRESS")))
 		snprintf(d->ingress, sizeof d->ingress, "%s", v);
-	d->cold_ms = (v = getenv("FAASFS_KNATIVE_COLD_MS")) && atoi(v) > 0 ? atoi(v) : DEF_COLD_MS;
+	d->cold_ms = cold > 0 ? (int)cold : DEF_COLD_MS;
 	if ((rc = kube_open(loop, &d->k, d->why, sizeof d->why)) < 0) {
 		d->k = NULL;
 		snprintf(d->desc, sizeof d->desc, "no cluster (%s)", d->why);

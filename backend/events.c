@@ -158,7 +158,7 @@ events_handle(api_req *ar)
 		api_error(ar->req, 405, "Method not allowed.");
 		return;
 	}
-	if (http_query_get(ar->req, "since", buf, sizeof buf) && parse_int64(buf, &since)) {
+	if (http_query_get(ar->req, "since", buf, sizeof buf) && num_int(buf, 0, INT64_MAX, &since)) {
 		api_error(ar->req, 400, "since must be a sequence number.");
 		return;
 	}

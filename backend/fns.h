@@ -7,6 +7,7 @@
 #include "base64.h"
 #include "curluv.h"
 #include "cron.h"
+#include "num.h"
 #include "dat.h"
 
 typedef void (*store_event_cb)(void *arg, int64_t seq, const char *ns, const char *kind, const char *op,
@@ -63,7 +64,6 @@ int64_t now_ms(void);
 int random_bytes(void *buf, size_t n);
 void random_hex(char *out, size_t nhex);
 void id_new(char out[33]);
-int parse_int64(const char *s, int64_t *out);
 char *strecpy(char *to, char *e, const char *from);
 
 /* store.c */

@@ -377,16 +377,19 @@ svc_changed(fnctl *f, json_t *svc)
 	const char *gen = json_string_value(
 	        json_object_get(json_object_get(md, "annotations"), "faasfs.dev/function-generation"));
 	char url[512], why[600];
+	int64_t g = 0;
 	int rc;
 
 	if (!fn || !(rc = ksvc_ready(svc, url, sizeof url, why, sizeof why, 0)))
 		return;
+	if (gen && num_int(gen, 0, INT64_MAX, &g) < 0)
+		g = 0;
 	if (rc > 0)
 		status_patch(f, fn,
-		             json_pack("{s:I,s:s,s:o}", "observedGeneration", (json_int_t)atoll(gen ? gen : "0"), "url",
-		                       url, "conditions", ready("True", "Ready", "")));
+		             json_pack("{s:I,s:s,s:o}", "observedGeneration", (json_int_t)g, "url", url, "conditions",
+		                       ready("True", "Ready", "")));
 	else
-		fn_failed(f, fn, atoll(gen ? gen : "0"), "ServiceFailed", why);
+		fn_failed(f, fn, g, "ServiceFailed", why);
 }
 
 static void

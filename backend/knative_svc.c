@@ -24,8 +24,11 @@ static int
 annot_int(json_t *a, const char *key)
 {
 	json_t *v = json_object_get(a, key);
+	int64_t n = 0;
 
-	return json_is_integer(v) ? (int)json_integer_value(v) : json_is_string(v) ? atoi(json_string_value(v)) : 0;
+	if (json_is_integer(v))
+		return (int)json_integer_value(v);
+	return num_int(json_string_value(v), INT32_MIN, INT32_MAX, &n) == 0 ? (int)n : 0;
 }
 
 ksv *

@@ -94,7 +94,7 @@ parse_listen(options *o, char *arg)
 	char *colon = strrchr(arg, ':');
 	int64_t port;
 
-	if (!colon || parse_int64(colon + 1, &port) || port > 65535)
+	if (!colon || num_int(colon + 1, 0, 65535, &port))
 		return -EINVAL;
 	*colon = 0;
 	o->listen_host = arg;
@@ -106,7 +106,7 @@ static int
 number(const char *arg, int *out)
 {
 	int64_t v;
-	if (parse_int64(arg, &v) || v > INT_MAX)
+	if (num_int(arg, 0, INT_MAX, &v))
 		return -EINVAL;
 	*out = (int)v;
 	return 0;

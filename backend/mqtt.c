@@ -72,6 +72,7 @@ broker_parse(const json_t *config, broker *k, char *err, size_t n)
 	             *p = json_object_get(config, "password");
 	const char *at, *hp, *colon;
 	char *end;
+	int64_t q;
 
 	memset(k, 0, sizeof *k);
 	if (!url)
@@ -96,11 +97,10 @@ broker_parse(const json_t *config, broker *k, char *err, size_t n)
 		return bad(err, n, "The topic '%s' is not a subscription: levels split by /, + for one level, # last.",
 		           topic ? topic : "(none)");
 	snprintf(k->topic, sizeof k->topic, "%s", topic);
-	k->qos = json_is_integer(qos)  ? (int)json_integer_value(qos)
-	         : json_is_string(qos) ? atoi(json_string_value(qos))
-	                               : 0;
-	if (qos && (k->qos < 0 || k->qos > 2 || (json_is_string(qos) && strspn(json_string_value(qos), "012") != 1)))
+	q = json_is_integer(qos) ? json_integer_value(qos) : 0;
+	if ((json_is_string(qos) && num_int(json_string_value(qos), 0, 2, &q) < 0) || q < 0 || q > 2)
 		return bad(err, n, "The qos must be 0, 1 or 2.%s", "");
+	k->qos = (int)q;
 	if (u && json_is_string(u))
 		snprintf(k->user, sizeof k->user, "%s", json_string_value(u)), k->has_user = 1;
 	if (p && json_is_string(p))

@@ -203,7 +203,7 @@ quota_option(const char *name, const char *arg, int *limits)
 		return -EINVAL;
 	if (strcmp(arg, "default") == 0)
 		return limits[i] = -1, 0;
-	if (parse_int64(arg, &v) || v < 0 || v > INT_MAX)
+	if (num_int(arg, 0, INT_MAX, &v))
 		return -EINVAL;
 	limits[i] = (int)v;
 	return 0;

@@ -54,6 +54,7 @@
 
 #include "js.h"
 #include "log.h"
+#include "num.h"
 #include "pool.h"
 
 enum {
@@ -78,17 +79,23 @@ sched_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* A setting: the config's value, else the environment's, else the default. */
+/* A setting into *out: the config's value, else the environment's, else
+ * the default; -EINVAL, saying so, when the environment's is no number. */
 static int
-setting(int given, const char *env, int def)
+setting(int given, const char *env, int def, int *out)
 {
 	const char *v = getenv(env);
+	int64_t n;
 
-	if (given)
-		return given;
-	if (v && *v)
-		return atoi(v);
-	return def;
+	*out = given ? given : def;
+	if (given || !v || !*v)
+		return 0;
+	if (num_int(v, INT32_MIN, INT32_MAX, &n) < 0) {
+		log_error("%s=%s is not a whole number", env, v);
+		return -EINVAL;
+	}
+	*out = (int)n;
+	return 0;
 }
 
 static int
@@ -101,19 +108,21 @@ default_memory_mb(void)
 	return (int)((long long)pages * size / (1 << 20) * 3 / 4);
 }
 
-static void
+static int
 config_fill(sched *s, const sched_config *cfg)
 {
 	s->cfg = *cfg;
-	s->cfg.max_containers = setting(cfg->max_containers, "FAASFS_MAX_CONTAINERS", DEF_MAX_CONTAINERS);
-	s->cfg.max_memory_mb = setting(cfg->max_memory_mb, "FAASFS_MAX_MEMORY_MB", default_memory_mb());
-	s->cfg.idle_ms = setting(cfg->idle_ms, "FAASFS_IDLE_MS", DEF_IDLE_MS);
-	s->cfg.stemcells = setting(cfg->stemcells, "FAASFS_STEMCELLS", DEF_STEMCELLS);
-	s->cfg.queue_max = setting(cfg->queue_max, "FAASFS_QUEUE_MAX", DEF_QUEUE_MAX);
+	if (setting(cfg->max_containers, "FAASFS_MAX_CONTAINERS", DEF_MAX_CONTAINERS, &s->cfg.max_containers) ||
+	    setting(cfg->max_memory_mb, "FAASFS_MAX_MEMORY_MB", default_memory_mb(), &s->cfg.max_memory_mb) ||
+	    setting(cfg->idle_ms, "FAASFS_IDLE_MS", DEF_IDLE_MS, &s->cfg.idle_ms) ||
+	    setting(cfg->stemcells, "FAASFS_STEMCELLS", DEF_STEMCELLS, &s->cfg.stemcells) ||
+	    setting(cfg->queue_max, "FAASFS_QUEUE_MAX", DEF_QUEUE_MAX, &s->cfg.queue_max))
+		return -EINVAL;
 	if (s->cfg.stemcells < 0)
 		s->cfg.stemcells = 0;
 	s->cfg.proxy_path = s->proxy_path;
 	s->cfg.run_dir = s->run_dir;
+	return 0;
 }
 
 static void
@@ -177,10 +186,13 @@ sched_new(uv_loop_t *loop, const sched_config *cfg, sched **out)
 	s->loop = loop;
 	s->proxy_path = strdup(cfg->proxy_path);
 	s->run_dir = strdup(cfg->run_dir);
-	config_fill(s, cfg);
 	if (!s->proxy_path || !s->run_dir) {
 		sched_release(s);
 		return -ENOMEM;
+	}
+	if ((rc = config_fill(s, cfg)) < 0) {
+		sched_release(s);
+		return rc;
 	}
 	if ((rc = domains_open(s)) < 0) {
 		sched_release(s);

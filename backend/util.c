@@ -86,20 +86,3 @@ id_new(char out[33])
 	}
 	out[32] = 0;
 }
-
-/* Parse a whole non-negative decimal; -EINVAL otherwise. */
-int
-parse_int64(const char *s, int64_t *out)
-{
-	char *end;
-	long long v;
-
-	if (!s || !*s)
-		return -EINVAL;
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (errno || *end || v < 0)
-		return -EINVAL;
-	*out = v;
-	return 0;
-}

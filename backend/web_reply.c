@@ -162,7 +162,7 @@ status_of(const json_t *v, int *code)
 		n = json_integer_value(v);
 	else if (json_is_real(v) && json_real_value(v) == (double)(int64_t)json_real_value(v))
 		n = (int64_t)json_real_value(v);
-	else if (!json_is_string(v) || parse_int64(json_string_value(v), &n))
+	else if (!json_is_string(v) || num_int(json_string_value(v), 0, INT64_MAX, &n))
 		return -EINVAL;
 	if (n < 100 || n > 599)
 		return -EINVAL;

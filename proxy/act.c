@@ -21,6 +21,7 @@
 #include <string.h>
 #include "dat.h"
 #include "fns.h"
+#include "num.h"
 
 static void
 act_free(Act *a)
@@ -161,12 +162,14 @@ deadline_of(Act *a, uint64_t now)
 	char digits[24];
 	const char *v;
 	size_t n;
+	int64_t ms;
 	int c = js_member(a->line, a->linelen, "deadline", &v, &n);
 
 	if ((c == '"' || (c >= '0' && c <= '9')) && n > 0 && n < sizeof digits) {
 		memcpy(digits, v, n);
 		digits[n] = '\0';
-		return strtoull(digits, NULL, 10);
+		if (num_int(digits, 0, INT64_MAX, &ms) == 0)
+			return (uint64_t)ms;
 	}
 	return a->px->opt.timeout > 0 ? now + (uint64_t)a->px->opt.timeout : 0;
 }

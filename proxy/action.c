@@ -16,10 +16,12 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <limits.h>
 #include <string.h>
 #include <sys/stat.h>
 #include "dat.h"
 #include "fns.h"
+#include "num.h"
 #include "log.h"
 
 void
@@ -108,6 +110,7 @@ action_limit(Proxy *px, Action *a)
 {
 	const char *allow = NULL, *n = NULL;
 	int i, limit = px->opt.concurrency;
+	int64_t v;
 
 	for (i = 0; a->env[i]; i++) {
 		if (strncmp(a->env[i], "__OW_ALLOW_CONCURRENT=", 22) == 0)
@@ -115,8 +118,8 @@ action_limit(Proxy *px, Action *a)
 		if (strncmp(a->env[i], "__OW_CONCURRENCY=", 17) == 0)
 			n = a->env[i] + 17;
 	}
-	if (n && atoi(n) > limit)
-		limit = atoi(n);
+	if (n && num_int(n, 1, INT_MAX, &v) == 0 && v > limit)
+		limit = (int)v;
 	if (allow && strcmp(allow, "true") == 0 && limit < CONCURRENT_MAX)
 		limit = CONCURRENT_MAX;
 	if (!a->kind->concurrent || limit < 1)

@@ -13,6 +13,7 @@
 #include "dat.h"
 #include "fns.h"
 #include "log.h"
+#include "num.h"
 
 extern char **environ;
 
@@ -34,22 +35,31 @@ usage(FILE *f)
 	           "\t[--spin USEC] [--adopt PID,IN,OUT,ERR,CTL] [-v]\n");
 }
 
+/* The number s of option what into *out, or -EINVAL saying why on stderr. */
+static int
+number(const char *what, const char *s, int64_t min, int64_t max, int64_t *out)
+{
+	if (num_int(s, min, max, out) == 0)
+		return 0;
+	fprintf(stderr, "faasfs-proxy: %s%s%s: not a whole number from %lld to %lld\n", what,
+	        what[strlen(what) - 1] == '=' ? "" : " ", s, (long long)min, (long long)max);
+	return -EINVAL;
+}
+
 /* "HOST:PORT", ":PORT", "PORT" or "unix:PATH". */
 static int
 parse_listen(Opts *o, const char *s)
 {
 	static char host[256];
 	const char *colon = strrchr(s, ':');
-	char *end;
-	long port;
+	int64_t port;
 
 	if (strncmp(s, "unix:", 5) == 0) {
 		o->sock = s + 5;
 		return *o->sock ? 0 : -EINVAL;
 	}
 	o->sock = NULL;
-	port = strtol(colon ? colon + 1 : s, &end, 10);
-	if (*end || port < 0 || port > 65535)
+	if (number("--listen", colon ? colon + 1 : s, 0, 65535, &port) < 0)
 		return -EINVAL;
 	if (colon && colon > s) {
 		snprintf(host, sizeof host, "%.*s", (int)(colon - s), s);
@@ -59,32 +69,42 @@ parse_listen(Opts *o, const char *s)
 	return 0;
 }
 
-static size_t
-parse_size(const char *s)
+/* BYTES, with k, m or g for KiB, MiB, GiB ("1.5m"), into *out. */
+static int
+parse_size(const char *what, const char *s, size_t *out)
 {
 	char *end;
 	double v = strtod(s, &end);
 
 	switch (*end) {
 	case 'k':
-	case 'K': v *= 1024; break;
+	case 'K': v *= 1024, end++; break;
 	case 'm':
-	case 'M': v *= 1024 * 1024; break;
+	case 'M': v *= 1024 * 1024, end++; break;
 	case 'g':
-	case 'G': v *= 1024 * 1024 * 1024; break;
+	case 'G': v *= 1024 * 1024 * 1024, end++; break;
 	}
-	return v > 0 ? (size_t)v : 0;
+	if (end == s || *end || !(v >= 0 && v < 1e18)) {
+		fprintf(stderr, "faasfs-proxy: %s %s: not a size (BYTES, or with k, m or g)\n", what, s);
+		return -EINVAL;
+	}
+	*out = (size_t)v;
+	return 0;
 }
 
-static void
+/* The defaults, and PORT from the environment; -EINVAL if it is no port. */
+static int
 defaults(Opts *o)
 {
 	static char launchers[PATH_MAX];
 	size_t n = sizeof launchers;
 	const char *port = getenv("PORT");
+	int64_t v = 8080;
 
+	if (port && *port && number("PORT=", port, 0, 65535, &v) < 0)
+		return -EINVAL;
 	o->host = "0.0.0.0";
-	o->port = port && *port ? atoi(port) : 8080;
+	o->port = (int)v;
 	o->python = "/usr/bin/python3";
 	o->node = "/usr/bin/node";
 	o->bash = "/bin/bash";
@@ -97,6 +117,7 @@ defaults(Opts *o)
 		snprintf(launchers + strlen(dirname(launchers)), sizeof launchers - strlen(launchers), "/launchers");
 		o->launchers = launchers;
 	}
+	return 0;
 }
 
 /* --adopt PID,IN,OUT,ERR,CTL: the descriptors must be open; they are
@@ -130,6 +151,7 @@ parse_opts(Opts *o, int argc, char **argv)
 		{ "verbose", 0, 0, 'v' },   { "help", 0, 0, 'h' },
 		{ "adopt", 1, 0, 'A' },     { 0, 0, 0, 0 },
 	};
+	int64_t v;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "l:k:w:c:t:vh", longs, NULL)) != -1) {
@@ -144,11 +166,29 @@ parse_opts(Opts *o, int argc, char **argv)
 		case 'N': o->node = optarg; break;
 		case 'B': o->bash = optarg; break;
 		case 'w': o->workdir = optarg; break;
-		case 'm': o->max_body = parse_size(optarg); break;
-		case 'g': o->log_limit = parse_size(optarg); break;
-		case 'c': o->concurrency = atoi(optarg); break;
-		case 't': o->timeout = atol(optarg); break;
-		case 's': o->spin = atol(optarg); break;
+		case 'm':
+			if (parse_size("--max-body", optarg, &o->max_body) < 0)
+				return -EINVAL;
+			break;
+		case 'g':
+			if (parse_size("--log-limit", optarg, &o->log_limit) < 0)
+				return -EINVAL;
+			break;
+		case 'c':
+			if (number("--concurrency", optarg, 1, INT_MAX, &v) < 0)
+				return -EINVAL;
+			o->concurrency = (int)v;
+			break;
+		case 't':
+			if (number("--timeout", optarg, 0, LONG_MAX, &v) < 0)
+				return -EINVAL;
+			o->timeout = (long)v;
+			break;
+		case 's':
+			if (number("--spin", optarg, 0, LONG_MAX, &v) < 0)
+				return -EINVAL;
+			o->spin = (long)v;
+			break;
 		case 'A':
 			if (parse_adopt(o, optarg) < 0)
 				return -EINVAL;
@@ -287,7 +327,8 @@ main(int argc, char **argv)
 		log_error("cannot take the token: %s", strerror(-rc));
 		return 1;
 	}
-	defaults(&px->opt);
+	if (defaults(&px->opt) < 0)
+		return 2;
 	if ((rc = parse_opts(&px->opt, argc, argv)) != 0) {
 		usage(rc > 0 ? stdout : stderr);
 		return rc > 0 ? 0 : 2;

@@ -119,4 +119,9 @@ test_expect_success '/metrics: --metrics socket serves it on the socket only; an
 	! "$BACKEND" --metrics nonsense --data "$SCRATCH/x" 2>/dev/null
 '
 
+test_expect_success 'a setting in the environment that is no number stops the start, naming it (atoi read it as 0)' '
+	{ FAASFS_IDLE_MS=abc timeout 60 "$BACKEND" --listen 127.0.0.1:0 --data "$SCRATCH/z" 2>err; test $? = 1; } &&
+	grep -q "FAASFS_IDLE_MS=abc is not a whole number" err
+'
+
 test_done

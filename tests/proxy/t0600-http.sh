@@ -90,6 +90,15 @@ test_expect_success 'POST / with init and a run, many at once, inits once' '
 '
 kill $PROXY_PID
 
+test_expect_success 'a number that is none (PORT, --concurrency, --timeout, --spin, --max-body) is refused, saying which' '
+	for args in "--concurrency abc" "--concurrency 0" "--timeout 5s" "--spin -1" "--max-body 10x" "--listen :8080x"; do
+		{ timeout 10 "$PROXY" --listen 127.0.0.1:0 $args 2>err; test $? = 2; } &&
+		grep -q "^faasfs-proxy: ${args%% *}" err || return 1
+	done &&
+	{ PORT=abc timeout 10 "$PROXY" 2>err; test $? = 2; } &&
+	grep -q "^faasfs-proxy: PORT=abc: not a whole number from 0 to 65535" err
+'
+
 proxy_start
 test_expect_success 'the proxy stops on SIGTERM, its function process with it' '
 	got=$(init "$FIX/echo.py" python:3) && expect 200 ".ok" &&

@@ -1,4 +1,4 @@
-/* test-lib.c — lib/buf.c and lib/base64.c: growth, offsets, round trips, lenient decoding. */
+/* test-lib.c — lib/buf.c, lib/base64.c and lib/num.c: growth, offsets, round trips, lenient decoding, checked numbers. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,6 +8,7 @@
 #include <cmocka.h>
 #include "base64.h"
 #include "buf.h"
+#include "num.h"
 
 static void
 test_buf_growth(void **state)
@@ -146,13 +147,44 @@ test_decode_invalid(void **state)
 	buf_free(&b);
 }
 
+/* num_int takes a whole decimal in range and nothing else: atoi read
+ * "abc" as 0 and "8080x" as 8080. */
+static void
+test_num(void **state)
+{
+	static const char *const bad[] = { NULL,   "",    "abc",   "8080x", "1.5",
+		                           "0x10", "1e3", "65536", "-1",    "9223372036854775808" };
+	int64_t v = 7;
+
+	(void)state;
+	assert_int_equal(num_int("8080", 0, 65535, &v), 0);
+	assert_int_equal(v, 8080);
+	assert_int_equal(num_int("0", 0, 65535, &v), 0);
+	assert_int_equal(v, 0);
+	assert_int_equal(num_int("65535", 0, 65535, &v), 0);
+	assert_int_equal(v, 65535);
+	assert_int_equal(num_int("-12", -100, 100, &v), 0);
+	assert_int_equal(v, -12);
+	assert_int_equal(num_int("9223372036854775807", 0, INT64_MAX, &v), 0);
+	assert_int_equal(v, INT64_MAX);
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		v = 7;
+		assert_int_equal(num_int(bad[i], 0, 65535, &v), -EINVAL);
+		assert_int_equal(v, 7); /* untouched */
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_buf_growth),     cmocka_unit_test(test_buf_edit),
-		cmocka_unit_test(test_encode),         cmocka_unit_test(test_round_trip),
-		cmocka_unit_test(test_decode_lenient), cmocka_unit_test(test_decode_invalid),
+		cmocka_unit_test(test_buf_growth),
+		cmocka_unit_test(test_buf_edit),
+		cmocka_unit_test(test_encode),
+		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_decode_lenient),
+		cmocka_unit_test(test_decode_invalid),
+		cmocka_unit_test(test_num),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);
