@@ -215,6 +215,16 @@ on_write_done(uv_write_t *w, int status)
 }
 
 /* Send bufs; copy whatever the kernel does not take at once. */
+/* The reason phrase of a status line: http_parser's, or none (RFC 9112
+ * allows an empty one) for a code it does not name, such as 418. */
+static const char *
+reason(int status)
+{
+	const char *s = http_status_str((enum http_status)status);
+
+	return *s == '<' ? "" : s;
+}
+
 static void
 conn_send(http_conn *c, uv_buf_t *bufs, int n, int close_after)
 {
@@ -289,7 +299,7 @@ http_conn_fail(http_conn *c, int status, const char *msg)
 	hlen = snprintf(head, sizeof head,
 	                "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\n"
 	                "Content-Length: %d\r\nConnection: close\r\n\r\n",
-	                status, http_status_text(status), blen);
+	                status, reason(status), blen);
 	bufs[0] = uv_buf_init(head, hlen);
 	bufs[1] = uv_buf_init(body, blen);
 	conn_send(c, bufs, 2, 1);
@@ -599,7 +609,7 @@ head_format(http_req *r, char *buf, size_t size, int status, const char *ctype, 
 {
 	http_conn *c = r->conn;
 
-	return snprintf(buf, size, "HTTP/1.1 %d %s\r\nContent-Type: %s\r\n%s%s%s\r\n", status, http_status_text(status),
+	return snprintf(buf, size, "HTTP/1.1 %d %s\r\nContent-Type: %s\r\n%s%s%s\r\n", status, reason(status),
 	                ctype ? ctype : "application/json", length_or_chunked, extra ? extra : "",
 	                c->keep_alive ? (c->parser.http_minor == 0 ? "Connection: keep-alive\r\n" : "")
 	                              : "Connection: close\r\n");

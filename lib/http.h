@@ -112,7 +112,6 @@ void http_stream_end(http_req *r);
 /* Bytes queued for the peer but not yet written: lets a streamer back off. */
 size_t http_stream_pending(http_req *r);
 
-const char *http_status_text(int status);
 /* Decode %XX and '+' (when plus_is_space) in place; returns the new length. */
 size_t http_url_decode(char *s, int plus_is_space);
 

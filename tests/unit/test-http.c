@@ -72,6 +72,10 @@ handler(http_req *r, void *arg)
 		http_stream_end(r);
 		return;
 	}
+	if (strcmp(r->path, "/teapot") == 0) {
+		http_respond(r, 418, "text/plain", NULL, "teapot", 6);
+		return;
+	}
 	v = http_query_get(r, "x", q, sizeof q);
 	n = snprintf(buf, sizeof buf, "%s %s x=%s len=%zu ct=%s", r->method, r->path, v ? v : "-", r->body_len,
 	             http_header_get(r, "content-type") ? http_header_get(r, "content-type") : "-");
@@ -370,7 +374,7 @@ test_refused_before_body(void **state)
 	(void)state;
 	memset(body, 'a', sizeof body - 1);
 	run_exchange(&x);
-	assert_non_null(strstr(x.out, "HTTP/1.1 401 "));
+	assert_non_null(strstr(x.out, "HTTP/1.1 401 Unauthorized\r\n")); /* http_parser's phrase */
 	assert_non_null(strstr(x.out, "Connection: close"));
 	assert_true(x.eof);
 }
@@ -388,6 +392,21 @@ test_check_lowers_limit(void **state)
 	assert_non_null(strstr(x.out, "HTTP/1.1 413 "));
 	run_exchange(&y);
 	assert_non_null(strstr(y.out, "HTTP/1.1 413 "));
+}
+
+/* The reason phrase is http_parser's; a code it does not name has none. */
+static void
+test_reason_phrase(void **state)
+{
+	exchange x = { .one = "GET /teapot HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n" };
+	exchange y = { .one = "GET /nothing HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n" };
+
+	(void)state;
+	run_exchange(&x);
+	assert_non_null(strstr(x.out, "HTTP/1.1 418 \r\n"));
+	assert_non_null(strstr(x.out, "\r\n\r\nteapot"));
+	run_exchange(&y);
+	assert_non_null(strstr(y.out, "HTTP/1.1 200 OK\r\n"));
 }
 
 /* A connection that sends nothing is closed after idle_ms; one that stops
@@ -553,6 +572,7 @@ main(void)
 		cmocka_unit_test(test_unix_socket_file),
 		cmocka_unit_test(test_refused_before_body),
 		cmocka_unit_test(test_check_lowers_limit),
+		cmocka_unit_test(test_reason_phrase),
 		cmocka_unit_test(test_timeouts),
 		cmocka_unit_test(test_nofile_raised),
 		cmocka_unit_test(test_reserve_503),
