@@ -11,7 +11,7 @@ fsd/%.o: fsd/%.c
 	$(CC) $(CFLAGS) $(FSD_CFLAGS) -c -o $@ $<
 
 fsd/faasfs: $(FSD_OBJS) $(LIB_A)
-	$(CC) $(LDFLAGS) -o $@ $(FSD_OBJS) $(LIB_A) $(HTTP_PARSER_LIBS) $(FSD_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $(FSD_OBJS) $(LIB_A) $(FSD_LIBS)
 
 BINS += fsd/faasfs
 

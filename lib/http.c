@@ -75,16 +75,24 @@ xmemdup(const char *s, size_t n)
 	return p;
 }
 
-/* Append n bytes to a NUL-terminated growing string. */
+/* n more bytes in b (out of memory aborts, as everywhere here). */
 static void
-append(char **dst, size_t *len, const char *s, size_t n)
+add(Buf *b, const char *s, size_t n)
 {
-	*dst = realloc(*dst, *len + n + 1);
-	if (*dst == NULL)
+	if (buf_add(b, s, n) < 0)
 		abort();
-	memcpy(*dst + *len, s, n);
-	*len += n;
-	(*dst)[*len] = '\0';
+}
+
+/* n more bytes on the end of the NUL-terminated string *s (a header's name
+ * or value sent in pieces; xmemdup made it, so its room is its length + 1). */
+static void
+add_str(char **s, const char *more, size_t n)
+{
+	size_t len = strlen(*s);
+	Buf b = { *s, len, len + 1 };
+
+	add(&b, more, n);
+	*s = b.p;
 }
 
 static void
@@ -111,8 +119,9 @@ conn_maybe_free(http_conn *c)
 	if (c->handles_open > 0 || c->in_handler)
 		return;
 	req_free(c->req);
-	free(c->rest);
-	free(c->url_acc);
+	buf_free(&c->rest);
+	buf_free(&c->url);
+	buf_free(&c->body);
 	free(c);
 }
 
@@ -321,9 +330,8 @@ on_message_begin(http_parser *p)
 	c->req = r;
 	c->header_value = 0;
 	c->header_bytes = 0;
-	c->url_len = 0;
-	free(c->url_acc);
-	c->url_acc = NULL;
+	buf_reset(&c->url);
+	buf_reset(&c->body);
 	conn_time(c, T_HEADER);
 	return 0;
 }
@@ -346,7 +354,7 @@ on_url(http_parser *p, const char *at, size_t n)
 
 	if (count_header_bytes(c, n) < 0)
 		return -1;
-	append(&c->url_acc, &c->url_len, at, n);
+	add(&c->url, at, n);
 	return 0;
 }
 
@@ -356,7 +364,6 @@ on_header_field(http_parser *p, const char *at, size_t n)
 	http_conn *c = p->data;
 	http_req *r = c->req;
 	http_header *h;
-	size_t len;
 
 	if (count_header_bytes(c, n) < 0)
 		return -1;
@@ -370,9 +377,7 @@ on_header_field(http_parser *p, const char *at, size_t n)
 		c->header_value = 0;
 		return 0;
 	}
-	h = &r->headers[r->nheaders - 1];
-	len = strlen(h->name);
-	append(&h->name, &len, at, n);
+	add_str(&r->headers[r->nheaders - 1].name, at, n);
 	return 0;
 }
 
@@ -380,16 +385,12 @@ static int
 on_header_value(http_parser *p, const char *at, size_t n)
 {
 	http_conn *c = p->data;
-	http_header *h;
-	size_t len;
 
 	if (count_header_bytes(c, n) < 0)
 		return -1;
 	if (c->req->nheaders == 0)
 		return 0;
-	h = &c->req->headers[c->req->nheaders - 1];
-	len = strlen(h->value);
-	append(&h->value, &len, at, n);
+	add_str(&c->req->headers[c->req->nheaders - 1].value, at, n);
 	c->header_value = 1;
 	return 0;
 }
@@ -430,8 +431,8 @@ on_headers_complete(http_parser *p)
 	http_req *r = c->req;
 	const char *expect;
 
-	r->url = c->url_acc ? c->url_acc : xmemdup("/", 1);
-	c->url_acc = NULL;
+	r->url = c->url.p ? c->url.p : xmemdup("/", 1);
+	c->url = (Buf){ 0 };
 	r->method = http_method_str(p->method);
 	req_split_url(r);
 	r->declared = (p->flags & F_CONTENTLENGTH) ? (long long)p->content_length : (p->flags & F_CHUNKED) ? -1 : 0;
@@ -442,10 +443,12 @@ on_headers_complete(http_parser *p)
 		http_conn_fail(c, 413, "The request content is too large.");
 		return -1;
 	}
-	if (r->declared > 0) {
-		r->body = malloc(p->content_length + 1);
-		if (r->body == NULL)
+	if (r->declared > 0) { /* room for exactly the declared body: it may be most of a sandbox's memory */
+		buf_free(&c->body);
+		if (!(c->body.p = malloc(p->content_length + 1)))
 			abort();
+		c->body.p[0] = '\0';
+		c->body.cap = p->content_length + 1;
 	}
 	expect = http_header_get(r, "Expect");
 	if (expect != NULL && strcasecmp(expect, "100-continue") == 0) {
@@ -462,18 +465,13 @@ on_body(http_parser *p, const char *at, size_t n)
 	http_conn *c = p->data;
 	http_req *r = c->req;
 
-	if (r->body_len + n > r->max_body) {
+	if (c->body.n + n > r->max_body) {
 		http_conn_fail(c, 413, "The request content is too large.");
 		return -1;
 	}
-	if (!(p->flags & F_CONTENTLENGTH) || r->body == NULL) {
-		append(&r->body, &r->body_len, at, n);
-		return 0;
-	}
-	memcpy(r->body + r->body_len, at, n);
-	r->body_len += n;
-	r->body[r->body_len] = '\0';
-	conn_time(c, T_BODY);
+	add(&c->body, at, n);
+	if (p->flags & F_CONTENTLENGTH)
+		conn_time(c, T_BODY);
 	return 0;
 }
 
@@ -483,8 +481,9 @@ on_message_complete(http_parser *p)
 	http_conn *c = p->data;
 	http_req *r = c->req;
 
-	if (r->body == NULL)
-		r->body = xmemdup("", 0);
+	r->body = c->body.p ? c->body.p : xmemdup("", 0);
+	r->body_len = c->body.n;
+	c->body = (Buf){ 0 };
 	c->keep_alive = http_should_keep_alive(p);
 	c->in_handler = 1;
 	conn_time(c, T_NONE);
@@ -516,7 +515,7 @@ conn_parse(http_conn *c, const char *data, size_t n)
 		return -1;
 	if (e == HPE_PAUSED) {
 		if (used < n)
-			append(&c->rest, &c->rest_len, data + used, n - used);
+			add(&c->rest, data + used, n - used);
 		c->srv->cb(c->req, c->srv->arg);
 		return 0;
 	}
@@ -548,8 +547,8 @@ on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 		conn_parse(c, buf->base, n);
 		return;
 	}
-	append(&c->rest, &c->rest_len, buf->base, n);
-	if (c->rest_len > (1u << 20)) {
+	add(&c->rest, buf->base, n);
+	if (c->rest.n > (1u << 20)) {
 		uv_read_stop(s);
 		c->reading = 0;
 	}
@@ -559,20 +558,18 @@ on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 static void
 conn_resume(http_conn *c)
 {
-	char *rest = c->rest;
-	size_t n = c->rest_len;
+	Buf rest = c->rest;
 
-	c->rest = NULL;
-	c->rest_len = 0;
+	c->rest = (Buf){ 0 };
 	if (c->closed) {
-		free(rest);
+		buf_free(&rest);
 		return;
 	}
 	http_parser_pause(&c->parser, 0);
 	conn_time(c, T_IDLE);
-	if (rest != NULL) {
-		int rc = conn_parse(c, rest, n);
-		free(rest);
+	if (rest.p != NULL) {
+		int rc = conn_parse(c, rest.p, rest.n);
+		buf_free(&rest);
 		if (rc < 0)
 			return;
 	}

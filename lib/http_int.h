@@ -3,6 +3,7 @@
 #define FAAS_HTTP_INT_H
 
 #include <http_parser.h>
+#include "buf.h"
 #include "http.h"
 
 /* A listener or a connection: TCP or a Unix-domain socket. */
@@ -37,10 +38,9 @@ struct http_conn {
 	int keep_alive;
 	int header_value; /* last header callback was a value */
 	size_t header_bytes;
-	char *rest; /* unparsed bytes after a complete message */
-	size_t rest_len;
-	char *url_acc; /* url being accumulated */
-	size_t url_len;
+	Buf rest;      /* unparsed bytes after a complete message */
+	Buf url;       /* the url being read */
+	Buf body;      /* the body being read */
 	int failed;    /* answered before the handler: the rest is not read */
 	int lingering; /* answered and shut down: reading only to discard */
 	int no_linger; /* refused for want of descriptors: close at once */
