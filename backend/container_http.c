@@ -4,7 +4,9 @@
  * this host (a Unix socket, or 127.0.0.1:PORT) with a JSON body and a
  * Content-Length answer; the whole client is a write and a parse. Doing
  * it here costs one write and one read per call, which keeps the backend's
- * share of a warm invocation small (the goal is 100 µs p50).
+ * share of a warm invocation small (the goal is 100 µs p50): bench/chttp-curluv
+ * counts about 4,400 instructions per warm POST /run here against about
+ * 59,000 through curluv (libcurl multi) on the same proxy.
  *
  * A connection carries one call at a time (the proxy answers in order and
  * we never pipeline). Connections live on two lists: idle (connected, no

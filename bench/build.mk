@@ -12,3 +12,9 @@ bench/invoke: bench/invoke.c
 	$(CC) $(CFLAGS) -o $@ $< $(shell pkg-config --libs libcurl)
 
 BINS += bench/invoke
+
+# bench/chttp-client (run by bench/chttp-curluv): instructions per warm call through the local domain's
+# own client and through curluv (needs valgrind's headers; not in BINS)
+bench/chttp-client: bench/chttp-client.c backend/container_http.o $(LIB_A)
+	$(CC) $(CFLAGS) $(BENCH_CFLAGS) -iquote backend -o $@ $< backend/container_http.o $(LIB_A) $(HTTP_PARSER_LIBS) \
+		$(shell pkg-config --libs libuv libcurl)
