@@ -28,22 +28,13 @@
 #include <string.h>
 
 #include "ksvc.h"
+#include "map.h"
 
 enum {
 	NAME_MAX_K = 57,
 	ENV_INIT_MAX = 256 << 10,
 	MAX_TIMEOUT_S = 600,
 };
-
-static unsigned
-fnv(const char *s)
-{
-	unsigned h = 2166136261u;
-
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * 16777619u;
-	return h;
-}
 
 /* s folded into DNS-1035 characters, at most max of them, onto out. */
 static size_t
@@ -82,7 +73,7 @@ ksvc_name(const char *path, const char *version, char out[KSVC_NAME_SIZE])
 		n--;
 	body[n] = '\0';
 	snprintf(out, KSVC_NAME_SIZE, "%.*s-%08x", NAME_MAX_K - 9, body,
-	         fnv(key)); /* the bound said for the compiler */
+	         str_hash32(key)); /* the bound said for the compiler */
 }
 
 /* The label value for an action: labels hold 63 characters of a few kinds. */
@@ -93,7 +84,7 @@ ksvc_action_label(const char *path, char out[KSVC_NAME_SIZE])
 	size_t n = fold(path, body, 40);
 
 	body[n] = '\0';
-	snprintf(out, KSVC_NAME_SIZE, "%s%s%08x", body, n ? "-" : "", fnv(path));
+	snprintf(out, KSVC_NAME_SIZE, "%s%s%08x", body, n ? "-" : "", str_hash32(path));
 }
 
 const char *
@@ -144,7 +135,7 @@ container(const ksvc_spec *sp)
 	if (init && strlen(init) <= ENV_INIT_MAX && !secret) {
 		json_array_append_new(env, env_var("FAASFS_INIT", init));
 	} else {
-		snprintf(digest, sizeof digest, "%08x", init ? fnv(init) : 0);
+		snprintf(digest, sizeof digest, "%08x", init ? str_hash32(init) : 0);
 		json_array_append_new(env, env_var("FAASFS_CODE_DIGEST", digest));
 	}
 	free(init);

@@ -11,34 +11,25 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <sys/queue.h>
 
+#include "map.h"
 #include "store.h"
 
-enum { CACHE_BUCKETS = 4096, CACHE_MAX = 2048 };
+enum { CACHE_MAX = 2048 };
 
 typedef struct centry {
-	struct centry *hnext;       /* hash chain */
-	struct centry *prev, *next; /* LRU list, most recent first */
-	unsigned hash;
+	TAILQ_ENTRY(centry) lru; /* most recent first */
 	json_t *doc;
-	char key[]; /* "ns\0coll\0name" flattened as "ns/coll/name" */
+	char key[]; /* "ns\x1fcoll\x1fname" */
 } centry;
 
 struct store_cache {
-	centry *bucket[CACHE_BUCKETS];
-	centry *head, *tail;
+	Map map; /* key to centry */
+	TAILQ_HEAD(centry_list, centry) lru;
 	int n;
 	int64_t hits, misses;
 };
-
-static unsigned
-hash_key(const char *k)
-{
-	unsigned h = 2166136261u;
-	for (; *k; k++)
-		h = (h ^ (unsigned char)*k) * 16777619u;
-	return h;
-}
 
 static void
 make_key(char *out, size_t n, const char *ns, const char *coll, const char *name)
@@ -55,58 +46,21 @@ make_key(char *out, size_t n, const char *ns, const char *coll, const char *name
 store_cache *
 cache_new(void)
 {
-	return calloc(1, sizeof(store_cache));
-}
+	store_cache *c = calloc(1, sizeof(store_cache));
 
-static void
-lru_unlink(store_cache *c, centry *e)
-{
-	if (e->prev)
-		e->prev->next = e->next;
-	else
-		c->head = e->next;
-	if (e->next)
-		e->next->prev = e->prev;
-	else
-		c->tail = e->prev;
-	e->prev = e->next = NULL;
-}
-
-static void
-lru_push(store_cache *c, centry *e)
-{
-	e->next = c->head;
-	e->prev = NULL;
-	if (c->head)
-		c->head->prev = e;
-	c->head = e;
-	if (!c->tail)
-		c->tail = e;
+	if (c)
+		TAILQ_INIT(&c->lru);
+	return c;
 }
 
 static void
 entry_drop(store_cache *c, centry *e)
 {
-	centry **pp = &c->bucket[e->hash % CACHE_BUCKETS];
-
-	while (*pp != e)
-		pp = &(*pp)->hnext;
-	*pp = e->hnext;
-	lru_unlink(c, e);
+	map_del(&c->map, e->key);
+	TAILQ_REMOVE(&c->lru, e, lru);
 	json_decref(e->doc);
 	free(e);
 	c->n--;
-}
-
-static centry *
-find(store_cache *c, const char *key, unsigned h)
-{
-	centry *e;
-
-	for (e = c->bucket[h % CACHE_BUCKETS]; e; e = e->hnext)
-		if (e->hash == h && strcmp(e->key, key) == 0)
-			return e;
-	return NULL;
 }
 
 /* The cached entity (a new reference, read-only), or NULL. */
@@ -114,18 +68,16 @@ json_t *
 cache_get(store_cache *c, const char *ns, const char *coll, const char *name)
 {
 	char key[PATH_MAX_LEN + 32];
-	unsigned h;
 	centry *e;
 
 	make_key(key, sizeof key, ns, coll, name);
-	h = hash_key(key);
-	if (!(e = find(c, key, h))) {
+	if (!(e = map_get(&c->map, key))) {
 		c->misses++;
 		return NULL;
 	}
 	c->hits++;
-	lru_unlink(c, e);
-	lru_push(c, e);
+	TAILQ_REMOVE(&c->lru, e, lru);
+	TAILQ_INSERT_HEAD(&c->lru, e, lru);
 	return json_incref(e->doc);
 }
 
@@ -136,7 +88,7 @@ cache_drop(store_cache *c, const char *ns, const char *coll, const char *name)
 	centry *e;
 
 	make_key(key, sizeof key, ns, coll, name);
-	if ((e = find(c, key, hash_key(key))))
+	if ((e = map_get(&c->map, key)))
 		entry_drop(c, e);
 }
 
@@ -152,13 +104,14 @@ cache_put(store_cache *c, const char *ns, const char *coll, const char *name, js
 	if (!(e = calloc(1, sizeof *e + strlen(key) + 1)))
 		return;
 	strcpy(e->key, key);
-	e->hash = hash_key(key);
+	if (map_put(&c->map, e->key, e) < 0) {
+		free(e);
+		return;
+	}
 	e->doc = json_incref(doc);
-	e->hnext = c->bucket[e->hash % CACHE_BUCKETS];
-	c->bucket[e->hash % CACHE_BUCKETS] = e;
-	lru_push(c, e);
+	TAILQ_INSERT_HEAD(&c->lru, e, lru);
 	if (++c->n > CACHE_MAX)
-		entry_drop(c, c->tail);
+		entry_drop(c, TAILQ_LAST(&c->lru, centry_list));
 }
 
 void
@@ -166,7 +119,8 @@ cache_free(store_cache *c)
 {
 	if (!c)
 		return;
-	while (c->head)
-		entry_drop(c, c->head);
+	while (!TAILQ_EMPTY(&c->lru))
+		entry_drop(c, TAILQ_FIRST(&c->lru));
+	map_free(&c->map);
 	free(c);
 }

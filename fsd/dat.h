@@ -11,15 +11,8 @@
 
 #include "buf.h"
 #include "js.h"
+#include "map.h"
 #include "curluv.h"
-
-/* A string-keyed hash table (map.c). */
-typedef struct Mapent Mapent;
-typedef struct Map {
-	Mapent **tab;
-	size_t size; /* buckets, a power of two */
-	size_t count;
-} Map;
 
 /*
  * What a node is. A node is a path in the tree; its kind (Q) and the name of

@@ -189,14 +189,6 @@ int feedtab_check(int q, const char *text, size_t len, char *err, size_t n);
 int feedtab_apply(int q, const char *text, size_t len, commit_cb cb, void *arg, char *err, size_t errlen);
 int feedtab_commit(int q, const char *text, size_t len, commit_cb cb, void *arg);
 
-/* map.c */
-uint64_t str_hash(const char *s);
-void *map_get(Map *m, const char *key);
-int map_put(Map *m, const char *key, void *val);
-void *map_del(Map *m, const char *key);
-void map_each(Map *m, void (*fn)(const char *key, void *val, void *arg), void *arg);
-void map_free(Map *m);
-
 /* mounted.c */
 int mounted_watch(const char *path, void (*fn)(void));
 int mounted_still(void);

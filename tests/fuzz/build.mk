@@ -9,7 +9,7 @@ FUZZ_LIBS := $(HTTP_PARSER_LIBS) $(shell pkg-config --libs libuv jansson libcurl
 FUZZ_TARGETS := tests/fuzz/fuzz-http tests/fuzz/fuzz-json tests/fuzz/fuzz-msg tests/fuzz/fuzz-text \
                 tests/fuzz/fuzz-manifest tests/fuzz/fuzz-loop
 FUZZ_FSD := $(filter-out fsd/main.c,$(wildcard fsd/*.c))
-FUZZ_FSD_PURE := fsd/text.c fsd/msg.c fsd/buf.c fsd/map.c   # as tests/unit/test-fs* link
+FUZZ_FSD_PURE := fsd/text.c fsd/msg.c fsd/buf.c   # as tests/unit/test-fs* link
 FUZZ_PROXY := $(filter-out proxy/main.c proxy/child.c,$(wildcard proxy/*.c))
 
 fuzz: $(FUZZ_TARGETS)

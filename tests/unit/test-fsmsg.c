@@ -83,27 +83,6 @@ test_raw_and_bad(void **state)
 	buf_free(&part);
 }
 
-static void
-test_map(void **state)
-{
-	Map m = { 0 };
-	char key[32];
-	int i, vals[1000];
-
-	(void)state;
-	for (i = 0; i < 1000; i++) {
-		snprintf(key, sizeof key, "k%d", i);
-		vals[i] = i;
-		assert_int_equal(map_put(&m, key, &vals[i]), 0);
-	}
-	assert_int_equal(m.count, 1000);
-	assert_int_equal(*(int *)map_get(&m, "k777"), 777);
-	assert_ptr_equal(map_del(&m, "k777"), &vals[777]);
-	assert_null(map_get(&m, "k777"));
-	assert_int_equal(m.count, 999);
-	map_free(&m);
-}
-
 int
 main(void)
 {
@@ -111,7 +90,6 @@ main(void)
 		cmocka_unit_test(test_json_lines),
 		cmocka_unit_test(test_split_across_writes),
 		cmocka_unit_test(test_raw_and_bad),
-		cmocka_unit_test(test_map),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);

@@ -47,6 +47,11 @@ test_names(void **state)
 	ksvc_name("guest/a", "0.0.1", a);
 	ksvc_name("guest/a", "0.0.2", b);
 	assert_string_not_equal(a, b);
+	/* the names running clusters hold stay what they were (lib's str_hash32) */
+	ksvc_name("guest/pkg/Hello_World", "0.0.12", a);
+	assert_string_equal(a, "f-guest-pkg-hello-world-0-0-12-f23e23f9");
+	ksvc_action_label("guest/pkg/Hello_World", a);
+	assert_string_equal(a, "guest-pkg-hello-world-4c345cae");
 }
 
 static void

@@ -1,8 +1,9 @@
-/* map.c — a string-keyed hash table with chaining, for nodes and entities. */
+/* map.c — a string-keyed hash table with chaining (the file server's nodes and entities, the backend's pools and cache), and the one string hash. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include "dat.h"
-#include "fns.h"
+
+#include "map.h"
 
 struct Mapent {
 	Mapent *next;
@@ -11,7 +12,11 @@ struct Mapent {
 	void *val;
 };
 
-/* FNV-1a of a string: the map's buckets, node.c's inode numbers. */
+/* FNV-1a of a string (Fowler, Noll, Vo: http://www.isthe.com/chongo/tech/comp/fnv/),
+ * from an offset basis of its own (FNV's 14695981039346656037 short of its
+ * last digit, as the file server has always had it: its inode numbers and
+ * the order of its maps stay as they were): the map's buckets, the file
+ * server's inode numbers. */
 uint64_t
 str_hash(const char *s)
 {
@@ -19,6 +24,18 @@ str_hash(const char *s)
 
 	while (*s)
 		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
+	return h;
+}
+
+/* The same at 32 bits: the 8 hex digits in a Knative Service's name and
+ * labels (backend/ksvc.c), which must stay what running clusters hold. */
+uint32_t
+str_hash32(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 16777619u;
 	return h;
 }
 
@@ -114,16 +131,19 @@ map_del(Map *m, const char *key)
 	return val;
 }
 
-/* Call fn on every entry; fn must not change the map. */
+/* Call fn on every entry; fn may delete the entry it is given, and change
+ * the map no other way. */
 void
 map_each(Map *m, void (*fn)(const char *key, void *val, void *arg), void *arg)
 {
 	size_t i;
-	Mapent *e;
+	Mapent *e, *next;
 
 	for (i = 0; i < m->size; i++)
-		for (e = m->tab[i]; e != NULL; e = e->next)
+		for (e = m->tab[i]; e != NULL; e = next) {
+			next = e->next;
 			fn(e->key, e->val, arg);
+		}
 }
 
 void
