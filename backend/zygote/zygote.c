@@ -15,9 +15,10 @@
  * python, which runs the launcher as a stem cell: the interpreter's start
  * is not paid again.
  *
- * C2 is a copy of the zygote's memory: it wipes the request (the proxy's
- * token is in its envp) before it returns, and python's at-fork handlers
- * run (random reseeds itself).
+ * C2 is a copy of the zygote's memory: it copies the pages it may write
+ * (launcher_unshare), wipes the request (the proxy's token is in its envp)
+ * before it returns, and python's at-fork handlers run (random reseeds
+ * itself).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,6 +27,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -127,6 +129,30 @@ launcher_fds(const int *theirs)
 	syscall(SYS_close_range, 4, ~0U, 0);
 }
 
+/* C2: copy now every page it shares with the zygote and may write
+ * (MADV_POPULATE_WRITE over its private writable mappings), as a launcher
+ * started anew has them: off the critical path, since the launcher waits
+ * for its action, and charged to the container's memory cgroup. */
+static void
+launcher_unshare(void)
+{
+	static char maps[256 * 1024];
+	unsigned long lo, hi;
+	char perms[8], *line, *save = NULL;
+	ssize_t n, got = 0;
+	int fd;
+
+	if ((fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC)) < 0)
+		return;
+	while ((n = read(fd, maps + got, sizeof maps - 1 - (size_t)got)) > 0)
+		got += n;
+	close(fd);
+	maps[got] = '\0';
+	for (line = strtok_r(maps, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perms) == 3 && strcmp(perms, "rw-p") == 0)
+			madvise((void *)lo, hi - lo, MADV_POPULATE_WRITE);
+}
+
 /* C1, in the sandbox: fork the launcher, give the proxy our ends. Returns
  * in the launcher only. */
 static void
@@ -151,6 +177,7 @@ container(void)
 		if (prctl(PR_SET_DUMPABLE, 1) < 0)
 			_exit(127);
 		launcher_fds(theirs);
+		launcher_unshare();
 		explicit_bzero(&q, sizeof q);
 		explicit_bzero(argv, sizeof argv);
 		explicit_bzero(envp, sizeof envp);
