@@ -41,9 +41,9 @@ test_expect_success 'six actions, 240 invocations, 30 at a time' '
 test_expect_success 'the backend lives, and in the end nothing is busy or queued' '
 	kill -0 $BACKEND_PID &&
 	wait_for "curl -s \"$METRICS\" | grep -q \"^faasfs_containers{state=\\\"busy\\\"} 0\"" 400 &&
+	wait_for "curl -s \"$METRICS\" | grep -q \"^faasfs_containers{state=\\\"starting\\\"} 0\"" 400 &&
 	curl -s "$METRICS" >metrics &&
 	grep "^faasfs_queue_depth 0" metrics &&
-	grep "^faasfs_containers{state=\"starting\"} 0" metrics &&
 	invoke ok1 "{\"n\":7}" >last.json &&
 	test "$(field last.json .response.result.n)" = 7
 '
