@@ -17,8 +17,11 @@
  * with such an object as its value (what `wsk action update NAME -a secrets
  * '{"KEY":"value"}'` sends); both are taken out of the body before anything
  * else reads it. The annotation as an array (what a read gives back) is
- * ignored: the names are always the store's. Every change is a new version
- * of the entity, written in the same transaction as the value.
+ * ignored: the names are always the store's. "secretsFrom": "NAME" (an
+ * action of the same namespace, "PKG/NAME" in a package) copies that
+ * action's secrets first, which is how mv in the file system keeps them.
+ * Every change is a new version of the entity, written in the same
+ * transaction as the value.
  *
  * An action gets the secrets of the package it lives in, then its own (the
  * same name: the action's wins); a binding adds none.
@@ -33,6 +36,7 @@
 enum { SECRET_MAX = 64 << 10, SECRET_NAME_MAX = 128 };
 
 #define PENDING "\001secrets" /* a document's member holding the changes a PUT carries, never stored */
+#define FROM "\001from"       /* in those: the action whose secrets are copied first (secretsFrom) */
 
 int
 secret_name_check(const char *k, char *err, size_t n)
@@ -83,7 +87,15 @@ secrets_take(json_t *body, json_t **sets, char *err, size_t n)
 	int rc = 0;
 
 	*sets = json_object();
-	if (json_object_get(body, "secrets")) {
+	if (json_object_get(body, "secretsFrom")) {
+		json_t *from = json_object_get(body, "secretsFrom");
+		if (!json_is_string(from) || !json_string_length(from) || strstr(json_string_value(from), ".."))
+			rc = -EINVAL, snprintf(err, n, "\"secretsFrom\" must name an action of this namespace.");
+		else
+			json_object_set(*sets, FROM, from);
+		json_object_del(body, "secretsFrom");
+	}
+	if (!rc && json_object_get(body, "secrets")) {
 		rc = take_object(*sets, json_object_get(body, "secrets"), err, n);
 		json_object_del(body, "secrets");
 	}
@@ -137,8 +149,12 @@ annotate(store *st, const char *ns, const char *coll, const char *key, json_t *d
 	const char *k;
 	int rc = store_secret_list(st, ns, coll, key, info, NULL);
 
+	if (!rc && json_is_string(json_object_get(sets, FROM)))
+		rc = store_secret_list(st, ns, "actions", json_string_value(json_object_get(sets, FROM)), info, NULL);
 	json_object_foreach(sets, k, v)
 	{
+		if (strcmp(k, FROM) == 0)
+			continue;
 		if (json_is_null(v))
 			json_object_del(info, k);
 		else
@@ -184,8 +200,12 @@ secrets_store(store *st, const char *ns, const char *coll, const char *key, cons
 		json_decref(sets);
 		return -ENOMEM;
 	}
+	if (json_is_string(json_object_get(sets, FROM))) /* first: what the PUT sets itself wins */
+		s[n++] = (Secretset){ NULL, json_string_value(json_object_get(sets, FROM)), 0 };
 	json_object_foreach(sets, k, v)
 	{
+		if (strcmp(k, FROM) == 0)
+			continue;
 		s[n].key = k;
 		s[n].val = json_string_value(v);
 		s[n++].len = json_string_length(v);
@@ -238,8 +258,12 @@ secrets_for_validate(store *st, const char *ns, const char *pkg, const char *key
 	secrets_for_run(st, ns, pkg, pd, key, doc, values, info);
 	json_decref(pd);
 	json_decref(info);
+	if ((v = json_object_get(json_object_get(doc, PENDING), FROM)))
+		store_secret_list(st, ns, "actions", json_string_value(v), NULL, values);
 	json_object_foreach(json_object_get(doc, PENDING), k, v)
 	{
+		if (strcmp(k, FROM) == 0)
+			continue;
 		if (json_is_null(v)) {
 			json_object_del(values, k);
 			continue;

@@ -143,6 +143,9 @@ static const char *const sql[S_NSTMT] = {
 	[S_SEC_PUT] = "INSERT OR REPLACE INTO secrets(ns, coll, name, key, value, version, updated)"
 	              " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 	[S_SEC_DEL] = "DELETE FROM secrets WHERE ns = ?1 AND coll = ?2 AND name = ?3 AND key = ?4",
+	[S_SEC_COPY] =
+	        "INSERT OR REPLACE INTO secrets(ns, coll, name, key, value, version, updated)"
+	        " SELECT ns, ?2, ?3, key, value, ?6, ?7 FROM secrets WHERE ns = ?1 AND coll = 'actions' AND name = ?4",
 	[S_SEC_DEL_ALL] = "DELETE FROM secrets WHERE ns = ?1 AND coll = ?2 AND name = ?3",
 	[S_SEC_LIST] = "SELECT key, value, version, updated FROM secrets WHERE ns = ?1 AND coll = ?2 AND name = ?3"
 	               " ORDER BY key",

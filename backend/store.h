@@ -43,6 +43,7 @@ enum stmt_id {
 	S_FEED_DUE,
 	S_SEC_PUT,
 	S_SEC_DEL,
+	S_SEC_COPY,
 	S_SEC_DEL_ALL,
 	S_SEC_LIST,
 	S_NSTMT

@@ -9,13 +9,23 @@
 
 #include "store.h"
 
-/* Inside the caller's transaction. */
+/* Inside the caller's transaction. A set without a key copies every
+ * secret of the action set->val names (secretsFrom). */
 int
 store_secret_write(store *st, const char *ns, const char *coll, const char *name, const Secretset *set,
                    const char *version)
 {
-	sqlite3_stmt *s = store_stmt(st, set->val ? S_SEC_PUT : S_SEC_DEL);
+	sqlite3_stmt *s = store_stmt(st, set->key == NULL ? S_SEC_COPY : set->val ? S_SEC_PUT : S_SEC_DEL);
 
+	if (set->key == NULL) {
+		sqlite3_bind_text(s, 1, ns, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 2, coll, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 3, name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 4, set->val, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 6, version ? version : "", -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 7, now_ms());
+		return store_exec_step(st, s);
+	}
 	sqlite3_bind_text(s, 1, ns, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, coll, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 3, name, -1, SQLITE_STATIC);

@@ -92,11 +92,12 @@ sequence1(Ent *e, void *arg)
 	         json_pack("{s:{s:s,s:o}}", "exec", "kind", "sequence", "components", comps));
 }
 
-/* The new action's body: all the old one has. */
+/* The new action's body: all the old one has, its secrets too (the
+ * backend copies them: no client can read them). */
 static json_t *
-copy_of(json_t *doc)
+copy_of(json_t *doc, const char *from)
 {
-	json_t *body = json_object(), *exec = json_object_get(doc, "exec");
+	json_t *body = json_object(), *exec = json_object_get(doc, "exec"), *a;
 	static const char *const keys[] = { "exec", "parameters", "annotations", "limits", "publish" };
 	size_t i;
 
@@ -105,6 +106,10 @@ copy_of(json_t *doc)
 			json_object_set(body, keys[i], json_object_get(doc, keys[i]));
 	if (strcmp(jstr(json_object_get(exec, "kind")), "sequence") == 0)
 		json_object_del(body, "parameters"); /* the backend's own */
+	json_array_foreach(json_object_get(doc, "annotations"), i,
+	                   a) if (strcmp(jstr(json_object_get(a, "key")), "secrets") == 0 &&
+	                          json_array_size(json_object_get(a, "value")))
+	        json_object_set_new(body, "secretsFrom", json_string(from));
 	return body;
 }
 
@@ -120,7 +125,7 @@ loaded(void *arg, int err)
 		moved(m, err, "cannot fetch the action");
 		return;
 	}
-	step_add(m->steps, "PUT", Eaction, m->to, NULL, copy_of(e->doc));
+	step_add(m->steps, "PUT", Eaction, m->to, NULL, copy_of(e->doc, m->from));
 	cache_each(Erule, rule1, m);
 	cache_each(Eaction, sequence1, m);
 	step_add(m->steps, "DELETE", Eaction, m->from, NULL, NULL);

@@ -137,6 +137,18 @@ test('secrets', async t => {
     assert.equal((await ow.actions.invoke({ name: 'imp', blocking: true, result: true })).n, v.length)
   })
 
+  await t.test('"secretsFrom" copies another action\'s secrets (what mv in the file system sends); a bad one is 400', async () => {
+    const r = await b.raw('PUT', '/api/v1/namespaces/_/actions/copy', { body: { exec: { kind: 'python:3', code: READER }, secretsFrom: 'pkg/reader' } })
+    assert.equal(r.status, 200, r.body)
+    assert.deepEqual(names(r.json), ['TOKEN'])
+    const a = await run('copy')
+    assert.deepEqual(Object.keys(a.response.result.secrets), ['TOKEN'])
+    const src = await run('pkg/reader')
+    assert.equal(a.response.result.secrets.TOKEN.sha, src.response.result.secrets.TOKEN.sha)
+    const bad = await b.raw('PUT', '/api/v1/namespaces/_/actions/copy2', { body: { exec: { kind: 'python:3', code: READER }, secretsFrom: 3 } })
+    assert.equal(bad.status, 400)
+  })
+
   await t.test('wsk: -a secrets sets them, action get shows only the names', { skip: findTool('wsk') ? false : 'wsk not found' }, async () => {
     const dir = path.join(b.dir, 'wsk')
     fs.mkdirSync(dir, { recursive: true })

@@ -60,6 +60,14 @@ test_expect_success 'a package'"'"'s secrets reach its actions' '
 	test "$(invoke ../packages/p/actions/reader | jq -r ".TOKEN[0]")" = "$(sha $V3)"
 '
 
+test_expect_success 'mv of the action keeps its secrets (the backend copies them)' '
+	cp reader.py "$A/mover.py" &&
+	printf %s "$V1" >"$A/mover/secrets/DB" &&
+	mv "$A/mover" "$A/moved" &&
+	test "$(ls $A/moved/secrets)" = DB &&
+	test "$(invoke moved | jq -r ".DB[0]")" = "$(sha $V1)"
+'
+
 test_expect_success 'no value is in any file of the tree, the manifest, a record, a log or err, even after an error that prints the environment' '
 	invoke reader "{\"fail\":true}" | grep -q FAASFS_SECRETS &&
 	invoke ../packages/p/actions/reader "{\"fail\":true}" >/dev/null &&
