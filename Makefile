@@ -64,10 +64,18 @@ fmt:
 fmt-check:
 	scripts/fmt --check
 
+# `make install` (root): the programs under PREFIX, the systemd units of
+# deploy/systemd under SYSTEMD_DIR, their paths made PREFIX's. DESTDIR
+# stages it all under another root (tests/fs/t1200-boot does).
+PREFIX ?= /usr/local
+SYSTEMD_DIR ?= $(PREFIX)/lib/systemd/system
+install: build
+	scripts/install "$(DESTDIR)" "$(PREFIX)" "$(SYSTEMD_DIR)"
+
 clean:
 	rm -f $(BINS) $(UNIT_TESTS) $(CLEAN)
 	find . -name '*.o' -o -name '*.d' | xargs rm -f
 
-.PHONY: all build deps test run clean asan fmt fmt-check
+.PHONY: all build deps test run clean asan fmt fmt-check install
 
 -include $(shell find . -name '*.d' 2>/dev/null)

@@ -14,16 +14,24 @@
  * --data and prints its credential "uuid:key"; `--set-limits NAME` with
  * quota options sets that namespace's own quotas (quota.c). Both may run
  * while a daemon uses the same store.
+ *
+ * Started by systemd with Type=notify (deploy/systemd), it says READY=1 on
+ * $NOTIFY_SOCKET once both listeners serve and the guest key is written, so
+ * a mount ordered after it finds both (the protocol of sd_notify(3), a
+ * datagram, without linking libsystemd).
  */
 #include <errno.h>
 #include <getopt.h>
 #include <libgen.h>
 #include <limits.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "fns.h"
@@ -461,6 +469,30 @@ stop_services(backend *b)
 	gateway_policy_free(b);
 }
 
+/* Tell systemd we serve (sd_notify(3)'s READY=1), when it asked; our
+ * children (proxies, functions) do not inherit the socket's name. */
+static void
+notify_ready(void)
+{
+	const char *path = getenv("NOTIFY_SOCKET");
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	size_t n;
+	int fd;
+
+	if (!path || (path[0] != '/' && path[0] != '@') || (n = strlen(path)) >= sizeof sa.sun_path)
+		return;
+	memcpy(sa.sun_path, path, n);
+	if (path[0] == '@') /* an abstract address */
+		sa.sun_path[0] = 0;
+	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0 ||
+	    sendto(fd, "READY=1", 7, MSG_NOSIGNAL, (struct sockaddr *)&sa, offsetof(struct sockaddr_un, sun_path) + n) <
+	            0)
+		log_warn("cannot tell systemd we are ready (%s): %s", path, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	unsetenv("NOTIFY_SOCKET");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -504,6 +536,7 @@ main(int argc, char **argv)
 		sigint.data = sigterm.data = &b;
 		uv_signal_start(&sigint, stop_signal, SIGINT);
 		uv_signal_start(&sigterm, stop_signal, SIGTERM);
+		notify_ready();
 		uv_run(b.loop, UV_RUN_DEFAULT);
 	}
 	stop_services(&b);

@@ -253,6 +253,16 @@ typedef struct Pend {
 	int has_fi;
 } Pend;
 
+/* What the command line and mount(8)'s -o say about the backend and the mount (mountopt.c). */
+typedef struct Mountopt {
+	char *backend;      /* URL */
+	char *socket;       /* the backend's Unix socket */
+	char *authfile;     /* the key's file */
+	char *cafile;       /* the CAs a TLS backend's certificate must chain to */
+	const char *fsname; /* mount(8)'s SOURCE, shown in the mount table */
+	Buf fuse;           /* the options for libfuse and the kernel */
+} Mountopt;
+
 /* Everything the server knows, one per process. */
 typedef struct Fs {
 	uv_loop_t *loop;
@@ -269,6 +279,7 @@ typedef struct Fs {
 	int primed; /* the listing cache was filled at least once */
 	char *downwhy;
 	int64_t downsince;
+	char *fatal;    /* why the backend can never be used as given (a certificate refused), before mounting */
 	uint64_t evseq; /* last event sequence seen */
 	int inflight;   /* REST requests in flight */
 	int64_t started;

@@ -10,7 +10,8 @@
  * then the mount serves entity files again. When
  * the stream ends or cannot connect, the backend is down: entity files give
  * EIO, status says why, and we try again, a little slower each time, up to
- * a second apart.
+ * a second apart. A TLS backend whose certificate we refuse at the first
+ * try is no backend at all: fs.fatal says why and faasfs does not mount.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -184,6 +185,14 @@ on_header(char *p, size_t size, size_t nmemb, void *arg)
 	return n;
 }
 
+/* TLS failed because of the certificate (ours or the peer's), not the network. */
+static int
+cert_refused(CURLcode rc)
+{
+	return rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE || rc == CURLE_SSL_CERTPROBLEM ||
+	       rc == CURLE_SSL_ISSUER_ERROR;
+}
+
 static void
 on_done(curluv_resp *r, void *arg)
 {
@@ -197,9 +206,18 @@ on_done(curluv_resp *r, void *arg)
 	if (fs.shutting)
 		return;
 	if (r->rc != CURLE_OK)
-		snprintf(why, sizeof why, "%s: %s", fs.base, r->error ? r->error : curl_easy_strerror(r->rc));
+		snprintf(why, sizeof why, "%s: %s%s", fs.base, r->error ? r->error : curl_easy_strerror(r->rc),
+		         cert_refused(r->rc) ? ": the backend's certificate is not one we trust (--cafile names the CA "
+		                               "that signed it; without it, the system's store is used)"
+		                             : "");
 	else
 		snprintf(why, sizeof why, "%s: the event stream ended (HTTP %ld)", fs.base, r->status);
+	if (firstcb && cert_refused(r->rc)) { /* a certificate that fails now will fail at every try */
+		fs.fatal = strdup(why);
+		firstcb();
+		firstcb = NULL;
+		return;
+	}
 	fs_down(why);
 	if (firstcb) {
 		firstcb();

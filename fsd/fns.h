@@ -227,6 +227,10 @@ void park_poll(Open *o, fuse_req_t req, struct fuse_pollhandle *ph, int ready);
 void poll_wake(Open *o);
 void park_drain(Parkq *q, int err);
 
+/* mountopt.c */
+void mountopt_parse(Mountopt *mo, const char *opts);
+void mountopt_source(Mountopt *mo, const char *src);
+
 /* rename.c */
 int action_move(fuse_req_t req, Node *sdir, const char *sname, Node *dir, const char *name);
 

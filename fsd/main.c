@@ -2,7 +2,8 @@
  *
  * With --socket (or FAASFS_SOCKET) every request goes to a local backend
  * over its Unix-domain socket, where a round trip is cheaper than over
- * loopback TCP; the --backend URL still names the host and the paths. */
+ * loopback TCP; the --backend URL still names the host and the paths.
+ * mount(8) calls us as `faasfs SOURCE MOUNTPOINT -o OPTIONS` (mountopt.c). */
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -48,12 +49,13 @@ static int firstdone;
 static struct fuse_buf fbuf;
 static const char *sockpath; /* the backend's Unix socket, or NULL for TCP */
 static char *mntpath;        /* the mount point, absolute */
+static Mountopt mo;
 
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: faasfs [-f] [-d] [-o OPTIONS] [--backend URL] [--socket PATH] "
-	                "[--auth-file FILE | --auth UUID:KEY] MOUNTPOINT\n");
+	fprintf(stderr, "usage: faasfs [-f] [-d] [-o OPTIONS] [--backend URL] [--socket PATH] [--cafile FILE] "
+	                "[--auth-file FILE | --auth UUID:KEY] [SOURCE] MOUNTPOINT\n");
 }
 
 /* Read APIHOST and AUTH from ~/.wskprops (or $WSK_CONFIG_FILE). */
@@ -254,7 +256,7 @@ start_backend(void)
 	int rc;
 
 	if ((rc = curluv_init(fs.loop, &fs.cu)) < 0 || (rc = curluv_unix_socket(fs.cu, sockpath)) < 0 ||
-	    (rc = events_start(first)) < 0)
+	    (rc = curluv_cafile(fs.cu, mo.cafile)) < 0 || (rc = events_start(first)) < 0)
 		return rc;
 	uv_timer_init(fs.loop, &firsttimer);
 	uv_timer_start(&firsttimer, first_timeout, 30000, 0);
@@ -266,15 +268,15 @@ start_backend(void)
 }
 
 static struct fuse_session *
-mount_fs(const char *opts, int debug)
+mount_fs(int debug)
 {
-	char o[2048];
+	char o[4096];
 	const char *argv[5] = { "faasfs", "-o", o, debug ? "-d" : NULL, NULL };
 	struct fuse_args args = FUSE_ARGS_INIT(debug ? 4 : 3, (char **)argv);
 	struct fuse_session *se;
 
-	snprintf(o, sizeof o, "default_permissions,auto_unmount,fsname=faasfs,subtype=faasfs%s%s", opts ? "," : "",
-	         opts ? opts : "");
+	snprintf(o, sizeof o, "default_permissions,auto_unmount,fsname=%s,subtype=faasfs%s%s",
+	         mo.fsname ? mo.fsname : "faasfs", mo.fuse.n ? "," : "", mo.fuse.n ? mo.fuse.p : "");
 	se = fuse_session_new(&args, &ops, sizeof ops, NULL);
 	fuse_opt_free_args(&args);
 	if (se == NULL)
@@ -333,10 +335,11 @@ main(int argc, char **argv)
 		{ "auth", required_argument, NULL, 'k' },
 		{ "auth-file", required_argument, NULL, 'K' },
 		{ "socket", required_argument, NULL, 's' },
+		{ "cafile", required_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	char *host = NULL, *auth = NULL, *opts = NULL, *sock = NULL;
+	char *auth = NULL;
 	int c, fg = 0, debug = 0, rc;
 	uv_loop_t loop;
 
@@ -349,29 +352,31 @@ main(int argc, char **argv)
 			fg = 1;
 			log_level = LOG_DEBUG;
 			break;
-		case 'o': opts = optarg; break;
-		case 'b': host = strdup(optarg); break;
+		case 'o': mountopt_parse(&mo, optarg); break;
+		case 'b': mo.backend = strdup(optarg); break;
 		case 'k':
 			free(auth);
 			auth = hidden(optarg);
 			break;
-		case 'K':
-			if (authfile(optarg, &auth) < 0)
-				return 1;
-			break;
-		case 's': sock = optarg; break;
+		case 'K': mo.authfile = strdup(optarg); break;
+		case 's': mo.socket = strdup(optarg); break;
+		case 'C': mo.cafile = strdup(optarg); break;
 		default: usage(); return c == 'h' ? 0 : 2;
 		}
 	}
-	if (optind != argc - 1) {
+	if (optind != argc - 1 && optind != argc - 2) {
 		usage();
 		return 2;
 	}
+	if (optind == argc - 2)
+		mountopt_source(&mo, argv[optind++]);
+	if (mo.authfile && auth == NULL && authfile(mo.authfile, &auth) < 0)
+		return 1;
 	if (auth == NULL && getenv("FAASFS_AUTH"))
 		auth = strdup(getenv("FAASFS_AUTH"));
-	if (sock == NULL && getenv("FAASFS_SOCKET") && *getenv("FAASFS_SOCKET"))
-		sock = getenv("FAASFS_SOCKET");
-	wskprops(&host, &auth);
+	if (mo.socket == NULL && getenv("FAASFS_SOCKET") && *getenv("FAASFS_SOCKET"))
+		mo.socket = strdup(getenv("FAASFS_SOCKET"));
+	wskprops(&mo.backend, &auth);
 	fs.mnt = argv[optind];
 	if ((mntpath = realpath(fs.mnt, NULL)) == NULL) {
 		log_error("cannot mount %s: %s", fs.mnt, strerror(errno));
@@ -380,7 +385,7 @@ main(int argc, char **argv)
 	fs.uid = getuid();
 	fs.gid = getgid();
 	fs.started = now_ms();
-	if (setbackend(host, auth) < 0 || setsocket(sock) < 0 || uv_loop_init(&loop) < 0)
+	if (setbackend(mo.backend, auth) < 0 || setsocket(mo.socket) < 0 || uv_loop_init(&loop) < 0)
 		return 1;
 	fs.loop = &loop;
 	curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -388,7 +393,11 @@ main(int argc, char **argv)
 		log_error("cannot start: %s", uv_strerror(rc));
 		return 1;
 	}
-	if ((fs.se = mount_fs(opts, debug)) == NULL) {
+	if (fs.fatal) {
+		log_error("cannot mount %s: %s", fs.mnt, fs.fatal);
+		return 1;
+	}
+	if ((fs.se = mount_fs(debug)) == NULL) {
 		log_error("cannot mount %s", fs.mnt);
 		return 1;
 	}

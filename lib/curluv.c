@@ -49,6 +49,7 @@ struct curluv {
 	struct watch **watches; /* by socket: its poll handle while it is open */
 	int nwatches;
 	char *unix_path; /* connect here instead of the URL's host (curluv_unix_socket) */
+	char *cafile;    /* trust only these CAs for TLS peers (curluv_cafile) */
 };
 
 typedef struct transfer {
@@ -317,6 +318,8 @@ curluv_free(curluv *cu)
 	cu->nwatches = 0;
 	free(cu->unix_path);
 	cu->unix_path = NULL;
+	free(cu->cafile);
+	cu->cafile = NULL;
 	cu->closing = 2;
 	uv_close((uv_handle_t *)&cu->defer_timer, on_timer_closed);
 	uv_close((uv_handle_t *)&cu->timer, on_timer_closed);
@@ -343,19 +346,34 @@ transfer_new(curluv *cu, CURL *easy, curluv_done_cb cb, void *arg)
 	 * is none, a handle the caller set up (curluv_add) keeps its own */
 	if (cu->unix_path)
 		curl_easy_setopt(easy, CURLOPT_UNIX_SOCKET_PATH, cu->unix_path);
+	if (cu->cafile)
+		curl_easy_setopt(easy, CURLOPT_CAINFO, cu->cafile);
 	return t;
+}
+
+/* One setting of a string kept for every transfer: *slot becomes a copy of val (or NULL). */
+static int
+keep_str(char **slot, const char *val)
+{
+	char *p = NULL;
+
+	if (val != NULL && (p = strdup(val)) == NULL)
+		return -ENOMEM;
+	free(*slot);
+	*slot = p;
+	return 0;
+}
+
+int
+curluv_cafile(curluv *cu, const char *path)
+{
+	return keep_str(&cu->cafile, path);
 }
 
 int
 curluv_unix_socket(curluv *cu, const char *path)
 {
-	char *p = NULL;
-
-	if (path != NULL && (p = strdup(path)) == NULL)
-		return -ENOMEM;
-	free(cu->unix_path);
-	cu->unix_path = p;
-	return 0;
+	return keep_str(&cu->unix_path, path);
 }
 
 static void

@@ -37,6 +37,11 @@ void curluv_free(curluv *cu);
  * and the request line); NULL goes back to TCP. 0 or -ENOMEM. */
 int curluv_unix_socket(curluv *cu, const char *path);
 
+/* Every transfer started from now on trusts only the CAs in the PEM file at
+ * path for TLS peers, instead of the system's store (libcurl's default);
+ * NULL goes back to that store. 0 or -ENOMEM. */
+int curluv_cafile(curluv *cu, const char *path);
+
 /* Run an easy handle the caller set up; the caller's write callback gets the
  * data (resp->body is NULL). Returns 0 or -errno; done_cb is not called when
  * it fails. */
