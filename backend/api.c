@@ -23,7 +23,8 @@
  * NS is "_" or the caller's own namespace; any other is 403 (but for the
  * actions of a package its owner published, and the built-in catalog
  * /whisk.system, catalog.c), so one namespace never reads another's
- * entities. A feed's key (caller.scope) reaches only its trigger. Every answer is JSON with OpenWhisk's CORS headers,
+ * entities. A feed's key (caller.scope) reaches only its trigger, a
+ * function's (caller.fn) what its action's api-key-scope lists. Every answer is JSON with OpenWhisk's CORS headers,
  * OPTIONS (a browser's preflight) gets just those; errors are
  * {"error": text, "code": id}.
  */
@@ -306,7 +307,7 @@ static void
 route_namespace(api_req *ar, char **seg, int n)
 {
 	const char *coll = seg[1];
-
+	char why[1024];
 	int own = strcmp(seg[0], "_") == 0 || strcmp(seg[0], ar->who.ns) == 0;
 	int method_reads = strcmp(ar->req->method, "GET") == 0 || strcmp(ar->req->method, "POST") == 0;
 
@@ -315,6 +316,11 @@ route_namespace(api_req *ar, char **seg, int n)
 	    !(own && method_reads && n == 3 && strcmp(coll, "triggers") == 0 && strcmp(seg[2], ar->who.scope) == 0)) {
 		api_error(ar->req, 403, "This key is the feed's of trigger %s: it may only read and fire that trigger.",
 		          ar->who.scope);
+		return;
+	}
+	/* A function's key reaches what its action's api-key-scope says (fnkey.c). */
+	if (ar->who.fn[0] && fnkey_allows(ar, seg, n, why, sizeof why)) {
+		api_error(ar->req, 403, "%s", why);
 		return;
 	}
 	if (!own && strcmp(seg[0], CATALOG_NS) == 0) {

@@ -1,4 +1,4 @@
-/* api_activations.c — /namespaces/NS/activations[/ID[/logs|/result]]: reading records.
+/* api_activations.c — /namespaces/NS/activations[/ID[/logs|/result]]: reading records (logs?follow=true: live.c).
  *
  * Lists are newest first and take name, since and upto (ms since epoch),
  * limit, skip and docs=true (whole records instead of summaries). A record
@@ -69,6 +69,10 @@ api_activations(api_req *ar)
 	part = ar->nseg == 2 ? ar->seg[1] : "";
 	if (ar->nseg > 2 || (ar->nseg == 2 && strcmp(part, "logs") && strcmp(part, "result"))) {
 		api_error(ar->req, 404, "The requested resource does not exist.");
+		return;
+	}
+	if (strcmp(part, "logs") == 0 && query_bool(ar->req, "follow", 0)) {
+		live_follow(ar, ar->seg[0]);
 		return;
 	}
 	rc = store_act_get(ar->b->st, ar->who.ns, ar->seg[0], &doc);

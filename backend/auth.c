@@ -19,6 +19,8 @@
  * every lifecycle event and none is stored. It authenticates as the
  * trigger's namespace with caller.scope set to the trigger: api.c lets it
  * read and fire that trigger and nothing else. It dies with the trigger.
+ *
+ * A function's key ("fn-ID:...", caller.fn) is fnkey.c's.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -79,8 +81,9 @@ auth_check(backend *b, const char *header, caller *who)
 			memcpy(who->auth, b->auth_seen[i].auth, sizeof who->auth);
 			return 0;
 		}
-	if ((rc = auth_verify(b, header, who)) || strlen(header) >= sizeof b->auth_seen[0].header || who->scope[0])
-		return rc; /* a feed's key is checked each time: it goes with its trigger */
+	if ((rc = auth_verify(b, header, who)) || strlen(header) >= sizeof b->auth_seen[0].header || who->scope[0] ||
+	    who->fn[0])
+		return rc; /* a feed's key is checked each time: it goes with its trigger; a function's with its run */
 	seen = &b->auth_seen[b->auth_next];
 	snprintf(seen->header, sizeof seen->header, "%s", header);
 	memcpy(seen->ns, who->ns, sizeof seen->ns);
@@ -147,6 +150,8 @@ auth_verify(backend *b, const char *header, caller *who)
 	if (!(colon = strchr(cred, ':')))
 		return -EACCES;
 	*colon = 0;
+	if (strncmp(cred, "fn-", 3) == 0)
+		return fnkey_verify(b, cred, colon + 1, who);
 	if (store_ns_by_uuid(b->st, cred, ns, sizeof ns, want, sizeof want))
 		return feed_verify(b, cred, colon + 1, who);
 	key_hash(colon + 1, got);

@@ -23,7 +23,9 @@
  * the middle (its call ended first) cost the same at any length.
  *
  * A line longer than LINE_MAX is cut into pieces. Invalid UTF-8 is replaced
- * byte by byte with U+FFFD, so every line is a JSON string.
+ * byte by byte with U+FFFD, so every line is a JSON string. A sink's line_cb
+ * sees each line as it is kept, for those who follow an activation's logs
+ * while it runs (live.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -104,6 +106,23 @@ line_json(const char *stream, const char *text, size_t n)
 	return j;
 }
 
+/* Keep a line (a reference taken) and hand it to whoever follows the sink live. */
+static void
+sink_keep(logsink *k, json_t *line)
+{
+	if (!line || json_array_append(k->lines, line))
+		return;
+	if (k->line_cb)
+		k->line_cb(line, k->arg);
+}
+
+static void
+sink_keep_new(logsink *k, json_t *line)
+{
+	sink_keep(k, line);
+	json_decref(line);
+}
+
 static void
 sink_append(logsink *k, const char *stream, const char *text, size_t n)
 {
@@ -115,17 +134,17 @@ sink_append(logsink *k, const char *stream, const char *text, size_t n)
 		k->truncated = 1;
 		snprintf(msg, sizeof msg,
 		         "Logs were truncated because the total bytes size exceeds the limit of %zu bytes.", k->limit);
-		json_array_append_new(k->lines, line_json("stderr", msg, strlen(msg)));
+		sink_keep_new(k, line_json("stderr", msg, strlen(msg)));
 		return;
 	}
 	k->bytes += n;
-	json_array_append_new(k->lines, line_json(stream, text, n));
+	sink_keep_new(k, line_json(stream, text, n));
 }
 
 void
 logsink_note(logsink *k, const char *stream, const char *text)
 {
-	json_array_append_new(k->lines, line_json(stream, text, strlen(text)));
+	sink_keep_new(k, line_json(stream, text, strlen(text)));
 }
 
 void
@@ -353,7 +372,7 @@ clogs_add(clogs *l, logsink *k)
 			break;
 		}
 		k->bytes += n;
-		json_array_append(k->lines, line);
+		sink_keep(k, line);
 	}
 	json_array_clear(l->pending.lines);
 	l->pending.bytes = 0;

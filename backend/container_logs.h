@@ -22,7 +22,8 @@ struct logsink {
 	int ended[2];
 	logsink_cb cb; /* when both have ended, if it was still waiting */
 	void *arg;
-	logsink *next, **prevp; /* in its clogs' queue */
+	void (*line_cb)(const json_t *line, void *arg); /* each line as it is kept, or NULL */
+	logsink *next, **prevp;                         /* in its clogs' queue */
 	int queued;
 };
 

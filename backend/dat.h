@@ -83,18 +83,22 @@ typedef struct backend {
 	struct curluv *cu;               /* libcurl on the loop, made when first needed (jwks.c) */
 	struct ratelimits *ratelimits;   /* the gateway's token buckets (ratelimit.c) */
 	struct activation *spare;        /* freed activations kept for reuse (invoke.c) */
-	unsigned char feed_secret[32];   /* keys of users' feed actions derive from it (auth.c) */
+	unsigned char feed_secret[32];   /* keys of users' feed actions and of functions derive from it (auth.c) */
 	struct Quotas *quotas;           /* each namespace's counts (quota.c) */
+	json_t *running;                 /* activation id -> the activation, from its start to its record (live.c) */
 	alarms *alarms;
 	files *files;
 	int nspare;
 } backend;
+
+typedef struct follower follower;
 
 /* The authenticated namespace a request acts as. */
 typedef struct caller {
 	char ns[NAME_MAX_LEN + 1];
 	char auth[256];               /* "uuid:key" as presented, for __OW_API_KEY */
 	char scope[NAME_MAX_LEN + 1]; /* a feed's key: the one trigger it may fire and read; "" for all */
+	char fn[ACTID_LEN + 1];       /* a function's key: the running activation's id (fnkey.c); "" for none */
 } caller;
 
 /* A trigger fed by a feed, as the store keeps it (store_feed.c). */
@@ -235,6 +239,12 @@ typedef struct activation {
 	comp_count own;
 	int64_t busy; /* the steps' durations, summed */
 	int memory;   /* MB, the largest of any step's */
+	/* the key its function calls the platform with (fnkey.c) */
+	char key[sizeof "fn-" + ACTID_LEN + 65];
+	json_t *key_scope; /* the action's api-key-scope, or NULL for its namespace */
+	/* its logs while it runs (live.c) */
+	json_t *lines;              /* the run's lines so far (references), or NULL */
+	struct follower *followers; /* requests streaming them */
 } activation;
 
 #endif

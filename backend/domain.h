@@ -108,6 +108,9 @@ struct container {
 /* The scheduler's side, for domains. why: a person-readable reason or NULL. */
 void container_up(container *c, int err, const char *why);
 void container_down(container *c, const char *why);
+/* A log line of a run as it comes (run_arg: the arg of its /run call), for
+ * a domain that sees lines before the run ends. */
+void run_log_line(void *run_arg, const json_t *line);
 
 extern const domain_ops domain_local_ops;
 extern const domain_ops domain_knative_ops;

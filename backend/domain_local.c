@@ -207,6 +207,15 @@ sink_cb(logsink *s, void *arg)
 	call_end(w, w->body, w->len);
 }
 
+/* A run's line as it comes, for the scheduler's run (the call's arg). */
+static void
+sink_line(const json_t *line, void *arg)
+{
+	lcall *k = arg;
+
+	run_log_line(k->arg, line);
+}
+
 static void
 http_cb(int err, int status, const char *body, size_t len, void *arg)
 {
@@ -257,6 +266,7 @@ local_call(container *c, const char *path, char *body, size_t len, long logs_lim
 	k->arg = arg;
 	if (logs_limit >= 0) {
 		logsink_init(&k->sink, (size_t)logs_limit, sink_cb, k);
+		k->sink.line_cb = sink_line;
 		clogs_add(x->logs, &k->sink);
 		k->collecting = 1;
 	}

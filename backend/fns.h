@@ -118,6 +118,20 @@ void uuid_new(char out[37]);
 void feed_key(backend *b, const char *uuid, char *out, size_t n);
 int feed_secret_load(backend *b);
 
+/* live.c */
+void live_register(activation *a);
+void live_unregister(activation *a);
+activation *live_find(backend *b, const char *id);
+void live_line(const json_t *line, void *arg);
+void live_end(activation *a);
+void live_follow(api_req *ar, const char *id);
+
+/* fnkey.c */
+void fnkey_make(activation *a, const json_t *ann);
+void fnkey_drop(activation *a);
+int fnkey_verify(backend *b, const char *uuid, const char *key, caller *who);
+int fnkey_allows(api_req *ar, char **seg, int n, char *why, size_t len);
+
 /* record.c */
 const char *record_status_text(int status);
 void record_init(record *r, const char *ns, const char *name, const char *version, const char *id, const char *cause);

@@ -48,6 +48,8 @@ activation_free(activation *a)
 {
 	backend *b = a->b;
 
+	fnkey_drop(a);
+	live_unregister(a);
 	resolved_free(&a->res);
 	record_clear(&a->rec);
 	json_decref(a->state);
@@ -95,6 +97,7 @@ final_committed(int err, const char *doc, void *arg)
 	a->b->inflight--;
 	if (a->counted)
 		quota_release(a->b, a->who.ns);
+	live_end(a);
 	if (a->done)
 		a->done(&d, a->arg);
 	activation_free(a);
@@ -134,6 +137,7 @@ run_done(run_result *res, void *arg)
 {
 	activation *a = arg;
 
+	fnkey_drop(a);
 	record_finish(&a->rec, res);
 	activation_record(a, res->start);
 }
@@ -185,10 +189,16 @@ activation_submit(activation *a, json_t *params)
 	action_spec(&sp, a->b, a->res.action, a->who.ns, a->res.path, a->res.init_env, a->id);
 	sp.annotations = ann;
 	sp.params = params;
-	sp.api_key = json_is_true(json_object_get(ann, "provide-api-key")) ? a->who.auth : NULL;
+	if (json_is_true(json_object_get(ann, "provide-api-key"))) {
+		fnkey_make(a, ann);
+		sp.api_key = a->key;
+	}
 	sp.secrets = a->res.secrets;
 	sp.sectag = a->res.sectag;
+	sp.line_cb = live_line;
 	rc = sched_submit(a->b->sched, &sp, run_done, a);
+	if (rc)
+		fnkey_drop(a);
 	json_decref(ann);
 	return rc;
 }
@@ -251,6 +261,7 @@ activation_start(backend *b, const act_req *rq, act_done_cb done, void *arg, act
 	a->depth = rq->depth;
 	a->conductor = !rq->plain && !sequence_is(a->res.action) && conductor_is(a->res.action);
 	id_new(a->id);
+	live_register(a);
 	if (rq->cause)
 		snprintf(a->cause, sizeof a->cause, "%s", rq->cause);
 	skeleton(a, rq->cause ? a->cause : NULL, rq->caused_by);

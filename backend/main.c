@@ -463,6 +463,7 @@ stop_services(backend *b)
 	activation_spares_free(b);
 	json_decref(b->gw_apis);
 	json_decref(b->gw_hosts);
+	json_decref(b->running);
 	jwks_free(b);
 	ratelimit_free(b);
 	quota_free(b);

@@ -28,8 +28,9 @@ struct run {
 	container *c; /* while it runs */
 	sched_done_cb cb;
 	void *arg;
-	char *value; /* the parameters as JSON text; NULL: validate only */
-	char *tail;  /* {"namespace":..,"activation_id":..,...} */
+	void (*line_cb)(const json_t *line, void *arg); /* run_spec's */
+	char *value;                                    /* the parameters as JSON text; NULL: validate only */
+	char *tail;                                     /* {"namespace":..,"activation_id":..,...} */
 	int timeout_ms;
 	int64_t deadline_ms; /* given by the caller, or 0 */
 	int64_t deadline;    /* the one sent to the proxy */

@@ -436,6 +436,7 @@ run_new(sched *s, pool *p, const run_spec *sp, sched_done_cb cb, void *arg, run 
 	r->p = p;
 	r->cb = cb;
 	r->arg = arg;
+	r->line_cb = sp->line_cb;
 	r->timeout_ms = sp->limits.timeout_ms > 0 ? sp->limits.timeout_ms : 60000;
 	r->deadline_ms = sp->deadline_ms;
 	r->submit_ms = sched_now_ms();

@@ -47,6 +47,8 @@ typedef struct run_spec {
 	int64_t deadline_ms;       /* 0: now + timeout */
 	json_t *secrets;           /* object NAME: value in base64, given at init only; or NULL */
 	const char *sectag;        /* with version, what tells warm containers apart ("" or NULL: nothing more) */
+	/* each log line as the domain sees it, before the run ends (arg: sched_submit's), or NULL */
+	void (*line_cb)(const json_t *line, void *arg);
 } run_spec;
 
 /* OpenWhisk's four outcomes, with their statusCode in activation records. */

@@ -330,6 +330,15 @@ run_fail_later(run *r, enum run_status st, const char *msg)
 }
 
 void
+run_log_line(void *run_arg, const json_t *line)
+{
+	run *r = run_arg;
+
+	if (r && r->line_cb)
+		r->line_cb(line, r->arg);
+}
+
+void
 run_dispatch(run *r, container *c)
 {
 	int64_t now = sched_now_ms();
