@@ -13,6 +13,15 @@
  * still holds are replayed first; without it, only new ones come. A ping
  * line every 15 s keeps idle connections honest. A subscriber that lets
  * more than 16 MB pile up is cut off; it reconnects with the last seq it saw.
+ *
+ * With logs=true a subscriber also gets running activations' log lines as
+ * they come (live.c), lines with no seq, never stored nor replayed:
+ *
+ *   {"kind":"logs","op":"start","name":PATH,"id":ID}       it started
+ *   {"kind":"logs","op":"line","name":PATH,"id":ID,"line":"2026-...Z stdout: text"}
+ *
+ * and its "done" event as ever when it ends. The file system asks for them,
+ * so `tail -f` shows a running activation's lines.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -29,6 +38,7 @@ typedef struct subscriber {
 	struct events *ev;
 	char ns[NAME_MAX_LEN + 1];
 	int64_t seq; /* last sent */
+	int logs;    /* asked for live log lines */
 } subscriber;
 
 struct events {
@@ -37,6 +47,7 @@ struct events {
 	uv_timer_t ping;
 	int64_t last; /* newest seq seen */
 	int n;
+	int nlogs; /* subscribers with logs */
 };
 
 static void
@@ -46,6 +57,7 @@ sub_end(events *ev, subscriber *s)
 	if (s->next)
 		s->next->pprev = s->pprev;
 	ev->n--;
+	ev->nlogs -= s->logs;
 	s->req->abort_cb = NULL;
 	s->req->data = NULL;
 	http_stream_end(s->req);
@@ -109,6 +121,31 @@ events_emit(void *arg, int64_t seq, const char *ns, const char *kind, const char
 	free(line);
 }
 
+/* A running activation's start (line NULL) or log line, to the subscribers who asked (live.c). */
+void
+events_live(events *ev, const char *ns, const char *name, const char *id, const json_t *line)
+{
+	subscriber *s, *next;
+	Buf b = { 0 };
+
+	if (!ev || ev->nlogs == 0)
+		return;
+	if (buf_str(&b, "{\"kind\":\"logs\",\"op\":") || js_append_string(&b, line ? "line" : "start") ||
+	    buf_str(&b, ",\"name\":") || js_append_string(&b, name) || buf_str(&b, ",\"id\":") ||
+	    js_append_string(&b, id) ||
+	    (line && (buf_str(&b, ",\"line\":") || js_append_string(&b, json_string_value(line)))) ||
+	    buf_str(&b, "}\n")) {
+		buf_free(&b);
+		return;
+	}
+	for (s = ev->head; s; s = next) {
+		next = s->next;
+		if (s->logs && strcmp(s->ns, ns) == 0)
+			sub_write(ev, s, b.p, b.n);
+	}
+	buf_free(&b);
+}
+
 static void
 replay_one(void *arg, int64_t seq, const char *ns, const char *kind, const char *op, const char *name,
            const char *version, const char *act)
@@ -170,6 +207,8 @@ events_handle(api_req *ar)
 	s->ev = ev;
 	snprintf(s->ns, sizeof s->ns, "%s", ar->who.ns);
 	s->seq = since >= 0 ? since : ev->last;
+	s->logs = query_bool(ar->req, "logs", 0);
+	ev->nlogs += s->logs;
 	http_stream_start(ar->req, 200, "application/x-ndjson", "Cache-Control: no-cache\r\n");
 	if (since >= 0 && store_events_since(ar->b->st, s->ns, since, REPLAY_MAX, replay_one, s) < 0)
 		log_warn("events: replay from %lld failed", (long long)since);

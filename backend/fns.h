@@ -361,6 +361,7 @@ void events_free(events *ev);
 void events_emit(void *arg, int64_t seq, const char *ns, const char *kind, const char *op, const char *name,
                  const char *version, const char *act);
 void events_handle(api_req *ar);
+void events_live(events *ev, const char *ns, const char *name, const char *id, const json_t *line);
 int events_subscribers(events *ev);
 
 /* metrics.c */

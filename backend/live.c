@@ -14,6 +14,8 @@
  * (a truncation or collection note, a sequence's component ids) comes
  * before the end. An activation already done gets its record's lines and
  * the end at once; an id the namespace never had, 404 as without follow.
+ * The event stream carries the same lines to subscribers that ask
+ * (events.c: logs=true), with each activation's start.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -40,6 +42,7 @@ live_register(activation *a)
 	if (!b->running && !(b->running = json_object()))
 		return;
 	json_object_set_new(b->running, a->id, json_integer((json_int_t)(intptr_t)a));
+	events_live(b->ev, a->who.ns, a->res.path, a->id, NULL);
 }
 
 activation *
@@ -98,6 +101,7 @@ live_line(const json_t *line, void *arg)
 	if (!a->lines && !(a->lines = json_array()))
 		return;
 	json_array_append(a->lines, (json_t *)line);
+	events_live(a->b->ev, a->who.ns, a->res.path, a->id, line);
 	for (f = a->followers; f; f = next) {
 		next = f->next;
 		catch_up(f, a->lines);
