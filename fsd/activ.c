@@ -227,6 +227,7 @@ act_add(const char *p, size_t n)
 	act_free(ring[a->seq % Ring]);
 	ring[a->seq % Ring] = a;
 	map_put(&byid, a->id, a);
+	live_done(a->id);
 	if (v[1] == NULL || js_fields(v[1], ve[1], rkeys, 2, r, re) < 0)
 		r[0] = r[1] = NULL;
 	text_name(v[6], ve[6], v[2], ve[2], v[3], ve[3], name, sizeof name);
@@ -395,6 +396,13 @@ fill_int(json_t *rec, const char *key, Buf *b)
 	return json_is_integer(v) ? buf_printf(b, "%lld\n", (long long)json_integer_value(v)) : 0;
 }
 
+/* A running activation's directory and logs (live.c), before its record comes. */
+int
+act_live(Node *n)
+{
+	return (n->q == Qactivation || n->q == Qalogs) && live_text(n->ename) != NULL;
+}
+
 int
 act_fill(Node *n, Buf *b)
 {
@@ -402,6 +410,8 @@ act_fill(Node *n, Buf *b)
 	char name[512];
 	json_t *v;
 
+	if (a == NULL && act_live(n) && n->q == Qalogs)
+		return buf_add(b, live_text(n->ename)->p, live_text(n->ename)->n);
 	if (a == NULL)
 		return -ENOENT;
 	switch (n->q) {
@@ -465,6 +475,33 @@ act_logs(Ent *e)
 	}
 	e->logupto = seq;
 	return &e->logs;
+}
+
+/* An activation's logs as they are at each read: its record's, or the lines of it running so far. */
+void
+alogs_read(Node *n, fuse_req_t req, size_t size, off_t off)
+{
+	static Buf b;
+
+	buf_reset(&b);
+	act_fill(n, &b);
+	reply_slice(req, &b, size, off);
+}
+
+/* An action's logs: its kept activations' (act_logs), then its running ones' lines so far (live.c). */
+const Buf *
+action_logs(Ent *e)
+{
+	static Buf b;
+	const Buf *done = act_logs(e);
+
+	buf_reset(&b);
+	if (live_action(e->name, &b) < 0 || b.n == 0)
+		return done;
+	buf_reset(&b);
+	if (buf_add(&b, done->p, done->n) < 0 || live_action(e->name, &b) < 0)
+		return done;
+	return &b;
 }
 
 /* The log's size and the time it last grew. */

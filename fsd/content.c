@@ -346,7 +346,7 @@ node_fill(Node *n, Buf *b)
 	case Qbinding: return fill_binding(e, b);
 	case Qtrigger: return fill_trigger(e, b);
 	case Qrule: return fill_rule(e, b);
-	case Qlogs: return buf_add(b, act_logs(e)->p, act_logs(e)->n);
+	case Qlogs: return buf_add(b, action_logs(e)->p, action_logs(e)->n);
 	case Qurl: return fill_url(e, b);
 	case Qapi: return e->staged ? 0 : fill_doc(json_object_get(e->doc, "apidoc"), b);
 	case Qweb: return buf_printf(b, "%s\n", e->staged ? "false" : web_of(e->doc));

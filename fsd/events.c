@@ -3,7 +3,8 @@
  * One long GET of /api/v1/namespaces/_/events, a chunked answer that never
  * ends, one JSON object a line (DESIGN.md). Entity events go to the cache
  * (cache_event), which tells the kernel what changed (notify.c); finished
- * activations go to activ.c (log, stream, results). Connecting is how we
+ * activations go to activ.c (log, stream, results), running activations'
+ * log lines (logs=true) to live.c. Connecting is how we
  * learn the backend is up: once the answer's headers say 200, the namespace
  * is asked and every collection listed again (changes made while we were
  * away are only seen so), the latest activations fetched (act_latest), and
@@ -78,7 +79,9 @@ handle(const char *p, size_t n)
 	seq = json_object_get(ev, "seq");
 	if (json_is_integer(seq))
 		fs.evseq = json_integer_value(seq);
-	if (kind == NULL || strcmp(kind, "ping") == 0 || strcmp(kind, "activations") == 0)
+	if (kind != NULL && strcmp(kind, "logs") == 0)
+		live_event(ev);
+	else if (kind == NULL || strcmp(kind, "ping") == 0 || strcmp(kind, "activations") == 0)
 		;
 	else
 		cache_event(ev);
@@ -174,6 +177,7 @@ on_header(char *p, size_t size, size_t nmemb, void *arg)
 	if (n <= 2 && (p[0] == '\r' || p[0] == '\n')) {
 		curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &code);
 		if (code == 200) {
+			live_reset();
 			connected = 1;
 			backoff = 50;
 			needprime = 1;
@@ -236,7 +240,7 @@ connect_stream(void)
 
 	if (easy == NULL)
 		return;
-	snprintf(url, sizeof url, "%s/api/v1/namespaces/_/events", fs.base);
+	snprintf(url, sizeof url, "%s/api/v1/namespaces/_/events?logs=true", fs.base);
 	curl_easy_setopt(easy, CURLOPT_URL, url);
 	curl_easy_setopt(easy, CURLOPT_HTTPHEADER, hdrs);
 	curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_data);

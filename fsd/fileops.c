@@ -100,6 +100,7 @@ snapshot(Node *n, int flags)
 	case Qsrcent:
 	case Qsecret:
 	case Qctl:
+	case Qalogs:
 	case Qlogs: return 0;
 	}
 	return (flags & O_ACCMODE) != O_WRONLY || (stages(n) && !(flags & O_TRUNC));
@@ -175,7 +176,7 @@ logs_read(Open *o, fuse_req_t req, size_t size, off_t off)
 	Ent *e = node_ent(o->node);
 	static const Buf none;
 
-	reply_slice(req, e != NULL ? act_logs(e) : &none, size, off);
+	reply_slice(req, e != NULL ? action_logs(e) : &none, size, off);
 }
 
 void
@@ -188,6 +189,7 @@ fs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file
 	switch (o->node->q) {
 	case Qactlog: act_log_read(req, size, off); break;
 	case Qlogs: logs_read(o, req, size, off); break;
+	case Qalogs: alogs_read(o->node, req, size, off); break;
 	case Qactstream: stream_read(o, req, size); break;
 	case Qinvoke: invoke_read(o, req, size); break;
 	case Qresult: result_read(o, req, size, off); break;

@@ -17,6 +17,9 @@ void act_latest(void (*done)(void));
 int act_of(const char *id, const char *name);
 void act_list(const char *name, void (*fn)(const char *name, mode_t mode, void *arg), void *arg);
 int act_fill(Node *n, Buf *b);
+int act_live(Node *n);
+void alogs_read(Node *n, fuse_req_t req, size_t size, off_t off);
+const Buf *action_logs(Ent *e);
 void act_attr(Node *n, struct stat *st);
 const Buf *act_logs(Ent *e);
 size_t act_log_size(int64_t *mtime);
@@ -226,6 +229,13 @@ Park *unpark(Parkq *q);
 void park_poll(Open *o, fuse_req_t req, struct fuse_pollhandle *ph, int ready);
 void poll_wake(Open *o);
 void park_drain(Parkq *q, int err);
+
+/* live.c */
+void live_event(json_t *ev);
+void live_done(const char *id);
+void live_reset(void);
+const Buf *live_text(const char *id);
+int live_action(const char *name, Buf *b);
 
 /* mountopt.c */
 void mountopt_parse(Mountopt *mo, const char *opts);

@@ -228,7 +228,7 @@ kid_of(Node *dir, const char *name, Kid *k, char *buf, size_t len)
 			return -ENOENT;
 		k->q = Qactivation;
 		k->ename = name;
-		return act_get(name) ? 0 : -EAGAIN;
+		return act_get(name) || live_text(name) ? 0 : -EAGAIN;
 	}
 	return -ENOENT;
 }
@@ -298,7 +298,7 @@ node_exists(Node *n)
 	case Qactlink: return node_ent(n) != NULL && act_get(strrchr(n->path, '/') + 1) != NULL;
 	}
 	if (n->q >= Qactivation && n->q < Qscratch)
-		return act_get(n->ename) != NULL;
+		return act_get(n->ename) != NULL || act_live(n);
 	return node_ent(n) != NULL;
 }
 
@@ -354,7 +354,7 @@ node_attr(Node *n, uid_t uid, struct stat *st)
 		if (e == NULL || (rc = result_size(e, &st->st_size)) < 0)
 			return e == NULL ? -ENOENT : rc;
 	} else if (n->q == Qlogs) {
-		st->st_size = e != NULL ? (off_t)act_logs(e)->n : 0;
+		st->st_size = e != NULL ? (off_t)action_logs(e)->n : 0;
 	} else if (S_ISREG(st->st_mode) && n->q != Qinvoke && n->q != Qctl && n->q != Qsecret) {
 		if ((rc = node_fill(n, &b)) < 0) {
 			buf_free(&b);
