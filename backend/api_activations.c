@@ -1,4 +1,4 @@
-/* api_activations.c — /namespaces/NS/activations[/ID[/logs|/result]]: reading records (logs?follow=true: live.c).
+/* api_activations.c — /namespaces/NS/activations[/ID[/logs|/result]]: reading records (logs?follow=true: live.c; /debug: api_debug.c).
  *
  * Lists are newest first and take name, since and upto (ms since epoch),
  * limit, skip and docs=true (whole records instead of summaries). A record
@@ -58,6 +58,10 @@ api_activations(api_req *ar)
 	const char *part;
 	int rc;
 
+	if (ar->nseg >= 2 && strcmp(ar->seg[1], "debug") == 0) {
+		api_debug(ar);
+		return;
+	}
 	if (strcmp(ar->req->method, "GET")) {
 		api_error(ar->req, 405, "Method not allowed.");
 		return;

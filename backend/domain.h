@@ -66,6 +66,8 @@ typedef struct domain_ops {
 	/* The action at path was updated or deleted (sched_forget): what the
 	 * domain keeps of it beyond containers may go. NULL: nothing. */
 	void (*forget)(domain *d, const char *path);
+	/* c's working directory on this host, for a held container; NULL: none. */
+	const char *(*workdir)(container *c);
 } domain_ops;
 
 enum cstate {
@@ -74,6 +76,7 @@ enum cstate {
 	C_INIT,     /* /init sent */
 	C_READY,    /* initialised: takes runs up to conc at once */
 	C_STOPPING, /* stop asked, waiting for container_down */
+	C_HELD,     /* a failed activation's, kept for inspection (sched_hold.c) */
 };
 
 struct container {
@@ -84,6 +87,7 @@ struct container {
 	char name[32]; /* "c17", for logs */
 	char kind[64];
 	int memory_mb;
+	int debug;  /* its proxy logs verbosely to proxy.log in its working directory */
 	void *priv; /* the domain's */
 
 	/* the scheduler's */
@@ -100,6 +104,8 @@ struct container {
 	int init_timed_out;
 	int64_t born_ms;
 	int64_t idle_since;
+	char held[33];      /* C_HELD: the failed activation's id */
+	int64_t held_until; /* and when the hold ends, ms since epoch */
 	uv_timer_t idle;
 	container *next, **prevp; /* on its pool's list or the stem-cell list */
 	container *all_next, **all_prevp;

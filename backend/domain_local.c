@@ -508,12 +508,16 @@ static int
 lct_spawn(domain *d, lct *x)
 {
 	char listen[sizeof "unix:" + sizeof x->sock], err[256], token[sizeof "FAASFS_PROXY_TOKEN=" + TOKEN_HEX];
-	char *argv[] = { d->proxy,   "--listen", listen, "--workdir", x->sb.workdir, x->c->kind[0] ? "--kind" : NULL,
-		         x->c->kind, NULL };
+	char *argv[] = { d->proxy,   "--listen",  listen,  "--workdir", x->sb.workdir, "--kind",
+		         x->c->kind, "--verbose", "--log", "proxy.log", NULL };
 	char *envp[] = { CONTAINER_PATH, "HOME=/tmp", "TMPDIR=/tmp", "LANG=C.UTF-8", token, NULL };
 	sandbox_spec sp = { .exe = d->proxy, .argv = argv, .envp = envp, .zygote = zygote_kind(x->c->kind) };
 	int rc;
 
+	if (!x->c->debug) /* a debug action's proxy logs verbosely to proxy.log (sched_hold.c) */
+		argv[7] = NULL;
+	if (!x->c->kind[0])
+		memmove(argv + 5, argv + 7, 4 * sizeof *argv);
 	/* on a port, other functions share the host's loopback; on the socket,
 	 * the function itself can reach its proxy: only we know this secret */
 	random_hex(x->token, TOKEN_HEX);
@@ -653,6 +657,14 @@ local_close(domain *d)
 }
 
 static const char *
+local_workdir(container *c)
+{
+	lct *x = c->priv;
+
+	return x && !x->exited ? x->sb.workdir : NULL;
+}
+
+static const char *
 local_describe(domain *d)
 {
 	return sandbox_host_describe(d->host);
@@ -670,4 +682,5 @@ const domain_ops domain_local_ops = {
 	.stop = local_stop,
 	.oom = local_oom,
 	.shutdown = local_shutdown,
+	.workdir = local_workdir,
 };

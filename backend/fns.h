@@ -118,6 +118,9 @@ void uuid_new(char out[37]);
 void feed_key(backend *b, const char *uuid, char *out, size_t n);
 int feed_secret_load(backend *b);
 
+/* api_debug.c */
+void api_debug(api_req *ar);
+
 /* live.c */
 void live_register(activation *a);
 void live_unregister(activation *a);

@@ -138,6 +138,8 @@ run_done(run_result *res, void *arg)
 	activation *a = arg;
 
 	fnkey_drop(a);
+	if (res->held_until) /* its container is kept for inspection (api_debug.c) */
+		record_annot_int(&a->rec, "heldUntil", res->held_until);
 	record_finish(&a->rec, res);
 	activation_record(a, res->start);
 }

@@ -28,6 +28,7 @@ struct run {
 	container *c; /* while it runs */
 	sched_done_cb cb;
 	void *arg;
+	char act_id[33];                                /* the activation's id */
 	void (*line_cb)(const json_t *line, void *arg); /* run_spec's */
 	char *value;                                    /* the parameters as JSON text; NULL: validate only */
 	char *tail;                                     /* {"namespace":..,"activation_id":..,...} */
@@ -51,6 +52,7 @@ struct pool {
 	int di;              /* index of its domain in s->doms */
 	char *init_body;     /* the /init request */
 	json_t *annotations; /* the action's, or NULL (a domain may read them) */
+	int debug_ms;        /* its failed containers are held this long (annotation debug), or 0 */
 	size_t init_len;
 	run_limits lim;
 	run *qhead, **qtail;
@@ -108,6 +110,8 @@ void pool_pump(pool *p);
 void pool_maybe_free(pool *p);
 void container_idle(container *c);
 void container_retire(container *c);
+int container_hold(container *c, const char *id);
+int pool_debug_ms(const json_t *annotations);
 void sched_relieve(sched *s);
 pool *pool_starved(sched *s, pool *p);
 void pool_relieve(pool *q);

@@ -366,6 +366,7 @@ pool_new(sched *s, const run_spec *sp, const char *key, pool **out)
 	}
 	p->init_len = strlen(p->init_body);
 	p->annotations = sp->annotations ? json_deep_copy(sp->annotations) : NULL;
+	p->debug_ms = pool_debug_ms(p->annotations);
 	snprintf(p->kind, sizeof p->kind, "%s", sp->kind);
 	p->lim = sp->limits;
 	if (p->lim.concurrency < 1)
@@ -437,6 +438,7 @@ run_new(sched *s, pool *p, const run_spec *sp, sched_done_cb cb, void *arg, run 
 	r->cb = cb;
 	r->arg = arg;
 	r->line_cb = sp->line_cb;
+	snprintf(r->act_id, sizeof r->act_id, "%s", sp->activation_id ? sp->activation_id : "");
 	r->timeout_ms = sp->limits.timeout_ms > 0 ? sp->limits.timeout_ms : 60000;
 	r->deadline_ms = sp->deadline_ms;
 	r->submit_ms = sched_now_ms();
@@ -519,7 +521,7 @@ sched_done_idle_cb(uv_idle_t *h)
 void
 sched_metrics(sched *s, Buf *b)
 {
-	int n[5] = { 0 }, warm = 0, busy = 0, queued = 0, i;
+	int n[C_HELD + 1] = { 0 }, warm = 0, busy = 0, queued = 0, i;
 	container *c;
 	pool *p;
 
@@ -534,8 +536,8 @@ sched_metrics(sched *s, Buf *b)
 	buf_printf(b,
 	           "faasfs_containers{state=\"starting\"} %d\nfaasfs_containers{state=\"stemcell\"} %d\n"
 	           "faasfs_containers{state=\"warm\"} %d\nfaasfs_containers{state=\"busy\"} %d\n"
-	           "faasfs_containers{state=\"stopping\"} %d\n",
-	           n[C_STARTING], n[C_STEM], warm, busy, n[C_STOPPING]);
+	           "faasfs_containers{state=\"stopping\"} %d\nfaasfs_containers{state=\"held\"} %d\n",
+	           n[C_STARTING], n[C_STEM], warm, busy, n[C_STOPPING], n[C_HELD]);
 	buf_printf(b, "# TYPE faasfs_container_memory_mb gauge\nfaasfs_container_memory_mb %d\n", s->mem_mb);
 	buf_printf(b, "# HELP faasfs_queue_depth Activations waiting for a container.\n"
 	              "# TYPE faasfs_queue_depth gauge\n");

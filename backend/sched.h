@@ -70,7 +70,8 @@ typedef struct run_result {
 	int wait_ms; /* time queued before a container took it */
 	int init_ms; /* 0 when warm */
 	int timed_out;
-	int queue_full; /* refused: the action's queue is full (API answers 429) */
+	int queue_full;     /* refused: the action's queue is full (API answers 429) */
+	int64_t held_until; /* its container is held for inspection until then (sched_hold.c), or 0 */
 } run_result;
 
 typedef void (*sched_done_cb)(run_result *res, void *arg);
@@ -101,6 +102,12 @@ void sched_free(sched *s);
 int sched_submit(sched *s, const run_spec *spec, sched_done_cb cb, void *arg);
 /* Forget warm containers of an action (deleted or updated). */
 void sched_forget(sched *s, const char *path);
+/* The container held for failed activation id (its action's annotation
+ * debug): its working directory and when the hold ends (ms since epoch).
+ * 0 or -ENOENT (none held: no debug, it succeeded, released, or over). */
+int sched_held(sched *s, const char *id, char *workdir, size_t n, int64_t *until);
+/* Stop holding it: the container stops. 0 or -ENOENT. */
+int sched_unhold(sched *s, const char *id);
 /* Append Prometheus lines (containers warm/busy, queue depth, starts) to b. */
 void sched_metrics(sched *s, Buf *b);
 

@@ -111,6 +111,7 @@ container_new(sched *s, int di, const char *kind, int memory_mb, pool *p)
 	snprintf(c->kind, sizeof c->kind, "%s", kind);
 	c->memory_mb = memory_mb;
 	c->pool = p;
+	c->debug = p && p->debug_ms;
 	c->state = C_STARTING;
 	c->born_ms = sched_now_ms();
 	uv_timer_init(s->loop, &c->idle);
@@ -354,7 +355,7 @@ pool_grow(pool *p)
 		fail_queue(p, "The action's memory limit is more than this host gives all its containers.");
 		return -E2BIG;
 	}
-	if ((c = stem_take(p))) {
+	if (!p->debug_ms && (c = stem_take(p))) { /* a debug action's proxy logs from its start */
 		int starting = c->state == C_STARTING;
 		more = p->lim.memory_mb - c->memory_mb;
 		if (!starting)

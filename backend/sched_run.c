@@ -254,7 +254,10 @@ run_reply(container *c, domain_reply *rep, void *arg)
 	retire = run_verdict(r, c, rep);
 	c->inflight--;
 	r->c = NULL;
-	if (retire) {
+	if (r->res.status != RUN_SUCCESS && !rep->err && !r->res.timed_out && p->debug_ms &&
+	    container_hold(c, r->act_id) == 0) {
+		r->res.held_until = c->held_until; /* and no more runs (sched_hold.c) */
+	} else if (retire) {
 		container_retire(c);
 	} else if (c->inflight == 0 && p->ncont > 1 && (q = pool_starved(c->s, p))) {
 		/* an action without a container waits for room while this one

@@ -1,4 +1,4 @@
-/* log.h — one-line log messages on stderr with time and level. */
+/* log.h — one-line log messages on stderr (or a file) with time and level. */
 #ifndef FAAS_LOG_H
 #define FAAS_LOG_H
 
@@ -6,6 +6,8 @@ enum { LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG };
 
 extern int log_level;
 extern const char *log_prog;
+/* Where lines go: stderr unless log_open named a file. */
+int log_open(const char *path);
 
 void logf_(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 #define log_error(...) logf_(LOG_ERROR, __VA_ARGS__)

@@ -48,6 +48,7 @@ struct Opts {
 	 * backend's zygote forked it); 0: none */
 	int adopt_pid;
 	int adopt_fd[4];
+	const char *log; /* --log: our own log lines go there, not to stderr */
 };
 
 /* How a kind runs: once per activation, or as an action loop. */

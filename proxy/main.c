@@ -32,7 +32,7 @@ usage(FILE *f)
 	fprintf(f, "usage: faasfs-proxy [--listen HOST:PORT|unix:PATH] [--kind KIND] [--launchers DIR]\n"
 	           "\t[--python PATH] [--node PATH] [--bash PATH] [--workdir DIR]\n"
 	           "\t[--max-body BYTES] [--log-limit BYTES] [--concurrency N] [--timeout MS]\n"
-	           "\t[--spin USEC] [--adopt PID,IN,OUT,ERR,CTL] [-v]\n");
+	           "\t[--spin USEC] [--adopt PID,IN,OUT,ERR,CTL] [-v] [--log FILE]\n");
 }
 
 /* The number s of option what into *out, or -EINVAL saying why on stderr. */
@@ -44,6 +44,18 @@ number(const char *what, const char *s, int64_t min, int64_t max, int64_t *out)
 	fprintf(stderr, "faasfs-proxy: %s%s%s: not a whole number from %lld to %lld\n", what,
 	        what[strlen(what) - 1] == '=' ? "" : " ", s, (long long)min, (long long)max);
 	return -EINVAL;
+}
+
+/* --log FILE, a relative one in the --workdir. */
+static int
+open_log(const Opts *o)
+{
+	char path[4096];
+
+	if (o->log[0] == '/' || !o->workdir)
+		return log_open(o->log);
+	snprintf(path, sizeof path, "%s/%s", o->workdir, o->log);
+	return log_open(path);
 }
 
 /* "HOST:PORT", ":PORT", "PORT" or "unix:PATH". */
@@ -142,14 +154,23 @@ static int
 parse_opts(Opts *o, int argc, char **argv)
 {
 	static const struct option longs[] = {
-		{ "listen", 1, 0, 'l' },    { "kind", 1, 0, 'k' },
-		{ "launchers", 1, 0, 'L' }, { "python", 1, 0, 'P' },
-		{ "node", 1, 0, 'N' },      { "bash", 1, 0, 'B' },
-		{ "workdir", 1, 0, 'w' },   { "max-body", 1, 0, 'm' },
-		{ "log-limit", 1, 0, 'g' }, { "concurrency", 1, 0, 'c' },
-		{ "timeout", 1, 0, 't' },   { "spin", 1, 0, 's' },
-		{ "verbose", 0, 0, 'v' },   { "help", 0, 0, 'h' },
-		{ "adopt", 1, 0, 'A' },     { 0, 0, 0, 0 },
+		{ "listen", 1, 0, 'l' },
+		{ "kind", 1, 0, 'k' },
+		{ "launchers", 1, 0, 'L' },
+		{ "python", 1, 0, 'P' },
+		{ "node", 1, 0, 'N' },
+		{ "bash", 1, 0, 'B' },
+		{ "workdir", 1, 0, 'w' },
+		{ "max-body", 1, 0, 'm' },
+		{ "log-limit", 1, 0, 'g' },
+		{ "concurrency", 1, 0, 'c' },
+		{ "timeout", 1, 0, 't' },
+		{ "spin", 1, 0, 's' },
+		{ "verbose", 0, 0, 'v' },
+		{ "help", 0, 0, 'h' },
+		{ "adopt", 1, 0, 'A' },
+		{ "log", 1, 0, 'G' },
+		{ 0, 0, 0, 0 },
 	};
 	int64_t v;
 	int c;
@@ -194,6 +215,7 @@ parse_opts(Opts *o, int argc, char **argv)
 				return -EINVAL;
 			break;
 		case 'v': o->verbose++; break;
+		case 'G': o->log = optarg; break;
 		case 'h': return 1;
 		default: return -EINVAL;
 		}
@@ -334,6 +356,10 @@ main(int argc, char **argv)
 		return rc > 0 ? 0 : 2;
 	}
 	log_level = px->opt.verbose ? LOG_DEBUG : LOG_WARN;
+	if (px->opt.log && (rc = open_log(&px->opt)) < 0) {
+		log_error("cannot write the log %s: %s", px->opt.log, strerror(-rc));
+		return 1;
+	}
 	if (cpus() < 2)
 		px->opt.spin = 0; /* spinning would keep the child off the one CPU */
 	px->loop = uv_default_loop();
