@@ -48,10 +48,13 @@ typedef struct options {
 	int sync_full;             /* PRAGMA synchronous=FULL: survive power loss */
 	char watch_roots[8][1024]; /* --watch-root: where files/changes may watch */
 	int nwatch_roots;
-	int metrics;    /* METRICS_*: who may read /metrics */
-	int cpu_millis; /* --cpu-limit: each container's CPU, thousandths of a core */
-	int network;    /* --network: SB_NET_* */
-	int quota[3];   /* the system's quotas of a namespace, Q_* (quota.c) */
+	int metrics;           /* METRICS_*: who may read /metrics */
+	int cpu_millis;        /* --cpu-limit: each container's CPU, thousandths of a core */
+	int network;           /* --network: SB_NET_* */
+	int quota[3];          /* the system's quotas of a namespace, Q_* (quota.c) */
+	int max_starts;        /* --max-starts: containers starting at once */
+	char pools[1024];      /* --pool: compute pools, space-separated */
+	char schedulers[1024]; /* --scheduler: [NS=]NAME, space-separated */
 } options;
 
 /* --metrics: a key on TCP (each namespace sees its own actions), anyone, or the Unix socket only. */

@@ -27,6 +27,7 @@
 typedef struct container container;
 typedef struct domain domain;
 typedef struct pool pool;
+typedef struct Cpool Cpool;
 
 typedef struct domain_reply {
 	int err;          /* 0: an HTTP answer came; else -errno: lost,
@@ -46,7 +47,7 @@ typedef struct domain_ops {
 	void (*close)(domain *d);
 	/* What isolation the domain gives, for the log and metrics. */
 	const char *(*describe)(domain *d);
-	/* Start c (c->kind, c->memory_mb). The domain then calls container_up()
+	/* Start c (c->kind, c->memory_mb, c->cpu_millis). The domain then calls container_up()
 	 * once, and container_down() when c is gone for good. 0 or -errno. */
 	int (*start)(domain *d, container *c);
 	/* POST body (ownership passes) to "/init" or "/run". For a run,
@@ -87,13 +88,15 @@ struct container {
 	char name[32]; /* "c17", for logs */
 	char kind[64];
 	int memory_mb;
-	int debug;  /* its proxy logs verbosely to proxy.log in its working directory */
-	void *priv; /* the domain's */
+	int debug;      /* its proxy logs verbosely to proxy.log in its working directory */
+	int cpu_millis; /* its CPU quota in thousandths of a core, 0 none; -1: the host's --cpu-limit */
+	void *priv;     /* the domain's */
 
 	/* the scheduler's */
 	sched *s;
 	enum cstate state;
 	pool *pool; /* NULL for a stem cell */
+	Cpool *cp;  /* the compute pool it lives in */
 	int inflight;
 	int conc;
 	const char *origin; /* "cold" or "stemcell" */
@@ -102,6 +105,7 @@ struct container {
 	int fresh;    /* initialised, not yet given its first runs */
 	int incoming; /* counted in its pool's incoming slots */
 	int init_timed_out;
+	int starting; /* counted in the scheduler's starts under way */
 	int64_t born_ms;
 	int64_t idle_since;
 	char held[33];      /* C_HELD: the failed activation's id */

@@ -526,6 +526,12 @@ lct_spawn(domain *d, lct *x)
 		log_error("%s: %s", x->c->name, err);
 		return rc;
 	}
+	if (x->c->cpu_millis >= 0 && (rc = sandbox_set_cpu(d->host, &x->sb, x->c->cpu_millis)) < 0) {
+		log_error("%s: cannot set its CPU quota to %d thousandths of a core: %s", x->c->name, x->c->cpu_millis,
+		          strerror(-rc));
+		sandbox_release(d->host, &x->sb);
+		return rc;
+	}
 	if ((rc = listen_where(d, x, listen, sizeof listen)) == 0 && !x->sock[0])
 		sandbox_net_off(d->host, &x->sb); /* a port of ours must be on the host's loopback */
 	if (rc < 0 || (rc = clogs_open(d->loop, &x->logs, &sp.out_fd, &sp.err_fd)) < 0) {

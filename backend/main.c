@@ -57,6 +57,8 @@ usage(FILE *f)
 	           "         [--cpu-limit CORES] [--network outbound|isolated|host] [--no-zygote] [--sync-full]\n"
 	           "         [--verbose] [--concurrent-invocations N] [--invocations-per-minute N]\n"
 	           "         [--fires-per-minute N]\n"
+	           "         [--max-starts N] [--pool NAME:cpu=CORES,containers=N,memory=MB]... [--scheduler "
+	           "[NS=]NAME]...\n"
 	           "       faasfs-backend [--data DIR] --add-namespace NAME\n"
 	           "       faasfs-backend [--data DIR] --set-limits NAME [--concurrent-invocations N|default]\n"
 	           "         [--invocations-per-minute N|default] [--fires-per-minute N|default]\n");
@@ -177,6 +179,18 @@ network_mode(const char *arg, int *out)
 	return -EINVAL;
 }
 
+/* A repeated option's values, space-separated in buf (none may hold a space). */
+static int
+word_append(char *buf, size_t size, const char *arg)
+{
+	size_t n = strlen(buf);
+
+	if (!*arg || strchr(arg, ' ') || n + strlen(arg) + 2 > size)
+		return -EINVAL;
+	snprintf(buf + n, size - n, "%s%s", n ? " " : "", arg);
+	return 0;
+}
+
 /* What a command other than the daemon asks for. */
 typedef struct command {
 	const char *add_ns;   /* --add-namespace */
@@ -217,6 +231,9 @@ parse_options(int argc, char **argv, options *o, command *cmd)
 		{ "invocations-per-minute", 1, 0, 1000 + Q_INVOKES },
 		{ "fires-per-minute", 1, 0, 1000 + Q_FIRES },
 		{ "no-zygote", 0, 0, 'Z' },
+		{ "max-starts", 1, 0, 'X' },
+		{ "pool", 1, 0, 'O' },
+		{ "scheduler", 1, 0, 'Y' },
 		{ 0, 0, 0, 0 },
 	};
 	static const char *const quota_names[NQUOTA] = { "concurrentInvocations", "invocationsPerMinute",
@@ -254,6 +271,9 @@ parse_options(int argc, char **argv, options *o, command *cmd)
 		case 1000 + Q_CONCURRENT:
 		case 1000 + Q_INVOKES:
 		case 1000 + Q_FIRES: rc = quota_option(quota_names[c - 1000], optarg, cmd->limits); break;
+		case 'X': rc = number(optarg, &o->max_starts); break;
+		case 'O': rc = word_append(o->pools, sizeof o->pools, optarg); break;
+		case 'Y': rc = word_append(o->schedulers, sizeof o->schedulers, optarg); break;
 		case 'v': log_level = LOG_DEBUG; break;
 		case 'h': return 1;
 		default: return -EINVAL;
@@ -412,6 +432,9 @@ start_services(backend *b)
 	sc.sandbox = b->opt.sandbox;
 	sc.socket_path = socket_path[0] ? socket_path : NULL;
 	sc.cpu_millis = b->opt.cpu_millis;
+	sc.max_starts = b->opt.max_starts;
+	sc.pools = b->opt.pools[0] ? b->opt.pools : NULL;
+	sc.schedulers = b->opt.schedulers[0] ? b->opt.schedulers : NULL;
 	sc.network = b->opt.network;
 	sc.no_zygote = b->opt.no_zygote;
 	sc.api_open = api_open;

@@ -8,6 +8,7 @@
 
 #include "domain.h"
 #include "sched.h"
+#include "scheduler.h"
 
 enum {
 	POOL_BUCKETS = 8192,
@@ -16,6 +17,9 @@ enum {
 	KILL_GRACE_MS = 1000, /* past the deadline before we kill the container */
 	STEM_MEMORY_MB = 256,
 	START_TRIES = 2, /* failed starts in a row before runs fail */
+	MAX_CPOOLS = 16,
+	DEF_START_MS = 100, /* what a start costs before one was measured */
+	DEF_STEM_MS = 20,   /* what a stem cell's /init costs, likewise */
 };
 
 typedef struct run run;
@@ -36,6 +40,7 @@ struct run {
 	int64_t deadline_ms; /* given by the caller, or 0 */
 	int64_t deadline;    /* the one sent to the proxy */
 	int64_t submit_ms;
+	int64_t sent_ms;  /* given to its container */
 	uv_timer_t timer; /* kills the container when the proxy overstays */
 	int timer_on;
 	int queued; /* on its pool's queue (else maybe on the done list) */
@@ -64,6 +69,13 @@ struct pool {
 	pool *snext;
 	int forgotten;   /* out of the table; goes when empty */
 	int start_fails; /* containers in a row that did not start */
+	const Scheduler *sch;
+	Cpool *cp;
+	int64_t run_us;   /* a run's time, moving average; 0: none yet */
+	int start_ms;     /* its containers' start to ready, moving average; 0: none yet */
+	int64_t age_grew; /* when the queue's age last grew it */
+	int later;        /* on s->later: waits to grow */
+	pool *lnext;
 };
 
 typedef struct sched_domain {
@@ -74,11 +86,20 @@ typedef struct sched_domain {
 struct sched {
 	uv_loop_t *loop;
 	char *proxy_path, *run_dir;
+	char *schedulers; /* "NAME" or "NS=NAME", space-separated, or NULL */
 	sched_config cfg; /* with defaults filled in */
 	sched_domain doms[MAX_DOMAINS];
 	int ndoms;
 	pool *table[POOL_BUCKETS];
 	pool *starving;
+	pool *later, **later_tail; /* pools that wait to grow: for a start to end, or for their queue to age */
+	uv_timer_t later_timer;
+	int64_t later_at; /* when later_timer fires, 0: not armed */
+	int starting;     /* containers starting: born, not yet ready */
+	int start_ms;     /* a cold start to ready, moving average over all pools */
+	int stem_ms;      /* a stem cell's /init, likewise */
+	Cpool cpools[MAX_CPOOLS];
+	int ncpools;
 	container *all; /* every container */
 	int ncont;      /* not stopping */
 	int mem_mb;     /* of containers not stopping */
@@ -94,7 +115,7 @@ struct sched {
 	run *done; /* runs to finish on the next loop turn */
 	uv_idle_t done_idle;
 	int closing;
-	int idle_closed; /* done_idle closed: s may go with the last container */
+	int handles; /* done_idle and later_timer not yet closed: s stays */
 };
 
 int64_t sched_now_ms(void);
@@ -117,6 +138,10 @@ pool *pool_starved(sched *s, pool *p);
 void pool_relieve(pool *q);
 void stem_fill(sched *s);
 void stem_kind_add(sched *s, int di, const char *kind);
+void start_end(container *c);
+void pool_later(pool *p, int64_t at);
+void later_remove(pool *p);
+void sched_later_cb(uv_timer_t *t);
 
 /* sched_run.c: one activation's life */
 void run_dispatch(run *r, container *c);

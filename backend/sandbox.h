@@ -86,6 +86,9 @@ int sandbox_prepare(sandbox_host *h, sandbox *sb, int memory_mb, char *err, size
 int sandbox_spawn(sandbox_host *h, sandbox *sb, const sandbox_spec *sp, char *err, size_t elen);
 /* Change the memory limit of a running child. 0 or -errno. */
 int sandbox_set_memory(sandbox_host *h, sandbox *sb, int memory_mb);
+/* Change the CPU quota of a prepared sandbox: thousandths of a core per
+ * period, 0 for none. 0 or -errno (-EOPNOTSUPP without a cpu cgroup). */
+int sandbox_set_cpu(sandbox_host *h, sandbox *sb, int millis);
 /* SIGKILL the child and everything it started. */
 void sandbox_kill(sandbox *sb);
 /* Collect the exit status once pidfd is readable: 1 exited (status set), 0 not yet. */

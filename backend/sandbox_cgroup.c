@@ -159,16 +159,19 @@ sandbox_cgroups_init(sandbox_host *h)
 		cgroup_sweep(h->cpu_base);
 }
 
-/* The CPU of a container: the host's quota per period, and a weight by memory. */
-static int
-cgroup_cpu(sandbox_host *h, sandbox *sb)
+/* The CPU of a container: a quota of millis thousandths of a core per
+ * period (0: none), written when it is made (the host's --cpu-limit) and
+ * again when the scheduler puts it in a pool of other compute. */
+int
+sandbox_set_cpu(sandbox_host *h, sandbox *sb, int millis)
 {
 	char text[64];
-	long quota = h->cpu_millis > 0 ? (long)h->cpu_millis * CPU_PERIOD_US / 1000 : -1;
+	long quota = millis > 0 ? (long)millis * CPU_PERIOD_US / 1000 : -1;
 	int rc;
 
 	if (!sb->cg_cpu[0])
-		return 0;
+		return millis > 0 && h->mode == SB_ROOT ? -EOPNOTSUPP
+		                                        : 0; /* plain and user-namespace children have no cgroups */
 	if (h->v2) {
 		if (quota > 0)
 			snprintf(text, sizeof text, "%ld %d", quota, CPU_PERIOD_US);
@@ -221,7 +224,8 @@ sandbox_cgroups_make(sandbox_host *h, sandbox *sb, int memory_mb)
 		return rc;
 	if ((rc = cgroup_make(h->pids_base, name, sb->cg_pids, sizeof sb->cg_pids)) < 0)
 		return rc;
-	if ((rc = cgroup_make(h->cpu_base, name, sb->cg_cpu, sizeof sb->cg_cpu)) < 0 || (rc = cgroup_cpu(h, sb)) < 0)
+	if ((rc = cgroup_make(h->cpu_base, name, sb->cg_cpu, sizeof sb->cg_cpu)) < 0 ||
+	    (rc = sandbox_set_cpu(h, sb, h->cpu_millis)) < 0)
 		return rc;
 	if (sb->cg_pids[0]) {
 		snprintf(name, sizeof name, "%d", PIDS_MAX);

@@ -6,9 +6,15 @@
  * then gives queued runs to the pool's initialised containers while they
  * have free slots (limits.concurrency activations at once each). When the
  * queue is longer than what the containers already on their way can take,
- * it grows the pool: first by taking a stem cell of the action's kind (a
- * proxy started earlier with no code: only /init is left to do, and the run
- * is recorded as "stemcell"), else by starting a new container ("cold").
+ * the action's Scheduler (scheduler.h, sched_policy.c) says whether to grow
+ * the pool or to wait for a busy container, which would be free sooner
+ * than a new one would be ready. It grows first by taking a stem cell of
+ * the action's kind (a proxy started earlier with no code: only /init is
+ * left to do, and the run is recorded as "stemcell"), else by starting a
+ * new container ("cold"), at most max_starts at once (the CPUs): pools that
+ * would start more wait on the "later" list until a start ends, or until
+ * their queue's age says to grow. Containers live on the action's compute
+ * pool (sched_cpool.c), with its CPU and its caps.
  * Growing respects the host's caps on containers and memory; at a cap it
  * stops an idle container of another action (or a stem cell) to make room,
  * and when nothing is idle the pool waits on the "starving" list (first
@@ -46,6 +52,7 @@
  */
 #include <assert.h>
 #include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,6 +115,17 @@ default_memory_mb(void)
 	return (int)((long long)pages * size / (1 << 20) * 3 / 4);
 }
 
+/* The CPUs this process may run on (taskset, cpusets). */
+static int
+host_cpus(void)
+{
+	cpu_set_t set;
+
+	if (sched_getaffinity(0, sizeof set, &set) < 0)
+		return 1;
+	return CPU_COUNT(&set) > 0 ? CPU_COUNT(&set) : 1;
+}
+
 static int
 config_fill(sched *s, const sched_config *cfg)
 {
@@ -116,8 +134,15 @@ config_fill(sched *s, const sched_config *cfg)
 	    setting(cfg->max_memory_mb, "FAASFS_MAX_MEMORY_MB", default_memory_mb(), &s->cfg.max_memory_mb) ||
 	    setting(cfg->idle_ms, "FAASFS_IDLE_MS", DEF_IDLE_MS, &s->cfg.idle_ms) ||
 	    setting(cfg->stemcells, "FAASFS_STEMCELLS", DEF_STEMCELLS, &s->cfg.stemcells) ||
-	    setting(cfg->queue_max, "FAASFS_QUEUE_MAX", DEF_QUEUE_MAX, &s->cfg.queue_max))
+	    setting(cfg->queue_max, "FAASFS_QUEUE_MAX", DEF_QUEUE_MAX, &s->cfg.queue_max) ||
+	    /* a start is CPU (the sandbox, an interpreter) and some waiting (its
+	     * network, the proxy's first answer): two per CPU keep the CPUs busy */
+	    setting(cfg->max_starts, "FAASFS_MAX_STARTS", 2 * host_cpus(), &s->cfg.max_starts))
 		return -EINVAL;
+	if (s->cfg.max_starts < 1)
+		s->cfg.max_starts = 1;
+	s->cfg.pools = NULL;
+	s->cfg.schedulers = s->schedulers;
 	if (s->cfg.stemcells < 0)
 		s->cfg.stemcells = 0;
 	s->cfg.proxy_path = s->proxy_path;
@@ -168,14 +193,25 @@ sched_release(sched *s)
 		s->doms[i].ops->close(s->doms[i].d);
 	for (i = 0; i < s->nstem_kinds; i++)
 		free(s->stem_kinds[i]);
+	free(s->schedulers);
 	free(s->proxy_path);
 	free(s->run_dir);
 	free(s);
 }
 
+/* A copy of the given text, else of the environment's, else NULL. */
+static char *
+strdup_or_env(const char *given, const char *env)
+{
+	const char *v = given ? given : getenv(env);
+
+	return v && *v ? strdup(v) : NULL;
+}
+
 int
 sched_new(uv_loop_t *loop, const sched_config *cfg, sched **out)
 {
+	char err[256];
 	sched *s;
 	int rc;
 
@@ -186,6 +222,8 @@ sched_new(uv_loop_t *loop, const sched_config *cfg, sched **out)
 	s->loop = loop;
 	s->proxy_path = strdup(cfg->proxy_path);
 	s->run_dir = strdup(cfg->run_dir);
+	s->schedulers = strdup_or_env(cfg->schedulers, "FAASFS_SCHEDULERS");
+	s->later_tail = &s->later;
 	if (!s->proxy_path || !s->run_dir) {
 		sched_release(s);
 		return -ENOMEM;
@@ -194,12 +232,24 @@ sched_new(uv_loop_t *loop, const sched_config *cfg, sched **out)
 		sched_release(s);
 		return rc;
 	}
+	if ((rc = cpools_parse(s, cfg->pools ? cfg->pools : getenv("FAASFS_POOLS"), err, sizeof err)) < 0) {
+		log_error("sched: --pool: %s", err);
+		sched_release(s);
+		return rc;
+	}
+	if ((rc = schedulers_check(s->schedulers, err, sizeof err)) < 0) {
+		log_error("sched: --scheduler: %s", err);
+		sched_release(s);
+		return rc;
+	}
 	if ((rc = domains_open(s)) < 0) {
 		sched_release(s);
 		return rc;
 	}
 	uv_idle_init(loop, &s->done_idle);
-	s->done_idle.data = s;
+	uv_timer_init(loop, &s->later_timer);
+	s->done_idle.data = s->later_timer.data = s;
+	s->handles = 2;
 	stem_kinds_from_env(s);
 	stem_fill(s);
 	*out = s;
@@ -211,7 +261,7 @@ done_closed(uv_handle_t *h)
 {
 	sched *s = h->data;
 
-	s->idle_closed = 1;
+	s->handles--;
 	sched_maybe_release(s);
 }
 
@@ -219,7 +269,7 @@ done_closed(uv_handle_t *h)
 void
 sched_maybe_release(sched *s)
 {
-	if (s->closing && s->all == NULL && s->idle_closed)
+	if (s->closing && s->all == NULL && s->handles == 0)
 		sched_release(s);
 }
 
@@ -248,6 +298,7 @@ sched_free(sched *s)
 	for (i = 0; i < s->ndoms; i++)
 		s->doms[i].ops->shutdown(s->doms[i].d);
 	uv_close((uv_handle_t *)&s->done_idle, done_closed);
+	uv_close((uv_handle_t *)&s->later_timer, done_closed);
 }
 
 /* ---- the pool table ---- */
@@ -343,17 +394,24 @@ init_body(const run_spec *sp)
 }
 
 static int
-pool_new(sched *s, const run_spec *sp, const char *key, pool **out)
+pool_new(sched *s, const run_spec *sp, const char *key, pool **out, char *err, size_t elen)
 {
+	const Scheduler *sch;
+	Cpool *cp;
 	pool *p;
 	int di;
 
 	if ((di = route(s, sp)) < 0)
 		return di;
+	if (!(sch = scheduler_choose(s, sp->ns, sp->annotations, err, elen)) ||
+	    !(cp = cpool_choose(s, sp->annotations, err, elen)))
+		return -EBADR; /* the action asks for what this backend has not */
 	if (!(p = calloc(1, sizeof *p)))
 		return -ENOMEM;
 	p->s = s;
 	p->di = di;
+	p->sch = sch;
+	p->cp = cp;
 	p->key = strdup(key);
 	p->path = strdup(sp->path);
 	p->init_body = init_body(sp);
@@ -384,6 +442,7 @@ void
 pool_free(pool *p)
 {
 	pool_unlink(p);
+	later_remove(p);
 	assert(!p->starving); /* a starving pool has runs queued */
 	free(p->key);
 	free(p->path);
@@ -393,7 +452,7 @@ pool_free(pool *p)
 }
 
 static int
-pool_get(sched *s, const run_spec *sp, pool **out)
+pool_get(sched *s, const run_spec *sp, pool **out, char *err, size_t elen)
 {
 	char key[1024];
 	pool *p;
@@ -405,7 +464,7 @@ pool_get(sched *s, const run_spec *sp, pool **out)
 			*out = p;
 			return 0;
 		}
-	return pool_new(s, sp, key, out);
+	return pool_new(s, sp, key, out, err, elen);
 }
 
 /* ---- submit ---- */
@@ -457,6 +516,7 @@ run_new(sched *s, pool *p, const run_spec *sp, sched_done_cb cb, void *arg, run 
 int
 sched_submit(sched *s, const run_spec *sp, sched_done_cb cb, void *arg)
 {
+	char err[256];
 	pool *p;
 	run *r;
 	int rc;
@@ -465,7 +525,14 @@ sched_submit(sched *s, const run_spec *sp, sched_done_cb cb, void *arg)
 		return -ESHUTDOWN;
 	if (!sp->path || !sp->kind || !cb)
 		return -EINVAL;
-	if ((rc = pool_get(s, sp, &p)) < 0)
+	if ((rc = pool_get(s, sp, &p, err, sizeof err)) == -EBADR) {
+		/* its annotations name a scheduler or pool we lack: the record says so */
+		if ((rc = run_new(s, NULL, sp, cb, arg, &r)) < 0)
+			return rc;
+		run_fail_later(r, RUN_DEV_ERROR, err);
+		return 0;
+	}
+	if (rc < 0)
 		return rc;
 	if (p->queued - p->incoming >= s->cfg.queue_max)
 		return -EAGAIN; /* waiting with no container on its way */
@@ -539,6 +606,14 @@ sched_metrics(sched *s, Buf *b)
 	           "faasfs_containers{state=\"stopping\"} %d\nfaasfs_containers{state=\"held\"} %d\n",
 	           n[C_STARTING], n[C_STEM], warm, busy, n[C_STOPPING], n[C_HELD]);
 	buf_printf(b, "# TYPE faasfs_container_memory_mb gauge\nfaasfs_container_memory_mb %d\n", s->mem_mb);
+	buf_printf(b,
+	           "# HELP faasfs_containers_starting Containers starting (bounded by --max-starts).\n"
+	           "# TYPE faasfs_containers_starting gauge\nfaasfs_containers_starting %d\n",
+	           s->starting);
+	buf_printf(b,
+	           "# HELP faasfs_pool_containers Containers by compute pool.\n# TYPE faasfs_pool_containers gauge\n");
+	for (i = 0; i < s->ncpools; i++)
+		buf_printf(b, "faasfs_pool_containers{pool=\"%s\"} %d\n", s->cpools[i].name, s->cpools[i].ncont);
 	buf_printf(b, "# HELP faasfs_queue_depth Activations waiting for a container.\n"
 	              "# TYPE faasfs_queue_depth gauge\n");
 	for (i = 0; i < POOL_BUCKETS; i++)

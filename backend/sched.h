@@ -82,6 +82,9 @@ typedef struct sched_config {
 	const char *socket_path; /* the API's Unix socket, hidden from functions; NULL: none (read by sched_new only) */
 	int max_containers;      /* per host, 0 = default */
 	int max_memory_mb;       /* per host, 0 = default */
+	int max_starts;          /* containers starting at once, 0 = default (the CPUs we may use) */
+	const char *pools;       /* compute pools: "NAME:cpu=CORES,containers=N,memory=MB ...", or NULL */
+	const char *schedulers;  /* "NAME" for all, "NS=NAME" per namespace, space-separated, or NULL */
 	int idle_ms;             /* stop an idle container after this; 0 = default 10 min */
 	int stemcells;           /* pre-started containers per kind, 0 = default */
 	int queue_max;           /* per action, 0 = default */

@@ -52,11 +52,21 @@ queue_remove(pool *p, run *r)
 
 /* ---- capacity ---- */
 
-/* Is there room for that many more containers and megabytes? */
-static int
-room(sched *s, int containers, int memory_mb)
+/* A start is over (the container is ready, or failed, or went): pools
+ * that waited for one try again on the next loop turn. */
+void
+start_end(container *c)
 {
-	return s->ncont + containers <= s->cfg.max_containers && s->mem_mb + memory_mb <= s->cfg.max_memory_mb;
+	sched *s = c->s;
+
+	if (!c->starting)
+		return;
+	c->starting = 0;
+	s->starting--;
+	if (s->later && !s->closing) {
+		s->later_at = sched_now_ms();
+		uv_timer_start(&s->later_timer, sched_later_cb, 0, 0);
+	}
 }
 
 static void
@@ -72,24 +82,22 @@ idle_cb(uv_timer_t *t)
 {
 	container *c = t->data;
 
-	log_debug("sched: %s idle for %d ms, stopping", c->name, c->s->cfg.idle_ms);
+	log_debug("sched: %s idle, stopping", c->name);
 	container_retire(c);
 }
 
 void
 container_retire(container *c)
 {
-	sched *s = c->s;
-
 	if (c->state == C_STOPPING)
 		return;
 	if (!c->pool)
 		unlink_list(c); /* off the stem-cell list */
 	c->state = C_STOPPING;
-	s->ncont--;
-	s->mem_mb -= c->memory_mb;
+	cpool_account(c, -1);
 	uv_timer_stop(&c->idle);
 	incoming_done(c);
+	start_end(c);
 	c->ops->stop(c);
 }
 
@@ -112,21 +120,23 @@ container_new(sched *s, int di, const char *kind, int memory_mb, pool *p)
 	c->memory_mb = memory_mb;
 	c->pool = p;
 	c->debug = p && p->debug_ms;
+	c->cp = p ? p->cp : &s->cpools[0];
+	c->cpu_millis = c->cp->cpu_millis;
 	c->state = C_STARTING;
 	c->born_ms = sched_now_ms();
 	uv_timer_init(s->loop, &c->idle);
 	c->idle.data = c;
 	LIST_PUSH(c, &s->all, all_next, all_prevp);
-	s->ncont++;
-	s->mem_mb += memory_mb;
+	cpool_account(c, 1);
 	if ((rc = c->ops->start(c->dom, c)) < 0) {
 		log_error("sched: cannot start a container for %s: %s", kind, strerror(-rc));
 		LIST_REMOVE(c, all_next, all_prevp);
-		s->ncont--;
-		s->mem_mb -= memory_mb;
+		cpool_account(c, -1);
 		uv_close((uv_handle_t *)&c->idle, container_freed);
 		return NULL;
 	}
+	c->starting = 1;
+	s->starting++;
 	return c;
 }
 
@@ -193,11 +203,11 @@ stem_fill(sched *s)
 	container *c;
 	int i, n;
 
-	if (s->closing || s->starving)
-		return;
+	if (s->closing || s->starving || s->later)
+		return; /* actions come first */
 	for (i = 0; i < s->nstem_kinds; i++)
 		for (n = stem_count(s, s->stem_kinds[i]); n < s->cfg.stemcells; n++) {
-			if (!room(s, 1, STEM_MEMORY_MB))
+			if (!cpool_room(s, &s->cpools[0], 1, STEM_MEMORY_MB) || s->starting >= s->cfg.max_starts)
 				return;
 			if (!(c = container_new(s, s->stem_doms[i], s->stem_kinds[i], STEM_MEMORY_MB, NULL)))
 				break;
@@ -219,6 +229,8 @@ stem_take(pool *p)
 {
 	container *c, *any = NULL, *starting = NULL;
 
+	if (p->cp != &p->s->cpools[0])
+		return NULL; /* stem cells are the default pool's */
 	for (c = p->s->stems; c; c = c->next) {
 		if (c->ops != p->s->doms[p->di].ops)
 			continue;
@@ -235,13 +247,17 @@ stem_take(pool *p)
 
 /* ---- eviction ---- */
 
+/* An idle container to stop for p: of p's compute pool when that pool's
+ * own cap is what leaves no room; never one its scheduler keeps. */
 static container *
-victim(sched *s, pool *p)
+victim(sched *s, pool *p, int own)
 {
 	container *c, *best = NULL;
 
 	for (c = s->all; c; c = c->all_next) {
-		if (c->pool == p || c->state == C_STOPPING)
+		if (c->pool == p || c->state == C_STOPPING || (own && c->cp != p->cp))
+			continue;
+		if (c->pool && !c->pool->sch->evictable(c))
 			continue;
 		if (c->state == C_STEM && !best)
 			best = c;
@@ -257,8 +273,8 @@ make_room(sched *s, pool *p, int containers, int memory_mb)
 {
 	container *c;
 
-	while (!room(s, containers, memory_mb)) {
-		if (!(c = victim(s, p)))
+	while (!cpool_room(s, p->cp, containers, memory_mb)) {
+		if (!(c = victim(s, p, cpool_full(p->cp, containers, memory_mb))))
 			return -EAGAIN;
 		log_debug("sched: evicting %s to make room for %s", c->name, p->path);
 		s->evictions++;
@@ -367,8 +383,9 @@ pool_grow(pool *p)
 			return -EAGAIN;
 		}
 		unlink_list(c);
-		s->mem_mb += more;
+		cpool_account(c, -1);
 		c->memory_mb = p->lim.memory_mb;
+		cpool_account(c, 1);
 		if (c->ops->resize(c, c->memory_mb) < 0)
 			log_warn("sched: %s: cannot set its memory limit to %d MB", c->name, c->memory_mb);
 		snprintf(c->kind, sizeof c->kind, "%s", p->kind); /* it may be a stem cell of another kind */
@@ -376,6 +393,10 @@ pool_grow(pool *p)
 		if (!starting)             /* else container_up inits it, now that it has a pool */
 			container_init(c); /* its replacement starts after the init: no contention */
 		return 0;
+	}
+	if (s->starting >= s->cfg.max_starts) {
+		pool_later(p, 0); /* the CPUs are busy starting others: after one of them */
+		return -EAGAIN;
 	}
 	if (make_room(s, p, 1, p->lim.memory_mb) < 0) {
 		starve(p);
@@ -389,38 +410,88 @@ pool_grow(pool *p)
 	return 0;
 }
 
-/* The container of p to give the next run to, or NULL. */
-static container *
-pool_slot(pool *p)
-{
-	container *c, *best = NULL;
+/* ---- pools that wait to grow ---- */
 
-	for (c = p->conts; c; c = c->next) {
-		if (c->state != C_READY || c->inflight >= c->conc)
-			continue;
-		if (c->fresh)
-			return c;
-		if (!best || c->inflight > best->inflight)
-			best = c;
+void
+later_remove(pool *p)
+{
+	pool **pp;
+
+	if (!p->later)
+		return;
+	for (pp = &p->s->later; *pp; pp = &(*pp)->lnext)
+		if (*pp == p) {
+			if (!(*pp = p->lnext))
+				p->s->later_tail = pp;
+			break;
+		}
+	p->later = 0;
+	p->lnext = NULL;
+}
+
+/* p waits to grow until a start ends, or until at (ms since the epoch, 0: no time). */
+void
+pool_later(pool *p, int64_t at)
+{
+	sched *s = p->s;
+	int64_t now;
+
+	if (!p->later) {
+		p->later = 1;
+		p->lnext = NULL;
+		*s->later_tail = p;
+		s->later_tail = &p->lnext;
 	}
-	return best;
+	if (at && (!s->later_at || at < s->later_at)) {
+		now = sched_now_ms();
+		s->later_at = at;
+		uv_timer_start(&s->later_timer, sched_later_cb, (uint64_t)(at > now ? at - now : 0), 0);
+	}
+}
+
+/* A start ended, or a queue grew old: every waiting pool tries again, first come first. */
+void
+sched_later_cb(uv_timer_t *t)
+{
+	sched *s = t->data;
+	pool *p, *list = s->later;
+
+	s->later = NULL;
+	s->later_tail = &s->later;
+	s->later_at = 0;
+	while ((p = list)) {
+		list = p->lnext;
+		p->later = 0;
+		p->lnext = NULL;
+		pool_pump(p);
+		pool_maybe_free(p);
+	}
+	if (!s->later)
+		stem_fill(s);
 }
 
 void
 pool_pump(pool *p)
 {
+	int64_t again = 0;
 	run *r;
 	container *c;
 
 	if (p->s->closing)
 		return;
 	while ((r = p->qhead)) {
-		if ((c = pool_slot(p))) {
+		if ((c = p->sch->pick(p))) {
 			queue_remove(p, r);
 			run_dispatch(r, c);
 			continue;
 		}
-		if (p->queued <= p->incoming || pool_grow(p) < 0)
+		if (p->queued <= p->incoming)
+			break;
+		if (!p->sch->grow(p, sched_now_ms(), &again)) {
+			pool_later(p, again); /* a busy container will be free sooner than a new one */
+			break;
+		}
+		if (pool_grow(p) < 0)
 			break;
 	}
 }
@@ -439,18 +510,22 @@ container_idle(container *c)
 	pool *p = c->pool;
 	sched *s = p->s;
 
+	int ms;
+
 	if (c->state != C_READY || c->inflight > 0)
 		return;
-	if (p->forgotten || s->closing || (s->starving && !p->qhead)) {
+	if (p->forgotten || s->closing || (s->starving && !p->qhead && p->sch->evictable(c))) {
 		container_retire(c);
 		sched_relieve(s);
 		return;
 	}
-	log_debug("sched: %s idle; stops in %d ms", c->name, s->cfg.idle_ms);
 	c->idle_since = sched_now_ms();
 	unlink_list(c);
 	link_front(c, &p->conts);
-	uv_timer_start(&c->idle, idle_cb, (uint64_t)s->cfg.idle_ms, 0);
+	if ((ms = p->sch->idle_ms(p)) < 0)
+		return; /* its scheduler keeps it */
+	log_debug("sched: %s idle; stops in %d ms", c->name, ms);
+	uv_timer_start(&c->idle, idle_cb, (uint64_t)ms, 0);
 }
 
 /* ---- what domains tell us ---- */
@@ -462,6 +537,8 @@ container_up(container *c, int err, const char *why)
 
 	if (c->state == C_STOPPING)
 		return;
+	if (err < 0 || !c->pool)
+		start_end(c); /* a stem cell's start ends when it is up; an action's when it is ready */
 	if (err < 0) {
 		/* Once may be bad luck (its port taken meanwhile): container_down
 		 * then starts another. Twice in a row, it is not. */
@@ -501,9 +578,9 @@ container_down(container *c, const char *why)
 		s->deaths++;
 		log_warn("sched: %s (%s) went away: %s", c->name, p ? p->path : c->kind, why ? why : "");
 
-		s->ncont--;
-		s->mem_mb -= c->memory_mb;
+		cpool_account(c, -1);
 		incoming_done(c);
+		start_end(c);
 	}
 	unlink_list(c);
 	LIST_REMOVE(c, all_next, all_prevp);

@@ -151,19 +151,44 @@ pool_has_ready(pool *p)
 	return 0;
 }
 
+/* A moving average: the last value weighs a quarter. */
+static int64_t
+average(int64_t avg, int64_t v)
+{
+	return avg ? (avg * 3 + v) / 4 : v ? v : 1;
+}
+
+/* What a start took, for the schedulers' estimates (sched_policy.c). */
+static void
+start_took(container *c, int64_t now)
+{
+	sched *s = c->s;
+
+	if (c->origin && strcmp(c->origin, "stemcell") == 0 && !c->starting) {
+		s->stem_ms = (int)average(s->stem_ms, c->init_ms);
+		return;
+	}
+	c->pool->start_ms = (int)average(c->pool->start_ms, now - c->born_ms);
+	s->start_ms = (int)average(s->start_ms, now - c->born_ms);
+}
+
 void
 pool_init_done(container *c, int ok, const char *error)
 {
 	pool *p = c->pool;
 	sched *s = c->s;
+	int64_t now = sched_now_ms();
 	run *r;
 
-	c->init_ms = (int)(sched_now_ms() - c->init_start_ms);
+	c->init_ms = (int)(now - c->init_start_ms);
 	if (c->incoming)
 		p->incoming -= c->conc;
 	c->incoming = 0;
 	if (c->state == C_STOPPING)
 		ok = 0;
+	if (ok)
+		start_took(c, now);
+	start_end(c);
 	if (ok) {
 		p->start_fails = 0;
 		c->state = C_READY;
@@ -250,6 +275,7 @@ run_reply(container *c, domain_reply *rep, void *arg)
 
 	uv_timer_stop(&r->timer);
 	r->res.end_ms = sched_now_ms();
+	p->run_us = average(p->run_us, (r->res.end_ms - r->sent_ms) * 1000);
 	r->res.logs = rep->logs ? json_incref(rep->logs) : json_array();
 	retire = run_verdict(r, c, rep);
 	c->inflight--;
@@ -259,7 +285,7 @@ run_reply(container *c, domain_reply *rep, void *arg)
 		r->res.held_until = c->held_until; /* and no more runs (sched_hold.c) */
 	} else if (retire) {
 		container_retire(c);
-	} else if (c->inflight == 0 && p->ncont > 1 && (q = pool_starved(c->s, p))) {
+	} else if (c->inflight == 0 && p->ncont > 1 && p->sch->evictable(c) && (q = pool_starved(c->s, p))) {
 		/* an action without a container waits for room while this one
 		 * holds several: give this one up to it before serving our backlog */
 		c->s->evictions++;
@@ -351,6 +377,7 @@ run_dispatch(run *r, container *c)
 
 	uv_timer_stop(&c->idle);
 	run_counts(r, c);
+	r->sent_ms = now;
 	if (!r->value) { /* validate only: the container is initialised */
 		r->res.status = RUN_SUCCESS;
 		r->res.result = json_pack("{s:b}", "ok", 1);
