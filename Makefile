@@ -66,7 +66,7 @@ fmt-check:
 
 # `make install` (root): the programs under PREFIX, the systemd units of
 # deploy/systemd under SYSTEMD_DIR, their paths made PREFIX's. DESTDIR
-# stages it all under another root (tests/fs/t1200-boot does).
+# stages it all under another root (tests/fs/t1300-boot does).
 PREFIX ?= /usr/local
 SYSTEMD_DIR ?= $(PREFIX)/lib/systemd/system
 install: build

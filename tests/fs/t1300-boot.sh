@@ -1,5 +1,5 @@
 #!/bin/bash
-# t1200-boot.sh — a mount that boots with the host: `make install` into a
+# t1300-boot.sh — a mount that boots with the host: `make install` into a
 # scratch root, its systemd units (and the unit an fstab line makes) checked by
 # systemd-analyze verify there, and the fstab line mounted for real with
 # `mount -a -T`, before the backend is up and after.

@@ -1,5 +1,5 @@
 #!/bin/bash
-# t1210-tls.sh — a remote backend over TLS: the backend behind a TLS
+# t1310-tls.sh — a remote backend over TLS: the backend behind a TLS
 # terminator (socat, as faasfs(8) shows), faasfs trusting the CA of --cafile
 # (or -o cafile=), and refusing, with a clear error and no mount, a
 # certificate that CA did not sign or a system store that does not know it.
