@@ -254,16 +254,6 @@ action_body(json_t *fn, json_t *params, json_int_t gen, const char *name)
 }
 
 /* The action is stored: apply its Service now, and say so. */
-/* The action's limit named key, when it has one: *v keeps its default else. */
-static void
-limit_of(json_t *a, const char *key, int *v)
-{
-	int n = (int)json_integer_value(json_object_get(json_object_get(a, "limits"), key));
-
-	if (n)
-		*v = n;
-}
-
 static void
 put_cb(int err, long status, const char *body, size_t len, int logs, const char *errtext, void *arg)
 {
@@ -274,7 +264,7 @@ put_cb(int err, long status, const char *body, size_t len, int logs, const char 
 	const char *version = json_string_value(json_object_get(a, "version"));
 	json_t *spec = json_object_get(p->fn, "spec");
 	const char *main = json_string_value(json_object_get(spec, "main"));
-	run_limits lim = { .timeout_ms = 60000, .memory_mb = 256, .concurrency = 1 };
+	run_limits lim;
 	char key[1200], path[600];
 	size_t i;
 	ksv *sv;
@@ -288,9 +278,7 @@ put_cb(int err, long status, const char *body, size_t len, int logs, const char 
 	}
 	json_array_foreach(json_object_get(a, "annotations"), i, e)
 	        json_object_set(ann, jstr(json_object_get(e, "key")), json_object_get(e, "value"));
-	limit_of(a, "timeout", &lim.timeout_ms);
-	limit_of(a, "memory", &lim.memory_mb);
-	limit_of(a, "concurrency", &lim.concurrency);
+	limits_to_run(json_object_get(a, "limits"), &lim);
 	snprintf(path, sizeof path, "%s/%s", ns, p->name);
 	snprintf(key, sizeof key, "%s@%s", path, version);
 	if ((sv = sv_find(f->d, key)) ||

@@ -3,46 +3,36 @@
  * The REST shape is {"timeout": ms, "memory": MB, "logs": MB, "concurrency": n}.
  * On update, fields merge one by one (Actions.scala updateWhiskAction): a PUT
  * that names only the timeout keeps the old memory. Every value is checked
- * against its range and a wrong one is named in the error text.
+ * against its range (lib/limit.c, the table fsd shares) and a wrong one is
+ * named in the error text.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "fns.h"
-
-static const struct limit_def {
-	const char *key;
-	int def, min, max;
-	const char *unit;
-} defs[] = {
-	{ "timeout", 60000, 100, 300000, "milliseconds" },
-	{ "memory", 256, 128, 2048, "megabytes" },
-	{ "logs", 10, 0, 10, "megabytes" },
-	{ "concurrency", 1, 1, 500, "" },
-};
-enum { NDEFS = sizeof defs / sizeof defs[0] };
+#include "limit.h"
 
 json_t *
 limits_default(void)
 {
 	json_t *o = json_object();
-	for (int i = 0; i < NDEFS; i++)
-		json_object_set_new(o, defs[i].key, json_integer(defs[i].def));
+	for (int i = 0; i < Nlimits; i++)
+		json_object_set_new(o, limit_tab[i].key, json_integer(limit_tab[i].def));
 	return o;
 }
 
 static int
-limit_take(const struct limit_def *d, json_t *v, json_t *out, char *err, size_t n)
+limit_take(const Limit *d, json_t *v, json_t *out, char *err, size_t n)
 {
 	json_int_t x;
 
 	if (!json_is_integer(v) && !(json_is_real(v) && json_real_value(v) == (json_int_t)json_real_value(v)))
 		return snprintf(err, n, "The limit '%s' must be a whole number.", d->key), -EINVAL;
 	x = json_is_integer(v) ? json_integer_value(v) : (json_int_t)json_real_value(v);
-	if (x < d->min || x > d->max)
-		return snprintf(err, n, "The %s limit %lld is out of range: it must be between %d and %d%s%s.", d->key,
-		                (long long)x, d->min, d->max, d->unit[0] ? " " : "", d->unit),
+	if (x < d->lo || x > d->hi)
+		return snprintf(err, n, "The %s limit %lld is out of range: it must be between %ld and %ld%s%s.",
+		                d->key, (long long)x, d->lo, d->hi, d->words[0] ? " " : "", d->words),
 		       -EINVAL;
 	json_object_set_new(out, d->key, json_integer(x));
 	return 0;
@@ -61,17 +51,15 @@ limits_merge(const json_t *old, json_t *in, json_t **out, char *err, size_t n)
 		rc = -EINVAL, snprintf(err, n, "The limits must be a JSON object.");
 	json_object_foreach(in && !rc ? in : NULL, key, v)
 	{
-		int i;
-		for (i = 0; i < NDEFS && strcmp(defs[i].key, key); i++)
-			;
-		if (i == NDEFS) {
+		const Limit *d = limit_find(key);
+		if (d == NULL) {
 			if (strcmp(key, "instances") == 0)
 				continue; /* accepted by OpenWhisk, no meaning here */
 			rc = -EINVAL,
 			snprintf(err, n, "Unknown limit '%s' (known: timeout, memory, logs, concurrency).", key);
 			break;
 		}
-		if ((rc = limit_take(&defs[i], v, res, err, n)))
+		if ((rc = limit_take(d, v, res, err, n)))
 			break;
 	}
 	if (rc) {
@@ -90,9 +78,9 @@ limits_to_run(const json_t *lim, run_limits *rl)
 	rl->logs_kb = (int)json_integer_value(json_object_get(lim, "logs")) * 1024;
 	rl->concurrency = (int)json_integer_value(json_object_get(lim, "concurrency"));
 	if (!rl->timeout_ms)
-		rl->timeout_ms = defs[0].def;
+		rl->timeout_ms = limit_tab[Ltimeout].def;
 	if (!rl->memory_mb)
-		rl->memory_mb = defs[1].def;
+		rl->memory_mb = limit_tab[Lmemory].def;
 	if (!rl->concurrency)
-		rl->concurrency = 1;
+		rl->concurrency = limit_tab[Lconcurrency].def;
 }

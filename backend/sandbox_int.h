@@ -5,6 +5,7 @@
 #include <linux/filter.h>
 #include <sys/types.h>
 
+#include "limit.h"
 #include "sandbox.h"
 
 enum {
@@ -13,9 +14,9 @@ enum {
 	UID_BLOCKS = 64,
 	PIDS_MAX = 256, /* processes and threads in one container */
 	NOFILE_MAX = 4096,
-	FSIZE_MB = 1024,    /* largest file a function may write */
-	DATA_MAX_MB = 2048, /* OpenWhisk's largest memory limit */
-	USERNS_ID = 1000,   /* our uid and gid inside a user namespace */
+	FSIZE_MB = 1024,                /* largest file a function may write */
+	DATA_MAX_MB = LIMIT_MEMORY_MAX, /* the largest memory limit (lib/limit.h) */
+	USERNS_ID = 1000,               /* our uid and gid inside a user namespace */
 	MAX_HIDE = 24,
 	HIDE_INODES = 16384, /* files in each tmpfs a container writes */
 	WORK_INODES = 16384, /* files in its working directory */

@@ -21,10 +21,10 @@
 typedef struct sched sched;
 
 typedef struct run_limits {
-	int timeout_ms;  /* OpenWhisk range 100 .. 300000 */
-	int memory_mb;   /* 128 .. 2048 */
-	int logs_kb;     /* 0 .. 10240 */
-	int concurrency; /* 1 .. 500: activations in flight in one container */
+	int timeout_ms; /* the ranges are lib/limit.c's */
+	int memory_mb;
+	int logs_kb;
+	int concurrency; /* activations in flight in one container */
 } run_limits;
 
 typedef struct run_spec {

@@ -274,6 +274,7 @@ int limits_format(json_t *lim, Buf *b);
 int rule_parse(const char *text, size_t len, Ruletext *r, char *err, size_t errlen);
 int rule_format(const Ruletext *r, Buf *b);
 const char *kind_of_name(const char *name, size_t *baselen);
+const char *action_ext(size_t i);
 int components_format(const json_t *comps, const char *ns, Buf *b);
 int components_parse(const char *p, size_t len, json_t **out, char *err, size_t errlen);
 const char *kind_of_code(const char *p, size_t n);

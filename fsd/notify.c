@@ -162,14 +162,14 @@ entdir(Ent *e, char *dir, size_t len, const char **base)
 static void
 entnames(Ent *e)
 {
-	static const char *exts[] = { "", ".py", ".js", ".mjs", ".sh", ".sequence" };
 	char dir[512], alias[512];
-	const char *base;
+	const char *base, *ext;
 	size_t i;
 
 	entdir(e, dir, sizeof dir, &base);
-	for (i = 0; i < (e->kind == Eaction ? sizeof exts / sizeof exts[0] : 1); i++) {
-		snprintf(alias, sizeof alias, "%s%s", base, exts[i]);
+	notify_entry(dir, base);
+	for (i = 0; e->kind == Eaction && (ext = action_ext(i)) != NULL; i++) {
+		snprintf(alias, sizeof alias, "%s%s", base, ext);
 		notify_entry(dir, alias);
 	}
 }
@@ -192,9 +192,8 @@ notify_changed(Ent *e)
 {
 	static const char *files[] = { "code",   "kind",    "main",    "params", "annotations",
 		                       "limits", "version", "binding", "invoke", "web" };
-	static const char *exts[] = { ".py", ".js", ".mjs", ".sh", ".sequence" };
 	char dir[512], path[1024];
-	const char *base;
+	const char *base, *ext;
 	size_t i;
 
 	entdir(e, dir, sizeof dir, &base);
@@ -206,8 +205,8 @@ notify_changed(Ent *e)
 		snprintf(path, sizeof path, "%s/%s/%s", dir, base, files[i]);
 		notify_inode(path);
 	}
-	for (i = 0; e->kind == Eaction && i < sizeof exts / sizeof exts[0]; i++) {
-		snprintf(path, sizeof path, "%s/%s%s", dir, base, exts[i]);
+	for (i = 0; e->kind == Eaction && (ext = action_ext(i)) != NULL; i++) {
+		snprintf(path, sizeof path, "%s/%s%s", dir, base, ext);
 		notify_inode(path);
 	}
 }

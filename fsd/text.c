@@ -6,33 +6,11 @@
 #include <string.h>
 #include "dat.h"
 #include "fns.h"
-
-/* The limits the backend accepts (backend/sched.h), in the REST API's units. */
-static const struct {
-	const char *key;
-	long lo, hi;
-	const char *unit; /* how the value is printed */
-} limtab[] = {
-	{ "timeout", 100, 300000, "ms" },
-	{ "memory", 128, 2048, "M" },
-	{ "logs", 0, 10, "M" },
-	{ "concurrency", 1, 500, "" },
-};
-
-static int
-limindex(const char *key)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof limtab / sizeof limtab[0]; i++)
-		if (strcmp(limtab[i].key, key) == 0)
-			return i;
-	return -1;
-}
+#include "limit.h"
 
 /* A number with an optional unit suffix, scaled to the key's unit. */
 static int
-limvalue(int k, const char *s, long *out)
+limvalue(const Limit *l, const char *s, long *out)
 {
 	char *end;
 	double v = strtod(s, &end);
@@ -40,7 +18,7 @@ limvalue(int k, const char *s, long *out)
 
 	if (end == s || v < 0)
 		return -EINVAL;
-	if (strcmp(limtab[k].unit, "ms") == 0) {
+	if (strcmp(l->unit, "ms") == 0) {
 		if (*end == '\0' || strcmp(end, "ms") == 0)
 			scale = 1;
 		else if (strcmp(end, "s") == 0)
@@ -49,7 +27,7 @@ limvalue(int k, const char *s, long *out)
 			scale = 60000;
 		else
 			return -EINVAL;
-	} else if (strcmp(limtab[k].unit, "M") == 0) {
+	} else if (strcmp(l->unit, "M") == 0) {
 		if (*end == '\0' || strcasecmp(end, "M") == 0 || strcasecmp(end, "MB") == 0)
 			scale = 1;
 		else if (strcasecmp(end, "K") == 0 || strcasecmp(end, "KB") == 0)
@@ -78,8 +56,8 @@ limits_parse_line(const char *line, json_t *lim, char *err, size_t errlen)
 {
 	char key[32], val[64], extra[2];
 	int n = sscanf(line, " %31s %63s %1s", key, val, extra);
+	const Limit *l;
 	long v;
-	int k;
 
 	if (n <= 0)
 		return 0;
@@ -87,17 +65,16 @@ limits_parse_line(const char *line, json_t *lim, char *err, size_t errlen)
 		snprintf(err, errlen, "limits: want 'KEY VALUE', got '%s'", line);
 		return -EINVAL;
 	}
-	if ((k = limindex(key)) < 0) {
+	if ((l = limit_find(key)) == NULL) {
 		snprintf(err, errlen, "limits: unknown limit '%s' (timeout, memory, logs, concurrency)", key);
 		return -EINVAL;
 	}
-	if (limvalue(k, val, &v) < 0) {
+	if (limvalue(l, val, &v) < 0) {
 		snprintf(err, errlen, "limits: bad value '%s' for %s", val, key);
 		return -EINVAL;
 	}
-	if (v < limtab[k].lo || v > limtab[k].hi) {
-		snprintf(err, errlen, "limits: %s %s is out of range %ld..%ld%s", key, val, limtab[k].lo, limtab[k].hi,
-		         limtab[k].unit);
+	if (v < l->lo || v > l->hi) {
+		snprintf(err, errlen, "limits: %s %s is out of range %ld..%ld%s", key, val, l->lo, l->hi, l->unit);
 		return -EINVAL;
 	}
 	json_object_set_new(lim, key, json_integer(v));
@@ -132,20 +109,21 @@ limits_parse(const char *text, size_t len, json_t *lim, char *err, size_t errlen
 int
 limits_format(json_t *lim, Buf *b)
 {
-	size_t i;
+	int i;
 
-	for (i = 0; i < sizeof limtab / sizeof limtab[0]; i++) {
-		json_t *v = json_object_get(lim, limtab[i].key);
+	for (i = 0; i < Nlimits; i++) {
+		const Limit *l = &limit_tab[i];
+		json_t *v = json_object_get(lim, l->key);
 		long n;
 		int rc;
 
 		if (!json_is_integer(v))
 			continue;
 		n = json_integer_value(v);
-		if (strcmp(limtab[i].unit, "ms") == 0 && n % 1000 == 0)
-			rc = buf_printf(b, "%s %lds\n", limtab[i].key, n / 1000);
+		if (strcmp(l->unit, "ms") == 0 && n % 1000 == 0)
+			rc = buf_printf(b, "%s %lds\n", l->key, n / 1000);
 		else
-			rc = buf_printf(b, "%s %ld%s\n", limtab[i].key, n, limtab[i].unit);
+			rc = buf_printf(b, "%s %ld%s\n", l->key, n, l->unit);
 		if (rc < 0)
 			return rc;
 	}
@@ -297,6 +275,13 @@ static const struct {
 	{ ".zip", "archive" },       /* told from the content (archive.c) */
 	{ ".tar.gz", "archive" },     { ".tgz", "archive" },
 };
+
+/* The i-th extension an action's file may have (NAME.EXT), or NULL past the last. */
+const char *
+action_ext(size_t i)
+{
+	return i < sizeof kindtab / sizeof kindtab[0] ? kindtab[i].ext : NULL;
+}
 
 /*
  * If name ends in a known extension, the kind it makes and the length of

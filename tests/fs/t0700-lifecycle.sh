@@ -26,6 +26,18 @@ test_expect_success 'a delete through REST shows within 1 s, even for a name jus
 	within 1 "! test -e $A/viarest"
 '
 
+# Every name the action goes by goes with it, the archives' NAME.zip,
+# NAME.tar.gz and NAME.tgz too (the mount invalidates each name of its
+# extension table), not an entry the kernel keeps for ENTRY_TIMEOUT.
+test_expect_success 'a delete through REST drops every NAME.EXT the action was looked up by' '
+	rest PUT actions/arch "$CODE" >/dev/null &&
+	within 1 "test -d $A/arch" &&
+	for x in py js zip tar.gz tgz; do stat "$A/arch.$x" >/dev/null || exit 1; done &&
+	rest DELETE actions/arch >/dev/null &&
+	within 1 "! test -e $A/arch" &&
+	wait_for "! test -e $A/arch.zip && ! test -e $A/arch.tar.gz && ! test -e $A/arch.tgz" 3
+'
+
 # connections: how many connections the backend has accepted on its
 # socket (ss lists the server's ends by the socket's path), or on its port.
 socket_conns() { ss -xH state connected src "$SOCK" | wc -l; }

@@ -12,7 +12,7 @@ tests/unit/test-names: tests/unit/test-names.c backend/names.o
 tests/unit/test-ksvc: tests/unit/test-ksvc.c backend/ksvc.o $(LIB_A)
 	$(CC) $(CFLAGS) $(UNIT_CFLAGS) -o $@ $(filter %.c %.o %.a,$^) $(UNIT_LIBS)
 
-tests/unit/test-limits: tests/unit/test-limits.c backend/limits.o
+tests/unit/test-limits: tests/unit/test-limits.c backend/limits.o $(LIB_A)
 	$(CC) $(CFLAGS) $(UNIT_CFLAGS) -o $@ $(filter %.c %.o %.a,$^) $(UNIT_LIBS)
 
 tests/unit/test-params: tests/unit/test-params.c backend/params.o $(LIB_A)
