@@ -258,8 +258,11 @@ stage_write(Open *o, fuse_req_t req, const char *buf, size_t size, off_t off)
 	char text[512] = "";
 	int rc;
 
-	if (is_feedtab(o->node->q) && (o->flags & O_APPEND))
-		off = o->stage.n; /* >> adds lines whatever size the kernel last saw */
+	/* >> adds at the end of what is staged, whatever size the kernel last
+	 * saw: its size of one of an entity's names (NAME.EXT) may be older
+	 * than a change made through another (code), or by another client */
+	if (o->flags & O_APPEND)
+		off = o->stage.n;
 	if ((rc = buf_pwrite(&o->stage, buf, size, off)) == 0) {
 		o->dirty = o->wrote = 1;
 		rc = stage_check(o, text, sizeof text);
