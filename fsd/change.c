@@ -321,6 +321,32 @@ delete_entity(fuse_req_t req, Node *dir, const char *name, Ent *e, const char *o
 	return rc;
 }
 
+static void
+released(Resp *r, void *arg)
+{
+	Chg *c = arg;
+
+	if (r->err == 0 || r->err == -ENOENT)
+		hold_released(c->dir->ename);
+	chg_done(c, r->err, r->text);
+}
+
+/* rm -r (rmdir) of activations/ID/debug: release the held container (hold.c). */
+static int
+release_hold(fuse_req_t req, Node *dir, const char *name)
+{
+	Chg *c = chg_new(req, dir, name, "rmdir");
+	char path[128];
+	int rc;
+
+	if (c == NULL)
+		return -ENOMEM;
+	snprintf(path, sizeof path, "activations/%s/debug", dir->ename);
+	if ((rc = bk_json("DELETE", path, NULL, released, c)) < 0)
+		chg_free(c);
+	return rc;
+}
+
 /* What name in directory parent is, for unlink and rmdir. */
 static int
 kid_in(fuse_ino_t parent, const char *name, Node **dir, Kid *k, char *buf, size_t len)
@@ -412,10 +438,12 @@ fs_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 	case Qactions:
 	case Qactivation: rc = -EISDIR; break;
 	default:
-		/* An action's or package's own files and links: nothing to
-		 * remove, but success, so that rm -r reaches the rmdir that
-		 * deletes. */
-		rc = dir->q == Qaction || dir->q == Qpackage || dir->q == Qacts ? 0 : -EPERM;
+		/* An action's or package's own files and links, a held
+		 * container's files: nothing to remove, but success, so that
+		 * rm -r reaches the rmdir that deletes (releases). */
+		rc = dir->q == Qaction || dir->q == Qpackage || dir->q == Qacts || dir->q == Qhold || dir->q == Qholdent
+		             ? 0
+		             : -EPERM;
 	}
 out:
 	if (rc < 0)
@@ -458,9 +486,15 @@ fs_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 	Ent *e;
 	int rc = kid_in(parent, name, &dir, &k, buf, sizeof buf);
 
+	if (rc == -EAGAIN && k.q == Qhold)
+		rc = 0; /* its listing is not fresh: the DELETE says whether it is held */
 	if (rc < 0)
 		goto out;
 	switch (k.q) {
+	case Qhold:
+		if ((rc = release_hold(req, dir, name)) == 0)
+			return;
+		break;
 	case Qaction:
 	case Qpackage:
 		if ((e = ent_get(k.ekind, k.ename)) == NULL) {
@@ -481,7 +515,8 @@ fs_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 	case Qacts:
 	case Qsrc:
 	case Qsecrets:
-		rc = 0; /* goes with its action */
+	case Qholdent:
+		rc = 0; /* goes with its action, or its held container */
 		break;
 	default: rc = S_ISDIR(node_mode(&(Node){ .q = k.q, .scratch = k.scratch })) ? -EPERM : -ENOTDIR;
 	}

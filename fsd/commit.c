@@ -31,6 +31,7 @@ stages(Node *n)
 	case Qrule:
 	case Qmanifest:
 	case Qweb:
+	case Qdebug:
 	case Qcrontab:
 	case Qwatches:
 	case Qsubs:
@@ -98,6 +99,13 @@ lines(const Buf *b)
 	while (n > 0 && b->p[n - 1] != '\n')
 		n--;
 	return n;
+}
+
+/* The annotations a one-word file (web, debug) sets: NULL and err when its text is bad. */
+static json_t *
+word_annotations(int q, const char *text, size_t len, char *err, size_t errlen)
+{
+	return q == Qweb ? web_annotations(text, len, err, errlen) : debug_annotations(text, len, err, errlen);
 }
 
 /*
@@ -212,8 +220,9 @@ stage_check(Open *o, char *err, size_t len)
 	case Qmain: return check_exec_word(o->node, p, lines(&o->stage), err, len);
 	case Qbinding: return check_binding(o->node, p, lines(&o->stage), err, len);
 	case Qweb:
+	case Qdebug:
 		err[0] = '\0';
-		json_decref(web_annotations(p, lines(&o->stage), err, len));
+		json_decref(word_annotations(o->node->q, p, lines(&o->stage), err, len));
 		return err[0] ? -EINVAL : 0;
 	}
 	return 0;
@@ -479,10 +488,12 @@ body_of(Cm *c, Ent *e)
 			        obj = NULL;
 		return obj;
 	case Qweb:
+	case Qdebug:
 		c->text[0] = '\0';
-		x = web_annotations(c->data.p ? c->data.p : "", c->data.n, c->text, sizeof c->text);
+		x = word_annotations(c->q, c->data.p ? c->data.p : "", c->data.n, c->text, sizeof c->text);
 		if (x == NULL && c->text[0] == '\0')
-			snprintf(c->text, sizeof c->text, "web: want true, raw or false");
+			snprintf(c->text, sizeof c->text, "%s",
+			         c->q == Qweb ? "web: want true, raw or false" : "debug: want true, false or seconds");
 		return x ? json_pack("{s:o}", "annotations", x) : NULL;
 	case Qrule: return rule_body(c, e);
 	}

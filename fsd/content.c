@@ -265,6 +265,19 @@ web_of(json_t *doc)
 	return v;
 }
 
+/* "true", "false" or seconds: how long an action's failed containers are held (annotation debug). */
+static int
+fill_debug(json_t *doc, Buf *b)
+{
+	json_t *ann = kv_object(json_object_get(doc, "annotations")), *v = json_object_get(ann, "debug");
+	int rc = json_is_number(v) && json_number_value(v) > 0
+	                 ? buf_printf(b, "%g\n", json_number_value(v))
+	                 : buf_printf(b, "%s\n", json_is_true(v) ? "true" : "false");
+
+	json_decref(ann);
+	return rc;
+}
+
 /* Append s with what a URL path cannot hold as it is percent-encoded ('/' kept). */
 void
 url_escape(Buf *b, const char *s)
@@ -291,6 +304,7 @@ needsdoc(int q)
 	case Qtrigger:
 	case Qrule:
 	case Qweb:
+	case Qdebug:
 	case Qapi: return 1;
 	}
 	return 0;
@@ -329,6 +343,8 @@ node_fill(Node *n, Buf *b)
 	}
 	if (n->q >= Qactivation && n->q < Qscratch)
 		return act_fill(n, b);
+	if (n->q == Qholdent)
+		return hold_fill(n, b);
 	if (e == NULL)
 		return -ENOENT;
 	if (needsdoc(n->q) && !ent_docfresh(e))
@@ -350,6 +366,7 @@ node_fill(Node *n, Buf *b)
 	case Qurl: return fill_url(e, b);
 	case Qapi: return e->staged ? 0 : fill_doc(json_object_get(e->doc, "apidoc"), b);
 	case Qweb: return buf_printf(b, "%s\n", e->staged ? "false" : web_of(e->doc));
+	case Qdebug: return e->staged ? buf_str(b, "false\n") : fill_debug(e->doc, b);
 	}
 	return 0;
 }

@@ -43,6 +43,7 @@ enum {
 	Qobjerr,
 	Qurl,
 	Qweb,     /* an action's web URL, and whether it is a web action */
+	Qdebug,   /* whether its failed activations' containers are held (annotation debug) */
 	Qacts,    /* an action's activations/ */
 	Qactlink, /* a symbolic link in it to activations/ID */
 	Qpackages,
@@ -72,6 +73,8 @@ enum {
 	Qsrcent,  /* a file or folder below it */
 	Qsecrets, /* an action's or package's secrets/ (secret.c) */
 	Qsecret,  /* one of them: written, never read */
+	Qhold,    /* activations/ID/debug/: its held container's working directory (hold.c) */
+	Qholdent, /* a file or folder below it */
 };
 
 /* Entity kinds, as in the REST API's collections. */

@@ -111,6 +111,16 @@ int secret_create(Node *dir, const char *name, Kid *k);
 void secret_forget(Node *n);
 int secret_put(Node *n, const char *data, size_t len, commit_cb cb, void *arg);
 
+/* hold.c */
+int hold_fetch(Node *n, void (*fn)(void *arg, int err), void *arg);
+int hold_kid(Node *dir, const char *name, Kid *k);
+int hold_exists(Node *n);
+mode_t hold_mode(Node *n);
+void hold_attr(Node *n, struct stat *st);
+int hold_fill(Node *n, Buf *b);
+void hold_list(Node *dir, void (*fn)(const char *name, mode_t mode, void *arg), void *arg);
+void hold_released(const char *id);
+
 /* commit.c */
 int stages(Node *n);
 int stage_check(Open *o, char *err, size_t len);
@@ -281,6 +291,7 @@ const char *kind_of_code(const char *p, size_t n);
 int is_scratch_name(const char *name);
 int is_text(const char *s, size_t n);
 json_t *web_annotations(const char *text, size_t len, char *err, size_t errlen);
+json_t *debug_annotations(const char *text, size_t len, char *err, size_t errlen);
 
 /* yaml.c */
 #include "yamljson.h"

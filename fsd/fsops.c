@@ -71,6 +71,8 @@ pend_wait(Pend *p, Node *n)
 		rc = result_load(e, again, p);
 	else if (n->q >= Qactivation && n->q < Qscratch)
 		rc = act_fetch(n->ename, again, p);
+	else if (n->q == Qhold || n->q == Qholdent)
+		rc = hold_fetch(n, again, p);
 	else if (e == NULL)
 		rc = -ENOENT;
 	else
@@ -104,6 +106,7 @@ attr_timeout(Node *n)
 	case Qinvoke:
 	case Qurl:
 	case Qweb:
+	case Qdebug:
 	case Qapi: return DOC_ATTR_TIMEOUT;
 	}
 	return S_ISDIR(node_mode(n)) ? DIR_ATTR_TIMEOUT : 0.0;

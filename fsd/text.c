@@ -361,6 +361,17 @@ is_text(const char *s, size_t n)
 	return 1;
 }
 
+/* Trim *text's white space at both ends; its length left. */
+static size_t
+trim(const char **text, size_t *len)
+{
+	while (*len > 0 && isspace((unsigned char)**text))
+		(*text)++, (*len)--;
+	while (*len > 0 && isspace((unsigned char)(*text)[*len - 1]))
+		(*len)--;
+	return *len;
+}
+
 /*
  * The annotations a web file's text sets, as `wsk action update --web`
  * does: "true" (or "yes") web-export and final, "raw" raw-http too,
@@ -378,16 +389,38 @@ web_annotations(const char *text, size_t len, char *err, size_t errlen)
 	};
 	size_t i;
 
-	while (len > 0 && isspace((unsigned char)*text))
-		text++, len--;
-	while (len > 0 && isspace((unsigned char)text[len - 1]))
-		len--;
-	if (len == 0)
+	if (trim(&text, &len) == 0)
 		return NULL;
 	for (i = 0; i < sizeof tab / sizeof tab[0]; i++)
 		if (strlen(tab[i].word) == len && strncmp(text, tab[i].word, len) == 0)
 			return json_pack("[{s:s,s:b},{s:s,s:b},{s:s,s:b}]", "key", "web-export", "value", tab[i].web,
 			                 "key", "raw-http", "value", tab[i].raw, "key", "final", "value", tab[i].web);
 	snprintf(err, errlen, "web: want true, raw or false, got '%.*s'", (int)(len > 64 ? 64 : len), text);
+	return NULL;
+}
+
+/*
+ * The annotation a debug file's text sets: "true" (or "yes") debug true,
+ * a number of seconds from 1 to 3600 that number, "false" (or "no") debug
+ * false. Blank text is NULL without an error; anything else is NULL with err.
+ */
+json_t *
+debug_annotations(const char *text, size_t len, char *err, size_t errlen)
+{
+	char word[16], *end;
+	long secs;
+
+	if (trim(&text, &len) == 0)
+		return NULL;
+	snprintf(word, sizeof word, "%.*s", (int)(len < sizeof word ? len : sizeof word - 1), text);
+	secs = strtol(word, &end, 10);
+	if (len < sizeof word && (!strcmp(word, "true") || !strcmp(word, "yes")))
+		return json_pack("[{s:s,s:b}]", "key", "debug", "value", 1);
+	if (len < sizeof word && (!strcmp(word, "false") || !strcmp(word, "no")))
+		return json_pack("[{s:s,s:b}]", "key", "debug", "value", 0);
+	if (len < sizeof word && isdigit((unsigned char)word[0]) && *end == '\0' && secs >= 1 && secs <= 3600)
+		return json_pack("[{s:s,s:I}]", "key", "debug", "value", (json_int_t)secs);
+	snprintf(err, errlen, "debug: want true, false or seconds from 1 to 3600, got '%.*s'",
+	         (int)(len > 64 ? 64 : len), text);
 	return NULL;
 }

@@ -30,23 +30,11 @@ static const Fixed rootfiles[] = {
 	{ NULL, 0 },
 };
 static const Fixed actionfiles[] = {
-	{ "code", Qcode },
-	{ "kind", Qkind },
-	{ "main", Qmain },
-	{ "params", Qparams },
-	{ "annotations", Qannot },
-	{ "limits", Qlimits },
-	{ "version", Qversion },
-	{ "invoke", Qinvoke },
-	{ "result", Qresult },
-	{ "logs", Qlogs },
-	{ "err", Qobjerr },
-	{ "url", Qurl },
-	{ "web", Qweb },
-	{ "activations", Qacts },
-	{ "src", Qsrc },
-	{ "secrets", Qsecrets },
-	{ NULL, 0 },
+	{ "code", Qcode },         { "kind", Qkind },     { "main", Qmain },        { "params", Qparams },
+	{ "annotations", Qannot }, { "limits", Qlimits }, { "version", Qversion },  { "invoke", Qinvoke },
+	{ "result", Qresult },     { "logs", Qlogs },     { "err", Qobjerr },       { "url", Qurl },
+	{ "web", Qweb },           { "debug", Qdebug },   { "activations", Qacts }, { "src", Qsrc },
+	{ "secrets", Qsecrets },   { NULL, 0 },
 };
 static const Fixed packagefiles[] = {
 	{ "params", Qparams }, { "annotations", Qannot }, { "binding", Qbinding },
@@ -110,6 +98,8 @@ node_mode(Node *n)
 	case Qsrcent: return src_mode(n);
 	case Qsecrets: return S_IFDIR | 0755;
 	case Qsecret: return S_IFREG | 0200;
+	case Qhold:
+	case Qholdent: return hold_mode(n);
 	case Qinvoke: return S_IFREG | 0666;
 	case Qstatus:
 	case Qversion:
@@ -218,6 +208,9 @@ kid_of(Node *dir, const char *name, Kid *k, char *buf, size_t len)
 	case Qsrc:
 	case Qsrcent: return src_kid(dir, name, k);
 	case Qsecrets: return secret_kid(dir, name, k);
+	case Qactivation:
+	case Qhold:
+	case Qholdent: return hold_kid(dir, name, k);
 	case Qacts:
 		if (!act_of(name, dir->ename))
 			return -ENOENT;
@@ -254,6 +247,7 @@ node_ent(Node *n)
 	case Qobjerr:
 	case Qurl:
 	case Qweb:
+	case Qdebug:
 	case Qacts:
 	case Qactlink:
 	case Qsrc:
@@ -295,6 +289,8 @@ node_exists(Node *n)
 	case Qsrcent: return node_ent(n) != NULL && src_exists(n);
 	case Qsecrets:
 	case Qsecret: return secret_exists(n);
+	case Qhold:
+	case Qholdent: return hold_exists(n);
 	case Qactlink: return node_ent(n) != NULL && act_get(strrchr(n->path, '/') + 1) != NULL;
 	}
 	if (n->q >= Qactivation && n->q < Qscratch)
@@ -350,6 +346,8 @@ node_attr(Node *n, uid_t uid, struct stat *st)
 		}
 	} else if (n->q >= Qactivation && n->q < Qscratch) {
 		act_attr(n, st);
+	} else if (n->q == Qhold || n->q == Qholdent) {
+		hold_attr(n, st);
 	} else if (n->q == Qresult) {
 		if (e == NULL || (rc = result_size(e, &st->st_size)) < 0)
 			return e == NULL ? -ENOENT : rc;
@@ -460,6 +458,9 @@ dir_list(Node *dir, void (*fn)(const char *name, mode_t mode, void *arg), void *
 	case Qsrc:
 	case Qsrcent: src_list(dir, fn, arg); break;
 	case Qsecrets: secret_list(dir, fn, arg); break;
+	case Qactivation:
+	case Qhold:
+	case Qholdent: hold_list(dir, fn, arg); break;
 	}
 	scratch_each(dir->path, lsscratch, &l);
 }

@@ -120,7 +120,8 @@ before() {
 	printf "127.0.0.1 localhost broker\n" >hosts && mount --bind hosts /etc/hosts &&
 	bg "mosquitto -p 1883" && within 10 "echo >/dev/tcp/127.0.0.1/1883" &&
 	mkdir -p $FAAS && bg "faasfs-backend --watch-root /srv" && up 3233 && faasfs $FAAS &&
-	printf 'def main(a):\n    return {"backed_up": a.get("full", False)}\n' >$FAAS/actions/backup.py
+	printf 'def main(a):\n    return {"backed_up": a.get("full", False)}\n' >$FAAS/actions/backup.py &&
+	printf 'def main(a):\n    open("note", "w").write("why\\n")\n    raise ValueError("no")\n' >$FAAS/actions/broken.py
 }
 check() {
 	case $1 in
@@ -136,6 +137,10 @@ check() {
 	*subscriptions) grep -q "sensors/+/temp temps" $FAAS/subscriptions && test -f $FAAS/triggers/temps ;;
 	*nightly-backup) grep -qx "trigger nightly" $FAAS/rules/nightly-backup ;;
 	"cat "*/triggers/nightly) grep -q "^rules nightly-backup" out && grep -q "^next " out ;;
+	*/broken/debug) test "$(cat $FAAS/actions/broken/debug)" = true ;;
+	*/broken/invoke) grep -q "no" out && within 10 "ls -d $FAAS/activations/*/debug" ;;
+	"ls -R "*/debug) grep -qx proxy.log out && grep -qx note out ;;
+	"rm -r "*/debug) ! ls -d $FAAS/activations/*/debug ;;
 	*) echo "no check for: $1"; false ;;
 	esac
 }
