@@ -12,8 +12,8 @@ enum {
 	UID_FIRST = 61000, /* container uids: no passwd entries here */
 	UID_BLOCK = 4096,  /* uids per backend process */
 	UID_BLOCKS = 64,
-	PIDS_MAX = 256, /* processes and threads in one container */
-	NOFILE_MAX = 4096,
+	PIDS_MAX = 256,                 /* processes and threads in one container */
+	NOFILE_MAX = 16384,             /* a connection per activation in flight: 10,000 */
 	FSIZE_MB = 1024,                /* largest file a function may write */
 	DATA_MAX_MB = LIMIT_MEMORY_MAX, /* the largest memory limit (lib/limit.h) */
 	USERNS_ID = 1000,               /* our uid and gid inside a user namespace */

@@ -7,7 +7,7 @@ const Limit limit_tab[Nlimits] = {
 	[Ltimeout] = { "timeout", 60000, 100, 300000, "ms", "milliseconds" },
 	[Lmemory] = { "memory", 256, 128, LIMIT_MEMORY_MAX, "M", "megabytes" },
 	[Llogs] = { "logs", 10, 0, 10, "M", "megabytes" },
-	[Lconcurrency] = { "concurrency", 1, 1, 500, "", "" },
+	[Lconcurrency] = { "concurrency", 1, 1, 10000, "", "" }, /* OpenWhisk: 500; one node process holds 10,000 */
 };
 
 /* The limit named key, or NULL. */

@@ -45,7 +45,7 @@ test_ranges(void **state)
 		              "{\"logs\":-1}",
 		              "{\"logs\":11}",
 		              "{\"concurrency\":0}",
-		              "{\"concurrency\":501}",
+		              "{\"concurrency\":10001}",
 		              "{\"timeout\":1.5}",
 		              "{\"timeout\":\"60s\"}",
 		              "{\"colour\":1}",
@@ -59,7 +59,7 @@ test_ranges(void **state)
 	}
 	assert_null(merge(NULL, "{\"memory\":64}", &rc, err, sizeof err));
 	assert_non_null(strstr(err, "memory limit 64 is out of range: it must be between 128 and 2048 megabytes"));
-	json_t *ok = merge(NULL, "{\"timeout\":100,\"memory\":2048,\"logs\":0,\"concurrency\":500,\"instances\":3}",
+	json_t *ok = merge(NULL, "{\"timeout\":100,\"memory\":2048,\"logs\":0,\"concurrency\":10000,\"instances\":3}",
 	                   &rc, err, sizeof err);
 	assert_int_equal(rc, 0);
 	assert_int_equal(json_integer_value(json_object_get(ok, "memory")), 2048);
