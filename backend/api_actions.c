@@ -229,10 +229,12 @@ action_put(api_req *ar, const qname *q)
 		qname_path(q, path, sizeof path);
 		if (old)
 			sched_forget(ar->b->sched, path);
-		if (query_bool(ar->req, "validate", 0) && !sequence_is(doc))
+		if (query_bool(ar->req, "validate", 0) && !sequence_is(doc)) {
 			action_validate(ar, q, doc);
-		else
+		} else {
+			action_expect(ar->b, doc);
 			entity_put_end(ar, "actions", key, q->pkg, doc);
+		}
 	}
 	json_decref(sets);
 	json_decref(body);

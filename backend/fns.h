@@ -159,6 +159,7 @@ void resolved_free(resolved *r);
 /* invoke.c */
 void action_spec(run_spec *sp, backend *b, const json_t *action, const char *ns, const char *path, json_t *init_env,
                  const char *id);
+void action_expect(backend *b, const json_t *action);
 int activation_start(backend *b, const act_req *rq, act_done_cb done, void *arg, activation **out, int *status,
                      char *err, size_t n);
 int activation_ack(activation *a, store_commit_cb cb, void *arg);

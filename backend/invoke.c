@@ -180,6 +180,21 @@ action_spec(run_spec *sp, backend *b, const json_t *action, const char *ns, cons
 	sp->api_host = b->api_host;
 }
 
+/* A new or updated action (not a sequence) is likely to run soon: the
+ * scheduler keeps a stem cell ready for its first run (sched_expect). */
+void
+action_expect(backend *b, const json_t *action)
+{
+	const char *kind = kind_canonical(jstr(json_object_get(json_object_get(action, "exec"), "kind")));
+	json_t *ann;
+
+	if (!kind || strcmp(kind, "sequence") == 0)
+		return;
+	ann = annotations_object(json_object_get(action, "annotations"));
+	sched_expect(b->sched, kind, ann);
+	json_decref(ann);
+}
+
 /* Hand the action to the scheduler with the merged parameters. */
 static int
 activation_submit(activation *a, json_t *params)

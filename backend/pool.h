@@ -107,6 +107,8 @@ struct sched {
 	container *stems; /* stem cells, starting or up */
 	char *stem_kinds[MAX_STEM_KINDS];
 	int stem_doms[MAX_STEM_KINDS];
+	int stem_expect[MAX_STEM_KINDS]; /* more stem cells, for new actions of the kind yet to run */
+	uv_timer_t expect_timer;         /* then sheds them */
 	int nstem_kinds;
 	int stem_fails; /* stem cells in a row that did not start */
 	unsigned next_id;
@@ -115,7 +117,7 @@ struct sched {
 	run *done; /* runs to finish on the next loop turn */
 	uv_idle_t done_idle;
 	int closing;
-	int handles; /* done_idle and later_timer not yet closed: s stays */
+	int handles; /* done_idle, later_timer and expect_timer not yet closed: s stays */
 };
 
 int64_t sched_now_ms(void);
@@ -137,7 +139,9 @@ void sched_relieve(sched *s);
 pool *pool_starved(sched *s, pool *p);
 void pool_relieve(pool *q);
 void stem_fill(sched *s);
-void stem_kind_add(sched *s, int di, const char *kind);
+int stem_kind_add(sched *s, int di, const char *kind);
+void stem_expect(sched *s, int di, const char *kind);
+void stem_fulfil(sched *s, const char *kind);
 void start_end(container *c);
 void pool_later(pool *p, int64_t at);
 void later_remove(pool *p);

@@ -56,6 +56,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -65,9 +66,14 @@
 #include "pool.h"
 
 enum {
-	DEF_MAX_CONTAINERS = 64,
+	CONTAINER_MB = 32,     /* a warm container's own memory, about: its proxy, launcher and network */
+	CONTAINER_FDS = 16,    /* descriptors the backend holds for one container, about (10 measured) */
+	RESERVE_FDS = 1024,    /* the backend's own: clients, the store, the event stream */
+	MAX_CONTAINERS = 4096, /* a backend's block of uids */
+	MEMORY_OVERCOMMIT = 2, /* the sum of memory limits, in host memories */
 	DEF_IDLE_MS = 600000,
 	DEF_STEMCELLS = 1,
+	DEF_STEMCELLS_NEW = 100, /* at most, and a quarter of what the caps hold */
 	DEF_QUEUE_MAX = 1000,
 };
 
@@ -105,14 +111,68 @@ setting(int given, const char *env, int def, int *out)
 	return 0;
 }
 
-static int
-default_memory_mb(void)
+static long
+host_memory_mb(void)
 {
 	long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
 
 	if (pages <= 0 || size <= 0)
 		return 4096;
-	return (int)((long long)pages * size / (1 << 20) * 3 / 4);
+	return (long)((long long)pages * size / (1 << 20));
+}
+
+/* The sum of memory limits: a limit is a ceiling, which a function seldom
+ * reaches and its cgroup holds it to, and a warm container uses about
+ * CONTAINER_MB of it: twice the host's memory (100 warm actions at the
+ * default 256 MB fit on a host of 16 GB). */
+static int
+default_memory_mb(void)
+{
+	long mb = host_memory_mb() * MEMORY_OVERCOMMIT;
+
+	return mb > INT32_MAX ? INT32_MAX : (int)mb;
+}
+
+/* Descriptors this process may open, the soft limit raised to the hard
+ * one first: each container holds about CONTAINER_FDS of ours, and each
+ * activation in flight a connection to its proxy. */
+static long
+host_descriptors(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return 1024;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	return rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > 1 << 30 ? 1 << 30 : (long)rl.rlim_cur;
+}
+
+/* Containers: as many as the host's memory holds at CONTAINER_MB each and
+ * our descriptors allow, within a block of uids; 64 at least. */
+static int
+default_max_containers(void)
+{
+	long n = host_memory_mb() / CONTAINER_MB, fds = (host_descriptors() - RESERVE_FDS) / CONTAINER_FDS;
+
+	if (fds < n)
+		n = fds;
+	if (n > MAX_CONTAINERS)
+		n = MAX_CONTAINERS;
+	return n < 64 ? 64 : (int)n;
+}
+
+/* Stem cells for new actions: a quarter of what the caps hold, at most DEF_STEMCELLS_NEW. */
+static int
+default_stemcells_new(const sched_config *c)
+{
+	int n = c->max_containers / 4, m = c->max_memory_mb / STEM_MEMORY_MB / 4;
+
+	n = m < n ? m : n;
+	return n < DEF_STEMCELLS_NEW ? n : DEF_STEMCELLS_NEW;
 }
 
 /* The CPUs this process may run on (taskset, cpusets). */
@@ -130,7 +190,7 @@ static int
 config_fill(sched *s, const sched_config *cfg)
 {
 	s->cfg = *cfg;
-	if (setting(cfg->max_containers, "FAASFS_MAX_CONTAINERS", DEF_MAX_CONTAINERS, &s->cfg.max_containers) ||
+	if (setting(cfg->max_containers, "FAASFS_MAX_CONTAINERS", default_max_containers(), &s->cfg.max_containers) ||
 	    setting(cfg->max_memory_mb, "FAASFS_MAX_MEMORY_MB", default_memory_mb(), &s->cfg.max_memory_mb) ||
 	    setting(cfg->idle_ms, "FAASFS_IDLE_MS", DEF_IDLE_MS, &s->cfg.idle_ms) ||
 	    setting(cfg->stemcells, "FAASFS_STEMCELLS", DEF_STEMCELLS, &s->cfg.stemcells) ||
@@ -141,6 +201,10 @@ config_fill(sched *s, const sched_config *cfg)
 		return -EINVAL;
 	if (s->cfg.max_starts < 1)
 		s->cfg.max_starts = 1;
+	if (setting(cfg->stemcells_new, "FAASFS_STEMCELLS_NEW", default_stemcells_new(&s->cfg), &s->cfg.stemcells_new))
+		return -EINVAL;
+	if (s->cfg.stemcells_new < 0)
+		s->cfg.stemcells_new = 0;
 	s->cfg.pools = NULL;
 	s->cfg.schedulers = s->schedulers;
 	if (s->cfg.stemcells < 0)
@@ -246,10 +310,13 @@ sched_new(uv_loop_t *loop, const sched_config *cfg, sched **out)
 		sched_release(s);
 		return rc;
 	}
+	log_info("sched: at most %d containers, %d MB of memory limits, %d starting at once", s->cfg.max_containers,
+	         s->cfg.max_memory_mb, s->cfg.max_starts);
 	uv_idle_init(loop, &s->done_idle);
 	uv_timer_init(loop, &s->later_timer);
-	s->done_idle.data = s->later_timer.data = s;
-	s->handles = 2;
+	uv_timer_init(loop, &s->expect_timer);
+	s->done_idle.data = s->later_timer.data = s->expect_timer.data = s;
+	s->handles = 3;
 	stem_kinds_from_env(s);
 	stem_fill(s);
 	*out = s;
@@ -299,6 +366,7 @@ sched_free(sched *s)
 		s->doms[i].ops->shutdown(s->doms[i].d);
 	uv_close((uv_handle_t *)&s->done_idle, done_closed);
 	uv_close((uv_handle_t *)&s->later_timer, done_closed);
+	uv_close((uv_handle_t *)&s->expect_timer, done_closed);
 }
 
 /* ---- the pool table ---- */
@@ -571,6 +639,21 @@ sched_forget(sched *s, const char *path)
 			s->doms[i].ops->forget(s->doms[i].d, path);
 }
 
+void
+sched_expect(sched *s, const char *kind, json_t *annotations)
+{
+	run_spec sp = { .kind = kind, .annotations = annotations, .path = "" };
+	char err[256];
+	int di;
+
+	if (s->closing || !kind || s->cfg.stemcells_new <= 0 || pool_debug_ms(annotations))
+		return;
+	if (cpool_choose(s, annotations, err, sizeof err) != &s->cpools[0])
+		return; /* stem cells are the default pool's */
+	if ((di = route(s, &sp)) >= 0)
+		stem_expect(s, di, kind);
+}
+
 /* ---- runs finished on the next loop turn ---- */
 
 void
@@ -606,6 +689,11 @@ sched_metrics(sched *s, Buf *b)
 	           "faasfs_containers{state=\"stopping\"} %d\nfaasfs_containers{state=\"held\"} %d\n",
 	           n[C_STARTING], n[C_STEM], warm, busy, n[C_STOPPING], n[C_HELD]);
 	buf_printf(b, "# TYPE faasfs_container_memory_mb gauge\nfaasfs_container_memory_mb %d\n", s->mem_mb);
+	buf_printf(b,
+	           "# HELP faasfs_containers_max The host's caps (--max-containers, --max-memory).\n"
+	           "# TYPE faasfs_containers_max gauge\nfaasfs_containers_max %d\n"
+	           "# TYPE faasfs_container_memory_max_mb gauge\nfaasfs_container_memory_max_mb %d\n",
+	           s->cfg.max_containers, s->cfg.max_memory_mb);
 	buf_printf(b,
 	           "# HELP faasfs_containers_starting Containers starting (bounded by --max-starts).\n"
 	           "# TYPE faasfs_containers_starting gauge\nfaasfs_containers_starting %d\n",

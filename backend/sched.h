@@ -87,6 +87,7 @@ typedef struct sched_config {
 	const char *schedulers;  /* "NAME" for all, "NS=NAME" per namespace, space-separated, or NULL */
 	int idle_ms;             /* stop an idle container after this; 0 = default 10 min */
 	int stemcells;           /* pre-started containers per kind, 0 = default */
+	int stemcells_new;       /* more of them, at most, for actions made and not yet run; 0 = default, -1: none */
 	int queue_max;           /* per action, 0 = default */
 	int sandbox;             /* 1: sandbox (uid, namespaces, cgroups); 0: plain child */
 	int cpu_millis;          /* each container's CPU quota, thousandths of a core; 0: none */
@@ -105,6 +106,9 @@ void sched_free(sched *s);
 int sched_submit(sched *s, const run_spec *spec, sched_done_cb cb, void *arg);
 /* Forget warm containers of an action (deleted or updated). */
 void sched_forget(sched *s, const char *path);
+/* An action of kind was made or updated and has not run: keep a stem cell
+ * more of its kind for a while, so that its first run finds one. */
+void sched_expect(sched *s, const char *kind, json_t *annotations);
 /* The container held for failed activation id (its action's annotation
  * debug): its working directory and when the hold ends (ms since epoch).
  * 0 or -ENOENT (none held: no debug, it succeeded, released, or over). */

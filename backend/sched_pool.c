@@ -147,6 +147,8 @@ pool_take(pool *p, container *c, const char *origin)
 	c->origin = origin;
 	c->conc = p->lim.concurrency;
 	c->incoming = 1;
+	if (p->ncont == 0)
+		stem_fulfil(p->s, p->kind); /* a new action's first container: expected no more */
 	p->incoming += c->conc;
 	p->ncont++;
 	link_front(c, &p->conts);
@@ -154,20 +156,89 @@ pool_take(pool *p, container *c, const char *origin)
 
 /* ---- stem cells ---- */
 
-void
+/* kind's index in s->stem_kinds, added if need be, or -1 (none kept). */
+int
 stem_kind_add(sched *s, int di, const char *kind)
 {
 	int i;
 
 	if (!s->doms[di].ops->stemcells || s->cfg.stemcells <= 0)
-		return;
+		return -1;
 	for (i = 0; i < s->nstem_kinds; i++)
 		if (strcmp(s->stem_kinds[i], kind) == 0)
-			return;
+			return i;
 	if (s->nstem_kinds >= MAX_STEM_KINDS || !(s->stem_kinds[i] = strdup(kind)))
-		return;
+		return -1;
 	s->stem_doms[i] = di;
+	s->stem_expect[i] = 0;
 	s->nstem_kinds++;
+	return i;
+}
+
+static int
+stem_kind_index(sched *s, const char *kind)
+{
+	int i;
+
+	for (i = 0; i < s->nstem_kinds; i++)
+		if (strcmp(s->stem_kinds[i], kind) == 0)
+			return i;
+	return -1;
+}
+
+static int
+stem_expected(sched *s)
+{
+	int i, n = 0;
+
+	for (i = 0; i < s->nstem_kinds; i++)
+		n += s->stem_expect[i];
+	return n;
+}
+
+static int stem_count(sched *s, const char *kind);
+
+/* No new action has come for --idle: the stem cells beyond --stemcells go, as idle containers do. */
+static void
+expect_cb(uv_timer_t *t)
+{
+	sched *s = t->data;
+	container *c, *cn;
+	int i;
+
+	for (i = 0; i < s->nstem_kinds; i++)
+		s->stem_expect[i] = 0;
+	for (c = s->stems; c; c = cn) {
+		cn = c->next;
+		if (stem_count(s, c->kind) > s->cfg.stemcells) {
+			log_debug("sched: %s: a stem cell for new actions not needed", c->name);
+			container_retire(c);
+		}
+	}
+}
+
+/* A new action of kind is expected to run: one more stem cell of its kind,
+ * within stemcells_new in all, until no new action has come for --idle. */
+void
+stem_expect(sched *s, int di, const char *kind)
+{
+	int i = stem_kind_add(s, di, kind);
+
+	if (i < 0 || stem_expected(s) >= s->cfg.stemcells_new)
+		return;
+	s->stem_expect[i]++;
+	uv_timer_start(&s->expect_timer, expect_cb, (uint64_t)s->cfg.idle_ms, 0);
+	stem_fill(s);
+}
+
+/* A new action of kind took its first container: one expected fewer. */
+void
+stem_fulfil(sched *s, const char *kind)
+{
+	int i = stem_kind_index(s, kind);
+
+	if (i >= 0 && s->stem_expect[i] > 0)
+		s->stem_expect[i]--;
 }
 
 static void
@@ -206,7 +277,7 @@ stem_fill(sched *s)
 	if (s->closing || s->starving || s->later)
 		return; /* actions come first */
 	for (i = 0; i < s->nstem_kinds; i++)
-		for (n = stem_count(s, s->stem_kinds[i]); n < s->cfg.stemcells; n++) {
+		for (n = stem_count(s, s->stem_kinds[i]); n < s->cfg.stemcells + s->stem_expect[i]; n++) {
 			if (!cpool_room(s, &s->cpools[0], 1, STEM_MEMORY_MB) || s->starting >= s->cfg.max_starts)
 				return;
 			if (!(c = container_new(s, s->stem_doms[i], s->stem_kinds[i], STEM_MEMORY_MB, NULL)))
@@ -561,7 +632,9 @@ container_up(container *c, int err, const char *why)
 		s->stem_fails = 0;
 		c->state = C_STEM;
 		if (s->starving)
-			sched_relieve(s);
+			sched_relieve(s); /* and fills stem cells */
+		else
+			stem_fill(s); /* its start's place is free: the next stem cell */
 		return;
 	}
 	container_init(c);

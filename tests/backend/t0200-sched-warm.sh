@@ -3,6 +3,7 @@
 . "$(dirname "$0")/backend-lib.sh"
 
 export FAASFS_STEMCELL_KINDS=""       # stem cells only for kinds seen
+export FAASFS_STEMCELLS_NEW=0         # and none for actions made (t1740)
 start_backend --idle 1
 
 cat >who.py <<'PY'
