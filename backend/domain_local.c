@@ -512,7 +512,7 @@ lct_spawn(domain *d, lct *x)
 		         x->c->kind, "--verbose", "--log", "proxy.log", NULL };
 	char *envp[] = { CONTAINER_PATH, "HOME=/tmp", "TMPDIR=/tmp", "LANG=C.UTF-8", token, NULL };
 	sandbox_spec sp = { .exe = d->proxy, .argv = argv, .envp = envp, .zygote = zygote_kind(x->c->kind) };
-	int rc;
+	int rc = 0, shell = 0;
 
 	if (!x->c->debug) /* a debug action's proxy logs verbosely to proxy.log (sched_hold.c) */
 		argv[7] = NULL;
@@ -522,7 +522,14 @@ lct_spawn(domain *d, lct *x)
 	 * the function itself can reach its proxy: only we know this secret */
 	random_hex(x->token, TOKEN_HEX);
 	snprintf(token, sizeof token, "FAASFS_PROXY_TOKEN=%s", x->token);
-	if ((rc = sandbox_prepare(d->host, &x->sb, x->c->memory_mb, err, sizeof err)) < 0) {
+	if (sandbox_shell_take(d->host, &x->sb, sp.zygote, x->c->memory_mb) == 0) {
+		shell = 1;
+		if (listen_where(d, x, listen, sizeof listen) < 0 || !x->sock[0]) {
+			sandbox_shell_discard(d->host, &x->sb); /* a port of ours must be on the host's loopback */
+			shell = 0;
+		}
+	}
+	if (!shell && (rc = sandbox_prepare(d->host, &x->sb, x->c->memory_mb, err, sizeof err)) < 0) {
 		log_error("%s: %s", x->c->name, err);
 		return rc;
 	}
@@ -532,7 +539,7 @@ lct_spawn(domain *d, lct *x)
 		sandbox_release(d->host, &x->sb);
 		return rc;
 	}
-	if ((rc = listen_where(d, x, listen, sizeof listen)) == 0 && !x->sock[0])
+	if (!shell && (rc = listen_where(d, x, listen, sizeof listen)) == 0 && !x->sock[0])
 		sandbox_net_off(d->host, &x->sb); /* a port of ours must be on the host's loopback */
 	if (rc < 0 || (rc = clogs_open(d->loop, &x->logs, &sp.out_fd, &sp.err_fd)) < 0) {
 		sandbox_release(d->host, &x->sb);
@@ -589,6 +596,10 @@ local_start(domain *d, container *c)
 	x->probe_fast = (int64_t)uv_now(d->loop) + PROBE_FAST_MS;
 	x->probe_until = (int64_t)uv_now(d->loop) + START_MS;
 	probe_start(x);
+	/* for the next start, while this one is on its way */
+	if (x->sock[0])
+		sandbox_shell_fill(d->host, "python", d->proxy);
+	sandbox_net_fill(d->host);
 	return 0;
 }
 

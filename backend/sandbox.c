@@ -36,7 +36,8 @@
  *
  * A python container is cloned by python's zygote instead (sandbox_zygote.c),
  * from the same child_args and through the same steps, and its first
- * process forks the launcher before it execs the proxy.
+ * process forks the launcher before it execs the proxy; most often ahead,
+ * as a shell (sandbox_shell.c) that waits for its proxy's arguments.
  *
  * Code reaches the proxy only through /init, and the proxy keeps it in the
  * container's working directory: the store is never visible.
@@ -91,6 +92,7 @@ static const char *const step_names[] = {
 	"enter its network namespace",
 	"load its seccomp filter",
 	"start the launcher from the zygote",
+	"take its program",
 };
 
 int
@@ -311,6 +313,7 @@ void
 sandbox_host_net(sandbox_host *h, int mode, int api_port, void *(*api_open)(void *arg, int fd),
                  void (*api_close)(void *srv), void *arg)
 {
+	sandbox_net_drain(h);
 	if (h->host_net_fd >= 0)
 		close(h->host_net_fd);
 	h->net_mode = mode;
@@ -412,8 +415,8 @@ child_clone(sandbox_host *h, sandbox *sb, const sandbox_spec *sp, child_args *a)
 	pid_t pid;
 
 	sb->pidns = h->mode != SB_PLAIN;
-	if ((rc = sandbox_zygote_clone(h, sp->zygote, sb, a, ns_flags(h))) != -EAGAIN)
-		return rc;
+	if ((rc = sandbox_zygote_clone(h, sp->zygote, sb, a, ns_flags(h))) != -EAGAIN || a->ctl_fd >= 0)
+		return rc; /* a shell is the zygote's or none */
 	if (!(stack = malloc(STACK_SIZE)))
 		return -ENOMEM;
 	sb->pidfd = -1;
@@ -425,10 +428,10 @@ child_clone(sandbox_host *h, sandbox *sb, const sandbox_spec *sp, child_args *a)
 	return 0;
 }
 
-static int
-spawn_child(sandbox_host *h, sandbox *sb, const sandbox_spec *sp, char *err, size_t elen)
+int
+sandbox_child_spawn(sandbox_host *h, sandbox *sb, const sandbox_spec *sp, int ctl, char *err, size_t elen)
 {
-	child_args a = { .h = h, .sb = sb, .sp = sp };
+	child_args a = { .h = h, .sb = sb, .sp = sp, .ctl_fd = ctl };
 	int errp[2], rc;
 	char *slash;
 
@@ -482,7 +485,7 @@ sandbox_prepare(sandbox_host *h, sandbox *sb, int memory_mb, char *err, size_t e
 	sb->pidfd = -1;
 	sb->report_fd = -1;
 	sb->uid = -1;
-	sb->net_fd = sb->ready_fd = sb->slirp_exit_fd = -1;
+	sb->net_fd = sb->ready_fd = sb->slirp_exit_fd = sb->ctl_fd = -1;
 	err[0] = '\0';
 	if ((sb->slot = slot_take(h)) < 0) {
 		snprintf(err, elen, "sandbox: no free uid");
@@ -509,8 +512,15 @@ sandbox_spawn(sandbox_host *h, sandbox *sb, const sandbox_spec *sp, char *err, s
 {
 	int rc;
 
-	if ((rc = spawn_child(h, sb, sp, err, elen)) < 0)
-		sandbox_release(h, sb);
+	if (sb->ctl_fd < 0) {
+		if ((rc = sandbox_child_spawn(h, sb, sp, -1, err, elen)) < 0)
+			sandbox_release(h, sb);
+		return rc;
+	}
+	if ((rc = sandbox_zygote_go(sb, sp)) < 0) {
+		snprintf(err, elen, "sandbox: its shell is gone: %s", strerror(-rc));
+		sandbox_shell_discard(h, sb);
+	}
 	return rc;
 }
 
@@ -568,7 +578,9 @@ sandbox_release(sandbox_host *h, sandbox *sb)
 		close(sb->pidfd);
 	if (sb->report_fd >= 0)
 		close(sb->report_fd);
-	sb->pidfd = sb->report_fd = -1;
+	if (sb->ctl_fd >= 0)
+		close(sb->ctl_fd);
+	sb->pidfd = sb->report_fd = sb->ctl_fd = -1;
 	sandbox_remove_files(sb);
 	if (sb->slot >= 0 && sb->slot < UID_BLOCK)
 		h->used[sb->slot] = 0;
@@ -590,6 +602,8 @@ sandbox_kill_wait(sandbox *sb)
 void
 sandbox_host_shutdown(sandbox_host *h)
 {
+	sandbox_shell_drain(h);
+	sandbox_net_drain(h);
 	if (h->mem_base[0])
 		rmdir(h->mem_base);
 	if (h->pids_base[0] && strcmp(h->pids_base, h->mem_base) != 0)

@@ -25,6 +25,7 @@ typedef struct sandbox {
 	int slirp_exit_fd; /* closing it ends slirp4netns */
 	pid_t slirp_pid;
 	void *api_srv; /* the API served in its namespace (api_open's) */
+	int ctl_fd;    /* a shell's: its program goes there (sandbox_spawn); else -1 */
 } sandbox;
 
 typedef struct sandbox_spec {
@@ -64,6 +65,10 @@ enum { SB_NET_OUTBOUND, SB_NET_ISOLATED, SB_NET_HOST };
 void sandbox_net_off(sandbox_host *h, sandbox *sb);
 void sandbox_host_net(sandbox_host *h, int mode, int api_port, void *(*api_open)(void *arg, int fd),
                       void (*api_close)(void *srv), void *arg);
+/* Make networks ahead for the containers to come (a few; call it after a
+ * start, while the container is on its way: it takes the loop a
+ * millisecond or so each). */
+void sandbox_net_fill(sandbox_host *h);
 /* A one-line description for logs and metrics: "uid+pidns+mntns+ipcns+cgroup-v1". */
 const char *sandbox_host_describe(sandbox_host *h);
 /* The block of uids this backend holds alone on the host (0..63), or -1;
@@ -78,11 +83,24 @@ int sandbox_zygote_open(sandbox_host *h, const char *kind, const char *python, c
 /* Containers forked from the zygote so far. */
 unsigned long sandbox_zygote_forks(sandbox_host *h);
 
+/* Shells: sandboxes made ahead for a kind with a zygote, with its launcher
+ * already forked in them, waiting for their proxy (sandbox_shell.c). Keep
+ * a few of kind, whose proxy is exe, when its zygote is ready (after a
+ * start, while the container is on its way: it takes the loop a
+ * millisecond or so each). */
+void sandbox_shell_fill(sandbox_host *h, const char *kind, const char *exe);
+/* Take a shell of kind instead of sandbox_prepare, with that memory limit,
+ * for sandbox_spawn: 0, or -EAGAIN (none). */
+int sandbox_shell_take(sandbox_host *h, sandbox *sb, const char *kind, int memory_mb);
+/* A taken shell that is not to be used after all: it goes. */
+void sandbox_shell_discard(sandbox_host *h, sandbox *sb);
+
 /* Make a sandbox ready: its uid, working directory and cgroups (with that
  * memory limit). The error text goes to err. 0 or -errno. */
 int sandbox_prepare(sandbox_host *h, sandbox *sb, int memory_mb, char *err, size_t elen);
 /* Start the child in a prepared sandbox (without waiting for its exec: see
- * sandbox_failure); on failure the sandbox is released. 0 or -errno. */
+ * sandbox_failure), or in a shell its program; on failure the sandbox is
+ * released. 0 or -errno. */
 int sandbox_spawn(sandbox_host *h, sandbox *sb, const sandbox_spec *sp, char *err, size_t elen);
 /* Change the memory limit of a running child. 0 or -errno. */
 int sandbox_set_memory(sandbox_host *h, sandbox *sb, int memory_mb);

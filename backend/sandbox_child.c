@@ -287,7 +287,9 @@ child_stdio(const child_args *a)
 	int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	sigset_t all;
 
-	if (null < 0 || dup2(null, 0) < 0 || dup2(a->sp->out_fd, 1) < 0 || dup2(a->sp->err_fd, 2) < 0)
+	/* a shell's stdout and stderr come with its program (sandbox_zygote.c) */
+	if (null < 0 || dup2(null, 0) < 0 || dup2(a->sp->out_fd >= 0 ? a->sp->out_fd : null, 1) < 0 ||
+	    dup2(a->sp->err_fd >= 0 ? a->sp->err_fd : null, 2) < 0)
 		sandbox_child_fail(a, ST_STDIO);
 	sigemptyset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
@@ -321,16 +323,17 @@ child_exec(const child_args *a)
 static void
 child_close_fds(const child_args *a)
 {
-	int keep[6] = { a->err_fd, a->h->self_pidfd, a->sp->out_fd, a->sp->err_fd, a->sb->net_fd, a->sb->ready_fd };
+	int keep[7] = { a->err_fd,     a->h->self_pidfd, a->sp->out_fd, a->sp->err_fd,
+		        a->sb->net_fd, a->sb->ready_fd,  a->ctl_fd };
 	int i, j, t, from = 3;
 
-	for (i = 1; i < 6; i++)
+	for (i = 1; i < 7; i++)
 		for (j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
 			t = keep[j];
 			keep[j] = keep[j - 1];
 			keep[j - 1] = t;
 		}
-	for (i = 0; i < 6; i++) {
+	for (i = 0; i < 7; i++) {
 		if (keep[i] < from)
 			continue;
 		if (keep[i] > from)

@@ -23,6 +23,9 @@ enum {
 	STACK_SIZE = 64 * 1024,
 	EXEC_TRIES = 40,        /* 25 ms apart: a binary rebuilt in place */
 	CPU_PERIOD_US = 100000, /* the CFS period of a container's CPU quota */
+	NET_STOCK = 2,          /* networks kept made ahead (sandbox_net.c) */
+	SHELL_STOCK = 1,        /* shells kept made ahead (sandbox_shell.c) */
+	SHELL_MEMORY_MB = 256,  /* a shell's memory limit until it is taken */
 };
 
 enum { SB_PLAIN, SB_ROOT, SB_USERNS };
@@ -38,6 +41,7 @@ typedef struct child_args {
 	char procs[3][600];            /* cgroup.procs files to move itself into, or "" */
 	char uid_map[32], gid_map[32]; /* SB_USERNS: "1000 <our uid> 1" */
 	int err_fd;                    /* write: {step, errno} on failure */
+	int ctl_fd;                    /* a shell's: its program comes on it (else -1) */
 	int memory_mb;
 } child_args;
 
@@ -59,7 +63,8 @@ enum {
 	ST_DEV,
 	ST_NET,
 	ST_SECCOMP,
-	ST_LAUNCHER
+	ST_LAUNCHER,
+	ST_SHELL
 };
 
 /* The host's devices a container gets in its /dev (NULL-terminated). */
@@ -92,6 +97,10 @@ struct sandbox_host {
 	void *(*api_open)(void *arg, int fd);
 	void (*api_close)(void *srv);
 	void *api_arg;
+	sandbox stock[NET_STOCK]; /* networks made ahead: only their net fields */
+	int nstock;
+	sandbox shells[SHELL_STOCK]; /* shells made ahead (sandbox_shell.c) */
+	int nshells;
 	struct sock_fprog filter; /* seccomp (sandbox_seccomp.c); len 0: none */
 	Zygote *zygote;           /* python's (sandbox_zygote.c), or NULL */
 };
@@ -100,6 +109,7 @@ struct sandbox_host {
 void sandbox_net_init(sandbox_host *h);
 int sandbox_net_make(sandbox_host *h, sandbox *sb, char *err, size_t elen);
 void sandbox_net_release(sandbox_host *h, sandbox *sb);
+void sandbox_net_drain(sandbox_host *h);
 
 /* sandbox_seccomp.c */
 int sandbox_seccomp_build(struct sock_fprog *prog);
@@ -123,6 +133,18 @@ void sandbox_child_fail(const child_args *a, int step) __attribute__((noreturn))
  * and sb->pidfd set), -EAGAIN (none ready: clone it yourself), or -errno. */
 int sandbox_zygote_clone(sandbox_host *h, const char *kind, sandbox *sb, const child_args *a, int flags);
 void sandbox_zygote_close(sandbox_host *h);
+/* Is there a zygote of kind; is it ready (without waiting for it)? */
+int sandbox_zygote_of(sandbox_host *h, const char *kind);
+int sandbox_zygote_ready(sandbox_host *h, const char *kind);
+/* Send a shell its program (sp's argv, envp, stdout and stderr). 0 or -errno. */
+int sandbox_zygote_go(sandbox *sb, const sandbox_spec *sp);
+
+/* sandbox.c: start the child of sb as sp says; with ctl (the child's end
+ * of a socket; else -1) a shell, from the zygote only. 0 or -errno. */
+int sandbox_child_spawn(sandbox_host *h, sandbox *sb, const sandbox_spec *sp, int ctl, char *err, size_t elen);
+
+/* sandbox_shell.c */
+void sandbox_shell_drain(sandbox_host *h);
 
 /* sandbox_cgroup.c */
 void sandbox_cgroups_init(sandbox_host *h);

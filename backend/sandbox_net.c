@@ -19,6 +19,14 @@
  * seccomp, ends when the container's end of its exit pipe closes, and the
  * container waits (before its exec) until slirp4netns says the network is
  * up.
+ *
+ * slirp4netns takes milliseconds to start (tens on a loaded host: it makes
+ * a sandbox of its own), and a new namespace half a millisecond of the
+ * loop's: so NET_STOCK networks are kept made ahead, each with its API
+ * socket served and its slirp4netns up, and a container takes the oldest
+ * (sandbox_net_make); sandbox_net_fill makes new ones after a start, while
+ * the container it started is still on its way. A network in the stock has
+ * had no process in it: taking one is the same as making one.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -168,14 +176,12 @@ slirp_start(sandbox_host *h, sandbox *sb)
 	return 0;
 }
 
-int
-sandbox_net_make(sandbox_host *h, sandbox *sb, char *err, size_t elen)
+/* A new network for sb: its namespace, API and slirp4netns. */
+static int
+net_new(sandbox_host *h, sandbox *sb, char *err, size_t elen)
 {
 	int rc, api_fd = -1;
 
-	sb->net_fd = sb->ready_fd = sb->slirp_exit_fd = -1;
-	if (h->host_net_fd < 0)
-		return 0;
 	if (unshare(CLONE_NEWNET) < 0) {
 		snprintf(err, elen, "sandbox: network namespace: %s", strerror(errno));
 		return -errno;
@@ -196,6 +202,63 @@ sandbox_net_make(sandbox_host *h, sandbox *sb, char *err, size_t elen)
 		sandbox_net_release(h, sb);
 	}
 	return rc;
+}
+
+/* Move the network of from to to (whose own is none). */
+static void
+net_move(sandbox *to, sandbox *from)
+{
+	to->net_fd = from->net_fd;
+	to->ready_fd = from->ready_fd;
+	to->slirp_exit_fd = from->slirp_exit_fd;
+	to->slirp_pid = from->slirp_pid;
+	to->api_srv = from->api_srv;
+	from->net_fd = from->ready_fd = from->slirp_exit_fd = -1;
+	from->slirp_pid = 0;
+	from->api_srv = NULL;
+}
+
+int
+sandbox_net_make(sandbox_host *h, sandbox *sb, char *err, size_t elen)
+{
+	int i;
+
+	sb->net_fd = sb->ready_fd = sb->slirp_exit_fd = -1;
+	if (h->host_net_fd < 0)
+		return 0;
+	if (h->nstock == 0)
+		return net_new(h, sb, err, elen);
+	net_move(sb, &h->stock[0]); /* the oldest: the likeliest to be up */
+	for (i = 1; i < h->nstock; i++)
+		net_move(&h->stock[i - 1], &h->stock[i]);
+	h->nstock--;
+	return 0;
+}
+
+void
+sandbox_net_fill(sandbox_host *h)
+{
+	char err[256];
+	sandbox *n;
+
+	while (h->host_net_fd >= 0 && h->nstock < NET_STOCK) {
+		n = &h->stock[h->nstock];
+		n->net_fd = n->ready_fd = n->slirp_exit_fd = -1;
+		n->slirp_pid = 0;
+		n->api_srv = NULL;
+		if (net_new(h, n, err, sizeof err) < 0) {
+			log_warn("%s", err);
+			return;
+		}
+		h->nstock++;
+	}
+}
+
+void
+sandbox_net_drain(sandbox_host *h)
+{
+	while (h->nstock > 0)
+		sandbox_net_release(h, &h->stock[--h->nstock]);
 }
 
 void

@@ -200,7 +200,7 @@ count(char *const *v)
 {
 	int n = 0;
 
-	while (v[n])
+	while (v && v[n])
 		n++;
 	return n;
 }
@@ -210,7 +210,8 @@ static int
 flatten(const child_args *a, int flags, int *fds, int *n)
 {
 	const sandbox_host *h = a->h;
-	int want[ZFD_N] = { a->err_fd, a->sp->out_fd, a->sp->err_fd, a->sb->net_fd, a->sb->ready_fd, h->self_pidfd };
+	int want[ZFD_N] = { a->err_fd,       a->sp->out_fd, a->sp->err_fd, a->sb->net_fd,
+		            a->sb->ready_fd, h->self_pidfd, a->ctl_fd };
 	size_t at = 0;
 	int i;
 
@@ -344,5 +345,70 @@ sandbox_zygote_clone(sandbox_host *h, const char *kind, sandbox *sb, const child
 	}
 	if (rc == 0)
 		z->forks++;
+	return rc;
+}
+
+int
+sandbox_zygote_of(sandbox_host *h, const char *kind)
+{
+	return h->zygote && kind && strcmp(kind, h->zygote->kind) == 0;
+}
+
+int
+sandbox_zygote_ready(sandbox_host *h, const char *kind)
+{
+	return sandbox_zygote_of(h, kind) && h->zygote->ready;
+}
+
+/* sp's argv and envp after each other in go.str. */
+static int
+go_strings(Zgo *go, const sandbox_spec *sp)
+{
+	char *const *v[2] = { sp->argv, sp->envp };
+	size_t at = 0, len;
+	int i, k;
+
+	for (k = 0; k < 2; k++)
+		for (i = 0; v[k][i]; i++) {
+			len = strlen(v[k][i]) + 1;
+			if (i >= ZREQ_ARGS || at + len > sizeof go->str)
+				return -E2BIG;
+			memcpy(go->str + at, v[k][i], len);
+			at += len;
+		}
+	go->nargv = count(sp->argv);
+	go->nenv = count(sp->envp);
+	return 0;
+}
+
+int
+sandbox_zygote_go(sandbox *sb, const sandbox_spec *sp)
+{
+	static Zgo go;
+	int io[2] = { sp->out_fd, sp->err_fd }, rc;
+	struct iovec iov = { &go, sizeof go };
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof io)];
+	} u;
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf };
+	ssize_t r;
+
+	memset(&go, 0, sizeof go);
+	memset(&u, 0, sizeof u);
+	go.magic = ZGO_MAGIC;
+	go.size = sizeof go;
+	if ((rc = go_strings(&go, sp)) < 0)
+		return rc;
+	u.h.cmsg_level = SOL_SOCKET;
+	u.h.cmsg_type = SCM_RIGHTS;
+	u.h.cmsg_len = CMSG_LEN(sizeof io);
+	memcpy(CMSG_DATA(&u.h), io, sizeof io);
+	while ((r = sendmsg(sb->ctl_fd, &m, MSG_NOSIGNAL)) < 0 && errno == EINTR)
+		;
+	rc = r == (ssize_t)sizeof go ? 0 : r < 0 ? -errno : -EPIPE;
+	explicit_bzero(&go, sizeof go); /* the proxy's token is in its envp */
+	close(sb->ctl_fd);
+	sb->ctl_fd = -1;
 	return rc;
 }

@@ -19,6 +19,11 @@
  * (launcher_unshare), wipes the request (the proxy's token is in its envp)
  * before it returns, and python's at-fork handlers run (random reseeds
  * itself).
+ *
+ * A request with ZFD_CTL asks for a shell (sandbox_shell.c): it has no
+ * argv, envp, stdout nor stderr. C1 takes the same steps with /dev/null for
+ * stdout and stderr and forks C2 the same way, then waits on ZFD_CTL for
+ * them (a Zgo: shell_wait) before its exec; C2 never has the token.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -78,8 +83,8 @@ unflatten(void)
 {
 	const char *p = q.str, *end = q.str + sizeof q.str;
 
-	if (q.nhide < 0 || q.nhide > MAX_HIDE || q.nargv < 1 || q.nargv > ZREQ_ARGS || q.nenv < 0 ||
-	    q.nenv > ZREQ_ARGS || q.flen > ZREQ_FILTER)
+	if (q.nhide < 0 || q.nhide > MAX_HIDE || q.nargv < (fds[ZFD_CTL] >= 0 ? 0 : 1) || q.nargv > ZREQ_ARGS ||
+	    q.nenv < 0 || q.nenv > ZREQ_ARGS || q.flen > ZREQ_FILTER)
 		return -EINVAL;
 	q.workdir[sizeof q.workdir - 1] = q.proxy_dir[sizeof q.proxy_dir - 1] = q.exe[sizeof q.exe - 1] = '\0';
 	memset(&h, 0, sizeof h);
@@ -110,6 +115,7 @@ unflatten(void)
 	memcpy(a.uid_map, q.uid_map, sizeof a.uid_map);
 	memcpy(a.gid_map, q.gid_map, sizeof a.gid_map);
 	a.err_fd = fds[ZFD_REPORT];
+	a.ctl_fd = fds[ZFD_CTL];
 	a.memory_mb = q.memory_mb;
 	return 0;
 }
@@ -153,12 +159,48 @@ launcher_unshare(void)
 			madvise((void *)lo, hi - lo, MADV_POPULATE_WRITE);
 }
 
-/* C1, in the sandbox: fork the launcher, give the proxy our ends. Returns
- * in the launcher only. */
+/* C1 of a shell, in the sandbox with its launcher: wait for the program
+ * on ctl (argv, envp, stdout and stderr); the backend closing ctl
+ * discards the shell. The number of arguments, or it does not return. */
+static int
+shell_wait(void)
+{
+	static Zgo go;
+	struct iovec iov = { &go, sizeof go };
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(2 * sizeof(int))];
+	} u;
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf };
+	const char *p = go.str, *end = go.str + sizeof go.str;
+	struct cmsghdr *c;
+	int io[2] = { -1, -1 };
+	ssize_t len;
+
+	while ((len = recvmsg(a.ctl_fd, &m, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
+		;
+	if (len == 0)
+		_exit(0);
+	for (c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS && c->cmsg_len == CMSG_LEN(sizeof io))
+			memcpy(io, CMSG_DATA(c), sizeof io);
+	if (len != (ssize_t)sizeof go || go.magic != ZGO_MAGIC || go.size != sizeof go || io[0] < 0 || io[1] < 0 ||
+	    go.nargv < 1 || go.nargv > ZREQ_ARGS || go.nenv < 0 || go.nenv > ZREQ_ARGS ||
+	    strings(&p, end, argv, go.nargv) < 0 || strings(&p, end, envp, go.nenv) < 0 || dup2(io[0], 1) < 0 ||
+	    dup2(io[1], 2) < 0)
+		sandbox_child_fail(&a, ST_SHELL);
+	close(io[0]);
+	close(io[1]);
+	close(a.ctl_fd);
+	return go.nargv;
+}
+
+/* C1, in the sandbox: fork the launcher, give the proxy our ends (a
+ * shell's first waits for its program). Returns in the launcher only. */
 static void
 container(void)
 {
-	int p[4][2], theirs[4], ours[4], i;
+	int p[4][2], theirs[4], ours[4], i, nargv = q.nargv;
 	pid_t pid;
 
 	sandbox_child_enter(&a);
@@ -189,10 +231,12 @@ container(void)
 		if (fcntl(ours[i], F_SETFD, 0) < 0)
 			sandbox_child_fail(&a, ST_LAUNCHER);
 	}
+	if (a.ctl_fd >= 0)
+		nargv = shell_wait();
 	snprintf(adopt, sizeof adopt, "%d,%d,%d,%d,%d", (int)pid, ours[0], ours[1], ours[2], ours[3]);
-	argv[q.nargv] = "--adopt";
-	argv[q.nargv + 1] = adopt;
-	argv[q.nargv + 2] = NULL;
+	argv[nargv] = "--adopt";
+	argv[nargv + 1] = adopt;
+	argv[nargv + 2] = NULL;
 	sandbox_child_exec(&a);
 }
 

@@ -4,7 +4,8 @@
 # launcher started by its proxy has: the same uid and groups, capabilities,
 # no_new_privs, seccomp, rlimits, cgroups, namespaces (those of its proxy),
 # mounts (hidden folders, /dev, its tmpfs working directory), environment
-# and open files; no copy of its proxy's token is left in its memory. The
+# and open files; no copy of its proxy's token is left in its memory. So
+# is one started in a shell, the sandbox and launcher made ahead. The
 # same probe runs in a backend with and without the zygote, and what each
 # sees must be the same but for the container's own names. Then
 # t0100-sched-sandbox runs with --no-zygote, so the path without the zygote
@@ -127,6 +128,52 @@ test_expect_success 'no copy of the proxy'"'"'s token is left in its memory' '
 	test "$(field probe-zygote.py.json .response.result.tokens)" = 0
 '
 
+# shells: the backend's children that are python, not root (the zygote
+# is), with their launcher forked: a shell's first process, in its
+# sandbox, before its proxy (one made after the last start may still be
+# on its way).
+shells() {
+	for p in $(pgrep -P $BACKEND_PID); do
+		test "$(cat /proc/$p/comm 2>/dev/null)" = python3 &&
+		test "$(stat -c %u /proc/$p)" -ge 61000 && pgrep -P $p >/dev/null && echo $p
+	done
+	return 0
+}
+
+test_expect_success 'a shell waits ahead: a sandbox with its launcher, from the zygote, with no proxy yet' '
+	wait_for "shells >shell.pid && test -s shell.pid" &&
+	shell=$(head -n 1 shell.pid) &&
+	l=$(pgrep -P $shell) &&
+	same_ns $l $shell &&
+	! test "$(readlink /proc/$shell/ns/pid)" = "$(readlink /proc/$BACKEND_PID/ns/pid)" &&
+	test "$(cat /proc/$l/cgroup)" = "$(cat /proc/$shell/cgroup)" &&
+	test "$(stat -c %u /proc/$l)" = "$(stat -c %u /proc/$shell)" &&
+	grep -q "faasfs-[0-9]*/c[0-9]*" /proc/$shell/cgroup
+'
+
+# probe_shell: new actions until one runs in the container the shell
+# became (its memory cgroup is the shell's); its record in probe-shell.json.
+probe_shell() {
+	shell=$(head -n 1 shell.pid)
+	cg=$(grep -o "memory:.*" /proc/$shell/cgroup)
+	i=0
+	while [ $i -lt 10 ]; do
+		i=$((i + 1))
+		put_action "s$i" python:3 probe.py &&
+		invoke "s$i" >probe-shell.json || return 1
+		jq -r ".response.result.cgroup[]" probe-shell.json | grep -qx "[0-9]*:$cg" && return 0
+	done
+	return 1
+}
+
+test_expect_success 'a container started in the shell: its proxy is the shell'"'"'s first process, its launcher the shell'"'"'s' '
+	probe_shell &&
+	test "$(field probe-shell.json .response.statusCode)" = 0 &&
+	test "$(field probe-shell.json .response.result.born)" = zygote.py &&
+	test "$(cat /proc/$(head -n 1 shell.pid)/comm)" = faasfs-proxy &&
+	test "$(field probe-shell.json .response.result.tokens)" = 0
+'
+
 stop_backend $BACKEND_PID
 start_backend --no-zygote
 test_expect_success 'without the zygote, the same probe sees the same sandbox' '
@@ -134,7 +181,9 @@ test_expect_success 'without the zygote, the same probe sees the same sandbox' '
 	probe_until launcher.py &&
 	normal probe-zygote.py.json >zygote.txt &&
 	normal probe-launcher.py.json >launcher.txt &&
-	test_cmp launcher.txt zygote.txt
+	test_cmp launcher.txt zygote.txt &&
+	normal probe-shell.json >shell.txt &&
+	test_cmp launcher.txt shell.txt
 '
 
 stop_backend $BACKEND_PID
