@@ -73,7 +73,7 @@ enum {
 	MEMORY_OVERCOMMIT = 2, /* the sum of memory limits, in host memories */
 	DEF_IDLE_MS = 600000,
 	DEF_STEMCELLS = 1,
-	DEF_STEMCELLS_NEW = 100, /* at most, and a quarter of what the caps hold */
+	DEF_STEMCELLS_NEW = 100, /* at most (default_stemcells_new) */
 	DEF_QUEUE_MAX = 1000,
 };
 
@@ -165,11 +165,14 @@ default_max_containers(void)
 	return n < 64 ? 64 : (int)n;
 }
 
-/* Stem cells for new actions: a quarter of what the caps hold, at most DEF_STEMCELLS_NEW. */
+/* Stem cells for new actions: a quarter of the containers and three
+ * quarters of the memory limits (at STEM_MEMORY_MB each) the caps hold,
+ * at most DEF_STEMCELLS_NEW; they are the first stopped when an action
+ * needs room, so they cost a stop, never a wait. */
 static int
 default_stemcells_new(const sched_config *c)
 {
-	int n = c->max_containers / 4, m = c->max_memory_mb / STEM_MEMORY_MB / 4;
+	int n = c->max_containers / 4, m = c->max_memory_mb / STEM_MEMORY_MB * 3 / 4;
 
 	n = m < n ? m : n;
 	return n < DEF_STEMCELLS_NEW ? n : DEF_STEMCELLS_NEW;

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Bursts of new actions and the host's caps: an action made (not yet run)
 # has a stem cell of its kind kept ready for its first run, up to a
-# quarter of the containers, so a fan-out to many new actions takes stem
+# quarter of the containers and three quarters of the memory, so a fan-out to many new actions takes stem
 # cells instead of starting each container cold; they go once no new
 # action has come for --idle. FAASFS_STEMCELLS_NEW=0 keeps none. The
 # default caps come from the host: containers by its memory (32 MB each)
