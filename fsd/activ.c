@@ -378,7 +378,7 @@ act_latest(void (*done)(void))
 /* ---- the files ---- */
 
 static int
-fill_logs(json_t *rec, Buf *b)
+rec_logs(json_t *rec, Buf *b)
 {
 	json_t *l;
 	size_t i;
@@ -403,47 +403,121 @@ act_live(Node *n)
 	return (n->q == Qactivation || n->q == Qalogs) && live_text(n->ename) != NULL;
 }
 
-int
-act_fill(Node *n, Buf *b)
+/* ---- the fills of an activation's files (rows of files.c) ---- */
+
+/* The record of the activation n is a file of, or NULL. */
+static json_t *
+recof(Node *n)
 {
 	Act *a = act_get(n->ename);
-	char name[512];
-	json_t *v;
 
-	if (a == NULL && act_live(n) && n->q == Qalogs)
-		return buf_add(b, live_text(n->ename)->p, live_text(n->ename)->n);
-	if (a == NULL)
-		return -ENOENT;
-	switch (n->q) {
-	case Qarecord: return buf_json(b, act_rec(a));
-	case Qastatus:
-		v = response(act_rec(a), "status");
-		return buf_printf(b, "%s\n", json_is_string(v) ? json_string_value(v) : "?");
-	case Qaresult: return (v = response(act_rec(a), "result")) ? buf_json(b, v) : 0;
-	case Qalogs: return fill_logs(act_rec(a), b);
-	case Qaname: act_name(act_rec(a), name, sizeof name); return buf_printf(b, "%s\n", name);
-	case Qastart: return fill_int(act_rec(a), "start", b);
-	case Qaend: return fill_int(act_rec(a), "end", b);
-	case Qaduration: return fill_int(act_rec(a), "duration", b);
-	case Qacause:
-		v = json_object_get(act_rec(a), "cause");
-		return json_is_string(v) ? buf_printf(b, "%s\n", json_string_value(v)) : 0;
-	}
-	return 0;
+	return a ? act_rec(a) : NULL;
 }
 
-void
-act_attr(Node *n, struct stat *st)
+int
+afill_record(Node *n, Ent *e, Buf *b)
+{
+	json_t *rec = recof(n);
+
+	(void)e;
+	return rec ? buf_json(b, rec) : -ENOENT;
+}
+
+int
+afill_status(Node *n, Ent *e, Buf *b)
+{
+	json_t *rec = recof(n), *v = response(rec, "status");
+
+	(void)e;
+	return rec ? buf_printf(b, "%s\n", json_is_string(v) ? json_string_value(v) : "?") : -ENOENT;
+}
+
+int
+afill_result(Node *n, Ent *e, Buf *b)
+{
+	json_t *rec = recof(n), *v = response(rec, "result");
+
+	(void)e;
+	if (rec == NULL)
+		return -ENOENT;
+	return v ? buf_json(b, v) : 0;
+}
+
+/* Its record's logs, or the lines of it running so far. */
+int
+afill_logs(Node *n, Ent *e, Buf *b)
+{
+	json_t *rec = recof(n);
+
+	(void)e;
+	if (rec == NULL && act_live(n))
+		return buf_add(b, live_text(n->ename)->p, live_text(n->ename)->n);
+	return rec ? rec_logs(rec, b) : -ENOENT;
+}
+
+int
+afill_name(Node *n, Ent *e, Buf *b)
+{
+	json_t *rec = recof(n);
+	char name[512];
+
+	(void)e;
+	if (rec == NULL)
+		return -ENOENT;
+	act_name(rec, name, sizeof name);
+	return buf_printf(b, "%s\n", name);
+}
+
+/* start, end, duration: the row's arg */
+int
+afill_int(Node *n, Ent *e, Buf *b)
+{
+	json_t *rec = recof(n);
+
+	(void)e;
+	return rec ? fill_int(rec, file_of(n->q)->arg, b) : -ENOENT;
+}
+
+int
+afill_cause(Node *n, Ent *e, Buf *b)
+{
+	json_t *rec = recof(n), *v = json_object_get(rec, "cause");
+
+	(void)e;
+	if (rec == NULL)
+		return -ENOENT;
+	return json_is_string(v) ? buf_printf(b, "%s\n", json_string_value(v)) : 0;
+}
+
+/* A kept activation's files are there while it is, or while it runs. */
+int
+act_exists(Node *n)
+{
+	return act_get(n->ename) != NULL || act_live(n);
+}
+
+int
+wait_act(Node *n, Ent *e, void (*fn)(void *arg, int err), void *arg)
+{
+	(void)e;
+	return act_fetch(n->ename, fn, arg);
+}
+
+int
+act_attr(Node *n, uid_t uid, Ent *e, struct stat *st)
 {
 	Act *a = act_get(n->ename);
 	int64_t start = a ? json_integer_value(json_object_get(act_rec(a), "start")) : 0;
+	int (*fill)(Node *, Ent *, Buf *) = file_of(n->q)->fill;
 	Buf b = { 0 };
 
+	(void)uid, (void)e;
 	st->st_mtim.tv_sec = start / 1000;
 	st->st_mtim.tv_nsec = start % 1000 * 1000000;
-	if (n->q != Qactivation && act_fill(n, &b) == 0)
+	if (fill != NULL && fill(n, NULL, &b) == 0)
 		st->st_size = b.n;
 	buf_free(&b);
+	return 0;
 }
 
 /*
@@ -471,7 +545,7 @@ act_logs(Ent *e)
 			continue;
 		if (e->logfirst == 0)
 			e->logfirst = s;
-		fill_logs(act_rec(a), &e->logs);
+		rec_logs(act_rec(a), &e->logs);
 	}
 	e->logupto = seq;
 	return &e->logs;
@@ -479,13 +553,31 @@ act_logs(Ent *e)
 
 /* An activation's logs as they are at each read: its record's, or the lines of it running so far. */
 void
-alogs_read(Node *n, fuse_req_t req, size_t size, off_t off)
+alogs_read(Open *o, fuse_req_t req, size_t size, off_t off)
 {
 	static Buf b;
 
 	buf_reset(&b);
-	act_fill(n, &b);
+	afill_logs(o->node, NULL, &b);
 	reply_slice(req, &b, size, off);
+}
+
+/* An action's logs, as they are at each read: they grow, and tail -f follows them. */
+void
+logs_read(Open *o, fuse_req_t req, size_t size, off_t off)
+{
+	Ent *e = node_ent(o->node);
+	static const Buf none;
+
+	reply_slice(req, e != NULL ? action_logs(e) : &none, size, off);
+}
+
+int
+attr_logs(Node *n, uid_t uid, Ent *e, struct stat *st)
+{
+	(void)n, (void)uid;
+	st->st_size = e != NULL ? (off_t)action_logs(e)->n : 0;
+	return 0;
 }
 
 /* An action's logs: its kept activations' (act_logs), then its running ones' lines so far (live.c). */
@@ -504,17 +596,23 @@ action_logs(Ent *e)
 	return &b;
 }
 
-/* The log's size and the time it last grew. */
-size_t
-act_log_size(int64_t *mtime)
+/* activations/log's size, and the time it last grew. */
+int
+act_log_attr(Node *n, uid_t uid, Ent *e, struct stat *st)
 {
-	*mtime = logtime;
-	return logbuf.n;
+	(void)n, (void)uid, (void)e;
+	st->st_size = logbuf.n;
+	if (logtime > 0) {
+		st->st_mtim.tv_sec = logtime / 1000;
+		st->st_mtim.tv_nsec = logtime % 1000 * 1000000;
+	}
+	return 0;
 }
 
 void
-act_log_read(fuse_req_t req, size_t size, off_t off)
+act_log_read(Open *o, fuse_req_t req, size_t size, off_t off)
 {
+	(void)o;
 	reply_slice(req, &logbuf, size, off);
 }
 
@@ -570,8 +668,9 @@ stream_reply(Open *o, fuse_req_t req, size_t size)
 }
 
 void
-stream_read(Open *o, fuse_req_t req, size_t size)
+stream_read(Open *o, fuse_req_t req, size_t size, off_t off)
 {
+	(void)off;
 	if (o->outoff == o->out.n)
 		stream_fill(o);
 	if (o->outoff < o->out.n) {
@@ -583,6 +682,13 @@ stream_read(Open *o, fuse_req_t req, size_t size)
 		return;
 	}
 	park_read(&o->reads, req, size, 0, o);
+}
+
+/* poll: a read would not wait. */
+int
+stream_ready(Open *o)
+{
+	return o->outoff < o->out.n || o->cursor <= act_seq() || fs.shutting;
 }
 
 static void

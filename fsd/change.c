@@ -108,7 +108,7 @@ make_entity(Chg *c, int kind)
 	return rc;
 }
 
-static int
+int
 create_scratch(fuse_req_t req, Node *dir, const char *name, mode_t mode, struct fuse_file_info *fi)
 {
 	char *path = path_join(dir->path, name);
@@ -153,23 +153,26 @@ stage_action(Node *dir, const char *name, Kid *k, char *buf, size_t len)
 	return 0;
 }
 
-static int
-create_action(fuse_req_t req, Node *dir, const char *name, struct fuse_file_info *fi)
+int
+create_action(fuse_req_t req, Node *dir, const char *name, mode_t mode, struct fuse_file_info *fi)
 {
 	char buf[1024];
 	Kid k;
 	int rc = stage_action(dir, name, &k, buf, sizeof buf);
 
+	(void)mode;
 	return rc < 0 ? rc : reply_entry(req, dir, name, &k, fi);
 }
 
-/* A rule or an API: staged in memory until its first commit. */
-static int
-create_staged(fuse_req_t req, Node *dir, const char *name, struct fuse_file_info *fi, int q, int kind)
+/* A rule or an API (the member the row of dir names): staged in memory until its first commit. */
+int
+create_staged(fuse_req_t req, Node *dir, const char *name, mode_t mode, struct fuse_file_info *fi)
 {
-	Kid k = { .q = q, .ekind = kind };
-	Ent *e = ent_make(kind, name);
+	const File *f = file_of(dir->q);
+	Kid k = { .q = f->member, .ekind = f->coll };
+	Ent *e = ent_make(f->coll, name);
 
+	(void)mode;
 	if (e == NULL)
 		return -ENOMEM;
 	e->staged = 1;
@@ -178,74 +181,121 @@ create_staged(fuse_req_t req, Node *dir, const char *name, struct fuse_file_info
 	return reply_entry(req, dir, name, &k, fi);
 }
 
+/* A trigger is made in the backend at once: it is answered when it is. */
+int
+create_trigger(fuse_req_t req, Node *dir, const char *name, mode_t mode, struct fuse_file_info *fi)
+{
+	Chg *c = chg_new(req, dir, name, "create");
+	int rc;
+
+	(void)mode;
+	if (c == NULL)
+		return -ENOMEM;
+	c->fi = *fi;
+	c->has_fi = 1;
+	if ((rc = make_entity(c, Etrigger)) < 0)
+		chg_free(c);
+	return rc;
+}
+
+/* A file of a tree (src.c), or an editor's scratch file beside them. */
+int
+create_src(fuse_req_t req, Node *dir, const char *name, mode_t mode, struct fuse_file_info *fi)
+{
+	Kid k = { 0 };
+	int rc;
+
+	if (src_scratch_name(name))
+		return create_scratch(req, dir, name, mode, fi);
+	if ((rc = src_make(req, dir, name, S_IFREG | (mode & 0777), &k)) < 0)
+		return rc;
+	return reply_entry(req, dir, name, &k, fi);
+}
+
+int
+create_secret(fuse_req_t req, Node *dir, const char *name, mode_t mode, struct fuse_file_info *fi)
+{
+	Kid k = { 0 };
+	int rc;
+
+	(void)mode;
+	if ((rc = secret_create(dir, name, &k)) < 0)
+		return rc;
+	return reply_entry(req, dir, name, &k, fi);
+}
+
+/* create(2): the row of the directory says what it makes; an editor's
+ * scratch names may be made where it says so too. */
 void
 fs_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode, struct fuse_file_info *fi)
 {
 	Node *dir = node_of(parent);
 	int rc = dir ? gate(dir) : -ENOENT;
-	Chg *c;
+	const File *f = dir ? file_of(dir->q) : NULL;
 
-	if (rc < 0)
-		goto out;
-	if (is_src(dir) && !src_scratch_name(name)) {
-		Kid k = { 0 };
-		if ((rc = src_make(req, dir, name, S_IFREG | (mode & 0777), &k)) == 0)
-			rc = reply_entry(req, dir, name, &k, fi);
-	} else if (dir->q == Qsecrets) {
-		Kid k = { 0 };
-		if ((rc = secret_create(dir, name, &k)) == 0)
-			rc = reply_entry(req, dir, name, &k, fi);
-	} else if (is_src(dir) || dir->q == Qaction || dir->q == Qpackage ||
-	           (is_scratch_name(name) &&
-	            (dir->q == Qactions || dir->q == Qtriggers || dir->q == Qrules || dir->q == Qapis)))
+	if (rc == 0 && (f->flags & Fscratch) && is_scratch_name(name))
 		rc = create_scratch(req, dir, name, mode, fi);
-	else if (dir->q == Qactions)
-		rc = create_action(req, dir, name, fi);
-	else if (dir->q == Qrules)
-		rc = create_staged(req, dir, name, fi, Qrule, Erule);
-	else if (dir->q == Qapis)
-		rc = create_staged(req, dir, name, fi, Qapi, Eapi);
-	else if (dir->q == Qtriggers) {
-		if ((c = chg_new(req, dir, name, "create")) == NULL) {
-			rc = -ENOMEM;
-			goto out;
-		}
-		c->fi = *fi;
-		c->has_fi = 1;
-		if ((rc = make_entity(c, Etrigger)) < 0)
-			chg_free(c);
-	} else
-		rc = -EACCES;
-out:
+	else if (rc == 0)
+		rc = f->create ? f->create(req, dir, name, mode, fi) : -EACCES;
 	if (rc < 0)
 		fail_req(req, "create", dir ? dir->path : "?", name, rc,
 		         rc == -EACCES ? "nothing can be created here" : NULL);
 }
 
-/*
- * mkdir of an action as a directory (src.c): actions/NAME stages a new
- * action, its src the empty tree it is made from, and a folder in a tree.
- */
-static int
-mkdir_tree(fuse_req_t req, Node *dir, const char *name)
+/* mkdir in actions/: a new action, its src the empty tree it is made from (src.c). */
+int
+mkdir_action(fuse_req_t req, Node *dir, const char *name)
 {
 	char buf[1024];
 	Kid k = { 0 };
 	int rc;
 
-	if (dir->q == Qactions) {
-		if (kind_of_name(name, &(size_t){ 0 }) != NULL)
-			return -EINVAL; /* NAME.py is a file's name: copy the file */
-		if ((rc = stage_action(dir, name, &k, buf, sizeof buf)) < 0)
-			return rc;
-		k.q = Qaction;
-	} else if (dir->q == Qaction) {
-		if ((rc = src_start(node_ent(dir))) < 0)
-			return rc;
-		k = (Kid){ .q = Qsrc, .ekind = Eaction, .ename = dir->ename };
-	} else if ((rc = src_make(req, dir, name, S_IFDIR | 0755, &k)) < 0)
+	if (kind_of_name(name, &(size_t){ 0 }) != NULL)
+		return -EINVAL; /* NAME.py is a file's name: copy the file */
+	if ((rc = stage_action(dir, name, &k, buf, sizeof buf)) < 0)
+		return rc;
+	k.q = Qaction;
+	return reply_entry(req, dir, name, &k, NULL);
+}
+
+/* mkdir of an action's src/: its code as a tree. */
+int
+mkdir_src(fuse_req_t req, Node *dir, const char *name)
+{
+	Kid k = { .q = Qsrc, .ekind = Eaction, .ename = dir->ename };
+	int rc;
+
+	if (strcmp(name, "src") != 0)
+		return -EPERM;
+	if ((rc = src_start(node_ent(dir))) < 0)
 		return rc;
 	return reply_entry(req, dir, name, &k, NULL);
+}
+
+/* A folder in a tree. */
+int
+mkdir_srcent(fuse_req_t req, Node *dir, const char *name)
+{
+	Kid k = { 0 };
+	int rc;
+
+	if ((rc = src_make(req, dir, name, S_IFDIR | 0755, &k)) < 0)
+		return rc;
+	return reply_entry(req, dir, name, &k, NULL);
+}
+
+/* A package, made in the backend: answered when it is. */
+int
+mkdir_package(fuse_req_t req, Node *dir, const char *name)
+{
+	Chg *c = chg_new(req, dir, name, "mkdir");
+	int rc;
+
+	if (c == NULL)
+		return -ENOMEM;
+	if ((rc = make_entity(c, Epackage)) < 0)
+		chg_free(c);
+	return rc;
 }
 
 void
@@ -253,18 +303,10 @@ fs_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
 {
 	Node *dir = node_of(parent);
 	int rc = dir ? gate(dir) : -ENOENT;
-	Chg *c;
 
 	(void)mode;
-	if (rc == 0 && (dir->q == Qactions || is_src(dir) || (dir->q == Qaction && strcmp(name, "src") == 0))) {
-		if ((rc = mkdir_tree(req, dir, name)) == 0)
-			return;
-	} else if (rc == 0 && dir->q != Qpackages)
-		rc = -EPERM;
-	if (rc == 0 && (c = chg_new(req, dir, name, "mkdir")) == NULL)
-		rc = -ENOMEM;
-	if (rc == 0 && (rc = make_entity(c, Epackage)) < 0)
-		chg_free(c);
+	if (rc == 0)
+		rc = file_of(dir->q)->mkdir ? file_of(dir->q)->mkdir(req, dir, name) : -EPERM;
 	if (rc < 0)
 		fail_req(req, "mkdir", dir ? dir->path : "?", name, rc,
 		         rc == -EPERM    ? "only packages/, actions/ and an action's src/ take new directories"
@@ -332,19 +374,20 @@ released(Resp *r, void *arg)
 }
 
 /* rm -r (rmdir) of activations/ID/debug: release the held container (hold.c). */
-static int
-release_hold(fuse_req_t req, Node *dir, const char *name)
+int
+rmdir_hold(fuse_req_t req, Node *dir, const char *name, Kid *k, char *text, size_t len)
 {
 	Chg *c = chg_new(req, dir, name, "rmdir");
 	char path[128];
 	int rc;
 
+	(void)k, (void)text, (void)len;
 	if (c == NULL)
 		return -ENOMEM;
 	snprintf(path, sizeof path, "activations/%s/debug", dir->ename);
 	if ((rc = bk_json("DELETE", path, NULL, released, c)) < 0)
 		chg_free(c);
-	return rc;
+	return rc < 0 ? rc : Answered;
 }
 
 /* What name in directory parent is, for unlink and rmdir. */
@@ -369,8 +412,8 @@ secret_gone(void *arg, int err, const char *text)
 }
 
 /* rm of a secret: DELETE it (secret.c); one only made here just goes. */
-static int
-secret_unlink(fuse_req_t req, Node *dir, const char *name, Kid *k)
+int
+unlink_secret(fuse_req_t req, Node *dir, const char *name, Kid *k)
 {
 	char *path = path_join(dir->path, name);
 	Node n = { .q = Qsecret, .ekind = k->ekind, .ename = (char *)k->ename, .path = path };
@@ -383,7 +426,6 @@ secret_unlink(fuse_req_t req, Node *dir, const char *name, Kid *k)
 	if (e != NULL && json_object_get(e->secnew, name)) {
 		json_object_del(e->secnew, name);
 		free(path);
-		fuse_reply_err(req, 0);
 		return 0;
 	}
 	if ((c = chg_new(req, dir, name, "unlink")) == NULL)
@@ -391,61 +433,71 @@ secret_unlink(fuse_req_t req, Node *dir, const char *name, Kid *k)
 	else if ((rc = secret_put(&n, NULL, 0, secret_gone, c)) < 0)
 		chg_free(c);
 	free(path);
-	return rc;
+	return rc < 0 ? rc : Answered;
 }
 
+int
+unlink_scratch(fuse_req_t req, Node *dir, const char *name, Kid *k)
+{
+	char *path = path_join(dir->path, name);
+
+	(void)req, (void)k;
+	if (path == NULL)
+		return -ENOMEM;
+	scratch_unlink(path);
+	free(path);
+	return 0;
+}
+
+int
+unlink_src(fuse_req_t req, Node *dir, const char *name, Kid *k)
+{
+	(void)k;
+	return src_remove(req, dir, name, 0);
+}
+
+/* An action's NAME.EXT, a trigger, a rule, an API: DELETE it; a staged one just goes. */
+int
+unlink_entity(fuse_req_t req, Node *dir, const char *name, Kid *k)
+{
+	Ent *e = ent_get(k->ekind, k->ename);
+	int rc;
+
+	if (e == NULL)
+		return -ENOENT;
+	if (e->staged) {
+		ent_drop(e);
+		return 0;
+	}
+	rc = delete_entity(req, dir, name, e, "unlink");
+	return rc < 0 ? rc : Answered;
+}
+
+int
+unlink_dir(fuse_req_t req, Node *dir, const char *name, Kid *k)
+{
+	(void)req, (void)dir, (void)name, (void)k;
+	return -EISDIR;
+}
+
+/* unlink(2): the row of the name says what removing it does; an action's
+ * or package's own files and links, a held container's files, are nothing
+ * to remove, but success, so that rm -r reaches the rmdir that deletes
+ * (releases). */
 void
 fs_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
 	Node *dir;
-	char buf[1024], *path;
+	char buf[1024];
 	Kid k;
-	Ent *e;
 	int rc = kid_in(parent, name, &dir, &k, buf, sizeof buf);
 
-	if (rc < 0)
-		goto out;
-	switch (k.q) {
-	case Qsrcent: rc = src_remove(req, dir, name, 0); break;
-	case Qsecret:
-		if ((rc = secret_unlink(req, dir, name, &k)) == 0)
-			return;
-		break;
-	case Qscratch:
-		if ((path = path_join(dir->path, name)) == NULL) {
-			rc = -ENOMEM;
-			break;
-		}
-		scratch_unlink(path);
-		free(path);
-		fuse_reply_err(req, 0);
+	if (rc == 0 && file_of(k.q)->unlink)
+		rc = file_of(k.q)->unlink(req, dir, name, &k);
+	else if (rc == 0)
+		rc = node_is(dir, Frmfiles) ? 0 : -EPERM;
+	if (rc == Answered)
 		return;
-	case Qalias:
-	case Qtrigger:
-	case Qrule:
-	case Qapi:
-		e = ent_get(k.ekind, k.ename);
-		if (e == NULL)
-			rc = -ENOENT;
-		else if (e->staged) {
-			ent_drop(e);
-			rc = 0;
-		} else if ((rc = delete_entity(req, dir, name, e, "unlink")) == 0)
-			return;
-		break;
-	case Qaction:
-	case Qpackage:
-	case Qactions:
-	case Qactivation: rc = -EISDIR; break;
-	default:
-		/* An action's or package's own files and links, a held
-		 * container's files: nothing to remove, but success, so that
-		 * rm -r reaches the rmdir that deletes (releases). */
-		rc = dir->q == Qaction || dir->q == Qpackage || dir->q == Qacts || dir->q == Qhold || dir->q == Qholdent
-		             ? 0
-		             : -EPERM;
-	}
-out:
 	if (rc < 0)
 		fail_req(req, "unlink", dir ? dir->path : "?", name, rc, NULL);
 	else
@@ -477,50 +529,62 @@ pkg_actions(const char *pkg)
 	return h.n;
 }
 
+/* rmdir of an action or a package: DELETE it, a package only once it holds no action. */
+int
+rmdir_entity(fuse_req_t req, Node *dir, const char *name, Kid *k, char *text, size_t len)
+{
+	Ent *e = ent_get(k->ekind, k->ename);
+	int rc;
+
+	if (e == NULL)
+		return -ENOENT;
+	if (k->q == Qpackage && pkg_actions(e->name) > 0) {
+		snprintf(text, len, "package %s is not empty: it holds %d action%s", e->name, pkg_actions(e->name),
+		         pkg_actions(e->name) == 1 ? "" : "s");
+		return -ENOTEMPTY;
+	}
+	rc = delete_entity(req, dir, name, e, "rmdir");
+	return rc < 0 ? rc : Answered;
+}
+
+int
+rmdir_actions(fuse_req_t req, Node *dir, const char *name, Kid *k, char *text, size_t len)
+{
+	(void)req, (void)dir, (void)name, (void)text, (void)len;
+	return pkg_actions(k->ename) > 0 ? -ENOTEMPTY : 0;
+}
+
+int
+rmdir_src(fuse_req_t req, Node *dir, const char *name, Kid *k, char *text, size_t len)
+{
+	(void)k, (void)text, (void)len;
+	return src_remove(req, dir, name, 1);
+}
+
+/* activations/, src/, secrets/: they go with their action; a held container's folders with it. */
+int
+rmdir_none(fuse_req_t req, Node *dir, const char *name, Kid *k, char *text, size_t len)
+{
+	(void)req, (void)dir, (void)name, (void)k, (void)text, (void)len;
+	return 0;
+}
+
 void
 fs_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
 	Node *dir;
 	char buf[1024], text[256] = "";
 	Kid k;
-	Ent *e;
 	int rc = kid_in(parent, name, &dir, &k, buf, sizeof buf);
 
 	if (rc == -EAGAIN && k.q == Qhold)
 		rc = 0; /* its listing is not fresh: the DELETE says whether it is held */
-	if (rc < 0)
-		goto out;
-	switch (k.q) {
-	case Qhold:
-		if ((rc = release_hold(req, dir, name)) == 0)
-			return;
-		break;
-	case Qaction:
-	case Qpackage:
-		if ((e = ent_get(k.ekind, k.ename)) == NULL) {
-			rc = -ENOENT;
-			break;
-		}
-		if (k.q == Qpackage && pkg_actions(e->name) > 0) {
-			snprintf(text, sizeof text, "package %s is not empty: it holds %d action%s", e->name,
-			         pkg_actions(e->name), pkg_actions(e->name) == 1 ? "" : "s");
-			rc = -ENOTEMPTY;
-			break;
-		}
-		if ((rc = delete_entity(req, dir, name, e, "rmdir")) == 0)
-			return;
-		break;
-	case Qactions: rc = pkg_actions(k.ename) > 0 ? -ENOTEMPTY : 0; break;
-	case Qsrcent: rc = src_remove(req, dir, name, 1); break;
-	case Qacts:
-	case Qsrc:
-	case Qsecrets:
-	case Qholdent:
-		rc = 0; /* goes with its action, or its held container */
-		break;
-	default: rc = S_ISDIR(node_mode(&(Node){ .q = k.q, .scratch = k.scratch })) ? -EPERM : -ENOTDIR;
-	}
-out:
+	if (rc == 0 && file_of(k.q)->rmdir)
+		rc = file_of(k.q)->rmdir(req, dir, name, &k, text, sizeof text);
+	else if (rc == 0)
+		rc = S_ISDIR(node_mode(&(Node){ .q = k.q, .scratch = k.scratch })) ? -EPERM : -ENOTDIR;
+	if (rc == Answered)
+		return;
 	if (rc < 0)
 		fail_req(req, "rmdir", dir ? dir->path : "?", name, rc, text[0] ? text : NULL);
 	else

@@ -15,34 +15,8 @@
 #include "dat.h"
 #include "fns.h"
 
-/* Does a write to n go to a stage committed at flush? */
-int
-stages(Node *n)
-{
-	switch (n->q) {
-	case Qcode:
-	case Qalias:
-	case Qkind:
-	case Qmain:
-	case Qparams:
-	case Qannot:
-	case Qlimits:
-	case Qbinding:
-	case Qrule:
-	case Qmanifest:
-	case Qweb:
-	case Qdebug:
-	case Qcrontab:
-	case Qwatches:
-	case Qsubs:
-	case Qsecret:
-	case Qapi: return 1;
-	}
-	return 0;
-}
-
 static int
-check_object(const char *p, size_t n, int final, char *err, size_t len)
+object_check(const char *p, size_t n, int final, char *err, size_t len)
 {
 	json_error_t e;
 	json_t *v = json_loadb(p, n, JSON_ALLOW_NUL, &e);
@@ -70,14 +44,23 @@ rule_base(Ent *e, Ruletext *r)
 		rule_of_doc(e->doc, r);
 }
 
-static int
-check_rule(Ent *e, const char *p, size_t n, char *err, size_t len)
+/* The complete lines of a stage: up to its last newline. */
+static size_t
+lines(const char *p, size_t n)
+{
+	while (n > 0 && p[n - 1] != '\n')
+		n--;
+	return n;
+}
+
+int
+check_rule(Node *node, const char *p, size_t n, char *err, size_t len)
 {
 	Ruletext r;
 	int rc;
 
-	rule_base(e, &r);
-	if ((rc = rule_parse(p, n, &r, err, len)) < 0)
+	rule_base(node_ent(node), &r);
+	if ((rc = rule_parse(p, lines(p, n), &r, err, len)) < 0)
 		return rc;
 	if (r.trigger[0] && r.trigger[0] != '/' && ent_get(Etrigger, r.trigger) == NULL) {
 		snprintf(err, len, "rule: no trigger '%s'", r.trigger);
@@ -90,24 +73,6 @@ check_rule(Ent *e, const char *p, size_t n, char *err, size_t len)
 	return 0;
 }
 
-/* The complete lines of a stage: up to its last newline. */
-static size_t
-lines(const Buf *b)
-{
-	size_t n = b->n;
-
-	while (n > 0 && b->p[n - 1] != '\n')
-		n--;
-	return n;
-}
-
-/* The annotations a one-word file (web, debug) sets: NULL and err when its text is bad. */
-static json_t *
-word_annotations(int q, const char *text, size_t len, char *err, size_t errlen)
-{
-	return q == Qweb ? web_annotations(text, len, err, errlen) : debug_annotations(text, len, err, errlen);
-}
-
 /*
  * An action's kind or main, as far as a write can tell: one word, and no
  * kind that the action cannot take by this file (a sequence's components
@@ -115,14 +80,15 @@ word_annotations(int q, const char *text, size_t len, char *err, size_t errlen)
  * backend runs the kind, and whether the code has the function, is known
  * only when it is tried, at close.
  */
-static int
+int
 check_exec_word(Node *n, const char *p, size_t len, char *err, size_t errlen)
 {
 	Ent *e = node_ent(n);
-	const char *what = n->q == Qkind ? "kind" : "main", *kind;
+	const char *what = file_of(n->q)->arg, *kind;
 	char word[256];
 	size_t i = 0, w;
 
+	len = lines(p, len);
 	while (i < len && (p[i] == ' ' || p[i] == '\t'))
 		i++;
 	for (w = i; w < len && p[w] != '\n' && p[w] != ' ' && p[w] != '\t'; w++)
@@ -134,7 +100,7 @@ check_exec_word(Node *n, const char *p, size_t len, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: one word on one line", what);
 		return -EINVAL;
 	}
-	if (n->q != Qkind || word[0] == '\0' || e == NULL)
+	if (strcmp(what, "kind") != 0 || word[0] == '\0' || e == NULL)
 		return 0;
 	kind = e->staged ? e->stagekind : json_string_value(json_object_get(json_object_get(e->doc, "exec"), "kind"));
 	if (kind == NULL)
@@ -158,12 +124,13 @@ check_exec_word(Node *n, const char *p, size_t len, char *err, size_t errlen)
  * exists, is not a binding itself and is not the package being bound.
  * One of another namespace is checked by the backend, at close.
  */
-static int
+int
 check_binding(Node *n, const char *p, size_t len, char *err, size_t errlen)
 {
 	char line[600], *s = line, *slash;
 	Ent *e;
 
+	len = lines(p, len);
 	snprintf(line, sizeof line, "%.*s", (int)len, p);
 	s[strcspn(s, "\n")] = '\0';
 	while (isspace((unsigned char)*s))
@@ -192,6 +159,50 @@ check_binding(Node *n, const char *p, size_t len, char *err, size_t errlen)
 	return 0;
 }
 
+/* params, annotations, an API: a JSON object, as far as it has come. */
+int
+check_object(Node *n, const char *p, size_t len, char *err, size_t errlen)
+{
+	(void)n;
+	return object_check(p, len, 0, err, errlen);
+}
+
+int
+check_limits(Node *n, const char *p, size_t len, char *err, size_t errlen)
+{
+	json_t *lim = json_object();
+	int rc = limits_parse(p, lines(p, len), lim, err, errlen);
+
+	(void)n;
+	json_decref(lim);
+	return rc;
+}
+
+/* A one-word file (web, debug): the annotations its text sets (text.c), or err. */
+typedef json_t *(*words_fn)(const char *text, size_t len, char *err, size_t errlen);
+
+static int
+word_check(words_fn words, const char *p, size_t len, char *err, size_t errlen)
+{
+	err[0] = '\0';
+	json_decref(words(p, lines(p, len), err, errlen));
+	return err[0] ? -EINVAL : 0;
+}
+
+int
+check_web(Node *n, const char *p, size_t len, char *err, size_t errlen)
+{
+	(void)n;
+	return word_check(web_annotations, p, len, err, errlen);
+}
+
+int
+check_debug(Node *n, const char *p, size_t len, char *err, size_t errlen)
+{
+	(void)n;
+	return word_check(debug_annotations, p, len, err, errlen);
+}
+
 /*
  * Check what an open staged so far; complete values and lines only. 0, or
  * -errno with the reason in err.
@@ -199,38 +210,14 @@ check_binding(Node *n, const char *p, size_t len, char *err, size_t errlen)
 int
 stage_check(Open *o, char *err, size_t len)
 {
-	const char *p = o->stage.p ? o->stage.p : "";
-	json_t *lim;
-	int rc;
+	const File *f = file_of(o->node->q);
 
-	switch (o->node->q) {
-	case Qparams:
-	case Qannot:
-	case Qapi: return check_object(p, o->stage.n, 0, err, len);
-	case Qlimits:
-		lim = json_object();
-		rc = limits_parse(p, lines(&o->stage), lim, err, len);
-		json_decref(lim);
-		return rc;
-	case Qrule: return check_rule(node_ent(o->node), p, lines(&o->stage), err, len);
-	case Qcrontab:
-	case Qwatches:
-	case Qsubs: return feedtab_check(o->node->q, p, o->stage.n, err, len);
-	case Qkind:
-	case Qmain: return check_exec_word(o->node, p, lines(&o->stage), err, len);
-	case Qbinding: return check_binding(o->node, p, lines(&o->stage), err, len);
-	case Qweb:
-	case Qdebug:
-		err[0] = '\0';
-		json_decref(word_annotations(o->node->q, p, lines(&o->stage), err, len));
-		return err[0] ? -EINVAL : 0;
-	}
-	return 0;
+	return f->check ? f->check(o->node, o->stage.p ? o->stage.p : "", o->stage.n, err, len) : 0;
 }
 
 /* ---- commit ---- */
 
-typedef struct Cm {
+struct Cm {
 	int q;
 	int kind;
 	char *ename;
@@ -241,7 +228,7 @@ typedef struct Cm {
 	Ruletext rule;
 	char oldstatus[16];
 	char text[512];
-} Cm;
+};
 
 static void
 cm_free(Cm *c)
@@ -365,7 +352,7 @@ object_of(Cm *c)
 
 	if (trimmed(c)[0] == '\0')
 		return json_object();
-	if (check_object(p, strlen(p), 1, c->text, sizeof c->text) < 0)
+	if (object_check(p, strlen(p), 1, c->text, sizeof c->text) < 0)
 		return NULL;
 	v = json_loads(p, JSON_ALLOW_NUL, NULL);
 	return v;
@@ -412,8 +399,8 @@ qualify(const char *name, char *out, size_t len)
 		snprintf(out, len, "/%s/%s", fs.ns, name);
 }
 
-static json_t *
-rule_body(Cm *c, Ent *e)
+json_t *
+body_rule(Cm *c, Ent *e)
 {
 	char t[600], a[600];
 
@@ -446,59 +433,119 @@ params_array(json_t *obj, Ent *e)
 	return arr;
 }
 
+/* ---- the bodies of the file table's rows (files.c): the PUT that commits c to e, or NULL with c->text ---- */
+
+json_t *
+body_code(Cm *c, Ent *e)
+{
+	json_t *x = code_exec(c, e);
+
+	return x ? json_pack("{s:o}", "exec", x) : NULL;
+}
+
+/* kind or main (the row's arg) */
+json_t *
+body_exec(Cm *c, Ent *e)
+{
+	json_t *x = exec_with(c, e, file_of(c->q)->arg);
+
+	return x ? json_pack("{s:o}", "exec", x) : NULL;
+}
+
+json_t *
+body_params(Cm *c, Ent *e)
+{
+	json_t *x, *obj;
+
+	if ((obj = object_of(c)) == NULL)
+		return NULL;
+	x = json_pack("{s:o}", "parameters", params_array(obj, e));
+	json_decref(obj);
+	return x;
+}
+
+json_t *
+body_annot(Cm *c, Ent *e)
+{
+	json_t *x, *obj;
+
+	if ((obj = object_of(c)) == NULL)
+		return NULL;
+	x = annot_body(c, e, obj);
+	json_decref(obj);
+	return x;
+}
+
+json_t *
+body_limits(Cm *c, Ent *e)
+{
+	json_t *lim = json_deep_copy(json_object_get(e->doc, "limits"));
+
+	if (lim == NULL)
+		lim = json_object();
+	if (limits_parse(c->data.p ? c->data.p : "", c->data.n, lim, c->text, sizeof c->text) < 0) {
+		json_decref(lim);
+		return NULL;
+	}
+	return json_pack("{s:o}", "limits", lim);
+}
+
+json_t *
+body_binding(Cm *c, Ent *e)
+{
+	(void)e;
+	return binding_body(c);
+}
+
+/* The OpenAPI document; the backend checks it whole. */
+json_t *
+body_api(Cm *c, Ent *e)
+{
+	json_t *obj;
+
+	(void)e;
+	if ((obj = object_of(c)) != NULL && json_object_size(obj) == 0)
+		snprintf(c->text, sizeof c->text, "apis: want an OpenAPI 2 document"), json_decref(obj), obj = NULL;
+	return obj;
+}
+
+static json_t *
+word_body(Cm *c, words_fn words, const char *want)
+{
+	json_t *x;
+
+	c->text[0] = '\0';
+	x = words(c->data.p ? c->data.p : "", c->data.n, c->text, sizeof c->text);
+	if (x == NULL && c->text[0] == '\0')
+		snprintf(c->text, sizeof c->text, "%s", want);
+	return x ? json_pack("{s:o}", "annotations", x) : NULL;
+}
+
+json_t *
+body_web(Cm *c, Ent *e)
+{
+	(void)e;
+	return word_body(c, web_annotations, "web: want true, raw or false");
+}
+
+json_t *
+body_debug(Cm *c, Ent *e)
+{
+	(void)e;
+	return word_body(c, debug_annotations, "debug: want true, false or seconds");
+}
+
 /* The PUT body that commits c to e, or NULL with c->text. */
 static json_t *
 body_of(Cm *c, Ent *e)
 {
-	json_t *x, *obj, *lim;
+	const File *f = file_of(c->q);
 
-	switch (c->q) {
-	case Qcode:
-	case Qsrc:
-	case Qalias: return (x = code_exec(c, e)) ? json_pack("{s:o}", "exec", x) : NULL;
-	case Qkind:
-	case Qmain:
-		x = exec_with(c, e, c->q == Qkind ? "kind" : "main");
-		return x ? json_pack("{s:o}", "exec", x) : NULL;
-	case Qparams:
-		if ((obj = object_of(c)) == NULL)
-			return NULL;
-		x = json_pack("{s:o}", "parameters", params_array(obj, e));
-		json_decref(obj);
-		return x;
-	case Qannot:
-		if ((obj = object_of(c)) == NULL)
-			return NULL;
-		x = annot_body(c, e, obj);
-		json_decref(obj);
-		return x;
-	case Qlimits:
-		lim = json_deep_copy(json_object_get(e->doc, "limits"));
-		if (lim == NULL)
-			lim = json_object();
-		if (limits_parse(c->data.p ? c->data.p : "", c->data.n, lim, c->text, sizeof c->text) < 0) {
-			json_decref(lim);
-			return NULL;
-		}
-		return json_pack("{s:o}", "limits", lim);
-	case Qbinding: return binding_body(c);
-	case Qapi: /* the OpenAPI document; the backend checks it whole */
-		if ((obj = object_of(c)) != NULL && json_object_size(obj) == 0)
-			snprintf(c->text, sizeof c->text, "apis: want an OpenAPI 2 document"), json_decref(obj),
-			        obj = NULL;
-		return obj;
-	case Qweb:
-	case Qdebug:
-		c->text[0] = '\0';
-		x = word_annotations(c->q, c->data.p ? c->data.p : "", c->data.n, c->text, sizeof c->text);
-		if (x == NULL && c->text[0] == '\0')
-			snprintf(c->text, sizeof c->text, "%s",
-			         c->q == Qweb ? "web: want true, raw or false" : "debug: want true, false or seconds");
-		return x ? json_pack("{s:o}", "annotations", x) : NULL;
-	case Qrule: return rule_body(c, e);
+	if (f->body == NULL) {
+		snprintf(c->text, sizeof c->text, "this file cannot be written");
+		return NULL;
 	}
-	snprintf(c->text, sizeof c->text, "this file cannot be written");
-	return NULL;
+	return f->body(c, e);
 }
 
 static void
@@ -563,14 +610,25 @@ loaded(void *arg, int err)
 		return;
 	}
 	path = bk_path(c->kind, c->ename,
-	               c->q == Qcode || c->q == Qsrc || c->q == Qalias || c->q == Qkind || c->q == Qmain
-	                       ? "overwrite=true&validate=true"
-	                       : "overwrite=true");
+	               file_of(c->q)->flags & Fvalidate ? "overwrite=true&validate=true" : "overwrite=true");
 	rc = path ? bk_json("PUT", path, body, put_done, c) : -ENOMEM;
 	json_decref(body);
 	free(path);
 	if (rc < 0)
 		cm_done(c, rc, "cannot reach the backend");
+}
+
+/* manifest.yaml: the whole namespace as one document (manifest.c). */
+int
+commit_manifest(Node *n, const char *data, size_t len, commit_cb cb, void *arg)
+{
+	char err[1024];
+	int rc;
+
+	(void)n;
+	if ((rc = manifest_apply(data, len, cb, arg, err, sizeof err)) < 0)
+		cb(arg, rc, err);
+	return 0;
 }
 
 /*
@@ -581,19 +639,11 @@ int
 commit(Node *n, const char *data, size_t len, commit_cb cb, void *arg)
 {
 	Ent *e = node_ent(n);
-	char err[1024];
 	Cm *c;
 	int rc;
 
-	if (n->q == Qmanifest) {
-		if ((rc = manifest_apply(data, len, cb, arg, err, sizeof err)) < 0)
-			cb(arg, rc, err);
-		return 0;
-	}
-	if (is_feedtab(n->q))
-		return feedtab_commit(n->q, data, len, cb, arg);
-	if (n->q == Qsecret)
-		return secret_put(n, data, len, cb, arg);
+	if (file_of(n->q)->commit != NULL)
+		return file_of(n->q)->commit(n, data, len, cb, arg);
 	if (e == NULL)
 		return -ENOENT;
 	if ((c = calloc(1, sizeof *c)) == NULL)

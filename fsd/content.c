@@ -95,7 +95,7 @@ fill_doc(json_t *v, Buf *b)
 }
 
 static int
-fill_kv(Ent *e, const char *field, Buf *b)
+kv_fill(Ent *e, const char *field, Buf *b)
 {
 	json_t *o = kv_object(json_object_get(e->doc, field));
 	int rc = fill_json(o, b);
@@ -130,12 +130,13 @@ localname(const char *q)
 	return q;
 }
 
-static int
-fill_binding(Ent *e, Buf *b)
+int
+fill_binding(Node *n, Ent *e, Buf *b)
 {
 	char buf[512];
 	const char *q = qualname(json_object_get(e->doc, "binding"), "namespace", buf, sizeof buf);
 
+	(void)n;
 	return q[0] ? buf_printf(b, "%s\n", q) : 0;
 }
 
@@ -188,13 +189,14 @@ fill_feed(Ent *e, Buf *b)
 	}
 }
 
-static int
-fill_trigger(Ent *e, Buf *b)
+int
+fill_trigger(Node *n, Ent *e, Buf *b)
 {
+	(void)n;
 	buf_str(b, "params ");
-	fill_kv(e, "parameters", b);
+	kv_fill(e, "parameters", b);
 	buf_str(b, "annotations ");
-	fill_kv(e, "annotations", b);
+	kv_fill(e, "annotations", b);
 	buf_str(b, "rules");
 	rulenames(json_object_get(e->doc, "rules"), b);
 	buf_str(b, "\n");
@@ -216,18 +218,21 @@ rule_of_doc(json_t *doc, Ruletext *r)
 	snprintf(r->status, sizeof r->status, "%s", st ? st : "active");
 }
 
-static int
-fill_rule(Ent *e, Buf *b)
+int
+fill_rule(Node *n, Ent *e, Buf *b)
 {
 	Ruletext r;
 
+	(void)n;
 	rule_of_doc(e->doc, &r);
 	return rule_format(&r, b);
 }
 
-static int
-fill_exec(Ent *e, const char *field, Buf *b)
+/* kind or main (the row's arg), from the action's exec. */
+int
+fill_exec(Node *n, Ent *e, Buf *b)
 {
+	const char *field = file_of(n->q)->arg;
 	const char *v = json_string_value(json_object_get(exec_of(e), field));
 
 	if (e->staged && strcmp(field, "kind") == 0)
@@ -240,11 +245,12 @@ fill_exec(Ent *e, const char *field, Buf *b)
 }
 
 /* The action's web URL: BACKEND/api/v1/web/NS/PKG/NAME, PKG "default" outside a package. */
-static int
-fill_url(Ent *e, Buf *b)
+int
+fill_url(Node *n, Ent *e, Buf *b)
 {
 	const char *slash = strchr(e->name, '/');
 
+	(void)n;
 	buf_printf(b, "%s/api/v1/web/", fs.base);
 	url_escape(b, fs.ns);
 	buf_str(b, slash ? "/" : "/default/");
@@ -266,14 +272,19 @@ web_of(json_t *doc)
 }
 
 /* "true", "false" or seconds: how long an action's failed containers are held (annotation debug). */
-static int
-fill_debug(json_t *doc, Buf *b)
+int
+fill_debug(Node *n, Ent *e, Buf *b)
 {
-	json_t *ann = kv_object(json_object_get(doc, "annotations")), *v = json_object_get(ann, "debug");
-	int rc = json_is_number(v) && json_number_value(v) > 0
-	                 ? buf_printf(b, "%g\n", json_number_value(v))
-	                 : buf_printf(b, "%s\n", json_is_true(v) ? "true" : "false");
+	json_t *ann, *v;
+	int rc;
 
+	(void)n;
+	if (e->staged)
+		return buf_str(b, "false\n");
+	ann = kv_object(json_object_get(e->doc, "annotations"));
+	v = json_object_get(ann, "debug");
+	rc = json_is_number(v) && json_number_value(v) > 0 ? buf_printf(b, "%g\n", json_number_value(v))
+	                                                   : buf_printf(b, "%s\n", json_is_true(v) ? "true" : "false");
 	json_decref(ann);
 	return rc;
 }
@@ -287,27 +298,6 @@ url_escape(Buf *b, const char *s)
 			buf_add(b, s, 1);
 		else
 			buf_printf(b, "%%%02X", (unsigned char)*s);
-}
-
-static int
-needsdoc(int q)
-{
-	switch (q) {
-	case Qcode:
-	case Qalias:
-	case Qkind:
-	case Qmain:
-	case Qparams:
-	case Qannot:
-	case Qlimits:
-	case Qbinding:
-	case Qtrigger:
-	case Qrule:
-	case Qweb:
-	case Qdebug:
-	case Qapi: return 1;
-	}
-	return 0;
 }
 
 int
@@ -326,47 +316,79 @@ ent_docfresh(Ent *e)
 int
 node_fill(Node *n, Buf *b)
 {
-	Ent *e = node_ent(n);
+	const File *f = file_of(n->q);
+	Ent *e = NULL;
 
-	switch (n->q) {
-	case Qstatus:
-	case Qerr:
-	case Qctl: return root_fill(n, b);
-	case Qactlog:
-	case Qactstream:
-	case Qinvoke: return 0;
-	case Qmanifest: return manifest_fill(b);
-	case Qcrontab:
-	case Qwatches:
-	case Qsubs: return feedtab_fill(n->q, b);
-	case Qscratch: return buf_add(b, n->scratch->data.p ? n->scratch->data.p : "", n->scratch->data.n);
-	}
-	if (n->q >= Qactivation && n->q < Qscratch)
-		return act_fill(n, b);
-	if (n->q == Qholdent)
-		return hold_fill(n, b);
-	if (e == NULL)
+	if (f->fill == NULL)
+		return 0;
+	if (f->ent != NULL && (e = f->ent(n)) == NULL)
 		return -ENOENT;
-	if (needsdoc(n->q) && !ent_docfresh(e))
+	if ((f->flags & Fdoc) && !ent_docfresh(e))
 		return -EAGAIN;
-	switch (n->q) {
-	case Qcode:
-	case Qalias: return code_bytes(e, b);
-	case Qkind: return fill_exec(e, "kind", b);
-	case Qmain: return fill_exec(e, "main", b);
-	case Qparams: return e->staged ? buf_str(b, "{}\n") : fill_kv(e, "parameters", b);
-	case Qannot: return e->staged ? buf_str(b, "{}\n") : fill_kv(e, "annotations", b);
-	case Qlimits: return limits_format(json_object_get(e->doc, "limits"), b);
-	case Qversion: return buf_printf(b, "%s\n", e->version);
-	case Qobjerr: return e->err ? buf_printf(b, "%s\n", e->err) : 0;
-	case Qbinding: return fill_binding(e, b);
-	case Qtrigger: return fill_trigger(e, b);
-	case Qrule: return fill_rule(e, b);
-	case Qlogs: return buf_add(b, action_logs(e)->p, action_logs(e)->n);
-	case Qurl: return fill_url(e, b);
-	case Qapi: return e->staged ? 0 : fill_doc(json_object_get(e->doc, "apidoc"), b);
-	case Qweb: return buf_printf(b, "%s\n", e->staged ? "false" : web_of(e->doc));
-	case Qdebug: return e->staged ? buf_str(b, "false\n") : fill_debug(e->doc, b);
-	}
-	return 0;
+	return f->fill(n, e, b);
+}
+
+/* ---- the fills of the file table's rows (files.c) ---- */
+
+int
+fill_manifest(Node *n, Ent *e, Buf *b)
+{
+	(void)n, (void)e;
+	return manifest_fill(b);
+}
+
+int
+fill_code(Node *n, Ent *e, Buf *b)
+{
+	(void)n;
+	return code_bytes(e, b);
+}
+
+/* params or annotations (the row's arg) as an object; a staged action has none. */
+int
+fill_kv(Node *n, Ent *e, Buf *b)
+{
+	return e->staged ? buf_str(b, "{}\n") : kv_fill(e, file_of(n->q)->arg, b);
+}
+
+int
+fill_limits(Node *n, Ent *e, Buf *b)
+{
+	(void)n;
+	return limits_format(json_object_get(e->doc, "limits"), b);
+}
+
+int
+fill_version(Node *n, Ent *e, Buf *b)
+{
+	(void)n;
+	return buf_printf(b, "%s\n", e->version);
+}
+
+int
+fill_objerr(Node *n, Ent *e, Buf *b)
+{
+	(void)n;
+	return e->err ? buf_printf(b, "%s\n", e->err) : 0;
+}
+
+int
+fill_logs(Node *n, Ent *e, Buf *b)
+{
+	(void)n;
+	return buf_add(b, action_logs(e)->p, action_logs(e)->n);
+}
+
+int
+fill_api(Node *n, Ent *e, Buf *b)
+{
+	(void)n;
+	return e->staged ? 0 : fill_doc(json_object_get(e->doc, "apidoc"), b);
+}
+
+int
+fill_web(Node *n, Ent *e, Buf *b)
+{
+	(void)n;
+	return buf_printf(b, "%s\n", e->staged ? "false" : web_of(e->doc));
 }

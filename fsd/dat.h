@@ -75,6 +75,7 @@ enum {
 	Qsecret,  /* one of them: written, never read */
 	Qhold,    /* activations/ID/debug/: its held container's working directory (hold.c) */
 	Qholdent, /* a file or folder below it */
+	Nq,
 };
 
 /* Entity kinds, as in the REST API's collections. */
@@ -255,6 +256,76 @@ typedef struct Pend {
 	struct fuse_file_info fi;
 	int has_fi;
 } Pend;
+
+/* A directory's lister: fn(name, mode, arg) for each name. */
+typedef void (*list_fn)(const char *name, mode_t mode, void *arg);
+typedef void (*commit_cb)(void *arg, int err, const char *text);
+typedef struct Cm Cm; /* a commit under way (commit.c) */
+
+/* What a kind of file is and does (files.c) */
+enum {
+	Fdoc = 1 << 0,      /* made from its entity's document: fetched before it is read */
+	Fcache = 1 << 1,    /* attributes cached for DOC_ATTR_TIMEOUT (notify_changed invalidates them) */
+	Fstage = 1 << 2,    /* writes are staged in the open and committed at flush */
+	Flive = 1 << 3,     /* read as it is at each read, not as a snapshot taken at open */
+	Fapply = 1 << 4,    /* its stage is applied at each line written */
+	Fvalidate = 1 << 5, /* a commit has the backend try the code first */
+	Flocal = 1 << 6,    /* served while the backend is away */
+	Fscratch = 1 << 7,  /* a directory where an editor's scratch names may be made */
+	Frmfiles = 1 << 8,  /* a directory whose own files an unlink "removes" (rm -r reaches its rmdir) */
+	Fnoflush = 1 << 9,  /* an open that reads needs no FLUSH (invoke reports at its reads) */
+	Fnotify = 1 << 10,  /* invalidated with its entity when another client changes it */
+};
+
+/*
+ * One row of the file table: a kind of file (a Q constant) and everything
+ * that is particular to it. A NULL function does what its caller says is
+ * the default (most files are plain).
+ */
+typedef struct File {
+	const char *name; /* its name in its directory, for the fixed ones */
+	mode_t mode;      /* S_IFDIR | 0755 ... */
+	int flags;
+	const char *arg; /* what a fill or a commit shared by several files works on: "kind", "parameters" */
+	const int *kids; /* a directory's fixed names, 0-ended */
+	int coll;        /* a collection: the kind of entity it holds (kid_entity, list_entities) */
+	int member;      /* and the Q of one of them */
+	/* the tree (tree.c); NULL is the default after the colon */
+	mode_t (*modeof)(Node *n);                                /* : mode */
+	Ent *(*ent)(Node *n);                                     /* the entity it belongs to: none */
+	int (*exists)(Node *n);                                   /* : its entity is there */
+	int (*listed)(Node *n);                                   /* a fixed name, in its directory's list: yes */
+	int (*attr)(Node *n, uid_t uid, Ent *e, struct stat *st); /* size, time: a file's, what fill gives */
+	int (*kid)(Node *dir, const char *name, Kid *k, char *buf, size_t len);  /* other names: none */
+	void (*list)(Node *dir, list_fn fn, void *arg);                          /* and their list */
+	int (*wait)(Node *n, Ent *e, void (*fn)(void *arg, int err), void *arg); /* after -EAGAIN: ent_load */
+	/* content and commits (content.c, commit.c) */
+	int (*fill)(Node *n, Ent *e, Buf *b);                                       /* what a read gives: nothing */
+	int (*check)(Node *n, const char *p, size_t len, char *err, size_t errlen); /* a stage: no check */
+	json_t *(*body)(Cm *c, Ent *e); /* the PUT that commits a stage: cannot be written */
+	int (*commit)(Node *n, const char *data, size_t len, commit_cb cb, void *arg); /* : a PUT of body */
+	/* opens (fileops.c) */
+	int (*opening)(Pend *p, Node *n, Buf *b); /* checks and content at open: a snapshot (fill) */
+	void (*open)(Open *o);                    /* : nothing */
+	void (*close)(Open *o);                   /* : a staged entity the open made goes */
+	void (*read)(Open *o, fuse_req_t req, size_t size, off_t off);                   /* : the snapshot */
+	void (*write)(Open *o, fuse_req_t req, const char *buf, size_t size, off_t off); /* : the stage, or EBADF */
+	void (*flush)(Open *o, fuse_req_t req);                                          /* : commit the stage */
+	void (*fsync)(Open *o, fuse_req_t req);                                          /* : nothing */
+	int (*ready)(Open *o);                                                           /* poll: always */
+	void (*release)(Open *o, fuse_req_t req);                                        /* : nothing */
+	void (*truncate)(Node *n, Open *o, off_t size);                                  /* : the stage */
+	void (*chmod)(Node *n, mode_t mode);                                             /* : ignored */
+	/* names made in a directory (0: answered, or will be) and removed (0: the caller answers
+	 * success, Answered: answered, or will be), or -errno (change.c) */
+	int (*create)(fuse_req_t req, Node *dir, const char *name, mode_t mode, struct fuse_file_info *fi); /* EACCES */
+	int (*mkdir)(fuse_req_t req, Node *dir, const char *name);          /* : EPERM */
+	int (*unlink)(fuse_req_t req, Node *dir, const char *name, Kid *k); /* : Frmfiles of dir, or EPERM */
+	int (*rmdir)(fuse_req_t req, Node *dir, const char *name, Kid *k, char *text, size_t len); /* EPERM, ENOTDIR */
+} File;
+
+/* unlink and rmdir: the answer was given */
+enum { Answered = 1 };
 
 /* What the command line and mount(8)'s -o say about the backend and the mount (mountopt.c). */
 typedef struct Mountopt {

@@ -300,12 +300,13 @@ byname(const void *a, const void *b)
 
 /* The table of q, a line a trigger; -EAGAIN until every document is here. */
 int
-feedtab_fill(int q, Buf *b)
+feedtab_fill(Node *node, Ent *e, Buf *b)
 {
-	Fill f = { table_of(q), b, "", json_array() };
+	Fill f = { table_of(node->q), b, "", json_array() };
 	json_t **v, *st;
 	size_t i, n;
 
+	(void)e;
 	if (!cache_all_fresh()) {
 		json_decref(f.names);
 		return -EAGAIN;
@@ -378,10 +379,10 @@ parse_all(const Table *t, const char *text, size_t len, json_t **out, char *err,
 }
 
 int
-feedtab_check(int q, const char *text, size_t len, char *err, size_t n)
+feedtab_check(Node *node, const char *text, size_t len, char *err, size_t n)
 {
 	json_t *want;
-	int rc = parse_all(table_of(q), text, len, &want, err, n);
+	int rc = parse_all(table_of(node->q), text, len, &want, err, n);
 
 	json_decref(want);
 	return rc;
@@ -599,9 +600,10 @@ loaded_all(void *arg, int err)
 
 /* Commit a table written at flush: every trigger's document first (their feeds), then the set. */
 int
-feedtab_commit(int q, const char *text, size_t len, commit_cb cb, void *arg)
+feedtab_commit(Node *node, const char *text, size_t len, commit_cb cb, void *arg)
 {
 	Later *l = calloc(1, sizeof *l);
+	int q = node->q;
 
 	if (l == NULL || (l->text = malloc(len + 1)) == NULL) {
 		free(l);

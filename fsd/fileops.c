@@ -32,45 +32,42 @@ open_new(Node *n, int flags)
 	o->flags = flags;
 	park_init(&o->reads);
 	o->callt = &o->calls;
-	if (n->q == Qscratch) {
-		o->scratch = n->scratch;
-		o->scratch->refs++;
-		if (flags & O_TRUNC)
-			buf_reset(&o->scratch->data);
-	}
-	if (n->q == Qactstream)
-		stream_open(o);
-	if (n->q == Qsrcent)
-		src_open(o);
+	if (file_of(n->q)->open)
+		file_of(n->q)->open(o);
 	return o;
+}
+
+/* An open that created a staged entity (NAME.py, a rule) and never
+ * committed it: the entity goes with it. */
+static void
+drop_made(Open *o)
+{
+	Node *n = o->node;
+	Ent *e = node_ent(n);
+	char *slash = strrchr(n->path, '/');
+
+	if (!o->created || e == NULL || !e->staged)
+		return;
+	ent_drop(e);
+	if (slash) {
+		*slash = '\0';
+		notify_entry(n->path, slash + 1);
+		*slash = '/';
+	}
 }
 
 void
 open_free(Open *o)
 {
-	Node *n = o->node;
-	Ent *e = node_ent(n);
+	const File *f = file_of(o->node->q);
 
-	if (o->created && e != NULL && e->staged && n->q != Qsrcent && n->q != Qsecret) {
-		char *slash = strrchr(n->path, '/');
-		ent_drop(e);
-		if (slash) {
-			*slash = '\0';
-			notify_entry(n->path, slash + 1);
-			*slash = '/';
-		}
-	}
 	park_drain(&o->reads, EINTR);
 	if (o->ph != NULL)
 		fuse_pollhandle_destroy(o->ph);
-	if (n->q == Qactstream)
-		stream_close(o);
-	if (n->q == Qinvoke)
-		invoke_close(o);
-	if (n->q == Qsrcent)
-		src_release(o);
-	if (n->q == Qsecret && o->created)
-		secret_forget(n);
+	if (f->close)
+		f->close(o);
+	else
+		drop_made(o);
 	scratch_put(o->scratch);
 	buf_free(&o->out);
 	buf_free(&o->stage);
@@ -91,19 +88,20 @@ writable(Node *n)
 static int
 snapshot(Node *n, int flags)
 {
-	switch (n->q) {
-	case Qactlog:
-	case Qactstream:
-	case Qinvoke:
-	case Qresult:
-	case Qscratch:
-	case Qsrcent:
-	case Qsecret:
-	case Qctl:
-	case Qalogs:
-	case Qlogs: return 0;
-	}
-	return (flags & O_ACCMODE) != O_WRONLY || (stages(n) && !(flags & O_TRUNC));
+	if (node_is(n, Flive))
+		return 0;
+	return (flags & O_ACCMODE) != O_WRONLY || (node_is(n, Fstage) && !(flags & O_TRUNC));
+}
+
+/* What an open starts from: the content, when it is a snapshot. */
+static int
+opening(Pend *p, Node *n, Buf *b)
+{
+	const File *f = file_of(n->q);
+
+	if (f->opening)
+		return f->opening(p, n, b);
+	return snapshot(n, p->fi.flags) ? node_fill(n, b) : 0;
 }
 
 void
@@ -122,16 +120,8 @@ file_open(Pend *p)
 		rc = -ESTALE;
 	if (rc == 0 && acc != O_RDONLY && !writable(n))
 		rc = -EACCES;
-	if (rc == 0 && n->q == Qsecret && acc != O_WRONLY)
-		rc = -EACCES; /* a secret is never read back */
-	if (rc == 0 && n->q == Qsrcent)
-		rc = src_ready(n);
-	if (rc == 0 && n->q == Qerr && (p->fi.flags & O_TRUNC))
-		err_clear(fuse_req_ctx(p->req)->uid); /* : > err */
-	if (rc == 0 && n->q == Qerr)
-		rc = err_fill(fuse_req_ctx(p->req)->uid, &b);
-	else if (rc == 0 && snapshot(n, p->fi.flags))
-		rc = node_fill(n, &b);
+	if (rc == 0)
+		rc = opening(p, n, &b);
 	if (rc == -EAGAIN && (rc = pend_wait(p, n)) == 0) {
 		buf_free(&b);
 		return;
@@ -145,7 +135,7 @@ file_open(Pend *p)
 		return;
 	}
 	o->out = b;
-	if (acc != O_RDONLY && !(p->fi.flags & O_TRUNC) && stages(n))
+	if (acc != O_RDONLY && !(p->fi.flags & O_TRUNC) && node_is(n, Fstage))
 		buf_add(&o->stage, b.p ? b.p : "", b.n);
 	p->fi.fh = (uintptr_t)o;
 	p->fi.direct_io = 1;
@@ -153,7 +143,7 @@ file_open(Pend *p)
 	/* Spare the FLUSH round trip where a close has nothing to say: nothing
 	 * commits at the close of a read-only open of a snapshot, and an invoke
 	 * open that reads reports an incomplete message at its reads. */
-	p->fi.noflush = (acc == O_RDONLY && snapshot(n, p->fi.flags)) || (n->q == Qinvoke && acc != O_WRONLY);
+	p->fi.noflush = (acc == O_RDONLY && snapshot(n, p->fi.flags)) || (node_is(n, Fnoflush) && acc != O_WRONLY);
 	if (fuse_reply_open(p->req, &p->fi) < 0)
 		open_free(o);
 	pend_free(p);
@@ -169,16 +159,6 @@ reply_slice(fuse_req_t req, const Buf *b, size_t size, off_t off)
 		fuse_reply_buf(req, b->p + off, b->n - off < size ? b->n - off : size);
 }
 
-/* An action's logs, as they are at each read: they grow, and tail -f follows them. */
-static void
-logs_read(Open *o, fuse_req_t req, size_t size, off_t off)
-{
-	Ent *e = node_ent(o->node);
-	static const Buf none;
-
-	reply_slice(req, e != NULL ? action_logs(e) : &none, size, off);
-}
-
 void
 fs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi)
 {
@@ -186,24 +166,10 @@ fs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file
 
 	(void)ino;
 	o->flags = fi->flags;
-	switch (o->node->q) {
-	case Qactlog: act_log_read(req, size, off); break;
-	case Qlogs: logs_read(o, req, size, off); break;
-	case Qalogs: alogs_read(o->node, req, size, off); break;
-	case Qactstream: stream_read(o, req, size); break;
-	case Qinvoke: invoke_read(o, req, size); break;
-	case Qresult: result_read(o, req, size, off); break;
-	case Qscratch: reply_slice(req, &o->scratch->data, size, off); break;
-	case Qsrcent: src_read(o, req, size, off); break;
-	case Qctl:
-		/* the reply to the commands written, whatever the offset */
-		if (o->outoff < o->out.n)
-			stream_reply(o, req, size);
-		else
-			fuse_reply_buf(req, NULL, 0);
-		break;
-	default: reply_slice(req, &o->out, size, off); break;
-	}
+	if (file_of(o->node->q)->read)
+		file_of(o->node->q)->read(o, req, size, off);
+	else
+		reply_slice(req, &o->out, size, off);
 }
 
 typedef struct Wr {
@@ -236,7 +202,7 @@ apply_now(Open *o, fuse_req_t req, size_t size)
 	Wr *w;
 	int rc;
 
-	if (!is_feedtab(o->node->q) || o->stage.n == 0 || o->stage.p[o->stage.n - 1] != '\n')
+	if (!node_is(o->node, Fapply) || o->stage.n == 0 || o->stage.p[o->stage.n - 1] != '\n')
 		return 0;
 	if ((w = calloc(1, sizeof *w)) == NULL || (w->path = strdup(o->node->path)) == NULL) {
 		free(w);
@@ -281,32 +247,15 @@ void
 fs_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off, struct fuse_file_info *fi)
 {
 	Open *o = (Open *)(uintptr_t)fi->fh;
-	Scratch *s = o->scratch;
+	const File *f = file_of(o->node->q);
 
 	(void)ino;
-	switch (o->node->q) {
-	case Qscratch:
-		if (buf_pwrite(&s->data, buf, size, off) < 0) {
-			fuse_reply_err(req, ENOMEM);
-			return;
-		}
-		s->mtime = now_ms();
-		fuse_reply_write(req, size);
-		return;
-	case Qinvoke: invoke_write(o, req, buf, size); return;
-	case Qsrcent: src_write(o, req, buf, size, off); return;
-	case Qtrigger: fire_write(o, req, buf, size); return;
-	case Qctl: ctl_write(o, req, buf, size); return;
-	case Qerr:
-		err_clear(fuse_req_ctx(req)->uid);
-		fuse_reply_write(req, size);
-		return;
-	}
-	if (!stages(o->node)) {
+	if (f->write)
+		f->write(o, req, buf, size, off);
+	else if (f->flags & Fstage)
+		stage_write(o, req, buf, size, off);
+	else
 		fuse_reply_err(req, EBADF);
-		return;
-	}
-	stage_write(o, req, buf, size, off);
 }
 
 typedef struct Fl {
@@ -335,11 +284,11 @@ fs_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	int rc;
 
 	(void)ino;
-	switch (o->node->q) {
-	case Qtrigger: fire_flush(o, req); return;
-	case Qinvoke: invoke_flush(o, req); return;
+	if (file_of(o->node->q)->flush) {
+		file_of(o->node->q)->flush(o, req);
+		return;
 	}
-	if (!stages(o->node) || !o->dirty) {
+	if (!node_is(o->node, Fstage) || !o->dirty) {
 		fuse_reply_err(req, o->bad ? EINVAL : 0);
 		return;
 	}
@@ -366,8 +315,8 @@ fs_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info *fi
 	Open *o = (Open *)(uintptr_t)fi->fh;
 
 	(void)ino, (void)datasync;
-	if (o->node->q == Qsrcent)
-		src_fsync(o->node, req);
+	if (file_of(o->node->q)->fsync)
+		file_of(o->node->q)->fsync(o, req);
 	else
 		fuse_reply_err(req, 0);
 }
@@ -377,14 +326,10 @@ void
 fs_poll(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, struct fuse_pollhandle *ph)
 {
 	Open *o = (Open *)(uintptr_t)fi->fh;
-	int ready = 1;
+	int (*ready)(Open * o) = file_of(o->node->q)->ready;
 
 	(void)ino;
-	switch (o->node->q) {
-	case Qactstream: ready = o->outoff < o->out.n || o->cursor <= act_seq() || fs.shutting; break;
-	case Qinvoke: ready = o->outoff < o->out.n || o->calls == NULL || o->calls->done; break;
-	}
-	park_poll(o, req, ph, ready);
+	park_poll(o, req, ph, ready ? ready(o) : 1);
 }
 
 void
@@ -393,8 +338,8 @@ fs_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	Open *o = (Open *)(uintptr_t)fi->fh;
 
 	(void)ino;
-	if (o->node->q == Qinvoke)
-		invoke_release(o, req);
+	if (file_of(o->node->q)->release)
+		file_of(o->node->q)->release(o, req);
 	open_free(o);
 	fuse_reply_err(req, 0);
 }

@@ -16,17 +16,28 @@ int act_fetch(const char *id, void (*fn)(void *arg, int err), void *arg);
 void act_latest(void (*done)(void));
 int act_of(const char *id, const char *name);
 void act_list(const char *name, void (*fn)(const char *name, mode_t mode, void *arg), void *arg);
-int act_fill(Node *n, Buf *b);
 int act_live(Node *n);
-void alogs_read(Node *n, fuse_req_t req, size_t size, off_t off);
+int act_exists(Node *n);
+int wait_act(Node *n, Ent *e, void (*fn)(void *arg, int err), void *arg);
+int act_attr(Node *n, uid_t uid, Ent *e, struct stat *st);
+int afill_record(Node *n, Ent *e, Buf *b);
+int afill_status(Node *n, Ent *e, Buf *b);
+int afill_result(Node *n, Ent *e, Buf *b);
+int afill_logs(Node *n, Ent *e, Buf *b);
+int afill_name(Node *n, Ent *e, Buf *b);
+int afill_int(Node *n, Ent *e, Buf *b);
+int afill_cause(Node *n, Ent *e, Buf *b);
+void alogs_read(Open *o, fuse_req_t req, size_t size, off_t off);
+void logs_read(Open *o, fuse_req_t req, size_t size, off_t off);
+int attr_logs(Node *n, uid_t uid, Ent *e, struct stat *st);
 const Buf *action_logs(Ent *e);
-void act_attr(Node *n, struct stat *st);
 const Buf *act_logs(Ent *e);
-size_t act_log_size(int64_t *mtime);
-void act_log_read(fuse_req_t req, size_t size, off_t off);
+int act_log_attr(Node *n, uid_t uid, Ent *e, struct stat *st);
+void act_log_read(Open *o, fuse_req_t req, size_t size, off_t off);
 void stream_open(Open *o);
 void stream_close(Open *o);
-void stream_read(Open *o, fuse_req_t req, size_t size);
+void stream_read(Open *o, fuse_req_t req, size_t size, off_t off);
+int stream_ready(Open *o);
 void stream_reply(Open *o, fuse_req_t req, size_t size);
 void stream_shutdown(void);
 
@@ -67,6 +78,26 @@ int cache_load_all(void (*fn)(void *arg, int err), void *arg);
 
 /* change.c */
 int stage_action(Node *dir, const char *name, Kid *k, char *buf, size_t len);
+int create_scratch(fuse_req_t req, Node *dir, const char *name, mode_t mode, struct fuse_file_info *fi);
+int create_action(fuse_req_t req, Node *dir, const char *name, mode_t mode, struct fuse_file_info *fi);
+int create_staged(fuse_req_t req, Node *dir, const char *name, mode_t mode, struct fuse_file_info *fi);
+int create_trigger(fuse_req_t req, Node *dir, const char *name, mode_t mode, struct fuse_file_info *fi);
+int create_src(fuse_req_t req, Node *dir, const char *name, mode_t mode, struct fuse_file_info *fi);
+int create_secret(fuse_req_t req, Node *dir, const char *name, mode_t mode, struct fuse_file_info *fi);
+int mkdir_action(fuse_req_t req, Node *dir, const char *name);
+int mkdir_src(fuse_req_t req, Node *dir, const char *name);
+int mkdir_srcent(fuse_req_t req, Node *dir, const char *name);
+int mkdir_package(fuse_req_t req, Node *dir, const char *name);
+int unlink_secret(fuse_req_t req, Node *dir, const char *name, Kid *k);
+int unlink_scratch(fuse_req_t req, Node *dir, const char *name, Kid *k);
+int unlink_src(fuse_req_t req, Node *dir, const char *name, Kid *k);
+int unlink_entity(fuse_req_t req, Node *dir, const char *name, Kid *k);
+int unlink_dir(fuse_req_t req, Node *dir, const char *name, Kid *k);
+int rmdir_entity(fuse_req_t req, Node *dir, const char *name, Kid *k, char *text, size_t len);
+int rmdir_actions(fuse_req_t req, Node *dir, const char *name, Kid *k, char *text, size_t len);
+int rmdir_src(fuse_req_t req, Node *dir, const char *name, Kid *k, char *text, size_t len);
+int rmdir_none(fuse_req_t req, Node *dir, const char *name, Kid *k, char *text, size_t len);
+int rmdir_hold(fuse_req_t req, Node *dir, const char *name, Kid *k, char *text, size_t len);
 void fs_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode, struct fuse_file_info *fi);
 void fs_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode);
 void fs_unlink(fuse_req_t req, fuse_ino_t parent, const char *name);
@@ -74,18 +105,17 @@ void fs_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name);
 void fs_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t newparent, const char *newname,
                unsigned int flags);
 
-typedef void (*commit_cb)(void *arg, int err, const char *text);
-
 /* src.c */
 int src_scratch_name(const char *name);
 const char *src_rel(Node *n);
 void src_free(Src *s);
 int src_of(Ent *e, Src **out);
 int src_exists(Node *n);
-int src_ready(Node *n);
-int src_kid(Node *dir, const char *name, Kid *k);
+int src_there(Node *n);
+int src_opening(Pend *p, Node *n, Buf *b);
+int src_kid(Node *dir, const char *name, Kid *k, char *buf, size_t len);
 mode_t src_mode(Node *n);
-int src_attr(Node *n, struct stat *st);
+int src_attr(Node *n, uid_t uid, Ent *e, struct stat *st);
 void src_list(Node *dir, void (*fn)(const char *name, mode_t mode, void *arg), void *arg);
 void src_changed(Src *s, fuse_req_t req);
 int src_settle(Ent *e, void (*fn)(void *arg, int err, const char *text), void *arg);
@@ -93,9 +123,9 @@ void src_open(Open *o);
 void src_read(Open *o, fuse_req_t req, size_t size, off_t off);
 void src_write(Open *o, fuse_req_t req, const char *buf, size_t size, off_t off);
 void src_release(Open *o);
-void src_truncate(Node *n, off_t size);
+void src_truncate(Node *n, Open *o, off_t size);
 void src_chmod(Node *n, mode_t mode);
-void src_fsync(Node *n, fuse_req_t req);
+void src_fsync(Open *o, fuse_req_t req);
 int src_make(fuse_req_t req, Node *dir, const char *name, mode_t mode, Kid *k);
 int src_start(Ent *e);
 int src_remove(fuse_req_t req, Node *parent, const char *name, int dir);
@@ -104,27 +134,46 @@ int src_rename(fuse_req_t req, Node *sdir, const char *name, Node *dir, const ch
 void src_err(Src *s, const char *path, int err, const char *text);
 
 /* secret.c */
-int secret_kid(Node *dir, const char *name, Kid *k);
+int secret_kid(Node *dir, const char *name, Kid *k, char *buf, size_t len);
 int secret_exists(Node *n);
 void secret_list(Node *dir, void (*fn)(const char *name, mode_t mode, void *arg), void *arg);
 int secret_create(Node *dir, const char *name, Kid *k);
 void secret_forget(Node *n);
+int secret_opening(Pend *p, Node *n, Buf *b);
+void secret_close(Open *o);
 int secret_put(Node *n, const char *data, size_t len, commit_cb cb, void *arg);
 
 /* hold.c */
-int hold_fetch(Node *n, void (*fn)(void *arg, int err), void *arg);
-int hold_kid(Node *dir, const char *name, Kid *k);
+int hold_fetch(Node *n, Ent *e, void (*fn)(void *arg, int err), void *arg);
+int hold_kid(Node *dir, const char *name, Kid *k, char *buf, size_t len);
 int hold_exists(Node *n);
 mode_t hold_mode(Node *n);
-void hold_attr(Node *n, struct stat *st);
-int hold_fill(Node *n, Buf *b);
-void hold_list(Node *dir, void (*fn)(const char *name, mode_t mode, void *arg), void *arg);
+int hold_attr(Node *n, uid_t uid, Ent *e, struct stat *st);
+int hold_fill(Node *n, Ent *e, Buf *b);
+void hold_list(Node *dir, list_fn fn, void *arg);
 void hold_released(const char *id);
 
 /* commit.c */
-int stages(Node *n);
 int stage_check(Open *o, char *err, size_t len);
 int commit(Node *n, const char *data, size_t len, commit_cb cb, void *arg);
+int commit_manifest(Node *n, const char *data, size_t len, commit_cb cb, void *arg);
+int check_object(Node *n, const char *p, size_t len, char *err, size_t errlen);
+int check_limits(Node *n, const char *p, size_t len, char *err, size_t errlen);
+int check_web(Node *n, const char *p, size_t len, char *err, size_t errlen);
+int check_debug(Node *n, const char *p, size_t len, char *err, size_t errlen);
+int check_rule(Node *n, const char *p, size_t len, char *err, size_t errlen);
+int check_exec_word(Node *n, const char *p, size_t len, char *err, size_t errlen);
+int check_binding(Node *n, const char *p, size_t len, char *err, size_t errlen);
+json_t *body_code(Cm *c, Ent *e);
+json_t *body_exec(Cm *c, Ent *e);
+json_t *body_params(Cm *c, Ent *e);
+json_t *body_annot(Cm *c, Ent *e);
+json_t *body_limits(Cm *c, Ent *e);
+json_t *body_binding(Cm *c, Ent *e);
+json_t *body_api(Cm *c, Ent *e);
+json_t *body_web(Cm *c, Ent *e);
+json_t *body_debug(Cm *c, Ent *e);
+json_t *body_rule(Cm *c, Ent *e);
 
 /* content.c */
 json_t *kv_object(json_t *arr);
@@ -137,6 +186,25 @@ const char *localname(const char *q);
 void rule_of_doc(json_t *doc, Ruletext *r);
 int ent_docfresh(Ent *e);
 int node_fill(Node *n, Buf *b);
+int fill_manifest(Node *n, Ent *e, Buf *b);
+int fill_code(Node *n, Ent *e, Buf *b);
+int fill_exec(Node *n, Ent *e, Buf *b);
+int fill_kv(Node *n, Ent *e, Buf *b);
+int fill_limits(Node *n, Ent *e, Buf *b);
+int fill_version(Node *n, Ent *e, Buf *b);
+int fill_objerr(Node *n, Ent *e, Buf *b);
+int fill_logs(Node *n, Ent *e, Buf *b);
+int fill_url(Node *n, Ent *e, Buf *b);
+int fill_web(Node *n, Ent *e, Buf *b);
+int fill_debug(Node *n, Ent *e, Buf *b);
+int fill_binding(Node *n, Ent *e, Buf *b);
+int fill_trigger(Node *n, Ent *e, Buf *b);
+int fill_rule(Node *n, Ent *e, Buf *b);
+int fill_api(Node *n, Ent *e, Buf *b);
+
+/* files.c */
+const File *file_of(int q);
+int node_is(Node *n, int flag);
 
 /* events.c */
 int events_start(void (*first)(void));
@@ -158,6 +226,7 @@ void fs_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
 Pend *pend_new(int op, fuse_req_t req, fuse_ino_t ino, const char *name, struct fuse_file_info *fi);
 void pend_free(Pend *p);
 int pend_wait(Pend *p, Node *n);
+int wait_all(Node *n, Ent *e, void (*fn)(void *arg, int err), void *arg);
 double attr_timeout(Node *n);
 int reply_entry(fuse_req_t req, Node *dir, const char *name, const Kid *k, struct fuse_file_info *fi);
 int gate(Node *n);
@@ -174,18 +243,21 @@ void fs_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, stru
 void fs_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
 
 /* fire.c */
-void fire_write(Open *o, fuse_req_t req, const char *buf, size_t size);
+void fire_write(Open *o, fuse_req_t req, const char *buf, size_t size, off_t off);
 void fire_flush(Open *o, fuse_req_t req);
 
 /* invoke.c */
-void invoke_write(Open *o, fuse_req_t req, const char *buf, size_t size);
-void invoke_read(Open *o, fuse_req_t req, size_t size);
+void invoke_write(Open *o, fuse_req_t req, const char *buf, size_t size, off_t off);
+void invoke_read(Open *o, fuse_req_t req, size_t size, off_t off);
+int invoke_ready(Open *o);
 void invoke_flush(Open *o, fuse_req_t req);
 void invoke_release(Open *o, fuse_req_t req);
 void invoke_close(Open *o);
 void result_read(Open *o, fuse_req_t req, size_t size, off_t off);
 int result_load(Ent *e, void (*fn)(void *arg, int err), void *arg);
 int result_size(Ent *e, off_t *size);
+int attr_result(Node *n, uid_t uid, Ent *e, struct stat *st);
+int wait_result(Node *n, Ent *e, void (*fn)(void *arg, int err), void *arg);
 
 /* manifest.c */
 int manifest_fill(Buf *b);
@@ -196,11 +268,10 @@ void manifest_apis_out(json_t *pkgs);
 int manifest_apis_in(const char *pkg, json_t *apis, json_t *steps, char *err, size_t n);
 
 /* feedtab.c */
-#define is_feedtab(q) ((q) == Qcrontab || (q) == Qwatches || (q) == Qsubs)
-int feedtab_fill(int q, Buf *b);
-int feedtab_check(int q, const char *text, size_t len, char *err, size_t n);
+int feedtab_fill(Node *n, Ent *e, Buf *b);
+int feedtab_check(Node *n, const char *text, size_t len, char *err, size_t errlen);
 int feedtab_apply(int q, const char *text, size_t len, commit_cb cb, void *arg, char *err, size_t errlen);
-int feedtab_commit(int q, const char *text, size_t len, commit_cb cb, void *arg);
+int feedtab_commit(Node *n, const char *text, size_t len, commit_cb cb, void *arg);
 
 /* mounted.c */
 int mounted_watch(const char *path, void (*fn)(void));
@@ -260,10 +331,14 @@ void err_note_as(uid_t uid, pid_t pid, const char *op, const char *path, Ent *e,
 void fail_req(fuse_req_t req, const char *op, const char *dir, const char *name, int err, const char *text);
 int err_fill(uid_t uid, Buf *b);
 void err_clear(uid_t uid);
-int root_fill(Node *n, Buf *b);
+int status_fill(Node *n, Ent *e, Buf *b);
+int err_open(Pend *p, Node *n, Buf *b);
+int err_attr(Node *n, uid_t uid, Ent *e, struct stat *st);
+void err_write(Open *o, fuse_req_t req, const char *buf, size_t size, off_t off);
 void fs_down(const char *why);
 void fs_up(void);
-void ctl_write(Open *o, fuse_req_t req, const char *buf, size_t size);
+void ctl_write(Open *o, fuse_req_t req, const char *buf, size_t size, off_t off);
+void ctl_read(Open *o, fuse_req_t req, size_t size, off_t off);
 
 /* scratch.c */
 Scratch *scratch_get(const char *path);
@@ -272,6 +347,15 @@ void scratch_put(Scratch *s);
 void scratch_unlink(const char *path);
 int scratch_rename(const char *from, const char *to);
 void scratch_each(const char *dir, void (*fn)(const char *name, void *arg), void *arg);
+mode_t scratch_mode(Node *n);
+int scratch_exists(Node *n);
+int scratch_attr(Node *n, uid_t uid, Ent *e, struct stat *st);
+int scratch_fill(Node *n, Ent *e, Buf *b);
+void scratch_open(Open *o);
+void scratch_read(Open *o, fuse_req_t req, size_t size, off_t off);
+void scratch_write(Open *o, fuse_req_t req, const char *buf, size_t size, off_t off);
+void scratch_truncate(Node *n, Open *o, off_t size);
+void scratch_chmod(Node *n, mode_t mode);
 
 /* steps.c */
 void step_add(json_t *steps, const char *method, int kind, const char *name, const char *query, json_t *body);
@@ -302,9 +386,25 @@ mode_t node_mode(Node *n);
 int is_actid(const char *s);
 int link_target(Node *n, char *buf, size_t len);
 int kid_of(Node *dir, const char *name, Kid *k, char *buf, size_t len);
+int kid_action(Node *dir, const char *name, Kid *k, char *buf, size_t len);
+int kid_entity(Node *dir, const char *name, Kid *k, char *buf, size_t len);
+int kid_actlink(Node *dir, const char *name, Kid *k, char *buf, size_t len);
+int kid_activation(Node *dir, const char *name, Kid *k, char *buf, size_t len);
 Ent *node_ent(Node *n);
+Ent *ent_of(Node *n);
+Ent *ent_pkgdir(Node *n);
 int node_exists(Node *n);
+int exists_always(Node *n);
+int actions_exist(Node *n);
+int actlink_exists(Node *n);
 int node_attr(Node *n, uid_t uid, struct stat *st);
-void dir_list(Node *dir, void (*fn)(const char *name, mode_t mode, void *arg), void *arg);
+int attr_none(Node *n, uid_t uid, Ent *e, struct stat *st);
+int attr_code(Node *n, uid_t uid, Ent *e, struct stat *st);
+int attr_link(Node *n, uid_t uid, Ent *e, struct stat *st);
+void dir_list(Node *dir, list_fn fn, void *arg);
+void list_actions(Node *dir, list_fn fn, void *arg);
+void list_entities(Node *dir, list_fn fn, void *arg);
+void list_activations(Node *dir, list_fn fn, void *arg);
+void list_acts(Node *dir, list_fn fn, void *arg);
 
 #endif

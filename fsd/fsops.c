@@ -62,22 +62,20 @@ again(void *arg, int err)
 int
 pend_wait(Pend *p, Node *n)
 {
+	const File *f = file_of(n->q);
 	Ent *e = node_ent(n);
-	int rc;
 
-	if (n->q == Qmanifest || is_feedtab(n->q))
-		rc = cache_load_all(again, p);
-	else if (n->q == Qresult && e != NULL)
-		rc = result_load(e, again, p);
-	else if (n->q >= Qactivation && n->q < Qscratch)
-		rc = act_fetch(n->ename, again, p);
-	else if (n->q == Qhold || n->q == Qholdent)
-		rc = hold_fetch(n, again, p);
-	else if (e == NULL)
-		rc = -ENOENT;
-	else
-		rc = ent_load(e, again, p);
-	return rc;
+	if (f->wait)
+		return f->wait(n, e, again, p);
+	return e == NULL ? -ENOENT : ent_load(e, again, p);
+}
+
+/* The files made from every entity (manifest.yaml, crontab...) wait for all of them. */
+int
+wait_all(Node *n, Ent *e, void (*fn)(void *arg, int err), void *arg)
+{
+	(void)n, (void)e;
+	return cache_load_all(fn, arg);
 }
 
 /*
@@ -91,24 +89,8 @@ pend_wait(Pend *p, Node *n)
 double
 attr_timeout(Node *n)
 {
-	switch (n->q) {
-	case Qcode:
-	case Qalias:
-	case Qkind:
-	case Qmain:
-	case Qparams:
-	case Qannot:
-	case Qlimits:
-	case Qversion:
-	case Qbinding:
-	case Qtrigger:
-	case Qrule:
-	case Qinvoke:
-	case Qurl:
-	case Qweb:
-	case Qdebug:
-	case Qapi: return DOC_ATTR_TIMEOUT;
-	}
+	if (node_is(n, Fcache))
+		return DOC_ATTR_TIMEOUT;
 	return S_ISDIR(node_mode(n)) ? DIR_ATTR_TIMEOUT : 0.0;
 }
 
@@ -164,18 +146,7 @@ reply_entry(fuse_req_t req, Node *dir, const char *name, const Kid *k, struct fu
 int
 gate(Node *n)
 {
-	if (fs.up || n->q == Qscratch)
-		return 0;
-	switch (n->q) {
-	case Qroot:
-	case Qctl:
-	case Qstatus:
-	case Qerr:
-	case Qactivations:
-	case Qactlog:
-	case Qactstream: return 0;
-	}
-	return -EIO;
+	return fs.up || node_is(n, Flocal) ? 0 : -EIO;
 }
 
 static void
@@ -314,27 +285,24 @@ fs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set, struct
 {
 	Node *n = node_of(ino);
 	Open *o = fi ? (Open *)(uintptr_t)fi->fh : NULL;
+	const File *f;
 
 	if (n == NULL) {
 		fuse_reply_err(req, ENOENT);
 		return;
 	}
+	f = file_of(n->q);
 	if (to_set & FUSE_SET_ATTR_SIZE) {
-		if (n->q == Qsrcent) {
-			src_truncate(n, attr->st_size);
-		} else if (n->q == Qscratch) {
-			buf_pwrite(&n->scratch->data, "", 0, attr->st_size);
-			n->scratch->data.n = attr->st_size;
+		if (f->truncate) {
+			f->truncate(n, o, attr->st_size);
 		} else if (o != NULL) {
 			buf_pwrite(&o->stage, "", 0, attr->st_size);
 			o->stage.n = attr->st_size;
 			o->dirty = 1;
 		}
 	}
-	if ((to_set & FUSE_SET_ATTR_MODE) && n->q == Qscratch)
-		n->scratch->mode = attr->st_mode & 07777;
-	if ((to_set & FUSE_SET_ATTR_MODE) && n->q == Qsrcent)
-		src_chmod(n, attr->st_mode);
+	if ((to_set & FUSE_SET_ATTR_MODE) && f->chmod)
+		f->chmod(n, attr->st_mode);
 	start(Psetattr, req, ino, NULL, NULL);
 }
 

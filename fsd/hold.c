@@ -220,8 +220,9 @@ fail:
 
 /* Fetch what n needs (debug/'s listing, or a file's bytes), then fn(arg, err). */
 int
-hold_fetch(Node *n, void (*fn)(void *arg, int err), void *arg)
+hold_fetch(Node *n, Ent *e, void (*fn)(void *arg, int err), void *arg)
 {
+	(void)e;
 	return n->q == Qhold ? fetch_list(n->ename, fn, arg) : fetch_file(n, fn, arg);
 }
 
@@ -232,12 +233,13 @@ hold_fetch(Node *n, void (*fn)(void *arg, int err), void *arg)
  * -ENOENT, or -EAGAIN with k->q Qhold when the listing must be fetched.
  */
 int
-hold_kid(Node *dir, const char *name, Kid *k)
+hold_kid(Node *dir, const char *name, Kid *k, char *buf, size_t len)
 {
 	Hold *h = map_get(&holds, dir->ename);
 	json_t *f;
 	char *path;
 
+	(void)buf, (void)len;
 	if (dir->q == Qactivation) {
 		if (strcmp(name, "debug") != 0 || !held_by_record(dir->ename))
 			return -ENOENT;
@@ -275,23 +277,26 @@ hold_mode(Node *n)
 	return m ? m : n->q == Qhold ? S_IFDIR | 0755 : S_IFREG | 0444;
 }
 
-void
-hold_attr(Node *n, struct stat *st)
+int
+hold_attr(Node *n, uid_t uid, Ent *e, struct stat *st)
 {
 	Hold *h = hold_of(n->ename);
 
+	(void)uid, (void)e;
 	if (h && n->q == Qholdent && S_ISREG(st->st_mode))
 		st->st_size = json_integer_value(json_object_get(entry_of(h, rel_of(n)), "size"));
+	return 0;
 }
 
 /* A file's bytes, once an open fetched them: 0, -EAGAIN, -ENOENT. */
 int
-hold_fill(Node *n, Buf *b)
+hold_fill(Node *n, Ent *e, Buf *b)
 {
 	Hold *h = hold_of(n->ename);
 	Buf *got = h ? map_get(&h->bytes, rel_of(n)) : NULL;
 	int rc;
 
+	(void)e;
 	if (h == NULL)
 		return -ENOENT;
 	if (got == NULL)

@@ -230,13 +230,14 @@ invoke_finish(Open *o, char *text, size_t len)
 }
 
 void
-invoke_write(Open *o, fuse_req_t req, const char *buf, size_t size)
+invoke_write(Open *o, fuse_req_t req, const char *buf, size_t size, off_t off)
 {
 	Ent *e = node_ent(o->node);
 	Msgs m = { .o = o, .e = e };
 	char text[512] = "";
 	int n;
 
+	(void)off;
 	if (e == NULL) {
 		fail_req(req, "write", o->node->path, NULL, -ENOENT, "the action is gone");
 		return;
@@ -253,11 +254,12 @@ invoke_write(Open *o, fuse_req_t req, const char *buf, size_t size)
 }
 
 void
-invoke_read(Open *o, fuse_req_t req, size_t size)
+invoke_read(Open *o, fuse_req_t req, size_t size, off_t off)
 {
 	Ent *e = node_ent(o->node);
 	int rc;
 
+	(void)off;
 	if (!o->invoked && !o->wrote && e != NULL) {
 		Msgs m = { .o = o, .e = e };
 		invoke_msg("{}", 2, 1, &m);
@@ -279,6 +281,13 @@ invoke_read(Open *o, fuse_req_t req, size_t size)
 		return;
 	}
 	park_read(&o->reads, req, size, 0, o);
+}
+
+/* poll: a read would not wait. */
+int
+invoke_ready(Open *o)
+{
+	return o->outoff < o->out.n || o->calls == NULL || o->calls->done;
 }
 
 /* The writing is over: a JSON value still incomplete is an error. At the
@@ -445,4 +454,19 @@ result_read(Open *o, fuse_req_t req, size_t size, off_t off)
 	}
 	if (!e->fetching && (rc = fetch_latest(e)) < 0)
 		result_wake(e);
+}
+
+/* result's size: the latest result's, once known (-EAGAIN: wait_result). */
+int
+attr_result(Node *n, uid_t uid, Ent *e, struct stat *st)
+{
+	(void)n, (void)uid;
+	return e == NULL ? -ENOENT : result_size(e, &st->st_size);
+}
+
+int
+wait_result(Node *n, Ent *e, void (*fn)(void *arg, int err), void *arg)
+{
+	(void)n;
+	return e == NULL ? -ENOENT : result_load(e, fn, arg);
 }

@@ -186,14 +186,14 @@ notify_gone(Ent *e)
 	entnames(e);
 }
 
-/* An entity changed: its node, and the files made from its document. */
+/* An entity changed: its node, and the files made from its document (the
+ * rows of its directory marked Fnotify, files.c). */
 void
 notify_changed(Ent *e)
 {
-	static const char *files[] = { "code",   "kind",    "main",    "params", "annotations",
-		                       "limits", "version", "binding", "invoke", "web" };
 	char dir[512], path[1024];
 	const char *base, *ext;
+	const int *q;
 	size_t i;
 
 	entdir(e, dir, sizeof dir, &base);
@@ -201,8 +201,10 @@ notify_changed(Ent *e)
 	notify_inode(path);
 	if (e->kind != Eaction && e->kind != Epackage)
 		return;
-	for (i = 0; i < sizeof files / sizeof files[0]; i++) {
-		snprintf(path, sizeof path, "%s/%s/%s", dir, base, files[i]);
+	for (q = file_of(e->kind == Eaction ? Qaction : Qpackage)->kids; *q; q++) {
+		if (!(file_of(*q)->flags & Fnotify))
+			continue;
+		snprintf(path, sizeof path, "%s/%s/%s", dir, base, file_of(*q)->name);
 		notify_inode(path);
 	}
 	for (i = 0; e->kind == Eaction && (ext = action_ext(i)) != NULL; i++) {

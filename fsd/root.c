@@ -113,13 +113,14 @@ err_clear(uid_t uid)
 		}
 }
 
-static int
-status_fill(Buf *b)
+int
+status_fill(Node *n, Ent *e, Buf *b)
 {
 	char when[32];
 	time_t t = fs.downsince / 1000;
 	struct tm tm;
 
+	(void)n, (void)e;
 	gmtime_r(&t, &tm);
 	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
 	if (fs.up)
@@ -134,13 +135,34 @@ status_fill(Buf *b)
 	return buf_printf(b, "inflight %d\nnodes %zu\n", fs.inflight, node_count());
 }
 
+/* err: each user has one of their own; : > err empties it, as a write does. */
 int
-root_fill(Node *n, Buf *b)
+err_open(Pend *p, Node *n, Buf *b)
 {
-	switch (n->q) {
-	case Qstatus: return status_fill(b);
-	}
+	(void)n;
+	if (p->fi.flags & O_TRUNC)
+		err_clear(fuse_req_ctx(p->req)->uid);
+	return err_fill(fuse_req_ctx(p->req)->uid, b);
+}
+
+int
+err_attr(Node *n, uid_t uid, Ent *e, struct stat *st)
+{
+	Buf b = { 0 };
+
+	(void)n, (void)e;
+	err_fill(uid, &b);
+	st->st_size = b.n;
+	buf_free(&b);
 	return 0;
+}
+
+void
+err_write(Open *o, fuse_req_t req, const char *buf, size_t size, off_t off)
+{
+	(void)o, (void)buf, (void)off;
+	err_clear(fuse_req_ctx(req)->uid);
+	fuse_reply_write(req, size);
 }
 
 /* The backend could not be reached: say why in status. */
@@ -191,11 +213,12 @@ ctl_line(Open *o, char *line, char *err, size_t len)
 
 /* Commands, one a line; the reply "ok" or "error TEXT" reads back. */
 void
-ctl_write(Open *o, fuse_req_t req, const char *buf, size_t size)
+ctl_write(Open *o, fuse_req_t req, const char *buf, size_t size, off_t off)
 {
 	char *text = strndup(buf, size), *s, *line, err[512] = "";
 	int rc = 0;
 
+	(void)off;
 	if (text == NULL) {
 		fuse_reply_err(req, ENOMEM);
 		return;
@@ -212,4 +235,15 @@ ctl_write(Open *o, fuse_req_t req, const char *buf, size_t size)
 	}
 	buf_str(&o->out, "ok\n");
 	fuse_reply_write(req, size);
+}
+
+/* The reply to the commands written, whatever the offset. */
+void
+ctl_read(Open *o, fuse_req_t req, size_t size, off_t off)
+{
+	(void)off;
+	if (o->outoff < o->out.n)
+		stream_reply(o, req, size);
+	else
+		fuse_reply_buf(req, NULL, 0);
 }

@@ -98,3 +98,75 @@ scratch_each(const char *dir, void (*fn)(const char *name, void *arg), void *arg
 
 	map_each(&files, ls1, &l);
 }
+
+/* ---- the row of a scratch file (files.c) ---- */
+
+mode_t
+scratch_mode(Node *n)
+{
+	return S_IFREG | n->scratch->mode;
+}
+
+int
+scratch_exists(Node *n)
+{
+	return !n->scratch->gone;
+}
+
+int
+scratch_attr(Node *n, uid_t uid, Ent *e, struct stat *st)
+{
+	(void)uid, (void)e;
+	st->st_size = n->scratch->data.n;
+	st->st_mtim.tv_sec = n->scratch->mtime / 1000;
+	return 0;
+}
+
+int
+scratch_fill(Node *n, Ent *e, Buf *b)
+{
+	(void)e;
+	return buf_add(b, n->scratch->data.p ? n->scratch->data.p : "", n->scratch->data.n);
+}
+
+void
+scratch_open(Open *o)
+{
+	o->scratch = o->node->scratch;
+	o->scratch->refs++;
+	if (o->flags & O_TRUNC)
+		buf_reset(&o->scratch->data);
+}
+
+void
+scratch_read(Open *o, fuse_req_t req, size_t size, off_t off)
+{
+	reply_slice(req, &o->scratch->data, size, off);
+}
+
+void
+scratch_write(Open *o, fuse_req_t req, const char *buf, size_t size, off_t off)
+{
+	Scratch *s = o->scratch;
+
+	if (buf_pwrite(&s->data, buf, size, off) < 0) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	s->mtime = now_ms();
+	fuse_reply_write(req, size);
+}
+
+void
+scratch_truncate(Node *n, Open *o, off_t size)
+{
+	(void)o;
+	buf_pwrite(&n->scratch->data, "", 0, size);
+	n->scratch->data.n = size;
+}
+
+void
+scratch_chmod(Node *n, mode_t mode)
+{
+	n->scratch->mode = mode & 07777;
+}

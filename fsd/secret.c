@@ -54,11 +54,12 @@ loaded(Ent *e)
 }
 
 int
-secret_kid(Node *dir, const char *name, Kid *k)
+secret_kid(Node *dir, const char *name, Kid *k, char *buf, size_t len)
 {
 	Ent *e = node_ent(dir);
 	int rc = loaded(e);
 
+	(void)buf, (void)len;
 	k->q = Qsecret; /* for -EAGAIN too: what waits for the document */
 	k->ekind = dir->ekind;
 	k->ename = dir->ename;
@@ -122,6 +123,21 @@ secret_forget(Node *n)
 
 	if (e != NULL && e->secnew != NULL)
 		json_object_del(e->secnew, strrchr(n->path, '/') + 1);
+}
+
+/* A secret is never read back. */
+int
+secret_opening(Pend *p, Node *n, Buf *b)
+{
+	(void)n, (void)b;
+	return (p->fi.flags & O_ACCMODE) != O_WRONLY ? -EACCES : 0;
+}
+
+void
+secret_close(Open *o)
+{
+	if (o->created)
+		secret_forget(o->node);
 }
 
 typedef struct Sput {

@@ -362,18 +362,27 @@ src_exists(Node *n)
 	return rc == 0 && map_get(&s->ents, src_rel(n)) != NULL;
 }
 
-/* 0 when n's tree is at hand, -EAGAIN when its document must be loaded. */
+/* A file of a tree is there while its action and the tree are. */
 int
-src_ready(Node *n)
+src_there(Node *n)
+{
+	return node_ent(n) != NULL && src_exists(n);
+}
+
+/* An open of a file of a tree: 0 when the tree is at hand, -EAGAIN when
+ * its document must be loaded; what it reads is the tree's, not a snapshot. */
+int
+src_opening(Pend *p, Node *n, Buf *b)
 {
 	Src *s;
 
+	(void)p, (void)b;
 	return src_of(node_ent(n), &s);
 }
 
 /* What name in the tree's folder dir is. */
 int
-src_kid(Node *dir, const char *name, Kid *k)
+src_kid(Node *dir, const char *name, Kid *k, char *buf, size_t len)
 {
 	char *path = dir->q == Qsrc ? strdup(name) : path_join(src_rel(dir), name);
 	Src *s;
@@ -384,6 +393,7 @@ src_kid(Node *dir, const char *name, Kid *k)
 	if (rc == 0 && map_get(&s->ents, path) == NULL)
 		rc = -ENOENT;
 	free(path);
+	(void)buf, (void)len;
 	k->q = Qsrcent; /* for -EAGAIN too: what waits for the document */
 	k->ekind = Eaction;
 	k->ename = dir->ename;
@@ -401,12 +411,13 @@ src_mode(Node *n)
 }
 
 int
-src_attr(Node *n, struct stat *st)
+src_attr(Node *n, uid_t uid, Ent *e, struct stat *st)
 {
 	Src *s;
 	Srcent *x;
 	int rc = src_of(node_ent(n), &s);
 
+	(void)uid, (void)e;
 	if (rc < 0)
 		return rc;
 	st->st_mode = S_IFDIR | 0755;
@@ -742,11 +753,12 @@ src_release(Open *o)
 }
 
 void
-src_truncate(Node *n, off_t size)
+src_truncate(Node *n, Open *o, off_t size)
 {
 	Src *s;
 	Srcent *x = ent_at(n, &s);
 
+	(void)o;
 	if (x == NULL || !S_ISREG(x->mode) || (size_t)size == x->data.n)
 		return;
 	buf_pwrite(&x->data, "", 0, size);
@@ -786,9 +798,10 @@ synced(void *arg, int err, const char *text)
 
 /* fsync(2) of a file of a tree: commit it and say how that went. */
 void
-src_fsync(Node *n, fuse_req_t req)
+src_fsync(Open *o, fuse_req_t req)
 {
 	Fs1 *f = calloc(1, sizeof *f);
+	Node *n = o->node;
 	int rc;
 
 	if (f == NULL || (f->path = strdup(n->path)) == NULL) {

@@ -7,110 +7,27 @@
 #include "dat.h"
 #include "fns.h"
 
-/* The fixed names of a directory; node_mode() says what each is. */
-typedef struct Fixed {
-	const char *name;
-	int q;
-} Fixed;
+static int attr_fill(Node *n, struct stat *st);
 
-static const Fixed rootfiles[] = {
-	{ "ctl", Qctl },
-	{ "status", Qstatus },
-	{ "err", Qerr },
-	{ "manifest.yaml", Qmanifest },
-	{ "crontab", Qcrontab },
-	{ "watches", Qwatches },
-	{ "subscriptions", Qsubs },
-	{ "actions", Qactions },
-	{ "packages", Qpackages },
-	{ "triggers", Qtriggers },
-	{ "rules", Qrules },
-	{ "apis", Qapis },
-	{ "activations", Qactivations },
-	{ NULL, 0 },
-};
-static const Fixed actionfiles[] = {
-	{ "code", Qcode },         { "kind", Qkind },     { "main", Qmain },        { "params", Qparams },
-	{ "annotations", Qannot }, { "limits", Qlimits }, { "version", Qversion },  { "invoke", Qinvoke },
-	{ "result", Qresult },     { "logs", Qlogs },     { "err", Qobjerr },       { "url", Qurl },
-	{ "web", Qweb },           { "debug", Qdebug },   { "activations", Qacts }, { "src", Qsrc },
-	{ "secrets", Qsecrets },   { NULL, 0 },
-};
-static const Fixed packagefiles[] = {
-	{ "params", Qparams }, { "annotations", Qannot }, { "binding", Qbinding },
-	{ "err", Qobjerr },    { "actions", Qactions },   { "secrets", Qsecrets },
-	{ NULL, 0 },
-};
-static const Fixed activfiles[] = {
-	{ "log", Qactlog },
-	{ "stream", Qactstream },
-	{ NULL, 0 },
-};
-static const Fixed recordfiles[] = {
-	{ "record", Qarecord }, { "status", Qastatus },
-	{ "result", Qaresult }, { "logs", Qalogs },
-	{ "name", Qaname },     { "start", Qastart },
-	{ "end", Qaend },       { "duration", Qaduration },
-	{ "cause", Qacause },   { NULL, 0 },
-};
-
-static const Fixed *
-fixedof(int q)
+/* The fixed name of dir called name: its Q, or 0. */
+static int
+fixedfind(Node *dir, const char *name)
 {
-	switch (q) {
-	case Qroot: return rootfiles;
-	case Qaction: return actionfiles;
-	case Qpackage: return packagefiles;
-	case Qactivations: return activfiles;
-	case Qactivation: return recordfiles;
-	}
-	return NULL;
-}
+	const int *q;
 
-static const Fixed *
-fixedfind(const Fixed *t, const char *name)
-{
-	for (; t && t->name; t++)
-		if (strcmp(t->name, name) == 0)
-			return t;
-	return NULL;
+	for (q = file_of(dir->q)->kids; q && *q; q++)
+		if (strcmp(file_of(*q)->name, name) == 0)
+			return *q;
+	return 0;
 }
 
 /* The mode of a node. */
 mode_t
 node_mode(Node *n)
 {
-	switch (n->q) {
-	case Qroot:
-	case Qactions:
-	case Qaction:
-	case Qpackages:
-	case Qpackage:
-	case Qtriggers:
-	case Qrules:
-	case Qapis:
-	case Qactivations:
-	case Qactivation:
-	case Qacts: return S_IFDIR | 0755;
-	case Qactlink: return S_IFLNK | 0777;
-	case Qscratch: return S_IFREG | n->scratch->mode;
-	case Qsrc:
-	case Qsrcent: return src_mode(n);
-	case Qsecrets: return S_IFDIR | 0755;
-	case Qsecret: return S_IFREG | 0200;
-	case Qhold:
-	case Qholdent: return hold_mode(n);
-	case Qinvoke: return S_IFREG | 0666;
-	case Qstatus:
-	case Qversion:
-	case Qresult:
-	case Qlogs:
-	case Qobjerr:
-	case Qurl:
-	case Qactlog:
-	case Qactstream: return S_IFREG | 0444;
-	}
-	return S_IFREG | (n->q > Qactivation && n->q < Qscratch ? 0444 : 0644);
+	const File *f = file_of(n->q);
+
+	return f->modeof ? f->modeof(n) : f->mode;
 }
 
 int
@@ -134,7 +51,7 @@ actname(const char *coll, const char *base, char *out, size_t len)
 		snprintf(out, len, "%s", base);
 }
 
-static int
+int
 kid_action(Node *dir, const char *name, Kid *k, char *buf, size_t len)
 {
 	size_t bl;
@@ -163,15 +80,40 @@ kid_action(Node *dir, const char *name, Kid *k, char *buf, size_t len)
 	return -ENOENT;
 }
 
-static int
-kid_entity(int kind, int q, const char *name, Kid *k)
+/* A member of a collection: the row of dir names its kind and Q. */
+int
+kid_entity(Node *dir, const char *name, Kid *k, char *buf, size_t len)
 {
-	if (ent_get(kind, name) == NULL)
+	const File *f = file_of(dir->q);
+
+	(void)buf, (void)len;
+	if (ent_get(f->coll, name) == NULL)
 		return -ENOENT;
-	k->q = q;
-	k->ekind = kind;
+	k->q = f->member;
+	k->ekind = f->coll;
 	k->ename = name;
 	return 0;
+}
+
+int
+kid_actlink(Node *dir, const char *name, Kid *k, char *buf, size_t len)
+{
+	(void)buf, (void)len;
+	if (!act_of(name, dir->ename))
+		return -ENOENT;
+	k->q = Qactlink;
+	return 0;
+}
+
+int
+kid_activation(Node *dir, const char *name, Kid *k, char *buf, size_t len)
+{
+	(void)dir, (void)buf, (void)len;
+	if (!is_actid(name))
+		return -ENOENT;
+	k->q = Qactivation;
+	k->ename = name;
+	return act_get(name) || live_text(name) ? 0 : -EAGAIN;
 }
 
 /*
@@ -181,16 +123,14 @@ kid_entity(int kind, int q, const char *name, Kid *k)
 int
 kid_of(Node *dir, const char *name, Kid *k, char *buf, size_t len)
 {
-	const Fixed *f = fixedfind(fixedof(dir->q), name);
+	const File *f = file_of(dir->q);
 	char *path;
 
 	memset(k, 0, sizeof *k);
 	k->ename = dir->ename ? dir->ename : "";
 	k->ekind = dir->ekind;
-	if (f != NULL) {
-		k->q = f->q;
+	if ((k->q = fixedfind(dir, name)) != 0)
 		return 0;
-	}
 	if ((path = path_join(dir->path, name)) == NULL)
 		return -ENOMEM;
 	k->scratch = scratch_get(path);
@@ -199,103 +139,58 @@ kid_of(Node *dir, const char *name, Kid *k, char *buf, size_t len)
 		k->q = Qscratch;
 		return 0;
 	}
-	switch (dir->q) {
-	case Qactions: return kid_action(dir, name, k, buf, len);
-	case Qpackages: return kid_entity(Epackage, Qpackage, name, k);
-	case Qtriggers: return kid_entity(Etrigger, Qtrigger, name, k);
-	case Qrules: return kid_entity(Erule, Qrule, name, k);
-	case Qapis: return kid_entity(Eapi, Qapi, name, k);
-	case Qsrc:
-	case Qsrcent: return src_kid(dir, name, k);
-	case Qsecrets: return secret_kid(dir, name, k);
-	case Qactivation:
-	case Qhold:
-	case Qholdent: return hold_kid(dir, name, k);
-	case Qacts:
-		if (!act_of(name, dir->ename))
-			return -ENOENT;
-		k->q = Qactlink;
-		return 0;
-	case Qactivations:
-		if (!is_actid(name))
-			return -ENOENT;
-		k->q = Qactivation;
-		k->ename = name;
-		return act_get(name) || live_text(name) ? 0 : -EAGAIN;
-	}
-	return -ENOENT;
+	return f->kid ? f->kid(dir, name, k, buf, len) : -ENOENT;
 }
 
 /* The entity a node belongs to, or NULL (gone, or not an entity file). */
 Ent *
 node_ent(Node *n)
 {
-	switch (n->q) {
-	case Qactions: return n->ename[0] ? ent_get(Epackage, n->ename) : NULL;
-	case Qaction:
-	case Qalias:
-	case Qcode:
-	case Qkind:
-	case Qmain:
-	case Qparams:
-	case Qannot:
-	case Qlimits:
-	case Qversion:
-	case Qinvoke:
-	case Qresult:
-	case Qlogs:
-	case Qobjerr:
-	case Qurl:
-	case Qweb:
-	case Qdebug:
-	case Qacts:
-	case Qactlink:
-	case Qsrc:
-	case Qsrcent:
-	case Qsecrets:
-	case Qsecret:
-	case Qpackage:
-	case Qbinding:
-	case Qtrigger:
-	case Qrule:
-	case Qapi: return n->ekind == Eaction ? action_ent(n->ename) : ent_get(n->ekind, n->ename);
-	}
-	return NULL;
+	const File *f = file_of(n->q);
+
+	return f->ent ? f->ent(n) : NULL;
+}
+
+/* The entity of a file of an entity, or the entity itself. */
+Ent *
+ent_of(Node *n)
+{
+	return n->ekind == Eaction ? action_ent(n->ename) : ent_get(n->ekind, n->ename);
+}
+
+/* A package's actions/ belongs to the package; the top one to none. */
+Ent *
+ent_pkgdir(Node *n)
+{
+	return n->ename[0] ? ent_get(Epackage, n->ename) : NULL;
 }
 
 /* Does the node still name something? */
 int
 node_exists(Node *n)
 {
-	switch (n->q) {
-	case Qroot:
-	case Qctl:
-	case Qstatus:
-	case Qerr:
-	case Qmanifest:
-	case Qpackages:
-	case Qtriggers:
-	case Qrules:
-	case Qapis:
-	case Qactivations:
-	case Qactlog:
-	case Qactstream:
-	case Qcrontab:
-	case Qwatches:
-	case Qsubs: return 1;
-	case Qactions: return n->ename[0] == '\0' || ent_get(Epackage, n->ename) != NULL;
-	case Qscratch: return !n->scratch->gone;
-	case Qsrc:
-	case Qsrcent: return node_ent(n) != NULL && src_exists(n);
-	case Qsecrets:
-	case Qsecret: return secret_exists(n);
-	case Qhold:
-	case Qholdent: return hold_exists(n);
-	case Qactlink: return node_ent(n) != NULL && act_get(strrchr(n->path, '/') + 1) != NULL;
-	}
-	if (n->q >= Qactivation && n->q < Qscratch)
-		return act_get(n->ename) != NULL || act_live(n);
-	return node_ent(n) != NULL;
+	const File *f = file_of(n->q);
+
+	return f->exists ? f->exists(n) : node_ent(n) != NULL;
+}
+
+int
+exists_always(Node *n)
+{
+	(void)n;
+	return 1;
+}
+
+int
+actions_exist(Node *n)
+{
+	return n->ename[0] == '\0' || ent_get(Epackage, n->ename) != NULL;
+}
+
+int
+actlink_exists(Node *n)
+{
+	return node_ent(n) != NULL && act_get(strrchr(n->path, '/') + 1) != NULL;
 }
 
 /*
@@ -306,7 +201,6 @@ int
 node_attr(Node *n, uid_t uid, struct stat *st)
 {
 	Ent *e;
-	Buf b = { 0 };
 	int rc;
 
 	if (!node_exists(n))
@@ -324,45 +218,54 @@ node_attr(Node *n, uid_t uid, struct stat *st)
 		st->st_mtim.tv_sec = e->updated / 1000;
 		st->st_mtim.tv_nsec = e->updated % 1000 * 1000000;
 	}
-	if (n->q == Qsrc || n->q == Qsrcent) {
-		if ((rc = src_attr(n, st)) < 0)
+	if (file_of(n->q)->attr != NULL) {
+		if ((rc = file_of(n->q)->attr(n, uid, e, st)) < 0)
 			return rc;
-	} else if (n->q == Qerr) {
-		err_fill(uid, &b); /* each user has an err of their own */
-		st->st_size = b.n;
-		buf_free(&b);
-	} else if (n->q == Qscratch) {
-		st->st_size = n->scratch->data.n;
-		st->st_mtim.tv_sec = n->scratch->mtime / 1000;
-	} else if (n->q == Qactlink) {
-		char target[256];
-		st->st_size = link_target(n, target, sizeof target);
-	} else if (n->q == Qactlog) {
-		int64_t t;
-		st->st_size = act_log_size(&t);
-		if (t > 0) {
-			st->st_mtim.tv_sec = t / 1000;
-			st->st_mtim.tv_nsec = t % 1000 * 1000000;
-		}
-	} else if (n->q >= Qactivation && n->q < Qscratch) {
-		act_attr(n, st);
-	} else if (n->q == Qhold || n->q == Qholdent) {
-		hold_attr(n, st);
-	} else if (n->q == Qresult) {
-		if (e == NULL || (rc = result_size(e, &st->st_size)) < 0)
-			return e == NULL ? -ENOENT : rc;
-	} else if (n->q == Qlogs) {
-		st->st_size = e != NULL ? (off_t)action_logs(e)->n : 0;
-	} else if (S_ISREG(st->st_mode) && n->q != Qinvoke && n->q != Qctl && n->q != Qsecret) {
-		if ((rc = node_fill(n, &b)) < 0) {
-			buf_free(&b);
-			return rc;
-		}
-		st->st_size = n->q == Qcode || n->q == Qalias ? code_size(e) : (off_t)b.n;
-		buf_free(&b);
-	}
+	} else if (S_ISREG(st->st_mode) && (rc = attr_fill(n, st)) < 0)
+		return rc;
 	st->st_atim = st->st_ctim = st->st_mtim;
 	st->st_blocks = (st->st_size + 511) / 512;
+	return 0;
+}
+
+/* A file's size: what a read of it gives. */
+static int
+attr_fill(Node *n, struct stat *st)
+{
+	Buf b = { 0 };
+	int rc = node_fill(n, &b);
+
+	st->st_size = b.n;
+	buf_free(&b);
+	return rc;
+}
+
+/* Files whose size is 0: what they give depends on what was written to them. */
+int
+attr_none(Node *n, uid_t uid, Ent *e, struct stat *st)
+{
+	(void)n, (void)uid, (void)e, (void)st;
+	return 0;
+}
+
+/* Code: the size of its bytes, decoded when binary. */
+int
+attr_code(Node *n, uid_t uid, Ent *e, struct stat *st)
+{
+	int rc = attr_fill(n, st);
+
+	(void)uid;
+	st->st_size = code_size(e);
+	return rc;
+}
+
+int
+attr_link(Node *n, uid_t uid, Ent *e, struct stat *st)
+{
+	char target[256];
+
+	(void)uid, (void)e;
+	st->st_size = link_target(n, target, sizeof target);
 	return 0;
 }
 
@@ -423,44 +326,55 @@ listed(Node *dir, int q)
 {
 	Node n = { .q = q, .ekind = dir->ekind, .ename = dir->ename, .path = dir->path };
 
-	if (q == Qsrc)
-		return src_exists(&n);
-	if (q == Qsecrets)
-		return secret_exists(&n);
-	return 1;
+	return file_of(q)->listed == NULL || file_of(q)->listed(&n);
+}
+
+void
+list_actions(Node *dir, list_fn fn, void *arg)
+{
+	Lister l = { dir, 0, dir->ename, fn, arg };
+	Ent *e;
+
+	if (dir->ename[0] && (e = ent_get(Epackage, dir->ename)) != NULL && e->bindto)
+		l.prefix = e->bindto;
+	l.plen = strlen(l.prefix);
+	cache_each(Eaction, lsent, &l);
+}
+
+/* The members of a collection: the row of dir names their kind. */
+void
+list_entities(Node *dir, list_fn fn, void *arg)
+{
+	Lister l = { dir, 0, "", fn, arg };
+
+	cache_each(file_of(dir->q)->coll, lsent, &l);
+}
+
+void
+list_activations(Node *dir, list_fn fn, void *arg)
+{
+	(void)dir;
+	act_list(NULL, fn, arg);
+}
+
+void
+list_acts(Node *dir, list_fn fn, void *arg)
+{
+	act_list(dir->ename, fn, arg);
 }
 
 /* Call fn for every name in dir (not "." and ".."). */
 void
-dir_list(Node *dir, void (*fn)(const char *name, mode_t mode, void *arg), void *arg)
+dir_list(Node *dir, list_fn fn, void *arg)
 {
+	const File *f = file_of(dir->q);
 	Lister l = { dir, 0, "", fn, arg };
-	const Fixed *f;
-	Ent *e;
+	const int *q;
 
-	for (f = fixedof(dir->q); f && f->name; f++)
-		if (listed(dir, f->q))
-			fn(f->name, node_mode(&(Node){ .q = f->q }) & S_IFMT, arg);
-	switch (dir->q) {
-	case Qactions:
-		l.prefix = dir->ename;
-		if (dir->ename[0] && (e = ent_get(Epackage, dir->ename)) != NULL && e->bindto)
-			l.prefix = e->bindto;
-		l.plen = strlen(l.prefix);
-		cache_each(Eaction, lsent, &l);
-		break;
-	case Qpackages: cache_each(Epackage, lsent, &l); break;
-	case Qtriggers: cache_each(Etrigger, lsent, &l); break;
-	case Qrules: cache_each(Erule, lsent, &l); break;
-	case Qapis: cache_each(Eapi, lsent, &l); break;
-	case Qactivations: act_list(NULL, fn, arg); break;
-	case Qacts: act_list(dir->ename, fn, arg); break;
-	case Qsrc:
-	case Qsrcent: src_list(dir, fn, arg); break;
-	case Qsecrets: secret_list(dir, fn, arg); break;
-	case Qactivation:
-	case Qhold:
-	case Qholdent: hold_list(dir, fn, arg); break;
-	}
+	for (q = f->kids; q && *q; q++)
+		if (listed(dir, *q))
+			fn(file_of(*q)->name, node_mode(&(Node){ .q = *q }) & S_IFMT, arg);
+	if (f->list)
+		f->list(dir, fn, arg);
 	scratch_each(dir->path, lsscratch, &l);
 }
