@@ -64,12 +64,15 @@ enum {
 };
 
 #define PYTHON "/usr/bin/python3" /* the proxy's default --python */
+#define NODE "/usr/bin/node"      /* and --node */
 
 struct domain {
 	uv_loop_t *loop;
 	sandbox_host *host;
+	int shells; /* keep shells (sandbox_shell.c): not with --no-zygote */
 	char proxy[PATH_MAX];
-	struct lct *all; /* every container of the domain */
+	char node_launcher[PATH_MAX + 32]; /* launchers/launcher.js beside the proxy */
+	struct lct *all;                   /* every container of the domain */
 	unsigned next_port;
 };
 
@@ -472,11 +475,44 @@ listen_where(domain *d, lct *x, char *listen, size_t len)
 #define CONTAINER_PATH "PATH=/usr/local/bin:/usr/bin:/bin"
 static char *const stem_env[] = { CONTAINER_PATH, "__OW_WAIT_FOR_ACK=1", NULL };
 
+/* Is kind family ("python") or a version of it ("python:3")? */
+static int
+of_family(const char *kind, const char *family)
+{
+	size_t n = strlen(family);
+
+	return strncmp(kind, family, n) == 0 && (kind[n] == '\0' || kind[n] == ':');
+}
+
 /* The kind whose zygote starts a container of kind (python:3...), or NULL. */
 static const char *
 zygote_kind(const char *kind)
 {
-	return strncmp(kind, "python", 6) == 0 && (kind[6] == '\0' || kind[6] == ':') ? "python" : NULL;
+	return of_family(kind, "python") ? "python" : NULL;
+}
+
+/* The kind of shells a container of kind starts in: its zygote's, node's
+ * (its launcher started anew), or NULL (none). */
+static const char *
+shell_kind(domain *d, const char *kind)
+{
+	if (!d->shells)
+		return NULL;
+	if (zygote_kind(kind))
+		return zygote_kind(kind);
+	return of_family(kind, "nodejs") && d->node_launcher[0] ? "nodejs" : NULL;
+}
+
+/* Shells of the kind of x, for the next start: node's launcher runs as
+ * the proxy runs a stem cell's, "node launchers/launcher.js". */
+static void
+shells_fill(domain *d, lct *x)
+{
+	char *node[] = { NODE, d->node_launcher, NULL };
+	const char *k = shell_kind(d, x->c->kind);
+
+	if (k && x->sock[0]) /* a shell's network cannot become the host's */
+		sandbox_shell_fill(d->host, k, d->proxy, zygote_kind(k) ? NULL : node, stem_env);
 }
 
 /* Python's zygote: proxy/launchers/zygote.py, and its C half built beside
@@ -504,6 +540,19 @@ zygote_open(domain *d)
 		log_info("sandbox: python containers are forked from a zygote (%s)", script);
 }
 
+/* Node's launcher, launchers/launcher.js beside the proxy, for its shells. */
+static void
+node_launcher(domain *d)
+{
+	char *slash;
+
+	snprintf(d->node_launcher, sizeof d->node_launcher, "%s", d->proxy);
+	if ((slash = strrchr(d->node_launcher, '/')))
+		snprintf(slash, sizeof d->node_launcher - (size_t)(slash - d->node_launcher), "/launchers/launcher.js");
+	if (access(d->node_launcher, R_OK) < 0 || access(NODE, X_OK) < 0)
+		d->node_launcher[0] = '\0';
+}
+
 static int
 lct_spawn(domain *d, lct *x)
 {
@@ -522,7 +571,7 @@ lct_spawn(domain *d, lct *x)
 	 * the function itself can reach its proxy: only we know this secret */
 	random_hex(x->token, TOKEN_HEX);
 	snprintf(token, sizeof token, "FAASFS_PROXY_TOKEN=%s", x->token);
-	if (sandbox_shell_take(d->host, &x->sb, sp.zygote, x->c->memory_mb) == 0) {
+	if (sandbox_shell_take(d->host, &x->sb, shell_kind(d, x->c->kind), x->c->memory_mb) == 0) {
 		shell = 1;
 		if (listen_where(d, x, listen, sizeof listen) < 0 || !x->sock[0]) {
 			sandbox_shell_discard(d->host, &x->sb); /* a port of ours must be on the host's loopback */
@@ -596,9 +645,7 @@ local_start(domain *d, container *c)
 	x->probe_fast = (int64_t)uv_now(d->loop) + PROBE_FAST_MS;
 	x->probe_until = (int64_t)uv_now(d->loop) + START_MS;
 	probe_start(x);
-	/* for the next start, while this one is on its way */
-	if (x->sock[0])
-		sandbox_shell_fill(d->host, "python", d->proxy);
+	shells_fill(d, x); /* for the next start, while this one is on its way */
 	sandbox_net_fill(d->host);
 	return 0;
 }
@@ -651,6 +698,8 @@ local_open(uv_loop_t *loop, const sched_config *cfg, domain **out, char *err, si
 	sandbox_host_net(d->host, cfg->network, cfg->api_port, cfg->api_open, cfg->api_close, cfg->api_arg);
 	if (!cfg->no_zygote)
 		zygote_open(d);
+	d->shells = !cfg->no_zygote;
+	node_launcher(d);
 	*out = d;
 	return 0;
 }

@@ -415,12 +415,14 @@ child_clone(sandbox_host *h, sandbox *sb, const sandbox_spec *sp, child_args *a)
 	pid_t pid;
 
 	sb->pidns = h->mode != SB_PLAIN;
-	if ((rc = sandbox_zygote_clone(h, sp->zygote, sb, a, ns_flags(h))) != -EAGAIN || a->ctl_fd >= 0)
-		return rc; /* a shell is the zygote's or none */
+	if ((rc = sandbox_zygote_clone(h, sp->zygote, sb, a, ns_flags(h))) != -EAGAIN ||
+	    (a->ctl_fd >= 0 && !sp->launcher))
+		return rc; /* a shell of the zygote's kind is the zygote's or none */
 	if (!(stack = malloc(STACK_SIZE)))
 		return -ENOMEM;
 	sb->pidfd = -1;
-	pid = clone(sandbox_child_main, stack + STACK_SIZE, flags, a, &sb->pidfd);
+	pid = clone(a->ctl_fd >= 0 ? sandbox_child_shell_main : sandbox_child_main, stack + STACK_SIZE, flags, a,
+	            &sb->pidfd);
 	free(stack);
 	if (pid < 0)
 		return -errno;
@@ -517,7 +519,7 @@ sandbox_spawn(sandbox_host *h, sandbox *sb, const sandbox_spec *sp, char *err, s
 			sandbox_release(h, sb);
 		return rc;
 	}
-	if ((rc = sandbox_zygote_go(sb, sp)) < 0) {
+	if ((rc = sandbox_shell_go(sb, sp)) < 0) {
 		snprintf(err, elen, "sandbox: its shell is gone: %s", strerror(-rc));
 		sandbox_shell_discard(h, sb);
 	}

@@ -36,6 +36,9 @@ typedef struct sandbox_spec {
 	/* A kind with a zygote ("python"): the child is forked from it when it
 	 * is ready, with its launcher (the proxy gets --adopt); else NULL. */
 	const char *zygote;
+	/* A shell of a kind without one: its launcher's argv and envp, started
+	 * ahead by the child (sandbox_shell.c); else NULL. */
+	char *const *launcher, *const *launcher_env;
 } sandbox_spec;
 
 /* Host-wide state: cgroup parents, the uid range, what to hide (with the
@@ -83,12 +86,13 @@ int sandbox_zygote_open(sandbox_host *h, const char *kind, const char *python, c
 /* Containers forked from the zygote so far. */
 unsigned long sandbox_zygote_forks(sandbox_host *h);
 
-/* Shells: sandboxes made ahead for a kind with a zygote, with its launcher
- * already forked in them, waiting for their proxy (sandbox_shell.c). Keep
- * a few of kind, whose proxy is exe, when its zygote is ready (after a
- * start, while the container is on its way: it takes the loop a
- * millisecond or so each). */
-void sandbox_shell_fill(sandbox_host *h, const char *kind, const char *exe);
+/* Shells: sandboxes made ahead with their launcher already started in
+ * them, waiting for their proxy (sandbox_shell.c). Keep SHELL_STOCK of
+ * kind, whose proxy is exe: forked from its zygote when it is ready
+ * (launcher NULL), else with launcher (argv) and env started anew. Call it
+ * after a start, while the container is on its way: it takes the loop a
+ * millisecond or so. */
+void sandbox_shell_fill(sandbox_host *h, const char *kind, const char *exe, char *const *launcher, char *const *env);
 /* Take a shell of kind instead of sandbox_prepare, with that memory limit,
  * for sandbox_spawn: 0, or -EAGAIN (none). */
 int sandbox_shell_take(sandbox_host *h, sandbox *sb, const char *kind, int memory_mb);

@@ -26,12 +26,14 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "sandbox_int.h"
+#include "zygote.h"
 
 const char *const sandbox_dev_nodes[] = { "null", "zero", "full", "random", "urandom", "tty", NULL };
 
@@ -400,6 +402,149 @@ sandbox_child_exec(const child_args *a)
 {
 	child_exec(a);
 	sandbox_child_fail(a, ST_EXEC);
+}
+
+/* ---- a launcher forked before the proxy: the zygote's containers, shells ---- */
+
+int
+sandbox_child_strings(const char **p, const char *end, char **out, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		const char *z = memchr(*p, '\0', (size_t)(end - *p));
+
+		if (!z)
+			return -EINVAL;
+		out[i] = (char *)*p;
+		*p = z + 1;
+	}
+	out[n] = NULL;
+	return 0;
+}
+
+/* The launcher: fds 0-3 are its pipes and nothing else is open. */
+static void
+launcher_fds(const int *theirs)
+{
+	int i, hi[4];
+
+	for (i = 0; i < 4; i++)
+		if ((hi[i] = fcntl(theirs[i], F_DUPFD_CLOEXEC, 16)) < 0)
+			_exit(127);
+	for (i = 0; i < 4; i++)
+		if (dup2(hi[i], i) < 0)
+			_exit(127);
+	syscall(SYS_close_range, 4, ~0U, 0);
+}
+
+pid_t
+sandbox_child_fork_launcher(const child_args *a, pid_t (*forkf)(void), int *ours)
+{
+	int p[4][2], theirs[4], i;
+	pid_t pid;
+
+	for (i = 0; i < 4; i++) {
+		if (pipe2(p[i], O_CLOEXEC) < 0)
+			sandbox_child_fail(a, ST_LAUNCHER);
+		theirs[i] = p[i][i == 0 ? 0 : 1];
+		ours[i] = p[i][i == 0 ? 1 : 0];
+	}
+	if ((pid = forkf()) < 0)
+		sandbox_child_fail(a, ST_LAUNCHER);
+	if (pid == 0) {
+		setsid(); /* a process group of its own, as the proxy's uv_spawn gives */
+		launcher_fds(theirs);
+		return 0;
+	}
+	for (i = 0; i < 4; i++) {
+		close(theirs[i]);
+		if (fcntl(ours[i], F_SETFD, 0) < 0)
+			sandbox_child_fail(a, ST_LAUNCHER);
+	}
+	return pid;
+}
+
+int
+sandbox_child_shell_wait(const child_args *a, char **argv, char **envp)
+{
+	static Zgo go;
+	struct iovec iov = { &go, sizeof go };
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(2 * sizeof(int))];
+	} u;
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf };
+	const char *p = go.str, *end = go.str + sizeof go.str;
+	struct cmsghdr *c;
+	int io[2] = { -1, -1 };
+	ssize_t len;
+
+	prctl(PR_SET_NAME, "faasfs-shell"); /* for ps, until the exec of the proxy names it again */
+	while ((len = recvmsg(a->ctl_fd, &m, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
+		;
+	if (len == 0)
+		_exit(0);
+	for (c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS && c->cmsg_len == CMSG_LEN(sizeof io))
+			memcpy(io, CMSG_DATA(c), sizeof io);
+	if (len != (ssize_t)sizeof go || go.magic != ZGO_MAGIC || go.size != sizeof go || io[0] < 0 || io[1] < 0 ||
+	    go.nargv < 1 || go.nargv > ZREQ_ARGS || go.nenv < 0 || go.nenv > ZREQ_ARGS ||
+	    sandbox_child_strings(&p, end, argv, go.nargv) < 0 || sandbox_child_strings(&p, end, envp, go.nenv) < 0 ||
+	    dup2(io[0], 1) < 0 || dup2(io[1], 2) < 0)
+		sandbox_child_fail(a, ST_SHELL);
+	close(io[0]);
+	close(io[1]);
+	close(a->ctl_fd);
+	return go.nargv;
+}
+
+void
+sandbox_child_adopt(char **argv, int nargv, pid_t pid, const int *ours)
+{
+	static char adopt[64];
+
+	snprintf(adopt, sizeof adopt, "%d,%d,%d,%d,%d", (int)pid, ours[0], ours[1], ours[2], ours[3]);
+	argv[nargv] = "--adopt";
+	argv[nargv + 1] = adopt;
+	argv[nargv + 2] = NULL;
+}
+
+/* fork without the C library's handlers: the backend we are a clone of
+ * had threads, one of which may have held a lock they take. */
+static pid_t
+raw_fork(void)
+{
+	return (pid_t)syscall(SYS_clone, SIGCHLD, 0, NULL, NULL, 0);
+}
+
+/* A shell of a kind without a zygote, cloned by the backend: the sandbox,
+ * then the launcher started (sp->launcher) before the proxy, whose
+ * arguments come on ctl_fd. Not instrumented, as sandbox_child_main. */
+__attribute__((no_sanitize_address)) int
+sandbox_child_shell_main(void *p)
+{
+	static char *argv[ZREQ_ARGS + 3], *envp[ZREQ_ARGS + 1];
+	static sandbox_spec sp;
+	static child_args b;
+	const child_args *a = p;
+	int ours[4], nargv;
+	pid_t pid;
+
+	sandbox_child_enter(a);
+	if ((pid = sandbox_child_fork_launcher(a, raw_fork, ours)) == 0) {
+		execve(a->sp->launcher[0], a->sp->launcher, a->sp->launcher_env);
+		_exit(127);
+	}
+	nargv = sandbox_child_shell_wait(a, argv, envp);
+	sp = *a->sp;
+	sp.argv = argv;
+	sp.envp = envp;
+	b = *a;
+	b.sp = &sp;
+	sandbox_child_adopt(argv, nargv, pid, ours);
+	sandbox_child_exec(&b);
+	return 127;
 }
 
 /* The child runs on a stack clone() was given, which AddressSanitizer does

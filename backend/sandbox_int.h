@@ -24,7 +24,8 @@ enum {
 	EXEC_TRIES = 40,        /* 25 ms apart: a binary rebuilt in place */
 	CPU_PERIOD_US = 100000, /* the CFS period of a container's CPU quota */
 	NET_STOCK = 2,          /* networks kept made ahead (sandbox_net.c) */
-	SHELL_STOCK = 1,        /* shells kept made ahead (sandbox_shell.c) */
+	SHELL_STOCK = 1,        /* shells of each kind kept made ahead (sandbox_shell.c) */
+	SHELL_MAX = 4,          /* of all kinds */
 	SHELL_MEMORY_MB = 256,  /* a shell's memory limit until it is taken */
 };
 
@@ -99,7 +100,10 @@ struct sandbox_host {
 	void *api_arg;
 	sandbox stock[NET_STOCK]; /* networks made ahead: only their net fields */
 	int nstock;
-	sandbox shells[SHELL_STOCK]; /* shells made ahead (sandbox_shell.c) */
+	struct shell {
+		sandbox sb;
+		char kind[16];
+	} shells[SHELL_MAX]; /* made ahead, the oldest first (sandbox_shell.c) */
 	int nshells;
 	struct sock_fprog filter; /* seccomp (sandbox_seccomp.c); len 0: none */
 	Zygote *zygote;           /* python's (sandbox_zygote.c), or NULL */
@@ -126,6 +130,21 @@ int sandbox_workfs_resize(sandbox *sb, int memory_mb);
 int sandbox_child_main(void *arg);
 void sandbox_child_enter(const child_args *a);
 void sandbox_child_exec(const child_args *a) __attribute__((noreturn));
+/* The launcher forked before the proxy (the zygote's containers, shells):
+ * its four pipes (stdin, stdout, stderr, fd 3) and the fork (forkf). In the
+ * launcher 0, its ends as fds 0-3 and nothing else open, in a session of
+ * its own; in C1 its pid, our ends in ours (kept across the exec). */
+pid_t sandbox_child_fork_launcher(const child_args *a, pid_t (*forkf)(void), int *ours);
+/* C1 of a shell: wait on a->ctl_fd for the proxy's argv and envp (into
+ * arrays of ZREQ_ARGS + 3 and + 1) with its stdout and stderr, made fds 1
+ * and 2; the backend closing ctl_fd discards it. Returns argv's length. */
+int sandbox_child_shell_wait(const child_args *a, char **argv, char **envp);
+/* Append --adopt PID,IN,OUT,ERR,CTL to the proxy's argv (nargv long). */
+void sandbox_child_adopt(char **argv, int nargv, pid_t pid, const int *ours);
+/* A shell of a kind without a zygote: the backend's clone enters here. */
+int sandbox_child_shell_main(void *arg);
+/* Take n strings from *p (before end) into out, NULL-terminated. 0 or -EINVAL. */
+int sandbox_child_strings(const char **p, const char *end, char **out, int n);
 /* Report {step, errno} on a->err_fd and exit 127. */
 void sandbox_child_fail(const child_args *a, int step) __attribute__((noreturn));
 
@@ -136,14 +155,15 @@ void sandbox_zygote_close(sandbox_host *h);
 /* Is there a zygote of kind; is it ready (without waiting for it)? */
 int sandbox_zygote_of(sandbox_host *h, const char *kind);
 int sandbox_zygote_ready(sandbox_host *h, const char *kind);
-/* Send a shell its program (sp's argv, envp, stdout and stderr). 0 or -errno. */
-int sandbox_zygote_go(sandbox *sb, const sandbox_spec *sp);
 
 /* sandbox.c: start the child of sb as sp says; with ctl (the child's end
- * of a socket; else -1) a shell, from the zygote only. 0 or -errno. */
+ * of a socket; else -1) a shell: the zygote's for its kind, else ours with
+ * sp->launcher. 0 or -errno. */
 int sandbox_child_spawn(sandbox_host *h, sandbox *sb, const sandbox_spec *sp, int ctl, char *err, size_t elen);
 
-/* sandbox_shell.c */
+/* sandbox_shell.c: send a shell its program (sp's argv, envp, stdout and
+ * stderr); 0 or -errno. Discard every shell. */
+int sandbox_shell_go(sandbox *sb, const sandbox_spec *sp);
 void sandbox_shell_drain(sandbox_host *h);
 
 /* sandbox_cgroup.c */

@@ -23,7 +23,8 @@
  * A request with ZFD_CTL asks for a shell (sandbox_shell.c): it has no
  * argv, envp, stdout nor stderr. C1 takes the same steps with /dev/null for
  * stdout and stderr and forks C2 the same way, then waits on ZFD_CTL for
- * them (a Zgo: shell_wait) before its exec; C2 never has the token.
+ * them (a Zgo: sandbox_child_shell_wait) before its exec; C2 never has
+ * the token.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -57,25 +58,7 @@ static sandbox_host h;
 static sandbox sb;
 static sandbox_spec sp;
 static child_args a;
-static char *argv[ZREQ_ARGS + 3], *envp[ZREQ_ARGS + 1], adopt[64];
-
-/* Take n strings from *p in q.str into out. */
-static int
-strings(const char **p, const char *end, char **out, int n)
-{
-	int i;
-
-	for (i = 0; i < n; i++) {
-		const char *z = memchr(*p, '\0', (size_t)(end - *p));
-
-		if (!z)
-			return -EINVAL;
-		out[i] = (char *)*p;
-		*p = z + 1;
-	}
-	out[n] = NULL;
-	return 0;
-}
+static char *argv[ZREQ_ARGS + 3], *envp[ZREQ_ARGS + 1];
 
 /* The request as child_args. */
 static int
@@ -94,8 +77,8 @@ unflatten(void)
 	h.self_pidfd = fds[ZFD_SELF];
 	h.filter.len = (unsigned short)q.flen;
 	h.filter.filter = q.filter;
-	if (strings(&p, end, h.hide, q.nhide) < 0 || strings(&p, end, argv, q.nargv) < 0 ||
-	    strings(&p, end, envp, q.nenv) < 0)
+	if (sandbox_child_strings(&p, end, h.hide, q.nhide) < 0 || sandbox_child_strings(&p, end, argv, q.nargv) < 0 ||
+	    sandbox_child_strings(&p, end, envp, q.nenv) < 0)
 		return -EINVAL;
 	memcpy(sb.workdir, q.workdir, sizeof sb.workdir);
 	sb.uid = q.uid;
@@ -118,21 +101,6 @@ unflatten(void)
 	a.ctl_fd = fds[ZFD_CTL];
 	a.memory_mb = q.memory_mb;
 	return 0;
-}
-
-/* C2: fds 0-3 are the launcher's pipes and nothing else is open. */
-static void
-launcher_fds(const int *theirs)
-{
-	int i, hi[4];
-
-	for (i = 0; i < 4; i++)
-		if ((hi[i] = fcntl(theirs[i], F_DUPFD_CLOEXEC, 16)) < 0)
-			_exit(127);
-	for (i = 0; i < 4; i++)
-		if (dup2(hi[i], i) < 0)
-			_exit(127);
-	syscall(SYS_close_range, 4, ~0U, 0);
 }
 
 /* C2: copy now every page it shares with the zygote and may write
@@ -159,66 +127,20 @@ launcher_unshare(void)
 			madvise((void *)lo, hi - lo, MADV_POPULATE_WRITE);
 }
 
-/* C1 of a shell, in the sandbox with its launcher: wait for the program
- * on ctl (argv, envp, stdout and stderr); the backend closing ctl
- * discards the shell. The number of arguments, or it does not return. */
-static int
-shell_wait(void)
-{
-	static Zgo go;
-	struct iovec iov = { &go, sizeof go };
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(2 * sizeof(int))];
-	} u;
-	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf };
-	const char *p = go.str, *end = go.str + sizeof go.str;
-	struct cmsghdr *c;
-	int io[2] = { -1, -1 };
-	ssize_t len;
-
-	while ((len = recvmsg(a.ctl_fd, &m, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
-		;
-	if (len == 0)
-		_exit(0);
-	for (c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c))
-		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS && c->cmsg_len == CMSG_LEN(sizeof io))
-			memcpy(io, CMSG_DATA(c), sizeof io);
-	if (len != (ssize_t)sizeof go || go.magic != ZGO_MAGIC || go.size != sizeof go || io[0] < 0 || io[1] < 0 ||
-	    go.nargv < 1 || go.nargv > ZREQ_ARGS || go.nenv < 0 || go.nenv > ZREQ_ARGS ||
-	    strings(&p, end, argv, go.nargv) < 0 || strings(&p, end, envp, go.nenv) < 0 || dup2(io[0], 1) < 0 ||
-	    dup2(io[1], 2) < 0)
-		sandbox_child_fail(&a, ST_SHELL);
-	close(io[0]);
-	close(io[1]);
-	close(a.ctl_fd);
-	return go.nargv;
-}
-
 /* C1, in the sandbox: fork the launcher, give the proxy our ends (a
  * shell's first waits for its program). Returns in the launcher only. */
 static void
 container(void)
 {
-	int p[4][2], theirs[4], ours[4], i, nargv = q.nargv;
+	int ours[4], nargv = q.nargv;
 	pid_t pid;
 
 	sandbox_child_enter(&a);
-	for (i = 0; i < 4; i++) {
-		if (pipe2(p[i], O_CLOEXEC) < 0)
-			sandbox_child_fail(&a, ST_LAUNCHER);
-		theirs[i] = p[i][i == 0 ? 0 : 1];
-		ours[i] = p[i][i == 0 ? 1 : 0];
-	}
-	if ((pid = fork()) < 0)
-		sandbox_child_fail(&a, ST_LAUNCHER);
-	if (pid == 0) {
-		setsid(); /* a process group of its own, as the proxy's uv_spawn gives */
+	if ((pid = sandbox_child_fork_launcher(&a, fork, ours)) == 0) {
 		/* dumpable, as after the exec that started a launcher before: its
 		 * uid change made it not, and its /proc/self would be root's */
 		if (prctl(PR_SET_DUMPABLE, 1) < 0)
 			_exit(127);
-		launcher_fds(theirs);
 		launcher_unshare();
 		explicit_bzero(&q, sizeof q);
 		explicit_bzero(argv, sizeof argv);
@@ -226,17 +148,9 @@ container(void)
 		PyOS_AfterFork_Child();
 		return;
 	}
-	for (i = 0; i < 4; i++) {
-		close(theirs[i]);
-		if (fcntl(ours[i], F_SETFD, 0) < 0)
-			sandbox_child_fail(&a, ST_LAUNCHER);
-	}
 	if (a.ctl_fd >= 0)
-		nargv = shell_wait();
-	snprintf(adopt, sizeof adopt, "%d,%d,%d,%d,%d", (int)pid, ours[0], ours[1], ours[2], ours[3]);
-	argv[nargv] = "--adopt";
-	argv[nargv + 1] = adopt;
-	argv[nargv + 2] = NULL;
+		nargv = sandbox_child_shell_wait(&a, argv, envp);
+	sandbox_child_adopt(argv, nargv, pid, ours);
 	sandbox_child_exec(&a);
 }
 

@@ -128,14 +128,12 @@ test_expect_success 'no copy of the proxy'"'"'s token is left in its memory' '
 	test "$(field probe-zygote.py.json .response.result.tokens)" = 0
 '
 
-# shells: the backend's children that are python, not root (the zygote
-# is), with their launcher forked: a shell's first process, in its
-# sandbox, before its proxy (one made after the last start may still be
-# on its way).
+# shells: the backend's children named faasfs-shell, with a python
+# launcher: a shell's first process, in its sandbox, waiting for its proxy
+# (one made after the last start may still be on its way).
 shells() {
-	for p in $(pgrep -P $BACKEND_PID); do
-		test "$(cat /proc/$p/comm 2>/dev/null)" = python3 &&
-		test "$(stat -c %u /proc/$p)" -ge 61000 && pgrep -P $p >/dev/null && echo $p
+	for p in $(pgrep -P $BACKEND_PID faasfs-shell); do
+		test "$(cat /proc/$(pgrep -P $p | head -n 1)/comm 2>/dev/null)" = python3 && echo $p
 	done
 	return 0
 }
@@ -144,6 +142,7 @@ test_expect_success 'a shell waits ahead: a sandbox with its launcher, from the 
 	wait_for "shells >shell.pid && test -s shell.pid" &&
 	shell=$(head -n 1 shell.pid) &&
 	l=$(pgrep -P $shell) &&
+	test "$(stat -c %u /proc/$shell)" -ge 61000 &&
 	same_ns $l $shell &&
 	! test "$(readlink /proc/$shell/ns/pid)" = "$(readlink /proc/$BACKEND_PID/ns/pid)" &&
 	test "$(cat /proc/$l/cgroup)" = "$(cat /proc/$shell/cgroup)" &&
