@@ -180,7 +180,7 @@ action_spec(run_spec *sp, backend *b, const json_t *action, const char *ns, cons
 	sp->api_host = b->api_host;
 }
 
-/* A new or updated action (not a sequence) is likely to run soon: the
+/* A new action (not a sequence) is likely to run soon: the
  * scheduler keeps a stem cell ready for its first run (sched_expect). */
 void
 action_expect(backend *b, const json_t *action)

@@ -106,7 +106,7 @@ void sched_free(sched *s);
 int sched_submit(sched *s, const run_spec *spec, sched_done_cb cb, void *arg);
 /* Forget warm containers of an action (deleted or updated). */
 void sched_forget(sched *s, const char *path);
-/* An action of kind was made or updated and has not run: keep a stem cell
+/* An action of kind was made and has not run: keep a stem cell
  * more of its kind for a while, so that its first run finds one. */
 void sched_expect(sched *s, const char *kind, json_t *annotations);
 /* The container held for failed activation id (its action's annotation

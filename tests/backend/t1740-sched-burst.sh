@@ -56,6 +56,13 @@ test_expect_success 'stem cells for new actions not run go after --idle' '
 	wait_for "test \"\$(stems)\" = 1"
 '
 
+test_expect_success 'an update is not a new action: no stem cell more for it' '
+	put_action n1 python:3 hi.py && put_action n1 python:3 hi.py &&
+	sleep 1 &&
+	test "$(gauge faasfs_containers_starting)" = 0 &&
+	test "$(stems)" = 1
+'
+
 stop_backend "$BACKEND_PID"
 export FAASFS_STEMCELLS_NEW=0
 start_backend_at --data "$SCRATCH/data2" --run-dir "$SCRATCH/run2"
