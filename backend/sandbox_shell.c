@@ -4,7 +4,7 @@
  * cgroup v1 the first waits for an RCU grace period, milliseconds), its
  * mounts, its network, and its launcher: a fork from the zygote and the
  * copy of the pages it shares with it (python), or an interpreter's start
- * (node: 70 ms of CPU here). A shell is all of that done before any
+ * (node: 80-90 ms of CPU here). A shell is all of that done before any
  * container asks: a prepared sandbox (uid, working directory, cgroups,
  * network) whose first process C1 is made with no argv, envp, stdout nor
  * stderr, but the child's end of a socket (ctl_fd). C1 goes through every
