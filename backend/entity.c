@@ -24,13 +24,33 @@ version_bump(const char *old, char *out, size_t n)
 		snprintf(out, n, "0.0.1");
 }
 
+/* A version as OpenWhisk's SemVer reads one: "1", "1.2" or "1.2.3", the
+ * parts missing 0; written out whole ("1.2.0"). 0, or -1 if it is not one. */
+static int
+version_norm(const char *s, char *out, size_t n)
+{
+	unsigned v[3] = { 0, 0, 0 };
+	int i, used;
+
+	for (i = 0; i < 3; i++) {
+		if (sscanf(s, "%u%n", &v[i], &used) != 1 || s[0] < '0' || s[0] > '9')
+			return -1;
+		s += used;
+		if (*s == '\0')
+			break;
+		if (*s++ != '.' || i == 2)
+			return -1;
+	}
+	snprintf(out, n, "%u.%u.%u", v[0], v[1], v[2]);
+	return 0;
+}
+
 /* Check the fields every PUT body may carry. */
 static int
 body_check(const json_t *body, char *err, size_t n)
 {
 	json_t *v;
-	unsigned a, b, c;
-	char tail;
+	char version[64];
 
 	if ((v = json_object_get(body, "parameters")) && params_check(v, "parameters", err, n))
 		return -EINVAL;
@@ -39,7 +59,7 @@ body_check(const json_t *body, char *err, size_t n)
 	if ((v = json_object_get(body, "publish")) && !json_is_boolean(v))
 		return snprintf(err, n, "\"publish\" must be true or false."), -EINVAL;
 	if ((v = json_object_get(body, "version")) &&
-	    (!json_is_string(v) || sscanf(json_string_value(v), "%u.%u.%u%c", &a, &b, &c, &tail) != 3))
+	    (!json_is_string(v) || version_norm(json_string_value(v), version, sizeof version) < 0))
 		return snprintf(err, n, "\"version\" must be a string like \"0.0.1\"."), -EINVAL;
 	return 0;
 }
@@ -99,7 +119,7 @@ entity_doc(const char *nsfield, const char *name, const json_t *old, const json_
 	json_t *v = json_object_get(body, "version");
 
 	if (v)
-		snprintf(version, sizeof version, "%s", json_string_value(v));
+		version_norm(json_string_value(v), version, sizeof version); /* body_check took it */
 	else if (old)
 		version_bump(jstr(json_object_get(old, "version")), version, sizeof version);
 	else

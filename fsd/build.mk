@@ -3,7 +3,7 @@
 # message splitting) have cmocka unit tests in tests/unit/test-fs*.c.
 FSD_SRCS := $(wildcard fsd/*.c)
 FSD_OBJS := $(FSD_SRCS:.c=.o)
-FSD_PKGS := fuse3 libuv jansson libcurl yaml-0.1 libarchive
+FSD_PKGS := fuse3 libuv jansson libcurl yaml-0.1 libarchive libcrypto
 FSD_CFLAGS := $(shell pkg-config --cflags $(FSD_PKGS))
 FSD_LIBS := $(shell pkg-config --libs $(FSD_PKGS)) -lpthread
 

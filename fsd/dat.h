@@ -338,6 +338,15 @@ typedef struct Mountopt {
 } Mountopt;
 
 /* Everything the server knows, one per process. */
+/* A wskdeploy project directory, read as one manifest (project.c). */
+typedef struct Project {
+	json_t *m;     /* {packages: ...}, every function: inlined as code: */
+	char *name;    /* the project's name, or NULL */
+	char *dir;     /* the directory, absolute */
+	char *file;    /* its manifest.yaml, absolute, as wskdeploy names it */
+	char hash[41]; /* wskdeploy's projectHash of the manifest */
+} Project;
+
 typedef struct Fs {
 	uv_loop_t *loop;
 	struct fuse_session *se;

@@ -260,7 +260,10 @@ int attr_result(Node *n, uid_t uid, Ent *e, struct stat *st);
 int wait_result(Node *n, Ent *e, void (*fn)(void *arg, int err), void *arg);
 
 /* manifest.c */
+json_t *manifest_packages(int (*keep)(Ent *e));
 int manifest_fill(Buf *b);
+int manifest_plan(json_t *m, json_t *steps, char *err, size_t errlen);
+json_t *feed_step(const char *name, const char *feed, const char *event, json_t *params);
 int manifest_apply(const char *text, size_t len, commit_cb cb, void *arg, char *err, size_t errlen);
 
 /* manifest_apis.c */
@@ -272,6 +275,31 @@ int feedtab_fill(Node *n, Ent *e, Buf *b);
 int feedtab_check(Node *n, const char *text, size_t len, char *err, size_t errlen);
 int feedtab_apply(int q, const char *text, size_t len, commit_cb cb, void *arg, char *err, size_t errlen);
 int feedtab_commit(Node *n, const char *text, size_t len, commit_cb cb, void *arg);
+
+/* main.c */
+void wskprops(char **host, char **auth);
+int backend_set(char *host, char *auth, const char *socket, const char *cafile);
+
+/* project.c */
+int project_load(Project *p, const char *dir, const char *name, int managed, char *err, size_t n);
+json_t *project_managed(Project *p);
+void project_free(Project *p);
+
+/* verb.c */
+int verb_is(const char *arg);
+int verb_main(int argc, char **argv);
+int verb_call(const char *method, const char *path, json_t *body, json_t **out, char *err, size_t n);
+int verb_step(json_t *step, char *err, size_t n);
+int verb_load(json_t *ents);
+int verb_load_all(void);
+const char *managed_by(Ent *e);
+
+/* deploy.c */
+int deploy(Project *p, int sync, char *err, size_t n);
+int undeploy(Project *p, const char *name, char *err, size_t n);
+
+/* export.c */
+int export_project(const char *name, const char *dir, char *err, size_t n);
 
 /* mounted.c */
 int mounted_watch(const char *path, void (*fn)(void));

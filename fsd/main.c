@@ -55,11 +55,12 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: faasfs [-f] [-d] [-o OPTIONS] [--backend URL] [--socket PATH] [--cafile FILE] "
-	                "[--auth-file FILE | --auth UUID:KEY] [SOURCE] MOUNTPOINT\n");
+	                "[--auth-file FILE | --auth UUID:KEY] [SOURCE] MOUNTPOINT\n"
+	                "       faasfs deploy|sync|undeploy|export ... (faasfs --help deploy)\n");
 }
 
-/* Read APIHOST and AUTH from ~/.wskprops (or $WSK_CONFIG_FILE). */
-static void
+/* Read APIHOST and AUTH from ~/.wskprops (or $WSK_CONFIG_FILE), those not known yet. */
+void
 wskprops(char **host, char **auth)
 {
 	char path[1024], line[1024];
@@ -166,6 +167,25 @@ setbackend(char *host, char *auth)
 	return fs.authhdr ? 0 : -ENOMEM;
 }
 
+/* The backend at host (taken; NULL: the default) with key auth (taken),
+ * over socket if given, trusting cafile's CAs if given: the loop and the
+ * HTTP client made, nothing asked yet. */
+int
+backend_set(char *host, char *auth, const char *socket, const char *cafile)
+{
+	static uv_loop_t loop;
+	int rc;
+
+	if ((rc = setbackend(host, auth)) < 0 || (rc = setsocket(socket)) < 0 || (rc = uv_loop_init(&loop)) < 0)
+		return rc;
+	fs.loop = &loop;
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	if ((rc = curluv_init(fs.loop, &fs.cu)) < 0 || (rc = curluv_unix_socket(fs.cu, sockpath)) < 0 ||
+	    (rc = curluv_cafile(fs.cu, cafile)) < 0)
+		return rc;
+	return 0;
+}
+
 /*
  * One request per wakeup: the poll is level-triggered, so a queue of them
  * brings us back at once, and the common single request costs no extra
@@ -255,8 +275,7 @@ start_backend(void)
 {
 	int rc;
 
-	if ((rc = curluv_init(fs.loop, &fs.cu)) < 0 || (rc = curluv_unix_socket(fs.cu, sockpath)) < 0 ||
-	    (rc = curluv_cafile(fs.cu, mo.cafile)) < 0 || (rc = events_start(first)) < 0)
+	if ((rc = events_start(first)) < 0)
 		return rc;
 	uv_timer_init(fs.loop, &firsttimer);
 	uv_timer_start(&firsttimer, first_timeout, 30000, 0);
@@ -341,9 +360,10 @@ main(int argc, char **argv)
 	};
 	char *auth = NULL;
 	int c, fg = 0, debug = 0, rc;
-	uv_loop_t loop;
 
 	log_prog = "faasfs";
+	if (argc > 1 && verb_is(argv[1]))
+		return verb_main(argc - 1, argv + 1);
 	while ((c = getopt_long(argc, argv, "fdo:b:k:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f': fg = 1; break;
@@ -385,11 +405,7 @@ main(int argc, char **argv)
 	fs.uid = getuid();
 	fs.gid = getgid();
 	fs.started = now_ms();
-	if (setbackend(mo.backend, auth) < 0 || setsocket(mo.socket) < 0 || uv_loop_init(&loop) < 0)
-		return 1;
-	fs.loop = &loop;
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-	if ((rc = start_backend()) < 0) {
+	if ((rc = backend_set(mo.backend, auth, mo.socket, mo.cafile)) < 0 || (rc = start_backend()) < 0) {
 		log_error("cannot start: %s", uv_strerror(rc));
 		return 1;
 	}

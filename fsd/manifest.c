@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "dat.h"
 #include "fns.h"
 
@@ -250,6 +251,7 @@ rule_out(Ent *e, void *arg)
 	t = json_pack("{s:s,s:s}", "trigger", r.trigger, "action", r.action);
 	if (strcmp(r.status, "active") != 0)
 		json_object_set_new(t, "status", json_string(r.status));
+	setannot(t, json_object_get(e->doc, "annotations"), NULL);
 	json_object_set_new(member(member(arg, "default"), "rules"), e->name, t);
 }
 
@@ -295,27 +297,59 @@ package_sorted(json_t *p)
 	return s;
 }
 
+/* The entities a manifest is made of: those keep says yes to (all without keep). */
+typedef struct Pick {
+	json_t *pkgs;
+	int (*keep)(Ent *e);
+	void (*out)(Ent *e, void *arg);
+} Pick;
+
+static void
+pick1(Ent *e, void *arg)
+{
+	Pick *p = arg;
+
+	if (e->doc != NULL && (p->keep == NULL || p->keep(e)))
+		p->out(e, p->pkgs);
+}
+
+/* The packages: map of the entities keep says yes to (all, and the APIs,
+ * without keep), sorted; the documents must be here (cache_all_fresh). */
+json_t *
+manifest_packages(int (*keep)(Ent *e))
+{
+	static void (*const outs[Nekind])(Ent *, void *) = {
+		[Epackage] = package_out, [Eaction] = action_out, [Etrigger] = trigger_out, [Erule] = rule_out
+	};
+	static const int order[] = { Epackage, Eaction, Etrigger, Erule };
+	Pick pick = { json_object(), keep, NULL };
+	json_t *s, *p;
+	const char *k;
+	size_t i;
+
+	member(pick.pkgs, "default");
+	for (i = 0; i < sizeof order / sizeof order[0]; i++) {
+		pick.out = outs[order[i]];
+		cache_each(order[i], pick1, &pick);
+	}
+	if (keep == NULL)
+		manifest_apis_out(pick.pkgs);
+	s = sorted(pick.pkgs, 0);
+	json_decref(pick.pkgs);
+	json_object_foreach(s, k, p) json_object_set_new(s, k, package_sorted(p));
+	return s;
+}
+
 /* The manifest of everything, as YAML; -EAGAIN until every document is here. */
 int
 manifest_fill(Buf *b)
 {
-	json_t *m, *pkgs, *s, *p;
-	const char *k;
+	json_t *m;
 	int rc;
 
 	if (!cache_all_fresh())
 		return -EAGAIN;
-	pkgs = json_object();
-	member(pkgs, "default");
-	cache_each(Epackage, package_out, pkgs);
-	cache_each(Eaction, action_out, pkgs);
-	cache_each(Etrigger, trigger_out, pkgs);
-	cache_each(Erule, rule_out, pkgs);
-	manifest_apis_out(pkgs);
-	s = sorted(pkgs, 0);
-	json_decref(pkgs);
-	json_object_foreach(s, k, p) json_object_set_new(s, k, package_sorted(p));
-	m = json_pack("{s:o}", "packages", s);
+	m = json_pack("{s:o}", "packages", manifest_packages(NULL));
 	buf_printf(b, "# the namespace %s as a wskdeploy manifest; write one here to apply it\n", fs.ns ? fs.ns : "");
 	rc = json_to_yaml(m, b);
 	json_decref(m);
@@ -337,29 +371,30 @@ step(Apply *a, int kind, const char *name, const char *method, json_t *body)
 }
 
 /* wskdeploy inputs as a key/value array: a value, {value|default: v,
- * init: b}, or a bare type name for its zero value. */
+ * init: b}, a bare type name for its zero value, or {type: T, ...} for T's. */
 static json_t *
 inputs_in(json_t *in)
 {
 	json_t *arr = json_array(), *v, *x, *kv;
 	const char *k;
 	size_t i;
-	int init;
+	int init, given;
 
 	json_object_foreach(in, k, v)
 	{
 		kv = json_pack("{s:s}", "key", k);
 		init = 0;
-		if ((x = json_object_get(v, "value")) != NULL || (x = json_object_get(v, "default")) != NULL) {
+		given = (x = json_object_get(v, "value")) != NULL || (x = json_object_get(v, "default")) != NULL;
+		if (given) {
 			init = json_is_true(json_object_get(v, "init"));
 			v = x;
-		} else
-			for (i = 0; json_is_string(v) && i < sizeof input_types / sizeof input_types[0]; i++)
-				if (strcmp(json_string_value(v), input_types[i][0]) == 0) {
-					json_object_set_new(kv, "value",
-					                    json_loads(input_types[i][1], JSON_DECODE_ANY, NULL));
-					break;
-				}
+		} else if (json_is_string(x = json_object_get(v, "type")))
+			v = x;
+		for (i = 0; !given && json_is_string(v) && i < sizeof input_types / sizeof input_types[0]; i++)
+			if (strcmp(json_string_value(v), input_types[i][0]) == 0) {
+				json_object_set_new(kv, "value", json_loads(input_types[i][1], JSON_DECODE_ANY, NULL));
+				break;
+			}
 		if (json_object_get(kv, "value") == NULL)
 			json_object_set(kv, "value", v);
 		if (init)
@@ -387,18 +422,58 @@ entname(const char *pkg, const char *name, char *out, size_t len)
 	snprintf(out, len, "%s%s%s", strcmp(pkg, "default") ? pkg : "", strcmp(pkg, "default") ? "/" : "", name);
 }
 
+/* body with d's version: as wskdeploy sends it (a YAML number as its text: 1.0 is "1.0"). */
+static json_t *
+versioned(json_t *d, json_t *body)
+{
+	json_t *v = json_object_get(d, "version");
+	char *s;
+
+	if (json_is_string(v))
+		json_object_set(body, "version", v);
+	else if (json_is_number(v) && (s = json_dumps(v, JSON_ENCODE_ANY)) != NULL) {
+		json_object_set_new(body, "version", json_string(s));
+		free(s);
+	}
+	return body;
+}
+
+/* An action's annotations with web: (or web-export:) as wskdeploy sets
+ * them (webaction/webaction.go): true or yes, false or no, raw. */
+static json_t *
+web_in(json_t *d)
+{
+	static const char *const keys[] = { "web-export", "raw-http", "final" };
+	json_t *w = json_object_get(d, "web"), *an = json_object_get(d, "annotations");
+	const char *s = json_string_value(w ? w : (w = json_object_get(d, "web-export")));
+	int on = json_is_true(w) || (s && (strcasecmp(s, "true") == 0 || strcasecmp(s, "yes") == 0));
+	int raw = s && strcasecmp(s, "raw") == 0;
+	size_t i;
+
+	an = json_is_object(an) ? json_copy(an) : json_object();
+	if (w == NULL || json_is_null(w))
+		return an;
+	for (i = 0; i < 3; i++)
+		json_object_del(an, keys[i]);
+	json_object_set_new(an, "web-export", json_boolean(on || raw));
+	json_object_set_new(an, "raw-http", json_boolean(raw));
+	json_object_set_new(an, "final", json_boolean(on || raw));
+	return an;
+}
+
 /* What an action and a sequence have alike: inputs, limits, annotations. */
 static json_t *
 action_body(json_t *d, json_t *exec)
 {
-	json_t *ann = kv_array(json_object_get(d, "annotations"));
+	json_t *an = web_in(d), *ann;
 
-	if (json_is_true(json_object_get(d, "web")) || json_is_true(json_object_get(d, "web-export")))
-		json_array_append_new(ann, json_pack("{s:s,s:b}", "key", "web-export", "value", 1));
 	if (json_is_true(json_object_get(d, "conductor")))
-		json_array_append_new(ann, json_pack("{s:s,s:b}", "key", "conductor", "value", 1));
-	return json_pack("{s:o,s:o,s:o,s:o}", "exec", exec, "parameters", inputs_in(json_object_get(d, "inputs")),
-	                 "limits", limits_renamed(json_object_get(d, "limits"), 1), "annotations", ann);
+		json_object_set_new(an, "conductor", json_true());
+	ann = kv_array(an);
+	json_decref(an);
+	return versioned(d, json_pack("{s:o,s:o,s:o,s:o}", "exec", exec, "parameters",
+	                              inputs_in(json_object_get(d, "inputs")), "limits",
+	                              limits_renamed(json_object_get(d, "limits"), 1), "annotations", ann));
 }
 
 static int
@@ -496,9 +571,9 @@ package_in(Apply *a, const char *pkg, json_t *d)
 {
 	if (strcmp(pkg, "default") != 0)
 		step(a, Epackage, pkg, "PUT",
-		     json_pack("{s:o,s:o,s:b}", "parameters", inputs_in(json_object_get(d, "inputs")), "annotations",
-		               kv_array(json_object_get(d, "annotations")), "publish",
-		               json_is_true(json_object_get(d, "public"))));
+		     versioned(d, json_pack("{s:o,s:o,s:b}", "parameters", inputs_in(json_object_get(d, "inputs")),
+		                            "annotations", kv_array(json_object_get(d, "annotations")), "publish",
+		                            json_is_true(json_object_get(d, "public")))));
 	return 0;
 }
 
@@ -541,6 +616,29 @@ actions_in(Apply *a, const char *pkg, json_t *d)
 	return rc;
 }
 
+/* The call of feed's lifecycle event ("CREATE", "DELETE") for trigger
+ * name, with params (a key/value array, borrowed) as the feed's arguments:
+ * a step of its own path (steps.c), as wskdeploy and wsk make it. */
+json_t *
+feed_step(const char *name, const char *feed, const char *event, json_t *params)
+{
+	json_t *body = json_pack("{s:s,s:s,s:s}", "lifecycleEvent", event, "triggerName", "", "authKey", ""), *p;
+	char path[1100];
+	size_t i;
+
+	json_object_set_new(body, "triggerName", json_sprintf("/_/%s", name));
+	json_array_foreach(params, i, p)
+	        json_object_set(body, json_string_value(json_object_get(p, "key")), json_object_get(p, "value"));
+	/* /NS/PKG/NAME or PKG/NAME (ours): the action's path under /namespaces */
+	if (feed[0] == '/')
+		snprintf(path, sizeof path, "/namespaces/%.*s/actions/%s?blocking=true&result=true",
+		         (int)strcspn(feed + 1, "/"), feed + 1, feed + 1 + strcspn(feed + 1, "/") + 1);
+	else
+		snprintf(path, sizeof path, "actions/%s?blocking=true&result=true", feed);
+	return json_pack("{s:i,s:s,s:s,s:o,s:s}", "kind", -1, "name", name, "method", "POST", "body", body, "path",
+	                 path);
+}
+
 /* Pass 3: triggers, then the rules that join them to actions, and their status. */
 /* A trigger with a feed, as wskdeploy makes one: the trigger with the
  * feed's annotation, then the feed action's CREATE with the inputs. */
@@ -548,32 +646,18 @@ static int
 feed_in(Apply *a, const char *name, json_t *v)
 {
 	const char *feed = json_string_value(json_object_get(v, "feed"));
-	json_t *ann = kv_array(json_object_get(v, "annotations")), *in = inputs_in(json_object_get(v, "inputs")), *body,
-	       *p;
-	char path[1100];
-	size_t i;
+	json_t *ann, *in;
 
 	if (feed == NULL || feed[0] == '\0' || strchr(feed, '?')) {
 		snprintf(a->text, sizeof a->text, "manifest: trigger %s: feed must name the feed action", name);
-		json_decref(ann);
-		json_decref(in);
 		return -EINVAL;
 	}
+	ann = kv_array(json_object_get(v, "annotations"));
 	json_array_append_new(ann, json_pack("{s:s,s:s}", "key", "feed", "value", feed));
 	step(a, Etrigger, name, "PUT", json_pack("{s:[],s:o}", "parameters", "annotations", ann));
-	body = json_pack("{s:s,s:s,s:s}", "lifecycleEvent", "CREATE", "triggerName", "", "authKey", "");
-	json_object_set_new(body, "triggerName", json_sprintf("/_/%s", name));
-	json_array_foreach(in, i, p)
-	        json_object_set(body, json_string_value(json_object_get(p, "key")), json_object_get(p, "value"));
+	in = inputs_in(json_object_get(v, "inputs"));
+	json_array_append_new(a->steps, feed_step(name, feed, "CREATE", in));
 	json_decref(in);
-	/* /NS/PKG/NAME or PKG/NAME (ours): the action's path under /namespaces */
-	if (feed[0] == '/')
-		snprintf(path, sizeof path, "/namespaces/%.*s/actions/%s?blocking=true&result=true",
-		         (int)strcspn(feed + 1, "/"), feed + 1, feed + 1 + strcspn(feed + 1, "/") + 1);
-	else
-		snprintf(path, sizeof path, "actions/%s?blocking=true&result=true", feed);
-	json_array_append_new(a->steps, json_pack("{s:i,s:s,s:s,s:o,s:s}", "kind", -1, "name", name, "method", "POST",
-	                                          "body", body, "path", path));
 	return 0;
 }
 
@@ -611,7 +695,9 @@ events_in(Apply *a, const char *pkg, json_t *d)
 		}
 		qual("default", t, q1, sizeof q1);
 		qual(pkg, ac, q2, sizeof q2);
-		step(a, Erule, k, "PUT", json_pack("{s:s,s:s}", "trigger", q1, "action", q2));
+		step(a, Erule, k, "PUT",
+		     json_pack("{s:s,s:s,s:o}", "trigger", q1, "action", q2, "annotations",
+		               kv_array(json_object_get(v, "annotations"))));
 		step(a, Erule, k, "POST", json_pack("{s:s}", "status", st));
 	}
 	return 0;
@@ -657,24 +743,32 @@ plan(Apply *a, json_t *m)
 	return rc;
 }
 
+/* The steps of manifest m, in wskdeploy's order, onto steps (see
+ * steps.c); 0, or -EINVAL with why in err. */
+int
+manifest_plan(json_t *m, json_t *steps, char *err, size_t errlen)
+{
+	Apply a = { steps, json_array(), "" };
+	int rc = plan(&a, m);
+
+	if (rc < 0)
+		snprintf(err, errlen, "%s", a.text);
+	json_decref(a.seqs);
+	return rc;
+}
+
 /* Apply a manifest; cb(arg, 0) or cb(arg, -errno, text) when done, not if this fails. */
 int
 manifest_apply(const char *text, size_t len, commit_cb cb, void *arg, char *err, size_t errlen)
 {
-	Apply a = { json_array(), json_array(), "" };
-	json_t *m = yaml_to_json(text, len, err, errlen);
-	int rc;
+	json_t *m = yaml_to_json(text, len, err, errlen), *steps = json_array();
+	int rc = m == NULL ? -EINVAL : manifest_plan(m, steps, err, errlen);
 
-	if (m == NULL) {
-		rc = -EINVAL;
-	} else if ((rc = plan(&a, m)) < 0) {
-		snprintf(err, errlen, "%s", a.text);
-	} else {
-		steps_run(a.steps, "manifest: ", cb, arg);
-		a.steps = NULL;
+	if (rc == 0) {
+		steps_run(steps, "manifest: ", cb, arg);
+		steps = NULL;
 	}
 	json_decref(m);
-	json_decref(a.steps);
-	json_decref(a.seqs);
+	json_decref(steps);
 	return rc;
 }

@@ -5,10 +5,31 @@
 #include <yaml.h>
 #include "yamljson.h"
 
-/* A plain scalar as YAML's core schema reads it: null, bool, number or string. */
+/* Is s one of words, as itself, capitalized or in capitals? */
+static int
+word_of(const char *s, const char *const *words)
+{
+	char low[8];
+	size_t i, n = strlen(s);
+
+	if (n == 0 || n >= sizeof low)
+		return 0;
+	for (i = 0; i <= n; i++)
+		low[i] = (char)(s[i] >= 'A' && s[i] <= 'Z' ? s[i] + 32 : s[i]);
+	for (; *words; words++)
+		if (strcmp(low, *words) == 0 && (strcmp(s, low) == 0 || strcmp(s + 1, low + 1) == 0 ||
+		                                 strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") == n))
+			return 1;
+	return 0;
+}
+
+/* A plain scalar as YAML's core schema reads it: null, bool, number or
+ * string; yes, no, on and off are booleans too, as YAML 1.1 (and so Go's
+ * yaml, wskdeploy's) reads them. */
 json_t *
 yaml_plain(const char *s, size_t n)
 {
+	static const char *const yes[] = { "true", "yes", "on", NULL }, *const no[] = { "false", "no", "off", NULL };
 	json_t *v;
 	char *end;
 	double d;
@@ -16,9 +37,9 @@ yaml_plain(const char *s, size_t n)
 
 	if (n == 0 || strcmp(s, "~") == 0 || strcmp(s, "null") == 0)
 		return json_null();
-	if (strcmp(s, "true") == 0 || strcmp(s, "True") == 0)
+	if (word_of(s, yes))
 		return json_true();
-	if (strcmp(s, "false") == 0 || strcmp(s, "False") == 0)
+	if (word_of(s, no))
 		return json_false();
 	i = strtoll(s, &end, 10);
 	if (*end == '\0')

@@ -1,0 +1,188 @@
+#!/bin/bash
+# t1400-deploy.sh — faasfs deploy, sync, undeploy and export: wskdeploy projects, all or none, both ways with Apache's wskdeploy.
+. "$(dirname "$0")/../lib.sh"
+. "$TOP/tests/fs/lib-fs.sh"
+
+FIX="$TOP/tests/fs/fixtures/deploy"
+test_at_end 'backend_stop'
+backend_start || exit 1
+
+# ns NAME: a namespace of its own, its key in $SCRATCH/NAME.key.
+ns() {
+	"$BACKEND" --data "$SCRATCH/data" --add-namespace "$1" | tail -n 1 >"$SCRATCH/$1.key"
+}
+key() { cat "$SCRATCH/$1.key"; }
+# as NS VERB ARGS...: faasfs VERB into namespace NS
+as() {
+	local n=$1 v=$2
+	shift 2
+	"$FAASFS" "$v" --apihost "http://127.0.0.1:$BPORT" --auth "$(key "$n")" "$@"
+}
+# wd NS ARGS...: Apache's wskdeploy into namespace NS
+wd() {
+	local n=$1
+	shift
+	"$WSKDEPLOY" --apihost "http://127.0.0.1:$BPORT" --auth "$(key "$n")" "$@" >"$SCRATCH/wd.out" 2>&1 ||
+		{ cat "$SCRATCH/wd.out"; return 1; }
+}
+# call NS METHOD PATH: the REST API of namespace NS
+call() {
+	curl -s -u "$(key "$1")" -X "$2" "http://127.0.0.1:$BPORT/api/v1/namespaces/_/$3"
+}
+# dump NS [nofile]: every entity of NS, comparable across namespaces:
+# versions, times and the namespace's name out, annotations and parameters
+# as objects, a zip's bytes as BINARY (two zip writers differ); nofile: the
+# whisk-managed annotation without file and projectHash.
+dump() {
+	local c n
+	for c in packages actions triggers rules; do
+		for n in $(call "$1" GET "$c?limit=200" |
+			jq -r '.[] | (.namespace | split("/")[1:] | map(. + "/") | join("")) + .name'); do
+			call "$1" GET "$c/$n" | jq -S --arg c "$c" --arg nofile "${2:-}" '
+				def kv: (. // []) | map({(.key): .value}) | add // {};
+				del(.version, .updated, .namespace, .activationId, .feed.status, .actions)
+				| .annotations |= kv | .parameters |= kv
+				| if .exec.binary then .exec.code = "BINARY" else . end
+				| if $nofile != "" then del(.annotations["whisk-managed"].file,
+				      .annotations["whisk-managed"].projectHash) else . end
+				| {($c + "/" + .name): .}'
+		done
+	done | jq -S -s 'add // {}' | sed "s/\\b$1\\b/NS/g"
+}
+invoke() { call "$1" POST "actions/$2?blocking=true&result=true"; }
+# test_must_fail_as NS VERB ARGS...: it fails, its error in err
+test_must_fail_as() {
+	! as "$@" >out 2>err || { cat out; return 1; }
+	cat err >&2
+}
+
+
+export GREETING=Hi PLACE=Oslo
+unset WSK_CONFIG_FILE
+cp -r "$FIX/project" proj
+# less: the project without its sequence, edited in place (the managed
+# annotation names the manifest's path); whole: as it was
+drop_sequence() { sed -i "/sequences:/,/actions: hello, shout/d" proj/manifest.yaml; }
+whole() { cp "$FIX/project/manifest.yaml" proj/; }
+for n in a b c d e; do ns "ns$n"; done
+
+test_expect_success 'deploy: files, a directory zipped, deployment.yaml and $VARs' '
+	as nsa deploy --managed proj >out &&
+	grep -q "^deploy: 7 changes made" out &&
+	test "$(invoke nsa demo/both | jq -r .msg)" = "HI ANN FROM OSLO" &&
+	test "$(call nsa GET actions/demo/hello | jq -c .parameters)" = "[{\"key\":\"name\",\"value\":\"Ann\"},{\"key\":\"place\",\"value\":\"Oslo\"}]" &&
+	test "$(call nsa GET actions/demo/shout | jq -r .exec.binary)" = true &&
+	test "$(call nsa GET rules/on-tick | jq -r .action.name)" = hello &&
+	call nsa GET actions/demo/hello | jq -e ".annotations[] | select(.key == \"whisk-managed\") | .value |
+		.projectName == \"demo\" and .file == \"$SCRATCH/proj/manifest.yaml\" and (.projectHash | length) == 40 and .projectDeps == []"
+'
+
+test_expect_success 'the backend key from ~/.wskprops, as wsk reads it' '
+	printf "APIHOST=http://127.0.0.1:%s\nAUTH=%s\n" "$BPORT" "$(key nsb)" >"$HOME/.wskprops" &&
+	(unset FAASFS_AUTH && "$FAASFS" deploy proj >out) && rm "$HOME/.wskprops" &&
+	test "$(invoke nsb demo/both | jq -r .msg)" = "HI ANN FROM OSLO" &&
+	as nsb undeploy proj && test "$(call nsb GET actions | jq length)" = 0
+'
+
+test_expect_success 'a deploy that fails midway leaves the namespace as it was' '
+	dump nsa >before &&
+	cp -r proj bad && sed -i "s/name: Ann/name: Bob/" bad/deployment.yaml &&
+	cat >>bad/manifest.yaml <<-\EOF &&
+	    zzz:
+	      actions:
+	        broken:
+	          function: src/hello.py
+	          runtime: cobol:1
+	EOF
+	test_must_fail_as nsa deploy bad &&
+	grep -q "zzz/broken: The kind .cobol:1. is not one this host runs" err && grep -q "nothing was changed" err &&
+	dump nsa >after && test_cmp before after &&
+	test "$(call nsa GET packages/zzz | jq -r .error)" != null
+'
+
+test_expect_success 'bad input changes nothing and says where: YAML, a function file, a rule' '
+	cp -r proj y && sed -i "s/^      actions:/      actions: [/" y/manifest.yaml &&
+	test_must_fail_as nsa deploy y && grep -q "manifest.yaml: YAML: .* at line 9, column 19" err &&
+	cp -r proj f && sed -i "s|src/hello.py|src/gone.py|" f/manifest.yaml &&
+	test_must_fail_as nsa deploy f && grep -q "action hello: function src/gone.py: No such file" err &&
+	cp -r proj r && sed -i "s/trigger: tick/trigger: tock/" r/manifest.yaml &&
+	test_must_fail_as nsa deploy r && grep -q "rule on-tick: no trigger /nsa/tock" err &&
+	dump nsa >after && test_cmp before after
+'
+
+test_expect_success 'sync of the same project changes nothing' '
+	as nsa sync proj >out && grep -q "^sync: 0 changes made, 7 unchanged" out
+'
+
+test_expect_success 'sync removes exactly what the project dropped, and nothing of others' '
+	curl -s -u "$(key nsa)" -X PUT -H "Content-Type: application/json" \
+		-d "{\"exec\":{\"kind\":\"python:3\",\"code\":\"def main(a):\n    return a\"}}" \
+		"http://127.0.0.1:$BPORT/api/v1/namespaces/_/actions/mine" >/dev/null &&
+	drop_sequence && as nsa sync proj >out && whole &&
+	grep -q "^sync: 1 change made, 6 unchanged" out &&
+	test "$(call nsa GET actions/demo/both | jq -r .error)" != null &&
+	test "$(call nsa GET actions/mine | jq -r .name)" = mine &&
+	test "$(call nsa GET actions/demo/hello | jq -r .name)" = hello &&
+	as nsa sync proj >out && grep -q "^sync: 1 change made" out &&
+	test "$(invoke nsa demo/both | jq -r .msg)" = "HI ANN FROM OSLO"
+'
+
+test_expect_success 'export, then deploy into a fresh namespace: the same namespace' '
+	as nsa export --projectname demo exported >out &&
+	test -f exported/manifest.yaml && test -f exported/demo/hello.py && test -f exported/demo/shout.zip &&
+	! grep -q whisk-managed exported/manifest.yaml &&
+	call nsa DELETE actions/mine >/dev/null &&
+	as nsc deploy --managed exported >out &&
+	dump nsa nofile >a.json && dump nsc nofile >c.json && test_cmp a.json c.json
+'
+
+test_expect_success 'undeploy removes what the project made' '
+	as nsc undeploy --projectname demo >out &&
+	test "$(call nsc GET actions | jq length)" = 0 && test "$(call nsc GET rules | jq length)" = 0 &&
+	test "$(call nsc GET packages | jq length)" = 0 && test "$(call nsc GET triggers | jq length)" = 0
+'
+
+if WSKDEPLOY=$(find_tool wskdeploy); then
+	test_expect_success 'wskdeploy and faasfs deploy give the same namespace' '
+		wd nsd --managed -p proj && dump nsa >a.json && dump nsd >d.json && test_cmp a.json d.json
+	'
+
+	test_expect_success 'deployed by wskdeploy: synced and undeployed by faasfs' '
+		drop_sequence && as nsd sync proj >out && whole && grep -q "^sync: [12] changes* made" out &&
+		test "$(call nsd GET actions/demo/both | jq -r .error)" != null &&
+		as nsd undeploy --projectname demo && test "$(call nsd GET actions | jq length)" = 0 &&
+		test "$(call nsd GET packages | jq length)" = 0
+	'
+
+	test_expect_success 'deployed by faasfs: synced and undeployed by wskdeploy' '
+		drop_sequence && wd nsa sync -p proj && whole && test "$(call nsa GET actions/demo/both | jq -r .error)" != null &&
+		test "$(call nsa GET actions/demo/hello | jq -r .name)" = hello &&
+		wd nsa undeploy --projectname demo && test "$(call nsa GET actions | jq length)" = 0 &&
+		test "$(call nsa GET rules | jq length)" = 0
+	'
+
+	for m in triggerrule webaction websequence defaultpackage managed-deployment; do
+		# wskdeploy keys sequences by their name alone: of two sequences of
+		# one name in two packages, either may get the other's components
+		# (as Go's map iteration falls), so those are left out of the comparison
+		case $m in
+		defaultpackage) skip="del(.[\"actions/hello-world-series\", \"actions/package-with-default/hello-world-series\"])" ;;
+		managed-deployment) skip="del(.[\"actions/ManagedPackage-1/ManagedSequence-1\", \"actions/ManagedPackage-2/ManagedSequence-1\"])" ;;
+		*) skip=. ;;
+		esac
+		test_expect_success "Apache's $m manifest: deployed by both the same, and it runs" '
+			cp -r "$FIX/'$m'" '$m' &&
+			as nse deploy '$m' >out && wd nsd -p '$m' &&
+			dump nse | jq "$skip" >e.json && dump nsd | jq "$skip" >d.json && test_cmp e.json d.json &&
+			a=$(call nse GET "actions?limit=200" | jq -r "[.[] | select(.exec.kind != \"sequence\")][0] |
+				(.namespace | split(\"/\")[1:] | map(. + \"/\") | join(\"\")) + .name") &&
+			invoke nse "$a" | jq -e ".payload | startswith(\"Hello, \")" &&
+			as nse undeploy '$m' >out && wd nsd undeploy -p '$m' &&
+			test "$(call nse GET actions | jq length)" = 0 && test "$(call nsd GET actions | jq length)" = 0
+		'
+	done
+else
+	test_skip 'wskdeploy and faasfs deploy give the same namespace' 'no wskdeploy (../shared/tools, $WSKDEPLOY or PATH)'
+fi
+
+test_done
