@@ -329,7 +329,8 @@ api_actions(api_req *ar)
 			api_error(ar->req, 405, "Method not allowed.");
 			return;
 		}
-		entity_list(ar, "actions", NULL, trim_code);
+		/* code=true (ours): whole documents, as faasfs sync diffs them */
+		entity_list(ar, "actions", NULL, query_bool(ar->req, "code", 0) ? drop_actions_param : trim_code);
 		return;
 	}
 	if (ar->nseg == 1 && strcmp(m, "GET") == 0 && ar->req->path[strlen(ar->req->path) - 1] == '/') {

@@ -306,6 +306,17 @@ docname(json_t *doc, char *out, size_t len)
 	return 0;
 }
 
+/* A whole document from a listing (faasfs sync's actions?code=true): kept as if loaded. */
+void
+cache_put_whole(int kind, json_t *doc)
+{
+	char name[512];
+	Ent *e;
+
+	if (docname(doc, name, sizeof name) == 0 && (e = ent_make(kind, name)) != NULL)
+		ent_update(e, doc, 1);
+}
+
 /* Are all documents here, and current? */
 static void
 fresh1(Ent *e, void *arg)

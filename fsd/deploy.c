@@ -143,45 +143,68 @@ undos_of(json_t *steps)
 	return undos;
 }
 
-/* Undo steps 0..n-1, last first; 0, or the first failure's text appended to err. */
+/* Undo the steps made, last first; 0, or the first failure's text appended to err. */
 static int
-undo(json_t *undos, size_t n, char *err, size_t errlen)
+undo(json_t *undos, const char *made, char *err, size_t errlen)
 {
 	char why[1024];
 	json_t *s;
-	size_t i, j;
+	size_t n = json_array_size(undos), i, j;
 	int bad = 0;
 
 	while (n-- > 0)
-		json_array_foreach(json_array_get(undos, n), j, s) if (verb_step(s, why, sizeof why) < 0 && !bad++)
-		{
-			i = strlen(err);
-			snprintf(err + i, errlen - i, "; and undoing it failed: %s", why);
-		}
+		if (made[n])
+			json_array_foreach(json_array_get(undos, n), j,
+			                   s) if (verb_step(s, why, sizeof why) < 0 && !bad++)
+			{
+				i = strlen(err);
+				snprintf(err + i, errlen - i, "; and undoing it failed: %s", why);
+			}
 	return bad ? -EIO : 0;
 }
 
-/* Make steps one after the other; at the first refusal, undo those made. */
+/* Can s be made at once with its neighbours? A plain action's PUT or any
+ * DELETE of an action: each its own entity, named by no other step
+ * beside it (a sequence's PUT waits for its components). */
+static int
+beside(json_t *s)
+{
+	json_t *exec = json_object_get(json_object_get(s, "body"), "exec");
+
+	if (skind(s) != Eaction)
+		return 0;
+	if (strcmp(smethod(s), "DELETE") == 0)
+		return 1;
+	return strcmp(smethod(s), "PUT") == 0 && exec && strcmp(jstr(json_object_get(exec, "kind")), "sequence") != 0;
+}
+
+/* Make steps in order, a run of independent ones at once; at the first
+ * refusal, undo those made. */
 static int
 apply(json_t *steps, json_t *undos, char *err, size_t n)
 {
-	char why[1024];
-	json_t *s;
-	size_t i;
-	int rc;
+	size_t len = json_array_size(steps), i = 0, j, k, l;
+	char *made = calloc(len + 1, 1), why[1024];
+	int *rcs = calloc(len + 1, sizeof *rcs), rc = 0;
 
-	json_array_foreach(steps, i, s)
-	{
-		if ((rc = verb_step(s, why, sizeof why)) == 0)
-			continue;
+	while (i < len && rc == 0) {
+		for (j = i + 1; beside(json_array_get(steps, i)) && j < len && beside(json_array_get(steps, j)); j++)
+			;
+		rc = verb_steps(steps, i, j, rcs, why, sizeof why);
+		for (k = i; k < j; k++)
+			made[k] = rcs[k - i] == 0;
+		i = j;
+	}
+	if (rc < 0) {
 		snprintf(err, n, "%s", why);
-		if (undo(undos, i, err, n) == 0) { /* a refused step changed nothing */
-			size_t l = strlen(err);
+		if (undo(undos, made, err, n) == 0) { /* a refused step changed nothing */
+			l = strlen(err);
 			snprintf(err + l, n - l, "; nothing was changed");
 		}
-		return rc;
 	}
-	return 0;
+	free(made);
+	free(rcs);
+	return rc;
 }
 
 /* ---- checking ---- */

@@ -75,6 +75,7 @@ void cache_event(json_t *ev);
 void cache_stale(int kind);
 int cache_all_fresh(void);
 int cache_load_all(void (*fn)(void *arg, int err), void *arg);
+void cache_put_whole(int kind, json_t *doc);
 
 /* change.c */
 int stage_action(Node *dir, const char *name, Kid *k, char *buf, size_t len);
@@ -276,7 +277,7 @@ int feedtab_check(Node *n, const char *text, size_t len, char *err, size_t errle
 int feedtab_apply(int q, const char *text, size_t len, commit_cb cb, void *arg, char *err, size_t errlen);
 int feedtab_commit(Node *n, const char *text, size_t len, commit_cb cb, void *arg);
 
-/* main.c */
+/* wskprops.c */
 void wskprops(char **host, char **auth);
 int backend_set(char *host, char *auth, const char *socket, const char *cafile);
 
@@ -290,6 +291,7 @@ int verb_is(const char *arg);
 int verb_main(int argc, char **argv);
 int verb_call(const char *method, const char *path, json_t *body, json_t **out, char *err, size_t n);
 int verb_step(json_t *step, char *err, size_t n);
+int verb_steps(json_t *steps, size_t from, size_t to, int *rcs, char *err, size_t n);
 int verb_load(json_t *ents);
 int verb_load_all(void);
 const char *managed_by(Ent *e);

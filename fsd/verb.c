@@ -97,27 +97,85 @@ verb_call(const char *method, const char *path, json_t *body, json_t **out, char
 	return c.err;
 }
 
-static void
-stepped(void *arg, int err, const char *text)
-{
-	Reply *c = arg;
+/* Steps made at once, at most Window in flight (steps.c makes each). */
+enum { Window = 8 };
 
-	c->err = err;
-	snprintf(c->text, sizeof c->text, "%s", text ? text : "");
-	done(&c->done);
+typedef struct Batch {
+	json_t *steps;
+	size_t next, end, inflight;
+	int *rcs; /* each step's 0 or -errno, from the first */
+	size_t base;
+	int err;
+	char text[1024];
+} Batch;
+
+typedef struct One {
+	Batch *b;
+	size_t i;
+} One;
+
+static void batch_next(Batch *b);
+
+static void
+one_done(void *arg, int err, const char *text)
+{
+	One *o = arg;
+	Batch *b = o->b;
+
+	b->rcs[o->i - b->base] = err;
+	if (err < 0 && b->err == 0) {
+		b->err = err;
+		snprintf(b->text, sizeof b->text, "%s", text ? text : "");
+	}
+	b->inflight--;
+	free(o);
+	batch_next(b);
+	uv_stop(fs.loop);
 }
 
-/* One step (steps.c) made, and waited for; 0 or -errno with why in err. */
+static void
+batch_next(Batch *b)
+{
+	One *o;
+
+	while (b->err == 0 && b->inflight < Window && b->next < b->end) {
+		o = calloc(1, sizeof *o);
+		o->b = b;
+		o->i = b->next++;
+		b->inflight++;
+		steps_run(json_pack("[O]", json_array_get(b->steps, o->i)), "", one_done, o);
+	}
+}
+
+/* Make steps from..to-1 at once (the first refusal starts no more) and
+ * wait for all; rcs[i - from] is each one's 0 or -errno (1: not started).
+ * 0, or the first refusal's -errno with its text in err. */
+int
+verb_steps(json_t *steps, size_t from, size_t to, int *rcs, char *err, size_t n)
+{
+	Batch b = { steps, from, to, 0, rcs, from, 0, "" };
+	size_t i;
+
+	for (i = from; i < to; i++)
+		rcs[i - from] = 1;
+	batch_next(&b);
+	while (b.inflight > 0)
+		uv_run(fs.loop, UV_RUN_DEFAULT);
+	if (b.err < 0)
+		snprintf(err, n, "%s", b.text);
+	return b.err;
+}
+
+/* One step made, and waited for; 0 or -errno with why in err. */
 int
 verb_step(json_t *step, char *err, size_t n)
 {
-	Reply c = { 0 };
+	json_t *one = json_pack("[O]", step);
+	int rc, r;
 
-	steps_run(json_pack("[O]", step), "", stepped, &c);
-	until(&c.done);
-	if (c.err < 0)
-		snprintf(err, n, "%s", c.text);
-	return c.err;
+	rc = verb_steps(one, 0, 1, &r, err, n);
+	json_decref(one);
+	return rc;
 }
 
 static void
@@ -157,14 +215,40 @@ all_loaded(void *arg, int err)
 	done(&c->done);
 }
 
-/* The whole documents of every entity, fetched at once; 0 or -errno. */
+/* Every action's whole document, a page of 200 at a time (the backend's
+ * actions?code=true; one that ignores it gives no code, and the action is
+ * fetched alone). */
+static int
+actions_whole(void)
+{
+	char path[128], err[512];
+	json_t *page = NULL, *doc;
+	size_t skip = 0, i;
+	int rc;
+
+	do {
+		snprintf(path, sizeof path, "actions?limit=200&skip=%zu&code=true", skip);
+		if ((rc = verb_call("GET", path, NULL, &page, err, sizeof err)) < 0)
+			return rc;
+		json_array_foreach(page, i, doc) if (json_object_get(json_object_get(doc, "exec"), "code") ||
+		                                     strcmp(jstr(json_object_get(json_object_get(doc, "exec"), "kind")),
+		                                            "sequence") == 0) cache_put_whole(Eaction, doc);
+		skip += json_array_size(page);
+		i = json_array_size(page);
+		json_decref(page);
+		page = NULL;
+	} while (i == 200);
+	return 0;
+}
+
+/* The whole documents of every entity: the actions by the page, the rest one by one at once; 0 or -errno. */
 int
 verb_load_all(void)
 {
 	Reply c = { 0 };
 	int rc;
 
-	if ((rc = cache_load_all(all_loaded, &c)) < 0)
+	if ((rc = actions_whole()) < 0 || (rc = cache_load_all(all_loaded, &c)) < 0)
 		return rc;
 	until(&c.done);
 	return c.err;
@@ -278,14 +362,11 @@ run(const char *verb, Opts *o, char *err, size_t n)
 	}
 	if (strcmp(verb, "undeploy") == 0 && o->dir == NULL && o->name != NULL)
 		return undeploy(NULL, o->name, err, n);
-	if ((rc = project_load(&p, o->dir ? o->dir : ".", o->name, o->managed || strcmp(verb, "sync") == 0, err, n)) <
-	    0)
-		return rc;
-	if (strcmp(verb, "undeploy") == 0)
-		rc = undeploy(&p, p.name, err, n);
-	else
-		rc = deploy(&p, strcmp(verb, "sync") == 0, err, n);
-	project_free(&p);
+	rc = project_load(&p, o->dir ? o->dir : ".", o->name, o->managed || strcmp(verb, "sync") == 0, err, n);
+	if (rc == 0)
+		rc = strcmp(verb, "undeploy") == 0 ? undeploy(&p, p.name, err, n)
+		                                   : deploy(&p, strcmp(verb, "sync") == 0, err, n);
+	project_free(&p); /* what a failed load made too */
 	return rc;
 }
 

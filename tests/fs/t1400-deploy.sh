@@ -38,14 +38,14 @@ dump() {
 	for c in packages actions triggers rules; do
 		for n in $(call "$1" GET "$c?limit=200" |
 			jq -r '.[] | (.namespace | split("/")[1:] | map(. + "/") | join("")) + .name'); do
-			call "$1" GET "$c/$n" | jq -S --arg c "$c" --arg nofile "${2:-}" '
+			call "$1" GET "$c/$n" | jq -S --arg c "$c" --arg n "$n" --arg nofile "${2:-}" '
 				def kv: (. // []) | map({(.key): .value}) | add // {};
 				del(.version, .updated, .namespace, .activationId, .feed.status, .actions)
 				| .annotations |= kv | .parameters |= kv
 				| if .exec.binary then .exec.code = "BINARY" else . end
 				| if $nofile != "" then del(.annotations["whisk-managed"].file,
 				      .annotations["whisk-managed"].projectHash) else . end
-				| {($c + "/" + .name): .}'
+				| {($c + "/" + $n): .}'
 		done
 	done | jq -S -s 'add // {}' | sed "s/\\b$1\\b/NS/g"
 }

@@ -5,7 +5,7 @@
 FUZZ_CC ?= clang
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
               -std=c11 -D_GNU_SOURCE -Ilib
-FUZZ_LIBS := $(HTTP_PARSER_LIBS) $(shell pkg-config --libs libuv jansson libcurl yaml-0.1 fuse3 libarchive) -lpthread
+FUZZ_LIBS := $(HTTP_PARSER_LIBS) $(shell pkg-config --libs libuv jansson libcurl yaml-0.1 fuse3 libarchive libcrypto) -lpthread
 FUZZ_TARGETS := tests/fuzz/fuzz-http tests/fuzz/fuzz-json tests/fuzz/fuzz-msg tests/fuzz/fuzz-text \
                 tests/fuzz/fuzz-manifest tests/fuzz/fuzz-loop
 FUZZ_FSD := $(filter-out fsd/main.c,$(wildcard fsd/*.c))
