@@ -47,6 +47,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import yaml
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import kopenapi2  # noqa: E402
 import kschema  # noqa: E402
 import kserving  # noqa: E402
 from kstore import ApiError, Kind, Store  # noqa: E402
@@ -294,9 +295,23 @@ class Handler(BaseHTTPRequestHandler):
                              'groupVersion': '%s/%s' % (group, version) if group else version, 'resources': res})
         elif parts[:2] == ['openapi', 'v3']:
             self.openapi(api, parts[2:])
+        elif parts == ['openapi', 'v2']:
+            self.openapi_v2(api)
         else:
             return False
         return True
+
+    def openapi_v2(self, api):
+        """OpenAPI v2 (kopenapi2.py): protobuf when asked for, as kubectl before 1.27 asks, else JSON."""
+        doc = kopenapi2.document(api.kinds)
+        if kopenapi2.PROTO_TYPE not in (self.headers.get('Accept') or ''):
+            return self.reply(200, doc)
+        body = kopenapi2.document_pb(doc)
+        self.send_response(200)
+        self.send_header('Content-Type', 'application/octet-stream')  # as http.ServeContent sniffs it
+        self.send_header('Content-Length', str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
 
     def openapi(self, api, gv):
         """OpenAPI v3, as much as kubectl reads: the index of group versions,

@@ -15,16 +15,25 @@ kfake_ok() {
 	"$PY3" -c 'import yaml, jsonschema' 2>/dev/null && command -v openssl >/dev/null
 }
 
-# kubectl_ok: a kubectl that can drive the fake, which serves OpenAPI v3 and
-# not v2, as kubectl reads it from 1.27 on; kubectl_why says what is missing
-# otherwise (Debian 12's kubernetes-client is 1.20).
+# $KUBECTL is the kubectl the tests drive the fake with (default: the one on
+# PATH): Debian 12's kubernetes-client 1.20 reads OpenAPI v2 (as protobuf),
+# kubectl from 1.27 on v3; the fake serves both.
+KUBECTL=${KUBECTL:-$(command -v kubectl)}
+kubectl() { command "${KUBECTL:-kubectl}" "$@"; }
 kubectl_minor() { kubectl version --client -o json 2>/dev/null | jq -r .clientVersion.minor | tr -dc 0-9; }
-kubectl_ok() { command -v kubectl >/dev/null && [ "$(kubectl_minor)" -ge 27 ] 2>/dev/null; }
-kubectl_why() {
-	if command -v kubectl >/dev/null; then
-		echo "kubectl 1.$(kubectl_minor) is older than 1.27, the first to read OpenAPI v3 (the fake serves no v2)"
+# kubectl_ok: there is one; kubectl_why says what is missing otherwise.
+kubectl_ok() { [ -n "$KUBECTL" ] && [ -x "$(command -v "$KUBECTL")" ]; }
+kubectl_why() { echo "${KUBECTL:-kubectl} is missing (Debian package kubernetes-client)"; }
+
+# refused_unknown ERR DEF PATH: kubectl's stderr ERR says field PATH (spec.x.y) is unknown:
+# as the server says it (kubectl from 1.27 sends fieldValidation=Strict), or as kubectl
+# itself says it before 1.27, from the schema the fake publishes in /openapi/v2 (DEF: the
+# kind's definition there, e.g. dev.knative.serving.v1.Service).
+refused_unknown() {
+	if [ "$(kubectl_minor)" -ge 27 ]; then
+		grep -q "unknown field \"$3\"" "$1"
 	else
-		echo 'kubectl is missing (Debian package kubernetes-client)'
+		grep -q "unknown field \"${3##*.}\" in $2.${3%.*}" "$1"
 	fi
 }
 
@@ -84,6 +93,13 @@ start_backend_knative() {
 # kfake_stats: {"instances": [...], "refused": N, "starts": N}
 kfake_stats() {
 	curl -s -H 'Host: kfake.stats' "http://127.0.0.1:$KINGRESS_PORT/"
+}
+
+# ksvcs: the names of the Services in the fake, one a line, sorted.
+ksvcs() {
+	curl -s --cacert "$SCRATCH/kfake/cert.pem" -H "Authorization: Bearer $(cat "$SCRATCH/kfake/token")" \
+		"https://127.0.0.1:$KAPI_PORT/apis/serving.knative.dev/v1/namespaces/default/services" |
+		jq -r '.items[].metadata.name' | sort
 }
 
 # kfake_zero: every idle revision scaled to zero now.

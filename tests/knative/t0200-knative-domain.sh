@@ -8,7 +8,6 @@ if ! kfake_ok; then
 	test_skip 'the knative domain' 'needs /usr/bin/python3 with yaml and jsonschema (python3-yaml, python3-jsonschema) and openssl'
 	test_done
 fi
-KUBECTL=$(command -v kubectl)
 
 start_kfake --cold-503 2 --cold-delay-ms 50 --idle-ms 60000
 start_backend_knative
@@ -24,13 +23,6 @@ def main(args):
         raise ValueError("crashed on purpose")
     return {"greeting": "hello " + args.get("name", "world"), "env": args.get("from_env")}
 EOF
-
-# ksvcs: the names of the Services in the fake, one a line, sorted.
-ksvcs() {
-	curl -s --cacert kfake/cert.pem -H "Authorization: Bearer $(cat kfake/token)" \
-		"https://127.0.0.1:$KAPI_PORT/apis/serving.knative.dev/v1/namespaces/default/services" |
-		jq -r '.items[].metadata.name' | sort
-}
 
 test_expect_success 'a knative action and a local twin give the same result and the same logs' '
 	put_knative kn python:3 fn.py &&

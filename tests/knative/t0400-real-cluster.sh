@@ -14,7 +14,7 @@ if [ -z "${FAASFS_KNATIVE_IMAGE:-}" ]; then
 	test_skip 'a real cluster' 'FAASFS_KNATIVE_IMAGE names no runtime image the cluster can pull'
 	test_done
 fi
-if ! command -v kubectl >/dev/null || ! kubectl get ksvc >/dev/null 2>&1; then
+if ! kubectl_ok || ! kubectl get ksvc >/dev/null 2>&1; then
 	test_skip 'a real cluster' "kubectl cannot list Knative Services with KUBECONFIG=$KUBECONFIG"
 	test_done
 fi

@@ -34,7 +34,7 @@ test_expect_success 'they are stored as applied (dry run off) and read back' '
 test_expect_success 'the schemas hold: a misspelt field and a wrong type are refused' '
 	sed "s/^  steps:/  stpes:/" "$TOP/deploy/tekton/task-runtime-image.yaml" | sed "s/name: faasfs-runtime-image/name: bad1/" >bad1.yaml &&
 	! kubectl apply --dry-run=server -f bad1.yaml 2>err1 &&
-	grep -q "unknown field \"spec.stpes\"" err1 &&
+	refused_unknown err1 dev.tekton.v1.Task spec.stpes &&
 	sed "s/privileged: true/privileged: \"yes\"/" "$TOP/deploy/tekton/task-action-image.yaml" | sed "s/name: faasfs-action-image/name: bad2/" >bad2.yaml &&
 	! kubectl apply --dry-run=server -f bad2.yaml 2>err2 &&
 	grep -q "privileged" err2
