@@ -43,6 +43,8 @@ typedef void (*domain_reply_cb)(container *c, domain_reply *r, void *arg);
 typedef struct domain_ops {
 	const char *name; /* "local", "knative": the value of the annotation "exec-domain" */
 	int stemcells;    /* 1: containers may start before their code is known */
+	int remote;       /* 1: its containers run elsewhere (a cluster): they take none of this host's
+	                     capacity (containers, memory, starts at once), and stopping one frees none */
 	int (*open)(uv_loop_t *loop, const sched_config *cfg, domain **out, char *err, size_t elen);
 	void (*close)(domain *d);
 	/* What isolation the domain gives, for the log and metrics. */

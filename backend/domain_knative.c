@@ -182,6 +182,9 @@ knative_open(uv_loop_t *loop, const sched_config *cfg, domain **out, char *err, 
 		         kube_namespace(d->k), kube_server(d->k), d->image, d->ingress[0] ? ", ingress " : "",
 		         d->ingress);
 		d->fn = fnctl_start(d, cfg->socket_path);
+		d->action_version = cfg->action_version;
+		d->action_arg = cfg->action_arg;
+		knative_sweep(d);
 	}
 	*out = d;
 	return 0;
@@ -230,6 +233,7 @@ knative_close(domain *d)
 const domain_ops domain_knative_ops = {
 	.name = "knative",
 	.stemcells = 0,
+	.remote = 1,
 	.open = knative_open,
 	.close = knative_close,
 	.describe = knative_describe,

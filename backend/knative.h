@@ -35,6 +35,8 @@ struct domain {
 	ksv *svcs;
 	char desc[600];
 	struct fnctl *fn; /* the Functions' controller, or NULL (knative_fn.c) */
+	int (*action_version)(void *arg, const char *path, char *out, size_t n); /* sched_config's */
+	void *action_arg;
 };
 
 /* A Knative Service we use. */
@@ -96,6 +98,7 @@ void sv_apply_pool(ksv *sv, pool *p);
 void sv_settle(ksv *sv, int state, const char *why);
 void sv_maybe_free(ksv *sv);
 void knative_forget(domain *d, const char *path);
+void knative_sweep(domain *d);
 
 /* knative_fn.c */
 struct fnctl *fnctl_start(domain *d, const char *socket_path);

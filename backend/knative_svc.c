@@ -424,3 +424,60 @@ knative_forget(domain *d, const char *path)
 			sv->doomed = 1;
 	list_action(d, path, forget_cb, d);
 }
+
+/* Is Service item of a version the backend no longer has (its action
+ * updated or deleted while the backend was away)? */
+static int
+stale(domain *d, json_t *item)
+{
+	json_t *md = json_object_get(item, "metadata");
+	const char *path = json_string_value(json_object_get(json_object_get(md, "annotations"), "faasfs.dev/action"));
+	const char *version = json_string_value(json_object_get(json_object_get(md, "labels"), "faasfs.dev/version"));
+	char cur[64];
+
+	if (!path || !version)
+		return 0; /* not one of an action's */
+	if (d->action_version(d->action_arg, path, cur, sizeof cur) < 0)
+		return 1;
+	return strncmp(cur, version, strcspn(version, "+")) != 0 || cur[strcspn(version, "+")] != '\0';
+}
+
+static void
+sweep_cb(kube_reply *r, void *arg)
+{
+	domain *d = arg;
+	json_t *item, *old = json_array();
+	size_t i;
+
+	if (r->err || r->status != 200) {
+		log_warn("knative: cannot list our Services to collect those of versions gone: %s",
+		         r->message ? r->message : "no answer");
+		json_decref(old);
+		return;
+	}
+	json_array_foreach(json_object_get(r->body, "items"), i, item) if (stale(d, item)) json_array_append(old, item);
+	if (json_array_size(old))
+		log_info("knative: %zu Services of versions updated or deleted while the backend was away go",
+		         json_array_size(old));
+	collect_items(d, old, NULL, 1);
+	json_decref(old);
+}
+
+/* At start: every Service we made (label managed-by faasfs) of an action
+ * version the store no longer has is deleted, as collect() would have done
+ * had the backend been up when the version went. The namespace is this
+ * backend's: another's Services there would be taken for gone ones. */
+void
+knative_sweep(domain *d)
+{
+	char q[300];
+
+	if (!d->k || !d->action_version)
+		return;
+	snprintf(q, sizeof q,
+	         "/apis/serving.knative.dev/v1/namespaces/%s/"
+	         "services?labelSelector=app.kubernetes.io%%2Fmanaged-by%%3Dfaasfs",
+	         kube_namespace(d->k));
+	if (kube_request(d->k, "GET", q, NULL, NULL, sweep_cb, d) < 0)
+		log_warn("knative: cannot list our Services to collect those of versions gone");
+}

@@ -382,6 +382,25 @@ stop_signal(uv_signal_t *h, int sig)
 	uv_stop(b->loop);
 }
 
+/* The current version of the action at path ("ns/pkg/name"), for the
+ * knative domain's collection at start (sched.h). */
+static int
+action_version(void *arg, const char *path, char *out, size_t n)
+{
+	backend *b = arg;
+	const char *slash = strchr(path, '/');
+	char ns[256];
+	json_t *doc;
+
+	if (!slash || slash - path >= (ptrdiff_t)sizeof ns)
+		return -ENOENT;
+	snprintf(ns, sizeof ns, "%.*s", (int)(slash - path), path);
+	if (store_entity_peek(b->st, ns, "actions", slash + 1, &doc))
+		return -ENOENT;
+	snprintf(out, n, "%s", jstr(json_object_get(doc, "version")));
+	return 0;
+}
+
 /* The API in a container's network namespace (sandbox_net.c): the same
  * server, on a socket made there. */
 static void *
@@ -437,6 +456,8 @@ start_services(backend *b)
 	sc.schedulers = b->opt.schedulers[0] ? b->opt.schedulers : NULL;
 	sc.network = b->opt.network;
 	sc.no_zygote = b->opt.no_zygote;
+	sc.action_version = action_version;
+	sc.action_arg = b;
 	sc.api_open = api_open;
 	sc.api_close = api_close;
 	sc.api_arg = b;

@@ -94,6 +94,11 @@ typedef struct sched_config {
 	int network;             /* SB_NET_* of sandbox.h */
 	int no_zygote;           /* 1: python containers start their own interpreter */
 	int api_port;            /* the API, served in each container's network namespace too */
+	/* The current version of the action at path ("ns/pkg/name") into out: 0, or -ENOENT when
+	 * there is no such action. A domain whose things outlive the backend (Knative Services)
+	 * collects at start those of versions gone while it was away. NULL: not asked. */
+	int (*action_version)(void *arg, const char *path, char *out, size_t n);
+	void *action_arg;
 	void *(*api_open)(void *arg, int fd); /* serve the API on a listening socket */
 	void (*api_close)(void *srv);
 	void *api_arg;

@@ -167,6 +167,8 @@ cpool_account(container *c, int sign)
 {
 	sched *s = c->s;
 
+	if (c->ops->remote)
+		return; /* it lives elsewhere: the host's caps do not count it */
 	s->ncont += sign;
 	s->mem_mb += sign * c->memory_mb;
 	c->cp->ncont += sign;

@@ -135,8 +135,8 @@ container_new(sched *s, int di, const char *kind, int memory_mb, pool *p)
 		uv_close((uv_handle_t *)&c->idle, container_freed);
 		return NULL;
 	}
-	c->starting = 1;
-	s->starting++;
+	c->starting = !c->ops->remote; /* a remote start takes none of our CPUs */
+	s->starting += c->starting;
 	return c;
 }
 
@@ -316,6 +316,13 @@ stem_take(pool *p)
 	return any ? any : starting;
 }
 
+/* Does p's domain run its containers elsewhere (domain.h)? */
+static int
+remote(pool *p)
+{
+	return p->s->doms[p->di].ops->remote;
+}
+
 /* ---- eviction ---- */
 
 /* An idle container to stop for p: of p's compute pool when that pool's
@@ -326,7 +333,7 @@ victim(sched *s, pool *p, int own)
 	container *c, *best = NULL;
 
 	for (c = s->all; c; c = c->all_next) {
-		if (c->pool == p || c->state == C_STOPPING || (own && c->cp != p->cp))
+		if (c->pool == p || c->state == C_STOPPING || (own && c->cp != p->cp) || c->ops->remote)
 			continue;
 		if (c->pool && !c->pool->sch->evictable(c))
 			continue;
@@ -344,6 +351,8 @@ make_room(sched *s, pool *p, int containers, int memory_mb)
 {
 	container *c;
 
+	if (remote(p))
+		return 0; /* its containers take none of the host's room */
 	while (!cpool_room(s, p->cp, containers, memory_mb)) {
 		if (!(c = victim(s, p, cpool_full(p->cp, containers, memory_mb))))
 			return -EAGAIN;
@@ -438,7 +447,7 @@ pool_grow(pool *p)
 	container *c;
 	int more;
 
-	if (p->lim.memory_mb > s->cfg.max_memory_mb) {
+	if (p->lim.memory_mb > s->cfg.max_memory_mb && !remote(p)) {
 		fail_queue(p, "The action's memory limit is more than this host gives all its containers.");
 		return -E2BIG;
 	}
@@ -465,7 +474,7 @@ pool_grow(pool *p)
 			container_init(c); /* its replacement starts after the init: no contention */
 		return 0;
 	}
-	if (s->starting >= s->cfg.max_starts) {
+	if (s->starting >= s->cfg.max_starts && !remote(p)) {
 		pool_later(p, 0); /* the CPUs are busy starting others: after one of them */
 		return -EAGAIN;
 	}

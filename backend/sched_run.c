@@ -285,7 +285,8 @@ run_reply(container *c, domain_reply *rep, void *arg)
 		r->res.held_until = c->held_until; /* and no more runs (sched_hold.c) */
 	} else if (retire) {
 		container_retire(c);
-	} else if (c->inflight == 0 && p->ncont > 1 && p->sch->evictable(c) && (q = pool_starved(c->s, p))) {
+	} else if (c->inflight == 0 && p->ncont > 1 && !c->ops->remote && p->sch->evictable(c) &&
+	           (q = pool_starved(c->s, p))) {
 		/* an action without a container waits for room while this one
 		 * holds several: give this one up to it before serving our backlog */
 		c->s->evictions++;
