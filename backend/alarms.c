@@ -104,20 +104,17 @@ heap_down(alarms *h, size_t i)
 	heap_set(h, i, a);
 }
 
-static int
+static void
 heap_push(alarms *h, entry *a)
 {
 	if (h->n == h->cap) {
 		size_t cap = h->cap ? 2 * h->cap : 64;
-		entry **p = realloc(h->heap, cap * sizeof *p);
-		if (!p)
-			return -ENOMEM;
+		entry **p = erealloc(h->heap, cap * sizeof *p);
 		h->heap = p;
 		h->cap = cap;
 	}
 	heap_set(h, h->n++, a);
 	heap_up(h, h->n - 1);
-	return 0;
 }
 
 static void
@@ -132,17 +129,15 @@ heap_remove(alarms *h, entry *a)
 	}
 }
 
-/* An alarm of trigger ns/trigger, its names after it; NULL when out of memory. */
+/* An alarm of trigger ns/trigger, its names after it. */
 static entry *
 entry_new(const char *ns, const char *trigger)
 {
 	size_t n = strlen(ns) + 1, t = strlen(trigger) + 1;
-	entry *a = malloc(sizeof *a + n + t);
+	entry *a = emalloc(sizeof *a + n + t);
 
-	if (a) {
-		memcpy(a->ns, ns, n);
-		memcpy(a->ns + n, trigger, t);
-	}
+	memcpy(a->ns, ns, n);
+	memcpy(a->ns + n, trigger, t);
 	return a;
 }
 
@@ -353,7 +348,7 @@ rearm(alarms *h)
 }
 
 /* Schedule a (taken) for its trigger, replacing any alarm it had. */
-static int
+static void
 schedule(alarms *h, entry *a)
 {
 	entry *old = find(h, a->ns, a->trigger);
@@ -362,12 +357,8 @@ schedule(alarms *h, entry *a)
 		heap_remove(h, old);
 		alarm_free(old);
 	}
-	if (heap_push(h, a)) {
-		alarm_free(a);
-		return -ENOMEM;
-	}
+	heap_push(h, a);
 	rearm(h);
-	return 0;
 }
 
 static int
@@ -377,8 +368,6 @@ alarm_start(backend *b, feed_row *r, char *err, size_t n)
 	int64_t now = now_ms();
 	int rc;
 
-	if (!a)
-		return snprintf(err, n, "Out of memory."), -ENOMEM;
 	if ((rc = alarm_parse(feed_service_of(r->feed), r->config, now, r->changed, a, err, n))) {
 		alarm_free(a);
 		return rc;
@@ -389,7 +378,8 @@ alarm_start(backend *b, feed_row *r, char *err, size_t n)
 		alarm_free(a);
 		return 0;
 	}
-	return schedule(b->alarms, a) ? (snprintf(err, n, "Out of memory."), -ENOMEM) : 0;
+	schedule(b->alarms, a);
+	return 0;
 }
 
 static void
@@ -459,13 +449,8 @@ timer_cb(uv_timer_t *t)
 		rearm(h);
 		return;
 	}
-	batch = malloc(h->n * sizeof *batch);
-	due = malloc(h->n * sizeof *due);
-	if (!batch || !due) {
-		free(batch), free(due);
-		rearm(h);
-		return;
-	}
+	batch = emalloc(h->n * sizeof *batch);
+	due = emalloc(h->n * sizeof *due);
 	while (h->n && h->heap[0]->next <= now) {
 		entry *a = batch[k] = h->heap[0];
 		due[k++] = a->next;
@@ -482,7 +467,9 @@ timer_cb(uv_timer_t *t)
 		fire_one(b, a, due[i]);
 		a->missed = 0;
 		a->next = a->delete_after == 2 ? 0 : next_after(a, due[i] > now ? due[i] : now);
-		if (!a->next || heap_push(h, a))
+		if (a->next)
+			heap_push(h, a);
+		else
 			alarm_free(a);
 	}
 	free(batch);
@@ -499,8 +486,9 @@ load_one(feed_row *r, void *arg)
 	char err[512];
 	const feed_service *svc = feed_service_of(r->feed);
 
-	if (!svc || r->paused || r->error[0] || !r->next_due || !(a = entry_new(r->ns, r->trigger)))
+	if (!svc || r->paused || r->error[0] || !r->next_due)
 		return;
+	a = entry_new(r->ns, r->trigger);
 	if (alarm_parse(svc, r->config, now_ms(), r->changed, a, err, sizeof err)) {
 		log_warn("alarms: %s/%s: %s", r->ns, r->trigger, err);
 		alarm_free(a);
@@ -509,18 +497,15 @@ load_one(feed_row *r, void *arg)
 	entry_named(a);
 	a->next = r->next_due;
 	a->missed = r->next_due <= now_ms();
-	if (heap_push(b->alarms, a))
-		alarm_free(a);
+	heap_push(b->alarms, a);
 }
 
 int
 alarms_new(backend *b)
 {
-	alarms *h = calloc(1, sizeof *h);
+	alarms *h = ecalloc(1, sizeof *h);
 	int rc;
 
-	if (!h)
-		return -ENOMEM;
 	h->b = b;
 	b->alarms = h;
 	uv_timer_init(b->loop, &h->timer);

@@ -118,11 +118,12 @@ debug_file(api_req *ar, const char *dir)
 			close(fd);
 		return;
 	}
-	if (st.st_size > FILE_MAX || !(buf = malloc((size_t)st.st_size + 1))) {
+	if (st.st_size > FILE_MAX) {
 		api_error(ar->req, 413, "%s: larger than %d bytes", rel, FILE_MAX);
 		close(fd);
 		return;
 	}
+	buf = emalloc((size_t)st.st_size + 1);
 	while (got < st.st_size && (r = read(fd, buf + got, (size_t)(st.st_size - got))) > 0)
 		got += r;
 	close(fd);

@@ -108,7 +108,7 @@ void
 trigger_fire_http(backend *b, http_req *req, const caller *who, const char *name, const json_t *trig, json_t *events,
                   int batch, const json_t *annot)
 {
-	fires_ctx *c = calloc(1, sizeof *c);
+	fires_ctx *c = ecalloc(1, sizeof *c);
 	char id[ACTID_LEN + 1];
 	json_t *ev;
 	size_t i;

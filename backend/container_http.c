@@ -33,6 +33,7 @@
 #include "buf.h"
 #include "container_http.h"
 #include "container_list.h"
+#include "mem.h"
 
 typedef struct hconn hconn;
 
@@ -165,10 +166,7 @@ on_body(http_parser *p, const char *at, size_t n)
 		c->err = -EFBIG;
 		return 1;
 	}
-	if (buf_add(&c->body, at, n) < 0) {
-		c->err = -ENOMEM;
-		return 1;
-	}
+	buf_add(&c->body, at, n);
 	return 0;
 }
 
@@ -335,8 +333,7 @@ conn_open(chttp *h, hconn **out)
 	hconn *c;
 	int rc;
 
-	if (!(c = calloc(1, sizeof *c)))
-		return -ENOMEM;
+	c = ecalloc(1, sizeof *c);
 	c->h = h;
 	c->creq.data = c;
 	http_parser_init(&c->parser, HTTP_RESPONSE);
@@ -363,8 +360,7 @@ chttp_alloc(uv_loop_t *loop, size_t max_body)
 
 	settings.on_body = on_body;
 	settings.on_message_complete = on_complete;
-	if (!(h = calloc(1, sizeof *h)))
-		return NULL;
+	h = ecalloc(1, sizeof *h);
 	h->loop = loop;
 	h->max_body = max_body;
 	h->wtailp = &h->whead;
@@ -376,8 +372,7 @@ chttp_new(uv_loop_t *loop, int port, size_t max_body, chttp **out)
 {
 	chttp *h;
 
-	if (!(h = chttp_alloc(loop, max_body)))
-		return -ENOMEM;
+	h = chttp_alloc(loop, max_body);
 	h->port = port;
 	*out = h;
 	return 0;
@@ -391,8 +386,7 @@ chttp_new_unix(uv_loop_t *loop, const char *path, size_t max_body, chttp **out)
 	/* libuv 1.44 would cut a longer path short without a word */
 	if (strlen(path) >= sizeof h->path)
 		return -ENAMETOOLONG;
-	if (!(h = chttp_alloc(loop, max_body)))
-		return -ENOMEM;
+	h = chttp_alloc(loop, max_body);
 	memcpy(h->path, path, strlen(path) + 1);
 	*out = h;
 	return 0;

@@ -38,6 +38,7 @@
 #include "container_list.h"
 #include "container_logs.h"
 #include "utf8.h"
+#include "mem.h"
 
 enum { LINE_MAX_BYTES = 16384, PENDING_MAX = 256 * 1024 };
 
@@ -86,8 +87,7 @@ line_json(const char *stream, const char *text, size_t n)
 
 	stamp_now(stamp, sizeof stamp);
 	cap = strlen(stamp) + strlen(stream) + 4 + n * 3;
-	if (!(buf = malloc(cap)))
-		return NULL;
+	buf = emalloc(cap);
 	o = (size_t)snprintf(buf, cap, "%s %s: ", stamp, stream);
 	while (i < n) {
 		k = utf8_seq((const unsigned char *)text + i, n - i);
@@ -325,8 +325,7 @@ clogs_open(uv_loop_t *loop, clogs **out, int *out_fd, int *err_fd)
 	clogs *l;
 	int rc;
 
-	if (!(l = calloc(1, sizeof *l)))
-		return -ENOMEM;
+	l = ecalloc(1, sizeof *l);
 	logsink_init(&l->pending, PENDING_MAX, NULL, NULL);
 	l->tailp = &l->head;
 	l->s[0].l = l->s[1].l = l;

@@ -41,7 +41,7 @@
 #include "buf.h"
 #include "container_list.h"
 #include "fns.h"
-#include "knative.h"
+#include "knative_int.h"
 #include "log.h"
 
 /* x is done with: its calls end, the scheduler hears it is down, x goes. */
@@ -102,11 +102,9 @@ later_cb(uv_timer_t *t)
 static int
 knative_start(domain *d, container *c)
 {
-	kct *x = calloc(1, sizeof *x);
+	kct *x = ecalloc(1, sizeof *x);
 	ksv *sv;
 
-	if (!x)
-		return -ENOMEM;
 	x->c = c;
 	x->d = d;
 	c->priv = x;
@@ -119,7 +117,8 @@ knative_start(domain *d, container *c)
 		x->err = -EINVAL;
 		snprintf(x->why, sizeof x->why, "the knative execution domain has no stem cells");
 	} else if (!(sv = sv_find(d, c->pool->key)) && !(sv = sv_new(d, c->pool))) {
-		x->err = -ENOMEM;
+		x->err = -EINVAL;
+		snprintf(x->why, sizeof x->why, "the action's key or /init has no Service to run it");
 	} else {
 		x->sv = sv;
 		LIST_PUSH(x, &sv->users, next, prevp);
@@ -167,8 +166,7 @@ knative_open(uv_loop_t *loop, const sched_config *cfg, domain **out, char *err, 
 
 	if (v && *v && (num_int(v, 0, INT32_MAX, &cold) < 0))
 		return snprintf(err, elen, "FAASFS_KNATIVE_COLD_MS=%s is not a number of milliseconds", v), -EINVAL;
-	if (!(d = calloc(1, sizeof *d)))
-		return -ENOMEM;
+	d = ecalloc(1, sizeof *d);
 	d->loop = loop;
 	image_format(d);
 	if ((v = getenv("FAASFS_KNATIVE_INGRESS")))

@@ -234,11 +234,7 @@ http_cb(int err, int status, const char *body, size_t len, void *arg)
 		return;
 	}
 	/* the sentinels have not come yet: keep the answer and wait a little */
-	if (!(k->body = malloc(len + 1))) {
-		k->err = -ENOMEM;
-		call_end(k, NULL, 0);
-		return;
-	}
+	k->body = emalloc(len + 1);
 	memcpy(k->body, body, len);
 	k->body[len] = '\0';
 	k->len = len;
@@ -260,10 +256,7 @@ local_call(container *c, const char *path, char *body, size_t len, long logs_lim
 		free(body);
 		return -ESRCH;
 	}
-	if (!(k = calloc(1, sizeof *k))) {
-		free(body);
-		return -ENOMEM;
-	}
+	k = ecalloc(1, sizeof *k);
 	k->x = x;
 	k->cb = cb;
 	k->arg = arg;
@@ -611,8 +604,7 @@ local_start(domain *d, container *c)
 	lct *x;
 	int rc;
 
-	if (!(x = calloc(1, sizeof *x)))
-		return -ENOMEM;
+	x = ecalloc(1, sizeof *x);
 	x->c = c;
 	x->d = d;
 	x->early_tail = &x->early;
@@ -682,8 +674,7 @@ local_open(uv_loop_t *loop, const sched_config *cfg, domain **out, char *err, si
 	char warn[256];
 	int rc;
 
-	if (!(d = calloc(1, sizeof *d)))
-		return -ENOMEM;
+	d = ecalloc(1, sizeof *d);
 	d->loop = loop;
 	if (!realpath(cfg->proxy_path, d->proxy))
 		snprintf(d->proxy, sizeof d->proxy, "%s", cfg->proxy_path);

@@ -82,17 +82,25 @@ event_line(int64_t seq, const char *kind, const char *op, const char *name, cons
            size_t *len)
 {
 	Buf b = { 0 };
-	int failed = buf_reserve(&b, act ? strlen(act) + 160 : 160) || buf_str(&b, "{\"seq\":") ||
-	             js_append_int(&b, seq) || buf_str(&b, ",\"kind\":") || js_append_string(&b, kind) ||
-	             buf_str(&b, ",\"op\":") || js_append_string(&b, op) || buf_str(&b, ",\"name\":") ||
-	             js_append_string(&b, name) ||
-	             (version && (buf_str(&b, ",\"version\":") || js_append_string(&b, version))) ||
-	             (act && (buf_str(&b, ",\"activation\":") || buf_str(&b, act))) || buf_str(&b, "}\n");
 
-	if (failed) {
-		buf_free(&b);
-		return NULL;
+	buf_reserve(&b, act ? strlen(act) + 160 : 160);
+	buf_str(&b, "{\"seq\":");
+	js_append_int(&b, seq);
+	buf_str(&b, ",\"kind\":");
+	js_append_string(&b, kind);
+	buf_str(&b, ",\"op\":");
+	js_append_string(&b, op);
+	buf_str(&b, ",\"name\":");
+	js_append_string(&b, name);
+	if (version) {
+		buf_str(&b, ",\"version\":");
+		js_append_string(&b, version);
 	}
+	if (act) {
+		buf_str(&b, ",\"activation\":");
+		buf_str(&b, act);
+	}
+	buf_str(&b, "}\n");
 	*len = b.n;
 	return b.p;
 }
@@ -113,8 +121,8 @@ events_emit(void *arg, int64_t seq, const char *ns, const char *kind, const char
 		next = s->next;
 		if (strcmp(s->ns, ns) || seq <= s->seq)
 			continue;
-		if (!line && !(line = event_line(seq, kind, op, name, version, act, &len)))
-			return;
+		if (!line)
+			line = event_line(seq, kind, op, name, version, act, &len);
 		s->seq = seq;
 		sub_write(ev, s, line, len);
 	}
@@ -130,14 +138,17 @@ events_live(events *ev, const char *ns, const char *name, const char *id, const 
 
 	if (!ev || ev->nlogs == 0)
 		return;
-	if (buf_str(&b, "{\"kind\":\"logs\",\"op\":") || js_append_string(&b, line ? "line" : "start") ||
-	    buf_str(&b, ",\"name\":") || js_append_string(&b, name) || buf_str(&b, ",\"id\":") ||
-	    js_append_string(&b, id) ||
-	    (line && (buf_str(&b, ",\"line\":") || js_append_string(&b, json_string_value(line)))) ||
-	    buf_str(&b, "}\n")) {
-		buf_free(&b);
-		return;
+	buf_str(&b, "{\"kind\":\"logs\",\"op\":");
+	js_append_string(&b, line ? "line" : "start");
+	buf_str(&b, ",\"name\":");
+	js_append_string(&b, name);
+	buf_str(&b, ",\"id\":");
+	js_append_string(&b, id);
+	if (line) {
+		buf_str(&b, ",\"line\":");
+		js_append_string(&b, json_string_value(line));
 	}
+	buf_str(&b, "}\n");
 	for (s = ev->head; s; s = next) {
 		next = s->next;
 		if (s->logs && strcmp(s->ns, ns) == 0)
@@ -155,8 +166,7 @@ replay_one(void *arg, int64_t seq, const char *ns, const char *kind, const char 
 	char *line = event_line(seq, kind, op, name, version, act, &len);
 
 	(void)ns;
-	if (line)
-		http_stream_write(s->req, line, len);
+	http_stream_write(s->req, line, len);
 	free(line);
 	s->seq = seq;
 }
@@ -199,10 +209,7 @@ events_handle(api_req *ar)
 		api_error(ar->req, 400, "since must be a sequence number.");
 		return;
 	}
-	if (!(s = calloc(1, sizeof *s))) {
-		api_error(ar->req, 503, "Out of memory.");
-		return;
-	}
+	s = ecalloc(1, sizeof *s);
 	s->req = ar->req;
 	s->ev = ev;
 	snprintf(s->ns, sizeof s->ns, "%s", ar->who.ns);
@@ -225,10 +232,8 @@ events_handle(api_req *ar)
 int
 events_new(backend *b, events **out)
 {
-	events *ev = calloc(1, sizeof *ev);
+	events *ev = ecalloc(1, sizeof *ev);
 
-	if (!ev)
-		return -ENOMEM;
 	ev->b = b;
 	ev->last = store_last_seq(b->st);
 	uv_timer_init(b->loop, &ev->ping);

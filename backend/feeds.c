@@ -186,8 +186,10 @@ builtin_reply(lifecycle_ctx *c)
 	record_set_response(&rec, RUN_SUCCESS, json_incref(c->result));
 	row = (act_row){ c->id, c->r.ns, name, rec.start, rec.end, RUN_SUCCESS, path, rec.version, record_text(&rec) };
 	record_clear(&rec);
-	if (!row.doc || store_act_queue(c->b->st, &row, replied, c))
-		replied(-ENOMEM, NULL, c);
+	if (!row.doc)
+		replied(-EINVAL, NULL, c);
+	else
+		store_act_queue(c->b->st, &row, replied, c);
 }
 
 /* The feed's parameters without the lifecycle's own. */
@@ -350,11 +352,7 @@ feed_builtin_invoke(api_req *ar, const feed_service *svc)
 		return;
 	}
 	json_decref(trig);
-	if (!(c = calloc(1, sizeof *c))) {
-		json_decref(params);
-		api_error(ar->req, 503, "Out of memory.");
-		return;
-	}
+	c = ecalloc(1, sizeof *c);
 	*c = (lifecycle_ctx){ .b = ar->b,
 		              .req = ar->req,
 		              .svc = svc,

@@ -221,8 +221,7 @@ dir_add(files *f, const char *path, int recursive)
 		return;
 	}
 	if (!(d = dir_by_wd(f, wd))) {
-		if (!(d = calloc(1, sizeof *d)))
-			return;
+		d = ecalloc(1, sizeof *d);
 		d->wd = wd;
 		snprintf(d->path, sizeof d->path, "%s", path);
 		d->next = f->dirs;
@@ -363,10 +362,7 @@ file_created(files *f, wdir *d, const char *name)
 	for (c = f->created; c; c = c->next)
 		if (c->wd == d->wd && strcmp(c->name, name) == 0)
 			return;
-	if (!(c = calloc(1, sizeof *c))) {
-		dispatch(f, d, name, EV_CREATE, NULL);
-		return;
-	}
+	c = ecalloc(1, sizeof *c);
 	c->wd = d->wd;
 	c->when = now_ms();
 	snprintf(c->name, sizeof c->name, "%s", name);
@@ -493,11 +489,9 @@ static int
 files_start(backend *b, feed_row *r, char *err, size_t n)
 {
 	files *f = b->files;
-	watch *w = malloc(sizeof *w);
+	watch *w = emalloc(sizeof *w);
 	int rc;
 
-	if (!w)
-		return snprintf(err, n, "Out of memory."), -ENOMEM;
 	if ((rc = watch_parse(b, r->config, w, err, n))) {
 		free(w);
 		return rc == -EPERM ? -EINVAL : rc;
@@ -541,10 +535,8 @@ load_one(feed_row *r, void *arg)
 int
 files_new(backend *b)
 {
-	files *f = calloc(1, sizeof *f);
+	files *f = ecalloc(1, sizeof *f);
 
-	if (!f)
-		return -ENOMEM;
 	f->b = b;
 	b->files = f;
 	if ((f->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) < 0) {

@@ -194,11 +194,12 @@ trigger_fire(backend *b, const caller *who, const char *name, const json_t *trig
 		return 500;
 	}
 	json_array_foreach(rules, i, r) active += rule_active(r);
-	if (!active || !(f = calloc(1, sizeof *f))) {
+	if (!active) {
 		json_decref(own);
 		json_decref(rules);
-		return active ? 503 : 204;
+		return 204;
 	}
+	f = ecalloc(1, sizeof *f);
 	f->cb = cb;
 	f->arg = arg;
 	id_new(f->id);
@@ -216,8 +217,10 @@ trigger_fire(backend *b, const caller *who, const char *name, const json_t *trig
 	row = (act_row){
 		f->id, who->ns, name, rec.start, rec.start, RUN_SUCCESS, path, rec.version, record_text(&rec)
 	};
-	if (!row.doc || store_act_queue(b->st, &row, fire_committed, f))
-		fire_committed(-ENOMEM, NULL, f);
+	if (!row.doc)
+		fire_committed(-EINVAL, NULL, f);
+	else
+		store_act_queue(b->st, &row, fire_committed, f);
 	record_clear(&rec);
 	json_decref(event);
 	json_decref(rules);

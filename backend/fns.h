@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "base64.h"
+#include "mem.h"
 #include "curluv.h"
 #include "cron.h"
 #include "num.h"
@@ -59,6 +60,9 @@ int ctype_is_json(const char *ctype);
 /* cloudevents.c */
 int request_events(const http_req *req, int batch_ok, json_t **out, char *err, size_t n);
 
+/* store_mem.c */
+int store_mem(void);
+
 /* util.c */
 int64_t now_ms(void);
 int random_bytes(void *buf, size_t n);
@@ -74,7 +78,7 @@ int store_begin(store *st);
 int store_commit(store *st);
 void store_rollback(store *st);
 void store_flush(store *st);
-int store_act_queue(store *st, const act_row *r, store_commit_cb cb, void *arg);
+void store_act_queue(store *st, const act_row *r, store_commit_cb cb, void *arg);
 int store_act_barrier(store *st, store_commit_cb cb, void *arg);
 void store_stats(store *st, int64_t *commits, int64_t *rows);
 

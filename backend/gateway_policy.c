@@ -259,7 +259,7 @@ seen_add(backend *b, const json_t *scheme, const char *token, json_t *claims)
 	jwt_seen *s = b->jwt_seen;
 	struct seen *e;
 
-	if (strlen(token) >= SEEN_TOKEN || (!s && !(s = b->jwt_seen = calloc(1, sizeof *s))))
+	if (strlen(token) >= SEEN_TOKEN || (!s && !(s = b->jwt_seen = ecalloc(1, sizeof *s))))
 		return;
 	e = &s->e[s->next];
 	s->next = (s->next + 1) % SEEN;

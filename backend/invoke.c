@@ -36,7 +36,7 @@ activation_new(backend *b)
 	activation *a = b->spare;
 
 	if (!a)
-		return calloc(1, sizeof *a);
+		return ecalloc(1, sizeof *a);
 	b->spare = a->spare_next;
 	b->nspare--;
 	memset(a, 0, sizeof *a);
@@ -111,14 +111,18 @@ list_name(const activation *a)
 	return slash ? slash + 1 : a->rec.name;
 }
 
-/* The record as it stands, to be committed with status (-1: running). */
+/* The record as it stands, to be committed with status (-1: running):
+ * 0, or -EINVAL when its logs or result cannot be written as JSON. */
 static int
 activation_queue(activation *a, int64_t end, int status, store_commit_cb cb, void *arg)
 {
 	act_row r = { a->id,  a->who.ns,   list_name(a),   a->rec.start,        end,
 		      status, a->res.path, a->rec.version, record_text(&a->rec) };
 
-	return r.doc ? store_act_queue(a->b->st, &r, cb, arg) : -ENOMEM;
+	if (r.doc == NULL)
+		return -EINVAL;
+	store_act_queue(a->b->st, &r, cb, arg);
+	return 0;
 }
 
 /* Record the finished activation; the done callback follows the commit.
@@ -126,10 +130,12 @@ activation_queue(activation *a, int64_t end, int status, store_commit_cb cb, voi
 void
 activation_record(activation *a, const char *startup)
 {
+	int rc;
+
 	metrics_activation(a->b->met, a->res.path, a->rec.status, a->rec.end - a->rec.start, startup);
 	a->recorded = 1;
-	if (activation_queue(a, a->rec.end, a->rec.status, final_committed, a))
-		final_committed(-ENOMEM, NULL, a);
+	if ((rc = activation_queue(a, a->rec.end, a->rec.status, final_committed, a)))
+		final_committed(rc, NULL, a);
 }
 
 static void
@@ -253,8 +259,6 @@ activation_start(backend *b, const act_req *rq, act_done_cb done, void *arg, act
 	json_t *params;
 	int rc;
 
-	if (!a)
-		return *status = 503, snprintf(err, n, "out of memory"), -ENOMEM;
 	if (rq->depth > SEQUENCE_MAX) {
 		free(a);
 		return *status = 400, snprintf(err, n, "Too many actions in the sequence."), -ELOOP;

@@ -87,12 +87,13 @@ static void
 wait_over(uv_timer_t *t)
 {
 	invoke_ctx *c = t->data;
+	int rc;
 
 	if (c->answered || c->done || !c->a)
 		return;
 	c->answered = -1; /* the ack answers */
-	if (activation_ack(c->a, acked, c))
-		acked(-ENOMEM, NULL, c);
+	if ((rc = activation_ack(c->a, acked, c)))
+		acked(rc, NULL, c);
 }
 
 /* Start rq for req and call answer once: with the finished activation, or,
@@ -103,11 +104,9 @@ int
 invoke_wait(backend *b, http_req *req, const act_req *rq, int blocking, int64_t timeout_ms, invoke_answer_cb answer,
             void *arg, int *status, char *err, size_t n)
 {
-	invoke_ctx *c = calloc(1, sizeof *c);
+	invoke_ctx *c = ecalloc(1, sizeof *c);
 	int rc;
 
-	if (!c)
-		return *status = 503, snprintf(err, n, "Out of memory."), -ENOMEM;
 	c->req = req;
 	c->b = b;
 	c->answer = answer;
@@ -119,8 +118,8 @@ invoke_wait(backend *b, http_req *req, const act_req *rq, int blocking, int64_t 
 	strecpy(c->id, c->id + sizeof c->id, c->a->id);
 	if (!blocking) {
 		c->answered = -1; /* the ack answers; done must not */
-		if (activation_ack(c->a, acked, c))
-			acked(-ENOMEM, NULL, c);
+		if ((rc = activation_ack(c->a, acked, c)))
+			acked(rc, NULL, c);
 		return 0;
 	}
 	uv_timer_init(b->loop, &c->timer);
@@ -216,7 +215,7 @@ validated(run_result *res, void *arg)
 void
 action_validate(api_req *ar, const qname *q, json_t *doc)
 {
-	validate_ctx *v = calloc(1, sizeof *v);
+	validate_ctx *v = ecalloc(1, sizeof *v);
 	char path[PATH_MAX_LEN + 1], id[ACTID_LEN + 1];
 	json_t *env, *params;
 	run_spec sp;

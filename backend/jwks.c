@@ -96,8 +96,9 @@ start_fetch(backend *b, const char *url)
 
 	if (json_object_get(json_object_get(cache(b), url), "fetching"))
 		return 0;
-	if ((!b->cu && (rc = curluv_init(b->loop, &b->cu))) || !(f = malloc(sizeof *f + strlen(url) + 1)))
-		return b->cu ? -ENOMEM : rc;
+	if (!b->cu && (rc = curluv_init(b->loop, &b->cu)))
+		return rc;
+	f = emalloc(sizeof *f + strlen(url) + 1);
 	f->b = b;
 	strcpy(f->src, url);
 	if ((rc = curluv_request(b->cu, "GET", url, NULL, NULL, 0, FETCH_MS, fetched, f))) {
@@ -126,8 +127,9 @@ from_url(backend *b, const char *url, http_req *req, jwks_resume_cb resume, cons
 		return snprintf(err, n, "The key set could not be fetched from %s: %s.", url,
 		                jstr(json_object_get(c, "error"))),
 		       -EIO;
-	if (start_fetch(b, url) || !(p = malloc(sizeof *p + strlen(url) + 1)))
+	if (start_fetch(b, url))
 		return snprintf(err, n, "The key set could not be fetched from %s.", url), -EIO;
+	p = emalloc(sizeof *p + strlen(url) + 1);
 	p->req = req;
 	p->resume = resume;
 	strcpy(p->src, url);

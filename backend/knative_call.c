@@ -14,7 +14,7 @@
 #include "buf.h"
 #include "container_list.h"
 #include "fns.h"
-#include "knative.h"
+#include "knative_int.h"
 #include "log.h"
 
 static void call_post(kcall *k);
@@ -162,20 +162,17 @@ call_post(kcall *k)
 		call_end(k, &rep);
 		return;
 	}
-	if (k->with_init && !(init = json_dumps(sv->init, JSON_COMPACT))) {
-		rep.err = -ENOMEM;
-		call_end(k, &rep);
-		return;
-	}
-	if (buf_str(&b, "{") || (init && (buf_str(&b, "\"init\":") || buf_str(&b, init) || buf_str(&b, ","))) ||
-	    buf_str(&b, "\"activation\":") || buf_add(&b, k->run, k->len) || buf_str(&b, "}")) {
-		buf_free(&b);
+	buf_str(&b, "{");
+	if (k->with_init) {
+		init = json_dumps(sv->init, JSON_COMPACT);
+		buf_str(&b, "\"init\":");
+		buf_str(&b, init);
+		buf_str(&b, ",");
 		free(init);
-		rep.err = -ENOMEM;
-		call_end(k, &rep);
-		return;
 	}
-	free(init);
+	buf_str(&b, "\"activation\":");
+	buf_add(&b, k->run, k->len);
+	buf_str(&b, "}");
 	rc = kube_post(x->d->k, "POST", sv->url, x->d->ingress[0] ? x->d->ingress : NULL, hdrs, b.p, b.n,
 	               (long)x->c->pool->lim.timeout_ms + CALL_GRACE_MS, post_cb, k);
 	if (rc < 0) {
@@ -201,10 +198,11 @@ knative_call(container *c, const char *path, char *body, size_t len, long logs_l
 	kct *x = c->priv;
 	kcall *k;
 
-	if (!x || x->stopped || !x->sv || x->sv->state != KS_READY || !(k = calloc(1, sizeof *k))) {
+	if (!x || x->stopped || !x->sv || x->sv->state != KS_READY) {
 		free(body);
-		return x && !x->stopped ? -ENOMEM : -ESRCH;
+		return -ESRCH;
 	}
+	k = ecalloc(1, sizeof *k);
 	k->x = x;
 	k->cb = cb;
 	k->arg = arg;

@@ -35,7 +35,7 @@
 #include "base64.h"
 #include "buf.h"
 #include "fns.h"
-#include "knative.h"
+#include "knative_int.h"
 #include "log.h"
 
 enum { INF_FN, INF_CM, INF_SECRET, INF_SVC, NINF, RETRY_MS = 1000 };
@@ -343,7 +343,7 @@ reconcile(fnctl *f, const char *name, json_t *fn)
 	body = action_body(fn, params, gen, name);
 	text = body ? json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	last = json_string_value(json_object_get(f->done, name));
-	if (text && (!last || strcmp(last, text) != 0) && (p = calloc(1, sizeof *p))) {
+	if (text && (!last || strcmp(last, text) != 0) && (p = ecalloc(1, sizeof *p))) {
 		json_object_set_new(f->done, name, json_string(text));
 		p->f = f;
 		p->gen = gen;
@@ -522,8 +522,9 @@ credential(fnctl *f, const char *socket_path)
 		}
 		v = line;
 	}
-	if (!v || !*v || base64_encode(v, strlen(v), &b64) < 0)
+	if (!v || !*v)
 		return -ENOENT;
+	base64_encode(v, strlen(v), &b64);
 	snprintf(f->auth, sizeof f->auth, "Authorization: Basic %s", b64.p);
 	buf_free(&b64);
 	return 0;
@@ -544,8 +545,7 @@ fnctl_start(domain *d, const char *socket_path)
 
 	if (!d->k || !socket_path || (v ? strcmp(v, "1") != 0 : !kube_in_cluster(d->k)))
 		return NULL;
-	if (!(f = calloc(1, sizeof *f)))
-		return NULL;
+	f = ecalloc(1, sizeof *f);
 	f->d = d;
 	snprintf(f->via, sizeof f->via, "unix:%s", socket_path);
 	if (credential(f, socket_path) < 0) {

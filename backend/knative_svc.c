@@ -15,7 +15,7 @@
 #include "buf.h"
 #include "container_list.h"
 #include "fns.h"
-#include "knative.h"
+#include "knative_int.h"
 #include "log.h"
 
 static void watch_again(ksv *sv);
@@ -47,18 +47,16 @@ ksv *
 sv_new_key(domain *d, const char *key, const char *path, json_t *init)
 {
 	const char *at = strrchr(key, '@');
-	ksv *sv = calloc(1, sizeof *sv);
+	ksv *sv = ecalloc(1, sizeof *sv);
 
-	if (!sv || !at || !init || !(sv->key = strdup(key)) || !(sv->path = strdup(path)) ||
-	    !(sv->version = strdup(at + 1))) {
+	if (!at || !init) {
 		json_decref(init);
-		if (sv) {
-			free(sv->key);
-			free(sv->path);
-		}
 		free(sv);
 		return NULL;
 	}
+	sv->key = estrdup(key);
+	sv->path = estrdup(path);
+	sv->version = estrdup(at + 1);
 	sv->init = init;
 	sv->d = d;
 	ksvc_name(sv->path, sv->version, sv->name);
@@ -105,7 +103,7 @@ deleted_cb(kube_reply *r, void *arg)
 static void
 svc_delete(domain *d, const char *name)
 {
-	char path[512], *copy = strdup(name);
+	char path[512], *copy = estrdup(name);
 
 	snprintf(path, sizeof path, "/apis/serving.knative.dev/v1/namespaces/%s/services/%s", kube_namespace(d->k),
 	         name);

@@ -27,6 +27,7 @@
 #include "kube.h"
 #include "log.h"
 #include "yamljson.h"
+#include "mem.h"
 
 #define SA_DIR "/var/run/secrets/kubernetes.io/serviceaccount"
 
@@ -97,9 +98,9 @@ file_into(const char *path, Buf *b)
 	b->n = 0;
 	if (!f)
 		return -errno;
-	while (rc == 0 && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
-		rc = buf_add(b, chunk, n);
-	if (rc == 0 && ferror(f))
+	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+		buf_add(b, chunk, n);
+	if (ferror(f))
 		rc = -EIO;
 	fclose(f);
 	return rc;
@@ -248,8 +249,7 @@ kube_open(uv_loop_t *loop, kube **out, char *err, size_t elen)
 	kube *k;
 	int rc;
 
-	if (!(k = calloc(1, sizeof *k)))
-		return -ENOMEM;
+	k = ecalloc(1, sizeof *k);
 	k->loop = loop;
 	if (!cfg || !*cfg)
 		cfg = getenv("KUBECONFIG");
@@ -340,8 +340,7 @@ kreq_start(kreq *r)
 
 	if (k->token_file[0] && uv_now(k->loop) - k->token_read > TOKEN_TTL_MS)
 		token_reread(k);
-	if (!(e = curl_easy_init()))
-		return -ENOMEM;
+	e = curl_easy_init();
 	curl_slist_free_all(r->hdrs);
 	r->hdrs = NULL;
 	r->body.n = 0;
@@ -410,19 +409,13 @@ kreq_start(kreq *r)
 static kreq *
 kreq_new(kube *k, int type, const char *method, const char *url, void *arg)
 {
-	kreq *r = type == K_WATCH ? calloc(1, sizeof(kube_watch)) : calloc(1, sizeof *r);
+	kreq *r = type == K_WATCH ? ecalloc(1, sizeof(kube_watch)) : ecalloc(1, sizeof *r);
 
-	if (!r)
-		return NULL;
 	r->k = k;
 	r->type = type;
 	r->arg = arg;
-	r->method = strdup(method);
-	r->url = strdup(url);
-	if (!r->method || !r->url) {
-		kreq_free(r);
-		return NULL;
-	}
+	r->method = estrdup(method);
+	r->url = estrdup(url);
 	if ((r->next = k->reqs))
 		r->next->prevp = &r->next;
 	k->reqs = r;
@@ -461,8 +454,7 @@ write_cb(char *data, size_t size, size_t n, void *arg)
 		r->toolong = 1;
 		return 0;
 	}
-	if (buf_add(&r->body, data, len) < 0)
-		return 0;
+	buf_add(&r->body, data, len);
 	if (r->type == K_WATCH) {
 		long status = 0;
 		curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &status);
@@ -558,12 +550,11 @@ kube_request(kube *k, const char *method, const char *path, const char *ctype, c
 	int rc;
 
 	snprintf(url, sizeof url, "%s%s", k->server, path);
-	if (!(r = kreq_new(k, K_API, method, url, arg)))
-		return -ENOMEM;
+	r = kreq_new(k, K_API, method, url, arg);
 	r->cb = cb;
-	if (body && (!(r->send = strdup(body)) || !(r->ctype = strdup(ctype)))) {
-		kreq_free(r);
-		return -ENOMEM;
+	if (body) {
+		r->send = estrdup(body);
+		r->ctype = estrdup(ctype);
 	}
 	r->sendlen = body ? strlen(body) : 0;
 	if ((rc = kreq_start(r)) < 0)
@@ -580,8 +571,7 @@ kube_watch_start(kube *k, const char *path, kube_event_cb ev, kube_end_cb end, v
 
 	snprintf(url, sizeof url, "%s%s%swatch=true&allowWatchBookmarks=true&timeoutSeconds=%d", k->server, path,
 	         strchr(path, '?') ? "&" : "?", WATCH_SECONDS);
-	if (!(r = kreq_new(k, K_WATCH, "GET", url, arg)))
-		return -ENOMEM;
+	r = kreq_new(k, K_WATCH, "GET", url, arg);
 	r->ev = ev;
 	r->end = end;
 	if ((rc = kreq_start(r)) < 0) {
@@ -607,13 +597,9 @@ kube_post(kube *k, const char *method, const char *url, const char *via, const c
           size_t len, long timeout_ms, kube_post_cb cb, void *arg)
 {
 	char spec[600];
-	kreq *r;
-	int rc = -ENOMEM, i;
+	kreq *r = kreq_new(k, K_POST, method, url, arg);
+	int rc, i;
 
-	if (!(r = kreq_new(k, K_POST, method, url, arg))) {
-		free(body);
-		return -ENOMEM;
-	}
 	r->post = cb;
 	r->send = body;
 	r->sendlen = len;
@@ -621,15 +607,12 @@ kube_post(kube *k, const char *method, const char *url, const char *via, const c
 	for (i = 0; headers && headers[i]; i++)
 		r->extra = curl_slist_append(r->extra, headers[i]);
 	snprintf(spec, sizeof spec, "::%s", via ? via : "");
-	if (via && strncmp(via, "unix:", 5) == 0) {
-		if (!(r->unix_path = strdup(via + 5)))
-			goto out;
-	} else if (via && !(r->connect = curl_slist_append(NULL, spec)))
-		goto out;
-	if ((r->ctype = strdup("application/json")))
-		rc = kreq_start(r);
-out:
-	if (rc < 0)
+	if (via && strncmp(via, "unix:", 5) == 0)
+		r->unix_path = estrdup(via + 5);
+	else if (via)
+		r->connect = curl_slist_append(NULL, spec);
+	r->ctype = estrdup("application/json");
+	if ((rc = kreq_start(r)) < 0)
 		kreq_free(r);
 	return rc;
 }

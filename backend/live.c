@@ -143,10 +143,7 @@ live_follow(api_req *ar, const char *id)
 	int rc;
 
 	if (a && strcmp(a->who.ns, ar->who.ns) == 0) {
-		if (!(f = calloc(1, sizeof *f))) {
-			api_error(ar->req, 503, "Out of memory.");
-			return;
-		}
+		f = ecalloc(1, sizeof *f);
 		f->req = ar->req;
 		f->a = a;
 		http_stream_start(ar->req, 200, "text/plain; charset=utf-8", "Cache-Control: no-cache\r\n");

@@ -546,7 +546,12 @@ main(int argc, char **argv)
 	uv_signal_t sigint, sigterm;
 	int rc;
 
+	mem_init();
 	log_prog = "faasfs-backend";
+	if (mem_curl() < 0 || store_mem() < 0) {
+		log_error("cannot start libcurl or SQLite");
+		return 1;
+	}
 	b.opt = (options){ .listen_host = "127.0.0.1",
 		           .listen_port = 3233,
 		           .sandbox = 1,

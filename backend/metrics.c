@@ -35,8 +35,8 @@ struct metrics {
 int
 metrics_new(metrics **out)
 {
-	*out = calloc(1, sizeof **out);
-	return *out ? 0 : -ENOMEM;
+	*out = ecalloc(1, sizeof **out);
+	return 0;
 }
 
 void
@@ -62,8 +62,7 @@ stat_of(metrics *m, const char *path)
 	for (a = m->bucket[h % NBUCKET]; a; a = a->next)
 		if (strcmp(a->path, path) == 0)
 			return a;
-	if (!(a = calloc(1, sizeof *a + strlen(path) + 1)))
-		return NULL;
+	a = ecalloc(1, sizeof *a + strlen(path) + 1);
 	strcpy(a->path, path);
 	a->next = m->bucket[h % NBUCKET];
 	m->bucket[h % NBUCKET] = a;

@@ -172,7 +172,7 @@ mqtt_probe(const json_t *config, char *err, size_t n)
 	if ((rc = broker_parse(config, &k, err, n)) || (rc = reach(&k, err, n)))
 		return -EINVAL;
 	if (!(m = mosquitto_new(NULL, 1, &connack)))
-		return snprintf(err, n, "Out of memory."), -ENOMEM;
+		oom(0); /* libmosquitto's own allocation: its one failure with these arguments */
 	mosquitto_connect_callback_set(m, probe_connected);
 	if (k.has_user)
 		mosquitto_username_pw_set(m, k.user, k.pass[0] ? k.pass : NULL);
@@ -238,7 +238,7 @@ socket_watch(sub *s)
 		 * would go on watching the dead socket under the number the next
 		 * connection reuses, and that one would never be served) */
 		fcntl(fd, F_SETFD, FD_CLOEXEC);
-		if (!(s->poll = malloc(sizeof *s->poll)) || uv_poll_init(s->b->loop, s->poll, fd)) {
+		if (!(s->poll = emalloc(sizeof *s->poll)) || uv_poll_init(s->b->loop, s->poll, fd)) {
 			free(s->poll);
 			s->poll = NULL;
 			retry_later(s);
@@ -355,12 +355,10 @@ client_id(const sub *s, char *out, size_t n)
 static int
 mqtt_start(backend *b, feed_row *r, char *err, size_t n)
 {
-	sub *s = calloc(1, sizeof *s);
+	sub *s = ecalloc(1, sizeof *s);
 	char id[64];
 	int rc;
 
-	if (!s)
-		return snprintf(err, n, "Out of memory."), -ENOMEM;
 	if ((rc = broker_parse(r->config, &s->k, err, n))) {
 		free(s);
 		return rc;
@@ -371,10 +369,8 @@ mqtt_start(backend *b, feed_row *r, char *err, size_t n)
 	snprintf(s->ns, sizeof s->ns, "%s", r->ns);
 	snprintf(s->trigger, sizeof s->trigger, "%s", r->trigger);
 	client_id(s, id, sizeof id);
-	if (!(s->m = mosquitto_new(id, s->k.qos == 0, s))) {
-		free(s);
-		return snprintf(err, n, "Out of memory."), -ENOMEM;
-	}
+	if (!(s->m = mosquitto_new(id, s->k.qos == 0, s)))
+		oom(0); /* libmosquitto's own allocation: its one failure with an id */
 	if (s->k.has_user)
 		mosquitto_username_pw_set(s->m, s->k.user, s->k.pass[0] ? s->k.pass : NULL);
 	mosquitto_connect_callback_set(s->m, on_connect);

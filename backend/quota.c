@@ -92,13 +92,12 @@ quota_of(backend *b, const char *ns, int fresh)
 	int64_t now = now_ms();
 	Quota *q;
 
-	if (!qs && !(qs = b->quotas = calloc(1, sizeof *qs)))
-		return NULL;
+	if (!qs)
+		qs = b->quotas = ecalloc(1, sizeof *qs);
 	for (q = qs->slot[h]; q && strcmp(q->ns, ns); q = q->next)
 		;
 	if (!q) {
-		if (!(q = calloc(1, sizeof *q + strlen(ns) + 1)))
-			return NULL;
+		q = ecalloc(1, sizeof *q + strlen(ns) + 1);
 		strcpy(q->ns, ns);
 		q->next = qs->slot[h];
 		qs->slot[h] = q;
@@ -139,8 +138,6 @@ quota_invoke(backend *b, const char *ns, char *err, size_t n)
 	Quota *q = quota_of(b, ns, 0);
 	int64_t count;
 
-	if (!q)
-		return 0;
 	count = window_next(&q->invokes, now_ms());
 	if (count > q->limit[Q_INVOKES])
 		return refuse(err, n, "requests in the last minute", count, q->limit[Q_INVOKES]);
@@ -157,7 +154,7 @@ quota_release(backend *b, const char *ns)
 {
 	Quota *q = quota_of(b, ns, 0);
 
-	if (q && q->inflight > 0)
+	if (q->inflight > 0)
 		q->inflight--;
 }
 
@@ -168,8 +165,6 @@ quota_fire(backend *b, const char *ns, char *err, size_t n)
 	Quota *q = quota_of(b, ns, 0);
 	int64_t count;
 
-	if (!q)
-		return 0;
 	count = window_next(&q->fires, now_ms());
 	if (count > q->limit[Q_FIRES])
 		return refuse(err, n, "requests in the last minute", count, q->limit[Q_FIRES]);

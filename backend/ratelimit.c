@@ -65,7 +65,7 @@ sweep(ratelimits *rl, int64_t now)
 }
 
 /* Take a token from key's bucket (rate per period_ms). 0, or -EAGAIN
- * with *retry_ms until the next one; -ENOMEM. */
+ * with *retry_ms until the next one. */
 int
 ratelimit_take(backend *b, const char *key, double rate, double period_ms, int64_t *retry_ms)
 {
@@ -74,15 +74,14 @@ ratelimit_take(backend *b, const char *key, double rate, double period_ms, int64
 	unsigned h = hash(key) % SLOTS;
 	bucket *k;
 
-	if (!rl && !(rl = b->ratelimits = calloc(1, sizeof *rl)))
-		return -ENOMEM;
+	if (!rl)
+		rl = b->ratelimits = ecalloc(1, sizeof *rl);
 	for (k = rl->slot[h]; k && strcmp(k->key, key); k = k->next)
 		;
 	if (!k) {
 		if (rl->count >= BUCKETS_MAX)
 			sweep(rl, now);
-		if (!(k = malloc(sizeof *k + strlen(key) + 1)))
-			return -ENOMEM;
+		k = emalloc(sizeof *k + strlen(key) + 1);
 		strcpy(k->key, key);
 		k->tokens = rate;
 		k->at = now;

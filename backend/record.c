@@ -145,53 +145,71 @@ record_finish(record *r, const run_result *res)
 }
 
 /* The put_* functions append a member, key being the text before its value
- * (punctuation and all); nonzero when out of memory. */
-static int
+ * (punctuation and all). */
+static void
 put_member(Buf *b, const char *key, const char *value)
 {
-	return buf_str(b, key) || js_append_string(b, value);
+	buf_str(b, key);
+	js_append_string(b, value);
 }
 
-static int
+static void
 put_int_member(Buf *b, const char *key, int64_t value)
 {
-	return buf_str(b, key) || js_append_int(b, value);
+	buf_str(b, key);
+	js_append_int(b, value);
 }
 
 /* duration < 0: end - start. */
-static int
+static void
 put_times(Buf *b, int64_t start, int64_t end, int64_t duration)
 {
 	int64_t d = duration >= 0 ? duration : end > start ? end - start : 0;
 
-	return put_int_member(b, ",\"end\":", end) || put_int_member(b, ",\"duration\":", d);
+	put_int_member(b, ",\"end\":", end);
+	put_int_member(b, ",\"duration\":", d);
 }
 
+/* Nonzero when result cannot be written (js_append). */
 static int
 put_response(Buf *b, int status, const json_t *result)
 {
-	return put_member(b, ",\"response\":{\"status\":", record_status_text(status)) ||
-	       put_int_member(b, ",\"statusCode\":", status) ||
-	       buf_str(b, status == RUN_SUCCESS ? ",\"success\":true,\"result\":" : ",\"success\":false,\"result\":") ||
-	       js_append(b, result) || buf_add(b, "}", 1);
+	put_member(b, ",\"response\":{\"status\":", record_status_text(status));
+	put_int_member(b, ",\"statusCode\":", status);
+	buf_str(b, status == RUN_SUCCESS ? ",\"success\":true,\"result\":" : ",\"success\":false,\"result\":");
+	if (js_append(b, result))
+		return -EINVAL;
+	buf_add(b, "}", 1);
+	return 0;
 }
 
-/* The record's JSON text, malloc'd, or NULL when out of memory. */
+/* The record's JSON text, malloc'd, or NULL when its logs or result
+ * cannot be written (js_append). */
 char *
 record_text(const record *r)
 {
 	Buf b = { 0 };
-	int failed = buf_reserve(&b, 1024) || /* most records fit */
-	             put_member(&b, "{\"namespace\":", r->ns) || put_member(&b, ",\"name\":", r->name) ||
-	             put_member(&b, ",\"version\":", r->version) || put_member(&b, ",\"subject\":", r->ns) ||
-	             put_member(&b, ",\"publish\":false,\"activationId\":", r->id) ||
-	             put_int_member(&b, ",\"start\":", r->start) || buf_str(&b, ",\"logs\":") ||
-	             (r->logs ? js_append(&b, r->logs) : buf_str(&b, "[]")) || buf_str(&b, ",\"annotations\":[") ||
-	             buf_add(&b, r->ann.p, r->ann.n) || buf_add(&b, "]", 1) ||
-	             (r->cause && put_member(&b, ",\"cause\":", r->cause)) ||
-	             (r->end >= 0 && put_times(&b, r->start, r->end, r->duration)) ||
-	             (r->status >= 0 && put_response(&b, r->status, r->result)) || buf_add(&b, "}", 1);
+	int failed;
 
+	buf_reserve(&b, 1024); /* most records fit */
+	put_member(&b, "{\"namespace\":", r->ns);
+	put_member(&b, ",\"name\":", r->name);
+	put_member(&b, ",\"version\":", r->version);
+	put_member(&b, ",\"subject\":", r->ns);
+	put_member(&b, ",\"publish\":false,\"activationId\":", r->id);
+	put_int_member(&b, ",\"start\":", r->start);
+	buf_str(&b, ",\"logs\":");
+	failed = r->logs ? js_append(&b, r->logs) : (buf_str(&b, "[]"), 0);
+	buf_str(&b, ",\"annotations\":[");
+	buf_add(&b, r->ann.p, r->ann.n);
+	buf_add(&b, "]", 1);
+	if (r->cause)
+		put_member(&b, ",\"cause\":", r->cause);
+	if (r->end >= 0)
+		put_times(&b, r->start, r->end, r->duration);
+	if (r->status >= 0 && put_response(&b, r->status, r->result))
+		failed = 1;
+	buf_add(&b, "}", 1);
 	if (failed) {
 		buf_free(&b);
 		return NULL;
@@ -215,7 +233,11 @@ record_fail(json_t *doc, int status, const char *msg, int64_t now)
 	rc = js_append(&b, doc);
 	if (!rc)
 		b.n--; /* the closing brace */
-	rc = rc || put_times(&b, start, now, -1) || put_response(&b, status, result) || buf_add(&b, "}", 1);
+	if (!rc) {
+		put_times(&b, start, now, -1);
+		rc = put_response(&b, status, result);
+		buf_add(&b, "}", 1);
+	}
 	json_decref(result);
 	if (rc) {
 		buf_free(&b);

@@ -68,6 +68,7 @@
 
 #include "log.h"
 #include "sandbox_int.h"
+#include "mem.h"
 
 static const char *const hidden_dirs[] = {
 	"/tmp", "/var/tmp", "/dev/shm", "/root", "/home", "/run", "/var/lib", "/srv", "/mnt", "/media", NULL,
@@ -132,7 +133,7 @@ host_hide(sandbox_host *h, const char *dir)
 	for (i = 0; i < h->nhide; i++)
 		if (strcmp(h->hide[i], dir) == 0)
 			return;
-	h->hide[h->nhide] = strdup(dir);
+	h->hide[h->nhide] = estrdup(dir);
 	if (h->hide[h->nhide])
 		h->nhide++;
 }
@@ -230,8 +231,7 @@ sandbox_host_new(const char *run_dir, const char *socket_path, int enabled, sand
 	int i;
 
 	warn[0] = '\0';
-	if (!(h = calloc(1, sizeof *h)))
-		return -ENOMEM;
+	h = ecalloc(1, sizeof *h);
 	if (mkdir(run_dir, 0711) < 0 && errno != EEXIST) {
 		free(h);
 		return -errno;
@@ -418,8 +418,7 @@ child_clone(sandbox_host *h, sandbox *sb, const sandbox_spec *sp, child_args *a)
 	if ((rc = sandbox_zygote_clone(h, sp->zygote, sb, a, ns_flags(h))) != -EAGAIN ||
 	    (a->ctl_fd >= 0 && !sp->launcher))
 		return rc; /* a shell of the zygote's kind is the zygote's or none */
-	if (!(stack = malloc(STACK_SIZE)))
-		return -ENOMEM;
+	stack = emalloc(STACK_SIZE);
 	sb->pidfd = -1;
 	pid = clone(a->ctl_fd >= 0 ? sandbox_child_shell_main : sandbox_child_main, stack + STACK_SIZE, flags, a,
 	            &sb->pidfd);

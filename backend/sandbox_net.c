@@ -192,7 +192,7 @@ net_new(sandbox_host *h, sandbox *sb, char *err, size_t elen)
 		abort();
 	}
 	if (rc == 0 && api_fd >= 0 && h->api_open && !(sb->api_srv = h->api_open(h->api_arg, api_fd)))
-		rc = -ENOMEM;
+		rc = -EIO; /* the API's server would not take the socket */
 	else if (rc < 0 && api_fd >= 0)
 		close(api_fd);
 	if (rc == 0 && h->slirp && (rc = slirp_start(h, sb)) < 0)

@@ -26,6 +26,7 @@
 
 #include "log.h"
 #include "sandbox_int.h"
+#include "mem.h"
 
 static const char *const denied[] = {
 	"init_module",
@@ -123,11 +124,11 @@ static int export(scmp_filter_ctx ctx, struct sock_fprog *prog)
 
 	if (fd < 0)
 		return -errno;
-	if ((rc = seccomp_export_bpf(ctx, fd)) < 0 || (n = lseek(fd, 0, SEEK_END)) <= 0 ||
-	    !(prog->filter = malloc((size_t)n))) {
+	if ((rc = seccomp_export_bpf(ctx, fd)) < 0 || (n = lseek(fd, 0, SEEK_END)) <= 0) {
 		close(fd);
-		return rc < 0 ? rc : -ENOMEM;
+		return rc < 0 ? rc : -EIO;
 	}
+	prog->filter = emalloc((size_t)n);
 	if (pread(fd, prog->filter, (size_t)n, 0) != n) {
 		free(prog->filter);
 		prog->filter = NULL;
@@ -147,7 +148,7 @@ sandbox_seccomp_build(struct sock_fprog *prog)
 
 	memset(prog, 0, sizeof *prog);
 	if (!ctx)
-		return -ENOMEM;
+		oom(0); /* libseccomp's own allocation */
 	if ((rc = rules(ctx)) == 0)
 		rc = export(ctx, prog);
 	seccomp_release(ctx);

@@ -33,6 +33,7 @@
 #include "log.h"
 #include "sandbox_int.h"
 #include "zygote.h"
+#include "mem.h"
 
 enum { ZYGOTE_WAIT_MS = 5000, ZYGOTE_RESTART_MS = 1000, ZYGOTE_FIRST_MS = 3000 };
 
@@ -108,15 +109,14 @@ sandbox_zygote_open(sandbox_host *h, const char *kind, const char *python, const
 
 	if (h->zygote || access(script, R_OK) < 0 || access(so, R_OK) < 0 || access(python, X_OK) < 0)
 		return -ENOENT;
-	if (!(z = calloc(1, sizeof *z)))
-		return -ENOMEM;
+	z = ecalloc(1, sizeof *z);
 	snprintf(z->kind, sizeof z->kind, "%s", kind);
-	z->argv[0] = strdup(python);
-	z->argv[1] = strdup("-u");
-	z->argv[2] = strdup(script);
-	z->argv[3] = strdup(so);
+	z->argv[0] = estrdup(python);
+	z->argv[1] = estrdup("-u");
+	z->argv[2] = estrdup(script);
+	z->argv[3] = estrdup(so);
 	for (i = 0; envp[i] && i < ZREQ_ARGS; i++)
-		z->envp[i] = strdup(envp[i]);
+		z->envp[i] = estrdup(envp[i]);
 	z->sock = -1;
 	h->zygote = z;
 	return zygote_spawn(z);

@@ -64,6 +64,7 @@
 #include "log.h"
 #include "num.h"
 #include "pool.h"
+#include "mem.h"
 
 enum {
 	CONTAINER_MB = 32,     /* a warm container's own memory, about: its proxy, launcher and network */
@@ -225,8 +226,7 @@ stem_kinds_from_env(sched *s)
 
 	if (!v)
 		v = DEF_STEM_KINDS;
-	if (!(copy = strdup(v)))
-		return;
+	copy = estrdup(v);
 	for (tok = strtok_r(copy, " ,", &save); tok; tok = strtok_r(NULL, " ,", &save))
 		stem_kind_add(s, 0, tok);
 	free(copy);
@@ -272,7 +272,7 @@ strdup_or_env(const char *given, const char *env)
 {
 	const char *v = given ? given : getenv(env);
 
-	return v && *v ? strdup(v) : NULL;
+	return v && *v ? estrdup(v) : NULL;
 }
 
 int
@@ -284,17 +284,12 @@ sched_new(uv_loop_t *loop, const sched_config *cfg, sched **out)
 
 	if (!cfg->proxy_path || !cfg->run_dir)
 		return -EINVAL;
-	if (!(s = calloc(1, sizeof *s)))
-		return -ENOMEM;
+	s = ecalloc(1, sizeof *s);
 	s->loop = loop;
-	s->proxy_path = strdup(cfg->proxy_path);
-	s->run_dir = strdup(cfg->run_dir);
+	s->proxy_path = estrdup(cfg->proxy_path);
+	s->run_dir = estrdup(cfg->run_dir);
 	s->schedulers = strdup_or_env(cfg->schedulers, "FAASFS_SCHEDULERS");
 	s->later_tail = &s->later;
-	if (!s->proxy_path || !s->run_dir) {
-		sched_release(s);
-		return -ENOMEM;
-	}
 	if ((rc = config_fill(s, cfg)) < 0) {
 		sched_release(s);
 		return rc;
@@ -477,21 +472,19 @@ pool_new(sched *s, const run_spec *sp, const char *key, pool **out, char *err, s
 	if (!(sch = scheduler_choose(s, sp->ns, sp->annotations, err, elen)) ||
 	    !(cp = cpool_choose(s, sp->annotations, err, elen)))
 		return -EBADR; /* the action asks for what this backend has not */
-	if (!(p = calloc(1, sizeof *p)))
-		return -ENOMEM;
+	p = ecalloc(1, sizeof *p);
 	p->s = s;
 	p->di = di;
 	p->sch = sch;
 	p->cp = cp;
-	p->key = strdup(key);
-	p->path = strdup(sp->path);
+	p->key = estrdup(key);
+	p->path = estrdup(sp->path);
 	p->init_body = init_body(sp);
-	if (!p->key || !p->path || !p->init_body) {
+	if (!p->init_body) {
 		free(p->key);
 		free(p->path);
-		free(p->init_body);
 		free(p);
-		return -ENOMEM;
+		return snprintf(err, elen, "the action's /init cannot be written as JSON"), -EINVAL;
 	}
 	p->init_len = strlen(p->init_body);
 	p->annotations = sp->annotations ? json_deep_copy(sp->annotations) : NULL;
@@ -561,8 +554,7 @@ run_new(sched *s, pool *p, const run_spec *sp, sched_done_cb cb, void *arg, run 
 {
 	run *r;
 
-	if (!(r = calloc(1, sizeof *r)))
-		return -ENOMEM;
+	r = ecalloc(1, sizeof *r);
 	r->s = s;
 	r->p = p;
 	r->cb = cb;
@@ -578,7 +570,7 @@ run_new(sched *s, pool *p, const run_spec *sp, sched_done_cb cb, void *arg, run 
 		r->value = js_text(sp->params, NULL);
 	if (!r->tail || (sp->params && !r->value)) {
 		run_free(r);
-		return -ENOMEM;
+		return -EINVAL; /* not writable as JSON (js_text) */
 	}
 	*out = r;
 	return 0;

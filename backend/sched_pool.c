@@ -13,6 +13,7 @@
 #include "container_list.h"
 #include "log.h"
 #include "pool.h"
+#include "mem.h"
 
 /* ---- lists ---- */
 
@@ -109,8 +110,7 @@ container_new(sched *s, int di, const char *kind, int memory_mb, pool *p)
 	container *c;
 	int rc;
 
-	if (!(c = calloc(1, sizeof *c)))
-		return NULL;
+	c = ecalloc(1, sizeof *c);
 	c->s = s;
 	c->dom = s->doms[di].d;
 	c->ops = s->doms[di].ops;
@@ -167,8 +167,9 @@ stem_kind_add(sched *s, int di, const char *kind)
 	for (i = 0; i < s->nstem_kinds; i++)
 		if (strcmp(s->stem_kinds[i], kind) == 0)
 			return i;
-	if (s->nstem_kinds >= MAX_STEM_KINDS || !(s->stem_kinds[i] = strdup(kind)))
+	if (s->nstem_kinds >= MAX_STEM_KINDS)
 		return -1;
+	s->stem_kinds[i] = estrdup(kind);
 	s->stem_doms[i] = di;
 	s->stem_expect[i] = 0;
 	s->nstem_kinds++;

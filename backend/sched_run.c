@@ -19,6 +19,7 @@
 #include "js.h"
 #include "log.h"
 #include "pool.h"
+#include "mem.h"
 
 static void
 timer_freed(uv_handle_t *h)
@@ -128,10 +129,7 @@ container_init(container *c)
 
 	c->state = C_INIT;
 	c->init_start_ms = sched_now_ms();
-	if (!(body = malloc(p->init_len + 1))) {
-		pool_init_done(c, 0, "The scheduler ran out of memory.");
-		return;
-	}
+	body = emalloc(p->init_len + 1);
 	memcpy(body, p->init_body, p->init_len + 1);
 	uv_timer_start(&c->idle, init_timeout_cb, (uint64_t)p->lim.timeout_ms + KILL_GRACE_MS, 0);
 	if ((rc = c->ops->call(c, "/init", body, p->init_len, -1, init_reply, NULL)) < 0) {
@@ -307,12 +305,13 @@ run_body(run *r, size_t *len)
 {
 	Buf b = { 0 };
 
-	if (buf_reserve(&b, strlen(r->value) + strlen(r->tail) + 48) || buf_str(&b, "{\"value\":") ||
-	    buf_str(&b, r->value) || buf_str(&b, ",\"deadline\":\"") || js_append_int(&b, r->deadline) ||
-	    buf_str(&b, "\",") || buf_str(&b, r->tail + 1)) {
-		buf_free(&b);
-		return NULL;
-	}
+	buf_reserve(&b, strlen(r->value) + strlen(r->tail) + 48);
+	buf_str(&b, "{\"value\":");
+	buf_str(&b, r->value);
+	buf_str(&b, ",\"deadline\":\"");
+	js_append_int(&b, r->deadline);
+	buf_str(&b, "\",");
+	buf_str(&b, r->tail + 1);
 	*len = b.n;
 	return b.p;
 }

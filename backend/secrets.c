@@ -127,11 +127,9 @@ static json_t *
 sorted_keys(json_t *o)
 {
 	size_t n = 0, size = json_object_size(o);
-	const char **k = calloc(size ? size : 1, sizeof *k), *key;
+	const char **k = ecalloc(size ? size : 1, sizeof *k), *key;
 	json_t *v, *names = json_array();
 
-	if (!k)
-		return names;
 	json_object_foreach(o, key, v) k[n++] = key;
 	qsort(k, n, sizeof *k, cmpstr);
 	for (size_t i = 0; i < n; i++)
@@ -196,10 +194,8 @@ secrets_store(store *st, const char *ns, const char *coll, const char *key, cons
 	int n = 0, rc;
 
 	json_object_del(doc, PENDING);
-	if (json_object_size(sets) && !(s = calloc(json_object_size(sets), sizeof *s))) {
-		json_decref(sets);
-		return -ENOMEM;
-	}
+	if (json_object_size(sets))
+		s = ecalloc(json_object_size(sets), sizeof *s);
 	if (json_is_string(json_object_get(sets, FROM))) /* first: what the PUT sets itself wins */
 		s[n++] = (Secretset){ NULL, json_string_value(json_object_get(sets, FROM)), 0 };
 	json_object_foreach(sets, k, v)
@@ -269,8 +265,8 @@ secrets_for_validate(store *st, const char *ns, const char *pkg, const char *key
 			continue;
 		}
 		b.n = 0;
-		if (base64_encode(json_string_value(v), json_string_length(v), &b) == 0)
-			json_object_set_new(values, k, json_stringn(b.p ? b.p : "", b.n));
+		base64_encode(json_string_value(v), json_string_length(v), &b);
+		json_object_set_new(values, k, json_stringn(b.p ? b.p : "", b.n));
 	}
 	buf_free(&b);
 	return values;

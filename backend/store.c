@@ -39,7 +39,7 @@
 #include <string.h>
 
 #include "log.h"
-#include "store.h"
+#include "store_int.h"
 
 static const char *const migrations[] = {
 	/* 1: the first schema */
@@ -245,19 +245,14 @@ wake_cb(uv_idle_t *h)
 int
 store_open(uv_loop_t *loop, const char *path, int sync_full, store **out)
 {
-	store *st = calloc(1, sizeof *st);
+	store *st = ecalloc(1, sizeof *st);
 	int rc = -EIO;
 
-	if (!st)
-		return -ENOMEM;
 	st->tail = &st->head;
 	st->jfd = -1;
 	st->sync_full = sync_full;
 	snprintf(st->path, sizeof st->path, "%s", path);
-	if (!(st->cache = cache_new())) {
-		free(st);
-		return -ENOMEM;
-	}
+	st->cache = cache_new();
 	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) !=
 	    SQLITE_OK) {
 		log_error("store: cannot open %s: %s", path, sqlite3_errmsg(st->db));
@@ -437,11 +432,9 @@ pending *
 pending_new(const char *id, const char *ns, const char *name, const char *path, const char *version)
 {
 	size_t n = strlen(ns) + strlen(name) + 2 + (path ? strlen(path) + 1 : 0) + (version ? strlen(version) + 1 : 0);
-	pending *p = calloc(1, sizeof *p + n);
+	pending *p = ecalloc(1, sizeof *p + n);
 	char *at = (char *)(p + 1);
 
-	if (!p)
-		return NULL;
 	memcpy(p->id, id, strnlen(id, ACTID_LEN)); /* calloc'd: NUL-terminated */
 	p->ns = put_str(&at, ns);
 	p->name = put_str(&at, name);
@@ -515,10 +508,8 @@ pending_push(store *st, pending *p)
 int
 store_act_barrier(store *st, store_commit_cb cb, void *arg)
 {
-	pending *p = calloc(1, sizeof *p);
+	pending *p = ecalloc(1, sizeof *p);
 
-	if (!p)
-		return -ENOMEM;
 	p->barrier = 1;
 	p->cb = cb;
 	p->arg = arg;
@@ -527,16 +518,12 @@ store_act_barrier(store *st, store_commit_cb cb, void *arg)
 }
 
 /* Queue an activation record; cb runs once it is committed (or failed).
- * The store takes r->doc, whatever this returns. */
-int
+ * The store takes r->doc. */
+void
 store_act_queue(store *st, const act_row *r, store_commit_cb cb, void *arg)
 {
 	pending *p = pending_new(r->id, r->ns, r->name, r->path, r->version);
 
-	if (!p) {
-		free(r->doc);
-		return -ENOMEM;
-	}
 	p->doc = r->doc;
 	p->start = r->start;
 	p->end = r->end;
@@ -545,7 +532,6 @@ store_act_queue(store *st, const act_row *r, store_commit_cb cb, void *arg)
 	p->cb = cb;
 	p->arg = arg;
 	pending_push(st, p);
-	return 0;
 }
 
 void

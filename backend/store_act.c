@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "log.h"
-#include "store.h"
+#include "store_int.h"
 
 int
 store_act_get(store *st, const char *ns, const char *id, json_t **doc)
@@ -97,7 +97,7 @@ static json_t *
 list_merge(json_t *arr, json_t *found, int limit, int skip)
 {
 	size_t n = 0, i;
-	json_t **all = malloc((json_array_size(arr) + json_object_size(found) + 1) * sizeof *all), *v, *page;
+	json_t **all = emalloc((json_array_size(arr) + json_object_size(found) + 1) * sizeof *all), *v, *page;
 	const char *id;
 
 	json_object_foreach(found, id, v) if (v) all[n++] = v;

@@ -14,7 +14,7 @@
 #include <sys/queue.h>
 
 #include "map.h"
-#include "store.h"
+#include "store_int.h"
 
 enum { CACHE_MAX = 2048 };
 
@@ -46,7 +46,7 @@ make_key(char *out, size_t n, const char *ns, const char *coll, const char *name
 store_cache *
 cache_new(void)
 {
-	store_cache *c = calloc(1, sizeof(store_cache));
+	store_cache *c = ecalloc(1, sizeof(store_cache));
 
 	if (c)
 		TAILQ_INIT(&c->lru);
@@ -101,13 +101,9 @@ cache_put(store_cache *c, const char *ns, const char *coll, const char *name, js
 
 	cache_drop(c, ns, coll, name);
 	make_key(key, sizeof key, ns, coll, name);
-	if (!(e = calloc(1, sizeof *e + strlen(key) + 1)))
-		return;
+	e = ecalloc(1, sizeof *e + strlen(key) + 1);
 	strcpy(e->key, key);
-	if (map_put(&c->map, e->key, e) < 0) {
-		free(e);
-		return;
-	}
+	map_put(&c->map, e->key, e);
 	e->doc = json_incref(doc);
 	TAILQ_INSERT_HEAD(&c->lru, e, lru);
 	if (++c->n > CACHE_MAX)

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store.h"
+#include "store_int.h"
 
 static json_t *
 column_json(sqlite3_stmt *s, int col)
@@ -63,7 +63,7 @@ store_entity_get(store *st, const char *ns, const char *coll, const char *name, 
 		return rc;
 	*doc = json_deep_copy(shared);
 	json_decref(shared);
-	return *doc ? 0 : -ENOMEM;
+	return 0;
 }
 
 static void
@@ -93,7 +93,7 @@ store_entity_put_secrets(store *st, const char *ns, const char *coll, const char
 	int rc;
 
 	if (!text)
-		return -ENOMEM;
+		return -EINVAL; /* not writable as JSON (js_text) */
 	cache_drop(st->cache, ns, coll, name);
 	st->rules_gen += strcmp(coll, "rules") == 0;
 	if ((rc = store_begin(st))) {
@@ -270,7 +270,7 @@ store_ns_set_limits(store *st, const char *name, const json_t *limits)
 	int rc;
 
 	if (!text)
-		return -ENOMEM;
+		return -EINVAL; /* not an object */
 	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, text, -1, SQLITE_STATIC);
 	rc = store_exec_step(st, s);
@@ -359,7 +359,7 @@ store_events_since(store *st, const char *ns, int64_t seq, int limit, store_even
 	}
 	sqlite3_reset(s);
 	recent_each(st, replay_recent, &r);
-	all = malloc((json_object_size(r.events) + 1) * sizeof *all);
+	all = emalloc((json_object_size(r.events) + 1) * sizeof *all);
 	json_object_foreach(r.events, key, e) all[n++] = e;
 	qsort(all, n, sizeof *all, by_seq);
 	for (size_t i = 0; i < n && (int)i < limit; i++) {

@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "store.h"
+#include "store_int.h"
 
 static int
 row_read(sqlite3_stmt *s, feed_row *r)
@@ -50,7 +50,7 @@ store_feed_put(store *st, const feed_row *r)
 	int rc;
 
 	if (!config)
-		return -ENOMEM;
+		return -EINVAL; /* not writable as JSON (js_text) */
 	sqlite3_bind_text(s, 1, r->ns, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, r->trigger, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 3, r->feed, -1, SQLITE_STATIC);

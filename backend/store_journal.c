@@ -32,7 +32,7 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "store.h"
+#include "store_int.h"
 
 /* The journal is cut back to nothing once all it holds is in SQLite and it
  * has grown past this: not after every batch, which would cost an
@@ -102,15 +102,26 @@ recent_each(store *st, void (*fn)(pending *p, void *arg), void *arg)
 
 /* Append one journal line to b: the row's columns and the record's text
  * as it is (a format would copy those bytes one by one). */
-static int
+static void
 journal_line(Buf *b, const pending *p)
 {
-	return buf_str(b, "{\"seq\":") || js_append_int(b, p->seq) || buf_str(b, ",\"id\":") ||
-	       js_append_string(b, p->id) || buf_str(b, ",\"ns\":") || js_append_string(b, p->ns) ||
-	       buf_str(b, ",\"name\":") || js_append_string(b, p->name) || buf_str(b, ",\"start\":") ||
-	       js_append_int(b, p->start) || buf_str(b, ",\"end\":") || js_append_int(b, p->end) ||
-	       buf_str(b, ",\"status\":") || js_append_int(b, p->status) || buf_str(b, ",\"doc\":") ||
-	       buf_str(b, p->doc) || buf_str(b, "}\n");
+	buf_str(b, "{\"seq\":");
+	js_append_int(b, p->seq);
+	buf_str(b, ",\"id\":");
+	js_append_string(b, p->id);
+	buf_str(b, ",\"ns\":");
+	js_append_string(b, p->ns);
+	buf_str(b, ",\"name\":");
+	js_append_string(b, p->name);
+	buf_str(b, ",\"start\":");
+	js_append_int(b, p->start);
+	buf_str(b, ",\"end\":");
+	js_append_int(b, p->end);
+	buf_str(b, ",\"status\":");
+	js_append_int(b, p->status);
+	buf_str(b, ",\"doc\":");
+	buf_str(b, p->doc);
+	buf_str(b, "}\n");
 }
 
 static int
@@ -137,8 +148,8 @@ journal_write(store *st, pending *list)
 	int rc;
 
 	for (pending *p = list; p; p = p->next)
-		if (!p->barrier && journal_line(&buf, p))
-			return buf_free(&buf), -ENOMEM;
+		if (!p->barrier)
+			journal_line(&buf, p);
 	len = buf.n;
 	rc = write_all(st->jfd, buf.p, len);
 	buf_free(&buf);

@@ -7,7 +7,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "store.h"
+#include "store_int.h"
 
 /* Inside the caller's transaction. A set without a key copies every
  * secret of the action set->val names (secretsFrom). */
@@ -73,16 +73,12 @@ store_secret_list(store *st, const char *ns, const char *coll, const char *name,
 			                              (const char *)sqlite3_column_text(s, 2), "updated",
 			                              (json_int_t)sqlite3_column_int64(s, 3)));
 		if (values) {
-			if (base64_encode(val ? val : "", len, &b) < 0) {
-				buf_free(&b);
-				rc = SQLITE_NOMEM;
-				break;
-			}
+			base64_encode(val ? val : "", len, &b);
 			json_object_set_new(values, key, json_stringn(b.p ? b.p : "", b.n));
 			explicit_bzero(b.p, b.n);
 			buf_free(&b);
 		}
 	}
 	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? 0 : rc == SQLITE_NOMEM ? -ENOMEM : -EIO;
+	return rc == SQLITE_DONE ? 0 : -EIO;
 }

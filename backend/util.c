@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "fns.h"
+#include "log.h"
 
 /* Plan 9's strecpy: copy from to `to`, cut short so that it and its NUL
  * end before e; returns where the NUL is, for the next piece. An
@@ -49,16 +50,22 @@ random_bytes(void *buf, size_t n)
 }
 
 /* nhex lower-case hex characters from the kernel's randomness: for
- * credentials, which must not be guessable. */
+ * credentials (a proxy's token, API keys), which must not be guessable.
+ * Without the kernel's randomness there are none to make: that aborts, as
+ * running out of memory does, rather than hand out a guessable one. */
 void
 random_hex(char *out, size_t nhex)
 {
 	unsigned char b[64];
 	size_t n = (nhex + 1) / 2;
+	int rc;
 
 	if (n > sizeof b)
 		n = sizeof b;
-	random_bytes(b, n);
+	if ((rc = random_bytes(b, n)) < 0) {
+		log_error("getrandom: %s: no credential can be made", strerror(-rc));
+		abort();
+	}
 	for (size_t i = 0; i < nhex && i / 2 < n; i++)
 		out[i] = "0123456789abcdef"[(b[i / 2] >> (i % 2 ? 0 : 4)) & 15];
 	out[nhex] = 0;

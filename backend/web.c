@@ -144,7 +144,7 @@ static json_t *
 query_object(const char *q, int plus_is_space)
 {
 	json_t *o = json_object();
-	char *copy = strdup(q ? q : ""), *save = NULL, *s;
+	char *copy = estrdup(q ? q : ""), *save = NULL, *s;
 
 	for (s = strtok_r(copy, "&", &save); s; s = strtok_r(NULL, "&", &save)) {
 		char *eq = strchr(s, '=');
@@ -431,11 +431,7 @@ web_run(backend *b, http_req *req, const web_call *wc, resolved *r, caller *owne
 		web_error(req, cors, NULL, 400, err);
 		return;
 	}
-	if (!(w = calloc(1, sizeof *w))) {
-		json_decref(args);
-		web_error(req, cors, NULL, 503, "Out of memory.");
-		return;
-	}
+	w = ecalloc(1, sizeof *w);
 	w->ext = wc->ext;
 	w->cors = cors;
 	if (user && strcmp(user->ns, owner->ns) == 0) /* the owner's own key, for provide-api-key */

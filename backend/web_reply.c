@@ -50,7 +50,7 @@ put_json(Buf *out, const json_t *v, int pretty)
 	int depth = 0, ind = 0, in_str = 0; /* ind: objects around (arrays do not indent) */
 
 	if (!t)
-		return -ENOMEM;
+		return -EINVAL; /* not writable as JSON */
 	for (size_t i = 0; i < len && pretty; i++) {
 		char c = t[i];
 		if (in_str) {
@@ -118,7 +118,7 @@ static char *
 header_value(const json_t *v)
 {
 	if (json_is_string(v))
-		return strpbrk(json_string_value(v), "\r\n") ? NULL : strdup(json_string_value(v));
+		return strpbrk(json_string_value(v), "\r\n") ? NULL : estrdup(json_string_value(v));
 	if (json_is_number(v) || json_is_boolean(v))
 		return js_text(v, NULL);
 	return NULL;

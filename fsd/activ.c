@@ -69,8 +69,9 @@ act_new(json_t *rec)
 	const char *id = json_string_value(json_object_get(rec, "activationId"));
 	Act *a;
 
-	if (id == NULL || (a = calloc(1, sizeof *a)) == NULL)
+	if (id == NULL)
 		return NULL;
+	a = ecalloc(1, sizeof *a);
 	snprintf(a->id, sizeof a->id, "%s", id);
 	a->rec = json_incref(rec);
 	return a;
@@ -178,8 +179,7 @@ act_wait(const char *id, void (*fn)(void *arg, int err), void *arg)
 		fn(arg, 0);
 		return 0;
 	}
-	if ((w = calloc(1, sizeof *w)) == NULL)
-		return -ENOMEM;
+	w = ecalloc(1, sizeof *w);
 	snprintf(w->id, sizeof w->id, "%s", id);
 	w->fn = fn;
 	w->arg = arg;
@@ -207,12 +207,10 @@ act_add(const char *p, size_t n)
 	Ent *ent;
 
 	if (js_fields(p, p + n, keys, 7, v, ve) < 0 || js_strv(v[0], ve[0], id, sizeof id) < 0 ||
-	    ((old = act_get(id)) != NULL && old->seq != 0) || (a = calloc(1, sizeof *a)) == NULL)
+	    ((old = act_get(id)) != NULL && old->seq != 0))
 		return;
-	if ((a->text = malloc(n)) == NULL) {
-		free(a);
-		return;
-	}
+	a = ecalloc(1, sizeof *a);
+	a->text = emalloc(n);
 	memcpy(a->text, p, n);
 	a->len = n;
 	snprintf(a->id, sizeof a->id, "%s", id);
@@ -313,8 +311,7 @@ act_fetch(const char *id, void (*fn)(void *arg, int err), void *arg)
 		fn(arg, act_get(id) ? 0 : -ENOENT);
 		return 0;
 	}
-	if ((f = calloc(1, sizeof *f)) == NULL)
-		return -ENOMEM;
+	f = ecalloc(1, sizeof *f);
 	snprintf(f->id, sizeof f->id, "%s", id);
 	snprintf(path, sizeof path, "activations/%s", id);
 	if ((rc = bk_json("GET", path, NULL, fetchedcb, f)) < 0) {
@@ -362,12 +359,8 @@ latestcb(Resp *r, void *arg)
 void
 act_latest(void (*done)(void))
 {
-	Latest *l = malloc(sizeof *l);
+	Latest *l = emalloc(sizeof *l);
 
-	if (l == NULL) {
-		done();
-		return;
-	}
 	l->done = done;
 	if (bk_json("GET", "activations?limit=200&docs=true", NULL, latestcb, l) < 0) {
 		free(l);
@@ -393,7 +386,9 @@ fill_int(json_t *rec, const char *key, Buf *b)
 {
 	json_t *v = json_object_get(rec, key);
 
-	return json_is_integer(v) ? buf_printf(b, "%lld\n", (long long)json_integer_value(v)) : 0;
+	if (json_is_integer(v))
+		buf_printf(b, "%lld\n", (long long)json_integer_value(v));
+	return 0;
 }
 
 /* A running activation's directory and logs (live.c), before its record comes. */
@@ -429,7 +424,10 @@ afill_status(Node *n, Ent *e, Buf *b)
 	json_t *rec = recof(n), *v = response(rec, "status");
 
 	(void)e;
-	return rec ? buf_printf(b, "%s\n", json_is_string(v) ? json_string_value(v) : "?") : -ENOENT;
+	if (!(rec))
+		return -ENOENT;
+	buf_printf(b, "%s\n", json_is_string(v) ? json_string_value(v) : "?");
+	return 0;
 }
 
 int
@@ -450,8 +448,10 @@ afill_logs(Node *n, Ent *e, Buf *b)
 	json_t *rec = recof(n);
 
 	(void)e;
-	if (rec == NULL && act_live(n))
-		return buf_add(b, live_text(n->ename)->p, live_text(n->ename)->n);
+	if (rec == NULL && act_live(n)) {
+		buf_add(b, live_text(n->ename)->p, live_text(n->ename)->n);
+		return 0;
+	}
 	return rec ? rec_logs(rec, b) : -ENOENT;
 }
 
@@ -465,7 +465,8 @@ afill_name(Node *n, Ent *e, Buf *b)
 	if (rec == NULL)
 		return -ENOENT;
 	act_name(rec, name, sizeof name);
-	return buf_printf(b, "%s\n", name);
+	buf_printf(b, "%s\n", name);
+	return 0;
 }
 
 /* start, end, duration: the row's arg */
@@ -486,7 +487,9 @@ afill_cause(Node *n, Ent *e, Buf *b)
 	(void)e;
 	if (rec == NULL)
 		return -ENOENT;
-	return json_is_string(v) ? buf_printf(b, "%s\n", json_string_value(v)) : 0;
+	if (json_is_string(v))
+		buf_printf(b, "%s\n", json_string_value(v));
+	return 0;
 }
 
 /* A kept activation's files are there while it is, or while it runs. */
@@ -588,11 +591,12 @@ action_logs(Ent *e)
 	const Buf *done = act_logs(e);
 
 	buf_reset(&b);
-	if (live_action(e->name, &b) < 0 || b.n == 0)
+	live_action(e->name, &b);
+	if (b.n == 0)
 		return done;
 	buf_reset(&b);
-	if (buf_add(&b, done->p, done->n) < 0 || live_action(e->name, &b) < 0)
-		return done;
+	buf_add(&b, done->p, done->n);
+	live_action(e->name, &b);
 	return &b;
 }
 

@@ -34,26 +34,25 @@ status_errno(long status)
 }
 
 /* Append name to b, each '/'-separated part percent-encoded (RFC 3986). */
-static int
+static void
 addname(Buf *b, const char *name)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	char esc[3] = "%";
 	const char *s;
-	int rc = buf_add(b, "/", 1);
 
-	for (s = name; rc >= 0 && *s; s++) {
+	buf_add(b, "/", 1);
+	for (s = name; *s; s++) {
 		unsigned char c = *s;
 		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
 		    c == '.' || c == '_' || c == '~' || c == '/')
-			rc = buf_add(b, s, 1);
+			buf_add(b, s, 1);
 		else {
 			esc[1] = hex[c >> 4];
 			esc[2] = hex[c & 15];
-			rc = buf_add(b, esc, 3);
+			buf_add(b, esc, 3);
 		}
 	}
-	return rc;
 }
 
 /* "actions/pkg/hello?query": the path of an entity, caller frees. */
@@ -62,10 +61,12 @@ bk_path(int kind, const char *name, const char *query)
 {
 	Buf b = { 0 };
 
-	if (buf_str(&b, collname[kind]) < 0 || (name && addname(&b, name) < 0) ||
-	    (query && (buf_add(&b, "?", 1) < 0 || buf_str(&b, query) < 0))) {
-		buf_free(&b);
-		return NULL;
+	buf_str(&b, collname[kind]);
+	if (name)
+		addname(&b, name);
+	if (query) {
+		buf_add(&b, "?", 1);
+		buf_str(&b, query);
 	}
 	return b.p;
 }
@@ -136,11 +137,9 @@ bk_request(const char *method, const char *path, const char *ctype, const char *
 {
 	char url[4096], type[128];
 	const char *hdrs[3] = { fs.authhdr, NULL, NULL };
-	Req *q = calloc(1, sizeof *q);
+	Req *q = ecalloc(1, sizeof *q);
 	int rc;
 
-	if (q == NULL)
-		return -ENOMEM;
 	if (path[0] == '/')
 		snprintf(url, sizeof url, "%s/api/v1%s", fs.base, path);
 	else
@@ -151,14 +150,10 @@ bk_request(const char *method, const char *path, const char *ctype, const char *
 	}
 	q->cb = cb;
 	q->arg = arg;
-	q->what = malloc(strlen(method) + strlen(path) + 2);
-	if (body && (q->body = malloc(len + 1)) != NULL)
+	q->what = emalloc(strlen(method) + strlen(path) + 2);
+	if (body) {
+		q->body = emalloc(len + 1);
 		memcpy(q->body, body, len);
-	if (q->what == NULL || (body && q->body == NULL)) {
-		free(q->what);
-		free(q->body);
-		free(q);
-		return -ENOMEM;
 	}
 	sprintf(q->what, "%s %s", method, path);
 	rc = curluv_request(fs.cu, method, url, hdrs, q->body, body ? len : 0, timeout_ms, done_cb, q);
@@ -180,7 +175,7 @@ bk_json(const char *method, const char *path, json_t *body, bk_cb cb, void *arg)
 	int rc;
 
 	if (body && s == NULL)
-		return -ENOMEM;
+		return -EINVAL;
 	rc = bk_request(method, path, body ? "application/json" : NULL, s, s ? strlen(s) : 0, 30000, cb, arg);
 	free(s);
 	return rc;

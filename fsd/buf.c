@@ -4,18 +4,19 @@
 #include "dat.h"
 #include "fns.h"
 
-/* A json value as one line of text with a newline; 0 or -ENOMEM. */
+/* A json value as one line of text with a newline; 0, or -EINVAL for a
+ * value that cannot be written (js_text). */
 int
 buf_json(Buf *b, json_t *v)
 {
 	char *s = js_text(v, NULL);
-	int rc;
 
 	if (s == NULL)
-		return -ENOMEM;
-	rc = buf_str(b, s);
+		return -EINVAL;
+	buf_str(b, s);
 	free(s);
-	return rc < 0 ? rc : buf_add(b, "\n", 1);
+	buf_add(b, "\n", 1);
+	return 0;
 }
 
 int64_t

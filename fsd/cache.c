@@ -42,18 +42,12 @@ ent_make(int kind, const char *name)
 		e->gone = 0;
 		return e;
 	}
-	if ((e = calloc(1, sizeof *e)) == NULL || (e->name = strdup(name)) == NULL) {
-		free(e);
-		return NULL;
-	}
+	e = ecalloc(1, sizeof *e);
+	e->name = estrdup(name);
 	e->kind = kind;
 	e->size = -1;
 	park_init(&e->resultq);
-	if (map_put(&ents[kind], name, e) < 0) {
-		free(e->name);
-		free(e);
-		return NULL;
-	}
+	map_put(&ents[kind], name, e);
 	return e;
 }
 
@@ -67,10 +61,8 @@ ent_busy(Ent *e)
 void
 ent_setlast(Ent *e, const char *p, size_t n)
 {
-	char *s = malloc(n + 1);
+	char *s = emalloc(n + 1);
 
-	if (s == NULL)
-		return;
 	memcpy(s, p, n);
 	s[n] = '\0';
 	free(e->last);
@@ -136,7 +128,7 @@ ent_binding(Ent *e, json_t *doc)
 	if (e->kind != Epackage || !json_is_object(b))
 		return;
 	free(e->bindto);
-	e->bindto = name && (ns == NULL || fs.ns == NULL || strcmp(ns, fs.ns) == 0) ? strdup(name) : NULL;
+	e->bindto = name && (ns == NULL || fs.ns == NULL || strcmp(ns, fs.ns) == 0) ? estrdup(name) : NULL;
 }
 
 /* An action by the name a user sees: "b/hello" in a binding b of utils is utils/hello. */
@@ -218,8 +210,7 @@ ent_load(Ent *e, void (*fn)(void *arg, int err), void *arg)
 		fn(arg, 0);
 		return 0;
 	}
-	if ((w = malloc(sizeof *w)) == NULL)
-		return -ENOMEM;
+	w = emalloc(sizeof *w);
 	w->fn = fn;
 	w->arg = arg;
 	w->next = e->waiters;
@@ -227,7 +218,7 @@ ent_load(Ent *e, void (*fn)(void *arg, int err), void *arg)
 	if (e->loading)
 		return 0;
 	path = bk_path(e->kind, e->name, NULL);
-	rc = path ? bk_json("GET", path, NULL, loaded, e) : -ENOMEM;
+	rc = bk_json("GET", path, NULL, loaded, e);
 	free(path);
 	if (rc < 0) {
 		e->waiters = w->next;
@@ -242,7 +233,7 @@ void
 ent_seterr(Ent *e, const char *text)
 {
 	free(e->err);
-	e->err = text ? strdup(text) : NULL;
+	e->err = text ? estrdup(text) : NULL;
 }
 
 typedef struct Each {
@@ -371,11 +362,9 @@ load1(Ent *e, void *arg)
 int
 cache_load_all(void (*fn)(void *arg, int err), void *arg)
 {
-	All *a = calloc(1, sizeof *a);
+	All *a = ecalloc(1, sizeof *a);
 	int k;
 
-	if (a == NULL)
-		return -ENOMEM;
 	a->fn = fn;
 	a->arg = arg;
 	a->pending = 1; /* ours, until every load is asked for */
@@ -489,11 +478,9 @@ primepage(Prime *p)
 int
 cache_prime(void (*done)(int err))
 {
-	Prime *p = calloc(1, sizeof *p);
+	Prime *p = ecalloc(1, sizeof *p);
 	int rc;
 
-	if (p == NULL)
-		return -ENOMEM;
 	p->done = done;
 	p->listing = ++listing;
 	for (rc = 0; rc < Nekind; rc++)
@@ -590,8 +577,7 @@ cache_event(json_t *ev)
 	}
 	if (map_get(&tombs[k], name) != NULL)
 		return; /* from before our delete: the stream is in order */
-	if ((e = ent_make(k, name)) == NULL)
-		return;
+	e = ent_make(k, name);
 	if (strcmp(e->version, jstr(json_object_get(ev, "version"))) != 0) {
 		int isnew = e->version[0] == '\0';
 		ent_update(e, ev, 0);

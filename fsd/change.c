@@ -24,21 +24,13 @@ typedef struct Chg {
 static Chg *
 chg_new(fuse_req_t req, Node *dir, const char *name, const char *op)
 {
-	Chg *c = calloc(1, sizeof *c);
+	Chg *c = ecalloc(1, sizeof *c);
 
-	if (c == NULL)
-		return NULL;
 	c->req = req;
 	c->dir = dir;
 	c->op = op;
-	c->name = strdup(name);
+	c->name = estrdup(name);
 	c->path = path_join(dir->path, name);
-	if (c->name == NULL || c->path == NULL) {
-		free(c->name);
-		free(c->path);
-		free(c);
-		return NULL;
-	}
 	return c;
 }
 
@@ -77,10 +69,7 @@ made(Resp *r, void *arg)
 		chg_done(c, r->err, r->text);
 		return;
 	}
-	if ((e = ent_make(c->kind, c->name)) == NULL) {
-		chg_done(c, -ENOMEM, "out of memory");
-		return;
-	}
+	e = ent_make(c->kind, c->name);
 	ent_update(e, resp_json(r), 1);
 	k.q = c->kind == Epackage ? Qpackage : Qtrigger;
 	k.ekind = c->kind;
@@ -102,7 +91,7 @@ make_entity(Chg *c, int kind)
 	int rc;
 
 	c->kind = kind;
-	rc = path ? bk_json("PUT", path, body, made, c) : -ENOMEM;
+	rc = bk_json("PUT", path, body, made, c);
 	json_decref(body);
 	free(path);
 	return rc;
@@ -112,13 +101,11 @@ int
 create_scratch(fuse_req_t req, Node *dir, const char *name, mode_t mode, struct fuse_file_info *fi)
 {
 	char *path = path_join(dir->path, name);
-	Scratch *s = path ? scratch_new(path, mode) : NULL;
+	Scratch *s = scratch_new(path, mode);
 	Kid k = { .q = Qscratch, .scratch = s, .ename = "" };
 	int rc;
 
 	free(path);
-	if (s == NULL)
-		return -ENOMEM;
 	rc = reply_entry(req, dir, name, &k, fi);
 	return rc;
 }
@@ -140,12 +127,11 @@ stage_action(Node *dir, const char *name, Kid *k, char *buf, size_t len)
 		snprintf(buf, len, "%.*s", (int)bl, name);
 	if ((e = ent_get(Eaction, buf)) != NULL && !e->staged)
 		return -EEXIST;
-	if ((e = ent_make(Eaction, buf)) == NULL)
-		return -ENOMEM;
+	e = ent_make(Eaction, buf);
 	e->staged = 1;
 	e->updated = now_ms();
 	free(e->stagekind);
-	e->stagekind = kind ? strdup(kind) : NULL;
+	e->stagekind = kind ? estrdup(kind) : NULL;
 	memset(k, 0, sizeof *k);
 	k->q = Qalias;
 	k->ekind = Eaction;
@@ -173,8 +159,6 @@ create_staged(fuse_req_t req, Node *dir, const char *name, mode_t mode, struct f
 	Ent *e = ent_make(f->coll, name);
 
 	(void)mode;
-	if (e == NULL)
-		return -ENOMEM;
 	e->staged = 1;
 	e->updated = now_ms();
 	k.ename = e->name;
@@ -189,8 +173,6 @@ create_trigger(fuse_req_t req, Node *dir, const char *name, mode_t mode, struct 
 	int rc;
 
 	(void)mode;
-	if (c == NULL)
-		return -ENOMEM;
 	c->fi = *fi;
 	c->has_fi = 1;
 	if ((rc = make_entity(c, Etrigger)) < 0)
@@ -291,8 +273,6 @@ mkdir_package(fuse_req_t req, Node *dir, const char *name)
 	Chg *c = chg_new(req, dir, name, "mkdir");
 	int rc;
 
-	if (c == NULL)
-		return -ENOMEM;
 	if ((rc = make_entity(c, Epackage)) < 0)
 		chg_free(c);
 	return rc;
@@ -344,18 +324,8 @@ delete_entity(fuse_req_t req, Node *dir, const char *name, Ent *e, const char *o
 	char *path = bk_path(e->kind, e->name, NULL);
 	int rc;
 
-	if (c == NULL || path == NULL) {
-		free(path);
-		if (c)
-			chg_free(c);
-		return -ENOMEM;
-	}
 	c->kind = e->kind;
-	if ((c->ename = strdup(e->name)) == NULL) {
-		free(path);
-		chg_free(c);
-		return -ENOMEM;
-	}
+	c->ename = estrdup(e->name);
 	rc = bk_json("DELETE", path, NULL, deleted, c);
 	free(path);
 	if (rc < 0)
@@ -382,8 +352,6 @@ rmdir_hold(fuse_req_t req, Node *dir, const char *name, Kid *k, char *text, size
 	int rc;
 
 	(void)k, (void)text, (void)len;
-	if (c == NULL)
-		return -ENOMEM;
 	snprintf(path, sizeof path, "activations/%s/debug", dir->ename);
 	if ((rc = bk_json("DELETE", path, NULL, released, c)) < 0)
 		chg_free(c);
@@ -421,16 +389,13 @@ unlink_secret(fuse_req_t req, Node *dir, const char *name, Kid *k)
 	Chg *c;
 	int rc;
 
-	if (path == NULL)
-		return -ENOMEM;
 	if (e != NULL && json_object_get(e->secnew, name)) {
 		json_object_del(e->secnew, name);
 		free(path);
 		return 0;
 	}
-	if ((c = chg_new(req, dir, name, "unlink")) == NULL)
-		rc = -ENOMEM;
-	else if ((rc = secret_put(&n, NULL, 0, secret_gone, c)) < 0)
+	c = chg_new(req, dir, name, "unlink");
+	if ((rc = secret_put(&n, NULL, 0, secret_gone, c)) < 0)
 		chg_free(c);
 	free(path);
 	return rc < 0 ? rc : Answered;
@@ -442,8 +407,6 @@ unlink_scratch(fuse_req_t req, Node *dir, const char *name, Kid *k)
 	char *path = path_join(dir->path, name);
 
 	(void)req, (void)k;
-	if (path == NULL)
-		return -ENOMEM;
 	scratch_unlink(path);
 	free(path);
 	return 0;
@@ -628,18 +591,14 @@ rename_commit(fuse_req_t req, Node *sdir, const char *sname, Node *dir, const ch
 		return rc;
 	if (k.q == Qaction || k.q == Qpackage || k.q == Qactivation || k.q == Qactions)
 		return -EISDIR;
-	if ((c = chg_new(req, dir, name, "rename")) == NULL)
-		return -ENOMEM;
+	c = chg_new(req, dir, name, "rename");
 	c->scratch = s;
 	s->refs++;
 	c->scratchpath = path_join(sdir->path, sname);
-	if ((n = node_make(dir, name, &k)) == NULL) {
-		chg_free(c);
-		return -ENOMEM;
-	}
+	n = node_make(dir, name, &k);
 	if ((e = node_ent(n)) != NULL) {
 		c->kind = e->kind;
-		c->ename = strdup(e->name);
+		c->ename = estrdup(e->name);
 	}
 	rc = commit(n, s->data.p ? s->data.p : "", s->data.n, renamed, c);
 	node_forget(n, 1);

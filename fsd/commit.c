@@ -567,10 +567,11 @@ put_done(Resp *r, void *arg)
 	char *path, *slash;
 	json_t *body;
 
-	if (r->err < 0 || (e = ent_make(c->kind, c->ename)) == NULL) {
-		cm_done(c, r->err < 0 ? r->err : -ENOMEM, r->text);
+	if (r->err < 0) {
+		cm_done(c, r->err, r->text);
 		return;
 	}
+	e = ent_make(c->kind, c->ename);
 	ent_update(e, resp_json(r), json_is_object(resp_json(r)));
 	ent_seterr(e, NULL);
 	notify_changed(e);
@@ -586,7 +587,7 @@ put_done(Resp *r, void *arg)
 	}
 	path = bk_path(Erule, c->ename, NULL);
 	body = json_pack("{s:s}", "status", c->rule.status);
-	if (path == NULL || bk_json("POST", path, body, statused, c) < 0)
+	if (bk_json("POST", path, body, statused, c) < 0)
 		cm_done(c, -EIO, "cannot change the rule's status");
 	json_decref(body);
 	free(path);
@@ -611,7 +612,7 @@ loaded(void *arg, int err)
 	}
 	path = bk_path(c->kind, c->ename,
 	               file_of(c->q)->flags & Fvalidate ? "overwrite=true&validate=true" : "overwrite=true");
-	rc = path ? bk_json("PUT", path, body, put_done, c) : -ENOMEM;
+	rc = bk_json("PUT", path, body, put_done, c);
 	json_decref(body);
 	free(path);
 	if (rc < 0)
@@ -646,18 +647,14 @@ commit(Node *n, const char *data, size_t len, commit_cb cb, void *arg)
 		return file_of(n->q)->commit(n, data, len, cb, arg);
 	if (e == NULL)
 		return -ENOENT;
-	if ((c = calloc(1, sizeof *c)) == NULL)
-		return -ENOMEM;
+	c = ecalloc(1, sizeof *c);
 	c->q = n->q;
 	c->kind = e->kind;
 	c->cb = cb;
 	c->arg = arg;
-	c->ename = strdup(e->name);
-	c->path = strdup(n->path);
-	if (c->ename == NULL || c->path == NULL || buf_add(&c->data, data, len) < 0) {
-		cm_free(c);
-		return -ENOMEM;
-	}
+	c->ename = estrdup(e->name);
+	c->path = estrdup(n->path);
+	buf_add(&c->data, data, len);
 	if ((rc = ent_load(e, loaded, c)) < 0)
 		cm_free(c);
 	return rc;

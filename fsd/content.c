@@ -49,13 +49,16 @@ code_bytes(Ent *e, Buf *b)
 
 	if (e->staged)
 		return 0;
-	if (json_is_array(json_object_get(x, "components"))) /* a sequence */
-		return components_format(json_object_get(x, "components"), fs.ns, b);
+	if (json_is_array(json_object_get(x, "components"))) { /* a sequence */
+		components_format(json_object_get(x, "components"), fs.ns, b);
+		return 0;
+	}
 	if (code == NULL)
 		return 0;
 	if (json_is_true(json_object_get(x, "binary")))
 		return base64_decode(code, strlen(code), b);
-	return buf_str(b, code);
+	buf_str(b, code);
+	return 0;
 }
 
 /* The size of an action's code, remembered once known. */
@@ -75,11 +78,7 @@ code_size(Ent *e)
 static int
 fill_json(json_t *v, Buf *b)
 {
-	char *s = js_text(v, NULL);
-	int rc = s ? buf_printf(b, "%s\n", s) : -ENOMEM;
-
-	free(s);
-	return rc;
+	return buf_json(b, v);
 }
 
 /* An API's OpenAPI document, indented: a person edits it (no reals in one
@@ -88,10 +87,12 @@ static int
 fill_doc(json_t *v, Buf *b)
 {
 	char *s = json_dumps(v, JSON_INDENT(2));
-	int rc = s ? buf_printf(b, "%s\n", s) : -ENOMEM;
 
+	if (s == NULL)
+		return -EINVAL;
+	buf_printf(b, "%s\n", s);
 	free(s);
-	return rc;
+	return 0;
 }
 
 static int
@@ -137,7 +138,9 @@ fill_binding(Node *n, Ent *e, Buf *b)
 	const char *q = qualname(json_object_get(e->doc, "binding"), "namespace", buf, sizeof buf);
 
 	(void)n;
-	return q[0] ? buf_printf(b, "%s\n", q) : 0;
+	if (q[0])
+		buf_printf(b, "%s\n", q);
+	return 0;
 }
 
 static void
@@ -201,7 +204,9 @@ fill_trigger(Node *n, Ent *e, Buf *b)
 	rulenames(json_object_get(e->doc, "rules"), b);
 	buf_str(b, "\n");
 	fill_feed(e, b);
-	return e->lastfire[0] ? buf_printf(b, "last %s\n", e->lastfire) : 0;
+	if (e->lastfire[0])
+		buf_printf(b, "last %s\n", e->lastfire);
+	return 0;
 }
 
 /* The rule's text from its document. */
@@ -225,7 +230,8 @@ fill_rule(Node *n, Ent *e, Buf *b)
 
 	(void)n;
 	rule_of_doc(e->doc, &r);
-	return rule_format(&r, b);
+	rule_format(&r, b);
+	return 0;
 }
 
 /* kind or main (the row's arg), from the action's exec. */
@@ -241,7 +247,9 @@ fill_exec(Node *n, Ent *e, Buf *b)
 	if (v == NULL && strcmp(field, "main") == 0 &&
 	    strcmp(jstr(json_object_get(exec_of(e), "kind")), "sequence") != 0)
 		v = "main";
-	return v ? buf_printf(b, "%s\n", v) : 0;
+	if (v)
+		buf_printf(b, "%s\n", v);
+	return 0;
 }
 
 /* The action's web URL: BACKEND/api/v1/web/NS/PKG/NAME, PKG "default" outside a package. */
@@ -255,7 +263,8 @@ fill_url(Node *n, Ent *e, Buf *b)
 	url_escape(b, fs.ns);
 	buf_str(b, slash ? "/" : "/default/");
 	url_escape(b, e->name);
-	return buf_str(b, "\n");
+	buf_str(b, "\n");
+	return 0;
 }
 
 /* "raw", "true" or "false": an action's web-export and raw-http annotations. */
@@ -276,17 +285,20 @@ int
 fill_debug(Node *n, Ent *e, Buf *b)
 {
 	json_t *ann, *v;
-	int rc;
 
 	(void)n;
-	if (e->staged)
-		return buf_str(b, "false\n");
+	if (e->staged) {
+		buf_str(b, "false\n");
+		return 0;
+	}
 	ann = kv_object(json_object_get(e->doc, "annotations"));
 	v = json_object_get(ann, "debug");
-	rc = json_is_number(v) && json_number_value(v) > 0 ? buf_printf(b, "%g\n", json_number_value(v))
-	                                                   : buf_printf(b, "%s\n", json_is_true(v) ? "true" : "false");
+	if (json_is_number(v) && json_number_value(v) > 0)
+		buf_printf(b, "%g\n", json_number_value(v));
+	else
+		buf_printf(b, "%s\n", json_is_true(v) ? "true" : "false");
 	json_decref(ann);
-	return rc;
+	return 0;
 }
 
 /* Append s with what a URL path cannot hold as it is percent-encoded ('/' kept). */
@@ -348,35 +360,44 @@ fill_code(Node *n, Ent *e, Buf *b)
 int
 fill_kv(Node *n, Ent *e, Buf *b)
 {
-	return e->staged ? buf_str(b, "{}\n") : kv_fill(e, file_of(n->q)->arg, b);
+	if (e->staged) {
+		buf_str(b, "{}\n");
+		return 0;
+	}
+	return kv_fill(e, file_of(n->q)->arg, b);
 }
 
 int
 fill_limits(Node *n, Ent *e, Buf *b)
 {
 	(void)n;
-	return limits_format(json_object_get(e->doc, "limits"), b);
+	limits_format(json_object_get(e->doc, "limits"), b);
+	return 0;
 }
 
 int
 fill_version(Node *n, Ent *e, Buf *b)
 {
 	(void)n;
-	return buf_printf(b, "%s\n", e->version);
+	buf_printf(b, "%s\n", e->version);
+	return 0;
 }
 
 int
 fill_objerr(Node *n, Ent *e, Buf *b)
 {
 	(void)n;
-	return e->err ? buf_printf(b, "%s\n", e->err) : 0;
+	if (e->err)
+		buf_printf(b, "%s\n", e->err);
+	return 0;
 }
 
 int
 fill_logs(Node *n, Ent *e, Buf *b)
 {
 	(void)n;
-	return buf_add(b, action_logs(e)->p, action_logs(e)->n);
+	buf_add(b, action_logs(e)->p, action_logs(e)->n);
+	return 0;
 }
 
 int
@@ -390,5 +411,6 @@ int
 fill_web(Node *n, Ent *e, Buf *b)
 {
 	(void)n;
-	return buf_printf(b, "%s\n", e->staged ? "false" : web_of(e->doc));
+	buf_printf(b, "%s\n", e->staged ? "false" : web_of(e->doc));
+	return 0;
 }

@@ -184,8 +184,8 @@ static int
 apply(json_t *steps, json_t *undos, char *err, size_t n)
 {
 	size_t len = json_array_size(steps), i = 0, j, k, l;
-	char *made = calloc(len + 1, 1), why[1024];
-	int *rcs = calloc(len + 1, sizeof *rcs), rc = 0;
+	char *made = ecalloc(len + 1, 1), why[1024];
+	int *rcs = ecalloc(len + 1, sizeof *rcs), rc = 0;
 
 	while (i < len && rc == 0) {
 		for (j = i + 1; beside(json_array_get(steps, i)) && j < len && beside(json_array_get(steps, j)); j++)

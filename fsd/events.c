@@ -115,8 +115,7 @@ on_data(char *p, size_t size, size_t nmemb, void *arg)
 	size_t n = size * nmemb;
 
 	(void)arg;
-	if (buf_add(&line, p, n) < 0)
-		return 0;
+	buf_add(&line, p, n);
 	uv_timer_start(&drain, drain_cb, 0, 0);
 	return n;
 }
@@ -151,7 +150,7 @@ namespaces(Resp *r, void *arg)
 	(void)arg;
 	if (ns != NULL) {
 		free(fs.ns);
-		fs.ns = strdup(ns);
+		fs.ns = estrdup(ns);
 	}
 	if (r->err < 0 || ns == NULL || cache_prime(primed) < 0)
 		primed(-EIO);
@@ -217,7 +216,7 @@ on_done(curluv_resp *r, void *arg)
 	else
 		snprintf(why, sizeof why, "%s: the event stream ended (HTTP %ld)", fs.base, r->status);
 	if (firstcb && cert_refused(r->rc)) { /* a certificate that fails now will fail at every try */
-		fs.fatal = strdup(why);
+		fs.fatal = estrdup(why);
 		firstcb();
 		firstcb = NULL;
 		return;

@@ -313,7 +313,7 @@ feedtab_fill(Node *node, Ent *e, Buf *b)
 	}
 	cache_each(Etrigger, name1, &f);
 	n = json_array_size(f.names);
-	v = calloc(n + 1, sizeof *v);
+	v = ecalloc(n + 1, sizeof *v);
 	for (i = 0; v && i < n; i++)
 		v[i] = json_array_get(f.names, i);
 	if (v)
@@ -343,12 +343,10 @@ feedtab_fill(Node *node, Ent *e, Buf *b)
 static int
 parse_all(const Table *t, const char *text, size_t len, json_t **out, char *err, size_t n)
 {
-	char *copy = strndup(text, len), *line, *save = NULL, tz[64] = "", trigger[257], why[512];
+	char *copy = estrndup(text, len), *line, *save = NULL, tz[64] = "", trigger[257], why[512];
 	json_t *config;
 	int lineno = 0, rc = 0;
 
-	if (copy == NULL)
-		return -ENOMEM;
 	*out = json_object();
 	for (line = copy; rc == 0 && line != NULL; line = save) {
 		save = strchr(line, '\n');
@@ -529,11 +527,11 @@ tab_next(Tab *a)
 		json_object_set_new(s, "fed", json_true());
 		json_object_set_new(s, "put", json_true());
 		path = bk_path(Etrigger, name, "overwrite=true");
-		rc = path ? bk_json("PUT", path, body, stepped, a) : -ENOMEM;
+		rc = bk_json("PUT", path, body, stepped, a);
 		json_decref(body);
 	} else if (op == Sdrop && json_object_get(s, "deleted")) {
 		path = bk_path(Etrigger, name, NULL);
-		rc = path ? bk_json("DELETE", path, NULL, stepped, a) : -ENOMEM;
+		rc = bk_json("DELETE", path, NULL, stepped, a);
 	} else {
 		body = op == Sdrop ? json_object() : json_deep_copy(json_object_get(s, "config"));
 		json_object_set_new(body, "lifecycleEvent", json_string(op == Sdrop ? "DELETE" : "CREATE"));
@@ -554,11 +552,9 @@ tab_next(Tab *a)
 int
 feedtab_apply(int q, const char *text, size_t len, commit_cb cb, void *arg, char *err, size_t errlen)
 {
-	Tab *a = calloc(1, sizeof *a);
+	Tab *a = ecalloc(1, sizeof *a);
 	int rc;
 
-	if (a == NULL)
-		return -ENOMEM;
 	a->t = table_of(q);
 	a->cb = cb;
 	a->arg = arg;
@@ -602,13 +598,10 @@ loaded_all(void *arg, int err)
 int
 feedtab_commit(Node *node, const char *text, size_t len, commit_cb cb, void *arg)
 {
-	Later *l = calloc(1, sizeof *l);
+	Later *l = ecalloc(1, sizeof *l);
 	int q = node->q;
 
-	if (l == NULL || (l->text = malloc(len + 1)) == NULL) {
-		free(l);
-		return -ENOMEM;
-	}
+	l->text = emalloc(len + 1);
 	memcpy(l->text, text, len);
 	l->text[len] = '\0';
 	*l = (Later){ q, l->text, len, cb, arg };

@@ -24,10 +24,8 @@
 Open *
 open_new(Node *n, int flags)
 {
-	Open *o = calloc(1, sizeof *o);
+	Open *o = ecalloc(1, sizeof *o);
 
-	if (o == NULL)
-		return NULL;
 	o->node = n;
 	o->flags = flags;
 	park_init(&o->reads);
@@ -126,14 +124,13 @@ file_open(Pend *p)
 		buf_free(&b);
 		return;
 	}
-	if (rc == 0 && (o = open_new(n, p->fi.flags)) == NULL)
-		rc = -ENOMEM;
 	if (rc < 0) {
 		buf_free(&b);
 		fuse_reply_err(p->req, -rc);
 		pend_free(p);
 		return;
 	}
+	o = open_new(n, p->fi.flags);
 	o->out = b;
 	if (acc != O_RDONLY && !(p->fi.flags & O_TRUNC) && node_is(n, Fstage))
 		buf_add(&o->stage, b.p ? b.p : "", b.n);
@@ -204,11 +201,8 @@ apply_now(Open *o, fuse_req_t req, size_t size)
 
 	if (!node_is(o->node, Fapply) || o->stage.n == 0 || o->stage.p[o->stage.n - 1] != '\n')
 		return 0;
-	if ((w = calloc(1, sizeof *w)) == NULL || (w->path = strdup(o->node->path)) == NULL) {
-		free(w);
-		return -ENOMEM;
-	}
-	*w = (Wr){ req, size, w->path, o };
+	w = ecalloc(1, sizeof *w);
+	*w = (Wr){ req, size, estrdup(o->node->path), o };
 	o->dirty = 0;
 	if ((rc = commit(o->node, o->stage.p, o->stage.n, write_committed, w)) < 0) {
 		free(w->path);
@@ -229,10 +223,9 @@ stage_write(Open *o, fuse_req_t req, const char *buf, size_t size, off_t off)
 	 * than a change made through another (code), or by another client */
 	if (o->flags & O_APPEND)
 		off = o->stage.n;
-	if ((rc = buf_pwrite(&o->stage, buf, size, off)) == 0) {
-		o->dirty = o->wrote = 1;
-		rc = stage_check(o, text, sizeof text);
-	}
+	buf_pwrite(&o->stage, buf, size, off);
+	o->dirty = o->wrote = 1;
+	rc = stage_check(o, text, sizeof text);
 	if (rc == 0 && (rc = apply_now(o, req, size)) > 0)
 		return; /* answered when applied */
 	if (rc < 0) {
@@ -297,11 +290,8 @@ fs_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		fuse_reply_err(req, EINVAL);
 		return;
 	}
-	if ((f = calloc(1, sizeof *f)) == NULL || (f->path = strdup(o->node->path)) == NULL) {
-		free(f);
-		fuse_reply_err(req, ENOMEM);
-		return;
-	}
+	f = ecalloc(1, sizeof *f);
+	f->path = estrdup(o->node->path);
 	f->req = req;
 	if ((rc = commit(o->node, o->stage.p ? o->stage.p : "", o->stage.n, committed, f)) < 0)
 		committed(f, rc, NULL);

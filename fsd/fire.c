@@ -55,7 +55,7 @@ fire_msg(const char *p, size_t n, int json, void *arg)
 {
 	Msgs *m = arg;
 	char *path = bk_path(Etrigger, m->e->name, NULL);
-	int rc = path ? bk_request("POST", path, msg_ctype(p, n, json), p, n, 30000, fired, m) : -ENOMEM;
+	int rc = bk_request("POST", path, msg_ctype(p, n, json), p, n, 30000, fired, m);
 
 	free(path);
 	if (rc < 0)
@@ -67,12 +67,12 @@ fire_msg(const char *p, size_t n, int json, void *arg)
 static void
 fire(Open *o, fuse_req_t req, const char *buf, size_t size, int final)
 {
-	Msgs *m = calloc(1, sizeof *m);
+	Msgs *m = ecalloc(1, sizeof *m);
 	int n;
 
-	if (m == NULL || (m->e = node_ent(o->node)) == NULL) {
+	if ((m->e = node_ent(o->node)) == NULL) {
 		free(m);
-		fail_req(req, "write", o->node->path, NULL, m ? -ENOENT : -ENOMEM, NULL);
+		fail_req(req, "write", o->node->path, NULL, -ENOENT, NULL);
 		return;
 	}
 	m->o = o;

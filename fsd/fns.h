@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include "base64.h"
+#include "mem.h"
 
 /* activ.c */
 Act *act_get(const char *id);
@@ -346,7 +347,7 @@ void live_event(json_t *ev);
 void live_done(const char *id);
 void live_reset(void);
 const Buf *live_text(const char *id);
-int live_action(const char *name, Buf *b);
+void live_action(const char *name, Buf *b);
 
 /* mountopt.c */
 void mountopt_parse(Mountopt *mo, const char *opts);
@@ -394,12 +395,12 @@ void steps_run(json_t *steps, const char *what, commit_cb cb, void *arg);
 /* text.c */
 int limits_parse_line(const char *line, json_t *lim, char *err, size_t errlen);
 int limits_parse(const char *text, size_t len, json_t *lim, char *err, size_t errlen);
-int limits_format(json_t *lim, Buf *b);
+void limits_format(json_t *lim, Buf *b);
 int rule_parse(const char *text, size_t len, Ruletext *r, char *err, size_t errlen);
-int rule_format(const Ruletext *r, Buf *b);
+void rule_format(const Ruletext *r, Buf *b);
 const char *kind_of_name(const char *name, size_t *baselen);
 const char *action_ext(size_t i);
-int components_format(const json_t *comps, const char *ns, Buf *b);
+void components_format(const json_t *comps, const char *ns, Buf *b);
 int components_parse(const char *p, size_t len, json_t **out, char *err, size_t errlen);
 const char *kind_of_code(const char *p, size_t n);
 int is_scratch_name(const char *name);

@@ -20,17 +20,13 @@ static void runpend(Pend *p);
 Pend *
 pend_new(int op, fuse_req_t req, fuse_ino_t ino, const char *name, struct fuse_file_info *fi)
 {
-	Pend *p = calloc(1, sizeof *p);
+	Pend *p = ecalloc(1, sizeof *p);
 
-	if (p == NULL)
-		return NULL;
 	p->op = op;
 	p->req = req;
 	p->ino = ino;
-	if (name && (p->name = strdup(name)) == NULL) {
-		free(p);
-		return NULL;
-	}
+	if (name)
+		p->name = estrdup(name);
 	if (fi) {
 		p->fi = *fi;
 		p->has_fi = 1;
@@ -119,8 +115,7 @@ reply_entry(fuse_req_t req, Node *dir, const char *name, const Kid *k, struct fu
 	Open *o;
 	int rc;
 
-	if ((n = node_make(dir, name, k)) == NULL)
-		return -ENOMEM;
+	n = node_make(dir, name, k);
 	if ((rc = node_attr(n, fuse_req_ctx(req)->uid, &st)) < 0) {
 		node_forget(n, 1);
 		return rc;
@@ -130,10 +125,7 @@ reply_entry(fuse_req_t req, Node *dir, const char *name, const Kid *k, struct fu
 		fuse_reply_entry(req, &e);
 		return 0;
 	}
-	if ((o = open_new(n, fi->flags)) == NULL) {
-		node_forget(n, 1);
-		return -ENOMEM;
-	}
+	o = open_new(n, fi->flags);
 	o->created = 1;
 	fi->fh = (uintptr_t)o;
 	fi->direct_io = 1;
@@ -211,13 +203,7 @@ runpend(Pend *p)
 static void
 start(int op, fuse_req_t req, fuse_ino_t ino, const char *name, struct fuse_file_info *fi)
 {
-	Pend *p = pend_new(op, req, ino, name, fi);
-
-	if (p == NULL) {
-		fuse_reply_err(req, ENOMEM);
-		return;
-	}
-	runpend(p);
+	runpend(pend_new(op, req, ino, name, fi));
 }
 
 void
@@ -329,17 +315,16 @@ void
 fs_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	Node *n = node_of(ino);
-	Dir *d = NULL;
+	Dir *d;
 	int rc = n ? gate(n) : -ENOENT;
 
 	if (rc == 0 && !node_exists(n))
 		rc = -ENOENT;
-	if (rc == 0 && (d = calloc(1, sizeof *d)) == NULL)
-		rc = -ENOMEM;
 	if (rc < 0) {
 		fuse_reply_err(req, -rc);
 		return;
 	}
+	d = ecalloc(1, sizeof *d);
 	d->node = n;
 	dir_add(".", S_IFDIR, d);
 	dir_add("..", S_IFDIR, d);
@@ -359,7 +344,7 @@ entry_ino(Dir *d, size_t i, const char *name)
 	if (i == 0 || (i == 1 && d->node->path[0] == '\0'))
 		return node_ino(d->node);
 	if (i == 1) {
-		path = slash ? strndup(d->node->path, slash - d->node->path) : strdup("");
+		path = slash ? estrndup(d->node->path, slash - d->node->path) : estrdup("");
 		ino = path ? path_ino(path) : FUSE_ROOT_ID;
 	} else {
 		path = path_join(d->node->path, name);
@@ -408,14 +393,10 @@ static void
 readdir1(fuse_req_t req, size_t size, off_t off, struct fuse_file_info *fi, int plus)
 {
 	Dir *d = (Dir *)(uintptr_t)fi->fh;
-	char *buf = malloc(size), *name = d->names.p;
+	char *buf = emalloc(size), *name = d->names.p;
 	size_t used = 0, i, n;
 	struct stat st;
 
-	if (buf == NULL) {
-		fuse_reply_err(req, ENOMEM);
-		return;
-	}
 	memset(&st, 0, sizeof st);
 	for (i = 0; i < d->count; i++, name += strlen(name) + 1) {
 		if ((off_t)i < off)

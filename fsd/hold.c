@@ -132,18 +132,13 @@ static int
 fetch_list(const char *id, void (*fn)(void *arg, int err), void *arg)
 {
 	Hold *h = map_get(&holds, id);
-	Wait *w = calloc(1, sizeof *w);
-	char path[128], *key = strdup(id);
+	Wait *w = ecalloc(1, sizeof *w);
+	char path[128], *key = estrdup(id);
 	int rc = 0;
 
-	if (h == NULL && (h = calloc(1, sizeof *h)) != NULL && map_put(&holds, id, h) < 0) {
-		free(h);
-		h = NULL;
-	}
-	if (h == NULL || w == NULL || key == NULL) {
-		free(w);
-		free(key);
-		return -ENOMEM;
+	if (h == NULL) {
+		h = ecalloc(1, sizeof *h);
+		map_put(&holds, id, h);
 	}
 	snprintf(path, sizeof path, "activations/%s/debug", id);
 	if (!h->loading && (rc = bk_json("GET", path, NULL, listed, key)) < 0) {
@@ -174,16 +169,17 @@ file_got(Resp *r, void *arg)
 {
 	Got *g = arg;
 	Hold *h = hold_of(g->id);
-	Buf *b = calloc(1, sizeof *b), *old;
+	Buf *b = ecalloc(1, sizeof *b), *old;
 	int err = r->err;
 
-	if (err == 0 && (h == NULL || b == NULL || buf_add(b, r->body ? r->body : "", r->len) < 0))
-		err = h == NULL ? -ENOENT : -ENOMEM;
-	if (err == 0 && (old = map_get(&h->bytes, g->path)) != NULL)
-		bytes_free(NULL, old, NULL);
-	if (err == 0 && map_put(&h->bytes, g->path, b) < 0)
-		err = -ENOMEM;
-	if (err < 0 && b != NULL)
+	if (err == 0 && h == NULL)
+		err = -ENOENT;
+	if (err == 0) {
+		buf_add(b, r->body ? r->body : "", r->len);
+		if ((old = map_get(&h->bytes, g->path)) != NULL)
+			bytes_free(NULL, old, NULL);
+		map_put(&h->bytes, g->path, b);
+	} else
 		bytes_free(NULL, b, NULL);
 	g->fn(g->arg, err);
 	free(g->id);
@@ -194,26 +190,21 @@ file_got(Resp *r, void *arg)
 static int
 fetch_file(Node *n, void (*fn)(void *arg, int err), void *arg)
 {
-	Got *g = calloc(1, sizeof *g);
+	Got *g = ecalloc(1, sizeof *g);
 	Buf path = { 0 };
 	int rc;
 
-	if (g == NULL || (g->id = strdup(n->ename)) == NULL || (g->path = strdup(rel_of(n))) == NULL ||
-	    buf_printf(&path, "activations/%s/debug/", n->ename) < 0) {
-		rc = -ENOMEM;
-		goto fail;
-	}
+	g->id = estrdup(n->ename);
+	g->path = estrdup(rel_of(n));
+	buf_printf(&path, "activations/%s/debug/", n->ename);
 	url_escape(&path, g->path);
 	g->fn = fn;
 	g->arg = arg;
-	if ((rc = bk_request("GET", path.p, NULL, NULL, 0, 30000, file_got, g)) == 0) {
-		buf_free(&path);
-		return 0;
+	if ((rc = bk_request("GET", path.p, NULL, NULL, 0, 30000, file_got, g)) < 0) {
+		free(g->id);
+		free(g->path);
+		free(g);
 	}
-fail:
-	if (g)
-		free(g->id), free(g->path);
-	free(g);
 	buf_free(&path);
 	return rc;
 }
@@ -250,8 +241,7 @@ hold_kid(Node *dir, const char *name, Kid *k, char *buf, size_t len)
 	}
 	if ((h = hold_of(dir->ename)) == NULL)
 		return -ENOENT;
-	if ((path = *rel_of(dir) ? path_join(rel_of(dir), name) : strdup(name)) == NULL)
-		return -ENOMEM;
+	path = *rel_of(dir) ? path_join(rel_of(dir), name) : estrdup(name);
 	f = entry_of(h, path);
 	free(path);
 	if (f == NULL || entry_mode(f) == 0)
@@ -294,16 +284,15 @@ hold_fill(Node *n, Ent *e, Buf *b)
 {
 	Hold *h = hold_of(n->ename);
 	Buf *got = h ? map_get(&h->bytes, rel_of(n)) : NULL;
-	int rc;
 
 	(void)e;
 	if (h == NULL)
 		return -ENOENT;
 	if (got == NULL)
 		return -EAGAIN;
-	rc = buf_add(b, got->p ? got->p : "", got->n);
+	buf_add(b, got->p ? got->p : "", got->n);
 	bytes_free(NULL, map_del(&h->bytes, rel_of(n)), NULL); /* the next open fetches them again */
-	return rc < 0 ? rc : 0;
+	return 0;
 }
 
 /* activations/ID lists debug/ while the record says it is held; debug/ and its folders list their entries. */

@@ -58,8 +58,10 @@ result_wake(Ent *e)
 	while ((p = unpark(&e->resultq)) != NULL) {
 		Open *o = p->o;
 		buf_reset(&o->out);
-		if (e->last && buf_str(&o->out, e->last) == 0)
+		if (e->last) {
+			buf_str(&o->out, e->last);
 			buf_add(&o->out, "\n", 1);
+		}
 		o->invoked = 1;
 		reply_slice(p->req, &o->out, p->size, p->off);
 		free(p);
@@ -74,11 +76,11 @@ call_done(Call *c, const char *p, size_t n)
 	Ent *e = c->ent;
 
 	c->done = 1;
-	if ((c->line = malloc(n + 2)) != NULL) {
+	if ((c->line = emalloc(n + 2)) != NULL) {
 		memcpy(c->line, p, n);
 		memcpy(c->line + n, "\n", 2);
 	} else
-		c->line = strdup("{\"error\":\"out of memory\"}\n");
+		c->line = estrdup("{\"error\":\"out of memory\"}\n");
 	ent_setlast(e, p, n);
 	e->inflight--;
 	if (c->o != NULL) {
@@ -146,7 +148,7 @@ static int
 call_send(Call *c, const char *p, size_t n, int json)
 {
 	char *path = bk_path(Eaction, c->ename, "blocking=true&result=true");
-	int rc = path ? bk_request("POST", path, msg_ctype(p, n, json), p, n, 0, invoked, c) : -ENOMEM;
+	int rc = bk_request("POST", path, msg_ctype(p, n, json), p, n, 0, invoked, c);
 
 	free(path);
 	return rc;
@@ -174,17 +176,15 @@ settled(void *arg, int err, const char *text)
 static int
 invoke_start(Open *o, Ent *e, const char *p, size_t n, int json)
 {
-	Call *c = calloc(1, sizeof *c);
+	Call *c = ecalloc(1, sizeof *c);
 	int rc;
 
-	if (c == NULL || (c->ename = strdup(o->node->ename)) == NULL) {
-		free(c);
-		return -ENOMEM;
-	}
+	c->ename = estrdup(o->node->ename);
 	c->o = o;
 	c->ent = e;
 	c->json = json;
-	if ((rc = buf_add(&c->msg, p, n)) == 0 && (rc = src_settle(e, settled, c)) > 0) {
+	buf_add(&c->msg, p, n);
+	if ((rc = src_settle(e, settled, c)) > 0) {
 		buf_free(&c->msg);
 		rc = call_send(c, p, n, json);
 	}
@@ -374,8 +374,8 @@ fetch_latest(Ent *e)
 
 	snprintf(q, sizeof q, "activations?name=%s&limit=1&docs=true", name ? name : "");
 	curl_free(name);
-	path = strdup(q);
-	rc = path ? bk_json("GET", path, NULL, latest, e) : -ENOMEM;
+	path = estrdup(q);
+	rc = bk_json("GET", path, NULL, latest, e);
 	free(path);
 	if (rc == 0) {
 		e->holds++;
@@ -395,8 +395,7 @@ result_load(Ent *e, void (*fn)(void *arg, int err), void *arg)
 		fn(arg, 0);
 		return 0;
 	}
-	if ((w = calloc(1, sizeof *w)) == NULL)
-		return -ENOMEM;
+	w = ecalloc(1, sizeof *w);
 	if (!e->fetching && (rc = fetch_latest(e)) < 0) {
 		free(w);
 		return rc;
@@ -447,11 +446,8 @@ result_read(Open *o, fuse_req_t req, size_t size, off_t off)
 		park_read(&e->resultq, req, size, off, o);
 		return;
 	}
-	if ((rc = park(&e->resultq, req, size, off, o)) < 0) {
-		if (rc == -ENOMEM)
-			fuse_reply_err(req, ENOMEM);
+	if (park(&e->resultq, req, size, off, o) < 0)
 		return;
-	}
 	if (!e->fetching && (rc = fetch_latest(e)) < 0)
 		result_wake(e);
 }

@@ -54,14 +54,10 @@ live_new(const char *id, const char *path)
 
 	if (count >= LiveMax)
 		live_free(head);
-	if ((l = calloc(1, sizeof *l)) == NULL)
-		return NULL;
+	l = ecalloc(1, sizeof *l);
 	snprintf(l->id, sizeof l->id, "%s", id);
 	snprintf(l->name, sizeof l->name, "%s", slash ? slash + 1 : path);
-	if (map_put(&byid, l->id, l) < 0) {
-		free(l);
-		return NULL;
-	}
+	map_put(&byid, l->id, l);
 	l->prevp = tailp;
 	*tailp = l;
 	tailp = &l->next;
@@ -80,8 +76,8 @@ live_event(json_t *ev)
 
 	if (id == NULL || path == NULL || !is_actid(id) || act_get(id) != NULL)
 		return;
-	if ((l = map_get(&byid, id)) == NULL && (l = live_new(id, path)) == NULL)
-		return;
+	if ((l = map_get(&byid, id)) == NULL)
+		l = live_new(id, path);
 	if (json_is_string(line))
 		buf_printf(&l->text, "%s\n", json_string_value(line));
 }
@@ -114,13 +110,12 @@ live_text(const char *id)
 }
 
 /* Append the lines of the running activations of action name, in the order they started. */
-int
+void
 live_action(const char *name, Buf *b)
 {
 	Live *l;
 
 	for (l = head; l != NULL; l = l->next)
-		if (strcmp(l->name, name) == 0 && buf_add(b, l->text.p, l->text.n) < 0)
-			return -ENOMEM;
-	return 0;
+		if (strcmp(l->name, name) == 0)
+			buf_add(b, l->text.p, l->text.n);
 }

@@ -87,7 +87,7 @@ authfile(const char *path, char **auth)
 		return -1;
 	}
 	free(*auth);
-	*auth = strdup(first);
+	*auth = estrdup(first);
 	return 0;
 }
 
@@ -95,7 +95,7 @@ authfile(const char *path, char **auth)
 static char *
 hidden(char *arg)
 {
-	char *s = strdup(arg);
+	char *s = estrdup(arg);
 
 	memset(arg, '*', strlen(arg));
 	return s;
@@ -276,6 +276,7 @@ main(int argc, char **argv)
 	char *auth = NULL;
 	int c, fg = 0, debug = 0, rc;
 
+	mem_init();
 	log_prog = "faasfs";
 	if (argc > 1 && verb_is(argv[1]))
 		return verb_main(argc - 1, argv + 1);
@@ -288,14 +289,14 @@ main(int argc, char **argv)
 			log_level = LOG_DEBUG;
 			break;
 		case 'o': mountopt_parse(&mo, optarg); break;
-		case 'b': mo.backend = strdup(optarg); break;
+		case 'b': mo.backend = estrdup(optarg); break;
 		case 'k':
 			free(auth);
 			auth = hidden(optarg);
 			break;
-		case 'K': mo.authfile = strdup(optarg); break;
-		case 's': mo.socket = strdup(optarg); break;
-		case 'C': mo.cafile = strdup(optarg); break;
+		case 'K': mo.authfile = estrdup(optarg); break;
+		case 's': mo.socket = estrdup(optarg); break;
+		case 'C': mo.cafile = estrdup(optarg); break;
 		default: usage(); return c == 'h' ? 0 : 2;
 		}
 	}
@@ -308,9 +309,9 @@ main(int argc, char **argv)
 	if (mo.authfile && auth == NULL && authfile(mo.authfile, &auth) < 0)
 		return 1;
 	if (auth == NULL && getenv("FAASFS_AUTH"))
-		auth = strdup(getenv("FAASFS_AUTH"));
+		auth = estrdup(getenv("FAASFS_AUTH"));
 	if (mo.socket == NULL && getenv("FAASFS_SOCKET") && *getenv("FAASFS_SOCKET"))
-		mo.socket = strdup(getenv("FAASFS_SOCKET"));
+		mo.socket = estrdup(getenv("FAASFS_SOCKET"));
 	wskprops(&mo.backend, &auth);
 	fs.mnt = argv[optind];
 	if ((mntpath = realpath(fs.mnt, NULL)) == NULL) {

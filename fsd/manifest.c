@@ -266,7 +266,7 @@ static json_t *
 sorted(json_t *o, int depth)
 {
 	size_t n = json_object_size(o), i = 0;
-	const char **keys = calloc(n + 1, sizeof *keys), *k;
+	const char **keys = ecalloc(n + 1, sizeof *keys), *k;
 	json_t *s = json_object(), *v;
 
 	json_object_foreach(o, k, v) keys[i++] = k;
@@ -503,7 +503,7 @@ static int
 sequence_in(Apply *a, const char *pkg, const char *name, json_t *d)
 {
 	json_t *acts = json_object_get(d, "actions"), *comps = json_array();
-	char *list = json_is_string(acts) ? strdup(json_string_value(acts)) : NULL, *s, *w, q[1024];
+	char *list = json_is_string(acts) ? estrdup(json_string_value(acts)) : NULL, *s, *w, q[1024];
 	char full[1024];
 
 	for (s = list; s && (w = strsep(&s, ",")) != NULL;) {

@@ -55,7 +55,7 @@ own_option(Mountopt *mo, const char *o)
 			char **slot = (char **)((char *)mo + own[i].off);
 
 			free(*slot);
-			*slot = strdup(o + n);
+			*slot = estrdup(o + n);
 			return 1;
 		}
 	}
@@ -66,7 +66,7 @@ own_option(Mountopt *mo, const char *o)
 void
 mountopt_parse(Mountopt *mo, const char *opts)
 {
-	char *copy = strdup(opts), *save = NULL, *o;
+	char *copy = estrdup(opts), *save = NULL, *o;
 
 	for (o = strtok_r(copy, ",", &save); o != NULL; o = strtok_r(NULL, ",", &save)) {
 		if (*o == '\0' || own_option(mo, o) || mount_only(o))
@@ -83,7 +83,7 @@ mountopt_source(Mountopt *mo, const char *src)
 {
 	mo->fsname = src;
 	if (strstr(src, "://") != NULL && mo->backend == NULL)
-		mo->backend = strdup(src);
+		mo->backend = estrdup(src);
 	else if (src[0] == '/' && mo->socket == NULL)
-		mo->socket = strdup(src);
+		mo->socket = estrdup(src);
 }

@@ -73,8 +73,8 @@ msg_split(Buf *part, const char *data, size_t n, int final, msg_cb cb, void *arg
 {
 	int count = 0;
 
-	if (n > 0 && buf_add(part, data, n) < 0)
-		return -ENOMEM;
+	if (n > 0)
+		buf_add(part, data, n);
 	for (;;) {
 		size_t sp = skipspace(part->p, part->n);
 		long len;

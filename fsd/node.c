@@ -64,13 +64,9 @@ node_bypath(const char *path)
 char *
 path_join(const char *dir, const char *name)
 {
-	char *p;
-
 	if (dir[0] == '\0')
-		return strdup(name);
-	if (asprintf(&p, "%s/%s", dir, name) < 0)
-		return NULL;
-	return p;
+		return estrdup(name);
+	return easprintf("%s/%s", dir, name);
 }
 
 /*
@@ -83,30 +79,21 @@ node_make(Node *parent, const char *name, const Kid *kid)
 	char *path = path_join(parent->path, name), key[20];
 	Node *n;
 
-	if (path == NULL)
-		return NULL;
 	if ((n = map_get(&bypath, path)) != NULL) {
 		free(path);
 	} else {
-		if ((n = calloc(1, sizeof *n)) == NULL) {
-			free(path);
-			return NULL;
-		}
+		n = ecalloc(1, sizeof *n);
 		n->path = path;
 		n->ino = pathino(path);
 		inokey(n->ino, key);
-		if (map_put(&bypath, path, n) < 0 || map_put(&byino, key, n) < 0) {
-			map_del(&bypath, path);
-			free(path);
-			free(n);
-			return NULL;
-		}
+		map_put(&bypath, path, n);
+		map_put(&byino, key, n);
 	}
 	n->q = kid->q;
 	n->ekind = kid->ekind;
 	if (n->ename == NULL || strcmp(n->ename, kid->ename) != 0) {
 		free(n->ename);
-		n->ename = strdup(kid->ename);
+		n->ename = estrdup(kid->ename);
 	}
 	if (n->scratch != kid->scratch) {
 		scratch_put(n->scratch);
@@ -153,8 +140,7 @@ moving1(const char *key, void *val, void *arg)
 
 	if (strncmp(key, m->from, m->flen) != 0 || (key[m->flen] != '\0' && key[m->flen] != '/'))
 		return;
-	if ((grown = realloc(m->nodes, (m->n + 1) * sizeof *grown)) == NULL)
-		return;
+	grown = erealloc(m->nodes, (m->n + 1) * sizeof *grown);
 	m->nodes = grown;
 	m->nodes[m->n++] = val;
 }
@@ -175,8 +161,7 @@ node_rename(const char *from, const char *to, const char *oldename, const char *
 	map_each(&bypath, moving1, &m);
 	for (i = 0; i < m.n; i++) {
 		Node *n = m.nodes[i];
-		if (asprintf(&path, "%s%s", to, n->path + m.flen) < 0)
-			continue;
+		path = easprintf("%s%s", to, n->path + m.flen);
 		if (map_get(&bypath, path) != NULL) {
 			free(path);
 			continue;
@@ -187,7 +172,7 @@ node_rename(const char *from, const char *to, const char *oldename, const char *
 		map_put(&bypath, n->path, n);
 		if (n->ename && strcmp(n->ename, oldename) == 0) {
 			free(n->ename);
-			n->ename = strdup(newename);
+			n->ename = estrdup(newename);
 		}
 	}
 	free(m.nodes);
@@ -202,8 +187,9 @@ node_unpath(const char *path)
 	Node *n = map_get(&bypath, path);
 	char *dead;
 
-	if (n == NULL || n == &root || asprintf(&dead, "\001gone/%llx", (unsigned long long)n->ino) < 0)
+	if (n == NULL || n == &root)
 		return;
+	dead = easprintf("\001gone/%llx", (unsigned long long)n->ino);
 	map_del(&bypath, path);
 	free(n->path);
 	n->path = dead;

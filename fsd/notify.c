@@ -110,8 +110,9 @@ queue(fuse_ino_t parent, fuse_ino_t ino, const char *name)
 {
 	Note *n;
 
-	if (!running || (n = malloc(sizeof *n + strlen(name) + 1)) == NULL)
+	if (!running)
 		return;
+	n = emalloc(sizeof *n + strlen(name) + 1);
 	n->next = NULL;
 	n->parent = parent;
 	n->ino = ino;

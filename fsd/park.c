@@ -67,8 +67,7 @@ interrupted(fuse_req_t req, void *arg)
 }
 
 /*
- * Park req on q. Returns 0, -EINTR (already interrupted: answered here) or
- * -ENOMEM (not parked, not answered).
+ * Park req on q. Returns 0, or -EINTR (already interrupted: answered here).
  */
 int
 park(Parkq *q, fuse_req_t req, size_t size, off_t off, Open *o)
@@ -79,8 +78,7 @@ park(Parkq *q, fuse_req_t req, size_t size, off_t off, Open *o)
 		fuse_reply_err(req, EINTR);
 		return -EINTR;
 	}
-	if ((p = calloc(1, sizeof *p)) == NULL)
-		return -ENOMEM;
+	p = ecalloc(1, sizeof *p);
 	p->req = req;
 	p->size = size;
 	p->off = off;
@@ -94,7 +92,7 @@ park(Parkq *q, fuse_req_t req, size_t size, off_t off, Open *o)
 
 /*
  * Park a read of open o, unless o is O_NONBLOCK: then answer EAGAIN. 0 when
- * parked; -errno when answered here (or -ENOMEM, not answered).
+ * parked; -errno when answered here.
  */
 int
 park_read(Parkq *q, fuse_req_t req, size_t size, off_t off, Open *o)

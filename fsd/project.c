@@ -70,7 +70,7 @@ abspath(const char *dir)
 		buf_printf(&p, "%s/", cwd);
 	}
 	buf_printf(&p, "%s", dir);
-	out = calloc(1, p.n + 2);
+	out = ecalloc(1, p.n + 2);
 	for (s = p.p; (seg = strsep(&s, "/")) != NULL;) {
 		if (seg[0] == '\0' || strcmp(seg, ".") == 0)
 			continue;
@@ -406,7 +406,7 @@ project_files(Project *p, const char *dir, char *dep, size_t deplen)
 	snprintf(path, sizeof path, "%s/manifest.yaml", p->dir);
 	if (access(path, R_OK) < 0)
 		snprintf(path, sizeof path, "%s/manifest.yml", p->dir);
-	p->file = strdup(path);
+	p->file = estrdup(path);
 	snprintf(dep, deplen, "%s/deployment.yaml", p->dir);
 	if (access(dep, R_OK) < 0)
 		snprintf(dep, deplen, "%s/deployment.yml", p->dir);
@@ -477,7 +477,7 @@ project_load(Project *p, const char *dir, const char *name, int managed, char *e
 	proj = json_is_object(json_object_get(m, "project")) ? json_object_get(m, "project") : m;
 	if (name == NULL)
 		name = json_string_value(json_object_get(proj, "name"));
-	p->name = name ? strdup(name) : NULL;
+	p->name = name ? estrdup(name) : NULL;
 	if (!json_is_object(pkgs = json_object_get(proj, "packages"))) {
 		snprintf(err, n, "%s: no packages: map", p->file);
 		goto out;

@@ -159,18 +159,13 @@ action_move(fuse_req_t req, Node *sdir, const char *sname, Node *dir, const char
 		return 1;
 	if (action_ent(to) != NULL)
 		return -EEXIST;
-	if ((m = calloc(1, sizeof *m)) == NULL)
-		return -ENOMEM;
+	m = ecalloc(1, sizeof *m);
 	m->req = req;
-	m->from = strdup(k.ename);
-	m->to = strdup(to);
+	m->from = estrdup(k.ename);
+	m->to = estrdup(to);
 	m->path = path_join(sdir->path, sname);
 	m->topath = path_join(dir->path, name);
 	m->steps = json_array();
-	if (m->from == NULL || m->to == NULL || m->path == NULL || m->topath == NULL) {
-		mv_free(m);
-		return -ENOMEM;
-	}
 	if ((rc = cache_load_all(loaded, m)) < 0)
 		mv_free(m);
 	return rc;

@@ -65,8 +65,7 @@ err_note_as(uid_t uid, pid_t pid, const char *op, const char *path, Ent *e, int 
 		text = strerror(-err);
 	gmtime_r(&t, &tm);
 	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	if (asprintf(&line, "%s pid=%d %s %s: %s", when, (int)pid, op, path, text) < 0)
-		return;
+	line = easprintf("%s pid=%d %s %s: %s", when, (int)pid, op, path, text);
 	indent(&line);
 	free(l->text);
 	l->text = line;
@@ -132,7 +131,8 @@ status_fill(Node *n, Ent *e, Buf *b)
 	buf_printf(b, "actions %zu\npackages %zu\ntriggers %zu\nrules %zu\n", cache_count(Eaction),
 	           cache_count(Epackage), cache_count(Etrigger), cache_count(Erule));
 	buf_printf(b, "activations %llu\n", (unsigned long long)act_seq());
-	return buf_printf(b, "inflight %d\nnodes %zu\n", fs.inflight, node_count());
+	buf_printf(b, "inflight %d\nnodes %zu\n", fs.inflight, node_count());
+	return 0;
 }
 
 /* err: each user has one of their own; : > err empties it, as a write does. */
@@ -174,7 +174,7 @@ fs_down(const char *why)
 	fs.up = 0;
 	fs.downsince = now_ms();
 	free(fs.downwhy);
-	fs.downwhy = strdup(why);
+	fs.downwhy = estrdup(why);
 	log_warn("backend down: %s", why);
 }
 
@@ -215,14 +215,10 @@ ctl_line(Open *o, char *line, char *err, size_t len)
 void
 ctl_write(Open *o, fuse_req_t req, const char *buf, size_t size, off_t off)
 {
-	char *text = strndup(buf, size), *s, *line, err[512] = "";
+	char *text = estrndup(buf, size), *s, *line, err[512] = "";
 	int rc = 0;
 
 	(void)off;
-	if (text == NULL) {
-		fuse_reply_err(req, ENOMEM);
-		return;
-	}
 	for (s = text; rc == 0 && (line = strsep(&s, "\n")) != NULL;)
 		rc = ctl_line(o, line, err, sizeof err);
 	free(text);

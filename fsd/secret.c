@@ -104,8 +104,8 @@ secret_create(Node *dir, const char *name, Kid *k)
 		return rc == -EAGAIN ? -EIO : rc;
 	if (strchr(name, '/') || name[0] == '.' || strlen(name) > 128)
 		return -EINVAL;
-	if (e->secnew == NULL && (e->secnew = json_object()) == NULL)
-		return -ENOMEM;
+	if (e->secnew == NULL)
+		e->secnew = json_object();
 	if (!named(e, name))
 		json_object_set_new(e->secnew, name, json_false());
 	memset(k, 0, sizeof *k);
@@ -174,20 +174,23 @@ secret_put(Node *n, const char *data, size_t len, commit_cb cb, void *arg)
 {
 	Ent *e = node_ent(n);
 	const char *name = strrchr(n->path, '/') + 1;
-	char *base = e ? bk_path(e->kind, e->name, NULL) : NULL, *path = NULL;
-	Sput *s = calloc(1, sizeof *s);
-	int rc = -ENOMEM;
+	char *base, *path;
+	Sput *s;
+	int rc;
 
-	if (e != NULL && base != NULL && s != NULL && asprintf(&path, "%s/secrets/%s", base, name) >= 0 &&
-	    (s->ename = strdup(e->name)) != NULL && (s->name = strdup(name)) != NULL) {
-		s->kind = e->kind;
-		s->cb = cb;
-		s->arg = arg;
-		rc = bk_request(data ? "PUT" : "DELETE", path, "application/octet-stream", data ? data : "",
-		                data ? len : 0, 0, sput_done, s);
-	} else if (e == NULL)
-		rc = -ENOENT;
-	if (rc < 0 && s != NULL) {
+	if (e == NULL)
+		return -ENOENT;
+	base = bk_path(e->kind, e->name, NULL);
+	path = easprintf("%s/secrets/%s", base, name);
+	s = ecalloc(1, sizeof *s);
+	s->ename = estrdup(e->name);
+	s->name = estrdup(name);
+	s->kind = e->kind;
+	s->cb = cb;
+	s->arg = arg;
+	rc = bk_request(data ? "PUT" : "DELETE", path, "application/octet-stream", data ? data : "", data ? len : 0, 0,
+	                sput_done, s);
+	if (rc < 0) {
 		free(s->ename);
 		free(s->name);
 		free(s);

@@ -166,10 +166,8 @@ ent_add(Src *s, const char *path, mode_t mode)
 	Srcent *x = map_get(&s->ents, path);
 
 	if (x == NULL) {
-		if ((x = calloc(1, sizeof *x)) == NULL || map_put(&s->ents, path, x) < 0) {
-			free(x);
-			return NULL;
-		}
+		x = ecalloc(1, sizeof *x);
+		map_put(&s->ents, path, x);
 	}
 	x->mode = mode;
 	x->mtime = now_ms();
@@ -177,7 +175,7 @@ ent_add(Src *s, const char *path, mode_t mode)
 }
 
 /* Add path's folders, a/ and a/b/ for a/b/c. */
-static int
+static void
 parents_add(Src *s, const char *path)
 {
 	char buf[4096];
@@ -186,11 +184,10 @@ parents_add(Src *s, const char *path)
 	snprintf(buf, sizeof buf, "%s", path);
 	for (p = strchr(buf, '/'); p != NULL; p = strchr(p + 1, '/')) {
 		*p = '\0';
-		if (map_get(&s->ents, buf) == NULL && ent_add(s, buf, S_IFDIR | 0755) == NULL)
-			return -ENOMEM;
+		if (map_get(&s->ents, buf) == NULL)
+			ent_add(s, buf, S_IFDIR | 0755);
 		*p = '/';
 	}
-	return 0;
 }
 
 /* A member's path made relative and checked: no absolute paths, no "..". */
@@ -236,19 +233,15 @@ unpack_archive(Src *s, const char *p, size_t n)
 
 		if ((type != AE_IFREG && type != AE_IFDIR) || clean_path(archive_entry_pathname(ae), path, sizeof path))
 			continue;
-		if (parents_add(s, path) < 0 ||
-		    (x = ent_add(s, path, (type == AE_IFDIR ? S_IFDIR : S_IFREG) | (perm ? perm : 0644))) == NULL) {
-			rc = -ENOMEM;
-			break;
-		}
+		parents_add(s, path);
+		x = ent_add(s, path, (type == AE_IFDIR ? S_IFDIR : S_IFREG) | (perm ? perm : 0644));
 		if (type == AE_IFDIR)
 			x->mode = S_IFDIR | 0755;
 		if (archive_entry_mtime_is_set(ae))
 			x->mtime = (int64_t)archive_entry_mtime(ae) * 1000;
 		buf_reset(&x->data);
 		while (type == AE_IFREG && (got = archive_read_data(a, chunk, sizeof chunk)) > 0)
-			if (buf_add(&x->data, chunk, (size_t)got) < 0)
-				rc = -ENOMEM;
+			buf_add(&x->data, chunk, (size_t)got);
 	}
 	archive_read_free(a);
 	return rc;
@@ -271,9 +264,8 @@ unpack(Src *s, Ent *e)
 	}
 	if (is_archive(code.p ? code.p : "", code.n))
 		rc = unpack_archive(s, code.p, code.n);
-	else if ((x = ent_add(s, entry_name(kind), S_IFREG | 0644)) == NULL)
-		rc = -ENOMEM;
 	else {
+		x = ent_add(s, entry_name(kind), S_IFREG | 0644);
 		if (strcmp(entry_name(kind), "exec") == 0)
 			x->mode = S_IFREG | 0755;
 		x->mtime = e->updated;
@@ -296,19 +288,16 @@ is_sequence(Ent *e)
 static Src *
 src_new(Ent *e)
 {
-	Src *s = calloc(1, sizeof *s);
+	Src *s = ecalloc(1, sizeof *s);
 
-	if (s == NULL || (s->ename = strdup(e->name)) == NULL) {
-		free(s);
-		return NULL;
-	}
+	s->ename = estrdup(e->name);
 	return s;
 }
 
 /* The action's tree, unpacked from its document when that is newer
  * and the copy holds nothing uncommitted. 0, -EAGAIN (the document must
  * be loaded first), -ENOENT (a sequence, or a staged action whose src was
- * never made) or -ENOMEM. */
+ * never made). */
 int
 src_of(Ent *e, Src **out)
 {
@@ -328,8 +317,8 @@ src_of(Ent *e, Src **out)
 		return -EAGAIN;
 	if (is_sequence(e))
 		return -ENOENT;
-	if (s == NULL && (s = e->src = src_new(e)) == NULL)
-		return -ENOMEM;
+	if (s == NULL)
+		s = e->src = src_new(e);
 	if ((rc = unpack(s, e)) < 0)
 		return rc;
 	*out = s;
@@ -384,12 +373,10 @@ src_opening(Pend *p, Node *n, Buf *b)
 int
 src_kid(Node *dir, const char *name, Kid *k, char *buf, size_t len)
 {
-	char *path = dir->q == Qsrc ? strdup(name) : path_join(src_rel(dir), name);
+	char *path = dir->q == Qsrc ? estrdup(name) : path_join(src_rel(dir), name);
 	Src *s;
 	int rc = src_of(node_ent(dir), &s);
 
-	if (path == NULL)
-		return -ENOMEM;
 	if (rc == 0 && map_get(&s->ents, path) == NULL)
 		rc = -ENOENT;
 	free(path);
@@ -475,7 +462,8 @@ static la_ssize_t
 zwrite(struct archive *a, void *arg, const void *p, size_t n)
 {
 	(void)a;
-	return buf_add(((Zbuf *)arg)->b, p, n) < 0 ? -1 : (la_ssize_t)n;
+	buf_add(((Zbuf *)arg)->b, p, n);
+	return (la_ssize_t)n;
 }
 
 typedef struct Zctx {
@@ -492,10 +480,10 @@ zadd(const char *key, void *val, void *arg)
 	Srcent *x = val;
 	struct archive_entry *ae;
 
-	if (z->rc < 0 || (ae = archive_entry_new()) == NULL) {
-		z->rc = -ENOMEM;
+	if (z->rc < 0)
 		return;
-	}
+	if ((ae = archive_entry_new()) == NULL)
+		oom(0);
 	archive_entry_set_pathname(ae, key);
 	archive_entry_set_filetype(ae, S_ISDIR(x->mode) ? AE_IFDIR : AE_IFREG);
 	archive_entry_set_perm(ae, x->mode & 0777);
@@ -617,12 +605,8 @@ src_commit(Src *s)
 		waits_done(s, rc, rc == -ENOENT ? "the tree has no file" : NULL);
 		return;
 	}
-	if ((c = calloc(1, sizeof *c)) == NULL || (c->ename = strdup(s->ename)) == NULL) {
-		free(c);
-		buf_free(&code);
-		waits_done(s, -ENOMEM, NULL);
-		return;
-	}
+	c = ecalloc(1, sizeof *c);
+	c->ename = estrdup(s->ename);
 	c->gen = s->gen;
 	s->committing = 1;
 	if ((rc = commit(&n, code.p ? code.p : "", code.n, committed, c)) < 0)
@@ -650,8 +634,7 @@ src_changed(Src *s, fuse_req_t req)
 	s->dirty = 1;
 	s->gen++;
 	if (s->quiet == NULL) {
-		if ((s->quiet = calloc(1, sizeof *s->quiet)) == NULL)
-			return;
+		s->quiet = ecalloc(1, sizeof *s->quiet);
 		uv_timer_init(fs.loop, s->quiet);
 		s->quiet->data = s;
 	}
@@ -671,8 +654,7 @@ src_settle(Ent *e, void (*fn)(void *arg, int err, const char *text), void *arg)
 
 	if (s == NULL || (!s->dirty && !s->committing))
 		return 1;
-	if ((w = calloc(1, sizeof *w)) == NULL)
-		return -ENOMEM;
+	w = ecalloc(1, sizeof *w);
 	w->fn = fn;
 	w->arg = arg;
 	w->next = s->waits;
@@ -730,10 +712,7 @@ src_write(Open *o, fuse_req_t req, const char *buf, size_t size, off_t off)
 	}
 	if (o->flags & O_APPEND)
 		off = (off_t)x->data.n;
-	if (buf_pwrite(&x->data, buf, size, off) < 0) {
-		fuse_reply_err(req, ENOMEM);
-		return;
-	}
+	buf_pwrite(&x->data, buf, size, off);
 	x->mtime = now_ms();
 	src_changed(s, req);
 	fuse_reply_write(req, size);
@@ -800,15 +779,11 @@ synced(void *arg, int err, const char *text)
 void
 src_fsync(Open *o, fuse_req_t req)
 {
-	Fs1 *f = calloc(1, sizeof *f);
+	Fs1 *f = ecalloc(1, sizeof *f);
 	Node *n = o->node;
 	int rc;
 
-	if (f == NULL || (f->path = strdup(n->path)) == NULL) {
-		free(f);
-		fuse_reply_err(req, ENOMEM);
-		return;
-	}
+	f->path = estrdup(n->path);
 	f->req = req;
 	if ((rc = src_settle(node_ent(n), synced, f)) != 0)
 		synced(f, rc < 0 ? rc : 0, NULL);
@@ -820,16 +795,14 @@ src_fsync(Open *o, fuse_req_t req)
 int
 src_make(fuse_req_t req, Node *dir, const char *name, mode_t mode, Kid *k)
 {
-	char *path = dir->q == Qsrc ? strdup(name) : path_join(src_rel(dir), name);
+	char *path = dir->q == Qsrc ? estrdup(name) : path_join(src_rel(dir), name);
 	Src *s;
 	int rc = src_of(node_ent(dir), &s);
 
-	if (rc == 0 && path == NULL)
-		rc = -ENOMEM;
 	if (rc == 0 && map_get(&s->ents, path) != NULL && S_ISDIR(mode))
 		rc = -EEXIST;
-	if (rc == 0 && ent_add(s, path, S_ISDIR(mode) ? S_IFDIR | 0755 : S_IFREG | (mode & 0777)) == NULL)
-		rc = -ENOMEM;
+	if (rc == 0)
+		ent_add(s, path, S_ISDIR(mode) ? S_IFDIR | 0755 : S_IFREG | (mode & 0777));
 	free(path);
 	if (rc < 0)
 		return rc;
@@ -847,8 +820,8 @@ src_start(Ent *e)
 {
 	if (e == NULL || !e->staged)
 		return -EEXIST;
-	if (e->src == NULL && (e->src = src_new(e)) == NULL)
-		return -ENOMEM;
+	if (e->src == NULL)
+		e->src = src_new(e);
 	return 0;
 }
 
@@ -880,13 +853,13 @@ count_under(Src *s, const char *dir)
 int
 src_remove(fuse_req_t req, Node *parent, const char *name, int dir)
 {
-	char *path = parent->q == Qsrc ? strdup(name) : path_join(src_rel(parent), name);
+	char *path = parent->q == Qsrc ? estrdup(name) : path_join(src_rel(parent), name);
 	Src *s;
 	Srcent *x = NULL;
 	int rc = src_of(node_ent(parent), &s);
 
-	if (rc == 0 && (path == NULL || (x = map_get(&s->ents, path)) == NULL))
-		rc = path == NULL ? -ENOMEM : -ENOENT;
+	if (rc == 0 && (x = map_get(&s->ents, path)) == NULL)
+		rc = -ENOENT;
 	if (rc == 0 && dir != S_ISDIR(x->mode))
 		rc = dir ? -ENOTDIR : -EISDIR;
 	if (rc == 0 && dir && count_under(s, path) > 0)
@@ -916,28 +889,22 @@ mv1(const char *key, void *val, void *arg)
 }
 
 /* Move the entry from (and what is under it) to to, within s. */
-static int
+static void
 move_within(Src *s, const char *from, const char *to)
 {
 	Mv m = { from, strlen(from), { 0 } };
 	char *k, *nk;
 	Srcent *x;
-	int rc = 0;
 
 	map_each(&s->ents, mv1, &m);
-	for (k = m.keys.p; rc == 0 && k && k < m.keys.p + m.keys.n; k += strlen(k) + 1) {
-		if (asprintf(&nk, "%s%s", to, k + m.len) < 0) {
-			rc = -ENOMEM;
-			break;
-		}
+	for (k = m.keys.p; k && k < m.keys.p + m.keys.n; k += strlen(k) + 1) {
+		nk = easprintf("%s%s", to, k + m.len);
 		x = map_del(&s->ents, k);
 		ent_free1(nk, map_del(&s->ents, nk), NULL); /* what it replaces */
-		if (map_put(&s->ents, nk, x) < 0)
-			rc = -ENOMEM;
+		map_put(&s->ents, nk, x);
 		free(nk);
 	}
 	buf_free(&m.keys);
-	return rc;
 }
 
 /* Is node n of a tree (src or below it)? */
@@ -957,50 +924,44 @@ src_rename(fuse_req_t req, Node *sdir, const char *name, Node *dir, const char *
 {
 	char *from = NULL, *to = NULL, *spath = path_join(sdir->path, name), *dpath = path_join(dir->path, newname);
 	Ent *se = is_src(sdir) ? node_ent(sdir) : NULL, *de = is_src(dir) ? node_ent(dir) : NULL;
-	Scratch *sc = spath ? scratch_get(spath) : NULL;
+	Scratch *sc = scratch_get(spath);
 	Src *s = NULL;
 	Srcent *x;
 	int rc = 0;
 
-	if (spath == NULL || dpath == NULL)
-		rc = -ENOMEM;
-	else if (se && de && se != de)
+	if (se && de && se != de)
 		rc = -EXDEV; /* another action's tree: mv copies */
 	else if ((rc = src_of(se ? se : de, &s)) < 0)
 		;
 	else {
 		if (se)
-			from = sdir->q == Qsrc ? strdup(name) : path_join(src_rel(sdir), name);
+			from = sdir->q == Qsrc ? estrdup(name) : path_join(src_rel(sdir), name);
 		if (de)
-			to = dir->q == Qsrc ? strdup(newname) : path_join(src_rel(dir), newname);
+			to = dir->q == Qsrc ? estrdup(newname) : path_join(src_rel(dir), newname);
 		if ((flags & RENAME_NOREPLACE) && to && map_get(&s->ents, to))
 			rc = -EEXIST;
 		else if (de && !src_scratch_name(newname) && sc && se == NULL) { /* scratch -> tree */
-			if ((x = ent_add(s, to, S_IFREG | (sc->mode & 0777))) == NULL)
-				rc = -ENOMEM;
-			else {
-				buf_reset(&x->data);
-				buf_add(&x->data, sc->data.p ? sc->data.p : "", sc->data.n);
-				scratch_unlink(spath);
-				src_changed(s, req);
-			}
+			x = ent_add(s, to, S_IFREG | (sc->mode & 0777));
+			buf_reset(&x->data);
+			buf_add(&x->data, sc->data.p ? sc->data.p : "", sc->data.n);
+			scratch_unlink(spath);
+			src_changed(s, req);
 		} else if (se && from && (x = map_get(&s->ents, from)) != NULL &&
 		           (de == NULL || src_scratch_name(newname))) {
 			/* tree -> scratch: a backup of the file being saved */
 			Scratch *n = S_ISREG(x->mode) ? scratch_new(dpath, x->mode & 0777) : NULL;
 			if (n == NULL)
-				rc = S_ISREG(x->mode) ? -ENOMEM : -EPERM;
+				rc = -EPERM;
 			else {
 				buf_add(&n->data, x->data.p ? x->data.p : "", x->data.n);
 				ent_free1(from, map_del(&s->ents, from), NULL);
 				src_changed(s, req);
 			}
 		} else if (se && de && from && to && map_get(&s->ents, from)) {
-			if ((rc = move_within(s, from, to)) == 0) {
-				node_unpath(dpath);
-				node_rename(spath, dpath, se->name, de->name);
-				src_changed(s, req);
-			}
+			move_within(s, from, to);
+			node_unpath(dpath);
+			node_rename(spath, dpath, se->name, de->name);
+			src_changed(s, req);
 		} else
 			rc = -ENOENT;
 	}

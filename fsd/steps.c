@@ -93,12 +93,11 @@ run_next(Run *r)
 	}
 	q = json_string_value(json_object_get(s, "query"));
 	if (json_is_string(json_object_get(s, "path"))) /* not an entity's own */
-		path = strdup(json_string_value(json_object_get(s, "path")));
+		path = estrdup(json_string_value(json_object_get(s, "path")));
 	else
 		path = bk_path(json_integer_value(json_object_get(s, "kind")),
 		               json_string_value(json_object_get(s, "name")), q && q[0] ? q : NULL);
-	rc = path ? bk_json(json_string_value(json_object_get(s, "method")), path, json_object_get(s, "body"), done1, r)
-	          : -ENOMEM;
+	rc = bk_json(json_string_value(json_object_get(s, "method")), path, json_object_get(s, "body"), done1, r);
 	free(path);
 	if (rc < 0) {
 		snprintf(r->text, sizeof r->text, "%scannot reach the backend", r->what);
@@ -113,14 +112,9 @@ run_next(Run *r)
 void
 steps_run(json_t *steps, const char *what, commit_cb cb, void *arg)
 {
-	Run *r = calloc(1, sizeof *r);
+	Run *r = ecalloc(1, sizeof *r);
 
-	if (r == NULL || (r->what = strdup(what)) == NULL) {
-		free(r);
-		json_decref(steps);
-		cb(arg, -ENOMEM, "out of memory");
-		return;
-	}
+	r->what = estrdup(what);
 	r->steps = steps;
 	r->cb = cb;
 	r->arg = arg;

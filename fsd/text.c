@@ -106,7 +106,7 @@ limits_parse(const char *text, size_t len, json_t *lim, char *err, size_t errlen
 }
 
 /* Print limits as "key value" lines in the units people type. */
-int
+void
 limits_format(json_t *lim, Buf *b)
 {
 	int i;
@@ -115,19 +115,15 @@ limits_format(json_t *lim, Buf *b)
 		const Limit *l = &limit_tab[i];
 		json_t *v = json_object_get(lim, l->key);
 		long n;
-		int rc;
 
 		if (!json_is_integer(v))
 			continue;
 		n = json_integer_value(v);
 		if (strcmp(l->unit, "ms") == 0 && n % 1000 == 0)
-			rc = buf_printf(b, "%s %lds\n", l->key, n / 1000);
+			buf_printf(b, "%s %lds\n", l->key, n / 1000);
 		else
-			rc = buf_printf(b, "%s %ld%s\n", l->key, n, l->unit);
-		if (rc < 0)
-			return rc;
+			buf_printf(b, "%s %ld%s\n", l->key, n, l->unit);
 	}
-	return 0;
 }
 
 static char *
@@ -187,21 +183,19 @@ bad:
 int
 rule_parse(const char *text, size_t len, Ruletext *r, char *err, size_t errlen)
 {
-	char *copy = strndup(text, len), *s, *line;
+	char *copy = estrndup(text, len), *s, *line;
 	int rc = 0;
 
-	if (copy == NULL)
-		return -ENOMEM;
 	for (s = copy; rc == 0 && (line = strsep(&s, "\n")) != NULL;)
 		rc = ruleline(line, r, err, errlen);
 	free(copy);
 	return rc;
 }
 
-int
+void
 rule_format(const Ruletext *r, Buf *b)
 {
-	return buf_printf(b, "trigger %s\naction %s\nstatus %s\n", r->trigger, r->action, r->status);
+	buf_printf(b, "trigger %s\naction %s\nstatus %s\n", r->trigger, r->action, r->status);
 }
 
 /*
@@ -210,7 +204,7 @@ rule_format(const Ruletext *r, Buf *b)
  * another. components_parse reads that back (blank lines and lines
  * starting with # are skipped), qualified: "/_/name" for the caller's.
  */
-int
+void
 components_format(const json_t *comps, const char *ns, Buf *b)
 {
 	size_t i, n = strlen(ns);
@@ -223,10 +217,8 @@ components_format(const json_t *comps, const char *ns, Buf *b)
 			q += n + 2;
 		else if (strncmp(q, "/_/", 3) == 0)
 			q += 3;
-		if (buf_printf(b, "%s\n", q) < 0)
-			return -ENOMEM;
+		buf_printf(b, "%s\n", q);
 	}
-	return 0;
 }
 
 int

@@ -131,8 +131,7 @@ kid_of(Node *dir, const char *name, Kid *k, char *buf, size_t len)
 	k->ekind = dir->ekind;
 	if ((k->q = fixedfind(dir, name)) != 0)
 		return 0;
-	if ((path = path_join(dir->path, name)) == NULL)
-		return -ENOMEM;
+	path = path_join(dir->path, name);
 	k->scratch = scratch_get(path);
 	free(path);
 	if (k->scratch != NULL) {

@@ -139,7 +139,7 @@ batch_next(Batch *b)
 	One *o;
 
 	while (b->err == 0 && b->inflight < Window && b->next < b->end) {
-		o = calloc(1, sizeof *o);
+		o = ecalloc(1, sizeof *o);
 		o->b = b;
 		o->i = b->next++;
 		b->inflight++;
@@ -294,7 +294,7 @@ connect_backend(char *err, size_t n)
 		snprintf(err, n, "%s: no namespace for this key", fs.base);
 		return -EIO;
 	}
-	fs.ns = strdup(json_string_value(json_array_get(nss, 0)));
+	fs.ns = estrdup(json_string_value(json_array_get(nss, 0)));
 	json_decref(nss);
 	if ((rc = cache_prime(primed)) < 0) {
 		snprintf(err, n, "listing the namespace: %s", strerror(-rc));
@@ -335,8 +335,8 @@ opts_parse(int argc, char **argv, Opts *o)
 		case 'p': o->dir = optarg; break;
 		case 'n': o->name = optarg; break;
 		case 'm': o->managed = 1; break;
-		case 'H': o->host = strdup(optarg); break;
-		case 'u': o->auth = strdup(optarg); break;
+		case 'H': o->host = estrdup(optarg); break;
+		case 'u': o->auth = estrdup(optarg); break;
 		case 's': o->socket = optarg; break;
 		case 'C': o->cafile = optarg; break;
 		default: return -1;
@@ -383,7 +383,7 @@ verb_main(int argc, char **argv)
 		return 2;
 	}
 	if (o.auth == NULL && getenv("FAASFS_AUTH"))
-		o.auth = strdup(getenv("FAASFS_AUTH"));
+		o.auth = estrdup(getenv("FAASFS_AUTH"));
 	if (o.socket == NULL && getenv("FAASFS_SOCKET") && *getenv("FAASFS_SOCKET"))
 		o.socket = getenv("FAASFS_SOCKET");
 	wskprops(&o.host, &o.auth);

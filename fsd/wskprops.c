@@ -26,9 +26,9 @@ wskprops(char **host, char **auth)
 	while (fgets(line, sizeof line, fp) != NULL) {
 		line[strcspn(line, "\r\n")] = '\0';
 		if (strncmp(line, "APIHOST=", 8) == 0 && *host == NULL)
-			*host = strdup(line + 8);
+			*host = estrdup(line + 8);
 		else if (strncmp(line, "AUTH=", 5) == 0 && *auth == NULL)
-			*auth = strdup(line + 5);
+			*auth = estrdup(line + 5);
 	}
 	fclose(fp);
 }
@@ -48,7 +48,7 @@ setsocket(const char *path)
 		return -errno;
 	buf_printf(&b, "%s/%s", cwd, path);
 	sockpath = b.p;
-	return sockpath ? 0 : -ENOMEM;
+	return 0;
 }
 
 static int
@@ -57,7 +57,7 @@ setbackend(char *host, char *auth)
 	Buf b = { 0 };
 
 	if (host == NULL)
-		host = strdup("http://127.0.0.1:3233");
+		host = estrdup("http://127.0.0.1:3233");
 	if (strstr(host, "://") == NULL) {
 		buf_printf(&b, "http://%s", host);
 		free(host);
@@ -67,11 +67,11 @@ setbackend(char *host, char *auth)
 	while (host[0] && host[strlen(host) - 1] == '/')
 		host[strlen(host) - 1] = '\0';
 	fs.base = host;
-	fs.auth = auth ? auth : strdup("");
+	fs.auth = auth ? auth : estrdup("");
 	buf_str(&b, "Authorization: Basic ");
 	base64_encode(fs.auth, strlen(fs.auth), &b);
 	fs.authhdr = b.p;
-	return fs.authhdr ? 0 : -ENOMEM;
+	return 0;
 }
 
 /* The backend at host (taken; NULL: the default) with key auth (taken),
@@ -86,9 +86,9 @@ backend_set(char *host, char *auth, const char *socket, const char *cafile)
 	if ((rc = setbackend(host, auth)) < 0 || (rc = setsocket(socket)) < 0 || (rc = uv_loop_init(&loop)) < 0)
 		return rc;
 	fs.loop = &loop;
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-	if ((rc = curluv_init(fs.loop, &fs.cu)) < 0 || (rc = curluv_unix_socket(fs.cu, sockpath)) < 0 ||
-	    (rc = curluv_cafile(fs.cu, cafile)) < 0)
+	if ((rc = mem_curl()) < 0 || (rc = curluv_init(fs.loop, &fs.cu)) < 0)
 		return rc;
+	curluv_unix_socket(fs.cu, sockpath);
+	curluv_cafile(fs.cu, cafile);
 	return 0;
 }

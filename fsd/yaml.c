@@ -10,7 +10,8 @@
 static int
 write_buf(void *arg, unsigned char *p, size_t n)
 {
-	return buf_add(arg, p, n) == 0;
+	buf_add(arg, p, n);
+	return 1;
 }
 
 static int
@@ -86,7 +87,7 @@ json_yaml(yaml_emitter_t *e, json_t *v)
 		return rc;
 	}
 	if ((s = js_text(v, NULL)) == NULL)
-		return -ENOMEM;
+		return -EINVAL;
 	rc = scalar(e, s, YAML_PLAIN_SCALAR_STYLE);
 	free(s);
 	return rc;
@@ -101,7 +102,7 @@ json_to_yaml(json_t *v, Buf *b)
 	int rc = -EIO;
 
 	if (!yaml_emitter_initialize(&e))
-		return -ENOMEM;
+		oom(0);
 	yaml_emitter_set_output(&e, write_buf, b);
 	yaml_emitter_set_unicode(&e, 1);
 	yaml_emitter_set_width(&e, 100);

@@ -11,7 +11,7 @@
 static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 /* Append the encoding of n bytes; out ends NUL-terminated even when n is 0. */
-int
+void
 base64_encode(const void *p, size_t n, Buf *out)
 {
 	const unsigned char *u = p;
@@ -19,8 +19,7 @@ base64_encode(const void *p, size_t n, Buf *out)
 	size_t i;
 	unsigned v;
 
-	if (buf_reserve(out, (n + 2) / 3 * 4) < 0)
-		return -ENOMEM;
+	buf_reserve(out, (n + 2) / 3 * 4);
 	q = out->p + out->n;
 	for (i = 0; i < n; i += 3) {
 		v = (unsigned)u[i] << 16 | (i + 1 < n ? (unsigned)u[i + 1] << 8 : 0) | (i + 2 < n ? u[i + 2] : 0);
@@ -31,7 +30,6 @@ base64_encode(const void *p, size_t n, Buf *out)
 	}
 	*q = '\0';
 	out->n = (size_t)(q - out->p);
-	return 0;
 }
 
 /* The value of a digit of either alphabet, -1 for a skipped byte, -2 for junk. */
@@ -53,7 +51,7 @@ digit(unsigned char c)
 	return -2;
 }
 
-/* Append the decoding of n characters; 0, -EINVAL or -ENOMEM. On error
+/* Append the decoding of n characters; 0 or -EINVAL. On error
  * out keeps what it held before. */
 int
 base64_decode(const char *s, size_t n, Buf *out)
@@ -63,8 +61,7 @@ base64_decode(const char *s, size_t n, Buf *out)
 	int bits = 0, v;
 	char *q;
 
-	if (buf_reserve(out, n / 4 * 3 + 3) < 0)
-		return -ENOMEM;
+	buf_reserve(out, n / 4 * 3 + 3);
 	q = out->p + out->n;
 	for (i = 0; i < n; i++) {
 		if ((v = digit((unsigned char)s[i])) == -1)

@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include "buf.h"
 
-int base64_encode(const void *p, size_t n, Buf *out);
+void base64_encode(const void *p, size_t n, Buf *out);
 int base64_decode(const char *s, size_t n, Buf *out);
 
 #endif

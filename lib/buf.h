@@ -11,11 +11,11 @@ typedef struct Buf {
 	size_t cap; /* bytes allocated */
 } Buf;
 
-int buf_reserve(Buf *b, size_t more);
-int buf_add(Buf *b, const void *p, size_t n);
-int buf_str(Buf *b, const char *s);
-int buf_printf(Buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-int buf_pwrite(Buf *b, const void *p, size_t n, size_t off);
+void buf_reserve(Buf *b, size_t more);
+void buf_add(Buf *b, const void *p, size_t n);
+void buf_str(Buf *b, const char *s);
+void buf_printf(Buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void buf_pwrite(Buf *b, const void *p, size_t n, size_t off);
 void buf_consume(Buf *b, size_t n);
 void buf_reset(Buf *b);
 void buf_free(Buf *b);

@@ -32,6 +32,7 @@
 #include <unistd.h>
 #include "buf.h"
 #include "curluv.h"
+#include "mem.h"
 
 enum { SPARE_MAX = 32 };
 
@@ -193,16 +194,12 @@ watch_new(curluv *cu, curl_socket_t fd)
 		return NULL;
 	if (fd >= cu->nwatches) {
 		int n = fd + 64;
-		watch **v = realloc(cu->watches, n * sizeof *v);
-		if (v == NULL)
-			return NULL;
+		watch **v = erealloc(cu->watches, n * sizeof *v);
 		memset(v + cu->nwatches, 0, (n - cu->nwatches) * sizeof *v);
 		cu->watches = v;
 		cu->nwatches = n;
 	}
-	w = calloc(1, sizeof *w);
-	if (w == NULL)
-		return NULL;
+	w = ecalloc(1, sizeof *w);
 	w->fd = fd;
 	w->cu = cu;
 	if (uv_poll_init_socket(cu->loop, &w->poll, fd) < 0) {
@@ -265,22 +262,13 @@ close_cb(void *arg, curl_socket_t fd)
 int
 curluv_init(uv_loop_t *loop, curluv **out)
 {
-	static int global_done;
 	curluv *cu;
 
-	if (!global_done) {
-		curl_global_init(CURL_GLOBAL_DEFAULT);
-		global_done = 1;
-	}
-	cu = calloc(1, sizeof *cu);
-	if (cu == NULL)
-		return -ENOMEM;
+	if (mem_curl() < 0)
+		return -EIO;
+	cu = ecalloc(1, sizeof *cu);
 	cu->loop = loop;
 	cu->multi = curl_multi_init();
-	if (cu->multi == NULL) {
-		free(cu);
-		return -ENOMEM;
-	}
 	uv_timer_init(loop, &cu->timer);
 	cu->timer.data = cu;
 	uv_timer_init(loop, &cu->defer_timer);
@@ -328,10 +316,8 @@ curluv_free(curluv *cu)
 static transfer *
 transfer_new(curluv *cu, CURL *easy, curluv_done_cb cb, void *arg)
 {
-	transfer *t = calloc(1, sizeof *t);
+	transfer *t = ecalloc(1, sizeof *t);
 
-	if (t == NULL)
-		return NULL;
 	t->cu = cu;
 	t->easy = easy;
 	t->cb = cb;
@@ -352,28 +338,23 @@ transfer_new(curluv *cu, CURL *easy, curluv_done_cb cb, void *arg)
 }
 
 /* One setting of a string kept for every transfer: *slot becomes a copy of val (or NULL). */
-static int
+static void
 keep_str(char **slot, const char *val)
 {
-	char *p = NULL;
-
-	if (val != NULL && (p = strdup(val)) == NULL)
-		return -ENOMEM;
 	free(*slot);
-	*slot = p;
-	return 0;
+	*slot = val != NULL ? estrdup(val) : NULL;
 }
 
-int
+void
 curluv_cafile(curluv *cu, const char *path)
 {
-	return keep_str(&cu->cafile, path);
+	keep_str(&cu->cafile, path);
 }
 
-int
+void
 curluv_unix_socket(curluv *cu, const char *path)
 {
-	return keep_str(&cu->unix_path, path);
+	keep_str(&cu->unix_path, path);
 }
 
 static void
@@ -438,8 +419,6 @@ curluv_add(curluv *cu, CURL *easy, curluv_done_cb cb, void *arg)
 {
 	transfer *t = transfer_new(cu, easy, cb, arg);
 
-	if (t == NULL)
-		return -ENOMEM;
 	return transfer_start(cu, easy, t);
 }
 
@@ -449,7 +428,8 @@ collect_cb(char *data, size_t size, size_t n, void *arg)
 	transfer *t = arg;
 	size_t len = size * n;
 
-	return buf_add(&t->body, data, len) < 0 ? 0 : len;
+	buf_add(&t->body, data, len);
+	return len;
 }
 
 int
@@ -460,13 +440,7 @@ curluv_request(curluv *cu, const char *method, const char *url, const char *cons
 	transfer *t;
 	int i, rc;
 
-	if (easy == NULL)
-		return -ENOMEM;
 	t = transfer_new(cu, easy, cb, arg);
-	if (t == NULL) {
-		curl_easy_cleanup(easy);
-		return -ENOMEM;
-	}
 	t->collect = 1;
 	curl_easy_setopt(easy, CURLOPT_URL, url);
 	curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, collect_cb);
@@ -479,12 +453,7 @@ curluv_request(curluv *cu, const char *method, const char *url, const char *cons
 		t->headers = curl_slist_append(t->headers, headers[i]);
 	curl_easy_setopt(easy, CURLOPT_HTTPHEADER, t->headers);
 	if (body != NULL) {
-		t->send = malloc(len ? len : 1);
-		if (t->send == NULL) {
-			curl_easy_cleanup(easy);
-			transfer_free(t);
-			return -ENOMEM;
-		}
+		t->send = emalloc(len ? len : 1);
 		memcpy(t->send, body, len);
 		curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
 		curl_easy_setopt(easy, CURLOPT_POSTFIELDS, t->send);

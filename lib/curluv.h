@@ -34,13 +34,13 @@ void curluv_free(curluv *cu);
 
 /* Every transfer started from now on connects to the Unix-domain socket at
  * path instead of the URL's host and port (which still make the Host header
- * and the request line); NULL goes back to TCP. 0 or -ENOMEM. */
-int curluv_unix_socket(curluv *cu, const char *path);
+ * and the request line); NULL goes back to TCP. */
+void curluv_unix_socket(curluv *cu, const char *path);
 
 /* Every transfer started from now on trusts only the CAs in the PEM file at
  * path for TLS peers, instead of the system's store (libcurl's default);
- * NULL goes back to that store. 0 or -ENOMEM. */
-int curluv_cafile(curluv *cu, const char *path);
+ * NULL goes back to that store. */
+void curluv_cafile(curluv *cu, const char *path);
 
 /* Run an easy handle the caller set up; the caller's write callback gets the
  * data (resp->body is NULL). Returns 0 or -errno; done_cb is not called when

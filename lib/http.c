@@ -49,6 +49,7 @@
 #include <sys/un.h>
 #include "http_int.h"
 #include "log.h"
+#include "mem.h"
 
 typedef struct write_req {
 	uv_write_t w;
@@ -66,21 +67,11 @@ static void conn_time(http_conn *c, int what);
 static char *
 xmemdup(const char *s, size_t n)
 {
-	char *p = malloc(n + 1);
+	char *p = emalloc(n + 1);
 
-	if (p == NULL)
-		abort();
 	memcpy(p, s, n);
 	p[n] = '\0';
 	return p;
-}
-
-/* n more bytes in b (out of memory aborts, as everywhere here). */
-static void
-add(Buf *b, const char *s, size_t n)
-{
-	if (buf_add(b, s, n) < 0)
-		abort();
 }
 
 /* n more bytes on the end of the NUL-terminated string *s (a header's name
@@ -91,7 +82,7 @@ add_str(char **s, const char *more, size_t n)
 	size_t len = strlen(*s);
 	Buf b = { *s, len, len + 1 };
 
-	add(&b, more, n);
+	buf_add(&b, more, n);
 	*s = b.p;
 }
 
@@ -260,9 +251,7 @@ conn_send(http_conn *c, uv_buf_t *bufs, int n, int close_after)
 			conn_finish(c);
 		return;
 	}
-	wr = malloc(sizeof *wr + total - done);
-	if (wr == NULL)
-		abort();
+	wr = emalloc(sizeof *wr + total - done);
 	wr->conn = c;
 	wr->close_after = close_after;
 	for (i = 0; i < n; i++) {
@@ -320,10 +309,8 @@ static int
 on_message_begin(http_parser *p)
 {
 	http_conn *c = p->data;
-	http_req *r = calloc(1, sizeof *r);
+	http_req *r = ecalloc(1, sizeof *r);
 
-	if (r == NULL)
-		abort();
 	r->conn = c;
 	memcpy(r->peer, c->peer, sizeof r->peer);
 	req_free(c->req);
@@ -354,7 +341,7 @@ on_url(http_parser *p, const char *at, size_t n)
 
 	if (count_header_bytes(c, n) < 0)
 		return -1;
-	add(&c->url, at, n);
+	buf_add(&c->url, at, n);
 	return 0;
 }
 
@@ -368,9 +355,7 @@ on_header_field(http_parser *p, const char *at, size_t n)
 	if (count_header_bytes(c, n) < 0)
 		return -1;
 	if (r->nheaders == 0 || c->header_value) {
-		r->headers = realloc(r->headers, (r->nheaders + 1) * sizeof *r->headers);
-		if (r->headers == NULL)
-			abort();
+		r->headers = erealloc(r->headers, (r->nheaders + 1) * sizeof *r->headers);
 		h = &r->headers[r->nheaders++];
 		h->name = xmemdup(at, n);
 		h->value = xmemdup("", 0);
@@ -445,8 +430,7 @@ on_headers_complete(http_parser *p)
 	}
 	if (r->declared > 0) { /* room for exactly the declared body: it may be most of a sandbox's memory */
 		buf_free(&c->body);
-		if (!(c->body.p = malloc(p->content_length + 1)))
-			abort();
+		c->body.p = emalloc(p->content_length + 1);
 		c->body.p[0] = '\0';
 		c->body.cap = p->content_length + 1;
 	}
@@ -469,7 +453,7 @@ on_body(http_parser *p, const char *at, size_t n)
 		http_conn_fail(c, 413, "The request content is too large.");
 		return -1;
 	}
-	add(&c->body, at, n);
+	buf_add(&c->body, at, n);
 	if (p->flags & F_CONTENTLENGTH)
 		conn_time(c, T_BODY);
 	return 0;
@@ -515,7 +499,7 @@ conn_parse(http_conn *c, const char *data, size_t n)
 		return -1;
 	if (e == HPE_PAUSED) {
 		if (used < n)
-			add(&c->rest, data + used, n - used);
+			buf_add(&c->rest, data + used, n - used);
 		c->srv->cb(c->req, c->srv->arg);
 		return 0;
 	}
@@ -547,7 +531,7 @@ on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 		conn_parse(c, buf->base, n);
 		return;
 	}
-	add(&c->rest, buf->base, n);
+	buf_add(&c->rest, buf->base, n);
 	if (c->rest.n > (1u << 20)) {
 		uv_read_stop(s);
 		c->reading = 0;
@@ -624,9 +608,7 @@ http_respond(http_req *r, int status, const char *ctype, const char *extra, cons
 		snprintf(clen, sizeof clen, "Content-Length: %zu\r\n", len);
 		hlen = head_format(r, stack, sizeof stack, status, ctype, extra, clen);
 		if ((size_t)hlen >= sizeof stack) {
-			head = malloc(hlen + 1);
-			if (head == NULL)
-				abort();
+			head = emalloc(hlen + 1);
 			head_format(r, head, hlen + 1, status, ctype, extra, clen);
 		}
 		bufs[0] = uv_buf_init(head, hlen);

@@ -28,6 +28,7 @@
 #include <sys/un.h>
 #include "http_int.h"
 #include "log.h"
+#include "mem.h"
 
 /* "127.0.0.1:40312" for a TCP peer. */
 static void
@@ -74,9 +75,7 @@ on_connection(uv_stream_t *ls, int status)
 
 	if (status < 0)
 		return;
-	c = calloc(1, sizeof *c);
-	if (c == NULL)
-		abort();
+	c = ecalloc(1, sizeof *c);
 	c->srv = s;
 	if (is_tcp)
 		uv_tcp_init(s->loop, &c->h.tcp);
@@ -122,13 +121,11 @@ raise_nofile(void)
 static http_server *
 server_new(uv_loop_t *loop, const http_limits *lim, http_handler_cb cb, void *arg)
 {
-	http_server *s = calloc(1, sizeof *s);
+	http_server *s = ecalloc(1, sizeof *s);
 	http_limits *l;
 
 	http_settings_init();
 	raise_nofile();
-	if (s == NULL)
-		return NULL;
 	s->loop = loop;
 	s->cb = cb;
 	s->arg = arg;
@@ -179,8 +176,7 @@ http_listen(uv_loop_t *loop, const char *host, int port, const http_limits *lim,
 	if (uv_ip4_addr(host, port, (struct sockaddr_in *)&addr) != 0 &&
 	    uv_ip6_addr(host, port, (struct sockaddr_in6 *)&addr) != 0)
 		return -EINVAL;
-	if ((s = server_new(loop, lim, cb, arg)) == NULL)
-		return -ENOMEM;
+	s = server_new(loop, lim, cb, arg);
 	uv_tcp_init(loop, &s->h.tcp);
 	return server_listen(s, uv_tcp_bind(&s->h.tcp, (struct sockaddr *)&addr, 0), out);
 }
@@ -190,8 +186,7 @@ http_listen_fd(uv_loop_t *loop, int fd, const http_limits *lim, http_handler_cb 
 {
 	http_server *s;
 
-	if ((s = server_new(loop, lim, cb, arg)) == NULL)
-		return -ENOMEM;
+	s = server_new(loop, lim, cb, arg);
 	uv_tcp_init(loop, &s->h.tcp);
 	return server_listen(s, uv_tcp_open(&s->h.tcp, fd), out);
 }
@@ -228,8 +223,7 @@ unix_bind(http_server *s, const char *path)
 
 	if ((rc = uv_pipe_bind(&s->h.pipe, path)) < 0)
 		return rc;
-	if ((s->path = strdup(path)) == NULL)
-		return -ENOMEM;
+	s->path = estrdup(path);
 	return chmod(path, 0600) < 0 ? -errno : 0;
 }
 
@@ -245,8 +239,7 @@ http_listen_unix(uv_loop_t *loop, const char *path, const http_limits *lim, http
 		return -ENAMETOOLONG;
 	if ((rc = unix_remove_stale(path)) < 0)
 		return rc;
-	if ((s = server_new(loop, lim, cb, arg)) == NULL)
-		return -ENOMEM;
+	s = server_new(loop, lim, cb, arg);
 	uv_pipe_init(loop, &s->h.pipe, 0);
 	return server_listen(s, unix_bind(s, path), out);
 }

@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "js.h"
+#include "mem.h"
 
 enum { TEXT_MAX_DEPTH = 2048 };
 
@@ -47,8 +48,7 @@ grow(outbuf *o, size_t more)
 		cap *= 2;
 	if (cap == o->cap)
 		return 0;
-	if (!(s = realloc(o->s, cap)))
-		return o->failed = 1, -1;
+	s = erealloc(o->s, cap);
 	o->s = s;
 	o->cap = cap;
 	return 0;
@@ -233,7 +233,7 @@ finish(outbuf *o, size_t *len)
 }
 
 /* The text of v (any type), malloc'd and NUL-terminated, its length in
- * *len if len is not NULL; NULL when out of memory or v is not writable. */
+ * *len if len is not NULL; NULL when v is not writable (a NaN, too deep). */
 char *
 js_text(const json_t *v, size_t *len)
 {
@@ -245,8 +245,8 @@ js_text(const json_t *v, size_t *len)
 
 /* The js_append* functions write into a Buf what js_text writes into
  * its own buffer, so a text made of parts (an activation record, an event
- * line) is written once, in one buffer. Each returns 0, or -ENOMEM (also
- * for a value that cannot be written) and then leaves b's text as it was. */
+ * line) is written once, in one buffer. js_append returns 0, or -EINVAL
+ * for a value that cannot be written (and then leaves b's text as it was). */
 static int
 append_end(outbuf *o, Buf *b)
 {
@@ -258,7 +258,7 @@ append_end(outbuf *o, Buf *b)
 		b->n = o->len;
 	if (b->p)
 		b->p[b->n] = 0;
-	return ok ? 0 : -ENOMEM;
+	return ok ? 0 : -EINVAL;
 }
 
 int
@@ -270,22 +270,22 @@ js_append(Buf *b, const json_t *v)
 	return append_end(&o, b);
 }
 
-int
+void
 js_append_string(Buf *b, const char *s)
 {
 	outbuf o = { b->p, b->n, b->cap, 0 };
 
 	put_string(&o, s, strlen(s));
-	return append_end(&o, b);
+	append_end(&o, b);
 }
 
-int
+void
 js_append_int(Buf *b, int64_t v)
 {
 	outbuf o = { b->p, b->n, b->cap, 0 };
 
 	put_integer(&o, v);
-	return append_end(&o, b);
+	append_end(&o, b);
 }
 
 /* {"k1":"v1",...} from n pairs of strings in kv (key, value, key, value...),

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "map.h"
+#include "mem.h"
 
 struct Mapent {
 	Mapent *next;
@@ -39,15 +40,13 @@ str_hash32(const char *s)
 	return h;
 }
 
-static int
+static void
 mapgrow(Map *m)
 {
 	size_t nsize = m->size ? m->size * 2 : 64;
-	Mapent **ntab = calloc(nsize, sizeof *ntab);
+	Mapent **ntab = ecalloc(nsize, sizeof *ntab);
 	size_t i;
 
-	if (ntab == NULL)
-		return -ENOMEM;
 	for (i = 0; i < m->size; i++) {
 		Mapent *e, *next;
 		for (e = m->tab[i]; e != NULL; e = next) {
@@ -59,7 +58,6 @@ mapgrow(Map *m)
 	free(m->tab);
 	m->tab = ntab;
 	m->size = nsize;
-	return 0;
 }
 
 static Mapent **
@@ -84,31 +82,27 @@ map_get(Map *m, const char *key)
 	return *pp ? (*pp)->val : NULL;
 }
 
-/* Set key to val (replacing any value). 0 or -ENOMEM. */
-int
+/* Set key to val (replacing any value). */
+void
 map_put(Map *m, const char *key, void *val)
 {
 	uint64_t h = str_hash(key);
 	Mapent **pp, *e;
 
-	if ((m->count + 1) * 4 > m->size * 3 && mapgrow(m) < 0)
-		return -ENOMEM;
+	if ((m->count + 1) * 4 > m->size * 3)
+		mapgrow(m);
 	pp = mapslot(m, key, h);
 	if (*pp != NULL) {
 		(*pp)->val = val;
-		return 0;
+		return;
 	}
-	e = malloc(sizeof *e);
-	if (e == NULL || (e->key = strdup(key)) == NULL) {
-		free(e);
-		return -ENOMEM;
-	}
+	e = emalloc(sizeof *e);
+	e->key = estrdup(key);
 	e->hash = h;
 	e->val = val;
 	e->next = NULL;
 	*pp = e;
 	m->count++;
-	return 0;
 }
 
 /* Remove key; returns its value or NULL. */

@@ -206,11 +206,11 @@ act_identify(Proxy *px, Act *a)
 		do
 			a->idlen = (size_t)snprintf(a->idbuf, sizeof a->idbuf, "faasfs-proxy-%lu", ++px->seq);
 		while (idtab_get(&px->ids, a->idbuf, a->idlen));
-		if (json_object_set_new(a->run, "activation_id", json_string(a->idbuf)) < 0)
-			return -ENOMEM;
+		json_object_set_new(a->run, "activation_id", json_string(a->idbuf));
 		a->line = NULL;
 	}
-	return idtab_add(&px->ids, a);
+	idtab_add(&px->ids, a);
+	return 0;
 }
 
 static int
@@ -219,7 +219,7 @@ act_text(Act *a)
 	if (a->line)
 		return 0;
 	if ((a->text = js_text(a->run, NULL)) == NULL)
-		return -ENOMEM;
+		return -EINVAL;
 	a->line = a->text;
 	a->linelen = strlen(a->text);
 	return 0;
@@ -230,13 +230,8 @@ act_text(Act *a)
 void
 act_submit(Proxy *px, http_req *req, json_t *run, const char *text, size_t len)
 {
-	Act *a = calloc(1, sizeof *a);
+	Act *a = ecalloc(1, sizeof *a);
 
-	if (a == NULL) {
-		json_decref(run);
-		reply_error(req, 500, "out of memory");
-		return;
-	}
 	a->px = px;
 	a->req = req;
 	a->run = run;
@@ -245,7 +240,7 @@ act_submit(Proxy *px, http_req *req, json_t *run, const char *text, size_t len)
 	a->id = "";
 	a->started = now_ms();
 	if ((px->action->limit > 1 && act_identify(px, a) < 0) || act_text(a) < 0) {
-		reply_error(req, 500, "out of memory");
+		reply_error(req, 500, "the run cannot be written as JSON");
 		act_free(a);
 		return;
 	}

@@ -59,22 +59,20 @@ ident_of(json_t *value)
 {
 	json_t *k = json_object_get(value, "kind");
 	char *s, *sec = json_dumps(json_object_get(value, "secrets"), JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
-	int rc = asprintf(&s, "%s\n%s\n%d\n%s", json_is_string(k) ? json_string_value(k) : "",
-	                  str_field(value, "main", "main"), json_is_true(json_object_get(value, "binary")),
-	                  sec ? sec : "");
 
+	s = easprintf("%s\n%s\n%d\n%s", json_is_string(k) ? json_string_value(k) : "", str_field(value, "main", "main"),
+	              json_is_true(json_object_get(value, "binary")), sec ? sec : "");
 	free(sec);
-	return rc < 0 ? NULL : s;
+	return s;
 }
 
-static int
+static void
 action_identity(Action *a, json_t *value, const char *code, size_t len)
 {
-	if ((a->ident = ident_of(value)) == NULL || (a->code = malloc(len + 1)) == NULL)
-		return -ENOMEM;
+	a->ident = ident_of(value);
+	a->code = emalloc(len + 1);
 	memcpy(a->code, code, len);
 	a->codelen = len;
-	return 0;
 }
 
 /* The environment: PATH and the proxy's __OW_*, then init's env. Values that
@@ -85,21 +83,17 @@ action_env(Proxy *px, Action *a, json_t *env)
 	const char *key;
 	json_t *v;
 	char *text;
-	int rc = 0;
 
-	if ((a->env = env_copy(px->baseenv)) == NULL)
-		return -ENOMEM;
+	a->env = env_copy(px->baseenv);
 	json_object_foreach(env, key, v)
 	{
 		if (json_is_string(v))
-			rc = env_set(&a->env, key, json_string_value(v));
-		else if ((text = json_is_null(v) ? strdup("") : js_text(v, NULL))) {
-			rc = env_set(&a->env, key, text);
+			env_set(&a->env, key, json_string_value(v));
+		else if ((text = json_is_null(v) ? estrdup("") : js_text(v, NULL))) {
+			env_set(&a->env, key, text);
 			free(text);
 		} else
-			rc = -ENOMEM;
-		if (rc < 0)
-			return rc;
+			return -EINVAL;
 	}
 	return 0;
 }
@@ -141,9 +135,7 @@ action_place(Proxy *px, Action *a, json_t *value, const char *code, size_t len, 
 		return -EINVAL;
 	}
 	if (binary && (rc = base64_decode(code, len, &bin)) < 0) {
-		snprintf(err, errlen,
-		         rc == -ENOMEM ? "out of memory decoding the code"
-		                       : "the code is marked binary but is not base64");
+		snprintf(err, errlen, "the code is marked binary but is not base64");
 		buf_free(&bin);
 		return rc;
 	}
@@ -196,8 +188,7 @@ action_place_file(Action *a, const char *code, size_t len, char *err, size_t err
 	}
 	if ((rc = unpack_file(code, len, a->dir, a->kind->file, err, errlen)) < 0)
 		return rc;
-	if (asprintf(&a->entry, "%s/%s", a->dir, a->kind->file) < 0)
-		return -ENOMEM;
+	a->entry = easprintf("%s/%s", a->dir, a->kind->file);
 	return 0;
 }
 
@@ -205,10 +196,7 @@ action_place_file(Action *a, const char *code, size_t len, char *err, size_t err
 static int
 action_dir(Proxy *px, Action *a)
 {
-	if (asprintf(&a->dir, "%s/action-%lu", px->workdir, ++px->seq) < 0) {
-		a->dir = NULL;
-		return -ENOMEM;
-	}
+	a->dir = easprintf("%s/action-%lu", px->workdir, ++px->seq);
 	return mkdir(a->dir, 0700) < 0 ? -errno : 0;
 }
 
@@ -216,24 +204,21 @@ action_dir(Proxy *px, Action *a)
 int
 action_new(Proxy *px, json_t *value, const char *code, size_t len, Action **out, char *err, size_t errlen)
 {
-	Action *a = calloc(1, sizeof *a);
+	Action *a = ecalloc(1, sizeof *a);
 	int rc;
 
-	if (a == NULL)
-		return -ENOMEM;
-	snprintf(err, errlen, "out of memory");
-	if ((rc = action_identity(a, value, code, len)) < 0 ||
-	    (a->main = strdup(str_field(value, "main", "main"))) == NULL)
-		goto fail;
+	action_identity(a, value, code, len);
+	a->main = estrdup(str_field(value, "main", "main"));
 	if ((rc = action_dir(px, a)) < 0) {
 		snprintf(err, errlen, "cannot make the action's folder under %s: %s", px->workdir, strerror(-rc));
 		goto fail;
 	}
 	if ((rc = action_place(px, a, value, code, len, err, errlen)) < 0)
 		goto fail;
-	snprintf(err, errlen, "out of memory");
-	if ((rc = action_env(px, a, json_object_get(value, "env"))) < 0)
+	if ((rc = action_env(px, a, json_object_get(value, "env"))) < 0) {
+		snprintf(err, errlen, "the init's env cannot be written as JSON");
 		goto fail;
+	}
 	if ((rc = secrets_place(px, a, json_object_get(value, "secrets"), err, errlen)) < 0)
 		goto fail;
 	a->limit = action_limit(px, a);
@@ -241,7 +226,7 @@ action_new(Proxy *px, json_t *value, const char *code, size_t len, Action **out,
 	return 0;
 fail:
 	action_free(a);
-	return rc < 0 ? rc : -ENOMEM;
+	return rc;
 }
 
 /* Is this init the one already made (or being made)? */

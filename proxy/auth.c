@@ -50,8 +50,8 @@ auth_init(Proxy *px)
 
 	if (v == NULL)
 		return 0;
-	if (*v && (px->token = strdup(v)) == NULL)
-		return -ENOMEM;
+	if (*v)
+		px->token = estrdup(v);
 	px->tokenlen = px->token ? strlen(px->token) : 0;
 	scrub_env();
 	if (px->token && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)

@@ -13,6 +13,6 @@ proxy/faasfs-proxy: $(PROXY_OBJS) $(LIB_A)
 BINS += proxy/faasfs-proxy
 
 # the in-flight tables, alone under cmocka
-tests/unit/test-inflight: tests/unit/test-inflight.c proxy/inflight.o
+tests/unit/test-inflight: tests/unit/test-inflight.c proxy/inflight.o $(LIB_A)
 	$(CC) $(CFLAGS) $(PROXY_CFLAGS) $(shell pkg-config --cflags cmocka) -o $@ $(filter %.c %.o %.a,$^) $(shell pkg-config --libs cmocka)
 UNIT_TESTS += tests/unit/test-inflight

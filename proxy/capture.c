@@ -33,13 +33,12 @@ cap_line(Proxy *px, int to, const char *p, size_t len)
 	gettimeofday(&tv, NULL);
 	gmtime_r(&tv.tv_sec, &tm);
 	strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
-	if (buf_str(&b, stamp) == 0 &&
-	    buf_printf(&b, ".%06ldZ %s: ", (long)tv.tv_usec, to == 1 ? "stdout" : "stderr") == 0 &&
-	    buf_add(&b, px->cappart[to].p, px->cappart[to].n) == 0 && buf_add(&b, p, len) == 0 &&
-	    buf_add(&b, "", 1) == 0) {
-		utf8_scrub(b.p); /* a line is JSON text: bytes that are not UTF-8 become '?' */
-		json_array_append_new(px->cap, json_string(b.p));
-	}
+	buf_str(&b, stamp);
+	buf_printf(&b, ".%06ldZ %s: ", (long)tv.tv_usec, to == 1 ? "stdout" : "stderr");
+	buf_add(&b, px->cappart[to].p, px->cappart[to].n);
+	buf_add(&b, p, len);
+	utf8_scrub(b.p); /* a line is JSON text: bytes that are not UTF-8 become '?' */
+	json_array_append_new(px->cap, json_string(b.p));
 	buf_free(&b);
 	px->cappart[to].n = 0;
 }

@@ -132,9 +132,8 @@ ctl_read_lines(Child *c)
 	ssize_t n;
 
 	while (!c->closing && c->ctlfd >= 0 && !c->ctleof) {
-		if (buf_reserve(&c->line, 65536) < 0)
-			n = 0;
-		else if ((n = read(c->ctlfd, c->line.p + c->line.n, want = c->line.cap - c->line.n - 1)) < 0) {
+		buf_reserve(&c->line, 65536);
+		if ((n = read(c->ctlfd, c->line.p + c->line.n, want = c->line.cap - c->line.n - 1)) < 0) {
 			if (errno == EINTR)
 				continue;
 			if (errno == EAGAIN)
@@ -366,8 +365,7 @@ child_write(Child *c, const char *p, size_t len, int flags)
 			done = 0;
 	if ((size_t)done == len + (nb - 1))
 		goto sent;
-	if ((r = malloc(sizeof *r + len + 1)) == NULL)
-		return -ENOMEM;
+	r = emalloc(sizeof *r + len + 1);
 	for (i = (size_t)done; i < len; i++)
 		if (!(flags & W_LINE) || (p[i] != '\n' && p[i] != '\r'))
 			r->data[n++] = p[i];

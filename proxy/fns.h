@@ -3,6 +3,7 @@
 #define PROXY_FNS_H
 
 #include "base64.h"
+#include "mem.h"
 
 #define CONCURRENT_MAX 1000 /* "__OW_ALLOW_CONCURRENT=true" without a number */
 #define ERRMAX 4096
@@ -13,10 +14,10 @@ enum { W_LINE = 1, W_CLOSE = 2 };
 uint64_t now_ms(void);
 char *env_pair(const char *name, const char *value);
 int env_count(char **env);
-int env_set(char ***envp, const char *name, const char *value);
+void env_set(char ***envp, const char *name, const char *value);
 char **env_copy(char **env);
 void env_free(char **env);
-int env_add_run(char ***envp, json_t *run);
+void env_add_run(char ***envp, json_t *run);
 int rmtree(const char *dir);
 
 /* secrets.c */
@@ -86,10 +87,10 @@ int result_valid(const char *line, size_t len);
 
 /* inflight.c */
 Act *idtab_get(Idtab *t, const char *id, size_t len);
-int idtab_add(Idtab *t, Act *a);
+void idtab_add(Idtab *t, Act *a);
 void idtab_del(Idtab *t, Act *a);
 void idtab_free(Idtab *t);
-int dl_add(Dlheap *h, Act *a);
+void dl_add(Dlheap *h, Act *a);
 void dl_del(Dlheap *h, Act *a);
 Act *dl_first(Dlheap *h);
 void dl_free(Dlheap *h);

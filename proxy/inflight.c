@@ -37,14 +37,12 @@ id_hash(const char *p, size_t len)
 	return h;
 }
 
-static int
+static void
 idtab_grow(Idtab *t)
 {
 	size_t size = t->size ? t->size * 2 : 256, i;
-	Act **b = calloc(size, sizeof *b), *a, *next;
+	Act **b = ecalloc(size, sizeof *b), *a, *next;
 
-	if (b == NULL)
-		return -ENOMEM;
 	for (i = 0; i < t->size; i++)
 		for (a = t->b[i]; a; a = next) {
 			next = a->hnext;
@@ -54,7 +52,6 @@ idtab_grow(Idtab *t)
 	free(t->b);
 	t->b = b;
 	t->size = size;
-	return 0;
 }
 
 /* The act whose id is the len bytes at id, or NULL. */
@@ -72,21 +69,20 @@ idtab_get(Idtab *t, const char *id, size_t len)
 	return NULL;
 }
 
-/* Add a, by a->id (whose length is a->idlen): 0 or -ENOMEM. */
-int
+/* Add a, by a->id (whose length is a->idlen). */
+void
 idtab_add(Idtab *t, Act *a)
 {
 	Act **b;
 
-	if (t->count >= t->size && idtab_grow(t) < 0)
-		return -ENOMEM;
+	if (t->count >= t->size)
+		idtab_grow(t);
 	a->hash = id_hash(a->id, a->idlen);
 	b = &t->b[a->hash & (t->size - 1)];
 	a->hnext = *b;
 	*b = a;
 	a->intab = 1;
 	t->count++;
-	return 0;
 }
 
 void
@@ -151,22 +147,20 @@ dl_down(Dlheap *h, size_t i)
 	dl_put(h, i, a);
 }
 
-/* Add a, which has a deadline: 0 or -ENOMEM. */
-int
+/* Add a, which has a deadline. */
+void
 dl_add(Dlheap *h, Act *a)
 {
 	size_t cap = h->cap ? h->cap * 2 : 256;
 	Act **arr;
 
 	if (h->n == h->cap) {
-		if ((arr = realloc(h->a, cap * sizeof *arr)) == NULL)
-			return -ENOMEM;
+		arr = erealloc(h->a, cap * sizeof *arr);
 		h->a = arr;
 		h->cap = cap;
 	}
 	h->a[h->n] = a;
 	dl_up(h, h->n++);
-	return 0;
 }
 
 /* Take a out of the heap, from wherever it is; nothing when it is not in. */

@@ -22,13 +22,8 @@ init_answer(Proxy *px, http_req *req, json_t *run)
 static void
 initq_add(Proxy *px, http_req *req, json_t *run)
 {
-	Initwait *w = calloc(1, sizeof *w);
+	Initwait *w = ecalloc(1, sizeof *w);
 
-	if (w == NULL) {
-		json_decref(run);
-		reply_error(req, 500, "out of memory");
-		return;
-	}
 	w->req = req;
 	w->run = run;
 	if (px->initq == NULL)

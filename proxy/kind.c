@@ -67,8 +67,7 @@ exists(const char *dir, const char *name, char **path)
 	struct stat st;
 	char *p;
 
-	if (asprintf(&p, "%s/%s", dir, name) < 0)
-		return -ENOMEM;
+	p = easprintf("%s/%s", dir, name);
 	if (stat(p, &st) < 0) {
 		free(p);
 		return -ENOENT;
@@ -99,7 +98,8 @@ entry_node(const char *dir, char **path)
 	if (exists(dir, "package.json", &p) < 0 && exists(dir, "index.js", &p) < 0 && exists(dir, "index.mjs", &p) < 0)
 		return -ENOENT;
 	free(p);
-	return (*path = strdup(dir)) ? 0 : -ENOMEM;
+	*path = estrdup(dir);
+	return 0;
 }
 
 static const Kind kinds[] = {

@@ -238,15 +238,13 @@ base_env(void)
 	char **env = NULL, *eq, name[256];
 	int i;
 
-	if (env_set(&env, "PATH", path && *path ? path : "/usr/local/bin:/usr/bin:/bin") < 0)
-		return NULL;
+	env_set(&env, "PATH", path && *path ? path : "/usr/local/bin:/usr/bin:/bin");
 	for (i = 0; environ[i]; i++) {
 		if (strncmp(environ[i], "__OW_", 5) != 0 || (eq = strchr(environ[i], '=')) == NULL ||
 		    (size_t)(eq - environ[i]) >= sizeof name)
 			continue;
 		snprintf(name, sizeof name, "%.*s", (int)(eq - environ[i]), environ[i]);
-		if (env_set(&env, name, eq + 1) < 0)
-			return NULL;
+		env_set(&env, name, eq + 1);
 	}
 	return env;
 }
@@ -259,11 +257,10 @@ make_workdir(Proxy *px)
 	char *dir;
 
 	if (px->opt.workdir) {
-		px->workdir = strdup(px->opt.workdir);
-		return px->workdir ? 0 : -ENOMEM;
+		px->workdir = estrdup(px->opt.workdir);
+		return 0;
 	}
-	if (asprintf(&dir, "%s/faasfs-proxy.XXXXXX", tmp && *tmp ? tmp : "/tmp") < 0)
-		return -ENOMEM;
+	dir = easprintf("%s/faasfs-proxy.XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	if (mkdtemp(dir) == NULL) {
 		free(dir);
 		return -errno;
@@ -343,6 +340,7 @@ main(int argc, char **argv)
 	Proxy *px = &proxy;
 	int rc;
 
+	mem_init();
 	log_prog = "faasfs-proxy";
 	signal(SIGPIPE, SIG_IGN);
 	if ((rc = auth_init(px)) < 0) { /* first: before any function process exists */

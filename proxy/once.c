@@ -131,19 +131,16 @@ once_env(Proxy *px, Act *a)
 {
 	char **env = env_copy(px->action->env);
 
-	if (env && env_add_run(&env, act_run(a)) < 0) {
-		env_free(env);
-		return NULL;
-	}
+	env_add_run(&env, act_run(a));
 	return env;
 }
 
 void
 once_start(Proxy *px, Act *a)
 {
-	Once *o = calloc(1, sizeof *o);
+	Once *o = ecalloc(1, sizeof *o);
 	json_t *value = json_object_get(act_run(a), "value");
-	char *params = value ? js_text(value, NULL) : strdup("{}");
+	char *params = value ? js_text(value, NULL) : estrdup("{}");
 	char **env = once_env(px, a), err[ERRMAX];
 	const char *argv[10];
 	int i, rc;

@@ -62,23 +62,18 @@ proc_env(Proxy *px)
 {
 	char **env = env_copy(px->action->env);
 
-	if (env && px->action->limit > 1 && env_set(&env, "__OW_ALLOW_CONCURRENT", "true") < 0)
-		goto fail;
-	if (env && (px->action->kind->ack || px->opt.wait_ack) && env_set(&env, "__OW_WAIT_FOR_ACK", "1") < 0)
-		goto fail;
+	if (px->action->limit > 1)
+		env_set(&env, "__OW_ALLOW_CONCURRENT", "true");
+	if (px->action->kind->ack || px->opt.wait_ack)
+		env_set(&env, "__OW_WAIT_FOR_ACK", "1");
 	return env;
-fail:
-	env_free(env);
-	return NULL;
 }
 
 static Proc *
 proc_new(Proxy *px, const Kind *k)
 {
-	Proc *p = calloc(1, sizeof *p);
+	Proc *p = ecalloc(1, sizeof *p);
 
-	if (p == NULL)
-		return NULL;
 	p->px = px;
 	p->kind = k;
 	p->c.data = p;
@@ -89,25 +84,23 @@ proc_new(Proxy *px, const Kind *k)
 	return p;
 }
 
-/* Spawn a process of kind k for action a (NULL: a stem cell) in cwd. */
-static Proc *
-proc_spawn(Proxy *px, const Kind *k, const Action *a, char **env, const char *cwd, char *err, size_t errlen)
+/* Spawn a process of kind k for action a (NULL: a stem cell) in cwd:
+ * *out, or a libuv error and err says why. */
+static int
+proc_spawn(Proxy *px, const Kind *k, const Action *a, char **env, const char *cwd, Proc **out, char *err, size_t errlen)
 {
-	Proc *p = env ? proc_new(px, k) : NULL;
+	Proc *p = proc_new(px, k);
 	const char *argv[8];
 	int rc;
 
-	if (p == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return NULL;
-	}
 	k->argv(px, a, argv);
 	if ((rc = child_spawn(px, &p->c, argv, env, cwd, 1)) < 0) {
 		snprintf(err, errlen, "Cannot start the action: %s: %s", argv[0], uv_strerror(rc));
 		child_close(&p->c);
-		return NULL;
+		return rc;
 	}
-	return p;
+	*out = p;
+	return 0;
 }
 
 /* The stem cell the backend's zygote forked before our start (--adopt):
@@ -138,19 +131,18 @@ proc_prelaunch(Proxy *px, char *err, size_t errlen)
 	const Kind *k = px->opt.kind ? kind_lookup(px->opt.kind) : NULL;
 	char **env;
 	Proc *p;
+	int rc;
 
 	if (k == NULL || !k->stem || px->proc != NULL || px->stopping)
 		return 0;
 	if ((p = proc_adopted(px, k)) == NULL) {
-		if ((env = env_copy(px->baseenv)) && env_set(&env, "__OW_WAIT_FOR_ACK", "1") < 0) {
-			env_free(env);
-			env = NULL;
-		}
-		p = proc_spawn(px, k, NULL, env, px->workdir, err, errlen);
+		env = env_copy(px->baseenv);
+		env_set(&env, "__OW_WAIT_FOR_ACK", "1");
+		rc = proc_spawn(px, k, NULL, env, px->workdir, &p, err, errlen);
 		env_free(env);
+		if (rc < 0)
+			return rc;
 	}
-	if (p == NULL)
-		return -1;
 	p->state = PROC_STEM;
 	px->proc = p;
 	return 0;
@@ -190,16 +182,17 @@ proc_start(Proxy *px, char *err, size_t errlen)
 	Action *a = px->action;
 	Proc *p = px->proc;
 	char **env;
+	int rc;
 
 	if (p && p->state == PROC_STEM && p->kind == a->kind && proc_adopt(p, err, errlen) == 0)
 		return 0;
 	if (p && p->state == PROC_STEM)
 		proc_gone(p, NULL); /* of another kind, or it went away */
 	env = proc_env(px);
-	p = proc_spawn(px, a->kind, a, env, a->dir, err, errlen);
+	rc = proc_spawn(px, a->kind, a, env, a->dir, &p, err, errlen);
 	env_free(env);
-	if (p == NULL)
-		return -ENOMEM;
+	if (rc < 0)
+		return rc;
 	p->state = a->kind->ack || px->opt.wait_ack ? PROC_STARTING : PROC_READY;
 	px->proc = p;
 	return 0;
@@ -235,10 +228,8 @@ busy_add(Proc *p, Act *a)
 void
 proc_send(Proc *p, Act *a)
 {
-	if (a->deadline && dl_add(&p->deadlines, a) < 0) {
-		act_fail(a, 500, "out of memory");
-		return;
-	}
+	if (a->deadline)
+		dl_add(&p->deadlines, a);
 	busy_add(p, a);
 	child_write(&p->c, a->line, a->linelen, W_LINE);
 	if (a->deadline)

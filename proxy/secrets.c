@@ -53,10 +53,7 @@ secrets_place(Proxy *px, Action *a, json_t *secrets, char *err, size_t errlen)
 		return 0;
 	if (!json_is_object(secrets))
 		return snprintf(err, errlen, "the init's secrets must be an object"), -EINVAL;
-	if (asprintf(&a->secdir, "%s/secrets-%lu", px->workdir, px->seq) < 0) {
-		a->secdir = NULL;
-		return -ENOMEM;
-	}
+	a->secdir = easprintf("%s/secrets-%lu", px->workdir, px->seq);
 	if (mkdir(a->secdir, 0700) < 0 || (dfd = open(a->secdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
 		snprintf(err, errlen, "cannot make the folder for secrets under %s: %s", px->workdir, strerror(errno));
 		return -errno;
@@ -75,6 +72,6 @@ secrets_place(Proxy *px, Action *a, json_t *secrets, char *err, size_t errlen)
 		rc = -errno;
 	close(dfd);
 	if (!rc)
-		rc = env_set(&a->env, "FAASFS_SECRETS", a->secdir);
+		env_set(&a->env, "FAASFS_SECRETS", a->secdir);
 	return rc;
 }

@@ -134,8 +134,10 @@ raw_event(http_req *req)
 	size_t i;
 	Buf b64 = { 0 };
 
-	if (body == NULL && base64_encode(req->body, req->body_len, &b64) == 0)
+	if (body == NULL) {
+		base64_encode(req->body, req->body_len, &b64);
 		body = json_string(b64.p);
+	}
 	buf_free(&b64);
 	for (i = 0; req->method[i] && i < sizeof method - 1; i++)
 		method[i] = (char)tolower((unsigned char)req->method[i]);

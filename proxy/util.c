@@ -24,10 +24,8 @@ char *
 env_pair(const char *name, const char *value)
 {
 	size_t n = strlen(name), v = strlen(value);
-	char *s = malloc(n + v + 2);
+	char *s = emalloc(n + v + 2);
 
-	if (s == NULL)
-		return NULL;
 	memcpy(s, name, n);
 	s[n] = '=';
 	memcpy(s + n + 1, value, v + 1);
@@ -45,29 +43,23 @@ env_count(char **env)
 }
 
 /* Set NAME in a malloc'd NULL-terminated list, replacing an earlier value. */
-int
+void
 env_set(char ***envp, const char *name, const char *value)
 {
-	char **env = *envp, *pair;
+	char **env = *envp, *pair = env_pair(name, value);
 	size_t len = strlen(name);
 	int i, n = env_count(env);
 
-	if ((pair = env_pair(name, value)) == NULL)
-		return -ENOMEM;
 	for (i = 0; i < n; i++)
 		if (strncmp(env[i], name, len) == 0 && env[i][len] == '=') {
 			free(env[i]);
 			env[i] = pair;
-			return 0;
+			return;
 		}
-	if ((env = realloc(env, (n + 2) * sizeof *env)) == NULL) {
-		free(pair);
-		return -ENOMEM;
-	}
+	env = erealloc(env, (n + 2) * sizeof *env);
 	env[n] = pair;
 	env[n + 1] = NULL;
 	*envp = env;
-	return 0;
 }
 
 /* A copy of a list; the strings are copied too. */
@@ -75,13 +67,10 @@ char **
 env_copy(char **env)
 {
 	int i, n = env_count(env);
-	char **c = calloc(n + 1, sizeof *c);
+	char **c = ecalloc(n + 1, sizeof *c);
 
-	for (i = 0; c && i < n; i++)
-		if ((c[i] = strdup(env[i])) == NULL) {
-			env_free(c);
-			return NULL;
-		}
+	for (i = 0; i < n; i++)
+		c[i] = estrdup(env[i]);
 	return c;
 }
 
@@ -96,14 +85,13 @@ env_free(char **env)
 }
 
 /* Every string field of the run object but "value" as __OW_<FIELD>. */
-int
+void
 env_add_run(char ***envp, json_t *run)
 {
 	char name[128];
 	const char *key;
 	json_t *v;
 	size_t i;
-	int rc;
 
 	json_object_foreach(run, key, v)
 	{
@@ -113,10 +101,8 @@ env_add_run(char ***envp, json_t *run)
 		for (i = 5; name[i]; i++)
 			if (name[i] >= 'a' && name[i] <= 'z')
 				name[i] -= 'a' - 'A';
-		if ((rc = env_set(envp, name, json_string_value(v))) < 0)
-			return rc;
+		env_set(envp, name, json_string_value(v));
 	}
-	return 0;
 }
 
 static int

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <cmocka.h>
 
-#include "../../backend/store.h"
+#include "../../backend/store_int.h"
 
 static void
 test_cache(void **state)

@@ -1,6 +1,6 @@
-/* store.h — the store's insides, shared by store*.c only (others use fns.h). */
-#ifndef FAAS_BACKEND_STORE_H
-#define FAAS_BACKEND_STORE_H
+/* store_int.h — the store's insides, shared by store*.c only (others use fns.h). */
+#ifndef FAAS_BACKEND_STORE_INT_H
+#define FAAS_BACKEND_STORE_INT_H
 
 #include "fns.h"
 

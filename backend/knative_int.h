@@ -1,7 +1,7 @@
-/* knative.h — the knative execution domain's own types, shared by domain_knative.c (containers),
+/* knative_int.h — the knative execution domain's own types, shared by domain_knative.c (containers),
  * knative_svc.c (Services: apply, wait Ready, collect) and knative_call.c (runs). */
-#ifndef FAAS_KNATIVE_H
-#define FAAS_KNATIVE_H
+#ifndef FAAS_KNATIVE_INT_H
+#define FAAS_KNATIVE_INT_H
 
 #include <jansson.h>
 #include <stdint.h>
