@@ -428,6 +428,8 @@ fire_one(backend *b, entry *a, int64_t due)
 	if (a->missed)
 		json_object_set_new(annot, "missed", json_true());
 	status = trigger_fire(b, &who, a->trigger, NULL, a->payload, annot, feed_fired, NULL, NULL);
+	if (status == 429) /* refused: the trigger's record says why */
+		trigger_error(b, a->ns, a->trigger, quota_refusal(), annot);
 	if (status && status != 204)
 		log_warn("alarms: %s/%s could not be fired (%d)", a->ns, a->trigger, status);
 	json_decref(annot);

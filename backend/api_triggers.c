@@ -194,7 +194,20 @@ api_triggers(api_req *ar)
 {
 	const char *m = ar->req->method, *name;
 	json_t *doc;
+	int rc;
 
+	if (strcmp(m, "POST") == 0 && ar->nseg == 1) { /* a fire only reads the trigger: the store's own, not a copy */
+		if (!entity_name_ok(ar, ar->seg[0]))
+			return;
+		if ((rc = store_entity_peek(ar->b->st, ar->who.ns, "triggers", ar->seg[0], &doc)))
+			api_error(ar->req, rc == -ENOENT ? 404 : 500,
+			          rc == -ENOENT ? "The requested resource does not exist."
+			                        : "The store could not be read.");
+		else
+			trigger_post(ar, ar->seg[0], doc);
+		json_decref(doc);
+		return;
+	}
 	if (!(doc = entity_route(ar, "triggers", trigger_put, &name)))
 		return;
 	if (strcmp(m, "GET") == 0) {
@@ -204,9 +217,6 @@ api_triggers(api_req *ar)
 	} else if (strcmp(m, "DELETE") == 0) {
 		entity_delete(ar, "triggers", name, doc);
 		feeds_forget(ar->b, ar->who.ns, name);
-	} else if (strcmp(m, "POST") == 0) {
-		trigger_post(ar, name, doc);
-		json_decref(doc);
 	} else {
 		json_decref(doc);
 		api_error(ar->req, 405, "Method not allowed.");

@@ -279,8 +279,10 @@ fire_change(files *f, watch *w, const char *path, int ev, const char *other)
 		json_object_set_new(payload, other[0] ? "from" : "to", other[0] ? json_string(other) : json_null());
 	snprintf(who.ns, sizeof who.ns, "%s", w->ns);
 	annot = json_pack("{s:s}", "feed", "/" CATALOG_NS "/files/changes");
-	if (trigger_fire(f->b, &who, w->trigger, NULL, payload, annot, feed_fired, NULL, NULL) == 429)
+	if (trigger_fire(f->b, &who, w->trigger, NULL, payload, annot, feed_fired, NULL, NULL) == 429) {
 		log_warn("files: %s/%s: %s", w->ns, w->trigger, quota_refusal());
+		trigger_error(f->b, w->ns, w->trigger, quota_refusal(), annot); /* where a person looks */
+	}
 	json_decref(annot);
 	json_decref(payload);
 }

@@ -12,7 +12,11 @@
  * the payload over them. Each rule's activation is committed as running,
  * in the same batch as the trigger's record, before the callback runs, so
  * after a crash every fired rule is accounted for. No active rule: 204 and
- * no record (Triggers.scala). The trigger record's logs hold one JSON line
+ * no record (Triggers.scala). When every rule's action is refused for now
+ * (its queue full, the namespace's concurrency), the fire is refused with
+ * 429 and no record, as an invoke would be: an acknowledged fire is one
+ * whose actions run, so a sender faster than the actions is slowed, not
+ * answered 202 for fires that never run. The trigger record's logs hold one JSON line
  * per rule: {"statusCode","success","activationId","rule","action"}.
  */
 #include <errno.h>
@@ -51,15 +55,37 @@ fire_committed(int err, const char *doc, void *arg)
 	free(f);
 }
 
-/* Start the rule's action; a line for the trigger record's logs. */
+/* Why trigger_fire last answered 429. */
+static char quota_refused[160];
+
+/* The trigger record's log line for a rule: {"statusCode","success",
+ * "activationId" or "error","rule","action"}, written as text, not built
+ * as an object and serialised (a fire makes one a rule). */
 static json_t *
-fire_rule(backend *b, const caller *who, const json_t *rule, json_t *event, const char *cause)
+rule_line(int code, const char *key, const char *val, const char *rname, const char *aname)
 {
-	char err[1024], rname[PATH_MAX_LEN + 1], aname[PATH_MAX_LEN + 1], *text;
+	Buf b = { 0 };
+	json_t *line = NULL;
+
+	if (!buf_str(&b, "{\"statusCode\":") && !js_append_int(&b, code) &&
+	    !buf_str(&b, code ? ",\"success\":false," : ",\"success\":true,") && !js_append_string(&b, key) &&
+	    !buf_str(&b, ":") && !js_append_string(&b, val) && !buf_str(&b, ",\"rule\":") &&
+	    !js_append_string(&b, rname) && !buf_str(&b, ",\"action\":") && !js_append_string(&b, aname) &&
+	    !buf_str(&b, "}"))
+		line = json_stringn_nocheck(b.p, b.n);
+	buf_free(&b);
+	return line;
+}
+
+/* Start the rule's action; a line for the trigger record's logs. *rc: 0
+ * started, -EAGAIN refused for now (its queue full, a quota), -errno. */
+static json_t *
+fire_rule(backend *b, const caller *who, const json_t *rule, json_t *event, const char *cause, int *rc)
+{
+	char err[1024], rname[PATH_MAX_LEN + 1], aname[PATH_MAX_LEN + 1];
 	act_req rq = { 0 };
 	activation *a;
-	int status, rc;
-	json_t *line;
+	int status;
 
 	rq.who = who;
 	rule_target(rule, &rq.target);
@@ -67,18 +93,14 @@ fire_rule(backend *b, const caller *who, const json_t *rule, json_t *event, cons
 	rq.cause = cause;
 	qname_path(&rq.target, aname, sizeof aname);
 	snprintf(rname, sizeof rname, "%s/%s", who->ns, jstr(json_object_get(rule, "name")));
-	rc = activation_start(b, &rq, NULL, NULL, &a, &status, err, sizeof err);
-	if (!rc)
-		rc = activation_ack(a, NULL, NULL);
-	line = rc ? json_pack("{s:i, s:b, s:s, s:s, s:s}", "statusCode", rc == -ENOENT ? 1 : 3, "success", 0, "error",
-	                      err, "rule", rname, "action", aname)
-	          : json_pack("{s:i, s:b, s:s, s:s, s:s}", "statusCode", 0, "success", 1, "activationId", a->id, "rule",
-	                      rname, "action", aname);
-	text = js_text(line, NULL);
-	json_decref(line);
-	line = json_string(text);
-	free(text);
-	return line;
+	*rc = activation_start(b, &rq, NULL, NULL, &a, &status, err, sizeof err);
+	if (*rc == -EAGAIN)
+		snprintf(quota_refused, sizeof quota_refused, "%.*s", (int)sizeof quota_refused - 1, err);
+	if (!*rc && (*rc = activation_ack(a, NULL, NULL)))
+		snprintf(err, sizeof err, "The activation could not be recorded.");
+	if (*rc)
+		return rule_line(*rc == -ENOENT ? 1 : 3, "error", err, rname, aname);
+	return rule_line(0, "activationId", a->id, rname, aname);
 }
 
 static int
@@ -120,9 +142,6 @@ rules_of(backend *b, const char *ns, const char *name, json_t **out)
 	k->rules = json_incref(*out);
 	return 0;
 }
-
-/* Why trigger_fire last answered 429. */
-static char quota_refused[160];
 
 const char *
 quota_refusal(void)
@@ -167,8 +186,8 @@ trigger_error(backend *b, const char *ns, const char *name, const char *msg, con
  * annotations for the trigger's record. 0: cb(202 or 500, id, arg) follows
  * once the record is committed (id is also in *id when id is not NULL);
  * otherwise an HTTP status and no callback: 404 no such trigger, 429 over
- * the namespace's fires a minute (quota_refusal says why), 204 no active
- * rule, 500 or 503. */
+ * the namespace's fires a minute or every rule's action refused for now
+ * (quota_refusal says why), 204 no active rule, 500 or 503. */
 int
 trigger_fire(backend *b, const caller *who, const char *name, const json_t *trig, const json_t *payload,
              const json_t *annot, fire_cb cb, void *arg, char *id)
@@ -179,7 +198,7 @@ trigger_fire(backend *b, const caller *who, const char *name, const json_t *trig
 	record rec;
 	fire_ctx *f;
 	size_t i;
-	int active = 0, rc;
+	int active = 0, started = 0, refused = 0, rc;
 	act_row row;
 
 	if (!trig && (rc = store_entity_peek(b->st, who->ns, "triggers", name, &own)))
@@ -212,7 +231,20 @@ trigger_fire(backend *b, const caller *who, const char *name, const json_t *trig
 	record_init(&rec, who->ns, name, jstr(json_object_get(trig, "version")), f->id, NULL);
 	record_annot_str(&rec, "path", path);
 	json_object_foreach((json_t *)annot, key, v) record_annot(&rec, key, v);
-	json_array_foreach(rules, i, r) if (rule_active(r)) record_log(&rec, fire_rule(b, who, r, event, f->id));
+	json_array_foreach(rules, i, r) if (rule_active(r))
+	{
+		record_log(&rec, fire_rule(b, who, r, event, f->id, &rc));
+		started += rc == 0;
+		refused += rc == -EAGAIN;
+	}
+	if (!started && refused) { /* nothing runs for now: the sender is told, as an invoke's is */
+		record_clear(&rec);
+		json_decref(event);
+		json_decref(rules);
+		json_decref(own);
+		free(f);
+		return 429;
+	}
 	record_set_response(&rec, RUN_SUCCESS, json_incref(event));
 	row = (act_row){
 		f->id, who->ns, name, rec.start, rec.start, RUN_SUCCESS, path, rec.version, record_text(&rec)

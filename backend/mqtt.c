@@ -332,8 +332,10 @@ on_message(struct mosquitto *m, void *arg, const struct mosquitto_message *msg)
 	json_decref(raw);
 	snprintf(who.ns, sizeof who.ns, "%s", s->ns);
 	annot = json_pack("{s:s}", "feed", "/" CATALOG_NS "/mqtt/subscribe");
-	if (trigger_fire(s->b, &who, s->trigger, NULL, payload, annot, feed_fired, NULL, NULL) == 429)
+	if (trigger_fire(s->b, &who, s->trigger, NULL, payload, annot, feed_fired, NULL, NULL) == 429) {
 		log_warn("mqtt: %s/%s: %s", s->ns, s->trigger, quota_refusal());
+		trigger_error(s->b, s->ns, s->trigger, quota_refusal(), annot); /* where a person looks */
+	}
 	json_decref(annot);
 	json_decref(payload);
 }

@@ -383,7 +383,7 @@ rows_insert(store *st, pending *list)
 	int64_t last = 0;
 
 	for (pending *p = list; p && !rc; p = p->next) {
-		if (p->barrier)
+		if (p->barrier || p->skip)
 			continue;
 		sqlite3_reset(ins);
 		sqlite3_bind_text(ins, 1, p->id, -1, SQLITE_STATIC);

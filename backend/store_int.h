@@ -65,6 +65,7 @@ typedef struct pending {
 	int status;
 	int event;   /* finished: tell the event stream */
 	int barrier; /* no record: only cb, after those queued before */
+	int skip;    /* replaced by a newer record of its id before the worker took it */
 	int64_t seq; /* its rowid and event seq, once written */
 	store_commit_cb cb;
 	void *arg;
@@ -91,6 +92,7 @@ struct store {
 	size_t journalled;           /* bytes the journal holds */
 	pending *unapplied, **utail; /* journalled, waiting for the worker */
 	int nunapplied;
+	int64_t handed; /* the last seq handed to the worker */
 	uv_timer_t apply_timer;
 	pending *applying; /* the worker's batch */
 	pending *recent[RECENT_BUCKETS];

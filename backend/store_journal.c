@@ -18,6 +18,12 @@
  *   worker:                                   unapplied -> INSERT ... COMMIT
  *   loop:                                     done -> forget, truncate when empty
  *
+ * A record replaced by a newer one of the same id before the worker took
+ * it (an activation's 'running' record, when its final one follows within
+ * APPLY_MS, as a warm action's does) is not inserted: the worker would
+ * insert it and at once delete it again, in four indexes. Both are in the
+ * journal, so a crash before the final one leaves the running one there.
+ *
  * Until a record is in SQLite, reads find it in `recent`, a hash by id:
  * store_act_get, store_act_list and the event replay merge it in, so a
  * client never misses a record it has been told about. The pruner runs in
@@ -165,10 +171,19 @@ journal_write(store *st, pending *list)
 static void apply_start(store *st);
 static void apply_timer_cb(uv_timer_t *t);
 
-/* A journalled record waits for the worker; reads see it meanwhile. */
+/* A journalled record waits for the worker; reads see it meanwhile. The
+ * record it replaces, if the worker has not taken it yet, is skipped. */
 void
 journal_keep(store *st, pending *p)
 {
+	pending *old = recent_find(st, p->id);
+
+	if (old && old->seq > st->handed) {
+		recent_del(st, old);
+		old->skip = 1;
+		free(old->doc);
+		old->doc = NULL;
+	}
 	p->next = NULL;
 	*st->utail = p;
 	st->utail = &p->next;
@@ -248,6 +263,7 @@ apply_start(store *st)
 		return;
 	uv_timer_stop(&st->apply_timer);
 	st->applying = st->unapplied;
+	st->handed = st->seq;
 	st->unapplied = NULL;
 	st->utail = &st->unapplied;
 	st->nunapplied = 0;

@@ -80,6 +80,11 @@ test('namespace quotas', async t => {
     assert.deepEqual(await ow.actions.invoke({ name: 'seq', blocking: true, result: true, params: { s: 1 } }), { s: 1 })
     await ow.actions.invoke({ name: 'hold' })
     await refused(ow.actions.invoke({ name: 'echo', blocking: true }), 'Too many concurrent requests in flight (count: 2, allowed: 2).')
+    // a fire whose every rule is refused is refused itself, and leaves no record: an acknowledged fire runs
+    await ow.triggers.create({ name: 'full' })
+    await ow.rules.create({ name: 'tofull', action: 'echo', trigger: 'full' })
+    await refused(ow.triggers.invoke({ name: 'full', params: { f: 1 } }), 'Too many concurrent requests in flight (count: 2, allowed: 2).')
+    assert.equal((await ow.activations.list({ name: 'full', limit: 10 })).length, 0)
   })
 
   await t.test('firesPerMinute: the next fire is 429 with the reason, and starts no rule', async () => {
