@@ -3,7 +3,7 @@
 # binary is built once the scheduler (backend/sched.c) is there.
 BACKEND_SRCS := $(wildcard backend/*.c)
 BACKEND_OBJS := $(BACKEND_SRCS:.c=.o)
-BACKEND_PKGS := libuv jansson sqlite3 libcurl libcrypto libmosquitto yaml-0.1 libseccomp
+BACKEND_PKGS := libuv jansson sqlite3 libcurl libssl libcrypto libmosquitto yaml-0.1 libseccomp
 BACKEND_CFLAGS := $(shell pkg-config --cflags $(BACKEND_PKGS))
 BACKEND_LIBS := $(shell pkg-config --libs $(BACKEND_PKGS)) $(HTTP_PARSER_LIBS)
 

@@ -115,6 +115,8 @@ feed_result(backend *b, const feed_service *svc, const feed_row *r, int read)
 		json_object_set_new(config, "secret", json_string("(hidden)"));
 	if (json_object_get(config, "password"))
 		json_object_set_new(config, "password", json_string("(hidden)"));
+	if (json_object_get(config, "key")) /* an mqtts client certificate's */
+		json_object_set_new(config, "key", json_string("(hidden)"));
 	hide_url_password(config);
 	json_object_set_new(res, "config", config);
 	json_object_set_new(res, "status",

@@ -65,14 +65,20 @@ static json_t *
 rule_line(int code, const char *key, const char *val, const char *rname, const char *aname)
 {
 	Buf b = { 0 };
-	json_t *line = NULL;
+	json_t *line;
 
-	if (!buf_str(&b, "{\"statusCode\":") && !js_append_int(&b, code) &&
-	    !buf_str(&b, code ? ",\"success\":false," : ",\"success\":true,") && !js_append_string(&b, key) &&
-	    !buf_str(&b, ":") && !js_append_string(&b, val) && !buf_str(&b, ",\"rule\":") &&
-	    !js_append_string(&b, rname) && !buf_str(&b, ",\"action\":") && !js_append_string(&b, aname) &&
-	    !buf_str(&b, "}"))
-		line = json_stringn_nocheck(b.p, b.n);
+	buf_str(&b, "{\"statusCode\":");
+	js_append_int(&b, code);
+	buf_str(&b, code ? ",\"success\":false," : ",\"success\":true,");
+	js_append_string(&b, key);
+	buf_str(&b, ":");
+	js_append_string(&b, val);
+	buf_str(&b, ",\"rule\":");
+	js_append_string(&b, rname);
+	buf_str(&b, ",\"action\":");
+	js_append_string(&b, aname);
+	buf_str(&b, "}");
+	line = json_stringn_nocheck(b.p, b.n);
 	buf_free(&b);
 	return line;
 }

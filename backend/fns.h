@@ -297,6 +297,11 @@ extern const feed_service mqtt_subscribe;
 int mqtt_new(backend *b);
 void mqtt_free(backend *b);
 
+/* mqtt_tls.c */
+enum { MQTT_WHY_LEN = 256 };
+struct ssl_ctx_st;
+int mqtt_tls_ctx(const json_t *config, const char *host, char *why, struct ssl_ctx_st **out, char *err, size_t n);
+
 /* webhooks.c */
 extern const feed_service webhooks_webhook;
 void webhook_handle(backend *b, http_req *req, const char *id);

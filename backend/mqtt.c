@@ -1,10 +1,12 @@
 /* mqtt.c — /whisk.system/mqtt/subscribe: a subscription to an MQTT broker, with libmosquitto on the backend's loop.
  *
- * Parameters: url (mqtt://[USER:PASSWORD@]HOST[:PORT], 1883 by default),
- * topic (a subscription, + and # wildcards), qos (0, 1 or 2; 0 by
- * default), username and password (over the url's). Each message fires the
- * trigger once with {"topic", "qos", "retain", "payload"}: the payload as
- * it came when it is UTF-8 text, else base64 with "encoding": "base64".
+ * Parameters: url (mqtt://[USER:PASSWORD@]HOST[:PORT], 1883 by default, or
+ * mqtts:// over TLS, 8883 by default: ca, cert, key and insecure as
+ * mqtt_tls.c takes them), topic (a subscription, + and # wildcards), qos
+ * (0, 1 or 2; 0 by default), username and password (over the url's).
+ * Each message fires the trigger once with {"topic", "qos", "retain",
+ * "payload"}: the payload as it came when it is UTF-8 text, else base64
+ * with "encoding": "base64".
  *
  * One client a trigger, its socket polled on the backend's loop
  * (mosquitto_loop_read/write/misc), no thread. With qos above 0 the
@@ -12,7 +14,8 @@
  * own), so the broker holds messages while the backend is down. A lost
  * connection is retried after 1 s, doubling to 60 s. CREATE and UPDATE
  * first connect in a worker thread: a broker that cannot be reached, or
- * refuses the credentials, is 400 saying which and why.
+ * refuses the credentials, or whose certificate is refused, is 400 saying
+ * which and why.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,7 +27,9 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/ssl.h>
 
 #include "fns.h"
 #include "log.h"
@@ -38,6 +43,7 @@ typedef struct broker {
 	int has_user;
 	char topic[1024];
 	int qos;
+	int tls; /* mqtts:// */
 } broker;
 
 typedef struct sub {
@@ -51,6 +57,7 @@ typedef struct sub {
 	int fd;
 	uv_timer_t timer; /* loop_misc while connected; the next try while not */
 	int backoff_ms, connected, closing;
+	char why[MQTT_WHY_LEN]; /* why the broker's certificate was refused (mqtt_tls.c) */
 } sub;
 
 static sub *subs;
@@ -77,8 +84,9 @@ broker_parse(const json_t *config, broker *k, char *err, size_t n)
 	memset(k, 0, sizeof *k);
 	if (!url)
 		return bad(err, n, "The url parameter is required: the broker, as mqtt://HOST:PORT.%s", "");
-	if (strncmp(url, "mqtt://", 7) && strncmp(url, "tcp://", 6))
-		return bad(err, n, "The url '%s' is not mqtt://[USER:PASSWORD@]HOST[:PORT].", url);
+	k->tls = strncmp(url, "mqtts://", 8) == 0 || strncmp(url, "ssl://", 6) == 0;
+	if (strncmp(url, "mqtt://", 7) && strncmp(url, "tcp://", 6) && !k->tls)
+		return bad(err, n, "The url '%s' is not mqtt[s]://[USER:PASSWORD@]HOST[:PORT].", url);
 	hp = strstr(url, "://") + 3;
 	if ((at = strrchr(hp, '@'))) {
 		colon = memchr(hp, ':', at - hp);
@@ -90,9 +98,9 @@ broker_parse(const json_t *config, broker *k, char *err, size_t n)
 	}
 	colon = strrchr(hp, ':');
 	snprintf(k->host, sizeof k->host, "%.*s", (int)(colon ? colon - hp : (long)strcspn(hp, "/")), hp);
-	k->port = colon ? (int)strtol(colon + 1, &end, 10) : 1883;
+	k->port = colon ? (int)strtol(colon + 1, &end, 10) : k->tls ? 8883 : 1883;
 	if (!k->host[0] || k->port < 1 || k->port > 65535 || (colon && *end && *end != '/'))
-		return bad(err, n, "The url '%s' is not mqtt://[USER:PASSWORD@]HOST[:PORT].", url);
+		return bad(err, n, "The url '%s' is not mqtt[s]://[USER:PASSWORD@]HOST[:PORT].", url);
 	if (!topic || mosquitto_sub_topic_check(topic) != MOSQ_ERR_SUCCESS || strlen(topic) >= sizeof k->topic)
 		return bad(err, n, "The topic '%s' is not a subscription: levels split by /, + for one level, # last.",
 		           topic ? topic : "(none)");
@@ -108,13 +116,55 @@ broker_parse(const json_t *config, broker *k, char *err, size_t n)
 	return 0;
 }
 
+/* The TLS parameters are for mqtts:// only. */
+static int
+tls_params(const json_t *config, const broker *k, char *err, size_t n)
+{
+	static const char *const only_tls[] = { "ca", "cert", "key", "insecure" };
+
+	for (size_t i = 0; !k->tls && i < sizeof only_tls / sizeof only_tls[0]; i++)
+		if (json_object_get(config, only_tls[i]))
+			return bad(err, n, "The %s parameter is for an mqtts:// url only.", only_tls[i]);
+	return 0;
+}
+
+/* A client for k, over TLS for mqtts:// (why: its refusals); 0 or -errno, err says. */
+static int
+client_new(const json_t *config, const broker *k, const char *id, void *arg, char *why, struct mosquitto **out,
+           char *err, size_t n)
+{
+	SSL_CTX *ctx = NULL;
+	int rc;
+
+	*out = NULL;
+	if (k->tls && (rc = mqtt_tls_ctx(config, k->host, why, &ctx, err, n)))
+		return rc;
+	if (!(*out = mosquitto_new(id, id == NULL || k->qos == 0, arg)))
+		oom(0); /* libmosquitto's own allocation: its one failure with these arguments */
+	if (ctx) {      /* ours as it is (no defaults over it); libmosquitto keeps a reference of its own */
+		mosquitto_int_option(*out, MOSQ_OPT_SSL_CTX_WITH_DEFAULTS, 0);
+		mosquitto_void_option(*out, MOSQ_OPT_SSL_CTX, ctx);
+	}
+	SSL_CTX_free(ctx);
+	if (k->has_user)
+		mosquitto_username_pw_set(*out, k->user, k->pass[0] ? k->pass : NULL);
+	return 0;
+}
+
 static int
 mqtt_check(backend *b, json_t *config, char *err, size_t n)
 {
+	struct mosquitto *m;
+	char why[MQTT_WHY_LEN];
 	broker k;
+	int rc;
 
 	(void)b;
-	return broker_parse(config, &k, err, n);
+	if ((rc = broker_parse(config, &k, err, n)) || (rc = tls_params(config, &k, err, n)) ||
+	    (rc = client_new(config, &k, NULL, NULL, why, &m, err, n)))
+		return rc;
+	mosquitto_destroy(m);
+	return 0;
 }
 
 /* A TCP connection to host:port within PROBE_MS; 0 or -errno (err says). */
@@ -165,23 +215,29 @@ probe_connected(struct mosquitto *m, void *arg, int rc)
 static int
 mqtt_probe(const json_t *config, char *err, size_t n)
 {
+	char why[MQTT_WHY_LEN] = "";
 	struct mosquitto *m;
 	broker k;
 	int rc, connack = -1;
 
 	if ((rc = broker_parse(config, &k, err, n)) || (rc = reach(&k, err, n)))
 		return -EINVAL;
-	if (!(m = mosquitto_new(NULL, 1, &connack)))
-		oom(0); /* libmosquitto's own allocation: its one failure with these arguments */
+	if ((rc = client_new(config, &k, NULL, &connack, why, &m, err, n)))
+		return rc;
 	mosquitto_connect_callback_set(m, probe_connected);
-	if (k.has_user)
-		mosquitto_username_pw_set(m, k.user, k.pass[0] ? k.pass : NULL);
+	ERR_clear_error();
 	rc = mosquitto_connect(m, k.host, k.port, KEEPALIVE_S);
 	for (int waited = 0; rc == MOSQ_ERR_SUCCESS && connack < 0 && waited < PROBE_MS; waited += 100)
 		rc = mosquitto_loop(m, 100, 1);
 	if (connack > 0) /* the CONNACK said no: on_connect ran, then the loop failed */
 		snprintf(err, n, "The broker %s:%d refused the connection: %s", k.host, k.port,
 		         mosquitto_connack_string(connack));
+	else if (rc == MOSQ_ERR_TLS && why[0])
+		snprintf(err, n, "The broker %s:%d's certificate is refused: %s.", k.host, k.port, why);
+	else if (rc == MOSQ_ERR_TLS)
+		snprintf(err, n, "The broker %s:%d cannot be reached over TLS: %s.", k.host, k.port,
+		         ERR_peek_last_error() ? ERR_reason_error_string(ERR_peek_last_error())
+		                               : "the handshake failed");
 	else if (rc != MOSQ_ERR_SUCCESS || connack < 0)
 		snprintf(err, n, "The broker %s:%d cannot be reached: %s", k.host, k.port,
 		         rc != MOSQ_ERR_SUCCESS ? mosquitto_strerror(rc) : "it did not answer.");
@@ -217,6 +273,11 @@ retry_later(sub *s)
 	s->connected = 0;
 	if (s->closing)
 		return;
+	if (s->why[0]) { /* the broker's certificate changed since CREATE */
+		log_warn("mqtt: %s/%s: %s:%d's certificate is refused: %s", s->ns, s->trigger, s->k.host, s->k.port,
+		         s->why);
+		s->why[0] = 0;
+	}
 	uv_timer_start(&s->timer, timer_cb, (uint64_t)s->backoff_ms, 0);
 	s->backoff_ms = s->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : s->backoff_ms * 2;
 }
@@ -371,10 +432,10 @@ mqtt_start(backend *b, feed_row *r, char *err, size_t n)
 	snprintf(s->ns, sizeof s->ns, "%s", r->ns);
 	snprintf(s->trigger, sizeof s->trigger, "%s", r->trigger);
 	client_id(s, id, sizeof id);
-	if (!(s->m = mosquitto_new(id, s->k.qos == 0, s)))
-		oom(0); /* libmosquitto's own allocation: its one failure with an id */
-	if (s->k.has_user)
-		mosquitto_username_pw_set(s->m, s->k.user, s->k.pass[0] ? s->k.pass : NULL);
+	if ((rc = client_new(r->config, &s->k, id, s, s->why, &s->m, err, n))) {
+		free(s);
+		return rc;
+	}
 	mosquitto_connect_callback_set(s->m, on_connect);
 	mosquitto_disconnect_callback_set(s->m, on_disconnect);
 	mosquitto_message_callback_set(s->m, on_message);
@@ -450,11 +511,15 @@ mqtt_free(backend *b)
 }
 
 static const feed_param mqtt_params[] = {
-	{ "url", "the broker: mqtt://[USER:PASSWORD@]HOST[:PORT]", 1 },
+	{ "url", "the broker: mqtt://[USER:PASSWORD@]HOST[:PORT], or mqtts:// over TLS", 1 },
 	{ "topic", "what to subscribe to; + is one level, # the rest", 1 },
 	{ "qos", "0, 1 or 2 (0)", 0 },
 	{ "username", "over the url's", 0 },
 	{ "password", "over the url's", 0 },
+	{ "ca", "mqtts: the certificates (PEM text) the broker's is checked against (the system's)", 0 },
+	{ "cert", "mqtts: a client certificate (PEM text)", 0 },
+	{ "key", "mqtts: its private key (PEM text, unencrypted)", 0 },
+	{ "insecure", "mqtts: true skips the check of the broker's name (false)", 0 },
 	{ NULL, NULL, 0 },
 };
 

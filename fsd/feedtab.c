@@ -8,7 +8,10 @@
  *                  cronie reads them, for the lines after them
  *   watches        PATH TRIGGER [recursive] [pattern=GLOB] [events=LIST]
  *                                                                files/changes
- *   subscriptions  URL TOPIC TRIGGER [qos=N]                     mqtt/subscribe
+ *   subscriptions  URL TOPIC TRIGGER [qos=N] [insecure]          mqtt/subscribe
+ *                  (mqtt:// or mqtts://, the broker's certificate checked
+ *                  against the backend's system store; a CA or a client
+ *                  certificate of one's own is given through the API)
  *
  * Reading one gives a line a trigger, with what the feed says of it as a
  * comment: the next fire, an error, paused. Writing one says what the whole
@@ -219,8 +222,10 @@ sub_line(char *line, char *trigger, json_t **config, char *tz, char *err, size_t
 	(void)tz;
 	if (url == NULL)
 		return 1;
-	if ((topic = word(&p)) == NULL || strncmp(url, "mqtt://", 7))
-		return snprintf(err, n, "a line is mqtt://[USER:PASSWORD@]HOST[:PORT] TOPIC TRIGGER [qos=N]"), -EINVAL;
+	if ((topic = word(&p)) == NULL || (strncmp(url, "mqtt://", 7) && strncmp(url, "mqtts://", 8)))
+		return snprintf(err, n,
+		                "a line is mqtt[s]://[USER:PASSWORD@]HOST[:PORT] TOPIC TRIGGER [qos=N] [insecure]"),
+		       -EINVAL;
 	if ((rc = name_ok(t = word(&p), err, n)) < 0)
 		return rc;
 	snprintf(trigger, 257, "%s", t);
@@ -228,9 +233,12 @@ sub_line(char *line, char *trigger, json_t **config, char *tz, char *err, size_t
 	while ((w = word(&p)) != NULL) {
 		if (strncmp(w, "qos=", 4) == 0 && strlen(w) == 5 && w[4] >= '0' && w[4] <= '2')
 			json_object_set_new(*config, "qos", json_integer(w[4] - '0'));
+		else if (strcmp(w, "insecure") == 0 && url[4] == 's')
+			json_object_set_new(*config, "insecure", json_true());
 		else {
 			json_decref(*config);
-			return snprintf(err, n, "'%s': the option is qos=0, 1 or 2", w), -EINVAL;
+			return snprintf(err, n, "'%s': the options are qos=0, 1 or 2, and insecure for mqtts://", w),
+			       -EINVAL;
 		}
 	}
 	return 0;
@@ -246,6 +254,8 @@ sub_format(json_t *config, const char *trigger, char *tz, Buf *b)
 	           json_string_value(json_object_get(config, "topic")), trigger);
 	if (json_integer_value(qos))
 		buf_printf(b, " qos=%d", (int)json_integer_value(qos));
+	if (json_is_true(json_object_get(config, "insecure")))
+		buf_str(b, " insecure");
 }
 
 static const Table tables[] = {

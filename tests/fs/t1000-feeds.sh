@@ -119,6 +119,13 @@ if [ -n "$MOSQUITTO" ] && command -v mosquitto_pub >/dev/null; then
 		! echo "mqtt://127.0.0.1:$(free_port) x nobroker" >>"$FAAS/subscriptions" &&
 		tail -n 1 "$FAAS/err" | grep -q "nobroker: The broker 127.0.0.1:[0-9]* cannot be reached"
 	'
+	test_expect_success 'subscriptions: mqtts:// to a broker that speaks no TLS is refused saying so; insecure is for mqtts' '
+		! echo "mqtts://127.0.0.1:$MPORT x plainbroker" >>"$FAAS/subscriptions" &&
+		tail -n 1 "$FAAS/err" | grep -q "plainbroker: The broker 127.0.0.1:$MPORT cannot be reached over TLS" &&
+		! echo "mqtt://127.0.0.1:$MPORT x plain insecure" >>"$FAAS/subscriptions" &&
+		tail -n 1 "$FAAS/err" | grep -q "insecure for mqtts" &&
+		test "$(sed "s/  # .*//" "$FAAS/subscriptions")" = "mqtt://127.0.0.1:$MPORT sensors/+/temp temps qos=1"
+	'
 else
 	test_skip 'subscriptions: one echo subscribes' 'mosquitto or mosquitto_pub is not installed (scripts/deps)'
 fi
