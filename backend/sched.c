@@ -294,6 +294,8 @@ sched_new(uv_loop_t *loop, const sched_config *cfg, sched **out)
 		sched_release(s);
 		return rc;
 	}
+	log_info("sched: at most %d containers and %d MB, %d starts at once, %d waiting an action",
+	         s->cfg.max_containers, s->cfg.max_memory_mb, s->cfg.max_starts, s->cfg.queue_max);
 	if ((rc = cpools_parse(s, cfg->pools ? cfg->pools : getenv("FAASFS_POOLS"), err, sizeof err)) < 0) {
 		log_error("sched: --pool: %s", err);
 		sched_release(s);

@@ -3,9 +3,14 @@
 
 const test = require('node:test')
 const assert = require('node:assert/strict')
-const { spawnSync } = require('node:child_process')
+const { spawn, spawnSync } = require('node:child_process')
+const fs = require('node:fs')
+const net = require('node:net')
+const os = require('node:os')
 const path = require('node:path')
 const { start, poll, findTool } = require('./helper')
+
+const MOSQUITTO = ['/usr/sbin/mosquitto', '/usr/bin/mosquitto'].find(p => fs.existsSync(p))
 
 const WSK = findTool('wsk')
 const ECHO = 'def main(args):\n    return args\n'
@@ -158,6 +163,58 @@ test('alarms with the real wsk', { skip: !WSK && 'wsk not found (../shared/tools
     await assert.rejects(ow.rules.get({ name: 'one-echo' }), e => e.statusCode === 404)
     assert.equal((await ow.activations.list({ name: 'one', limit: 200 })).length, 1)
   })
+})
+
+test('every other feed with the real wsk and the npm client: create, get, update, delete', { skip: !WSK ? 'wsk not found' : !MOSQUITTO && 'mosquitto not installed (scripts/deps)' }, async t => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'faasfs-feeds-'))
+  const mport = await new Promise(resolve => { const s = net.createServer(); s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)) }) })
+  fs.writeFileSync(path.join(root, 'mosquitto.conf'), `listener ${mport} 127.0.0.1\nallow_anonymous true\npersistence false\nuser root\n`)
+  const mq = spawn(MOSQUITTO, ['-c', path.join(root, 'mosquitto.conf')], { stdio: 'ignore' })
+  await poll(() => new Promise(resolve => {
+    const c = net.connect(mport, '127.0.0.1', () => { c.destroy(); resolve(true) })
+    c.on('error', () => resolve(false))
+  }))
+  const b = await start(['--watch-root', root])
+  const wsk = wskOf(b)
+  t.after(async () => { await b.close(); mq.kill('SIGKILL'); fs.rmSync(root, { recursive: true, force: true }) })
+  const read = (feed, name) => b.raw('POST', `/api/v1/namespaces/whisk.system/actions/${feed}?blocking=true&result=true`,
+    { body: { lifecycleEvent: 'READ', triggerName: `/_/${name}`, authKey: b.auth } })
+  const feeds = [ // the feed, its CREATE's parameters, then UPDATE's, and what READ shows after the UPDATE
+    ['alarms/interval', ['minutes', '5'], ['minutes', '7'], c => c.minutes === 7],
+    ['files/changes', ['path', root], ['path', root, 'pattern', '*.csv'], c => c.path === root && c.pattern === '*.csv'],
+    ['webhooks/webhook', [], ['secret', 's3cret'], c => c.secret === '(hidden)'],
+    ['mqtt/subscribe', ['url', `mqtt://127.0.0.1:${mport}`, 'topic', 'a/#'], ['url', `mqtt://127.0.0.1:${mport}`, 'topic', 'b/+'], c => c.topic === 'b/+']
+  ]
+  for (const [feed, create, update, updated] of feeds) {
+    const name = feed.replace('/', '-')
+    const p = kv => kv.flatMap((x, i) => i % 2 ? [] : ['-p', x, kv[i + 1]])
+    let r = wsk('trigger', 'create', name, '--feed', `/whisk.system/${feed}`, ...p(create))
+    assert.equal(r.status, 0, `${feed}: ${r.err}`)
+    assert.match(r.out, new RegExp(`ok: created trigger ${name}`))
+    r = wsk('trigger', 'get', name)
+    assert.equal(r.status, 0, `${feed}: ${r.err}`)
+    assert.match(r.out, /"status"/, `${feed}: get shows the feed's READ`)
+    r = wsk('trigger', 'update', name, ...p(update))
+    assert.equal(r.status, 0, `${feed}: ${r.err}`)
+    const after = await read(feed, name)
+    assert.equal(after.status, 200, after.body)
+    assert.ok(updated(after.json.config), `${feed}: after UPDATE ${JSON.stringify(after.json.config)}`)
+    r = wsk('trigger', 'delete', name)
+    assert.equal(r.status, 0, `${feed}: ${r.err}`)
+    assert.equal((await read(feed, name)).status, 404, `${feed}: gone with its trigger`)
+
+    // and the same with the npm client's feeds
+    const obj = kv => Object.fromEntries(kv.flatMap((x, i) => i % 2 ? [] : [[x, x === 'minutes' ? Number(kv[i + 1]) : kv[i + 1]]]))
+    await b.ow.triggers.create({ name })
+    await b.ow.feeds.create({ name: `/whisk.system/${feed}`, trigger: name, params: obj(create) })
+    const got = (await b.ow.feeds.get({ name: `/whisk.system/${feed}`, trigger: name })).response.result
+    assert.ok(got.status, `${feed}: the npm client's get`)
+    await b.ow.feeds.update({ name: `/whisk.system/${feed}`, trigger: name, params: obj(update) })
+    assert.ok(updated((await read(feed, name)).json.config), `${feed}: the npm client's update`)
+    await b.ow.feeds.delete({ name: `/whisk.system/${feed}`, trigger: name })
+    await b.ow.triggers.delete({ name })
+    assert.equal((await read(feed, name)).status, 404, `${feed}: the npm client's delete`)
+  }
 })
 
 test('alarms survive kill -9: no fire doubled, missed ones fire once at start', async t => {
