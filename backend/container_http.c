@@ -26,13 +26,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/queue.h>
 #include <sys/un.h>
 
 #include <http_parser.h>
 
 #include "buf.h"
 #include "container_http.h"
-#include "container_list.h"
 #include "mem.h"
 
 typedef struct hconn hconn;
@@ -46,11 +46,11 @@ struct chttp {
 	size_t max_body;
 	int closing;
 	int handles; /* connections not yet closed */
-	hconn *idle;
-	hconn *busy;
-	int connecting;         /* connects under way */
-	hconn *whead, **wtailp; /* waiting to connect, oldest first */
-	char auth[96];          /* "Authorization: Bearer TOKEN\r\n", or "" */
+	LIST_HEAD(, hconn) idle;
+	LIST_HEAD(, hconn) busy;
+	int connecting;            /* connects under way */
+	TAILQ_HEAD(, hconn) waitq; /* waiting to connect, oldest first */
+	char auth[96];             /* "Authorization: Bearer TOKEN\r\n", or "" */
 	char rbuf[65536];
 };
 
@@ -67,8 +67,9 @@ struct hconn {
 	uv_write_t wreq;
 	http_parser parser;
 	chttp *h;
-	hconn *next, **prevp;   /* on h->idle or h->busy */
-	hconn *wnext, **wprevp; /* on h->whead, waiting to connect */
+	LIST_ENTRY(hconn) link;  /* on h->idle or h->busy (le_prev NULL: on neither) */
+	TAILQ_ENTRY(hconn) wait; /* on h->waitq, when waiting */
+	int waiting;
 	int connected;
 	int closing;
 	chttp_done_cb cb; /* the call in flight, or NULL */
@@ -88,15 +89,21 @@ struct hconn {
 static http_parser_settings settings;
 
 static void
-conn_link(hconn *c, hconn **list)
+conn_unlink(hconn *c)
 {
-	LIST_PUSH(c, list, next, prevp);
+	if (!c->link.le_prev)
+		return;
+	LIST_REMOVE(c, link);
+	c->link.le_prev = NULL;
 }
 
 static void
-conn_unlink(hconn *c)
+conn_unwait(hconn *c)
 {
-	LIST_REMOVE(c, next, prevp);
+	if (!c->waiting)
+		return;
+	TAILQ_REMOVE(&c->h->waitq, c, wait);
+	c->waiting = 0;
 }
 
 static void
@@ -125,7 +132,7 @@ conn_close(hconn *c, int err)
 	if (!c->err)
 		c->err = err;
 	conn_unlink(c);
-	FIFO_REMOVE(c, c->h->wtailp, wnext, wprevp);
+	conn_unwait(c);
 	uv_close(&c->io.h, on_close);
 }
 
@@ -151,7 +158,7 @@ conn_finish(hconn *c, int err)
 	if (reuse && !h->closing && !c->closing) {
 		http_parser_init(&c->parser, HTTP_RESPONSE);
 		c->parser.data = c;
-		conn_link(c, &h->idle);
+		LIST_INSERT_HEAD(&h->idle, c, link);
 	} else {
 		conn_close(c, err);
 	}
@@ -305,7 +312,8 @@ conn_start(chttp *h, hconn *c)
 	int rc;
 
 	if (h->connecting >= CONNECTING_MAX) {
-		FIFO_APPEND(c, h->wtailp, wnext, wprevp);
+		TAILQ_INSERT_TAIL(&h->waitq, c, wait);
+		c->waiting = 1;
 		return 0;
 	}
 	if ((rc = conn_connect(h, c)) == 0)
@@ -320,8 +328,8 @@ connect_next(chttp *h)
 	hconn *c;
 	int rc;
 
-	while (!h->closing && h->connecting < CONNECTING_MAX && (c = h->whead) != NULL) {
-		FIFO_REMOVE(c, h->wtailp, wnext, wprevp);
+	while (!h->closing && h->connecting < CONNECTING_MAX && (c = TAILQ_FIRST(&h->waitq)) != NULL) {
+		conn_unwait(c);
 		if ((rc = conn_start(h, c)) < 0)
 			conn_close(c, rc); /* its call hears of it from on_close */
 	}
@@ -363,7 +371,7 @@ chttp_alloc(uv_loop_t *loop, size_t max_body)
 	h = ecalloc(1, sizeof *h);
 	h->loop = loop;
 	h->max_body = max_body;
-	h->wtailp = &h->whead;
+	TAILQ_INIT(&h->waitq);
 	return h;
 }
 
@@ -396,10 +404,10 @@ void
 chttp_close(chttp *h)
 {
 	h->closing = 1;
-	while (h->idle)
-		conn_close(h->idle, -ECANCELED);
-	while (h->busy)
-		conn_close(h->busy, -ECANCELED);
+	while (!LIST_EMPTY(&h->idle))
+		conn_close(LIST_FIRST(&h->idle), -ECANCELED);
+	while (!LIST_EMPTY(&h->busy))
+		conn_close(LIST_FIRST(&h->busy), -ECANCELED);
 	if (h->handles == 0)
 		free(h);
 }
@@ -407,7 +415,7 @@ chttp_close(chttp *h)
 int
 chttp_post(chttp *h, const char *path, char *body, size_t len, chttp_done_cb cb, void *arg)
 {
-	hconn *c = h->idle;
+	hconn *c = LIST_FIRST(&h->idle);
 	int rc;
 
 	if (h->closing)
@@ -422,7 +430,7 @@ chttp_post(chttp *h, const char *path, char *body, size_t len, chttp_done_cb cb,
 	c->cb = cb;
 	c->arg = arg;
 	c->err = 0;
-	conn_link(c, &h->busy);
+	LIST_INSERT_HEAD(&h->busy, c, link);
 	if (c->connected)
 		conn_send(c);
 	return 0;
@@ -453,6 +461,6 @@ chttp_probe(chttp *h, chttp_done_cb cb, void *arg)
 	c->probe = 1;
 	c->cb = cb;
 	c->arg = arg;
-	conn_link(c, &h->busy);
+	LIST_INSERT_HEAD(&h->busy, c, link);
 	return 0;
 }

@@ -35,7 +35,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "container_list.h"
 #include "container_logs.h"
 #include "utf8.h"
 #include "mem.h"
@@ -53,9 +52,9 @@ typedef struct lstream {
 
 struct clogs {
 	lstream s[2];
-	logsink *head, **tailp; /* activations collecting, oldest first */
-	logsink *cur[2];        /* per stream, the oldest still collecting on it */
-	logsink pending;        /* lines for nobody yet */
+	TAILQ_HEAD(, logsink) queue; /* activations collecting, oldest first */
+	logsink *cur[2];             /* per stream, the oldest still collecting on it */
+	logsink pending;             /* lines for nobody yet */
 	int eof[2];
 	int handles;
 	int closing;
@@ -177,8 +176,8 @@ sink_unqueue(clogs *l, logsink *k)
 
 	for (w = 0; w < 2; w++)
 		if (l->cur[w] == k)
-			l->cur[w] = k->next;
-	FIFO_REMOVE(k, l->tailp, next, prevp);
+			l->cur[w] = TAILQ_NEXT(k, link);
+	TAILQ_REMOVE(&l->queue, k, link);
 	k->queued = 0;
 }
 
@@ -188,7 +187,7 @@ sink_end(clogs *l, logsink *k, int w)
 {
 	k->ended[w] = 1;
 	if (l->cur[w] == k)
-		l->cur[w] = k->next;
+		l->cur[w] = TAILQ_NEXT(k, link);
 	if (!logsink_done(k))
 		return;
 	sink_unqueue(l, k);
@@ -327,7 +326,7 @@ clogs_open(uv_loop_t *loop, clogs **out, int *out_fd, int *err_fd)
 
 	l = ecalloc(1, sizeof *l);
 	logsink_init(&l->pending, PENDING_MAX, NULL, NULL);
-	l->tailp = &l->head;
+	TAILQ_INIT(&l->queue);
 	l->s[0].l = l->s[1].l = l;
 	if ((rc = stream_open(l, loop, 0, out_fd)) < 0) {
 		clogs_close(l);
@@ -380,7 +379,7 @@ clogs_add(clogs *l, logsink *k)
 	k->ended[1] = l->eof[1];
 	if (logsink_done(k))
 		return;
-	FIFO_APPEND(k, l->tailp, next, prevp);
+	TAILQ_INSERT_TAIL(&l->queue, k, link);
 	k->queued = 1;
 	for (w = 0; w < 2; w++)
 		if (!k->ended[w] && l->cur[w] == NULL)
@@ -394,13 +393,8 @@ clogs_swap(clogs *l, logsink *done, logsink *k)
 
 	if (!k->queued || done->queued)
 		return;
-	done->next = k->next;
-	done->prevp = k->prevp;
-	*k->prevp = done;
-	if (k->next)
-		k->next->prevp = &done->next;
-	else
-		l->tailp = &done->next;
+	TAILQ_INSERT_BEFORE(k, done, link);
+	TAILQ_REMOVE(&l->queue, k, link);
 	for (w = 0; w < 2; w++) {
 		if (l->cur[w] == k)
 			l->cur[w] = done;
@@ -409,8 +403,6 @@ clogs_swap(clogs *l, logsink *done, logsink *k)
 	}
 	done->queued = 1;
 	k->queued = 0;
-	k->next = NULL;
-	k->prevp = NULL;
 }
 
 void

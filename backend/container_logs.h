@@ -4,6 +4,7 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <sys/queue.h>
 #include <uv.h>
 
 #define LOG_SENTINEL "XXX_THE_END_OF_A_WHISK_ACTIVATION_XXX"
@@ -23,7 +24,7 @@ struct logsink {
 	logsink_cb cb; /* when both have ended, if it was still waiting */
 	void *arg;
 	void (*line_cb)(const json_t *line, void *arg); /* each line as it is kept, or NULL */
-	logsink *next, **prevp;                         /* in its clogs' queue */
+	TAILQ_ENTRY(logsink) link;                      /* in its clogs' queue */
 	int queued;
 };
 

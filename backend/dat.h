@@ -5,6 +5,7 @@
 #include <jansson.h>
 #include <sqlite3.h>
 #include <stdint.h>
+#include <sys/queue.h>
 #include <uv.h>
 
 #include "http.h"
@@ -246,8 +247,8 @@ typedef struct activation {
 	char key[sizeof "fn-" + ACTID_LEN + 65];
 	json_t *key_scope; /* the action's api-key-scope, or NULL for its namespace */
 	/* its logs while it runs (live.c) */
-	json_t *lines;              /* the run's lines so far (references), or NULL */
-	struct follower *followers; /* requests streaming them */
+	json_t *lines;                   /* the run's lines so far (references), or NULL */
+	LIST_HEAD(, follower) followers; /* requests streaming them */
 } activation;
 
 #endif

@@ -20,6 +20,7 @@
 
 #include <jansson.h>
 #include <stdint.h>
+#include <sys/queue.h>
 #include <uv.h>
 
 #include "sched.h"
@@ -113,8 +114,8 @@ struct container {
 	char held[33];      /* C_HELD: the failed activation's id */
 	int64_t held_until; /* and when the hold ends, ms since epoch */
 	uv_timer_t idle;
-	container *next, **prevp; /* on its pool's list or the stem-cell list */
-	container *all_next, **all_prevp;
+	LIST_ENTRY(container) link; /* on its pool's list or the stem-cell list */
+	LIST_ENTRY(container) all;  /* on the scheduler's list of all */
 };
 
 /* The scheduler's side, for domains. why: a person-readable reason or NULL. */

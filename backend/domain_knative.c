@@ -39,7 +39,6 @@
 #include <string.h>
 
 #include "buf.h"
-#include "container_list.h"
 #include "fns.h"
 #include "knative_int.h"
 #include "log.h"
@@ -53,7 +52,7 @@ x_down(kct *x)
 
 	calls_cancel(x);
 	if (sv) {
-		LIST_REMOVE(x, next, prevp);
+		LIST_REMOVE(x, link);
 		x->sv = NULL;
 	}
 	c->priv = NULL;
@@ -121,7 +120,7 @@ knative_start(domain *d, container *c)
 		snprintf(x->why, sizeof x->why, "the action's key or /init has no Service to run it");
 	} else {
 		x->sv = sv;
-		LIST_PUSH(x, &sv->users, next, prevp);
+		LIST_INSERT_HEAD(&sv->users, x, link);
 		if (sv->state == KS_FAILED || (sv->state == KS_APPLY && !sv->busy))
 			sv_apply_pool(sv, c->pool); /* a new start tries again */
 	}
@@ -215,7 +214,7 @@ knative_shutdown(domain *d)
 {
 	ksv *sv;
 
-	for (sv = d->svcs; sv; sv = sv->next)
+	LIST_FOREACH(sv, &d->svcs, link)
 		if (sv->w)
 			kube_watch_stop(sv->w);
 }

@@ -46,7 +46,6 @@
 #include <unistd.h>
 
 #include "container_http.h"
-#include "container_list.h"
 #include "container_logs.h"
 #include "domain.h"
 #include "fns.h"
@@ -72,14 +71,14 @@ struct domain {
 	int shells; /* keep shells (sandbox_shell.c): not with --no-zygote */
 	char proxy[PATH_MAX];
 	char node_launcher[PATH_MAX + 32]; /* launchers/launcher.js beside the proxy */
-	struct lct *all;                   /* every container of the domain */
+	LIST_HEAD(, lct) all;              /* every container of the domain */
 	unsigned next_port;
 };
 
 typedef struct lct {
 	container *c;
 	domain *d;
-	struct lct *next, **prevp; /* on d->all */
+	LIST_ENTRY(lct) link; /* on d->all */
 	sandbox sb;
 	uv_poll_t exitw;
 	uv_timer_t probe;
@@ -91,10 +90,10 @@ typedef struct lct {
 	int64_t probe_until;
 	int up; /* container_up() called */
 	int exited;
-	int handles;                           /* exitw and probe not yet closed */
-	int calls;                             /* calls not yet ended */
-	struct lcall *early, **early_tail;     /* sentinels come, no answer yet */
-	struct lcall *waiting, **waiting_tail; /* answered, no sentinels yet */
+	int handles;                     /* exitw and probe not yet closed */
+	int calls;                       /* calls not yet ended */
+	TAILQ_HEAD(lcallq, lcall) early; /* sentinels come, no answer yet */
+	struct lcallq waiting;           /* answered, no sentinels yet */
 	int down;
 	char why[160];
 	char token[TOKEN_HEX + 1]; /* the proxy's FAASFS_PROXY_TOKEN */
@@ -112,8 +111,8 @@ typedef struct lcall {
 	size_t len;
 	uv_timer_t grace;
 	int grace_on;
-	struct lcall *qnext, **qprevp; /* on x->early or x->waiting */
-	int onq;                       /* Q_EARLY, Q_WAITING or 0 */
+	TAILQ_ENTRY(lcall) qlink; /* on x->early or x->waiting */
+	int onq;                  /* Q_EARLY, Q_WAITING or 0 */
 } lcall;
 
 enum { Q_EARLY = 1, Q_WAITING };
@@ -124,19 +123,16 @@ static void
 unqueue(lcall *k)
 {
 	if (k->onq == Q_EARLY)
-		FIFO_REMOVE(k, k->x->early_tail, qnext, qprevp);
+		TAILQ_REMOVE(&k->x->early, k, qlink);
 	else if (k->onq == Q_WAITING)
-		FIFO_REMOVE(k, k->x->waiting_tail, qnext, qprevp);
+		TAILQ_REMOVE(&k->x->waiting, k, qlink);
 	k->onq = 0;
 }
 
 static void
 enqueue(lcall *k, int q)
 {
-	if (q == Q_EARLY)
-		FIFO_APPEND(k, k->x->early_tail, qnext, qprevp);
-	else
-		FIFO_APPEND(k, k->x->waiting_tail, qnext, qprevp);
+	TAILQ_INSERT_TAIL(q == Q_EARLY ? &k->x->early : &k->x->waiting, k, qlink);
 	k->onq = q;
 }
 
@@ -197,7 +193,7 @@ sink_cb(logsink *s, void *arg)
 	lcall *k = arg, *w;
 
 	(void)s;
-	if (!k->replied && (w = k->x->waiting) == NULL) {
+	if (!k->replied && (w = TAILQ_FIRST(&k->x->waiting)) == NULL) {
 		enqueue(k, Q_EARLY);
 		return;
 	}
@@ -227,8 +223,8 @@ http_cb(int err, int status, const char *body, size_t len, void *arg)
 	k->replied = 1;
 	k->err = err;
 	k->status = status;
-	if (!err && k->collecting && !logsink_done(&k->sink) && k->x->early && k->x->logs)
-		take_sentinels(k, k->x->early);
+	if (!err && k->collecting && !logsink_done(&k->sink) && !TAILQ_EMPTY(&k->x->early) && k->x->logs)
+		take_sentinels(k, TAILQ_FIRST(&k->x->early));
 	if (err || !k->collecting || logsink_done(&k->sink)) {
 		call_end(k, body, len);
 		return;
@@ -304,7 +300,7 @@ lct_maybe_down(lct *x)
 		container_up(c, -ESRCH, x->why);
 	}
 	c->priv = NULL;
-	LIST_REMOVE(x, next, prevp);
+	LIST_REMOVE(x, link);
 	container_down(c, x->why);
 	free(x);
 }
@@ -418,7 +414,7 @@ port_free(domain *d, int port)
 	close(fd);
 	if (!ok)
 		return 0;
-	for (x = d->all; x; x = x->next)
+	LIST_FOREACH(x, &d->all, link)
 		if (x->port == ntohs(sa.sin_port))
 			return 0;
 	return ntohs(sa.sin_port);
@@ -607,8 +603,8 @@ local_start(domain *d, container *c)
 	x = ecalloc(1, sizeof *x);
 	x->c = c;
 	x->d = d;
-	x->early_tail = &x->early;
-	x->waiting_tail = &x->waiting;
+	TAILQ_INIT(&x->early);
+	TAILQ_INIT(&x->waiting);
 	c->priv = x;
 	if ((rc = lct_spawn(d, x)) < 0) {
 		c->priv = NULL;
@@ -628,7 +624,7 @@ local_start(domain *d, container *c)
 		free(x);
 		return rc;
 	}
-	LIST_PUSH(x, &d->all, next, prevp);
+	LIST_INSERT_HEAD(&d->all, x, link);
 	uv_poll_init(d->loop, &x->exitw, x->sb.pidfd);
 	uv_timer_init(d->loop, &x->probe);
 	x->exitw.data = x->probe.data = x;
@@ -701,7 +697,7 @@ local_shutdown(domain *d)
 {
 	lct *x;
 
-	for (x = d->all; x; x = x->next)
+	LIST_FOREACH(x, &d->all, link)
 		sandbox_kill_wait(&x->sb);
 	sandbox_host_shutdown(d->host);
 }

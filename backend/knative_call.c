@@ -12,7 +12,6 @@
 #include <string.h>
 
 #include "buf.h"
-#include "container_list.h"
 #include "fns.h"
 #include "knative_int.h"
 #include "log.h"
@@ -31,7 +30,8 @@ call_end(kcall *k, domain_reply *rep)
 {
 	kct *x = k->x;
 
-	LIST_REMOVE(k, next, prevp);
+	if (!k->done) /* else off x->calls already */
+		LIST_REMOVE(k, link);
 	k->done = 1;
 	k->cb(x->c, rep, k->arg);
 	call_free(k);
@@ -210,7 +210,7 @@ knative_call(container *c, const char *path, char *body, size_t len, long logs_l
 	k->until = now_ms() + x->d->cold_ms;
 	uv_timer_init(x->d->loop, &k->timer);
 	k->timer.data = k;
-	LIST_PUSH(k, &x->calls, next, prevp);
+	LIST_INSERT_HEAD(&x->calls, k, link);
 	if (strcmp(path, "/init") == 0) {
 		free(body); /* the code is in the Service */
 		uv_timer_start(&k->timer, init_cb, 0, 0);
@@ -228,8 +228,8 @@ calls_cancel(kct *x)
 	kcall *k;
 	domain_reply rep = { .err = -ECANCELED, .body = "", .len = 0 };
 
-	while ((k = x->calls)) {
-		LIST_REMOVE(k, next, prevp);
+	while ((k = LIST_FIRST(&x->calls))) {
+		LIST_REMOVE(k, link);
 		k->done = 1;
 		k->cb(x->c, &rep, k->arg);
 		if (!k->posting)

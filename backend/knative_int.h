@@ -5,6 +5,7 @@
 
 #include <jansson.h>
 #include <stdint.h>
+#include <sys/queue.h>
 #include <uv.h>
 
 #include "domain.h"
@@ -32,7 +33,7 @@ struct domain {
 	char image[256]; /* with %s for the kind's family */
 	char ingress[256];
 	int cold_ms;
-	ksv *svcs;
+	LIST_HEAD(, ksv) svcs;
 	char desc[600];
 	struct fnctl *fn; /* the Functions' controller, or NULL (knative_fn.c) */
 	int (*action_version)(void *arg, const char *path, char *out, size_t n); /* sched_config's */
@@ -41,7 +42,7 @@ struct domain {
 
 /* A Knative Service we use. */
 struct ksv {
-	ksv *next, **prevp;
+	LIST_ENTRY(ksv) link; /* on d->svcs */
 	domain *d;
 	char name[KSVC_NAME_SIZE];
 	char *key, *path, *version;
@@ -49,7 +50,7 @@ struct ksv {
 	int state;
 	char url[512];
 	char why[700];
-	kct *users;
+	LIST_HEAD(, kct) users;
 	kube_watch *w;
 	char rv[32];
 	uv_timer_t deadline;
@@ -62,8 +63,8 @@ struct kct {
 	container *c;
 	domain *d;
 	ksv *sv;
-	kct *next, **prevp; /* on sv->users */
-	kcall *calls;
+	LIST_ENTRY(kct) link; /* on sv->users */
+	LIST_HEAD(, kcall) calls;
 	uv_timer_t later;
 	int told;    /* container_up called */
 	int waiting; /* to be told what its Service became (sv_settle) */
@@ -73,7 +74,7 @@ struct kct {
 };
 
 struct kcall {
-	kcall *next, **prevp; /* on x->calls */
+	LIST_ENTRY(kcall) link; /* on x->calls */
 	kct *x;
 	domain_reply_cb cb;
 	void *arg;

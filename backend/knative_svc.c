@@ -13,7 +13,6 @@
 #include <string.h>
 
 #include "buf.h"
-#include "container_list.h"
 #include "fns.h"
 #include "knative_int.h"
 #include "log.h"
@@ -36,7 +35,7 @@ sv_find(domain *d, const char *key)
 {
 	ksv *sv;
 
-	for (sv = d->svcs; sv; sv = sv->next)
+	LIST_FOREACH(sv, &d->svcs, link)
 		if (!sv->closing && strcmp(sv->key, key) == 0)
 			return sv;
 	return NULL;
@@ -62,7 +61,7 @@ sv_new_key(domain *d, const char *key, const char *path, json_t *init)
 	ksvc_name(sv->path, sv->version, sv->name);
 	uv_timer_init(d->loop, &sv->deadline);
 	sv->deadline.data = sv;
-	LIST_PUSH(sv, &d->svcs, next, prevp);
+	LIST_INSERT_HEAD(&d->svcs, sv, link);
 	return sv;
 }
 
@@ -116,12 +115,12 @@ svc_delete(domain *d, const char *name)
 void
 sv_maybe_free(ksv *sv)
 {
-	if (sv->users || sv->busy || sv->closing)
+	if (!LIST_EMPTY(&sv->users) || sv->busy || sv->closing)
 		return;
 	if (sv->doomed && sv->d->k)
 		svc_delete(sv->d, sv->name);
 	sv->closing = 1;
-	LIST_REMOVE(sv, next, prevp);
+	LIST_REMOVE(sv, link);
 	uv_close((uv_handle_t *)&sv->deadline, sv_closed);
 }
 
@@ -242,8 +241,9 @@ collect_items(domain *d, json_t *items, const char *keep, int doom_live)
 		const char *name = json_string_value(json_object_get(json_object_get(item, "metadata"), "name"));
 		if (!name || (keep && strcmp(name, keep) == 0))
 			continue;
-		for (o = d->svcs; o && (o->closing || strcmp(o->name, name) != 0); o = o->next)
-			;
+		LIST_FOREACH(o, &d->svcs, link)
+			if (!o->closing && strcmp(o->name, name) == 0)
+				break;
 		if (o && doom_live)
 			o->doomed = 1;
 		else if (!o)
@@ -383,11 +383,11 @@ sv_settle(ksv *sv, int state, const char *why)
 		log_info("knative: %s is Ready at %s", sv->key, sv->url);
 	if (sv->w)
 		kube_watch_stop(sv->w);
-	for (x = sv->users; x; x = x->next)
+	LIST_FOREACH(x, &sv->users, link)
 		x->waiting = !x->told && !x->stopped;
 	while (again) { /* telling one may stop others or start new ones: start over */
 		again = 0;
-		for (x = sv->users; x; x = x->next)
+		LIST_FOREACH(x, &sv->users, link)
 			if (x->waiting) {
 				x->waiting = 0;
 				x_tell(x);
@@ -417,7 +417,7 @@ knative_forget(domain *d, const char *path)
 
 	if (!d->k)
 		return;
-	for (sv = d->svcs; sv; sv = sv->next)
+	LIST_FOREACH(sv, &d->svcs, link)
 		if (strcmp(sv->path, path) == 0)
 			sv->doomed = 1;
 	list_action(d, path, forget_cb, d);

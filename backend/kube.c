@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/queue.h>
 #include <sys/stat.h>
 #include <curl/curl.h>
 
@@ -50,14 +51,14 @@ struct kube {
 	int insecure;
 	int in_cluster;
 	char ns[254];
-	struct kreq *reqs; /* every transfer still running */
+	LIST_HEAD(, kreq) reqs; /* every transfer still running */
 	int closing;
 };
 
 enum { K_API, K_WATCH, K_POST };
 
 typedef struct kreq {
-	struct kreq *next, **prevp;
+	LIST_ENTRY(kreq) link; /* on k->reqs (le_prev NULL: not yet) */
 	kube *k;
 	int type;
 	CURL *easy;
@@ -310,10 +311,8 @@ blob(CURL *e, CURLoption opt, Buf *b)
 static void
 kreq_free(kreq *r)
 {
-	if (r->prevp) {
-		if ((*r->prevp = r->next))
-			r->next->prevp = r->prevp;
-	}
+	if (r->link.le_prev)
+		LIST_REMOVE(r, link);
 	curl_slist_free_all(r->hdrs);
 	curl_slist_free_all(r->extra);
 	curl_slist_free_all(r->connect);
@@ -416,10 +415,7 @@ kreq_new(kube *k, int type, const char *method, const char *url, void *arg)
 	r->arg = arg;
 	r->method = estrdup(method);
 	r->url = estrdup(url);
-	if ((r->next = k->reqs))
-		r->next->prevp = &r->next;
-	k->reqs = r;
-	r->prevp = &k->reqs;
+	LIST_INSERT_HEAD(&k->reqs, r, link);
 	return r;
 }
 

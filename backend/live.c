@@ -30,8 +30,8 @@ enum { BACKLOG_MAX = 8 << 20 }; /* bytes a follower may fall behind before it is
 struct follower {
 	http_req *req;
 	activation *a;
-	size_t sent; /* lines of the activation written */
-	struct follower *next, **prevp;
+	size_t sent;               /* lines of the activation written */
+	LIST_ENTRY(follower) link; /* on a->followers */
 };
 
 void
@@ -67,9 +67,7 @@ write_line(http_req *req, const json_t *line)
 static void
 follower_end(follower *f)
 {
-	*f->prevp = f->next;
-	if (f->next)
-		f->next->prevp = f->prevp;
+	LIST_REMOVE(f, link);
 	f->req->abort_cb = NULL;
 	f->req->data = NULL;
 	http_stream_end(f->req);
@@ -102,8 +100,8 @@ live_line(const json_t *line, void *arg)
 		return;
 	json_array_append(a->lines, (json_t *)line);
 	events_live(a->b->ev, a->who.ns, a->res.path, a->id, line);
-	for (f = a->followers; f; f = next) {
-		next = f->next;
+	for (f = LIST_FIRST(&a->followers); f; f = next) {
+		next = LIST_NEXT(f, link);
 		catch_up(f, a->lines);
 		if (http_stream_pending(f->req) > BACKLOG_MAX) {
 			log_warn("a follower of activation %s fell %d MB behind; cut off", a->id, BACKLOG_MAX >> 20);
@@ -116,9 +114,11 @@ live_line(const json_t *line, void *arg)
 void
 live_end(activation *a)
 {
-	while (a->followers) {
-		catch_up(a->followers, a->rec.logs);
-		follower_end(a->followers);
+	follower *f;
+
+	while ((f = LIST_FIRST(&a->followers))) {
+		catch_up(f, a->rec.logs);
+		follower_end(f);
 	}
 }
 
@@ -148,11 +148,7 @@ live_follow(api_req *ar, const char *id)
 		f->a = a;
 		http_stream_start(ar->req, 200, "text/plain; charset=utf-8", "Cache-Control: no-cache\r\n");
 		catch_up(f, a->lines);
-		f->next = a->followers;
-		f->prevp = &a->followers;
-		if (a->followers)
-			a->followers->prevp = &f->next;
-		a->followers = f;
+		LIST_INSERT_HEAD(&a->followers, f, link);
 		ar->req->data = f;
 		ar->req->abort_cb = follower_abort;
 		return;

@@ -4,14 +4,15 @@
 
 #include <jansson.h>
 #include <stdint.h>
+#include <sys/queue.h>
 #include <uv.h>
 
 #include "domain.h"
+#include "map.h"
 #include "sched.h"
 #include "scheduler.h"
 
 enum {
-	POOL_BUCKETS = 8192,
 	MAX_DOMAINS = 4,
 	MAX_STEM_KINDS = 16,
 	KILL_GRACE_MS = 1000, /* past the deadline before we kill the container */
@@ -26,7 +27,7 @@ typedef struct run run;
 
 /* One activation, from sched_submit to done_cb. */
 struct run {
-	run *next, **prevp; /* on its pool's queue, or on the done list */
+	TAILQ_ENTRY(run) link; /* on its pool's queue, or on the done list */
 	sched *s;
 	pool *p;
 	container *c; /* while it runs */
@@ -43,15 +44,15 @@ struct run {
 	int64_t sent_ms;  /* given to its container */
 	uv_timer_t timer; /* kills the container when the proxy overstays */
 	int timer_on;
-	int queued; /* on its pool's queue (else maybe on the done list) */
+	int queued; /* on its pool's queue */
+	int done;   /* on the scheduler's done list */
 	run_result res;
 };
 
 /* The containers and the queue of one action version (path@version). */
 struct pool {
 	sched *s;
-	pool *hnext; /* hash chain */
-	char *key;   /* "guest/hello@0.0.3" */
+	char *key; /* "guest/hello@0.0.3", in s->pools unless forgotten */
 	char *path;
 	char kind[64];
 	int di;              /* index of its domain in s->doms */
@@ -60,13 +61,13 @@ struct pool {
 	int debug_ms;        /* its failed containers are held this long (annotation debug), or 0 */
 	size_t init_len;
 	run_limits lim;
-	run *qhead, **qtail;
+	TAILQ_HEAD(runq, run) queue;
 	int queued;
-	container *conts; /* every container given to this pool */
+	LIST_HEAD(, container) conts; /* every container given to this pool */
 	int ncont;
 	int incoming; /* slots of containers starting or initialising */
 	int starving; /* on s->starving: waits for capacity */
-	pool *snext;
+	TAILQ_ENTRY(pool) slink;
 	int forgotten;   /* out of the table; goes when empty */
 	int start_fails; /* containers in a row that did not start */
 	const Scheduler *sch;
@@ -75,7 +76,7 @@ struct pool {
 	int start_ms;     /* its containers' start to ready, moving average; 0: none yet */
 	int64_t age_grew; /* when the queue's age last grew it */
 	int later;        /* on s->later: waits to grow */
-	pool *lnext;
+	TAILQ_ENTRY(pool) llink;
 };
 
 typedef struct sched_domain {
@@ -90,9 +91,9 @@ struct sched {
 	sched_config cfg; /* with defaults filled in */
 	sched_domain doms[MAX_DOMAINS];
 	int ndoms;
-	pool *table[POOL_BUCKETS];
-	pool *starving;
-	pool *later, **later_tail; /* pools that wait to grow: for a start to end, or for their queue to age */
+	Map pools; /* by key */
+	TAILQ_HEAD(poolq, pool) starving;
+	struct poolq later; /* pools that wait to grow: for a start to end, or for their queue to age */
 	uv_timer_t later_timer;
 	int64_t later_at; /* when later_timer fires, 0: not armed */
 	int starting;     /* containers starting: born, not yet ready */
@@ -100,11 +101,11 @@ struct sched {
 	int stem_ms;      /* a stem cell's /init, likewise */
 	Cpool cpools[MAX_CPOOLS];
 	int ncpools;
-	container *all; /* every container */
-	int ncont;      /* not stopping */
-	int mem_mb;     /* of containers not stopping */
+	LIST_HEAD(, container) all; /* every container */
+	int ncont;                  /* not stopping */
+	int mem_mb;                 /* of containers not stopping */
 	int nstopping;
-	container *stems; /* stem cells, starting or up */
+	LIST_HEAD(, container) stems; /* stem cells, starting or up */
 	char *stem_kinds[MAX_STEM_KINDS];
 	int stem_doms[MAX_STEM_KINDS];
 	int stem_expect[MAX_STEM_KINDS]; /* more stem cells, for new actions of the kind yet to run */
@@ -114,7 +115,7 @@ struct sched {
 	unsigned next_id;
 	uint64_t starts_cold, starts_stem, starts_warm;
 	uint64_t evictions, deaths;
-	run *done; /* runs to finish on the next loop turn */
+	struct runq done; /* runs to finish on the next loop turn */
 	uv_idle_t done_idle;
 	int closing;
 	int handles; /* done_idle, later_timer and expect_timer not yet closed: s stays */

@@ -260,6 +260,7 @@ sched_release(sched *s)
 		s->doms[i].ops->close(s->doms[i].d);
 	for (i = 0; i < s->nstem_kinds; i++)
 		free(s->stem_kinds[i]);
+	map_free(&s->pools);
 	free(s->schedulers);
 	free(s->proxy_path);
 	free(s->run_dir);
@@ -289,7 +290,9 @@ sched_new(uv_loop_t *loop, const sched_config *cfg, sched **out)
 	s->proxy_path = estrdup(cfg->proxy_path);
 	s->run_dir = estrdup(cfg->run_dir);
 	s->schedulers = strdup_or_env(cfg->schedulers, "FAASFS_SCHEDULERS");
-	s->later_tail = &s->later;
+	TAILQ_INIT(&s->starving);
+	TAILQ_INIT(&s->later);
+	TAILQ_INIT(&s->done);
 	if ((rc = config_fill(s, cfg)) < 0) {
 		sched_release(s);
 		return rc;
@@ -336,8 +339,20 @@ done_closed(uv_handle_t *h)
 void
 sched_maybe_release(sched *s)
 {
-	if (s->closing && s->all == NULL && s->handles == 0)
+	if (s->closing && LIST_EMPTY(&s->all) && s->handles == 0)
 		sched_release(s);
+}
+
+/* The scheduler stops: p's queued runs fail. */
+static void
+pool_stopped(const char *key, void *val, void *arg)
+{
+	pool *p = val;
+	run *r;
+
+	(void)key, (void)arg;
+	while ((r = TAILQ_FIRST(&p->queue)))
+		run_fail(r, RUN_WHISK_ERROR, "The scheduler stopped.");
 }
 
 void
@@ -345,21 +360,15 @@ sched_free(sched *s)
 {
 	container *c;
 	run *r;
-	pool *p, *pn;
 	int i;
 
 	if (!s)
 		return;
 	s->closing = 1; /* from here on no done_cb runs */
-	while ((r = s->done))
+	while ((r = TAILQ_FIRST(&s->done)))
 		run_finish(r);
-	for (i = 0; i < POOL_BUCKETS; i++)
-		for (p = s->table[i]; p; p = pn) {
-			pn = p->hnext;
-			while ((r = p->qhead))
-				run_fail(r, RUN_WHISK_ERROR, "The scheduler stopped.");
-		}
-	for (c = s->all; c; c = c->all_next)
+	map_each(&s->pools, pool_stopped, NULL);
+	LIST_FOREACH(c, &s->all, all)
 		if (c->state != C_STOPPING)
 			container_retire(c);
 	for (i = 0; i < s->ndoms; i++)
@@ -371,28 +380,12 @@ sched_free(sched *s)
 
 /* ---- the pool table ---- */
 
-static unsigned
-hash(const char *k)
-{
-	unsigned h = 2166136261u;
-
-	while (*k)
-		h = (h ^ (unsigned char)*k++) * 16777619u;
-	return h % POOL_BUCKETS;
-}
-
 void
 pool_unlink(pool *p)
 {
-	pool **pp;
-
 	if (p->forgotten)
 		return;
-	for (pp = &p->s->table[hash(p->key)]; *pp; pp = &(*pp)->hnext)
-		if (*pp == p) {
-			*pp = p->hnext;
-			break;
-		}
+	map_del(&p->s->pools, p->key);
 	p->forgotten = 1;
 }
 
@@ -488,6 +481,7 @@ pool_new(sched *s, const run_spec *sp, const char *key, pool **out, char *err, s
 		free(p);
 		return snprintf(err, elen, "the action's /init cannot be written as JSON"), -EINVAL;
 	}
+	map_put(&s->pools, key, p);
 	p->init_len = strlen(p->init_body);
 	p->annotations = sp->annotations ? json_deep_copy(sp->annotations) : NULL;
 	p->debug_ms = pool_debug_ms(p->annotations);
@@ -497,9 +491,8 @@ pool_new(sched *s, const run_spec *sp, const char *key, pool **out, char *err, s
 		p->lim.concurrency = 1;
 	if (p->lim.memory_mb < 1)
 		p->lim.memory_mb = STEM_MEMORY_MB;
-	p->qtail = &p->qhead;
-	p->hnext = s->table[hash(key)];
-	s->table[hash(key)] = p;
+	TAILQ_INIT(&p->queue);
+	LIST_INIT(&p->conts);
 	*out = p;
 	return 0;
 }
@@ -521,15 +514,11 @@ static int
 pool_get(sched *s, const run_spec *sp, pool **out, char *err, size_t elen)
 {
 	char key[1024];
-	pool *p;
 
 	snprintf(key, sizeof key, "%s@%s%s%s", sp->path, sp->version ? sp->version : "",
 	         sp->sectag && *sp->sectag ? "+" : "", sp->sectag ? sp->sectag : "");
-	for (p = s->table[hash(key)]; p; p = p->hnext)
-		if (strcmp(p->key, key) == 0) {
-			*out = p;
-			return 0;
-		}
+	if ((*out = map_get(&s->pools, key)))
+		return 0;
 	return pool_new(s, sp, key, out, err, elen);
 }
 
@@ -611,26 +600,31 @@ sched_submit(sched *s, const run_spec *sp, sched_done_cb cb, void *arg)
 	return 0;
 }
 
+/* A pool of the action forgotten: out of the table, its idle containers retired. */
+static void
+pool_forget(const char *key, void *val, void *path)
+{
+	pool *p = val;
+	container *c, *cn;
+
+	(void)key;
+	if (strcmp(p->path, path) != 0)
+		return;
+	pool_unlink(p);
+	for (c = LIST_FIRST(&p->conts); c; c = cn) {
+		cn = LIST_NEXT(c, link);
+		if (c->state == C_READY && c->inflight == 0)
+			container_retire(c);
+	}
+	pool_maybe_free(p);
+}
+
 void
 sched_forget(sched *s, const char *path)
 {
-	pool *p, *pn;
-	container *c, *cn;
 	int i;
 
-	for (i = 0; i < POOL_BUCKETS; i++)
-		for (p = s->table[i]; p; p = pn) {
-			pn = p->hnext;
-			if (strcmp(p->path, path) != 0)
-				continue;
-			pool_unlink(p);
-			for (c = p->conts; c; c = cn) {
-				cn = c->next;
-				if (c->state == C_READY && c->inflight == 0)
-					container_retire(c);
-			}
-			pool_maybe_free(p);
-		}
+	map_each(&s->pools, pool_forget, (void *)path);
 	for (i = 0; i < s->ndoms; i++)
 		if (s->doms[i].ops->forget)
 			s->doms[i].ops->forget(s->doms[i].d, path);
@@ -659,20 +653,38 @@ sched_done_idle_cb(uv_idle_t *h)
 	sched *s = h->data;
 
 	uv_idle_stop(h);
-	while (s->done)
-		run_finish(s->done);
+	while (!TAILQ_EMPTY(&s->done))
+		run_finish(TAILQ_FIRST(&s->done));
 }
 
 /* ---- metrics ---- */
 
+typedef struct depth {
+	Buf *b;
+	int queued;
+} depth;
+
+static void
+pool_depth(const char *key, void *val, void *arg)
+{
+	pool *p = val;
+	depth *d = arg;
+
+	(void)key;
+	if (p->queued) {
+		d->queued += p->queued;
+		buf_printf(d->b, "faasfs_queue_depth{action=\"%s\"} %d\n", p->path, p->queued);
+	}
+}
+
 void
 sched_metrics(sched *s, Buf *b)
 {
-	int n[C_HELD + 1] = { 0 }, warm = 0, busy = 0, queued = 0, i;
+	int n[C_HELD + 1] = { 0 }, warm = 0, busy = 0, i;
+	depth d = { b, 0 };
 	container *c;
-	pool *p;
 
-	for (c = s->all; c; c = c->all_next) {
+	LIST_FOREACH(c, &s->all, all) {
 		n[c->state]++;
 		if (c->state == C_READY && c->inflight == 0)
 			warm++;
@@ -701,13 +713,8 @@ sched_metrics(sched *s, Buf *b)
 		buf_printf(b, "faasfs_pool_containers{pool=\"%s\"} %d\n", s->cpools[i].name, s->cpools[i].ncont);
 	buf_printf(b, "# HELP faasfs_queue_depth Activations waiting for a container.\n"
 	              "# TYPE faasfs_queue_depth gauge\n");
-	for (i = 0; i < POOL_BUCKETS; i++)
-		for (p = s->table[i]; p; p = p->hnext)
-			if (p->queued) {
-				queued += p->queued;
-				buf_printf(b, "faasfs_queue_depth{action=\"%s\"} %d\n", p->path, p->queued);
-			}
-	buf_printf(b, "faasfs_queue_depth %d\n", queued);
+	map_each(&s->pools, pool_depth, &d);
+	buf_printf(b, "faasfs_queue_depth %d\n", d.queued);
 	buf_printf(
 	        b,
 	        "# HELP faasfs_sched_starts_total Activations by how their container started.\n"

@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "container_list.h"
 #include "log.h"
 #include "pool.h"
 
@@ -40,7 +39,7 @@ held(sched *s, const char *id)
 {
 	container *c;
 
-	for (c = s->all; c; c = c->all_next)
+	LIST_FOREACH(c, &s->all, all)
 		if (c->state == C_HELD && strcmp(c->held, id) == 0)
 			return c;
 	return NULL;
@@ -64,7 +63,7 @@ container_hold(container *c, const char *id)
 
 	if (!p || !p->debug_ms || !c->ops->workdir || !c->ops->workdir(c) || c->state != C_READY || c->inflight)
 		return -EPERM;
-	for (o = c->s->all; o; o = o->all_next)
+	LIST_FOREACH(o, &c->s->all, all)
 		if (o->state == C_HELD && o->pool == p)
 			container_retire(o);
 	c->state = C_HELD;

@@ -34,7 +34,7 @@ pool_ready_slots(pool *p)
 	container *c;
 	int n = 0;
 
-	for (c = p->conts; c; c = c->next)
+	LIST_FOREACH(c, &p->conts, link)
 		if (c->state == C_READY)
 			n += c->conc;
 	return n;
@@ -48,7 +48,7 @@ stem_ready(pool *p)
 
 	if (p->cp != &p->s->cpools[0] || p->debug_ms)
 		return 0;
-	for (c = p->s->stems; c; c = c->next)
+	LIST_FOREACH(c, &p->s->stems, link)
 		if (c->state == C_STEM && c->ops == p->s->doms[p->di].ops)
 			return 1;
 	return 0;
@@ -74,7 +74,7 @@ incoming_left(pool *p, int64_t now, int cost)
 	container *c;
 	int64_t left = cost;
 
-	for (c = p->conts; c; c = c->next)
+	LIST_FOREACH(c, &p->conts, link)
 		if (c->incoming && cost - (now - c->born_ms) < left)
 			left = cost - (now - c->born_ms);
 	return left > 0 ? (int)left : 0;
@@ -86,7 +86,7 @@ static int
 default_grow(pool *p, int64_t now, int64_t *again)
 {
 	int cost = sched_start_cost(p), ready = pool_ready_slots(p), slots = ready + p->incoming;
-	int64_t age = now - p->qhead->submit_ms, run_ms, wait;
+	int64_t age = now - TAILQ_FIRST(&p->queue)->submit_ms, run_ms, wait;
 
 	if (slots == 0)
 		return 1;
@@ -98,7 +98,7 @@ default_grow(pool *p, int64_t now, int64_t *again)
 	wait = (ready ? 0 : incoming_left(p, now, cost)) + (int64_t)p->queued * run_ms / slots;
 	if (wait > cost)
 		return 1;
-	*again = (age >= cost ? p->age_grew : p->qhead->submit_ms) + cost;
+	*again = (age >= cost ? p->age_grew : TAILQ_FIRST(&p->queue)->submit_ms) + cost;
 	return 0;
 }
 
@@ -109,7 +109,7 @@ default_pick(pool *p)
 {
 	container *c, *best = NULL;
 
-	for (c = p->conts; c; c = c->next) {
+	LIST_FOREACH(c, &p->conts, link) {
 		if (c->state != C_READY || c->inflight >= c->conc)
 			continue;
 		if (c->fresh)

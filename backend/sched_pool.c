@@ -10,23 +10,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "container_list.h"
 #include "log.h"
 #include "pool.h"
 #include "mem.h"
 
 /* ---- lists ---- */
 
-static void
-link_front(container *c, container **list)
-{
-	LIST_PUSH(c, list, next, prevp);
-}
-
+/* Take c off its pool's list or the stem cells' (its le_prev is NULL on none). */
 static void
 unlink_list(container *c)
 {
-	LIST_REMOVE(c, next, prevp);
+	if (!c->link.le_prev)
+		return;
+	LIST_REMOVE(c, link);
+	c->link.le_prev = NULL;
 }
 
 static void
@@ -38,7 +35,7 @@ container_freed(uv_handle_t *h)
 void
 queue_append(pool *p, run *r)
 {
-	FIFO_APPEND(r, p->qtail, next, prevp);
+	TAILQ_INSERT_TAIL(&p->queue, r, link);
 	p->queued++;
 	r->queued = 1;
 }
@@ -46,7 +43,7 @@ queue_append(pool *p, run *r)
 void
 queue_remove(pool *p, run *r)
 {
-	FIFO_REMOVE(r, p->qtail, next, prevp);
+	TAILQ_REMOVE(&p->queue, r, link);
 	r->queued = 0;
 	p->queued--;
 }
@@ -64,7 +61,7 @@ start_end(container *c)
 		return;
 	c->starting = 0;
 	s->starting--;
-	if (s->later && !s->closing) {
+	if (!TAILQ_EMPTY(&s->later) && !s->closing) {
 		s->later_at = sched_now_ms();
 		uv_timer_start(&s->later_timer, sched_later_cb, 0, 0);
 	}
@@ -126,11 +123,11 @@ container_new(sched *s, int di, const char *kind, int memory_mb, pool *p)
 	c->born_ms = sched_now_ms();
 	uv_timer_init(s->loop, &c->idle);
 	c->idle.data = c;
-	LIST_PUSH(c, &s->all, all_next, all_prevp);
+	LIST_INSERT_HEAD(&s->all, c, all);
 	cpool_account(c, 1);
 	if ((rc = c->ops->start(c->dom, c)) < 0) {
 		log_error("sched: cannot start a container for %s: %s", kind, strerror(-rc));
-		LIST_REMOVE(c, all_next, all_prevp);
+		LIST_REMOVE(c, all);
 		cpool_account(c, -1);
 		uv_close((uv_handle_t *)&c->idle, container_freed);
 		return NULL;
@@ -151,7 +148,7 @@ pool_take(pool *p, container *c, const char *origin)
 		stem_fulfil(p->s, p->kind); /* a new action's first container: expected no more */
 	p->incoming += c->conc;
 	p->ncont++;
-	link_front(c, &p->conts);
+	LIST_INSERT_HEAD(&p->conts, c, link);
 }
 
 /* ---- stem cells ---- */
@@ -209,8 +206,8 @@ expect_cb(uv_timer_t *t)
 
 	for (i = 0; i < s->nstem_kinds; i++)
 		s->stem_expect[i] = 0;
-	for (c = s->stems; c; c = cn) {
-		cn = c->next;
+	for (c = LIST_FIRST(&s->stems); c; c = cn) {
+		cn = LIST_NEXT(c, link);
 		if (stem_count(s, c->kind) > s->cfg.stemcells) {
 			log_debug("sched: %s: a stem cell for new actions not needed", c->name);
 			container_retire(c);
@@ -263,7 +260,7 @@ stem_count(sched *s, const char *kind)
 	container *c;
 	int n = 0;
 
-	for (c = s->stems; c; c = c->next)
+	LIST_FOREACH(c, &s->stems, link)
 		if (strcmp(c->kind, kind) == 0)
 			n++;
 	return n;
@@ -275,7 +272,7 @@ stem_fill(sched *s)
 	container *c;
 	int i, n;
 
-	if (s->closing || s->starving || s->later)
+	if (s->closing || !TAILQ_EMPTY(&s->starving) || !TAILQ_EMPTY(&s->later))
 		return; /* actions come first */
 	for (i = 0; i < s->nstem_kinds; i++)
 		for (n = stem_count(s, s->stem_kinds[i]); n < s->cfg.stemcells + s->stem_expect[i]; n++) {
@@ -283,7 +280,7 @@ stem_fill(sched *s)
 				return;
 			if (!(c = container_new(s, s->stem_doms[i], s->stem_kinds[i], STEM_MEMORY_MB, NULL)))
 				break;
-			link_front(c, &s->stems);
+			LIST_INSERT_HEAD(&s->stems, c, link);
 		}
 }
 
@@ -303,7 +300,7 @@ stem_take(pool *p)
 
 	if (p->cp != &p->s->cpools[0])
 		return NULL; /* stem cells are the default pool's */
-	for (c = p->s->stems; c; c = c->next) {
+	LIST_FOREACH(c, &p->s->stems, link) {
 		if (c->ops != p->s->doms[p->di].ops)
 			continue;
 		if (c->state == C_STARTING && !starting && p->ncont == 0 && strcmp(c->kind, p->kind) == 0)
@@ -333,7 +330,7 @@ victim(sched *s, pool *p, int own)
 {
 	container *c, *best = NULL;
 
-	for (c = s->all; c; c = c->all_next) {
+	LIST_FOREACH(c, &s->all, all) {
 		if (c->pool == p || c->state == C_STOPPING || (own && c->cp != p->cp) || c->ops->remote)
 			continue;
 		if (c->pool && !c->pool->sch->evictable(c))
@@ -367,29 +364,31 @@ make_room(sched *s, pool *p, int containers, int memory_mb)
 static void
 starve(pool *p)
 {
-	pool **pp;
-
 	if (p->starving)
 		return;
 	p->starving = 1;
-	p->snext = NULL;
-	for (pp = &p->s->starving; *pp; pp = &(*pp)->snext)
-		; /* first come, first served */
-	*pp = p;
+	TAILQ_INSERT_TAIL(&p->s->starving, p, slink); /* first come, first served */
 }
 
 static void
 starving_remove(pool *p)
 {
-	pool **pp;
-
-	for (pp = &p->s->starving; *pp; pp = &(*pp)->snext)
-		if (*pp == p) {
-			*pp = p->snext;
-			break;
-		}
+	if (!p->starving)
+		return;
+	TAILQ_REMOVE(&p->s->starving, p, slink);
 	p->starving = 0;
-	p->snext = NULL;
+}
+
+/* How many pools wait for room: a pass over them, which pumping may put back at the end. */
+static int
+starving_count(sched *s)
+{
+	pool *p;
+	int n = 0;
+
+	TAILQ_FOREACH(p, &s->starving, slink)
+		n++;
+	return n;
 }
 
 /* The first pool other than p that waits for room with no container at all. */
@@ -398,7 +397,7 @@ pool_starved(sched *s, pool *p)
 {
 	pool *q;
 
-	for (q = s->starving; q; q = q->snext)
+	TAILQ_FOREACH(q, &s->starving, slink)
 		if (q != p && q->ncont == 0)
 			return q;
 	return NULL;
@@ -416,13 +415,11 @@ pool_relieve(pool *q)
 void
 sched_relieve(sched *s)
 {
-	pool *p, *list = s->starving;
+	pool *p;
+	int n = starving_count(s);
 
-	s->starving = NULL;
-	while ((p = list)) {
-		list = p->snext;
-		p->starving = 0;
-		p->snext = NULL;
+	while (n-- > 0 && (p = TAILQ_FIRST(&s->starving))) {
+		starving_remove(p);
 		pool_pump(p);
 		pool_maybe_free(p); /* its runs may have failed meanwhile */
 	}
@@ -434,7 +431,7 @@ fail_queue(pool *p, const char *msg)
 {
 	run *r;
 
-	while ((r = p->qhead)) {
+	while ((r = TAILQ_FIRST(&p->queue))) {
 		queue_remove(p, r);
 		run_fail_later(r, RUN_WHISK_ERROR, msg);
 	}
@@ -493,21 +490,24 @@ pool_grow(pool *p)
 
 /* ---- pools that wait to grow ---- */
 
+static int
+later_count(sched *s)
+{
+	pool *p;
+	int n = 0;
+
+	TAILQ_FOREACH(p, &s->later, llink)
+		n++;
+	return n;
+}
+
 void
 later_remove(pool *p)
 {
-	pool **pp;
-
 	if (!p->later)
 		return;
-	for (pp = &p->s->later; *pp; pp = &(*pp)->lnext)
-		if (*pp == p) {
-			if (!(*pp = p->lnext))
-				p->s->later_tail = pp;
-			break;
-		}
+	TAILQ_REMOVE(&p->s->later, p, llink);
 	p->later = 0;
-	p->lnext = NULL;
 }
 
 /* p waits to grow until a start ends, or until at (ms since the epoch, 0: no time). */
@@ -519,9 +519,7 @@ pool_later(pool *p, int64_t at)
 
 	if (!p->later) {
 		p->later = 1;
-		p->lnext = NULL;
-		*s->later_tail = p;
-		s->later_tail = &p->lnext;
+		TAILQ_INSERT_TAIL(&s->later, p, llink);
 	}
 	if (at && (!s->later_at || at < s->later_at)) {
 		now = sched_now_ms();
@@ -535,19 +533,16 @@ void
 sched_later_cb(uv_timer_t *t)
 {
 	sched *s = t->data;
-	pool *p, *list = s->later;
+	pool *p;
+	int n = later_count(s);
 
-	s->later = NULL;
-	s->later_tail = &s->later;
 	s->later_at = 0;
-	while ((p = list)) {
-		list = p->lnext;
-		p->later = 0;
-		p->lnext = NULL;
+	while (n-- > 0 && (p = TAILQ_FIRST(&s->later))) {
+		later_remove(p);
 		pool_pump(p);
 		pool_maybe_free(p);
 	}
-	if (!s->later)
+	if (TAILQ_EMPTY(&s->later))
 		stem_fill(s);
 }
 
@@ -560,7 +555,7 @@ pool_pump(pool *p)
 
 	if (p->s->closing)
 		return;
-	while ((r = p->qhead)) {
+	while ((r = TAILQ_FIRST(&p->queue))) {
 		if ((c = p->sch->pick(p))) {
 			queue_remove(p, r);
 			run_dispatch(r, c);
@@ -595,14 +590,15 @@ container_idle(container *c)
 
 	if (c->state != C_READY || c->inflight > 0)
 		return;
-	if (p->forgotten || s->closing || (s->starving && !p->qhead && p->sch->evictable(c))) {
+	if (p->forgotten || s->closing ||
+	    (!TAILQ_EMPTY(&s->starving) && TAILQ_EMPTY(&p->queue) && p->sch->evictable(c))) {
 		container_retire(c);
 		sched_relieve(s);
 		return;
 	}
 	c->idle_since = sched_now_ms();
 	unlink_list(c);
-	link_front(c, &p->conts);
+	LIST_INSERT_HEAD(&p->conts, c, link);
 	if ((ms = p->sch->idle_ms(p)) < 0)
 		return; /* its scheduler keeps it */
 	log_debug("sched: %s idle; stops in %d ms", c->name, ms);
@@ -641,7 +637,7 @@ container_up(container *c, int err, const char *why)
 	if (!c->pool) {
 		s->stem_fails = 0;
 		c->state = C_STEM;
-		if (s->starving)
+		if (!TAILQ_EMPTY(&s->starving))
 			sched_relieve(s); /* and fills stem cells */
 		else
 			stem_fill(s); /* its start's place is free: the next stem cell */
@@ -666,7 +662,7 @@ container_down(container *c, const char *why)
 		start_end(c);
 	}
 	unlink_list(c);
-	LIST_REMOVE(c, all_next, all_prevp);
+	LIST_REMOVE(c, all);
 	if (p)
 		p->ncont--;
 	uv_close((uv_handle_t *)&c->idle, container_freed);

@@ -15,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "container_list.h"
 #include "js.h"
 #include "log.h"
 #include "pool.h"
@@ -43,7 +42,10 @@ run_free(run *r)
 void
 run_finish(run *r)
 {
-	LIST_REMOVE(r, next, prevp); /* off the done list */
+	if (r->done) {
+		TAILQ_REMOVE(&r->s->done, r, link);
+		r->done = 0;
+	}
 	if (!r->res.result)
 		r->res.result = json_object();
 	if (!r->res.logs)
@@ -143,7 +145,7 @@ pool_has_ready(pool *p)
 {
 	container *c;
 
-	for (c = p->conts; c; c = c->next)
+	LIST_FOREACH(c, &p->conts, link)
 		if (c->state == C_READY)
 			return 1;
 	return 0;
@@ -204,7 +206,7 @@ pool_init_done(container *c, int ok, const char *error)
 		pool_pump(p);
 		return;
 	}
-	while ((r = p->qhead)) { /* the same code would fail again */
+	while ((r = TAILQ_FIRST(&p->queue))) { /* the same code would fail again */
 		r->res.start = c->origin;
 		r->res.init_ms = c->init_ms;
 		r->res.start_ms = c->init_start_ms;
@@ -345,7 +347,8 @@ run_later(run *r)
 {
 	sched *s = r->s;
 
-	LIST_PUSH(r, &s->done, next, prevp);
+	TAILQ_INSERT_HEAD(&s->done, r, link);
+	r->done = 1;
 	uv_idle_start(&s->done_idle, sched_done_idle_cb);
 }
 
