@@ -28,8 +28,9 @@
 #include <string.h>
 
 #include "fns.h"
+#include "map.h"
 
-enum { SLOTS = 256, REREAD_MS = 1000, MINUTE_MS = 60000 };
+enum { REREAD_MS = 1000, MINUTE_MS = 60000 };
 
 static const char *const names[NQUOTA] = {
 	[Q_CONCURRENT] = "concurrentInvocations",
@@ -44,7 +45,6 @@ typedef struct Window {
 } Window;
 
 typedef struct Quota {
-	struct Quota *next;
 	int64_t inflight;
 	Window invokes, fires;
 	int limit[NQUOTA];
@@ -53,18 +53,8 @@ typedef struct Quota {
 } Quota;
 
 typedef struct Quotas {
-	Quota *slot[SLOTS];
+	Map ns; /* name → Quota */
 } Quotas;
-
-static unsigned
-hash(const char *s)
-{
-	unsigned h = 2166136261u;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
-	return h;
-}
 
 /* The system's values under the namespace's own, read from the store. */
 static void
@@ -88,19 +78,15 @@ static Quota *
 quota_of(backend *b, const char *ns, int fresh)
 {
 	Quotas *qs = b->quotas;
-	unsigned h = hash(ns) % SLOTS;
 	int64_t now = now_ms();
 	Quota *q;
 
 	if (!qs)
 		qs = b->quotas = ecalloc(1, sizeof *qs);
-	for (q = qs->slot[h]; q && strcmp(q->ns, ns); q = q->next)
-		;
-	if (!q) {
+	if (!(q = map_get(&qs->ns, ns))) {
 		q = ecalloc(1, sizeof *q + strlen(ns) + 1);
 		strcpy(q->ns, ns);
-		q->next = qs->slot[h];
-		qs->slot[h] = q;
+		map_put(&qs->ns, ns, q);
 		fresh = 1;
 	}
 	if (fresh || now - q->read_at >= REREAD_MS || now < q->read_at)
@@ -225,17 +211,22 @@ quota_set(store *st, const char *ns, const int *limits, char *err, size_t n)
 	return rc;
 }
 
+static void
+quota_drop(const char *ns, void *q, void *arg)
+{
+	(void)ns, (void)arg;
+	free(q);
+}
+
 void
 quota_free(backend *b)
 {
 	Quotas *qs = b->quotas;
 
-	for (int i = 0; qs && i < SLOTS; i++)
-		while (qs->slot[i]) {
-			Quota *q = qs->slot[i];
-			qs->slot[i] = q->next;
-			free(q);
-		}
+	if (!qs)
+		return;
+	map_each(&qs->ns, quota_drop, NULL);
+	map_free(&qs->ns);
 	free(qs);
 	b->quotas = NULL;
 }

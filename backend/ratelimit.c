@@ -12,31 +12,20 @@
 #include <string.h>
 
 #include "fns.h"
+#include "map.h"
 
-enum { SLOTS = 1024, BUCKETS_MAX = 100000 };
+enum { BUCKETS_MAX = 100000 };
 
 typedef struct bucket {
-	struct bucket *next;
 	double tokens;
 	double rate, period; /* tokens at most, per period ms */
 	int64_t at;          /* ms of the last refill */
-	char key[];
 } bucket;
 
 typedef struct ratelimits {
-	bucket *slot[SLOTS];
-	int count;
+	Map buckets; /* key → bucket */
+	int64_t now; /* of a sweep */
 } ratelimits;
-
-static unsigned
-hash(const char *s)
-{
-	unsigned h = 2166136261u;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
-	return h;
-}
 
 static void
 refill(bucket *k, int64_t now)
@@ -47,21 +36,15 @@ refill(bucket *k, int64_t now)
 	k->at = now;
 }
 
-/* Drop the buckets that are full again: they say nothing. */
+/* Drop k if it is full again: it says nothing. */
 static void
-sweep(ratelimits *rl, int64_t now)
+sweep_one(const char *key, void *k, void *arg)
 {
-	for (int i = 0; i < SLOTS; i++)
-		for (bucket **pp = &rl->slot[i], *k; (k = *pp);) {
-			refill(k, now);
-			if (k->tokens >= k->rate) {
-				*pp = k->next;
-				free(k);
-				rl->count--;
-			} else {
-				pp = &k->next;
-			}
-		}
+	ratelimits *rl = arg;
+
+	refill(k, rl->now);
+	if (((bucket *)k)->tokens >= ((bucket *)k)->rate)
+		free(map_del(&rl->buckets, key));
 }
 
 /* Take a token from key's bucket (rate per period_ms). 0, or -EAGAIN
@@ -71,25 +54,19 @@ ratelimit_take(backend *b, const char *key, double rate, double period_ms, int64
 {
 	ratelimits *rl = b->ratelimits;
 	int64_t now = now_ms();
-	unsigned h = hash(key) % SLOTS;
 	bucket *k;
 
 	if (!rl)
 		rl = b->ratelimits = ecalloc(1, sizeof *rl);
-	for (k = rl->slot[h]; k && strcmp(k->key, key); k = k->next)
-		;
-	if (!k) {
-		if (rl->count >= BUCKETS_MAX)
-			sweep(rl, now);
-		k = emalloc(sizeof *k + strlen(key) + 1);
-		strcpy(k->key, key);
+	if (!(k = map_get(&rl->buckets, key))) {
+		if (rl->buckets.count >= BUCKETS_MAX) {
+			rl->now = now;
+			map_each(&rl->buckets, sweep_one, rl);
+		}
+		k = emalloc(sizeof *k);
 		k->tokens = rate;
 		k->at = now;
-		k->rate = rate;
-		k->period = period_ms;
-		k->next = rl->slot[h];
-		rl->slot[h] = k;
-		rl->count++;
+		map_put(&rl->buckets, key, k);
 	}
 	k->rate = rate; /* the route may have been given another limit */
 	k->period = period_ms;
@@ -106,17 +83,22 @@ ratelimit_take(backend *b, const char *key, double rate, double period_ms, int64
 	return -EAGAIN;
 }
 
+static void
+bucket_drop(const char *key, void *k, void *arg)
+{
+	(void)key, (void)arg;
+	free(k);
+}
+
 void
 ratelimit_free(backend *b)
 {
 	ratelimits *rl = b->ratelimits;
 
-	for (int i = 0; rl && i < SLOTS; i++)
-		while (rl->slot[i]) {
-			bucket *k = rl->slot[i];
-			rl->slot[i] = k->next;
-			free(k);
-		}
+	if (!rl)
+		return;
+	map_each(&rl->buckets, bucket_drop, NULL);
+	map_free(&rl->buckets);
 	free(rl);
 	b->ratelimits = NULL;
 }

@@ -307,6 +307,7 @@ store_free(store *st)
 	}
 	if (st->jfd >= 0)
 		close(st->jfd);
+	map_free(&st->recent);
 	free(st);
 }
 

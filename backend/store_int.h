@@ -3,6 +3,7 @@
 #define FAAS_BACKEND_STORE_INT_H
 
 #include "fns.h"
+#include "map.h"
 
 enum stmt_id {
 	S_BEGIN,
@@ -51,12 +52,10 @@ enum stmt_id {
 
 typedef struct store_cache store_cache;
 
-enum { RECENT_BUCKETS = 4096 };
-
 /* One activation waiting for the next batch commit. */
 typedef struct pending {
 	struct pending *next;
-	struct pending *hnext; /* in store.recent, until it is in SQLite */
+	struct pending *older; /* in store.recent, until it is in SQLite: the record of its id before it */
 	char id[ACTID_LEN + 1];
 	char *ns, *name;      /* in the same allocation (pending_new) */
 	char *path, *version; /* the event's name and version, or NULL */
@@ -95,8 +94,7 @@ struct store {
 	int64_t handed; /* the last seq handed to the worker */
 	uv_timer_t apply_timer;
 	pending *applying; /* the worker's batch */
-	pending *recent[RECENT_BUCKETS];
-	int nrecent;
+	Map recent;        /* id → its newest record not yet in SQLite */
 	int apply_running, apply_rc, pruned;
 	uv_work_t apply_req;
 	store *worker; /* the worker's own connection */

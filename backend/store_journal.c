@@ -24,7 +24,7 @@
  * insert it and at once delete it again, in four indexes. Both are in the
  * journal, so a crash before the final one leaves the running one there.
  *
- * Until a record is in SQLite, reads find it in `recent`, a hash by id:
+ * Until a record is in SQLite, reads find it in `recent`, a map by id:
  * store_act_get, store_act_list and the event replay merge it in, so a
  * client never misses a record it has been told about. The pruner runs in
  * the same worker, after an insert, so the loop never waits for SQLite's
@@ -54,56 +54,61 @@ enum { JOURNAL_TRUNCATE = 4 << 20 };
  * memory (`recent`) and in the journal meanwhile, so nothing is less durable. */
 enum { APPLY_ROWS = 256, APPLY_MS = 10, APPLY_RETRY_MS = 1000 };
 
-static unsigned
-id_hash(const char *id)
-{
-	unsigned h = 2166136261u;
-	for (; *id; id++)
-		h = (h ^ (unsigned char)*id) * 16777619u;
-	return h % RECENT_BUCKETS;
-}
-
+/* An id's records are the newest first: a final record hides its running one. */
 static void
 recent_add(store *st, pending *p)
 {
-	unsigned h = id_hash(p->id);
-	p->hnext = st->recent[h];
-	st->recent[h] = p; /* newest first: a final record hides its running one */
-	st->nrecent++;
+	p->older = map_get(&st->recent, p->id);
+	map_put(&st->recent, p->id, p);
 }
 
 static void
 recent_del(store *st, pending *p)
 {
-	pending **pp = &st->recent[id_hash(p->id)];
+	pending *q = map_get(&st->recent, p->id);
 
-	while (*pp && *pp != p)
-		pp = &(*pp)->hnext;
-	if (*pp) {
-		*pp = p->hnext;
-		st->nrecent--;
+	if (q == p) {
+		if (p->older)
+			map_put(&st->recent, p->id, p->older);
+		else
+			map_del(&st->recent, p->id);
+		return;
 	}
+	while (q && q->older != p)
+		q = q->older;
+	if (q)
+		q->older = p->older;
 }
 
 /* The newest record of id not yet in SQLite, or NULL. */
 pending *
 recent_find(store *st, const char *id)
 {
-	pending *p;
-
-	for (p = st->recent[id_hash(id)]; p; p = p->hnext)
-		if (strcmp(p->id, id) == 0)
-			return p;
-	return NULL;
+	return map_get(&st->recent, id);
 }
 
-/* Call fn for every record not yet in SQLite. */
+typedef struct each_arg {
+	void (*fn)(pending *p, void *arg);
+	void *arg;
+} each_arg;
+
+static void
+recent_of_id(const char *id, void *p, void *arg)
+{
+	each_arg *e = arg;
+
+	(void)id;
+	for (pending *q = p; q; q = q->older)
+		e->fn(q, e->arg);
+}
+
+/* Call fn for every record not yet in SQLite, an id's newest first. */
 void
 recent_each(store *st, void (*fn)(pending *p, void *arg), void *arg)
 {
-	for (int i = 0; i < RECENT_BUCKETS; i++)
-		for (pending *p = st->recent[i]; p; p = p->hnext)
-			fn(p, arg);
+	each_arg e = { fn, arg };
+
+	map_each(&st->recent, recent_of_id, &e);
 }
 
 /* Append one journal line to b: the row's columns and the record's text
