@@ -10,7 +10,7 @@
  * ("2030-01-01T00:00:00Z", an offset or none for UTC) or milliseconds
  * since the epoch.
  *
- * Every alarm is in one min-heap by due time, under one timer of the
+ * Every alarm is in one min-heap by due time (lib/heap), under one timer of the
  * backend's loop. When the timer runs, the alarms due are taken off; their
  * next due times are committed to the feeds table in one transaction, and
  * only then are the triggers fired (fire.c), each record annotated with
@@ -31,6 +31,7 @@
 #include <time.h>
 
 #include "fns.h"
+#include "heap.h"
 #include "log.h"
 
 enum { ONCE, CRON, INTERVAL };
@@ -48,7 +49,7 @@ typedef struct entry {
 	int delete_after;    /* once: 1 its rules, 2 its rules and the trigger */
 	int missed;          /* next was missed while the backend was down */
 	json_t *payload;
-	size_t at;     /* in the heap */
+	Heapnode hn;   /* in the heap, by next */
 	char *trigger; /* in names, after ns */
 	char ns[];     /* "NS\0TRIGGER": an alarm costs its names, not two NAME_MAX buffers */
 } entry;
@@ -56,77 +57,16 @@ typedef struct entry {
 struct alarms {
 	backend *b;
 	uv_timer_t timer;
-	entry **heap;
-	size_t n, cap;
+	Heap heap;
 };
 
-static int
-earlier(const entry *x, const entry *y)
+/* The alarm due first, or NULL. */
+static entry *
+first(alarms *h)
 {
-	return x->next < y->next;
-}
+	Heapnode *x = heap_first(&h->heap);
 
-static void
-heap_set(alarms *h, size_t i, entry *a)
-{
-	h->heap[i] = a;
-	a->at = i;
-}
-
-static void
-heap_up(alarms *h, size_t i)
-{
-	entry *a = h->heap[i];
-
-	while (i && earlier(a, h->heap[(i - 1) / 2])) {
-		heap_set(h, i, h->heap[(i - 1) / 2]);
-		i = (i - 1) / 2;
-	}
-	heap_set(h, i, a);
-}
-
-static void
-heap_down(alarms *h, size_t i)
-{
-	entry *a = h->heap[i];
-
-	for (;;) {
-		size_t c = 2 * i + 1;
-		if (c >= h->n)
-			break;
-		if (c + 1 < h->n && earlier(h->heap[c + 1], h->heap[c]))
-			c++;
-		if (!earlier(h->heap[c], a))
-			break;
-		heap_set(h, i, h->heap[c]);
-		i = c;
-	}
-	heap_set(h, i, a);
-}
-
-static void
-heap_push(alarms *h, entry *a)
-{
-	if (h->n == h->cap) {
-		size_t cap = h->cap ? 2 * h->cap : 64;
-		entry **p = erealloc(h->heap, cap * sizeof *p);
-		h->heap = p;
-		h->cap = cap;
-	}
-	heap_set(h, h->n++, a);
-	heap_up(h, h->n - 1);
-}
-
-static void
-heap_remove(alarms *h, entry *a)
-{
-	size_t i = a->at;
-
-	if (--h->n != i) {
-		heap_set(h, i, h->heap[h->n]);
-		heap_down(h, i);
-		heap_up(h, h->heap[i]->at);
-	}
+	return x ? heap_owner(x, entry, hn) : NULL;
 }
 
 /* An alarm of trigger ns/trigger, its names after it. */
@@ -324,9 +264,11 @@ alarm_check_at(backend *b, const feed_service *svc, json_t *config, char *err, s
 static entry *
 find(alarms *h, const char *ns, const char *trigger)
 {
-	for (size_t i = 0; i < h->n; i++)
-		if (strcmp(h->heap[i]->trigger, trigger) == 0 && strcmp(h->heap[i]->ns, ns) == 0)
-			return h->heap[i];
+	for (size_t i = 0; i < h->heap.n; i++) {
+		entry *a = heap_owner(h->heap.a[i], entry, hn);
+		if (strcmp(a->trigger, trigger) == 0 && strcmp(a->ns, ns) == 0)
+			return a;
+	}
 	return NULL;
 }
 
@@ -337,11 +279,11 @@ rearm(alarms *h)
 {
 	int64_t wait;
 
-	if (!h->n) {
+	if (!h->heap.n) {
 		uv_timer_stop(&h->timer);
 		return;
 	}
-	wait = h->heap[0]->next - now_ms();
+	wait = first(h)->next - now_ms();
 	wait = wait < 0 ? 0 : wait > REARM_MAX_MS ? REARM_MAX_MS : wait;
 	uv_update_time(h->b->loop);
 	uv_timer_start(&h->timer, timer_cb, (uint64_t)wait, 0);
@@ -354,10 +296,10 @@ schedule(alarms *h, entry *a)
 	entry *old = find(h, a->ns, a->trigger);
 
 	if (old) {
-		heap_remove(h, old);
+		heap_remove(&h->heap, &old->hn);
 		alarm_free(old);
 	}
-	heap_push(h, a);
+	heap_push(&h->heap, &a->hn, a->next);
 	rearm(h);
 }
 
@@ -388,7 +330,7 @@ alarm_stop(backend *b, const char *ns, const char *trigger)
 	entry *a = find(b->alarms, ns, trigger);
 
 	if (a) {
-		heap_remove(b->alarms, a);
+		heap_remove(&b->alarms->heap, &a->hn);
 		alarm_free(a);
 		rearm(b->alarms);
 	}
@@ -444,19 +386,19 @@ timer_cb(uv_timer_t *t)
 	alarms *h = t->data;
 	backend *b = h->b;
 	int64_t now = now_ms(), *due;
-	entry **batch;
+	entry **batch, *a;
 	size_t k = 0;
 
-	if (!h->n || h->heap[0]->next > now) {
+	if (!(a = first(h)) || a->next > now) {
 		rearm(h);
 		return;
 	}
-	batch = emalloc(h->n * sizeof *batch);
-	due = emalloc(h->n * sizeof *due);
-	while (h->n && h->heap[0]->next <= now) {
-		entry *a = batch[k] = h->heap[0];
+	batch = emalloc(h->heap.n * sizeof *batch);
+	due = emalloc(h->heap.n * sizeof *due);
+	while ((a = first(h)) && a->next <= now) {
+		batch[k] = a;
 		due[k++] = a->next;
-		heap_remove(h, a);
+		heap_remove(&h->heap, &a->hn);
 	}
 	int tx = store_begin(b->st) == 0;
 	for (size_t i = 0; i < k; i++)
@@ -465,12 +407,12 @@ timer_cb(uv_timer_t *t)
 	if (tx && store_commit(b->st))
 		log_warn("alarms: the next due times could not be committed");
 	for (size_t i = 0; i < k; i++) {
-		entry *a = batch[i];
+		a = batch[i];
 		fire_one(b, a, due[i]);
 		a->missed = 0;
 		a->next = a->delete_after == 2 ? 0 : next_after(a, due[i] > now ? due[i] : now);
 		if (a->next)
-			heap_push(h, a);
+			heap_push(&h->heap, &a->hn, a->next);
 		else
 			alarm_free(a);
 	}
@@ -499,7 +441,7 @@ load_one(feed_row *r, void *arg)
 	entry_named(a);
 	a->next = r->next_due;
 	a->missed = r->next_due <= now_ms();
-	heap_push(b->alarms, a);
+	heap_push(&b->alarms->heap, &a->hn, a->next);
 }
 
 int
@@ -514,8 +456,8 @@ alarms_new(backend *b)
 	h->timer.data = h;
 	if ((rc = store_feed_each(b->st, CATALOG_NS "/alarms/%", load_one, b)))
 		return rc;
-	if (h->n)
-		log_info("alarms: %zu scheduled", h->n);
+	if (h->heap.n)
+		log_info("alarms: %zu scheduled", h->heap.n);
 	rearm(h);
 	uv_unref((uv_handle_t *)&h->timer);
 	return 0;
@@ -526,9 +468,9 @@ timer_closed(uv_handle_t *t)
 {
 	alarms *h = t->data;
 
-	for (size_t i = 0; i < h->n; i++)
-		alarm_free(h->heap[i]);
-	free(h->heap);
+	for (size_t i = 0; i < h->heap.n; i++)
+		alarm_free(heap_owner(h->heap.a[i], entry, hn));
+	heap_free(&h->heap);
 	free(h);
 }
 

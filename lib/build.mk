@@ -20,7 +20,7 @@ tests/unit/test-http: tests/unit/test-http.c $(LIB_A)
 		$(shell pkg-config --libs libuv libcurl cmocka)
 UNIT_TESTS += tests/unit/test-http
 
-# lib's pure parts: the byte buffer and base64
+# lib's pure parts: the byte buffer, base64, numbers, the map and the heap
 tests/unit/test-lib: tests/unit/test-lib.c $(LIB_A)
 	$(CC) $(CFLAGS) -o $@ $< $(LIB_A) $(shell pkg-config --libs cmocka)
 UNIT_TESTS += tests/unit/test-lib

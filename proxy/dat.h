@@ -7,6 +7,7 @@
 #include <jansson.h>
 #include <uv.h>
 #include "buf.h"
+#include "heap.h"
 #include "js.h"
 #include "http.h"
 
@@ -21,7 +22,6 @@ typedef struct Act Act;
 typedef struct Initwait Initwait;
 typedef struct Proxy Proxy;
 typedef struct Idtab Idtab;
-typedef struct Dlheap Dlheap;
 
 #define SENTINEL "XXX_THE_END_OF_A_WHISK_ACTIVATION_XXX\n"
 #define TAILMAX 2048 /* bytes of a child's stderr kept for error messages */
@@ -136,12 +136,6 @@ struct Idtab {
 	size_t count;
 };
 
-/* Acts by deadline, earliest first: a binary heap (inflight.c). */
-struct Dlheap {
-	Act **a;
-	size_t n, cap;
-};
-
 enum { PROC_STARTING, PROC_READY, PROC_DEAD, PROC_STEM };
 
 /* The action loop process of a KIND_LOOP action. */
@@ -152,9 +146,9 @@ struct Proc {
 	int state;
 	Act *busy, *busytail; /* activations written to it, oldest first */
 	int nbusy;
-	Dlheap deadlines; /* the busy acts that have one */
-	uint64_t armed;   /* when the timer is set to go off, 0 = not set */
-	const char *why;  /* why the proxy killed it, when it did */
+	Heap deadlines;  /* the busy acts that have one, by it (Act.hn) */
+	uint64_t armed;  /* when the timer is set to go off, 0 = not set */
+	const char *why; /* why the proxy killed it, when it did */
 	int spinning;
 	int ctleof; /* fd 3 is closed */
 };
@@ -187,7 +181,7 @@ struct Act {
 	Act *hnext;       /* in px->ids */
 	uint32_t hash;    /* of its id */
 	int intab;        /* it is in px->ids */
-	size_t heapi;     /* its place in proc->deadlines + 1, or 0 */
+	Heapnode hn;      /* in proc->deadlines */
 	int timedout;
 	int capture;    /* answer with its log lines (capture.c) */
 	size_t capfrom; /* its first line in px->cap */

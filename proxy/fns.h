@@ -90,10 +90,6 @@ Act *idtab_get(Idtab *t, const char *id, size_t len);
 void idtab_add(Idtab *t, Act *a);
 void idtab_del(Idtab *t, Act *a);
 void idtab_free(Idtab *t);
-void dl_add(Dlheap *h, Act *a);
-void dl_del(Dlheap *h, Act *a);
-Act *dl_first(Dlheap *h);
-void dl_free(Dlheap *h);
 
 /* proc.c */
 int proc_start(Proxy *px, char *err, size_t errlen);

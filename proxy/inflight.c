@@ -1,4 +1,4 @@
-/* inflight.c — activations in flight, found by id (a hash table) and by deadline (a heap).
+/* inflight.c — activations in flight, found by id (a hash table); by deadline they are in lib/heap.
  *
  * With an action that takes many activations at once, one node process may
  * hold ten thousand of them. Every answer names its activation by id, every
@@ -14,10 +14,9 @@
  * pointers into acts it does not own; act.c adds an act when it is made and
  * takes it out before freeing it.
  *
- * Dlheap: the acts sent to a process that have a deadline, a binary min-heap
- * on Act.deadline; each act knows its place (Act.heapi, 0 when it is not in
- * a heap, else index + 1), so one can leave from the middle when its answer
- * comes. The process's one timer is set to the top (proc.c).
+ * By deadline: the acts sent to a process that have one are in its Heap
+ * (lib/heap.c) through Act.hn, so one can leave from the middle when its
+ * answer comes. The process's one timer is set to the top (proc.c).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -107,92 +106,4 @@ idtab_free(Idtab *t)
 {
 	free(t->b);
 	memset(t, 0, sizeof *t);
-}
-
-static void
-dl_put(Dlheap *h, size_t i, Act *a)
-{
-	h->a[i] = a;
-	a->heapi = i + 1;
-}
-
-/* Move the act at i up while it is earlier than its parent. */
-static void
-dl_up(Dlheap *h, size_t i)
-{
-	Act *a = h->a[i];
-
-	while (i > 0 && a->deadline < h->a[(i - 1) / 2]->deadline) {
-		dl_put(h, i, h->a[(i - 1) / 2]);
-		i = (i - 1) / 2;
-	}
-	dl_put(h, i, a);
-}
-
-/* Move the act at i down while a child is earlier. */
-static void
-dl_down(Dlheap *h, size_t i)
-{
-	Act *a = h->a[i];
-	size_t c;
-
-	while ((c = 2 * i + 1) < h->n) {
-		if (c + 1 < h->n && h->a[c + 1]->deadline < h->a[c]->deadline)
-			c++;
-		if (a->deadline <= h->a[c]->deadline)
-			break;
-		dl_put(h, i, h->a[c]);
-		i = c;
-	}
-	dl_put(h, i, a);
-}
-
-/* Add a, which has a deadline. */
-void
-dl_add(Dlheap *h, Act *a)
-{
-	size_t cap = h->cap ? h->cap * 2 : 256;
-	Act **arr;
-
-	if (h->n == h->cap) {
-		arr = erealloc(h->a, cap * sizeof *arr);
-		h->a = arr;
-		h->cap = cap;
-	}
-	h->a[h->n] = a;
-	dl_up(h, h->n++);
-}
-
-/* Take a out of the heap, from wherever it is; nothing when it is not in. */
-void
-dl_del(Dlheap *h, Act *a)
-{
-	size_t i = a->heapi - 1;
-	Act *last;
-
-	if (a->heapi == 0)
-		return;
-	a->heapi = 0;
-	last = h->a[--h->n];
-	if (i == h->n)
-		return;
-	h->a[i] = last;
-	if (i > 0 && last->deadline < h->a[(i - 1) / 2]->deadline)
-		dl_up(h, i);
-	else
-		dl_down(h, i);
-}
-
-/* The act with the earliest deadline, or NULL. */
-Act *
-dl_first(Dlheap *h)
-{
-	return h->n ? h->a[0] : NULL;
-}
-
-void
-dl_free(Dlheap *h)
-{
-	free(h->a);
-	memset(h, 0, sizeof *h);
 }

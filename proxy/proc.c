@@ -39,8 +39,17 @@ proc_closed(Child *c)
 	Proc *p = c->data;
 
 	buf_free(&c->line);
-	dl_free(&p->deadlines);
+	heap_free(&p->deadlines);
 	free(p);
+}
+
+/* The busy act with the earliest deadline, or NULL. */
+static Act *
+earliest(Proc *p)
+{
+	Heapnode *x = heap_first(&p->deadlines);
+
+	return x ? heap_owner(x, Act, hn) : NULL;
 }
 
 /* Set the timer to the earliest deadline among the busy acts, unless it is
@@ -48,7 +57,7 @@ proc_closed(Child *c)
 static void
 proc_arm(Proc *p)
 {
-	Act *first = dl_first(&p->deadlines);
+	Act *first = earliest(p);
 	uint64_t at = first ? first->deadline : 0;
 
 	if (at == p->armed || p->ctleof)
@@ -229,7 +238,7 @@ void
 proc_send(Proc *p, Act *a)
 {
 	if (a->deadline)
-		dl_add(&p->deadlines, a);
+		heap_push(&p->deadlines, &a->hn, (int64_t)a->deadline);
 	busy_add(p, a);
 	child_write(&p->c, a->line, a->linelen, W_LINE);
 	if (a->deadline)
@@ -253,7 +262,7 @@ busy_take(Proc *p, Act *a)
 		p->busytail = a->prev;
 	a->next = a->prev = NULL;
 	a->proc = NULL;
-	dl_del(&p->deadlines, a);
+	heap_remove(&p->deadlines, &a->hn);
 	p->nbusy--;
 	return a;
 }
@@ -416,8 +425,8 @@ proc_deadline(Child *c)
 	Act *a;
 
 	p->armed = 0; /* it went off */
-	while ((a = dl_first(&p->deadlines)) != NULL && a->deadline <= now) {
-		dl_del(&p->deadlines, a);
+	while ((a = earliest(p)) != NULL && a->deadline <= now) {
+		heap_remove(&p->deadlines, &a->hn);
 		a->timedout = 1, n++;
 	}
 	if (n > 0) {

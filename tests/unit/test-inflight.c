@@ -1,4 +1,4 @@
-/* test-inflight.c — proxy/inflight.c: activations by id (Idtab) and by deadline (Dlheap), 10,000 at once. */
+/* test-inflight.c — proxy/inflight.c: activations by id (Idtab), 10,000 at once (by deadline: lib/heap, test-lib). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -55,46 +55,11 @@ test_idtab(void **state)
 	free(a);
 }
 
-/* Acts leave from the middle as their answers come; the top is always the
- * earliest deadline of those left. */
-static void
-test_dlheap(void **state)
-{
-	Dlheap h = { 0 };
-	Act *a = acts_new(), *top;
-	uint64_t last = 0;
-	int i, left = N;
-
-	(void)state;
-	srand(16);
-	for (i = 0; i < N; i++) {
-		a[i].deadline = 1000 + (uint64_t)(rand() % 5000); /* ties too */
-		dl_add(&h, &a[i]);
-	}
-	for (i = 0; i < N; i += 3, left--)
-		dl_del(&h, &a[i]);
-	dl_del(&h, &a[0]); /* not in: nothing */
-	assert_int_equal(h.n, left);
-	while ((top = dl_first(&h)) != NULL) {
-		assert_true(top->deadline >= last);
-		for (i = 0; i < N; i += 97)
-			assert_true(a[i].heapi == 0 || a[i].deadline >= top->deadline);
-		last = top->deadline;
-		dl_del(&h, top);
-		assert_int_equal(top->heapi, 0);
-		left--;
-	}
-	assert_int_equal(left, 0);
-	dl_free(&h);
-	free(a);
-}
-
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_idtab),
-		cmocka_unit_test(test_dlheap),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);

@@ -1,4 +1,4 @@
-/* test-lib.c — lib/buf.c, lib/base64.c, lib/num.c, lib/map.c and lib/mem.c: growth, offsets, round trips, lenient decoding, checked numbers, the map and its hash, out of memory. */
+/* test-lib.c — lib/buf.c, lib/base64.c, lib/num.c, lib/map.c, lib/mem.c and lib/heap.c: growth, offsets, round trips, lenient decoding, checked numbers, the map and its hash, out of memory, the heap. */
 #include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -6,12 +6,14 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 #include "base64.h"
 #include "buf.h"
+#include "heap.h"
 #include "log.h"
 #include "map.h"
 #include "mem.h"
@@ -273,6 +275,50 @@ test_oom(void **state)
 	assert_non_null(strstr(out, want));
 }
 
+enum { HEAP_N = 10000 };
+
+typedef struct timed {
+	int64_t deadline;
+	Heapnode hn;
+} timed;
+
+/* Nodes leave from the middle as their runs end; the top is always the
+ * earliest deadline of those left (ties too), 10,000 at once. */
+static void
+test_heap(void **state)
+{
+	Heap h = { 0 };
+	timed *a = calloc(HEAP_N, sizeof *a), *top;
+	Heapnode *x;
+	int64_t last = 0;
+	int i, left = HEAP_N;
+
+	(void)state;
+	assert_non_null(a);
+	srand(16);
+	for (i = 0; i < HEAP_N; i++) {
+		a[i].deadline = 1000 + rand() % 5000;
+		heap_push(&h, &a[i].hn, a[i].deadline);
+	}
+	for (i = 0; i < HEAP_N; i += 3, left--)
+		heap_remove(&h, &a[i].hn);
+	heap_remove(&h, &a[0].hn); /* in none: nothing */
+	assert_int_equal(h.n, left);
+	while ((x = heap_first(&h)) != NULL) {
+		top = heap_owner(x, timed, hn);
+		assert_true(top->deadline >= last);
+		for (i = 0; i < HEAP_N; i += 97)
+			assert_true(a[i].hn.at == 0 || a[i].deadline >= top->deadline);
+		last = top->deadline;
+		heap_remove(&h, x);
+		assert_int_equal(x->at, 0);
+		left--;
+	}
+	assert_int_equal(left, 0);
+	heap_free(&h);
+	free(a);
+}
+
 int
 main(void)
 {
@@ -287,6 +333,7 @@ main(void)
 		cmocka_unit_test(test_map),
 		cmocka_unit_test(test_map_each_hash),
 		cmocka_unit_test(test_oom),
+		cmocka_unit_test(test_heap),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);
