@@ -92,8 +92,9 @@ auth_check(backend *b, const char *header, caller *who)
 	return 0;
 }
 
-/* The key of a feed's uuid, 64 hex digits. */
-static void
+/* The key of a feed's uuid or of a function's (fnkey.c): HMAC-SHA256 of it
+ * under DATA/feed.secret, 64 hex digits. */
+void
 feed_key_hex(backend *b, const char *uuid, char out[65])
 {
 	unsigned char md[32];

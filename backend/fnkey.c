@@ -19,8 +19,6 @@
  * other namespace (403, saying what the key may do).
  */
 #include <errno.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,17 +28,6 @@
 #include "log.h"
 
 #define FNKEY_PREFIX "fn-"
-
-static void
-fnkey_hex(backend *b, const char *uuid, char out[65])
-{
-	unsigned char md[32];
-	unsigned int len = 0;
-
-	HMAC(EVP_sha256(), b->feed_secret, sizeof b->feed_secret, (const unsigned char *)uuid, strlen(uuid), md, &len);
-	for (unsigned i = 0; i < 32; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
-}
 
 /* The annotation as a list of entries, or NULL for the whole namespace. */
 static json_t *
@@ -60,7 +47,7 @@ fnkey_make(activation *a, const json_t *ann)
 	char uuid[sizeof FNKEY_PREFIX + ACTID_LEN], hex[65];
 
 	snprintf(uuid, sizeof uuid, FNKEY_PREFIX "%s", a->id);
-	fnkey_hex(a->b, uuid, hex);
+	feed_key_hex(a->b, uuid, hex);
 	snprintf(a->key, sizeof a->key, "%s:%s", uuid, hex);
 	a->key_scope = scope_of(ann);
 }
@@ -93,7 +80,7 @@ fnkey_verify(backend *b, const char *uuid, const char *key, caller *who)
 
 	if (strncmp(uuid, FNKEY_PREFIX, strlen(FNKEY_PREFIX)) || !(a = running(b, uuid + strlen(FNKEY_PREFIX))))
 		return -EACCES;
-	fnkey_hex(b, uuid, want);
+	feed_key_hex(b, uuid, want);
 	for (int i = 0; i < 64 && key[i]; i++)
 		diff |= (unsigned char)(want[i] ^ key[i]);
 	if (diff)

@@ -120,6 +120,7 @@ int ns_create(store *st, const char *name, const char *cred, char *out, size_t n
 int ns_guest_setup(backend *b);
 void uuid_new(char out[37]);
 void feed_key(backend *b, const char *uuid, char *out, size_t n);
+void feed_key_hex(backend *b, const char *uuid, char out[65]);
 int feed_secret_load(backend *b);
 
 /* api_debug.c */

@@ -94,6 +94,7 @@ struct sched {
 	Map pools; /* by key */
 	TAILQ_HEAD(poolq, pool) starving;
 	struct poolq later; /* pools that wait to grow: for a start to end, or for their queue to age */
+	int nstarving, nlater;
 	uv_timer_t later_timer;
 	int64_t later_at; /* when later_timer fires, 0: not armed */
 	int starting;     /* containers starting: born, not yet ready */

@@ -115,6 +115,17 @@ refuse(char *err, size_t n, const char *what, int64_t count, int allowed)
 	return -EAGAIN;
 }
 
+/* Room for one more in w's last minute under limit: 0, or -EAGAIN with the reason in err. */
+static int
+window_room(Window *w, int limit, char *err, size_t n)
+{
+	int64_t count = window_next(w, now_ms());
+
+	if (count > limit)
+		return refuse(err, n, "requests in the last minute", count, limit);
+	return 0;
+}
+
 /* An action started by ns: 0, counted in flight until quota_release; or
  * -EAGAIN with OpenWhisk's reason in err (the rate is checked first, as
  * there). */
@@ -122,11 +133,10 @@ int
 quota_invoke(backend *b, const char *ns, char *err, size_t n)
 {
 	Quota *q = quota_of(b, ns, 0);
-	int64_t count;
+	int rc;
 
-	count = window_next(&q->invokes, now_ms());
-	if (count > q->limit[Q_INVOKES])
-		return refuse(err, n, "requests in the last minute", count, q->limit[Q_INVOKES]);
+	if ((rc = window_room(&q->invokes, q->limit[Q_INVOKES], err, n)) < 0)
+		return rc;
 	if (q->inflight >= q->limit[Q_CONCURRENT])
 		return refuse(err, n, "concurrent requests in flight", q->inflight, q->limit[Q_CONCURRENT]);
 	q->invokes.cur++;
@@ -149,11 +159,10 @@ int
 quota_fire(backend *b, const char *ns, char *err, size_t n)
 {
 	Quota *q = quota_of(b, ns, 0);
-	int64_t count;
+	int rc;
 
-	count = window_next(&q->fires, now_ms());
-	if (count > q->limit[Q_FIRES])
-		return refuse(err, n, "requests in the last minute", count, q->limit[Q_FIRES]);
+	if ((rc = window_room(&q->fires, q->limit[Q_FIRES], err, n)) < 0)
+		return rc;
 	q->fires.cur++;
 	return 0;
 }

@@ -368,6 +368,7 @@ starve(pool *p)
 		return;
 	p->starving = 1;
 	TAILQ_INSERT_TAIL(&p->s->starving, p, slink); /* first come, first served */
+	p->s->nstarving++;
 }
 
 static void
@@ -376,19 +377,8 @@ starving_remove(pool *p)
 	if (!p->starving)
 		return;
 	TAILQ_REMOVE(&p->s->starving, p, slink);
+	p->s->nstarving--;
 	p->starving = 0;
-}
-
-/* How many pools wait for room: a pass over them, which pumping may put back at the end. */
-static int
-starving_count(sched *s)
-{
-	pool *p;
-	int n = 0;
-
-	TAILQ_FOREACH(p, &s->starving, slink)
-		n++;
-	return n;
 }
 
 /* The first pool other than p that waits for room with no container at all. */
@@ -416,7 +406,7 @@ void
 sched_relieve(sched *s)
 {
 	pool *p;
-	int n = starving_count(s);
+	int n = s->nstarving; /* a pass over those waiting now: a pump may put one back */
 
 	while (n-- > 0 && (p = TAILQ_FIRST(&s->starving))) {
 		starving_remove(p);
@@ -490,23 +480,13 @@ pool_grow(pool *p)
 
 /* ---- pools that wait to grow ---- */
 
-static int
-later_count(sched *s)
-{
-	pool *p;
-	int n = 0;
-
-	TAILQ_FOREACH(p, &s->later, llink)
-		n++;
-	return n;
-}
-
 void
 later_remove(pool *p)
 {
 	if (!p->later)
 		return;
 	TAILQ_REMOVE(&p->s->later, p, llink);
+	p->s->nlater--;
 	p->later = 0;
 }
 
@@ -520,6 +500,7 @@ pool_later(pool *p, int64_t at)
 	if (!p->later) {
 		p->later = 1;
 		TAILQ_INSERT_TAIL(&s->later, p, llink);
+		s->nlater++;
 	}
 	if (at && (!s->later_at || at < s->later_at)) {
 		now = sched_now_ms();
@@ -534,7 +515,7 @@ sched_later_cb(uv_timer_t *t)
 {
 	sched *s = t->data;
 	pool *p;
-	int n = later_count(s);
+	int n = s->nlater; /* likewise */
 
 	s->later_at = 0;
 	while (n-- > 0 && (p = TAILQ_FIRST(&s->later))) {
