@@ -140,6 +140,16 @@ watch_root(options *o, const char *dir)
 	return 0;
 }
 
+/* The index of arg among the n words (an option's modes), or -EINVAL. */
+static int
+word_of(const char *const *words, int n, const char *arg, int *out)
+{
+	for (int i = 0; i < n; i++)
+		if (strcmp(arg, words[i]) == 0)
+			return *out = i, 0;
+	return -EINVAL;
+}
+
 static int
 metrics_mode(const char *arg, int *out)
 {
@@ -147,10 +157,7 @@ metrics_mode(const char *arg, int *out)
 		[METRICS_KEY] = "key", [METRICS_OPEN] = "open", [METRICS_SOCKET] = "socket"
 	};
 
-	for (int i = 0; i < 3; i++)
-		if (strcmp(arg, modes[i]) == 0)
-			return *out = i, 0;
-	return -EINVAL;
+	return word_of(modes, 3, arg, out);
 }
 
 /* --cpu-limit CORES ("0.5"; 0 for none) in thousandths of a core. */
@@ -173,10 +180,7 @@ network_mode(const char *arg, int *out)
 		[SB_NET_OUTBOUND] = "outbound", [SB_NET_ISOLATED] = "isolated", [SB_NET_HOST] = "host"
 	};
 
-	for (int i = 0; i < 3; i++)
-		if (strcmp(arg, modes[i]) == 0)
-			return *out = i, 0;
-	return -EINVAL;
+	return word_of(modes, 3, arg, out);
 }
 
 /* A repeated option's values, space-separated in buf (none may hold a space). */

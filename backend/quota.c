@@ -220,13 +220,6 @@ quota_set(store *st, const char *ns, const int *limits, char *err, size_t n)
 	return rc;
 }
 
-static void
-quota_drop(const char *ns, void *q, void *arg)
-{
-	(void)ns, (void)arg;
-	free(q);
-}
-
 void
 quota_free(backend *b)
 {
@@ -234,8 +227,7 @@ quota_free(backend *b)
 
 	if (!qs)
 		return;
-	map_each(&qs->ns, quota_drop, NULL);
-	map_free(&qs->ns);
+	map_free_with(&qs->ns, free);
 	free(qs);
 	b->quotas = NULL;
 }

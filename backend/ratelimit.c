@@ -83,13 +83,6 @@ ratelimit_take(backend *b, const char *key, double rate, double period_ms, int64
 	return -EAGAIN;
 }
 
-static void
-bucket_drop(const char *key, void *k, void *arg)
-{
-	(void)key, (void)arg;
-	free(k);
-}
-
 void
 ratelimit_free(backend *b)
 {
@@ -97,8 +90,7 @@ ratelimit_free(backend *b)
 
 	if (!rl)
 		return;
-	map_each(&rl->buckets, bucket_drop, NULL);
-	map_free(&rl->buckets);
+	map_free_with(&rl->buckets, free);
 	free(rl);
 	b->ratelimits = NULL;
 }

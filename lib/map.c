@@ -140,8 +140,9 @@ map_each(Map *m, void (*fn)(const char *key, void *val, void *arg), void *arg)
 		}
 }
 
+/* Empty m, its values dropped by drop (when not NULL): free for a malloc'd value. */
 void
-map_free(Map *m)
+map_free_with(Map *m, void (*drop)(void *val))
 {
 	size_t i;
 	Mapent *e, *next;
@@ -149,9 +150,18 @@ map_free(Map *m)
 	for (i = 0; i < m->size; i++)
 		for (e = m->tab[i]; e != NULL; e = next) {
 			next = e->next;
+			if (drop)
+				drop(e->val);
 			free(e->key);
 			free(e);
 		}
 	free(m->tab);
 	memset(m, 0, sizeof *m);
+}
+
+/* Empty m; its values are the caller's. */
+void
+map_free(Map *m)
+{
+	map_free_with(m, NULL);
 }

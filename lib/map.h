@@ -20,5 +20,6 @@ void map_put(Map *m, const char *key, void *val);
 void *map_del(Map *m, const char *key);
 void map_each(Map *m, void (*fn)(const char *key, void *val, void *arg), void *arg);
 void map_free(Map *m);
+void map_free_with(Map *m, void (*drop)(void *val));
 
 #endif

@@ -202,6 +202,32 @@ test_map(void **state)
 	assert_null(map_get(&m, "k777"));
 	assert_int_equal(m.count, 999);
 	map_free(&m);
+	assert_int_equal(m.count, 0);
+}
+
+static int dropped;
+
+static void
+drop_count(void *val)
+{
+	dropped += *(int *)val;
+}
+
+/* map_free_with drops every value once. */
+static void
+test_map_free_with(void **state)
+{
+	Map m = { 0 };
+	int vals[3] = { 1, 10, 100 };
+
+	(void)state;
+	assert_int_equal(map_put(&m, "a", &vals[0]), 0);
+	assert_int_equal(map_put(&m, "b", &vals[1]), 0);
+	assert_int_equal(map_put(&m, "c", &vals[2]), 0);
+	map_free_with(&m, drop_count);
+	assert_int_equal(dropped, 111);
+	assert_int_equal(m.count, 0);
+	assert_null(map_get(&m, "a"));
 }
 
 /* map_each may delete the entry it is given; the one hash is FNV-1a, at 64
@@ -331,6 +357,7 @@ main(void)
 		cmocka_unit_test(test_decode_invalid),
 		cmocka_unit_test(test_num),
 		cmocka_unit_test(test_map),
+		cmocka_unit_test(test_map_free_with),
 		cmocka_unit_test(test_map_each_hash),
 		cmocka_unit_test(test_oom),
 		cmocka_unit_test(test_heap),
