@@ -1,7 +1,7 @@
 /* act.c — activations: queued, handed to the action's process, answered.
  *
  * Every run (POST /run, or a run carried by POST /) becomes an Act. Acts
- * wait in px->qhead..qtail until a slot is free: the action takes
+ * wait in px->queue until a slot is free: the action takes
  * action->limit activations at once (1 unless concurrency is allowed), and
  * an action loop must have a process that is ready. act_dispatch() moves
  * acts from the queue to the process (proc_send) or to processes of their
@@ -138,12 +138,11 @@ act_fail_queued(Proxy *px, int status, const char *msg)
 {
 	Act *a;
 
-	while ((a = px->qhead) != NULL) {
-		px->qhead = a->next;
+	while ((a = TAILQ_FIRST(&px->queue)) != NULL) {
+		TAILQ_REMOVE(&px->queue, a, link);
 		px->inflight++; /* act_fail gives the slot back */
 		act_fail(a, status, msg);
 	}
-	px->qtail = NULL;
 }
 
 /* The run object, parsed when something needs more than its text. */
@@ -246,11 +245,7 @@ act_submit(Proxy *px, http_req *req, json_t *run, const char *text, size_t len)
 	}
 	a->deadline = deadline_of(a, a->started);
 	capture_begin(px, a, req);
-	if (px->qtail)
-		px->qtail->next = a;
-	else
-		px->qhead = a;
-	px->qtail = a;
+	TAILQ_INSERT_TAIL(&px->queue, a, link);
 	act_dispatch(px);
 }
 
@@ -275,12 +270,10 @@ act_dispatch(Proxy *px)
 	char msg[256];
 	Act *a;
 
-	while (!px->stopping && px->qhead && px->action && px->action->state == ACTION_READY &&
+	while (!px->stopping && !TAILQ_EMPTY(&px->queue) && px->action && px->action->state == ACTION_READY &&
 	       px->inflight < px->action->limit && slot_ready(px)) {
-		a = px->qhead;
-		if ((px->qhead = a->next) == NULL)
-			px->qtail = NULL;
-		a->next = NULL;
+		a = TAILQ_FIRST(&px->queue);
+		TAILQ_REMOVE(&px->queue, a, link);
 		px->inflight++;
 		if (a->req->aborted) {
 			act_drop(a);

@@ -4,6 +4,7 @@
 
 #include <stdint.h>
 #include <stddef.h>
+#include <sys/queue.h>
 #include <jansson.h>
 #include <uv.h>
 #include "buf.h"
@@ -144,7 +145,7 @@ struct Proc {
 	Proxy *px;
 	const Kind *kind;
 	int state;
-	Act *busy, *busytail; /* activations written to it, oldest first */
+	TAILQ_HEAD(Actq, Act) busy; /* activations written to it, oldest first */
 	int nbusy;
 	Heap deadlines;  /* the busy acts that have one, by it (Act.hn) */
 	uint64_t armed;  /* when the timer is set to go off, 0 = not set */
@@ -157,8 +158,8 @@ struct Proc {
 struct Once {
 	Child c;
 	Act *act;
-	Once *next, **prev; /* in px->onces while the process runs */
-	Buf out;            /* stdout not yet known to be logs: the last line */
+	LIST_ENTRY(Once) link; /* in px->onces while the process runs (le_prev NULL: not) */
+	Buf out;               /* stdout not yet known to be logs: the last line */
 	int timedout;
 	int toolong;
 };
@@ -176,12 +177,12 @@ struct Act {
 	char idbuf[40];
 	uint64_t deadline; /* ms since the epoch, 0 = none */
 	uint64_t started;
-	Act *next, *prev; /* in px's queue (next only), or its process's busy list */
-	Proc *proc;       /* the process it was sent to, or NULL */
-	Act *hnext;       /* in px->ids */
-	uint32_t hash;    /* of its id */
-	int intab;        /* it is in px->ids */
-	Heapnode hn;      /* in proc->deadlines */
+	TAILQ_ENTRY(Act) link; /* in px's queue, or its process's busy list */
+	Proc *proc;            /* the process it was sent to, or NULL */
+	Act *hnext;            /* in px->ids */
+	uint32_t hash;         /* of its id */
+	int intab;             /* it is in px->ids */
+	Heapnode hn;           /* in proc->deadlines */
 	int timedout;
 	int capture;    /* answer with its log lines (capture.c) */
 	size_t capfrom; /* its first line in px->cap */
@@ -190,8 +191,8 @@ struct Act {
 /* A request waiting for an init in progress to finish. */
 struct Initwait {
 	http_req *req;
-	json_t *run; /* POST / with init and a run: the run, or NULL */
-	Initwait *next;
+	json_t *run;                 /* POST / with init and a run: the run, or NULL */
+	STAILQ_ENTRY(Initwait) link; /* in px->initq */
 };
 
 struct Proxy {
@@ -201,14 +202,14 @@ struct Proxy {
 	char *workdir;
 	int own_workdir;
 	Action *action;
-	Initwait *initq, **initq_tail;
-	Act *qhead, *qtail; /* waiting for a free slot */
-	Idtab ids;          /* acts queued or sent, by id, when many run at once */
+	STAILQ_HEAD(, Initwait) initq;
+	struct Actq queue; /* waiting for a free slot */
+	Idtab ids;         /* acts queued or sent, by id, when many run at once */
 	int inflight;
 	Proc *proc;
-	Once *onces;    /* KIND_ONCE processes running */
-	char **baseenv; /* PATH and the proxy's own __OW_* variables */
-	char *token;    /* FAASFS_PROXY_TOKEN: requests must carry it, or NULL */
+	LIST_HEAD(, Once) onces; /* KIND_ONCE processes running */
+	char **baseenv;          /* PATH and the proxy's own __OW_* variables */
+	char *token;             /* FAASFS_PROXY_TOKEN: requests must carry it, or NULL */
 	size_t tokenlen;
 	unsigned long seq;
 	size_t logged; /* log bytes since the last sentinels */

@@ -26,19 +26,16 @@ initq_add(Proxy *px, http_req *req, json_t *run)
 
 	w->req = req;
 	w->run = run;
-	if (px->initq == NULL)
-		px->initq_tail = &px->initq;
-	*px->initq_tail = w;
-	px->initq_tail = &w->next;
+	STAILQ_INSERT_TAIL(&px->initq, w, link);
 }
 
 static Initwait *
 initq_take(Proxy *px)
 {
-	Initwait *w = px->initq;
+	Initwait *w = STAILQ_FIRST(&px->initq);
 
 	if (w)
-		px->initq = w->next;
+		STAILQ_REMOVE_HEAD(&px->initq, link);
 	return w;
 }
 

@@ -343,6 +343,8 @@ main(int argc, char **argv)
 	mem_init();
 	log_prog = "faasfs-proxy";
 	signal(SIGPIPE, SIG_IGN);
+	STAILQ_INIT(&px->initq);
+	TAILQ_INIT(&px->queue);
 	if ((rc = auth_init(px)) < 0) { /* first: before any function process exists */
 		log_error("cannot take the token: %s", strerror(-rc));
 		return 1;

@@ -30,11 +30,10 @@ once_closed(Child *c)
 static void
 once_unlink(Once *o)
 {
-	if (o->prev == NULL)
+	if (o->link.le_prev == NULL)
 		return;
-	if ((*o->prev = o->next) != NULL)
-		o->next->prev = o->prev;
-	o->prev = NULL;
+	LIST_REMOVE(o, link);
+	o->link.le_prev = NULL;
 }
 
 static Once *
@@ -85,7 +84,7 @@ once_stop(Proxy *px)
 {
 	Once *o;
 
-	for (o = px->onces; o; o = o->next)
+	LIST_FOREACH(o, &px->onces, link)
 		child_kill(&o->c);
 }
 
@@ -170,10 +169,7 @@ once_start(Proxy *px, Act *a)
 	} else {
 		child_write(&o->c, params, strlen(params), W_CLOSE);
 		child_deadline(&o->c, a->deadline);
-		if ((o->next = px->onces) != NULL)
-			o->next->prev = &o->next;
-		o->prev = &px->onces;
-		px->onces = o;
+		LIST_INSERT_HEAD(&px->onces, o, link);
 	}
 	free(params);
 	if (rc < 0)

@@ -84,6 +84,7 @@ proc_new(Proxy *px, const Kind *k)
 	Proc *p = ecalloc(1, sizeof *p);
 
 	p->px = px;
+	TAILQ_INIT(&p->busy);
 	p->kind = k;
 	p->c.data = p;
 	p->c.exit_cb = proc_exit;
@@ -225,12 +226,7 @@ static void
 busy_add(Proc *p, Act *a)
 {
 	a->proc = p;
-	a->next = NULL;
-	if ((a->prev = p->busytail) != NULL)
-		p->busytail->next = a;
-	else
-		p->busy = a;
-	p->busytail = a;
+	TAILQ_INSERT_TAIL(&p->busy, a, link);
 	p->nbusy++;
 }
 
@@ -250,17 +246,9 @@ proc_send(Proc *p, Act *a)
 static Act *
 busy_take(Proc *p, Act *a)
 {
-	if (a == NULL && (a = p->busy) == NULL)
+	if (a == NULL && (a = TAILQ_FIRST(&p->busy)) == NULL)
 		return NULL;
-	if (a->prev)
-		a->prev->next = a->next;
-	else
-		p->busy = a->next;
-	if (a->next)
-		a->next->prev = a->prev;
-	else
-		p->busytail = a->prev;
-	a->next = a->prev = NULL;
+	TAILQ_REMOVE(&p->busy, a, link);
 	a->proc = NULL;
 	heap_remove(&p->deadlines, &a->hn);
 	p->nbusy--;
