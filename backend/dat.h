@@ -78,18 +78,18 @@ typedef struct backend {
 		char auth[256]; /* the decoded "uuid:key", as caller.auth */
 	} auth_seen[16];
 	int auth_next;
-	json_t *gw_apis;                 /* namespace -> its APIs, as the gateway serves them (gateway.c) */
-	json_t *gw_hosts;                /* custom domain -> {namespace, basePath} (gateway.c) */
-	uint64_t gw_gen;                 /* bumped by every change of an API */
-	struct jwt_seen *jwt_seen;       /* bearer tokens already verified (gateway_policy.c) */
-	json_t *jwks;                    /* key sets by file or URL (jwks.c) */
-	struct jwks_parked *jwks_parked; /* requests waiting for a key set */
-	struct curluv *cu;               /* libcurl on the loop, made when first needed (jwks.c) */
-	struct ratelimits *ratelimits;   /* the gateway's token buckets (ratelimit.c) */
-	struct activation *spare;        /* freed activations kept for reuse (invoke.c) */
-	unsigned char feed_secret[32];   /* keys of users' feed actions and of functions derive from it (auth.c) */
-	struct Quotas *quotas;           /* each namespace's counts (quota.c) */
-	json_t *running;                 /* activation id -> the activation, from its start to its record (live.c) */
+	json_t *gw_apis;                      /* namespace -> its APIs, as the gateway serves them (gateway.c) */
+	json_t *gw_hosts;                     /* custom domain -> {namespace, basePath} (gateway.c) */
+	uint64_t gw_gen;                      /* bumped by every change of an API */
+	struct jwt_seen *jwt_seen;            /* bearer tokens already verified (gateway_policy.c) */
+	json_t *jwks;                         /* key sets by file or URL (jwks.c) */
+	LIST_HEAD(, jwks_parked) jwks_parked; /* requests waiting for a key set */
+	struct curluv *cu;                    /* libcurl on the loop, made when first needed (jwks.c) */
+	struct ratelimits *ratelimits;        /* the gateway's token buckets (ratelimit.c) */
+	struct activation *spare;             /* freed activations kept for reuse (invoke.c) */
+	unsigned char feed_secret[32];        /* keys of users' feed actions and of functions derive from it (auth.c) */
+	struct Quotas *quotas;                /* each namespace's counts (quota.c) */
+	json_t *running; /* activation id -> the activation, from its start to its record (live.c) */
 	alarms *alarms;
 	files *files;
 	int nspare;

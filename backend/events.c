@@ -26,6 +26,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/queue.h>
 
 #include "fns.h"
 #include "log.h"
@@ -33,7 +34,7 @@
 enum { PING_MS = 15000, BACKLOG_MAX = 16 << 20, REPLAY_MAX = 1000000 };
 
 typedef struct subscriber {
-	struct subscriber *next, **pprev;
+	LIST_ENTRY(subscriber) link; /* on ev->subs */
 	http_req *req;
 	struct events *ev;
 	char ns[NAME_MAX_LEN + 1];
@@ -43,7 +44,7 @@ typedef struct subscriber {
 
 struct events {
 	backend *b;
-	subscriber *head;
+	LIST_HEAD(, subscriber) subs;
 	uv_timer_t ping;
 	int64_t last; /* newest seq seen */
 	int n;
@@ -53,9 +54,7 @@ struct events {
 static void
 sub_end(events *ev, subscriber *s)
 {
-	*s->pprev = s->next;
-	if (s->next)
-		s->next->pprev = s->pprev;
+	LIST_REMOVE(s, link);
 	ev->n--;
 	ev->nlogs -= s->logs;
 	s->req->abort_cb = NULL;
@@ -117,8 +116,8 @@ events_emit(void *arg, int64_t seq, const char *ns, const char *kind, const char
 
 	if (seq > ev->last)
 		ev->last = seq;
-	for (s = ev->head; s; s = next) {
-		next = s->next;
+	for (s = LIST_FIRST(&ev->subs); s; s = next) {
+		next = LIST_NEXT(s, link);
 		if (strcmp(s->ns, ns) || seq <= s->seq)
 			continue;
 		if (!line)
@@ -149,8 +148,8 @@ events_live(events *ev, const char *ns, const char *name, const char *id, const 
 		js_append_string(&b, json_string_value(line));
 	}
 	buf_str(&b, "}\n");
-	for (s = ev->head; s; s = next) {
-		next = s->next;
+	for (s = LIST_FIRST(&ev->subs); s; s = next) {
+		next = LIST_NEXT(s, link);
 		if (s->logs && strcmp(s->ns, ns) == 0)
 			sub_write(ev, s, b.p, b.n);
 	}
@@ -187,8 +186,8 @@ ping_cb(uv_timer_t *t)
 	char line[64];
 	int len = snprintf(line, sizeof line, "{\"seq\":%lld,\"kind\":\"ping\"}\n", (long long)ev->last);
 
-	for (s = ev->head; s; s = next) {
-		next = s->next;
+	for (s = LIST_FIRST(&ev->subs); s; s = next) {
+		next = LIST_NEXT(s, link);
 		sub_write(ev, s, line, len);
 	}
 }
@@ -219,11 +218,7 @@ events_handle(api_req *ar)
 	http_stream_start(ar->req, 200, "application/x-ndjson", "Cache-Control: no-cache\r\n");
 	if (since >= 0 && store_events_since(ar->b->st, s->ns, since, REPLAY_MAX, replay_one, s) < 0)
 		log_warn("events: replay from %lld failed", (long long)since);
-	s->next = ev->head;
-	s->pprev = &ev->head;
-	if (ev->head)
-		ev->head->pprev = &s->next;
-	ev->head = s;
+	LIST_INSERT_HEAD(&ev->subs, s, link);
 	ev->n++;
 	ar->req->data = s;
 	ar->req->abort_cb = sub_abort;
@@ -253,8 +248,8 @@ ping_closed(uv_handle_t *h)
 void
 events_free(events *ev)
 {
-	while (ev->head)
-		sub_end(ev, ev->head);
+	while (!LIST_EMPTY(&ev->subs))
+		sub_end(ev, LIST_FIRST(&ev->subs));
 	uv_close((uv_handle_t *)&ev->ping, ping_closed);
 }
 

@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/queue.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
 #include <dirent.h>
@@ -40,7 +41,7 @@ enum { CREATE_WAIT_MS = 1000 };
 static const char *const ev_names[] = { "create", "modify", "delete", "move", NULL };
 
 typedef struct watch {
-	struct watch *next;
+	LIST_ENTRY(watch) link; /* on f->watches */
 	char ns[NAME_MAX_LEN + 1];
 	char trigger[NAME_MAX_LEN + 1];
 	char root[PATH_MAX];
@@ -48,14 +49,14 @@ typedef struct watch {
 	int recursive, events;
 } watch;
 
-typedef struct wdir { /* one inotify watch */
-	struct wdir *next;
+typedef struct wdir {          /* one inotify watch */
+	LIST_ENTRY(wdir) link; /* on f->dirs */
 	int wd, refs;
 	char path[PATH_MAX];
 } wdir;
 
-typedef struct created { /* a file made, waiting for its first close */
-	struct created *next;
+typedef struct created {          /* a file made, waiting for its first close */
+	LIST_ENTRY(created) link; /* on f->created */
 	int wd;
 	int64_t when;
 	char name[NAME_MAX + 1];
@@ -66,9 +67,9 @@ struct files {
 	int fd;
 	uv_poll_t poll;
 	uv_timer_t timer;
-	watch *watches;
-	wdir *dirs;
-	created *created;
+	LIST_HEAD(, watch) watches;
+	LIST_HEAD(, wdir) dirs;
+	LIST_HEAD(, created) created;
 	int handles_closed; /* of poll and timer: freed when both are */
 };
 
@@ -176,7 +177,9 @@ files_check(backend *b, json_t *config, char *err, size_t n)
 static wdir *
 dir_by_wd(files *f, int wd)
 {
-	for (wdir *d = f->dirs; d; d = d->next)
+	wdir *d;
+
+	LIST_FOREACH(d, &f->dirs, link)
 		if (d->wd == wd)
 			return d;
 	return NULL;
@@ -195,11 +198,7 @@ covers(const watch *w, const char *dir)
 static void
 dir_drop(files *f, wdir *d, int rm)
 {
-	for (wdir **p = &f->dirs; *p; p = &(*p)->next)
-		if (*p == d) {
-			*p = d->next;
-			break;
-		}
+	LIST_REMOVE(d, link);
 	if (rm)
 		inotify_rm_watch(f->fd, d->wd);
 	free(d);
@@ -224,8 +223,7 @@ dir_add(files *f, const char *path, int recursive)
 		d = ecalloc(1, sizeof *d);
 		d->wd = wd;
 		snprintf(d->path, sizeof d->path, "%s", path);
-		d->next = f->dirs;
-		f->dirs = d;
+		LIST_INSERT_HEAD(&f->dirs, d, link);
 	}
 	d->refs++;
 	if (!recursive || !(dp = opendir(path)))
@@ -246,8 +244,8 @@ dirs_release(files *f, const watch *w)
 {
 	wdir *d, *next;
 
-	for (d = f->dirs; d; d = next) {
-		next = d->next;
+	for (d = LIST_FIRST(&f->dirs); d; d = next) {
+		next = LIST_NEXT(d, link);
 		if (covers(w, d->path) && --d->refs <= 0)
 			dir_drop(f, d, 1);
 	}
@@ -295,7 +293,9 @@ dispatch(files *f, wdir *d, const char *name, int ev, const char *other)
 
 	if (snprintf(path, sizeof path, "%s/%s", d->path, name) >= (int)sizeof path)
 		return;
-	for (watch *w = f->watches; w; w = w->next)
+	watch *w;
+
+	LIST_FOREACH(w, &f->watches, link)
 		if ((w->events & ev) && covers(w, d->path) && fnmatch(w->pattern, name, 0) == 0)
 			fire_change(f, w, path, ev, other);
 }
@@ -303,13 +303,14 @@ dispatch(files *f, wdir *d, const char *name, int ev, const char *other)
 static void
 created_flush(files *f, int64_t before)
 {
-	for (created **p = &f->created, *c; (c = *p);) {
-		wdir *d;
-		if (c->when > before) {
-			p = &c->next;
+	created *c, *next;
+	wdir *d;
+
+	for (c = LIST_FIRST(&f->created); c; c = next) {
+		next = LIST_NEXT(c, link);
+		if (c->when > before)
 			continue;
-		}
-		*p = c->next;
+		LIST_REMOVE(c, link);
 		if ((d = dir_by_wd(f, c->wd)))
 			dispatch(f, d, c->name, EV_CREATE, NULL);
 		free(c);
@@ -320,9 +321,11 @@ created_flush(files *f, int64_t before)
 static int
 created_take(files *f, int wd, const char *name)
 {
-	for (created **p = &f->created, *c; (c = *p); p = &c->next)
+	created *c;
+
+	LIST_FOREACH(c, &f->created, link)
 		if (c->wd == wd && strcmp(c->name, name) == 0) {
-			*p = c->next;
+			LIST_REMOVE(c, link);
 			free(c);
 			return 1;
 		}
@@ -332,17 +335,16 @@ created_take(files *f, int wd, const char *name)
 static void
 root_gone(files *f, wdir *d, const char *why)
 {
-	watch **p = &f->watches, *w;
+	watch *w, *next;
 
-	while ((w = *p)) {
-		if (strcmp(w->root, d->path) == 0) {
-			*p = w->next;
-			watch_error(f, w, why);
-			dirs_release(f, w);
-			free(w);
-		} else {
-			p = &w->next;
-		}
+	for (w = LIST_FIRST(&f->watches); w; w = next) {
+		next = LIST_NEXT(w, link);
+		if (strcmp(w->root, d->path) != 0)
+			continue;
+		LIST_REMOVE(w, link);
+		watch_error(f, w, why);
+		dirs_release(f, w);
+		free(w);
 	}
 }
 
@@ -352,7 +354,7 @@ created_cb(uv_timer_t *t)
 	files *f = t->data;
 
 	created_flush(f, now_ms() - CREATE_WAIT_MS + 1);
-	if (f->created)
+	if (!LIST_EMPTY(&f->created))
 		uv_timer_start(&f->timer, created_cb, CREATE_WAIT_MS, 0);
 }
 
@@ -361,15 +363,14 @@ file_created(files *f, wdir *d, const char *name)
 {
 	created *c;
 
-	for (c = f->created; c; c = c->next)
+	LIST_FOREACH(c, &f->created, link)
 		if (c->wd == d->wd && strcmp(c->name, name) == 0)
 			return;
 	c = ecalloc(1, sizeof *c);
 	c->wd = d->wd;
 	c->when = now_ms();
 	snprintf(c->name, sizeof c->name, "%s", name);
-	c->next = f->created;
-	f->created = c;
+	LIST_INSERT_HEAD(&f->created, c, link);
 	if (!uv_is_active((uv_handle_t *)&f->timer))
 		uv_timer_start(&f->timer, created_cb, CREATE_WAIT_MS, 0);
 }
@@ -382,8 +383,9 @@ scan_new(files *f, const char *path)
 	struct dirent *de;
 	wdir *d;
 
-	for (d = f->dirs; d && strcmp(d->path, path); d = d->next)
-		;
+	LIST_FOREACH(d, &f->dirs, link)
+		if (strcmp(d->path, path) == 0)
+			break;
 	while (d && dp && (de = readdir(dp))) {
 		char sub[PATH_MAX];
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
@@ -402,10 +404,11 @@ dir_created(files *f, wdir *d, const char *name)
 {
 	char sub[PATH_MAX];
 	int added = 0;
+	watch *w;
 
 	if (snprintf(sub, sizeof sub, "%s/%s", d->path, name) >= (int)sizeof sub)
 		return;
-	for (watch *w = f->watches; w; w = w->next)
+	LIST_FOREACH(w, &f->watches, link)
 		if (w->recursive && covers(w, d->path))
 			dir_add(f, sub, 1), added = 1;
 	dispatch(f, d, name, EV_CREATE, NULL);
@@ -500,8 +503,7 @@ files_start(backend *b, feed_row *r, char *err, size_t n)
 	}
 	snprintf(w->ns, sizeof w->ns, "%s", r->ns);
 	snprintf(w->trigger, sizeof w->trigger, "%s", r->trigger);
-	w->next = f->watches;
-	f->watches = w;
+	LIST_INSERT_HEAD(&f->watches, w, link);
 	dir_add(f, w->root, w->recursive);
 	r->next_due = 0;
 	return 0;
@@ -512,9 +514,11 @@ files_stop(backend *b, const char *ns, const char *trigger)
 {
 	files *f = b->files;
 
-	for (watch **p = &f->watches, *w; (w = *p); p = &w->next)
+	watch *w;
+
+	LIST_FOREACH(w, &f->watches, link)
 		if (strcmp(w->trigger, trigger) == 0 && strcmp(w->ns, ns) == 0) {
-			*p = w->next;
+			LIST_REMOVE(w, link);
 			dirs_release(f, w);
 			free(w);
 			return;
@@ -558,23 +562,23 @@ static void
 closed(uv_handle_t *h)
 {
 	files *f = h->data;
+	watch *w;
+	wdir *d;
+	created *c;
 
 	/* libuv calls close callbacks in no promised order: the last frees */
 	if (++f->handles_closed < 2)
 		return;
-	while (f->watches) {
-		watch *w = f->watches;
-		f->watches = w->next;
+	while ((w = LIST_FIRST(&f->watches))) {
+		LIST_REMOVE(w, link);
 		free(w);
 	}
-	while (f->dirs) {
-		wdir *d = f->dirs;
-		f->dirs = d->next;
+	while ((d = LIST_FIRST(&f->dirs))) {
+		LIST_REMOVE(d, link);
 		free(d);
 	}
-	while (f->created) {
-		created *c = f->created;
-		f->created = c->next;
+	while ((c = LIST_FIRST(&f->created))) {
+		LIST_REMOVE(c, link);
 		free(c);
 	}
 	close(f->fd);

@@ -20,7 +20,7 @@
 enum { FRESH_MS = 300000, FAILED_MS = 30000, FETCH_MS = 10000 };
 
 typedef struct jwks_parked {
-	struct jwks_parked *next;
+	LIST_ENTRY(jwks_parked) link; /* on b->jwks_parked */
 	http_req *req;
 	jwks_resume_cb resume;
 	char src[];
@@ -59,7 +59,7 @@ fetched(curluv_resp *resp, void *arg)
 	backend *b = f->b;
 	char err[512] = "";
 	json_t *set = NULL;
-	parked **pp = &b->jwks_parked, *p;
+	parked *p, *next;
 
 	if (resp->rc != CURLE_OK)
 		snprintf(err, sizeof err, "%s", resp->error ? resp->error : curl_easy_strerror(resp->rc));
@@ -76,12 +76,11 @@ fetched(curluv_resp *resp, void *arg)
 	else
 		log_warn("jwks: %s: %s (the old key set still serves)", f->src, err);
 	json_object_del(json_object_get(cache(b), f->src), "fetching");
-	while ((p = *pp)) { /* every request that waited for it goes again */
-		if (strcmp(p->src, f->src)) {
-			pp = &p->next;
+	for (p = LIST_FIRST(&b->jwks_parked); p; p = next) { /* every request that waited for it goes again */
+		next = LIST_NEXT(p, link);
+		if (strcmp(p->src, f->src))
 			continue;
-		}
-		*pp = p->next;
+		LIST_REMOVE(p, link);
 		p->resume(b, p->req);
 		free(p);
 	}
@@ -133,8 +132,7 @@ from_url(backend *b, const char *url, http_req *req, jwks_resume_cb resume, cons
 	p->req = req;
 	p->resume = resume;
 	strcpy(p->src, url);
-	p->next = b->jwks_parked;
-	b->jwks_parked = p;
+	LIST_INSERT_HEAD(&b->jwks_parked, p, link);
 	return -EAGAIN;
 }
 
@@ -193,9 +191,9 @@ jwks_free(backend *b)
 {
 	json_decref(b->jwks);
 	b->jwks = NULL;
-	while (b->jwks_parked) {
-		parked *p = b->jwks_parked;
-		b->jwks_parked = p->next;
+	while (!LIST_EMPTY(&b->jwks_parked)) {
+		parked *p = LIST_FIRST(&b->jwks_parked);
+		LIST_REMOVE(p, link);
 		free(p);
 	}
 	if (b->cu)

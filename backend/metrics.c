@@ -12,14 +12,14 @@
 #include <string.h>
 
 #include "fns.h"
+#include "map.h"
 
-enum { NBUCKET = 4096, NLE = 12 };
+enum { NLE = 12 };
 
 static const double le[NLE] = { 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5, 60 };
 static const char *const starts[] = { "cold", "stemcell", "warm" };
 
 typedef struct action_stat {
-	struct action_stat *next;
 	int64_t status[4];
 	int64_t hist[NLE];
 	int64_t count;
@@ -29,7 +29,7 @@ typedef struct action_stat {
 } action_stat;
 
 struct metrics {
-	action_stat *bucket[NBUCKET];
+	Map stats; /* path → action_stat */
 };
 
 int
@@ -42,30 +42,20 @@ metrics_new(metrics **out)
 void
 metrics_free(metrics *m)
 {
-	for (int i = 0; i < NBUCKET; i++)
-		while (m->bucket[i]) {
-			action_stat *a = m->bucket[i];
-			m->bucket[i] = a->next;
-			free(a);
-		}
+	map_free_with(&m->stats, free);
 	free(m);
 }
 
 static action_stat *
 stat_of(metrics *m, const char *path)
 {
-	unsigned h = 5381;
 	action_stat *a;
 
-	for (const char *p = path; *p; p++)
-		h = h * 33 + (unsigned char)*p;
-	for (a = m->bucket[h % NBUCKET]; a; a = a->next)
-		if (strcmp(a->path, path) == 0)
-			return a;
+	if ((a = map_get(&m->stats, path)))
+		return a;
 	a = ecalloc(1, sizeof *a + strlen(path) + 1);
 	strcpy(a->path, path);
-	a->next = m->bucket[h % NBUCKET];
-	m->bucket[h % NBUCKET] = a;
+	map_put(&m->stats, path, a);
 	return a;
 }
 
@@ -115,10 +105,26 @@ stat_in(const action_stat *a, const char *ns)
 	return !ns || (strncmp(a->path, ns, n) == 0 && a->path[n] == '/');
 }
 
+typedef struct who_lines {
+	Buf *o;
+	const char *ns; /* whose actions, or NULL: all */
+} who_lines;
+
+static void
+stat_lines(const char *path, void *a, void *arg)
+{
+	who_lines *w = arg;
+
+	(void)path;
+	if (stat_in(a, w->ns))
+		action_lines(w->o, a);
+}
+
 void
 metrics_handle(backend *b, http_req *req, const char *ns)
 {
 	Buf o = { 0 };
+	who_lines w = { &o, ns };
 	int64_t commits, rows;
 
 	buf_printf(&o, "# HELP faasfs_activations_total Finished activations by action and status.\n"
@@ -127,10 +133,7 @@ metrics_handle(backend *b, http_req *req, const char *ns)
 	               "# TYPE faasfs_activation_duration_seconds histogram\n"
 	               "# HELP faasfs_starts_total Runs by how their container started: cold, stemcell or warm.\n"
 	               "# TYPE faasfs_starts_total counter\n");
-	for (int i = 0; i < NBUCKET; i++)
-		for (action_stat *a = b->met->bucket[i]; a; a = a->next)
-			if (stat_in(a, ns))
-				action_lines(&o, a);
+	map_each(&b->met->stats, stat_lines, &w);
 	store_stats(b->st, &commits, &rows);
 	buf_printf(&o,
 	           "# TYPE faasfs_activations_inflight gauge\nfaasfs_activations_inflight %lld\n"

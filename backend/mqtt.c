@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/queue.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <openssl/err.h>
@@ -47,7 +48,7 @@ typedef struct broker {
 } broker;
 
 typedef struct sub {
-	struct sub *next;
+	LIST_ENTRY(sub) link; /* on subs */
 	backend *b;
 	char ns[NAME_MAX_LEN + 1];
 	char trigger[NAME_MAX_LEN + 1];
@@ -60,7 +61,7 @@ typedef struct sub {
 	char why[MQTT_WHY_LEN]; /* why the broker's certificate was refused (mqtt_tls.c) */
 } sub;
 
-static sub *subs;
+static LIST_HEAD(, sub) subs;
 
 static int
 bad(char *err, size_t n, const char *fmt, const char *arg)
@@ -442,8 +443,7 @@ mqtt_start(backend *b, feed_row *r, char *err, size_t n)
 	uv_timer_init(b->loop, &s->timer);
 	uv_unref((uv_handle_t *)&s->timer);
 	s->timer.data = s;
-	s->next = subs;
-	subs = s;
+	LIST_INSERT_HEAD(&subs, s, link);
 	if (mosquitto_connect_async(s->m, s->k.host, s->k.port, KEEPALIVE_S) != MOSQ_ERR_SUCCESS)
 		retry_later(s);
 	else
@@ -473,10 +473,12 @@ sub_close(sub *s)
 static void
 mqtt_stop(backend *b, const char *ns, const char *trigger)
 {
+	sub *s;
+
 	(void)b;
-	for (sub **p = &subs, *s; (s = *p); p = &s->next)
+	LIST_FOREACH(s, &subs, link)
 		if (strcmp(s->trigger, trigger) == 0 && strcmp(s->ns, ns) == 0) {
-			*p = s->next;
+			LIST_REMOVE(s, link);
 			sub_close(s);
 			return;
 		}
@@ -502,10 +504,11 @@ mqtt_new(backend *b)
 void
 mqtt_free(backend *b)
 {
+	sub *s;
+
 	(void)b;
-	while (subs) {
-		sub *s = subs;
-		subs = s->next;
+	while ((s = LIST_FIRST(&subs))) {
+		LIST_REMOVE(s, link);
 		sub_close(s);
 	}
 }
