@@ -12,7 +12,12 @@
  * average one act. An act keeps its id's hash, so a lookup compares strings
  * only on a full hash match, and growing does not hash again. The table holds
  * pointers into acts it does not own; act.c adds an act when it is made and
- * takes it out before freeing it.
+ * takes it out before freeing it. It is not lib/map: it looks up the id
+ * where it stands in an answer line (no copy to end it with a NUL), adds
+ * with no allocation, and an id sent twice finds its newest act until that
+ * one goes. Add, find and remove of 10,000 acts cost 0.7-1.6 µs an act here
+ * against 3.1-4.0 through lib/map (a throwaway loop over inflight.o and
+ * libfaas.a, taskset -c 0, load average 21).
  *
  * By deadline: the acts sent to a process that have one are in its Heap
  * (lib/heap.c) through Act.hn, so one can leave from the middle when its
