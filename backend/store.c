@@ -248,7 +248,9 @@ store_open(uv_loop_t *loop, const char *path, int sync_full, store **out)
 	store *st = ecalloc(1, sizeof *st);
 	int rc = -EIO;
 
-	st->tail = &st->head;
+	STAILQ_INIT(&st->queue);
+	STAILQ_INIT(&st->unapplied);
+	STAILQ_INIT(&st->applying);
 	st->jfd = -1;
 	st->sync_full = sync_full;
 	snprintf(st->path, sizeof st->path, "%s", path);
@@ -289,22 +291,29 @@ handle_closed(uv_handle_t *h)
 		store_free(st);
 }
 
+/* Free every record of q, which is empty after. */
+void
+pendq_free(struct pendq *q)
+{
+	pending *p;
+
+	while ((p = STAILQ_FIRST(q))) {
+		STAILQ_REMOVE_HEAD(q, link);
+		pending_free(p);
+	}
+}
+
 /* The last of the store, once nothing (handles, the worker) uses it. */
 void
 store_free(store *st)
 {
-	pending *p, *next;
-
 	for (int i = 0; i < S_NSTMT; i++)
 		sqlite3_finalize(st->st[i]);
 	sqlite3_close(st->db);
 	cache_free(st->cache);
 	if (st->worker)
 		store_close(st->worker);
-	for (p = st->unapplied; p; p = next) {
-		next = p->next;
-		pending_free(p);
-	}
+	pendq_free(&st->unapplied);
 	if (st->jfd >= 0)
 		close(st->jfd);
 	map_free(&st->recent);
@@ -377,13 +386,13 @@ store_event_insert(store *st, const char *ns, const char *kind, const char *op, 
  * BEGIN, UPDATE and COMMIT each time cost more than inserting a record.
  * 0 or -EIO. */
 int
-rows_insert(store *st, pending *list)
+rows_insert(store *st, struct pendq *list)
 {
 	sqlite3_stmt *ins = st->st[S_ACT_PUT], *mark;
 	int rc = store_begin(st);
 	int64_t last = 0;
 
-	for (pending *p = list; p && !rc; p = p->next) {
+	for (pending *p = STAILQ_FIRST(list); p && !rc; p = STAILQ_NEXT(p, link)) {
 		if (p->barrier || p->skip)
 			continue;
 		sqlite3_reset(ins);
@@ -455,23 +464,23 @@ pending_free(pending *p)
 void
 store_flush(store *st)
 {
-	pending *list = st->head, *p, *next;
+	struct pendq list = STAILQ_HEAD_INITIALIZER(list);
+	pending *p, *next;
 	int rc;
 
-	if (!list)
+	if (STAILQ_EMPTY(&st->queue))
 		return;
-	st->head = NULL;
-	st->tail = &st->head;
+	STAILQ_CONCAT(&list, &st->queue);
 	st->npending = 0;
 	if (st->wake.loop)
 		uv_idle_stop(&st->wake);
-	for (p = list; p; p = p->next)
+	STAILQ_FOREACH(p, &list, link)
 		if (!p->barrier)
 			p->seq = ++st->seq;
-	rc = st->jfd >= 0 ? journal_write(st, list) : rows_insert(st, list);
+	rc = st->jfd >= 0 ? journal_write(st, &list) : rows_insert(st, &list);
 	st->commits++;
-	for (p = list; p; p = next) {
-		next = p->next;
+	for (p = STAILQ_FIRST(&list); p; p = next) {
+		next = STAILQ_NEXT(p, link);
 		st->rows += !rc;
 		if (!rc && p->event && st->on_event)
 			st->on_event(st->event_arg, p->seq, p->ns, "activations", "done", p->path, p->version, p->doc);
@@ -496,8 +505,7 @@ batch_check_cb(uv_check_t *h)
 static void
 pending_push(store *st, pending *p)
 {
-	*st->tail = p;
-	st->tail = &p->next;
+	STAILQ_INSERT_TAIL(&st->queue, p, link);
 	st->npending++;
 	if (st->wake.loop && !uv_is_active((uv_handle_t *)&st->wake))
 		uv_idle_start(&st->wake, wake_cb);

@@ -2,6 +2,8 @@
 #ifndef FAAS_BACKEND_STORE_INT_H
 #define FAAS_BACKEND_STORE_INT_H
 
+#include <sys/queue.h>
+
 #include "fns.h"
 #include "map.h"
 
@@ -54,8 +56,8 @@ typedef struct store_cache store_cache;
 
 /* One activation waiting for the next batch commit. */
 typedef struct pending {
-	struct pending *next;
-	struct pending *older; /* in store.recent, until it is in SQLite: the record of its id before it */
+	STAILQ_ENTRY(pending) link; /* in a batch: the store's queue, unapplied or applying */
+	struct pending *older;      /* in store.recent, until it is in SQLite: the record of its id before it */
 	char id[ACTID_LEN + 1];
 	char *ns, *name;      /* in the same allocation (pending_new) */
 	char *path, *version; /* the event's name and version, or NULL */
@@ -70,12 +72,14 @@ typedef struct pending {
 	void *arg;
 } pending;
 
+STAILQ_HEAD(pendq, pending);
+
 struct store {
 	sqlite3 *db;
 	sqlite3_stmt *st[S_NSTMT];
 	uv_check_t check; /* commits the batch after each poll */
 	uv_idle_t wake;   /* keeps poll from sleeping while a batch waits */
-	pending *head, **tail;
+	struct pendq queue;
 	int npending;
 	store_event_cb on_event;
 	void *event_arg;
@@ -87,14 +91,14 @@ struct store {
 	char path[1100];
 	int sync_full;
 	/* the journal and its worker, store_journal.c */
-	int jfd;                     /* -1: no journal, records go straight to SQLite */
-	size_t journalled;           /* bytes the journal holds */
-	pending *unapplied, **utail; /* journalled, waiting for the worker */
+	int jfd;                /* -1: no journal, records go straight to SQLite */
+	size_t journalled;      /* bytes the journal holds */
+	struct pendq unapplied; /* journalled, waiting for the worker */
 	int nunapplied;
 	int64_t handed; /* the last seq handed to the worker */
 	uv_timer_t apply_timer;
-	pending *applying; /* the worker's batch */
-	Map recent;        /* id → its newest record not yet in SQLite */
+	struct pendq applying; /* the worker's batch */
+	Map recent;            /* id → its newest record not yet in SQLite */
 	int apply_running, apply_rc, pruned;
 	uv_work_t apply_req;
 	store *worker; /* the worker's own connection */
@@ -113,9 +117,10 @@ void cache_drop(store_cache *c, const char *ns, const char *coll, const char *na
 void store_free(store *st);
 pending *pending_new(const char *id, const char *ns, const char *name, const char *path, const char *version);
 void pending_free(pending *p);
-int rows_insert(store *st, pending *list);
+int rows_insert(store *st, struct pendq *list);
+void pendq_free(struct pendq *q);
 int journal_open(store *st, const char *dbpath);
-int journal_write(store *st, pending *list);
+int journal_write(store *st, struct pendq *list);
 void journal_keep(store *st, pending *p);
 void journal_apply(store *st);
 void journal_timer_init(store *st, uv_loop_t *loop);

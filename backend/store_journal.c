@@ -152,13 +152,13 @@ write_all(int fd, const char *buf, size_t len)
 
 /* Append the batch to the journal with one write; 0 or -errno. */
 int
-journal_write(store *st, pending *list)
+journal_write(store *st, struct pendq *list)
 {
 	Buf buf = { 0 };
 	size_t len;
 	int rc;
 
-	for (pending *p = list; p; p = p->next)
+	for (pending *p = STAILQ_FIRST(list); p; p = STAILQ_NEXT(p, link))
 		if (!p->barrier)
 			journal_line(&buf, p);
 	len = buf.n;
@@ -189,9 +189,7 @@ journal_keep(store *st, pending *p)
 		free(old->doc);
 		old->doc = NULL;
 	}
-	p->next = NULL;
-	*st->utail = p;
-	st->utail = &p->next;
+	STAILQ_INSERT_TAIL(&st->unapplied, p, link);
 	st->nunapplied++;
 	recent_add(st, p);
 }
@@ -205,7 +203,7 @@ apply_work(uv_work_t *w)
 		st->apply_rc = -EIO;
 		return;
 	}
-	st->apply_rc = st->applying ? rows_insert(st->worker, st->applying) : 0;
+	st->apply_rc = !STAILQ_EMPTY(&st->applying) ? rows_insert(st->worker, &st->applying) : 0;
 	if (st->prune_job.batch)
 		st->pruned = store_prune(st->worker, st->prune_job.before, st->prune_job.keep,
 		                         st->prune_job.keep_events, st->prune_job.batch);
@@ -215,7 +213,7 @@ static void
 apply_after(uv_work_t *w, int status)
 {
 	store *st = w->data;
-	pending *p, *next;
+	pending *p;
 
 	(void)status;
 	st->apply_running = 0;
@@ -227,28 +225,19 @@ apply_after(uv_work_t *w, int status)
 	st->pruned = 0;
 	if (st->apply_rc) { /* keep them, in memory and in the journal; retry with the next batch */
 		log_error("store: the worker could not insert %s", "activation records; they stay in the journal");
-		for (p = st->applying; p && p->next; p = p->next)
-			;
-		if (p) {
-			p->next = st->unapplied;
-			if (!st->unapplied)
-				st->utail = &p->next;
-			st->unapplied = st->applying;
-		}
+		STAILQ_CONCAT(&st->applying, &st->unapplied); /* before those that came since */
+		STAILQ_CONCAT(&st->unapplied, &st->applying);
 	} else {
-		for (p = st->applying; p; p = next) {
-			next = p->next;
+		STAILQ_FOREACH(p, &st->applying, link)
 			recent_del(st, p);
-			pending_free(p);
-		}
+		pendq_free(&st->applying);
 	}
-	st->applying = NULL;
 	if (st->closing) { /* store_close ran meanwhile: it left st to us */
 		if (--st->closing == 0)
 			store_free(st);
 		return;
 	}
-	if (!st->unapplied && st->journalled > JOURNAL_TRUNCATE && !st->apply_rc) {
+	if (STAILQ_EMPTY(&st->unapplied) && st->journalled > JOURNAL_TRUNCATE && !st->apply_rc) {
 		if (ftruncate(st->jfd, 0))
 			log_warn("store: cannot truncate the journal: %s", strerror(errno));
 		st->journalled = 0;
@@ -264,13 +253,11 @@ apply_after(uv_work_t *w, int status)
 static void
 apply_start(store *st)
 {
-	if (st->apply_running || (!st->unapplied && !st->prune_want.batch))
+	if (st->apply_running || (STAILQ_EMPTY(&st->unapplied) && !st->prune_want.batch))
 		return;
 	uv_timer_stop(&st->apply_timer);
-	st->applying = st->unapplied;
+	STAILQ_CONCAT(&st->applying, &st->unapplied);
 	st->handed = st->seq;
-	st->unapplied = NULL;
-	st->utail = &st->unapplied;
 	st->nunapplied = 0;
 	st->prune_job = st->prune_want; /* the worker reads only its own copy */
 	st->prune_want.batch = 0;
@@ -278,8 +265,7 @@ apply_start(store *st)
 	st->apply_req.data = st;
 	if (uv_queue_work(st->check.loop, &st->apply_req, apply_work, apply_after)) {
 		st->apply_running = 0;
-		st->unapplied = st->applying;
-		st->applying = NULL;
+		STAILQ_CONCAT(&st->unapplied, &st->applying);
 		st->prune_want = st->prune_job;
 	}
 }
@@ -294,7 +280,7 @@ apply_timer_cb(uv_timer_t *t)
 void
 journal_apply(store *st)
 {
-	if (st->apply_running || !st->unapplied)
+	if (st->apply_running || STAILQ_EMPTY(&st->unapplied))
 		return;
 	if (st->nunapplied >= APPLY_ROWS)
 		apply_start(st);
@@ -358,7 +344,8 @@ applied_seq(store *st)
 static int
 journal_replay(store *st, FILE *f)
 {
-	pending *list = NULL, **tail = &list, *p, *next;
+	struct pendq list = STAILQ_HEAD_INITIALIZER(list);
+	pending *p;
 	int64_t applied = applied_seq(st);
 	char *line = NULL;
 	size_t cap = 0;
@@ -368,17 +355,13 @@ journal_replay(store *st, FILE *f)
 		if ((p = line_row(line)) && p->seq <= applied) {
 			pending_free(p);
 		} else if (p) {
-			*tail = p;
-			tail = &p->next;
+			STAILQ_INSERT_TAIL(&list, p, link);
 			n++;
 		}
 	free(line);
-	if (list)
-		rc = rows_insert(st, list);
-	for (p = list; p; p = next) {
-		next = p->next;
-		pending_free(p);
-	}
+	if (!STAILQ_EMPTY(&list))
+		rc = rows_insert(st, &list);
+	pendq_free(&list);
 	if (n)
 		log_info("store: %d activation records recovered from the journal", n);
 	return rc;
@@ -405,7 +388,6 @@ journal_open(store *st, const char *dbpath)
 		log_error("store: cannot open %s: %s", path, strerror(errno));
 		return -errno;
 	}
-	st->utail = &st->unapplied;
 	return 0;
 }
 
@@ -423,8 +405,6 @@ journal_timer_init(store *st, uv_loop_t *loop)
 int
 journal_close(store *st)
 {
-	pending *p, *next;
-
 	if (st->jfd < 0)
 		return 0;
 	uv_timer_stop(&st->apply_timer);
@@ -432,13 +412,9 @@ journal_close(store *st)
 		st->closing++;
 		return 1;
 	}
-	if ((!st->unapplied || rows_insert(st, st->unapplied) == 0) && ftruncate(st->jfd, 0))
+	if ((STAILQ_EMPTY(&st->unapplied) || rows_insert(st, &st->unapplied) == 0) && ftruncate(st->jfd, 0))
 		log_warn("store: cannot truncate the journal");
-	for (p = st->unapplied; p; p = next) {
-		next = p->next;
-		pending_free(p);
-	}
-	st->unapplied = NULL;
+	pendq_free(&st->unapplied);
 	close(st->jfd);
 	st->jfd = -1;
 	return 0;
