@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/queue.h>
 #include "dat.h"
 #include "fns.h"
 
@@ -23,24 +24,20 @@ enum { LiveMax = 4096 };
 
 typedef struct Live {
 	char id[40];
-	char name[512]; /* the action, as named in this namespace ("pkg/hello") */
-	Buf text;       /* its lines so far, each with its newline */
-	struct Live *next, **prevp;
+	char name[512];         /* the action, as named in this namespace ("pkg/hello") */
+	Buf text;               /* its lines so far, each with its newline */
+	TAILQ_ENTRY(Live) link; /* on lives, oldest first */
 } Live;
 
 static Map byid;
-static Live *head, **tailp = &head;
+static TAILQ_HEAD(, Live) lives = TAILQ_HEAD_INITIALIZER(lives);
 static int count;
 
 static void
 live_free(Live *l)
 {
 	map_del(&byid, l->id);
-	*l->prevp = l->next;
-	if (l->next)
-		l->next->prevp = l->prevp;
-	else
-		tailp = l->prevp;
+	TAILQ_REMOVE(&lives, l, link);
 	buf_free(&l->text);
 	free(l);
 	count--;
@@ -53,14 +50,12 @@ live_new(const char *id, const char *path)
 	Live *l;
 
 	if (count >= LiveMax)
-		live_free(head);
+		live_free(TAILQ_FIRST(&lives));
 	l = ecalloc(1, sizeof *l);
 	snprintf(l->id, sizeof l->id, "%s", id);
 	snprintf(l->name, sizeof l->name, "%s", slash ? slash + 1 : path);
 	map_put(&byid, l->id, l);
-	l->prevp = tailp;
-	*tailp = l;
-	tailp = &l->next;
+	TAILQ_INSERT_TAIL(&lives, l, link);
 	count++;
 	return l;
 }
@@ -96,8 +91,8 @@ live_done(const char *id)
 void
 live_reset(void)
 {
-	while (head != NULL)
-		live_free(head);
+	while (!TAILQ_EMPTY(&lives))
+		live_free(TAILQ_FIRST(&lives));
 }
 
 /* The lines so far of running activation id, or NULL when it is not running. */
@@ -115,7 +110,7 @@ live_action(const char *name, Buf *b)
 {
 	Live *l;
 
-	for (l = head; l != NULL; l = l->next)
+	TAILQ_FOREACH(l, &lives, link)
 		if (strcmp(l->name, name) == 0)
 			buf_add(b, l->text.p, l->text.n);
 }

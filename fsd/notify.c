@@ -13,20 +13,21 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/queue.h>
 #include "dat.h"
 #include "fns.h"
 
 typedef struct Note {
-	struct Note *next;
-	fuse_ino_t parent; /* inval_entry(parent, name) when name is set */
-	fuse_ino_t ino;    /* inval_inode(ino) otherwise */
+	STAILQ_ENTRY(Note) link; /* on notes */
+	fuse_ino_t parent;       /* inval_entry(parent, name) when name is set */
+	fuse_ino_t ino;          /* inval_inode(ino) otherwise */
 	char name[];
 } Note;
 
 static uv_thread_t thread;
 static uv_mutex_t lock;
 static uv_cond_t cond;
-static Note *head, **tail = &head;
+static STAILQ_HEAD(, Note) notes = STAILQ_HEAD_INITIALIZER(notes);
 static int stopping, running, finished;
 
 static void
@@ -37,23 +38,20 @@ notifier(void *arg)
 	(void)arg;
 	uv_mutex_lock(&lock);
 	for (;;) {
-		while (head == NULL && !stopping)
+		while (STAILQ_EMPTY(&notes) && !stopping)
 			uv_cond_wait(&cond, &lock);
-		if (head == NULL)
+		if (STAILQ_EMPTY(&notes))
 			break;
 		if (stopping) {
 			/* drop the rest: nobody serves the kernel any more */
-			while ((n = head) != NULL) {
-				head = n->next;
+			while ((n = STAILQ_FIRST(&notes)) != NULL) {
+				STAILQ_REMOVE_HEAD(&notes, link);
 				free(n);
 			}
-			tail = &head;
 			break;
 		}
-		n = head;
-		head = n->next;
-		if (head == NULL)
-			tail = &head;
+		n = STAILQ_FIRST(&notes);
+		STAILQ_REMOVE_HEAD(&notes, link);
 		uv_mutex_unlock(&lock);
 		if (n->name[0])
 			fuse_lowlevel_notify_inval_entry(fs.se, n->parent, n->name, strlen(n->name));
@@ -113,13 +111,11 @@ queue(fuse_ino_t parent, fuse_ino_t ino, const char *name)
 	if (!running)
 		return;
 	n = emalloc(sizeof *n + strlen(name) + 1);
-	n->next = NULL;
 	n->parent = parent;
 	n->ino = ino;
 	strcpy(n->name, name);
 	uv_mutex_lock(&lock);
-	*tail = n;
-	tail = &n->next;
+	STAILQ_INSERT_TAIL(&notes, n, link);
 	uv_cond_signal(&cond);
 	uv_mutex_unlock(&lock);
 }
