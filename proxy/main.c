@@ -125,6 +125,8 @@ defaults(Opts *o)
 	o->concurrency = 1;
 	o->spin = 100;
 	o->wait_ack = getenv("OW_WAIT_FOR_ACK") && *getenv("OW_WAIT_FOR_ACK");
+	if (getenv("FAASFS_KIND") && *getenv("FAASFS_KIND")) /* a runtime image's (--kind comes first) */
+		o->kind = getenv("FAASFS_KIND");
 	if (uv_exepath(launchers, &n) == 0) {
 		snprintf(launchers + strlen(dirname(launchers)), sizeof launchers - strlen(launchers), "/launchers");
 		o->launchers = launchers;

@@ -14,6 +14,19 @@ test_expect_success 'actionloop: --kind is the kind when init names none' '
 '
 kill $PROXY_PID
 
+FAASFS_KIND=actionloop proxy_start
+test_expect_success 'actionloop: FAASFS_KIND (a runtime image gives it) is the kind when init names none' '
+	got=$(init loop "") && expect 200 ".ok" &&
+	got=$(run "{\"name\":\"Lu\"}") && expect 200 ".greeting == \"Hello Lu\""
+'
+kill $PROXY_PID
+
+FAASFS_KIND=actionloop proxy_start --kind python:3
+test_expect_success 'actionloop: --kind comes before FAASFS_KIND' '
+	got=$(init loop "") && expect 502 ".error"
+'
+kill $PROXY_PID
+
 proxy_start
 test_expect_success 'actionloop: a line that is not JSON is an error, the process lives on' '
 	printf "#!/bin/bash\nwhile read -r line; do\n  case \$line in *bad*) echo not json >&3;; *) echo \"{\\\\\"pid\\\\\":\$\$}\" >&3;; esac\ndone\n" >l.sh &&
