@@ -37,10 +37,10 @@
 enum { ONCE, CRON, INTERVAL };
 enum { REARM_MAX_MS = 60000 }; /* the wall clock is looked at again at least this often */
 
-typedef struct entry {
-	const feed_service *svc;
+typedef struct Entry {
+	const FeedService *svc;
 	int kind;
-	cron_spec cron;
+	CronSpec cron;
 	char tz[64];
 	int64_t start, stop; /* ms; 0: none */
 	int64_t every;       /* interval: ms */
@@ -52,29 +52,29 @@ typedef struct entry {
 	Heapnode hn;   /* in the heap, by next */
 	char *trigger; /* in names, after ns */
 	char ns[];     /* "NS\0TRIGGER": an alarm costs its names, not two NAME_MAX buffers */
-} entry;
+} Entry;
 
-struct alarms {
-	backend *b;
+struct Alarms {
+	Backend *b;
 	uv_timer_t timer;
 	Heap heap;
 };
 
 /* The alarm due first, or NULL. */
-static entry *
-first(alarms *h)
+static Entry *
+first(Alarms *h)
 {
 	Heapnode *x = heap_first(&h->heap);
 
-	return x ? heap_owner(x, entry, hn) : NULL;
+	return x ? heap_owner(x, Entry, hn) : NULL;
 }
 
 /* An alarm of trigger ns/trigger, its names after it. */
-static entry *
+static Entry *
 entry_new(const char *ns, const char *trigger)
 {
 	size_t n = strlen(ns) + 1, t = strlen(trigger) + 1;
-	entry *a = emalloc(sizeof *a + n + t);
+	Entry *a = emalloc(sizeof *a + n + t);
 
 	memcpy(a->ns, ns, n);
 	memcpy(a->ns + n, trigger, t);
@@ -83,13 +83,13 @@ entry_new(const char *ns, const char *trigger)
 
 /* After alarm_parse, which clears the struct: where the trigger's name is. */
 static void
-entry_named(entry *a)
+entry_named(Entry *a)
 {
 	a->trigger = a->ns + strlen(a->ns) + 1;
 }
 
 static void
-alarm_free(entry *a)
+alarm_free(Entry *a)
 {
 	json_decref(a->payload);
 	free(a);
@@ -166,7 +166,7 @@ parse_delete_after(const json_t *v, int *out, char *err, size_t n)
 
 /* The first due time after ms `after`, or 0 if there is none. */
 static int64_t
-next_after(const entry *a, int64_t after)
+next_after(const Entry *a, int64_t after)
 {
 	int64_t due = 0, from = a->start > after + 1 ? a->start - 1 : after;
 
@@ -183,7 +183,7 @@ next_after(const entry *a, int64_t after)
 
 /* config into a (ns and trigger aside); err says which parameter and why. */
 static int
-alarm_parse(const feed_service *svc, const json_t *config, int64_t now, int64_t changed, entry *a, char *err, size_t n)
+alarm_parse(const FeedService *svc, const json_t *config, int64_t now, int64_t changed, Entry *a, char *err, size_t n)
 {
 	const json_t *tz = json_object_get(config, "timezone"), *min = json_object_get(config, "minutes");
 	const char *cron = json_string_value(json_object_get(config, "cron"));
@@ -237,9 +237,9 @@ alarm_parse(const feed_service *svc, const json_t *config, int64_t now, int64_t 
 }
 
 static int
-alarm_check_at(backend *b, const feed_service *svc, json_t *config, char *err, size_t n)
+alarm_check_at(Backend *b, const FeedService *svc, json_t *config, char *err, size_t n)
 {
-	entry a;
+	Entry a;
 	int64_t now = now_ms();
 	int rc = alarm_parse(svc, config, now, now, &a, err, n);
 
@@ -261,11 +261,11 @@ alarm_check_at(backend *b, const feed_service *svc, json_t *config, char *err, s
 	return rc;
 }
 
-static entry *
-find(alarms *h, const char *ns, const char *trigger)
+static Entry *
+find(Alarms *h, const char *ns, const char *trigger)
 {
 	for (size_t i = 0; i < h->heap.n; i++) {
-		entry *a = heap_owner(h->heap.a[i], entry, hn);
+		Entry *a = heap_owner(h->heap.a[i], Entry, hn);
 		if (strcmp(a->trigger, trigger) == 0 && strcmp(a->ns, ns) == 0)
 			return a;
 	}
@@ -275,7 +275,7 @@ find(alarms *h, const char *ns, const char *trigger)
 static void timer_cb(uv_timer_t *t);
 
 static void
-rearm(alarms *h)
+rearm(Alarms *h)
 {
 	int64_t wait;
 
@@ -291,9 +291,9 @@ rearm(alarms *h)
 
 /* Schedule a (taken) for its trigger, replacing any alarm it had. */
 static void
-schedule(alarms *h, entry *a)
+schedule(Alarms *h, Entry *a)
 {
-	entry *old = find(h, a->ns, a->trigger);
+	Entry *old = find(h, a->ns, a->trigger);
 
 	if (old) {
 		heap_remove(&h->heap, &old->hn);
@@ -304,9 +304,9 @@ schedule(alarms *h, entry *a)
 }
 
 static int
-alarm_start(backend *b, feed_row *r, char *err, size_t n)
+alarm_start(Backend *b, FeedRow *r, char *err, size_t n)
 {
-	entry *a = entry_new(r->ns, r->trigger);
+	Entry *a = entry_new(r->ns, r->trigger);
 	int64_t now = now_ms();
 	int rc;
 
@@ -325,9 +325,9 @@ alarm_start(backend *b, feed_row *r, char *err, size_t n)
 }
 
 static void
-alarm_stop(backend *b, const char *ns, const char *trigger)
+alarm_stop(Backend *b, const char *ns, const char *trigger)
 {
-	entry *a = find(b->alarms, ns, trigger);
+	Entry *a = find(b->alarms, ns, trigger);
 
 	if (a) {
 		heap_remove(&b->alarms->heap, &a->hn);
@@ -338,7 +338,7 @@ alarm_stop(backend *b, const char *ns, const char *trigger)
 
 /* deleteAfterFire: the trigger's rules, and the trigger with rules_too == 2. */
 static void
-delete_after(backend *b, const entry *a)
+delete_after(Backend *b, const Entry *a)
 {
 	json_t *rules = NULL, *r;
 	size_t i;
@@ -357,10 +357,10 @@ delete_after(backend *b, const entry *a)
 }
 
 static void
-fire_one(backend *b, entry *a, int64_t due)
+fire_one(Backend *b, Entry *a, int64_t due)
 {
 	char path[PATH_MAX_LEN + 1];
-	caller who = { 0 };
+	Caller who = { 0 };
 	json_t *annot;
 	int status;
 
@@ -383,10 +383,10 @@ fire_one(backend *b, entry *a, int64_t due)
 static void
 timer_cb(uv_timer_t *t)
 {
-	alarms *h = t->data;
-	backend *b = h->b;
+	Alarms *h = t->data;
+	Backend *b = h->b;
 	int64_t now = now_ms(), *due;
-	entry **batch, *a;
+	Entry **batch, *a;
 	size_t k = 0;
 
 	if (!(a = first(h)) || a->next > now) {
@@ -423,12 +423,12 @@ timer_cb(uv_timer_t *t)
 
 /* At start: every alarm of the store, the missed ones due at once. */
 static void
-load_one(feed_row *r, void *arg)
+load_one(FeedRow *r, void *arg)
 {
-	backend *b = arg;
-	entry *a;
+	Backend *b = arg;
+	Entry *a;
 	char err[512];
-	const feed_service *svc = feed_service_of(r->feed);
+	const FeedService *svc = feed_service_of(r->feed);
 
 	if (!svc || r->paused || r->error[0] || !r->next_due)
 		return;
@@ -445,9 +445,9 @@ load_one(feed_row *r, void *arg)
 }
 
 int
-alarms_new(backend *b)
+alarms_new(Backend *b)
 {
-	alarms *h = ecalloc(1, sizeof *h);
+	Alarms *h = ecalloc(1, sizeof *h);
 	int rc;
 
 	h->b = b;
@@ -466,16 +466,16 @@ alarms_new(backend *b)
 static void
 timer_closed(uv_handle_t *t)
 {
-	alarms *h = t->data;
+	Alarms *h = t->data;
 
 	for (size_t i = 0; i < h->heap.n; i++)
-		alarm_free(heap_owner(h->heap.a[i], entry, hn));
+		alarm_free(heap_owner(h->heap.a[i], Entry, hn));
 	heap_free(&h->heap);
 	free(h);
 }
 
 void
-alarms_free(backend *b)
+alarms_free(Backend *b)
 {
 	if (b->alarms)
 		uv_close((uv_handle_t *)&b->alarms->timer, timer_closed);
@@ -483,22 +483,22 @@ alarms_free(backend *b)
 }
 
 static int
-check_alarm(backend *b, json_t *c, char *err, size_t n)
+check_alarm(Backend *b, json_t *c, char *err, size_t n)
 {
 	return alarm_check_at(b, &alarms_alarm, c, err, n);
 }
 static int
-check_once(backend *b, json_t *c, char *err, size_t n)
+check_once(Backend *b, json_t *c, char *err, size_t n)
 {
 	return alarm_check_at(b, &alarms_once, c, err, n);
 }
 static int
-check_interval(backend *b, json_t *c, char *err, size_t n)
+check_interval(Backend *b, json_t *c, char *err, size_t n)
 {
 	return alarm_check_at(b, &alarms_interval, c, err, n);
 }
 
-static const feed_param alarm_params[] = {
+static const FeedParam alarm_params[] = {
 	{ "cron", "when it fires: MIN HOUR DOM MON DOW, or SEC MIN HOUR DOM MON DOW", 1 },
 	{ "timezone", "the IANA time zone the cron is read in (UTC by default)", 0 },
 	{ "startDate", "no fire before this date (ISO 8601)", 0 },
@@ -506,13 +506,13 @@ static const feed_param alarm_params[] = {
 	{ "trigger_payload", "the object each fire carries", 0 },
 	{ NULL, NULL, 0 },
 };
-static const feed_param once_params[] = {
+static const FeedParam once_params[] = {
 	{ "date", "when it fires (ISO 8601)", 1 },
 	{ "deleteAfterFire", "false, \"rules\" (delete the trigger's rules after) or true (its rules and itself)", 0 },
 	{ "trigger_payload", "the object the fire carries", 0 },
 	{ NULL, NULL, 0 },
 };
-static const feed_param interval_params[] = {
+static const FeedParam interval_params[] = {
 	{ "minutes", "the minutes between fires", 1 },
 	{ "startDate", "the first fire (ISO 8601; by default one interval from now)", 0 },
 	{ "stopDate", "no fire from this date on (ISO 8601)", 0 },
@@ -520,24 +520,24 @@ static const feed_param interval_params[] = {
 	{ NULL, NULL, 0 },
 };
 
-const feed_service alarms_alarm = { .pkg = "alarms",
-	                            .name = "alarm",
-	                            .description = "Fire the trigger on a cron schedule.",
-	                            .params = alarm_params,
-	                            .check = check_alarm,
-	                            .start = alarm_start,
-	                            .stop = alarm_stop };
-const feed_service alarms_once = { .pkg = "alarms",
-	                           .name = "once",
-	                           .description = "Fire the trigger once, at a date.",
-	                           .params = once_params,
-	                           .check = check_once,
+const FeedService alarms_alarm = { .pkg = "alarms",
+	                           .name = "alarm",
+	                           .description = "Fire the trigger on a cron schedule.",
+	                           .params = alarm_params,
+	                           .check = check_alarm,
 	                           .start = alarm_start,
 	                           .stop = alarm_stop };
-const feed_service alarms_interval = { .pkg = "alarms",
-	                               .name = "interval",
-	                               .description = "Fire the trigger every few minutes.",
-	                               .params = interval_params,
-	                               .check = check_interval,
-	                               .start = alarm_start,
-	                               .stop = alarm_stop };
+const FeedService alarms_once = { .pkg = "alarms",
+	                          .name = "once",
+	                          .description = "Fire the trigger once, at a date.",
+	                          .params = once_params,
+	                          .check = check_once,
+	                          .start = alarm_start,
+	                          .stop = alarm_stop };
+const FeedService alarms_interval = { .pkg = "alarms",
+	                              .name = "interval",
+	                              .description = "Fire the trigger every few minutes.",
+	                              .params = interval_params,
+	                              .check = check_interval,
+	                              .start = alarm_start,
+	                              .stop = alarm_stop };

@@ -49,7 +49,7 @@ static const char cors[] = "Access-Control-Allow-Origin: *\r\n"
 
 /* Answer with JSON text (or nothing when text is NULL) and optional extra header lines. */
 void
-api_reply_text(http_req *req, int status, const char *text, size_t len, const char *extra)
+api_reply_text(HttpReq *req, int status, const char *text, size_t len, const char *extra)
 {
 	char hdrs[1024], *e = hdrs + sizeof hdrs;
 
@@ -59,7 +59,7 @@ api_reply_text(http_req *req, int status, const char *text, size_t len, const ch
 
 /* Answer with a JSON value (stolen) and optional extra header lines. */
 void
-api_reply(http_req *req, int status, json_t *body, const char *extra)
+api_reply(HttpReq *req, int status, json_t *body, const char *extra)
 {
 	size_t len = 0;
 	char *text = body ? js_text(body, &len) : NULL;
@@ -70,7 +70,7 @@ api_reply(http_req *req, int status, json_t *body, const char *extra)
 }
 
 void
-api_error(http_req *req, int status, const char *fmt, ...)
+api_error(HttpReq *req, int status, const char *fmt, ...)
 {
 	char msg[2048], code[33];
 	va_list ap;
@@ -87,7 +87,7 @@ api_error(http_req *req, int status, const char *fmt, ...)
 
 /* Query helpers: an absent parameter gives def. */
 int
-query_bool(http_req *req, const char *name, int def)
+query_bool(HttpReq *req, const char *name, int def)
 {
 	char buf[16];
 	const char *v = http_query_get(req, name, buf, sizeof buf);
@@ -95,7 +95,7 @@ query_bool(http_req *req, const char *name, int def)
 }
 
 int
-query_int(http_req *req, const char *name, int64_t def, int64_t *out)
+query_int(HttpReq *req, const char *name, int64_t def, int64_t *out)
 {
 	char buf[32];
 	const char *v = http_query_get(req, name, buf, sizeof buf);
@@ -106,7 +106,7 @@ query_int(http_req *req, const char *name, int64_t def, int64_t *out)
 
 /* limit and skip of a list, with OpenWhisk's defaults and bounds. */
 int
-query_page(api_req *ar, int *limit, int *skip)
+query_page(ApiReq *ar, int *limit, int *skip)
 {
 	int64_t l, s;
 
@@ -125,7 +125,7 @@ query_page(api_req *ar, int *limit, int *skip)
 
 /* The request body as a JSON object; answers 400 itself on failure. */
 int
-api_body_object(api_req *ar, json_t **out)
+api_body_object(ApiReq *ar, json_t **out)
 {
 	char err[256];
 
@@ -145,7 +145,7 @@ api_body_object(api_req *ar, json_t **out)
 /* The parameters an invocation carries (params.c body_params, or one
  * CloudEvent), into *out; answers 413 or 400 itself and returns nonzero. */
 int
-api_payload(api_req *ar, json_t **out)
+api_payload(ApiReq *ar, json_t **out)
 {
 	char err[1024];
 	json_t *list;
@@ -166,7 +166,7 @@ api_payload(api_req *ar, json_t **out)
 /* The events a firing carries: one, or a CloudEvents batch (cloudevents.c),
  * into *out (an array); answers 413 or 400 itself and returns nonzero. */
 int
-api_events(api_req *ar, json_t **out)
+api_events(ApiReq *ar, json_t **out)
 {
 	char err[1024];
 
@@ -182,7 +182,7 @@ api_events(api_req *ar, json_t **out)
 }
 
 static void
-root_info(backend *b, http_req *req)
+root_info(Backend *b, HttpReq *req)
 {
 	json_t *rt = runtimes_json();
 
@@ -227,7 +227,7 @@ split_path(char *url, char **seg, int max)
 
 /* The path of req split into seg (url is its storage); -ENAMETOOLONG, or as split_path. */
 static int
-request_path(http_req *req, char (*url)[8192], char **seg)
+request_path(HttpReq *req, char (*url)[8192], char **seg)
 {
 	if (strlen(req->url) >= sizeof *url)
 		return -ENAMETOOLONG;
@@ -237,7 +237,7 @@ request_path(http_req *req, char (*url)[8192], char **seg)
 
 /* Answer a path request_path refused; 1 when it did. */
 static int
-path_refused(http_req *req, int n)
+path_refused(HttpReq *req, int n)
 {
 	if (n == -ENAMETOOLONG)
 		api_error(req, 414, "The request target is longer than %d bytes.", 8191);
@@ -253,7 +253,7 @@ path_refused(http_req *req, int n)
 /* The largest body a keyed route takes: an invocation's or a firing's
  * parameters are held to --max-payload, entities to the server's limit. */
 static size_t
-body_limit(backend *b, http_req *req, char **seg, int n)
+body_limit(Backend *b, HttpReq *req, char **seg, int n)
 {
 	int fires = n >= 6 && (strcmp(seg[4], "actions") == 0 || strcmp(seg[4], "triggers") == 0);
 
@@ -280,11 +280,11 @@ is_gateway(const char *url)
 /* lib/http's check, before the body: refuse what will be refused anyway
  * without reading it. */
 void
-api_check(http_req *req, void *arg)
+api_check(HttpReq *req, void *arg)
 {
-	backend *b = arg;
+	Backend *b = arg;
 	char url[8192], *seg[12];
-	caller who;
+	Caller who;
 	int n = request_path(req, &url, seg);
 
 	if (path_refused(req, n))
@@ -304,7 +304,7 @@ api_check(http_req *req, void *arg)
 }
 
 static void
-route_namespace(api_req *ar, char **seg, int n)
+route_namespace(ApiReq *ar, char **seg, int n)
 {
 	const char *coll = seg[1];
 	char why[1024];
@@ -362,9 +362,9 @@ route_namespace(api_req *ar, char **seg, int n)
  * namespace's actions; on TCP, with a key the caller's own (the default),
  * anyone's with "open", nothing with "socket". */
 static void
-metrics_route(api_req *ar)
+metrics_route(ApiReq *ar)
 {
-	http_req *req = ar->req;
+	HttpReq *req = ar->req;
 	int mode = ar->b->opt.metrics;
 
 	if (strcmp(req->peer, "unix") == 0 || mode == METRICS_OPEN) {
@@ -383,10 +383,10 @@ metrics_route(api_req *ar)
 }
 
 void
-api_handle(http_req *req, void *arg)
+api_handle(HttpReq *req, void *arg)
 {
-	backend *b = arg;
-	api_req ar = { .b = b, .req = req };
+	Backend *b = arg;
+	ApiReq ar = { .b = b, .req = req };
 	char url[8192], *seg[12];
 	int n;
 

@@ -24,7 +24,7 @@
 
 /* The qualified name of the action the path names; answers 400 itself. */
 static int
-action_qname(api_req *ar, qname *q)
+action_qname(ApiReq *ar, Qname *q)
 {
 	for (int i = 0; i < ar->nseg; i++)
 		if (!entity_name_ok(ar, ar->seg[i]))
@@ -38,7 +38,7 @@ action_qname(api_req *ar, qname *q)
 }
 
 static int
-sequence_exec(api_req *ar, const qname *self, json_t *exec, json_t **out, char *err, size_t n)
+sequence_exec(ApiReq *ar, const Qname *self, json_t *exec, json_t **out, char *err, size_t n)
 {
 	json_t *comps = json_object_get(exec, "components"), *v, *fq = json_array();
 	char selfpath[PATH_MAX_LEN + 1], path[PATH_MAX_LEN + 2];
@@ -51,8 +51,8 @@ sequence_exec(api_req *ar, const qname *self, json_t *exec, json_t **out, char *
 		return json_decref(fq), snprintf(err, n, "Too many actions in the sequence."), -EINVAL;
 	json_array_foreach(comps, i, v)
 	{
-		qname q;
-		resolved r;
+		Qname q;
+		Resolved r;
 		int status;
 		if (!json_is_string(v) || qname_parse(json_string_value(v), ar->who.ns, &q, err, n))
 			return json_decref(fq), json_is_string(v) ? -EINVAL
@@ -119,7 +119,7 @@ blackbox_check(const json_t *exec, const json_t *code, char *err, size_t n)
 
 /* The exec to store: checked, the kind as given (FAMILY:default resolved), binary derived. */
 static int
-action_exec(api_req *ar, const qname *q, json_t *exec, json_t **out, char *err, size_t n)
+action_exec(ApiReq *ar, const Qname *q, json_t *exec, json_t **out, char *err, size_t n)
 {
 	const char *kind = json_string_value(json_object_get(exec, "kind")), *keep;
 	json_t *code = json_object_get(exec, "code"), *main = json_object_get(exec, "main");
@@ -164,7 +164,7 @@ drop_actions_param(json_t *doc)
 
 /* Build the action entity from the PUT body over the old one. */
 static int
-action_build(api_req *ar, const qname *q, json_t *body, json_t *old, json_t **out, char *err, size_t n)
+action_build(ApiReq *ar, const Qname *q, json_t *body, json_t *old, json_t **out, char *err, size_t n)
 {
 	json_t *exec = NULL, *limits, *ann, *doc, *bexec = json_object_get(body, "exec");
 	char nsfield[2 * NAME_MAX_LEN + 2];
@@ -195,7 +195,7 @@ action_build(api_req *ar, const qname *q, json_t *body, json_t *old, json_t **ou
 
 /* Refuse to create in a package that does not exist or is a binding. */
 static int
-package_writable(api_req *ar, const char *pkg)
+package_writable(ApiReq *ar, const char *pkg)
 {
 	json_t *p;
 
@@ -213,7 +213,7 @@ package_writable(api_req *ar, const char *pkg)
 }
 
 static void
-action_put(api_req *ar, const qname *q)
+action_put(ApiReq *ar, const Qname *q)
 {
 	char key[2 * NAME_MAX_LEN + 2], err[1024];
 	json_t *body, *old, *doc, *sets = NULL;
@@ -250,7 +250,7 @@ trim_code(json_t *doc)
 }
 
 static void
-action_delete(api_req *ar, const qname *q)
+action_delete(ApiReq *ar, const Qname *q)
 {
 	char key[2 * NAME_MAX_LEN + 2], path[PATH_MAX_LEN + 1];
 	json_t *doc;
@@ -264,9 +264,9 @@ action_delete(api_req *ar, const qname *q)
 }
 
 static void
-action_get(api_req *ar, const qname *q)
+action_get(ApiReq *ar, const Qname *q)
 {
-	resolved r;
+	Resolved r;
 	char err[512];
 	int status;
 
@@ -286,7 +286,7 @@ action_get(api_req *ar, const qname *q)
 
 /* The actions of a package (a binding's: of the package it binds). */
 static void
-package_actions(api_req *ar, const char *pkg)
+package_actions(ApiReq *ar, const char *pkg)
 {
 	json_t *p = entity_get_or_404(ar, "packages", pkg), *bind;
 
@@ -305,10 +305,10 @@ package_actions(api_req *ar, const char *pkg)
 /* .../actions/[PKG/]NAME/secrets/KEY (secrets.c): 3 or 4 segments after
  * actions/, which were 404 before. */
 static void
-action_secrets(api_req *ar)
+action_secrets(ApiReq *ar)
 {
 	char key[2 * NAME_MAX_LEN + 2];
-	qname q;
+	Qname q;
 
 	ar->nseg -= 2;
 	if (action_qname(ar, &q))
@@ -319,10 +319,10 @@ action_secrets(api_req *ar)
 }
 
 void
-api_actions(api_req *ar)
+api_actions(ApiReq *ar)
 {
 	const char *m = ar->req->method;
-	qname q;
+	Qname q;
 
 	if (ar->nseg == 0) {
 		if (strcmp(m, "GET")) {

@@ -12,7 +12,7 @@
 #include "fns.h"
 
 static void
-activation_list(api_req *ar)
+activation_list(ApiReq *ar)
 {
 	char name[PATH_MAX_LEN + 1];
 	const char *nm = http_query_get(ar->req, "name", name, sizeof name);
@@ -52,7 +52,7 @@ activation_list(api_req *ar)
 }
 
 void
-api_activations(api_req *ar)
+api_activations(ApiReq *ar)
 {
 	json_t *doc = NULL, *out;
 	const char *part;

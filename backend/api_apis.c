@@ -13,7 +13,7 @@
 #include "fns.h"
 
 static void
-apis_put(api_req *ar, const char *name)
+apis_put(ApiReq *ar, const char *name)
 {
 	char want[1024];
 	json_t *doc;
@@ -34,7 +34,7 @@ apis_put(api_req *ar, const char *name)
 }
 
 void
-api_apis(api_req *ar)
+api_apis(ApiReq *ar)
 {
 	const char *m = ar->req->method;
 	json_t *old;

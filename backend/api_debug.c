@@ -64,7 +64,7 @@ list_dir(int fd, const char *prefix, int depth, json_t *files)
 }
 
 static void
-debug_list(api_req *ar, const char *dir, int64_t until)
+debug_list(ApiReq *ar, const char *dir, int64_t until)
 {
 	json_t *files = json_array();
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -78,7 +78,7 @@ debug_list(api_req *ar, const char *dir, int64_t until)
 
 /* seg[2..] as one relative path, each step a plain name; -EINVAL otherwise. */
 static int
-rel_path(api_req *ar, char *out, size_t n)
+rel_path(ApiReq *ar, char *out, size_t n)
 {
 	size_t len = 0;
 
@@ -93,7 +93,7 @@ rel_path(api_req *ar, char *out, size_t n)
 }
 
 static void
-debug_file(api_req *ar, const char *dir)
+debug_file(ApiReq *ar, const char *dir)
 {
 	struct open_how how = { .flags = O_RDONLY | O_NOFOLLOW | O_CLOEXEC,
 		                .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS };
@@ -132,7 +132,7 @@ debug_file(api_req *ar, const char *dir)
 }
 
 void
-api_debug(api_req *ar)
+api_debug(ApiReq *ar)
 {
 	char dir[1024];
 	int64_t until = 0;

@@ -15,7 +15,7 @@
 
 /* Check a binding from the body: it must name a package the caller sees. */
 static int
-binding_check(api_req *ar, json_t *bind, char *ref, size_t rn, char *err, size_t n)
+binding_check(ApiReq *ar, json_t *bind, char *ref, size_t rn, char *err, size_t n)
 {
 	const char *bns = json_string_value(json_object_get(bind, "namespace"));
 	const char *bname = json_string_value(json_object_get(bind, "name"));
@@ -43,7 +43,7 @@ binding_check(api_req *ar, json_t *bind, char *ref, size_t rn, char *err, size_t
 }
 
 static void
-package_put(api_req *ar, const char *name)
+package_put(ApiReq *ar, const char *name)
 {
 	json_t *body, *old, *doc, *bind, *sets = NULL;
 	char ref[PATH_MAX_LEN + 1], err[1024];
@@ -87,7 +87,7 @@ package_put(api_req *ar, const char *name)
 }
 
 static void
-add_actions(api_req *ar, json_t *doc)
+add_actions(ApiReq *ar, json_t *doc)
 {
 	json_t *bind = json_object_get(doc, "binding"), *list = NULL, *out = json_array(), *a;
 	const char *ns = ar->who.ns, *pkg = jstr(json_object_get(doc, "name"));
@@ -108,7 +108,7 @@ add_actions(api_req *ar, json_t *doc)
 }
 
 static void
-package_delete(api_req *ar, const char *name, json_t *doc)
+package_delete(ApiReq *ar, const char *name, json_t *doc)
 {
 	json_t *list = NULL, *a;
 	int n = store_entity_count(ar->b->st, ar->who.ns, "actions", name);
@@ -134,7 +134,7 @@ package_delete(api_req *ar, const char *name, json_t *doc)
 }
 
 void
-api_packages(api_req *ar)
+api_packages(ApiReq *ar)
 {
 	const char *m = ar->req->method, *name;
 	json_t *doc;

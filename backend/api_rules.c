@@ -15,7 +15,7 @@
 
 /* A rule's trigger or action from the body, as a qualified name. */
 static int
-rule_ref(api_req *ar, json_t *v, qname *q, char *err, size_t n)
+rule_ref(ApiReq *ar, json_t *v, Qname *q, char *err, size_t n)
 {
 	char path[PATH_MAX_LEN + 2];
 
@@ -30,7 +30,7 @@ rule_ref(api_req *ar, json_t *v, qname *q, char *err, size_t n)
 }
 
 static json_t *
-path_name(const qname *q)
+path_name(const Qname *q)
 {
 	char path[2 * NAME_MAX_LEN + 2];
 
@@ -40,11 +40,11 @@ path_name(const qname *q)
 
 /* Trigger and action of the body (or the old rule), both checked to exist. */
 static int
-rule_parts(api_req *ar, json_t *body, json_t *old, json_t **trig, json_t **act, char *err, size_t n)
+rule_parts(ApiReq *ar, json_t *body, json_t *old, json_t **trig, json_t **act, char *err, size_t n)
 {
 	json_t *t = json_object_get(body, "trigger"), *a = json_object_get(body, "action"), *tdoc = NULL;
-	qname tq, aq;
-	resolved r;
+	Qname tq, aq;
+	Resolved r;
 	int status;
 
 	t = t ? t : json_object_get(old, "trigger");
@@ -64,7 +64,7 @@ rule_parts(api_req *ar, json_t *body, json_t *old, json_t **trig, json_t **act, 
 }
 
 static void
-rule_put(api_req *ar, const char *name)
+rule_put(ApiReq *ar, const char *name)
 {
 	json_t *body, *old, *doc, *trig, *act, *st;
 	char err[1024];
@@ -87,7 +87,7 @@ rule_put(api_req *ar, const char *name)
 }
 
 static void
-rule_state(api_req *ar, const char *name, json_t *doc)
+rule_state(ApiReq *ar, const char *name, json_t *doc)
 {
 	json_t *body;
 	const char *want;
@@ -112,7 +112,7 @@ rule_state(api_req *ar, const char *name, json_t *doc)
 }
 
 void
-api_rules(api_req *ar)
+api_rules(ApiReq *ar)
 {
 	const char *m = ar->req->method, *name;
 	json_t *doc;

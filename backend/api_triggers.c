@@ -19,7 +19,7 @@
 enum { FIRES_SHOWN = 5 };
 
 static void
-trigger_put(api_req *ar, const char *name)
+trigger_put(ApiReq *ar, const char *name)
 {
 	json_t *body, *old, *doc, *limits;
 
@@ -35,7 +35,7 @@ trigger_put(api_req *ar, const char *name)
 
 /* The rules on a trigger, as the trigger's "rules" map. */
 static void
-add_rules(api_req *ar, json_t *doc, const char *name)
+add_rules(ApiReq *ar, json_t *doc, const char *name)
 {
 	json_t *list = NULL, *rules = json_object(), *r;
 	size_t i;
@@ -53,17 +53,17 @@ add_rules(api_req *ar, json_t *doc, const char *name)
 	json_object_set_new(doc, "rules", rules);
 }
 
-typedef struct fires_ctx {
-	http_req *req;
+typedef struct FiresCtx {
+	HttpReq *req;
 	json_t *ids;
 	int pending; /* fires not yet committed, and one for the loop starting them */
 	int status;  /* 202, or the first failure */
 	int batch;
 	char why[160]; /* a 429's reason */
-} fires_ctx;
+} FiresCtx;
 
 static void
-fires_done(fires_ctx *c)
+fires_done(FiresCtx *c)
 {
 	char hdr[96];
 
@@ -92,7 +92,7 @@ fires_done(fires_ctx *c)
 static void
 fire_committed(int status, const char *id, void *arg)
 {
-	fires_ctx *c = arg;
+	FiresCtx *c = arg;
 
 	(void)id;
 	if (status != 202 && c->status == 202)
@@ -105,10 +105,10 @@ fire_committed(int status, const char *id, void *arg)
  * {"activationId"}, or {"activationIds"} for a batch; 204 when no rule
  * is active. annot: the records' annotations (fire.c). */
 void
-trigger_fire_http(backend *b, http_req *req, const caller *who, const char *name, const json_t *trig, json_t *events,
+trigger_fire_http(Backend *b, HttpReq *req, const Caller *who, const char *name, const json_t *trig, json_t *events,
                   int batch, const json_t *annot)
 {
-	fires_ctx *c = ecalloc(1, sizeof *c);
+	FiresCtx *c = ecalloc(1, sizeof *c);
 	char id[ACTID_LEN + 1];
 	json_t *ev;
 	size_t i;
@@ -144,7 +144,7 @@ trigger_fire_http(backend *b, http_req *req, const caller *who, const char *name
 }
 
 static void
-trigger_post(api_req *ar, const char *name, json_t *trig)
+trigger_post(ApiReq *ar, const char *name, json_t *trig)
 {
 	const char *ctype = http_header_get(ar->req, "Content-Type");
 	json_t *events;
@@ -158,7 +158,7 @@ trigger_post(api_req *ar, const char *name, json_t *trig)
 /* The trigger's feed (feeds.c) and its last fires, newest first:
  * {"activationId", "start", "due"}, for the tree and curious clients. */
 static void
-add_feed(api_req *ar, json_t *doc, const char *name)
+add_feed(ApiReq *ar, json_t *doc, const char *name)
 {
 	json_t *feed = feed_describe(ar->b, ar->who.ns, name), *list = NULL, *fires = json_array(), *r, *a;
 	size_t i, k;
@@ -190,7 +190,7 @@ add_feed(api_req *ar, json_t *doc, const char *name)
 }
 
 void
-api_triggers(api_req *ar)
+api_triggers(ApiReq *ar)
 {
 	const char *m = ar->req->method, *name;
 	json_t *doc;

@@ -65,12 +65,12 @@ declared(const json_t *a, const json_t *b, const char *name)
 
 /* One operation: its action exists and is exported, its path parameters are declared. */
 static int
-check_op(backend *b, const char *path, const char *m, const json_t *op, const json_t *pparams, char *err, size_t n)
+check_op(Backend *b, const char *path, const char *m, const json_t *op, const json_t *pparams, char *err, size_t n)
 {
 	const json_t *x = json_object_get(op, "x-openwhisk");
 	json_t *names = path_template_params(path), *v;
 	const char *url = jstr(json_object_get(x, "url"));
-	qname q = { 0 };
+	Qname q = { 0 };
 	size_t i;
 	int rc = 0;
 
@@ -105,7 +105,7 @@ check_op(backend *b, const char *path, const char *m, const json_t *op, const js
 }
 
 static int
-check_path(backend *b, const char *path, const json_t *item, char *err, size_t n)
+check_path(Backend *b, const char *path, const json_t *item, char *err, size_t n)
 {
 	const json_t *pparams = json_object_get(item, "parameters"), *op;
 	const char *m;
@@ -135,7 +135,7 @@ check_path(backend *b, const char *path, const json_t *item, char *err, size_t n
  * (gateway_policy.c, which hashes API keys given in clear); 0 or -EINVAL
  * with err. */
 int
-apidoc_check(backend *b, json_t *doc, char *err, size_t n)
+apidoc_check(Backend *b, json_t *doc, char *err, size_t n)
 {
 	const char *base = jstr(json_object_get(doc, "basePath")), *path;
 	const json_t *paths = json_object_get(doc, "paths"), *item;
@@ -174,7 +174,7 @@ apidoc_new(const char *basepath, const char *title)
 /* Add (or replace) the operation method of relpath, run by the web action
  * /ns/[pkg/]name rendered as ext; actions_url is "SCHEME://HOST". */
 void
-apidoc_add(json_t *doc, const char *relpath, const char *method, const qname *a, const char *ext,
+apidoc_add(json_t *doc, const char *relpath, const char *method, const Qname *a, const char *ext,
            const char *actions_url, json_t *params)
 {
 	json_t *paths = json_object_get(doc, "paths"), *item = json_object_get(paths, relpath);

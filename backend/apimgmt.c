@@ -50,14 +50,14 @@ object_field(const json_t *o, const char *key, int *bad)
 
 /* The API's public address: APIHOST/api/NS + its base path ("/" adds nothing). */
 void
-gateway_url(backend *b, const char *ns, const char *basepath, char *out, size_t n)
+gateway_url(Backend *b, const char *ns, const char *basepath, char *out, size_t n)
 {
 	snprintf(out, n, "%s/api/%s%s", b->api_host, ns, strcmp(basepath, "/") ? basepath : "");
 }
 
 /* The API as the CLI reads it: {namespace, gwApiUrl, gwApiActivated, tenantId, apidoc}. */
 static json_t *
-cli_api(backend *b, const char *ns, const json_t *ent, int v3)
+cli_api(Backend *b, const char *ns, const json_t *ent, int v3)
 {
 	const json_t *doc = json_object_get(ent, "apidoc");
 	char url[2048];
@@ -69,7 +69,7 @@ cli_api(backend *b, const char *ns, const json_t *ent, int v3)
 
 /* The API of ns at base path, or with that title ("name" not starting with '/'). */
 static json_t *
-api_find(backend *b, const char *ns, const char *name)
+api_find(Backend *b, const char *ns, const char *name)
 {
 	json_t *all, *v, *found = NULL;
 	char key[1024];
@@ -92,7 +92,7 @@ api_find(backend *b, const char *ns, const char *name)
 /* Store doc (checked) as the API of ns (old: the entity it replaces, or
  * NULL); answers with the API as the CLI reads it, or (rest) the entity. */
 static void
-api_store(backend *b, http_req *req, const char *ns, json_t *doc, const json_t *old, int rest)
+api_store(Backend *b, HttpReq *req, const char *ns, json_t *doc, const json_t *old, int rest)
 {
 	char name[1024], version[32], err[512];
 	json_t *ent;
@@ -118,7 +118,7 @@ api_store(backend *b, http_req *req, const char *ns, json_t *doc, const json_t *
 
 /* A whole document in (createApi's swagger, or PUT .../apis/NAME): checked, then stored. */
 void
-apimgmt_put(backend *b, http_req *req, const char *ns, json_t *doc, int rest)
+apimgmt_put(Backend *b, HttpReq *req, const char *ns, json_t *doc, int rest)
 {
 	char err[1024];
 	json_t *old;
@@ -135,7 +135,7 @@ apimgmt_put(backend *b, http_req *req, const char *ns, json_t *doc, int rest)
 
 /* Delete the API old of ns; answers {} (or, rest, the entity). */
 void
-apimgmt_remove(backend *b, http_req *req, const char *ns, const json_t *old, int rest)
+apimgmt_remove(Backend *b, HttpReq *req, const char *ns, const json_t *old, int rest)
 {
 	if (store_entity_del(b->st, ns, "apis", jstr(json_object_get(old, "name")), NULL)) {
 		api_error(req, 500, "The store could not be written.");
@@ -148,7 +148,7 @@ apimgmt_remove(backend *b, http_req *req, const char *ns, const json_t *old, int
 
 /* The web action a route names: "pkg/name" or "/ns/pkg/name" in namespace ns ("_": the caller's). */
 static int
-route_action(const json_t *action, const caller *who, qname *q, char *err, size_t n)
+route_action(const json_t *action, const Caller *who, Qname *q, char *err, size_t n)
 {
 	const char *ns = jstr(json_object_get(action, "namespace")), *name = jstr(json_object_get(action, "name"));
 	char path[PATH_MAX_LEN + 2];
@@ -164,7 +164,7 @@ route_action(const json_t *action, const caller *who, qname *q, char *err, size_
 
 /* The scheme and host of the CLI's backendUrl ("https://host/api/v1/web/..."), or our own. */
 static void
-actions_host(backend *b, const json_t *action, char *out, size_t n)
+actions_host(Backend *b, const json_t *action, char *out, size_t n)
 {
 	const char *u = jstr(json_object_get(action, "backendUrl")), *cut = strstr(u, "/api/v1/web/");
 
@@ -201,7 +201,7 @@ route_policies(json_t *doc, const char *rel, const char *m, const json_t *ad)
 
 /* One route added to the API at gatewayBasePath (made when new): the document, or NULL with err. */
 static json_t *
-route_doc(backend *b, http_req *req, const caller *who, const json_t *ad, json_t **old, char *err, size_t n)
+route_doc(Backend *b, HttpReq *req, const Caller *who, const json_t *ad, json_t **old, char *err, size_t n)
 {
 	const char *base = jstr(json_object_get(ad, "gatewayBasePath")),
 	           *rel = jstr(json_object_get(ad, "gatewayPath"));
@@ -209,7 +209,7 @@ route_doc(backend *b, http_req *req, const caller *who, const json_t *ad, json_t
 	char ext[16] = "json", dot[20], host[1024], m[16];
 	const json_t *action = json_object_get(ad, "action");
 	json_t *doc;
-	qname q;
+	Qname q;
 
 	if (!base[0] || !rel[0] || !verb[0] || !json_is_object(action))
 		return snprintf(err, n, "apidoc is missing the %s field",
@@ -243,7 +243,7 @@ route_doc(backend *b, http_req *req, const caller *who, const json_t *ad, json_t
 }
 
 static void
-api_create(backend *b, http_req *req, const caller *who)
+api_create(Backend *b, HttpReq *req, const Caller *who)
 {
 	json_t *body = req->body_len ? js_read(req->body, req->body_len, 0, NULL, 0) : NULL, *ad, *doc, *old = NULL;
 	char err[1024] = "";
@@ -284,7 +284,7 @@ api_create(backend *b, http_req *req, const caller *who)
 }
 
 static void
-api_get(backend *b, http_req *req, const caller *who)
+api_get(Backend *b, HttpReq *req, const Caller *who)
 {
 	char base[1024], fmt[16] = "swagger", id[2200];
 	json_t *all, *out = json_array(), *v, *one = NULL;
@@ -325,7 +325,7 @@ api_get(backend *b, http_req *req, const caller *who)
 }
 
 static void
-api_delete(backend *b, http_req *req, const caller *who)
+api_delete(Backend *b, HttpReq *req, const Caller *who)
 {
 	char base[1024] = "", rel[1024] = "", op[16] = "", err[1200];
 	json_t *old, *doc;
@@ -352,11 +352,11 @@ api_delete(backend *b, http_req *req, const caller *who)
 }
 
 void
-apimgmt_handle(backend *b, http_req *req)
+apimgmt_handle(Backend *b, HttpReq *req)
 {
 	const char *verb = req->url + strlen("/api/v1/web/whisk.system/apimgmt/"), *m = req->method;
 	size_t len = strcspn(verb, ".?/");
-	caller who;
+	Caller who;
 
 	if (auth_check(b, http_header_get(req, "Authorization"), &who)) {
 		api_error(req, 401, "The supplied authentication is invalid.");

@@ -46,7 +46,7 @@ key_hash(const char *key, char out[65])
 		snprintf(out + 2 * i, 3, "%02x", md[i]);
 }
 
-static int auth_verify(backend *b, const char *header, caller *who);
+static int auth_verify(Backend *b, const char *header, Caller *who);
 
 /* The "uuid:key" of a Basic header, decoded into cred (NUL-terminated); -EACCES when none fits. */
 static int
@@ -69,7 +69,7 @@ basic_cred(const char *header, char *cred, size_t n)
  * runs), which saves the hash, the lookup and the base64 on every request
  * of a busy client. */
 int
-auth_check(backend *b, const char *header, caller *who)
+auth_check(Backend *b, const char *header, Caller *who)
 {
 	struct auth_seen *seen;
 	int rc;
@@ -95,7 +95,7 @@ auth_check(backend *b, const char *header, caller *who)
 /* The key of a feed's uuid or of a function's (fnkey.c): HMAC-SHA256 of it
  * under DATA/feed.secret, 64 hex digits. */
 void
-feed_key_hex(backend *b, const char *uuid, char out[65])
+feed_key_hex(Backend *b, const char *uuid, char out[65])
 {
 	unsigned char md[32];
 	unsigned int len = 0;
@@ -107,7 +107,7 @@ feed_key_hex(backend *b, const char *uuid, char out[65])
 
 /* "uuid:key" for a user's feed action, into out (at least 110 bytes). */
 void
-feed_key(backend *b, const char *uuid, char *out, size_t n)
+feed_key(Backend *b, const char *uuid, char *out, size_t n)
 {
 	char hex[65];
 
@@ -116,9 +116,9 @@ feed_key(backend *b, const char *uuid, char *out, size_t n)
 }
 
 static int
-feed_verify(backend *b, const char *uuid, const char *key, caller *who)
+feed_verify(Backend *b, const char *uuid, const char *key, Caller *who)
 {
-	feed_row r;
+	FeedRow r;
 	char want[65];
 	unsigned diff = strlen(key) != 64;
 
@@ -141,7 +141,7 @@ feed_verify(backend *b, const char *uuid, const char *key, caller *who)
 }
 
 static int
-auth_verify(backend *b, const char *header, caller *who)
+auth_verify(Backend *b, const char *header, Caller *who)
 {
 	char cred[256], ns[NAME_MAX_LEN + 1], want[65], got[65], *colon;
 	unsigned diff = 0;
@@ -191,7 +191,7 @@ key_new(char out[65])
 /* Create namespace name with a fresh credential (or `cred` if given);
  * the "uuid:key" text goes to out. -EEXIST if it exists. */
 int
-ns_create(store *st, const char *name, const char *cred, char *out, size_t n)
+ns_create(Store *st, const char *name, const char *cred, char *out, size_t n)
 {
 	char uuid[37], key[65], hash[65], err[256];
 	const char *colon;
@@ -235,7 +235,7 @@ write_private(const char *path, const char *text, int excl)
 
 /* DATA/feed.secret, made at first start. */
 int
-feed_secret_load(backend *b)
+feed_secret_load(Backend *b)
 {
 	char path[1100];
 	int fd, rc = 0;
@@ -283,7 +283,7 @@ props_has_auth(const char *path, const char *cred)
 
 /* Make sure guest exists; FAASFS_AUTH sets its credential. */
 int
-ns_guest_setup(backend *b)
+ns_guest_setup(Backend *b)
 {
 	const char *env = getenv("FAASFS_AUTH"), *home = getenv("HOME");
 	char cred[256], path[1200], text[512], hash[65];

@@ -17,7 +17,7 @@
 
 #include "fns.h"
 
-static const feed_service *const services[] = {
+static const FeedService *const services[] = {
 	&alarms_alarm, &alarms_once, &alarms_interval, &files_changes, &mqtt_subscribe, &webhooks_webhook, NULL
 };
 
@@ -32,7 +32,7 @@ static const struct {
 };
 
 /* The service of a feed path "whisk.system/PKG/NAME", or NULL. */
-const feed_service *
+const FeedService *
 feed_service_of(const char *feed)
 {
 	size_t n = strlen(CATALOG_NS);
@@ -56,12 +56,12 @@ describe(const char *text)
 }
 
 static json_t *
-action_doc(const feed_service *s, int full)
+action_doc(const FeedService *s, int full)
 {
 	json_t *params = json_array(), *ann = describe(s->description), *doc;
 	char ns[2 * NAME_MAX_LEN + 2];
 
-	for (const feed_param *p = s->params; p->name; p++)
+	for (const FeedParam *p = s->params; p->name; p++)
 		json_array_append_new(params, json_pack("{s:s, s:b, s:s}", "name", p->name, "required", p->required,
 		                                        "description", p->description));
 	json_array_insert_new(ann, 0, json_pack("{s:s, s:b}", "key", "feed", "value", 1));
@@ -96,7 +96,7 @@ package_doc(int i, int full)
 }
 
 static void
-packages_get(api_req *ar)
+packages_get(ApiReq *ar)
 {
 	json_t *list;
 
@@ -116,9 +116,9 @@ packages_get(api_req *ar)
 }
 
 static void
-actions_route(api_req *ar)
+actions_route(ApiReq *ar)
 {
-	const feed_service *s = NULL;
+	const FeedService *s = NULL;
 	char path[PATH_MAX_LEN + 1];
 	json_t *list;
 
@@ -146,7 +146,7 @@ actions_route(api_req *ar)
 
 /* seg: NS COLL ...; NS is the catalog's. */
 void
-catalog_route(api_req *ar, char **seg, int n)
+catalog_route(ApiReq *ar, char **seg, int n)
 {
 	const char *m = ar->req->method;
 

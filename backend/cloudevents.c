@@ -84,7 +84,7 @@ event_params(json_t *attrs, const char *ctype, const char *bytes, size_t len, co
 
 /* Binary mode: the ce-* headers. */
 static int
-binary_event(const http_req *req, json_t **out, char *err, size_t n)
+binary_event(const HttpReq *req, json_t **out, char *err, size_t n)
 {
 	const char *ctype = http_header_get(req, "Content-Type");
 	json_t *attrs = json_object();
@@ -185,7 +185,7 @@ not_json(int batch, const char *why, char *err, size_t n)
  * event. batch_ok: a batch may come (triggers). 0, or -EINVAL with err
  * (then *out is NULL). */
 int
-request_events(const http_req *req, int batch_ok, json_t **out, char *err, size_t n)
+request_events(const HttpReq *req, int batch_ok, json_t **out, char *err, size_t n)
 {
 	const char *ctype = http_header_get(req, "Content-Type");
 	int batch = ctype_is(ctype, "application/cloudevents-batch+json");

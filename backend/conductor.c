@@ -47,7 +47,7 @@ conductor_is(const json_t *action)
 }
 
 static void
-conductor_end(activation *a, int status, json_t *result)
+conductor_end(Activation *a, int status, json_t *result)
 {
 	json_t *lim = json_deep_copy(json_object_get(a->res.action, "limits"));
 
@@ -71,13 +71,13 @@ error_param(const char *fmt, const char *what)
 	return json_pack("{s:s}", "error", msg);
 }
 
-static void step_done(const act_done *d, void *arg);
+static void step_done(const ActDone *d, void *arg);
 
 /* Start the step target with params: the conductor itself, or a component. */
 static int
-step_start(activation *a, const qname *target, json_t *params, int conductor, char *err, size_t n)
+step_start(Activation *a, const Qname *target, json_t *params, int conductor, char *err, size_t n)
 {
-	act_req rq = { 0 };
+	ActReq rq = { 0 };
 	int status;
 
 	rq.who = &a->who;
@@ -93,11 +93,11 @@ step_start(activation *a, const qname *target, json_t *params, int conductor, ch
 
 /* Run the conductor on payload merged with the state (payload: owned). */
 static void
-conductor_run(activation *a, json_t *payload)
+conductor_run(Activation *a, json_t *payload)
 {
 	char path[2 * PATH_MAX_LEN + 4], err[512];
 	const char *name = jstr(json_object_get(a->res.action, "name"));
-	qname q;
+	Qname q;
 
 	if (a->count->conductors > 2 * SEQUENCE_MAX) {
 		json_decref(payload);
@@ -120,7 +120,7 @@ conductor_run(activation *a, json_t *payload)
 
 /* What the conductor is told when the component next names cannot run. */
 static json_t *
-component_error(int rc, const json_t *next, const qname *q)
+component_error(int rc, const json_t *next, const Qname *q)
 {
 	char fqn[PATH_MAX_LEN + 2], *text;
 	json_t *e;
@@ -142,11 +142,11 @@ component_error(int rc, const json_t *next, const qname *q)
 
 /* Run the component next names with params (owned, or NULL for {}). */
 static void
-component_run(activation *a, const json_t *next, json_t *params)
+component_run(Activation *a, const json_t *next, json_t *params)
 {
 	char err[512];
 	json_t *e;
-	qname q;
+	Qname q;
 	int rc = -EINVAL;
 
 	if (json_is_string(next))
@@ -179,7 +179,7 @@ boxed(json_t *v, const char *key)
 }
 
 static void
-conductor_said(activation *a, const act_done *d)
+conductor_said(Activation *a, const ActDone *d)
 {
 	json_t *res = json_is_object(d->result) ? d->result : NULL;
 	json_t *params = boxed(json_object_get(res, "params"), "value");
@@ -195,9 +195,9 @@ conductor_said(activation *a, const act_done *d)
 }
 
 static void
-step_done(const act_done *d, void *arg)
+step_done(const ActDone *d, void *arg)
 {
-	activation *a = arg;
+	Activation *a = arg;
 
 	if (d->err) {
 		conductor_end(a, RUN_WHISK_ERROR,
@@ -218,7 +218,7 @@ step_done(const act_done *d, void *arg)
  * composition's, or NULL. 0: its end will be recorded like any
  * activation's (a step that cannot start is recorded as its result). */
 int
-conductor_start(activation *a, json_t *params, comp_count *count)
+conductor_start(Activation *a, json_t *params, CompCount *count)
 {
 	a->count = count ? count : &a->own;
 	a->start = now_ms();

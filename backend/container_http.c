@@ -35,40 +35,40 @@
 #include "container_http.h"
 #include "mem.h"
 
-typedef struct hconn hconn;
+typedef struct Hconn Hconn;
 
 enum { CONNECTING_MAX = 256 }; /* well under the proxy's listen backlog */
 
-struct chttp {
+struct Chttp {
 	uv_loop_t *loop;
 	int port;                                             /* 127.0.0.1:port, when path is "" */
 	char path[sizeof((struct sockaddr_un *)0)->sun_path]; /* a Unix socket */
 	size_t max_body;
 	int closing;
 	int handles; /* connections not yet closed */
-	LIST_HEAD(, hconn) idle;
-	LIST_HEAD(, hconn) busy;
+	LIST_HEAD(, Hconn) idle;
+	LIST_HEAD(, Hconn) busy;
 	int connecting;            /* connects under way */
-	TAILQ_HEAD(, hconn) waitq; /* waiting to connect, oldest first */
+	TAILQ_HEAD(, Hconn) waitq; /* waiting to connect, oldest first */
 	char auth[96];             /* "Authorization: Bearer TOKEN\r\n", or "" */
 	char rbuf[65536];
 };
 
-typedef union cstream {
+typedef union Cstream {
 	uv_handle_t h;
 	uv_stream_t s;
 	uv_tcp_t tcp;
 	uv_pipe_t pipe;
-} cstream;
+} Cstream;
 
-struct hconn {
-	cstream io;
+struct Hconn {
+	Cstream io;
 	uv_connect_t creq;
 	uv_write_t wreq;
 	http_parser parser;
-	chttp *h;
-	LIST_ENTRY(hconn) link;  /* on h->idle or h->busy (le_prev NULL: on neither) */
-	TAILQ_ENTRY(hconn) wait; /* on h->waitq, when waiting */
+	Chttp *h;
+	LIST_ENTRY(Hconn) link;  /* on h->idle or h->busy (le_prev NULL: on neither) */
+	TAILQ_ENTRY(Hconn) wait; /* on h->waitq, when waiting */
 	int waiting;
 	int connected;
 	int closing;
@@ -89,7 +89,7 @@ struct hconn {
 static http_parser_settings settings;
 
 static void
-conn_unlink(hconn *c)
+conn_unlink(Hconn *c)
 {
 	if (!c->link.le_prev)
 		return;
@@ -98,7 +98,7 @@ conn_unlink(hconn *c)
 }
 
 static void
-conn_unwait(hconn *c)
+conn_unwait(Hconn *c)
 {
 	if (!c->waiting)
 		return;
@@ -109,8 +109,8 @@ conn_unwait(hconn *c)
 static void
 on_close(uv_handle_t *hd)
 {
-	hconn *c = hd->data;
-	chttp *h = c->h;
+	Hconn *c = hd->data;
+	Chttp *h = c->h;
 	chttp_done_cb cb = c->cb;
 
 	c->cb = NULL;
@@ -124,7 +124,7 @@ on_close(uv_handle_t *hd)
 }
 
 static void
-conn_close(hconn *c, int err)
+conn_close(Hconn *c, int err)
 {
 	if (c->closing)
 		return;
@@ -138,10 +138,10 @@ conn_close(hconn *c, int err)
 
 /* End the call in flight; the connection goes idle or closes. */
 static void
-conn_finish(hconn *c, int err)
+conn_finish(Hconn *c, int err)
 {
 	chttp_done_cb cb = c->cb;
-	chttp *h = c->h;
+	Chttp *h = c->h;
 	int reuse = !err && c->keep_alive && !c->probe;
 
 	if (c->probe)
@@ -167,7 +167,7 @@ conn_finish(hconn *c, int err)
 static int
 on_body(http_parser *p, const char *at, size_t n)
 {
-	hconn *c = p->data;
+	Hconn *c = p->data;
 
 	if (c->body.n + n > c->h->max_body) {
 		c->err = -EFBIG;
@@ -180,7 +180,7 @@ on_body(http_parser *p, const char *at, size_t n)
 static int
 on_complete(http_parser *p)
 {
-	hconn *c = p->data;
+	Hconn *c = p->data;
 
 	c->status = p->status_code;
 	c->keep_alive = http_should_keep_alive(p);
@@ -192,7 +192,7 @@ on_complete(http_parser *p)
 static void
 alloc_cb(uv_handle_t *hd, size_t hint, uv_buf_t *buf)
 {
-	hconn *c = hd->data;
+	Hconn *c = hd->data;
 
 	(void)hint;
 	buf->base = c->h->rbuf;
@@ -202,7 +202,7 @@ alloc_cb(uv_handle_t *hd, size_t hint, uv_buf_t *buf)
 static void
 read_cb(uv_stream_t *st, ssize_t n, const uv_buf_t *buf)
 {
-	hconn *c = st->data;
+	Hconn *c = st->data;
 	size_t used;
 
 	if (n == 0)
@@ -226,7 +226,7 @@ read_cb(uv_stream_t *st, ssize_t n, const uv_buf_t *buf)
 static void
 write_cb(uv_write_t *w, int status)
 {
-	hconn *c = w->data;
+	Hconn *c = w->data;
 
 	if (status < 0 && c->cb && !c->closing)
 		conn_finish(c, status);
@@ -236,7 +236,7 @@ write_cb(uv_write_t *w, int status)
  * request to complete later, no change to what epoll watches); what the
  * socket did not take goes through uv_write. */
 static void
-conn_send(hconn *c)
+conn_send(Hconn *c)
 {
 	uv_buf_t bufs[2];
 	int n, rc, i = 0;
@@ -262,12 +262,12 @@ conn_send(hconn *c)
 		conn_close(c, rc);
 }
 
-static void connect_next(chttp *h);
+static void connect_next(Chttp *h);
 
 static void
 connect_cb(uv_connect_t *req, int status)
 {
-	hconn *c = req->data;
+	Hconn *c = req->data;
 
 	c->h->connecting--;
 	connect_next(c->h);
@@ -293,7 +293,7 @@ connect_cb(uv_connect_t *req, int status)
 /* Start connecting c->io to the endpoint: a pipe's connect reports every
  * failure to connect_cb, a TCP connect some at once. */
 static int
-conn_connect(chttp *h, hconn *c)
+conn_connect(Chttp *h, Hconn *c)
 {
 	struct sockaddr_in sa;
 
@@ -307,7 +307,7 @@ conn_connect(chttp *h, hconn *c)
 
 /* Connect c now, or when a connect under way ends: 0 or -errno. */
 static int
-conn_start(chttp *h, hconn *c)
+conn_start(Chttp *h, Hconn *c)
 {
 	int rc;
 
@@ -323,9 +323,9 @@ conn_start(chttp *h, hconn *c)
 
 /* A connect ended: the oldest waiting connection may start its own. */
 static void
-connect_next(chttp *h)
+connect_next(Chttp *h)
 {
-	hconn *c;
+	Hconn *c;
 	int rc;
 
 	while (!h->closing && h->connecting < CONNECTING_MAX && (c = TAILQ_FIRST(&h->waitq)) != NULL) {
@@ -336,9 +336,9 @@ connect_next(chttp *h)
 }
 
 static int
-conn_open(chttp *h, hconn **out)
+conn_open(Chttp *h, Hconn **out)
 {
-	hconn *c;
+	Hconn *c;
 	int rc;
 
 	c = ecalloc(1, sizeof *c);
@@ -361,10 +361,10 @@ conn_open(chttp *h, hconn **out)
 	return 0;
 }
 
-static chttp *
+static Chttp *
 chttp_alloc(uv_loop_t *loop, size_t max_body)
 {
-	chttp *h;
+	Chttp *h;
 
 	settings.on_body = on_body;
 	settings.on_message_complete = on_complete;
@@ -376,9 +376,9 @@ chttp_alloc(uv_loop_t *loop, size_t max_body)
 }
 
 int
-chttp_new(uv_loop_t *loop, int port, size_t max_body, chttp **out)
+chttp_new(uv_loop_t *loop, int port, size_t max_body, Chttp **out)
 {
-	chttp *h;
+	Chttp *h;
 
 	h = chttp_alloc(loop, max_body);
 	h->port = port;
@@ -387,9 +387,9 @@ chttp_new(uv_loop_t *loop, int port, size_t max_body, chttp **out)
 }
 
 int
-chttp_new_unix(uv_loop_t *loop, const char *path, size_t max_body, chttp **out)
+chttp_new_unix(uv_loop_t *loop, const char *path, size_t max_body, Chttp **out)
 {
-	chttp *h;
+	Chttp *h;
 
 	/* libuv 1.44 would cut a longer path short without a word */
 	if (strlen(path) >= sizeof h->path)
@@ -401,7 +401,7 @@ chttp_new_unix(uv_loop_t *loop, const char *path, size_t max_body, chttp **out)
 }
 
 void
-chttp_close(chttp *h)
+chttp_close(Chttp *h)
 {
 	h->closing = 1;
 	while (!LIST_EMPTY(&h->idle))
@@ -413,9 +413,9 @@ chttp_close(chttp *h)
 }
 
 int
-chttp_post(chttp *h, const char *path, char *body, size_t len, chttp_done_cb cb, void *arg)
+chttp_post(Chttp *h, const char *path, char *body, size_t len, chttp_done_cb cb, void *arg)
 {
-	hconn *c = LIST_FIRST(&h->idle);
+	Hconn *c = LIST_FIRST(&h->idle);
 	int rc;
 
 	if (h->closing)
@@ -437,7 +437,7 @@ chttp_post(chttp *h, const char *path, char *body, size_t len, chttp_done_cb cb,
 }
 
 int
-chttp_token(chttp *h, const char *token)
+chttp_token(Chttp *h, const char *token)
 {
 	int n = snprintf(h->auth, sizeof h->auth, "Authorization: Bearer %s\r\n", token);
 
@@ -449,9 +449,9 @@ chttp_token(chttp *h, const char *token)
 }
 
 int
-chttp_probe(chttp *h, chttp_done_cb cb, void *arg)
+chttp_probe(Chttp *h, chttp_done_cb cb, void *arg)
 {
-	hconn *c;
+	Hconn *c;
 	int rc;
 
 	if (h->closing)

@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <uv.h>
 
-typedef struct chttp chttp;
+typedef struct Chttp Chttp;
 
 /* err: 0, or -errno (-ECONNREFUSED, -ECONNRESET, -EFBIG when the answer is
  * over max_body, -ECANCELED when the endpoint was closed). body is the
@@ -22,19 +22,19 @@ typedef void (*chttp_done_cb)(int err, int status, const char *body, size_t len,
 /* A client for 127.0.0.1:port, or for the Unix socket at path (-ENAMETOOLONG
  * if it does not fit a socket address). Nothing connects until the first
  * call or probe. 0 or -errno. */
-int chttp_new(uv_loop_t *loop, int port, size_t max_body, chttp **out);
-int chttp_new_unix(uv_loop_t *loop, const char *path, size_t max_body, chttp **out);
+int chttp_new(uv_loop_t *loop, int port, size_t max_body, Chttp **out);
+int chttp_new_unix(uv_loop_t *loop, const char *path, size_t max_body, Chttp **out);
 /* Send "Authorization: Bearer token" with every request from now on (the
  * proxy's FAASFS_PROXY_TOKEN). 0, or -ENAMETOOLONG for a token over 70 bytes. */
-int chttp_token(chttp *h, const char *token);
+int chttp_token(Chttp *h, const char *token);
 /* Close every connection; calls in flight end with -ECANCELED; frees itself
  * when the last handle has closed. */
-void chttp_close(chttp *h);
+void chttp_close(Chttp *h);
 /* POST body to path (a string that outlives the call, e.g. a literal); the
  * client takes ownership of the malloc'd body. 0 or -errno. */
-int chttp_post(chttp *h, const char *path, char *body, size_t len, chttp_done_cb cb, void *arg);
+int chttp_post(Chttp *h, const char *path, char *body, size_t len, chttp_done_cb cb, void *arg);
 /* Open one connection ahead of use; cb(err, 0, NULL, 0, arg) tells whether
  * the server accepts connections yet (the connection is then kept idle). */
-int chttp_probe(chttp *h, chttp_done_cb cb, void *arg);
+int chttp_probe(Chttp *h, chttp_done_cb cb, void *arg);
 
 #endif

@@ -41,20 +41,20 @@
 
 enum { LINE_MAX_BYTES = 16384, PENDING_MAX = 256 * 1024 };
 
-typedef struct lstream {
+typedef struct Lstream {
 	uv_pipe_t pipe;
-	clogs *l;
+	Clogs *l;
 	int which; /* 0 stdout, 1 stderr */
 	int open;
 	size_t plen;
 	char part[LINE_MAX_BYTES];
-} lstream;
+} Lstream;
 
-struct clogs {
-	lstream s[2];
-	TAILQ_HEAD(, logsink) queue; /* activations collecting, oldest first */
-	logsink *cur[2];             /* per stream, the oldest still collecting on it */
-	logsink pending;             /* lines for nobody yet */
+struct Clogs {
+	Lstream s[2];
+	TAILQ_HEAD(, Logsink) queue; /* activations collecting, oldest first */
+	Logsink *cur[2];             /* per stream, the oldest still collecting on it */
+	Logsink pending;             /* lines for nobody yet */
 	int eof[2];
 	int handles;
 	int closing;
@@ -107,7 +107,7 @@ line_json(const char *stream, const char *text, size_t n)
 
 /* Keep a line (a reference taken) and hand it to whoever follows the sink live. */
 static void
-sink_keep(logsink *k, json_t *line)
+sink_keep(Logsink *k, json_t *line)
 {
 	if (!line || json_array_append(k->lines, line))
 		return;
@@ -116,14 +116,14 @@ sink_keep(logsink *k, json_t *line)
 }
 
 static void
-sink_keep_new(logsink *k, json_t *line)
+sink_keep_new(Logsink *k, json_t *line)
 {
 	sink_keep(k, line);
 	json_decref(line);
 }
 
 static void
-sink_append(logsink *k, const char *stream, const char *text, size_t n)
+sink_append(Logsink *k, const char *stream, const char *text, size_t n)
 {
 	char msg[128];
 
@@ -141,13 +141,13 @@ sink_append(logsink *k, const char *stream, const char *text, size_t n)
 }
 
 void
-logsink_note(logsink *k, const char *stream, const char *text)
+logsink_note(Logsink *k, const char *stream, const char *text)
 {
 	sink_keep_new(k, line_json(stream, text, strlen(text)));
 }
 
 void
-logsink_init(logsink *k, size_t limit, logsink_cb cb, void *arg)
+logsink_init(Logsink *k, size_t limit, logsink_cb cb, void *arg)
 {
 	memset(k, 0, sizeof *k);
 	k->lines = json_array();
@@ -157,20 +157,20 @@ logsink_init(logsink *k, size_t limit, logsink_cb cb, void *arg)
 }
 
 int
-logsink_done(const logsink *k)
+logsink_done(const Logsink *k)
 {
 	return k->ended[0] && k->ended[1];
 }
 
 /* The oldest activation still collecting on stream w, or the pending sink. */
-static logsink *
-sink_for(clogs *l, int w)
+static Logsink *
+sink_for(Clogs *l, int w)
 {
 	return l->cur[w] ? l->cur[w] : &l->pending;
 }
 
 static void
-sink_unqueue(clogs *l, logsink *k)
+sink_unqueue(Clogs *l, Logsink *k)
 {
 	int w;
 
@@ -183,7 +183,7 @@ sink_unqueue(clogs *l, logsink *k)
 
 /* k's stream w has ended; when both have, k leaves the queue and is told. */
 static void
-sink_end(clogs *l, logsink *k, int w)
+sink_end(Clogs *l, Logsink *k, int w)
 {
 	k->ended[w] = 1;
 	if (l->cur[w] == k)
@@ -196,10 +196,10 @@ sink_end(clogs *l, logsink *k, int w)
 }
 
 static void
-stream_line(lstream *st, const char *text, size_t n)
+stream_line(Lstream *st, const char *text, size_t n)
 {
-	clogs *l = st->l;
-	logsink *k;
+	Clogs *l = st->l;
+	Logsink *k;
 
 	if (n && text[n - 1] == '\r')
 		n--;
@@ -213,7 +213,7 @@ stream_line(lstream *st, const char *text, size_t n)
 }
 
 static void
-stream_data(lstream *st, const char *p, size_t n)
+stream_data(Lstream *st, const char *p, size_t n)
 {
 	const char *nl;
 	size_t take;
@@ -241,8 +241,8 @@ stream_data(lstream *st, const char *p, size_t n)
 static void
 on_close(uv_handle_t *h)
 {
-	lstream *st = h->data;
-	clogs *l = st->l;
+	Lstream *st = h->data;
+	Clogs *l = st->l;
 
 	if (--l->handles == 0 && l->closing) {
 		json_decref(l->pending.lines);
@@ -252,10 +252,10 @@ on_close(uv_handle_t *h)
 
 /* A stream closed: nothing more will come on it for anybody. */
 static void
-stream_eof(lstream *st)
+stream_eof(Lstream *st)
 {
-	clogs *l = st->l;
-	logsink *k;
+	Clogs *l = st->l;
+	Logsink *k;
 
 	if (st->plen) {
 		stream_line(st, st->part, st->plen);
@@ -273,7 +273,7 @@ stream_eof(lstream *st)
 static void
 alloc_cb(uv_handle_t *h, size_t hint, uv_buf_t *buf)
 {
-	lstream *st = h->data;
+	Lstream *st = h->data;
 
 	(void)hint;
 	buf->base = st->l->rbuf;
@@ -283,7 +283,7 @@ alloc_cb(uv_handle_t *h, size_t hint, uv_buf_t *buf)
 static void
 read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 {
-	lstream *st = s->data;
+	Lstream *st = s->data;
 
 	if (n > 0)
 		stream_data(st, buf->base, (size_t)n);
@@ -292,9 +292,9 @@ read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 }
 
 static int
-stream_open(clogs *l, uv_loop_t *loop, int which, int *child_fd)
+stream_open(Clogs *l, uv_loop_t *loop, int which, int *child_fd)
 {
-	lstream *st = &l->s[which];
+	Lstream *st = &l->s[which];
 	int fds[2], rc;
 
 	st->l = l;
@@ -319,9 +319,9 @@ stream_open(clogs *l, uv_loop_t *loop, int which, int *child_fd)
 }
 
 int
-clogs_open(uv_loop_t *loop, clogs **out, int *out_fd, int *err_fd)
+clogs_open(uv_loop_t *loop, Clogs **out, int *out_fd, int *err_fd)
 {
-	clogs *l;
+	Clogs *l;
 	int rc;
 
 	l = ecalloc(1, sizeof *l);
@@ -342,7 +342,7 @@ clogs_open(uv_loop_t *loop, clogs **out, int *out_fd, int *err_fd)
 }
 
 void
-clogs_close(clogs *l)
+clogs_close(Clogs *l)
 {
 	int i;
 
@@ -357,7 +357,7 @@ clogs_close(clogs *l)
 }
 
 void
-clogs_add(clogs *l, logsink *k)
+clogs_add(Clogs *l, Logsink *k)
 {
 	size_t i;
 	int w;
@@ -387,7 +387,7 @@ clogs_add(clogs *l, logsink *k)
 }
 
 void
-clogs_swap(clogs *l, logsink *done, logsink *k)
+clogs_swap(Clogs *l, Logsink *done, Logsink *k)
 {
 	int w;
 
@@ -406,7 +406,7 @@ clogs_swap(clogs *l, logsink *done, logsink *k)
 }
 
 void
-clogs_remove(clogs *l, logsink *k)
+clogs_remove(Clogs *l, Logsink *k)
 {
 	if (k->queued)
 		sink_unqueue(l, k);

@@ -22,14 +22,14 @@ enum {
 	SEQUENCE_MAX = 50,   /* atomic actions in one sequence */
 };
 
-typedef struct store store;
-typedef struct events events;
-typedef struct metrics metrics;
-typedef struct alarms alarms;
-typedef struct files files;
+typedef struct Store Store;
+typedef struct Events Events;
+typedef struct Metrics Metrics;
+typedef struct Alarms Alarms;
+typedef struct Files Files;
 
 /* What the daemon was started with. */
-typedef struct options {
+typedef struct Options {
 	const char *listen_host;
 	int listen_port;
 	char data_dir[1024];
@@ -56,20 +56,20 @@ typedef struct options {
 	int max_starts;        /* --max-starts: containers starting at once */
 	char pools[1024];      /* --pool: compute pools, space-separated */
 	char schedulers[1024]; /* --scheduler: [NS=]NAME, space-separated */
-} options;
+} Options;
 
 /* --metrics: a key on TCP (each namespace sees its own actions), anyone, or the Unix socket only. */
 enum { METRICS_KEY, METRICS_OPEN, METRICS_SOCKET };
 
-typedef struct backend {
+typedef struct Backend {
 	uv_loop_t *loop;
-	options opt;
+	Options opt;
 	char api_host[128]; /* "http://127.0.0.1:3233", given to functions */
-	http_server *http;
-	sched *sched;
-	store *st;
-	events *ev;
-	metrics *met;
+	HttpServer *http;
+	Sched *sched;
+	Store *st;
+	Events *ev;
+	Metrics *met;
 	uv_timer_t prune_timer;
 	int64_t inflight;  /* activations started and not yet recorded */
 	struct auth_seen { /* credentials already checked (auth.c) */
@@ -81,32 +81,32 @@ typedef struct backend {
 	json_t *gw_apis;                      /* namespace -> its APIs, as the gateway serves them (gateway.c) */
 	json_t *gw_hosts;                     /* custom domain -> {namespace, basePath} (gateway.c) */
 	uint64_t gw_gen;                      /* bumped by every change of an API */
-	struct jwt_seen *jwt_seen;            /* bearer tokens already verified (gateway_policy.c) */
+	struct JwtSeen *jwt_seen;             /* bearer tokens already verified (gateway_policy.c) */
 	json_t *jwks;                         /* key sets by file or URL (jwks.c) */
 	LIST_HEAD(, jwks_parked) jwks_parked; /* requests waiting for a key set */
-	struct curluv *cu;                    /* libcurl on the loop, made when first needed (jwks.c) */
-	struct ratelimits *ratelimits;        /* the gateway's token buckets (ratelimit.c) */
-	struct activation *spare;             /* freed activations kept for reuse (invoke.c) */
+	struct Curluv *cu;                    /* libcurl on the loop, made when first needed (jwks.c) */
+	struct Ratelimits *ratelimits;        /* the gateway's token buckets (ratelimit.c) */
+	struct Activation *spare;             /* freed activations kept for reuse (invoke.c) */
 	unsigned char feed_secret[32];        /* keys of users' feed actions and of functions derive from it (auth.c) */
 	struct Quotas *quotas;                /* each namespace's counts (quota.c) */
 	json_t *running; /* activation id -> the activation, from its start to its record (live.c) */
-	alarms *alarms;
-	files *files;
+	Alarms *alarms;
+	Files *files;
 	int nspare;
-} backend;
+} Backend;
 
-typedef struct follower follower;
+typedef struct Follower Follower;
 
 /* The authenticated namespace a request acts as. */
-typedef struct caller {
+typedef struct Caller {
 	char ns[NAME_MAX_LEN + 1];
 	char auth[256];               /* "uuid:key" as presented, for __OW_API_KEY */
 	char scope[NAME_MAX_LEN + 1]; /* a feed's key: the one trigger it may fire and read; "" for all */
 	char fn[ACTID_LEN + 1];       /* a function's key: the running activation's id (fnkey.c); "" for none */
-} caller;
+} Caller;
 
 /* A trigger fed by a feed, as the store keeps it (store_feed.c). */
-typedef struct feed_row {
+typedef struct FeedRow {
 	char ns[NAME_MAX_LEN + 1];
 	char trigger[NAME_MAX_LEN + 1];
 	char feed[PATH_MAX_LEN + 1]; /* "whisk.system/alarms/alarm", or a user's action "ns/pkg/name" */
@@ -116,17 +116,17 @@ typedef struct feed_row {
 	char uuid[40];              /* of the key a user's feed action holds, or "" */
 	int64_t changed;            /* ms since epoch of the last CREATE, UPDATE, PAUSE or UNPAUSE */
 	char error[1024];           /* why the service stopped, or "" */
-} feed_row;
+} FeedRow;
 
 /* A request to the REST API, after routing and authentication. */
-typedef struct api_req {
-	struct backend *b;
-	http_req *req;
-	caller who;
+typedef struct ApiReq {
+	struct Backend *b;
+	HttpReq *req;
+	Caller who;
 	const char *ns; /* the namespace the path names: the caller's, or another's published package */
 	char **seg;     /* the path after the collection, decoded; valid only in the handler */
 	int nseg;
-} api_req;
+} ApiReq;
 
 /* One change to an entity's secrets (secrets.c): val NULL deletes key. */
 typedef struct Secretset {
@@ -136,14 +136,14 @@ typedef struct Secretset {
 } Secretset;
 
 /* A fully qualified entity name split into its parts. */
-typedef struct qname {
+typedef struct Qname {
 	char ns[NAME_MAX_LEN + 1];
 	char pkg[NAME_MAX_LEN + 1]; /* "" when not in a package */
 	char name[NAME_MAX_LEN + 1];
-} qname;
+} Qname;
 
 /* An activation record while it is built (record.c writes its text). */
-typedef struct record {
+typedef struct Record {
 	const char *ns, *name, *version, *id;
 	const char *cause;  /* parent activation id, or NULL */
 	int64_t start, end; /* ms since epoch; end < 0 until the record has times */
@@ -152,10 +152,10 @@ typedef struct record {
 	json_t *result;     /* the response's result (owned) */
 	json_t *logs;       /* array of strings (owned), NULL for none */
 	Buf ann;            /* the annotations array's text, without brackets */
-} record;
+} Record;
 
 /* One finished (or started) activation to record. */
-typedef struct act_row {
+typedef struct ActRow {
 	const char *id;
 	const char *ns;      /* the namespace that owns the record */
 	const char *name;    /* the action's or trigger's simple name */
@@ -164,27 +164,27 @@ typedef struct act_row {
 	const char *path;    /* the event's name: "ns/pkg/name" (record_path) */
 	const char *version; /* the record's */
 	char *doc;           /* the record's text, malloc'd: store_act_queue takes it */
-} act_row;
+} ActRow;
 
 /* doc: the record's JSON text as committed (NULL for a barrier or on error). */
 typedef void (*store_commit_cb)(int err, const char *doc, void *arg);
 
 /* What one asks of activation_start(): an action to run with parameters. */
-typedef struct act_req {
-	const caller *who;
-	qname target;             /* the action as named by the caller (may go through a binding) */
-	json_t *params;           /* object: the payload (borrowed) */
-	const char *cause;        /* parent activation id, or NULL */
-	const char *caused_by;    /* "sequence", "trigger", or NULL */
-	struct resolved *res;     /* the target already resolved, taken over (zeroed), or NULL */
-	int record_running;       /* commit a 'running' record before anything is acknowledged */
-	int depth;                /* nesting of sequences */
-	int plain;                /* run a conductor action as itself, not its composition */
-	struct comp_count *count; /* the enclosing composition's, when a component of one */
-} act_req;
+typedef struct ActReq {
+	const Caller *who;
+	Qname target;            /* the action as named by the caller (may go through a binding) */
+	json_t *params;          /* object: the payload (borrowed) */
+	const char *cause;       /* parent activation id, or NULL */
+	const char *caused_by;   /* "sequence", "trigger", or NULL */
+	struct Resolved *res;    /* the target already resolved, taken over (zeroed), or NULL */
+	int record_running;      /* commit a 'running' record before anything is acknowledged */
+	int depth;               /* nesting of sequences */
+	int plain;               /* run a conductor action as itself, not its composition */
+	struct CompCount *count; /* the enclosing composition's, when a component of one */
+} ActReq;
 
 /* The outcome given to activation_start's callback: the committed record. */
-typedef struct act_done {
+typedef struct ActDone {
 	int err;         /* 0, or -errno when nothing ran (then msg says why) */
 	int http_status; /* for err: 400/404/429/..., to answer with */
 	const char *msg;
@@ -195,12 +195,12 @@ typedef struct act_done {
 	int64_t duration; /* the record's, ms */
 	int memory;       /* MB: the action's memory limit, a composition's largest */
 	int running;      /* only acknowledged: not blocking, or the wait ran out (invoke_wait) */
-} act_done;
+} ActDone;
 
-typedef void (*act_done_cb)(const act_done *d, void *arg);
+typedef void (*act_done_cb)(const ActDone *d, void *arg);
 
 /* An action found through its name: the entity and everything bound to it. */
-typedef struct resolved {
+typedef struct Resolved {
 	json_t *action;                 /* the action entity (shared with the store's cache: read-only) */
 	json_t *params;                 /* object: package < binding < action parameters (owned) */
 	json_t *init_env;               /* object: init parameters as strings (owned) */
@@ -209,23 +209,23 @@ typedef struct resolved {
 	json_t *secrets;                /* object NAME: value in base64, or NULL when none (owned) */
 	json_t *secinfo;                /* object NAME: the version that set it, or NULL (owned) */
 	char sectag[32];                /* the version of the package whose secrets it has, or "" */
-} resolved;
+} Resolved;
 
 /* What a composition has started so far, shared with compositions nested
  * in it: OpenWhisk's limits are n components and 2n+1 conductor runs. */
-typedef struct comp_count {
+typedef struct CompCount {
 	int components, conductors;
-} comp_count;
+} CompCount;
 
 /* One activation in flight, from activation_start to its done callback. */
-typedef struct activation {
-	struct backend *b;
-	caller who;
+typedef struct Activation {
+	struct Backend *b;
+	Caller who;
 	char id[ACTID_LEN + 1];
 	char cause[ACTID_LEN + 1];
-	resolved res;
-	record rec;                    /* the record being built */
-	struct activation *spare_next; /* in backend.spare while unused */
+	Resolved res;
+	Record rec;                    /* the record being built */
+	struct Activation *spare_next; /* in backend.spare while unused */
 	act_done_cb done;
 	void *arg;
 	int depth;
@@ -237,10 +237,10 @@ typedef struct activation {
 	size_t next;
 	int64_t start;
 	/* compositions (conductor.c) */
-	int conductor;     /* a composition: 1 while a component runs, 2 while its conductor does */
-	json_t *state;     /* the conductor's last state (owned), or NULL */
-	comp_count *count; /* &own, or the enclosing composition's */
-	comp_count own;
+	int conductor;    /* a composition: 1 while a component runs, 2 while its conductor does */
+	json_t *state;    /* the conductor's last state (owned), or NULL */
+	CompCount *count; /* &own, or the enclosing composition's */
+	CompCount own;
 	int64_t busy; /* the steps' durations, summed */
 	int memory;   /* MB, the largest of any step's */
 	/* the key its function calls the platform with (fnkey.c) */
@@ -248,7 +248,7 @@ typedef struct activation {
 	json_t *key_scope; /* the action's api-key-scope, or NULL for its namespace */
 	/* its logs while it runs (live.c) */
 	json_t *lines;                   /* the run's lines so far (references), or NULL */
-	LIST_HEAD(, follower) followers; /* requests streaming them */
-} activation;
+	LIST_HEAD(, Follower) followers; /* requests streaming them */
+} Activation;
 
 #endif

@@ -25,54 +25,54 @@
 
 #include "sched.h"
 
-typedef struct container container;
-typedef struct domain domain;
-typedef struct pool pool;
+typedef struct Container Container;
+typedef struct Domain Domain;
+typedef struct Pool Pool;
 typedef struct Cpool Cpool;
 
-typedef struct domain_reply {
+typedef struct DomainReply {
 	int err;          /* 0: an HTTP answer came; else -errno: lost,
 	                           -EFBIG (answer too long), -ECANCELED (stopped) */
 	int status;       /* HTTP status when err == 0 */
 	const char *body; /* NUL-terminated, valid during the callback */
 	size_t len;
 	json_t *logs; /* a run's log lines (borrowed), or NULL */
-} domain_reply;
+} DomainReply;
 
-typedef void (*domain_reply_cb)(container *c, domain_reply *r, void *arg);
+typedef void (*domain_reply_cb)(Container *c, DomainReply *r, void *arg);
 
-typedef struct domain_ops {
+typedef struct DomainOps {
 	const char *name; /* "local", "knative": the value of the annotation "exec-domain" */
 	int stemcells;    /* 1: containers may start before their code is known */
 	int remote;       /* 1: its containers run elsewhere (a cluster): they take none of this host's
 	                     capacity (containers, memory, starts at once), and stopping one frees none */
-	int (*open)(uv_loop_t *loop, const sched_config *cfg, domain **out, char *err, size_t elen);
-	void (*close)(domain *d);
+	int (*open)(uv_loop_t *loop, const SchedConfig *cfg, Domain **out, char *err, size_t elen);
+	void (*close)(Domain *d);
 	/* What isolation the domain gives, for the log and metrics. */
-	const char *(*describe)(domain *d);
+	const char *(*describe)(Domain *d);
 	/* Start c (c->kind, c->memory_mb, c->cpu_millis). The domain then calls container_up()
 	 * once, and container_down() when c is gone for good. 0 or -errno. */
-	int (*start)(domain *d, container *c);
+	int (*start)(Domain *d, Container *c);
 	/* POST body (ownership passes) to "/init" or "/run". For a run,
 	 * logs_limit >= 0 collects its log lines up to that many bytes. cb runs
 	 * once. 0 or -errno (then cb does not run). */
-	int (*call)(container *c, const char *path, char *body, size_t len, long logs_limit, domain_reply_cb cb,
+	int (*call)(Container *c, const char *path, char *body, size_t len, long logs_limit, domain_reply_cb cb,
 	            void *arg);
 	/* Change c's memory limit (a stem cell given to an action). 0 or -errno. */
-	int (*resize)(container *c, int memory_mb);
+	int (*resize)(Container *c, int memory_mb);
 	/* Kill c: calls in flight end with an error, then container_down(). */
-	void (*stop)(container *c);
+	void (*stop)(Container *c);
 	/* Did c run out of memory? (for a clearer error) */
-	int (*oom)(container *c);
+	int (*oom)(Container *c);
 	/* The backend stops: end every container now, synchronously, and
 	 * leave nothing behind; callbacks may still come if the loop runs. */
-	void (*shutdown)(domain *d);
+	void (*shutdown)(Domain *d);
 	/* The action at path was updated or deleted (sched_forget): what the
 	 * domain keeps of it beyond containers may go. NULL: nothing. */
-	void (*forget)(domain *d, const char *path);
+	void (*forget)(Domain *d, const char *path);
 	/* c's working directory on this host, for a held container; NULL: none. */
-	const char *(*workdir)(container *c);
-} domain_ops;
+	const char *(*workdir)(Container *c);
+} DomainOps;
 
 enum cstate {
 	C_STARTING, /* asked the domain to start it */
@@ -83,10 +83,10 @@ enum cstate {
 	C_HELD,     /* a failed activation's, kept for inspection (sched_hold.c) */
 };
 
-struct container {
+struct Container {
 	/* set by the scheduler before start; read by the domain */
-	domain *dom;
-	const domain_ops *ops;
+	Domain *dom;
+	const DomainOps *ops;
 	unsigned id;
 	char name[32]; /* "c17", for logs */
 	char kind[64];
@@ -96,9 +96,9 @@ struct container {
 	void *priv;     /* the domain's */
 
 	/* the scheduler's */
-	sched *s;
+	Sched *s;
 	enum cstate state;
-	pool *pool; /* NULL for a stem cell */
+	Pool *pool; /* NULL for a stem cell */
 	Cpool *cp;  /* the compute pool it lives in */
 	int inflight;
 	int conc;
@@ -114,18 +114,18 @@ struct container {
 	char held[33];      /* C_HELD: the failed activation's id */
 	int64_t held_until; /* and when the hold ends, ms since epoch */
 	uv_timer_t idle;
-	LIST_ENTRY(container) link; /* on its pool's list or the stem-cell list */
-	LIST_ENTRY(container) all;  /* on the scheduler's list of all */
+	LIST_ENTRY(Container) link; /* on its pool's list or the stem-cell list */
+	LIST_ENTRY(Container) all;  /* on the scheduler's list of all */
 };
 
 /* The scheduler's side, for domains. why: a person-readable reason or NULL. */
-void container_up(container *c, int err, const char *why);
-void container_down(container *c, const char *why);
+void container_up(Container *c, int err, const char *why);
+void container_down(Container *c, const char *why);
 /* A log line of a run as it comes (run_arg: the arg of its /run call), for
  * a domain that sees lines before the run ends. */
 void run_log_line(void *run_arg, const json_t *line);
 
-extern const domain_ops domain_local_ops;
-extern const domain_ops domain_knative_ops;
+extern const DomainOps domain_local_ops;
+extern const DomainOps domain_knative_ops;
 
 #endif

@@ -45,10 +45,10 @@
 
 /* x is done with: its calls end, the scheduler hears it is down, x goes. */
 static void
-x_down(kct *x)
+x_down(Kct *x)
 {
-	container *c = x->c;
-	ksv *sv = x->sv;
+	Container *c = x->c;
+	Ksv *sv = x->sv;
 
 	calls_cancel(x);
 	if (sv) {
@@ -69,9 +69,9 @@ x_down(kct *x)
 
 /* Tell the scheduler what became of x's Service. */
 void
-x_tell(kct *x)
+x_tell(Kct *x)
 {
-	ksv *sv = x->sv;
+	Ksv *sv = x->sv;
 
 	if (x->told || x->stopped || !sv || (sv->state != KS_READY && sv->state != KS_FAILED))
 		return;
@@ -88,7 +88,7 @@ x_tell(kct *x)
 static void
 later_cb(uv_timer_t *t)
 {
-	kct *x = t->data;
+	Kct *x = t->data;
 
 	if (x->stopped)
 		x_down(x);
@@ -99,10 +99,10 @@ later_cb(uv_timer_t *t)
 }
 
 static int
-knative_start(domain *d, container *c)
+knative_start(Domain *d, Container *c)
 {
-	kct *x = ecalloc(1, sizeof *x);
-	ksv *sv;
+	Kct *x = ecalloc(1, sizeof *x);
+	Ksv *sv;
 
 	x->c = c;
 	x->d = d;
@@ -129,9 +129,9 @@ knative_start(domain *d, container *c)
 }
 
 static void
-knative_stop(container *c)
+knative_stop(Container *c)
 {
-	kct *x = c->priv;
+	Kct *x = c->priv;
 
 	if (!x || x->stopped)
 		return;
@@ -141,7 +141,7 @@ knative_stop(container *c)
 
 /* FAASFS_KNATIVE_IMAGE: at most one %s (the kind's family), no other %. */
 static void
-image_format(domain *d)
+image_format(Domain *d)
 {
 	const char *v = getenv("FAASFS_KNATIVE_IMAGE"), *p;
 	int n = 0;
@@ -156,11 +156,11 @@ image_format(domain *d)
 }
 
 static int
-knative_open(uv_loop_t *loop, const sched_config *cfg, domain **out, char *err, size_t elen)
+knative_open(uv_loop_t *loop, const SchedConfig *cfg, Domain **out, char *err, size_t elen)
 {
 	const char *v = getenv("FAASFS_KNATIVE_COLD_MS");
 	int64_t cold = DEF_COLD_MS;
-	domain *d;
+	Domain *d;
 	int rc;
 
 	if (v && *v && (num_int(v, 0, INT32_MAX, &cold) < 0))
@@ -188,13 +188,13 @@ knative_open(uv_loop_t *loop, const sched_config *cfg, domain **out, char *err, 
 }
 
 static const char *
-knative_describe(domain *d)
+knative_describe(Domain *d)
 {
 	return d->desc;
 }
 
 static int
-knative_resize(container *c, int memory_mb)
+knative_resize(Container *c, int memory_mb)
 {
 	(void)c;
 	(void)memory_mb;
@@ -202,7 +202,7 @@ knative_resize(container *c, int memory_mb)
 }
 
 static int
-knative_oom(container *c)
+knative_oom(Container *c)
 {
 	(void)c;
 	return 0;
@@ -210,9 +210,9 @@ knative_oom(container *c)
 
 /* The backend stops: the Services stay with the cluster (scaled to zero). */
 static void
-knative_shutdown(domain *d)
+knative_shutdown(Domain *d)
 {
-	ksv *sv;
+	Ksv *sv;
 
 	LIST_FOREACH(sv, &d->svcs, link)
 		if (sv->w)
@@ -220,14 +220,14 @@ knative_shutdown(domain *d)
 }
 
 static void
-knative_close(domain *d)
+knative_close(Domain *d)
 {
 	fnctl_stop(d->fn);
 	kube_close(d->k);
 	free(d);
 }
 
-const domain_ops domain_knative_ops = {
+const DomainOps domain_knative_ops = {
 	.name = "knative",
 	.stemcells = 0,
 	.remote = 1,

@@ -65,25 +65,25 @@ enum {
 #define PYTHON "/usr/bin/python3" /* the proxy's default --python */
 #define NODE "/usr/bin/node"      /* and --node */
 
-struct domain {
+struct Domain {
 	uv_loop_t *loop;
-	sandbox_host *host;
+	SandboxHost *host;
 	int shells; /* keep shells (sandbox_shell.c): not with --no-zygote */
 	char proxy[PATH_MAX];
 	char node_launcher[PATH_MAX + 32]; /* launchers/launcher.js beside the proxy */
-	LIST_HEAD(, lct) all;              /* every container of the domain */
+	LIST_HEAD(, Lct) all;              /* every container of the domain */
 	unsigned next_port;
 };
 
-typedef struct lct {
-	container *c;
-	domain *d;
-	LIST_ENTRY(lct) link; /* on d->all */
-	sandbox sb;
+typedef struct Lct {
+	Container *c;
+	Domain *d;
+	LIST_ENTRY(Lct) link; /* on d->all */
+	Sandbox sb;
 	uv_poll_t exitw;
 	uv_timer_t probe;
-	clogs *logs;
-	chttp *http;
+	Clogs *logs;
+	Chttp *http;
 	char sock[sizeof((struct sockaddr_un *)0)->sun_path]; /* the proxy's socket, or "" */
 	int port;                                             /* else its port on 127.0.0.1 */
 	int64_t probe_fast;                                   /* retry every millisecond until then */
@@ -92,18 +92,18 @@ typedef struct lct {
 	int exited;
 	int handles;                     /* exitw and probe not yet closed */
 	int calls;                       /* calls not yet ended */
-	TAILQ_HEAD(lcallq, lcall) early; /* sentinels come, no answer yet */
+	TAILQ_HEAD(lcallq, Lcall) early; /* sentinels come, no answer yet */
 	struct lcallq waiting;           /* answered, no sentinels yet */
 	int down;
 	char why[160];
 	char token[TOKEN_HEX + 1]; /* the proxy's FAASFS_PROXY_TOKEN */
-} lct;
+} Lct;
 
-typedef struct lcall {
-	lct *x;
+typedef struct Lcall {
+	Lct *x;
 	domain_reply_cb cb;
 	void *arg;
-	logsink sink;
+	Logsink sink;
 	int collecting;
 	int replied;
 	int err, status;
@@ -111,16 +111,16 @@ typedef struct lcall {
 	size_t len;
 	uv_timer_t grace;
 	int grace_on;
-	TAILQ_ENTRY(lcall) qlink; /* on x->early or x->waiting */
+	TAILQ_ENTRY(Lcall) qlink; /* on x->early or x->waiting */
 	int onq;                  /* Q_EARLY, Q_WAITING or 0 */
-} lcall;
+} Lcall;
 
 enum { Q_EARLY = 1, Q_WAITING };
 
 /* ---- calls ---- */
 
 static void
-unqueue(lcall *k)
+unqueue(Lcall *k)
 {
 	if (k->onq == Q_EARLY)
 		TAILQ_REMOVE(&k->x->early, k, qlink);
@@ -130,7 +130,7 @@ unqueue(lcall *k)
 }
 
 static void
-enqueue(lcall *k, int q)
+enqueue(Lcall *k, int q)
 {
 	TAILQ_INSERT_TAIL(q == Q_EARLY ? &k->x->early : &k->x->waiting, k, qlink);
 	k->onq = q;
@@ -142,18 +142,18 @@ call_free(uv_handle_t *h)
 	free(h->data);
 }
 
-static void lct_maybe_down(lct *x);
+static void lct_maybe_down(Lct *x);
 
 /* The call is over: tell the scheduler, with body borrowed or kept. */
 static void
-call_end(lcall *k, const char *body, size_t len)
+call_end(Lcall *k, const char *body, size_t len)
 {
-	domain_reply r = { .err = k->err,
-		           .status = k->status,
-		           .body = body ? body : "",
-		           .len = len,
-		           .logs = k->collecting ? k->sink.lines : NULL };
-	lct *x = k->x;
+	DomainReply r = { .err = k->err,
+		          .status = k->status,
+		          .body = body ? body : "",
+		          .len = len,
+		          .logs = k->collecting ? k->sink.lines : NULL };
+	Lct *x = k->x;
 
 	unqueue(k);
 	if (k->collecting && x->logs)
@@ -173,7 +173,7 @@ call_end(lcall *k, const char *body, size_t len)
 static void
 grace_cb(uv_timer_t *t)
 {
-	lcall *k = t->data;
+	Lcall *k = t->data;
 
 	logsink_note(&k->sink, "stderr", "There was an issue while collecting your logs. Data might be missing.");
 	call_end(k, k->body, k->len);
@@ -181,16 +181,16 @@ grace_cb(uv_timer_t *t)
 
 /* The answered call w takes the ended sink of e, whose answer has not come. */
 static void
-take_sentinels(lcall *w, lcall *e)
+take_sentinels(Lcall *w, Lcall *e)
 {
 	unqueue(e);
 	clogs_swap(w->x->logs, &e->sink, &w->sink);
 }
 
 static void
-sink_cb(logsink *s, void *arg)
+sink_cb(Logsink *s, void *arg)
 {
-	lcall *k = arg, *w;
+	Lcall *k = arg, *w;
 
 	(void)s;
 	if (!k->replied && (w = TAILQ_FIRST(&k->x->waiting)) == NULL) {
@@ -210,7 +210,7 @@ sink_cb(logsink *s, void *arg)
 static void
 sink_line(const json_t *line, void *arg)
 {
-	lcall *k = arg;
+	Lcall *k = arg;
 
 	run_log_line(k->arg, line);
 }
@@ -218,7 +218,7 @@ sink_line(const json_t *line, void *arg)
 static void
 http_cb(int err, int status, const char *body, size_t len, void *arg)
 {
-	lcall *k = arg;
+	Lcall *k = arg;
 
 	k->replied = 1;
 	k->err = err;
@@ -242,10 +242,10 @@ http_cb(int err, int status, const char *body, size_t len, void *arg)
 }
 
 static int
-local_call(container *c, const char *path, char *body, size_t len, long logs_limit, domain_reply_cb cb, void *arg)
+local_call(Container *c, const char *path, char *body, size_t len, long logs_limit, domain_reply_cb cb, void *arg)
 {
-	lct *x = c->priv;
-	lcall *k;
+	Lct *x = c->priv;
+	Lcall *k;
 	int rc;
 
 	if (x->exited || !x->http) {
@@ -280,16 +280,16 @@ local_call(container *c, const char *path, char *body, size_t len, long logs_lim
 static void
 handle_closed(uv_handle_t *h)
 {
-	lct *x = h->data;
+	Lct *x = h->data;
 
 	x->handles--;
 	lct_maybe_down(x);
 }
 
 static void
-lct_maybe_down(lct *x)
+lct_maybe_down(Lct *x)
 {
-	container *c = x->c;
+	Container *c = x->c;
 
 	if (!x->exited || x->calls > 0 || x->handles > 0 || x->down)
 		return;
@@ -306,7 +306,7 @@ lct_maybe_down(lct *x)
 }
 
 static void
-describe_exit(lct *x, int status)
+describe_exit(Lct *x, int status)
 {
 	if (sandbox_failure(&x->sb, x->why, sizeof x->why))
 		log_error("%s: %s", x->c->name, x->why);
@@ -319,7 +319,7 @@ describe_exit(lct *x, int status)
 
 /* The proxy process ended: everything about it ends now. */
 static void
-lct_exited(lct *x, int status)
+lct_exited(Lct *x, int status)
 {
 	if (x->exited)
 		return;
@@ -342,7 +342,7 @@ lct_exited(lct *x, int status)
 static void
 exit_cb(uv_poll_t *p, int status, int events)
 {
-	lct *x = p->data;
+	Lct *x = p->data;
 	int ws = 0;
 
 	(void)status;
@@ -356,7 +356,7 @@ static void probe_timer_cb(uv_timer_t *t);
 static void
 probe_cb(int err, int status, const char *body, size_t len, void *arg)
 {
-	lct *x = arg;
+	Lct *x = arg;
 
 	(void)status;
 	(void)body;
@@ -380,7 +380,7 @@ probe_cb(int err, int status, const char *body, size_t len, void *arg)
 }
 
 static void
-probe_start(lct *x)
+probe_start(Lct *x)
 {
 	if (x->exited || !x->http)
 		return;
@@ -399,13 +399,13 @@ probe_timer_cb(uv_timer_t *t)
 /* port (0: any) if it is free on 127.0.0.1 now and not given to a
  * container of ours (a proxy may not have bound it yet), else 0. */
 static int
-port_free(domain *d, int port)
+port_free(Domain *d, int port)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET,
 		                  .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
 		                  .sin_port = htons((uint16_t)port) };
 	socklen_t len = sizeof sa;
-	lct *x;
+	Lct *x;
 	int fd, ok;
 
 	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
@@ -425,7 +425,7 @@ port_free(domain *d, int port)
  * that no other backend uses, so a proxy can never answer for another
  * backend's container; else one the kernel gives. */
 static int
-free_port(domain *d)
+free_port(Domain *d)
 {
 	int block = sandbox_host_block(d->host), i, port;
 
@@ -443,7 +443,7 @@ free_port(domain *d)
 /* Where the proxy is to listen, as its --listen: the socket in its folder,
  * or a port when the socket's path is too long for an address. */
 static int
-listen_where(domain *d, lct *x, char *listen, size_t len)
+listen_where(Domain *d, Lct *x, char *listen, size_t len)
 {
 	int n = snprintf(x->sock, sizeof x->sock, "%s/proxy.sock", x->sb.workdir);
 
@@ -483,7 +483,7 @@ zygote_kind(const char *kind)
 /* The kind of shells a container of kind starts in: its zygote's, node's
  * (its launcher started anew), or NULL (none). */
 static const char *
-shell_kind(domain *d, const char *kind)
+shell_kind(Domain *d, const char *kind)
 {
 	if (!d->shells)
 		return NULL;
@@ -495,7 +495,7 @@ shell_kind(domain *d, const char *kind)
 /* Shells of the kind of x, for the next start: node's launcher runs as
  * the proxy runs a stem cell's, "node launchers/launcher.js". */
 static void
-shells_fill(domain *d, lct *x)
+shells_fill(Domain *d, Lct *x)
 {
 	char *node[] = { NODE, d->node_launcher, NULL };
 	const char *k = shell_kind(d, x->c->kind);
@@ -507,7 +507,7 @@ shells_fill(domain *d, lct *x)
 /* Python's zygote: proxy/launchers/zygote.py, and its C half built beside
  * our binary, backend/zygote/faasfs-zygote.so; python as the proxy runs it. */
 static void
-zygote_open(domain *d)
+zygote_open(Domain *d)
 {
 	char script[PATH_MAX + 32], so[PATH_MAX + 32], exe[PATH_MAX], *slash;
 	ssize_t n;
@@ -531,7 +531,7 @@ zygote_open(domain *d)
 
 /* Node's launcher, launchers/launcher.js beside the proxy, for its shells. */
 static void
-node_launcher(domain *d)
+node_launcher(Domain *d)
 {
 	char *slash;
 
@@ -543,13 +543,13 @@ node_launcher(domain *d)
 }
 
 static int
-lct_spawn(domain *d, lct *x)
+lct_spawn(Domain *d, Lct *x)
 {
 	char listen[sizeof "unix:" + sizeof x->sock], err[256], token[sizeof "FAASFS_PROXY_TOKEN=" + TOKEN_HEX];
 	char *argv[] = { d->proxy,   "--listen",  listen,  "--workdir", x->sb.workdir, "--kind",
 		         x->c->kind, "--verbose", "--log", "proxy.log", NULL };
 	char *envp[] = { CONTAINER_PATH, "HOME=/tmp", "TMPDIR=/tmp", "LANG=C.UTF-8", token, NULL };
-	sandbox_spec sp = { .exe = d->proxy, .argv = argv, .envp = envp, .zygote = zygote_kind(x->c->kind) };
+	SandboxSpec sp = { .exe = d->proxy, .argv = argv, .envp = envp, .zygote = zygote_kind(x->c->kind) };
 	int rc = 0, shell = 0;
 
 	if (!x->c->debug) /* a debug action's proxy logs verbosely to proxy.log (sched_hold.c) */
@@ -595,9 +595,9 @@ lct_spawn(domain *d, lct *x)
 }
 
 static int
-local_start(domain *d, container *c)
+local_start(Domain *d, Container *c)
 {
-	lct *x;
+	Lct *x;
 	int rc;
 
 	x = ecalloc(1, sizeof *x);
@@ -639,34 +639,34 @@ local_start(domain *d, container *c)
 }
 
 static void
-local_stop(container *c)
+local_stop(Container *c)
 {
-	lct *x = c->priv;
+	Lct *x = c->priv;
 
 	if (x && !x->exited)
 		sandbox_kill(&x->sb);
 }
 
 static int
-local_resize(container *c, int memory_mb)
+local_resize(Container *c, int memory_mb)
 {
-	lct *x = c->priv;
+	Lct *x = c->priv;
 
 	return x ? sandbox_set_memory(x->d->host, &x->sb, memory_mb) : -ESRCH;
 }
 
 static int
-local_oom(container *c)
+local_oom(Container *c)
 {
-	lct *x = c->priv;
+	Lct *x = c->priv;
 
 	return x ? sandbox_oom(&x->sb) : 0;
 }
 
 static int
-local_open(uv_loop_t *loop, const sched_config *cfg, domain **out, char *err, size_t elen)
+local_open(uv_loop_t *loop, const SchedConfig *cfg, Domain **out, char *err, size_t elen)
 {
-	domain *d;
+	Domain *d;
 	char warn[256];
 	int rc;
 
@@ -693,9 +693,9 @@ local_open(uv_loop_t *loop, const sched_config *cfg, domain **out, char *err, si
 
 /* The backend stops: every container goes now, with its files. */
 static void
-local_shutdown(domain *d)
+local_shutdown(Domain *d)
 {
-	lct *x;
+	Lct *x;
 
 	LIST_FOREACH(x, &d->all, link)
 		sandbox_kill_wait(&x->sb);
@@ -703,27 +703,27 @@ local_shutdown(domain *d)
 }
 
 static void
-local_close(domain *d)
+local_close(Domain *d)
 {
 	sandbox_host_free(d->host);
 	free(d);
 }
 
 static const char *
-local_workdir(container *c)
+local_workdir(Container *c)
 {
-	lct *x = c->priv;
+	Lct *x = c->priv;
 
 	return x && !x->exited ? x->sb.workdir : NULL;
 }
 
 static const char *
-local_describe(domain *d)
+local_describe(Domain *d)
 {
 	return sandbox_host_describe(d->host);
 }
 
-const domain_ops domain_local_ops = {
+const DomainOps domain_local_ops = {
 	.name = "local",
 	.stemcells = 1,
 	.open = local_open,

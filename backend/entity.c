@@ -68,7 +68,7 @@ body_check(const json_t *body, char *err, size_t n)
  * the old entity (or NULL) found. Answers the request itself and returns
  * nonzero when the PUT cannot go on. */
 int
-entity_put_begin(api_req *ar, const char *coll, const char *key, json_t **body, json_t **old)
+entity_put_begin(ApiReq *ar, const char *coll, const char *key, json_t **body, json_t **old)
 {
 	char err[512];
 	int rc;
@@ -132,7 +132,7 @@ entity_doc(const char *nsfield, const char *name, const json_t *old, const json_
 
 /* Store doc and answer it. */
 void
-entity_put_end(api_req *ar, const char *coll, const char *key, const char *ref, json_t *doc)
+entity_put_end(ApiReq *ar, const char *coll, const char *key, const char *ref, json_t *doc)
 {
 	if (secrets_store(ar->b->st, ar->who.ns, coll, key, ref, doc)) {
 		json_decref(doc);
@@ -144,7 +144,7 @@ entity_put_end(api_req *ar, const char *coll, const char *key, const char *ref, 
 
 /* Fetch coll/key or answer 404. */
 json_t *
-entity_get_or_404(api_req *ar, const char *coll, const char *key)
+entity_get_or_404(ApiReq *ar, const char *coll, const char *key)
 {
 	json_t *doc = NULL;
 	int rc = store_entity_get(ar->b->st, ar->who.ns, coll, key, &doc);
@@ -158,7 +158,7 @@ entity_get_or_404(api_req *ar, const char *coll, const char *key)
 
 /* Delete coll/key and answer with what it was. */
 void
-entity_delete(api_req *ar, const char *coll, const char *key, json_t *doc)
+entity_delete(ApiReq *ar, const char *coll, const char *key, json_t *doc)
 {
 	int rc = store_entity_del(ar->b->st, ar->who.ns, coll, key, jstr(json_object_get(doc, "version")));
 
@@ -173,7 +173,7 @@ entity_delete(api_req *ar, const char *coll, const char *key, json_t *doc)
 
 /* GET on a collection: limit, skip, count=true; `trim` shortens each entry. */
 void
-entity_list(api_req *ar, const char *coll, const char *ref, void (*trim)(json_t *doc))
+entity_list(ApiReq *ar, const char *coll, const char *ref, void (*trim)(json_t *doc))
 {
 	json_t *arr, *doc;
 	int limit, skip;
@@ -200,7 +200,7 @@ entity_list(api_req *ar, const char *coll, const char *ref, void (*trim)(json_t 
 
 /* Check the one name a collection path ends in; answers 400 itself. */
 int
-entity_name_ok(api_req *ar, const char *name)
+entity_name_ok(ApiReq *ar, const char *name)
 {
 	char err[512];
 
@@ -215,7 +215,7 @@ entity_name_ok(api_req *ar, const char *name)
  * it, PUT goes to put, and for the other methods the named entity is
  * returned (the caller answers). NULL when the request is answered here. */
 json_t *
-entity_route(api_req *ar, const char *coll, void (*put)(api_req *ar, const char *name), const char **name)
+entity_route(ApiReq *ar, const char *coll, void (*put)(ApiReq *ar, const char *name), const char **name)
 {
 	const char *m = ar->req->method;
 

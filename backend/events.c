@@ -33,18 +33,18 @@
 
 enum { PING_MS = 15000, BACKLOG_MAX = 16 << 20, REPLAY_MAX = 1000000 };
 
-typedef struct subscriber {
-	LIST_ENTRY(subscriber) link; /* on ev->subs */
-	http_req *req;
-	struct events *ev;
+typedef struct Subscriber {
+	LIST_ENTRY(Subscriber) link; /* on ev->subs */
+	HttpReq *req;
+	struct Events *ev;
 	char ns[NAME_MAX_LEN + 1];
 	int64_t seq; /* last sent */
 	int logs;    /* asked for live log lines */
-} subscriber;
+} Subscriber;
 
-struct events {
-	backend *b;
-	LIST_HEAD(, subscriber) subs;
+struct Events {
+	Backend *b;
+	LIST_HEAD(, Subscriber) subs;
 	uv_timer_t ping;
 	int64_t last; /* newest seq seen */
 	int n;
@@ -52,7 +52,7 @@ struct events {
 };
 
 static void
-sub_end(events *ev, subscriber *s)
+sub_end(Events *ev, Subscriber *s)
 {
 	LIST_REMOVE(s, link);
 	ev->n--;
@@ -64,7 +64,7 @@ sub_end(events *ev, subscriber *s)
 }
 
 static void
-sub_write(events *ev, subscriber *s, const char *line, size_t len)
+sub_write(Events *ev, Subscriber *s, const char *line, size_t len)
 {
 	http_stream_write(s->req, line, len);
 	if (http_stream_pending(s->req) > BACKLOG_MAX) {
@@ -109,8 +109,8 @@ void
 events_emit(void *arg, int64_t seq, const char *ns, const char *kind, const char *op, const char *name,
             const char *version, const char *act)
 {
-	events *ev = arg;
-	subscriber *s, *next;
+	Events *ev = arg;
+	Subscriber *s, *next;
 	char *line = NULL;
 	size_t len = 0;
 
@@ -130,9 +130,9 @@ events_emit(void *arg, int64_t seq, const char *ns, const char *kind, const char
 
 /* A running activation's start (line NULL) or log line, to the subscribers who asked (live.c). */
 void
-events_live(events *ev, const char *ns, const char *name, const char *id, const json_t *line)
+events_live(Events *ev, const char *ns, const char *name, const char *id, const json_t *line)
 {
-	subscriber *s, *next;
+	Subscriber *s, *next;
 	Buf b = { 0 };
 
 	if (!ev || ev->nlogs == 0)
@@ -160,7 +160,7 @@ static void
 replay_one(void *arg, int64_t seq, const char *ns, const char *kind, const char *op, const char *name,
            const char *version, const char *act)
 {
-	subscriber *s = arg;
+	Subscriber *s = arg;
 	size_t len;
 	char *line = event_line(seq, kind, op, name, version, act, &len);
 
@@ -171,9 +171,9 @@ replay_one(void *arg, int64_t seq, const char *ns, const char *kind, const char 
 }
 
 static void
-sub_abort(http_req *req)
+sub_abort(HttpReq *req)
 {
-	subscriber *s = req->data;
+	Subscriber *s = req->data;
 	if (s)
 		sub_end(s->ev, s);
 }
@@ -181,8 +181,8 @@ sub_abort(http_req *req)
 static void
 ping_cb(uv_timer_t *t)
 {
-	events *ev = t->data;
-	subscriber *s, *next;
+	Events *ev = t->data;
+	Subscriber *s, *next;
 	char line[64];
 	int len = snprintf(line, sizeof line, "{\"seq\":%lld,\"kind\":\"ping\"}\n", (long long)ev->last);
 
@@ -193,10 +193,10 @@ ping_cb(uv_timer_t *t)
 }
 
 void
-events_handle(api_req *ar)
+events_handle(ApiReq *ar)
 {
-	events *ev = ar->b->ev;
-	subscriber *s;
+	Events *ev = ar->b->ev;
+	Subscriber *s;
 	int64_t since = -1;
 	char buf[32];
 
@@ -225,9 +225,9 @@ events_handle(api_req *ar)
 }
 
 int
-events_new(backend *b, events **out)
+events_new(Backend *b, Events **out)
 {
-	events *ev = ecalloc(1, sizeof *ev);
+	Events *ev = ecalloc(1, sizeof *ev);
 
 	ev->b = b;
 	ev->last = store_last_seq(b->st);
@@ -246,7 +246,7 @@ ping_closed(uv_handle_t *h)
 }
 
 void
-events_free(events *ev)
+events_free(Events *ev)
 {
 	while (!LIST_EMPTY(&ev->subs))
 		sub_end(ev, LIST_FIRST(&ev->subs));
@@ -254,7 +254,7 @@ events_free(events *ev)
 }
 
 int
-events_subscribers(events *ev)
+events_subscribers(Events *ev)
 {
 	return ev->n;
 }

@@ -37,10 +37,10 @@ static const char *const lifecycle[] = { "CREATE", "READ", "UPDATE", "DELETE", "
 
 /* The trigger a lifecycle event names, which must be the caller's. */
 static int
-trigger_named(const caller *who, const json_t *params, char *name, char *err, size_t n)
+trigger_named(const Caller *who, const json_t *params, char *name, char *err, size_t n)
 {
 	const char *t = json_string_value(json_object_get(params, "triggerName"));
-	qname q;
+	Qname q;
 
 	if (!t)
 		return snprintf(err, n, "The parameter triggerName is missing: the feed needs the trigger's name."),
@@ -102,7 +102,7 @@ hide_url_password(json_t *config)
 /* What CREATE, UPDATE and READ answer: the service's own (a webhook's
  * url), and for READ the configuration, secrets hidden, and the status. */
 static json_t *
-feed_result(backend *b, const feed_service *svc, const feed_row *r, int read)
+feed_result(Backend *b, const FeedService *svc, const FeedRow *r, int read)
 {
 	json_t *res = svc->info ? svc->info(b, r) : json_object(), *config;
 
@@ -129,22 +129,22 @@ feed_result(backend *b, const feed_service *svc, const feed_row *r, int read)
 }
 
 /* One lifecycle event of a built-in feed, from the request to the answer. */
-typedef struct lifecycle_ctx {
-	backend *b;
-	http_req *req;
-	const feed_service *svc, *old; /* the feed, and the one the trigger had (CREATE over it) */
+typedef struct LifecycleCtx {
+	Backend *b;
+	HttpReq *req;
+	const FeedService *svc, *old; /* the feed, and the one the trigger had (CREATE over it) */
 	int ev, result_only;
 	json_t *params, *config; /* config: what a probe checks (CREATE, UPDATE) */
-	feed_row r;
+	FeedRow r;
 	char id[ACTID_LEN + 1];
 	json_t *result;
 	char err[1024];
 	int rc;
 	uv_work_t work;
-} lifecycle_ctx;
+} LifecycleCtx;
 
 static void
-ctx_free(lifecycle_ctx *c)
+ctx_free(LifecycleCtx *c)
 {
 	json_decref(c->params);
 	json_decref(c->config);
@@ -156,7 +156,7 @@ ctx_free(lifecycle_ctx *c)
 static void
 replied(int err, const char *doc, void *arg)
 {
-	lifecycle_ctx *c = arg;
+	LifecycleCtx *c = arg;
 	char hdr[96];
 
 	snprintf(hdr, sizeof hdr, "x-openwhisk-activation-id: %s\r\n", c->id);
@@ -171,12 +171,12 @@ replied(int err, const char *doc, void *arg)
 
 /* Answer as a blocking invoke that succeeded with c->result, recorded in the caller's namespace. */
 static void
-builtin_reply(lifecycle_ctx *c)
+builtin_reply(LifecycleCtx *c)
 {
 	char path[PATH_MAX_LEN + 1], name[2 * NAME_MAX_LEN + 2];
-	const feed_service *svc = c->svc;
-	record rec;
-	act_row row;
+	const FeedService *svc = c->svc;
+	Record rec;
+	ActRow row;
 
 	id_new(c->id);
 	snprintf(path, sizeof path, "%s/%s/%s", CATALOG_NS, svc->pkg, svc->name);
@@ -186,7 +186,7 @@ builtin_reply(lifecycle_ctx *c)
 	record_annot_str(&rec, "kind", "builtin");
 	record_set_times(&rec, rec.start, now_ms());
 	record_set_response(&rec, RUN_SUCCESS, json_incref(c->result));
-	row = (act_row){ c->id, c->r.ns, name, rec.start, rec.end, RUN_SUCCESS, path, rec.version, record_text(&rec) };
+	row = (ActRow){ c->id, c->r.ns, name, rec.start, rec.end, RUN_SUCCESS, path, rec.version, record_text(&rec) };
 	record_clear(&rec);
 	if (!row.doc)
 		replied(-EINVAL, NULL, c);
@@ -208,10 +208,10 @@ config_of(const json_t *params)
 
 /* CREATE and UPDATE: check config, start the service, keep the row. */
 static int
-feed_set(lifecycle_ctx *c)
+feed_set(LifecycleCtx *c)
 {
-	backend *b = c->b;
-	feed_row *r = &c->r;
+	Backend *b = c->b;
+	FeedRow *r = &c->r;
 	int rc;
 
 	if ((rc = c->svc->check(b, r->config, c->err, sizeof c->err)))
@@ -231,9 +231,9 @@ feed_set(lifecycle_ctx *c)
 }
 
 static int
-lifecycle_run(lifecycle_ctx *c)
+lifecycle_run(LifecycleCtx *c)
 {
-	feed_row *r = &c->r;
+	FeedRow *r = &c->r;
 	int rc;
 
 	switch (c->ev) {
@@ -262,7 +262,7 @@ lifecycle_run(lifecycle_ctx *c)
 }
 
 static void
-lifecycle_end(lifecycle_ctx *c)
+lifecycle_end(LifecycleCtx *c)
 {
 	int rc = c->rc ? c->rc : c->ev == 1 ? 0 : lifecycle_run(c);
 
@@ -279,7 +279,7 @@ lifecycle_end(lifecycle_ctx *c)
 static void
 probe_work(uv_work_t *w)
 {
-	lifecycle_ctx *c = w->data;
+	LifecycleCtx *c = w->data;
 
 	c->rc = c->svc->probe(c->config, c->err, sizeof c->err);
 }
@@ -287,7 +287,7 @@ probe_work(uv_work_t *w)
 static void
 probe_done(uv_work_t *w, int status)
 {
-	lifecycle_ctx *c = w->data;
+	LifecycleCtx *c = w->data;
 
 	if (status && !c->rc)
 		c->rc = -ECANCELED, snprintf(c->err, sizeof c->err, "The feed could not be checked.");
@@ -296,9 +296,9 @@ probe_done(uv_work_t *w, int status)
 
 /* The trigger's row and the event's config into c; answers itself and returns nonzero on failure. */
 static int
-lifecycle_begin(lifecycle_ctx *c, const char *ns, const char *name)
+lifecycle_begin(LifecycleCtx *c, const char *ns, const char *name)
 {
-	feed_row *r = &c->r;
+	FeedRow *r = &c->r;
 	int have = store_feed_get(c->b->st, ns, name, r) == 0;
 	json_t *add;
 
@@ -326,10 +326,10 @@ lifecycle_begin(lifecycle_ctx *c, const char *ns, const char *name)
 
 /* POST /namespaces/whisk.system/actions/PKG/NAME. */
 void
-feed_builtin_invoke(api_req *ar, const feed_service *svc)
+feed_builtin_invoke(ApiReq *ar, const FeedService *svc)
 {
 	char name[NAME_MAX_LEN + 1], err[1024];
-	lifecycle_ctx *c;
+	LifecycleCtx *c;
 	json_t *params, *trig = NULL;
 	int ev, rc;
 
@@ -355,12 +355,12 @@ feed_builtin_invoke(api_req *ar, const feed_service *svc)
 	}
 	json_decref(trig);
 	c = ecalloc(1, sizeof *c);
-	*c = (lifecycle_ctx){ .b = ar->b,
-		              .req = ar->req,
-		              .svc = svc,
-		              .ev = ev,
-		              .params = params,
-		              .result_only = query_bool(ar->req, "result", 0) };
+	*c = (LifecycleCtx){ .b = ar->b,
+		             .req = ar->req,
+		             .svc = svc,
+		             .ev = ev,
+		             .params = params,
+		             .result_only = query_bool(ar->req, "result", 0) };
 	if (lifecycle_begin(c, ar->who.ns, name)) {
 		ctx_free(c);
 		return;
@@ -384,12 +384,12 @@ feed_builtin_invoke(api_req *ar, const feed_service *svc)
 /* A user's action invoked as a trigger's feed: its authKey becomes that
  * trigger's own key (made at the first lifecycle event). */
 void
-feed_user_params(backend *b, const caller *who, const qname *q, json_t *params)
+feed_user_params(Backend *b, const Caller *who, const Qname *q, json_t *params)
 {
 	char name[NAME_MAX_LEN + 1], err[256], path[PATH_MAX_LEN + 1], want[PATH_MAX_LEN + 1], key[160];
 	json_t *trig = NULL, *ann, *p;
-	feed_row r = { 0 };
-	qname fq;
+	FeedRow r = { 0 };
+	Qname fq;
 	size_t i;
 	const char *feed = NULL;
 
@@ -429,11 +429,11 @@ feed_user_params(backend *b, const caller *who, const qname *q, json_t *params)
 /* A trigger's feed for its GET (an extension OpenWhisk's clients pass
  * over): {"name", "config", "status", ...} as READ gives them, or NULL. */
 json_t *
-feed_describe(backend *b, const char *ns, const char *trigger)
+feed_describe(Backend *b, const char *ns, const char *trigger)
 {
-	const feed_service *svc;
+	const FeedService *svc;
 	json_t *d;
-	feed_row r;
+	FeedRow r;
 
 	if (store_feed_get(b->st, ns, trigger, &r))
 		return NULL;
@@ -455,11 +455,11 @@ feed_fired(int status, const char *id, void *arg)
 /* A built-in feed cannot go on: the error goes on the trigger (a record
  * with {"error"}, and READ's status.error) and the row, paused. */
 void
-feed_error(backend *b, const char *ns, const char *trigger, const char *msg)
+feed_error(Backend *b, const char *ns, const char *trigger, const char *msg)
 {
 	char path[PATH_MAX_LEN + 2];
 	json_t *annot;
-	feed_row r;
+	FeedRow r;
 
 	if (store_feed_get(b->st, ns, trigger, &r))
 		return;
@@ -478,10 +478,10 @@ feed_error(backend *b, const char *ns, const char *trigger, const char *msg)
 
 /* The trigger (ns, name) is gone: its feed stops and its key dies. */
 void
-feeds_forget(backend *b, const char *ns, const char *name)
+feeds_forget(Backend *b, const char *ns, const char *name)
 {
-	feed_row r;
-	const feed_service *svc;
+	FeedRow r;
+	const FeedService *svc;
 
 	if (store_feed_get(b->st, ns, name, &r))
 		return;

@@ -40,42 +40,42 @@ enum { CREATE_WAIT_MS = 1000 };
 
 static const char *const ev_names[] = { "create", "modify", "delete", "move", NULL };
 
-typedef struct watch {
-	LIST_ENTRY(watch) link; /* on f->watches */
+typedef struct Watch {
+	LIST_ENTRY(Watch) link; /* on f->watches */
 	char ns[NAME_MAX_LEN + 1];
 	char trigger[NAME_MAX_LEN + 1];
 	char root[PATH_MAX];
 	char pattern[256];
 	int recursive, events;
-} watch;
+} Watch;
 
-typedef struct wdir {          /* one inotify watch */
-	LIST_ENTRY(wdir) link; /* on f->dirs */
+typedef struct Wdir {          /* one inotify watch */
+	LIST_ENTRY(Wdir) link; /* on f->dirs */
 	int wd, refs;
 	char path[PATH_MAX];
-} wdir;
+} Wdir;
 
-typedef struct created {          /* a file made, waiting for its first close */
-	LIST_ENTRY(created) link; /* on f->created */
+typedef struct Created {          /* a file made, waiting for its first close */
+	LIST_ENTRY(Created) link; /* on f->created */
 	int wd;
 	int64_t when;
 	char name[NAME_MAX + 1];
-} created;
+} Created;
 
-struct files {
-	backend *b;
+struct Files {
+	Backend *b;
 	int fd;
 	uv_poll_t poll;
 	uv_timer_t timer;
-	LIST_HEAD(, watch) watches;
-	LIST_HEAD(, wdir) dirs;
-	LIST_HEAD(, created) created;
+	LIST_HEAD(, Watch) watches;
+	LIST_HEAD(, Wdir) dirs;
+	LIST_HEAD(, Created) created;
 	int handles_closed; /* of poll and timer: freed when both are */
 };
 
 /* The roots the operator allowed; -EPERM with err otherwise. */
 static int
-under_roots(backend *b, const char *real, char *err, size_t n)
+under_roots(Backend *b, const char *real, char *err, size_t n)
 {
 	size_t len;
 
@@ -138,7 +138,7 @@ flag(const json_t *v)
 
 /* config into w (ns and trigger aside). */
 static int
-watch_parse(backend *b, const json_t *config, watch *w, char *err, size_t n)
+watch_parse(Backend *b, const json_t *config, Watch *w, char *err, size_t n)
 {
 	const char *path = json_string_value(json_object_get(config, "path"));
 	const json_t *pat = json_object_get(config, "pattern");
@@ -167,17 +167,17 @@ watch_parse(backend *b, const json_t *config, watch *w, char *err, size_t n)
 }
 
 static int
-files_check(backend *b, json_t *config, char *err, size_t n)
+files_check(Backend *b, json_t *config, char *err, size_t n)
 {
-	watch w;
+	Watch w;
 	int rc = watch_parse(b, config, &w, err, n);
 	return rc == -EPERM ? -EINVAL : rc;
 }
 
-static wdir *
-dir_by_wd(files *f, int wd)
+static Wdir *
+dir_by_wd(Files *f, int wd)
 {
-	wdir *d;
+	Wdir *d;
 
 	LIST_FOREACH(d, &f->dirs, link)
 		if (d->wd == wd)
@@ -186,7 +186,7 @@ dir_by_wd(files *f, int wd)
 }
 
 static int
-covers(const watch *w, const char *dir)
+covers(const Watch *w, const char *dir)
 {
 	size_t len = strlen(w->root);
 
@@ -196,7 +196,7 @@ covers(const watch *w, const char *dir)
 }
 
 static void
-dir_drop(files *f, wdir *d, int rm)
+dir_drop(Files *f, Wdir *d, int rm)
 {
 	LIST_REMOVE(d, link);
 	if (rm)
@@ -206,12 +206,12 @@ dir_drop(files *f, wdir *d, int rm)
 
 /* Watch dir (and, when recursive, every directory under it) once more. */
 static void
-dir_add(files *f, const char *path, int recursive)
+dir_add(Files *f, const char *path, int recursive)
 {
 	int wd = inotify_add_watch(f->fd, path,
 	                           IN_CREATE | IN_CLOSE_WRITE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO |
 	                                   IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR | IN_EXCL_UNLINK);
-	wdir *d;
+	Wdir *d;
 	DIR *dp;
 	struct dirent *de;
 
@@ -240,9 +240,9 @@ dir_add(files *f, const char *path, int recursive)
 
 /* The watch w lets go of its directories. */
 static void
-dirs_release(files *f, const watch *w)
+dirs_release(Files *f, const Watch *w)
 {
-	wdir *d, *next;
+	Wdir *d, *next;
 
 	for (d = LIST_FIRST(&f->dirs); d; d = next) {
 		next = LIST_NEXT(d, link);
@@ -252,7 +252,7 @@ dirs_release(files *f, const watch *w)
 }
 
 static void
-watch_error(files *f, watch *w, const char *why)
+watch_error(Files *f, Watch *w, const char *why)
 {
 	char msg[PATH_MAX + 128];
 
@@ -261,10 +261,10 @@ watch_error(files *f, watch *w, const char *why)
 }
 
 static void
-fire_change(files *f, watch *w, const char *path, int ev, const char *other)
+fire_change(Files *f, Watch *w, const char *path, int ev, const char *other)
 {
 	struct stat st;
-	caller who = { 0 };
+	Caller who = { 0 };
 	json_t *payload, *annot;
 	int gone = ev == EV_DELETE || (ev == EV_MOVE && other && other[0] == 0) || stat(path, &st);
 
@@ -287,13 +287,13 @@ fire_change(files *f, watch *w, const char *path, int ev, const char *other)
 
 /* Tell every watch that covers dir d of a change to name. */
 static void
-dispatch(files *f, wdir *d, const char *name, int ev, const char *other)
+dispatch(Files *f, Wdir *d, const char *name, int ev, const char *other)
 {
 	char path[PATH_MAX];
 
 	if (snprintf(path, sizeof path, "%s/%s", d->path, name) >= (int)sizeof path)
 		return;
-	watch *w;
+	Watch *w;
 
 	LIST_FOREACH(w, &f->watches, link)
 		if ((w->events & ev) && covers(w, d->path) && fnmatch(w->pattern, name, 0) == 0)
@@ -301,10 +301,10 @@ dispatch(files *f, wdir *d, const char *name, int ev, const char *other)
 }
 
 static void
-created_flush(files *f, int64_t before)
+created_flush(Files *f, int64_t before)
 {
-	created *c, *next;
-	wdir *d;
+	Created *c, *next;
+	Wdir *d;
 
 	for (c = LIST_FIRST(&f->created); c; c = next) {
 		next = LIST_NEXT(c, link);
@@ -319,9 +319,9 @@ created_flush(files *f, int64_t before)
 
 /* A close after a write: the create it ends, or a modify. */
 static int
-created_take(files *f, int wd, const char *name)
+created_take(Files *f, int wd, const char *name)
 {
-	created *c;
+	Created *c;
 
 	LIST_FOREACH(c, &f->created, link)
 		if (c->wd == wd && strcmp(c->name, name) == 0) {
@@ -333,9 +333,9 @@ created_take(files *f, int wd, const char *name)
 }
 
 static void
-root_gone(files *f, wdir *d, const char *why)
+root_gone(Files *f, Wdir *d, const char *why)
 {
-	watch *w, *next;
+	Watch *w, *next;
 
 	for (w = LIST_FIRST(&f->watches); w; w = next) {
 		next = LIST_NEXT(w, link);
@@ -351,7 +351,7 @@ root_gone(files *f, wdir *d, const char *why)
 static void
 created_cb(uv_timer_t *t)
 {
-	files *f = t->data;
+	Files *f = t->data;
 
 	created_flush(f, now_ms() - CREATE_WAIT_MS + 1);
 	if (!LIST_EMPTY(&f->created))
@@ -359,9 +359,9 @@ created_cb(uv_timer_t *t)
 }
 
 static void
-file_created(files *f, wdir *d, const char *name)
+file_created(Files *f, Wdir *d, const char *name)
 {
-	created *c;
+	Created *c;
 
 	LIST_FOREACH(c, &f->created, link)
 		if (c->wd == d->wd && strcmp(c->name, name) == 0)
@@ -377,11 +377,11 @@ file_created(files *f, wdir *d, const char *name)
 
 /* What a new directory held before it was watched: creates to come. */
 static void
-scan_new(files *f, const char *path)
+scan_new(Files *f, const char *path)
 {
 	DIR *dp = opendir(path);
 	struct dirent *de;
-	wdir *d;
+	Wdir *d;
 
 	LIST_FOREACH(d, &f->dirs, link)
 		if (strcmp(d->path, path) == 0)
@@ -400,11 +400,11 @@ scan_new(files *f, const char *path)
 }
 
 static void
-dir_created(files *f, wdir *d, const char *name)
+dir_created(Files *f, Wdir *d, const char *name)
 {
 	char sub[PATH_MAX];
 	int added = 0;
-	watch *w;
+	Watch *w;
 
 	if (snprintf(sub, sizeof sub, "%s/%s", d->path, name) >= (int)sizeof sub)
 		return;
@@ -417,16 +417,16 @@ dir_created(files *f, wdir *d, const char *name)
 }
 
 /* A move out of a directory, kept until its move in (same cookie) shows. */
-typedef struct moved {
+typedef struct Moved {
 	uint32_t cookie;
 	int wd;
 	char name[NAME_MAX + 1];
-} moved;
+} Moved;
 
 static void
-moved_out(files *f, moved *m)
+moved_out(Files *f, Moved *m)
 {
-	wdir *d;
+	Wdir *d;
 
 	if (m->cookie && (d = dir_by_wd(f, m->wd)))
 		dispatch(f, d, m->name, EV_MOVE, "");
@@ -434,9 +434,9 @@ moved_out(files *f, moved *m)
 }
 
 static void
-one_event(files *f, const struct inotify_event *e, moved *m)
+one_event(Files *f, const struct inotify_event *e, Moved *m)
 {
-	wdir *d = dir_by_wd(f, e->wd), *from;
+	Wdir *d = dir_by_wd(f, e->wd), *from;
 	char old[PATH_MAX];
 
 	if (!(e->mask & IN_MOVED_TO) || e->cookie != m->cookie)
@@ -458,7 +458,7 @@ one_event(files *f, const struct inotify_event *e, moved *m)
 	else if (e->mask & IN_DELETE)
 		created_take(f, e->wd, e->name), dispatch(f, d, e->name, EV_DELETE, NULL);
 	else if (e->mask & IN_MOVED_FROM)
-		*m = (moved){ e->cookie, e->wd, "" }, snprintf(m->name, sizeof m->name, "%s", e->name);
+		*m = (Moved){ e->cookie, e->wd, "" }, snprintf(m->name, sizeof m->name, "%s", e->name);
 	else if (e->mask & IN_MOVED_TO) {
 		from = m->cookie == e->cookie ? dir_by_wd(f, m->wd) : NULL;
 		if (from && snprintf(old, sizeof old, "%s/%s", from->path, m->name) >= (int)sizeof old)
@@ -474,9 +474,9 @@ one_event(files *f, const struct inotify_event *e, moved *m)
 static void
 readable(uv_poll_t *h, int status, int events)
 {
-	files *f = h->data;
+	Files *f = h->data;
 	char buf[64 * 1024] __attribute__((aligned(__alignof__(struct inotify_event))));
-	moved m = { 0 };
+	Moved m = { 0 };
 	ssize_t n;
 
 	(void)status, (void)events;
@@ -491,10 +491,10 @@ readable(uv_poll_t *h, int status, int events)
 }
 
 static int
-files_start(backend *b, feed_row *r, char *err, size_t n)
+files_start(Backend *b, FeedRow *r, char *err, size_t n)
 {
-	files *f = b->files;
-	watch *w = emalloc(sizeof *w);
+	Files *f = b->files;
+	Watch *w = emalloc(sizeof *w);
 	int rc;
 
 	if ((rc = watch_parse(b, r->config, w, err, n))) {
@@ -510,11 +510,11 @@ files_start(backend *b, feed_row *r, char *err, size_t n)
 }
 
 static void
-files_stop(backend *b, const char *ns, const char *trigger)
+files_stop(Backend *b, const char *ns, const char *trigger)
 {
-	files *f = b->files;
+	Files *f = b->files;
 
-	watch *w;
+	Watch *w;
 
 	LIST_FOREACH(w, &f->watches, link)
 		if (strcmp(w->trigger, trigger) == 0 && strcmp(w->ns, ns) == 0) {
@@ -527,9 +527,9 @@ files_stop(backend *b, const char *ns, const char *trigger)
 
 /* At start: every watch of the store; one whose directory is gone is an error. */
 static void
-load_one(feed_row *r, void *arg)
+load_one(FeedRow *r, void *arg)
 {
-	backend *b = arg;
+	Backend *b = arg;
 	char err[1024];
 
 	if (r->paused || r->error[0] || feed_service_of(r->feed) != &files_changes)
@@ -539,9 +539,9 @@ load_one(feed_row *r, void *arg)
 }
 
 int
-files_new(backend *b)
+files_new(Backend *b)
 {
-	files *f = ecalloc(1, sizeof *f);
+	Files *f = ecalloc(1, sizeof *f);
 
 	f->b = b;
 	b->files = f;
@@ -561,10 +561,10 @@ files_new(backend *b)
 static void
 closed(uv_handle_t *h)
 {
-	files *f = h->data;
-	watch *w;
-	wdir *d;
-	created *c;
+	Files *f = h->data;
+	Watch *w;
+	Wdir *d;
+	Created *c;
 
 	/* libuv calls close callbacks in no promised order: the last frees */
 	if (++f->handles_closed < 2)
@@ -586,9 +586,9 @@ closed(uv_handle_t *h)
 }
 
 void
-files_free(backend *b)
+files_free(Backend *b)
 {
-	files *f = b->files;
+	Files *f = b->files;
 
 	if (!f)
 		return;
@@ -601,7 +601,7 @@ files_free(backend *b)
 	uv_close((uv_handle_t *)&f->timer, closed);
 }
 
-static const feed_param files_params[] = {
+static const FeedParam files_params[] = {
 	{ "path", "the directory to watch, under one of the backend's --watch-root directories", 1 },
 	{ "recursive", "its subdirectories too (false)", 0 },
 	{ "pattern", "a glob the file's name must match, as *.csv (*)", 0 },
@@ -609,10 +609,10 @@ static const feed_param files_params[] = {
 	{ NULL, NULL, 0 },
 };
 
-const feed_service files_changes = { .pkg = "files",
-	                             .name = "changes",
-	                             .description = "Fire the trigger when files change in a directory.",
-	                             .params = files_params,
-	                             .check = files_check,
-	                             .start = files_start,
-	                             .stop = files_stop };
+const FeedService files_changes = { .pkg = "files",
+	                            .name = "changes",
+	                            .description = "Fire the trigger when files change in a directory.",
+	                            .params = files_params,
+	                            .check = files_check,
+	                            .start = files_start,
+	                            .stop = files_stop };

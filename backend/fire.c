@@ -25,15 +25,15 @@
 
 #include "fns.h"
 
-typedef struct fire_ctx {
+typedef struct FireCtx {
 	fire_cb cb;
 	void *arg;
 	char id[ACTID_LEN + 1];
-} fire_ctx;
+} FireCtx;
 
 /* The rule's action as a qualified name. */
 static void
-rule_target(const json_t *rule, qname *q)
+rule_target(const json_t *rule, Qname *q)
 {
 	const json_t *act = json_object_get(rule, "action");
 	const char *path = jstr(json_object_get(act, "path")), *slash = strchr(path, '/');
@@ -48,7 +48,7 @@ rule_target(const json_t *rule, qname *q)
 static void
 fire_committed(int err, const char *doc, void *arg)
 {
-	fire_ctx *f = arg;
+	FireCtx *f = arg;
 
 	(void)doc;
 	f->cb(err ? 500 : 202, f->id, f->arg);
@@ -86,11 +86,11 @@ rule_line(int code, const char *key, const char *val, const char *rname, const c
 /* Start the rule's action; a line for the trigger record's logs. *rc: 0
  * started, -EAGAIN refused for now (its queue full, a quota), -errno. */
 static json_t *
-fire_rule(backend *b, const caller *who, const json_t *rule, json_t *event, const char *cause, int *rc)
+fire_rule(Backend *b, const Caller *who, const json_t *rule, json_t *event, const char *cause, int *rc)
 {
 	char err[1024], rname[PATH_MAX_LEN + 1], aname[PATH_MAX_LEN + 1];
-	act_req rq = { 0 };
-	activation *a;
+	ActReq rq = { 0 };
+	Activation *a;
 	int status;
 
 	rq.who = who;
@@ -125,7 +125,7 @@ static struct kept_rules {
 } kept[RULES_KEPT];
 
 static int
-rules_of(backend *b, const char *ns, const char *name, json_t **out)
+rules_of(Backend *b, const char *ns, const char *name, json_t **out)
 {
 	char key[2 * NAME_MAX_LEN + 2];
 	int64_t gen = store_rules_gen(b->st);
@@ -164,13 +164,13 @@ noted(int err, const char *doc, void *arg)
 /* Put an error on trigger `name` of ns: a record of it, its result
  * {"error": msg}, that fires no rule. annot as trigger_fire's. */
 void
-trigger_error(backend *b, const char *ns, const char *name, const char *msg, const json_t *annot)
+trigger_error(Backend *b, const char *ns, const char *name, const char *msg, const json_t *annot)
 {
 	char path[PATH_MAX_LEN + 1], id[ACTID_LEN + 1];
 	json_t *trig = NULL, *v;
 	const char *key;
-	record rec;
-	act_row row;
+	Record rec;
+	ActRow row;
 
 	if (store_entity_peek(b->st, ns, "triggers", name, &trig))
 		return;
@@ -180,7 +180,7 @@ trigger_error(backend *b, const char *ns, const char *name, const char *msg, con
 	record_annot_str(&rec, "path", path);
 	json_object_foreach((json_t *)annot, key, v) record_annot(&rec, key, v);
 	record_set_response(&rec, RUN_APP_ERROR, json_pack("{s:s}", "error", msg));
-	row = (act_row){ id, ns, name, rec.start, rec.start, RUN_APP_ERROR, path, rec.version, record_text(&rec) };
+	row = (ActRow){ id, ns, name, rec.start, rec.start, RUN_APP_ERROR, path, rec.version, record_text(&rec) };
 	if (row.doc)
 		store_act_queue(b->st, &row, noted, NULL);
 	record_clear(&rec);
@@ -195,17 +195,17 @@ trigger_error(backend *b, const char *ns, const char *name, const char *msg, con
  * the namespace's fires a minute or every rule's action refused for now
  * (quota_refusal says why), 204 no active rule, 500 or 503. */
 int
-trigger_fire(backend *b, const caller *who, const char *name, const json_t *trig, const json_t *payload,
+trigger_fire(Backend *b, const Caller *who, const char *name, const json_t *trig, const json_t *payload,
              const json_t *annot, fire_cb cb, void *arg, char *id)
 {
 	json_t *rules = NULL, *r, *event, *own = NULL, *v;
 	char path[PATH_MAX_LEN + 1];
 	const char *key;
-	record rec;
-	fire_ctx *f;
+	Record rec;
+	FireCtx *f;
 	size_t i;
 	int active = 0, started = 0, refused = 0, rc;
-	act_row row;
+	ActRow row;
 
 	if (!trig && (rc = store_entity_peek(b->st, who->ns, "triggers", name, &own)))
 		return rc == -ENOENT ? 404 : 500;
@@ -252,9 +252,7 @@ trigger_fire(backend *b, const caller *who, const char *name, const json_t *trig
 		return 429;
 	}
 	record_set_response(&rec, RUN_SUCCESS, json_incref(event));
-	row = (act_row){
-		f->id, who->ns, name, rec.start, rec.start, RUN_SUCCESS, path, rec.version, record_text(&rec)
-	};
+	row = (ActRow){ f->id, who->ns, name, rec.start, rec.start, RUN_SUCCESS, path, rec.version, record_text(&rec) };
 	if (!row.doc)
 		fire_committed(-EINVAL, NULL, f);
 	else

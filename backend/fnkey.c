@@ -42,7 +42,7 @@ scope_of(const json_t *ann)
 
 /* a->key for a's run (a is in b->running: live.c). */
 void
-fnkey_make(activation *a, const json_t *ann)
+fnkey_make(Activation *a, const json_t *ann)
 {
 	char uuid[sizeof FNKEY_PREFIX + ACTID_LEN], hex[65];
 
@@ -54,7 +54,7 @@ fnkey_make(activation *a, const json_t *ann)
 
 /* a's run is over: its key dies. */
 void
-fnkey_drop(activation *a)
+fnkey_drop(Activation *a)
 {
 	json_decref(a->key_scope);
 	a->key_scope = NULL;
@@ -62,21 +62,21 @@ fnkey_drop(activation *a)
 }
 
 /* The running activation whose key this is, or NULL. */
-static activation *
-running(backend *b, const char *id)
+static Activation *
+running(Backend *b, const char *id)
 {
-	activation *a = live_find(b, id);
+	Activation *a = live_find(b, id);
 
 	return a && a->key[0] ? a : NULL;
 }
 
 /* "fn-ID" and its key: who is the running activation's invoker, who->fn its id. */
 int
-fnkey_verify(backend *b, const char *uuid, const char *key, caller *who)
+fnkey_verify(Backend *b, const char *uuid, const char *key, Caller *who)
 {
 	char want[65];
 	unsigned diff = strlen(key) != 64;
-	activation *a;
+	Activation *a;
 
 	if (strncmp(uuid, FNKEY_PREFIX, strlen(FNKEY_PREFIX)) || !(a = running(b, uuid + strlen(FNKEY_PREFIX))))
 		return -EACCES;
@@ -113,7 +113,7 @@ in_scope(const json_t *scope, const char *what)
 /* The action path of an activation's record, as "actions/[PKG/]NAME", or
  * "": 0, or -ENOENT when there is no record yet (none, or still running). */
 static int
-record_action(backend *b, const char *ns, const char *id, char *out, size_t n)
+record_action(Backend *b, const char *ns, const char *id, char *out, size_t n)
 {
 	json_t *doc = NULL, *p;
 	const char *path = NULL, *slash;
@@ -138,9 +138,9 @@ record_action(backend *b, const char *ns, const char *id, char *out, size_t n)
  * allows it, else -EACCES with why. Keys of unscoped actions may do what
  * their namespace may. */
 int
-fnkey_allows(api_req *ar, char **seg, int n, char *why, size_t len)
+fnkey_allows(ApiReq *ar, char **seg, int n, char *why, size_t len)
 {
-	activation *a = running(ar->b, ar->who.fn);
+	Activation *a = running(ar->b, ar->who.fn);
 	const char *m = ar->req->method;
 	int own = strcmp(seg[0], "_") == 0 || strcmp(seg[0], ar->who.ns) == 0;
 	int reads = strcmp(m, "GET") == 0, calls = strcmp(m, "POST") == 0;

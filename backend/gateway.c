@@ -30,7 +30,7 @@ enum { SEG_MAX = 64 };
 
 /* The APIs of ns (borrowed), loaded once until gateway_forget(ns). */
 static json_t *
-apis_of(backend *b, const char *ns)
+apis_of(Backend *b, const char *ns)
 {
 	json_t *all, *page;
 	int skip = 0;
@@ -53,7 +53,7 @@ apis_of(backend *b, const char *ns)
 }
 
 void
-gateway_forget(backend *b, const char *ns)
+gateway_forget(Backend *b, const char *ns)
 {
 	if (b->gw_apis)
 		json_object_del(b->gw_apis, ns);
@@ -78,13 +78,13 @@ split(const char *path, char *buf, size_t n, char **seg)
 	return k;
 }
 
-typedef struct route {
+typedef struct Route {
 	const json_t *api;  /* the API's document */
 	const json_t *item; /* the path item */
 	const char *tmpl;   /* its template */
 	json_t *params;     /* the path parameters (owned) */
 	int score;          /* base segments, then literal ones: the best match wins */
-} route;
+} Route;
 
 /* Does the template match the segments? Its parameters into *params. */
 static int
@@ -115,7 +115,7 @@ tmpl_match(const char *tmpl, char **seg, int nseg, json_t **params, int *literal
 /* The best route for the segments among the APIs (only the one at only_base
  * when given); r->api NULL when none. */
 static void
-route_find(const json_t *apis, char **seg, int nseg, const char *only_base, route *r)
+route_find(const json_t *apis, char **seg, int nseg, const char *only_base, Route *r)
 {
 	const json_t *ent, *doc, *item;
 	const char *tmpl;
@@ -145,7 +145,7 @@ route_find(const json_t *apis, char **seg, int nseg, const char *only_base, rout
 				continue;
 			}
 			json_decref(r->params);
-			*r = (route){ doc, item, tmpl, params, nb * 1000 + lit };
+			*r = (Route){ doc, item, tmpl, params, nb * 1000 + lit };
 		}
 	}
 }
@@ -182,7 +182,7 @@ methods_of(const json_t *item, char *out, size_t n)
 
 /* OPTIONS for a path whose API has CORS on: the browser's preflight, with the path's methods. */
 static void
-preflight(http_req *req, const json_t *item)
+preflight(HttpReq *req, const json_t *item)
 {
 	char ms[128], allow[140];
 	Buf h = { 0 };
@@ -195,7 +195,7 @@ preflight(http_req *req, const json_t *item)
 }
 
 static void
-not_allowed(http_req *req, const json_t *item, int cors)
+not_allowed(HttpReq *req, const json_t *item, int cors)
 {
 	char ms[128], hdr[160], msg[200];
 
@@ -207,13 +207,13 @@ not_allowed(http_req *req, const json_t *item, int cors)
 
 /* The route's policies, then its web action. */
 static void
-route_run(backend *b, http_req *req, const char *ns, const char *path, const route *r, const char *m, const json_t *op,
+route_run(Backend *b, HttpReq *req, const char *ns, const char *path, const Route *r, const char *m, const json_t *op,
           int cors)
 {
 	const json_t *x = json_object_get(op, "x-openwhisk");
-	gw_ctx g = { ns, r->api, r->tmpl, m, op, cors };
+	GwCtx g = { ns, r->api, r->tmpl, m, op, cors };
 	char owpath[8192];
-	web_call wc = { 0 };
+	WebCall wc = { 0 };
 
 	if (gateway_policy(b, req, &g, r->params))
 		return; /* answered, or waiting for a key set: then served again from the start */
@@ -234,12 +234,12 @@ route_run(backend *b, http_req *req, const char *ns, const char *path, const rou
 /* Serve the request for namespace ns at path (after /api/NS, or all of it
  * for a custom domain, which serves only its API, at only_base). */
 void
-gateway_serve(backend *b, http_req *req, const char *ns, const char *path, const char *only_base)
+gateway_serve(Backend *b, HttpReq *req, const char *ns, const char *path, const char *only_base)
 {
 	char buf[8192], m[16], *seg[SEG_MAX];
 	int nseg = split(path, buf, sizeof buf, seg), cors;
 	const json_t *op;
-	route r;
+	Route r;
 	size_t i;
 
 	if (nseg < 0 || !web_method_allowed(req->method)) {
@@ -267,7 +267,7 @@ gateway_serve(backend *b, http_req *req, const char *ns, const char *path, const
 
 /* /api/NS/...: the gateway's address for namespace NS. */
 void
-gateway_handle(backend *b, http_req *req)
+gateway_handle(Backend *b, HttpReq *req)
 {
 	const char *p = req->url + strlen("/api/");
 	char ns[NAME_MAX_LEN + 1], path[8192];
@@ -286,7 +286,7 @@ gateway_handle(backend *b, http_req *req)
 
 /* A request that waited for a key set, served again from the start. */
 void
-gateway_again(backend *b, http_req *req)
+gateway_again(Backend *b, HttpReq *req)
 {
 	if (!gateway_domain(b, req))
 		gateway_handle(b, req);

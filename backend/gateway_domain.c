@@ -37,7 +37,7 @@ host_name(const char *h, char *out, size_t n)
 }
 
 int
-gateway_domains_load(backend *b)
+gateway_domains_load(Backend *b)
 {
 	json_t *all, *v;
 	size_t i;
@@ -53,7 +53,7 @@ gateway_domains_load(backend *b)
 
 /* The custom domain req's Host names, or NULL. */
 const json_t *
-gateway_domain_of(backend *b, http_req *req)
+gateway_domain_of(Backend *b, HttpReq *req)
 {
 	char host[256];
 
@@ -64,7 +64,7 @@ gateway_domain_of(backend *b, http_req *req)
 
 /* Serve req when its Host is a custom domain: 1, else 0. */
 int
-gateway_domain(backend *b, http_req *req)
+gateway_domain(Backend *b, HttpReq *req)
 {
 	char path[8192];
 	const json_t *d;
@@ -78,7 +78,7 @@ gateway_domain(backend *b, http_req *req)
 
 /* Whether doc's host (if any) may be its: 0, or *status (400, 409) and err. */
 int
-gateway_domain_claim(backend *b, const char *ns, const json_t *doc, const json_t *old, int *status, char *err, size_t n)
+gateway_domain_claim(Backend *b, const char *ns, const json_t *doc, const json_t *old, int *status, char *err, size_t n)
 {
 	const json_t *h = json_object_get(doc, "host"), *d;
 	char host[256];
@@ -100,7 +100,7 @@ gateway_domain_claim(backend *b, const char *ns, const json_t *doc, const json_t
 }
 
 static void
-domain_drop(backend *b, const char *ns, const json_t *doc)
+domain_drop(Backend *b, const char *ns, const json_t *doc)
 {
 	char host[256];
 	const json_t *d;
@@ -115,7 +115,7 @@ domain_drop(backend *b, const char *ns, const json_t *doc)
 
 /* After an API of ns changed from old to doc (either NULL when none): its domain follows. */
 void
-gateway_domain_commit(backend *b, const char *ns, const json_t *old, const json_t *doc)
+gateway_domain_commit(Backend *b, const char *ns, const json_t *old, const json_t *doc)
 {
 	const char *was = json_string_value(json_object_get(old, "host"));
 	const char *now = json_string_value(json_object_get(doc, "host"));

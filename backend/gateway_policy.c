@@ -204,7 +204,7 @@ gateway_policy_check(json_t *doc, char *err, size_t n)
 
 /* An API key scheme: the caller's key, one of those kept. */
 static int
-apikey_ok(http_req *req, const json_t *d, char *who, size_t wn, char *err, size_t n)
+apikey_ok(HttpReq *req, const json_t *d, char *who, size_t wn, char *err, size_t n)
 {
 	const char *name = jstr(json_object_get(d, "name")), *k;
 	char buf[1024], hex[65];
@@ -231,7 +231,7 @@ apikey_ok(http_req *req, const json_t *d, char *who, size_t wn, char *err, size_
  * (the signature, issuer and audience hold while the API does not change:
  * b->gw_gen). */
 enum { SEEN = 32, SEEN_TOKEN = 2048 };
-typedef struct jwt_seen {
+typedef struct JwtSeen {
 	struct seen {
 		uint64_t gen;
 		const json_t *scheme; /* valid while gen is */
@@ -239,12 +239,12 @@ typedef struct jwt_seen {
 		json_t *claims;
 	} e[SEEN];
 	int next;
-} jwt_seen;
+} JwtSeen;
 
 static struct seen *
-seen_find(backend *b, const json_t *scheme, const char *token)
+seen_find(Backend *b, const json_t *scheme, const char *token)
 {
-	jwt_seen *s = b->jwt_seen;
+	JwtSeen *s = b->jwt_seen;
 
 	for (int i = 0; s && i < SEEN; i++)
 		if (s->e[i].claims && s->e[i].gen == b->gw_gen && s->e[i].scheme == scheme &&
@@ -254,9 +254,9 @@ seen_find(backend *b, const json_t *scheme, const char *token)
 }
 
 static void
-seen_add(backend *b, const json_t *scheme, const char *token, json_t *claims)
+seen_add(Backend *b, const json_t *scheme, const char *token, json_t *claims)
 {
-	jwt_seen *s = b->jwt_seen;
+	JwtSeen *s = b->jwt_seen;
 	struct seen *e;
 
 	if (strlen(token) >= SEEN_TOKEN || (!s && !(s = b->jwt_seen = ecalloc(1, sizeof *s))))
@@ -271,7 +271,7 @@ seen_add(backend *b, const json_t *scheme, const char *token, json_t *claims)
 }
 
 void
-gateway_policy_free(backend *b)
+gateway_policy_free(Backend *b)
 {
 	for (int i = 0; b->jwt_seen && i < SEEN; i++)
 		json_decref(b->jwt_seen->e[i].claims);
@@ -293,12 +293,12 @@ seen_ok(const struct seen *e, json_t **claims, char *err, size_t n)
 
 /* A JWT scheme: a bearer token that verifies; -EAGAIN while its keys are fetched. */
 static int
-bearer_ok(backend *b, http_req *req, const json_t *d, char *who, size_t wn, json_t **claims, char *err, size_t n)
+bearer_ok(Backend *b, HttpReq *req, const json_t *d, char *who, size_t wn, json_t **claims, char *err, size_t n)
 {
 	const json_t *cfg = json_object_get(d, "x-gateway-jwt"), *jwks = NULL;
 	const char *h = http_header_get(req, "Authorization");
 	struct seen *e;
-	jwt_rules r = { 0 };
+	JwtRules r = { 0 };
 	int rc;
 
 	if (!h || strncasecmp(h, "Bearer ", 7) || !h[7])
@@ -326,7 +326,7 @@ bearer_ok(backend *b, http_req *req, const json_t *d, char *who, size_t wn, json
 
 /* One alternative of security: all its schemes. */
 static int
-requirement_ok(backend *b, http_req *req, const json_t *defs, const json_t *alt, char *who, size_t wn, json_t **claims,
+requirement_ok(Backend *b, HttpReq *req, const json_t *defs, const json_t *alt, char *who, size_t wn, json_t **claims,
                char *err, size_t n, int *bearer)
 {
 	const char *name;
@@ -345,7 +345,7 @@ requirement_ok(backend *b, http_req *req, const json_t *defs, const json_t *alt,
 }
 
 static void
-refuse(http_req *req, const gw_ctx *g, int bearer, const char *err)
+refuse(HttpReq *req, const GwCtx *g, int bearer, const char *err)
 {
 	char hdr[700], *q;
 
@@ -363,7 +363,7 @@ refuse(http_req *req, const gw_ctx *g, int bearer, const char *err)
 /* Who the caller is ("" for anyone) when the route's security lets it in;
  * 0, 1 when refused (answered), -EAGAIN when waiting for keys. */
 static int
-security(backend *b, http_req *req, const gw_ctx *g, char *who, size_t wn, json_t *extra)
+security(Backend *b, HttpReq *req, const GwCtx *g, char *who, size_t wn, json_t *extra)
 {
 	const json_t *sec = json_object_get(g->op, "security"), *alt;
 	const json_t *defs = json_object_get(g->api, "securityDefinitions");
@@ -396,7 +396,7 @@ security(backend *b, http_req *req, const gw_ctx *g, char *who, size_t wn, json_
 
 /* The route's rate limit for the caller: 0, or 1 when over it (answered 429). */
 static int
-rate(backend *b, http_req *req, const gw_ctx *g, const char *who)
+rate(Backend *b, HttpReq *req, const GwCtx *g, const char *who)
 {
 	const json_t *lim = json_object_get(g->op, "x-gateway-rate-limit"), *l;
 	char key[2048], hdr[64], msg[256];
@@ -425,7 +425,7 @@ rate(backend *b, http_req *req, const gw_ctx *g, const char *who)
 /* Before the route runs: 0 to go on (extra may gain __gw_claims), 1 when
  * answered, -EAGAIN when the request waits (gateway_handle runs it again). */
 int
-gateway_policy(backend *b, http_req *req, const gw_ctx *g, json_t *extra)
+gateway_policy(Backend *b, HttpReq *req, const GwCtx *g, json_t *extra)
 {
 	char who[128];
 	int rc;

@@ -30,10 +30,10 @@
  * activation_start. */
 enum { SPARE_MAX = 64 };
 
-static activation *
-activation_new(backend *b)
+static Activation *
+activation_new(Backend *b)
 {
-	activation *a = b->spare;
+	Activation *a = b->spare;
 
 	if (!a)
 		return ecalloc(1, sizeof *a);
@@ -44,9 +44,9 @@ activation_new(backend *b)
 }
 
 static void
-activation_free(activation *a)
+activation_free(Activation *a)
 {
-	backend *b = a->b;
+	Backend *b = a->b;
 
 	fnkey_drop(a);
 	live_unregister(a);
@@ -64,10 +64,10 @@ activation_free(activation *a)
 
 /* At exit: the kept activations. */
 void
-activation_spares_free(backend *b)
+activation_spares_free(Backend *b)
 {
 	while (b->spare) {
-		activation *a = b->spare;
+		Activation *a = b->spare;
 		b->spare = a->spare_next;
 		free(a);
 	}
@@ -77,8 +77,8 @@ activation_spares_free(backend *b)
 static void
 final_committed(int err, const char *doc, void *arg)
 {
-	activation *a = arg;
-	act_done d = { 0 };
+	Activation *a = arg;
+	ActDone d = { 0 };
 
 	d.id = a->id;
 	d.result = a->rec.result;
@@ -105,7 +105,7 @@ final_committed(int err, const char *doc, void *arg)
 
 /* The name the activation is listed by: its path inside the namespace. */
 static const char *
-list_name(const activation *a)
+list_name(const Activation *a)
 {
 	const char *slash = strchr(a->res.path, '/');
 	return slash ? slash + 1 : a->rec.name;
@@ -114,10 +114,10 @@ list_name(const activation *a)
 /* The record as it stands, to be committed with status (-1: running):
  * 0, or -EINVAL when its logs or result cannot be written as JSON. */
 static int
-activation_queue(activation *a, int64_t end, int status, store_commit_cb cb, void *arg)
+activation_queue(Activation *a, int64_t end, int status, store_commit_cb cb, void *arg)
 {
-	act_row r = { a->id,  a->who.ns,   list_name(a),   a->rec.start,        end,
-		      status, a->res.path, a->rec.version, record_text(&a->rec) };
+	ActRow r = { a->id,  a->who.ns,   list_name(a),   a->rec.start,        end,
+		     status, a->res.path, a->rec.version, record_text(&a->rec) };
 
 	if (r.doc == NULL)
 		return -EINVAL;
@@ -128,7 +128,7 @@ activation_queue(activation *a, int64_t end, int status, store_commit_cb cb, voi
 /* Record the finished activation; the done callback follows the commit.
  * startup: how its container was found, for /metrics (NULL: no run). */
 void
-activation_record(activation *a, const char *startup)
+activation_record(Activation *a, const char *startup)
 {
 	int rc;
 
@@ -139,9 +139,9 @@ activation_record(activation *a, const char *startup)
 }
 
 static void
-run_done(run_result *res, void *arg)
+run_done(RunResult *res, void *arg)
 {
-	activation *a = arg;
+	Activation *a = arg;
 
 	fnkey_drop(a);
 	if (res->held_until) /* its container is kept for inspection (api_debug.c) */
@@ -163,7 +163,7 @@ annotations_object(const json_t *arr)
 
 /* The run_spec of an action entity, without parameters (validate only). */
 void
-action_spec(run_spec *sp, backend *b, const json_t *action, const char *ns, const char *path, json_t *init_env,
+action_spec(RunSpec *sp, Backend *b, const json_t *action, const char *ns, const char *path, json_t *init_env,
             const char *id)
 {
 	json_t *exec = json_object_get(action, "exec");
@@ -189,7 +189,7 @@ action_spec(run_spec *sp, backend *b, const json_t *action, const char *ns, cons
 /* A new action (not a sequence) is likely to run soon: the
  * scheduler keeps a stem cell ready for its first run (sched_expect). */
 void
-action_expect(backend *b, const json_t *action)
+action_expect(Backend *b, const json_t *action)
 {
 	const char *kind = kind_canonical(jstr(json_object_get(json_object_get(action, "exec"), "kind")));
 	json_t *ann;
@@ -203,10 +203,10 @@ action_expect(backend *b, const json_t *action)
 
 /* Hand the action to the scheduler with the merged parameters. */
 static int
-activation_submit(activation *a, json_t *params)
+activation_submit(Activation *a, json_t *params)
 {
 	json_t *ann = annotations_object(json_object_get(a->res.action, "annotations"));
-	run_spec sp;
+	RunSpec sp;
 	int rc;
 
 	action_spec(&sp, a->b, a->res.action, a->who.ns, a->res.path, a->res.init_env, a->id);
@@ -229,11 +229,11 @@ activation_submit(activation *a, json_t *params)
 /* A composition's record is a sequence's with "conductor": true, its
  * limits added at its end (conductor.c). */
 static void
-skeleton(activation *a, const char *cause, const char *caused_by)
+skeleton(Activation *a, const char *cause, const char *caused_by)
 {
 	json_t *act = a->res.action;
 	const char *kind = a->conductor ? "sequence" : jstr(json_object_get(json_object_get(act, "exec"), "kind"));
-	record *r = &a->rec;
+	Record *r = &a->rec;
 
 	record_init(r, a->who.ns, jstr(json_object_get(act, "name")), jstr(json_object_get(act, "version")), a->id,
 	            cause);
@@ -252,10 +252,10 @@ skeleton(activation *a, const char *cause, const char *caused_by)
 }
 
 int
-activation_start(backend *b, const act_req *rq, act_done_cb done, void *arg, activation **out, int *status, char *err,
+activation_start(Backend *b, const ActReq *rq, act_done_cb done, void *arg, Activation **out, int *status, char *err,
                  size_t n)
 {
-	activation *a = activation_new(b);
+	Activation *a = activation_new(b);
 	json_t *params;
 	int rc;
 
@@ -320,7 +320,7 @@ activation_start(backend *b, const act_req *rq, act_done_cb done, void *arg, act
  * failed at once), a running one queued after it would replace it: then
  * only wait for that commit. */
 int
-activation_ack(activation *a, store_commit_cb cb, void *arg)
+activation_ack(Activation *a, store_commit_cb cb, void *arg)
 {
 	if (a->recorded)
 		return store_act_barrier(a->b->st, cb, arg);

@@ -21,16 +21,16 @@
 #include "fns.h"
 #include "log.h"
 
-typedef struct invoke_ctx {
-	http_req *req;
-	backend *b;
-	activation *a; /* until done */
+typedef struct InvokeCtx {
+	HttpReq *req;
+	Backend *b;
+	Activation *a; /* until done */
 	uv_timer_t timer;
 	char id[ACTID_LEN + 1];
 	invoke_answer_cb answer;
 	void *arg;
 	int answered, done, timer_on;
-} invoke_ctx;
+} InvokeCtx;
 
 static void
 ctx_closed(uv_handle_t *h)
@@ -39,7 +39,7 @@ ctx_closed(uv_handle_t *h)
 }
 
 static void
-ctx_release(invoke_ctx *c)
+ctx_release(InvokeCtx *c)
 {
 	if (c->answered != 1 || !c->done)
 		return;
@@ -55,8 +55,8 @@ ctx_release(invoke_ctx *c)
 static void
 acked(int err, const char *doc, void *arg)
 {
-	invoke_ctx *c = arg;
-	act_done d = { .id = c->id, .running = 1 };
+	InvokeCtx *c = arg;
+	ActDone d = { .id = c->id, .running = 1 };
 
 	(void)doc;
 	if (err) {
@@ -70,9 +70,9 @@ acked(int err, const char *doc, void *arg)
 }
 
 static void
-invoke_done(const act_done *d, void *arg)
+invoke_done(const ActDone *d, void *arg)
 {
-	invoke_ctx *c = arg;
+	InvokeCtx *c = arg;
 
 	c->done = 1;
 	c->a = NULL;
@@ -86,7 +86,7 @@ invoke_done(const act_done *d, void *arg)
 static void
 wait_over(uv_timer_t *t)
 {
-	invoke_ctx *c = t->data;
+	InvokeCtx *c = t->data;
 	int rc;
 
 	if (c->answered || c->done || !c->a)
@@ -101,10 +101,10 @@ wait_over(uv_timer_t *t)
  * record is committed. Nonzero (nothing started, nothing answered) with
  * *status and err when the activation cannot start. */
 int
-invoke_wait(backend *b, http_req *req, const act_req *rq, int blocking, int64_t timeout_ms, invoke_answer_cb answer,
+invoke_wait(Backend *b, HttpReq *req, const ActReq *rq, int blocking, int64_t timeout_ms, invoke_answer_cb answer,
             void *arg, int *status, char *err, size_t n)
 {
-	invoke_ctx *c = ecalloc(1, sizeof *c);
+	InvokeCtx *c = ecalloc(1, sizeof *c);
 	int rc;
 
 	c->req = req;
@@ -139,7 +139,7 @@ activation_id_header(char *hdr, size_t n, const char *id)
 
 /* The REST invoke's answer: 202 with the id, the record, or only the result. */
 static void
-invoke_answer(http_req *req, const act_done *d, void *arg)
+invoke_answer(HttpReq *req, const ActDone *d, void *arg)
 {
 	int result_only = arg != NULL;
 	int status = d->status == RUN_SUCCESS ? 200 : d->status == RUN_WHISK_ERROR ? 500 : 502;
@@ -159,9 +159,9 @@ invoke_answer(http_req *req, const act_done *d, void *arg)
 }
 
 void
-invoke_http(api_req *ar, const qname *q)
+invoke_http(ApiReq *ar, const Qname *q)
 {
-	act_req rq = { 0 };
+	ActReq rq = { 0 };
 	json_t *payload;
 	char err[1024];
 	int64_t timeout;
@@ -184,19 +184,19 @@ invoke_http(api_req *ar, const qname *q)
 	json_decref(payload);
 }
 
-typedef struct validate_ctx {
-	http_req *req;
-	backend *b;
+typedef struct ValidateCtx {
+	HttpReq *req;
+	Backend *b;
 	json_t *doc;
 	char ns[NAME_MAX_LEN + 1];
 	char key[2 * NAME_MAX_LEN + 2];
 	char pkg[NAME_MAX_LEN + 1];
-} validate_ctx;
+} ValidateCtx;
 
 static void
-validated(run_result *res, void *arg)
+validated(RunResult *res, void *arg)
 {
-	validate_ctx *v = arg;
+	ValidateCtx *v = arg;
 	const char *msg = jstr(json_object_get(res->result, "error"));
 
 	if (res->status == RUN_SUCCESS) {
@@ -213,12 +213,12 @@ validated(run_result *res, void *arg)
 
 /* Initialise doc's code in a fresh container, then store it (or answer 400). */
 void
-action_validate(api_req *ar, const qname *q, json_t *doc)
+action_validate(ApiReq *ar, const Qname *q, json_t *doc)
 {
-	validate_ctx *v = ecalloc(1, sizeof *v);
+	ValidateCtx *v = ecalloc(1, sizeof *v);
 	char path[PATH_MAX_LEN + 1], id[ACTID_LEN + 1];
 	json_t *env, *params;
-	run_spec sp;
+	RunSpec sp;
 	int rc;
 
 	if (!v) {

@@ -21,15 +21,15 @@ enum { FRESH_MS = 300000, FAILED_MS = 30000, FETCH_MS = 10000 };
 
 typedef struct jwks_parked {
 	LIST_ENTRY(jwks_parked) link; /* on b->jwks_parked */
-	http_req *req;
+	HttpReq *req;
 	jwks_resume_cb resume;
 	char src[];
-} parked;
+} Parked;
 
-typedef struct fetch {
-	backend *b;
+typedef struct Fetch {
+	Backend *b;
 	char src[];
-} fetch;
+} Fetch;
 
 /* A set is {"keys": [...]}; NULL with err otherwise. */
 static json_t *
@@ -45,7 +45,7 @@ set_of(const char *text, size_t len, char *err, size_t n)
 }
 
 static json_t *
-cache(backend *b)
+cache(Backend *b)
 {
 	if (!b->jwks)
 		b->jwks = json_object();
@@ -53,13 +53,13 @@ cache(backend *b)
 }
 
 static void
-fetched(curluv_resp *resp, void *arg)
+fetched(CurluvResp *resp, void *arg)
 {
-	fetch *f = arg;
-	backend *b = f->b;
+	Fetch *f = arg;
+	Backend *b = f->b;
 	char err[512] = "";
 	json_t *set = NULL;
-	parked *p, *next;
+	Parked *p, *next;
 
 	if (resp->rc != CURLE_OK)
 		snprintf(err, sizeof err, "%s", resp->error ? resp->error : curl_easy_strerror(resp->rc));
@@ -88,9 +88,9 @@ fetched(curluv_resp *resp, void *arg)
 }
 
 static int
-start_fetch(backend *b, const char *url)
+start_fetch(Backend *b, const char *url)
 {
-	fetch *f;
+	Fetch *f;
 	int rc;
 
 	if (json_object_get(json_object_get(cache(b), url), "fetching"))
@@ -111,11 +111,11 @@ start_fetch(backend *b, const char *url)
 }
 
 static int
-from_url(backend *b, const char *url, http_req *req, jwks_resume_cb resume, const json_t **out, char *err, size_t n)
+from_url(Backend *b, const char *url, HttpReq *req, jwks_resume_cb resume, const json_t **out, char *err, size_t n)
 {
 	json_t *c = json_object_get(cache(b), url);
 	int64_t age = now_ms() - json_integer_value(json_object_get(c, "at"));
-	parked *p;
+	Parked *p;
 
 	if ((*out = json_object_get(c, "set"))) {
 		if (age > FRESH_MS)
@@ -138,7 +138,7 @@ from_url(backend *b, const char *url, http_req *req, jwks_resume_cb resume, cons
 
 /* DATA/jwks/NAME, read again when it changes. */
 static int
-from_file(backend *b, const char *name, const json_t **out, char *err, size_t n)
+from_file(Backend *b, const char *name, const json_t **out, char *err, size_t n)
 {
 	char path[1400], key[1500], e[256];
 	struct stat st;
@@ -176,7 +176,7 @@ from_file(backend *b, const char *name, const json_t **out, char *err, size_t n)
  * (borrowed), -EAGAIN when req waits for a fetch (resume(b, req) follows),
  * or -EIO with err. */
 int
-jwks_get(backend *b, const json_t *cfg, http_req *req, jwks_resume_cb resume, const json_t **out, char *err, size_t n)
+jwks_get(Backend *b, const json_t *cfg, HttpReq *req, jwks_resume_cb resume, const json_t **out, char *err, size_t n)
 {
 	const char *file = json_string_value(json_object_get(cfg, "jwks_file"));
 
@@ -187,12 +187,12 @@ jwks_get(backend *b, const json_t *cfg, http_req *req, jwks_resume_cb resume, co
 }
 
 void
-jwks_free(backend *b)
+jwks_free(Backend *b)
 {
 	json_decref(b->jwks);
 	b->jwks = NULL;
 	while (!LIST_EMPTY(&b->jwks_parked)) {
-		parked *p = LIST_FIRST(&b->jwks_parked);
+		Parked *p = LIST_FIRST(&b->jwks_parked);
 		LIST_REMOVE(p, link);
 		free(p);
 	}

@@ -183,7 +183,7 @@ aud_has(const json_t *aud, const char *want)
 
 /* The claims asked for: 0, or -EACCES with err. */
 static int
-claims_ok(const json_t *claims, const jwt_rules *r, char *err, size_t n)
+claims_ok(const json_t *claims, const JwtRules *r, char *err, size_t n)
 {
 	const json_t *exp = json_object_get(claims, "exp"), *nbf = json_object_get(claims, "nbf");
 	double now = (double)time(NULL);
@@ -202,7 +202,7 @@ claims_ok(const json_t *claims, const jwt_rules *r, char *err, size_t n)
 }
 
 static int
-alg_allowed(const jwt_rules *r, const char *alg)
+alg_allowed(const JwtRules *r, const char *alg)
 {
 	const json_t *v;
 	size_t i;
@@ -219,7 +219,7 @@ alg_allowed(const jwt_rules *r, const char *alg)
 
 /* Check token under rules; 0 with *claims (new), or -EACCES with err. */
 int
-jwt_verify(const char *token, const jwt_rules *r, json_t **claims, char *err, size_t n)
+jwt_verify(const char *token, const JwtRules *r, json_t **claims, char *err, size_t n)
 {
 	const char *d1 = strchr(token, '.'), *d2 = d1 ? strchr(d1 + 1, '.') : NULL;
 	Buf hb = { 0 }, pb = { 0 }, sig = { 0 };

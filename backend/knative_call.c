@@ -16,19 +16,19 @@
 #include "knative_int.h"
 #include "log.h"
 
-static void call_post(kcall *k);
+static void call_post(Kcall *k);
 
 static void
-call_free(kcall *k)
+call_free(Kcall *k)
 {
 	free(k->run);
 	uv_close((uv_handle_t *)&k->timer, later_closed);
 }
 
 static void
-call_end(kcall *k, domain_reply *rep)
+call_end(Kcall *k, DomainReply *rep)
 {
-	kct *x = k->x;
+	Kct *x = k->x;
 
 	if (!k->done) /* else off x->calls already */
 		LIST_REMOVE(k, link);
@@ -73,9 +73,9 @@ logs_of(json_t *lines, long limit)
 }
 
 static void
-call_answer(kcall *k, long status, const char *body, size_t len, int logs)
+call_answer(Kcall *k, long status, const char *body, size_t len, int logs)
 {
-	domain_reply rep = { .err = 0, .status = (int)status, .body = body, .len = len };
+	DomainReply rep = { .err = 0, .status = (int)status, .body = body, .len = len };
 	json_t *w = NULL, *lines = NULL;
 
 	if (logs && (w = json_loadb(body, len, 0, NULL)) && json_is_string(json_object_get(w, "body"))) {
@@ -117,8 +117,8 @@ retry_cb(uv_timer_t *t)
 static void
 post_cb(int err, long status, const char *body, size_t len, int logs, const char *errtext, void *arg)
 {
-	kcall *k = arg;
-	domain_reply rep = { .err = err, .body = "", .len = 0 };
+	Kcall *k = arg;
+	DomainReply rep = { .err = err, .body = "", .len = 0 };
 	int64_t now = now_ms();
 
 	k->posting = 0;
@@ -148,12 +148,12 @@ post_cb(int err, long status, const char *body, size_t len, int logs, const char
 }
 
 static void
-call_post(kcall *k)
+call_post(Kcall *k)
 {
-	kct *x = k->x;
-	ksv *sv = x->sv;
+	Kct *x = k->x;
+	Ksv *sv = x->sv;
 	const char *hdrs[] = { k->logs_limit >= 0 ? "X-Faasfs-Logs: 1" : NULL, NULL };
-	domain_reply rep = { .err = -ESRCH, .body = "", .len = 0 };
+	DomainReply rep = { .err = -ESRCH, .body = "", .len = 0 };
 	char *init = NULL;
 	Buf b = { 0 };
 	int rc;
@@ -186,17 +186,17 @@ call_post(kcall *k)
 static void
 init_cb(uv_timer_t *t)
 {
-	kcall *k = t->data;
-	domain_reply rep = { .err = 0, .status = 200, .body = "{\"ok\":true}", .len = 11 };
+	Kcall *k = t->data;
+	DomainReply rep = { .err = 0, .status = 200, .body = "{\"ok\":true}", .len = 11 };
 
 	call_end(k, &rep);
 }
 
 int
-knative_call(container *c, const char *path, char *body, size_t len, long logs_limit, domain_reply_cb cb, void *arg)
+knative_call(Container *c, const char *path, char *body, size_t len, long logs_limit, domain_reply_cb cb, void *arg)
 {
-	kct *x = c->priv;
-	kcall *k;
+	Kct *x = c->priv;
+	Kcall *k;
 
 	if (!x || x->stopped || !x->sv || x->sv->state != KS_READY) {
 		free(body);
@@ -223,10 +223,10 @@ knative_call(container *c, const char *path, char *body, size_t len, long logs_l
 }
 
 void
-calls_cancel(kct *x)
+calls_cancel(Kct *x)
 {
-	kcall *k;
-	domain_reply rep = { .err = -ECANCELED, .body = "", .len = 0 };
+	Kcall *k;
+	DomainReply rep = { .err = -ECANCELED, .body = "", .len = 0 };
 
 	while ((k = LIST_FIRST(&x->calls))) {
 		LIST_REMOVE(k, link);

@@ -40,35 +40,35 @@
 
 enum { INF_FN, INF_CM, INF_SECRET, INF_SVC, NINF, RETRY_MS = 1000 };
 
-typedef struct fnctl fnctl;
+typedef struct Fnctl Fnctl;
 
-typedef struct informer {
-	fnctl *f;
+typedef struct Informer {
+	Fnctl *f;
 	int which;
 	char path[512]; /* the collection, with its selector */
 	json_t *items;  /* name -> object */
 	char rv[32];
-	kube_watch *w;
+	KubeWatch *w;
 	uv_timer_t timer;
 	int listing;
-} informer;
+} Informer;
 
-struct fnctl {
-	domain *d;
+struct Fnctl {
+	Domain *d;
 	char via[1100]; /* "unix:DATA/api.sock" */
 	char auth[600]; /* "Authorization: Basic ..." */
 	char ns[256];   /* the OpenWhisk namespace of the credential: "_" */
-	informer inf[NINF];
+	Informer inf[NINF];
 	json_t *done; /* Function name -> the JSON text of what was last reconciled */
 };
 
-static void inf_list(informer *in);
-static void reconcile(fnctl *f, const char *name, json_t *fn);
+static void inf_list(Informer *in);
+static void reconcile(Fnctl *f, const char *name, json_t *fn);
 
 /* ---- status ---- */
 
 static void
-status_cb(kube_reply *r, void *arg)
+status_cb(KubeReply *r, void *arg)
 {
 	(void)arg;
 	if (r->err || r->status >= 300)
@@ -76,7 +76,7 @@ status_cb(kube_reply *r, void *arg)
 }
 
 static void
-status_patch(fnctl *f, const char *name, json_t *status)
+status_patch(Fnctl *f, const char *name, json_t *status)
 {
 	char path[700], *text;
 	json_t *body = json_pack("{s:o}", "status", status);
@@ -98,7 +98,7 @@ ready(const char *status, const char *reason, const char *message)
 }
 
 static void
-fn_failed(fnctl *f, const char *name, json_int_t gen, const char *reason, const char *message)
+fn_failed(Fnctl *f, const char *name, json_int_t gen, const char *reason, const char *message)
 {
 	log_warn("knative: Function %s: %s: %s", name, reason, message);
 	status_patch(f, name,
@@ -117,7 +117,7 @@ param_value(const char *text, size_t len)
 }
 
 static json_t *
-ref_value(fnctl *f, json_t *ref, int secret, char *why, size_t wlen)
+ref_value(Fnctl *f, json_t *ref, int secret, char *why, size_t wlen)
 {
 	const char *name = json_string_value(json_object_get(ref, "name"));
 	const char *key = json_string_value(json_object_get(ref, "key"));
@@ -150,7 +150,7 @@ ref_value(fnctl *f, json_t *ref, int secret, char *why, size_t wlen)
 
 /* Every key of the ConfigMap or Secret src names, into params. */
 static int
-params_from(fnctl *f, json_t *src, json_t *params, char *why, size_t wlen)
+params_from(Fnctl *f, json_t *src, json_t *params, char *why, size_t wlen)
 {
 	json_t *cm = json_object_get(src, "configMapRef"), *ref = cm ? cm : json_object_get(src, "secretRef");
 	const char *name = json_string_value(json_object_get(ref, "name")), *key;
@@ -172,7 +172,7 @@ params_from(fnctl *f, json_t *src, json_t *params, char *why, size_t wlen)
 
 /* The Function's parameters, as OpenWhisk's [{key, value}]; NULL with why. */
 static json_t *
-params_of(fnctl *f, json_t *spec, char *why, size_t wlen)
+params_of(Fnctl *f, json_t *spec, char *why, size_t wlen)
 {
 	json_t *out = json_array(), *p, *v;
 	size_t i;
@@ -217,12 +217,12 @@ binds(json_t *fn, const char *name, int secret)
 
 /* ---- the action ---- */
 
-typedef struct putreq {
-	fnctl *f;
+typedef struct Putreq {
+	Fnctl *f;
 	char name[254];
 	json_int_t gen;
 	json_t *fn; /* the Function */
-} putreq;
+} Putreq;
 
 static void
 annot(json_t *a, const char *key, json_t *value)
@@ -257,17 +257,17 @@ action_body(json_t *fn, json_t *params, json_int_t gen, const char *name)
 static void
 put_cb(int err, long status, const char *body, size_t len, int logs, const char *errtext, void *arg)
 {
-	putreq *p = arg;
-	fnctl *f = p->f;
+	Putreq *p = arg;
+	Fnctl *f = p->f;
 	json_t *a = err ? NULL : json_loadb(body, len, 0, NULL), *ann = json_object(), *e;
 	const char *ns = json_string_value(json_object_get(a, "namespace"));
 	const char *version = json_string_value(json_object_get(a, "version"));
 	json_t *spec = json_object_get(p->fn, "spec");
 	const char *main = json_string_value(json_object_get(spec, "main"));
-	run_limits lim;
+	RunLimits lim;
 	char key[1200], path[600];
 	size_t i;
-	ksv *sv;
+	Ksv *sv;
 
 	(void)logs;
 	if (err || status != 200 || !ns || !version) {
@@ -311,7 +311,7 @@ deleted_cb(int err, long status, const char *body, size_t len, int logs, const c
 }
 
 static void
-action_call(fnctl *f, const char *method, const char *name, json_t *body, putreq *p)
+action_call(Fnctl *f, const char *method, const char *name, json_t *body, Putreq *p)
 {
 	char url[600];
 	const char *hdrs[] = { f->auth, NULL };
@@ -328,13 +328,13 @@ action_call(fnctl *f, const char *method, const char *name, json_t *body, putreq
 }
 
 static void
-reconcile(fnctl *f, const char *name, json_t *fn)
+reconcile(Fnctl *f, const char *name, json_t *fn)
 {
 	json_int_t gen = json_integer_value(json_object_get(json_object_get(fn, "metadata"), "generation"));
 	json_t *params, *body;
 	char why[300] = "", *text;
 	const char *last;
-	putreq *p;
+	Putreq *p;
 
 	if (!(params = params_of(f, json_object_get(fn, "spec"), why, sizeof why))) {
 		fn_failed(f, name, gen, "ParametersMissing", why);
@@ -358,7 +358,7 @@ reconcile(fnctl *f, const char *name, json_t *fn)
 /* ---- informers ---- */
 
 static void
-svc_changed(fnctl *f, json_t *svc)
+svc_changed(Fnctl *f, json_t *svc)
 {
 	json_t *md = json_object_get(svc, "metadata");
 	const char *fn = json_string_value(json_object_get(json_object_get(md, "labels"), "faasfs.dev/function"));
@@ -381,9 +381,9 @@ svc_changed(fnctl *f, json_t *svc)
 }
 
 static void
-changed(informer *in, const char *type, json_t *obj)
+changed(Informer *in, const char *type, json_t *obj)
 {
-	fnctl *f = in->f;
+	Fnctl *f = in->f;
 	const char *name = json_string_value(json_object_get(json_object_get(obj, "metadata"), "name")), *k;
 	json_t *fn;
 
@@ -410,7 +410,7 @@ changed(informer *in, const char *type, json_t *obj)
 static void
 event_cb(const char *type, json_t *obj, void *arg)
 {
-	informer *in = arg;
+	Informer *in = arg;
 	const char *rv = json_string_value(json_object_get(json_object_get(obj, "metadata"), "resourceVersion"));
 
 	if (strcmp(type, "ERROR") == 0) {
@@ -430,16 +430,16 @@ timer_cb(uv_timer_t *t)
 }
 
 static void
-end_cb(kube_reply *r, void *arg)
+end_cb(KubeReply *r, void *arg)
 {
-	informer *in = arg;
+	Informer *in = arg;
 
 	in->w = NULL;
 	uv_timer_start(&in->timer, timer_cb, r->err || !in->rv[0] ? RETRY_MS : 0, 0);
 }
 
 static void
-watch(informer *in)
+watch(Informer *in)
 {
 	char path[700];
 
@@ -449,9 +449,9 @@ watch(informer *in)
 }
 
 static void
-list_cb(kube_reply *r, void *arg)
+list_cb(KubeReply *r, void *arg)
 {
-	informer *in = arg;
+	Informer *in = arg;
 	json_t *item, *seen = json_object();
 	const char *name;
 	size_t i;
@@ -484,7 +484,7 @@ list_cb(kube_reply *r, void *arg)
 }
 
 static void
-inf_list(informer *in)
+inf_list(Informer *in)
 {
 	if (in->listing || in->w)
 		return;
@@ -502,7 +502,7 @@ inf_list(informer *in)
 
 /* The credential: FAASFS_FUNCTIONS_AUTH, FAASFS_AUTH, or DATA/guest.auth. */
 static int
-credential(fnctl *f, const char *socket_path)
+credential(Fnctl *f, const char *socket_path)
 {
 	const char *v = getenv("FAASFS_FUNCTIONS_AUTH");
 	char path[1100], line[512] = "", *slash;
@@ -531,8 +531,8 @@ credential(fnctl *f, const char *socket_path)
 }
 
 /* Start the controller when asked: FAASFS_FUNCTIONS=1, or in a pod unless 0. */
-fnctl *
-fnctl_start(domain *d, const char *socket_path)
+Fnctl *
+fnctl_start(Domain *d, const char *socket_path)
 {
 	const char *v = getenv("FAASFS_FUNCTIONS");
 	static const char *const what[NINF] = {
@@ -540,7 +540,7 @@ fnctl_start(domain *d, const char *socket_path)
 		"/api/v1/namespaces/%s/secrets",
 		"/apis/serving.knative.dev/v1/namespaces/%s/services?labelSelector=faasfs.dev%%2Ffunction"
 	};
-	fnctl *f;
+	Fnctl *f;
 	int i;
 
 	if (!d->k || !socket_path || (v ? strcmp(v, "1") != 0 : !kube_in_cluster(d->k)))
@@ -555,7 +555,7 @@ fnctl_start(domain *d, const char *socket_path)
 	}
 	f->done = json_object();
 	for (i = 0; i < NINF; i++) {
-		informer *in = &f->inf[i];
+		Informer *in = &f->inf[i];
 		in->f = f;
 		in->which = i;
 		in->items = json_object();
@@ -574,8 +574,8 @@ fnctl_start(domain *d, const char *socket_path)
 static void
 closed(uv_handle_t *h)
 {
-	informer *in = h->data;
-	fnctl *f = in->f;
+	Informer *in = h->data;
+	Fnctl *f = in->f;
 
 	json_decref(in->items);
 	if (in->which == NINF - 1) {
@@ -586,7 +586,7 @@ closed(uv_handle_t *h)
 
 /* The kube client is closing (its watches end without callbacks). */
 void
-fnctl_stop(fnctl *f)
+fnctl_stop(Fnctl *f)
 {
 	int i;
 

@@ -22,36 +22,36 @@ enum {
 
 enum { KS_APPLY, KS_WAIT, KS_READY, KS_FAILED };
 
-typedef struct kct kct;
-typedef struct ksv ksv;
-typedef struct kcall kcall;
+typedef struct Kct Kct;
+typedef struct Ksv Ksv;
+typedef struct Kcall Kcall;
 
-struct domain {
+struct Domain {
 	uv_loop_t *loop;
-	kube *k; /* NULL: no cluster; why says so */
+	Kube *k; /* NULL: no cluster; why says so */
 	char why[300];
 	char image[256]; /* with %s for the kind's family */
 	char ingress[256];
 	int cold_ms;
-	LIST_HEAD(, ksv) svcs;
+	LIST_HEAD(, Ksv) svcs;
 	char desc[600];
-	struct fnctl *fn; /* the Functions' controller, or NULL (knative_fn.c) */
+	struct Fnctl *fn; /* the Functions' controller, or NULL (knative_fn.c) */
 	int (*action_version)(void *arg, const char *path, char *out, size_t n); /* sched_config's */
 	void *action_arg;
 };
 
 /* A Knative Service we use. */
-struct ksv {
-	LIST_ENTRY(ksv) link; /* on d->svcs */
-	domain *d;
+struct Ksv {
+	LIST_ENTRY(Ksv) link; /* on d->svcs */
+	Domain *d;
 	char name[KSVC_NAME_SIZE];
 	char *key, *path, *version;
 	json_t *init; /* the /init object, for a pod that asks */
 	int state;
 	char url[512];
 	char why[700];
-	LIST_HEAD(, kct) users;
-	kube_watch *w;
+	LIST_HEAD(, Kct) users;
+	KubeWatch *w;
 	char rv[32];
 	uv_timer_t deadline;
 	int busy;   /* API requests or a watch in flight */
@@ -59,12 +59,12 @@ struct ksv {
 	int closing;
 };
 
-struct kct {
-	container *c;
-	domain *d;
-	ksv *sv;
-	LIST_ENTRY(kct) link; /* on sv->users */
-	LIST_HEAD(, kcall) calls;
+struct Kct {
+	Container *c;
+	Domain *d;
+	Ksv *sv;
+	LIST_ENTRY(Kct) link; /* on sv->users */
+	LIST_HEAD(, Kcall) calls;
 	uv_timer_t later;
 	int told;    /* container_up called */
 	int waiting; /* to be told what its Service became (sv_settle) */
@@ -73,9 +73,9 @@ struct kct {
 	char why[700];
 };
 
-struct kcall {
-	LIST_ENTRY(kcall) link; /* on x->calls */
-	kct *x;
+struct Kcall {
+	LIST_ENTRY(Kcall) link; /* on x->calls */
+	Kct *x;
 	domain_reply_cb cb;
 	void *arg;
 	char *run; /* the /run body */
@@ -91,27 +91,27 @@ struct kcall {
 };
 
 /* knative_svc.c */
-ksv *sv_find(domain *d, const char *key);
-ksv *sv_new(domain *d, pool *p);
-ksv *sv_new_key(domain *d, const char *key, const char *path, json_t *init);
-void sv_apply(ksv *sv, const char *kind, const run_limits *lim, json_t *annotations);
-void sv_apply_pool(ksv *sv, pool *p);
-void sv_settle(ksv *sv, int state, const char *why);
-void sv_maybe_free(ksv *sv);
-void knative_forget(domain *d, const char *path);
-void knative_sweep(domain *d);
+Ksv *sv_find(Domain *d, const char *key);
+Ksv *sv_new(Domain *d, Pool *p);
+Ksv *sv_new_key(Domain *d, const char *key, const char *path, json_t *init);
+void sv_apply(Ksv *sv, const char *kind, const RunLimits *lim, json_t *annotations);
+void sv_apply_pool(Ksv *sv, Pool *p);
+void sv_settle(Ksv *sv, int state, const char *why);
+void sv_maybe_free(Ksv *sv);
+void knative_forget(Domain *d, const char *path);
+void knative_sweep(Domain *d);
 
 /* knative_fn.c */
-struct fnctl *fnctl_start(domain *d, const char *socket_path);
-void fnctl_stop(struct fnctl *f);
+struct Fnctl *fnctl_start(Domain *d, const char *socket_path);
+void fnctl_stop(struct Fnctl *f);
 
 /* knative_call.c */
-int knative_call(container *c, const char *path, char *body, size_t len, long logs_limit, domain_reply_cb cb,
+int knative_call(Container *c, const char *path, char *body, size_t len, long logs_limit, domain_reply_cb cb,
                  void *arg);
-void calls_cancel(kct *x);
+void calls_cancel(Kct *x);
 void later_closed(uv_handle_t *h);
 
 /* domain_knative.c */
-void x_tell(kct *x);
+void x_tell(Kct *x);
 
 #endif

@@ -17,7 +17,7 @@
 #include "knative_int.h"
 #include "log.h"
 
-static void watch_again(ksv *sv);
+static void watch_again(Ksv *sv);
 
 static int
 annot_int(json_t *a, const char *key)
@@ -30,10 +30,10 @@ annot_int(json_t *a, const char *key)
 	return num_int(json_string_value(v), INT32_MIN, INT32_MAX, &n) == 0 ? (int)n : 0;
 }
 
-ksv *
-sv_find(domain *d, const char *key)
+Ksv *
+sv_find(Domain *d, const char *key)
 {
-	ksv *sv;
+	Ksv *sv;
 
 	LIST_FOREACH(sv, &d->svcs, link)
 		if (!sv->closing && strcmp(sv->key, key) == 0)
@@ -42,11 +42,11 @@ sv_find(domain *d, const char *key)
 }
 
 /* The Service of key ("path@version") running init (a /init object, taken). */
-ksv *
-sv_new_key(domain *d, const char *key, const char *path, json_t *init)
+Ksv *
+sv_new_key(Domain *d, const char *key, const char *path, json_t *init)
 {
 	const char *at = strrchr(key, '@');
-	ksv *sv = ecalloc(1, sizeof *sv);
+	Ksv *sv = ecalloc(1, sizeof *sv);
 
 	if (!at || !init) {
 		json_decref(init);
@@ -65,8 +65,8 @@ sv_new_key(domain *d, const char *key, const char *path, json_t *init)
 	return sv;
 }
 
-ksv *
-sv_new(domain *d, pool *p)
+Ksv *
+sv_new(Domain *d, Pool *p)
 {
 	json_t *body = json_loadb(p->init_body, p->init_len, 0, NULL);
 	json_t *init = json_incref(json_object_get(body, "value"));
@@ -78,7 +78,7 @@ sv_new(domain *d, pool *p)
 static void
 sv_closed(uv_handle_t *h)
 {
-	ksv *sv = h->data;
+	Ksv *sv = h->data;
 
 	json_decref(sv->init);
 	free(sv->key);
@@ -88,7 +88,7 @@ sv_closed(uv_handle_t *h)
 }
 
 static void
-deleted_cb(kube_reply *r, void *arg)
+deleted_cb(KubeReply *r, void *arg)
 {
 	char *name = arg;
 
@@ -100,7 +100,7 @@ deleted_cb(kube_reply *r, void *arg)
 }
 
 static void
-svc_delete(domain *d, const char *name)
+svc_delete(Domain *d, const char *name)
 {
 	char path[512], *copy = estrdup(name);
 
@@ -113,7 +113,7 @@ svc_delete(domain *d, const char *name)
 
 /* sv goes when nothing uses it or waits on it. */
 void
-sv_maybe_free(ksv *sv)
+sv_maybe_free(Ksv *sv)
 {
 	if (!LIST_EMPTY(&sv->users) || sv->busy || sv->closing)
 		return;
@@ -125,7 +125,7 @@ sv_maybe_free(ksv *sv)
 }
 
 static void
-judge(ksv *sv, json_t *obj)
+judge(Ksv *sv, json_t *obj)
 {
 	char why[600];
 	int rc;
@@ -145,7 +145,7 @@ judge(ksv *sv, json_t *obj)
 static void
 event_cb(const char *type, json_t *obj, void *arg)
 {
-	ksv *sv = arg;
+	Ksv *sv = arg;
 	char why[600];
 
 	if (strcmp(type, "ERROR") == 0) {
@@ -163,9 +163,9 @@ event_cb(const char *type, json_t *obj, void *arg)
 }
 
 static void
-watch_end_cb(kube_reply *r, void *arg)
+watch_end_cb(KubeReply *r, void *arg)
 {
-	ksv *sv = arg;
+	Ksv *sv = arg;
 
 	sv->w = NULL;
 	sv->busy--;
@@ -175,9 +175,9 @@ watch_end_cb(kube_reply *r, void *arg)
 }
 
 static void
-got_cb(kube_reply *r, void *arg)
+got_cb(KubeReply *r, void *arg)
 {
-	ksv *sv = arg;
+	Ksv *sv = arg;
 	char why[700];
 
 	sv->busy--;
@@ -194,7 +194,7 @@ got_cb(kube_reply *r, void *arg)
 
 /* Watch the Service from where we are; with no resourceVersion, get it first. */
 static void
-watch_again(ksv *sv)
+watch_again(Ksv *sv)
 {
 	char path[700];
 	const char *ns = kube_namespace(sv->d->k);
@@ -219,7 +219,7 @@ watch_again(ksv *sv)
 static void
 deadline_cb(uv_timer_t *t)
 {
-	ksv *sv = t->data;
+	Ksv *sv = t->data;
 	char why[300];
 
 	snprintf(why, sizeof why, "the Knative Service %s was not Ready within %d s", sv->name, READY_MS / 1000);
@@ -230,11 +230,11 @@ deadline_cb(uv_timer_t *t)
  * those nothing of ours uses; with doom_live, the others when their last
  * user goes (else those are left: made after the list was asked for). */
 static void
-collect_items(domain *d, json_t *items, const char *keep, int doom_live)
+collect_items(Domain *d, json_t *items, const char *keep, int doom_live)
 {
 	json_t *item;
 	size_t i;
-	ksv *o;
+	Ksv *o;
 
 	json_array_foreach(items, i, item)
 	{
@@ -252,7 +252,7 @@ collect_items(domain *d, json_t *items, const char *keep, int doom_live)
 }
 
 static int
-list_action(domain *d, const char *path, kube_cb cb, void *arg)
+list_action(Domain *d, const char *path, kube_cb cb, void *arg)
 {
 	char q[600], label[KSVC_NAME_SIZE];
 
@@ -265,9 +265,9 @@ list_action(domain *d, const char *path, kube_cb cb, void *arg)
 
 /* Garbage collection: the action's Services of other versions. */
 static void
-collect_cb(kube_reply *r, void *arg)
+collect_cb(KubeReply *r, void *arg)
 {
-	ksv *sv = arg;
+	Ksv *sv = arg;
 
 	sv->busy--;
 	if (r->err == 0 && r->status == 200)
@@ -276,16 +276,16 @@ collect_cb(kube_reply *r, void *arg)
 }
 
 static void
-collect(ksv *sv)
+collect(Ksv *sv)
 {
 	if (list_action(sv->d, sv->path, collect_cb, sv) == 0)
 		sv->busy++;
 }
 
 static void
-applied_cb(kube_reply *r, void *arg)
+applied_cb(KubeReply *r, void *arg)
 {
-	ksv *sv = arg;
+	Ksv *sv = arg;
 	char why[700];
 
 	sv->busy--;
@@ -310,12 +310,12 @@ applied_cb(kube_reply *r, void *arg)
 }
 
 static json_t *
-manifest(ksv *sv, const char *kind, const run_limits *lim, json_t *annotations)
+manifest(Ksv *sv, const char *kind, const RunLimits *lim, json_t *annotations)
 {
-	domain *d = sv->d;
+	Domain *d = sv->d;
 	char image[512];
 	const char *own = json_string_value(json_object_get(annotations, "faasfs.dev/image"));
-	ksvc_spec sp = {
+	KsvcSpec sp = {
 		.name = sv->name,
 		.path = sv->path,
 		.version = sv->version,
@@ -339,7 +339,7 @@ manifest(ksv *sv, const char *kind, const run_limits *lim, json_t *annotations)
 
 /* Apply sv as the action version's kind, limits and annotations say. */
 void
-sv_apply(ksv *sv, const char *kind, const run_limits *lim, json_t *annotations)
+sv_apply(Ksv *sv, const char *kind, const RunLimits *lim, json_t *annotations)
 {
 	char path[600], *text;
 	json_t *m = manifest(sv, kind, lim, annotations);
@@ -362,15 +362,15 @@ sv_apply(ksv *sv, const char *kind, const run_limits *lim, json_t *annotations)
 }
 
 void
-sv_apply_pool(ksv *sv, pool *p)
+sv_apply_pool(Ksv *sv, Pool *p)
 {
 	sv_apply(sv, p->kind, &p->lim, p->annotations);
 }
 
 void
-sv_settle(ksv *sv, int state, const char *why)
+sv_settle(Ksv *sv, int state, const char *why)
 {
-	kct *x;
+	Kct *x;
 	int again = 1;
 
 	uv_timer_stop(&sv->deadline);
@@ -398,9 +398,9 @@ sv_settle(ksv *sv, int state, const char *why)
 }
 
 static void
-forget_cb(kube_reply *r, void *arg)
+forget_cb(KubeReply *r, void *arg)
 {
-	domain *d = arg;
+	Domain *d = arg;
 
 	if (r->err == 0 && r->status == 200)
 		collect_items(d, json_object_get(r->body, "items"), NULL, 0);
@@ -411,9 +411,9 @@ forget_cb(kube_reply *r, void *arg)
 /* An action updated or deleted: every Service of it goes, each when unused
  * (an update's new version makes its own on its first run). */
 void
-knative_forget(domain *d, const char *path)
+knative_forget(Domain *d, const char *path)
 {
-	ksv *sv;
+	Ksv *sv;
 
 	if (!d->k)
 		return;
@@ -426,7 +426,7 @@ knative_forget(domain *d, const char *path)
 /* Is Service item of a version the backend no longer has (its action
  * updated or deleted while the backend was away)? */
 static int
-stale(domain *d, json_t *item)
+stale(Domain *d, json_t *item)
 {
 	json_t *md = json_object_get(item, "metadata");
 	const char *path = json_string_value(json_object_get(json_object_get(md, "annotations"), "faasfs.dev/action"));
@@ -441,9 +441,9 @@ stale(domain *d, json_t *item)
 }
 
 static void
-sweep_cb(kube_reply *r, void *arg)
+sweep_cb(KubeReply *r, void *arg)
 {
-	domain *d = arg;
+	Domain *d = arg;
 	json_t *item, *old = json_array();
 	size_t i;
 
@@ -466,7 +466,7 @@ sweep_cb(kube_reply *r, void *arg)
  * had the backend been up when the version went. The namespace is this
  * backend's: another's Services there would be taken for gone ones. */
 void
-knative_sweep(domain *d)
+knative_sweep(Domain *d)
 {
 	char q[300];
 

@@ -104,7 +104,7 @@ env_var(const char *name, const char *value)
 }
 
 static json_t *
-scale_annotations(const ksvc_spec *sp)
+scale_annotations(const KsvcSpec *sp)
 {
 	json_t *a = json_object();
 	char n[24];
@@ -120,7 +120,7 @@ scale_annotations(const ksvc_spec *sp)
 }
 
 static json_t *
-container(const ksvc_spec *sp)
+container(const KsvcSpec *sp)
 {
 	json_t *env = json_array(), *bare = json_deep_copy(sp->init);
 	int secret = json_object_del(bare, "secrets") == 0; /* never in a Service's spec: sent with a run */
@@ -145,7 +145,7 @@ container(const ksvc_spec *sp)
 }
 
 json_t *
-ksvc_manifest(const ksvc_spec *sp)
+ksvc_manifest(const KsvcSpec *sp)
 {
 	char label[KSVC_NAME_SIZE];
 	int timeout_s = (sp->timeout_ms + 999) / 1000;

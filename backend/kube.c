@@ -39,9 +39,9 @@ enum {
 	BODY_MAX = 64 << 20,
 };
 
-struct kube {
+struct Kube {
 	uv_loop_t *loop;
-	curluv *cu;
+	Curluv *cu;
 	char server[512];  /* "https://host:port", no trailing slash */
 	Buf ca, cert, key; /* PEM data, or empty */
 	char ca_file[PATH_MAX], cert_file[PATH_MAX], key_file[PATH_MAX];
@@ -51,15 +51,15 @@ struct kube {
 	int insecure;
 	int in_cluster;
 	char ns[254];
-	LIST_HEAD(, kreq) reqs; /* every transfer still running */
+	LIST_HEAD(, Kreq) reqs; /* every transfer still running */
 	int closing;
 };
 
 enum { K_API, K_WATCH, K_POST };
 
-typedef struct kreq {
-	LIST_ENTRY(kreq) link; /* on k->reqs (le_prev NULL: not yet) */
-	kube *k;
+typedef struct Kreq {
+	LIST_ENTRY(Kreq) link; /* on k->reqs (le_prev NULL: not yet) */
+	Kube *k;
 	int type;
 	CURL *easy;
 	char *method, *url, *ctype;
@@ -79,10 +79,10 @@ typedef struct kreq {
 	kube_post_cb post;
 	int stopping, in_write;
 	int toolong;
-} kreq;
+} Kreq;
 
-struct kube_watch {
-	kreq r;
+struct KubeWatch {
+	Kreq r;
 };
 
 /* ---- where the cluster is ---- */
@@ -108,7 +108,7 @@ file_into(const char *path, Buf *b)
 }
 
 static int
-token_reread(kube *k)
+token_reread(Kube *k)
 {
 	Buf b = { 0 };
 	size_t n;
@@ -162,7 +162,7 @@ pem_from(json_t *o, const char *key, Buf *b, char *file, size_t flen, const char
 }
 
 static int
-from_kubeconfig(kube *k, const char *path, char *err, size_t elen)
+from_kubeconfig(Kube *k, const char *path, char *err, size_t elen)
 {
 	char dir[PATH_MAX], *slash;
 	json_t *cfg, *ctx, *cl, *user;
@@ -214,7 +214,7 @@ from_kubeconfig(kube *k, const char *path, char *err, size_t elen)
 }
 
 static int
-from_pod(kube *k, char *err, size_t elen)
+from_pod(Kube *k, char *err, size_t elen)
 {
 	const char *host = getenv("KUBERNETES_SERVICE_HOST"), *port = getenv("KUBERNETES_SERVICE_PORT_HTTPS");
 	const char *dir = getenv("FAASFS_SERVICEACCOUNT");
@@ -244,10 +244,10 @@ from_pod(kube *k, char *err, size_t elen)
 }
 
 int
-kube_open(uv_loop_t *loop, kube **out, char *err, size_t elen)
+kube_open(uv_loop_t *loop, Kube **out, char *err, size_t elen)
 {
 	const char *cfg = getenv("FAASFS_KUBECONFIG"), *ns = getenv("FAASFS_KUBE_NAMESPACE");
-	kube *k;
+	Kube *k;
 	int rc;
 
 	k = ecalloc(1, sizeof *k);
@@ -283,17 +283,17 @@ kube_open(uv_loop_t *loop, kube **out, char *err, size_t elen)
 }
 
 const char *
-kube_namespace(const kube *k)
+kube_namespace(const Kube *k)
 {
 	return k->ns;
 }
 const char *
-kube_server(const kube *k)
+kube_server(const Kube *k)
 {
 	return k->server;
 }
 int
-kube_in_cluster(const kube *k)
+kube_in_cluster(const Kube *k)
 {
 	return k->in_cluster;
 }
@@ -309,7 +309,7 @@ blob(CURL *e, CURLoption opt, Buf *b)
 }
 
 static void
-kreq_free(kreq *r)
+kreq_free(Kreq *r)
 {
 	if (r->link.le_prev)
 		LIST_REMOVE(r, link);
@@ -326,13 +326,13 @@ kreq_free(kreq *r)
 }
 
 static size_t write_cb(char *data, size_t size, size_t n, void *arg);
-static void done_cb(curluv_resp *resp, void *arg);
+static void done_cb(CurluvResp *resp, void *arg);
 
 /* A new easy handle for r, with the cluster's TLS and token for the API. */
 static int
-kreq_start(kreq *r)
+kreq_start(Kreq *r)
 {
-	kube *k = r->k;
+	Kube *k = r->k;
 	char auth[sizeof k->token + 32];
 	CURL *e;
 	int rc;
@@ -405,10 +405,10 @@ kreq_start(kreq *r)
 	return rc;
 }
 
-static kreq *
-kreq_new(kube *k, int type, const char *method, const char *url, void *arg)
+static Kreq *
+kreq_new(Kube *k, int type, const char *method, const char *url, void *arg)
 {
-	kreq *r = type == K_WATCH ? ecalloc(1, sizeof(kube_watch)) : ecalloc(1, sizeof *r);
+	Kreq *r = type == K_WATCH ? ecalloc(1, sizeof(KubeWatch)) : ecalloc(1, sizeof *r);
 
 	r->k = k;
 	r->type = type;
@@ -420,7 +420,7 @@ kreq_new(kube *k, int type, const char *method, const char *url, void *arg)
 }
 
 static void
-watch_lines(kreq *r)
+watch_lines(Kreq *r)
 {
 	char *nl, *p = r->body.p;
 	size_t left = r->body.n;
@@ -441,7 +441,7 @@ watch_lines(kreq *r)
 static size_t
 write_cb(char *data, size_t size, size_t n, void *arg)
 {
-	kreq *r = arg;
+	Kreq *r = arg;
 	size_t len = size * n;
 
 	if (r->stopping)
@@ -465,7 +465,7 @@ write_cb(char *data, size_t size, size_t n, void *arg)
 
 /* What a person should read about a failed request. */
 static const char *
-reply_message(kreq *r, curluv_resp *resp, json_t *j, char *buf, size_t len)
+reply_message(Kreq *r, CurluvResp *resp, json_t *j, char *buf, size_t len)
 {
 	if (resp->rc != CURLE_OK) {
 		int n = snprintf(buf, len, "%s %s: %s", r->method, r->type == K_POST ? r->url : r->k->server,
@@ -493,13 +493,13 @@ curl_errno(CURLcode rc)
 }
 
 static void
-done_cb(curluv_resp *resp, void *arg)
+done_cb(CurluvResp *resp, void *arg)
 {
-	kreq *r = arg;
-	kube *k = r->k;
+	Kreq *r = arg;
+	Kube *k = r->k;
 	char msg[512];
 	json_t *j = NULL;
-	kube_reply rep = { .err = curl_errno(resp->rc), .status = resp->status };
+	KubeReply rep = { .err = curl_errno(resp->rc), .status = resp->status };
 	struct curl_header *h = NULL;
 
 	r->easy = NULL;
@@ -539,10 +539,10 @@ done_cb(curluv_resp *resp, void *arg)
 }
 
 int
-kube_request(kube *k, const char *method, const char *path, const char *ctype, const char *body, kube_cb cb, void *arg)
+kube_request(Kube *k, const char *method, const char *path, const char *ctype, const char *body, kube_cb cb, void *arg)
 {
 	char url[4096];
-	kreq *r;
+	Kreq *r;
 	int rc;
 
 	snprintf(url, sizeof url, "%s%s", k->server, path);
@@ -559,10 +559,10 @@ kube_request(kube *k, const char *method, const char *path, const char *ctype, c
 }
 
 int
-kube_watch_start(kube *k, const char *path, kube_event_cb ev, kube_end_cb end, void *arg, kube_watch **out)
+kube_watch_start(Kube *k, const char *path, kube_event_cb ev, kube_end_cb end, void *arg, KubeWatch **out)
 {
 	char url[4096];
-	kreq *r;
+	Kreq *r;
 	int rc;
 
 	snprintf(url, sizeof url, "%s%s%swatch=true&allowWatchBookmarks=true&timeoutSeconds=%d", k->server, path,
@@ -574,14 +574,14 @@ kube_watch_start(kube *k, const char *path, kube_event_cb ev, kube_end_cb end, v
 		kreq_free(r);
 		return rc;
 	}
-	*out = (kube_watch *)r;
+	*out = (KubeWatch *)r;
 	return 0;
 }
 
 void
-kube_watch_stop(kube_watch *w)
+kube_watch_stop(KubeWatch *w)
 {
-	kreq *r = &w->r;
+	Kreq *r = &w->r;
 
 	r->stopping = 1;
 	if (!r->in_write && r->easy)
@@ -589,11 +589,11 @@ kube_watch_stop(kube_watch *w)
 }
 
 int
-kube_post(kube *k, const char *method, const char *url, const char *via, const char *const *headers, char *body,
+kube_post(Kube *k, const char *method, const char *url, const char *via, const char *const *headers, char *body,
           size_t len, long timeout_ms, kube_post_cb cb, void *arg)
 {
 	char spec[600];
-	kreq *r = kreq_new(k, K_POST, method, url, arg);
+	Kreq *r = kreq_new(k, K_POST, method, url, arg);
 	int rc, i;
 
 	r->post = cb;
@@ -614,7 +614,7 @@ kube_post(kube *k, const char *method, const char *url, const char *via, const c
 }
 
 void
-kube_close(kube *k)
+kube_close(Kube *k)
 {
 	if (!k)
 		return;

@@ -71,7 +71,7 @@ limits_merge(const json_t *old, json_t *in, json_t **out, char *err, size_t n)
 }
 
 void
-limits_to_run(const json_t *lim, run_limits *rl)
+limits_to_run(const json_t *lim, RunLimits *rl)
 {
 	rl->timeout_ms = (int)json_integer_value(json_object_get(lim, "timeout"));
 	rl->memory_mb = (int)json_integer_value(json_object_get(lim, "memory"));

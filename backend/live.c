@@ -27,17 +27,17 @@
 
 enum { BACKLOG_MAX = 8 << 20 }; /* bytes a follower may fall behind before it is cut off */
 
-struct follower {
-	http_req *req;
-	activation *a;
+struct Follower {
+	HttpReq *req;
+	Activation *a;
 	size_t sent;               /* lines of the activation written */
-	LIST_ENTRY(follower) link; /* on a->followers */
+	LIST_ENTRY(Follower) link; /* on a->followers */
 };
 
 void
-live_register(activation *a)
+live_register(Activation *a)
 {
-	backend *b = a->b;
+	Backend *b = a->b;
 
 	if (!b->running && !(b->running = json_object()))
 		return;
@@ -45,16 +45,16 @@ live_register(activation *a)
 	events_live(b->ev, a->who.ns, a->res.path, a->id, NULL);
 }
 
-activation *
-live_find(backend *b, const char *id)
+Activation *
+live_find(Backend *b, const char *id)
 {
 	json_t *v = json_object_get(b->running, id);
 
-	return v ? (activation *)(intptr_t)json_integer_value(v) : NULL;
+	return v ? (Activation *)(intptr_t)json_integer_value(v) : NULL;
 }
 
 static void
-write_line(http_req *req, const json_t *line)
+write_line(HttpReq *req, const json_t *line)
 {
 	const char *s = json_string_value(line);
 
@@ -65,7 +65,7 @@ write_line(http_req *req, const json_t *line)
 }
 
 static void
-follower_end(follower *f)
+follower_end(Follower *f)
 {
 	LIST_REMOVE(f, link);
 	f->req->abort_cb = NULL;
@@ -75,7 +75,7 @@ follower_end(follower *f)
 }
 
 static void
-follower_abort(http_req *req)
+follower_abort(HttpReq *req)
 {
 	if (req->data)
 		follower_end(req->data);
@@ -83,7 +83,7 @@ follower_abort(http_req *req)
 
 /* Write what of lines f has not had yet. */
 static void
-catch_up(follower *f, const json_t *lines)
+catch_up(Follower *f, const json_t *lines)
 {
 	while (f->sent < json_array_size(lines))
 		write_line(f->req, json_array_get(lines, f->sent++));
@@ -93,8 +93,8 @@ catch_up(follower *f, const json_t *lines)
 void
 live_line(const json_t *line, void *arg)
 {
-	activation *a = arg;
-	follower *f, *next;
+	Activation *a = arg;
+	Follower *f, *next;
 
 	if (!a->lines && !(a->lines = json_array()))
 		return;
@@ -112,9 +112,9 @@ live_line(const json_t *line, void *arg)
 
 /* a's record is committed: followers get the rest of its lines, and their end. */
 void
-live_end(activation *a)
+live_end(Activation *a)
 {
-	follower *f;
+	Follower *f;
 
 	while ((f = LIST_FIRST(&a->followers))) {
 		catch_up(f, a->rec.logs);
@@ -124,7 +124,7 @@ live_end(activation *a)
 
 /* a is freed: out of the table. */
 void
-live_unregister(activation *a)
+live_unregister(Activation *a)
 {
 	live_end(a);
 	if (a->b && a->b->running && live_find(a->b, a->id) == a)
@@ -135,11 +135,11 @@ live_unregister(activation *a)
 
 /* GET .../activations/ID/logs?follow=true */
 void
-live_follow(api_req *ar, const char *id)
+live_follow(ApiReq *ar, const char *id)
 {
-	activation *a = live_find(ar->b, id);
+	Activation *a = live_find(ar->b, id);
 	json_t *doc = NULL;
-	follower *f;
+	Follower *f;
 	int rc;
 
 	if (a && strcmp(a->who.ns, ar->who.ns) == 0) {
@@ -161,7 +161,7 @@ live_follow(api_req *ar, const char *id)
 		return;
 	}
 	http_stream_start(ar->req, 200, "text/plain; charset=utf-8", "Cache-Control: no-cache\r\n");
-	f = &(follower){ .req = ar->req };
+	f = &(Follower){ .req = ar->req };
 	catch_up(f, json_object_get(doc, "logs"));
 	http_stream_end(ar->req);
 	json_decref(doc);

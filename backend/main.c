@@ -44,7 +44,7 @@ enum { PRUNE_BATCH = 50000, KEEP_EVENTS = 100000 };
  * here, not in options: only start-up and shutdown need it. */
 static char socket_path[1024];
 static int socket_asked; /* given with --socket, not the default */
-static http_server *socket_srv;
+static HttpServer *socket_srv;
 
 static void
 usage(FILE *f)
@@ -83,7 +83,7 @@ mkdirs(const char *path, mode_t mode)
 }
 
 static void
-default_paths(options *o)
+default_paths(Options *o)
 {
 	const char *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
 	char exe[PATH_MAX];
@@ -99,7 +99,7 @@ default_paths(options *o)
 }
 
 static int
-parse_listen(options *o, char *arg)
+parse_listen(Options *o, char *arg)
 {
 	char *colon = strrchr(arg, ':');
 	int64_t port;
@@ -124,7 +124,7 @@ number(const char *arg, int *out)
 
 /* --watch-root DIR: a directory under which files/changes may watch. */
 static int
-watch_root(options *o, const char *dir)
+watch_root(Options *o, const char *dir)
 {
 	char real[PATH_MAX];
 
@@ -196,15 +196,15 @@ word_append(char *buf, size_t size, const char *arg)
 }
 
 /* What a command other than the daemon asks for. */
-typedef struct command {
+typedef struct Command {
 	const char *add_ns;   /* --add-namespace */
 	const char *limit_ns; /* --set-limits */
 	int limits[NQUOTA];   /* the quota options: -2 not given, -1 "default" */
-} command;
+} Command;
 
 /* Parse argv into o and cmd; returns 0, 1 for --help, or -EINVAL. */
 static int
-parse_options(int argc, char **argv, options *o, command *cmd)
+parse_options(int argc, char **argv, Options *o, Command *cmd)
 {
 	static const struct option longs[] = {
 		{ "listen", 1, 0, 'l' },
@@ -297,10 +297,10 @@ parse_options(int argc, char **argv, options *o, command *cmd)
 
 /* --add-namespace: make it, print its credential. */
 static int
-add_namespace(const options *o, const char *name)
+add_namespace(const Options *o, const char *name)
 {
 	char path[1100], cred[256];
-	store *st;
+	Store *st;
 	int rc;
 
 	snprintf(path, sizeof path, "%s/faasfs.db", o->data_dir);
@@ -317,11 +317,11 @@ add_namespace(const options *o, const char *name)
 
 /* --set-limits: a namespace's own quotas, printed as they are now. */
 static int
-set_limits(const options *o, const command *cmd)
+set_limits(const Options *o, const Command *cmd)
 {
 	char path[1100], err[256];
 	json_t *own = NULL;
-	store *st;
+	Store *st;
 	int rc;
 
 	snprintf(path, sizeof path, "%s/faasfs.db", o->data_dir);
@@ -339,7 +339,7 @@ set_limits(const options *o, const command *cmd)
 static void
 prune_cb(uv_timer_t *t)
 {
-	backend *b = t->data;
+	Backend *b = t->data;
 	int64_t before = now_ms() - (int64_t)b->opt.keep_days * 86400000;
 
 	store_prune_request(b->st, before, b->opt.keep_count, KEEP_EVENTS, PRUNE_BATCH);
@@ -349,7 +349,7 @@ prune_cb(uv_timer_t *t)
 /* The API on the Unix socket too. A default socket that cannot be made
  * (its path too long for one, say) is only a warning: TCP still serves. */
 static int
-listen_socket(backend *b, const http_limits *lim)
+listen_socket(Backend *b, const HttpLimits *lim)
 {
 	int rc;
 
@@ -367,7 +367,7 @@ listen_socket(backend *b, const http_limits *lim)
 }
 
 static void
-stop_listening(backend *b)
+stop_listening(Backend *b)
 {
 	if (b->http)
 		http_close(b->http);
@@ -379,7 +379,7 @@ stop_listening(backend *b)
 static void
 stop_signal(uv_signal_t *h, int sig)
 {
-	backend *b = h->data;
+	Backend *b = h->data;
 
 	log_info("signal %d: stopping", sig);
 	stop_listening(b);
@@ -391,7 +391,7 @@ stop_signal(uv_signal_t *h, int sig)
 static int
 action_version(void *arg, const char *path, char *out, size_t n)
 {
-	backend *b = arg;
+	Backend *b = arg;
 	const char *slash = strchr(path, '/');
 	char ns[256];
 	json_t *doc;
@@ -410,10 +410,10 @@ action_version(void *arg, const char *path, char *out, size_t n)
 static void *
 api_open(void *arg, int fd)
 {
-	backend *b = arg;
-	http_limits lim = { .check = api_check,
-		            .max_body = b->opt.max_payload > (48u << 20) ? b->opt.max_payload : 48u << 20 };
-	http_server *srv;
+	Backend *b = arg;
+	HttpLimits lim = { .check = api_check,
+		           .max_body = b->opt.max_payload > (48u << 20) ? b->opt.max_payload : 48u << 20 };
+	HttpServer *srv;
 
 	if (http_listen_fd(b->loop, fd, &lim, api_handle, b, &srv) < 0)
 		return NULL;
@@ -427,10 +427,10 @@ api_close(void *srv)
 }
 
 static int
-start_services(backend *b)
+start_services(Backend *b)
 {
-	sched_config sc = { 0 };
-	http_limits lim = { .check = api_check };
+	SchedConfig sc = { 0 };
+	HttpLimits lim = { .check = api_check };
 	char path[1100];
 	int rc;
 
@@ -491,7 +491,7 @@ start_services(backend *b)
 }
 
 static void
-stop_services(backend *b)
+stop_services(Backend *b)
 {
 	stop_listening(b);
 	if (b->sched)
@@ -545,8 +545,8 @@ notify_ready(void)
 int
 main(int argc, char **argv)
 {
-	static backend b;
-	command cmd = { .limits = { -2, -2, -2 } };
+	static Backend b;
+	Command cmd = { .limits = { -2, -2, -2 } };
 	uv_signal_t sigint, sigterm;
 	int rc;
 
@@ -556,7 +556,7 @@ main(int argc, char **argv)
 		log_error("cannot start libcurl or SQLite");
 		return 1;
 	}
-	b.opt = (options){ .listen_host = "127.0.0.1",
+	b.opt = (Options){ .listen_host = "127.0.0.1",
 		           .listen_port = 3233,
 		           .sandbox = 1,
 		           .keep_count = 100000,

@@ -19,37 +19,37 @@ enum { NLE = 12 };
 static const double le[NLE] = { 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5, 60 };
 static const char *const starts[] = { "cold", "stemcell", "warm" };
 
-typedef struct action_stat {
+typedef struct ActionStat {
 	int64_t status[4];
 	int64_t hist[NLE];
 	int64_t count;
 	double sum;
 	int64_t start[3];
 	char path[];
-} action_stat;
+} ActionStat;
 
-struct metrics {
+struct Metrics {
 	Map stats; /* path → action_stat */
 };
 
 int
-metrics_new(metrics **out)
+metrics_new(Metrics **out)
 {
 	*out = ecalloc(1, sizeof **out);
 	return 0;
 }
 
 void
-metrics_free(metrics *m)
+metrics_free(Metrics *m)
 {
 	map_free_with(&m->stats, free);
 	free(m);
 }
 
-static action_stat *
-stat_of(metrics *m, const char *path)
+static ActionStat *
+stat_of(Metrics *m, const char *path)
 {
-	action_stat *a;
+	ActionStat *a;
 
 	if ((a = map_get(&m->stats, path)))
 		return a;
@@ -60,9 +60,9 @@ stat_of(metrics *m, const char *path)
 }
 
 void
-metrics_activation(metrics *m, const char *path, int status, int64_t ms, const char *start)
+metrics_activation(Metrics *m, const char *path, int status, int64_t ms, const char *start)
 {
-	action_stat *a = stat_of(m, path);
+	ActionStat *a = stat_of(m, path);
 	double s = ms / 1000.0;
 
 	if (!a)
@@ -77,7 +77,7 @@ metrics_activation(metrics *m, const char *path, int status, int64_t ms, const c
 }
 
 static void
-action_lines(Buf *o, const action_stat *a)
+action_lines(Buf *o, const ActionStat *a)
 {
 	for (int s = 0; s < 4; s++)
 		if (a->status[s])
@@ -98,22 +98,22 @@ action_lines(Buf *o, const action_stat *a)
 
 /* Is a (path "ns/...") one of ns's actions? */
 static int
-stat_in(const action_stat *a, const char *ns)
+stat_in(const ActionStat *a, const char *ns)
 {
 	size_t n = ns ? strlen(ns) : 0;
 
 	return !ns || (strncmp(a->path, ns, n) == 0 && a->path[n] == '/');
 }
 
-typedef struct who_lines {
+typedef struct WhoLines {
 	Buf *o;
 	const char *ns; /* whose actions, or NULL: all */
-} who_lines;
+} WhoLines;
 
 static void
 stat_lines(const char *path, void *a, void *arg)
 {
-	who_lines *w = arg;
+	WhoLines *w = arg;
 
 	(void)path;
 	if (stat_in(a, w->ns))
@@ -121,10 +121,10 @@ stat_lines(const char *path, void *a, void *arg)
 }
 
 void
-metrics_handle(backend *b, http_req *req, const char *ns)
+metrics_handle(Backend *b, HttpReq *req, const char *ns)
 {
 	Buf o = { 0 };
-	who_lines w = { &o, ns };
+	WhoLines w = { &o, ns };
 	int64_t commits, rows;
 
 	buf_printf(&o, "# HELP faasfs_activations_total Finished activations by action and status.\n"

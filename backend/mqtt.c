@@ -37,7 +37,7 @@
 
 enum { KEEPALIVE_S = 30, MISC_MS = 1000, BACKOFF_MIN_MS = 1000, BACKOFF_MAX_MS = 60000, PROBE_MS = 3000 };
 
-typedef struct broker {
+typedef struct Broker {
 	char host[256];
 	int port;
 	char user[256], pass[256];
@@ -45,23 +45,23 @@ typedef struct broker {
 	char topic[1024];
 	int qos;
 	int tls; /* mqtts:// */
-} broker;
+} Broker;
 
-typedef struct sub {
-	LIST_ENTRY(sub) link; /* on subs */
-	backend *b;
+typedef struct Sub {
+	LIST_ENTRY(Sub) link; /* on subs */
+	Backend *b;
 	char ns[NAME_MAX_LEN + 1];
 	char trigger[NAME_MAX_LEN + 1];
-	broker k;
+	Broker k;
 	struct mosquitto *m;
 	uv_poll_t *poll; /* on the current socket, or NULL */
 	int fd;
 	uv_timer_t timer; /* loop_misc while connected; the next try while not */
 	int backoff_ms, connected, closing;
 	char why[MQTT_WHY_LEN]; /* why the broker's certificate was refused (mqtt_tls.c) */
-} sub;
+} Sub;
 
-static LIST_HEAD(, sub) subs;
+static LIST_HEAD(, Sub) subs;
 
 static int
 bad(char *err, size_t n, const char *fmt, const char *arg)
@@ -72,7 +72,7 @@ bad(char *err, size_t n, const char *fmt, const char *arg)
 
 /* config into k; err says which parameter and why. */
 static int
-broker_parse(const json_t *config, broker *k, char *err, size_t n)
+broker_parse(const json_t *config, Broker *k, char *err, size_t n)
 {
 	const char *url = json_string_value(json_object_get(config, "url"));
 	const char *topic = json_string_value(json_object_get(config, "topic"));
@@ -119,7 +119,7 @@ broker_parse(const json_t *config, broker *k, char *err, size_t n)
 
 /* The TLS parameters are for mqtts:// only. */
 static int
-tls_params(const json_t *config, const broker *k, char *err, size_t n)
+tls_params(const json_t *config, const Broker *k, char *err, size_t n)
 {
 	static const char *const only_tls[] = { "ca", "cert", "key", "insecure" };
 
@@ -131,7 +131,7 @@ tls_params(const json_t *config, const broker *k, char *err, size_t n)
 
 /* A client for k, over TLS for mqtts:// (why: its refusals); 0 or -errno, err says. */
 static int
-client_new(const json_t *config, const broker *k, const char *id, void *arg, char *why, struct mosquitto **out,
+client_new(const json_t *config, const Broker *k, const char *id, void *arg, char *why, struct mosquitto **out,
            char *err, size_t n)
 {
 	SSL_CTX *ctx = NULL;
@@ -153,11 +153,11 @@ client_new(const json_t *config, const broker *k, const char *id, void *arg, cha
 }
 
 static int
-mqtt_check(backend *b, json_t *config, char *err, size_t n)
+mqtt_check(Backend *b, json_t *config, char *err, size_t n)
 {
 	struct mosquitto *m;
 	char why[MQTT_WHY_LEN];
-	broker k;
+	Broker k;
 	int rc;
 
 	(void)b;
@@ -170,7 +170,7 @@ mqtt_check(backend *b, json_t *config, char *err, size_t n)
 
 /* A TCP connection to host:port within PROBE_MS; 0 or -errno (err says). */
 static int
-reach(const broker *k, char *err, size_t n)
+reach(const Broker *k, char *err, size_t n)
 {
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *ai, *a;
 	char port[16];
@@ -218,7 +218,7 @@ mqtt_probe(const json_t *config, char *err, size_t n)
 {
 	char why[MQTT_WHY_LEN] = "";
 	struct mosquitto *m;
-	broker k;
+	Broker k;
 	int rc, connack = -1;
 
 	if ((rc = broker_parse(config, &k, err, n)) || (rc = reach(&k, err, n)))
@@ -254,7 +254,7 @@ poll_closed(uv_handle_t *h)
 }
 
 static void
-socket_drop(sub *s)
+socket_drop(Sub *s)
 {
 	if (s->poll) {
 		uv_poll_stop(s->poll);
@@ -268,7 +268,7 @@ static void poll_cb(uv_poll_t *h, int status, int events);
 static void timer_cb(uv_timer_t *t);
 
 static void
-retry_later(sub *s)
+retry_later(Sub *s)
 {
 	socket_drop(s);
 	s->connected = 0;
@@ -285,7 +285,7 @@ retry_later(sub *s)
 
 /* Poll the client's socket for what it needs: always reading, writing when it has output. */
 static void
-socket_watch(sub *s)
+socket_watch(Sub *s)
 {
 	int fd = mosquitto_socket(s->m);
 
@@ -315,7 +315,7 @@ socket_watch(sub *s)
 static void
 poll_cb(uv_poll_t *h, int status, int events)
 {
-	sub *s = h->data;
+	Sub *s = h->data;
 	int rc = MOSQ_ERR_SUCCESS;
 
 	if (status < 0) {
@@ -337,7 +337,7 @@ poll_cb(uv_poll_t *h, int status, int events)
 static void
 timer_cb(uv_timer_t *t)
 {
-	sub *s = t->data;
+	Sub *s = t->data;
 
 	if (s->fd >= 0) { /* connected, or connecting: keep it alive */
 		if (mosquitto_loop_misc(s->m) != MOSQ_ERR_SUCCESS) {
@@ -359,7 +359,7 @@ timer_cb(uv_timer_t *t)
 static void
 on_connect(struct mosquitto *m, void *arg, int rc)
 {
-	sub *s = arg;
+	Sub *s = arg;
 
 	if (rc) {
 		log_warn("mqtt: %s/%s: %s:%d refused: %s", s->ns, s->trigger, s->k.host, s->k.port,
@@ -375,14 +375,14 @@ static void
 on_disconnect(struct mosquitto *m, void *arg, int rc)
 {
 	(void)m, (void)rc;
-	((sub *)arg)->connected = 0;
+	((Sub *)arg)->connected = 0;
 }
 
 static void
 on_message(struct mosquitto *m, void *arg, const struct mosquitto_message *msg)
 {
-	sub *s = arg;
-	caller who = { 0 };
+	Sub *s = arg;
+	Caller who = { 0 };
 	json_t *payload, *annot, *raw;
 
 	(void)m;
@@ -404,7 +404,7 @@ on_message(struct mosquitto *m, void *arg, const struct mosquitto_message *msg)
 
 /* The client id of a trigger's subscription: its session, when kept. */
 static void
-client_id(const sub *s, char *out, size_t n)
+client_id(const Sub *s, char *out, size_t n)
 {
 	unsigned char md[32];
 	unsigned int len = 0;
@@ -417,9 +417,9 @@ client_id(const sub *s, char *out, size_t n)
 }
 
 static int
-mqtt_start(backend *b, feed_row *r, char *err, size_t n)
+mqtt_start(Backend *b, FeedRow *r, char *err, size_t n)
 {
-	sub *s = ecalloc(1, sizeof *s);
+	Sub *s = ecalloc(1, sizeof *s);
 	char id[64];
 	int rc;
 
@@ -455,14 +455,14 @@ mqtt_start(backend *b, feed_row *r, char *err, size_t n)
 static void
 sub_closed(uv_handle_t *h)
 {
-	sub *s = h->data;
+	Sub *s = h->data;
 
 	mosquitto_destroy(s->m);
 	free(s);
 }
 
 static void
-sub_close(sub *s)
+sub_close(Sub *s)
 {
 	s->closing = 1;
 	mosquitto_disconnect(s->m);
@@ -471,9 +471,9 @@ sub_close(sub *s)
 }
 
 static void
-mqtt_stop(backend *b, const char *ns, const char *trigger)
+mqtt_stop(Backend *b, const char *ns, const char *trigger)
 {
-	sub *s;
+	Sub *s;
 
 	(void)b;
 	LIST_FOREACH(s, &subs, link)
@@ -485,7 +485,7 @@ mqtt_stop(backend *b, const char *ns, const char *trigger)
 }
 
 static void
-load_one(feed_row *r, void *arg)
+load_one(FeedRow *r, void *arg)
 {
 	char err[1024];
 
@@ -495,16 +495,16 @@ load_one(feed_row *r, void *arg)
 }
 
 int
-mqtt_new(backend *b)
+mqtt_new(Backend *b)
 {
 	mosquitto_lib_init();
 	return store_feed_each(b->st, CATALOG_NS "/mqtt/%", load_one, b);
 }
 
 void
-mqtt_free(backend *b)
+mqtt_free(Backend *b)
 {
-	sub *s;
+	Sub *s;
 
 	(void)b;
 	while ((s = LIST_FIRST(&subs))) {
@@ -513,7 +513,7 @@ mqtt_free(backend *b)
 	}
 }
 
-static const feed_param mqtt_params[] = {
+static const FeedParam mqtt_params[] = {
 	{ "url", "the broker: mqtt://[USER:PASSWORD@]HOST[:PORT], or mqtts:// over TLS", 1 },
 	{ "topic", "what to subscribe to; + is one level, # the rest", 1 },
 	{ "qos", "0, 1 or 2 (0)", 0 },
@@ -526,11 +526,11 @@ static const feed_param mqtt_params[] = {
 	{ NULL, NULL, 0 },
 };
 
-const feed_service mqtt_subscribe = { .pkg = "mqtt",
-	                              .name = "subscribe",
-	                              .description = "Fire the trigger once per message on an MQTT topic.",
-	                              .params = mqtt_params,
-	                              .check = mqtt_check,
-	                              .start = mqtt_start,
-	                              .stop = mqtt_stop,
-	                              .probe = mqtt_probe };
+const FeedService mqtt_subscribe = { .pkg = "mqtt",
+	                             .name = "subscribe",
+	                             .description = "Fire the trigger once per message on an MQTT topic.",
+	                             .params = mqtt_params,
+	                             .check = mqtt_check,
+	                             .start = mqtt_start,
+	                             .stop = mqtt_stop,
+	                             .probe = mqtt_probe };

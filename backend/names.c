@@ -87,7 +87,7 @@ name_check(const char *s, char *err, size_t n)
 /* Split "/ns/pkg/name", "/ns/name", "pkg/name" or "name" into q. A leading
  * slash means the first part is a namespace; "_" is the caller's. */
 int
-qname_parse(const char *path, const char *own_ns, qname *q, char *err, size_t n)
+qname_parse(const char *path, const char *own_ns, Qname *q, char *err, size_t n)
 {
 	char buf[PATH_MAX_LEN + 1], *part[3], *save = NULL, *p;
 	int k = 0, abs = path[0] == '/';
@@ -119,7 +119,7 @@ qname_parse(const char *path, const char *own_ns, qname *q, char *err, size_t n)
 
 /* "ns/pkg/name" or "ns/name". */
 void
-qname_path(const qname *q, char *out, size_t n)
+qname_path(const Qname *q, char *out, size_t n)
 {
 	if (q->pkg[0])
 		snprintf(out, n, "%s/%s/%s", q->ns, q->pkg, q->name);
@@ -129,7 +129,7 @@ qname_path(const qname *q, char *out, size_t n)
 
 /* The name inside the namespace's table: "pkg/name" or "name". */
 void
-qname_key(const qname *q, char *out, size_t n)
+qname_key(const Qname *q, char *out, size_t n)
 {
 	if (q->pkg[0])
 		snprintf(out, n, "%s/%s", q->pkg, q->name);

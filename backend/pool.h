@@ -23,14 +23,14 @@ enum {
 	DEF_STEM_MS = 20,   /* what a stem cell's /init costs, likewise */
 };
 
-typedef struct run run;
+typedef struct Run Run;
 
 /* One activation, from sched_submit to done_cb. */
-struct run {
-	TAILQ_ENTRY(run) link; /* on its pool's queue, or on the done list */
-	sched *s;
-	pool *p;
-	container *c; /* while it runs */
+struct Run {
+	TAILQ_ENTRY(Run) link; /* on its pool's queue, or on the done list */
+	Sched *s;
+	Pool *p;
+	Container *c; /* while it runs */
 	sched_done_cb cb;
 	void *arg;
 	char act_id[33];                                /* the activation's id */
@@ -46,12 +46,12 @@ struct run {
 	int timer_on;
 	int queued; /* on its pool's queue */
 	int done;   /* on the scheduler's done list */
-	run_result res;
+	RunResult res;
 };
 
 /* The containers and the queue of one action version (path@version). */
-struct pool {
-	sched *s;
+struct Pool {
+	Sched *s;
 	char *key; /* "guest/hello@0.0.3", in s->pools unless forgotten */
 	char *path;
 	char kind[64];
@@ -60,14 +60,14 @@ struct pool {
 	json_t *annotations; /* the action's, or NULL (a domain may read them) */
 	int debug_ms;        /* its failed containers are held this long (annotation debug), or 0 */
 	size_t init_len;
-	run_limits lim;
-	TAILQ_HEAD(runq, run) queue;
+	RunLimits lim;
+	TAILQ_HEAD(runq, Run) queue;
 	int queued;
-	LIST_HEAD(, container) conts; /* every container given to this pool */
+	LIST_HEAD(, Container) conts; /* every container given to this pool */
 	int ncont;
 	int incoming; /* slots of containers starting or initialising */
 	int starving; /* on s->starving: waits for capacity */
-	TAILQ_ENTRY(pool) slink;
+	TAILQ_ENTRY(Pool) slink;
 	int forgotten;   /* out of the table; goes when empty */
 	int start_fails; /* containers in a row that did not start */
 	const Scheduler *sch;
@@ -76,23 +76,23 @@ struct pool {
 	int start_ms;     /* its containers' start to ready, moving average; 0: none yet */
 	int64_t age_grew; /* when the queue's age last grew it */
 	int later;        /* on s->later: waits to grow */
-	TAILQ_ENTRY(pool) llink;
+	TAILQ_ENTRY(Pool) llink;
 };
 
-typedef struct sched_domain {
-	const domain_ops *ops;
-	domain *d;
-} sched_domain;
+typedef struct SchedDomain {
+	const DomainOps *ops;
+	Domain *d;
+} SchedDomain;
 
-struct sched {
+struct Sched {
 	uv_loop_t *loop;
 	char *proxy_path, *run_dir;
 	char *schedulers; /* "NAME" or "NS=NAME", space-separated, or NULL */
-	sched_config cfg; /* with defaults filled in */
-	sched_domain doms[MAX_DOMAINS];
+	SchedConfig cfg;  /* with defaults filled in */
+	SchedDomain doms[MAX_DOMAINS];
 	int ndoms;
 	Map pools; /* by key */
-	TAILQ_HEAD(poolq, pool) starving;
+	TAILQ_HEAD(poolq, Pool) starving;
 	struct poolq later; /* pools that wait to grow: for a start to end, or for their queue to age */
 	int nstarving, nlater;
 	uv_timer_t later_timer;
@@ -102,11 +102,11 @@ struct sched {
 	int stem_ms;      /* a stem cell's /init, likewise */
 	Cpool cpools[MAX_CPOOLS];
 	int ncpools;
-	LIST_HEAD(, container) all; /* every container */
+	LIST_HEAD(, Container) all; /* every container */
 	int ncont;                  /* not stopping */
 	int mem_mb;                 /* of containers not stopping */
 	int nstopping;
-	LIST_HEAD(, container) stems; /* stem cells, starting or up */
+	LIST_HEAD(, Container) stems; /* stem cells, starting or up */
 	char *stem_kinds[MAX_STEM_KINDS];
 	int stem_doms[MAX_STEM_KINDS];
 	int stem_expect[MAX_STEM_KINDS]; /* more stem cells, for new actions of the kind yet to run */
@@ -123,39 +123,39 @@ struct sched {
 };
 
 int64_t sched_now_ms(void);
-void sched_maybe_release(sched *s);
+void sched_maybe_release(Sched *s);
 void sched_done_idle_cb(uv_idle_t *h);
-void pool_unlink(pool *p);
-void pool_free(pool *p);
+void pool_unlink(Pool *p);
+void pool_free(Pool *p);
 
 /* sched_pool.c: containers, caps, stem cells */
-void queue_append(pool *p, run *r);
-void queue_remove(pool *p, run *r);
-void pool_pump(pool *p);
-void pool_maybe_free(pool *p);
-void container_idle(container *c);
-void container_retire(container *c);
-int container_hold(container *c, const char *id);
+void queue_append(Pool *p, Run *r);
+void queue_remove(Pool *p, Run *r);
+void pool_pump(Pool *p);
+void pool_maybe_free(Pool *p);
+void container_idle(Container *c);
+void container_retire(Container *c);
+int container_hold(Container *c, const char *id);
 int pool_debug_ms(const json_t *annotations);
-void sched_relieve(sched *s);
-pool *pool_starved(sched *s, pool *p);
-void pool_relieve(pool *q);
-void stem_fill(sched *s);
-int stem_kind_add(sched *s, int di, const char *kind);
-void stem_expect(sched *s, int di, const char *kind);
-void stem_fulfil(sched *s, const char *kind);
-void start_end(container *c);
-void pool_later(pool *p, int64_t at);
-void later_remove(pool *p);
+void sched_relieve(Sched *s);
+Pool *pool_starved(Sched *s, Pool *p);
+void pool_relieve(Pool *q);
+void stem_fill(Sched *s);
+int stem_kind_add(Sched *s, int di, const char *kind);
+void stem_expect(Sched *s, int di, const char *kind);
+void stem_fulfil(Sched *s, const char *kind);
+void start_end(Container *c);
+void pool_later(Pool *p, int64_t at);
+void later_remove(Pool *p);
 void sched_later_cb(uv_timer_t *t);
 
 /* sched_run.c: one activation's life */
-void run_dispatch(run *r, container *c);
-void run_finish(run *r);
-void run_fail(run *r, enum run_status st, const char *msg);
-void run_fail_later(run *r, enum run_status st, const char *msg);
-void run_free(run *r);
-void pool_init_done(container *c, int ok, const char *error);
-void container_init(container *c);
+void run_dispatch(Run *r, Container *c);
+void run_finish(Run *r);
+void run_fail(Run *r, enum run_status st, const char *msg);
+void run_fail_later(Run *r, enum run_status st, const char *msg);
+void run_free(Run *r);
+void pool_init_done(Container *c, int ok, const char *error);
+void container_init(Container *c);
 
 #endif

@@ -58,7 +58,7 @@ typedef struct Quotas {
 
 /* The system's values under the namespace's own, read from the store. */
 static void
-reread(backend *b, Quota *q, int64_t now)
+reread(Backend *b, Quota *q, int64_t now)
 {
 	json_t *own = NULL;
 
@@ -75,7 +75,7 @@ reread(backend *b, Quota *q, int64_t now)
  * when out of memory (then nothing is counted: no quota is better than
  * refusing everyone). */
 static Quota *
-quota_of(backend *b, const char *ns, int fresh)
+quota_of(Backend *b, const char *ns, int fresh)
 {
 	Quotas *qs = b->quotas;
 	int64_t now = now_ms();
@@ -130,7 +130,7 @@ window_room(Window *w, int limit, char *err, size_t n)
  * -EAGAIN with OpenWhisk's reason in err (the rate is checked first, as
  * there). */
 int
-quota_invoke(backend *b, const char *ns, char *err, size_t n)
+quota_invoke(Backend *b, const char *ns, char *err, size_t n)
 {
 	Quota *q = quota_of(b, ns, 0);
 	int rc;
@@ -146,7 +146,7 @@ quota_invoke(backend *b, const char *ns, char *err, size_t n)
 
 /* An activation quota_invoke let in is recorded. */
 void
-quota_release(backend *b, const char *ns)
+quota_release(Backend *b, const char *ns)
 {
 	Quota *q = quota_of(b, ns, 0);
 
@@ -156,7 +156,7 @@ quota_release(backend *b, const char *ns)
 
 /* A trigger of ns fired: 0, or -EAGAIN with the reason in err. */
 int
-quota_fire(backend *b, const char *ns, char *err, size_t n)
+quota_fire(Backend *b, const char *ns, char *err, size_t n)
 {
 	Quota *q = quota_of(b, ns, 0);
 	int rc;
@@ -169,7 +169,7 @@ quota_fire(backend *b, const char *ns, char *err, size_t n)
 
 /* GET .../limits: the limits in force for ns, as OpenWhisk names them. */
 json_t *
-quota_limits(backend *b, const char *ns)
+quota_limits(Backend *b, const char *ns)
 {
 	Quota *q = quota_of(b, ns, 1);
 	json_t *o = json_object();
@@ -202,7 +202,7 @@ quota_option(const char *name, const char *arg, int *limits)
 /* --set-limits: ns's own limits, those >= 0 set, -1 back to the system's,
  * others (-2) as they were. */
 int
-quota_set(store *st, const char *ns, const int *limits, char *err, size_t n)
+quota_set(Store *st, const char *ns, const int *limits, char *err, size_t n)
 {
 	json_t *own;
 	int rc;
@@ -221,7 +221,7 @@ quota_set(store *st, const char *ns, const int *limits, char *err, size_t n)
 }
 
 void
-quota_free(backend *b)
+quota_free(Backend *b)
 {
 	Quotas *qs = b->quotas;
 

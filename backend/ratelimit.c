@@ -16,19 +16,19 @@
 
 enum { BUCKETS_MAX = 100000 };
 
-typedef struct bucket {
+typedef struct Bucket {
 	double tokens;
 	double rate, period; /* tokens at most, per period ms */
 	int64_t at;          /* ms of the last refill */
-} bucket;
+} Bucket;
 
-typedef struct ratelimits {
+typedef struct Ratelimits {
 	Map buckets; /* key → bucket */
 	int64_t now; /* of a sweep */
-} ratelimits;
+} Ratelimits;
 
 static void
-refill(bucket *k, int64_t now)
+refill(Bucket *k, int64_t now)
 {
 	k->tokens += (double)(now - k->at) * k->rate / k->period;
 	if (k->tokens > k->rate)
@@ -40,21 +40,21 @@ refill(bucket *k, int64_t now)
 static void
 sweep_one(const char *key, void *k, void *arg)
 {
-	ratelimits *rl = arg;
+	Ratelimits *rl = arg;
 
 	refill(k, rl->now);
-	if (((bucket *)k)->tokens >= ((bucket *)k)->rate)
+	if (((Bucket *)k)->tokens >= ((Bucket *)k)->rate)
 		free(map_del(&rl->buckets, key));
 }
 
 /* Take a token from key's bucket (rate per period_ms). 0, or -EAGAIN
  * with *retry_ms until the next one. */
 int
-ratelimit_take(backend *b, const char *key, double rate, double period_ms, int64_t *retry_ms)
+ratelimit_take(Backend *b, const char *key, double rate, double period_ms, int64_t *retry_ms)
 {
-	ratelimits *rl = b->ratelimits;
+	Ratelimits *rl = b->ratelimits;
 	int64_t now = now_ms();
-	bucket *k;
+	Bucket *k;
 
 	if (!rl)
 		rl = b->ratelimits = ecalloc(1, sizeof *rl);
@@ -84,9 +84,9 @@ ratelimit_take(backend *b, const char *key, double rate, double period_ms, int64
 }
 
 void
-ratelimit_free(backend *b)
+ratelimit_free(Backend *b)
 {
-	ratelimits *rl = b->ratelimits;
+	Ratelimits *rl = b->ratelimits;
 
 	if (!rl)
 		return;

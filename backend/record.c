@@ -40,7 +40,7 @@ record_status_text(int status)
 
 /* The strings are borrowed: they must outlive the record. */
 void
-record_init(record *r, const char *ns, const char *name, const char *version, const char *id, const char *cause)
+record_init(Record *r, const char *ns, const char *name, const char *version, const char *id, const char *cause)
 {
 	memset(r, 0, sizeof *r);
 	r->ns = ns;
@@ -55,7 +55,7 @@ record_init(record *r, const char *ns, const char *name, const char *version, co
 }
 
 void
-record_clear(record *r)
+record_clear(Record *r)
 {
 	json_decref(r->result);
 	json_decref(r->logs);
@@ -65,7 +65,7 @@ record_clear(record *r)
 
 /* ,{"key":KEY,"value": — the value follows. */
 static void
-annot_head(record *r, const char *key)
+annot_head(Record *r, const char *key)
 {
 	buf_str(&r->ann, r->ann.n ? ",{\"key\":" : "{\"key\":");
 	js_append_string(&r->ann, key);
@@ -74,7 +74,7 @@ annot_head(record *r, const char *key)
 
 /* Add an annotation; a NULL value adds none. */
 void
-record_annot(record *r, const char *key, const json_t *value)
+record_annot(Record *r, const char *key, const json_t *value)
 {
 	if (!value)
 		return;
@@ -84,7 +84,7 @@ record_annot(record *r, const char *key, const json_t *value)
 }
 
 void
-record_annot_str(record *r, const char *key, const char *value)
+record_annot_str(Record *r, const char *key, const char *value)
 {
 	annot_head(r, key);
 	js_append_string(&r->ann, value);
@@ -92,7 +92,7 @@ record_annot_str(record *r, const char *key, const char *value)
 }
 
 void
-record_annot_int(record *r, const char *key, int64_t value)
+record_annot_int(Record *r, const char *key, int64_t value)
 {
 	annot_head(r, key);
 	js_append_int(&r->ann, value);
@@ -101,7 +101,7 @@ record_annot_int(record *r, const char *key, int64_t value)
 
 /* Append a line (stolen) to the record's logs. */
 void
-record_log(record *r, json_t *line)
+record_log(Record *r, json_t *line)
 {
 	if (!r->logs)
 		r->logs = json_array();
@@ -109,7 +109,7 @@ record_log(record *r, json_t *line)
 }
 
 void
-record_set_times(record *r, int64_t start, int64_t end)
+record_set_times(Record *r, int64_t start, int64_t end)
 {
 	r->start = start;
 	r->end = end;
@@ -119,7 +119,7 @@ record_set_times(record *r, int64_t start, int64_t end)
  * of every result only to count it. record_set_response takes the
  * reference to result. */
 void
-record_set_response(record *r, int status, json_t *result)
+record_set_response(Record *r, int status, json_t *result)
 {
 	json_decref(r->result);
 	r->status = status;
@@ -128,7 +128,7 @@ record_set_response(record *r, int status, json_t *result)
 
 /* Complete a record from what the scheduler reports. */
 void
-record_finish(record *r, const run_result *res)
+record_finish(Record *r, const RunResult *res)
 {
 	record_set_times(r, res->start_ms, res->end_ms);
 	record_set_response(r, res->status, res->result ? json_incref(res->result) : json_object());
@@ -186,7 +186,7 @@ put_response(Buf *b, int status, const json_t *result)
 /* The record's JSON text, malloc'd, or NULL when its logs or result
  * cannot be written (js_append). */
 char *
-record_text(const record *r)
+record_text(const Record *r)
 {
 	Buf b = { 0 };
 	int failed;

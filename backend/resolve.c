@@ -14,7 +14,7 @@
 #include "fns.h"
 
 static int
-visible(const caller *who, const char *ns, const json_t *pkg)
+visible(const Caller *who, const char *ns, const json_t *pkg)
 {
 	return strcmp(who->ns, ns) == 0 || (pkg && json_is_true(json_object_get(pkg, "publish")));
 }
@@ -29,7 +29,7 @@ not_found(int *status, char *err, size_t n, const char *what)
 
 /* Find the package a binding points to; -ENOENT unless it exists and is visible. */
 static int
-follow_binding(backend *b, const caller *who, json_t *bind, json_t **target, char *ns, char *name)
+follow_binding(Backend *b, const Caller *who, json_t *bind, json_t **target, char *ns, char *name)
 {
 	snprintf(ns, NAME_MAX_LEN + 1, "%s", jstr(json_object_get(bind, "namespace")));
 	snprintf(name, NAME_MAX_LEN + 1, "%s", jstr(json_object_get(bind, "name")));
@@ -46,7 +46,7 @@ follow_binding(backend *b, const caller *who, json_t *bind, json_t **target, cha
 /* The secrets of the action and of the package it lives in (secrets.c),
  * read only when one of them names some. */
 static int
-resolve_secrets(backend *b, resolved *r, const char *ns, const char *pkg, const json_t *pkgdoc, const char *key)
+resolve_secrets(Backend *b, Resolved *r, const char *ns, const char *pkg, const json_t *pkgdoc, const char *key)
 {
 	int pkgsec = pkg[0] && secrets_named(pkgdoc);
 
@@ -60,7 +60,7 @@ resolve_secrets(backend *b, resolved *r, const char *ns, const char *pkg, const 
 }
 
 int
-action_resolve(backend *b, const caller *who, const qname *q, resolved *r, int *status, char *err, size_t n)
+action_resolve(Backend *b, const Caller *who, const Qname *q, Resolved *r, int *status, char *err, size_t n)
 {
 	json_t *pkg = NULL, *target = NULL, *bind;
 	char ns[NAME_MAX_LEN + 1], pname[NAME_MAX_LEN + 1], key[2 * NAME_MAX_LEN + 2];
@@ -117,7 +117,7 @@ action_resolve(backend *b, const caller *who, const qname *q, resolved *r, int *
 }
 
 void
-resolved_free(resolved *r)
+resolved_free(Resolved *r)
 {
 	json_decref(r->secrets);
 	json_decref(r->secinfo);

@@ -32,13 +32,13 @@ extern char **environ;
 
 enum { RT_MAX = 12 };
 
-typedef struct runtime {
+typedef struct Runtime {
 	char family[16], kind[32], version[32];
 	const char *interpreter; /* NULL: the executable itself */
 	int is_default;
-} runtime;
+} Runtime;
 
-static runtime rts[RT_MAX];
+static Runtime rts[RT_MAX];
 static int nrts;
 
 /* The first line an interpreter prints for --version, into out. */
@@ -132,7 +132,7 @@ runtimes_probe(void)
 	add("actionloop", "actionloop", "", NULL, 1);
 }
 
-static const runtime *
+static const Runtime *
 family_default(const char *family, size_t n)
 {
 	for (int i = 0; i < nrts; i++)
@@ -148,7 +148,7 @@ const char *
 kind_accept(const char *given)
 {
 	size_t fam = strcspn(given, ":");
-	const runtime *d;
+	const Runtime *d;
 
 	if (strcmp(given, "sequence") == 0)
 		return given;

@@ -121,7 +121,7 @@ rm_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
 }
 
 static void
-host_hide(sandbox_host *h, const char *dir)
+host_hide(SandboxHost *h, const char *dir)
 {
 	struct stat st;
 	int i;
@@ -142,7 +142,7 @@ host_hide(sandbox_host *h, const char *dir)
  * /run/faasfs/uids-N.lock we can lock (the lock goes when we do), starting
  * at one picked by our pid. */
 static int
-uid_block(sandbox_host *h)
+uid_block(SandboxHost *h)
 {
 	char path[64];
 	int i, n, fd;
@@ -167,7 +167,7 @@ uid_block(sandbox_host *h)
 /* Remove working directories that dead backends left in the run directory
  * ("c<pid>-<slot>"). */
 static void
-run_dir_sweep(sandbox_host *h)
+run_dir_sweep(SandboxHost *h)
 {
 	char path[1100];
 	struct dirent *e;
@@ -190,7 +190,7 @@ run_dir_sweep(sandbox_host *h)
  * that is normally the data directory, where the store is; for the API's
  * socket, the folder that holds it. */
 static void
-host_hide_parent(sandbox_host *h, const char *path)
+host_hide_parent(SandboxHost *h, const char *path)
 {
 	char parent[PATH_MAX], real[PATH_MAX], *slash;
 
@@ -209,7 +209,7 @@ host_hide_parent(sandbox_host *h, const char *path)
 
 /* "uid+pidns+mntns+ipcns+cgroup-v1+cpu+netns+slirp+seccomp" */
 static void
-host_describe(sandbox_host *h)
+host_describe(SandboxHost *h)
 {
 	snprintf(h->describe, sizeof h->describe, "%s%s%s%s%s%s",
 	         h->mode == SB_ROOT     ? "uid+pidns+mntns+ipcns"
@@ -224,9 +224,9 @@ host_describe(sandbox_host *h)
 }
 
 int
-sandbox_host_new(const char *run_dir, const char *socket_path, int enabled, sandbox_host **out, char *warn, size_t wlen)
+sandbox_host_new(const char *run_dir, const char *socket_path, int enabled, SandboxHost **out, char *warn, size_t wlen)
 {
-	sandbox_host *h;
+	SandboxHost *h;
 	char real[PATH_MAX];
 	int i;
 
@@ -272,7 +272,7 @@ sandbox_host_new(const char *run_dir, const char *socket_path, int enabled, sand
 }
 
 void
-sandbox_host_free(sandbox_host *h)
+sandbox_host_free(SandboxHost *h)
 {
 	int i;
 
@@ -303,14 +303,14 @@ sandbox_own_mounts(void)
 }
 
 void
-sandbox_host_cpu(sandbox_host *h, int millis)
+sandbox_host_cpu(SandboxHost *h, int millis)
 {
 	h->cpu_millis = millis > 0 ? millis : 0;
 	host_describe(h);
 }
 
 void
-sandbox_host_net(sandbox_host *h, int mode, int api_port, void *(*api_open)(void *arg, int fd),
+sandbox_host_net(SandboxHost *h, int mode, int api_port, void *(*api_open)(void *arg, int fd),
                  void (*api_close)(void *srv), void *arg)
 {
 	sandbox_net_drain(h);
@@ -326,13 +326,13 @@ sandbox_host_net(sandbox_host *h, int mode, int api_port, void *(*api_open)(void
 }
 
 int
-sandbox_host_block(sandbox_host *h)
+sandbox_host_block(SandboxHost *h)
 {
 	return h->block;
 }
 
 const char *
-sandbox_host_describe(sandbox_host *h)
+sandbox_host_describe(SandboxHost *h)
 {
 	return h->describe;
 }
@@ -340,7 +340,7 @@ sandbox_host_describe(sandbox_host *h)
 /* ---- the parent's side ---- */
 
 static int
-slot_take(sandbox_host *h)
+slot_take(SandboxHost *h)
 {
 	int i;
 
@@ -356,7 +356,7 @@ slot_take(sandbox_host *h)
  * are charged to the container's memory cgroup, as whoever writes them is
  * in it), WORK_INODES files. "remount": a new limit for a running one. */
 static int
-workfs_mount(sandbox *sb, int remount)
+workfs_mount(Sandbox *sb, int remount)
 {
 	char opts[128];
 
@@ -368,7 +368,7 @@ workfs_mount(sandbox *sb, int remount)
 }
 
 int
-sandbox_workfs_resize(sandbox *sb, int memory_mb)
+sandbox_workfs_resize(Sandbox *sb, int memory_mb)
 {
 	sb->memory_mb = memory_mb;
 	return sb->workfs ? workfs_mount(sb, 1) : 0;
@@ -378,7 +378,7 @@ sandbox_workfs_resize(sandbox *sb, int memory_mb)
  * a function writes counts against its memory limit and never fills the
  * disk the store is on. */
 static int
-workdir_make(sandbox_host *h, sandbox *sb)
+workdir_make(SandboxHost *h, Sandbox *sb)
 {
 	int rc;
 
@@ -398,7 +398,7 @@ workdir_make(sandbox_host *h, sandbox *sb)
 
 /* The child's namespaces. */
 static int
-ns_flags(sandbox_host *h)
+ns_flags(SandboxHost *h)
 {
 	if (h->mode == SB_PLAIN)
 		return 0;
@@ -408,7 +408,7 @@ ns_flags(sandbox_host *h)
 /* clone the child: from the zygote of its kind when there is one ready,
  * else ourselves. */
 static int
-child_clone(sandbox_host *h, sandbox *sb, const sandbox_spec *sp, child_args *a)
+child_clone(SandboxHost *h, Sandbox *sb, const SandboxSpec *sp, ChildArgs *a)
 {
 	int flags = SIGCHLD | CLONE_PIDFD | ns_flags(h), rc;
 	char *stack;
@@ -430,9 +430,9 @@ child_clone(sandbox_host *h, sandbox *sb, const sandbox_spec *sp, child_args *a)
 }
 
 int
-sandbox_child_spawn(sandbox_host *h, sandbox *sb, const sandbox_spec *sp, int ctl, char *err, size_t elen)
+sandbox_child_spawn(SandboxHost *h, Sandbox *sb, const SandboxSpec *sp, int ctl, char *err, size_t elen)
 {
-	child_args a = { .h = h, .sb = sb, .sp = sp, .ctl_fd = ctl };
+	ChildArgs a = { .h = h, .sb = sb, .sp = sp, .ctl_fd = ctl };
 	int errp[2], rc;
 	char *slash;
 
@@ -465,7 +465,7 @@ sandbox_child_spawn(sandbox_host *h, sandbox *sb, const sandbox_spec *sp, int ct
 }
 
 int
-sandbox_failure(sandbox *sb, char *buf, size_t len)
+sandbox_failure(Sandbox *sb, char *buf, size_t len)
 {
 	int msg[2];
 
@@ -478,7 +478,7 @@ sandbox_failure(sandbox *sb, char *buf, size_t len)
 }
 
 int
-sandbox_prepare(sandbox_host *h, sandbox *sb, int memory_mb, char *err, size_t elen)
+sandbox_prepare(SandboxHost *h, Sandbox *sb, int memory_mb, char *err, size_t elen)
 {
 	int rc;
 
@@ -509,7 +509,7 @@ sandbox_prepare(sandbox_host *h, sandbox *sb, int memory_mb, char *err, size_t e
 }
 
 int
-sandbox_spawn(sandbox_host *h, sandbox *sb, const sandbox_spec *sp, char *err, size_t elen)
+sandbox_spawn(SandboxHost *h, Sandbox *sb, const SandboxSpec *sp, char *err, size_t elen)
 {
 	int rc;
 
@@ -526,7 +526,7 @@ sandbox_spawn(sandbox_host *h, sandbox *sb, const sandbox_spec *sp, char *err, s
 }
 
 void
-sandbox_kill(sandbox *sb)
+sandbox_kill(Sandbox *sb)
 {
 	if (sb->pid <= 0)
 		return;
@@ -537,7 +537,7 @@ sandbox_kill(sandbox *sb)
 }
 
 int
-sandbox_reap(sandbox *sb, int *status)
+sandbox_reap(Sandbox *sb, int *status)
 {
 	pid_t r;
 
@@ -554,7 +554,7 @@ sandbox_reap(sandbox *sb, int *status)
 
 /* Remove the cgroups and the working directory of a child that is gone. */
 static void
-sandbox_remove_files(sandbox *sb)
+sandbox_remove_files(Sandbox *sb)
 {
 	if (sb->cg_mem[0] && rmdir(sb->cg_mem) < 0 && errno != ENOENT)
 		log_warn("sandbox: rmdir %s: %s", sb->cg_mem, strerror(errno));
@@ -572,7 +572,7 @@ sandbox_remove_files(sandbox *sb)
 }
 
 void
-sandbox_release(sandbox_host *h, sandbox *sb)
+sandbox_release(SandboxHost *h, Sandbox *sb)
 {
 	sandbox_net_release(h, sb);
 	if (sb->pidfd >= 0)
@@ -589,7 +589,7 @@ sandbox_release(sandbox_host *h, sandbox *sb)
 }
 
 void
-sandbox_kill_wait(sandbox *sb)
+sandbox_kill_wait(Sandbox *sb)
 {
 	if (sb->pid > 0) {
 		sandbox_kill(sb);
@@ -601,7 +601,7 @@ sandbox_kill_wait(sandbox *sb)
 }
 
 void
-sandbox_host_shutdown(sandbox_host *h)
+sandbox_host_shutdown(SandboxHost *h)
 {
 	sandbox_shell_drain(h);
 	sandbox_net_drain(h);

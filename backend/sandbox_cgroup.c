@@ -134,7 +134,7 @@ cgroup_sweep(const char *base)
 }
 
 void
-sandbox_cgroups_init(sandbox_host *h)
+sandbox_cgroups_init(SandboxHost *h)
 {
 	struct statfs st;
 
@@ -163,7 +163,7 @@ sandbox_cgroups_init(sandbox_host *h)
  * period (0: none), written when it is made (the host's --cpu-limit) and
  * again when the scheduler puts it in a pool of other compute. */
 int
-sandbox_set_cpu(sandbox_host *h, sandbox *sb, int millis)
+sandbox_set_cpu(SandboxHost *h, Sandbox *sb, int millis)
 {
 	char text[64];
 	long quota = millis > 0 ? (long)millis * CPU_PERIOD_US / 1000 : -1;
@@ -188,7 +188,7 @@ sandbox_set_cpu(sandbox_host *h, sandbox *sb, int millis)
 
 /* cpu.shares (v1, 2..262144) or cpu.weight (v2, 1..10000): 1024 or 100 per 256 MB. */
 static void
-cgroup_cpu_weight(sandbox_host *h, sandbox *sb, int memory_mb)
+cgroup_cpu_weight(SandboxHost *h, Sandbox *sb, int memory_mb)
 {
 	char text[32];
 	long w = h->v2 ? (long)memory_mb * 100 / 256 : (long)memory_mb * 1024 / 256;
@@ -214,7 +214,7 @@ cgroup_make(const char *base, const char *name, char *out, size_t len)
 }
 
 int
-sandbox_cgroups_make(sandbox_host *h, sandbox *sb, int memory_mb)
+sandbox_cgroups_make(SandboxHost *h, Sandbox *sb, int memory_mb)
 {
 	char name[32];
 	int rc;
@@ -236,7 +236,7 @@ sandbox_cgroups_make(sandbox_host *h, sandbox *sb, int memory_mb)
 }
 
 int
-sandbox_set_memory(sandbox_host *h, sandbox *sb, int memory_mb)
+sandbox_set_memory(SandboxHost *h, Sandbox *sb, int memory_mb)
 {
 	char bytes[32];
 	int rc;
@@ -259,7 +259,7 @@ sandbox_set_memory(sandbox_host *h, sandbox *sb, int memory_mb)
 }
 
 int
-sandbox_oom(sandbox *sb)
+sandbox_oom(Sandbox *sb)
 {
 	char path[640], buf[64];
 	FILE *f;

@@ -58,7 +58,7 @@ sandbox_data_limit(pid_t pid, int memory_mb)
 }
 
 void
-sandbox_child_fail(const child_args *a, int step)
+sandbox_child_fail(const ChildArgs *a, int step)
 {
 	int msg[2] = { step, errno };
 
@@ -95,7 +95,7 @@ child_clone_tree(const char *path, int recursive)
 }
 
 static void
-child_bind_back(const child_args *a, const char *path, int fd)
+child_bind_back(const ChildArgs *a, const char *path, int fd)
 {
 	if (fd < 0)
 		return;
@@ -125,7 +125,7 @@ unescape(char *s)
  * after its parent in mountinfo). A mount a user namespace cannot undo
  * (locked, without root) stays. */
 static void
-child_detach_all(const child_args *a)
+child_detach_all(const ChildArgs *a)
 {
 	static char info[256 * 1024]; /* the child's own copy: no malloc here */
 	static char *mp[2048];
@@ -157,7 +157,7 @@ child_detach_all(const child_args *a)
 /* A minimal /dev: the harmless devices bound from the host's (opened
  * before), the usual links, a folder for shm. */
 static void
-child_dev(const child_args *a, const int *dev_fd)
+child_dev(const ChildArgs *a, const int *dev_fd)
 {
 	static const char *const links[][2] = {
 		{ "/proc/self/fd", "/dev/fd" },
@@ -184,7 +184,7 @@ child_dev(const child_args *a, const int *dev_fd)
 }
 
 static void
-child_mounts(const child_args *a)
+child_mounts(const ChildArgs *a)
 {
 	int dev_fd[8], i, work_fd, proxy_fd;
 	char opts[64];
@@ -225,7 +225,7 @@ lower_limit(int resource, rlim_t v)
 }
 
 static void
-child_limits(const child_args *a)
+child_limits(const ChildArgs *a)
 {
 	if (lower_limit(RLIMIT_CORE, 0) < 0 || lower_limit(RLIMIT_FSIZE, (rlim_t)FSIZE_MB << 20) < 0)
 		sandbox_child_fail(a, ST_RLIMIT);
@@ -242,7 +242,7 @@ child_limits(const child_args *a)
  * namespace getppid() says 0, so the backend's own pidfd (inherited from
  * the clone) tells: it is readable once the backend is gone. */
 static int
-child_tie(const child_args *a)
+child_tie(const ChildArgs *a)
 {
 	struct pollfd p = { .fd = a->h->self_pidfd, .events = POLLIN };
 
@@ -254,7 +254,7 @@ child_tie(const child_args *a)
 }
 
 static void
-child_drop(const child_args *a)
+child_drop(const ChildArgs *a)
 {
 	uid_t u = (uid_t)a->sb->uid;
 
@@ -269,7 +269,7 @@ child_drop(const child_args *a)
  * keeps every capability there until its exec (for the mounts); the program
  * it execs runs as a plain user with none, so it cannot undo the mounts. */
 static void
-child_userns(const child_args *a)
+child_userns(const ChildArgs *a)
 {
 	static const char *const files[] = { "/proc/self/setgroups", "/proc/self/uid_map", "/proc/self/gid_map" };
 	const char *text[] = { "deny", a->uid_map, a->gid_map };
@@ -284,7 +284,7 @@ child_userns(const child_args *a)
 }
 
 static void
-child_stdio(const child_args *a)
+child_stdio(const ChildArgs *a)
 {
 	int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	sigset_t all;
@@ -304,7 +304,7 @@ child_stdio(const child_args *a)
  * or not yet executable: wait for it a little (the child sleeps, not the
  * backend). */
 static void
-child_exec(const child_args *a)
+child_exec(const ChildArgs *a)
 {
 	struct timespec pause = { 0, 25 * 1000 * 1000 };
 	int tries;
@@ -323,7 +323,7 @@ child_exec(const child_args *a)
  * hold the API's listening sockets, and a backend killed then could not be
  * started again on its port until the child is gone. */
 static void
-child_close_fds(const child_args *a)
+child_close_fds(const ChildArgs *a)
 {
 	int keep[7] = { a->err_fd,     a->h->self_pidfd, a->sp->out_fd, a->sp->err_fd,
 		        a->sb->net_fd, a->sb->ready_fd,  a->ctl_fd };
@@ -348,7 +348,7 @@ child_close_fds(const child_args *a)
 /* Wait (up to 5 s) for slirp4netns to have the network up; without it
  * (it failed, or is not there) the function starts all the same, offline. */
 static void
-child_net_wait(const child_args *a)
+child_net_wait(const ChildArgs *a)
 {
 	struct pollfd p = { .fd = a->sb->ready_fd, .events = POLLIN };
 	char c;
@@ -361,7 +361,7 @@ child_net_wait(const child_args *a)
 }
 
 void
-sandbox_child_enter(const child_args *a)
+sandbox_child_enter(const ChildArgs *a)
 {
 	int i, fd;
 
@@ -398,7 +398,7 @@ sandbox_child_enter(const child_args *a)
 }
 
 void
-sandbox_child_exec(const child_args *a)
+sandbox_child_exec(const ChildArgs *a)
 {
 	child_exec(a);
 	sandbox_child_fail(a, ST_EXEC);
@@ -439,7 +439,7 @@ launcher_fds(const int *theirs)
 }
 
 pid_t
-sandbox_child_fork_launcher(const child_args *a, pid_t (*forkf)(void), int *ours)
+sandbox_child_fork_launcher(const ChildArgs *a, pid_t (*forkf)(void), int *ours)
 {
 	int p[4][2], theirs[4], i;
 	pid_t pid;
@@ -466,7 +466,7 @@ sandbox_child_fork_launcher(const child_args *a, pid_t (*forkf)(void), int *ours
 }
 
 int
-sandbox_child_shell_wait(const child_args *a, char **argv, char **envp)
+sandbox_child_shell_wait(const ChildArgs *a, char **argv, char **envp)
 {
 	static Zgo go;
 	struct iovec iov = { &go, sizeof go };
@@ -525,9 +525,9 @@ __attribute__((no_sanitize_address)) int
 sandbox_child_shell_main(void *p)
 {
 	static char *argv[ZREQ_ARGS + 3], *envp[ZREQ_ARGS + 1];
-	static sandbox_spec sp;
-	static child_args b;
-	const child_args *a = p;
+	static SandboxSpec sp;
+	static ChildArgs b;
+	const ChildArgs *a = p;
 	int ours[4], nargv;
 	pid_t pid;
 

@@ -34,17 +34,17 @@ enum { SB_PLAIN, SB_ROOT, SB_USERNS };
 typedef struct Zygote Zygote;
 
 /* What the child needs, computed before clone so it only makes syscalls. */
-typedef struct child_args {
-	const sandbox_host *h;
-	const sandbox *sb;
-	const sandbox_spec *sp;
+typedef struct ChildArgs {
+	const SandboxHost *h;
+	const Sandbox *sb;
+	const SandboxSpec *sp;
 	char proxy_dir[512];
 	char procs[3][600];            /* cgroup.procs files to move itself into, or "" */
 	char uid_map[32], gid_map[32]; /* SB_USERNS: "1000 <our uid> 1" */
 	int err_fd;                    /* write: {step, errno} on failure */
 	int ctl_fd;                    /* a shell's: its program comes on it (else -1) */
 	int memory_mb;
-} child_args;
+} ChildArgs;
 
 /* The steps of the child, for the parent's message (step_names in sandbox.c). */
 enum {
@@ -74,7 +74,7 @@ extern const char *const sandbox_dev_nodes[];
  * places everyone writes (/tmp...), "0755,size=1m" for the others. */
 const char *sandbox_hide_opts(const char *dir);
 
-struct sandbox_host {
+struct SandboxHost {
 	int mode;           /* SB_PLAIN, SB_ROOT (uids, cgroups) or SB_USERNS (not root) */
 	int v2;             /* cgroup v2 (one directory for both controllers) */
 	char mem_base[512]; /* "" when no memory cgroup */
@@ -98,10 +98,10 @@ struct sandbox_host {
 	void *(*api_open)(void *arg, int fd);
 	void (*api_close)(void *srv);
 	void *api_arg;
-	sandbox stock[NET_STOCK]; /* networks made ahead: only their net fields */
+	Sandbox stock[NET_STOCK]; /* networks made ahead: only their net fields */
 	int nstock;
 	struct shell {
-		sandbox sb;
+		Sandbox sb;
 		char kind[16];
 	} shells[SHELL_MAX]; /* made ahead, the oldest first (sandbox_shell.c) */
 	int nshells;
@@ -110,10 +110,10 @@ struct sandbox_host {
 };
 
 /* sandbox_net.c */
-void sandbox_net_init(sandbox_host *h);
-int sandbox_net_make(sandbox_host *h, sandbox *sb, char *err, size_t elen);
-void sandbox_net_release(sandbox_host *h, sandbox *sb);
-void sandbox_net_drain(sandbox_host *h);
+void sandbox_net_init(SandboxHost *h);
+int sandbox_net_make(SandboxHost *h, Sandbox *sb, char *err, size_t elen);
+void sandbox_net_release(SandboxHost *h, Sandbox *sb);
+void sandbox_net_drain(SandboxHost *h);
 
 /* sandbox_seccomp.c */
 int sandbox_seccomp_build(struct sock_fprog *prog);
@@ -122,23 +122,23 @@ int sandbox_seccomp_build(struct sock_fprog *prog);
 int sandbox_pathf(char *out, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* sandbox.c: a new size for the working directory's tmpfs. */
-int sandbox_workfs_resize(sandbox *sb, int memory_mb);
+int sandbox_workfs_resize(Sandbox *sb, int memory_mb);
 
 /* sandbox_child.c: the child's side of clone(): every step of the sandbox
  * (enter: it is then the container's, with stdio set, seccomp loaded, and
  * nothing of ours open but what a holds), then the exec of the proxy. */
 int sandbox_child_main(void *arg);
-void sandbox_child_enter(const child_args *a);
-void sandbox_child_exec(const child_args *a) __attribute__((noreturn));
+void sandbox_child_enter(const ChildArgs *a);
+void sandbox_child_exec(const ChildArgs *a) __attribute__((noreturn));
 /* The launcher forked before the proxy (the zygote's containers, shells):
  * its four pipes (stdin, stdout, stderr, fd 3) and the fork (forkf). In the
  * launcher 0, its ends as fds 0-3 and nothing else open, in a session of
  * its own; in C1 its pid, our ends in ours (kept across the exec). */
-pid_t sandbox_child_fork_launcher(const child_args *a, pid_t (*forkf)(void), int *ours);
+pid_t sandbox_child_fork_launcher(const ChildArgs *a, pid_t (*forkf)(void), int *ours);
 /* C1 of a shell: wait on a->ctl_fd for the proxy's argv and envp (into
  * arrays of ZREQ_ARGS + 3 and + 1) with its stdout and stderr, made fds 1
  * and 2; the backend closing ctl_fd discards it. Returns argv's length. */
-int sandbox_child_shell_wait(const child_args *a, char **argv, char **envp);
+int sandbox_child_shell_wait(const ChildArgs *a, char **argv, char **envp);
 /* Append --adopt PID,IN,OUT,ERR,CTL to the proxy's argv (nargv long). */
 void sandbox_child_adopt(char **argv, int nargv, pid_t pid, const int *ours);
 /* A shell of a kind without a zygote: the backend's clone enters here. */
@@ -146,29 +146,29 @@ int sandbox_child_shell_main(void *arg);
 /* Take n strings from *p (before end) into out, NULL-terminated. 0 or -EINVAL. */
 int sandbox_child_strings(const char **p, const char *end, char **out, int n);
 /* Report {step, errno} on a->err_fd and exit 127. */
-void sandbox_child_fail(const child_args *a, int step) __attribute__((noreturn));
+void sandbox_child_fail(const ChildArgs *a, int step) __attribute__((noreturn));
 
 /* sandbox_zygote.c: clone the child from the zygote of kind: 0 (sb->pid
  * and sb->pidfd set), -EAGAIN (none ready: clone it yourself), or -errno. */
-int sandbox_zygote_clone(sandbox_host *h, const char *kind, sandbox *sb, const child_args *a, int flags);
-void sandbox_zygote_close(sandbox_host *h);
+int sandbox_zygote_clone(SandboxHost *h, const char *kind, Sandbox *sb, const ChildArgs *a, int flags);
+void sandbox_zygote_close(SandboxHost *h);
 /* Is there a zygote of kind; is it ready (without waiting for it)? */
-int sandbox_zygote_of(sandbox_host *h, const char *kind);
-int sandbox_zygote_ready(sandbox_host *h, const char *kind);
+int sandbox_zygote_of(SandboxHost *h, const char *kind);
+int sandbox_zygote_ready(SandboxHost *h, const char *kind);
 
 /* sandbox.c: start the child of sb as sp says; with ctl (the child's end
  * of a socket; else -1) a shell: the zygote's for its kind, else ours with
  * sp->launcher. 0 or -errno. */
-int sandbox_child_spawn(sandbox_host *h, sandbox *sb, const sandbox_spec *sp, int ctl, char *err, size_t elen);
+int sandbox_child_spawn(SandboxHost *h, Sandbox *sb, const SandboxSpec *sp, int ctl, char *err, size_t elen);
 
 /* sandbox_shell.c: send a shell its program (sp's argv, envp, stdout and
  * stderr); 0 or -errno. Discard every shell. */
-int sandbox_shell_go(sandbox *sb, const sandbox_spec *sp);
-void sandbox_shell_drain(sandbox_host *h);
+int sandbox_shell_go(Sandbox *sb, const SandboxSpec *sp);
+void sandbox_shell_drain(SandboxHost *h);
 
 /* sandbox_cgroup.c */
-void sandbox_cgroups_init(sandbox_host *h);
-int sandbox_cgroups_make(sandbox_host *h, sandbox *sb, int memory_mb);
+void sandbox_cgroups_init(SandboxHost *h);
+int sandbox_cgroups_make(SandboxHost *h, Sandbox *sb, int memory_mb);
 int sandbox_data_limit(pid_t pid, int memory_mb);
 
 #endif

@@ -51,7 +51,7 @@ extern char **environ;
 static const char *const slirp_paths[] = { "/usr/bin/slirp4netns", "/usr/local/bin/slirp4netns", NULL };
 
 void
-sandbox_net_init(sandbox_host *h)
+sandbox_net_init(SandboxHost *h)
 {
 	int i;
 
@@ -108,7 +108,7 @@ api_socket(int port)
 
 /* In a fresh namespace (the thread is in it): lo up, the API socket, a descriptor of it. */
 static int
-net_fill(sandbox_host *h, sandbox *sb, int *api_fd)
+net_fill(SandboxHost *h, Sandbox *sb, int *api_fd)
 {
 	int rc;
 
@@ -123,7 +123,7 @@ net_fill(sandbox_host *h, sandbox *sb, int *api_fd)
 
 /* slirp4netns for the namespace; the child waits on sb->ready_fd. */
 static int
-slirp_start(sandbox_host *h, sandbox *sb)
+slirp_start(SandboxHost *h, Sandbox *sb)
 {
 	char ns[32], exitfd[32], readyfd[32];
 	char *argv[] = { (char *)h->slirp,
@@ -178,7 +178,7 @@ slirp_start(sandbox_host *h, sandbox *sb)
 
 /* A new network for sb: its namespace, API and slirp4netns. */
 static int
-net_new(sandbox_host *h, sandbox *sb, char *err, size_t elen)
+net_new(SandboxHost *h, Sandbox *sb, char *err, size_t elen)
 {
 	int rc, api_fd = -1;
 
@@ -206,7 +206,7 @@ net_new(sandbox_host *h, sandbox *sb, char *err, size_t elen)
 
 /* Move the network of from to to (whose own is none). */
 static void
-net_move(sandbox *to, sandbox *from)
+net_move(Sandbox *to, Sandbox *from)
 {
 	to->net_fd = from->net_fd;
 	to->ready_fd = from->ready_fd;
@@ -219,7 +219,7 @@ net_move(sandbox *to, sandbox *from)
 }
 
 int
-sandbox_net_make(sandbox_host *h, sandbox *sb, char *err, size_t elen)
+sandbox_net_make(SandboxHost *h, Sandbox *sb, char *err, size_t elen)
 {
 	int i;
 
@@ -236,10 +236,10 @@ sandbox_net_make(sandbox_host *h, sandbox *sb, char *err, size_t elen)
 }
 
 void
-sandbox_net_fill(sandbox_host *h)
+sandbox_net_fill(SandboxHost *h)
 {
 	char err[256];
-	sandbox *n;
+	Sandbox *n;
 
 	while (h->host_net_fd >= 0 && h->nstock < NET_STOCK) {
 		n = &h->stock[h->nstock];
@@ -255,20 +255,20 @@ sandbox_net_fill(sandbox_host *h)
 }
 
 void
-sandbox_net_drain(sandbox_host *h)
+sandbox_net_drain(SandboxHost *h)
 {
 	while (h->nstock > 0)
 		sandbox_net_release(h, &h->stock[--h->nstock]);
 }
 
 void
-sandbox_net_off(sandbox_host *h, sandbox *sb)
+sandbox_net_off(SandboxHost *h, Sandbox *sb)
 {
 	sandbox_net_release(h, sb);
 }
 
 void
-sandbox_net_release(sandbox_host *h, sandbox *sb)
+sandbox_net_release(SandboxHost *h, Sandbox *sb)
 {
 	if (sb->api_srv && h->api_close)
 		h->api_close(sb->api_srv);

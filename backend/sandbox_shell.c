@@ -44,18 +44,18 @@
 /* A shell in sb (prepared): C1 cloned by kind's zygote, or by us to start
  * launcher. 0 or -errno. */
 static int
-shell_spawn(sandbox_host *h, sandbox *sb, const char *kind, const char *exe, char *const *launcher, char *const *env,
+shell_spawn(SandboxHost *h, Sandbox *sb, const char *kind, const char *exe, char *const *launcher, char *const *env,
             char *err, size_t elen)
 {
 	char *const none[] = { NULL };
-	sandbox_spec sp = { .exe = exe,
-		            .argv = none,
-		            .envp = none,
-		            .out_fd = -1,
-		            .err_fd = -1,
-		            .zygote = launcher ? NULL : kind,
-		            .launcher = launcher,
-		            .launcher_env = env };
+	SandboxSpec sp = { .exe = exe,
+		           .argv = none,
+		           .envp = none,
+		           .out_fd = -1,
+		           .err_fd = -1,
+		           .zygote = launcher ? NULL : kind,
+		           .launcher = launcher,
+		           .launcher_env = env };
 	int sv[2], rc;
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
@@ -71,7 +71,7 @@ shell_spawn(sandbox_host *h, sandbox *sb, const char *kind, const char *exe, cha
 }
 
 static int
-count_kind(sandbox_host *h, const char *kind)
+count_kind(SandboxHost *h, const char *kind)
 {
 	int i, n = 0;
 
@@ -81,7 +81,7 @@ count_kind(sandbox_host *h, const char *kind)
 }
 
 void
-sandbox_shell_fill(sandbox_host *h, const char *kind, const char *exe, char *const *launcher, char *const *env)
+sandbox_shell_fill(SandboxHost *h, const char *kind, const char *exe, char *const *launcher, char *const *env)
 {
 	char err[256];
 	struct shell *s;
@@ -107,7 +107,7 @@ sandbox_shell_fill(sandbox_host *h, const char *kind, const char *exe, char *con
 
 /* Its C1 is still there (its pidfd is not readable). */
 static int
-shell_alive(sandbox *sb)
+shell_alive(Sandbox *sb)
 {
 	struct pollfd p = { .fd = sb->pidfd, .events = POLLIN };
 
@@ -115,7 +115,7 @@ shell_alive(sandbox *sb)
 }
 
 void
-sandbox_shell_discard(sandbox_host *h, sandbox *sb)
+sandbox_shell_discard(SandboxHost *h, Sandbox *sb)
 {
 	sandbox_kill_wait(sb);
 	sandbox_release(h, sb);
@@ -123,14 +123,14 @@ sandbox_shell_discard(sandbox_host *h, sandbox *sb)
 
 /* Take the i-th shell out of the stock into sb. */
 static void
-shell_out(sandbox_host *h, int i, sandbox *sb)
+shell_out(SandboxHost *h, int i, Sandbox *sb)
 {
 	*sb = h->shells[i].sb;
 	memmove(h->shells + i, h->shells + i + 1, (size_t)(--h->nshells - i) * sizeof *h->shells);
 }
 
 int
-sandbox_shell_take(sandbox_host *h, sandbox *sb, const char *kind, int memory_mb)
+sandbox_shell_take(SandboxHost *h, Sandbox *sb, const char *kind, int memory_mb)
 {
 	int i;
 
@@ -151,9 +151,9 @@ sandbox_shell_take(sandbox_host *h, sandbox *sb, const char *kind, int memory_mb
 }
 
 void
-sandbox_shell_drain(sandbox_host *h)
+sandbox_shell_drain(SandboxHost *h)
 {
-	sandbox sb;
+	Sandbox sb;
 
 	while (h->nshells > 0) {
 		shell_out(h, h->nshells - 1, &sb);
@@ -163,7 +163,7 @@ sandbox_shell_drain(sandbox_host *h)
 
 /* sp's argv and envp after each other in go.str. */
 static int
-go_strings(Zgo *go, const sandbox_spec *sp)
+go_strings(Zgo *go, const SandboxSpec *sp)
 {
 	char *const *v[2] = { sp->argv, sp->envp };
 	int n[2] = { 0, 0 }, k;
@@ -183,7 +183,7 @@ go_strings(Zgo *go, const sandbox_spec *sp)
 }
 
 int
-sandbox_shell_go(sandbox *sb, const sandbox_spec *sp)
+sandbox_shell_go(Sandbox *sb, const SandboxSpec *sp)
 {
 	static Zgo go;
 	int io[2] = { sp->out_fd, sp->err_fd }, rc;

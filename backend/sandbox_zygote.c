@@ -101,7 +101,7 @@ zygote_spawn(Zygote *z)
 }
 
 int
-sandbox_zygote_open(sandbox_host *h, const char *kind, const char *python, const char *script, const char *so,
+sandbox_zygote_open(SandboxHost *h, const char *kind, const char *python, const char *script, const char *so,
                     char *const *envp)
 {
 	Zygote *z;
@@ -123,7 +123,7 @@ sandbox_zygote_open(sandbox_host *h, const char *kind, const char *python, const
 }
 
 void
-sandbox_zygote_close(sandbox_host *h)
+sandbox_zygote_close(SandboxHost *h)
 {
 	Zygote *z = h->zygote;
 	int i;
@@ -140,7 +140,7 @@ sandbox_zygote_close(sandbox_host *h)
 }
 
 unsigned long
-sandbox_zygote_forks(sandbox_host *h)
+sandbox_zygote_forks(SandboxHost *h)
 {
 	return h->zygote ? h->zygote->forks : 0;
 }
@@ -207,9 +207,9 @@ count(char *const *v)
 
 /* child_args as a request; the descriptors in fds, n of them. */
 static int
-flatten(const child_args *a, int flags, int *fds, int *n)
+flatten(const ChildArgs *a, int flags, int *fds, int *n)
 {
-	const sandbox_host *h = a->h;
+	const SandboxHost *h = a->h;
 	int want[ZFD_N] = { a->err_fd,       a->sp->out_fd, a->sp->err_fd, a->sb->net_fd,
 		            a->sb->ready_fd, h->self_pidfd, a->ctl_fd };
 	size_t at = 0;
@@ -306,7 +306,7 @@ get_reply(Zygote *z, pid_t *pid, int *pidfd)
 
 /* Whatever of the container may have started, in its pids cgroup. */
 static void
-kill_strays(const sandbox *sb)
+kill_strays(const Sandbox *sb)
 {
 	char path[600];
 	FILE *f;
@@ -321,7 +321,7 @@ kill_strays(const sandbox *sb)
 }
 
 int
-sandbox_zygote_clone(sandbox_host *h, const char *kind, sandbox *sb, const child_args *a, int flags)
+sandbox_zygote_clone(SandboxHost *h, const char *kind, Sandbox *sb, const ChildArgs *a, int flags)
 {
 	Zygote *z = h->zygote;
 	int fds[ZFD_N], n, rc;
@@ -349,13 +349,13 @@ sandbox_zygote_clone(sandbox_host *h, const char *kind, sandbox *sb, const child
 }
 
 int
-sandbox_zygote_of(sandbox_host *h, const char *kind)
+sandbox_zygote_of(SandboxHost *h, const char *kind)
 {
 	return h->zygote && kind && strcmp(kind, h->zygote->kind) == 0;
 }
 
 int
-sandbox_zygote_ready(sandbox_host *h, const char *kind)
+sandbox_zygote_ready(SandboxHost *h, const char *kind)
 {
 	return sandbox_zygote_of(h, kind) && h->zygote->ready;
 }

@@ -82,7 +82,7 @@ enum {
  * none of the action's own is ready, so one is enough for a fast first run. */
 #define DEF_STEM_KINDS "python:3"
 
-static const domain_ops *const domain_table[] = { &domain_local_ops, &domain_knative_ops, NULL };
+static const DomainOps *const domain_table[] = { &domain_local_ops, &domain_knative_ops, NULL };
 
 int64_t
 sched_now_ms(void)
@@ -171,7 +171,7 @@ default_max_containers(void)
  * at most DEF_STEMCELLS_NEW; they are the first stopped when an action
  * needs room, so they cost a stop, never a wait. */
 static int
-default_stemcells_new(const sched_config *c)
+default_stemcells_new(const SchedConfig *c)
 {
 	int n = c->max_containers / 4, m = c->max_memory_mb / STEM_MEMORY_MB * 3 / 4;
 
@@ -191,7 +191,7 @@ host_cpus(void)
 }
 
 static int
-config_fill(sched *s, const sched_config *cfg)
+config_fill(Sched *s, const SchedConfig *cfg)
 {
 	s->cfg = *cfg;
 	if (setting(cfg->max_containers, "FAASFS_MAX_CONTAINERS", default_max_containers(), &s->cfg.max_containers) ||
@@ -219,7 +219,7 @@ config_fill(sched *s, const sched_config *cfg)
 }
 
 static void
-stem_kinds_from_env(sched *s)
+stem_kinds_from_env(Sched *s)
 {
 	const char *v = getenv("FAASFS_STEMCELL_KINDS");
 	char *copy, *tok, *save = NULL;
@@ -233,7 +233,7 @@ stem_kinds_from_env(sched *s)
 }
 
 static int
-domains_open(sched *s)
+domains_open(Sched *s)
 {
 	char err[256];
 	int i, rc;
@@ -252,7 +252,7 @@ domains_open(sched *s)
 }
 
 static void
-sched_release(sched *s)
+sched_release(Sched *s)
 {
 	int i;
 
@@ -277,10 +277,10 @@ strdup_or_env(const char *given, const char *env)
 }
 
 int
-sched_new(uv_loop_t *loop, const sched_config *cfg, sched **out)
+sched_new(uv_loop_t *loop, const SchedConfig *cfg, Sched **out)
 {
 	char err[256];
-	sched *s;
+	Sched *s;
 	int rc;
 
 	if (!cfg->proxy_path || !cfg->run_dir)
@@ -329,7 +329,7 @@ sched_new(uv_loop_t *loop, const sched_config *cfg, sched **out)
 static void
 done_closed(uv_handle_t *h)
 {
-	sched *s = h->data;
+	Sched *s = h->data;
 
 	s->handles--;
 	sched_maybe_release(s);
@@ -337,7 +337,7 @@ done_closed(uv_handle_t *h)
 
 /* s goes when it is closing and its last container has gone. */
 void
-sched_maybe_release(sched *s)
+sched_maybe_release(Sched *s)
 {
 	if (s->closing && LIST_EMPTY(&s->all) && s->handles == 0)
 		sched_release(s);
@@ -347,8 +347,8 @@ sched_maybe_release(sched *s)
 static void
 pool_stopped(const char *key, void *val, void *arg)
 {
-	pool *p = val;
-	run *r;
+	Pool *p = val;
+	Run *r;
 
 	(void)key, (void)arg;
 	while ((r = TAILQ_FIRST(&p->queue)))
@@ -356,10 +356,10 @@ pool_stopped(const char *key, void *val, void *arg)
 }
 
 void
-sched_free(sched *s)
+sched_free(Sched *s)
 {
-	container *c;
-	run *r;
+	Container *c;
+	Run *r;
 	int i;
 
 	if (!s)
@@ -381,7 +381,7 @@ sched_free(sched *s)
 /* ---- the pool table ---- */
 
 void
-pool_unlink(pool *p)
+pool_unlink(Pool *p)
 {
 	if (p->forgotten)
 		return;
@@ -414,7 +414,7 @@ kind_domain(const char *kind, char *buf, size_t len)
 /* Kind routing: the annotation "exec-domain", else FAASFS_KIND_DOMAINS,
  * else the local domain. */
 static int
-route(sched *s, const run_spec *sp)
+route(Sched *s, const RunSpec *sp)
 {
 	json_t *a = sp->annotations ? json_object_get(sp->annotations, "exec-domain") : NULL;
 	const char *want = json_is_string(a) ? json_string_value(a) : NULL;
@@ -431,7 +431,7 @@ route(sched *s, const run_spec *sp)
 }
 
 static char *
-init_body(const run_spec *sp)
+init_body(const RunSpec *sp)
 {
 	json_t *v, *env = sp->init_env ? json_deep_copy(sp->init_env) : json_object();
 	char n[16], *text;
@@ -455,11 +455,11 @@ init_body(const run_spec *sp)
 }
 
 static int
-pool_new(sched *s, const run_spec *sp, const char *key, pool **out, char *err, size_t elen)
+pool_new(Sched *s, const RunSpec *sp, const char *key, Pool **out, char *err, size_t elen)
 {
 	const Scheduler *sch;
 	Cpool *cp;
-	pool *p;
+	Pool *p;
 	int di;
 
 	if ((di = route(s, sp)) < 0)
@@ -498,7 +498,7 @@ pool_new(sched *s, const run_spec *sp, const char *key, pool **out, char *err, s
 }
 
 void
-pool_free(pool *p)
+pool_free(Pool *p)
 {
 	pool_unlink(p);
 	later_remove(p);
@@ -511,7 +511,7 @@ pool_free(pool *p)
 }
 
 static int
-pool_get(sched *s, const run_spec *sp, pool **out, char *err, size_t elen)
+pool_get(Sched *s, const RunSpec *sp, Pool **out, char *err, size_t elen)
 {
 	char key[1024];
 
@@ -525,7 +525,7 @@ pool_get(sched *s, const run_spec *sp, pool **out, char *err, size_t elen)
 /* ---- submit ---- */
 
 static char *
-run_tail(const run_spec *sp)
+run_tail(const RunSpec *sp)
 {
 	char action[1100];
 	const char *id = sp->activation_id ? sp->activation_id : "";
@@ -541,9 +541,9 @@ run_tail(const run_spec *sp)
 }
 
 static int
-run_new(sched *s, pool *p, const run_spec *sp, sched_done_cb cb, void *arg, run **out)
+run_new(Sched *s, Pool *p, const RunSpec *sp, sched_done_cb cb, void *arg, Run **out)
 {
-	run *r;
+	Run *r;
 
 	r = ecalloc(1, sizeof *r);
 	r->s = s;
@@ -568,11 +568,11 @@ run_new(sched *s, pool *p, const run_spec *sp, sched_done_cb cb, void *arg, run 
 }
 
 int
-sched_submit(sched *s, const run_spec *sp, sched_done_cb cb, void *arg)
+sched_submit(Sched *s, const RunSpec *sp, sched_done_cb cb, void *arg)
 {
 	char err[256];
-	pool *p;
-	run *r;
+	Pool *p;
+	Run *r;
 	int rc;
 
 	if (s->closing)
@@ -604,8 +604,8 @@ sched_submit(sched *s, const run_spec *sp, sched_done_cb cb, void *arg)
 static void
 pool_forget(const char *key, void *val, void *path)
 {
-	pool *p = val;
-	container *c, *cn;
+	Pool *p = val;
+	Container *c, *cn;
 
 	(void)key;
 	if (strcmp(p->path, path) != 0)
@@ -620,7 +620,7 @@ pool_forget(const char *key, void *val, void *path)
 }
 
 void
-sched_forget(sched *s, const char *path)
+sched_forget(Sched *s, const char *path)
 {
 	int i;
 
@@ -631,9 +631,9 @@ sched_forget(sched *s, const char *path)
 }
 
 void
-sched_expect(sched *s, const char *kind, json_t *annotations)
+sched_expect(Sched *s, const char *kind, json_t *annotations)
 {
-	run_spec sp = { .kind = kind, .annotations = annotations, .path = "" };
+	RunSpec sp = { .kind = kind, .annotations = annotations, .path = "" };
 	char err[256];
 	int di;
 
@@ -650,7 +650,7 @@ sched_expect(sched *s, const char *kind, json_t *annotations)
 void
 sched_done_idle_cb(uv_idle_t *h)
 {
-	sched *s = h->data;
+	Sched *s = h->data;
 
 	uv_idle_stop(h);
 	while (!TAILQ_EMPTY(&s->done))
@@ -659,16 +659,16 @@ sched_done_idle_cb(uv_idle_t *h)
 
 /* ---- metrics ---- */
 
-typedef struct depth {
+typedef struct Depth {
 	Buf *b;
 	int queued;
-} depth;
+} Depth;
 
 static void
 pool_depth(const char *key, void *val, void *arg)
 {
-	pool *p = val;
-	depth *d = arg;
+	Pool *p = val;
+	Depth *d = arg;
 
 	(void)key;
 	if (p->queued) {
@@ -678,11 +678,11 @@ pool_depth(const char *key, void *val, void *arg)
 }
 
 void
-sched_metrics(sched *s, Buf *b)
+sched_metrics(Sched *s, Buf *b)
 {
 	int n[C_HELD + 1] = { 0 }, warm = 0, busy = 0, i;
-	depth d = { b, 0 };
-	container *c;
+	Depth d = { b, 0 };
+	Container *c;
 
 	LIST_FOREACH(c, &s->all, all) {
 		n[c->state]++;

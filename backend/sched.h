@@ -18,16 +18,16 @@
 
 #include "buf.h"
 
-typedef struct sched sched;
+typedef struct Sched Sched;
 
-typedef struct run_limits {
+typedef struct RunLimits {
 	int timeout_ms; /* the ranges are lib/limit.c's */
 	int memory_mb;
 	int logs_kb;
 	int concurrency; /* activations in flight in one container */
-} run_limits;
+} RunLimits;
 
-typedef struct run_spec {
+typedef struct RunSpec {
 	const char *ns;      /* namespace name, e.g. "guest" */
 	const char *path;    /* "guest/pkg/hello" or "guest/hello" */
 	const char *name;    /* "hello" */
@@ -39,7 +39,7 @@ typedef struct run_spec {
 	int binary;
 	json_t *init_env;    /* object: bound parameters given at init, or NULL */
 	json_t *annotations; /* object or NULL (kind routing may read it) */
-	run_limits limits;
+	RunLimits limits;
 	json_t *params;            /* object: merged parameters for this run; NULL = validate only */
 	const char *activation_id; /* 32 hex chars */
 	const char *api_key;       /* "uuid:key" given to the function as __OW_API_KEY, or NULL */
@@ -49,7 +49,7 @@ typedef struct run_spec {
 	const char *sectag;        /* with version, what tells warm containers apart ("" or NULL: nothing more) */
 	/* each log line as the domain sees it, before the run ends (arg: sched_submit's), or NULL */
 	void (*line_cb)(const json_t *line, void *arg);
-} run_spec;
+} RunSpec;
 
 /* OpenWhisk's four outcomes, with their statusCode in activation records. */
 enum run_status {
@@ -59,7 +59,7 @@ enum run_status {
 	RUN_WHISK_ERROR = 3, /* "whisk internal error" */
 };
 
-typedef struct run_result {
+typedef struct RunResult {
 	enum run_status status;
 	json_t *result;     /* object; on errors {"error": "..."} */
 	json_t *logs;       /* array of strings "2026-11-27T10:00:00.123456Z stdout: text" */
@@ -72,11 +72,11 @@ typedef struct run_result {
 	int timed_out;
 	int queue_full;     /* refused: the action's queue is full (API answers 429) */
 	int64_t held_until; /* its container is held for inspection until then (sched_hold.c), or 0 */
-} run_result;
+} RunResult;
 
-typedef void (*sched_done_cb)(run_result *res, void *arg);
+typedef void (*sched_done_cb)(RunResult *res, void *arg);
 
-typedef struct sched_config {
+typedef struct SchedConfig {
 	const char *proxy_path;  /* faasfs-proxy binary */
 	const char *run_dir;     /* scratch space for containers (not the store) */
 	const char *socket_path; /* the API's Unix socket, hidden from functions; NULL: none (read by sched_new only) */
@@ -102,25 +102,25 @@ typedef struct sched_config {
 	void *(*api_open)(void *arg, int fd); /* serve the API on a listening socket */
 	void (*api_close)(void *srv);
 	void *api_arg;
-} sched_config;
+} SchedConfig;
 
-int sched_new(uv_loop_t *loop, const sched_config *cfg, sched **out);
+int sched_new(uv_loop_t *loop, const SchedConfig *cfg, Sched **out);
 /* Stop every container; the loop can then close. */
-void sched_free(sched *s);
+void sched_free(Sched *s);
 /* 0, -EAGAIN (queue full: answer 429), or another -errno. */
-int sched_submit(sched *s, const run_spec *spec, sched_done_cb cb, void *arg);
+int sched_submit(Sched *s, const RunSpec *spec, sched_done_cb cb, void *arg);
 /* Forget warm containers of an action (deleted or updated). */
-void sched_forget(sched *s, const char *path);
+void sched_forget(Sched *s, const char *path);
 /* An action of kind was made and has not run: keep a stem cell
  * more of its kind for a while, so that its first run finds one. */
-void sched_expect(sched *s, const char *kind, json_t *annotations);
+void sched_expect(Sched *s, const char *kind, json_t *annotations);
 /* The container held for failed activation id (its action's annotation
  * debug): its working directory and when the hold ends (ms since epoch).
  * 0 or -ENOENT (none held: no debug, it succeeded, released, or over). */
-int sched_held(sched *s, const char *id, char *workdir, size_t n, int64_t *until);
+int sched_held(Sched *s, const char *id, char *workdir, size_t n, int64_t *until);
 /* Stop holding it: the container stops. 0 or -ENOENT. */
-int sched_unhold(sched *s, const char *id);
+int sched_unhold(Sched *s, const char *id);
 /* Append Prometheus lines (containers warm/busy, queue depth, starts) to b. */
-void sched_metrics(sched *s, Buf *b);
+void sched_metrics(Sched *s, Buf *b);
 
 #endif

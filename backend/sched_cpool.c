@@ -43,7 +43,7 @@ part(Cpool *cp, const char *key, size_t klen, const char *val, char *err, size_t
 
 /* One "NAME:k=v,k=v" of length len. */
 static int
-cpool_parse(sched *s, const char *p, size_t len, char *err, size_t elen)
+cpool_parse(Sched *s, const char *p, size_t len, char *err, size_t elen)
 {
 	const char *colon = memchr(p, ':', len), *end = p + len, *eq, *q;
 	size_t n = colon ? (size_t)(colon - p) : len;
@@ -81,7 +81,7 @@ cpool_parse(sched *s, const char *p, size_t len, char *err, size_t elen)
 }
 
 int
-cpools_parse(sched *s, const char *spec, char *err, size_t elen)
+cpools_parse(Sched *s, const char *spec, char *err, size_t elen)
 {
 	const char *p, *end;
 	int rc;
@@ -101,13 +101,13 @@ cpools_parse(sched *s, const char *spec, char *err, size_t elen)
 
 /* The CPU a container of cp gets, thousandths of a core (0: no quota). */
 static int
-cpool_cpu(sched *s, Cpool *cp)
+cpool_cpu(Sched *s, Cpool *cp)
 {
 	return cp->cpu_millis >= 0 ? cp->cpu_millis : s->cfg.cpu_millis;
 }
 
 static Cpool *
-cpool_by_cpu(sched *s, json_t *a, char *err, size_t elen)
+cpool_by_cpu(Sched *s, json_t *a, char *err, size_t elen)
 {
 	double want = json_is_number(a) ? json_number_value(a) : json_is_string(a) ? atof(json_string_value(a)) : -1;
 	int i, have;
@@ -124,7 +124,7 @@ cpool_by_cpu(sched *s, json_t *a, char *err, size_t elen)
 }
 
 Cpool *
-cpool_choose(sched *s, json_t *annotations, char *err, size_t elen)
+cpool_choose(Sched *s, json_t *annotations, char *err, size_t elen)
 {
 	json_t *a = annotations ? json_object_get(annotations, "pool") : NULL;
 	char names[256];
@@ -156,16 +156,16 @@ cpool_full(Cpool *cp, int containers, int memory_mb)
 }
 
 int
-cpool_room(sched *s, Cpool *cp, int containers, int memory_mb)
+cpool_room(Sched *s, Cpool *cp, int containers, int memory_mb)
 {
 	return s->ncont + containers <= s->cfg.max_containers && s->mem_mb + memory_mb <= s->cfg.max_memory_mb &&
 	       !cpool_full(cp, containers, memory_mb);
 }
 
 void
-cpool_account(container *c, int sign)
+cpool_account(Container *c, int sign)
 {
-	sched *s = c->s;
+	Sched *s = c->s;
 
 	if (c->ops->remote)
 		return; /* it lives elsewhere: the host's caps do not count it */

@@ -34,10 +34,10 @@ pool_debug_ms(const json_t *annotations)
 	return s * 1000 > HOLD_MAX_MS ? HOLD_MAX_MS : (int)(s * 1000);
 }
 
-static container *
-held(sched *s, const char *id)
+static Container *
+held(Sched *s, const char *id)
 {
-	container *c;
+	Container *c;
 
 	LIST_FOREACH(c, &s->all, all)
 		if (c->state == C_HELD && strcmp(c->held, id) == 0)
@@ -48,7 +48,7 @@ held(sched *s, const char *id)
 static void
 hold_over(uv_timer_t *t)
 {
-	container *c = t->data;
+	Container *c = t->data;
 
 	log_info("sched: %s: the hold of activation %s's container is over", c->name, c->held);
 	container_retire(c);
@@ -56,10 +56,10 @@ hold_over(uv_timer_t *t)
 
 /* Hold c for activation id (its run failed); 0, or -errno when it cannot be. */
 int
-container_hold(container *c, const char *id)
+container_hold(Container *c, const char *id)
 {
-	pool *p = c->pool;
-	container *o;
+	Pool *p = c->pool;
+	Container *o;
 
 	if (!p || !p->debug_ms || !c->ops->workdir || !c->ops->workdir(c) || c->state != C_READY || c->inflight)
 		return -EPERM;
@@ -77,9 +77,9 @@ container_hold(container *c, const char *id)
 }
 
 int
-sched_held(sched *s, const char *id, char *workdir, size_t n, int64_t *until)
+sched_held(Sched *s, const char *id, char *workdir, size_t n, int64_t *until)
 {
-	container *c = held(s, id);
+	Container *c = held(s, id);
 
 	if (!c)
 		return -ENOENT;
@@ -89,9 +89,9 @@ sched_held(sched *s, const char *id, char *workdir, size_t n, int64_t *until)
 }
 
 int
-sched_unhold(sched *s, const char *id)
+sched_unhold(Sched *s, const char *id)
 {
-	container *c = held(s, id);
+	Container *c = held(s, id);
 
 	if (!c)
 		return -ENOENT;

@@ -29,9 +29,9 @@
 /* ---- estimates ---- */
 
 int
-pool_ready_slots(pool *p)
+pool_ready_slots(Pool *p)
 {
-	container *c;
+	Container *c;
 	int n = 0;
 
 	LIST_FOREACH(c, &p->conts, link)
@@ -42,9 +42,9 @@ pool_ready_slots(pool *p)
 
 /* A stem cell p could take now (one ready, of any kind, in its domain). */
 static int
-stem_ready(pool *p)
+stem_ready(Pool *p)
 {
-	container *c;
+	Container *c;
 
 	if (p->cp != &p->s->cpools[0] || p->debug_ms)
 		return 0;
@@ -55,9 +55,9 @@ stem_ready(pool *p)
 }
 
 int
-sched_start_cost(pool *p)
+sched_start_cost(Pool *p)
 {
-	sched *s = p->s;
+	Sched *s = p->s;
 	int ms;
 
 	if (stem_ready(p))
@@ -69,9 +69,9 @@ sched_start_cost(pool *p)
 
 /* The least time one of p's incoming containers still needs, ms. */
 static int
-incoming_left(pool *p, int64_t now, int cost)
+incoming_left(Pool *p, int64_t now, int cost)
 {
-	container *c;
+	Container *c;
 	int64_t left = cost;
 
 	LIST_FOREACH(c, &p->conts, link)
@@ -83,7 +83,7 @@ incoming_left(pool *p, int64_t now, int cost)
 /* ---- the default ---- */
 
 static int
-default_grow(pool *p, int64_t now, int64_t *again)
+default_grow(Pool *p, int64_t now, int64_t *again)
 {
 	int cost = sched_start_cost(p), ready = pool_ready_slots(p), slots = ready + p->incoming;
 	int64_t age = now - TAILQ_FIRST(&p->queue)->submit_ms, run_ms, wait;
@@ -104,10 +104,10 @@ default_grow(pool *p, int64_t now, int64_t *again)
 
 /* The fresh one (just initialised, its first runs), else the busiest with
  * a free slot, so that runs go to as few containers as they can. */
-static container *
-default_pick(pool *p)
+static Container *
+default_pick(Pool *p)
 {
-	container *c, *best = NULL;
+	Container *c, *best = NULL;
 
 	LIST_FOREACH(c, &p->conts, link) {
 		if (c->state != C_READY || c->inflight >= c->conc)
@@ -121,14 +121,14 @@ default_pick(pool *p)
 }
 
 static int
-default_evictable(container *c)
+default_evictable(Container *c)
 {
 	(void)c;
 	return 1;
 }
 
 static int
-default_idle_ms(pool *p)
+default_idle_ms(Pool *p)
 {
 	return p->s->cfg.idle_ms;
 }
@@ -144,13 +144,13 @@ const Scheduler sched_default = {
 /* ---- reserved ---- */
 
 static int
-reserved_evictable(container *c)
+reserved_evictable(Container *c)
 {
 	return c->cp == &c->s->cpools[0]; /* on its own pool it stays */
 }
 
 static int
-reserved_idle_ms(pool *p)
+reserved_idle_ms(Pool *p)
 {
 	return p->cp == &p->s->cpools[0] ? p->s->cfg.idle_ms : -1;
 }
@@ -206,7 +206,7 @@ ns_scheduler(const char *map, const char *ns, char *buf, size_t len)
 }
 
 const Scheduler *
-scheduler_choose(sched *s, const char *ns, json_t *annotations, char *err, size_t elen)
+scheduler_choose(Sched *s, const char *ns, json_t *annotations, char *err, size_t elen)
 {
 	json_t *a = annotations ? json_object_get(annotations, "scheduler") : NULL;
 	const char *want = json_is_string(a) ? json_string_value(a) : NULL;

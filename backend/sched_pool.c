@@ -18,7 +18,7 @@
 
 /* Take c off its pool's list or the stem cells' (its le_prev is NULL on none). */
 static void
-unlink_list(container *c)
+unlink_list(Container *c)
 {
 	if (!c->link.le_prev)
 		return;
@@ -33,7 +33,7 @@ container_freed(uv_handle_t *h)
 }
 
 void
-queue_append(pool *p, run *r)
+queue_append(Pool *p, Run *r)
 {
 	TAILQ_INSERT_TAIL(&p->queue, r, link);
 	p->queued++;
@@ -41,7 +41,7 @@ queue_append(pool *p, run *r)
 }
 
 void
-queue_remove(pool *p, run *r)
+queue_remove(Pool *p, Run *r)
 {
 	TAILQ_REMOVE(&p->queue, r, link);
 	r->queued = 0;
@@ -53,9 +53,9 @@ queue_remove(pool *p, run *r)
 /* A start is over (the container is ready, or failed, or went): pools
  * that waited for one try again on the next loop turn. */
 void
-start_end(container *c)
+start_end(Container *c)
 {
-	sched *s = c->s;
+	Sched *s = c->s;
 
 	if (!c->starting)
 		return;
@@ -68,7 +68,7 @@ start_end(container *c)
 }
 
 static void
-incoming_done(container *c)
+incoming_done(Container *c)
 {
 	if (c->incoming && c->pool)
 		c->pool->incoming -= c->conc;
@@ -78,14 +78,14 @@ incoming_done(container *c)
 static void
 idle_cb(uv_timer_t *t)
 {
-	container *c = t->data;
+	Container *c = t->data;
 
 	log_debug("sched: %s idle, stopping", c->name);
 	container_retire(c);
 }
 
 void
-container_retire(container *c)
+container_retire(Container *c)
 {
 	if (c->state == C_STOPPING)
 		return;
@@ -101,10 +101,10 @@ container_retire(container *c)
 
 /* ---- making containers ---- */
 
-static container *
-container_new(sched *s, int di, const char *kind, int memory_mb, pool *p)
+static Container *
+container_new(Sched *s, int di, const char *kind, int memory_mb, Pool *p)
 {
-	container *c;
+	Container *c;
 	int rc;
 
 	c = ecalloc(1, sizeof *c);
@@ -138,7 +138,7 @@ container_new(sched *s, int di, const char *kind, int memory_mb, pool *p)
 }
 
 static void
-pool_take(pool *p, container *c, const char *origin)
+pool_take(Pool *p, Container *c, const char *origin)
 {
 	c->pool = p;
 	c->origin = origin;
@@ -155,7 +155,7 @@ pool_take(pool *p, container *c, const char *origin)
 
 /* kind's index in s->stem_kinds, added if need be, or -1 (none kept). */
 int
-stem_kind_add(sched *s, int di, const char *kind)
+stem_kind_add(Sched *s, int di, const char *kind)
 {
 	int i;
 
@@ -174,7 +174,7 @@ stem_kind_add(sched *s, int di, const char *kind)
 }
 
 static int
-stem_kind_index(sched *s, const char *kind)
+stem_kind_index(Sched *s, const char *kind)
 {
 	int i;
 
@@ -185,7 +185,7 @@ stem_kind_index(sched *s, const char *kind)
 }
 
 static int
-stem_expected(sched *s)
+stem_expected(Sched *s)
 {
 	int i, n = 0;
 
@@ -194,14 +194,14 @@ stem_expected(sched *s)
 	return n;
 }
 
-static int stem_count(sched *s, const char *kind);
+static int stem_count(Sched *s, const char *kind);
 
 /* No new action has come for --idle: the stem cells beyond --stemcells go, as idle containers do. */
 static void
 expect_cb(uv_timer_t *t)
 {
-	sched *s = t->data;
-	container *c, *cn;
+	Sched *s = t->data;
+	Container *c, *cn;
 	int i;
 
 	for (i = 0; i < s->nstem_kinds; i++)
@@ -218,7 +218,7 @@ expect_cb(uv_timer_t *t)
 /* A new action of kind is expected to run: one more stem cell of its kind,
  * within stemcells_new in all, until no new action has come for --idle. */
 void
-stem_expect(sched *s, int di, const char *kind)
+stem_expect(Sched *s, int di, const char *kind)
 {
 	int i = stem_kind_add(s, di, kind);
 
@@ -231,7 +231,7 @@ stem_expect(sched *s, int di, const char *kind)
 
 /* A new action of kind took its first container: one expected fewer. */
 void
-stem_fulfil(sched *s, const char *kind)
+stem_fulfil(Sched *s, const char *kind)
 {
 	int i = stem_kind_index(s, kind);
 
@@ -240,7 +240,7 @@ stem_fulfil(sched *s, const char *kind)
 }
 
 static void
-stem_kind_drop(sched *s, const char *kind)
+stem_kind_drop(Sched *s, const char *kind)
 {
 	int i;
 
@@ -255,9 +255,9 @@ stem_kind_drop(sched *s, const char *kind)
 }
 
 static int
-stem_count(sched *s, const char *kind)
+stem_count(Sched *s, const char *kind)
 {
-	container *c;
+	Container *c;
 	int n = 0;
 
 	LIST_FOREACH(c, &s->stems, link)
@@ -267,9 +267,9 @@ stem_count(sched *s, const char *kind)
 }
 
 void
-stem_fill(sched *s)
+stem_fill(Sched *s)
 {
-	container *c;
+	Container *c;
 	int i, n;
 
 	if (s->closing || !TAILQ_EMPTY(&s->starving) || !TAILQ_EMPTY(&s->later))
@@ -293,10 +293,10 @@ stem_fill(sched *s)
  * they came up one by one where cold containers start side by side (p99 at
  * 16 connections went from 8 ms to 400 ms); one of another kind would
  * still pay for starting its own interpreter. */
-static container *
-stem_take(pool *p)
+static Container *
+stem_take(Pool *p)
 {
-	container *c, *any = NULL, *starting = NULL;
+	Container *c, *any = NULL, *starting = NULL;
 
 	if (p->cp != &p->s->cpools[0])
 		return NULL; /* stem cells are the default pool's */
@@ -316,7 +316,7 @@ stem_take(pool *p)
 
 /* Does p's domain run its containers elsewhere (domain.h)? */
 static int
-remote(pool *p)
+remote(Pool *p)
 {
 	return p->s->doms[p->di].ops->remote;
 }
@@ -325,10 +325,10 @@ remote(pool *p)
 
 /* An idle container to stop for p: of p's compute pool when that pool's
  * own cap is what leaves no room; never one its scheduler keeps. */
-static container *
-victim(sched *s, pool *p, int own)
+static Container *
+victim(Sched *s, Pool *p, int own)
 {
-	container *c, *best = NULL;
+	Container *c, *best = NULL;
 
 	LIST_FOREACH(c, &s->all, all) {
 		if (c->pool == p || c->state == C_STOPPING || (own && c->cp != p->cp) || c->ops->remote)
@@ -345,9 +345,9 @@ victim(sched *s, pool *p, int own)
 }
 
 static int
-make_room(sched *s, pool *p, int containers, int memory_mb)
+make_room(Sched *s, Pool *p, int containers, int memory_mb)
 {
-	container *c;
+	Container *c;
 
 	if (remote(p))
 		return 0; /* its containers take none of the host's room */
@@ -362,7 +362,7 @@ make_room(sched *s, pool *p, int containers, int memory_mb)
 }
 
 static void
-starve(pool *p)
+starve(Pool *p)
 {
 	if (p->starving)
 		return;
@@ -372,7 +372,7 @@ starve(pool *p)
 }
 
 static void
-starving_remove(pool *p)
+starving_remove(Pool *p)
 {
 	if (!p->starving)
 		return;
@@ -382,10 +382,10 @@ starving_remove(pool *p)
 }
 
 /* The first pool other than p that waits for room with no container at all. */
-pool *
-pool_starved(sched *s, pool *p)
+Pool *
+pool_starved(Sched *s, Pool *p)
 {
-	pool *q;
+	Pool *q;
 
 	TAILQ_FOREACH(q, &s->starving, slink)
 		if (q != p && q->ncont == 0)
@@ -395,7 +395,7 @@ pool_starved(sched *s, pool *p)
 
 /* Let q, which waited for room, try again before the others. */
 void
-pool_relieve(pool *q)
+pool_relieve(Pool *q)
 {
 	starving_remove(q);
 	pool_pump(q);
@@ -403,9 +403,9 @@ pool_relieve(pool *q)
 
 /* Pools waited for room: let them try again. */
 void
-sched_relieve(sched *s)
+sched_relieve(Sched *s)
 {
-	pool *p;
+	Pool *p;
 	int n = s->nstarving; /* a pass over those waiting now: a pump may put one back */
 
 	while (n-- > 0 && (p = TAILQ_FIRST(&s->starving))) {
@@ -417,9 +417,9 @@ sched_relieve(sched *s)
 }
 
 static void
-fail_queue(pool *p, const char *msg)
+fail_queue(Pool *p, const char *msg)
 {
-	run *r;
+	Run *r;
 
 	while ((r = TAILQ_FIRST(&p->queue))) {
 		queue_remove(p, r);
@@ -429,10 +429,10 @@ fail_queue(pool *p, const char *msg)
 
 /* One more container for p: a stem cell of its kind, else a new one. */
 static int
-pool_grow(pool *p)
+pool_grow(Pool *p)
 {
-	sched *s = p->s;
-	container *c;
+	Sched *s = p->s;
+	Container *c;
 	int more;
 
 	if (p->lim.memory_mb > s->cfg.max_memory_mb && !remote(p)) {
@@ -481,7 +481,7 @@ pool_grow(pool *p)
 /* ---- pools that wait to grow ---- */
 
 void
-later_remove(pool *p)
+later_remove(Pool *p)
 {
 	if (!p->later)
 		return;
@@ -492,9 +492,9 @@ later_remove(pool *p)
 
 /* p waits to grow until a start ends, or until at (ms since the epoch, 0: no time). */
 void
-pool_later(pool *p, int64_t at)
+pool_later(Pool *p, int64_t at)
 {
-	sched *s = p->s;
+	Sched *s = p->s;
 	int64_t now;
 
 	if (!p->later) {
@@ -513,8 +513,8 @@ pool_later(pool *p, int64_t at)
 void
 sched_later_cb(uv_timer_t *t)
 {
-	sched *s = t->data;
-	pool *p;
+	Sched *s = t->data;
+	Pool *p;
 	int n = s->nlater; /* likewise */
 
 	s->later_at = 0;
@@ -528,11 +528,11 @@ sched_later_cb(uv_timer_t *t)
 }
 
 void
-pool_pump(pool *p)
+pool_pump(Pool *p)
 {
 	int64_t again = 0;
-	run *r;
-	container *c;
+	Run *r;
+	Container *c;
 
 	if (p->s->closing)
 		return;
@@ -554,7 +554,7 @@ pool_pump(pool *p)
 }
 
 void
-pool_maybe_free(pool *p)
+pool_maybe_free(Pool *p)
 {
 	if (p->ncont == 0 && p->queued == 0 && p->incoming == 0 && !p->starving)
 		pool_free(p);
@@ -562,10 +562,10 @@ pool_maybe_free(pool *p)
 
 /* c has nothing to do: another pool may need its room, else it waits idle_ms. */
 void
-container_idle(container *c)
+container_idle(Container *c)
 {
-	pool *p = c->pool;
-	sched *s = p->s;
+	Pool *p = c->pool;
+	Sched *s = p->s;
 
 	int ms;
 
@@ -589,9 +589,9 @@ container_idle(container *c)
 /* ---- what domains tell us ---- */
 
 void
-container_up(container *c, int err, const char *why)
+container_up(Container *c, int err, const char *why)
 {
-	sched *s = c->s;
+	Sched *s = c->s;
 
 	if (c->state == C_STOPPING)
 		return;
@@ -628,10 +628,10 @@ container_up(container *c, int err, const char *why)
 }
 
 void
-container_down(container *c, const char *why)
+container_down(Container *c, const char *why)
 {
-	sched *s = c->s;
-	pool *p = c->pool;
+	Sched *s = c->s;
+	Pool *p = c->pool;
 
 	log_debug("sched: %s gone", c->name);
 	if (c->state != C_STOPPING) {

@@ -27,7 +27,7 @@ timer_freed(uv_handle_t *h)
 }
 
 void
-run_free(run *r)
+run_free(Run *r)
 {
 	json_decref(r->res.result);
 	json_decref(r->res.logs);
@@ -40,7 +40,7 @@ run_free(run *r)
 }
 
 void
-run_finish(run *r)
+run_finish(Run *r)
 {
 	if (r->done) {
 		TAILQ_REMOVE(&r->s->done, r, link);
@@ -60,7 +60,7 @@ run_finish(run *r)
 }
 
 void
-run_fail(run *r, enum run_status st, const char *msg)
+run_fail(Run *r, enum run_status st, const char *msg)
 {
 	if (r->queued)
 		queue_remove(r->p, r);
@@ -91,7 +91,7 @@ answer_error(const char *body, size_t len, char *out, size_t olen)
 static void
 init_timeout_cb(uv_timer_t *t)
 {
-	container *c = t->data;
+	Container *c = t->data;
 
 	log_warn("sched: %s: /init overstayed its time; killing the container", c->name);
 	c->init_timed_out = 1;
@@ -99,7 +99,7 @@ init_timeout_cb(uv_timer_t *t)
 }
 
 static void
-init_reply(container *c, domain_reply *rep, void *arg)
+init_reply(Container *c, DomainReply *rep, void *arg)
 {
 	char msg[2048];
 	int ok = rep->err == 0 && rep->status == 200;
@@ -123,9 +123,9 @@ init_reply(container *c, domain_reply *rep, void *arg)
 }
 
 void
-container_init(container *c)
+container_init(Container *c)
 {
-	pool *p = c->pool;
+	Pool *p = c->pool;
 	char *body;
 	int rc;
 
@@ -141,9 +141,9 @@ container_init(container *c)
 }
 
 static int
-pool_has_ready(pool *p)
+pool_has_ready(Pool *p)
 {
-	container *c;
+	Container *c;
 
 	LIST_FOREACH(c, &p->conts, link)
 		if (c->state == C_READY)
@@ -160,9 +160,9 @@ average(int64_t avg, int64_t v)
 
 /* What a start took, for the schedulers' estimates (sched_policy.c). */
 static void
-start_took(container *c, int64_t now)
+start_took(Container *c, int64_t now)
 {
-	sched *s = c->s;
+	Sched *s = c->s;
 
 	if (c->origin && strcmp(c->origin, "stemcell") == 0 && !c->starting) {
 		s->stem_ms = (int)average(s->stem_ms, c->init_ms);
@@ -173,12 +173,12 @@ start_took(container *c, int64_t now)
 }
 
 void
-pool_init_done(container *c, int ok, const char *error)
+pool_init_done(Container *c, int ok, const char *error)
 {
-	pool *p = c->pool;
-	sched *s = c->s;
+	Pool *p = c->pool;
+	Sched *s = c->s;
 	int64_t now = sched_now_ms();
-	run *r;
+	Run *r;
 
 	c->init_ms = (int)(now - c->init_start_ms);
 	if (c->incoming)
@@ -220,7 +220,7 @@ pool_init_done(container *c, int ok, const char *error)
 static void
 kill_cb(uv_timer_t *t)
 {
-	run *r = t->data;
+	Run *r = t->data;
 
 	r->res.timed_out = 1;
 	log_info("sched: %s: activation %s overstayed its deadline; killing the container", r->c ? r->c->name : "?",
@@ -231,7 +231,7 @@ kill_cb(uv_timer_t *t)
 
 /* Judge the proxy's answer; 1 when the container must go. */
 static int
-run_verdict(run *r, container *c, domain_reply *rep)
+run_verdict(Run *r, Container *c, DomainReply *rep)
 {
 	char msg[2048], why[256];
 	json_t *j = NULL;
@@ -266,11 +266,11 @@ run_verdict(run *r, container *c, domain_reply *rep)
 }
 
 static void
-run_reply(container *c, domain_reply *rep, void *arg)
+run_reply(Container *c, DomainReply *rep, void *arg)
 {
-	run *r = arg;
-	pool *p = c->pool;
-	pool *q;
+	Run *r = arg;
+	Pool *p = c->pool;
+	Pool *q;
 	int retire;
 
 	uv_timer_stop(&r->timer);
@@ -303,7 +303,7 @@ run_reply(container *c, domain_reply *rep, void *arg)
  * members. Appended, not formatted: the parameters may be large, and
  * vsnprintf's %s cost more than the appends even for small ones. */
 static char *
-run_body(run *r, size_t *len)
+run_body(Run *r, size_t *len)
 {
 	Buf b = { 0 };
 
@@ -319,9 +319,9 @@ run_body(run *r, size_t *len)
 }
 
 static void
-run_counts(run *r, container *c)
+run_counts(Run *r, Container *c)
 {
-	sched *s = c->s;
+	Sched *s = c->s;
 	int64_t now = sched_now_ms();
 
 	r->res.domain = c->ops->name;
@@ -343,9 +343,9 @@ run_counts(run *r, container *c)
 }
 
 static void
-run_later(run *r)
+run_later(Run *r)
 {
-	sched *s = r->s;
+	Sched *s = r->s;
 
 	TAILQ_INSERT_HEAD(&s->done, r, link);
 	r->done = 1;
@@ -353,7 +353,7 @@ run_later(run *r)
 }
 
 void
-run_fail_later(run *r, enum run_status st, const char *msg)
+run_fail_later(Run *r, enum run_status st, const char *msg)
 {
 	r->res.status = st;
 	json_decref(r->res.result);
@@ -364,14 +364,14 @@ run_fail_later(run *r, enum run_status st, const char *msg)
 void
 run_log_line(void *run_arg, const json_t *line)
 {
-	run *r = run_arg;
+	Run *r = run_arg;
 
 	if (r && r->line_cb)
 		r->line_cb(line, r->arg);
 }
 
 void
-run_dispatch(run *r, container *c)
+run_dispatch(Run *r, Container *c)
 {
 	int64_t now = sched_now_ms();
 	long logs_limit = (long)c->pool->lim.logs_kb * 1024;

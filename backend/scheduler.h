@@ -32,13 +32,13 @@ typedef struct Scheduler {
 	 * take, and none of its containers has a free slot: start one more now
 	 * (1), or wait (0) for a busy one; then *again is when to ask again,
 	 * ms since the epoch (0: when a start ends). */
-	int (*grow)(pool *p, int64_t now, int64_t *again);
+	int (*grow)(Pool *p, int64_t now, int64_t *again);
 	/* The ready container with a free slot to give p's next run to, or NULL. */
-	container *(*pick)(pool *p);
+	Container *(*pick)(Pool *p);
 	/* May c, idle, be stopped to make room for another action? */
-	int (*evictable)(container *c);
+	int (*evictable)(Container *c);
 	/* How long an idle container of p stays before it stops, ms; -1: it stays. */
-	int (*idle_ms)(pool *p);
+	int (*idle_ms)(Pool *p);
 } Scheduler;
 
 struct Cpool {
@@ -55,23 +55,23 @@ const Scheduler *scheduler_find(const char *name);
 /* Does every NAME of --scheduler's "NAME NS=NAME ..." exist? 0 or -EINVAL (err says which not). */
 int schedulers_check(const char *map, char *err, size_t elen);
 /* The action's: its annotation "scheduler", else its namespace's, else the default. */
-const Scheduler *scheduler_choose(sched *s, const char *ns, json_t *annotations, char *err, size_t elen);
+const Scheduler *scheduler_choose(Sched *s, const char *ns, json_t *annotations, char *err, size_t elen);
 /* Ms a new container of p would take to be ready: what starts took lately, more when starts queue. */
-int sched_start_cost(pool *p);
+int sched_start_cost(Pool *p);
 /* Slots of p's ready containers. */
-int pool_ready_slots(pool *p);
+int pool_ready_slots(Pool *p);
 extern const Scheduler sched_default, sched_reserved;
 
 /* sched_cpool.c */
 /* Parse "NAME:cpu=CORES,containers=N,memory=MB ..." into s's pools after "default". 0 or -EINVAL (err says why). */
-int cpools_parse(sched *s, const char *spec, char *err, size_t elen);
+int cpools_parse(Sched *s, const char *spec, char *err, size_t elen);
 /* The pool an action asks for (annotations "pool", "cpu"), or NULL (err says why). */
-Cpool *cpool_choose(sched *s, json_t *annotations, char *err, size_t elen);
+Cpool *cpool_choose(Sched *s, json_t *annotations, char *err, size_t elen);
 /* Is there room in cp and on the host for that many more containers and megabytes? */
-int cpool_room(sched *s, Cpool *cp, int containers, int memory_mb);
+int cpool_room(Sched *s, Cpool *cp, int containers, int memory_mb);
 /* Is cp's own cap (not the host's) what leaves no room? */
 int cpool_full(Cpool *cp, int containers, int memory_mb);
 /* Count c in (sign 1) or out of (-1) its pool's and the host's use. */
-void cpool_account(container *c, int sign);
+void cpool_account(Container *c, int sign);
 
 #endif

@@ -141,7 +141,7 @@ sorted_keys(json_t *o)
 /* Name the entity's secrets in doc's annotations, as they will be once
  * sets (an object of names, a value or null each; or NULL) is applied. */
 static int
-annotate(store *st, const char *ns, const char *coll, const char *key, json_t *doc, json_t *sets)
+annotate(Store *st, const char *ns, const char *coll, const char *key, json_t *doc, json_t *sets)
 {
 	json_t *info = json_object(), *ann = json_object_get(doc, "annotations"), *names, *v;
 	const char *k;
@@ -175,7 +175,7 @@ annotate(store *st, const char *ns, const char *coll, const char *key, json_t *d
 
 /* The same, and keep sets in doc for secrets_store. */
 int
-secrets_pending(store *st, const char *ns, const char *coll, const char *key, json_t *doc, json_t *sets)
+secrets_pending(Store *st, const char *ns, const char *coll, const char *key, json_t *doc, json_t *sets)
 {
 	int rc = annotate(st, ns, coll, key, doc, sets);
 
@@ -186,7 +186,7 @@ secrets_pending(store *st, const char *ns, const char *coll, const char *key, js
 
 /* Store doc with the secret changes secrets_pending kept in it. */
 int
-secrets_store(store *st, const char *ns, const char *coll, const char *key, const char *ref, json_t *doc)
+secrets_store(Store *st, const char *ns, const char *coll, const char *key, const char *ref, json_t *doc)
 {
 	json_t *sets = json_incref(json_object_get(doc, PENDING)), *v;
 	Secretset *s = NULL;
@@ -222,7 +222,7 @@ secrets_named(const json_t *doc)
 /* What an init of the action gets: the values (base64) of its package's
  * secrets and its own, into values; their versions into info. */
 int
-secrets_for_run(store *st, const char *ns, const char *pkg, const json_t *pkgdoc, const char *key, const json_t *action,
+secrets_for_run(Store *st, const char *ns, const char *pkg, const json_t *pkgdoc, const char *key, const json_t *action,
                 json_t *values, json_t *info)
 {
 	json_t *pi = json_object(), *v;
@@ -243,7 +243,7 @@ secrets_for_run(store *st, const char *ns, const char *pkg, const json_t *pkgdoc
 /* What a validating init of doc (an action not stored yet) gets: the
  * stored secrets with the changes its PUT carries. */
 json_t *
-secrets_for_validate(store *st, const char *ns, const char *pkg, const char *key, const json_t *doc)
+secrets_for_validate(Store *st, const char *ns, const char *pkg, const char *key, const json_t *doc)
 {
 	json_t *values = json_object(), *info = json_object(), *pd = NULL, *v;
 	const char *k;
@@ -274,7 +274,7 @@ secrets_for_validate(store *st, const char *ns, const char *pkg, const char *key
 
 /* Forget the warm containers of the entity's actions (their secrets changed). */
 void
-secrets_forget(api_req *ar, const char *coll, const char *key)
+secrets_forget(ApiReq *ar, const char *coll, const char *key)
 {
 	char path[PATH_MAX_LEN + 1];
 	json_t *list = NULL, *a;
@@ -297,7 +297,7 @@ secrets_forget(api_req *ar, const char *coll, const char *key)
 
 /* A secret set or deleted alone: a new version of the entity. */
 static void
-secret_change(api_req *ar, const char *coll, const char *key, const char *ref, const char *skey, int del)
+secret_change(ApiReq *ar, const char *coll, const char *key, const char *ref, const char *skey, int del)
 {
 	json_t *doc = entity_get_or_404(ar, coll, key), *info;
 	Secretset set = { skey, del ? NULL : ar->req->body ? ar->req->body : "", del ? 0 : ar->req->body_len };
@@ -344,7 +344,7 @@ secret_change(api_req *ar, const char *coll, const char *key, const char *ref, c
  * ref its package) or a package: PUT sets, DELETE deletes, GET says what
  * there is to say but the value. */
 void
-api_secrets(api_req *ar, const char *coll, const char *key, const char *ref, const char *skey)
+api_secrets(ApiReq *ar, const char *coll, const char *key, const char *ref, const char *skey)
 {
 	const char *m = ar->req->method;
 	char err[256];

@@ -28,7 +28,7 @@ sequence_is(const json_t *action)
 }
 
 static void
-sequence_end(activation *a, int status, json_t *result)
+sequence_end(Activation *a, int status, json_t *result)
 {
 	int64_t now = now_ms();
 
@@ -37,12 +37,12 @@ sequence_end(activation *a, int status, json_t *result)
 	activation_record(a, NULL);
 }
 
-static int sequence_step(activation *a, json_t *params);
+static int sequence_step(Activation *a, json_t *params);
 
 static void
-component_done(const act_done *d, void *arg)
+component_done(const ActDone *d, void *arg)
 {
-	activation *a = arg;
+	Activation *a = arg;
 	json_t *result = d->result;
 
 	if (d->err) {
@@ -59,11 +59,11 @@ component_done(const act_done *d, void *arg)
 
 /* Start the next component with params; on failure, end the sequence. */
 static int
-sequence_step(activation *a, json_t *params)
+sequence_step(Activation *a, json_t *params)
 {
 	const char *path = jstr(json_array_get(a->components, a->next));
 	char err[512];
-	act_req rq = { 0 };
+	ActReq rq = { 0 };
 	int status, rc;
 
 	a->next++;
@@ -88,7 +88,7 @@ sequence_step(activation *a, json_t *params)
 /* Run the sequence a with the merged parameters. 0: its end will be
  * recorded like any activation's. */
 int
-sequence_start(activation *a, json_t *params)
+sequence_start(Activation *a, json_t *params)
 {
 	a->components = json_object_get(json_object_get(a->res.action, "exec"), "components");
 	if (!json_array_size(a->components))

@@ -153,7 +153,7 @@ static const char *const sql[S_NSTMT] = {
 };
 
 sqlite3_stmt *
-store_stmt(store *st, enum stmt_id id)
+store_stmt(Store *st, enum stmt_id id)
 {
 	sqlite3_stmt *s = st->st[id];
 	sqlite3_reset(s);
@@ -163,7 +163,7 @@ store_stmt(store *st, enum stmt_id id)
 
 /* Step a statement that returns no rows; 0 or -EIO (logged). */
 int
-store_exec_step(store *st, sqlite3_stmt *s)
+store_exec_step(Store *st, sqlite3_stmt *s)
 {
 	int rc = sqlite3_step(s);
 	sqlite3_reset(s);
@@ -224,7 +224,7 @@ migrate(sqlite3 *db)
 }
 
 static int
-prepare_all(store *st)
+prepare_all(Store *st)
 {
 	for (int i = 0; i < S_NSTMT; i++)
 		if (sqlite3_prepare_v3(st->db, sql[i], -1, SQLITE_PREPARE_PERSISTENT, &st->st[i], NULL) != SQLITE_OK) {
@@ -243,9 +243,9 @@ wake_cb(uv_idle_t *h)
 
 /* Open (creating) path. loop may be NULL for a one-shot command. */
 int
-store_open(uv_loop_t *loop, const char *path, int sync_full, store **out)
+store_open(uv_loop_t *loop, const char *path, int sync_full, Store **out)
 {
-	store *st = ecalloc(1, sizeof *st);
+	Store *st = ecalloc(1, sizeof *st);
 	int rc = -EIO;
 
 	STAILQ_INIT(&st->queue);
@@ -286,7 +286,7 @@ fail:
 static void
 handle_closed(uv_handle_t *h)
 {
-	store *st = h->data;
+	Store *st = h->data;
 	if (--st->closing == 0)
 		store_free(st);
 }
@@ -295,7 +295,7 @@ handle_closed(uv_handle_t *h)
 void
 pendq_free(struct pendq *q)
 {
-	pending *p;
+	Pending *p;
 
 	while ((p = STAILQ_FIRST(q))) {
 		STAILQ_REMOVE_HEAD(q, link);
@@ -305,7 +305,7 @@ pendq_free(struct pendq *q)
 
 /* The last of the store, once nothing (handles, the worker) uses it. */
 void
-store_free(store *st)
+store_free(Store *st)
 {
 	for (int i = 0; i < S_NSTMT; i++)
 		sqlite3_finalize(st->st[i]);
@@ -321,7 +321,7 @@ store_free(store *st)
 }
 
 void
-store_close(store *st)
+store_close(Store *st)
 {
 	if (!st)
 		return;
@@ -338,20 +338,20 @@ store_close(store *st)
 }
 
 void
-store_on_event(store *st, store_event_cb cb, void *arg)
+store_on_event(Store *st, store_event_cb cb, void *arg)
 {
 	st->on_event = cb;
 	st->event_arg = arg;
 }
 
 int
-store_begin(store *st)
+store_begin(Store *st)
 {
 	return store_exec_step(st, store_stmt(st, S_BEGIN));
 }
 
 int
-store_commit(store *st)
+store_commit(Store *st)
 {
 	int rc = store_exec_step(st, store_stmt(st, S_COMMIT));
 	if (rc)
@@ -360,13 +360,13 @@ store_commit(store *st)
 }
 
 void
-store_rollback(store *st)
+store_rollback(Store *st)
 {
 	store_exec_step(st, store_stmt(st, S_ROLLBACK));
 }
 
 int
-store_event_insert(store *st, const char *ns, const char *kind, const char *op, const char *name, const char *version,
+store_event_insert(Store *st, const char *ns, const char *kind, const char *op, const char *name, const char *version,
                    int64_t *seq)
 {
 	sqlite3_stmt *s = store_stmt(st, S_EV_ADD);
@@ -386,13 +386,13 @@ store_event_insert(store *st, const char *ns, const char *kind, const char *op, 
  * BEGIN, UPDATE and COMMIT each time cost more than inserting a record.
  * 0 or -EIO. */
 int
-rows_insert(store *st, struct pendq *list)
+rows_insert(Store *st, struct pendq *list)
 {
 	sqlite3_stmt *ins = st->st[S_ACT_PUT], *mark;
 	int rc = store_begin(st);
 	int64_t last = 0;
 
-	for (pending *p = STAILQ_FIRST(list); p && !rc; p = STAILQ_NEXT(p, link)) {
+	for (Pending *p = STAILQ_FIRST(list); p && !rc; p = STAILQ_NEXT(p, link)) {
 		if (p->barrier || p->skip)
 			continue;
 		sqlite3_reset(ins);
@@ -438,11 +438,11 @@ put_str(char **at, const char *s)
 
 /* A record to queue, its strings copied into the same allocation: one
  * malloc, not one a string. doc is set by the caller. */
-pending *
+Pending *
 pending_new(const char *id, const char *ns, const char *name, const char *path, const char *version)
 {
 	size_t n = strlen(ns) + strlen(name) + 2 + (path ? strlen(path) + 1 : 0) + (version ? strlen(version) + 1 : 0);
-	pending *p = ecalloc(1, sizeof *p + n);
+	Pending *p = ecalloc(1, sizeof *p + n);
 	char *at = (char *)(p + 1);
 
 	memcpy(p->id, id, strnlen(id, ACTID_LEN)); /* calloc'd: NUL-terminated */
@@ -454,7 +454,7 @@ pending_new(const char *id, const char *ns, const char *name, const char *path, 
 }
 
 void
-pending_free(pending *p)
+pending_free(Pending *p)
 {
 	free(p->doc);
 	free(p);
@@ -462,10 +462,10 @@ pending_free(pending *p)
 
 /* Write every queued record in one transaction, then tell their owners. */
 void
-store_flush(store *st)
+store_flush(Store *st)
 {
 	struct pendq list = STAILQ_HEAD_INITIALIZER(list);
-	pending *p, *next;
+	Pending *p, *next;
 	int rc;
 
 	if (STAILQ_EMPTY(&st->queue))
@@ -503,7 +503,7 @@ batch_check_cb(uv_check_t *h)
 
 /* Queue p: it is committed on this loop turn's flush (at once without a loop). */
 static void
-pending_push(store *st, pending *p)
+pending_push(Store *st, Pending *p)
 {
 	STAILQ_INSERT_TAIL(&st->queue, p, link);
 	st->npending++;
@@ -515,9 +515,9 @@ pending_push(store *st, pending *p)
 
 /* Queue only a callback, run after everything queued before it is committed. */
 int
-store_act_barrier(store *st, store_commit_cb cb, void *arg)
+store_act_barrier(Store *st, store_commit_cb cb, void *arg)
 {
-	pending *p = ecalloc(1, sizeof *p);
+	Pending *p = ecalloc(1, sizeof *p);
 
 	p->barrier = 1;
 	p->cb = cb;
@@ -529,9 +529,9 @@ store_act_barrier(store *st, store_commit_cb cb, void *arg)
 /* Queue an activation record; cb runs once it is committed (or failed).
  * The store takes r->doc. */
 void
-store_act_queue(store *st, const act_row *r, store_commit_cb cb, void *arg)
+store_act_queue(Store *st, const ActRow *r, store_commit_cb cb, void *arg)
 {
-	pending *p = pending_new(r->id, r->ns, r->name, r->path, r->version);
+	Pending *p = pending_new(r->id, r->ns, r->name, r->path, r->version);
 
 	p->doc = r->doc;
 	p->start = r->start;
@@ -544,7 +544,7 @@ store_act_queue(store *st, const act_row *r, store_commit_cb cb, void *arg)
 }
 
 void
-store_stats(store *st, int64_t *commits, int64_t *rows)
+store_stats(Store *st, int64_t *commits, int64_t *rows)
 {
 	*commits = st->commits;
 	*rows = st->rows;

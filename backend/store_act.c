@@ -18,9 +18,9 @@
 #include "store_int.h"
 
 int
-store_act_get(store *st, const char *ns, const char *id, json_t **doc)
+store_act_get(Store *st, const char *ns, const char *id, json_t **doc)
 {
-	pending *p = recent_find(st, id);
+	Pending *p = recent_find(st, id);
 	sqlite3_stmt *s;
 	int rc;
 
@@ -48,11 +48,11 @@ store_act_get(store *st, const char *ns, const char *id, json_t **doc)
 	return rc == SQLITE_DONE ? -ENOENT : -EIO;
 }
 
-typedef struct list_filter {
+typedef struct ListFilter {
 	const char *ns, *name;
 	int64_t since, upto;
 	json_t *found; /* id -> record, of those not yet in SQLite */
-} list_filter;
+} ListFilter;
 
 /* A record's list name ("pkg/name" or "name") answers a query for "pkg/name"
  * exactly and a query for "name" whatever its package, as the SQL does. */
@@ -67,9 +67,9 @@ name_matches(const char *have, const char *want)
 }
 
 static void
-recent_match(pending *p, void *arg)
+recent_match(Pending *p, void *arg)
 {
-	list_filter *f = arg;
+	ListFilter *f = arg;
 
 	if (p->status < 0 || strcmp(p->ns, f->ns) || (f->name && !name_matches(p->name, f->name)) ||
 	    p->start < f->since || p->start > f->upto || json_object_get(f->found, p->id))
@@ -113,11 +113,11 @@ list_merge(json_t *arr, json_t *found, int limit, int skip)
 
 /* Records of ns, newest first; name NULL for every name; upto 0 for no bound. */
 int
-store_act_list(store *st, const char *ns, const char *name, int64_t since, int64_t upto, int limit, int skip,
+store_act_list(Store *st, const char *ns, const char *name, int64_t since, int64_t upto, int limit, int skip,
                json_t **out)
 {
 	sqlite3_stmt *s = store_stmt(st, name ? S_ACT_LIST_NAME : S_ACT_LIST);
-	list_filter f = { ns, name, since, upto > 0 ? upto : INT64_MAX, json_object() };
+	ListFilter f = { ns, name, since, upto > 0 ? upto : INT64_MAX, json_object() };
 	json_t *arr = json_array();
 	int rc;
 
@@ -149,9 +149,9 @@ store_act_list(store *st, const char *ns, const char *name, int64_t since, int64
 
 /* How many records store_act_list would give without limit and skip. */
 int
-store_act_count(store *st, const char *ns, const char *name, int64_t since, int64_t upto, int64_t *n)
+store_act_count(Store *st, const char *ns, const char *name, int64_t since, int64_t upto, int64_t *n)
 {
-	list_filter f = { ns, name, since, upto > 0 ? upto : INT64_MAX, json_object() };
+	ListFilter f = { ns, name, since, upto > 0 ? upto : INT64_MAX, json_object() };
 	sqlite3_stmt *s = store_stmt(st, S_ACT_COUNT_NS);
 	const char *id;
 	json_t *v;
@@ -180,7 +180,7 @@ store_act_count(store *st, const char *ns, const char *name, int64_t since, int6
 
 /* Mark every record left running by a previous process as failed. */
 int
-store_act_recover(store *st, int64_t now)
+store_act_recover(Store *st, int64_t now)
 {
 	sqlite3_stmt *s = store_stmt(st, S_ACT_RUNNING);
 	json_t *docs = json_array(), *doc;
@@ -195,7 +195,7 @@ store_act_recover(store *st, int64_t now)
 	sqlite3_reset(s);
 	json_array_foreach(docs, i, doc)
 	{
-		act_row r;
+		ActRow r;
 		r.id = json_string_value(json_object_get(doc, "activationId"));
 		r.ns = json_string_value(json_object_get(doc, "namespace"));
 		r.name = record_list_name(doc);
@@ -220,7 +220,7 @@ store_act_recover(store *st, int64_t now)
 
 /* The one number a statement without parameters answers. */
 static int64_t
-scalar(store *st, enum stmt_id id)
+scalar(Store *st, enum stmt_id id)
 {
 	sqlite3_stmt *s = store_stmt(st, id);
 	int64_t n = 0;
@@ -232,7 +232,7 @@ scalar(store *st, enum stmt_id id)
 }
 
 int64_t
-store_last_seq(store *st)
+store_last_seq(Store *st)
 {
 	return scalar(st, S_EV_LAST);
 }
@@ -240,7 +240,7 @@ store_last_seq(store *st)
 /* Delete up to batch records older than `before` or beyond `keep` in number,
  * and events beyond keep_events. Returns rows deleted, or -EIO. */
 int
-store_prune(store *st, int64_t before, int64_t keep, int64_t keep_events, int batch)
+store_prune(Store *st, int64_t before, int64_t keep, int64_t keep_events, int batch)
 {
 	sqlite3_stmt *s;
 	int64_t over, last = 0;

@@ -18,15 +18,15 @@
 
 enum { CACHE_MAX = 2048 };
 
-typedef struct centry {
-	TAILQ_ENTRY(centry) lru; /* most recent first */
+typedef struct Centry {
+	TAILQ_ENTRY(Centry) lru; /* most recent first */
 	json_t *doc;
 	char key[]; /* "ns\x1fcoll\x1fname" */
-} centry;
+} Centry;
 
-struct store_cache {
+struct StoreCache {
 	Map map; /* key to centry */
-	TAILQ_HEAD(centry_list, centry) lru;
+	TAILQ_HEAD(centry_list, Centry) lru;
 	int n;
 	int64_t hits, misses;
 };
@@ -43,10 +43,10 @@ make_key(char *out, size_t n, const char *ns, const char *coll, const char *name
 	strecpy(out, e, name);
 }
 
-store_cache *
+StoreCache *
 cache_new(void)
 {
-	store_cache *c = ecalloc(1, sizeof(store_cache));
+	StoreCache *c = ecalloc(1, sizeof(StoreCache));
 
 	if (c)
 		TAILQ_INIT(&c->lru);
@@ -54,7 +54,7 @@ cache_new(void)
 }
 
 static void
-entry_drop(store_cache *c, centry *e)
+entry_drop(StoreCache *c, Centry *e)
 {
 	map_del(&c->map, e->key);
 	TAILQ_REMOVE(&c->lru, e, lru);
@@ -65,10 +65,10 @@ entry_drop(store_cache *c, centry *e)
 
 /* The cached entity (a new reference, read-only), or NULL. */
 json_t *
-cache_get(store_cache *c, const char *ns, const char *coll, const char *name)
+cache_get(StoreCache *c, const char *ns, const char *coll, const char *name)
 {
 	char key[PATH_MAX_LEN + 32];
-	centry *e;
+	Centry *e;
 
 	make_key(key, sizeof key, ns, coll, name);
 	if (!(e = map_get(&c->map, key))) {
@@ -82,10 +82,10 @@ cache_get(store_cache *c, const char *ns, const char *coll, const char *name)
 }
 
 void
-cache_drop(store_cache *c, const char *ns, const char *coll, const char *name)
+cache_drop(StoreCache *c, const char *ns, const char *coll, const char *name)
 {
 	char key[PATH_MAX_LEN + 32];
-	centry *e;
+	Centry *e;
 
 	make_key(key, sizeof key, ns, coll, name);
 	if ((e = map_get(&c->map, key)))
@@ -94,10 +94,10 @@ cache_drop(store_cache *c, const char *ns, const char *coll, const char *name)
 
 /* Keep doc (a reference is taken) as the entity's current value. */
 void
-cache_put(store_cache *c, const char *ns, const char *coll, const char *name, json_t *doc)
+cache_put(StoreCache *c, const char *ns, const char *coll, const char *name, json_t *doc)
 {
 	char key[PATH_MAX_LEN + 32];
-	centry *e;
+	Centry *e;
 
 	cache_drop(c, ns, coll, name);
 	make_key(key, sizeof key, ns, coll, name);
@@ -111,7 +111,7 @@ cache_put(store_cache *c, const char *ns, const char *coll, const char *name, js
 }
 
 void
-cache_free(store_cache *c)
+cache_free(StoreCache *c)
 {
 	if (!c)
 		return;

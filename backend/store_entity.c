@@ -24,14 +24,14 @@ column_json(sqlite3_stmt *s, int col)
 /* A number that changes whenever a rule is put or deleted (fire.c keeps
  * triggers' rules while it stays the same). */
 int64_t
-store_rules_gen(store *st)
+store_rules_gen(Store *st)
 {
 	return st->rules_gen;
 }
 
 /* The entity, shared with the cache: the caller must not change it. */
 int
-store_entity_peek(store *st, const char *ns, const char *coll, const char *name, json_t **doc)
+store_entity_peek(Store *st, const char *ns, const char *coll, const char *name, json_t **doc)
 {
 	sqlite3_stmt *s;
 	int rc;
@@ -54,7 +54,7 @@ store_entity_peek(store *st, const char *ns, const char *coll, const char *name,
 
 /* The entity, the caller's own to change. */
 int
-store_entity_get(store *st, const char *ns, const char *coll, const char *name, json_t **doc)
+store_entity_get(Store *st, const char *ns, const char *coll, const char *name, json_t **doc)
 {
 	json_t *shared;
 	int rc = store_entity_peek(st, ns, coll, name, &shared);
@@ -67,7 +67,7 @@ store_entity_get(store *st, const char *ns, const char *coll, const char *name, 
 }
 
 static void
-emit(store *st, int64_t seq, const char *ns, const char *coll, const char *op, const char *name, const char *version)
+emit(Store *st, int64_t seq, const char *ns, const char *coll, const char *op, const char *name, const char *version)
 {
 	if (st->on_event)
 		st->on_event(st->event_arg, seq, ns, coll, op, name, version, NULL);
@@ -75,7 +75,7 @@ emit(store *st, int64_t seq, const char *ns, const char *coll, const char *op, c
 
 /* Write (insert or replace) an entity and its event. */
 int
-store_entity_put(store *st, const char *ns, const char *coll, const char *name, const char *ref, json_t *doc)
+store_entity_put(Store *st, const char *ns, const char *coll, const char *name, const char *ref, json_t *doc)
 {
 	return store_entity_put_secrets(st, ns, coll, name, ref, doc, NULL, 0);
 }
@@ -83,7 +83,7 @@ store_entity_put(store *st, const char *ns, const char *coll, const char *name, 
 /* The same, with changes to its secrets in the same transaction, so that a
  * secret's new value and the version that says it changed go together. */
 int
-store_entity_put_secrets(store *st, const char *ns, const char *coll, const char *name, const char *ref, json_t *doc,
+store_entity_put_secrets(Store *st, const char *ns, const char *coll, const char *name, const char *ref, json_t *doc,
                          const Secretset *sets, int nsets)
 {
 	char *text = js_text(doc, NULL);
@@ -120,7 +120,7 @@ store_entity_put_secrets(store *st, const char *ns, const char *coll, const char
 }
 
 int
-store_entity_del(store *st, const char *ns, const char *coll, const char *name, const char *version)
+store_entity_del(Store *st, const char *ns, const char *coll, const char *name, const char *version)
 {
 	sqlite3_stmt *s;
 	int64_t seq = 0;
@@ -149,7 +149,7 @@ store_entity_del(store *st, const char *ns, const char *coll, const char *name, 
 
 /* Entities of a collection, newest first; ref NULL for all. limit < 0: all. */
 int
-store_entity_list(store *st, const char *ns, const char *coll, const char *ref, int limit, int skip, json_t **out)
+store_entity_list(Store *st, const char *ns, const char *coll, const char *ref, int limit, int skip, json_t **out)
 {
 	sqlite3_stmt *s = store_stmt(st, ref ? S_ENT_LIST_REF : S_ENT_LIST);
 	json_t *arr = json_array();
@@ -176,7 +176,7 @@ store_entity_list(store *st, const char *ns, const char *coll, const char *ref, 
 }
 
 int
-store_entity_count(store *st, const char *ns, const char *coll, const char *ref)
+store_entity_count(Store *st, const char *ns, const char *coll, const char *ref)
 {
 	sqlite3_stmt *s = store_stmt(st, ref ? S_ENT_COUNT_REF : S_ENT_COUNT);
 	int n = -EIO;
@@ -192,7 +192,7 @@ store_entity_count(store *st, const char *ns, const char *coll, const char *ref)
 }
 
 int
-store_ns_add(store *st, const char *name, const char *uuid, const char *keyhash, int64_t now)
+store_ns_add(Store *st, const char *name, const char *uuid, const char *keyhash, int64_t now)
 {
 	sqlite3_stmt *s = store_stmt(st, S_NS_ADD);
 
@@ -204,7 +204,7 @@ store_ns_add(store *st, const char *name, const char *uuid, const char *keyhash,
 }
 
 int
-store_ns_set_key(store *st, const char *name, const char *uuid, const char *keyhash)
+store_ns_set_key(Store *st, const char *name, const char *uuid, const char *keyhash)
 {
 	sqlite3_stmt *s = store_stmt(st, S_NS_SET_KEY);
 
@@ -216,7 +216,7 @@ store_ns_set_key(store *st, const char *name, const char *uuid, const char *keyh
 
 /* The namespace and key hash of a uuid; -ENOENT if unknown. */
 int
-store_ns_by_uuid(store *st, const char *uuid, char *name, size_t nlen, char *hash, size_t hlen)
+store_ns_by_uuid(Store *st, const char *uuid, char *name, size_t nlen, char *hash, size_t hlen)
 {
 	sqlite3_stmt *s = store_stmt(st, S_NS_BY_UUID);
 	int rc;
@@ -232,7 +232,7 @@ store_ns_by_uuid(store *st, const char *uuid, char *name, size_t nlen, char *has
 }
 
 int
-store_ns_exists(store *st, const char *name)
+store_ns_exists(Store *st, const char *name)
 {
 	sqlite3_stmt *s = store_stmt(st, S_NS_BY_NAME);
 	int rc;
@@ -246,7 +246,7 @@ store_ns_exists(store *st, const char *name)
 /* The namespace's own quotas as the operator set them (an object, "{}"
  * for none); -ENOENT for no such namespace. */
 int
-store_ns_limits(store *st, const char *name, json_t **out)
+store_ns_limits(Store *st, const char *name, json_t **out)
 {
 	sqlite3_stmt *s = store_stmt(st, S_NS_LIMITS);
 	int rc;
@@ -263,7 +263,7 @@ store_ns_limits(store *st, const char *name, json_t **out)
 }
 
 int
-store_ns_set_limits(store *st, const char *name, const json_t *limits)
+store_ns_set_limits(Store *st, const char *name, const json_t *limits)
 {
 	sqlite3_stmt *s = store_stmt(st, S_NS_SET_LIMITS);
 	char *text = json_dumps(limits, JSON_COMPACT | JSON_SORT_KEYS);
@@ -278,14 +278,14 @@ store_ns_set_limits(store *st, const char *name, const json_t *limits)
 	return rc;
 }
 
-typedef struct replay {
+typedef struct Replay {
 	const char *ns;
 	int64_t after;
 	json_t *events; /* "seq" -> [seq, kind, op, name, version, activation record's text] */
-} replay;
+} Replay;
 
 static void
-replay_add(replay *r, int64_t seq, const char *kind, const char *op, const char *name, const char *version,
+replay_add(Replay *r, int64_t seq, const char *kind, const char *op, const char *name, const char *version,
            const char *act)
 {
 	char key[32];
@@ -299,7 +299,7 @@ replay_add(replay *r, int64_t seq, const char *kind, const char *op, const char 
 /* A finished activation's event is named by its record's path and
  * version, as events_emit's are; doc goes out as it is. */
 static void
-replay_act(replay *r, int64_t seq, const char *name, const char *doc)
+replay_act(Replay *r, int64_t seq, const char *name, const char *doc)
 {
 	json_t *act = json_loads(doc, JSON_ALLOW_NUL, NULL);
 	const char *path = record_path(act);
@@ -313,9 +313,9 @@ replay_act(replay *r, int64_t seq, const char *name, const char *doc)
 }
 
 static void
-replay_recent(pending *p, void *arg)
+replay_recent(Pending *p, void *arg)
 {
-	replay *r = arg;
+	Replay *r = arg;
 
 	if (p->status < 0 || p->seq <= r->after || strcmp(p->ns, r->ns))
 		return;
@@ -334,10 +334,10 @@ by_seq(const void *a, const void *b)
  * those in SQLite and the records still on their way there. Returns how
  * many were given to cb, or -EIO. */
 int
-store_events_since(store *st, const char *ns, int64_t seq, int limit, store_event_cb cb, void *arg)
+store_events_since(Store *st, const char *ns, int64_t seq, int limit, store_event_cb cb, void *arg)
 {
 	sqlite3_stmt *s = store_stmt(st, S_EV_SINCE);
-	replay r = { ns, seq, json_object() };
+	Replay r = { ns, seq, json_object() };
 	json_t **all, *e;
 	const char *key;
 	size_t n = 0;

@@ -14,7 +14,7 @@
 #include "store_int.h"
 
 static int
-row_read(sqlite3_stmt *s, feed_row *r)
+row_read(sqlite3_stmt *s, FeedRow *r)
 {
 	const char *t;
 
@@ -36,14 +36,14 @@ row_read(sqlite3_stmt *s, feed_row *r)
 }
 
 void
-feed_row_clear(feed_row *r)
+feed_row_clear(FeedRow *r)
 {
 	json_decref(r->config);
 	r->config = NULL;
 }
 
 int
-store_feed_put(store *st, const feed_row *r)
+store_feed_put(Store *st, const FeedRow *r)
 {
 	sqlite3_stmt *s = store_stmt(st, S_FEED_PUT);
 	char *config = js_text(r->config, NULL);
@@ -69,7 +69,7 @@ store_feed_put(store *st, const feed_row *r)
 
 /* The row of (ns, trigger), or with ns NULL the one whose key is uuid `trigger`. */
 int
-store_feed_get(store *st, const char *ns, const char *trigger, feed_row *r)
+store_feed_get(Store *st, const char *ns, const char *trigger, FeedRow *r)
 {
 	sqlite3_stmt *s = store_stmt(st, ns ? S_FEED_GET : S_FEED_BY_UUID);
 	int rc;
@@ -84,7 +84,7 @@ store_feed_get(store *st, const char *ns, const char *trigger, feed_row *r)
 }
 
 int
-store_feed_del(store *st, const char *ns, const char *trigger)
+store_feed_del(Store *st, const char *ns, const char *trigger)
 {
 	sqlite3_stmt *s = store_stmt(st, S_FEED_DEL);
 
@@ -96,7 +96,7 @@ store_feed_del(store *st, const char *ns, const char *trigger)
 }
 
 int
-store_feed_due(store *st, const char *ns, const char *trigger, int64_t next, int64_t last)
+store_feed_due(Store *st, const char *ns, const char *trigger, int64_t next, int64_t last)
 {
 	sqlite3_stmt *s = store_stmt(st, S_FEED_DUE);
 
@@ -109,10 +109,10 @@ store_feed_due(store *st, const char *ns, const char *trigger, int64_t next, int
 
 /* Call fn with every row whose feed is LIKE `like`; 0 or -EIO. */
 int
-store_feed_each(store *st, const char *like, void (*fn)(feed_row *r, void *arg), void *arg)
+store_feed_each(Store *st, const char *like, void (*fn)(FeedRow *r, void *arg), void *arg)
 {
 	sqlite3_stmt *s = store_stmt(st, S_FEED_ALL);
-	feed_row r;
+	FeedRow r;
 	int rc;
 
 	sqlite3_bind_text(s, 1, like, -1, SQLITE_STATIC);

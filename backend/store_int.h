@@ -52,12 +52,12 @@ enum stmt_id {
 	S_NSTMT
 };
 
-typedef struct store_cache store_cache;
+typedef struct StoreCache StoreCache;
 
 /* One activation waiting for the next batch commit. */
-typedef struct pending {
-	STAILQ_ENTRY(pending) link; /* in a batch: the store's queue, unapplied or applying */
-	struct pending *older;      /* in store.recent, until it is in SQLite: the record of its id before it */
+typedef struct Pending {
+	STAILQ_ENTRY(Pending) link; /* in a batch: the store's queue, unapplied or applying */
+	struct Pending *older;      /* in store.recent, until it is in SQLite: the record of its id before it */
 	char id[ACTID_LEN + 1];
 	char *ns, *name;      /* in the same allocation (pending_new) */
 	char *path, *version; /* the event's name and version, or NULL */
@@ -70,11 +70,11 @@ typedef struct pending {
 	int64_t seq; /* its rowid and event seq, once written */
 	store_commit_cb cb;
 	void *arg;
-} pending;
+} Pending;
 
-STAILQ_HEAD(pendq, pending);
+STAILQ_HEAD(pendq, Pending);
 
-struct store {
+struct Store {
 	sqlite3 *db;
 	sqlite3_stmt *st[S_NSTMT];
 	uv_check_t check; /* commits the batch after each poll */
@@ -85,9 +85,9 @@ struct store {
 	void *event_arg;
 	int64_t commits, rows; /* for /metrics */
 	int closing;
-	store_cache *cache; /* parsed entities, store_cache.c */
-	int64_t seq;        /* the last seq given to an event or activation */
-	int64_t rules_gen;  /* bumped by every change to a rule */
+	StoreCache *cache; /* parsed entities, store_cache.c */
+	int64_t seq;       /* the last seq given to an event or activation */
+	int64_t rules_gen; /* bumped by every change to a rule */
 	char path[1100];
 	int sync_full;
 	/* the journal and its worker, store_journal.c */
@@ -101,39 +101,39 @@ struct store {
 	Map recent;            /* id → its newest record not yet in SQLite */
 	int apply_running, apply_rc, pruned;
 	uv_work_t apply_req;
-	store *worker; /* the worker's own connection */
+	Store *worker; /* the worker's own connection */
 	struct prune_args {
 		int64_t before, keep, keep_events;
 		int batch;
 	} prune_want, prune_job; /* asked for (loop), being done (worker) */
 };
 
-store_cache *cache_new(void);
-void cache_free(store_cache *c);
-json_t *cache_get(store_cache *c, const char *ns, const char *coll, const char *name);
-void cache_put(store_cache *c, const char *ns, const char *coll, const char *name, json_t *doc);
-void cache_drop(store_cache *c, const char *ns, const char *coll, const char *name);
+StoreCache *cache_new(void);
+void cache_free(StoreCache *c);
+json_t *cache_get(StoreCache *c, const char *ns, const char *coll, const char *name);
+void cache_put(StoreCache *c, const char *ns, const char *coll, const char *name, json_t *doc);
+void cache_drop(StoreCache *c, const char *ns, const char *coll, const char *name);
 
-void store_free(store *st);
-pending *pending_new(const char *id, const char *ns, const char *name, const char *path, const char *version);
-void pending_free(pending *p);
-int rows_insert(store *st, struct pendq *list);
+void store_free(Store *st);
+Pending *pending_new(const char *id, const char *ns, const char *name, const char *path, const char *version);
+void pending_free(Pending *p);
+int rows_insert(Store *st, struct pendq *list);
 void pendq_free(struct pendq *q);
-int journal_open(store *st, const char *dbpath);
-int journal_write(store *st, struct pendq *list);
-void journal_keep(store *st, pending *p);
-void journal_apply(store *st);
-void journal_timer_init(store *st, uv_loop_t *loop);
-int journal_close(store *st);
-pending *recent_find(store *st, const char *id);
-void recent_each(store *st, void (*fn)(pending *p, void *arg), void *arg);
+int journal_open(Store *st, const char *dbpath);
+int journal_write(Store *st, struct pendq *list);
+void journal_keep(Store *st, Pending *p);
+void journal_apply(Store *st);
+void journal_timer_init(Store *st, uv_loop_t *loop);
+int journal_close(Store *st);
+Pending *recent_find(Store *st, const char *id);
+void recent_each(Store *st, void (*fn)(Pending *p, void *arg), void *arg);
 
-int store_secret_write(store *st, const char *ns, const char *coll, const char *name, const Secretset *set,
+int store_secret_write(Store *st, const char *ns, const char *coll, const char *name, const Secretset *set,
                        const char *version);
-int store_secret_drop(store *st, const char *ns, const char *coll, const char *name);
-sqlite3_stmt *store_stmt(store *st, enum stmt_id id);
-int store_exec_step(store *st, sqlite3_stmt *s);
-int store_event_insert(store *st, const char *ns, const char *kind, const char *op, const char *name,
+int store_secret_drop(Store *st, const char *ns, const char *coll, const char *name);
+sqlite3_stmt *store_stmt(Store *st, enum stmt_id id);
+int store_exec_step(Store *st, sqlite3_stmt *s);
+int store_event_insert(Store *st, const char *ns, const char *kind, const char *op, const char *name,
                        const char *version, int64_t *seq);
 
 #endif

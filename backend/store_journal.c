@@ -56,16 +56,16 @@ enum { APPLY_ROWS = 256, APPLY_MS = 10, APPLY_RETRY_MS = 1000 };
 
 /* An id's records are the newest first: a final record hides its running one. */
 static void
-recent_add(store *st, pending *p)
+recent_add(Store *st, Pending *p)
 {
 	p->older = map_get(&st->recent, p->id);
 	map_put(&st->recent, p->id, p);
 }
 
 static void
-recent_del(store *st, pending *p)
+recent_del(Store *st, Pending *p)
 {
-	pending *q = map_get(&st->recent, p->id);
+	Pending *q = map_get(&st->recent, p->id);
 
 	if (q == p) {
 		if (p->older)
@@ -81,32 +81,32 @@ recent_del(store *st, pending *p)
 }
 
 /* The newest record of id not yet in SQLite, or NULL. */
-pending *
-recent_find(store *st, const char *id)
+Pending *
+recent_find(Store *st, const char *id)
 {
 	return map_get(&st->recent, id);
 }
 
-typedef struct each_arg {
-	void (*fn)(pending *p, void *arg);
+typedef struct EachArg {
+	void (*fn)(Pending *p, void *arg);
 	void *arg;
-} each_arg;
+} EachArg;
 
 static void
 recent_of_id(const char *id, void *p, void *arg)
 {
-	each_arg *e = arg;
+	EachArg *e = arg;
 
 	(void)id;
-	for (pending *q = p; q; q = q->older)
+	for (Pending *q = p; q; q = q->older)
 		e->fn(q, e->arg);
 }
 
 /* Call fn for every record not yet in SQLite, an id's newest first. */
 void
-recent_each(store *st, void (*fn)(pending *p, void *arg), void *arg)
+recent_each(Store *st, void (*fn)(Pending *p, void *arg), void *arg)
 {
-	each_arg e = { fn, arg };
+	EachArg e = { fn, arg };
 
 	map_each(&st->recent, recent_of_id, &e);
 }
@@ -114,7 +114,7 @@ recent_each(store *st, void (*fn)(pending *p, void *arg), void *arg)
 /* Append one journal line to b: the row's columns and the record's text
  * as it is (a format would copy those bytes one by one). */
 static void
-journal_line(Buf *b, const pending *p)
+journal_line(Buf *b, const Pending *p)
 {
 	buf_str(b, "{\"seq\":");
 	js_append_int(b, p->seq);
@@ -152,13 +152,13 @@ write_all(int fd, const char *buf, size_t len)
 
 /* Append the batch to the journal with one write; 0 or -errno. */
 int
-journal_write(store *st, struct pendq *list)
+journal_write(Store *st, struct pendq *list)
 {
 	Buf buf = { 0 };
 	size_t len;
 	int rc;
 
-	for (pending *p = STAILQ_FIRST(list); p; p = STAILQ_NEXT(p, link))
+	for (Pending *p = STAILQ_FIRST(list); p; p = STAILQ_NEXT(p, link))
 		if (!p->barrier)
 			journal_line(&buf, p);
 	len = buf.n;
@@ -173,15 +173,15 @@ journal_write(store *st, struct pendq *list)
 	return rc;
 }
 
-static void apply_start(store *st);
+static void apply_start(Store *st);
 static void apply_timer_cb(uv_timer_t *t);
 
 /* A journalled record waits for the worker; reads see it meanwhile. The
  * record it replaces, if the worker has not taken it yet, is skipped. */
 void
-journal_keep(store *st, pending *p)
+journal_keep(Store *st, Pending *p)
 {
-	pending *old = recent_find(st, p->id);
+	Pending *old = recent_find(st, p->id);
 
 	if (old && old->seq > st->handed) {
 		recent_del(st, old);
@@ -197,7 +197,7 @@ journal_keep(store *st, pending *p)
 static void
 apply_work(uv_work_t *w)
 {
-	store *st = w->data;
+	Store *st = w->data;
 
 	if (!st->worker && store_open(NULL, st->path, st->sync_full, &st->worker)) {
 		st->apply_rc = -EIO;
@@ -212,8 +212,8 @@ apply_work(uv_work_t *w)
 static void
 apply_after(uv_work_t *w, int status)
 {
-	store *st = w->data;
-	pending *p;
+	Store *st = w->data;
+	Pending *p;
 
 	(void)status;
 	st->apply_running = 0;
@@ -251,7 +251,7 @@ apply_after(uv_work_t *w, int status)
 }
 
 static void
-apply_start(store *st)
+apply_start(Store *st)
 {
 	if (st->apply_running || (STAILQ_EMPTY(&st->unapplied) && !st->prune_want.batch))
 		return;
@@ -278,7 +278,7 @@ apply_timer_cb(uv_timer_t *t)
 
 /* After a flush: hand what waits to the worker, now or a little later. */
 void
-journal_apply(store *st)
+journal_apply(Store *st)
 {
 	if (st->apply_running || STAILQ_EMPTY(&st->unapplied))
 		return;
@@ -290,7 +290,7 @@ journal_apply(store *st)
 
 /* Ask the worker to prune (store_prune) after its next insert. */
 void
-store_prune_request(store *st, int64_t before, int64_t keep, int64_t keep_events, int batch)
+store_prune_request(Store *st, int64_t before, int64_t keep, int64_t keep_events, int batch)
 {
 	st->prune_want.before = before;
 	st->prune_want.keep = keep;
@@ -306,11 +306,11 @@ store_prune_request(store *st, int64_t before, int64_t keep, int64_t keep_events
 	apply_start(st);
 }
 
-static pending *
+static Pending *
 line_row(const char *line)
 {
 	json_t *o = json_loads(line, JSON_ALLOW_NUL, NULL), *doc = json_object_get(o, "doc");
-	pending *p = NULL;
+	Pending *p = NULL;
 
 	if (json_is_object(doc) && json_is_string(json_object_get(o, "id")) &&
 	    (p = pending_new(jstr(json_object_get(o, "id")), jstr(json_object_get(o, "ns")),
@@ -328,7 +328,7 @@ line_row(const char *line)
 /* Insert what a previous process journalled, then start the journal empty.
  * A line cut short by a crash was never acknowledged and is skipped. */
 static int64_t
-applied_seq(store *st)
+applied_seq(Store *st)
 {
 	sqlite3_stmt *s = NULL;
 	int64_t v = 0;
@@ -342,10 +342,10 @@ applied_seq(store *st)
 }
 
 static int
-journal_replay(store *st, FILE *f)
+journal_replay(Store *st, FILE *f)
 {
 	struct pendq list = STAILQ_HEAD_INITIALIZER(list);
-	pending *p;
+	Pending *p;
 	int64_t applied = applied_seq(st);
 	char *line = NULL;
 	size_t cap = 0;
@@ -369,7 +369,7 @@ journal_replay(store *st, FILE *f)
 
 /* Open DATA/activations.journal beside the database, replaying it. */
 int
-journal_open(store *st, const char *dbpath)
+journal_open(Store *st, const char *dbpath)
 {
 	char path[1200];
 	const char *slash = strrchr(dbpath, '/');
@@ -392,7 +392,7 @@ journal_open(store *st, const char *dbpath)
 }
 
 void
-journal_timer_init(store *st, uv_loop_t *loop)
+journal_timer_init(Store *st, uv_loop_t *loop)
 {
 	uv_timer_init(loop, &st->apply_timer);
 	st->apply_timer.data = st;
@@ -403,7 +403,7 @@ journal_timer_init(store *st, uv_loop_t *loop)
  * (else the journal keeps it for the next start). 1 if the worker still
  * runs and will free st. */
 int
-journal_close(store *st)
+journal_close(Store *st)
 {
 	if (st->jfd < 0)
 		return 0;

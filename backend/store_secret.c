@@ -12,7 +12,7 @@
 /* Inside the caller's transaction. A set without a key copies every
  * secret of the action set->val names (secretsFrom). */
 int
-store_secret_write(store *st, const char *ns, const char *coll, const char *name, const Secretset *set,
+store_secret_write(Store *st, const char *ns, const char *coll, const char *name, const Secretset *set,
                    const char *version)
 {
 	sqlite3_stmt *s = store_stmt(st, set->key == NULL ? S_SEC_COPY : set->val ? S_SEC_PUT : S_SEC_DEL);
@@ -40,7 +40,7 @@ store_secret_write(store *st, const char *ns, const char *coll, const char *name
 
 /* Inside the caller's transaction: the entity is deleted. */
 int
-store_secret_drop(store *st, const char *ns, const char *coll, const char *name)
+store_secret_drop(Store *st, const char *ns, const char *coll, const char *name)
 {
 	sqlite3_stmt *s = store_stmt(st, S_SEC_DEL_ALL);
 
@@ -53,7 +53,7 @@ store_secret_drop(store *st, const char *ns, const char *coll, const char *name)
 /* An entity's secrets: into info (when not NULL) NAME: {size, version,
  * updated}; into values (when not NULL) NAME: the value in base64. */
 int
-store_secret_list(store *st, const char *ns, const char *coll, const char *name, json_t *info, json_t *values)
+store_secret_list(Store *st, const char *ns, const char *coll, const char *name, json_t *info, json_t *values)
 {
 	sqlite3_stmt *s = store_stmt(st, S_SEC_LIST);
 	int rc;

@@ -48,7 +48,7 @@ annot(const json_t *action, const char *key)
 /* The web CORS headers (Access-Control-Allow-Headers echoes the request's);
  * methods NULL for all a web action takes. */
 void
-web_cors(http_req *req, Buf *h, const char *methods)
+web_cors(HttpReq *req, Buf *h, const char *methods)
 {
 	const char *want = http_header_get(req, "Access-Control-Request-Headers");
 
@@ -64,14 +64,14 @@ web_cors(http_req *req, Buf *h, const char *methods)
 
 /* An error as OpenWhisk's {"error", "code"}, with the CORS headers when cors. */
 void
-web_error(http_req *req, int cors, const char *id, int status, const char *msg)
+web_error(HttpReq *req, int cors, const char *id, int status, const char *msg)
 {
 	web_error_h(req, cors, id, status, msg, NULL);
 }
 
 /* The same with more header lines. */
 void
-web_error_h(http_req *req, int cors, const char *id, int status, const char *msg, const char *extra)
+web_error_h(HttpReq *req, int cors, const char *id, int status, const char *msg, const char *extra)
 {
 	Buf h = { 0 };
 	char code[33];
@@ -176,7 +176,7 @@ body_string(const char *body, size_t len, int b64)
 
 /* What the body gives the action: its fields into args, or *owbody; 400's text in err. */
 static int
-body_args(http_req *req, int raw, json_t *args, json_t **owbody, char *err, size_t n)
+body_args(HttpReq *req, int raw, json_t *args, json_t **owbody, char *err, size_t n)
 {
 	char mt[128];
 	char why[256];
@@ -211,7 +211,7 @@ body_args(http_req *req, int raw, json_t *args, json_t **owbody, char *err, size
 /* Whether the request names a key it may not set: a reserved one, or with
  * final=true one the action binds. */
 static int
-overrides(const json_t *given, const resolved *r)
+overrides(const json_t *given, const Resolved *r)
 {
 	int final = json_is_true(annot(r->action, "final"));
 	const char *k;
@@ -230,7 +230,7 @@ overrides(const json_t *given, const resolved *r)
 
 /* The action's arguments for req: 0, or 400 with err. */
 static int
-web_args(http_req *req, const resolved *r, const web_call *wc, const caller *user, json_t **out, char *err, size_t n)
+web_args(HttpReq *req, const Resolved *r, const WebCall *wc, const Caller *user, json_t **out, char *err, size_t n)
 {
 	int raw = json_is_true(annot(r->action, "raw-http"));
 	json_t *given = raw ? json_object() : query_object(req->query, 1), *hdrs, *args, *owbody = NULL;
@@ -277,7 +277,7 @@ web_args(http_req *req, const resolved *r, const web_call *wc, const caller *use
 
 /* require-whisk-auth: whether the request may run the action. */
 static int
-authorized(http_req *req, const json_t *action, const caller *user)
+authorized(HttpReq *req, const json_t *action, const Caller *user)
 {
 	json_t *need = annot(action, "require-whisk-auth");
 	const char *got = http_header_get(req, "X-Require-Whisk-Auth");
@@ -298,15 +298,15 @@ authorized(http_req *req, const json_t *action, const caller *user)
 	return got && strcmp(got, num) == 0;
 }
 
-typedef struct web_ctx {
+typedef struct WebCtx {
 	const char *ext; /* "http", "json", ... */
 	int cors;        /* add the web CORS headers */
-} web_ctx;
+} WebCtx;
 
 static void
-web_done(http_req *req, const act_done *d, void *arg)
+web_done(HttpReq *req, const ActDone *d, void *arg)
 {
-	web_ctx *w = arg;
+	WebCtx *w = arg;
 
 	web_reply(req, d, w->ext, w->cors);
 	free(w);
@@ -336,9 +336,9 @@ web_ext_of(const char *url)
 
 /* The three names of the path after /api/v1/web/, decoded, and what follows. */
 static int
-web_names(const char *url, web_call *wc, char *path, size_t n)
+web_names(const char *url, WebCall *wc, char *path, size_t n)
 {
-	qname *q = &wc->q;
+	Qname *q = &wc->q;
 	char *dst[3] = { q->ns, q->pkg, q->name }, err[256];
 	const char *p = url + strlen("/api/v1/web/");
 	size_t len;
@@ -384,7 +384,7 @@ web_method_allowed(const char *m)
 /* Find the exported action q names, as its owner; 0 or -ENOENT. (A
  * namespace that does not exist has no actions: no need to ask.) */
 static int
-web_resolve(backend *b, const qname *q, caller *owner, resolved *r)
+web_resolve(Backend *b, const Qname *q, Caller *owner, Resolved *r)
 {
 	char err[256];
 	int status;
@@ -402,10 +402,10 @@ web_resolve(backend *b, const qname *q, caller *owner, resolved *r)
 
 /* Whether q names an exported web action. */
 int
-web_action_exists(backend *b, const qname *q)
+web_action_exists(Backend *b, const Qname *q)
 {
-	caller owner;
-	resolved r;
+	Caller owner;
+	Resolved r;
 
 	if (web_resolve(b, q, &owner, &r))
 		return 0;
@@ -415,11 +415,11 @@ web_action_exists(backend *b, const qname *q)
 
 /* Run the web action and answer. The caller (user) is optional. */
 static void
-web_run(backend *b, http_req *req, const web_call *wc, resolved *r, caller *owner, const caller *user, int cors)
+web_run(Backend *b, HttpReq *req, const WebCall *wc, Resolved *r, Caller *owner, const Caller *user, int cors)
 {
-	act_req rq = { 0 };
+	ActReq rq = { 0 };
 	json_t *args;
-	web_ctx *w;
+	WebCtx *w;
 	char err[1024];
 	int status;
 
@@ -452,12 +452,12 @@ web_run(backend *b, http_req *req, const web_call *wc, resolved *r, caller *owne
  * whether to add CORS headers, and passes require-whisk-auth for actions
  * of the API's own namespace. */
 void
-web_invoke(backend *b, http_req *req, const web_call *wc)
+web_invoke(Backend *b, HttpReq *req, const WebCall *wc)
 {
-	caller user, owner;
+	Caller user, owner;
 	const char *auth = http_header_get(req, "Authorization");
 	int has_user = auth && auth_check(b, auth, &user) == 0, cors, pass;
-	resolved r;
+	Resolved r;
 
 	if (web_resolve(b, &wc->q, &owner, &r)) {
 		web_error(req, wc->api_ns ? wc->cors : 1, NULL, 404, "The requested resource does not exist.");
@@ -479,9 +479,9 @@ web_invoke(backend *b, http_req *req, const web_call *wc)
 }
 
 void
-web_handle(backend *b, http_req *req)
+web_handle(Backend *b, HttpReq *req)
 {
-	web_call wc = { 0 };
+	WebCall wc = { 0 };
 	char path[8192];
 
 	if (!web_method_allowed(req->method)) {

@@ -30,14 +30,14 @@
 
 #include "fns.h"
 
-typedef struct web_out {
+typedef struct WebOut {
 	int status;
 	char ctype[256]; /* "" for no body */
 	Buf hdrs;        /* the action's header lines */
 	Buf body;
 	const char *err; /* err_status (400 unless set) with this text instead */
 	int err_status;
-} web_out;
+} WebOut;
 
 /* The JSON text of v as js_text writes it (numbers as written), or
  * pretty as OpenWhisk's (spray's prettyPrint): an object's members a line
@@ -90,7 +90,7 @@ put_json(Buf *out, const json_t *v, int pretty)
 }
 
 static int
-fail(web_out *o, const char *msg)
+fail(WebOut *o, const char *msg)
 {
 	o->err = msg;
 	return -EINVAL;
@@ -126,7 +126,7 @@ header_value(const json_t *v)
 
 /* One header of the result (an array: a line per value), or Content-Type into o->ctype. */
 static int
-header_add(web_out *o, const char *k, const json_t *v)
+header_add(WebOut *o, const char *k, const json_t *v)
 {
 	static const char *const dropped[] = { "content-length", "transfer-encoding", "connection", NULL };
 	char *text;
@@ -187,7 +187,7 @@ ctype_ok(const char *ct)
 
 /* A string body in o->ctype (text/html by default). */
 static int
-http_string(web_out *o, const char *str)
+http_string(WebOut *o, const char *str)
 {
 	char mt[128];
 
@@ -209,7 +209,7 @@ http_string(web_out *o, const char *str)
 
 /* Any other body, as JSON: application/json, or pretty in a +json type. */
 static int
-http_json(web_out *o, const json_t *body)
+http_json(WebOut *o, const json_t *body)
 {
 	char mt[128];
 
@@ -222,7 +222,7 @@ http_json(web_out *o, const json_t *body)
 }
 
 static int
-as_http(const json_t *res, web_out *o)
+as_http(const json_t *res, WebOut *o)
 {
 	const json_t *hs = json_object_get(res, "headers"), *body = json_object_get(res, "body"), *v;
 	const char *k;
@@ -257,7 +257,7 @@ field(const json_t *res, const char *own)
 }
 
 static int
-as_text(const json_t *res, web_out *o)
+as_text(const json_t *res, WebOut *o)
 {
 	const json_t *v = field(res, "text");
 
@@ -273,7 +273,7 @@ as_text(const json_t *res, web_out *o)
 
 /* .json, .html, .svg, .text, .http: the answer for res, into o. */
 static int
-render(const char *ext, const json_t *res, web_out *o)
+render(const char *ext, const json_t *res, WebOut *o)
 {
 	static const struct {
 		const char *ext, *field, *ctype, *invalid;
@@ -305,9 +305,9 @@ render(const char *ext, const json_t *res, web_out *o)
 }
 
 void
-web_reply(http_req *req, const act_done *d, const char *ext, int cors)
+web_reply(HttpReq *req, const ActDone *d, const char *ext, int cors)
 {
-	web_out o = { 0 };
+	WebOut o = { 0 };
 	const json_t *res = d->result;
 	Buf h = { 0 };
 

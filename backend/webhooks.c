@@ -23,7 +23,7 @@
 #include "fns.h"
 
 static int
-hook_check(backend *b, json_t *config, char *err, size_t n)
+hook_check(Backend *b, json_t *config, char *err, size_t n)
 {
 	const json_t *s = json_object_get(config, "secret");
 
@@ -37,7 +37,7 @@ hook_check(backend *b, json_t *config, char *err, size_t n)
 }
 
 static int
-hook_start(backend *b, feed_row *r, char *err, size_t n)
+hook_start(Backend *b, FeedRow *r, char *err, size_t n)
 {
 	(void)b, (void)err, (void)n;
 	if (!r->uuid[0])
@@ -47,13 +47,13 @@ hook_start(backend *b, feed_row *r, char *err, size_t n)
 }
 
 static void
-hook_stop(backend *b, const char *ns, const char *trigger)
+hook_stop(Backend *b, const char *ns, const char *trigger)
 {
 	(void)b, (void)ns, (void)trigger;
 }
 
 static json_t *
-hook_info(backend *b, const feed_row *r)
+hook_info(Backend *b, const FeedRow *r)
 {
 	char url[256];
 
@@ -63,7 +63,7 @@ hook_info(backend *b, const feed_row *r)
 
 /* Whether sig is "sha256=" and the hex HMAC of the body under secret. */
 static int
-signed_by(const http_req *req, const char *secret, const char *sig)
+signed_by(const HttpReq *req, const char *secret, const char *sig)
 {
 	unsigned char md[32];
 	unsigned int len = 0;
@@ -82,7 +82,7 @@ signed_by(const http_req *req, const char *secret, const char *sig)
 
 /* Every event gets the request's headers, names in lower case. */
 static void
-add_headers(const http_req *req, json_t *events)
+add_headers(const HttpReq *req, json_t *events)
 {
 	json_t *ev, *h;
 	size_t i;
@@ -105,13 +105,13 @@ add_headers(const http_req *req, json_t *events)
 
 /* POST /hooks/ID. */
 void
-webhook_handle(backend *b, http_req *req, const char *id)
+webhook_handle(Backend *b, HttpReq *req, const char *id)
 {
 	const char *ctype = http_header_get(req, "Content-Type"), *secret;
 	char err[1024];
-	caller who = { 0 };
+	Caller who = { 0 };
 	json_t *events, *annot;
-	feed_row r;
+	FeedRow r;
 
 	if (strcmp(req->method, "POST")) {
 		api_error(req, 405, "Method not allowed: a webhook takes POST.");
@@ -154,16 +154,16 @@ webhook_handle(backend *b, http_req *req, const char *id)
 	feed_row_clear(&r);
 }
 
-static const feed_param hook_params[] = {
+static const FeedParam hook_params[] = {
 	{ "secret", "if given, the body must carry X-Hub-Signature-256, its HMAC-SHA256 under this key", 0 },
 	{ NULL, NULL, 0 },
 };
 
-const feed_service webhooks_webhook = { .pkg = "webhooks",
-	                                .name = "webhook",
-	                                .description = "An incoming URL that fires the trigger.",
-	                                .params = hook_params,
-	                                .check = hook_check,
-	                                .start = hook_start,
-	                                .stop = hook_stop,
-	                                .info = hook_info };
+const FeedService webhooks_webhook = { .pkg = "webhooks",
+	                               .name = "webhook",
+	                               .description = "An incoming URL that fires the trigger.",
+	                               .params = hook_params,
+	                               .check = hook_check,
+	                               .start = hook_start,
+	                               .stop = hook_stop,
+	                               .info = hook_info };

@@ -23,8 +23,8 @@ static const char body[] =
         "\"transaction_id\":\"bench\"}";
 static const char *const hdrs[] = { "Content-Type: application/json", NULL };
 static int left, warm, failed, use_curl;
-static chttp *h;
-static curluv *cu;
+static Chttp *h;
+static Curluv *cu;
 
 static void next(void);
 
@@ -51,7 +51,7 @@ chttp_done(int err, int status, const char *b, size_t len, void *arg)
 }
 
 static void
-curl_done(curluv_resp *r, void *arg)
+curl_done(CurluvResp *r, void *arg)
 {
 	(void)arg;
 	counted(r->rc == 0 && r->status == 200);

@@ -83,7 +83,7 @@ resp_json(Resp *r)
 }
 
 static void
-resptext(Resp *r, curluv_resp *cr)
+resptext(Resp *r, CurluvResp *cr)
 {
 	json_t *e;
 
@@ -99,7 +99,7 @@ resptext(Resp *r, curluv_resp *cr)
 }
 
 static void
-done_cb(curluv_resp *cr, void *arg)
+done_cb(CurluvResp *cr, void *arg)
 {
 	Req *q = arg;
 	Resp r;

@@ -350,7 +350,7 @@ typedef struct Project {
 typedef struct Fs {
 	uv_loop_t *loop;
 	struct fuse_session *se;
-	curluv *cu;
+	Curluv *cu;
 	char *base;    /* "http://127.0.0.1:3233" */
 	char *auth;    /* "uuid:key" */
 	char *authhdr; /* "Authorization: Basic ..." */

@@ -197,7 +197,7 @@ cert_refused(CURLcode rc)
 }
 
 static void
-on_done(curluv_resp *r, void *arg)
+on_done(CurluvResp *r, void *arg)
 {
 	char why[512];
 

@@ -88,7 +88,7 @@ cron_line(char *line, char *trigger, json_t **config, char *tz, char *err, size_
 	char cron[256] = "", *p = line, *w, *t;
 	json_error_t je;
 	json_t *payload = NULL;
-	cron_spec c;
+	CronSpec c;
 	int k, rc;
 
 	while (*p == ' ' || *p == '\t')

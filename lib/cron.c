@@ -110,7 +110,7 @@ static const struct {
 };
 
 int
-cron_parse(const char *text, cron_spec *c, char *err, size_t n)
+cron_parse(const char *text, CronSpec *c, char *err, size_t n)
 {
 	char buf[256], *part[7], *save = NULL, *p;
 	int k = 0, rc;
@@ -149,7 +149,7 @@ cron_parse(const char *text, cron_spec *c, char *err, size_t n)
 }
 
 static int
-day_matches(const cron_spec *c, const struct tm *tm)
+day_matches(const CronSpec *c, const struct tm *tm)
 {
 	int dom = (c->dom >> tm->tm_mday) & 1, dow = (c->dow >> tm->tm_wday) & 1;
 
@@ -192,7 +192,7 @@ zone_use(const char *tz)
 
 /* The first due second after `after` (seconds since the epoch), or -1 if none within eight years. */
 int64_t
-cron_next(const cron_spec *c, const char *tz, int64_t after)
+cron_next(const CronSpec *c, const char *tz, int64_t after)
 {
 	int utc = zone_use(tz);
 	time_t t = (time_t)after + 1, limit = t + 8 * 366 * 86400LL, back;

@@ -6,16 +6,16 @@
 #include <stdint.h>
 
 /* A parsed cron expression: a bit a value. */
-typedef struct cron_spec {
+typedef struct CronSpec {
 	uint64_t sec, min;
 	uint32_t hour, dom;
 	uint16_t mon;
 	uint8_t dow;
 	int dom_any, dow_any; /* the field was '*'... */
-} cron_spec;
+} CronSpec;
 
-int cron_parse(const char *text, cron_spec *c, char *err, size_t n);
-int64_t cron_next(const cron_spec *c, const char *tz, int64_t after);
+int cron_parse(const char *text, CronSpec *c, char *err, size_t n);
+int64_t cron_next(const CronSpec *c, const char *tz, int64_t after);
 int zone_known(const char *tz);
 
 #endif

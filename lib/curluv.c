@@ -36,27 +36,27 @@
 
 enum { SPARE_MAX = 32 };
 
-struct curluv {
+struct Curluv {
 	uv_loop_t *loop;
 	CURLM *multi;
 	uv_timer_t timer;
 	int running;
-	struct transfer *transfers; /* all running, so curluv_free can cancel them */
-	struct transfer *deferred;  /* waiting to be added outside curl's callbacks */
+	struct Transfer *transfers; /* all running, so curluv_free can cancel them */
+	struct Transfer *deferred;  /* waiting to be added outside curl's callbacks */
 	uv_timer_t defer_timer;
 	CURL *spare[SPARE_MAX]; /* reset easy handles of finished requests */
 	int nspare;
 	int closing;            /* timers still closing at curluv_free */
-	struct watch **watches; /* by socket: its poll handle while it is open */
+	struct Watch **watches; /* by socket: its poll handle while it is open */
 	int nwatches;
 	char *unix_path; /* connect here instead of the URL's host (curluv_unix_socket) */
 	char *cafile;    /* trust only these CAs for TLS peers (curluv_cafile) */
 };
 
-typedef struct transfer {
-	struct transfer *next, *prev;
+typedef struct Transfer {
+	struct Transfer *next, *prev;
 	CURL *easy;
-	curluv *cu;
+	Curluv *cu;
 	curluv_done_cb cb;
 	void *arg;
 	int collect;  /* made by curluv_request: collect, keep the handle */
@@ -65,21 +65,21 @@ typedef struct transfer {
 	char *send;   /* request body we own */
 	struct curl_slist *headers;
 	char errbuf[CURL_ERROR_SIZE];
-} transfer;
+} Transfer;
 
-typedef struct watch {
+typedef struct Watch {
 	uv_poll_t poll;
 	curl_socket_t fd;
-	curluv *cu;
+	Curluv *cu;
 	int want;    /* UV_READABLE|UV_WRITABLE libcurl asks for, 0 after REMOVE */
 	int polling; /* the events the poll handle was started with */
-} watch;
+} Watch;
 
-static void transfer_unlink(transfer **list, transfer *t);
+static void transfer_unlink(Transfer **list, Transfer *t);
 static void on_defer_timer(uv_timer_t *tm);
 
 static void
-transfer_free(transfer *t)
+transfer_free(Transfer *t)
 {
 	transfer_unlink(t->deferred ? &t->cu->deferred : &t->cu->transfers, t);
 	curl_slist_free_all(t->headers);
@@ -90,9 +90,9 @@ transfer_free(transfer *t)
 
 /* Take a transfer out of the multi handle, tell its owner, free it. */
 static void
-transfer_finish(curluv *cu, CURL *easy, transfer *t, CURLcode rc)
+transfer_finish(Curluv *cu, CURL *easy, Transfer *t, CURLcode rc)
 {
-	curluv_resp resp;
+	CurluvResp resp;
 
 	memset(&resp, 0, sizeof resp);
 	resp.rc = rc;
@@ -114,13 +114,13 @@ transfer_finish(curluv *cu, CURL *easy, transfer *t, CURLcode rc)
 }
 
 static void
-check_done(curluv *cu)
+check_done(Curluv *cu)
 {
 	CURLMsg *m;
 	int left;
 
 	while ((m = curl_multi_info_read(cu->multi, &left)) != NULL) {
-		transfer *t;
+		Transfer *t;
 
 		if (m->msg != CURLMSG_DONE)
 			continue;
@@ -132,7 +132,7 @@ check_done(curluv *cu)
 static void
 on_poll(uv_poll_t *p, int status, int events)
 {
-	watch *w = p->data;
+	Watch *w = p->data;
 	int flags = 0;
 
 	if (w->want == 0) {
@@ -154,7 +154,7 @@ on_poll(uv_poll_t *p, int status, int events)
 static void
 on_timer(uv_timer_t *tm)
 {
-	curluv *cu = tm->data;
+	Curluv *cu = tm->data;
 
 	curl_multi_socket_action(cu->multi, CURL_SOCKET_TIMEOUT, 0, &cu->running);
 	check_done(cu);
@@ -163,7 +163,7 @@ on_timer(uv_timer_t *tm)
 static int
 timer_cb(CURLM *multi, long ms, void *arg)
 {
-	curluv *cu = arg;
+	Curluv *cu = arg;
 
 	(void)multi;
 	if (ms < 0)
@@ -179,22 +179,22 @@ on_watch_closed(uv_handle_t *h)
 	free(h->data);
 }
 
-static watch *
-watch_get(curluv *cu, curl_socket_t fd)
+static Watch *
+watch_get(Curluv *cu, curl_socket_t fd)
 {
 	return fd >= 0 && fd < cu->nwatches ? cu->watches[fd] : NULL;
 }
 
-static watch *
-watch_new(curluv *cu, curl_socket_t fd)
+static Watch *
+watch_new(Curluv *cu, curl_socket_t fd)
 {
-	watch *w;
+	Watch *w;
 
 	if (fd < 0)
 		return NULL;
 	if (fd >= cu->nwatches) {
 		int n = fd + 64;
-		watch **v = erealloc(cu->watches, n * sizeof *v);
+		Watch **v = erealloc(cu->watches, n * sizeof *v);
 		memset(v + cu->nwatches, 0, (n - cu->nwatches) * sizeof *v);
 		cu->watches = v;
 		cu->nwatches = n;
@@ -213,7 +213,7 @@ watch_new(curluv *cu, curl_socket_t fd)
 
 /* (Re)start w's poll handle for events, unless it already watches them. */
 static void
-watch_poll(watch *w, int events)
+watch_poll(Watch *w, int events)
 {
 	if (events == w->polling)
 		return;
@@ -224,8 +224,8 @@ watch_poll(watch *w, int events)
 static int
 socket_cb(CURL *easy, curl_socket_t fd, int what, void *arg, void *sockp)
 {
-	curluv *cu = arg;
-	watch *w = watch_get(cu, fd);
+	Curluv *cu = arg;
+	Watch *w = watch_get(cu, fd);
 
 	(void)easy;
 	(void)sockp;
@@ -248,8 +248,8 @@ socket_cb(CURL *easy, curl_socket_t fd, int what, void *arg, void *sockp)
 static int
 close_cb(void *arg, curl_socket_t fd)
 {
-	curluv *cu = arg;
-	watch *w = watch_get(cu, fd);
+	Curluv *cu = arg;
+	Watch *w = watch_get(cu, fd);
 
 	if (w != NULL) {
 		cu->watches[fd] = NULL;
@@ -260,9 +260,9 @@ close_cb(void *arg, curl_socket_t fd)
 }
 
 int
-curluv_init(uv_loop_t *loop, curluv **out)
+curluv_init(uv_loop_t *loop, Curluv **out)
 {
-	curluv *cu;
+	Curluv *cu;
 
 	if (mem_curl() < 0)
 		return -EIO;
@@ -285,14 +285,14 @@ curluv_init(uv_loop_t *loop, curluv **out)
 static void
 on_timer_closed(uv_handle_t *h)
 {
-	curluv *cu = h->data;
+	Curluv *cu = h->data;
 
 	if (--cu->closing == 0)
 		free(cu);
 }
 
 void
-curluv_free(curluv *cu)
+curluv_free(Curluv *cu)
 {
 	/* Cancel what is still running so every callback runs once. */
 	on_defer_timer(&cu->defer_timer);
@@ -313,10 +313,10 @@ curluv_free(curluv *cu)
 	uv_close((uv_handle_t *)&cu->timer, on_timer_closed);
 }
 
-static transfer *
-transfer_new(curluv *cu, CURL *easy, curluv_done_cb cb, void *arg)
+static Transfer *
+transfer_new(Curluv *cu, CURL *easy, curluv_done_cb cb, void *arg)
 {
-	transfer *t = ecalloc(1, sizeof *t);
+	Transfer *t = ecalloc(1, sizeof *t);
 
 	t->cu = cu;
 	t->easy = easy;
@@ -346,19 +346,19 @@ keep_str(char **slot, const char *val)
 }
 
 void
-curluv_cafile(curluv *cu, const char *path)
+curluv_cafile(Curluv *cu, const char *path)
 {
 	keep_str(&cu->cafile, path);
 }
 
 void
-curluv_unix_socket(curluv *cu, const char *path)
+curluv_unix_socket(Curluv *cu, const char *path)
 {
 	keep_str(&cu->unix_path, path);
 }
 
 static void
-transfer_link(transfer **list, transfer *t)
+transfer_link(Transfer **list, Transfer *t)
 {
 	t->prev = NULL;
 	t->next = *list;
@@ -368,7 +368,7 @@ transfer_link(transfer **list, transfer *t)
 }
 
 static void
-transfer_unlink(transfer **list, transfer *t)
+transfer_unlink(Transfer **list, Transfer *t)
 {
 	if (t->prev != NULL)
 		t->prev->next = t->next;
@@ -382,10 +382,10 @@ transfer_unlink(transfer **list, transfer *t)
 static void
 on_defer_timer(uv_timer_t *tm)
 {
-	curluv *cu = tm->data;
+	Curluv *cu = tm->data;
 
 	while (cu->deferred != NULL) {
-		transfer *t = cu->deferred;
+		Transfer *t = cu->deferred;
 		transfer_unlink(&cu->deferred, t);
 		t->deferred = 0;
 		transfer_link(&cu->transfers, t);
@@ -395,7 +395,7 @@ on_defer_timer(uv_timer_t *tm)
 }
 
 static int
-transfer_start(curluv *cu, CURL *easy, transfer *t)
+transfer_start(Curluv *cu, CURL *easy, Transfer *t)
 {
 	CURLMcode mc = curl_multi_add_handle(cu->multi, easy);
 
@@ -415,9 +415,9 @@ transfer_start(curluv *cu, CURL *easy, transfer *t)
 }
 
 int
-curluv_add(curluv *cu, CURL *easy, curluv_done_cb cb, void *arg)
+curluv_add(Curluv *cu, CURL *easy, curluv_done_cb cb, void *arg)
 {
-	transfer *t = transfer_new(cu, easy, cb, arg);
+	Transfer *t = transfer_new(cu, easy, cb, arg);
 
 	return transfer_start(cu, easy, t);
 }
@@ -425,7 +425,7 @@ curluv_add(curluv *cu, CURL *easy, curluv_done_cb cb, void *arg)
 static size_t
 collect_cb(char *data, size_t size, size_t n, void *arg)
 {
-	transfer *t = arg;
+	Transfer *t = arg;
 	size_t len = size * n;
 
 	buf_add(&t->body, data, len);
@@ -433,11 +433,11 @@ collect_cb(char *data, size_t size, size_t n, void *arg)
 }
 
 int
-curluv_request(curluv *cu, const char *method, const char *url, const char *const *headers, const char *body,
+curluv_request(Curluv *cu, const char *method, const char *url, const char *const *headers, const char *body,
                size_t len, long timeout_ms, curluv_done_cb cb, void *arg)
 {
 	CURL *easy = cu->nspare > 0 ? cu->spare[--cu->nspare] : curl_easy_init();
-	transfer *t;
+	Transfer *t;
 	int i, rc;
 
 	t = transfer_new(cu, easy, cb, arg);
@@ -471,9 +471,9 @@ curluv_request(curluv *cu, const char *method, const char *url, const char *cons
 }
 
 void
-curluv_cancel(curluv *cu, CURL *easy)
+curluv_cancel(Curluv *cu, CURL *easy)
 {
-	transfer *t = NULL;
+	Transfer *t = NULL;
 
 	curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&t);
 	if (t != NULL)

@@ -16,44 +16,44 @@
 #include <curl/curl.h>
 #include <uv.h>
 
-typedef struct curluv curluv;
+typedef struct Curluv Curluv;
 
-typedef struct curluv_resp {
+typedef struct CurluvResp {
 	CURLcode rc; /* CURLE_OK or the transfer error */
 	long status; /* HTTP status, 0 when no answer came */
 	char *body;  /* response body, NUL-terminated (curluv_request) */
 	size_t len;
 	const char *error; /* curl's error text when rc != CURLE_OK */
 	CURL *easy;
-} curluv_resp;
+} CurluvResp;
 
-typedef void (*curluv_done_cb)(curluv_resp *resp, void *arg);
+typedef void (*curluv_done_cb)(CurluvResp *resp, void *arg);
 
-int curluv_init(uv_loop_t *loop, curluv **out);
-void curluv_free(curluv *cu);
+int curluv_init(uv_loop_t *loop, Curluv **out);
+void curluv_free(Curluv *cu);
 
 /* Every transfer started from now on connects to the Unix-domain socket at
  * path instead of the URL's host and port (which still make the Host header
  * and the request line); NULL goes back to TCP. */
-void curluv_unix_socket(curluv *cu, const char *path);
+void curluv_unix_socket(Curluv *cu, const char *path);
 
 /* Every transfer started from now on trusts only the CAs in the PEM file at
  * path for TLS peers, instead of the system's store (libcurl's default);
  * NULL goes back to that store. */
-void curluv_cafile(curluv *cu, const char *path);
+void curluv_cafile(Curluv *cu, const char *path);
 
 /* Run an easy handle the caller set up; the caller's write callback gets the
  * data (resp->body is NULL). Returns 0 or -errno; done_cb is not called when
  * it fails. */
-int curluv_add(curluv *cu, CURL *easy, curluv_done_cb cb, void *arg);
+int curluv_add(Curluv *cu, CURL *easy, curluv_done_cb cb, void *arg);
 
 /* Make and run a request: method, url, extra headers (NULL-terminated array of
  * "Name: value", or NULL), body (may be NULL), timeout in ms (0 = none). The
  * response body is collected. Returns 0 or -errno. */
-int curluv_request(curluv *cu, const char *method, const char *url, const char *const *headers, const char *body,
+int curluv_request(Curluv *cu, const char *method, const char *url, const char *const *headers, const char *body,
                    size_t len, long timeout_ms, curluv_done_cb cb, void *arg);
 
 /* Cancel a transfer started here; its done_cb runs with CURLE_ABORTED_BY_CALLBACK. */
-void curluv_cancel(curluv *cu, CURL *easy);
+void curluv_cancel(Curluv *cu, CURL *easy);
 
 #endif

@@ -51,18 +51,18 @@
 #include "log.h"
 #include "mem.h"
 
-typedef struct write_req {
+typedef struct WriteReq {
 	uv_write_t w;
-	http_conn *conn;
+	HttpConn *conn;
 	int close_after;
 	char data[];
-} write_req;
+} WriteReq;
 
 static http_parser_settings settings;
 
-static void conn_close(http_conn *c);
-static void conn_resume(http_conn *c);
-static void conn_time(http_conn *c, int what);
+static void conn_close(HttpConn *c);
+static void conn_resume(HttpConn *c);
+static void conn_time(HttpConn *c, int what);
 
 static char *
 xmemdup(const char *s, size_t n)
@@ -87,7 +87,7 @@ add_str(char **s, const char *more, size_t n)
 }
 
 static void
-req_free(http_req *r)
+req_free(HttpReq *r)
 {
 	int i;
 
@@ -105,7 +105,7 @@ req_free(http_req *r)
 }
 
 static void
-conn_maybe_free(http_conn *c)
+conn_maybe_free(HttpConn *c)
 {
 	if (c->handles_open > 0 || c->in_handler)
 		return;
@@ -119,16 +119,16 @@ conn_maybe_free(http_conn *c)
 static void
 on_conn_closed(uv_handle_t *h)
 {
-	http_conn *c = h->data;
+	HttpConn *c = h->data;
 
 	c->handles_open--;
 	conn_maybe_free(c);
 }
 
 static void
-conn_close(http_conn *c)
+conn_close(HttpConn *c)
 {
-	http_req *r = c->req;
+	HttpReq *r = c->req;
 
 	if (c->closed)
 		return;
@@ -153,7 +153,7 @@ on_shutdown(uv_shutdown_t *sh, int status)
  * request we did not read, shut our side down and read to discard for a
  * while first, so that it sees the answer rather than a reset. */
 static void
-conn_finish(http_conn *c)
+conn_finish(HttpConn *c)
 {
 	if (c->closed || c->lingering)
 		return;
@@ -172,7 +172,7 @@ conn_finish(http_conn *c)
 static void
 on_timer(uv_timer_t *t)
 {
-	http_conn *c = t->data;
+	HttpConn *c = t->data;
 
 	if (c->timing == T_HEADER || c->timing == T_BODY)
 		http_conn_fail(c, 408,
@@ -184,9 +184,9 @@ on_timer(uv_timer_t *t)
 
 /* Time what the connection waits for now (T_NONE: nothing). */
 static void
-conn_time(http_conn *c, int what)
+conn_time(HttpConn *c, int what)
 {
-	const http_limits *l = &c->srv->lim;
+	const HttpLimits *l = &c->srv->lim;
 	int ms = what == T_IDLE     ? l->idle_ms
 	         : what == T_HEADER ? l->header_ms
 	         : what == T_BODY   ? l->body_ms
@@ -205,7 +205,7 @@ conn_time(http_conn *c, int what)
 static void
 on_write_done(uv_write_t *w, int status)
 {
-	write_req *wr = (write_req *)w;
+	WriteReq *wr = (WriteReq *)w;
 
 	if (status < 0)
 		conn_close(wr->conn);
@@ -226,11 +226,11 @@ reason(int status)
 }
 
 static void
-conn_send(http_conn *c, uv_buf_t *bufs, int n, int close_after)
+conn_send(HttpConn *c, uv_buf_t *bufs, int n, int close_after)
 {
 	size_t total = 0, off = 0;
 	int i, done;
-	write_req *wr;
+	WriteReq *wr;
 
 	if (c->closed)
 		return;
@@ -273,7 +273,7 @@ conn_send(http_conn *c, uv_buf_t *bufs, int n, int close_after)
 /* An answer made before the handler got the request: a parse error, a
  * limit, a timeout, no room. The connection closes after it. */
 void
-http_conn_fail(http_conn *c, int status, const char *msg)
+http_conn_fail(HttpConn *c, int status, const char *msg)
 {
 	static const char hex[] = "0123456789abcdef";
 	char head[256], body[320], code[33];
@@ -308,8 +308,8 @@ http_conn_fail(http_conn *c, int status, const char *msg)
 static int
 on_message_begin(http_parser *p)
 {
-	http_conn *c = p->data;
-	http_req *r = ecalloc(1, sizeof *r);
+	HttpConn *c = p->data;
+	HttpReq *r = ecalloc(1, sizeof *r);
 
 	r->conn = c;
 	memcpy(r->peer, c->peer, sizeof r->peer);
@@ -324,7 +324,7 @@ on_message_begin(http_parser *p)
 }
 
 static int
-count_header_bytes(http_conn *c, size_t n)
+count_header_bytes(HttpConn *c, size_t n)
 {
 	c->header_bytes += n;
 	if (c->header_bytes > c->srv->lim.max_header) {
@@ -337,7 +337,7 @@ count_header_bytes(http_conn *c, size_t n)
 static int
 on_url(http_parser *p, const char *at, size_t n)
 {
-	http_conn *c = p->data;
+	HttpConn *c = p->data;
 
 	if (count_header_bytes(c, n) < 0)
 		return -1;
@@ -348,9 +348,9 @@ on_url(http_parser *p, const char *at, size_t n)
 static int
 on_header_field(http_parser *p, const char *at, size_t n)
 {
-	http_conn *c = p->data;
-	http_req *r = c->req;
-	http_header *h;
+	HttpConn *c = p->data;
+	HttpReq *r = c->req;
+	HttpHeader *h;
 
 	if (count_header_bytes(c, n) < 0)
 		return -1;
@@ -369,7 +369,7 @@ on_header_field(http_parser *p, const char *at, size_t n)
 static int
 on_header_value(http_parser *p, const char *at, size_t n)
 {
-	http_conn *c = p->data;
+	HttpConn *c = p->data;
 
 	if (count_header_bytes(c, n) < 0)
 		return -1;
@@ -381,7 +381,7 @@ on_header_value(http_parser *p, const char *at, size_t n)
 }
 
 static void
-req_split_url(http_req *r)
+req_split_url(HttpReq *r)
 {
 	char *q = strchr(r->url, '?');
 	size_t plen = q ? (size_t)(q - r->url) : strlen(r->url);
@@ -393,7 +393,7 @@ req_split_url(http_req *r)
 
 /* The server's check, before the body: 1 when it answered (refused). */
 static int
-req_check(http_conn *c, http_req *r)
+req_check(HttpConn *c, HttpReq *r)
 {
 	if (c->srv->lim.check == NULL)
 		return 0;
@@ -412,8 +412,8 @@ req_check(http_conn *c, http_req *r)
 static int
 on_headers_complete(http_parser *p)
 {
-	http_conn *c = p->data;
-	http_req *r = c->req;
+	HttpConn *c = p->data;
+	HttpReq *r = c->req;
 	const char *expect;
 
 	r->url = c->url.p ? c->url.p : xmemdup("/", 1);
@@ -446,8 +446,8 @@ on_headers_complete(http_parser *p)
 static int
 on_body(http_parser *p, const char *at, size_t n)
 {
-	http_conn *c = p->data;
-	http_req *r = c->req;
+	HttpConn *c = p->data;
+	HttpReq *r = c->req;
 
 	if (c->body.n + n > r->max_body) {
 		http_conn_fail(c, 413, "The request content is too large.");
@@ -462,8 +462,8 @@ on_body(http_parser *p, const char *at, size_t n)
 static int
 on_message_complete(http_parser *p)
 {
-	http_conn *c = p->data;
-	http_req *r = c->req;
+	HttpConn *c = p->data;
+	HttpReq *r = c->req;
 
 	r->body = c->body.p ? c->body.p : xmemdup("", 0);
 	r->body_len = c->body.n;
@@ -490,7 +490,7 @@ on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
 /* Feed bytes to the parser; keep what a paused parser left. Returns -1 when
  * the connection was failed. */
 static int
-conn_parse(http_conn *c, const char *data, size_t n)
+conn_parse(HttpConn *c, const char *data, size_t n)
 {
 	size_t used = http_parser_execute(&c->parser, &settings, data, n);
 	enum http_errno e = HTTP_PARSER_ERRNO(&c->parser);
@@ -519,7 +519,7 @@ conn_parse(http_conn *c, const char *data, size_t n)
 static void
 on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 {
-	http_conn *c = s->data;
+	HttpConn *c = s->data;
 
 	if (n < 0) {
 		conn_close(c);
@@ -540,7 +540,7 @@ on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 
 /* The handler is done with the request: parse what was kept, read again. */
 static void
-conn_resume(http_conn *c)
+conn_resume(HttpConn *c)
 {
 	Buf rest = c->rest;
 
@@ -564,9 +564,9 @@ conn_resume(http_conn *c)
 }
 
 static void
-req_release(http_req *r)
+req_release(HttpReq *r)
 {
-	http_conn *c = r->conn;
+	HttpConn *c = r->conn;
 
 	c->in_handler = 0;
 	req_free(c->req);
@@ -585,10 +585,10 @@ req_release(http_req *r)
 /* ---- answering ---- */
 
 static int
-head_format(http_req *r, char *buf, size_t size, int status, const char *ctype, const char *extra,
+head_format(HttpReq *r, char *buf, size_t size, int status, const char *ctype, const char *extra,
             const char *length_or_chunked)
 {
-	http_conn *c = r->conn;
+	HttpConn *c = r->conn;
 
 	return snprintf(buf, size, "HTTP/1.1 %d %s\r\nContent-Type: %s\r\n%s%s%s\r\n", status, reason(status),
 	                ctype ? ctype : "application/json", length_or_chunked, extra ? extra : "",
@@ -597,9 +597,9 @@ head_format(http_req *r, char *buf, size_t size, int status, const char *ctype, 
 }
 
 void
-http_respond(http_req *r, int status, const char *ctype, const char *extra, const char *body, size_t len)
+http_respond(HttpReq *r, int status, const char *ctype, const char *extra, const char *body, size_t len)
 {
-	http_conn *c = r->conn;
+	HttpConn *c = r->conn;
 	char stack[1024], clen[48], *head = stack;
 	int hlen;
 	uv_buf_t bufs[2];
@@ -622,7 +622,7 @@ http_respond(http_req *r, int status, const char *ctype, const char *extra, cons
 }
 
 void
-http_stream_start(http_req *r, int status, const char *ctype, const char *extra)
+http_stream_start(HttpReq *r, int status, const char *ctype, const char *extra)
 {
 	char head[1024];
 	int hlen;
@@ -638,7 +638,7 @@ http_stream_start(http_req *r, int status, const char *ctype, const char *extra)
 }
 
 void
-http_stream_write(http_req *r, const char *data, size_t len)
+http_stream_write(HttpReq *r, const char *data, size_t len)
 {
 	char size[24];
 	uv_buf_t bufs[3];
@@ -652,7 +652,7 @@ http_stream_write(http_req *r, const char *data, size_t len)
 }
 
 void
-http_stream_end(http_req *r)
+http_stream_end(HttpReq *r)
 {
 	uv_buf_t b = uv_buf_init("0\r\n\r\n", 5);
 
@@ -662,7 +662,7 @@ http_stream_end(http_req *r)
 }
 
 size_t
-http_stream_pending(http_req *r)
+http_stream_pending(HttpReq *r)
 {
 	if (r->aborted || r->conn->closed)
 		return 0;
@@ -673,7 +673,7 @@ http_stream_pending(http_req *r)
 
 /* Start a connection accepted on its server: parse, read, time its idleness. */
 void
-http_conn_start(http_conn *c)
+http_conn_start(HttpConn *c)
 {
 	http_parser_init(&c->parser, HTTP_REQUEST);
 	c->parser.data = c;

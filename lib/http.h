@@ -28,31 +28,31 @@
 #include <stddef.h>
 #include <uv.h>
 
-typedef struct http_server http_server;
-typedef struct http_conn http_conn;
-typedef struct http_req http_req;
+typedef struct HttpServer HttpServer;
+typedef struct HttpConn HttpConn;
+typedef struct HttpReq HttpReq;
 
-typedef void (*http_handler_cb)(http_req *req, void *arg);
-typedef void (*http_abort_cb)(http_req *req);
+typedef void (*http_handler_cb)(HttpReq *req, void *arg);
+typedef void (*http_abort_cb)(HttpReq *req);
 
-typedef struct http_header {
+typedef struct HttpHeader {
 	char *name;
 	char *value;
-} http_header;
+} HttpHeader;
 
-struct http_req {
+struct HttpReq {
 	const char *method; /* "GET", "POST", ... */
 	char *url;          /* the request target as sent */
 	char *path;         /* url up to '?', percent-decoded */
 	char *query;        /* after '?', raw, or NULL */
-	http_header *headers;
+	HttpHeader *headers;
 	int nheaders;
 	char *body; /* NUL-terminated for convenience; may hold NULs */
 	size_t body_len;
 	int aborted;            /* peer closed before the answer */
 	http_abort_cb abort_cb; /* set by the handler to learn of it */
 	void *data;             /* the handler's */
-	http_conn *conn;        /* internal */
+	HttpConn *conn;         /* internal */
 	char peer[64];          /* "127.0.0.1:40312", or "unix" */
 	long long declared;     /* Content-Length sent, -1 when chunked */
 	size_t max_body;        /* this request's limit: the server's, or lower (check) */
@@ -63,7 +63,7 @@ struct http_req {
  * (no body yet). The check may answer it at once with http_respond: that
  * refuses it, the body is never read and the connection closes after the
  * answer. Or it may lower req->max_body and return, and the request goes on. */
-typedef void (*http_check_cb)(http_req *req, void *arg);
+typedef void (*http_check_cb)(HttpReq *req, void *arg);
 
 enum {
 	HTTP_HEADER_MS = 20000, /* request line and headers, from their first byte */
@@ -73,44 +73,44 @@ enum {
 	HTTP_FD_RESERVE = 64,   /* descriptors kept free: past them, new clients get 503 */
 };
 
-typedef struct http_limits {
+typedef struct HttpLimits {
 	size_t max_header;   /* bytes of request line + headers; 0 = 64 KiB */
 	size_t max_body;     /* bytes; 0 = 64 MiB */
 	int header_ms;       /* 0 = HTTP_HEADER_MS, -1 = no limit */
 	int body_ms;         /* 0 = HTTP_BODY_MS, -1 = no limit */
 	int idle_ms;         /* 0 = HTTP_IDLE_MS, -1 = no limit */
 	http_check_cb check; /* NULL: every request is read whole */
-} http_limits;
+} HttpLimits;
 
 /* Listen on host:port ("0.0.0.0", 8080); 0 or -errno. */
-int http_listen(uv_loop_t *loop, const char *host, int port, const http_limits *lim, http_handler_cb cb, void *arg,
-                http_server **out);
+int http_listen(uv_loop_t *loop, const char *host, int port, const HttpLimits *lim, http_handler_cb cb, void *arg,
+                HttpServer **out);
 /* Listen on a Unix-domain socket made at path, mode 0600. A socket file
  * there that nobody accepts on is replaced; a live one or any other file is
  * not (-EADDRINUSE, -EEXIST). http_close removes it. 0 or -errno. */
-int http_listen_unix(uv_loop_t *loop, const char *path, const http_limits *lim, http_handler_cb cb, void *arg,
-                     http_server **out);
+int http_listen_unix(uv_loop_t *loop, const char *path, const HttpLimits *lim, http_handler_cb cb, void *arg,
+                     HttpServer **out);
 /* Serve on a TCP socket already bound and listening (made in another
  * network namespace, say); http_close closes it. 0 or -errno. */
-int http_listen_fd(uv_loop_t *loop, int fd, const http_limits *lim, http_handler_cb cb, void *arg, http_server **out);
+int http_listen_fd(uv_loop_t *loop, int fd, const HttpLimits *lim, http_handler_cb cb, void *arg, HttpServer **out);
 /* The bound port (useful after listening on port 0); -1 for a Unix socket. */
-int http_server_port(http_server *s);
-void http_close(http_server *s);
+int http_server_port(HttpServer *s);
+void http_close(HttpServer *s);
 
 /* Header lookup, case-insensitive; NULL if absent. */
-const char *http_header_get(const http_req *r, const char *name);
+const char *http_header_get(const HttpReq *r, const char *name);
 /* Query parameter, percent-decoded into buf; NULL if absent. */
-const char *http_query_get(const http_req *r, const char *name, char *buf, size_t len);
+const char *http_query_get(const HttpReq *r, const char *name, char *buf, size_t len);
 
 /* Answer the request and let it go. extra_headers: NULL or "Name: value\r\n"
  * lines. Content-Length is added. */
-void http_respond(http_req *r, int status, const char *ctype, const char *extra_headers, const char *body, size_t len);
+void http_respond(HttpReq *r, int status, const char *ctype, const char *extra_headers, const char *body, size_t len);
 /* A streamed (chunked) answer: start, write any number of chunks, end. */
-void http_stream_start(http_req *r, int status, const char *ctype, const char *extra_headers);
-void http_stream_write(http_req *r, const char *data, size_t len);
-void http_stream_end(http_req *r);
+void http_stream_start(HttpReq *r, int status, const char *ctype, const char *extra_headers);
+void http_stream_write(HttpReq *r, const char *data, size_t len);
+void http_stream_end(HttpReq *r);
 /* Bytes queued for the peer but not yet written: lets a streamer back off. */
-size_t http_stream_pending(http_req *r);
+size_t http_stream_pending(HttpReq *r);
 
 /* Decode %XX and '+' (when plus_is_space) in place; returns the new length. */
 size_t http_url_decode(char *s, int plus_is_space);

@@ -7,31 +7,31 @@
 #include "http.h"
 
 /* A listener or a connection: TCP or a Unix-domain socket. */
-typedef union http_stream {
+typedef union HttpStream {
 	uv_stream_t s;
 	uv_tcp_t tcp;
 	uv_pipe_t pipe;
-} http_stream;
+} HttpStream;
 
-struct http_server {
-	http_stream h;
+struct HttpServer {
+	HttpStream h;
 	char *path; /* the socket file we made, unlinked at close */
 	uv_loop_t *loop;
 	http_handler_cb cb;
 	void *arg;
-	http_limits lim; /* with the defaults filled in */
+	HttpLimits lim; /* with the defaults filled in */
 };
 
 /* What a connection's timer is timing. */
 enum { T_IDLE, T_HEADER, T_BODY, T_LINGER, T_NONE };
 
-struct http_conn {
-	http_stream h;
+struct HttpConn {
+	HttpStream h;
 	uv_timer_t timer; /* idle, header, body or linger time */
 	uv_shutdown_t shut;
-	http_server *srv;
+	HttpServer *srv;
 	http_parser parser;
-	http_req *req;    /* being parsed, or in the handler's hands */
+	HttpReq *req;     /* being parsed, or in the handler's hands */
 	int in_handler;   /* req belongs to the handler */
 	int closed;       /* uv_close called */
 	int handles_open; /* the stream and the timer: freed at 0 */
@@ -51,7 +51,7 @@ struct http_conn {
 
 /* http.c */
 void http_settings_init(void);
-void http_conn_start(http_conn *c);
-void http_conn_fail(http_conn *c, int status, const char *msg);
+void http_conn_start(HttpConn *c);
+void http_conn_fail(HttpConn *c, int status, const char *msg);
 
 #endif

@@ -32,7 +32,7 @@
 
 /* "127.0.0.1:40312" for a TCP peer. */
 static void
-conn_name_tcp_peer(http_conn *c)
+conn_name_tcp_peer(HttpConn *c)
 {
 	struct sockaddr_storage ss;
 	int sl = sizeof ss;
@@ -47,7 +47,7 @@ conn_name_tcp_peer(http_conn *c)
 static void
 on_conn_handle_closed(uv_handle_t *h)
 {
-	http_conn *c = h->data;
+	HttpConn *c = h->data;
 
 	if (--c->handles_open == 0)
 		free(c);
@@ -55,7 +55,7 @@ on_conn_handle_closed(uv_handle_t *h)
 
 /* Is the descriptor table nearly full? fd is the lowest that was free. */
 static int
-fd_in_reserve(http_conn *c)
+fd_in_reserve(HttpConn *c)
 {
 	struct rlimit rl;
 	uv_os_fd_t fd;
@@ -69,9 +69,9 @@ fd_in_reserve(http_conn *c)
 static void
 on_connection(uv_stream_t *ls, int status)
 {
-	http_server *s = ls->data;
+	HttpServer *s = ls->data;
 	int is_tcp = ls->type == UV_TCP;
-	http_conn *c;
+	HttpConn *c;
 
 	if (status < 0)
 		return;
@@ -118,11 +118,11 @@ raise_nofile(void)
 		log_warn("http: cannot raise the descriptor limit: %s", strerror(errno));
 }
 
-static http_server *
-server_new(uv_loop_t *loop, const http_limits *lim, http_handler_cb cb, void *arg)
+static HttpServer *
+server_new(uv_loop_t *loop, const HttpLimits *lim, http_handler_cb cb, void *arg)
 {
-	http_server *s = ecalloc(1, sizeof *s);
-	http_limits *l;
+	HttpServer *s = ecalloc(1, sizeof *s);
+	HttpLimits *l;
 
 	http_settings_init();
 	raise_nofile();
@@ -143,7 +143,7 @@ server_new(uv_loop_t *loop, const http_limits *lim, http_handler_cb cb, void *ar
 static void
 on_server_closed(uv_handle_t *h)
 {
-	http_server *s = h->data;
+	HttpServer *s = h->data;
 
 	free(s->path);
 	free(s);
@@ -151,7 +151,7 @@ on_server_closed(uv_handle_t *h)
 
 /* Listen on s's bound handle, or close it when binding failed (rc < 0). */
 static int
-server_listen(http_server *s, int rc, http_server **out)
+server_listen(HttpServer *s, int rc, HttpServer **out)
 {
 	s->h.s.data = s;
 	if (rc == 0)
@@ -167,10 +167,10 @@ server_listen(http_server *s, int rc, http_server **out)
 }
 
 int
-http_listen(uv_loop_t *loop, const char *host, int port, const http_limits *lim, http_handler_cb cb, void *arg,
-            http_server **out)
+http_listen(uv_loop_t *loop, const char *host, int port, const HttpLimits *lim, http_handler_cb cb, void *arg,
+            HttpServer **out)
 {
-	http_server *s;
+	HttpServer *s;
 	struct sockaddr_storage addr;
 
 	if (uv_ip4_addr(host, port, (struct sockaddr_in *)&addr) != 0 &&
@@ -182,9 +182,9 @@ http_listen(uv_loop_t *loop, const char *host, int port, const http_limits *lim,
 }
 
 int
-http_listen_fd(uv_loop_t *loop, int fd, const http_limits *lim, http_handler_cb cb, void *arg, http_server **out)
+http_listen_fd(uv_loop_t *loop, int fd, const HttpLimits *lim, http_handler_cb cb, void *arg, HttpServer **out)
 {
-	http_server *s;
+	HttpServer *s;
 
 	s = server_new(loop, lim, cb, arg);
 	uv_tcp_init(loop, &s->h.tcp);
@@ -217,7 +217,7 @@ unix_remove_stale(const char *path)
 /* The file is 0600 before anyone can connect: only its owner (and root)
  * may talk to the server. */
 static int
-unix_bind(http_server *s, const char *path)
+unix_bind(HttpServer *s, const char *path)
 {
 	int rc;
 
@@ -228,10 +228,10 @@ unix_bind(http_server *s, const char *path)
 }
 
 int
-http_listen_unix(uv_loop_t *loop, const char *path, const http_limits *lim, http_handler_cb cb, void *arg,
-                 http_server **out)
+http_listen_unix(uv_loop_t *loop, const char *path, const HttpLimits *lim, http_handler_cb cb, void *arg,
+                 HttpServer **out)
 {
-	http_server *s;
+	HttpServer *s;
 	int rc;
 
 	/* libuv 1.44 would cut a longer path short without a word */
@@ -245,7 +245,7 @@ http_listen_unix(uv_loop_t *loop, const char *path, const http_limits *lim, http
 }
 
 int
-http_server_port(http_server *s)
+http_server_port(HttpServer *s)
 {
 	struct sockaddr_storage ss;
 	int len = sizeof ss;
@@ -258,7 +258,7 @@ http_server_port(http_server *s)
 }
 
 void
-http_close(http_server *s)
+http_close(HttpServer *s)
 {
 	if (s->path != NULL)
 		unlink(s->path);

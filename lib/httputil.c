@@ -6,7 +6,7 @@
 #include "http.h"
 
 const char *
-http_header_get(const http_req *r, const char *name)
+http_header_get(const HttpReq *r, const char *name)
 {
 	int i;
 
@@ -50,7 +50,7 @@ http_url_decode(char *s, int plus_is_space)
 }
 
 const char *
-http_query_get(const http_req *r, const char *name, char *buf, size_t len)
+http_query_get(const HttpReq *r, const char *name, char *buf, size_t len)
 {
 	const char *p = r->query;
 	size_t nlen = strlen(name);

@@ -30,14 +30,14 @@
 
 enum { TEXT_MAX_DEPTH = 2048 };
 
-typedef struct outbuf {
+typedef struct Outbuf {
 	char *s;
 	size_t len, cap;
 	int failed;
-} outbuf;
+} Outbuf;
 
 static int
-grow(outbuf *o, size_t more)
+grow(Outbuf *o, size_t more)
 {
 	size_t cap = o->cap ? o->cap : 1024; /* most records and answers fit */
 	char *s;
@@ -55,7 +55,7 @@ grow(outbuf *o, size_t more)
 }
 
 static void
-put(outbuf *o, const char *s, size_t n)
+put(Outbuf *o, const char *s, size_t n)
 {
 	if (o->len + n + 1 > o->cap && grow(o, n))
 		return;
@@ -64,7 +64,7 @@ put(outbuf *o, const char *s, size_t n)
 }
 
 static void
-putc1(outbuf *o, char c)
+putc1(Outbuf *o, char c)
 {
 	if (o->len + 2 > o->cap && grow(o, 1))
 		return;
@@ -74,7 +74,7 @@ putc1(outbuf *o, char c)
 /* A string with jansson's escapes: \" \\ \b \f \n \r \t, other controls as
  * \u00XX. Runs of plain bytes are copied whole. */
 static void
-put_string(outbuf *o, const char *s, size_t n)
+put_string(Outbuf *o, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	size_t i, run = 0;
@@ -110,7 +110,7 @@ put_string(outbuf *o, const char *s, size_t n)
 }
 
 static void
-put_integer(outbuf *o, json_int_t v)
+put_integer(Outbuf *o, json_int_t v)
 {
 	char buf[24], *p = buf + sizeof buf;
 	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
@@ -130,7 +130,7 @@ put_integer(outbuf *o, json_int_t v)
  * jsonp_dtostr: ".0" when it looks like an integer, no '+' and no leading
  * zeros in the exponent. */
 static void
-put_real(outbuf *o, double v)
+put_real(Outbuf *o, double v)
 {
 	char buf[64], *e, *start, *end;
 	int n = -1;
@@ -167,10 +167,10 @@ put_real(outbuf *o, double v)
 	put(o, buf, (size_t)n);
 }
 
-static void put_value(outbuf *o, const json_t *v, int depth);
+static void put_value(Outbuf *o, const json_t *v, int depth);
 
 static void
-put_object(outbuf *o, const json_t *v, int depth)
+put_object(Outbuf *o, const json_t *v, int depth)
 {
 	void *it = json_object_iter((json_t *)v);
 
@@ -186,7 +186,7 @@ put_object(outbuf *o, const json_t *v, int depth)
 }
 
 static void
-put_array(outbuf *o, const json_t *v, int depth)
+put_array(Outbuf *o, const json_t *v, int depth)
 {
 	size_t n = json_array_size(v);
 
@@ -200,7 +200,7 @@ put_array(outbuf *o, const json_t *v, int depth)
 }
 
 static void
-put_value(outbuf *o, const json_t *v, int depth)
+put_value(Outbuf *o, const json_t *v, int depth)
 {
 	if (depth > TEXT_MAX_DEPTH || !v) {
 		o->failed = 1;
@@ -220,7 +220,7 @@ put_value(outbuf *o, const json_t *v, int depth)
 
 /* The buffer as a NUL-terminated string (its length in *len), or NULL. */
 static char *
-finish(outbuf *o, size_t *len)
+finish(Outbuf *o, size_t *len)
 {
 	if (!o->failed && grow(o, 0) == 0) {
 		o->s[o->len] = 0;
@@ -237,7 +237,7 @@ finish(outbuf *o, size_t *len)
 char *
 js_text(const json_t *v, size_t *len)
 {
-	outbuf o = { 0 };
+	Outbuf o = { 0 };
 
 	put_value(&o, v, 0);
 	return finish(&o, len);
@@ -248,7 +248,7 @@ js_text(const json_t *v, size_t *len)
  * line) is written once, in one buffer. js_append returns 0, or -EINVAL
  * for a value that cannot be written (and then leaves b's text as it was). */
 static int
-append_end(outbuf *o, Buf *b)
+append_end(Outbuf *o, Buf *b)
 {
 	int ok = !o->failed && grow(o, 0) == 0;
 
@@ -264,7 +264,7 @@ append_end(outbuf *o, Buf *b)
 int
 js_append(Buf *b, const json_t *v)
 {
-	outbuf o = { b->p, b->n, b->cap, 0 };
+	Outbuf o = { b->p, b->n, b->cap, 0 };
 
 	put_value(&o, v, 0);
 	return append_end(&o, b);
@@ -273,7 +273,7 @@ js_append(Buf *b, const json_t *v)
 void
 js_append_string(Buf *b, const char *s)
 {
-	outbuf o = { b->p, b->n, b->cap, 0 };
+	Outbuf o = { b->p, b->n, b->cap, 0 };
 
 	put_string(&o, s, strlen(s));
 	append_end(&o, b);
@@ -282,7 +282,7 @@ js_append_string(Buf *b, const char *s)
 void
 js_append_int(Buf *b, int64_t v)
 {
-	outbuf o = { b->p, b->n, b->cap, 0 };
+	Outbuf o = { b->p, b->n, b->cap, 0 };
 
 	put_integer(&o, v);
 	append_end(&o, b);
@@ -294,7 +294,7 @@ js_append_int(Buf *b, int64_t v)
 char *
 js_text_pairs(const char *const *kv, size_t n, size_t *len)
 {
-	outbuf o = { 0 };
+	Outbuf o = { 0 };
 	int first = 1;
 
 	putc1(&o, '{');

@@ -46,7 +46,7 @@ error_json(const char *msg)
 }
 
 void
-reply_error(http_req *req, int status, const char *msg)
+reply_error(HttpReq *req, int status, const char *msg)
 {
 	char *text = error_json(msg);
 
@@ -227,7 +227,7 @@ act_text(Act *a)
 /* A run to do: run is the run object (taken over) or NULL, text its JSON
  * text (the request body) or NULL; one of them must be given. */
 void
-act_submit(Proxy *px, http_req *req, json_t *run, const char *text, size_t len)
+act_submit(Proxy *px, HttpReq *req, json_t *run, const char *text, size_t len)
 {
 	Act *a = ecalloc(1, sizeof *a);
 

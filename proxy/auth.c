@@ -72,7 +72,7 @@ token_equal(const Proxy *px, const char *a)
 }
 
 int
-auth_check(Proxy *px, http_req *req)
+auth_check(Proxy *px, HttpReq *req)
 {
 	const char *h;
 

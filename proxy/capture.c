@@ -62,7 +62,7 @@ capture_out(Proxy *px, int to, const char *p, size_t len)
 
 /* Does req ask for its logs? Then the act keeps its place in the lines. */
 void
-capture_begin(Proxy *px, Act *a, http_req *req)
+capture_begin(Proxy *px, Act *a, HttpReq *req)
 {
 	const char *v = http_header_get(req, "X-Faasfs-Logs");
 

@@ -167,7 +167,7 @@ struct Once {
 /* One activation, from its request to its answer. */
 struct Act {
 	Proxy *px;
-	http_req *req;
+	HttpReq *req;
 	json_t *run;      /* the run object: value, activation_id, deadline, ... */
 	const char *line; /* its text: the request body, or `text` */
 	size_t linelen;
@@ -190,7 +190,7 @@ struct Act {
 
 /* A request waiting for an init in progress to finish. */
 struct Initwait {
-	http_req *req;
+	HttpReq *req;
 	json_t *run;                 /* POST / with init and a run: the run, or NULL */
 	STAILQ_ENTRY(Initwait) link; /* in px->initq */
 };
@@ -198,7 +198,7 @@ struct Initwait {
 struct Proxy {
 	uv_loop_t *loop;
 	Opts opt;
-	http_server *srv;
+	HttpServer *srv;
 	char *workdir;
 	int own_workdir;
 	Action *action;

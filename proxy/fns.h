@@ -33,7 +33,7 @@ void log_sentinels(Proxy *px);
 
 /* capture.c */
 void capture_out(Proxy *px, int to, const char *p, size_t len);
-void capture_begin(Proxy *px, Act *a, http_req *req);
+void capture_begin(Proxy *px, Act *a, HttpReq *req);
 char *capture_end(Proxy *px, Act *a, const char *body, size_t blen, size_t *len);
 int stream_read(Stream *s);
 void stream_tail(Stream *s, char *buf, size_t size, int lines);
@@ -70,13 +70,13 @@ int action_same(Proxy *px, json_t *value, const char *code, size_t len);
 void action_free(Action *a);
 
 /* init.c */
-void init_request(Proxy *px, http_req *req, json_t *value, json_t *run);
+void init_request(Proxy *px, HttpReq *req, json_t *value, json_t *run);
 int init_from_env(Proxy *px);
 void init_ready(Proxy *px);
 void init_failed(Proxy *px, const char *msg);
 
 /* act.c */
-void act_submit(Proxy *px, http_req *req, json_t *run, const char *text, size_t len);
+void act_submit(Proxy *px, HttpReq *req, json_t *run, const char *text, size_t len);
 json_t *act_run(Act *a);
 void act_dispatch(Proxy *px);
 void act_result(Act *a, const char *line, size_t len);
@@ -103,11 +103,11 @@ void once_stop(Proxy *px);
 
 /* auth.c */
 int auth_init(Proxy *px);
-int auth_check(Proxy *px, http_req *req);
+int auth_check(Proxy *px, HttpReq *req);
 
 /* serve.c */
-void serve_request(http_req *req, void *arg);
-void serve_check(http_req *req, void *arg);
-void reply_error(http_req *req, int status, const char *msg);
+void serve_request(HttpReq *req, void *arg);
+void serve_check(HttpReq *req, void *arg);
+void reply_error(HttpReq *req, int status, const char *msg);
 
 #endif

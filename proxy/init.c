@@ -11,7 +11,7 @@ static const char OK[] = "{\"ok\":true}";
 
 /* The init went well: answer it, or go on with the run it carried. */
 static void
-init_answer(Proxy *px, http_req *req, json_t *run)
+init_answer(Proxy *px, HttpReq *req, json_t *run)
 {
 	if (run)
 		act_submit(px, req, run, NULL, 0);
@@ -20,7 +20,7 @@ init_answer(Proxy *px, http_req *req, json_t *run)
 }
 
 static void
-initq_add(Proxy *px, http_req *req, json_t *run)
+initq_add(Proxy *px, HttpReq *req, json_t *run)
 {
 	Initwait *w = ecalloc(1, sizeof *w);
 
@@ -75,7 +75,7 @@ init_failed(Proxy *px, const char *msg)
 
 /* a is the action now: start it; req (with run) waits for it, when given. */
 static void
-init_start(Proxy *px, Action *a, http_req *req, json_t *run)
+init_start(Proxy *px, Action *a, HttpReq *req, json_t *run)
 {
 	char err[ERRMAX];
 
@@ -95,7 +95,7 @@ init_start(Proxy *px, Action *a, http_req *req, json_t *run)
 /* An init: value is the init object, run what to run after it (or NULL);
  * both are taken over. */
 void
-init_request(Proxy *px, http_req *req, json_t *value, json_t *run)
+init_request(Proxy *px, HttpReq *req, json_t *value, json_t *run)
 {
 	json_t *code = json_object_get(value, "code");
 	const char *text = json_string_value(code);

@@ -304,7 +304,7 @@ start(Proxy *px)
 {
 	/* The backend keeps its connections to us for the container's life: no
 	 * idle limit; the token is asked before any body. */
-	http_limits lim = { .max_body = px->opt.max_body, .idle_ms = -1, .check = serve_check };
+	HttpLimits lim = { .max_body = px->opt.max_body, .idle_ms = -1, .check = serve_check };
 	Opts *o = &px->opt;
 	int rc;
 

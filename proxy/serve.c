@@ -19,7 +19,7 @@
 static const char USE_POST[] = "{\"error\":\"Use POST.\"}";
 
 static json_t *
-parse_object(http_req *req)
+parse_object(HttpReq *req)
 {
 	json_t *j = json_loadb(req->body, req->body_len, JSON_ALLOW_NUL, NULL);
 
@@ -31,7 +31,7 @@ parse_object(http_req *req)
 }
 
 static void
-route_init(Proxy *px, http_req *req)
+route_init(Proxy *px, HttpReq *req)
 {
 	json_t *body = parse_object(req), *value = json_object_get(body, "value");
 
@@ -46,7 +46,7 @@ route_init(Proxy *px, http_req *req)
 }
 
 static void
-run(Proxy *px, http_req *req, json_t *run, const char *text, size_t len)
+run(Proxy *px, HttpReq *req, json_t *run, const char *text, size_t len)
 {
 	if (run == NULL) {
 		reply_error(req, 500, "out of memory");
@@ -63,7 +63,7 @@ run(Proxy *px, http_req *req, json_t *run, const char *text, size_t len)
 /* The warm path: the body is checked, not parsed; act_run parses it later
  * if the action needs the tree. */
 static void
-route_run(Proxy *px, http_req *req)
+route_run(Proxy *px, HttpReq *req)
 {
 	if (js_check(req->body, req->body_len) != '{') {
 		reply_error(req, 400, "The run body must be a JSON object.");
@@ -91,7 +91,7 @@ envelope_run(json_t *env)
 }
 
 static void
-route_envelope(Proxy *px, http_req *req, json_t *env)
+route_envelope(Proxy *px, HttpReq *req, json_t *env)
 {
 	json_t *init = json_object_get(env, "init");
 	int runs = json_object_get(env, "activation") || json_object_get(env, "value") || !init;
@@ -109,7 +109,7 @@ route_envelope(Proxy *px, http_req *req, json_t *env)
 }
 
 static json_t *
-raw_headers(http_req *req)
+raw_headers(HttpReq *req)
 {
 	json_t *h = json_object();
 	char name[256];
@@ -127,7 +127,7 @@ raw_headers(http_req *req)
 
 /* Any body that is not a JSON object, as OpenWhisk's web-action fields. */
 static json_t *
-raw_event(http_req *req)
+raw_event(HttpReq *req)
 {
 	json_t *body = json_stringn(req->body, req->body_len), *value;
 	char method[16];
@@ -148,7 +148,7 @@ raw_event(http_req *req)
 }
 
 static void
-route_entry(Proxy *px, http_req *req)
+route_entry(Proxy *px, HttpReq *req)
 {
 	json_t *body = strcmp(req->method, "POST") == 0 ? parse_object(req) : NULL;
 
@@ -164,7 +164,7 @@ route_entry(Proxy *px, http_req *req)
 /* lib/http's check, when the headers are complete: a request without the
  * token is refused before a byte of its body is read. */
 void
-serve_check(http_req *req, void *arg)
+serve_check(HttpReq *req, void *arg)
 {
 	Proxy *px = arg;
 
@@ -174,7 +174,7 @@ serve_check(http_req *req, void *arg)
 
 /* A request that passed serve_check, whole. */
 void
-serve_request(http_req *req, void *arg)
+serve_request(HttpReq *req, void *arg)
 {
 	Proxy *px = arg;
 

@@ -54,10 +54,10 @@ typedef struct Cargs {
 
 static Zreq q;
 static int fds[ZFD_N];
-static sandbox_host h;
-static sandbox sb;
-static sandbox_spec sp;
-static child_args a;
+static SandboxHost h;
+static Sandbox sb;
+static SandboxSpec sp;
+static ChildArgs a;
 static char *argv[ZREQ_ARGS + 3], *envp[ZREQ_ARGS + 1];
 
 /* The request as child_args. */

@@ -20,7 +20,7 @@ static uv_loop_t *loop;
 static struct sockaddr_un addr = { .sun_family = AF_UNIX };
 
 static void
-check(http_req *r, void *arg)
+check(HttpReq *r, void *arg)
 {
 	(void)arg;
 	if (strcmp(r->path, "/x") == 0)
@@ -30,7 +30,7 @@ check(http_req *r, void *arg)
 }
 
 static void
-handler(http_req *r, void *arg)
+handler(HttpReq *r, void *arg)
 {
 	char q[64];
 
@@ -50,8 +50,8 @@ static void
 setup(void)
 {
 	static char dir[] = "/tmp/fuzz-http.XXXXXX";
-	http_limits lim = { .max_header = 8192, .max_body = 65536, .check = check };
-	http_server *srv;
+	HttpLimits lim = { .max_header = 8192, .max_body = 65536, .check = check };
+	HttpServer *srv;
 
 	loop = uv_default_loop();
 	if (!mkdtemp(dir))

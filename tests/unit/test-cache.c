@@ -10,7 +10,7 @@
 static void
 test_cache(void **state)
 {
-	store_cache *c = cache_new();
+	StoreCache *c = cache_new();
 	json_t *a = json_pack("{s:s}", "name", "a"), *b = json_pack("{s:s}", "name", "b"), *got;
 	char name[32];
 

@@ -15,16 +15,16 @@
 
 enum { N = 3000 }; /* calls at once: well over a listen backlog of 1024 */
 
-typedef struct call {
+typedef struct Call {
 	int i;
 	int done, err, status;
 	char answer[32];
-} call;
+} Call;
 
 static int ncalls_done;
 
 static void
-echo(http_req *req, void *arg)
+echo(HttpReq *req, void *arg)
 {
 	(void)arg;
 	http_respond(req, 200, "application/json", NULL, req->body, req->body_len);
@@ -33,7 +33,7 @@ echo(http_req *req, void *arg)
 static void
 done_cb(int err, int status, const char *body, size_t len, void *arg)
 {
-	call *c = arg;
+	Call *c = arg;
 
 	c->done++;
 	c->err = err;
@@ -66,10 +66,10 @@ static void
 test_burst(void **state)
 {
 	char dir[] = "/tmp/test-chttp.XXXXXX", path[64], body[32];
-	call *calls = calloc(N, sizeof *calls);
+	Call *calls = calloc(N, sizeof *calls);
 	uv_loop_t loop;
-	http_server *srv;
-	chttp *h;
+	HttpServer *srv;
+	Chttp *h;
 	char *b;
 	int i;
 

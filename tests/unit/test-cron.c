@@ -20,7 +20,7 @@ static int64_t
 next(const char *text, const char *tz, int64_t after)
 {
 	char err[256];
-	cron_spec c;
+	CronSpec c;
 
 	assert_int_equal(cron_parse(text, &c, err, sizeof err), 0);
 	return cron_next(&c, tz, after);
@@ -72,7 +72,7 @@ test_bad(void **state)
 		              "* * * 13 *", "* * * * 8", "*/0 * * * *",   "5-1 * * * *", "a * * * *",  "1,,2 * * * *",
 		              NULL };
 	char err[256];
-	cron_spec c;
+	CronSpec c;
 	(void)state;
 	for (int i = 0; bad[i]; i++) {
 		err[0] = 0;

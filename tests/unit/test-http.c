@@ -23,31 +23,31 @@
 #include "http.h"
 
 static uv_loop_t *loop;
-static http_server *srv, *usrv, *gsrv; /* gsrv: with a check and short timeouts */
-static curluv *cu, *tcp_cu, *unix_cu;
+static HttpServer *srv, *usrv, *gsrv; /* gsrv: with a check and short timeouts */
+static Curluv *cu, *tcp_cu, *unix_cu;
 static char base[64], tcp_base[64], sockdir[64], sockpath[128];
 static int aborts, done_count;
-static curluv_resp last;
+static CurluvResp last;
 static char last_body[4096];
 static uv_timer_t later_timer;
 
 static void
 answer_later(uv_timer_t *t)
 {
-	http_req *r = t->data;
+	HttpReq *r = t->data;
 
 	http_respond(r, 200, "text/plain", NULL, r->body, r->body_len);
 }
 
 static void
-on_abort(http_req *r)
+on_abort(HttpReq *r)
 {
 	(void)r;
 	aborts++;
 }
 
 static void
-handler(http_req *r, void *arg)
+handler(HttpReq *r, void *arg)
 {
 	char q[64], buf[512];
 	const char *v;
@@ -83,7 +83,7 @@ handler(http_req *r, void *arg)
 }
 
 static void
-on_done(curluv_resp *resp, void *arg)
+on_done(CurluvResp *resp, void *arg)
 {
 	(void)arg;
 	last = *resp;
@@ -215,7 +215,7 @@ start_nested(char *data, size_t size, size_t n, void *arg)
 }
 
 static void
-ignore_done(curluv_resp *resp, void *arg)
+ignore_done(CurluvResp *resp, void *arg)
 {
 	(void)resp;
 	(void)arg;
@@ -290,7 +290,7 @@ test_pipelining_and_garbage(void **state)
 /* ---- the guarded server: a check before the body, short timeouts ---- */
 
 static void
-check(http_req *r, void *arg)
+check(HttpReq *r, void *arg)
 {
 	(void)arg;
 	if (strcmp(r->path, "/locked") == 0)
@@ -302,16 +302,16 @@ check(http_req *r, void *arg)
 /* A raw client in a thread: connect, send one, read until want shows (or
  * the connection ends), send two, read to the end. Reads give up after
  * 10 s, so a server that never answers fails the test rather than hangs it. */
-typedef struct exchange {
+typedef struct Exchange {
 	const char *one, *want, *two;
 	char out[8192];
 	size_t got;
 	int eof; /* the server closed */
 	volatile int done;
-} exchange;
+} Exchange;
 
 static void
-read_until(int fd, exchange *x, const char *want)
+read_until(int fd, Exchange *x, const char *want)
 {
 	ssize_t n;
 
@@ -329,7 +329,7 @@ read_until(int fd, exchange *x, const char *want)
 static void
 exchange_client(void *arg)
 {
-	exchange *x = arg;
+	Exchange *x = arg;
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(http_server_port(gsrv)) };
 	struct timeval tv = { 10, 0 };
@@ -350,7 +350,7 @@ exchange_client(void *arg)
 }
 
 static void
-run_exchange(exchange *x)
+run_exchange(Exchange *x)
 {
 	uv_thread_t th;
 
@@ -367,7 +367,7 @@ static void
 test_refused_before_body(void **state)
 {
 	static char body[100000];
-	exchange x = { .one = "PUT /locked HTTP/1.1\r\nHost: x\r\nContent-Length: 50000000\r\n\r\n",
+	Exchange x = { .one = "PUT /locked HTTP/1.1\r\nHost: x\r\nContent-Length: 50000000\r\n\r\n",
 		       .want = "no key\"}",
 		       .two = body };
 
@@ -383,8 +383,8 @@ test_refused_before_body(void **state)
 static void
 test_check_lowers_limit(void **state)
 {
-	exchange x = { .one = "POST /small HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\n\r\n" };
-	exchange y = { .one = "POST /small HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+	Exchange x = { .one = "POST /small HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\n\r\n" };
+	Exchange y = { .one = "POST /small HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
 		              "b\r\n0123456789a\r\n0\r\n\r\n" };
 
 	(void)state;
@@ -398,8 +398,8 @@ test_check_lowers_limit(void **state)
 static void
 test_reason_phrase(void **state)
 {
-	exchange x = { .one = "GET /teapot HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n" };
-	exchange y = { .one = "GET /nothing HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n" };
+	Exchange x = { .one = "GET /teapot HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n" };
+	Exchange y = { .one = "GET /nothing HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n" };
 
 	(void)state;
 	run_exchange(&x);
@@ -414,10 +414,10 @@ test_reason_phrase(void **state)
 static void
 test_timeouts(void **state)
 {
-	exchange idle = { 0 };
-	exchange head = { .one = "GET / HTTP/1.1\r\nHost:" };
-	exchange body = { .one = "POST /p HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc" };
-	exchange after = { .one = "GET /a HTTP/1.1\r\nHost: x\r\n\r\n" };
+	Exchange idle = { 0 };
+	Exchange head = { .one = "GET / HTTP/1.1\r\nHost:" };
+	Exchange body = { .one = "POST /p HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc" };
+	Exchange after = { .one = "GET /a HTTP/1.1\r\nHost: x\r\n\r\n" };
 
 	(void)state;
 	run_exchange(&idle);
@@ -452,8 +452,8 @@ static void
 test_reserve_503(void **state)
 {
 	struct rlimit rl, low;
-	exchange x = { .one = "GET /a HTTP/1.1\r\nHost: x\r\n\r\n" };
-	exchange y = { .one = "GET /a HTTP/1.1\r\nHost: x\r\n\r\n" };
+	Exchange x = { .one = "GET /a HTTP/1.1\r\nHost: x\r\n\r\n" };
+	Exchange y = { .one = "GET /a HTTP/1.1\r\nHost: x\r\n\r\n" };
 	int fd = open("/dev/null", O_RDONLY); /* the lowest free descriptor */
 
 	(void)state;
@@ -496,7 +496,7 @@ over_tcp(void **state)
 }
 
 static void
-close_server(http_server *s)
+close_server(HttpServer *s)
 {
 	http_close(s);
 	uv_run(loop, UV_RUN_NOWAIT);
@@ -521,7 +521,7 @@ test_unix_socket_file(void **state)
 {
 	char file[96];
 	struct stat st;
-	http_server *other;
+	HttpServer *other;
 	FILE *f;
 
 	(void)state;
@@ -577,8 +577,8 @@ main(void)
 		cmocka_unit_test(test_nofile_raised),
 		cmocka_unit_test(test_reserve_503),
 	};
-	http_limits lim = { .max_body = 4096 };
-	http_limits glim = { .max_body = 4096, .header_ms = 100, .body_ms = 100, .idle_ms = 100, .check = check };
+	HttpLimits lim = { .max_body = 4096 };
+	HttpLimits glim = { .max_body = 4096, .header_ms = 100, .body_ms = 100, .idle_ms = 100, .check = check };
 	struct rlimit rl;
 	int rc;
 

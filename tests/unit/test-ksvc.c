@@ -58,17 +58,17 @@ static void
 test_manifest(void **state)
 {
 	json_t *init = json_pack("{s:s,s:s}", "code", "def main(a): return a", "kind", "python:3");
-	ksvc_spec sp = { .name = "f-guest-x-0-0-1-12345678",
-		         .path = "guest/x",
-		         .version = "0.0.1",
-		         .kind = "python:3",
-		         .image = "localhost/faasfs/python:latest",
-		         .init = init,
-		         .memory_mb = 512,
-		         .timeout_ms = 60001,
-		         .concurrency = 4,
-		         .min_scale = 1,
-		         .max_scale = 0 };
+	KsvcSpec sp = { .name = "f-guest-x-0-0-1-12345678",
+		        .path = "guest/x",
+		        .version = "0.0.1",
+		        .kind = "python:3",
+		        .image = "localhost/faasfs/python:latest",
+		        .init = init,
+		        .memory_mb = 512,
+		        .timeout_ms = 60001,
+		        .concurrency = 4,
+		        .min_scale = 1,
+		        .max_scale = 0 };
 	json_t *m = ksvc_manifest(&sp), *tmpl = json_object_get(json_object_get(m, "spec"), "template");
 	json_t *ts = json_object_get(tmpl, "spec"), *c = json_array_get(json_object_get(ts, "containers"), 0);
 	json_t *ann = json_object_get(json_object_get(tmpl, "metadata"), "annotations");

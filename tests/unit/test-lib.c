@@ -303,10 +303,10 @@ test_oom(void **state)
 
 enum { HEAP_N = 10000 };
 
-typedef struct timed {
+typedef struct Timed {
 	int64_t deadline;
 	Heapnode hn;
-} timed;
+} Timed;
 
 /* Nodes leave from the middle as their runs end; the top is always the
  * earliest deadline of those left (ties too), 10,000 at once. */
@@ -314,7 +314,7 @@ static void
 test_heap(void **state)
 {
 	Heap h = { 0 };
-	timed *a = calloc(HEAP_N, sizeof *a), *top;
+	Timed *a = calloc(HEAP_N, sizeof *a), *top;
 	Heapnode *x;
 	int64_t last = 0;
 	int i, left = HEAP_N;
@@ -331,7 +331,7 @@ test_heap(void **state)
 	heap_remove(&h, &a[0].hn); /* in none: nothing */
 	assert_int_equal(h.n, left);
 	while ((x = heap_first(&h)) != NULL) {
-		top = heap_owner(x, timed, hn);
+		top = heap_owner(x, Timed, hn);
 		assert_true(top->deadline >= last);
 		for (i = 0; i < HEAP_N; i += 97)
 			assert_true(a[i].hn.at == 0 || a[i].deadline >= top->deadline);

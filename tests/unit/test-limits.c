@@ -22,7 +22,7 @@ test_defaults(void **state)
 	char err[256];
 	int rc;
 	json_t *l = merge(NULL, NULL, &rc, err, sizeof err);
-	run_limits rl;
+	RunLimits rl;
 	(void)state;
 	assert_int_equal(rc, 0);
 	limits_to_run(l, &rl);

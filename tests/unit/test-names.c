@@ -51,7 +51,7 @@ static void
 test_qname(void **state)
 {
 	char err[256], out[PATH_MAX_LEN + 1];
-	qname q;
+	Qname q;
 	(void)state;
 	assert_int_equal(qname_parse("hello", "guest", &q, err, sizeof err), 0);
 	assert_string_equal(q.ns, "guest");

@@ -29,7 +29,7 @@ annotations(const json_t *limits, int finished)
 }
 
 static void
-assert_text(const record *r, json_t *want)
+assert_text(const Record *r, json_t *want)
 {
 	char *got = record_text(r), *text = json_dumps(want, JSON_COMPACT);
 
@@ -42,7 +42,7 @@ assert_text(const record *r, json_t *want)
 
 /* A record as skeleton() makes one. */
 static void
-skeleton(record *r, const json_t *limits)
+skeleton(Record *r, const json_t *limits)
 {
 	record_init(r, "guest", "echo", "0.0.2", "0123456789abcdef0123456789abcdef",
 	            "fedcba9876543210fedcba9876543210");
@@ -68,7 +68,7 @@ test_running(void **state)
 	json_t *limits =
 	               json_pack("{s:i, s:i, s:i, s:i}", "timeout", 60000, "memory", 256, "logs", 10, "concurrency", 1),
 	       *none = json_array();
-	record r;
+	Record r;
 	(void)state;
 	skeleton(&r, limits);
 	assert_text(&r, head(limits, 1700000000000, none, 0));
@@ -82,15 +82,15 @@ test_finished(void **state)
 {
 	json_t *limits = json_pack("{s:i}", "timeout", 5000), *logs = json_pack("[s, s]", "out \"q\"", "line\n2");
 	json_t *result = json_pack("{s:i, s:[f, n]}", "n", 1, "x", 2.5), *want;
-	run_result res = { .status = RUN_APP_ERROR,
-		           .result = result,
-		           .logs = logs,
-		           .start = "cold",
-		           .start_ms = 1700000000100,
-		           .end_ms = 1700000000142,
-		           .wait_ms = 3,
-		           .init_ms = 41 };
-	record r;
+	RunResult res = { .status = RUN_APP_ERROR,
+		          .result = result,
+		          .logs = logs,
+		          .start = "cold",
+		          .start_ms = 1700000000100,
+		          .end_ms = 1700000000142,
+		          .wait_ms = 3,
+		          .init_ms = 41 };
+	Record r;
 	(void)state;
 	skeleton(&r, limits);
 	record_finish(&r, &res);
@@ -111,7 +111,7 @@ test_finished(void **state)
 static void
 test_response_only(void **state)
 {
-	record r;
+	Record r;
 	(void)state;
 	record_init(&r, "guest", "tr", NULL, "0123456789abcdef0123456789abcdef", NULL);
 	r.start = 5;
@@ -134,7 +134,7 @@ test_fail(void **state)
 {
 	json_t *limits = json_pack("{s:i}", "timeout", 5000), *none = json_array(), *doc;
 	char *running, *got, *want;
-	record r;
+	Record r;
 	(void)state;
 	skeleton(&r, limits);
 	running = record_text(&r);

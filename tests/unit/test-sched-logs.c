@@ -14,17 +14,17 @@
 
 #define SENT LOG_SENTINEL "\n"
 
-typedef struct fixture {
+typedef struct Fixture {
 	uv_loop_t loop;
-	clogs *l;
+	Clogs *l;
 	int out, err;
 	int ended; /* sink callbacks that ran */
-} fixture;
+} Fixture;
 
 static int
 setup(void **state)
 {
-	fixture *f = calloc(1, sizeof *f);
+	Fixture *f = calloc(1, sizeof *f);
 
 	uv_loop_init(&f->loop);
 	assert_int_equal(clogs_open(&f->loop, &f->l, &f->out, &f->err), 0);
@@ -35,7 +35,7 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-	fixture *f = *state;
+	Fixture *f = *state;
 
 	if (f->l)
 		clogs_close(f->l);
@@ -50,9 +50,9 @@ teardown(void **state)
 }
 
 static void
-ended_cb(logsink *k, void *arg)
+ended_cb(Logsink *k, void *arg)
 {
-	fixture *f = arg;
+	Fixture *f = arg;
 
 	(void)k;
 	f->ended++;
@@ -68,7 +68,7 @@ put(int fd, const char *text, size_t len)
 
 /* Let the loop read what is in the pipes. */
 static void
-drain(fixture *f)
+drain(Fixture *f)
 {
 	int i;
 
@@ -78,7 +78,7 @@ drain(fixture *f)
 
 /* Start collecting an activation's logs into k. */
 static void
-collect(fixture *f, logsink *k, size_t limit)
+collect(Fixture *f, Logsink *k, size_t limit)
 {
 	logsink_init(k, limit, ended_cb, f);
 	clogs_add(f->l, k);
@@ -86,7 +86,7 @@ collect(fixture *f, logsink *k, size_t limit)
 
 /* Line i of k, without its time stamp; fails unless the stamp is right. */
 static const char *
-line(logsink *k, size_t i)
+line(Logsink *k, size_t i)
 {
 	static regex_t re;
 	static int compiled;
@@ -104,8 +104,8 @@ line(logsink *k, size_t i)
 static void
 test_one_activation(void **state)
 {
-	fixture *f = *state;
-	logsink k;
+	Fixture *f = *state;
+	Logsink k;
 
 	PUT(f->out, "said at init\n");
 	drain(f);
@@ -129,8 +129,8 @@ test_one_activation(void **state)
 static void
 test_fifo(void **state)
 {
-	fixture *f = *state;
-	logsink a, b;
+	Fixture *f = *state;
+	Logsink a, b;
 
 	collect(f, &a, 1 << 20);
 	collect(f, &b, 1 << 20);
@@ -149,8 +149,8 @@ test_fifo(void **state)
 static void
 test_truncation(void **state)
 {
-	fixture *f = *state;
-	logsink k;
+	Fixture *f = *state;
+	Logsink k;
 
 	collect(f, &k, 10);
 	PUT(f->out, "0123\n0123456789\nmore\n" SENT);
@@ -167,9 +167,9 @@ test_truncation(void **state)
 static void
 test_bad_utf8_and_long_lines(void **state)
 {
-	fixture *f = *state;
+	Fixture *f = *state;
 	char big[20000];
-	logsink k;
+	Logsink k;
 
 	memset(big, 'z', sizeof big);
 	collect(f, &k, 1 << 20);
@@ -189,8 +189,8 @@ test_bad_utf8_and_long_lines(void **state)
 static void
 test_eof_ends_everyone(void **state)
 {
-	fixture *f = *state;
-	logsink k;
+	Fixture *f = *state;
+	Logsink k;
 
 	collect(f, &k, 1 << 20);
 	PUT(f->out, "last words");
@@ -207,8 +207,8 @@ test_eof_ends_everyone(void **state)
 static void
 test_remove(void **state)
 {
-	fixture *f = *state;
-	logsink a, b;
+	Fixture *f = *state;
+	Logsink a, b;
 
 	collect(f, &a, 1 << 20);
 	collect(f, &b, 1 << 20);
@@ -228,8 +228,8 @@ test_remove(void **state)
 static void
 test_swap(void **state)
 {
-	fixture *f = *state;
-	logsink a, b, c;
+	Fixture *f = *state;
+	Logsink a, b, c;
 
 	collect(f, &a, 1 << 20);
 	collect(f, &b, 1 << 20);
@@ -270,8 +270,8 @@ static void
 test_crowd(void **state)
 {
 	enum { N = 3000 };
-	fixture *f = *state;
-	logsink *k = calloc(N, sizeof *k);
+	Fixture *f = *state;
+	Logsink *k = calloc(N, sizeof *k);
 	char text[128], want[64];
 	int i, n, kept = 0;
 
