@@ -64,19 +64,53 @@ putback(Ent *e)
 	return b;
 }
 
-/* The steps that make entity kind/name as it is now again (gone, if it is not here). */
+/* The keys of annotations (a key/value array) that keep (another) lacks:
+ * an action's PUT adds annotations to those it has, and takes away only
+ * its delAnnotations. The backend's own exec, and a false
+ * provide-api-key (what its absence means), are not taken away. */
 static json_t *
-restore(int kind, const char *name)
+annotations_gone(json_t *annotations, json_t *keep)
+{
+	json_t *have = kv_object(annotations), *want = kv_object(keep), *gone = json_array(), *v;
+	const char *k;
+
+	json_object_foreach(have, k, v) if (json_object_get(want, k) == NULL && strcmp(k, "exec") != 0 &&
+	                                    !(strcmp(k, "provide-api-key") == 0 && json_is_false(v)))
+	        json_array_append_new(gone, json_string(k));
+	json_decref(have);
+	json_decref(want);
+	return gone;
+}
+
+/* An action's PUT body that also takes away the annotations from lacks
+ * (those of the action as it is) that the body does not set. */
+static void
+annotations_drop(json_t *body, json_t *from)
+{
+	json_t *gone = annotations_gone(json_object_get(from, "annotations"), json_object_get(body, "annotations"));
+
+	if (json_array_size(gone) > 0)
+		json_object_set(body, "delAnnotations", gone);
+	json_decref(gone);
+}
+
+/* The steps that make entity kind/name as it is now again (gone, if it
+ * is not here), after step s changed it. */
+static json_t *
+restore(int kind, const char *name, json_t *s)
 {
 	Ent *e = ent_get(kind, name);
-	json_t *u = json_array();
+	json_t *u = json_array(), *b;
 	Ruletext r;
 
 	if (e == NULL || e->doc == NULL) {
 		step_add(u, "DELETE", kind, name, NULL, NULL);
 		return u;
 	}
-	step_add(u, "PUT", kind, name, "overwrite=true", putback(e));
+	b = putback(e);
+	if (kind == Eaction)
+		annotations_drop(b, json_object_get(s, "body"));
+	step_add(u, "PUT", kind, name, "overwrite=true", b);
 	if (kind == Erule) {
 		rule_of_doc(e->doc, &r);
 		step_add(u, "POST", kind, name, NULL, json_pack("{s:s}", "status", r.status));
@@ -128,11 +162,11 @@ undos_of(json_t *steps)
 	json_array_foreach(steps, i, s)
 	{
 		if (skind(s) >= 0 && !touched_before(steps, i))
-			u = restore(skind(s), sname(s));
+			u = restore(skind(s), sname(s), s);
 		else if (skind(s) == -1 && ((t = ent_get(Etrigger, sname(s))) == NULL || t->doc == NULL))
-			u = json_pack("[o]", json_pack("{s:i,s:s,s:s,s:O,s:O}", "kind", -1, "name", sname(s), "method",
+			u = json_pack("[o]", json_pack("{s:i,s:s,s:s,s:O,s:o}", "kind", -1, "name", sname(s), "method",
 			                               "POST", "path", json_object_get(s, "path"), "body",
-			                               json_object_get(s, "body")));
+			                               json_deep_copy(json_object_get(s, "body"))));
 		else
 			u = json_array();
 		if (skind(s) == -1 && json_array_size(u) > 0)
@@ -351,7 +385,34 @@ unchanged(json_t *s)
 	return fields_same(b, e->doc);
 }
 
-/* Steps without those that change nothing (a feed's call goes with its trigger's PUT). */
+/* Would feed step s (a CREATE) leave its feed configured as it is? Its
+ * READ says (a feed that does not, or hides a value, is made again). */
+static int
+feed_unchanged(json_t *s)
+{
+	json_t *read = json_deep_copy(json_object_get(s, "body")), *res = NULL, *want, *have;
+	char err[512];
+	int same;
+
+	json_object_set_new(read, "lifecycleEvent", json_string("READ"));
+	if (verb_call("POST", jstr(json_object_get(s, "path")), read, &res, err, sizeof err) < 0) {
+		json_decref(read);
+		return 0;
+	}
+	want = json_deep_copy(json_object_get(s, "body"));
+	json_object_del(want, "lifecycleEvent");
+	json_object_del(want, "triggerName");
+	json_object_del(want, "authKey");
+	have = json_object_get(res, "config");
+	same = json_is_object(have) && json_equal(want, have);
+	json_decref(read);
+	json_decref(want);
+	json_decref(res);
+	return same;
+}
+
+/* Steps without those that change nothing (a feed's CREATE goes with its
+ * trigger's PUT, and without it when its configuration reads the same). */
 static json_t *
 changes(json_t *steps, size_t *same)
 {
@@ -361,7 +422,7 @@ changes(json_t *steps, size_t *same)
 
 	json_array_foreach(steps, i, s)
 	{
-		if (skind(s) == -1 ? skipped : (skipped = unchanged(s)) != 0) {
+		if (skind(s) == -1 ? skipped && feed_unchanged(s) : (skipped = unchanged(s)) != 0) {
 			++*same;
 			continue;
 		}
@@ -473,6 +534,19 @@ entities_of(json_t *steps)
 	return ents;
 }
 
+/* Each PUT of an action that is there takes away the annotations the project no longer sets. */
+static void
+dropping(json_t *steps)
+{
+	json_t *s;
+	size_t i;
+	Ent *e;
+
+	json_array_foreach(steps, i, s) if (skind(s) == Eaction && strcmp(smethod(s), "PUT") == 0 &&
+	                                    (e = ent_get(Eaction, sname(s))) != NULL && e->doc != NULL)
+	        annotations_drop(json_object_get(s, "body"), e->doc);
+}
+
 static int
 run_all(json_t *steps, const char *verb, size_t same, char *err, size_t n)
 {
@@ -513,6 +587,7 @@ deploy(Project *p, int sync, char *err, size_t n)
 		json_decref(steps);
 		steps = todo;
 	}
+	dropping(steps);
 	rc = run_all(steps, sync ? "sync" : "deploy", same, err, n);
 	json_decref(steps);
 	return rc;

@@ -32,6 +32,7 @@
 #include <strings.h>
 #include "dat.h"
 #include "fns.h"
+#include "limit.h"
 
 /* ---- reading ---- */
 
@@ -128,6 +129,21 @@ limits_renamed(json_t *lim, int in)
 		if (v && (!in || json_is_integer(v)))
 			json_object_set(o, limit_names[i][!in], v);
 	}
+	return o;
+}
+
+/* d's limits in OpenWhisk's names, with the default of each it does not
+ * name: a PUT merges limits into the action's, so one dropped from the
+ * manifest would keep its old value. */
+static json_t *
+limits_in(json_t *d)
+{
+	json_t *o = limits_renamed(json_object_get(d, "limits"), 1);
+	int i;
+
+	for (i = 0; i < Nlimits; i++)
+		if (json_object_get(o, limit_tab[i].key) == NULL)
+			json_object_set_new(o, limit_tab[i].key, json_integer(limit_tab[i].def));
 	return o;
 }
 
@@ -472,8 +488,8 @@ action_body(json_t *d, json_t *exec)
 	ann = kv_array(an);
 	json_decref(an);
 	return versioned(d, json_pack("{s:o,s:o,s:o,s:o}", "exec", exec, "parameters",
-	                              inputs_in(json_object_get(d, "inputs")), "limits",
-	                              limits_renamed(json_object_get(d, "limits"), 1), "annotations", ann));
+	                              inputs_in(json_object_get(d, "inputs")), "limits", limits_in(d), "annotations",
+	                              ann));
 }
 
 static int

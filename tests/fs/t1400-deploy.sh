@@ -64,7 +64,7 @@ cp -r "$FIX/project" proj
 # annotation names the manifest's path); whole: as it was
 drop_sequence() { sed -i "/sequences:/,/actions: hello, shout/d" proj/manifest.yaml; }
 whole() { cp "$FIX/project/manifest.yaml" proj/; }
-for n in a b c d e; do ns "ns$n"; done
+for n in a b c d e f; do ns "ns$n"; done
 
 test_expect_success 'deploy: files, a directory zipped, deployment.yaml and $VARs' '
 	as nsa deploy --managed proj >out &&
@@ -87,6 +87,7 @@ test_expect_success 'the backend key from ~/.wskprops, as wsk reads it' '
 test_expect_success 'a deploy that fails midway leaves the namespace as it was' '
 	dump nsa >before &&
 	cp -r proj bad && sed -i "s/name: Ann/name: Bob/" bad/deployment.yaml &&
+	sed -i "s|^          function: src/hello.py|&\n          annotations:\n            extra: 1|" bad/manifest.yaml &&
 	cat >>bad/manifest.yaml <<-\EOF &&
 	    zzz:
 	      actions:
@@ -125,6 +126,64 @@ test_expect_success 'sync removes exactly what the project dropped, and nothing 
 	test "$(call nsa GET actions/demo/hello | jq -r .name)" = hello &&
 	as nsa sync proj >out && grep -q "^sync: 1 change made" out &&
 	test "$(invoke nsa demo/both | jq -r .msg)" = "HI ANN FROM OSLO"
+'
+
+# diff: a project whose every kind of field sync must see change;
+# edit SED: change its manifest; synced NS: sync made exactly one change.
+mkdir -p diff/src && cp "$FIX/project/src/hello.py" diff/src/ &&
+	cat >diff/manifest.yaml <<-\EOF
+	project:
+	  name: diff
+	  packages:
+	    diff:
+	      actions:
+	        a:
+	          function: src/hello.py
+	          runtime: python:3
+	          limits:
+	            timeout: 5000
+	            memorySize: 512
+	          inputs:
+	            x: 1
+	            y: 2
+	          annotations:
+	            k1: one
+	            k2: two
+	          web: true
+	        b:
+	          function: src/hello.py
+	          runtime: python:3
+	      triggers:
+	        t:
+	        f:
+	          feed: /whisk.system/alarms/interval
+	          inputs:
+	            minutes: 5
+	      rules:
+	        r:
+	          trigger: t
+	          action: a
+	EOF
+edit() { sed -i "$1" diff/manifest.yaml; }
+synced() { as nsf sync diff >out && cat out && grep -q "^sync: 1 change made" out; }
+feed_read() {
+	curl -s -u "$(key nsf)" -X POST -H "Content-Type: application/json" -d "{\"lifecycleEvent\":\"READ\",\"triggerName\":\"/_/f\"}" \
+		"http://127.0.0.1:$BPORT/api/v1/namespaces/whisk.system/actions/alarms/interval?blocking=true&result=true"
+}
+
+test_expect_success 'sync sees a removed limit, annotation and parameter, the web flag, a rule moved, a feed changed' '
+	as nsf deploy --managed diff >out &&
+	test "$(call nsf GET actions/diff/a | jq -cS .limits)" = "{\"concurrency\":1,\"logs\":10,\"memory\":512,\"timeout\":5000}" &&
+	as nsf sync diff >out && grep -q "^sync: 0 changes made" out &&
+	edit "/memorySize: 512/d" && synced && test "$(call nsf GET actions/diff/a | jq .limits.memory)" = 256 &&
+	edit "s/minutes: 5/minutes: 7/" && synced && test "$(feed_read | jq .config.minutes)" = 7 &&
+	edit "/k2: two/d" && synced &&
+	test "$(call nsf GET actions/diff/a | jq -c "[.annotations[].key | select(startswith(\"k\"))]")" = "[\"k1\"]" &&
+	edit "/y: 2/d" && synced && test "$(call nsf GET actions/diff/a | jq -c "[.parameters[].key]")" = "[\"x\"]" &&
+	edit "/web: true/d" && synced &&
+	test "$(call nsf GET actions/diff/a | jq "[.annotations[] | select(.key == \"web-export\")][0].value")" != true &&
+	edit "s/action: a/action: b/" && synced && test "$(call nsf GET rules/r | jq -r .action.name)" = b &&
+	as nsf sync diff >out && grep -q "^sync: 0 changes made" out
 '
 
 test_expect_success 'export, then deploy into a fresh namespace: the same namespace' '
