@@ -327,12 +327,18 @@ typedef struct File {
 /* unlink and rmdir: the answer was given */
 enum { Answered = 1 };
 
+/* What the options say about the backend, the mount's and the verbs' alike (wskprops.c). */
+typedef struct Backendopt {
+	char *host;     /* URL */
+	char *auth;     /* the key, UUID:KEY */
+	char *authfile; /* the key's file */
+	char *socket;   /* the backend's Unix socket */
+	char *cafile;   /* the CAs a TLS backend's certificate must chain to */
+} Backendopt;
+
 /* What the command line and mount(8)'s -o say about the backend and the mount (mountopt.c). */
 typedef struct Mountopt {
-	char *backend;      /* URL */
-	char *socket;       /* the backend's Unix socket */
-	char *authfile;     /* the key's file */
-	char *cafile;       /* the CAs a TLS backend's certificate must chain to */
+	Backendopt be;
 	const char *fsname; /* mount(8)'s SOURCE, shown in the mount table */
 	Buf fuse;           /* the options for libfuse and the kernel */
 } Mountopt;

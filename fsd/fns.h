@@ -279,8 +279,9 @@ int feedtab_apply(int q, const char *text, size_t len, commit_cb cb, void *arg, 
 int feedtab_commit(Node *n, const char *text, size_t len, commit_cb cb, void *arg);
 
 /* wskprops.c */
-void wskprops(char **host, char **auth);
-int backend_set(char *host, char *auth, const char *socket, const char *cafile);
+int backendopt(Backendopt *bo, int c, char *arg);
+int backendopt_finish(Backendopt *bo);
+int backend_set(Backendopt *bo);
 
 /* project.c */
 int project_load(Project *p, const char *dir, const char *name, int managed, char *err, size_t n);

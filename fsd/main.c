@@ -59,49 +59,6 @@ usage(void)
 }
 
 /*
- * The key in a file: its AUTH= line (a .wskprops), else its first line.
- * 0, or -1 with why said.
- */
-static int
-authfile(const char *path, char **auth)
-{
-	char line[1024], first[1024] = "";
-	FILE *fp = fopen(path, "r");
-
-	if (fp == NULL) {
-		log_error("cannot read the key: %s: %s", path, strerror(errno));
-		return -1;
-	}
-	while (fgets(line, sizeof line, fp) != NULL) {
-		line[strcspn(line, "\r\n")] = '\0';
-		if (strncmp(line, "AUTH=", 5) == 0) {
-			snprintf(first, sizeof first, "%s", line + 5);
-			break;
-		}
-		if (first[0] == '\0')
-			snprintf(first, sizeof first, "%s", line);
-	}
-	fclose(fp);
-	if (first[0] == '\0') {
-		log_error("cannot read the key: %s is empty", path);
-		return -1;
-	}
-	free(*auth);
-	*auth = estrdup(first);
-	return 0;
-}
-
-/* The key given on the command line is blanked, so ps shows it no longer. */
-static char *
-hidden(char *arg)
-{
-	char *s = estrdup(arg);
-
-	memset(arg, '*', strlen(arg));
-	return s;
-}
-
-/*
  * One request per wakeup: the poll is level-triggered, so a queue of them
  * brings us back at once, and the common single request costs no extra
  * read that only says EAGAIN.
@@ -273,7 +230,6 @@ main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	char *auth = NULL;
 	int c, fg = 0, debug = 0, rc;
 
 	mem_init();
@@ -289,15 +245,11 @@ main(int argc, char **argv)
 			log_level = LOG_DEBUG;
 			break;
 		case 'o': mountopt_parse(&mo, optarg); break;
-		case 'b': mo.backend = estrdup(optarg); break;
-		case 'k':
-			free(auth);
-			auth = hidden(optarg);
-			break;
-		case 'K': mo.authfile = estrdup(optarg); break;
-		case 's': mo.socket = estrdup(optarg); break;
-		case 'C': mo.cafile = estrdup(optarg); break;
-		default: usage(); return c == 'h' ? 0 : 2;
+		default:
+			if (backendopt(&mo.be, c, optarg))
+				break;
+			usage();
+			return c == 'h' ? 0 : 2;
 		}
 	}
 	if (optind != argc - 1 && optind != argc - 2) {
@@ -306,13 +258,8 @@ main(int argc, char **argv)
 	}
 	if (optind == argc - 2)
 		mountopt_source(&mo, argv[optind++]);
-	if (mo.authfile && auth == NULL && authfile(mo.authfile, &auth) < 0)
+	if (backendopt_finish(&mo.be) < 0)
 		return 1;
-	if (auth == NULL && getenv("FAASFS_AUTH"))
-		auth = estrdup(getenv("FAASFS_AUTH"));
-	if (mo.socket == NULL && getenv("FAASFS_SOCKET") && *getenv("FAASFS_SOCKET"))
-		mo.socket = estrdup(getenv("FAASFS_SOCKET"));
-	wskprops(&mo.backend, &auth);
 	fs.mnt = argv[optind];
 	if ((mntpath = realpath(fs.mnt, NULL)) == NULL) {
 		log_error("cannot mount %s: %s", fs.mnt, strerror(errno));
@@ -321,7 +268,7 @@ main(int argc, char **argv)
 	fs.uid = getuid();
 	fs.gid = getgid();
 	fs.started = now_ms();
-	if ((rc = backend_set(mo.backend, auth, mo.socket, mo.cafile)) < 0 || (rc = start_backend()) < 0) {
+	if ((rc = backend_set(&mo.be)) < 0 || (rc = start_backend()) < 0) {
 		log_error("cannot start: %s", uv_strerror(rc));
 		return 1;
 	}

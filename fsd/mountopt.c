@@ -42,10 +42,10 @@ own_option(Mountopt *mo, const char *o)
 		const char *name;
 		size_t off;
 	} own[] = {
-		{ "backend=", offsetof(Mountopt, backend) },
-		{ "socket=", offsetof(Mountopt, socket) },
-		{ "auth_file=", offsetof(Mountopt, authfile) },
-		{ "cafile=", offsetof(Mountopt, cafile) },
+		{ "backend=", offsetof(Mountopt, be.host) },
+		{ "socket=", offsetof(Mountopt, be.socket) },
+		{ "auth_file=", offsetof(Mountopt, be.authfile) },
+		{ "cafile=", offsetof(Mountopt, be.cafile) },
 	};
 	size_t i, n;
 
@@ -82,8 +82,8 @@ void
 mountopt_source(Mountopt *mo, const char *src)
 {
 	mo->fsname = src;
-	if (strstr(src, "://") != NULL && mo->backend == NULL)
-		mo->backend = estrdup(src);
-	else if (src[0] == '/' && mo->socket == NULL)
-		mo->socket = estrdup(src);
+	if (strstr(src, "://") != NULL && mo->be.host == NULL)
+		mo->be.host = estrdup(src);
+	else if (src[0] == '/' && mo->be.socket == NULL)
+		mo->be.socket = estrdup(src);
 }

@@ -310,7 +310,7 @@ typedef struct Opts {
 	char *dir;
 	char *name;
 	int managed;
-	char *host, *auth, *socket, *cafile;
+	Backendopt be;
 } Opts;
 
 static int
@@ -335,11 +335,9 @@ opts_parse(int argc, char **argv, Opts *o)
 		case 'p': o->dir = optarg; break;
 		case 'n': o->name = optarg; break;
 		case 'm': o->managed = 1; break;
-		case 'H': o->host = estrdup(optarg); break;
-		case 'u': o->auth = estrdup(optarg); break;
-		case 's': o->socket = optarg; break;
-		case 'C': o->cafile = optarg; break;
-		default: return -1;
+		default:
+			if (!backendopt(&o->be, c, optarg))
+				return -1;
 		}
 	}
 	if (optind < argc && o->dir == NULL)
@@ -382,12 +380,8 @@ verb_main(int argc, char **argv)
 		verb_usage();
 		return 2;
 	}
-	if (o.auth == NULL && getenv("FAASFS_AUTH"))
-		o.auth = estrdup(getenv("FAASFS_AUTH"));
-	if (o.socket == NULL && getenv("FAASFS_SOCKET") && *getenv("FAASFS_SOCKET"))
-		o.socket = getenv("FAASFS_SOCKET");
-	wskprops(&o.host, &o.auth);
-	if ((rc = backend_set(o.host, o.auth, o.socket, o.cafile)) < 0) {
+	backendopt_finish(&o.be); /* no key's file: nothing to fail */
+	if ((rc = backend_set(&o.be)) < 0) {
 		fprintf(stderr, "faasfs %s: %s\n", argv[0], strerror(-rc));
 		return 1;
 	}
