@@ -12,6 +12,7 @@
 # stays tested now that python containers take the other (node's take it).
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/backend-lib.sh"
+. "$HERE/sandbox-lib.sh"
 
 if [ "$(id -u)" != 0 ]; then
 	test_skip 'the zygote sandbox' 'needs root'
@@ -73,38 +74,17 @@ def main(args):
     }
 PY
 
-# probe_until BORN: new actions, each run once, until one's launcher was
-# born of BORN (zygote.py or launcher.py); its record in probe-BORN.json.
-probe_until() {
-	i=0
-	while [ $i -lt 20 ]; do
-		i=$((i + 1))
-		put_action "p$i" python:3 probe.py &&
-		invoke "p$i" >"probe-$1.json" || return 1
-		test "$(field "probe-$1.json" .response.result.born)" = "$1" && return 0
-	done
-	return 1
-}
+# born BORN FILE: the probe's launcher was born of BORN (zygote.py or launcher.py).
+born() { test "$(field "$2" .response.result.born)" = "$1"; }
 
-# normal FILE: the probe's result with the container's own names (its
-# uid, its cgroups and working directory) made the same for every container.
-normal() {
-	uid=$(field "$1" .response.result.uid)
-	jq -S '.response.result | del(.born)' "$1" |
-		sed -e "s/\\b$uid\\b/UID/g" -e 's|faasfs-[0-9]*/c[0-9]*|faasfs-B/cN|g' -e 's|/c[0-9]*-[0-9]*|/cW|g'
-}
-
-# same_ns PID PID2: the two processes share every namespace.
-same_ns() {
-	for ns in pid mnt net ipc uts user cgroup; do
-		test "$(readlink /proc/$1/ns/$ns)" = "$(readlink /proc/$2/ns/$ns)" || return 1
-	done
-}
+# probe_born BORN: new actions until one's launcher was born of BORN; its
+# record in probe-BORN.json.
+probe_born() { probe_until p python:3 probe.py "probe-$1.json" born "$1" "probe-$1.json"; }
 
 start_backend
 test_expect_success 'a new python container is forked from the zygote' '
 	pgrep -P $BACKEND_PID -f zygote.py >zygote.pid &&
-	probe_until zygote.py &&
+	probe_born zygote.py &&
 	test "$(field probe-zygote.py.json .response.statusCode)" = 0
 '
 
@@ -128,45 +108,14 @@ test_expect_success 'no copy of the proxy'"'"'s token is left in its memory' '
 	test "$(field probe-zygote.py.json .response.result.tokens)" = 0
 '
 
-# shells: the backend's children named faasfs-shell, with a python
-# launcher: a shell's first process, in its sandbox, waiting for its proxy
-# (one made after the last start may still be on its way).
-shells() {
-	for p in $(pgrep -P $BACKEND_PID faasfs-shell); do
-		test "$(cat /proc/$(pgrep -P $p | head -n 1)/comm 2>/dev/null)" = python3 && echo $p
-	done
-	return 0
-}
-
 test_expect_success 'a shell waits ahead: a sandbox with its launcher, from the zygote, with no proxy yet' '
-	wait_for "shells >shell.pid && test -s shell.pid" &&
-	shell=$(head -n 1 shell.pid) &&
-	l=$(pgrep -P $shell) &&
-	test "$(stat -c %u /proc/$shell)" -ge 61000 &&
-	same_ns $l $shell &&
-	! test "$(readlink /proc/$shell/ns/pid)" = "$(readlink /proc/$BACKEND_PID/ns/pid)" &&
-	test "$(cat /proc/$l/cgroup)" = "$(cat /proc/$shell/cgroup)" &&
-	test "$(stat -c %u /proc/$l)" = "$(stat -c %u /proc/$shell)" &&
-	grep -q "faasfs-[0-9]*/c[0-9]*" /proc/$shell/cgroup
+	wait_for "shells python3 >shell.pid && test -s shell.pid" &&
+	shell_sandboxed $(head -n 1 shell.pid)
 '
 
-# probe_shell: new actions until one runs in the container the shell
-# became (its memory cgroup is the shell's); its record in probe-shell.json.
-probe_shell() {
-	shell=$(head -n 1 shell.pid)
-	cg=$(grep -o "memory:.*" /proc/$shell/cgroup)
-	i=0
-	while [ $i -lt 10 ]; do
-		i=$((i + 1))
-		put_action "s$i" python:3 probe.py &&
-		invoke "s$i" >probe-shell.json || return 1
-		jq -r ".response.result.cgroup[]" probe-shell.json | grep -qx "[0-9]*:$cg" && return 0
-	done
-	return 1
-}
-
 test_expect_success 'a container started in the shell: its proxy is the shell'"'"'s first process, its launcher the shell'"'"'s' '
-	probe_shell &&
+	shell=$(head -n 1 shell.pid) &&
+	probe_until s python:3 probe.py probe-shell.json in_cgroup probe-shell.json "$(grep -o "memory:.*" /proc/$shell/cgroup)" &&
 	test "$(field probe-shell.json .response.statusCode)" = 0 &&
 	test "$(field probe-shell.json .response.result.born)" = zygote.py &&
 	test "$(cat /proc/$(head -n 1 shell.pid)/comm)" = faasfs-proxy &&
@@ -177,7 +126,7 @@ stop_backend $BACKEND_PID
 start_backend --no-zygote
 test_expect_success 'without the zygote, the same probe sees the same sandbox' '
 	! pgrep -P $BACKEND_PID -f zygote.py &&
-	probe_until launcher.py &&
+	probe_born launcher.py &&
 	normal probe-zygote.py.json >zygote.txt &&
 	normal probe-launcher.py.json >launcher.txt &&
 	test_cmp launcher.txt zygote.txt &&
@@ -188,12 +137,12 @@ test_expect_success 'without the zygote, the same probe sees the same sandbox' '
 stop_backend $BACKEND_PID
 start_backend
 test_expect_success 'a zygote that dies is started again, and containers start meanwhile' '
-	probe_until zygote.py &&
+	probe_born zygote.py &&
 	kill -9 $(pgrep -P $BACKEND_PID -f zygote.py) &&
 	put_action after python:3 probe.py &&
 	invoke after >after.json &&
 	test "$(field after.json .response.statusCode)" = 0 &&
-	probe_until zygote.py
+	probe_born zygote.py
 '
 
 test_expect_success 't0100-sched-sandbox passes without the zygote too' '

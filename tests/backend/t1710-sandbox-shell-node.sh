@@ -9,6 +9,7 @@
 # and what each sees must be the same but for the container's own names.
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/backend-lib.sh"
+. "$HERE/sandbox-lib.sh"
 
 if [ "$(id -u)" != 0 ]; then
 	test_skip 'node shells' 'needs root'
@@ -56,61 +57,30 @@ function main() {
 }
 JS
 
-# probe_until N [CGROUP]: new actions, each run once, until one ran in a
-# node stem cell (its launcher started before its code: no arguments; the
-# first node action takes a python one, whose proxy starts node anew), in
-# the container with that memory cgroup (the one a shell had); its
-# record in probe-N.json.
-probe_until() {
-	i=0
-	while [ $i -lt 10 ]; do
-		i=$((i + 1))
-		put_action "$1$i" nodejs:default probe.js &&
-		invoke "$1$i" >"probe-$1.json" || return 1
-		test "$(jq -c .response.result.argv "probe-$1.json")" = '["launcher.js"]' || continue
-		test -z "${2:-}" && return 0
-		jq -r ".response.result.cgroup[]" "probe-$1.json" | grep -qx "[0-9]*:$2" && return 0
-	done
-	return 1
+# stem FILE [CGROUP]: the probe ran in a node stem cell (its launcher
+# started before its code: no arguments; the first node action takes a
+# python one, whose proxy starts node anew), in the container with that
+# memory cgroup if one is given (the one a shell had).
+stem() {
+	test "$(jq -c .response.result.argv "$1")" = '["launcher.js"]' || return 1
+	test -z "${2:-}" || in_cgroup "$1" "$2"
 }
 
-# normal FILE: the probe's result with the container's own names made the same.
-normal() {
-	uid=$(field "$1" .response.result.uid)
-	jq -S '.response.result' "$1" |
-		sed -e "s/\\b$uid\\b/UID/g" -e 's|faasfs-[0-9]*/c[0-9]*|faasfs-B/cN|g' -e 's|/c[0-9]*-[0-9]*|/cW|g'
-}
-
-# node_shells: the backend's children named faasfs-shell (a shell's first
-# process, waiting for its proxy) with node's launcher started.
-node_shells() {
-	for p in $(pgrep -P $BACKEND_PID faasfs-shell); do
-		test "$(cat /proc/$(pgrep -P $p | head -n 1)/comm 2>/dev/null)" = node && echo $p
-	done
-	return 0
-}
+# probe_stem N [CGROUP]: new actions until one ran in a stem cell (in that
+# cgroup); its record in probe-N.json.
+probe_stem() { probe_until "$1" nodejs:default probe.js "probe-$1.json" stem "probe-$1.json" "${2:-}"; }
 
 start_backend
 test_expect_success 'after a node container, a node shell waits: a sandbox with node started, no proxy yet' '
-	probe_until first &&
+	probe_stem first &&
 	test "$(field probe-first.json .response.statusCode)" = 0 &&
-	wait_for "node_shells >shell.pid && test -s shell.pid" &&
-	shell=$(head -n 1 shell.pid) &&
-	l=$(pgrep -P $shell) &&
-	test "$(stat -c %u /proc/$shell)" -ge 61000 &&
-	for ns in pid mnt net ipc uts; do
-		test "$(readlink /proc/$l/ns/$ns)" = "$(readlink /proc/$shell/ns/$ns)" || return 1
-	done &&
-	! test "$(readlink /proc/$shell/ns/pid)" = "$(readlink /proc/$BACKEND_PID/ns/pid)" &&
-	! test "$(readlink /proc/$shell/ns/net)" = "$(readlink /proc/$BACKEND_PID/ns/net)" &&
-	test "$(cat /proc/$l/cgroup)" = "$(cat /proc/$shell/cgroup)" &&
-	test "$(stat -c %u /proc/$l)" = "$(stat -c %u /proc/$shell)" &&
-	! tr "\0" "\n" </proc/$l/environ | grep -q TOKEN
+	wait_for "shells node >shell.pid && test -s shell.pid" &&
+	shell_sandboxed $(head -n 1 shell.pid)
 '
 
 test_expect_success 'a node container started in the shell: its proxy is the shell'"'"'s first process' '
 	shell=$(head -n 1 shell.pid) &&
-	probe_until shell "$(grep -o "memory:.*" /proc/$shell/cgroup)" &&
+	probe_stem shell "$(grep -o "memory:.*" /proc/$shell/cgroup)" &&
 	test "$(field probe-shell.json .response.statusCode)" = 0 &&
 	test "$(cat /proc/$shell/comm)" = faasfs-proxy &&
 	test "$(field probe-shell.json .response.result.token)" = false
@@ -119,8 +89,8 @@ test_expect_success 'a node container started in the shell: its proxy is the she
 stop_backend $BACKEND_PID
 start_backend --no-zygote
 test_expect_success 'without shells, the same probe sees the same sandbox' '
-	probe_until plain &&
-	test -z "$(node_shells)" &&
+	probe_stem plain &&
+	test -z "$(shells node)" &&
 	normal probe-plain.json >plain.txt &&
 	normal probe-shell.json >shell.txt &&
 	test_cmp plain.txt shell.txt
