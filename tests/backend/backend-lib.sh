@@ -12,6 +12,14 @@
 trap 'eval "$test_cleanups" >/dev/null 2>&1' EXIT
 trap 'eval "$test_cleanups" >/dev/null 2>&1; trap - EXIT; exit 1' HUP PIPE
 
+# needs_root WHAT: unless we are root, the whole file is one test skipped,
+# saying that WHAT needs root.
+needs_root() {
+	[ "$(id -u)" = 0 ] && return 0
+	test_skip "$1" 'needs root'
+	test_done
+}
+
 # alive PID: the process exists and is not a zombie waiting to be reaped.
 alive() { test -e "/proc/$1" && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null; }
 

@@ -4,10 +4,7 @@
 # function's code, nor reach the API's socket.
 . "$(dirname "$0")/backend-lib.sh"
 
-if [ "$(id -u)" != 0 ]; then
-	test_skip 'sandbox properties' 'needs root'
-	test_done
-fi
+needs_root 'sandbox properties'
 start_backend
 
 cat >secret.py <<'PY'

@@ -8,10 +8,7 @@
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/backend-lib.sh"
 
-if [ "$(id -u)" != 0 ]; then
-	test_skip 'sandbox hardening' 'needs root'
-	test_done
-fi
+needs_root 'sandbox hardening'
 PY=python3
 [ -x /usr/bin/python3 ] && PY=/usr/bin/python3
 start_backend

@@ -14,10 +14,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/backend-lib.sh"
 . "$HERE/sandbox-lib.sh"
 
-if [ "$(id -u)" != 0 ]; then
-	test_skip 'the zygote sandbox' 'needs root'
-	test_done
-fi
+needs_root 'the zygote sandbox'
 if [ ! -f "$TOP/backend/zygote/faasfs-zygote.so" ]; then
 	test_skip 'the zygote sandbox' 'backend/zygote/faasfs-zygote.so is not built'
 	test_done

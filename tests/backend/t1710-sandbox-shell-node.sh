@@ -11,10 +11,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/backend-lib.sh"
 . "$HERE/sandbox-lib.sh"
 
-if [ "$(id -u)" != 0 ]; then
-	test_skip 'node shells' 'needs root'
-	test_done
-fi
+needs_root 'node shells'
 if [ ! -x /usr/bin/node ]; then
 	test_skip 'node shells' 'no /usr/bin/node'
 	test_done
