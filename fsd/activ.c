@@ -34,16 +34,9 @@ static Act *fetched[Fetched];
 static unsigned nfetched;
 static Buf logbuf;
 static int64_t logtime; /* when the log last grew */
-static Open *streams;
+static LIST_HEAD(, Open) streams = LIST_HEAD_INITIALIZER(streams);
 
-typedef struct Awaiter {
-	struct Awaiter *next;
-	char id[40];
-	void (*fn)(void *arg, int err);
-	void *arg;
-} Awaiter;
-
-static Awaiter *awaiters;
+static Map awaited; /* activation id -> Waitq of those waiting for it to be done */
 
 Act *
 act_get(const char *id)
@@ -157,34 +150,29 @@ log_append(const char *id, const char *name, const char *st, int64_t start, int6
 static void
 wake_awaiters(const char *id, int err)
 {
-	Awaiter **pp = &awaiters, *w;
+	Waitq *q = map_del(&awaited, id);
 
-	while ((w = *pp) != NULL) {
-		if (strcmp(w->id, id) == 0) {
-			*pp = w->next;
-			w->fn(w->arg, err);
-			free(w);
-		} else
-			pp = &w->next;
-	}
+	if (q == NULL)
+		return;
+	wait_wake(q, err);
+	free(q);
 }
 
 /* Call fn(arg, 0) when activation id is done (now, if it is). */
 int
 act_wait(const char *id, void (*fn)(void *arg, int err), void *arg)
 {
-	Awaiter *w;
+	Waitq *q;
 
 	if (act_get(id) != NULL) {
 		fn(arg, 0);
 		return 0;
 	}
-	w = ecalloc(1, sizeof *w);
-	snprintf(w->id, sizeof w->id, "%s", id);
-	w->fn = fn;
-	w->arg = arg;
-	w->next = awaiters;
-	awaiters = w;
+	if ((q = map_get(&awaited, id)) == NULL) {
+		q = ecalloc(1, sizeof *q);
+		map_put(&awaited, id, q);
+	}
+	wait_add(q, fn, arg);
 	return 0;
 }
 
@@ -626,22 +614,17 @@ void
 stream_open(Open *o)
 {
 	o->cursor = seq + 1;
-	o->snext = streams;
-	if (streams)
-		streams->sprev = &o->snext;
-	o->sprev = &streams;
-	streams = o;
+	LIST_INSERT_HEAD(&streams, o, slink);
+	o->streaming = 1;
 }
 
 void
 stream_close(Open *o)
 {
-	if (o->sprev == NULL)
+	if (!o->streaming)
 		return;
-	*o->sprev = o->snext;
-	if (o->snext)
-		o->snext->sprev = o->sprev;
-	o->sprev = NULL;
+	LIST_REMOVE(o, slink);
+	o->streaming = 0;
 }
 
 /* Move the records after o's cursor into its output. */
@@ -701,9 +684,9 @@ stream_wake(void)
 	Open *o;
 	Park *p;
 
-	for (o = streams; o != NULL; o = o->snext) {
+	LIST_FOREACH(o, &streams, slink) {
 		poll_wake(o);
-		if (o->reads.head == NULL)
+		if (TAILQ_EMPTY(&o->reads))
 			continue;
 		stream_fill(o);
 		while (o->outoff < o->out.n && (p = unpark(&o->reads)) != NULL) {
@@ -719,6 +702,6 @@ stream_shutdown(void)
 {
 	Open *o;
 
-	for (o = streams; o != NULL; o = o->snext)
+	LIST_FOREACH(o, &streams, slink)
 		park_drain(&o->reads, 0);
 }

@@ -54,7 +54,7 @@ ent_make(int kind, const char *name)
 static int
 ent_busy(Ent *e)
 {
-	return e->loading || e->holds > 0 || e->inflight > 0 || e->resultq.head != NULL;
+	return e->loading || e->holds > 0 || e->inflight > 0 || !TAILQ_EMPTY(&e->resultq);
 }
 
 /* e's latest result becomes the JSON text p (n bytes). */
@@ -176,9 +176,7 @@ static void
 loaded(Resp *r, void *arg)
 {
 	Ent *e = arg;
-	Wait *w = e->waiters, *next;
 
-	e->waiters = NULL;
 	e->loading = 0;
 	if (r->err == 0 && json_is_object(resp_json(r)))
 		ent_update(e, resp_json(r), 1);
@@ -186,11 +184,7 @@ loaded(Resp *r, void *arg)
 		r->err = -EIO;
 	if (r->err < 0)
 		ent_seterr(e, r->text);
-	for (; w != NULL; w = next) {
-		next = w->next;
-		w->fn(w->arg, r->err);
-		free(w);
-	}
+	wait_wake(&e->waiters, r->err);
 	ent_unhold(e);
 }
 
@@ -202,7 +196,6 @@ loaded(Resp *r, void *arg)
 int
 ent_load(Ent *e, void (*fn)(void *arg, int err), void *arg)
 {
-	Wait *w;
 	char *path;
 	int rc;
 
@@ -210,22 +203,15 @@ ent_load(Ent *e, void (*fn)(void *arg, int err), void *arg)
 		fn(arg, 0);
 		return 0;
 	}
-	w = emalloc(sizeof *w);
-	w->fn = fn;
-	w->arg = arg;
-	w->next = e->waiters;
-	e->waiters = w;
-	if (e->loading)
-		return 0;
-	path = bk_path(e->kind, e->name, NULL);
-	rc = bk_json("GET", path, NULL, loaded, e);
-	free(path);
-	if (rc < 0) {
-		e->waiters = w->next;
-		free(w);
-		return rc;
+	if (!e->loading) {
+		path = bk_path(e->kind, e->name, NULL);
+		rc = bk_json("GET", path, NULL, loaded, e);
+		free(path);
+		if (rc < 0)
+			return rc;
+		e->loading = 1;
 	}
-	e->loading = 1;
+	wait_add(&e->waiters, fn, arg);
 	return 0;
 }
 

@@ -6,6 +6,7 @@
 #include <fuse_lowlevel.h>
 #include <jansson.h>
 #include <stdint.h>
+#include <sys/queue.h>
 #include <sys/types.h>
 #include <uv.h>
 
@@ -93,17 +94,16 @@ typedef struct Scratch Scratch;
 typedef struct Src Src;
 
 /* A queue of parked FUSE requests (park.c). */
-struct Parkq {
-	Park *head;
-	Park **tail;
-};
+TAILQ_HEAD(Parkq, Park);
 
-/* Something waiting for an entity's document to load. */
+/* Something waiting for one thing: an entity's document, an action's
+ * latest result, an activation, a held container's listing (wait.c). */
 struct Wait {
-	Wait *next;
+	SLIST_ENTRY(Wait) link;
 	void (*fn)(void *arg, int err);
 	void *arg;
 };
+typedef SLIST_HEAD(Waitq, Wait) Waitq;
 
 /* A backend entity as the cache knows it (cache.c). */
 struct Ent {
@@ -115,14 +115,14 @@ struct Ent {
 	char *stagekind;   /* a staged action's kind, from its file name */
 	json_t *doc;       /* the whole entity as last fetched, or NULL */
 	char docver[24];   /* the version doc belongs to */
-	Wait *waiters;     /* waiting for doc */
+	Waitq waiters;     /* waiting for doc */
 	int loading;       /* its document is being fetched */
 	int holds;         /* other requests in flight that use it */
 	int fetching;      /* result: the latest activation is being fetched */
 	char *err;         /* the last error about this entity */
 	char *last;        /* action: its latest result, compact JSON text, or NULL */
 	int lastknown;     /* action: last is the latest (or there is none) */
-	Wait *lastwait;    /* action: waiting for lastknown */
+	Waitq lastwait;    /* action: waiting for lastknown */
 	int inflight;      /* action: invocations from this mount in flight */
 	Parkq resultq;     /* action: reads of result waiting for them */
 	int64_t size;      /* action: code size once known, else -1 */
@@ -163,19 +163,18 @@ struct Scratch {
 struct Open {
 	Node *node;
 	int flags;
-	Buf out;     /* what reads return (snapshot or stream) */
-	Buf stage;   /* what writes put, committed at flush */
-	int dirty;   /* stage changed since the last commit */
-	int wrote;   /* anything was ever written */
-	Buf part;    /* invoke/trigger: the unparsed rest of writes */
-	Parkq reads; /* parked reads */
-	Call *calls; /* invoke: calls in order */
-	Call **callt;
-	int invoked;     /* invoke: one was ever started; result: out holds it */
-	uint64_t cursor; /* stream: next activation sequence to return */
-	size_t outoff;   /* stream/invoke: bytes of out already returned */
-	Open *snext;     /* list of open streams */
-	Open **sprev;
+	Buf out;                    /* what reads return (snapshot or stream) */
+	Buf stage;                  /* what writes put, committed at flush */
+	int dirty;                  /* stage changed since the last commit */
+	int wrote;                  /* anything was ever written */
+	Buf part;                   /* invoke/trigger: the unparsed rest of writes */
+	Parkq reads;                /* parked reads */
+	STAILQ_HEAD(, Call) calls;  /* invoke: calls in order */
+	int invoked;                /* invoke: one was ever started; result: out holds it */
+	uint64_t cursor;            /* stream: next activation sequence to return */
+	size_t outoff;              /* stream/invoke: bytes of out already returned */
+	LIST_ENTRY(Open) slink;     /* in the list of open streams */
+	int streaming;              /* it is on that list */
 	int bad;                    /* a write was refused: flush will not commit */
 	struct fuse_pollhandle *ph; /* a poll waiting for data */
 	int created;                /* this open made a staged entity */
@@ -185,7 +184,7 @@ struct Open {
 
 /* One invocation made through an invoke file (invoke.c). */
 struct Call {
-	Call *next;
+	STAILQ_ENTRY(Call) link;
 	Open *o; /* NULL once the open is released */
 	Ent *ent;
 	char *ename;
@@ -207,7 +206,7 @@ struct Act {
 
 /* A parked read (park.c). */
 struct Park {
-	Park *next;
+	TAILQ_ENTRY(Park) link;
 	Parkq *q;
 	fuse_req_t req;
 	size_t size;

@@ -29,7 +29,7 @@ open_new(Node *n, int flags)
 	o->node = n;
 	o->flags = flags;
 	park_init(&o->reads);
-	o->callt = &o->calls;
+	STAILQ_INIT(&o->calls);
 	if (file_of(n->q)->open)
 		file_of(n->q)->open(o);
 	return o;

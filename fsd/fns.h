@@ -336,6 +336,9 @@ void notify_changed(Ent *e);
 
 /* park.c */
 void park_init(Parkq *q);
+/* wait.c */
+void wait_add(Waitq *q, void (*fn)(void *arg, int err), void *arg);
+void wait_wake(Waitq *q, int err);
 int park(Parkq *q, fuse_req_t req, size_t size, off_t off, Open *o);
 int park_read(Parkq *q, fuse_req_t req, size_t size, off_t off, Open *o);
 Park *unpark(Parkq *q);

@@ -28,7 +28,7 @@ typedef struct Hold {
 	int64_t got;   /* when the listing came */
 	int gone;      /* not held (any more) */
 	int loading;   /* the listing is being fetched */
-	Wait *waiters; /* waiting for it */
+	Waitq waiters; /* waiting for it */
 	Map bytes;     /* path -> Buf: files fetched by opens since */
 } Hold;
 
@@ -107,7 +107,6 @@ listed(Resp *r, void *arg)
 	char *id = arg;
 	Hold *h = map_get(&holds, id);
 	json_t *j = resp_json(r);
-	Wait *w, *next;
 	int err = r->err == -ENOENT ? 0 : r->err;
 
 	free(id);
@@ -121,18 +120,13 @@ listed(Resp *r, void *arg)
 		h->until = json_integer_value(json_object_get(j, "until"));
 		h->files = json_incref(json_object_get(j, "files"));
 	}
-	for (w = h->waiters, h->waiters = NULL; w; w = next) {
-		next = w->next;
-		w->fn(w->arg, err);
-		free(w);
-	}
+	wait_wake(&h->waiters, err);
 }
 
 static int
 fetch_list(const char *id, void (*fn)(void *arg, int err), void *arg)
 {
 	Hold *h = map_get(&holds, id);
-	Wait *w = ecalloc(1, sizeof *w);
 	char path[128], *key = estrdup(id);
 	int rc = 0;
 
@@ -142,17 +136,13 @@ fetch_list(const char *id, void (*fn)(void *arg, int err), void *arg)
 	}
 	snprintf(path, sizeof path, "activations/%s/debug", id);
 	if (!h->loading && (rc = bk_json("GET", path, NULL, listed, key)) < 0) {
-		free(w);
 		free(key);
 		return rc;
 	}
 	if (h->loading)
 		free(key);
 	h->loading = 1;
-	w->fn = fn;
-	w->arg = arg;
-	w->next = h->waiters;
-	h->waiters = w;
+	wait_add(&h->waiters, fn, arg);
 	return 0;
 }
 

@@ -26,12 +26,11 @@ invoke_serve(Open *o)
 {
 	Park *p;
 
-	while (o->reads.head != NULL) {
-		while (o->calls && o->calls->done) {
-			Call *c = o->calls;
+	while (!TAILQ_EMPTY(&o->reads)) {
+		while (!STAILQ_EMPTY(&o->calls) && STAILQ_FIRST(&o->calls)->done) {
+			Call *c = STAILQ_FIRST(&o->calls);
 			buf_str(&o->out, c->line);
-			if ((o->calls = c->next) == NULL)
-				o->callt = &o->calls;
+			STAILQ_REMOVE_HEAD(&o->calls, link);
 			free(c->line);
 			free(c->ename);
 			free(c);
@@ -40,7 +39,7 @@ invoke_serve(Open *o)
 			p = unpark(&o->reads);
 			stream_reply(o, p->req, p->size);
 			free(p);
-		} else if (o->calls == NULL) {
+		} else if (STAILQ_EMPTY(&o->calls)) {
 			p = unpark(&o->reads);
 			fuse_reply_buf(p->req, NULL, 0);
 			free(p);
@@ -194,8 +193,7 @@ invoke_start(Open *o, Ent *e, const char *p, size_t n, int json)
 		free(c);
 		return rc;
 	}
-	*o->callt = c;
-	o->callt = &c->next;
+	STAILQ_INSERT_TAIL(&o->calls, c, link);
 	o->invoked = 1;
 	e->inflight++;
 	return 0;
@@ -253,6 +251,13 @@ invoke_write(Open *o, fuse_req_t req, const char *buf, size_t size, off_t off)
 	fuse_reply_write(req, size);
 }
 
+/* No call is out, or the first is done: a read has something to say. */
+static int
+calls_ready(Open *o)
+{
+	return STAILQ_EMPTY(&o->calls) || STAILQ_FIRST(&o->calls)->done;
+}
+
 void
 invoke_read(Open *o, fuse_req_t req, size_t size, off_t off)
 {
@@ -268,14 +273,14 @@ invoke_read(Open *o, fuse_req_t req, size_t size, off_t off)
 			return;
 		}
 	}
-	if (o->outoff >= o->out.n && o->calls == NULL && o->part.n > 0) {
+	if (o->outoff >= o->out.n && STAILQ_EMPTY(&o->calls) && o->part.n > 0) {
 		char text[512] = "";
 		if ((rc = invoke_finish(o, text, sizeof text)) < 0) {
 			fail_req(req, "read", o->node->path, NULL, rc, text);
 			return;
 		}
 	}
-	if (o->outoff < o->out.n || o->calls == NULL || o->calls->done) {
+	if (o->outoff < o->out.n || calls_ready(o)) {
 		if ((rc = park(&o->reads, req, size, 0, o)) == 0)
 			invoke_serve(o);
 		return;
@@ -287,7 +292,7 @@ invoke_read(Open *o, fuse_req_t req, size_t size, off_t off)
 int
 invoke_ready(Open *o)
 {
-	return o->outoff < o->out.n || o->calls == NULL || o->calls->done;
+	return o->outoff < o->out.n || calls_ready(o);
 }
 
 /* The writing is over: a JSON value still incomplete is an error. At the
@@ -324,8 +329,8 @@ invoke_close(Open *o)
 {
 	Call *c, *next;
 
-	for (c = o->calls; c != NULL; c = next) {
-		next = c->next;
+	for (c = STAILQ_FIRST(&o->calls); c != NULL; c = next) {
+		next = STAILQ_NEXT(c, link);
 		if (c->done) {
 			free(c->line);
 			free(c->ename);
@@ -333,7 +338,7 @@ invoke_close(Open *o)
 		} else
 			c->o = NULL;
 	}
-	o->calls = NULL;
+	STAILQ_INIT(&o->calls);
 }
 
 /* ---- result ---- */
@@ -345,8 +350,6 @@ latest(Resp *r, void *arg)
 	json_t *rec = json_array_get(resp_json(r), 0);
 	json_t *res = json_object_get(json_object_get(rec, "response"), "result");
 
-	Wait *w;
-
 	e->holds--;
 	e->fetching = 0;
 	if (res != NULL && e->inflight == 0 && e->last == NULL) {
@@ -357,11 +360,7 @@ latest(Resp *r, void *arg)
 	}
 	if (r->err == 0)
 		e->lastknown = 1;
-	while ((w = e->lastwait) != NULL) {
-		e->lastwait = w->next;
-		w->fn(w->arg, r->err);
-		free(w);
-	}
+	wait_wake(&e->lastwait, r->err);
 	if (e->inflight == 0)
 		result_wake(e);
 }
@@ -388,22 +387,15 @@ fetch_latest(Ent *e)
 int
 result_load(Ent *e, void (*fn)(void *arg, int err), void *arg)
 {
-	Wait *w;
 	int rc;
 
 	if (e->lastknown || e->inflight > 0) {
 		fn(arg, 0);
 		return 0;
 	}
-	w = ecalloc(1, sizeof *w);
-	if (!e->fetching && (rc = fetch_latest(e)) < 0) {
-		free(w);
+	if (!e->fetching && (rc = fetch_latest(e)) < 0)
 		return rc;
-	}
-	w->fn = fn;
-	w->arg = arg;
-	w->next = e->lastwait;
-	e->lastwait = w;
+	wait_add(&e->lastwait, fn, arg);
 	return 0;
 }
 

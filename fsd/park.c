@@ -35,23 +35,13 @@
 void
 park_init(Parkq *q)
 {
-	q->head = NULL;
-	q->tail = &q->head;
+	TAILQ_INIT(q);
 }
 
 static void
 unlink1(Park *p)
 {
-	Parkq *q = p->q;
-	Park **pp;
-
-	for (pp = &q->head; *pp != NULL; pp = &(*pp)->next)
-		if (*pp == p) {
-			*pp = p->next;
-			if (q->tail == &p->next)
-				q->tail = pp;
-			break;
-		}
+	TAILQ_REMOVE(p->q, p, link);
 	p->q = NULL;
 }
 
@@ -84,8 +74,7 @@ park(Parkq *q, fuse_req_t req, size_t size, off_t off, Open *o)
 	p->off = off;
 	p->o = o;
 	p->q = q;
-	*q->tail = p;
-	q->tail = &p->next;
+	TAILQ_INSERT_TAIL(q, p, link);
 	fuse_req_interrupt_func(req, interrupted, p);
 	return 0;
 }
@@ -108,7 +97,7 @@ park_read(Parkq *q, fuse_req_t req, size_t size, off_t off, Open *o)
 Park *
 unpark(Parkq *q)
 {
-	Park *p = q->head;
+	Park *p = TAILQ_FIRST(q);
 
 	if (p == NULL)
 		return NULL;

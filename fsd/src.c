@@ -57,7 +57,7 @@ typedef struct Srcent {
 
 /* A commit's waiter: an fsync or an invocation. */
 typedef struct Srcwait {
-	struct Srcwait *next;
+	SLIST_ENTRY(Srcwait) link;
 	void (*fn)(void *arg, int err, const char *text);
 	void *arg;
 } Srcwait;
@@ -71,7 +71,7 @@ struct Src {
 	int writers;     /* opens for writing of its files */
 	int committing;
 	uv_timer_t *quiet;
-	Srcwait *waits;
+	SLIST_HEAD(, Srcwait) waits;
 	uid_t uid; /* who changed it last, for err */
 	pid_t pid;
 };
@@ -148,8 +148,8 @@ src_free(Src *s)
 
 	if (s == NULL)
 		return;
-	while ((w = s->waits) != NULL) {
-		s->waits = w->next;
+	while ((w = SLIST_FIRST(&s->waits)) != NULL) {
+		SLIST_REMOVE_HEAD(&s->waits, link);
 		w->fn(w->arg, -ENOENT, "the action is gone");
 		free(w);
 	}
@@ -539,11 +539,11 @@ static void src_commit(Src *s);
 static void
 waits_done(Src *s, int err, const char *text)
 {
-	Srcwait *w = s->waits, *next;
+	Srcwait *w = SLIST_FIRST(&s->waits), *next;
 
-	s->waits = NULL;
+	SLIST_INIT(&s->waits);
 	for (; w != NULL; w = next) {
-		next = w->next;
+		next = SLIST_NEXT(w, link);
 		w->fn(w->arg, err, text);
 		free(w);
 	}
@@ -600,7 +600,7 @@ src_commit(Src *s)
 	n.path = path;
 	if ((rc = pack(s, e, &code)) < 0) {
 		/* an empty tree (rm -r on its way to the action) is not an error until someone waits */
-		if (rc != -ENOENT || s->waits)
+		if (rc != -ENOENT || !SLIST_EMPTY(&s->waits))
 			src_err(s, path, rc, rc == -ENOENT ? "the tree has no file" : "cannot pack the tree as a zip");
 		waits_done(s, rc, rc == -ENOENT ? "the tree has no file" : NULL);
 		return;
@@ -657,8 +657,7 @@ src_settle(Ent *e, void (*fn)(void *arg, int err, const char *text), void *arg)
 	w = ecalloc(1, sizeof *w);
 	w->fn = fn;
 	w->arg = arg;
-	w->next = s->waits;
-	s->waits = w;
+	SLIST_INSERT_HEAD(&s->waits, w, link);
 	if (!s->committing)
 		src_commit(s);
 	return 0;
