@@ -132,10 +132,7 @@ stage_action(Node *dir, const char *name, Kid *k, char *buf, size_t len)
 	e->updated = now_ms();
 	free(e->stagekind);
 	e->stagekind = kind ? estrdup(kind) : NULL;
-	memset(k, 0, sizeof *k);
-	k->q = Qalias;
-	k->ekind = Eaction;
-	k->ename = e->name;
+	*k = (Kid){ .q = Qalias, .ekind = Eaction, .ename = e->name };
 	return 0;
 }
 

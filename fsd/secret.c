@@ -108,10 +108,7 @@ secret_create(Node *dir, const char *name, Kid *k)
 		e->secnew = json_object();
 	if (!named(e, name))
 		json_object_set_new(e->secnew, name, json_false());
-	memset(k, 0, sizeof *k);
-	k->q = Qsecret;
-	k->ekind = dir->ekind;
-	k->ename = dir->ename;
+	*k = (Kid){ .q = Qsecret, .ekind = dir->ekind, .ename = dir->ename };
 	return 0;
 }
 

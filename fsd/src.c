@@ -373,7 +373,7 @@ src_opening(Pend *p, Node *n, Buf *b)
 int
 src_kid(Node *dir, const char *name, Kid *k, char *buf, size_t len)
 {
-	char *path = dir->q == Qsrc ? estrdup(name) : path_join(src_rel(dir), name);
+	char *path = path_join(src_rel(dir), name);
 	Src *s;
 	int rc = src_of(node_ent(dir), &s);
 
@@ -445,8 +445,6 @@ src_list(Node *dir, void (*fn)(const char *name, mode_t mode, void *arg), void *
 	Lsrc l = { src_rel(dir), 0, fn, arg };
 	Src *s;
 
-	if (dir->q == Qsrc)
-		l.dir = "";
 	l.len = strlen(l.dir);
 	if (src_of(node_ent(dir), &s) == 0)
 		map_each(&s->ents, ls1, &l);
@@ -794,7 +792,7 @@ src_fsync(Open *o, fuse_req_t req)
 int
 src_make(fuse_req_t req, Node *dir, const char *name, mode_t mode, Kid *k)
 {
-	char *path = dir->q == Qsrc ? estrdup(name) : path_join(src_rel(dir), name);
+	char *path = path_join(src_rel(dir), name);
 	Src *s;
 	int rc = src_of(node_ent(dir), &s);
 
@@ -806,10 +804,7 @@ src_make(fuse_req_t req, Node *dir, const char *name, mode_t mode, Kid *k)
 	if (rc < 0)
 		return rc;
 	src_changed(s, req);
-	memset(k, 0, sizeof *k);
-	k->q = Qsrcent;
-	k->ekind = Eaction;
-	k->ename = dir->ename;
+	*k = (Kid){ .q = Qsrcent, .ekind = Eaction, .ename = dir->ename };
 	return 0;
 }
 
@@ -852,7 +847,7 @@ count_under(Src *s, const char *dir)
 int
 src_remove(fuse_req_t req, Node *parent, const char *name, int dir)
 {
-	char *path = parent->q == Qsrc ? estrdup(name) : path_join(src_rel(parent), name);
+	char *path = path_join(src_rel(parent), name);
 	Src *s;
 	Srcent *x = NULL;
 	int rc = src_of(node_ent(parent), &s);
@@ -934,9 +929,9 @@ src_rename(fuse_req_t req, Node *sdir, const char *name, Node *dir, const char *
 		;
 	else {
 		if (se)
-			from = sdir->q == Qsrc ? estrdup(name) : path_join(src_rel(sdir), name);
+			from = path_join(src_rel(sdir), name);
 		if (de)
-			to = dir->q == Qsrc ? estrdup(newname) : path_join(src_rel(dir), newname);
+			to = path_join(src_rel(dir), newname);
 		if ((flags & RENAME_NOREPLACE) && to && map_get(&s->ents, to))
 			rc = -EEXIST;
 		else if (de && !src_scratch_name(newname) && sc && se == NULL) { /* scratch -> tree */
