@@ -34,58 +34,20 @@
  * is told from the tree as an archive's (archive.c); an existing action
  * keeps its kind, unless the tree is of another family (a python tree
  * made a node one): the kind file, written, is what the user says.
+ *
+ * src.c keeps the tree and answers for its names and files; src_zip.c
+ * unpacks it from the code and packs it back; src_commit.c commits it.
  */
-#include <archive.h>
-#include <archive_entry.h>
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include "dat.h"
 #include "fns.h"
-
-enum { QUIET_MS = 300, SRC_MAX = 64 << 20 };
-
-/* One file or folder of a tree. */
-typedef struct Srcent {
-	Buf data;
-	mode_t mode; /* S_IFREG or S_IFDIR, and permissions */
-	int64_t mtime;
-} Srcent;
-
-/* A commit's waiter: an fsync or an invocation. */
-typedef struct Srcwait {
-	SLIST_ENTRY(Srcwait) link;
-	void (*fn)(void *arg, int err, const char *text);
-	void *arg;
-} Srcwait;
-
-struct Src {
-	Map ents;        /* relative path ("lib/util.py", "lib") -> Srcent */
-	char docver[24]; /* the version unpacked, "" for a tree made here */
-	char *ename;     /* the action */
-	int dirty;       /* changed since unpacked or last committed */
-	unsigned gen;    /* bumped by every change */
-	int writers;     /* opens for writing of its files */
-	int committing;
-	uv_timer_t *quiet;
-	SLIST_HEAD(, Srcwait) waits;
-	uid_t uid; /* who changed it last, for err */
-	pid_t pid;
-};
-
-/* The name a single-file action's code has in its tree. */
-static const char *
-entry_name(const char *kind)
-{
-	if (kind && strncmp(kind, "python", 6) == 0)
-		return "__main__.py";
-	if (kind && strncmp(kind, "nodejs", 6) == 0)
-		return "index.js";
-	return "exec";
-}
+#include "src_int.h"
 
 /* Names that stay scratch files in a tree: editors' own. */
 int
@@ -127,8 +89,8 @@ ent_free1(const char *key, void *val, void *arg)
 	free(s);
 }
 
-static void
-ents_clear(Src *s)
+void
+srcents_clear(Src *s)
 {
 	map_each(&s->ents, ent_free1, NULL);
 	map_free(&s->ents);
@@ -155,13 +117,13 @@ src_free(Src *s)
 	}
 	if (s->quiet)
 		uv_close((uv_handle_t *)s->quiet, timer_closed);
-	ents_clear(s);
+	srcents_clear(s);
 	free(s->ename);
 	free(s);
 }
 
-static Srcent *
-ent_add(Src *s, const char *path, mode_t mode)
+Srcent *
+srcent_add(Src *s, const char *path, mode_t mode)
 {
 	Srcent *x = map_get(&s->ents, path);
 
@@ -175,8 +137,8 @@ ent_add(Src *s, const char *path, mode_t mode)
 }
 
 /* Add path's folders, a/ and a/b/ for a/b/c. */
-static void
-parents_add(Src *s, const char *path)
+void
+srcent_parents(Src *s, const char *path)
 {
 	char buf[4096];
 	char *p;
@@ -185,96 +147,9 @@ parents_add(Src *s, const char *path)
 	for (p = strchr(buf, '/'); p != NULL; p = strchr(p + 1, '/')) {
 		*p = '\0';
 		if (map_get(&s->ents, buf) == NULL)
-			ent_add(s, buf, S_IFDIR | 0755);
+			srcent_add(s, buf, S_IFDIR | 0755);
 		*p = '/';
 	}
-}
-
-/* A member's path made relative and checked: no absolute paths, no "..". */
-static int
-clean_path(const char *in, char *out, size_t n)
-{
-	const char *p = in;
-	size_t len;
-
-	while (strncmp(p, "./", 2) == 0)
-		p += 2;
-	len = strlen(p);
-	while (len > 0 && p[len - 1] == '/')
-		len--;
-	if (len == 0 || len >= n || p[0] == '/' || strstr(p, "../") == p || strstr(p, "/../") ||
-	    (len >= 3 && strncmp(p + len - 3, "/..", 3) == 0) || (len == 2 && strncmp(p, "..", 2) == 0))
-		return -EINVAL;
-	memcpy(out, p, len);
-	out[len] = '\0';
-	return 0;
-}
-
-static int
-unpack_archive(Src *s, const char *p, size_t n)
-{
-	struct archive *a = archive_read_new();
-	struct archive_entry *ae;
-	char path[4096];
-	Srcent *x;
-	int r, rc = 0;
-
-	archive_read_support_format_zip(a);
-	archive_read_support_format_tar(a);
-	archive_read_support_filter_gzip(a);
-	if (archive_read_open_memory(a, p, n) != ARCHIVE_OK) {
-		archive_read_free(a);
-		return -EINVAL;
-	}
-	while (rc == 0 && ((r = archive_read_next_header(a, &ae)) == ARCHIVE_OK || r == ARCHIVE_WARN)) {
-		mode_t type = archive_entry_filetype(ae), perm = archive_entry_perm(ae) & 0777;
-		la_ssize_t got;
-		char chunk[16384];
-
-		if ((type != AE_IFREG && type != AE_IFDIR) || clean_path(archive_entry_pathname(ae), path, sizeof path))
-			continue;
-		parents_add(s, path);
-		x = ent_add(s, path, (type == AE_IFDIR ? S_IFDIR : S_IFREG) | (perm ? perm : 0644));
-		if (type == AE_IFDIR)
-			x->mode = S_IFDIR | 0755;
-		if (archive_entry_mtime_is_set(ae))
-			x->mtime = (int64_t)archive_entry_mtime(ae) * 1000;
-		buf_reset(&x->data);
-		while (type == AE_IFREG && (got = archive_read_data(a, chunk, sizeof chunk)) > 0)
-			buf_add(&x->data, chunk, (size_t)got);
-	}
-	archive_read_free(a);
-	return rc;
-}
-
-/* Unpack the action's code (its document's) into s. */
-static int
-unpack(Src *s, Ent *e)
-{
-	json_t *exec = json_object_get(e->doc, "exec");
-	const char *kind = json_string_value(json_object_get(exec, "kind"));
-	Buf code = { 0 };
-	Srcent *x;
-	int rc;
-
-	ents_clear(s);
-	if ((rc = code_bytes(e, &code)) < 0) {
-		buf_free(&code);
-		return rc;
-	}
-	if (is_archive(code.p ? code.p : "", code.n))
-		rc = unpack_archive(s, code.p, code.n);
-	else {
-		x = ent_add(s, entry_name(kind), S_IFREG | 0644);
-		if (strcmp(entry_name(kind), "exec") == 0)
-			x->mode = S_IFREG | 0755;
-		x->mtime = e->updated;
-		x->data = code;
-		code = (Buf){ 0 };
-	}
-	buf_free(&code);
-	snprintf(s->docver, sizeof s->docver, "%s", e->docver);
-	return rc;
 }
 
 static int
@@ -319,7 +194,7 @@ src_of(Ent *e, Src **out)
 		return -ENOENT;
 	if (s == NULL)
 		s = e->src = src_new(e);
-	if ((rc = unpack(s, e)) < 0)
+	if ((rc = src_unpack(s, e)) < 0)
 		return rc;
 	*out = s;
 	return 0;
@@ -450,217 +325,6 @@ src_list(Node *dir, void (*fn)(const char *name, mode_t mode, void *arg), void *
 		map_each(&s->ents, ls1, &l);
 }
 
-/* ---- committing ---- */
-
-typedef struct Zbuf {
-	Buf *b;
-} Zbuf;
-
-static la_ssize_t
-zwrite(struct archive *a, void *arg, const void *p, size_t n)
-{
-	(void)a;
-	buf_add(((Zbuf *)arg)->b, p, n);
-	return (la_ssize_t)n;
-}
-
-typedef struct Zctx {
-	struct archive *a;
-	int rc;
-	int files;
-	const char *only; /* the one file's path */
-} Zctx;
-
-static void
-zadd(const char *key, void *val, void *arg)
-{
-	Zctx *z = arg;
-	Srcent *x = val;
-	struct archive_entry *ae;
-
-	if (z->rc < 0)
-		return;
-	if ((ae = archive_entry_new()) == NULL)
-		oom(0);
-	archive_entry_set_pathname(ae, key);
-	archive_entry_set_filetype(ae, S_ISDIR(x->mode) ? AE_IFDIR : AE_IFREG);
-	archive_entry_set_perm(ae, x->mode & 0777);
-	archive_entry_set_mtime(ae, x->mtime / 1000, 0);
-	archive_entry_set_size(ae, S_ISREG(x->mode) ? (la_int64_t)x->data.n : 0);
-	if (archive_write_header(z->a, ae) != ARCHIVE_OK ||
-	    (S_ISREG(x->mode) && x->data.n && archive_write_data(z->a, x->data.p, x->data.n) < 0))
-		z->rc = -EIO;
-	archive_entry_free(ae);
-	if (S_ISREG(x->mode) && z->files++ == 0)
-		z->only = key;
-}
-
-/* The tree as the code to send: its one file's bytes when the action is
- * a single file and the tree is that file, else a zip. */
-static int
-pack(Src *s, Ent *e, Buf *out)
-{
-	struct archive *a = archive_write_new();
-	Buf zip = { 0 };
-	Zbuf zb = { &zip };
-	Zctx z = { a, 0, 0, NULL };
-	const char *kind = json_string_value(json_object_get(json_object_get(e->doc, "exec"), "kind"));
-	Buf code = { 0 };
-	Srcent *x;
-
-	archive_write_set_format_zip(a);
-	if (archive_write_open2(a, &zb, NULL, zwrite, NULL, NULL) != ARCHIVE_OK) {
-		archive_write_free(a);
-		return -EIO;
-	}
-	map_each(&s->ents, zadd, &z);
-	if (archive_write_close(a) != ARCHIVE_OK && z.rc == 0)
-		z.rc = -EIO;
-	archive_write_free(a);
-	if (z.rc == 0 && z.files == 0)
-		z.rc = -ENOENT;
-	if (z.rc == 0 && z.files == 1 && !e->staged && strcmp(z.only, entry_name(kind)) == 0 &&
-	    code_bytes(e, &code) == 0 && !is_archive(code.p ? code.p : "", code.n) &&
-	    (x = map_get(&s->ents, z.only)) != NULL) {
-		buf_free(&zip);
-		buf_add(&zip, x->data.p ? x->data.p : "", x->data.n);
-	}
-	buf_free(&code);
-	if (z.rc < 0)
-		buf_free(&zip);
-	*out = zip;
-	return z.rc;
-}
-
-static void src_commit(Src *s);
-
-static void
-waits_done(Src *s, int err, const char *text)
-{
-	Srcwait *w = SLIST_FIRST(&s->waits), *next;
-
-	SLIST_INIT(&s->waits);
-	for (; w != NULL; w = next) {
-		next = SLIST_NEXT(w, link);
-		w->fn(w->arg, err, text);
-		free(w);
-	}
-}
-
-typedef struct Sc {
-	char *ename;
-	unsigned gen;
-} Sc;
-
-static void
-committed(void *arg, int err, const char *text)
-{
-	Sc *c = arg;
-	Ent *e = action_ent(c->ename);
-	Src *s = e ? e->src : NULL;
-	char path[1024];
-
-	if (s != NULL) {
-		s->committing = 0;
-		if (err == 0 && s->gen == c->gen)
-			s->dirty = 0;
-		if (err == 0)
-			snprintf(s->docver, sizeof s->docver, "%s", e->version);
-		if (err < 0) {
-			snprintf(path, sizeof path, "actions/%s/src", c->ename);
-			src_err(s, path, err, text);
-		}
-		waits_done(s, err, text);
-		if (err == 0 && s->dirty && s->writers == 0)
-			src_commit(s); /* changed while it was being committed */
-	}
-	free(c->ename);
-	free(c);
-}
-
-/* Commit the tree now. */
-static void
-src_commit(Src *s)
-{
-	Ent *e = action_ent(s->ename);
-	Node n = { .q = Qsrc, .ekind = Eaction };
-	char path[1024];
-	Buf code = { 0 };
-	Sc *c;
-	int rc;
-
-	if (e == NULL || s->committing)
-		return;
-	if (s->quiet)
-		uv_timer_stop(s->quiet);
-	snprintf(path, sizeof path, "actions/%s/src", s->ename);
-	n.ename = s->ename;
-	n.path = path;
-	if ((rc = pack(s, e, &code)) < 0) {
-		/* an empty tree (rm -r on its way to the action) is not an error until someone waits */
-		if (rc != -ENOENT || !SLIST_EMPTY(&s->waits))
-			src_err(s, path, rc, rc == -ENOENT ? "the tree has no file" : "cannot pack the tree as a zip");
-		waits_done(s, rc, rc == -ENOENT ? "the tree has no file" : NULL);
-		return;
-	}
-	c = ecalloc(1, sizeof *c);
-	c->ename = estrdup(s->ename);
-	c->gen = s->gen;
-	s->committing = 1;
-	if ((rc = commit(&n, code.p ? code.p : "", code.n, committed, c)) < 0)
-		committed(c, rc, "cannot commit the tree");
-	buf_free(&code);
-}
-
-static void
-quiet_fired(uv_timer_t *t)
-{
-	Src *s = t->data;
-
-	if (s->dirty && s->writers == 0)
-		src_commit(s);
-}
-
-/* The tree changed: commit it once it is quiet. */
-void
-src_changed(Src *s, fuse_req_t req)
-{
-	if (req) {
-		s->uid = fuse_req_ctx(req)->uid;
-		s->pid = fuse_req_ctx(req)->pid;
-	}
-	s->dirty = 1;
-	s->gen++;
-	if (s->quiet == NULL) {
-		s->quiet = ecalloc(1, sizeof *s->quiet);
-		uv_timer_init(fs.loop, s->quiet);
-		s->quiet->data = s;
-	}
-	if (s->writers == 0)
-		uv_timer_start(s->quiet, quiet_fired, QUIET_MS, 0);
-	else
-		uv_timer_stop(s->quiet);
-}
-
-/* Run fn(arg, err, text) once e's tree holds nothing uncommitted:
- * at once when it is so (1), else after committing it now (0). */
-int
-src_settle(Ent *e, void (*fn)(void *arg, int err, const char *text), void *arg)
-{
-	Src *s = e ? e->src : NULL;
-	Srcwait *w;
-
-	if (s == NULL || (!s->dirty && !s->committing))
-		return 1;
-	w = ecalloc(1, sizeof *w);
-	w->fn = fn;
-	w->arg = arg;
-	SLIST_INSERT_HEAD(&s->waits, w, link);
-	if (!s->committing)
-		src_commit(s);
-	return 0;
-}
-
 /* ---- files ---- */
 
 void
@@ -725,7 +389,7 @@ src_release(Open *o)
 		return;
 	o->srcw = 0;
 	if (--s->writers == 0 && s->dirty && !s->committing && s->quiet)
-		uv_timer_start(s->quiet, quiet_fired, QUIET_MS, 0);
+		src_quiet(s);
 }
 
 void
@@ -755,37 +419,6 @@ src_chmod(Node *n, mode_t mode)
 	src_changed(s, NULL);
 }
 
-typedef struct Fs1 {
-	fuse_req_t req;
-	char *path;
-} Fs1;
-
-static void
-synced(void *arg, int err, const char *text)
-{
-	Fs1 *f = arg;
-
-	if (err < 0)
-		err_note(f->req, "fsync", f->path, NULL, err, text);
-	fuse_reply_err(f->req, -err);
-	free(f->path);
-	free(f);
-}
-
-/* fsync(2) of a file of a tree: commit it and say how that went. */
-void
-src_fsync(Open *o, fuse_req_t req)
-{
-	Fs1 *f = ecalloc(1, sizeof *f);
-	Node *n = o->node;
-	int rc;
-
-	f->path = estrdup(n->path);
-	f->req = req;
-	if ((rc = src_settle(node_ent(n), synced, f)) != 0)
-		synced(f, rc < 0 ? rc : 0, NULL);
-}
-
 /* ---- changing names ---- */
 
 /* A new file or folder name in the tree's folder dir. */
@@ -799,7 +432,7 @@ src_make(fuse_req_t req, Node *dir, const char *name, mode_t mode, Kid *k)
 	if (rc == 0 && map_get(&s->ents, path) != NULL && S_ISDIR(mode))
 		rc = -EEXIST;
 	if (rc == 0)
-		ent_add(s, path, S_ISDIR(mode) ? S_IFDIR | 0755 : S_IFREG | (mode & 0777));
+		srcent_add(s, path, S_ISDIR(mode) ? S_IFDIR | 0755 : S_IFREG | (mode & 0777));
 	free(path);
 	if (rc < 0)
 		return rc;
@@ -935,7 +568,7 @@ src_rename(fuse_req_t req, Node *sdir, const char *name, Node *dir, const char *
 		if ((flags & RENAME_NOREPLACE) && to && map_get(&s->ents, to))
 			rc = -EEXIST;
 		else if (de && !src_scratch_name(newname) && sc && se == NULL) { /* scratch -> tree */
-			x = ent_add(s, to, S_IFREG | (sc->mode & 0777));
+			x = srcent_add(s, to, S_IFREG | (sc->mode & 0777));
 			buf_reset(&x->data);
 			buf_add(&x->data, sc->data.p ? sc->data.p : "", sc->data.n);
 			scratch_unlink(spath);
@@ -964,13 +597,4 @@ src_rename(fuse_req_t req, Node *sdir, const char *name, Node *dir, const char *
 	free(spath);
 	free(dpath);
 	return rc;
-}
-
-/* A commit's failure, in the err of whoever changed the tree last. */
-void
-src_err(Src *s, const char *path, int err, const char *text)
-{
-	Ent *e = action_ent(s->ename);
-
-	err_note_as(s->uid, s->pid, "commit", path, e, err, text);
 }
