@@ -358,25 +358,26 @@ class Handler(BaseHTTPRequestHandler):
         with self.server.api.store.lock:
             self.reply(200, copy.deepcopy(self.server.api.store.get(kind, ns, name)))
 
-    def do_post_coll(self, kind, ns, name, sub, q):
-        obj = self.object_body()
-        api = self.server.api
-        warns = api.check(kind, obj, ns, None, q.get('fieldValidation') == 'Strict')
-        with api.store.lock:
-            if q.get('dryRun'):
-                return self.reply(201, obj, warns)
-            mgr = q.get('fieldManager', 'unknown')
-            owners = {mgr: kschema.leaves({k: v for k, v in obj.items() if k != 'status'})}
-            self.reply(201, copy.deepcopy(api.store.create(kind, ns, obj, owners)), warns)
-
-    def do_put_item(self, kind, ns, name, sub, q):
+    def write(self, code, kind, ns, name, q, store_it):
+        """POST and PUT: the body checked (a dry run ends there), then store_it(store, obj) under the lock,
+        answered with code and what it stored."""
         obj = self.object_body()
         api = self.server.api
         warns = api.check(kind, obj, ns, name, q.get('fieldValidation') == 'Strict')
         with api.store.lock:
             if q.get('dryRun'):
-                return self.reply(200, obj, warns)
-            self.reply(200, copy.deepcopy(api.store.update(kind, ns, name, obj, status_only=sub == 'status')), warns)
+                return self.reply(code, obj, warns)
+            self.reply(code, copy.deepcopy(store_it(api.store, obj)), warns)
+
+    def do_post_coll(self, kind, ns, name, sub, q):
+        def create(store, obj):
+            mgr = q.get('fieldManager', 'unknown')
+            return store.create(kind, ns, obj, {mgr: kschema.leaves({k: v for k, v in obj.items() if k != 'status'})})
+        self.write(201, kind, ns, None, q, create)
+
+    def do_put_item(self, kind, ns, name, sub, q):
+        self.write(200, kind, ns, name, q,
+                   lambda store, obj: store.update(kind, ns, name, obj, status_only=sub == 'status'))
 
     def do_patch_item(self, kind, ns, name, sub, q):
         ctype, patch = self.parsed(self.body())
