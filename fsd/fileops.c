@@ -251,29 +251,11 @@ fs_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off
 		fuse_reply_err(req, EBADF);
 }
 
-typedef struct Fl {
-	fuse_req_t req;
-	char *path;
-	Ent *ent;
-} Fl;
-
-static void
-committed(void *arg, int err, const char *text)
-{
-	Fl *f = arg;
-
-	if (err < 0)
-		err_note(f->req, "close", f->path, NULL, err, text);
-	fuse_reply_err(f->req, -err);
-	free(f->path);
-	free(f);
-}
-
 void
 fs_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	Open *o = (Open *)(uintptr_t)fi->fh;
-	Fl *f;
+	void *l;
 	int rc;
 
 	(void)ino;
@@ -290,11 +272,9 @@ fs_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		fuse_reply_err(req, EINVAL);
 		return;
 	}
-	f = ecalloc(1, sizeof *f);
-	f->path = estrdup(o->node->path);
-	f->req = req;
-	if ((rc = commit(o->node, o->stage.p ? o->stage.p : "", o->stage.n, committed, f)) < 0)
-		committed(f, rc, NULL);
+	l = later(req, "close", o->node->path);
+	if ((rc = commit(o->node, o->stage.p ? o->stage.p : "", o->stage.n, later_reply, l)) < 0)
+		later_reply(l, rc, NULL);
 }
 
 /* fsync(2): a file of a tree commits the tree and says how that went

@@ -364,6 +364,8 @@ int action_move(fuse_req_t req, Node *sdir, const char *sname, Node *dir, const 
 void err_note(fuse_req_t req, const char *op, const char *path, Ent *e, int err, const char *text);
 void err_note_as(uid_t uid, pid_t pid, const char *op, const char *path, Ent *e, int err, const char *text);
 void fail_req(fuse_req_t req, const char *op, const char *dir, const char *name, int err, const char *text);
+void *later(fuse_req_t req, const char *op, const char *path);
+void later_reply(void *arg, int err, const char *text);
 int err_fill(uid_t uid, Buf *b);
 void err_clear(uid_t uid);
 int status_fill(Node *n, Ent *e, Buf *b);

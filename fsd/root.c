@@ -86,6 +86,38 @@ fail_req(fuse_req_t req, const char *op, const char *dir, const char *name, int 
 	fuse_reply_err(req, -err);
 }
 
+/* A request answered when something it started is done (a commit). */
+typedef struct Later {
+	fuse_req_t req;
+	const char *op;
+	char *path;
+} Later;
+
+/* The argument for later_reply: req, answered later as op on path. */
+void *
+later(fuse_req_t req, const char *op, const char *path)
+{
+	Later *l = emalloc(sizeof *l);
+
+	l->req = req;
+	l->op = op;
+	l->path = estrdup(path);
+	return l;
+}
+
+/* Answer a later() request with err, noting a failure and its text. */
+void
+later_reply(void *arg, int err, const char *text)
+{
+	Later *l = arg;
+
+	if (err < 0)
+		err_note(l->req, l->op, l->path, NULL, err, text);
+	fuse_reply_err(l->req, -err);
+	free(l->path);
+	free(l);
+}
+
 /* The errors of uid, oldest first. */
 int
 err_fill(uid_t uid, Buf *b)

@@ -149,35 +149,15 @@ src_settle(Ent *e, void (*fn)(void *arg, int err, const char *text), void *arg)
 	return 0;
 }
 
-typedef struct Fs1 {
-	fuse_req_t req;
-	char *path;
-} Fs1;
-
-static void
-synced(void *arg, int err, const char *text)
-{
-	Fs1 *f = arg;
-
-	if (err < 0)
-		err_note(f->req, "fsync", f->path, NULL, err, text);
-	fuse_reply_err(f->req, -err);
-	free(f->path);
-	free(f);
-}
-
 /* fsync(2) of a file of a tree: commit it and say how that went. */
 void
 src_fsync(Open *o, fuse_req_t req)
 {
-	Fs1 *f = ecalloc(1, sizeof *f);
-	Node *n = o->node;
+	void *l = later(req, "fsync", o->node->path);
 	int rc;
 
-	f->path = estrdup(n->path);
-	f->req = req;
-	if ((rc = src_settle(node_ent(n), synced, f)) != 0)
-		synced(f, rc < 0 ? rc : 0, NULL);
+	if ((rc = src_settle(node_ent(o->node), later_reply, l)) != 0)
+		later_reply(l, rc < 0 ? rc : 0, NULL);
 }
 
 /* A commit's failure, in the err of whoever changed the tree last. */

@@ -257,6 +257,20 @@ make_pipes(int *theirs, int *ours, int nfd)
 	return 0;
 }
 
+/* What a started and an adopted child begin with: no fds, no output to
+ * come yet, the timer (one handle to close). */
+static void
+child_init(Proxy *px, Child *c)
+{
+	c->px = px;
+	c->ctlfd = -1;
+	c->out.fd = c->err.fd = -1;
+	c->out.eof = c->err.eof = 1;
+	c->timer.data = c;
+	uv_timer_init(px->loop, &c->timer);
+	c->handles++;
+}
+
 /* Start argv with env in cwd; with ctl, the child also gets fd 3. On
  * failure the Child must still be closed with child_close. */
 int
@@ -267,13 +281,8 @@ child_spawn(Proxy *px, Child *c, const char **argv, char **env, const char *cwd,
 	int theirs[4] = { -1, -1, -1, -1 }, ours[4] = { -1, -1, -1, -1 };
 	int i, rc, nfd = ctl ? 4 : 3;
 
-	c->px = px;
-	c->ctlfd = -1;
-	c->out.fd = c->err.fd = -1;
-	c->out.eof = c->err.eof = 1;
-	c->proc.data = c->timer.data = c;
-	uv_timer_init(px->loop, &c->timer);
-	c->handles++;
+	child_init(px, c);
+	c->proc.data = c;
 	if ((rc = make_pipes(theirs, ours, nfd)) < 0)
 		goto out;
 	for (i = 0; i < nfd; i++) {
@@ -312,13 +321,8 @@ child_adopt(Proxy *px, Child *c, int pid, const int *fds)
 {
 	int ours[4] = { fds[0], fds[1], fds[2], fds[3] }, rc;
 
-	c->px = px;
-	c->ctlfd = -1;
-	c->out.fd = c->err.fd = -1;
-	c->out.eof = c->err.eof = 1;
-	c->timer.data = c->pidw.data = c;
-	uv_timer_init(px->loop, &c->timer);
-	c->handles++;
+	child_init(px, c);
+	c->pidw.data = c;
 	c->adopted = 1;
 	c->pid = pid;
 	if ((c->pidfd = (int)syscall(SYS_pidfd_open, pid, 0)) < 0) {
