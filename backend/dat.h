@@ -54,6 +54,7 @@ typedef struct Options {
 	int network;           /* --network: SB_NET_* */
 	int quota[3];          /* the system's quotas of a namespace, Q_* (quota.c) */
 	int max_starts;        /* --max-starts: containers starting at once */
+	int short_run_ms;      /* --short-run: runs quicker than this are short */
 	char pools[1024];      /* --pool: compute pools, space-separated */
 	char schedulers[1024]; /* --scheduler: [NS=]NAME, space-separated */
 } Options;

@@ -57,7 +57,8 @@ usage(FILE *f)
 	           "         [--cpu-limit CORES] [--network outbound|isolated|host] [--no-zygote] [--sync-full]\n"
 	           "         [--verbose] [--concurrent-invocations N] [--invocations-per-minute N]\n"
 	           "         [--fires-per-minute N]\n"
-	           "         [--max-starts N] [--pool NAME:cpu=CORES,containers=N,memory=MB]... [--scheduler "
+	           "         [--max-starts N] [--short-run MS] [--pool NAME:cpu=CORES,containers=N,memory=MB]... "
+	           "[--scheduler "
 	           "[NS=]NAME]...\n"
 	           "       faasfs-backend [--data DIR] --add-namespace NAME\n"
 	           "       faasfs-backend [--data DIR] --set-limits NAME [--concurrent-invocations N|default]\n"
@@ -236,6 +237,7 @@ parse_options(int argc, char **argv, Options *o, Command *cmd)
 		{ "fires-per-minute", 1, 0, 1000 + Q_FIRES },
 		{ "no-zygote", 0, 0, 'Z' },
 		{ "max-starts", 1, 0, 'X' },
+		{ "short-run", 1, 0, 'R' },
 		{ "pool", 1, 0, 'O' },
 		{ "scheduler", 1, 0, 'Y' },
 		{ 0, 0, 0, 0 },
@@ -276,6 +278,7 @@ parse_options(int argc, char **argv, Options *o, Command *cmd)
 		case 1000 + Q_INVOKES:
 		case 1000 + Q_FIRES: rc = quota_option(quota_names[c - 1000], optarg, cmd->limits); break;
 		case 'X': rc = number(optarg, &o->max_starts); break;
+		case 'R': rc = number(optarg, &o->short_run_ms); break;
 		case 'O': rc = word_append(o->pools, sizeof o->pools, optarg); break;
 		case 'Y': rc = word_append(o->schedulers, sizeof o->schedulers, optarg); break;
 		case 'v': log_level = LOG_DEBUG; break;
@@ -456,6 +459,7 @@ start_services(Backend *b)
 	sc.socket_path = socket_path[0] ? socket_path : NULL;
 	sc.cpu_millis = b->opt.cpu_millis;
 	sc.max_starts = b->opt.max_starts;
+	sc.short_run_ms = b->opt.short_run_ms;
 	sc.pools = b->opt.pools[0] ? b->opt.pools : NULL;
 	sc.schedulers = b->opt.schedulers[0] ? b->opt.schedulers : NULL;
 	sc.network = b->opt.network;

@@ -142,7 +142,7 @@ metrics_handle(Backend *b, HttpReq *req, const char *ns)
 	           "# TYPE faasfs_event_subscribers gauge\nfaasfs_event_subscribers %d\n",
 	           (long long)b->inflight, (long long)commits, (long long)rows, events_subscribers(b->ev));
 	if (b->sched)
-		sched_metrics(b->sched, &o);
+		sched_metrics(b->sched, &o, ns);
 	http_respond(req, 200, "text/plain; version=0.0.4", NULL, o.p ? o.p : "", o.n);
 	buf_free(&o);
 }

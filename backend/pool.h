@@ -42,6 +42,7 @@ struct Run {
 	int64_t deadline;    /* the one sent to the proxy */
 	int64_t submit_ms;
 	int64_t sent_ms;  /* given to its container */
+	uint64_t sent_ns; /* likewise, uv_hrtime(): what the run took, to the microsecond */
 	uv_timer_t timer; /* kills the container when the proxy overstays */
 	int timer_on;
 	int queued; /* on its pool's queue */
@@ -65,6 +66,7 @@ struct Pool {
 	int queued;
 	LIST_HEAD(, Container) conts; /* every container given to this pool */
 	int ncont;
+	int peak;     /* the most containers it had at once */
 	int incoming; /* slots of containers starting or initialising */
 	int starving; /* on s->starving: waits for capacity */
 	TAILQ_ENTRY(Pool) slink;
@@ -72,10 +74,12 @@ struct Pool {
 	int start_fails; /* containers in a row that did not start */
 	const Scheduler *sch;
 	Cpool *cp;
-	int64_t run_us;   /* a run's time, moving average; 0: none yet */
-	int start_ms;     /* its containers' start to ready, moving average; 0: none yet */
-	int64_t age_grew; /* when the queue's age last grew it */
-	int later;        /* on s->later: waits to grow */
+	int64_t run_us;       /* a run's time, dispatch to answer, moving average; 0: none yet */
+	int64_t run_floor_us; /* what its quickest runs take lately (sched_policy.c) */
+	uint64_t done_ns;     /* when a run of its last ended, uv_hrtime() */
+	int start_ms;         /* its containers' start to ready, moving average; 0: none yet */
+	int64_t age_grew;     /* when the queue's age last grew it */
+	int later;            /* on s->later: waits to grow */
 	TAILQ_ENTRY(Pool) llink;
 };
 
@@ -98,6 +102,7 @@ struct Sched {
 	uv_timer_t later_timer;
 	int64_t later_at; /* when later_timer fires, 0: not armed */
 	int starting;     /* containers starting: born, not yet ready */
+	int cpus;         /* the CPUs this process may run on */
 	int start_ms;     /* a cold start to ready, moving average over all pools */
 	int stem_ms;      /* a stem cell's /init, likewise */
 	Cpool cpools[MAX_CPOOLS];

@@ -76,6 +76,7 @@ enum {
 	DEF_STEMCELLS = 1,
 	DEF_STEMCELLS_NEW = 100, /* at most (default_stemcells_new) */
 	DEF_QUEUE_MAX = 1000,
+	DEF_SHORT_RUN_MS = 2, /* a round trip and a little CPU, no waiting */
 };
 
 /* Kinds with stem cells from the start: a stem cell serves any kind when
@@ -194,14 +195,16 @@ static int
 config_fill(Sched *s, const SchedConfig *cfg)
 {
 	s->cfg = *cfg;
+	s->cpus = host_cpus();
 	if (setting(cfg->max_containers, "FAASFS_MAX_CONTAINERS", default_max_containers(), &s->cfg.max_containers) ||
 	    setting(cfg->max_memory_mb, "FAASFS_MAX_MEMORY_MB", default_memory_mb(), &s->cfg.max_memory_mb) ||
 	    setting(cfg->idle_ms, "FAASFS_IDLE_MS", DEF_IDLE_MS, &s->cfg.idle_ms) ||
 	    setting(cfg->stemcells, "FAASFS_STEMCELLS", DEF_STEMCELLS, &s->cfg.stemcells) ||
 	    setting(cfg->queue_max, "FAASFS_QUEUE_MAX", DEF_QUEUE_MAX, &s->cfg.queue_max) ||
+	    setting(cfg->short_run_ms, "FAASFS_SHORT_RUN_MS", DEF_SHORT_RUN_MS, &s->cfg.short_run_ms) ||
 	    /* a start is CPU (the sandbox, an interpreter) and some waiting (its
 	     * network, the proxy's first answer): two per CPU keep the CPUs busy */
-	    setting(cfg->max_starts, "FAASFS_MAX_STARTS", 2 * host_cpus(), &s->cfg.max_starts))
+	    setting(cfg->max_starts, "FAASFS_MAX_STARTS", 2 * s->cpus, &s->cfg.max_starts))
 		return -EINVAL;
 	if (s->cfg.max_starts < 1)
 		s->cfg.max_starts = 1;
@@ -661,8 +664,18 @@ sched_done_idle_cb(uv_idle_t *h)
 
 typedef struct Depth {
 	Buf *b;
+	const char *ns; /* whose actions, or NULL: all */
 	int queued;
 } Depth;
+
+/* Is p one of ns's actions (its path "ns/...")? */
+static int
+pool_in(Pool *p, const char *ns)
+{
+	size_t n = ns ? strlen(ns) : 0;
+
+	return !ns || (strncmp(p->path, ns, n) == 0 && p->path[n] == '/');
+}
 
 static void
 pool_depth(const char *key, void *val, void *arg)
@@ -671,17 +684,30 @@ pool_depth(const char *key, void *val, void *arg)
 	Depth *d = arg;
 
 	(void)key;
-	if (p->queued) {
-		d->queued += p->queued;
+	d->queued += p->queued;
+	if (p->queued && pool_in(p, d->ns))
 		buf_printf(d->b, "faasfs_queue_depth{action=\"%s\"} %d\n", p->path, p->queued);
-	}
+}
+
+static void
+pool_size(const char *key, void *val, void *arg)
+{
+	Pool *p = val;
+	Depth *d = arg;
+
+	(void)key;
+	if (pool_in(p, d->ns))
+		buf_printf(
+		        d->b,
+		        "faasfs_action_containers{action=\"%s\"} %d\nfaasfs_action_containers_peak{action=\"%s\"} %d\n",
+		        p->path, p->ncont, p->path, p->peak);
 }
 
 void
-sched_metrics(Sched *s, Buf *b)
+sched_metrics(Sched *s, Buf *b, const char *ns)
 {
 	int n[C_HELD + 1] = { 0 }, warm = 0, busy = 0, i;
-	Depth d = { b, 0 };
+	Depth d = { b, ns, 0 };
 	Container *c;
 
 	LIST_FOREACH(c, &s->all, all) {
@@ -715,6 +741,9 @@ sched_metrics(Sched *s, Buf *b)
 	              "# TYPE faasfs_queue_depth gauge\n");
 	map_each(&s->pools, pool_depth, &d);
 	buf_printf(b, "faasfs_queue_depth %d\n", d.queued);
+	buf_printf(b, "# HELP faasfs_action_containers An action's containers now, and the most it had at once.\n"
+	              "# TYPE faasfs_action_containers gauge\n# TYPE faasfs_action_containers_peak gauge\n");
+	map_each(&s->pools, pool_size, &d);
 	buf_printf(
 	        b,
 	        "# HELP faasfs_sched_starts_total Activations by how their container started.\n"

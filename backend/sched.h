@@ -89,6 +89,7 @@ typedef struct SchedConfig {
 	int stemcells;           /* pre-started containers per kind, 0 = default */
 	int stemcells_new;       /* more of them, at most, for actions made and not yet run; 0 = default, -1: none */
 	int queue_max;           /* per action, 0 = default */
+	int short_run_ms;        /* runs quicker than this are short (their pools stay small), 0 = default */
 	int sandbox;             /* 1: sandbox (uid, namespaces, cgroups); 0: plain child */
 	int cpu_millis;          /* each container's CPU quota, thousandths of a core; 0: none */
 	int network;             /* SB_NET_* of sandbox.h */
@@ -120,7 +121,8 @@ void sched_expect(Sched *s, const char *kind, json_t *annotations);
 int sched_held(Sched *s, const char *id, char *workdir, size_t n, int64_t *until);
 /* Stop holding it: the container stops. 0 or -ENOENT. */
 int sched_unhold(Sched *s, const char *id);
-/* Append Prometheus lines (containers warm/busy, queue depth, starts) to b. */
-void sched_metrics(Sched *s, Buf *b);
+/* Append Prometheus lines (containers warm/busy, queue depth, starts) to b;
+ * the per-action ones only for namespace ns's actions (NULL: all). */
+void sched_metrics(Sched *s, Buf *b, const char *ns);
 
 #endif

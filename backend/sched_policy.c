@@ -14,6 +14,13 @@
  * waited longer than a start would have taken, the pool grows by one, and
  * by one more each start's time that it keeps waiting.
  *
+ * A pool of short runs (their floor, what the quickest take lately, under
+ * --short-run) stays small: such a run is CPU, the round trip and a little
+ * of the function's, so containers past the CPUs only share them. It has
+ * one container a CPU as soon as runs wait, more only as the estimate and
+ * the queue's age say, and at most SHORT_POOL_PER_CPU a CPU, unless none
+ * of its runs has ended for SHORT_STALL_MS.
+ *
  * "reserved" keeps an action's containers for it on a compute pool of the
  * operator's (annotation "pool"): they are never stopped to make room for
  * another action nor for being idle, and grow as the default's. On the
@@ -25,6 +32,12 @@
 
 #include "log.h"
 #include "pool.h"
+
+enum {
+	SHORT_POOL_PER_CPU = 4, /* a pool of short runs has at most this many containers a CPU */
+	FLOOR_RISE = 32,        /* a run's floor rises by at most 1/FLOOR_RISE a run */
+	SHORT_STALL_MS = 1000,  /* no run of a short pool ended for this long: the bound gives way */
+};
 
 /* ---- estimates ---- */
 
@@ -80,23 +93,76 @@ incoming_left(Pool *p, int64_t now, int cost)
 	return left > 0 ? (int)left : 0;
 }
 
+/* A moving average: the last value weighs 1/weight. */
+static int64_t
+average(int64_t avg, int64_t v, int weight)
+{
+	return avg ? (avg * (weight - 1) + v) / weight : v ? v : 1;
+}
+
+/* The average follows what runs take now, for the queue's estimate. The
+ * floor is what the quickest take: it falls to a quicker run at once and
+ * rises by at most 1/FLOOR_RISE with each slower one, so it says what a
+ * run costs when it has the CPU, through a stall of the host or the odd
+ * slow run (a collection, a slow input); runs that stay longer raise it
+ * fivefold in some fifty. */
+void
+run_took(Pool *p, int64_t us)
+{
+	int64_t f = p->run_floor_us, rise = f / FLOOR_RISE + 1;
+
+	p->run_us = average(p->run_us, us, 4);
+	p->run_floor_us = !f || us < f ? (us ? us : 1) : us - f < rise ? us : f + rise;
+	p->done_ns = uv_hrtime();
+}
+
 /* ---- the default ---- */
+
+/* Are p's runs short (their floor under --short-run, FAASFS_SHORT_RUN_MS,
+ * 2 ms)? A run that short is the round trip through the backend and the
+ * proxy and a little of the function's own CPU: it cannot be waiting on
+ * much. One that waits on I/O longer is not short. */
+static int
+short_runs(Pool *p)
+{
+	return p->run_floor_us > 0 && p->run_floor_us < (int64_t)p->s->cfg.short_run_ms * 1000;
+}
+
+/* Short runs, and the pool holds as many containers as they can use: more
+ * than SHORT_POOL_PER_CPU a CPU would only share the CPUs, each run longer
+ * and the backend busier (a few a CPU still hide the round trip's wait).
+ * Unless none of its runs has ended for SHORT_STALL_MS: then they are not
+ * all short (an input that makes one wait), and the queue's age decides.
+ * Not less: a busy host stalls the backend itself for tens of ms. */
+static int
+short_full(Pool *p)
+{
+	return short_runs(p) && p->ncont >= SHORT_POOL_PER_CPU * p->s->cpus &&
+	       uv_hrtime() - p->done_ns < (uint64_t)SHORT_STALL_MS * 1000000;
+}
 
 static int
 default_grow(Pool *p, int64_t now, int64_t *again)
 {
+	Sched *s = p->s;
 	int cost = sched_start_cost(p), ready = pool_ready_slots(p), slots = ready + p->incoming;
-	int64_t age = now - TAILQ_FIRST(&p->queue)->submit_ms, run_ms, wait;
+	int64_t age = now - TAILQ_FIRST(&p->queue)->submit_ms, run_us, wait_us;
 
 	if (slots == 0)
 		return 1;
+	if (short_full(p)) {
+		*again = -1; /* a run's end, or the next submitted, asks again */
+		return 0;
+	}
+	if (short_runs(p) && p->ncont < s->cpus)
+		return 1; /* one a CPU while runs wait */
 	if (age >= cost && now - p->age_grew >= cost) {
 		p->age_grew = now;
 		return 1;
 	}
-	run_ms = p->run_us ? (p->run_us + 999) / 1000 : cost;
-	wait = (ready ? 0 : incoming_left(p, now, cost)) + (int64_t)p->queued * run_ms / slots;
-	if (wait > cost)
+	run_us = p->run_us ? p->run_us : (int64_t)cost * 1000;
+	wait_us = (ready ? 0 : (int64_t)incoming_left(p, now, cost) * 1000) + p->queued * run_us / slots;
+	if (wait_us > (int64_t)cost * 1000)
 		return 1;
 	*again = (age >= cost ? p->age_grew : TAILQ_FIRST(&p->queue)->submit_ms) + cost;
 	return 0;

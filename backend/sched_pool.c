@@ -147,7 +147,8 @@ pool_take(Pool *p, Container *c, const char *origin)
 	if (p->ncont == 0)
 		stem_fulfil(p->s, p->kind); /* a new action's first container: expected no more */
 	p->incoming += c->conc;
-	p->ncont++;
+	if (++p->ncont > p->peak)
+		p->peak = p->ncont;
 	LIST_INSERT_HEAD(&p->conts, c, link);
 }
 
@@ -545,7 +546,8 @@ pool_pump(Pool *p)
 		if (p->queued <= p->incoming)
 			break;
 		if (!p->sch->grow(p, sched_now_ms(), &again)) {
-			pool_later(p, again); /* a busy container will be free sooner than a new one */
+			if (again >= 0) /* a busy container will be free sooner than a new one */
+				pool_later(p, again);
 			break;
 		}
 		if (pool_grow(p) < 0)

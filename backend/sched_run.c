@@ -275,7 +275,7 @@ run_reply(Container *c, DomainReply *rep, void *arg)
 
 	uv_timer_stop(&r->timer);
 	r->res.end_ms = sched_now_ms();
-	p->run_us = average(p->run_us, (r->res.end_ms - r->sent_ms) * 1000);
+	run_took(p, (int64_t)((uv_hrtime() - r->sent_ns) / 1000));
 	r->res.logs = rep->logs ? json_incref(rep->logs) : json_array();
 	retire = run_verdict(r, c, rep);
 	c->inflight--;
@@ -381,6 +381,7 @@ run_dispatch(Run *r, Container *c)
 	uv_timer_stop(&c->idle);
 	run_counts(r, c);
 	r->sent_ms = now;
+	r->sent_ns = uv_hrtime();
 	if (!r->value) { /* validate only: the container is initialised */
 		r->res.status = RUN_SUCCESS;
 		r->res.result = json_pack("{s:b}", "ok", 1);

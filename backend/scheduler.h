@@ -31,7 +31,8 @@ typedef struct Scheduler {
 	/* Runs wait in p's queue beyond what its containers on their way will
 	 * take, and none of its containers has a free slot: start one more now
 	 * (1), or wait (0) for a busy one; then *again is when to ask again,
-	 * ms since the epoch (0: when a start ends). */
+	 * ms since the epoch (0: when a start ends; -1: when one of its runs
+	 * ends, and not before). */
 	int (*grow)(Pool *p, int64_t now, int64_t *again);
 	/* The ready container with a free slot to give p's next run to, or NULL. */
 	Container *(*pick)(Pool *p);
@@ -58,6 +59,8 @@ int schedulers_check(const char *map, char *err, size_t elen);
 const Scheduler *scheduler_choose(Sched *s, const char *ns, json_t *annotations, char *err, size_t elen);
 /* Ms a new container of p would take to be ready: what starts took lately, more when starts queue. */
 int sched_start_cost(Pool *p);
+/* One of p's runs took us, dispatch to answer: the estimates learn it. */
+void run_took(Pool *p, int64_t us);
 /* Slots of p's ready containers. */
 int pool_ready_slots(Pool *p);
 extern const Scheduler sched_default, sched_reserved;
