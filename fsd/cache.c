@@ -368,6 +368,7 @@ typedef struct Prime {
 	unsigned listing; /* this listing's number: the marks it leaves */
 	int kind;
 	int skip;
+	int whole; /* the actions with their code (actions?code=true, ours) */
 	void (*done)(int err);
 } Prime;
 
@@ -414,6 +415,16 @@ primed(Prime *p, int err)
 	free(p);
 }
 
+/* Is an action listed with code=true whole? A backend that ignores it
+ * gives no code: the action is then fetched alone. */
+static int
+action_whole(json_t *doc)
+{
+	json_t *exec = json_object_get(doc, "exec");
+
+	return json_object_get(exec, "code") != NULL || strcmp(jstr(json_object_get(exec, "kind")), "sequence") == 0;
+}
+
 static void
 pagecb(Resp *r, void *arg)
 {
@@ -433,7 +444,7 @@ pagecb(Resp *r, void *arg)
 			continue;
 		if (strcmp(e->version, jstr(json_object_get(doc, "version"))) != 0)
 			notify_changed(e);
-		ent_update(e, doc, 0);
+		ent_update(e, doc, p->whole && p->kind == Eaction && action_whole(doc));
 		if (e->mark < p->listing)
 			e->mark = p->listing;
 	}
@@ -456,24 +467,40 @@ primepage(Prime *p)
 {
 	char path[128];
 
-	snprintf(path, sizeof path, "%s?limit=%d&skip=%d", collname[p->kind], Page, p->skip);
+	snprintf(path, sizeof path, "%s?limit=%d&skip=%d%s", collname[p->kind], Page, p->skip,
+	         p->whole && p->kind == Eaction ? "&code=true" : "");
 	return bk_json("GET", path, NULL, pagecb, p);
 }
 
-/* List everything; done(0) once the cache holds the backend's view. */
-int
-cache_prime(void (*done)(int err))
+static int
+prime(void (*done)(int err), int whole)
 {
 	Prime *p = ecalloc(1, sizeof *p);
 	int rc;
 
 	p->done = done;
+	p->whole = whole;
 	p->listing = ++listing;
 	for (rc = 0; rc < Nekind; rc++)
 		map_free(&tombs[rc]); /* the listing is the truth now */
 	if ((rc = primepage(p)) < 0)
 		free(p);
 	return rc;
+}
+
+/* List everything; done(0) once the cache holds the backend's view. */
+int
+cache_prime(void (*done)(int err))
+{
+	return prime(done, 0);
+}
+
+/* The same with every action's whole document: one listing for the
+ * verbs that compare them all (sync, undeploy). */
+int
+cache_prime_whole(void (*done)(int err))
+{
+	return prime(done, 1);
 }
 
 static void

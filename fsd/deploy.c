@@ -385,29 +385,40 @@ unchanged(json_t *s)
 	return fields_same(b, e->doc);
 }
 
-/* Would feed step s (a CREATE) leave its feed configured as it is? Its
- * READ says (a feed that does not, or hides a value, is made again). */
+/* The configuration of trigger s names's feed: as the trigger's document
+ * has it (a built-in feed's), or as the feed's READ gives it; or NULL. */
+static json_t *
+feed_config(json_t *s)
+{
+	Ent *t = ent_get(Etrigger, sname(s));
+	json_t *have = t ? json_object_get(json_object_get(t->doc, "feed"), "config") : NULL, *read, *res = NULL;
+	char err[512];
+
+	if (json_is_object(have))
+		return json_incref(have);
+	read = json_deep_copy(json_object_get(s, "body"));
+	json_object_set_new(read, "lifecycleEvent", json_string("READ"));
+	if (verb_call("POST", jstr(json_object_get(s, "path")), read, &res, err, sizeof err) == 0)
+		have = json_incref(json_object_get(res, "config"));
+	json_decref(read);
+	json_decref(res);
+	return have;
+}
+
+/* Would feed step s (a CREATE) leave its feed configured as it is? (One
+ * that hides a value, or does not say, is made again.) */
 static int
 feed_unchanged(json_t *s)
 {
-	json_t *read = json_deep_copy(json_object_get(s, "body")), *res = NULL, *want, *have;
-	char err[512];
+	json_t *want = json_deep_copy(json_object_get(s, "body")), *have = feed_config(s);
 	int same;
 
-	json_object_set_new(read, "lifecycleEvent", json_string("READ"));
-	if (verb_call("POST", jstr(json_object_get(s, "path")), read, &res, err, sizeof err) < 0) {
-		json_decref(read);
-		return 0;
-	}
-	want = json_deep_copy(json_object_get(s, "body"));
 	json_object_del(want, "lifecycleEvent");
 	json_object_del(want, "triggerName");
 	json_object_del(want, "authKey");
-	have = json_object_get(res, "config");
 	same = json_is_object(have) && json_equal(want, have);
-	json_decref(read);
 	json_decref(want);
-	json_decref(res);
+	json_decref(have);
 	return same;
 }
 

@@ -72,6 +72,7 @@ void ent_seterr(Ent *e, const char *text);
 void cache_each(int kind, void (*fn)(Ent *e, void *arg), void *arg);
 size_t cache_count(int kind);
 int cache_prime(void (*done)(int err));
+int cache_prime_whole(void (*done)(int err));
 void cache_event(json_t *ev);
 void cache_stale(int kind);
 int cache_all_fresh(void);

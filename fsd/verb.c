@@ -215,40 +215,15 @@ all_loaded(void *arg, int err)
 	done(&c->done);
 }
 
-/* Every action's whole document, a page of 200 at a time (the backend's
- * actions?code=true; one that ignores it gives no code, and the action is
- * fetched alone). */
-static int
-actions_whole(void)
-{
-	char path[128], err[512];
-	json_t *page = NULL, *doc;
-	size_t skip = 0, i;
-	int rc;
-
-	do {
-		snprintf(path, sizeof path, "actions?limit=200&skip=%zu&code=true", skip);
-		if ((rc = verb_call("GET", path, NULL, &page, err, sizeof err)) < 0)
-			return rc;
-		json_array_foreach(page, i, doc) if (json_object_get(json_object_get(doc, "exec"), "code") ||
-		                                     strcmp(jstr(json_object_get(json_object_get(doc, "exec"), "kind")),
-		                                            "sequence") == 0) cache_put_whole(Eaction, doc);
-		skip += json_array_size(page);
-		i = json_array_size(page);
-		json_decref(page);
-		page = NULL;
-	} while (i == 200);
-	return 0;
-}
-
-/* The whole documents of every entity: the actions by the page, the rest one by one at once; 0 or -errno. */
+/* The whole documents of every entity: the actions came with the listing
+ * (cache_prime_whole), the rest one by one at once; 0 or -errno. */
 int
 verb_load_all(void)
 {
 	Reply c = { 0 };
 	int rc;
 
-	if ((rc = actions_whole()) < 0 || (rc = cache_load_all(all_loaded, &c)) < 0)
+	if ((rc = cache_load_all(all_loaded, &c)) < 0)
 		return rc;
 	until(&c.done);
 	return c.err;
@@ -280,9 +255,10 @@ primed(int err)
 	done(&primed_done);
 }
 
-/* Ask the namespace's name and list all of it; 0 or -errno with err. */
+/* Ask the namespace's name and list all of it (whole: the actions with
+ * their code, for a verb that compares them all); 0 or -errno with err. */
 static int
-connect_backend(char *err, size_t n)
+connect_backend(int whole, char *err, size_t n)
 {
 	json_t *nss = NULL;
 	int rc;
@@ -296,7 +272,7 @@ connect_backend(char *err, size_t n)
 	}
 	fs.ns = estrdup(json_string_value(json_array_get(nss, 0)));
 	json_decref(nss);
-	if ((rc = cache_prime(primed)) < 0) {
+	if ((rc = (whole ? cache_prime_whole : cache_prime)(primed)) < 0) {
 		snprintf(err, n, "listing the namespace: %s", strerror(-rc));
 		return rc;
 	}
@@ -386,7 +362,7 @@ verb_main(int argc, char **argv)
 		return 1;
 	}
 	log_level = LOG_ERROR; /* the error is said once, below */
-	if ((rc = connect_backend(err, sizeof err)) == 0)
+	if ((rc = connect_backend(strcmp(argv[0], "deploy") != 0, err, sizeof err)) == 0)
 		rc = run(argv[0], &o, err, sizeof err);
 	if (rc < 0)
 		fprintf(stderr, "faasfs %s: %s\n", argv[0], err[0] ? err : strerror(-rc));
