@@ -58,6 +58,7 @@ enum {
 	PORT_FIRST = 20000,  /* 64 blocks of ports up to 32767, below the ephemeral range */
 	PORTS_PER_BLOCK = 199,
 	LOG_GRACE_MS = 1000,  /* sentinels may trail the answer by this much */
+	FILL_WAIT_MS = 20,    /* work made ahead waits for no call in flight at most this */
 	RESULT_MAX = 4 << 20, /* longest answer we take from a proxy */
 	TOKEN_HEX = 32,       /* a container's secret: 128 bits */
 };
@@ -73,6 +74,12 @@ struct Domain {
 	char node_launcher[PATH_MAX + 32]; /* launchers/launcher.js beside the proxy */
 	LIST_HEAD(, Lct) all;              /* every container of the domain */
 	unsigned next_port;
+	int calls;           /* calls in flight, of every container */
+	const char *fill[4]; /* kinds of shells to make ahead (shell_kind's), after... */
+	int nfill;           /* ...the calls in flight have ended (fill_cb) */
+	int net_fill;        /* and networks */
+	uv_timer_t *filler;  /* its own allocation: closed by local_close */
+	int closing;
 };
 
 typedef struct Lct {
@@ -143,6 +150,7 @@ call_free(uv_handle_t *h)
 }
 
 static void lct_maybe_down(Lct *x);
+static void fill_soon(Domain *d);
 
 /* The call is over: tell the scheduler, with body borrowed or kept. */
 static void
@@ -163,6 +171,8 @@ call_end(Lcall *k, const char *body, size_t len)
 		json_decref(k->sink.lines);
 	free(k->body);
 	x->calls--;
+	if (--x->d->calls == 0)
+		fill_soon(x->d);
 	if (k->grace_on)
 		uv_close((uv_handle_t *)&k->grace, call_free);
 	else
@@ -272,6 +282,7 @@ local_call(Container *c, const char *path, char *body, size_t len, long logs_lim
 		return rc;
 	}
 	x->calls++;
+	x->d->calls++;
 	return 0;
 }
 
@@ -492,16 +503,54 @@ shell_kind(Domain *d, const char *kind)
 	return of_family(kind, "nodejs") && d->node_launcher[0] ? "nodejs" : NULL;
 }
 
-/* Shells of the kind of x, for the next start: node's launcher runs as
- * the proxy runs a stem cell's, "node launchers/launcher.js". */
+/* Make ahead what the starts took: shells of the kinds in d->fill (node's
+ * launcher runs as the proxy runs a stem cell's, "node launchers/launcher.js")
+ * and networks. */
 static void
-shells_fill(Domain *d, Lct *x)
+fill_cb(uv_timer_t *t)
 {
+	Domain *d = t->data;
 	char *node[] = { NODE, d->node_launcher, NULL };
-	const char *k = shell_kind(d, x->c->kind);
+	const char *k;
 
-	if (k && x->sock[0]) /* a shell's network cannot become the host's */
+	while (d->nfill > 0) {
+		k = d->fill[--d->nfill];
 		sandbox_shell_fill(d->host, k, d->proxy, zygote_kind(k) ? NULL : node, stem_env);
+	}
+	if (d->net_fill)
+		sandbox_net_fill(d->host);
+	d->net_fill = 0;
+}
+
+/* Run fill_cb now that no call is in flight, on the loop's next turn:
+ * after the answer that ended the last one has gone out. */
+static void
+fill_soon(Domain *d)
+{
+	if (!d->closing && (d->nfill > 0 || d->net_fill))
+		uv_timer_start(d->filler, fill_cb, 0, 0);
+}
+
+/* After the start of x: its shell's and its network's replacements, made
+ * when no call is in flight (or FILL_WAIT_MS from now at the latest): made
+ * at once, a shell (the zygote's answer on the loop's thread, the
+ * launcher's CPU) and a network (unshare, spawning slirp4netns) would
+ * delay the answer of the run this start's stem cell is serving. */
+static void
+fill_later(Domain *d, Lct *x)
+{
+	const char *k = shell_kind(d, x->c->kind);
+	int i;
+
+	for (i = 0; i < d->nfill && k && d->fill[i] != k; i++)
+		;
+	if (k && x->sock[0] && i == d->nfill && d->nfill < (int)(sizeof d->fill / sizeof *d->fill))
+		d->fill[d->nfill++] = k; /* a shell's network cannot become the host's: not after a port */
+	d->net_fill = 1;
+	if (d->calls == 0)
+		fill_soon(d);
+	else if (!d->closing && !uv_is_active((uv_handle_t *)d->filler))
+		uv_timer_start(d->filler, fill_cb, FILL_WAIT_MS, 0);
 }
 
 /* Python's zygote: proxy/launchers/zygote.py, and its C half built beside
@@ -633,8 +682,7 @@ local_start(Domain *d, Container *c)
 	x->probe_fast = (int64_t)uv_now(d->loop) + PROBE_FAST_MS;
 	x->probe_until = (int64_t)uv_now(d->loop) + START_MS;
 	probe_start(x);
-	shells_fill(d, x); /* for the next start, while this one is on its way */
-	sandbox_net_fill(d->host);
+	fill_later(d, x);
 	return 0;
 }
 
@@ -681,6 +729,9 @@ local_open(uv_loop_t *loop, const SchedConfig *cfg, Domain **out, char *err, siz
 	}
 	if (warn[0])
 		log_warn("sandbox: %s", warn);
+	d->filler = emalloc(sizeof *d->filler);
+	uv_timer_init(loop, d->filler);
+	d->filler->data = d;
 	sandbox_host_cpu(d->host, cfg->cpu_millis);
 	sandbox_host_net(d->host, cfg->network, cfg->api_port, cfg->api_open, cfg->api_close, cfg->api_arg);
 	if (!cfg->no_zygote)
@@ -697,14 +748,23 @@ local_shutdown(Domain *d)
 {
 	Lct *x;
 
+	d->closing = 1; /* nothing more made ahead */
+	uv_timer_stop(d->filler);
 	LIST_FOREACH(x, &d->all, link)
 		sandbox_kill_wait(&x->sb);
 	sandbox_host_shutdown(d->host);
 }
 
 static void
+filler_closed(uv_handle_t *h)
+{
+	free(h);
+}
+
+static void
 local_close(Domain *d)
 {
+	uv_close((uv_handle_t *)d->filler, filler_closed);
 	sandbox_host_free(d->host);
 	free(d);
 }

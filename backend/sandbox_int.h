@@ -114,6 +114,8 @@ void sandbox_net_init(SandboxHost *h);
 int sandbox_net_make(SandboxHost *h, Sandbox *sb, char *err, size_t elen);
 void sandbox_net_release(SandboxHost *h, Sandbox *sb);
 void sandbox_net_drain(SandboxHost *h);
+/* The nice value of sb's slirp4netns (19: made ahead; 0: a container's). */
+void sandbox_net_nice(Sandbox *sb, int nice);
 
 /* sandbox_seccomp.c */
 int sandbox_seccomp_build(struct sock_fprog *prog);
@@ -169,6 +171,10 @@ void sandbox_shell_drain(SandboxHost *h);
 /* sandbox_cgroup.c */
 void sandbox_cgroups_init(SandboxHost *h);
 int sandbox_cgroups_make(SandboxHost *h, Sandbox *sb, int memory_mb);
+/* The least CPU weight there is for sb, its slirp4netns niced to 19 (a
+ * shell's: work made ahead yields to every container; sandbox_set_memory
+ * and sandbox_net_nice give them their share back). */
+void sandbox_cpu_idle(SandboxHost *h, Sandbox *sb);
 int sandbox_data_limit(pid_t pid, int memory_mb);
 
 #endif

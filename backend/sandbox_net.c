@@ -24,9 +24,12 @@
  * a sandbox of its own), and a new namespace half a millisecond of the
  * loop's: so NET_STOCK networks are kept made ahead, each with its API
  * socket served and its slirp4netns up, and a container takes the oldest
- * (sandbox_net_make); sandbox_net_fill makes new ones after a start, while
- * the container it started is still on its way. A network in the stock has
- * had no process in it: taking one is the same as making one.
+ * (sandbox_net_make); sandbox_net_fill makes new ones after a start. The
+ * slirp4netns of a network in the stock runs at nice 19, so that making it
+ * ahead takes no CPU from a container; taken, it is set back to 0 (with
+ * the child it forks to enter the namespace: the whole process group). A
+ * network in the stock has had no process in it: taking one is the same
+ * as making one.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -39,6 +42,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -121,9 +125,11 @@ net_fill(SandboxHost *h, Sandbox *sb, int *api_fd)
 	return 0;
 }
 
-/* slirp4netns for the namespace; the child waits on sb->ready_fd. */
+/* slirp4netns for the namespace; the child waits on sb->ready_fd. In a
+ * process group of its own (it forks to enter the namespace), niced to 19
+ * when made ahead (idle). */
 static int
-slirp_start(SandboxHost *h, Sandbox *sb)
+slirp_start(SandboxHost *h, Sandbox *sb, int idle)
 {
 	char ns[32], exitfd[32], readyfd[32];
 	char *argv[] = { (char *)h->slirp,
@@ -139,6 +145,7 @@ slirp_start(SandboxHost *h, Sandbox *sb)
 		         "tap0",
 		         NULL };
 	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t at;
 	int ex[2], ready[2], rc;
 
 	if (pipe2(ex, O_CLOEXEC) < 0)
@@ -161,8 +168,13 @@ slirp_start(SandboxHost *h, Sandbox *sb)
 	 * close in the backend, and epoll goes on watching the dead socket
 	 * under the number the next one reuses */
 	posix_spawn_file_actions_addclosefrom_np(&fa, 6);
-	rc = posix_spawn(&sb->slirp_pid, h->slirp, &fa, NULL, argv, environ);
+	posix_spawnattr_init(&at);
+	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP); /* pgroup 0: its pid */
+	rc = posix_spawn(&sb->slirp_pid, h->slirp, &fa, &at, argv, environ);
+	posix_spawnattr_destroy(&at);
 	posix_spawn_file_actions_destroy(&fa);
+	if (rc == 0 && idle)
+		sandbox_net_nice(sb, 19);
 	close(ex[0]);
 	close(ready[1]);
 	if (rc != 0) {
@@ -176,9 +188,9 @@ slirp_start(SandboxHost *h, Sandbox *sb)
 	return 0;
 }
 
-/* A new network for sb: its namespace, API and slirp4netns. */
+/* A new network for sb: its namespace, API and slirp4netns (niced when idle). */
 static int
-net_new(SandboxHost *h, Sandbox *sb, char *err, size_t elen)
+net_new(SandboxHost *h, Sandbox *sb, int idle, char *err, size_t elen)
 {
 	int rc, api_fd = -1;
 
@@ -195,7 +207,7 @@ net_new(SandboxHost *h, Sandbox *sb, char *err, size_t elen)
 		rc = -EIO; /* the API's server would not take the socket */
 	else if (rc < 0 && api_fd >= 0)
 		close(api_fd);
-	if (rc == 0 && h->slirp && (rc = slirp_start(h, sb)) < 0)
+	if (rc == 0 && h->slirp && (rc = slirp_start(h, sb, idle)) < 0)
 		log_warn("sandbox: slirp4netns: %s: the container has no outbound network", strerror(-rc)), rc = 0;
 	if (rc < 0) {
 		snprintf(err, elen, "sandbox: network namespace: %s", strerror(-rc));
@@ -227,12 +239,20 @@ sandbox_net_make(SandboxHost *h, Sandbox *sb, char *err, size_t elen)
 	if (h->host_net_fd < 0)
 		return 0;
 	if (h->nstock == 0)
-		return net_new(h, sb, err, elen);
+		return net_new(h, sb, 0, err, elen);
 	net_move(sb, &h->stock[0]); /* the oldest: the likeliest to be up */
+	sandbox_net_nice(sb, 0);    /* a container's network now: its full share of the CPU */
 	for (i = 1; i < h->nstock; i++)
 		net_move(&h->stock[i - 1], &h->stock[i]);
 	h->nstock--;
 	return 0;
+}
+
+void
+sandbox_net_nice(Sandbox *sb, int nice)
+{
+	if (sb->slirp_pid > 0)
+		setpriority(PRIO_PGRP, (id_t)sb->slirp_pid, nice);
 }
 
 void
@@ -246,7 +266,7 @@ sandbox_net_fill(SandboxHost *h)
 		n->net_fd = n->ready_fd = n->slirp_exit_fd = -1;
 		n->slirp_pid = 0;
 		n->api_srv = NULL;
-		if (net_new(h, n, err, sizeof err) < 0) {
+		if (net_new(h, n, 1, err, sizeof err) < 0) {
 			log_warn("%s", err);
 			return;
 		}

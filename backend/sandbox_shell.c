@@ -24,7 +24,12 @@
  *
  * SHELL_STOCK shells are kept of each kind that has them, made by
  * sandbox_shell_fill after a start of that kind; they are no containers of
- * the scheduler's. A shell that died (the backend closing its socket
+ * the scheduler's. A shell in the stock has the least CPU weight there is
+ * (cpu.shares 2, cpu.weight 1): its making (a python launcher's copy of
+ * its pages, node's whole start) yields to every container that runs, so
+ * a run in flight when it was made answers as fast as with no shell being
+ * made; its slirp4netns is niced to 19. Taken, it gets its container's
+ * weight back with its memory limit, and its slirp4netns nice 0. A shell that died (the backend closing its socket
  * discards it) is noticed when taken, and another taken. At shutdown they
  * go with their files.
  */
@@ -94,6 +99,7 @@ sandbox_shell_fill(SandboxHost *h, const char *kind, const char *exe, char *cons
 			log_warn("%s", err);
 			return;
 		}
+		sandbox_cpu_idle(h, &s->sb); /* until taken (sandbox_shell_take) */
 		if ((rc = shell_spawn(h, &s->sb, kind, exe, launcher, env, err, sizeof err)) < 0) {
 			if (rc != -EAGAIN)
 				log_warn("sandbox: a shell: %s", err);
@@ -141,6 +147,7 @@ sandbox_shell_take(SandboxHost *h, Sandbox *sb, const char *kind, int memory_mb)
 		}
 		shell_out(h, i, sb); /* the oldest of its kind: the likeliest to be done */
 		if (shell_alive(sb)) {
+			sandbox_net_nice(sb, 0);
 			if (sandbox_set_memory(h, sb, memory_mb) == 0)
 				return 0;
 			log_warn("sandbox: a shell: cannot set its memory limit to %d MB", memory_mb);

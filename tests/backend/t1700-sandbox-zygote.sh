@@ -110,6 +110,47 @@ test_expect_success 'a shell waits ahead: a sandbox with its launcher, from the 
 	shell_sandboxed $(head -n 1 shell.pid)
 '
 
+# cpu_weight PID: the CPU weight of its cgroup (cpu.shares on v1,
+# cpu.weight on v2).
+cpu_weight() {
+	v1=$(sed -n "s/^[0-9]*:\([a-z,]*,\)\{0,1\}cpu\(,[a-z,]*\)\{0,1\}://p" /proc/$1/cgroup)
+	if test -n "$v1"; then
+		cat "/sys/fs/cgroup/cpu$v1/cpu.shares"
+	else
+		cat "/sys/fs/cgroup$(sed -n "s/^0:://p" /proc/$1/cgroup)/cpu.weight"
+	fi
+}
+
+test_expect_success 'a shell yields the CPU to every container until taken: its cgroup has the least weight' '
+	w=$(cpu_weight $(head -n 1 shell.pid)) &&
+	echo "shell weight $w" &&
+	{ test "$w" = 2 || test "$w" = 1; }
+'
+
+# nices: for each slirp4netns of the backend, "0 container" when its
+# namespace is a proxy's, else "NICE ahead" (a network in the stock, a
+# shell's).
+nices() {
+	for s in $(pgrep -P $BACKEND_PID slirp4netns); do
+		ns=$(readlink /proc/$s/fd/3) || continue
+		ni=$(ps -o ni= -p $s | tr -d " ")
+		what=ahead
+		for p in $(pgrep -P $BACKEND_PID faasfs-proxy); do
+			test "$(readlink /proc/$p/ns/net)" = "$ns" && what=container
+		done
+		echo "$ni $what"
+	done
+}
+
+test_expect_success 'slirp4netns of a network made ahead runs at nice 19, a container'"'"'s at 0' '
+	if ! command -v slirp4netns >/dev/null; then
+		echo "no slirp4netns: nothing to check" && return 0
+	fi &&
+	wait_for "nices >nices.txt && grep -q ahead nices.txt && grep -q container nices.txt" &&
+	cat nices.txt &&
+	! grep -v -e "^19 ahead" -e "^0 container" nices.txt
+'
+
 test_expect_success 'a container started in the shell: its proxy is the shell'"'"'s first process, its launcher the shell'"'"'s' '
 	shell=$(head -n 1 shell.pid) &&
 	probe_until s python:3 probe.py probe-shell.json in_cgroup probe-shell.json "$(grep -o "memory:.*" /proc/$shell/cgroup)" &&
@@ -117,6 +158,12 @@ test_expect_success 'a container started in the shell: its proxy is the shell'"'
 	test "$(field probe-shell.json .response.result.born)" = zygote.py &&
 	test "$(cat /proc/$(head -n 1 shell.pid)/comm)" = faasfs-proxy &&
 	test "$(field probe-shell.json .response.result.tokens)" = 0
+'
+
+test_expect_success 'taken, its cgroup has a container'"'"'s CPU weight (in proportion to its 256 MB)' '
+	w=$(cpu_weight $(head -n 1 shell.pid)) &&
+	echo "weight $w" &&
+	{ test "$w" = 1024 || test "$w" = 100; }
 '
 
 stop_backend $BACKEND_PID
