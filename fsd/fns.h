@@ -309,6 +309,7 @@ int export_project(const char *name, const char *dir, char *err, size_t n);
 /* mounted.c */
 int mounted_watch(const char *path, void (*fn)(void));
 int mounted_still(void);
+int mounted_guard(const char *path, char *title, size_t len);
 
 /* msg.c */
 const char *msg_ctype(const char *p, size_t n, int json);

@@ -48,6 +48,8 @@ static uv_timer_t firsttimer, grace;
 static int firstdone;
 static struct fuse_buf fbuf;
 static char *mntpath; /* the mount point, absolute */
+static char *title;   /* our argv's memory, titlelen bytes (mounted_guard) */
+static size_t titlelen;
 static Mountopt mo;
 
 static void
@@ -187,7 +189,8 @@ serve(void)
 
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	if ((rc = notify_start()) < 0 || (rc = uv_poll_init(fs.loop, &fusepoll, fd)) < 0 ||
-	    (rc = uv_poll_start(&fusepoll, UV_READABLE, on_fuse)) < 0 || (rc = mounted_watch(mntpath, unmounted)) < 0)
+	    (rc = uv_poll_start(&fusepoll, UV_READABLE, on_fuse)) < 0 || (rc = mounted_watch(mntpath, unmounted)) < 0 ||
+	    (rc = mounted_guard(mntpath, title, titlelen)) < 0)
 		return rc;
 	for (i = 0; i < 3; i++) {
 		uv_signal_init(fs.loop, &sigs[i]);
@@ -234,6 +237,8 @@ main(int argc, char **argv)
 
 	mem_init();
 	log_prog = "faasfs";
+	title = argv[0];
+	titlelen = (size_t)(argv[argc - 1] + strlen(argv[argc - 1]) + 1 - argv[0]);
 	if (argc > 1 && verb_is(argv[1]))
 		return verb_main(argc - 1, argv + 1);
 	while ((c = getopt_long(argc, argv, "fdo:b:k:h", longopts, NULL)) != -1) {

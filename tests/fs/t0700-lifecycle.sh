@@ -78,10 +78,22 @@ test_expect_success 'SIGTERM unmounts cleanly; a reader blocked on the stream ge
 	grep -q "unmounted" "$SCRATCH/fs.log"
 '
 
+# mount_said: why the mount point is not usable, for a failure's output.
+mount_said() {
+	say "ls: $(ls "$FAAS" 2>&1 >/dev/null)"
+	say "mount table: $(grep " $FAAS " /proc/self/mounts || echo none)"
+	say "fs.log:"
+	tail -n 5 "$SCRATCH/fs.log" | sed "s/^/#   /"
+}
+
+# After a kill -9 the mount goes by fusermount3's auto_unmount helper, or,
+# when that helper gives up (mounted.c says when), by faasfs's guard.
 test_expect_success 'after kill -9 the mount point is usable again' '
 	mount_start &&
-	stop_pid "$(fs_pid)" KILL &&
-	within 60 "ls $FAAS && ! mountpoint -q $FAAS" &&
+	pid=$(fs_pid) &&
+	{ stop_pid $pid KILL || { say "faasfs $pid lives on 10 s after kill -9"; false; }; } &&
+	{ within 60 "ls $FAAS && ! mountpoint -q $FAAS" ||
+		{ say "60 s after kill -9 the mount point is not usable:"; mount_said; false; }; } &&
 	mount_start &&
 	cmp hello.py "$A/hello/code"
 '

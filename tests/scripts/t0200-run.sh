@@ -59,11 +59,12 @@ test_expect_success 'Ctrl-C unmounts and stops the backend' '
 	! curl -s -o /dev/null "http://$FAASFS_LISTEN/ping"
 '
 
-# fusermount3 watches faasfs from its own session, to unmount when it dies; a
-# mount is left dead when both are killed (kill -9 of all, the OOM killer)
-test_expect_success 'a run killed with its watcher leaves a dead mount; the next mounts over it' '
+# fusermount3 and faasfs-guard watch faasfs from sessions of their own, to
+# unmount when it dies; a mount is left dead when all are killed (kill -9 of
+# all, the OOM killer)
+test_expect_success 'a run killed with its watchers leaves a dead mount; the next mounts over it' '
 	run_start &&
-	kill -9 $(pgrep -f "^fusermount3 .* -- $FAAS\$") &&
+	kill -9 $(pgrep -f "^fusermount3 .* -- $FAAS\$") $(pgrep -f "^faasfs-guard $FAAS\$") &&
 	run_kill &&
 	is_mounted "$FAAS" && ! ls "$FAAS" 2>/dev/null &&
 	run_start &&

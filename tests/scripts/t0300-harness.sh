@@ -4,14 +4,15 @@
 . "$(dirname "$0")/../lib.sh"
 
 # A test file (its $0 names it in tests/fs, so it finds the tree) that mounts,
-# leaves the mount dead (faasfs killed with the fusermount3 that watches it),
+# leaves the mount dead (faasfs killed with the fusermount3 and the
+# faasfs-guard that watch it),
 # and waits to be interrupted; a test after that must never run.
 cat >child.sh <<'CHILD'
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/fs/lib-fs.sh"
 fs_start || exit 1
 echo "$$ $SCRATCH $FAAS $(backend_pid)" >"$1"
-kill -9 $(pgrep -f "^fusermount3 .* -- $FAAS\$") $(fs_pid)
+kill -9 $(pgrep -f "^fusermount3 .* -- $FAAS\$") $(pgrep -f "^faasfs-guard $FAAS\$") $(fs_pid)
 echo dead >>"$1"
 sleep 600
 test_expect_success 'never run' "touch $1.went-on"
