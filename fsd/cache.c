@@ -568,13 +568,36 @@ ignore(void *arg, int err)
 	(void)err;
 }
 
-/* Apply one entity event {"kind","op","name","version"} from the stream. */
+/* Versions are MAJOR.MINOR.PATCH; each update of an entity has a greater one. */
+static int
+vercmp(const char *a, const char *b)
+{
+	unsigned long x[3] = { 0 }, y[3] = { 0 };
+	int i;
+
+	sscanf(a, "%lu.%lu.%lu", &x[0], &x[1], &x[2]);
+	sscanf(b, "%lu.%lu.%lu", &y[0], &y[1], &y[2]);
+	for (i = 0; i < 3; i++)
+		if (x[i] != y[i])
+			return x[i] < y[i] ? -1 : 1;
+	return 0;
+}
+
+/*
+ * Apply one entity event {"kind","op","name","version"} from the stream.
+ * The stream is in order, but our own answers are not ordered with it: the
+ * event of an update may come after the answer to a later update of ours
+ * (cp, then sed -i), and must not take the version back (cat version said
+ * 0.0.2 after the 0.0.3 commit, t0100, t0420). Only a delete lets the
+ * version start over (the entity made anew).
+ */
 void
 cache_event(json_t *ev)
 {
 	const char *kind = json_string_value(json_object_get(ev, "kind"));
 	const char *op = json_string_value(json_object_get(ev, "op"));
 	const char *name = json_string_value(json_object_get(ev, "name"));
+	const char *version;
 	int k = kind ? kindof(kind) : -1;
 	Ent *e;
 
@@ -584,14 +607,20 @@ cache_event(json_t *ev)
 		cache_stale(Etrigger);
 	if (strcmp(op, "delete") == 0) {
 		map_del(&tombs[k], name);
-		if ((e = ent_get(k, name)) != NULL && !e->staged)
+		if ((e = ent_get(k, name)) != NULL && !e->staged) {
+			e->reborn = 1;
 			recheck(e);
+		}
 		return;
 	}
 	if (map_get(&tombs[k], name) != NULL)
 		return; /* from before our delete: the stream is in order */
 	e = ent_make(k, name);
-	if (strcmp(e->version, jstr(json_object_get(ev, "version"))) != 0) {
+	version = jstr(json_object_get(ev, "version"));
+	if (!e->reborn && vercmp(version, e->version) < 0)
+		return; /* from before an update of ours whose answer came first */
+	e->reborn = 0;
+	if (strcmp(e->version, version) != 0) {
 		int isnew = e->version[0] == '\0';
 		ent_update(e, ev, 0);
 		e->updated = now_ms();

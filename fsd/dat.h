@@ -112,6 +112,7 @@ struct Ent {
 	char version[24];
 	int64_t updated;   /* ms since the epoch */
 	int staged;        /* created here, not stored in the backend yet */
+	int reborn;        /* a delete event came: the next version may be lower */
 	char *stagekind;   /* a staged action's kind, from its file name */
 	json_t *doc;       /* the whole entity as last fetched, or NULL */
 	char docver[24];   /* the version doc belongs to */
