@@ -83,6 +83,10 @@ wait_for() {
 	return 1
 }
 
+# has_open PID FILE: process PID has FILE open: a reader in place before
+# what it is to read is made (a state to wait for, where a sleep was).
+has_open() { find "/proc/$1/fd" -lname "$2" 2>/dev/null | grep -q .; }
+
 # find_tool NAME: the path of one of Apache OpenWhisk's own clients (wsk,
 # wskdeploy) for tests that hold us to them: $WSK / $WSKDEPLOY, then
 # ../shared/tools/NAME beside the clone, then PATH. Fails (prints nothing)

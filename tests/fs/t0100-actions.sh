@@ -107,7 +107,7 @@ test_expect_success 'rm NAME.EXT and rm -r NAME delete actions' '
 	rm "$A/hellojs.js" &&
 	rm -r "$A/hellosh" &&
 	! test -e "$A/hellosh" &&
-	within 2 "! test -e $A/hellojs" &&
+	within 10 "! test -e $A/hellojs" &&
 	test "$(rest GET actions/hellojs | jq -r .error)" = "The requested resource does not exist." &&
 	ls "$A" >ls.out && ! grep -q hellojs ls.out
 '
@@ -115,7 +115,7 @@ test_expect_success 'rm NAME.EXT and rm -r NAME delete actions' '
 test_expect_success 'mv NAME.EXT NEW.EXT moves an action (by copying it)' '
 	mv "$A/hello.py" "$A/moved.py" &&
 	test "$(cat $A/moved/invoke)" = "{\"v\":5}" &&
-	within 2 "! test -e $A/hello"
+	within 10 "! test -e $A/hello"
 '
 
 test_expect_success 'mv of a scratch file to a new NAME.EXT makes the action' '
@@ -127,7 +127,7 @@ test_expect_success 'mv of a scratch file to a new NAME.EXT makes the action' '
 
 test_expect_success 'an action made through REST shows, and its code reads' '
 	rest PUT actions/fromrest "{\"exec\":{\"kind\":\"python:3\",\"code\":\"def main(a):\\n    return {}\\n\"}}" >/dev/null &&
-	within 2 "test -d $A/fromrest" &&
+	within 10 "test -d $A/fromrest" &&
 	grep -q "def main" "$A/fromrest/code"
 '
 

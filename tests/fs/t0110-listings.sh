@@ -58,11 +58,11 @@ test_expect_success 'what REST makes while mounted is listed, with no lookup fir
 	put rules r2 "{\"trigger\":\"/guest/t2\",\"action\":\"/guest/p/x\"}" &&
 	put actions a2 "{$code}" &&
 	put actions p/y "{$code}" &&
-	within 5 "names $FAAS/triggers | grep -qx t2" &&
-	within 5 "names $FAAS/rules | grep -qx r2" &&
-	within 5 "names $FAAS/actions | grep -qx a2" &&
-	within 5 "names $FAAS/packages/p/actions | grep -qx y" &&
-	within 5 "names $FAAS/packages/b/actions | grep -qx y" &&
+	within 20 "names $FAAS/triggers | grep -qx t2" &&
+	within 20 "names $FAAS/rules | grep -qx r2" &&
+	within 20 "names $FAAS/actions | grep -qx a2" &&
+	within 20 "names $FAAS/packages/p/actions | grep -qx y" &&
+	within 20 "names $FAAS/packages/b/actions | grep -qx y" &&
 	find "$FAAS/triggers" "$FAAS/rules" -type f | sort >got &&
 	printf "%s\n" "$FAAS/rules/r1" "$FAAS/rules/r2" "$FAAS/triggers/t1" "$FAAS/triggers/t2" >want &&
 	test_cmp want got

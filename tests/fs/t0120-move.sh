@@ -17,7 +17,7 @@ test_expect_success 'setup: an action with parameters (one init), annotations, l
 	printf "timeout 5s\nmemory 128\n" >"$A/a/limits" &&
 	touch "$FAAS/triggers/t" && echo "t a" >"$FAAS/rules/r" &&
 	rest PUT actions/s "{\"exec\":{\"kind\":\"sequence\",\"components\":[\"/guest/a\"]}}" >/dev/null &&
-	within 5 "test -d $A/s" &&
+	within 20 "test -d $A/s" &&
 	all a >before && test "$(jq -r ".[0][1].init" before)" = true
 '
 
@@ -35,7 +35,7 @@ test_expect_success 'echo sequence > kind fails at the write, EINVAL, and err sa
 test_expect_success 'mv a.py b.py keeps its parameters, limits, annotations and main; the rule and the sequence follow' '
 	mv "$A/a.py" "$A/b.py" &&
 	! test -e "$A/a.py" && test -f "$A/b.py" && test -d "$A/b" &&
-	within 2 "! test -e $A/a" &&
+	within 10 "! test -e $A/a" &&
 	test "$(rest GET actions/a | jq -r .error)" = "The requested resource does not exist." &&
 	all b >after && test_cmp before after &&
 	test "$(cat $A/b/invoke)" = "{\"hi\":\"Ann\"}" &&

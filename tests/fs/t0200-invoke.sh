@@ -76,7 +76,7 @@ test_expect_success 'an application error comes back as the result' '
 
 test_expect_success 'result of an action run elsewhere comes from the backend' '
 	rest POST "actions/hello?blocking=true" "{\"name\":\"Rest\"}" >/dev/null &&
-	within 2 "grep -q \"Hello Rest\" $A/hello/result"
+	within 10 "grep -q \"Hello Rest\" $A/hello/result"
 '
 
 test_done

@@ -21,7 +21,7 @@ test_expect_success 'echo sets params, cat reads them, the action gets them' '
 
 test_expect_success 'a parameter bound for init stays so when params are rewritten' '
 	rest PUT "actions/hello?overwrite=true" "{\"exec\":{\"kind\":\"python:3\",\"code\":$(jq -Rs . hello.py)},\"parameters\":[{\"key\":\"token\",\"value\":\"s3\",\"init\":true},{\"key\":\"name\",\"value\":\"Al\"}]}" >/dev/null &&
-	within 2 "test \"\$(jq -r .token $H/params)\" = s3" &&
+	within 10 "test \"\$(jq -r .token $H/params)\" = s3" &&
 	echo "{\"token\":\"s4\",\"name\":\"Pat\"}" >"$H/params" &&
 	test "$(rest GET actions/hello | jq -c .parameters)" = "[{\"key\":\"token\",\"value\":\"s4\",\"init\":true},{\"key\":\"name\",\"value\":\"Pat\"}]"
 '

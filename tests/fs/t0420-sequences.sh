@@ -51,7 +51,7 @@ test_expect_success 'blank lines and # comments are skipped' '
 
 test_expect_success 'a sequence made through REST reads the same' '
 	rest PUT actions/fromrest "{\"exec\":{\"kind\":\"sequence\",\"components\":[\"/guest/p/inc\",\"/_/dbl\"]}}" >/dev/null &&
-	within 2 "test -d $A/fromrest" &&
+	within 10 "test -d $A/fromrest" &&
 	test "$(printf "p/inc\ndbl\n")" = "$(cat $A/fromrest/code)"
 '
 
@@ -81,7 +81,7 @@ test_expect_success 'and two names on a line' '
 
 test_expect_success 'rm NAME.sequence deletes it' '
 	rm "$A/twice.sequence" &&
-	within 2 "! test -e $A/twice" &&
+	within 10 "! test -e $A/twice" &&
 	rest GET actions/twice | jq -e .error >/dev/null
 '
 

@@ -30,7 +30,7 @@ test_expect_success 'fusermount3 -u ends a background faasfs' '
 test_expect_success 'fusermount3 -u ends it while another mount namespace holds a copy of the mount' '
 	bg_mount && pid=$(fs_pid) &&
 	{ unshare -m --propagation private sleep 600 & echo $! >holder.pid; } &&
-	within 5 "grep -q \" $FAAS \" /proc/$(cat holder.pid)/mountinfo" &&
+	within 20 "grep -q \" $FAAS \" /proc/$(cat holder.pid)/mountinfo" &&
 	fusermount3 -u "$FAAS" &&
 	within 10 "! alive $pid" &&
 	alive $(cat holder.pid) &&
@@ -42,7 +42,7 @@ test_expect_success 'umount ends it, after the backend was down and came back' '
 	backend_stop && within 10 "grep -q \" down since \" $FAAS/status" &&
 	backend_start && within 10 "grep -q \"up\$\" $FAAS/status" &&
 	{ unshare -m --propagation private sleep 600 & echo $! >holder.pid; } &&
-	within 5 "grep -q \" $FAAS \" /proc/$(cat holder.pid)/mountinfo" &&
+	within 20 "grep -q \" $FAAS \" /proc/$(cat holder.pid)/mountinfo" &&
 	umount "$FAAS" &&
 	within 10 "! alive $pid" &&
 	kill $(cat holder.pid)

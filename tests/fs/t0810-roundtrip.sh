@@ -47,7 +47,7 @@ test_expect_success 'setup over REST: packages, a binding, actions of every sort
 test_expect_success 'export, wipe, import, export again: the same text' '
 	cat "$FAAS/manifest.yaml" >m1.yaml &&
 	wipe &&
-	within 5 "! test -e $FAAS/actions/hello" &&
+	within 20 "! test -e $FAAS/actions/hello" &&
 	cp m1.yaml "$FAAS/manifest.yaml" &&
 	cat "$FAAS/manifest.yaml" >m2.yaml &&
 	test_cmp m1.yaml m2.yaml

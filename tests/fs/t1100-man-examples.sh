@@ -83,6 +83,14 @@ page() {
 	true
 }
 up() { within 20 "curl -s -o /dev/null http://127.0.0.1:${1%% *}/"; }
+# reading FILE: a process of the last background line has FILE open.
+reading() {
+	local p
+	for p in $(pgrep -s "$(tail -n 1 pids)"); do
+		find /proc/$p/fd -lname "$1" 2>/dev/null | grep -q . && return 0
+	done
+	return 1
+}
 # backend: the backend on its default port and data, as the pages start it.
 backend() { bg faasfs-backend; up 3233; }
 SH
@@ -130,7 +138,7 @@ check() {
 	"echo 'hot hello'"*) grep -qx "action hello" $FAAS/rules/r1 ;;
 	"echo '{"*) within 10 "grep -q ' hello success ' $FAAS/activations/log" ;;
 	"tail -f"*) within 10 "grep -q ' hello success ' bg.$n" ;;
-	"cat "*stream*) sleep 0.5; echo '{"name":"Bo"}' >$FAAS/triggers/hot &&
+	"cat "*stream*) within 20 "reading $FAAS/activations/stream" && echo '{"name":"Bo"}' >$FAAS/triggers/hot &&
 		within 10 "grep -qx '{\"greeting\":\"Hello Bo\"}' bg.$n" ;;
 	*crontab) grep -q "^0 2 \* \* \* nightly " $FAAS/crontab && test -f $FAAS/triggers/nightly ;;
 	*watches) grep -q "^/srv/in incoming" $FAAS/watches && test -f $FAAS/triggers/incoming ;;
@@ -161,7 +169,7 @@ check() {
 		curl -sf -u $AUTH -X PUT -H 'Content-Type: application/json' \
 			-d '{"trigger":"/_/upload","action":"/_/hello"}' $API/rules/onupload >/dev/null ;;
 	KEY=*) test "$(curl -s -u $KEY http://127.0.0.1:3233/api/v1/namespaces)" = '["alice"]' ;;
-	*"curl -N"*) sleep 0.5; curl -sf -u $KEY -X PUT -d '{}' $API/triggers/seen >/dev/null &&
+	*"curl -N"*) curl -sf -u $KEY -X PUT -d '{}' $API/triggers/seen >/dev/null && # since=0: replayed
 		within 10 "grep -q '\"name\":\"seen\"' bg.$n" ;;
 	*triggers/upload) test "$(jq -r .activationId out | wc -c)" = 33 ;;
 	*) echo "no check for: $1"; false ;;

@@ -122,7 +122,7 @@ test_expect_success 'the kind is told from the tree: package.json and a js file 
 test_expect_success 'a tree changed through REST shows in src/; a sequence has none' '
 	py other "{\"rest\": True}" &&
 	rest PUT "actions/hello?overwrite=true" "$(jq -n --rawfile c other.py "{exec:{kind:\"python:3\",code:\$c}}")" >/dev/null &&
-	within 5 "grep -q rest $A/hello/src/__main__.py" &&
+	within 20 "grep -q rest $A/hello/src/__main__.py" &&
 	printf "hello\n" >"$A/seq.sequence" &&
 	! test -e "$A/seq/src"
 '

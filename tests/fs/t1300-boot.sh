@@ -91,7 +91,7 @@ test_expect_success 'the backend comes up: the same mount fills, the key read fr
 	backend_start &&
 	within 10 "grep -q \" up\$\" $FAAS/status" &&
 	rest PUT actions/booted "{\"exec\":{\"kind\":\"python:3\",\"code\":\"def main(a):\\n    return {\\\"up\\\": 1}\\n\"}}" >/dev/null &&
-	within 2 "test -d $FAAS/actions/booted" &&
+	within 10 "test -d $FAAS/actions/booted" &&
 	grep -q "\"up\": *1" "$FAAS/actions/booted/invoke"
 '
 

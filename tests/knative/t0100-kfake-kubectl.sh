@@ -100,14 +100,20 @@ test_expect_success 'scaled to zero when idle, back on the next request with a c
 	test "$(kfake_stats | jq .refused)" -gt "$before"
 '
 
+# The watch starts from the Service's resourceVersion, so it sees a deletion
+# made before it connected too. (It was `rv=$(kubectl get) && curl &`: the
+# whole list went to the background, and a delete 0.3 s later could come
+# before the get, under load.)
 test_expect_success 'a watch from a resourceVersion sees the deletion; the Service is gone' '
 	rv=$(kubectl get ksvc echo -o jsonpath="{.metadata.resourceVersion}") &&
-	curl -sN --max-time 5 --cacert kfake/cert.pem -H "Authorization: Bearer $(cat kfake/token)" \
-		"https://127.0.0.1:$KAPI_PORT/apis/serving.knative.dev/v1/namespaces/default/services?watch=true&resourceVersion=$rv&timeoutSeconds=3" >events &
-	sleep 0.3 &&
+	test -n "$rv" &&
+	{ curl -sN --max-time 300 --cacert kfake/cert.pem -H "Authorization: Bearer $(cat kfake/token)" \
+		"https://127.0.0.1:$KAPI_PORT/apis/serving.knative.dev/v1/namespaces/default/services?watch=true&resourceVersion=$rv&timeoutSeconds=300" >events & } &&
+	watch=$! &&
 	kubectl delete ksvc echo &&
-	wait &&
-	jq -r .type events | grep -qx DELETED &&
+	{ wait_for "jq -r .type events | grep -qx DELETED" 1200 ||
+		{ say "no DELETED in the watch within 60 s:"; cat events; kill $watch; false; }; } &&
+	kill $watch && { wait $watch; true; } &&
 	! kubectl get ksvc echo 2>err &&
 	grep -q "not found" err
 '
