@@ -186,8 +186,7 @@ sandbox_set_cpu(SandboxHost *h, Sandbox *sb, int millis)
 	return write_file(sb->cg_cpu, "cpu.cfs_quota_us", text);
 }
 
-/* cpu.shares (v1, 2..262144) or cpu.weight (v2, 1..10000): 1024 or 100 per
- * 256 MB; memory_mb 0: the least there is (a shell's until it is taken). */
+/* cpu.shares (v1, 2..262144) or cpu.weight (v2, 1..10000): 1024 or 100 per 256 MB. */
 static void
 cgroup_cpu_weight(SandboxHost *h, Sandbox *sb, int memory_mb)
 {
@@ -234,13 +233,6 @@ sandbox_cgroups_make(SandboxHost *h, Sandbox *sb, int memory_mb)
 			return rc;
 	}
 	return sandbox_set_memory(h, sb, memory_mb);
-}
-
-void
-sandbox_cpu_idle(SandboxHost *h, Sandbox *sb)
-{
-	cgroup_cpu_weight(h, sb, 0);
-	sandbox_net_nice(sb, 19);
 }
 
 int

@@ -171,10 +171,6 @@ void sandbox_shell_drain(SandboxHost *h);
 /* sandbox_cgroup.c */
 void sandbox_cgroups_init(SandboxHost *h);
 int sandbox_cgroups_make(SandboxHost *h, Sandbox *sb, int memory_mb);
-/* The least CPU weight there is for sb, its slirp4netns niced to 19 (a
- * shell's: work made ahead yields to every container; sandbox_set_memory
- * and sandbox_net_nice give them their share back). */
-void sandbox_cpu_idle(SandboxHost *h, Sandbox *sb);
 int sandbox_data_limit(pid_t pid, int memory_mb);
 
 #endif

@@ -24,12 +24,11 @@
  *
  * SHELL_STOCK shells are kept of each kind that has them, made by
  * sandbox_shell_fill after a start of that kind; they are no containers of
- * the scheduler's. A shell in the stock has the least CPU weight there is
- * (cpu.shares 2, cpu.weight 1): its making (a python launcher's copy of
- * its pages, node's whole start) yields to every container that runs, so
- * a run in flight when it was made answers as fast as with no shell being
- * made; its slirp4netns is niced to 19. Taken, it gets its container's
- * weight back with its memory limit, and its slirp4netns nice 0. A shell that died (the backend closing its socket
+ * the scheduler's. A shell is made when no call is in flight (the domain's
+ * fill_later) with a container's CPU weight: the least weight starved
+ * node's shell (80 ms of CPU to make) so that the next new node action
+ * waited for it (41-53 ms back to back unpinned, against 11-25). Its
+ * slirp4netns is niced to 19 until it is taken, then 0. A shell that died (the backend closing its socket
  * discards it) is noticed when taken, and another taken. At shutdown they
  * go with their files.
  */
@@ -99,7 +98,7 @@ sandbox_shell_fill(SandboxHost *h, const char *kind, const char *exe, char *cons
 			log_warn("%s", err);
 			return;
 		}
-		sandbox_cpu_idle(h, &s->sb); /* until taken (sandbox_shell_take) */
+		sandbox_net_nice(&s->sb, 19); /* until taken (sandbox_shell_take) */
 		if ((rc = shell_spawn(h, &s->sb, kind, exe, launcher, env, err, sizeof err)) < 0) {
 			if (rc != -EAGAIN)
 				log_warn("sandbox: a shell: %s", err);
