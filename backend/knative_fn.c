@@ -288,7 +288,7 @@ put_cb(int err, long status, const char *body, size_t len, int logs, const char 
 	                               json_is_true(json_object_get(spec, "binary")), "env", "kind",
 	                               json_object_get(spec, "kind"))))) {
 		if (sv->state != KS_READY && !sv->busy)
-			sv_apply(sv, jstr(json_object_get(spec, "kind")), &lim, ann);
+			sv_apply(sv, jstr(json_object_get(spec, "kind")), &lim, ann, NULL);
 		status_patch(f, p->name,
 		             json_pack("{s:I,s:s,s:s,s:o}", "observedGeneration", p->gen, "action", path, "service",
 		                       sv->name, "conditions",

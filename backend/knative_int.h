@@ -94,7 +94,8 @@ struct Kcall {
 Ksv *sv_find(Domain *d, const char *key);
 Ksv *sv_new(Domain *d, Pool *p);
 Ksv *sv_new_key(Domain *d, const char *key, const char *path, json_t *init);
-void sv_apply(Ksv *sv, const char *kind, const RunLimits *lim, json_t *annotations);
+/* cp: the compute pool it runs on, or NULL (the default's, the cluster's nodes) */
+void sv_apply(Ksv *sv, const char *kind, const RunLimits *lim, json_t *annotations, const Cpool *cp);
 void sv_apply_pool(Ksv *sv, Pool *p);
 void sv_settle(Ksv *sv, int state, const char *why);
 void sv_maybe_free(Ksv *sv);

@@ -310,8 +310,9 @@ applied_cb(KubeReply *r, void *arg)
 }
 
 static json_t *
-manifest(Ksv *sv, const char *kind, const RunLimits *lim, json_t *annotations)
+manifest(Ksv *sv, const char *kind, const RunLimits *lim, json_t *annotations, const Cpool *cp)
 {
+	int own_pool = cp && strcmp(cp->name, "default") != 0;
 	Domain *d = sv->d;
 	char image[512];
 	const char *own = json_string_value(json_object_get(annotations, "faasfs.dev/image"));
@@ -329,6 +330,8 @@ manifest(Ksv *sv, const char *kind, const RunLimits *lim, json_t *annotations)
 		.max_scale = annot_int(annotations, "max-scale"),
 		.function = json_string_value(json_object_get(annotations, "faasfs.dev/function")),
 		.function_generation = annot_int(annotations, "faasfs.dev/generation"),
+		.pool = own_pool ? cp->name : NULL,
+		.cpu_millis = own_pool && cp->cpu_millis > 0 ? cp->cpu_millis : 0,
 	};
 
 	snprintf(image, sizeof image, d->image, ksvc_family(kind));
@@ -339,10 +342,10 @@ manifest(Ksv *sv, const char *kind, const RunLimits *lim, json_t *annotations)
 
 /* Apply sv as the action version's kind, limits and annotations say. */
 void
-sv_apply(Ksv *sv, const char *kind, const RunLimits *lim, json_t *annotations)
+sv_apply(Ksv *sv, const char *kind, const RunLimits *lim, json_t *annotations, const Cpool *cp)
 {
 	char path[600], *text;
-	json_t *m = manifest(sv, kind, lim, annotations);
+	json_t *m = manifest(sv, kind, lim, annotations, cp);
 
 	sv->state = KS_APPLY;
 	sv->why[0] = '\0';
@@ -364,7 +367,7 @@ sv_apply(Ksv *sv, const char *kind, const RunLimits *lim, json_t *annotations)
 void
 sv_apply_pool(Ksv *sv, Pool *p)
 {
-	sv_apply(sv, p->kind, &p->lim, p->annotations);
+	sv_apply(sv, p->kind, &p->lim, p->annotations, p->cp);
 }
 
 void

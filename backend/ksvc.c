@@ -11,6 +11,7 @@
  * holds no secrets (those are never in a Service's spec), else
  * only its digest, and the backend gives the code with the first request a
  * pod answers "not initialized"; memory to resources (request and limit),
+ * and so a compute pool's CPU, the pool itself to a node selector,
  * the timeout to timeoutSeconds (rounded up, at most Knative's 600), the
  * concurrency to containerConcurrency, and the scale bounds (annotations
  * "min-scale", "max-scale" of the action; min-scale 0 by default, so
@@ -119,14 +120,31 @@ scale_annotations(const KsvcSpec *sp)
 	return a;
 }
 
+/* Memory, and a compute pool's CPU, as both request and limit: what the
+ * local domain enforces is what the pod is given. */
+static json_t *
+resources(const KsvcSpec *sp)
+{
+	char mem[24], cpu[24];
+	json_t *r;
+
+	snprintf(mem, sizeof mem, "%dMi", sp->memory_mb);
+	r = json_pack("{s:{s:s},s:{s:s}}", "limits", "memory", mem, "requests", "memory", mem);
+	if (sp->cpu_millis > 0) {
+		snprintf(cpu, sizeof cpu, "%dm", sp->cpu_millis);
+		json_object_set_new(json_object_get(r, "limits"), "cpu", json_string(cpu));
+		json_object_set_new(json_object_get(r, "requests"), "cpu", json_string(cpu));
+	}
+	return r;
+}
+
 static json_t *
 container(const KsvcSpec *sp)
 {
 	json_t *env = json_array(), *bare = json_deep_copy(sp->init);
 	int secret = json_object_del(bare, "secrets") == 0; /* never in a Service's spec: sent with a run */
-	char mem[24], *init = json_dumps(bare, JSON_COMPACT), digest[24], name[512];
+	char *init = json_dumps(bare, JSON_COMPACT), digest[24], name[512];
 
-	snprintf(mem, sizeof mem, "%dMi", sp->memory_mb);
 	snprintf(name, sizeof name, "/%s", sp->path);
 	json_array_append_new(env, env_var("__OW_ACTION_NAME", name));
 	json_array_append_new(env, env_var("__OW_ACTION_VERSION", sp->version));
@@ -139,9 +157,9 @@ container(const KsvcSpec *sp)
 		json_array_append_new(env, env_var("FAASFS_CODE_DIGEST", digest));
 	}
 	free(init);
-	return json_pack("{s:s,s:s,s:[s,s],s:[{s:i,s:s}],s:o,s:{s:{s:s},s:{s:s}}}", "name", "function", "image",
-	                 sp->image, "args", "--kind", sp->kind, "ports", "containerPort", 8080, "name", "http1", "env",
-	                 env, "resources", "limits", "memory", mem, "requests", "memory", mem);
+	return json_pack("{s:s,s:s,s:[s,s],s:[{s:i,s:s}],s:o,s:o}", "name", "function", "image", sp->image, "args",
+	                 "--kind", sp->kind, "ports", "containerPort", 8080, "name", "http1", "env", env, "resources",
+	                 resources(sp));
 }
 
 json_t *
@@ -161,6 +179,9 @@ ksvc_manifest(const KsvcSpec *sp)
 	              "annotations", "faasfs.dev/action", sp->path, "spec", "template", "metadata", "labels", labels,
 	              "annotations", scale_annotations(sp), "spec", "containerConcurrency", sp->concurrency,
 	              "timeoutSeconds", timeout_s, "containers", container(sp));
+	if (m && sp->pool) /* the operator labels the pool's nodes so */
+		json_object_set_new(json_object_get(json_object_get(json_object_get(m, "spec"), "template"), "spec"),
+		                    "nodeSelector", json_pack("{s:s}", "faasfs.dev/pool", sp->pool));
 	if (m && sp->function) { /* a Function's: its controller finds it by this */
 		json_t *md = json_object_get(m, "metadata");
 		char gen[24];

@@ -15,6 +15,8 @@ typedef struct KsvcSpec {
 	const char *image;
 	json_t *init; /* the /init object: code, main, kind, binary, env */
 	int memory_mb, timeout_ms, concurrency;
+	const char *pool;         /* the compute pool (--pool): its nodes, or NULL for the cluster's default */
+	int cpu_millis;           /* the pool's CPU per container, thousandths of a core; 0: none */
 	int min_scale, max_scale; /* 0: none (min 0: scale to zero) */
 	const char *function;     /* the Function resource it runs for, or NULL */
 	int function_generation;  /* that Function's metadata.generation */

@@ -82,6 +82,22 @@ test_manifest(void **state)
 	assert_null(json_object_get(ann, "autoscaling.knative.dev/max-scale"));
 	assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(c, "env"), 3), "name")),
 	                    "FAASFS_INIT");
+	assert_null(json_object_get(ts, "nodeSelector")); /* the default pool: any node */
+	assert_null(json_object_get(json_object_get(json_object_get(c, "resources"), "limits"), "cpu"));
+	json_decref(m);
+	sp.pool = "big";
+	sp.cpu_millis = 2500;
+	m = ksvc_manifest(&sp);
+	ts = json_object_get(json_object_get(json_object_get(m, "spec"), "template"), "spec");
+	c = json_array_get(json_object_get(ts, "containers"), 0);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(ts, "nodeSelector"), "faasfs.dev/pool")),
+	                    "big");
+	assert_string_equal(
+	        json_string_value(json_object_get(json_object_get(json_object_get(c, "resources"), "limits"), "cpu")),
+	        "2500m");
+	assert_string_equal(
+	        json_string_value(json_object_get(json_object_get(json_object_get(c, "resources"), "requests"), "cpu")),
+	        "2500m");
 	assert_string_equal(ksvc_family("nodejs:20"), "nodejs");
 	assert_string_equal(ksvc_family("python:3.11"), "python");
 	assert_string_equal(ksvc_family("bash"), "native");
