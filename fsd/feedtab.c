@@ -37,8 +37,7 @@
 
 typedef struct Table {
 	int q;
-	const char *feed;   /* its annotation: "/whisk.system/alarms/alarm" */
-	const char *action; /* the feed action's path for bk_json */
+	const char *feed; /* its annotation: "/whisk.system/alarms/alarm" */
 	/* a line into (trigger, config); tz: crontab's CRON_TZ, carried */
 	int (*parse)(char *line, char *trigger, json_t **config, char *tz, char *err, size_t n);
 	void (*format)(json_t *config, const char *trigger, char *tz, Buf *b);
@@ -259,12 +258,9 @@ sub_format(json_t *config, const char *trigger, char *tz, Buf *b)
 }
 
 static const Table tables[] = {
-	{ Qcrontab, "/whisk.system/alarms/alarm", "/namespaces/whisk.system/actions/alarms/alarm", cron_line,
-	  cron_format },
-	{ Qwatches, "/whisk.system/files/changes", "/namespaces/whisk.system/actions/files/changes", watch_line,
-	  watch_format },
-	{ Qsubs, "/whisk.system/mqtt/subscribe", "/namespaces/whisk.system/actions/mqtt/subscribe", sub_line,
-	  sub_format },
+	{ Qcrontab, "/whisk.system/alarms/alarm", cron_line, cron_format },
+	{ Qwatches, "/whisk.system/files/changes", watch_line, watch_format },
+	{ Qsubs, "/whisk.system/mqtt/subscribe", sub_line, sub_format },
 };
 
 static const Table *
@@ -396,188 +392,90 @@ feedtab_check(Node *node, const char *text, size_t len, char *err, size_t n)
 	return rc;
 }
 
-typedef struct Tab {
+typedef struct Plan {
 	const Table *t;
 	json_t *want;  /* {trigger: config} */
-	json_t *steps; /* [{op, trigger, config}] */
-	size_t next;
-	int made; /* the step running made its trigger: undo it on failure */
-	commit_cb cb;
-	void *arg;
+	json_t *steps; /* for steps_run */
 	char text[1024];
-} Tab;
+} Plan;
 
-enum { Smake, Sattach, Sfeed, Sdrop };
-
+/* A trigger no line names: its feed's DELETE, then the trigger. */
 static void
 plan1(Ent *e, void *arg)
 {
-	Tab *a = arg;
+	Plan *p = arg;
 	json_t *feed = feed_of(e);
 
-	if (feed && strcmp(jstr(json_object_get(feed, "name")), a->t->feed) == 0 && !json_object_get(a->want, e->name))
-		json_array_append_new(a->steps, json_pack("{s:i, s:s}", "op", Sdrop, "trigger", e->name));
+	if (feed && strcmp(jstr(json_object_get(feed, "name")), p->t->feed) == 0 &&
+	    !json_object_get(p->want, e->name)) {
+		json_array_append_new(p->steps, feed_step(e->name, p->t->feed, "DELETE", NULL));
+		step_add(p->steps, "DELETE", Etrigger, e->name, NULL, NULL);
+	}
 }
 
-/* What to do, before doing anything: -EINVAL when a line cannot be. */
+/* A trigger a line names: the trigger with the feed's annotation (over its
+ * own, if it has some) unless it has the feed, then the feed's CREATE; a
+ * trigger made here is deleted again if the feed refuses it. */
+static void
+plan_line(Plan *p, const char *name, Ent *e, json_t *config)
+{
+	json_t *ann = json_array(), *x, *create = feed_step(name, p->t->feed, "CREATE", config);
+	size_t i;
+
+	if (e == NULL || feed_of(e) == NULL) {
+		json_array_foreach(e && e->doc ? json_object_get(e->doc, "annotations") : NULL, i,
+		                   x) if (strcmp(jstr(json_object_get(x, "key")), "feed")) json_array_append(ann, x);
+		json_array_append_new(ann, json_pack("{s:s, s:s}", "key", "feed", "value", p->t->feed));
+		step_add(p->steps, "PUT", Etrigger, name, "overwrite=true", json_pack("{s:O}", "annotations", ann));
+	}
+	if (e == NULL)
+		json_object_set_new(create, "undo", step_new("DELETE", Etrigger, name, NULL, NULL));
+	json_array_append_new(p->steps, create);
+	json_decref(ann);
+}
+
+/* What to do, before doing anything: -EEXIST when a line cannot be. */
 static int
-plan(Tab *a)
+plan(Plan *p)
 {
 	const char *name, *fname;
 	json_t *config, *feed;
 	Ent *e;
 
-	json_object_foreach(a->want, name, config)
+	json_object_foreach(p->want, name, config)
 	{
 		e = ent_get(Etrigger, name);
 		feed = e ? feed_of(e) : NULL;
 		fname = json_string_value(json_object_get(feed, "name"));
-		if (fname && strcmp(fname, a->t->feed)) {
-			snprintf(a->text, sizeof a->text, "the trigger %s is fed by %s: delete it first", name, fname);
+		if (fname && strcmp(fname, p->t->feed)) {
+			snprintf(p->text, sizeof p->text, "the trigger %s is fed by %s: delete it first", name, fname);
 			return -EEXIST;
 		}
 		if (feed && json_equal(json_object_get(feed, "config"), config) &&
 		    !json_is_string(json_object_get(json_object_get(feed, "status"), "error")))
 			continue;
-		json_array_append_new(a->steps, json_pack("{s:i, s:s, s:O}", "op", e ? (feed ? Sfeed : Sattach) : Smake,
-		                                          "trigger", name, "config", config));
+		plan_line(p, name, e, config);
 	}
-	cache_each(Etrigger, plan1, a);
+	cache_each(Etrigger, plan1, p);
 	return 0;
-}
-
-static void tab_next(Tab *a);
-
-static void
-tab_end(Tab *a, int err)
-{
-	a->cb(a->arg, err, err < 0 ? a->text : NULL);
-	json_decref(a->want);
-	json_decref(a->steps);
-	free(a);
-}
-
-static void
-undone(Resp *r, void *arg)
-{
-	Tab *a = arg;
-	Ent *e =
-	        ent_get(Etrigger, json_string_value(json_object_get(json_array_get(a->steps, a->next - 1), "trigger")));
-
-	if (r->err == 0 && e != NULL) {
-		notify_gone(e);
-		ent_drop(e);
-	}
-	tab_end(a, -EINVAL);
-}
-
-/* A step's request is answered; the next, or the end. */
-static void
-stepped(Resp *r, void *arg)
-{
-	Tab *a = arg;
-	json_t *s = json_array_get(a->steps, a->next - 1);
-	const char *name = json_string_value(json_object_get(s, "trigger"));
-	int op = json_integer_value(json_object_get(s, "op"));
-	Ent *e = ent_get(Etrigger, name);
-	char *path = NULL;
-
-	if (r->err < 0) {
-		snprintf(a->text, sizeof a->text, "%s: %s", name, r->text);
-		if (!a->made || (path = bk_path(Etrigger, name, NULL)) == NULL ||
-		    bk_json("DELETE", path, NULL, undone, a) < 0)
-			tab_end(a, r->err);
-		free(path);
-		return;
-	}
-	if (json_object_get(s, "put")) { /* the trigger is made or annotated: now its feed */
-		json_object_del(s, "put");
-		if (json_is_object(resp_json(r)) && (e = ent_make(Etrigger, name)) != NULL) {
-			ent_update(e, resp_json(r), 1);
-			notify_new(e);
-		}
-		a->next--;
-	} else if (op == Sdrop && e != NULL && json_object_get(s, "deleted")) {
-		notify_gone(e);
-		ent_drop(e);
-	} else if (op == Sdrop) {
-		json_object_set_new(s, "deleted", json_true());
-		a->next--;
-	} else if (e != NULL) {
-		e->docver[0] = '\0'; /* its feed changed: fetch it again */
-	}
-	tab_next(a);
-}
-
-static void
-tab_next(Tab *a)
-{
-	json_t *s = json_array_get(a->steps, a->next++), *body;
-	const char *name;
-	char *path = NULL, tn[300];
-	int op, rc;
-
-	if (s == NULL) {
-		tab_end(a, 0);
-		return;
-	}
-	name = json_string_value(json_object_get(s, "trigger"));
-	op = json_integer_value(json_object_get(s, "op"));
-	snprintf(tn, sizeof tn, "/_/%s", name);
-	a->made = op == Smake;
-	if ((op == Smake || op == Sattach) && !json_object_get(s, "fed")) {
-		/* first the trigger with the feed's annotation (over its own, if it has some) */
-		Ent *e = ent_get(Etrigger, name);
-		json_t *ann = json_array(), *x;
-		size_t i;
-		json_array_foreach(e && e->doc ? json_object_get(e->doc, "annotations") : NULL, i,
-		                   x) if (strcmp(jstr(json_object_get(x, "key")), "feed")) json_array_append(ann, x);
-		json_array_append_new(ann, json_pack("{s:s, s:s}", "key", "feed", "value", a->t->feed));
-		body = json_pack("{s:o}", "annotations", ann);
-		json_object_set_new(s, "fed", json_true());
-		json_object_set_new(s, "put", json_true());
-		path = bk_path(Etrigger, name, "overwrite=true");
-		rc = bk_json("PUT", path, body, stepped, a);
-		json_decref(body);
-	} else if (op == Sdrop && json_object_get(s, "deleted")) {
-		path = bk_path(Etrigger, name, NULL);
-		rc = bk_json("DELETE", path, NULL, stepped, a);
-	} else {
-		body = op == Sdrop ? json_object() : json_deep_copy(json_object_get(s, "config"));
-		json_object_set_new(body, "lifecycleEvent", json_string(op == Sdrop ? "DELETE" : "CREATE"));
-		json_object_set_new(body, "triggerName", json_string(tn));
-		json_object_set_new(body, "authKey", json_string(""));
-		snprintf(tn, sizeof tn, "%s?blocking=true&result=true", a->t->action);
-		rc = bk_json("POST", tn, body, stepped, a);
-		json_decref(body);
-	}
-	free(path);
-	if (rc < 0) {
-		snprintf(a->text, sizeof a->text, "%s: cannot reach the backend", name);
-		tab_end(a, rc);
-	}
 }
 
 /* Apply a table; cb(arg, 0) or cb(arg, -errno, text) when done, not if this fails. */
 int
 feedtab_apply(int q, const char *text, size_t len, commit_cb cb, void *arg, char *err, size_t errlen)
 {
-	Tab *a = ecalloc(1, sizeof *a);
+	Plan p = { table_of(q), NULL, json_array(), "" };
 	int rc;
 
-	a->t = table_of(q);
-	a->cb = cb;
-	a->arg = arg;
-	a->steps = json_array();
-	if ((rc = parse_all(a->t, text, len, &a->want, err, errlen)) < 0 || (rc = plan(a)) < 0) {
+	if ((rc = parse_all(p.t, text, len, &p.want, err, errlen)) < 0 || (rc = plan(&p)) < 0) {
 		if (rc == -EEXIST)
-			snprintf(err, errlen, "%s", a->text), rc = -EINVAL;
-		json_decref(a->want);
-		json_decref(a->steps);
-		free(a);
+			snprintf(err, errlen, "%s", p.text), rc = -EINVAL;
+		json_decref(p.want);
+		json_decref(p.steps);
 		return rc;
 	}
-	tab_next(a);
+	json_decref(p.want);
+	steps_run(p.steps, "", cb, arg);
 	return 0;
 }
 

@@ -266,7 +266,6 @@ int wait_result(Node *n, Ent *e, void (*fn)(void *arg, int err), void *arg);
 json_t *manifest_packages(int (*keep)(Ent *e));
 int manifest_fill(Buf *b);
 int manifest_plan(json_t *m, json_t *steps, char *err, size_t errlen);
-json_t *feed_step(const char *name, const char *feed, const char *event, json_t *params);
 int manifest_apply(const char *text, size_t len, commit_cb cb, void *arg, char *err, size_t errlen);
 
 /* manifest_apis.c */
@@ -397,8 +396,10 @@ void scratch_truncate(Node *n, Open *o, off_t size);
 void scratch_chmod(Node *n, mode_t mode);
 
 /* steps.c */
+json_t *step_new(const char *method, int kind, const char *name, const char *query, json_t *body);
 void step_add(json_t *steps, const char *method, int kind, const char *name, const char *query, json_t *body);
 void steps_run(json_t *steps, const char *what, commit_cb cb, void *arg);
+json_t *feed_step(const char *name, const char *feed, const char *event, json_t *params);
 
 /* text.c */
 int limits_parse_line(const char *line, json_t *lim, char *err, size_t errlen);

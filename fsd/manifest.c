@@ -632,29 +632,6 @@ actions_in(Apply *a, const char *pkg, json_t *d)
 	return rc;
 }
 
-/* The call of feed's lifecycle event ("CREATE", "DELETE") for trigger
- * name, with params (a key/value array, borrowed) as the feed's arguments:
- * a step of its own path (steps.c), as wskdeploy and wsk make it. */
-json_t *
-feed_step(const char *name, const char *feed, const char *event, json_t *params)
-{
-	json_t *body = json_pack("{s:s,s:s,s:s}", "lifecycleEvent", event, "triggerName", "", "authKey", ""), *p;
-	char path[1100];
-	size_t i;
-
-	json_object_set_new(body, "triggerName", json_sprintf("/_/%s", name));
-	json_array_foreach(params, i, p)
-	        json_object_set(body, json_string_value(json_object_get(p, "key")), json_object_get(p, "value"));
-	/* /NS/PKG/NAME or PKG/NAME (ours): the action's path under /namespaces */
-	if (feed[0] == '/')
-		snprintf(path, sizeof path, "/namespaces/%.*s/actions/%s?blocking=true&result=true",
-		         (int)strcspn(feed + 1, "/"), feed + 1, feed + 1 + strcspn(feed + 1, "/") + 1);
-	else
-		snprintf(path, sizeof path, "actions/%s?blocking=true&result=true", feed);
-	return json_pack("{s:i,s:s,s:s,s:o,s:s}", "kind", -1, "name", name, "method", "POST", "body", body, "path",
-	                 path);
-}
-
 /* Pass 3: triggers, then the rules that join them to actions, and their status. */
 /* A trigger with a feed, as wskdeploy makes one: the trigger with the
  * feed's annotation, then the feed action's CREATE with the inputs. */
