@@ -58,8 +58,7 @@ enum { APPLY_ROWS = 256, APPLY_MS = 10, APPLY_RETRY_MS = 1000 };
 static void
 recent_add(Store *st, Pending *p)
 {
-	p->older = map_get(&st->recent, p->id);
-	map_put(&st->recent, p->id, p);
+	p->older = map_put(&st->recent, p->id, p);
 }
 
 static void

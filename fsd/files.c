@@ -54,7 +54,7 @@ static const int recordkids[] = {
 	.flags = Frmfiles, .modeof = hold_mode, .exists = hold_exists, .attr = hold_attr, .kid = hold_kid, \
 	.list = hold_list, .wait = hold_fetch
 
-static const File files[Nq] = {
+const File filetab[Nq] = {
 	[Qroot] = { LOCAL("", DIR, 0), .kids = rootkids },
 	[Qctl] = { LOCAL("ctl", RW, Flive), .attr = attr_none, .read = ctl_read, .write = ctl_write },
 	[Qstatus] = { LOCAL("status", RO, 0), .fill = status_fill },
@@ -146,17 +146,3 @@ static const File files[Nq] = {
 	[Qhold] = { HOLD, .rmdir = rmdir_hold },
 	[Qholdent] = { HOLD, .fill = hold_fill, .rmdir = rmdir_none },
 };
-
-/* The row of file kind q. */
-const File *
-file_of(int q)
-{
-	return &files[q > 0 && q < Nq ? q : 0];
-}
-
-/* Does n's row say flag? */
-int
-node_is(Node *n, int flag)
-{
-	return (files[n->q].flags & flag) != 0;
-}

@@ -205,9 +205,20 @@ int fill_trigger(Node *n, Ent *e, Buf *b);
 int fill_rule(Node *n, Ent *e, Buf *b);
 int fill_api(Node *n, Ent *e, Buf *b);
 
-/* files.c */
-const File *file_of(int q);
-int node_is(Node *n, int flag);
+/* files.c: the table, and its row of file kind q; inline, as every
+ * FUSE operation asks it several times (a listing once an entry) */
+extern const File filetab[Nq];
+static inline const File *
+file_of(int q)
+{
+	return &filetab[q > 0 && q < Nq ? q : 0];
+}
+/* Does n's row say flag? */
+static inline int
+node_is(Node *n, int flag)
+{
+	return (filetab[n->q].flags & flag) != 0;
+}
 
 /* events.c */
 int events_start(void (*first)(void));

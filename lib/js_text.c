@@ -54,7 +54,7 @@ grow(Outbuf *o, size_t more)
 	return 0;
 }
 
-static void
+static inline void
 put(Outbuf *o, const char *s, size_t n)
 {
 	if (o->len + n + 1 > o->cap && grow(o, n))
@@ -63,7 +63,7 @@ put(Outbuf *o, const char *s, size_t n)
 	o->len += n;
 }
 
-static void
+static inline void
 putc1(Outbuf *o, char c)
 {
 	if (o->len + 2 > o->cap && grow(o, 1))

@@ -9,8 +9,8 @@
 struct Mapent {
 	Mapent *next;
 	uint64_t hash;
-	char *key;
 	void *val;
+	char key[]; /* allocated with the entry: one malloc a put, one free a delete */
 };
 
 /* FNV-1a of a string (Fowler, Noll, Vo: http://www.isthe.com/chongo/tech/comp/fnv/),
@@ -82,27 +82,33 @@ map_get(Map *m, const char *key)
 	return *pp ? (*pp)->val : NULL;
 }
 
-/* Set key to val (replacing any value). */
-void
+/* Set key to val; returns the value it replaces, or NULL (one lookup
+ * where a get then a put would hash the key twice). */
+void *
 map_put(Map *m, const char *key, void *val)
 {
 	uint64_t h = str_hash(key);
 	Mapent **pp, *e;
+	size_t len;
+	void *old;
 
 	if ((m->count + 1) * 4 > m->size * 3)
 		mapgrow(m);
 	pp = mapslot(m, key, h);
 	if (*pp != NULL) {
+		old = (*pp)->val;
 		(*pp)->val = val;
-		return;
+		return old;
 	}
-	e = emalloc(sizeof *e);
-	e->key = estrdup(key);
+	len = strlen(key);
+	e = emalloc(sizeof *e + len + 1);
+	memcpy(e->key, key, len + 1);
 	e->hash = h;
 	e->val = val;
 	e->next = NULL;
 	*pp = e;
 	m->count++;
+	return NULL;
 }
 
 /* Remove key; returns its value or NULL. */
@@ -119,7 +125,6 @@ map_del(Map *m, const char *key)
 		return NULL;
 	*pp = e->next;
 	val = e->val;
-	free(e->key);
 	free(e);
 	m->count--;
 	return val;
@@ -152,7 +157,6 @@ map_free_with(Map *m, void (*drop)(void *val))
 			next = e->next;
 			if (drop)
 				drop(e->val);
-			free(e->key);
 			free(e);
 		}
 	free(m->tab);

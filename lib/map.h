@@ -16,7 +16,7 @@ typedef struct Map {
 uint64_t str_hash(const char *s);
 uint32_t str_hash32(const char *s);
 void *map_get(Map *m, const char *key);
-void map_put(Map *m, const char *key, void *val);
+void *map_put(Map *m, const char *key, void *val);
 void *map_del(Map *m, const char *key);
 void map_each(Map *m, void (*fn)(const char *key, void *val, void *arg), void *arg);
 void map_free(Map *m);

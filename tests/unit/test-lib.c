@@ -194,10 +194,13 @@ test_map(void **state)
 	for (i = 0; i < 1000; i++) {
 		snprintf(key, sizeof key, "k%d", i);
 		vals[i] = i;
-		map_put(&m, key, &vals[i]);
+		assert_null(map_put(&m, key, &vals[i]));
 	}
 	assert_int_equal(m.count, 1000);
 	assert_int_equal(*(int *)map_get(&m, "k777"), 777);
+	assert_ptr_equal(map_put(&m, "k1", &vals[2]), &vals[1]); /* the value it replaces */
+	assert_ptr_equal(map_put(&m, "k1", &vals[1]), &vals[2]);
+	assert_int_equal(m.count, 1000);
 	assert_ptr_equal(map_del(&m, "k777"), &vals[777]);
 	assert_null(map_get(&m, "k777"));
 	assert_int_equal(m.count, 999);
