@@ -78,6 +78,7 @@ static void
 final_committed(int err, const char *doc, void *arg)
 {
 	Activation *a = arg;
+	Backend *b = a->b;
 	ActDone d = { 0 };
 
 	d.id = a->id;
@@ -94,13 +95,15 @@ final_committed(int err, const char *doc, void *arg)
 		d.http_status = 500;
 		d.msg = "The activation could not be recorded.";
 	}
-	a->b->inflight--;
+	b->inflight--;
 	if (a->counted)
-		quota_release(a->b, a->who.ns);
+		quota_release(b, a->who.ns);
 	live_end(a);
 	if (a->done)
 		a->done(&d, a->arg);
 	activation_free(a);
+	if (b->inflight == 0) /* after the answer: work made ahead may start */
+		sched_quiet(b->sched);
 }
 
 /* The name the activation is listed by: its path inside the namespace. */

@@ -21,6 +21,7 @@ enum {
 	MAX_CPOOLS = 16,
 	DEF_START_MS = 100, /* what a start costs before one was measured */
 	DEF_STEM_MS = 20,   /* what a stem cell's /init costs, likewise */
+	STEM_WAIT_MS = 20,  /* a taken stem cell's replacement waits for sched_quiet at most this (default) */
 };
 
 typedef struct Run Run;
@@ -116,6 +117,7 @@ struct Sched {
 	int stem_doms[MAX_STEM_KINDS];
 	int stem_expect[MAX_STEM_KINDS]; /* more stem cells, for new actions of the kind yet to run */
 	uv_timer_t expect_timer;         /* then sheds them */
+	uv_timer_t stem_timer;           /* a stem cell taken is replaced at sched_quiet or when this fires */
 	int nstem_kinds;
 	int stem_fails; /* stem cells in a row that did not start */
 	unsigned next_id;
@@ -124,7 +126,7 @@ struct Sched {
 	struct runq done; /* runs to finish on the next loop turn */
 	uv_idle_t done_idle;
 	int closing;
-	int handles; /* done_idle, later_timer and expect_timer not yet closed: s stays */
+	int handles; /* done_idle and the three timers not yet closed: s stays */
 };
 
 int64_t sched_now_ms(void);
@@ -146,6 +148,7 @@ void sched_relieve(Sched *s);
 Pool *pool_starved(Sched *s, Pool *p);
 void pool_relieve(Pool *q);
 void stem_fill(Sched *s);
+void stem_fill_quiet(Sched *s);
 int stem_kind_add(Sched *s, int di, const char *kind);
 void stem_expect(Sched *s, int di, const char *kind);
 void stem_fulfil(Sched *s, const char *kind);

@@ -202,12 +202,15 @@ config_fill(Sched *s, const SchedConfig *cfg)
 	    setting(cfg->stemcells, "FAASFS_STEMCELLS", DEF_STEMCELLS, &s->cfg.stemcells) ||
 	    setting(cfg->queue_max, "FAASFS_QUEUE_MAX", DEF_QUEUE_MAX, &s->cfg.queue_max) ||
 	    setting(cfg->short_run_ms, "FAASFS_SHORT_RUN_MS", DEF_SHORT_RUN_MS, &s->cfg.short_run_ms) ||
+	    setting(cfg->stem_wait_ms, "FAASFS_STEM_WAIT_MS", STEM_WAIT_MS, &s->cfg.stem_wait_ms) ||
 	    /* a start is CPU (the sandbox, an interpreter) and some waiting (its
 	     * network, the proxy's first answer): two per CPU keep the CPUs busy */
 	    setting(cfg->max_starts, "FAASFS_MAX_STARTS", 2 * s->cpus, &s->cfg.max_starts))
 		return -EINVAL;
 	if (s->cfg.max_starts < 1)
 		s->cfg.max_starts = 1;
+	if (s->cfg.stem_wait_ms < 0)
+		s->cfg.stem_wait_ms = 0;
 	if (setting(cfg->stemcells_new, "FAASFS_STEMCELLS_NEW", default_stemcells_new(&s->cfg), &s->cfg.stemcells_new))
 		return -EINVAL;
 	if (s->cfg.stemcells_new < 0)
@@ -321,8 +324,9 @@ sched_new(uv_loop_t *loop, const SchedConfig *cfg, Sched **out)
 	uv_idle_init(loop, &s->done_idle);
 	uv_timer_init(loop, &s->later_timer);
 	uv_timer_init(loop, &s->expect_timer);
-	s->done_idle.data = s->later_timer.data = s->expect_timer.data = s;
-	s->handles = 3;
+	uv_timer_init(loop, &s->stem_timer);
+	s->done_idle.data = s->later_timer.data = s->expect_timer.data = s->stem_timer.data = s;
+	s->handles = 4;
 	stem_kinds_from_env(s);
 	stem_fill(s);
 	*out = s;
@@ -379,6 +383,7 @@ sched_free(Sched *s)
 	uv_close((uv_handle_t *)&s->done_idle, done_closed);
 	uv_close((uv_handle_t *)&s->later_timer, done_closed);
 	uv_close((uv_handle_t *)&s->expect_timer, done_closed);
+	uv_close((uv_handle_t *)&s->stem_timer, done_closed);
 }
 
 /* ---- the pool table ---- */

@@ -90,6 +90,7 @@ typedef struct SchedConfig {
 	int stemcells_new;       /* more of them, at most, for actions made and not yet run; 0 = default, -1: none */
 	int queue_max;           /* per action, 0 = default */
 	int short_run_ms;        /* runs quicker than this are short (their pools stay small), 0 = default */
+	int stem_wait_ms;        /* a taken stem cell's replacement waits for sched_quiet at most this, 0 = default */
 	int sandbox;             /* 1: sandbox (uid, namespaces, cgroups); 0: plain child */
 	int cpu_millis;          /* each container's CPU quota, thousandths of a core; 0: none */
 	int network;             /* SB_NET_* of sandbox.h */
@@ -115,6 +116,10 @@ void sched_forget(Sched *s, const char *path);
 /* An action of kind was made and has not run: keep a stem cell
  * more of its kind for a while, so that its first run finds one. */
 void sched_expect(Sched *s, const char *kind, json_t *annotations);
+/* Nothing is in flight: every activation handed to the scheduler has been
+ * answered. Work made ahead that waits for it (a stem cell's replacement)
+ * starts now. */
+void sched_quiet(Sched *s);
 /* The container held for failed activation id (its action's annotation
  * debug): its working directory and when the hold ends (ms since epoch).
  * 0 or -ENOENT (none held: no debug, it succeeded, released, or over). */

@@ -285,6 +285,35 @@ stem_fill(Sched *s)
 		}
 }
 
+static void
+stem_timer_cb(uv_timer_t *t)
+{
+	stem_fill(t->data);
+}
+
+/* The replacement of a stem cell a run took: started when the backend has
+ * nothing in flight (sched_quiet, after the run's answer has gone out), or
+ * stem_wait_ms (STEM_WAIT_MS, 20) from now at the latest: steady load has
+ * no gap. Started at
+ * once, its start (a shell's Zgo, the proxy's exec and probe; without
+ * shells the sandbox and the interpreter's start) ran beside the run that
+ * took the stem cell and delayed its answer, on one CPU most of all. */
+void
+stem_fill_quiet(Sched *s)
+{
+	if (!s->closing && !uv_is_active((uv_handle_t *)&s->stem_timer))
+		uv_timer_start(&s->stem_timer, stem_timer_cb, (uint64_t)s->cfg.stem_wait_ms, 0);
+}
+
+void
+sched_quiet(Sched *s)
+{
+	if (uv_is_active((uv_handle_t *)&s->stem_timer)) {
+		uv_timer_stop(&s->stem_timer);
+		stem_fill(s);
+	}
+}
+
 /* A stem cell for p: a ready one of its kind, else a ready one of any kind
  * (the proxy takes its kind from /init), else one of its kind still
  * starting, which is nearer ready than a container started now: actions

@@ -197,7 +197,7 @@ pool_init_done(Container *c, int ok, const char *error)
 		pool_pump(p);
 		c->fresh = 0;
 		container_idle(c);
-		stem_fill(s); /* replaces a stem cell this may have taken */
+		stem_fill_quiet(s); /* replaces a stem cell this may have taken, after the run's answer */
 		return;
 	}
 	log_info("sched: %s: init of %s failed: %s", c->name, p->path, error);
