@@ -260,6 +260,8 @@ typedef struct Pend {
 /* A directory's lister: fn(name, mode, arg) for each name. */
 typedef void (*list_fn)(const char *name, mode_t mode, void *arg);
 typedef void (*commit_cb)(void *arg, int err, const char *text);
+/* A feed's READ for a trigger: {config, status}, or NULL (undo.c). */
+typedef json_t *(*feedread_cb)(const char *trigger, const char *feed);
 typedef struct Cm Cm; /* a commit under way (commit.c) */
 
 /* What a kind of file is and does (files.c) */

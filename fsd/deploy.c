@@ -10,14 +10,13 @@
  *
  * All or none: before the first change, each entity a change touches is
  * fetched, and what it was is kept (the cache's document, or that it was
- * not there). The changes are then made one after the other. When one is
- * refused (a 4xx: an unknown runtime, a sequence naming a missing action,
- * a quota), those already made are undone in reverse order: an entity that
- * was there is put back as it was (its document, PUT overwrite=true, a
- * rule's status after it), one that was not is deleted, a feed created for
- * a new trigger gets its DELETE. The namespace is then as it was, and the
- * error names the entity. (An API route made by createApi is not undone:
- * APIs come last, after everything else was made.)
+ * not there); undo.c fits the steps to it (annotations taken away, an old
+ * feed's DELETE, the feeds' calls last) and says how each is undone. The
+ * changes are then made one after the other. When one is refused (a 4xx:
+ * an unknown runtime, a sequence naming a missing action, a quota), those
+ * already made are undone in reverse order. The namespace is then as it
+ * was, and the error names the entity. (An API route made by createApi is
+ * not undone: APIs come last, after everything else was made.)
  *
  * sync is a managed deploy that diffs: a change whose entity already reads
  * the same (all it sets, but whisk-managed's projectHash, which changes
@@ -34,148 +33,6 @@
 #include <string.h>
 #include "dat.h"
 #include "fns.h"
-
-/* The fields a PUT of each kind takes back from a GET. */
-static json_t *
-putback(Ent *e)
-{
-	static const char *const fields[Nekind][5] = {
-		[Eaction] = { "exec", "parameters", "limits", "annotations", "publish" },
-		[Epackage] = { "parameters", "annotations", "publish", "binding" },
-		[Etrigger] = { "parameters", "annotations", "limits" },
-	};
-	json_t *b = json_object(), *v;
-	Ruletext r;
-	size_t i;
-
-	if (e->kind == Erule) {
-		rule_of_doc(e->doc, &r);
-		json_object_set_new(b, "trigger", json_sprintf("/%s/%s", fs.ns, r.trigger));
-		json_object_set_new(b, "action",
-		                    r.action[0] == '/' ? json_string(r.action)
-		                                       : json_sprintf("/%s/%s", fs.ns, r.action));
-		json_object_set(b, "annotations", json_object_get(e->doc, "annotations"));
-		return b;
-	}
-	for (i = 0; i < 5 && fields[e->kind][i]; i++)
-		if ((v = json_object_get(e->doc, fields[e->kind][i])) != NULL &&
-		    !(json_is_object(v) && json_object_size(v) == 0 && strcmp(fields[e->kind][i], "binding") == 0))
-			json_object_set(b, fields[e->kind][i], v);
-	return b;
-}
-
-/* The keys of annotations (a key/value array) that keep (another) lacks:
- * an action's PUT adds annotations to those it has, and takes away only
- * its delAnnotations. The backend's own exec, and a false
- * provide-api-key (what its absence means), are not taken away. */
-static json_t *
-annotations_gone(json_t *annotations, json_t *keep)
-{
-	json_t *have = kv_object(annotations), *want = kv_object(keep), *gone = json_array(), *v;
-	const char *k;
-
-	json_object_foreach(have, k, v) if (json_object_get(want, k) == NULL && strcmp(k, "exec") != 0 &&
-	                                    !(strcmp(k, "provide-api-key") == 0 && json_is_false(v)))
-	        json_array_append_new(gone, json_string(k));
-	json_decref(have);
-	json_decref(want);
-	return gone;
-}
-
-/* An action's PUT body that also takes away the annotations from lacks
- * (those of the action as it is) that the body does not set. */
-static void
-annotations_drop(json_t *body, json_t *from)
-{
-	json_t *gone = annotations_gone(json_object_get(from, "annotations"), json_object_get(body, "annotations"));
-
-	if (json_array_size(gone) > 0)
-		json_object_set(body, "delAnnotations", gone);
-	json_decref(gone);
-}
-
-/* The steps that make entity kind/name as it is now again (gone, if it
- * is not here), after step s changed it. */
-static json_t *
-restore(int kind, const char *name, json_t *s)
-{
-	Ent *e = ent_get(kind, name);
-	json_t *u = json_array(), *b;
-	Ruletext r;
-
-	if (e == NULL || e->doc == NULL) {
-		step_add(u, "DELETE", kind, name, NULL, NULL);
-		return u;
-	}
-	b = putback(e);
-	if (kind == Eaction)
-		annotations_drop(b, json_object_get(s, "body"));
-	step_add(u, "PUT", kind, name, "overwrite=true", b);
-	if (kind == Erule) {
-		rule_of_doc(e->doc, &r);
-		step_add(u, "POST", kind, name, NULL, json_pack("{s:s}", "status", r.status));
-	}
-	return u;
-}
-
-static int
-skind(json_t *s)
-{
-	return (int)json_integer_value(json_object_get(s, "kind"));
-}
-
-static const char *
-sname(json_t *s)
-{
-	return json_string_value(json_object_get(s, "name"));
-}
-
-static const char *
-smethod(json_t *s)
-{
-	return json_string_value(json_object_get(s, "method"));
-}
-
-/* Does an earlier step than i touch the same entity? */
-static int
-touched_before(json_t *steps, size_t i)
-{
-	json_t *s = json_array_get(steps, i), *t;
-	size_t j;
-
-	for (j = 0; j < i; j++) {
-		t = json_array_get(steps, j);
-		if (skind(t) == skind(s) && strcmp(sname(t), sname(s)) == 0)
-			return 1;
-	}
-	return 0;
-}
-
-/* The undoing of each step (an array of steps each), from the cache as it is before any is made. */
-static json_t *
-undos_of(json_t *steps)
-{
-	json_t *undos = json_array(), *s, *u;
-	size_t i;
-	Ent *t;
-
-	json_array_foreach(steps, i, s)
-	{
-		if (skind(s) >= 0 && !touched_before(steps, i))
-			u = restore(skind(s), sname(s), s);
-		else if (skind(s) == -1 && ((t = ent_get(Etrigger, sname(s))) == NULL || t->doc == NULL))
-			u = json_pack("[o]", json_pack("{s:i,s:s,s:s,s:O,s:o}", "kind", -1, "name", sname(s), "method",
-			                               "POST", "path", json_object_get(s, "path"), "body",
-			                               json_deep_copy(json_object_get(s, "body"))));
-		else
-			u = json_array();
-		if (skind(s) == -1 && json_array_size(u) > 0)
-			json_object_set_new(json_object_get(json_array_get(u, 0), "body"), "lifecycleEvent",
-			                    json_string("DELETE"));
-		json_array_append_new(undos, u);
-	}
-	return undos;
-}
 
 /* Undo the steps made, last first; 0, or the first failure's text appended to err. */
 static int
@@ -205,11 +62,12 @@ beside(json_t *s)
 {
 	json_t *exec = json_object_get(json_object_get(s, "body"), "exec");
 
-	if (skind(s) != Eaction)
+	if (step_kind(s) != Eaction)
 		return 0;
-	if (strcmp(smethod(s), "DELETE") == 0)
+	if (strcmp(step_method(s), "DELETE") == 0)
 		return 1;
-	return strcmp(smethod(s), "PUT") == 0 && exec && strcmp(jstr(json_object_get(exec, "kind")), "sequence") != 0;
+	return strcmp(step_method(s), "PUT") == 0 && exec &&
+	       strcmp(jstr(json_object_get(exec, "kind")), "sequence") != 0;
 }
 
 /* Make steps in order, a run of independent ones at once; at the first
@@ -255,7 +113,7 @@ known(json_t *steps, int kind, const char *q)
 			return 1; /* another namespace's: the backend says */
 		q += nl + 2;
 	}
-	json_array_foreach(steps, i, s) if (skind(s) == kind && strcmp(sname(s), q) == 0) return 1;
+	json_array_foreach(steps, i, s) if (step_kind(s) == kind && strcmp(step_name(s), q) == 0) return 1;
 	return kind == Eaction ? action_ent(q) != NULL : ent_get(kind, q) != NULL;
 }
 
@@ -267,16 +125,16 @@ check(json_t *steps, char *err, size_t n)
 
 	json_array_foreach(steps, i, s)
 	{
-		if (skind(s) != Erule || strcmp(smethod(s), "PUT") != 0)
+		if (step_kind(s) != Erule || strcmp(step_method(s), "PUT") != 0)
 			continue;
 		b = json_object_get(s, "body");
 		if (!known(steps, Etrigger, jstr(json_object_get(b, "trigger")))) {
-			snprintf(err, n, "rule %s: no trigger %s in the project or the namespace", sname(s),
+			snprintf(err, n, "rule %s: no trigger %s in the project or the namespace", step_name(s),
 			         jstr(json_object_get(b, "trigger")));
 			return -ENOENT;
 		}
 		if (!known(steps, Eaction, jstr(json_object_get(b, "action")))) {
-			snprintf(err, n, "rule %s: no action %s in the project or the namespace", sname(s),
+			snprintf(err, n, "rule %s: no action %s in the project or the namespace", step_name(s),
 			         jstr(json_object_get(b, "action")));
 			return -ENOENT;
 		}
@@ -366,43 +224,52 @@ static int
 unchanged(json_t *s)
 {
 	json_t *b = json_object_get(s, "body"), *put;
-	Ent *e = skind(s) >= 0 ? ent_get(skind(s), sname(s)) : NULL;
+	Ent *e = step_kind(s) >= 0 ? ent_get(step_kind(s), step_name(s)) : NULL;
 	Ruletext r;
 	int same;
 
 	if (e == NULL || e->doc == NULL)
 		return 0;
-	if (skind(s) == Erule && strcmp(smethod(s), "POST") == 0) {
+	if (step_kind(s) == Erule && strcmp(step_method(s), "POST") == 0) {
 		rule_of_doc(e->doc, &r);
 		return strcmp(r.status, jstr(json_object_get(b, "status"))) == 0;
 	}
-	if (skind(s) == Erule) {
+	if (step_kind(s) == Erule) {
 		put = putback(e);
 		same = fields_same(b, put);
 		json_decref(put);
 		return same;
 	}
-	return fields_same(b, e->doc);
+	return fields_same(b, e->doc) && !binding_dropped(e, b);
 }
 
-/* The configuration of trigger s names's feed: as the trigger's document
- * has it (a built-in feed's), or as the feed's READ gives it; or NULL. */
+/* trigger's feed's READ (undo.c's feedread_cb): {config, status}, or NULL. */
+static json_t *
+feed_read(const char *trigger, const char *feed)
+{
+	json_t *read = feed_step(trigger, feed, "READ", NULL), *res = NULL, *st;
+	char err[512];
+
+	st = verb_call("POST", jstr(json_object_get(read, "path")), json_object_get(read, "body"), &res, err,
+	               sizeof err) == 0 &&
+	                     json_is_object(res)
+	             ? json_incref(res)
+	             : NULL;
+	json_decref(read);
+	json_decref(res);
+	return st;
+}
+
+/* The configuration of the feed trigger s names has now, or NULL. */
 static json_t *
 feed_config(json_t *s)
 {
-	Ent *t = ent_get(Etrigger, sname(s));
-	json_t *have = t ? json_object_get(json_object_get(t->doc, "feed"), "config") : NULL, *read, *res = NULL;
-	char err[512];
+	Ent *t = ent_get(Etrigger, step_name(s));
+	json_t *st = t && t->doc ? feed_state(t, jstr(json_object_get(s, "feed")), feed_read) : NULL;
+	json_t *cfg = json_incref(json_object_get(st, "config"));
 
-	if (json_is_object(have))
-		return json_incref(have);
-	read = json_deep_copy(json_object_get(s, "body"));
-	json_object_set_new(read, "lifecycleEvent", json_string("READ"));
-	if (verb_call("POST", jstr(json_object_get(s, "path")), read, &res, err, sizeof err) == 0)
-		have = json_incref(json_object_get(res, "config"));
-	json_decref(read);
-	json_decref(res);
-	return have;
+	json_decref(st);
+	return cfg;
 }
 
 /* Would feed step s (a CREATE) leave its feed configured as it is? (One
@@ -433,7 +300,7 @@ changes(json_t *steps, size_t *same)
 
 	json_array_foreach(steps, i, s)
 	{
-		if (skind(s) == -1 ? skipped && feed_unchanged(s) : (skipped = unchanged(s)) != 0) {
+		if (step_kind(s) == -1 ? skipped && feed_unchanged(s) : (skipped = unchanged(s)) != 0) {
 			++*same;
 			continue;
 		}
@@ -457,7 +324,7 @@ named(json_t *steps, int kind, const char *name)
 	json_t *s;
 	size_t i;
 
-	json_array_foreach(steps, i, s) if (skind(s) == kind && strcmp(sname(s), name) == 0) return 1;
+	json_array_foreach(steps, i, s) if (step_kind(s) == kind && strcmp(step_name(s), name) == 0) return 1;
 	return 0;
 }
 
@@ -497,7 +364,7 @@ sequences_first(json_t *dels)
 
 	json_array_foreach(dels, i, s)
 	{
-		e = ent_get(Eaction, sname(s));
+		e = ent_get(Eaction, step_name(s));
 		json_array_append(
 		        e && strcmp(jstr(json_object_get(json_object_get(e->doc, "exec"), "kind")), "sequence") == 0
 		                ? seqs
@@ -540,28 +407,15 @@ entities_of(json_t *steps)
 	json_t *ents = json_array(), *s;
 	size_t i;
 
-	json_array_foreach(steps, i, s) if (skind(s) >= 0)
-	        json_array_append_new(ents, json_pack("[i,s]", skind(s), sname(s)));
+	json_array_foreach(steps, i, s) if (step_kind(s) >= 0)
+	        json_array_append_new(ents, json_pack("[i,s]", step_kind(s), step_name(s)));
 	return ents;
-}
-
-/* Each PUT of an action that is there takes away the annotations the project no longer sets. */
-static void
-dropping(json_t *steps)
-{
-	json_t *s;
-	size_t i;
-	Ent *e;
-
-	json_array_foreach(steps, i, s) if (skind(s) == Eaction && strcmp(smethod(s), "PUT") == 0 &&
-	                                    (e = ent_get(Eaction, sname(s))) != NULL && e->doc != NULL)
-	        annotations_drop(json_object_get(s, "body"), e->doc);
 }
 
 static int
 run_all(json_t *steps, const char *verb, size_t same, char *err, size_t n)
 {
-	json_t *undos = undos_of(steps);
+	json_t *undos = undos_of(steps, feed_read);
 	int rc = apply(steps, undos, err, n);
 
 	json_decref(undos);
@@ -598,7 +452,7 @@ deploy(Project *p, int sync, char *err, size_t n)
 		json_decref(steps);
 		steps = todo;
 	}
-	dropping(steps);
+	undo_fit(steps);
 	rc = run_all(steps, sync ? "sync" : "deploy", same, err, n);
 	json_decref(steps);
 	return rc;

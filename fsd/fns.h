@@ -411,6 +411,18 @@ json_t *step_new(const char *method, int kind, const char *name, const char *que
 void step_add(json_t *steps, const char *method, int kind, const char *name, const char *query, json_t *body);
 void steps_run(json_t *steps, const char *what, commit_cb cb, void *arg);
 json_t *feed_step(const char *name, const char *feed, const char *event, json_t *params);
+void steps_run_undo(json_t *steps, json_t *undos, const char *what, commit_cb cb, void *arg);
+int step_kind(json_t *s);
+const char *step_name(json_t *s);
+const char *step_method(json_t *s);
+
+/* undo.c */
+json_t *putback(Ent *e);
+int binding_dropped(Ent *e, json_t *b);
+const char *trigger_feed(Ent *t);
+json_t *feed_state(Ent *t, const char *feed, feedread_cb read);
+void undo_fit(json_t *steps);
+json_t *undos_of(json_t *steps, feedread_cb read);
 
 /* text.c */
 int limits_parse_line(const char *line, json_t *lim, char *err, size_t errlen);

@@ -18,8 +18,10 @@
  * Writing one applies it, at close, like any document: everything it names
  * is made or updated (PUT overwrite=true) in the order wskdeploy uses —
  * packages, bindings, actions, sequences (each after those it names),
- * triggers, rules and their status — one after the other, stopping at the
- * first refusal, whose text goes to err. Actions must carry their code
+ * triggers, rules and their status — one after the other, each to be
+ * what the text says (what an edit took out goes away: undo.c fits the
+ * steps to the documents, fetched first), all or none: at the first
+ * refusal those made are undone (undo.c, steps.c) and its text goes to err. Actions must carry their code
  * inline (`code: |`): a `function:` path names a file the file system
  * cannot read. A trigger with a feed is wskdeploy's `feed:` with the
  * feed's parameters as its `inputs` (a secret reads as "(hidden)"); applying
@@ -750,18 +752,42 @@ manifest_plan(json_t *m, json_t *steps, char *err, size_t errlen)
 	return rc;
 }
 
+typedef struct Applying {
+	json_t *steps;
+	commit_cb cb;
+	void *arg;
+} Applying;
+
+/* Every document is here: the steps fitted to them, made all or none (undo.c). */
+static void
+apply_loaded(void *arg, int err)
+{
+	Applying *ap = arg;
+
+	if (err < 0) {
+		ap->cb(ap->arg, err, "manifest: the namespace's documents cannot be fetched; nothing was changed");
+		json_decref(ap->steps);
+	} else {
+		undo_fit(ap->steps);
+		steps_run_undo(ap->steps, undos_of(ap->steps, NULL), "manifest: ", ap->cb, ap->arg);
+	}
+	free(ap);
+}
+
 /* Apply a manifest; cb(arg, 0) or cb(arg, -errno, text) when done, not if this fails. */
 int
 manifest_apply(const char *text, size_t len, commit_cb cb, void *arg, char *err, size_t errlen)
 {
 	json_t *m = yaml_to_json(text, len, err, errlen), *steps = json_array();
 	int rc = m == NULL ? -EINVAL : manifest_plan(m, steps, err, errlen);
+	Applying *ap;
 
-	if (rc == 0) {
-		steps_run(steps, "manifest: ", cb, arg);
-		steps = NULL;
-	}
 	json_decref(m);
-	json_decref(steps);
-	return rc;
+	if (rc < 0) {
+		json_decref(steps);
+		return rc;
+	}
+	ap = ecalloc(1, sizeof *ap);
+	*ap = (Applying){ steps, cb, arg };
+	return cache_load_all(apply_loaded, ap);
 }

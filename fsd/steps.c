@@ -9,7 +9,9 @@
  * that takes back what the steps before it made of one change (the
  * trigger made for a feed the feed then refuses, feedtab.c): it is made
  * when that step is refused, and the change is then refused as invalid
- * (-EINVAL) whatever the undo's answer.
+ * (-EINVAL) whatever the undo's answer. Given the undoing of each step
+ * instead (undo.c: manifest.yaml), the steps made before the refused one
+ * are undone, last first, every one tried.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,11 +22,32 @@
 typedef struct Run {
 	json_t *steps;
 	size_t next;
+	json_t *undos; /* each step's undoing (an array of steps), or NULL */
+	int undoing;   /* the refusal's -errno, while the undos run */
+	int bad;       /* undos that failed */
 	char *what;
 	commit_cb cb;
 	void *arg;
 	char text[1024];
 } Run;
+
+int
+step_kind(json_t *s)
+{
+	return (int)json_integer_value(json_object_get(s, "kind"));
+}
+
+const char *
+step_name(json_t *s)
+{
+	return json_string_value(json_object_get(s, "name"));
+}
+
+const char *
+step_method(json_t *s)
+{
+	return json_string_value(json_object_get(s, "method"));
+}
 
 /* A step; body is taken, and may be NULL. */
 json_t *
@@ -66,15 +89,23 @@ feed_step(const char *name, const char *feed, const char *event, json_t *params)
 		         (int)strcspn(feed + 1, "/"), feed + 1, feed + 1 + strcspn(feed + 1, "/") + 1);
 	else
 		snprintf(path, sizeof path, "actions/%s?blocking=true&result=true", feed);
-	return json_pack("{s:i,s:s,s:s,s:o,s:s}", "kind", -1, "name", name, "method", "POST", "body", body, "path",
-	                 path);
+	return json_pack("{s:i,s:s,s:s,s:o,s:s,s:s}", "kind", -1, "name", name, "method", "POST", "body", body, "path",
+	                 path, "feed", feed);
 }
 
 static void
 run_end(Run *r, int err)
 {
+	size_t l = strlen(r->text);
+
+	if (r->undoing) {
+		err = r->undoing;
+		if (r->bad == 0) /* a refused step changed nothing */
+			snprintf(r->text + l, sizeof r->text - l, "; nothing was changed");
+	}
 	r->cb(r->arg, err, err < 0 ? r->text : NULL);
 	json_decref(r->steps);
+	json_decref(r->undos);
 	free(r->what);
 	free(r);
 }
@@ -102,6 +133,8 @@ took(json_t *s, Resp *resp)
 		ent_update(e, resp_json(resp), 1);
 		notify_new(e);
 		notify_changed(e);
+		if (kind == Etrigger) /* the answer does not say its feed: fetched again */
+			e->docver[0] = '\0';
 	}
 	if (kind == Erule)
 		cache_stale(Etrigger);
@@ -138,16 +171,49 @@ undone(Resp *resp, void *arg)
 
 static void run_next(Run *r);
 
+/* Step r->next - 1 was refused, its text in r->text: undo those before it, last first. */
+static void
+undo_start(Run *r, int err)
+{
+	json_t *all = json_array();
+	size_t i = r->next - 1;
+
+	while (i-- > 0)
+		json_array_extend(all, json_array_get(r->undos, i));
+	json_decref(r->steps);
+	r->steps = all;
+	r->next = 0;
+	r->undoing = err;
+	run_next(r);
+}
+
+/* An undo that failed: said after the refusal's text, and the rest go on. */
+static void
+undo_failed(Run *r, const char *name, const char *why)
+{
+	size_t l = strlen(r->text);
+
+	if (r->bad++ == 0)
+		snprintf(r->text + l, sizeof r->text - l, "; and undoing it failed: %s: %s", name, why);
+	run_next(r);
+}
+
 static void
 done1(Resp *resp, void *arg)
 {
 	Run *r = arg;
 	json_t *s = json_array_get(r->steps, r->next - 1), *u = json_object_get(s, "undo");
 
+	if (resp->err < 0 && r->undoing) {
+		undo_failed(r, step_name(s), resp->text);
+		return;
+	}
 	if (resp->err < 0) {
 		snprintf(r->text, sizeof r->text, "%s%s: %s", r->what, json_string_value(json_object_get(s, "name")),
 		         resp->text);
-		if (u == NULL || send1(r, u, undone) < 0)
+		if (r->undos != NULL)
+			undo_start(r, resp->err);
+		else if (u == NULL || send1(r, u, undone) < 0)
 			run_end(r, resp->err);
 		return;
 	}
@@ -165,7 +231,9 @@ run_next(Run *r)
 		run_end(r, 0);
 		return;
 	}
-	if ((rc = send1(r, s, done1)) < 0) {
+	if ((rc = send1(r, s, done1)) < 0 && r->undoing)
+		undo_failed(r, step_name(s), "cannot reach the backend");
+	else if (rc < 0) {
 		snprintf(r->text, sizeof r->text, "%s%s: cannot reach the backend", r->what,
 		         json_string_value(json_object_get(s, "name")));
 		run_end(r, rc);
@@ -174,16 +242,25 @@ run_next(Run *r)
 
 /*
  * Make the changes of steps (taken) in order; cb(arg, 0, NULL) when all
- * are made, or cb(arg, -errno, text) at the first that is not.
+ * are made, or cb(arg, -errno, text) at the first that is not, after the
+ * undoing of those made before it when undos (taken, may be NULL) gives
+ * each step's (undo.c).
  */
 void
-steps_run(json_t *steps, const char *what, commit_cb cb, void *arg)
+steps_run_undo(json_t *steps, json_t *undos, const char *what, commit_cb cb, void *arg)
 {
 	Run *r = ecalloc(1, sizeof *r);
 
 	r->what = estrdup(what);
 	r->steps = steps;
+	r->undos = undos;
 	r->cb = cb;
 	r->arg = arg;
 	run_next(r);
+}
+
+void
+steps_run(json_t *steps, const char *what, commit_cb cb, void *arg)
+{
+	steps_run_undo(steps, NULL, what, cb, arg);
 }

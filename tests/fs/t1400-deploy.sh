@@ -186,6 +186,28 @@ test_expect_success 'sync sees a removed limit, annotation and parameter, the we
 	as nsf sync diff >out && grep -q "^sync: 0 changes made" out
 '
 
+test_expect_success 'a deploy that changes a fed trigger and fails after it: trigger and feed as they were' '
+	dump nsf >before && feed_read >read.before && jq -e ".config.minutes == 7" read.before &&
+	cp -r diff bad7 && sed -i "s/minutes: 7/minutes: 9/; s/^          action: b$/&\n        zz:\n          trigger: t\n          action: \/nosuch\/x/" bad7/manifest.yaml &&
+	test_must_fail_as nsf deploy bad7 && grep -q "zz: .*nothing was changed" err &&
+	dump nsf >after && test_cmp before after && feed_read >read.after && test_cmp read.before read.after
+'
+
+test_expect_success 'a feed refused after another feed changed: that one is configured as it was again' '
+	cp -r diff bad8 && sed -i "s/^            minutes: 7$/            minutes: 9\n        g:\n          feed: \/whisk.system\/alarms\/interval\n          inputs:\n            minutes: -1/" bad8/manifest.yaml &&
+	test_must_fail_as nsf deploy bad8 && grep -q "g: .*minutes.*nothing was changed" err &&
+	dump nsf >after && test_cmp before after &&
+	feed_read | jq -c "[.config, .status.active]" >read.after && jq -c "[.config, .status.active]" read.before >want &&
+	test_cmp want read.after
+'
+
+test_expect_success 'sync of a trigger whose feed the project took out: the feed goes, the trigger stays' '
+	edit "/feed: \/whisk.system\/alarms\/interval/d" && as nsf sync diff >out && grep -q "^sync: 2 changes made" out &&
+	test "$(call nsf GET triggers/f | jq -c "[.feed, .parameters]")" = "[null,[{\"key\":\"minutes\",\"value\":7}]]" &&
+	feed_read | jq -e ".error" &&
+	as nsf sync diff >out && grep -q "^sync: 0 changes made" out
+'
+
 test_expect_success 'export, then deploy into a fresh namespace: the same namespace' '
 	as nsa export --projectname demo exported >out &&
 	test -f exported/manifest.yaml && test -f exported/demo/hello.py && test -f exported/demo/shout.zip &&
