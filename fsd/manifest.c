@@ -635,8 +635,9 @@ actions_in(Apply *a, const char *pkg, json_t *d)
 }
 
 /* Pass 3: triggers, then the rules that join them to actions, and their status. */
-/* A trigger with a feed, as wskdeploy makes one: the trigger with the
- * feed's annotation, then the feed action's CREATE with the inputs. */
+/* A trigger with a feed, as wskdeploy makes one (createFeedAction): the
+ * trigger with the feed's annotation, published, then the feed action's
+ * CREATE with the inputs. */
 static int
 feed_in(Apply *a, const char *name, json_t *v)
 {
@@ -649,7 +650,7 @@ feed_in(Apply *a, const char *name, json_t *v)
 	}
 	ann = kv_array(json_object_get(v, "annotations"));
 	json_array_append_new(ann, json_pack("{s:s,s:s}", "key", "feed", "value", feed));
-	step(a, Etrigger, name, "PUT", json_pack("{s:[],s:o}", "parameters", "annotations", ann));
+	step(a, Etrigger, name, "PUT", json_pack("{s:[],s:o,s:b}", "parameters", "annotations", ann, "publish", 1));
 	in = inputs_in(json_object_get(v, "inputs"));
 	json_array_append_new(a->steps, feed_step(name, feed, "CREATE", in));
 	json_decref(in);

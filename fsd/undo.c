@@ -49,7 +49,7 @@ putback(Ent *e)
 	static const char *const fields[Nekind][5] = {
 		[Eaction] = { "exec", "parameters", "limits", "annotations", "publish" },
 		[Epackage] = { "parameters", "annotations", "publish", "binding" },
-		[Etrigger] = { "parameters", "annotations", "limits" },
+		[Etrigger] = { "parameters", "annotations", "limits", "publish" },
 	};
 	json_t *b = json_object(), *v;
 	Ruletext r;

@@ -108,6 +108,8 @@ test_expect_success 'bad input changes nothing and says where: YAML, a function 
 	test_must_fail_as nsa deploy f && grep -q "action hello: function src/gone.py: No such file" err &&
 	cp -r proj r && sed -i "s/trigger: tick/trigger: tock/" r/manifest.yaml &&
 	test_must_fail_as nsa deploy r && grep -q "rule on-tick: no trigger /nsa/tock" err &&
+	cp -r "$FIX/badyaml" badyaml && test_must_fail_as nsa deploy badyaml &&
+	grep -q "badyaml/manifest.yaml: YAML: mapping values are not allowed in this context at line 24, column 23" err &&
 	dump nsa >after && test_cmp before after
 '
 
@@ -242,7 +244,24 @@ if WSKDEPLOY=$(find_tool wskdeploy); then
 		test "$(call nsa GET rules | jq length)" = 0
 	'
 
-	for m in triggerrule webaction websequence defaultpackage managed-deployment; do
+	# runs NS M: sample M deployed into NS runs: its first action greets, or as its own
+	runs() {
+		case $2 in
+		conductor)
+			test "$(curl -s -u "$(key "$1")" -X POST -H "Content-Type: application/json" -d "{\"value\":4}" \
+				"http://127.0.0.1:$BPORT/api/v1/namespaces/_/actions/conductorPackage1/tripleAndIncrement?blocking=true&result=true" |
+				jq .value)" = 13 ;;
+		alarmtrigger)
+			test "$(invoke "$1" helloworld/helloworld | jq -r .payload)" = "Hello, Amy from Paris" &&
+			test "$(call "$1" GET triggers/Every12Hours | jq -r .feed.config.cron)" = "0 */12 * * *" ;;
+		*)
+			a=$(call "$1" GET "actions?limit=200" | jq -r "[.[] | select(.exec.kind != \"sequence\")][0] |
+				(.namespace | split(\"/\")[1:] | map(. + \"/\") | join(\"\")) + .name") &&
+			invoke "$1" "$a" | jq -e ".payload | startswith(\"Hello, \")" ;;
+		esac
+	}
+
+	for m in triggerrule webaction websequence defaultpackage managed-deployment alarmtrigger conductor; do
 		# wskdeploy keys sequences by their name alone: of two sequences of
 		# one name in two packages, either may get the other's components
 		# (as Go's map iteration falls), so those are left out of the comparison
@@ -255,9 +274,7 @@ if WSKDEPLOY=$(find_tool wskdeploy); then
 			cp -r "$FIX/'$m'" '$m' &&
 			as nse deploy '$m' >out && wd nsd -p '$m' &&
 			dump nse | jq "$skip" >e.json && dump nsd | jq "$skip" >d.json && test_cmp e.json d.json &&
-			a=$(call nse GET "actions?limit=200" | jq -r "[.[] | select(.exec.kind != \"sequence\")][0] |
-				(.namespace | split(\"/\")[1:] | map(. + \"/\") | join(\"\")) + .name") &&
-			invoke nse "$a" | jq -e ".payload | startswith(\"Hello, \")" &&
+			runs nse '$m' && runs nsd '$m' &&
 			as nse undeploy '$m' >out && wd nsd undeploy -p '$m' &&
 			test "$(call nse GET actions | jq length)" = 0 && test "$(call nsd GET actions | jq length)" = 0
 		'
