@@ -2,7 +2,8 @@
  *
  * `faasfs export --projectname P DIR` writes DIR/manifest.yaml (the tree's
  * manifest.yaml of the packages, actions, sequences, triggers and rules
- * whose whisk-managed annotation names P, under `project: name: P`) and,
+ * whose whisk-managed annotation names P, under `project: name: P`, with
+ * the gateway's routes to those actions as apis:) and,
  * beside it, each action's code as a file: NAME.EXT by its kind (PKG/ for
  * a package's), a zip for binary code, named by the action's `function:`.
  * The whisk-managed annotations are left out: deploying the directory

@@ -280,7 +280,7 @@ int manifest_plan(json_t *m, json_t *steps, char *err, size_t errlen);
 int manifest_apply(const char *text, size_t len, commit_cb cb, void *arg, char *err, size_t errlen);
 
 /* manifest_apis.c */
-void manifest_apis_out(json_t *pkgs);
+void manifest_apis_out(json_t *pkgs, int (*keep)(Ent *e));
 int manifest_apis_in(const char *pkg, json_t *apis, json_t *steps, char *err, size_t n);
 
 /* feedtab.c */

@@ -331,8 +331,9 @@ pick1(Ent *e, void *arg)
 		p->out(e, p->pkgs);
 }
 
-/* The packages: map of the entities keep says yes to (all, and the APIs,
- * without keep), sorted; the documents must be here (cache_all_fresh). */
+/* The packages: map of the entities keep says yes to (all without keep),
+ * and the APIs' routes to their actions, sorted; the documents must be
+ * here (cache_all_fresh). */
 json_t *
 manifest_packages(int (*keep)(Ent *e))
 {
@@ -350,8 +351,7 @@ manifest_packages(int (*keep)(Ent *e))
 		pick.out = outs[order[i]];
 		cache_each(order[i], pick1, &pick);
 	}
-	if (keep == NULL)
-		manifest_apis_out(pick.pkgs);
+	manifest_apis_out(pick.pkgs, keep);
 	s = sorted(pick.pkgs, 0);
 	json_decref(pick.pkgs);
 	json_object_foreach(s, k, p) json_object_set_new(s, k, package_sorted(p));

@@ -8,7 +8,8 @@
  *             method: GET
  *             response: http   # json, http, html, svg or text
  *
- * Read out, each route sits under the package of its action. Applied,
+ * Read out, each route sits under the package of its action (for
+ * faasfs export, only the routes of the actions it writes). Applied,
  * each route is made as `wsk api create` makes it, through createApi (so
  * routes an API already has and the manifest does not name stay);
  * ACTION: GET alone is wskdeploy's short form (response json). What an
@@ -33,10 +34,29 @@ child(json_t *o, const char *key)
 	return m;
 }
 
+typedef struct Routes {
+	json_t *pkgs;
+	int (*keep)(Ent *e);
+} Routes;
+
+/* Does keep (if any) keep the action a route of package pkg names? */
+static int
+route_kept(Routes *r, const char *pkg, const char *action)
+{
+	char name[1024];
+	Ent *a;
+
+	if (r->keep == NULL)
+		return 1;
+	snprintf(name, sizeof name, "%s%s%s", pkg && pkg[0] ? pkg : "", pkg && pkg[0] ? "/" : "", action);
+	return (a = ent_get(Eaction, name)) != NULL && a->doc != NULL && r->keep(a);
+}
+
 /* Every route of one API under its action's package in pkgs. */
 static void
 api_out(Ent *e, void *arg)
 {
+	Routes *r = arg;
 	json_t *doc = json_object_get(e->doc, "apidoc"), *item, *op, *x, *routes;
 	const char *title = json_string_value(json_object_get(json_object_get(doc, "info"), "title"));
 	const char *base = json_string_value(json_object_get(doc, "basePath")), *path, *m, *url, *dot, *pkg;
@@ -51,23 +71,28 @@ api_out(Ent *e, void *arg)
 		url = json_string_value(json_object_get(x, "url"));
 		pkg = json_string_value(json_object_get(x, "package"));
 		if (!json_is_object(x) || url == NULL || (dot = strrchr(url, '.')) == NULL ||
-		    !json_is_string(json_object_get(x, "action")))
+		    !json_is_string(json_object_get(x, "action")) ||
+		    !route_kept(r, pkg, json_string_value(json_object_get(x, "action"))))
 			continue;
 		for (i = 0; m[i] && i + 1 < sizeof method; i++)
 			method[i] = (char)toupper((unsigned char)m[i]);
 		method[i] = '\0';
-		routes = child(child(child(child(arg, pkg && pkg[0] ? pkg : "default"), "apis"), title ? title : base),
-		               base + 1);
+		routes = child(
+		        child(child(child(r->pkgs, pkg && pkg[0] ? pkg : "default"), "apis"), title ? title : base),
+		        base + 1);
 		json_object_set_new(child(routes, path[0] == '/' ? path + 1 : path),
 		                    json_string_value(json_object_get(x, "action")),
 		                    json_pack("{s:s,s:s}", "method", method, "response", dot + 1));
 	}
 }
 
+/* The routes into pkgs: all, or those whose action keep (if not NULL) keeps. */
 void
-manifest_apis_out(json_t *pkgs)
+manifest_apis_out(json_t *pkgs, int (*keep)(Ent *e))
 {
-	cache_each(Eapi, api_out, pkgs);
+	Routes r = { pkgs, keep };
+
+	cache_each(Eapi, api_out, &r);
 }
 
 /* The route's path parameters ({x} segments), as createApi wants them declared. */

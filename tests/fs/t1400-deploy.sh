@@ -64,7 +64,7 @@ cp -r "$FIX/project" proj
 # annotation names the manifest's path); whole: as it was
 drop_sequence() { sed -i "/sequences:/,/actions: hello, shout/d" proj/manifest.yaml; }
 whole() { cp "$FIX/project/manifest.yaml" proj/; }
-for n in a b c d e f; do ns "ns$n"; done
+for n in a b c d e f g h; do ns "ns$n"; done
 
 test_expect_success 'deploy: files, a directory zipped, deployment.yaml and $VARs' '
 	as nsa deploy --managed proj >out &&
@@ -217,6 +217,16 @@ test_expect_success 'export, then deploy into a fresh namespace: the same namesp
 	call nsa DELETE actions/mine >/dev/null &&
 	as nsc deploy --managed exported >out &&
 	dump nsa nofile >a.json && dump nsc nofile >c.json && test_cmp a.json c.json
+'
+
+test_expect_success 'export keeps the API routes of the actions it writes' '
+	mkdir -p gw && printf "def main(a):\n    return {\"hi\": a.get(\"who\", \"you\")}\n" >gw/hi.py &&
+	printf "project:\n  name: gw\n  packages:\n    default:\n      actions:\n        hi:\n          function: hi.py\n          web: true\n      apis:\n        Greetings:\n          greet:\n            hello:\n              hi: GET\n" >gw/manifest.yaml &&
+	as nsg deploy --managed gw >out &&
+	test "$(curl -s "http://127.0.0.1:$BPORT/api/nsg/greet/hello?who=g" | jq -r .hi)" = g &&
+	as nsg export --projectname gw gwx >out && grep -q "^      apis:" gwx/manifest.yaml &&
+	as nsh deploy --managed gwx >out &&
+	test "$(curl -s "http://127.0.0.1:$BPORT/api/nsh/greet/hello?who=h" | jq -r .hi)" = h
 '
 
 test_expect_success 'undeploy removes what the project made' '
