@@ -104,6 +104,7 @@ struct Container {
 	int conc;
 	const char *origin; /* "cold" or "stemcell" */
 	int64_t init_start_ms;
+	uint64_t init_start_ns; /* likewise, uv_hrtime(): init_ms is rounded up, never 0 (0 says warm) */
 	int init_ms;
 	int fresh;    /* initialised, not yet given its first runs */
 	int incoming; /* counted in its pool's incoming slots */

@@ -131,6 +131,7 @@ container_init(Container *c)
 
 	c->state = C_INIT;
 	c->init_start_ms = sched_now_ms();
+	c->init_start_ns = uv_hrtime();
 	body = emalloc(p->init_len + 1);
 	memcpy(body, p->init_body, p->init_len + 1);
 	uv_timer_start(&c->idle, init_timeout_cb, (uint64_t)p->lim.timeout_ms + KILL_GRACE_MS, 0);
@@ -180,7 +181,7 @@ pool_init_done(Container *c, int ok, const char *error)
 	int64_t now = sched_now_ms();
 	Run *r;
 
-	c->init_ms = (int)(now - c->init_start_ms);
+	c->init_ms = (int)((uv_hrtime() - c->init_start_ns + 999999) / 1000000); /* a zygote's can take under 1 ms */
 	if (c->incoming)
 		p->incoming -= c->conc;
 	c->incoming = 0;
