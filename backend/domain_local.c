@@ -474,6 +474,9 @@ listen_where(Domain *d, Lct *x, char *listen, size_t len)
  * with the same, so the launchers it forks have it too). */
 #define CONTAINER_PATH "PATH=/usr/local/bin:/usr/bin:/bin"
 static char *const stem_env[] = { CONTAINER_PATH, "__OW_WAIT_FOR_ACK=1", NULL };
+/* A node shell's launcher also takes ahead the paths of its first init and
+ * run (FAASFS_WARM, which it takes out of its environment: launcher.js). */
+static char *const node_shell_env[] = { CONTAINER_PATH, "__OW_WAIT_FOR_ACK=1", "FAASFS_WARM=1", NULL };
 
 /* Is kind family ("python") or a version of it ("python:3")? */
 static int
@@ -515,7 +518,8 @@ fill_cb(uv_timer_t *t)
 
 	while (d->nfill > 0) {
 		k = d->fill[--d->nfill];
-		sandbox_shell_fill(d->host, k, d->proxy, zygote_kind(k) ? NULL : node, stem_env);
+		sandbox_shell_fill(d->host, k, d->proxy, zygote_kind(k) ? NULL : node,
+		                   zygote_kind(k) ? stem_env : node_shell_env);
 	}
 	if (d->net_fill)
 		sandbox_net_fill(d->host);

@@ -150,7 +150,31 @@ async function start(entry, name, rl) {
 	});
 }
 
+// A stem cell made ahead in a shell (FAASFS_WARM=1, which it takes out of
+// its environment at once): it takes now, on a function of its own in a
+// file it then removes, the paths its first init and run will take (the
+// loader, the compiler, the run), so that they cost less when an action
+// comes. Nothing is left behind; a failure only means no warming.
+async function warm() {
+	const file = path.join(process.cwd(), `.faasfs-warm-${process.pid}.js`);
+	try {
+		fs.writeFileSync(file, 'function main(args) { return { ok: true }; }\n');
+		encode(await activate(await load(file, 'main'), JSON.parse('{"value":{}}')));
+	} catch (e) {
+		// not warmed
+	} finally {
+		try {
+			fs.unlinkSync(file);
+		} catch (e) {
+			// never made
+		}
+	}
+}
+
 function main() {
+	const warming = process.env.FAASFS_WARM === '1' && process.argv.length < 4;
+	delete process.env.FAASFS_WARM;
+	if (warming) warm();
 	const rl = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });
 	rl.on('close', () => process.exit(0));
 	if (process.argv.length >= 4) {

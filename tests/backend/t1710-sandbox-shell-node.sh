@@ -75,6 +75,15 @@ test_expect_success 'after a node container, a node shell waits: a sandbox with 
 	shell_sandboxed $(head -n 1 shell.pid)
 '
 
+# The shell's launcher was asked to warm (FAASFS_WARM=1 in the environment
+# it started with) and left nothing of it: no file in its folder, and no
+# FAASFS_WARM in process.env (the probe's env below equals a plain one's).
+test_expect_success 'the node shell warms its launcher and leaves nothing behind' '
+	l=$(pgrep -P $(head -n 1 shell.pid)) &&
+	tr "\0" "\n" </proc/$l/environ | grep -qx FAASFS_WARM=1 &&
+	wait_for "! ls -A /proc/$l/cwd/ | grep -q faasfs-warm"
+'
+
 test_expect_success 'a node container started in the shell: its proxy is the shell'"'"'s first process' '
 	shell=$(head -n 1 shell.pid) &&
 	probe_stem shell "$(grep -o "memory:.*" /proc/$shell/cgroup)" &&
