@@ -20,6 +20,13 @@
  * that does not parse or resolve is reported to the conductor as an
  * "error" parameter; a step that cannot run at all ends the composition
  * with a whisk internal error.
+ *
+ * A conductor Apache OpenWhisk Composer made, with a runtime we know, is
+ * not run every step: composer_fsm.c steps its composition here, a->cs
+ * holding the $composer state conductor.js would have returned, and hands
+ * the states that need JavaScript to the real conductor (conductor_handoff),
+ * taking its state back at its next action (conductor_said). Each of
+ * those stretches counts as a conductor run for the limits.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -91,22 +98,27 @@ step_start(Activation *a, const Qname *target, json_t *params, int conductor, ch
 	return activation_start(a->b, &rq, step_done, a, NULL, &status, err, n);
 }
 
-/* Run the conductor on payload merged with the state (payload: owned). */
+/* One more run of the conductor, real or stepped here: 0, or -1 past
+ * OpenWhisk's 2n+1 (then the composition has ended). */
+static int
+conductor_count(Activation *a)
+{
+	if (a->count->conductors > 2 * SEQUENCE_MAX) {
+		conductor_end(a, RUN_APP_ERROR, json_pack("{s:s}", "error", "Too many actions in the composition."));
+		return -1;
+	}
+	a->count->conductors++;
+	return 0;
+}
+
+/* Run the real conductor action with payload (owned). */
 static void
-conductor_run(Activation *a, json_t *payload)
+conductor_call(Activation *a, json_t *payload)
 {
 	char path[2 * PATH_MAX_LEN + 4], err[512];
 	const char *name = jstr(json_object_get(a->res.action, "name"));
 	Qname q;
 
-	if (a->count->conductors > 2 * SEQUENCE_MAX) {
-		json_decref(payload);
-		conductor_end(a, RUN_APP_ERROR, json_pack("{s:s}", "error", "Too many actions in the composition."));
-		return;
-	}
-	if (a->state)
-		json_object_update(payload, a->state);
-	a->count->conductors++;
 	a->conductor = 2; /* the step that runs is the conductor */
 	if (a->res.binding[0])
 		snprintf(path, sizeof path, "/%s/%s", a->res.binding, name);
@@ -116,6 +128,71 @@ conductor_run(Activation *a, json_t *payload)
 		conductor_end(a, RUN_WHISK_ERROR,
 		              json_pack("{s:s}", "error", "Activation failure during composition."));
 	json_decref(payload);
+}
+
+/* Run the conductor on payload merged with the state (payload: owned). */
+static void
+conductor_run(Activation *a, json_t *payload)
+{
+	if (conductor_count(a)) {
+		json_decref(payload);
+		return;
+	}
+	if (a->state)
+		json_object_update(payload, a->state);
+	conductor_call(a, payload);
+}
+
+static void component_run(Activation *a, const json_t *next, json_t *params);
+static json_t *boxed(json_t *v, const char *key);
+
+/* A state only the real conductor can run (composer_fsm.c): it gets the
+ * parameters with the $composer state it would have returned itself,
+ * without "resuming", since they were inspected here already. */
+static void
+conductor_handoff(Activation *a, json_t *params)
+{
+	json_t *cs = a->cs;
+
+	a->cs = NULL; /* the real conductor has it, until conductor_said */
+	json_object_del(cs, "resuming");
+	json_object_set_new(params, "$composer", cs);
+	conductor_call(a, params);
+}
+
+/* Step a Composer composition here, from a->cs, with payload (owned): the
+ * parameters, or a component's result with what conductor.js does to it
+ * (the state's $composer merged in and taken out, numbers through JSON). */
+static void
+composer_run(Activation *a, json_t *payload, int resuming)
+{
+	FsmOut o;
+
+	if (conductor_count(a)) {
+		json_decref(payload);
+		return;
+	}
+	json_object_del(payload, "$composer");
+	composer_numbers(payload);
+	switch (composer_step(a->fsm, a->cs, payload, resuming, &o)) {
+	case FSM_ACTION:
+		component_run(a, o.name, boxed(o.params, "value"));
+		json_decref(o.params);
+		json_decref(o.name);
+		break;
+	case FSM_HANDOFF: conductor_handoff(a, o.params); break;
+	default: conductor_end(a, o.status, o.result);
+	}
+}
+
+/* After a component (or one that could not run), with payload (owned). */
+static void
+resume(Activation *a, json_t *payload)
+{
+	if (a->cs)
+		composer_run(a, payload, json_is_true(json_object_get(a->cs, "resuming")));
+	else
+		conductor_run(a, payload);
 }
 
 /* What the conductor is told when the component next names cannot run. */
@@ -153,7 +230,7 @@ component_run(Activation *a, const json_t *next, json_t *params)
 		rc = qname_parse(json_string_value(next), a->who.ns, &q, err, sizeof err) ? -EINVAL : 0;
 	if (!rc && a->count->components >= SEQUENCE_MAX) {
 		json_decref(params);
-		conductor_run(a, json_pack("{s:s}", "error", "Too many actions in the composition."));
+		resume(a, json_pack("{s:s}", "error", "Too many actions in the composition."));
 		return;
 	}
 	a->conductor = 1;
@@ -163,7 +240,7 @@ component_run(Activation *a, const json_t *next, json_t *params)
 	if (!rc)
 		return;
 	if ((e = component_error(rc, next, &q)))
-		conductor_run(a, e);
+		resume(a, e);
 	else
 		conductor_end(a, RUN_WHISK_ERROR,
 		              json_pack("{s:s}", "error", "Activation failure during composition."));
@@ -191,6 +268,10 @@ conductor_said(Activation *a, const ActDone *d)
 		conductor_end(a, d->status, params ? params : res ? json_incref(res) : json_object());
 		return;
 	}
+	if (a->fsm && (a->cs = composer_adopt(a->state))) { /* stepped here again */
+		json_decref(a->state);
+		a->state = NULL;
+	}
 	component_run(a, next, params);
 }
 
@@ -211,7 +292,7 @@ step_done(const ActDone *d, void *arg)
 	if (a->conductor == 2)
 		conductor_said(a, d);
 	else
-		conductor_run(a, json_is_object(d->result) ? json_copy(d->result) : json_object());
+		resume(a, json_is_object(d->result) ? json_deep_copy(d->result) : json_object());
 }
 
 /* Run the composition a with the merged parameters; count: the enclosing
@@ -225,6 +306,20 @@ conductor_start(Activation *a, json_t *params, CompCount *count)
 	a->memory = (int)json_integer_value(json_object_get(json_object_get(a->res.action, "limits"), "memory"));
 	if (!a->rec.cause)
 		record_annot(&a->rec, "topmost", json_true());
-	conductor_run(a, json_deep_copy(params));
+	a->fsm = composer_fsm(a->b, a->res.action);
+	if (a->fsm && !json_object_get(params, "$composer")) { /* as conductor.js starts */
+		a->cs = json_pack("{s:i, s:[], s:s, s:b}", "state", 0, "stack", "session", a->id, "resuming", 1);
+		composer_run(a, json_deep_copy(params), 0);
+	} else
+		conductor_run(a, json_deep_copy(params));
 	return 0;
+}
+
+void
+conductor_clear(Activation *a)
+{
+	json_decref(a->cs);
+	a->cs = NULL;
+	composer_release(a->fsm);
+	a->fsm = NULL;
 }

@@ -93,6 +93,7 @@ typedef struct Backend {
 	json_t *running; /* activation id -> the activation, from its start to its record (live.c) */
 	Alarms *alarms;
 	Files *files;
+	struct FsmCache *fsms; /* Composer compositions compiled, by action entity (composer_fsm.c) */
 	int nspare;
 } Backend;
 
@@ -218,6 +219,19 @@ typedef struct CompCount {
 	int components, conductors;
 } CompCount;
 
+/* A Composer composition compiled to conductor.js's states (composer_fsm.c). */
+typedef struct Fsm Fsm;
+typedef struct FsmCache FsmCache;
+
+/* What stepping a Composer composition came to. */
+enum { FSM_ACTION, FSM_HANDOFF, FSM_END };
+typedef struct FsmOut {
+	json_t *name;   /* FSM_ACTION: the component (owned) */
+	json_t *params; /* FSM_ACTION: its parameters; FSM_HANDOFF: the conductor's (owned) */
+	json_t *result; /* FSM_END (owned) */
+	int status;     /* FSM_END: run_status */
+} FsmOut;
+
 /* One activation in flight, from activation_start to its done callback. */
 typedef struct Activation {
 	struct Backend *b;
@@ -242,8 +256,10 @@ typedef struct Activation {
 	json_t *state;    /* the conductor's last state (owned), or NULL */
 	CompCount *count; /* &own, or the enclosing composition's */
 	CompCount own;
-	int64_t busy; /* the steps' durations, summed */
-	int memory;   /* MB, the largest of any step's */
+	struct Fsm *fsm; /* a Composer composition the backend steps itself, or NULL (composer_fsm.c) */
+	json_t *cs;      /* its $composer state while stepped here (owned); NULL while the real conductor has it */
+	int64_t busy;    /* the steps' durations, summed */
+	int memory;      /* MB, the largest of any step's */
 	/* the key its function calls the platform with (fnkey.c) */
 	char key[sizeof "fn-" + ACTID_LEN + 65];
 	json_t *key_scope; /* the action's api-key-scope, or NULL for its namespace */

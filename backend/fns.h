@@ -177,6 +177,15 @@ int sequence_is_exec(const json_t *exec);
 int sequence_start(Activation *a, json_t *params);
 int conductor_is(const json_t *action);
 int conductor_start(Activation *a, json_t *params, CompCount *count);
+void conductor_clear(Activation *a);
+
+/* composer_fsm.c */
+Fsm *composer_fsm(Backend *b, const json_t *action);
+void composer_release(Fsm *f);
+void composer_cache_free(Backend *b);
+void composer_numbers(json_t *v);
+int composer_step(const Fsm *f, json_t *cs, json_t *params, int resuming, FsmOut *o);
+json_t *composer_adopt(const json_t *state);
 
 /* api.c */
 void api_handle(HttpReq *req, void *arg);

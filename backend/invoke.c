@@ -53,6 +53,7 @@ activation_free(Activation *a)
 	resolved_free(&a->res);
 	record_clear(&a->rec);
 	json_decref(a->state);
+	conductor_clear(a);
 	if (!b || b->nspare >= SPARE_MAX) {
 		free(a);
 		return;

@@ -513,6 +513,7 @@ stop_services(Backend *b)
 	if (b->met)
 		metrics_free(b->met);
 	activation_spares_free(b);
+	composer_cache_free(b);
 	json_decref(b->gw_apis);
 	json_decref(b->gw_hosts);
 	json_decref(b->running);
