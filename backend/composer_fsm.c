@@ -15,8 +15,9 @@
  * below the marker, a runtime we do not know, a composition we cannot
  * compile) is left to the real conductor, every step.
  *
- * A state that needs JavaScript or the platform (function, async, parallel,
- * map) is handed to the real conductor: conductor.c runs the action with
+ * A state that needs JavaScript or the platform (a function other than
+ * those Composer's own combinators lower to, which composer_fn.c runs;
+ * async, parallel, map) is handed to the real conductor: conductor.c runs the action with
  * the parameters plus $composer {state, stack, session}, exactly what it
  * returns to itself between steps, and takes the $composer state it
  * returns back here (composer_adopt) when it is one we step.
@@ -543,34 +544,28 @@ step_one(const Fsm *f, json_t *cs, json_t **params, FsmOut *o)
 	json_object_set_new(cs, "state", json_integer(index + (s->next ? s->next : 1)));
 	switch (s->type) {
 	case S_CHOICE:
-		json_object_set_new(cs, "state",
-		                    json_integer(index + (truthy(json_object_get(*params, "value")) ? s->then : s->els)));
+		json_object_set_new(
+		        cs, "state",
+		        json_integer(index + (truthy(json_object_get(*params, "value")) ? s->then : s->els)));
 		break;
-	case S_TRY:
-		json_array_insert_new(stack, 0, json_pack("{s:I}", "catch", (json_int_t)(index + s->catch)));
-		break;
-	case S_LET:
-		json_array_insert_new(stack, 0, json_pack("{s:o}", "let", json_deep_copy(s->arg)));
-		break;
-	case S_MASK:
-		json_array_insert_new(stack, 0, json_pack("{s:n}", "let"));
-		break;
+	case S_TRY: json_array_insert_new(stack, 0, json_pack("{s:I}", "catch", (json_int_t)(index + s->catch))); break;
+	case S_LET: json_array_insert_new(stack, 0, json_pack("{s:o}", "let", json_deep_copy(s->arg))); break;
+	case S_MASK: json_array_insert_new(stack, 0, json_pack("{s:n}", "let")); break;
 	case S_EXIT:
 		if (json_array_size(stack) == 0)
 			return internal_error(o, params, "pop from an empty stack");
 		json_array_remove(stack, 0);
 		break;
-	case S_ACTION:
-		return dispatch(o, params, s->arg, *params);
-	case S_EMPTY:
-		inspect(cs, params);
-		break;
-	case S_STOP:
-		json_object_set_new(cs, "state", json_integer(-1));
-		break;
-	case S_DYNAMIC:
-		return step_dynamic(s, cs, params, o);
+	case S_ACTION: return dispatch(o, params, s->arg, *params);
+	case S_EMPTY: inspect(cs, params); break;
+	case S_STOP: json_object_set_new(cs, "state", json_integer(-1)); break;
+	case S_DYNAMIC: return step_dynamic(s, cs, params, o);
 	case S_FUNCTION:
+		if (composer_fn(s->arg, stack, params) == 0) {
+			inspect(cs, params);
+			break;
+		}
+		/* fall through */
 	case S_FORK:
 		json_object_set_new(cs, "state", json_integer(index));
 		o->params = *params;

@@ -187,6 +187,9 @@ void composer_numbers(json_t *v);
 int composer_step(const Fsm *f, json_t *cs, json_t *params, int resuming, FsmOut *o);
 json_t *composer_adopt(const json_t *state);
 
+/* composer_fn.c */
+int composer_fn(const json_t *fn, json_t *stack, json_t **params);
+
 /* api.c */
 void api_handle(HttpReq *req, void *arg);
 void api_check(HttpReq *req, void *arg);

@@ -3,7 +3,9 @@
 // runs twice: as deployed, and with its conductor's code edited below the
 // marker, which the backend leaves to the real conductor every step, as
 // OpenWhisk runs it. Both must give the same results; the first has no
-// conductor run where no state needs JavaScript, and fewer where some do.
+// conductor run where no state needs JavaScript (Composer's own functions,
+// which if, while, repeat, retry, literal and retain lower to, are run by
+// the backend), and no more than the second where some do.
 'use strict'
 
 const test = require('node:test')
@@ -45,11 +47,22 @@ const CASES = {
   numbers: [[{ n: 1.5 }], 0],
   error0: [[{}], 0],
   limit: [[{ n: 1 }], 0],
+  if: [[{ n: 1 }, { n: -1 }], 0],
+  while: [[{ n: 0 }, { n: 5 }], 0],
+  dowhile: [[{ n: 0 }, { n: 5 }], 0],
+  repeat: [[{ n: 0 }], 0],
+  retry: [[{ n: 0 }], 0],
+  retry_ok: [[{ n: 0 }], 0],
+  literal: [[{ n: 0 }], 0],
+  retain: [[{ n: 0 }], 0],
+  retain_catch: [[{ n: 0 }], 0],
+  shadow: [[{ n: 1 }, { n: -1 }], 0],
   function: [[{ n: 1 }], 1],
-  if: [[{ n: 1 }, { n: -1 }], null],
-  while: [[{ n: 0 }], null],
-  repeat: [[{ n: 0 }], null],
-  retry: [[{ n: 0 }], null],
+  if_fn: [[{ n: 1 }, { n: -1 }], null],
+  while_fn: [[{ n: 0 }], null],
+  merge: [[{ n: 0 }], null],
+  bad_name: [[{ n: 0 }], null],
+  count_text: [[{ n: 0 }], null],
   let_fn: [[{ n: 0 }], null],
   try_fn: [[{ n: 1 }], null]
 }
