@@ -134,4 +134,15 @@ test('Composer compositions stepped by the backend', async t => {
     assert.equal(limit.steps, 50)
     assert.deepEqual((await run('dynamic_bad', { n: 1 })).result, { error: 'Incorrect use of the dynamic combinator at AST node root[1]' })
   })
+
+  await t.test('an update that edits below the marker is the real conductor\'s from then on', async () => {
+    assert.equal((await run('seq', { n: 1 })).conductors, 0)
+    const a = await ow.actions.get({ name: 'seq' })
+    await ow.actions.update({ name: 'seq', action: { exec: Object.assign(a.exec, { code: a.exec.code + ' ' }) } })
+    const r = await run('seq', { n: 1 })
+    assert.deepEqual(r.result, { n: 4 })
+    assert.equal(r.conductors, 4)
+    deploy('seq') // deployed again by Composer: stepped here again
+    assert.equal((await run('seq', { n: 1 })).conductors, 0)
+  })
 })
