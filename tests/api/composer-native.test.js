@@ -10,12 +10,7 @@
 
 const test = require('node:test')
 const assert = require('node:assert/strict')
-const { execFileSync } = require('node:child_process')
-const fs = require('node:fs')
-const path = require('node:path')
-const { start, NODE_KIND } = require('./helper')
-
-const BIN = path.join(__dirname, 'node_modules', 'openwhisk-composer', 'bin')
+const { start, composer, NODE_KIND } = require('./helper')
 
 const NODE = {
   inc: 'function main(p) { return { n: (p.n || 0) + 1 } }',
@@ -71,9 +66,7 @@ test('Composer compositions stepped by the backend', async t => {
   const b = await start()
   const ow = b.ow
   t.after(() => b.close())
-  fs.writeFileSync(path.join(b.home, '.wskprops'), `APIHOST=http://127.0.0.1:${b.port}\nAUTH=${b.auth}\n`)
-  const env = Object.assign({}, process.env, { HOME: b.home })
-  for (const k of Object.keys(env)) if (k.startsWith('__OW_')) delete env[k]
+  const tools = composer(b)
 
   for (const [name, code] of Object.entries(NODE)) {
     await ow.actions.create({ name, action: { exec: { kind: NODE_KIND, code } } })
@@ -82,12 +75,7 @@ test('Composer compositions stepped by the backend', async t => {
   await ow.actions.create({ name: 'types', action: { exec: { kind: 'python:3', code: TYPES } } })
 
   // compose cases.js with CASE; deploy it as NAME; NAME-edited: its code with a comment at the end
-  function deploy (kase) {
-    const json = path.join(b.dir, kase + '.json')
-    const caseEnv = Object.assign({}, env, { CASE: kase })
-    fs.writeFileSync(json, execFileSync(process.execPath, [path.join(BIN, 'compose.js'), path.join(__dirname, 'compose', 'cases.js')], { env: caseEnv }))
-    execFileSync(process.execPath, [path.join(BIN, 'deploy.js'), kase, json, '-w'], { env })
-  }
+  const deploy = kase => tools.deploy(kase, 'cases', { CASE: kase })
   async function edited (kase) {
     const a = await ow.actions.get({ name: kase })
     a.exec.code += '\n// edited below the marker\n'

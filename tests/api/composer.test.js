@@ -4,30 +4,17 @@
 
 const test = require('node:test')
 const assert = require('node:assert/strict')
-const { execFileSync } = require('node:child_process')
-const fs = require('node:fs')
-const path = require('node:path')
-const { start } = require('./helper')
+const { start, composer } = require('./helper')
 
-const BIN = path.join(__dirname, 'node_modules', 'openwhisk-composer', 'bin')
 const ann = (rec, key) => (rec.annotations.find(a => a.key === key) || {}).value
 
 test('openwhisk-composer', async t => {
   const b = await start()
   const ow = b.ow
   t.after(() => b.close())
-  // the tools read ~/.wskprops, as wsk does
-  fs.writeFileSync(path.join(b.home, '.wskprops'), `APIHOST=http://127.0.0.1:${b.port}\nAUTH=${b.auth}\n`)
-  const env = Object.assign({}, process.env, { HOME: b.home })
-  for (const k of Object.keys(env)) if (k.startsWith('__OW_')) delete env[k]
-
   // compose FILE.js > FILE.json; deploy NAME FILE.json -w
-  function deploy (name) {
-    const json = path.join(b.dir, name + '.json')
-    const out = execFileSync(process.execPath, [path.join(BIN, 'compose.js'), path.join(__dirname, 'compose', name + '.js')], { env })
-    fs.writeFileSync(json, out)
-    return execFileSync(process.execPath, [path.join(BIN, 'deploy.js'), name, json, '-w'], { env }).toString()
-  }
+  const tools = composer(b)
+  const deploy = name => tools.deploy(name, name)
   const run = (name, params) => ow.actions.invoke({ name, params, blocking: true })
 
   await t.test('deploy makes a conductor action and the actions the composition defines', async () => {

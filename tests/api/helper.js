@@ -191,4 +191,23 @@ function findTool (name) {
   return null
 }
 
-module.exports = { start, poll, raw, credential, findTool, NODE_KIND }
+// Apache OpenWhisk Composer's own tools against backend b: they read
+// ~/.wskprops as wsk does, and run without a function's __OW_ variables.
+// deploy(NAME, FILE, extra) composes compose/FILE.js (its environment plus
+// extra) and deploys it as NAME; it returns what deploy printed.
+function composer (b) {
+  const bin = path.join(__dirname, 'node_modules', 'openwhisk-composer', 'bin')
+  const env = Object.assign({}, process.env, { HOME: b.home })
+  for (const k of Object.keys(env)) if (k.startsWith('__OW_')) delete env[k]
+  fs.writeFileSync(path.join(b.home, '.wskprops'), `APIHOST=http://127.0.0.1:${b.port}\nAUTH=${b.auth}\n`)
+  return {
+    deploy (name, file, extra = {}) {
+      const json = path.join(b.dir, name + '.json')
+      const source = path.join(__dirname, 'compose', file + '.js')
+      fs.writeFileSync(json, execFileSync(process.execPath, [path.join(bin, 'compose.js'), source], { env: Object.assign({}, env, extra) }))
+      return execFileSync(process.execPath, [path.join(bin, 'deploy.js'), name, json, '-w'], { env }).toString()
+    }
+  }
+}
+
+module.exports = { start, poll, raw, credential, findTool, composer, NODE_KIND }
