@@ -72,6 +72,10 @@ typedef struct DomainOps {
 	void (*forget)(Domain *d, const char *path);
 	/* c's working directory on this host, for a held container; NULL: none. */
 	const char *(*workdir)(Container *c);
+	/* The backend has no activation in flight, and the last one's answer
+	 * has gone out (sched_quiet): work the domain makes ahead may start
+	 * now. NULL: it makes none. */
+	void (*quiet)(Domain *d);
 } DomainOps;
 
 enum cstate {

@@ -58,7 +58,6 @@ enum {
 	PORT_FIRST = 20000,  /* 64 blocks of ports up to 32767, below the ephemeral range */
 	PORTS_PER_BLOCK = 199,
 	LOG_GRACE_MS = 1000,  /* sentinels may trail the answer by this much */
-	FILL_WAIT_MS = 20,    /* work made ahead waits for no call in flight at most this */
 	RESULT_MAX = 4 << 20, /* longest answer we take from a proxy */
 	TOKEN_HEX = 32,       /* a container's secret: 128 bits */
 };
@@ -74,10 +73,10 @@ struct Domain {
 	char node_launcher[PATH_MAX + 32]; /* launchers/launcher.js beside the proxy */
 	LIST_HEAD(, Lct) all;              /* every container of the domain */
 	unsigned next_port;
-	int calls;           /* calls in flight, of every container */
-	const char *fill[4]; /* kinds of shells to make ahead (shell_kind's), after... */
-	int nfill;           /* ...the calls in flight have ended (fill_cb) */
+	const char *fill[4]; /* kinds of shells to make ahead (shell_kind's), once... */
+	int nfill;           /* ...the backend is quiet (local_quiet, fill_cb) */
 	int net_fill;        /* and networks */
+	int fill_wait_ms;    /* or this long at the latest (SchedConfig.stem_wait_ms) */
 	uv_timer_t *filler;  /* its own allocation: closed by local_close */
 	int closing;
 };
@@ -150,7 +149,6 @@ call_free(uv_handle_t *h)
 }
 
 static void lct_maybe_down(Lct *x);
-static void fill_soon(Domain *d);
 
 /* The call is over: tell the scheduler, with body borrowed or kept. */
 static void
@@ -171,8 +169,6 @@ call_end(Lcall *k, const char *body, size_t len)
 		json_decref(k->sink.lines);
 	free(k->body);
 	x->calls--;
-	if (--x->d->calls == 0)
-		fill_soon(x->d);
 	if (k->grace_on)
 		uv_close((uv_handle_t *)&k->grace, call_free);
 	else
@@ -282,7 +278,6 @@ local_call(Container *c, const char *path, char *body, size_t len, long logs_lim
 		return rc;
 	}
 	x->calls++;
-	x->d->calls++;
 	return 0;
 }
 
@@ -526,20 +521,12 @@ fill_cb(uv_timer_t *t)
 	d->net_fill = 0;
 }
 
-/* Run fill_cb now that no call is in flight, on the loop's next turn:
- * after the answer that ended the last one has gone out. */
-static void
-fill_soon(Domain *d)
-{
-	if (!d->closing && (d->nfill > 0 || d->net_fill))
-		uv_timer_start(d->filler, fill_cb, 0, 0);
-}
-
 /* After the start of x: its shell's and its network's replacements, made
- * when no call is in flight (or FILL_WAIT_MS from now at the latest): made
- * at once, a shell (the zygote's answer on the loop's thread, the
- * launcher's CPU) and a network (unshare, spawning slirp4netns) would
- * delay the answer of the run this start's stem cell is serving. */
+ * when the backend is quiet (local_quiet), or fill_wait_ms from now at the
+ * latest (steady load has no gap): made at once, a shell (the zygote's
+ * answer on the loop's thread, the launcher's CPU) and a network (unshare,
+ * spawning slirp4netns) would delay the answer of the run this start's
+ * stem cell is serving. */
 static void
 fill_later(Domain *d, Lct *x)
 {
@@ -551,10 +538,19 @@ fill_later(Domain *d, Lct *x)
 	if (k && x->sock[0] && i == d->nfill && d->nfill < (int)(sizeof d->fill / sizeof *d->fill))
 		d->fill[d->nfill++] = k; /* a shell's network cannot become the host's: not after a port */
 	d->net_fill = 1;
-	if (d->calls == 0)
-		fill_soon(d);
-	else if (!d->closing && !uv_is_active((uv_handle_t *)d->filler))
-		uv_timer_start(d->filler, fill_cb, FILL_WAIT_MS, 0);
+	if (!d->closing && !uv_is_active((uv_handle_t *)d->filler))
+		uv_timer_start(d->filler, fill_cb, (uint64_t)d->fill_wait_ms, 0);
+}
+
+/* The backend has nothing in flight (sched_quiet): what fill_later put off
+ * is made now, after the stem cells the scheduler started first. */
+static void
+local_quiet(Domain *d)
+{
+	if (uv_is_active((uv_handle_t *)d->filler)) {
+		uv_timer_stop(d->filler);
+		fill_cb(d->filler);
+	}
 }
 
 /* Python's zygote: proxy/launchers/zygote.py, and its C half built beside
@@ -736,6 +732,7 @@ local_open(uv_loop_t *loop, const SchedConfig *cfg, Domain **out, char *err, siz
 	d->filler = emalloc(sizeof *d->filler);
 	uv_timer_init(loop, d->filler);
 	d->filler->data = d;
+	d->fill_wait_ms = cfg->stem_wait_ms;
 	sandbox_host_cpu(d->host, cfg->cpu_millis);
 	sandbox_host_net(d->host, cfg->network, cfg->api_port, cfg->api_open, cfg->api_close, cfg->api_arg);
 	if (!cfg->no_zygote)
@@ -800,4 +797,5 @@ const DomainOps domain_local_ops = {
 	.oom = local_oom,
 	.shutdown = local_shutdown,
 	.workdir = local_workdir,
+	.quiet = local_quiet,
 };

@@ -21,7 +21,7 @@ enum {
 	MAX_CPOOLS = 16,
 	DEF_START_MS = 100, /* what a start costs before one was measured */
 	DEF_STEM_MS = 20,   /* what a stem cell's /init costs, likewise */
-	STEM_WAIT_MS = 20,  /* a taken stem cell's replacement waits for sched_quiet at most this (default) */
+	STEM_WAIT_MS = 20,  /* work made ahead waits for sched_quiet at most this (default) */
 };
 
 typedef struct Run Run;

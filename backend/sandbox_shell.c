@@ -24,8 +24,8 @@
  *
  * SHELL_STOCK shells are kept of each kind that has them, made by
  * sandbox_shell_fill after a start of that kind; they are no containers of
- * the scheduler's. A shell is made when no call is in flight (the domain's
- * fill_later) with a container's CPU weight: the least weight starved
+ * the scheduler's. A shell is made when the backend is quiet (sched_quiet,
+ * the domain's fill_later) with a container's CPU weight: the least weight starved
  * node's shell (80 ms of CPU to make) so that the next new node action
  * waited for it (41-53 ms back to back unpinned, against 11-25). Its
  * slirp4netns is niced to 19 until it is taken, then 0. A shell that died (the backend closing its socket

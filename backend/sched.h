@@ -90,7 +90,8 @@ typedef struct SchedConfig {
 	int stemcells_new;       /* more of them, at most, for actions made and not yet run; 0 = default, -1: none */
 	int queue_max;           /* per action, 0 = default */
 	int short_run_ms;        /* runs quicker than this are short (their pools stay small), 0 = default */
-	int stem_wait_ms;        /* a taken stem cell's replacement waits for sched_quiet at most this, 0 = default */
+	int stem_wait_ms;        /* work made ahead (a taken stem cell's replacement, a domain's shells and
+	                            networks) waits for sched_quiet at most this, 0 = default */
 	int sandbox;             /* 1: sandbox (uid, namespaces, cgroups); 0: plain child */
 	int cpu_millis;          /* each container's CPU quota, thousandths of a core; 0: none */
 	int network;             /* SB_NET_* of sandbox.h */

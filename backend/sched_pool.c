@@ -305,13 +305,22 @@ stem_fill_quiet(Sched *s)
 		uv_timer_start(&s->stem_timer, stem_timer_cb, (uint64_t)s->cfg.stem_wait_ms, 0);
 }
 
+/* The one moment work made ahead waits for: the backend has nothing in
+ * flight (invoke.c's final_committed, after the last answer went out).
+ * Stem cells first, each from a shell and a network made ahead, then the
+ * domains make theirs again. */
 void
 sched_quiet(Sched *s)
 {
+	int i;
+
 	if (uv_is_active((uv_handle_t *)&s->stem_timer)) {
 		uv_timer_stop(&s->stem_timer);
 		stem_fill(s);
 	}
+	for (i = 0; i < s->ndoms; i++)
+		if (s->doms[i].ops->quiet)
+			s->doms[i].ops->quiet(s->doms[i].d);
 }
 
 /* A stem cell for p: a ready one of its kind, else a ready one of any kind
