@@ -538,7 +538,11 @@ fill_later(Domain *d, Lct *x)
 	if (k && x->sock[0] && i == d->nfill && d->nfill < (int)(sizeof d->fill / sizeof *d->fill))
 		d->fill[d->nfill++] = k; /* a shell's network cannot become the host's: not after a port */
 	d->net_fill = 1;
-	if (!d->closing && !uv_is_active((uv_handle_t *)d->filler))
+	if (d->closing)
+		return;
+	if (!sched_busy(x->c->s))
+		uv_timer_start(d->filler, fill_cb, 0, 0); /* on the loop's next turn */
+	else if (!uv_is_active((uv_handle_t *)d->filler))
 		uv_timer_start(d->filler, fill_cb, (uint64_t)d->fill_wait_ms, 0);
 }
 

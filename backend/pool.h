@@ -116,8 +116,10 @@ struct Sched {
 	char *stem_kinds[MAX_STEM_KINDS];
 	int stem_doms[MAX_STEM_KINDS];
 	int stem_expect[MAX_STEM_KINDS]; /* more stem cells, for new actions of the kind yet to run */
+	int stem_more[MAX_STEM_KINDS];   /* 1: one more, new actions of the kind came faster than one is made */
 	uv_timer_t expect_timer;         /* then sheds them */
 	uv_timer_t stem_timer;           /* a stem cell taken is replaced at sched_quiet or when this fires */
+	int busy;                        /* an activation is in flight: from sched_submit to sched_quiet */
 	int nstem_kinds;
 	int stem_fails; /* stem cells in a row that did not start */
 	unsigned next_id;

@@ -591,6 +591,7 @@ sched_submit(Sched *s, const RunSpec *sp, sched_done_cb cb, void *arg)
 		/* its annotations name a scheduler or pool we lack: the record says so */
 		if ((rc = run_new(s, NULL, sp, cb, arg, &r)) < 0)
 			return rc;
+		s->busy = 1;
 		run_fail_later(r, RUN_DEV_ERROR, err);
 		return 0;
 	}
@@ -602,6 +603,7 @@ sched_submit(Sched *s, const RunSpec *sp, sched_done_cb cb, void *arg)
 		pool_maybe_free(p);
 		return rc;
 	}
+	s->busy = 1; /* work made ahead waits for sched_quiet */
 	queue_append(p, r);
 	pool_pump(p);
 	pool_maybe_free(p);

@@ -121,6 +121,9 @@ void sched_expect(Sched *s, const char *kind, json_t *annotations);
  * answered. Work made ahead that waits for it (a stem cell's replacement)
  * starts now. */
 void sched_quiet(Sched *s);
+/* An activation is in flight (from sched_submit until sched_quiet): work
+ * made ahead waits for sched_quiet. */
+int sched_busy(Sched *s);
 /* The container held for failed activation id (its action's annotation
  * debug): its working directory and when the hold ends (ms since epoch).
  * 0 or -ENOENT (none held: no debug, it succeeded, released, or over). */

@@ -170,6 +170,7 @@ stem_kind_add(Sched *s, int di, const char *kind)
 	s->stem_kinds[i] = estrdup(kind);
 	s->stem_doms[i] = di;
 	s->stem_expect[i] = 0;
+	s->stem_more[i] = 0;
 	s->nstem_kinds++;
 	return i;
 }
@@ -206,7 +207,7 @@ expect_cb(uv_timer_t *t)
 	int i;
 
 	for (i = 0; i < s->nstem_kinds; i++)
-		s->stem_expect[i] = 0;
+		s->stem_expect[i] = s->stem_more[i] = 0;
 	for (c = LIST_FIRST(&s->stems); c; c = cn) {
 		cn = LIST_NEXT(c, link);
 		if (stem_count(s, c->kind) > s->cfg.stemcells) {
@@ -230,6 +231,33 @@ stem_expect(Sched *s, int di, const char *kind)
 	stem_fill(s);
 }
 
+/* The first container of p, a new action's, found no stem cell of its
+ * kind ready (d: the one it took, or NULL): new actions of the kind come
+ * faster than a stem cell is replaced (made back to back, the next one
+ * came while the replacement was still starting and waited for it: python
+ * 30-115 ms, node 40-150), so one more of the kind is kept, until no new
+ * action has come for --idle. A new action that finds one ready keeps
+ * that time going. */
+static void
+stem_more(Pool *p, Container *d)
+{
+	Sched *s = p->s;
+	int i;
+
+	if (p->ncont > 0 || p->debug_ms || p->cp != &s->cpools[0] || (i = stem_kind_add(s, p->di, p->kind)) < 0)
+		return;
+	if (d && d->state != C_STARTING && strcmp(d->kind, p->kind) == 0) {
+		if (s->stem_more[i])
+			uv_timer_start(&s->expect_timer, expect_cb, (uint64_t)s->cfg.idle_ms, 0);
+		return;
+	}
+	if (!s->stem_more[i])
+		log_debug("sched: %s: new actions of kind %s come faster than its stem cells: one more", p->path,
+		          p->kind);
+	s->stem_more[i] = 1;
+	uv_timer_start(&s->expect_timer, expect_cb, (uint64_t)s->cfg.idle_ms, 0);
+}
+
 /* A new action of kind took its first container: one expected fewer. */
 void
 stem_fulfil(Sched *s, const char *kind)
@@ -251,6 +279,8 @@ stem_kind_drop(Sched *s, const char *kind)
 			free(s->stem_kinds[i]);
 			s->stem_kinds[i] = s->stem_kinds[--s->nstem_kinds];
 			s->stem_doms[i] = s->stem_doms[s->nstem_kinds];
+			s->stem_expect[i] = s->stem_expect[s->nstem_kinds];
+			s->stem_more[i] = s->stem_more[s->nstem_kinds];
 			return;
 		}
 }
@@ -276,7 +306,8 @@ stem_fill(Sched *s)
 	if (s->closing || !TAILQ_EMPTY(&s->starving) || !TAILQ_EMPTY(&s->later))
 		return; /* actions come first */
 	for (i = 0; i < s->nstem_kinds; i++)
-		for (n = stem_count(s, s->stem_kinds[i]); n < s->cfg.stemcells + s->stem_expect[i]; n++) {
+		for (n = stem_count(s, s->stem_kinds[i]); n < s->cfg.stemcells + s->stem_expect[i] + s->stem_more[i];
+		     n++) {
 			if (!cpool_room(s, &s->cpools[0], 1, STEM_MEMORY_MB) || s->starting >= s->cfg.max_starts)
 				return;
 			if (!(c = container_new(s, s->stem_doms[i], s->stem_kinds[i], STEM_MEMORY_MB, NULL)))
@@ -291,17 +322,20 @@ stem_timer_cb(uv_timer_t *t)
 	stem_fill(t->data);
 }
 
-/* The replacement of a stem cell a run took: started when the backend has
- * nothing in flight (sched_quiet, after the run's answer has gone out), or
- * stem_wait_ms (STEM_WAIT_MS, 20) from now at the latest: steady load has
- * no gap. Started at
- * once, its start (a shell's Zgo, the proxy's exec and probe; without
- * shells the sandbox and the interpreter's start) ran beside the run that
- * took the stem cell and delayed its answer, on one CPU most of all. */
+/* The replacement of a stem cell a run took, or the next stem cell once
+ * one is up: started when the backend has nothing in flight (at once, or
+ * at sched_quiet, after the run's answer has gone out), or stem_wait_ms
+ * (STEM_WAIT_MS, 20) from now at the latest: steady load has no gap.
+ * Started at once, its start (a shell's Zgo, the proxy's exec and probe;
+ * without shells the sandbox and the interpreter's start) ran beside the
+ * run that took the stem cell and delayed its answer, on one CPU most of
+ * all. */
 void
 stem_fill_quiet(Sched *s)
 {
-	if (!s->closing && !uv_is_active((uv_handle_t *)&s->stem_timer))
+	if (!s->busy)
+		stem_fill(s);
+	else if (!s->closing && !uv_is_active((uv_handle_t *)&s->stem_timer))
 		uv_timer_start(&s->stem_timer, stem_timer_cb, (uint64_t)s->cfg.stem_wait_ms, 0);
 }
 
@@ -314,6 +348,7 @@ sched_quiet(Sched *s)
 {
 	int i;
 
+	s->busy = 0;
 	if (uv_is_active((uv_handle_t *)&s->stem_timer)) {
 		uv_timer_stop(&s->stem_timer);
 		stem_fill(s);
@@ -323,10 +358,12 @@ sched_quiet(Sched *s)
 			s->doms[i].ops->quiet(s->doms[i].d);
 }
 
-/* A stem cell for p: a ready one of its kind, else a ready one of any kind
- * (the proxy takes its kind from /init), else one of its kind still
+/* A stem cell for p: a ready one of its kind, else one of its kind still
  * starting, which is nearer ready than a container started now: actions
- * made one after the other come faster than a stem cell is replaced. Only
+ * made one after the other come faster than a stem cell is replaced;
+ * else a ready one of any kind (the proxy takes its kind from /init), which
+ * still starts its own interpreter there: node's in a python stem cell
+ * took 120-140 ms, where node's own starting one was up in 30. Only
  * for a pool's first container, and only one of its kind: a burst that
  * grows a pool took stem cell after stem cell as each was started, and
  * they came up one by one where cold containers start side by side (p99 at
@@ -350,7 +387,13 @@ stem_take(Pool *p)
 			return c;
 		any = any ? any : c;
 	}
-	return any ? any : starting;
+	return starting ? starting : any;
+}
+
+int
+sched_busy(Sched *s)
+{
+	return s->busy;
 }
 
 /* Does p's domain run its containers elsewhere (domain.h)? */
@@ -478,7 +521,9 @@ pool_grow(Pool *p)
 		fail_queue(p, "The action's memory limit is more than this host gives all its containers.");
 		return -E2BIG;
 	}
-	if (!p->debug_ms && (c = stem_take(p))) { /* a debug action's proxy logs from its start */
+	c = p->debug_ms ? NULL : stem_take(p); /* a debug action's proxy logs from its start */
+	stem_more(p, c);
+	if (c) {
 		int starting = c->state == C_STARTING;
 		more = p->lim.memory_mb - c->memory_mb;
 		if (!starting)
@@ -661,7 +706,7 @@ container_up(Container *c, int err, const char *why)
 		if (!TAILQ_EMPTY(&s->starving))
 			sched_relieve(s); /* and fills stem cells */
 		else
-			stem_fill(s); /* its start's place is free: the next stem cell */
+			stem_fill_quiet(s); /* its start's place is free: the next stem cell, once quiet */
 		return;
 	}
 	container_init(c);
