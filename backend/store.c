@@ -381,12 +381,13 @@ store_event_insert(Store *st, const char *ns, const char *kind, const char *op, 
 }
 
 /* Insert rows (p->seq set, ascending) in one transaction on st's
- * connection, noting the last seq as applied from the journal. Every
+ * connection, noting the last seq as applied from the journal, or upto if
+ * that is less (records before it still wait: store_journal.c). Every
  * statement is a prepared one: this runs once per batch, and parsing
  * BEGIN, UPDATE and COMMIT each time cost more than inserting a record.
  * 0 or -EIO. */
 int
-rows_insert(Store *st, struct pendq *list)
+rows_insert(Store *st, struct pendq *list, int64_t upto)
 {
 	sqlite3_stmt *ins = st->st[S_ACT_PUT], *mark;
 	int rc = store_begin(st);
@@ -409,7 +410,7 @@ rows_insert(Store *st, struct pendq *list)
 	}
 	if (!rc) {
 		mark = store_stmt(st, S_META_APPLIED);
-		sqlite3_bind_int64(mark, 1, last);
+		sqlite3_bind_int64(mark, 1, last < upto ? last : upto);
 		rc = store_exec_step(st, mark);
 	}
 	if (!rc)
@@ -477,7 +478,7 @@ store_flush(Store *st)
 	STAILQ_FOREACH(p, &list, link)
 		if (!p->barrier)
 			p->seq = ++st->seq;
-	rc = st->jfd >= 0 ? journal_write(st, &list) : rows_insert(st, &list);
+	rc = st->jfd >= 0 ? journal_write(st, &list) : rows_insert(st, &list, INT64_MAX);
 	st->commits++;
 	for (p = STAILQ_FIRST(&list); p; p = next) {
 		next = STAILQ_NEXT(p, link);

@@ -67,7 +67,9 @@ typedef struct Pending {
 	int event;   /* finished: tell the event stream */
 	int barrier; /* no record: only cb, after those queued before */
 	int skip;    /* replaced by a newer record of its id before the worker took it */
+	int handed;  /* taken by the worker (then it is not skipped) */
 	int64_t seq; /* its rowid and event seq, once written */
+	uint64_t at; /* loop time it was journalled, ms */
 	store_commit_cb cb;
 	void *arg;
 } Pending;
@@ -94,8 +96,8 @@ struct Store {
 	int jfd;                /* -1: no journal, records go straight to SQLite */
 	size_t journalled;      /* bytes the journal holds */
 	struct pendq unapplied; /* journalled, waiting for the worker */
-	int nunapplied;
-	int64_t handed; /* the last seq handed to the worker */
+	int nunapplied, nheld;  /* of them running records the worker is not given yet */
+	int64_t apply_upto;     /* the seq the worker's batch completes the journal to (rows_insert) */
 	uv_timer_t apply_timer;
 	struct pendq applying; /* the worker's batch */
 	Map recent;            /* id → its newest record not yet in SQLite */
@@ -117,7 +119,7 @@ void cache_drop(StoreCache *c, const char *ns, const char *coll, const char *nam
 void store_free(Store *st);
 Pending *pending_new(const char *id, const char *ns, const char *name, const char *path, const char *version);
 void pending_free(Pending *p);
-int rows_insert(Store *st, struct pendq *list);
+int rows_insert(Store *st, struct pendq *list, int64_t upto);
 void pendq_free(struct pendq *q);
 int journal_open(Store *st, const char *dbpath);
 int journal_write(Store *st, struct pendq *list);

@@ -19,10 +19,17 @@
  *   loop:                                     done -> forget, truncate when empty
  *
  * A record replaced by a newer one of the same id before the worker took
- * it (an activation's 'running' record, when its final one follows within
- * APPLY_MS, as a warm action's does) is not inserted: the worker would
- * insert it and at once delete it again, in four indexes. Both are in the
- * journal, so a crash before the final one leaves the running one there.
+ * it (an activation's 'running' record, when its final one follows) is not
+ * inserted: the worker would insert it and at once delete it again, in
+ * four indexes. So running records are held back from the worker for
+ * HOLD_MS (their final one usually comes by then: a burst of non-blocking
+ * invokes costs the worker one insert each, not three, and no CPU while it
+ * is being accepted); nothing reads them from SQLite but the recovery at
+ * start. Both are in the journal, so a crash before the final one leaves
+ * the running one there. While one is held, a batch notes as applied only
+ * the seq before the oldest held (rows_insert's upto): replay at start
+ * inserts again from there, and a record already in SQLite is only
+ * replaced by itself.
  *
  * Until a record is in SQLite, reads find it in `recent`, a map by id:
  * store_act_get, store_act_list and the event replay merge it in, so a
@@ -53,6 +60,18 @@ enum { JOURNAL_TRUNCATE = 4 << 20 };
  * a tenth of the backend's CPU; at 10 ms groups are ~50. Records wait in
  * memory (`recent`) and in the journal meanwhile, so nothing is less durable. */
 enum { APPLY_ROWS = 256, APPLY_MS = 10, APPLY_RETRY_MS = 1000 };
+
+/* A running record waits this long for its final one, and at most this
+ * many wait (then all go to the worker): more than the 10,000 one node
+ * process may hold, ~1 KB each in memory. */
+enum { HOLD_MS = 3000, HOLD_ROWS = 16384 };
+
+/* A running record the worker is not given yet (its final one may replace it). */
+static int
+held(const Pending *p)
+{
+	return p->status < 0 && !p->skip && !p->barrier;
+}
 
 /* An id's records are the newest first: a final record hides its running one. */
 static void
@@ -182,15 +201,33 @@ journal_keep(Store *st, Pending *p)
 {
 	Pending *old = recent_find(st, p->id);
 
-	if (old && old->seq > st->handed) {
+	if (old && !old->handed) {
+		st->nheld -= held(old);
 		recent_del(st, old);
 		old->skip = 1;
 		free(old->doc);
 		old->doc = NULL;
 	}
+	p->at = uv_now(st->check.loop);
 	STAILQ_INSERT_TAIL(&st->unapplied, p, link);
 	st->nunapplied++;
+	st->nheld += held(p);
 	recent_add(st, p);
+}
+
+/* The worker's batch was not taken in: it waits again, before those that came since. */
+static void
+batch_back(Store *st)
+{
+	Pending *p;
+
+	STAILQ_FOREACH(p, &st->applying, link) {
+		p->handed = 0;
+		st->nunapplied++;
+		st->nheld += held(p);
+	}
+	STAILQ_CONCAT(&st->applying, &st->unapplied);
+	STAILQ_CONCAT(&st->unapplied, &st->applying);
 }
 
 static void
@@ -202,7 +239,7 @@ apply_work(uv_work_t *w)
 		st->apply_rc = -EIO;
 		return;
 	}
-	st->apply_rc = !STAILQ_EMPTY(&st->applying) ? rows_insert(st->worker, &st->applying) : 0;
+	st->apply_rc = !STAILQ_EMPTY(&st->applying) ? rows_insert(st->worker, &st->applying, st->apply_upto) : 0;
 	if (st->prune_job.batch)
 		st->pruned = store_prune(st->worker, st->prune_job.before, st->prune_job.keep,
 		                         st->prune_job.keep_events, st->prune_job.batch);
@@ -224,8 +261,7 @@ apply_after(uv_work_t *w, int status)
 	st->pruned = 0;
 	if (st->apply_rc) { /* keep them, in memory and in the journal; retry with the next batch */
 		log_error("store: the worker could not insert %s", "activation records; they stay in the journal");
-		STAILQ_CONCAT(&st->applying, &st->unapplied); /* before those that came since */
-		STAILQ_CONCAT(&st->unapplied, &st->applying);
+		batch_back(st);
 	} else {
 		STAILQ_FOREACH(p, &st->applying, link)
 			recent_del(st, p);
@@ -249,22 +285,53 @@ apply_after(uv_work_t *w, int status)
 		journal_apply(st);
 }
 
+/* Give the worker every record waiting but the running ones held less
+ * than HOLD_MS (all, past HOLD_ROWS held): one pass over what waits, once
+ * a batch. The batch completes the journal up to the seq before the
+ * oldest record still held. */
+static void
+batch_take(Store *st)
+{
+	struct pendq keep = STAILQ_HEAD_INITIALIZER(keep);
+	uint64_t now = uv_now(st->check.loop);
+	int all = st->nheld >= HOLD_ROWS;
+	Pending *p;
+
+	st->apply_upto = INT64_MAX;
+	st->nunapplied = st->nheld = 0;
+	while ((p = STAILQ_FIRST(&st->unapplied))) {
+		STAILQ_REMOVE_HEAD(&st->unapplied, link);
+		if (!all && held(p) && now - p->at < HOLD_MS) {
+			if (st->apply_upto == INT64_MAX)
+				st->apply_upto = p->seq - 1;
+			STAILQ_INSERT_TAIL(&keep, p, link);
+			st->nunapplied++;
+			st->nheld++;
+			continue;
+		}
+		p->handed = 1;
+		STAILQ_INSERT_TAIL(&st->applying, p, link);
+	}
+	STAILQ_CONCAT(&st->unapplied, &keep);
+}
+
 static void
 apply_start(Store *st)
 {
-	if (st->apply_running || (STAILQ_EMPTY(&st->unapplied) && !st->prune_want.batch))
+	Pending *p = STAILQ_FIRST(&st->unapplied); /* with none ready, the oldest held */
+
+	if (st->apply_running || (st->nunapplied == st->nheld && st->nheld < HOLD_ROWS && !st->prune_want.batch &&
+	                          (!p || uv_now(st->check.loop) - p->at < HOLD_MS)))
 		return;
 	uv_timer_stop(&st->apply_timer);
-	STAILQ_CONCAT(&st->applying, &st->unapplied);
-	st->handed = st->seq;
-	st->nunapplied = 0;
+	batch_take(st);
 	st->prune_job = st->prune_want; /* the worker reads only its own copy */
 	st->prune_want.batch = 0;
 	st->apply_running = 1;
 	st->apply_req.data = st;
 	if (uv_queue_work(st->check.loop, &st->apply_req, apply_work, apply_after)) {
 		st->apply_running = 0;
-		STAILQ_CONCAT(&st->unapplied, &st->applying);
+		batch_back(st);
 		st->prune_want = st->prune_job;
 	}
 }
@@ -275,16 +342,27 @@ apply_timer_cb(uv_timer_t *t)
 	apply_start(t->data);
 }
 
-/* After a flush: hand what waits to the worker, now or a little later. */
+/* After a flush: hand what waits to the worker, now or a little later:
+ * APPLY_MS after the first record it may take, or when the oldest held
+ * one's time is out (the first of unapplied after a batch). */
 void
 journal_apply(Store *st)
 {
-	if (st->apply_running || STAILQ_EMPTY(&st->unapplied))
+	int ready = st->nunapplied - st->nheld;
+	uint64_t due, now = uv_now(st->check.loop);
+	Pending *first = STAILQ_FIRST(&st->unapplied);
+
+	if (st->apply_running || !first)
 		return;
-	if (st->nunapplied >= APPLY_ROWS)
+	if (ready >= APPLY_ROWS || st->nheld >= HOLD_ROWS) {
 		apply_start(st);
-	else if (!uv_is_active((uv_handle_t *)&st->apply_timer))
-		uv_timer_start(&st->apply_timer, apply_timer_cb, APPLY_MS, 0);
+		return;
+	}
+	due = ready ? APPLY_MS : first->at + HOLD_MS > now ? first->at + HOLD_MS - now : 0;
+	if (uv_is_active((uv_handle_t *)&st->apply_timer) &&
+	    (st->apply_rc || uv_timer_get_due_in(&st->apply_timer) <= due))
+		return; /* (after a failure, its retry stands) */
+	uv_timer_start(&st->apply_timer, apply_timer_cb, due, 0);
 }
 
 /* Ask the worker to prune (store_prune) after its next insert. */
@@ -359,7 +437,7 @@ journal_replay(Store *st, FILE *f)
 		}
 	free(line);
 	if (!STAILQ_EMPTY(&list))
-		rc = rows_insert(st, &list);
+		rc = rows_insert(st, &list, INT64_MAX);
 	pendq_free(&list);
 	if (n)
 		log_info("store: %d activation records recovered from the journal", n);
@@ -411,7 +489,7 @@ journal_close(Store *st)
 		st->closing++;
 		return 1;
 	}
-	if ((STAILQ_EMPTY(&st->unapplied) || rows_insert(st, &st->unapplied) == 0) && ftruncate(st->jfd, 0))
+	if ((STAILQ_EMPTY(&st->unapplied) || rows_insert(st, &st->unapplied, INT64_MAX) == 0) && ftruncate(st->jfd, 0))
 		log_warn("store: cannot truncate the journal");
 	pendq_free(&st->unapplied);
 	close(st->jfd);

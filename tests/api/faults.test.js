@@ -138,4 +138,31 @@ test('faults', async t => {
     const r = await blocking(b, 'ok', { i: 1 })
     assert.equal(r.status, 200)
   })
+
+  // The store holds a running record back from SQLite while its final one
+  // may still come (store_journal.c): records journalled after it that went
+  // to SQLite meanwhile must not make a restart skip it in the journal.
+  await t.test('kill -9 keeps a long run acknowledged before records that reached the store', async () => {
+    await ow.actions.create({ name: 'long', action: 'import time\ndef main(args):\n    time.sleep(30)\n    return {}\n', kind: 'python:3', limits: { timeout: 60000 } })
+    const long = await b.raw('POST', '/api/v1/namespaces/_/actions/long', { body: {} })
+    assert.equal(long.status, 202)
+    const after = []
+    for (let i = 0; i < 5; i++) {
+      const r = await blocking(b, 'ok', { i })
+      assert.equal(r.status, 200)
+      after.push(r.json.activationId)
+    }
+    await new Promise(resolve => setTimeout(resolve, 500)) // the store's worker took the finished ones
+    await b.kill9()
+    await b.start()
+    const rec = await b.raw('GET', `/api/v1/namespaces/_/activations/${long.json.activationId}`)
+    assert.equal(rec.status, 200, 'the acknowledged long run is still recorded')
+    assert.equal(rec.json.response.success, false)
+    assert.match(rec.json.response.result.error, /backend restarted/)
+    for (const id of after) {
+      const r = await b.raw('GET', `/api/v1/namespaces/_/activations/${id}`)
+      assert.equal(r.status, 200, id)
+      assert.equal(r.json.response.success, true)
+    }
+  })
 })
