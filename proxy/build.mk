@@ -2,7 +2,8 @@
 PROXY_SRCS := $(wildcard proxy/*.c)
 PROXY_OBJS := $(PROXY_SRCS:.c=.o)
 PROXY_CFLAGS := $(shell pkg-config --cflags libuv jansson libarchive)
-PROXY_LIBS := $(shell pkg-config --libs libuv jansson libarchive)
+# libarchive is dlopen()ed at the first archive (unpack.c): its headers only
+PROXY_LIBS := $(shell pkg-config --libs libuv jansson)
 
 proxy/%.o: proxy/%.c
 	$(CC) $(CFLAGS) $(PROXY_CFLAGS) -c -o $@ $<
