@@ -103,10 +103,40 @@ unflatten(void)
 	return 0;
 }
 
+/* Write-populate the pages of [lo, hi) that are there (mincore): those
+ * the zygote touched, which C2 shares with it. A page never touched is
+ * not shared: populating it would only zero a page the launcher may never
+ * use (python's arenas, the heap's free top, stacks), as a launcher
+ * started anew does not either. */
+static void
+populate_present(unsigned long lo, unsigned long hi)
+{
+	static unsigned char vec[4096];
+	unsigned long pg = (unsigned long)sysconf(_SC_PAGESIZE), base, len, i, j, n;
+
+	for (base = lo; base < hi; base += len) {
+		len = hi - base < sizeof vec * pg ? hi - base : sizeof vec * pg;
+		n = len / pg;
+		if (mincore((void *)base, len, vec) < 0) {
+			madvise((void *)base, len, MADV_POPULATE_WRITE);
+			continue;
+		}
+		for (i = 0; i < n; i = j) {
+			while (i < n && !(vec[i] & 1))
+				i++;
+			for (j = i; j < n && vec[j] & 1; j++)
+				;
+			if (j > i)
+				madvise((void *)(base + i * pg), (j - i) * pg, MADV_POPULATE_WRITE);
+		}
+	}
+}
+
 /* C2: copy now every page it shares with the zygote and may write
- * (MADV_POPULATE_WRITE over its private writable mappings), as a launcher
- * started anew has them: off the critical path, since the launcher waits
- * for its action, and charged to the container's memory cgroup. */
+ * (MADV_POPULATE_WRITE over what is there of its private writable
+ * mappings), as a launcher started anew has them: off the critical path,
+ * since the launcher waits for its action, and charged to the container's
+ * memory cgroup. */
 static void
 launcher_unshare(void)
 {
@@ -124,7 +154,7 @@ launcher_unshare(void)
 	maps[got] = '\0';
 	for (line = strtok_r(maps, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
 		if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perms) == 3 && strcmp(perms, "rw-p") == 0)
-			madvise((void *)lo, hi - lo, MADV_POPULATE_WRITE);
+			populate_present(lo, hi);
 }
 
 /* C1, in the sandbox: fork the launcher, give the proxy our ends (a
