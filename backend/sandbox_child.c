@@ -121,17 +121,21 @@ unescape(char *s)
 	*o = '\0';
 }
 
-/* Detach every mount but the root, the last mounted first (a mount comes
- * after its parent in mountinfo). A mount a user namespace cannot undo
- * (locked, without root) stays. */
+/* Detach every mount but the root. A detach takes the mounts below its
+ * mount with it (MNT_DETACH), so only a mount whose parent was not
+ * detached before is detached on its own, parents first (a mount comes
+ * after its parent in mountinfo; one that does not is detached on its
+ * own): each umount2 waits for an RCU grace period, one for the host's
+ * /proc, /sys, /dev each instead of one per mount. A mount a user
+ * namespace cannot undo (locked, without root) stays. */
 static void
 child_detach_all(const ChildArgs *a)
 {
 	static char info[256 * 1024]; /* the child's own copy: no malloc here */
-	static char *mp[2048];
+	static int gone[2048];
 	char *line, *save = NULL, *f;
 	ssize_t n, got = 0;
-	int fd, i, nmp = 0;
+	int fd, i, k, id, parent, ngone = 0;
 
 	if ((fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC)) < 0)
 		sandbox_child_fail(a, ST_DETACH);
@@ -139,19 +143,23 @@ child_detach_all(const ChildArgs *a)
 		got += n;
 	close(fd);
 	info[got] = '\0';
-	for (line = strtok_r(info, "\n", &save); line && nmp < 2048; line = strtok_r(NULL, "\n", &save)) {
+	for (line = strtok_r(info, "\n", &save); line && ngone < 2048; line = strtok_r(NULL, "\n", &save)) {
 		/* "36 35 98:0 /root /mnt/point rw,... - type source opts": the fifth field */
+		if (sscanf(line, "%d %d", &id, &parent) != 2)
+			continue;
 		for (f = line, i = 0; i < 4 && (f = strchr(f, ' ')); i++)
 			f++;
 		if (!f)
 			continue;
 		f[strcspn(f, " ")] = '\0';
 		unescape(f);
-		if (strcmp(f, "/") != 0)
-			mp[nmp++] = f;
+		if (strcmp(f, "/") == 0)
+			continue;
+		for (k = 0; k < ngone && gone[k] != parent; k++)
+			;
+		if (k < ngone || umount2(f, MNT_DETACH) == 0)
+			gone[ngone++] = id;
 	}
-	for (i = nmp - 1; i >= 0; i--)
-		umount2(mp[i], MNT_DETACH);
 }
 
 /* A minimal /dev: the harmless devices bound from the host's (opened
