@@ -297,17 +297,36 @@ stem_count(Sched *s, const char *kind)
 	return n;
 }
 
+/* Is a stem cell of kind starting? */
+static int
+stem_starting(Sched *s, const char *kind)
+{
+	Container *c;
+
+	LIST_FOREACH(c, &s->stems, link)
+		if (c->state == C_STARTING && strcmp(c->kind, kind) == 0)
+			return 1;
+	return 0;
+}
+
+/* Start the stem cells each kind lacks. The one more of stem_more starts
+ * once none of its kind is starting (container_up calls again): started
+ * beside the replacement, it found no shell (the one there was taken by
+ * the replacement, the next made after both), so it held the loop 16 ms
+ * (sandbox, the zygote's fork) and the CPU with the replacement. */
 void
 stem_fill(Sched *s)
 {
 	Container *c;
-	int i, n;
+	int i, n, base;
 
 	if (s->closing || !TAILQ_EMPTY(&s->starving) || !TAILQ_EMPTY(&s->later))
 		return; /* actions come first */
 	for (i = 0; i < s->nstem_kinds; i++)
-		for (n = stem_count(s, s->stem_kinds[i]); n < s->cfg.stemcells + s->stem_expect[i] + s->stem_more[i];
-		     n++) {
+		for (n = stem_count(s, s->stem_kinds[i]), base = s->cfg.stemcells + s->stem_expect[i];
+		     n < base + s->stem_more[i]; n++) {
+			if (n >= base && stem_starting(s, s->stem_kinds[i]))
+				break;
 			if (!cpool_room(s, &s->cpools[0], 1, STEM_MEMORY_MB) || s->starting >= s->cfg.max_starts)
 				return;
 			if (!(c = container_new(s, s->stem_doms[i], s->stem_kinds[i], STEM_MEMORY_MB, NULL)))
@@ -358,8 +377,8 @@ sched_quiet(Sched *s)
 			s->doms[i].ops->quiet(s->doms[i].d);
 }
 
-/* A stem cell for p: a ready one of its kind, else one of its kind still
- * starting, which is nearer ready than a container started now: actions
+/* A stem cell for p: a ready one of its kind, else the oldest of its kind
+ * still starting, which is nearer ready than a container started now: actions
  * made one after the other come faster than a stem cell is replaced;
  * else a ready one of any kind (the proxy takes its kind from /init), which
  * still starts its own interpreter there: node's in a python stem cell
@@ -379,8 +398,9 @@ stem_take(Pool *p)
 	LIST_FOREACH(c, &p->s->stems, link) {
 		if (c->ops != p->s->doms[p->di].ops)
 			continue;
-		if (c->state == C_STARTING && !starting && p->ncont == 0 && strcmp(c->kind, p->kind) == 0)
-			starting = c;
+		if (c->state == C_STARTING && p->ncont == 0 && strcmp(c->kind, p->kind) == 0 &&
+		    (!starting || c->born_ms <= starting->born_ms))
+			starting = c; /* the list is newest first */
 		if (c->state != C_STEM)
 			continue;
 		if (strcmp(c->kind, p->kind) == 0)
