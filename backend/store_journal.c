@@ -73,6 +73,15 @@ held(const Pending *p)
 	return p->status < 0 && !p->skip && !p->barrier;
 }
 
+/* Running records may wait: not past HOLD_ROWS, nor while the journal is
+ * past JOURNAL_TRUNCATE (it is cut only once all it holds is applied,
+ * which a steady stream of long runs would otherwise never let happen). */
+static int
+holding(const Store *st)
+{
+	return st->nheld < HOLD_ROWS && st->journalled <= JOURNAL_TRUNCATE;
+}
+
 /* An id's records are the newest first: a final record hides its running one. */
 static void
 recent_add(Store *st, Pending *p)
@@ -286,15 +295,15 @@ apply_after(uv_work_t *w, int status)
 }
 
 /* Give the worker every record waiting but the running ones held less
- * than HOLD_MS (all, past HOLD_ROWS held): one pass over what waits, once
- * a batch. The batch completes the journal up to the seq before the
- * oldest record still held. */
+ * than HOLD_MS (all when not holding): one pass over what waits, once a
+ * batch. The batch completes the journal up to the seq before the oldest
+ * record still held. */
 static void
 batch_take(Store *st)
 {
 	struct pendq keep = STAILQ_HEAD_INITIALIZER(keep);
 	uint64_t now = uv_now(st->check.loop);
-	int all = st->nheld >= HOLD_ROWS;
+	int all = !holding(st);
 	Pending *p;
 
 	st->apply_upto = INT64_MAX;
@@ -320,7 +329,7 @@ apply_start(Store *st)
 {
 	Pending *p = STAILQ_FIRST(&st->unapplied); /* with none ready, the oldest held */
 
-	if (st->apply_running || (st->nunapplied == st->nheld && st->nheld < HOLD_ROWS && !st->prune_want.batch &&
+	if (st->apply_running || (st->nunapplied == st->nheld && holding(st) && !st->prune_want.batch &&
 	                          (!p || uv_now(st->check.loop) - p->at < HOLD_MS)))
 		return;
 	uv_timer_stop(&st->apply_timer);
@@ -358,7 +367,7 @@ journal_apply(Store *st)
 		apply_start(st);
 		return;
 	}
-	due = ready ? APPLY_MS : first->at + HOLD_MS > now ? first->at + HOLD_MS - now : 0;
+	due = ready || !holding(st) ? APPLY_MS : first->at + HOLD_MS > now ? first->at + HOLD_MS - now : 0;
 	if (uv_is_active((uv_handle_t *)&st->apply_timer) &&
 	    (st->apply_rc || uv_timer_get_due_in(&st->apply_timer) <= due))
 		return; /* (after a failure, its retry stands) */
