@@ -24,8 +24,8 @@ enum {
 	EXEC_TRIES = 40,        /* 25 ms apart: a binary rebuilt in place */
 	CPU_PERIOD_US = 100000, /* the CFS period of a container's CPU quota */
 	NET_STOCK = 2,          /* networks kept made ahead (sandbox_net.c) */
-	SHELL_STOCK = 1,        /* shells of each kind kept made ahead (sandbox_shell.c) */
-	SHELL_MAX = 4,          /* of all kinds */
+	SHELL_STOCK = 2,        /* shells of each kind kept made ahead (sandbox_shell.c) */
+	SHELL_MAX = 8,          /* of all kinds */
 	SHELL_MEMORY_MB = 256,  /* a shell's memory limit until it is taken */
 };
 

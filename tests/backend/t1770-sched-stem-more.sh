@@ -8,8 +8,9 @@
 #
 # The domain's work made ahead (shells, networks) waits for the same
 # moment as stem cells (sched_quiet: no activation in flight), with the
-# same cap: the cold start made while another run is in flight takes the
-# shell there is, and none is made until that run's answer is out. Before,
+# same cap: the cold start made while another run is in flight takes one
+# of the two shells there are, and none is made until that run's answer
+# is out. Before,
 # the domain counted its own calls in flight, which end before the answer.
 #
 # No timing: FAASFS_STEM_WAIT_MS is long, so a taken stem cell is replaced
@@ -49,9 +50,8 @@ trigger() { curl -sf -o /dev/null -u "$AUTH" "$API/triggers/$1"; }
 open_gate() { curl -sf -o /dev/null -u "$AUTH" -X PUT -H "Content-Type: application/json" -d "{}" "$API/triggers/$1"; }
 post() { curl -s -u "$AUTH" -X POST -H "Content-Type: application/json" -d "$2" "$API/actions/$1" | jq -r .activationId; }
 record() { curl -sf -u "$AUTH" "$API/activations/$1" >"$2"; }
-# no_shell, a_shell: no python shell waits, one does (shells are made as root only)
-no_shell() { test "$(id -u)" != 0 || test -z "$(shells python3)"; }
-a_shell() { test "$(id -u)" != 0 || test -n "$(shells python3)"; }
+# shells_are N: N python shells wait (SHELL_STOCK is 2; made as root only)
+shells_are() { test "$(id -u)" != 0 || test "$(shells python3 | wc -l)" = "$1"; }
 settled() { test "$(stems)" = "$1" && test "$(starting)" = 0; }
 
 start_backend --idle 600
@@ -62,7 +62,8 @@ test_expect_success 'a new action that finds a stem cell ready keeps one' '
 	put_action h0 python:3 hi.py &&
 	invoke h0 >h0.json &&
 	test "$(startup h0.json)" = stemcell &&
-	{ wait_for "settled 1" 1200 || { say "not replaced"; false; }; }
+	{ wait_for "settled 1" 1200 || { say "not replaced"; false; }; } &&
+	{ wait_for "shells_are 2" 1200 || { say "not two shells"; false; }; }
 '
 
 test_expect_success 'a new action that finds none ready (the one there is in use) starts cold, and no shell is made' '
@@ -74,7 +75,7 @@ test_expect_success 'a new action that finds none ready (the one there is in use
 	put_action h1 python:3 hi.py &&
 	invoke h1 >h1.json &&
 	test "$(startup h1.json)" = cold &&
-	{ no_shell || { say "a shell was made while a run is in flight"; false; }; }
+	{ shells_are 1 || { say "a shell was made while a run is in flight"; false; }; }
 '
 
 test_expect_success 'then two stem cells of its kind are kept, and a shell made, once nothing is in flight' '
@@ -82,7 +83,7 @@ test_expect_success 'then two stem cells of its kind are kept, and a shell made,
 	wait_for "record $(cat a1.id) a1.json" 1200 &&
 	test "$(startup a1.json)" = stemcell &&
 	{ wait_for "settled 2" 1200 || { say "not two stem cells:"; curl -s "$METRICS" | grep "^faasfs_contain"; false; }; } &&
-	{ wait_for a_shell 1200 || { say "no shell once nothing is in flight"; false; }; }
+	{ wait_for "shells_are 2" 1200 || { say "no shell made once nothing is in flight"; false; }; }
 '
 
 test_expect_success 'new actions back to back take them' '
