@@ -215,3 +215,22 @@ startup() { jq -r '.annotations[] | select(.key == "startup") | .value' "$1"; }
 
 # proxies: how many faasfs-proxy processes this backend has.
 proxies() { pgrep -P "$BACKEND_PID" -c faasfs-proxy || true; }
+
+# gated_py: a python action that makes trigger running-GATE (it runs), then
+# waits until trigger GATE exists (args.gate names it) and returns {"done": GATE}.
+gated_py() {
+	cat <<'PY'
+import time, faasfs
+def main(args):
+    c = faasfs.Client()
+    c.request("PUT", "_/triggers/running-" + args["gate"], {})
+    while True:
+        try:
+            c.request("GET", "_/triggers/" + args["gate"])
+            return {"done": args["gate"]}
+        except faasfs.Error as e:
+            if e.status != 404:
+                raise
+            time.sleep(0.05)
+PY
+}

@@ -13,20 +13,7 @@
 export FAASFS_STEMCELL_KINDS=python:3 # one python stem cell from the start
 export FAASFS_STEMCELLS_NEW=0         # and none more for actions made
 
-cat >gated.py <<'PY'
-import time, faasfs
-def main(args):
-    c = faasfs.Client()
-    c.request("PUT", "_/triggers/running-" + args["gate"], {})
-    while True:
-        try:
-            c.request("GET", "_/triggers/" + args["gate"])
-            return {"done": args["gate"]}
-        except faasfs.Error as e:
-            if e.status != 404:
-                raise
-            time.sleep(0.05)
-PY
+gated_py >gated.py
 
 gauge() { curl -s "$METRICS" | sed -n "s/^$1 //p"; }
 # stems: stem cells ready or starting (starting counts every container starting)

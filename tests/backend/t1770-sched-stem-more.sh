@@ -24,20 +24,7 @@ export FAASFS_STEMCELL_KINDS=python:3 # one python stem cell from the start
 export FAASFS_STEMCELLS_NEW=0         # and none for actions made
 export FAASFS_STEM_WAIT_MS=600000     # replaced once nothing is in flight
 
-cat >gated.py <<'PY'
-import time, faasfs
-def main(args):
-    c = faasfs.Client()
-    c.request("PUT", "_/triggers/running-" + args["gate"], {})
-    while True:
-        try:
-            c.request("GET", "_/triggers/" + args["gate"])
-            return {"done": args["gate"]}
-        except faasfs.Error as e:
-            if e.status != 404:
-                raise
-            time.sleep(0.05)
-PY
+gated_py >gated.py
 cat >hi.py <<'PY'
 def main(args):
     return {"hi": 1}
