@@ -21,6 +21,14 @@
  * connect thousands of times in one loop turn, before the proxy accepts
  * any: over a Unix socket a full listen backlog (the proxy's 1024) fails
  * the connect at once with EAGAIN, where TCP would retry.
+ *
+ * That bound counts connects, not connections the proxy has accepted: a
+ * Unix connect ends as soon as it is in the backlog, so a burst of
+ * thousands can still fill it while the proxy is off the CPU (10,000 runs
+ * at once to one node container, unpinned: thousands failed as "exited
+ * unexpectedly"). A connect that finds the backlog full is made again:
+ * its call moves to a new connection at the head of the queue, and no
+ * connect starts for RETRY_MS, time for the proxy to accept those it has.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -38,6 +46,7 @@
 typedef struct Hconn Hconn;
 
 enum { CONNECTING_MAX = 256 }; /* well under the proxy's listen backlog */
+enum { RETRY_MS = 2 };         /* after a full backlog, connects wait this */
 
 struct Chttp {
 	uv_loop_t *loop;
@@ -50,6 +59,8 @@ struct Chttp {
 	LIST_HEAD(, Hconn) busy;
 	int connecting;            /* connects under way */
 	TAILQ_HEAD(, Hconn) waitq; /* waiting to connect, oldest first */
+	int backoff;               /* the backlog was full: connects wait for retry */
+	uv_timer_t retry;          /* ends the backoff */
 	char auth[96];             /* "Authorization: Bearer TOKEN\r\n", or "" */
 	char rbuf[65536];
 };
@@ -120,6 +131,15 @@ on_close(uv_handle_t *hd)
 	buf_free(&c->body);
 	free(c);
 	if (--h->handles == 0 && h->closing)
+		free(h);
+}
+
+static void
+retry_closed(uv_handle_t *hd)
+{
+	Chttp *h = hd->data;
+
+	if (--h->handles == 0)
 		free(h);
 }
 
@@ -263,6 +283,39 @@ conn_send(Hconn *c)
 }
 
 static void connect_next(Chttp *h);
+static int conn_new(Chttp *h, Hconn **out);
+
+static void
+retry_cb(uv_timer_t *t)
+{
+	Chttp *h = t->data;
+
+	h->backoff = 0;
+	connect_next(h);
+}
+
+/* The proxy's listen backlog was full: c's call moves to a new connection,
+ * first in the queue, and connects wait RETRY_MS. 0, or -1 when it cannot. */
+static int
+conn_again(Hconn *c)
+{
+	Chttp *h = c->h;
+	Hconn *n;
+
+	if (h->closing || c->closing || conn_new(h, &n) < 0)
+		return -1;
+	n->cb = c->cb, n->arg = c->arg, n->probe = c->probe, n->path = c->path;
+	n->req = c->req, n->reqlen = c->reqlen;
+	c->cb = NULL, c->req = NULL;
+	conn_close(c, UV_EAGAIN);
+	LIST_INSERT_HEAD(&h->busy, n, link);
+	TAILQ_INSERT_HEAD(&h->waitq, n, wait);
+	n->waiting = 1;
+	h->backoff = 1;
+	if (!uv_is_active((uv_handle_t *)&h->retry))
+		uv_timer_start(&h->retry, retry_cb, RETRY_MS, 0);
+	return 0;
+}
 
 static void
 connect_cb(uv_connect_t *req, int status)
@@ -270,6 +323,8 @@ connect_cb(uv_connect_t *req, int status)
 	Hconn *c = req->data;
 
 	c->h->connecting--;
+	if (status == UV_EAGAIN && c->h->path[0] && conn_again(c) == 0)
+		return;
 	connect_next(c->h);
 	if (c->closing)
 		return;
@@ -311,7 +366,7 @@ conn_start(Chttp *h, Hconn *c)
 {
 	int rc;
 
-	if (h->connecting >= CONNECTING_MAX) {
+	if (h->connecting >= CONNECTING_MAX || h->backoff) {
 		TAILQ_INSERT_TAIL(&h->waitq, c, wait);
 		c->waiting = 1;
 		return 0;
@@ -328,15 +383,16 @@ connect_next(Chttp *h)
 	Hconn *c;
 	int rc;
 
-	while (!h->closing && h->connecting < CONNECTING_MAX && (c = TAILQ_FIRST(&h->waitq)) != NULL) {
+	while (!h->closing && !h->backoff && h->connecting < CONNECTING_MAX && (c = TAILQ_FIRST(&h->waitq)) != NULL) {
 		conn_unwait(c);
 		if ((rc = conn_start(h, c)) < 0)
 			conn_close(c, rc); /* its call hears of it from on_close */
 	}
 }
 
+/* A connection not yet connecting. */
 static int
-conn_open(Chttp *h, Hconn **out)
+conn_new(Chttp *h, Hconn **out)
 {
 	Hconn *c;
 	int rc;
@@ -353,6 +409,18 @@ conn_open(Chttp *h, Hconn **out)
 	}
 	c->io.h.data = c;
 	h->handles++;
+	*out = c;
+	return 0;
+}
+
+static int
+conn_open(Chttp *h, Hconn **out)
+{
+	Hconn *c;
+	int rc;
+
+	if ((rc = conn_new(h, &c)) < 0)
+		return rc;
 	if ((rc = conn_start(h, c)) < 0) {
 		conn_close(c, rc);
 		return rc;
@@ -372,6 +440,9 @@ chttp_alloc(uv_loop_t *loop, size_t max_body)
 	h->loop = loop;
 	h->max_body = max_body;
 	TAILQ_INIT(&h->waitq);
+	uv_timer_init(loop, &h->retry);
+	h->retry.data = h;
+	h->handles = 1; /* the retry timer, closed by chttp_close */
 	return h;
 }
 
@@ -408,8 +479,7 @@ chttp_close(Chttp *h)
 		conn_close(LIST_FIRST(&h->idle), -ECANCELED);
 	while (!LIST_EMPTY(&h->busy))
 		conn_close(LIST_FIRST(&h->busy), -ECANCELED);
-	if (h->handles == 0)
-		free(h);
+	uv_close((uv_handle_t *)&h->retry, retry_closed);
 }
 
 int
