@@ -59,8 +59,7 @@ struct Chttp {
 	LIST_HEAD(, Hconn) busy;
 	int connecting;            /* connects under way */
 	TAILQ_HEAD(, Hconn) waitq; /* waiting to connect, oldest first */
-	int backoff;               /* the backlog was full: connects wait for retry */
-	uv_timer_t retry;          /* ends the backoff */
+	uv_timer_t retry;          /* while it runs the backlog was full: connects wait */
 	char auth[96];             /* "Authorization: Bearer TOKEN\r\n", or "" */
 	char rbuf[65536];
 };
@@ -288,10 +287,7 @@ static int conn_new(Chttp *h, Hconn **out);
 static void
 retry_cb(uv_timer_t *t)
 {
-	Chttp *h = t->data;
-
-	h->backoff = 0;
-	connect_next(h);
+	connect_next(t->data);
 }
 
 /* The proxy's listen backlog was full: c's call moves to a new connection,
@@ -311,7 +307,6 @@ conn_again(Hconn *c)
 	LIST_INSERT_HEAD(&h->busy, n, link);
 	TAILQ_INSERT_HEAD(&h->waitq, n, wait);
 	n->waiting = 1;
-	h->backoff = 1;
 	if (!uv_is_active((uv_handle_t *)&h->retry))
 		uv_timer_start(&h->retry, retry_cb, RETRY_MS, 0);
 	return 0;
@@ -366,7 +361,7 @@ conn_start(Chttp *h, Hconn *c)
 {
 	int rc;
 
-	if (h->connecting >= CONNECTING_MAX || h->backoff) {
+	if (h->connecting >= CONNECTING_MAX || uv_is_active((uv_handle_t *)&h->retry)) {
 		TAILQ_INSERT_TAIL(&h->waitq, c, wait);
 		c->waiting = 1;
 		return 0;
@@ -383,7 +378,8 @@ connect_next(Chttp *h)
 	Hconn *c;
 	int rc;
 
-	while (!h->closing && !h->backoff && h->connecting < CONNECTING_MAX && (c = TAILQ_FIRST(&h->waitq)) != NULL) {
+	while (!h->closing && !uv_is_active((uv_handle_t *)&h->retry) && h->connecting < CONNECTING_MAX &&
+	       (c = TAILQ_FIRST(&h->waitq)) != NULL) {
 		conn_unwait(c);
 		if ((rc = conn_start(h, c)) < 0)
 			conn_close(c, rc); /* its call hears of it from on_close */
